@@ -1,0 +1,258 @@
+"""A unit of work on the library: import records, grow stubs, keep links two-way, then commit once.
+
+Everything happens on copies of the touched documents; nothing reaches TinyDB until ``commit()``,
+so an exception anywhere before it leaves the library exactly as it was.
+
+Links are two-way knowledge. When article A lists B among its references, B's ``cited_by`` gets a
+link back to A (and likewise for citing articles), whether B is a full record or a stub. A link
+target that is not in the library becomes a stub holding what the link said of it; when the stub's
+full record arrives it is merged into the stub, so the stub's document (and its links) carry on.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import orjson
+
+from store.merge import (
+    INVERSE,
+    LINK_RELATIONS,
+    Doc,
+    add_link,
+    compatible,
+    doc_keys,
+    fill_ids,
+    link_keymap,
+    link_to,
+    merge_link,
+    merge_record,
+    stub_from_link,
+    union_links,
+)
+from store.model import Article, Origin
+
+if TYPE_CHECKING:
+    from store.library import Library
+
+
+class Status(str, enum.Enum):
+    """What importing one record did."""
+
+    ADDED = "added"
+    MERGED = "merged"
+    UNCHANGED = "unchanged"
+
+
+def _copy(doc: Doc) -> Doc:
+    return orjson.loads(orjson.dumps(doc))  # type: ignore[no-any-return]
+
+
+class Changes:
+    """Pending changes to one library; obtained from ``Library.transaction()``."""
+
+    def __init__(self, library: Library) -> None:
+        self._lib = library
+        self._base = library.raw_docs()
+        self._docs: dict[int, Doc] = {}
+        self._created: set[int] = set()
+        self._removed: set[int] = set()
+        self._keys: dict[str, int | None] = {}
+        self._linkmaps: dict[tuple[int, str], dict[str, int]] = {}
+        self._next_id = library.next_id
+        self.stubs_created = 0
+
+    # Reading through the pending changes -------------------------------------------------------
+
+    def lookup(self, key: str) -> int | None:
+        if key in self._keys:
+            return self._keys[key]
+        return self._lib.index.get(key)
+
+    def peek(self, doc_id: int) -> Doc:
+        """The current document, read-only."""
+        doc = self._docs.get(doc_id)
+        return doc if doc is not None else self._base[str(doc_id)]
+
+    def _doc(self, doc_id: int) -> Doc:
+        """The current document, writable (copied on first write)."""
+        doc = self._docs.get(doc_id)
+        if doc is None:
+            doc = self._docs[doc_id] = _copy(self._base[str(doc_id)])
+        return doc
+
+    # Identity --------------------------------------------------------------------------------
+
+    def _index(self, doc_id: int) -> None:
+        # The first record to claim an identifier keeps it (two records can only share an
+        # identifier when sources contradict each other, see ``merge.compatible``).
+        for key in doc_keys(self.peek(doc_id)):
+            if self.lookup(key) is None:
+                self._keys[key] = doc_id
+
+    def _unindex(self, doc_id: int, doc: Doc) -> None:
+        for key in doc_keys(doc):
+            if self.lookup(key) == doc_id:
+                self._keys[key] = None
+
+    def _new(self, doc: Doc) -> int:
+        doc_id = self._next_id
+        self._next_id += 1
+        self._docs[doc_id] = doc
+        self._created.add(doc_id)
+        self._index(doc_id)
+        return doc_id
+
+    def _resolve(self, doc: Doc) -> int | None:
+        """The library's record for the identity ``doc`` describes, merging records it shows to be one."""
+        found: list[int] = []
+        for key in doc_keys(doc):
+            doc_id = self.lookup(key)
+            if doc_id is not None and doc_id not in found and compatible(self.peek(doc_id), doc):
+                found.append(doc_id)
+        if not found:
+            return None
+        primary = found[0]
+        for other in found[1:]:
+            if compatible(self.peek(primary), self.peek(other)):
+                self._absorb(primary, other)
+        return primary
+
+    def _absorb(self, into: int, other: int) -> None:
+        """Two records turned out to be one article: fold ``other`` into ``into`` and drop it."""
+        gone = _copy(self.peek(other))
+        target = self._doc(into)
+        merge_record(target, gone, authoritative=bool(target.get("stub")) and not gone.get("stub"))
+        self._removed.add(other)
+        self._docs.pop(other, None)
+        self._unindex(other, gone)
+        self._forget_linkmaps(into)
+        self._index(into)
+        # Lists that named both records now hold two links to one target; make them one.
+        for rel in LINK_RELATIONS:
+            for entry in gone.get(rel, []):
+                target_id = self._lookup_entry(entry)
+                if target_id is not None:
+                    self._dedupe(target_id, INVERSE[rel])
+            self._dedupe(into, rel)
+
+    def _lookup_entry(self, entry: Doc) -> int | None:
+        for key in doc_keys(entry):
+            doc_id = self.lookup(key)
+            if doc_id is not None:
+                return doc_id
+        return None
+
+    def _dedupe(self, doc_id: int, rel: str) -> None:
+        links = self.peek(doc_id).get(rel, [])
+        seen: dict[int, Doc] = {}
+        kept: list[Doc] = []
+        for entry in links:
+            target = self._lookup_entry(entry)
+            if target == doc_id:
+                continue  # a record that absorbed its own reference
+            if target is not None and target in seen:
+                merge_link(seen[target], entry)
+                continue
+            entry = dict(entry)
+            if target is not None:
+                seen[target] = entry
+            kept.append(entry)
+        if kept != links:
+            self._doc(doc_id)[rel] = kept
+            self._forget_linkmaps(doc_id)
+
+    # Links -----------------------------------------------------------------------------------
+
+    def _linkmap(self, doc_id: int, rel: str) -> dict[str, int]:
+        keymap = self._linkmaps.get((doc_id, rel))
+        if keymap is None:
+            keymap = self._linkmaps[(doc_id, rel)] = link_keymap(self.peek(doc_id).get(rel, []))
+        return keymap
+
+    def _forget_linkmaps(self, doc_id: int) -> None:
+        for rel in LINK_RELATIONS:
+            self._linkmaps.pop((doc_id, rel), None)
+
+    def _add_link(self, doc_id: int, rel: str, entry: Doc) -> None:
+        keymap = self._linkmap(doc_id, rel)
+        links = self.peek(doc_id).get(rel)
+        if links is not None:
+            hits = [keymap[k] for k in doc_keys(entry) if k in keymap]
+            if hits and not _would_change(links[min(hits)], entry):
+                return  # already known: do not even copy the document
+        add_link(self._doc(doc_id).setdefault(rel, []), keymap, entry)
+
+    def _target(self, entry: Doc) -> int:
+        """The record a link points at: found, or a new stub made from the link."""
+        target = self._resolve(entry)
+        if target is None:
+            self.stubs_created += 1
+            return self._new(stub_from_link(entry))
+        current = self.peek(target)
+        if current.get("stub"):
+            known = stub_from_link(entry)
+            if any(key not in current for key in known):
+                merge_record(self._doc(target), known, authoritative=False)
+                self._index(target)
+        elif any(not current.get(k) and entry.get(k) for k in ("pmid", "pmcid", "doi")):
+            fill_ids(self._doc(target), entry)
+            self._index(target)
+        return target
+
+    # Records ---------------------------------------------------------------------------------
+
+    def put_article(self, article: Article, origin: Origin) -> Status:
+        """Add a full record, or merge it into the record or stub already there."""
+        incoming = article.to_doc()
+        incoming.pop("stub", None)
+        incoming["origins"] = [origin.to_doc()]
+        for rel in LINK_RELATIONS:  # a source may list one target twice
+            if rel in incoming:
+                deduped: list[Doc] = []
+                union_links(deduped, incoming[rel])
+                incoming[rel] = deduped
+
+        doc_id = self._resolve(incoming)
+        if doc_id is None:
+            doc_id = self._new(incoming)
+            status = Status.ADDED
+        else:
+            before = orjson.dumps(self.peek(doc_id))
+            was_stub = bool(self.peek(doc_id).get("stub"))
+            merge_record(self._doc(doc_id), incoming, authoritative=True)
+            self._forget_linkmaps(doc_id)
+            self._index(doc_id)
+            if doc_id in self._created and was_stub:
+                status = Status.ADDED  # a stub made earlier in this same import
+            elif orjson.dumps(self.peek(doc_id)) == before:
+                status = Status.UNCHANGED
+            else:
+                status = Status.MERGED
+
+        for rel in LINK_RELATIONS:
+            for entry in incoming.get(rel, []):
+                target = self._target(entry)
+                if target != doc_id:
+                    self._add_link(target, INVERSE[rel], link_to(self.peek(doc_id), entry.get("sources", [])))
+        return status
+
+    # Commit ----------------------------------------------------------------------------------
+
+    def commit(self) -> bool:
+        """Hand the changed documents to TinyDB. Returns whether anything changed."""
+        changed = {
+            doc_id: doc
+            for doc_id, doc in self._docs.items()
+            if doc_id in self._created or doc != self._base.get(str(doc_id))
+        }
+        removed = [doc_id for doc_id in self._removed if str(doc_id) in self._base]
+        if not changed and not removed:
+            return False
+        self._lib.apply(changed, removed, self._keys, self._next_id)
+        return True
+
+
+def _would_change(existing: Doc, entry: Doc) -> bool:
+    return merge_link(dict(existing), entry)

@@ -1,0 +1,38 @@
+"""The errors the domain raises. Each one's ``str()`` is a single line a user can act on."""
+
+from __future__ import annotations
+
+
+class PmbrowseError(Exception):
+    """Base class: anything the command line reports as one line instead of a traceback."""
+
+
+class ParseError(PmbrowseError):
+    """An input file that does not follow its format: says which file, and where (line or record)."""
+
+    def __init__(self, message: str, *, source: str = "", line: int | None = None, record: str = "") -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.record = record
+        super().__init__(str(self))
+
+    def with_source(self, source: str) -> ParseError:
+        """The same error, naming the file it came from."""
+        return ParseError(self.message, source=source, line=self.line, record=self.record)
+
+    def __str__(self) -> str:
+        where = self.source or "<input>"
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.record:
+            where += f", record {self.record}"
+        return f"{where}: {self.message}"
+
+
+class LibraryFileError(PmbrowseError):
+    """The library file is not a library pmbrowse can use; it is left untouched."""
+
+
+class LibraryBusyError(PmbrowseError):
+    """Another process is writing the library right now."""

@@ -1,0 +1,74 @@
+"""The one small interface every input format implements, and helpers they share."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO, ClassVar
+
+from store.errors import ParseError
+from store.model import Article
+
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d|21\d\d)\b")
+
+
+@dataclass
+class Skipped:
+    """Records a parser read but does not import (book records, deletions...), by kind."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, n: int = 1) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + n
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+class Parser(ABC):
+    """Reads one input format: ``sniff`` recognises it by content, ``parse`` yields its articles.
+
+    ``parse`` raises ``ParseError`` (with a line or record) for input that breaks the format, and
+    notes in ``skipped`` whatever it read but does not import, so nothing is dropped silently.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.skipped = Skipped()
+
+    @classmethod
+    @abstractmethod
+    def sniff(cls, head: bytes) -> bool:
+        """Whether ``head`` (the first few KB of the input, decompressed) is in this format."""
+
+    @abstractmethod
+    def parse(self, stream: BinaryIO, source: str) -> Iterator[Article]:
+        """Yield the articles in ``stream``; ``source`` names it in errors."""
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """UTF-8 text (a BOM is dropped); invalid bytes are an error that says the line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParseError(f"not UTF-8 text (byte {exc.start})", source=source, line=line) from None
+
+
+def year_of(date: str) -> int | None:
+    """The year in a date as sources write it: ``2019 Apr 18``, ``2015 Nov-Dec``, ``1998 Spring``."""
+    m = _YEAR.search(date)
+    return int(m.group(1)) if m else None
+
+
+def clean_title(title: str) -> str:
+    """Titles are stored without the final full stop sources add (``?`` and ``!`` stay)."""
+    title = " ".join(title.split())
+    if title.endswith(".") and not title.endswith(".."):
+        title = title[:-1].rstrip()
+    return title

@@ -1,0 +1,206 @@
+"""Importing files into a library: find the files, recognise each format, parse, merge, report.
+
+Each file is all-or-nothing: it is parsed completely before any of it is merged, so a file that
+breaks its format half-way changes nothing. All files of one import share one transaction, so the
+library is written once, atomically, at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from store.changes import Status
+from store.errors import ParseError
+from store.formats import Parser, detect, format_names
+from store.library import Library
+from store.model import Article, Origin
+
+STDIN = "-"
+SNIFF_BYTES = 8192
+
+# Called as progress(bytes_done, bytes_total, records_done) while files are read.
+Progress = Callable[[int, int, int], None]
+
+
+@dataclass
+class FileReport:
+    """What importing one file did, or why it was rejected."""
+
+    source: str
+    format: str = ""
+    added: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    stubs: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    error: str = ""
+    missing: bool = False
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.error)
+
+    @property
+    def records(self) -> int:
+        return self.added + self.merged + self.unchanged
+
+    def count(self, status: Status) -> None:
+        setattr(self, status.value, getattr(self, status.value) + 1)
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts the bytes read from the file on disk, so progress works through gzip too."""
+
+    def __init__(self, raw: BinaryIO, on_read: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self._on_read(n)
+        return n
+
+
+def expand_paths(paths: Sequence[str]) -> Iterator[str]:
+    """Files as given; folders recursively (sorted, hidden entries skipped); ``-`` for stdin."""
+    for path in paths:
+        if path != STDIN and os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield os.path.join(root, name)
+        else:
+            yield path
+
+
+class _Prepended(io.RawIOBase):
+    """A stream that first gives back bytes already read from it (the sniffed head), then the rest."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@contextlib.contextmanager
+def open_input(source: str, on_read: Callable[[int], None] | None = None) -> Iterator[BinaryIO]:
+    """A binary stream of the content of a file (gunzipped if it is gzip), or of stdin for ``-``."""
+    with contextlib.ExitStack() as stack:
+        if source == STDIN:
+            raw: BinaryIO = sys.stdin.buffer
+        else:
+            raw = stack.enter_context(open(source, "rb"))
+        if on_read is not None:
+            raw = io.BufferedReader(_CountingReader(raw, on_read), buffer_size=1 << 16)  # type: ignore[assignment]
+        magic = _read_exactly(raw, 2)
+        stream: BinaryIO = io.BufferedReader(_Prepended(magic, raw), buffer_size=1 << 16)  # type: ignore[assignment]
+        if magic == b"\x1f\x8b":
+            stream = stack.enter_context(gzip.GzipFile(fileobj=stream, mode="rb"))  # type: ignore[assignment]
+        yield stream
+
+
+def _read_exactly(stream: BinaryIO, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = stream.read(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def parse_file(
+    source: str,
+    *,
+    on_read: Callable[[int], None] | None = None,
+    on_record: Callable[[], None] | None = None,
+) -> tuple[type[Parser], list[Article], dict[str, int]]:
+    """Parse a whole file: its parser, its articles, and what it skipped. Raises ParseError or OSError."""
+    with open_input(source, on_read) as content:
+        head = _read_exactly(content, SNIFF_BYTES)
+        parser_class = detect(head)
+        if parser_class is None:
+            raise ParseError(f"not a format pmbrowse reads ({format_names()})", source=source)
+        stream: BinaryIO = io.BufferedReader(_Prepended(head, content), buffer_size=1 << 16)  # type: ignore[assignment]
+        parser = parser_class()
+        articles: list[Article] = []
+        for article in parser.parse(stream, source):
+            articles.append(article)
+            if on_record is not None:
+                on_record()
+        return parser_class, articles, dict(parser.skipped.counts)
+
+
+def import_paths(
+    library: Library, paths: Sequence[str], *, progress: Progress | None = None
+) -> list[FileReport]:
+    """Import files and folders into ``library``; one report per file, in order."""
+    sources = list(expand_paths(paths))
+    total = sum(os.path.getsize(s) for s in sources if s != STDIN and os.path.isfile(s))
+    done = [0, 0]  # bytes, records
+
+    def on_read(n: int) -> None:
+        done[0] += n
+        if progress is not None:
+            progress(done[0], total, done[1])
+
+    def on_record() -> None:
+        done[1] += 1
+        if progress is not None and done[1] % 256 == 0:
+            progress(done[0], total, done[1])
+
+    reports: list[FileReport] = []
+    with library.transaction() as changes:
+        for source in sources:
+            report = FileReport(source=source)
+            reports.append(report)
+            if source != STDIN and not os.path.exists(source):
+                report.error, report.missing = "no such file or folder", True
+                continue
+            try:
+                parser, articles, skipped = parse_file(source, on_read=on_read, on_record=on_record)
+            except ParseError as exc:
+                report.error = str(exc.with_source(source) if not exc.source else exc)
+                continue
+            except (OSError, EOFError) as exc:
+                report.error = f"{source}: cannot read it ({getattr(exc, 'strerror', None) or exc})"
+                continue
+            report.format, report.skipped = parser.name, skipped
+            origin = Origin(parser.name, "stdin" if source == STDIN else os.path.abspath(source))
+            before = changes.stubs_created
+            for article in articles:
+                report.count(changes.put_article(article, origin))
+            report.stubs = changes.stubs_created - before
+    if progress is not None:
+        progress(total, total, done[1])
+    return reports
+
+
+def import_file(library: Library, path: str | Path) -> FileReport:
+    """Import one file; convenience for scripts and tests."""
+    return import_paths(library, [str(path)])[0]

@@ -1,0 +1,168 @@
+"""How knowledge about one article is combined: records with records, links with links.
+
+These functions work on library documents (the dicts of ``store.model``), because merging runs once
+per link on every import and converting to dataclasses and back there would dominate import time.
+
+Rules:
+- identifiers only fill gaps; two records whose PMIDs (or PMCIDs, or DOIs) differ are different
+  articles, whatever else matches;
+- a full record is authoritative for its own bibliographic fields: an incoming full record replaces
+  what it states and leaves alone what it does not state; knowledge from links only fills gaps;
+- link lists are unions in order: what was known stays, new targets are appended;
+- nothing is ever dropped: a link seen twice keeps every source that gave it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from store.ids import identity_keys
+from store.model import ARTICLE_LIST_FIELDS, ARTICLE_TEXT_FIELDS, LINK_TEXT_FIELDS, Author
+
+Doc = dict[str, Any]
+ID_FIELDS = ("pmid", "pmcid", "doi")
+LINK_RELATIONS = ("references", "cited_by")
+INVERSE = {"references": "cited_by", "cited_by": "references"}
+# Fields a full record states about itself; an incoming full record replaces them when it has them.
+RECORD_FIELDS = (
+    *ARTICLE_TEXT_FIELDS,
+    "year",
+    "authors",
+    "abstract",
+    "citation_count",
+    *ARTICLE_LIST_FIELDS,
+)
+
+
+def doc_keys(doc: Doc) -> list[str]:
+    """Identity keys of an article document or a link entry."""
+    return identity_keys(
+        doc.get("pmid"),
+        doc.get("pmcid"),
+        doc.get("doi"),
+        title=doc.get("title", ""),
+        year=doc.get("year"),
+    )
+
+
+def _same_id(kind: str, a: str, b: str) -> bool:
+    return a.lower() == b.lower() if kind == "doi" else a == b
+
+
+def compatible(a: Doc, b: Doc) -> bool:
+    """False when the two name different articles: some identifier is set in both and differs."""
+    for kind in ID_FIELDS:
+        x, y = a.get(kind), b.get(kind)
+        if x and y and not _same_id(kind, x, y):
+            return False
+    return True
+
+
+def fill_ids(into: Doc, other: Doc) -> bool:
+    """Copy identifiers ``into`` lacks from ``other``. Returns whether anything changed."""
+    changed = False
+    for kind in ID_FIELDS:
+        if not into.get(kind) and other.get(kind):
+            into[kind] = other[kind]
+            changed = True
+    return changed
+
+
+def _union_sources(into: Doc, other: Doc) -> bool:
+    extra = [s for s in other.get("sources", []) if s not in into.get("sources", [])]
+    if extra:
+        into["sources"] = [*into.get("sources", []), *extra]
+    return bool(extra)
+
+
+def merge_link(into: Doc, other: Doc) -> bool:
+    """Fold what ``other`` says of the same target into ``into`` (gaps only). Returns whether it changed."""
+    changed = fill_ids(into, other)
+    for key in (*LINK_TEXT_FIELDS, "authors", "year"):
+        if key not in into and other.get(key) not in (None, "", []):
+            into[key] = other[key]
+            changed = True
+    return _union_sources(into, other) or changed
+
+
+def link_keymap(links: list[Doc]) -> dict[str, int]:
+    """Identity key -> position in ``links``, for adding to a long list in constant time."""
+    keymap: dict[str, int] = {}
+    for pos, entry in enumerate(links):
+        for key in doc_keys(entry):
+            keymap.setdefault(key, pos)
+    return keymap
+
+
+def add_link(links: list[Doc], keymap: dict[str, int], entry: Doc) -> bool:
+    """Add ``entry`` to ``links`` unless a link to the same target is there, then merge into it."""
+    keys = doc_keys(entry)
+    hits = [keymap[k] for k in keys if k in keymap]
+    if hits:
+        pos = min(hits)
+        changed = merge_link(links[pos], entry)
+        if changed:
+            for key in doc_keys(links[pos]):
+                keymap.setdefault(key, pos)
+        return changed
+    links.append(dict(entry))
+    for key in keys:
+        keymap.setdefault(key, len(links) - 1)
+    return True
+
+
+def union_links(links: list[Doc], extra: list[Doc]) -> bool:
+    keymap = link_keymap(links)
+    changed = False
+    for entry in extra:
+        changed = add_link(links, keymap, entry) or changed
+    return changed
+
+
+def merge_record(into: Doc, other: Doc, *, authoritative: bool) -> None:
+    """Merge the document ``other`` into ``into`` in place.
+
+    ``authoritative``: ``other`` is a full record whose stated fields replace those of ``into``;
+    otherwise ``other`` only fills gaps. Links and origins are always unions.
+    """
+    fill_ids(into, other)
+    for key in RECORD_FIELDS:
+        value = other.get(key)
+        if value in (None, "", []):
+            continue
+        if authoritative or key not in into:
+            into[key] = value
+    for rel in LINK_RELATIONS:
+        if other.get(rel):
+            links = into.setdefault(rel, [])
+            union_links(links, other[rel])
+    origins = into.get("origins", [])
+    for origin in other.get("origins", []):
+        if origin not in origins:
+            origins.append(origin)
+    if origins:
+        into["origins"] = origins
+    if not other.get("stub"):
+        into.pop("stub", None)
+
+
+def stub_from_link(entry: Doc) -> Doc:
+    """The document of a stub: what one link says of its target."""
+    doc: Doc = {key: entry[key] for key in ID_FIELDS if entry.get(key)}
+    for key in (*LINK_TEXT_FIELDS, "year"):
+        if entry.get(key) not in (None, ""):
+            doc[key] = entry[key]
+    if entry.get("authors"):
+        doc["authors"] = [Author.from_name(name).to_doc() for name in entry["authors"]]
+    doc["stub"] = True
+    return doc
+
+
+def link_to(doc: Doc, sources: list[str]) -> Doc:
+    """A link entry naming the article ``doc`` (by its identifiers, or its title when it has none)."""
+    entry: Doc = {key: doc[key] for key in ID_FIELDS if doc.get(key)}
+    if not entry:
+        entry = {key: doc[key] for key in ("title", "year") if doc.get(key) not in (None, "")}
+    if sources:
+        entry["sources"] = list(sources)
+    return entry

@@ -1,0 +1,214 @@
+"""The TinyDB storage behind a library: load once, serve reads from memory, write atomically.
+
+TinyDB's own ``JSONStorage`` re-parses the whole file on every read and rewrites it in place on every
+write, so a crash mid-write can leave half a file. This storage instead
+
+- parses the file once (orjson, with the garbage collector paused: millions of small objects);
+- serves every ``read()`` from that in-memory dict;
+- inside a transaction, holds writes until the transaction ends and then writes once;
+- writes to a temp file in the same folder, fsyncs it, and ``os.replace``s the old file, so a reader
+  (or a crash) sees either the old library or the new one, never a mix;
+- refuses to load (and so never overwrites) a file that is not a pmbrowse library, saying why.
+
+Concurrency: a transaction takes the write lock (``store.lock``) and, if another process replaced the
+file since we read it, reloads it first, so two writers never lose each other's changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb.storages import Storage
+
+from store.errors import LibraryFileError
+from store.lock import write_lock
+from store.schema import META_TABLE, SCHEMA_VERSION, migrate, new_library_data
+
+Data = dict[str, dict[str, Any]]
+Fingerprint = tuple[int, int, int]
+
+
+def fingerprint(path: Path) -> Fingerprint | None:
+    """What identifies one version of the file on disk: each atomic replace makes a new inode."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def read_library_file(path: Path) -> Data:
+    """Parse and check a library file; raise LibraryFileError saying what is wrong and where."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LibraryFileError(f"cannot read the library {path}: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise LibraryFileError(
+            f"{path} is empty, so it is not a pmbrowse library; it was left as it is "
+            "(remove it, or choose another file with --db)"
+        )
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the collector would scan the whole half-built tree again and again
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise LibraryFileError(
+            f"{path} is not a pmbrowse library: invalid JSON at line {exc.lineno}, column {exc.colno} "
+            f"({exc.msg}); it was left as it is"
+        ) from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    problem = _check_shape(data)
+    if problem:
+        raise LibraryFileError(f"{path} is not a pmbrowse library: {problem}; it was left as it is")
+    assert isinstance(data, dict)
+    schema = data[META_TABLE]["1"]["schema"]
+    if schema > SCHEMA_VERSION:
+        raise LibraryFileError(
+            f"{path} was written by a newer pmbrowse (library schema {schema}; this version reads "
+            f"up to {SCHEMA_VERSION}); upgrade pmbrowse to open it"
+        )
+    return migrate(data)
+
+
+def _check_shape(data: object) -> str:
+    if not isinstance(data, dict):
+        return f"the top level is a JSON {type(data).__name__}, not an object of tables"
+    meta = data.get(META_TABLE)
+    header = meta.get("1") if isinstance(meta, dict) else None
+    if not isinstance(header, dict) or header.get("app") != "pmbrowse":
+        return f"it has no pmbrowse header (table {META_TABLE!r})"
+    if not isinstance(header.get("schema"), int):
+        return "its header has no schema version"
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            return f"table {name!r} is not a JSON object"
+        for doc_id, doc in table.items():
+            if not isinstance(doc, dict) or not doc_id.isdigit():
+                return f"table {name!r} has a malformed document (id {doc_id!r})"
+    return ""
+
+
+class LibraryStorage(Storage):  # type: ignore[misc]
+    """A TinyDB storage for one library file; see the module docstring."""
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float | None = None) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self._depth = 0
+        self._dirty = False
+        self._seen: Fingerprint | None = None
+        self._data: Data = self._load()
+        # Everything loaded lives as long as the library: keep it out of the collector's scans.
+        gc.freeze()
+
+    @property
+    def exists(self) -> bool:
+        """Whether the library file is on disk (it is not until the first write of a new library)."""
+        return self._seen is not None
+
+    def _load(self) -> Data:
+        seen = fingerprint(self.path)
+        data = new_library_data() if seen is None else read_library_file(self.path)
+        self._seen = seen
+        return data
+
+    # TinyDB's Storage contract ---------------------------------------------------------------
+
+    def read(self) -> Data:
+        return self._data
+
+    def write(self, data: Data) -> None:
+        self._data = data
+        if self._depth:
+            self._dirty = True
+        else:
+            with self.transaction():
+                self._dirty = True
+
+    def close(self) -> None:
+        pass
+
+    # Transactions --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[bool]:
+        """Hold the write lock; write once at the end if anything changed; roll back on error.
+
+        Yields True when the file had been replaced by another process and was reloaded, so the
+        caller can rebuild whatever it derived from the old data.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield False
+            finally:
+                self._depth -= 1
+            return
+        with write_lock(self.path, self.lock_timeout):
+            reloaded = False
+            if fingerprint(self.path) != self._seen:
+                self._data = self._load()
+                reloaded = True
+            self._depth = 1
+            try:
+                yield reloaded
+                if self._dirty:
+                    self._flush()
+            except BaseException:
+                if self._dirty:
+                    # The file on disk is the last good state: go back to it.
+                    self._data = self._load()
+                raise
+            finally:
+                self._depth = 0
+                self._dirty = False
+
+    def _flush(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = orjson.dumps(self._data, option=orjson.OPT_NON_STR_KEYS)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self._remove_stale_temp_files()
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if self._seen is not None:
+                with contextlib.suppress(OSError):
+                    os.chmod(tmp, self.path.stat().st_mode & 0o777)
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        _fsync_dir(self.path.parent)
+        self._seen = fingerprint(self.path)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files left by a writer that was killed; safe to remove while we hold the lock."""
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,172 @@
+"""The library file on disk: atomic writes, crashes, concurrent writers, files that are not libraries."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from store.errors import LibraryBusyError, LibraryFileError
+from store.importer import import_file
+from store.library import Library
+from store.lock import write_lock
+from store.model import Article, Origin
+from store.schema import SCHEMA_VERSION
+from tests.conftest import PAGES, ROOT
+
+
+def test_file_records_app_and_schema(lib_path: Path) -> None:
+    Library.open(lib_path)
+    data = json.loads(lib_path.read_text())
+    assert data["_meta"] == {"1": {"app": "pmbrowse", "schema": SCHEMA_VERSION}}
+    assert set(data) == {"_meta", "articles"}
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "is empty"),
+        (b"{not json", "invalid JSON at line 1"),
+        (b"[1, 2]", "top level is a JSON list"),
+        (b'{"_default": {}}', "no pmbrowse header"),
+        (b'{"_meta": {"1": {"app": "pmbrowse", "schema": 1}}, "articles": {"x": 1}}', "malformed document"),
+    ],
+)
+def test_a_file_that_is_not_a_library_is_never_overwritten(
+    lib_path: Path, content: bytes, words: str
+) -> None:
+    lib_path.write_bytes(content)
+    with pytest.raises(LibraryFileError) as info:
+        Library.open(lib_path)
+    assert words in str(info.value) and str(lib_path) in str(info.value)
+    assert lib_path.read_bytes() == content
+
+
+def test_a_newer_schema_is_refused(lib_path: Path) -> None:
+    content = json.dumps({"_meta": {"1": {"app": "pmbrowse", "schema": SCHEMA_VERSION + 1}}, "articles": {}})
+    lib_path.write_text(content)
+    with pytest.raises(LibraryFileError, match="newer pmbrowse"):
+        Library.open(lib_path)
+    assert lib_path.read_text() == content
+
+
+def test_writes_replace_the_file_and_leave_no_temp_files(lib_path: Path) -> None:
+    lib = Library.open(lib_path)
+    inode = lib_path.stat().st_ino
+    import_file(lib, PAGES / "zero_citations.txt")
+    assert lib_path.stat().st_ino != inode  # a new file was renamed over the old one
+    assert sorted(p.name for p in lib_path.parent.iterdir()) == ["library.json", "library.json.lock"]
+
+
+KILLED_WRITER = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path.insert(0, {root!r})
+    import store.storage
+    from store.importer import import_file
+    from store.library import Library
+
+    real_fsync = os.fsync
+    def slow_fsync(fd):
+        # The new file is written but not yet renamed into place: signal, then wait to be killed.
+        open({marker!r}, "w").close()
+        time.sleep(60)
+    store.storage.os.fsync = slow_fsync
+    import_file(Library.open({lib!r}), {page!r})
+    """
+)
+
+
+def test_a_writer_killed_mid_write_leaves_the_old_library(lib_path: Path, tmp_path: Path) -> None:
+    Library.open(lib_path)
+    snapshot = lib_path.read_bytes()
+    marker = tmp_path / "writing"
+    script = KILLED_WRITER.format(
+        root=str(ROOT), marker=str(marker), lib=str(lib_path), page=str(PAGES / "zero_citations.txt")
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists():
+            assert proc.poll() is None, "the writer ended before writing"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert lib_path.read_bytes() == snapshot
+    lib = Library.open(lib_path)
+    assert lib.get("30992990") is not None and lib.get("1000002") is None
+    # The next writer cleans up the dead writer's temp file and works normally.
+    import_file(lib, PAGES / "zero_citations.txt")
+    assert lib.get("1000002") is not None
+    assert not list(lib_path.parent.glob(".library.json.*.tmp"))
+
+
+def test_a_second_writer_gets_a_clear_message(lib_path: Path) -> None:
+    lib = Library.open(lib_path, lock_timeout=0.2)
+    snapshot = lib_path.read_bytes()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
+            "from store.lock import write_lock\n"
+            "with write_lock(Path(sys.argv[2])):\n"
+            "    print('locked', flush=True); time.sleep(30)",
+            str(ROOT),
+            str(lib_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(LibraryBusyError) as info:
+            import_file(lib, PAGES / "zero_citations.txt")
+        assert f"pid {holder.pid}" in str(info.value) and "nothing was changed" in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert lib_path.read_bytes() == snapshot
+    assert lib.get("1000002") is None
+    import_file(lib, PAGES / "zero_citations.txt")  # the lock is free again
+    assert lib.get("1000002") is not None
+
+
+def test_two_writers_do_not_lose_each_others_changes(lib_path: Path) -> None:
+    first = Library.open(lib_path)
+    second = Library.open(lib_path)
+    import_file(first, PAGES / "zero_citations.txt")
+    import_file(second, PAGES / "authors_present.txt")  # sees the file changed, reloads, then adds
+    fresh = Library.open(lib_path)
+    assert fresh.get("1000002") is not None and fresh.get("1000003") is not None
+    assert fresh.get("30992990") is not None
+
+
+def test_lock_is_reentrant_free_after_use(lib_path: Path) -> None:
+    with write_lock(lib_path, timeout=0.1):
+        pass
+    with write_lock(lib_path, timeout=0.1):
+        pass
+
+
+def test_reads_come_from_memory(lib_path: Path) -> None:
+    lib = Library.open(lib_path)
+    os.unlink(lib_path)
+    assert lib.get("30992990") is not None  # no re-read of a file that is gone
+
+
+def test_file_permissions_are_kept(lib_path: Path) -> None:
+    lib = Library.open(lib_path)
+    os.chmod(lib_path, 0o600)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="5", title="Five"), Origin("test"))
+    assert lib_path.stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,120 @@
+"""Rich renderings for the command line's output. Untrusted text always goes in as ``Text``, never markup."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from store.importer import FileReport
+from store.library import Library, LinkView, Stats
+from store.model import Article
+from tui.text import literal, printable
+
+
+def citation_line(article: Article) -> str:
+    """``Biomark Res · 2019 Apr 18 · 3(1):12``"""
+    parts = [article.journal or article.journal_title]
+    parts.append(article.date or (str(article.year) if article.year else ""))
+    vip = article.volume
+    if article.issue:
+        vip += f"({article.issue})"
+    if article.pages:
+        vip += f":{article.pages}"
+    parts.append(vip)
+    return " · ".join(p for p in parts if p)
+
+
+def id_line(pmid: str | None, pmcid: str | None, doi: str | None) -> str:
+    parts = []
+    if pmid:
+        parts.append(f"PMID {pmid}")
+    if pmcid:
+        parts.append(pmcid)
+    if doi:
+        parts.append(f"DOI {doi}")
+    return "  ".join(parts)
+
+
+def link_row(view: LinkView) -> Text:
+    text = Text()
+    text.append("● " if view.in_library else "○ ", style="green" if view.in_library else "dim")
+    text.append(printable(view.title or "(untitled)"))
+    meta = [view.authors[0] + (" et al." if len(view.authors) > 1 else "") if view.authors else ""]
+    meta += [view.journal, str(view.year or "")]
+    text.append("\n   " + printable(" · ".join(m for m in meta if m)), style="dim")
+    ids = id_line(view.pmid, view.pmcid, view.doi)
+    if ids:
+        text.append("\n   " + printable(ids), style="cyan")
+    return text
+
+
+def render_article(library: Library, doc_id: int) -> RenderableType:
+    article = library.article(doc_id)
+    parts: list[RenderableType] = []
+    title = literal(article.title or "(untitled)", style="bold")
+    if article.stub:
+        title.append("  [stub]", style="yellow")
+    parts.append(title)
+    if article.authors:
+        parts.append(literal(", ".join(a.name for a in article.authors)))
+    if line := citation_line(article):
+        parts.append(literal(line, style="italic"))
+    parts.append(literal(id_line(article.pmid, article.pmcid, article.doi), style="cyan"))
+    if article.citation_count is not None:
+        parts.append(Text(f"Cited by {article.citation_count} (as its source reports)"))
+    if article.stub:
+        parts.append(
+            Text(
+                "Only links in the library mention this article; import its record (PubMed XML, "
+                "MEDLINE or an article page) to read it in full.",
+                style="yellow",
+            )
+        )
+    parts.append(Text("\nAbstract", style="bold underline"))
+    if article.abstract:
+        for section in article.abstract:
+            paragraph = Text()
+            if section.label:
+                paragraph.append(printable(section.label) + ": ", style="bold")
+            paragraph.append(printable(section.text))
+            parts.append(paragraph)
+    else:
+        parts.append(Text("No abstract in the library.", style="dim"))
+    for rel, heading in (("references", "References"), ("cited_by", "Cited by")):
+        views = library.links(doc_id, rel)
+        parts.append(Text(f"\n{heading} ({len(views)})", style="bold underline"))
+        parts.extend(link_row(v) for v in views)
+    return Group(*parts)
+
+
+def import_table(reports: Sequence[FileReport]) -> Table:
+    table = Table(title="Import", show_lines=False)
+    table.add_column("File", overflow="fold")
+    table.add_column("Format")
+    for name in ("Added", "Merged", "Unchanged", "New stubs"):
+        table.add_column(name, justify="right")
+    table.add_column("Result", overflow="fold")
+    for r in reports:
+        if r.rejected:
+            table.add_row(literal(r.source), "", "", "", "", "", Text("rejected", style="bold red"))
+            continue
+        result = Text("ok", style="green")
+        if r.skipped:
+            result.append("; skipped " + ", ".join(f"{n} {kind}" for kind, n in r.skipped.items()))
+        table.add_row(
+            literal(r.source), r.format, str(r.added), str(r.merged), str(r.unchanged), str(r.stubs), result
+        )
+    return table
+
+
+def stats_table(library: Library, stats: Stats) -> Table:
+    table = Table(title=literal(str(library.path)), show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("records", str(stats.records))
+    table.add_row("stubs", str(stats.stubs))
+    table.add_row("links", str(stats.links))
+    return table
