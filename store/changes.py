@@ -12,6 +12,7 @@ full record arrives it is merged into the stub, so the stub's document (and its 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import orjson
@@ -31,7 +32,7 @@ from store.merge import (
     stub_from_link,
     union_links,
 )
-from store.model import Article, Origin
+from store.model import Article, Link, Origin
 
 if TYPE_CHECKING:
     from store.library import Library
@@ -233,10 +234,32 @@ class Changes:
 
         for rel in LINK_RELATIONS:
             for entry in incoming.get(rel, []):
-                target = self._target(entry)
-                if target != doc_id:
-                    self._add_link(target, INVERSE[rel], link_to(self.peek(doc_id), entry.get("sources", [])))
+                self._link_back(doc_id, rel, entry)
         return status
+
+    def put_links(self, subject: Link, rel: str, links: Iterable[Link]) -> int:
+        """Record that ``subject`` cites (``rel="references"``) or is cited by (``"cited_by"``) ``links``.
+
+        For link lists learnt on their own (E-utilities elink, Europe PMC): the subject becomes a stub
+        if the library does not hold it yet. Returns how many of the links were new.
+        """
+        if rel not in LINK_RELATIONS:
+            raise ValueError(rel)
+        doc_id = self._target(subject.to_doc())
+        known = len(self.peek(doc_id).get(rel, []))
+        for link in links:
+            entry = link.to_doc()
+            target = self._link_back(doc_id, rel, entry)
+            if target != doc_id:
+                self._add_link(doc_id, rel, entry)
+        return len(self.peek(doc_id).get(rel, [])) - known
+
+    def _link_back(self, doc_id: int, rel: str, entry: Doc) -> int:
+        """Find or make the target of ``doc_id``'s link ``entry`` and give it the link the other way."""
+        target = self._target(entry)
+        if target != doc_id:
+            self._add_link(target, INVERSE[rel], link_to(self.peek(doc_id), entry.get("sources", [])))
+        return target
 
     # Commit ----------------------------------------------------------------------------------
 

@@ -258,3 +258,30 @@ def test_reciprocal_invariant_holds_everywhere(lib_path: Path) -> None:
             for view in lib.links(doc_id, rel):
                 assert view.target_id is not None
                 assert doc_id in [v.target_id for v in lib.links(view.target_id, inverse)]
+
+
+def test_links_learnt_on_their_own(demo_library: Library) -> None:
+    lib = demo_library
+    with lib.transaction() as changes:
+        new = changes.put_links(
+            Link(pmid="30992990"),
+            "cited_by",
+            [
+                Link(pmid="40078652", sources=["pubmed"]),
+                Link(pmid="41000000", title="New citer", sources=["pubmed"]),
+            ],
+        )
+        assert new == 1
+        assert (
+            changes.put_links(Link(pmid="77", title="Unknown subject"), "references", [Link(pmid="1")]) == 1
+        )
+    seed_id = lib.find("30992990")
+    assert seed_id is not None
+    views = lib.links(seed_id, "cited_by")
+    assert [v.pmid for v in views] == ["40078652", "40045380", "40036306", "39985030", "39963133", "41000000"]
+    assert sorted(views[0].sources) == ["page", "pubmed"]
+    seed = lib.get("30992990")
+    assert seed is not None and not seed.stub  # links alone never make a record a stub or a full one
+    unknown = lib.get("77")
+    assert unknown is not None and unknown.stub and unknown.title == "Unknown subject"
+    assert [v.pmid for v in lib.links(lib.find("1"), "cited_by")] == ["77"]  # type: ignore[arg-type]
