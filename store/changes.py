@@ -25,6 +25,7 @@ from store.merge import (
     compatible,
     doc_keys,
     fill_ids,
+    link_adds,
     link_keymap,
     link_to,
     merge_link,
@@ -176,14 +177,16 @@ class Changes:
         for rel in LINK_RELATIONS:
             self._linkmaps.pop((doc_id, rel), None)
 
-    def _add_link(self, doc_id: int, rel: str, entry: Doc) -> None:
+    def _add_link(self, doc_id: int, rel: str, entry: Doc, keys: list[str] | None = None) -> None:
         keymap = self._linkmap(doc_id, rel)
         links = self.peek(doc_id).get(rel)
+        if keys is None:
+            keys = doc_keys(entry)
         if links is not None:
-            hits = [keymap[k] for k in doc_keys(entry) if k in keymap]
-            if hits and not _would_change(links[min(hits)], entry):
+            hits = [keymap[k] for k in keys if k in keymap]
+            if hits and not link_adds(links[min(hits)], entry):
                 return  # already known: do not even copy the document
-        add_link(self._doc(doc_id).setdefault(rel, []), keymap, entry)
+        add_link(self._doc(doc_id).setdefault(rel, []), keymap, entry, keys)
 
     def _target(self, entry: Doc) -> int:
         """The record a link points at: found, or a new stub made from the link."""
@@ -209,14 +212,13 @@ class Changes:
         incoming = article.to_doc()
         incoming.pop("stub", None)
         incoming["origins"] = [origin.to_doc()]
-        for rel in LINK_RELATIONS:  # a source may list one target twice
-            if rel in incoming:
-                deduped: list[Doc] = []
-                union_links(deduped, incoming[rel])
-                incoming[rel] = deduped
-
         doc_id = self._resolve(incoming)
         if doc_id is None:
+            for rel in LINK_RELATIONS:  # a source may list one target twice
+                if rel in incoming:
+                    deduped: list[Doc] = []
+                    union_links(deduped, incoming[rel])
+                    incoming[rel] = deduped
             doc_id = self._new(incoming)
             status = Status.ADDED
         else:
@@ -232,9 +234,11 @@ class Changes:
             else:
                 status = Status.MERGED
 
+        back = link_to(self.peek(doc_id), [])
+        back_keys = doc_keys(back)
         for rel in LINK_RELATIONS:
             for entry in incoming.get(rel, []):
-                self._link_back(doc_id, rel, entry)
+                self._link_back(doc_id, rel, entry, back, back_keys)
         return status
 
     def put_links(self, subject: Link, rel: str, links: Iterable[Link]) -> int:
@@ -249,33 +253,33 @@ class Changes:
         known = len(self.peek(doc_id).get(rel, []))
         for link in links:
             entry = link.to_doc()
-            target = self._link_back(doc_id, rel, entry)
+            back = link_to(self.peek(doc_id), [])
+            target = self._link_back(doc_id, rel, entry, back, doc_keys(back))
             if target != doc_id:
                 self._add_link(doc_id, rel, entry)
         return len(self.peek(doc_id).get(rel, [])) - known
 
-    def _link_back(self, doc_id: int, rel: str, entry: Doc) -> int:
-        """Find or make the target of ``doc_id``'s link ``entry`` and give it the link the other way."""
+    def _link_back(self, doc_id: int, rel: str, entry: Doc, back: Doc, back_keys: list[str]) -> int:
+        """Find or make the target of ``doc_id``'s link ``entry`` and give it the link the other way.
+
+        ``back`` names ``doc_id`` (see ``merge.link_to``); it gets the sources of ``entry``.
+        """
         target = self._target(entry)
         if target != doc_id:
-            self._add_link(target, INVERSE[rel], link_to(self.peek(doc_id), entry.get("sources", [])))
+            sources = entry.get("sources")
+            self._add_link(target, INVERSE[rel], {**back, "sources": sources} if sources else back, back_keys)
         return target
 
     # Commit ----------------------------------------------------------------------------------
 
-    def commit(self) -> bool:
-        """Hand the changed documents to TinyDB. Returns whether anything changed."""
+    def commit(self) -> tuple[set[int], set[int]]:
+        """Hand the changed documents to TinyDB. Returns the ids of changed and of removed documents."""
         changed = {
             doc_id: doc
             for doc_id, doc in self._docs.items()
             if doc_id in self._created or doc != self._base.get(str(doc_id))
         }
         removed = [doc_id for doc_id in self._removed if str(doc_id) in self._base]
-        if not changed and not removed:
-            return False
-        self._lib.apply(changed, removed, self._keys, self._next_id)
-        return True
-
-
-def _would_change(existing: Doc, entry: Doc) -> bool:
-    return merge_link(dict(existing), entry)
+        if changed or removed:
+            self._lib.apply(changed, removed, self._keys, self._next_id)
+        return set(changed), set(removed)

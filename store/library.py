@@ -23,7 +23,7 @@ from store.merge import LINK_RELATIONS, Doc, doc_keys
 from store.model import Article, Author, Link
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
-from store.storage import LibraryStorage
+from store.storage import Fingerprint, LibraryStorage
 
 
 class ArticleTable(Table):  # type: ignore[misc]
@@ -235,7 +235,21 @@ class Library:
                 self._rebuild_index()
             changes = Changes(self)
             yield changes
-            changes.commit()
+            changed, removed = changes.commit()
+            before = self.storage.seen
+            if self.storage.flush():
+                self._after_write(before, changed, removed)
+
+    def _after_write(self, before: Fingerprint | None, changed: set[int], removed: set[int]) -> None:
+        """Bring the search index (derived data kept beside the library) in step with the new file."""
+        from store.search.index import SearchIndex, forget_index
+
+        try:
+            SearchIndex.after_write(self, before, changed, removed)
+        except Exception:
+            # The library itself is safely written; a broken index must not undo that. Forgetting
+            # it makes the next search rebuild it from the library.
+            forget_index(self.path)
 
     def apply(
         self,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.ids import identity_keys
+from store.ids import doi_key, identity_keys
 from store.model import ARTICLE_LIST_FIELDS, ARTICLE_TEXT_FIELDS, LINK_TEXT_FIELDS, Author
 
 Doc = dict[str, Any]
@@ -35,14 +35,20 @@ RECORD_FIELDS = (
 
 
 def doc_keys(doc: Doc) -> list[str]:
-    """Identity keys of an article document or a link entry."""
-    return identity_keys(
-        doc.get("pmid"),
-        doc.get("pmcid"),
-        doc.get("doi"),
-        title=doc.get("title", ""),
-        year=doc.get("year"),
-    )
+    """Identity keys of an article document or a link entry (see ``store.ids.identity_keys``).
+
+    Written out rather than delegated: imports call this a few hundred times per record.
+    """
+    keys: list[str] = []
+    if value := doc.get("pmid"):
+        keys.append("pmid:" + value)
+    if value := doc.get("pmcid"):
+        keys.append("pmc:" + value)
+    if value := doc.get("doi"):
+        keys.append(doi_key(value))
+    if not keys:
+        return identity_keys(title=doc.get("title", ""), year=doc.get("year"))
+    return keys
 
 
 def _same_id(kind: str, a: str, b: str) -> bool:
@@ -85,6 +91,18 @@ def merge_link(into: Doc, other: Doc) -> bool:
     return _union_sources(into, other) or changed
 
 
+def link_adds(existing: Doc, entry: Doc) -> bool:
+    """Whether merging ``entry`` into ``existing`` would change it (``merge_link`` without copying)."""
+    for key, value in entry.items():
+        if key == "sources":
+            have = existing.get("sources", ())
+            if any(s not in have for s in value):
+                return True
+        elif key not in existing and value not in (None, "", []):
+            return True
+    return False
+
+
 def link_keymap(links: list[Doc]) -> dict[str, int]:
     """Identity key -> position in ``links``, for adding to a long list in constant time."""
     keymap: dict[str, int] = {}
@@ -94,9 +112,13 @@ def link_keymap(links: list[Doc]) -> dict[str, int]:
     return keymap
 
 
-def add_link(links: list[Doc], keymap: dict[str, int], entry: Doc) -> bool:
-    """Add ``entry`` to ``links`` unless a link to the same target is there, then merge into it."""
-    keys = doc_keys(entry)
+def add_link(links: list[Doc], keymap: dict[str, int], entry: Doc, keys: list[str] | None = None) -> bool:
+    """Add ``entry`` to ``links`` unless a link to the same target is there, then merge into it.
+
+    ``keys``: the entry's identity keys, when the caller has them already.
+    """
+    if keys is None:
+        keys = doc_keys(entry)
     hits = [keymap[k] for k in keys if k in keymap]
     if hits:
         pos = min(hits)
@@ -159,9 +181,16 @@ def stub_from_link(entry: Doc) -> Doc:
 
 
 def link_to(doc: Doc, sources: list[str]) -> Doc:
-    """A link entry naming the article ``doc`` (by its identifiers, or its title when it has none)."""
-    entry: Doc = {key: doc[key] for key in ID_FIELDS if doc.get(key)}
-    if not entry:
+    """A link entry naming the article ``doc`` by its strongest identifier (or its title if it has none).
+
+    One identifier is enough: the entry only has to resolve to the record, which holds the rest.
+    """
+    entry: Doc = {}
+    for key in ID_FIELDS:
+        if doc.get(key):
+            entry[key] = doc[key]
+            break
+    else:
         entry = {key: doc[key] for key in ("title", "year") if doc.get(key) not in (None, "")}
     if sources:
         entry["sources"] = list(sources)

@@ -28,7 +28,7 @@ from tinydb.storages import Storage
 
 from store.errors import LibraryFileError
 from store.lock import write_lock
-from store.schema import META_TABLE, SCHEMA_VERSION, migrate, new_library_data
+from store.schema import LIBRARY, META_TABLE, Layout, kind_of
 
 Data = dict[str, dict[str, Any]]
 Fingerprint = tuple[int, int, int]
@@ -43,15 +43,17 @@ def fingerprint(path: Path) -> Fingerprint | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def read_library_file(path: Path) -> Data:
-    """Parse and check a library file; raise LibraryFileError saying what is wrong and where."""
+def read_library_file(path: Path, layout: Layout = LIBRARY) -> Data:
+    """Parse and check a library (or another ``layout``'s) file; raise LibraryFileError saying what is
+    wrong and where."""
+    noun = layout.noun
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise LibraryFileError(f"cannot read the library {path}: {exc.strerror or exc}") from None
+        raise LibraryFileError(f"cannot read the {noun} {path}: {exc.strerror or exc}") from None
     if not raw.strip():
         raise LibraryFileError(
-            f"{path} is empty, so it is not a pmbrowse library; it was left as it is "
+            f"{path} is empty, so it is not a pmbrowse {noun}; it was left as it is "
             "(remove it, or choose another file with --db)"
         )
     gc_was_enabled = gc.isenabled()
@@ -60,26 +62,26 @@ def read_library_file(path: Path) -> Data:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise LibraryFileError(
-            f"{path} is not a pmbrowse library: invalid JSON at line {exc.lineno}, column {exc.colno} "
+            f"{path} is not a pmbrowse {noun}: invalid JSON at line {exc.lineno}, column {exc.colno} "
             f"({exc.msg}); it was left as it is"
         ) from None
     finally:
         if gc_was_enabled:
             gc.enable()
-    problem = _check_shape(data)
+    problem = _check_shape(data, layout)
     if problem:
-        raise LibraryFileError(f"{path} is not a pmbrowse library: {problem}; it was left as it is")
+        raise LibraryFileError(f"{path} is not a pmbrowse {noun}: {problem}; it was left as it is")
     assert isinstance(data, dict)
     schema = data[META_TABLE]["1"]["schema"]
-    if schema > SCHEMA_VERSION:
+    if schema > layout.version:
         raise LibraryFileError(
-            f"{path} was written by a newer pmbrowse (library schema {schema}; this version reads "
-            f"up to {SCHEMA_VERSION}); upgrade pmbrowse to open it"
+            f"{path} was written by a newer pmbrowse ({layout.kind} schema {schema}; this version reads "
+            f"up to {layout.version}); upgrade pmbrowse to open it"
         )
-    return migrate(data)
+    return layout.migrate(data)
 
 
-def _check_shape(data: object) -> str:
+def _check_shape(data: object, layout: Layout) -> str:
     if not isinstance(data, dict):
         return f"the top level is a JSON {type(data).__name__}, not an object of tables"
     meta = data.get(META_TABLE)
@@ -88,6 +90,8 @@ def _check_shape(data: object) -> str:
         return f"it has no pmbrowse header (table {META_TABLE!r})"
     if not isinstance(header.get("schema"), int):
         return "its header has no schema version"
+    if (kind := kind_of(header)) != layout.kind:
+        return f"it is a pmbrowse {kind} file"
     for name, table in data.items():
         if not isinstance(table, dict):
             return f"table {name!r} is not a JSON object"
@@ -100,9 +104,12 @@ def _check_shape(data: object) -> str:
 class LibraryStorage(Storage):  # type: ignore[misc]
     """A TinyDB storage for one library file; see the module docstring."""
 
-    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, lock_timeout: float | None = None, layout: Layout = LIBRARY
+    ) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self.layout = layout
         self._depth = 0
         self._dirty = False
         self._seen: Fingerprint | None = None
@@ -111,13 +118,22 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         gc.freeze()
 
     @property
+    def seen(self) -> Fingerprint | None:
+        """The fingerprint of the file as this process last read or wrote it."""
+        return self._seen
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    @property
     def exists(self) -> bool:
         """Whether the library file is on disk (it is not until the first write of a new library)."""
         return self._seen is not None
 
     def _load(self) -> Data:
         seen = fingerprint(self.path)
-        data = new_library_data() if seen is None else read_library_file(self.path)
+        data = self.layout.new_data() if seen is None else read_library_file(self.path, self.layout)
         self._seen = seen
         return data
 
@@ -161,8 +177,7 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             self._depth = 1
             try:
                 yield reloaded
-                if self._dirty:
-                    self._flush()
+                self.flush()
             except BaseException:
                 if self._dirty:
                     # The file on disk is the last good state: go back to it.
@@ -171,6 +186,14 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             finally:
                 self._depth = 0
                 self._dirty = False
+
+    def flush(self) -> bool:
+        """Inside a transaction: write now if anything changed. Returns whether it wrote."""
+        if not self._dirty:
+            return False
+        self._flush()
+        self._dirty = False
+        return True
 
     def _flush(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
     pmbrowse [--db PATH] [QUERY | ID]      open the app (on a search, or on an article)
     pmbrowse import PATH...                import files or folders (``-`` reads stdin)
     pmbrowse show ID [--json]              one article with its links
+    pmbrowse search QUERY [--json] [--limit N] [--sort relevance|date|cited]
     pmbrowse stats                         counts of records, stubs and links
 
 Exit status: 0 ok, 1 not found, 2 bad input (a malformed file, an unknown identifier, a bad
@@ -15,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -23,7 +25,10 @@ from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError
 from store.ids import parse_identifier
 from store.importer import import_paths
 from store.library import Library
-from tui.console import import_table, render_article, stats_table
+from store.paths import library_path
+from store.search import QuerySyntaxError, SearchIndex
+from store.search.index import SORTS
+from tui.console import import_table, render_article, results_list, stats_table
 from tui.text import literal
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -74,10 +79,19 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
 
     p = sub.add_parser("stats", help="count records, stubs and links")
     _add_db(p)
+
+    p = sub.add_parser(
+        "search", help='search the library (PubMed syntax: AND OR NOT, "phrases", [ti] [au]...)'
+    )
+    _add_db(p)
+    p.add_argument("query", nargs="+", metavar="QUERY", help="the query (several words are joined)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
+    p.add_argument("--sort", choices=SORTS, default="relevance", help="order of the hits")
     return app, commands
 
 
-COMMANDS = ("import", "show", "stats")
+COMMANDS = ("import", "show", "stats", "search")
 
 
 def _first_positional(argv: Sequence[str]) -> str | None:
@@ -227,6 +241,35 @@ def run_stats(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def run_search(args: argparse.Namespace, out: Console, err: Console) -> int:
+    query = " ".join(args.query)
+    if not query.strip():
+        _error(err, "the query is empty")
+        return EXIT_BAD_INPUT
+    if args.limit < 1:
+        _error(err, "--limit must be at least 1")
+        return EXIT_BAD_INPUT
+    path = library_path(getattr(args, "db", None))
+    # A fresh index answers on its own: no need to load a library of any size.
+    index = SearchIndex.open_if_fresh(path) or SearchIndex.for_library(Library.open(path))
+    try:
+        results = index.search(query, limit=args.limit, sort=args.sort, marks=mark_lookup(path))
+    except QuerySyntaxError as exc:
+        _error(err, f"bad query: {exc}")
+        err.print(literal(exc.pointer()), soft_wrap=True)
+        return EXIT_BAD_INPUT
+    if args.json:
+        sys.stdout.write(json.dumps([h.to_json() for h in results.hits], ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.print(results_list(query, results))
+    return EXIT_OK if results.total else EXIT_NOT_FOUND
+
+
+def mark_lookup(path: Path) -> Callable[[str, str], set[str]] | None:
+    """Marks filters for searches (``starred``, ``tag:x``...), from the marks kept beside the library."""
+    return None
+
+
 def run_app(args: argparse.Namespace, out: Console, err: Console) -> int:
     _error(err, "the interactive app is not built yet; use 'pmbrowse import', 'show' or 'stats'")
     return EXIT_BAD_INPUT
@@ -236,4 +279,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Console, Console], int]] = {
     "import": run_import,
     "show": run_show,
     "stats": run_stats,
+    "search": run_search,
 }

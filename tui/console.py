@@ -11,6 +11,7 @@ from rich.text import Text
 from store.importer import FileReport
 from store.library import Library, LinkView, Stats
 from store.model import Article
+from store.search import Results
 from tui.text import literal, printable
 
 
@@ -118,3 +119,32 @@ def stats_table(library: Library, stats: Stats) -> Table:
     table.add_row("stubs", str(stats.stubs))
     table.add_row("links", str(stats.links))
     return table
+
+
+def results_list(query: str, results: Results) -> RenderableType:
+    """Hits as a numbered list: title, then first author, journal, year, citations and identifier."""
+    shown = (
+        f"{len(results.hits)} of {results.total}" if len(results.hits) < results.total else str(results.total)
+    )
+    header = literal(f"{query}: {shown} hit{'s' if results.total != 1 else ''}", style="bold")
+    if not results.hits:
+        return Group(
+            header, Text("No articles match. Try fewer words, a wildcard (exosom*) or OR.", style="dim")
+        )
+    rows: list[RenderableType] = [header]
+    for n, hit in enumerate(results.hits, start=1):
+        row = Text(f"{n:>3}. ", style="dim")
+        row.append(printable(hit.title or "(untitled)"))
+        if hit.stub:
+            row.append("  [stub]", style="yellow")
+        author = hit.first_author + (" et al." if hit.authors > 1 else "")
+        meta = [
+            author,
+            hit.journal,
+            str(hit.year or ""),
+            f"cited {hit.cited}",
+            hit.pmid or hit.pmcid or hit.doi or "",
+        ]
+        row.append("\n     " + printable(" · ".join(m for m in meta if m)), style="dim")
+        rows.append(row)
+    return Group(*rows)

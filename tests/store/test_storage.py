@@ -62,7 +62,11 @@ def test_writes_replace_the_file_and_leave_no_temp_files(lib_path: Path) -> None
     inode = lib_path.stat().st_ino
     import_file(lib, PAGES / "zero_citations.txt")
     assert lib_path.stat().st_ino != inode  # a new file was renamed over the old one
-    assert sorted(p.name for p in lib_path.parent.iterdir()) == ["library.json", "library.json.lock"]
+    assert sorted(p.name for p in lib_path.parent.iterdir()) == [
+        "library.json",
+        "library.json.index",
+        "library.json.lock",
+    ]
 
 
 KILLED_WRITER = textwrap.dedent(

@@ -1,0 +1,362 @@
+"""pmbrowse benchmark: start-up, search, jump and import on large generated libraries.
+
+    python -m bench.bench                 # 10k and 100k libraries, 5 runs each (several minutes)
+    python -m bench.bench --sizes 10000 --runs 3
+
+These machines are shared and noisy, so every number is a median of several runs and is shown next
+to a baseline measured in the same run, as a ratio. Each measurement runs in a fresh process, which
+also gives its peak memory (max RSS). Generated libraries are cached in ``bench/out/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+GENERATOR_VERSION = 3
+PYTHON = sys.executable
+
+
+@dataclass
+class Run:
+    seconds: float
+    max_rss_mb: float
+    output: str
+
+
+def _spawn(argv: Sequence[str], ok: Sequence[int] = (0,)) -> Run:
+    """Run a process; its wall time, its own peak memory (from wait4) and its output."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    chunks: dict[str, bytes] = {}
+
+    def drain(name: str, stream: IO[bytes]) -> None:
+        chunks[name] = stream.read()
+
+    readers = [
+        threading.Thread(target=drain, args=("out", proc.stdout)),
+        threading.Thread(target=drain, args=("err", proc.stderr)),
+    ]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{chunks['err'].decode(errors='replace')}")
+    return Run(seconds, usage.ru_maxrss / 1024, chunks["out"].decode(errors="replace"))
+
+
+def run(code: str, *args: str) -> Run:
+    """Run Python code in a fresh process."""
+    return _spawn([PYTHON, "-c", textwrap.dedent(code), *args])
+
+
+def run_command(argv: Sequence[str]) -> Run:
+    """Run a command; exit status 1 (nothing found) counts as success."""
+    return _spawn(argv, ok=(0, 1))
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+# Libraries ------------------------------------------------------------------------------------
+
+
+def library_for(n: int) -> Path:
+    """A generated library of ``n`` records (with its search index), built once and cached."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"lib-{n}.json"
+    stamp = OUT / f"lib-{n}.version"
+    if path.exists() and stamp.exists() and stamp.read_text() == str(GENERATOR_VERSION):
+        return path
+    print(f"generating a {n:,}-record library (once; cached in bench/out/)...", file=sys.stderr)
+    for old in OUT.glob(f"lib-{n}.json*"):
+        if old.is_dir():
+            import shutil
+
+            shutil.rmtree(old)
+        else:
+            old.unlink()
+    took = run(
+        """
+        import sys, time
+        from bench.generate import articles
+        from store.library import Library
+        from store.model import Origin
+        n = int(sys.argv[1])
+        lib = Library.open(sys.argv[2], demo=False)
+        start = time.perf_counter()
+        with lib.transaction() as changes:
+            for article in articles(n):
+                changes.put_article(article, Origin("bench", "generated"))
+        print(time.perf_counter() - start)
+        """,
+        str(n),
+        str(path),
+    )
+    print(f"  built in {took.seconds:.1f} s (peak {took.max_rss_mb:.0f} MB)", file=sys.stderr)
+    stamp.write_text(str(GENERATOR_VERSION))
+    return path
+
+
+def queries(n: int, seed: int = 7) -> list[str]:
+    """100 mixed queries: 1-3 words, phrases, field tags, wildcards, drawn from the library's vocabulary."""
+    from bench.generate import SURNAMES, Vocabulary
+
+    rng = random.Random(seed)
+    vocab = Vocabulary(random.Random(1))  # the vocabulary the libraries were generated from
+    out: list[str] = []
+    for i in range(100):
+        kind = i % 6
+        words = [vocab.word(rng.randint(5, 3000)) for _ in range(3)]
+        if kind == 0:
+            out.append(words[0])
+        elif kind == 1:
+            out.append(" ".join(words[:2]))
+        elif kind == 2:
+            out.append(" ".join(words))
+        elif kind == 3:
+            out.append(f'"{vocab.word(rng.randint(0, 20))} {vocab.word(rng.randint(0, 20))}"')
+        elif kind == 4:
+            tag = rng.choice(
+                [f"{words[0]}[ti]", f"{rng.choice(SURNAMES)}[au]", f"{rng.randint(1990, 2024)}[dp]"]
+            )
+            out.append(f"{words[1]} {tag}")
+        else:
+            out.append(words[0][: max(3, len(words[0]) - 2)] + "*")
+    return out
+
+
+# Measurements -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    what: str
+    value: str
+    baseline: str
+    ratio: str
+
+
+def measure_load(path: Path, runs: int) -> list[Row]:
+    base = [
+        run(
+            """
+            import gc, sys, orjson
+            gc.disable(); data = orjson.loads(open(sys.argv[1], "rb").read())
+            """,
+            str(path),
+        )
+        for _ in range(runs)
+    ]
+    ours = [
+        run("import sys\nfrom store.library import Library\nLibrary.open(sys.argv[1])", str(path))
+        for _ in range(runs)
+    ]
+    size = path.stat().st_size / 1e6
+    t, b = median([r.seconds for r in ours]), median([r.seconds for r in base])
+    m, bm = max(r.max_rss_mb for r in ours), max(r.max_rss_mb for r in base)
+    return [
+        Row("library file size", f"{size:,.0f} MB", "", ""),
+        Row(
+            "open the library (whole process)",
+            f"{t:.2f} s",
+            f"orjson.loads of the file {b:.2f} s",
+            f"{t / b:.2f}",
+        ),
+        Row("peak memory after opening", f"{m:,.0f} MB", f"orjson.loads {bm:,.0f} MB", f"{m / bm:.2f}"),
+    ]
+
+
+def measure_cli_search(path: Path, runs: int, query: str) -> list[Row]:
+    script = str(Path(PYTHON).parent / "pmbrowse")
+    base = [run("import textual.app") for _ in range(runs)]
+    ours = [run_command([script, "--db", str(path), "search", query, "--limit", "10"]) for _ in range(runs)]
+    t, b = median([r.seconds for r in ours]), median([r.seconds for r in base])
+    return [
+        Row(
+            f"`pmbrowse search {query}` (whole process)",
+            f"{t * 1000:.0f} ms",
+            f"`python -c 'import textual.app'` {b * 1000:.0f} ms",
+            f"{t / b:.2f}",
+        )
+    ]
+
+
+def measure_queries(path: Path) -> list[Row]:
+    result = run(
+        """
+        import json, sys, time
+        from pathlib import Path
+        from store.search import SearchIndex
+        index = SearchIndex.open_if_fresh(Path(sys.argv[1]))
+        qs = json.loads(sys.argv[2])
+        for q in qs[:10]:
+            index.search(q, limit=20)  # warm the caches
+        ours = []
+        for q in qs:
+            start = time.perf_counter(); index.search(q, limit=20); ours.append(time.perf_counter() - start)
+        # Baseline: what a query costs without an index, one scan of every title for one word.
+        from store.library import Library
+        titles = [d.get("title", "").lower() for d in Library.open(sys.argv[1]).raw_docs().values()]
+        word = qs[0].strip('"*').split()[0]
+        base = []
+        for _ in range(5):
+            start = time.perf_counter()
+            [t for t in titles if word in t]
+            base.append(time.perf_counter() - start)
+        print(json.dumps({"ours": ours, "base": base}))
+        """,
+        str(path),
+        json.dumps(queries(0)),
+    )
+    data = json.loads(result.output)
+    ours, base = data["ours"], data["base"]
+    b = median(base)
+    p50, p95 = median(ours), percentile(ours, 0.95)
+    return [
+        Row(
+            "query latency p50 (100 mixed queries, top 20)",
+            f"{p50 * 1000:.1f} ms",
+            f"scanning every title for one word {b * 1000:.1f} ms",
+            f"{p50 / b:.2f}",
+        ),
+        Row("query latency p95", f"{p95 * 1000:.1f} ms", "", f"{p95 / b:.2f}"),
+    ]
+
+
+def measure_jump(path: Path) -> list[Row]:
+    """Following a link in the app: resolve the target, read its record and both link lists."""
+    result = run(
+        """
+        import json, random, sys, time
+        import orjson
+        from store.library import Library
+        lib = Library.open(sys.argv[1])
+        rng = random.Random(3)
+        ids = [int(i) for i in rng.sample(list(lib.raw_docs()), 200)]
+        ours, base = [], []
+        for doc_id in ids:
+            start = time.perf_counter()
+            lib.article(doc_id); lib.links(doc_id, "references"); lib.links(doc_id, "cited_by")
+            ours.append(time.perf_counter() - start)
+            doc = lib.doc(doc_id)
+            start = time.perf_counter()
+            orjson.loads(orjson.dumps(doc))
+            base.append(time.perf_counter() - start)
+        print(json.dumps({"ours": ours, "base": base}))
+        """,
+        str(path),
+    )
+    data = json.loads(result.output)
+    p50, p95, b = median(data["ours"]), percentile(data["ours"], 0.95), median(data["base"])
+    return [
+        Row(
+            "jump to an article with its links, p50",
+            f"{p50 * 1000:.2f} ms",
+            f"copying its document (orjson dumps+loads) {b * 1000:.3f} ms",
+            f"{p50 / b:.0f}",
+        ),
+        Row("jump p95", f"{p95 * 1000:.2f} ms", "", f"{p95 / b:.0f}"),
+    ]
+
+
+def measure_import(records: int, runs: int) -> list[Row]:
+    """Import throughput of a PubMed XML file (with reference lists) into an empty library."""
+    from bench.generate import articles, pubmed_xml
+
+    xml = OUT / f"pubmed-{records}.xml"
+    if not xml.exists():
+        xml.write_text(pubmed_xml(list(articles(records, seed=11))), encoding="utf-8")
+    script = str(Path(PYTHON).parent / "pmbrowse")
+    ours: list[Run] = []
+    for i in range(runs):
+        db = OUT / f"import-{i}.json"
+        for old in OUT.glob(f"import-{i}.json*"):
+            if old.is_dir():
+                import shutil
+
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+        ours.append(run_command([script, "--db", str(db), "import", str(xml)]))
+    base = [
+        run(
+            """
+            import sys
+            from lxml import etree
+            n = 0
+            for _, el in etree.iterparse(sys.argv[1], tag="PubmedArticle"):
+                n += 1; el.clear()
+            """,
+            str(xml),
+        )
+        for _ in range(runs)
+    ]
+    t, b = median([r.seconds for r in ours]), median([r.seconds for r in base])
+    return [
+        Row(
+            f"import PubMed XML ({records:,} records, 30 refs each; whole process)",
+            f"{records / t:,.0f} records/s",
+            f"lxml iterparse alone {records / b:,.0f} records/s",
+            f"{t / b:.1f}× the time",
+        ),
+        Row("peak memory during that import", f"{max(r.max_rss_mb for r in ours):,.0f} MB", "", ""),
+    ]
+
+
+def table(title: str, rows: list[Row]) -> str:
+    lines = [f"### {title}", "", "| measure | pmbrowse | baseline (same run) | ratio |", "|---|---|---|---|"]
+    lines += [f"| {r.what} | {r.value} | {r.baseline} | {r.ratio} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--sizes", default="10000,100000", help="library sizes, comma-separated")
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--import-records", type=int, default=20000, help="records in the import benchmark")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    OUT.mkdir(parents=True, exist_ok=True)
+    when = time.strftime("%Y-%m-%d %H:%M")
+    print(f"pmbrowse benchmark — {when}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
+    for n in sizes:
+        path = library_for(n)
+        rows = measure_load(path, args.runs)
+        rows += measure_cli_search(path, args.runs, queries(0)[0])
+        rows += measure_queries(path)
+        rows += measure_jump(path)
+        print(table(f"{n:,}-record library", rows))
+    print(table("Import", measure_import(args.import_records, args.runs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
