@@ -271,8 +271,16 @@ def mark_lookup(path: Path) -> Callable[[str, str], set[str]] | None:
 
 
 def run_app(args: argparse.Namespace, out: Console, err: Console) -> int:
-    _error(err, "the interactive app is not built yet; use 'pmbrowse import', 'show' or 'stats'")
-    return EXIT_BAD_INPUT
+    from tui.app import PmbrowseApp
+
+    path = library_path(getattr(args, "db", None))
+    # Fail early, with one line, on a library that cannot be used (the app loads it in the background).
+    if path.exists():
+        from store.storage import read_library_file
+
+        read_library_file(path)
+    PmbrowseApp(path, " ".join(args.target)).run()
+    return EXIT_OK
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace, Console, Console], int]] = {

@@ -6,9 +6,12 @@ Adding a format is adding a module here and its class to ``PARSERS``.
 from __future__ import annotations
 
 from store.formats.base import Parser, Skipped
+from store.formats.medline import MedlineParser
 from store.formats.page import PageParser
+from store.formats.pubmed_xml import PubmedXmlParser
 
-PARSERS: tuple[type[Parser], ...] = (PageParser,)
+# Specific sniffers first: each checks the start of the content for its own markers.
+PARSERS: tuple[type[Parser], ...] = (PageParser, PubmedXmlParser, MedlineParser)
 
 
 def detect(head: bytes) -> type[Parser] | None:

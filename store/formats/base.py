@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar
 
 from store.errors import ParseError
-from store.model import Article
+from store.model import AbstractSection, Article
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d|21\d\d)\b")
+# An inline abstract label: capitals (at least three letters) and a colon, at the start or after a sentence.
+LABEL = re.compile(r"(?:^|(?<=[.!?])\s+)(?P<label>[A-Z][A-Z,/&\- ]*[A-Z]):\s+")
 
 
 @dataclass
@@ -72,3 +74,21 @@ def clean_title(title: str) -> str:
     if title.endswith(".") and not title.endswith(".."):
         title = title[:-1].rstrip()
     return title
+
+
+def split_labels(paragraph: str) -> list[AbstractSection]:
+    """``"BACKGROUND: a. METHODS: b."`` -> two labelled sections; unlabelled text stays one section.
+
+    Shared by the formats that run a structured abstract into one paragraph (article pages, MEDLINE).
+    """
+    matches = [m for m in LABEL.finditer(paragraph) if sum(c.isalpha() for c in m.group("label")) >= 3]
+    if not matches:
+        return [AbstractSection(paragraph)]
+    sections: list[AbstractSection] = []
+    lead = paragraph[: matches[0].start()].strip()
+    if lead:
+        sections.append(AbstractSection(lead))
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(paragraph)
+        sections.append(AbstractSection(paragraph[m.end() : end].strip(), label=m.group("label").strip()))
+    return sections

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from store.errors import ParseError
-from store.formats.base import Parser, clean_title, decode_text, year_of
+from store.formats.base import Parser, clean_title, decode_text, split_labels, year_of
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
 from store.model import AbstractSection, Article, Author, Link
 
@@ -50,7 +50,6 @@ TRAILING_ID = re.compile(r"\s*\b(?P<kind>PMID|PMC|DOI):\s*(?P<value>\S+?)\.?$")
 REFERENCE_NUMBER = re.compile(r"^(\d+)\.(?:\s+(.*))?$")
 JOURNAL_AT_END = re.compile(r"^(?P<before>.*[.?!])\s+(?P<journal>[^.?!]+)$")
 INITIALS = re.compile(r"^[A-Z]{1,4}$")
-LABEL = re.compile(r"(?:^|(?<=[.!?])\s+)(?P<label>[A-Z][A-Z,/&\- ]*[A-Z]):\s+")
 
 
 @dataclass
@@ -197,21 +196,6 @@ def _abstract(lines: list[_Line]) -> list[AbstractSection]:
         if _is_placeholder(block.text):
             continue
         sections.extend(split_labels(block.text))
-    return sections
-
-
-def split_labels(paragraph: str) -> list[AbstractSection]:
-    """``"BACKGROUND: a. METHODS: b."`` -> two labelled sections; unlabelled text stays one section."""
-    matches = [m for m in LABEL.finditer(paragraph) if sum(c.isalpha() for c in m.group("label")) >= 3]
-    if not matches:
-        return [AbstractSection(paragraph)]
-    sections: list[AbstractSection] = []
-    lead = paragraph[: matches[0].start()].strip()
-    if lead:
-        sections.append(AbstractSection(lead))
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(paragraph)
-        sections.append(AbstractSection(paragraph[m.end() : end].strip(), label=m.group("label").strip()))
     return sections
 
 

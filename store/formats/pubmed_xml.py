@@ -1,0 +1,405 @@
+"""PubMed XML: efetch ``PubmedArticleSet`` answers and the yearly ``MedlineCitationSet`` baseline files.
+
+The file is read as a stream (``lxml.etree.iterparse``): each record becomes an Article when its end
+tag arrives and is then cleared, so a 30,000-record baseline file is never held as one tree.
+
+Safety: no DTD is loaded or fetched, no entity is expanded, nothing touches the network, and the
+parser's limits on nesting depth and text size stay on. A DOCTYPE that declares entities, or an
+entity reference the parser did not know (PubMed writes characters as ``&#160;``), is refused.
+
+Decisions, where the format leaves a choice:
+
+- **Title**: ``ArticleTitle`` as PubMed shows it, inline markup flattened to its text; a translated
+  title stays in its brackets (``[Ageing of the gut]``). ``VernacularTitle`` (the original-language
+  title) is used only when ``ArticleTitle`` is empty; the model has no field for a second title.
+- **Journal**: ``MedlineTA`` (what PubMed and MEDLINE's ``TA`` show), else ``ISOAbbreviation``. Older
+  files write the ISO abbreviation with full stops (``Biochim. Biophys. Acta``), so preferring
+  ``MedlineTA`` gives one spelling for one journal across files of every vintage.
+- **Abstract**: one section per ``AbstractText`` with its ``Label``; an unlabelled one is split at
+  inline labels (``SUMMARY: ...``) as MEDLINE text and article pages are. ``OtherAbstract`` (a
+  translation or the publisher's note) is not the abstract and is left out.
+- **MeSH**: one entry per heading, the descriptor with its qualifiers as MEDLINE writes them
+  (``Burns/epidemiology/therapy``), without the major-topic star.
+- **Inline markup and MathML** become their text: ``r<sup>2</sup>`` is ``r2``; MathML is written out
+  token by token, with prescripts before their base (``3He/129Xe MRI``).
+- **References** (``PubmedData/ReferenceList``): the ``Citation`` text, whitespace collapsed and its
+  final full stop dropped, is kept whole as the link's title, since its style varies from source to
+  source; the year is taken only from the ``2015 Jan;`` date of an NLM/Vancouver citation. An
+  empty ``<Reference/>`` (neither text nor identifiers) says nothing and is left out.
+- **Book records** (``PubmedBookArticle``), ``DeleteCitation`` entries and any other element are
+  counted in ``skipped``, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from store.errors import ParseError
+from store.formats.base import Parser, clean_title, split_labels, year_of
+from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
+from store.model import AbstractSection, Article, Author, Link
+
+# lxml ships no type hints; elements are typed by this name for the reader.
+Element = Any
+
+SOURCE_TAG = "pubmed"
+SETS = ("PubmedArticleSet", "MedlineCitationSet")
+RECORDS = ("PubmedArticle", "MedlineCitation")
+SNIFFED_ROOTS = (*SETS, "PubmedArticle")
+SKIPPED_KINDS = {"PubmedBookArticle": "book records", "DeleteCitation": "deleted citations"}
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
+MATH, MULTISCRIPTS, PRESCRIPTS = (f"{MATHML}{name}" for name in ("math", "mmultiscripts", "mprescripts"))
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The date of an NLM/Vancouver citation: "Radiology. 2015 Jan;274(1)", "Heart 2021;107", "2005. November;9".
+_MONTH_WORD = "(?:(?:" + "|".join(MONTHS) + ")[a-z]*|Spring|Summer|Fall|Autumn|Winter)"
+CITED_DATE = re.compile(
+    rf"(?<!\d)((?:1[5-9]|20|21)\d\d)\.?(?:\s+{_MONTH_WORD}(?:-{_MONTH_WORD})?(?:\s+\d{{1,2}})?)?\s*;"
+)
+LINE_COLUMN = re.compile(r",? line \d+, column \d+$")
+
+
+class PubmedXmlParser(Parser):
+    name = "pubmed-xml"
+    description = "PubMed XML (PubmedArticleSet, MedlineCitationSet)"
+
+    @classmethod
+    def sniff(cls, head: bytes) -> bool:
+        return first_element(head) in SNIFFED_ROOTS
+
+    def parse(self, stream: BinaryIO, source: str) -> Iterator[Article]:
+        events = etree.iterparse(
+            stream,
+            events=("start", "end"),
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+        )
+        depth = 0
+        record_depth = 1  # records are the children of the set, or the root itself if it is one
+        position = 0
+        try:
+            for event, elem in events:
+                if event == "start":
+                    if depth == 0:
+                        _check_root(elem, source)
+                        record_depth = 0 if elem.tag in RECORDS else 1
+                    depth += 1
+                    continue
+                depth -= 1
+                if depth == record_depth:
+                    position += 1
+                    article = self._record(elem, source, position)
+                    _release(elem)
+                    if article is not None:
+                        yield article
+        except etree.XMLSyntaxError as exc:
+            raise _syntax_error(exc, source) from None
+
+    def _record(self, elem: Element, source: str, position: int) -> Article | None:
+        """The article in one top-level element, or None after counting what is not imported."""
+        if elem.tag in RECORDS:
+            try:
+                return parse_record(elem, position)
+            except ParseError as exc:
+                raise exc.with_source(source) from None
+        if elem.tag == "DeleteCitation":
+            self.skipped.add(SKIPPED_KINDS[elem.tag], max(1, len(elem.findall("PMID"))))
+        elif elem.tag in SKIPPED_KINDS:
+            self.skipped.add(SKIPPED_KINDS[elem.tag])
+        else:
+            self.skipped.add(f"<{elem.tag}> elements")
+        return None
+
+
+def first_element(head: bytes) -> str:
+    """The name of the first element in ``head``, past a BOM, XML declaration, DOCTYPE and comments."""
+    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    while text.startswith(("<?", "<!--", "<!DOCTYPE")):
+        if text.startswith("<?"):
+            end = text.find("?>") + 2
+        elif text.startswith("<!--"):
+            end = text.find("-->") + 3
+        else:
+            gt, bracket = text.find(">"), text.find("[")
+            if 0 <= bracket < gt:  # an internal subset: its declarations hold ">" too
+                close = text.find("]", bracket)
+                gt = text.find(">", close) if close >= 0 else -1
+            end = gt + 1
+        if end <= 0:
+            return ""
+        text = text[end:].lstrip()
+    m = re.match(r"<([A-Za-z_][\w.:-]*)", text)
+    return m.group(1) if m else ""
+
+
+def _check_root(root: Element, source: str) -> None:
+    """Refuse what is not PubMed XML, and a DOCTYPE that declares entities (PubMed's never does)."""
+    if root.tag not in (*SETS, *RECORDS):
+        raise ParseError(
+            f"not PubMed XML: the root element is <{root.tag}>, "
+            "not <PubmedArticleSet> or <MedlineCitationSet>",
+            source=source,
+            line=root.sourceline,
+        )
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise ParseError(
+            "refused: the DOCTYPE declares entities, which pmbrowse never expands",
+            source=source,
+            line=root.sourceline,
+        )
+
+
+def _release(elem: Element) -> None:
+    """Free a finished record and the records before it, so memory does not grow with the file."""
+    elem.clear(keep_tail=True)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]
+
+
+def _syntax_error(exc: etree.XMLSyntaxError, source: str) -> ParseError:
+    """lxml's complaint as a one-line ParseError with its line; hostile input says it was refused."""
+    reason = LINE_COLUMN.sub("", str(exc.msg or exc)).strip()
+    if "amplification" in reason or "entity reference loop" in reason:
+        message = f"refused: entities would expand without bound ({reason})"
+    elif "Excessive depth" in reason:
+        message = "refused: elements nest deeper than 256 levels"
+    else:
+        message = f"malformed XML: {reason}"
+    return ParseError(message, source=source, line=max(exc.lineno or 1, 1))
+
+
+# --- one record -------------------------------------------------------------------------------------
+
+
+def parse_record(elem: Element, position: int = 1) -> Article:
+    """A ``PubmedArticle`` (or a bare ``MedlineCitation`` of a baseline file) as an Article."""
+    citation = elem.find("MedlineCitation") if elem.tag == "PubmedArticle" else elem
+    if citation is None:
+        raise ParseError(
+            f"a {elem.tag} without a MedlineCitation", line=elem.sourceline, record=str(position)
+        )
+    raw_pmid = _plain(citation.find("PMID"))
+    pmid = normalise_pmid(raw_pmid)
+    if pmid is None:
+        problem = f"the PMID {raw_pmid!r} is not a PMID" if raw_pmid else "a record without a PMID"
+        raise ParseError(problem, line=elem.sourceline, record=str(position))
+    for entity in elem.iter(etree.Entity):
+        raise ParseError(
+            f"the entity {entity.text} is not defined (PubMed XML writes characters as &#160;)",
+            line=entity.sourceline,
+            record=pmid,
+        )
+
+    article = Article(pmid=pmid)
+    pubmed_data = elem.find("PubmedData")
+    item = citation.find("Article")
+    if item is not None:
+        _bibliographic(article, item)
+        article.abstract = _abstract(item)
+        article.authors = _authors(item)
+        # Older files give one affiliation for the whole article, beside the authors.
+        shared = [_text(a) for a in item.findall("Affiliation")]
+        article.affiliations = _unique([*shared, *(x for a in article.authors for x in a.affiliations)])
+        article.languages = _unique(_plain(x) for x in item.findall("Language"))
+        types = item.findall("PublicationTypeList/PublicationType")
+        article.publication_types = _unique(_plain(x) for x in types)
+    article.journal = _plain(citation.find("MedlineJournalInfo/MedlineTA")) or _plain(
+        citation.find("Article/Journal/ISOAbbreviation")
+    )
+    article.mesh = _unique(_mesh_heading(h) for h in citation.findall("MeshHeadingList/MeshHeading"))
+    article.keywords = _unique(_text(k) for k in citation.findall("KeywordList/Keyword"))
+    _identifiers(article, citation, pubmed_data)
+    article.references = _references(pubmed_data)
+    return article
+
+
+def _bibliographic(article: Article, item: Element) -> None:
+    """Title, journal title, date, volume, issue and pages from ``MedlineCitation/Article``."""
+    article.title = clean_title(_text(item.find("ArticleTitle")) or _text(item.find("VernacularTitle")))
+    article.journal_title = _plain(item.find("Journal/Title"))
+    issue = item.find("Journal/JournalIssue")
+    if issue is not None:
+        article.volume = _plain(issue.find("Volume"))
+        article.issue = _plain(issue.find("Issue"))
+        article.date = _pub_date(issue.find("PubDate"))
+        article.year = year_of(article.date)
+    article.pages = _pages(item.find("Pagination"))
+
+
+def _pub_date(pub: Element | None) -> str:
+    """``2019 Apr 18``, ``1990 Spring`` or a ``MedlineDate`` as given (``2015 Nov-Dec``)."""
+    if pub is None:
+        return ""
+    if medline_date := _plain(pub.find("MedlineDate")):
+        return medline_date
+    month = _plain(pub.find("Month"))
+    if month.isdigit() and 1 <= int(month) <= 12:
+        month = MONTHS[int(month) - 1]
+    day = _plain(pub.find("Day"))
+    day = str(int(day)) if day.isdigit() else day
+    parts = (_plain(pub.find("Year")), month or _plain(pub.find("Season")), day)
+    return " ".join(p for p in parts if p)
+
+
+def _pages(pagination: Element | None) -> str:
+    """``MedlinePgn``, else ``StartPage-EndPage``; an ``ELocationID`` is an identifier, not a page."""
+    if pagination is None:
+        return ""
+    if medline_pages := _plain(pagination.find("MedlinePgn")):
+        return medline_pages
+    start, end = _plain(pagination.find("StartPage")), _plain(pagination.find("EndPage"))
+    return f"{start}-{end}" if start and end else start
+
+
+def _abstract(item: Element) -> list[AbstractSection]:
+    sections: list[AbstractSection] = []
+    for part in item.findall("Abstract/AbstractText"):
+        text = _text(part)
+        label = " ".join((part.get("Label") or "").split())
+        if text and label:
+            sections.append(AbstractSection(text, label))
+        elif text:
+            sections.extend(split_labels(text))
+    return sections
+
+
+def _authors(item: Element) -> list[Author]:
+    """Personal and collective authors in order, leaving out entries marked invalid (``ValidYN="N"``)."""
+    authors: list[Author] = []
+    for author_list in item.findall("AuthorList"):
+        if author_list.get("Type", "authors") != "authors":
+            continue
+        for elem in author_list.findall("Author"):
+            if elem.get("ValidYN") == "N":
+                continue
+            affiliations = _unique(_text(a) for a in elem.findall("AffiliationInfo/Affiliation"))
+            if group := _text(elem.find("CollectiveName")):
+                authors.append(Author(last=group, collective=True, affiliations=affiliations))
+            elif last := _plain(elem.find("LastName")):
+                authors.append(
+                    Author(
+                        last=last,
+                        initials=_plain(elem.find("Initials")),
+                        fore=_plain(elem.find("ForeName")),
+                        suffix=_plain(elem.find("Suffix")),
+                        affiliations=affiliations,
+                    )
+                )
+    return authors
+
+
+def _mesh_heading(heading: Element) -> str:
+    """``Burns/epidemiology/therapy``: the descriptor, then its qualifiers."""
+    names = [heading.find("DescriptorName"), *heading.findall("QualifierName")]
+    return "/".join(x for x in map(_plain, names) if x)
+
+
+def _identifiers(article: Article, citation: Element, pubmed_data: Element | None) -> None:
+    """DOI and PMCID from ``PubmedData``'s id list, else from ``ELocationID`` and ``OtherID``."""
+    ids = _article_ids(pubmed_data.find("ArticleIdList") if pubmed_data is not None else None)
+    article.doi = normalise_doi(ids.get("doi"))
+    if article.doi is None:
+        for loc in citation.findall("Article/ELocationID"):
+            valid = loc.get("EIdType") == "doi" and loc.get("ValidYN") != "N"
+            if valid and (doi := normalise_doi(_plain(loc))):
+                article.doi = doi
+                break
+    article.pmcid = normalise_pmcid(ids.get("pmc"))
+    if article.pmcid is None:
+        # Baseline files without PubmedData: <OtherID Source="NLM">PMC4691237 [Available on ...]</OtherID>
+        for other in citation.findall("OtherID"):
+            words = _plain(other).split()
+            if other.get("Source") == "NLM" and words and words[0].startswith("PMC"):
+                article.pmcid = normalise_pmcid(words[0])
+                break
+
+
+def _article_ids(id_list: Element | None) -> dict[str, str]:
+    """``ArticleId`` values by ``IdType`` (the first of each kind)."""
+    ids: dict[str, str] = {}
+    if id_list is not None:
+        for elem in id_list.findall("ArticleId"):
+            if (value := _plain(elem)) and (kind := elem.get("IdType")):
+                ids.setdefault(str(kind), value)
+    return ids
+
+
+def _references(pubmed_data: Element | None) -> list[Link]:
+    if pubmed_data is None:
+        return []
+    links: list[Link] = []
+    for ref in pubmed_data.iterfind("ReferenceList//Reference"):
+        ids = _article_ids(ref.find("ArticleIdList"))
+        text = clean_title(_text(ref.find("Citation")))
+        link = Link(
+            pmid=normalise_pmid(ids.get("pubmed")),
+            pmcid=normalise_pmcid(ids.get("pmc") or ids.get("pmcid")),
+            doi=normalise_doi(ids.get("doi")),
+            title=text,
+            year=cited_year(text),
+            sources=[SOURCE_TAG],
+        )
+        if link.keys:
+            links.append(link)
+    return links
+
+
+def cited_year(citation: str) -> int | None:
+    """The year of a citation written ``Journal. 2015 Jan;274(1):250-9`` (NLM/Vancouver), else None."""
+    m = CITED_DATE.search(citation)
+    return int(m.group(1)) if m else None
+
+
+# --- text -------------------------------------------------------------------------------------------
+
+
+def _plain(elem: Element | None) -> str:
+    """An element's own text with whitespace collapsed (for fields that hold no markup)."""
+    if elem is None or elem.text is None:
+        return ""
+    return " ".join(str(elem.text).split())
+
+
+def _text(elem: Element | None) -> str:
+    """All the text of an element, inline markup (``<i>``, ``<sup>``, MathML) flattened, spaces collapsed."""
+    if elem is None:
+        return ""
+    return " ".join("".join(_pieces(elem)).split())
+
+
+def _pieces(elem: Element) -> Iterator[str]:
+    """Like ``itertext``, except that MathML is written out as plain text."""
+    if elem.text:
+        yield elem.text
+    for child in elem:
+        if child.tag == MATH:
+            yield _math_text(child)
+        elif isinstance(child.tag, str):
+            yield from _pieces(child)
+        if child.tail:
+            yield child.tail
+
+
+def _math_text(node: Element) -> str:
+    """MathML token text in reading order; prescripts (the mass number of ³He) come before their base."""
+    children = [c for c in node if isinstance(c.tag, str)]
+    if not children:
+        return str(node.text or "")
+    names = [c.tag for c in children]
+    if node.tag == MULTISCRIPTS and PRESCRIPTS in names:
+        i = names.index(PRESCRIPTS)
+        children = children[i + 1 :] + children[:i]
+    return "".join(_math_text(c) for c in children)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """Non-empty values, first occurrence kept, in order."""
+    return list(dict.fromkeys(v for v in values if v))

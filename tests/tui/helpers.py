@@ -1,0 +1,65 @@
+"""Helpers for driving the app in tests: start it, wait for it, read what it shows."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import OptionList, Static
+
+from tui.app import PmbrowseApp
+from tui.screens.main import MainScreen
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until the workers (library load, search) are done and the screen has caught up."""
+    app = pilot.app
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def ready(pilot: Pilot[None]) -> MainScreen:
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    assert screen.library is not None
+    return screen
+
+
+def plain(value: object) -> str:
+    if isinstance(value, (Text, Content)):
+        return value.plain
+    return str(value)
+
+
+def text_of(widget: Widget) -> str:
+    """The text a Static shows (its content), or an OptionList's rows joined by newlines."""
+    if isinstance(widget, OptionList):
+        return "\n".join(plain(widget.get_option_at_index(i).prompt) for i in range(widget.option_count))
+    assert isinstance(widget, Static)
+    content = widget.content
+    if isinstance(content, (Text, Content)):
+        return content.plain
+    # A Group of renderables (the article header)
+    renderables = getattr(content, "renderables", None)
+    if renderables is not None:
+        return "\n".join(plain(r) for r in renderables)
+    return str(content)
+
+
+def rows(widget: OptionList) -> list[str]:
+    return [plain(widget.get_option_at_index(i).prompt) for i in range(widget.option_count)]
+
+
+def make_app(library_path: object, target: str = "") -> PmbrowseApp:
+    from pathlib import Path
+
+    return PmbrowseApp(Path(str(library_path)), target)
+
+
+def border_title(widget: Widget) -> str:
+    """A widget's border title as plain text (Textual hands it out as markup)."""
+    return Content.from_markup(widget.border_title or "").plain

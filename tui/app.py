@@ -1,0 +1,38 @@
+"""The pmbrowse Textual app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from tui.keys import KEYS
+from tui.screens.main import MainScreen
+
+
+class PmbrowseApp(App[None]):
+    """Search, read, and walk the citation graph of the library at ``library_path``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "pmbrowse"
+
+    def __init__(self, library_path: Path, target: str = "") -> None:
+        super().__init__()
+        self.library_path = library_path
+        self.target = target
+        self.main = MainScreen(library_path, target)
+
+    def on_mount(self) -> None:
+        self.push_screen(self.main)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette offers every action of the key table, by name."""
+        yield from super().get_system_commands(screen)
+        for key in KEYS:
+            yield SystemCommand(f"{key.description} ({key.label})", key.help, partial(self._run, key.action))
+
+    async def _run(self, action: str) -> None:
+        await self.main.run_action(action)

@@ -1,0 +1,59 @@
+"""Every key of the app in one table: the bindings, the footer, the help screen and the command
+palette are all made from it, so they cannot disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    keys: str  # Textual key names, comma-separated
+    action: str  # an action of the main screen
+    description: str  # short, for the footer
+    help: str  # one line, for the help screen and the command palette
+    shown: str = ""  # how the help screen writes the keys (default: from ``keys``)
+    footer: bool = True
+
+    @property
+    def label(self) -> str:
+        if self.shown:
+            return self.shown
+        names = {"slash": "/", "question_mark": "?", "backspace": "⌫", "shift+tab": "⇧tab"}
+        return " / ".join(names.get(k, k) for k in self.keys.split(","))
+
+    def binding(self) -> Binding:
+        return Binding(self.keys, self.action, self.description, show=self.footer, key_display=None)
+
+
+KEYS: tuple[Key, ...] = (
+    Key("slash", "focus_search", "Search", "Focus the search bar; enter runs the search, escape returns"),
+    Key("a", "pane('abstract')", "Abstract", "Show the abstract of the open article"),
+    Key("r", "pane('references')", "Refs", "Show the references of the open article (the papers it cites)"),
+    Key("c", "pane('cited_by')", "Cited by", "Show the citing articles of the open article"),
+    Key("backspace,alt+left", "back", "Back", "Back to the previous article on the trail"),
+    Key("alt+right", "forward", "Fwd", "Forward again along the trail"),
+    Key(
+        "tab", "cycle(1)", "Next pane", "Move focus: results → abstract → references → cited by", footer=False
+    ),
+    Key("shift+tab", "cycle(-1)", "Prev pane", "Move focus the other way", footer=False),
+    Key("j", "cursor(1)", "Down", "Move down in a list (also ↓)", shown="j / ↓", footer=False),
+    Key("k", "cursor(-1)", "Up", "Move up in a list (also ↑)", shown="k / ↑", footer=False),
+    Key("question_mark", "help", "Help", "Show this help"),
+    Key("q", "quit", "Quit", "Quit pmbrowse (where you were is kept for next time)"),
+)
+
+# Keys that are not bindings of ours but that the help screen explains.
+OTHER_KEYS: tuple[tuple[str, str], ...] = (
+    ("enter", "Open the highlighted result or link target; in the search bar, run the search"),
+    ("escape", "Leave the search bar for the results"),
+    ("ctrl+p", "Command palette: every action by name"),
+    ("mouse", "Click a row to open it; click a tab to show its pane"),
+)
+
+SEARCH_HELP = (
+    'Search: words are ANDed; OR, NOT, ( ); "phrases"; exosom*; tags [ti] [ab] [tiab] [au] [ta] [dp] '
+    "[pmid] [mh] [doi], e.g. Smith J[au], 2018:2020[dp]; filters is:stub, is:full."
+)

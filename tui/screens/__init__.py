@@ -1,0 +1,1 @@
+"""The app's screens: ``main`` (search, read, walk) and ``help``."""

@@ -1,0 +1,44 @@
+"""The ``?`` help screen: every key, made from the same table as the bindings."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.keys import KEYS, OTHER_KEYS, SEARCH_HELP
+
+
+def help_table() -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0), expand=True)
+    table.add_column("key", style="bold cyan", no_wrap=True)
+    table.add_column("what it does", ratio=1)
+    for key in KEYS:
+        table.add_row(key.label, key.help)
+    for keys, what in OTHER_KEYS:
+        table.add_row(keys, what)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        ("escape", "dismiss", "Close"),
+        ("question_mark", "dismiss", "Close"),
+        ("q", "dismiss", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(Text("pmbrowse — keys", style="bold"))
+            yield Static(help_table())
+            yield Static(Text("\n" + SEARCH_HELP, style="italic"))
+            yield Static(Text("\nescape, ? or q closes this help.", style="dim"))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

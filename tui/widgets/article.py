@@ -1,0 +1,109 @@
+"""The open article: its header (title, authors, journal, identifiers) and its abstract."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from store.model import Article
+from tui.text import literal, printable
+
+WELCOME = (
+    "Search with / and open a result with enter. Then walk the citation graph: r shows the references,"
+    " c the citing articles, enter opens one, backspace goes back. ? lists every key."
+)
+
+
+def citation_line(article: Article) -> str:
+    """``Biomark Res · 2019 Apr 18 · 3(1):12``"""
+    vip = article.volume
+    if article.issue:
+        vip += f"({article.issue})"
+    if article.pages:
+        vip += f":{article.pages}"
+    when = article.date or (str(article.year) if article.year else "")
+    return " · ".join(p for p in (article.journal or article.journal_title, when, vip) if p)
+
+
+def id_line(article: Article) -> str:
+    parts = []
+    if article.pmid:
+        parts.append(f"PMID {article.pmid}")
+    if article.pmcid:
+        parts.append(f"PMCID {article.pmcid}")
+    if article.doi:
+        parts.append(f"DOI {article.doi}")
+    return "   ".join(parts) or "no identifiers known"
+
+
+class ArticleHeader(Static):
+    """Title, authors, journal line, identifiers, citation count."""
+
+    def show_welcome(self, message: str = WELCOME) -> None:
+        self.update(literal(message, style="italic"))
+
+    def show_article(self, article: Article, citing_in_library: int) -> None:
+        parts: list[RenderableType] = []
+        title = literal(article.title or "(untitled)", style="bold")
+        if article.stub:
+            title.append("  stub", style="black on yellow")
+        parts.append(title)
+        if article.authors:
+            names = [a.name for a in article.authors]
+            shown = ", ".join(names[:12]) + (f", … ({len(names)} authors)" if len(names) > 12 else "")
+            parts.append(literal(shown))
+        if line := citation_line(article):
+            parts.append(literal(line, style="italic"))
+        parts.append(literal(id_line(article), style="cyan"))
+        cited = Text()
+        if article.citation_count is not None:
+            cited.append(f"Cited by {article.citation_count}", style="bold")
+            cited.append(
+                f" (its source's count) · {citing_in_library} citing articles known here", style="dim"
+            )
+        else:
+            cited.append(f"Cited by {citing_in_library} known here", style="bold")
+        parts.append(cited)
+        self.update(Group(*parts))
+
+
+class AbstractView(VerticalScroll, can_focus=True):
+    """The abstract, sections with their labels as headings; or a line saying why there is none."""
+
+    DEFAULT_CSS = """
+    AbstractView { height: 1fr; }
+    AbstractView > Static { width: 1fr; height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="abstract-text")
+
+    def show_article(self, article: Article) -> None:
+        body = self.query_one("#abstract-text", Static)
+        if article.abstract:
+            text = Text()
+            for n, section in enumerate(article.abstract):
+                if n:
+                    text.append("\n\n")
+                if section.label:
+                    text.append(printable(section.label) + "\n", style="bold underline")
+                text.append(printable(section.text))
+            body.update(text)
+        elif article.stub:
+            body.update(
+                Text(
+                    "No abstract: this article is a stub — the library knows it only from the links that "
+                    "name it (title, authors, journal, year, identifiers above). To read it in full, "
+                    "import its record: pmbrowse import FILE (PubMed XML, MEDLINE .nbib or an article page).",
+                    style="italic",
+                )
+            )
+        else:
+            body.update(Text("This record has no abstract (its source gave none).", style="italic"))
+        self.scroll_home(animate=False)
+
+    def show_message(self, message: str) -> None:
+        self.query_one("#abstract-text", Static).update(literal(message, style="italic"))

@@ -1,0 +1,44 @@
+"""How one article looks as a row of a list: a search hit, or the target of a link."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from store.library import LinkView
+from store.search import Hit
+from tui.text import printable
+
+IN_LIBRARY, STUB, VISITED = "●", "○", "✓"
+
+
+def _byline(first_author: str, more_authors: bool, journal: str, year: int | None) -> str:
+    author = first_author + (" et al." if first_author and more_authors else "")
+    return " · ".join(part for part in (author, journal, str(year or "")) if part)
+
+
+def hit_row(hit: Hit) -> Text:
+    row = Text(no_wrap=False)
+    row.append(f"{STUB} " if hit.stub else f"{IN_LIBRARY} ", style="yellow" if hit.stub else "green")
+    row.append(printable(hit.title or "(untitled)"), style="bold" if not hit.stub else "")
+    meta = _byline(hit.first_author, hit.authors > 1, hit.journal, hit.year)
+    if hit.cited:
+        meta += f" · cited {hit.cited}"
+    if hit.stub:
+        meta += " · stub"
+    row.append("\n  " + printable(meta), style="dim")
+    return row
+
+
+def link_row(view: LinkView, visited: bool) -> Text:
+    row = Text()
+    if visited:
+        row.append(f"{VISITED} ", style="bold cyan")
+    elif view.in_library:
+        row.append(f"{IN_LIBRARY} ", style="green")
+    else:
+        row.append(f"{STUB} ", style="yellow")
+    row.append(printable(view.title or "(untitled)"), style="bold" if view.in_library else "")
+    meta = _byline(view.authors[0] if view.authors else "", len(view.authors) > 1, view.journal, view.year)
+    state = "visited" if visited else ("in library" if view.in_library else "stub")
+    row.append("\n  " + printable(" · ".join(p for p in (meta, state) if p)), style="dim")
+    return row
