@@ -31,7 +31,6 @@ from store.merge import (
     merge_link,
     merge_record,
     stub_from_link,
-    union_links,
 )
 from store.model import Article, Link, Origin
 
@@ -106,10 +105,15 @@ class Changes:
         self._index(doc_id)
         return doc_id
 
-    def _resolve(self, doc: Doc) -> int | None:
+    def _resolve(self, doc: Doc, keys: list[str] | None = None) -> int | None:
         """The library's record for the identity ``doc`` describes, merging records it shows to be one."""
+        if keys is None:
+            keys = doc_keys(doc)
+        if len(keys) == 1:
+            # One identifier (most links): the record holding it is the one, nothing can conflict.
+            return self.lookup(keys[0])
         found: list[int] = []
-        for key in doc_keys(doc):
+        for key in keys:
             doc_id = self.lookup(key)
             if doc_id is not None and doc_id not in found and compatible(self.peek(doc_id), doc):
                 found.append(doc_id)
@@ -190,17 +194,18 @@ class Changes:
 
     def _target(self, entry: Doc) -> int:
         """The record a link points at: found, or a new stub made from the link."""
-        target = self._resolve(entry)
+        keys = doc_keys(entry)
+        target = self._resolve(entry, keys)
         if target is None:
             self.stubs_created += 1
             return self._new(stub_from_link(entry))
         current = self.peek(target)
         if current.get("stub"):
-            known = stub_from_link(entry)
-            if any(key not in current for key in known):
-                merge_record(self._doc(target), known, authoritative=False)
+            # A stub grows with what each link tells of it (gaps only).
+            if any(key not in current for key in entry if key != "sources"):
+                merge_record(self._doc(target), stub_from_link(entry), authoritative=False)
                 self._index(target)
-        elif any(not current.get(k) and entry.get(k) for k in ("pmid", "pmcid", "doi")):
+        elif len(keys) > 1 and any(not current.get(k) and entry.get(k) for k in ("pmid", "pmcid", "doi")):
             fill_ids(self._doc(target), entry)
             self._index(target)
         return target
@@ -214,11 +219,6 @@ class Changes:
         incoming["origins"] = [origin.to_doc()]
         doc_id = self._resolve(incoming)
         if doc_id is None:
-            for rel in LINK_RELATIONS:  # a source may list one target twice
-                if rel in incoming:
-                    deduped: list[Doc] = []
-                    union_links(deduped, incoming[rel])
-                    incoming[rel] = deduped
             doc_id = self._new(incoming)
             status = Status.ADDED
         else:
@@ -237,8 +237,10 @@ class Changes:
         back = link_to(self.peek(doc_id), [])
         back_keys = doc_keys(back)
         for rel in LINK_RELATIONS:
-            for entry in incoming.get(rel, []):
-                self._link_back(doc_id, rel, entry, back, back_keys)
+            entries = incoming.get(rel, [])
+            targets = [self._link_back(doc_id, rel, entry, back, back_keys) for entry in entries]
+            if status is Status.ADDED and len(set(targets)) < len(targets):
+                self._dedupe(doc_id, rel)  # the source listed one target twice
         return status
 
     def put_links(self, subject: Link, rel: str, links: Iterable[Link]) -> int:

@@ -36,3 +36,22 @@ class LibraryFileError(PmbrowseError):
 
 class LibraryBusyError(PmbrowseError):
     """Another process is writing the library right now."""
+
+
+class OnlineError(PmbrowseError):
+    """A request to an online service failed for good, or its answer could not be used.
+
+    ``str()`` is one line naming the service and the last problem, e.g.
+    ``PubMed did not answer after 4 tries: HTTP 503 Service Unavailable``. Nothing fetched in the same
+    operation has been stored when this is raised.
+    """
+
+    def __init__(self, message: str, *, service: str = "", url: str = "", status: int | None = None) -> None:
+        self.message = message
+        self.service = service
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message

@@ -28,6 +28,8 @@ def normalise_pmid(text: str | None) -> str | None:
     """``"PMID: 0123"`` -> ``"123"``; anything that is not a PMID -> None."""
     if not text:
         return None
+    if text.isascii() and text.isdigit() and len(text) <= 9:  # the common case, without a regex
+        return text.lstrip("0") or None
     m = _PMID.match(text.strip())
     if not m:
         return None

@@ -22,6 +22,7 @@ from store.errors import ParseError
 from store.formats import Parser, detect, format_names
 from store.library import Library
 from store.model import Article, Origin
+from store.storage import paused_gc
 
 STDIN = "-"
 SNIFF_BYTES = 8192
@@ -175,7 +176,7 @@ def import_paths(
             progress(done[0], total, done[1])
 
     reports: list[FileReport] = []
-    with library.transaction() as changes:
+    with paused_gc(), library.transaction() as changes:
         for source in sources:
             report = FileReport(source=source)
             reports.append(report)

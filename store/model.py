@@ -111,17 +111,26 @@ class Link:
         return identity_keys(self.pmid, self.pmcid, self.doi, title=self.title, year=self.year)
 
     def to_doc(self) -> Doc:
+        # Written out field by field: an import converts every link of every record.
         doc: Doc = {}
-        for key in ("pmid", "pmcid", "doi"):
-            if value := getattr(self, key):
-                doc[key] = value
+        if self.pmid:
+            doc["pmid"] = self.pmid
+        if self.pmcid:
+            doc["pmcid"] = self.pmcid
+        if self.doi:
+            doc["doi"] = self.doi
         if self.title:
             doc["title"] = self.title
         if self.authors:
             doc["authors"] = list(self.authors)
-        for key in LINK_TEXT_FIELDS[1:]:
-            if value := getattr(self, key):
-                doc[key] = value
+        if self.journal:
+            doc["journal"] = self.journal
+        if self.volume:
+            doc["volume"] = self.volume
+        if self.issue:
+            doc["issue"] = self.issue
+        if self.pages:
+            doc["pages"] = self.pages
         if self.year is not None:
             doc["year"] = self.year
         if self.sources:

@@ -43,6 +43,22 @@ def fingerprint(path: Path) -> Fingerprint | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building millions of small objects.
+
+    Loading or importing a large library allocates objects without cycles; the collector would
+    otherwise scan the whole growing heap again and again (seconds at 100k records).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_library_file(path: Path, layout: Layout = LIBRARY) -> Data:
     """Parse and check a library (or another ``layout``'s) file; raise LibraryFileError saying what is
     wrong and where."""
@@ -56,18 +72,14 @@ def read_library_file(path: Path, layout: Layout = LIBRARY) -> Data:
             f"{path} is empty, so it is not a pmbrowse {noun}; it was left as it is "
             "(remove it, or choose another file with --db)"
         )
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the collector would scan the whole half-built tree again and again
     try:
-        data = orjson.loads(raw)
+        with paused_gc():
+            data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise LibraryFileError(
             f"{path} is not a pmbrowse {noun}: invalid JSON at line {exc.lineno}, column {exc.colno} "
             f"({exc.msg}); it was left as it is"
         ) from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     problem = _check_shape(data, layout)
     if problem:
         raise LibraryFileError(f"{path} is not a pmbrowse {noun}: {problem}; it was left as it is")
@@ -102,7 +114,8 @@ def _check_shape(data: object, layout: Layout) -> str:
 
 
 class LibraryStorage(Storage):  # type: ignore[misc]
-    """A TinyDB storage for one library file; see the module docstring."""
+    """A TinyDB storage for one library file (or another pmbrowse file: ``layout``, see ``store.schema``);
+    see the module docstring."""
 
     def __init__(
         self, path: str | os.PathLike[str], *, lock_timeout: float | None = None, layout: Layout = LIBRARY

@@ -10,33 +10,8 @@ from rich.text import Text
 
 from store.importer import FileReport
 from store.library import Library, LinkView, Stats
-from store.model import Article
 from store.search import Results
-from tui.text import literal, printable
-
-
-def citation_line(article: Article) -> str:
-    """``Biomark Res · 2019 Apr 18 · 3(1):12``"""
-    parts = [article.journal or article.journal_title]
-    parts.append(article.date or (str(article.year) if article.year else ""))
-    vip = article.volume
-    if article.issue:
-        vip += f"({article.issue})"
-    if article.pages:
-        vip += f":{article.pages}"
-    parts.append(vip)
-    return " · ".join(p for p in parts if p)
-
-
-def id_line(pmid: str | None, pmcid: str | None, doi: str | None) -> str:
-    parts = []
-    if pmid:
-        parts.append(f"PMID {pmid}")
-    if pmcid:
-        parts.append(pmcid)
-    if doi:
-        parts.append(f"DOI {doi}")
-    return "  ".join(parts)
+from tui.text import citation_line, id_line, literal, printable
 
 
 def link_row(view: LinkView) -> Text:

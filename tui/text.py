@@ -1,4 +1,4 @@
-"""Untrusted text (titles, abstracts, names) made safe to put on a terminal.
+"""Text for the terminal: untrusted text made safe, and the short lines that describe an article.
 
 Rich ``Text`` never parses markup, so ``[bold]`` or ``[/`` shows as typed; but it passes most
 control characters through, so an ANSI escape in a title could restyle or move the cursor. Control
@@ -11,6 +11,8 @@ import re
 
 from rich.style import StyleType
 from rich.text import Text
+
+from store.model import Article
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -30,3 +32,20 @@ def printable(text: str) -> str:
 def literal(text: str, style: StyleType = "") -> Text:
     """A Rich ``Text`` that shows ``text`` exactly as it is, markup and escapes included."""
     return Text(printable(text), style=style)
+
+
+def citation_line(article: Article) -> str:
+    """``Biomark Res · 2019 Apr 18 · 3(1):12``"""
+    vip = article.volume
+    if article.issue:
+        vip += f"({article.issue})"
+    if article.pages:
+        vip += f":{article.pages}"
+    when = article.date or (str(article.year) if article.year else "")
+    return " · ".join(p for p in (article.journal or article.journal_title, when, vip) if p)
+
+
+def id_line(pmid: str | None, pmcid: str | None, doi: str | None) -> str:
+    """``PMID 30992990   PMCID PMC123   DOI 10.1/x``"""
+    parts = [f"PMID {pmid}" if pmid else "", f"PMCID {pmcid}" if pmcid else "", f"DOI {doi}" if doi else ""]
+    return "   ".join(p for p in parts if p)

@@ -6,12 +6,13 @@ Adding a format is adding a module here and its class to ``PARSERS``.
 from __future__ import annotations
 
 from store.formats.base import Parser, Skipped
+from store.formats.csljson import CslJsonParser
 from store.formats.medline import MedlineParser
 from store.formats.page import PageParser
 from store.formats.pubmed_xml import PubmedXmlParser
 
 # Specific sniffers first: each checks the start of the content for its own markers.
-PARSERS: tuple[type[Parser], ...] = (PageParser, PubmedXmlParser, MedlineParser)
+PARSERS: tuple[type[Parser], ...] = (PageParser, PubmedXmlParser, MedlineParser, CslJsonParser)
 
 
 def detect(head: bytes) -> type[Parser] | None:

@@ -71,34 +71,54 @@ class PubmedXmlParser(Parser):
         return first_element(head) in SNIFFED_ROOTS
 
     def parse(self, stream: BinaryIO, source: str) -> Iterator[Article]:
+        # Only the set, the records and the known skipped kinds raise events: lxml filters the
+        # rest in C, so the Python loop runs once per record rather than once per element.
         events = etree.iterparse(
             stream,
             events=("start", "end"),
+            tag=(*SETS, *RECORDS, *SKIPPED_KINDS),
             resolve_entities=False,
             load_dtd=False,
             no_network=True,
             huge_tree=False,
         )
-        depth = 0
-        record_depth = 1  # records are the children of the set, or the root itself if it is one
+        root: Element | None = None
         position = 0
         try:
             for event, elem in events:
+                if root is None:
+                    root = elem.getroottree().getroot()
+                    _check_root(root, source)
                 if event == "start":
-                    if depth == 0:
-                        _check_root(elem, source)
-                        record_depth = 0 if elem.tag in RECORDS else 1
-                    depth += 1
                     continue
-                depth -= 1
-                if depth == record_depth:
-                    position += 1
-                    article = self._record(elem, source, position)
-                    _release(elem)
-                    if article is not None:
-                        yield article
+                parent = elem.getparent()
+                if elem is root and elem.tag in SETS:
+                    self._count_others(elem, elem)
+                    continue
+                # A record is a child of the set, or the root itself when a file holds just one.
+                if not (parent is root and root.tag in SETS) and elem is not root:
+                    continue  # e.g. the MedlineCitation inside a PubmedArticle
+                position += 1
+                article = self._record(elem, source, position)
+                if parent is not None:
+                    self._count_others(parent, elem)
+                _release(elem)
+                if article is not None:
+                    yield article
+            if root is None:
+                root = events.root
+                if root is not None:
+                    _check_root(root, source)
         except etree.XMLSyntaxError as exc:
             raise _syntax_error(exc, source) from None
+
+    def _count_others(self, parent: Element, upto: Element) -> None:
+        """Count the set's children before ``upto`` that no event reported (tags we do not know)."""
+        for other in parent:
+            if other is upto:
+                break
+            if isinstance(other.tag, str) and other.tag not in RECORDS and other.tag not in SKIPPED_KINDS:
+                self.skipped.add(f"<{other.tag}> elements")
 
     def _record(self, elem: Element, source: str, position: int) -> Article | None:
         """The article in one top-level element, or None after counting what is not imported."""
@@ -336,9 +356,17 @@ def _references(pubmed_data: Element | None) -> list[Link]:
     if pubmed_data is None:
         return []
     links: list[Link] = []
+    # Walked by hand rather than with find(): a record can hold hundreds of references.
     for ref in pubmed_data.iterfind("ReferenceList//Reference"):
-        ids = _article_ids(ref.find("ArticleIdList"))
-        text = clean_title(_text(ref.find("Citation")))
+        text = ""
+        ids: dict[str, str] = {}
+        for child in ref:
+            if child.tag == "Citation":
+                text = clean_title(_text(child))
+            elif child.tag == "ArticleIdList":
+                for elem in child:
+                    if (value := elem.text) and (kind := elem.get("IdType")) and kind not in ids:
+                        ids[kind] = value.strip()
         link = Link(
             pmid=normalise_pmid(ids.get("pubmed")),
             pmcid=normalise_pmcid(ids.get("pmc") or ids.get("pmcid")),
@@ -347,7 +375,7 @@ def _references(pubmed_data: Element | None) -> list[Link]:
             year=cited_year(text),
             sources=[SOURCE_TAG],
         )
-        if link.keys:
+        if link.pmid or link.pmcid or link.doi or link.title:
             links.append(link)
     return links
 
@@ -372,6 +400,8 @@ def _text(elem: Element | None) -> str:
     """All the text of an element, inline markup (``<i>``, ``<sup>``, MathML) flattened, spaces collapsed."""
     if elem is None:
         return ""
+    if not len(elem):  # no markup inside: the common case, and much cheaper
+        return " ".join(str(elem.text or "").split())
     return " ".join("".join(_pieces(elem)).split())
 
 

@@ -9,34 +9,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from store.model import Article
-from tui.text import literal, printable
+from tui.text import citation_line, id_line, literal, printable
 
 WELCOME = (
     "Search with / and open a result with enter. Then walk the citation graph: r shows the references,"
     " c the citing articles, enter opens one, backspace goes back. ? lists every key."
 )
-
-
-def citation_line(article: Article) -> str:
-    """``Biomark Res · 2019 Apr 18 · 3(1):12``"""
-    vip = article.volume
-    if article.issue:
-        vip += f"({article.issue})"
-    if article.pages:
-        vip += f":{article.pages}"
-    when = article.date or (str(article.year) if article.year else "")
-    return " · ".join(p for p in (article.journal or article.journal_title, when, vip) if p)
-
-
-def id_line(article: Article) -> str:
-    parts = []
-    if article.pmid:
-        parts.append(f"PMID {article.pmid}")
-    if article.pmcid:
-        parts.append(f"PMCID {article.pmcid}")
-    if article.doi:
-        parts.append(f"DOI {article.doi}")
-    return "   ".join(parts) or "no identifiers known"
 
 
 class ArticleHeader(Static):
@@ -57,7 +35,9 @@ class ArticleHeader(Static):
             parts.append(literal(shown))
         if line := citation_line(article):
             parts.append(literal(line, style="italic"))
-        parts.append(literal(id_line(article), style="cyan"))
+        parts.append(
+            literal(id_line(article.pmid, article.pmcid, article.doi) or "no identifiers known", style="cyan")
+        )
         cited = Text()
         if article.citation_count is not None:
             cited.append(f"Cited by {article.citation_count}", style="bold")

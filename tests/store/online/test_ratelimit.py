@@ -1,0 +1,89 @@
+"""The rate limiter spaces requests evenly, across threads, and says when a caller waits."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+import pytest
+
+from store.online.ratelimit import RateLimiter, shared_limiter
+
+
+class FakeClock:
+    """A clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_calls_at_one_instant_are_spaced_by_the_interval() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(3, clock=clock, sleep=clock.sleep)
+    sent = []
+    for _ in range(4):
+        limiter.wait()
+        sent.append(clock.now)
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert gaps == pytest.approx([1 / 3] * 3)
+    assert sent[0] == 100.0  # the first one does not wait
+
+
+def test_a_quiet_period_gives_no_burst_afterwards() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
+    limiter.wait()
+    clock.now += 5.0  # idle
+    assert limiter.wait() == 0.0
+    assert limiter.wait() == pytest.approx(0.1)  # the next is spaced again, not let through in a burst
+
+
+def test_waits_are_reported_before_they_start() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(2, clock=clock, sleep=clock.sleep)
+    heard: list[tuple[float, float]] = []
+    for _ in range(3):
+        limiter.wait(lambda seconds: heard.append((seconds, clock.now)))
+    assert [s for s, _ in heard] == pytest.approx([0.5, 0.5])
+    assert [when for _, when in heard] == pytest.approx([100.0, 100.5])  # before the sleep, not after
+
+
+def test_threads_share_one_limiter() -> None:
+    limiter = RateLimiter(25)  # real clock: 8 calls take about 0.3 s
+    sent: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        limiter.wait()
+        with lock:
+            sent.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sent.sort()
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 0.04 - 0.005  # 1/25 s, less a little scheduling jitter
+
+
+def test_shared_limiters_are_one_per_service_and_follow_the_rate() -> None:
+    first = shared_limiter("test-service", 3)
+    assert shared_limiter("test-service", 3) is first
+    assert shared_limiter("test-service", 10) is first and first.per_second == pytest.approx(10)
+    assert shared_limiter("other-test-service", 3) is not first
+
+
+def test_a_rate_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        RateLimiter(0)
