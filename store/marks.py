@@ -238,6 +238,19 @@ class Marks:
             found.update(mark.keys)
         return found
 
+    def search_filter(self, kind: str, value: str) -> set[str]:
+        """The keys a search filter selects (see ``store.search.query``): ``("mark", "starred")``,
+        ``("mark", "included")``, ``("tag", "to-read")``, ``("has", "note")``, ``("has", "tags")``."""
+        if kind == "tag":
+            return self.keys_matching(tag=value)
+        if kind in ("mark", "is") and value == "starred":
+            return self.keys_matching(starred=True)
+        if kind in ("mark", "is") and value in SCREENING_DECISIONS:
+            return self.keys_matching(screening=value)  # type: ignore[arg-type]
+        if kind == "has" and value in ("note", "tags"):
+            return {key for m in self.all() if (m.note if value == "note" else m.tags) for key in m.keys}
+        return set()
+
     # Writing ---------------------------------------------------------------------------------
 
     def set_star(self, keys: Iterable[str], starred: bool = True) -> Mark:

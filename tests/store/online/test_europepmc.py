@@ -7,7 +7,7 @@ import pytest
 from store.errors import OnlineError
 from store.online.europepmc import split_authors
 from store.online.session import Online
-from tests.store.online.conftest import HTML_PAGE, ONLINE_DATA, LocalServer, Reply, Request, json_reply
+from tests.online_server import HTML_PAGE, ONLINE_DATA, LocalServer, Reply, Request, json_reply
 
 REFS = "europepmc/MED/29963580/references"
 CITES = "europepmc/MED/29963580/citations"

@@ -8,7 +8,7 @@ from store.errors import OnlineError
 from store.online.eutils import EFETCH_BATCH, LINK_CITED_BY, LINK_REFERENCES, History
 from store.online.session import Online
 from tests.conftest import shared
-from tests.store.online.conftest import ONLINE_DATA, LocalServer, RecordBank, Reply, json_reply, xml_reply
+from tests.online_server import ONLINE_DATA, LocalServer, RecordBank, Reply, json_reply, xml_reply
 
 ESEARCH, EFETCH, ELINK = "eutils/esearch.fcgi", "eutils/efetch.fcgi", "eutils/elink.fcgi"
 

@@ -14,7 +14,7 @@ from store.online.fetch import fetch_articles, search_online
 from store.online.links import merge_links
 from store.online.session import Online
 from tests.conftest import shared
-from tests.store.online.conftest import (
+from tests.online_server import (
     HTML_PAGE,
     ONLINE_DATA,
     LocalServer,

@@ -12,7 +12,7 @@ from store.online.events import RATE_LIMIT, RETRY, Event, Waiting
 from store.online.ratelimit import RateLimiter
 from store.online.session import Online
 from tests.conftest import shared
-from tests.store.online.conftest import (
+from tests.online_server import (
     HTML_PAGE,
     LocalServer,
     Reply,

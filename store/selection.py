@@ -1,0 +1,62 @@
+"""Choosing articles to export or list: by query, identifiers, marks, or the trail walked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from store.ids import parse_identifier
+from store.library import Library
+from store.marks import Marks, Screening
+from store.search import SearchIndex
+from store.session import Session
+
+# An export of a query takes every hit, up to this many.
+QUERY_LIMIT = 1_000_000
+
+
+class SelectionError(ValueError):
+    """A selection that names something the library does not hold; the message says what."""
+
+
+def by_query(library: Library, query: str, marks: Marks | None = None) -> list[int]:
+    index = SearchIndex.for_library(library)
+    filters = marks.search_filter if marks is not None else None
+    hits = index.search(query, limit=QUERY_LIMIT, marks=filters).hits
+    return [h.doc_id for h in hits]
+
+
+def by_ids(library: Library, idents: Iterable[str]) -> list[int]:
+    found: list[int] = []
+    for text in idents:
+        ident = parse_identifier(text)
+        if ident is None:
+            raise SelectionError(f"{text!r} is not a PMID, PMCID or DOI")
+        doc_id = library.find(ident)
+        if doc_id is None:
+            raise SelectionError(f"no article with {ident} in {library.path}")
+        found.append(doc_id)
+    return _unique(found)
+
+
+def by_marks(
+    library: Library,
+    marks: Marks,
+    *,
+    starred: bool | None = None,
+    tag: str | None = None,
+    screening: Screening | None = None,
+) -> list[int]:
+    """Marked articles that are in the library, in the order they were marked."""
+    keys = marks.keys_matching(starred=starred, tag=tag, screening=screening)
+    ordered = [k for m in marks.all() for k in m.keys if k in keys]
+    return _unique(doc_id for key in ordered if (doc_id := library.index.get(key)) is not None)
+
+
+def by_trail(library: Library, session: Session | None = None) -> list[int]:
+    """The articles of the saved trail, in the order they were walked."""
+    session = session or Session.load(library.path)
+    return [doc_id for key in session.trail.entries if (doc_id := library.index.get(key)) is not None]
+
+
+def _unique(ids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,254 @@
+"""A real HTTP server on 127.0.0.1 for the online client, and sessions pointed at it.
+
+Shared by the online client's tests (``tests/store/online``) and the command line's and app's
+(``tests/tui``); each folder's conftest imports the fixtures it needs.
+
+Each test configures routes: a path (``/eutils/efetch.fcgi``, ``/europepmc/MED/1/references``) answers
+with a fixed ``Reply``, a list of replies used in turn (the last one repeats), or a function of the
+request. Replies can be slow, cut off mid-body, or any status. Every request is recorded with its
+method, path, parameters (query string and POST form together) and arrival time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from store.online.config import OnlineConfig
+from store.online.ratelimit import RateLimiter
+from store.online.session import Online
+from tests.conftest import DATA
+
+ONLINE_DATA = DATA / "online"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, list[str]]
+    time: float
+
+    def one(self, key: str) -> str:
+        values = self.params.get(key, [])
+        assert len(values) == 1, f"{key}={values}"
+        return values[0]
+
+    def ids(self) -> list[str]:
+        """The ``id`` values, whether repeated (elink) or a comma list (efetch)."""
+        return [x for value in self.params.get("id", []) for x in value.split(",") if x]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/xml; charset=UTF-8"
+    delay: float = 0.0
+    cut_to: int | None = None  # announce the whole body, send only this many bytes, hang up
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Route = Reply | list[Reply] | Callable[[Request], Reply]
+
+
+def xml_reply(path: Path) -> Reply:
+    return Reply(body=path.read_bytes())
+
+
+def json_reply(path: Path | str, status: int = 200) -> Reply:
+    body = path.read_bytes() if isinstance(path, Path) else path.encode()
+    return Reply(status=status, body=body, content_type="application/json;charset=UTF-8")
+
+
+HTML_PAGE = b"""<!DOCTYPE html>
+<html><head><title>502 Bad Gateway</title></head>
+<body><h1>Bad Gateway</h1><p>The proxy server received an invalid response.</p></body></html>
+"""
+
+
+class LocalServer:
+    """The server, its routes and the requests it has seen."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.calls: dict[str, int] = {}
+        self.requests: list[Request] = []
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self.eutils_url = self.url + "/eutils/"
+        self.europepmc_url = self.url + "/europepmc/"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
+        self._thread.start()
+
+    def route(self, path: str, route: Route) -> None:
+        self.routes["/" + path.lstrip("/")] = route
+
+    def requests_to(self, path: str) -> list[Request]:
+        path = "/" + path.lstrip("/")
+        return [r for r in self.requests if r.path == path]
+
+    def reply_for(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            route = self.routes.get(request.path)
+            n = self.calls[request.path] = self.calls.get(request.path, 0) + 1
+        if route is None:
+            return Reply(404, b"no such route: " + request.path.encode(), "text/plain")
+        if isinstance(route, Reply):
+            return route
+        if isinstance(route, list):
+            return route[min(n, len(route)) - 1]
+        return route(request)
+
+    def close(self) -> None:
+        self.stop.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(5)
+
+
+def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self._answer()
+
+        def do_POST(self) -> None:
+            self._answer()
+
+        def _answer(self) -> None:
+            arrived = time.monotonic()
+            parts = urlsplit(self.path)
+            params = parse_qs(parts.query, keep_blank_values=True)
+            if self.command == "POST":
+                length = int(self.headers.get("Content-Length", "0"))
+                form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+                for key, values in form.items():
+                    params.setdefault(key, []).extend(values)
+            reply = server.reply_for(Request(self.command, parts.path, params, arrived))
+            if reply.delay and server.stop.wait(reply.delay):
+                return
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            if reply.cut_to is not None:
+                self.wfile.write(reply.body[: reply.cut_to])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(reply.body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # keep pytest's output clean
+
+    return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    local = LocalServer()
+    yield local
+    local.close()
+
+
+def fast_config(server: LocalServer, **changes: object) -> OnlineConfig:
+    """Settings for the local server: short timeouts and backoff so failing tests fail fast."""
+    settings: dict[str, object] = {
+        "eutils_url": server.eutils_url,
+        "europepmc_url": server.europepmc_url,
+        "connect_timeout": 2.0,
+        "read_timeout": 2.0,
+        "backoff": 0.001,
+        "backoff_cap": 0.01,
+        **changes,
+    }
+    return OnlineConfig(**settings)  # type: ignore[arg-type]
+
+
+SessionFactory = Callable[..., Online]
+
+
+@pytest.fixture
+def make_online(server: LocalServer) -> Iterator[SessionFactory]:
+    """Sessions on the local server with generous limiters of their own (rate tests use the real ones).
+
+    ``sleeps``: a list that backoff pauses are recorded in instead of waited; other keywords are
+    settings of ``OnlineConfig``.
+    """
+    sessions: list[Online] = []
+
+    def make(sleeps: list[float] | None = None, **config: object) -> Online:
+        session = Online(
+            fast_config(server, **config),
+            ncbi_limiter=RateLimiter(1000),
+            europepmc_limiter=RateLimiter(1000),
+            sleep=sleeps.append if sleeps is not None else time.sleep,
+        )
+        sessions.append(session)
+        return session
+
+    yield make
+    for session in sessions:
+        session.close()
+
+
+@pytest.fixture
+def online(make_online: SessionFactory) -> Online:
+    return make_online()
+
+
+# PubMed records -----------------------------------------------------------------------------------
+
+
+class RecordBank:
+    """efetch from real PubmedArticle records: answers the ids asked for that it holds, as PubMed does.
+
+    ``synthesize`` makes a minimal record for any other PMID, for tests about batching and paging
+    that need hundreds of records and no particular content.
+    """
+
+    def __init__(self, *files: Path, synthesize: bool = False) -> None:
+        self.records: dict[str, bytes] = {}
+        self.synthesize = synthesize
+        self.history: list[str] = []  # the result set behind the WebEnv of a search
+        for path in files:
+            root = ET.parse(path).getroot()
+            for record in root.findall("PubmedArticle"):
+                pmid = record.findtext("MedlineCitation/PMID") or ""
+                self.records[pmid] = ET.tostring(record, encoding="utf-8", xml_declaration=False)
+
+    def record(self, pmid: str) -> bytes | None:
+        if pmid in self.records:
+            return self.records[pmid]
+        if not self.synthesize:
+            return None
+        return (
+            f"<PubmedArticle><MedlineCitation><PMID Version='1'>{pmid}</PMID><Article>"
+            f"<ArticleTitle>Record {pmid}.</ArticleTitle></Article></MedlineCitation></PubmedArticle>"
+        ).encode()
+
+    def __call__(self, request: Request) -> Reply:
+        if "WebEnv" in request.params:
+            start, size = int(request.one("retstart")), int(request.one("retmax"))
+            pmids = self.history[start : start + size]
+        else:
+            pmids = request.ids()
+        parts = [r for r in map(self.record, pmids) if r is not None]
+        body = b'<?xml version="1.0" ?>\n<PubmedArticleSet>' + b"".join(parts) + b"</PubmedArticleSet>\n"
+        return Reply(body=body)

@@ -1,0 +1,44 @@
+"""What every command shares: the Command shape, exit codes, errors on stderr, opening the library."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from store.errors import PmbrowseError
+from store.library import Library
+from store.paths import library_path
+from tui.text import literal
+
+EXIT_OK, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_UNAVAILABLE, EXIT_ONLINE = 0, 1, 2, 3, 4
+
+Run = Callable[[argparse.Namespace, Console, Console], int]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Run
+
+
+class UsageError(PmbrowseError):
+    """A command line that does not make sense: exit status 2."""
+
+
+def error(err: Console, message: str) -> None:
+    """One line on stderr."""
+    err.print(literal(f"pmbrowse: {message}", style="red"), soft_wrap=True)
+
+
+def path_of(args: argparse.Namespace) -> Path:
+    return library_path(getattr(args, "db", None))
+
+
+def open_library(args: argparse.Namespace) -> Library:
+    return Library.open(path_of(args))

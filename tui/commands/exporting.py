@@ -1,0 +1,119 @@
+"""``pmbrowse export --format F [QUERY | --ids ... | --starred | --tag T | --trail] [-o FILE]``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from store.export import EXPORTERS
+from store.export.graph import Walk, write_dot, write_edge_list
+from store.marks import Marks
+from store.search import QuerySyntaxError
+from store.selection import SelectionError, by_ids, by_marks, by_query, by_trail
+from tui.commands.base import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    Command,
+    UsageError,
+    error,
+    open_library,
+)
+
+# Formats of the walk itself (the trail and the links between its articles), beside the record formats.
+WALK_FORMATS = ("edges", "dot")
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        "-f",
+        required=True,
+        choices=[*EXPORTERS, *WALK_FORMATS],
+        help="bibtex, ris, medline, csl-json, csv; for the trail also edges (CSV) or dot",
+    )
+    p.add_argument("query", nargs="*", metavar="QUERY", help="export the hits of this search")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--ids", nargs="+", metavar="ID", help="these PMIDs, PMCIDs or DOIs")
+    which.add_argument("--starred", action="store_true", help="the starred articles")
+    which.add_argument("--tag", metavar="TAG", help="the articles tagged TAG")
+    which.add_argument("--included", action="store_true", help="the articles marked included")
+    which.add_argument("--trail", action="store_true", help="the articles of the trail walked in the app")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+
+
+def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    chosen = [bool(args.query), bool(args.ids), args.starred, bool(args.tag), args.included, args.trail]
+    if sum(chosen) != 1:
+        raise UsageError(
+            "say what to export: a QUERY, or one of --ids, --starred, --tag, --included, --trail"
+        )
+    if args.format in WALK_FORMATS and not args.trail:
+        raise UsageError(f"--format {args.format} exports the walk: use it with --trail")
+    library = open_library(args)
+    marks = Marks.open(library.path)
+    try:
+        if args.query:
+            doc_ids = by_query(library, " ".join(args.query), marks)
+        elif args.ids:
+            doc_ids = by_ids(library, args.ids)
+        elif args.trail:
+            doc_ids = by_trail(library)
+        else:
+            screening = "included" if args.included else None
+            doc_ids = by_marks(
+                library, marks, starred=args.starred or None, tag=args.tag, screening=screening
+            )
+    except QuerySyntaxError as exc:
+        error(err, f"bad query: {exc}")
+        return EXIT_BAD_INPUT
+    except SelectionError as exc:
+        error(err, str(exc))
+        return EXIT_NOT_FOUND
+    if not doc_ids:
+        error(err, "nothing to export: the selection is empty")
+        return EXIT_NOT_FOUND
+    buffer = io.StringIO()
+    if args.format in WALK_FORMATS:
+        walk = Walk.from_trail(doc_ids, library)
+        (write_edge_list if args.format == "edges" else write_dot)(walk, buffer)
+    else:
+        EXPORTERS[args.format](marks=marks).write([library.article(i) for i in doc_ids], buffer)
+    write_output(buffer.getvalue(), args.output)
+    if args.output:
+        err.print(
+            f"exported {len(doc_ids)} article{'s' if len(doc_ids) != 1 else ''} to {args.output}",
+            highlight=False,
+            markup=False,
+        )
+    return EXIT_OK
+
+
+def write_output(text: str, output: str | None) -> None:
+    """To stdout, or to a file replaced atomically (a failed export leaves the old file alone)."""
+    if not output:
+        sys.stdout.write(text)
+        return
+    path = Path(output)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+EXPORT = Command(
+    "export",
+    "export articles (BibTeX, RIS, MEDLINE, CSL-JSON, CSV) or the trail (edges, DOT)",
+    configure,
+    run,
+)

@@ -1,0 +1,81 @@
+"""``pmbrowse show ID [--json]`` and ``pmbrowse stats``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rich.console import Console
+
+from store.ids import parse_identifier
+from store.library import Library
+from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, Command, error, open_library
+from tui.console import render_article, stats_table
+
+
+def configure_show(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", metavar="ID", help="a PMID, PMCID or DOI")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run_show(args: argparse.Namespace, out: Console, err: Console) -> int:
+    ident = parse_identifier(args.id)
+    if ident is None:
+        error(err, f"{args.id!r} is not a PMID, PMCID or DOI")
+        return EXIT_BAD_INPUT
+    library = open_library(args)
+    doc_id = library.find(ident)
+    if doc_id is None:
+        error(err, f"no article with {ident} in {library.path}")
+        return EXIT_NOT_FOUND
+    if args.json:
+        sys.stdout.write(json.dumps(article_json(library, doc_id), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.print(render_article(library, doc_id))
+    return EXIT_OK
+
+
+def article_json(library: Library, doc_id: int) -> dict[str, object]:
+    article = library.article(doc_id)
+    return {
+        "pmid": article.pmid,
+        "pmcid": article.pmcid,
+        "doi": article.doi,
+        "title": article.title,
+        "authors": [a.name for a in article.authors],
+        "affiliations": article.affiliations,
+        "journal": article.journal,
+        "journal_title": article.journal_title,
+        "publisher": article.publisher,
+        "date": article.date,
+        "year": article.year,
+        "volume": article.volume,
+        "issue": article.issue,
+        "pages": article.pages,
+        "citation_count": article.citation_count,
+        "abstract": article.abstract_text,
+        "abstract_sections": [{"label": s.label, "text": s.text} for s in article.abstract],
+        "languages": article.languages,
+        "publication_types": article.publication_types,
+        "mesh": article.mesh,
+        "keywords": article.keywords,
+        "stub": article.stub,
+        "origins": [o.to_doc() for o in article.origins],
+        "references": [v.to_json() for v in library.links(doc_id, "references")],
+        "cited_by": [v.to_json() for v in library.links(doc_id, "cited_by")],
+    }
+
+
+def configure_stats(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run_stats(args: argparse.Namespace, out: Console, err: Console) -> int:
+    library = open_library(args)
+    out.print(stats_table(library, library.stats()))
+    return EXIT_OK
+
+
+SHOW = Command("show", "show one article and its links", configure_show, run_show)
+STATS = Command("stats", "count records, stubs and links", configure_stats, run_stats)

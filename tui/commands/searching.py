@@ -1,0 +1,53 @@
+"""``pmbrowse search QUERY``: PubMed syntax, answered by the index without loading the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rich.console import Console
+
+from store.library import Library
+from store.marks import Marks
+from store.search import QuerySyntaxError, SearchIndex
+from store.search.index import SORTS
+from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, Command, error, path_of
+from tui.console import results_list
+from tui.text import literal
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", nargs="+", metavar="QUERY", help="the query (several words are joined)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
+    p.add_argument("--sort", choices=SORTS, default="relevance", help="order of the hits")
+
+
+def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    query = " ".join(args.query)
+    if not query.strip():
+        error(err, "the query is empty")
+        return EXIT_BAD_INPUT
+    if args.limit < 1:
+        error(err, "--limit must be at least 1")
+        return EXIT_BAD_INPUT
+    path = path_of(args)
+    # A fresh index answers on its own: no need to load a library of any size.
+    index = SearchIndex.open_if_fresh(path) or SearchIndex.for_library(Library.open(path))
+    try:
+        results = index.search(query, limit=args.limit, sort=args.sort, marks=Marks.open(path).search_filter)
+    except QuerySyntaxError as exc:
+        error(err, f"bad query: {exc}")
+        err.print(literal(exc.pointer()), soft_wrap=True)
+        return EXIT_BAD_INPUT
+    if args.json:
+        sys.stdout.write(json.dumps([h.to_json() for h in results.hits], ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.print(results_list(query, results))
+    return EXIT_OK if results.total else EXIT_NOT_FOUND
+
+
+SEARCH = Command(
+    "search", 'search the library (PubMed syntax: AND OR NOT, "phrases", [ti] [au] [dp]...)', configure, run
+)
