@@ -41,6 +41,34 @@ KEYS: tuple[Key, ...] = (
     Key("shift+tab", "cycle(-1)", "Prev pane", "Move focus the other way", footer=False),
     Key("j", "cursor(1)", "Down", "Move down in a list (also ↓)", shown="j / ↓", footer=False),
     Key("k", "cursor(-1)", "Up", "Move up in a list (also ↑)", shown="k / ↑", footer=False),
+    Key("f", "fetch", "Fetch", "Fetch this article and its links from PubMed and Europe PMC (online)"),
+    Key(
+        "F",
+        "fetch_linked",
+        "Fetch linked",
+        "Also fetch the records of the stubs it links to (online)",
+        footer=False,
+    ),
+    Key("s", "star", "Star", "Star or unstar the article (the highlighted row, else the open article)"),
+    Key("t", "tag", "Tag", "Add a tag to the article (a tag it has already is removed)", footer=False),
+    Key(
+        "i",
+        "screen('included')",
+        "Include",
+        "Screening: mark the article included (again: undecided)",
+        footer=False,
+    ),
+    Key(
+        "x",
+        "screen('excluded')",
+        "Exclude",
+        "Screening: mark the article excluded (again: undecided)",
+        footer=False,
+    ),
+    Key("n", "note", "Note", "Write a short note on the article", footer=False),
+    Key("y", "copy", "Copy", "Copy the citation, with its PMID and DOI, to the clipboard", footer=False),
+    Key("o", "open_page", "Open", "Open the article's PubMed (or DOI) page in the web browser", footer=False),
+    Key("e", "export", "Export", "Export this article, the starred or included ones, or the trail"),
     Key("question_mark", "help", "Help", "Show this help"),
     Key("q", "quit", "Quit", "Quit pmbrowse (where you were is kept for next time)"),
 )
@@ -55,5 +83,9 @@ OTHER_KEYS: tuple[tuple[str, str], ...] = (
 
 SEARCH_HELP = (
     'Search: words are ANDed; OR, NOT, ( ); "phrases"; exosom*; tags [ti] [ab] [tiab] [au] [ta] [dp] '
-    "[pmid] [mh] [doi], e.g. Smith J[au], 2018:2020[dp]; filters is:stub, is:full."
+    "[pmid] [mh] [doi], e.g. Smith J[au], 2018:2020[dp]; filters starred, included, excluded, tag:NAME, "
+    "is:stub. Start with pubmed: to search PubMed online (the hits are stored in the library)."
 )
+
+# Marks shown in rows and in the article header.
+STAR, INCLUDED, EXCLUDED, NOTE = "★", "✔", "✘", "✎"

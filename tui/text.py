@@ -49,3 +49,26 @@ def id_line(pmid: str | None, pmcid: str | None, doi: str | None) -> str:
     """``PMID 30992990   PMCID PMC123   DOI 10.1/x``"""
     parts = [f"PMID {pmid}" if pmid else "", f"PMCID {pmcid}" if pmcid else "", f"DOI {doi}" if doi else ""]
     return "   ".join(p for p in parts if p)
+
+
+def citation_text(article: Article) -> str:
+    """A citation to paste: ``Li K, Gu X, et al. Title. Journal. 2025;20:2879-99. doi:... PMID: ...``"""
+    names = [a.name for a in article.authors]
+    authors = ", ".join(names[:3]) + (", et al" if len(names) > 3 else "")
+    title = article.title + ("" if article.title.endswith(("?", "!", ".")) else ".")
+    where = article.journal or article.journal_title
+    when = str(article.year or "")
+    vip = (
+        article.volume
+        + (f"({article.issue})" if article.issue else "")
+        + (f":{article.pages}" if article.pages else "")
+    )
+    source = f"{where}. {when}" + (f";{vip}" if vip else "") + "." if where else (f"{when}." if when else "")
+    parts = [f"{authors}." if authors else "", title, source]
+    if article.doi:
+        parts.append(f"doi:{article.doi}.")
+    if article.pmid:
+        parts.append(f"PMID: {article.pmid}.")
+    if article.pmcid:
+        parts.append(f"{article.pmcid}.")
+    return " ".join(p for p in parts if p)

@@ -474,6 +474,10 @@ class SearchIndex:
             hits = [_hit(searcher.doc(addr).to_dict(), None) for _key, addr in result.hits]
         return Results(hits=hits, total=int(result.count or 0))
 
+    def refresh(self) -> None:
+        """See what other writers (a fetch in this process, another process) committed since."""
+        self._index.reload()
+
     def __len__(self) -> int:
         return int(self._index.searcher().num_docs)
 

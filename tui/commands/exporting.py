@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
 
-from store.export import EXPORTERS
-from store.export.graph import Walk, write_dot, write_edge_list
+from store.export.write import FORMATS, WALK_FORMATS, render, write_file
 from store.marks import Marks
 from store.search import QuerySyntaxError
 from store.selection import SelectionError, by_ids, by_marks, by_query, by_trail
@@ -26,16 +22,13 @@ from tui.commands.base import (
     open_library,
 )
 
-# Formats of the walk itself (the trail and the links between its articles), beside the record formats.
-WALK_FORMATS = ("edges", "dot")
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         "-f",
         required=True,
-        choices=[*EXPORTERS, *WALK_FORMATS],
+        choices=FORMATS,
         help="bibtex, ris, medline, csl-json, csv; for the trail also edges (CSV) or dot",
     )
     p.add_argument("query", nargs="*", metavar="QUERY", help="export the hits of this search")
@@ -79,13 +72,11 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if not doc_ids:
         error(err, "nothing to export: the selection is empty")
         return EXIT_NOT_FOUND
-    buffer = io.StringIO()
-    if args.format in WALK_FORMATS:
-        walk = Walk.from_trail(doc_ids, library)
-        (write_edge_list if args.format == "edges" else write_dot)(walk, buffer)
+    text = render(library, doc_ids, args.format, marks)
+    if args.output:
+        write_file(text, Path(args.output))
     else:
-        EXPORTERS[args.format](marks=marks).write([library.article(i) for i in doc_ids], buffer)
-    write_output(buffer.getvalue(), args.output)
+        sys.stdout.write(text)
     if args.output:
         err.print(
             f"exported {len(doc_ids)} article{'s' if len(doc_ids) != 1 else ''} to {args.output}",
@@ -93,22 +84,6 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
             markup=False,
         )
     return EXIT_OK
-
-
-def write_output(text: str, output: str | None) -> None:
-    """To stdout, or to a file replaced atomically (a failed export leaves the old file alone)."""
-    if not output:
-        sys.stdout.write(text)
-        return
-    path = Path(output)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 EXPORT = Command(

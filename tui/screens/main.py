@@ -20,22 +20,31 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList, TabbedContent, TabPane
 
 from store.errors import PmbrowseError
+from store.export.write import render, write_file
 from store.ids import parse_identifier
 from store.library import Library
+from store.marks import Mark, Marks
 from store.merge import doc_keys
+from store.online import Event, FetchReport, Step, Waiting, fetch_articles, search_online
+from store.online.events import RATE_LIMIT
 from store.search import QuerySyntaxError, Results, SearchIndex
+from store.selection import by_marks, by_trail
 from store.session import Session
 from store.trail import Trail
 from tui.keys import KEYS, SEARCH_HELP
-from tui.text import literal
+from tui.screens.export import ExportRequest, ExportScreen
+from tui.screens.prompt import PromptScreen
+from tui.text import citation_text, literal
 from tui.widgets.article import AbstractView, ArticleHeader
 from tui.widgets.lists import ArticleList, LinkList, ResultsList
-from tui.widgets.trail import TrailBar
+from tui.widgets.trail import StatusLine, TrailBar
 
 PANES = ("abstract", "references", "cited_by")
 PANE_WIDGETS = {"abstract": "#abstract-view", "references": "#references-list", "cited_by": "#cited-by-list"}
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
 MAX_HITS = 500
+ONLINE_PREFIX = "pubmed:"
+ONLINE_HITS = 50
 EMPTY_LINKS = {
     "references": "No references known for this article: its source listed none. A PubMed XML record "
     "with a reference list adds them.",
@@ -57,6 +66,10 @@ class MainScreen(Screen[None]):
         self.library: Library | None = None
         self.index: SearchIndex | None = None
         self.current: int | None = None  # the open article's document id
+        self.marks: Marks | None = None
+        self._citing_count = 0
+        self._online_label = ""
+        self._results: tuple[str, Results] | None = None
         self._pending_query: str | None = None
         self._pending_open: str | None = None  # an identity key to open once the library is loaded
         self._pending_pane = self.session.pane  # (mounting the tabs reports the default tab as active)
@@ -85,7 +98,9 @@ class MainScreen(Screen[None]):
                         yield LinkList("references", id="references-list")
                     with TabPane("Cited by", id="cited_by"):
                         yield LinkList("cited_by", id="cited-by-list")
-        yield TrailBar(id="trail")
+        with Horizontal(id="bottom"):
+            yield TrailBar(id="trail")
+            yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -120,10 +135,11 @@ class MainScreen(Screen[None]):
             library = Library.open(self.library_path)
             if index is None:
                 index = SearchIndex.for_library(library)
+            marks = Marks.open(self.library_path)
         except PmbrowseError as exc:
             self.app.call_from_thread(self._load_failed, str(exc))
             return
-        self.app.call_from_thread(self._library_ready, library, index)
+        self.app.call_from_thread(self._library_ready, library, index, marks)
 
     def _index_ready(self, index: SearchIndex) -> None:
         if self.index is None:
@@ -132,8 +148,12 @@ class MainScreen(Screen[None]):
                 query, self._pending_query = self._pending_query, None
                 self.run_search(query)
 
-    def _library_ready(self, library: Library, index: SearchIndex) -> None:
+    def _library_ready(self, library: Library, index: SearchIndex, marks: Marks) -> None:
         self.library = library
+        self.marks = marks
+        for article_list in self.query(ArticleList):
+            article_list.mark_of = self._mark_of
+            article_list.redraw()
         self._index_ready(index)
         self.index = index
         if self._pending_open:
@@ -161,23 +181,35 @@ class MainScreen(Screen[None]):
     def run_search(self, query: str) -> None:
         self.session.query = query
         self.session.save(self.library_path)
+        if query.strip().lower().startswith(ONLINE_PREFIX):
+            self._search_online(query.strip()[len(ONLINE_PREFIX) :].strip())
+            return
         if self.index is None:
             self._pending_query = query
             self.query_one(ResultsList).show_message("Loading the library… the search runs when it is ready.")
             return
-        self.search_worker(self.index, query)
+        self.search_worker(self.index, query, query or "All articles")
 
     @work(thread=True, exclusive=True, group="search")
-    def search_worker(self, index: SearchIndex, query: str) -> None:
+    def search_worker(self, index: SearchIndex, query: str, title: str) -> None:
         try:
-            results = index.search(query, limit=MAX_HITS, sort="relevance" if query.strip() else "cited")
+            filters = self.marks.search_filter if self.marks is not None else None
+            sort = "relevance" if query.strip() else "cited"
+            results = index.search(query, limit=MAX_HITS, sort=sort, marks=filters)
         except QuerySyntaxError as exc:
             self.app.call_from_thread(self._syntax_error, exc)
             return
-        self.app.call_from_thread(self._show_results, query, results)
+        self.app.call_from_thread(self._show_results, title, query, results)
 
-    def _show_results(self, query: str, results: Results) -> None:
-        self.query_one(ResultsList).show_results(query, results)
+    def _show_results(self, title: str, query: str, results: Results) -> None:
+        self._results = (title, results)
+        empty = (
+            f"No articles match “{query}”. Try fewer words, a wildcard (exosom*), OR, or check the tags."
+            if query
+            else "The library is empty. Import records with: pmbrowse import FILE..."
+        )
+        self.query_one(ResultsList).show_results(title, results, empty)
+        self._sync_results()
 
     def _syntax_error(self, exc: QuerySyntaxError) -> None:
         results_list = self.query_one(ResultsList)
@@ -235,9 +267,25 @@ class MainScreen(Screen[None]):
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("references").label = f"References ({counts['references']})"  # type: ignore[assignment]
         tabs.get_tab("cited_by").label = f"Cited by ({counts['cited_by']})"  # type: ignore[assignment]
-        self.query_one(ArticleHeader).show_article(article, counts["cited_by"])
+        self._citing_count = counts["cited_by"]
+        self._show_header()
         self.query_one(AbstractView).show_article(article)
         self.query_one(TrailBar).show_trail(self.trail)
+        self._sync_results()
+
+    def _sync_results(self) -> None:
+        """Keep the result list's highlight on the open article, so that actions on "the highlighted
+        row" and on "the open article" agree after opening it by identifier or from the trail."""
+        results = self.query_one(ResultsList)
+        row = next((n for n, hit in enumerate(results.hits) if hit.doc_id == self.current), None)
+        if row is not None:
+            results.highlighted = row
+
+    def _show_header(self) -> None:
+        assert self.library is not None and self.current is not None
+        article = self.library.article(self.current)
+        mark = self._mark_of(doc_keys(self.library.doc(self.current) or {}))
+        self.query_one(ArticleHeader).show_article(article, self._citing_count, mark)
 
     def _key_of(self, doc_id: int) -> str | None:
         doc = self.library.doc(doc_id) if self.library else None
@@ -309,6 +357,236 @@ class MainScreen(Screen[None]):
             focused.action_cursor_down() if step > 0 else focused.action_cursor_up()
         elif isinstance(focused, AbstractView):
             focused.scroll_relative(y=step, animate=False)
+
+    # Marks -------------------------------------------------------------------------------------
+
+    def _mark_of(self, keys: list[str]) -> Mark | None:
+        return self.marks.get(keys) if self.marks is not None and keys else None
+
+    def _target(self) -> int | None:
+        """The article an action is for: the highlighted row of the focused list, else the open one."""
+        focused = self.focused
+        if isinstance(focused, ArticleList) and focused.highlighted is not None and self.library is not None:
+            keys = focused.keys_at(focused.highlighted)
+            doc_id = next((self.library.index[k] for k in keys if k in self.library.index), None)
+            if doc_id is not None:
+                return doc_id
+        return self.current
+
+    def _target_keys(self) -> list[str] | None:
+        doc_id = self._target()
+        doc = self.library.doc(doc_id) if self.library is not None and doc_id is not None else None
+        if doc is None or self.marks is None:
+            self.notify("Open or highlight an article first.")
+            return None
+        return doc_keys(doc)
+
+    def _marks_changed(self, mark: Mark) -> None:
+        """Show the new marks in place: the rows keep their highlight, the header is redrawn."""
+        for article_list in self.query(ArticleList):
+            article_list.redraw()
+        if self.current is not None:
+            self._show_header()
+
+    def action_star(self) -> None:
+        if (keys := self._target_keys()) and self.marks is not None:
+            mark = self.marks.toggle_star(keys)
+            self._marks_changed(mark)
+            self.notify("Starred." if mark.starred else "Star removed.")
+
+    def action_screen(self, decision: str) -> None:
+        if (keys := self._target_keys()) and self.marks is not None:
+            current = self.marks.get(keys).screening
+            mark = self.marks.set_screening(keys, None if current == decision else decision)  # type: ignore[arg-type]
+            self._marks_changed(mark)
+            self.notify(f"Screening: {mark.screening}." if mark.screening else "Screening decision removed.")
+
+    def action_tag(self) -> None:
+        keys = self._target_keys()
+        marks = self.marks
+        if not keys or marks is None:
+            return
+
+        def done(tag: str | None) -> None:
+            if not tag or not tag.strip():
+                return
+            had = marks.get(keys).has_tag(tag)
+            mark = marks.remove_tag(keys, tag) if had else marks.add_tag(keys, tag)
+            self._marks_changed(mark)
+            self.notify(f"Tag {'removed' if had else 'added'}: {tag.strip()}", markup=False)
+
+        known = ", ".join(marks.tags()[:8])
+        self.app.push_screen(PromptScreen("Tag (a tag it has already is removed)", placeholder=known), done)
+
+    def action_note(self) -> None:
+        keys = self._target_keys()
+        marks = self.marks
+        if not keys or marks is None:
+            return
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self._marks_changed(marks.set_note(keys, text))
+                self.notify("Note saved." if text.strip() else "Note removed.")
+
+        self.app.push_screen(PromptScreen("Note (empty removes it)", value=marks.get(keys).note), done)
+
+    # Copy, open, export ----------------------------------------------------------------------------
+
+    def action_copy(self) -> None:
+        doc_id = self._target()
+        if self.library is None or doc_id is None:
+            self.notify("Open or highlight an article first.")
+            return
+        text = citation_text(self.library.article(doc_id))
+        # An OSC 52 escape: the terminal puts it on the clipboard, over SSH too.
+        self.app.copy_to_clipboard(text)
+        self.notify(text, title="Copied to the clipboard", markup=False)
+
+    def action_open_page(self) -> None:
+        doc_id = self._target()
+        if self.library is None or doc_id is None:
+            self.notify("Open or highlight an article first.")
+            return
+        article = self.library.article(doc_id)
+        if article.pmid:
+            url = f"https://pubmed.ncbi.nlm.nih.gov/{article.pmid}/"
+        elif article.doi:
+            url = f"https://doi.org/{article.doi}"
+        elif article.pmcid:
+            url = f"https://pmc.ncbi.nlm.nih.gov/articles/{article.pmcid}/"
+        else:
+            self.notify("This article has no identifier to open.", severity="warning")
+            return
+        self.app.open_url(url)
+        self.app.copy_to_clipboard(url)
+        self.notify(
+            f"{url} (also copied, for terminals that cannot open a browser)", title="Opening", markup=False
+        )
+
+    def action_export(self) -> None:
+        if self.library is None:
+            self.notify("The library is still loading.")
+            return
+        self.app.push_screen(ExportScreen(Path.cwd(), self.current is not None), self._export)
+
+    def _export(self, request: ExportRequest | None) -> None:
+        if request is None or self.library is None or self.marks is None:
+            return
+        if request.what == "article":
+            doc_ids = [self.current] if self.current is not None else []
+        elif request.what == "trail":
+            doc_ids = by_trail(self.library, self.session)
+        elif request.what == "starred":
+            doc_ids = by_marks(self.library, self.marks, starred=True)
+        else:
+            doc_ids = by_marks(self.library, self.marks, screening="included")
+        if not doc_ids:
+            self.notify("Nothing to export: that selection is empty.", severity="warning")
+            return
+        try:
+            write_file(render(self.library, doc_ids, request.format, self.marks), request.path)
+        except OSError as exc:
+            self.notify(
+                f"Could not write {request.path}: {exc.strerror or exc}", severity="error", markup=False
+            )
+            return
+        n = len(doc_ids)
+        self.notify(f"{n} article{'s' if n != 1 else ''} → {request.path}", title="Exported", markup=False)
+
+    # Online ----------------------------------------------------------------------------------------
+
+    def action_fetch(self) -> None:
+        self._fetch(links_depth=0)
+
+    def action_fetch_linked(self) -> None:
+        self._fetch(links_depth=1)
+
+    def _fetch(self, links_depth: int) -> None:
+        doc_id = self._target()
+        if self.library is None or doc_id is None:
+            self.notify("Open or highlight an article to fetch first.")
+            return
+        article = self.library.article(doc_id)
+        ident = article.pmid or article.pmcid or article.doi
+        if not ident:
+            self.notify("This article has no PMID, PMCID or DOI to fetch it by.", severity="warning")
+            return
+        self._online_label = f"Fetching {ident}"
+        self.query_one(StatusLine).show(f"{self._online_label} from PubMed and Europe PMC…")
+        self.fetch_worker(self.library, ident, links_depth)
+
+    @work(thread=True, exclusive=True, group="online")
+    def fetch_worker(self, library: Library, ident: str, links_depth: int) -> None:
+        try:
+            report = fetch_articles(library, [ident], links_depth=links_depth, progress=self._online_progress)
+        except PmbrowseError as exc:  # OnlineError, or the library busy: nothing was stored
+            self.app.call_from_thread(self._online_failed, str(exc))
+            return
+        self.app.call_from_thread(self._fetched, report, "")
+
+    def _search_online(self, query: str) -> None:
+        if not query:
+            self.notify("Type a query after pubmed:", severity="warning")
+            return
+        if self.library is None:
+            self.notify("The library is still loading; try again in a moment.")
+            return
+        self._online_label = f"Searching PubMed for {query}"
+        self.query_one(StatusLine).show(f"{self._online_label}…")
+        self.query_one(ResultsList).border_title = literal(f"PubMed: {query} — searching online…")
+        self.online_search_worker(self.library, query)
+
+    @work(thread=True, exclusive=True, group="online")
+    def online_search_worker(self, library: Library, query: str) -> None:
+        try:
+            report = search_online(library, query, ONLINE_HITS, progress=self._online_progress)
+        except PmbrowseError as exc:
+            self.app.call_from_thread(self._online_failed, str(exc))
+            return
+        self.app.call_from_thread(self._fetched, report, query)
+
+    def _online_progress(self, event: Event) -> None:
+        """Called in the worker thread by the online client."""
+        if isinstance(event, Waiting):
+            why = "waiting on the rate limit" if event.reason == RATE_LIMIT else f"retrying: {event.detail}"
+            message = f"{event.service}: {why} ({event.seconds:.1f} s)"
+        elif isinstance(event, Step):
+            message = f"{self._online_label}: {event.stage} {event.done}/{event.total}"
+        else:
+            return
+        self.app.call_from_thread(self.query_one(StatusLine).show, message)
+
+    def _online_failed(self, message: str) -> None:
+        self.query_one(StatusLine).show("")
+        self.notify(
+            f"{message}. The library was left as it was.", title="Online", severity="error", markup=False
+        )
+
+    def _fetched(self, report: FetchReport, query: str) -> None:
+        """The answer arrived and is stored: update the view in place."""
+        self.query_one(StatusLine).show("")
+        if self.index is not None:
+            self.index.refresh()
+        if self.current is not None:
+            self._show_current()
+        summary = (
+            f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged; "
+            f"{report.links_added} new links, {report.stubs_created} new stubs"
+        )
+        if report.failed:
+            summary += f"; not found: {', '.join(f.identifier for f in report.failed)}"
+        self.notify(summary, title="PubMed search" if query else "Fetched", markup=False)
+        if query and not report.pmids:
+            self.query_one(ResultsList).border_title = literal(f"PubMed: {query} — no hits online")
+            self.query_one(ResultsList).show_message(f"PubMed found nothing for “{query}”.")
+        elif query and self.index is not None:
+            # Show what was stored, in the library's own result list (so rows work like any other).
+            pmids = " OR ".join(f"{pmid}[pmid]" for pmid in report.pmids)
+            title = f"PubMed: {query} ({report.total or 0:,} online, {len(report.pmids)} stored)"
+            self.search_worker(self.index, pmids, title)
+        elif self._results is not None:
+            self.run_search(self.session.query)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

@@ -8,8 +8,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from store.marks import Mark
 from store.model import Article
 from tui.text import citation_line, id_line, literal, printable
+from tui.widgets.rows import badges
 
 WELCOME = (
     "Search with / and open a result with enter. Then walk the citation graph: r shows the references,"
@@ -23,12 +25,19 @@ class ArticleHeader(Static):
     def show_welcome(self, message: str = WELCOME) -> None:
         self.update(literal(message, style="italic"))
 
-    def show_article(self, article: Article, citing_in_library: int) -> None:
+    def show_article(self, article: Article, citing_in_library: int, mark: Mark | None = None) -> None:
         parts: list[RenderableType] = []
         title = literal(article.title or "(untitled)", style="bold")
         if article.stub:
             title.append("  stub", style="black on yellow")
         parts.append(title)
+        if mark is not None and not mark.empty:
+            line = badges(mark)
+            if mark.screening:
+                line.append(mark.screening + " ", style="dim")
+            if mark.note:
+                line.append(printable(mark.note.splitlines()[0][:100]), style="italic")
+            parts.append(line)
         if article.authors:
             names = [a.name for a in article.authors]
             shown = ", ".join(names[:12]) + (f", … ({len(names)} authors)" if len(names) > 12 else "")
@@ -77,7 +86,8 @@ class AbstractView(VerticalScroll, can_focus=True):
                 Text(
                     "No abstract: this article is a stub — the library knows it only from the links that "
                     "name it (title, authors, journal, year, identifiers above). To read it in full, "
-                    "import its record: pmbrowse import FILE (PubMed XML, MEDLINE .nbib or an article page).",
+                    "import its record (pmbrowse import FILE: PubMed XML, MEDLINE .nbib or an article "
+                    "page), or press f to fetch it from PubMed now.",
                     style="italic",
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -9,10 +10,19 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from store.ids import identity_keys
 from store.library import LinkView
+from store.marks import Mark
 from store.search import Hit, Results
 from tui.text import literal
 from tui.widgets.rows import hit_row, link_row
+
+# Finds the marks of an article from its identity keys (None when marks are not loaded).
+MarkOf = Callable[[list[str]], Mark | None]
+
+
+def _no_marks(keys: list[str]) -> Mark | None:
+    return None
 
 
 class ArticleList(OptionList):
@@ -23,58 +33,95 @@ class ArticleList(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
+        self.mark_of: MarkOf = _no_marks
+
     def show_message(self, message: str | Text) -> None:
         """Replace the rows with one line of guidance (not selectable)."""
         text = literal(message, style="italic") if isinstance(message, str) else message
         self.set_options([Option(text, disabled=True)])
+
+    def keys_at(self, index: int) -> list[str]:
+        """The identity keys of the article in row ``index`` (empty for none)."""
+        raise NotImplementedError
+
+    def _rows(self) -> list[Text]:
+        raise NotImplementedError
+
+    def redraw(self) -> None:
+        """Draw the rows again (after marks changed), keeping the highlight."""
+        rows = self._rows()
+        if rows:
+            highlighted = self.highlighted
+            self.set_options(Option(row, id=str(n)) for n, row in enumerate(rows))
+            self.highlighted = highlighted
 
 
 class ResultsList(ArticleList):
     """Search hits, one row each."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.hits: list[Hit] = []
 
-    def show_results(self, query: str, results: Results) -> None:
+    def show_results(self, title: str, results: Results, empty: str) -> None:
         self.hits = list(results.hits)
-        shown = len(self.hits)
         count = f"{results.total} hit{'s' if results.total != 1 else ''}"
-        if shown < results.total:
-            count += f", first {shown}"
-        self.border_title = literal(f"{query or 'All articles'} — {count}")
+        if len(self.hits) < results.total:
+            count += f", first {len(self.hits)}"
+        self.border_title = literal(f"{title} — {count}")
         if not self.hits:
-            self.show_message(
-                f"No articles match “{query}”. Try fewer words, a wildcard (exosom*), OR, or check the tags."
-                if query
-                else "The library is empty. Import records with: pmbrowse import FILE..."
-            )
+            self.show_message(empty)
             return
-        self.set_options(Option(hit_row(hit), id=str(n)) for n, hit in enumerate(self.hits))
+        self.redraw()
         self.highlighted = 0
+
+    def _rows(self) -> list[Text]:
+        return [hit_row(hit, self.mark_of(_hit_keys(hit))) for hit in self.hits]
 
     def hit(self, index: int) -> Hit | None:
         return self.hits[index] if 0 <= index < len(self.hits) else None
+
+    def keys_at(self, index: int) -> list[str]:
+        hit = self.hit(index)
+        return _hit_keys(hit) if hit else []
+
+
+def _hit_keys(hit: Hit) -> list[str]:
+    return identity_keys(hit.pmid, hit.pmcid, hit.doi, title=hit.title, year=hit.year)
 
 
 class LinkList(ArticleList):
     """References or citing articles of the open article."""
 
     def __init__(self, rel: str, **kwargs: object) -> None:
-        super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.rel = rel
         self.views: list[LinkView] = []
+        self.visited: list[bool] = []
 
     def show_links(self, views: list[LinkView], visited: list[bool], empty: str) -> None:
-        self.views = list(views)
+        self.views, self.visited = list(views), list(visited)
         if not views:
             self.show_message(empty)
             return
-        self.set_options(
-            Option(link_row(v, seen), id=str(n))
-            for n, (v, seen) in enumerate(zip(views, visited, strict=True))
-        )
+        self.redraw()
         self.highlighted = 0
+
+    def _rows(self) -> list[Text]:
+        return [
+            link_row(v, seen, self.mark_of(_view_keys(v)))
+            for v, seen in zip(self.views, self.visited, strict=True)
+        ]
 
     def view(self, index: int) -> LinkView | None:
         return self.views[index] if 0 <= index < len(self.views) else None
+
+    def keys_at(self, index: int) -> list[str]:
+        view = self.view(index)
+        return _view_keys(view) if view else []
+
+
+def _view_keys(view: LinkView) -> list[str]:
+    return identity_keys(view.pmid, view.pmcid, view.doi, title=view.title, year=view.year)

@@ -1,11 +1,13 @@
-"""How one article looks as a row of a list: a search hit, or the target of a link."""
+"""How one article looks as a row of a list: a search hit, or the target of a link, with its marks."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
 from store.library import LinkView
+from store.marks import Mark
 from store.search import Hit
+from tui.keys import EXCLUDED, INCLUDED, NOTE, STAR
 from tui.text import printable
 
 IN_LIBRARY, STUB, VISITED = "●", "○", "✓"
@@ -16,9 +18,28 @@ def _byline(first_author: str, more_authors: bool, journal: str, year: int | Non
     return " · ".join(part for part in (author, journal, str(year or "")) if part)
 
 
-def hit_row(hit: Hit) -> Text:
+def badges(mark: Mark | None) -> Text:
+    """★ ✔/✘ #tags ✎ — what the user marked, in a few cells."""
+    text = Text()
+    if mark is None:
+        return text
+    if mark.starred:
+        text.append(STAR + " ", style="bold yellow")
+    if mark.screening == "included":
+        text.append(INCLUDED + " ", style="bold green")
+    elif mark.screening == "excluded":
+        text.append(EXCLUDED + " ", style="bold red")
+    for tag in mark.tags:
+        text.append(printable(f"#{tag} "), style="magenta")
+    if mark.note:
+        text.append(NOTE + " ", style="cyan")
+    return text
+
+
+def hit_row(hit: Hit, mark: Mark | None = None) -> Text:
     row = Text(no_wrap=False)
     row.append(f"{STUB} " if hit.stub else f"{IN_LIBRARY} ", style="yellow" if hit.stub else "green")
+    row.append_text(badges(mark))
     row.append(printable(hit.title or "(untitled)"), style="bold" if not hit.stub else "")
     meta = _byline(hit.first_author, hit.authors > 1, hit.journal, hit.year)
     if hit.cited:
@@ -29,7 +50,7 @@ def hit_row(hit: Hit) -> Text:
     return row
 
 
-def link_row(view: LinkView, visited: bool) -> Text:
+def link_row(view: LinkView, visited: bool, mark: Mark | None = None) -> Text:
     row = Text()
     if visited:
         row.append(f"{VISITED} ", style="bold cyan")
@@ -37,6 +58,7 @@ def link_row(view: LinkView, visited: bool) -> Text:
         row.append(f"{IN_LIBRARY} ", style="green")
     else:
         row.append(f"{STUB} ", style="yellow")
+    row.append_text(badges(mark))
     row.append(printable(view.title or "(untitled)"), style="bold" if view.in_library else "")
     meta = _byline(view.authors[0] if view.authors else "", len(view.authors) > 1, view.journal, view.year)
     state = "visited" if visited else ("in library" if view.in_library else "stub")

@@ -26,3 +26,10 @@ class TrailBar(Static):
             style = "reverse bold" if n == trail.position else ("" if n < trail.position else "dim")
             text.append(printable(entry_label(key)), style=style)
         self.update(text)
+
+
+class StatusLine(Static):
+    """What is happening in the background: a fetch and its stage, or a wait on the rate limit."""
+
+    def show(self, message: str) -> None:
+        self.update(Text(printable(message), style="italic yellow") if message else "")

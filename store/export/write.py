@@ -1,0 +1,43 @@
+"""Writing an export: any format (records or the walk) for chosen articles, to a file or a stream."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from store.export import EXPORTERS
+from store.export.graph import Walk, write_dot, write_edge_list
+from store.library import Library
+from store.marks import Marks
+
+# Formats of the walk itself: the trail and the citation links between its articles.
+WALK_FORMATS = ("edges", "dot")
+FORMATS = (*EXPORTERS, *WALK_FORMATS)
+
+
+def render(library: Library, doc_ids: Sequence[int], fmt: str, marks: Marks | None = None) -> str:
+    """The export of ``doc_ids`` in ``fmt``; for edges and dot, ``doc_ids`` is the trail in order."""
+    buffer = io.StringIO()
+    if fmt in WALK_FORMATS:
+        walk = Walk.from_trail(doc_ids, library)
+        (write_edge_list if fmt == "edges" else write_dot)(walk, buffer)
+    elif fmt in EXPORTERS:
+        EXPORTERS[fmt](marks=marks).write([library.article(i) for i in doc_ids], buffer)
+    else:
+        raise ValueError(f"no export format {fmt!r} (there are: {', '.join(FORMATS)})")
+    return buffer.getvalue()
+
+
+def write_file(text: str, path: Path) -> None:
+    """Replace ``path`` atomically: a failed export leaves the old file as it was."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

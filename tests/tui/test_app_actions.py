@@ -1,0 +1,198 @@
+"""The app's actions on articles: marks, copy, open, export, and fetching online (local server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from store.library import Library
+from store.marks import Marks
+from tests.online_server import LocalServer, RecordBank, Reply, json_reply
+from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of
+from tui.screens.export import ExportRequest, ExportScreen
+from tui.screens.main import MainScreen
+from tui.screens.prompt import PromptScreen
+from tui.widgets.lists import LinkList, ResultsList
+from tui.widgets.trail import StatusLine
+
+SEED = "30992990"
+
+
+def header(app) -> str:  # type: ignore[no-untyped-def]
+    return text_of(app.screen.query_one("#header"))
+
+
+def citing(app) -> LinkList:  # type: ignore[no-untyped-def]
+    return app.screen.query_one("#cited-by-list", LinkList)
+
+
+async def test_marks_from_the_keyboard(lib_path: Path) -> None:
+    app = make_app(lib_path, SEED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("s")  # the open article
+        assert "★" in header(app)
+        await pilot.press("c", "down", "i")  # the highlighted citing article
+        assert rows(citing(app))[1].startswith("○ ✔ Mesenchymal stem cell-derived small")
+        await pilot.press("x")
+        assert rows(citing(app))[1].startswith("○ ✘ ")
+        await pilot.press("x")
+        assert rows(citing(app))[1].startswith("○ Mesenchymal")
+        assert citing(app).highlighted == 1  # marking keeps the place in the list
+        await pilot.press("t")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"to-read", "enter")
+        assert rows(citing(app))[1].startswith("○ #to-read Mesenchymal")
+        await pilot.press("n")
+        await pilot.press(*"check methods", "enter")
+        assert "✎" in rows(citing(app))[1]
+        marks = Marks.open(lib_path)
+        assert marks.get(["pmid:40045380"]).note == "check methods"
+        assert marks.get(["pmid:30992990"]).starred
+        # The marks filter the search.
+        await pilot.press("slash", "ctrl+a", "backspace", *"tag:to-read", "enter")
+        await settle(pilot)
+        assert border_title(app.screen.query_one(ResultsList)) == "tag:to-read — 1 hit"
+        # Escape in the prompt cancels.
+        await pilot.press("t", "escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_copy_and_open(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(lib_path, SEED)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("y")
+        assert app.clipboard == (
+            "Exosomes from Mesenchymal Stem/stromal Cells: a New Therapeutic Paradigm. "
+            "Biomark Res. 2019. PMID: 30992990."
+        )
+        await pilot.press("r", "o")  # the highlighted reference has only a DOI
+        assert opened == ["https://doi.org/10.1681/ASN.2008070798"]
+
+
+async def test_export_from_the_app(lib_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app(lib_path, SEED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        path_input = app.screen.query_one("#export-path", Input)
+        assert path_input.value == str(tmp_path / "pmbrowse-export.bib")
+        path_input.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        bib = (tmp_path / "pmbrowse-export.bib").read_text(encoding="utf-8")
+        assert bib.startswith("@article{") and "pmid = {30992990}" in bib
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        screen._export(ExportRequest("trail", "dot", tmp_path / "walk.dot"))
+        assert (tmp_path / "walk.dot").read_text().startswith("digraph")
+        screen._export(ExportRequest("starred", "ris", tmp_path / "none.ris"))
+        assert not (tmp_path / "none.ris").exists()  # nothing starred: nothing written
+
+
+@pytest.fixture
+def pubmed(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> LocalServer:
+    """PubMed answering any PMID with a minimal record; no links; Europe PMC knows nothing."""
+    server.route("eutils/efetch.fcgi", RecordBank(synthesize=True))
+    server.route(
+        "eutils/elink.fcgi",
+        lambda r: Reply(
+            body=(
+                "<eLinkResult>"
+                + "".join(f"<LinkSet><IdList><Id>{i}</Id></IdList></LinkSet>" for i in r.params.get("id", []))
+                + "</eLinkResult>"
+            ).encode()
+        ),
+    )
+    server.route(
+        "eutils/esearch.fcgi",
+        json_reply(
+            '{"esearchresult": {"count": "2", "retmax": "2", "retstart": "0", "idlist": ["40078652", "777"]}}'
+        ),
+    )
+    for pmid in ("40078652", "777"):
+        server.route(f"europepmc/MED/{pmid}/references", json_reply('{"hitCount": 0}'))
+        server.route(f"europepmc/MED/{pmid}/citations", json_reply('{"hitCount": 0}'))
+    monkeypatch.setenv("PMBROWSE_EUTILS_URL", server.eutils_url)
+    monkeypatch.setenv("PMBROWSE_EUROPEPMC_URL", server.europepmc_url)
+    return server
+
+
+async def test_fetching_a_stub_updates_the_view_in_place(
+    lib_path: Path, pubmed: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statuses: list[str] = []
+    real_show = StatusLine.show
+    monkeypatch.setattr(StatusLine, "show", lambda self, m: (statuses.append(m), real_show(self, m))[1])
+    app = make_app(lib_path, "40078652")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert "stub" in header(app)
+        await pilot.press("f")
+        await settle(pilot)
+        assert header(app).startswith("Record 40078652")  # the fetched record replaced the stub's text
+        assert "stub" not in header(app).splitlines()[0]
+        assert any("waiting on the rate limit" in s for s in statuses)  # three NCBI requests at 3/s
+        assert statuses[-1] == ""
+        assert any(n.title == "Fetched" for n in app._notifications)
+    record = Library.open(lib_path).get("40078652")
+    assert record is not None and not record.stub
+
+
+async def test_the_app_stays_responsive_while_a_fetch_is_slow(lib_path: Path, pubmed: LocalServer) -> None:
+    bank = RecordBank(synthesize=True)
+    pubmed.route("eutils/efetch.fcgi", lambda r: Reply(body=bank(r).body, delay=3.0))
+    app = make_app(lib_path, "40078652")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f")
+        await pilot.press("slash", *"periodontitis", "enter")
+        await pilot.pause(0.3)
+        # The search ran and showed its hits while PubMed was still being waited for.
+        assert border_title(app.screen.query_one(ResultsList)) == "periodontitis — 1 hit"
+        assert "Fetching 40078652" in text_of(app.screen.query_one(StatusLine))
+        assert "stub" in header(app)
+        await settle(pilot)
+        while app.screen.query_one(StatusLine).content:
+            await pilot.pause(0.1)
+        assert header(app).startswith("Record 40078652")
+
+
+async def test_a_failed_fetch_is_a_notification_and_changes_nothing(
+    lib_path: Path, pubmed: LocalServer
+) -> None:
+    Library.open(lib_path)
+    before = lib_path.read_bytes()
+    pubmed.route("eutils/efetch.fcgi", Reply(body=b"<eFetchResult><ERROR>Invalid id</ERROR></eFetchResult>"))
+    app = make_app(lib_path, "40078652")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors and "The library was left as it was" in errors[-1].message
+        assert "stub" in header(app)
+    assert lib_path.read_bytes() == before
+
+
+async def test_searching_pubmed_online_stores_and_lists_the_hits(lib_path: Path, pubmed: LocalServer) -> None:
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"pubmed: exosome therapy", "enter")
+        await settle(pilot)
+        assert border_title(app.screen.query_one(ResultsList)).startswith(
+            "PubMed: exosome therapy (2 online, 2 stored) — 2 hits"
+        )
+        titles = rows(app.screen.query_one(ResultsList))
+        assert any(t.startswith("● Record 777") for t in titles)
+        search = pubmed.requests_to("eutils/esearch.fcgi")[0]
+        assert search.one("term") == "exosome therapy"
