@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,6 +89,15 @@ def percentile(values: Sequence[float], p: float) -> float:
 # Libraries ------------------------------------------------------------------------------------
 
 
+def remove_library(path: Path) -> None:
+    """A library file and everything kept beside it (index, lock, session, marks)."""
+    for old in path.parent.glob(path.name + "*"):
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
+
+
 def library_for(n: int) -> Path:
     """A generated library of ``n`` records (with its search index), built once and cached."""
     OUT.mkdir(parents=True, exist_ok=True)
@@ -96,13 +106,7 @@ def library_for(n: int) -> Path:
     if path.exists() and stamp.exists() and stamp.read_text() == str(GENERATOR_VERSION):
         return path
     print(f"generating a {n:,}-record library (once; cached in bench/out/)...", file=sys.stderr)
-    for old in OUT.glob(f"lib-{n}.json*"):
-        if old.is_dir():
-            import shutil
-
-            shutil.rmtree(old)
-        else:
-            old.unlink()
+    remove_library(path)
     took = run(
         """
         import sys, time
@@ -251,6 +255,46 @@ def measure_queries(path: Path) -> list[Row]:
     ]
 
 
+def measure_app_startup(path: Path, runs: int, label: str) -> list[Row]:
+    """The app, headless: time to its first painted screen, and until the library is loaded."""
+    code = """
+        import asyncio, sys, time
+        from pathlib import Path
+        from tui.app import PmbrowseApp
+        t0 = float(sys.argv[2])
+
+        async def watch(pilot):
+            first = time.time() - t0  # the first screen is composed and painted
+            while pilot.app.screen.library is None:
+                await asyncio.sleep(0.005)
+            print(first, time.time() - t0)
+            pilot.app.exit()
+
+        PmbrowseApp(Path(sys.argv[1])).run(headless=True, auto_pilot=watch)
+        """
+    firsts, loads = [], []
+    for _ in range(runs):
+        out = run(code, str(path), repr(time.time())).output.split()
+        firsts.append(float(out[0]))
+        loads.append(float(out[1]))
+    base = median([run("import textual.app").seconds for _ in range(runs)])
+    first, loaded = median(firsts), median(loads)
+    return [
+        Row(
+            f"app start-up to first paint ({label})",
+            f"{first * 1000:.0f} ms",
+            f"`python -c 'import textual.app'` {base * 1000:.0f} ms",
+            f"{first / base:.2f}",
+        ),
+        Row(
+            f"app start-up until the library is loaded ({label})",
+            f"{loaded * 1000:.0f} ms",
+            "",
+            f"{loaded / base:.2f}",
+        ),
+    ]
+
+
 def measure_jump(path: Path) -> list[Row]:
     """Following a link in the app: resolve the target, read its record and both link lists."""
     result = run(
@@ -288,47 +332,57 @@ def measure_jump(path: Path) -> list[Row]:
 
 
 def measure_import(records: int, runs: int) -> list[Row]:
-    """Import throughput of a PubMed XML file (with reference lists) into an empty library."""
+    """Import throughput of PubMed XML into an empty library: records with 30 references each, and
+    the same records without reference lists (as in the yearly baseline files)."""
+    import re
+
     from bench.generate import articles, pubmed_xml
 
-    xml = OUT / f"pubmed-{records}.xml"
-    if not xml.exists():
-        xml.write_text(pubmed_xml(list(articles(records, seed=11))), encoding="utf-8")
-    script = str(Path(PYTHON).parent / "pmbrowse")
-    ours: list[Run] = []
-    for i in range(runs):
-        db = OUT / f"import-{i}.json"
-        for old in OUT.glob(f"import-{i}.json*"):
-            if old.is_dir():
-                import shutil
-
-                shutil.rmtree(old)
-            else:
-                old.unlink()
-        ours.append(run_command([script, "--db", str(db), "import", str(xml)]))
-    base = [
-        run(
-            """
-            import sys
-            from lxml import etree
-            n = 0
-            for _, el in etree.iterparse(sys.argv[1], tag="PubmedArticle"):
-                n += 1; el.clear()
-            """,
-            str(xml),
+    with_refs = OUT / f"pubmed-{records}.xml"
+    if not with_refs.exists():
+        with_refs.write_text(pubmed_xml(list(articles(records, seed=11))), encoding="utf-8")
+    without = OUT / f"pubmed-{records}-norefs.xml"
+    if not without.exists():
+        without.write_text(re.sub(r"<ReferenceList>.*?</ReferenceList>", "", with_refs.read_text()))
+    rows: list[Row] = []
+    for xml, what in ((without, "no reference lists"), (with_refs, "30 references each")):
+        ours = []
+        for i in range(runs):
+            db = OUT / f"import-{i}.json"
+            remove_library(db)
+            ours.append(
+                run_command([str(Path(PYTHON).parent / "pmbrowse"), "--db", str(db), "import", str(xml)])
+            )
+        base = [
+            run(
+                """
+                import sys
+                from lxml import etree
+                for _, el in etree.iterparse(sys.argv[1], tag="PubmedArticle"):
+                    el.clear()
+                """,
+                str(xml),
+            )
+            for _ in range(runs)
+        ]
+        t, b = median([r.seconds for r in ours]), median([r.seconds for r in base])
+        rows.append(
+            Row(
+                f"import PubMed XML, {records:,} records, {what} (whole process)",
+                f"{records / t:,.0f} records/s",
+                f"lxml iterparse alone {records / b:,.0f} records/s",
+                f"{t / b:.1f}× the time",
+            )
         )
-        for _ in range(runs)
-    ]
-    t, b = median([r.seconds for r in ours]), median([r.seconds for r in base])
-    return [
-        Row(
-            f"import PubMed XML ({records:,} records, 30 refs each; whole process)",
-            f"{records / t:,.0f} records/s",
-            f"lxml iterparse alone {records / b:,.0f} records/s",
-            f"{t / b:.1f}× the time",
-        ),
-        Row("peak memory during that import", f"{max(r.max_rss_mb for r in ours):,.0f} MB", "", ""),
-    ]
+        rows.append(
+            Row(
+                f"peak memory during that import ({what})",
+                f"{max(r.max_rss_mb for r in ours):,.0f} MB",
+                "",
+                "",
+            )
+        )
+    return rows
 
 
 def table(title: str, rows: list[Row]) -> str:
@@ -345,14 +399,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     OUT.mkdir(parents=True, exist_ok=True)
+    demo = OUT / "demo.json"
+    remove_library(demo)
     when = time.strftime("%Y-%m-%d %H:%M")
     print(f"pmbrowse benchmark — {when}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
+    run("import sys\nfrom store.library import Library\nLibrary.open(sys.argv[1])", str(demo))
+    print(table("The demo library", measure_app_startup(demo, args.runs, "demo")))
     for n in sizes:
         path = library_for(n)
         rows = measure_load(path, args.runs)
         rows += measure_cli_search(path, args.runs, queries(0)[0])
         rows += measure_queries(path)
         rows += measure_jump(path)
+        rows += measure_app_startup(path, args.runs, f"{n:,} records")
         print(table(f"{n:,}-record library", rows))
     print(table("Import", measure_import(args.import_records, args.runs)))
     return 0

@@ -214,7 +214,10 @@ class Changes:
 
     def put_article(self, article: Article, origin: Origin) -> Status:
         """Add a full record, or merge it into the record or stub already there."""
-        incoming = article.to_doc()
+        return self.put_document(article.to_doc(), origin)
+
+    def put_document(self, incoming: Doc, origin: Origin) -> Status:
+        """``put_article`` for a record already in its document form (``Article.to_doc``); takes it over."""
         incoming.pop("stub", None)
         incoming["origins"] = [origin.to_doc()]
         doc_id = self._resolve(incoming)

@@ -1,8 +1,8 @@
 """Importing files into a library: find the files, recognise each format, parse, merge, report.
 
-Each file is all-or-nothing: it is parsed completely before any of it is merged, so a file that
-breaks its format half-way changes nothing. All files of one import share one transaction, so the
-library is written once, atomically, at the end.
+Each file is all-or-nothing: a file that breaks its format half-way changes nothing (see
+``import_paths``). All files of one import share one transaction, so the library is written once,
+atomically, at the end. Large files are parsed in a child process while this one merges.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from store.changes import Status
 from store.errors import ParseError
@@ -136,10 +138,7 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes:
 
 
 def parse_file(
-    source: str,
-    *,
-    on_read: Callable[[int], None] | None = None,
-    on_record: Callable[[], None] | None = None,
+    source: str, *, on_read: Callable[[int], None] | None = None, on_record: Callable[[], None] | None = None
 ) -> tuple[type[Parser], list[Article], dict[str, int]]:
     """Parse a whole file: its parser, its articles, and what it skipped. Raises ParseError or OSError."""
     with open_input(source, on_read) as content:
@@ -157,11 +156,119 @@ def parse_file(
         return parser_class, articles, dict(parser.skipped.counts)
 
 
+# Reading records while merging them ----------------------------------------------------------------
+#
+# A file is read as a stream of events: ("format", name), then ("doc", document) per record, then
+# ("skipped", counts). Large files are read in a child process that sends the events in batches, so
+# parsing (one core) and merging into the library (the other) overlap.
+
+PARALLEL_BYTES = 4_000_000
+BATCH = 256
+Event = tuple[str, Any]
+
+
+def _events(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
+    with open_input(source, on_read) as content:
+        head = _read_exactly(content, SNIFF_BYTES)
+        parser_class = detect(head)
+        if parser_class is None:
+            raise ParseError(f"not a format pmbrowse reads ({format_names()})", source=source)
+        yield ("format", parser_class.name)
+        stream: BinaryIO = io.BufferedReader(_Prepended(head, content), buffer_size=1 << 16)  # type: ignore[assignment]
+        parser = parser_class()
+        for article in parser.parse(stream, source):
+            yield ("doc", article.to_doc())
+        yield ("skipped", dict(parser.skipped.counts))
+
+
+def _child(conn: Connection, source: str) -> None:
+    """In the child process: parse ``source`` and send its events in batches, errors included."""
+    read = [0]
+
+    def on_read(n: int) -> None:
+        read[0] += n
+
+    batch: list[Event] = []
+    try:
+        with paused_gc():
+            for event in _events(source, on_read):
+                batch.append(event)
+                if len(batch) >= BATCH:
+                    conn.send((batch, read[0]))
+                    batch = []
+        conn.send((batch, read[0]))
+    except ParseError as exc:
+        conn.send(([("parse-error", (exc.message, exc.source, exc.line, exc.record))], read[0]))
+    except (OSError, EOFError) as exc:
+        conn.send(([("read-error", str(getattr(exc, "strerror", None) or exc))], read[0]))
+    finally:
+        conn.close()
+
+
+def _events_from_child(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, source), daemon=True)
+    process.start()
+    sender.close()
+    sent = 0
+    try:
+        while True:
+            try:
+                batch, read = receiver.recv()
+            except EOFError:
+                raise OSError(f"the reader of {source} stopped unexpectedly") from None
+            if on_read is not None and read > sent:
+                on_read(read - sent)
+                sent = read
+            for kind, value in batch:
+                if kind == "parse-error":
+                    message, error_source, line, record = value
+                    raise ParseError(message, source=error_source, line=line, record=record)
+                if kind == "read-error":
+                    raise OSError(value)
+                yield (kind, value)
+                if kind == "skipped":
+                    return
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+
+def _read(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
+    big = source != STDIN and os.path.getsize(source) >= PARALLEL_BYTES
+    if big and "fork" in multiprocessing.get_all_start_methods():
+        return _events_from_child(source, on_read)
+    return _events(source, on_read)
+
+
+class _Restart(Exception):
+    """A file failed after some of its records were merged: drop the transaction and start again."""
+
+
 def import_paths(
     library: Library, paths: Sequence[str], *, progress: Progress | None = None
 ) -> list[FileReport]:
-    """Import files and folders into ``library``; one report per file, in order."""
+    """Import files and folders into ``library``; one report per file, in order.
+
+    Each file is all-or-nothing. Records are merged as they are read; if a file turns out to be
+    malformed after some of its records were merged, the whole transaction is dropped (nothing was
+    written) and the import starts again without that file.
+    """
     sources = list(expand_paths(paths))
+    rejected: dict[str, str] = {}
+    while True:
+        try:
+            return _import_once(library, sources, rejected, progress)
+        except _Restart:
+            continue
+
+
+def _import_once(
+    library: Library, sources: list[str], rejected: dict[str, str], progress: Progress | None
+) -> list[FileReport]:
     total = sum(os.path.getsize(s) for s in sources if s != STDIN and os.path.isfile(s))
     done = [0, 0]  # bytes, records
 
@@ -170,32 +277,42 @@ def import_paths(
         if progress is not None:
             progress(done[0], total, done[1])
 
-    def on_record() -> None:
-        done[1] += 1
-        if progress is not None and done[1] % 256 == 0:
-            progress(done[0], total, done[1])
-
     reports: list[FileReport] = []
     with paused_gc(), library.transaction() as changes:
         for source in sources:
             report = FileReport(source=source)
             reports.append(report)
+            if source in rejected:
+                report.error = rejected[source]
+                continue
             if source != STDIN and not os.path.exists(source):
                 report.error, report.missing = "no such file or folder", True
                 continue
-            try:
-                parser, articles, skipped = parse_file(source, on_read=on_read, on_record=on_record)
-            except ParseError as exc:
-                report.error = str(exc.with_source(source) if not exc.source else exc)
-                continue
-            except (OSError, EOFError) as exc:
-                report.error = f"{source}: cannot read it ({getattr(exc, 'strerror', None) or exc})"
-                continue
-            report.format, report.skipped = parser.name, skipped
-            origin = Origin(parser.name, "stdin" if source == STDIN else os.path.abspath(source))
+            origin: Origin | None = None
             before = changes.stubs_created
-            for article in articles:
-                report.count(changes.put_article(article, origin))
+            try:
+                for kind, value in _read(source, on_read):
+                    if kind == "format":
+                        report.format = value
+                        origin = Origin(value, "stdin" if source == STDIN else os.path.abspath(source))
+                    elif kind == "doc":
+                        assert origin is not None
+                        report.count(changes.put_document(value, origin))
+                        done[1] += 1
+                        if progress is not None and done[1] % 256 == 0:
+                            progress(done[0], total, done[1])
+                    elif kind == "skipped":
+                        report.skipped = value
+            except (ParseError, OSError, EOFError) as exc:
+                if isinstance(exc, ParseError):
+                    message = str(exc.with_source(source) if not exc.source else exc)
+                else:
+                    message = f"{source}: cannot read it ({getattr(exc, 'strerror', None) or exc})"
+                if report.records:
+                    rejected[source] = message
+                    raise _Restart from exc
+                report.error = message
+                continue
             report.stubs = changes.stubs_created - before
     if progress is not None:
         progress(total, total, done[1])

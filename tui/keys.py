@@ -39,9 +39,9 @@ KEYS: tuple[Key, ...] = (
         "tab", "cycle(1)", "Next pane", "Move focus: results → abstract → references → cited by", footer=False
     ),
     Key("shift+tab", "cycle(-1)", "Prev pane", "Move focus the other way", footer=False),
-    Key("j", "cursor(1)", "Down", "Move down in a list (also ↓)", shown="j / ↓", footer=False),
-    Key("k", "cursor(-1)", "Up", "Move up in a list (also ↑)", shown="k / ↑", footer=False),
-    Key("f", "fetch", "Fetch", "Fetch this article and its links from PubMed and Europe PMC (online)"),
+    Key("j", "cursor(1)", "Down", "Move down in a list", shown="j / ↓", footer=False),
+    Key("k", "cursor(-1)", "Up", "Move up in a list", shown="k / ↑", footer=False),
+    Key("f", "fetch", "Fetch", "Fetch the article and its links from PubMed and Europe PMC (online)"),
     Key(
         "F",
         "fetch_linked",
@@ -75,6 +75,7 @@ KEYS: tuple[Key, ...] = (
 
 # Keys that are not bindings of ours but that the help screen explains.
 OTHER_KEYS: tuple[tuple[str, str], ...] = (
+    ("f F s t i x n y o", "act on the highlighted row of the focused list, else on the open article"),
     ("enter", "Open the highlighted result or link target; in the search bar, run the search"),
     ("escape", "Leave the search bar for the results"),
     ("ctrl+p", "Command palette: every action by name"),

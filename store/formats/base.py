@@ -14,6 +14,7 @@ from store.model import AbstractSection, Article
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d|21\d\d)\b")
 # An inline abstract label: capitals (at least three letters) and a colon, at the start or after a sentence.
 LABEL = re.compile(r"(?:^|(?<=[.!?])\s+)(?P<label>[A-Z][A-Z,/&\- ]*[A-Z]):\s+")
+_MAYBE_LABEL = re.compile(r"[A-Z]:\s")
 
 
 @dataclass
@@ -81,6 +82,8 @@ def split_labels(paragraph: str) -> list[AbstractSection]:
 
     Shared by the formats that run a structured abstract into one paragraph (article pages, MEDLINE).
     """
+    if not _MAYBE_LABEL.search(paragraph):  # most paragraphs: no capitals before a colon at all
+        return [AbstractSection(paragraph)]
     matches = [m for m in LABEL.finditer(paragraph) if sum(c.isalpha() for c in m.group("label")) >= 3]
     if not matches:
         return [AbstractSection(paragraph)]

@@ -294,23 +294,33 @@ def _abstract(item: Element) -> list[AbstractSection]:
 def _authors(item: Element) -> list[Author]:
     """Personal and collective authors in order, leaving out entries marked invalid (``ValidYN="N"``)."""
     authors: list[Author] = []
-    for author_list in item.findall("AuthorList"):
+    for author_list in item.iterfind("AuthorList"):
         if author_list.get("Type", "authors") != "authors":
             continue
-        for elem in author_list.findall("Author"):
+        for elem in author_list.iterfind("Author"):
             if elem.get("ValidYN") == "N":
                 continue
-            affiliations = _unique(_text(a) for a in elem.findall("AffiliationInfo/Affiliation"))
-            if group := _text(elem.find("CollectiveName")):
-                authors.append(Author(last=group, collective=True, affiliations=affiliations))
-            elif last := _plain(elem.find("LastName")):
+            # One pass over the author's children (a record may have hundreds of authors).
+            fields: dict[str, str] = {}
+            affiliations: list[str] = []
+            for child in elem:
+                tag = child.tag
+                if tag == "AffiliationInfo":
+                    affiliations.extend(_text(a) for a in child.iterfind("Affiliation"))
+                elif tag == "CollectiveName":
+                    fields[tag] = _text(child)
+                elif isinstance(tag, str):
+                    fields[tag] = _plain(child)
+            if group := fields.get("CollectiveName"):
+                authors.append(Author(last=group, collective=True, affiliations=_unique(affiliations)))
+            elif last := fields.get("LastName"):
                 authors.append(
                     Author(
                         last=last,
-                        initials=_plain(elem.find("Initials")),
-                        fore=_plain(elem.find("ForeName")),
-                        suffix=_plain(elem.find("Suffix")),
-                        affiliations=affiliations,
+                        initials=fields.get("Initials", ""),
+                        fore=fields.get("ForeName", ""),
+                        suffix=fields.get("Suffix", ""),
+                        affiliations=_unique(affiliations),
                     )
                 )
     return authors
@@ -356,27 +366,30 @@ def _references(pubmed_data: Element | None) -> list[Link]:
     if pubmed_data is None:
         return []
     links: list[Link] = []
-    # Walked by hand rather than with find(): a record can hold hundreds of references.
+    # Walked by hand rather than with find() and the text helpers: a record can hold hundreds of
+    # references, and this loop is most of the time an import of such records takes.
     for ref in pubmed_data.iterfind("ReferenceList//Reference"):
         text = ""
-        ids: dict[str, str] = {}
+        pmid = pmcid = doi = None
         for child in ref:
-            if child.tag == "Citation":
-                text = clean_title(_text(child))
-            elif child.tag == "ArticleIdList":
+            tag = child.tag
+            if tag == "Citation":
+                text = clean_title(_text(child) if len(child) else " ".join((child.text or "").split()))
+            elif tag == "ArticleIdList":
                 for elem in child:
-                    if (value := elem.text) and (kind := elem.get("IdType")) and kind not in ids:
-                        ids[kind] = value.strip()
-        link = Link(
-            pmid=normalise_pmid(ids.get("pubmed")),
-            pmcid=normalise_pmcid(ids.get("pmc") or ids.get("pmcid")),
-            doi=normalise_doi(ids.get("doi")),
-            title=text,
-            year=cited_year(text),
-            sources=[SOURCE_TAG],
-        )
-        if link.pmid or link.pmcid or link.doi or link.title:
-            links.append(link)
+                    value, kind = elem.text, elem.get("IdType")
+                    if not value:
+                        continue
+                    if kind == "pubmed" and pmid is None:
+                        pmid = normalise_pmid(value.strip())
+                    elif kind in ("pmc", "pmcid") and pmcid is None:
+                        pmcid = normalise_pmcid(value.strip())
+                    elif kind == "doi" and doi is None:
+                        doi = normalise_doi(value.strip())
+        if pmid or pmcid or doi or text:
+            links.append(
+                Link(pmid=pmid, pmcid=pmcid, doi=doi, title=text, year=cited_year(text), sources=[SOURCE_TAG])
+            )
     return links
 
 

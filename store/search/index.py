@@ -16,6 +16,7 @@ There is no stemming: ``cancer`` does not match ``cancers``, as with tagged term
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -93,8 +94,9 @@ def _schema() -> Any:
 SCHEMA = _schema()
 
 
+@functools.lru_cache(maxsize=65536)
 def author_key(last: str) -> str:
-    """``García-López`` -> ``garcia_lopez``: a surname as one searchable token."""
+    """``García-López`` -> ``garcia_lopez``: a surname as one searchable token (surnames repeat a lot)."""
     return "_".join(analyze(last))
 
 
@@ -107,10 +109,10 @@ def _author_terms(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]
         words.append(" ".join(filter(None, (last, author.get("fore", ""), author.get("initials", "")))))
         if author.get("collective"):
             continue
-        keys = {author_key(last)}
-        parts = analyze(last)
-        if len(parts) > 1:
-            keys.add(parts[-1])  # "García-López M" is also found as "Lopez M"
+        key = author_key(last)
+        keys = {key}
+        if "_" in key:
+            keys.add(key.rsplit("_", 1)[1])  # "García-López M" is also found as "Lopez M"
         initials = str(author.get("initials", "")).lower()
         for key in keys - {""}:
             lasts.append(key)
@@ -466,12 +468,17 @@ class SearchIndex:
             # Fetch a margin past the page so equal scores at its edge can be ordered by date.
             result = searcher.search(compiled, limit=offset + limit + 50, count=True)
             hits = [_hit(searcher.doc(addr).to_dict(), float(score)) for score, addr in result.hits]
-            hits.sort(key=lambda h: (-round(h.score or 0.0, 5), -(h.year or 0)))
+            hits.sort(key=lambda h: (-round(h.score or 0.0, 5), -(h.year or 0), h.doc_id))
             hits = hits[offset : offset + limit]
         else:
             by = "cited" if sort == "cited" else "year"
             result = searcher.search(compiled, limit=limit, count=True, order_by_field=by, offset=offset)
             hits = [_hit(searcher.doc(addr).to_dict(), None) for _key, addr in result.hits]
+            # Equal keys come back in index order, which depends on how segments were written.
+            if by == "cited":
+                hits.sort(key=lambda h: (-h.cited, -(h.year or 0), h.doc_id))
+            else:
+                hits.sort(key=lambda h: (-(h.year or 0), -h.cited, h.doc_id))
         return Results(hits=hits, total=int(result.count or 0))
 
     def refresh(self) -> None:
