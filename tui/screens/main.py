@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -55,7 +55,7 @@ EMPTY_LINKS = {
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(key.binding() for key in KEYS),
-        ("escape", "leave_search", "Results"),
+        Binding("escape", "leave_search", "Results", show=False),
     ]
 
     def __init__(self, library_path: Path, target: str = "") -> None:
