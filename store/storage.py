@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
+from store import fileformat
 from store.errors import LibraryFileError
 from store.lock import write_lock
 from store.schema import LIBRARY, META_TABLE, Layout, kind_of
@@ -48,13 +49,16 @@ def paused_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while building millions of small objects.
 
     Loading or importing a large library allocates objects without cycles; the collector would
-    otherwise scan the whole growing heap again and again (seconds at 100k records).
+    otherwise scan the whole growing heap again and again (seconds at 100k records). On the way
+    out, what was built is frozen (moved out of the collector's sight) before collection resumes:
+    otherwise the first collection after would scan all of it at once, a pause of seconds.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -67,14 +71,14 @@ def read_library_file(path: Path, layout: Layout = LIBRARY) -> Data:
         raw = path.read_bytes()
     except OSError as exc:
         raise LibraryFileError(f"cannot read the {noun} {path}: {exc.strerror or exc}") from None
-    if not raw.strip():
+    if not raw or raw.isspace():  # (isspace stops at the first other byte; strip would copy it all)
         raise LibraryFileError(
             f"{path} is empty, so it is not a pmbrowse {noun}; it was left as it is "
             "(remove it, or choose another file with --db)"
         )
     try:
         with paused_gc():
-            data = orjson.loads(raw)
+            data = fileformat.load(raw)
     except orjson.JSONDecodeError as exc:
         raise LibraryFileError(
             f"{path} is not a pmbrowse {noun}: invalid JSON at line {exc.lineno}, column {exc.colno} "
@@ -127,8 +131,6 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         self._dirty = False
         self._seen: Fingerprint | None = None
         self._data: Data = self._load()
-        # Everything loaded lives as long as the library: keep it out of the collector's scans.
-        gc.freeze()
 
     @property
     def seen(self) -> Fingerprint | None:
@@ -210,7 +212,7 @@ class LibraryStorage(Storage):  # type: ignore[misc]
 
     def _flush(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = orjson.dumps(self._data, option=orjson.OPT_NON_STR_KEYS)
+        payload = fileformat.dump(self._data)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self._remove_stale_temp_files()
         try:

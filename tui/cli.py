@@ -94,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from store.fileformat import looks_like_library
     from store.storage import read_library_file
     from tui.app import PmbrowseApp
 
@@ -103,7 +104,7 @@ def run_app(args: argparse.Namespace) -> int:
     if path.exists():
         with path.open("rb") as fh:
             head = fh.read(64)
-        if not head.startswith(b'{"_meta":{"1":{"app":"pmbrowse"'):
+        if not looks_like_library(head):
             read_library_file(path)
     PmbrowseApp(path, " ".join(args.target)).run()
     return EXIT_OK
