@@ -12,7 +12,10 @@ import gzip
 import io
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -21,7 +24,7 @@ from typing import Any, BinaryIO
 
 from store.changes import Status
 from store.errors import ParseError
-from store.formats import Parser, detect, format_names
+from store.formats import detect, format_names
 from store.library import Library
 from store.model import Article, Origin
 from store.storage import paused_gc
@@ -137,23 +140,18 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes:
     return data
 
 
-def parse_file(
-    source: str, *, on_read: Callable[[int], None] | None = None, on_record: Callable[[], None] | None = None
-) -> tuple[type[Parser], list[Article], dict[str, int]]:
-    """Parse a whole file: its parser, its articles, and what it skipped. Raises ParseError or OSError."""
-    with open_input(source, on_read) as content:
-        head = _read_exactly(content, SNIFF_BYTES)
-        parser_class = detect(head)
-        if parser_class is None:
-            raise ParseError(f"not a format pmbrowse reads ({format_names()})", source=source)
-        stream: BinaryIO = io.BufferedReader(_Prepended(head, content), buffer_size=1 << 16)  # type: ignore[assignment]
-        parser = parser_class()
-        articles: list[Article] = []
-        for article in parser.parse(stream, source):
-            articles.append(article)
-            if on_record is not None:
-                on_record()
-        return parser_class, articles, dict(parser.skipped.counts)
+def parse_file(source: str) -> tuple[str, list[Article], dict[str, int]]:
+    """Parse a whole file: its format, its articles, and what it skipped. Raises ParseError or
+    OSError. (Imports do not hold a whole file: they merge records as they are read.)"""
+    fmt, articles, skipped = "", [], {}
+    for kind, value in _events(source, None):
+        if kind == "format":
+            fmt = value
+        elif kind == "doc":
+            articles.append(Article.from_doc(value))
+        else:
+            skipped = value
+    return fmt, articles, skipped
 
 
 # Reading records while merging them ----------------------------------------------------------------
@@ -168,17 +166,20 @@ Event = tuple[str, Any]
 
 
 def _events(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
-    with open_input(source, on_read) as content:
-        head = _read_exactly(content, SNIFF_BYTES)
-        parser_class = detect(head)
-        if parser_class is None:
-            raise ParseError(f"not a format pmbrowse reads ({format_names()})", source=source)
-        yield ("format", parser_class.name)
-        stream: BinaryIO = io.BufferedReader(_Prepended(head, content), buffer_size=1 << 16)  # type: ignore[assignment]
-        parser = parser_class()
-        for article in parser.parse(stream, source):
-            yield ("doc", article.to_doc())
-        yield ("skipped", dict(parser.skipped.counts))
+    try:
+        with open_input(source, on_read) as content:
+            head = _read_exactly(content, SNIFF_BYTES)
+            parser_class = detect(head)
+            if parser_class is None:
+                raise ParseError(f"not a format pmbrowse reads ({format_names()})", source=source, line=1)
+            yield ("format", parser_class.name)
+            stream: BinaryIO = io.BufferedReader(_Prepended(head, content), buffer_size=1 << 16)  # type: ignore[assignment]
+            parser = parser_class()
+            for article in parser.parse(stream, source):
+                yield ("doc", article.to_doc())
+            yield ("skipped", dict(parser.skipped.counts))
+    except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
+        raise ParseError(f"a damaged compressed file ({exc})", source=source) from None
 
 
 def _child(conn: Connection, source: str) -> None:
@@ -199,7 +200,7 @@ def _child(conn: Connection, source: str) -> None:
         conn.send((batch, read[0]))
     except ParseError as exc:
         conn.send(([("parse-error", (exc.message, exc.source, exc.line, exc.record))], read[0]))
-    except (OSError, EOFError) as exc:
+    except Exception as exc:  # whatever it is, the parent reports it as this file's problem
         conn.send(([("read-error", str(getattr(exc, "strerror", None) or exc))], read[0]))
     finally:
         conn.close()
@@ -259,17 +260,39 @@ def import_paths(
     """
     sources = list(expand_paths(paths))
     rejected: dict[str, str] = {}
-    while True:
-        try:
-            return _import_once(library, sources, rejected, progress)
-        except _Restart:
-            continue
+    with _stdin_saved(sources) as stdin_path:
+        while True:
+            try:
+                return _import_once(library, sources, rejected, progress, stdin_path)
+            except _Restart:
+                continue
+
+
+@contextlib.contextmanager
+def _stdin_saved(sources: list[str]) -> Iterator[str | None]:
+    """Standard input, saved to a temp file: it can be read only once, an import may read twice."""
+    if STDIN not in sources:
+        yield None
+        return
+    with tempfile.NamedTemporaryFile(prefix="pmbrowse-stdin-", delete=False) as tmp:
+        shutil.copyfileobj(sys.stdin.buffer, tmp)
+    try:
+        yield tmp.name
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp.name)
 
 
 def _import_once(
-    library: Library, sources: list[str], rejected: dict[str, str], progress: Progress | None
+    library: Library,
+    sources: list[str],
+    rejected: dict[str, str],
+    progress: Progress | None,
+    stdin_path: str | None,
 ) -> list[FileReport]:
     total = sum(os.path.getsize(s) for s in sources if s != STDIN and os.path.isfile(s))
+    if stdin_path is not None:
+        total += os.path.getsize(stdin_path)
     done = [0, 0]  # bytes, records
 
     def on_read(n: int) -> None:
@@ -291,7 +314,7 @@ def _import_once(
             origin: Origin | None = None
             before = changes.stubs_created
             try:
-                for kind, value in _read(source, on_read):
+                for kind, value in _read(stdin_path if source == STDIN and stdin_path else source, on_read):
                     if kind == "format":
                         report.format = value
                         origin = Origin(value, "stdin" if source == STDIN else os.path.abspath(source))

@@ -20,7 +20,7 @@ from tinydb.table import Document, Table
 from store.changes import Changes
 from store.ids import Identifier, parse_identifier
 from store.merge import LINK_RELATIONS, Doc, doc_keys
-from store.model import Article, Author, Link
+from store.model import Article, Author
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
 from store.storage import Fingerprint, LibraryStorage
@@ -86,7 +86,8 @@ class Stats:
 
 
 class Library:
-    """An open library file. Not thread-safe for writes: one transaction at a time."""
+    """An open library file. Transactions from several threads take turns; reads are from memory
+    and may see a transaction's result as soon as it is committed."""
 
     def __init__(self, storage: LibraryStorage) -> None:
         self.storage = storage
@@ -221,24 +222,31 @@ class Library:
             links += len(doc.get("references", ()))
         return Stats(records=records, stubs=stubs, links=links)
 
-    def link_of(self, doc_id: int, sources: list[str] | None = None) -> Link:
-        return self.article(doc_id).as_link(sources)
-
     # Writing ---------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Changes]:
         """Collect changes; commit and write them once at the end, or drop them all on error."""
-        with self.storage.transaction() as reloaded:
-            if reloaded:
+        committed = False
+        try:
+            with self.storage.transaction() as reloaded:
+                if reloaded:
+                    self._table.clear_cache()
+                    self._rebuild_index()
+                changes = Changes(self)
+                yield changes
+                changed, removed = changes.commit()
+                committed = bool(changed or removed)
+                before = self.storage.seen
+                if self.storage.flush():
+                    self._after_write(before, changed, removed)
+        except BaseException:
+            if committed:
+                # The write failed and the storage went back to the file on disk: the identifier
+                # index made from the committed documents must go back too.
                 self._table.clear_cache()
                 self._rebuild_index()
-            changes = Changes(self)
-            yield changes
-            changed, removed = changes.commit()
-            before = self.storage.seen
-            if self.storage.flush():
-                self._after_write(before, changed, removed)
+            raise
 
     def _after_write(self, before: Fingerprint | None, changed: set[int], removed: set[int]) -> None:
         """Bring the search index (derived data kept beside the library) in step with the new file."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,8 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         self.layout = layout
         self._depth = 0
         self._dirty = False
+        self._owner: int | None = None  # the thread inside a transaction
+        self._threads = threading.Lock()
         self._seen: Fingerprint | None = None
         self._data: Data = self._load()
 
@@ -159,7 +162,7 @@ class LibraryStorage(Storage):  # type: ignore[misc]
 
     def write(self, data: Data) -> None:
         self._data = data
-        if self._depth:
+        if self._depth and self._owner == threading.get_ident():
             self._dirty = True
         else:
             with self.transaction():
@@ -177,14 +180,17 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         Yields True when the file had been replaced by another process and was reloaded, so the
         caller can rebuild whatever it derived from the old data.
         """
-        if self._depth:
+        if self._depth and self._owner == threading.get_ident():
             self._depth += 1
             try:
                 yield False
             finally:
                 self._depth -= 1
             return
-        with write_lock(self.path, self.lock_timeout):
+        # Threads of this process take turns (the app fetches in workers); other processes are kept
+        # out by the file lock.
+        with self._threads, write_lock(self.path, self.lock_timeout):
+            self._owner = threading.get_ident()
             reloaded = False
             if fingerprint(self.path) != self._seen:
                 self._data = self._load()
@@ -201,6 +207,7 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             finally:
                 self._depth = 0
                 self._dirty = False
+                self._owner = None
 
     def flush(self) -> bool:
         """Inside a transaction: write now if anything changed. Returns whether it wrote."""

@@ -88,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PmbrowseError as exc:
         error(err, str(exc))
         return EXIT_BAD_INPUT
+    except OSError as exc:  # a file or folder pmbrowse could not read or write
+        where = f" ({exc.filename})" if exc.filename else ""
+        error(err, f"{exc.strerror or exc}{where}")
+        return EXIT_UNAVAILABLE
     except KeyboardInterrupt:
         error(err, "interrupted; the library was left as it was before this command")
         return 130

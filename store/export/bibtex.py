@@ -27,7 +27,7 @@ from store.export.citation import (
     page_range,
     pubdate,
 )
-from store.export.keys import CitationKeys
+from store.export.keys import citation_keys
 from store.model import Article, Author
 
 LATEX_SPECIALS = {
@@ -110,11 +110,11 @@ class BibtexExporter(Exporter):
     description = "BibTeX (.bib)"
 
     def write(self, articles: Iterable[Article], out: TextIO) -> None:
-        keys = CitationKeys()
-        for n, article in enumerate(articles):
+        articles = list(articles)
+        for n, (article, key) in enumerate(zip(articles, citation_keys(articles), strict=True)):
             if n:
                 out.write("\n")
-            out.write(self.entry(article, keys.key(article)))
+            out.write(self.entry(article, key))
 
     def entry(self, article: Article, key: str) -> str:
         """One ``@article`` entry under ``key``."""

@@ -23,7 +23,7 @@ from store.export.citation import (
     one_line,
     pubdate,
 )
-from store.export.keys import CitationKeys
+from store.export.keys import citation_keys
 from store.model import Article, Author
 
 Item = dict[str, Any]
@@ -87,7 +87,7 @@ class CslJsonExporter(Exporter):
     description = "CSL-JSON (.json)"
 
     def write(self, articles: Iterable[Article], out: TextIO) -> None:
-        keys = CitationKeys()
-        items = [csl_item(article, keys.key(article)) for article in articles]
+        articles = list(articles)
+        items = [csl_item(a, key) for a, key in zip(articles, citation_keys(articles), strict=True)]
         json.dump(items, out, ensure_ascii=False, indent=2)
         out.write("\n")

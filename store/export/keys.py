@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from store.model import Article
 
@@ -122,16 +123,32 @@ def _suffix(n: int) -> str:
     return letters
 
 
-class CitationKeys:
-    """Hands out the keys of one export, in order."""
+def _identity_order(article: Article) -> tuple[int, str, str, str]:
+    pmid = int(article.pmid) if article.pmid and article.pmid.isdigit() else 10**12
+    return (pmid, article.pmcid or "", (article.doi or "").lower(), article.title)
 
-    def __init__(self) -> None:
-        self._used: set[str] = set()
 
-    def key(self, article: Article) -> str:
-        base = base_key(article)
-        key, n = base, 0
-        while key in self._used:
-            key, n = base + _suffix(n), n + 1
-        self._used.add(key)
-        return key
+def citation_keys(articles: Sequence[Article]) -> list[str]:
+    """A unique key for each article of one export.
+
+    Articles whose keys would collide are told apart by suffixes ``a``, ``b``... given in the order
+    of their identifiers (PMID, then PMCID, DOI, title), so the same articles get the same keys
+    whatever order they are exported in.
+    """
+    bases = [base_key(a) for a in articles]
+    keys = list(bases)
+    used = set(bases)
+    members: dict[str, list[int]] = {}
+    for n, base in enumerate(bases):
+        members.setdefault(base, []).append(n)
+    for base, group in members.items():
+        if len(group) < 2:
+            continue
+        ordered = sorted(group, key=lambda n: _identity_order(articles[n]))
+        suffix = 0
+        for n in ordered[1:]:
+            while (key := base + _suffix(suffix)) in used:
+                suffix += 1
+            keys[n] = key
+            used.add(key)
+    return keys

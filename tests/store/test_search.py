@@ -278,3 +278,37 @@ def test_merged_records_leave_one_index_entry(corpus: Library) -> None:
     index = SearchIndex.open_if_fresh(corpus.path)
     assert index is not None
     assert [(h.pmid, h.stub) for h in index.search("stubby").hits] == [("8", False)]
+
+
+def test_punctuation_words_do_not_empty_a_search(corpus: Library) -> None:
+    assert sorted(pmids(corpus, "stem & cells")) == sorted(pmids(corpus, "stem cells"))
+    assert pmids(corpus, "exosomes - cells") == pmids(corpus, "exosomes cells")
+    with pytest.raises(QuerySyntaxError, match="nothing to search for"):
+        SearchIndex.for_library(corpus).search("& -")
+
+
+def test_short_last_words_of_an_author_are_initials_or_surname(corpus: Library) -> None:
+    with corpus.transaction() as changes:
+        changes.put_article(_article("9", "Dutch surnames", authors=[Author("Van Dam", "J")]), ORIGIN)
+    assert pmids(corpus, "Van Dam[au]") == ["9"]
+    assert pmids(corpus, '"Van Dam"[au]') == ["9"]
+    assert pmids(corpus, "Van Dam J[au]") == ["9"]
+    assert pmids(corpus, "Smith J[au]") == ["1"]
+
+
+def test_regex_characters_in_wildcards_are_literal(corpus: Library) -> None:
+    index = SearchIndex.for_library(corpus)
+    assert index.search("10.1016/j.cell<2019>*[doi]").total == 0
+    assert [h.pmid for h in index.search("10.1016/j.cell.2019*[doi]").hits] == ["3"]
+
+
+def test_errors_in_tag_values_point_at_the_term(corpus: Library) -> None:
+    index = SearchIndex.for_library(corpus)
+    with pytest.raises(QuerySyntaxError) as info:
+        index.search("stem AND 20x9[dp]")
+    assert info.value.position == 9 and info.value.query == "stem AND 20x9[dp]"
+
+
+def test_deep_nesting_is_a_syntax_error_not_a_crash() -> None:
+    with pytest.raises(QuerySyntaxError, match="nest deeper"):
+        parse_query("(" * 500 + "x" + ")" * 500)

@@ -65,6 +65,7 @@ def test_writes_replace_the_file_and_leave_no_temp_files(lib_path: Path) -> None
     assert sorted(p.name for p in lib_path.parent.iterdir()) == [
         "library.json",
         "library.json.index",
+        "library.json.index.lock",
         "library.json.lock",
     ]
 
@@ -174,3 +175,44 @@ def test_file_permissions_are_kept(lib_path: Path) -> None:
     with lib.transaction() as changes:
         changes.put_article(Article(pmid="5", title="Five"), Origin("test"))
     assert lib_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_threads_take_turns_and_lose_nothing(lib_path: Path) -> None:
+    import threading
+
+    from store.model import Article, Origin
+
+    lib = Library.open(lib_path, demo=False)
+    errors: list[BaseException] = []
+
+    def writer(start: int) -> None:
+        try:
+            for n in range(start, start + 20):
+                with lib.transaction() as changes:
+                    changes.put_article(Article(pmid=str(n), title=f"Record {n}"), Origin("test"))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k * 1000 + 1,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert lib.stats().records == 60
+    assert Library.open(lib_path).stats().records == 60
+
+
+def test_a_failed_write_leaves_memory_as_the_file(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from store.model import Article, Origin
+
+    lib = Library.open(lib_path)
+    stats = lib.stats()
+
+    def disk_full(self) -> None:  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("store.storage.LibraryStorage._flush", disk_full)
+    with pytest.raises(OSError), lib.transaction() as changes:
+        changes.put_article(Article(pmid="55", title="Never written"), Origin("test"))
+    assert lib.get("55") is None and lib.stats() == stats and "pmid:55" not in lib.index

@@ -21,6 +21,7 @@ from tui.commands.base import (
     error,
     open_library,
 )
+from tui.text import literal
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -72,17 +73,19 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if not doc_ids:
         error(err, "nothing to export: the selection is empty")
         return EXIT_NOT_FOUND
-    text = render(library, doc_ids, args.format, marks)
+    rendered = render(library, doc_ids, args.format, marks)
     if args.output:
-        write_file(text, Path(args.output))
+        try:
+            write_file(rendered.text, Path(args.output))
+        except OSError as exc:
+            error(err, f"cannot write {args.output}: {exc.strerror or exc}; nothing was written")
+            return EXIT_BAD_INPUT
+        n = rendered.written
+        err.print(literal(f"exported {n} article{'s' if n != 1 else ''} to {args.output}"), soft_wrap=True)
     else:
-        sys.stdout.write(text)
-    if args.output:
-        err.print(
-            f"exported {len(doc_ids)} article{'s' if len(doc_ids) != 1 else ''} to {args.output}",
-            highlight=False,
-            markup=False,
-        )
+        sys.stdout.write(rendered.text)
+    if rendered.skipped:
+        error(err, f"left out {rendered.skipped} article(s) {args.format} cannot hold (MEDLINE needs a PMID)")
     return EXIT_OK
 
 

@@ -10,8 +10,16 @@ from rich.text import Text
 from store.ids import parse_identifier
 from store.marks import Mark, Marks
 from store.merge import doc_keys
-from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, Command, error, open_library
-from tui.text import literal
+from tui.commands.base import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    Command,
+    UsageError,
+    error,
+    open_library,
+)
+from tui.text import literal, printable
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -43,6 +51,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     mark = marks.get(keys)
     if args.star or args.unstar:
         mark = marks.set_star(keys, args.star)
+    if any(not tag.strip() for tag in [*args.tag, *args.untag]):
+        raise UsageError("a tag cannot be empty")
     for tag in args.tag:
         mark = marks.add_tag(keys, tag)
     for tag in args.untag:
@@ -61,9 +71,9 @@ def describe(title: str, mark: Mark) -> Text:
     parts.append(f"screening: {mark.screening}" if mark.screening else "not screened")
     if mark.tags:
         parts.append("tags: " + ", ".join(mark.tags))
-    text.append("\n" + " · ".join(parts))
+    text.append("\n" + printable(" · ".join(parts)))
     if mark.note:
-        text.append("\nnote: " + mark.note, style="italic")
+        text.append("\nnote: " + printable(mark.note), style="italic")
     return text
 
 

@@ -8,6 +8,7 @@ the search index is open, which needs no library at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,10 +21,11 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList, TabbedContent, TabPane
 
 from store.errors import PmbrowseError
+from store.export.citation import article_url
 from store.export.write import render, write_file
 from store.ids import parse_identifier
 from store.library import Library
-from store.marks import Mark, Marks
+from store.marks import Mark, Marks, Screening
 from store.merge import doc_keys
 from store.online import Event, FetchReport, Step, Waiting, fetch_articles, search_online
 from store.online.events import RATE_LIMIT
@@ -34,7 +36,7 @@ from store.trail import Trail
 from tui.keys import KEYS, SEARCH_HELP
 from tui.screens.export import ExportRequest, ExportScreen
 from tui.screens.prompt import PromptScreen
-from tui.text import citation_text, literal
+from tui.text import citation_text, literal, printable
 from tui.widgets.article import AbstractView, ArticleHeader
 from tui.widgets.lists import ArticleList, LinkList, ResultsList
 from tui.widgets.trail import StatusLine, TrailBar
@@ -65,7 +67,8 @@ class MainScreen(Screen[None]):
         self.session = Session.load(library_path)
         self.library: Library | None = None
         self.index: SearchIndex | None = None
-        self.current: int | None = None  # the open article's document id
+        self.current: int | None = None  # the open article's document id...
+        self._current_key = ""  # ...and its identity, which survives merges (document ids may not)
         self.marks: Marks | None = None
         self._citing_count = 0
         self._online_label = ""
@@ -73,6 +76,7 @@ class MainScreen(Screen[None]):
         self._pending_query: str | None = None
         self._pending_open: str | None = None  # an identity key to open once the library is loaded
         self._pending_pane = self.session.pane  # (mounting the tabs reports the default tab as active)
+        self._pending_online: str | None = None  # a pubmed: search asked for before the library loaded
 
     @property
     def trail(self) -> Trail:
@@ -136,7 +140,7 @@ class MainScreen(Screen[None]):
             if index is None:
                 index = SearchIndex.for_library(library)
             marks = Marks.open(self.library_path)
-        except PmbrowseError as exc:
+        except (PmbrowseError, OSError, ValueError) as exc:
             self.app.call_from_thread(self._load_failed, str(exc))
             return
         self.app.call_from_thread(self._library_ready, library, index, marks)
@@ -154,6 +158,9 @@ class MainScreen(Screen[None]):
         for article_list in self.query(ArticleList):
             article_list.mark_of = self._mark_of
             article_list.redraw()
+        if self._pending_online is not None:
+            query, self._pending_online = self._pending_online, None
+            self._search_online(query)
         self._index_ready(index)
         self.index = index
         if self._pending_open:
@@ -163,13 +170,13 @@ class MainScreen(Screen[None]):
                 self.open_doc(doc_id, visit=key != self.trail.current)
                 self.action_pane(self._pending_pane, focus=False)
                 return
-            self.notify(f"{key} is not in the library", severity="warning")
+            self.say(f"{key} is not in the library", severity="warning")
         self.query_one(ArticleHeader).show_welcome()
 
     def _load_failed(self, message: str) -> None:
         self.query_one(ResultsList).show_message(message)
         self.query_one(ArticleHeader).show_welcome(f"The library could not be opened: {message}")
-        self.notify(message, title="Library", severity="error", timeout=10, markup=False)
+        self.say(message, title="Library", severity="error", timeout=10)
 
     # Searching -------------------------------------------------------------------------------
 
@@ -179,11 +186,12 @@ class MainScreen(Screen[None]):
         self.run_search(event.value)
 
     def run_search(self, query: str) -> None:
-        self.session.query = query
-        self.session.save(self.library_path)
         if query.strip().lower().startswith(ONLINE_PREFIX):
+            # Not saved as the last query: reopening the app must never go online by itself.
             self._search_online(query.strip()[len(ONLINE_PREFIX) :].strip())
             return
+        self.session.query = query
+        self.session.save(self.library_path)
         if self.index is None:
             self._pending_query = query
             self.query_one(ResultsList).show_message("Loading the library… the search runs when it is ready.")
@@ -199,7 +207,15 @@ class MainScreen(Screen[None]):
         except QuerySyntaxError as exc:
             self.app.call_from_thread(self._syntax_error, exc)
             return
+        except (ValueError, OSError) as exc:  # the index refused the query, or could not be read
+            self.app.call_from_thread(self._search_failed, str(exc))
+            return
         self.app.call_from_thread(self._show_results, title, query, results)
+
+    def _search_failed(self, message: str) -> None:
+        results_list = self.query_one(ResultsList)
+        results_list.border_title = "Results — the search failed"
+        results_list.show_message(f"The search failed: {message}")
 
     def _show_results(self, title: str, query: str, results: Results) -> None:
         self._results = (title, results)
@@ -220,9 +236,14 @@ class MainScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#results")
     def _open_result(self, event: OptionList.OptionSelected) -> None:
-        hit = self.query_one(ResultsList).hit(event.option_index)
-        if hit is not None:
-            self.open_doc(hit.doc_id)
+        results = self.query_one(ResultsList)
+        hit = results.hit(event.option_index)
+        if hit is None or self.library is None:
+            return
+        # By identity first: a document id from the index can be gone after a merge.
+        keys = results.keys_at(event.option_index)
+        doc_id = next((self.library.index[k] for k in keys if k in self.library.index), hit.doc_id)
+        self.open_doc(doc_id)
 
     @on(OptionList.OptionSelected, "LinkList")
     def _open_link(self, event: OptionList.OptionSelected) -> None:
@@ -231,22 +252,23 @@ class MainScreen(Screen[None]):
         if view is None:
             return
         if view.target_id is None:
-            self.notify("This link names no article the library can find.", severity="warning")
+            self.say("This link names no article the library can find.", severity="warning")
             return
         self.open_doc(view.target_id)
 
     def open_doc(self, doc_id: int, *, visit: bool = True) -> None:
         """Show an article; ``visit`` adds it to the trail (dropping what was ahead)."""
         if self.library is None:
-            self.notify("The library is still loading; try again in a moment.")
+            self.say("The library is still loading; try again in a moment.")
             return
         doc = self.library.doc(doc_id)
         if doc is None:
-            self.notify("That article is no longer in the library.", severity="warning")
+            self.say("That article is no longer in the library.", severity="warning")
             return
         if visit:
             self.trail.visit(doc_keys(doc)[0])
         self.current = doc_id
+        self._current_key = doc_keys(doc)[0]
         self._show_current()
         self.session.save(self.library_path)
 
@@ -296,9 +318,13 @@ class MainScreen(Screen[None]):
             return
         doc_id = self.library.index.get(key)
         if doc_id is None:
-            self.notify(f"{key} is not in the library any more", severity="warning")
+            self.say(f"{key} is not in the library any more", severity="warning")
             return
         self.open_doc(doc_id, visit=False)
+
+    def say(self, message: str, **kwargs: object) -> None:
+        """A notification. Its text may hold titles, identifiers or tags: never markup, no escapes."""
+        self.notify(printable(message), markup=False, **kwargs)  # type: ignore[arg-type]
 
     # Actions ---------------------------------------------------------------------------------
 
@@ -325,14 +351,14 @@ class MainScreen(Screen[None]):
     def action_back(self) -> None:
         key = self.trail.back()
         if key is None:
-            self.notify("Nothing further back on the trail.")
+            self.say("Nothing further back on the trail.")
             return
         self._open_key(key)
 
     def action_forward(self) -> None:
         key = self.trail.forward()
         if key is None:
-            self.notify("Nothing ahead on the trail.")
+            self.say("Nothing ahead on the trail.")
             return
         self._open_key(key)
 
@@ -377,7 +403,7 @@ class MainScreen(Screen[None]):
         doc_id = self._target()
         doc = self.library.doc(doc_id) if self.library is not None and doc_id is not None else None
         if doc is None or self.marks is None:
-            self.notify("Open or highlight an article first.")
+            self.say("Open or highlight an article first.")
             return None
         return doc_keys(doc)
 
@@ -388,85 +414,92 @@ class MainScreen(Screen[None]):
         if self.current is not None:
             self._show_header()
 
-    def action_star(self) -> None:
-        if (keys := self._target_keys()) and self.marks is not None:
-            mark = self.marks.toggle_star(keys)
-            self._marks_changed(mark)
-            self.notify("Starred." if mark.starred else "Star removed.")
+    def _mark(self, change: Callable[[Marks, list[str]], Mark], said: Callable[[Mark], str]) -> None:
+        """Apply a change to the target article's marks and show it; a failed write is a notice."""
+        keys = self._target_keys()
+        if not keys or self.marks is None:
+            return
+        try:
+            mark = change(self.marks, keys)
+        except (PmbrowseError, OSError, ValueError) as exc:
+            self.say(f"The mark was not saved: {exc}", severity="error")
+            return
+        self._marks_changed(mark)
+        self.say(said(mark))
 
-    def action_screen(self, decision: str) -> None:
-        if (keys := self._target_keys()) and self.marks is not None:
-            current = self.marks.get(keys).screening
-            mark = self.marks.set_screening(keys, None if current == decision else decision)  # type: ignore[arg-type]
-            self._marks_changed(mark)
-            self.notify(f"Screening: {mark.screening}." if mark.screening else "Screening decision removed.")
+    def action_star(self) -> None:
+        self._mark(
+            lambda m, k: m.toggle_star(k), lambda mark: "Starred." if mark.starred else "Star removed."
+        )
+
+    def action_screen(self, decision: Screening) -> None:
+        def change(marks: Marks, keys: list[str]) -> Mark:
+            current = marks.get(keys).screening
+            return marks.set_screening(keys, None if current == decision else decision)
+
+        self._mark(
+            change, lambda m: f"Screening: {m.screening}." if m.screening else "Screening decision removed."
+        )
 
     def action_tag(self) -> None:
-        keys = self._target_keys()
-        marks = self.marks
-        if not keys or marks is None:
+        if not self._target_keys() or self.marks is None:
             return
 
         def done(tag: str | None) -> None:
             if not tag or not tag.strip():
                 return
-            had = marks.get(keys).has_tag(tag)
-            mark = marks.remove_tag(keys, tag) if had else marks.add_tag(keys, tag)
-            self._marks_changed(mark)
-            self.notify(f"Tag {'removed' if had else 'added'}: {tag.strip()}", markup=False)
 
-        known = ", ".join(marks.tags()[:8])
+            def change(marks: Marks, keys: list[str]) -> Mark:
+                return (
+                    marks.remove_tag(keys, tag) if marks.get(keys).has_tag(tag) else marks.add_tag(keys, tag)
+                )
+
+            self._mark(change, lambda m: f"Tag {'added' if m.has_tag(tag) else 'removed'}: {tag.strip()}")
+
+        known = ", ".join(self.marks.tags()[:8])
         self.app.push_screen(PromptScreen("Tag (a tag it has already is removed)", placeholder=known), done)
 
     def action_note(self) -> None:
         keys = self._target_keys()
-        marks = self.marks
-        if not keys or marks is None:
+        if not keys or self.marks is None:
             return
 
         def done(text: str | None) -> None:
             if text is not None:
-                self._marks_changed(marks.set_note(keys, text))
-                self.notify("Note saved." if text.strip() else "Note removed.")
+                self._mark(
+                    lambda m, k: m.set_note(k, text), lambda m: "Note saved." if m.note else "Note removed."
+                )
 
-        self.app.push_screen(PromptScreen("Note (empty removes it)", value=marks.get(keys).note), done)
+        self.app.push_screen(PromptScreen("Note (empty removes it)", value=self.marks.get(keys).note), done)
 
     # Copy, open, export ----------------------------------------------------------------------------
 
     def action_copy(self) -> None:
         doc_id = self._target()
         if self.library is None or doc_id is None:
-            self.notify("Open or highlight an article first.")
+            self.say("Open or highlight an article first.")
             return
         text = citation_text(self.library.article(doc_id))
         # An OSC 52 escape: the terminal puts it on the clipboard, over SSH too.
         self.app.copy_to_clipboard(text)
-        self.notify(text, title="Copied to the clipboard", markup=False)
+        self.say(text, title="Copied to the clipboard")
 
     def action_open_page(self) -> None:
         doc_id = self._target()
         if self.library is None or doc_id is None:
-            self.notify("Open or highlight an article first.")
+            self.say("Open or highlight an article first.")
             return
-        article = self.library.article(doc_id)
-        if article.pmid:
-            url = f"https://pubmed.ncbi.nlm.nih.gov/{article.pmid}/"
-        elif article.doi:
-            url = f"https://doi.org/{article.doi}"
-        elif article.pmcid:
-            url = f"https://pmc.ncbi.nlm.nih.gov/articles/{article.pmcid}/"
-        else:
-            self.notify("This article has no identifier to open.", severity="warning")
+        url = article_url(self.library.article(doc_id))
+        if not url:
+            self.say("This article has no identifier to open.", severity="warning")
             return
         self.app.open_url(url)
         self.app.copy_to_clipboard(url)
-        self.notify(
-            f"{url} (also copied, for terminals that cannot open a browser)", title="Opening", markup=False
-        )
+        self.say(f"{url} (also copied, for terminals that cannot open a browser)", title="Opening")
 
     def action_export(self) -> None:
         if self.library is None:
-            self.notify("The library is still loading.")
+            self.say("The library is still loading.")
             return
         self.app.push_screen(ExportScreen(Path.cwd(), self.current is not None), self._export)
 
@@ -482,17 +515,17 @@ class MainScreen(Screen[None]):
         else:
             doc_ids = by_marks(self.library, self.marks, screening="included")
         if not doc_ids:
-            self.notify("Nothing to export: that selection is empty.", severity="warning")
+            self.say("Nothing to export: that selection is empty.", severity="warning")
             return
         try:
-            write_file(render(self.library, doc_ids, request.format, self.marks), request.path)
+            rendered = render(self.library, doc_ids, request.format, self.marks)
+            write_file(rendered.text, request.path)
         except OSError as exc:
-            self.notify(
-                f"Could not write {request.path}: {exc.strerror or exc}", severity="error", markup=False
-            )
+            self.say(f"Could not write {request.path}: {exc.strerror or exc}", severity="error")
             return
-        n = len(doc_ids)
-        self.notify(f"{n} article{'s' if n != 1 else ''} → {request.path}", title="Exported", markup=False)
+        n = rendered.written
+        left_out = f" ({rendered.skipped} left out: the format needs a PMID)" if rendered.skipped else ""
+        self.say(f"{n} article{'s' if n != 1 else ''} → {request.path}{left_out}", title="Exported")
 
     # Online ----------------------------------------------------------------------------------------
 
@@ -505,12 +538,12 @@ class MainScreen(Screen[None]):
     def _fetch(self, links_depth: int) -> None:
         doc_id = self._target()
         if self.library is None or doc_id is None:
-            self.notify("Open or highlight an article to fetch first.")
+            self.say("Open or highlight an article to fetch first.")
             return
         article = self.library.article(doc_id)
         ident = article.pmid or article.pmcid or article.doi
         if not ident:
-            self.notify("This article has no PMID, PMCID or DOI to fetch it by.", severity="warning")
+            self.say("This article has no PMID, PMCID or DOI to fetch it by.", severity="warning")
             return
         self._online_label = f"Fetching {ident}"
         self.query_one(StatusLine).show(f"{self._online_label} from PubMed and Europe PMC…")
@@ -527,10 +560,13 @@ class MainScreen(Screen[None]):
 
     def _search_online(self, query: str) -> None:
         if not query:
-            self.notify("Type a query after pubmed:", severity="warning")
+            self.say("Type a query after pubmed:", severity="warning")
             return
         if self.library is None:
-            self.notify("The library is still loading; try again in a moment.")
+            self._pending_online = query  # runs when the library has loaded
+            self.query_one(ResultsList).show_message(
+                "Loading the library… the PubMed search runs when it is ready."
+            )
             return
         self._online_label = f"Searching PubMed for {query}"
         self.query_one(StatusLine).show(f"{self._online_label}…")
@@ -559,24 +595,25 @@ class MainScreen(Screen[None]):
 
     def _online_failed(self, message: str) -> None:
         self.query_one(StatusLine).show("")
-        self.notify(
-            f"{message}. The library was left as it was.", title="Online", severity="error", markup=False
-        )
+        self.say(f"{message}. The library was left as it was.", title="Online", severity="error")
 
     def _fetched(self, report: FetchReport, query: str) -> None:
         """The answer arrived and is stored: update the view in place."""
         self.query_one(StatusLine).show("")
         if self.index is not None:
             self.index.refresh()
-        if self.current is not None:
-            self._show_current()
+        if self.current is not None and self.library is not None:
+            # The fetched record may have been merged with another: find the open article again.
+            self.current = self.library.index.get(self._current_key)
+            if self.current is not None:
+                self._show_current()
         summary = (
             f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged; "
             f"{report.links_added} new links, {report.stubs_created} new stubs"
         )
         if report.failed:
             summary += f"; not found: {', '.join(f.identifier for f in report.failed)}"
-        self.notify(summary, title="PubMed search" if query else "Fetched", markup=False)
+        self.say(summary, title="PubMed search" if query else "Fetched")
         if query and not report.pmids:
             self.query_one(ResultsList).border_title = literal(f"PubMed: {query} — no hits online")
             self.query_one(ResultsList).show_message(f"PubMed found nothing for “{query}”.")
