@@ -90,8 +90,9 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 
 def remove_library(path: Path) -> None:
-    """A library file and everything kept beside it (index, lock, session, marks)."""
-    for old in path.parent.glob(path.name + "*"):
+    """A library file and everything kept beside it (index, locks, session, marks)."""
+    marks = path.with_name(path.stem + ".marks.json")
+    for old in [*path.parent.glob(path.name + "*"), *path.parent.glob(marks.name + "*")]:
         if old.is_dir():
             shutil.rmtree(old)
         else:

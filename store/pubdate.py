@@ -102,6 +102,12 @@ def season_number(word: str) -> int | None:
     return _SEASON_NUMBERS.get(word.lower())
 
 
+def year_of(date: str) -> int | None:
+    """The year in a date as sources write it: ``2019 Apr 18``, ``2015 Nov-Dec``, ``1998 Spring``."""
+    m = _YEAR.search(date)
+    return int(m.group(1)) if m else None
+
+
 def parse_pubdate(text: str, year: int | None = None) -> PubDate | None:
     """The parts of a date text; ``year`` (the record's year) stands in when the text has none."""
     text = " ".join(text.split())

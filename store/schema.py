@@ -73,11 +73,3 @@ def kind_of(header: Mapping[str, Any]) -> str:
     """The kind of file a ``_meta`` header describes."""
     kind = header.get("kind", LIBRARY_KIND)
     return kind if isinstance(kind, str) else repr(kind)
-
-
-def new_library_data() -> Data:
-    return LIBRARY.new_data()
-
-
-def migrate(data: Data) -> Data:
-    return LIBRARY.migrate(data)

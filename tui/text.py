@@ -34,13 +34,19 @@ def literal(text: str, style: StyleType = "") -> Text:
     return Text(printable(text), style=style)
 
 
-def citation_line(article: Article) -> str:
-    """``Biomark Res · 2019 Apr 18 · 3(1):12``"""
+def volume_issue_pages(article: Article) -> str:
+    """``3(1):12``"""
     vip = article.volume
     if article.issue:
         vip += f"({article.issue})"
     if article.pages:
         vip += f":{article.pages}"
+    return vip
+
+
+def citation_line(article: Article) -> str:
+    """``Biomark Res · 2019 Apr 18 · 3(1):12``"""
+    vip = volume_issue_pages(article)
     when = article.date or (str(article.year) if article.year else "")
     return " · ".join(p for p in (article.journal or article.journal_title, when, vip) if p)
 
@@ -58,11 +64,7 @@ def citation_text(article: Article) -> str:
     title = article.title + ("" if article.title.endswith(("?", "!", ".")) else ".")
     where = article.journal or article.journal_title
     when = str(article.year or "")
-    vip = (
-        article.volume
-        + (f"({article.issue})" if article.issue else "")
-        + (f":{article.pages}" if article.pages else "")
-    )
+    vip = volume_issue_pages(article)
     source = f"{where}. {when}" + (f";{vip}" if vip else "") + "." if where else (f"{when}." if when else "")
     parts = [f"{authors}." if authors else "", title, source]
     if article.doi:

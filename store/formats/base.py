@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar
 
 from store.errors import ParseError
 from store.model import AbstractSection, Article
 
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d|21\d\d)\b")
 # An inline abstract label: capitals (at least three letters) and a colon, at the start or after a sentence.
 LABEL = re.compile(r"(?:^|(?<=[.!?])\s+)(?P<label>[A-Z][A-Z,/&\- ]*[A-Z]):\s+")
 _MAYBE_LABEL = re.compile(r"[A-Z]:\s")
@@ -63,10 +62,9 @@ def decode_text(data: bytes, source: str) -> str:
         raise ParseError(f"not UTF-8 text (byte {exc.start})", source=source, line=line) from None
 
 
-def year_of(date: str) -> int | None:
-    """The year in a date as sources write it: ``2019 Apr 18``, ``2015 Nov-Dec``, ``1998 Spring``."""
-    m = _YEAR.search(date)
-    return int(m.group(1)) if m else None
+def unique(values: Iterable[str]) -> list[str]:
+    """Non-empty values, first occurrence kept, in order."""
+    return list(dict.fromkeys(v for v in values if v))
 
 
 def clean_title(title: str) -> str:

@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from store.errors import ParseError
-from store.formats.base import Parser, clean_title, split_labels, year_of
+from store.formats.base import Parser, clean_title, split_labels, unique
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
 from store.model import Article, Author
+from store.pubdate import year_of
 
 SNIFF = re.compile(r"^PMID- *\d+")
 TAG = re.compile(r"^[A-Z][A-Z0-9]{1,3}$")
@@ -144,17 +145,17 @@ def record_article(fields: list[_Field]) -> Article:
     for tag, name in PLAIN_FIELDS.items():
         setattr(article, name, _first(values, tag))
     for tag, name in LIST_FIELDS.items():
-        setattr(article, name, _unique(values.get(tag, [])))
+        setattr(article, name, unique(values.get(tag, [])))
     article.year = year_of(article.date)
     article.title = clean_title(_first(values, "TI") or _first(values, "TT"))
     if abstract := _first(values, "AB"):
         article.abstract = split_labels(abstract)
-    article.mesh = _unique(re.sub(r"\s*/\s*", "/", v.replace("*", "")) for v in values.get("MH", []))
+    article.mesh = unique(re.sub(r"\s*/\s*", "/", v.replace("*", "")) for v in values.get("MH", []))
     article.doi = _typed_id(values.get("AID", []), "doi") or _typed_id(values.get("LID", []), "doi")
     article.doi = normalise_doi(article.doi)
     article.pmcid = normalise_pmcid(_first(values, "PMC"))
     article.authors, shared = _authors(fields)
-    article.affiliations = _unique([*shared, *(x for a in article.authors for x in a.affiliations)])
+    article.affiliations = unique([*shared, *(x for a in article.authors for x in a.affiliations)])
     return article
 
 
@@ -219,8 +220,3 @@ def _typed_id(values: list[str], kind: str) -> str | None:
 
 def _first(values: dict[str, list[str]], tag: str) -> str:
     return values.get(tag, [""])[0]
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    """Non-empty values, first occurrence kept, in order."""
-    return list(dict.fromkeys(v for v in values if v))

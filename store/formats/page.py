@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from store.errors import ParseError
-from store.formats.base import Parser, clean_title, decode_text, split_labels, year_of
+from store.formats.base import Parser, clean_title, decode_text, split_labels
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
 from store.model import AbstractSection, Article, Author, Link
+from store.pubdate import year_of
 
 SOURCE_TAG = "page"
 HEADER = re.compile(r"^(?:»\s*)?Articles\s*»\s*PMID:?\s*(\d+)$")

@@ -33,15 +33,16 @@ Decisions, where the format leaves a choice:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from lxml import etree
 
 from store.errors import ParseError
-from store.formats.base import Parser, clean_title, split_labels, year_of
+from store.formats.base import Parser, clean_title, split_labels, unique
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
 from store.model import AbstractSection, Article, Author, Link
+from store.pubdate import MONTHS, year_of
 
 # lxml ships no type hints; elements are typed by this name for the reader.
 Element = Any
@@ -53,7 +54,6 @@ SNIFFED_ROOTS = (*SETS, "PubmedArticle")
 SKIPPED_KINDS = {"PubmedBookArticle": "book records", "DeleteCitation": "deleted citations"}
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 MATH, MULTISCRIPTS, PRESCRIPTS = (f"{MATHML}{name}" for name in ("math", "mmultiscripts", "mprescripts"))
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # The date of an NLM/Vancouver citation: "Radiology. 2015 Jan;274(1)", "Heart 2021;107", "2005. November;9".
 _MONTH_WORD = "(?:(?:" + "|".join(MONTHS) + ")[a-z]*|Spring|Summer|Fall|Autumn|Winter)"
 CITED_DATE = re.compile(
@@ -227,15 +227,15 @@ def parse_record(elem: Element, position: int = 1) -> Article:
         article.authors = _authors(item)
         # Older files give one affiliation for the whole article, beside the authors.
         shared = [_text(a) for a in item.findall("Affiliation")]
-        article.affiliations = _unique([*shared, *(x for a in article.authors for x in a.affiliations)])
-        article.languages = _unique(_plain(x) for x in item.findall("Language"))
+        article.affiliations = unique([*shared, *(x for a in article.authors for x in a.affiliations)])
+        article.languages = unique(_plain(x) for x in item.findall("Language"))
         types = item.findall("PublicationTypeList/PublicationType")
-        article.publication_types = _unique(_plain(x) for x in types)
+        article.publication_types = unique(_plain(x) for x in types)
     article.journal = _plain(citation.find("MedlineJournalInfo/MedlineTA")) or _plain(
         citation.find("Article/Journal/ISOAbbreviation")
     )
-    article.mesh = _unique(_mesh_heading(h) for h in citation.findall("MeshHeadingList/MeshHeading"))
-    article.keywords = _unique(_text(k) for k in citation.findall("KeywordList/Keyword"))
+    article.mesh = unique(_mesh_heading(h) for h in citation.findall("MeshHeadingList/MeshHeading"))
+    article.keywords = unique(_text(k) for k in citation.findall("KeywordList/Keyword"))
     _identifiers(article, citation, pubmed_data)
     article.references = _references(pubmed_data)
     return article
@@ -312,7 +312,7 @@ def _authors(item: Element) -> list[Author]:
                 elif isinstance(tag, str):
                     fields[tag] = _plain(child)
             if group := fields.get("CollectiveName"):
-                authors.append(Author(last=group, collective=True, affiliations=_unique(affiliations)))
+                authors.append(Author(last=group, collective=True, affiliations=unique(affiliations)))
             elif last := fields.get("LastName"):
                 authors.append(
                     Author(
@@ -320,7 +320,7 @@ def _authors(item: Element) -> list[Author]:
                         initials=fields.get("Initials", ""),
                         fore=fields.get("ForeName", ""),
                         suffix=fields.get("Suffix", ""),
-                        affiliations=_unique(affiliations),
+                        affiliations=unique(affiliations),
                     )
                 )
     return authors
@@ -441,8 +441,3 @@ def _math_text(node: Element) -> str:
         i = names.index(PRESCRIPTS)
         children = children[i + 1 :] + children[:i]
     return "".join(_math_text(c) for c in children)
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    """Non-empty values, first occurrence kept, in order."""
-    return list(dict.fromkeys(v for v in values if v))

@@ -182,7 +182,7 @@ async def test_q_quits_and_reopening_returns_where_you_were(lib_path: Path) -> N
         await settle(pilot)
         await pilot.press("q")
         await pilot.pause()
-    assert app.return_code == 0 or app.return_code is None
+    assert app.return_code == 0  # q exited the app (it is None while an app runs)
     again = make_app(lib_path)
     async with again.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
@@ -279,7 +279,7 @@ async def test_untrusted_text_is_shown_literally(tmp_path: Path) -> None:
             Origin("test"),
         )
     app = make_app(path, "7")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await ready(pilot)
         shown = MARKUP_TITLE.replace("\x1b", "␛")
         assert header(app).startswith(shown)
@@ -288,9 +288,14 @@ async def test_untrusted_text_is_shown_literally(tmp_path: Path) -> None:
         assert abstract(app) == "[LABEL]\nBody with [b]tags[/b], [/ and ␛[2J escapes."
         assert rows(links(app, "references"))[0].startswith("○ [blink]Ref[/blink] ␛]8;;http://evil␛\\link")
         assert any(row.startswith("● " + shown) for row in rows(results(app)))
+        await pilot.press("y")  # a notice that quotes the title: shown literally too
+        await pilot.pause()
+        assert app._notifications and shown in list(app._notifications)[-1].message
         await pilot.press("slash", *"[bold]", "enter")  # typed markup in the search bar is text too
         await settle(pilot)
         app.save_screenshot(str(tmp_path / "shot.svg"))  # rendering the whole screen does not fail
+        svg = (tmp_path / "shot.svg").read_text(encoding="utf-8")
+        assert "[bold]Not&#160;bold[/bold]" in svg or "[bold]Not bold[/bold]" in svg
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])

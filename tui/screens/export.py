@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from store.export import EXPORTERS
+from store.export.write import FORMATS, WALK_FORMATS
 from tui.text import literal
 
 WHAT = {
@@ -22,7 +23,8 @@ WHAT = {
     "included": "Included articles",
     "trail": "The trail (the articles walked)",
 }
-WALK_FORMATS = {"edges": "csv", "dot": "dot"}
+# File extensions of the walk's formats (the record formats know their own).
+WALK_EXTENSIONS = {"edges": "csv", "dot": "dot"}
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class ExportRequest:
 
 
 def extension(fmt: str) -> str:
-    return WALK_FORMATS.get(fmt) or EXPORTERS[fmt].extension
+    return WALK_EXTENSIONS.get(fmt) or EXPORTERS[fmt].extension
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
@@ -57,7 +59,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                             disabled=key == "article" and not self.have_article,
                         )
                 with RadioSet(id="export-format"):
-                    for n, name in enumerate([*EXPORTERS, *WALK_FORMATS]):
+                    for n, name in enumerate(FORMATS):
                         yield RadioButton(name, id=f"format-{name}", value=n == 0)
             yield Input(str(self.folder / "pmbrowse-export.bib"), id="export-path")
             yield Static(literal("edges and dot export the trail's citation graph.", style="dim"))

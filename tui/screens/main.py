@@ -105,7 +105,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="bottom"):
             yield TrailBar(id="trail")
             yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(ResultsList).border_title = "Results"

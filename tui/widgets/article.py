@@ -49,9 +49,10 @@ class ArticleHeader(Static):
         )
         cited = Text()
         if article.citation_count is not None:
-            cited.append(f"Cited by {article.citation_count}", style="bold")
+            # (The space goes with the bold part: Textual drops a space that starts a dim span.)
+            cited.append(f"Cited by {article.citation_count} ", style="bold")
             cited.append(
-                f" (its source's count) · {citing_in_library} citing articles known here", style="dim"
+                f"(its source's count) · {citing_in_library} citing articles known here", style="dim"
             )
         else:
             cited.append(f"Cited by {citing_in_library} known here", style="bold")
