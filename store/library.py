@@ -95,6 +95,7 @@ class Library:
         self._table: ArticleTable = self._db.table(ARTICLES_TABLE)  # type: ignore[assignment]
         self.index: dict[str, int] = {}
         self.next_id = 1
+        self.created = False  # whether ``open`` made this library (it did not exist)
         self._rebuild_index()
 
     @classmethod
@@ -110,6 +111,7 @@ class Library:
         A new library holds the bundled demo article unless ``demo`` is False.
         """
         library = cls(LibraryStorage(library_path(path), lock_timeout=lock_timeout))
+        library.created = not library.storage.exists
         if not library.storage.exists:
             with library.transaction() as changes:
                 if not library.storage.exists:  # no other process created it meanwhile

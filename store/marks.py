@@ -95,8 +95,9 @@ def _tag_key(tag: str) -> str:
 
 
 def clean_tag(tag: str) -> str:
-    """A tag as stored: spaces collapsed; an empty tag is an error."""
-    cleaned = " ".join(tag.split())
+    """A tag as stored: one word, spaces become hyphens (so ``tag:NAME`` can find it in a search);
+    an empty tag is an error."""
+    cleaned = "-".join(tag.split())
     if not cleaned:
         raise ValueError("a tag cannot be empty")
     return cleaned

@@ -16,6 +16,7 @@ Exit status: 0 ok, 1 not found, 2 bad input (a malformed file, query or identifi
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Sequence
 
@@ -75,7 +76,9 @@ def _first_positional(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    out, err = Console(), Console(stderr=True, highlight=False)
+    # Into a pipe or a file, lines are not wrapped at 80 columns (a title stays one line for grep).
+    out = Console(soft_wrap=not sys.stdout.isatty())
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         app_parser, command_parser = build_parsers()
         if _first_positional(argv) in COMMANDS:
@@ -102,6 +105,14 @@ def run_app(args: argparse.Namespace) -> int:
     from store.storage import read_library_file
     from tui.app import PmbrowseApp
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        words = " ".join(args.target)
+        near = difflib.get_close_matches(args.target[0], list(COMMANDS), n=1) if args.target else []
+        hint = f" (did you mean 'pmbrowse {near[0]}'?)" if near else ""
+        raise UsageError(
+            f"the app needs a terminal{f' to search for {words!r}' if words else ''}{hint}; "
+            f"commands: {', '.join(COMMANDS)}"
+        )
     path = path_of(args)
     # Fail early, with one line, on a file that is not a library. The app loads the library in the
     # background, so only a file that does not even start like one is read in full here.

@@ -67,8 +67,8 @@ def render_article(library: Library, doc_id: int) -> RenderableType:
 
 
 def import_table(reports: Sequence[FileReport]) -> Table:
-    table = Table(title="Import", show_lines=False)
-    table.add_column("File", overflow="fold")
+    table = Table(title="Import", show_lines=False, expand=True)
+    table.add_column("File", overflow="fold", ratio=1)
     table.add_column("Format")
     for name in ("Added", "Merged", "Unchanged", "New stubs"):
         table.add_column(name, justify="right")
@@ -86,14 +86,14 @@ def import_table(reports: Sequence[FileReport]) -> Table:
     return table
 
 
-def stats_table(library: Library, stats: Stats) -> Table:
-    table = Table(title=literal(str(library.path)), show_header=False)
+def stats_table(library: Library, stats: Stats) -> RenderableType:
+    table = Table(show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
     table.add_row("records", str(stats.records))
     table.add_row("stubs", str(stats.stubs))
     table.add_row("links", str(stats.links))
-    return table
+    return Group(literal(str(library.path), style="bold"), table)
 
 
 def results_list(query: str, results: Results) -> RenderableType:

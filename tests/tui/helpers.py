@@ -10,6 +10,7 @@ from textual.widgets import OptionList, Static
 
 from tui.app import PmbrowseApp
 from tui.screens.main import MainScreen
+from tui.widgets.trail import TrailBar, trail_line
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -37,6 +38,8 @@ def plain(value: object) -> str:
 
 def text_of(widget: Widget) -> str:
     """The text a Static shows (its content), or an OptionList's rows joined by newlines."""
+    if isinstance(widget, TrailBar):
+        return trail_line(widget.trail, 10_000).plain  # the whole trail, however wide the screen
     if isinstance(widget, OptionList):
         return "\n".join(plain(widget.get_option_at_index(i).prompt) for i in range(widget.option_count))
     assert isinstance(widget, Static)

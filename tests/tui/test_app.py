@@ -66,7 +66,7 @@ async def test_the_citation_walk_on_the_demo(lib_path: Path) -> None:
         assert header(app).startswith(CITING_TITLE) and "stub" in header(app)
         assert "this article is a stub" in abstract(app)
         refs = rows(links(app, "references"))
-        assert len(refs) == 1 and refs[0].startswith("✓ " + SEED_TITLE)  # in the library, and visited
+        assert len(refs) == 1 and refs[0].startswith("● ↺ " + SEED_TITLE)  # in the library, and visited
         assert trail(app) == "Trail: 30992990 › 40078652"
         await pilot.press("backspace")
         assert header(app).startswith(SEED_TITLE)
@@ -94,7 +94,7 @@ async def test_search_bar_keys(lib_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.focused is results(app)
-        assert border_title(results(app)) == "Li K[au] — 1 hit"
+        assert border_title(results(app)) == "1 hit — Li K[au]"
         assert rows(results(app))[0].startswith("○ " + CITING_TITLE)
         await pilot.press("slash", "escape")
         assert app.focused is results(app)
@@ -187,7 +187,7 @@ async def test_q_quits_and_reopening_returns_where_you_were(lib_path: Path) -> N
     async with again.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         assert again.screen.query_one(Input).value == "exosom*"
-        assert border_title(results(again)).startswith("exosom* — 6 hits")
+        assert border_title(results(again)).startswith("6 hits — exosom*")
         assert header(again).startswith(CITING_TITLE)
         assert trail(again) == "Trail: 30992990 › 40078652"
         assert again.screen.query_one(TabbedContent).active == "cited_by"
@@ -199,7 +199,7 @@ async def test_opening_on_a_query_or_an_identifier(lib_path: Path) -> None:
     app = make_app(lib_path, "periodontitis")
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        assert border_title(results(app)) == "periodontitis — 1 hit"
+        assert border_title(results(app)) == "1 hit — periodontitis"
         assert screen_of(app).current is None
     app = make_app(lib_path, "10.2147/IJN.S502192")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -254,7 +254,7 @@ async def test_the_first_screen_paints_before_the_library_loads(lib_path: Path, 
         await pilot.pause(0.2)
         assert header(app) == "Loading the library…"
         # The index needs no library: the search already answers.
-        assert border_title(results(app)) == "All articles — 11 hits"
+        assert border_title(results(app)) == "11 hits — All articles"
         release.set()
         await ready(pilot)
         assert header(app).startswith("Search with /")
@@ -308,3 +308,26 @@ async def test_layout_holds_at_small_and_large_sizes(lib_path: Path, size: tuple
             assert region.width > 0 and region.height > 0, selector
             assert region.right <= size[0] and region.bottom <= size[1], selector
         assert app.screen.query_one("#panes").region.height >= 5
+
+
+async def test_rows_keep_their_last_line_at_80_columns(lib_path: Path) -> None:
+    """A scrollbar that appears after the rows were measured must not cut their last line."""
+    app = make_app(lib_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        listing = results(app)
+        shown = [
+            "".join(seg.text for seg in listing.render_line(y)._segments).strip()
+            for y in range(listing.size.height)
+        ]
+        assert "cited 189" in " ".join(shown)
+
+
+def test_the_trail_line_keeps_the_current_entry_in_view() -> None:
+    from store.trail import Trail
+    from tui.widgets.trail import trail_line
+
+    trail = Trail([f"pmid:{10000000 + n}" for n in range(18)], 14)
+    line = trail_line(trail, 60).plain
+    assert len(line) <= 60 and line.startswith("Trail: … › ") and "10000014" in line
+    assert trail_line(Trail(["pmid:1", "pmid:2"], 1), 60).plain == "Trail: 1 › 2"

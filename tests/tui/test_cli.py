@@ -23,6 +23,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_show_json_has_every_field(capsys, lib_path: Path) -> None:
     code, out, err = run(capsys, "--db", str(lib_path), "show", "30992990", "--json")
+    assert err == f"pmbrowse: created a new library at {lib_path}, with the demo article\n"
+    code, out, err = run(capsys, "--db", str(lib_path), "show", "30992990", "--json")
     assert code == 0 and err == ""
     data = json.loads(out)
     for key in (
@@ -85,6 +87,7 @@ def test_show_text_renders_untrusted_text_literally(capsys, lib_path: Path, tmp_
 
 
 def test_exit_codes_and_one_line_errors(capsys, lib_path: Path) -> None:
+    Library.open(lib_path)
     code, _, err = run(capsys, "--db", str(lib_path), "show", "99999999")
     assert code == 1 and err.count("\n") == 1 and "no article with PMID 99999999" in err
     code, _, err = run(capsys, "--db", str(lib_path), "show", "not-an-id")
@@ -161,3 +164,21 @@ def test_console_script_is_installed(lib_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0 and json.loads(proc.stdout)["pmid"] == "30992990"
+
+
+def test_the_app_needs_a_terminal(lib_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "--db", str(lib_path), "stat"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "the app needs a terminal" in proc.stderr and "did you mean 'pmbrowse stats'" in proc.stderr
+
+
+def test_fetch_refuses_what_is_not_an_identifier(capsys, lib_path: Path) -> None:
+    code, _, err = run(capsys, "--db", str(lib_path), "fetch", "notanid")
+    assert code == 2 and "'notanid': not a PMID, PMCID or DOI" in err

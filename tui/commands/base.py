@@ -40,5 +40,8 @@ def path_of(args: argparse.Namespace) -> Path:
     return library_path(getattr(args, "db", None))
 
 
-def open_library(args: argparse.Namespace) -> Library:
-    return Library.open(path_of(args))
+def open_library(args: argparse.Namespace, err: Console | None = None) -> Library:
+    library = Library.open(path_of(args))
+    if library.created and err is not None:
+        err.print(literal(f"pmbrowse: created a new library at {library.path}, with the demo article"))
+    return library

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         )
     if args.format in WALK_FORMATS and not args.trail:
         raise UsageError(f"--format {args.format} exports the walk: use it with --trail")
-    library = open_library(args)
+    library = open_library(args, err)
     marks = Marks.open(library.path)
     try:
         if args.query:

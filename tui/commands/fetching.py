@@ -9,6 +9,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
 from store.errors import OnlineError
+from store.ids import parse_identifier
 from store.online import Event, FetchReport, Step, Waiting, fetch_articles, search_online
 from store.online.events import RATE_LIMIT
 from store.online.fetch import SOURCES
@@ -44,7 +45,9 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UsageError("give identifiers to fetch, or --search QUERY (not both)")
     if args.max < 1:
         raise UsageError("--max must be at least 1")
-    library = open_library(args)
+    if bad := [i for i in args.ids if parse_identifier(i) is None]:
+        raise UsageError(f"{', '.join(repr(b) for b in bad)}: not a PMID, PMCID or DOI")
+    library = open_library(args, err)
     sources = tuple(args.source or SOURCES)
     with FetchProgress(err) as progress:
         try:

@@ -20,7 +20,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    library = open_library(args)
+    library = open_library(args, err)
     progress: Progress | None = None
     if err.is_terminal:
         progress = Progress(

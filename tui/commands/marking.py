@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if ident is None:
         error(err, f"{args.id!r} is not a PMID, PMCID or DOI")
         return EXIT_BAD_INPUT
-    library = open_library(args)
+    library = open_library(args, err)
     doc_id = library.find(ident)
     if doc_id is None:
         error(err, f"no article with {ident} in {library.path}")

@@ -24,7 +24,7 @@ def run_show(args: argparse.Namespace, out: Console, err: Console) -> int:
     if ident is None:
         error(err, f"{args.id!r} is not a PMID, PMCID or DOI")
         return EXIT_BAD_INPUT
-    library = open_library(args)
+    library = open_library(args, err)
     doc_id = library.find(ident)
     if doc_id is None:
         error(err, f"no article with {ident} in {library.path}")
@@ -72,7 +72,7 @@ def configure_stats(p: argparse.ArgumentParser) -> None:
 
 
 def run_stats(args: argparse.Namespace, out: Console, err: Console) -> int:
-    library = open_library(args)
+    library = open_library(args, err)
     out.print(stats_table(library, library.stats()))
     return EXIT_OK
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -41,10 +42,12 @@ def extension(fmt: str) -> str:
 class ExportScreen(ModalScreen[ExportRequest | None]):
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, folder: Path, have_article: bool) -> None:
+    def __init__(self, folder: Path, have_article: bool, export: Callable[[ExportRequest], str]) -> None:
+        """``export`` does the export and returns "" or, when it failed, why (shown in the dialog)."""
         super().__init__()
         self.folder = folder
         self.have_article = have_article
+        self.export = export
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export"):
@@ -63,6 +66,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                         yield RadioButton(name, id=f"format-{name}", value=n == 0)
             yield Input(str(self.folder / "pmbrowse-export.bib"), id="export-path")
             yield Static(literal("edges and dot export the trail's citation graph.", style="dim"))
+            yield Static(id="export-error")
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-go")
                 yield Button("Cancel", id="export-cancel")
@@ -85,7 +89,12 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         if fmt in WALK_FORMATS and what != "trail":
             self.notify("edges and dot export the trail: choose “The trail”.", severity="warning")
             return
-        self.dismiss(ExportRequest(what, fmt, Path(self.query_one("#export-path", Input).value).expanduser()))
+        request = ExportRequest(what, fmt, Path(self.query_one("#export-path", Input).value).expanduser())
+        problem = self.export(request)
+        if problem:
+            self.query_one("#export-error", Static).update(literal(problem, style="bold red"))
+            return
+        self.dismiss(request)
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:

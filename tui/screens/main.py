@@ -72,6 +72,8 @@ class MainScreen(Screen[None]):
         self.marks: Marks | None = None
         self._citing_count = 0
         self._online_label = ""
+        self._fetching = False
+        self._restored = False  # until the saved session is shown, tab changes are not the user's
         self._results: tuple[str, Results] | None = None
         self._pending_query: str | None = None
         self._pending_open: str | None = None  # an identity key to open once the library is loaded
@@ -89,7 +91,6 @@ class MainScreen(Screen[None]):
             placeholder='Search (/): words, "phrases", Smith J[au], 2018:2020[dp] …',
             id="search",
             compact=True,
-            select_on_focus=False,
         )
         with Horizontal(id="body"):
             yield ResultsList(id="results")
@@ -114,14 +115,15 @@ class MainScreen(Screen[None]):
         self.query_one(AbstractView).show_message(SEARCH_HELP)
         self.query_one(TrailBar).show_trail(self.trail)
         ident = parse_identifier(self.target) if self.target and " " not in self.target else None
+        saved_query = self.session.query
+        if saved_query.strip().lower().startswith(ONLINE_PREFIX):
+            saved_query = ""  # never go online by ourselves (older sessions saved such queries)
+        self._pending_query = saved_query
+        self._pending_open = self.trail.current
         if ident is not None:
             self._pending_open = ident.key
-            self._pending_query = self.session.query
         elif self.target:
             self._pending_query = self.target
-        else:
-            self._pending_query = self.session.query
-            self._pending_open = self.trail.current
         self.query_one(Input).value = self._pending_query or ""
         self.query_one(ResultsList).focus()
         self.call_after_refresh(self._load)
@@ -169,9 +171,11 @@ class MainScreen(Screen[None]):
             if doc_id is not None:
                 self.open_doc(doc_id, visit=key != self.trail.current)
                 self.action_pane(self._pending_pane, focus=False)
+                self._restored = True
                 return
             self.say(f"{key} is not in the library", severity="warning")
         self.query_one(ArticleHeader).show_welcome()
+        self._restored = True
 
     def _load_failed(self, message: str) -> None:
         self.query_one(ResultsList).show_message(message)
@@ -345,7 +349,7 @@ class MainScreen(Screen[None]):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id in PANES:
+        if event.pane.id in PANES and self._restored:
             self.session.pane = event.pane.id
 
     def action_back(self) -> None:
@@ -414,8 +418,9 @@ class MainScreen(Screen[None]):
         if self.current is not None:
             self._show_header()
 
-    def _mark(self, change: Callable[[Marks, list[str]], Mark], said: Callable[[Mark], str]) -> None:
-        """Apply a change to the target article's marks and show it; a failed write is a notice."""
+    def _mark(self, change: Callable[[Marks, list[str]], Mark]) -> None:
+        """Apply a change to the target article's marks; the rows and the header show the result
+        (a notice each time would cover the list being screened). A failed write is a notice."""
         keys = self._target_keys()
         if not keys or self.marks is None:
             return
@@ -425,21 +430,16 @@ class MainScreen(Screen[None]):
             self.say(f"The mark was not saved: {exc}", severity="error")
             return
         self._marks_changed(mark)
-        self.say(said(mark))
 
     def action_star(self) -> None:
-        self._mark(
-            lambda m, k: m.toggle_star(k), lambda mark: "Starred." if mark.starred else "Star removed."
-        )
+        self._mark(lambda m, k: m.toggle_star(k))
 
     def action_screen(self, decision: Screening) -> None:
         def change(marks: Marks, keys: list[str]) -> Mark:
             current = marks.get(keys).screening
             return marks.set_screening(keys, None if current == decision else decision)
 
-        self._mark(
-            change, lambda m: f"Screening: {m.screening}." if m.screening else "Screening decision removed."
-        )
+        self._mark(change)
 
     def action_tag(self) -> None:
         if not self._target_keys() or self.marks is None:
@@ -454,10 +454,11 @@ class MainScreen(Screen[None]):
                     marks.remove_tag(keys, tag) if marks.get(keys).has_tag(tag) else marks.add_tag(keys, tag)
                 )
 
-            self._mark(change, lambda m: f"Tag {'added' if m.has_tag(tag) else 'removed'}: {tag.strip()}")
+            self._mark(change)
 
         known = ", ".join(self.marks.tags()[:8])
-        self.app.push_screen(PromptScreen("Tag (a tag it has already is removed)", placeholder=known), done)
+        prompt = "Tag: one word (a tag it has already is removed)"
+        self.app.push_screen(PromptScreen(prompt, placeholder=known), done)
 
     def action_note(self) -> None:
         keys = self._target_keys()
@@ -466,9 +467,7 @@ class MainScreen(Screen[None]):
 
         def done(text: str | None) -> None:
             if text is not None:
-                self._mark(
-                    lambda m, k: m.set_note(k, text), lambda m: "Note saved." if m.note else "Note removed."
-                )
+                self._mark(lambda m, k: m.set_note(k, text))
 
         self.app.push_screen(PromptScreen("Note (empty removes it)", value=self.marks.get(keys).note), done)
 
@@ -501,11 +500,12 @@ class MainScreen(Screen[None]):
         if self.library is None:
             self.say("The library is still loading.")
             return
-        self.app.push_screen(ExportScreen(Path.cwd(), self.current is not None), self._export)
+        self.app.push_screen(ExportScreen(Path.cwd(), self.current is not None, self._export))
 
-    def _export(self, request: ExportRequest | None) -> None:
-        if request is None or self.library is None or self.marks is None:
-            return
+    def _export(self, request: ExportRequest) -> str:
+        """Do the export the dialog asks for; return why it failed ("" when it did not)."""
+        if self.library is None or self.marks is None:
+            return "The library is not loaded."
         if request.what == "article":
             doc_ids = [self.current] if self.current is not None else []
         elif request.what == "trail":
@@ -515,17 +515,16 @@ class MainScreen(Screen[None]):
         else:
             doc_ids = by_marks(self.library, self.marks, screening="included")
         if not doc_ids:
-            self.say("Nothing to export: that selection is empty.", severity="warning")
-            return
+            return "Nothing to export: that selection is empty."
         try:
             rendered = render(self.library, doc_ids, request.format, self.marks)
             write_file(rendered.text, request.path)
         except OSError as exc:
-            self.say(f"Could not write {request.path}: {exc.strerror or exc}", severity="error")
-            return
+            return f"Could not write {request.path}: {exc.strerror or exc}"
         n = rendered.written
         left_out = f" ({rendered.skipped} left out: the format needs a PMID)" if rendered.skipped else ""
         self.say(f"{n} article{'s' if n != 1 else ''} → {request.path}{left_out}", title="Exported")
+        return ""
 
     # Online ----------------------------------------------------------------------------------------
 
@@ -545,6 +544,10 @@ class MainScreen(Screen[None]):
         if not ident:
             self.say("This article has no PMID, PMCID or DOI to fetch it by.", severity="warning")
             return
+        if self._fetching:
+            self.say("A fetch is already running; its result will show here when it is stored.")
+            return
+        self._fetching = True
         self._online_label = f"Fetching {ident}"
         self.query_one(StatusLine).show(f"{self._online_label} from PubMed and Europe PMC…")
         self.fetch_worker(self.library, ident, links_depth)
@@ -568,6 +571,10 @@ class MainScreen(Screen[None]):
                 "Loading the library… the PubMed search runs when it is ready."
             )
             return
+        if self._fetching:
+            self.say("A fetch is already running; search again when it is done.")
+            return
+        self._fetching = True
         self._online_label = f"Searching PubMed for {query}"
         self.query_one(StatusLine).show(f"{self._online_label}…")
         self.query_one(ResultsList).border_title = literal(f"PubMed: {query} — searching online…")
@@ -578,7 +585,7 @@ class MainScreen(Screen[None]):
         try:
             report = search_online(library, query, ONLINE_HITS, progress=self._online_progress)
         except PmbrowseError as exc:
-            self.app.call_from_thread(self._online_failed, str(exc))
+            self.app.call_from_thread(self._online_failed, str(exc), query)
             return
         self.app.call_from_thread(self._fetched, report, query)
 
@@ -593,12 +600,18 @@ class MainScreen(Screen[None]):
             return
         self.app.call_from_thread(self.query_one(StatusLine).show, message)
 
-    def _online_failed(self, message: str) -> None:
+    def _online_failed(self, message: str, query: str = "") -> None:
+        self._fetching = False
         self.query_one(StatusLine).show("")
+        if query:
+            results = self.query_one(ResultsList)
+            results.border_title = literal(f"PubMed: {query} — failed, nothing stored")
+            results.show_message(f"The PubMed search failed: {message}. Search again, or search the library.")
         self.say(f"{message}. The library was left as it was.", title="Online", severity="error")
 
     def _fetched(self, report: FetchReport, query: str) -> None:
         """The answer arrived and is stored: update the view in place."""
+        self._fetching = False
         self.query_one(StatusLine).show("")
         if self.index is not None:
             self.index.refresh()

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from store.marks import Mark
 from store.model import Article
 from tui.text import citation_line, id_line, literal, printable
-from tui.widgets.rows import badges
+from tui.widgets.rows import mark_line
 
 WELCOME = (
     "Search with / and open a result with enter. Then walk the citation graph: r shows the references,"
@@ -32,12 +32,7 @@ class ArticleHeader(Static):
             title.append("  stub", style="black on yellow")
         parts.append(title)
         if mark is not None and not mark.empty:
-            line = badges(mark)
-            if mark.screening:
-                line.append(mark.screening + " ", style="dim")
-            if mark.note:
-                line.append(printable(mark.note.splitlines()[0][:100]), style="italic")
-            parts.append(line)
+            parts.append(mark_line(mark))
         if article.authors:
             names = [a.name for a in article.authors]
             shown = ", ".join(names[:12]) + (f", … ({len(names)} authors)" if len(names) > 12 else "")

@@ -70,7 +70,7 @@ class ResultsList(ArticleList):
         count = f"{results.total} hit{'s' if results.total != 1 else ''}"
         if len(self.hits) < results.total:
             count += f", first {len(self.hits)}"
-        self.border_title = literal(f"{title} — {count}")
+        self.border_title = literal(f"{count} — {title}")
         if not self.hits:
             self.show_message(empty)
             return

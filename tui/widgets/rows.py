@@ -10,7 +10,7 @@ from store.search import Hit
 from tui.keys import EXCLUDED, INCLUDED, NOTE, STAR
 from tui.text import printable
 
-IN_LIBRARY, STUB, VISITED = "●", "○", "✓"
+IN_LIBRARY, STUB, VISITED = "●", "○", "↺"
 
 
 def _byline(first_author: str, more_authors: bool, journal: str, year: int | None) -> str:
@@ -36,6 +36,28 @@ def badges(mark: Mark | None) -> Text:
     return text
 
 
+def mark_line(mark: Mark) -> Text:
+    """The marks spelt out, for the article header: ``★ starred · ✔ included · #review · ✎ note: ...``"""
+    parts: list[tuple[str, str]] = []
+    if mark.starred:
+        parts.append((f"{STAR} starred", "bold yellow"))
+    if mark.screening == "included":
+        parts.append((f"{INCLUDED} included", "bold green"))
+    elif mark.screening == "excluded":
+        parts.append((f"{EXCLUDED} excluded", "bold red"))
+    if mark.tags:
+        parts.append((" ".join(f"#{t}" for t in mark.tags), "magenta"))
+    if mark.note:
+        first = mark.note.splitlines()[0]
+        parts.append((f"{NOTE} note: {first[:100]}" + ("…" if len(first) > 100 else ""), "italic"))
+    line = Text()
+    for n, (text, style) in enumerate(parts):
+        if n:
+            line.append(" · ", style="dim")
+        line.append(printable(text), style=style)
+    return line
+
+
 def hit_row(hit: Hit, mark: Mark | None = None) -> Text:
     row = Text(no_wrap=False)
     row.append(f"{STUB} " if hit.stub else f"{IN_LIBRARY} ", style="yellow" if hit.stub else "green")
@@ -52,15 +74,15 @@ def hit_row(hit: Hit, mark: Mark | None = None) -> Text:
 
 def link_row(view: LinkView, visited: bool, mark: Mark | None = None) -> Text:
     row = Text()
-    if visited:
-        row.append(f"{VISITED} ", style="bold cyan")
-    elif view.in_library:
+    if view.in_library:
         row.append(f"{IN_LIBRARY} ", style="green")
     else:
         row.append(f"{STUB} ", style="yellow")
+    if visited:
+        row.append(f"{VISITED} ", style="bold cyan")
     row.append_text(badges(mark))
     row.append(printable(view.title or "(untitled)"), style="bold" if view.in_library else "")
     meta = _byline(view.authors[0] if view.authors else "", len(view.authors) > 1, view.journal, view.year)
-    state = "visited" if visited else ("in library" if view.in_library else "stub")
+    state = ("in library" if view.in_library else "stub") + (" · visited" if visited else "")
     row.append("\n  " + printable(" · ".join(p for p in (meta, state) if p)), style="dim")
     return row

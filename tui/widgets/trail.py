@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import Static
 
 from store.trail import Trail
@@ -15,17 +16,48 @@ def entry_label(key: str) -> str:
     return value if kind in ("pmid", "pmc", "doi") else "(untitled)"
 
 
-class TrailBar(Static):
+class TrailBar(Widget):
+    """One line; when the trail is longer than the line, its start gives way to the current entry."""
+
+    DEFAULT_CSS = "TrailBar { height: 1; }"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.trail = Trail()
+
     def show_trail(self, trail: Trail) -> None:
-        text = Text("Trail: ", style="bold")
-        if not trail.entries:
-            text.append("empty — open an article to start walking", style="dim italic")
-        for n, key in enumerate(trail.entries):
-            if n:
-                text.append(" › ", style="dim")
-            style = "reverse bold" if n == trail.position else ("" if n < trail.position else "dim")
-            text.append(printable(entry_label(key)), style=style)
-        self.update(text)
+        self.trail = trail
+        self.refresh()
+
+    def render(self) -> Text:
+        return trail_line(self.trail, self.size.width)
+
+
+def trail_line(trail: Trail, width: int) -> Text:
+    head = Text("Trail: ", style="bold")
+    if not trail.entries:
+        head.append("empty — open an article to start walking", style="dim italic")
+        return head
+    pieces: list[Text] = []
+    for n, key in enumerate(trail.entries):
+        style = "reverse bold" if n == trail.position else ("" if n < trail.position else "dim")
+        pieces.append(Text(printable(entry_label(key)), style=style))
+    # Drop entries from the start until what is left, with the current one, fits.
+    first = 0
+    while first < trail.position and _width(head, pieces[first:], first) > width:
+        first += 1
+    line = head.copy()
+    if first:
+        line.append("… › ", style="dim")
+    for n, piece in enumerate(pieces[first:]):
+        if n:
+            line.append(" › ", style="dim")
+        line.append_text(piece)
+    return line
+
+
+def _width(head: Text, pieces: list[Text], dropped: int) -> int:
+    return head.cell_len + (4 if dropped else 0) + sum(p.cell_len for p in pieces) + 3 * (len(pieces) - 1)
 
 
 class StatusLine(Static):
