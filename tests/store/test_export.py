@@ -419,12 +419,13 @@ def test_csv_rows_and_marks(articles: list[Article], tmp_path: Path) -> None:
 
     marks = Marks.open(tmp_path / "library.json")
     marks.set_star(articles[0].keys, True)
-    marks.add_tag(articles[0].keys, "to read; later")
+    marks.add_tag(articles[0].keys, "to-read")
+    marks.add_tag(articles[0].keys, "later")
     marks.set_note(articles[0].keys, 'Says "MSC", with, commas\nand a second line')
     marks.set_screening(articles[1].keys, "excluded")
     rows = list(csv.DictReader(io.StringIO(CsvExporter(marks=marks).dumps(articles))))
     assert list(rows[0]) == [*COLUMNS, *MARK_COLUMNS]
-    assert (rows[0]["starred"], rows[0]["tags"], rows[0]["screening"]) == ("true", "to read; later", "")
+    assert (rows[0]["starred"], rows[0]["tags"], rows[0]["screening"]) == ("true", "to-read; later", "")
     assert rows[0]["note"] == 'Says "MSC", with, commas\nand a second line'
     assert (rows[1]["starred"], rows[1]["screening"]) == ("false", "excluded")
 

@@ -44,7 +44,7 @@ def test_marks_persist_across_reopen(lib_path: Path) -> None:
     marks.set_note(SEED_KEYS, "Good review of MSC exosomes — cite in intro.\n")
     again = Marks.open(lib_path).get(["pmid:30992990", "doi:10.1186/s40364-019-0159-x"])
     assert again.starred and again.screening == "included"
-    assert again.tags == ("exosomes", "to read")
+    assert again.tags == ("exosomes", "to-read")  # one word: spaces become hyphens
     assert again.note == "Good review of MSC exosomes — cite in intro."
     data = json.loads(marks.path.read_text(encoding="utf-8"))
     assert data["_meta"] == {"1": {"app": "pmbrowse", "schema": 1, "kind": "marks"}}
@@ -215,7 +215,7 @@ def test_two_processes_do_not_lose_each_others_marks(lib_path: Path) -> None:
     second.set_star(["pmid:2"], True)  # sees the file changed, reloads, then adds
     first.add_tag(["pmid:2"], "seen by first")
     assert sorted(Marks.open(lib_path).keys_matching(starred=True)) == ["pmid:1", "pmid:2"]
-    assert Marks.open(lib_path).get(["pmid:2"]).tags == ("seen by first",)
+    assert Marks.open(lib_path).get(["pmid:2"]).tags == ("seen-by-first",)
     ids = sorted(json.loads(marks_path(lib_path).read_text())["marks"], key=int)
     assert ids == ["1", "2"]
 
