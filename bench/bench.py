@@ -28,7 +28,7 @@ from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: the one-document-per-line file layout
 PYTHON = sys.executable
 
 

@@ -24,7 +24,16 @@ from rich.console import Console
 
 from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError
 from tui.commands import COMMANDS
-from tui.commands.base import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNAVAILABLE, UsageError, error, path_of
+from tui.commands.base import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    NotFoundError,
+    UsageError,
+    error,
+    path_of,
+)
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -88,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (LibraryBusyError, LibraryFileError) as exc:
         error(err, str(exc))
         return EXIT_UNAVAILABLE
+    except NotFoundError as exc:
+        error(err, str(exc))
+        return EXIT_NOT_FOUND
     except PmbrowseError as exc:
         error(err, str(exc))
         return EXIT_BAD_INPUT

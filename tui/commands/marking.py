@@ -7,17 +7,13 @@ import argparse
 from rich.console import Console
 from rich.text import Text
 
-from store.ids import parse_identifier
 from store.marks import Mark, Marks
 from store.merge import doc_keys
 from tui.commands.base import (
-    EXIT_BAD_INPUT,
-    EXIT_NOT_FOUND,
     EXIT_OK,
     Command,
     UsageError,
-    error,
-    open_library,
+    article_of,
 )
 from tui.text import literal, printable
 
@@ -37,15 +33,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    ident = parse_identifier(args.id)
-    if ident is None:
-        error(err, f"{args.id!r} is not a PMID, PMCID or DOI")
-        return EXIT_BAD_INPUT
-    library = open_library(args, err)
-    doc_id = library.find(ident)
-    if doc_id is None:
-        error(err, f"no article with {ident} in {library.path}")
-        return EXIT_NOT_FOUND
+    library, doc_id = article_of(args, err)
     keys = doc_keys(library.doc(doc_id) or {})
     marks = Marks.open(library.path)
     mark = marks.get(keys)

@@ -8,9 +8,13 @@ import sys
 
 from rich.console import Console
 
-from store.ids import parse_identifier
 from store.library import Library
-from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, Command, error, open_library
+from tui.commands.base import (
+    EXIT_OK,
+    Command,
+    article_of,
+    open_library,
+)
 from tui.console import render_article, stats_table
 
 
@@ -20,15 +24,7 @@ def configure_show(p: argparse.ArgumentParser) -> None:
 
 
 def run_show(args: argparse.Namespace, out: Console, err: Console) -> int:
-    ident = parse_identifier(args.id)
-    if ident is None:
-        error(err, f"{args.id!r} is not a PMID, PMCID or DOI")
-        return EXIT_BAD_INPUT
-    library = open_library(args, err)
-    doc_id = library.find(ident)
-    if doc_id is None:
-        error(err, f"no article with {ident} in {library.path}")
-        return EXIT_NOT_FOUND
+    library, doc_id = article_of(args, err)
     if args.json:
         sys.stdout.write(json.dumps(article_json(library, doc_id), ensure_ascii=False, indent=2) + "\n")
     else:
