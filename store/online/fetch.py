@@ -77,10 +77,7 @@ def fetch_articles(
             fetched.neighbours = _records(session, wanted, None, progress, stage="neighbours")
         report.requests = session.requests
         origin_base = session.config.eutils_url
-    _step(progress, "store", 0, 1)
-    save(library, fetched, report, origin_base)
-    _step(progress, "store", 1, 1)
-    return report
+    return _store(library, fetched, report, origin_base, progress)
 
 
 def search_online(
@@ -126,6 +123,13 @@ def search_online(
         fetched.links = _with_own_links(fetched.links, fetched.records)
         report.requests = session.requests
         origin_base = session.config.eutils_url
+    return _store(library, fetched, report, origin_base, progress)
+
+
+def _store(
+    library: Library, fetched: Fetched, report: FetchReport, origin_base: str, progress: Progress | None
+) -> FetchReport:
+    """The one write of a fetch, after every request has been answered."""
     _step(progress, "store", 0, 1)
     save(library, fetched, report, origin_base)
     _step(progress, "store", 1, 1)
