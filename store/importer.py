@@ -22,6 +22,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+
 from store.changes import Status
 from store.errors import ParseError
 from store.formats import detect, format_names
@@ -195,15 +197,20 @@ def _child(conn: Connection, source: str) -> None:
             for event in _events(source, on_read):
                 batch.append(event)
                 if len(batch) >= BATCH:
-                    conn.send((batch, read[0]))
+                    _send(conn, batch, read[0])
                     batch = []
-        conn.send((batch, read[0]))
+        _send(conn, batch, read[0])
     except ParseError as exc:
-        conn.send(([("parse-error", (exc.message, exc.source, exc.line, exc.record))], read[0]))
+        _send(conn, [("parse-error", (exc.message, exc.source, exc.line, exc.record))], read[0])
     except Exception as exc:  # whatever it is, the parent reports it as this file's problem
-        conn.send(([("read-error", str(getattr(exc, "strerror", None) or exc))], read[0]))
+        _send(conn, [("read-error", str(getattr(exc, "strerror", None) or exc))], read[0])
     finally:
         conn.close()
+
+
+def _send(conn: Connection, batch: list[Event], read: int) -> None:
+    # JSON, not pickle: the documents are JSON already, and orjson is several times faster both ways.
+    conn.send_bytes(orjson.dumps([batch, read], option=orjson.OPT_NON_STR_KEYS))
 
 
 def _events_from_child(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
@@ -216,7 +223,7 @@ def _events_from_child(source: str, on_read: Callable[[int], None] | None) -> It
     try:
         while True:
             try:
-                batch, read = receiver.recv()
+                batch, read = orjson.loads(receiver.recv_bytes())
             except EOFError:
                 raise OSError(f"the reader of {source} stopped unexpectedly") from None
             if on_read is not None and read > sent:

@@ -285,3 +285,29 @@ def test_links_learnt_on_their_own(demo_library: Library) -> None:
     unknown = lib.get("77")
     assert unknown is not None and unknown.stub and unknown.title == "Unknown subject"
     assert [v.pmid for v in lib.links(lib.find("1"), "cited_by")] == ["77"]  # type: ignore[arg-type]
+
+
+def test_a_failed_transaction_leaves_every_document_as_it_was(lib_path: Path) -> None:
+    import orjson
+
+    lib = Library.open(lib_path)
+    import_paths(lib, [str(PAGES / "zero_citations.txt"), str(PAGES / "authors_present.txt")])
+    before = orjson.dumps(lib.raw_docs())
+    try:
+        with lib.transaction() as changes:
+            # Touch existing documents every way a transaction can: new links on full records and
+            # stubs, links merged into existing ones, a stub grown, records merged.
+            changes.put_article(
+                _page_of(
+                    "30992990",
+                    "Seed, again",
+                    refs=[Link(doi="10.1002/jcb.22733", pmid="20000001", title="More", sources=["x"])],
+                    cited_by=[Link(pmid="40078652", pmcid="PMC11900796", sources=["y"])],
+                ),
+                Origin("other", "there"),
+            )
+            changes.put_links(Link(pmid="1000003"), "cited_by", [Link(pmid="35000001", sources=["z"])])
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert orjson.dumps(lib.raw_docs()) == before
