@@ -256,10 +256,11 @@ class Changes:
             raise ValueError(rel)
         doc_id = self._target(subject.to_doc())
         known = len(self.peek(doc_id).get(rel, []))
+        back = link_to(self.peek(doc_id), [])
+        back_keys = doc_keys(back)
         for link in links:
             entry = link.to_doc()
-            back = link_to(self.peek(doc_id), [])
-            target = self._link_back(doc_id, rel, entry, back, doc_keys(back))
+            target = self._link_back(doc_id, rel, entry, back, back_keys)
             if target != doc_id:
                 self._add_link(doc_id, rel, entry)
         return len(self.peek(doc_id).get(rel, [])) - known

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,10 +59,6 @@ class LinkView:
     year: int | None
     in_library: bool
     sources: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return self.pmid or self.pmcid or self.doi or "(no identifier)"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -159,13 +155,13 @@ class Library:
         doc_id = self.find(ident)
         return None if doc_id is None else self.article(doc_id)
 
+    def find_keys(self, keys: Iterable[str]) -> int | None:
+        """The document holding the first of these identity keys the library knows."""
+        return next((self.index[key] for key in keys if key in self.index), None)
+
     def resolve(self, entry: Doc) -> int | None:
         """The document a link entry points at."""
-        for key in doc_keys(entry):
-            doc_id = self.index.get(key)
-            if doc_id is not None:
-                return doc_id
-        return None
+        return self.find_keys(doc_keys(entry))
 
     def links(self, doc_id: int, rel: str) -> list[LinkView]:
         """The references (``rel="references"``) or citing articles (``"cited_by"``) of a record."""

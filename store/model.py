@@ -230,22 +230,6 @@ class Article:
     def abstract_text(self) -> str:
         return "\n\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in self.abstract)
 
-    def as_link(self, sources: list[str] | None = None) -> Link:
-        """A link pointing at this article, carrying its bibliographic text."""
-        return Link(
-            pmid=self.pmid,
-            pmcid=self.pmcid,
-            doi=self.doi,
-            title=self.title,
-            authors=[a.name for a in self.authors],
-            journal=self.journal,
-            year=self.year,
-            volume=self.volume,
-            issue=self.issue,
-            pages=self.pages,
-            sources=list(sources or []),
-        )
-
     def to_doc(self) -> Doc:
         doc: Doc = {}
         for key in ("pmid", "pmcid", "doi"):

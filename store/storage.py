@@ -141,10 +141,6 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         return self._seen
 
     @property
-    def dirty(self) -> bool:
-        return self._dirty
-
-    @property
     def exists(self) -> bool:
         """Whether the library file is on disk (it is not until the first write of a new library)."""
         return self._seen is not None

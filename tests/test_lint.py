@@ -1,4 +1,4 @@
-"""The code stays ruff-clean and type-checked (store/ strictly); these run the real tools."""
+"""The code stays ruff-clean and strictly type-checked (store/ and tui/); these run the real tools."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_ruff_format() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_mypy_store() -> None:
+def test_mypy() -> None:
     proc = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

@@ -21,8 +21,6 @@ class PmbrowseApp(App[None]):
 
     def __init__(self, library_path: Path, target: str = "") -> None:
         super().__init__()
-        self.library_path = library_path
-        self.target = target
         self.main = MainScreen(library_path, target)
 
     def on_mount(self) -> None:

@@ -11,16 +11,17 @@ from rich.text import Text
 from store.importer import FileReport
 from store.library import Library, LinkView, Stats
 from store.search import Results
-from tui.text import citation_line, id_line, literal, printable
+from tui.text import byline, citation_line, id_line, literal, printable
 
 
 def link_row(view: LinkView) -> Text:
     text = Text()
     text.append("● " if view.in_library else "○ ", style="green" if view.in_library else "dim")
     text.append(printable(view.title or "(untitled)"))
-    meta = [view.authors[0] + (" et al." if len(view.authors) > 1 else "") if view.authors else ""]
-    meta += [view.journal, str(view.year or "")]
-    text.append("\n   " + printable(" · ".join(m for m in meta if m)), style="dim")
+    first = view.authors[0] if view.authors else ""
+    text.append(
+        "\n   " + printable(byline(first, len(view.authors) > 1, view.journal, view.year)), style="dim"
+    )
     ids = id_line(view.pmid, view.pmcid, view.doi)
     if ids:
         text.append("\n   " + printable(ids), style="cyan")
@@ -44,8 +45,8 @@ def render_article(library: Library, doc_id: int) -> RenderableType:
     if article.stub:
         parts.append(
             Text(
-                "Only links in the library mention this article; import its record (PubMed XML, "
-                "MEDLINE or an article page) to read it in full.",
+                "Only links in the library mention this article. To read it in full, import its record "
+                f"(PubMed XML, MEDLINE or an article page) or fetch it: pmbrowse fetch {article.label}",
                 style="yellow",
             )
         )
@@ -112,11 +113,8 @@ def results_list(query: str, results: Results) -> RenderableType:
         row.append(printable(hit.title or "(untitled)"))
         if hit.stub:
             row.append("  [stub]", style="yellow")
-        author = hit.first_author + (" et al." if hit.authors > 1 else "")
         meta = [
-            author,
-            hit.journal,
-            str(hit.year or ""),
+            byline(hit.first_author, hit.authors > 1, hit.journal, hit.year),
             f"cited {hit.cited}",
             hit.pmid or hit.pmcid or hit.doi or "",
         ]

@@ -50,7 +50,7 @@ KEYS: tuple[Key, ...] = (
         footer=False,
     ),
     Key("s", "star", "Star", "Star or unstar the article (the highlighted row, else the open article)"),
-    Key("t", "tag", "Tag", "Add a tag to the article (a tag it has already is removed)"),
+    Key("t", "tag", "Tag", "Add a one-word tag to the article (a tag it has already is removed)"),
     Key("i", "screen('included')", "Incl", "Screening: mark the article included (again: undecided)"),
     Key("x", "screen('excluded')", "Excl", "Screening: mark the article excluded (again: undecided)"),
     Key("n", "note", "Note", "Write a short note on the article"),
@@ -75,6 +75,3 @@ SEARCH_HELP = (
     "[pmid] [mh] [doi], e.g. Smith J[au], 2018:2020[dp]; filters starred, included, excluded, tag:NAME, "
     "is:stub. Start with pubmed: to search PubMed online (the hits are stored in the library)."
 )
-
-# Marks shown in rows and in the article header.
-STAR, INCLUDED, EXCLUDED, NOTE = "★", "✔", "✘", "✎"

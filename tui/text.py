@@ -74,3 +74,9 @@ def citation_text(article: Article) -> str:
     if article.pmcid:
         parts.append(f"{article.pmcid}.")
     return " ".join(p for p in parts if p)
+
+
+def byline(first_author: str, more_authors: bool, journal: str, year: int | None) -> str:
+    """``Li K et al. · Int J Nanomedicine · 2025``"""
+    author = first_author + (" et al." if first_author and more_authors else "")
+    return " · ".join(part for part in (author, journal, str(year or "")) if part)

@@ -105,7 +105,6 @@ def parse_page(text: str) -> Article:
 
     # Split into the title part and the named sections.
     parts: dict[str, list[_Line]] = {"": []}
-    starts: dict[str, int] = {}
     current = ""
     for line in lines[1:]:
         name = line.text.strip()
@@ -113,7 +112,6 @@ def parse_page(text: str) -> Article:
             if name in parts:
                 raise ParseError(f"the section {name!r} appears twice", line=line.number)
             parts[name] = []
-            starts[name] = line.number
             current = name
         else:
             parts[current].append(_Line(line.number, line.text.strip()))
@@ -127,7 +125,7 @@ def parse_page(text: str) -> Article:
     article.authors = _authors(parts.get("Authors", []))
     article.affiliations = _affiliations(parts.get("Affiliations", []))
     article.abstract = _abstract(parts.get("Abstract", []))
-    article.cited_by = _citing(parts.get("Citing Articles", []), starts.get("Citing Articles", 0))
+    article.cited_by = _citing(parts.get("Citing Articles", []))
     article.references = _references(parts.get("References", []))
     return article
 
@@ -245,7 +243,7 @@ def split_authors_journal(head: str) -> tuple[list[str], str]:
     return [], head
 
 
-def _citing(lines: list[_Line], section_line: int) -> list[Link]:
+def _citing(lines: list[_Line]) -> list[Link]:
     links: list[Link] = []
     blocks = _blocks(lines)
     i = 0

@@ -10,26 +10,8 @@ app call ``fetch_articles`` and ``search_online`` (``fetch.py``); everything els
 - ``eutils`` / ``europepmc``: the requests and what their answers mean;
 - ``session``: both clients, configured; ``events``: progress and waiting, for the screen;
 - ``links``: merging link lists per target; ``saving``: one transaction; ``report``: what a fetch did.
+
+Import what you need from those modules (``store.online.fetch``, ``store.online.report``...): this
+package imports nothing itself, so naming its light modules (``config``, ``events``) does not load the
+HTTP client, which the command line would otherwise pay for on every command.
 """
-
-from __future__ import annotations
-
-from store.online.config import OnlineConfig
-from store.online.events import Event, Progress, Step, Waiting
-from store.online.fetch import fetch_articles, search_online
-from store.online.report import Counts, Failure, FetchReport
-from store.online.session import Online
-
-__all__ = [
-    "Counts",
-    "Event",
-    "Failure",
-    "FetchReport",
-    "Online",
-    "OnlineConfig",
-    "Progress",
-    "Step",
-    "Waiting",
-    "fetch_articles",
-    "search_online",
-]

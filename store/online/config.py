@@ -28,6 +28,10 @@ import platformdirs
 
 from store.errors import OnlineError
 
+# Where links can come from; each link records which of these gave it.
+PUBMED, EUROPEPMC = "pubmed", "europepmc"
+LINK_SOURCES = (PUBMED, EUROPEPMC)
+
 EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
 TOOL = "pmbrowse"

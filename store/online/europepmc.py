@@ -23,10 +23,10 @@ from store.formats.base import clean_title
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
 from store.model import Link
 from store.online.answers import Answer, Unusable, json_body, one_line
+from store.online.config import EUROPEPMC
 from store.online.http import ServiceClient
 
 SERVICE = "Europe PMC"
-SOURCE_TAG = "europepmc"
 PAGE_SIZE = 1000
 # Endpoint and list keys per link relation (the library's names: references / cited_by).
 ENDPOINTS = {
@@ -139,7 +139,7 @@ def link_from_row(row: dict[str, Any]) -> Link | None:
         volume=str(row.get("volume") or row.get("journalVolume") or "").strip(),
         issue=str(row.get("issue") or "").strip(),
         pages=str(row.get("pageInfo") or "").strip(),
-        sources=[SOURCE_TAG],
+        sources=[EUROPEPMC],
     )
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from store.ids import Identifier, parse_identifier
 from store.library import Library
 from store.model import Article, Link
-from store.online.europepmc import SOURCE_TAG as EUROPEPMC_TAG
+from store.online.config import EUROPEPMC, LINK_SOURCES, PUBMED
 from store.online.eutils import (
     EFETCH_BATCH,
     ELINK_BATCH,
@@ -43,8 +43,7 @@ from store.online.report import Failure, FetchReport
 from store.online.saving import RELATIONS, Fetched, save
 from store.online.session import Online
 
-PUBMED_TAG = "pubmed"
-SOURCES = (PUBMED_TAG, EUROPEPMC_TAG)
+SOURCES = LINK_SOURCES
 LINKNAMES = {"references": LINK_REFERENCES, "cited_by": LINK_CITED_BY}
 
 
@@ -285,7 +284,7 @@ def _links(
     if not pmids:
         return {}
     found: dict[tuple[str, str], list[list[Link]]] = {(p, rel): [] for p in pmids for rel in RELATIONS}
-    use_pubmed, use_epmc = PUBMED_TAG in sources, EUROPEPMC_TAG in sources
+    use_pubmed, use_epmc = PUBMED in sources, EUROPEPMC in sources
     elink_batches = math.ceil(len(pmids) / ELINK_BATCH)
     total = (elink_batches * len(RELATIONS) if use_pubmed else 0) + (
         len(pmids) * len(RELATIONS) if use_epmc else 0
@@ -304,7 +303,7 @@ def _links(
             report.warnings.extend(result.warnings)
             for pmid, targets in result.links.items():
                 if (pmid, rel) in found:
-                    found[(pmid, rel)].append([Link(pmid=t, sources=[PUBMED_TAG]) for t in targets])
+                    found[(pmid, rel)].append([Link(pmid=t, sources=[PUBMED]) for t in targets])
             done += elink_batches
             _step(progress, "links", done, total, f"PubMed: {rel}")
     return {key: merge_links(*lists) for key, lists in found.items()}
@@ -323,7 +322,7 @@ def _with_own_links(
         for rel in RELATIONS:
             own = getattr(article, rel)
             for link in own:
-                link.sources = link.sources or [PUBMED_TAG]
+                link.sources = link.sources or [PUBMED]
             key = (article.pmid or article.label, rel)
             merged[key] = merge_links(merged.get(key, []), own)
     return merged

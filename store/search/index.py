@@ -524,9 +524,6 @@ class SearchIndex:
         """See what other writers (a fetch in this process, another process) committed since."""
         self._index.reload()
 
-    def __len__(self) -> int:
-        return int(self._index.searcher().num_docs)
-
 
 def forget_index(library_path: Path) -> None:
     """Mark the index stale (it is rebuilt at the next search or write)."""

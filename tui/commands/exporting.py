@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from store.export.write import FORMATS, WALK_FORMATS, render, write_file
-from store.marks import Marks
+from store.marks import Marks, Screening
 from store.search import QuerySyntaxError
 from store.selection import SelectionError, by_ids, by_marks, by_query, by_trail
 from tui.commands.base import (
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         elif args.trail:
             doc_ids = by_trail(library)
         else:
-            screening = "included" if args.included else None
+            screening: Screening | None = "included" if args.included else None
             doc_ids = by_marks(
                 library, marks, starred=args.starred or None, tag=args.tag, screening=screening
             )

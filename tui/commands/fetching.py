@@ -10,9 +10,9 @@ from rich.table import Table
 
 from store.errors import OnlineError
 from store.ids import parse_identifier
-from store.online import Event, FetchReport, Step, Waiting, fetch_articles, search_online
-from store.online.events import RATE_LIMIT
-from store.online.fetch import SOURCES
+from store.online.config import LINK_SOURCES
+from store.online.events import RATE_LIMIT, Event, Step, Waiting
+from store.online.report import FetchReport
 from tui.commands.base import EXIT_NOT_FOUND, EXIT_OK, EXIT_ONLINE, Command, UsageError, error, open_library
 from tui.text import literal
 
@@ -34,7 +34,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--source",
         action="append",
-        choices=SOURCES,
+        choices=LINK_SOURCES,
         metavar="SOURCE",
         help="where links come from: pubmed (elink), europepmc (default: both)",
     )
@@ -47,8 +47,11 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UsageError("--max must be at least 1")
     if bad := [i for i in args.ids if parse_identifier(i) is None]:
         raise UsageError(f"{', '.join(repr(b) for b in bad)}: not a PMID, PMCID or DOI")
+    # Only here: the HTTP client is not worth loading for every other command.
+    from store.online.fetch import fetch_articles, search_online
+
     library = open_library(args, err)
-    sources = tuple(args.source or SOURCES)
+    sources = tuple(args.source or LINK_SOURCES)
     with FetchProgress(err) as progress:
         try:
             if args.search:

@@ -27,8 +27,10 @@ from store.ids import parse_identifier
 from store.library import Library
 from store.marks import Mark, Marks, Screening
 from store.merge import doc_keys
-from store.online import Event, FetchReport, Step, Waiting, fetch_articles, search_online
-from store.online.events import RATE_LIMIT
+from store.model import Article
+from store.online.events import RATE_LIMIT, Event, Progress, Step, Waiting
+from store.online.fetch import fetch_articles, search_online
+from store.online.report import FetchReport
 from store.search import QuerySyntaxError, Results, SearchIndex
 from store.selection import by_marks, by_trail
 from store.session import Session
@@ -47,6 +49,8 @@ FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list
 MAX_HITS = 500
 ONLINE_PREFIX = "pubmed:"
 ONLINE_HITS = 50
+# A fetch or an online search, run in a worker: (library, progress) -> what it did.
+OnlineTask = Callable[[Library, Progress], FetchReport]
 EMPTY_LINKS = {
     "references": "No references known for this article: its source listed none. A PubMed XML record "
     "with a reference list adds them.",
@@ -74,7 +78,6 @@ class MainScreen(Screen[None]):
         self._online_label = ""
         self._fetching = False
         self._restored = False  # until the saved session is shown, tab changes are not the user's
-        self._results: tuple[str, Results] | None = None
         self._pending_query: str | None = None
         self._pending_open: str | None = None  # an identity key to open once the library is loaded
         self._pending_pane = self.session.pane  # (mounting the tabs reports the default tab as active)
@@ -126,10 +129,7 @@ class MainScreen(Screen[None]):
             self._pending_query = self.target
         self.query_one(Input).value = self._pending_query or ""
         self.query_one(ResultsList).focus()
-        self.call_after_refresh(self._load)
-
-    def _load(self) -> None:
-        self.load_library()
+        self.call_after_refresh(self.load_library)
 
     @work(thread=True, exclusive=True, group="load")
     def load_library(self) -> None:
@@ -164,7 +164,6 @@ class MainScreen(Screen[None]):
             query, self._pending_online = self._pending_online, None
             self._search_online(query)
         self._index_ready(index)
-        self.index = index
         if self._pending_open:
             key, self._pending_open = self._pending_open, None
             doc_id = library.index.get(key)
@@ -222,7 +221,6 @@ class MainScreen(Screen[None]):
         results_list.show_message(f"The search failed: {message}")
 
     def _show_results(self, title: str, query: str, results: Results) -> None:
-        self._results = (title, results)
         empty = (
             f"No articles match “{query}”. Try fewer words, a wildcard (exosom*), OR, or check the tags."
             if query
@@ -245,9 +243,8 @@ class MainScreen(Screen[None]):
         if hit is None or self.library is None:
             return
         # By identity first: a document id from the index can be gone after a merge.
-        keys = results.keys_at(event.option_index)
-        doc_id = next((self.library.index[k] for k in keys if k in self.library.index), hit.doc_id)
-        self.open_doc(doc_id)
+        doc_id = self.library.find_keys(results.keys_at(event.option_index))
+        self.open_doc(hit.doc_id if doc_id is None else doc_id)
 
     @on(OptionList.OptionSelected, "LinkList")
     def _open_link(self, event: OptionList.OptionSelected) -> None:
@@ -280,21 +277,18 @@ class MainScreen(Screen[None]):
         assert self.library is not None and self.current is not None
         library, doc_id = self.library, self.current
         article = library.article(doc_id)
-        visited = set(self.trail.entries)
+        visited = {library.index.get(key) for key in self.trail.entries} - {None, doc_id}
         counts: dict[str, int] = {}
         for rel, selector in (("references", "#references-list"), ("cited_by", "#cited-by-list")):
             views = library.links(doc_id, rel)
             counts[rel] = len(views)
-            flags = [
-                v.target_id is not None and self._key_of(v.target_id) in visited and v.target_id != doc_id
-                for v in views
-            ]
+            flags = [v.target_id in visited for v in views]
             self.query_one(selector, LinkList).show_links(views, flags, EMPTY_LINKS[rel])
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("references").label = f"References ({counts['references']})"  # type: ignore[assignment]
         tabs.get_tab("cited_by").label = f"Cited by ({counts['cited_by']})"  # type: ignore[assignment]
         self._citing_count = counts["cited_by"]
-        self._show_header()
+        self._show_header(article)
         self.query_one(AbstractView).show_article(article)
         self.query_one(TrailBar).show_trail(self.trail)
         self._sync_results()
@@ -307,15 +301,10 @@ class MainScreen(Screen[None]):
         if row is not None:
             results.highlighted = row
 
-    def _show_header(self) -> None:
+    def _show_header(self, article: Article | None = None) -> None:
         assert self.library is not None and self.current is not None
-        article = self.library.article(self.current)
-        mark = self._mark_of(doc_keys(self.library.doc(self.current) or {}))
-        self.query_one(ArticleHeader).show_article(article, self._citing_count, mark)
-
-    def _key_of(self, doc_id: int) -> str | None:
-        doc = self.library.doc(doc_id) if self.library else None
-        return doc_keys(doc)[0] if doc else None
+        article = article or self.library.article(self.current)
+        self.query_one(ArticleHeader).show_article(article, self._citing_count, self._mark_of(article.keys))
 
     def _open_key(self, key: str) -> None:
         if self.library is None:
@@ -397,8 +386,7 @@ class MainScreen(Screen[None]):
         """The article an action is for: the highlighted row of the focused list, else the open one."""
         focused = self.focused
         if isinstance(focused, ArticleList) and focused.highlighted is not None and self.library is not None:
-            keys = focused.keys_at(focused.highlighted)
-            doc_id = next((self.library.index[k] for k in keys if k in self.library.index), None)
+            doc_id = self.library.find_keys(focused.keys_at(focused.highlighted))
             if doc_id is not None:
                 return doc_id
         return self.current
@@ -411,7 +399,7 @@ class MainScreen(Screen[None]):
             return None
         return doc_keys(doc)
 
-    def _marks_changed(self, mark: Mark) -> None:
+    def _marks_changed(self) -> None:
         """Show the new marks in place: the rows keep their highlight, the header is redrawn."""
         for article_list in self.query(ArticleList):
             article_list.redraw()
@@ -425,11 +413,11 @@ class MainScreen(Screen[None]):
         if not keys or self.marks is None:
             return
         try:
-            mark = change(self.marks, keys)
+            change(self.marks, keys)
         except (PmbrowseError, OSError, ValueError) as exc:
             self.say(f"The mark was not saved: {exc}", severity="error")
             return
-        self._marks_changed(mark)
+        self._marks_changed()
 
     def action_star(self) -> None:
         self._mark(lambda m, k: m.toggle_star(k))
@@ -539,27 +527,37 @@ class MainScreen(Screen[None]):
         if self.library is None or doc_id is None:
             self.say("Open or highlight an article to fetch first.")
             return
-        article = self.library.article(doc_id)
-        ident = article.pmid or article.pmcid or article.doi
+        doc = self.library.doc(doc_id) or {}
+        ident = doc.get("pmid") or doc.get("pmcid") or doc.get("doi")
         if not ident:
             self.say("This article has no PMID, PMCID or DOI to fetch it by.", severity="warning")
             return
+        self._go_online(
+            f"Fetching {ident}",
+            lambda lib, progress: fetch_articles(lib, [ident], links_depth=links_depth, progress=progress),
+        )
+
+    def _go_online(self, label: str, task: OnlineTask, query: str = "") -> None:
+        """Run one fetch or PubMed search in a worker; one at a time (they end in a library write)."""
+        assert self.library is not None
         if self._fetching:
             self.say("A fetch is already running; its result will show here when it is stored.")
             return
         self._fetching = True
-        self._online_label = f"Fetching {ident}"
-        self.query_one(StatusLine).show(f"{self._online_label} from PubMed and Europe PMC…")
-        self.fetch_worker(self.library, ident, links_depth)
+        self._online_label = label
+        self.query_one(StatusLine).show(f"{label}…")
+        if query:
+            self.query_one(ResultsList).border_title = literal(f"PubMed: {query} — searching online…")
+        self.online_worker(self.library, task, query)
 
     @work(thread=True, exclusive=True, group="online")
-    def fetch_worker(self, library: Library, ident: str, links_depth: int) -> None:
+    def online_worker(self, library: Library, task: OnlineTask, query: str) -> None:
         try:
-            report = fetch_articles(library, [ident], links_depth=links_depth, progress=self._online_progress)
+            report = task(library, self._online_progress)
         except PmbrowseError as exc:  # OnlineError, or the library busy: nothing was stored
-            self.app.call_from_thread(self._online_failed, str(exc))
+            self.app.call_from_thread(self._online_failed, str(exc), query)
             return
-        self.app.call_from_thread(self._fetched, report, "")
+        self.app.call_from_thread(self._fetched, report, query)
 
     def _search_online(self, query: str) -> None:
         if not query:
@@ -571,23 +569,11 @@ class MainScreen(Screen[None]):
                 "Loading the library… the PubMed search runs when it is ready."
             )
             return
-        if self._fetching:
-            self.say("A fetch is already running; search again when it is done.")
-            return
-        self._fetching = True
-        self._online_label = f"Searching PubMed for {query}"
-        self.query_one(StatusLine).show(f"{self._online_label}…")
-        self.query_one(ResultsList).border_title = literal(f"PubMed: {query} — searching online…")
-        self.online_search_worker(self.library, query)
-
-    @work(thread=True, exclusive=True, group="online")
-    def online_search_worker(self, library: Library, query: str) -> None:
-        try:
-            report = search_online(library, query, ONLINE_HITS, progress=self._online_progress)
-        except PmbrowseError as exc:
-            self.app.call_from_thread(self._online_failed, str(exc), query)
-            return
-        self.app.call_from_thread(self._fetched, report, query)
+        self._go_online(
+            f"Searching PubMed for {query}",
+            lambda lib, progress: search_online(lib, query, ONLINE_HITS, progress=progress),
+            query,
+        )
 
     def _online_progress(self, event: Event) -> None:
         """Called in the worker thread by the online client."""
@@ -635,8 +621,8 @@ class MainScreen(Screen[None]):
             pmids = " OR ".join(f"{pmid}[pmid]" for pmid in report.pmids)
             title = f"PubMed: {query} ({report.total or 0:,} online, {len(report.pmids)} stored)"
             self.search_worker(self.index, pmids, title)
-        elif self._results is not None:
-            self.run_search(self.session.query)
+        elif self.index is not None:
+            self.run_search(self.session.query)  # new records may match the query shown
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

@@ -7,15 +7,10 @@ from rich.text import Text
 from store.library import LinkView
 from store.marks import Mark
 from store.search import Hit
-from tui.keys import EXCLUDED, INCLUDED, NOTE, STAR
-from tui.text import printable
+from tui.text import byline, printable
 
 IN_LIBRARY, STUB, VISITED = "●", "○", "↺"
-
-
-def _byline(first_author: str, more_authors: bool, journal: str, year: int | None) -> str:
-    author = first_author + (" et al." if first_author and more_authors else "")
-    return " · ".join(part for part in (author, journal, str(year or "")) if part)
+STAR, INCLUDED, EXCLUDED, NOTE = "★", "✔", "✘", "✎"
 
 
 def badges(mark: Mark | None) -> Text:
@@ -63,7 +58,7 @@ def hit_row(hit: Hit, mark: Mark | None = None) -> Text:
     row.append(f"{STUB} " if hit.stub else f"{IN_LIBRARY} ", style="yellow" if hit.stub else "green")
     row.append_text(badges(mark))
     row.append(printable(hit.title or "(untitled)"), style="bold" if not hit.stub else "")
-    meta = _byline(hit.first_author, hit.authors > 1, hit.journal, hit.year)
+    meta = byline(hit.first_author, hit.authors > 1, hit.journal, hit.year)
     if hit.cited:
         meta += f" · cited {hit.cited}"
     if hit.stub:
@@ -82,7 +77,7 @@ def link_row(view: LinkView, visited: bool, mark: Mark | None = None) -> Text:
         row.append(f"{VISITED} ", style="bold cyan")
     row.append_text(badges(mark))
     row.append(printable(view.title or "(untitled)"), style="bold" if view.in_library else "")
-    meta = _byline(view.authors[0] if view.authors else "", len(view.authors) > 1, view.journal, view.year)
+    meta = byline(view.authors[0] if view.authors else "", len(view.authors) > 1, view.journal, view.year)
     state = ("in library" if view.in_library else "stub") + (" · visited" if visited else "")
     row.append("\n  " + printable(" · ".join(p for p in (meta, state) if p)), style="dim")
     return row
