@@ -25,6 +25,7 @@ from store.merge import (
     compatible,
     doc_keys,
     fill_ids,
+    find_link,
     link_adds,
     link_keymap,
     link_to,
@@ -187,8 +188,8 @@ class Changes:
         if keys is None:
             keys = doc_keys(entry)
         if links is not None:
-            hits = [keymap[k] for k in keys if k in keymap]
-            if hits and not link_adds(links[min(hits)], entry):
+            pos = find_link(links, keymap, entry, keys)
+            if pos is not None and not link_adds(links[pos], entry):
                 return  # already known: do not even copy the document
         add_link(self._doc(doc_id).setdefault(rel, []), keymap, entry, keys)
 

@@ -112,6 +112,12 @@ def link_keymap(links: list[Doc]) -> dict[str, int]:
     return keymap
 
 
+def find_link(links: list[Doc], keymap: dict[str, int], entry: Doc, keys: list[str]) -> int | None:
+    """Where in ``links`` the link to ``entry``'s target is (same identity, see ``compatible``)."""
+    hits = [keymap[k] for k in keys if k in keymap and compatible(links[keymap[k]], entry)]
+    return min(hits) if hits else None
+
+
 def add_link(links: list[Doc], keymap: dict[str, int], entry: Doc, keys: list[str] | None = None) -> bool:
     """Add ``entry`` to ``links`` unless a link to the same target is there, then merge into it.
 
@@ -119,9 +125,8 @@ def add_link(links: list[Doc], keymap: dict[str, int], entry: Doc, keys: list[st
     """
     if keys is None:
         keys = doc_keys(entry)
-    hits = [keymap[k] for k in keys if k in keymap]
-    if hits:
-        pos = min(hits)
+    pos = find_link(links, keymap, entry, keys)
+    if pos is not None:
         changed = merge_link(links[pos], entry)
         if changed:
             for key in doc_keys(links[pos]):
