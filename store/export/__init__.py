@@ -23,15 +23,4 @@ _FORMATS: tuple[type[Exporter], ...] = (
 EXPORTERS: dict[str, type[Exporter]] = {cls.name: cls for cls in _FORMATS}
 
 
-def exporter_for(name: str) -> type[Exporter]:
-    """The exporter called ``name`` (``bibtex``, ``ris``, ``medline``, ``csl-json``, ``csv``).
-
-    Raises KeyError naming the formats there are.
-    """
-    try:
-        return EXPORTERS[name]
-    except KeyError:
-        raise KeyError(f"no export format {name!r} (there are: {', '.join(EXPORTERS)})") from None
-
-
-__all__ = ["EXPORTERS", "Exporter", "exporter_for"]
+__all__ = ["EXPORTERS", "Exporter"]

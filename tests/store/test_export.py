@@ -18,7 +18,7 @@ from citeproc.source import DateRange
 from citeproc.source.json import CiteProcJSON
 from pylatexenc.latex2text import LatexNodes2Text
 
-from store.export import EXPORTERS, exporter_for
+from store.export import EXPORTERS
 from store.export.bibtex import BibtexExporter, protect_title
 from store.export.citation import (
     abstract_line,
@@ -37,6 +37,7 @@ from store.export.keys import base_key, citation_keys
 from store.export.medline import LINE_WIDTH, MedlineExporter, medline_date
 from store.export.ris import RisExporter, ris_date, ris_name
 from store.export.table import COLUMNS, MARK_COLUMNS, CsvExporter
+from store.export.write import render
 from store.formats.medline import MedlineParser
 from store.library import Library
 from store.marks import Marks
@@ -59,12 +60,12 @@ def articles(tmp_path: Path) -> list[Article]:
     return [*page_articles(), *pubmed_xml_articles(), *library_stubs(tmp_path), *edge_articles()]
 
 
-def test_the_registry_knows_every_format() -> None:
+def test_the_registry_knows_every_format(tmp_path: Path) -> None:
     assert sorted(EXPORTERS) == ["bibtex", "csl-json", "csv", "medline", "ris"]
-    assert exporter_for("ris") is RisExporter
+    assert EXPORTERS["ris"] is RisExporter
     assert {cls.extension for cls in EXPORTERS.values()} == {"bib", "json", "csv", "nbib", "ris"}
-    with pytest.raises(KeyError, match="there are: bibtex"):
-        exporter_for("endnote")
+    with pytest.raises(ValueError, match="there are: bibtex, ris, medline, csl-json, csv, edges, dot"):
+        render(Library.open(tmp_path / "lib.json"), [], "endnote")
 
 
 def test_unicode_survives_every_format(articles: list[Article]) -> None:
