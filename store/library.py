@@ -23,7 +23,7 @@ from store.merge import LINK_RELATIONS, Doc, doc_keys
 from store.model import Article, Author
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
-from store.storage import Fingerprint, LibraryStorage
+from store.storage import Fingerprint, LibraryStorage, fingerprint
 
 
 class ArticleTable(Table):  # type: ignore[misc]
@@ -154,6 +154,24 @@ class Library:
     def get(self, ident: str | Identifier) -> Article | None:
         doc_id = self.find(ident)
         return None if doc_id is None else self.article(doc_id)
+
+    def lookup(self, key: str) -> int | None:
+        """The document holding this identity key (``pmid:...``, ``pmc:...``, ``doi:...``), or None."""
+        return self.index.get(key)
+
+    def refresh(self) -> bool:
+        """Take in what other processes committed since this one last read the library.
+
+        Returns whether anything changed. Cheap when nothing did (it looks at the storage's change
+        signal only), so the app can call it every second.
+        """
+        if fingerprint(self.path) == self.storage.seen:
+            return False
+        with self.storage.transaction():
+            pass  # a transaction reloads a file another process replaced
+        self._table.clear_cache()
+        self._rebuild_index()
+        return True
 
     def find_keys(self, keys: Iterable[str]) -> int | None:
         """The document holding the first of these identity keys the library knows."""

@@ -1,0 +1,196 @@
+"""What the search index holds: its schema, the analyzer both documents and queries go through, how a
+library document becomes an index document, and what a hit carries back.
+
+Text is tokenised by tantivy's simple tokenizer with lower-casing and ASCII folding (so "Gómez"
+finds "Gomez"); query words go through the very same analyzer, so both sides always agree. There is
+no stemming: ``cancer`` does not match ``cancers``, as with tagged terms in PubMed.
+
+Bump ``INDEX_VERSION`` whenever what is indexed changes: indexes of another version are rebuilt.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import tantivy
+
+from store.ids import identity_keys
+
+INDEX_VERSION = 1
+FOLDED = "pmbrowse_folded"
+
+
+def _analyzer() -> Any:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(80))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+ANALYZER = _analyzer()
+
+
+def analyze(text: str) -> list[str]:
+    """The tokens the index holds for ``text``."""
+    tokens: list[str] = ANALYZER.analyze(text)
+    return tokens
+
+
+def _schema() -> Any:
+    b = tantivy.SchemaBuilder()
+    b.add_integer_field("doc_id", stored=True, indexed=True, fast=True)
+    for name in ("pmid", "pmcid", "doi"):
+        b.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    b.add_text_field("doi_key", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("keys", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("title", stored=True, tokenizer_name=FOLDED)
+    for name in ("abstract", "author", "journal", "mesh", "keywords"):
+        b.add_text_field(name, tokenizer_name=FOLDED)
+    b.add_text_field("author_last", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("author_full", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("journal_name", stored=True, tokenizer_name="raw", index_option="basic")
+    b.add_text_field("first_author", stored=True, tokenizer_name="raw", index_option="basic")
+    b.add_integer_field("authors", stored=True)
+    b.add_integer_field("year", stored=True, indexed=True, fast=True)
+    b.add_integer_field("cited", stored=True, indexed=True, fast=True)
+    b.add_integer_field("stub", stored=True, indexed=True, fast=True)
+    b.add_integer_field("has_abstract", indexed=True)
+    return b.build()
+
+
+SCHEMA = _schema()
+
+
+@functools.lru_cache(maxsize=65536)
+def author_key(last: str) -> str:
+    """``García-López`` -> ``garcia_lopez``: a surname as one searchable token (surnames repeat a lot)."""
+    return "_".join(analyze(last))
+
+
+def _author_terms(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    words: list[str] = []
+    lasts: list[str] = []
+    fulls: list[str] = []
+    for author in doc.get("authors", []):
+        last = str(author.get("last", ""))
+        words.append(" ".join(filter(None, (last, author.get("fore", ""), author.get("initials", "")))))
+        if author.get("collective"):
+            continue
+        key = author_key(last)
+        keys = {key}
+        if "_" in key:
+            keys.add(key.rsplit("_", 1)[1])  # "García-López M" is also found as "Lopez M"
+        initials = str(author.get("initials", "")).lower()
+        for key in keys - {""}:
+            lasts.append(key)
+            if initials:
+                fulls.append(f"{key} {initials}")
+    return words, lasts, fulls
+
+
+def index_document(doc_id: int, doc: dict[str, Any]) -> Any:
+    d = tantivy.Document()
+    d.add_integer("doc_id", doc_id)
+    for name in ("pmid", "pmcid", "doi"):
+        if doc.get(name):
+            d.add_text(name, doc[name])
+    if doc.get("doi"):
+        d.add_text("doi_key", doc["doi"].lower())
+    for key in identity_keys(doc.get("pmid"), doc.get("pmcid"), doc.get("doi")):
+        d.add_text("keys", key)
+    d.add_text("title", doc.get("title", ""))
+    d.add_text("abstract", " ".join(s.get("text", "") for s in doc.get("abstract", [])))
+    words, lasts, fulls = _author_terms(doc)
+    for w in words:
+        d.add_text("author", w)
+    for w in lasts:
+        d.add_text("author_last", w)
+    for w in fulls:
+        d.add_text("author_full", w)
+    for journal in {doc.get("journal", ""), doc.get("journal_title", "")} - {""}:
+        d.add_text("journal", journal)
+    for term in doc.get("mesh", []):
+        d.add_text("mesh", term)
+    for term in doc.get("keywords", []):
+        d.add_text("keywords", term)
+    authors = doc.get("authors", [])
+    d.add_text("journal_name", doc.get("journal") or doc.get("journal_title") or "")
+    if authors:
+        first = authors[0]
+        name = first.get("last", "")
+        if first.get("initials") and not first.get("collective"):
+            name += " " + first["initials"]
+        d.add_text("first_author", name)
+    d.add_integer("authors", len(authors))
+    d.add_integer("year", int(doc.get("year") or 0))
+    d.add_integer("cited", max(int(doc.get("citation_count") or 0), len(doc.get("cited_by", []))))
+    d.add_integer("stub", 1 if doc.get("stub") else 0)
+    d.add_integer("has_abstract", 1 if doc.get("abstract") else 0)
+    return d
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result, with what a result row shows (read from the index, not the library)."""
+
+    doc_id: int
+    score: float | None
+    pmid: str | None
+    pmcid: str | None
+    doi: str | None
+    title: str
+    year: int | None
+    journal: str
+    first_author: str
+    authors: int
+    stub: bool
+    cited: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "pmid": self.pmid,
+            "pmcid": self.pmcid,
+            "doi": self.doi,
+            "title": self.title,
+            "year": self.year,
+            "journal": self.journal,
+            "first_author": self.first_author,
+            "authors": self.authors,
+            "cited": self.cited,
+            "score": None if self.score is None else round(self.score, 4),
+            "stub": self.stub,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    hits: list[Hit]
+    total: int
+
+
+def _first(fields: dict[str, list[Any]], name: str, default: Any = None) -> Any:
+    values = fields.get(name)
+    return values[0] if values else default
+
+
+def hit_from_fields(fields: dict[str, list[Any]], score: float | None) -> Hit:
+    year = int(_first(fields, "year", 0))
+    return Hit(
+        doc_id=int(_first(fields, "doc_id")),
+        score=score,
+        pmid=_first(fields, "pmid"),
+        pmcid=_first(fields, "pmcid"),
+        doi=_first(fields, "doi"),
+        title=_first(fields, "title", ""),
+        year=year or None,
+        journal=_first(fields, "journal_name", ""),
+        first_author=_first(fields, "first_author", ""),
+        authors=int(_first(fields, "authors", 0)),
+        stub=bool(_first(fields, "stub", 0)),
+        cited=int(_first(fields, "cited", 0)),
+    )
