@@ -8,7 +8,7 @@ from typing import Any
 import tantivy
 
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
-from store.search.fields import SCHEMA, analyze, author_key
+from store.search.fields import HEADING_SEP, SCHEMA, analyze, author_key
 from store.search.query import Filter, MatchAll, Node, Op, QuerySyntaxError, Term
 
 # Untagged words search these fields (with these boosts).
@@ -16,11 +16,22 @@ ALL_FIELDS = {"title": 2.0, "abstract": 1.0, "author": 1.0, "journal": 1.0, "mes
 TAG_FIELDS = {"ti": ("title",), "ab": ("abstract",), "tiab": ("title", "abstract")}
 # Resolves a mark filter (kind, value) to the identity keys of the marked articles.
 MarkLookup = Callable[[str, str], set[str]]
+# Resolves the folded words of a ``[mh]`` term (the last one a prefix when the term ends in ``*``) to
+# the ``mesh_words`` terms of the headings in the index that contain them all.
+HeadingLookup = Callable[[list[str], bool], list[str]]
+# How deeply boolean queries may nest. Every switch between AND, OR and NOT in a chain nests one level
+# (operators apply left to right), and tantivy walks the nesting recursively: a few thousand levels
+# overflow its stack and kill the process, so a query is refused well before that.
+MAX_NESTING = 200
+# An OR of at least this many PMIDs (a pasted list) is one set lookup rather than a clause each.
+PMID_SET_MIN = 3
 
 
-def compile_query(node: Node, marks: MarkLookup | None, query: str) -> Any:
+def compile_query(
+    node: Node, marks: MarkLookup | None, query: str, headings: HeadingLookup | None = None
+) -> Any:
     """The tantivy query for ``node``; ``query`` is the text it came from (for error positions)."""
-    return _Compiler(marks, query).top(node)
+    return _Compiler(marks, query, headings).top(node)
 
 
 class _Compiler:
@@ -30,9 +41,11 @@ class _Compiler:
     expression around it, rather than matching nothing and emptying every AND it is part of.
     """
 
-    def __init__(self, marks: MarkLookup | None, query: str) -> None:
+    def __init__(self, marks: MarkLookup | None, query: str, headings: HeadingLookup | None = None) -> None:
         self.marks = marks
         self.query = query
+        self.headings = headings
+        self.nesting = 0
 
     def error(self, message: str, node: Term) -> QuerySyntaxError:
         return QuerySyntaxError(message, self.query, node.position)
@@ -44,26 +57,79 @@ class _Compiler:
         return compiled
 
     def compile(self, node: Node) -> Any | None:
+        """Compile without recursing along a chain of operators.
+
+        ``a OR b OR c ...`` parses into a tree as deep as the chain is long (operators apply left to
+        right), and people paste thousands of PMIDs joined by OR: the chain is walked in a loop and
+        each run of one operator becomes one flat boolean query. Only parentheses recurse, and the
+        parser bounds their depth.
+        """
+        chain: list[tuple[str, Node]] = []
+        while isinstance(node, Op):
+            chain.append((node.op, node.right))
+            node = node.left
+        chain.reverse()
+        entered = self.nesting
+        current = self.leaf(node)
+        i = 0
+        while i < len(chain):
+            op = chain[i][0]
+            j = i
+            while j < len(chain) and chain[j][0] == op:
+                j += 1
+            self.nesting += 1
+            if self.nesting > MAX_NESTING:
+                raise QuerySyntaxError(
+                    f"the query switches between AND, OR and NOT more than {MAX_NESTING} times; "
+                    "group its parts with parentheses",
+                    self.query,
+                    _position(chain[i][1]),
+                )
+            current = self.combine(op, current, [right for _op, right in chain[i:j]])
+            i = j
+        self.nesting = entered
+        return current
+
+    def leaf(self, node: Node) -> Any | None:
         if isinstance(node, MatchAll):
             return tantivy.Query.all_query()
-        if isinstance(node, Op):
-            left, right = self.compile(node.left), self.compile(node.right)
-            if right is None:
-                return left
-            if left is None:
-                if node.op != "NOT":
-                    return right
-                left = tantivy.Query.all_query()
-            if node.op == "AND":
-                return tantivy.Query.boolean_query([(tantivy.Occur.Must, left), (tantivy.Occur.Must, right)])
-            if node.op == "OR":
-                return tantivy.Query.boolean_query(
-                    [(tantivy.Occur.Should, left), (tantivy.Occur.Should, right)]
-                )
-            return tantivy.Query.boolean_query([(tantivy.Occur.Must, left), (tantivy.Occur.MustNot, right)])
         if isinstance(node, Filter):
             return self.filter(node)
+        if isinstance(node, Op):
+            return self.compile(node)  # a parenthesised group
         return self.term(node)
+
+    def combine(self, op: str, left: Any | None, operands: list[Node]) -> Any | None:
+        """``left op x op y ...`` as one boolean query; operands that compile to None drop out."""
+        rights: list[Any] = []
+        if op == "OR":
+            operands, pmids = _split_pmids(operands)
+            if pmids:
+                rights.append(self.pmid_set(pmids))
+        rights.extend(q for q in map(self.leaf, operands) if q is not None)
+        if not rights:
+            return left
+        if op == "NOT":
+            base = tantivy.Query.all_query() if left is None else left
+            return tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, base), *((tantivy.Occur.MustNot, q) for q in rights)]
+            )
+        clauses = rights if left is None else [left, *rights]
+        if len(clauses) == 1:
+            return clauses[0]
+        occur = tantivy.Occur.Must if op == "AND" else tantivy.Occur.Should
+        return tantivy.Query.boolean_query([(occur, q) for q in clauses])
+
+    @staticmethod
+    def pmid_set(terms: list[Term]) -> Any:
+        """Many PMIDs ORed: one term set on the PMID field, and (for untagged numbers, which also search
+        the text) one term set per text field."""
+        pmids = sorted({p for t in terms if (p := normalise_pmid(t.text))})
+        queries = [tantivy.Query.term_set_query(SCHEMA, "pmid", pmids)]
+        words = sorted({w for t in terms if t.field is None for w in analyze(t.text)})
+        if words:
+            queries.extend(tantivy.Query.term_set_query(SCHEMA, name, words) for name in ALL_FIELDS)
+        return _any(queries)
 
     def term(self, term: Term) -> Any | None:
         field = term.field
@@ -71,6 +137,8 @@ class _Compiler:
             queries = [self.text(name, term, boost) for name, boost in ALL_FIELDS.items()]
             if not term.phrase and (pmid := normalise_pmid(term.text)):
                 queries.append(tantivy.Query.term_query(SCHEMA, "pmid", pmid))
+            if not term.phrase and (pmcid := _bare_pmcid(term.text)):
+                queries.append(tantivy.Query.term_query(SCHEMA, "pmcid", pmcid))
             if not term.phrase and (doi := normalise_doi(term.text)):
                 queries.append(tantivy.Query.term_query(SCHEMA, "doi_key", doi.lower()))
             return _any(queries)
@@ -79,7 +147,7 @@ class _Compiler:
         if field == "ta":
             return self.text("journal", term, 1.0)
         if field == "mh":
-            return self.text("mesh", term, 1.0)
+            return self.mesh(term)
         if field == "au":
             return self.author(term)
         if field == "dp":
@@ -116,6 +184,20 @@ class _Compiler:
         else:
             query = tantivy.Query.phrase_query(SCHEMA, field, tokens)
         return tantivy.Query.boost_query(query, boost) if boost != 1.0 else query
+
+    def mesh(self, term: Term) -> Any | None:
+        """``stem cells[mh]``: the records with a heading that holds every word, in any order ("Cells,
+        Cultured" is found by ``cultured cells[mh]``); narrower headings are not added (no explosion).
+        A term naming a qualifier (``Neoplasms/pathology[mh]``) is matched as a phrase of the whole."""
+        words = analyze(term.text)
+        if not words:
+            return None
+        if self.headings is None or "/" in term.text:
+            return self.text("mesh", term, 1.0)
+        terms = self.headings(words, term.wildcard)
+        if not terms:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.term_set_query(SCHEMA, "mesh_words", terms)
 
     @staticmethod
     def author(term: Term) -> Any | None:
@@ -162,6 +244,48 @@ class _Compiler:
 
     def _keys(self, kind: str, value: str) -> set[str]:
         return self.marks(kind, value) if self.marks is not None else set()
+
+
+def _position(node: Node) -> int:
+    """Where a node starts in the query (the leftmost term of an operator)."""
+    while isinstance(node, Op):
+        node = node.left
+    return node.position if isinstance(node, Term | Filter) else 0
+
+
+def _bare_pmcid(text: str) -> str | None:
+    """``PMC4631030`` typed untagged (a bare number is a PMID, so the ``PMC`` must be there)."""
+    return normalise_pmcid(text) if text[:3].upper() == "PMC" else None
+
+
+def _is_pmid_term(node: Node) -> bool:
+    if not isinstance(node, Term) or node.phrase or node.wildcard or node.field not in (None, "pmid"):
+        return False
+    return normalise_pmid(node.text) is not None
+
+
+def _split_pmids(operands: list[Node]) -> tuple[list[Node], list[Term]]:
+    """The operands of an OR that are PMIDs (bare numbers or ``[pmid]``), when there are enough of them
+    to be a pasted list, apart from the rest."""
+    pmids = [node for node in operands if _is_pmid_term(node)]
+    if len(pmids) < PMID_SET_MIN:
+        return operands, []
+    return [node for node in operands if not _is_pmid_term(node)], [t for t in pmids if isinstance(t, Term)]
+
+
+def heading_matches(heading_words: list[str], words: list[str], wildcard: bool) -> bool:
+    """Whether a heading's folded words hold every query word (the last one as a prefix if wildcard)."""
+    *whole, last = words
+    if not all(w in heading_words for w in whole):
+        return False
+    if wildcard:
+        return any(h.startswith(last) for h in heading_words)
+    return last in heading_words
+
+
+def heading_of(mesh_term: str) -> str:
+    """The heading of a ``mesh_words`` term."""
+    return mesh_term.partition(HEADING_SEP)[2]
 
 
 def _keyset(keys: set[str]) -> Any:

@@ -18,8 +18,14 @@ import tantivy
 
 from store.ids import identity_keys
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: MeSH headings by word (``mesh_words``), collective authors in ``author_last``
 FOLDED = "pmbrowse_folded"
+# Joins a folded word and the MeSH heading it is part of in one ``mesh_words`` term: "neoplasms\x1fBreast
+# Neoplasms". A control character, so it never occurs in a heading and sorts before every letter.
+HEADING_SEP = "\x1f"
+# A collective author is found by any run of its words; names longer than this are cut (a long
+# consortium name would otherwise make hundreds of terms).
+MAX_COLLECTIVE_WORDS = 12
 
 
 def _analyzer() -> Any:
@@ -53,6 +59,7 @@ def _schema() -> Any:
         b.add_text_field(name, tokenizer_name=FOLDED)
     b.add_text_field("author_last", tokenizer_name="raw", index_option="basic")
     b.add_text_field("author_full", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("mesh_words", tokenizer_name="raw", index_option="basic")
     b.add_text_field("journal_name", stored=True, tokenizer_name="raw", index_option="basic")
     b.add_text_field("first_author", stored=True, tokenizer_name="raw", index_option="basic")
     b.add_integer_field("authors", stored=True)
@@ -72,6 +79,31 @@ def author_key(last: str) -> str:
     return "_".join(analyze(last))
 
 
+def collective_keys(name: str) -> list[str]:
+    """``Movement Disorder Group`` -> every run of its words as one key (``movement_disorder_group``,
+    ``disorder_group``, ``movement``...), so ``Name[au]``, ``"Name"[au]`` and ``Group[au]`` all find it."""
+    words = analyze(name)[:MAX_COLLECTIVE_WORDS]
+    return list(
+        dict.fromkeys("_".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+    )
+
+
+def mesh_heading(term: str) -> str:
+    """``Mesenchymal Stem Cells/cytology`` -> ``Mesenchymal Stem Cells``: the descriptor, without its
+    qualifier or a major-topic star."""
+    return " ".join(term.partition("/")[0].replace("*", "").split())
+
+
+def mesh_word_terms(headings: list[str]) -> list[str]:
+    """The ``mesh_words`` terms of a record's headings: one per (folded word, heading)."""
+    terms: dict[str, None] = {}
+    for term in headings:
+        heading = mesh_heading(term)
+        for word in analyze(heading):
+            terms[word + HEADING_SEP + heading] = None
+    return list(terms)
+
+
 def _author_terms(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
     words: list[str] = []
     lasts: list[str] = []
@@ -80,6 +112,7 @@ def _author_terms(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]
         last = str(author.get("last", ""))
         words.append(" ".join(filter(None, (last, author.get("fore", ""), author.get("initials", "")))))
         if author.get("collective"):
+            lasts.extend(collective_keys(last))
             continue
         key = author_key(last)
         keys = {key}
@@ -116,6 +149,8 @@ def index_document(doc_id: int, doc: dict[str, Any]) -> Any:
         d.add_text("journal", journal)
     for term in doc.get("mesh", []):
         d.add_text("mesh", term)
+    for term in mesh_word_terms(doc.get("mesh", [])):
+        d.add_text("mesh_words", term)
     for term in doc.get("keywords", []):
         d.add_text("keywords", term)
     authors = doc.get("authors", [])

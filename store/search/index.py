@@ -28,14 +28,16 @@ from typing import TYPE_CHECKING, Any
 import tantivy
 
 from store.lock import write_lock
-from store.search.compile import MarkLookup, compile_query
+from store.search.compile import MarkLookup, compile_query, heading_matches, heading_of
 from store.search.fields import (
     ANALYZER,
     FOLDED,
+    HEADING_SEP,
     INDEX_VERSION,
     SCHEMA,
     Hit,
     Results,
+    analyze,
     hit_from_fields,
     index_document,
 )
@@ -166,8 +168,13 @@ class SearchIndex:
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         node = parse_query(query) if isinstance(query, str) else query
-        compiled = compile_query(node, marks, query if isinstance(query, str) else "")
         searcher = self._index.searcher()
+        compiled = compile_query(
+            node,
+            marks,
+            query if isinstance(query, str) else "",
+            lambda words, wildcard: self._heading_terms(searcher, words, wildcard),
+        )
         if sort == "relevance" and not isinstance(node, MatchAll):
             # Fetch a margin past the page so equal scores at its edge can be ordered by date.
             result = searcher.search(compiled, limit=offset + limit + 50, count=True)
@@ -186,6 +193,41 @@ class SearchIndex:
             else:
                 hits.sort(key=lambda h: (-(h.year or 0), -h.cited, h.doc_id))
         return Results(hits=hits, total=int(result.count or 0))
+
+    def headings_containing(self, word: str, limit: int = 10) -> list[str]:
+        """The MeSH headings in the library with a word that begins with ``word`` (folded: case and
+        accents do not matter), most used first, then alphabetically; at most ``limit``.
+
+        For a no-hits message: ``cancer[mh]`` finds nothing, and this says which headings do hold the
+        word ("Cancer Vaccines", "Early Detection of Cancer"). Several words must all be in the heading,
+        the last one as a prefix. Only the descriptor is returned, without qualifiers.
+        """
+        words = analyze(word)
+        if not words or limit <= 0:
+            return []
+        searcher = self._index.searcher()
+        counts: dict[str, int] = {}
+        for term, count in self._heading_term_counts(searcher, words, wildcard=True):
+            heading = heading_of(term)
+            counts[heading] = max(count, counts.get(heading, 0))
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+        return [heading for heading, _count in ranked[:limit]]
+
+    def _heading_terms(self, searcher: Any, words: list[str], wildcard: bool) -> list[str]:
+        """The ``mesh_words`` terms of headings holding every word (for ``[mh]``)."""
+        return [term for term, _count in self._heading_term_counts(searcher, words, wildcard)]
+
+    @staticmethod
+    def _heading_term_counts(searcher: Any, words: list[str], wildcard: bool) -> list[tuple[str, int]]:
+        # Walk the terms of the first word (its prefix when it is also the last and a wildcard), then
+        # keep the headings that hold the other words too. Counts are of live documents only.
+        prefix = words[0] if wildcard and len(words) == 1 else words[0] + HEADING_SEP
+        found = searcher.terms_with_prefix("mesh_words", prefix, filter_query=tantivy.Query.all_query())
+        return [
+            (str(term), int(count))
+            for term, count in found
+            if count and heading_matches(analyze(heading_of(str(term))), words, wildcard)
+        ]
 
     def refresh(self) -> None:
         """See what other writers (a fetch in this process, another process) committed since."""

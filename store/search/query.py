@@ -4,7 +4,8 @@
   Like PubMed, operators apply strictly left to right: ``a OR b AND c`` is ``(a OR b) AND c``.
 - ``"quoted phrases"``; a trailing wildcard ``exosom*``.
 - Field tags after a term or phrase: ``[ti]``, ``[ab]``, ``[tiab]``, ``[au]``, ``[ta]``/``[journal]``,
-  ``[dp]`` (``2019`` or ``2018:2020``), ``[pmid]``, ``[mh]``, ``[doi]`` (and their long names).
+  ``[dp]`` (``2019`` or ``2018:2020``), ``[pmid]``, ``[mh]`` (also ``[mh:noexp]``), ``[doi]`` (and their
+  long names). ``[mh]`` finds a heading that holds every word, in any order, without explosion.
   A tag applies to the word before it; ``[au]`` also takes a surname's particles and initials
   (``de Ruiter P[au]``, ``Smith JA[au]``); ``[ta]`` and ``[mh]`` take every word back to the previous
   operator or parenthesis (``AND Stem Cell Res Ther[ta]``). Quote a phrase to be explicit.
@@ -38,6 +39,10 @@ TAGS = {
     "mh": "mh",
     "mesh": "mh",
     "mesh terms": "mh",
+    # PubMed's "no explosion" form: [mh] never adds narrower headings, so they are the same here.
+    "mh:noexp": "mh",
+    "mesh:noexp": "mh",
+    "mesh terms:noexp": "mh",
     "doi": "doi",
     "pmc": "pmc",
     "pmcid": "pmc",

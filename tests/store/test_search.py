@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -312,3 +313,79 @@ def test_errors_in_tag_values_point_at_the_term(corpus: Library) -> None:
 def test_deep_nesting_is_a_syntax_error_not_a_crash() -> None:
     with pytest.raises(QuerySyntaxError, match="nest deeper"):
         parse_query("(" * 500 + "x" + ")" * 500)
+
+
+def test_mesh_matches_the_words_of_one_heading(corpus: Library) -> None:
+    with corpus.transaction() as changes:
+        changes.put_article(
+            _article("20", "Cultures", mesh=["Cells, Cultured", "Breast Neoplasms/*therapy", "Neoplasms"]),
+            ORIGIN,
+        )
+    assert pmids(corpus, "cultured cells[mh]") == ["20"]  # any order, as in "Cells, Cultured"
+    assert pmids(corpus, "cells cultured[mh:noexp]") == ["20"]
+    assert sorted(pmids(corpus, "neoplasms[mh]")) == ["1", "20"]  # "Colonic Neoplasms", "Breast Neoplasms"
+    assert sorted(pmids(corpus, "neoplas*[mh]")) == ["1", "20"]
+    assert pmids(corpus, "stem cells[mh]") == ["1"]  # "Neoplastic Stem Cells"
+    assert pmids(corpus, "pathology neoplastic[mh]") == []  # words of two headings are not one heading
+    assert pmids(corpus, "therapy[mh]") == []  # a qualifier is not a heading...
+    assert pmids(corpus, "Breast Neoplasms/therapy[mh]") == ["20"]  # ...but heading/qualifier is
+    assert pmids(corpus, "cancer[mh]") == []
+
+
+def test_headings_containing_a_word(corpus: Library) -> None:
+    with corpus.transaction() as changes:
+        changes.put_article(_article("21", "A", mesh=["Breast Neoplasms/therapy", "Cancer Vaccines"]), ORIGIN)
+        changes.put_article(_article("22", "B", mesh=["Breast Neoplasms", "Neoplasms"]), ORIGIN)
+    index = SearchIndex.for_library(corpus)
+    # Most used first, then alphabetically; a word matches a heading's word that begins with it.
+    assert index.headings_containing("neoplasm") == ["Breast Neoplasms", "Colonic Neoplasms", "Neoplasms"]
+    assert index.headings_containing("NEOPLASMS", limit=1) == ["Breast Neoplasms"]
+    assert index.headings_containing("cancer") == ["Cancer Vaccines"]
+    assert index.headings_containing("stem cel") == ["Neoplastic Stem Cells"]
+    assert index.headings_containing("heart") == []
+    assert index.headings_containing("&") == []
+    # Headings of a record that was replaced are no longer counted.
+    with corpus.transaction() as changes:
+        changes.put_article(_article("21", "A", mesh=["Neoplasms"]), ORIGIN)
+    fresh = SearchIndex.for_library(corpus)
+    assert fresh.headings_containing("cancer") == []
+    assert fresh.headings_containing("neoplasms")[0] == "Neoplasms"
+
+
+def test_collective_authors_are_found_by_name(corpus: Library) -> None:
+    group = Author("Movement Disorder Group", collective=True)
+    with corpus.transaction() as changes:
+        changes.put_article(_article("30", "Tremor", authors=[Author("Lee", "K"), group]), ORIGIN)
+    assert pmids(corpus, "Movement Disorder Group[au]") == ["30"]
+    assert pmids(corpus, '"Movement Disorder Group"[au]') == ["30"]
+    assert pmids(corpus, '"movement disorder"[au]') == ["30"]
+    assert pmids(corpus, "Movement Disorder Group") == ["30"]
+    assert pmids(corpus, '"Disorder Movement"[au]') == []
+
+
+def test_a_bare_pmcid_finds_the_article(corpus: Library) -> None:
+    with corpus.transaction() as changes:
+        changes.put_article(_article("31", "Open access", pmcid="PMC4631030"), ORIGIN)
+    assert pmids(corpus, "PMC4631030") == ["31"]
+    assert pmids(corpus, "pmc4631030") == ["31"]
+    assert pmids(corpus, "4631030") == []  # a bare number is a PMID, not a PMCID
+
+
+def test_long_queries_do_not_crash(corpus: Library) -> None:
+    with corpus.transaction() as changes:
+        for n in range(100, 400):
+            changes.put_article(_article(str(n), f"Pasted paper {n}"), ORIGIN)
+    index = SearchIndex.for_library(corpus)
+    pasted = " OR ".join(str(n) for n in range(100, 10_100))
+    started = time.perf_counter()
+    assert index.search(pasted, limit=1000).total == 300
+    assert time.perf_counter() - started < 2.0  # a set lookup, not 10,000 clauses
+    tagged = " OR ".join(f"{n}[pmid]" for n in range(350, 1350))
+    assert sorted(int(h.pmid or 0) for h in index.search(tagged, limit=100).hits) == list(range(350, 400))
+    assert index.search("pasted " + " ".join(f"paper{n}" for n in range(1000))).total == 0
+    assert index.search("pasted " + " ".join(f"NOT w{n}" for n in range(1000))).total == 300
+    assert index.search(f"({pasted}) AND 1:2030[dp]").total == 0
+    assert sorted(pmids(corpus, "1 OR 2 OR 3 OR 4 NOT 2")) == ["1", "3", "4"]
+    alternating = " ".join(f"w{n} {('AND', 'OR')[n % 2]}" for n in range(1000)) + " x"
+    with pytest.raises(QuerySyntaxError, match="group its parts with parentheses"):
+        index.search(alternating)
