@@ -29,9 +29,10 @@ _MONTH_NAMES = (
     "december",
 )
 _SEASON_NUMBERS = {"spring": 1, "summer": 2, "autumn": 3, "fall": 3, "winter": 4}
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
-_TOKEN = re.compile(r"\d+|[A-Za-z]+|-")
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d|21\d\d)\b")
+# re.ASCII: years are ASCII digits (``\d`` alone also takes "٢٠١٩").
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$", re.ASCII)
+_TOKEN = re.compile(r"\d+|[A-Za-z]+|-", re.ASCII)
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d|21\d\d)\b", re.ASCII)
 
 Parts = tuple[int, ...]
 

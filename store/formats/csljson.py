@@ -89,6 +89,11 @@ CSL_TYPES = frozenset(
 _START = re.compile(rb"^\s*(?:\[\s*)?\{")
 _TYPE = re.compile(rb'"type"\s*:\s*"([a-z_-]+)"')
 _TITLE_OR_ID = re.compile(rb'"(?:title|id)"\s*:')
+# A JSON escape of a UTF-16 surrogate: paired ones decode to one character, a lone one does not.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Date parts beyond this are not dates (and an integer over 64 bits cannot be stored).
+MAX_DATE_PART = 9999
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Z0-9,/&()\- ]*[A-Z0-9)]):\s+(?P<text>.*)$", re.DOTALL)
 
 
@@ -111,6 +116,12 @@ class CslJsonParser(Parser):
             raise ParseError(
                 f"not valid JSON: {exc.msg} (column {exc.colno})", source=source, line=exc.lineno
             ) from None
+        except RecursionError:
+            raise ParseError("not CSL-JSON: arrays or objects nest too deeply", source=source) from None
+        except ValueError as exc:  # a number too long to convert (over 4,300 digits)
+            raise ParseError(f"not CSL-JSON: {exc}", source=source) from None
+        if _SURROGATE_ESCAPE.search(text):
+            data = _replace_lone_surrogates(data)
         if not isinstance(data, (list, dict)):
             raise ParseError(
                 f"expected an array of CSL items or one item, found a JSON {_json_type(data)}",
@@ -127,6 +138,31 @@ class CslJsonParser(Parser):
                 self.skipped.add("item without title or identifier")
             else:
                 yield article
+
+
+def _replace_lone_surrogates(data: object) -> object:
+    """The parsed JSON with every lone surrogate (``"x\\ud800y"``: half of a character, which no file
+    can hold) replaced by U+FFFD, the replacement character. Walked with a stack, not recursion."""
+    if isinstance(data, str):
+        return _LONE_SURROGATE.sub("\ufffd", data)
+    stack: list[object] = [data]
+    while stack:
+        container = stack.pop()
+        if isinstance(container, list):
+            for i, value in enumerate(container):
+                if isinstance(value, str):
+                    container[i] = _LONE_SURROGATE.sub("\ufffd", value)
+                else:
+                    stack.append(value)
+        elif isinstance(container, dict):
+            for key in list(container):
+                value = container.pop(key)
+                if isinstance(value, str):
+                    value = _LONE_SURROGATE.sub("\ufffd", value)
+                else:
+                    stack.append(value)
+                container[_LONE_SURROGATE.sub("\ufffd", key)] = value
+    return data
 
 
 def _json_type(value: object) -> str:
@@ -213,11 +249,15 @@ def _authors(value: object) -> list[Author]:
 def _part(value: object) -> int:
     if isinstance(value, bool):
         raise ParseError("a date part should be a number")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value)
     if isinstance(value, int):
+        if not 0 <= value <= MAX_DATE_PART:
+            raise ParseError(
+                f"a date part should be a number from 0 to {MAX_DATE_PART}, not {str(value)[:20]}"
+            )
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise ParseError(f"a date part should be a number, not {value!r}")
+    raise ParseError(f"a date part should be a number, not {str(value)[:40]!r}")
 
 
 def _date(value: object) -> tuple[str, int | None]:

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import orjson
 import pytest
 
 from store.errors import ParseError
@@ -203,3 +204,41 @@ def test_names() -> None:
         None,
         None,
     ]
+
+
+def storable(article: Article) -> bytes:
+    """What the library writes must encode: no lone surrogates, no integers over 64 bits."""
+    return orjson.dumps(article.to_doc())
+
+
+def test_a_lone_surrogate_is_replaced_not_stored() -> None:
+    (article,) = parse('[{"type": "article", "title": "x\\ud800y", "author": [{"literal": "\\udfffG"}]}]')
+    assert article.title == "x\ufffdy" and article.authors[0].last == "\ufffdG"
+    storable(article)
+    # A surrogate pair is one character, and stays it.
+    (pair,) = parse('{"type": "article", "title": "smile \\ud83d\\ude00"}')
+    assert pair.title == "smile \U0001f600"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            '[{"type": "article", "title": "A", "issued": {"date-parts": [[18446744073709551617]]}}]',
+            "0 to 9999",
+        ),
+        ('[{"type": "article", "title": "A", "issued": {"date-parts": [[2019, -1]]}}]', "0 to 9999"),
+        ('[{"type": "article", "title": "A", "issued": {"date-parts": [["٢٠١٩"]]}}]', "should be a number"),
+        ("[" * 1000 + "]" * 1000, "nest too deeply"),
+        ('[{"type": "article", "title": "A", "volume": ' + "9" * 5000 + "}]", "not CSL-JSON"),
+    ],
+)
+def test_hostile_json_is_one_clear_error(text: str, words: str) -> None:
+    with pytest.raises(ParseError, match=words) as caught:
+        parse(text)
+    assert "\n" not in str(caught.value) and str(caught.value).startswith("items.json")
+
+
+def test_non_ascii_digits_are_not_identifiers() -> None:
+    with pytest.raises(ParseError, match="not a valid PMID"):
+        parse('[{"type": "article", "title": "A", "PMID": "٣٠٩٩٢٩٩٠"}]')
