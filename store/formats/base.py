@@ -12,8 +12,14 @@ from store.errors import ParseError
 from store.model import AbstractSection, Article
 
 # An inline abstract label: capitals (at least three letters) and a colon, at the start or after a sentence.
-LABEL = re.compile(r"(?:^|(?<=[.!?])\s+)(?P<label>[A-Z][A-Z,/&\- ]*[A-Z]):\s+")
-_MAYBE_LABEL = re.compile(r"[A-Z]:\s")
+# Real labels hold digits and brackets too ("PATIENT(S):", "MAIN OUTCOME MEASURE(S):"), and real sentences
+# end in a closing quote or bracket ("...in the UK?' METHODS:") or leave one open ("BE. ( CLINICAL TRIAL
+# REGISTRATION NUMBER: ...").
+LABEL = re.compile(
+    r"(?:^|(?:(?<=[.!?])|(?<=[.!?]['\"\u2019\u201d)\]])|(?<=[.!?] \())\s+)"
+    r"(?P<label>[A-Z][A-Z0-9,/&()\- ]*[A-Z0-9)]):\s+"
+)
+_MAYBE_LABEL = re.compile(r"[A-Z0-9)]:\s")
 
 
 @dataclass
@@ -51,6 +57,17 @@ class Parser(ABC):
     @abstractmethod
     def parse(self, stream: BinaryIO, source: str) -> Iterator[Article]:
         """Yield the articles in ``stream``; ``source`` names it in errors."""
+
+
+def kept_as_text_note(lines: list[int]) -> str:
+    """How a report names entries kept as raw text: ``entry kept as text, line 42`` (after its count).
+
+    Such entries are imported (as unresolved links holding their text), not dropped; they go through
+    ``Skipped`` because that is what a file's report lists beside its counts.
+    """
+    if len(lines) == 1:
+        return f"entry kept as text, line {lines[0]}"
+    return "entries kept as text, lines " + ", ".join(map(str, lines))
 
 
 def decode_text(data: bytes, source: str) -> str:

@@ -16,6 +16,16 @@ The grammar, line by line (blank lines separate blocks; trailing spaces and CRLF
                                              PMC: 2676194. DOI: 10.1681/ASN.2008070798. View"
 
 Every section after the title may be missing. Section headers are the exact lines above.
+
+Pagination is kept as MEDLINE writes it, long forms included (``1787-8; discussion 1791``, ``1-10; quiz
+11-2``, ``S12-20``, ``iii-iv``); issues like ``3 Suppl 1`` or ``Pt 2``. A title may hold ``#``, ``:``, digits
+and full stops: the journal is what follows the last full stop before the year. The last author of a
+citing article ends at its initials, so a last author with none (a mononym) runs into the journal.
+
+A citing article or reference the grammar cannot read (no year, no ``View``) does not cost the article:
+it is kept as an unresolved link whose title is the entry's raw text (with any identifiers it ends with),
+and the import report says "1 entry kept as text, line N". A page cut short (its last entry unfinished)
+is refused.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from store.errors import ParseError
-from store.formats.base import Parser, clean_title, decode_text, split_labels
+from store.formats.base import Parser, clean_title, decode_text, kept_as_text_note, split_labels
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
 from store.model import AbstractSection, Article, Author, Link
 from store.pubdate import year_of
@@ -41,9 +51,16 @@ PLACEHOLDERS = {
     "no abstract available",
 }
 OVERVIEW_LINE = re.compile(r"^(Journal|Publisher|Date|PMID|PMCID|PMC|DOI|Citations):?(?:\s+(.*))?$")
-# "... Journal Name. 2009 Jan; 20(5):1053-67." -> head, year, volume/issue/pages
-CITE_TAIL = re.compile(r"^(?P<head>.*\S)\.\s+(?P<year>\d{4})(?:\s+[^;]*?)?(?:;\s*(?P<vip>[^;]*?))?\.?$")
-VIP = re.compile(r"^(?P<volume>[^(:]*?)\s*(?:\((?P<issue>[^)]*)\))?\s*(?::\s*(?P<pages>.+?))?$")
+# "... Journal Name. 2009 Jan; 20(5):1053-67." -> head, year, volume/issue/pages. Pagination keeps
+# MEDLINE's long forms, semicolons included ("1787-8; discussion 1791", "1-10; quiz 11-2"); the head
+# runs to the last ". YYYY" so a title holding a year or a full stop stays in the head.
+CITE_TAIL = re.compile(
+    r"^(?P<head>.*\S)\.\s+(?P<year>\d{4})(?:\s+[^;]*?)?(?:;\s*(?P<vip>.*?))?\.?$", re.ASCII | re.DOTALL
+)
+# "41 Suppl 1(3 Pt 2):S12-20; discussion S21" -> volume, issue (one level of brackets inside), pages.
+VIP = re.compile(
+    r"^(?P<volume>[^(:]*?)\s*(?:\((?P<issue>(?:[^()]|\([^()]*\))*)\))?\s*(?::\s*(?P<pages>.+?))?$", re.DOTALL
+)
 IDS_LINE = re.compile(
     r"^(?:PMID:\s*(?P<pmid>\d+)\.?\s*)?(?:PMC:\s*(?P<pmc>(?:PMC)?\d+)\.?\s*)?(?:DOI:\s*(?P<doi>\S+?)\.?\s*)?$"
 )
@@ -84,13 +101,20 @@ class PageParser(Parser):
 
     def parse(self, stream: BinaryIO, source: str) -> Iterator[Article]:
         text = decode_text(stream.read(), source)
+        kept: list[int] = []
         try:
-            yield parse_page(text)
+            article = parse_page(text, kept)
         except ParseError as exc:
             raise exc.with_source(source) from None
+        if kept:
+            self.skipped.add(kept_as_text_note(kept), len(kept))
+        yield article
 
 
-def parse_page(text: str) -> Article:
+def parse_page(text: str, kept: list[int] | None = None) -> Article:
+    """The article on a page. A citing article or reference the grammar cannot read is kept as an
+    unresolved link holding its text; its line number is appended to ``kept``."""
+    kept = [] if kept is None else kept
     lines = [_Line(i, raw.rstrip()) for i, raw in enumerate(text.splitlines(), start=1)]
     while lines and not lines[0].text.strip():
         lines.pop(0)
@@ -125,8 +149,8 @@ def parse_page(text: str) -> Article:
     article.authors = _authors(parts.get("Authors", []))
     article.affiliations = _affiliations(parts.get("Affiliations", []))
     article.abstract = _abstract(parts.get("Abstract", []))
-    article.cited_by = _citing(parts.get("Citing Articles", []))
-    article.references = _references(parts.get("References", []))
+    article.cited_by = _citing(parts.get("Citing Articles", []), kept)
+    article.references = _references(parts.get("References", []), kept)
     return article
 
 
@@ -243,7 +267,20 @@ def split_authors_journal(head: str) -> tuple[list[str], str]:
     return [], head
 
 
-def _citing(lines: list[_Line]) -> list[Link]:
+class _Unparsed(Exception):
+    """An entry the grammar cannot read: it is kept as text, not allowed to cost the article."""
+
+
+def _kept_as_text(text: str, line: int, kept: list[int]) -> Link:
+    """An unresolved link holding the entry's raw text (and any identifiers it ends with)."""
+    kept.append(line)
+    link = Link(sources=[SOURCE_TAG])
+    text = _strip_trailing_ids(text.removesuffix("View").rstrip(), link)
+    link.title = " ".join(text.split())
+    return link
+
+
+def _citing(lines: list[_Line], kept: list[int]) -> list[Link]:
     links: list[Link] = []
     blocks = _blocks(lines)
     i = 0
@@ -257,35 +294,39 @@ def _citing(lines: list[_Line]) -> list[Link]:
                 line=title.number,
             )
         cite_block = blocks[i + 1]
-        cite = parse_cite_tail(cite_block.text)
-        if cite is None:
-            raise ParseError(
-                "expected the citing article's authors and journal (like 'Li K, Gu X Int J Nanomedicine. "
-                f"2025; 20:2879-2899.'), found {cite_block.text[:60]!r}",
-                line=cite_block.number,
-            )
-        authors, journal = split_authors_journal(cite.head)
-        link = Link(
-            title=clean_title(title.text),
-            authors=authors,
-            journal=journal,
-            year=cite.year,
-            volume=cite.volume,
-            issue=cite.issue,
-            pages=cite.pages,
-            sources=[SOURCE_TAG],
-        )
+        try:
+            link = _citing_entry(title.text, cite_block.text)
+        except _Unparsed:
+            link = _kept_as_text(f"{title.text} {cite_block.text}", cite_block.number, kept)
         i += 2
         if i < len(blocks) and blocks[i].text and (ids := IDS_LINE.match(blocks[i].text)):
-            link.pmid = normalise_pmid(ids.group("pmid"))
-            link.pmcid = normalise_pmcid(ids.group("pmc"))
-            link.doi = normalise_doi(ids.group("doi"))
+            link.pmid = normalise_pmid(ids.group("pmid")) or link.pmid
+            link.pmcid = normalise_pmcid(ids.group("pmc")) or link.pmcid
+            link.doi = normalise_doi(ids.group("doi")) or link.doi
             i += 1
         links.append(link)
     return links
 
 
-def _references(lines: list[_Line]) -> list[Link]:
+def _citing_entry(title: str, cite_text: str) -> Link:
+    """A citing article from its title block and its ``Li K, Gu X Int J Nanomedicine. 2025; ...`` block."""
+    cite = parse_cite_tail(cite_text)
+    if cite is None:
+        raise _Unparsed
+    authors, journal = split_authors_journal(cite.head)
+    return Link(
+        title=clean_title(title),
+        authors=authors,
+        journal=journal,
+        year=cite.year,
+        volume=cite.volume,
+        issue=cite.issue,
+        pages=cite.pages,
+        sources=[SOURCE_TAG],
+    )
+
+
+def _references(lines: list[_Line], kept: list[int]) -> list[Link]:
     entries: list[tuple[int, int, list[str]]] = []  # (number, line, texts)
     for line in lines:
         if not line.text:
@@ -303,16 +344,23 @@ def _references(lines: list[_Line]) -> list[Link]:
             raise ParseError("references should start with '1.'", line=line.number)
         else:
             entries[-1][2].append(line.text)
-    return [_reference(number, line, " ".join(texts)) for number, line, texts in entries]
+    links: list[Link] = []
+    for n, (number, first, texts) in enumerate(entries):
+        text = " ".join(texts)
+        # The last entry without its end is a file cut short: that is refused, not guessed at.
+        if n == len(entries) - 1 and not text:
+            raise ParseError(f"reference {number} is cut off: it has no text", line=first)
+        if n == len(entries) - 1 and not text.endswith("View"):
+            raise ParseError(f"reference {number} is cut off: it does not end with 'View'", line=first)
+        try:
+            links.append(_reference(text))
+        except _Unparsed:
+            links.append(_kept_as_text(text, first, kept))
+    return links
 
 
-def _reference(number: int, line: int, text: str) -> Link:
-    if not text:
-        raise ParseError(f"reference {number} is cut off: it has no text", line=line)
-    if not text.endswith("View"):
-        raise ParseError(f"reference {number} is cut off: it does not end with 'View'", line=line)
-    text = text[: -len("View")].rstrip()
-    link = Link(sources=[SOURCE_TAG])
+def _strip_trailing_ids(text: str, link: Link) -> str:
+    """Take the ``PMID: 1. PMC: 2. DOI: 10.x/y.`` at the end of an entry into ``link``; the rest."""
     while m := TRAILING_ID.search(text):
         kind, value = m.group("kind"), m.group("value")
         if kind == "PMID":
@@ -322,19 +370,28 @@ def _reference(number: int, line: int, text: str) -> Link:
         else:
             link.doi = normalise_doi(value)
         text = text[: m.start()].rstrip()
-    if cite := parse_cite_tail(text):
-        link.year = cite.year
-        link.volume, link.issue, link.pages = cite.volume, cite.issue, cite.pages
-        head = cite.head
-        if jm := JOURNAL_AT_END.match(head):
-            head, link.journal = jm.group("before"), jm.group("journal").strip()
-    else:
-        head = text
+    return text
+
+
+def _reference(text: str) -> Link:
+    """``Authors . Title. Journal. 2009; 20(5):1053-67. PMC: 2676194. DOI: 10.x/y. View``"""
+    if not text.endswith("View"):
+        raise _Unparsed
+    link = Link(sources=[SOURCE_TAG])
+    text = _strip_trailing_ids(text[: -len("View")].rstrip(), link)
+    cite = parse_cite_tail(text)
+    if cite is None:
+        raise _Unparsed
+    link.year = cite.year
+    link.volume, link.issue, link.pages = cite.volume, cite.issue, cite.pages
+    head = cite.head
+    if jm := JOURNAL_AT_END.match(head):
+        head, link.journal = jm.group("before"), jm.group("journal").strip()
     authors, sep, title = head.partition(" . ")
     if not sep:
         authors, title = "", head
     link.authors = [a.strip() for a in authors.split(",") if a.strip()]
     link.title = clean_title(title)
     if not link.title:
-        raise ParseError(f"reference {number} has no title", line=line)
+        raise _Unparsed
     return link
