@@ -57,6 +57,14 @@ KEYS: tuple[Key, ...] = (
     Key("y", "copy", "Copy", "Copy the citation, with its PMID and DOI, to the clipboard"),
     Key("o", "open_page", "Open", "Open the article's PubMed (or DOI) page in the web browser"),
     Key("e", "export", "Export", "Export this article, the starred or included ones, or the trail"),
+    Key("O", "order", "Order", "Order the results: by relevance, newest first, most cited first"),
+    Key(
+        "ctrl+r",
+        "reload",
+        "Reload",
+        "Reload: show what other processes (an import, a fetch, marks) changed; done every second too",
+        shown="ctrl+r",
+    ),
     Key("question_mark", "help", "Help", "Show this help"),
     Key("q", "quit", "Quit", "Quit pmbrowse (where you were is kept for next time)"),
 )

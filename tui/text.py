@@ -80,3 +80,24 @@ def byline(first_author: str, more_authors: bool, journal: str, year: int | None
     """``Li K et al. · Int J Nanomedicine · 2025``"""
     author = first_author + (" et al." if first_author and more_authors else "")
     return " · ".join(part for part in (author, journal, str(year or "")) if part)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells at a word boundary where it can be, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > width // 2 else cut).rstrip(" ,.;:") + "…"
+
+
+def describe(title: str, pmid: str | None, pmcid: str | None, doi: str | None) -> str:
+    """How a message names an article: ``“Exosomes from mesenchymal…” (PMID 30992990)``."""
+    name = f"“{shorten(title, 50)}”" if title else "An untitled article"
+    ident = f"PMID {pmid}" if pmid else (pmcid or (f"DOI {doi}" if doi else ""))
+    return f"{name} ({ident})" if ident else name
+
+
+def describe_article(article: Article) -> str:
+    return describe(article.title, article.pmid, article.pmcid, article.doi)

@@ -22,7 +22,7 @@ WHAT = {
     "article": "This article",
     "starred": "Starred articles",
     "included": "Included articles",
-    "trail": "The trail (the articles walked)",
+    "trail": "The trail walked",
 }
 # File extensions of the walk's formats (the record formats know their own).
 WALK_EXTENSIONS = {"edges": "csv", "dot": "dot"}
@@ -39,19 +39,34 @@ def extension(fmt: str) -> str:
     return WALK_EXTENSIONS.get(fmt) or EXPORTERS[fmt].extension
 
 
+def export_folder() -> Path:
+    """Where exports go unless the user types another path: their documents folder (else downloads,
+    else home), never the folder the app happened to be started in."""
+    import platformdirs
+
+    for folder in (platformdirs.user_documents_path(), platformdirs.user_downloads_path()):
+        if folder.is_dir():
+            return folder
+    return Path.home()
+
+
 class ExportScreen(ModalScreen[ExportRequest | None]):
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, folder: Path, have_article: bool, export: Callable[[ExportRequest], str]) -> None:
-        """``export`` does the export and returns "" or, when it failed, why (shown in the dialog)."""
+    def __init__(self, folder: Path, article: str | None, export: Callable[[ExportRequest], str]) -> None:
+        """``article`` names the article "This article" is (None: there is none); ``export`` does the
+        export and returns "" or, when it failed, why (shown in the dialog)."""
         super().__init__()
         self.folder = folder
-        self.have_article = have_article
+        self.article = article
+        self.have_article = article is not None
         self.export = export
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export"):
             yield Static(literal("Export", style="bold"))
+            target = f"This article: {self.article}" if self.article else "No article is open or highlighted."
+            yield Static(literal(target), id="export-article")
             with Horizontal():
                 with RadioSet(id="export-what"):
                     for key, label in WHAT.items():
@@ -64,8 +79,10 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                 with RadioSet(id="export-format"):
                     for n, name in enumerate(FORMATS):
                         yield RadioButton(name, id=f"format-{name}", value=n == 0)
+            yield Static(literal("To the file (edit the path as you like):", style="dim"))
             yield Input(str(self.folder / "pmbrowse-export.bib"), id="export-path")
-            yield Static(literal("edges and dot export the trail's citation graph.", style="dim"))
+            walk = "edges and dot: the trail and the citations between its articles."
+            yield Static(literal(walk, style="dim"))
             yield Static(id="export-error")
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-go")

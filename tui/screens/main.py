@@ -35,10 +35,11 @@ from store.search import QuerySyntaxError, Results, SearchIndex
 from store.selection import by_marks, by_trail
 from store.session import Session
 from store.trail import Trail
+from tui import listing, refresh
 from tui.keys import KEYS, SEARCH_HELP
-from tui.screens.export import ExportRequest, ExportScreen
+from tui.screens.export import ExportRequest, ExportScreen, export_folder
 from tui.screens.prompt import PromptScreen
-from tui.text import citation_text, literal, printable
+from tui.text import citation_text, describe_article, literal, printable
 from tui.widgets.article import AbstractView, ArticleHeader
 from tui.widgets.lists import ArticleList, LinkList, ResultsList
 from tui.widgets.trail import StatusLine, TrailBar
@@ -47,6 +48,7 @@ PANES = ("abstract", "references", "cited_by")
 PANE_WIDGETS = {"abstract": "#abstract-view", "references": "#references-list", "cited_by": "#cited-by-list"}
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
 MAX_HITS = 500
+REFRESH_SECONDS = 1.0  # how often the app looks for what other processes committed
 ONLINE_PREFIX = "pubmed:"
 ONLINE_HITS = 50
 # A fetch or an online search, run in a worker: (library, progress) -> what it did.
@@ -82,6 +84,14 @@ class MainScreen(Screen[None]):
         self._pending_open: str | None = None  # an identity key to open once the library is loaded
         self._pending_pane = self.session.pane  # (mounting the tabs reports the default tab as active)
         self._pending_online: str | None = None  # a pubmed: search asked for before the library loaded
+        self.order: str | None = None  # the result order the user chose (None: the query's default)
+        self._query = ""  # the query the result list shows, and its title
+        self._title = ""
+        self._keep_row: list[str] = []  # identity keys of the row to keep highlighted when results come
+        self._checking = False  # a check for other processes' changes is running
+        self._index_behind = 0
+        self._marks_seen: refresh.Signature | None = None  # the marks file as this app last read it
+        self._export_target: int | None = None  # the article the export dialog calls "this article"
 
     @property
     def trail(self) -> Trail:
@@ -141,7 +151,7 @@ class MainScreen(Screen[None]):
             library = Library.open(self.library_path)
             if index is None:
                 index = SearchIndex.for_library(library)
-            marks = Marks.open(self.library_path)
+            marks, self._marks_seen = refresh.open_marks(self.library_path)
         except (PmbrowseError, OSError, ValueError) as exc:
             self.app.call_from_thread(self._load_failed, str(exc))
             return
@@ -157,6 +167,7 @@ class MainScreen(Screen[None]):
     def _library_ready(self, library: Library, index: SearchIndex, marks: Marks) -> None:
         self.library = library
         self.marks = marks
+        self.set_interval(REFRESH_SECONDS, self._check_changes)
         for article_list in self.query(ArticleList):
             article_list.mark_of = self._mark_of
             article_list.redraw()
@@ -166,7 +177,7 @@ class MainScreen(Screen[None]):
         self._index_ready(index)
         if self._pending_open:
             key, self._pending_open = self._pending_open, None
-            doc_id = library.index.get(key)
+            doc_id = library.lookup(key)
             if doc_id is not None:
                 self.open_doc(doc_id, visit=key != self.trail.current)
                 self.action_pane(self._pending_pane, focus=False)
@@ -195,39 +206,53 @@ class MainScreen(Screen[None]):
             return
         self.session.query = query
         self.session.save(self.library_path)
+        self._query, self._title = query, listing.title(query)
         if self.index is None:
             self._pending_query = query
             self.query_one(ResultsList).show_message("Loading the library… the search runs when it is ready.")
             return
-        self.search_worker(self.index, query, query or "All articles")
+        self.search_worker(self.index, query, self._title, listing.order_for(query, self.order))
 
     @work(thread=True, exclusive=True, group="search")
-    def search_worker(self, index: SearchIndex, query: str, title: str) -> None:
+    def search_worker(self, index: SearchIndex, query: str, title: str, order: str) -> None:
         try:
             filters = self.marks.search_filter if self.marks is not None else None
-            sort = "relevance" if query.strip() else "cited"
-            results = index.search(query, limit=MAX_HITS, sort=sort, marks=filters)
+            results = listing.search(index, query, order, MAX_HITS, filters)
         except QuerySyntaxError as exc:
             self.app.call_from_thread(self._syntax_error, exc)
             return
         except (ValueError, OSError) as exc:  # the index refused the query, or could not be read
             self.app.call_from_thread(self._search_failed, str(exc))
             return
-        self.app.call_from_thread(self._show_results, title, query, results)
+        self.app.call_from_thread(self._show_results, title, query, results, order)
+
+    def action_order(self) -> None:
+        """Switch the result order: relevance, newest first, most cited first."""
+        self.order = listing.next_order(self._query, self.order)
+        self._search_again()
+
+    def _search_again(self) -> None:
+        """Run the search the list shows again (in the order now chosen)."""
+        if self.index is not None:
+            order = listing.order_for(self._query, self.order)
+            self.search_worker(self.index, self._query, self._title, order)
 
     def _search_failed(self, message: str) -> None:
         results_list = self.query_one(ResultsList)
         results_list.border_title = "Results — the search failed"
         results_list.show_message(f"The search failed: {message}")
 
-    def _show_results(self, title: str, query: str, results: Results) -> None:
+    def _show_results(self, title: str, query: str, results: Results, order: str = "") -> None:
         empty = (
             f"No articles match “{query}”. Try fewer words, a wildcard (exosom*), OR, or check the tags."
             if query
             else "The library is empty. Import records with: pmbrowse import FILE..."
         )
-        self.query_one(ResultsList).show_results(title, results, empty)
-        self._sync_results()
+        results_list = self.query_one(ResultsList)
+        keep, self._keep_row = self._keep_row, []
+        results_list.show_results(title, results, empty, listing.ORDER_NAMES.get(order, ""), keep)
+        if not keep:
+            self._sync_results()
 
     def _syntax_error(self, exc: QuerySyntaxError) -> None:
         results_list = self.query_one(ResultsList)
@@ -238,24 +263,35 @@ class MainScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#results")
     def _open_result(self, event: OptionList.OptionSelected) -> None:
-        results = self.query_one(ResultsList)
-        hit = results.hit(event.option_index)
-        if hit is None or self.library is None:
-            return
-        # By identity first: a document id from the index can be gone after a merge.
-        doc_id = self.library.find_keys(results.keys_at(event.option_index))
-        self.open_doc(hit.doc_id if doc_id is None else doc_id)
+        doc_id = self._row_article(self.query_one(ResultsList), event.option_index)
+        if doc_id is not None:
+            self.open_doc(doc_id)
 
     @on(OptionList.OptionSelected, "LinkList")
     def _open_link(self, event: OptionList.OptionSelected) -> None:
         assert isinstance(event.option_list, LinkList)
-        view = event.option_list.view(event.option_index)
-        if view is None:
-            return
-        if view.target_id is None:
-            self.say("This link names no article the library can find.", severity="warning")
-            return
-        self.open_doc(view.target_id)
+        doc_id = self._row_article(event.option_list, event.option_index)
+        if doc_id is not None:
+            self.open_doc(doc_id)
+
+    def _row_article(self, rows: ArticleList, index: int) -> int | None:
+        """The article a row shows, found by its identity (document ids change with merges); or None,
+        said in a message naming the row. Never another article."""
+        keys = rows.keys_at(index)
+        if not keys:
+            return None  # a row of guidance, not an article
+        if self.library is None:
+            self.say("The library is still loading; try again in a moment.")
+            return None
+        doc_id = self.library.find_keys(keys)
+        if doc_id is None:
+            self.say(
+                f"{rows.describe(index)} is not in the library as this app last read it. Reloading "
+                "(ctrl+r); try again in a moment.",
+                severity="warning",
+            )
+            self.action_reload(quiet=True)
+        return doc_id
 
     def open_doc(self, doc_id: int, *, visit: bool = True) -> None:
         """Show an article; ``visit`` adds it to the trail (dropping what was ahead)."""
@@ -273,25 +309,30 @@ class MainScreen(Screen[None]):
         self._show_current()
         self.session.save(self.library_path)
 
-    def _show_current(self) -> None:
+    def _show_current(self, keep: bool = False) -> None:
+        """Show the open article; ``keep`` (a reload) keeps the link rows' highlight and the scroll."""
         assert self.library is not None and self.current is not None
         library, doc_id = self.library, self.current
         article = library.article(doc_id)
-        visited = {library.index.get(key) for key in self.trail.entries} - {None, doc_id}
+        visited = {library.lookup(key) for key in self.trail.entries} - {None, doc_id}
         counts: dict[str, int] = {}
         for rel, selector in (("references", "#references-list"), ("cited_by", "#cited-by-list")):
             views = library.links(doc_id, rel)
             counts[rel] = len(views)
             flags = [v.target_id in visited for v in views]
-            self.query_one(selector, LinkList).show_links(views, flags, EMPTY_LINKS[rel])
+            link_list = self.query_one(selector, LinkList)
+            row = link_list.highlighted if keep else None
+            stay = link_list.keys_at(row) if row is not None else []
+            link_list.show_links(views, flags, EMPTY_LINKS[rel], stay)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("references").label = f"References ({counts['references']})"  # type: ignore[assignment]
         tabs.get_tab("cited_by").label = f"Cited by ({counts['cited_by']})"  # type: ignore[assignment]
         self._citing_count = counts["cited_by"]
         self._show_header(article)
-        self.query_one(AbstractView).show_article(article)
+        self.query_one(AbstractView).show_article(article, keep_scroll=keep)
         self.query_one(TrailBar).show_trail(self.trail)
-        self._sync_results()
+        if not keep:
+            self._sync_results()
 
     def _sync_results(self) -> None:
         """Keep the result list's highlight on the open article, so that actions on "the highlighted
@@ -309,7 +350,7 @@ class MainScreen(Screen[None]):
     def _open_key(self, key: str) -> None:
         if self.library is None:
             return
-        doc_id = self.library.index.get(key)
+        doc_id = self.library.lookup(key)
         if doc_id is None:
             self.say(f"{key} is not in the library any more", severity="warning")
             return
@@ -383,19 +424,27 @@ class MainScreen(Screen[None]):
         return self.marks.get(keys) if self.marks is not None and keys else None
 
     def _target(self) -> int | None:
-        """The article an action is for: the highlighted row of the focused list, else the open one."""
+        """The article an action is for: the highlighted row of the focused list, else the open one.
+
+        A highlighted row the library cannot find is refused with a message naming it (see
+        ``_row_article``), never replaced by another article. None, said, when there is no target.
+        """
         focused = self.focused
-        if isinstance(focused, ArticleList) and focused.highlighted is not None and self.library is not None:
-            doc_id = self.library.find_keys(focused.keys_at(focused.highlighted))
-            if doc_id is not None:
-                return doc_id
+        row = focused.highlighted if isinstance(focused, ArticleList) else None
+        if isinstance(focused, ArticleList) and row is not None and focused.keys_at(row):
+            return self._row_article(focused, row)
+        if self.library is None:
+            self.say("The library is still loading; try again in a moment.")
+            return None
+        if self.current is None or self.library.doc(self.current) is None:
+            self.say("Open or highlight an article first.")
+            return None
         return self.current
 
     def _target_keys(self) -> list[str] | None:
         doc_id = self._target()
         doc = self.library.doc(doc_id) if self.library is not None and doc_id is not None else None
         if doc is None or self.marks is None:
-            self.say("Open or highlight an article first.")
             return None
         return doc_keys(doc)
 
@@ -417,6 +466,7 @@ class MainScreen(Screen[None]):
         except (PmbrowseError, OSError, ValueError) as exc:
             self.say(f"The mark was not saved: {exc}", severity="error")
             return
+        self._marks_seen = refresh.signature(self.marks.path)
         self._marks_changed()
 
     def action_star(self) -> None:
@@ -464,7 +514,6 @@ class MainScreen(Screen[None]):
     def action_copy(self) -> None:
         doc_id = self._target()
         if self.library is None or doc_id is None:
-            self.say("Open or highlight an article first.")
             return
         text = citation_text(self.library.article(doc_id))
         # An OSC 52 escape: the terminal puts it on the clipboard, over SSH too.
@@ -474,7 +523,6 @@ class MainScreen(Screen[None]):
     def action_open_page(self) -> None:
         doc_id = self._target()
         if self.library is None or doc_id is None:
-            self.say("Open or highlight an article first.")
             return
         url = article_url(self.library.article(doc_id))
         if not url:
@@ -488,14 +536,25 @@ class MainScreen(Screen[None]):
         if self.library is None:
             self.say("The library is still loading.")
             return
-        self.app.push_screen(ExportScreen(Path.cwd(), self.current is not None, self._export))
+        focused = self.focused
+        row = focused.highlighted if isinstance(focused, ArticleList) else None
+        if row is not None and isinstance(focused, ArticleList) and focused.keys_at(row):
+            # The same rule as the other keys: the highlighted row, or a refusal naming it.
+            target = self._row_article(focused, row)
+            if target is None:
+                return
+        else:
+            target = self.current if self.current is not None and self.library.doc(self.current) else None
+        self._export_target = target
+        label = describe_article(self.library.article(target)) if target is not None else None
+        self.app.push_screen(ExportScreen(export_folder(), label, self._export))
 
     def _export(self, request: ExportRequest) -> str:
         """Do the export the dialog asks for; return why it failed ("" when it did not)."""
         if self.library is None or self.marks is None:
             return "The library is not loaded."
         if request.what == "article":
-            doc_ids = [self.current] if self.current is not None else []
+            doc_ids = [self._export_target] if self._export_target is not None else []
         elif request.what == "trail":
             doc_ids = by_trail(self.library, self.session)
         elif request.what == "starred":
@@ -525,7 +584,6 @@ class MainScreen(Screen[None]):
     def _fetch(self, links_depth: int) -> None:
         doc_id = self._target()
         if self.library is None or doc_id is None:
-            self.say("Open or highlight an article to fetch first.")
             return
         doc = self.library.doc(doc_id) or {}
         ident = doc.get("pmid") or doc.get("pmcid") or doc.get("doi")
@@ -603,7 +661,7 @@ class MainScreen(Screen[None]):
             self.index.refresh()
         if self.current is not None and self.library is not None:
             # The fetched record may have been merged with another: find the open article again.
-            self.current = self.library.index.get(self._current_key)
+            self.current = self.library.lookup(self._current_key)
             if self.current is not None:
                 self._show_current()
         summary = (
@@ -620,9 +678,67 @@ class MainScreen(Screen[None]):
             # Show what was stored, in the library's own result list (so rows work like any other).
             pmids = " OR ".join(f"{pmid}[pmid]" for pmid in report.pmids)
             title = f"PubMed: {query} ({report.total or 0:,} online, {len(report.pmids)} stored)"
-            self.search_worker(self.index, pmids, title)
+            self._query, self._title = pmids, title
+            self.search_worker(self.index, pmids, title, listing.order_for(pmids, self.order or "date"))
         elif self.index is not None:
             self.run_search(self.session.query)  # new records may match the query shown
+
+    # Other processes' changes ---------------------------------------------------------------------
+
+    def _check_changes(self) -> None:
+        """Every second: take in what other processes committed (in a thread: it may wait on a lock)."""
+        if self.library is not None and not self._checking and not self._fetching:
+            self._checking = True
+            self.check_worker(self.library, manual=False)
+
+    def action_reload(self, quiet: bool = False) -> None:
+        """ctrl+r: take in other processes' changes now."""
+        if self.library is None:
+            if not quiet:
+                self.say("The library is still loading.")
+            return
+        if self._checking:
+            return
+        self._checking = True
+        self.check_worker(self.library, manual=not quiet)
+
+    @work(thread=True, group="refresh")
+    def check_worker(self, library: Library, manual: bool) -> None:
+        found = refresh.check(library, self._marks_seen, self._index_behind, marks=self.marks is not None)
+        self.app.call_from_thread(self._take_in, found, manual)
+
+    def _take_in(self, found: refresh.Refreshed, manual: bool) -> None:
+        """Show what another process changed, in place: the cursor stays on the same article."""
+        self._checking = False
+        self._index_behind = found.index_behind
+        if found.problem:
+            if manual:
+                self.say(f"Could not reload: {found.problem}", severity="warning")
+            return
+        if manual and not found.changed:
+            self.say("Up to date: nothing changed since the library was read.")
+        if not found.changed:
+            return
+        if found.marks is not None:
+            self.marks, self._marks_seen = found.marks, found.marks_seen
+        if found.index is not None:
+            self.index = found.index
+        if found.library and self.current is not None and self.library is not None:
+            self.current = self.library.lookup(self._current_key)
+            if self.current is None:
+                self.say(f"{self._current_key} is no longer in the library.", severity="warning")
+                self.query_one(ArticleHeader).show_welcome()
+        if self.current is not None and (found.library or found.marks is not None):
+            self._show_current(keep=True)
+        else:
+            self._marks_changed()
+        if self.index is not None and (found.library or found.index is not None or found.marks is not None):
+            results = self.query_one(ResultsList)
+            if results.highlighted is not None:
+                self._keep_row = results.keys_at(results.highlighted)
+            self._search_again()
+        if manual:
+            self.say("Reloaded: the library's changes are shown.")
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

@@ -66,7 +66,7 @@ class AbstractView(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(id="abstract-text")
 
-    def show_article(self, article: Article) -> None:
+    def show_article(self, article: Article, keep_scroll: bool = False) -> None:
         body = self.query_one("#abstract-text", Static)
         if article.abstract:
             text = Text()
@@ -89,7 +89,8 @@ class AbstractView(VerticalScroll, can_focus=True):
             )
         else:
             body.update(Text("This record has no abstract (its source gave none).", style="italic"))
-        self.scroll_home(animate=False)
+        if not keep_scroll:
+            self.scroll_home(animate=False)
 
     def show_message(self, message: str) -> None:
         self.query_one("#abstract-text", Static).update(literal(message, style="italic"))

@@ -14,7 +14,7 @@ from store.ids import identity_keys
 from store.library import LinkView
 from store.marks import Mark
 from store.search import Hit, Results
-from tui.text import literal
+from tui.text import describe, literal
 from tui.widgets.rows import hit_row, link_row
 
 # Finds the marks of an article from its identity keys (None when marks are not loaded).
@@ -46,6 +46,15 @@ class ArticleList(OptionList):
         """The identity keys of the article in row ``index`` (empty for none)."""
         raise NotImplementedError
 
+    def describe(self, index: int) -> str:
+        """How a message names the article in row ``index``."""
+        raise NotImplementedError
+
+    def row_of(self, keys: list[str]) -> int | None:
+        """The row showing the article with any of these identity keys."""
+        wanted = set(keys)
+        return next((n for n in range(self.option_count) if wanted & set(self.keys_at(n))), None)
+
     def _rows(self) -> list[Text]:
         raise NotImplementedError
 
@@ -65,17 +74,23 @@ class ResultsList(ArticleList):
         super().__init__(**kwargs)
         self.hits: list[Hit] = []
 
-    def show_results(self, title: str, results: Results, empty: str) -> None:
+    def show_results(
+        self, title: str, results: Results, empty: str | Text, order: str = "", keep: list[str] | None = None
+    ) -> None:
+        """Show hits; ``order`` names the order they are in, ``keep`` the article to stay on."""
         self.hits = list(results.hits)
         count = f"{results.total} hit{'s' if results.total != 1 else ''}"
         if len(self.hits) < results.total:
             count += f", first {len(self.hits)}"
+        if order and self.hits:
+            count += f", {order}"
         self.border_title = literal(f"{count} — {title}")
         if not self.hits:
             self.show_message(empty)
             return
         self.redraw()
-        self.highlighted = 0
+        row = self.row_of(keep) if keep else None
+        self.highlighted = row or 0
 
     def _rows(self) -> list[Text]:
         return [hit_row(hit, self.mark_of(_hit_keys(hit))) for hit in self.hits]
@@ -86,6 +101,10 @@ class ResultsList(ArticleList):
     def keys_at(self, index: int) -> list[str]:
         hit = self.hit(index)
         return _hit_keys(hit) if hit else []
+
+    def describe(self, index: int) -> str:
+        hit = self.hit(index)
+        return describe(hit.title, hit.pmid, hit.pmcid, hit.doi) if hit else "That row"
 
 
 def _hit_keys(hit: Hit) -> list[str]:
@@ -101,13 +120,17 @@ class LinkList(ArticleList):
         self.views: list[LinkView] = []
         self.visited: list[bool] = []
 
-    def show_links(self, views: list[LinkView], visited: list[bool], empty: str) -> None:
+    def show_links(
+        self, views: list[LinkView], visited: list[bool], empty: str, keep: list[str] | None = None
+    ) -> None:
+        """Show link rows; ``keep`` names the article to stay on (after a reload)."""
         self.views, self.visited = list(views), list(visited)
         if not views:
             self.show_message(empty)
             return
         self.redraw()
-        self.highlighted = 0
+        row = self.row_of(keep) if keep else None
+        self.highlighted = row or 0
 
     def _rows(self) -> list[Text]:
         return [
@@ -121,6 +144,10 @@ class LinkList(ArticleList):
     def keys_at(self, index: int) -> list[str]:
         view = self.view(index)
         return _view_keys(view) if view else []
+
+    def describe(self, index: int) -> str:
+        view = self.view(index)
+        return describe(view.title, view.pmid, view.pmcid, view.doi) if view else "That row"
 
 
 def _view_keys(view: LinkView) -> list[str]:

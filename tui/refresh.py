@@ -1,0 +1,84 @@
+"""Taking in what other processes committed: imports, fetches and marks from the command line or a
+second app.
+
+``check`` runs off the UI thread once a second (and on ``ctrl+r``). It looks at each file's change
+signal only, so it is cheap when nothing changed: ``Library.refresh`` for the records; for the marks,
+the identity of their file (each write replaces it: a new inode, size or time), and a changed marks
+file is simply opened again (it is small); the search index is reopened when the library changed
+(another writer may have rebuilt it in a new folder).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from store.errors import PmbrowseError
+from store.library import Library
+from store.marks import Marks, marks_path
+from store.search import SearchIndex
+
+Signature = tuple[int, int, int]
+
+# How many checks in a row may find the search index behind the library before it is rebuilt here
+# (another writer updates it right after its own write, so a short lag is normal).
+PATIENCE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """What a check found. ``marks`` and ``index`` are new objects to use, or None to keep the old."""
+
+    library: bool = False
+    marks: Marks | None = None
+    marks_seen: Signature | None = None  # the signature of the marks file ``marks`` was read from
+    index: SearchIndex | None = None
+    index_behind: int = 0  # checks in a row that found the index behind the library
+    problem: str = ""  # why the check could not finish (the library busy, a file unreadable)
+
+    @property
+    def changed(self) -> bool:
+        return self.library or self.marks is not None or self.index is not None
+
+
+def signature(path: Path) -> Signature | None:
+    """What tells one version of a file from the next (None: there is no file)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def open_marks(library_path: Path) -> tuple[Marks, Signature | None]:
+    """The marks, with the signature of the file they were read from (taken first, so that a write
+    in between shows as a change at the next check rather than being missed)."""
+    seen = signature(marks_path(library_path))
+    return Marks.open(library_path), seen
+
+
+def check(
+    library: Library, marks_seen: Signature | None, index_behind: int = 0, *, marks: bool = True
+) -> Refreshed:
+    """Take in what other processes committed since the last check (blocking: call it in a thread).
+
+    ``marks_seen`` is the signature of the marks file as this app last read or wrote it.
+    """
+    try:
+        library_changed = library.refresh()
+        new_marks, seen = None, marks_seen
+        if marks and signature(marks_path(library.path)) != marks_seen:
+            new_marks, seen = open_marks(library.path)
+        new_index: SearchIndex | None = None
+        behind = index_behind
+        if library_changed or index_behind:
+            new_index = SearchIndex.open_if_fresh(library.path)
+            if new_index is None:
+                behind += 1
+                if behind > PATIENCE:
+                    new_index, behind = SearchIndex.for_library(library), 0
+            else:
+                behind = 0
+    except (PmbrowseError, OSError, ValueError) as exc:
+        return Refreshed(index_behind=index_behind, problem=str(exc))
+    return Refreshed(library_changed, new_marks, seen, new_index, behind)
