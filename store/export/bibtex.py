@@ -4,7 +4,8 @@ Values are written for LaTeX: the characters LaTeX gives a meaning (``& % $ # _ 
 escaped, and words whose capitals a style must not lower-case (``MSC``, ``miRNA``, ``T cells``) are
 wrapped in braces in titles. Everything else, accents and Greek letters included, is written as the
 Unicode it is (the file is UTF-8, which biber and bibtexparser read as it is). Authors are
-``Last, First`` joined by ``and``; a group author is wrapped in braces so it is not split into names.
+``Last, First`` joined by ``and``; a group author is wrapped in braces so it is not split into names,
+and so is any part of a name holding the word "and" or a comma (``{Smith and Jones}, A``).
 The DOI is written verbatim, as styles print it with ``\\url``-like commands that show backslashes.
 A doubled hyphen, backtick or apostrophe gets an empty group in between, so LaTeX does not turn the
 pair into a dash or a curly quote; page ranges use ``--``.
@@ -47,6 +48,7 @@ LATEX_SPECIALS = {
 LIGATURES = frozenset("-`'")
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WORD = re.compile(r"[^\W_]+")
+_SPLITS_NAMES = re.compile(r",|(?:^|\s)and(?:\s|$)", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
@@ -89,13 +91,20 @@ def protect_title(title: str) -> str:
     return "".join(parts)
 
 
+def _name_part(text: str) -> str:
+    """One part of a name, escaped; braced when BibTeX would split it: at a word ``and`` (it separates
+    authors, in any case) or at a comma (it separates last, jr and first)."""
+    escaped = escape(text)
+    return f"{{{escaped}}}" if _SPLITS_NAMES.search(text) else escaped
+
+
 def bibtex_name(author: Author) -> str:
     """``Last, First``, ``Last, Jr, First``, or ``{Group Name}``."""
     if is_literal(author):
         return f"{{{escape(author.last)}}}"
-    last, given = escape(author.last), escape(given_name(author))
+    last, given = _name_part(author.last), _name_part(given_name(author))
     if author.suffix:
-        return f"{last}, {escape(author.suffix)}, {given}"
+        return f"{last}, {_name_part(author.suffix)}, {given}"
     return f"{last}, {given}" if given else last
 
 

@@ -3,16 +3,24 @@ not hide the standard library's).
 
 Columns: pmid, pmcid, doi, title, authors (``; ``-joined short names), journal, year, volume, issue,
 pages, citation_count, stub; with marks given, also starred, tags (``; ``-joined), screening, note.
+
+CSV injection: a spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or
+carriage return, which some strip first) as a formula, so a title ``=HYPERLINK(...)`` would become a live
+link. Such cells get a leading ``'`` (OWASP's advice), which spreadsheets show as text and do not display.
+``CsvExporter(raw=True)`` writes every cell as it is, for programs that read the file as data.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from store.export.base import Exporter
 from store.model import Article
+
+if TYPE_CHECKING:
+    from store.marks import Marks
 
 COLUMNS = (
     "pmid",
@@ -29,6 +37,12 @@ COLUMNS = (
     "stub",
 )
 MARK_COLUMNS = ("starred", "tags", "screening", "note")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula, made text with a leading ``'``."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 class CsvExporter(Exporter):
@@ -36,11 +50,21 @@ class CsvExporter(Exporter):
     extension = "csv"
     description = "CSV table (.csv)"
 
+    def __init__(self, *, marks: Marks | None = None, raw: bool = False) -> None:
+        super().__init__(marks=marks)
+        self.raw = raw
+
     def write(self, articles: Iterable[Article], out: TextIO) -> None:
         writer = csv.writer(out, lineterminator="\n")
+        # The csv module quotes a cell holding "\n" but not one holding a lone "\r" (it is not in the line
+        # terminator), and readers then split the row there: rows with one quote every cell.
+        quoting_all = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(COLUMNS + (MARK_COLUMNS if self.marks is not None else ()))
         for article in articles:
-            writer.writerow(self.row(article))
+            row = self.row(article)
+            if not self.raw:
+                row = [neutralise(cell) for cell in row]
+            (quoting_all if any("\r" in cell for cell in row) else writer).writerow(row)
 
     def row(self, article: Article) -> list[str]:
         row = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 from collections.abc import Sequence
@@ -43,7 +44,13 @@ def render(library: Library, doc_ids: Sequence[int], fmt: str, marks: Marks | No
 
 
 def write_file(text: str, path: Path) -> None:
-    """Replace ``path`` atomically: a failed export leaves the old file as it was."""
+    """Replace ``path`` atomically: a failed export leaves the old file as it was.
+
+    A folder (``/``, ``.``, an existing directory) is an ``IsADirectoryError``, like any other path
+    that cannot be written, rather than whatever building a temp name from it would raise.
+    """
+    if not path.name or path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")

