@@ -1,12 +1,15 @@
 """A unit of work on the library: import records, grow stubs, keep links two-way, then commit once.
 
 Everything happens on copies of the touched documents; nothing reaches TinyDB until ``commit()``,
-so an exception anywhere before it leaves the library exactly as it was.
+so an exception anywhere before it leaves the library exactly as it was. Only the documents a change
+touches are ever read.
 
-Links are two-way knowledge. When article A lists B among its references, B's ``cited_by`` gets a
-link back to A (and likewise for citing articles), whether B is a full record or a stub. A link
-target that is not in the library becomes a stub holding what the link said of it; when the stub's
-full record arrives it is merged into the stub, so the stub's document (and its links) carry on.
+Links are two-way knowledge, stored as document ids on both ends. When article A lists B among its
+references, A's ``references`` gets B's id and B's ``cited_by`` gets A's, whether B is a full record or
+a stub. A link target that is not in the library becomes a stub holding what the link said of it (its
+identifiers, title, authors, journal, year: the text a source gave about a target lives on the target,
+once); when the stub's full record arrives it is merged into the stub, so the stub's id, and every
+link to it, carry on.
 """
 
 from __future__ import annotations
@@ -21,15 +24,9 @@ from store.merge import (
     INVERSE,
     LINK_RELATIONS,
     Doc,
-    add_link,
     compatible,
     doc_keys,
     fill_ids,
-    find_link,
-    link_adds,
-    link_keymap,
-    link_to,
-    merge_link,
     merge_record,
     stub_from_link,
 )
@@ -56,13 +53,14 @@ class Changes:
 
     def __init__(self, library: Library) -> None:
         self._lib = library
-        self._base = library.raw_docs()
-        self._docs: dict[int, Doc] = {}
+        self._read: dict[int, Doc | None] = {}  # committed documents read so far (read-only)
+        self._docs: dict[int, Doc] = {}  # documents changed (or created) by this unit of work
+        self._before: dict[int, bytes] = {}  # how each changed document was, to drop no-op writes
         self._created: set[int] = set()
         self._removed: set[int] = set()
         self._keys: dict[str, int | None] = {}
-        self._linkmaps: dict[tuple[int, str], dict[str, int]] = {}
-        self._next_id = library.next_id
+        self._linksets: dict[tuple[int, str], set[int]] = {}
+        self._next_id = library.storage.next_id
         self.stubs_created = 0
 
     # Reading through the pending changes -------------------------------------------------------
@@ -70,18 +68,32 @@ class Changes:
     def lookup(self, key: str) -> int | None:
         if key in self._keys:
             return self._keys[key]
-        return self._lib.index.get(key)
+        doc_id = self._lib.lookup(key)
+        if doc_id in self._removed:
+            doc_id = None
+        self._keys[key] = doc_id
+        return doc_id
 
     def peek(self, doc_id: int) -> Doc:
         """The current document, read-only."""
         doc = self._docs.get(doc_id)
-        return doc if doc is not None else self._base[str(doc_id)]
+        if doc is not None:
+            return doc
+        if doc_id not in self._read:
+            self._read[doc_id] = self._lib.doc(doc_id)
+        found = self._read[doc_id]
+        if found is None:
+            raise KeyError(doc_id)
+        return found
 
     def _doc(self, doc_id: int) -> Doc:
-        """The current document, writable (copied on first write)."""
+        """The current document, writable (the first write keeps how it was)."""
         doc = self._docs.get(doc_id)
         if doc is None:
-            doc = self._docs[doc_id] = _copy(self._base[str(doc_id)])
+            doc = self.peek(doc_id)
+            self._before[doc_id] = orjson.dumps(doc)
+            self._docs[doc_id] = doc
+            self._read.pop(doc_id, None)
         return doc
 
     # Identity --------------------------------------------------------------------------------
@@ -127,71 +139,71 @@ class Changes:
         return primary
 
     def _absorb(self, into: int, other: int) -> None:
-        """Two records turned out to be one article: fold ``other`` into ``into`` and drop it."""
+        """Two records turned out to be one article: fold ``other`` into ``into`` and drop it; every
+        document linking to ``other`` links to ``into`` instead."""
         gone = _copy(self.peek(other))
         target = self._doc(into)
         merge_record(target, gone, authoritative=bool(target.get("stub")) and not gone.get("stub"))
         self._removed.add(other)
         self._docs.pop(other, None)
+        self._read.pop(other, None)
         self._unindex(other, gone)
-        self._forget_linkmaps(into)
         self._index(into)
-        # Lists that named both records now hold two links to one target; make them one.
         for rel in LINK_RELATIONS:
-            for entry in gone.get(rel, []):
-                target_id = self._lookup_entry(entry)
-                if target_id is not None:
-                    self._dedupe(target_id, INVERSE[rel])
-            self._dedupe(into, rel)
-
-    def _lookup_entry(self, entry: Doc) -> int | None:
-        for key in doc_keys(entry):
-            doc_id = self.lookup(key)
-            if doc_id is not None:
-                return doc_id
-        return None
-
-    def _dedupe(self, doc_id: int, rel: str) -> None:
-        links = self.peek(doc_id).get(rel, [])
-        seen: dict[int, Doc] = {}
-        kept: list[Doc] = []
-        for entry in links:
-            target = self._lookup_entry(entry)
-            if target == doc_id:
-                continue  # a record that absorbed its own reference
-            if target is not None and target in seen:
-                merge_link(seen[target], entry)
-                continue
-            entry = dict(entry)
-            if target is not None:
-                seen[target] = entry
-            kept.append(entry)
-        if kept != links:
-            self._doc(doc_id)[rel] = kept
-            self._forget_linkmaps(doc_id)
+            sources = gone.get("link_sources", {}).get(rel, {})
+            for linked in gone.get(rel, []):
+                if linked in (into, other) or linked in self._removed:
+                    continue
+                self._unlink(linked, INVERSE[rel], other)
+                self._connect(into, rel, linked, sources.get(str(linked)))
+            self._unlink(into, rel, other)
 
     # Links -----------------------------------------------------------------------------------
 
-    def _linkmap(self, doc_id: int, rel: str) -> dict[str, int]:
-        keymap = self._linkmaps.get((doc_id, rel))
-        if keymap is None:
-            keymap = self._linkmaps[(doc_id, rel)] = link_keymap(self.peek(doc_id).get(rel, []))
-        return keymap
+    def _linkset(self, doc_id: int, rel: str) -> set[int]:
+        ids = self._linksets.get((doc_id, rel))
+        if ids is None:
+            ids = self._linksets[(doc_id, rel)] = set(self.peek(doc_id).get(rel, ()))
+        return ids
 
-    def _forget_linkmaps(self, doc_id: int) -> None:
-        for rel in LINK_RELATIONS:
-            self._linkmaps.pop((doc_id, rel), None)
+    def _add(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
+        """Put ``target`` in ``doc_id``'s ``rel`` list (with the sources that gave the link)."""
+        linkset = self._linkset(doc_id, rel)
+        added = target not in linkset
+        if added:
+            linkset.add(target)
+            self._doc(doc_id).setdefault(rel, []).append(target)
+        if sources:
+            have = self.peek(doc_id).get("link_sources", {}).get(rel, {}).get(str(target), [])
+            extra = [s for s in sources if s not in have]
+            if extra:
+                by_rel = self._doc(doc_id).setdefault("link_sources", {}).setdefault(rel, {})
+                by_rel[str(target)] = [*have, *extra]
+        return added
 
-    def _add_link(self, doc_id: int, rel: str, entry: Doc, keys: list[str] | None = None) -> None:
-        keymap = self._linkmap(doc_id, rel)
-        links = self.peek(doc_id).get(rel)
-        if keys is None:
-            keys = doc_keys(entry)
-        if links is not None:
-            pos = find_link(links, keymap, entry, keys)
-            if pos is not None and not link_adds(links[pos], entry):
-                return  # already known: do not even copy the document
-        add_link(self._doc(doc_id).setdefault(rel, []), keymap, entry, keys)
+    def _connect(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
+        """Link ``doc_id`` to ``target`` (``rel``) and ``target`` back to it. Returns whether it was new."""
+        if target == doc_id:
+            return False  # a self-citation, or a record that absorbed its own reference
+        added = self._add(doc_id, rel, target, sources)
+        self._add(target, INVERSE[rel], doc_id, sources)
+        return added
+
+    def _unlink(self, doc_id: int, rel: str, target: int) -> None:
+        if target not in self._linkset(doc_id, rel):
+            return
+        self._linkset(doc_id, rel).discard(target)
+        doc = self._doc(doc_id)
+        doc[rel] = [t for t in doc.get(rel, []) if t != target]
+        if not doc[rel]:
+            del doc[rel]
+        by_rel = doc.get("link_sources", {}).get(rel)
+        if by_rel and str(target) in by_rel:
+            del by_rel[str(target)]
+            if not by_rel:
+                del doc["link_sources"][rel]
+            if not doc["link_sources"]:
+                del doc["link_sources"]
 
     def _target(self, entry: Doc) -> int:
         """The record a link points at: found, or a new stub made from the link."""
@@ -204,8 +216,12 @@ class Changes:
         if current.get("stub"):
             # A stub grows with what each link tells of it (gaps only).
             if any(key not in current for key in entry if key != "sources"):
-                merge_record(self._doc(target), stub_from_link(entry), authoritative=False)
-                self._index(target)
+                before = orjson.dumps(current)
+                grown = _copy(current)
+                merge_record(grown, stub_from_link(entry), authoritative=False)
+                if orjson.dumps(grown) != before:
+                    self._doc(target).update(grown)
+                    self._index(target)
         elif len(keys) > 1 and any(not current.get(k) and entry.get(k) for k in ("pmid", "pmcid", "doi")):
             fill_ids(self._doc(target), entry)
             self._index(target)
@@ -218,33 +234,33 @@ class Changes:
         return self.put_document(article.to_doc(), origin)
 
     def put_document(self, incoming: Doc, origin: Origin) -> Status:
-        """``put_article`` for a record already in its document form (``Article.to_doc``); takes it over."""
+        """``put_article`` for a record already in its document form (``Article.to_doc``); takes it over.
+
+        Its link lists hold link entries (identifiers and text); they become links by id.
+        """
         incoming.pop("stub", None)
+        incoming.pop("link_sources", None)
+        links = {rel: incoming.pop(rel, None) or [] for rel in LINK_RELATIONS}
         incoming["origins"] = [origin.to_doc()]
         doc_id = self._resolve(incoming)
         if doc_id is None:
             doc_id = self._new(incoming)
             status = Status.ADDED
+            before = b""
         else:
             before = orjson.dumps(self.peek(doc_id))
             was_stub = bool(self.peek(doc_id).get("stub"))
             merge_record(self._doc(doc_id), incoming, authoritative=True)
-            self._forget_linkmaps(doc_id)
             self._index(doc_id)
-            if doc_id in self._created and was_stub:
-                status = Status.ADDED  # a stub made earlier in this same import
-            elif orjson.dumps(self.peek(doc_id)) == before:
-                status = Status.UNCHANGED
-            else:
-                status = Status.MERGED
-
-        back = link_to(self.peek(doc_id), [])
-        back_keys = doc_keys(back)
+            status = Status.ADDED if doc_id in self._created and was_stub else Status.MERGED
         for rel in LINK_RELATIONS:
-            entries = incoming.get(rel, [])
-            targets = [self._link_back(doc_id, rel, entry, back, back_keys) for entry in entries]
-            if status is Status.ADDED and len(set(targets)) < len(targets):
-                self._dedupe(doc_id, rel)  # the source listed one target twice
+            for entry in links[rel]:
+                target = self._target(entry)
+                if doc_id in self._removed:
+                    break  # (a link showed this record to be another: it was merged into it)
+                self._connect(doc_id, rel, target, entry.get("sources"))
+        if status is Status.MERGED and orjson.dumps(self.peek(doc_id)) == before:
+            status = Status.UNCHANGED
         return status
 
     def put_links(self, subject: Link, rel: str, links: Iterable[Link]) -> int:
@@ -256,26 +272,12 @@ class Changes:
         if rel not in LINK_RELATIONS:
             raise ValueError(rel)
         doc_id = self._target(subject.to_doc())
-        known = len(self.peek(doc_id).get(rel, []))
-        back = link_to(self.peek(doc_id), [])
-        back_keys = doc_keys(back)
+        new = 0
         for link in links:
             entry = link.to_doc()
-            target = self._link_back(doc_id, rel, entry, back, back_keys)
-            if target != doc_id:
-                self._add_link(doc_id, rel, entry)
-        return len(self.peek(doc_id).get(rel, [])) - known
-
-    def _link_back(self, doc_id: int, rel: str, entry: Doc, back: Doc, back_keys: list[str]) -> int:
-        """Find or make the target of ``doc_id``'s link ``entry`` and give it the link the other way.
-
-        ``back`` names ``doc_id`` (see ``merge.link_to``); it gets the sources of ``entry``.
-        """
-        target = self._target(entry)
-        if target != doc_id:
-            sources = entry.get("sources")
-            self._add_link(target, INVERSE[rel], {**back, "sources": sources} if sources else back, back_keys)
-        return target
+            target = self._target(entry)
+            new += self._connect(doc_id, rel, target, entry.get("sources"))
+        return new
 
     # Commit ----------------------------------------------------------------------------------
 
@@ -284,9 +286,9 @@ class Changes:
         changed = {
             doc_id: doc
             for doc_id, doc in self._docs.items()
-            if doc_id in self._created or doc != self._base.get(str(doc_id))
+            if doc_id in self._created or orjson.dumps(doc) != self._before.get(doc_id)
         }
-        removed = [doc_id for doc_id in self._removed if str(doc_id) in self._base]
+        removed = {doc_id for doc_id in self._removed if doc_id not in self._created}
         if changed or removed:
-            self._lib.apply(changed, removed, self._keys, self._next_id)
-        return set(changed), set(removed)
+            self._lib.apply(changed, removed)
+        return set(changed), removed

@@ -19,8 +19,9 @@ read whole.
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -96,3 +97,73 @@ def looks_like_library(head: bytes) -> bool:
     """Whether the first bytes of a file are those of a pmbrowse library (in any JSON layout)."""
     compact = b"".join(head.split())
     return compact.startswith(b'{"_meta":{"1":{"app":"pmbrowse"')
+
+
+# Writing and reading a library's base file document by document -----------------------------------
+#
+# The base file of a library is written in the layout above by ``BaseWriter``, which records where each
+# document's JSON starts and how long it is, so the document index (``store.docindex``) can point at it.
+
+ARTICLES_OPENING = b'"articles":{\n'
+
+
+class BaseWriter:
+    """Writes ``{"_meta":{"1":header},"articles":{...}}`` one document per line, in id order."""
+
+    def __init__(self, fh: BinaryIO, header: dict[str, Any]) -> None:
+        self._fh = fh
+        opening = b'{\n"_meta":{\n"1":' + orjson.dumps(header) + b"\n},\n" + ARTICLES_OPENING
+        fh.write(opening)
+        self._pos = len(opening)
+        self._first = True
+
+    def add(self, doc_id: int, doc_json: bytes) -> int:
+        """Write one document (its JSON, already encoded); returns the offset of that JSON."""
+        prefix = b'"%d":' % doc_id if self._first else b',\n"%d":' % doc_id
+        self._first = False
+        self._fh.write(prefix)
+        self._fh.write(doc_json)
+        offset = self._pos + len(prefix)
+        self._pos = offset + len(doc_json)
+        return offset
+
+    def close(self) -> None:
+        self._fh.write(b"\n}\n}\n")
+
+
+def read_base_header(head: bytes) -> tuple[dict[str, Any] | None, int]:
+    """The ``_meta`` header of a base file in the layout above, and where its first document line
+    starts; (None, 0) when the file does not start in this layout."""
+    start = b'{\n"_meta":{\n"1":'
+    if not head.startswith(start):
+        return None, 0
+    end = head.find(b"\n", len(start))
+    rest = head.find(b"\n},\n" + ARTICLES_OPENING, end)
+    if end < 0 or rest != end:
+        return None, 0
+    try:
+        header = orjson.loads(head[len(start) : end])
+    except orjson.JSONDecodeError:
+        return None, 0
+    return (header if isinstance(header, dict) else None), end + 4 + len(ARTICLES_OPENING)
+
+
+def scan_documents(data: bytes | mmap.mmap, start: int) -> Iterator[tuple[int, int, int]]:
+    """(doc id, offset, length) of each document line of a base file from ``start``; raises ValueError
+    where the layout is not followed."""
+    pos = start
+    size = len(data)
+    while pos < size:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            end = size
+        if data[pos:end] == b"}":
+            return
+        colon = data.find(b'":', pos, end)
+        id_text = data[pos + 1 : colon] if data[pos : pos + 1] == b'"' and colon > 0 else b""
+        if not (id_text.isdigit() and id_text.isascii()):
+            raise ValueError(f"not a document line at byte {pos}")
+        body_end = end - 1 if data[end - 1 : end] == b"," else end
+        yield int(id_text), colon + 2, body_end - colon - 2
+        pos = end + 1
+    raise ValueError("cut off")

@@ -29,7 +29,7 @@ from store.errors import ParseError
 from store.formats import detect, format_names
 from store.library import Library
 from store.model import Article, Origin
-from store.storage import paused_gc
+from store.wholefile import paused_gc
 
 STDIN = "-"
 SNIFF_BYTES = 8192

@@ -28,7 +28,7 @@ from tinydb.table import Document, Table
 
 from store.paths import library_path
 from store.schema import MARKS, MARKS_TABLE
-from store.storage import LibraryStorage
+from store.wholefile import WholeFileStorage
 
 Screening = Literal["included", "excluded"]
 SCREENING_DECISIONS: tuple[Screening, ...] = ("included", "excluded")
@@ -151,7 +151,7 @@ def combine(marks: list[Mark]) -> Mark:
 class Marks:
     """The marks file of one library. Reads come from memory; each change is written at once."""
 
-    def __init__(self, storage: LibraryStorage) -> None:
+    def __init__(self, storage: WholeFileStorage) -> None:
         if storage.layout is not MARKS:
             raise ValueError("a Marks needs a storage opened with the marks layout")
         self.storage = storage
@@ -169,7 +169,7 @@ class Marks:
         A missing marks file is an empty one, created at the first change. A file that is not a
         pmbrowse marks file raises LibraryFileError and is never written.
         """
-        return cls(LibraryStorage(marks_path(library), lock_timeout=lock_timeout, layout=MARKS))
+        return cls(WholeFileStorage(marks_path(library), lock_timeout=lock_timeout, layout=MARKS))
 
     @property
     def path(self) -> Path:

@@ -8,7 +8,8 @@ Rules:
   articles, whatever else matches;
 - a full record is authoritative for its own bibliographic fields: an incoming full record replaces
   what it states and leaves alone what it does not state; knowledge from links only fills gaps;
-- link lists are unions in order: what was known stays, new targets are appended;
+- link lists are unions in order: what was known stays, new targets are appended (link entries
+  here; stored documents link by id, see ``store.changes``);
 - nothing is ever dropped: a link seen twice keeps every source that gave it.
 """
 
@@ -147,10 +148,10 @@ def union_links(links: list[Doc], extra: list[Doc]) -> bool:
 
 
 def merge_record(into: Doc, other: Doc, *, authoritative: bool) -> None:
-    """Merge the document ``other`` into ``into`` in place.
+    """Merge the document ``other`` into ``into`` in place (links aside: ``store.changes`` keeps them).
 
     ``authoritative``: ``other`` is a full record whose stated fields replace those of ``into``;
-    otherwise ``other`` only fills gaps. Links and origins are always unions.
+    otherwise ``other`` only fills gaps. Origins are always unions.
     """
     fill_ids(into, other)
     for key in RECORD_FIELDS:
@@ -159,10 +160,6 @@ def merge_record(into: Doc, other: Doc, *, authoritative: bool) -> None:
             continue
         if authoritative or key not in into:
             into[key] = value
-    for rel in LINK_RELATIONS:
-        if other.get(rel):
-            links = into.setdefault(rel, [])
-            union_links(links, other[rel])
     origins = into.get("origins", [])
     for origin in other.get("origins", []):
         if origin not in origins:

@@ -269,8 +269,10 @@ class Article:
             authors=[Author.from_doc(a) for a in doc.get("authors", [])],
             abstract=[AbstractSection.from_doc(s) for s in doc.get("abstract", [])],
             citation_count=doc.get("citation_count"),
-            references=[Link.from_doc(x) for x in doc.get("references", [])],
-            cited_by=[Link.from_doc(x) for x in doc.get("cited_by", [])],
+            # A stored document's links are document ids (see ``store.schema``); only link entries
+            # of a record being imported carry text a Link can hold.
+            references=[Link.from_doc(x) for x in doc.get("references", []) if isinstance(x, dict)],
+            cited_by=[Link.from_doc(x) for x in doc.get("cited_by", []) if isinstance(x, dict)],
             origins=[Origin.from_doc(o) for o in doc.get("origins", [])],
             stub=bool(doc.get("stub", False)),
         )

@@ -2,8 +2,17 @@
 
 A library is a TinyDB JSON file with two tables:
 
-- ``_meta``: one document, ``{"app": "pmbrowse", "schema": N}``, marking the file as a library;
-- ``articles``: one document per article or stub (see ``store.model.Article.to_doc``).
+- ``_meta``: one document, ``{"app": "pmbrowse", "schema": N, "generation": G}``, marking the file as
+  a library (``generation`` names this version of the file, see ``store.storage``);
+- ``articles``: one document per article or stub (see ``store.model.Article.to_doc``), except that
+  links are stored as document ids: ``"references": [12, 40]``, ``"cited_by": [7]``, both ends of each
+  link (so following a link either way reads one document), and the sources that gave a link, when
+  known, in ``"link_sources": {"references": {"40": ["europepmc"]}}``. What a source said *about* a
+  link's target (its title, authors, journal, year) lives on the target: on its stub when the library
+  has no full record of it.
+
+Schema 1 kept every link as a copy of that text on both ends (78% of a library's memory); schema 2
+stores each link as an id. ``MIGRATIONS[1]`` converts.
 
 A marks file (``store.marks``: stars, tags, screening decisions and notes, kept beside the library) has
 the same header plus ``"kind": "marks"``, and one table, ``marks``. The kind keeps either file from
@@ -23,14 +32,61 @@ from typing import Any
 META_TABLE = "_meta"
 ARTICLES_TABLE = "articles"
 MARKS_TABLE = "marks"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MARKS_SCHEMA_VERSION = 1
 
 Data = dict[str, dict[str, Any]]
 Migration = Callable[[Data], Data]
 
+
+def _links_to_ids(data: Data) -> Data:
+    """Schema 1 -> 2: each link entry (a copy of the target's identifiers and text) becomes the target's
+    document id; its sources move to ``link_sources``. A link whose target cannot be found (which schema
+    1 never wrote) becomes a stub, as a new link would."""
+    from store.merge import doc_keys, stub_from_link
+
+    docs: dict[str, Any] = data.get(ARTICLES_TABLE, {})
+    index: dict[str, int] = {}
+    for doc_id in sorted(docs, key=int):
+        for key in doc_keys(docs[doc_id]):
+            index.setdefault(key, int(doc_id))
+    next_id = max((int(i) for i in docs), default=0) + 1
+    for doc_id in sorted(docs, key=int):
+        doc = docs[doc_id]
+        sources: dict[str, dict[str, list[str]]] = {}
+        for rel in ("references", "cited_by"):
+            ids: list[int] = []
+            for entry in doc.get(rel, []):
+                if not isinstance(entry, dict):
+                    continue
+                keys = doc_keys(entry)
+                target = next((index[k] for k in keys if k in index), None)
+                if target is None:
+                    target = next_id
+                    next_id += 1
+                    docs[str(target)] = stub_from_link(entry)
+                    inverse = "cited_by" if rel == "references" else "references"
+                    docs[str(target)][inverse] = [int(doc_id)]
+                    for key in keys:
+                        index.setdefault(key, target)
+                if target == int(doc_id):
+                    continue
+                if target not in ids:
+                    ids.append(target)
+                if entry.get("sources"):
+                    have = sources.setdefault(rel, {}).setdefault(str(target), [])
+                    have.extend(s for s in entry["sources"] if s not in have)
+            if ids:
+                doc[rel] = ids
+            else:
+                doc.pop(rel, None)
+        if sources:
+            doc["link_sources"] = sources
+    return data
+
+
 # MIGRATIONS[n] turns library data of schema n into schema n + 1.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {1: _links_to_ids}
 MARKS_MIGRATIONS: dict[int, Migration] = {}
 
 
@@ -55,6 +111,8 @@ class Layout:
 
     def migrate(self, data: Data) -> Data:
         version = data[META_TABLE]["1"]["schema"]
+        if version < 1:
+            raise ValueError(f"schema {version} is not a version pmbrowse ever wrote")
         while version < self.version:
             data = self.migrations[version](data)
             version += 1
@@ -73,3 +131,72 @@ def kind_of(header: Mapping[str, Any]) -> str:
     """The kind of file a ``_meta`` header describes."""
     kind = header.get("kind", LIBRARY_KIND)
     return kind if isinstance(kind, str) else repr(kind)
+
+
+# What a stored article document may hold -------------------------------------------------------------
+#
+# Documents are read one at a time, on demand, so each is checked when it is read: a damaged document
+# (edited by hand, or by another program) is refused with its id rather than crashing whatever uses it.
+
+_TEXT = (
+    "pmid",
+    "pmcid",
+    "doi",
+    "title",
+    "journal",
+    "journal_title",
+    "publisher",
+    "date",
+    "volume",
+    "issue",
+    "pages",
+)
+_TEXT_LISTS = ("affiliations", "languages", "publication_types", "mesh", "keywords")
+MAX_YEAR = 9999
+
+
+def _is_int(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def check_document(doc: object) -> str:
+    """What is wrong with a stored article document, or "" if nothing is."""
+    if not isinstance(doc, dict):
+        return f"it is a JSON {type(doc).__name__}, not an object"
+    for key in _TEXT:
+        if key in doc and not isinstance(doc[key], str):
+            return f"{key!r} is not text"
+    for key in _TEXT_LISTS:
+        value = doc.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"{key!r} is not a list of text"
+    if "year" in doc and doc["year"] is not None and not _is_int(doc["year"], 0, MAX_YEAR):
+        return "'year' is not a year"
+    if (
+        "citation_count" in doc
+        and doc["citation_count"] is not None
+        and not _is_int(doc["citation_count"], 0, 1 << 40)
+    ):
+        return "'citation_count' is not a count"
+    for key in ("references", "cited_by"):
+        value = doc.get(key, [])
+        if not isinstance(value, list) or not all(_is_int(v, 1, (1 << 32) - 1) for v in value):
+            return f"{key!r} is not a list of document ids"
+    for key in ("authors", "abstract", "origins"):
+        value = doc.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            return f"{key!r} is not a list of objects"
+    for author in doc.get("authors", []):
+        for key, value in author.items():
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            if not (isinstance(value, (str, bool)) or ok and key == "affiliations"):
+                return f"an author's {key!r} is not text"
+    for section in doc.get("abstract", []):
+        if not all(isinstance(v, str) for v in section.values()):
+            return "an abstract section has a field that is not text"
+    sources = doc.get("link_sources", {})
+    if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
+        return "'link_sources' is not an object of objects"
+    if "stub" in doc and not isinstance(doc["stub"], bool):
+        return "'stub' is not true or false"
+    return ""

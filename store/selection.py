@@ -49,13 +49,13 @@ def by_marks(
     """Marked articles that are in the library, in the order they were marked."""
     keys = marks.keys_matching(starred=starred, tag=tag, screening=screening)
     ordered = [k for m in marks.all() for k in m.keys if k in keys]
-    return _unique(doc_id for key in ordered if (doc_id := library.index.get(key)) is not None)
+    return _unique(doc_id for key in ordered if (doc_id := library.lookup(key)) is not None)
 
 
 def by_trail(library: Library, session: Session | None = None) -> list[int]:
     """The articles of the saved trail, in the order they were walked."""
     session = session or Session.load(library.path)
-    return [doc_id for key in session.trail.entries if (doc_id := library.index.get(key)) is not None]
+    return [doc_id for key in session.trail.entries if (doc_id := library.lookup(key)) is not None]
 
 
 def _unique(ids: Iterable[int]) -> list[int]:

@@ -5,8 +5,9 @@ index took 26 s and ~1 GB to build and 8.8 s to reload from a pickle, while tant
 opens in a new process in ~30 ms and answers in milliseconds. It also stores the few fields a result
 list shows, so ``pmbrowse search`` can answer without loading the (large) library at all.
 
-The index lives in ``<library>.index/`` and records the fingerprint of the library file it reflects
-(``pmbrowse-index.json``). The library updates it after each write; rebuilds and updates take the
+The index lives in ``<library>.index/`` and records the committed state of the library it reflects
+(``pmbrowse-index.json``: the base's generation and the journal's length, see ``store.storage``).
+The library updates it after each write; rebuilds and updates take the
 index's own lock (``<library>.index.lock``). If library and index ever disagree (a crash between the
 writes, an index from another version), the index is rebuilt from the library.
 
@@ -17,10 +18,12 @@ What is indexed is in ``store.search.fields``; how queries become tantivy querie
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +45,7 @@ from store.search.fields import (
     index_document,
 )
 from store.search.query import MatchAll, Node, parse_query
-from store.storage import Fingerprint, fingerprint
+from store.storage import committed_state
 
 if TYPE_CHECKING:
     from store.library import Library
@@ -75,77 +78,109 @@ class SearchIndex:
 
     @classmethod
     def open_if_fresh(cls, library_path: Path) -> SearchIndex | None:
-        """The index, if it reflects the library file as it is on disk now; else None."""
+        """The index, if it reflects the library's committed state on disk now; else None.
+
+        Needs no write access (a library on read-only media searches as well)."""
         folder = index_folder(library_path)
-        seen = fingerprint(library_path)
-        if seen is None or _read_meta(folder) != list(seen):
+        meta = _read_meta(folder)
+        state = committed_state(library_path)
+        if meta is None or state is None or meta.get("library") != list(state):
             return None
         try:
-            return cls(folder, cls._open_folder(folder))
+            index = cls(folder, cls._open_folder(folder))
         except (ValueError, OSError):
             return None
+        # tantivy makes an empty index where its own meta.json is missing: count what is really there.
+        if index.count() != meta.get("docs"):
+            return None
+        return index
 
     @classmethod
     def for_library(cls, library: Library) -> SearchIndex:
-        """The library's index, rebuilt first if it is missing or stale."""
+        """The library's index, rebuilt first if it is missing or stale (in a temporary folder when the
+        library's folder cannot be written)."""
         fresh = cls.open_if_fresh(library.path)
         if fresh is not None:
             return fresh
-        with write_lock(index_folder(library.path)):
+        folder = index_folder(library.path)
+        try:
+            lock = write_lock(folder)
+            lock.__enter__()
+        except OSError:
+            return cls.rebuild(library, folder=_scratch_folder(library.path))
+        try:
             # Another process may have rebuilt it while we waited for the lock.
             return cls.open_if_fresh(library.path) or cls.rebuild(library)
+        finally:
+            lock.__exit__(None, None, None)
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+        return int(self._index.searcher().num_docs)
 
     @classmethod
-    def rebuild(cls, library: Library) -> SearchIndex:
+    def rebuild(cls, library: Library, *, folder: Path | None = None) -> SearchIndex:
         """Build the whole index from the library, then swap it in for the old one.
 
         Callers hold the index lock (``write_lock(index_folder(...))``), so two rebuilds, or a
-        rebuild and an update, never swap folders under each other.
+        rebuild and an update, never swap folders under each other; any half-built folder left by a
+        rebuild that died (killed, disk full) is removed first, and a rebuild that fails removes its own.
         """
-        folder = index_folder(library.path)
+        folder = folder or index_folder(library.path)
+        for stale in folder.parent.glob(f".{folder.name}.*.building"):
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in folder.parent.glob(f".{folder.name}.*.old"):
+            shutil.rmtree(stale, ignore_errors=True)
         building = folder.with_name(f".{folder.name}.{os.getpid()}.building")
-        shutil.rmtree(building, ignore_errors=True)
-        building.mkdir(parents=True)
-        index = cls._open_folder(building)
-        writer = index.writer(heap_size=WRITER_HEAP)
-        for doc_id, doc in library.raw_docs().items():
-            writer.add_document(index_document(int(doc_id), doc))
-        writer.commit()
-        writer.wait_merging_threads()
-        seen = library.storage.seen
-        if seen is not None:
-            _write_meta(building, seen)
-        old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
-        with contextlib.suppress(FileNotFoundError):
-            os.rename(folder, old)
-        os.rename(building, folder)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            building.mkdir(parents=True)
+            index = cls._open_folder(building)
+            writer = index.writer(heap_size=WRITER_HEAP)
+            state = library.state
+            docs = 0
+            for doc_id, doc in library.iter_docs():
+                writer.add_document(index_document(doc_id, doc))
+                docs += 1
+            writer.commit()
+            writer.wait_merging_threads()
+            _write_meta(building, state, docs)
+            old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(folder, old)
+            os.rename(building, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
         return cls(folder, cls._open_folder(folder))
 
     def update(self, library: Library, changed: Iterable[int], removed: Iterable[int]) -> None:
-        """Re-index changed documents and drop removed ones; record the library's new fingerprint."""
+        """Re-index changed documents and drop removed ones; record the library's new state."""
         writer = self._index.writer(heap_size=WRITER_HEAP)
-        docs = library.raw_docs()
+        meta = _read_meta(self.folder) or {}
+        docs = int(meta.get("docs", 0))
         for doc_id in removed:
             writer.delete_documents_by_term("doc_id", doc_id)
         for doc_id in changed:
             writer.delete_documents_by_term("doc_id", doc_id)
-            writer.add_document(index_document(doc_id, docs[str(doc_id)]))
+            doc = library.doc(doc_id)
+            if doc is not None:
+                writer.add_document(index_document(doc_id, doc))
         writer.commit()
         writer.wait_merging_threads()
-        if library.storage.seen is not None:
-            _write_meta(self.folder, library.storage.seen)
         self._index.reload()
+        docs = self.count()
+        _write_meta(self.folder, library.state, docs)
 
     @classmethod
     def after_write(
-        cls, library: Library, before: Fingerprint | None, changed: set[int], removed: set[int]
+        cls, library: Library, before: tuple[str | None, int], changed: set[int], removed: set[int]
     ) -> None:
-        """Keep the index in step with a library write that turned ``before`` into the current file."""
+        """Keep the index in step with a commit that turned state ``before`` into the current one."""
         folder = index_folder(library.path)
         with write_lock(folder):
             meta = _read_meta(folder)
-            if meta is not None and before is not None and meta == list(before):
+            if meta is not None and meta.get("library") == list(before):
                 try:
                     cls(folder, cls._open_folder(folder)).update(library, changed, removed)
                     return
@@ -240,18 +275,24 @@ def forget_index(library_path: Path) -> None:
         (index_folder(library_path) / META).unlink()
 
 
-def _read_meta(folder: Path) -> list[int] | None:
+def _read_meta(folder: Path) -> dict[str, Any] | None:
     try:
         meta = json.loads((folder / META).read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(meta, dict) or meta.get("version") != INDEX_VERSION:
         return None
-    library = meta.get("library")
-    return library if isinstance(library, list) else None
+    return meta
 
 
-def _write_meta(folder: Path, seen: Fingerprint) -> None:
+def _write_meta(folder: Path, state: tuple[str | None, int], docs: int) -> None:
     tmp = folder / (META + ".tmp")
-    tmp.write_text(json.dumps({"version": INDEX_VERSION, "library": list(seen)}))
+    tmp.write_text(json.dumps({"version": INDEX_VERSION, "library": list(state), "docs": docs}))
     os.replace(tmp, folder / META)
+
+
+def _scratch_folder(library_path: Path) -> Path:
+    """Where the index of a library in a read-only folder is built (once per process)."""
+    folder = Path(tempfile.mkdtemp(prefix="pmbrowse-index-")) / index_folder(library_path).name
+    atexit.register(shutil.rmtree, folder.parent, True)
+    return folder

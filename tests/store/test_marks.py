@@ -15,7 +15,7 @@ from store.lock import write_lock
 from store.marks import Mark, Marks, combine, marks_path, same_article
 from store.model import Article, Origin
 from store.schema import MARKS
-from store.storage import LibraryStorage
+from store.wholefile import WholeFileStorage
 from tests.conftest import SEED
 
 SEED_KEYS = ["pmid:30992990"]
@@ -182,7 +182,7 @@ def test_a_library_and_a_marks_file_are_never_taken_for_each_other(lib_path: Pat
     Library.open(lib_path)
     library_bytes = lib_path.read_bytes()
     with pytest.raises(LibraryFileError, match="not a pmbrowse marks file: it is a pmbrowse library file"):
-        Marks(LibraryStorage(lib_path, layout=MARKS))
+        Marks(WholeFileStorage(lib_path, layout=MARKS))
     assert lib_path.read_bytes() == library_bytes
     marks = Marks.open(lib_path)
     marks.set_star(SEED_KEYS, True)

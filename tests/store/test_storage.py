@@ -25,7 +25,7 @@ from tests.conftest import PAGES, ROOT
 def test_file_records_app_and_schema(lib_path: Path) -> None:
     Library.open(lib_path)
     data = json.loads(lib_path.read_text())
-    assert data["_meta"] == {"1": {"app": "pmbrowse", "schema": SCHEMA_VERSION}}
+    assert data["_meta"]["1"]["app"] == "pmbrowse" and data["_meta"]["1"]["schema"] == SCHEMA_VERSION
     assert set(data) == {"_meta", "articles"}
 
 
@@ -57,17 +57,25 @@ def test_a_newer_schema_is_refused(lib_path: Path) -> None:
     assert lib_path.read_text() == content
 
 
-def test_writes_replace_the_file_and_leave_no_temp_files(lib_path: Path) -> None:
+def test_commits_append_to_the_journal_and_leave_no_temp_files(lib_path: Path) -> None:
     lib = Library.open(lib_path)
-    inode = lib_path.stat().st_ino
+    base = lib_path.read_bytes()
+    journal = lib_path.with_name("library.json.journal")
+    size = journal.stat().st_size
     import_file(lib, PAGES / "zero_citations.txt")
-    assert lib_path.stat().st_ino != inode  # a new file was renamed over the old one
+    assert lib_path.read_bytes() == base  # the base is not rewritten for a small commit
+    assert journal.stat().st_size > size
     assert sorted(p.name for p in lib_path.parent.iterdir()) == [
         "library.json",
+        "library.json.idx",
         "library.json.index",
         "library.json.index.lock",
+        "library.json.journal",
         "library.json.lock",
     ]
+    assert lib.compact()
+    assert lib_path.read_bytes() != base and Library.open(lib_path).get("1000002") is not None
+    assert not list(lib_path.parent.glob(".*.tmp"))
 
 
 KILLED_WRITER = textwrap.dedent(
@@ -78,12 +86,15 @@ KILLED_WRITER = textwrap.dedent(
     from store.importer import import_file
     from store.library import Library
 
-    real_fsync = os.fsync
-    def slow_fsync(fd):
-        # The new file is written but not yet renamed into place: signal, then wait to be killed.
+    real_pwrite = os.pwrite
+    def torn_pwrite(fd, data, offset):
+        if b"#\t" not in data:
+            return real_pwrite(fd, data, offset)  # (the lock file's pid)
+        # Half the commit reaches the journal: signal, then wait to be killed.
+        real_pwrite(fd, data[: len(data) // 2], offset)
         open({marker!r}, "w").close()
         time.sleep(60)
-    store.storage.os.fsync = slow_fsync
+    store.storage.os.pwrite = torn_pwrite
     import_file(Library.open({lib!r}), {page!r})
     """
 )
@@ -107,11 +118,15 @@ def test_a_writer_killed_mid_write_leaves_the_old_library(lib_path: Path, tmp_pa
     finally:
         proc.wait()
     assert lib_path.read_bytes() == snapshot
+    journal = lib_path.with_name("library.json.journal")
+    torn = journal.stat().st_size
     lib = Library.open(lib_path)
     assert lib.get("30992990") is not None and lib.get("1000002") is None
-    # The next writer cleans up the dead writer's temp file and works normally.
+    # The next writer cuts off the torn commit and works normally.
     import_file(lib, PAGES / "zero_citations.txt")
     assert lib.get("1000002") is not None
+    assert Library.open(lib_path).get("1000002") is not None
+    assert b"#\t" in journal.read_bytes() and journal.stat().st_size < 2 * torn  # the torn half is gone
     assert not list(lib_path.parent.glob(".library.json.*.tmp"))
 
 
@@ -209,10 +224,11 @@ def test_a_failed_write_leaves_memory_as_the_file(lib_path: Path, monkeypatch: p
     lib = Library.open(lib_path)
     stats = lib.stats()
 
-    def disk_full(self) -> None:  # type: ignore[no-untyped-def]
+    def disk_full(*args) -> None:  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("store.storage.LibraryStorage._flush", disk_full)
+    monkeypatch.setattr("store.storage.LibraryStorage._append", disk_full)
     with pytest.raises(OSError), lib.transaction() as changes:
         changes.put_article(Article(pmid="55", title="Never written"), Origin("test"))
-    assert lib.get("55") is None and lib.stats() == stats and "pmid:55" not in lib.index
+    assert lib.get("55") is None and lib.stats() == stats and lib.lookup("pmid:55") is None
+    assert Library.open(lib_path).get("55") is None

@@ -1,0 +1,158 @@
+"""The journal: the library's commits since its base file was written (``library.json.journal``).
+
+A commit appends, in one ``write`` followed by one ``fsync``, a line per changed document and then a
+commit line that seals them::
+
+    {"journal":1,"generation":"…"}                 first line: the base file this journal extends
+    17\t["pmid:30992990"]\t{"title":…}               a document: id, its identity keys, its JSON
+    18\t[]\tnull                                       a removed document
+    #\t1a2b3c4d\t{"seq":3,"next_id":19,"counts":{…}}   the seal: CRC-32 of the lines since the last seal
+
+The seal is the commit point. A reader accepts a commit only when its seal is complete and its CRC
+matches, and stops at the first one that is not: a commit torn by a crash (or being written right now
+by another process) is invisible, and the next writer cuts it off before appending. Documents are not
+decoded when the journal is read, only located; their keys ride along so lookups need no decoding.
+
+A journal whose generation is not its base file's is obsolete: compaction wrote a new base file that
+already holds all its commits (see ``store.storage``), so it is ignored and replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+JOURNAL_VERSION = 1
+SEAL = b"#\t"
+
+
+def header_line(generation: str) -> bytes:
+    return orjson.dumps({"journal": JOURNAL_VERSION, "generation": generation}) + b"\n"
+
+
+def doc_line(doc_id: int, keys: list[str], doc: dict[str, Any] | None) -> bytes:
+    return b"%d\t%s\t%s\n" % (doc_id, orjson.dumps(keys), orjson.dumps(doc))
+
+
+def seal_line(body: bytes, meta: dict[str, Any]) -> bytes:
+    return b"#\t%08x\t%s\n" % (zlib.crc32(body), orjson.dumps(meta))
+
+
+@dataclass
+class Replay:
+    """What the sealed commits of a journal say, as of ``end`` (the byte after the last good seal)."""
+
+    generation: str | None = None
+    end: int = 0
+    # doc id -> (offset, length) of its JSON in the journal; None when the document was removed
+    docs: dict[int, tuple[int, int] | None] = field(default_factory=dict)
+    keys: dict[str, set[int]] = field(default_factory=dict)  # key -> documents in the journal holding it
+    held: dict[int, list[str]] = field(default_factory=dict)  # doc id -> its keys, as last written
+    meta: dict[str, Any] | None = None  # the last seal's
+    commits: int = 0
+    torn: bool = False  # bytes after the last good seal (a crash, or a commit being written)
+
+
+def read_header(raw: bytes) -> tuple[str | None, int]:
+    """The generation a journal's first line names, and where its commits start (None if unreadable)."""
+    end = raw.find(b"\n")
+    if end < 0:
+        return None, 0
+    try:
+        head = orjson.loads(raw[:end])
+    except orjson.JSONDecodeError:
+        return None, 0
+    if not isinstance(head, dict) or head.get("journal") != JOURNAL_VERSION:
+        return None, 0
+    generation = head.get("generation")
+    return (generation if isinstance(generation, str) else None), end + 1
+
+
+def replay(raw: bytes, into: Replay, at: int) -> Replay:
+    """Read the sealed commits in ``raw``, the journal's bytes from offset ``at`` (a commit boundary:
+    ``into.end``, or the end of the header line) to its end, into ``into``."""
+    pos = commit_start = 0
+    pending: list[tuple[int, list[str], int, int]] = []
+    size = len(raw)
+    while pos < size:
+        end = raw.find(b"\n", pos)
+        if end < 0:
+            break  # a line without its newline: torn
+        if raw.startswith(SEAL, pos):
+            if not _seal_ok(raw, commit_start, pos, end, into):
+                break
+            for doc_id, keys, offset, length in pending:
+                for key in into.held.pop(doc_id, ()):
+                    into.keys[key].discard(doc_id)
+                if length < 0:
+                    into.docs[doc_id] = None
+                else:
+                    into.docs[doc_id] = (at + offset, length)
+                    into.held[doc_id] = keys
+                    for key in keys:
+                        into.keys.setdefault(key, set()).add(doc_id)
+            pending = []
+            into.commits += 1
+            commit_start = end + 1
+            into.end = at + commit_start
+        else:
+            parsed = _parse_doc_line(raw, pos, end)
+            if parsed is None:
+                break
+            pending.append(parsed)
+        pos = end + 1
+    into.torn = at + commit_start < at + size
+    return into
+
+
+def _seal_ok(raw: bytes, commit_start: int, pos: int, end: int, into: Replay) -> bool:
+    parts = raw[pos + 2 : end].split(b"\t", 1)
+    if len(parts) != 2:
+        return False
+    try:
+        crc = int(parts[0], 16)
+        meta = orjson.loads(parts[1])
+    except (ValueError, orjson.JSONDecodeError):
+        return False
+    if zlib.crc32(raw[commit_start:pos]) != crc or not isinstance(meta, dict):
+        return False
+    into.meta = meta
+    return True
+
+
+def _parse_doc_line(raw: bytes, pos: int, end: int) -> tuple[int, list[str], int, int] | None:
+    tab1 = raw.find(b"\t", pos, end)
+    tab2 = raw.find(b"\t", tab1 + 1, end) if tab1 >= 0 else -1
+    if tab2 < 0:
+        return None
+    id_text = raw[pos:tab1]
+    if not id_text.isdigit():
+        return None
+    try:
+        keys = orjson.loads(raw[tab1 + 1 : tab2])
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(keys, list):
+        return None
+    body = tab2 + 1
+    if raw[body:end] == b"null":
+        return int(id_text), [], body, -1
+    return int(id_text), [str(k) for k in keys], body, end - body
+
+
+def read_tail(fd: int, start: int) -> bytes:
+    """The bytes of an open journal from ``start`` to its current end."""
+    size = os.fstat(fd).st_size
+    chunks: list[bytes] = []
+    pos = start
+    while pos < size:
+        chunk = os.pread(fd, min(size - pos, 1 << 24), pos)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        pos += len(chunk)
+    return b"".join(chunks)
