@@ -1,8 +1,12 @@
 """Keeping to a service's request rate by spacing requests evenly, across threads.
 
-A limiter of N requests per second hands out send times at least ``1/N`` s apart: a request waits
-for its slot rather than going out in a burst and being told off with HTTP 429. Slots are reserved
-under a lock and slept for outside it, so any number of threads share one limiter correctly.
+A limiter of N requests per second hands out send times at least ``(1 + MARGIN)/N`` s apart: a request
+waits for its slot rather than going out in a burst and being told off with HTTP 429. Spacing by exactly
+``1/N`` is not enough: N + 1 requests then span exactly one second (four NCBI requests in 0.999 s
+were seen), and any jitter on the way puts them in one second at the server. With the margin, any
+N + 1 consecutive requests span at least ``1 + MARGIN`` s, so every one-second window holds at most N
+even when a request arrives up to ``MARGIN`` s early relative to the others. Slots are reserved under
+a lock and slept for outside it, so any number of threads share one limiter correctly.
 
 Limits belong to the service (NCBI counts per IP address or per key), not to one client object:
 ``shared_limiter`` gives every client in the process the same limiter for the same service.
@@ -16,10 +20,12 @@ from collections.abc import Callable
 
 # Called with the number of seconds a request is about to wait for its slot.
 WaitCallback = Callable[[float], None]
+# Part of a second added to every N requests' span, for timer and network jitter.
+MARGIN = 0.1
 
 
 class RateLimiter:
-    """At most ``per_second`` requests per second, spaced ``1/per_second`` s apart.
+    """At most ``per_second`` requests in any one-second window, spaced ``(1 + MARGIN)/per_second`` s apart.
 
     ``clock`` and ``sleep`` are injectable so tests can check the spacing without waiting.
     """
@@ -36,17 +42,20 @@ class RateLimiter:
         self._sleep = sleep
         self._next = float("-inf")
         self.interval = 0.0
+        self._per_second = 0.0
         self.set_rate(per_second)
 
     def set_rate(self, per_second: float) -> None:
         if per_second <= 0:
             raise ValueError(f"a rate limit must be positive, not {per_second}")
         with self._lock:
-            self.interval = 1.0 / per_second
+            self._per_second = per_second
+            self.interval = (1.0 + MARGIN) / per_second
 
     @property
     def per_second(self) -> float:
-        return 1.0 / self.interval
+        """The limit: requests in any one second."""
+        return self._per_second
 
     def wait(self, on_wait: WaitCallback | None = None) -> float:
         """Block until this caller may send; returns how long it waited (0 when its slot was free).
