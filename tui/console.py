@@ -11,7 +11,7 @@ from rich.text import Text
 from store.importer import FileReport
 from store.library import Library, LinkView, Stats
 from store.search import Results
-from tui.text import byline, citation_line, id_line, literal, printable
+from tui.text import byline, citation_line, details, id_line, literal, printable
 
 
 def link_row(view: LinkView) -> Text:
@@ -19,9 +19,9 @@ def link_row(view: LinkView) -> Text:
     text.append("● " if view.in_library else "○ ", style="green" if view.in_library else "dim")
     text.append(printable(view.title or "(untitled)"))
     first = view.authors[0] if view.authors else ""
-    text.append(
-        "\n   " + printable(byline(first, len(view.authors) > 1, view.journal, view.year)), style="dim"
-    )
+    meta = byline(first, len(view.authors) > 1, view.journal, view.year)
+    if meta:  # (citation text alone has no byline: no empty line for it)
+        text.append("\n   " + printable(meta), style="dim")
     ids = id_line(view.pmid, view.pmcid, view.doi)
     if ids:
         text.append("\n   " + printable(ids), style="cyan")
@@ -60,6 +60,17 @@ def render_article(library: Library, doc_id: int) -> RenderableType:
             parts.append(paragraph)
     else:
         parts.append(Text("No abstract in the library.", style="dim"))
+    fields = details(article)
+    if fields:
+        parts.append(Text("\nDetails", style="bold underline"))
+    for name, values in fields:
+        field = Text()
+        field.append(f"{name}:", style="bold")
+        if name == "Affiliations":
+            field.append("".join(f"\n  · {printable(v)}" for v in values))
+        else:
+            field.append(" " + printable(" · ".join(values)))
+        parts.append(field)
     for rel, heading in (("references", "References"), ("cited_by", "Cited by")):
         views = library.links(doc_id, rel)
         parts.append(Text(f"\n{heading} ({len(views)})", style="bold underline"))

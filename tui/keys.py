@@ -57,6 +57,7 @@ KEYS: tuple[Key, ...] = (
     Key("y", "copy", "Copy", "Copy the citation, with its PMID and DOI, to the clipboard"),
     Key("o", "open_page", "Open", "Open the article's PubMed (or DOI) page in the web browser"),
     Key("e", "export", "Export", "Export this article, the starred or included ones, or the trail"),
+    Key("m", "mesh", "MeSH", "Search the library by one of the open article's MeSH headings"),
     Key("O", "order", "Order", "Order the results: by relevance, newest first, most cited first"),
     Key(
         "ctrl+r",

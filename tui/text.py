@@ -15,6 +15,10 @@ from rich.text import Text
 from store.model import Article
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What a reference list's citation text has and a title has not: a year with volume or pages after it
+# (``2017 May;44(5):1718-33``, ``2016;72:1051``), or a list of authors with initials at its start.
+_CITATION_TAIL = re.compile(r"\b(1[89]|20)\d\d\b[^;:]{0,12}[;:]\s*\d|\b\d+\s*\(\d+\)\s*:\s*\d")
+_AUTHOR_LIST = re.compile(r"^(\S+ [A-Z]{1,3}\.?,\s*){2}|^\S+ [A-Z]{1,3}\.?,? et al")
 
 
 def _picture(match: re.Match[str]) -> str:
@@ -101,3 +105,34 @@ def describe(title: str, pmid: str | None, pmcid: str | None, doi: str | None) -
 
 def describe_article(article: Article) -> str:
     return describe(article.title, article.pmid, article.pmcid, article.doi)
+
+
+def reads_as_citation(title: str) -> bool:
+    """Whether a stub's "title" is really a reference list's citation text (authors, title, journal,
+    year, volume and pages run together), which a row shows as a citation, not as a title."""
+    return bool(_CITATION_TAIL.search(title) or _AUTHOR_LIST.search(title))
+
+
+def unique(values: list[str]) -> list[str]:
+    """``values`` without repeats, in their first order."""
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def details(article: Article) -> list[tuple[str, list[str]]]:
+    """What the record holds beyond its citation and abstract, as (heading, values), empty ones left
+    out: MeSH headings, keywords, publication types, languages, affiliations."""
+    affiliations = unique([*article.affiliations, *(a for au in article.authors for a in au.affiliations)])
+    fields = [
+        ("MeSH", unique(article.mesh)),
+        ("Keywords", unique(article.keywords)),
+        ("Publication types", unique(article.publication_types)),
+        ("Language", unique(article.languages)),
+        ("Affiliations", affiliations),
+    ]
+    return [(name, values) for name, values in fields if values]
+
+
+def mesh_query(heading: str) -> str:
+    """The search for one MeSH heading: its descriptor (without the ``/qualifier``), quoted."""
+    descriptor = heading.split("/", 1)[0].lstrip("*").replace('"', " ").strip()
+    return f'"{descriptor}"[mh]'

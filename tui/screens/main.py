@@ -37,9 +37,10 @@ from store.session import Session
 from store.trail import Trail
 from tui import listing, refresh
 from tui.keys import KEYS, SEARCH_HELP
+from tui.nohits import no_hits
 from tui.screens.export import ExportRequest, ExportScreen, export_folder
 from tui.screens.prompt import PromptScreen
-from tui.text import citation_text, describe_article, literal, printable
+from tui.text import citation_text, describe_article, literal, mesh_query, printable, unique
 from tui.widgets.article import AbstractView, ArticleHeader
 from tui.widgets.lists import ArticleList, LinkList, ResultsList
 from tui.widgets.trail import StatusLine, TrailBar
@@ -82,6 +83,8 @@ class MainScreen(Screen[None]):
         self._restored = False  # until the saved session is shown, tab changes are not the user's
         self._pending_query: str | None = None
         self._pending_open: str | None = None  # an identity key to open once the library is loaded
+        self._asked = ""  # the identifier the app was started on (pmbrowse 30992990)
+        self._missing = ""  # ...when the library does not have it: f fetches it
         self._pending_pane = self.session.pane  # (mounting the tabs reports the default tab as active)
         self._pending_online: str | None = None  # a pubmed: search asked for before the library loaded
         self.order: str | None = None  # the result order the user chose (None: the query's default)
@@ -135,6 +138,7 @@ class MainScreen(Screen[None]):
         self._pending_open = self.trail.current
         if ident is not None:
             self._pending_open = ident.key
+            self._asked = ident.value
         elif self.target:
             self._pending_query = self.target
         self.query_one(Input).value = self._pending_query or ""
@@ -183,9 +187,24 @@ class MainScreen(Screen[None]):
                 self.action_pane(self._pending_pane, focus=False)
                 self._restored = True
                 return
+            if self._asked:
+                self._offer_fetch(self._asked)
+                self._restored = True
+                return
             self.say(f"{key} is not in the library", severity="warning")
         self.query_one(ArticleHeader).show_welcome()
         self._restored = True
+
+    def _offer_fetch(self, ident: str) -> None:
+        """The app was started on an identifier the library does not have: say so in the pane, and
+        let f fetch it (the abstract pane has the focus, so f is for it, not for a result row)."""
+        self._missing = ident
+        self.query_one(ArticleHeader).show_welcome(f"{ident} is not in the library.")
+        self.query_one(AbstractView).show_message(
+            f"{ident} is not in the library. Press f to fetch it from PubMed and Europe PMC (online), "
+            "with its links; or import its record: pmbrowse import FILE."
+        )
+        self.action_pane("abstract")
 
     def _load_failed(self, message: str) -> None:
         self.query_one(ResultsList).show_message(message)
@@ -226,6 +245,27 @@ class MainScreen(Screen[None]):
             return
         self.app.call_from_thread(self._show_results, title, query, results, order)
 
+    def action_mesh(self) -> None:
+        """Pick one of the open article's MeSH headings and search the library for it."""
+        if self.library is None or self.current is None or self.library.doc(self.current) is None:
+            self.say("Open an article first: m searches by one of its MeSH headings.")
+            return
+        article = self.library.article(self.current)
+        headings = unique(article.mesh)
+        if not headings:
+            self.say(f"{describe_article(article)} has no MeSH headings.")
+            return
+        from tui.screens.headings import HeadingsScreen
+
+        def chosen(heading: str | None) -> None:
+            if heading:
+                query = mesh_query(heading)
+                self.query_one(Input).value = query
+                self.query_one(ResultsList).focus()
+                self.run_search(query)
+
+        self.app.push_screen(HeadingsScreen(headings), chosen)
+
     def action_order(self) -> None:
         """Switch the result order: relevance, newest first, most cited first."""
         self.order = listing.next_order(self._query, self.order)
@@ -243,11 +283,10 @@ class MainScreen(Screen[None]):
         results_list.show_message(f"The search failed: {message}")
 
     def _show_results(self, title: str, query: str, results: Results, order: str = "") -> None:
-        empty = (
-            f"No articles match “{query}”. Try fewer words, a wildcard (exosom*), OR, or check the tags."
-            if query
-            else "The library is empty. Import records with: pmbrowse import FILE..."
-        )
+        if query and self.index is not None:
+            empty = no_hits(self.index, query) if not results.hits else ""
+        else:
+            empty = "The library is empty. Import records with: pmbrowse import FILE..."
         results_list = self.query_one(ResultsList)
         keep, self._keep_row = self._keep_row, []
         results_list.show_results(title, results, empty, listing.ORDER_NAMES.get(order, ""), keep)
@@ -302,6 +341,7 @@ class MainScreen(Screen[None]):
         if doc is None:
             self.say("That article is no longer in the library.", severity="warning")
             return
+        self._missing = ""
         if visit:
             self.trail.visit(doc_keys(doc)[0])
         self.current = doc_id
@@ -582,14 +622,17 @@ class MainScreen(Screen[None]):
         self._fetch(links_depth=1)
 
     def _fetch(self, links_depth: int) -> None:
-        doc_id = self._target()
-        if self.library is None or doc_id is None:
-            return
-        doc = self.library.doc(doc_id) or {}
-        ident = doc.get("pmid") or doc.get("pmcid") or doc.get("doi")
-        if not ident:
-            self.say("This article has no PMID, PMCID or DOI to fetch it by.", severity="warning")
-            return
+        if self._missing and self.current is None and not isinstance(self.focused, ArticleList):
+            ident: str = self._missing  # the identifier the app was started on, not in the library
+        else:
+            doc_id = self._target()
+            if self.library is None or doc_id is None:
+                return
+            doc = self.library.doc(doc_id) or {}
+            ident = doc.get("pmid") or doc.get("pmcid") or doc.get("doi") or ""
+            if not ident:
+                self.say("This article has no PMID, PMCID or DOI to fetch it by.", severity="warning")
+                return
         self._go_online(
             f"Fetching {ident}",
             lambda lib, progress: fetch_articles(lib, [ident], links_depth=links_depth, progress=progress),
@@ -664,6 +707,11 @@ class MainScreen(Screen[None]):
             self.current = self.library.lookup(self._current_key)
             if self.current is not None:
                 self._show_current()
+        elif self._missing and self.library is not None:
+            ident = parse_identifier(self._missing)
+            doc_id = self.library.lookup(ident.key) if ident is not None else None
+            if doc_id is not None:
+                self.open_doc(doc_id)
         summary = (
             f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged; "
             f"{report.links_added} new links, {report.stubs_created} new stubs"

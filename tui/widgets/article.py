@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from store.marks import Mark
 from store.model import Article
-from tui.text import citation_line, id_line, literal, printable
+from tui.text import citation_line, details, id_line, literal, printable
 from tui.widgets.rows import mark_line
 
 WELCOME = (
@@ -76,21 +76,43 @@ class AbstractView(VerticalScroll, can_focus=True):
                 if section.label:
                     text.append(printable(section.label) + "\n", style="bold underline")
                 text.append(printable(section.text))
-            body.update(text)
         elif article.stub:
-            body.update(
-                Text(
-                    "No abstract: this article is a stub — the library knows it only from the links that "
-                    "name it (title, authors, journal, year, identifiers above). To read it in full, "
-                    "import its record (pmbrowse import FILE: PubMed XML, MEDLINE .nbib or an article "
-                    "page), or press f to fetch it from PubMed now.",
-                    style="italic",
-                )
+            text = Text()
+            text.append(
+                "No abstract: this article is a stub — the library knows it only from the links that "
+                "name it (title, authors, journal, year, identifiers above). To read it in full, "
+                "import its record (pmbrowse import FILE: PubMed XML, MEDLINE .nbib or an article "
+                "page), or press f to fetch it from PubMed now.",
+                style="italic",
             )
         else:
-            body.update(Text("This record has no abstract (its source gave none).", style="italic"))
+            text = Text()
+            text.append("This record has no abstract (its source gave none).", style="italic")
+        text.append_text(details_text(article))
+        body.update(text)
         if not keep_scroll:
             self.scroll_home(animate=False)
 
     def show_message(self, message: str) -> None:
         self.query_one("#abstract-text", Static).update(literal(message, style="italic"))
+
+
+def details_text(article: Article) -> Text:
+    """The Details section under the abstract: MeSH headings, keywords, publication types, language,
+    affiliations (empty when the record has none of them)."""
+    fields = details(article)
+    text = Text()
+    if not fields:
+        return text
+    text.append("\n\nDetails", style="bold underline")
+    for name, values in fields:
+        if name == "Affiliations":
+            text.append(f"\n{name}:", style="bold")
+            for value in values:
+                text.append("\n  · " + printable(value))
+            continue
+        text.append(f"\n{name}: ", style="bold")
+        text.append(printable(" · ".join(values)))
+        if name == "MeSH":
+            text.append("  (m: search by a heading)", style="dim")
+    return text

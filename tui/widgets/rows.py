@@ -7,7 +7,7 @@ from rich.text import Text
 from store.library import LinkView
 from store.marks import Mark
 from store.search import Hit
-from tui.text import byline, printable
+from tui.text import byline, printable, reads_as_citation
 
 IN_LIBRARY, STUB, VISITED = "●", "○", "↺"
 STAR, INCLUDED, EXCLUDED, NOTE = "★", "✔", "✘", "✎"
@@ -53,17 +53,27 @@ def mark_line(mark: Mark) -> Text:
     return line
 
 
+# The second line of a stub known only by a reference list's citation text.
+CITATION_ONLY = "stub: citation text from a reference list"
+
+
+def _title(row: Text, title: str, full: bool, citation: bool) -> None:
+    """A record's title in bold; a stub's plain; citation text in italics, so it reads as a citation."""
+    row.append(printable(title or "(untitled)"), style="italic" if citation else ("bold" if full else ""))
+
+
 def hit_row(hit: Hit, mark: Mark | None = None) -> Text:
     row = Text(no_wrap=False)
     row.append(f"{STUB} " if hit.stub else f"{IN_LIBRARY} ", style="yellow" if hit.stub else "green")
     row.append_text(badges(mark))
-    row.append(printable(hit.title or "(untitled)"), style="bold" if not hit.stub else "")
-    meta = byline(hit.first_author, hit.authors > 1, hit.journal, hit.year)
-    if hit.cited:
-        meta += f" · cited {hit.cited}"
-    if hit.stub:
-        meta += " · stub"
-    row.append("\n  " + printable(meta), style="dim")
+    citation = hit.stub and not hit.first_author and not hit.journal and reads_as_citation(hit.title)
+    _title(row, hit.title, not hit.stub, citation)
+    parts = [
+        "" if citation else byline(hit.first_author, hit.authors > 1, hit.journal, hit.year),
+        f"cited {hit.cited}" if hit.cited else "",
+        CITATION_ONLY if citation else ("stub" if hit.stub else ""),
+    ]
+    row.append("\n  " + printable(" · ".join(p for p in parts if p) or "record"), style="dim")
     return row
 
 
@@ -76,8 +86,13 @@ def link_row(view: LinkView, visited: bool, mark: Mark | None = None) -> Text:
     if visited:
         row.append(f"{VISITED} ", style="bold cyan")
     row.append_text(badges(mark))
-    row.append(printable(view.title or "(untitled)"), style="bold" if view.in_library else "")
+    citation = not view.in_library and not view.authors and not view.journal and reads_as_citation(view.title)
+    _title(row, view.title, view.in_library, citation)
     meta = byline(view.authors[0] if view.authors else "", len(view.authors) > 1, view.journal, view.year)
-    state = ("in library" if view.in_library else "stub") + (" · visited" if visited else "")
-    row.append("\n  " + printable(" · ".join(p for p in (meta, state) if p)), style="dim")
+    if citation:
+        meta, state = "", CITATION_ONLY
+    else:
+        state = "in library" if view.in_library else "stub"
+    parts = (meta, state, "visited" if visited else "")
+    row.append("\n  " + printable(" · ".join(p for p in parts if p)), style="dim")
     return row
