@@ -14,19 +14,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Identifiers are ASCII: every pattern below is compiled with re.ASCII, since ``\d`` alone matches any
-# Unicode digit ("٣٠٩٩٢٩٩٠" would pass for a PMID and make a second copy of an article).
-
-_PMID = re.compile(r"^(?:pmid\s*:?\s*)?(\d{1,9})$", re.IGNORECASE | re.ASCII)
-_PMCID = re.compile(r"^(?:pmcid\s*:?\s*)?(?:pmc\s*:?\s*)?(\d{1,9})$", re.IGNORECASE | re.ASCII)
-_PMCID_STRICT = re.compile(r"^(?:pmcid\s*:?\s*)?pmc\s*:?\s*(\d{1,9})$", re.IGNORECASE | re.ASCII)
-_DOI = re.compile(
-    r"^(?:doi\s*:?\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE | re.ASCII
-)
+# Identifiers are ASCII: the patterns say [0-9], since ``\d`` matches the digits of every script
+# ("٣٠٩٩٢٩٩٠" would pass for a PMID and make a second copy of an article).
+_PMID = re.compile(r"^(?:pmid\s*:?\s*)?([0-9]{1,9})$", re.IGNORECASE)
+_PMCID = re.compile(r"^(?:pmcid\s*:?\s*)?(?:pmc\s*:?\s*)?([0-9]{1,9})$", re.IGNORECASE)
+_PMCID_STRICT = re.compile(r"^(?:pmcid\s*:?\s*)?pmc\s*:?\s*([0-9]{1,9})$", re.IGNORECASE)
+_DOI = re.compile(r"^(?:doi\s*:?\s*|https?://(?:dx\.)?doi\.org/)?(10\.[0-9]{4,9}/\S+)$", re.IGNORECASE)
 _PUBMED_URL = re.compile(
-    r"^https?://(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(\d+)/?$", re.ASCII
+    r"^https?://(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/([0-9]+)/?$"
 )
-_PMC_URL = re.compile(r"^https?://\S*?/pmc/articles/(PMC\d+)/?$", re.IGNORECASE | re.ASCII)
+_PMC_URL = re.compile(r"^https?://\S*?/pmc/articles/(PMC[0-9]+)/?$", re.IGNORECASE)
 
 
 def normalise_pmid(text: str | None) -> str | None:

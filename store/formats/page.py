@@ -42,7 +42,9 @@ from store.model import AbstractSection, Article, Author, Link
 from store.pubdate import year_of
 
 SOURCE_TAG = "page"
-HEADER = re.compile(r"^(?:»\s*)?Articles\s*»\s*PMID:?\s*(\d+)$")
+# Numbers are ASCII digits ([0-9], not \d, which takes every script's digits); \s stays Unicode, so a
+# no-break space still separates words.
+HEADER = re.compile(r"^(?:»\s*)?Articles\s*»\s*PMID:?\s*([0-9]+)$")
 SECTIONS = ("Overview", "Authors", "Affiliations", "Abstract", "Citing Articles", "References")
 PLACEHOLDERS = {
     "soon will be listed here.",
@@ -55,17 +57,17 @@ OVERVIEW_LINE = re.compile(r"^(Journal|Publisher|Date|PMID|PMCID|PMC|DOI|Citatio
 # MEDLINE's long forms, semicolons included ("1787-8; discussion 1791", "1-10; quiz 11-2"); the head
 # runs to the last ". YYYY" so a title holding a year or a full stop stays in the head.
 CITE_TAIL = re.compile(
-    r"^(?P<head>.*\S)\.\s+(?P<year>\d{4})(?:\s+[^;]*?)?(?:;\s*(?P<vip>.*?))?\.?$", re.ASCII | re.DOTALL
+    r"^(?P<head>.*\S)\.\s+(?P<year>[0-9]{4})(?:\s+[^;]*?)?(?:;\s*(?P<vip>.*?))?\.?$", re.DOTALL
 )
 # "41 Suppl 1(3 Pt 2):S12-20; discussion S21" -> volume, issue (one level of brackets inside), pages.
 VIP = re.compile(
     r"^(?P<volume>[^(:]*?)\s*(?:\((?P<issue>(?:[^()]|\([^()]*\))*)\))?\s*(?::\s*(?P<pages>.+?))?$", re.DOTALL
 )
 IDS_LINE = re.compile(
-    r"^(?:PMID:\s*(?P<pmid>\d+)\.?\s*)?(?:PMC:\s*(?P<pmc>(?:PMC)?\d+)\.?\s*)?(?:DOI:\s*(?P<doi>\S+?)\.?\s*)?$"
+    r"^(?:PMID:\s*(?P<pmid>[0-9]+)\.?\s*)?(?:PMC:\s*(?P<pmc>(?:PMC)?[0-9]+)\.?\s*)?(?:DOI:\s*(?P<doi>\S+?)\.?\s*)?$",
 )
 TRAILING_ID = re.compile(r"\s*\b(?P<kind>PMID|PMC|DOI):\s*(?P<value>\S+?)\.?$")
-REFERENCE_NUMBER = re.compile(r"^(\d+)\.(?:\s+(.*))?$")
+REFERENCE_NUMBER = re.compile(r"^([0-9]+)\.(?:\s+(.*))?$")
 JOURNAL_AT_END = re.compile(r"^(?P<before>.*[.?!])\s+(?P<journal>[^.?!]+)$")
 INITIALS = re.compile(r"^[A-Z]{1,4}$")
 
@@ -185,7 +187,7 @@ def _overview(article: Article, lines: list[_Line]) -> None:
             article.doi = normalise_doi(value)
         elif key == "Citations":
             digits = value.replace(",", "")
-            if not digits.isdigit():
+            if not (digits.isascii() and digits.isdigit()):
                 raise ParseError(f"Citations should be a number, not {value!r}", line=line.number)
             article.citation_count = int(digits)
 

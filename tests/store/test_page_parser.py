@@ -406,3 +406,10 @@ def test_an_entry_that_cannot_be_read_is_kept_as_text_not_the_article_lost() -> 
     parser = PageParser()
     list(parser.parse(io.BytesIO(one.replace("Li K Nature. 2020.", "no year").encode()), "page.txt"))
     assert parser.skipped.counts == {"entry kept as text, line 9": 1}
+
+
+def test_digits_are_ascii() -> None:
+    with pytest.raises(ParseError, match="not an article page"):
+        parse_page("» Articles » PMID: ٣٠٩٩٢٩٩٠\n\nT\n")
+    with pytest.raises(ParseError, match="Citations should be a number"):
+        parse_page("» Articles » PMID: 5\n\nT\n\nOverview\nCitations ١٢\n")
