@@ -254,6 +254,11 @@ def _bibliographic(article: Article, item: Element) -> None:
     article.pages = _pages(item.find("Pagination"))
 
 
+def _ascii_number(text: str) -> bool:
+    """Digits 0-9 only: ``str.isdigit`` also takes "²" and "٣", which ``int`` then rejects or reads."""
+    return text.isascii() and text.isdigit()
+
+
 def _pub_date(pub: Element | None) -> str:
     """``2019 Apr 18``, ``1990 Spring`` or a ``MedlineDate`` as given (``2015 Nov-Dec``)."""
     if pub is None:
@@ -261,10 +266,10 @@ def _pub_date(pub: Element | None) -> str:
     if medline_date := _plain(pub.find("MedlineDate")):
         return medline_date
     month = _plain(pub.find("Month"))
-    if month.isdigit() and 1 <= int(month) <= 12:
+    if _ascii_number(month) and 1 <= int(month) <= 12:
         month = MONTHS[int(month) - 1]
     day = _plain(pub.find("Day"))
-    day = str(int(day)) if day.isdigit() else day
+    day = str(int(day)) if _ascii_number(day) else day
     parts = (_plain(pub.find("Year")), month or _plain(pub.find("Season")), day)
     return " ".join(p for p in parts if p)
 

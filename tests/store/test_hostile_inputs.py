@@ -121,3 +121,16 @@ def test_mutated_files_are_read_or_refused_in_one_line(name: str, data: bytes) -
             assert "\n" not in str(exc) and str(exc).startswith("mutated.txt"), repr(str(exc))
             outcomes["refused"] += 1
     assert sum(outcomes.values()) == MUTATIONS_PER_FILE
+
+
+def test_pubmed_xml_dates_in_other_digits_do_not_crash() -> None:
+    from store.formats.pubmed_xml import PubmedXmlParser
+
+    xml = (
+        "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article>"
+        "<Journal><JournalIssue><PubDate><Year>2019</Year><Month>²</Month><Day>٣</Day></PubDate>"
+        "</JournalIssue></Journal><ArticleTitle>T</ArticleTitle></Article></MedlineCitation>"
+        "</PubmedArticle></PubmedArticleSet>"
+    )
+    (article,) = PubmedXmlParser().parse(io.BytesIO(xml.encode()), "dates.xml")
+    assert article.year == 2019 and article.date == "2019 ² ٣"
