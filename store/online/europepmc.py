@@ -159,4 +159,4 @@ def split_authors(text: str) -> list[str]:
 
 def _year(value: object) -> int | None:
     text = str(value or "").strip()[:4]
-    return int(text) if len(text) == 4 and text.isdigit() else None
+    return int(text) if len(text) == 4 and text.isascii() and text.isdigit() else None

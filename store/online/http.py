@@ -45,7 +45,8 @@ def _reason(status: int, phrase: str) -> str:
 
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After", "").strip()
-    return float(value) if value.isdigit() else None
+    # isascii: "²".isdigit() is true, and float("²") raises.
+    return float(value) if value.isascii() and value.isdigit() else None
 
 
 def _tries(n: int) -> str:

@@ -134,3 +134,14 @@ def test_pubmed_xml_dates_in_other_digits_do_not_crash() -> None:
     )
     (article,) = PubmedXmlParser().parse(io.BytesIO(xml.encode()), "dates.xml")
     assert article.year == 2019 and article.date == "2019 ² ٣"
+
+
+def test_online_answers_in_other_digits_do_not_crash() -> None:
+    import httpx
+
+    from store.online.europepmc import _year
+    from store.online.http import _retry_after
+
+    assert _year("²⁰¹⁹") is None and _year("٢٠١٩") is None and _year("2019") == 2019
+    assert _retry_after(httpx.Response(429, headers={"Retry-After": "²"})) is None
+    assert _retry_after(httpx.Response(429, headers={"Retry-After": "3"})) == 3.0
