@@ -143,5 +143,6 @@ def test_online_answers_in_other_digits_do_not_crash() -> None:
     from store.online.http import _retry_after
 
     assert _year("²⁰¹⁹") is None and _year("٢٠١٩") is None and _year("2019") == 2019
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "²"})) is None
+    # Header bytes are read as Latin-1, where 0xB2 is "²", a digit to str.isdigit.
+    assert _retry_after(httpx.Response(429, headers=[(b"Retry-After", b"\xb2")])) is None
     assert _retry_after(httpx.Response(429, headers={"Retry-After": "3"})) == 3.0
