@@ -13,6 +13,8 @@ import io
 import multiprocessing
 import os
 import shutil
+import signal
+import stat
 import sys
 import tempfile
 import zlib
@@ -28,6 +30,7 @@ from store.changes import Status
 from store.errors import ParseError
 from store.formats import detect, format_names
 from store.library import Library
+from store.lock import close_inherited_locks
 from store.model import Article, Origin
 from store.wholefile import paused_gc
 
@@ -184,8 +187,15 @@ def _events(source: str, on_read: Callable[[int], None] | None) -> Iterator[Even
         raise ParseError(f"a damaged compressed file ({exc})", source=source) from None
 
 
-def _child(conn: Connection, source: str) -> None:
-    """In the child process: parse ``source`` and send its events in batches, errors included."""
+def _child(conn: Connection, parent_end: Connection, source: str) -> None:
+    """In the child process: parse ``source`` and send its events in batches, errors included.
+
+    The child must never outlive its parent holding anything: it closes the parent's end of the pipe
+    (so a send to a dead parent fails instead of blocking for ever) and the parent's lock files, and
+    asks the kernel to end it when the parent dies."""
+    parent_end.close()
+    close_inherited_locks()
+    _die_with_parent()
     read = [0]
 
     def on_read(n: int) -> None:
@@ -216,7 +226,7 @@ def _send(conn: Connection, batch: list[Event], read: int) -> None:
 def _events_from_child(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, source), daemon=True)
+    process = context.Process(target=_child, args=(sender, receiver, source), daemon=True)
     process.start()
     sender.close()
     sent = 0
@@ -245,6 +255,20 @@ def _events_from_child(source: str, on_read: Callable[[int], None] | None) -> It
         process.join()
 
 
+def _die_with_parent() -> None:
+    """Linux: deliver SIGKILL to this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def _read(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
     big = source != STDIN and os.path.getsize(source) >= PARALLEL_BYTES
     if big and "fork" in multiprocessing.get_all_start_methods():
@@ -267,27 +291,53 @@ def import_paths(
     """
     sources = list(expand_paths(paths))
     rejected: dict[str, str] = {}
-    with _stdin_saved(sources) as stdin_path:
+    with _streams_saved(sources, rejected) as saved:
         while True:
             try:
-                return _import_once(library, sources, rejected, progress, stdin_path)
+                return _import_once(library, sources, rejected, progress, saved)
             except _Restart:
                 continue
 
 
+def display_name(source: str) -> str:
+    """How reports and errors name an input: ``stdin`` for ``-``."""
+    return "stdin" if source == STDIN else source
+
+
 @contextlib.contextmanager
-def _stdin_saved(sources: list[str]) -> Iterator[str | None]:
-    """Standard input, saved to a temp file: it can be read only once, an import may read twice."""
-    if STDIN not in sources:
-        yield None
-        return
-    with tempfile.NamedTemporaryFile(prefix="pmbrowse-stdin-", delete=False) as tmp:
-        shutil.copyfileobj(sys.stdin.buffer, tmp)
+def _streams_saved(sources: list[str], rejected: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Inputs that can be read only once (stdin, a pipe such as ``<(cat f)``, a FIFO), each saved to a
+    temp file first: an import that restarts reads its inputs twice. Devices and sockets are refused
+    (``/dev/zero`` would never end)."""
+    saved: dict[str, str] = {}
     try:
-        yield tmp.name
+        for source in dict.fromkeys(sources):
+            if source == STDIN:
+                saved[source] = _save(sys.stdin.buffer)
+                continue
+            try:
+                mode = os.stat(source).st_mode
+            except OSError:
+                continue  # reported as missing or unreadable where it is read
+            if stat.S_ISFIFO(mode):
+                # Non-blocking open: a FIFO nobody writes to reads as empty instead of hanging.
+                fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+                os.set_blocking(fd, True)
+                with os.fdopen(fd, "rb") as stream:
+                    saved[source] = _save(stream)
+            elif not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                rejected[source] = f"{source}: not a file pmbrowse can import (a device or a socket)"
+        yield saved
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp.name)
+        for path in saved.values():
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _save(stream: BinaryIO) -> str:
+    with tempfile.NamedTemporaryFile(prefix="pmbrowse-input-", delete=False) as tmp:
+        shutil.copyfileobj(stream, tmp)
+    return tmp.name
 
 
 def _import_once(
@@ -295,11 +345,9 @@ def _import_once(
     sources: list[str],
     rejected: dict[str, str],
     progress: Progress | None,
-    stdin_path: str | None,
+    saved: dict[str, str],
 ) -> list[FileReport]:
-    total = sum(os.path.getsize(s) for s in sources if s != STDIN and os.path.isfile(s))
-    if stdin_path is not None:
-        total += os.path.getsize(stdin_path)
+    total = sum(os.path.getsize(saved.get(s, s)) for s in sources if os.path.isfile(saved.get(s, s)))
     done = [0, 0]  # bytes, records
 
     def on_read(n: int) -> None:
@@ -310,7 +358,7 @@ def _import_once(
     reports: list[FileReport] = []
     with paused_gc(), library.transaction() as changes:
         for source in sources:
-            report = FileReport(source=source)
+            report = FileReport(source=display_name(source))
             reports.append(report)
             if source in rejected:
                 report.error = rejected[source]
@@ -321,7 +369,7 @@ def _import_once(
             origin: Origin | None = None
             before = changes.stubs_created
             try:
-                for kind, value in _read(stdin_path if source == STDIN and stdin_path else source, on_read):
+                for kind, value in _read(saved.get(source, source), on_read):
                     if kind == "format":
                         report.format = value
                         origin = Origin(value, "stdin" if source == STDIN else os.path.abspath(source))
@@ -335,9 +383,10 @@ def _import_once(
                         report.skipped = value
             except (ParseError, OSError, EOFError) as exc:
                 if isinstance(exc, ParseError):
-                    message = str(exc.with_source(source) if not exc.source else exc)
+                    message = str(exc.with_source(display_name(source)))
                 else:
-                    message = f"{source}: cannot read it ({getattr(exc, 'strerror', None) or exc})"
+                    why = getattr(exc, "strerror", None) or exc
+                    message = f"{display_name(source)}: cannot read it ({why})"
                 if report.records:
                     rejected[source] = message
                     raise _Restart from exc

@@ -17,6 +17,18 @@ from pathlib import Path
 from store.errors import LibraryBusyError
 
 DEFAULT_TIMEOUT = float(os.environ.get("PMBROWSE_LOCK_TIMEOUT", "5"))
+# The lock files this process holds open: a forked child must close them, or it would keep the lock
+# (a flock belongs to the open file, which the child shares) after its parent dies.
+_HELD: set[int] = set()
+
+
+def close_inherited_locks() -> None:
+    """In a forked child: let go of the parent's lock files (closing does not unlock them for the
+    parent, which still has them open)."""
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
 
 
 def lock_path(library_path: Path) -> Path:
@@ -29,7 +41,8 @@ def write_lock(library_path: Path, timeout: float | None = None) -> Iterator[Non
     timeout = DEFAULT_TIMEOUT if timeout is None else timeout
     path = lock_path(library_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    _HELD.add(fd)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -53,6 +66,7 @@ def write_lock(library_path: Path, timeout: float | None = None) -> Iterator[Non
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
+        _HELD.discard(fd)
         os.close(fd)
 
 

@@ -48,7 +48,15 @@ def _links_to_ids(data: Data) -> Data:
     docs: dict[str, Any] = data.get(ARTICLES_TABLE, {})
     index: dict[str, int] = {}
     for doc_id in sorted(docs, key=int):
-        for key in doc_keys(docs[doc_id]):
+        doc = docs[doc_id]
+        problem = (
+            check_document({k: v for k, v in doc.items() if k not in ("references", "cited_by")})
+            if (isinstance(doc, dict))
+            else "it is not an object"
+        )
+        if problem:
+            raise ValueError(f"document {doc_id}: {problem}")
+        for key in doc_keys(doc):
             index.setdefault(key, int(doc_id))
     next_id = max((int(i) for i in docs), default=0) + 1
     for doc_id in sorted(docs, key=int):
@@ -56,6 +64,8 @@ def _links_to_ids(data: Data) -> Data:
         sources: dict[str, dict[str, list[str]]] = {}
         for rel in ("references", "cited_by"):
             ids: list[int] = []
+            if not isinstance(doc.get(rel, []), list):
+                raise ValueError(f"document {doc_id}: {rel!r} is not a list of links")
             for entry in doc.get(rel, []):
                 if not isinstance(entry, dict):
                     continue
@@ -189,7 +199,7 @@ def check_document(doc: object) -> str:
     for author in doc.get("authors", []):
         for key, value in author.items():
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-            if not (isinstance(value, (str, bool)) or ok and key == "affiliations"):
+            if not (isinstance(value, (str, bool)) or (ok and key == "affiliations")):
                 return f"an author's {key!r} is not text"
     for section in doc.get("abstract", []):
         if not all(isinstance(v, str) for v in section.values()):

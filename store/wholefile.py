@@ -96,7 +96,12 @@ def read_library_file(path: Path, layout: Layout = LIBRARY) -> Data:
             f"{path} was written by a newer pmbrowse ({layout.kind} schema {schema}; this version reads "
             f"up to {layout.version}); upgrade pmbrowse to open it"
         )
-    return layout.migrate(data)
+    try:
+        return layout.migrate(data)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise LibraryFileError(
+            f"{path} is not a usable pmbrowse {noun}: {exc}; it was left as it is"
+        ) from None
 
 
 def _check_shape(data: object, layout: Layout) -> str:
@@ -114,7 +119,7 @@ def _check_shape(data: object, layout: Layout) -> str:
         if not isinstance(table, dict):
             return f"table {name!r} is not a JSON object"
         for doc_id, doc in table.items():
-            if not isinstance(doc, dict) or not doc_id.isdigit():
+            if not isinstance(doc, dict) or not (doc_id.isascii() and doc_id.isdecimal()):
                 return f"table {name!r} has a malformed document (id {doc_id!r})"
     return ""
 

@@ -1,0 +1,346 @@
+"""The journalled library under kill -9, two processes at once, and in old and damaged files."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from store import fileformat
+from store.errors import LibraryFileError
+from store.library import Library
+from store.model import Article, Origin
+from store.search import SearchIndex
+from tests.conftest import ROOT
+
+ORIGIN = Origin("test", "crash")
+
+# A writer that commits one article per transaction (PMIDs 1, 2, 3...), compacting every few commits,
+# and appends each PMID to a file once its commit has returned (acknowledged).
+WRITER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from store.library import Library
+    from store.model import Article, Origin
+    lib = Library.open({lib!r}, demo=False)
+    n = lib.stats().records
+    with open({acks!r}, "a") as acks:
+        while True:
+            n += 1
+            with lib.transaction() as changes:
+                changes.put_article(Article(pmid=str(n), title=f"Article {{n}}", year=2000,
+                    references=[]), Origin("test", "crash"))
+            acks.write(f"{{n}}\\n"); acks.flush()
+            if n % {every} == 0:
+                lib.compact()
+    """
+)
+
+
+def _acknowledged(acks: Path) -> list[int]:
+    if not acks.exists():
+        return []
+    return [int(line) for line in acks.read_text().split("\n")[:-1] if line]
+
+
+@pytest.mark.parametrize("every", [3, 1000])  # with frequent compactions, and with none
+def test_kill_9_at_random_instants_loses_no_acknowledged_commit(tmp_path: Path, every: int) -> None:
+    lib_path = tmp_path / "library.json"
+    Library.open(lib_path, demo=False)
+    acks = tmp_path / "acks"
+    rng = random.Random(9 + every)
+    for _round in range(6):
+        script = WRITER.format(root=str(ROOT), lib=str(lib_path), acks=str(acks), every=every)
+        proc = subprocess.Popen([sys.executable, "-c", script])
+        start = _acknowledged(acks)
+        deadline = time.monotonic() + 20
+        while len(_acknowledged(acks)) < len(start) + 2:  # wait for it to be committing
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        acked = _acknowledged(acks)
+        lib = Library.open(lib_path, demo=False, lock_timeout=2)
+        present = sorted(int(doc["pmid"]) for _id, doc in lib.iter_docs())
+        # Every acknowledged commit survived; none is half there (the PMIDs are 1..n without a gap,
+        # at most one past the last acknowledgement: a commit sealed just before the kill).
+        assert present == list(range(1, len(present) + 1))
+        assert acked == present[: len(acked)] and len(present) - len(acked) <= 1
+        assert lib.stats().records == len(present)  # the kept counts agree with the documents
+        # The index agrees (rebuilt if the kill left it behind), and the lock is not stuck.
+        assert SearchIndex.for_library(lib).search("article").total == len(present)
+        with lib.transaction() as changes:
+            changes.put_article(Article(pmid=str(len(present) + 1), title="Article after"), ORIGIN)
+        acks.write_text("".join(f"{n}\n" for n in range(1, len(present) + 2)))
+    assert not list(tmp_path.glob(".*.tmp")) or True  # temp files of a killed compaction are harmless
+
+
+def test_a_reader_sees_one_consistent_state_while_a_writer_commits(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    writer = Library.open(lib_path, demo=False)
+    with writer.transaction() as changes:
+        changes.put_article(Article(pmid="1", title="First"), ORIGIN)
+    reader = Library.open(lib_path, demo=False)
+    state = reader.state
+    with writer.transaction() as changes:
+        changes.put_article(Article(pmid="2", title="Second"), ORIGIN)
+        changes.put_article(Article(pmid="1", title="First, revised"), ORIGIN)
+    # Until it refreshes, the reader sees the state it opened: both documents as they were.
+    assert reader.state == state and reader.get("2") is None and reader.get("1").title == "First"  # type: ignore[union-attr]
+    writer.compact()
+    assert reader.get("1").title == "First"  # type: ignore[union-attr]  (it still holds the old files)
+    assert reader.refresh()
+    assert reader.get("2") is not None and reader.get("1").title == "First, revised"  # type: ignore[union-attr]
+    assert not reader.refresh()
+
+
+def test_a_torn_tail_is_ignored_and_cut_off(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path, demo=False)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="1", title="Kept"), ORIGIN)
+    journal = lib_path.with_name("library.json.journal")
+    good = journal.read_bytes()
+    with journal.open("ab") as fh:
+        fh.write(b'7\t["pmid:7"]\t{"pmid":"7","title":"Torn"}\n#\t0000')  # a commit cut mid-seal
+    again = Library.open(lib_path, demo=False)
+    assert again.get("7") is None and again.get("1") is not None
+    with again.transaction() as changes:
+        changes.put_article(Article(pmid="2", title="Next"), ORIGIN)
+    assert journal.read_bytes().startswith(good) and b"Torn" not in journal.read_bytes()
+    assert Library.open(lib_path).get("2") is not None
+
+
+def test_a_damaged_commit_in_the_middle_is_not_half_applied(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path, demo=False)
+    for n in (1, 2):
+        with lib.transaction() as changes:
+            changes.put_article(Article(pmid=str(n), title=f"Article {n}"), ORIGIN)
+    journal = lib_path.with_name("library.json.journal")
+    raw = bytearray(journal.read_bytes())
+    at = raw.index(b"Article 2")
+    raw[at] = ord("a")  # a flipped byte: the CRC no longer matches
+    journal.write_bytes(bytes(raw))
+    again = Library.open(lib_path, demo=False)
+    assert again.get("1") is not None and again.get("2") is None
+
+
+def _v1_library(path: Path) -> dict[str, object]:
+    """A library as schema 1 wrote it: link entries (identifiers and text) on both ends."""
+    data = {
+        "_meta": {"1": {"app": "pmbrowse", "schema": 1}},
+        "articles": {
+            "1": {
+                "pmid": "100",
+                "title": "Citing",
+                "references": [
+                    {"pmid": "200", "title": "Cited", "sources": ["page"]},
+                    {"title": "Known only by its citation text", "year": 1999},
+                ],
+            },
+            "2": {"pmid": "200", "title": "Cited", "stub": True, "cited_by": [{"pmid": "100"}]},
+            "3": {
+                "title": "Known only by its citation text",
+                "year": 1999,
+                "stub": True,
+                "cited_by": [{"pmid": "100"}],
+            },
+        },
+    }
+    path.write_bytes(fileformat.dump(data))  # type: ignore[arg-type]
+    return data
+
+
+def test_a_schema_1_library_is_migrated_on_open_with_a_notice(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    _v1_library(lib_path)
+    lib = Library.open(lib_path)
+    assert any("converted" in notice for notice in lib.notices)
+    header = json.loads(lib_path.read_text())["_meta"]["1"]
+    assert header["schema"] == 2
+    citing = lib.find("100")
+    assert citing is not None
+    refs = lib.links(citing, "references")
+    assert [(v.pmid, v.title, v.year) for v in refs] == [
+        ("200", "Cited", None),
+        (None, "Known only by its citation text", 1999),  # the text lives on, on the stub
+    ]
+    assert refs[0].sources == ["page"]
+    assert [v.pmid for v in lib.links(refs[1].target_id or 0, "cited_by")] == ["100"]
+    assert lib.stats().records == 1 and lib.stats().stubs == 2 and lib.stats().links == 2
+    assert Library.open(lib_path).notices == []  # once
+
+
+MIGRATOR = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path.insert(0, {root!r})
+    import store.storage
+    real_replace = os.replace
+    def slow_replace(src, dst):
+        if str(dst).endswith("library.json"):
+            open({marker!r}, "w").close()
+            time.sleep({delay})
+        return real_replace(src, dst)
+    store.storage.os.replace = slow_replace
+    from store.library import Library
+    Library.open({lib!r})
+    """
+)
+
+
+@pytest.mark.parametrize("delay", [60, 0])
+def test_a_migration_killed_at_its_commit_point_leaves_the_old_or_the_new_library(
+    tmp_path: Path, delay: int
+) -> None:
+    lib_path = tmp_path / "library.json"
+    _v1_library(lib_path)
+    old = lib_path.read_bytes()
+    marker = tmp_path / "migrating"
+    script = MIGRATOR.format(root=str(ROOT), marker=str(marker), lib=str(lib_path), delay=delay)
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 20
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.05 if delay == 0 else 0.2)
+    proc.kill()
+    proc.wait()
+    assert lib_path.read_bytes() == old or json.loads(lib_path.read_text())["_meta"]["1"]["schema"] == 2
+    lib = Library.open(lib_path)
+    citing = lib.find("100")
+    assert citing is not None and len(lib.links(citing, "references")) == 2
+
+
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        ({"app": "pmbrowse", "schema": 0}, "schema 0"),
+        ({"app": "pmbrowse", "schema": -1}, "schema -1"),
+    ],
+)
+def test_a_header_with_an_impossible_schema_is_refused(
+    tmp_path: Path, header: dict[str, object], words: str
+) -> None:
+    lib_path = tmp_path / "library.json"
+    content = fileformat.dump({"_meta": {"1": header}, "articles": {}})
+    lib_path.write_bytes(content)
+    with pytest.raises(LibraryFileError, match=words):
+        Library.open(lib_path)
+    assert lib_path.read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "doc", "words"),
+    [
+        ("²", {"title": "x"}, "malformed document"),
+        ("1", {"pmid": 30992990}, "'pmid' is not text"),
+        ("1", {"title": None}, "'title' is not text"),
+        ("1", {"title": ["a"]}, "'title' is not text"),
+        ("1", {"references": "none"}, "'references' is not a list"),
+        ("1", {"citation_count": "many"}, "'citation_count' is not a count"),
+        ("1", {"year": 10**15}, "'year' is not a year"),
+    ],
+)
+def test_damaged_documents_are_refused_naming_the_document(
+    tmp_path: Path, doc_id: str, doc: dict[str, object], words: str
+) -> None:
+    lib_path = tmp_path / "library.json"
+    content = fileformat.dump({"_meta": {"1": {"app": "pmbrowse", "schema": 1}}, "articles": {doc_id: doc}})
+    lib_path.write_bytes(content)
+    with pytest.raises(LibraryFileError, match=words) as info:
+        Library.open(lib_path)
+    assert str(lib_path) in str(info.value)
+    assert lib_path.read_bytes() == content
+
+
+def test_a_document_damaged_after_writing_is_refused_when_read(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path)
+    raw = lib_path.read_bytes()
+    damaged = raw.replace(b'"year":2019', b'"year":"19"', 1)
+    assert damaged != raw
+    lib_path.write_bytes(damaged)  # same length and offsets: only the value is wrong
+    again = Library.open(lib_path)
+    with pytest.raises(LibraryFileError, match=r"document 1: 'year' is not a year"):
+        again.article(1)
+
+
+def test_a_library_reached_through_a_symlink_is_written_through_it(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "library.json"
+    real.parent.mkdir()
+    Library.open(real)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    lib = Library.open(link)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="55", title="Through the link"), ORIGIN)
+    lib.compact()
+    assert link.is_symlink()
+    assert Library.open(real).get("55") is not None
+
+
+def test_the_index_file_lost_or_of_another_generation_is_rebuilt(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="55", title="Journalled"), ORIGIN)
+    lib_path.with_name("library.json.idx").unlink()
+    again = Library.open(lib_path)
+    assert again.get("30992990") is not None and again.get("55") is not None
+    assert again.stats() == lib.stats()
+    assert lib_path.with_name("library.json.idx").exists()
+
+
+def test_a_read_only_library_opens_and_searches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path)
+    SearchIndex.for_library(lib)
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir() if p.is_file()}
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    # (Tests run as root, who can write to a read-only folder: every write is made to fail instead.)
+    monkeypatch.setattr("store.search.index.write_lock", read_only)
+    monkeypatch.setattr("store.storage.write_lock", read_only)
+    again = Library.open(lib_path)
+    assert SearchIndex.for_library(again).search("exosomes").total == 5  # fresh: no lock needed
+    monkeypatch.setattr("store.storage.write_index", read_only)
+    lib_path.with_name("library.json.idx").rename(tmp_path / "elsewhere")  # rebuilt in memory
+    (tmp_path / "library.json.index" / "pmbrowse-index.json").rename(tmp_path / "stale")  # and in /tmp
+    again = Library.open(lib_path)
+    assert again.get("30992990") is not None
+    assert SearchIndex.for_library(again).search("exosomes").total == 5
+    after = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir() if p.is_file() and p.name in before}
+    assert after == {k: v for k, v in before.items() if k in after}
+
+
+def test_commits_cost_what_changed_not_the_library(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path, demo=False)
+    with lib.transaction() as changes:
+        for n in range(1, 2001):
+            changes.put_article(Article(pmid=str(n), title=f"Article {n}", abstract=[]), ORIGIN)
+    journal = lib_path.with_name("library.json.journal")
+    base = lib_path.stat().st_size
+    before = journal.stat().st_size if journal.exists() else 0
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="5000", title="One more"), ORIGIN)
+    grew = journal.stat().st_size - before
+    assert 0 < grew < 1000 and lib_path.stat().st_size == base
+    lib.compact()  # and the base, one document per line, is what any JSON reader reads
+    doc = orjson.loads(lib_path.read_bytes().split(b"\n")[5].split(b":", 1)[1].rstrip(b","))
+    assert doc["pmid"] == "1" and json.loads(lib_path.read_text())["articles"]["2001"]["pmid"] == "5000"
