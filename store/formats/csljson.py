@@ -19,6 +19,9 @@ Decisions, where the format leaves a choice:
 - **Keywords**: ``keyword`` is one text; it is split at semicolons when it has any, else at commas.
 - An item that is not an object, or whose fields have the wrong JSON types, is an error naming the
   item (``record`` counts items from 1); an item with neither a title nor an identifier is skipped.
+- **Hostile JSON**: a lone surrogate in a string (``"x\\ud800y"``, half a character no file can hold)
+  becomes U+FFFD; date parts outside 0-9999 (an integer over 64 bits) are an error naming the item;
+  arrays nested too deeply and numbers of thousands of digits are one-line errors, not crashes.
 """
 
 from __future__ import annotations
