@@ -12,6 +12,7 @@ import bisect
 import itertools
 import random
 from collections.abc import Iterator
+from typing import Any
 from xml.sax.saxutils import escape
 
 from store.model import AbstractSection, Article, Author, Link
@@ -196,3 +197,51 @@ def pubmed_xml(records: list[Article]) -> str:
         )
     out.append("</PubmedArticleSet>\n")
     return "".join(out)
+
+
+def stored_docs(
+    n: int, seed: int = 1, refs: int = 30, citing: int = 20
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The records of ``articles(n)`` as a library stores them (document ``i + 1`` is record ``i``;
+    links as document ids, both ends), streamed in id order: a bulk load for large libraries, which
+    would take an hour to import one link at a time. Every link is kept on both ends, as the library
+    keeps them, so a record's ``cited_by`` lists all its citing records (not only ``citing`` of them)."""
+    del citing  # (the page's first 20 are a subset of what the library derives from the references)
+    rng = random.Random(seed)
+    vocab = Vocabulary(rng)
+    cites = [rng.sample(range(i), min(refs, i)) for i in range(n)]
+    cited_by: list[list[int]] = [[] for _ in range(n)]
+    for j, targets in enumerate(cites):
+        for i in targets:
+            cited_by[i].append(j)
+    for i in range(n):
+        title = " ".join(vocab.sample(rng.randint(8, 16))).capitalize()
+        abstract = " ".join(vocab.sample(250)).capitalize() + "."
+        year = 1990 + i * 35 // max(n, 1)
+        authors = [
+            Author(
+                rng.choice(SURNAMES), rng.choice("ABCDEFGHJKLMNPRST") + rng.choice(["", "A", "M"])
+            ).to_doc()
+            for _ in range(6)
+        ]
+        doc: dict[str, Any] = {
+            "pmid": pmid_of(i),
+            "doi": f"10.5555/bench.{i}",
+            "title": title,
+            "journal": rng.choice(JOURNALS),
+            "date": str(year),
+            "volume": str(rng.randint(1, 60)),
+            "issue": str(rng.randint(1, 12)),
+            "pages": f"{rng.randint(1, 900)}-{rng.randint(901, 999)}",
+            "year": year,
+            "authors": authors,
+            "abstract": [{"text": abstract}],
+            "citation_count": len(cited_by[i]),
+            "origins": [{"format": "bench", "location": "generated"}],
+        }
+        if cites[i]:
+            doc["references"] = [j + 1 for j in cites[i]]
+        if cited_by[i]:
+            doc["cited_by"] = [j + 1 for j in cited_by[i]]
+        cites[i] = []  # (memory: what was written is not needed again)
+        yield i + 1, doc

@@ -605,6 +605,9 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         """Write the state ``snap`` + ``pending`` as a new base and index, and swap them in (see the
         module docstring for the order, which makes the base's rename the commit point)."""
         generation = secrets.token_hex(8)
+        if isinstance(pending, _StreamedDocs):
+            self._write_streamed(generation, pending.stream())
+            return
         journal = snap.journal.docs if snap.journal is not None else {}
         held = snap.journal.held if snap.journal is not None else {}
         fresh = {i for i in journal} | set(pending)
@@ -653,6 +656,56 @@ class LibraryStorage(Storage):  # type: ignore[misc]
                     tmp.unlink()
             raise
         # The old journal is obsolete now; replace it by an empty one of the new generation.
+        self._replace_file(self.journal_path, header_line(generation))
+
+    def _write_streamed(self, generation: str, docs: Iterator[tuple[int, Doc]]) -> None:
+        """``_write_generation`` for a new library whose documents arrive one at a time."""
+        from array import array
+
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        base_tmp = folder / f".{self.path.name}.{os.getpid()}.tmp"
+        index_tmp = folder / f".{self.index_path.name}.{os.getpid()}.tmp"
+        offsets, lengths = array("Q", [0]), array("I", [0])
+        pairs: list[int] = []
+        total = [0, 0, 0]
+        try:
+            with open(base_tmp, "wb") as fh:
+                header = {"app": "pmbrowse", "schema": SCHEMA_VERSION, "generation": generation}
+                writer = fileformat.BaseWriter(fh, header)
+                for doc_id, doc in docs:
+                    if doc_id < len(offsets):
+                        raise ValueError("documents must come in increasing id order")
+                    gap = doc_id - len(offsets)
+                    offsets.extend([0] * gap)
+                    lengths.extend([0] * gap)
+                    raw = orjson.dumps(doc)
+                    offsets.append(writer.add(doc_id, raw))
+                    lengths.append(len(raw))
+                    pairs.extend(pairs_of(doc_id, doc_keys(doc)))
+                    for i, n in enumerate(counts_of(doc)):
+                        total[i] += n
+                writer.close()
+                fh.flush()
+                os.fsync(fh.fileno())
+            pairs.sort()
+            data = IndexData(
+                generation=generation,
+                counts=dict(zip(COUNTS, total, strict=True)),
+                next_id=len(offsets),
+                offsets=offsets,
+                lengths=lengths,
+                pairs=pairs,
+            )
+            write_index(index_tmp, data)
+            os.replace(index_tmp, self.index_path)
+            os.replace(base_tmp, self.path)
+            fsync_dir(folder)
+        except BaseException:
+            for tmp in (base_tmp, index_tmp):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            raise
         self._replace_file(self.journal_path, header_line(generation))
 
     def _source(
@@ -824,3 +877,47 @@ def committed_state(path: str | os.PathLike[str]) -> tuple[str | None, int] | No
     journal = Replay(generation=generation, end=start)
     replay(raw[start:], journal, start)
     return (generation, journal.end)
+
+
+def write_new_library(path: str | os.PathLike[str], docs: Iterable[tuple[int, Doc]]) -> dict[str, int]:
+    """Write a library that does not exist yet from documents already in stored form (links as ids),
+    streamed in id order: a bulk load for generated libraries (``bench/``) and conversions. Returns the
+    counts. Refuses to replace an existing library."""
+    real = Path(os.path.realpath(path))
+    if real.exists():
+        raise FileExistsError(f"{real} exists")
+    storage = LibraryStorage.__new__(LibraryStorage)
+    storage.path = real
+    storage.index_path = real.with_name(real.name + ".idx")
+    storage.journal_path = real.with_name(real.name + ".journal")
+    storage.lock_timeout = None
+    storage.notices = []
+    storage._threads = threading.RLock()
+    storage._state = threading.RLock()
+    storage._pending = {}
+    storage._snap = Snapshot()
+    with write_lock(real):
+        storage._write_generation(Snapshot(), _StreamedDocs(docs))
+    counts = dict(DocIndex(storage.index_path).counts)
+    return counts
+
+
+class _StreamedDocs(Mapping[int, "Doc | None"]):
+    """Documents handed over one at a time in id order, as ``_write_generation`` reads them."""
+
+    def __init__(self, docs: Iterable[tuple[int, Doc]]) -> None:
+        self._docs = iter(docs)
+        self._ids: list[int] | None = None
+        self._current: tuple[int, Doc] | None = None
+
+    def __iter__(self) -> Iterator[int]:
+        raise TypeError("streamed documents are read once, in order")
+
+    def __len__(self) -> int:
+        return 0
+
+    def __getitem__(self, doc_id: int) -> Doc | None:
+        raise KeyError(doc_id)
+
+    def stream(self) -> Iterator[tuple[int, Doc]]:
+        return self._docs

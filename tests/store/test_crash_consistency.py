@@ -268,7 +268,7 @@ def test_damaged_documents_are_refused_naming_the_document(
 
 def test_a_document_damaged_after_writing_is_refused_when_read(tmp_path: Path) -> None:
     lib_path = tmp_path / "library.json"
-    lib = Library.open(lib_path)
+    Library.open(lib_path)
     raw = lib_path.read_bytes()
     damaged = raw.replace(b'"year":2019', b'"year":"19"', 1)
     assert damaged != raw
