@@ -19,12 +19,16 @@ class PmbrowseApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "pmbrowse"
 
-    def __init__(self, library_path: Path, target: str = "") -> None:
+    def __init__(self, library_path: Path, target: str = "", notice: str = "") -> None:
+        """``notice``: a line to show at the start (that a new library is being created, and where)."""
         super().__init__()
         self.main = MainScreen(library_path, target)
+        self.notice = notice
 
     def on_mount(self) -> None:
         self.push_screen(self.main)
+        if self.notice:
+            self.main.say(self.notice[0].upper() + self.notice[1:], title="New library", timeout=10)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette offers every action of the key table, by name."""

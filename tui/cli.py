@@ -31,6 +31,7 @@ from tui.commands.base import (
     EXIT_UNAVAILABLE,
     NotFoundError,
     UsageError,
+    creation_notice,
     error,
     path_of,
 )
@@ -72,15 +73,41 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
 
 
 def _first_positional(argv: Sequence[str]) -> str | None:
+    """The first word that is not an option; None after ``--`` (what follows is a query)."""
     skip = False
     for arg in argv:
         if skip:
             skip = False
+        elif arg == "--":
+            return None
         elif arg == "--db":
             skip = True
         elif not arg.startswith("-") or arg == "-":
             return arg
     return None
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions (a swap of two letters is two)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def near_command(word: str | None) -> str | None:
+    """The subcommand a first word was probably meant to be (within 2 edits), or None.
+
+    A word with a space in it was quoted with others (``pmbrowse "fetal growth"``): a query.
+    """
+    if not word or " " in word or word in COMMANDS:
+        return None
+    lowered = word.lower()
+    distance, name = min((edit_distance(lowered, name), name) for name in COMMANDS)
+    return name if distance <= 2 else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,10 +117,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         app_parser, command_parser = build_parsers()
-        if _first_positional(argv) in COMMANDS:
+        first = _first_positional(argv)
+        if first in COMMANDS:
             args = command_parser.parse_args(argv)
             return COMMANDS[args.command].run(args, out, err)
-        return run_app(app_parser.parse_args(argv))
+        near = near_command(first)
+        if near is not None:
+            # Never open the app on a mistyped command (it would also replace the saved query).
+            raise UsageError(
+                f"{first!r} is not a command; did you mean 'pmbrowse {near}'? "
+                f"To open the app on a search for {first!r}, run: pmbrowse -- {first}"
+            )
+        return run_app(app_parser.parse_args(argv), err)
     except (LibraryBusyError, LibraryFileError) as exc:
         error(err, str(exc))
         return EXIT_UNAVAILABLE
@@ -112,9 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def run_app(args: argparse.Namespace) -> int:
+def run_app(args: argparse.Namespace, err: Console) -> int:
     from store.fileformat import looks_like_library
-    from store.storage import read_library_file
     from tui.app import PmbrowseApp
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -126,12 +160,17 @@ def run_app(args: argparse.Namespace) -> int:
             f"commands: {', '.join(COMMANDS)}"
         )
     path = path_of(args)
-    # Fail early, with one line, on a file that is not a library. The app loads the library in the
-    # background, so only a file that does not even start like one is read in full here.
+    notice = creation_notice(path)
+    if notice:
+        error(err, notice)  # (seen in the terminal after the app ends; the app says it too)
+    # Fail early, with one line, on a file that is not a library (the app opens it in the background):
+    # only a file that does not even start like one is opened here.
     if path.exists():
         with path.open("rb") as fh:
             head = fh.read(64)
         if not looks_like_library(head):
-            read_library_file(path)
-    PmbrowseApp(path, " ".join(args.target)).run()
+            from store.library import Library
+
+            Library.open(path)  # says what is wrong with it (LibraryFileError), or migrates an old layout
+    PmbrowseApp(path, " ".join(args.target), notice=notice).run()
     return EXIT_OK

@@ -78,24 +78,76 @@ def render_article(library: Library, doc_id: int) -> RenderableType:
     return Group(*parts)
 
 
-def import_table(reports: Sequence[FileReport]) -> Table:
-    table = Table(title="Import", show_lines=False, expand=True)
-    table.add_column("File", overflow="fold", ratio=1)
-    table.add_column("Format")
-    for name in ("Added", "Merged", "Unchanged", "New stubs"):
-        table.add_column(name, justify="right")
-    table.add_column("Result", overflow="fold")
-    for r in reports:
-        if r.rejected:
-            table.add_row(literal(r.source), "", "", "", "", "", Text("rejected", style="bold red"))
-            continue
-        result = Text("ok", style="green")
-        if r.skipped:
-            result.append("; skipped " + ", ".join(f"{n} {kind}" for kind, n in r.skipped.items()))
-        table.add_row(
-            literal(r.source), r.format, str(r.added), str(r.merged), str(r.unchanged), str(r.stubs), result
-        )
+IMPORT_COLUMNS = ("File", "Format", "Added", "Merged", "Unchanged", "New stubs", "Result")
+
+
+def shorten_left(name: str, width: int) -> str:
+    """A path cut from the left to ``width`` cells, at a folder boundary where it can be:
+    ``…/medline16n0902.xml.gz`` (the file's own name is what tells files apart)."""
+    if len(name) <= width:
+        return name
+    tail = name[len(name) - (width - 1) :]
+    slash = tail.find("/")
+    if 0 <= slash < len(tail) - 1:
+        tail = tail[slash:]
+    return "…" + tail
+
+
+# Narrower terminals get the report as lines: a table of seven columns would leave the file names none.
+TABLE_MIN_WIDTH = 100
+
+
+def _report_cells(r: FileReport) -> tuple[list[str], Text]:
+    """The numbers of one file's report as table cells, and its result."""
+    if r.rejected:
+        why = r.error.removeprefix(r.source).lstrip(":, ")  # (the file is named in its own column)
+        return [r.source, "", "", "", "", ""], literal(f"rejected: {why}", style="bold red")
+    result = Text("ok", style="green")
+    if r.skipped:
+        result.append("; skipped " + ", ".join(f"{n} {kind}" for kind, n in r.skipped.items()))
+    return [r.source, r.format, str(r.added), str(r.merged), str(r.unchanged), str(r.stubs)], result
+
+
+def import_report(reports: Sequence[FileReport], width: int | None = None) -> RenderableType:
+    """The import report, a row per file. ``width``: the terminal's, to fit file names into (shortened
+    from the left: ``…/medline16n0902.xml.gz``); None (a pipe or a file) leaves every cell whole, the
+    table as wide as it needs. Below ``TABLE_MIN_WIDTH`` columns it is a line per file instead."""
+    cells = [_report_cells(r) for r in reports]
+    if width is not None and width < TABLE_MIN_WIDTH:
+        return Group(Text("Import", style="bold"), *(_report_line(r, width) for r in reports))
+    rows = [row for row, _ in cells]
+    if width is not None and rows:
+        # What the numbers need, up to 32 cells of the result (it wraps), 3 cells a column of
+        # borders and padding: the rest is the file names' (at least 24 cells).
+        numbers = sum(max(len(IMPORT_COLUMNS[n]), *(len(row[n]) for row in rows)) for n in range(1, 6))
+        result_width = min(32, max(result.cell_len for _, result in cells))
+        room = max(24, width - numbers - result_width - 3 * len(IMPORT_COLUMNS) - 1)
+        for row in rows:
+            row[0] = shorten_left(row[0], room)
+    table = Table(title="Import", expand=False)
+    table.add_column("File", no_wrap=True)
+    table.add_column("Format", no_wrap=True)
+    for name in IMPORT_COLUMNS[2:6]:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Result", overflow="fold", no_wrap=width is None)
+    for row, (_, result) in zip(rows, cells, strict=True):
+        table.add_row(literal(row[0]), *row[1:], result)
     return table
+
+
+def _report_line(r: FileReport, width: int) -> Text:
+    """``…/medline16n0902.xml.gz  pubmed-xml: 0 added, 0 merged, 604 unchanged, 0 new stubs; ok``"""
+    line = Text()
+    line.append_text(literal(shorten_left(r.source, max(24, width // 2)), style="bold"))
+    if r.rejected:
+        why = r.error.removeprefix(r.source).lstrip(":, ")
+        line.append_text(literal(f"  rejected: {why}", style="red"))
+        return line
+    counts = f"{r.added} added, {r.merged} merged, {r.unchanged} unchanged, {r.stubs} new stubs"
+    line.append(f"  {r.format}: {counts}")
+    if r.skipped:
+        line.append("; skipped " + ", ".join(f"{n} {kind}" for kind, n in r.skipped.items()))
+    return line
 
 
 def stats_table(library: Library, stats: Stats) -> RenderableType:

@@ -45,10 +45,22 @@ def path_of(args: argparse.Namespace) -> Path:
     return library_path(getattr(args, "db", None))
 
 
+def creation_notice(path: Path) -> str:
+    """What to say before a library is created at ``path`` ("" when it exists): where, and which
+    folders are made for it, so that a mistyped ``--db`` does not go unnoticed."""
+    if path.exists():
+        return ""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    folders = f" (and its folder {missing[-1]})" if missing else ""
+    return f"created a new library at {path}{folders}, with the demo article"
+
+
 def open_library(args: argparse.Namespace, err: Console | None = None) -> Library:
-    library = Library.open(path_of(args))
-    if library.created and err is not None:
-        err.print(literal(f"pmbrowse: created a new library at {library.path}, with the demo article"))
+    path = path_of(args)
+    notice = creation_notice(path)
+    library = Library.open(path)
+    if library.created and err is not None and notice:
+        err.print(literal(f"pmbrowse: {notice}"))
     return library
 
 

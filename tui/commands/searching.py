@@ -16,11 +16,16 @@ from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, Command, 
 from tui.console import results_list
 from tui.text import literal
 
+# The most hits one search lists: more than a library is likely to hold, and few enough that the
+# search engine never meets a number it cannot hold (its limits are 32-bit).
+MAX_LIMIT = 1_000_000
+
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("query", nargs="+", metavar="QUERY", help="the query (several words are joined)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
+    at_most = f"at most N hits (default 20, at most {MAX_LIMIT:,})"
+    p.add_argument("--limit", type=int, default=20, metavar="N", help=at_most)
     p.add_argument("--sort", choices=SORTS, default="relevance", help="order of the hits")
 
 
@@ -29,8 +34,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if not query.strip():
         error(err, "the query is empty")
         return EXIT_BAD_INPUT
-    if args.limit < 1:
-        error(err, "--limit must be at least 1")
+    if not 1 <= args.limit <= MAX_LIMIT:
+        error(err, f"--limit must be between 1 and {MAX_LIMIT:,} (got {args.limit})")
         return EXIT_BAD_INPUT
     path = path_of(args)
     # A fresh index answers on its own: no need to load a library of any size.
