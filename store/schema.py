@@ -166,47 +166,53 @@ MAX_YEAR = 9999
 
 
 def _is_int(value: object, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    return type(value) is int and low <= value <= high  # (bool is not int here: type(True) is bool)
+
+
+_STR_OR_LIST = (str, bool, list)
 
 
 def check_document(doc: object) -> str:
-    """What is wrong with a stored article document, or "" if nothing is."""
-    if not isinstance(doc, dict):
+    """What is wrong with a stored article document, or "" if nothing is.
+
+    Runs on every document read, so it checks types with ``type() is`` and one pass per list."""
+    if type(doc) is not dict:
         return f"it is a JSON {type(doc).__name__}, not an object"
     for key in _TEXT:
-        if key in doc and not isinstance(doc[key], str):
+        if key in doc and type(doc[key]) is not str:
             return f"{key!r} is not text"
     for key in _TEXT_LISTS:
-        value = doc.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        value = doc.get(key)
+        if value is not None and (type(value) is not list or not all(type(v) is str for v in value)):
             return f"{key!r} is not a list of text"
-    if "year" in doc and doc["year"] is not None and not _is_int(doc["year"], 0, MAX_YEAR):
+    year = doc.get("year")
+    if year is not None and not _is_int(year, 0, MAX_YEAR):
         return "'year' is not a year"
-    if (
-        "citation_count" in doc
-        and doc["citation_count"] is not None
-        and not _is_int(doc["citation_count"], 0, 1 << 40)
-    ):
+    count = doc.get("citation_count")
+    if count is not None and not _is_int(count, 0, 1 << 40):
         return "'citation_count' is not a count"
     for key in ("references", "cited_by"):
-        value = doc.get(key, [])
-        if not isinstance(value, list) or not all(_is_int(v, 1, (1 << 32) - 1) for v in value):
+        value = doc.get(key)
+        if value is not None and (
+            type(value) is not list or not all(type(v) is int and 0 < v < 1 << 32 for v in value)
+        ):
             return f"{key!r} is not a list of document ids"
     for key in ("authors", "abstract", "origins"):
-        value = doc.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        value = doc.get(key)
+        if value is not None and (type(value) is not list or not all(type(v) is dict for v in value)):
             return f"{key!r} is not a list of objects"
-    for author in doc.get("authors", []):
+    for author in doc.get("authors", ()):
         for key, value in author.items():
-            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-            if not (isinstance(value, (str, bool)) or (ok and key == "affiliations")):
+            if type(value) not in _STR_OR_LIST or (type(value) is list and key != "affiliations"):
                 return f"an author's {key!r} is not text"
-    for section in doc.get("abstract", []):
-        if not all(isinstance(v, str) for v in section.values()):
+    for section in doc.get("abstract", ()):
+        if not all(type(v) is str for v in section.values()):
             return "an abstract section has a field that is not text"
-    sources = doc.get("link_sources", {})
-    if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
+    sources = doc.get("link_sources")
+    if sources is not None and (
+        type(sources) is not dict or not all(type(v) is dict for v in sources.values())
+    ):
         return "'link_sources' is not an object of objects"
-    if "stub" in doc and not isinstance(doc["stub"], bool):
+    if "stub" in doc and type(doc["stub"]) is not bool:
         return "'stub' is not true or false"
     return ""
