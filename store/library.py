@@ -209,6 +209,14 @@ class Library:
                 views.append(_view(target_id, target, sources.get(str(target_id), [])))
         return views
 
+    def link_ids(self, doc_id: int, rel: str) -> list[int]:
+        """The document ids a record links to (``rel``: ``"references"`` or ``"cited_by"``), in the
+        order its sources gave them: the graph alone, for traversals that do not show each target."""
+        if rel not in LINK_RELATIONS:
+            raise ValueError(rel)
+        doc = self.doc(doc_id)
+        return list(doc.get(rel, ())) if doc is not None else []
+
     def stats(self) -> Stats:
         """Counts kept with the library (never recomputed by reading it)."""
         counts = self.storage.counts
