@@ -32,8 +32,10 @@ class PmbrowseApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette offers every action of the key table, by name."""
-        yield from super().get_system_commands(screen)
-        for key in KEYS:
+        ours = {key.description for key in KEYS}
+        # Textual's own commands, less those ours name again ("Quit" and "Quit (q)" would both show).
+        yield from (c for c in super().get_system_commands(screen) if c.title not in ours)
+        for key in (k for k in KEYS if not k.action.startswith("app.")):  # (not the palette itself)
             yield SystemCommand(f"{key.description} ({key.label})", key.help, partial(self._run, key.action))
 
     async def _run(self, action: str) -> None:

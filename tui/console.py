@@ -11,7 +11,7 @@ from rich.text import Text
 from store.importer import FileReport
 from store.library import Library, LinkView, Stats
 from store.search import Results
-from tui.text import byline, citation_line, details, id_line, literal, printable
+from tui.text import byline, citation_line, details, id_line, literal, printable, shorten_left
 
 
 def link_row(view: LinkView) -> Text:
@@ -79,18 +79,6 @@ def render_article(library: Library, doc_id: int) -> RenderableType:
 
 
 IMPORT_COLUMNS = ("File", "Format", "Added", "Merged", "Unchanged", "New stubs", "Result")
-
-
-def shorten_left(name: str, width: int) -> str:
-    """A path cut from the left to ``width`` cells, at a folder boundary where it can be:
-    ``…/medline16n0902.xml.gz`` (the file's own name is what tells files apart)."""
-    if len(name) <= width:
-        return name
-    tail = name[len(name) - (width - 1) :]
-    slash = tail.find("/")
-    if 0 <= slash < len(tail) - 1:
-        tail = tail[slash:]
-    return "…" + tail
 
 
 # Narrower terminals get the report as lines: a table of seven columns would leave the file names none.

@@ -16,6 +16,9 @@ class Key:
     help: str  # one line, for the help screen and the command palette
     shown: str = ""  # how the help screen writes the keys (default: from ``keys``)
     footer: bool = True
+    # How much the footer wants it: when the line is too short, the keys of the highest rank go first
+    # (0: always shown).
+    rank: int = 5
 
     @property
     def label(self) -> str:
@@ -25,23 +28,41 @@ class Key:
         return " / ".join(names.get(k, k) for k in self.keys.split(","))
 
     def binding(self) -> Binding:
-        return Binding(self.keys, self.action, self.description, show=self.footer, key_display=None)
+        return Binding(self.keys, self.action, self.description, show=False, key_display=None)
+
+    @property
+    def footer_label(self) -> str:
+        """The first key only, short: ``/``, ``⌫``, ``^r``."""
+        first = self.label.split(" / ")[0]
+        return first.replace("ctrl+", "^").replace("alt+right", "alt+→")
 
 
 KEYS: tuple[Key, ...] = (
-    Key("slash", "focus_search", "Search", "Focus the search bar; enter runs the search, escape returns"),
-    Key("a", "pane('abstract')", "Abstract", "Show the abstract of the open article"),
-    Key("r", "pane('references')", "Refs", "Show the references of the open article (the papers it cites)"),
-    Key("c", "pane('cited_by')", "Cited by", "Show the citing articles of the open article"),
-    Key("backspace,alt+left", "back", "Back", "Back to the previous article on the trail"),
-    Key("alt+right", "forward", "Fwd", "Forward again along the trail"),
+    Key(
+        "slash",
+        "focus_search",
+        "Search",
+        "Focus the search bar; enter runs the search, escape returns",
+        rank=1,
+    ),
+    Key("a", "pane('abstract')", "Abstract", "Show the abstract of the open article", rank=2),
+    Key(
+        "r",
+        "pane('references')",
+        "Refs",
+        "Show the references of the open article (the papers it cites)",
+        rank=2,
+    ),
+    Key("c", "pane('cited_by')", "Cited by", "Show the citing articles of the open article", rank=2),
+    Key("backspace,alt+left", "back", "Back", "Back to the previous article on the trail", rank=1),
+    Key("alt+right", "forward", "Fwd", "Forward again along the trail", rank=6),
     Key(
         "tab", "cycle(1)", "Next pane", "Move focus: results → abstract → references → cited by", footer=False
     ),
     Key("shift+tab", "cycle(-1)", "Prev pane", "Move focus the other way", footer=False),
     Key("j", "cursor(1)", "Down", "Move down in a list", shown="j / ↓", footer=False),
     Key("k", "cursor(-1)", "Up", "Move up in a list", shown="k / ↑", footer=False),
-    Key("f", "fetch", "Fetch", "Fetch the article and its links from PubMed and Europe PMC (online)"),
+    Key("f", "fetch", "Fetch", "Fetch the article and its links from PubMed and Europe PMC (online)", rank=3),
     Key(
         "F",
         "fetch_linked",
@@ -49,33 +70,36 @@ KEYS: tuple[Key, ...] = (
         "Also fetch the records of the stubs it links to (online)",
         footer=False,
     ),
-    Key("s", "star", "Star", "Star or unstar the article (the highlighted row, else the open article)"),
-    Key("t", "tag", "Tag", "Add a one-word tag to the article (a tag it has already is removed)"),
-    Key("i", "screen('included')", "Incl", "Screening: mark the article included (again: undecided)"),
-    Key("x", "screen('excluded')", "Excl", "Screening: mark the article excluded (again: undecided)"),
-    Key("n", "note", "Note", "Write a short note on the article"),
-    Key("y", "copy", "Copy", "Copy the citation, with its PMID and DOI, to the clipboard"),
-    Key("o", "open_page", "Open", "Open the article's PubMed (or DOI) page in the web browser"),
-    Key("e", "export", "Export", "Export this article, the starred or included ones, or the trail"),
-    Key("m", "mesh", "MeSH", "Search the library by one of the open article's MeSH headings"),
-    Key("O", "order", "Order", "Order the results: by relevance, newest first, most cited first"),
+    Key(
+        "s", "star", "Star", "Star or unstar the article (the highlighted row, else the open article)", rank=2
+    ),
+    Key("t", "tag", "Tag", "Add a one-word tag to the article (a tag it has already is removed)", rank=4),
+    Key("i", "screen('included')", "Incl", "Screening: mark the article included (again: undecided)", rank=3),
+    Key("x", "screen('excluded')", "Excl", "Screening: mark the article excluded (again: undecided)", rank=3),
+    Key("n", "note", "Note", "Write a short note on the article", rank=5),
+    Key("y", "copy", "Copy", "Copy the citation, with its PMID and DOI, to the clipboard", rank=5),
+    Key("o", "open_page", "Open", "Open the article's PubMed (or DOI) page in the web browser", rank=5),
+    Key("e", "export", "Export", "Export this article, the starred or included ones, or the trail", rank=3),
+    Key("m", "mesh", "MeSH", "Search the library by one of the open article's MeSH headings", rank=5),
+    Key("O", "order", "Order", "Order the results: by relevance, newest first, most cited first", rank=4),
     Key(
         "ctrl+r",
         "reload",
         "Reload",
         "Reload: show what other processes (an import, a fetch, marks) changed; done every second too",
         shown="ctrl+r",
+        rank=6,
     ),
-    Key("question_mark", "help", "Help", "Show this help"),
-    Key("q", "quit", "Quit", "Quit pmbrowse (where you were is kept for next time)"),
+    Key("ctrl+p", "app.command_palette", "Palette", "Command palette: every action by name", rank=6),
+    Key("question_mark", "help", "Help", "Show this help", rank=0),
+    Key("q", "quit", "Quit", "Quit pmbrowse (where you were is kept for next time)", rank=0),
 )
 
 # Keys that are not bindings of ours but that the help screen explains.
 OTHER_KEYS: tuple[tuple[str, str], ...] = (
-    ("f F s t i x n y o", "act on the highlighted row of the focused list, else on the open article"),
+    ("f F s t i x n y o e", "Act on the highlighted row of the focused list, else on the open article"),
     ("enter", "Open the highlighted result or link target; in the search bar, run the search"),
     ("escape", "Leave the search bar for the results"),
-    ("ctrl+p", "Command palette: every action by name"),
     ("mouse", "Click a row to open it; click a tab to show its pane"),
 )
 

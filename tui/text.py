@@ -136,3 +136,15 @@ def mesh_query(heading: str) -> str:
     """The search for one MeSH heading: its descriptor (without the ``/qualifier``), quoted."""
     descriptor = heading.split("/", 1)[0].lstrip("*").replace('"', " ").strip()
     return f'"{descriptor}"[mh]'
+
+
+def shorten_left(name: str, width: int) -> str:
+    """A path cut from the left to ``width`` cells, at a folder boundary where it can be:
+    ``…/medline16n0902.xml.gz`` (the file's own name is what tells files apart)."""
+    if len(name) <= width:
+        return name
+    tail = name[len(name) - (width - 1) :]
+    slash = tail.find("/")
+    if 0 <= slash < len(tail) - 1:
+        tail = tail[slash:]
+    return "…" + tail

@@ -12,7 +12,8 @@ from rich.console import Console
 import tui.cli
 from store.importer import FileReport
 from tui.cli import edit_distance, main, near_command
-from tui.console import import_report, shorten_left
+from tui.console import import_report
+from tui.text import shorten_left
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -69,7 +70,7 @@ def test_a_new_library_away_from_the_default_says_where_and_which_folders(
     folder = tmp_path / "typo"
     assert (
         err == f"pmbrowse: created a new library at {typo} (and its folder {folder}), with the demo article\n"
-    )  # noqa: E501
+    )
     other = tmp_path / "other.json"
     assert main(["--db", str(other)]) == 0  # the app: the line is on stderr, and the app says it too
     assert f"created a new library at {other}" in capsys.readouterr().err

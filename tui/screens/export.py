@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
@@ -26,6 +27,16 @@ WHAT = {
 }
 # File extensions of the walk's formats (the record formats know their own).
 WALK_EXTENSIONS = {"edges": "csv", "dot": "dot"}
+
+
+class Choice(RadioButton):
+    """A radio button whose glyph says whether it is chosen (● or ○), not only its colour: it must read
+    in a terminal without colours (NO_COLOR)."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else "○"
+        return super()._button
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             with Horizontal():
                 with RadioSet(id="export-what"):
                     for key, label in WHAT.items():
-                        yield RadioButton(
+                        yield Choice(
                             label,
                             id=f"what-{key}",
                             value=key == ("article" if self.have_article else "starred"),
@@ -78,7 +89,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                         )
                 with RadioSet(id="export-format"):
                     for n, name in enumerate(FORMATS):
-                        yield RadioButton(name, id=f"format-{name}", value=n == 0)
+                        yield Choice(name, id=f"format-{name}", value=n == 0)
             yield Static(literal("To the file (edit the path as you like):", style="dim"))
             yield Input(str(self.folder / "pmbrowse-export.bib"), id="export-path")
             walk = "edges and dot: the trail and the citations between its articles."

@@ -34,11 +34,12 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help"):
-            yield Static(Text("pmbrowse — keys", style="bold"))
+        with VerticalScroll(id="help") as scroll:
+            # The title and how to close it go in the frame: every line inside is for the keys.
+            scroll.border_title = "pmbrowse — keys"
+            scroll.border_subtitle = "escape, ? or q closes this help"
             yield Static(help_table())
             yield Static(Text("\n" + SEARCH_HELP, style="italic"))
-            yield Static(Text("\nescape, ? or q closes this help.", style="dim"))
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, OptionList, TabbedContent, TabPane
+from textual.widgets import Input, OptionList, TabbedContent, TabPane
 
 from store.errors import PmbrowseError
 from store.export.citation import article_url
@@ -40,8 +40,9 @@ from tui.keys import KEYS, SEARCH_HELP
 from tui.nohits import no_hits
 from tui.screens.export import ExportRequest, ExportScreen, export_folder
 from tui.screens.prompt import PromptScreen
-from tui.text import citation_text, describe_article, literal, mesh_query, printable, unique
+from tui.text import citation_text, describe_article, literal, mesh_query, printable, shorten_left, unique
 from tui.widgets.article import AbstractView, ArticleHeader
+from tui.widgets.footer import KeyFooter
 from tui.widgets.lists import ArticleList, LinkList, ResultsList
 from tui.widgets.trail import StatusLine, TrailBar
 
@@ -50,6 +51,7 @@ PANE_WIDGETS = {"abstract": "#abstract-view", "references": "#references-list", 
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
 MAX_HITS = 500
 REFRESH_SECONDS = 1.0  # how often the app looks for what other processes committed
+TOAST_CELLS = 40  # what a line of a notification holds at 80 columns
 ONLINE_PREFIX = "pubmed:"
 ONLINE_HITS = 50
 # A fetch or an online search, run in a worker: (library, progress) -> what it did.
@@ -122,7 +124,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="bottom"):
             yield TrailBar(id="trail")
             yield StatusLine(id="status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(ResultsList).border_title = "Results"
@@ -610,7 +612,10 @@ class MainScreen(Screen[None]):
             return f"Could not write {request.path}: {exc.strerror or exc}"
         n = rendered.written
         left_out = f" ({rendered.skipped} left out: the format needs a PMID)" if rendered.skipped else ""
-        self.say(f"{n} article{'s' if n != 1 else ''} → {request.path}{left_out}", title="Exported")
+        # The path on a line of its own, shortened from the left: a toast is narrow, and a path split
+        # mid-word is hard to read.
+        where = shorten_left(str(request.path), TOAST_CELLS)
+        self.say(f"{n} article{'s' if n != 1 else ''}{left_out} to\n{where}", title="Exported")
         return ""
 
     # Online ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from store.trail import Trail
-from tui.text import printable
+from tui.text import printable, shorten
 
 
 def entry_label(key: str) -> str:
@@ -40,8 +40,12 @@ def trail_line(trail: Trail, width: int) -> Text:
         return head
     pieces: list[Text] = []
     for n, key in enumerate(trail.entries):
-        style = "reverse bold" if n == trail.position else ("" if n < trail.position else "dim")
-        pieces.append(Text(printable(entry_label(key)), style=style))
+        label = printable(entry_label(key))
+        if n == trail.position:
+            # In brackets as well as in reverse: it must read in a terminal without colours.
+            pieces.append(Text(f"[{label}]", style="reverse bold"))
+        else:
+            pieces.append(Text(label, style="" if n < trail.position else "dim"))
     # Drop entries from the start until what is left, with the current one, fits.
     first = 0
     while first < trail.position and _width(head, pieces[first:], first) > width:
@@ -61,7 +65,24 @@ def _width(head: Text, pieces: list[Text], dropped: int) -> int:
 
 
 class StatusLine(Static):
-    """What is happening in the background: a fetch and its stage, or a wait on the rate limit."""
+    """What is happening in the background: a fetch and its stage, or a wait on the rate limit.
+
+    A message longer than the line is cut at a word, with an ellipsis, and also given whole in a
+    notification (once: a retry repeats its message)."""
+
+    MAX_CELLS = 60
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._told = ""
 
     def show(self, message: str) -> None:
-        self.update(Text(printable(message), style="italic yellow") if message else "")
+        if not message:
+            self.update("")
+            return
+        room = max(20, min(self.MAX_CELLS, self.screen.size.width * 6 // 10 - 2))
+        short = shorten(message, room)
+        if short != message and message != self._told:
+            self._told = message
+            self.notify(printable(message), markup=False, severity="warning", timeout=8)
+        self.update(Text(printable(short), style="italic yellow"))

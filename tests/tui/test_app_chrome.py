@@ -1,0 +1,82 @@
+"""The app's frame: the key line, the help, the export dialog, the status line, notifications, and
+what reads without colours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.containers import VerticalScroll
+from textual.widgets import RadioButton
+
+from tests.tui.helpers import make_app, ready
+from tui.keys import KEYS
+from tui.screens.export import ExportScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.footer import KeyFooter, footer_keys
+from tui.widgets.trail import StatusLine
+
+SEED = "30992990"
+
+
+@pytest.mark.parametrize("width", [80, 100, 110, 120, 200])
+async def test_the_key_line_always_ends_with_help_and_quit(lib_path: Path, width: int) -> None:
+    app = make_app(lib_path)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await ready(pilot)
+        line = app.screen.query_one(KeyFooter).render().plain
+        assert line.endswith("? Help  q Quit") and len(line) <= width
+        assert "/ Search" in line and "⌫ Back" in line  # the most used stay
+
+
+def test_the_least_used_keys_go_first() -> None:
+    wide = footer_keys(300)
+    narrow = footer_keys(80)
+    assert {k.description for k in wide} == {k.description for k in KEYS if k.footer}
+    dropped = [k for k in wide if k not in narrow]
+    kept = [k for k in narrow if k.rank]
+    assert dropped and min(k.rank for k in dropped) >= max(k.rank for k in kept)
+
+
+async def test_the_whole_help_shows_at_120x40(lib_path: Path) -> None:
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        scroll = app.screen.query_one("#help", VerticalScroll)
+        assert scroll.max_scroll_y == 0  # nothing below the fold
+        assert "closes" in str(scroll.border_subtitle)
+
+
+async def test_the_export_dialog_fits_80_columns_and_reads_without_colour(lib_path: Path) -> None:
+    app = make_app(lib_path, SEED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        for button in app.screen.query(RadioButton):
+            label = button.render().plain  # type: ignore[union-attr]
+            assert ("●" in label) == button.value and ("○" in label) != button.value
+            assert button.size.width >= len(str(button.label)) + 4  # not cut
+
+
+async def test_a_long_status_is_cut_at_a_word_and_given_whole(lib_path: Path) -> None:
+    app = make_app(lib_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        status = app.screen.query_one(StatusLine)
+        message = (
+            "PubMed: retrying: cannot connect ([Errno -2] Name or service not known) to "
+            "eutils.ncbi.nlm.nih.gov (2.5 s)"
+        )
+        status.show(message)
+        status.show(message)  # (a retry says it again: one notification)
+        await pilot.pause()
+        shown = str(status.render())
+        assert shown.endswith("…") and len(shown) <= 48
+        assert shown[:-1].rstrip() in message and not shown[:-1].endswith(" ")
+        whole = [n for n in app._notifications if n.message == message]
+        assert len(whole) == 1
