@@ -44,6 +44,15 @@ class Status(str, enum.Enum):
     UNCHANGED = "unchanged"
 
 
+def sources_by_target(doc: Doc, rel: str) -> dict[int, list[str]]:
+    """Which sources gave each of a document's ``rel`` links (``link_sources`` is kept by source)."""
+    found: dict[int, list[str]] = {}
+    for source, ids in doc.get("link_sources", {}).get(rel, {}).items():
+        for target in ids:
+            found.setdefault(target, []).append(source)
+    return found
+
+
 def _copy(doc: Doc) -> Doc:
     return orjson.loads(orjson.dumps(doc))  # type: ignore[no-any-return]
 
@@ -60,6 +69,7 @@ class Changes:
         self._removed: set[int] = set()
         self._keys: dict[str, int | None] = {}
         self._linksets: dict[tuple[int, str], set[int]] = {}
+        self._sourcesets: dict[tuple[int, str, str], set[int]] = {}
         self._next_id = library.storage.next_id
         self.stubs_created = 0
 
@@ -146,16 +156,18 @@ class Changes:
         merge_record(target, gone, authoritative=bool(target.get("stub")) and not gone.get("stub"))
         self._removed.add(other)
         self._docs.pop(other, None)
+        for key in [k for k in self._sourcesets if k[0] in (into, other)]:
+            del self._sourcesets[key]
         self._read.pop(other, None)
         self._unindex(other, gone)
         self._index(into)
         for rel in LINK_RELATIONS:
-            sources = gone.get("link_sources", {}).get(rel, {})
+            sources = sources_by_target(gone, rel)
             for linked in gone.get(rel, []):
                 if linked in (into, other) or linked in self._removed:
                     continue
                 self._unlink(linked, INVERSE[rel], other)
-                self._connect(into, rel, linked, sources.get(str(linked)))
+                self._connect(into, rel, linked, sources.get(linked))
             self._unlink(into, rel, other)
 
     # Links -----------------------------------------------------------------------------------
@@ -166,19 +178,28 @@ class Changes:
             ids = self._linksets[(doc_id, rel)] = set(self.peek(doc_id).get(rel, ()))
         return ids
 
+    def _sourceset(self, doc_id: int, rel: str, source: str) -> set[int]:
+        key = (doc_id, rel, source)
+        ids = self._sourcesets.get(key)
+        if ids is None:
+            ids = self._sourcesets[key] = set(
+                self.peek(doc_id).get("link_sources", {}).get(rel, {}).get(source, ())
+            )
+        return ids
+
     def _add(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
-        """Put ``target`` in ``doc_id``'s ``rel`` list (with the sources that gave the link)."""
+        """Put ``target`` in ``doc_id``'s ``rel`` list (and in the lists of the sources that gave it)."""
         linkset = self._linkset(doc_id, rel)
         added = target not in linkset
         if added:
             linkset.add(target)
             self._doc(doc_id).setdefault(rel, []).append(target)
-        if sources:
-            have = self.peek(doc_id).get("link_sources", {}).get(rel, {}).get(str(target), [])
-            extra = [s for s in sources if s not in have]
-            if extra:
+        for source in sources or ():
+            have = self._sourceset(doc_id, rel, source)
+            if target not in have:
+                have.add(target)
                 by_rel = self._doc(doc_id).setdefault("link_sources", {}).setdefault(rel, {})
-                by_rel[str(target)] = [*have, *extra]
+                by_rel.setdefault(source, []).append(target)
         return added
 
     def _connect(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
@@ -197,11 +218,15 @@ class Changes:
         doc[rel] = [t for t in doc.get(rel, []) if t != target]
         if not doc[rel]:
             del doc[rel]
-        by_rel = doc.get("link_sources", {}).get(rel)
-        if by_rel and str(target) in by_rel:
-            del by_rel[str(target)]
-            if not by_rel:
-                del doc["link_sources"][rel]
+        by_rel = doc.get("link_sources", {}).get(rel, {})
+        for source in list(by_rel):
+            if target in by_rel[source]:
+                by_rel[source] = [t for t in by_rel[source] if t != target]
+                self._sourceset(doc_id, rel, source).discard(target)
+                if not by_rel[source]:
+                    del by_rel[source]
+        if "link_sources" in doc and not by_rel:
+            doc["link_sources"].pop(rel, None)
             if not doc["link_sources"]:
                 del doc["link_sources"]
 

@@ -17,7 +17,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from store.changes import Changes
+from store.changes import Changes, sources_by_target
 from store.errors import LibraryBusyError
 from store.ids import Identifier, parse_identifier
 from store.merge import LINK_RELATIONS, Doc, doc_keys
@@ -201,12 +201,12 @@ class Library:
         if rel not in LINK_RELATIONS:
             raise ValueError(rel)
         doc = self.doc(doc_id) or {}
-        sources: dict[str, list[str]] = doc.get("link_sources", {}).get(rel, {})
+        sources = sources_by_target(doc, rel)
         views: list[LinkView] = []
         for target_id in doc.get(rel, []):
             target = self.doc(target_id)
             if target is not None:
-                views.append(_view(target_id, target, sources.get(str(target_id), [])))
+                views.append(_view(target_id, target, sources.get(target_id, [])))
         return views
 
     def link_ids(self, doc_id: int, rel: str) -> list[int]:

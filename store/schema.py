@@ -6,10 +6,10 @@ A library is a TinyDB JSON file with two tables:
   a library (``generation`` names this version of the file, see ``store.storage``);
 - ``articles``: one document per article or stub (see ``store.model.Article.to_doc``), except that
   links are stored as document ids: ``"references": [12, 40]``, ``"cited_by": [7]``, both ends of each
-  link (so following a link either way reads one document), and the sources that gave a link, when
-  known, in ``"link_sources": {"references": {"40": ["europepmc"]}}``. What a source said *about* a
-  link's target (its title, authors, journal, year) lives on the target: on its stub when the library
-  has no full record of it.
+  link (so following a link either way reads one document), and the sources that gave the links,
+  when known, by source: ``"link_sources": {"references": {"europepmc": [40], "pubmed": [12, 40]}}``.
+  What a source said *about* a link's target (its title, authors, journal, year) lives on the
+  target: on its stub when the library has no full record of it.
 
 Schema 1 kept every link as a copy of that text on both ends (78% of a library's memory); schema 2
 stores each link as an id. ``MIGRATIONS[1]`` converts.
@@ -83,9 +83,10 @@ def _links_to_ids(data: Data) -> Data:
                     continue
                 if target not in ids:
                     ids.append(target)
-                if entry.get("sources"):
-                    have = sources.setdefault(rel, {}).setdefault(str(target), [])
-                    have.extend(s for s in entry["sources"] if s not in have)
+                for source in entry.get("sources") or ():
+                    have = sources.setdefault(rel, {}).setdefault(source, [])
+                    if target not in have:
+                        have.append(target)
             if ids:
                 doc[rel] = ids
             else:
@@ -210,9 +211,11 @@ def check_document(doc: object) -> str:
             return "an abstract section has a field that is not text"
     sources = doc.get("link_sources")
     if sources is not None and (
-        type(sources) is not dict or not all(type(v) is dict for v in sources.values())
+        type(sources) is not dict
+        or not all(type(v) is dict for v in sources.values())
+        or not all(type(ids) is list for v in sources.values() for ids in v.values())
     ):
-        return "'link_sources' is not an object of objects"
+        return "'link_sources' is not an object of lists by source"
     if "stub" in doc and type(doc["stub"]) is not bool:
         return "'stub' is not true or false"
     return ""
