@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +57,19 @@ def creation_notice(path: Path) -> str:
 
 
 def open_library(args: argparse.Namespace, err: Console | None = None) -> Library:
+    """Open the library the command line names, saying on stderr if it was made or converted.
+
+    When the command ends, the library is closed: a journal grown past its threshold is folded into
+    the base file then (see ``store.storage``), so no command pays for it midway."""
     path = path_of(args)
     notice = creation_notice(path)
     library = Library.open(path)
     if library.created and err is not None and notice:
         err.print(literal(f"pmbrowse: {notice}"))
+    if err is not None:
+        for line in library.notices:
+            err.print(literal(f"pmbrowse: {line}"))
+    atexit.register(library.close)
     return library
 
 

@@ -1,0 +1,34 @@
+"""``pmbrowse compact``: fold the journal of recent commits into the library's base file now."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+from tui.commands.base import EXIT_OK, Command, open_library
+from tui.text import literal
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    del p  # no options
+
+
+def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    library = open_library(args, err)
+    before = library.storage.journal_size()
+    if library.compact():
+        out.print(
+            literal(f"compacted {library.path}: {before:,} bytes of journal folded into the library file")
+        )
+    else:
+        out.print(literal(f"{library.path} has no commits to fold: nothing to do"))
+    return EXIT_OK
+
+
+COMPACT = Command(
+    "compact",
+    "fold recent commits into the library file (pmbrowse does this by itself when they pile up)",
+    configure,
+    run,
+)
