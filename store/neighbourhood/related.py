@@ -1,0 +1,182 @@
+"""Related articles: co-citation and bibliographic coupling, ranked by Salton's cosine.
+
+For the open article X and any other article Y of the library (full records and stubs alike):
+
+- **co-citation** ``cc(X, Y)``: how many articles of the library cite both X and Y (Small, 1973);
+- **bibliographic coupling** ``bc(X, Y)``: how many references X and Y both list (Kessler, 1963).
+
+Both are exact counts over the library's links. Raw counts favour articles with long lists, so rows
+are ranked by Salton's cosine, the shared count over the geometric mean of the two totals:
+
+- ``cocitation``: ``cc / sqrt(|cited_by X| * |cited_by Y|)``;
+- ``coupling``: ``bc / sqrt(|references X| * |references Y|)``;
+- ``both``: the cosine of the two articles' links taken together (references and citing articles as
+  one set of neighbours), ``(cc + bc) / sqrt((|cited_by X| + |references X|) * (|cited_by Y| +
+  |references Y|))``. One number on one scale, so an article that is both co-cited with X and shares
+  its references ranks above one that does only one of them as much.
+
+Every score is between 0 and 1 (1: the same neighbours). Ties go to the larger shared count, then
+to the newer article, then to the lower document id, so the order is stable.
+
+Cost: the counts need the link lists of X's neighbours (one read each); the cosine needs each
+candidate's totals (one read each, memoised by ``GraphReader``). For the top ``limit`` rows, candidates
+are read in order of their shared count and the reading stops once no unread candidate can reach the
+last kept score: with shared count ``s`` a candidate's cosine is at most ``sqrt(s / n_X)``, since its
+own total is at least ``s``. So the top rows are exact without reading every candidate.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from store.neighbourhood.nodes import GraphReader, Node
+
+MODES = ("cocitation", "coupling", "both")
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """One related article: its counts, its score in the ranking's mode, and how it is linked to X."""
+
+    node: Node
+    cocitation: int  # articles in the library citing both
+    coupling: int  # references both list
+    score: float  # the cosine of the mode ranked by
+    cites_it: bool = False  # Y is among X's citing articles (it cites X)
+    cited_by_it: bool = False  # Y is among X's references (X cites it)
+
+    @property
+    def why(self) -> str:
+        """``co-cited 7× · shares 12 references · cites it``"""
+        parts = []
+        if self.cocitation:
+            parts.append(f"co-cited {self.cocitation}×")
+        if self.coupling:
+            parts.append(f"shares {self.coupling} reference{'s' if self.coupling != 1 else ''}")
+        if self.cited_by_it:
+            parts.append("cited by it")
+        if self.cites_it:
+            parts.append("cites it")
+        return " · ".join(parts)
+
+    def to_json(self) -> dict[str, object]:
+        n = self.node
+        return {
+            "pmid": n.pmid,
+            "pmcid": n.pmcid,
+            "doi": n.doi,
+            "title": n.title,
+            "year": n.year,
+            "journal": n.journal,
+            "first_author": n.first_author,
+            "stub": n.stub,
+            "cocitation": self.cocitation,
+            "coupling": self.coupling,
+            "score": round(self.score, 6),
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SharedCounts:
+    """The exact co-citation and coupling counts of every article sharing a neighbour with X."""
+
+    centre: Node
+    cocitation: Counter[int]
+    coupling: Counter[int]
+
+
+def shared_counts(reader: GraphReader, doc_id: int) -> SharedCounts | None:
+    """Count, for every other document, the articles citing both and the references both list."""
+    reader.fresh()
+    centre = reader.node(doc_id)
+    if centre is None:
+        return None
+    cocitation: Counter[int] = Counter()
+    for citing in centre.cited_by:
+        node = reader.node(citing)
+        if node is not None:
+            cocitation.update(node.references)
+    coupling: Counter[int] = Counter()
+    for reference in centre.references:
+        node = reader.node(reference)
+        if node is not None:
+            coupling.update(node.cited_by)
+    cocitation.pop(doc_id, None)
+    coupling.pop(doc_id, None)
+    return SharedCounts(centre, cocitation, coupling)
+
+
+def _totals(node: Node, mode: str) -> int:
+    if mode == "cocitation":
+        return len(node.cited_by)
+    if mode == "coupling":
+        return len(node.references)
+    return len(node.cited_by) + len(node.references)
+
+
+def cosine(shared: int, total_x: int, total_y: int) -> float:
+    """Salton's cosine; 0 when either article has no links of the kind."""
+    # A document's own list may lack a link its neighbour holds (an inconsistent library): the shared
+    # count is never more than the total it is a part of.
+    total_y = max(total_y, shared)
+    if shared <= 0 or total_x <= 0:
+        return 0.0
+    return shared / math.sqrt(total_x * total_y)
+
+
+def related(reader: GraphReader, doc_id: int, mode: str = "both", limit: int | None = 20) -> list[Related]:
+    """The articles most related to ``doc_id`` by ``mode`` (see the module docstring), best first.
+
+    ``limit`` None ranks every candidate (reading each one). An unknown document has none.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    counts = shared_counts(reader, doc_id)
+    if counts is None:
+        return []
+    centre = counts.centre
+    if mode == "cocitation":
+        shared: Counter[int] = counts.cocitation
+    elif mode == "coupling":
+        shared = counts.coupling
+    else:
+        shared = counts.cocitation + counts.coupling
+    total_x = _totals(centre, mode)
+    # Candidates by shared count, most first (then by id, for a stable order of reading).
+    order = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
+    references, citing = set(centre.references), set(centre.cited_by)
+    # A min-heap of the best rows so far, keyed so that its first entry is the worst kept row.
+    heap: list[tuple[float, int, int, int, Related]] = []
+    for candidate, count in order:
+        if limit is not None and len(heap) >= limit:
+            worst = heap[0][0]
+            if count <= 0 or math.sqrt(count / max(total_x, 1)) < worst:
+                break  # no candidate from here on can reach the kept rows
+        node = reader.node(candidate)
+        if node is None:
+            continue
+        score = cosine(count, total_x, _totals(node, mode))
+        row = Related(
+            node=node,
+            cocitation=counts.cocitation.get(candidate, 0),
+            coupling=counts.coupling.get(candidate, 0),
+            score=score,
+            cites_it=candidate in citing,
+            cited_by_it=candidate in references,
+        )
+        key = (score, count, node.year if node.year is not None else -1, -candidate, row)
+        if limit is None or len(heap) < limit:
+            heapq.heappush(heap, key)
+        elif key[:4] > heap[0][:4]:
+            heapq.heapreplace(heap, key)
+    best = sorted(heap, key=lambda k: k[:4], reverse=True)
+    return [k[4] for k in best]
+
+
+def related_ids(rows: Iterable[Related]) -> list[int]:
+    return [r.node.doc_id for r in rows]
