@@ -175,12 +175,14 @@ def layout_map(reader: GraphReader, doc_id: int, per_column: int = PER_COLUMN) -
     around = set(side) | set(left) | set(right)
     weight1 = {i: sum(j in around for j in (*nodes[i].references, *nodes[i].cited_by)) for i in hop1}
     dropped: dict[int, int] = {}
+    trimmed: list[int] = []
     for column in (-1, 1):
         ids = sorted((i for i in hop1 if side[i] == column), key=lambda i: _rank_key(nodes[i], weight1[i], i))
         if len(ids) > per_column:
             dropped[column] = len(ids) - per_column
-            for i in ids[per_column:]:
-                del side[i]
+            trimmed.extend(ids[per_column:])
+    for i in trimmed:
+        del side[i]
     hop1 = [i for i in side if i != doc_id]
     # The second hop, through the first hop that is kept.
     left, right = outward(hop1)
