@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, TextIO
 from store.model import Article
 
 if TYPE_CHECKING:
+    from store.export.provenance import ProvenanceTable
     from store.marks import Marks
 
 
@@ -20,15 +21,17 @@ class Exporter(ABC):
     known of it) and writes to a text stream; files should be opened as UTF-8, since every format
     keeps Unicode as it is. Formats that have a place for the user's marks (stars, tags, screening,
     notes) read them from ``marks`` when given. A record the format cannot hold at all (MEDLINE needs
-    a PMID) is left out and counted in ``skipped``, so the caller can say so.
+    a PMID) is left out and counted in ``skipped``, so the caller can say so. Given ``provenance``
+    (citation chasing: the seeds each article was found via), formats that have a place for it add it.
     """
 
     name: ClassVar[str]
     extension: ClassVar[str]
     description: ClassVar[str]
 
-    def __init__(self, *, marks: Marks | None = None) -> None:
+    def __init__(self, *, marks: Marks | None = None, provenance: ProvenanceTable | None = None) -> None:
         self.marks = marks
+        self.provenance = provenance
         self.skipped = 0
 
     @abstractmethod

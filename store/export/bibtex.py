@@ -150,5 +150,7 @@ class BibtexExporter(Exporter):
         braced("pmcid", article.pmcid or "")
         braced("abstract", escape(abstract_line(article)))
         braced("keywords", escape(keyword_list(article.keywords)))
+        if self.provenance is not None and (found := self.provenance.get(article)):
+            braced("note", escape(found.note()))
         body = ",\n".join(f"  {name} = {value}" for name, value in fields)
         return f"@article{{{key},\n{body}\n}}\n" if body else f"@article{{{key},\n}}\n"

@@ -88,5 +88,7 @@ class RisExporter(Exporter):
         for language in article.languages:
             add("LA", language)
         add("UR", article_url(article))
+        if self.provenance is not None and (found := self.provenance.get(article)):
+            add("N1", found.note())
         lines.append(("ER", ""))
         return lines

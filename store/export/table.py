@@ -2,7 +2,8 @@
 not hide the standard library's).
 
 Columns: pmid, pmcid, doi, title, authors (``; ``-joined short names), journal, year, volume, issue,
-pages, citation_count, stub; with marks given, also starred, tags (``; ``-joined), screening, note.
+pages, citation_count, stub; with marks given, also starred, tags (``; ``-joined), screening, note; with
+provenance given (citation chasing), also found_via (``; ``-joined seeds), direction, round.
 
 CSV injection: a spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or
 carriage return, which some strip first) as a formula, so a title ``=HYPERLINK(...)`` would become a live
@@ -20,6 +21,7 @@ from store.export.base import Exporter
 from store.model import Article
 
 if TYPE_CHECKING:
+    from store.export.provenance import ProvenanceTable
     from store.marks import Marks
 
 COLUMNS = (
@@ -37,6 +39,7 @@ COLUMNS = (
     "stub",
 )
 MARK_COLUMNS = ("starred", "tags", "screening", "note")
+PROVENANCE_COLUMNS = ("found_via", "direction", "round")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -50,8 +53,10 @@ class CsvExporter(Exporter):
     extension = "csv"
     description = "CSV table (.csv)"
 
-    def __init__(self, *, marks: Marks | None = None, raw: bool = False) -> None:
-        super().__init__(marks=marks)
+    def __init__(
+        self, *, marks: Marks | None = None, raw: bool = False, provenance: ProvenanceTable | None = None
+    ) -> None:
+        super().__init__(marks=marks, provenance=provenance)
         self.raw = raw
 
     def write(self, articles: Iterable[Article], out: TextIO) -> None:
@@ -59,7 +64,11 @@ class CsvExporter(Exporter):
         # The csv module quotes a cell holding "\n" but not one holding a lone "\r" (it is not in the line
         # terminator), and readers then split the row there: rows with one quote every cell.
         quoting_all = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        writer.writerow(COLUMNS + (MARK_COLUMNS if self.marks is not None else ()))
+        writer.writerow(
+            COLUMNS
+            + (MARK_COLUMNS if self.marks is not None else ())
+            + (PROVENANCE_COLUMNS if self.provenance is not None else ())
+        )
         for article in articles:
             row = self.row(article)
             if not self.raw:
@@ -85,4 +94,11 @@ class CsvExporter(Exporter):
             mark = self.marks.get(article.keys)
             starred = "true" if mark.starred else "false"
             row += [starred, "; ".join(mark.tags), mark.screening or "", mark.note]
+        if self.provenance is not None:
+            found = self.provenance.get(article)
+            row += [
+                "; ".join(found.found_via) if found else "",
+                found.direction if found else "",
+                str(found.round) if found else "",
+            ]
         return row

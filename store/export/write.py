@@ -12,6 +12,7 @@ from pathlib import Path
 
 from store.export import EXPORTERS
 from store.export.graph import Walk, write_dot, write_edge_list
+from store.export.provenance import ProvenanceTable
 from store.library import Library
 from store.marks import Marks
 
@@ -27,15 +28,22 @@ class Rendered:
     skipped: int  # articles the format cannot hold (MEDLINE needs a PMID)
 
 
-def render(library: Library, doc_ids: Sequence[int], fmt: str, marks: Marks | None = None) -> Rendered:
-    """The export of ``doc_ids`` in ``fmt``; for edges and dot, ``doc_ids`` is the trail in order."""
+def render(
+    library: Library,
+    doc_ids: Sequence[int],
+    fmt: str,
+    marks: Marks | None = None,
+    provenance: ProvenanceTable | None = None,
+) -> Rendered:
+    """The export of ``doc_ids`` in ``fmt``; for edges and dot, ``doc_ids`` is the trail in order.
+    ``provenance`` (citation chasing) goes into the formats that have a place for it."""
     buffer = io.StringIO()
     skipped = 0
     if fmt in WALK_FORMATS:
         walk = Walk.from_trail(doc_ids, library)
         (write_edge_list if fmt == "edges" else write_dot)(walk, buffer)
     elif fmt in EXPORTERS:
-        exporter = EXPORTERS[fmt](marks=marks)
+        exporter = EXPORTERS[fmt](marks=marks, provenance=provenance)
         exporter.write([library.article(i) for i in doc_ids], buffer)
         skipped = exporter.skipped
     else:

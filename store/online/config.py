@@ -8,6 +8,7 @@ environment                   config.toml            meaning
 ============================  =====================  ===================================================
 ``PMBROWSE_EUTILS_URL``       --                     E-utilities base URL (tests point it at a local server)
 ``PMBROWSE_EUROPEPMC_URL``    --                     Europe PMC REST base URL
+``PMBROWSE_ICITE_URL``        --                     NIH iCite API base URL (citation links for snowballing)
 ``NCBI_API_KEY``              ``ncbi_api_key``       NCBI API key: 10 requests/s instead of 3
 ``PMBROWSE_EMAIL``            ``email``              contact address NCBI asks automated clients to send
 ============================  =====================  ===================================================
@@ -31,9 +32,12 @@ from store.errors import OnlineError
 # Where links can come from; each link records which of these gave it.
 PUBMED, EUROPEPMC = "pubmed", "europepmc"
 LINK_SOURCES = (PUBMED, EUROPEPMC)
+# NIH iCite: links of up to 1,000 PMIDs a request (``store.online.icite``); used by citation chasing.
+ICITE = "icite"
 
 EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
+ICITE_URL = "https://icite.od.nih.gov/api/"
 TOOL = "pmbrowse"
 CONFIG_FILE = "config.toml"
 
@@ -43,6 +47,8 @@ NCBI_RATE_WITH_KEY = 10.0
 # Europe PMC throttles at 10 requests/s and 500/minute (their developer forum, 2026). We stay well
 # inside both: 5/s spaced evenly is 300/minute.
 EUROPEPMC_RATE = 5.0
+# iCite publishes no rate limit; we keep to NCBI's keyless one (NIH runs both), spaced the same way.
+ICITE_RATE = 3.0
 
 
 def config_path() -> Path:
@@ -55,6 +61,7 @@ class OnlineConfig:
 
     eutils_url: str = EUTILS_URL
     europepmc_url: str = EUROPEPMC_URL
+    icite_url: str = ICITE_URL
     api_key: str | None = None
     email: str | None = None
     tool: str = TOOL
@@ -72,6 +79,10 @@ class OnlineConfig:
     @property
     def europepmc_rate(self) -> float:
         return EUROPEPMC_RATE
+
+    @property
+    def icite_rate(self) -> float:
+        return ICITE_RATE
 
     def ncbi_params(self) -> dict[str, str]:
         """The parameters sent with every E-utilities request: who is asking."""
@@ -100,6 +111,7 @@ class OnlineConfig:
         return cls(
             eutils_url=_with_slash(pick("PMBROWSE_EUTILS_URL") or EUTILS_URL),
             europepmc_url=_with_slash(pick("PMBROWSE_EUROPEPMC_URL") or EUROPEPMC_URL),
+            icite_url=_with_slash(pick("PMBROWSE_ICITE_URL") or ICITE_URL),
             api_key=pick("NCBI_API_KEY", "ncbi_api_key"),
             email=pick("PMBROWSE_EMAIL", "email"),
         )

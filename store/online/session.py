@@ -1,4 +1,4 @@
-"""``Online``: both services configured and rate limited, ready for one or more fetches.
+"""``Online``: E-utilities, Europe PMC and iCite, configured and rate limited, ready for fetches.
 
 Build one with the settings of ``OnlineConfig.load()`` (the default), or hand it a config and
 limiters (tests do, to point at a local server and keep their own clock). Clients share the
@@ -11,17 +11,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from store.online import europepmc, eutils
+from store.online import europepmc, eutils, icite
 from store.online.config import OnlineConfig
 from store.online.europepmc import EuropePmc
 from store.online.eutils import EUtils
 from store.online.events import Progress
 from store.online.http import ServiceClient
+from store.online.icite import ICite
 from store.online.ratelimit import RateLimiter, shared_limiter
 
 
 class Online:
-    """The E-utilities and Europe PMC clients of one configuration.
+    """The E-utilities, Europe PMC and iCite clients of one configuration.
 
     One fetch at a time per session: ``progress`` belongs to the session. Concurrent fetches each
     take their own session and still share the rate limits.
@@ -33,6 +34,7 @@ class Online:
         *,
         ncbi_limiter: RateLimiter | None = None,
         europepmc_limiter: RateLimiter | None = None,
+        icite_limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         progress: Progress | None = None,
     ) -> None:
@@ -49,7 +51,11 @@ class Online:
             config.europepmc_url,
             europepmc_limiter or shared_limiter("europepmc", config.europepmc_rate),
         )
+        self.icite_client = self._client(
+            icite.SERVICE, config.icite_url, icite_limiter or shared_limiter("icite", config.icite_rate)
+        )
         self.eutils = EUtils(self.pubmed_client)
+        self.icite = ICite(self.icite_client)
         self.europepmc = EuropePmc(self.europepmc_client)
         self.progress = progress
 
@@ -78,15 +84,17 @@ class Online:
     def progress(self, callback: Progress | None) -> None:
         self.pubmed_client.progress = callback
         self.europepmc_client.progress = callback
+        self.icite_client.progress = callback
 
     @property
     def requests(self) -> int:
         """Requests sent so far, retries included."""
-        return self.pubmed_client.requests + self.europepmc_client.requests
+        return self.pubmed_client.requests + self.europepmc_client.requests + self.icite_client.requests
 
     def close(self) -> None:
         self.pubmed_client.close()
         self.europepmc_client.close()
+        self.icite_client.close()
 
     def __enter__(self) -> Online:
         return self

@@ -1,0 +1,145 @@
+"""The PRISMA 2020 numbers for citation searching, per round and in total.
+
+What each number is (the fixed ones were counted when the round ran; the others are read now, from
+the marks and the library, since screening goes on after a round):
+
+============================  ==================================================================
+``identified``                links from the seeds to other articles, before deduplication (fixed)
+``duplicates``                of those, links naming an article another link already named (fixed)
+``already_screened``          distinct articles found that had a screening decision already (fixed)
+``earlier_rounds``            distinct articles found that an earlier round had found (fixed)
+``records``                   the round's new records: distinct, undecided, never found before
+``screened``                  of the new records, those with a decision now
+``included``, ``excluded``    of the new records, by decision now; ``excluded`` by reason
+``sought``                    reports sought: the new records whose record (abstract) is needed
+``not_retrieved``             of those, the ones the library still knows only from links (a stub)
+``awaiting``                  new records not screened yet
+============================  ==================================================================
+
+``identified - duplicates = already_screened + earlier_rounds + records``. The total adds the rounds
+up: no article is a new record of two rounds, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from store.library import Library
+from store.marks import Marks
+from store.snowball.engine import decision_of, decisions
+from store.snowball.state import NO_REASON, Round, SnowballState
+
+
+@dataclass(slots=True)
+class Counts:
+    identified: int = 0
+    duplicates: int = 0
+    already_screened: int = 0
+    earlier_rounds: int = 0
+    records: int = 0
+    screened: int = 0
+    included: int = 0
+    excluded: dict[str, int] = field(default_factory=dict)
+    sought: int = 0
+    not_retrieved: int = 0
+    awaiting: int = 0
+
+    @property
+    def excluded_total(self) -> int:
+        return sum(self.excluded.values())
+
+    def add(self, other: Counts) -> None:
+        for name in (
+            "identified",
+            "duplicates",
+            "already_screened",
+            "earlier_rounds",
+            "records",
+            "screened",
+            "included",
+            "sought",
+            "not_retrieved",
+            "awaiting",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for why, n in other.excluded.items():
+            self.excluded[why] = self.excluded.get(why, 0) + n
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "identified": self.identified,
+            "duplicates": self.duplicates,
+            "already_screened": self.already_screened,
+            "earlier_rounds": self.earlier_rounds,
+            "records": self.records,
+            "screened": self.screened,
+            "included": self.included,
+            "excluded": dict(sorted(self.excluded.items())),
+            "excluded_total": self.excluded_total,
+            "sought": self.sought,
+            "not_retrieved": self.not_retrieved,
+            "awaiting": self.awaiting,
+        }
+
+
+def round_counts(library: Library, stored: Round, state: SnowballState, screened: dict[str, str]) -> Counts:
+    counts = Counts(
+        identified=stored.identified,
+        duplicates=stored.duplicates,
+        already_screened=stored.already_screened,
+        earlier_rounds=stored.earlier,
+    )
+    for candidate in stored.new:
+        counts.records += 1
+        counts.sought += 1
+        doc_id = library.find_keys(candidate.keys)
+        doc = library.doc(doc_id) if doc_id is not None else None
+        if doc is None or doc.get("stub"):
+            counts.not_retrieved += 1
+        decision = decision_of(candidate.keys, screened)
+        if decision is None:
+            counts.awaiting += 1
+            continue
+        counts.screened += 1
+        if decision == "included":
+            counts.included += 1
+        else:
+            why = state.reason_of(candidate.keys) or NO_REASON
+            counts.excluded[why] = counts.excluded.get(why, 0) + 1
+    return counts
+
+
+@dataclass(slots=True)
+class Report:
+    """Each round with its numbers, and the total."""
+
+    rounds: list[tuple[Round, Counts]]
+    total: Counts
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"rounds": [...], "total": {...}}``: each round's numbers with its date, seeds, direction
+        and sources."""
+        rounds = []
+        for stored, counts in self.rounds:
+            rounds.append(
+                {
+                    "round": stored.number,
+                    "date": stored.date,
+                    "direction": stored.direction,
+                    "selection": stored.selection,
+                    "sources": list(stored.sources),
+                    "seeds": [s.label for s in stored.seeds],
+                    **counts.to_json(),
+                }
+            )
+        return {"rounds": rounds, "total": self.total.to_json()}
+
+
+def report(library: Library, state: SnowballState, marks: Marks | None) -> Report:
+    screened = decisions(marks)
+    rows = [(r, round_counts(library, r, state, screened)) for r in state.rounds]
+    total = Counts()
+    for _, counts in rows:
+        total.add(counts)
+    return Report(rows, total)

@@ -1,0 +1,140 @@
+"""Before an online round: fetch the seeds the library lacks and fill in every seed's links.
+
+Links come from NIH iCite by default (one request per 1,000 seeds with a PMID); E-utilities elink and
+Europe PMC can be added (``sources``), as ``pmbrowse fetch`` uses them. Seeds known only by a DOI or
+PMCID are looked up in PubMed first (esearch), since iCite knows articles by PMID. As every fetch does,
+all requests are made before anything is stored, and everything is stored in one transaction: a
+request that fails for good (``OnlineError``) or a seed that cannot be had leaves the library as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from store.errors import PmbrowseError
+from store.library import Library
+from store.model import Article, Link, Origin
+from store.online.config import EUROPEPMC, ICITE, PUBMED
+from store.online.events import Progress, Step
+from store.online.fetch import _links, _records, _resolve, _session
+from store.online.links import merge_links
+from store.online.report import FetchReport
+from store.online.session import Online
+
+SOURCES = (ICITE, PUBMED, EUROPEPMC)
+RELATIONS = ("references", "cited_by")
+
+
+class SeedsNotFound(PmbrowseError):
+    """Seeds that are neither in the library nor to be had online; nothing was stored."""
+
+
+@dataclass(slots=True)
+class LinkFill:
+    """What filling in the seeds' links did."""
+
+    seeds: list[int] = field(default_factory=list)  # every seed's document id, fetched ones included
+    fetched: list[str] = field(default_factory=list)  # seeds whose records were fetched
+    asked: int = 0  # seeds whose links were asked for
+    without_pmid: list[str] = field(default_factory=list)  # seeds no source could be asked about
+    links_added: int = 0
+    stubs_created: int = 0
+    requests: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def fill_links(
+    library: Library,
+    seeds: Sequence[int],
+    missing: Sequence[str] = (),
+    *,
+    sources: Sequence[str] = (ICITE,),
+    online: Online | None = None,
+    progress: Progress | None = None,
+) -> LinkFill:
+    """Fetch the records of ``missing`` seeds (identifiers the library lacks), then the links of every
+    seed from ``sources``, and store it all at once. Raises ``SeedsNotFound`` naming the seeds PubMed
+    does not have, or ``OnlineError``; either way nothing is stored."""
+    unknown = set(sources) - set(SOURCES)
+    if unknown or not sources:
+        raise ValueError(f"link sources are {', '.join(SOURCES)}, not {', '.join(sorted(unknown)) or 'none'}")
+    fill = LinkFill()
+    report = FetchReport()
+    subjects: dict[str, Link] = {}  # PMID -> how the seed is named to the library
+    records: list[Article] = []
+    with _session(online, progress) as session:
+        if missing:
+            asked = _resolve(library, session, list(missing), report, progress)
+            records = _records(session, list(asked), report, progress, stage="seeds", asked=asked)
+            if report.failed:
+                failed = "; ".join(str(f) for f in report.failed[:5])
+                raise SeedsNotFound(f"seeds not in the library and not to be had online: {failed}")
+            for article in records:
+                if article.pmid:
+                    subjects[article.pmid] = Link(pmid=article.pmid, pmcid=article.pmcid, doi=article.doi)
+                    fill.fetched.append(article.pmid)
+        lookups: list[tuple[str, Link]] = []
+        for seed in seeds:
+            doc = library.doc(seed) or {}
+            named = Link(pmid=doc.get("pmid"), pmcid=doc.get("pmcid"), doi=doc.get("doi"))
+            if named.pmid:
+                subjects.setdefault(named.pmid, named)
+            elif named.doi or named.pmcid:
+                lookups.append((str(named.doi or named.pmcid), named))
+            else:
+                fill.without_pmid.append(str(doc.get("title") or seed))
+        if lookups:
+            resolved = _resolve(library, session, [text for text, _ in lookups], report, progress)
+            by_text = {how.text: pmid for pmid, how in resolved.items()}
+            for text, named in lookups:
+                if text in by_text:
+                    subjects.setdefault(by_text[text], replace(named, pmid=by_text[text]))
+                else:
+                    fill.without_pmid.append(text)
+        pmids = list(subjects)
+        fill.asked = len(pmids)
+        found: dict[tuple[str, str], list[list[Link]]] = {(p, rel): [] for p in pmids for rel in RELATIONS}
+        if ICITE in sources and pmids:
+
+            def on_batch(done: int, total: int) -> None:
+                if progress is not None:
+                    progress(Step("links", done, total, "iCite"))
+
+            for pmid, record in session.icite.pubs(pmids, on_batch).items():
+                for rel in RELATIONS:
+                    found[(pmid, rel)].append(record.links(rel))
+        others = [s for s in sources if s in (PUBMED, EUROPEPMC)]
+        if others and pmids:
+            for key, links in _links(session, pmids, others, report, progress).items():
+                found.setdefault(key, []).append(links)
+        for article in records:
+            for rel in RELATIONS:
+                own = getattr(article, rel)
+                for link in own:
+                    link.sources = link.sources or [PUBMED]
+                found.setdefault((article.pmid or article.label, rel), []).append(own)
+        fill.requests = session.requests
+        fill.warnings = list(report.warnings)
+        eutils_url = session.config.eutils_url
+
+    if progress is not None:
+        progress(Step("store", 0, 1))
+    with library.transaction() as changes:
+        before = changes.stubs_created
+        for article in records:
+            origin = Origin("pubmed", f"{eutils_url}efetch.fcgi?db=pubmed&id={article.pmid or article.label}")
+            changes.put_article(replace(article, references=[], cited_by=[]), origin)
+        for (pmid, rel), lists in found.items():
+            links = merge_links(*lists)
+            if links and pmid in subjects:
+                fill.links_added += changes.put_links(subjects[pmid], rel, links)
+        fill.stubs_created = changes.stubs_created - before
+    if progress is not None:
+        progress(Step("store", 1, 1))
+    fill.seeds = list(dict.fromkeys(seeds))
+    for pmid in fill.fetched:
+        doc_id = library.find(pmid)
+        if doc_id is not None and doc_id not in fill.seeds:
+            fill.seeds.append(doc_id)
+    return fill

@@ -1,0 +1,57 @@
+"""Choosing the seeds of a round: ``included``, ``starred``, ``tag:T``, a query, or identifiers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from store.ids import Identifier, parse_identifier
+from store.library import Library
+from store.marks import Marks
+from store.selection import SelectionError, by_marks, by_query
+
+
+@dataclass(slots=True)
+class IdSeeds:
+    """Identifiers given as seeds: those the library holds (document ids, in order) and those it does not."""
+
+    found: list[int] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def by_selection(library: Library, marks: Marks, selection: str) -> list[int]:
+    """The seeds a ``--from`` names: ``included``, ``starred``, ``tag:NAME``, else a query."""
+    text = selection.strip()
+    if not text:
+        raise SelectionError("the selection is empty: say included, starred, tag:NAME or a query")
+    if text == "included":
+        return by_marks(library, marks, screening="included")
+    if text == "starred":
+        return by_marks(library, marks, starred=True)
+    if text.startswith("tag:") and len(text) > 4 and " " not in text:
+        return by_marks(library, marks, tag=text[4:])
+    return by_query(library, text, marks)
+
+
+def by_identifiers(library: Library, idents: Sequence[str]) -> IdSeeds:
+    """Identifiers (any mix of PMIDs, PMCIDs, DOIs) as seeds; what is not one is a ``SelectionError``."""
+    seeds = IdSeeds()
+    for text in idents:
+        ident = parse_identifier(text)
+        if ident is None:
+            raise SelectionError(f"{text!r} is not a PMID, PMCID or DOI")
+        doc_id = library.find(ident)
+        if doc_id is None:
+            seeds.missing.append(text)
+        elif doc_id not in seeds.found:
+            seeds.found.append(doc_id)
+    return seeds
+
+
+def describe_missing(missing: Sequence[str], library: Library) -> str:
+    shown = ", ".join(str(_show(m)) for m in missing[:5]) + (", ..." if len(missing) > 5 else "")
+    return f"not in the library: {shown} (in {library.path}; --online fetches them)"
+
+
+def _show(text: str) -> Identifier | str:
+    return parse_identifier(text) or text

@@ -1,0 +1,360 @@
+"""The rounds of citation chasing done on a library, kept in a small file of their own beside it.
+
+``library.json`` -> ``library.snowball.json``: a JSON object ``{"pmbrowse": "snowball", "version": 1,
+"reasons": [...], "exclusions": [...], "rounds": [...]}``. Each round keeps its date, seeds, direction,
+sources and the numbers known when it ran (links identified, duplicates, already screened), and its
+candidates with their provenance (which seeds each cites and is cited by), so a review can say exactly
+what was done and redo it. Screening decisions are not copied here: they stay in the marks file and
+are read when a report is made. Exclusion reasons, which marks do not hold, are kept here.
+
+Like the marks file, it is apart from the records (re-importing never touches it), and written whole,
+atomically: to a temp file in the same folder, fsynced, renamed over the old one, under a write lock
+(``library.snowball.json.lock``) so two processes never lose each other's rounds. A file that is not
+a snowball file, or is of a newer version, is refused in one line and never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+from store.errors import LibraryFileError
+from store.lock import write_lock
+from store.marks import same_article
+from store.paths import library_path
+
+T = TypeVar("T")
+KIND = "snowball"
+VERSION = 1
+DIRECTIONS = ("back", "forward", "both")
+DEFAULT_REASONS = (
+    "wrong population",
+    "wrong intervention",
+    "wrong outcome",
+    "wrong study design",
+    "wrong publication type",
+)
+NO_REASON = "no reason given"
+
+
+def snowball_path(library: str | os.PathLike[str] | None = None) -> Path:
+    """The snowball file beside a library: ``library.json`` -> ``library.snowball.json``."""
+    path = library_path(library)
+    if path.suffix == ".json":
+        return path.with_name(path.stem + ".snowball.json")
+    return path.with_name(path.name + ".snowball.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """A seed as the round saw it: how it is quoted (PMID, else PMCID, else DOI) and its identity keys."""
+
+    label: str
+    keys: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "keys": list(self.keys)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Seed:
+        return cls(str(data.get("label", "")), tuple(str(k) for k in data.get("keys", ())))
+
+
+@dataclass(slots=True)
+class Candidate:
+    """An article linked to the seeds, with where it came from.
+
+    ``cites``: the seeds it cites (found going forward); ``cited_by``: the seeds citing it (found going
+    backward), each as the seed's label. ``coupling``: references it shares with the seeds;
+    ``cocitation``: articles citing both it and a seed. ``round``: the round that first found it.
+    ``known``: what it was when this round ran: ``""`` new, ``"screened"`` (a decision already), or
+    ``"earlier"`` (found by an earlier round).
+    """
+
+    keys: tuple[str, ...]
+    label: str
+    cites: list[str] = field(default_factory=list)
+    cited_by: list[str] = field(default_factory=list)
+    coupling: int = 0
+    cocitation: int = 0
+    year: int | None = None
+    round: int = 0
+    known: str = ""
+
+    @property
+    def seeds_linked(self) -> int:
+        """How many different seeds it is linked to, either way."""
+        return len(set(self.cites) | set(self.cited_by))
+
+    @property
+    def strength(self) -> int:
+        return self.coupling + self.cocitation
+
+    @property
+    def direction(self) -> str:
+        """``backward`` (seeds cite it), ``forward`` (it cites seeds) or ``both``."""
+        if self.cites and self.cited_by:
+            return "both"
+        return "forward" if self.cites else "backward"
+
+    @property
+    def found_via(self) -> list[str]:
+        """Every seed it is linked to, in the order met: the seeds citing it, then those it cites."""
+        return list(dict.fromkeys([*self.cited_by, *self.cites]))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"keys": list(self.keys), "label": self.label}
+        for name in ("cites", "cited_by"):
+            if value := getattr(self, name):
+                data[name] = list(value)
+        for name in ("coupling", "cocitation"):
+            if value := getattr(self, name):
+                data[name] = value
+        if self.year is not None:
+            data["year"] = self.year
+        data["round"] = self.round
+        if self.known:
+            data["known"] = self.known
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Candidate:
+        year = data.get("year")
+        return cls(
+            keys=tuple(str(k) for k in data.get("keys", ())),
+            label=str(data.get("label", "")),
+            cites=[str(s) for s in data.get("cites", ())],
+            cited_by=[str(s) for s in data.get("cited_by", ())],
+            coupling=int(data.get("coupling", 0)),
+            cocitation=int(data.get("cocitation", 0)),
+            year=year if isinstance(year, int) else None,
+            round=int(data.get("round", 0)),
+            known=str(data.get("known", "")),
+        )
+
+
+@dataclass(slots=True)
+class Round:
+    """One round: what was asked (seeds, direction, sources), when, what was found, and the numbers
+    fixed when it ran. ``identified``: links from the seeds to other articles, before deduplication;
+    ``duplicates``: those naming an article another link had already named; ``seed_links``: links
+    between seeds (not records identified); ``already_screened`` and ``earlier``: candidates with a
+    decision already, or found by an earlier round."""
+
+    number: int
+    date: str
+    selection: str
+    direction: str
+    sources: list[str]
+    seeds: list[Seed]
+    identified: int = 0
+    duplicates: int = 0
+    seed_links: int = 0
+    already_screened: int = 0
+    earlier: int = 0
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def new(self) -> list[Candidate]:
+        """The candidates this round found for screening: first found now, and undecided then."""
+        return [c for c in self.candidates if not c.known]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "round": self.number,
+            "date": self.date,
+            "selection": self.selection,
+            "direction": self.direction,
+            "sources": list(self.sources),
+            "seeds": [s.to_json() for s in self.seeds],
+            "identified": self.identified,
+            "duplicates": self.duplicates,
+            "seed_links": self.seed_links,
+            "already_screened": self.already_screened,
+            "earlier": self.earlier,
+            "candidates": [c.to_json() for c in self.candidates],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Round:
+        return cls(
+            number=int(data["round"]),
+            date=str(data.get("date", "")),
+            selection=str(data.get("selection", "")),
+            direction=str(data.get("direction", "both")),
+            sources=[str(s) for s in data.get("sources", ())],
+            seeds=[Seed.from_json(s) for s in data.get("seeds", ())],
+            identified=int(data.get("identified", 0)),
+            duplicates=int(data.get("duplicates", 0)),
+            seed_links=int(data.get("seed_links", 0)),
+            already_screened=int(data.get("already_screened", 0)),
+            earlier=int(data.get("earlier", 0)),
+            candidates=[Candidate.from_json(c) for c in data.get("candidates", ())],
+        )
+
+
+@dataclass(slots=True)
+class Exclusion:
+    keys: tuple[str, ...]
+    reason: str
+
+
+@dataclass(slots=True)
+class SnowballState:
+    """Everything in the file: the rounds, the exclusion reasons offered, and those given."""
+
+    rounds: list[Round] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=lambda: list(DEFAULT_REASONS))
+    exclusions: list[Exclusion] = field(default_factory=list)
+
+    @property
+    def last(self) -> Round | None:
+        return self.rounds[-1] if self.rounds else None
+
+    def round(self, number: int) -> Round | None:
+        return next((r for r in self.rounds if r.number == number), None)
+
+    def first_rounds(self) -> dict[str, int]:
+        """Each identity key of every candidate so far -> the round that first found it."""
+        found: dict[str, int] = {}
+        for past in self.rounds:
+            for candidate in past.candidates:
+                for key in candidate.keys:
+                    found.setdefault(key, candidate.round or past.number)
+        return found
+
+    def reason_of(self, keys: Iterable[str]) -> str | None:
+        """The exclusion reason given for the article with these keys (the latest), if any."""
+        wanted = tuple(keys)
+        for exclusion in reversed(self.exclusions):
+            if same_article(exclusion.keys, wanted):
+                return exclusion.reason
+        return None
+
+    def set_reason(self, keys: Iterable[str], reason: str | None) -> None:
+        """Record (or, with None, forget) why the article with these keys was excluded."""
+        wanted = tuple(keys)
+        self.exclusions = [e for e in self.exclusions if not same_article(e.keys, wanted)]
+        if reason:
+            self.exclusions.append(Exclusion(wanted, reason))
+            self.add_reason(reason)
+
+    def add_reason(self, reason: str) -> None:
+        reason = " ".join(reason.split())
+        if reason and reason.casefold() not in (r.casefold() for r in self.reasons):
+            self.reasons.append(reason)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pmbrowse": KIND,
+            "version": VERSION,
+            "reasons": list(self.reasons),
+            "exclusions": [{"keys": list(e.keys), "reason": e.reason} for e in self.exclusions],
+            "rounds": [r.to_json() for r in self.rounds],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SnowballState:
+        return cls(
+            rounds=[Round.from_json(r) for r in data.get("rounds", ())],
+            reasons=[str(r) for r in data.get("reasons", DEFAULT_REASONS)],
+            exclusions=[
+                Exclusion(tuple(str(k) for k in e.get("keys", ())), str(e.get("reason", "")))
+                for e in data.get("exclusions", ())
+                if isinstance(e, dict)
+            ],
+        )
+
+
+class SnowballFile:
+    """The snowball file of one library: read whole, changed under its lock, written atomically."""
+
+    def __init__(self, path: Path, *, lock_timeout: float | None = None) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+
+    @classmethod
+    def open(
+        cls, library: str | os.PathLike[str] | None = None, *, lock_timeout: float | None = None
+    ) -> SnowballFile:
+        return cls(snowball_path(library), lock_timeout=lock_timeout)
+
+    def load(self) -> SnowballState:
+        """What the file holds (a missing file: no rounds yet). Refuses a file that is not one."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return SnowballState()
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise LibraryFileError(f"{self.path} is not a pmbrowse snowball file (not JSON)") from None
+        if not isinstance(data, dict) or data.get("pmbrowse") != KIND:
+            raise LibraryFileError(f"{self.path} is not a pmbrowse snowball file; it was left as it is")
+        version = data.get("version")
+        if not isinstance(version, int) or version > VERSION:
+            raise LibraryFileError(
+                f"{self.path} was written by a newer pmbrowse (version {version}); it was left as it is"
+            )
+        try:
+            return SnowballState.from_json(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise LibraryFileError(f"{self.path} is damaged ({exc}); it was left as it is") from None
+
+    def change(self, edit: Callable[[SnowballState], T]) -> T:
+        """Apply ``edit`` to the newest state and write it, under the lock; returns what ``edit`` does."""
+        with write_lock(self.path, self.lock_timeout):
+            state = self.load()
+            result = edit(state)
+            self._write(state)
+            return result
+
+    def _write(self, state: SnowballState) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with tmp.open("wb") as fh:
+                fh.write(orjson.dumps(state.to_json(), option=orjson.OPT_INDENT_2))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        _fsync_folder(self.path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def keep_round(file: SnowballFile, done: Round) -> Round | None:
+    """Add a round just run to the file, numbered after the newest one there (another process may have
+    added one meanwhile). A round that found nothing new is not kept: None."""
+    if not done.new:
+        return None
+
+    def add(state: SnowballState) -> Round:
+        number = (state.last.number + 1) if state.last else 1
+        if number != done.number:
+            for candidate in done.candidates:
+                if candidate.round == done.number:
+                    candidate.round = number
+            done.number = number
+        state.rounds.append(done)
+        return done
+
+    return file.change(add)

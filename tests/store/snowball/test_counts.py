@@ -1,0 +1,156 @@
+"""Rounds and PRISMA counts on the hand-built graph of ``graph.py``, where every number is known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from store.errors import LibraryFileError
+from store.snowball.counts import report
+from store.snowball.engine import reason, run_round
+from store.snowball.seeds import by_identifiers, by_selection
+from store.snowball.state import SnowballFile, keep_round, snowball_path
+from tests.store.snowball.graph import SEEDS, build, ids
+
+
+def test_round_one_both_ways(tmp_path: Path) -> None:
+    library, marks = build(tmp_path / "lib.json")
+    seeds = by_selection(library, marks, "included")
+    assert seeds == ids(library, *SEEDS)
+    result = run_round(library, seeds, "both", marks=marks, selection="included", date="2026-01-01T00:00:00Z")
+    done = result.round
+    # Backward: S1 → 10 11 12 (2 is a seed), S2 → 11 13 30, S3 → 10 11: 8 links.
+    # Forward: S1 ← 20 22, S2 ← 20 (1 is a seed), S3 ← 21: 4 links.
+    assert (done.identified, done.seed_links, done.duplicates) == (12, 2, 4)
+    assert [c.label for c in done.candidates] == ["11", "10", "20", "22", "21", "13", "12", "30"]
+    by = {c.label: c for c in done.candidates}
+    assert by["11"].cited_by == ["1", "2", "3"] and by["11"].cites == []
+    assert (by["10"].coupling, by["10"].cocitation) == (1, 1)  # shares 30 with S2; G cites it and S1
+    assert by["20"].cites == ["1", "2"] and by["20"].direction == "forward"
+    assert by["22"].coupling == 1 and by["10"].direction == "backward"
+    assert by["12"].known == "screened" and done.already_screened == 1 and done.earlier == 0
+    assert len(done.new) == 7 and all(c.round == 1 for c in done.candidates)
+    assert reason(by["11"], 3, "included") == "cited by 3 of your 3 included"
+    assert (
+        reason(by["10"], 3, "included") == "cited by 2 of your 3 included · 1 shared reference · co-cited 1×"
+    )
+    assert reason(by["20"], 3) == "cites 2 of your 3 seeds"
+    rows = {r.candidate.label: r for r in result.rows}
+    assert rows["11"].stub and not rows["10"].stub and rows["10"].title == "Article 10"
+
+
+def test_directions(tmp_path: Path) -> None:
+    library, marks = build(tmp_path / "lib.json")
+    seeds = ids(library, *SEEDS)
+    back = run_round(library, seeds, "back", marks=marks).round
+    forward = run_round(library, seeds, "forward", marks=marks).round
+    assert (back.identified, back.duplicates, len(back.candidates)) == (8, 3, 5)
+    assert (forward.identified, forward.duplicates, len(forward.candidates)) == (4, 1, 3)
+    with pytest.raises(ValueError):
+        run_round(library, seeds, "sideways")
+
+
+def test_counts_after_screening_and_a_second_round(tmp_path: Path) -> None:
+    path = tmp_path / "lib.json"
+    library, marks = build(path)
+    file = SnowballFile.open(path)
+    first = run_round(
+        library, by_selection(library, marks, "included"), "both", marks=marks, selection="included"
+    )
+    assert keep_round(file, first.round) is not None
+    # Screening: 11 and 20 included (they become seeds), 13 excluded for a reason, 30 without one.
+    marks.set_screening(["pmid:11"], "included")
+    marks.set_screening(["pmid:20"], "included")
+    marks.set_screening(["pmid:13"], "excluded")
+    marks.set_screening(["pmid:30"], "excluded")
+    file.change(lambda s: s.set_reason(["pmid:13"], "wrong design"))
+
+    counts = report(library, file.load(), marks)
+    one = counts.rounds[0][1].to_json()
+    assert one == {
+        "identified": 12,
+        "duplicates": 4,
+        "already_screened": 1,
+        "earlier_rounds": 0,
+        "records": 7,
+        "screened": 4,
+        "included": 2,
+        "excluded": {"no reason given": 1, "wrong design": 1},
+        "excluded_total": 2,
+        "sought": 7,
+        "not_retrieved": 2,  # 11 and 30 are stubs
+        "awaiting": 3,
+    }
+
+    state = file.load()
+    seeds = by_selection(library, marks, "included")
+    assert len(seeds) == 5
+    second = run_round(library, seeds, "back", marks=marks, state=state, selection="included")
+    done = second.round
+    # S1 → 10 12 (11, 2 are seeds); S2 → 13 30 (11); S3 → 10 (11); 11 → nothing; 20 → 40 (1, 2).
+    assert (done.number, done.identified, done.duplicates, done.seed_links) == (2, 6, 1, 6)
+    by = {c.label: c for c in done.candidates}
+    assert {k: c.known for k, c in by.items()} == {
+        "10": "earlier",
+        "12": "screened",
+        "13": "screened",
+        "30": "screened",
+        "40": "",
+    }
+    assert by["40"].round == 2 and by["10"].round == 1 and by["40"].cited_by == ["20"]
+    keep_round(file, done)
+
+    full = report(library, file.load(), marks).to_json()
+    assert [r["round"] for r in full["rounds"]] == [1, 2]
+    two = full["rounds"][1]
+    assert (two["identified"], two["duplicates"], two["already_screened"], two["earlier_rounds"]) == (
+        6,
+        1,
+        3,
+        1,
+    )
+    assert (two["records"], two["screened"], two["not_retrieved"], two["awaiting"]) == (1, 0, 1, 1)
+    assert two["seeds"] == ["1", "2", "3", "11", "20"] and two["direction"] == "back"
+    total = full["total"]
+    assert (total["identified"], total["duplicates"], total["records"], total["included"]) == (18, 5, 8, 2)
+    assert total["excluded"] == {"no reason given": 1, "wrong design": 1}
+
+
+def test_rerun_without_changes_keeps_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "lib.json"
+    library, marks = build(path)
+    file = SnowballFile.open(path)
+    seeds = ids(library, *SEEDS)
+    keep_round(file, run_round(library, seeds, "both", marks=marks, state=file.load()).round)
+    again = run_round(library, seeds, "both", marks=marks, state=file.load())
+    assert again.round.new == [] and again.round.earlier == 7
+    assert keep_round(file, again.round) is None
+    assert [r.number for r in file.load().rounds] == [1]
+
+
+def test_the_file_is_its_own_and_refuses_what_is_not_one(tmp_path: Path) -> None:
+    path = tmp_path / "lib.json"
+    library, marks = build(path)
+    before = path.read_bytes()
+    file = SnowballFile.open(path)
+    assert file.path == snowball_path(path) == tmp_path / "lib.snowball.json"
+    keep_round(file, run_round(library, ids(library, "1"), "both", marks=marks).round)
+    assert path.read_bytes() == before  # nothing of it in the library's file
+    data = orjson.loads(file.path.read_bytes())
+    assert data["pmbrowse"] == "snowball" and data["rounds"][0]["seeds"][0]["label"] == "1"
+    assert not list(tmp_path.glob(".*.tmp"))
+    file.path.write_text('{"something": "else"}')
+    with pytest.raises(LibraryFileError, match="not a pmbrowse snowball file"):
+        file.load()
+    file.path.write_text('{"pmbrowse": "snowball", "version": 99}')
+    with pytest.raises(LibraryFileError, match="newer"):
+        file.change(lambda s: None)
+    assert "99" in file.path.read_text()
+
+
+def test_seeds_by_identifiers(tmp_path: Path) -> None:
+    library, _ = build(tmp_path / "lib.json")
+    seeds = by_identifiers(library, ["1", "pmid:2", "99999", "10.1000/nowhere"])
+    assert seeds.found == ids(library, "1", "2") and seeds.missing == ["99999", "10.1000/nowhere"]
