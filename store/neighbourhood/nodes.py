@@ -38,8 +38,12 @@ class Node:
 
     @property
     def label(self) -> str:
-        """How a row names it: the PMID, else the PMCID, else the DOI, else the document id."""
-        return self.pmid or self.pmcid or self.doi or f"#{self.doc_id}"
+        """How a row names it: ``PMID 123``, else its PMCID, else ``DOI 10.1/x``, else ``#``document id."""
+        if self.pmid:
+            return f"PMID {self.pmid}"
+        if self.pmcid:
+            return self.pmcid
+        return f"DOI {self.doi}" if self.doi else f"#{self.doc_id}"
 
 
 def _unique(ids: object) -> tuple[int, ...]:
