@@ -51,8 +51,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    """(the app's parser, the subcommands' parser)"""
+def app_parser() -> argparse.ArgumentParser:
     app = _ArgumentParser(
         prog="pmbrowse",
         description="A terminal browser for biomedical literature. Commands: "
@@ -61,15 +60,20 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     )
     _add_db(app)
     app.add_argument("target", nargs="*", metavar="QUERY|ID", help="open on this search or article")
+    return app
 
+
+def command_parser(names: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser of the subcommands ``names`` (only those modules are imported)."""
     commands = _ArgumentParser(prog="pmbrowse")
     _add_db(commands)
     sub = commands.add_subparsers(dest="command", required=True)
-    for command in COMMANDS.values():
-        p = sub.add_parser(command.name, help=command.help, description=command.help)
+    for name in names:
+        found = COMMANDS[name]
+        p = sub.add_parser(found.name, help=found.help, description=found.help)
         _add_db(p)
-        command.configure(p)
-    return app, commands
+        found.configure(p)
+    return commands
 
 
 def _first_positional(argv: Sequence[str]) -> str | None:
@@ -116,10 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Console(soft_wrap=not sys.stdout.isatty())
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        app_parser, command_parser = build_parsers()
         first = _first_positional(argv)
-        if first in COMMANDS:
-            args = command_parser.parse_args(argv)
+        if first is not None and first in COMMANDS:
+            args = command_parser([first]).parse_args(argv)
             return COMMANDS[args.command].run(args, out, err)
         near = near_command(first)
         if near is not None:
@@ -128,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{first!r} is not a command; did you mean 'pmbrowse {near}'? "
                 f"To open the app on a search for {first!r}, run: pmbrowse -- {first}"
             )
-        return run_app(app_parser.parse_args(argv), err)
+        return run_app(app_parser().parse_args(argv), err)
     except (LibraryBusyError, LibraryFileError) as exc:
         error(err, str(exc))
         return EXIT_UNAVAILABLE

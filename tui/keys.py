@@ -97,10 +97,15 @@ KEYS: tuple[Key, ...] = (
 
 # Keys that are not bindings of ours but that the help screen explains.
 OTHER_KEYS: tuple[tuple[str, str], ...] = (
-    ("f F s t i x n y o e", "Act on the highlighted row of the focused list, else on the open article"),
     ("enter", "Open the highlighted result or link target; in the search bar, run the search"),
     ("escape", "Leave the search bar for the results"),
     ("mouse", "Click a row to open it; click a tab to show its pane"),
+)
+
+# What the help says of the keys that act on an article (a row of its own would widen the key column).
+TARGET_HELP = (
+    "f F s t i x n y o e act on the highlighted row of the focused list, else on the open article; "
+    "a row the library no longer has is refused, never swapped for another article."
 )
 
 SEARCH_HELP = (

@@ -8,8 +8,11 @@ from the keyboard.
 
 from __future__ import annotations
 
-from store.search import Results, SearchIndex
-from store.search.index import MarkLookup
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from store.search import Results, SearchIndex
+    from store.search.index import MarkLookup
 
 # The orders a list can be in, as ``SearchIndex.search`` names them, and as the list's title says them.
 ORDER_NAMES = {"relevance": "by relevance", "date": "newest first", "cited": "most cited first"}
@@ -35,6 +38,8 @@ def search(
     index: SearchIndex, query: str, order: str, limit: int, marks: MarkLookup | None = None
 ) -> Results:
     """The hits of ``query``; with no query, every full record and then every stub."""
+    from store.search import Results
+
     if query.strip():
         return index.search(query, limit=limit, sort=order, marks=marks)
     full = index.search("is:full", limit=limit, sort=order, marks=marks)

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from store.errors import PmbrowseError
-from store.library import Library
-from store.marks import Marks, marks_path
-from store.search import SearchIndex
+
+if TYPE_CHECKING:  # (imported when first used: the app's first paint needs none of them)
+    from store.library import Library
+    from store.marks import Marks
+    from store.search import SearchIndex
 
 Signature = tuple[int, int, int]
 
@@ -53,6 +56,8 @@ def signature(path: Path) -> Signature | None:
 def open_marks(library_path: Path) -> tuple[Marks, Signature | None]:
     """The marks, with the signature of the file they were read from (taken first, so that a write
     in between shows as a change at the next check rather than being missed)."""
+    from store.marks import Marks, marks_path
+
     seen = signature(marks_path(library_path))
     return Marks.open(library_path), seen
 
@@ -64,6 +69,9 @@ def check(
 
     ``marks_seen`` is the signature of the marks file as this app last read or wrote it.
     """
+    from store.marks import marks_path
+    from store.search import SearchIndex
+
     try:
         library_changed = library.refresh()
         new_marks, seen = None, marks_seen

@@ -8,11 +8,14 @@ characters are shown as their Unicode "control pictures" instead (ESC becomes ``
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rich.style import StyleType
 from rich.text import Text
 
-from store.model import Article
+if TYPE_CHECKING:
+    from store.model import Article
+
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # What a reference list's citation text has and a title has not: a year with volume or pages after it

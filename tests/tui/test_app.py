@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, TabbedContent
+from textual.widgets import Input
 
 from store.library import Library
 from store.model import AbstractSection, Article, Author, Link, Origin
@@ -55,7 +55,7 @@ async def test_the_citation_walk_on_the_demo(lib_path: Path) -> None:
         assert header(app).startswith(SEED_TITLE)
         assert "Mesenchymal stem/stromal cells" in abstract(app)
         await pilot.press("r")
-        assert app.screen.query_one(TabbedContent).active == "references"
+        assert screen_of(app).active_pane == "references"
         assert app.focused is links(app, "references")
         assert len(rows(links(app, "references"))) == 5
         await pilot.press("c")
@@ -119,13 +119,13 @@ async def test_list_movement_tab_cycle_and_panes(lib_path: Path) -> None:
         assert app.focused is app.screen.query_one("#abstract-view")
         await pilot.press("tab")
         assert app.focused is links(app, "references")
-        assert app.screen.query_one(TabbedContent).active == "references"
+        assert screen_of(app).active_pane == "references"
         await pilot.press("tab", "tab")
         assert app.focused is listing
         await pilot.press("shift+tab")
         assert app.focused is links(app, "cited_by")
         await pilot.press("a")
-        assert app.screen.query_one(TabbedContent).active == "abstract"
+        assert screen_of(app).active_pane == "abstract"
 
 
 async def test_back_and_forward_at_the_ends_say_so(lib_path: Path) -> None:
@@ -172,7 +172,7 @@ async def test_every_action_is_in_the_command_palette(lib_path: Path) -> None:
         # Running one from the palette acts on the main screen.
         command = next(c for c in app.get_system_commands(app.screen) if c.title.startswith("Refs"))
         await command.callback()
-        assert app.screen.query_one(TabbedContent).active == "references"
+        assert screen_of(app).active_pane == "references"
 
 
 async def test_q_quits_and_reopening_returns_where_you_were(lib_path: Path) -> None:
@@ -192,7 +192,7 @@ async def test_q_quits_and_reopening_returns_where_you_were(lib_path: Path) -> N
         assert border_title(results(again)).startswith("6 hits, by relevance — exosom*")
         assert header(again).startswith(CITING_TITLE)
         assert trail(again) == "Trail: 30992990 › [40078652]"
-        assert again.screen.query_one(TabbedContent).active == "cited_by"
+        assert screen_of(again).active_pane == "cited_by"
         await pilot.press("backspace")
         assert header(again).startswith(SEED_TITLE)
 

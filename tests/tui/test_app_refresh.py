@@ -19,6 +19,7 @@ from store.model import Article, Author, Link, Origin
 from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of
 from tui.screens.main import MainScreen
 from tui.widgets.lists import LinkList, ResultsList
+from tui.widgets.panes import PaneTabs
 
 SEED = "30992990"
 SEED_TITLE = "Exosomes from Mesenchymal Stem/stromal Cells"
@@ -121,7 +122,7 @@ async def test_ctrl_r_reloads_in_place_keeping_the_cursor(lib_path: Path, no_tim
         add_record(lib_path, cites=SEED)  # a new article citing the open one
         await pilot.press("ctrl+r")
         await settle(pilot)
-        assert "Cited by (6)" in str(screen.query_one("#panes").get_tab("cited_by").label)  # type: ignore[attr-defined]
+        assert screen.query_one(PaneTabs).labels["cited_by"] == "Cited by (6)"
         assert any(NEW_TITLE in r for r in rows(citing))
         assert citing.keys_at(citing.highlighted or 0) == kept_link
         assert results.keys_at(results.highlighted or 0) == kept

@@ -1,15 +1,67 @@
-"""The ``pmbrowse`` subcommands, one module per group. Adding a command is adding a ``Command``."""
+"""The ``pmbrowse`` subcommands, one module per group. Adding a command is adding a ``Command`` in a
+module and naming it in ``WHERE``.
+
+A command's module is imported only when that command runs: opening the app needs none of them, and
+what they import (parsers, the online client, exporters) was most of the app's start-up time.
+``COMMANDS`` reads like the dict of every command it replaces (``COMMANDS["search"]``, iterating it
+names them all), and a command added to it at run time (``COMMANDS["x"] = X``) works like the others.
+"""
 
 from __future__ import annotations
 
-from tui.commands.base import Command
-from tui.commands.exporting import EXPORT
-from tui.commands.fetching import FETCH
-from tui.commands.importing import IMPORT
-from tui.commands.marking import MARK
-from tui.commands.reading import SHOW, STATS
-from tui.commands.searching import SEARCH
+import importlib
+from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING
 
-COMMANDS: dict[str, Command] = {c.name: c for c in (IMPORT, SHOW, SEARCH, STATS, FETCH, EXPORT, MARK)}
+if TYPE_CHECKING:
+    from tui.commands.base import Command
 
-__all__ = ["COMMANDS", "Command"]
+# name -> (module in tui.commands, the Command in it)
+WHERE: dict[str, tuple[str, str]] = {
+    "import": ("importing", "IMPORT"),
+    "show": ("reading", "SHOW"),
+    "search": ("searching", "SEARCH"),
+    "stats": ("reading", "STATS"),
+    "fetch": ("fetching", "FETCH"),
+    "export": ("exporting", "EXPORT"),
+    "mark": ("marking", "MARK"),
+    "compact": ("compacting", "COMPACT"),
+}
+
+
+class CommandTable(MutableMapping[str, "Command"]):
+    """The commands by name, each module imported when its command is first looked up."""
+
+    def __init__(self, where: dict[str, tuple[str, str]]) -> None:
+        self._where = dict(where)
+        self._loaded: dict[str, Command] = {}
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self._loaded:
+            module, attribute = self._where[name]
+            self._loaded[name] = getattr(importlib.import_module(f"tui.commands.{module}"), attribute)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        self._loaded.pop(name, None)
+        self._where.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where or name in self._loaded
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._where
+        yield from (name for name in self._loaded if name not in self._where)
+
+    def __len__(self) -> int:
+        return len(set(self._where) | set(self._loaded))
+
+
+COMMANDS = CommandTable(WHERE)
+
+__all__ = ["COMMANDS", "WHERE", "CommandTable"]

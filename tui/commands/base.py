@@ -7,14 +7,17 @@ import atexit
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from store.errors import PmbrowseError
 from store.ids import parse_identifier
-from store.library import Library
 from store.paths import library_path
 from tui.text import literal
+
+if TYPE_CHECKING:
+    from store.library import Library
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_UNAVAILABLE, EXIT_ONLINE = 0, 1, 2, 3, 4
 
@@ -61,6 +64,8 @@ def open_library(args: argparse.Namespace, err: Console | None = None) -> Librar
 
     When the command ends, the library is closed: a journal grown past its threshold is folded into
     the base file then (see ``store.storage``), so no command pays for it midway."""
+    from store.library import Library  # (not needed to open the app: see tui.commands)
+
     path = path_of(args)
     notice = creation_notice(path)
     library = Library.open(path)

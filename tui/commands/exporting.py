@@ -44,21 +44,30 @@ def configure(p: argparse.ArgumentParser) -> None:
     which.add_argument("--tag", metavar="TAG", help="the articles tagged TAG")
     which.add_argument("--included", action="store_true", help="the articles marked included")
     which.add_argument("--trail", action="store_true", help="the articles of the trail walked in the app")
+    which.add_argument(
+        "--round", type=int, metavar="N", help="the records citation chasing round N found, with provenance"
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     chosen = [bool(args.query), bool(args.ids), args.starred, bool(args.tag), args.included, args.trail]
+    chosen.append(args.round is not None)
     if sum(chosen) != 1:
         raise UsageError(
-            "say what to export: a QUERY, or one of --ids, --starred, --tag, --included, --trail"
+            "say what to export: a QUERY, or one of --ids, --starred, --tag, --included, --trail, --round"
         )
     if args.format in WALK_FORMATS and not args.trail:
         raise UsageError(f"--format {args.format} exports the walk: use it with --trail")
     library = open_library(args, err)
     marks = Marks.open(library.path)
+    provenance = None
     try:
-        if args.query:
+        if args.round is not None:
+            from store.snowball.provenance import round_export
+
+            doc_ids, provenance = round_export(library, args.round)
+        elif args.query:
             doc_ids = by_query(library, " ".join(args.query), marks)
         elif args.ids:
             doc_ids = by_ids(library, args.ids)
@@ -78,7 +87,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if not doc_ids:
         error(err, "nothing to export: the selection is empty")
         return EXIT_NOT_FOUND
-    rendered = render(library, doc_ids, args.format, marks)
+    rendered = render(library, doc_ids, args.format, marks, provenance)
     if args.output:
         shown = one_line_name(args.output)
         try:

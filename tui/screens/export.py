@@ -91,13 +91,13 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                     for n, name in enumerate(FORMATS):
                         yield Choice(name, id=f"format-{name}", value=n == 0)
             yield Static(literal("To the file (edit the path as you like):", style="dim"))
-            yield Input(str(self.folder / "pmbrowse-export.bib"), id="export-path")
+            yield Input(str(self.folder / "pmbrowse-export.bib"), id="export-path", compact=True)
             walk = "edges and dot: the trail and the citations between its articles."
             yield Static(literal(walk, style="dim"))
             yield Static(id="export-error")
             with Horizontal(id="export-buttons"):
-                yield Button("Export", variant="primary", id="export-go")
-                yield Button("Cancel", id="export-cancel")
+                yield Button("Export", variant="primary", id="export-go", compact=True)
+                yield Button("Cancel", id="export-cancel", compact=True)
 
     def _choice(self, radio_set: str) -> str:
         pressed = self.query_one(radio_set, RadioSet).pressed_button

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.keys import KEYS, OTHER_KEYS, SEARCH_HELP
+from tui.keys import KEYS, OTHER_KEYS, SEARCH_HELP, TARGET_HELP
 
 
 def help_table() -> Table:
@@ -39,7 +39,7 @@ class HelpScreen(ModalScreen[None]):
             scroll.border_title = "pmbrowse — keys"
             scroll.border_subtitle = "escape, ? or q closes this help"
             yield Static(help_table())
-            yield Static(Text("\n" + SEARCH_HELP, style="italic"))
+            yield Static(Text("\n" + TARGET_HELP + "\n\n" + SEARCH_HELP, style="italic"))
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,35 +18,39 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Input, OptionList
 
 from store.errors import PmbrowseError
-from store.export.citation import article_url
-from store.export.write import render, write_file
 from store.ids import parse_identifier
-from store.library import Library
-from store.marks import Mark, Marks, Screening
-from store.merge import doc_keys
-from store.model import Article
-from store.online.events import RATE_LIMIT, Event, Progress, Step, Waiting
-from store.online.fetch import fetch_articles, search_online
-from store.online.report import FetchReport
-from store.search import QuerySyntaxError, Results, SearchIndex
-from store.selection import by_marks, by_trail
 from store.session import Session
-from store.trail import Trail
 from tui import listing, refresh
 from tui.keys import KEYS, SEARCH_HELP
-from tui.nohits import no_hits
-from tui.screens.export import ExportRequest, ExportScreen, export_folder
 from tui.screens.prompt import PromptScreen
 from tui.text import citation_text, describe_article, literal, mesh_query, printable, shorten_left, unique
 from tui.widgets.article import AbstractView, ArticleHeader
 from tui.widgets.footer import KeyFooter
 from tui.widgets.lists import ArticleList, LinkList, ResultsList
+from tui.widgets.panes import PaneTabs
 from tui.widgets.trail import StatusLine, TrailBar
 
+# The first screen needs none of the library's machinery: it is imported where it is first used (the
+# library and the search index in the loading worker, the online client and the exporters on their
+# keys), so the app paints about as soon as a bare Textual app would.
+if TYPE_CHECKING:
+    from store.library import Library
+    from store.marks import Mark, Marks, Screening
+    from store.model import Article
+    from store.online.events import Event, Progress
+    from store.online.report import FetchReport
+    from store.search import QuerySyntaxError, Results, SearchIndex
+    from store.trail import Trail
+    from tui.screens.export import ExportRequest
+
+    # A fetch or an online search, run in a worker: (library, progress) -> what it did.
+    OnlineTask = Callable[[Library, Progress], FetchReport]
+
 PANES = ("abstract", "references", "cited_by")
+PANE_LABELS = {"abstract": "Abstract", "references": "References", "cited_by": "Cited by"}
 PANE_WIDGETS = {"abstract": "#abstract-view", "references": "#references-list", "cited_by": "#cited-by-list"}
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
 MAX_HITS = 500
@@ -54,8 +58,6 @@ REFRESH_SECONDS = 1.0  # how often the app looks for what other processes commit
 TOAST_CELLS = 40  # what a line of a notification holds at 80 columns
 ONLINE_PREFIX = "pubmed:"
 ONLINE_HITS = 50
-# A fetch or an online search, run in a worker: (library, progress) -> what it did.
-OnlineTask = Callable[[Library, Progress], FetchReport]
 EMPTY_LINKS = {
     "references": "No references known for this article: its source listed none. A PubMed XML record "
     "with a reference list adds them.",
@@ -82,12 +84,11 @@ class MainScreen(Screen[None]):
         self._citing_count = 0
         self._online_label = ""
         self._fetching = False
-        self._restored = False  # until the saved session is shown, tab changes are not the user's
         self._pending_query: str | None = None
         self._pending_open: str | None = None  # an identity key to open once the library is loaded
         self._asked = ""  # the identifier the app was started on (pmbrowse 30992990)
         self._missing = ""  # ...when the library does not have it: f fetches it
-        self._pending_pane = self.session.pane  # (mounting the tabs reports the default tab as active)
+        self._pending_pane = self.session.pane  # the pane to show when the saved article opens
         self._pending_online: str | None = None  # a pubmed: search asked for before the library loaded
         self.order: str | None = None  # the result order the user chose (None: the query's default)
         self._query = ""  # the query the result list shows, and its title
@@ -114,13 +115,11 @@ class MainScreen(Screen[None]):
             yield ResultsList(id="results")
             with Vertical(id="reader"):
                 yield ArticleHeader(id="header")
-                with TabbedContent(id="panes", initial="abstract"):
-                    with TabPane("Abstract", id="abstract"):
-                        yield AbstractView(id="abstract-view")
-                    with TabPane("References", id="references"):
-                        yield LinkList("references", id="references-list")
-                    with TabPane("Cited by", id="cited_by"):
-                        yield LinkList("cited_by", id="cited-by-list")
+                yield PaneTabs(PANE_LABELS, "abstract", id="tabs")
+                with ContentSwitcher(id="panes", initial="abstract-view"):
+                    yield AbstractView(id="abstract-view")
+                    yield LinkList("references", id="references-list")
+                    yield LinkList("cited_by", id="cited-by-list")
         with Horizontal(id="bottom"):
             yield TrailBar(id="trail")
             yield StatusLine(id="status")
@@ -150,6 +149,9 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load")
     def load_library(self) -> None:
         """Open the index first (fast, enough to search), then the library (slow when large)."""
+        from store.library import Library
+        from store.search import SearchIndex
+
         index = SearchIndex.open_if_fresh(self.library_path)
         if index is not None:
             self.app.call_from_thread(self._index_ready, index)
@@ -187,15 +189,12 @@ class MainScreen(Screen[None]):
             if doc_id is not None:
                 self.open_doc(doc_id, visit=key != self.trail.current)
                 self.action_pane(self._pending_pane, focus=False)
-                self._restored = True
                 return
             if self._asked:
                 self._offer_fetch(self._asked)
-                self._restored = True
                 return
             self.say(f"{key} is not in the library", severity="warning")
         self.query_one(ArticleHeader).show_welcome()
-        self._restored = True
 
     def _offer_fetch(self, ident: str) -> None:
         """The app was started on an identifier the library does not have: say so in the pane, and
@@ -236,6 +235,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="search")
     def search_worker(self, index: SearchIndex, query: str, title: str, order: str) -> None:
+        from store.search import QuerySyntaxError
+
         try:
             filters = self.marks.search_filter if self.marks is not None else None
             results = listing.search(index, query, order, MAX_HITS, filters)
@@ -286,6 +287,8 @@ class MainScreen(Screen[None]):
 
     def _show_results(self, title: str, query: str, results: Results, order: str = "") -> None:
         if query and self.index is not None:
+            from tui.nohits import no_hits
+
             empty = no_hits(self.index, query) if not results.hits else ""
         else:
             empty = "The library is empty. Import records with: pmbrowse import FILE..."
@@ -344,6 +347,8 @@ class MainScreen(Screen[None]):
             self.say("That article is no longer in the library.", severity="warning")
             return
         self._missing = ""
+        from store.merge import doc_keys
+
         if visit:
             self.trail.visit(doc_keys(doc)[0])
         self.current = doc_id
@@ -366,9 +371,9 @@ class MainScreen(Screen[None]):
             row = link_list.highlighted if keep else None
             stay = link_list.keys_at(row) if row is not None else []
             link_list.show_links(views, flags, EMPTY_LINKS[rel], stay)
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("references").label = f"References ({counts['references']})"  # type: ignore[assignment]
-        tabs.get_tab("cited_by").label = f"Cited by ({counts['cited_by']})"  # type: ignore[assignment]
+        tabs = self.query_one(PaneTabs)
+        tabs.set_label("references", f"References ({counts['references']})")
+        tabs.set_label("cited_by", f"Cited by ({counts['cited_by']})")
         self._citing_count = counts["cited_by"]
         self._show_header(article)
         self.query_one(AbstractView).show_article(article, keep_scroll=keep)
@@ -414,15 +419,19 @@ class MainScreen(Screen[None]):
     def action_pane(self, name: str, focus: bool = True) -> None:
         if name not in PANES:
             return
-        self.query_one(TabbedContent).active = name
+        self.query_one(PaneTabs).active = name
+        self.query_one(ContentSwitcher).current = PANE_WIDGETS[name].lstrip("#")
         self.session.pane = name
         if focus:
             self.query_one(PANE_WIDGETS[name]).focus()
 
-    @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id in PANES and self._restored:
-            self.session.pane = event.pane.id
+    @property
+    def active_pane(self) -> str:
+        return self.query_one(PaneTabs).active
+
+    @on(PaneTabs.Chosen)
+    def _tab_clicked(self, event: PaneTabs.Chosen) -> None:
+        self.action_pane(event.pane)
 
     def action_back(self) -> None:
         key = self.trail.back()
@@ -488,6 +497,8 @@ class MainScreen(Screen[None]):
         doc = self.library.doc(doc_id) if self.library is not None and doc_id is not None else None
         if doc is None or self.marks is None:
             return None
+        from store.merge import doc_keys
+
         return doc_keys(doc)
 
     def _marks_changed(self) -> None:
@@ -566,6 +577,8 @@ class MainScreen(Screen[None]):
         doc_id = self._target()
         if self.library is None or doc_id is None:
             return
+        from store.export.citation import article_url
+
         url = article_url(self.library.article(doc_id))
         if not url:
             self.say("This article has no identifier to open.", severity="warning")
@@ -589,12 +602,17 @@ class MainScreen(Screen[None]):
             target = self.current if self.current is not None and self.library.doc(self.current) else None
         self._export_target = target
         label = describe_article(self.library.article(target)) if target is not None else None
+        from tui.screens.export import ExportScreen, export_folder
+
         self.app.push_screen(ExportScreen(export_folder(), label, self._export))
 
     def _export(self, request: ExportRequest) -> str:
         """Do the export the dialog asks for; return why it failed ("" when it did not)."""
         if self.library is None or self.marks is None:
             return "The library is not loaded."
+        from store.export.write import render, write_file
+        from store.selection import by_marks, by_trail
+
         if request.what == "article":
             doc_ids = [self._export_target] if self._export_target is not None else []
         elif request.what == "trail":
@@ -638,6 +656,8 @@ class MainScreen(Screen[None]):
             if not ident:
                 self.say("This article has no PMID, PMCID or DOI to fetch it by.", severity="warning")
                 return
+        from store.online.fetch import fetch_articles
+
         self._go_online(
             f"Fetching {ident}",
             lambda lib, progress: fetch_articles(lib, [ident], links_depth=links_depth, progress=progress),
@@ -675,6 +695,8 @@ class MainScreen(Screen[None]):
                 "Loading the library… the PubMed search runs when it is ready."
             )
             return
+        from store.online.fetch import search_online
+
         self._go_online(
             f"Searching PubMed for {query}",
             lambda lib, progress: search_online(lib, query, ONLINE_HITS, progress=progress),
@@ -683,6 +705,8 @@ class MainScreen(Screen[None]):
 
     def _online_progress(self, event: Event) -> None:
         """Called in the worker thread by the online client."""
+        from store.online.events import RATE_LIMIT, Step, Waiting
+
         if isinstance(event, Waiting):
             why = "waiting on the rate limit" if event.reason == RATE_LIMIT else f"retrying: {event.detail}"
             message = f"{event.service}: {why} ({event.seconds:.1f} s)"

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store.marks import Mark
-from store.model import Article
 from tui.text import citation_line, details, id_line, literal, printable
 from tui.widgets.rows import mark_line
+
+if TYPE_CHECKING:
+    from store.marks import Mark
+    from store.model import Article
 
 WELCOME = (
     "Search with / and open a result with enter. Then walk the citation graph: r shows the references,"

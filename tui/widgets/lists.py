@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -11,14 +11,16 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.ids import identity_keys
-from store.library import LinkView
-from store.marks import Mark
-from store.search import Hit, Results
 from tui.text import describe, literal
 from tui.widgets.rows import hit_row, link_row
 
+if TYPE_CHECKING:
+    from store.library import LinkView
+    from store.marks import Mark
+    from store.search import Hit, Results
+
 # Finds the marks of an article from its identity keys (None when marks are not loaded).
-MarkOf = Callable[[list[str]], Mark | None]
+MarkOf = Callable[[list[str]], "Mark | None"]
 
 
 def _no_marks(keys: list[str]) -> Mark | None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from store.library import LinkView
-from store.marks import Mark
-from store.search import Hit
 from tui.text import byline, printable, reads_as_citation
+
+if TYPE_CHECKING:
+    from store.library import LinkView
+    from store.marks import Mark
+    from store.search import Hit
 
 IN_LIBRARY, STUB, VISITED = "●", "○", "↺"
 STAR, INCLUDED, EXCLUDED, NOTE = "★", "✔", "✘", "✎"

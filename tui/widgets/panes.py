@@ -1,0 +1,66 @@
+"""The names of the open article's panes as one line of tabs (``Abstract  References (5)  Cited by
+(5)``), above a ContentSwitcher that shows one pane at a time.
+
+A light stand-in for Textual's TabbedContent, which alone took about a quarter of the app's start-up
+(its tabs, underline and panes are a dozen widgets, each styled before the first paint). The active
+tab is in reverse video, so it reads in a terminal without colours too; a click on a name asks for
+its pane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.events import Click
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+GAP = 2
+
+
+class PaneTabs(Widget):
+    DEFAULT_CSS = """
+    PaneTabs { height: 1; padding: 0 1; }
+    """
+
+    active: reactive[str] = reactive("")
+
+    @dataclass
+    class Chosen(Message):
+        """The user clicked the tab of ``pane``."""
+
+        pane: str
+
+    def __init__(self, labels: dict[str, str], active: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.labels = dict(labels)
+        self.set_reactive(PaneTabs.active, active)
+
+    def set_label(self, pane: str, label: str) -> None:
+        self.labels[pane] = label
+        self.refresh()
+
+    def render(self) -> Text:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for n, (pane, label) in enumerate(self.labels.items()):
+            if n:
+                line.append(" " * GAP)
+            line.append(f" {label} ", style="bold reverse" if pane == self.active else "dim")
+        return line
+
+    def pane_at(self, x: int) -> str | None:
+        """The pane whose name is at column ``x`` of the content."""
+        start = 0
+        for pane, label in self.labels.items():
+            end = start + len(label) + 2
+            if start <= x < end:
+                return pane
+            start = end + GAP
+        return None
+
+    def on_click(self, event: Click) -> None:
+        pane = self.pane_at(event.x - self.styles.padding.left)
+        if pane is not None:
+            self.post_message(self.Chosen(pane))
