@@ -12,11 +12,13 @@ answer stating an error (``{"error": ...}`` or ``{"errors": [...]}``) is an ``On
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from store.errors import OnlineError
+from store.formats.base import clean_title
 from store.ids import normalise_doi, normalise_pmid
 from store.model import Link
 from store.online.answers import Answer, Unusable, json_body, one_line
@@ -27,6 +29,8 @@ from store.online.http import ServiceClient
 SERVICE = "iCite"
 BATCH = 1000  # iCite's own limit of PMIDs per request
 FIELDS = ("pmid", "year", "doi", "citation_count", "relative_citation_ratio", "references", "cited_by")
+# What describes a linked article (for its stub): asked for the PMIDs a link list brought in.
+DESCRIBE_FIELDS = ("pmid", "year", "doi", "title", "authors", "journal")
 
 
 @dataclass
@@ -40,6 +44,21 @@ class ICiteRecord:
     relative_citation_ratio: float | None = None
     references: list[str] = field(default_factory=list)
     cited_by: list[str] = field(default_factory=list)
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    journal: str = ""
+
+    def link(self) -> Link:
+        """The article itself as a link target: identifiers and what iCite says of it."""
+        return Link(
+            pmid=self.pmid,
+            doi=self.doi,
+            title=self.title,
+            authors=list(self.authors),
+            journal=self.journal,
+            year=self.year,
+            sources=[ICITE],
+        )
 
     def links(self, rel: str) -> list[Link]:
         """``references`` or ``cited_by`` as links that say iCite gave them."""
@@ -56,9 +75,14 @@ class ICite:
         self.batch = batch
 
     def pubs(
-        self, pmids: Sequence[str], on_batch: Callable[[int, int], None] | None = None
+        self,
+        pmids: Sequence[str],
+        on_batch: Callable[[int, int], None] | None = None,
+        *,
+        fields: Sequence[str] = FIELDS,
     ) -> dict[str, ICiteRecord]:
-        """The records iCite holds for ``pmids`` (unique, in the order asked), ``batch`` PMIDs a request."""
+        """The records iCite holds for ``pmids`` (unique, in the order asked), ``batch`` PMIDs a request;
+        ``fields``: what to ask for (``fl``)."""
         wanted = list(dict.fromkeys(pmids))
         found: dict[str, ICiteRecord] = {}
         done = 0
@@ -68,7 +92,7 @@ class ICite:
             def check(answer: Answer, asked: set[str] = asked) -> list[ICiteRecord]:
                 return parse_pubs(answer, asked)
 
-            params = {"pmids": ",".join(chunk), "fl": ",".join(FIELDS)}
+            params = {"pmids": ",".join(chunk), "fl": ",".join(fields)}
             for record in self.client.call("pubs", params, check):
                 found[record.pmid] = record
             done += len(chunk)
@@ -111,7 +135,36 @@ def _record(row: dict[str, Any]) -> ICiteRecord | None:
         relative_citation_ratio=_float(row.get("relative_citation_ratio")),
         references=_pmids(row.get("references"), pmid),
         cited_by=_pmids(row.get("cited_by"), pmid),
+        title=clean_title(_text(row.get("title"))),
+        authors=_authors(row.get("authors")),
+        journal=_text(row.get("journal")),
     )
+
+
+def _text(value: object) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+_GROUP = re.compile(
+    r"\b(?:group|consortium|collaborat\w*|network|committee|society|team|investigators)\b", re.I
+)
+
+
+def _authors(value: object) -> list[str]:
+    """iCite's ``"Ludmil B Alexandrov, Serena Nik-Zainal"`` as the library's short forms
+    (``Alexandrov LB``); a name of one word, or a group's (``... Group``, ``... Consortium``), as it is."""
+    names = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
+    short: list[str] = []
+    for name in names:
+        words = str(name).split()
+        if not words:
+            continue
+        if len(words) == 1 or _GROUP.search(str(name)):
+            short.append(" ".join(words))
+            continue
+        initials = "".join(w[0] for w in words[:-1] if w[0].isalpha()).upper()
+        short.append(f"{words[-1]} {initials}" if initials else " ".join(words))
+    return short
 
 
 def _pmid(value: object) -> str | None:

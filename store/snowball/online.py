@@ -18,6 +18,7 @@ from store.model import Article, Link, Origin
 from store.online.config import EUROPEPMC, ICITE, PUBMED
 from store.online.events import Progress, Step
 from store.online.fetch import _links, _records, _resolve, _session
+from store.online.icite import DESCRIBE_FIELDS
 from store.online.links import merge_links
 from store.online.report import FetchReport
 from store.online.session import Online
@@ -38,6 +39,7 @@ class LinkFill:
     fetched: list[str] = field(default_factory=list)  # seeds whose records were fetched
     asked: int = 0  # seeds whose links were asked for
     without_pmid: list[str] = field(default_factory=list)  # seeds no source could be asked about
+    described: int = 0  # linked articles new to the library that iCite described (title, DOI...)
     links_added: int = 0
     stubs_created: int = 0
     requests: int = 0
@@ -108,6 +110,7 @@ def fill_links(
         if others and pmids:
             for key, links in _links(session, pmids, others, report, progress).items():
                 found.setdefault(key, []).append(links)
+        _describe(library, session, found, fill, progress)
         for article in records:
             for rel in RELATIONS:
                 own = getattr(article, rel)
@@ -133,8 +136,41 @@ def fill_links(
     if progress is not None:
         progress(Step("store", 1, 1))
     fill.seeds = list(dict.fromkeys(seeds))
-    for pmid in fill.fetched:
-        doc_id = library.find(pmid)
-        if doc_id is not None and doc_id not in fill.seeds:
-            fill.seeds.append(doc_id)
+    fill.seeds.extend(
+        d for pmid in fill.fetched if (d := library.find(pmid)) is not None and d not in fill.seeds
+    )
     return fill
+
+
+def _describe(
+    library: Library,
+    session: Online,
+    found: dict[tuple[str, str], list[list[Link]]],
+    fill: LinkFill,
+    progress: Progress | None,
+) -> None:
+    """Links that name an article by its PMID alone (iCite's, elink's), new to the library, get its DOI,
+    title, authors, journal and year from iCite (1,000 a request): so a stub shows what it is, and one
+    the library already knows by its DOI is recognised as the same article rather than made twice."""
+    bare = {
+        link.pmid: None
+        for lists in found.values()
+        for links in lists
+        for link in links
+        if link.pmid and not link.title and library.lookup("pmid:" + link.pmid) is None
+    }
+    if not bare:
+        return
+
+    def on_batch(done: int, total: int) -> None:
+        if progress is not None:
+            progress(Step("describe", done, total, "iCite"))
+
+    described = session.icite.pubs(list(bare), on_batch, fields=DESCRIBE_FIELDS)
+    fill.described = len(described)
+    for lists in found.values():
+        for links in lists:
+            for n, link in enumerate(links):
+                record = described.get(link.pmid or "")
+                if record is not None and not link.title:
+                    links[n] = replace(record.link(), sources=list(link.sources))

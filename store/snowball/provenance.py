@@ -25,3 +25,19 @@ def round_doc_ids(library: Library, stored: Round) -> list[int]:
         if doc_id is not None and doc_id not in found:
             found.append(doc_id)
     return found
+
+
+def round_export(library: Library, number: int) -> tuple[list[int], ProvenanceTable]:
+    """What ``pmbrowse export --round N`` exports: the round's records and their provenance.
+    ``SelectionError`` when there is no such round."""
+    from store.selection import SelectionError
+    from store.snowball.state import SnowballFile
+
+    state = SnowballFile.open(library.path).load()
+    stored = state.round(number)
+    if stored is None:
+        rounds = f"rounds 1 to {state.last.number}" if state.last else "no rounds yet"
+        raise SelectionError(
+            f"there is no citation chasing round {number} ({rounds}; pmbrowse snowball runs one)"
+        )
+    return round_doc_ids(library, stored), round_provenance(stored)
