@@ -70,6 +70,9 @@ class Changes:
         self._keys: dict[str, int | None] = {}
         self._linksets: dict[tuple[int, str], set[int]] = {}
         self._sourcesets: dict[tuple[int, str, str], set[int]] = {}
+        # The writable list each (document, relation, source) appends to (only once the document is
+        # being changed; dropped whenever a list is replaced).
+        self._sourcelists: dict[tuple[int, str, str], list[int]] = {}
         self._next_id = library.storage.next_id
         self.stubs_created = 0
 
@@ -158,6 +161,7 @@ class Changes:
         self._docs.pop(other, None)
         for key in [k for k in self._sourcesets if k[0] in (into, other)]:
             del self._sourcesets[key]
+            self._sourcelists.pop(key, None)
         self._read.pop(other, None)
         self._unindex(other, gone)
         self._index(into)
@@ -188,18 +192,36 @@ class Changes:
         return ids
 
     def _add(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
-        """Put ``target`` in ``doc_id``'s ``rel`` list (and in the lists of the sources that gave it)."""
-        linkset = self._linkset(doc_id, rel)
+        """Put ``target`` in ``doc_id``'s ``rel`` list (and in the lists of the sources that gave it).
+
+        The hot path of an import (twice per link): written with as few calls as it can."""
+        linkset = self._linksets.get((doc_id, rel))
+        if linkset is None:
+            linkset = self._linkset(doc_id, rel)
         added = target not in linkset
         if added:
             linkset.add(target)
-            self._doc(doc_id).setdefault(rel, []).append(target)
-        for source in sources or ():
-            have = self._sourceset(doc_id, rel, source)
-            if target not in have:
-                have.add(target)
-                by_rel = self._doc(doc_id).setdefault("link_sources", {}).setdefault(rel, {})
-                by_rel.setdefault(source, []).append(target)
+            doc = self._docs.get(doc_id)
+            if doc is None:
+                doc = self._doc(doc_id)
+            links = doc.get(rel)
+            if links is None:
+                doc[rel] = [target]
+            else:
+                links.append(target)
+        if sources:
+            for source in sources:
+                key = (doc_id, rel, source)
+                have = self._sourcesets.get(key)
+                if have is None:
+                    have = self._sourceset(doc_id, rel, source)
+                if target not in have:
+                    have.add(target)
+                    listed = self._sourcelists.get(key)
+                    if listed is None:
+                        by_rel = self._doc(doc_id).setdefault("link_sources", {}).setdefault(rel, {})
+                        listed = self._sourcelists[key] = by_rel.setdefault(source, [])
+                    listed.append(target)
         return added
 
     def _connect(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
@@ -222,6 +244,7 @@ class Changes:
         for source in list(by_rel):
             if target in by_rel[source]:
                 by_rel[source] = [t for t in by_rel[source] if t != target]
+                self._sourcelists.pop((doc_id, rel, source), None)
                 self._sourceset(doc_id, rel, source).discard(target)
                 if not by_rel[source]:
                     del by_rel[source]
@@ -233,7 +256,11 @@ class Changes:
     def _target(self, entry: Doc) -> int:
         """The record a link points at: found, or a new stub made from the link."""
         keys = doc_keys(entry)
-        target = self._resolve(entry, keys)
+        target = (
+            self._keys.get(keys[0])
+            if len(keys) == 1 and keys[0] in self._keys
+            else self._resolve(entry, keys)
+        )
         if target is None:
             self.stubs_created += 1
             return self._new(stub_from_link(entry))
@@ -306,14 +333,16 @@ class Changes:
 
     # Commit ----------------------------------------------------------------------------------
 
-    def commit(self) -> tuple[set[int], set[int]]:
-        """Hand the changed documents to TinyDB. Returns the ids of changed and of removed documents."""
+    def commit(self) -> tuple[dict[int, Doc], set[int]]:
+        """Hand the changed documents to TinyDB. Returns the changed documents by id, and the ids of
+        removed ones."""
+        before = self._before
         changed = {
             doc_id: doc
             for doc_id, doc in self._docs.items()
-            if doc_id in self._created or orjson.dumps(doc) != self._before.get(doc_id)
+            if doc_id not in before or orjson.dumps(doc) != before[doc_id]
         }
         removed = {doc_id for doc_id in self._removed if doc_id not in self._created}
         if changed or removed:
             self._lib.apply(changed, removed)
-        return set(changed), removed
+        return changed, removed

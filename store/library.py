@@ -110,6 +110,7 @@ class Library:
         self._db = _LibraryDB(storage=lambda: storage)
         self._table: ArticleTable = self._db.table(ARTICLES_TABLE)  # type: ignore[assignment]
         self.created = False  # whether ``open`` made this library (it did not exist)
+        self.first_new_id = 0  # the first document id the last transaction could create
 
     @classmethod
     def open(
@@ -254,13 +255,16 @@ class Library:
         """Collect changes; commit them once at the end, or drop them all on error."""
         with self.storage.transaction():
             before = self.storage.state
+            self.first_new_id = self.storage.next_id
             changes = Changes(self)
             yield changes
             changed, removed = changes.commit()
         if changed or removed:
             self._after_write(before, changed, removed)
 
-    def _after_write(self, before: tuple[str | None, int], changed: set[int], removed: set[int]) -> None:
+    def _after_write(
+        self, before: tuple[str | None, int], changed: Mapping[int, Doc], removed: set[int]
+    ) -> None:
         """Bring the search index (derived data kept beside the library) in step with the new state."""
         from store.search.index import SearchIndex, forget_index
 

@@ -61,7 +61,7 @@ def _links_to_ids(data: Data) -> Data:
     next_id = max((int(i) for i in docs), default=0) + 1
     for doc_id in sorted(docs, key=int):
         doc = docs[doc_id]
-        sources: dict[str, dict[str, list[str]]] = {}
+        sources: dict[str, dict[str, list[int]]] = {}
         for rel in ("references", "cited_by"):
             ids: list[int] = []
             if not isinstance(doc.get(rel, []), list):

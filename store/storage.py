@@ -64,6 +64,7 @@ COMPACT_MIN = 4 << 20
 COMPACT_MAX = 64 << 20
 # A commit this large (a bulk import) is written as a new base directly rather than journalled.
 REWRITE_BYTES = 64 << 20
+REWRITE_DOCS = 20_000
 
 
 def doc_keys(doc: Mapping[str, Any]) -> list[str]:
@@ -517,6 +518,14 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         snap = self._snap
         counts = self.counts
         next_id = self.next_id
+        if not self.exists or len(self._pending) > REWRITE_DOCS:
+            # A bulk commit (a large import): a new base costs no more than journalling it would,
+            # and needs no compaction after.
+            self._write_generation(snap, self._pending, counts=counts)
+            self._pending = {}
+            with self._state:
+                self._catch_up()
+            return
         lines = [
             doc_line(doc_id, [] if doc is None else doc_keys(doc), doc)
             for doc_id, doc in self._pending.items()

@@ -24,7 +24,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,8 @@ from store.search.fields import (
 )
 from store.search.query import MatchAll, Node, parse_query
 from store.storage import committed_state
+
+Doc = dict[str, Any]
 
 if TYPE_CHECKING:
     from store.library import Library
@@ -154,18 +156,19 @@ class SearchIndex:
             raise
         return cls(folder, cls._open_folder(folder))
 
-    def update(self, library: Library, changed: Iterable[int], removed: Iterable[int]) -> None:
-        """Re-index changed documents and drop removed ones; record the library's new state."""
+    def update(self, library: Library, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
+        """Re-index changed documents (as committed) and drop removed ones; record the library's new
+        state."""
         writer = self._index.writer(heap_size=WRITER_HEAP)
         meta = _read_meta(self.folder) or {}
         docs = int(meta.get("docs", 0))
         for doc_id in removed:
             writer.delete_documents_by_term("doc_id", doc_id)
-        for doc_id in changed:
-            writer.delete_documents_by_term("doc_id", doc_id)
-            doc = library.doc(doc_id)
-            if doc is not None:
-                writer.add_document(index_document(doc_id, doc))
+        first_new = library.first_new_id
+        for doc_id, doc in changed.items():
+            if doc_id < first_new:  # (a document made by this commit has nothing to replace)
+                writer.delete_documents_by_term("doc_id", doc_id)
+            writer.add_document(index_document(doc_id, doc))
         writer.commit()
         writer.wait_merging_threads()
         self._index.reload()
@@ -174,7 +177,7 @@ class SearchIndex:
 
     @classmethod
     def after_write(
-        cls, library: Library, before: tuple[str | None, int], changed: set[int], removed: set[int]
+        cls, library: Library, before: tuple[str | None, int], changed: Mapping[int, Doc], removed: set[int]
     ) -> None:
         """Keep the index in step with a commit that turned state ``before`` into the current one."""
         folder = index_folder(library.path)
