@@ -1,0 +1,215 @@
+"""``pmbrowse snowball`` and ``export --round N`` end to end through ``main``, on the demo library; the
+provenance read back from RIS (rispy), CSV (csv) and CSL-JSON (citeproc-py)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pytest
+import rispy
+from citeproc.source.json import CiteProcJSON
+
+from store.online.config import OnlineConfig
+from store.online.ratelimit import RateLimiter
+from tests.online_server import ONLINE_DATA, LocalServer, Reply, Request, json_reply
+from tui.cli import main
+from tui.commands import COMMANDS
+from tui.commands.snowball import SNOWBALL
+
+DEMO = "30992990"
+
+
+@pytest.fixture(autouse=True)
+def registered(monkeypatch: pytest.MonkeyPatch, lib_path: Path) -> None:
+    """The command as ``tui/commands/__init__.py`` will name it; the demo library made beforehand."""
+    monkeypatch.setitem(COMMANDS, "snowball", SNOWBALL)
+    assert main(["--db", str(lib_path), "stats"]) == 0
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_round_from_the_included_article_then_the_report(capsys, lib_path: Path) -> None:
+    db = ("--db", str(lib_path))
+    code, _, err = run(capsys, *db, "snowball")
+    assert code == 1 and "no article is marked included" in err and err.count("\n") == 1
+    assert run(capsys, *db, "mark", DEMO, "--include")[0] == 0
+
+    code, out, _ = run(capsys, *db, "snowball", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 10 and {r["round"] for r in rows} == {1}
+    citing = next(r for r in rows if r["pmid"] == "40078652")
+    assert citing["cites"] == [DEMO] and citing["cited_by"] == [] and citing["decision"] is None
+    assert citing["reason"] == "cites 1 of your 1 included" and citing["stub"] is True
+    ref = next(r for r in rows if r["doi"] == "10.1681/ASN.2008070798")
+    assert ref["cited_by"] == [DEMO] and ref["stub"] is True and ref["pmid"] is None
+    assert set(rows[0]) >= {
+        "pmid",
+        "pmcid",
+        "doi",
+        "title",
+        "year",
+        "stub",
+        "cites",
+        "cited_by",
+        "round",
+        "decision",
+    }
+
+    # Screening, with a reason; a second run finds nothing new and keeps no round.
+    assert run(capsys, *db, "mark", "40078652", "--include")[0] == 0
+    code, out, _ = run(capsys, *db, "snowball", "exclude", "PMC11884000", "--reason", "wrong  design")
+    assert code == 0 and "excluded 1 article: wrong design" in out
+    code, out, _ = run(capsys, *db, "snowball", "--from", "included", "--direction", "back")
+    # 40078652, now a seed, is a stub with no references of its own: nothing new, no round kept.
+    assert code == 0 and out.startswith("Nothing new · back · 2 seeds (included)") and "no round kept" in out
+
+    code, out, _ = run(capsys, *db, "snowball", "report", "--json")
+    report = json.loads(out)
+    first = report["rounds"][0]
+    assert (first["round"], first["direction"], first["seeds"], first["sources"]) == (
+        1,
+        "both",
+        [DEMO],
+        ["library"],
+    )
+    assert (first["identified"], first["duplicates"], first["records"], first["screened"]) == (10, 0, 10, 2)
+    assert (
+        first["included"] == 1 and first["excluded"] == {"wrong design": 1} and first["not_retrieved"] == 10
+    )
+    assert len(report["rounds"]) == 1 and report["total"] == {
+        k: v
+        for k, v in first.items()
+        if k not in ("round", "date", "direction", "selection", "sources", "seeds")
+    }
+    code, out, _ = run(capsys, *db, "snowball", "report")
+    assert code == 0 and "records identified" in out and "wrong design" in out and "Round 1" in out
+
+
+def test_the_table_lists_what_is_left_to_screen(capsys, lib_path: Path) -> None:
+    db = ("--db", str(lib_path))
+    run(capsys, *db, "mark", DEMO, "--include")
+    run(capsys, *db, "mark", "40078652", "--exclude")
+    code, out, _ = run(capsys, *db, "snowball", "--ids", DEMO)
+    assert code == 0
+    assert out.startswith(
+        "Round 1 · both · 1 seed (ids) · 10 links identified, 0 duplicates, 1 already screened"
+    )
+    assert "Human Umbilical Cord" not in out  # screened: counted, not listed
+    assert "1 already screened, counted and not listed" in out and out.count("new") >= 9
+    code, out, _ = run(capsys, *db, "snowball", "--ids", DEMO)
+    assert code == 0 and out.startswith("Nothing new") and "no round kept" in out
+
+
+def test_seeds_by_identifier_that_the_library_lacks(capsys, lib_path: Path) -> None:
+    db = ("--db", str(lib_path))
+    code, _, err = run(capsys, *db, "snowball", "--ids", DEMO, "99999999", "10.1000/none")
+    assert code == 1 and "99999999" in err and "10.1000/none" in err and "--online" in err
+    assert err.count("\n") == 1
+    code, _, err = run(capsys, *db, "snowball", "--ids", "not-an-id")
+    assert code == 2 and "not a PMID, PMCID or DOI" in err
+    code, _, err = run(capsys, *db, "snowball", "sideways")
+    assert code == 2 and "not a snowball action" in err
+    code, _, err = run(capsys, *db, "export", "--format", "ris", "--round", "3")
+    assert code == 1 and "no citation chasing round 3" in err
+
+
+@pytest.fixture
+def exported(capsys, lib_path: Path, tmp_path: Path) -> Path:
+    db = ("--db", str(lib_path))
+    run(capsys, *db, "mark", DEMO, "--include")
+    assert run(capsys, *db, "snowball")[0] == 0
+    return tmp_path
+
+
+def test_export_a_round_with_provenance_ris(capsys, lib_path: Path, exported: Path) -> None:
+    target = exported / "round1.ris"
+    code, _, err = run(
+        capsys, "--db", str(lib_path), "export", "-f", "ris", "--round", "1", "-o", str(target)
+    )
+    assert code == 0 and "exported 10 articles" in err
+    records = rispy.loads(target.read_text(encoding="utf-8"))
+    assert len(records) == 10
+    notes = {r.get("accession_number") or r["doi"]: r["notes"] for r in records}
+    assert notes["40078652"] == [f"pmbrowse snowball: round 1; direction forward; found via {DEMO}"]
+    assert notes["10.1681/ASN.2008070798"] == [
+        f"pmbrowse snowball: round 1; direction backward; found via {DEMO}"
+    ]
+
+
+def test_export_a_round_with_provenance_csv(capsys, lib_path: Path, exported: Path) -> None:
+    code, out, _ = run(capsys, "--db", str(lib_path), "export", "-f", "csv", "--round", "1")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 10
+    assert {(r["found_via"], r["direction"], r["round"]) for r in rows} == {
+        (DEMO, "forward", "1"),
+        (DEMO, "backward", "1"),
+    }
+    assert sum(r["direction"] == "forward" for r in rows) == 5
+
+
+def test_export_a_round_with_provenance_csl_json(capsys, lib_path: Path, exported: Path) -> None:
+    code, out, _ = run(capsys, "--db", str(lib_path), "export", "-f", "csl-json", "--round", "1")
+    assert code == 0
+    items = json.loads(out)
+    source = CiteProcJSON(items)
+    notes = {
+        str(source[item["id"].lower()].get("PMID", "")) or item["DOI"]: str(source[item["id"].lower()].note)
+        for item in items
+    }
+    assert notes["40078652"] == f"pmbrowse snowball: round 1; direction forward; found via {DEMO}"
+    assert len(notes) == 10 and all("round 1" in n for n in notes.values())
+
+
+# Online -----------------------------------------------------------------------------------------
+
+
+def icite(request: Request) -> Reply:
+    fields = request.one("fl").split(",")
+    name = "icite_pubs_describe.json" if "title" in fields else "icite_pubs_30992990.json"
+    body = json.loads((ONLINE_DATA / name).read_text())
+    asked = set(request.one("pmids").split(","))
+    body["data"] = [row for row in body["data"] if str(row["pmid"]) in asked]
+    return json_reply(json.dumps(body))
+
+
+def test_online_round_and_its_failure(
+    capsys, lib_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PMBROWSE_ICITE_URL", server.url + "/icite/")
+    monkeypatch.setenv("PMBROWSE_EUTILS_URL", server.eutils_url)
+    db = ("--db", str(lib_path))
+    run(capsys, *db, "mark", DEMO, "--include")
+    server.route("icite/pubs", Reply(502, b"bad gateway", "text/plain", headers={"Retry-After": "0"}))
+    load = OnlineConfig.load
+
+    def fast(*args: object, **kwargs: object) -> OnlineConfig:
+        return dataclasses.replace(load(*args, **kwargs), backoff=0.001, backoff_cap=0.01)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(OnlineConfig, "load", fast)
+    # (the rate limits are tested with the clients: here they would only make the test slow)
+    monkeypatch.setattr("store.online.session.shared_limiter", lambda service, rate: RateLimiter(1000))
+    files = {p.name: p.read_bytes() for p in lib_path.parent.iterdir() if p.is_file()}
+    code, out, err = run(capsys, *db, "snowball", "--online")
+    assert code == 4 and out == ""
+    failed = "iCite did not answer after 4 tries: HTTP 502 Bad Gateway; the library was left as it was"
+    assert err == f"pmbrowse: {failed}\n"
+    assert {p.name: p.read_bytes() for p in lib_path.parent.iterdir() if p.is_file()} == files
+
+    server.route("icite/pubs", icite)
+    code, out, err = run(capsys, *db, "snowball", "--online", "--json")
+    assert code == 0 and "links of 1 seed asked online: 2 new links" in err
+    rows = json.loads(out)
+    assert len(rows) == 12 and any(r["pmid"] == "39900101" and r["cites"] == [DEMO] for r in rows)
+    code, out, _ = run(capsys, *db, "snowball", "report", "--json")
+    assert json.loads(out)["rounds"][0]["sources"] == ["library", "icite"]
