@@ -353,6 +353,8 @@ class MapGrid:
             label = COLUMN_TITLES[column] + number
             if len(label) > self.column_width:
                 label = COLUMN_SHORT[column] + number
+            if len(label) > self.column_width:
+                label = COLUMN_SHORT[column]
             parts.append((label[: self.column_width].ljust(self.column_width), "header"))
             if k < len(COLUMNS) - 1:
                 parts.append((" " * GUTTER, "space"))

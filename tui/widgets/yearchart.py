@@ -1,0 +1,133 @@
+"""Bar charts of counts per year, drawn with block characters (no colour needed, any width).
+
+``YearBars`` is a Rich renderable: vertical bars, one a year (or a span of years when there are more
+years than columns), eighth blocks for the tops, the largest count on the axis and years under it.
+``YearChart`` is a Static that shows the charts of ``store.neighbourhood.years``: an article's citing
+articles and references per year, or a result set's publications per year.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
+from textual.widgets import Static
+
+from store.neighbourhood.years import CitationYears, YearCounts
+
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+class YearBars:
+    """Vertical bars of ``counts`` (year, count), ``height`` rows tall, as wide as they are given."""
+
+    def __init__(self, title: str | Text, counts: Sequence[tuple[int, int]], height: int = 4) -> None:
+        self.title = title if isinstance(title, Text) else Text(title)
+        self.counts = list(counts)
+        self.height = max(1, height)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(20, options.max_width)
+
+    def buckets(self, columns: int) -> list[tuple[int, int, int]]:
+        """(first year, last year, count) per bar, years merged evenly so the bars fit ``columns``."""
+        if not self.counts:
+            return []
+        per = max(1, math.ceil(len(self.counts) / max(1, columns)))
+        out = []
+        for k in range(0, len(self.counts), per):
+            chunk = self.counts[k : k + per]
+            out.append((chunk[0][0], chunk[-1][0], sum(n for _, n in chunk)))
+        return out
+
+    def lines(self, width: int) -> list[Text]:
+        """The chart as lines of at most ``width`` cells."""
+        lines = [self.title.copy()]
+        lines[0].truncate(width, overflow="ellipsis")
+        if not self.counts:
+            lines.append(Text("  (none)", style="dim"))
+            return lines
+        top = max(n for _, n in self.counts)
+        axis = max(len(str(top)), 1) + 1  # "12 " then the bars
+        room = max(1, width - axis - 1)
+        bars = self.buckets(room)
+        cell = max(1, min(3, room // len(bars)))
+        bar = cell - 1 if cell > 1 else 1
+        peak = max(n for _, _, n in bars) or 1
+        for r in range(self.height):
+            label = str(peak) if r == 0 else ""
+            line = Text(label.rjust(axis - 1) + " │", style="dim")
+            for _, _, n in bars:
+                eighths = round(n / peak * self.height * 8)
+                if n and not eighths:
+                    eighths = 1  # any count shows
+                level = max(0, min(8, eighths - (self.height - 1 - r) * 8))
+                line.append(EIGHTHS[level] * bar + " " * (cell - bar))
+            lines.append(line)
+        lines.append(Text(" " * (axis - 1) + " └" + "─" * (cell * len(bars)), style="dim"))
+        # Years under the bars, where they fit without touching.
+        labels = [" "] * (cell * len(bars) + 5)
+        free = 0
+        for k, (first, _last, _) in enumerate(bars):
+            x = k * cell
+            year = str(first)
+            if x >= free and x + len(year) <= len(labels):
+                labels[x : x + len(year)] = year
+                free = x + len(year) + 2
+        lines.append(Text(" " * (axis + 1) + "".join(labels).rstrip(), style="dim"))
+        for line in lines:
+            line.truncate(width)
+        return lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.lines(options.max_width)
+
+
+def citation_chart(years: CitationYears, height: int = 4) -> RenderableType:
+    """The citing articles per year (with the source's total when it is known) above the references
+    per year."""
+    title = Text("Cited by, per year: ", style="bold")
+    title.append(f"{years.citing.total} in the library")
+    if years.reported is not None:
+        title.append(f", {years.reported} reported by the source")
+    if years.citing.undated:
+        title.append(f" ({years.citing.undated} undated)")
+    refs = Text("References, per year: ", style="bold")
+    refs.append(f"{years.references.total}")
+    if years.references.undated:
+        refs.append(f" ({years.references.undated} undated)")
+    return Group(
+        YearBars(title, years.citing.series(), height),
+        Text(""),
+        YearBars(refs, years.references.series(), height),
+    )
+
+
+def publications_chart(counts: YearCounts, height: int = 3) -> RenderableType:
+    """A result set's publications per year."""
+    title = Text("Publications per year: ", style="bold")
+    title.append(f"{counts.total}")
+    if counts.undated:
+        title.append(f" ({counts.undated} undated)")
+    return YearBars(title, counts.series(), height)
+
+
+class YearChart(Static):
+    """A Static showing a chart of counts per year; give it data with ``show_citations`` or
+    ``show_publications`` (nothing is read from the library here)."""
+
+    DEFAULT_CSS = """
+    YearChart { height: auto; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
+
+    def show_citations(self, years: CitationYears | None, height: int = 4) -> None:
+        self.update(citation_chart(years, height) if years is not None else "")
+
+    def show_publications(self, counts: YearCounts, height: int = 3) -> None:
+        self.update(publications_chart(counts, height))
