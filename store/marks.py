@@ -26,6 +26,7 @@ from typing import Any, Literal
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
+from store.errors import LibraryFileError
 from store.paths import library_path
 from store.schema import MARKS, MARKS_TABLE
 from store.wholefile import WholeFileStorage
@@ -88,6 +89,22 @@ class Mark:
             note=str(doc.get("note", "")),
             updated=str(doc.get("updated", "")),
         )
+
+
+def _check_mark(doc: dict[str, Any]) -> str:
+    """What is wrong with a stored mark, or "" (a damaged marks file is refused, not half read)."""
+    for key in ("keys", "tags"):
+        value = doc.get(key, [])
+        if type(value) is not list or not all(type(v) is str for v in value):
+            return f"{key!r} is not a list of text"
+    for key in ("note", "updated"):
+        if type(doc.get(key, "")) is not str:
+            return f"{key!r} is not text"
+    if type(doc.get("starred", False)) is not bool:
+        return "'starred' is not true or false"
+    if doc.get("screening") is not None and doc["screening"] not in SCREENING_DECISIONS:
+        return "'screening' is not a decision pmbrowse knows"
+    return ""
 
 
 def _tag_key(tag: str) -> str:
@@ -184,6 +201,8 @@ class Marks:
     def _reindex(self) -> None:
         index: dict[str, list[int]] = {}
         for doc_id, doc in self._docs().items():
+            if problem := _check_mark(doc):
+                raise LibraryFileError(f"{self.path}: mark {doc_id}: {problem}; it was left as it is")
             for key in doc.get("keys", ()):
                 index.setdefault(key, []).append(int(doc_id))
         self._index = index
