@@ -170,3 +170,18 @@ def test_stdin_is_named_stdin_in_a_rejection(tmp_path: Path, monkeypatch: pytest
     report = import_paths(lib, ["-"])[0]
     assert report.rejected and report.error.startswith("stdin") and "pmbrowse-" not in report.error
     assert report.source == "stdin"
+
+
+def test_the_same_content_from_stdin_twice_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    lib = Library.open(tmp_path / "library.json")
+    content = (ROOT / "tests" / "data" / "medline" / "36987902.txt").read_bytes()
+    statuses = []
+    for _ in range(2):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(content)))
+        report = import_paths(lib, ["-"])[0]
+        statuses.append((report.added, report.merged, report.unchanged))
+    assert statuses == [(1, 0, 0), (0, 0, 1)]
