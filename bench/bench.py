@@ -268,11 +268,13 @@ def measure_app_startup(path: Path, runs: int, label: str) -> list[Row]:
 
         PmbrowseApp(Path(sys.argv[1])).run(headless=True, auto_pilot=watch)
         """
-    firsts, loads = [], []
+    firsts, loads, rss = [], [], []
     for _ in range(runs):
-        out = run(code, str(path), repr(time.time())).output.split()
+        result = run(code, str(path), repr(time.time()))
+        out = result.output.split()
         firsts.append(float(out[0]))
         loads.append(float(out[1]))
+        rss.append(result.max_rss_mb)
     base = median([run("import textual.app").seconds for _ in range(runs)])
     first, loaded = median(firsts), median(loads)
     return [
@@ -288,6 +290,7 @@ def measure_app_startup(path: Path, runs: int, label: str) -> list[Row]:
             "",
             f"{loaded / base:.2f}",
         ),
+        Row(f"app peak memory after start ({label})", f"{max(rss):,.0f} MB", "", ""),
     ]
 
 
