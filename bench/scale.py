@@ -83,6 +83,7 @@ def measure_commands(path: Path, n: int, runs: int) -> dict[str, Measure]:
         results.append(
             (run_command([PMBROWSE, "--db", str(lib), "import", str(page)]), _library_bytes(lib) - before)
         )
+    out["fetch one record"] = _measure_fetch(lib, runs)
     out["import one page"] = Measure(
         median([r.seconds for r, _ in results]),
         max(r.max_rss_mb for r, _ in results),
@@ -90,6 +91,56 @@ def measure_commands(path: Path, n: int, runs: int) -> dict[str, Measure]:
     )
     shutil.rmtree(lib.parent)
     return out
+
+
+def _measure_fetch(lib: Path, runs: int) -> Measure:
+    """``pmbrowse fetch`` of one new record with its links, against a local server standing in for
+    E-utilities and Europe PMC (the tests' server; an API key so the politeness spacing is 0.1 s)."""
+    import os
+
+    from tests.online_server import LocalServer, RecordBank, Reply, Request, json_reply
+
+    def elink(request: Request) -> Reply:
+        sets = "".join(
+            f"<LinkSet><DbFrom>pubmed</DbFrom><IdList><Id>{pmid}</Id></IdList><LinkSetDb><DbTo>pubmed</DbTo>"
+            f"<LinkName>{request.one('linkname')}</LinkName><Link><Id>20000001</Id></Link>"
+            f"<Link><Id>20000002</Id></Link></LinkSetDb></LinkSet>"
+            for pmid in request.params.get("id", [])
+        )
+        return Reply(body=f"<?xml version='1.0'?><eLinkResult>{sets}</eLinkResult>".encode())
+
+    server = LocalServer()
+    server.route("eutils/efetch.fcgi", RecordBank(synthesize=True))
+    server.route("eutils/elink.fcgi", elink)
+    env = {
+        "PMBROWSE_EUTILS_URL": server.eutils_url,
+        "PMBROWSE_EUROPEPMC_URL": server.europepmc_url,
+        "NCBI_API_KEY": "bench",
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    results = []
+    try:
+        for i in range(runs):
+            pmid = str(80_000_000 + i)
+            for rel in ("references", "citations"):
+                server.route(f"europepmc/MED/{pmid}/{rel}", json_reply('{"hitCount":0}'))
+            before = _library_bytes(lib)
+            results.append(
+                (run_command([PMBROWSE, "--db", str(lib), "fetch", pmid]), _library_bytes(lib) - before)
+            )
+    finally:
+        server.close()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return Measure(
+        median([r.seconds for r, _ in results]),
+        max(r.max_rss_mb for r, _ in results),
+        max(w for _, w in results),
+    )
 
 
 def scaling_table(by_size: dict[int, dict[str, Measure]]) -> str:
