@@ -17,10 +17,11 @@ from store.library import Library
 from store.model import Article, Link, Origin
 from store.online.config import EUROPEPMC, ICITE, PUBMED
 from store.online.events import Progress, Step
-from store.online.fetch import _links, _records, _resolve, _session
+from store.online.fetch import _links, _records, _resolve, _session, _with_own_links
 from store.online.icite import DESCRIBE_FIELDS
 from store.online.links import merge_links
 from store.online.report import FetchReport
+from store.online.saving import Fetched, save
 from store.online.session import Online
 
 SOURCES = (ICITE, PUBMED, EUROPEPMC)
@@ -174,3 +175,22 @@ def _describe(
                 record = described.get(link.pmid or "")
                 if record is not None and not link.title:
                     links[n] = replace(record.link(), sources=list(link.sources))
+
+
+def fetch_records(
+    library: Library,
+    pmids: Sequence[str],
+    *,
+    online: Online | None = None,
+    progress: Progress | None = None,
+) -> FetchReport:
+    """The PubMed records of candidates the library knows only as stubs (one efetch per 200), stored with
+    their own reference lists, in one transaction after every request; ``OnlineError`` stores nothing."""
+    report = FetchReport()
+    with _session(online, progress) as session:
+        records = _records(session, list(dict.fromkeys(pmids)), report, progress)
+        report.requests = session.requests
+        eutils_url = session.config.eutils_url
+    if records:
+        save(library, Fetched(records, _with_own_links({}, records)), report, eutils_url)
+    return report
