@@ -9,13 +9,13 @@ import pytest
 
 from store.errors import OnlineError
 from store.library import Library
-from store.model import Article, Origin
+from store.model import Article, Link, Origin
 from store.online.config import OnlineConfig
 from store.online.icite import BATCH, ICite
 from store.online.ratelimit import RateLimiter
 from store.online.session import Online
 from store.snowball.engine import run_round
-from store.snowball.online import SeedsNotFound, fill_links
+from store.snowball.online import SeedsNotFound, fetch_records, fill_links
 from store.snowball.state import snowball_path
 from tests.online_server import ONLINE_DATA, LocalServer, RecordBank, Reply, Request, fast_config, json_reply
 
@@ -211,3 +211,21 @@ def test_the_icite_address_is_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert OnlineConfig.load(path=tmp_path / "none.toml").icite_url == "http://127.0.0.1:9/icite/"
     monkeypatch.delenv("PMBROWSE_ICITE_URL")
     assert OnlineConfig.load(path=tmp_path / "none.toml").icite_url == "https://icite.od.nih.gov/api/"
+
+
+def test_stub_records_are_fetched_200_a_request(server: LocalServer, session: Online, tmp_path: Path) -> None:
+    server.route("eutils/efetch.fcgi", RecordBank(synthesize=True))
+    library = Library.open(tmp_path / "lib.json", demo=False)
+    with library.transaction() as changes:
+        refs = [Link(pmid=str(n)) for n in range(1000, 1450)]
+        changes.put_article(Article(pmid="1", title="Seed", references=refs), Origin("test"))
+    stubs = [str(n) for n in range(1000, 1450)]
+    report = fetch_records(library, stubs, online=session)
+    sizes = [len(r.ids()) for r in server.requests_to("eutils/efetch.fcgi")]
+    assert sizes == [200, 200, 50] and len(report.added) == 450
+    assert not library.article(library.find("1200")).stub  # type: ignore[arg-type]
+    server.route("eutils/efetch.fcgi", Reply(500, b"down", "text/plain"))
+    before = files(library.path.parent)
+    with pytest.raises(OnlineError, match="PubMed did not answer after 4 tries: HTTP 500"):
+        fetch_records(library, ["5"], online=session)
+    assert files(library.path.parent) == before
