@@ -25,8 +25,11 @@ class PmbrowseApp(App[None]):
         self.main = MainScreen(library_path, target)
         self.notice = notice
 
+    def get_default_screen(self) -> Screen[None]:
+        """The main screen is the app's first (pushing it over a blank one would draw twice)."""
+        return self.main
+
     def on_mount(self) -> None:
-        self.push_screen(self.main)
         if self.notice:
             self.main.say(self.notice[0].upper() + self.notice[1:], title="New library", timeout=10)
 

@@ -16,7 +16,6 @@ Exit status: 0 ok, 1 not found, 2 bad input (a malformed file, query or identifi
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Sequence
 
@@ -160,6 +159,8 @@ def run_app(args: argparse.Namespace, err: Console) -> int:
 
     if not in_terminal():
         words = " ".join(args.target)
+        import difflib
+
         near = difflib.get_close_matches(args.target[0], list(COMMANDS), n=1) if args.target else []
         hint = f" (did you mean 'pmbrowse {near[0]}'?)" if near else ""
         raise UsageError(

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from store.errors import PmbrowseError
-from store.ids import parse_identifier
 from store.paths import library_path
 from tui.text import literal
 
@@ -80,6 +79,8 @@ def open_library(args: argparse.Namespace, err: Console | None = None) -> Librar
 
 def article_of(args: argparse.Namespace, err: Console) -> tuple[Library, int]:
     """The library and the document id of the article ``args.id`` names (a PMID, PMCID or DOI)."""
+    from store.ids import parse_identifier
+
     ident = parse_identifier(args.id)
     if ident is None:
         raise UsageError(f"{args.id!r} is not a PMID, PMCID or DOI")
