@@ -21,7 +21,7 @@ from store.changes import Changes, sources_by_target
 from store.errors import LibraryBusyError
 from store.ids import Identifier, parse_identifier
 from store.merge import LINK_RELATIONS, Doc, doc_keys
-from store.model import Article, Author
+from store.model import Article, author_name
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
 from store.storage import CopyOnWrite, LibraryStorage
@@ -292,7 +292,7 @@ def _view(target_id: int, target: Doc, sources: list[str]) -> LinkView:
         pmcid=target.get("pmcid"),
         doi=target.get("doi"),
         title=str(target.get("title") or ""),
-        authors=[Author.from_doc(a).name for a in target.get("authors", [])],
+        authors=[author_name(a) for a in target.get("authors", ())],
         journal=str(target.get("journal") or ""),
         year=year if isinstance(year, int) else None,
         in_library=not target.get("stub"),

@@ -67,6 +67,13 @@ class Author:
         )
 
 
+def author_name(doc: Doc) -> str:
+    """``Author.from_doc(doc).name`` without making the Author (link rows show hundreds of names)."""
+    last = doc.get("last", "")
+    initials = doc.get("initials")
+    return last if doc.get("collective") or not initials else f"{last} {initials}"
+
+
 @dataclass(slots=True)
 class AbstractSection:
     """One paragraph of an abstract, with its label (``BACKGROUND``) when the source gives one."""
