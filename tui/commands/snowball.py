@@ -302,11 +302,12 @@ def run_report(args: argparse.Namespace, out: Console, err: Console) -> int:
 def report_table(done: Report) -> RenderableType:
     lines: list[RenderableType] = []
     for stored, _ in done.rounds:
-        seeds = ", ".join(s.label for s in stored.seeds[:8]) + (", ..." if len(stored.seeds) > 8 else "")
+        n = len(stored.seeds)
+        seeds = ", ".join(s.label for s in stored.seeds[:8]) + (", ..." if n > 8 else "")
         lines.append(
             literal(
                 f"Round {stored.number} · {stored.date} · {stored.direction} · from {stored.selection} "
-                f"({len(stored.seeds)} seeds: {seeds}) · sources: {', '.join(stored.sources)}"
+                f"({n} seed{'s' if n != 1 else ''}: {seeds}) · sources: {', '.join(stored.sources)}"
             )
         )
     table = Table(title="Citation searching (PRISMA 2020)")
