@@ -54,8 +54,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "action",
         nargs="*",
-        metavar="report | exclude ID...",
-        help="report: the PRISMA counts of every round; exclude ID...: screen out with --reason",
+        metavar="ACTION",
+        help="none: run a round; report: the PRISMA counts of every round; exclude ID...: screen out "
+        "(with --reason)",
     )
     which = p.add_mutually_exclusive_group()
     which.add_argument(
