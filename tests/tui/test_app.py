@@ -94,7 +94,7 @@ async def test_search_bar_keys(lib_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.focused is results(app)
-        assert border_title(results(app)) == "1 hit, by relevance — Li K[au]"
+        assert border_title(results(app)) == "by relevance · 1 hit — Li K[au]"
         assert rows(results(app))[0].startswith("○ " + CITING_TITLE)
         await pilot.press("slash", "escape")
         assert app.focused is results(app)
@@ -189,7 +189,7 @@ async def test_q_quits_and_reopening_returns_where_you_were(lib_path: Path) -> N
     async with again.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         assert again.screen.query_one(Input).value == "exosom*"
-        assert border_title(results(again)).startswith("6 hits, by relevance — exosom*")
+        assert border_title(results(again)).startswith("by relevance · 6 hits — exosom*")
         assert header(again).startswith(CITING_TITLE)
         assert trail(again) == "Trail: 30992990 › [40078652]"
         assert screen_of(again).active_pane == "cited_by"
@@ -201,7 +201,7 @@ async def test_opening_on_a_query_or_an_identifier(lib_path: Path) -> None:
     app = make_app(lib_path, "periodontitis")
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        assert border_title(results(app)) == "1 hit, by relevance — periodontitis"
+        assert border_title(results(app)) == "by relevance · 1 hit — periodontitis"
         assert screen_of(app).current is None
     app = make_app(lib_path, "10.2147/IJN.S502192")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -256,7 +256,7 @@ async def test_the_first_screen_paints_before_the_library_loads(lib_path: Path, 
         await pilot.pause(0.2)
         assert header(app) == "Loading the library…"
         # The index needs no library: the search already answers.
-        assert border_title(results(app)) == "11 hits, most cited first — All articles"
+        assert border_title(results(app)) == "most cited first · 11 hits — All articles"
         release.set()
         await ready(pilot)
         assert header(app).startswith("Search with /")

@@ -54,7 +54,7 @@ async def test_marks_from_the_keyboard(lib_path: Path) -> None:
         # The marks filter the search.
         await pilot.press("slash", "ctrl+a", "backspace", *"tag:to-read", "enter")
         await settle(pilot)
-        assert border_title(app.screen.query_one(ResultsList)) == "1 hit, by relevance — tag:to-read"
+        assert border_title(app.screen.query_one(ResultsList)) == "by relevance · 1 hit — tag:to-read"
         # Escape in the prompt cancels.
         await pilot.press("t", "escape")
         assert isinstance(app.screen, MainScreen)
@@ -163,7 +163,7 @@ async def test_the_app_stays_responsive_while_a_fetch_is_slow(lib_path: Path, pu
         await pilot.press("slash", *"periodontitis", "enter")
         await pilot.pause(0.3)
         # The search ran and showed its hits while PubMed was still being waited for.
-        assert border_title(app.screen.query_one(ResultsList)) == "1 hit, by relevance — periodontitis"
+        assert border_title(app.screen.query_one(ResultsList)) == "by relevance · 1 hit — periodontitis"
         assert "Fetching 40078652" in text_of(app.screen.query_one(StatusLine))
         assert "stub" in header(app)
         await settle(pilot)
@@ -198,7 +198,7 @@ async def test_searching_pubmed_online_stores_and_lists_the_hits(lib_path: Path,
         await pilot.press("slash", *"pubmed: exosome therapy", "enter")
         await settle(pilot)
         assert border_title(app.screen.query_one(ResultsList)).startswith(
-            "2 hits, newest first — PubMed: exosome therapy (2 online, 2 stored)"
+            "newest first · 2 hits — PubMed: exosome therapy (2 online, 2 stored)"
         )
         titles = rows(app.screen.query_one(ResultsList))
         assert any(t.startswith("● Record 777") for t in titles)
@@ -219,7 +219,7 @@ async def test_a_failed_pubmed_search_says_so_in_the_results(lib_path: Path, pub
     again = make_app(lib_path)
     async with again.run_test(size=(120, 40)) as pilot:
         await ready(pilot)  # the online query was not kept: reopening never goes online
-        assert border_title(again.screen.query_one(ResultsList)) == "11 hits, most cited first — All articles"
+        assert border_title(again.screen.query_one(ResultsList)) == "most cited first · 11 hits — All articles"
     assert not pubmed.requests_to("eutils/esearch.fcgi")[1:]
 
 
@@ -231,7 +231,7 @@ async def test_tags_are_one_word_and_searchable(lib_path: Path) -> None:
         assert "#my-review" in header(app)
         await pilot.press("slash", *"tag:my-review", "enter")
         await settle(pilot)
-        assert border_title(app.screen.query_one(ResultsList)) == "1 hit, by relevance — tag:my-review"
+        assert border_title(app.screen.query_one(ResultsList)) == "by relevance · 1 hit — tag:my-review"
 
 
 async def test_the_export_dialog_stays_open_when_the_file_cannot_be_written(lib_path: Path) -> None:

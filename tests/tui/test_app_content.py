@@ -61,23 +61,23 @@ async def test_the_first_list_shows_records_first_in_an_order_it_names(lib_path:
         await ready(pilot)
         shown = rows(results(app))
         assert [r[0] for r in shown] == ["●", "●", "○", "○", "○"]  # the stubs are cited more, yet after
-        assert border_title(results(app)) == "5 hits, most cited first — All articles"
+        assert border_title(results(app)) == "most cited first · 5 hits — All articles"
         await pilot.press("O")
         await settle(pilot)
-        assert border_title(results(app)) == "5 hits, newest first — All articles"
+        assert border_title(results(app)) == "newest first · 5 hits — All articles"
         assert rows(results(app))[0].startswith("● A later record")
         await pilot.press("O")
         await settle(pilot)
         assert "most cited first" in border_title(results(app))
         await pilot.press("slash", *"lung", "enter")
         await settle(pilot)
-        assert border_title(results(app)) == "2 hits, most cited first — lung"  # the order chosen stays
+        assert border_title(results(app)) == "most cited first · 2 hits — lung"  # the order chosen stays
         await pilot.press("O")
         await settle(pilot)
-        assert border_title(results(app)) == "2 hits, by relevance — lung"
+        assert border_title(results(app)) == "by relevance · 2 hits — lung"
         await pilot.press("O")
         await settle(pilot)
-        assert border_title(results(app)) == "2 hits, newest first — lung"
+        assert border_title(results(app)) == "newest first · 2 hits — lung"
         await pilot.press("slash", *"is:stub", "enter")
         await settle(pilot)
         assert [r[0] for r in rows(results(app))] == ["○", "○", "○"]
@@ -113,7 +113,7 @@ async def test_details_show_and_a_mesh_heading_is_a_search(lib_path: Path) -> No
         await pilot.press("enter")  # the first heading: Neoplasms/therapy
         await settle(pilot)
         assert app.screen.query_one(Input).value == '"Neoplasms"[mh]'
-        assert border_title(results(app)).startswith("1 hit")
+        assert " · 1 hit — " in border_title(results(app))
         assert rows(results(app))[0].startswith("● Exosome therapy")
 
 

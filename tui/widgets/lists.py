@@ -83,9 +83,9 @@ class ResultsList(ArticleList):
         self.hits = list(results.hits)
         count = f"{results.total} hit{'s' if results.total != 1 else ''}"
         if len(self.hits) < results.total:
-            count += f", first {len(self.hits)}"
+            count += f" ({len(self.hits)} shown)"
         if order and self.hits:
-            count += f", {order}"
+            count = f"{order} · {count}"  # (first: a narrow list cuts the end of its title)
         self.border_title = literal(f"{count} — {title}")
         if not self.hits:
             self.show_message(empty)
