@@ -12,7 +12,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.bench import OUT, PYTHON, ROOT, Row, median, run_command
+from bench.bench import OUT, PYTHON, ROOT, Row, Run, _spawn, median
+from bench.generate import pmid_of
+
+
+def run_command(argv: list[str]) -> Run:
+    """A command that must succeed (exit 0): a bench of a failing command would measure nothing."""
+    return _spawn(argv, ok=(0,))
+
 
 PMBROWSE = str(Path(PYTHON).parent / "pmbrowse")
 SEED = ROOT / "store" / "demo" / "30992990.txt"
@@ -60,8 +67,10 @@ def _copy_of(path: Path) -> Path:
 def measure_commands(path: Path, n: int, runs: int) -> dict[str, Measure]:
     """show, mark, import of one page, stats: whole processes on a library of ``n`` records."""
     lib = _copy_of(path)
-    pmid = str(20_000_000 + n // 2)  # a record in the middle (bench.generate.pmid_of)
+    pmid = pmid_of(n // 2)  # a record in the middle
     out: dict[str, Measure] = {}
+    shown = run_command([PMBROWSE, "--db", str(lib), "show", pmid, "--json"]).output
+    assert f'"pmid": "{pmid}"' in shown, shown[:200]
     for name, argv in (
         ("show", [PMBROWSE, "--db", str(lib), "show", pmid, "--json"]),
         ("mark", [PMBROWSE, "--db", str(lib), "mark", pmid, "--star"]),
