@@ -11,8 +11,10 @@ in another process) the memo is dropped at the next call, so results are never s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from store.library import Library
+from store.neighbourhood import peek
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,14 @@ class Node:
         if self.pmcid:
             return self.pmcid
         return f"DOI {self.doi}" if self.doi else f"#{self.doc_id}"
+
+
+class Totals(NamedTuple):
+    """A document's link counts and year: what ranking needs of a candidate."""
+
+    references: int
+    cited_by: int
+    year: int | None
 
 
 def _unique(ids: object) -> tuple[int, ...]:
@@ -90,13 +100,16 @@ class GraphReader:
         self.library = library
         self._state = library.state
         self._nodes: dict[int, Node | None] = {}
-        self.reads = 0  # documents read from the library (for tests and the benchmark)
+        self._lists: dict[tuple[int, str], tuple[int, ...]] = {}
+        self._totals: dict[int, Totals | None] = {}
+        self.reads = 0  # documents read and decoded whole (for tests and the benchmark)
+        self.peeks = 0  # documents whose lists or counts were found in their bytes
 
     def _check(self) -> None:
         state = self.library.state
         if state != self._state:
             self._state = state
-            self._nodes.clear()
+            self.clear()
 
     def fresh(self) -> None:
         """Drop the memo if the library changed since (call once per computation, not per node)."""
@@ -120,3 +133,41 @@ class GraphReader:
 
     def clear(self) -> None:
         self._nodes.clear()
+        self._lists.clear()
+        self._totals.clear()
+
+    def link_ids(self, doc_id: int, rel: str) -> tuple[int, ...]:
+        """A document's references or citing articles (each once), without decoding the rest of it
+        when its bytes allow (see ``store.neighbourhood.peek``)."""
+        node = self._nodes.get(doc_id)
+        if node is not None:
+            return node.links(rel)
+        found = self._lists.get((doc_id, rel))
+        if found is not None:
+            return found
+        raw = peek.stored_bytes(self.library, doc_id)
+        ids = peek.link_ids(raw, rel) if raw is not None else None
+        if ids is None:
+            whole = self.node(doc_id)
+            return whole.links(rel) if whole is not None else ()
+        self.peeks += 1
+        self._lists[(doc_id, rel)] = ids
+        return ids
+
+    def totals(self, doc_id: int) -> Totals | None:
+        """How many references and citing articles a document has, and its year (None: no document)."""
+        if doc_id in self._totals:
+            return self._totals[doc_id]
+        node = self._nodes.get(doc_id)
+        if node is None:
+            raw = peek.stored_bytes(self.library, doc_id)
+            peeked = peek.totals(raw) if raw is not None else None
+            if peeked is not None:
+                self.peeks += 1
+                found = Totals(*peeked)
+                self._totals[doc_id] = found
+                return found
+            node = self.node(doc_id)
+        result = None if node is None else Totals(len(node.references), len(node.cited_by), node.year)
+        self._totals[doc_id] = result
+        return result

@@ -98,25 +98,21 @@ def shared_counts(reader: GraphReader, doc_id: int) -> SharedCounts | None:
         return None
     cocitation: Counter[int] = Counter()
     for citing in centre.cited_by:
-        node = reader.node(citing)
-        if node is not None:
-            cocitation.update(node.references)
+        cocitation.update(reader.link_ids(citing, "references"))
     coupling: Counter[int] = Counter()
     for reference in centre.references:
-        node = reader.node(reference)
-        if node is not None:
-            coupling.update(node.cited_by)
+        coupling.update(reader.link_ids(reference, "cited_by"))
     cocitation.pop(doc_id, None)
     coupling.pop(doc_id, None)
     return SharedCounts(centre, cocitation, coupling)
 
 
-def _totals(node: Node, mode: str) -> int:
+def _total(references: int, cited_by: int, mode: str) -> int:
     if mode == "cocitation":
-        return len(node.cited_by)
+        return cited_by
     if mode == "coupling":
-        return len(node.references)
-    return len(node.cited_by) + len(node.references)
+        return references
+    return cited_by + references
 
 
 def cosine(shared: int, total_x: int, total_y: int) -> float:
@@ -146,36 +142,43 @@ def related(reader: GraphReader, doc_id: int, mode: str = "both", limit: int | N
         shared = counts.coupling
     else:
         shared = counts.cocitation + counts.coupling
-    total_x = _totals(centre, mode)
+    total_x = _total(len(centre.references), len(centre.cited_by), mode)
     # Candidates by shared count, most first (then by id, for a stable order of reading).
     order = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
-    references, citing = set(centre.references), set(centre.cited_by)
-    # A min-heap of the best rows so far, keyed so that its first entry is the worst kept row.
-    heap: list[tuple[float, int, int, int, Related]] = []
+    # A min-heap of the best rows so far: (score, shared count, year, -id), the worst kept row first.
+    heap: list[tuple[float, int, int, int]] = []
     for candidate, count in order:
         if limit is not None and len(heap) >= limit:
             worst = heap[0][0]
             if count <= 0 or math.sqrt(count / max(total_x, 1)) < worst:
                 break  # no candidate from here on can reach the kept rows
+        totals = reader.totals(candidate)
+        if totals is None:
+            continue
+        score = cosine(count, total_x, _total(totals.references, totals.cited_by, mode))
+        key = (score, count, totals.year if totals.year is not None else -1, -candidate)
+        if limit is None or len(heap) < limit:
+            heapq.heappush(heap, key)
+        elif key > heap[0]:
+            heapq.heapreplace(heap, key)
+    references, citing = set(centre.references), set(centre.cited_by)
+    rows: list[Related] = []
+    for key in sorted(heap, reverse=True):
+        candidate = -key[3]
         node = reader.node(candidate)
         if node is None:
             continue
-        score = cosine(count, total_x, _totals(node, mode))
-        row = Related(
-            node=node,
-            cocitation=counts.cocitation.get(candidate, 0),
-            coupling=counts.coupling.get(candidate, 0),
-            score=score,
-            cites_it=candidate in citing,
-            cited_by_it=candidate in references,
+        rows.append(
+            Related(
+                node=node,
+                cocitation=counts.cocitation.get(candidate, 0),
+                coupling=counts.coupling.get(candidate, 0),
+                score=key[0],
+                cites_it=candidate in citing,
+                cited_by_it=candidate in references,
+            )
         )
-        key = (score, count, node.year if node.year is not None else -1, -candidate, row)
-        if limit is None or len(heap) < limit:
-            heapq.heappush(heap, key)
-        elif key[:4] > heap[0][:4]:
-            heapq.heapreplace(heap, key)
-    best = sorted(heap, key=lambda k: k[:4], reverse=True)
-    return [k[4] for k in best]
+    return rows
 
 
 def related_ids(rows: Iterable[Related]) -> list[int]:

@@ -231,3 +231,39 @@ def test_hostile_titles_stay_text(empty_library: Library) -> None:
     assert "\x1b" not in text and "[bold]x[/]" in text
     dot = to_dot(layout)
     assert '\\"q\\" \\\\' in dot
+
+
+def test_peeking_at_stored_bytes_agrees_with_decoding(tmp_path: Path) -> None:
+    from store.model import Article, Link
+    from store.neighbourhood import peek
+    from tests.store.citation_graphs import ORIGIN
+
+    random_graph(tmp_path / "lib.json", n=200, seed=8)
+    lib = Library.open(tmp_path / "lib.json")
+    with lib.transaction() as changes:  # some documents now live in the journal
+        changes.put_article(
+            Article(pmid="1005", title="Again", year=2001, references=[Link(pmid="1001")]), ORIGIN
+        )
+        changes.put_article(Article(pmid="77777", title='"references":[1,2] "year":3'), ORIGIN)
+    reader = GraphReader(lib)
+    for doc_id in range(1, 205):
+        doc = lib.doc(doc_id)
+        totals = reader.totals(doc_id)
+        if doc is None:
+            assert totals is None
+            continue
+        assert totals == (len(doc.get("references", [])), len(doc.get("cited_by", [])), doc.get("year"))
+        for rel in ("references", "cited_by"):
+            assert GraphReader(lib).link_ids(doc_id, rel) == tuple(doc.get(rel, []))
+    assert reader.peeks > 150 and reader.reads < 5
+    # What is not as expected is decoded instead.
+    assert peek.totals(b'{"title":"x \\"references\\":[1,2]","year":null}') == (0, 0, None)
+    assert peek.totals(b'{"references": [1, 2],"year":2000}') is None
+    assert peek.totals(b'{"year":"2000"}') is None
+    assert peek.link_ids(b'{"cited_by":[3,"x"]}', "cited_by") is None
+    # Documents staged by a transaction in progress (what ``library.doc`` shows then) are never peeked at.
+    with lib.transaction():
+        staged = {"pmid": "1003", "title": "Staged", "references": [2]}
+        lib.storage.stage({3: staged}, [])
+        assert peek.stored_bytes(lib, 3) is None
+        assert GraphReader(lib).totals(3) == (1, 0, None)

@@ -164,7 +164,7 @@ class MapView(ScrollView, can_focus=True):
 
 
 def describe(layout: MapLayout, doc_id: int) -> Text:
-    """Two lines on the highlighted article: its title, then who, where, when and its links here."""
+    """Two lines on the highlighted article: its title, then who, where, when and its links on the map."""
     placed = layout.nodes[doc_id]
     node = placed.node
     text = Text()
@@ -177,7 +177,7 @@ def describe(layout: MapLayout, doc_id: int) -> Text:
         node.journal,
         str(node.year or "no year"),
         node.label,
-        f"{links} link{'s' if links != 1 else ''} here",
+        f"{links} link{'s' if links != 1 else ''} on the map",
     ]
     text.append("\n" + printable(" · ".join(m for m in meta if m)), style="dim")
     return text
