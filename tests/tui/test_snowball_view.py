@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -10,8 +11,11 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input, OptionList, Static
 
 from store.marks import Marks
+from store.online.ratelimit import RateLimiter
+from store.online.session import Online
 from store.snowball.engine import Row
 from store.snowball.state import Candidate, SnowballFile
+from tests.online_server import LocalServer, Reply, Request, fast_config, json_reply
 from tests.store.snowball.graph import build
 from tests.tui.helpers import text_of
 from tui.screens.snowball import CandidateList, ReasonScreen, SnowballScreen
@@ -173,3 +177,76 @@ async def test_twenty_thousand_candidates_scroll_at_once() -> None:
         await pilot.press("home")
         await pilot.pause()
         assert listing.cursor == 0 and listing.scroll_offset.y == 0
+
+
+class SeededApp(App[None]):
+    """The view started from one article (as the app does for the open one), with an online factory."""
+
+    def __init__(self, path: Path, pmid: str, online=None) -> None:
+        super().__init__()
+        self.library, self.marks = build(path)
+        self.pmid = pmid
+        self.online = online
+        self.opened: list[int | None] = []
+
+    def on_mount(self) -> None:
+        seed = self.library.find(self.pmid)
+        screen = SnowballScreen(
+            self.library, self.marks, seeds=[seed], selection="open article", online=self.online
+        )
+        self.push_screen(screen, self.opened.append)
+
+
+async def test_a_round_from_the_open_article_then_back_only(tmp_path: Path) -> None:
+    app = SeededApp(tmp_path / "lib.json", "2")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SnowballScreen)
+        title = text_of(screen.query_one("#snowball-title", Static))
+        assert title.startswith(
+            "Citation chasing · round 1 of 1 · both · 1 seed (open article) · 5 candidates"
+        )
+        # 2 cites 11 13 30; 1 (a seed of the review, not of this round) and 20 cite it.
+        labels = {r.candidate.label: r.candidate.direction for r in screen.query_one(CandidateList).rows}
+        assert labels == {
+            "11": "backward",
+            "13": "backward",
+            "30": "backward",
+            "1": "forward",
+            "20": "forward",
+        }
+        await pilot.press("d")  # both -> back
+        assert screen.direction == "back"
+        await pilot.press("N")  # from the included (1 2 3): back only
+        await settle(pilot)
+        title = text_of(screen.query_one("#snowball-title", Static))
+        assert title.startswith("Citation chasing · round 2 of 2 · back · 3 seeds (included)")
+
+
+async def test_links_online_then_a_round(tmp_path: Path, server: LocalServer) -> None:
+    def icite(request: Request) -> Reply:
+        rows = [
+            {"pmid": int(p), "references": [77] if p == "1" else [], "cited_by": []}
+            for p in request.one("pmids").split(",")
+        ]
+        if "title" in request.one("fl"):
+            rows = [{"pmid": 77, "title": "Found by iCite", "year": 2001, "doi": "10.77/x"}]
+        return json_reply(json.dumps({"data": rows}))
+
+    server.route("icite/pubs", icite)
+
+    def session() -> Online:
+        return Online(fast_config(server, icite_url=server.url + "/icite/"), icite_limiter=RateLimiter(1000))
+
+    app = SeededApp(tmp_path / "lib.json", "1", online=session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SnowballScreen)
+        rows = {r.candidate.label: r for r in screen.query_one(CandidateList).rows}
+        assert rows["77"].title == "Found by iCite" and rows["77"].candidate.round == 2
+        state = SnowballFile.open(tmp_path / "lib.json").load()
+        assert state.last is not None and state.last.sources == ["library", "icite"]

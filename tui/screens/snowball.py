@@ -9,7 +9,8 @@ the title and year; under it, why it ranks there ("cited by 4 of your 12 include
 Keys: ``i``/``x`` screen the highlighted candidate (again: undecided); ``x`` then asks for a reason,
 from a list the user extends; ``enter`` hands the candidate back to the app to open (the screen is
 dismissed with its document id); ``F`` fetches the records of every candidate that is a stub (one
-efetch per 200); ``N`` runs the next round from the seeds and the candidates included; ``escape``
+efetch per 200); ``N`` runs the next round from the included articles (the seeds and the candidates
+included), ``d`` chooses its direction, ``L`` first asks iCite for the seeds' links; ``escape``
 closes. The counts line (PRISMA 2020) follows every decision.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -38,8 +39,11 @@ from store.errors import OnlineError, PmbrowseError
 from store.library import Library
 from store.marks import Marks, Screening
 from store.snowball.engine import Row, decisions, reason, rows_of, run_round, seed_noun
-from store.snowball.state import Round, SnowballFile, SnowballState, keep_round
+from store.snowball.state import DIRECTIONS, Round, SnowballFile, SnowballState, keep_round
 from tui.text import literal, printable
+
+if TYPE_CHECKING:
+    from store.online.session import Online
 
 ROW_HEIGHT = 2
 MARKS = {"included": ("✔", Style(color="green", bold=True)), "excluded": ("✘", Style(color="red", bold=True))}
@@ -261,7 +265,10 @@ class ReasonScreen(ModalScreen[str | None]):
 
 
 NO_SEEDS = "No seeds: mark the articles you include with i first, then open this view again."
-HINTS = "i include · x exclude (with a reason) · enter open · F fetch stubs · N next round · escape close"
+HINTS = (
+    "i include · x exclude · enter open · F fetch stubs · N next round · d direction · L links online · "
+    "escape close"
+)
 
 
 class SnowballScreen(Screen[int | None]):
@@ -280,6 +287,8 @@ class SnowballScreen(Screen[int | None]):
         Binding("x", "screen('excluded')", "Exclude", show=False),
         Binding("F", "fetch_stubs", "Fetch stubs", show=False),
         Binding("N", "next_round", "Next round", show=False),
+        Binding("L", "online_round", "Links online", show=False),
+        Binding("d", "cycle_direction", "Direction", show=False),
     ]
 
     def __init__(
@@ -287,16 +296,23 @@ class SnowballScreen(Screen[int | None]):
         library: Library,
         marks: Marks,
         *,
+        seeds: Sequence[int] | None = None,
+        selection: str = "included",
         direction: str = "both",
-        online: Callable[[], object] | None = None,
+        online: Callable[[], Online] | None = None,
     ) -> None:
+        """``seeds`` (the open article, say) start a round at once, named ``selection``; without them
+        the view opens on the newest round, and new rounds start from the included articles."""
         super().__init__()
         self.library = library
         self.marks = marks
         self.file = SnowballFile.open(library.path)
         self.state = SnowballState()
         self.round: Round | None = None
+        self.seeds = list(seeds) if seeds else None
+        self.selection = selection if seeds else "included"
         self.direction = direction
+        self.sources = ["library"]
         self.online = online  # a factory of online sessions (tests hand one for the local server)
         self.decided: dict[str, str] = {}
 
@@ -314,7 +330,7 @@ class SnowballScreen(Screen[int | None]):
     def on_mount(self) -> None:
         self.candidates.decision_of = self._decision
         self.candidates.focus()
-        self.load()
+        self.load(run_next=self.seeds is not None)
 
     # Loading -----------------------------------------------------------------------------------
 
@@ -332,8 +348,15 @@ class SnowballScreen(Screen[int | None]):
                     )
                     return
                 result = run_round(
-                    self.library, seeds, self.direction, marks=self.marks, state=state, selection="included"
+                    self.library,
+                    seeds,
+                    self.direction,
+                    marks=self.marks,
+                    state=state,
+                    selection=self.selection,
+                    sources=self.sources,
                 )
+                self.sources = ["library"]
                 if keep_round(self.file, result.round) is None:
                     message = "Nothing new: no round kept."
                     if stored is None:
@@ -353,7 +376,10 @@ class SnowballScreen(Screen[int | None]):
             self.app.call_from_thread(self._show, state, stored, rows)
 
     def _next_seeds(self) -> list[int]:
-        """The included articles: the last round's seeds and the candidates included since."""
+        """The seeds given, for the first round; then the included articles (the seeds included and the
+        candidates included since)."""
+        if self.seeds is not None:
+            return self.seeds
         from store.selection import by_marks
 
         return by_marks(self.library, self.marks, screening="included")
@@ -448,8 +474,38 @@ class SnowballScreen(Screen[int | None]):
     # Online and rounds -------------------------------------------------------------------------
 
     def action_next_round(self) -> None:
-        self._say("Running the next round from the included articles…")
+        self.seeds, self.selection = None, "included"
+        self._say(f"Running the next round ({self.direction}) from the included articles…")
         self.load(run_next=True)
+
+    def action_cycle_direction(self) -> None:
+        self.direction = DIRECTIONS[(DIRECTIONS.index(self.direction) + 1) % len(DIRECTIONS)]
+        self.notify(f"The next round goes {self.direction} (N runs it, L with links online)")
+
+    def action_online_round(self) -> None:
+        self.seeds, self.selection = None, "included"
+        seeds = self._next_seeds()
+        if not seeds:
+            self._say(NO_SEEDS)
+            return
+        self._say(f"Asking iCite for the links of {len(seeds)} seeds…")
+        self.online_round(seeds)
+
+    @work(thread=True, exclusive=True, group="snowball-fetch")
+    def online_round(self, seeds: list[int]) -> None:
+        from store.snowball.online import fill_links
+
+        try:
+            fill = fill_links(self.library, seeds, online=self.online() if self.online else None)
+        except PmbrowseError as exc:
+            self.app.call_from_thread(self.notify, f"{exc}; the library was left as it was", severity="error")
+            self.app.call_from_thread(self._update_counts)
+            return
+        self.app.call_from_thread(
+            self.notify, f"{fill.links_added} new links for {fill.asked} seeds ({fill.requests} requests)"
+        )
+        self.sources = ["library", "icite"]
+        self.app.call_from_thread(self.load, True)
 
     def action_fetch_stubs(self) -> None:
         pmids = [r.pmid for r in self.candidates.rows if r.stub and r.pmid]
@@ -461,14 +517,10 @@ class SnowballScreen(Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="snowball-fetch")
     def fetch_stubs(self, pmids: list[str]) -> None:
-        from store.online.session import Online
         from store.snowball.online import fetch_records
 
-        session = self.online() if self.online is not None else None
         try:
-            report = fetch_records(
-                self.library, pmids, online=session if isinstance(session, Online) else None
-            )
+            report = fetch_records(self.library, pmids, online=self.online() if self.online else None)
         except OnlineError as exc:
             self.app.call_from_thread(self.notify, f"{exc}; the library was left as it was", severity="error")
             return
