@@ -31,7 +31,7 @@ class PmbrowseApp(App[None]):
 
     def on_mount(self) -> None:
         if self.notice:
-            self.main.say(self.notice[0].upper() + self.notice[1:], title="New library", timeout=10)
+            self.main.say(self.notice, title="New library", timeout=10)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette offers every action of the key table, by name."""

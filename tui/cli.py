@@ -34,6 +34,7 @@ from tui.commands.base import (
     error,
     path_of,
 )
+from tui.text import shorten_left
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -180,5 +181,8 @@ def run_app(args: argparse.Namespace, err: Console) -> int:
             from store.library import Library
 
             Library.open(path)  # says what is wrong with it (LibraryFileError), or migrates an old layout
-    PmbrowseApp(path, " ".join(args.target), notice=notice).run()
+    # In the app, a notification: the path on a line of its own, shortened from the left (a toast is
+    # narrow, and a path split mid-word is hard to read).
+    toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
+    PmbrowseApp(path, " ".join(args.target), notice=toast).run()
     return EXIT_OK

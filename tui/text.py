@@ -148,6 +148,6 @@ def shorten_left(name: str, width: int) -> str:
         return name
     tail = name[len(name) - (width - 1) :]
     slash = tail.find("/")
-    if 0 <= slash < len(tail) - 1:
+    if 0 <= slash < len(tail) // 3:  # (a folder boundary, unless it would drop most of what fits)
         tail = tail[slash:]
     return "…" + tail

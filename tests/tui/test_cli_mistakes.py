@@ -74,7 +74,8 @@ def test_a_new_library_away_from_the_default_says_where_and_which_folders(
     other = tmp_path / "other.json"
     assert main(["--db", str(other)]) == 0  # the app: the line is on stderr, and the app says it too
     assert f"created a new library at {other}" in capsys.readouterr().err
-    assert terminal[-1].notice.startswith("created a new library")  # type: ignore[attr-defined]
+    assert terminal[-1].notice.startswith("A new library")  # type: ignore[attr-defined]
+    assert terminal[-1].notice.endswith("away_from_t0/other.json")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("limit", ["10000000000000000000000", "2147483648", "0", "-1"])
