@@ -17,6 +17,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -320,9 +321,10 @@ def _streams_saved(sources: list[str], rejected: dict[str, str]) -> Iterator[dic
             except OSError:
                 continue  # reported as missing or unreadable where it is read
             if stat.S_ISFIFO(mode):
-                # Non-blocking open: a FIFO nobody writes to reads as empty instead of hanging.
-                fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
-                os.set_blocking(fd, True)
+                fd = _open_fifo(source)
+                if fd is None:
+                    rejected[source] = f"{source}: nothing was written to it within {FIFO_WAIT:g} s"
+                    continue
                 with os.fdopen(fd, "rb") as stream:
                     saved[source] = _save(stream)
             elif not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
@@ -332,6 +334,40 @@ def _streams_saved(sources: list[str], rejected: dict[str, str]) -> Iterator[dic
         for path in saved.values():
             with contextlib.suppress(OSError):
                 os.unlink(path)
+
+
+# How long to wait for a writer to open a named pipe (FIFO) given as an input.
+FIFO_WAIT = 10.0
+
+
+def _open_fifo(path: str) -> int | None:
+    """Open a FIFO for reading, waiting at most FIFO_WAIT for a writer; None if none came.
+
+    Opening a FIFO blocks until a writer opens it, which may never happen: the open runs in a
+    thread, and if it is still waiting, this process opens the FIFO for writing for a moment itself,
+    which releases it (it then reads nothing, and is closed)."""
+    opened: list[int] = []
+    failed: list[OSError] = []
+
+    def opener() -> None:
+        try:
+            opened.append(os.open(path, os.O_RDONLY))
+        except OSError as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=opener, daemon=True)
+    thread.start()
+    thread.join(FIFO_WAIT)
+    if thread.is_alive():
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(1.0)
+        for fd in opened:
+            os.close(fd)
+        return None
+    if failed:
+        raise failed[0]
+    return opened[0]
 
 
 def _save(stream: BinaryIO) -> str:

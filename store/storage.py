@@ -51,7 +51,7 @@ from tinydb.storages import Storage
 
 from store import fileformat
 from store.docindex import DocIndex, IndexData, IndexFileError, pairs_of, write_index
-from store.errors import LibraryFileError
+from store.errors import LibraryBusyError, LibraryFileError
 from store.journal import Replay, doc_line, header_line, read_header, read_tail, replay, seal_line
 from store.lock import write_lock
 from store.schema import ARTICLES_TABLE, LIBRARY, META_TABLE, SCHEMA_VERSION, check_document
@@ -170,9 +170,11 @@ class LibraryStorage(Storage):  # type: ignore[misc]
                 snap.close()
                 return self._needs_rewrite()
             snap.generation = str(header["generation"])
-            if not self._open_index(snap) and not final:
+            if not self._open_index(snap) and not final and self.index_path.exists():
+                # An index of another generation: maybe a compaction between its two renames (the
+                # index first, then the base), so look again before rebuilding it.
                 snap.close()
-                return None  # maybe a compaction between its two renames: look again
+                return None
             if snap.index is None:
                 self._rebuild_index(snap)
             self._open_journal(snap)
@@ -207,6 +209,7 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         what is wrong, if anything), and write it as a new generation in this version's layout."""
         data = read_library_file(self.path, LIBRARY)  # raises LibraryFileError, naming the file
         docs: dict[str, Any] = data.get(ARTICLES_TABLE, {})
+        self._apply_own_journal(data[META_TABLE]["1"].get("generation"), docs)
         for doc_id, doc in docs.items():
             if problem := check_document(doc):
                 raise LibraryFileError(f"{self.path}: document {doc_id}: {problem}; it was left as it is")
@@ -217,6 +220,25 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             f"{self.path} was converted to this version's library format (schema {SCHEMA_VERSION})"
         )
         return None  # open it again, now in this layout
+
+    def _apply_own_journal(self, generation: object, docs: dict[str, Any]) -> None:
+        """A base of this schema rewritten by another program (TinyDB itself writes one line): the
+        journal of its generation still holds the commits made since, so they are applied on top."""
+        if not isinstance(generation, str):
+            return
+        try:
+            raw = self.journal_path.read_bytes()
+        except OSError:
+            return
+        journal_generation, start = read_header(raw)
+        if journal_generation != generation:
+            return
+        journal = replay(raw[start:], Replay(generation=generation, end=start), start)
+        for doc_id, where in journal.docs.items():
+            if where is None:
+                docs.pop(str(doc_id), None)
+            else:
+                docs[str(doc_id)] = self._decode(raw[where[0] : where[0] + where[1]], doc_id)
 
     def _open_index(self, snap: Snapshot) -> bool:
         """Open the base's index; False when it is of another generation (or damaged, or missing)."""
@@ -254,12 +276,16 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         data.pairs = pairs
         tmp = self.index_path.with_name(f".{self.index_path.name}.{os.getpid()}.tmp")
         try:
-            write_index(tmp, data)
-            os.replace(tmp, self.index_path)
-            fsync_dir(self.path.parent)
+            # Under the write lock, if it is free now: a compaction must not have its new index
+            # replaced by this one of the old generation (which would only cost another rebuild).
+            with write_lock(self.path, 0):
+                if fileformat_generation(self.path) == snap.generation:
+                    write_index(tmp, data)
+                    os.replace(tmp, self.index_path)
+                    fsync_dir(self.path.parent)
             if self._open_index(snap):
                 return
-        except OSError:
+        except (OSError, LibraryBusyError):
             with contextlib.suppress(OSError):
                 tmp.unlink()
         # A read-only folder: keep the index in memory for this process.
@@ -859,6 +885,17 @@ class CopyOnWrite(MutableMapping[int, Doc]):
             for i, doc in self.touched.items()
             if i not in self.originals or orjson.dumps(doc) != self.originals[i]
         }
+
+
+def fileformat_generation(path: Path) -> str | None:
+    """The generation named in the header of the base file at ``path`` now (None if unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            header, _start = fileformat.read_base_header(fh.read(65536))
+    except OSError:
+        return None
+    generation = header.get("generation") if header else None
+    return generation if isinstance(generation, str) else None
 
 
 def committed_state(path: str | os.PathLike[str]) -> tuple[str | None, int] | None:

@@ -344,3 +344,16 @@ def test_commits_cost_what_changed_not_the_library(tmp_path: Path) -> None:
     lib.compact()  # and the base, one document per line, is what any JSON reader reads
     doc = orjson.loads(lib_path.read_bytes().split(b"\n")[5].split(b":", 1)[1].rstrip(b","))
     assert doc["pmid"] == "1" and json.loads(lib_path.read_text())["articles"]["2001"]["pmid"] == "5000"
+
+
+def test_a_base_rewritten_by_another_program_keeps_the_journalled_commits(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="55", title="Journalled"), ORIGIN)
+    data = json.loads(lib_path.read_text())
+    data["articles"]["1"]["title"] = "Edited by hand"
+    lib_path.write_text(json.dumps(data, indent=2))  # another layout, same generation
+    again = Library.open(lib_path)
+    assert any("converted" in notice for notice in again.notices)
+    assert again.article(1).title == "Edited by hand" and again.get("55") is not None

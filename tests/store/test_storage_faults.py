@@ -152,14 +152,15 @@ def test_a_pipe_beside_a_file_failing_half_way_is_read_once(
     assert reports[0].added == 1 and lib.get("1000002") is not None
 
 
-def test_a_fifo_nobody_writes_to_does_not_hang(tmp_path: Path) -> None:
+def test_a_fifo_nobody_writes_to_does_not_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "FIFO_WAIT", 0.3)
     lib = Library.open(tmp_path / "library.json")
     fifo = tmp_path / "silent"
     os.mkfifo(fifo)
     start = time.monotonic()
     report = import_paths(lib, [str(fifo)])[0]
     assert time.monotonic() - start < 5
-    assert report.rejected and "silent" in report.error
+    assert report.rejected and "silent" in report.error and "nothing was written" in report.error
 
 
 def test_stdin_is_named_stdin_in_a_rejection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
