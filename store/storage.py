@@ -83,6 +83,10 @@ def counts_of(doc: Mapping[str, Any] | None) -> tuple[int, int, int]:
 
 
 def compact_threshold(base_size: int) -> int:
+    """How long the journal may grow before a command's end compacts it (``PMBROWSE_COMPACT_BYTES``
+    sets it outright, for tests and for people who want to choose)."""
+    if (chosen := os.environ.get("PMBROWSE_COMPACT_BYTES", "")).isdigit():
+        return int(chosen)
     return max(COMPACT_MIN, min(COMPACT_MAX, base_size // 8))
 
 

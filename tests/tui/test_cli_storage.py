@@ -1,0 +1,57 @@
+"""The command line and the journalled library: compaction by hand and when a command ends, notices."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from store import fileformat
+from store.library import Library
+from tests.conftest import PAGES, ROOT
+
+
+def _pmbrowse(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_compact_folds_the_journal_into_the_library_file(lib_path: Path) -> None:
+    Library.open(lib_path)
+    result = _pmbrowse("--db", str(lib_path), "import", str(PAGES / "zero_citations.txt"))
+    assert result.returncode == 0, result.stderr
+    journal = lib_path.with_name("library.json.journal")
+    assert b"1000002" in journal.read_bytes() and b"1000002" not in lib_path.read_bytes()
+    result = _pmbrowse("--db", str(lib_path), "compact")
+    assert result.returncode == 0 and "compacted" in result.stdout, result.stderr
+    assert b"1000002" in lib_path.read_bytes() and b"1000002" not in journal.read_bytes()
+    result = _pmbrowse("--db", str(lib_path), "compact")
+    assert result.returncode == 0 and "nothing to do" in result.stdout
+    assert Library.open(lib_path).get("1000002") is not None
+
+
+def test_a_command_ending_with_a_long_journal_compacts(lib_path: Path) -> None:
+    Library.open(lib_path)
+    result = _pmbrowse("--db", str(lib_path), "import", str(PAGES / "authors_present.txt"))
+    assert result.returncode == 0 and b"1000003" not in lib_path.read_bytes()  # short: journalled
+    env = {"PYTHONPATH": str(ROOT), "PMBROWSE_COMPACT_BYTES": "1", "PATH": "/usr/bin:/bin"}
+    result = _pmbrowse("--db", str(lib_path), "import", str(PAGES / "zero_citations.txt"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert b"1000002" in lib_path.read_bytes()  # folded in when the command ended
+
+
+def test_a_schema_1_library_is_converted_with_a_notice(lib_path: Path) -> None:
+    data = {
+        "_meta": {"1": {"app": "pmbrowse", "schema": 1}},
+        "articles": {
+            "1": {"pmid": "100", "title": "Old", "references": [{"pmid": "200", "title": "Cited"}]},
+            "2": {"pmid": "200", "title": "Cited", "stub": True, "cited_by": [{"pmid": "100"}]},
+        },
+    }
+    lib_path.write_bytes(fileformat.dump(data))  # type: ignore[arg-type]
+    result = _pmbrowse("--db", str(lib_path), "show", "100", "--json")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("\n") == 1 and "converted" in result.stderr
+    assert '"pmid": "200"' in result.stdout
+    assert _pmbrowse("--db", str(lib_path), "show", "100").stderr == ""
