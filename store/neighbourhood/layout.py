@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from store.export.graph import dot_string, short_title
 from store.neighbourhood.nodes import GraphReader, Node
+from store.neighbourhood.peek import Totals
 
 COLUMNS = (-2, -1, 0, 1, 2)
 COLUMN_TITLES = {
@@ -198,7 +199,13 @@ def layout_map(reader: GraphReader, doc_id: int, per_column: int = PER_COLUMN) -
             cut = counts[ranked[per_column - 1]]
             sure = [j for j in ranked if counts[j] > cut]
             tied = [j for j in ranked if counts[j] == cut]
-            tied.sort(key=lambda j: _rank_key(reader.node(j), cut, j))
+            years = reader.totals_many(tied)  # (the years alone: no whole document read)
+
+            def newer_first(j: int, years: dict[int, Totals] = years) -> tuple[int, int]:
+                found = years.get(j)
+                return (-(found.year or -1) if found is not None else 1, j)
+
+            tied.sort(key=newer_first)
             kept = sure + tied[: per_column - len(sure)]
             dropped[column] = len(ranked) - len(kept)
         else:

@@ -11,10 +11,10 @@ in another process) the memo is dropped at the next call, so results are never s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from store.library import Library
 from store.neighbourhood import peek
+from store.neighbourhood.peek import Totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +46,6 @@ class Node:
         if self.pmcid:
             return self.pmcid
         return f"DOI {self.doi}" if self.doi else f"#{self.doc_id}"
-
-
-class Totals(NamedTuple):
-    """A document's link counts and year: what ranking needs of a candidate."""
-
-    references: int
-    cited_by: int
-    year: int | None
 
 
 def _unique(ids: object) -> tuple[int, ...]:
@@ -153,6 +145,29 @@ class GraphReader:
         self.peeks += 1
         self._lists[(doc_id, rel)] = ids
         return ids
+
+    def totals_many(self, doc_ids: list[int]) -> dict[int, Totals]:
+        """``totals`` of many documents (those the library holds), in one pass over the storage."""
+        out: dict[int, Totals] = {}
+        missing: list[int] = []
+        for doc_id in doc_ids:
+            if doc_id in self._totals:
+                known = self._totals[doc_id]
+                if known is not None:
+                    out[doc_id] = known
+            else:
+                missing.append(doc_id)
+        if missing:
+            found, decode = peek.totals_of(self.library, missing)
+            self.peeks += len(found)
+            for doc_id in missing:
+                got = found.get(doc_id)
+                if got is None and doc_id in decode:
+                    got = self.totals(doc_id)
+                self._totals[doc_id] = got
+                if got is not None:
+                    out[doc_id] = got
+        return out
 
     def totals(self, doc_id: int) -> Totals | None:
         """How many references and citing articles a document has, and its year (None: no document)."""

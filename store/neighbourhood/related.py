@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from store.neighbourhood.nodes import GraphReader, Node
 
 MODES = ("cocitation", "coupling", "both")
+CHUNK = 256  # candidates looked at in one pass over the storage
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,20 +148,29 @@ def related(reader: GraphReader, doc_id: int, mode: str = "both", limit: int | N
     order = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
     # A min-heap of the best rows so far: (score, shared count, year, -id), the worst kept row first.
     heap: list[tuple[float, int, int, int]] = []
-    for candidate, count in order:
-        if limit is not None and len(heap) >= limit:
-            worst = heap[0][0]
-            if count <= 0 or math.sqrt(count / max(total_x, 1)) < worst:
-                break  # no candidate from here on can reach the kept rows
-        totals = reader.totals(candidate)
-        if totals is None:
-            continue
-        score = cosine(count, total_x, _total(totals.references, totals.cited_by, mode))
-        key = (score, count, totals.year if totals.year is not None else -1, -candidate)
-        if limit is None or len(heap) < limit:
-            heapq.heappush(heap, key)
-        elif key > heap[0]:
-            heapq.heapreplace(heap, key)
+    bound = max(total_x, 1)
+    for at in range(0, len(order), CHUNK):
+        chunk = order[at : at + CHUNK]
+        if limit is not None and len(heap) >= limit and math.sqrt(chunk[0][1] / bound) < heap[0][0]:
+            break  # no candidate from here on can reach the kept rows
+        totals = reader.totals_many([candidate for candidate, _ in chunk])
+        for candidate, count in chunk:
+            found = totals.get(candidate)
+            if found is None:
+                continue
+            if mode == "cocitation":
+                total_y = found.cited_by
+            elif mode == "coupling":
+                total_y = found.references
+            else:
+                total_y = found.cited_by + found.references
+            # (a document's list may lack a link its neighbour holds: never less than the shared count)
+            score = count / math.sqrt(bound * max(total_y, count))
+            key = (score, count, -1 if found.year is None else found.year, -candidate)
+            if limit is None or len(heap) < limit:
+                heapq.heappush(heap, key)
+            elif key > heap[0]:
+                heapq.heapreplace(heap, key)
     references, citing = set(centre.references), set(centre.cited_by)
     rows: list[Related] = []
     for key in sorted(heap, reverse=True):
