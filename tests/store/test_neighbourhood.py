@@ -256,6 +256,11 @@ def test_peeking_at_stored_bytes_agrees_with_decoding(tmp_path: Path) -> None:
         for rel in ("references", "cited_by"):
             assert GraphReader(lib).link_ids(doc_id, rel) == tuple(doc.get(rel, []))
     assert reader.peeks > 150 and reader.reads < 5
+    # The batch of ranking gives the same, in one pass.
+    batch = GraphReader(lib)
+    many = batch.totals_many(list(range(1, 205)))
+    assert many == {i: reader.totals(i) for i in range(1, 205) if reader.totals(i) is not None}
+    assert batch.peeks == len(many) and batch.reads == 0
     # What is not as expected is decoded instead.
     assert peek.totals(b'{"title":"x \\"references\\":[1,2]","year":null}') == (0, 0, None)
     assert peek.totals(b'{"references": [1, 2],"year":2000}') is None

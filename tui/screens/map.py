@@ -2,10 +2,10 @@
 
 ``MapScreen(library, doc_id, trail=())`` lays the map out in a thread (``store.neighbourhood.layout``)
 and shows it in a ``MapView``, which draws only the lines on screen (a map of thousands of articles
-scrolls at once). The arrow keys (and h j k l) move between articles, the edges of the highlighted one
-drawn beside it and the articles it links to in bold; ``enter`` re-centres the map on it; ``o`` asks the
-app to open it; ``escape`` closes the map, handing back the article it was centred on last. Articles on
-the trail (and those re-centred on here) are in italics.
+scrolls at once). The arrow keys (and h j k l) move between articles, the edges of the highlighted
+one drawn beside it and the articles it links to in bold; ``enter`` re-centres the map on it; ``o``
+closes the map handing back the highlighted article, ``escape`` the one it is centred on (for the app
+to open). Articles on the trail (and those re-centred on here) are in italics.
 """
 
 from __future__ import annotations
@@ -187,7 +187,9 @@ HINTS = "←→↑↓ move · enter re-centre · o open · home back to the cent
 
 
 class MapScreen(Screen[int]):
-    """The map of ``doc_id``'s neighbourhood; dismissed with the id of the article it was last centred on."""
+    """The map of ``doc_id``'s neighbourhood. Dismissed with an article id for the app to open: the
+    highlighted one (``o``), or the one the map is centred on (``escape``: the same as it was opened
+    on unless ``enter`` re-centred it)."""
 
     DEFAULT_CSS = """
     MapScreen { layout: vertical; }
@@ -204,12 +206,6 @@ class MapScreen(Screen[int]):
     @dataclass
     class Recentred(Message):
         """The map moved to another article (the app may add it to the trail)."""
-
-        doc_id: int
-
-    @dataclass
-    class Open(Message):
-        """The user asked to open this article in the app."""
 
         doc_id: int
 
@@ -289,9 +285,9 @@ class MapScreen(Screen[int]):
         self.lay_out(event.doc_id)
 
     def action_open(self) -> None:
+        """Close the map, handing back the highlighted article (for the app to open)."""
         focus = self.view.focus_id
-        if focus is not None:
-            self.post_message(self.Open(focus))
+        self.dismiss(focus if focus is not None else self.centre)
 
     def action_close(self) -> None:
         self.dismiss(self.centre)

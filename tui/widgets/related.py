@@ -10,7 +10,7 @@ keeping the highlighted article.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,6 +25,9 @@ from textual.widgets.option_list import Option
 from store.library import Library
 from store.neighbourhood import MODES, GraphReader, Related, related
 from tui.text import printable
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # (typing.Self is Python 3.11+)
 
 MODE_LABELS = {"cocitation": "co-citation", "coupling": "coupling", "both": "both"}
 LIMIT = 50
@@ -107,6 +110,11 @@ class RelatedPane(Vertical):
     @property
     def related_list(self) -> RelatedList:
         return self.query_one(RelatedList)
+
+    def focus(self, scroll_visible: bool = True) -> Self:
+        """Focusing the pane focuses its list (so a screen can treat the pane as one widget)."""
+        self.related_list.focus(scroll_visible)
+        return self
 
     def show(self, library: Library, doc_id: int) -> None:
         """Compute and show the articles related to ``doc_id``."""

@@ -86,9 +86,9 @@ class YearBars:
         yield from self.lines(options.max_width)
 
 
-def citation_chart(years: CitationYears, height: int = 4) -> RenderableType:
+def citation_chart(years: CitationYears, height: int = 4, references: bool = True) -> RenderableType:
     """The citing articles per year (with the source's total when it is known) above the references
-    per year."""
+    per year (``references`` False: the citing articles alone, for a compact header)."""
     title = Text("Cited by, per year: ", style="bold")
     title.append(f"{years.citing.total} in the library")
     if years.reported is not None:
@@ -99,6 +99,8 @@ def citation_chart(years: CitationYears, height: int = 4) -> RenderableType:
     refs.append(f"{years.references.total}")
     if years.references.undated:
         refs.append(f" ({years.references.undated} undated)")
+    if not references:
+        return YearBars(title, years.citing.series(), height)
     return Group(
         YearBars(title, years.citing.series(), height),
         Text(""),
@@ -126,8 +128,8 @@ class YearChart(Static):
     def __init__(self, **kwargs: object) -> None:
         super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
 
-    def show_citations(self, years: CitationYears | None, height: int = 4) -> None:
-        self.update(citation_chart(years, height) if years is not None else "")
+    def show_citations(self, years: CitationYears | None, height: int = 4, references: bool = True) -> None:
+        self.update(citation_chart(years, height, references) if years is not None else "")
 
     def show_publications(self, counts: YearCounts, height: int = 3) -> None:
         self.update(publications_chart(counts, height))
