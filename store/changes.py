@@ -15,8 +15,8 @@ link to it, carry on.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 import orjson
 
@@ -32,8 +32,19 @@ from store.merge import (
 )
 from store.model import Article, Link, Origin
 
-if TYPE_CHECKING:
-    from store.library import Library
+
+class Target(Protocol):
+    """What a unit of work reads and writes through (``store.library.Library`` is one): named here, so
+    that this module does not depend on the library that uses it."""
+
+    def lookup(self, key: str) -> int | None: ...
+
+    def doc(self, doc_id: int) -> Doc | None: ...
+
+    @property
+    def next_id(self) -> int: ...
+
+    def apply(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None: ...
 
 
 class Status(str, enum.Enum):
@@ -60,7 +71,7 @@ def _copy(doc: Doc) -> Doc:
 class Changes:
     """Pending changes to one library; obtained from ``Library.transaction()``."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Target) -> None:
         self._lib = library
         self._read: dict[int, Doc | None] = {}  # committed documents read so far (read-only)
         self._docs: dict[int, Doc] = {}  # documents changed (or created) by this unit of work
@@ -73,7 +84,7 @@ class Changes:
         # The writable list each (document, relation, source) appends to (only once the document is
         # being changed; dropped whenever a list is replaced).
         self._sourcelists: dict[tuple[int, str, str], list[int]] = {}
-        self._next_id = library.storage.next_id
+        self._next_id = library.next_id
         self.stubs_created = 0
 
     # Reading through the pending changes -------------------------------------------------------

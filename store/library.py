@@ -165,6 +165,11 @@ class Library:
         everything, index rebuilds), never for a hot path."""
         return self.storage.iter_docs()
 
+    @property
+    def next_id(self) -> int:
+        """The id the next new document gets."""
+        return self.storage.next_id
+
     def lookup(self, key: str) -> int | None:
         """The document holding this identity key (``pmid:...``, ``pmc:...``, ``doi:...``), or None.
 

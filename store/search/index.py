@@ -24,9 +24,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import tantivy
 
@@ -49,8 +49,21 @@ from store.storage import committed_state
 
 Doc = dict[str, Any]
 
-if TYPE_CHECKING:
-    from store.library import Library
+
+class Library(Protocol):
+    """What the index needs of a library (``store.library.Library`` is one): named here, so that this
+    module does not depend on the library, which keeps its index in step after each commit."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def state(self) -> tuple[str | None, int]: ...
+
+    first_new_id: int
+
+    def iter_docs(self) -> Iterator[tuple[int, Doc]]: ...
+
 
 __all__ = ["META", "SORTS", "Hit", "MarkLookup", "Results", "SearchIndex", "forget_index", "index_folder"]
 
