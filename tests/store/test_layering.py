@@ -1,0 +1,55 @@
+"""store/ is layered: no module imports (even for type checking, even lazily) one that imports it back."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+STORE = ROOT / "store"
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("store"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("store"))
+    return found
+
+
+def test_store_has_no_import_cycles() -> None:
+    modules = {_module(p): p for p in STORE.rglob("*.py")}
+    graph = {
+        name: {m for m in _imports(path) if m in modules and m != name} for name, path in modules.items()
+    }
+    # A package's __init__ re-exporting its own modules is not a cycle of concepts.
+    for name in graph:
+        graph[name] = {
+            m for m in graph[name] if not (m.startswith(name + ".") and modules[name].name == "__init__.py")
+        }
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        stack.append(name)
+        for dep in sorted(graph[name]):
+            if state.get(dep) == 1:
+                cycle = [*stack[stack.index(dep) :], dep]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if dep not in state:
+                visit(dep)
+        stack.pop()
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
