@@ -67,6 +67,7 @@ def fill_links(
     subjects: dict[str, Link] = {}  # PMID -> how the seed is named to the library
     records: list[Article] = []
     with _session(online, progress) as session:
+        start = session.requests
         if missing:
             asked = _resolve(library, session, list(missing), report, progress)
             records = _records(session, list(asked), report, progress, stage="seeds", asked=asked)
@@ -118,7 +119,7 @@ def fill_links(
                 for link in own:
                     link.sources = link.sources or [PUBMED]
                 found.setdefault((article.pmid or article.label, rel), []).append(own)
-        fill.requests = session.requests
+        fill.requests = session.requests - start
         fill.warnings = list(report.warnings)
         eutils_url = session.config.eutils_url
 
@@ -188,8 +189,9 @@ def fetch_records(
     their own reference lists, in one transaction after every request; ``OnlineError`` stores nothing."""
     report = FetchReport()
     with _session(online, progress) as session:
+        start = session.requests
         records = _records(session, list(dict.fromkeys(pmids)), report, progress)
-        report.requests = session.requests
+        report.requests = session.requests - start
         eutils_url = session.config.eutils_url
     if records:
         save(library, Fetched(records, _with_own_links({}, records)), report, eutils_url)

@@ -125,7 +125,7 @@ def test_a_thousand_seeds_in_one_request_and_batches_of_a_thousand(
     links_requests = [r for r in server.requests_to(PUBS) if "references" in r.one("fl")]
     assert len(links_requests) == 1 and fill.asked == 1000
     # The 1,000 PMIDs the links brought in are described in one more request: 2 to iCite in all.
-    assert len(server.requests_to(PUBS)) == 2 and fill.described == 1000
+    assert len(server.requests_to(PUBS)) == 2 and fill.requests == 2 and fill.described == 1000
     assert fill.links_added == 1000
 
 
