@@ -38,6 +38,7 @@ from textual.worker import get_current_worker
 from store.errors import OnlineError, PmbrowseError
 from store.library import Library
 from store.marks import Marks, Screening
+from store.model import Article
 from store.snowball.engine import Row, decisions, reason, rows_of, run_round, seed_noun
 from store.snowball.state import DIRECTIONS, Round, SnowballFile, SnowballState, keep_round
 from tui.text import literal, printable
@@ -417,10 +418,11 @@ class SnowballScreen(Screen[int | None]):
     def highlighted(self, event: CandidateList.Highlighted) -> None:
         row = self.candidates.current
         details = self.query_one("#snowball-details", Static)
-        if row is None or row.doc_id is None:
-            details.update("")
+        doc = self.library.doc(row.doc_id) if row is not None and row.doc_id is not None else None
+        if row is None or doc is None:
+            details.update(literal(row.title or row.candidate.label) if row is not None else "")
             return
-        article = self.library.article(row.doc_id)
+        article = Article.from_doc(doc)
         text = literal(article.title or row.candidate.label, style="bold")
         who = ", ".join(a.name for a in article.authors[:3]) + (" et al" if len(article.authors) > 3 else "")
         meta = " · ".join(m for m in (who, article.journal, str(article.year or "")) if m)
