@@ -219,7 +219,9 @@ async def test_a_failed_pubmed_search_says_so_in_the_results(lib_path: Path, pub
     again = make_app(lib_path)
     async with again.run_test(size=(120, 40)) as pilot:
         await ready(pilot)  # the online query was not kept: reopening never goes online
-        assert border_title(again.screen.query_one(ResultsList)) == "most cited first · 11 hits — All articles"
+        assert (
+            border_title(again.screen.query_one(ResultsList)) == "most cited first · 11 hits — All articles"
+        )
     assert not pubmed.requests_to("eutils/esearch.fcgi")[1:]
 
 

@@ -26,7 +26,6 @@ WHERE: dict[str, tuple[str, str]] = {
     "export": ("exporting", "EXPORT"),
     "mark": ("marking", "MARK"),
     "compact": ("compacting", "COMPACT"),
-    "compact": ("compacting", "COMPACT"),
 }
 
 
