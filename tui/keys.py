@@ -86,7 +86,7 @@ KEYS: tuple[Key, ...] = (
         "ctrl+r",
         "reload",
         "Reload",
-        "Reload: show what other processes (an import, a fetch, marks) changed; done every second too",
+        "Reload now: show what other processes changed (the app also looks every second)",
         shown="ctrl+r",
         rank=6,
     ),
