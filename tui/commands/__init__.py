@@ -26,6 +26,7 @@ WHERE: dict[str, tuple[str, str]] = {
     "export": ("exporting", "EXPORT"),
     "mark": ("marking", "MARK"),
     "compact": ("compacting", "COMPACT"),
+    "snowball": ("snowball", "SNOWBALL"),
 }
 
 
