@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from store.export.graph import dot_string, short_title
 from store.neighbourhood.nodes import GraphReader, Node
 from store.neighbourhood.peek import Totals
 
@@ -423,6 +422,8 @@ def to_text(layout: MapLayout, column_width: int = 24) -> str:
 
 def to_dot(layout: MapLayout, name: str = "map") -> str:
     """The map as Graphviz DOT: columns as ranks left to right, arrows from the citing article."""
+    from store.export.graph import dot_string, short_title
+
     out = [
         f"digraph {dot_string(name)} {{",
         "  rankdir=LR;",

@@ -11,10 +11,13 @@ in another process) the memo is dropped at the next call, so results are never s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from store.library import Library
 from store.neighbourhood import peek
 from store.neighbourhood.peek import Totals
+
+if TYPE_CHECKING:  # (the app imports this before the library is loaded: keep it light)
+    from store.library import Library
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from store.library import Library
+if TYPE_CHECKING:
+    from store.library import Library
 
 
 class Totals(NamedTuple):

@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from store.library import Library
 from store.neighbourhood.nodes import GraphReader
+
+if TYPE_CHECKING:
+    from store.library import Library
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,12 +22,14 @@ from textual.reactive import reactive
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.library import Library
-from store.neighbourhood import MODES, GraphReader, Related, related
+from store.neighbourhood.nodes import GraphReader
+from store.neighbourhood.related import MODES, Related, related
 from tui.text import printable
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # (typing.Self is Python 3.11+)
+
+    from store.library import Library
 
 MODE_LABELS = {"cocitation": "co-citation", "coupling": "coupling", "both": "both"}
 LIMIT = 50

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
 from textual.widgets import Static
 
-from store.neighbourhood.years import CitationYears, YearCounts
+if TYPE_CHECKING:
+    from store.neighbourhood.years import CitationYears, YearCounts
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 
