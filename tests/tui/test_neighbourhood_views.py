@@ -254,3 +254,18 @@ async def test_large_map_scrolls_to_the_cursor(tmp_path: Path) -> None:
         lines = visible(view)
         assert any("█" not in line for line in lines)
         assert all(len(line) <= 80 for line in lines)
+
+
+@pytest.mark.parametrize("width", [30, 46, 80, 120])
+def test_sparkline_is_one_line_at_any_width(width: int) -> None:
+    from tui.widgets.yearchart import citation_sparkline
+
+    years = CitationYears(2001, YearCounts({y: y % 5 for y in range(1990, 2026)}), YearCounts(), 250)
+    console = Console(width=width, color_system=None, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(citation_sparkline(years))
+    lines = console.export_text().splitlines()
+    assert len(lines) == 1 and len(lines[0]) <= width
+    label = "Cited/yr" if width < 40 else "Cited by, per year"
+    assert lines[0].startswith(f"{label}  1990 ") and "2025" in lines[0]
+    if width >= 80:
+        assert lines[0].endswith(f"{years.citing.total} here, 250 reported")

@@ -50,13 +50,13 @@ def related_row(row: Related) -> Text:
 
 
 def mode_line(mode: str, count: int | None) -> Text:
-    """``By: co-citation  [coupling]  both   (b switches) · 12 articles``"""
+    """``By:  co-citation  [coupling]  both   (b) · 12 articles``"""
     text = Text("By: ", style="bold")
     for name in MODES:
         label = MODE_LABELS[name]
         text.append(f"[{label}]" if name == mode else f" {label} ", style="reverse" if name == mode else "")
         text.append(" ")
-    text.append(" (b switches)", style="dim")
+    text.append(" (b)", style="dim")
     if count is not None:
         text.append(f" · {count} article{'s' if count != 1 else ''}", style="dim")
     return text
@@ -74,7 +74,7 @@ class RelatedPane(Vertical):
 
     DEFAULT_CSS = """
     RelatedPane { height: 1fr; }
-    RelatedPane > #related-mode { height: 1; }
+    RelatedPane > #related-mode { height: auto; }
     RelatedPane > RelatedList { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -110,6 +110,55 @@ def citation_chart(years: CitationYears, height: int = 4, references: bool = Tru
     )
 
 
+class Sparkline:
+    """One line: ``Cited by, per year  2016 ▁█▅ █ 2020  4 here, 189 reported`` (a bar a year, or a span
+    of years when the line is short), for a header where a chart of several lines has no room."""
+
+    def __init__(self, label: str, counts: Sequence[tuple[int, int]], note: str = "") -> None:
+        self.label = label
+        self.counts = list(counts)
+        self.note = note
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(20, options.max_width)
+
+    def line(self, width: int) -> Text:
+        label = self.label
+        if self.counts and width - len(label) - 12 < 8:
+            label = "Cited/yr" if label.startswith("Cited") else label[:8]
+        text = Text(label, style="bold")
+        if not self.counts:
+            text.append("  none" + (f" · {self.note}" if self.note else ""), style="dim")
+            text.truncate(width, overflow="ellipsis")
+            return text
+        first, last = str(self.counts[0][0]), str(self.counts[-1][0])
+        note = f"  {self.note}" if self.note else ""
+        room = width - len(label) - len(first) - len(last) - len(note) - 4
+        if room < 4:  # no room for the note: bars first
+            note = ""
+            room = width - len(label) - len(first) - len(last) - 4
+        bars = YearBars("", self.counts, 1).buckets(max(1, room))
+        peak = max(n for *_, n in bars) or 1
+        cells = "".join(EIGHTHS[max(1, round(n / peak * 8))] if n else " " for *_, n in bars)
+        text.append(f"  {first} ", style="dim")
+        text.append(cells)
+        text.append(f" {last}", style="dim")
+        text.append(note, style="dim")
+        text.truncate(width, overflow="ellipsis")
+        return text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.line(options.max_width)
+
+
+def citation_sparkline(years: CitationYears) -> Sparkline:
+    """The citing articles per year on one line, with how many the library holds and the source's total."""
+    note = f"{years.citing.total} here"
+    if years.reported is not None and years.reported != years.citing.total:
+        note += f", {years.reported} reported"
+    return Sparkline("Cited by, per year", years.citing.series(), note)
+
+
 def publications_chart(counts: YearCounts, height: int = 3) -> RenderableType:
     """A result set's publications per year."""
     title = Text("Publications per year: ", style="bold")
@@ -135,3 +184,7 @@ class YearChart(Static):
 
     def show_publications(self, counts: YearCounts, height: int = 3) -> None:
         self.update(publications_chart(counts, height))
+
+    def show_sparkline(self, years: CitationYears | None) -> None:
+        """The citing articles per year on one line (for the article's header)."""
+        self.update(citation_sparkline(years) if years is not None else "")
