@@ -28,7 +28,7 @@ async def test_related_chart_and_map_in_the_app(lib_path: Path, size: tuple[int,
         await ready(pilot)
         await settle(pilot)
         chart = app.screen.query_one(YearChart)
-        assert "Cited by, per year: 4 in the library" in str(chart.content.title)  # type: ignore[attr-defined]
+        assert chart.content.note == "4 here"  # type: ignore[attr-defined]
         await pilot.press("l")
         await settle(pilot)
         pane = app.screen.query_one(RelatedPane)
