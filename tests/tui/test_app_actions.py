@@ -95,6 +95,10 @@ async def test_export_from_the_app(lib_path: Path, tmp_path: Path, monkeypatch: 
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         bib = (documents / "pmbrowse-export.bib").read_text(encoding="utf-8")
+        # The toast gives the path a line of its own, shortened from the left: never split mid-word.
+        exported = [n.message for n in app._notifications if n.title == "Exported"][-1]
+        assert exported.startswith("1 article to\n") and exported.endswith("/pmbrowse-export.bib")
+        assert len(exported.splitlines()[1]) <= 40
         assert bib.startswith("@article{") and "pmid = {30992990}" in bib
         screen = app.screen
         assert isinstance(screen, MainScreen)

@@ -87,6 +87,18 @@ async def test_a_row_the_app_cannot_find_is_refused_by_name_never_another_articl
         await pilot.press("enter")  # the refusal reloaded: now the row opens
         await settle(pilot)
         assert header(app).startswith(NEW_TITLE)
+        # enter on a row the app has not read yet reloads, then opens it.
+        add_record(lib_path, pmid="112", title="Another record from elsewhere")
+        await pilot.press("slash", *"Nunez[au]", "enter")
+        await settle(pilot)
+        results = screen.query_one(ResultsList)
+        row = results.row_of(["pmid:112"])
+        assert row is not None
+        results.highlighted = row
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("it opens when the library is read again" in m for m in notices(app))
+        assert header(app).startswith("Another record from elsewhere")
 
 
 async def test_every_action_key_refuses_a_stale_row(lib_path: Path, no_timer: None) -> None:

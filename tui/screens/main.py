@@ -97,6 +97,7 @@ class MainScreen(Screen[None]):
         self._checking = False  # a check for other processes' changes is running
         self._index_behind = 0
         self._marks_seen: refresh.Signature | None = None  # the marks file as this app last read it
+        self._open_when_found: list[str] = []  # a row enter was pressed on, to open after a reload
         self._export_target: int | None = None  # the article the export dialog calls "this article"
 
     @property
@@ -307,20 +308,23 @@ class MainScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#results")
     def _open_result(self, event: OptionList.OptionSelected) -> None:
-        doc_id = self._row_article(self.query_one(ResultsList), event.option_index)
+        doc_id = self._row_article(self.query_one(ResultsList), event.option_index, opening=True)
         if doc_id is not None:
             self.open_doc(doc_id)
 
     @on(OptionList.OptionSelected, "LinkList")
     def _open_link(self, event: OptionList.OptionSelected) -> None:
         assert isinstance(event.option_list, LinkList)
-        doc_id = self._row_article(event.option_list, event.option_index)
+        doc_id = self._row_article(event.option_list, event.option_index, opening=True)
         if doc_id is not None:
             self.open_doc(doc_id)
 
-    def _row_article(self, rows: ArticleList, index: int) -> int | None:
+    def _row_article(self, rows: ArticleList, index: int, opening: bool = False) -> int | None:
         """The article a row shows, found by its identity (document ids change with merges); or None,
-        said in a message naming the row. Never another article."""
+        said in a message naming the row. Never another article.
+
+        A row the library does not have (yet: another process just added it) makes the app reload;
+        when ``opening`` it, the article opens as soon as the reload has it."""
         keys = rows.keys_at(index)
         if not keys:
             return None  # a row of guidance, not an article
@@ -329,11 +333,12 @@ class MainScreen(Screen[None]):
             return None
         doc_id = self.library.find_keys(keys)
         if doc_id is None:
+            then = "it opens when the library is read again" if opening else "try again in a moment"
             self.say(
-                f"{rows.describe(index)} is not in the library as this app last read it. Reloading "
-                "(ctrl+r); try again in a moment.",
+                f"{rows.describe(index)} is not in the library as this app last read it: reloading; {then}.",
                 severity="warning",
             )
+            self._open_when_found = keys if opening else []
             self.action_reload(quiet=True)
         return doc_id
 
@@ -788,6 +793,7 @@ class MainScreen(Screen[None]):
         """Show what another process changed, in place: the cursor stays on the same article."""
         self._checking = False
         self._index_behind = found.index_behind
+        wanted, self._open_when_found = self._open_when_found, []
         if found.problem:
             if manual:
                 self.say(f"Could not reload: {found.problem}", severity="warning")
@@ -816,6 +822,10 @@ class MainScreen(Screen[None]):
             self._search_again()
         if manual:
             self.say("Reloaded: the library's changes are shown.")
+        if wanted and found.library and self.library is not None:
+            doc_id = self.library.find_keys(wanted)
+            if doc_id is not None:
+                self.open_doc(doc_id)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
