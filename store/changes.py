@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 
@@ -55,6 +55,10 @@ class Status(str, enum.Enum):
     UNCHANGED = "unchanged"
 
 
+LONG_LIST = 48
+_EMPTY: dict[str, Any] = {}
+
+
 def sources_by_target(doc: Doc, rel: str) -> dict[int, list[str]]:
     """Which sources gave each of a document's ``rel`` links (``link_sources`` is kept by source)."""
     found: dict[int, list[str]] = {}
@@ -79,11 +83,8 @@ class Changes:
         self._created: set[int] = set()
         self._removed: set[int] = set()
         self._keys: dict[str, int | None] = {}
-        self._linksets: dict[tuple[int, str], set[int]] = {}
-        self._sourcesets: dict[tuple[int, str, str], set[int]] = {}
-        # The writable list each (document, relation, source) appends to (only once the document is
-        # being changed; dropped whenever a list is replaced).
-        self._sourcelists: dict[tuple[int, str, str], list[int]] = {}
+        # Sets of the long link lists, by (document, relation, source or ""): see ``_contains``.
+        self._long: dict[tuple[int, str, str], set[int]] = {}
         self._next_id = library.next_id
         self.stubs_created = 0
 
@@ -170,9 +171,8 @@ class Changes:
         merge_record(target, gone, authoritative=bool(target.get("stub")) and not gone.get("stub"))
         self._removed.add(other)
         self._docs.pop(other, None)
-        for key in [k for k in self._sourcesets if k[0] in (into, other)]:
-            del self._sourcesets[key]
-            self._sourcelists.pop(key, None)
+        for key in [k for k in self._long if k[0] in (into, other)]:
+            del self._long[key]
         self._read.pop(other, None)
         self._unindex(other, gone)
         self._index(into)
@@ -186,53 +186,53 @@ class Changes:
             self._unlink(into, rel, other)
 
     # Links -----------------------------------------------------------------------------------
+    #
+    # Membership in a link list is a scan while the list is short (a C loop over a few dozen ints)
+    # and a set once it is long: sets for every list of a large import would double its memory.
 
-    def _linkset(self, doc_id: int, rel: str) -> set[int]:
-        ids = self._linksets.get((doc_id, rel))
-        if ids is None:
-            ids = self._linksets[(doc_id, rel)] = set(self.peek(doc_id).get(rel, ()))
-        return ids
+    def _contains(self, key: tuple[int, str, str], ids: list[int], target: int) -> bool:
+        if len(ids) < LONG_LIST:
+            return target in ids
+        known = self._long.get(key)
+        if known is None or len(known) != len(ids):
+            known = self._long[key] = set(ids)
+        return target in known
 
-    def _sourceset(self, doc_id: int, rel: str, source: str) -> set[int]:
-        key = (doc_id, rel, source)
-        ids = self._sourcesets.get(key)
-        if ids is None:
-            ids = self._sourcesets[key] = set(
-                self.peek(doc_id).get("link_sources", {}).get(rel, {}).get(source, ())
-            )
-        return ids
+    def _append(self, key: tuple[int, str, str], ids: list[int], target: int) -> None:
+        ids.append(target)
+        known = self._long.get(key)
+        if known is not None:
+            known.add(target)
 
     def _add(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
         """Put ``target`` in ``doc_id``'s ``rel`` list (and in the lists of the sources that gave it).
 
         The hot path of an import (twice per link): written with as few calls as it can."""
-        linkset = self._linksets.get((doc_id, rel))
-        if linkset is None:
-            linkset = self._linkset(doc_id, rel)
-        added = target not in linkset
+        doc = self._docs.get(doc_id)
+        if doc is None:
+            doc = self.peek(doc_id)
+        links = doc.get(rel)
+        key = (doc_id, rel, "")
+        added = links is None or not self._contains(key, links, target)
         if added:
-            linkset.add(target)
-            doc = self._docs.get(doc_id)
-            if doc is None:
-                doc = self._doc(doc_id)
+            doc = self._doc(doc_id)
             links = doc.get(rel)
             if links is None:
                 doc[rel] = [target]
             else:
-                links.append(target)
+                self._append(key, links, target)
         if sources:
+            by_rel = doc.get("link_sources", _EMPTY).get(rel, _EMPTY)
             for source in sources:
-                key = (doc_id, rel, source)
-                have = self._sourcesets.get(key)
-                if have is None:
-                    have = self._sourceset(doc_id, rel, source)
-                if target not in have:
-                    have.add(target)
-                    listed = self._sourcelists.get(key)
+                listed = by_rel.get(source)
+                skey = (doc_id, rel, source)
+                if listed is None or not self._contains(skey, listed, target):
+                    by_rel = self._doc(doc_id).setdefault("link_sources", {}).setdefault(rel, {})
+                    listed = by_rel.get(source)
                     if listed is None:
-                        by_rel = self._doc(doc_id).setdefault("link_sources", {}).setdefault(rel, {})
-                        listed = self._sourcelists[key] = by_rel.setdefault(source, [])
-                    listed.append(target)
+                        by_rel[source] = [target]
+                    else:
+                        self._append(skey, listed, target)
         return added
 
     def _connect(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
@@ -244,19 +244,18 @@ class Changes:
         return added
 
     def _unlink(self, doc_id: int, rel: str, target: int) -> None:
-        if target not in self._linkset(doc_id, rel):
+        if target not in self.peek(doc_id).get(rel, ()):
             return
-        self._linkset(doc_id, rel).discard(target)
         doc = self._doc(doc_id)
-        doc[rel] = [t for t in doc.get(rel, []) if t != target]
+        doc[rel] = [t for t in doc[rel] if t != target]
+        self._long.pop((doc_id, rel, ""), None)
         if not doc[rel]:
             del doc[rel]
         by_rel = doc.get("link_sources", {}).get(rel, {})
         for source in list(by_rel):
             if target in by_rel[source]:
                 by_rel[source] = [t for t in by_rel[source] if t != target]
-                self._sourcelists.pop((doc_id, rel, source), None)
-                self._sourceset(doc_id, rel, source).discard(target)
+                self._long.pop((doc_id, rel, source), None)
                 if not by_rel[source]:
                     del by_rel[source]
         if "link_sources" in doc and not by_rel:
