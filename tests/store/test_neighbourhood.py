@@ -97,9 +97,18 @@ def test_limit_keeps_the_exact_top_rows_and_reads_less(tmp_path: Path) -> None:
         for mode in ("cocitation", "coupling", "both"):
             everything = related(GraphReader(lib), doc_id, mode, limit=None)
             reader = GraphReader(lib)
-            top = related(reader, doc_id, mode, limit=5)
+            top = related(reader, doc_id, mode, limit=5, min_shared=1)
             assert [r.node.doc_id for r in top] == [r.node.doc_id for r in everything[:5]]
             assert [r.score for r in top] == [r.score for r in everything[:5]]
+            # By default, articles sharing one link only are left out when 5 share two or more.
+            strong = [
+                r
+                for r in everything
+                if r.cocitation * (mode != "coupling") + r.coupling * (mode != "cocitation") >= 2
+            ]
+            default = related(GraphReader(lib), doc_id, mode, limit=5)
+            expected = strong[:5] if len(strong) >= 5 else everything[:5]
+            assert [r.node.doc_id for r in default] == [r.node.doc_id for r in expected]
 
 
 def test_against_networkx(tmp_path: Path) -> None:

@@ -67,6 +67,14 @@ def test_related_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert first["score"] == pytest.approx(3 / 12**0.5, abs=1e-6)
 
 
+def test_related_min_shared(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["related", "1", "--db", db, "--json", "--by", "cocitation", "--min-shared", "2"]) == 0
+    assert [r["pmid"] for r in json.loads(capsys.readouterr().out)] == ["20", "12", "11"]
+    # Only three articles share two or more: with --limit 4, those sharing one are ranked too.
+    assert cli.main(["related", "1", "--db", db, "--json", "--by", "cocitation", "--limit", "4"]) == 0
+    assert [r["pmid"] for r in json.loads(capsys.readouterr().out)] == ["20", "12", "11", "21"]
+
+
 def test_related_text(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["related", "1", "--db", db, "--by", "coupling"]) == 0
     out = capsys.readouterr().out
@@ -79,6 +87,7 @@ def test_related_errors(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["related", "nonsense!", "--db", db]) == 2
     assert cli.main(["related", "1", "--db", db, "--limit", "0"]) == 2
     assert cli.main(["related", "1", "--db", db, "--by", "magic"]) == 2
+    assert cli.main(["related", "1", "--db", db, "--min-shared", "0"]) == 2
     assert cli.main(["related", "13", "--db", db, "--by", "coupling"]) == 1  # a stub with no references
     assert "No related articles" in capsys.readouterr().out
 

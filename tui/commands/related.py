@@ -1,4 +1,4 @@
-"""``pmbrowse related ID [--json] [--by cocitation|coupling|both] [--limit N]``."""
+"""``pmbrowse related ID [--json] [--by cocitation|coupling|both] [--limit N] [--min-shared K]``."""
 
 from __future__ import annotations
 
@@ -26,15 +26,25 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="co-citation (cited together), coupling (shared references) or both (default)",
     )
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N articles (default 20)")
+    p.add_argument(
+        "--min-shared",
+        type=int,
+        default=None,
+        metavar="K",
+        help="only articles sharing at least K links (default: 2 when N articles do, else 1)",
+    )
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if not 1 <= args.limit <= MAX_LIMIT:
         error(err, f"--limit must be between 1 and {MAX_LIMIT:,} (got {args.limit})")
         return EXIT_BAD_INPUT
+    if args.min_shared is not None and args.min_shared < 1:
+        error(err, f"--min-shared must be at least 1 (got {args.min_shared})")
+        return EXIT_BAD_INPUT
     library, doc_id = article_of(args, err)
     reader = GraphReader(library)
-    rows = related(reader, doc_id, args.by, limit=args.limit)
+    rows = related(reader, doc_id, args.by, limit=args.limit, min_shared=args.min_shared)
     if args.json:
         sys.stdout.write(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2) + "\n")
     else:
