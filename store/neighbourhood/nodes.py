@@ -88,6 +88,9 @@ def node_of(doc_id: int, doc: dict[str, object]) -> Node:
     )
 
 
+MEMO_LIMIT = 200_000  # nodes, counts and lists kept before the memo starts again (~100 MB at most)
+
+
 class GraphReader:
     """Reads ``Node``s from a library, memoised while the library's committed state is unchanged."""
 
@@ -107,8 +110,11 @@ class GraphReader:
             self.clear()
 
     def fresh(self) -> None:
-        """Drop the memo if the library changed since (call once per computation, not per node)."""
+        """Drop the memo if the library changed since, or if it has grown large (a long session of
+        the app); call once per computation, not per node."""
         self._check()
+        if len(self._nodes) + len(self._totals) + len(self._lists) > MEMO_LIMIT:
+            self.clear()
 
     def node(self, doc_id: int) -> Node | None:
         """The node of a document id, or None when the library has no such document."""

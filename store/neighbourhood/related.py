@@ -186,8 +186,7 @@ def related(
                 total_y = found.references
             else:
                 total_y = found.cited_by + found.references
-            # (a document's list may lack a link its neighbour holds: never less than the shared count)
-            score = count / math.sqrt(bound * max(total_y, count))
+            score = cosine(count, bound, total_y)
             key = (score, count, -1 if found.year is None else found.year, -candidate)
             if limit is None or len(heap) < limit:
                 heapq.heappush(heap, key)
