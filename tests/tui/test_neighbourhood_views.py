@@ -96,7 +96,7 @@ async def test_related_pane_reloads_in_place(library: Library) -> None:
         with library.transaction() as changes:  # a new article cites 1 and 3
             new = Article(pmid="7", title="New", references=[Link(pmid="1"), Link(pmid="3")])
             changes.put_article(new, ORIGIN)
-        pane.reload()
+        pane.check_library()  # (what its timer does every second)
         await settle(pilot)
         highlighted = pane.related_list.highlighted
         assert highlighted is not None and pane.rows[highlighted].node.pmid == "3"
@@ -269,3 +269,26 @@ def test_sparkline_is_one_line_at_any_width(width: int) -> None:
     assert lines[0].startswith(f"{label}  1990 ") and "2025" in lines[0]
     if width >= 80:
         assert lines[0].endswith(f"{years.citing.total} here, 250 reported")
+
+
+async def test_map_takes_in_a_changed_library(library: Library) -> None:
+    from store.model import Article, Link
+    from tests.store.citation_graphs import ORIGIN
+
+    x = doc(library, "1")
+    app = MapApp(library, x)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("left", "down")
+        view = app.screen.query_one(MapView)
+        assert view.grid is not None
+        highlighted = view.grid.focus
+        with library.transaction() as changes:  # a new article cites 1
+            changes.put_article(
+                Article(pmid="8", title="Newcomer", year=2024, references=[Link(pmid="1")]), ORIGIN
+            )
+        app.screen.check_library()  # type: ignore[attr-defined]
+        await settle(pilot)
+        layout = app.screen.layout_data  # type: ignore[attr-defined]
+        assert doc(library, "8") in layout.columns[1]
+        assert view.grid.focus == highlighted  # the same article stays highlighted

@@ -5,7 +5,8 @@ and shows it in a ``MapView``, which draws only the lines on screen (a map of th
 scrolls at once). The arrow keys (and h j k l) move between articles, the edges of the highlighted
 one drawn beside it and the articles it links to in bold; ``enter`` re-centres the map on it; ``o``
 closes the map handing back the highlighted article, ``escape`` the one it is centred on (for the app
-to open). Articles on the trail (and those re-centred on here) are in italics.
+to open). Articles on the trail (and those re-centred on here) are in italics. When the library
+changes (a fetch fills the neighbourhood in), the map is laid out again within a second, in place.
 """
 
 from __future__ import annotations
@@ -198,6 +199,7 @@ class MapScreen(Screen[int]):
     MapScreen > #map-details { height: 2; }
     MapScreen > #map-hints { height: 1; color: $text-muted; }
     """
+    POLL_SECONDS: ClassVar[float] = 1.0  # how often it looks whether the library changed
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", show=False),
         Binding("o", "open", "Open", show=False),
@@ -224,6 +226,8 @@ class MapScreen(Screen[int]):
         self.visited: list[int] = [*trail, doc_id] if not trail or trail[-1] != doc_id else list(trail)
         self.per_column = per_column
         self.layout_data: MapLayout | None = None
+        self._state_seen: object = None  # the library's state the map was laid out from
+        self._keep_focus: int | None = None  # the article to highlight again after laying out anew
 
     def compose(self) -> ComposeResult:
         yield Static("", id="map-title", markup=False)
@@ -235,13 +239,22 @@ class MapScreen(Screen[int]):
     def on_mount(self) -> None:
         self.query_one(MapView).focus()
         self.lay_out(self.centre)
+        self.set_interval(self.POLL_SECONDS, self.check_library)
+
+    def check_library(self) -> None:
+        """Lay the map out again, in place, when the library changed (a fetch filled it in)."""
+        if self.library.state != self._state_seen:
+            self._keep_focus = self.view.focus_id
+            self.lay_out(self.centre)
 
     @property
     def view(self) -> MapView:
         return self.query_one(MapView)
 
     def lay_out(self, doc_id: int) -> None:
-        self.query_one("#map-title", Static).update(Text("Laying out the map…", style="italic"))
+        self._state_seen = self.library.state
+        if self.layout_data is None or doc_id != self.centre:
+            self.query_one("#map-title", Static).update(Text("Laying out the map…", style="italic"))
         self._work(doc_id)
 
     def reload(self) -> None:
@@ -266,6 +279,9 @@ class MapScreen(Screen[int]):
         self.query_one("#map-title", Static).update(title)
         view = self.view
         view.show_layout(layout, self.visited)
+        keep, self._keep_focus = self._keep_focus, None
+        if keep is not None:
+            view.highlight(keep)
         assert view.grid is not None
         header = Text()
         for text, kind in view.grid.header():

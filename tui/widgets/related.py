@@ -3,8 +3,8 @@
 Self-contained: give it a library and a document id with ``show(library, doc_id)``; it computes the
 rows in a thread (``store.neighbourhood.related``), shows a score and the reason on each row, and posts
 ``RelatedPane.Selected`` when a row is chosen with ``enter`` or a click. ``b`` switches what the rows
-are ranked by; ``reload()`` recomputes in place (after a fetch or an import changed the library),
-keeping the highlighted article.
+are ranked by. When the library changes (a fetch or an import), the rows are recomputed in place
+within a second, the highlighted article kept (``reload()`` does it at once).
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class RelatedPane(Vertical):
     ]
 
     mode: reactive[str] = reactive("both", init=False)
+    POLL_SECONDS: ClassVar[float] = 1.0  # how often it looks whether the library changed
 
     @dataclass
     class Selected(Message):
@@ -104,6 +105,15 @@ class RelatedPane(Vertical):
         self.doc_id: int | None = None
         self.rows: list[Related] = []
         self._reader: GraphReader | None = None
+        self._state_seen: object = None  # the library's state the rows were computed from
+
+    def on_mount(self) -> None:
+        self.set_interval(self.POLL_SECONDS, self.check_library)
+
+    def check_library(self) -> None:
+        """Recompute in place when the library changed since (a fetch filled the neighbourhood in)."""
+        if self.library is not None and self.doc_id is not None and self.library.state != self._state_seen:
+            self.reload()
 
     def compose(self) -> ComposeResult:
         yield Static(mode_line(self.mode, None), id="related-mode", markup=False)
@@ -145,6 +155,7 @@ class RelatedPane(Vertical):
     def _compute(self, keep: int | None) -> None:
         if self._reader is None or self.doc_id is None:
             return
+        self._state_seen = self._reader.library.state
         self._work(self._reader, self.doc_id, self.mode, keep)
 
     @work(thread=True, exclusive=True, group="related")
