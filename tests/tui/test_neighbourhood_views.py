@@ -292,3 +292,13 @@ async def test_map_takes_in_a_changed_library(library: Library) -> None:
         layout = app.screen.layout_data  # type: ignore[attr-defined]
         assert doc(library, "8") in layout.columns[1]
         assert view.grid.focus == highlighted  # the same article stays highlighted
+
+
+def test_publications_sparkline_for_a_result_list() -> None:
+    from store.neighbourhood.years import year_counts
+    from tui.widgets.yearchart import publications_sparkline
+
+    counts = year_counts([2019, 2019, 2021, None, 2024])
+    line = publications_sparkline(counts).line(40)
+    assert line.plain == "Per year  2019 █ ▄  ▄ 2024  5, 1 undated"
+    assert len(publications_sparkline(counts).line(20).plain) <= 20

@@ -125,7 +125,7 @@ class Sparkline:
     def line(self, width: int) -> Text:
         label = self.label
         if self.counts and width - len(label) - 12 < 8:
-            label = "Cited/yr" if label.startswith("Cited") else label[:8]
+            label = "Cited/yr" if label.startswith("Cited") else label[:8].rstrip()
         text = Text(label, style="bold")
         if not self.counts:
             text.append("  none" + (f" · {self.note}" if self.note else ""), style="dim")
@@ -157,6 +157,13 @@ def citation_sparkline(years: CitationYears) -> Sparkline:
     if years.reported is not None and years.reported != years.citing.total:
         note += f", {years.reported} reported"
     return Sparkline("Cited by, per year", years.citing.series(), note)
+
+
+def publications_sparkline(counts: YearCounts) -> Sparkline:
+    """A result set's publications per year on one line (e.g. for the result list's border:
+    ``results.border_subtitle = publications_sparkline(counts).line(width)``)."""
+    note = f"{counts.total}" + (f", {counts.undated} undated" if counts.undated else "")
+    return Sparkline("Per year", counts.series(), note)
 
 
 def publications_chart(counts: YearCounts, height: int = 3) -> RenderableType:
