@@ -8,6 +8,10 @@
     pmbrowse fetch ID... | --search QUERY  fetch from PubMed and Europe PMC (online, on request)
     pmbrowse export --format F ...         export articles or the trail
     pmbrowse mark ID --star --tag T ...    marks and notes
+    pmbrowse snowball [--from SEL | --ids ID...]  citation chasing; snowball report: PRISMA counts
+    pmbrowse related ID [--json] [--by cocitation|coupling|both]  articles like this one
+    pmbrowse map ID --format txt|dot|svg   the citation map around an article
+    pmbrowse compact                       fold recent commits into the library file
 
 Exit status: 0 ok, 1 not found, 2 bad input (a malformed file, query or identifier, a bad option),
 3 the library is busy or unusable, 4 an online service failed. Errors are one line on stderr.

@@ -27,6 +27,8 @@ WHERE: dict[str, tuple[str, str]] = {
     "mark": ("marking", "MARK"),
     "compact": ("compacting", "COMPACT"),
     "snowball": ("snowball", "SNOWBALL"),
+    "related": ("related", "RELATED"),
+    "map": ("mapping", "MAP"),
 }
 
 
