@@ -81,6 +81,24 @@ KEYS: tuple[Key, ...] = (
     Key("o", "open_page", "Open", "Open the article's PubMed (or DOI) page in the web browser", rank=5),
     Key("e", "export", "Export", "Export this article, the starred or included ones, or the trail", rank=3),
     Key("m", "mesh", "MeSH", "Search the library by one of the open article's MeSH headings", rank=5),
+    Key(
+        "l",
+        "pane('related')",
+        "Related",
+        "Show the articles most related to the open one, by co-citation and coupling (b switches)",
+        rank=4,
+    ),
+    Key("g", "citation_map", "Map", "Show the citation map of the open article: two hops, by year", rank=4),
+    Key(
+        "S",
+        "snowball",
+        "Snowball",
+        "Citation chasing: screen the candidates of the current round (the first from the included)",
+        rank=5,
+    ),
+    Key(
+        "ctrl+b", "snowball_article", "Snowball here", "Citation chasing from the open article", footer=False
+    ),
     Key("O", "order", "Order", "Order the results: by relevance, newest first, most cited first", rank=4),
     Key(
         "ctrl+r",
@@ -93,6 +111,31 @@ KEYS: tuple[Key, ...] = (
     Key("ctrl+p", "app.command_palette", "Palette", "Command palette: every action by name", rank=6),
     Key("question_mark", "help", "Help", "Show this help", rank=0),
     Key("q", "quit", "Quit", "Quit pmbrowse (where you were is kept for next time)", rank=0),
+)
+
+# Rows of the help screen that explain several keys at once, by their actions (so that every key
+# fits on one screen at 120x40); each key's own help is still what the command palette shows.
+HELP_ROWS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("pane('abstract')", "pane('references')", "pane('cited_by')", "pane('related')"),
+        "Show the open article's abstract, references (the papers it cites), citing articles, or related "
+        "articles (co-citation and coupling; b switches)",
+    ),
+    (("back", "forward"), "Back to the previous article on the trail; forward again"),
+    (("cycle(1)", "cycle(-1)"), "Move focus: results → abstract → references → cited by, and back"),
+    (("cursor(1)", "cursor(-1)"), "Move down / up in a list"),
+    (
+        ("fetch", "fetch_linked"),
+        "Fetch the article and its links from PubMed and Europe PMC; F also the stubs it links to",
+    ),
+    (
+        ("screen('included')", "screen('excluded')"),
+        "Screening: mark the article included / excluded (again: undecided)",
+    ),
+    (
+        ("snowball", "snowball_article"),
+        "Citation chasing: screen the candidates of the current round (ctrl+b: from the open article)",
+    ),
 )
 
 # Keys that are not bindings of ours but that the help screen explains.

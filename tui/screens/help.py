@@ -12,15 +12,24 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.keys import KEYS, OTHER_KEYS, SEARCH_HELP, TARGET_HELP
+from tui.keys import HELP_ROWS, KEYS, OTHER_KEYS, SEARCH_HELP, TARGET_HELP
 
 
 def help_table() -> Table:
     table = Table(show_header=False, box=None, padding=(0, 2, 0, 0), expand=True)
     table.add_column("key", style="bold cyan", no_wrap=True)
     table.add_column("what it does", ratio=1)
+    grouped = {action: n for n, (actions, _help) in enumerate(HELP_ROWS) for action in actions}
+    shown: set[int] = set()
     for key in KEYS:
-        table.add_row(key.label, key.help)
+        group = grouped.get(key.action)
+        if group is None:
+            table.add_row(key.label, key.help)
+        elif group not in shown:
+            shown.add(group)
+            actions, what = HELP_ROWS[group]
+            labels = [k.label for action in actions for k in KEYS if k.action == action]
+            table.add_row(" ".join(labels), what)
     for keys, what in OTHER_KEYS:
         table.add_row(keys, what)
     return table

@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, OptionList
 
@@ -26,12 +25,15 @@ from store.session import Session
 from tui import listing, refresh
 from tui.keys import KEYS, SEARCH_HELP
 from tui.screens.prompt import PromptScreen
+from tui.screens.views import ViewRoutes
 from tui.text import citation_text, describe_article, literal, mesh_query, printable, shorten_left, unique
 from tui.widgets.article import AbstractView, ArticleHeader
 from tui.widgets.footer import KeyFooter
 from tui.widgets.lists import ArticleList, LinkList, ResultsList
 from tui.widgets.panes import PaneTabs
+from tui.widgets.related import RelatedPane
 from tui.widgets.trail import StatusLine, TrailBar
+from tui.widgets.yearchart import YearChart
 
 # The first screen needs none of the library's machinery: it is imported where it is first used (the
 # library and the search index in the loading worker, the online client and the exporters on their
@@ -49,9 +51,19 @@ if TYPE_CHECKING:
     # A fetch or an online search, run in a worker: (library, progress) -> what it did.
     OnlineTask = Callable[[Library, Progress], FetchReport]
 
-PANES = ("abstract", "references", "cited_by")
-PANE_LABELS = {"abstract": "Abstract", "references": "References", "cited_by": "Cited by"}
-PANE_WIDGETS = {"abstract": "#abstract-view", "references": "#references-list", "cited_by": "#cited-by-list"}
+PANES = ("abstract", "references", "cited_by", "related")
+PANE_LABELS = {
+    "abstract": "Abstract",
+    "references": "References",
+    "cited_by": "Cited by",
+    "related": "Related",
+}
+PANE_WIDGETS = {
+    "abstract": "#abstract-view",
+    "references": "#references-list",
+    "cited_by": "#cited-by-list",
+    "related": "#related-pane",
+}
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
 MAX_HITS = 500
 REFRESH_SECONDS = 1.0  # how often the app looks for what other processes committed
@@ -65,7 +77,7 @@ EMPTY_LINKS = {
 }
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ViewRoutes):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(key.binding() for key in KEYS),
         Binding("escape", "leave_search", "Results", show=False),
@@ -116,11 +128,13 @@ class MainScreen(Screen[None]):
             yield ResultsList(id="results")
             with Vertical(id="reader"):
                 yield ArticleHeader(id="header")
+                yield YearChart(id="year-chart")
                 yield PaneTabs(PANE_LABELS, "abstract", id="tabs")
                 with ContentSwitcher(id="panes", initial="abstract-view"):
                     yield AbstractView(id="abstract-view")
                     yield LinkList("references", id="references-list")
                     yield LinkList("cited_by", id="cited-by-list")
+                    yield RelatedPane(id="related-pane")
         with Horizontal(id="bottom"):
             yield TrailBar(id="trail")
             yield StatusLine(id="status")
@@ -383,6 +397,7 @@ class MainScreen(Screen[None]):
         self._show_header(article)
         self.query_one(AbstractView).show_article(article, keep_scroll=keep)
         self.query_one(TrailBar).show_trail(self.trail)
+        self.show_neighbourhood()
         if not keep:
             self._sync_results()
 
@@ -425,6 +440,8 @@ class MainScreen(Screen[None]):
         if name not in PANES:
             return
         self.query_one(PaneTabs).active = name
+        if name == "related":
+            self.show_related()
         self.query_one(ContentSwitcher).current = PANE_WIDGETS[name].lstrip("#")
         self.session.pane = name
         if focus:

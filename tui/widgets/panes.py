@@ -18,6 +18,15 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 GAP = 2
+# Shorter names for a narrow pane (80 columns): tried in turn until the line fits.
+SHORT = {"References": "Refs", "Cited by": "Cited", "Abstract": "Abstract", "Related": "Related"}
+
+
+def _short(label: str) -> str:
+    for long, short in SHORT.items():
+        if label.startswith(long):
+            return short + label[len(long) :]
+    return label
 
 
 class PaneTabs(Widget):
@@ -42,22 +51,33 @@ class PaneTabs(Widget):
         self.labels[pane] = label
         self.refresh()
 
+    def _fitted(self) -> tuple[int, dict[str, str]]:
+        """The gap and the names that fit the width: as they are, closer, then shortened."""
+        width = self.content_size.width or 10**6
+        short = {pane: _short(label) for pane, label in self.labels.items()}
+        for gap, labels in ((GAP, self.labels), (1, self.labels), (1, short)):
+            if sum(len(label) + 2 for label in labels.values()) + gap * (len(labels) - 1) <= width:
+                return gap, labels
+        return 1, short
+
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
-        for n, (pane, label) in enumerate(self.labels.items()):
+        gap, labels = self._fitted()
+        for n, (pane, label) in enumerate(labels.items()):
             if n:
-                line.append(" " * GAP)
+                line.append(" " * gap)
             line.append(f" {label} ", style="bold reverse" if pane == self.active else "dim")
         return line
 
     def pane_at(self, x: int) -> str | None:
         """The pane whose name is at column ``x`` of the content."""
+        gap, labels = self._fitted()
         start = 0
-        for pane, label in self.labels.items():
+        for pane, label in labels.items():
             end = start + len(label) + 2
             if start <= x < end:
                 return pane
-            start = end + GAP
+            start = end + gap
         return None
 
     def on_click(self, event: Click) -> None:
