@@ -55,6 +55,8 @@ class Replay:
     meta: dict[str, Any] | None = None  # the last seal's
     commits: int = 0
     torn: bool = False  # bytes after the last good seal (a crash, or a commit being written)
+    damaged: int | None = None  # where a bad commit is followed by sealed ones: damage, not a crash
+    scanned: int = 0  # the journal's length when it was last read (to tell when it grew)
 
 
 def read_header(raw: bytes) -> tuple[str | None, int]:
@@ -105,8 +107,18 @@ def replay(raw: bytes, into: Replay, at: int) -> Replay:
                 break
             pending.append(parsed)
         pos = end + 1
-    into.torn = at + commit_start < at + size
+    into.torn = commit_start < size
+    if into.torn and _sealed_after(raw, commit_start):
+        # A crash tears only the last write, which ends with its seal: a complete seal line after
+        # the bad bytes means they were damaged after they were written.
+        into.damaged = at + commit_start
+    into.scanned = at + size
     return into
+
+
+def _sealed_after(raw: bytes, pos: int) -> bool:
+    seal = raw.find(b"\n#\t", max(pos - 1, 0))
+    return seal >= 0 and raw.find(b"\n", seal + 1) >= 0
 
 
 def _seal_ok(raw: bytes, commit_start: int, pos: int, end: int, into: Replay) -> bool:

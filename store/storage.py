@@ -182,6 +182,15 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             if snap.index is None:
                 self._rebuild_index(snap)
             self._open_journal(snap)
+            try:
+                still = _file_id(os.stat(self.path)) == snap.base_id
+            except FileNotFoundError:
+                still = False
+            if not still and not final:
+                # A compaction replaced the base after we opened it, and the journal we read may be
+                # the new one (whose commits our base lacks): start again from the new base.
+                snap.close()
+                return None
             return snap
         except BaseException:
             snap.close()
@@ -313,15 +322,26 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         raw = read_tail(fd, 0)
         generation, start = read_header(raw)
         snap.journal.generation = generation
+        snap.journal.scanned = len(raw)
+        if generation is None and raw:
+            raise LibraryFileError(
+                f"{self.journal_path} is damaged (its first line is not a journal header); the library "
+                "was left as it is: restore it from a backup, or remove it to lose the commits it holds"
+            )
         if generation != snap.generation:
             return  # obsolete: its commits are in the base already (see the module docstring)
         snap.journal.end = start
         self._replay(snap, raw[start:], start)
 
-    @staticmethod
-    def _replay(snap: Snapshot, raw: bytes, at: int) -> None:
+    def _replay(self, snap: Snapshot, raw: bytes, at: int) -> None:
         assert snap.journal is not None
         replay(raw, snap.journal, at)
+        if snap.journal.damaged is not None:
+            raise LibraryFileError(
+                f"{self.journal_path} is damaged at byte {snap.journal.damaged} (a commit whose checksum "
+                "does not match, with later commits after it); the library was left as it is: restore "
+                "the journal from a backup, or cut it at that byte to lose the commits from there on"
+            )
         meta = snap.journal.meta
         if meta is not None:
             counts = meta.get("counts")
@@ -453,7 +473,7 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             return snap.journal_id is not None
         if _file_id(jst) != snap.journal_id:
             return True
-        return snap.journal is not None and jst.st_size > snap.journal.end
+        return snap.journal is not None and jst.st_size != snap.journal.scanned
 
     def refresh(self) -> bool:
         """Move to the newest committed state. Returns whether anything changed."""
