@@ -59,6 +59,7 @@ class IndexData:
     offsets: array[int]  # 'Q', indexed by document id
     lengths: array[int]  # 'I'
     pairs: list[int]  # (key hash << 32) | doc id, sorted
+    base: tuple[int, int] = (0, 0)  # the base file's size and modification time (ns) it describes
 
 
 def _aligned(n: int) -> int:
@@ -82,6 +83,7 @@ def write_index(path: Path, data: IndexData) -> None:
             "next_id": data.next_id,
             "max_id": max_id,
             "keys": len(data.pairs),
+            "base": list(data.base),
         }
     )
     hashes = array("Q", (p >> 32 for p in data.pairs))
@@ -124,6 +126,8 @@ class DocIndex:
         (n,) = struct.unpack_from("<I", m, 8)
         header: dict[str, Any] = orjson.loads(m[12 : 12 + n])
         self.generation = str(header["generation"])
+        base = header.get("base", [0, 0])
+        self.base = (int(base[0]), int(base[1]))
         self.counts = {k: int(v) for k, v in header["counts"].items()}
         self.next_id = int(header["next_id"])
         max_id, keys = int(header["max_id"]), int(header["keys"])

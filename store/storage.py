@@ -98,6 +98,7 @@ class Snapshot:
     base_map: mmap.mmap | None = None
     base_id: tuple[int, int] | None = None  # (st_dev, st_ino) of the base
     base_size: int = 0
+    base_mtime: int = 0
     docs_start: int = 0
     generation: str | None = None
     index: DocIndex | None = None
@@ -168,11 +169,12 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         snap.base_fd = fd
         try:
             st = os.fstat(fd)
-            snap.base_id, snap.base_size = _file_id(st), st.st_size
+            snap.base_id, snap.base_size, snap.base_mtime = _file_id(st), st.st_size, st.st_mtime_ns
             header = self._read_base(snap)
             if header is None:
+                seen = (snap.base_id, snap.base_size, snap.base_mtime)
                 snap.close()
-                return self._needs_rewrite()
+                return self._needs_rewrite(seen)
             snap.generation = str(header["generation"])
             if not self._open_index(snap) and not final and self.index_path.exists():
                 # An index of another generation: maybe a compaction between its two renames (the
@@ -217,9 +219,12 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         snap.docs_start = start
         return header
 
-    def _needs_rewrite(self) -> Snapshot | None:
+    def _needs_rewrite(self, seen: tuple[object, int, int]) -> Snapshot | None:
         """A library in an older schema or another JSON layout: read it whole (which checks it and says
-        what is wrong, if anything), and write it as a new generation in this version's layout."""
+        what is wrong, if anything), and write it as a new generation in this version's layout.
+
+        ``seen`` is the file as it was opened; if another process converts (and maybe writes to) it
+        meanwhile, that version is the one to open, never overwritten with what was read before."""
         data = read_library_file(self.path, LIBRARY)  # raises LibraryFileError, naming the file
         docs: dict[str, Any] = data.get(ARTICLES_TABLE, {})
         self._apply_own_journal(data[META_TABLE]["1"].get("generation"), docs)
@@ -227,6 +232,12 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             if problem := check_document(doc):
                 raise LibraryFileError(f"{self.path}: document {doc_id}: {problem}; it was left as it is")
         with self._threads, write_lock(self.path, self.lock_timeout):
+            try:
+                st = os.stat(self.path)
+            except FileNotFoundError:
+                return None
+            if (_file_id(st), st.st_size, st.st_mtime_ns) != seen:
+                return None  # converted or changed by another process meanwhile: open that
             pending: dict[int, Doc | None] = {int(i): d for i, d in docs.items()}
             self._write_generation(Snapshot(), pending)
         self.notices.append(
@@ -262,6 +273,12 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         if index.generation != snap.generation:
             index.close()
             return False
+        if index.base != (snap.base_size, snap.base_mtime):
+            # The base was changed in place (edited, truncated): its offsets are not to be trusted.
+            index.close()
+            with contextlib.suppress(OSError):
+                self.index_path.unlink()
+            return False
         snap.index = index
         return True
 
@@ -282,7 +299,9 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         except ValueError as exc:
             raise LibraryFileError(f"{self.path} is damaged: {exc}; it was left as it is") from None
         max_id = max((d for d, _, _ in offsets_list), default=0)
+        _check_ids(self.path, max_id, len(offsets_list))
         data = _index_data(snap.generation, dict(zip(COUNTS, counts, strict=True)), max_id + 1, max_id)
+        data.base = (snap.base_size, snap.base_mtime)
         for doc_id, offset, length in offsets_list:
             data.offsets[doc_id], data.lengths[doc_id] = offset, length
         pairs.sort()
@@ -380,7 +399,10 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             if location is None:
                 return None
             offset, length = location
-            return self._decode(snap.base_map[offset : offset + length], doc_id)
+            raw = snap.base_map[offset : offset + length]
+            if len(raw) != length:
+                raise LibraryFileError(f"{self.path} is shorter than its index says; it was left as it is")
+            return self._decode(raw, doc_id)
 
     def get(self, doc_id: int) -> Doc | None:
         """A document, as this transaction sees it; a new dict each call (callers may change it)."""
@@ -618,13 +640,15 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         finally:
             os.close(fd)
 
-    def _replace_file(self, path: Path, content: bytes) -> None:
+    def _replace_file(self, path: Path, content: bytes, mode: int | None = None) -> None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             with open(tmp, "wb") as fh:
                 fh.write(content)
                 fh.flush()
                 os.fsync(fh.fileno())
+            if mode is not None:
+                os.chmod(tmp, mode)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -677,6 +701,8 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         base_tmp = folder / f".{self.path.name}.{os.getpid()}.tmp"
         index_tmp = folder / f".{self.index_path.name}.{os.getpid()}.tmp"
         max_id = ids[-1] if ids else 0
+        _check_ids(self.path, max_id, len(ids))
+        self._remove_stale_temp_files()
         data = _index_data(generation, {}, 0, max_id)
         total = [0, 0, 0]
         pairs: list[int] = []
@@ -705,17 +731,43 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             data.pairs = pairs
             data.counts = counts if counts is not None else dict(zip(COUNTS, total, strict=True))
             data.next_id = max(max_id + 1, snap.next_id, max(pending, default=0) + 1)
-            write_index(index_tmp, data)
-            os.replace(index_tmp, self.index_path)
-            os.replace(base_tmp, self.path)  # the commit point
-            fsync_dir(folder)
+            self._swap_in(generation, base_tmp, index_tmp, data)
         except BaseException:
             for tmp in (base_tmp, index_tmp):
                 with contextlib.suppress(OSError):
                     tmp.unlink()
             raise
-        # The old journal is obsolete now; replace it by an empty one of the new generation.
-        self._replace_file(self.journal_path, header_line(generation))
+
+    def _swap_in(self, generation: str, base_tmp: Path, index_tmp: Path, data: IndexData) -> None:
+        """Put a new generation in place: its index, then its base (the commit point), then a new
+        journal. The new files keep the old base's permissions."""
+        folder = self.path.parent
+        try:
+            mode: int | None = os.stat(self.path).st_mode & 0o777
+        except OSError:
+            mode = None
+        if mode is not None:
+            os.chmod(base_tmp, mode)
+        st = os.stat(base_tmp)
+        data.base = (st.st_size, st.st_mtime_ns)
+        write_index(index_tmp, data)
+        if mode is not None:
+            os.chmod(index_tmp, mode)
+        os.replace(index_tmp, self.index_path)
+        os.replace(base_tmp, self.path)  # the commit point
+        fsync_dir(folder)
+        # The old journal is obsolete now; replace it by an empty one of the new generation. If that
+        # fails (a full disk), the commit stands: an obsolete journal is ignored, and the next commit
+        # starts a new one.
+        with contextlib.suppress(OSError):
+            self._replace_file(self.journal_path, header_line(generation), mode)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files left by a writer that was killed mid-compaction (library-sized): we hold the lock."""
+        for name in (self.path.name, self.index_path.name, self.journal_path.name):
+            for stale in self.path.parent.glob(f".{name}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
 
     def _write_streamed(self, generation: str, docs: Iterator[tuple[int, Doc]]) -> None:
         """``_write_generation`` for a new library whose documents arrive one at a time."""
@@ -756,16 +808,12 @@ class LibraryStorage(Storage):  # type: ignore[misc]
                 lengths=lengths,
                 pairs=pairs,
             )
-            write_index(index_tmp, data)
-            os.replace(index_tmp, self.index_path)
-            os.replace(base_tmp, self.path)
-            fsync_dir(folder)
+            self._swap_in(generation, base_tmp, index_tmp, data)
         except BaseException:
             for tmp in (base_tmp, index_tmp):
                 with contextlib.suppress(OSError):
                     tmp.unlink()
             raise
-        self._replace_file(self.journal_path, header_line(generation))
 
     def _source(
         self,
@@ -792,7 +840,20 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         if location is None:
             return None, [], None
         offset, length = location
-        return snap.base_map[offset : offset + length], [], None
+        raw = snap.base_map[offset : offset + length]
+        if len(raw) != length:
+            raise LibraryFileError(f"{self.path} is shorter than its index says; it was left as it is")
+        return raw, [], None
+
+
+def _check_ids(path: Path, max_id: int, count: int) -> None:
+    """Document ids pmbrowse writes are dense; a file with huge ones (edited by hand, or by another
+    program) would make the document index as large as its largest id."""
+    if max_id >= 1 << 32 or max_id > 64 * (count + 1024):
+        raise LibraryFileError(
+            f"{path} has document ids up to {max_id} for {count} documents, which pmbrowse never writes; "
+            "it was left as it is"
+        )
 
 
 def _index_data(generation: str, counts: dict[str, int], next_id: int, max_id: int) -> IndexData:
@@ -813,6 +874,7 @@ class _MemoryIndex:
 
     def __init__(self, data: IndexData) -> None:
         self.generation = data.generation
+        self.base = data.base
         self.counts = data.counts
         self.next_id = data.next_id
         self.max_id = len(data.offsets) - 1

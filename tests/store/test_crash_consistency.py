@@ -279,9 +279,9 @@ def test_a_document_damaged_after_writing_is_refused_when_read(tmp_path: Path) -
     damaged = raw.replace(b'"year":2019', b'"year":"19"', 1)
     assert damaged != raw
     lib_path.write_bytes(damaged)  # same length and offsets: only the value is wrong
-    again = Library.open(lib_path)
     with pytest.raises(LibraryFileError, match=r"document 1: 'year' is not a year"):
-        again.article(1)
+        Library.open(lib_path)  # (a base changed in place gets its index rebuilt, which reads it all)
+    assert lib_path.read_bytes() == damaged
 
 
 def test_a_library_reached_through_a_symlink_is_written_through_it(tmp_path: Path) -> None:
@@ -363,3 +363,76 @@ def test_a_base_rewritten_by_another_program_keeps_the_journalled_commits(tmp_pa
     again = Library.open(lib_path)
     assert any("converted" in notice for notice in again.notices)
     assert again.article(1).title == "Edited by hand" and again.get("55") is not None
+
+
+SLOW_CONVERTER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {root!r})
+    import store.storage as storage
+    real = storage.read_library_file
+    def slow(*args, **kwargs):
+        data = real(*args, **kwargs)
+        open({marker!r}, "w").close()
+        time.sleep(1.5)  # a large old library takes seconds to read
+        return data
+    storage.read_library_file = slow
+    from store.library import Library
+    Library.open({lib!r})
+    """
+)
+
+
+def test_two_processes_converting_one_old_library_lose_nothing(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    _v1_library(lib_path)
+    marker = tmp_path / "read"
+    script = SLOW_CONVERTER.format(root=str(ROOT), marker=str(marker), lib=str(lib_path))
+    slow = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 20
+    while not marker.exists():
+        assert slow.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    fast = Library.open(lib_path)  # converts it first, then commits
+    with fast.transaction() as changes:
+        changes.put_article(Article(pmid="300", title="Committed meanwhile"), ORIGIN)
+    assert slow.wait(30) == 0
+    again = Library.open(lib_path)
+    assert again.get("300") is not None and again.get("100") is not None
+
+
+def test_a_truncated_base_is_refused_not_compacted(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path)
+    lib.compact()
+    raw = lib_path.read_bytes()
+    lib_path.write_bytes(raw[:-3000])
+    with pytest.raises(LibraryFileError):
+        again = Library.open(lib_path)
+        again.compact()
+    assert lib_path.read_bytes() == raw[:-3000]
+
+
+def test_compaction_keeps_permissions_and_clears_a_killed_ones_temp_files(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path)
+    os.chmod(lib_path, 0o600)
+    stale = tmp_path / ".library.json.99999.tmp"
+    stale.write_bytes(b"x" * 10_000)  # left by a compaction that was killed
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="55", title="Journalled"), ORIGIN)
+    assert lib.compact()
+    assert lib_path.stat().st_mode & 0o777 == 0o600
+    assert lib_path.with_name("library.json.journal").stat().st_mode & 0o777 == 0o600
+    assert not stale.exists()
+
+
+def test_huge_document_ids_are_refused(tmp_path: Path) -> None:
+    lib_path = tmp_path / "library.json"
+    content = fileformat.dump(
+        {"_meta": {"1": {"app": "pmbrowse", "schema": 1}}, "articles": {"1000000000000": {"title": "x"}}}
+    )
+    lib_path.write_bytes(content)
+    with pytest.raises(LibraryFileError, match="document ids"):
+        Library.open(lib_path)
+    assert lib_path.read_bytes() == content
