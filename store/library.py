@@ -18,7 +18,7 @@ from tinydb import TinyDB
 from tinydb.table import Table
 
 from store.changes import Changes, sources_by_target
-from store.errors import LibraryBusyError
+from store.errors import PmbrowseError
 from store.ids import Identifier, parse_identifier
 from store.merge import LINK_RELATIONS, Doc, doc_keys
 from store.model import Article, author_name
@@ -243,14 +243,26 @@ class Library:
         """What identifies the committed state this process sees (changes with every commit)."""
         return self.storage.state
 
-    def compact(self) -> bool:
-        """Fold the journal into the base file now (``pmbrowse compact``)."""
-        return self.storage.compact()
+    def compact(self, lock_timeout: float | None = None) -> bool:
+        """Fold the journal into the base file now (``pmbrowse compact``). Returns whether there was
+        anything to fold. The search index stays fresh: compaction changes no document."""
+        states = self.storage.compact(lock_timeout)
+        if states is None:
+            return False
+        from store.search.index import SearchIndex
+
+        with contextlib.suppress(Exception):  # (a stale index is rebuilt when next needed)
+            SearchIndex.after_compaction(self.path, *states)
+        return True
 
     def close(self) -> None:
-        """Compact if the journal has grown past its threshold, then let go of the files."""
-        with contextlib.suppress(LibraryBusyError):
-            self.storage.maybe_compact()
+        """Compact if the journal has grown past its threshold, then let go of the files.
+
+        Compaction here is a courtesy: when the library is busy (another writer), read-only or the
+        disk is full, it is left for later, silently."""
+        if self.storage.exists and self.storage.needs_compaction():
+            with contextlib.suppress(PmbrowseError, OSError):
+                self.compact(lock_timeout=0)
         self.storage.close()
 
     # Writing ---------------------------------------------------------------------------------
@@ -264,17 +276,23 @@ class Library:
             changes = Changes(self)
             yield changes
             changed, removed = changes.commit()
-        if changed or removed:
-            self._after_write(before, changed, removed)
+        after = self.storage.last_commit()
+        if (changed or removed) and after is not None:
+            self._after_write(before, after, changed, removed)
 
     def _after_write(
-        self, before: tuple[str | None, int], changed: Mapping[int, Doc], removed: set[int]
+        self,
+        before: tuple[str | None, int],
+        after: tuple[str | None, int],
+        changed: Mapping[int, Doc],
+        removed: set[int],
     ) -> None:
-        """Bring the search index (derived data kept beside the library) in step with the new state."""
+        """Bring the search index (derived data kept beside the library) in step with the commit that
+        turned state ``before`` into ``after``."""
         from store.search.index import SearchIndex, forget_index
 
         try:
-            SearchIndex.after_write(self, before, changed, removed)
+            SearchIndex.after_write(self, before, after, changed, removed)
         except Exception:
             # The library itself is safely written; a broken index must not undo that. Forgetting
             # it makes the next search rebuild it from the library.

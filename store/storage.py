@@ -59,7 +59,7 @@ from store.wholefile import fsync_dir, read_library_file
 
 Doc = dict[str, Any]
 COUNTS = ("records", "stubs", "links")
-# A journal past this many bytes is folded into the base at the next ``maybe_compact`` (on exit).
+# A journal past this many bytes is folded into the base when a command ends (``Library.close``).
 COMPACT_MIN = 4 << 20
 COMPACT_MAX = 64 << 20
 # A commit this large (a bulk import) is written as a new base directly rather than journalled.
@@ -135,6 +135,7 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         self._owner: int | None = None
         self._depth = 0
         self._pending: dict[int, Doc | None] = {}
+        self._local = threading.local()
         self._snap = Snapshot()
         self._open()
 
@@ -554,8 +555,10 @@ class LibraryStorage(Storage):  # type: ignore[misc]
                 self._pending[int(doc_id)] = None
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Hold the write lock; commit what was staged once at the end; drop it all on error."""
+    def transaction(self, lock_timeout: float | None = None) -> Iterator[None]:
+        """Hold the write lock; commit what was staged once at the end; drop it all on error.
+
+        ``last_commit()`` then tells the state this thread's commit made."""
         if self._depth and self._owner == threading.get_ident():
             self._depth += 1
             try:
@@ -563,7 +566,8 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             finally:
                 self._depth -= 1
             return
-        with self._threads, write_lock(self.path, self.lock_timeout):
+        timeout = self.lock_timeout if lock_timeout is None else lock_timeout
+        with self._threads, write_lock(self.path, timeout):
             self._owner = threading.get_ident()
             self._depth = 1
             try:
@@ -584,9 +588,18 @@ class LibraryStorage(Storage):  # type: ignore[misc]
                 delta[i] += new[i] - old[i]
         return delta
 
+    def last_commit(self) -> tuple[str | None, int] | None:
+        """The state this thread's last commit made (None if it made none)."""
+        return getattr(self._local, "committed", None)
+
     def _commit(self) -> None:
+        self._local.committed = None
         if not self._pending and self.exists:
             return
+        self._commit_pending()
+        self._local.committed = self.state
+
+    def _commit_pending(self) -> None:
         snap = self._snap
         counts = self.counts
         next_id = self.next_id
@@ -665,22 +678,20 @@ class LibraryStorage(Storage):  # type: ignore[misc]
     def needs_compaction(self) -> bool:
         return self.journal_size() > compact_threshold(self._snap.base_size)
 
-    def compact(self) -> bool:
-        """Fold the journal into a new base file. Returns whether there was anything to fold."""
-        with self.transaction():
+    def compact(
+        self, lock_timeout: float | None = None
+    ) -> tuple[tuple[str | None, int], tuple[str | None, int]] | None:
+        """Fold the journal into a new base file. Returns the states before and after (the documents
+        are the same in both), or None when there was nothing to fold."""
+        with self.transaction(lock_timeout):
             snap = self._snap
             if not snap.journal or not snap.journal.commits:
-                return False
+                return None
+            before = self.state
             self._write_generation(snap, {}, counts=dict(snap.counts or {}))
             with self._state:
                 self._catch_up()
-            return True
-
-    def maybe_compact(self) -> bool:
-        """Compact if the journal has grown past its threshold (called when a command ends)."""
-        if not self.exists or not self.needs_compaction():
-            return False
-        return self.compact()
+            return before, self.state
 
     def _write_generation(
         self, snap: Snapshot, pending: Mapping[int, Doc | None], *, counts: dict[str, int] | None = None
@@ -1027,6 +1038,7 @@ def write_new_library(path: str | os.PathLike[str], docs: Iterable[tuple[int, Do
     storage._threads = threading.RLock()
     storage._state = threading.RLock()
     storage._pending = {}
+    storage._local = threading.local()
     storage._snap = Snapshot()
     with write_lock(real):
         storage._write_generation(Snapshot(), _StreamedDocs(docs))

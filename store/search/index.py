@@ -169,9 +169,16 @@ class SearchIndex:
             raise
         return cls(folder, cls._open_folder(folder))
 
-    def update(self, library: Library, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
-        """Re-index changed documents (as committed) and drop removed ones; record the library's new
-        state."""
+    def update(
+        self,
+        library: Library,
+        state: tuple[str | None, int],
+        changed: Mapping[int, Doc],
+        removed: Iterable[int],
+    ) -> None:
+        """Re-index changed documents (as committed) and drop removed ones; record ``state``, the state
+        of the library that commit made (not the library's state now: another thread may have committed
+        since, and its own update will follow)."""
         writer = self._index.writer(heap_size=WRITER_HEAP)
         meta = _read_meta(self.folder) or {}
         docs = int(meta.get("docs", 0))
@@ -186,23 +193,41 @@ class SearchIndex:
         writer.wait_merging_threads()
         self._index.reload()
         docs = self.count()
-        _write_meta(self.folder, library.state, docs)
+        _write_meta(self.folder, state, docs)
 
     @classmethod
     def after_write(
-        cls, library: Library, before: tuple[str | None, int], changed: Mapping[int, Doc], removed: set[int]
+        cls,
+        library: Library,
+        before: tuple[str | None, int],
+        after: tuple[str | None, int],
+        changed: Mapping[int, Doc],
+        removed: set[int],
     ) -> None:
-        """Keep the index in step with a commit that turned state ``before`` into the current one."""
+        """Keep the index in step with a commit that turned state ``before`` into ``after``."""
         folder = index_folder(library.path)
         with write_lock(folder):
             meta = _read_meta(folder)
             if meta is not None and meta.get("library") == list(before):
                 try:
-                    cls(folder, cls._open_folder(folder)).update(library, changed, removed)
+                    cls(folder, cls._open_folder(folder)).update(library, after, changed, removed)
                     return
                 except (ValueError, OSError):
                     pass  # fall through: a rebuild replaces whatever is there
             cls.rebuild(library)
+
+    @staticmethod
+    def after_compaction(
+        library_path: Path, before: tuple[str | None, int], after: tuple[str | None, int]
+    ) -> None:
+        """A compaction made state ``after`` from ``before`` without changing any document: an index
+        fresh for ``before`` is fresh for ``after`` (without this, every compaction would cost a
+        rebuild of the whole index)."""
+        folder = index_folder(library_path)
+        with write_lock(folder):
+            meta = _read_meta(folder)
+            if meta is not None and meta.get("library") == list(before):
+                _write_meta(folder, after, int(meta.get("docs", 0)))
 
     # Searching ------------------------------------------------------------------------------
 

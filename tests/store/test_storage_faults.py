@@ -186,3 +186,45 @@ def test_the_same_content_from_stdin_twice_is_unchanged(
         report = import_paths(lib, ["-"])[0]
         statuses.append((report.added, report.merged, report.unchanged))
     assert statuses == [(1, 0, 0), (0, 0, 1)]
+
+
+def test_compaction_keeps_the_search_index_fresh(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "library.json")
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="55", title="Journalled axolotl"), Origin("test"))
+    assert SearchIndex.open_if_fresh(lib.path) is not None
+    assert lib.compact()
+    fresh = SearchIndex.open_if_fresh(lib.path)  # no rebuild needed: no document changed
+    assert fresh is not None and fresh.search("axolotl").total == 1
+
+
+def test_the_index_records_the_state_its_own_commit_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store.search.index import _read_meta
+
+    path = tmp_path / "library.json"
+    lib = Library.open(path)
+    SearchIndex.for_library(lib)
+    other = Library.open(path)  # another writer, committing between our commit and our index update
+    real = SearchIndex.after_write.__func__  # type: ignore[attr-defined]
+    seen: list[object] = []
+
+    def late(cls, library, before, after, changed, removed):  # type: ignore[no-untyped-def]
+        if not seen:
+            seen.append(after)
+            with monkeypatch.context() as m:
+                m.setattr(
+                    SearchIndex, "after_write", classmethod(lambda *a: None)
+                )  # it dies before its update
+                with other.transaction() as changes:
+                    changes.put_article(Article(pmid="222", title="Axolotl regeneration"), Origin("test"))
+        real(cls, library, before, after, changed, removed)
+
+    monkeypatch.setattr(SearchIndex, "after_write", classmethod(late))
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="111", title="First"), Origin("test"))
+    meta = _read_meta(index_folder(path))
+    assert meta is not None and meta["library"] == list(seen[0])  # not the other writer's state
+    assert SearchIndex.open_if_fresh(path) is None  # so the other's article is not silently missing
+    assert SearchIndex.for_library(Library.open(path)).search("axolotl").total == 1
