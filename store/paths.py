@@ -17,4 +17,7 @@ def default_library_path() -> Path:
 
 
 def library_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    return Path(explicit).expanduser() if explicit else default_library_path()
+    """The library's file, symbolic links followed: the files kept beside it (marks, session, search
+    index, journal) are beside the file itself, whichever link it was reached through."""
+    path = Path(explicit).expanduser() if explicit else default_library_path()
+    return Path(os.path.realpath(path))

@@ -61,7 +61,7 @@ Doc = dict[str, Any]
 COUNTS = ("records", "stubs", "links")
 # A journal past this many bytes is folded into the base when a command ends (``Library.close``).
 COMPACT_MIN = 4 << 20
-COMPACT_MAX = 64 << 20
+COMPACT_MAX = 16 << 20
 # A commit this large (a bulk import) is written as a new base directly rather than journalled.
 REWRITE_BYTES = 64 << 20
 REWRITE_DOCS = 20_000
@@ -407,8 +407,9 @@ class LibraryStorage(Storage):  # type: ignore[misc]
 
     def get(self, doc_id: int) -> Doc | None:
         """A document, as this transaction sees it; a new dict each call (callers may change it)."""
-        if doc_id in self._pending:
-            doc = self._pending[doc_id]
+        pending = self._own_pending()
+        if doc_id in pending:
+            doc = pending[doc_id]
             return None if doc is None else orjson.loads(orjson.dumps(doc))  # type: ignore[no-any-return]
         return self.committed(doc_id)
 
@@ -427,8 +428,9 @@ class LibraryStorage(Storage):  # type: ignore[misc]
                         doc = self.committed(doc_id)  # checks a hash collision away
                         if doc is not None and key in doc_keys(doc):
                             found.add(doc_id)
-        if self._pending:
-            for doc_id, doc in self._pending.items():
+        pending = self._own_pending()
+        if pending:
+            for doc_id, doc in pending.items():
                 if doc is not None and key in doc_keys(doc):
                     found.add(doc_id)
                 else:
@@ -436,20 +438,25 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         return sorted(found)
 
     def ids(self) -> Iterator[int]:
-        """Every document id, in order (a walk over the whole library: not for hot paths)."""
-        snap = self._snap
-        journal = snap.journal.docs if snap.journal is not None else {}
-        extra = sorted(i for i, where in journal.items() if where is not None)
-        extra.extend(i for i, d in self._pending.items() if d is not None and i not in journal)
-        extra.sort()
-        gone = {i for i, where in journal.items() if where is None}
-        gone.update(i for i, d in self._pending.items() if d is None)
-        base = snap.index.ids() if snap.index is not None else iter(())
-        seen: set[int] = set(extra)
-        merged = sorted(set(extra) | {i for i in base if i not in seen})
-        for doc_id in merged:
-            if doc_id not in gone:
-                yield doc_id
+        """Every document id, in order (a walk over the whole library: not for hot paths).
+
+        The ids are those of the state when the walk starts (taken under the state lock: another
+        thread may take in new commits meanwhile)."""
+        with self._state:
+            snap = self._snap
+            journal = dict(snap.journal.docs) if snap.journal is not None else {}
+            pending = self._own_pending()
+            base = set(snap.index.ids()) if snap.index is not None else set()
+        present = base | {i for i, where in journal.items() if where is not None}
+        present |= {i for i, d in pending.items() if d is not None}
+        present -= {i for i, where in journal.items() if where is None}
+        present -= {i for i, d in pending.items() if d is None}
+        yield from sorted(present)
+
+    def _own_pending(self) -> dict[int, Doc | None]:
+        """This transaction's staged changes, seen only by the thread that made them: other threads
+        see a commit once it is sealed, never before (it may yet fail)."""
+        return self._pending if self._pending and self._owner == threading.get_ident() else {}
 
     def iter_docs(self) -> Iterator[tuple[int, Doc]]:
         """Every document with its id, in id order, read one at a time."""
@@ -461,14 +468,14 @@ class LibraryStorage(Storage):  # type: ignore[misc]
     @property
     def counts(self) -> dict[str, int]:
         counts = dict(self._snap.counts or dict.fromkeys(COUNTS, 0))
-        if self._pending:
+        if self._own_pending():
             for i, n in enumerate(self._pending_delta()):
                 counts[COUNTS[i]] += n
         return counts
 
     @property
     def next_id(self) -> int:
-        pending = max(self._pending, default=0) + 1
+        pending = max(self._own_pending(), default=0) + 1
         return max(self._snap.next_id, pending)
 
     @property
@@ -603,9 +610,10 @@ class LibraryStorage(Storage):  # type: ignore[misc]
         snap = self._snap
         counts = self.counts
         next_id = self.next_id
-        if not self.exists or len(self._pending) > REWRITE_DOCS:
-            # A bulk commit (a large import): a new base costs no more than journalling it would,
-            # and needs no compaction after.
+        live = (snap.counts or {}).get("records", 0) + (snap.counts or {}).get("stubs", 0)
+        if not self.exists or len(self._pending) > max(REWRITE_DOCS, live // 2):
+            # A bulk commit (a large import, changing much of the library): a new base costs no
+            # more than journalling it would, and needs no compaction after.
             self._write_generation(snap, self._pending, counts=counts)
             self._pending = {}
             with self._state:
@@ -616,7 +624,7 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             for doc_id, doc in self._pending.items()
         ]
         body = b"".join(lines)
-        if not self.exists or len(body) > REWRITE_BYTES:
+        if len(body) > max(REWRITE_BYTES, snap.base_size // 2):
             self._write_generation(snap, self._pending, counts=counts)
         else:
             self._append(snap, body, {"next_id": next_id, "counts": counts})

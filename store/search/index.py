@@ -164,6 +164,9 @@ class SearchIndex:
                 os.rename(folder, old)
             os.rename(building, folder)
             shutil.rmtree(old, ignore_errors=True)
+        except ValueError as exc:  # tantivy's errors (a full disk among them) come as ValueError
+            shutil.rmtree(building, ignore_errors=True)
+            raise OSError(f"cannot build the search index in {folder.parent}: {exc}") from None
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise

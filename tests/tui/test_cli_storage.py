@@ -55,3 +55,15 @@ def test_a_schema_1_library_is_converted_with_a_notice(lib_path: Path) -> None:
     assert result.stderr.count("\n") == 1 and "converted" in result.stderr
     assert '"pmid": "200"' in result.stdout
     assert _pmbrowse("--db", str(lib_path), "show", "100").stderr == ""
+
+
+def test_marks_through_a_symlink_are_the_library_s_own(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "library.json"
+    real.parent.mkdir()
+    Library.open(real)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert _pmbrowse("--db", str(link), "mark", "30992990", "--star").returncode == 0
+    for path in (link, real):
+        result = _pmbrowse("--db", str(path), "search", "starred", "--json")
+        assert result.returncode == 0 and '"30992990"' in result.stdout, (path, result.stdout, result.stderr)
