@@ -39,6 +39,7 @@ import contextlib
 import mmap
 import os
 import secrets
+import stat
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
@@ -162,9 +163,18 @@ class LibraryStorage(Storage):  # type: ignore[misc]
     def _try_open(self, *, final: bool) -> Snapshot | None:
         snap = Snapshot()
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            mode = os.stat(self.path).st_mode
         except FileNotFoundError:
             return snap  # a new library: nothing yet
+        except OSError as exc:
+            raise LibraryFileError(f"cannot read the library {self.path}: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise LibraryFileError(f"{self.path} is {kind}, not a library file; choose a file with --db")
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return snap
         except OSError as exc:
             raise LibraryFileError(f"cannot read the library {self.path}: {exc.strerror or exc}") from None
         snap.base_fd = fd

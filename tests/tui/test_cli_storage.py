@@ -67,3 +67,17 @@ def test_marks_through_a_symlink_are_the_library_s_own(tmp_path: Path) -> None:
     for path in (link, real):
         result = _pmbrowse("--db", str(path), "search", "starred", "--json")
         assert result.returncode == 0 and '"30992990"' in result.stdout, (path, result.stdout, result.stderr)
+
+
+def test_db_naming_a_folder_or_a_fifo_is_one_line(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    for path in (tmp_path, fifo):
+        result = _pmbrowse("--db", str(path), "show", "30992990")
+        assert (
+            result.returncode == 3
+            and result.stderr.count("\n") == 1
+            and "not a library file" in result.stderr
+        )
