@@ -28,7 +28,7 @@ from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-GENERATOR_VERSION = 5  # 5: schema 2 (journal, document index, links as ids), bulk-written
+GENERATOR_VERSION = 6  # 6: schema 2 (journal, document index tied to its base), bulk-written
 PYTHON = sys.executable
 
 
