@@ -85,14 +85,26 @@ IMPORT_COLUMNS = ("File", "Format", "Added", "Merged", "Unchanged", "New stubs",
 TABLE_MIN_WIDTH = 100
 
 
+def _skipped_note(r: FileReport) -> str:
+    """What a file's records left out (``; skipped 2 book records``) and what was kept only as text
+    (``; 1 entry kept as text, line 42``: imported, as an unresolved link holding its text)."""
+    kept = {kind: n for kind, n in r.skipped.items() if "kept as text" in kind}
+    skipped = {kind: n for kind, n in r.skipped.items() if kind not in kept}
+    note = ""
+    if skipped:
+        note += "; skipped " + ", ".join(f"{n} {kind}" for kind, n in skipped.items())
+    if kept:
+        note += "; " + ", ".join(f"{n} {kind}" for kind, n in kept.items())
+    return note
+
+
 def _report_cells(r: FileReport) -> tuple[list[str], Text]:
     """The numbers of one file's report as table cells, and its result."""
     if r.rejected:
         why = r.error.removeprefix(r.source).lstrip(":, ")  # (the file is named in its own column)
         return [r.source, "", "", "", "", ""], literal(f"rejected: {why}", style="bold red")
     result = Text("ok", style="green")
-    if r.skipped:
-        result.append("; skipped " + ", ".join(f"{n} {kind}" for kind, n in r.skipped.items()))
+    result.append(_skipped_note(r))
     return [r.source, r.format, str(r.added), str(r.merged), str(r.unchanged), str(r.stubs)], result
 
 
@@ -133,8 +145,7 @@ def _report_line(r: FileReport, width: int) -> Text:
         return line
     counts = f"{r.added} added, {r.merged} merged, {r.unchanged} unchanged, {r.stubs} new stubs"
     line.append(f"  {r.format}: {counts}")
-    if r.skipped:
-        line.append("; skipped " + ", ".join(f"{n} {kind}" for kind, n in r.skipped.items()))
+    line.append(_skipped_note(r))
     return line
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from store.export import EXPORTERS
 from store.export.graph import Walk, write_dot, write_edge_list
 from store.export.provenance import ProvenanceTable
+from store.export.table import CsvExporter
 from store.library import Library
 from store.marks import Marks
 
@@ -34,16 +35,23 @@ def render(
     fmt: str,
     marks: Marks | None = None,
     provenance: ProvenanceTable | None = None,
+    *,
+    raw: bool = False,
 ) -> Rendered:
     """The export of ``doc_ids`` in ``fmt``; for edges and dot, ``doc_ids`` is the trail in order.
-    ``provenance`` (citation chasing) goes into the formats that have a place for it."""
+    ``provenance`` (citation chasing) goes into the formats that have a place for it; ``raw`` (CSV)
+    writes cells as they are, without neutralising those a spreadsheet would run as formulas."""
     buffer = io.StringIO()
     skipped = 0
     if fmt in WALK_FORMATS:
         walk = Walk.from_trail(doc_ids, library)
         (write_edge_list if fmt == "edges" else write_dot)(walk, buffer)
     elif fmt in EXPORTERS:
-        exporter = EXPORTERS[fmt](marks=marks, provenance=provenance)
+        exporter = (
+            CsvExporter(marks=marks, provenance=provenance, raw=True)
+            if raw and fmt == CsvExporter.name
+            else EXPORTERS[fmt](marks=marks, provenance=provenance)
+        )
         exporter.write([library.article(i) for i in doc_ids], buffer)
         skipped = exporter.skipped
     else:

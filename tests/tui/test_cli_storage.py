@@ -81,3 +81,26 @@ def test_db_naming_a_folder_or_a_fifo_is_one_line(tmp_path: Path) -> None:
             and result.stderr.count("\n") == 1
             and "not a library file" in result.stderr
         )
+
+
+def test_export_csv_neutralises_formulas_and_raw_keeps_them(lib_path: Path) -> None:
+    from store.model import Article, Origin
+
+    lib = Library.open(lib_path)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="66", title='=HYPERLINK("http://evil.example/","x")'), Origin("t"))
+    safe = _pmbrowse("--db", str(lib_path), "export", "-f", "csv", "--ids", "66")
+    raw = _pmbrowse("--db", str(lib_path), "export", "-f", "csv", "--ids", "66", "--raw")
+    assert safe.returncode == raw.returncode == 0, (safe.stderr, raw.stderr)
+    assert "'=HYPERLINK" in safe.stdout and "'=HYPERLINK" not in raw.stdout and "=HYPERLINK" in raw.stdout
+    wrong = _pmbrowse("--db", str(lib_path), "export", "-f", "ris", "--ids", "66", "--raw")
+    assert wrong.returncode == 2 and "--raw is for --format csv" in wrong.stderr
+
+
+def test_the_import_report_says_kept_as_text_not_skipped() -> None:
+    from store.importer import FileReport
+    from tui.console import _skipped_note
+
+    report = FileReport(source="page.txt", format="page", added=1)
+    report.skipped = {"entry kept as text, line 9": 1, "book records": 2}
+    assert _skipped_note(report) == "; skipped 2 book records; 1 entry kept as text, line 9"

@@ -48,6 +48,12 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--round", type=int, metavar="N", help="the records citation chasing round N found, with provenance"
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV: write cells as they are (by default a cell a spreadsheet would run as a formula, "
+        "one starting with = + - @, gets a leading ')",
+    )
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -57,6 +63,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UsageError(
             "say what to export: a QUERY, or one of --ids, --starred, --tag, --included, --trail, --round"
         )
+    if args.raw and args.format != "csv":
+        raise UsageError("--raw is for --format csv")
     if args.format in WALK_FORMATS and not args.trail:
         raise UsageError(f"--format {args.format} exports the walk: use it with --trail")
     library = open_library(args, err)
@@ -87,7 +95,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if not doc_ids:
         error(err, "nothing to export: the selection is empty")
         return EXIT_NOT_FOUND
-    rendered = render(library, doc_ids, args.format, marks, provenance)
+    rendered = render(library, doc_ids, args.format, marks, provenance, raw=args.raw)
     if args.output:
         shown = one_line_name(args.output)
         try:
