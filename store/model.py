@@ -188,7 +188,7 @@ ARTICLE_TEXT_FIELDS = (
     "pages",
 )
 # List-of-string fields of an Article.
-ARTICLE_LIST_FIELDS = ("affiliations", "languages", "publication_types", "mesh", "keywords")
+ARTICLE_LIST_FIELDS = ("affiliations", "languages", "publication_types", "mesh", "keywords", "grants")
 
 
 @dataclass(slots=True)
@@ -219,6 +219,8 @@ class Article:
     publication_types: list[str] = field(default_factory=list)
     mesh: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    # As MEDLINE writes them: ``R01 CA123456/CA/NCI NIH HHS/United States`` (id/acronym/agency/country).
+    grants: list[str] = field(default_factory=list)
     references: list[Link] = field(default_factory=list)
     cited_by: list[Link] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)

@@ -162,7 +162,7 @@ _TEXT = (
     "issue",
     "pages",
 )
-_TEXT_LISTS = ("affiliations", "languages", "publication_types", "mesh", "keywords")
+_TEXT_LISTS = ("affiliations", "languages", "publication_types", "mesh", "keywords", "grants")
 MAX_YEAR = 9999
 
 

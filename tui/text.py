@@ -123,13 +123,14 @@ def unique(values: list[str]) -> list[str]:
 
 def details(article: Article) -> list[tuple[str, list[str]]]:
     """What the record holds beyond its citation and abstract, as (heading, values), empty ones left
-    out: MeSH headings, keywords, publication types, languages, affiliations."""
+    out: MeSH headings, keywords, publication types, languages, grants, affiliations."""
     affiliations = unique([*article.affiliations, *(a for au in article.authors for a in au.affiliations)])
     fields = [
         ("MeSH", unique(article.mesh)),
         ("Keywords", unique(article.keywords)),
         ("Publication types", unique(article.publication_types)),
         ("Language", unique(article.languages)),
+        ("Grants", unique(article.grants)),
         ("Affiliations", affiliations),
     ]
     return [(name, values) for name, values in fields if values]

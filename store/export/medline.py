@@ -87,6 +87,7 @@ class MedlineExporter(Exporter):
         for author in article.authors:
             fields += author_fields(author)
         fields += [("LA", x) for x in article.languages]
+        fields += [("GR", x) for x in article.grants]
         fields += [("PT", x) for x in article.publication_types]
         fields += [("TA", article.journal), ("JT", article.journal_title), ("PB", article.publisher)]
         fields += [("MH", x) for x in article.mesh]

@@ -51,7 +51,7 @@ PLAIN_FIELDS = {
     "PB": "publisher",
     "DP": "date",
 }
-LIST_FIELDS = {"LA": "languages", "PT": "publication_types", "OT": "keywords"}
+LIST_FIELDS = {"LA": "languages", "PT": "publication_types", "OT": "keywords", "GR": "grants"}
 
 
 @dataclass

@@ -231,6 +231,7 @@ def parse_record(elem: Element, position: int = 1) -> Article:
         article.languages = unique(_plain(x) for x in item.findall("Language"))
         types = item.findall("PublicationTypeList/PublicationType")
         article.publication_types = unique(_plain(x) for x in types)
+        article.grants = unique(_grant(g) for g in item.findall("GrantList/Grant"))
     article.journal = _plain(citation.find("MedlineJournalInfo/MedlineTA")) or _plain(
         citation.find("Article/Journal/ISOAbbreviation")
     )
@@ -396,6 +397,13 @@ def _references(pubmed_data: Element | None) -> list[Link]:
                 Link(pmid=pmid, pmcid=pmcid, doi=doi, title=text, year=cited_year(text), sources=[SOURCE_TAG])
             )
     return links
+
+
+def _grant(grant: Element) -> str:
+    """A grant as MEDLINE's GR field writes it: ``GrantID/Acronym/Agency/Country``, parts it lacks
+    left out."""
+    parts = (_plain(grant.find(tag)) for tag in ("GrantID", "Acronym", "Agency", "Country"))
+    return "/".join(p for p in parts if p)
 
 
 def cited_year(citation: str) -> int | None:
