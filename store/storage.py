@@ -23,7 +23,10 @@ Crash safety:
   then the base into place (the base's rename is the commit point), then starts a new journal. A journal
   of another generation than its base is obsolete (its commits are in the base) and is ignored; an index
   of another generation is rebuilt from the base. So a crash at any instant leaves the old state or the
-  new one, never a mix.
+  new one, never a mix;
+- damage is not a crash: a commit whose CRC fails with sealed commits after it, or a journal whose
+  header is unreadable, is refused (never cut off), and an index whose base changed size or time
+  (edited, truncated) is rebuilt from the base, which refuses a base that does not parse.
 
 Concurrency: writers take the write lock (``store.lock``) and first catch up with what other processes
 committed; threads of one process take turns. Readers take no lock: they hold open the base, index and
