@@ -142,7 +142,8 @@ class Sparkline:
         cells = "".join(EIGHTHS[max(1, round(n / peak * 8))] if n else " " for *_, n in bars)
         text.append(f"  {first} ", style="dim")
         text.append(cells)
-        text.append(f" {last}", style="dim")
+        if last != first:  # (one year: its label once)
+            text.append(f" {last}", style="dim")
         text.append(note, style="dim")
         text.truncate(width, overflow="ellipsis")
         return text
