@@ -1,8 +1,8 @@
 """Importing files into a library: find the files, recognise each format, parse, merge, report.
 
-Each file is all-or-nothing: its own transaction, committed when it has been read whole, so a file
-that breaks its format half-way changes nothing (see ``import_paths``). Large files are parsed in a
-child process while this one merges.
+Each file is all-or-nothing: a file that breaks its format half-way changes nothing (see
+``import_paths``). All files of one import share one transaction, so the library is written once,
+atomically, at the end. Large files are parsed in a child process while this one merges.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from store.formats import detect, format_names
 from store.library import Library
 from store.lock import close_inherited_locks
 from store.model import Article, Origin
-from store.storage import compact_threshold
 from store.wholefile import paused_gc
 
 STDIN = "-"
@@ -278,20 +277,27 @@ def _read(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]
     return _events(source, on_read)
 
 
+class _Restart(Exception):
+    """A file failed after some of its records were merged: drop the transaction and start again."""
+
+
 def import_paths(
     library: Library, paths: Sequence[str], *, progress: Progress | None = None
 ) -> list[FileReport]:
     """Import files and folders into ``library``; one report per file, in order.
 
-    Each file is one transaction, all-or-nothing: records are merged as they are read, and a file
-    that turns out to be malformed after some of its records were merged is dropped whole (nothing of
-    it was written), while the files before and after it are imported. So a large import holds one
-    file's records in memory at a time, and an interrupted one keeps the files it finished.
+    Each file is all-or-nothing. Records are merged as they are read; if a file turns out to be
+    malformed after some of its records were merged, the whole transaction is dropped (nothing was
+    written) and the import starts again without that file.
     """
     sources = list(expand_paths(paths))
     rejected: dict[str, str] = {}
     with _streams_saved(sources, rejected) as saved:
-        return _import_once(library, sources, rejected, progress, saved)
+        while True:
+            try:
+                return _import_once(library, sources, rejected, progress, saved)
+            except _Restart:
+                continue
 
 
 def display_name(source: str) -> str:
@@ -385,13 +391,8 @@ def _import_once(
         if progress is not None:
             progress(done[0], total, done[1])
 
-    def on_record() -> None:
-        done[1] += 1
-        if progress is not None and done[1] % 256 == 0:
-            progress(done[0], total, done[1])
-
     reports: list[FileReport] = []
-    with paused_gc():
+    with paused_gc(), library.transaction() as changes:
         for source in sources:
             report = FileReport(source=display_name(source))
             reports.append(report)
@@ -401,56 +402,36 @@ def _import_once(
             if source != STDIN and not os.path.exists(source):
                 report.error, report.missing = "no such file or folder", True
                 continue
-            counted = done[1]
+            origin: Origin | None = None
+            before = changes.stubs_created
             try:
-                _import_one(library, source, saved.get(source, source), report, on_read, on_record)
+                for kind, value in _read(saved.get(source, source), on_read):
+                    if kind == "format":
+                        report.format = value
+                        origin = Origin(value, "stdin" if source == STDIN else os.path.abspath(source))
+                    elif kind == "doc":
+                        assert origin is not None
+                        report.count(changes.put_document(value, origin))
+                        done[1] += 1
+                        if progress is not None and done[1] % 256 == 0:
+                            progress(done[0], total, done[1])
+                    elif kind == "skipped":
+                        report.skipped = value
             except (ParseError, OSError, EOFError) as exc:
                 if isinstance(exc, ParseError):
                     message = str(exc.with_source(display_name(source)))
                 else:
                     why = getattr(exc, "strerror", None) or exc
                     message = f"{display_name(source)}: cannot read it ({why})"
-                # Its transaction was dropped: none of its records is in the library.
-                reports[-1] = FileReport(source=report.source, format=report.format, error=message)
-                done[1] = counted
+                if report.records:
+                    rejected[source] = message
+                    raise _Restart from exc
+                report.error = message
                 continue
-            _compact_if_it_pays(library)
+            report.stubs = changes.stubs_created - before
     if progress is not None:
         progress(total, total, done[1])
     return reports
-
-
-def _import_one(
-    library: Library,
-    source: str,
-    path: str,
-    report: FileReport,
-    on_read: Callable[[int], None],
-    on_record: Callable[[], None],
-) -> None:
-    """One file in one transaction: its records are committed together, or none of them is."""
-    origin: Origin | None = None
-    with library.transaction() as changes:
-        for kind, value in _read(path, on_read):
-            if kind == "format":
-                report.format = value
-                origin = Origin(value, "stdin" if source == STDIN else os.path.abspath(source))
-            elif kind == "doc":
-                assert origin is not None
-                report.count(changes.put_document(value, origin))
-                on_record()
-            elif kind == "skipped":
-                report.skipped = value
-        report.stubs = changes.stubs_created
-
-
-def _compact_if_it_pays(library: Library) -> None:
-    """Between the files of a long import: fold the journal into the base once it is as large as half
-    the base (so the base is rewritten a few times over a whole import, not once per file; the usual
-    threshold applies when the command ends)."""
-    storage = library.storage
-    if storage.journal_size() > max(compact_threshold(storage.base_size), storage.base_size // 2):
-        library.compact()
 
 
 def import_file(library: Library, path: str | Path) -> FileReport:

@@ -228,22 +228,3 @@ def test_the_index_records_the_state_its_own_commit_made(
     assert meta is not None and meta["library"] == list(seen[0])  # not the other writer's state
     assert SearchIndex.open_if_fresh(path) is None  # so the other's article is not silently missing
     assert SearchIndex.for_library(Library.open(path)).search("axolotl").total == 1
-
-
-def test_each_file_is_its_own_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lib = Library.open(tmp_path / "library.json")
-    first, second = PAGES / "zero_citations.txt", PAGES / "authors_present.txt"
-    real = importer._read
-
-    def interrupted(path, on_read):  # type: ignore[no-untyped-def]
-        if path == str(second):
-            yield from list(real(path, on_read))[:2]  # its format and first record, then ctrl+c
-            raise KeyboardInterrupt
-        yield from real(path, on_read)
-
-    monkeypatch.setattr(importer, "_read", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        import_paths(lib, [str(first), str(second)])
-    again = Library.open(lib.path)
-    assert again.get("1000002") is not None  # the finished file stays
-    assert again.get("1000003") is None  # the interrupted one left nothing
