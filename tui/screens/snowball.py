@@ -212,9 +212,14 @@ class CandidateList(ScrollView, can_focus=True):
     def action_jump(self, index: int) -> None:
         self.move_to(index if index >= 0 else len(self.rows) - 1)
 
-    def key_enter(self) -> None:
-        if self.current is not None:
-            self.post_message(self.Chosen(self.cursor))
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            # Consumed here: the view closes on it, and the key must not go on to the list that has
+            # the focus on the screen below (which would open its own highlighted row after ours).
+            event.stop()
+            event.prevent_default()
+            if self.current is not None:
+                self.post_message(self.Chosen(self.cursor))
 
     def on_click(self, event: events.Click) -> None:
         index = (event.y + self.scroll_offset.y) // ROW_HEIGHT
@@ -266,9 +271,10 @@ class ReasonScreen(ModalScreen[str | None]):
 
 
 NO_SEEDS = "No seeds: mark the articles you include with i first, then open this view again."
+# Most needed first: a narrow terminal cuts the end, and escape is the only way out.
 HINTS = (
-    "i include · x exclude · enter open · F fetch stubs · N next round · d direction · L links online · "
-    "escape close"
+    "escape close · enter open · i include · x exclude (each moves to the next row) · F fetch stubs · "
+    "N next round · d direction · L links online"
 )
 
 

@@ -1,0 +1,32 @@
+"""The views opened from the main screen (Snowball, map, Related) hand back exactly one article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import SEED
+from tests.tui.helpers import make_app, ready
+from tui.screens.snowball import CandidateList, SnowballScreen
+
+
+async def test_enter_in_the_snowball_view_opens_only_that_candidate(lib_path: Path) -> None:
+    app = make_app(lib_path, SEED.stem)  # the demo article, PMID 30992990
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await ready(pilot)
+        await pilot.press("r")  # the references list has the focus, a row highlighted
+        await pilot.pause()
+        await pilot.press("ctrl+b")
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        assert isinstance(app.screen, SnowballScreen)
+        listing = app.screen.query_one(CandidateList)
+        listing.move_to(2)
+        wanted = listing.rows[2].doc_id
+        await pilot.press("enter")
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        assert app.screen is main
+        assert main.current == wanted  # not the row the references list had highlighted
+        assert len(main.trail.entries) == 2
