@@ -38,7 +38,7 @@ class Session:
         return cls(
             query=query if isinstance(query, str) else "",
             trail=Trail.from_json(data.get("trail")),
-            pane=pane if pane in ("abstract", "references", "cited_by") else "abstract",
+            pane=pane if pane in ("abstract", "references", "cited_by", "related") else "abstract",
         )
 
     def save(self, library_path: Path) -> None:

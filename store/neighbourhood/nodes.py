@@ -43,12 +43,18 @@ class Node:
 
     @property
     def label(self) -> str:
-        """How a row names it: ``PMID 123``, else its PMCID, else ``DOI 10.1/x``, else ``#``document id."""
+        """How a row names it: ``PMID 123``, else its PMCID, else ``DOI 10.1/x``, else that it has no
+        identifier (a reference known only by its citation text; its document id is internal)."""
         if self.pmid:
             return f"PMID {self.pmid}"
         if self.pmcid:
             return self.pmcid
-        return f"DOI {self.doi}" if self.doi else f"#{self.doc_id}"
+        return f"DOI {self.doi}" if self.doi else "no identifier"
+
+    @property
+    def ident(self) -> str | None:
+        """The identifier a command takes for it (``pmbrowse fetch ...``), or None."""
+        return self.pmid or self.pmcid or self.doi
 
 
 def _unique(ids: object) -> tuple[int, ...]:

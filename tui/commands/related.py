@@ -73,14 +73,12 @@ def related_list(centre: Node, rows: list[Related], mode: str) -> RenderableType
             "coupling": "no other article in the library lists any of its references",
             "both": "no article in the library cites it with another or shares its references",
         }[mode]
-        return Group(
-            header,
-            Text(
-                f"No related articles: {why}. Fetching its links (pmbrowse fetch "
-                f"{centre.label} --links-depth 1) brings in more.",
-                style="dim",
-            ),
+        hint = (
+            f" Fetching its links (pmbrowse fetch {centre.ident} --links-depth 1) brings in more."
+            if centre.ident
+            else ""
         )
+        return Group(header, literal(f"No related articles: {why}.{hint}", style="dim"))
     parts: list[RenderableType] = [header]
     for n, row in enumerate(rows, start=1):
         node = row.node
