@@ -30,3 +30,22 @@ async def test_enter_in_the_snowball_view_opens_only_that_candidate(lib_path: Pa
         assert app.screen is main
         assert main.current == wanted  # not the row the references list had highlighted
         assert len(main.trail.entries) == 2
+
+
+async def test_snowball_rows_keep_their_year_and_cut_titles_with_an_ellipsis(lib_path: Path) -> None:
+    app = make_app(lib_path, SEED.stem)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+b")
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        listing = app.screen.query_one(CandidateList)
+        width = listing.scrollable_content_region.width
+        for row in listing.rows:
+            line = "".join(s.text for s in listing._title_line(row, width))
+            assert len(line) <= width
+            if row.year:
+                assert line.endswith(str(row.year))
+            if len(row.title) > width:
+                assert "…" in line

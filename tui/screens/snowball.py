@@ -20,8 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -153,23 +155,30 @@ class CandidateList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         self.lines_drawn += 1
         row = self.rows[index]
-        segments = self._title_line(row) if part == 0 else self._reason_line(row)
+        segments = self._title_line(row, width) if part == 0 else self._reason_line(row)
         strip = Strip(segments).crop(0, width).extend_cell_length(width)
         if index == self.cursor:
             strip = strip.apply_style(CURSOR)
         return strip
 
-    def _title_line(self, row: Row) -> list[Segment]:
+    def _title_line(self, row: Row, width: int) -> list[Segment]:
         decision = self.decision_of(row)
         mark, mark_style = MARKS.get(decision or "", (" ", Style()))
         c = row.candidate
         flag = "new " if not c.known else f"r{c.round:<3}"
         year = f"  {row.year}" if row.year else ""
+        # The year always shows; a title too long for the line ends in an ellipsis, not mid-word.
+        room = max(8, width - 2 - len(flag) - 2 - len(year))
+        title = printable(row.title or c.label)
+        if cell_len(title) > room:
+            cut = Text(title)
+            cut.truncate(room, overflow="ellipsis")
+            title = cut.plain
         return [
             Segment(f"{mark} ", mark_style),
             Segment(flag, Style(color="green") if not c.known else DIM),
             Segment("○ " if row.stub else "● ", DIM if row.stub else Style(color="green")),
-            Segment(printable(row.title or c.label)),
+            Segment(title),
             Segment(year, DIM),
         ]
 

@@ -75,7 +75,7 @@ class RelatedPane(Vertical):
     DEFAULT_CSS = """
     RelatedPane { height: 1fr; }
     RelatedPane > #related-mode { height: auto; }
-    RelatedPane > RelatedList { height: 1fr; }
+    RelatedPane > RelatedList { height: 1fr; scrollbar-gutter: stable; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "switch_mode", "By", show=False),
