@@ -692,6 +692,11 @@ class LibraryStorage(Storage):  # type: ignore[misc]
 
     # Compaction ----------------------------------------------------------------------------------
 
+    @property
+    def base_size(self) -> int:
+        """The size of the base file this process reads."""
+        return self._snap.base_size
+
     def journal_size(self) -> int:
         journal = self._snap.journal
         return journal.end if journal is not None else 0

@@ -49,3 +49,19 @@ async def test_snowball_rows_keep_their_year_and_cut_titles_with_an_ellipsis(lib
                 assert line.endswith(str(row.year))
             if len(row.title) > width:
                 assert "…" in line
+
+
+async def test_quitting_the_app_compacts_a_long_journal(lib_path: Path, monkeypatch) -> None:
+    from store.importer import import_file
+    from store.library import Library
+    from tests.conftest import PAGES
+
+    import_file(Library.open(lib_path), PAGES / "zero_citations.txt")
+    assert b"1000002" not in lib_path.read_bytes()  # in the journal
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
+    app = make_app(lib_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert b"1000002" in lib_path.read_bytes()

@@ -77,6 +77,36 @@ EMPTY_LINKS = {
 }
 
 
+# A library up to this size is compacted as the app quits (well under a second); a larger one by a
+# ``pmbrowse compact`` started in the background, so that quitting never waits for it.
+INLINE_COMPACT_BYTES = 256 << 20
+
+
+def compact_on_quit(library: Library) -> None:
+    """Fold a journal grown past its threshold (by fetches and imports in the app) into the library."""
+    import contextlib
+    import subprocess
+    import sys
+
+    from store.errors import PmbrowseError
+
+    storage = library.storage
+    if not storage.exists or not storage.needs_compaction():
+        return
+    if storage.base_size <= INLINE_COMPACT_BYTES:
+        with contextlib.suppress(PmbrowseError, OSError):
+            library.compact(lock_timeout=0)
+        return
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            [sys.executable, "-m", "tui", "--db", str(library.path), "compact"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
 class MainScreen(ViewRoutes):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(key.binding() for key in KEYS),
@@ -851,4 +881,6 @@ class MainScreen(ViewRoutes):
 
     def action_quit(self) -> None:
         self.session.save(self.library_path)
+        if self.library is not None:
+            compact_on_quit(self.library)
         self.app.exit()
