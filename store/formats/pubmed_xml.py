@@ -406,10 +406,22 @@ def _grant(grant: Element) -> str:
     return "/".join(p for p in parts if p)
 
 
+# CITED_DATE ending at a ";": what cited_year tries just before each ";" of a citation. (Searching the
+# whole text with CITED_DATE costs ~8 µs a reference, most of an import's time on real reference lists.)
+_CITED_DATE_END = re.compile(CITED_DATE.pattern[: -len(r"\s*;")] + r"\s*$")
+_BEFORE_SEMICOLON = 48  # longer than anything CITED_DATE can match before its ";"
+
+
 def cited_year(citation: str) -> int | None:
     """The year of a citation written ``Journal. 2015 Jan;274(1):250-9`` (NLM/Vancouver), else None."""
-    m = CITED_DATE.search(citation)
-    return int(m.group(1)) if m else None
+    end = citation.find(";")
+    while end >= 0:
+        start = max(0, end - _BEFORE_SEMICOLON)
+        m = _CITED_DATE_END.search(citation, start, end)
+        if m is not None and (m.start(1) > 0 or start == 0 or not citation[m.start(1) - 1].isdigit()):
+            return int(m.group(1))
+        end = citation.find(";", end + 1)
+    return None
 
 
 # --- text -------------------------------------------------------------------------------------------

@@ -741,3 +741,29 @@ def test_a_broken_file_changes_nothing(empty_library: Library) -> None:
     report = import_file(empty_library, XML / "truncated.xml")
     assert report.rejected and "line 16" in report.error and "truncated.xml" in report.error
     assert empty_library.get("1000601") is None
+
+
+def test_cited_year_finds_what_a_search_of_the_whole_citation_finds() -> None:
+    """cited_year looks only before each ";" (for speed); it must agree with the whole-text search."""
+    import random
+
+    from store.formats.pubmed_xml import CITED_DATE
+
+    def whole(citation: str) -> int | None:
+        m = CITED_DATE.search(citation)
+        return int(m.group(1)) if m else None
+
+    base = [
+        "Smith J. A title. J Biol Chem. 2015 Jan;274(1):250-9",
+        "Doe A, Roe B. Another. Nature. 1999 Spring-Summer 3;12:1-2. doi: 10.1/x",
+        "No year here; none at all; 12345;",
+        "Radiology. 2015; 274(1):250-9; discussion 251",
+    ]
+    rng = random.Random(7)
+    cases = list(base)
+    for text in base:
+        for _ in range(200):
+            i = rng.randrange(len(text) + 1)
+            piece = rng.choice(["; ", "2019;", "1999 Jan;", "12345;", ";;", " 2020 Fall 3;", "21999;", "x"])
+            cases.append(text[:i] + piece + text[i:])
+    assert [cited_year(c) for c in cases] == [whole(c) for c in cases]
