@@ -69,6 +69,8 @@ COMPACT_MAX = 16 << 20
 # A commit this large (a bulk import) is written as a new base directly rather than journalled.
 REWRITE_BYTES = 64 << 20
 REWRITE_DOCS = 20_000
+# Compaction copies unchanged documents in slices of at most this many bytes.
+RUN_BYTES = 4 << 20
 
 
 def doc_keys(doc: Mapping[str, Any]) -> list[str]:
@@ -748,7 +750,16 @@ class LibraryStorage(Storage):  # type: ignore[misc]
                 writer = fileformat.BaseWriter(
                     fh, {"app": "pmbrowse", "schema": SCHEMA_VERSION, "generation": generation}
                 )
-                for doc_id in ids:
+                k = 0
+                while k < len(ids):
+                    doc_id = ids[k]
+                    if counts is not None and doc_id not in fresh:
+                        run = self._base_run(snap, ids, k, fresh)
+                        if run > k:  # unchanged documents side by side: copied as one slice
+                            self._copy_run(snap, writer, data, ids[k : run + 1])
+                            k = run + 1
+                            continue
+                    k += 1
                     raw, keys, doc = self._source(snap, doc_id, pending, journal, held)
                     if raw is None:
                         continue
@@ -851,6 +862,41 @@ class LibraryStorage(Storage):  # type: ignore[misc]
                 with contextlib.suppress(OSError):
                     tmp.unlink()
             raise
+
+    @staticmethod
+    def _base_run(snap: Snapshot, ids: list[int], k: int, fresh: set[int]) -> int:
+        """The last position of the run of base documents from ``ids[k]`` that no commit since the base
+        changed: they lie side by side in the base file, in id order."""
+        index = snap.index
+        first = index.location(ids[k]) if index is not None else None
+        if index is None or first is None:
+            return k - 1
+        end = k
+        while end + 1 < len(ids) and ids[end + 1] not in fresh:
+            location = index.location(ids[end + 1])
+            if location is None or location[0] + location[1] - first[0] > RUN_BYTES:
+                break  # (a run is copied through memory: a few megabytes at a time)
+            end += 1
+        return end
+
+    def _copy_run(
+        self, snap: Snapshot, writer: fileformat.BaseWriter, data: IndexData, run: list[int]
+    ) -> None:
+        """Copy unchanged documents with the separators between them in one slice (compaction of a large
+        library is mostly this), shifting their offsets."""
+        assert snap.index is not None and snap.base_map is not None
+        first, last = snap.index.location(run[0]), snap.index.location(run[-1])
+        assert first is not None and last is not None
+        raw = snap.base_map[first[0] : last[0] + last[1]]
+        if len(raw) != last[0] + last[1] - first[0]:
+            raise LibraryFileError(f"{self.path} is shorter than its index says; it was left as it is")
+        start = writer.add(run[0], raw)
+        shift = start - first[0]
+        for doc_id in run:
+            location = snap.index.location(doc_id)
+            assert location is not None
+            data.offsets[doc_id] = location[0] + shift
+            data.lengths[doc_id] = location[1]
 
     def _source(
         self,

@@ -436,3 +436,26 @@ def test_huge_document_ids_are_refused(tmp_path: Path) -> None:
     with pytest.raises(LibraryFileError, match="document ids"):
         Library.open(lib_path)
     assert lib_path.read_bytes() == content
+
+
+def test_compaction_copies_unchanged_runs_and_keeps_every_document(tmp_path: Path) -> None:
+    from store.importer import import_file
+    from tests.conftest import PAGES
+
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path)
+    with lib.transaction() as changes:
+        for n in range(1, 300):
+            changes.put_article(Article(pmid=str(n), title=f"Article {n}", year=2000 + n % 20), ORIGIN)
+    lib.compact()
+    import_file(lib, PAGES / "zero_citations.txt")  # changes some documents in the middle
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="150", title="Article 150, revised"), ORIGIN)
+    before = dict(lib.iter_docs())
+    assert lib.compact()
+    data = json.loads(lib_path.read_text())  # still plain JSON, one document per line
+    again = Library.open(lib_path)
+    assert dict(again.iter_docs()) == before
+    assert {int(k): v for k, v in data["articles"].items()} == before
+    assert again.get("150").title == "Article 150, revised"  # type: ignore[union-attr]
+    assert again.stats() == lib.stats()
