@@ -65,3 +65,33 @@ async def test_quitting_the_app_compacts_a_long_journal(lib_path: Path, monkeypa
         await pilot.press("q")
         await pilot.pause()
     assert b"1000002" in lib_path.read_bytes()
+
+
+async def test_the_tag_dialog_names_its_article_and_tags_that_one(lib_path: Path) -> None:
+    from textual.widgets import Input, Static
+
+    from store.marks import Marks
+    from tests.tui.helpers import text_of
+    from tui.screens.prompt import PromptScreen
+    from tui.widgets.lists import LinkList
+
+    app = make_app(lib_path, SEED.stem)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await ready(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        refs = main.query_one("#references-list", LinkList)
+        refs.highlighted = 0
+        first, second = refs.keys_at(0), refs.keys_at(1)
+        title = main.library.article(main.library.find_keys(first) or 0).title  # type: ignore[union-attr]
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        question = " ".join(text_of(s) for s in app.screen.query(Static))
+        assert title[:30] in question
+        refs.highlighted = 1  # the list below moves meanwhile (another process's change, say)
+        app.screen.query_one(Input).value = "chosen"
+        await pilot.press("enter")
+        await pilot.pause()
+        marks = Marks.open(lib_path)
+        assert marks.get(first).has_tag("chosen") and not marks.get(second).has_tag("chosen")

@@ -560,10 +560,11 @@ class MainScreen(ViewRoutes):
         if self.current is not None:
             self._show_header()
 
-    def _mark(self, change: Callable[[Marks, list[str]], Mark]) -> None:
-        """Apply a change to the target article's marks; the rows and the header show the result
-        (a notice each time would cover the list being screened). A failed write is a notice."""
-        keys = self._target_keys()
+    def _mark(self, change: Callable[[Marks, list[str]], Mark], keys: list[str] | None = None) -> None:
+        """Apply a change to the target article's marks (``keys``: the article a dialog was opened
+        for); the rows and the header show the result (a notice each time would cover the list being
+        screened). A failed write is a notice."""
+        keys = keys or self._target_keys()
         if not keys or self.marks is None:
             return
         try:
@@ -584,9 +585,24 @@ class MainScreen(ViewRoutes):
 
         self._mark(change)
 
+    def _target_named(self) -> tuple[list[str], str] | None:
+        """The target's identity keys, and how a dialog names it (its title and identifier)."""
+        doc_id = self._target()
+        if doc_id is None or self.library is None or self.marks is None:
+            return None
+        doc = self.library.doc(doc_id)
+        if doc is None:
+            return None
+        from store.merge import doc_keys
+        from store.model import Article
+
+        return doc_keys(doc), describe_article(Article.from_doc(doc))
+
     def action_tag(self) -> None:
-        if not self._target_keys() or self.marks is None:
+        target = self._target_named()
+        if target is None or self.marks is None:
             return
+        keys, named = target
 
         def done(tag: str | None) -> None:
             if not tag or not tag.strip():
@@ -597,22 +613,24 @@ class MainScreen(ViewRoutes):
                     marks.remove_tag(keys, tag) if marks.get(keys).has_tag(tag) else marks.add_tag(keys, tag)
                 )
 
-            self._mark(change)
+            self._mark(change, keys)  # the article the dialog named, whatever is highlighted now
 
         known = ", ".join(self.marks.tags()[:8])
-        prompt = "Tag: one word (a tag it has already is removed)"
+        prompt = f"Tag {named}: one word (a tag it has already is removed)"
         self.app.push_screen(PromptScreen(prompt, placeholder=known), done)
 
     def action_note(self) -> None:
-        keys = self._target_keys()
-        if not keys or self.marks is None:
+        target = self._target_named()
+        if target is None or self.marks is None:
             return
+        keys, named = target
 
         def done(text: str | None) -> None:
             if text is not None:
-                self._mark(lambda m, k: m.set_note(k, text))
+                self._mark(lambda m, k: m.set_note(k, text), keys)
 
-        self.app.push_screen(PromptScreen("Note (empty removes it)", value=self.marks.get(keys).note), done)
+        prompt = f"Note on {named} (empty removes it)"
+        self.app.push_screen(PromptScreen(prompt, value=self.marks.get(keys).note), done)
 
     # Copy, open, export ----------------------------------------------------------------------------
 
