@@ -66,14 +66,14 @@ def fetch_articles(
     _check_options(links_depth, sources)
     report = FetchReport()
     fetched = Fetched()
-    with _session(online, progress) as session:
-        asked = _resolve(library, session, ids, report, progress)
-        fetched.records = _records(session, list(asked), report, progress, asked=asked)
+    with online_session(online, progress) as session:
+        asked = resolve_pmids(library, session, ids, report, progress)
+        fetched.records = efetch_records(session, list(asked), report, progress, asked=asked)
         have = [a.pmid for a in fetched.records if a.pmid]
-        fetched.links = _with_own_links(_links(session, have, sources, report, progress), fetched.records)
+        fetched.links = with_own_links(fetch_links(session, have, sources, report, progress), fetched.records)
         if links_depth:
             wanted = _neighbour_pmids(library, fetched.links, set(have))
-            fetched.neighbours = _records(session, wanted, None, progress, stage="neighbours")
+            fetched.neighbours = efetch_records(session, wanted, None, progress, stage="neighbours")
         report.requests = session.requests
         origin_base = session.config.eutils_url
     return _store(library, fetched, report, origin_base, progress)
@@ -103,7 +103,7 @@ def search_online(
         report.warnings.append(f"PubMed pages only the first {SEARCH_LIMIT:,} hits of a search")
         max_results = SEARCH_LIMIT
     fetched = Fetched()
-    with _session(online, progress) as session:
+    with online_session(online, progress) as session:
         _step(progress, "search", 0, 1, query)
         big = max_results > EFETCH_BATCH
         found = session.eutils.esearch(query, 0, max_results, usehistory=big)
@@ -115,11 +115,11 @@ def search_online(
             fetched.records = _records_from_history(session, found.history, len(wanted), progress)
             _note_missing({pmid: Asked(pmid) for pmid in wanted}, fetched.records, report)
         else:
-            fetched.records = _records(session, wanted, report, progress)
+            fetched.records = efetch_records(session, wanted, report, progress)
         if with_links:
             have = [a.pmid for a in fetched.records if a.pmid]
-            fetched.links = _links(session, have, sources, report, progress)
-        fetched.links = _with_own_links(fetched.links, fetched.records)
+            fetched.links = fetch_links(session, have, sources, report, progress)
+        fetched.links = with_own_links(fetched.links, fetched.records)
         report.requests = session.requests
         origin_base = session.config.eutils_url
     return _store(library, fetched, report, origin_base, progress)
@@ -147,8 +147,9 @@ def _check_options(links_depth: int, sources: Sequence[str]) -> None:
 
 
 @contextlib.contextmanager
-def _session(online: Online | None, progress: Progress | None) -> Iterator[Online]:
-    """The caller's session with our progress callback for the duration, or a new one we close."""
+def online_session(online: Online | None, progress: Progress | None) -> Iterator[Online]:
+    """The session to ask with: the caller's, reporting to ``progress`` for the duration, or a new one
+    closed at the end. (Also used by ``store.snowball.online``, as are the helpers below.)"""
     if online is None:
         with Online(progress=progress) as session:
             yield session
@@ -180,7 +181,7 @@ def _id_query(ident: Identifier) -> str:
     return f"{ident.value}[pmcid]"
 
 
-def _resolve(
+def resolve_pmids(
     library: Library, session: Online, ids: Sequence[str], report: FetchReport, progress: Progress | None
 ) -> dict[str, Asked]:
     """The PMIDs of the identifiers given, in order; what cannot be resolved goes to ``report.failed``."""
@@ -212,7 +213,7 @@ def _resolve(
     return asked
 
 
-def _records(
+def efetch_records(
     session: Online,
     pmids: Sequence[str],
     report: FetchReport | None,
@@ -221,7 +222,8 @@ def _records(
     stage: str = "records",
     asked: dict[str, Asked] | None = None,
 ) -> list[Article]:
-    """The records of ``pmids``; those PubMed does not return are failures in ``report``."""
+    """The records of ``pmids`` from PubMed's efetch, in batches; those PubMed does not return (or that
+    lack the PMCID/DOI they were looked up by, see ``asked``) are failures in ``report``."""
     articles: list[Article] = []
     done = 0
     _step(progress, stage, 0, len(pmids))
@@ -273,7 +275,7 @@ def _note_missing(asked: dict[str, Asked], articles: list[Article], report: Fetc
             report.failed.append(Failure(how.text, "PubMed has no record with this PMID"))
 
 
-def _links(
+def fetch_links(
     session: Online,
     pmids: Sequence[str],
     sources: Sequence[str],
@@ -309,7 +311,7 @@ def _links(
     return {key: merge_links(*lists) for key, lists in found.items()}
 
 
-def _with_own_links(
+def with_own_links(
     links: dict[tuple[str, str], list[Link]], records: list[Article]
 ) -> dict[tuple[str, str], list[Link]]:
     """The links fetched, then each record's own (PubMed's reference list), one entry per target.

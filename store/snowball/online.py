@@ -17,7 +17,7 @@ from store.library import Library
 from store.model import Article, Link, Origin
 from store.online.config import EUROPEPMC, ICITE, PUBMED
 from store.online.events import Progress, Step
-from store.online.fetch import _links, _records, _resolve, _session, _with_own_links
+from store.online.fetch import efetch_records, fetch_links, online_session, resolve_pmids, with_own_links
 from store.online.icite import DESCRIBE_FIELDS
 from store.online.links import merge_links
 from store.online.report import FetchReport
@@ -66,11 +66,11 @@ def fill_links(
     report = FetchReport()
     subjects: dict[str, Link] = {}  # PMID -> how the seed is named to the library
     records: list[Article] = []
-    with _session(online, progress) as session:
+    with online_session(online, progress) as session:
         start = session.requests
         if missing:
-            asked = _resolve(library, session, list(missing), report, progress)
-            records = _records(session, list(asked), report, progress, stage="seeds", asked=asked)
+            asked = resolve_pmids(library, session, list(missing), report, progress)
+            records = efetch_records(session, list(asked), report, progress, stage="seeds", asked=asked)
             if report.failed:
                 failed = "; ".join(str(f) for f in report.failed[:5])
                 raise SeedsNotFound(f"seeds not in the library and not to be had online: {failed}")
@@ -89,7 +89,7 @@ def fill_links(
             else:
                 fill.without_pmid.append(str(doc.get("title") or seed))
         if lookups:
-            resolved = _resolve(library, session, [text for text, _ in lookups], report, progress)
+            resolved = resolve_pmids(library, session, [text for text, _ in lookups], report, progress)
             by_text = {how.text: pmid for pmid, how in resolved.items()}
             for text, named in lookups:
                 if text in by_text:
@@ -110,7 +110,7 @@ def fill_links(
                     found[(pmid, rel)].append(record.links(rel))
         others = [s for s in sources if s in (PUBMED, EUROPEPMC)]
         if others and pmids:
-            for key, links in _links(session, pmids, others, report, progress).items():
+            for key, links in fetch_links(session, pmids, others, report, progress).items():
                 found.setdefault(key, []).append(links)
         _describe(library, session, found, fill, progress)
         for article in records:
@@ -188,11 +188,11 @@ def fetch_records(
     """The PubMed records of candidates the library knows only as stubs (one efetch per 200), stored with
     their own reference lists, in one transaction after every request; ``OnlineError`` stores nothing."""
     report = FetchReport()
-    with _session(online, progress) as session:
+    with online_session(online, progress) as session:
         start = session.requests
-        records = _records(session, list(dict.fromkeys(pmids)), report, progress)
+        records = efetch_records(session, list(dict.fromkeys(pmids)), report, progress)
         report.requests = session.requests - start
         eutils_url = session.config.eutils_url
     if records:
-        save(library, Fetched(records, _with_own_links({}, records)), report, eutils_url)
+        save(library, Fetched(records, with_own_links({}, records)), report, eutils_url)
     return report
