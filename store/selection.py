@@ -25,7 +25,12 @@ def by_query(library: Library, query: str, marks: Marks | None = None) -> list[i
     return [h.doc_id for h in hits]
 
 
-def by_ids(library: Library, idents: Iterable[str]) -> list[int]:
+def by_ids(library: Library, idents: Iterable[str], missing: list[str] | None = None) -> list[int]:
+    """The articles named by identifiers (any mix of PMIDs, PMCIDs, DOIs), in order, each once.
+
+    Text that is not an identifier is a ``SelectionError``; so is an identifier the library does not
+    hold, unless ``missing`` is given: then it is added there, as written, for the caller to deal with
+    (``pmbrowse snowball --ids --online`` fetches such seeds)."""
     found: list[int] = []
     for text in idents:
         ident = parse_identifier(text)
@@ -33,7 +38,10 @@ def by_ids(library: Library, idents: Iterable[str]) -> list[int]:
             raise SelectionError(f"{text!r} is not a PMID, PMCID or DOI")
         doc_id = library.find(ident)
         if doc_id is None:
-            raise SelectionError(f"no article with {ident} in {library.path}")
+            if missing is None:
+                raise SelectionError(f"no article with {ident} in {library.path}")
+            missing.append(text)
+            continue
         found.append(doc_id)
     return _unique(found)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from store.ids import Identifier, parse_identifier
 from store.library import Library
 from store.marks import Marks
-from store.selection import SelectionError, by_marks, by_query
+from store.selection import SelectionError, by_ids, by_marks, by_query
 
 
 @dataclass(slots=True)
@@ -36,15 +36,7 @@ def by_selection(library: Library, marks: Marks, selection: str) -> list[int]:
 def by_identifiers(library: Library, idents: Sequence[str]) -> IdSeeds:
     """Identifiers (any mix of PMIDs, PMCIDs, DOIs) as seeds; what is not one is a ``SelectionError``."""
     seeds = IdSeeds()
-    for text in idents:
-        ident = parse_identifier(text)
-        if ident is None:
-            raise SelectionError(f"{text!r} is not a PMID, PMCID or DOI")
-        doc_id = library.find(ident)
-        if doc_id is None:
-            seeds.missing.append(text)
-        elif doc_id not in seeds.found:
-            seeds.found.append(doc_id)
+    seeds.found = by_ids(library, idents, missing=seeds.missing)
     return seeds
 
 

@@ -117,6 +117,12 @@ def test_seeds_by_identifier_that_the_library_lacks(capsys, lib_path: Path) -> N
     assert err.count("\n") == 1
     code, _, err = run(capsys, *db, "snowball", "--ids", "not-an-id")
     assert code == 2 and "not a PMID, PMCID or DOI" in err
+    code, _, err = run(capsys, *db, "snowball", "exclude", DEMO, "not-an-id")
+    assert code == 2 and "'not-an-id' is not a PMID, PMCID or DOI" in err
+    code, _, err = run(capsys, *db, "snowball", "exclude", DEMO, "99999999")
+    assert code == 1 and "no article with PMID 99999999 in" in err
+    code, out, _ = run(capsys, *db, "snowball", "exclude", DEMO)
+    assert code == 0 and "excluded 1 article" in out
     code, _, err = run(capsys, *db, "snowball", "sideways")
     assert code == 2 and "not a snowball action" in err
     code, _, err = run(capsys, *db, "export", "--format", "ris", "--round", "3")

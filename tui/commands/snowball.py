@@ -28,7 +28,7 @@ from store.library import Library
 from store.marks import Marks
 from store.merge import doc_keys
 from store.search import QuerySyntaxError
-from store.selection import SelectionError
+from store.selection import SelectionError, by_ids
 from store.snowball.counts import Report, report
 from store.snowball.engine import RoundResult, Row, decision_of, decisions, reason, run_round
 from store.snowball.seeds import by_identifiers, by_selection, describe_missing
@@ -333,15 +333,14 @@ def run_exclude(args: argparse.Namespace, idents: list[str], out: Console, err: 
     if not idents:
         raise UsageError("say which articles to exclude: pmbrowse snowball exclude ID... --reason TEXT")
     library = open_library(args, err)
-    keys_list: list[list[str]] = []
-    for text in idents:
-        ident = parse_identifier(text)
-        if ident is None:
-            raise UsageError(f"{text!r} is not a PMID, PMCID or DOI")
-        doc_id = library.find(ident)
-        if doc_id is None:
-            raise NotFoundError(f"no article with {ident} in {library.path}")
-        keys_list.append(doc_keys(library.doc(doc_id) or {}))
+    missing: list[str] = []
+    try:
+        doc_ids = by_ids(library, idents, missing=missing)
+    except SelectionError as exc:
+        raise UsageError(str(exc)) from None
+    if missing:
+        raise NotFoundError(f"no article with {parse_identifier(missing[0])} in {library.path}")
+    keys_list = [doc_keys(library.doc(doc_id) or {}) for doc_id in doc_ids]
     marks = Marks.open(library.path)
     file = SnowballFile.open(library.path)
     why = " ".join((args.reason or "").split()) or None
