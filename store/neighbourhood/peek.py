@@ -2,12 +2,9 @@
 
 Ranking related articles needs, for each of thousands of candidates, only how many references and
 citing articles it has; a whole document (title, abstract, authors...) costs ~25 µs to decode and
-check, finding two short lists in its bytes ~2 µs. ``LibraryStorage`` has no public call for the
-bytes of a document, so ``stored_bytes`` follows ``LibraryStorage.committed`` step by step (journal
-first, then the base through the document index); if the storage changes shape, or the document has
-uncommitted changes of a transaction in progress, it answers ``None`` and callers decode the document
-the usual way. (A store-side ``link_counts(doc_id)``, or counts kept in the document index, would make
-this module unnecessary.)
+check, finding two short lists in its bytes ~2 µs. The bytes come from ``LibraryStorage.stored_many``
+(the documents as committed, from one state); a document with changes staged by a transaction in
+progress comes without bytes, and callers decode it the usual way.
 
 Why searching the bytes is exact: documents are written by orjson, compactly, and in JSON a quote
 inside a string is always escaped, so ``"references":[`` can only be the top-level key (the
@@ -17,10 +14,9 @@ list of integers) gives ``None`` and the caller decodes the document instead.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 
@@ -42,29 +38,11 @@ _NUMBER = re.compile(rb"\d+(?=[,}])|null(?=[,}])")
 
 
 def stored_bytes(library: Library, doc_id: int) -> bytes | None:
-    """The committed JSON of a document as stored, or None (no such document, a pending change, or a
-    storage this module does not know: decode the document instead)."""
-    storage: Any = library.storage
-    try:
-        if doc_id in storage._pending:
-            return None
-        with storage._state:
-            snap = storage._snap
-            journal = snap.journal
-            if journal is not None and doc_id in journal.docs:
-                where = journal.docs[doc_id]
-                if where is None or snap.journal_fd is None:
-                    return None
-                return os.pread(snap.journal_fd, where[1], where[0])
-            if snap.index is None or snap.base_map is None:
-                return None
-            location = snap.index.location(doc_id)
-            if location is None:
-                return None
-            offset, length = location
-            return snap.base_map[offset : offset + length]  # type: ignore[no-any-return]
-    except (AttributeError, TypeError, ValueError, OSError):
-        return None
+    """The committed JSON of a document as stored, or None (no such document, or a change staged by
+    this thread's transaction: decode the document instead)."""
+    for _doc_id, raw in library.storage.stored_many((doc_id,)):
+        return raw
+    return None
 
 
 def _span(raw: bytes, rel: str) -> tuple[int, int] | None:
@@ -151,69 +129,16 @@ def totals(raw: bytes) -> tuple[int, int, int | None] | None:
     return references, cited_by, found if isinstance(found, int) else None
 
 
-_YEAR_VALUE = re.compile(rb'"year":(?:(\d+)|null)[,}]')
-
-
 def totals_of(library: Library, doc_ids: Iterable[int]) -> tuple[dict[int, Totals], list[int]]:
-    """``totals`` of many documents at once: (what was found, the ids to decode instead). Documents
-    the library does not hold are in neither. One lock and one look at the storage for the batch,
-    the loop kept tight: this is most of the time of ranking thousands of candidates."""
+    """``totals`` of many documents at once, from one state of the library: (what was found, the ids
+    to decode instead: bytes not as expected, or changes staged). Documents the library does not hold
+    are in neither. Most of the time of ranking thousands of candidates."""
     found: dict[int, Totals] = {}
     decode: list[int] = []
-    storage: Any = library.storage
-    try:
-        with storage._state:
-            pending = storage._pending
-            snap = storage._snap
-            journal = snap.journal.docs if snap.journal is not None else {}
-            journal_fd = snap.journal_fd
-            location = snap.index.location if snap.index is not None else None
-            base = snap.base_map
-            refs_key, cited_key, year_value = _REFS, _CITED, _YEAR_VALUE
-            for doc_id in doc_ids:
-                if doc_id in pending:
-                    decode.append(doc_id)
-                    continue
-                if doc_id in journal:
-                    where = journal[doc_id]
-                    if where is None:
-                        continue
-                    raw = os.pread(journal_fd, where[1], where[0])
-                else:
-                    at = location(doc_id) if location is not None else None
-                    if at is None or base is None:
-                        continue
-                    raw = base[at[0] : at[0] + at[1]]
-                at = raw.rfind(refs_key)
-                if at < 0:
-                    references = 0
-                    if raw.find(b'"references"') >= 0:
-                        decode.append(doc_id)
-                        continue
-                else:
-                    start = at + 14
-                    end = raw.find(b"]", start)
-                    references = raw.count(b",", start, end) + 1 if end > start else 0
-                at = raw.rfind(cited_key)
-                if at < 0:
-                    cited_by = 0
-                    if raw.find(b'"cited_by"') >= 0:
-                        decode.append(doc_id)
-                        continue
-                else:
-                    start = at + 12
-                    end = raw.find(b"]", start)
-                    cited_by = raw.count(b",", start, end) + 1 if end > start else 0
-                year = year_value.search(raw)
-                if year is None:
-                    if raw.find(b'"year"') >= 0:
-                        decode.append(doc_id)
-                        continue
-                    found[doc_id] = Totals(references, cited_by, None)
-                else:
-                    digits = year.group(1)
-                    found[doc_id] = Totals(references, cited_by, int(digits) if digits else None)
-    except (AttributeError, TypeError, ValueError, OSError):
-        done = set(found)
-        return found, [i for i in doc_ids if i not in done]
+    for doc_id, raw in library.storage.stored_many(doc_ids):
+        got = totals(raw) if raw is not None else None
+        if got is None:
+            decode.append(doc_id)
+        else:
+            found[doc_id] = Totals(*got)
     return found, decode
