@@ -20,8 +20,7 @@ if TYPE_CHECKING:  # (imported when first used: the app's first paint needs none
     from store.library import Library
     from store.marks import Marks
     from store.search import SearchIndex
-
-Signature = tuple[int, int, int]
+    from store.wholefile import Fingerprint
 
 # How many checks in a row may find the search index behind the library before it is rebuilt here
 # (another writer updates it right after its own write, so a short lag is normal).
@@ -34,7 +33,7 @@ class Refreshed:
 
     library: bool = False
     marks: Marks | None = None
-    marks_seen: Signature | None = None  # the signature of the marks file ``marks`` was read from
+    marks_seen: Fingerprint | None = None  # the fingerprint of the marks file ``marks`` was read from
     index: SearchIndex | None = None
     index_behind: int = 0  # checks in a row that found the index behind the library
     problem: str = ""  # why the check could not finish (the library busy, a file unreadable)
@@ -44,38 +43,31 @@ class Refreshed:
         return self.library or self.marks is not None or self.index is not None
 
 
-def signature(path: Path) -> Signature | None:
-    """What tells one version of a file from the next (None: there is no file)."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def open_marks(library_path: Path) -> tuple[Marks, Signature | None]:
-    """The marks, with the signature of the file they were read from (taken first, so that a write
+def open_marks(library_path: Path) -> tuple[Marks, Fingerprint | None]:
+    """The marks, with the fingerprint of the file they were read from (taken first, so that a write
     in between shows as a change at the next check rather than being missed)."""
     from store.marks import Marks, marks_path
+    from store.wholefile import fingerprint
 
-    seen = signature(marks_path(library_path))
+    seen = fingerprint(marks_path(library_path))
     return Marks.open(library_path), seen
 
 
 def check(
-    library: Library, marks_seen: Signature | None, index_behind: int = 0, *, marks: bool = True
+    library: Library, marks_seen: Fingerprint | None, index_behind: int = 0, *, marks: bool = True
 ) -> Refreshed:
     """Take in what other processes committed since the last check (blocking: call it in a thread).
 
-    ``marks_seen`` is the signature of the marks file as this app last read or wrote it.
+    ``marks_seen`` is the fingerprint of the marks file as this app last read or wrote it.
     """
     from store.marks import marks_path
     from store.search import SearchIndex
+    from store.wholefile import fingerprint
 
     try:
         library_changed = library.refresh()
         new_marks, seen = None, marks_seen
-        if marks and signature(marks_path(library.path)) != marks_seen:
+        if marks and fingerprint(marks_path(library.path)) != marks_seen:
             new_marks, seen = open_marks(library.path)
         new_index: SearchIndex | None = None
         behind = index_behind

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from store.online.report import FetchReport
     from store.search import QuerySyntaxError, Results, SearchIndex
     from store.trail import Trail
+    from store.wholefile import Fingerprint
     from tui.screens.export import ExportRequest
 
     # A fetch or an online search, run in a worker: (library, progress) -> what it did.
@@ -138,7 +139,7 @@ class MainScreen(ViewRoutes):
         self._keep_row: list[str] = []  # identity keys of the row to keep highlighted when results come
         self._checking = False  # a check for other processes' changes is running
         self._index_behind = 0
-        self._marks_seen: refresh.Signature | None = None  # the marks file as this app last read it
+        self._marks_seen: Fingerprint | None = None  # the marks file as this app last read it
         self._open_when_found: list[str] = []  # a row enter was pressed on, to open after a reload
         self._export_target: int | None = None  # the article the export dialog calls "this article"
 
@@ -572,7 +573,9 @@ class MainScreen(ViewRoutes):
         except (PmbrowseError, OSError, ValueError) as exc:
             self.say(f"The mark was not saved: {exc}", severity="error")
             return
-        self._marks_seen = refresh.signature(self.marks.path)
+        from store.wholefile import fingerprint
+
+        self._marks_seen = fingerprint(self.marks.path)
         self._marks_changed()
 
     def action_star(self) -> None:
