@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from store.model import ARTICLE_LIST_FIELDS, ARTICLE_TEXT_FIELDS
+
 META_TABLE = "_meta"
 ARTICLES_TABLE = "articles"
 MARKS_TABLE = "marks"
@@ -149,20 +151,8 @@ def kind_of(header: Mapping[str, Any]) -> str:
 # Documents are read one at a time, on demand, so each is checked when it is read: a damaged document
 # (edited by hand, or by another program) is refused with its id rather than crashing whatever uses it.
 
-_TEXT = (
-    "pmid",
-    "pmcid",
-    "doi",
-    "title",
-    "journal",
-    "journal_title",
-    "publisher",
-    "date",
-    "volume",
-    "issue",
-    "pages",
-)
-_TEXT_LISTS = ("affiliations", "languages", "publication_types", "mesh", "keywords", "grants")
+_TEXT = ("pmid", "pmcid", "doi", *ARTICLE_TEXT_FIELDS)
+_TEXT_LISTS = ARTICLE_LIST_FIELDS
 MAX_YEAR = 9999
 
 
