@@ -22,6 +22,7 @@ up: no article is a new record of two rounds, so nothing is counted twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,29 +85,49 @@ class Counts:
 
 
 def round_counts(library: Library, stored: Round, state: SnowballState, screened: dict[str, str]) -> Counts:
+    def stub(keys: Sequence[str]) -> bool:
+        doc_id = library.find_keys(keys)
+        doc = library.doc(doc_id) if doc_id is not None else None
+        return doc is None or bool(doc.get("stub"))
+
+    return counts_of(
+        stored,
+        ((c.keys, stub(c.keys)) for c in stored.new),
+        lambda keys: decision_of(keys, screened),
+        lambda keys: state.reason_of(keys) or NO_REASON,
+    )
+
+
+def counts_of(
+    stored: Round,
+    new: Iterable[tuple[Sequence[str], bool]],
+    decision: Callable[[Sequence[str]], str | None],
+    why: Callable[[Sequence[str]], str],
+) -> Counts:
+    """The numbers of ``stored``: those fixed when it ran, and those of its new records (each given by
+    its keys and whether the library knows it only as a stub) as screened now: ``decision`` says each
+    one's (None: not yet), ``why`` an excluded one's reason. The report and the Snowball view both
+    count with this."""
     counts = Counts(
         identified=stored.identified,
         duplicates=stored.duplicates,
         already_screened=stored.already_screened,
         earlier_rounds=stored.earlier,
     )
-    for candidate in stored.new:
+    for keys, stub in new:
         counts.records += 1
         counts.sought += 1
-        doc_id = library.find_keys(candidate.keys)
-        doc = library.doc(doc_id) if doc_id is not None else None
-        if doc is None or doc.get("stub"):
-            counts.not_retrieved += 1
-        decision = decision_of(candidate.keys, screened)
-        if decision is None:
+        counts.not_retrieved += stub
+        decided = decision(keys)
+        if decided is None:
             counts.awaiting += 1
             continue
         counts.screened += 1
-        if decision == "included":
+        if decided == "included":
             counts.included += 1
         else:
-            why = state.reason_of(candidate.keys) or NO_REASON
-            counts.excluded[why] = counts.excluded.get(why, 0) + 1
+            reason = why(keys)
+            counts.excluded[reason] = counts.excluded.get(reason, 0) + 1
     return counts
 
 

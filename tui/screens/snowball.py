@@ -17,7 +17,7 @@ closes. The counts line (PRISMA 2020) follows every decision.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -41,8 +41,9 @@ from store.errors import OnlineError, PmbrowseError
 from store.library import Library
 from store.marks import Marks, Screening
 from store.model import Article
-from store.snowball.engine import Row, decisions, reason, rows_of, run_round, seed_noun
-from store.snowball.state import DIRECTIONS, Round, SnowballFile, SnowballState, keep_round
+from store.snowball.counts import Counts, counts_of
+from store.snowball.engine import Row, decision_of, decisions, reason, rows_of, run_round, seed_noun
+from store.snowball.state import DIRECTIONS, NO_REASON, Round, SnowballFile, SnowballState, keep_round
 from tui.text import literal, printable
 
 if TYPE_CHECKING:
@@ -54,52 +55,16 @@ DIM = Style(dim=True)
 CURSOR = Style(reverse=True)
 
 
-@dataclass(slots=True)
-class Tally:
-    """The live numbers of a round: the fixed ones it ran with, and screening as it is now."""
-
-    identified: int = 0
-    duplicates: int = 0
-    already_screened: int = 0
-    earlier: int = 0
-    records: int = 0
-    screened: int = 0
-    included: int = 0
-    excluded: dict[str, int] = field(default_factory=dict)
-    not_retrieved: int = 0
-
-    def line(self) -> str:
-        excluded = sum(self.excluded.values())
-        why = ", ".join(f"{n} {r}" for r, n in sorted(self.excluded.items()))
-        return (
-            f"identified {self.identified} · duplicates {self.duplicates} · already screened "
-            f"{self.already_screened} · earlier rounds {self.earlier} · new {self.records} · screened "
-            f"{self.screened} · included {self.included} · excluded {excluded}"
-            + (f" ({why})" if why else "")
-            + f" · not retrieved {self.not_retrieved}"
-        )
-
-
-def tally(
-    stored: Round, rows: Sequence[Row], decided: Callable[[Row], str | None], why: Callable[[Row], str]
-) -> Tally:
-    """The numbers of ``stored`` with screening as ``decided`` says now (exclusions by ``why``)."""
-    counts = Tally(stored.identified, stored.duplicates, stored.already_screened, stored.earlier)
-    for row in rows:
-        if row.candidate.known:
-            continue
-        counts.records += 1
-        counts.not_retrieved += row.stub
-        decision = decided(row)
-        if decision is None:
-            continue
-        counts.screened += 1
-        if decision == "included":
-            counts.included += 1
-        else:
-            reason_given = why(row)
-            counts.excluded[reason_given] = counts.excluded.get(reason_given, 0) + 1
-    return counts
+def counts_line(counts: Counts) -> str:
+    """The PRISMA numbers of a round on one line, under its candidates."""
+    why = ", ".join(f"{n} {r}" for r, n in sorted(counts.excluded.items()))
+    return (
+        f"identified {counts.identified} · duplicates {counts.duplicates} · already screened "
+        f"{counts.already_screened} · earlier rounds {counts.earlier_rounds} · new {counts.records} · "
+        f"screened {counts.screened} · included {counts.included} · excluded {counts.excluded_total}"
+        + (f" ({why})" if why else "")
+        + f" · not retrieved {counts.not_retrieved}"
+    )
 
 
 class CandidateList(ScrollView, can_focus=True):
@@ -418,14 +383,16 @@ class SnowballScreen(Screen[int | None]):
     def _update_counts(self) -> None:
         if self.round is None:
             return
-        counts = tally(self.round, self.candidates.rows, self._decision, self._reason)
-        self.query_one("#snowball-counts", Static).update(literal(counts.line()))
+        counts = counts_of(
+            self.round,
+            ((row.candidate.keys, row.stub) for row in self.candidates.rows if not row.candidate.known),
+            lambda keys: decision_of(keys, self.decided),
+            lambda keys: self.state.reason_of(keys) or NO_REASON,
+        )
+        self.query_one("#snowball-counts", Static).update(literal(counts_line(counts)))
 
     def _decision(self, row: Row) -> str | None:
-        return next((self.decided[k] for k in row.candidate.keys if k in self.decided), None)
-
-    def _reason(self, row: Row) -> str:
-        return self.state.reason_of(row.candidate.keys) or "no reason given"
+        return decision_of(row.candidate.keys, self.decided)
 
     # Details -----------------------------------------------------------------------------------
 
