@@ -134,9 +134,9 @@ def pmid_of(i: int) -> str:
     return str(10_000_000 + i)
 
 
-def articles(n: int, seed: int = 1, refs: int = 30, citing: int = 20) -> Iterator[Article]:
-    """``n`` records of a closed citation graph: each cites ``refs`` older records, and its page lists
-    up to ``citing`` of the records that cite it (as an article page does)."""
+def _records(n: int, seed: int, refs: int) -> Iterator[tuple[int, Article, list[int], list[int]]]:
+    """The records of a closed citation graph of ``n``, without their links: (index, the record, the
+    records it cites, the records citing it). Each cites ``refs`` older records."""
     rng = random.Random(seed)
     vocab = Vocabulary(rng)
     cites = [rng.sample(range(i), min(refs, i)) for i in range(n)]
@@ -148,7 +148,7 @@ def articles(n: int, seed: int = 1, refs: int = 30, citing: int = 20) -> Iterato
         title = " ".join(vocab.sample(rng.randint(8, 16))).capitalize()
         abstract = " ".join(vocab.sample(250)).capitalize() + "."
         year = 1990 + i * 35 // max(n, 1)
-        yield Article(
+        article = Article(
             pmid=pmid_of(i),
             doi=f"10.5555/bench.{i}",
             title=title,
@@ -164,9 +164,18 @@ def articles(n: int, seed: int = 1, refs: int = 30, citing: int = 20) -> Iterato
             pages=f"{rng.randint(1, 900)}-{rng.randint(901, 999)}",
             abstract=[AbstractSection(abstract)],
             citation_count=len(cited_by[i]),
-            references=[Link(pmid=pmid_of(j), sources=["pubmed"]) for j in cites[i]],
-            cited_by=[Link(pmid=pmid_of(j), sources=["pubmed"]) for j in cited_by[i][:citing]],
         )
+        yield i, article, cites[i], cited_by[i]
+        cites[i] = []  # (memory: what was handed out is not needed again)
+
+
+def articles(n: int, seed: int = 1, refs: int = 30, citing: int = 20) -> Iterator[Article]:
+    """``n`` records of a closed citation graph: each cites ``refs`` older records, and its page lists
+    up to ``citing`` of the records that cite it (as an article page does)."""
+    for _i, article, cites, cited_by in _records(n, seed, refs):
+        article.references = [Link(pmid=pmid_of(j), sources=["pubmed"]) for j in cites]
+        article.cited_by = [Link(pmid=pmid_of(j), sources=["pubmed"]) for j in cited_by[:citing]]
+        yield article
 
 
 def pubmed_xml(records: list[Article]) -> str:
@@ -199,49 +208,16 @@ def pubmed_xml(records: list[Article]) -> str:
     return "".join(out)
 
 
-def stored_docs(
-    n: int, seed: int = 1, refs: int = 30, citing: int = 20
-) -> Iterator[tuple[int, dict[str, Any]]]:
+def stored_docs(n: int, seed: int = 1, refs: int = 30) -> Iterator[tuple[int, dict[str, Any]]]:
     """The records of ``articles(n)`` as a library stores them (document ``i + 1`` is record ``i``;
     links as document ids, both ends), streamed in id order: a bulk load for large libraries, which
     would take an hour to import one link at a time. Every link is kept on both ends, as the library
-    keeps them, so a record's ``cited_by`` lists all its citing records (not only ``citing`` of them)."""
-    del citing  # (the page's first 20 are a subset of what the library derives from the references)
-    rng = random.Random(seed)
-    vocab = Vocabulary(rng)
-    cites = [rng.sample(range(i), min(refs, i)) for i in range(n)]
-    cited_by: list[list[int]] = [[] for _ in range(n)]
-    for j, targets in enumerate(cites):
-        for i in targets:
-            cited_by[i].append(j)
-    for i in range(n):
-        title = " ".join(vocab.sample(rng.randint(8, 16))).capitalize()
-        abstract = " ".join(vocab.sample(250)).capitalize() + "."
-        year = 1990 + i * 35 // max(n, 1)
-        authors = [
-            Author(
-                rng.choice(SURNAMES), rng.choice("ABCDEFGHJKLMNPRST") + rng.choice(["", "A", "M"])
-            ).to_doc()
-            for _ in range(6)
-        ]
-        doc: dict[str, Any] = {
-            "pmid": pmid_of(i),
-            "doi": f"10.5555/bench.{i}",
-            "title": title,
-            "journal": rng.choice(JOURNALS),
-            "date": str(year),
-            "volume": str(rng.randint(1, 60)),
-            "issue": str(rng.randint(1, 12)),
-            "pages": f"{rng.randint(1, 900)}-{rng.randint(901, 999)}",
-            "year": year,
-            "authors": authors,
-            "abstract": [{"text": abstract}],
-            "citation_count": len(cited_by[i]),
-            "origins": [{"format": "bench", "location": "generated"}],
-        }
-        if cites[i]:
-            doc["references"] = [j + 1 for j in cites[i]]
-        if cited_by[i]:
-            doc["cited_by"] = [j + 1 for j in cited_by[i]]
-        cites[i] = []  # (memory: what was written is not needed again)
+    keeps them, so a record's ``cited_by`` lists all its citing records (a page lists only 20)."""
+    for i, article, cites, cited_by in _records(n, seed, refs):
+        doc = article.to_doc()
+        doc["origins"] = [{"format": "bench", "location": "generated"}]
+        if cites:
+            doc["references"] = [j + 1 for j in cites]
+        if cited_by:
+            doc["cited_by"] = [j + 1 for j in cited_by]
         yield i + 1, doc
