@@ -1,54 +1,16 @@
-"""``pmbrowse related`` and ``pmbrowse map``: through ``pmbrowse`` itself once they are registered in
-``tui/commands/__init__.py``; until then through the same parser setup and exit codes."""
+"""``pmbrowse related`` and ``pmbrowse map``, through ``pmbrowse`` itself."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
-import tui.commands
-from store.errors import PmbrowseError
 from store.library import Library
 from tests.store.citation_graphs import hand_built
-from tui import cli as pmbrowse
-from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, Command, NotFoundError, error
-from tui.commands.mapping import MAP
-from tui.commands.related import RELATED
-
-
-class _Cli:
-    """``main(argv)``: pmbrowse's own when the command is registered, else an equivalent."""
-
-    @staticmethod
-    def main(argv: list[str]) -> int:
-        registered = getattr(tui.commands, "NAMES", None) or getattr(tui.commands, "COMMANDS", ())
-        if argv[0] in registered:
-            return pmbrowse.main(argv)
-        command: Command = {"related": RELATED, "map": MAP}[argv[0]]
-        parser = argparse.ArgumentParser(prog=f"pmbrowse {command.name}", exit_on_error=False)
-        parser.add_argument("--db")
-        command.configure(parser)
-        out = Console(soft_wrap=True)
-        err = Console(stderr=True, soft_wrap=True)
-        try:
-            args = parser.parse_args(argv[1:])
-            return command.run(args, out, err)
-        except (argparse.ArgumentError, SystemExit):
-            return EXIT_BAD_INPUT
-        except NotFoundError as exc:
-            error(err, str(exc))
-            return EXIT_NOT_FOUND
-        except PmbrowseError as exc:
-            error(err, str(exc))
-            return EXIT_BAD_INPUT
-
-
-cli = _Cli()
+from tui import cli
 
 
 @pytest.fixture
