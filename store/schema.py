@@ -18,6 +18,11 @@ A marks file (``store.marks``: stars, tags, screening decisions and notes, kept 
 the same header plus ``"kind": "marks"``, and one table, ``marks``. The kind keeps either file from
 being opened as the other; a header without a kind is a library's (libraries predate kinds).
 
+A snowball file (``store.snowball.state``: the rounds of citation chasing, kept beside the library) has
+the header with ``"kind": "snowball"`` and three tables: ``reasons`` (the exclusion reasons offered,
+``{"reason": TEXT}`` each), ``exclusions`` (the reasons given, ``{"keys": [...], "reason": TEXT}``)
+and ``rounds`` (one document per round, see ``store.snowball.state.Round``).
+
 When a layout changes, bump its version and add a function to its migrations that turns data of the
 previous version into the new one; old files are migrated on load and written back in the new layout
 at their next write.
@@ -36,6 +41,8 @@ ARTICLES_TABLE = "articles"
 MARKS_TABLE = "marks"
 SCHEMA_VERSION = 2
 MARKS_SCHEMA_VERSION = 1
+SNOWBALL_TABLES = ("reasons", "exclusions", "rounds")
+SNOWBALL_SCHEMA_VERSION = 1
 
 Data = dict[str, dict[str, Any]]
 Migration = Callable[[Data], Data]
@@ -101,6 +108,7 @@ def _links_to_ids(data: Data) -> Data:
 # MIGRATIONS[n] turns library data of schema n into schema n + 1.
 MIGRATIONS: dict[int, Migration] = {1: _links_to_ids}
 MARKS_MIGRATIONS: dict[int, Migration] = {}
+SNOWBALL_MIGRATIONS: dict[int, Migration] = {}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -138,6 +146,7 @@ class Layout:
 LIBRARY_KIND = "library"
 LIBRARY = Layout(LIBRARY_KIND, "library", (ARTICLES_TABLE,), SCHEMA_VERSION, MIGRATIONS)
 MARKS = Layout("marks", "marks file", (MARKS_TABLE,), MARKS_SCHEMA_VERSION, MARKS_MIGRATIONS)
+SNOWBALL = Layout("snowball", "snowball file", SNOWBALL_TABLES, SNOWBALL_SCHEMA_VERSION, SNOWBALL_MIGRATIONS)
 
 
 def kind_of(header: Mapping[str, Any]) -> str:

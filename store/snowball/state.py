@@ -1,37 +1,35 @@
 """The rounds of citation chasing done on a library, kept in a small file of their own beside it.
 
-``library.json`` -> ``library.snowball.json``: a JSON object ``{"pmbrowse": "snowball", "version": 1,
-"reasons": [...], "exclusions": [...], "rounds": [...]}``. Each round keeps its date, seeds, direction,
-sources and the numbers known when it ran (links identified, duplicates, already screened), and its
-candidates with their provenance (which seeds each cites and is cited by), so a review can say exactly
-what was done and redo it. Screening decisions are not copied here: they stay in the marks file and
-are read when a report is made. Exclusion reasons, which marks do not hold, are kept here.
+``library.json`` -> ``library.snowball.json``: a pmbrowse file of the ``snowball`` layout
+(``store.schema.SNOWBALL``): the header, then the tables ``reasons``, ``exclusions`` and ``rounds``,
+one document a line. Each round keeps its date, seeds, direction, sources and the numbers known when it
+ran (links identified, duplicates, already screened), and its candidates with their provenance (which
+seeds each cites and is cited by), so a review can say exactly what was done and redo it. Screening
+decisions are not copied here: they stay in the marks file and are read when a report is made.
+Exclusion reasons, which marks do not hold, are kept here.
 
-Like the marks file, it is apart from the records (re-importing never touches it), and written whole,
-atomically: to a temp file in the same folder, fsynced, renamed over the old one, under a write lock
-(``library.snowball.json.lock``) so two processes never lose each other's rounds. A file that is not
-a snowball file, or is of a newer version, is refused in one line and never overwritten.
+Like the marks file, it is apart from the records (re-importing never touches it), and kept by the same
+storage (``store.wholefile``): written whole, atomically (a temp file in the same folder, fsynced,
+renamed over the old one), under a write lock (``library.snowball.json.lock``) so two processes never
+lose each other's rounds. A file that is not a snowball file, or is of a newer version, is refused in
+one line and never overwritten.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
-
 from store.errors import LibraryFileError
-from store.lock import write_lock
 from store.marks import same_article
 from store.paths import library_path
+from store.schema import META_TABLE, SNOWBALL
+from store.wholefile import Data, WholeFileStorage
 
 T = TypeVar("T")
-KIND = "snowball"
-VERSION = 1
 DIRECTIONS = ("back", "forward", "both")
 DEFAULT_REASONS = (
     "wrong population",
@@ -250,26 +248,33 @@ class SnowballState:
         if reason and reason.casefold() not in (r.casefold() for r in self.reasons):
             self.reasons.append(reason)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_tables(self) -> Data:
+        """The file's tables (each a table of documents by id, as ``store.wholefile`` keeps them)."""
         return {
-            "pmbrowse": KIND,
-            "version": VERSION,
-            "reasons": list(self.reasons),
-            "exclusions": [{"keys": list(e.keys), "reason": e.reason} for e in self.exclusions],
-            "rounds": [r.to_json() for r in self.rounds],
+            "reasons": _numbered({"reason": r} for r in self.reasons),
+            "exclusions": _numbered({"keys": list(e.keys), "reason": e.reason} for e in self.exclusions),
+            "rounds": _numbered(r.to_json() for r in self.rounds),
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SnowballState:
+    def from_tables(cls, data: Data) -> SnowballState:
+        reasons = [str(d["reason"]) for d in _in_order(data["reasons"])]
         return cls(
-            rounds=[Round.from_json(r) for r in data.get("rounds", ())],
-            reasons=[str(r) for r in data.get("reasons", DEFAULT_REASONS)],
+            rounds=[Round.from_json(r) for r in _in_order(data["rounds"])],
+            reasons=reasons or list(DEFAULT_REASONS),
             exclusions=[
                 Exclusion(tuple(str(k) for k in e.get("keys", ())), str(e.get("reason", "")))
-                for e in data.get("exclusions", ())
-                if isinstance(e, dict)
+                for e in _in_order(data["exclusions"])
             ],
         )
+
+
+def _numbered(docs: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {str(n): doc for n, doc in enumerate(docs, 1)}
+
+
+def _in_order(table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [table[doc_id] for doc_id in sorted(table, key=int)]
 
 
 class SnowballFile:
@@ -287,58 +292,26 @@ class SnowballFile:
 
     def load(self) -> SnowballState:
         """What the file holds (a missing file: no rounds yet). Refuses a file that is not one."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return SnowballState()
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise LibraryFileError(f"{self.path} is not a pmbrowse snowball file (not JSON)") from None
-        if not isinstance(data, dict) or data.get("pmbrowse") != KIND:
-            raise LibraryFileError(f"{self.path} is not a pmbrowse snowball file; it was left as it is")
-        version = data.get("version")
-        if not isinstance(version, int) or version > VERSION:
-            raise LibraryFileError(
-                f"{self.path} was written by a newer pmbrowse (version {version}); it was left as it is"
-            )
-        try:
-            return SnowballState.from_json(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise LibraryFileError(f"{self.path} is damaged ({exc}); it was left as it is") from None
+        storage = self._storage()
+        return self._state(storage) if storage.exists else SnowballState()
 
     def change(self, edit: Callable[[SnowballState], T]) -> T:
         """Apply ``edit`` to the newest state and write it, under the lock; returns what ``edit`` does."""
-        with write_lock(self.path, self.lock_timeout):
-            state = self.load()
+        storage = self._storage()
+        with storage.transaction():  # (which reloads the file if another process replaced it)
+            state = self._state(storage) if storage.exists else SnowballState()
             result = edit(state)
-            self._write(state)
-            return result
+            storage.write({META_TABLE: storage.read()[META_TABLE], **state.to_tables()})
+        return result
 
-    def _write(self, state: SnowballState) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+    def _storage(self) -> WholeFileStorage:
+        return WholeFileStorage(self.path, lock_timeout=self.lock_timeout, layout=SNOWBALL)
+
+    def _state(self, storage: WholeFileStorage) -> SnowballState:
         try:
-            with tmp.open("wb") as fh:
-                fh.write(orjson.dumps(state.to_json(), option=orjson.OPT_INDENT_2))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        _fsync_folder(self.path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            return SnowballState.from_tables(storage.read())
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise LibraryFileError(f"{self.path} is damaged ({exc}); it was left as it is") from None
 
 
 def keep_round(file: SnowballFile, done: Round) -> Round | None:

@@ -139,12 +139,15 @@ def test_the_file_is_its_own_and_refuses_what_is_not_one(tmp_path: Path) -> None
     keep_round(file, run_round(library, ids(library, "1"), "both", marks=marks).round)
     assert path.read_bytes() == before  # nothing of it in the library's file
     data = orjson.loads(file.path.read_bytes())
-    assert data["pmbrowse"] == "snowball" and data["rounds"][0]["seeds"][0]["label"] == "1"
+    assert data["_meta"]["1"]["kind"] == "snowball" and data["rounds"]["1"]["seeds"][0]["label"] == "1"
     assert not list(tmp_path.glob(".*.tmp"))
     file.path.write_text('{"something": "else"}')
     with pytest.raises(LibraryFileError, match="not a pmbrowse snowball file"):
         file.load()
-    file.path.write_text('{"pmbrowse": "snowball", "version": 99}')
+    file.path.write_text('{"_meta": {"1": {"app": "pmbrowse", "schema": 1, "kind": "marks"}}, "marks": {}}')
+    with pytest.raises(LibraryFileError, match="not a pmbrowse snowball file: it is a pmbrowse marks file"):
+        file.load()
+    file.path.write_text('{"_meta": {"1": {"app": "pmbrowse", "schema": 99, "kind": "snowball"}}}')
     with pytest.raises(LibraryFileError, match="newer"):
         file.change(lambda s: None)
     assert "99" in file.path.read_text()
