@@ -522,22 +522,27 @@ class LibraryStorage(Storage):  # type: ignore[misc]
 
     # Staying current -----------------------------------------------------------------------------
 
+    def _on_disk(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None, int]:
+        """The base's and the journal's identities as the files are now, and the journal's length
+        (None, 0: no such file). Two ``stat`` calls: the change signal of the library."""
+        ids: list[tuple[int, int] | None] = []
+        size = 0
+        for path in (self.path, self.journal_path):
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                ids.append(None)
+                continue
+            ids.append(_file_id(st))
+            size = st.st_size
+        return ids[0], ids[1], size if ids[1] is not None else 0
+
     def changed_on_disk(self) -> bool:
-        """Whether another process committed (or compacted) since this one last looked: two ``stat``s."""
+        """Whether another process committed (or compacted) since this one last looked."""
         snap = self._snap
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return snap.base_id is not None
-        if _file_id(st) != snap.base_id:
-            return True
-        try:
-            jst = os.stat(self.journal_path)
-        except FileNotFoundError:
-            return snap.journal_id is not None
-        if _file_id(jst) != snap.journal_id:
-            return True
-        return snap.journal is not None and jst.st_size != snap.journal.scanned
+        base, journal, size = self._on_disk()
+        scanned = snap.journal.scanned if snap.journal is not None else 0
+        return base != snap.base_id or journal != snap.journal_id or size != scanned
 
     def refresh(self) -> bool:
         """Move to the newest committed state. Returns whether anything changed."""
@@ -549,19 +554,18 @@ class LibraryStorage(Storage):  # type: ignore[misc]
             return self.state != before
 
     def _catch_up(self) -> None:
+        """Take in what was committed since: the journal's new commits, or (after a compaction, or a
+        first journal) the new files."""
         snap = self._snap
-        try:
-            st = os.stat(self.path)
-            jst: os.stat_result | None = os.stat(self.journal_path)
-        except FileNotFoundError:
-            jst = None
-            st = None  # type: ignore[assignment]
-        same_base = st is not None and _file_id(st) == snap.base_id
-        same_journal = jst is not None and snap.journal_fd is not None and _file_id(jst) == snap.journal_id
-        if same_base and same_journal and snap.journal is not None:
-            if snap.journal.generation == snap.generation:
-                tail = read_tail(snap.journal_fd, snap.journal.end)  # type: ignore[arg-type]
-                self._replay(snap, tail, snap.journal.end)
+        base, journal, _size = self._on_disk()
+        if base == snap.base_id and journal == snap.journal_id:
+            if (
+                journal is not None
+                and snap.journal is not None
+                and snap.journal.generation == snap.generation
+            ):
+                assert snap.journal_fd is not None
+                self._replay(snap, read_tail(snap.journal_fd, snap.journal.end), snap.journal.end)
             return
         self._open()
 
