@@ -24,7 +24,6 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
@@ -32,6 +31,7 @@ from store.library import Library
 from store.neighbourhood import GraphReader, MapLayout, layout_map
 from store.neighbourhood.layout import COLUMNS, GUTTER, PER_COLUMN, YEAR_WIDTH, MapGrid
 from tui.text import printable
+from tui.widgets.virtual import VirtualView
 
 # Kinds of segment (see ``MapGrid``) as styles that read in a monochrome terminal too.
 STYLES: dict[str, Style] = {
@@ -48,7 +48,7 @@ STYLES: dict[str, Style] = {
 }
 
 
-class MapView(ScrollView, can_focus=True):
+class MapView(VirtualView, can_focus=True):
     """The map's lines, drawn on demand; a cursor on one article."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -103,24 +103,19 @@ class MapView(ScrollView, can_focus=True):
     def focus_id(self) -> int | None:
         return self.grid.focus if self.grid is not None else None
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+    def content_line(self, y: int, width: int) -> Strip | None:
         grid = self.grid
-        row = y + self.scroll_offset.y
-        if grid is None or not 0 <= row < grid.layout.height:
-            return Strip.blank(width, self.rich_style)
-        segments = [Segment(text, STYLES.get(kind)) for text, kind in grid.line(row, self.trail)]
-        strip = Strip(segments, grid.width)
-        x = self.scroll_offset.x
-        return strip.crop(x, x + width).extend_cell_length(width, self.rich_style)
+        if grid is None or not 0 <= y < grid.layout.height:
+            return None
+        segments = [Segment(text, STYLES.get(kind)) for text, kind in grid.line(y, self.trail)]
+        return Strip(segments, grid.width)
 
     def _reveal(self) -> None:
         grid = self.grid
         if grid is None:
             return
         node = grid.layout.nodes[grid.focus]
-        region = Region(grid.x_of(node.column), node.row, grid.column_width, 1)
-        self.scroll_to_region(region, animate=False, force=True, immediate=True)
+        self.reveal(Region(grid.x_of(node.column), node.row, grid.column_width, 1))
 
     def action_move(self, d_column: int, d_row: int) -> None:
         grid = self.grid

@@ -31,7 +31,6 @@ from textual.containers import Vertical
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -45,6 +44,7 @@ from store.snowball.counts import Counts, counts_of
 from store.snowball.engine import Row, decision_of, decisions, reason, rows_of, run_round, seed_noun
 from store.snowball.state import DIRECTIONS, NO_REASON, Round, SnowballFile, SnowballState, keep_round
 from tui.text import literal, printable
+from tui.widgets.virtual import VirtualView
 
 if TYPE_CHECKING:
     from store.online.session import Online
@@ -67,7 +67,7 @@ def counts_line(counts: Counts) -> str:
     )
 
 
-class CandidateList(ScrollView, can_focus=True):
+class CandidateList(VirtualView, can_focus=True):
     """Candidates, two lines each, drawn on demand; a cursor on one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,7 +97,6 @@ class CandidateList(ScrollView, can_focus=True):
         self.seeds = 0
         self.noun = "seeds"
         self.decision_of: Callable[[Row], str | None] = lambda row: None
-        self.lines_drawn = 0  # how many lines were rendered (the tests check that only visible ones are)
 
     def show_rows(self, rows: list[Row], seeds: int, noun: str) -> None:
         self.rows, self.seeds, self.noun = rows, seeds, noun
@@ -112,13 +111,10 @@ class CandidateList(ScrollView, can_focus=True):
     def current(self) -> Row | None:
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        line = y + self.scroll_offset.y
-        index, part = divmod(line, ROW_HEIGHT)
+    def content_line(self, y: int, width: int) -> Strip | None:
+        index, part = divmod(y, ROW_HEIGHT)
         if not 0 <= index < len(self.rows):
-            return Strip.blank(width, self.rich_style)
-        self.lines_drawn += 1
+            return None
         row = self.rows[index]
         segments = self._title_line(row, width) if part == 0 else self._reason_line(row)
         strip = Strip(segments).crop(0, width).extend_cell_length(width)
@@ -161,20 +157,16 @@ class CandidateList(ScrollView, can_focus=True):
             return
         before = self.cursor
         self.cursor = index
-        top = self.scroll_offset.y
-        height = self.scrollable_content_region.height or ROW_HEIGHT
-        y = index * ROW_HEIGHT
-        if y < top:
-            self.scroll_to(y=y, animate=False, immediate=True)
-        elif y + ROW_HEIGHT > top + height:
-            self.scroll_to(y=y + ROW_HEIGHT - height, animate=False, immediate=True)
+        self.reveal(self._region(index))
         self.refresh_row(before)
         self.refresh_row(index)
         self.post_message(self.Highlighted(index))
 
     def refresh_row(self, index: int) -> None:
-        y = index * ROW_HEIGHT - self.scroll_offset.y
-        self.refresh(Region(0, y, self.size.width, ROW_HEIGHT))
+        self.refresh_content(self._region(index))
+
+    def _region(self, index: int) -> Region:
+        return Region(0, index * ROW_HEIGHT, self.size.width, ROW_HEIGHT)
 
     def action_move(self, step: int) -> None:
         self.move_to(self.cursor + step)
