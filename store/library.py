@@ -110,7 +110,6 @@ class Library:
         self._db = _LibraryDB(storage=lambda: storage)
         self._table: ArticleTable = self._db.table(ARTICLES_TABLE)  # type: ignore[assignment]
         self.created = False  # whether ``open`` made this library (it did not exist)
-        self.first_new_id = 0  # the first document id the last transaction could create
 
     @classmethod
     def open(
@@ -272,13 +271,13 @@ class Library:
         """Collect changes; commit them once at the end, or drop them all on error."""
         with self.storage.transaction():
             before = self.storage.state
-            self.first_new_id = self.storage.next_id
+            first_new = self.storage.next_id  # (documents from here on are made by this commit)
             changes = Changes(self)
             yield changes
             changed, removed = changes.commit()
         after = self.storage.last_commit()
         if (changed or removed) and after is not None:
-            self._after_write(before, after, changed, removed)
+            self._after_write(before, after, changed, removed, first_new)
 
     def _after_write(
         self,
@@ -286,13 +285,14 @@ class Library:
         after: tuple[str | None, int],
         changed: Mapping[int, Doc],
         removed: set[int],
+        first_new: int,
     ) -> None:
         """Bring the search index (derived data kept beside the library) in step with the commit that
-        turned state ``before`` into ``after``."""
+        turned state ``before`` into ``after`` (making the documents from ``first_new`` on)."""
         from store.search.index import SearchIndex, forget_index
 
         try:
-            SearchIndex.after_write(self, before, after, changed, removed)
+            SearchIndex.after_write(self, before, after, changed, removed, first_new)
         except Exception:
             # The library itself is safely written; a broken index must not undo that. Forgetting
             # it makes the next search rebuild it from the library.

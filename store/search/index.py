@@ -60,7 +60,6 @@ class Library(Protocol):
     @property
     def state(self) -> tuple[str | None, int]: ...
 
-    first_new_id: int
 
     def iter_docs(self) -> Iterator[tuple[int, Doc]]: ...
 
@@ -174,20 +173,18 @@ class SearchIndex:
 
     def update(
         self,
-        library: Library,
         state: tuple[str | None, int],
         changed: Mapping[int, Doc],
         removed: Iterable[int],
+        first_new: int,
     ) -> None:
         """Re-index changed documents (as committed) and drop removed ones; record ``state``, the state
         of the library that commit made (not the library's state now: another thread may have committed
-        since, and its own update will follow)."""
+        since, and its own update will follow). Documents from ``first_new`` on are new: nothing to
+        replace."""
         writer = self._index.writer(heap_size=WRITER_HEAP)
-        meta = _read_meta(self.folder) or {}
-        docs = int(meta.get("docs", 0))
         for doc_id in removed:
             writer.delete_documents_by_term("doc_id", doc_id)
-        first_new = library.first_new_id
         for doc_id, doc in changed.items():
             if doc_id < first_new:  # (a document made by this commit has nothing to replace)
                 writer.delete_documents_by_term("doc_id", doc_id)
@@ -206,6 +203,7 @@ class SearchIndex:
         after: tuple[str | None, int],
         changed: Mapping[int, Doc],
         removed: set[int],
+        first_new: int,
     ) -> None:
         """Keep the index in step with a commit that turned state ``before`` into ``after``."""
         folder = index_folder(library.path)
@@ -213,7 +211,7 @@ class SearchIndex:
             meta = _read_meta(folder)
             if meta is not None and meta.get("library") == list(before):
                 try:
-                    cls(folder, cls._open_folder(folder)).update(library, after, changed, removed)
+                    cls(folder, cls._open_folder(folder)).update(after, changed, removed, first_new)
                     return
                 except (ValueError, OSError):
                     pass  # fall through: a rebuild replaces whatever is there

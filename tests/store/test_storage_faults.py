@@ -210,7 +210,7 @@ def test_the_index_records_the_state_its_own_commit_made(
     real = SearchIndex.after_write.__func__  # type: ignore[attr-defined]
     seen: list[object] = []
 
-    def late(cls, library, before, after, changed, removed):  # type: ignore[no-untyped-def]
+    def late(cls, library, before, after, changed, removed, first_new):  # type: ignore[no-untyped-def]
         if not seen:
             seen.append(after)
             with monkeypatch.context() as m:
@@ -219,7 +219,7 @@ def test_the_index_records_the_state_its_own_commit_made(
                 )  # it dies before its update
                 with other.transaction() as changes:
                     changes.put_article(Article(pmid="222", title="Axolotl regeneration"), Origin("test"))
-        real(cls, library, before, after, changed, removed)
+        real(cls, library, before, after, changed, removed, first_new)
 
     monkeypatch.setattr(SearchIndex, "after_write", classmethod(late))
     with lib.transaction() as changes:
