@@ -22,6 +22,7 @@ from store.library import Library
 from store.model import Article, Origin
 from store.search import SearchIndex
 from tests.conftest import ROOT
+from tests.store.old_libraries import write_v1_library
 
 ORIGIN = Origin("test", "crash")
 
@@ -143,35 +144,9 @@ def test_a_damaged_journal_is_refused_and_never_cut(tmp_path: Path, where: bytes
     assert journal.read_bytes().startswith(bytes(raw))
 
 
-def _v1_library(path: Path) -> dict[str, object]:
-    """A library as schema 1 wrote it: link entries (identifiers and text) on both ends."""
-    data = {
-        "_meta": {"1": {"app": "pmbrowse", "schema": 1}},
-        "articles": {
-            "1": {
-                "pmid": "100",
-                "title": "Citing",
-                "references": [
-                    {"pmid": "200", "title": "Cited", "sources": ["page"]},
-                    {"title": "Known only by its citation text", "year": 1999},
-                ],
-            },
-            "2": {"pmid": "200", "title": "Cited", "stub": True, "cited_by": [{"pmid": "100"}]},
-            "3": {
-                "title": "Known only by its citation text",
-                "year": 1999,
-                "stub": True,
-                "cited_by": [{"pmid": "100"}],
-            },
-        },
-    }
-    path.write_bytes(fileformat.dump(data))  # type: ignore[arg-type]
-    return data
-
-
 def test_a_schema_1_library_is_migrated_on_open_with_a_notice(tmp_path: Path) -> None:
     lib_path = tmp_path / "library.json"
-    _v1_library(lib_path)
+    write_v1_library(lib_path)
     lib = Library.open(lib_path)
     assert any("converted" in notice for notice in lib.notices)
     header = json.loads(lib_path.read_text())["_meta"]["1"]
@@ -212,7 +187,7 @@ def test_a_migration_killed_at_its_commit_point_leaves_the_old_or_the_new_librar
     tmp_path: Path, delay: int
 ) -> None:
     lib_path = tmp_path / "library.json"
-    _v1_library(lib_path)
+    write_v1_library(lib_path)
     old = lib_path.read_bytes()
     marker = tmp_path / "migrating"
     script = MIGRATOR.format(root=str(ROOT), marker=str(marker), lib=str(lib_path), delay=delay)
@@ -385,7 +360,7 @@ SLOW_CONVERTER = textwrap.dedent(
 
 def test_two_processes_converting_one_old_library_lose_nothing(tmp_path: Path) -> None:
     lib_path = tmp_path / "library.json"
-    _v1_library(lib_path)
+    write_v1_library(lib_path)
     marker = tmp_path / "read"
     script = SLOW_CONVERTER.format(root=str(ROOT), marker=str(marker), lib=str(lib_path))
     slow = subprocess.Popen([sys.executable, "-c", script])

@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from store import fileformat
 from store.library import Library
 from tests.conftest import PAGES, ROOT
+from tests.store.old_libraries import write_v1_library
 
 
 def _pmbrowse(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -42,14 +42,7 @@ def test_a_command_ending_with_a_long_journal_compacts(lib_path: Path) -> None:
 
 
 def test_a_schema_1_library_is_converted_with_a_notice(lib_path: Path) -> None:
-    data = {
-        "_meta": {"1": {"app": "pmbrowse", "schema": 1}},
-        "articles": {
-            "1": {"pmid": "100", "title": "Old", "references": [{"pmid": "200", "title": "Cited"}]},
-            "2": {"pmid": "200", "title": "Cited", "stub": True, "cited_by": [{"pmid": "100"}]},
-        },
-    }
-    lib_path.write_bytes(fileformat.dump(data))  # type: ignore[arg-type]
+    write_v1_library(lib_path)
     result = _pmbrowse("--db", str(lib_path), "show", "100", "--json")
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("\n") == 1 and "converted" in result.stderr
