@@ -19,6 +19,7 @@ from tui.widgets.yearchart import YearChart
 if TYPE_CHECKING:
     from store.library import Library
     from store.marks import Marks
+    from store.neighbourhood import CitationYears
     from store.trail import Trail
 
 
@@ -66,7 +67,11 @@ class ViewRoutes(Screen[None]):
         from store.neighbourhood import GraphReader, citation_years
 
         years = citation_years(GraphReader(library), doc_id)
-        self.app.call_from_thread(self.query_one(YearChart).show_sparkline, years)
+        self.app.call_from_thread(self._show_chart, doc_id, years)
+
+    def _show_chart(self, doc_id: int, years: CitationYears | None) -> None:
+        if doc_id == self.current:  # (else another article was opened while this one was computed)
+            self.query_one(YearChart).show_sparkline(years)
 
     def on_related_pane_selected(self, event: RelatedPane.Selected) -> None:
         self.open_doc(event.doc_id)

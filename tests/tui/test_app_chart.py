@@ -1,0 +1,55 @@
+"""The year chart in the article header: it shows the open article's citations, whatever order the
+workers finish in."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+import store.neighbourhood
+from store.library import Library
+from store.neighbourhood import GraphReader, citation_years
+from store.neighbourhood.years import CitationYears
+from tests.store.citation_graphs import hand_built
+from tests.tui.helpers import make_app, ready, settle
+from tui.widgets.yearchart import YearChart
+
+
+async def test_a_slow_chart_of_the_article_left_does_not_replace_the_open_ones(
+    lib_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hand_built(Library.open(lib_path, demo=False))
+    entered, release = threading.Event(), threading.Event()
+    slow: set[int] = set()
+
+    def years(reader: GraphReader, doc_id: int) -> CitationYears | None:
+        if doc_id in slow:
+            entered.set()
+            release.wait(10)
+        return citation_years(reader, doc_id)
+
+    monkeypatch.setattr(store.neighbourhood, "citation_years", years)
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert screen.library is not None
+        first, second = screen.library.find("1"), screen.library.find("10")
+        assert first is not None and second is not None
+        slow.add(first)
+        screen.open_doc(first)  # its chart waits ...
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if entered.is_set():
+                break
+        screen.open_doc(second)  # ... while this one's is drawn
+        chart = screen.query_one(YearChart)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if getattr(chart.content, "note", "") == "3 here":
+                break
+        release.set()
+        await settle(pilot)
+        assert screen.current == second
+        assert chart.content.note == "3 here"  # type: ignore[attr-defined]
