@@ -60,7 +60,6 @@ class Library(Protocol):
     @property
     def state(self) -> tuple[str | None, int]: ...
 
-
     def iter_docs(self) -> Iterator[tuple[int, Doc]]: ...
 
 
