@@ -1,5 +1,5 @@
 """The year chart in the article header: it shows the open article's citations, whatever order the
-workers finish in."""
+workers finish in, and is computed again only when the article or the library changed."""
 
 from __future__ import annotations
 
@@ -53,3 +53,28 @@ async def test_a_slow_chart_of_the_article_left_does_not_replace_the_open_ones(
         await settle(pilot)
         assert screen.current == second
         assert chart.content.note == "3 here"  # type: ignore[attr-defined]
+
+
+async def test_a_change_of_marks_alone_does_not_compute_the_chart_again(
+    lib_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store.marks import Marks
+
+    hand_built(Library.open(lib_path, demo=False))
+    calls: list[int] = []
+
+    def years(reader: GraphReader, doc_id: int) -> CitationYears | None:
+        calls.append(doc_id)
+        return citation_years(reader, doc_id)
+
+    monkeypatch.setattr(store.neighbourhood, "citation_years", years)
+    app = make_app(lib_path, "1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await settle(pilot)
+        assert len(calls) == 1
+        Marks.open(lib_path).toggle_star(["pmid:1"])  # another process stars the open article
+        screen.action_reload()
+        await settle(pilot)
+        assert len(calls) == 1
+        assert screen.query_one(YearChart).content.note == "4 here"  # type: ignore[attr-defined]

@@ -50,12 +50,19 @@ class ViewRoutes(Screen[None]):
 
     # The Related pane and the year chart ----------------------------------------------------------
 
+    # The article and library state the chart was last asked for (a change of marks alone keeps it).
+    _chart_of: tuple[int, object] | None = None
+
     def show_neighbourhood(self) -> None:
-        """The open article changed: the Related pane follows if it is showing, the chart always."""
+        """The open article was shown again: the Related pane follows if it is showing; the chart is
+        computed again when the article or the library changed."""
         assert self.library is not None and self.current is not None
         if self.active_pane == "related":
             self.show_related()
-        self._chart_worker(self.library, self.current)
+        wanted = (self.current, self.library.state)
+        if wanted != self._chart_of:
+            self._chart_of = wanted
+            self._chart_worker(self.library, self.current)
 
     def show_related(self) -> None:
         pane = self.query_one(RelatedPane)  # (it takes in a changed library by itself)
