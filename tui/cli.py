@@ -164,10 +164,8 @@ def run_app(args: argparse.Namespace, err: Console) -> int:
 
     if not in_terminal():
         words = " ".join(args.target)
-        import difflib
-
-        near = difflib.get_close_matches(args.target[0], list(COMMANDS), n=1) if args.target else []
-        hint = f" (did you mean 'pmbrowse {near[0]}'?)" if near else ""
+        near = near_command(args.target[0]) if args.target else None
+        hint = f" (did you mean 'pmbrowse {near}'?)" if near else ""
         raise UsageError(
             f"the app needs a terminal{f' to search for {words!r}' if words else ''}{hint}; "
             f"commands: {', '.join(COMMANDS)}"
