@@ -65,9 +65,13 @@ class ViewRoutes(Screen[None]):
             self._chart_worker(self.library, self.current)
 
     def show_related(self) -> None:
-        pane = self.query_one(RelatedPane)  # (it takes in a changed library by itself)
-        if self.library is not None and self.current is not None and pane.doc_id != self.current:
+        pane = self.query_one(RelatedPane)  # (while it shows, it takes in a changed library by itself)
+        if self.library is None or self.current is None:
+            return
+        if pane.doc_id != self.current:
             pane.show(self.library, self.current)
+        else:
+            pane.check_library()  # (the library may have changed while it was hidden)
 
     @work(thread=True, exclusive=True, group="chart")
     def _chart_worker(self, library: Library, doc_id: int) -> None:

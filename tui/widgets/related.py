@@ -4,7 +4,8 @@ Self-contained: give it a library and a document id with ``show(library, doc_id)
 rows in a thread (``store.neighbourhood.related``), shows a score and the reason on each row, and posts
 ``RelatedPane.Selected`` when a row is chosen with ``enter`` or a click. ``b`` switches what the rows
 are ranked by. When the library changes (a fetch or an import), the rows are recomputed in place
-within a second, the highlighted article kept (``reload()`` does it at once).
+within a second while the pane shows, the highlighted article kept (``check_library()`` does it at
+once, ``reload()`` even when the library did not change).
 """
 
 from __future__ import annotations
@@ -108,7 +109,11 @@ class RelatedPane(Vertical):
         self._state_seen: object = None  # the library's state the rows were computed from
 
     def on_mount(self) -> None:
-        self.set_interval(self.POLL_SECONDS, self.check_library)
+        self.set_interval(self.POLL_SECONDS, self._poll)
+
+    def _poll(self) -> None:
+        if self.display:  # (hidden, it computes nothing: whoever shows it again calls check_library)
+            self.check_library()
 
     def check_library(self) -> None:
         """Recompute in place when the library changed since (a fetch filled the neighbourhood in)."""
