@@ -98,11 +98,15 @@ def _skipped_note(r: FileReport) -> str:
     return note
 
 
+def _why_rejected(r: FileReport) -> str:
+    """Why a file was rejected, without its name (the report names it already)."""
+    return r.error.removeprefix(r.source).lstrip(":, ")
+
+
 def _report_cells(r: FileReport) -> tuple[list[str], Text]:
     """The numbers of one file's report as table cells, and its result."""
     if r.rejected:
-        why = r.error.removeprefix(r.source).lstrip(":, ")  # (the file is named in its own column)
-        return [r.source, "", "", "", "", ""], literal(f"rejected: {why}", style="bold red")
+        return [r.source, "", "", "", "", ""], literal(f"rejected: {_why_rejected(r)}", style="bold red")
     result = Text("ok", style="green")
     result.append(_skipped_note(r))
     return [r.source, r.format, str(r.added), str(r.merged), str(r.unchanged), str(r.stubs)], result
@@ -112,9 +116,9 @@ def import_report(reports: Sequence[FileReport], width: int | None = None) -> Re
     """The import report, a row per file. ``width``: the terminal's, to fit file names into (shortened
     from the left: ``…/medline16n0902.xml.gz``); None (a pipe or a file) leaves every cell whole, the
     table as wide as it needs. Below ``TABLE_MIN_WIDTH`` columns it is a line per file instead."""
-    cells = [_report_cells(r) for r in reports]
     if width is not None and width < TABLE_MIN_WIDTH:
         return Group(Text("Import", style="bold"), *(_report_line(r, width) for r in reports))
+    cells = [_report_cells(r) for r in reports]
     rows = [row for row, _ in cells]
     if width is not None and rows:
         # What the numbers need, up to 32 cells of the result (it wraps), 3 cells a column of
@@ -140,8 +144,7 @@ def _report_line(r: FileReport, width: int) -> Text:
     line = Text()
     line.append_text(literal(shorten_left(r.source, max(24, width // 2)), style="bold"))
     if r.rejected:
-        why = r.error.removeprefix(r.source).lstrip(":, ")
-        line.append_text(literal(f"  rejected: {why}", style="red"))
+        line.append_text(literal(f"  rejected: {_why_rejected(r)}", style="red"))
         return line
     counts = f"{r.added} added, {r.merged} merged, {r.unchanged} unchanged, {r.stubs} new stubs"
     line.append(f"  {r.format}: {counts}")
