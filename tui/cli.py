@@ -61,6 +61,9 @@ def app_parser() -> argparse.ArgumentParser:
         description="A terminal browser for biomedical literature. Commands: "
         + ", ".join(COMMANDS)
         + " (pmbrowse COMMAND --help).",
+        epilog="A first word close to a command's name is taken for a typo; pmbrowse -- WORD searches "
+        "for it. Exit status: 0 ok, 1 not found, 2 bad input, 3 the library is busy or unusable, "
+        "4 an online service failed.",
     )
     _add_db(app)
     app.add_argument("target", nargs="*", metavar="QUERY|ID", help="open on this search or article")

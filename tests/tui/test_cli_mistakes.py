@@ -140,3 +140,12 @@ def test_the_import_command_reports_a_rejected_file_with_its_reason(
 def test_first_positional_stops_at_dashes() -> None:
     assert tui.cli._first_positional(["--db", "x", "--", "search"]) is None
     assert tui.cli._first_positional(["--db", "x", "search"]) == "search"
+
+
+def test_the_help_says_how_to_search_for_a_command_name_and_the_exit_statuses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "pmbrowse -- WORD searches for it" in out and "3 the library is busy or unusable" in out
