@@ -11,7 +11,7 @@ from rich.text import Text
 from store.importer import FileReport
 from store.library import Library, LinkView, Stats
 from store.search import Results
-from tui.text import byline, citation_line, details, id_line, literal, printable, shorten_left
+from tui.text import byline, citation_line, details_text, id_line, literal, printable, shorten_left
 
 
 def link_row(view: LinkView) -> Text:
@@ -60,17 +60,9 @@ def render_article(library: Library, doc_id: int) -> RenderableType:
             parts.append(paragraph)
     else:
         parts.append(Text("No abstract in the library.", style="dim"))
-    fields = details(article)
-    if fields:
-        parts.append(Text("\nDetails", style="bold underline"))
-    for name, values in fields:
-        field = Text()
-        field.append(f"{name}:", style="bold")
-        if name == "Affiliations":
-            field.append("".join(f"\n  · {printable(v)}" for v in values))
-        else:
-            field.append(" " + printable(" · ".join(values)))
-        parts.append(field)
+    extra = details_text(article)
+    if extra.plain:
+        parts.append(Text("\n") + extra)
     for rel, heading in (("references", "References"), ("cited_by", "Cited by")):
         views = library.links(doc_id, rel)
         parts.append(Text(f"\n{heading} ({len(views)})", style="bold underline"))

@@ -136,6 +136,27 @@ def details(article: Article) -> list[tuple[str, list[str]]]:
     return [(name, values) for name, values in fields if values]
 
 
+def details_text(article: Article, mesh_hint: str = "") -> Text:
+    """The Details section: ``Details``, then a line a field of ``details`` (affiliations a line each);
+    empty when the record has none. ``mesh_hint`` follows the MeSH headings (the app's key for them)."""
+    text = Text()
+    fields = details(article)
+    if not fields:
+        return text
+    text.append("Details", style="bold underline")
+    for name, values in fields:
+        if name == "Affiliations":
+            text.append(f"\n{name}:", style="bold")
+            for value in values:
+                text.append("\n  · " + printable(value))
+            continue
+        text.append(f"\n{name}: ", style="bold")
+        text.append(printable(" · ".join(values)))
+        if name == "MeSH" and mesh_hint:
+            text.append(f"  ({mesh_hint})", style="dim")
+    return text
+
+
 def mesh_query(heading: str) -> str:
     """The search for one MeSH heading: its descriptor (without the ``/qualifier``), quoted."""
     descriptor = heading.split("/", 1)[0].lstrip("*").replace('"', " ").strip()

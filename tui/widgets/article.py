@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.text import citation_line, details, id_line, literal, printable
+from tui.text import citation_line, details_text, id_line, literal, printable
 from tui.widgets.rows import mark_line
 
 if TYPE_CHECKING:
@@ -92,31 +92,13 @@ class AbstractView(VerticalScroll, can_focus=True):
         else:
             text = Text()
             text.append("This record has no abstract (its source gave none).", style="italic")
-        text.append_text(details_text(article))
+        extra = details_text(article, mesh_hint="m: search by a heading")
+        if extra.plain:
+            text.append("\n\n")
+            text.append_text(extra)
         body.update(text)
         if not keep_scroll:
             self.scroll_home(animate=False)
 
     def show_message(self, message: str) -> None:
         self.query_one("#abstract-text", Static).update(literal(message, style="italic"))
-
-
-def details_text(article: Article) -> Text:
-    """The Details section under the abstract: MeSH headings, keywords, publication types, language,
-    affiliations (empty when the record has none of them)."""
-    fields = details(article)
-    text = Text()
-    if not fields:
-        return text
-    text.append("\n\nDetails", style="bold underline")
-    for name, values in fields:
-        if name == "Affiliations":
-            text.append(f"\n{name}:", style="bold")
-            for value in values:
-                text.append("\n  · " + printable(value))
-            continue
-        text.append(f"\n{name}: ", style="bold")
-        text.append(printable(" · ".join(values)))
-        if name == "MeSH":
-            text.append("  (m: search by a heading)", style="dim")
-    return text
