@@ -533,10 +533,9 @@ class MainScreen(ViewRoutes):
         A highlighted row the library cannot find is refused with a message naming it (see
         ``_row_article``), never replaced by another article. None, said, when there is no target.
         """
-        focused = self.focused
-        row = focused.highlighted if isinstance(focused, ArticleList) else None
-        if isinstance(focused, ArticleList) and row is not None and focused.keys_at(row):
-            return self._row_article(focused, row)
+        highlighted = self._highlighted_row()
+        if highlighted is not None:
+            return self._row_article(*highlighted)
         if self.library is None:
             self.say("The library is still loading; try again in a moment.")
             return None
@@ -544,6 +543,14 @@ class MainScreen(ViewRoutes):
             self.say("Open or highlight an article first.")
             return None
         return self.current
+
+    def _highlighted_row(self) -> tuple[ArticleList, int] | None:
+        """The focused list and its highlighted row, when that row shows an article."""
+        focused = self.focused
+        row = focused.highlighted if isinstance(focused, ArticleList) else None
+        if isinstance(focused, ArticleList) and row is not None and focused.keys_at(row):
+            return focused, row
+        return None
 
     def _target_keys(self) -> list[str] | None:
         doc_id = self._target()
@@ -664,11 +671,10 @@ class MainScreen(ViewRoutes):
         if self.library is None:
             self.say("The library is still loading.")
             return
-        focused = self.focused
-        row = focused.highlighted if isinstance(focused, ArticleList) else None
-        if row is not None and isinstance(focused, ArticleList) and focused.keys_at(row):
+        highlighted = self._highlighted_row()
+        if highlighted is not None:
             # The same rule as the other keys: the highlighted row, or a refusal naming it.
-            target = self._row_article(focused, row)
+            target = self._row_article(*highlighted)
             if target is None:
                 return
         else:
