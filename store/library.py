@@ -254,14 +254,21 @@ class Library:
             SearchIndex.after_compaction(self.path, *states)
         return True
 
-    def close(self) -> None:
-        """Compact if the journal has grown past its threshold, then let go of the files.
+    @property
+    def compaction_due(self) -> bool:
+        """Whether the journal has grown past its threshold (see ``store.storage``)."""
+        return self.storage.exists and self.storage.needs_compaction()
 
-        Compaction here is a courtesy: when the library is busy (another writer), read-only or the
-        disk is full, it is left for later, silently."""
-        if self.storage.exists and self.storage.needs_compaction():
+    def compact_if_due(self) -> None:
+        """Compact if it is due. A courtesy when a command or the app ends: when the library is busy
+        (another writer), read-only or the disk is full, it is left for later, silently."""
+        if self.compaction_due:
             with contextlib.suppress(PmbrowseError, OSError):
                 self.compact(lock_timeout=0)
+
+    def close(self) -> None:
+        """Compact if it is due, then let go of the files."""
+        self.compact_if_due()
         self.storage.close()
 
     # Writing ---------------------------------------------------------------------------------

@@ -95,3 +95,22 @@ async def test_the_tag_dialog_names_its_article_and_tags_that_one(lib_path: Path
         await pilot.pause()
         marks = Marks.open(lib_path)
         assert marks.get(first).has_tag("chosen") and not marks.get(second).has_tag("chosen")
+
+
+def test_quitting_on_a_large_library_compacts_in_the_background(lib_path: Path, monkeypatch) -> None:
+    import subprocess
+
+    from store.importer import import_file
+    from store.library import Library
+    from tests.conftest import PAGES
+    from tui.screens import main
+
+    lib = Library.open(lib_path)
+    import_file(lib, PAGES / "zero_citations.txt")
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
+    monkeypatch.setattr(main, "INLINE_COMPACT_BYTES", 0)  # every library counts as large
+    started: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "Popen", lambda argv, **kw: started.append(argv))
+    main.compact_on_quit(lib)
+    assert started and started[0][-3:] == ["--db", str(lib.path), "compact"]
+    assert b"1000002" not in lib_path.read_bytes()  # not compacted here: quitting did not wait
