@@ -17,16 +17,13 @@ from store.online.config import OnlineConfig
 from store.online.ratelimit import RateLimiter
 from tests.online_server import ONLINE_DATA, LocalServer, Reply, Request, json_reply
 from tui.cli import main
-from tui.commands import COMMANDS
-from tui.commands.snowball import SNOWBALL
 
 DEMO = "30992990"
 
 
 @pytest.fixture(autouse=True)
 def registered(monkeypatch: pytest.MonkeyPatch, lib_path: Path) -> None:
-    """The command as ``tui/commands/__init__.py`` will name it; the demo library made beforehand."""
-    monkeypatch.setitem(COMMANDS, "snowball", SNOWBALL)
+    """The demo library, made beforehand."""
     assert main(["--db", str(lib_path), "stats"]) == 0
 
 

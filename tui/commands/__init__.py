@@ -3,14 +3,13 @@ module and naming it in ``WHERE``.
 
 A command's module is imported only when that command runs: opening the app needs none of them, and
 what they import (parsers, the online client, exporters) was most of the app's start-up time.
-``COMMANDS`` reads like the dict of every command it replaces (``COMMANDS["search"]``, iterating it
-names them all), and a command added to it at run time (``COMMANDS["x"] = X``) works like the others.
+``COMMANDS`` reads like a dict of every command (``COMMANDS["search"]``; iterating it names them all).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ WHERE: dict[str, tuple[str, str]] = {
 }
 
 
-class CommandTable(MutableMapping[str, "Command"]):
+class CommandTable(Mapping[str, "Command"]):
     """The commands by name, each module imported when its command is first looked up."""
 
     def __init__(self, where: dict[str, tuple[str, str]]) -> None:
@@ -45,24 +44,11 @@ class CommandTable(MutableMapping[str, "Command"]):
             self._loaded[name] = getattr(importlib.import_module(f"tui.commands.{module}"), attribute)
         return self._loaded[name]
 
-    def __setitem__(self, name: str, command: Command) -> None:
-        self._loaded[name] = command
-
-    def __delitem__(self, name: str) -> None:
-        if name not in self:
-            raise KeyError(name)
-        self._loaded.pop(name, None)
-        self._where.pop(name, None)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._where or name in self._loaded
-
     def __iter__(self) -> Iterator[str]:
-        yield from self._where
-        yield from (name for name in self._loaded if name not in self._where)
+        return iter(self._where)
 
     def __len__(self) -> int:
-        return len(set(self._where) | set(self._loaded))
+        return len(self._where)
 
 
 COMMANDS = CommandTable(WHERE)
