@@ -27,6 +27,7 @@ from store.merge import (
     compatible,
     doc_keys,
     fill_ids,
+    merge_metrics,
     merge_record,
     stub_from_link,
 )
@@ -340,6 +341,20 @@ class Changes:
             target = self._target(entry)
             new += self._connect(doc_id, rel, target, entry.get("sources"))
         return new
+
+    def put_metrics(self, subject: Link, metrics: Doc) -> bool:
+        """Keep citation metrics (``store.metrics``: records by source) on the article ``subject`` names,
+        a new stub if the library lacks it, merged by ``store.merge.merge_metrics``. Returns whether
+        anything changed."""
+        if not metrics:
+            return False
+        doc_id = self._target(subject.to_doc())
+        held = self.peek(doc_id).get("metrics")
+        merged = merge_metrics(held, metrics)
+        if merged == held:
+            return False
+        self._doc(doc_id)["metrics"] = merged
+        return True
 
     # Commit ----------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ Rules:
   what it states and leaves alone what it does not state; knowledge from links only fills gaps;
 - link lists are unions in order: what was known stays, new targets are appended (link entries
   here; stored documents link by id, see ``store.changes``);
-- nothing is ever dropped: a link seen twice keeps every source that gave it.
+- nothing is ever dropped: a link seen twice keeps every source that gave it;
+- citation metrics (``store.metrics``) are kept per source, the newer fetch winning (``merge_metrics``).
 """
 
 from __future__ import annotations
@@ -160,6 +161,8 @@ def merge_record(into: Doc, other: Doc, *, authoritative: bool) -> None:
             continue
         if authoritative or key not in into:
             into[key] = value
+    if other.get("metrics"):
+        into["metrics"] = merge_metrics(into.get("metrics"), other["metrics"])
     origins = into.get("origins", [])
     for origin in other.get("origins", []):
         if origin not in origins:
@@ -168,6 +171,22 @@ def merge_record(into: Doc, other: Doc, *, authoritative: bool) -> None:
         into["origins"] = origins
     if not other.get("stub"):
         into.pop("stub", None)
+
+
+def merge_metrics(have: Doc | None, incoming: Doc) -> Doc:
+    """Two ``metrics`` of one article (``store.metrics``: one record per source) as one.
+
+    Per source, the record fetched later wins whole: a service's numbers are one snapshot, so fields of
+    two fetches are never mixed (an RCR of 2026 beside a citation count of 2024 would be neither's).
+    A source only one side has is kept. On equal fetch times the record already held stays, so merging
+    the same record again changes nothing. Neither argument is changed.
+    """
+    merged: Doc = dict(have or {})
+    for source, record in incoming.items():
+        held = merged.get(source)
+        if held is None or str(record.get("fetched", "")) > str(held.get("fetched", "")):
+            merged[source] = record
+    return merged
 
 
 def stub_from_link(entry: Doc) -> Doc:

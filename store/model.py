@@ -225,6 +225,8 @@ class Article:
     cited_by: list[Link] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)
     stub: bool = False
+    # Citation metrics by source (``store.metrics``): {"icite": {"fetched": ..., ...}, ...}.
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def keys(self) -> list[str]:
@@ -264,6 +266,8 @@ class Article:
             doc["cited_by"] = [link.to_doc() for link in self.cited_by]
         if self.origins:
             doc["origins"] = [o.to_doc() for o in self.origins]
+        if self.metrics:
+            doc["metrics"] = {source: dict(record) for source, record in self.metrics.items()}
         if self.stub:
             doc["stub"] = True
         return doc
@@ -284,6 +288,7 @@ class Article:
             cited_by=[Link.from_doc(x) for x in doc.get("cited_by", []) if isinstance(x, dict)],
             origins=[Origin.from_doc(o) for o in doc.get("origins", [])],
             stub=bool(doc.get("stub", False)),
+            metrics={source: dict(record) for source, record in doc.get("metrics", {}).items()},
         )
         for key in ARTICLE_TEXT_FIELDS:
             setattr(article, key, doc.get(key, ""))

@@ -9,7 +9,8 @@ A library is a TinyDB JSON file with two tables:
   link (so following a link either way reads one document), and the sources that gave the links,
   when known, by source: ``"link_sources": {"references": {"europepmc": [40], "pubmed": [12, 40]}}``.
   What a source said *about* a link's target (its title, authors, journal, year) lives on the
-  target: on its stub when the library has no full record of it.
+  target: on its stub when the library has no full record of it. Citation metrics, by source and with
+  the time they were fetched, are under ``"metrics"`` (``store.metrics``).
 
 Schema 1 kept every link as a copy of that text on both ends (78% of a library's memory); schema 2
 stores each link as an id. ``MIGRATIONS[1]`` converts.
@@ -34,6 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from store.metrics import check_metrics
 from store.model import ARTICLE_LIST_FIELDS, ARTICLE_TEXT_FIELDS
 
 META_TABLE = "_meta"
@@ -219,4 +221,6 @@ def check_document(doc: object) -> str:
         return "'link_sources' is not an object of lists by source"
     if "stub" in doc and type(doc["stub"]) is not bool:
         return "'stub' is not true or false"
+    if "metrics" in doc:
+        return check_metrics(doc["metrics"])
     return ""
