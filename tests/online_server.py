@@ -11,6 +11,7 @@ method, path, parameters (query string and POST form together) and arrival time.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -36,6 +37,12 @@ class Request:
     path: str
     params: dict[str, list[str]]
     time: float
+    target: str = ""  # the request line's target as sent: path and query string
+
+    @property
+    def url_length(self) -> int:
+        """The length of the URL as sent (``http://127.0.0.1:PORT`` left out, as it is fixed here)."""
+        return len(self.target)
 
     def one(self, key: str) -> str:
         values = self.params.get(key, [])
@@ -89,6 +96,7 @@ class LocalServer:
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self.eutils_url = self.url + "/eutils/"
         self.europepmc_url = self.url + "/europepmc/"
+        self.icite_url = self.url + "/icite/"
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
         self._thread.start()
 
@@ -138,7 +146,7 @@ def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
                 for key, values in form.items():
                     params.setdefault(key, []).extend(values)
-            reply = server.reply_for(Request(self.command, parts.path, params, arrived))
+            reply = server.reply_for(Request(self.command, parts.path, params, arrived, self.path))
             if reply.delay and server.stop.wait(reply.delay):
                 return
             self.send_response(reply.status)
@@ -172,6 +180,7 @@ def fast_config(server: LocalServer, **changes: object) -> OnlineConfig:
     settings: dict[str, object] = {
         "eutils_url": server.eutils_url,
         "europepmc_url": server.europepmc_url,
+        "icite_url": server.icite_url,
         "connect_timeout": 2.0,
         "read_timeout": 2.0,
         "backoff": 0.001,
@@ -198,6 +207,7 @@ def make_online(server: LocalServer) -> Iterator[SessionFactory]:
             fast_config(server, **config),
             ncbi_limiter=RateLimiter(1000),
             europepmc_limiter=RateLimiter(1000),
+            icite_limiter=RateLimiter(1000),
             sleep=sleeps.append if sleeps is not None else time.sleep,
         )
         sessions.append(session)
@@ -252,3 +262,81 @@ class RecordBank:
         parts = [r for r in map(self.record, pmids) if r is not None]
         body = b'<?xml version="1.0" ?>\n<PubmedArticleSet>' + b"".join(parts) + b"</PubmedArticleSet>\n"
         return Reply(body=body)
+
+
+# iCite ---------------------------------------------------------------------------------------------
+
+# The real 2025 answer every synthesized row is modelled on (see tests/data/online/README.md).
+ICITE_2025 = ONLINE_DATA / "icite_pubs_2025_32162448.json"
+
+
+class ICiteBank:
+    """iCite's ``pubs`` from real answers: the rows asked for that it holds, with the fields asked (``fl``).
+
+    ``synthesize`` makes a row in the 2025 shape (that of ``ICITE_2025``) for any other PMID, its
+    references and citing articles given by ``links(pmid)``; for tests of batching that need thousands.
+    Like a proxy in front of iCite, it answers 414 to a URL longer than ``max_url`` and 413 to a
+    request of more than ``max_pmids`` PMIDs.
+    """
+
+    def __init__(
+        self,
+        *files: Path,
+        synthesize: bool = False,
+        links: Callable[[int], tuple[list[int], list[int]]] | None = None,
+        max_url: int | None = None,
+        max_pmids: int | None = None,
+    ) -> None:
+        self.rows: dict[str, dict[str, object]] = {}
+        for path in files:
+            for row in json.loads(path.read_bytes())["data"]:
+                self.rows[str(row["pmid"])] = row
+        self.synthesize = synthesize
+        self.links = links or (lambda pmid: ([], []))
+        self.max_url = max_url
+        self.max_pmids = max_pmids
+        self.template = json.loads(ICITE_2025.read_bytes())["data"][0]
+
+    def row(self, pmid: str) -> dict[str, object] | None:
+        if pmid in self.rows:
+            return self.rows[pmid]
+        if not self.synthesize:
+            return None
+        n = int(pmid)
+        references, cited_by = self.links(n)
+        row = dict(self.template)
+        row.update(
+            {
+                "_id": pmid,
+                "pmid": n,
+                "title": f"Article {pmid}.",
+                "doi": f"10.5555/{pmid}",
+                "authors": [
+                    {"lastName": f"Author{pmid}", "fullName": f"Author{pmid}, Ana", "firstName": "Ana"}
+                ],
+                "year": 2000 + n % 25,
+                "citation_count": len(cited_by),
+                "relative_citation_ratio": round(n % 500 / 100, 2),
+                "is_clinical": n % 3 == 0,
+                "cited_by_clin": cited_by[:1],
+                "cited_by": cited_by,
+                "references": references,
+                "citedByPmidsByYear": [{str(c): 2000 + c % 25} for c in cited_by],
+            }
+        )
+        return row
+
+    def __call__(self, request: Request) -> Reply:
+        if self.max_url is not None and request.url_length > self.max_url:
+            return Reply(414, b"<html><title>414 Request-URI Too Large</title></html>", "text/html")
+        pmids = request.one("pmids").split(",")
+        if self.max_pmids is not None and len(pmids) > self.max_pmids:
+            return Reply(413, b"<html><title>413 Request Entity Too Large</title></html>", "text/html")
+        fields = request.one("fl").split(",") if "fl" in request.params else None
+        data = []
+        for pmid in pmids:
+            row = self.row(pmid)
+            if row is not None:
+                data.append({k: v for k, v in row.items() if fields is None or k in fields})
+        answer = {"meta": {"pmids": request.one("pmids")}, "links": {}, "data": data}
+        return json_reply(json.dumps(answer))

@@ -8,7 +8,7 @@ app call ``fetch_articles`` and ``search_online`` (``fetch.py``); everything els
 - ``http``: one client per service, with timeouts, retries and one-line errors (``OnlineError``);
 - ``answers``: telling usable answers from HTML error pages, cut-off bodies and stated errors;
 - ``eutils`` / ``europepmc``: the requests and what their answers mean;
-- ``icite``: NIH iCite's link lists and metrics, 1,000 PMIDs a request (citation chasing, ``store.snowball``);
+- ``icite``: NIH iCite's link lists and citation metrics, 200 PMIDs a request (``store.snowball``);
 - ``session``: both clients, configured; ``events``: progress and waiting, for the screen;
 - ``links``: merging link lists per target; ``saving``: one transaction; ``report``: what a fetch did.
 

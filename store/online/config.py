@@ -11,6 +11,8 @@ environment                   config.toml            meaning
 ``PMBROWSE_ICITE_URL``        --                     NIH iCite API base URL (citation links for snowballing)
 ``NCBI_API_KEY``              ``ncbi_api_key``       NCBI API key: 10 requests/s instead of 3
 ``PMBROWSE_EMAIL``            ``email``              contact address NCBI asks automated clients to send
+``PMBROWSE_ICITE_BATCH``      ``icite_batch``        PMIDs per iCite request, 1 to 200 (default 200, iCite's
+                                                     own limit; lower it if a proxy refuses long URLs)
 ============================  =====================  ===================================================
 
 An empty environment variable counts as unset. TOML is read with ``tomllib`` (``tomli`` before 3.11).
@@ -32,7 +34,7 @@ from store.errors import OnlineError
 # Where links can come from; each link records which of these gave it.
 PUBMED, EUROPEPMC = "pubmed", "europepmc"
 LINK_SOURCES = (PUBMED, EUROPEPMC)
-# NIH iCite: links of up to 1,000 PMIDs a request (``store.online.icite``); used by citation chasing.
+# NIH iCite: links and citation metrics of up to 200 PMIDs a request (``store.online.icite``).
 ICITE = "icite"
 
 EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -49,6 +51,9 @@ NCBI_RATE_WITH_KEY = 10.0
 EUROPEPMC_RATE = 5.0
 # iCite publishes no rate limit; we keep to NCBI's keyless one (NIH runs both), spaced the same way.
 ICITE_RATE = 3.0
+# PMIDs per iCite request: iCite's support page "Bulk Data and API" says up to 200 (an older API page
+# said 1,000, and 1,000 PMIDs make an 11 kB URL that proxies refuse).
+ICITE_MAX_BATCH = 200
 
 
 def config_path() -> Path:
@@ -64,6 +69,7 @@ class OnlineConfig:
     icite_url: str = ICITE_URL
     api_key: str | None = None
     email: str | None = None
+    icite_batch: int = ICITE_MAX_BATCH
     tool: str = TOOL
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
@@ -114,7 +120,22 @@ class OnlineConfig:
             icite_url=_with_slash(pick("PMBROWSE_ICITE_URL") or ICITE_URL),
             api_key=pick("NCBI_API_KEY", "ncbi_api_key"),
             email=pick("PMBROWSE_EMAIL", "email"),
+            icite_batch=_batch(env.get("PMBROWSE_ICITE_BATCH", "").strip() or file.get("icite_batch")),
         )
+
+
+def _batch(value: object) -> int:
+    """The ``icite_batch`` setting: a whole number from 1 to 200 (None: the default, 200)."""
+    if value is None:
+        return ICITE_MAX_BATCH
+    text = str(value).strip()
+    if (
+        isinstance(value, bool)
+        or not (text.isascii() and text.isdigit())
+        or not 1 <= int(text) <= ICITE_MAX_BATCH
+    ):
+        raise OnlineError(f"icite_batch must be a whole number from 1 to {ICITE_MAX_BATCH}, not {text!r}")
+    return int(text)
 
 
 def _with_slash(url: str) -> str:

@@ -55,7 +55,7 @@ class Online:
             icite.SERVICE, config.icite_url, icite_limiter or shared_limiter("icite", config.icite_rate)
         )
         self.eutils = EUtils(self.pubmed_client)
-        self.icite = ICite(self.icite_client)
+        self.icite = ICite(self.icite_client, batch=config.icite_batch)
         self.europepmc = EuropePmc(self.europepmc_client)
         self.progress = progress
 

@@ -1,10 +1,13 @@
 """Before an online round: fetch the seeds the library lacks and fill in every seed's links.
 
-Links come from NIH iCite by default (one request per 1,000 seeds with a PMID); E-utilities elink and
+Links come from NIH iCite by default (one request per 200 seeds with a PMID); E-utilities elink and
 Europe PMC can be added (``sources``), as ``pmbrowse fetch`` uses them. Seeds known only by a DOI or
 PMCID are looked up in PubMed first (esearch), since iCite knows articles by PMID. As every fetch does,
 all requests are made before anything is stored, and everything is stored in one transaction: a
 request that fails for good (``OnlineError``) or a seed that cannot be had leaves the library as it was.
+
+iCite's answers also carry each article's citation metrics (``store.metrics``): those of the seeds and
+of every article iCite describes are stored with the links, at no extra request.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from dataclasses import dataclass, field, replace
 
 from store.errors import PmbrowseError
 from store.library import Library
+from store.metrics import fetched_now
 from store.model import Article, Link, Origin
 from store.online.config import EUROPEPMC, ICITE, PUBMED
 from store.online.events import Progress, Step
 from store.online.fetch import efetch_records, fetch_links, online_session, resolve_pmids, with_own_links
-from store.online.icite import DESCRIBE_FIELDS
+from store.online.icite import DESCRIBE_FIELDS, ICiteRecord
 from store.online.links import merge_links
 from store.online.report import FetchReport
 from store.online.saving import Fetched, save
@@ -41,6 +45,7 @@ class LinkFill:
     asked: int = 0  # seeds whose links were asked for
     without_pmid: list[str] = field(default_factory=list)  # seeds no source could be asked about
     described: int = 0  # linked articles new to the library that iCite described (title, DOI...)
+    metrics: int = 0  # articles whose citation metrics were stored or brought up to date
     links_added: int = 0
     stubs_created: int = 0
     requests: int = 0
@@ -66,6 +71,7 @@ def fill_links(
     report = FetchReport()
     subjects: dict[str, Link] = {}  # PMID -> how the seed is named to the library
     records: list[Article] = []
+    icite: dict[str, ICiteRecord] = {}  # what iCite said of the seeds and of the articles it described
     with online_session(online, progress) as session:
         start = session.requests
         if missing:
@@ -106,13 +112,15 @@ def fill_links(
                     progress(Step("links", done, total, "iCite"))
 
             for pmid, record in session.icite.pubs(pmids, on_batch).items():
+                icite[pmid] = record
                 for rel in RELATIONS:
                     found[(pmid, rel)].append(record.links(rel))
         others = [s for s in sources if s in (PUBMED, EUROPEPMC)]
         if others and pmids:
             for key, links in fetch_links(session, pmids, others, report, progress).items():
                 found.setdefault(key, []).append(links)
-        _describe(library, session, found, fill, progress)
+        icite.update(_describe(library, session, found, fill, progress))
+        when = fetched_now()
         for article in records:
             for rel in RELATIONS:
                 own = getattr(article, rel)
@@ -134,6 +142,9 @@ def fill_links(
             links = merge_links(*lists)
             if links and pmid in subjects:
                 fill.links_added += changes.put_links(subjects[pmid], rel, links)
+        for pmid, record in icite.items():
+            subject = subjects.get(pmid) or Link(pmid=pmid)
+            fill.metrics += changes.put_metrics(subject, record.metrics_record(when))
         fill.stubs_created = changes.stubs_created - before
     if progress is not None:
         progress(Step("store", 1, 1))
@@ -150,10 +161,11 @@ def _describe(
     found: dict[tuple[str, str], list[list[Link]]],
     fill: LinkFill,
     progress: Progress | None,
-) -> None:
+) -> dict[str, ICiteRecord]:
     """Links that name an article by its PMID alone (iCite's, elink's), new to the library, get its DOI,
-    title, authors, journal and year from iCite (1,000 a request): so a stub shows what it is, and one
-    the library already knows by its DOI is recognised as the same article rather than made twice."""
+    title, authors, journal and year from iCite (200 a request): so a stub shows what it is, and one
+    the library already knows by its DOI is recognised as the same article rather than made twice.
+    Returns what iCite said of them (their metrics are stored too)."""
     bare = {
         link.pmid: None
         for lists in found.values()
@@ -162,7 +174,7 @@ def _describe(
         if link.pmid and not link.title and library.lookup("pmid:" + link.pmid) is None
     }
     if not bare:
-        return
+        return {}
 
     def on_batch(done: int, total: int) -> None:
         if progress is not None:
@@ -176,6 +188,7 @@ def _describe(
                 record = described.get(link.pmid or "")
                 if record is not None and not link.title:
                     links[n] = replace(record.link(), sources=list(link.sources))
+    return described
 
 
 def fetch_records(

@@ -104,15 +104,13 @@ def test_links_from_icite_describe_new_articles_and_merge_with_known_ones(
     assert result.round.identified == 12 and result.round.duplicates == 0
 
 
-def test_a_thousand_seeds_in_one_request_and_batches_of_a_thousand(
-    server: LocalServer, session: Online, tmp_path: Path
-) -> None:
+def test_seeds_are_asked_two_hundred_a_request(server: LocalServer, session: Online, tmp_path: Path) -> None:
     server.route(PUBS, synthetic)
     client = ICite(session.icite_client)
     pmids = [str(n) for n in range(1, 1002)]
     found = client.pubs([*pmids, "5", "7"])  # repeated ones are asked once
     sizes = [len(r.one("pmids").split(",")) for r in server.requests_to(PUBS)]
-    assert sizes == [BATCH, 1] and len(found) == 1001
+    assert BATCH == 200 and sizes == [200, 200, 200, 200, 200, 1] and len(found) == 1001
     assert found["5"].references == ["900000005"]
 
     library = Library.open(tmp_path / "lib.json", demo=False)
@@ -123,9 +121,9 @@ def test_a_thousand_seeds_in_one_request_and_batches_of_a_thousand(
     server.requests.clear()
     fill = fill_links(library, seeds, online=session)
     links_requests = [r for r in server.requests_to(PUBS) if "references" in r.one("fl")]
-    assert len(links_requests) == 1 and fill.asked == 1000
-    # The 1,000 PMIDs the links brought in are described in one more request: 2 to iCite in all.
-    assert len(server.requests_to(PUBS)) == 2 and fill.requests == 2 and fill.described == 1000
+    assert len(links_requests) == 5 and fill.asked == 1000
+    # The 1,000 PMIDs the links brought in are described in five more requests: 10 to iCite in all.
+    assert len(server.requests_to(PUBS)) == 10 and fill.requests == 10 and fill.described == 1000
     assert fill.links_added == 1000
 
 
