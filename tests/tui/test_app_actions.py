@@ -102,9 +102,9 @@ async def test_export_from_the_app(lib_path: Path, tmp_path: Path, monkeypatch: 
         assert bib.startswith("@article{") and "pmid = {30992990}" in bib
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        screen._export(ExportRequest("trail", "dot", tmp_path / "walk.dot"))
+        screen.exporting.write(ExportRequest("trail", "dot", tmp_path / "walk.dot"))
         assert (tmp_path / "walk.dot").read_text().startswith("digraph")
-        screen._export(ExportRequest("starred", "ris", tmp_path / "none.ris"))
+        screen.exporting.write(ExportRequest("starred", "ris", tmp_path / "none.ris"))
         assert not (tmp_path / "none.ris").exists()  # nothing starred: nothing written
 
 

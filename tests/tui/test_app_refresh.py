@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-import tui.screens.main
+import tui.screens.main.changes
 from store.library import Library
 from store.marks import Marks
 from store.model import Article, Author, Link, Origin
@@ -65,7 +65,7 @@ async def until(pilot: Pilot[None], condition: object, seconds: float = 4.0) -> 
 @pytest.fixture
 def no_timer(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app does not look for changes by itself (to see what it does with a stale view)."""
-    monkeypatch.setattr(tui.screens.main, "REFRESH_SECONDS", 3600.0)
+    monkeypatch.setattr(tui.screens.main.changes, "REFRESH_SECONDS", 3600.0)
 
 
 async def test_a_row_the_app_cannot_find_is_refused_by_name_never_another_article(

@@ -1,5 +1,4 @@
-"""The Related pane, the chart and the map inside the app. Skipped until they are wired into the main
-screen (see the integration steps of issue 13: ``l``, ``g``, the pane and the chart)."""
+"""The Related pane, the chart and the map inside the app: ``l``, ``b``, ``enter``, ``g``, ``o``."""
 
 from __future__ import annotations
 
@@ -10,18 +9,13 @@ import pytest
 from store.library import Library
 from tests.store.citation_graphs import hand_built
 from tests.tui.helpers import make_app, ready, rows, settle
-
-main = pytest.importorskip("tui.screens.main")
-if "related" not in getattr(main, "PANES", ()):
-    pytest.skip("the Related pane is not wired into the main screen yet", allow_module_level=True)
+from tui.screens.map import MapScreen
+from tui.widgets.related import RelatedPane
+from tui.widgets.yearchart import YearChart
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_related_chart_and_map_in_the_app(lib_path: Path, size: tuple[int, int]) -> None:
-    from tui.screens.map import MapScreen, MapView
-    from tui.widgets.related import RelatedPane
-    from tui.widgets.yearchart import YearChart
-
     hand_built(Library.open(lib_path, demo=False))
     app = make_app(lib_path, "1")
     async with app.run_test(size=size) as pilot:
@@ -49,4 +43,3 @@ async def test_related_chart_and_map_in_the_app(lib_path: Path, size: tuple[int,
         assert not isinstance(app.screen, MapScreen)
         opened = app.screen.current  # type: ignore[attr-defined]
         assert opened == app.screen.library.find("2")  # type: ignore[attr-defined]
-        assert MapView  # (imported: the screen's view)

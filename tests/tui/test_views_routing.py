@@ -103,14 +103,14 @@ def test_quitting_on_a_large_library_compacts_in_the_background(lib_path: Path, 
     from store.importer import import_file
     from store.library import Library
     from tests.conftest import PAGES
-    from tui.screens import main
+    from tui.screens.main import quitting
 
     lib = Library.open(lib_path)
     import_file(lib, PAGES / "zero_citations.txt")
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
-    monkeypatch.setattr(main, "INLINE_COMPACT_BYTES", 0)  # every library counts as large
+    monkeypatch.setattr(quitting, "INLINE_COMPACT_BYTES", 0)  # every library counts as large
     started: list[list[str]] = []
     monkeypatch.setattr(subprocess, "Popen", lambda argv, **kw: started.append(argv))
-    main.compact_on_quit(lib)
+    quitting.compact_on_quit(lib)
     assert started and started[0][-3:] == ["--db", str(lib.path), "compact"]
     assert b"1000002" not in lib_path.read_bytes()  # not compacted here: quitting did not wait

@@ -1,0 +1,195 @@
+"""Marks and screening: the marks as this app read them, which article a key acts on, and recording a
+star, a tag, a screening decision or a note.
+
+This is the one place where both are decided:
+
+- **The target** (``target``): the highlighted row of the focused list, else the open article. A
+  highlighted row the library cannot find (another process changed it a moment ago) is refused with a
+  message naming it (``row_article``), never swapped for another article. Every key that acts on an
+  article (f F s t i x n y o e) finds it here.
+- **Recording** (``record``): every mark and every screening decision is written through it; the rows
+  and the header show the result, and the app's own write is not taken for another process's.
+  ``decide`` is where a screening decision is made (a reason or a screener would be asked for there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from store.errors import PmbrowseError
+from tui.screens.main.parts import Part
+from tui.screens.prompt import PromptScreen
+from tui.text import describe_article
+from tui.widgets.lists import ArticleList
+
+if TYPE_CHECKING:
+    from store.marks import Mark, Marks, Screening
+    from store.search.index import MarkLookup
+    from store.wholefile import Fingerprint
+    from tui.screens.main.screen import MainScreen
+
+# A change to one article's marks: (the marks, its identity keys) -> its marks after.
+Change = Callable[["Marks", list[str]], "Mark"]
+
+
+class Marking(Part):
+    """The marks, the target rule and the mark keys (see the module docstring)."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        super().__init__(screen)
+        self.marks: Marks | None = None
+        self.seen: Fingerprint | None = None  # the marks file as this app last read or wrote it
+
+    def take(self, marks: Marks, seen: Fingerprint | None) -> None:
+        """Use these marks (read at the start, or again after another process changed them)."""
+        self.marks, self.seen = marks, seen
+
+    def mark_of(self, keys: list[str]) -> Mark | None:
+        return self.marks.get(keys) if self.marks is not None and keys else None
+
+    def search_filter(self) -> MarkLookup | None:
+        """What the search's filters (starred, included, tag:NAME) look marks up with."""
+        return self.marks.search_filter if self.marks is not None else None
+
+    def show_marks(self) -> None:
+        """Show the marks in place: the rows keep their highlight, the header is redrawn."""
+        for article_list in self.screen.query(ArticleList):
+            article_list.redraw()
+        self.screen.reader.show_header()
+
+    # The target ------------------------------------------------------------------------------------
+
+    def target(self) -> int | None:
+        """The article an action is for: the highlighted row of the focused list, else the open one.
+        None, said, when there is none."""
+        highlighted = self.highlighted_row()
+        if highlighted is not None:
+            return self.row_article(*highlighted)
+        library, current = self.screen.library, self.screen.reader.current
+        if library is None:
+            self.say("The library is still loading; try again in a moment.")
+            return None
+        if current is None or library.doc(current) is None:
+            self.say("Open or highlight an article first.")
+            return None
+        return current
+
+    def highlighted_row(self) -> tuple[ArticleList, int] | None:
+        """The focused list and its highlighted row, when that row shows an article."""
+        focused = self.screen.focused
+        row = focused.highlighted if isinstance(focused, ArticleList) else None
+        if isinstance(focused, ArticleList) and row is not None and focused.keys_at(row):
+            return focused, row
+        return None
+
+    def row_article(self, rows: ArticleList, index: int, opening: bool = False) -> int | None:
+        """The article a row shows, found by its identity (document ids change with merges); or None,
+        said in a message naming the row. Never another article.
+
+        A row the library does not have (yet: another process just added it) makes the app reload;
+        when ``opening`` it, the article opens as soon as the reload has it."""
+        keys = rows.keys_at(index)
+        if not keys:
+            return None  # a row of guidance, not an article
+        library = self.screen.library
+        if library is None:
+            self.say("The library is still loading; try again in a moment.")
+            return None
+        doc_id = library.find_keys(keys)
+        if doc_id is None:
+            then = "it opens when the library is read again" if opening else "try again in a moment"
+            self.say(
+                f"{rows.describe(index)} is not in the library as this app last read it: reloading; {then}.",
+                severity="warning",
+            )
+            self.screen.changes.reload(quiet=True, then_open=keys if opening else [])
+        return doc_id
+
+    def target_keys(self) -> list[str] | None:
+        """The target's identity keys (None when there is no target or the marks are not read)."""
+        doc_id = self.target()
+        library = self.screen.library
+        doc = library.doc(doc_id) if library is not None and doc_id is not None else None
+        if doc is None or self.marks is None:
+            return None
+        from store.merge import doc_keys
+
+        return doc_keys(doc)
+
+    def target_named(self) -> tuple[list[str], str] | None:
+        """The target's identity keys, and how a dialog names it (its title and identifier)."""
+        doc_id = self.target()
+        library = self.screen.library
+        doc = library.doc(doc_id) if library is not None and doc_id is not None else None
+        if doc is None or self.marks is None:
+            return None
+        from store.merge import doc_keys
+        from store.model import Article
+
+        return doc_keys(doc), describe_article(Article.from_doc(doc))
+
+    # Recording -------------------------------------------------------------------------------------
+
+    def record(self, change: Change, keys: list[str] | None = None) -> None:
+        """Apply a change to the target article's marks (``keys``: the article a dialog was opened
+        for); the rows and the header show the result (a notice each time would cover the list being
+        screened). A failed write is a notice."""
+        keys = keys or self.target_keys()
+        if not keys or self.marks is None:
+            return
+        try:
+            change(self.marks, keys)
+        except (PmbrowseError, OSError, ValueError) as exc:
+            self.say(f"The mark was not saved: {exc}", severity="error")
+            return
+        from store.wholefile import fingerprint
+
+        self.seen = fingerprint(self.marks.path)
+        self.show_marks()
+
+    def star(self) -> None:
+        self.record(lambda m, k: m.toggle_star(k))
+
+    def decide(self, decision: Screening) -> None:
+        """Screening: the target included or excluded (the same decision again: undecided)."""
+
+        def change(marks: Marks, keys: list[str]) -> Mark:
+            current = marks.get(keys).screening
+            return marks.set_screening(keys, None if current == decision else decision)
+
+        self.record(change)
+
+    def tag(self) -> None:
+        target = self.target_named()
+        if target is None or self.marks is None:
+            return
+        keys, named = target
+
+        def done(tag: str | None) -> None:
+            if not tag or not tag.strip():
+                return
+
+            def change(marks: Marks, keys: list[str]) -> Mark:
+                return (
+                    marks.remove_tag(keys, tag) if marks.get(keys).has_tag(tag) else marks.add_tag(keys, tag)
+                )
+
+            self.record(change, keys)  # the article the dialog named, whatever is highlighted now
+
+        known = ", ".join(self.marks.tags()[:8])
+        prompt = f"Tag {named}: one word (a tag it has already is removed)"
+        self.app.push_screen(PromptScreen(prompt, placeholder=known), done)
+
+    def note(self) -> None:
+        target = self.target_named()
+        if target is None or self.marks is None:
+            return
+        keys, named = target
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.record(lambda m, k: m.set_note(k, text), keys)
+
+        prompt = f"Note on {named} (empty removes it)"
+        self.app.push_screen(PromptScreen(prompt, value=self.marks.get(keys).note), done)

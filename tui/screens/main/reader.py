@@ -1,0 +1,300 @@
+"""The reader: the open article (its header, year chart, abstract, references, citing articles and
+Related pane), the trail walked to it, back and forward, and which pane shows.
+
+A widget, the right-hand column. It owns two reactive attributes: ``article``, the open article, and
+``pane``, the pane showing. The tabs are bound to ``pane``; the screen watches ``article`` (the trail
+line, the result list's highlight and the saved session follow it). Opening an article sets
+``article`` (every time, the same one too: it is shown afresh); a reload or a fetch shows it again in
+place (``show_current(keep=True)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import ContentSwitcher
+
+from tui.keys import SEARCH_HELP
+from tui.screens.main.parts import say
+from tui.text import describe_article, mesh_query, unique
+from tui.widgets.article import AbstractView, ArticleHeader
+from tui.widgets.lists import LinkList, MarkOf
+from tui.widgets.panes import PaneTabs
+from tui.widgets.related import RelatedPane
+from tui.widgets.yearchart import YearChart
+
+if TYPE_CHECKING:
+    from store.library import Library
+    from store.model import Article
+    from store.neighbourhood import CitationYears
+    from store.trail import Trail
+
+PANES = ("abstract", "references", "cited_by", "related")
+PANE_LABELS = {
+    "abstract": "Abstract",
+    "references": "References",
+    "cited_by": "Cited by",
+    "related": "Related",
+}
+PANE_WIDGETS = {
+    "abstract": "#abstract-view",
+    "references": "#references-list",
+    "cited_by": "#cited-by-list",
+    "related": "#related-pane",
+}
+EMPTY_LINKS = {
+    "references": "No references known for this article: its source listed none. A PubMed XML record "
+    "with a reference list adds them.",
+    "cited_by": "No citing articles known for this article: none of the records in the library cites it.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenArticle:
+    doc_id: int
+    key: str  # its identity, which survives merges (document ids may not)
+
+
+class Reader(Vertical):
+    """The open article and its panes (see the module docstring)."""
+
+    article: reactive[OpenArticle | None] = reactive(None, always_update=True, init=False)
+    pane: reactive[str] = reactive("abstract", init=False)
+
+    @dataclass
+    class SearchFor(Message):
+        """Search the library for this (a MeSH heading of the open article was chosen)."""
+
+        query: str
+
+    def __init__(self, trail: Trail, mark_of: MarkOf, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.trail = trail
+        self.mark_of = mark_of
+        self.library: Library | None = None
+        self.missing = ""  # the identifier the app was started on, when the library does not have it
+        self._citing_count = 0
+        # The article and library state the chart was last asked for (a change of marks alone keeps it).
+        self._chart_of: tuple[int, object] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ArticleHeader(id="header")
+        yield YearChart(id="year-chart")
+        yield PaneTabs(PANE_LABELS, "abstract", id="tabs").data_bind(active=Reader.pane)
+        with ContentSwitcher(id="panes", initial="abstract-view"):
+            yield AbstractView(id="abstract-view")
+            yield LinkList("references", id="references-list")
+            yield LinkList("cited_by", id="cited-by-list")
+            yield RelatedPane(id="related-pane")
+
+    def on_mount(self) -> None:
+        self.query_one(ArticleHeader).show_welcome("Loading the library…")
+        self.query_one(AbstractView).show_message(SEARCH_HELP)
+
+    @property
+    def current(self) -> int | None:
+        """The open article's document id."""
+        return self.article.doc_id if self.article is not None else None
+
+    # Opening ---------------------------------------------------------------------------------------
+
+    def open(self, doc_id: int, *, visit: bool = True) -> None:
+        """Show an article; ``visit`` adds it to the trail (dropping what was ahead)."""
+        if self.library is None:
+            say(self, "The library is still loading; try again in a moment.")
+            return
+        doc = self.library.doc(doc_id)
+        if doc is None:
+            say(self, "That article is no longer in the library.", severity="warning")
+            return
+        self.missing = ""
+        from store.merge import doc_keys
+
+        key = doc_keys(doc)[0]
+        if visit:
+            self.trail.visit(key)
+        self.article = OpenArticle(doc_id, key)
+
+    def watch_article(self, article: OpenArticle | None) -> None:
+        if article is not None:
+            self.show_current()
+
+    def open_at_start(self, key: str, asked: str, pane: str) -> None:
+        """The library has loaded: open the article the app was started on (or left open last time),
+        in the pane it had; say so when the library does not have it (``asked``: f fetches it)."""
+        assert self.library is not None
+        doc_id = self.library.lookup(key)
+        if doc_id is not None:
+            self.open(doc_id, visit=key != self.trail.current)
+            self.show_pane(pane, focus=False)
+            return
+        if asked:
+            self.missing = asked
+            self.query_one(ArticleHeader).show_welcome(f"{asked} is not in the library.")
+            # (The abstract pane gets the focus, so f is for it, not for a result row.)
+            self.query_one(AbstractView).show_message(
+                f"{asked} is not in the library. Press f to fetch it from PubMed and Europe PMC "
+                "(online), with its links; or import its record: pmbrowse import FILE."
+            )
+            self.show_pane("abstract")
+            return
+        say(self, f"{key} is not in the library", severity="warning")
+        self.query_one(ArticleHeader).show_welcome()
+
+    def find_again(self) -> bool:
+        """After the library changed: find the open article again by its identity (a merge may have
+        given it another document id). False, said, when it is gone."""
+        if self.article is None or self.library is None:
+            return False
+        key = self.article.key
+        doc_id = self.library.lookup(key)
+        self.set_reactive(Reader.article, OpenArticle(doc_id, key) if doc_id is not None else None)
+        if doc_id is None:
+            say(self, f"{key} is no longer in the library.", severity="warning")
+            self.query_one(ArticleHeader).show_welcome()
+        return doc_id is not None
+
+    def open_again(self) -> None:
+        """After a fetch: show the open article afresh (the fetched record may have been merged with
+        another: it is found again by its identity)."""
+        if self.article is None or self.library is None:
+            return
+        doc_id = self.library.lookup(self.article.key)
+        if doc_id is None:
+            self.set_reactive(Reader.article, None)
+        else:
+            self.article = OpenArticle(doc_id, self.article.key)
+
+    def _open_key(self, key: str) -> None:
+        if self.library is None:
+            return
+        doc_id = self.library.lookup(key)
+        if doc_id is None:
+            say(self, f"{key} is not in the library any more", severity="warning")
+            return
+        self.open(doc_id, visit=False)
+
+    def back(self) -> None:
+        key = self.trail.back()
+        if key is None:
+            say(self, "Nothing further back on the trail.")
+            return
+        self._open_key(key)
+
+    def forward(self) -> None:
+        key = self.trail.forward()
+        if key is None:
+            say(self, "Nothing ahead on the trail.")
+            return
+        self._open_key(key)
+
+    @on(RelatedPane.Selected)
+    def _related_chosen(self, event: RelatedPane.Selected) -> None:
+        event.stop()
+        self.open(event.doc_id)
+
+    # Showing ---------------------------------------------------------------------------------------
+
+    def show_current(self, keep: bool = False) -> None:
+        """Show the open article; ``keep`` (a reload) keeps the link rows' highlight and the scroll."""
+        assert self.library is not None and self.current is not None
+        library, doc_id = self.library, self.current
+        article = library.article(doc_id)
+        visited = {library.lookup(key) for key in self.trail.entries} - {None, doc_id}
+        counts: dict[str, int] = {}
+        for rel, selector in (("references", "#references-list"), ("cited_by", "#cited-by-list")):
+            views = library.links(doc_id, rel)
+            counts[rel] = len(views)
+            flags = [v.target_id in visited for v in views]
+            link_list = self.query_one(selector, LinkList)
+            row = link_list.highlighted if keep else None
+            stay = link_list.keys_at(row) if row is not None else []
+            link_list.show_links(views, flags, EMPTY_LINKS[rel], stay)
+        tabs = self.query_one(PaneTabs)
+        tabs.set_label("references", f"References ({counts['references']})")
+        tabs.set_label("cited_by", f"Cited by ({counts['cited_by']})")
+        self._citing_count = counts["cited_by"]
+        self.show_header(article)
+        self.query_one(AbstractView).show_article(article, keep_scroll=keep)
+        self._show_neighbourhood()
+
+    def show_header(self, article: Article | None = None) -> None:
+        """Draw the header again (its marks line follows the marks)."""
+        if self.library is None or self.current is None:
+            return
+        article = article or self.library.article(self.current)
+        self.query_one(ArticleHeader).show_article(article, self._citing_count, self.mark_of(article.keys))
+
+    def _show_neighbourhood(self) -> None:
+        """The Related pane follows if it is showing; the chart is computed again when the article or
+        the library changed."""
+        assert self.library is not None and self.current is not None
+        if self.pane == "related":
+            self.show_related()
+        wanted = (self.current, self.library.state)
+        if wanted != self._chart_of:
+            self._chart_of = wanted
+            self._chart_worker(self.library, self.current)
+
+    def show_related(self) -> None:
+        pane = self.query_one(RelatedPane)  # (while it shows, it takes in a changed library by itself)
+        if self.library is None or self.current is None:
+            return
+        if pane.doc_id != self.current:
+            pane.show(self.library, self.current)
+        else:
+            pane.check_library()  # (the library may have changed while it was hidden)
+
+    @work(thread=True, exclusive=True, group="chart")
+    def _chart_worker(self, library: Library, doc_id: int) -> None:
+        from store.neighbourhood import GraphReader, citation_years
+
+        years = citation_years(GraphReader(library), doc_id)
+        self.app.call_from_thread(self._show_chart, doc_id, years)
+
+    def _show_chart(self, doc_id: int, years: CitationYears | None) -> None:
+        if doc_id == self.current:  # (else another article was opened while this one was computed)
+            self.query_one(YearChart).show_sparkline(years)
+
+    # Panes -----------------------------------------------------------------------------------------
+
+    def show_pane(self, name: str, focus: bool = True) -> None:
+        if name not in PANES:
+            return
+        if name == "related":
+            self.show_related()
+        self.pane = name
+        if focus:
+            self.query_one(PANE_WIDGETS[name]).focus()
+
+    def watch_pane(self, pane: str) -> None:
+        self.query_one(ContentSwitcher).current = PANE_WIDGETS[pane].lstrip("#")
+
+    @on(PaneTabs.Chosen)
+    def _tab_clicked(self, event: PaneTabs.Chosen) -> None:
+        event.stop()
+        self.show_pane(event.pane)
+
+    def mesh(self) -> None:
+        """Pick one of the open article's MeSH headings, to search the library for it."""
+        if self.library is None or self.current is None or self.library.doc(self.current) is None:
+            say(self, "Open an article first: m searches by one of its MeSH headings.")
+            return
+        article = self.library.article(self.current)
+        headings = unique(article.mesh)
+        if not headings:
+            say(self, f"{describe_article(article)} has no MeSH headings.")
+            return
+        from tui.screens.headings import HeadingsScreen
+
+        def chosen(heading: str | None) -> None:
+            if heading:
+                self.post_message(self.SearchFor(mesh_query(heading)))
+
+        self.app.push_screen(HeadingsScreen(headings), chosen)

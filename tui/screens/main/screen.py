@@ -1,0 +1,274 @@
+"""The main screen: it composes the parts (see ``tui.screens.main``) and routes.
+
+Its widgets post messages and it sends each to the part it concerns; its key actions (the key table,
+``tui.keys``) are one line each, handing the key to its part. What it holds itself is what every part
+shares: the library (once ``loading.py`` has read it) and the session (the query, trail and pane
+kept for next time).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input, OptionList
+
+from store.session import Session
+from tui import refresh
+from tui.keys import KEYS
+from tui.screens.main.changes import Changes
+from tui.screens.main.exporting import Exporting
+from tui.screens.main.loading import Loading
+from tui.screens.main.marking import Marking
+from tui.screens.main.online import Online, online_query
+from tui.screens.main.parts import say
+from tui.screens.main.quitting import compact_on_quit
+from tui.screens.main.reader import PANE_WIDGETS, OpenArticle, Reader
+from tui.screens.main.search import SearchResults
+from tui.screens.main.views import Views
+from tui.widgets.article import AbstractView
+from tui.widgets.footer import KeyFooter
+from tui.widgets.lists import ArticleList
+from tui.widgets.trail import StatusLine, TrailBar
+
+# The first screen needs none of the library's machinery: it is imported where it is first used (the
+# library and the search index in the loading worker, the online client and the exporters on their
+# keys), so the app paints about as soon as a bare Textual app would.
+if TYPE_CHECKING:
+    from store.library import Library
+    from store.marks import Screening
+    from store.trail import Trail
+
+FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(key.binding() for key in KEYS),
+        Binding("escape", "leave_search", "Results", show=False),
+    ]
+
+    def __init__(self, library_path: Path, target: str = "") -> None:
+        super().__init__()
+        self.library_path = library_path
+        self.target = target.strip()
+        self.session = Session.load(library_path)
+        self._library: Library | None = None
+        self.loader = Loading(self)
+        self.marking = Marking(self)
+        self.online = Online(self)
+        self.exporting = Exporting(self)
+        self.views = Views(self)
+        self.changes = Changes(self)
+        self.results = SearchResults(self.marking.search_filter, lambda: self.reader.current, id="results")
+        self.reader = Reader(self.trail, self.marking.mark_of, id="reader")
+
+    @property
+    def trail(self) -> Trail:
+        return self.session.trail
+
+    @property
+    def library(self) -> Library | None:
+        return self._library
+
+    @library.setter
+    def library(self, library: Library | None) -> None:
+        self._library = self.reader.library = library
+
+    @property
+    def current(self) -> int | None:
+        """The open article's document id."""
+        return self.reader.current
+
+    @property
+    def active_pane(self) -> str:
+        return self.reader.pane
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            placeholder='Search (/): words, "phrases", Smith J[au], 2018:2020[dp] …',
+            id="search",
+            compact=True,
+        )
+        with Horizontal(id="body"):
+            yield self.results
+            yield self.reader
+        with Horizontal(id="bottom"):
+            yield TrailBar(id="trail")
+            yield StatusLine(id="status")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(TrailBar).show_trail(self.trail)
+        self.watch(self.reader, "article", self._opened, init=False)
+        self.watch(self.reader, "pane", self._pane_shown, init=False)
+        self.query_one(Input).value = self.loader.start(self.target)
+        self.results.focus()
+
+    def take_in(self, found: refresh.Refreshed) -> None:
+        """Show what another process changed (``found``), in place: the cursor stays on the same article."""
+        if found.marks is not None:
+            self.marking.take(found.marks, found.marks_seen)
+        if found.index is not None:
+            self.results.index = found.index
+        if found.library:
+            self.reader.find_again()
+        if self.reader.current is not None and (found.library or found.marks is not None):
+            self.reader.show_current(keep=True)
+        else:
+            self.marking.show_marks()
+        if found.library or found.index is not None or found.marks is not None:
+            self.results.search_again(keep_row=True)
+
+    # Routing ---------------------------------------------------------------------------------------
+
+    def search(self, query: str) -> None:
+        """Search the library, or PubMed for ``pubmed: QUERY``."""
+        online = online_query(query)
+        if online is not None:
+            # Not saved as the last query: reopening the app must never go online by itself.
+            self.online.search(online)
+            return
+        self.session.query = query
+        self.session.save(self.library_path)
+        self.results.search(query)
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.results.focus()
+        self.search(event.value)
+
+    @on(Reader.SearchFor)
+    def _search_for(self, event: Reader.SearchFor) -> None:
+        self.query_one(Input).value = event.query
+        self.results.focus()
+        self.search(event.query)
+
+    @on(OptionList.OptionSelected, "#results")
+    @on(OptionList.OptionSelected, "LinkList")
+    def _row_chosen(self, event: OptionList.OptionSelected) -> None:
+        assert isinstance(event.option_list, ArticleList)
+        doc_id = self.marking.row_article(event.option_list, event.option_index, opening=True)
+        if doc_id is not None:
+            self.reader.open(doc_id)
+
+    def _opened(self, article: OpenArticle | None) -> None:
+        """An article was opened: the trail line and the result list follow; the session is kept."""
+        self.query_one(TrailBar).show_trail(self.trail)
+        self.results.follow(article.doc_id if article is not None else None)
+        self.session.save(self.library_path)
+
+    def _pane_shown(self, pane: str) -> None:
+        self.session.pane = pane
+
+    def open_doc(self, doc_id: int, *, visit: bool = True) -> None:
+        self.reader.open(doc_id, visit=visit)
+
+    def say(self, message: str, **kwargs: object) -> None:
+        say(self, message, **kwargs)
+
+    # Key actions (see tui.keys) --------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_leave_search(self) -> None:
+        if self.focused is self.query_one(Input):
+            self.results.focus()
+
+    def action_cycle(self, step: int) -> None:
+        widgets: list[Widget] = [self.query_one(selector) for selector in FOCUS_ORDER]
+        focused = self.focused
+        current = next(
+            (n for n, w in enumerate(widgets) if focused is w or (focused and w in focused.ancestors)), -1
+        )
+        if current < 0 and step < 0:
+            current = 0
+        target = FOCUS_ORDER[(current + step) % len(FOCUS_ORDER)]
+        pane = next((name for name, selector in PANE_WIDGETS.items() if selector == target), None)
+        if pane is not None:
+            self.reader.show_pane(pane)
+        else:
+            self.query_one(target).focus()
+
+    def action_cursor(self, step: int) -> None:
+        focused = self.focused
+        if isinstance(focused, ArticleList):
+            focused.action_cursor_down() if step > 0 else focused.action_cursor_up()
+        elif isinstance(focused, AbstractView):
+            focused.scroll_relative(y=step, animate=False)
+
+    def action_pane(self, name: str, focus: bool = True) -> None:
+        self.reader.show_pane(name, focus)
+
+    def action_back(self) -> None:
+        self.reader.back()
+
+    def action_forward(self) -> None:
+        self.reader.forward()
+
+    def action_mesh(self) -> None:
+        self.reader.mesh()
+
+    def action_order(self) -> None:
+        self.results.next_order()
+
+    def action_star(self) -> None:
+        self.marking.star()
+
+    def action_screen(self, decision: Screening) -> None:
+        self.marking.decide(decision)
+
+    def action_tag(self) -> None:
+        self.marking.tag()
+
+    def action_note(self) -> None:
+        self.marking.note()
+
+    def action_copy(self) -> None:
+        self.exporting.copy()
+
+    def action_open_page(self) -> None:
+        self.exporting.open_page()
+
+    def action_export(self) -> None:
+        self.exporting.export()
+
+    def action_fetch(self) -> None:
+        self.online.fetch(links_depth=0)
+
+    def action_fetch_linked(self) -> None:
+        self.online.fetch(links_depth=1)
+
+    def action_citation_map(self) -> None:
+        self.views.citation_map()
+
+    def action_snowball(self) -> None:
+        self.views.snowball()
+
+    def action_snowball_article(self) -> None:
+        self.views.snowball_article()
+
+    def action_reload(self, quiet: bool = False) -> None:
+        """ctrl+r: take in other processes' changes now."""
+        self.changes.reload(quiet)
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_quit(self) -> None:
+        self.session.save(self.library_path)
+        if self.library is not None:
+            compact_on_quit(self.library)
+        self.app.exit()
+
+
+__all__ = ["MainScreen"]
