@@ -178,15 +178,22 @@ def merge_metrics(have: Doc | None, incoming: Doc) -> Doc:
 
     Per source, the record fetched later wins whole: a service's numbers are one snapshot, so fields of
     two fetches are never mixed (an RCR of 2026 beside a citation count of 2024 would be neither's).
-    A source only one side has is kept. On equal fetch times the record already held stays, so merging
-    the same record again changes nothing. Neither argument is changed.
+    A later record stating exactly what the held one states is not taken: the record, and the time it
+    was fetched, stay as they were, so fetching again what has not changed changes nothing. A source
+    only one side has is kept; on equal fetch times the held record stays. Neither argument is changed.
     """
     merged: Doc = dict(have or {})
     for source, record in incoming.items():
         held = merged.get(source)
-        if held is None or str(record.get("fetched", "")) > str(held.get("fetched", "")):
+        if held is None or (
+            str(record.get("fetched", "")) > str(held.get("fetched", "")) and _stated(record) != _stated(held)
+        ):
             merged[source] = record
     return merged
+
+
+def _stated(record: Doc) -> Doc:
+    return {key: value for key, value in record.items() if key != "fetched"}
 
 
 def stub_from_link(entry: Doc) -> Doc:

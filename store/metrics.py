@@ -20,7 +20,10 @@ many to copy into one document). A value the service did not state (iCite has no
 nobody cites yet) is left out, never stored as null. Europe PMC states only ``citation_count``: its
 ``citedByCount`` of a row, or the ``hitCount`` of an article's citation list.
 
-Two records of one source are merged by ``store.merge.merge_metrics``: the newer fetch wins whole.
+Two records of one source are merged by ``store.merge.merge_metrics``: the newer fetch wins whole,
+unless it states the very same values; then the held record stays, ``fetched`` included, so that
+fetching again what has not changed changes nothing (``fetched`` is when these values were first
+seen).
 
 This module is the domain's: it knows nothing of HTTP (``store.online`` fetches, this describes).
 """

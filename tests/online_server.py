@@ -130,6 +130,9 @@ class LocalServer:
 def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as two writes: without this, Nagle's algorithm and the client's
+        # delayed ACK hold the body back ~40 ms on every request.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             self._answer()
@@ -340,3 +343,72 @@ class ICiteBank:
                 data.append({k: v for k, v in row.items() if fields is None or k in fields})
         answer = {"meta": {"pmids": request.one("pmids")}, "links": {}, "data": data}
         return json_reply(json.dumps(answer))
+
+
+# Europe PMC -----------------------------------------------------------------------------------------
+
+# The real page every generated row is modelled on (see tests/data/online/README.md).
+EUROPEPMC_PAGE = ONLINE_DATA / "europepmc_citations_37258680_size2.json"
+
+
+class EuropePmcList:
+    """A Europe PMC reference or citation list of ``total`` rows, served in pages as the service does.
+
+    Each row copies the keys and value types of a real row (``EUROPEPMC_PAGE``), with a made-up PMID
+    (``first`` + n) and ``citedByCount`` n % 7. A page is ``(page - 1) * size`` on, where ``size`` is the
+    ``pageSize`` asked, but at most ``cap`` (the service's own page size, 25 by default as Europe PMC's).
+    Faults: ``cut`` maps a page number to the rows it is cut to, ``cut_times`` times (None: always);
+    ``ends_at`` stops the list there (rows after it are never sent, hitCount says more); ``echo`` adds
+    the ``request`` echo (``offSet``, ``pageSize``) of the 6.9 answers; ``cursor`` answers with
+    ``nextCursorMark`` and pages by ``cursorMark``.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        *,
+        first: int = 40_000_000,
+        cap: int = 25,
+        cut: dict[int, int] | None = None,
+        cut_times: int | None = 1,
+        ends_at: int | None = None,
+        echo: bool = False,
+        cursor: bool = False,
+        holder: tuple[str, str] = ("citationList", "citation"),
+    ) -> None:
+        template = json.loads(EUROPEPMC_PAGE.read_bytes())["citationList"]["citation"][0]
+        self.rows = []
+        for n in range(total):
+            row = dict(template)
+            row.update({"id": str(first + n), "title": f"Citing article {n + 1}.", "citedByCount": n % 7})
+            self.rows.append(row)
+        self.total = total
+        self.cap = cap
+        self.cut = dict(cut or {})
+        self.cut_times = cut_times
+        self.cuts_done: dict[int, int] = {}
+        self.ends_at = total if ends_at is None else ends_at
+        self.echo = echo
+        self.cursor = cursor
+        self.holder = holder
+
+    def __call__(self, request: Request) -> Reply:
+        size = min(int(request.one("pageSize")), self.cap)
+        if self.cursor and "cursorMark" in request.params:
+            mark = request.one("cursorMark")
+            offset = 0 if mark == "*" else int(mark.removeprefix("after-"))
+            page = offset // size + 1
+        else:
+            page = int(request.one("page"))
+            offset = (page - 1) * size
+        rows = self.rows[offset : min(offset + size, self.ends_at)]
+        if page in self.cut and (self.cut_times is None or self.cuts_done.get(page, 0) < self.cut_times):
+            self.cuts_done[page] = self.cuts_done.get(page, 0) + 1
+            rows = rows[: self.cut[page]]
+        body: dict[str, object] = {"version": "6.9", "hitCount": self.total}
+        if self.echo:
+            body["request"] = {"id": "37258680", "source": "MED", "offSet": offset, "pageSize": size}
+        if self.cursor:
+            body["nextCursorMark"] = f"after-{offset + len(rows)}"
+        body[self.holder[0]] = {self.holder[1]: rows}
+        return json_reply(json.dumps(body))

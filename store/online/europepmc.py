@@ -6,6 +6,11 @@ carry bibliographic text (title, ``authorString``, journal, year), and they also
 have no PMID (books, preprints, unmatched references). "No citations" may come back as HTTP 404:
 that is an empty list, not an error.
 
+**Paging.** ``hitCount`` is the total; a page shorter than asked does not end the list (the service
+may page by fewer rows than asked, or cut a page short), see ``EuropePmc.listing``. A list the service
+ends early is kept as far as it came and said (``Listing.shortfall``: "25 of 810 links stored"), never
+taken for the whole.
+
 A row's ``id`` is a PMID when its ``source`` is ``MED`` and a PMCID when it is ``PMC``; other sources
 (``PPR`` preprints, ``AGR``, ``PAT``...) have ids that mean nothing to the library, so such a row is
 known by its DOI when it has one, else by its title and year. A row with no identifier and no title
@@ -28,19 +33,55 @@ from store.online.http import ServiceClient
 
 SERVICE = "Europe PMC"
 PAGE_SIZE = 1000
+# A page shorter than it should be (the service cut it) is asked again this many times before the list
+# goes on without the rows it lacked.
+SHORT_PAGE_RETRIES = 2
 # Endpoint and list keys per link relation (the library's names: references / cited_by).
 ENDPOINTS = {
     "references": ("references", "referenceList", "reference"),
     "cited_by": ("citations", "citationList", "citation"),
 }
+# How a message names each list.
+LISTS = {"references": "references", "cited_by": "citing articles"}
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of an answer: the total number of rows, and this page's rows."""
+    """One page of an answer: the total number of rows, this page's rows, and what the service says of
+    its paging (the page size it used and the cursor of the next page, when it says)."""
 
     total: int
     rows: list[dict[str, Any]]
+    page_size: int | None = None
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """All of one article's references or citing articles, as far as the service sent them.
+
+    ``total`` is the ``hitCount`` promised, ``received`` the rows that came (each once); when the
+    service ended early, ``complete`` is False and ``shortfall()`` says how much is missing.
+    ``counts`` holds Europe PMC's ``citedByCount`` of each listed article that has one.
+    """
+
+    pmid: str
+    rel: str
+    links: list[Link]
+    total: int
+    received: int
+    counts: list[tuple[Link, int]]
+
+    @property
+    def complete(self) -> bool:
+        return self.received >= self.total
+
+    def shortfall(self) -> str:
+        """``Europe PMC ended the citing articles of PMID 1 early: 25 of 810 links stored``."""
+        return (
+            f"{SERVICE} ended the {LISTS[self.rel]} of PMID {self.pmid} early: "
+            f"{len(self.links)} of {self.total} links stored"
+        )
 
 
 class EuropePmc:
@@ -57,26 +98,72 @@ class EuropePmc:
         return self.links(pmid, "cited_by")
 
     def links(self, pmid: str, rel: str, on_page: Callable[[int, int], None] | None = None) -> list[Link]:
-        """All of ``pmid``'s links for ``rel`` (``references`` or ``cited_by``), every page of them."""
+        """``pmid``'s links for ``rel`` (``references`` or ``cited_by``): ``listing(...).links``."""
+        return self.listing(pmid, rel, on_page).links
+
+    def listing(self, pmid: str, rel: str, on_page: Callable[[int, int], None] | None = None) -> Listing:
+        """Every page of ``pmid``'s ``rel`` list, paged until ``hitCount`` rows have come.
+
+        A short page does not end the list: the service may page by fewer rows than asked (then the
+        next page starts after the rows it did send), or cut a page short (it is asked again, up to
+        ``SHORT_PAGE_RETRIES`` times). Where the answer names the next page's ``nextCursorMark``, that
+        cursor is followed instead of page numbers. The list ends when every promised row has come, or
+        when a page still brings none after those retries; rows are kept once each, whatever pages
+        overlap.
+        """
         endpoint, holder, item = ENDPOINTS[rel]
-        rows: list[dict[str, Any]] = []
-        page_number, total = 1, 0
+        rows: dict[str, dict[str, Any]] = {}
+        total, page_number, size = 0, 1, self.page_size
+        cursor: str | None = None
+        retries = 0
+
+        def check(answer: Answer) -> Page:
+            return parse_page(answer, holder, item)
+
         while True:
-            params = {"format": "json", "page": str(page_number), "pageSize": str(self.page_size)}
-
-            def check(answer: Answer) -> Page:
-                return parse_page(answer, holder, item)
-
+            params = {"format": "json", "pageSize": str(size)}
+            if cursor is None:
+                params["page"] = str(page_number)
+            else:
+                params["cursorMark"] = cursor
             page = self.client.call(f"MED/{pmid}/{endpoint}", params, check, accept=(200, 404))
             total = max(total, page.total)
-            rows.extend(page.rows)
+            for row in page.rows:
+                rows.setdefault(_row_key(row), row)
             if on_page is not None:
                 on_page(len(rows), total)
-            # A short or empty page is the last one, whatever hitCount promised.
-            if len(rows) >= total or len(page.rows) < self.page_size:
+            if len(rows) >= total:
                 break
+            if not page.rows:
+                if retries >= SHORT_PAGE_RETRIES:
+                    break  # the service has nothing more to send, whatever hitCount said
+                retries += 1
+                continue
+            if page.next_cursor is not None and page.next_cursor != cursor:
+                cursor, retries = page.next_cursor, 0
+                continue
+            if page_number == 1 and page.page_size is not None and page.page_size < size:
+                size = page.page_size  # the service says it pages by fewer: ask for that many from now on
+            due = min(size, total - (page_number - 1) * size)
+            if len(page.rows) < due and retries < SHORT_PAGE_RETRIES:
+                retries += 1  # cut short: ask for the same page again
+                continue
+            if len(page.rows) < due and page_number == 1:
+                # Still short: it pages by fewer than asked. Asking for that many from now on means the
+                # same rows whether it honours the size asked or keeps its own.
+                size = len(page.rows)
+            retries = 0
             page_number += 1
-        return links_from_rows(rows)
+        ordered = list(rows.values())
+        return Listing(pmid, rel, links_from_rows(ordered), total, len(ordered), counts_from_rows(ordered))
+
+
+def _row_key(row: dict[str, Any]) -> str:
+    """A row's identity within one list: its source and id, else its text (for rows without an id)."""
+    source, row_id = str(row.get("source") or ""), str(row.get("id") or "")
+    if row_id:
+        return f"{source}:{row_id}"
+    return "text:" + "|".join(str(row.get(k) or "") for k in ("doi", "title", "pubYear", "authorString"))
 
 
 def parse_page(answer: Answer, holder: str, item: str) -> Page:
@@ -103,7 +190,39 @@ def parse_page(answer: Answer, holder: str, item: str) -> Page:
     rows = listing.get(item) if isinstance(listing, dict) else None
     if not isinstance(rows, list):
         raise Unusable(f"a Europe PMC answer with hitCount {total} but no {holder}")
-    return Page(total, [row for row in rows if isinstance(row, dict)])
+    if not all(isinstance(row, dict) for row in rows):
+        raise _shape(answer, f"{holder}.{item} holds something that is not a row")
+    request = body.get("request")
+    size = request.get("pageSize") if isinstance(request, dict) else None
+    cursor = body.get("nextCursorMark")
+    return Page(
+        total,
+        rows,
+        page_size=size if type(size) is int and size > 0 else None,
+        next_cursor=cursor if isinstance(cursor, str) and cursor else None,
+    )
+
+
+def _shape(answer: Answer, problem: str) -> OnlineError:
+    return OnlineError(
+        f"{SERVICE} answered in a shape pmbrowse does not know ({problem})", service=SERVICE, url=answer.url
+    )
+
+
+def counts_from_rows(rows: list[dict[str, Any]]) -> list[tuple[Link, int]]:
+    """Europe PMC's ``citedByCount`` of each row's article, where it states a count and the row names one."""
+    counts: list[tuple[Link, int]] = []
+    for row in rows:
+        count = row.get("citedByCount")
+        link = link_from_row(row) if type(count) is int and count >= 0 else None
+        if link is not None and type(count) is int:
+            counts.append(
+                (
+                    Link(pmid=link.pmid, pmcid=link.pmcid, doi=link.doi, title=link.title, year=link.year),
+                    count,
+                )
+            )
+    return counts
 
 
 def links_from_rows(rows: list[dict[str, Any]]) -> list[Link]:

@@ -23,10 +23,13 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from store import metrics as m
 from store.ids import Identifier, parse_identifier
 from store.library import Library
+from store.merge import Doc
 from store.model import Article, Link
 from store.online.config import EUROPEPMC, LINK_SOURCES, PUBMED
+from store.online.europepmc import Listing
 from store.online.eutils import (
     EFETCH_BATCH,
     ELINK_BATCH,
@@ -70,7 +73,8 @@ def fetch_articles(
         asked = resolve_pmids(library, session, ids, report, progress)
         fetched.records = efetch_records(session, list(asked), report, progress, asked=asked)
         have = [a.pmid for a in fetched.records if a.pmid]
-        fetched.links = with_own_links(fetch_links(session, have, sources, report, progress), fetched.records)
+        found = fetch_links(session, have, sources, report, progress, fetched.metrics)
+        fetched.links = with_own_links(found, fetched.records)
         if links_depth:
             wanted = _neighbour_pmids(library, fetched.links, set(have))
             fetched.neighbours = efetch_records(session, wanted, None, progress, stage="neighbours")
@@ -118,7 +122,7 @@ def search_online(
             fetched.records = efetch_records(session, wanted, report, progress)
         if with_links:
             have = [a.pmid for a in fetched.records if a.pmid]
-            fetched.links = fetch_links(session, have, sources, report, progress)
+            fetched.links = fetch_links(session, have, sources, report, progress, fetched.metrics)
         fetched.links = with_own_links(fetched.links, fetched.records)
         report.requests = session.requests
         origin_base = session.config.eutils_url
@@ -281,10 +285,17 @@ def fetch_links(
     sources: Sequence[str],
     report: FetchReport,
     progress: Progress | None,
+    metrics: list[tuple[Link, Doc]] | None = None,
 ) -> dict[tuple[str, str], list[Link]]:
-    """References and citing articles of each PMID, from every source, merged per target."""
+    """References and citing articles of each PMID, from every source, merged per target.
+
+    A Europe PMC list the service ended early is kept as far as it came, and said in
+    ``report.incomplete``. Europe PMC's citation counts (its ``hitCount`` of each PMID's citing
+    articles, and each listed article's ``citedByCount``) go to ``metrics`` when it is given.
+    """
     if not pmids:
         return {}
+    when = m.fetched_now()
     found: dict[tuple[str, str], list[list[Link]]] = {(p, rel): [] for p in pmids for rel in RELATIONS}
     use_pubmed, use_epmc = PUBMED in sources, EUROPEPMC in sources
     elink_batches = math.ceil(len(pmids) / ELINK_BATCH)
@@ -296,7 +307,12 @@ def fetch_links(
     if use_epmc:  # first, so each target's entry carries Europe PMC's bibliographic text
         for pmid in pmids:
             for rel in RELATIONS:
-                found[(pmid, rel)].append(session.europepmc.links(pmid, rel))
+                listing = session.europepmc.listing(pmid, rel)
+                found[(pmid, rel)].append(listing.links)
+                if not listing.complete:
+                    report.incomplete.append(listing.shortfall())
+                if metrics is not None:
+                    _europepmc_counts(listing, when, metrics)
                 done += 1
                 _step(progress, "links", done, total, f"Europe PMC: {rel} of {pmid}")
     if use_pubmed:
@@ -309,6 +325,15 @@ def fetch_links(
             done += elink_batches
             _step(progress, "links", done, total, f"PubMed: {rel}")
     return {key: merge_links(*lists) for key, lists in found.items()}
+
+
+def _europepmc_counts(listing: Listing, when: str, into: list[tuple[Link, Doc]]) -> None:
+    """Europe PMC's counts in a listing as metrics records: the article's own (the ``hitCount`` of its
+    citing articles) and each listed article's ``citedByCount``."""
+    if listing.rel == "cited_by":
+        into.append((Link(pmid=listing.pmid), {m.EUROPEPMC: m.record({m.COUNT: listing.total}, when)}))
+    for link, count in listing.counts:
+        into.append((link, {m.EUROPEPMC: m.record({m.COUNT: count}, when)}))
 
 
 def with_own_links(

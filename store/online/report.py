@@ -32,6 +32,9 @@ class FetchReport:
     stub), ``updated`` (it had one, and the fetch changed it or its links) or ``unchanged``.
     ``neighbours`` counts the records one hop away fetched with ``links_depth=1``.
     ``total`` is how many hits PubMed counts for a search (None for a fetch by identifiers).
+    ``incomplete`` says which link lists a service ended early, and how much of each was stored
+    (``Europe PMC ended the citing articles of PMID 1 early: 25 of 810 links stored``): the command
+    line exits non-zero then. ``metrics`` counts the articles whose citation metrics were stored.
     """
 
     pmids: list[str] = field(default_factory=list)
@@ -44,4 +47,6 @@ class FetchReport:
     stubs_created: int = 0
     total: int | None = None
     warnings: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
+    metrics: int = 0
     requests: int = 0

@@ -12,6 +12,7 @@ import orjson
 
 from store.changes import Changes
 from store.library import Library
+from store.merge import Doc
 from store.model import Article, Link, Origin
 from store.online.report import FetchReport
 
@@ -24,12 +25,14 @@ class Fetched:
     """Everything fetched, before any of it is stored.
 
     ``links`` holds each record's link lists by (PMID, relation), already merged per target;
-    ``neighbours`` the records one hop away (``links_depth=1``).
+    ``neighbours`` the records one hop away (``links_depth=1``); ``metrics`` the citation metrics
+    fetched (``store.metrics`` records by source) for the articles the links name.
     """
 
     records: list[Article] = field(default_factory=list)
     links: dict[tuple[str, str], list[Link]] = field(default_factory=dict)
     neighbours: list[Article] = field(default_factory=list)
+    metrics: list[tuple[Link, Doc]] = field(default_factory=list)
 
 
 def _origin(eutils_url: str, article: Article) -> Origin:
@@ -42,7 +45,7 @@ def save(library: Library, fetched: Fetched, report: FetchReport, eutils_url: st
 
     A fetched record goes in without its links, then each of its link lists through ``put_links``
     (lists already merged per target, Europe PMC's entries first: a new stub takes its text from the
-    first link naming it). Records one hop away go in whole.
+    first link naming it). Records one hop away go in whole; then the citation metrics fetched.
     """
     with library.transaction() as changes:
         stubs_before = changes.stubs_created
@@ -64,6 +67,8 @@ def save(library: Library, fetched: Fetched, report: FetchReport, eutils_url: st
             changes.put_article(article, _origin(eutils_url, article))
             status = _status(before, _snapshot(changes, key))
             setattr(report.neighbours, status, getattr(report.neighbours, status) + 1)
+        for subject, metrics in fetched.metrics:
+            report.metrics += changes.put_metrics(subject, metrics)
         report.stubs_created = changes.stubs_created - stubs_before
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from store.errors import PmbrowseError
 from store.library import Library
+from store.merge import Doc
 from store.metrics import fetched_now
 from store.model import Article, Link, Origin
 from store.online.config import EUROPEPMC, ICITE, PUBMED
@@ -50,6 +51,9 @@ class LinkFill:
     stubs_created: int = 0
     requests: int = 0
     warnings: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(
+        default_factory=list
+    )  # link lists a service ended early (stored as far as they came)
 
 
 def fill_links(
@@ -72,6 +76,7 @@ def fill_links(
     subjects: dict[str, Link] = {}  # PMID -> how the seed is named to the library
     records: list[Article] = []
     icite: dict[str, ICiteRecord] = {}  # what iCite said of the seeds and of the articles it described
+    counts: list[tuple[Link, Doc]] = []  # Europe PMC's citation counts of the articles it listed
     with online_session(online, progress) as session:
         start = session.requests
         if missing:
@@ -117,7 +122,7 @@ def fill_links(
                     found[(pmid, rel)].append(record.links(rel))
         others = [s for s in sources if s in (PUBMED, EUROPEPMC)]
         if others and pmids:
-            for key, links in fetch_links(session, pmids, others, report, progress).items():
+            for key, links in fetch_links(session, pmids, others, report, progress, counts).items():
                 found.setdefault(key, []).append(links)
         icite.update(_describe(library, session, found, fill, progress))
         when = fetched_now()
@@ -129,6 +134,7 @@ def fill_links(
                 found.setdefault((article.pmid or article.label, rel), []).append(own)
         fill.requests = session.requests - start
         fill.warnings = list(report.warnings)
+        fill.incomplete = list(report.incomplete)
         eutils_url = session.config.eutils_url
 
     if progress is not None:
@@ -145,6 +151,8 @@ def fill_links(
         for pmid, record in icite.items():
             subject = subjects.get(pmid) or Link(pmid=pmid)
             fill.metrics += changes.put_metrics(subject, record.metrics_record(when))
+        for subject, metrics in counts:
+            fill.metrics += changes.put_metrics(subject, metrics)
         fill.stubs_created = changes.stubs_created - before
     if progress is not None:
         progress(Step("store", 1, 1))

@@ -76,6 +76,10 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         error(err, f"warning: {warning}")
     for failure in report.failed:
         error(err, f"not fetched: {failure}")
+    for shortfall in report.incomplete:  # stored as far as it came; never a silent partial
+        error(err, shortfall)
+    if report.incomplete:
+        return EXIT_ONLINE
     return EXIT_NOT_FOUND if report.failed and not report.pmids else EXIT_OK
 
 

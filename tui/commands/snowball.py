@@ -194,7 +194,9 @@ def _fill(
         )
     for warning in fill.warnings:
         error(err, f"warning: {warning}")
-    return fill.seeds, EXIT_OK
+    for shortfall in fill.incomplete:  # stored as far as it came; the round waits for the whole lists
+        error(err, shortfall)
+    return fill.seeds, EXIT_ONLINE if fill.incomplete else EXIT_OK
 
 
 def candidate_json(row: Row, screened: dict[str, str], result: RoundResult) -> dict[str, Any]:

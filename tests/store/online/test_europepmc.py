@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from store.errors import OnlineError
-from store.online.europepmc import split_authors
+from store.online.europepmc import counts_from_rows, links_from_rows, parse_page, split_authors
 from store.online.session import Online
-from tests.online_server import HTML_PAGE, ONLINE_DATA, LocalServer, Reply, Request, json_reply
+from tests.conftest import shared
+from tests.online_server import HTML_PAGE, ONLINE_DATA, EuropePmcList, LocalServer, Reply, Request, json_reply
 
 REFS = "europepmc/MED/29963580/references"
 CITES = "europepmc/MED/29963580/citations"
@@ -107,3 +108,116 @@ def test_an_html_page_with_status_200_is_not_json(server: LocalServer, online: O
 )
 def test_author_strings_are_split_into_names(text: str, names: list[str]) -> None:
     assert split_authors(text) == names
+
+
+# Paging by hitCount: every page, whatever the service does to them --------------------------------------
+
+BIG = "europepmc/MED/37258680/citations"
+
+
+def pages_asked(server: LocalServer) -> list[tuple[str, str]]:
+    return [(r.params.get("page", ["-"])[0], r.one("pageSize")) for r in server.requests_to(BIG)]
+
+
+def test_810_citing_articles_in_pages_of_25_are_all_read(server: LocalServer, online: Online) -> None:
+    """The defect: a page shorter than pageSize ended the list, 25 of 810 stored and no word said."""
+    server.route(BIG, EuropePmcList(810))
+    listing = online.europepmc.listing("37258680", "cited_by")
+    assert listing.complete and (listing.total, listing.received) == (810, 810)
+    assert len(listing.links) == 810 and len({x.pmid for x in listing.links}) == 810
+    asked = pages_asked(server)
+    # Page 1 came short three times (a service paging by 25): from then on it is asked for 25 a page.
+    assert asked[:4] == [("1", "1000"), ("1", "1000"), ("1", "1000"), ("2", "25")]
+    assert asked[-1] == ("33", "25") and len(asked) == 35
+
+
+def test_the_page_size_the_service_echoes_is_used_at_once(server: LocalServer, online: Online) -> None:
+    server.route(BIG, EuropePmcList(810, echo=True))
+    assert len(online.europepmc.citations("37258680")) == 810
+    assert len(server.requests_to(BIG)) == 33  # no retry needed to learn it
+
+
+def test_pages_cut_short_are_asked_again(server: LocalServer, online: Online) -> None:
+    server.route(BIG, EuropePmcList(810, echo=True, cut={3: 10, 9: 0, 33: 4}))
+    listing = online.europepmc.listing("37258680", "cited_by")
+    assert listing.complete and len(listing.links) == 810
+    assert len(server.requests_to(BIG)) == 36  # each cut page once more
+
+
+def test_a_page_cut_short_for_good_is_said_not_hidden(server: LocalServer, online: Online) -> None:
+    server.route(BIG, EuropePmcList(810, echo=True, cut={7: 10}, cut_times=None))
+    listing = online.europepmc.listing("37258680", "cited_by")
+    assert not listing.complete and listing.received == 795 and len(listing.links) == 795
+    assert listing.shortfall() == (
+        "Europe PMC ended the citing articles of PMID 37258680 early: 795 of 810 links stored"
+    )
+
+
+def test_a_list_the_service_ends_early_is_said_not_hidden(server: LocalServer, online: Online) -> None:
+    server.route(BIG, EuropePmcList(810, ends_at=500))
+    listing = online.europepmc.listing("37258680", "cited_by")
+    assert (listing.complete, listing.received) == (False, 500)
+    assert listing.shortfall().endswith("early: 500 of 810 links stored")
+    assert pages_asked(server)[-3:] == [("21", "25")] * 3  # the empty page asked thrice, then no more
+
+
+def test_the_cursor_is_followed_where_the_service_gives_one(server: LocalServer, online: Online) -> None:
+    server.route(BIG, EuropePmcList(810, cursor=True, cut={5: 3}, cut_times=None))
+    listing = online.europepmc.listing("37258680", "cited_by")
+    assert listing.complete and len(listing.links) == 810  # a cursor loses nothing to a short page
+    marks = [r.params.get("cursorMark", [""])[0] for r in server.requests_to(BIG)]
+    assert marks[0] == "" and marks[1] == "after-25" and all(m.startswith("after-") for m in marks[1:])
+
+
+def test_each_rows_citation_count_is_kept(server: LocalServer, online: Online) -> None:
+    server.route(BIG, EuropePmcList(3, echo=True, first=41888297))
+    listing = online.europepmc.listing("37258680", "cited_by")
+    assert [(link.pmid, n) for link, n in listing.counts] == [
+        ("41888297", 0),
+        ("41888298", 1),
+        ("41888299", 2),
+    ]
+
+
+def test_the_real_answer_of_version_6_9_is_read(server: LocalServer, online: Online) -> None:
+    server.route(BIG, json_reply(ONLINE_DATA / "europepmc_citations_37258680_size2.json"))
+    online.europepmc.page_size = 2
+    first = online.europepmc.client.call(
+        "MED/37258680/citations",
+        {"format": "json", "page": "1", "pageSize": "2"},
+        lambda answer: parse_page(answer, "citationList", "citation"),
+    )
+    assert (first.total, len(first.rows), first.page_size, first.next_cursor) == (857, 2, 2, None)
+    links = links_from_rows(first.rows)
+    assert [(x.pmid, x.journal, x.year, x.pages) for x in links] == [
+        ("42696754", "Brief Bioinform", 2026, "bbag469"),
+        ("41888299", "Nat Methods", 2026, "1666-1670"),
+    ]
+    assert [(link.pmid, n) for link, n in counts_from_rows(first.rows)] == [("42696754", 0), ("41888299", 1)]
+
+
+def test_the_real_23_row_answer_and_the_real_empty_one(server: LocalServer, online: Online) -> None:
+    folder = shared("europepmc_json")
+    server.route(
+        "europepmc/MED/17183631/citations", json_reply(folder / "lagotto__citations_MED_17183631.json")
+    )
+    server.route(
+        "europepmc/MED/20098740/citations", json_reply(folder / "lagotto__citations_MED_20098740_none.json")
+    )
+    listing = online.europepmc.listing("17183631", "cited_by")
+    assert listing.complete and len(listing.links) == 23 and len(listing.counts) == 23
+    assert listing.links[0].pmid == "19749171" and listing.counts[0][1] == 31
+    assert len(server.requests) == 1  # 23 of 23 in one page: nothing more asked
+    empty = online.europepmc.listing("20098740", "cited_by")
+    assert (empty.links, empty.total, empty.complete) == ([], 0, True)
+
+
+def test_rows_that_are_not_objects_are_refused_in_one_line(server: LocalServer, online: Online) -> None:
+    server.route(BIG, json_reply('{"hitCount": 2, "citationList": {"citation": [{"id": "1"}, "2"]}}'))
+    with pytest.raises(OnlineError) as caught:
+        online.europepmc.citations("37258680")
+    assert str(caught.value) == (
+        "Europe PMC answered in a shape pmbrowse does not know (citationList.citation holds something "
+        "that is not a row)"
+    )
+    assert len(server.requests) == 1

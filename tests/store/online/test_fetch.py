@@ -17,6 +17,7 @@ from tests.conftest import shared
 from tests.online_server import (
     HTML_PAGE,
     ONLINE_DATA,
+    EuropePmcList,
     LocalServer,
     RecordBank,
     Reply,
@@ -210,6 +211,48 @@ def test_sources_choose_where_links_come_from(
     assert "12091962" not in by_pmid(library.links(doc_id, "references"))  # only elink knows it
     with pytest.raises(ValueError, match="unknown link sources: crossref"):
         fetch_articles(library, [JMI], sources=["crossref"], online=online)
+
+
+def test_europe_pmc_counts_are_kept_as_citation_metrics(
+    world: RecordBank, online: Online, library: Library
+) -> None:
+    report = fetch_articles(library, [JMI], sources=["europepmc"], online=online)
+    fetched = library.get(JMI)
+    assert fetched is not None and fetched.metrics["europepmc"]["citation_count"] == 3  # the list's hitCount
+    citing = library.get("36400559")
+    assert citing is not None and citing.stub and citing.metrics["europepmc"]["citation_count"] == 2
+    assert library.get("PMC7000001").metrics["europepmc"]["citation_count"] == 0  # type: ignore[union-attr]
+    assert report.metrics >= 3
+    stamp = fetched.metrics["europepmc"]["fetched"]
+    before = library.path.read_bytes()
+    again = fetch_articles(library, [JMI], sources=["europepmc"], online=online)
+    assert again.metrics == 0 and library.path.read_bytes() == before  # the same numbers: no change
+    assert library.get(JMI).metrics["europepmc"]["fetched"] == stamp  # type: ignore[union-attr]
+
+
+def test_a_citation_list_ended_early_is_stored_as_far_as_it_came_and_said(
+    world: RecordBank, server: LocalServer, online: Online, library: Library
+) -> None:
+    server.route(f"europepmc/MED/{JMI}/citations", EuropePmcList(810, ends_at=500))
+    online.europepmc.page_size = 1000
+    report = fetch_articles(library, [JMI], sources=["europepmc"], online=online)
+    assert report.incomplete == [
+        f"Europe PMC ended the citing articles of PMID {JMI} early: 500 of 810 links stored"
+    ]
+    doc_id = library.find(JMI)
+    assert doc_id is not None and len(library.links(doc_id, "cited_by")) == 500
+    assert library.get(JMI).metrics["europepmc"]["citation_count"] == 810  # type: ignore[union-attr]
+
+
+def test_all_810_citing_articles_are_stored_when_the_server_cuts_pages_short(
+    world: RecordBank, server: LocalServer, online: Online, library: Library
+) -> None:
+    server.route(f"europepmc/MED/{JMI}/citations", EuropePmcList(810, cut={2: 5, 14: 0, 30: 11}))
+    online.europepmc.page_size = 1000
+    report = fetch_articles(library, [JMI], sources=["europepmc"], online=online)
+    assert report.incomplete == []
+    doc_id = library.find(JMI)
+    assert doc_id is not None and len(library.links(doc_id, "cited_by")) == 810
 
 
 # DOIs and PMCIDs ----------------------------------------------------------------------------------
