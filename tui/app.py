@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tui.keys import KEYS
@@ -18,6 +20,9 @@ class PmbrowseApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "pmbrowse"
+    # ctrl+r in every view (the main screen's own binding comes first there): the one watcher
+    # (``tui.screens.main.changes``) looks now, and every view takes in what changed.
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "reload", "Reload", show=False)]
 
     def __init__(self, library_path: Path, target: str = "", notice: str = "") -> None:
         """``notice``: a line to show at the start (that a new library is being created, and where)."""
@@ -40,6 +45,9 @@ class PmbrowseApp(App[None]):
         yield from (c for c in super().get_system_commands(screen) if c.title not in ours)
         for key in (k for k in KEYS if not k.action.startswith("app.")):  # (not the palette itself)
             yield SystemCommand(f"{key.description} ({key.label})", key.help, partial(self._run, key.action))
+
+    def action_reload(self) -> None:
+        self.main.action_reload()
 
     async def _run(self, action: str) -> None:
         await self.main.run_action(action)

@@ -1,11 +1,13 @@
-"""Taking in what other processes committed: imports, fetches and marks from the command line or a
-second app.
+"""Taking in what changed: imports, fetches and marks from the command line or a second app, and this
+app's own writes from another view (a fetch in the Snowball view).
 
-``check`` runs off the UI thread once a second (and on ``ctrl+r``). It looks at each file's change
-signal only, so it is cheap when nothing changed: ``Library.refresh`` for the records; for the marks,
-the identity of their file (each write replaces it: a new inode, size or time), and a changed marks
-file is simply opened again (it is small); the search index is reopened when the library changed
-(another writer may have rebuilt it in a new folder).
+``check`` runs off the UI thread once a second (and on ``ctrl+r``), for the app's one watcher
+(``tui.screens.main.changes``). It looks at each file's change signal only, so it is cheap when
+nothing changed: ``Library.refresh`` for the records (and the library's state, for this process's own
+commits); for the marks, the identity of their file (each write replaces it: a new inode, size or
+time), and a changed marks file is simply opened again (it is small); the search index is reopened
+when the library changed (another writer may have rebuilt it in a new folder). What a check found
+goes to every view as one ``LibraryChanged`` message.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from textual.message import Message
 
 from store.errors import PmbrowseError
 
@@ -37,10 +41,22 @@ class Refreshed:
     index: SearchIndex | None = None
     index_behind: int = 0  # checks in a row that found the index behind the library
     problem: str = ""  # why the check could not finish (the library busy, a file unreadable)
+    state: object = None  # the library's state as this check left it
 
     @property
     def changed(self) -> bool:
         return self.library or self.marks is not None or self.index is not None
+
+
+@dataclass
+class LibraryChanged(Message, bubble=False):
+    """Posted by the app's watcher to every screen when a check found a change; each view takes in
+    what concerns it. ``marks`` and ``index`` are new objects to use from now on, or None."""
+
+    library: bool  # the records changed
+    marks: Marks | None
+    marks_seen: Fingerprint | None  # the fingerprint of the marks file ``marks`` was read from
+    index: SearchIndex | None
 
 
 def open_marks(library_path: Path) -> tuple[Marks, Fingerprint | None]:
@@ -54,18 +70,24 @@ def open_marks(library_path: Path) -> tuple[Marks, Fingerprint | None]:
 
 
 def check(
-    library: Library, marks_seen: Fingerprint | None, index_behind: int = 0, *, marks: bool = True
+    library: Library,
+    marks_seen: Fingerprint | None,
+    index_behind: int = 0,
+    *,
+    marks: bool = True,
+    state_seen: object = None,
 ) -> Refreshed:
-    """Take in what other processes committed since the last check (blocking: call it in a thread).
+    """Take in what changed since the last check (blocking: call it in a thread).
 
-    ``marks_seen`` is the fingerprint of the marks file as this app last read or wrote it.
+    ``marks_seen`` is the fingerprint of the marks file as this app last read or wrote it;
+    ``state_seen`` the library's state at the last check (None: look at other processes only).
     """
     from store.marks import marks_path
     from store.search import SearchIndex
     from store.wholefile import fingerprint
 
     try:
-        library_changed = library.refresh()
+        library_changed = library.refresh() or (state_seen is not None and library.state != state_seen)
         new_marks, seen = None, marks_seen
         if marks and fingerprint(marks_path(library.path)) != marks_seen:
             new_marks, seen = open_marks(library.path)
@@ -80,5 +102,5 @@ def check(
             else:
                 behind = 0
     except (PmbrowseError, OSError, ValueError) as exc:
-        return Refreshed(index_behind=index_behind, problem=str(exc))
-    return Refreshed(library_changed, new_marks, seen, new_index, behind)
+        return Refreshed(index_behind=index_behind, problem=str(exc), state=state_seen)
+    return Refreshed(library_changed, new_marks, seen, new_index, behind, state=library.state)

@@ -96,7 +96,7 @@ async def test_related_pane_reloads_in_place(library: Library) -> None:
         with library.transaction() as changes:  # a new article cites 1 and 3
             new = Article(pmid="7", title="New", references=[Link(pmid="1"), Link(pmid="3")])
             changes.put_article(new, ORIGIN)
-        pane.check_library()  # (what its timer does every second)
+        pane.check_library()  # (what the main screen does when the watcher reports a change)
         await settle(pilot)
         highlighted = pane.related_list.highlighted
         assert highlighted is not None and pane.rows[highlighted].node.pmid == "3"

@@ -6,7 +6,8 @@ scrolls at once). The arrow keys (and h j k l) move between articles, the edges 
 one drawn beside it and the articles it links to in bold; ``enter`` re-centres the map on it; ``o``
 closes the map handing back the highlighted article, ``escape`` the one it is centred on (for the app
 to open). Articles on the trail (and those re-centred on here) are in italics. When the library
-changes (a fetch fills the neighbourhood in), the map is laid out again within a second, in place.
+changes (a fetch fills the neighbourhood in), the map is laid out again in place: the app's watcher
+posts ``LibraryChanged`` within a second (or at once on ``ctrl+r``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from textual.widgets import Static
 from store.library import Library
 from store.neighbourhood import GraphReader, MapLayout, layout_map
 from store.neighbourhood.layout import COLUMNS, GUTTER, PER_COLUMN, YEAR_WIDTH, MapGrid
+from tui.refresh import LibraryChanged
 from tui.text import printable
 from tui.widgets.virtual import VirtualView
 
@@ -194,7 +196,6 @@ class MapScreen(Screen[int]):
     MapScreen > #map-details { height: 2; }
     MapScreen > #map-hints { height: 1; color: $text-muted; }
     """
-    POLL_SECONDS: ClassVar[float] = 1.0  # how often it looks whether the library changed
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", show=False),
         Binding("o", "open", "Open", show=False),
@@ -234,7 +235,10 @@ class MapScreen(Screen[int]):
     def on_mount(self) -> None:
         self.query_one(MapView).focus()
         self.lay_out(self.centre)
-        self.set_interval(self.POLL_SECONDS, self.check_library)
+
+    def on_library_changed(self, event: LibraryChanged) -> None:
+        if event.library:
+            self.check_library()
 
     def check_library(self) -> None:
         """Lay the map out again, in place, when the library changed (a fetch filled it in)."""

@@ -43,6 +43,7 @@ from store.model import Article
 from store.snowball.counts import Counts, counts_of
 from store.snowball.engine import Row, decision_of, decisions, reason, rows_of, run_round, seed_noun
 from store.snowball.state import DIRECTIONS, NO_REASON, Round, SnowballFile, SnowballState, keep_round
+from tui.refresh import LibraryChanged
 from tui.text import literal, printable
 from tui.widgets.virtual import VirtualView
 
@@ -385,6 +386,15 @@ class SnowballScreen(Screen[int | None]):
 
     def _decision(self, row: Row) -> str | None:
         return decision_of(row.candidate.keys, self.decided)
+
+    def on_library_changed(self, event: LibraryChanged) -> None:
+        """Marks made elsewhere (another process, or the main screen) show here too: the app's watcher
+        posts them within a second, or at once on ctrl+r."""
+        if event.marks is not None:
+            self.marks = event.marks
+            self.decided = decisions(self.marks)
+            self.candidates.refresh()
+            self._update_counts()
 
     # Details -----------------------------------------------------------------------------------
 

@@ -3,9 +3,10 @@
 Self-contained: give it a library and a document id with ``show(library, doc_id)``; it computes the
 rows in a thread (``store.neighbourhood.related``), shows a score and the reason on each row, and posts
 ``RelatedPane.Selected`` when a row is chosen with ``enter`` or a click. ``b`` switches what the rows
-are ranked by. When the library changes (a fetch or an import), the rows are recomputed in place
-within a second while the pane shows, the highlighted article kept (``check_library()`` does it at
-once, ``reload()`` even when the library did not change).
+are ranked by. When the library changes (a fetch or an import), ``check_library()`` recomputes the
+rows in place, the highlighted article kept (``reload()`` even when the library did not change): the
+main screen calls it when the app's watcher reports a change while the pane shows, and when the pane
+is shown again.
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ class RelatedPane(Vertical):
     ]
 
     mode: reactive[str] = reactive("both", init=False)
-    POLL_SECONDS: ClassVar[float] = 1.0  # how often it looks whether the library changed
 
     @dataclass
     class Selected(Message):
@@ -107,13 +107,6 @@ class RelatedPane(Vertical):
         self.rows: list[Related] = []
         self._reader: GraphReader | None = None
         self._state_seen: object = None  # the library's state the rows were computed from
-
-    def on_mount(self) -> None:
-        self.set_interval(self.POLL_SECONDS, self._poll)
-
-    def _poll(self) -> None:
-        if self.display:  # (hidden, it computes nothing: whoever shows it again calls check_library)
-            self.check_library()
 
     def check_library(self) -> None:
         """Recompute in place when the library changed since (a fetch filled the neighbourhood in)."""

@@ -1,6 +1,14 @@
-"""Other processes' changes: about once a second (and on ``ctrl+r``) the app looks at the library's
-change signal and the marks file (``tui.refresh.check``, in a thread: it may wait on a lock), and the
-screen shows what changed in place, the cursor kept on the same article."""
+"""The app's one watcher: about once a second (and on ``ctrl+r``, from any view) it looks at the
+library's change signal and the marks file (``tui.refresh.check``, in a thread: it may wait on a
+lock), and posts one ``LibraryChanged`` to every screen when something changed, which each view takes
+in, in place: the main screen (its results, open article, link rows, marks and counts, and the
+Related pane), the map, the Snowball view.
+
+It lives on the main screen, which reads the library and is under every other view for the app's
+whole life. It tells other processes' changes from this one's: the marks this app writes and the
+fetches it makes on the main screen are shown at once and not taken in again; a library write from
+another view (a fetch in the Snowball view) is taken in like another process's.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +24,23 @@ if TYPE_CHECKING:
 REFRESH_SECONDS = 1.0  # how often the app looks for what other processes committed
 
 
-class Changes(Part):
+class ChangeWatcher(Part):
     def __init__(self, screen: MainScreen) -> None:
         super().__init__(screen)
         self._checking = False  # a check is running
         self._index_behind = 0
+        self._state_seen: object = None  # the library's state as the views last took it in
         self._open_when_found: list[str] = []  # a row enter was pressed on, to open after a reload
 
     def start(self) -> None:
         """The library has loaded: look every second from now on."""
+        self.seen_library()
         self.screen.set_interval(REFRESH_SECONDS, self._tick)
+
+    def seen_library(self) -> None:
+        """The views show the library as it is now (this app just wrote it, and showed the result)."""
+        if self.screen.library is not None:
+            self._state_seen = self.screen.library.state
 
     def _tick(self) -> None:
         library = self.screen.library
@@ -34,8 +49,8 @@ class Changes(Part):
             self.in_thread(self._check, library, False, group="refresh", exclusive=False)
 
     def reload(self, quiet: bool = False, then_open: list[str] | None = None) -> None:
-        """Take in other processes' changes now (``ctrl+r``); ``then_open``: the identity keys of an
-        article to open once the library as read again has it."""
+        """Take in what changed now (``ctrl+r``); ``then_open``: the identity keys of an article to
+        open once the library as read again has it."""
         if then_open is not None:
             self._open_when_found = then_open
         library = self.screen.library
@@ -50,13 +65,20 @@ class Changes(Part):
 
     def _check(self, library: Library, manual: bool) -> None:
         marking = self.screen.marking
-        found = refresh.check(library, marking.seen, self._index_behind, marks=marking.marks is not None)
-        self.app.call_from_thread(self._take_in, found, manual)
+        found = refresh.check(
+            library,
+            marking.seen,
+            self._index_behind,
+            marks=marking.marks is not None,
+            state_seen=self._state_seen,
+        )
+        self.app.call_from_thread(self._found, found, manual)
 
-    def _take_in(self, found: refresh.Refreshed, manual: bool) -> None:
-        """Show what another process changed, in place: the cursor stays on the same article."""
+    def _found(self, found: refresh.Refreshed, manual: bool) -> None:
+        """Tell every view what changed; the main screen finds the article ``enter`` was pressed on."""
         self._checking = False
         self._index_behind = found.index_behind
+        self._state_seen = found.state
         wanted, self._open_when_found = self._open_when_found, []
         if found.problem:
             if manual:
@@ -66,11 +88,18 @@ class Changes(Part):
             self.say("Up to date: nothing changed since the library was read.")
         if not found.changed:
             return
-        self.screen.take_in(found)
+        for screen in self.app.screen_stack:
+            screen.post_message(
+                refresh.LibraryChanged(found.library, found.marks, found.marks_seen, found.index)
+            )
         if manual:
             self.say("Reloaded: the library's changes are shown.")
+        if wanted and found.library:
+            # (After the main screen has taken the change in: its queue holds the message first.)
+            self.screen.call_later(self._open, wanted)
+
+    def _open(self, keys: list[str]) -> None:
         library = self.screen.library
-        if wanted and found.library and library is not None:
-            doc_id = library.find_keys(wanted)
-            if doc_id is not None:
-                self.screen.reader.open(doc_id)
+        doc_id = library.find_keys(keys) if library is not None else None
+        if doc_id is not None:
+            self.screen.reader.open(doc_id)

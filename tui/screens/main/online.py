@@ -163,3 +163,4 @@ class Online(Part):
             results.show_query(pmids, title, "date")
         elif results.index is not None:
             screen.search(screen.session.query)  # new records may match the query shown
+        screen.changes.seen_library()  # (shown: the watcher need not take it in again)

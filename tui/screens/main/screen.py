@@ -22,7 +22,7 @@ from textual.widgets import Input, OptionList
 from store.session import Session
 from tui import refresh
 from tui.keys import KEYS
-from tui.screens.main.changes import Changes
+from tui.screens.main.changes import ChangeWatcher
 from tui.screens.main.exporting import Exporting
 from tui.screens.main.loading import Loading
 from tui.screens.main.marking import Marking
@@ -65,7 +65,7 @@ class MainScreen(Screen[None]):
         self.online = Online(self)
         self.exporting = Exporting(self)
         self.views = Views(self)
-        self.changes = Changes(self)
+        self.changes = ChangeWatcher(self)
         self.results = SearchResults(self.marking.search_filter, lambda: self.reader.current, id="results")
         self.reader = Reader(self.trail, self.marking.mark_of, id="reader")
 
@@ -111,20 +111,20 @@ class MainScreen(Screen[None]):
         self.query_one(Input).value = self.loader.start(self.target)
         self.results.focus()
 
-    def take_in(self, found: refresh.Refreshed) -> None:
-        """Show what another process changed (``found``), in place: the cursor stays on the same article."""
-        if found.marks is not None:
-            self.marking.take(found.marks, found.marks_seen)
-        if found.index is not None:
-            self.results.index = found.index
-        if found.library:
+    def on_library_changed(self, event: refresh.LibraryChanged) -> None:
+        """What changed (another process's write, or this app's in another view), shown in place: the
+        cursor stays on the same article."""
+        if event.marks is not None:
+            self.marking.take(event.marks, event.marks_seen)
+        if event.index is not None:
+            self.results.index = event.index
+        if event.library:
             self.reader.find_again()
-        if self.reader.current is not None and (found.library or found.marks is not None):
+        if self.reader.current is not None and (event.library or event.marks is not None):
             self.reader.show_current(keep=True)
         else:
             self.marking.show_marks()
-        if found.library or found.index is not None or found.marks is not None:
-            self.results.search_again(keep_row=True)
+        self.results.search_again(keep_row=True)
 
     # Routing ---------------------------------------------------------------------------------------
 

@@ -1,0 +1,163 @@
+"""One watcher takes in other processes' changes for every view: the main screen, the Snowball view,
+the map. Here the other process is a real one (``python -m tui mark``), as a reviewer's second shell."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from store.library import Library
+from store.marks import Marks
+from tests.tui.helpers import make_app, ready, settle, text_of
+from tui.screens.snowball import CandidateList, SnowballScreen
+
+SEED = "30992990"
+
+
+def mark_elsewhere(lib_path: Path, pmid: str, flag: str) -> None:
+    """``pmbrowse mark PMID FLAG`` in a process of its own."""
+    subprocess.run(
+        [sys.executable, "-m", "tui", "--db", str(lib_path), "mark", pmid, flag],
+        check=True,
+        capture_output=True,
+    )
+
+
+async def until(pilot: Pilot[None], condition: object, seconds: float) -> bool:
+    """Wait (in app time) until ``condition()`` holds; the app's own timer must do the work."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():  # type: ignore[operator]
+            return True
+        await asyncio.sleep(0.05)
+        await pilot.pause()
+    return bool(condition())  # type: ignore[operator]
+
+
+async def open_snowball(pilot: Pilot[None]) -> SnowballScreen:
+    await ready(pilot)
+    await pilot.press("S")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SnowballScreen)
+    return screen
+
+
+def decision(screen: SnowballScreen, pmid: str) -> str | None:
+    listing = screen.query_one(CandidateList)
+    row = next(r for r in listing.rows if r.pmid == pmid)
+    return listing.decision_of(row)
+
+
+def counts(screen: SnowballScreen) -> str:
+    return text_of(screen.query_one("#snowball-counts", Static))
+
+
+def seeded(lib_path: Path) -> str:
+    """The demo library with its article included (the seed); the PMID of one of its candidates."""
+    library = Library.open(lib_path)
+    Marks.open(lib_path).set_screening([f"pmid:{SEED}"], "included")
+    doc_id = library.find(SEED)
+    assert doc_id is not None
+    return next(v.pmid for v in library.links(doc_id, "cited_by") if v.pmid)
+
+
+async def test_the_snowball_view_takes_in_marks_from_another_process_on_ctrl_r(lib_path: Path) -> None:
+    candidate = seeded(lib_path)
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_snowball(pilot)
+        assert decision(screen, candidate) is None
+        assert " · excluded 0" in counts(screen)
+        mark_elsewhere(lib_path, candidate, "--exclude")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert app.screen is screen
+        assert decision(screen, candidate) == "excluded"
+        assert " · screened 1 · included 0 · excluded 1" in counts(screen)
+        # The view's own next decision works on the marks as they are now: the other one stays.
+        listing = screen.query_one(CandidateList)
+        other = next(r for r in listing.rows if r.pmid and r.pmid != candidate)
+        listing.move_to(listing.rows.index(other))
+        await pilot.press("i")
+        await settle(pilot)
+        marks = Marks.open(lib_path)
+        assert marks.get([f"pmid:{candidate}"]).screening == "excluded"
+        assert marks.get([f"pmid:{other.pmid}"]).screening == "included"
+
+
+async def test_the_snowball_view_takes_in_marks_from_another_process_by_itself(lib_path: Path) -> None:
+    candidate = seeded(lib_path)
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_snowball(pilot)
+        mark_elsewhere(lib_path, candidate, "--include")
+        # Within about a second (the app looks every second), without ctrl+r.
+        assert await until(pilot, lambda: decision(screen, candidate) == "included", seconds=3)
+        assert " · included 1 · " in counts(screen)
+        # The main screen below took it in too: its result row shows the mark.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "✔" in text_of(app.screen.query_one("#results"))
+
+
+async def test_the_map_and_the_related_pane_take_in_another_process_import(lib_path: Path) -> None:
+    from store.model import Article, Link
+    from tests.store.citation_graphs import ORIGIN, hand_built
+    from tests.tui.helpers import rows
+    from tui.screens.map import MapScreen
+    from tui.widgets.related import RelatedPane
+
+    hand_built(Library.open(lib_path, demo=False))
+    app = make_app(lib_path, "1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        pane = app.screen.query_one(RelatedPane)
+        assert not any("Record 6" in row for row in rows(pane.related_list))
+        await pilot.press("g")
+        await settle(pilot)
+        map_screen = app.screen
+        assert isinstance(map_screen, MapScreen)
+        other = Library.open(lib_path, demo=False)  # another process: a new article citing 1 and 10
+        with other.transaction() as changes:
+            changes.put_article(
+                Article(pmid="6", title="Record 6", year=2020, references=[Link(pmid="1"), Link(pmid="10")]),
+                ORIGIN,
+            )
+        other.close()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert map_screen.layout_data is not None
+        new = map_screen.library.find("6")
+        assert new is not None and new in map_screen.layout_data.nodes  # laid out again, in place
+        await pilot.press("escape")
+        await settle(pilot)
+        assert any("Record 6" in row for row in rows(pane.related_list))  # (it shares reference 10)
+
+
+async def test_a_write_of_this_app_from_another_view_is_taken_in(lib_path: Path) -> None:
+    """As a fetch in the Snowball view writes through the library object the main screen shares:
+    ``Library.refresh`` sees no other process, but the views must still show it."""
+    from store.model import Article, Link, Origin
+    from tests.tui.helpers import border_title
+    from tui.widgets.panes import PaneTabs
+
+    app = make_app(lib_path, SEED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert screen.library is not None
+        assert screen.query_one(PaneTabs).labels["cited_by"] == "Cited by (5)"
+        with screen.library.transaction() as changes:
+            changes.put_article(
+                Article(pmid="111", title="Written here", year=2024, references=[Link(pmid=SEED)]),
+                Origin("t"),
+            )
+        results = screen.query_one("#results")
+        assert await until(pilot, lambda: " · 12 hits — " in border_title(results), seconds=3)
+        assert screen.query_one(PaneTabs).labels["cited_by"] == "Cited by (6)"
