@@ -1,21 +1,31 @@
-"""Synthetic but realistic libraries for the benchmark.
+"""Synthetic but realistic PubMed XML for the benchmark, written to files a user would import.
 
-Each record has a title of 8-16 words and an abstract of ~250 words drawn from a Zipf-like vocabulary,
-6 authors, a journal, a year, a DOI, 30 references and 20 citing articles. Links point at other
-records of the same library by PMID (older records are cited by newer ones), so every link has a
-target: the library is a closed citation graph like a real one around a topic.
+A ``Graph`` is a citation graph of ``n`` records in publication order. Each record has a title of
+8-16 words and an abstract of ~250 words drawn from a Zipf-like vocabulary, 6 authors (the first with
+an affiliation), a journal, a year, a DOI, MeSH headings, keywords, and a reference list as efetch
+gives it: ``inside`` references to older records of the graph (by PMID, with their citation text),
+``outside`` references to articles that are not in the graph (PMIDs from a shared pool, so each
+becomes a stub cited by several records, as in a real library around a topic), and every tenth record
+one reference known only by its citation text (a stub without identifiers). ``special`` records have
+fixed counts: exactly so many references and so many citing records (the famous article; the
+article the neighbourhood bench ranks around).
+
+``write_files`` streams the graph's records into PubMed XML files of given sizes, one pass, without
+holding them: a million records is about 6 GB of XML.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import hashlib
 import itertools
+import json
 import random
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from xml.sax.saxutils import escape
-
-from store.model import AbstractSection, Article, Author, Link
 
 SYLLABLES = [
     "ex",
@@ -131,93 +141,236 @@ class Vocabulary:
 
 
 def pmid_of(i: int) -> str:
+    """The PMID of record ``i`` of a graph."""
     return str(10_000_000 + i)
 
 
-def _records(n: int, seed: int, refs: int) -> Iterator[tuple[int, Article, list[int], list[int]]]:
-    """The records of a closed citation graph of ``n``, without their links: (index, the record, the
-    records it cites, the records citing it). Each cites ``refs`` older records."""
-    rng = random.Random(seed)
+OUTSIDE_PMID = 50_000_000  # the first PMID of articles cited from outside the graph
+MESH = [
+    "Humans",
+    "Animals",
+    "Mice",
+    "Female",
+    "Male",
+    "Cell Differentiation",
+    "Signal Transduction",
+    "Mesenchymal Stem Cells/cytology",
+    "Neoplasms/therapy",
+    "Gene Expression Regulation",
+    "Inflammation/immunology",
+    "Biomarkers/blood",
+    "Cohort Studies",
+    "Risk Factors",
+    "Treatment Outcome",
+]
+
+
+@dataclass(frozen=True)
+class Special:
+    """A record with exactly ``references`` references (older records) and ``citing`` citing records,
+    all of them before record ``until`` (0: anywhere in the graph)."""
+
+    index: int
+    references: int
+    citing: int
+    until: int = 0
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The recipe of a generated citation graph (see the module's docstring)."""
+
+    n: int
+    seed: int = 1
+    inside: int = 25
+    outside: int = 5
+    special: tuple[Special, ...] = field(default=())
+
+    def key(self) -> str:
+        """A short name of the recipe, for cache folders."""
+        text = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha256(f"{GENERATOR_VERSION}:{text}".encode()).hexdigest()[:12]
+
+
+GENERATOR_VERSION = 7  # 7: PubMed XML files with outside and citation-only references, specials
+
+
+def famous(n: int, citing: int = 10_000) -> Special:
+    """An old record cited by ``citing`` records (all the later ones when the graph is smaller)."""
+    return Special(index=40, references=25, citing=min(citing, n - 41), until=n)
+
+
+def reference_lists(graph: Graph, rng: random.Random) -> list[list[int]]:
+    """Each record's references to older records of the graph, specials' counts made exact."""
+    n = graph.n
+    cites = [rng.sample(range(i), min(graph.inside, i)) for i in range(n)]
+    for special in graph.special:
+        s = special.index
+        cites[s] = rng.sample(range(s), min(special.references, s))
+        until = special.until or n
+        citers = set(rng.sample(range(s + 1, until), min(special.citing, until - s - 1)))
+        for j in range(s + 1, n):
+            if j in citers and s not in cites[j]:
+                cites[j].append(s)
+            elif j not in citers and s in cites[j]:
+                cites[j].remove(s)
+    return cites
+
+
+@dataclass
+class _Record:
+    pmid: str
+    title: str
+    abstract: str
+    authors: list[tuple[str, str]]
+    journal: str
+    year: int
+    volume: int
+    issue: int
+    pages: str
+    mesh: list[str]
+    keywords: list[str]
+
+
+def citation(r: _Record) -> str:
+    """How a reference list cites a record (NLM style)."""
+    last, initials = r.authors[0]
+    return f"{last} {initials}, et al. {r.title}. {r.journal}. {r.year};{r.volume}({r.issue}):{r.pages}."
+
+
+def records(graph: Graph) -> Iterator[tuple[_Record, list[str]]]:
+    """The graph's records in order, each with its reference list as XML ``Reference`` elements."""
+    rng = random.Random(graph.seed)
     vocab = Vocabulary(rng)
-    cites = [rng.sample(range(i), min(refs, i)) for i in range(n)]
-    cited_by: list[list[int]] = [[] for _ in range(n)]
-    for j, targets in enumerate(cites):
-        for i in targets:
-            cited_by[i].append(j)
+    n = graph.n
+    cites = reference_lists(graph, rng)
+    cited_text: dict[int, str] = {}  # citation text of records cited later (each kept until n)
+    cited_at_all = {i for refs in cites for i in refs}
+    outside_text: dict[int, str] = {}
+    pool = max(1, n // 2)
     for i in range(n):
-        title = " ".join(vocab.sample(rng.randint(8, 16))).capitalize()
-        abstract = " ".join(vocab.sample(250)).capitalize() + "."
         year = 1990 + i * 35 // max(n, 1)
-        article = Article(
+        record = _Record(
             pmid=pmid_of(i),
-            doi=f"10.5555/bench.{i}",
-            title=title,
+            title=" ".join(vocab.sample(rng.randint(8, 16))).capitalize(),
+            abstract=" ".join(vocab.sample(250)).capitalize() + ".",
             authors=[
-                Author(rng.choice(SURNAMES), rng.choice("ABCDEFGHJKLMNPRST") + rng.choice(["", "A", "M"]))
+                (rng.choice(SURNAMES), rng.choice("ABCDEFGHJKLMNPRST") + rng.choice(["", "A", "M"]))
                 for _ in range(6)
             ],
             journal=rng.choice(JOURNALS),
-            date=str(year),
             year=year,
-            volume=str(rng.randint(1, 60)),
-            issue=str(rng.randint(1, 12)),
+            volume=rng.randint(1, 60),
+            issue=rng.randint(1, 12),
             pages=f"{rng.randint(1, 900)}-{rng.randint(901, 999)}",
-            abstract=[AbstractSection(abstract)],
-            citation_count=len(cited_by[i]),
+            mesh=rng.sample(MESH, 5),
+            keywords=vocab.sample(4),
         )
-        yield i, article, cites[i], cited_by[i]
-        cites[i] = []  # (memory: what was handed out is not needed again)
+        refs = []
+        for j in cites[i]:
+            refs.append(_reference(cited_text[j], pmid_of(j)))
+        for _ in range(graph.outside):
+            k = rng.randrange(pool)
+            if k not in outside_text:
+                outside_text[k] = (
+                    f"{rng.choice(SURNAMES)} {rng.choice('ABCDEFGHJKLMNPRST')}, et al. "
+                    f"{' '.join(vocab.sample(rng.randint(6, 12))).capitalize()}. {rng.choice(JOURNALS)}. "
+                    f"{rng.randint(1960, 2024)};{rng.randint(1, 60)}:{rng.randint(1, 999)}."
+                )
+            refs.append(_reference(outside_text[k], str(OUTSIDE_PMID + k)))
+        if i % 10 == 9:
+            refs.append(
+                _reference(f"{rng.choice(SURNAMES)} {rng.choice('ABCDEFGH')}. Personal communication.", "")
+            )
+        if i in cited_at_all:
+            cited_text[i] = citation(record)
+        cites[i] = []  # (memory: not needed again)
+        yield record, refs
 
 
-def articles(n: int, seed: int = 1, refs: int = 30, citing: int = 20) -> Iterator[Article]:
-    """``n`` records of a closed citation graph: each cites ``refs`` older records, and its page lists
-    up to ``citing`` of the records that cite it (as an article page does)."""
-    for _i, article, cites, cited_by in _records(n, seed, refs):
-        article.references = [Link(pmid=pmid_of(j), sources=["pubmed"]) for j in cites]
-        article.cited_by = [Link(pmid=pmid_of(j), sources=["pubmed"]) for j in cited_by[:citing]]
-        yield article
+def _reference(text: str, pmid: str) -> str:
+    ids = f'<ArticleIdList><ArticleId IdType="pubmed">{pmid}</ArticleId></ArticleIdList>' if pmid else ""
+    return f"<Reference><Citation>{escape(text)}</Citation>{ids}</Reference>"
 
 
-def pubmed_xml(records: list[Article]) -> str:
-    """A PubmedArticleSet like efetch returns, with ReferenceList, for the import benchmark."""
-    out = ['<?xml version="1.0" ?>\n<PubmedArticleSet>\n']
-    for a in records:
-        authors = "".join(
-            f"<Author><LastName>{escape(x.last)}</LastName><Initials>{x.initials}</Initials></Author>"
-            for x in a.authors
-        )
-        references = "".join(
-            f"<Reference><Citation>Reference {escape(r.pmid or '')}.</Citation><ArticleIdList>"
-            f'<ArticleId IdType="pubmed">{r.pmid}</ArticleId></ArticleIdList></Reference>'
-            for r in a.references
-        )
-        abstract = escape(a.abstract[0].text) if a.abstract else ""
-        out.append(
-            f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{a.pmid}</PMID>'
-            f"<Article><Journal><JournalIssue><Volume>{a.volume}</Volume>"
-            f"<Issue>{a.issue}</Issue><PubDate><Year>{a.year}</Year></PubDate></JournalIssue>"
-            f"<Title>{escape(a.journal)}</Title><ISOAbbreviation>{escape(a.journal)}</ISOAbbreviation></Journal>"
-            f"<ArticleTitle>{escape(a.title)}.</ArticleTitle><Pagination><MedlinePgn>{a.pages}</MedlinePgn>"
-            f"</Pagination><Abstract><AbstractText>{abstract}</AbstractText></Abstract>"
-            f'<AuthorList CompleteYN="Y">{authors}</AuthorList><Language>eng</Language></Article>'
-            f'</MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType="pubmed">{a.pmid}</ArticleId>'
-            f'<ArticleId IdType="doi">{a.doi}</ArticleId></ArticleIdList>'
-            f"<ReferenceList>{references}</ReferenceList></PubmedData></PubmedArticle>\n"
-        )
-    out.append("</PubmedArticleSet>\n")
-    return "".join(out)
+def _article_xml(r: _Record, refs: list[str]) -> str:
+    first, *rest = r.authors
+    authors = [
+        f'<Author ValidYN="Y"><LastName>{escape(first[0])}</LastName><Initials>{first[1]}</Initials>'
+        f"<AffiliationInfo><Affiliation>Department of {escape(r.keywords[0].capitalize())}, "
+        f"University of {escape(first[0])}.</Affiliation></AffiliationInfo></Author>"
+    ]
+    authors += [
+        f'<Author ValidYN="Y"><LastName>{escape(last)}</LastName><Initials>{initials}</Initials></Author>'
+        for last, initials in rest
+    ]
+    mesh = "".join(
+        f'<MeshHeading><DescriptorName MajorTopicYN="N">{escape(m)}</DescriptorName></MeshHeading>'
+        for m in r.mesh
+    )
+    keywords = "".join(f'<Keyword MajorTopicYN="N">{escape(k)}</Keyword>' for k in r.keywords)
+    return (
+        f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{r.pmid}</PMID>'
+        f'<Article PubModel="Print"><Journal><JournalIssue CitedMedium="Internet"><Volume>{r.volume}</Volume>'
+        f"<Issue>{r.issue}</Issue><PubDate><Year>{r.year}</Year><Month>Mar</Month></PubDate></JournalIssue>"
+        f"<Title>{escape(r.journal)}</Title><ISOAbbreviation>{escape(r.journal)}</ISOAbbreviation></Journal>"
+        f"<ArticleTitle>{escape(r.title)}.</ArticleTitle><Pagination><MedlinePgn>{r.pages}</MedlinePgn>"
+        f"</Pagination><Abstract><AbstractText>{escape(r.abstract)}</AbstractText></Abstract>"
+        f'<AuthorList CompleteYN="Y">{"".join(authors)}</AuthorList><Language>eng</Language>'
+        f'<PublicationTypeList><PublicationType UI="D016428">Journal Article</PublicationType>'
+        f"</PublicationTypeList></Article><MeshHeadingList>{mesh}</MeshHeadingList>"
+        f'<KeywordList Owner="NOTNLM">{keywords}</KeywordList></MedlineCitation>'
+        f'<PubmedData><ArticleIdList><ArticleId IdType="pubmed">{r.pmid}</ArticleId>'
+        f'<ArticleId IdType="doi">10.5555/bench.{r.pmid}</ArticleId></ArticleIdList>'
+        f"<ReferenceList>{''.join(refs)}</ReferenceList></PubmedData></PubmedArticle>\n"
+    )
 
 
-def stored_docs(n: int, seed: int = 1, refs: int = 30) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The records of ``articles(n)`` as a library stores them (document ``i + 1`` is record ``i``;
-    links as document ids, both ends), streamed in id order: a bulk load for large libraries, which
-    would take an hour to import one link at a time. Every link is kept on both ends, as the library
-    keeps them, so a record's ``cited_by`` lists all its citing records (a page lists only 20)."""
-    for i, article, cites, cited_by in _records(n, seed, refs):
-        doc = article.to_doc()
-        doc["origins"] = [{"format": "bench", "location": "generated"}]
-        if cites:
-            doc["references"] = [j + 1 for j in cites]
-        if cited_by:
-            doc["cited_by"] = [j + 1 for j in cited_by]
-        yield i + 1, doc
+HEADER = '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet>\n<PubmedArticleSet>\n'
+FOOTER = "</PubmedArticleSet>\n"
+
+
+def write_files(graph: Graph, cuts: Sequence[int], paths: Sequence[Path], *, references: bool = True) -> None:
+    """Write records ``[cuts[k], cuts[k + 1])`` of ``graph`` to ``paths[k]`` as PubMed XML, in one pass
+    (records outside the cuts are generated but written nowhere). Without ``references`` the files
+    have no reference lists, as the yearly baseline files. Each file is written under a temporary name
+    and renamed when whole, so that a cache never holds half a file."""
+    assert len(cuts) == len(paths) + 1 and list(cuts) == sorted(cuts) and cuts[-1] <= graph.n
+    partial = [path.with_name(path.name + ".partial") for path in paths]
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(open(p, "w", encoding="utf-8")) for p in partial]
+        for f in files:
+            f.write(HEADER)
+        for i, (record, refs) in enumerate(records(graph)):
+            if i >= cuts[-1]:
+                break
+            if i >= cuts[0]:
+                files[bisect.bisect_right(cuts, i) - 1].write(
+                    _article_xml(record, refs if references else [])
+                )
+        for f in files:
+            f.write(FOOTER)
+    for p, path in zip(partial, paths, strict=True):
+        p.replace(path)
+
+
+def sizes_of(text: str) -> list[int]:
+    """``10k,100k,1M`` (or plain numbers) as record counts."""
+    units = {"k": 1_000, "m": 1_000_000}
+    out = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        scale = units.get(part[-1], 1)
+        out.append(int(float(part.rstrip("km")) * scale))
+    return out
+
+
+def label(n: int) -> str:
+    """10,000 -> 10k; 1,000,000 -> 1M."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1_000 and n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return f"{n:,}"

@@ -1,0 +1,362 @@
+"""The app as the user sees it: start-up to first content, and opening an article to its painted pane.
+
+**Start-up** is timed from outside, in a pseudo-terminal of 120×40 as a terminal emulator gives one:
+from starting the process until its output has drawn the first content (for the app, the first
+row's title of the result list, which the app fills once the library's index is open; for a bare
+Textual app painting one line, that line). The text is looked for in the bytes the process writes,
+escape sequences taken out, so what is timed ends when the terminal has been sent the text. Its peak
+memory until then is read from the kernel, and the app is asked to quit (``q``). Each measure is the
+median of ``runs`` fresh processes, the app and the bare app taken in turn.
+
+**Opening an article** is timed in the headless app (``App.run_test()``, 120×40): an article A is
+open with its "Cited by" pane showing, the row of the article B that cites it is highlighted, and
+enter is pressed; the time runs from the key press until a frame the screen sends to the terminal
+shows, inside the link pane, one of B's citing articles that A's pane did not show (its first four
+title words). Each frame is read as the terminal would receive it: the app's compositor update is
+rendered to terminal output (as Textual does for a real terminal) and applied to a copy of the
+screen, which is what the check reads. So the time includes handling the key, building the pane,
+Textual's layout and rendering, and the screen's refresh timer (Textual paints at most 60 times a
+second). B is an ordinary record (a few to a few dozen citing articles) or the famous one (10,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import pty
+import random
+import re
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.proc import PMBROWSE, PYTHON, ROOT, median, percentile, python
+
+COLUMNS, LINES = 120, 40
+ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("a bare Textual app is ready")
+
+Bare().run()
+"""
+BARE_TEXT = "a bare Textual app is ready"
+
+
+# Start-up, from outside ---------------------------------------------------------------------------
+
+
+@dataclass
+class Started:
+    seconds: float  # until the text was on its way to the terminal
+    max_rss_mb: float  # the peak memory until then
+
+
+def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Started:
+    """Start ``argv`` in a pseudo-terminal; the time until ``text`` is among what it writes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "", "LINES": ""}
+    env = {k: v for k, v in env.items() if v}
+    start = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a terminal of our size, then the program
+        fcntl.ioctl(sys.stdout.fileno(), termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+        os.execvpe(argv[0], list(argv), env)
+    seen = ""
+    raw = b""
+    found: float | None = None
+    try:
+        while found is None:
+            left = timeout - (time.perf_counter() - start)
+            if left <= 0:
+                raise RuntimeError(
+                    f"{' '.join(argv)}: {text!r} not seen within {timeout:g} s:\n{seen[-2000:]}"
+                )
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:  # the program ended
+                raise RuntimeError(
+                    f"{' '.join(argv)} ended before showing {text!r}:\n{seen[-2000:]}"
+                ) from None
+            raw += chunk
+            seen = ANSI.sub("", raw.decode(errors="replace"))
+            if text in seen:
+                found = time.perf_counter() - start
+        peak = _peak_kib(pid)
+        os.write(fd, b"q")
+        _reap(pid, fd)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        _reap(pid, fd)
+        raise
+    return Started(found, peak / 1024)
+
+
+def _peak_kib(pid: int) -> int:
+    """The process's peak memory so far (``VmHWM``; not ``wait4``'s figure, which would start from
+    this process's own peak: see ``bench.rusage``)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _reap(pid: int, fd: int, grace: float = 10.0) -> Any:
+    """Wait for the child (draining its terminal so it never blocks writing); kill it after ``grace``."""
+    end = time.perf_counter() + grace
+    while True:
+        done, _status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            os.close(fd)
+            return usage
+        if time.perf_counter() > end:
+            os.kill(pid, signal.SIGKILL)
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            with contextlib.suppress(OSError):
+                os.read(fd, 1 << 16)
+
+
+def first_title(library: Path) -> str:
+    """The first row's title of the result list when the app starts on ``library`` (headless)."""
+    code = """
+        import asyncio, sys
+        from pathlib import Path
+        from tui.app import PmbrowseApp
+        from tui.widgets.lists import ResultsList
+
+        async def main():
+            app = PmbrowseApp(Path(sys.argv[1]))
+            async with app.run_test(size=(120, 40)) as pilot:
+                results = app.main.query_one(ResultsList)
+                for _ in range(2000):
+                    if results.hits:
+                        print(results.hits[0].title)
+                        return
+                    await pilot.pause(0.01)
+                raise SystemExit("the result list was never filled")
+
+        asyncio.run(main())
+        """
+    return python(code, str(library)).output.strip()
+
+
+def startup(library: Path, runs: int) -> dict[str, Any]:
+    """The app's start-up to its first content against a bare Textual app's, in turn, ``runs`` times."""
+    title = first_title(library)
+    text = title[:16]  # (the row may wrap or be cut: the start of its title is on one line)
+    session = library.with_name(library.name + ".session.json")
+    ours: list[Started] = []
+    bare: list[Started] = []
+    for _ in range(runs):
+        with contextlib.suppress(FileNotFoundError):
+            session.unlink()  # (a first start: no saved query or article)
+        ours.append(time_to_text([PMBROWSE, "--db", str(library)], text))
+        bare.append(time_to_text([PYTHON, "-c", BARE_APP], BARE_TEXT))
+    with contextlib.suppress(FileNotFoundError):
+        session.unlink()
+    app_s, bare_s = median([s.seconds for s in ours]), median([s.seconds for s in bare])
+    return {
+        "first_title": text,
+        "seconds": app_s,
+        "bare_seconds": bare_s,
+        "ratio": app_s / bare_s,
+        "max_rss_mb": max(s.max_rss_mb for s in ours),
+        "bare_max_rss_mb": max(s.max_rss_mb for s in bare),
+    }
+
+
+# Opening an article, headless ---------------------------------------------------------------------
+
+
+class ScreenCopy:
+    """The screen as the terminal has it, kept from the compositor's updates (one str per line)."""
+
+    def __init__(self) -> None:
+        self.lines = [" " * COLUMNS for _ in range(LINES)]
+
+    def apply(self, update: Any) -> None:
+        from textual._compositor import ChopsUpdate, LayoutUpdate
+
+        if isinstance(update, LayoutUpdate):
+            for y, strips in enumerate(update.strips, update.region.y):
+                if 0 <= y < LINES:
+                    self.lines[y] = "".join(strip.text for strip in strips).ljust(COLUMNS)[:COLUMNS]
+        elif isinstance(update, ChopsUpdate):
+            for y, _x1, _x2 in update.spans:
+                if not 0 <= y < LINES:
+                    continue
+                line = list(self.lines[y])
+                for x, strip in update.chops[y].items():
+                    if strip is not None:
+                        text = strip.text
+                        line[x : x + len(text)] = text
+                self.lines[y] = "".join(line)[:COLUMNS].ljust(COLUMNS)
+
+    def region_text(self, x: int, y: int, width: int, height: int) -> list[str]:
+        return [line[x : x + width] for line in self.lines[y : y + height]]
+
+
+def words4(title: str) -> set[str]:
+    """The first four words of a title, as a key to find it on screen."""
+    words = title.lower().split()
+    return {" ".join(words[:4])} if len(words) >= 4 else set()
+
+
+def shown_keys(lines: list[str]) -> set[str]:
+    """Every run of four words on these lines."""
+    found: set[str] = set()
+    for line in lines:
+        words = re.sub(r"[^\w\s]", " ", line.lower()).split()
+        found.update(" ".join(words[i : i + 4]) for i in range(len(words) - 3))
+    return found
+
+
+async def _open_times(
+    library: Path, ordinary: int, famous_runs: int, famous_pmid: str
+) -> dict[str, list[float]]:
+    from store.ids import identity_keys
+    from tui.app import PmbrowseApp
+    from tui.widgets.lists import LinkList
+
+    app = PmbrowseApp(library)
+    copy = ScreenCopy()
+    waiting: dict[str, Any] = {}
+    display = app._display
+
+    def watched(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        if renderable is None:
+            return
+        renderable.render_segments(app.console)  # (what Textual does before it writes to a terminal)
+        copy.apply(renderable)
+        want = waiting.get("keys")
+        if want is not None and "at" not in waiting:
+            x, y, w, h = waiting["region"]
+            if shown_keys(copy.region_text(x, y, w, h)) & want:
+                waiting["at"] = time.perf_counter()
+
+    app._display = watched  # type: ignore[method-assign]
+    times: dict[str, list[float]] = {"ordinary": [], "famous": []}
+    async with app.run_test(size=(COLUMNS, LINES)) as pilot:
+        screen = app.main
+        for _ in range(3000):
+            if screen.library is not None:
+                break
+            await pilot.pause(0.01)
+        lib = screen.library
+        assert lib is not None, "the library did not load"
+        rng = random.Random(17)
+        famous_id = lib.lookup(f"pmid:{famous_pmid}")
+        assert famous_id is not None
+
+        def citing_titles(doc_id: int) -> set[str]:
+            return {k for v in lib.links(doc_id, "cited_by") for k in words4(v.title or "")}
+
+        def pick_ordinary() -> tuple[int, int] | None:
+            """An ordinary record B with citing articles, and A: a record among B's references."""
+            b = rng.randrange(1, len(lib))
+            if b == famous_id or lib.doc(b) is None or lib.doc(b).get("stub"):  # type: ignore[union-attr]
+                return None
+            cited = [v.target_id for v in lib.links(b, "references") if v.target_id is not None]
+            cited = [a for a in cited if a != famous_id and not lib.doc(a).get("stub")]  # type: ignore[union-attr]
+            if len(lib.links(b, "cited_by")) < 3 or not cited:
+                return None
+            return rng.choice(cited), b
+
+        async def one(a: int, b: int) -> float:
+            screen.open_doc(a)
+            screen.action_pane("cited_by")
+            await pilot.pause(0.05)
+            pane = screen.query_one("#cited-by-list", LinkList)
+            b_doc = lib.doc(b)
+            assert b_doc is not None
+            keys = identity_keys(b_doc.get("pmid"), b_doc.get("pmcid"), b_doc.get("doi"))
+            row = pane.row_of(keys)
+            assert row is not None, "B is not among A's citing articles"
+            pane.focus()
+            pane.highlighted = row
+            await pilot.pause(0.05)
+            want = citing_titles(b) - citing_titles(a)
+            assert want, "B's citing articles are all A's too"
+            r = pane.region
+            waiting.clear()
+            waiting.update(keys=want, region=(r.x, r.y, r.width, r.height))
+            start = time.perf_counter()
+            await pilot.press("enter")
+            for _ in range(6000):
+                if "at" in waiting:
+                    break
+                await pilot.pause(0.005)
+            else:
+                raise RuntimeError("the citing articles never appeared in the pane")
+            took = float(waiting["at"] - start)
+            waiting.clear()
+            assert screen.current == b
+            return took
+
+        pairs: list[tuple[int, int]] = []
+        while len(pairs) < ordinary + 3:
+            pair = pick_ordinary()
+            if pair is not None:
+                pairs.append(pair)
+        for n, (a, b) in enumerate(pairs):
+            took = await one(a, b)
+            if n >= 3:  # (the first opens warm up the caches, as any use of the app has)
+                times["ordinary"].append(took)
+        famous_refs = [v.target_id for v in lib.links(famous_id, "references") if v.target_id is not None]
+        for _ in range(famous_runs):
+            times["famous"].append(await one(rng.choice(famous_refs), famous_id))
+        times["famous_citing"] = [float(len(lib.links(famous_id, "cited_by")))]
+    return times
+
+
+def open_article(library: Path, famous_pmid: str, ordinary: int = 40, famous: int = 10) -> dict[str, Any]:
+    """Run the opening measure in a fresh process; p50 and p95 of each kind, in seconds."""
+    run = python(
+        "import sys; from bench.app import main; main(sys.argv[1:])",
+        "open",
+        str(library),
+        famous_pmid,
+        str(ordinary),
+        str(famous),
+    )
+    times = json.loads(run.output.strip().splitlines()[-1])
+    out: dict[str, Any] = {"max_rss_mb": run.max_rss_mb, "famous_citing": int(times["famous_citing"][0])}
+    for kind in ("ordinary", "famous"):
+        values = times[kind]
+        out[kind] = {"runs": len(values), "p50": median(values), "p95": percentile(values, 0.95)}
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """(The child process of ``open_article``.)"""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", choices=("open",))
+    parser.add_argument("library")
+    parser.add_argument("famous")
+    parser.add_argument("ordinary", type=int)
+    parser.add_argument("famous_runs", type=int)
+    args = parser.parse_args(argv)
+    times = asyncio.run(_open_times(Path(args.library), args.ordinary, args.famous_runs, args.famous))
+    print(json.dumps(times))
