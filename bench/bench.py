@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -55,9 +56,8 @@ def demo_library() -> Path:
     """The demo library, as ``pmbrowse`` makes it on a first start."""
     folder = OUT / "demo"
     if folder.exists():
-        for p in folder.iterdir():
-            p.unlink()
-    folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
     path = folder / "library.json"
     python("import sys\nfrom store.library import Library\nLibrary.open(sys.argv[1])", str(path))
     return path
