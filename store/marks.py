@@ -7,6 +7,16 @@ TinyDB file behind the same storage as the library (``store.storage``: a header 
 file, one table, every change written at once to a temp file and renamed over the old one, a lock
 against a second writer, and a file that is not a marks file refused and left as it is).
 
+Screening decisions are records (``store.snowball.screening.Decision``: stage, decision, reason,
+screener, time), kept in the mark as its history: a decision and its reason are one record, written in
+one write of this file. ``Mark.screening`` is what the ``Marks``' viewer sees (their own decisions and
+the resolutions when blind, the review's outcome otherwise; see ``store.snowball.screening``).
+Several changes (``pmbrowse mark ID --star --tag T --include``) are one write: ``Marks.transaction``.
+
+Version 1 of the file kept one ``screening`` value per mark (and the exclusion reasons in the snowball
+file); ``store.schema`` turns each into a final decision record of the unnamed screener, at the time
+the mark last changed, and ``store.snowball.state`` moves the reasons over.
+
 A mark is keyed by the article's identity keys (``pmid:...``, ``pmc:...``, ``doi:...``; see
 ``store.ids``), not by the library's document id, which a merge or a rebuild can change. Looking a mark
 up with an article's keys finds it when any key matches and none contradicts (a different PMID is a
@@ -16,6 +26,7 @@ key it was ever given; when an article's keys bring two marks together, the next
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -29,10 +40,23 @@ from tinydb.table import Document, Table
 from store.errors import LibraryFileError
 from store.paths import library_path
 from store.schema import MARKS, MARKS_TABLE
+from store.snowball.screening import (
+    EXCLUDED,
+    TITLE_ABSTRACT,
+    UNDECIDED,
+    Decision,
+    Stage,
+    Viewer,
+    check_decision_doc,
+    check_stage,
+    clean_reason,
+)
 from store.wholefile import WholeFileStorage
 
-Screening = Literal["included", "excluded"]
-SCREENING_DECISIONS: tuple[Screening, ...] = ("included", "excluded")
+Screening = Literal["included", "excluded", "not-retrieved"]
+SCREENING_DECISIONS: tuple[Screening, ...] = ("included", "excluded", "not-retrieved")
+SCREENER_ENV = "PMBROWSE_SCREENER"
+UNBLIND = Viewer()  # the review's outcomes, as nobody in particular sees them
 # Identity keys of these kinds name one article each: two different values mean two articles.
 _EXCLUSIVE_KINDS = ("pmid", "pmc", "doi")
 
@@ -47,7 +71,11 @@ def marks_path(library: str | os.PathLike[str] | None = None) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Mark:
-    """The marks on one article; an unmarked article has an empty Mark (no star, tags, decision, note)."""
+    """The marks on one article; an unmarked article has an empty Mark (no star, tags, decision, note).
+
+    ``decisions``: every screening decision recorded on it, oldest first. ``screening``, ``stage`` and
+    ``reason``: the decision the ``Marks``' viewer sees at the latest stage where they see one (None:
+    undecided, for them)."""
 
     keys: tuple[str, ...] = ()
     starred: bool = False
@@ -55,10 +83,13 @@ class Mark:
     screening: Screening | None = None
     note: str = ""
     updated: str = ""  # when it last changed, ISO 8601 UTC
+    decisions: tuple[Decision, ...] = ()
+    stage: Stage | None = None
+    reason: str = ""
 
     @property
     def empty(self) -> bool:
-        return not (self.starred or self.tags or self.screening or self.note)
+        return not (self.starred or self.tags or self.decisions or self.note)
 
     def has_tag(self, tag: str) -> bool:
         wanted = _tag_key(tag)
@@ -70,8 +101,8 @@ class Mark:
             doc["starred"] = True
         if self.tags:
             doc["tags"] = list(self.tags)
-        if self.screening:
-            doc["screening"] = self.screening
+        if self.decisions:
+            doc["decisions"] = [d.to_doc() for d in self.decisions]
         if self.note:
             doc["note"] = self.note
         if self.updated:
@@ -79,16 +110,25 @@ class Mark:
         return doc
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Mark:
-        screening = doc.get("screening")
+    def from_doc(cls, doc: dict[str, Any], viewer: Viewer = UNBLIND) -> Mark:
+        decisions = tuple(Decision.from_doc(d) for d in doc.get("decisions", ()))
         return cls(
             keys=tuple(str(k) for k in doc.get("keys", ())),
             starred=bool(doc.get("starred", False)),
             tags=tuple(str(t) for t in doc.get("tags", ())),
-            screening=screening if screening in SCREENING_DECISIONS else None,
             note=str(doc.get("note", "")),
             updated=str(doc.get("updated", "")),
-        )
+            decisions=decisions,
+        ).seen_by(viewer)
+
+    def seen_by(self, viewer: Viewer) -> Mark:
+        """This mark with ``screening``, ``stage`` and ``reason`` as ``viewer`` sees them."""
+        status = viewer.status(self.decisions)
+        screening: Screening | None = None
+        for known in SCREENING_DECISIONS:
+            if status.screening == known:
+                screening = known
+        return replace(self, screening=screening, stage=status.stage, reason=status.reason)
 
 
 def _check_mark(doc: dict[str, Any]) -> str:
@@ -102,8 +142,14 @@ def _check_mark(doc: dict[str, Any]) -> str:
             return f"{key!r} is not text"
     if type(doc.get("starred", False)) is not bool:
         return "'starred' is not true or false"
-    if doc.get("screening") is not None and doc["screening"] not in SCREENING_DECISIONS:
-        return "'screening' is not a decision pmbrowse knows"
+    decisions = doc.get("decisions", [])
+    if type(decisions) is not list:
+        return "'decisions' is not a list"
+    for record in decisions:
+        if problem := check_decision_doc(record):
+            return problem
+    if "screening" in doc:
+        return "'screening' belongs to a version 1 marks file"
     return ""
 
 
@@ -145,33 +191,49 @@ def same_article(mark_keys: Iterable[str], keys: Iterable[str]) -> bool:
     return True
 
 
-def combine(marks: list[Mark]) -> Mark:
+def combine(marks: list[Mark], viewer: Viewer = UNBLIND) -> Mark:
     """Several marks found to be one article's, as one: nothing the user wrote is dropped.
 
-    A star on any of them stars it; tags are united; the screening decision is the one changed last;
-    distinct notes are kept, one paragraph each.
+    A star on any of them stars it; tags are united; decision records are put together in the order
+    they were made (the same record twice is kept once); distinct notes are kept, one paragraph each.
     """
     if len(marks) == 1:
         return marks[0]
-    latest = sorted((m for m in marks if m.screening), key=lambda m: m.updated)
     notes = _unique(m.note for m in marks if m.note)
+    records = sorted(dict.fromkeys(d for m in marks for d in m.decisions), key=lambda d: d.at)
     return Mark(
         keys=_unique(k for m in marks for k in m.keys),
         starred=any(m.starred for m in marks),
         tags=_unique((t for m in marks for t in m.tags), _tag_key),
-        screening=latest[-1].screening if latest else None,
         note="\n\n".join(notes),
         updated=max((m.updated for m in marks), default=""),
-    )
+        decisions=tuple(records),
+    ).seen_by(viewer)
+
+
+def default_screener(screener: str | None = None) -> str:
+    """The screener: the name given, else ``PMBROWSE_SCREENER``, else the unnamed screener ("")."""
+    if screener is None:
+        screener = os.environ.get(SCREENER_ENV, "")
+    return " ".join(screener.split())
 
 
 class Marks:
-    """The marks file of one library. Reads come from memory; each change is written at once."""
+    """The marks file of one library. Reads come from memory; each change is written at once, or once
+    at the end of a ``transaction``.
 
-    def __init__(self, storage: WholeFileStorage) -> None:
+    ``screener``: who records decisions here (see ``default_screener``); ``blind`` (default: when a
+    screener is named): ``Mark.screening`` shows that screener's own decisions and the resolutions only.
+    """
+
+    def __init__(
+        self, storage: WholeFileStorage, *, screener: str | None = None, blind: bool | None = None
+    ) -> None:
         if storage.layout is not MARKS:
             raise ValueError("a Marks needs a storage opened with the marks layout")
         self.storage = storage
+        self.screener = default_screener(screener)
+        self.viewer = Viewer(self.screener, bool(self.screener) if blind is None else blind)
         self._db = TinyDB(storage=lambda: storage)
         self._table: Table = self._db.table(MARKS_TABLE)
         self._index: dict[str, list[int]] = {}
@@ -179,14 +241,20 @@ class Marks:
 
     @classmethod
     def open(
-        cls, library: str | os.PathLike[str] | None = None, *, lock_timeout: float | None = None
+        cls,
+        library: str | os.PathLike[str] | None = None,
+        *,
+        lock_timeout: float | None = None,
+        screener: str | None = None,
+        blind: bool | None = None,
     ) -> Marks:
         """The marks of the library at ``library`` (default: see ``store.paths``).
 
         A missing marks file is an empty one, created at the first change. A file that is not a
         pmbrowse marks file raises LibraryFileError and is never written.
         """
-        return cls(WholeFileStorage(marks_path(library), lock_timeout=lock_timeout, layout=MARKS))
+        storage = WholeFileStorage(marks_path(library), lock_timeout=lock_timeout, layout=MARKS)
+        return cls(storage, screener=screener, blind=blind)
 
     @property
     def path(self) -> Path:
@@ -213,16 +281,19 @@ class Marks:
         candidates = sorted({doc_id for key in keys for doc_id in self._index.get(key, ())})
         return [i for i in candidates if same_article(docs[str(i)].get("keys", ()), keys)]
 
+    def _mark(self, doc: dict[str, Any]) -> Mark:
+        return Mark.from_doc(doc, self.viewer)
+
     def get(self, keys: Iterable[str]) -> Mark:
         """The marks on the article with these identity keys (an empty Mark when there are none)."""
         wanted = _unique(k for k in keys if k)
-        found = [Mark.from_doc(self._docs()[str(i)]) for i in self._matches(wanted)]
-        return combine(found) if found else Mark(keys=wanted)
+        found = [self._mark(self._docs()[str(i)]) for i in self._matches(wanted)]
+        return combine(found, self.viewer) if found else Mark(keys=wanted)
 
     def all(self) -> list[Mark]:
         """Every mark, in the order they were first made."""
         docs = self._docs()
-        return [Mark.from_doc(docs[k]) for k in sorted(docs, key=int)]
+        return [self._mark(docs[k]) for k in sorted(docs, key=int)]
 
     def __iter__(self) -> Iterator[Mark]:
         return iter(self.all())
@@ -233,6 +304,15 @@ class Marks:
     def tags(self) -> list[str]:
         """Every tag in use, sorted."""
         return sorted(_unique((t for m in self.all() for t in m.tags), _tag_key), key=_tag_key)
+
+    def reasons(self) -> list[str]:
+        """Every exclusion reason given so far, in the order first given."""
+        return list(
+            _unique(
+                (d.reason for m in self.all() for d in m.decisions if d.reason),
+                str.casefold,
+            )
+        )
 
     def keys_matching(
         self,
@@ -273,6 +353,20 @@ class Marks:
 
     # Writing ---------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Marks]:
+        """Several changes, one write: every change inside is written at the end, at once, or none is
+        (an error inside leaves the file as it was). Holds the file's lock meanwhile."""
+        try:
+            with self.storage.transaction() as reloaded:
+                if reloaded:
+                    self._table.clear_cache()
+                    self._reindex()
+                yield self
+        finally:
+            self._table.clear_cache()
+            self._reindex()
+
     def set_star(self, keys: Iterable[str], starred: bool = True) -> Mark:
         return self._change(keys, lambda m: replace(m, starred=starred))
 
@@ -289,10 +383,63 @@ class Marks:
             keys, lambda m: replace(m, tags=tuple(t for t in m.tags if _tag_key(t) != unwanted))
         )
 
-    def set_screening(self, keys: Iterable[str], decision: Screening | None) -> Mark:
+    def set_screening(
+        self,
+        keys: Iterable[str],
+        decision: Screening | None,
+        *,
+        reason: str | None = None,
+        stage: Stage | None = None,
+        final: bool = False,
+    ) -> Mark:
+        """Record this screener's decision (None: undecided, taking an earlier one back) at ``stage``,
+        with its reason (exclusions only), in one write.
+
+        ``stage`` defaults to the stage of the decision the screener sees now (so taking back a
+        full-text decision takes back that one), else title-abstract. ``final``: a resolution (see
+        ``store.snowball.screening``). Recording what the screener already sees there, with the same
+        reason, changes nothing (no record is added)."""
         if decision is not None:
             _check_screening(decision)
-        return self._change(keys, lambda m: replace(m, screening=decision))
+        why = clean_reason(reason)
+        if why and decision != EXCLUDED:
+            raise ValueError("only an exclusion has a reason")
+        wanted_stage = check_stage(stage) if stage is not None else None
+
+        def decide(mark: Mark) -> Mark:
+            at = wanted_stage or mark.stage or TITLE_ABSTRACT
+            seen, seen_reason = self.viewer.visible(mark.decisions, at)
+            if not final and seen == decision and (decision != EXCLUDED or seen_reason == why):
+                return mark
+            record = Decision(at, decision or UNDECIDED, why, self.screener, _now(), final)
+            return replace(mark, decisions=(*mark.decisions, record))
+
+        return self._change(keys, decide)
+
+    def restore_reason(self, keys: Iterable[str], reason: str) -> Mark:
+        """Version 1 kept exclusion reasons in the snowball file, apart from the decisions (see
+        ``store.snowball.state.SnowballFile.move_reasons``): give the reason back to its decision.
+
+        The latest exclusion without a reason takes it; a mark that already holds the reason is left
+        as it is; otherwise (the article was excluded once, then included or taken back: version 1 kept
+        the stale reason) it becomes a record of that earlier exclusion, before every other record, so
+        the history keeps it and nothing the review decided since changes."""
+        why = clean_reason(reason)
+
+        def give(mark: Mark) -> Mark:
+            records = list(mark.decisions)
+            if not why or any(d.reason.casefold() == why.casefold() for d in records):
+                return mark
+            for n in range(len(records) - 1, -1, -1):
+                if records[n].decision == EXCLUDED and not records[n].reason:
+                    records[n] = replace(records[n], reason=why)
+                    return replace(mark, decisions=tuple(records))
+            earlier = [Decision(TITLE_ABSTRACT, EXCLUDED, why, final=True)]
+            if not records:  # (excluded once, undecided now)
+                earlier.append(Decision(TITLE_ABSTRACT, UNDECIDED, final=True))
+            return replace(mark, decisions=(*earlier, *records))
+
+        return self._change(keys, give)
 
     def set_note(self, keys: Iterable[str], text: str) -> Mark:
         """Replace the note; an empty text removes it."""
@@ -300,7 +447,8 @@ class Marks:
         return self._change(keys, lambda m: replace(m, note=note))
 
     def _change(self, keys: Iterable[str], edit: Callable[[Mark], Mark]) -> Mark:
-        """Apply ``edit`` to the article's mark and write the file, in one locked transaction."""
+        """Apply ``edit`` to the article's mark and write the file, in one locked transaction (or in the
+        ``transaction`` this runs inside)."""
         wanted = _clean_keys(keys)
         try:
             with self.storage.transaction() as reloaded:
@@ -309,7 +457,7 @@ class Marks:
                     self._reindex()
                 ids = self._matches(wanted)
                 docs = self._docs()
-                current = combine([Mark.from_doc(docs[str(i)]) for i in ids]) if ids else Mark()
+                current = combine([self._mark(docs[str(i)]) for i in ids], self.viewer) if ids else Mark()
                 changed = edit(current)
                 if changed == current and len(ids) <= 1:
                     return current if ids else replace(current, keys=wanted)
@@ -319,7 +467,7 @@ class Marks:
                 if not mark.empty:
                     doc_id = ids[0] if ids else max((int(k) for k in docs), default=0) + 1
                     self._table.insert(Document(mark.to_doc(), doc_id=doc_id))
-                return mark
+                return mark.seen_by(self.viewer)
         finally:
             self._reindex()
 

@@ -19,10 +19,12 @@ A marks file (``store.marks``: stars, tags, screening decisions and notes, kept 
 the same header plus ``"kind": "marks"``, and one table, ``marks``. The kind keeps either file from
 being opened as the other; a header without a kind is a library's (libraries predate kinds).
 
-A snowball file (``store.snowball.state``: the rounds of citation chasing, kept beside the library) has
-the header with ``"kind": "snowball"`` and three tables: ``reasons`` (the exclusion reasons offered,
-``{"reason": TEXT}`` each), ``exclusions`` (the reasons given, ``{"keys": [...], "reason": TEXT}``)
-and ``rounds`` (one document per round, see ``store.snowball.state.Round``).
+A snowball file (``store.snowball.state``: the review's rounds of citation chasing and database
+searches, kept beside the library) has the header with ``"kind": "snowball"`` and the tables
+``reasons`` (the exclusion reasons offered, ``{"reason": TEXT}`` each), ``rounds`` (one document per
+round, see ``store.snowball.state.Round``), ``searches`` (database searches imported with
+``--source``), ``dropped`` (rounds the reviewer dropped) and ``exclusions`` (version 1 kept the reasons
+given here; they now live in the marks' decision records, and are moved there when found).
 
 When a layout changes, bump its version and add a function to its migrations that turns data of the
 previous version into the new one; old files are migrated on load and written back in the new layout
@@ -42,9 +44,9 @@ META_TABLE = "_meta"
 ARTICLES_TABLE = "articles"
 MARKS_TABLE = "marks"
 SCHEMA_VERSION = 2
-MARKS_SCHEMA_VERSION = 1
-SNOWBALL_TABLES = ("reasons", "exclusions", "rounds")
-SNOWBALL_SCHEMA_VERSION = 1
+MARKS_SCHEMA_VERSION = 2
+SNOWBALL_TABLES = ("reasons", "exclusions", "rounds", "searches", "dropped")
+SNOWBALL_SCHEMA_VERSION = 2
 
 Data = dict[str, dict[str, Any]]
 Migration = Callable[[Data], Data]
@@ -109,8 +111,27 @@ def _links_to_ids(data: Data) -> Data:
 
 # MIGRATIONS[n] turns library data of schema n into schema n + 1.
 MIGRATIONS: dict[int, Migration] = {1: _links_to_ids}
-MARKS_MIGRATIONS: dict[int, Migration] = {}
-SNOWBALL_MIGRATIONS: dict[int, Migration] = {}
+
+
+def _marks_decisions(data: Data) -> Data:
+    """Marks 1 -> 2: a mark's one ``screening`` value becomes a decision record (see
+    ``store.snowball.screening``): final, at title/abstract (decisions before version 2 had one
+    stage), by the unnamed screener, at the time the mark last changed (the file held no more than
+    that). Nothing else changes."""
+    for doc in data.get(MARKS_TABLE, {}).values():
+        if not isinstance(doc, dict) or "screening" not in doc:
+            continue
+        value = doc.pop("screening")
+        if value in ("included", "excluded"):
+            at = doc.get("updated", "")
+            record = {"stage": "title-abstract", "decision": value, "screener": "", "at": at, "final": True}
+            doc["decisions"] = [record, *doc.get("decisions", [])]
+    return data
+
+
+MARKS_MIGRATIONS: dict[int, Migration] = {1: _marks_decisions}
+# Snowball 1 -> 2 adds the tables ``searches`` and ``dropped`` (``migrate`` makes missing tables).
+SNOWBALL_MIGRATIONS: dict[int, Migration] = {1: lambda data: data}
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -12,6 +12,32 @@ from store.importer import FileReport
 from store.library import Library, LinkView, Stats
 from store.search import Results
 from tui.text import byline, citation_line, details_text, id_line, literal, printable, shorten_left
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 duplicate``, ``2 duplicates``; ``plural`` when it is not the singular and an s."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+
+
+def singular_kind(n: int, kind: str) -> str:
+    """A count of a kind named in the plural (``deleted citations``, as parsers name what they skip):
+    ``1 deleted citation``, ``2 deleted citations``."""
+    if n == 1 and kind.endswith("s") and not kind.endswith(("ss", "us")):
+        kind = kind[:-1]
+    return f"{n:,} {kind}"
+
+
+def print_whole(out: Console, renderable: RenderableType) -> None:
+    """Print to a terminal fitted to its width; into a pipe or a file, nothing cut or wrapped (a table
+    as wide as it needs, a title on one line for grep), whatever the width the console guessed."""
+    if out.is_terminal:
+        out.print(renderable)
+        return
+    wrapping_width, out.width = out.width, 1_000_000
+    try:
+        out.print(renderable, crop=False)
+    finally:
+        out.width = wrapping_width
 
 
 def link_row(view: LinkView) -> Text:
@@ -84,7 +110,7 @@ def _skipped_note(r: FileReport) -> str:
     skipped = {kind: n for kind, n in r.skipped.items() if kind not in kept}
     note = ""
     if skipped:
-        note += "; skipped " + ", ".join(f"{n} {kind}" for kind, n in skipped.items())
+        note += "; skipped " + ", ".join(singular_kind(n, kind) for kind, n in skipped.items())
     if kept:
         note += "; " + ", ".join(f"{n} {kind}" for kind, n in kept.items())
     return note

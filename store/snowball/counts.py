@@ -1,7 +1,8 @@
-"""The PRISMA 2020 numbers for citation searching, per round and in total.
+"""The numbers of one round's candidates as one screener sees them, for the Snowball view's counts line.
 
-What each number is (the fixed ones were counted when the round ran; the others are read now, from
-the marks and the library, since screening goes on after a round):
+(The review's PRISMA 2020 flow, both arms and both stages, is ``store.snowball.flow``; this is the
+view's one-line summary of the round on screen.) What each number is (the fixed ones were counted
+when the round ran; the others are read now, from the screener's decisions):
 
 ============================  ==================================================================
 ``identified``                links from the seeds to other articles, before deduplication (fixed)
@@ -11,8 +12,9 @@ the marks and the library, since screening goes on after a round):
 ``records``                   the round's new records: distinct, undecided, never found before
 ``screened``                  of the new records, those with a decision now
 ``included``, ``excluded``    of the new records, by decision now; ``excluded`` by reason
-``sought``                    reports sought: the new records whose record (abstract) is needed
-``not_retrieved``             of those, the ones the library still knows only from links (a stub)
+``sought``                    reports sought: the new records included, or marked not retrieved
+``not_retrieved``             of those, the ones marked not retrieved (sought and not obtained: a
+                              stub nobody tried to retrieve is not one)
 ``awaiting``                  new records not screened yet
 ============================  ==================================================================
 
@@ -26,10 +28,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.library import Library
-from store.marks import Marks
-from store.snowball.engine import decision_of, decisions
-from store.snowball.state import NO_REASON, Round, SnowballState
+from store.snowball.screening import NOT_RETRIEVED
+from store.snowball.state import Round
 
 
 @dataclass(slots=True)
@@ -84,20 +84,6 @@ class Counts:
         }
 
 
-def round_counts(library: Library, stored: Round, state: SnowballState, screened: dict[str, str]) -> Counts:
-    def stub(keys: Sequence[str]) -> bool:
-        doc_id = library.find_keys(keys)
-        doc = library.doc(doc_id) if doc_id is not None else None
-        return doc is None or bool(doc.get("stub"))
-
-    return counts_of(
-        stored,
-        ((c.keys, stub(c.keys)) for c in stored.new),
-        lambda keys: decision_of(keys, screened),
-        lambda keys: state.reason_of(keys) or NO_REASON,
-    )
-
-
 def counts_of(
     stored: Round,
     new: Iterable[tuple[Sequence[str], bool]],
@@ -106,18 +92,16 @@ def counts_of(
 ) -> Counts:
     """The numbers of ``stored``: those fixed when it ran, and those of its new records (each given by
     its keys and whether the library knows it only as a stub) as screened now: ``decision`` says each
-    one's (None: not yet), ``why`` an excluded one's reason. The report and the Snowball view both
-    count with this."""
+    one's (None: not yet), ``why`` an excluded one's reason. Whether a record is a stub says nothing
+    of retrieval: only a not-retrieved decision counts as not retrieved."""
     counts = Counts(
         identified=stored.identified,
         duplicates=stored.duplicates,
         already_screened=stored.already_screened,
         earlier_rounds=stored.earlier,
     )
-    for keys, stub in new:
+    for keys, _stub in new:
         counts.records += 1
-        counts.sought += 1
-        counts.not_retrieved += stub
         decided = decision(keys)
         if decided is None:
             counts.awaiting += 1
@@ -125,42 +109,11 @@ def counts_of(
         counts.screened += 1
         if decided == "included":
             counts.included += 1
+            counts.sought += 1
+        elif decided == NOT_RETRIEVED:
+            counts.sought += 1
+            counts.not_retrieved += 1
         else:
             reason = why(keys)
             counts.excluded[reason] = counts.excluded.get(reason, 0) + 1
     return counts
-
-
-@dataclass(slots=True)
-class Report:
-    """Each round with its numbers, and the total."""
-
-    rounds: list[tuple[Round, Counts]]
-    total: Counts
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"rounds": [...], "total": {...}}``: each round's numbers with its date, seeds, direction
-        and sources."""
-        rounds = []
-        for stored, counts in self.rounds:
-            rounds.append(
-                {
-                    "round": stored.number,
-                    "date": stored.date,
-                    "direction": stored.direction,
-                    "selection": stored.selection,
-                    "sources": list(stored.sources),
-                    "seeds": [s.label for s in stored.seeds],
-                    **counts.to_json(),
-                }
-            )
-        return {"rounds": rounds, "total": self.total.to_json()}
-
-
-def report(library: Library, state: SnowballState, marks: Marks | None) -> Report:
-    screened = decisions(marks)
-    rows = [(r, round_counts(library, r, state, screened)) for r in state.rounds]
-    total = Counts()
-    for _, counts in rows:
-        total.add(counts)
-    return Report(rows, total)

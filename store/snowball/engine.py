@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from store.library import Library
 from store.marks import Marks
 from store.merge import Doc, doc_keys
+from store.snowball.screening import UNDECIDED, Screened
 from store.snowball.state import DIRECTIONS, Candidate, Round, Seed, SnowballState
 
 RELS = {"back": ("references",), "forward": ("cited_by",), "both": ("references", "cited_by")}
@@ -94,7 +95,8 @@ def rank_key(candidate: Candidate) -> tuple[int, int, int, str]:
 
 
 def decisions(marks: Marks | None) -> dict[str, str]:
-    """Each identity key of a screened article -> its decision (read once, for a whole round)."""
+    """Each identity key of an article the ``marks``' viewer sees a decision on -> that decision
+    (read once, for a whole round): what is left for this screener to screen."""
     found: dict[str, str] = {}
     if marks is None:
         return found
@@ -102,6 +104,20 @@ def decisions(marks: Marks | None) -> dict[str, str]:
         if mark.screening:
             for key in mark.keys:
                 found[key] = mark.screening
+    return found
+
+
+def review_decisions(marks: Marks | None) -> dict[str, str]:
+    """Each identity key of an article the review has screened -> its state (included, excluded,
+    not-retrieved, or conflict), whoever screened it: what a round counts as already screened."""
+    found: dict[str, str] = {}
+    if marks is None:
+        return found
+    for mark in marks.all():
+        state = Screened.of(mark.decisions).state()
+        if state != UNDECIDED:
+            for key in mark.keys:
+                found[key] = state
     return found
 
 
@@ -129,7 +145,7 @@ def run_round(
     if direction not in DIRECTIONS:
         raise ValueError(f"direction is one of {', '.join(DIRECTIONS)}, not {direction!r}")
     state = state if state is not None else SnowballState()
-    number = (state.last.number + 1) if state.last else 1
+    number = state.next_number()
     seed_ids = list(dict.fromkeys(seeds))
     seed_set = set(seed_ids)
     rels = RELS[direction]
@@ -164,7 +180,7 @@ def run_round(
     seed_refs -= seed_set
     seed_citing -= seed_set
 
-    screened = decisions(marks)
+    screened = review_decisions(marks)
     earlier = state.first_rounds()
     rows: list[Row] = []
     already = from_earlier = 0

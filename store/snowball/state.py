@@ -1,18 +1,28 @@
-"""The rounds of citation chasing done on a library, kept in a small file of their own beside it.
+"""The review's citation chasing and database searches, kept in a small file of their own beside the library.
 
 ``library.json`` -> ``library.snowball.json``: a pmbrowse file of the ``snowball`` layout
-(``store.schema.SNOWBALL``): the header, then the tables ``reasons``, ``exclusions`` and ``rounds``,
-one document a line. Each round keeps its date, seeds, direction, sources and the numbers known when it
-ran (links identified, duplicates, already screened), and its candidates with their provenance (which
-seeds each cites and is cited by), so a review can say exactly what was done and redo it. Screening
-decisions are not copied here: they stay in the marks file and are read when a report is made.
-Exclusion reasons, which marks do not hold, are kept here.
+(``store.schema.SNOWBALL``): the header, then the tables ``reasons``, ``rounds``, ``searches``,
+``dropped`` and (version 1 only) ``exclusions``, one document a line.
 
-Like the marks file, it is apart from the records (re-importing never touches it), and kept by the same
-storage (``store.wholefile``): written whole, atomically (a temp file in the same folder, fsynced,
-renamed over the old one), under a write lock (``library.snowball.json.lock``) so two processes never
-lose each other's rounds. A file that is not a snowball file, or is of a newer version, is refused in
-one line and never overwritten.
+- **Rounds** keep their date, seeds, direction, sources and the numbers known when they ran (links
+  identified, duplicates, already screened), and their candidates with their provenance (which seeds
+  each cites and is cited by), so a review can say exactly what was done and redo it. They are a
+  history the reviewer controls: ``SnowballState.drop`` removes one and what only it found (what a
+  later round also found becomes that round's), and leaves a note of it in ``dropped``; round
+  numbers are never given twice, so an export that names round 3 always means the same round.
+- **Searches** are the database searches imported with ``pmbrowse import --source NAME``: each
+  record's identity keys in file order, for PRISMA's "databases and registers" arm.
+- **Reasons** are the exclusion reasons offered (the defaults and those added); the reasons *given*
+  are part of each decision, in the marks file (``store.marks``), so a decision and its reason are one
+  write. Version 1 kept the reasons given here (``exclusions``); ``SnowballFile.move_reasons`` moves
+  them into the marks once, idempotently (a crash half-way is finished by the next run).
+
+Screening decisions are not copied here: they stay in the marks file and are read when a report is
+made. Like the marks file, it is apart from the records (re-importing never touches it), and kept by
+the same storage (``store.wholefile``): written whole, atomically (a temp file in the same folder,
+fsynced, renamed over the old one), under a write lock (``library.snowball.json.lock``) so two
+processes never lose each other's rounds. A file that is not a snowball file, or is of a newer
+version, is refused in one line and never overwritten.
 """
 
 from __future__ import annotations
@@ -21,13 +31,16 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from store.errors import LibraryFileError
 from store.marks import same_article
 from store.paths import library_path
 from store.schema import META_TABLE, SNOWBALL
 from store.wholefile import Data, WholeFileStorage
+
+if TYPE_CHECKING:
+    from store.marks import Marks
 
 T = TypeVar("T")
 DIRECTIONS = ("back", "forward", "both")
@@ -39,6 +52,7 @@ DEFAULT_REASONS = (
     "wrong publication type",
 )
 NO_REASON = "no reason given"
+MAX_ROUND = 1_000_000  # a round number past this is damage, not a review
 
 
 def snowball_path(library: str | os.PathLike[str] | None = None) -> Path:
@@ -182,7 +196,7 @@ class Round:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Round:
         return cls(
-            number=int(data["round"]),
+            number=_round_number(data["round"]),
             date=str(data.get("date", "")),
             selection=str(data.get("selection", "")),
             direction=str(data.get("direction", "both")),
@@ -199,17 +213,93 @@ class Round:
 
 @dataclass(slots=True)
 class Exclusion:
+    """A reason given, as version 1 kept it (apart from its decision); see ``SnowballFile.move_reasons``."""
+
     keys: tuple[str, ...]
     reason: str
 
 
 @dataclass(slots=True)
+class Search:
+    """A database search (PRISMA's "identification via databases and registers"): its name as the
+    reviewer gave it (``PubMed 2026-12-01``), when it was imported, its files, and each record's
+    identity keys in file order. A record named twice is kept twice: duplicates are counted from these."""
+
+    name: str
+    imported: str
+    files: list[str] = field(default_factory=list)
+    entries: list[tuple[str, ...]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "imported": self.imported,
+            "files": list(self.files),
+            "entries": [list(keys) for keys in self.entries],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Search:
+        return cls(
+            name=str(data["name"]),
+            imported=str(data.get("imported", "")),
+            files=[str(f) for f in data.get("files", ())],
+            entries=[tuple(str(k) for k in keys) for keys in data.get("entries", ())],
+        )
+
+
+@dataclass(slots=True)
+class Dropped:
+    """A round the reviewer dropped: which, when it ran, when it was dropped, and what it had found."""
+
+    number: int
+    date: str
+    dropped: str
+    direction: str
+    selection: str
+    seeds: list[str]
+    new: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "round": self.number,
+            "date": self.date,
+            "dropped": self.dropped,
+            "direction": self.direction,
+            "selection": self.selection,
+            "seeds": list(self.seeds),
+            "new": self.new,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Dropped:
+        return cls(
+            number=_round_number(data["round"]),
+            date=str(data.get("date", "")),
+            dropped=str(data.get("dropped", "")),
+            direction=str(data.get("direction", "")),
+            selection=str(data.get("selection", "")),
+            seeds=[str(s) for s in data.get("seeds", ())],
+            new=int(data.get("new", 0)),
+        )
+
+
+def _round_number(value: object) -> int:
+    if type(value) is not int or not 1 <= value <= MAX_ROUND:
+        raise ValueError(f"{value!r} is not a round number")
+    return value
+
+
+@dataclass(slots=True)
 class SnowballState:
-    """Everything in the file: the rounds, the exclusion reasons offered, and those given."""
+    """Everything in the file: the rounds, the searches, the dropped rounds, the exclusion reasons
+    offered, and (version 1) those given."""
 
     rounds: list[Round] = field(default_factory=list)
     reasons: list[str] = field(default_factory=lambda: list(DEFAULT_REASONS))
     exclusions: list[Exclusion] = field(default_factory=list)
+    searches: list[Search] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
 
     @property
     def last(self) -> Round | None:
@@ -217,6 +307,12 @@ class SnowballState:
 
     def round(self, number: int) -> Round | None:
         return next((r for r in self.rounds if r.number == number), None)
+
+    def next_number(self) -> int:
+        """The number the next round gets: after every round there is or was (a dropped round's number
+        is never given again)."""
+        numbers = [r.number for r in self.rounds] + [d.number for d in self.dropped]
+        return max(numbers, default=0) + 1
 
     def first_rounds(self) -> dict[str, int]:
         """Each identity key of every candidate so far -> the round that first found it."""
@@ -227,8 +323,53 @@ class SnowballState:
                     found.setdefault(key, candidate.round or past.number)
         return found
 
+    def drop(self, number: int, when: str) -> Dropped:
+        """Remove round ``number`` and what only it found. A candidate it found first that a later round
+        met again (as found by an earlier round) becomes that later round's own: new there if it was
+        undecided then, and the later rounds name it as found by that one. ``KeyError``: no such round."""
+        gone = self.round(number)
+        if gone is None:
+            raise KeyError(number)
+        self.rounds.remove(gone)
+        moved: dict[str, int] = {}
+        for later in self.rounds:
+            if later.number < number:
+                continue
+            for candidate in later.candidates:
+                if candidate.round != number:
+                    continue
+                first = next((moved[k] for k in candidate.keys if k in moved), None)
+                if first is None:
+                    first = later.number
+                    for key in candidate.keys:
+                        moved[key] = first
+                    if candidate.known == "earlier":
+                        candidate.known = ""
+                        later.earlier -= 1
+                candidate.round = first
+        note = Dropped(
+            number=gone.number,
+            date=gone.date,
+            dropped=when,
+            direction=gone.direction,
+            selection=gone.selection,
+            seeds=[s.label for s in gone.seeds],
+            new=len(gone.new),
+        )
+        self.dropped.append(note)
+        return note
+
+    def add_search(self, search: Search) -> bool:
+        """Keep a database search; one of the same name is replaced (importing a search's files again
+        must not count its records twice). Returns whether one was replaced."""
+        before = len(self.searches)
+        self.searches = [s for s in self.searches if s.name != search.name]
+        self.searches.append(search)
+        return len(self.searches) == before
+
     def reason_of(self, keys: Iterable[str]) -> str | None:
-        """The exclusion reason given for the article with these keys (the latest), if any."""
+        """The reason version 1 kept for the article with these keys (the latest), if any. Reasons now
+        live in the marks' decisions; this reads what has not been moved there yet."""
         wanted = tuple(keys)
         for exclusion in reversed(self.exclusions):
             if same_article(exclusion.keys, wanted):
@@ -236,7 +377,9 @@ class SnowballState:
         return None
 
     def set_reason(self, keys: Iterable[str], reason: str | None) -> None:
-        """Record (or, with None, forget) why the article with these keys was excluded."""
+        """Version 1's way of recording (or, with None, forgetting) why an article was excluded, apart from
+        its decision; ``SnowballFile.move_reasons`` gives such reasons to their decisions. New code
+        records the reason with the decision (``Marks.set_screening``)."""
         wanted = tuple(keys)
         self.exclusions = [e for e in self.exclusions if not same_article(e.keys, wanted)]
         if reason:
@@ -248,12 +391,25 @@ class SnowballState:
         if reason and reason.casefold() not in (r.casefold() for r in self.reasons):
             self.reasons.append(reason)
 
+    def offered_reasons(self, given: Iterable[str] = ()) -> list[str]:
+        """The reasons to offer: those of the file (the defaults and any added), then those ``given`` in
+        decisions (``Marks.reasons``), each once whatever its case."""
+        offered = list(self.reasons)
+        seen = {r.casefold() for r in offered}
+        for reason in given:
+            if reason.casefold() not in seen:
+                seen.add(reason.casefold())
+                offered.append(reason)
+        return offered
+
     def to_tables(self) -> Data:
         """The file's tables (each a table of documents by id, as ``store.wholefile`` keeps them)."""
         return {
             "reasons": _numbered({"reason": r} for r in self.reasons),
             "exclusions": _numbered({"keys": list(e.keys), "reason": e.reason} for e in self.exclusions),
             "rounds": _numbered(r.to_json() for r in self.rounds),
+            "searches": _numbered(s.to_json() for s in self.searches),
+            "dropped": _numbered(d.to_json() for d in self.dropped),
         }
 
     @classmethod
@@ -266,6 +422,8 @@ class SnowballState:
                 Exclusion(tuple(str(k) for k in e.get("keys", ())), str(e.get("reason", "")))
                 for e in _in_order(data["exclusions"])
             ],
+            searches=[Search.from_json(s) for s in _in_order(data.get("searches", {}))],
+            dropped=[Dropped.from_json(d) for d in _in_order(data.get("dropped", {}))],
         )
 
 
@@ -304,6 +462,26 @@ class SnowballFile:
             storage.write({META_TABLE: storage.read()[META_TABLE], **state.to_tables()})
         return result
 
+    def move_reasons(self, marks: Marks) -> int:
+        """Give the reasons version 1 kept here to their decisions in ``marks`` (one write of the marks
+        file), then forget them here. Idempotent: killed between the two writes, the next call finds
+        the reasons in the marks already and only forgets them here. Returns how many were moved."""
+        if not self.load().exclusions:
+            return 0
+
+        def move(state: SnowballState) -> int:
+            if not state.exclusions:
+                return 0
+            with marks.transaction():
+                for exclusion in state.exclusions:
+                    if exclusion.keys and exclusion.reason:
+                        marks.restore_reason(exclusion.keys, exclusion.reason)
+            moved = len(state.exclusions)
+            state.exclusions = []
+            return moved
+
+        return self.change(move)
+
     def _storage(self) -> WholeFileStorage:
         return WholeFileStorage(self.path, lock_timeout=self.lock_timeout, layout=SNOWBALL)
 
@@ -321,7 +499,7 @@ def keep_round(file: SnowballFile, done: Round) -> Round | None:
         return None
 
     def add(state: SnowballState) -> Round:
-        number = (state.last.number + 1) if state.last else 1
+        number = state.next_number()
         if number != done.number:
             for candidate in done.candidates:
                 if candidate.round == done.number:

@@ -15,6 +15,7 @@ from store.lock import write_lock
 from store.marks import Mark, Marks, combine, marks_path, same_article
 from store.model import Article, Origin
 from store.schema import MARKS
+from store.snowball.screening import Decision
 from store.wholefile import WholeFileStorage
 from tests.conftest import SEED
 
@@ -47,7 +48,7 @@ def test_marks_persist_across_reopen(lib_path: Path) -> None:
     assert again.tags == ("exosomes", "to-read")  # one word: spaces become hyphens
     assert again.note == "Good review of MSC exosomes — cite in intro."
     data = json.loads(marks.path.read_text(encoding="utf-8"))
-    assert data["_meta"] == {"1": {"app": "pmbrowse", "schema": 1, "kind": "marks"}}
+    assert data["_meta"] == {"1": {"app": "pmbrowse", "schema": 2, "kind": "marks"}}
     assert list(data) == ["_meta", "marks"]
 
 
@@ -225,10 +226,21 @@ def test_same_article_and_combine() -> None:
     assert not same_article(["pmid:1", "doi:10.1/x"], ["pmid:2", "doi:10.1/x"])
     assert not same_article(["pmid:1"], ["pmid:2"])
     assert same_article(["cite:abc"], ["cite:abc"])
-    newer = Mark(keys=("pmid:1",), screening="excluded", updated="2025-01-02T00:00:00Z")
-    older = Mark(keys=("doi:10.1/x",), screening="included", starred=True, updated="2025-01-01T00:00:00Z")
-    merged = combine([older, newer])
-    assert merged.screening == "excluded" and merged.starred and merged.keys == ("doi:10.1/x", "pmid:1")
+    newer = Mark(
+        keys=("pmid:1",),
+        decisions=(Decision("title-abstract", "excluded", "wrong design", "", "2025-01-02T00:00:00Z"),),
+    )
+    older = Mark(
+        keys=("doi:10.1/x",),
+        starred=True,
+        decisions=(Decision("title-abstract", "included", "", "", "2025-01-01T00:00:00Z"),),
+    )
+    merged = combine([newer, older])
+    assert merged.screening == "excluded" and merged.starred and merged.keys == ("pmid:1", "doi:10.1/x")
+    assert merged.reason == "wrong design" and [d.decision for d in merged.decisions] == [
+        "included",
+        "excluded",
+    ]
 
 
 def test_a_star_toggle_does_not_touch_the_library(lib_path: Path) -> None:

@@ -79,17 +79,19 @@ def test_a_round_from_the_included_article_then_the_report(capsys, lib_path: Pat
         [DEMO],
         ["library"],
     )
-    assert (first["identified"], first["duplicates"], first["records"], first["screened"]) == (10, 0, 10, 2)
-    assert (
-        first["included"] == 1 and first["excluded"] == {"wrong design": 1} and first["not_retrieved"] == 10
-    )
-    assert len(report["rounds"]) == 1 and report["total"] == {
-        k: v
-        for k, v in first.items()
-        if k not in ("round", "date", "direction", "selection", "sources", "seeds")
-    }
+    assert (first["links_identified"], first["duplicate_links"], first["records"]) == (10, 0, 10)
+    assert (first["records_screened"], first["reports_sought"], first["records_excluded"]) == (2, 1, 1)
+    assert first["records_excluded_by_reason"] == {"wrong design": 1}
+    # Every candidate is a stub, but nobody tried to retrieve one: none is "not retrieved".
+    assert first["reports_not_retrieved"] == 0 and first["awaiting_full_text"] == 1
+    assert len(report["rounds"]) == 1 and report["identification"]["citations_results"] == 10
+    arm = report["citation_searching"]
+    assert {k: arm[k] for k in arm} == {k: first[k] for k in arm}
+    assert report["prisma2020"]["citations_results"] == "10"
+    assert report["prisma2020"]["other_sought_reports"] == "1"
     code, out, _ = run(capsys, *db, "snowball", "report")
-    assert code == 0 and "records identified" in out and "wrong design" in out and "Round 1" in out
+    assert code == 0 and "searching (n = 10)" in out
+    assert "Records excluded (n = 1)" in out and "PRISMA 2020 flow diagram" in out
 
 
 def test_the_table_lists_what_is_left_to_screen(capsys, lib_path: Path) -> None:

@@ -9,7 +9,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from store.importer import import_paths
 from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, Command, error, open_library
-from tui.console import import_report
+from tui.console import import_report, print_whole
 
 # Show a progress bar for imports bigger than this (bytes on disk).
 PROGRESS_THRESHOLD = 2_000_000
@@ -52,14 +52,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
             progress.stop()
     # In a terminal the table fits its width (file names shortened from the left); into a pipe or a
     # file nothing is cut or wrapped, whatever the width.
-    if out.is_terminal:
-        out.print(import_report(reports, out.width))
-    else:
-        wrapping_width, out.width = out.width, 1_000_000
-        try:
-            out.print(import_report(reports), crop=False)
-        finally:
-            out.width = wrapping_width
+    print_whole(out, import_report(reports, out.width if out.is_terminal else None))
     for report in reports:
         if report.rejected:
             error(err, f"{report.source}: {report.error}" if report.missing else f"rejected {report.error}")

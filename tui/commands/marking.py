@@ -1,4 +1,11 @@
-"""``pmbrowse mark ID [--star] [--tag T] [--include | --exclude] [--note TEXT]``: marks from the shell."""
+"""``pmbrowse mark ID [--star] [--tag T] [--include | --exclude [--reason R] | --unscreen] [--note TEXT]``:
+marks from the shell.
+
+Every change one command makes is one write of the marks file (``Marks.transaction``): killed half-way,
+none of them is made. A screening decision is recorded with its stage, reason, screener and time (see
+``store.snowball.screening``); ``mark`` is the explicit way to change a decision, so it replaces a
+different one, and says what it was.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,9 @@ from rich.text import Text
 
 from store.marks import Mark, Marks
 from store.merge import doc_keys
+from store.snowball.engine import label_of
+from store.snowball.review import Target, describe, screen
+from store.snowball.screening import STAGE_NAMES, STAGES, screener_name
 from tui.commands.base import (
     EXIT_OK,
     Command,
@@ -25,38 +35,77 @@ def configure(p: argparse.ArgumentParser) -> None:
     star.add_argument("--unstar", action="store_true", help="remove the star")
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag (repeatable)")
     p.add_argument("--untag", action="append", default=[], metavar="TAG", help="remove a tag (repeatable)")
-    screen = p.add_mutually_exclusive_group()
-    screen.add_argument("--include", action="store_true", help="screening: included")
-    screen.add_argument("--exclude", action="store_true", help="screening: excluded")
-    screen.add_argument("--unscreen", action="store_true", help="screening: no decision")
+    screen_group = p.add_mutually_exclusive_group()
+    screen_group.add_argument("--include", action="store_true", help="screening: included")
+    screen_group.add_argument("--exclude", action="store_true", help="screening: excluded (see --reason)")
+    screen_group.add_argument(
+        "--not-retrieved", action="store_true", help="full-text screening: sought and not obtained"
+    )
+    screen_group.add_argument("--unscreen", action="store_true", help="screening: no decision")
+    p.add_argument("--reason", metavar="TEXT", help="with --exclude: why")
+    p.add_argument("--stage", choices=STAGES, help="the screening stage (default: where the article is)")
     p.add_argument("--note", metavar="TEXT", help="set the note (an empty TEXT removes it)")
+    p.add_argument(
+        "--screener", metavar="NAME", help="who is screening (default: $PMBROWSE_SCREENER, else unnamed)"
+    )
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    library, doc_id = article_of(args, err)
-    keys = doc_keys(library.doc(doc_id) or {})
-    marks = Marks.open(library.path)
-    mark = marks.get(keys)
-    if args.star or args.unstar:
-        mark = marks.set_star(keys, args.star)
     if any(not tag.strip() for tag in [*args.tag, *args.untag]):
         raise UsageError("a tag cannot be empty")
-    for tag in args.tag:
-        mark = marks.add_tag(keys, tag)
-    for tag in args.untag:
-        mark = marks.remove_tag(keys, tag)
-    if args.include or args.exclude or args.unscreen:
-        mark = marks.set_screening(keys, "included" if args.include else "excluded" if args.exclude else None)
-    if args.note is not None:
-        mark = marks.set_note(keys, args.note)
-    out.print(describe(library.article(doc_id).title, mark))
+    if args.reason is not None and not args.exclude:
+        raise UsageError("--reason goes with --exclude")
+    deciding = args.include or args.exclude or args.not_retrieved or args.unscreen
+    if args.stage and not deciding:
+        raise UsageError("--stage goes with --include, --exclude, --not-retrieved or --unscreen")
+    library, doc_id = article_of(args, err)
+    doc = library.doc(doc_id) or {}
+    keys = doc_keys(doc)
+    marks = Marks.open(library.path, screener=args.screener)
+    mark = marks.get(keys)
+    before = describe(mark.screening, mark.reason)
+    with marks.transaction():
+        if args.star or args.unstar:
+            mark = marks.set_star(keys, args.star)
+        for tag in args.tag:
+            mark = marks.add_tag(keys, tag)
+        for tag in args.untag:
+            mark = marks.remove_tag(keys, tag)
+        if deciding:
+            decision = (
+                "included"
+                if args.include
+                else "excluded"
+                if args.exclude
+                else "not-retrieved"
+                if args.not_retrieved
+                else None
+            )
+            target = Target(label_of(doc), tuple(keys))
+            done = screen(marks, [target], decision, reason=args.reason, stage=args.stage, change=True)
+            mark = done.marks[0]
+        if args.note is not None:
+            mark = marks.set_note(keys, args.note)
+    out.print(describe_mark(library.article(doc_id).title, mark, before if deciding else None))
     return EXIT_OK
 
 
-def describe(title: str, mark: Mark) -> Text:
+def describe_mark(title: str, mark: Mark, before: str | None = None) -> Text:
+    """The article's title, then its marks spelt out (and what the decision was, when it changed)."""
     text = literal(title, style="bold")
     parts = ["★ starred" if mark.starred else "not starred"]
-    parts.append(f"screening: {mark.screening}" if mark.screening else "not screened")
+    if mark.screening:
+        stage = f" at {STAGE_NAMES[mark.stage]}" if mark.stage else ""
+        decided = f"screening: {describe(mark.screening, mark.reason)}{stage}"
+        last = mark.decisions[-1] if mark.decisions else None
+        if last is not None and last.screener:
+            decided += f" (by {screener_name(last.screener)})"
+        parts.append(decided)
+    else:
+        parts.append("not screened")
+    now = describe(mark.screening, mark.reason)
+    if before is not None and before != now:
+        parts.append(f"was {before}")
     if mark.tags:
         parts.append("tags: " + ", ".join(mark.tags))
     text.append("\n" + printable(" · ".join(parts)))

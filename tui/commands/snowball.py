@@ -1,14 +1,19 @@
-"""``pmbrowse snowball``: citation chasing from a set of seeds, its candidates ranked, its PRISMA counts.
+"""``pmbrowse snowball``: citation chasing, its rounds, screening, and the PRISMA 2020 flow.
 
     pmbrowse snowball [--from included|starred|tag:T|QUERY | --ids ID...] [--direction back|forward|both]
-                      [--online [--source icite|pubmed|europepmc]] [--json]
-    pmbrowse snowball report [--json]
-    pmbrowse snowball exclude ID... [--reason TEXT]
+                      [--online [--source icite|pubmed|europepmc]] [--preview] [--json]
+    pmbrowse snowball rounds [--json]                 the rounds kept (and dropped)
+    pmbrowse snowball drop N [--yes]                  remove a round and what only it found
+    pmbrowse snowball report [--format txt|json|csv|svg] [-o FILE]
+    pmbrowse snowball include|exclude|not-retrieved|undecide ID... [--stage S] [--reason R] [--change]
+    pmbrowse snowball resolve ID... --as included|excluded|not-retrieved [--reason R] [--stage S]
+    pmbrowse snowball conflicts [--stage S] [--json]
+    pmbrowse snowball agreement [--screeners A B] [--json]
 
 A round reads the library's links (offline); ``--online`` first fetches the seeds the library lacks and
-fills in every seed's links (iCite by default). Each round that finds something new is kept in the
-snowball file beside the library (``store.snowball.state``); ``report`` prints the numbers of every
-round for a PRISMA 2020 flow diagram.
+fills in every seed's links (iCite by default). A round that finds something new is kept in the
+snowball file beside the library (``store.snowball.state``), unless ``--preview``: then it is shown and
+counts nowhere. The screening actions live in ``tui.commands.review``.
 """
 
 from __future__ import annotations
@@ -23,16 +28,14 @@ from rich.table import Table
 from rich.text import Text
 
 from store.errors import OnlineError
-from store.ids import parse_identifier
 from store.library import Library
 from store.marks import Marks
-from store.merge import doc_keys
 from store.search import QuerySyntaxError
-from store.selection import SelectionError, by_ids
-from store.snowball.counts import Report, report
+from store.selection import SelectionError
 from store.snowball.engine import RoundResult, Row, decision_of, decisions, reason, run_round
+from store.snowball.screening import STAGES
 from store.snowball.seeds import by_identifiers, by_selection, describe_missing
-from store.snowball.state import DIRECTIONS, SnowballFile, SnowballState, keep_round
+from store.snowball.state import DIRECTIONS, keep_round
 from tui.commands.base import (
     EXIT_BAD_INPUT,
     EXIT_NOT_FOUND,
@@ -44,10 +47,13 @@ from tui.commands.base import (
     error,
     open_library,
 )
+from tui.console import counted, print_whole
 from tui.text import id_line, literal, printable
 
-ACTIONS = ("report", "exclude")
 SOURCES = ("icite", "pubmed", "europepmc")
+REPORT_FORMATS = ("txt", "json", "csv", "svg")
+DECISION_ACTIONS = ("include", "exclude", "not-retrieved", "undecide", "resolve")
+ACTIONS = ("rounds", "drop", "report", *DECISION_ACTIONS, "conflicts", "agreement")
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -55,8 +61,8 @@ def configure(p: argparse.ArgumentParser) -> None:
         "action",
         nargs="*",
         metavar="ACTION",
-        help="none: run a round; report: the PRISMA counts of every round; exclude ID...: screen out "
-        "(with --reason)",
+        help="none: run a round; rounds; drop N; report; include|exclude|not-retrieved|undecide ID...; "
+        "resolve ID...; conflicts; agreement",
     )
     which = p.add_mutually_exclusive_group()
     which.add_argument(
@@ -84,24 +90,62 @@ def configure(p: argparse.ArgumentParser) -> None:
         metavar="SOURCE",
         help="with --online: where links come from: icite (default), pubmed (elink), europepmc",
     )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--reason", metavar="TEXT", help="with exclude: why (wrong population, wrong design...)")
+    p.add_argument("--preview", action="store_true", help="show the round without keeping it")
+    p.add_argument("--json", action="store_true", help="print JSON (report: the same as --format json)")
+    p.add_argument(
+        "--format", dest="report_format", choices=REPORT_FORMATS, help="report: txt (default), json, csv, svg"
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="report: write to FILE")
+    p.add_argument("--yes", action="store_true", help="drop: do not ask")
+    p.add_argument(
+        "--reason", metavar="TEXT", help="exclude, resolve: why (wrong population, wrong design...)"
+    )
+    p.add_argument("--stage", choices=STAGES, help="the screening stage (default: where the article is)")
+    p.add_argument("--change", action="store_true", help="replace a different decision")
+    p.add_argument(
+        "--as",
+        dest="resolution",
+        choices=("included", "excluded", "not-retrieved"),
+        help="resolve: the final decision",
+    )
+    p.add_argument("--screeners", nargs=2, metavar="NAME", help="agreement: between these two screeners")
+    p.add_argument(
+        "--screener", metavar="NAME", help="who is screening (default: $PMBROWSE_SCREENER, else unnamed)"
+    )
+    p.add_argument(
+        "--unblind",
+        action="store_true",
+        help="see the review's decisions, not only your own (named screeners)",
+    )
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     words = list(args.action)
-    if words and words[0] == "report":
-        if len(words) > 1:
-            raise UsageError("snowball report takes no arguments")
-        return run_report(args, out, err)
-    if words and words[0] == "exclude":
-        return run_exclude(args, words[1:], out, err)
-    if words:
+    if words and words[0] not in ACTIONS:
         raise UsageError(
-            f"{words[0]!r} is not a snowball action (report, exclude); seeds are chosen with --from or --ids"
+            f"{words[0]!r} is not a snowball action ({', '.join(ACTIONS)}); "
+            "seeds are chosen with --from or --ids"
         )
-    if args.reason is not None:
+    action = words[0] if words else ""
+    if action != "report" and (args.report_format or args.output):
+        raise UsageError("--format and -o go with: pmbrowse snowball report")
+    if action not in ("exclude", "resolve") and args.reason is not None:
         raise UsageError("--reason goes with: pmbrowse snowball exclude ID --reason TEXT")
+    if action != "resolve" and args.resolution:
+        raise UsageError("--as goes with: pmbrowse snowball resolve ID --as DECISION")
+    if action:
+        from tui.commands import review
+
+        if action in DECISION_ACTIONS:
+            return review.run_decision(args, action, words[1:], out, err)
+        handlers = {
+            "rounds": review.run_rounds,
+            "drop": review.run_drop,
+            "report": review.run_report,
+            "conflicts": review.run_conflicts,
+            "agreement": review.run_agreement,
+        }
+        return handlers[action](args, words[1:], out, err)
     if args.source and not args.online:
         raise UsageError("--source chooses where --online gets links: add --online")
     return run_round_command(args, out, err)
@@ -111,8 +155,10 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from tui.commands.review import open_review
+
     library = open_library(args, err)
-    marks = Marks.open(library.path)
+    marks, file = open_review(args, library)
     selection = args.selection or ("ids" if args.ids else "included")
     missing: list[str] = []
     try:
@@ -136,7 +182,6 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
         if code != EXIT_OK:
             return code
         sources += list(args.source or ("icite",))
-    file = SnowballFile.open(library.path)
     result = run_round(
         library,
         seeds,
@@ -146,13 +191,13 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
         selection=selection,
         sources=sources,
     )
-    kept = keep_round(file, result.round)
+    kept = None if args.preview else keep_round(file, result.round)
     if args.json:
         screened = decisions(marks)
         rows = [candidate_json(r, screened, result) for r in result.rows]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
-        out.print(round_table(result, kept is not None, marks))
+        print_whole(out, round_table(result, kept is not None, marks, preview=args.preview))
     return EXIT_OK
 
 
@@ -181,16 +226,19 @@ def _fill(
             error(err, f"{exc}; the library was left as it was")
             return seeds, EXIT_NOT_FOUND
     line = (
-        f"links of {fill.asked} seed{'s' if fill.asked != 1 else ''} asked online: "
-        f"{fill.links_added} new links, {fill.stubs_created} new stubs, {fill.requests} requests"
+        f"links of {counted(fill.asked, 'seed')} asked online: "
+        f"{counted(fill.links_added, 'new link')}, {counted(fill.stubs_created, 'new stub')}, "
+        f"{counted(fill.requests, 'request')}"
     )
     if fill.fetched:
-        line += f"; fetched {len(fill.fetched)} seed record{'s' if len(fill.fetched) != 1 else ''}"
+        line += f"; fetched {counted(len(fill.fetched), 'seed record')}"
     err.print(literal(line), soft_wrap=True)
     if fill.without_pmid:
         shown = ", ".join(fill.without_pmid[:5]) + (", ..." if len(fill.without_pmid) > 5 else "")
         error(
-            err, f"warning: no PMID for {len(fill.without_pmid)} seed(s), their links were not asked: {shown}"
+            err,
+            f"warning: no PMID for {counted(len(fill.without_pmid), 'seed')}, "
+            f"their links were not asked: {shown}",
         )
     for warning in fill.warnings:
         error(err, f"warning: {warning}")
@@ -222,29 +270,35 @@ def candidate_json(row: Row, screened: dict[str, str], result: RoundResult) -> d
     }
 
 
-def round_summary(result: RoundResult, kept: bool) -> Text:
+def round_summary(result: RoundResult, kept: bool, preview: bool = False) -> Text:
     done = result.round
-    seeds = len(done.seeds)
     text = Text()
-    title = f"Round {done.number}" if kept else "Nothing new"
+    if preview:
+        title = f"Preview of round {done.number}"
+    else:
+        title = f"Round {done.number}" if kept else "Nothing new"
     text.append(title, style="bold")
     text.append(
-        f" · {done.direction} · {seeds} seed{'s' if seeds != 1 else ''} ({done.selection})"
-        f" · {done.identified} links identified, {done.duplicates} duplicates, "
+        f" · {done.direction} · {counted(len(done.seeds), 'seed')} ({done.selection})"
+        f" · {counted(done.identified, 'link')} identified, {counted(done.duplicates, 'duplicate')}, "
         f"{done.already_screened} already screened, {done.earlier} found by earlier rounds, "
         f"{len(done.new)} new"
     )
-    if not kept:
+    if done.seed_links:
+        text.append(f" ({counted(done.seed_links, 'link')} between seeds, not counted)")
+    if preview:
+        text.append(" — not kept: it counts nowhere (run it without --preview to keep it)", style="dim")
+    elif not kept:
         text.append(" — no round kept", style="dim")
     return text
 
 
-def round_table(result: RoundResult, kept: bool, marks: Marks) -> RenderableType:
+def round_table(result: RoundResult, kept: bool, marks: Marks, *, preview: bool = False) -> RenderableType:
     """The candidates not screened yet, best first (new ones marked), under a line of counts."""
     screened = decisions(marks)
     shown = [r for r in result.rows if decision_of(r.candidate.keys, screened) is None]
     hidden = len(result.rows) - len(shown)
-    parts: list[RenderableType] = [round_summary(result, kept)]
+    parts: list[RenderableType] = [round_summary(result, kept, preview)]
     if not shown:
         parts.append(Text("No candidate left to screen.", style="dim"))
         return Group(*parts)
@@ -272,96 +326,9 @@ def round_table(result: RoundResult, kept: bool, marks: Marks) -> RenderableType
     return Group(*parts)
 
 
-# The report --------------------------------------------------------------------------------------
-
-MEASURES = (
-    ("identified", "records identified (links)"),
-    ("duplicates", "duplicates removed"),
-    ("already_screened", "already screened"),
-    ("earlier_rounds", "found by an earlier round"),
-    ("records", "records screened or to screen"),
-    ("screened", "records screened"),
-    ("excluded_total", "records excluded"),
-    ("sought", "reports sought for retrieval"),
-    ("not_retrieved", "reports not retrieved"),
-    ("included", "included"),
-    ("awaiting", "awaiting screening"),
-)
-
-
-def run_report(args: argparse.Namespace, out: Console, err: Console) -> int:
-    library = open_library(args, err)
-    state = SnowballFile.open(library.path).load()
-    if not state.rounds:
-        raise NotFoundError("no citation chasing rounds yet: pmbrowse snowball runs one")
-    done = report(library, state, Marks.open(library.path))
-    if args.json:
-        sys.stdout.write(json.dumps(done.to_json(), ensure_ascii=False, indent=2) + "\n")
-    else:
-        out.print(report_table(done))
-    return EXIT_OK
-
-
-def report_table(done: Report) -> RenderableType:
-    lines: list[RenderableType] = []
-    for stored, _ in done.rounds:
-        n = len(stored.seeds)
-        seeds = ", ".join(s.label for s in stored.seeds[:8]) + (", ..." if n > 8 else "")
-        lines.append(
-            literal(
-                f"Round {stored.number} · {stored.date} · {stored.direction} · from {stored.selection} "
-                f"({n} seed{'s' if n != 1 else ''}: {seeds}) · sources: {', '.join(stored.sources)}"
-            )
-        )
-    table = Table(title="Citation searching (PRISMA 2020)")
-    table.add_column("")
-    for stored, _ in done.rounds:
-        table.add_column(f"Round {stored.number}", justify="right")
-    table.add_column("Total", justify="right", style="bold")
-    columns = [counts.to_json() for _, counts in done.rounds] + [done.total.to_json()]
-    for name, label in MEASURES:
-        table.add_row(label, *(str(c[name]) for c in columns))
-        if name == "excluded_total":
-            reasons = sorted({why for c in columns for why in c["excluded"]})
-            for why in reasons:
-                table.add_row(literal(f"  {why}"), *(str(c["excluded"].get(why, 0)) for c in columns))
-    return Group(*lines, table)
-
-
-# Exclusion with a reason ---------------------------------------------------------------------------
-
-
-def run_exclude(args: argparse.Namespace, idents: list[str], out: Console, err: Console) -> int:
-    if not idents:
-        raise UsageError("say which articles to exclude: pmbrowse snowball exclude ID... --reason TEXT")
-    library = open_library(args, err)
-    missing: list[str] = []
-    try:
-        doc_ids = by_ids(library, idents, missing=missing)
-    except SelectionError as exc:
-        raise UsageError(str(exc)) from None
-    if missing:
-        raise NotFoundError(f"no article with {parse_identifier(missing[0])} in {library.path}")
-    keys_list = [doc_keys(library.doc(doc_id) or {}) for doc_id in doc_ids]
-    marks = Marks.open(library.path)
-    file = SnowballFile.open(library.path)
-    why = " ".join((args.reason or "").split()) or None
-    for keys in keys_list:
-        marks.set_screening(keys, "excluded")
-
-    def give_reasons(state: SnowballState) -> None:
-        for keys in keys_list:
-            state.set_reason(keys, why)
-
-    file.change(give_reasons)
-    n = len(keys_list)
-    out.print(literal(f"excluded {n} article{'s' if n != 1 else ''}" + (f": {why}" if why else "")))
-    return EXIT_OK
-
-
 SNOWBALL = Command(
     "snowball",
-    "citation chasing: candidates from the seeds' references and citing articles, PRISMA counts",
+    "citation chasing and screening: rounds of candidates, decisions, the PRISMA 2020 flow",
     configure,
     run,
 )

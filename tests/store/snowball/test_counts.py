@@ -8,8 +8,8 @@ import orjson
 import pytest
 
 from store.errors import LibraryFileError
-from store.snowball.counts import report
 from store.snowball.engine import reason, run_round
+from store.snowball.flow import flow
 from store.snowball.seeds import by_identifiers, by_selection
 from store.snowball.state import SnowballFile, keep_round, snowball_path
 from tests.store.snowball.graph import SEEDS, build, ids
@@ -63,35 +63,51 @@ def test_counts_after_screening_and_a_second_round(tmp_path: Path) -> None:
     # Screening: 11 and 20 included (they become seeds), 13 excluded for a reason, 30 without one.
     marks.set_screening(["pmid:11"], "included")
     marks.set_screening(["pmid:20"], "included")
-    marks.set_screening(["pmid:13"], "excluded")
+    marks.set_screening(["pmid:13"], "excluded", reason="wrong design")
     marks.set_screening(["pmid:30"], "excluded")
-    file.change(lambda s: s.set_reason(["pmid:13"], "wrong design"))
 
-    counts = report(library, file.load(), marks)
-    one = counts.rounds[0][1].to_json()
-    assert one == {
-        "identified": 12,
-        "duplicates": 4,
-        "already_screened": 1,
-        "earlier_rounds": 0,
+    done = flow(library, file.load(), marks)
+    one = done.rounds[0].to_json()
+    assert {k: one[k] for k in ("links_identified", "duplicate_links", "links_between_seeds")} == {
+        "links_identified": 12,
+        "duplicate_links": 4,
+        "links_between_seeds": 2,
+    }
+    assert (one["already_screened"], one["found_by_earlier_rounds"], one["found_by_database_searches"]) == (
+        1,
+        0,
+        0,
+    )
+    assert {k: v for k, v in done.citations.to_json().items()} == {
         "records": 7,
-        "screened": 4,
-        "included": 2,
-        "excluded": {"no reason given": 1, "wrong design": 1},
-        "excluded_total": 2,
-        "sought": 7,
-        "not_retrieved": 2,  # 11 and 30 are stubs
-        "awaiting": 3,
+        "records_screened": 4,
+        "records_excluded": 2,
+        "records_excluded_by_reason": {"no reason given": 1, "wrong design": 1},
+        "awaiting_screening": 3,
+        "conflicts": 0,
+        "reports_sought": 2,
+        "reports_not_retrieved": 0,  # 11 and 30 are stubs, but nobody tried to retrieve them
+        "reports_assessed": 0,
+        "reports_excluded": 0,
+        "reports_excluded_by_reason": {},
+        "awaiting_full_text": 2,
+        "full_text_conflicts": 0,
+        "studies_included": 0,
     }
 
     state = file.load()
     seeds = by_selection(library, marks, "included")
     assert len(seeds) == 5
     second = run_round(library, seeds, "back", marks=marks, state=state, selection="included")
-    done = second.round
+    done_round = second.round
     # S1 → 10 12 (11, 2 are seeds); S2 → 13 30 (11); S3 → 10 (11); 11 → nothing; 20 → 40 (1, 2).
-    assert (done.number, done.identified, done.duplicates, done.seed_links) == (2, 6, 1, 6)
-    by = {c.label: c for c in done.candidates}
+    assert (done_round.number, done_round.identified, done_round.duplicates, done_round.seed_links) == (
+        2,
+        6,
+        1,
+        6,
+    )
+    by = {c.label: c for c in done_round.candidates}
     assert {k: c.known for k, c in by.items()} == {
         "10": "earlier",
         "12": "screened",
@@ -100,22 +116,27 @@ def test_counts_after_screening_and_a_second_round(tmp_path: Path) -> None:
         "40": "",
     }
     assert by["40"].round == 2 and by["10"].round == 1 and by["40"].cited_by == ["20"]
-    keep_round(file, done)
+    keep_round(file, done_round)
 
-    full = report(library, file.load(), marks).to_json()
+    # Full text: 11 included, 20 not retrieved; 40 (round 2) screened out.
+    marks.set_screening(["pmid:11"], "included", stage="full-text")
+    marks.set_screening(["pmid:20"], "not-retrieved", stage="full-text")
+    marks.set_screening(["pmid:40"], "excluded", reason="wrong population")
+    full = flow(library, file.load(), marks).to_json()
     assert [r["round"] for r in full["rounds"]] == [1, 2]
     two = full["rounds"][1]
-    assert (two["identified"], two["duplicates"], two["already_screened"], two["earlier_rounds"]) == (
-        6,
-        1,
-        3,
-        1,
-    )
-    assert (two["records"], two["screened"], two["not_retrieved"], two["awaiting"]) == (1, 0, 1, 1)
+    assert (two["links_identified"], two["duplicate_links"], two["already_screened"]) == (6, 1, 3)
+    assert (two["found_by_earlier_rounds"], two["records"], two["records_screened"]) == (1, 1, 1)
     assert two["seeds"] == ["1", "2", "3", "11", "20"] and two["direction"] == "back"
-    total = full["total"]
-    assert (total["identified"], total["duplicates"], total["records"], total["included"]) == (18, 5, 8, 2)
-    assert total["excluded"] == {"no reason given": 1, "wrong design": 1}
+    arm = full["citation_searching"]
+    assert (arm["records"], arm["records_screened"], arm["records_excluded"]) == (8, 5, 3)
+    assert (arm["reports_sought"], arm["reports_not_retrieved"], arm["reports_assessed"]) == (2, 1, 1)
+    assert arm["studies_included"] == 1 and full["studies"] == {"new_studies": 1, "total_studies": 1}
+    assert full["identification"]["citation_links_identified"] == 18
+    assert full["identification"]["citation_links_between_seeds"] == 8
+    # The seeds 1 2 3 were included by hand (no database search), 12 excluded before any round:
+    # counted apart, not in the flow.
+    assert full["screened_outside_both_arms"] == 4 and full["identification"]["database_results"] == 0
 
 
 def test_rerun_without_changes_keeps_nothing(tmp_path: Path) -> None:

@@ -1,0 +1,314 @@
+"""A review from the command line: decisions with reasons in one write, rounds the reviewer controls,
+two screeners, and the PRISMA 2020 report in every format. Each defect of issue 16 named here had its
+test fail before its fix."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from store.marks import Marks, marks_path
+from store.snowball.state import SnowballFile, snowball_path
+from store.wholefile import WholeFileStorage
+from tests.conftest import DATA, ROOT
+from tests.store.snowball.graph import build
+from tui.cli import main
+
+DEMO = "30992990"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def demo(capsys, lib_path: Path) -> tuple[str, str]:
+    """The demo library with its article included and one round kept."""
+    db = ("--db", str(lib_path))
+    assert run(capsys, *db, "mark", DEMO, "--include")[0] == 0
+    assert run(capsys, *db, "snowball")[0] == 0
+    return db
+
+
+def report(capsys, db: tuple[str, str]) -> dict:
+    code, out, err = run(capsys, *db, "snowball", "report", "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_defect_7_an_old_reason_never_comes_back(capsys, demo) -> None:
+    db = demo
+    assert run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "wrong population")[0] == 0
+    assert run(capsys, *db, "mark", "40036306", "--include")[0] == 0
+    code, out, _ = run(capsys, *db, "mark", "40036306", "--exclude")
+    assert code == 0 and "screening: excluded at title/abstract · was included" in out
+    assert report(capsys, db)["citation_searching"]["records_excluded_by_reason"] == {"no reason given": 1}
+    # The history keeps every decision, with its reason.
+    mark = Marks.open(db[1]).get(["pmid:40036306"])
+    assert [(r.decision, r.reason) for r in mark.decisions] == [
+        ("excluded", "wrong population"),
+        ("included", ""),
+        ("excluded", ""),
+    ]
+
+
+def test_defect_8_excluding_an_included_seed_is_refused_unless_changed(capsys, demo) -> None:
+    db = demo
+    before = marks_path(db[1]).read_bytes()
+    code, out, err = run(capsys, *db, "snowball", "exclude", "40036306", DEMO, "--reason", "wrong design")
+    assert code == 2 and out == ""
+    assert err == (
+        f"pmbrowse: {DEMO} is included, a seed of round 1: say --change to make it excluded (wrong design); "
+        "nothing was changed\n"
+    )
+    assert marks_path(db[1]).read_bytes() == before  # not even 40036306
+    code, out, _ = run(
+        capsys, *db, "snowball", "exclude", "40036306", DEMO, "--reason", "wrong design", "--change"
+    )
+    assert code == 0 and out == f"excluded 2 articles: wrong design\n{DEMO} was included\n"
+
+
+def test_a_decision_and_its_reason_commit_together_or_not_at_all(tmp_path: Path, capsys, demo) -> None:
+    """Issue 20.2: ``snowball exclude`` killed mid-way left marks excluded without their reasons (the
+    reasons were a second file). Now the marks file is written once: killed after that write, every
+    article is excluded with its reason; killed before it, none is."""
+    db = demo
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from store import wholefile
+        real = wholefile.WholeFileStorage._flush
+        def slow(self):
+            real(self)
+            open({str(tmp_path / "wrote")!r}, "a").write(self.path.name + "\\n")
+            time.sleep(30)  # killed here, after the first write of any file
+        wholefile.WholeFileStorage._flush = slow
+        from tui.cli import main
+        main(["--db", {db[1]!r}, "snowball", "exclude", "40036306", "40078652", "39963133",
+              "--reason", "wrong population"])
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "wrote").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert (tmp_path / "wrote").exists()
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    marks = Marks.open(db[1])
+    states = [
+        (marks.get([f"pmid:{p}"]).screening, marks.get([f"pmid:{p}"]).reason)
+        for p in ("40036306", "40078652", "39963133")
+    ]
+    assert states == [("excluded", "wrong population")] * 3
+
+
+def test_a_full_disk_changes_neither_file(capsys, demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 20.2: on a full disk, ``snowball exclude`` exited "No space left" after changing the marks."""
+    db = demo
+    files = {p: p.read_bytes() for p in (marks_path(db[1]), snowball_path(db[1]))}
+    real = WholeFileStorage._flush
+
+    def full(self: WholeFileStorage) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+
+    monkeypatch.setattr(WholeFileStorage, "_flush", full)
+    code, out, err = run(capsys, *db, "snowball", "exclude", "40036306", "40078652", "--reason", "x")
+    assert code == 3 and out == "" and "No space left on device" in err and err.count("\n") == 1
+    code, _, err = run(capsys, *db, "mark", "40036306", "--star", "--tag", "t", "--exclude", "--note", "n")
+    assert code == 3 and "No space left on device" in err
+    assert {p: p.read_bytes() for p in files} == files
+    monkeypatch.setattr(WholeFileStorage, "_flush", real)
+    assert Marks.open(db[1]).get(["pmid:40036306"]).empty
+
+
+def test_a_mark_with_several_changes_is_one_write(capsys, demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 20.1: ``mark ID --star --tag T --include --note N`` wrote the file once per change."""
+    writes: list[str] = []
+    real = WholeFileStorage._flush
+
+    def counting(self: WholeFileStorage) -> None:
+        writes.append(self.path.name)
+        real(self)
+
+    monkeypatch.setattr(WholeFileStorage, "_flush", counting)
+    code, out, _ = run(
+        capsys, *demo, "mark", "40036306", "--star", "--tag", "a", "--tag", "b", "--exclude", "--reason",
+        "wrong design", "--note", "see page 4",
+    )  # fmt: skip
+    assert code == 0 and writes == ["library.marks.json"]
+    assert "★ starred · screening: excluded (wrong design) at title/abstract" in out
+
+
+def test_defects_12_13_16_seed_links_are_said_tables_are_whole_counts_are_singular(
+    capsys, lib_path: Path
+) -> None:
+    build(lib_path)  # seeds 1 2 3 included; 1 cites 2: links between seeds
+    db = ("--db", str(lib_path))
+    code, out, _ = run(capsys, *db, "snowball", "--direction", "forward")
+    # Forward: S1 is cited by 20 and 22, S2 by 20 again and by S1 (a link between seeds), S3 by 21.
+    assert code == 0 and out.startswith(
+        "Round 1 · forward · 3 seeds (included) · 4 links identified, 1 duplicate, 0 already screened"
+    )
+    assert "(1 link between seeds, not counted)" in out
+    state = report(capsys, db)
+    assert state["identification"]["citation_links_between_seeds"] == 1
+    code, out, _ = run(capsys, *db, "snowball", "report")
+    assert "Note: 1 link between seeds was not counted as a record." in out
+    # Into a pipe, a long title stays on one line of the table (it was wrapped at ~94 columns).
+    long_title = "A title of a hundred and twenty characters " * 3
+    from store.library import Library
+    from store.model import Article, Origin
+
+    library = Library.open(lib_path)
+    with library.transaction() as changes:
+        changes.put_article(Article(pmid="99", title=long_title.strip(), references=[]), Origin("test"))
+        from store.model import Link
+
+        changes.put_links(Link(pmid="1"), "cited_by", [Link(pmid="99")])
+    code, out, _ = run(capsys, *db, "snowball", "--direction", "forward", "--preview")
+    assert code == 0 and any(long_title.strip() in line for line in out.splitlines())
+
+
+def test_defect_16_one_deleted_citation(capsys, lib_path: Path) -> None:
+    code, out, _ = run(
+        capsys, "--db", str(lib_path), "import", str(DATA / "pubmed_xml" / "baseline_style.xml")
+    )
+    assert code == 0 and "skipped 1 deleted citation" in out and "1 deleted citations" not in out
+
+
+def test_rounds_drop_and_preview(capsys, lib_path: Path) -> None:
+    build(lib_path)
+    db = ("--db", str(lib_path))
+    # A preview counts nowhere.
+    code, out, _ = run(capsys, *db, "snowball", "--preview")
+    assert code == 0 and out.startswith("Preview of round 1") and "not kept: it counts nowhere" in out
+    assert not snowball_path(lib_path).exists()
+    code, _, err = run(capsys, *db, "snowball", "report")
+    assert code == 1 and "nothing to report yet" in err
+    # Two rounds: back, then forward from the same seeds (what the first found is "earlier" there).
+    assert run(capsys, *db, "snowball", "--direction", "back")[0] == 0
+    assert run(capsys, *db, "snowball", "--direction", "forward")[0] == 0
+    code, out, _ = run(capsys, *db, "snowball", "rounds", "--json")
+    rounds = json.loads(out)["rounds"]
+    assert [(r["round"], r["direction"], r["new_records"]) for r in rounds] == [
+        (1, "back", 4),
+        (2, "forward", 3),
+    ]
+    # Drop asks on a terminal; here it wants --yes.
+    code, _, err = run(capsys, *db, "snowball", "drop", "1")
+    assert code == 2 and "say --yes" in err
+    code, _, err = run(capsys, *db, "snowball", "drop", "7", "--yes")
+    assert code == 1 and "no citation chasing round 7 (rounds kept: 1, 2)" in err
+    code, out, _ = run(capsys, *db, "snowball", "drop", "1", "--yes")
+    assert code == 0 and out == "dropped round 1: its 4 new records no longer count\n"
+    state = SnowballFile.open(lib_path).load()
+    assert [r.number for r in state.rounds] == [2] and state.dropped[0].number == 1
+    flow = report(capsys, db)
+    assert flow["identification"]["citations_results"] == 3
+    # The next round is 3: a dropped round's number is never given again.
+    assert run(capsys, *db, "snowball", "--direction", "back")[0] == 0
+    assert [r.number for r in SnowballFile.open(lib_path).load().rounds] == [2, 3]
+    code, out, _ = run(capsys, *db, "snowball", "rounds")
+    assert "round 1 (" in out and "was dropped on" in out
+
+
+def test_two_screeners_conflicts_resolution_and_agreement(capsys, demo) -> None:
+    db = demo
+    ann, bob = ("--screener", "ann"), ("--screener", "bob")
+    assert run(capsys, *db, "snowball", "include", "40036306", "40078652", *ann)[0] == 0
+    assert run(capsys, *db, "snowball", "include", "40036306", *bob)[0] == 0
+    code, out, _ = run(capsys, *db, "snowball", "exclude", "40078652", "--reason", "wrong outcome", *bob)
+    assert code == 0 and out == "excluded 1 article: wrong outcome, by bob\n"  # blind: ann's unseen
+    code, out, _ = run(capsys, *db, "snowball", "conflicts", "--json")
+    [conflict] = json.loads(out)
+    assert conflict["article"] == "40078652" and conflict["stage"] == "title-abstract"
+    assert [(v["screener"], v["decision"]) for v in conflict["decisions"]] == [
+        ("ann", "included"),
+        ("bob", "excluded"),
+    ]
+    code, out, _ = run(capsys, *db, "snowball", "conflicts")
+    assert "1 conflict" in out and "ann: included; bob: excluded (wrong outcome)" in out
+    code, out, _ = run(capsys, *db, "snowball", "agreement", "--json")
+    ta = json.loads(out)[0]
+    assert (ta["screeners"], ta["items"], ta["agreed"], ta["percent_agreement"]) == (
+        ["ann", "bob"],
+        2,
+        1,
+        50.0,
+    )
+    # p_e: ann includes 2/2, bob 1/2: 1 * 0.5 + 0 * 0.5 = 0.5; kappa (0.5 - 0.5) / 0.5 = 0.
+    assert ta["kappa"] == 0.0
+    code, out, _ = run(
+        capsys,
+        *db,
+        "snowball",
+        "resolve",
+        "40078652",
+        "--as",
+        "excluded",
+        "--reason",
+        "wrong outcome",
+        "--screener",
+        "cat",
+    )
+    assert code == 0 and out == "resolved 1 article: excluded (wrong outcome), by cat\n"
+    assert json.loads(run(capsys, *db, "snowball", "conflicts", "--json")[1]) == []
+    mark = Marks.open(db[1], screener="ann").get(["pmid:40078652"])
+    assert (mark.screening, mark.reason, mark.decisions[-1].screener, mark.decisions[-1].final) == (
+        "excluded",
+        "wrong outcome",
+        "cat",
+        True,
+    )
+
+
+def test_the_report_in_every_format(capsys, demo, tmp_path: Path) -> None:
+    db = demo
+    run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "wrong population, adults")
+    run(capsys, *db, "snowball", "include", "40078652", "39963133")
+    run(capsys, *db, "snowball", "include", "40078652", "--stage", "full-text")
+    run(capsys, *db, "snowball", "not-retrieved", "39963133")
+    code, out, _ = run(capsys, *db, "snowball", "report", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["data", "node", "box", "description", "boxtext", "tooltips", "url", "n"]
+    n = {r["data"]: r["n"] for r in rows if r["data"] != "NA"}
+    assert (n["citations_results"], n["other_sought_reports"], n["other_notretrieved_reports"]) == (
+        "10",
+        "2",
+        "1",
+    )
+    assert (n["other_assessed"], n["new_studies"], n["total_studies"], n["database_results"]) == (
+        "1",
+        "1",
+        "1",
+        "0",
+    )
+    assert n["other_excluded"] == "None, 0" and n["database_specific_results"] == "None, 0"
+    target = tmp_path / "flow.svg"
+    code, _, err = run(capsys, *db, "snowball", "report", "--format", "svg", "-o", str(target))
+    assert code == 0 and "wrote the PRISMA 2020 flow (svg)" in err
+    svg = ET.parse(target).getroot()
+    texts = [t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    joined = " ".join(t.strip() for t in texts)
+    assert "Reports not retrieved (n = 1)" in joined and "New studies included in review (n = 1)" in joined
+    code, out, _ = run(capsys, *db, "snowball", "report", "--format", "txt")
+    assert "Reports not retrieved (n = 1)" in out and "wrong population" not in out  # (title/abstract)

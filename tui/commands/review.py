@@ -1,0 +1,343 @@
+"""The review's actions of ``pmbrowse snowball``: screening decisions, rounds, the flow report, conflicts
+and agreement (``tui.commands.snowball`` reads the command line and hands them here).
+
+Every decision command is one write of the marks file, each decision with its reason in one record
+(``store.snowball.review.screen``); a decision that would replace a different one is refused unless
+``--change`` (so excluding an included seed says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from store.errors import LibraryBusyError
+from store.export.write import write_file
+from store.library import Library
+from store.marks import Marks
+from store.merge import doc_keys
+from store.selection import SelectionError, by_ids
+from store.snowball.agreement import agreements
+from store.snowball.diagram import flow_svg, flow_text
+from store.snowball.engine import label_of
+from store.snowball.flow import flow
+from store.snowball.prisma_csv import to_csv, values
+from store.snowball.review import Target, conflicts, describe, screen, vote_text
+from store.snowball.screening import STAGE_NAMES, check_stage, screener_name
+from store.snowball.state import SnowballFile
+from tui.commands.base import EXIT_BAD_INPUT, EXIT_OK, NotFoundError, UsageError, error, open_library
+from tui.commands.exporting import one_line_name
+from tui.console import counted, print_whole
+from tui.text import literal, printable
+
+
+def open_review(args: argparse.Namespace, library: Library) -> tuple[Marks, SnowballFile]:
+    """The marks as the command line's screener sees them, and the snowball file; reasons a version 1
+    snowball file kept apart are moved to their decisions first (when the files can be written)."""
+    marks = Marks.open(library.path, screener=args.screener, blind=False if args.unblind else None)
+    file = SnowballFile.open(library.path)
+    # (on read-only media, or busy: the reasons stay where they are until the next write)
+    with contextlib.suppress(OSError, LibraryBusyError):
+        file.move_reasons(marks)
+    return marks, file
+
+
+# Decisions ---------------------------------------------------------------------------------------
+
+DECIDED = {"include": "included", "exclude": "excluded", "not-retrieved": "not-retrieved", "undecide": None}
+
+
+def targets_of(library: Library, idents: list[str]) -> list[Target]:
+    missing: list[str] = []
+    try:
+        doc_ids = by_ids(library, idents, missing=missing)
+    except SelectionError as exc:
+        raise UsageError(str(exc)) from None
+    if missing:
+        from store.ids import parse_identifier
+
+        raise NotFoundError(f"no article with {parse_identifier(missing[0]) or missing[0]} in {library.path}")
+    found: list[Target] = []
+    for doc_id in doc_ids:
+        doc = library.doc(doc_id) or {}
+        found.append(Target(label_of(doc), tuple(doc_keys(doc))))
+    return found
+
+
+def run_decision(args: argparse.Namespace, action: str, idents: list[str], out: Console, err: Console) -> int:
+    if not idents:
+        raise UsageError(f"say which articles: pmbrowse snowball {action} ID...")
+    if action == "resolve":
+        if not args.resolution:
+            raise UsageError(
+                "say the final decision: pmbrowse snowball resolve ID --as included|excluded|not-retrieved"
+            )
+        decision: str | None = args.resolution
+    else:
+        decision = DECIDED[action]
+    if args.reason is not None and decision != "excluded":
+        raise UsageError("--reason goes with an exclusion")
+    if decision == "not-retrieved" and args.stage == "title-abstract":
+        raise UsageError("not-retrieved is a full-text decision: a report sought and not obtained")
+    library = open_library(args, err)
+    marks, file = open_review(args, library)
+    found = targets_of(library, idents)
+    done = screen(
+        marks,
+        found,
+        decision,
+        reason=args.reason,
+        stage=args.stage,
+        final=action == "resolve",
+        change=args.change,
+        state=file.load(),
+    )
+    articles = counted(len(found), "article")
+    why = " ".join((args.reason or "").split())
+    line = {
+        "include": f"included {articles}",
+        "exclude": f"excluded {articles}" + (f": {why}" if why else ""),
+        "not-retrieved": f"marked {articles} not retrieved",
+        "undecide": f"took back the decisions on {articles}",
+        "resolve": f"resolved {articles}: {describe(decision, why)}",
+    }[action]
+    stages = {m.stage for m in done.marks if m.stage}
+    if args.stage or stages == {"full-text"}:
+        line += f" (at {STAGE_NAMES[check_stage(args.stage or 'full-text')]})"
+    if action == "resolve" or marks.screener:
+        line += f", by {screener_name(marks.screener)}"
+    n = len(found)
+    unchanged = n - len(done.changed)
+    if unchanged:
+        line += f" ({unchanged} already so)"
+    out.print(literal(line), soft_wrap=True)
+    changed_from = [
+        f"{label} was {done.before[label]}" for label in done.changed if done.before[label] != "undecided"
+    ]
+    if changed_from:
+        out.print(
+            literal("; ".join(changed_from[:10]) + ("; ..." if len(changed_from) > 10 else "")),
+            soft_wrap=True,
+        )
+    return EXIT_OK
+
+
+# Rounds ------------------------------------------------------------------------------------------
+
+
+def run_rounds(args: argparse.Namespace, words: list[str], out: Console, err: Console) -> int:
+    if words:
+        raise UsageError("snowball rounds takes no arguments")
+    library = open_library(args, err)
+    state = SnowballFile.open(library.path).load()
+    if args.json:
+        data = {"rounds": [], "dropped": [d.to_json() for d in state.dropped]}
+        for r in state.rounds:
+            data["rounds"].append(
+                {
+                    "round": r.number,
+                    "date": r.date,
+                    "direction": r.direction,
+                    "selection": r.selection,
+                    "sources": list(r.sources),
+                    "seeds": [s.label for s in r.seeds],
+                    "links_identified": r.identified,
+                    "links_between_seeds": r.seed_links,
+                    "duplicate_links": r.duplicates,
+                    "already_screened": r.already_screened,
+                    "found_by_earlier_rounds": r.earlier,
+                    "new_records": len(r.new),
+                    "candidates": len(r.candidates),
+                }
+            )
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    if not state.rounds and not state.dropped:
+        raise NotFoundError("no citation chasing rounds yet: pmbrowse snowball runs one")
+    table = Table(title="Citation chasing rounds")
+    for name in ("Round", "When", "Direction", "Seeds", "Sources", "Links", "New records"):
+        table.add_column(name, justify="right" if name in ("Round", "Links", "New records") else "left")
+    for r in state.rounds:
+        seeds = ", ".join(s.label for s in r.seeds[:3]) + (", ..." if len(r.seeds) > 3 else "")
+        table.add_row(
+            str(r.number),
+            r.date,
+            r.direction,
+            literal(f"{len(r.seeds)} ({r.selection}): {seeds}"),
+            ", ".join(r.sources),
+            str(r.identified),
+            str(len(r.new)),
+        )
+    parts: list[RenderableType] = [table]
+    for d in state.dropped:
+        parts.append(
+            literal(
+                f"round {d.number} ({d.date}, {d.direction}, {counted(len(d.seeds), 'seed')}, "
+                f"{counted(d.new, 'new record')}) was dropped on {d.dropped}",
+                style="dim",
+            )
+        )
+    print_whole(out, Group(*parts))
+    return EXIT_OK
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_drop(args: argparse.Namespace, words: list[str], out: Console, err: Console) -> int:
+    if len(words) != 1 or not words[0].isascii() or not words[0].isdigit():
+        raise UsageError("say which round: pmbrowse snowball drop N")
+    number = int(words[0])
+    library = open_library(args, err)
+    marks, file = open_review(args, library)
+    state = file.load()
+    stored = state.round(number)
+    if stored is None:
+        have = ", ".join(str(r.number) for r in state.rounds) or "none"
+        raise NotFoundError(f"there is no citation chasing round {number} (rounds kept: {have})")
+    decided = sum(1 for c in stored.new if marks.get(c.keys).decisions)
+    what = (
+        f"round {number} ({stored.date}, {stored.direction}, {counted(len(stored.seeds), 'seed')}, "
+        f"{counted(len(stored.new), 'new record')}, {decided} of them with decisions)"
+    )
+    if not args.yes:
+        if not (sys.stdin.isatty() and err.is_terminal):
+            raise UsageError(f"dropping {what} is asked first on a terminal; say --yes to drop it here")
+        answer = err.input(Text(f"Drop {printable(what)}? [y/N] "))
+        if answer.strip().lower() not in ("y", "yes"):
+            err.print(literal("nothing was dropped"))
+            return EXIT_OK
+    note = file.change(lambda s: s.drop(number, _now()))
+    line = f"dropped round {note.number}: its {counted(note.new, 'new record')} no longer count"
+    if decided:
+        line += f" (the decisions on {decided} of them stay in the marks)"
+    out.print(literal(line), soft_wrap=True)
+    return EXIT_OK
+
+
+# The report --------------------------------------------------------------------------------------
+
+
+def run_report(args: argparse.Namespace, words: list[str], out: Console, err: Console) -> int:
+    if words:
+        raise UsageError("snowball report takes no arguments (say --format and -o)")
+    fmt = args.report_format or ("json" if args.json else "txt")
+    library = open_library(args, err)
+    marks, file = open_review(args, library)
+    state = file.load()
+    if not state.rounds and not state.searches:
+        raise NotFoundError(
+            "nothing to report yet: import a database search with pmbrowse import --source NAME, or run a "
+            "round with pmbrowse snowball"
+        )
+    done = flow(library, state, marks)
+    if fmt == "json":
+        text = json.dumps({**done.to_json(), "prisma2020": values(done)}, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "csv":
+        text = to_csv(done)
+    elif fmt == "svg":
+        text = flow_svg(done)
+    else:
+        width = out.width if out.is_terminal and not args.output else 80
+        text = flow_text(done, width)
+    if args.output:
+        shown = one_line_name(args.output)
+        try:
+            write_file(text, Path(args.output))
+        except OSError as exc:
+            error(err, f"cannot write {shown}: {exc.strerror or exc}; nothing was written")
+            return EXIT_BAD_INPUT
+        err.print(literal(f"wrote the PRISMA 2020 flow ({fmt}) to {shown}"), soft_wrap=True)
+    elif fmt == "txt" and out.is_terminal:
+        out.print(literal(text), end="", soft_wrap=True)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+# Two screeners -----------------------------------------------------------------------------------
+
+
+def run_conflicts(args: argparse.Namespace, words: list[str], out: Console, err: Console) -> int:
+    if words:
+        raise UsageError("snowball conflicts takes no arguments (say --stage)")
+    library = open_library(args, err)
+    marks, _ = open_review(args, library)
+    stages = (check_stage(args.stage),) if args.stage else None
+    found = conflicts(marks, stages) if stages else conflicts(marks)
+    rows = []
+    for c in found:
+        doc_id = library.find_keys(c.keys)
+        doc = (library.doc(doc_id) if doc_id is not None else None) or {}
+        rows.append((label_of(doc) if doc else c.keys[0], str(doc.get("title") or ""), c))
+    if args.json:
+        data = [
+            {
+                "article": label,
+                "title": title,
+                "stage": c.stage,
+                "decisions": [
+                    {"screener": v.screener, "decision": v.decision, "reason": v.reason, "at": v.at}
+                    for v in c.votes
+                ],
+            }
+            for label, title, c in rows
+        ]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    if not rows:
+        out.print(literal("no conflicts: the screeners agree on every article they both decided"))
+        return EXIT_OK
+    table = Table(title=f"{counted(len(rows), 'conflict')} (pmbrowse snowball resolve ID --as DECISION)")
+    for name in ("Article", "Stage", "Decisions", "Title"):
+        table.add_column(name, overflow="fold")
+    for label, title, c in rows:
+        table.add_row(
+            literal(label),
+            STAGE_NAMES[c.stage],
+            literal("; ".join(vote_text(v) for v in c.votes)),
+            literal(title),
+        )
+    print_whole(out, table)
+    return EXIT_OK
+
+
+def run_agreement(args: argparse.Namespace, words: list[str], out: Console, err: Console) -> int:
+    if words:
+        raise UsageError("snowball agreement takes no arguments (say --screeners A B)")
+    library = open_library(args, err)
+    marks, _ = open_review(args, library)
+    try:
+        found = agreements(marks.all(), args.screeners)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        sys.stdout.write(json.dumps([a.to_json() for a in found], ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    table = Table(title="Agreement between two screeners")
+    for name in ("Stage", "Screeners", "Both decided", "Agreed", "Percent agreement", "Cohen's kappa"):
+        table.add_column(name, justify="left" if name in ("Stage", "Screeners") else "right")
+    for a in found:
+        pair = " and ".join(screener_name(s) for s in a.screeners) if a.screeners else "fewer than two"
+        percent = f"{a.percent:.1f}%" if a.percent is not None else "-"
+        kappa = f"{a.kappa:.3f}" if a.kappa is not None else ("undefined" if a.items else "-")
+        table.add_row(STAGE_NAMES[a.stage], literal(pair), str(a.items), str(a.agreed), percent, kappa)
+    parts: list[RenderableType] = [table]
+    for a in found:
+        if a.only_one:
+            parts.append(
+                literal(
+                    f"{STAGE_NAMES[a.stage]}: {counted(a.only_one, 'article')} decided by one of the two only"
+                )
+            )
+    print_whole(out, Group(*parts))
+    return EXIT_OK
