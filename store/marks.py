@@ -358,7 +358,7 @@ class Marks:
         """Several changes, one write: every change inside is written at the end, at once, or none is
         (an error inside leaves the file as it was). Holds the file's lock meanwhile."""
         try:
-            with self.storage.transaction() as reloaded:
+            with self._named_errors(), self.storage.transaction() as reloaded:
                 if reloaded:
                     self._table.clear_cache()
                     self._reindex()
@@ -366,6 +366,16 @@ class Marks:
         finally:
             self._table.clear_cache()
             self._reindex()
+
+    @contextlib.contextmanager
+    def _named_errors(self) -> Iterator[None]:
+        """An error writing the file names it (``No space left on device (.../library.marks.json)``)."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.filename is None and exc.errno is not None:
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
+            raise
 
     def set_star(self, keys: Iterable[str], starred: bool = True) -> Mark:
         return self._change(keys, lambda m: replace(m, starred=starred))
@@ -451,7 +461,7 @@ class Marks:
         ``transaction`` this runs inside)."""
         wanted = _clean_keys(keys)
         try:
-            with self.storage.transaction() as reloaded:
+            with self._named_errors(), self.storage.transaction() as reloaded:
                 if reloaded:
                     self._table.clear_cache()
                     self._reindex()

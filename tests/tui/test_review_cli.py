@@ -121,23 +121,43 @@ def test_a_decision_and_its_reason_commit_together_or_not_at_all(tmp_path: Path,
     assert states == [("excluded", "wrong population")] * 3
 
 
-def test_a_full_disk_changes_neither_file(capsys, demo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 20.2: on a full disk, ``snowball exclude`` exited "No space left" after changing the marks."""
+def test_a_full_disk_changes_nothing_or_everything(capsys, demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 20.2: on a full disk, ``snowball exclude`` and a multi-change ``mark`` exited "No space left"
+    *after* changing the marks file (the disk had room for one small write, not for the next)."""
     db = demo
-    files = {p: p.read_bytes() for p in (marks_path(db[1]), snowball_path(db[1]))}
     real = WholeFileStorage._flush
+    flushes: list[str] = []
 
-    def full(self: WholeFileStorage) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+    def full_after_one(self: WholeFileStorage) -> None:
+        flushes.append(self.path.name)
+        if len(flushes) > 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+        real(self)
 
-    monkeypatch.setattr(WholeFileStorage, "_flush", full)
-    code, out, err = run(capsys, *db, "snowball", "exclude", "40036306", "40078652", "--reason", "x")
-    assert code == 3 and out == "" and "No space left on device" in err and err.count("\n") == 1
-    code, _, err = run(capsys, *db, "mark", "40036306", "--star", "--tag", "t", "--exclude", "--note", "n")
+    monkeypatch.setattr(WholeFileStorage, "_flush", full_after_one)
+    code, _, err = run(capsys, *db, "snowball", "exclude", "40036306", "40078652", "--reason", "wrong design")
+    assert code == 0, err
+    marks = Marks.open(db[1])
+    for pmid in ("40036306", "40078652"):
+        assert (marks.get([f"pmid:{pmid}"]).screening, marks.get([f"pmid:{pmid}"]).reason) == (
+            "excluded",
+            "wrong design",
+        )
+    flushes.clear()
+    code, _, err = run(capsys, *db, "mark", "39963133", "--star", "--tag", "t", "--exclude", "--note", "n")
+    assert code == 0, err
+    mark = Marks.open(db[1]).get(["pmid:39963133"])
+    assert (mark.starred, mark.tags, mark.screening, mark.note) == (True, ("t",), "excluded", "n")
+
+    # No room at all: exit 3, one line, neither file changed.
+    files = {p: p.read_bytes() for p in (marks_path(db[1]), snowball_path(db[1]))}
+    flushes.append("full")
+    code, out, err = run(capsys, *db, "snowball", "exclude", "39985030", "--reason", "x")
+    assert code == 3 and out == "" and err.count("\n") == 1
+    assert err == f"pmbrowse: No space left on device ({marks_path(db[1])})\n"
+    code, _, err = run(capsys, *db, "mark", "39985030", "--star", "--tag", "t", "--exclude", "--note", "n")
     assert code == 3 and "No space left on device" in err
     assert {p: p.read_bytes() for p in files} == files
-    monkeypatch.setattr(WholeFileStorage, "_flush", real)
-    assert Marks.open(db[1]).get(["pmid:40036306"]).empty
 
 
 def test_a_mark_with_several_changes_is_one_write(capsys, demo, monkeypatch: pytest.MonkeyPatch) -> None:
