@@ -236,8 +236,8 @@ def run_report(args: argparse.Namespace, words: list[str], out: Console, err: Co
     state = file.load()
     if not state.rounds and not state.searches:
         raise NotFoundError(
-            "nothing to report yet: import a database search with pmbrowse import --source NAME, or run a "
-            "round with pmbrowse snowball"
+            "nothing to report yet: no database search imported (pmbrowse import --source NAME) and no "
+            "citation chasing rounds yet (pmbrowse snowball runs one)"
         )
     done = flow(library, state, marks)
     if fmt == "json":
