@@ -32,6 +32,7 @@ from store.errors import ParseError
 from store.formats import detect, format_names
 from store.library import Library
 from store.lock import close_inherited_locks
+from store.merge import doc_keys
 from store.model import Article, Origin
 from store.wholefile import paused_gc
 
@@ -55,6 +56,7 @@ class FileReport:
     skipped: dict[str, int] = field(default_factory=dict)
     error: str = ""
     missing: bool = False
+    keys: list[tuple[str, ...]] = field(default_factory=list)  # each full record's identity keys, in order
 
     @property
     def rejected(self) -> bool:
@@ -411,6 +413,7 @@ def _import_once(
                         origin = Origin(value, "stdin" if source == STDIN else os.path.abspath(source))
                     elif kind == "doc":
                         assert origin is not None
+                        report.keys.append(tuple(doc_keys(value)))
                         report.count(changes.put_document(value, origin))
                         done[1] += 1
                         if progress is not None and done[1] % 256 == 0:

@@ -332,3 +332,94 @@ def test_the_report_in_every_format(capsys, demo, tmp_path: Path) -> None:
     assert "Reports not retrieved (n = 1)" in joined and "New studies included in review (n = 1)" in joined
     code, out, _ = run(capsys, *db, "snowball", "report", "--format", "txt")
     assert "Reports not retrieved (n = 1)" in out and "wrong population" not in out  # (title/abstract)
+
+
+REFS = DATA / "references"
+
+
+def test_database_searches_form_the_other_arm_of_the_flow(capsys, demo) -> None:
+    db = demo  # the demo article included, round 1 kept (its 10 links)
+    code, out, err = run(
+        capsys,
+        *db,
+        "import",
+        str(REFS / "endnote.ris"),
+        str(REFS / "covidence.csv"),
+        "--source",
+        "PubMed 2026-12-01",
+    )
+    assert code == 0, err
+    assert "database search 'PubMed 2026-12-01': 3 records from 2 files" in out
+    assert "1 entry without a PMID, kept as they are; --resolve looks them up online:" in out
+    assert f"{REFS / 'endnote.ris'} record 2: Mesenchymal stem cell-derived microvesicles" in out
+    code, out, _ = run(capsys, *db, "import", str(REFS / "zotero.ris"), "--source", "Embase 2026-12-01")
+    assert code == 0
+    # The same search imported again replaces itself: nothing counted twice.
+    code, out, _ = run(capsys, *db, "import", str(REFS / "zotero.ris"), "--source", "Embase 2026-12-01")
+    assert "(it replaces the search of that name imported before)" in out
+    flow = report(capsys, db)
+    ident = flow["identification"]
+    assert ident["databases"] == [
+        {"name": "PubMed 2026-12-01", "records": 3},
+        {"name": "Embase 2026-12-01", "records": 2},
+    ]
+    assert (ident["database_results"], ident["duplicates"]) == (5, 1)  # Li is in both PubMed files
+    # Round 1 met 40078652, 40036306 and 10.1002/jcb.22733 too: they count in the databases arm.
+    assert flow["rounds"][0]["found_by_database_searches"] == 3 and ident["citations_results"] == 7
+    assert flow["databases_and_registers"]["records"] == 4
+    # Screening both arms, both stages.
+    db_records = ["40078652", "40036306", "10.1002/jcb.22733"]
+    assert run(capsys, *db, "snowball", "include", *db_records[:2])[0] == 0
+    assert run(capsys, *db, "snowball", "exclude", db_records[2], "--reason", "wrong population")[0] == 0
+    assert run(capsys, *db, "snowball", "include", "40078652", "--stage", "full-text")[0] == 0
+    assert (
+        run(
+            capsys,
+            *db,
+            "snowball",
+            "exclude",
+            "40036306",
+            "--stage",
+            "full-text",
+            "--reason",
+            "wrong outcome",
+        )[0]
+        == 0
+    )
+    code, out, _ = run(capsys, *db, "snowball", "report", "--format", "csv")
+    n = {r["data"]: r["n"] for r in csv.DictReader(io.StringIO(out)) if r["data"] != "NA"}
+    assert {k: n[k] for k in ("database_results", "duplicates", "records_screened", "records_excluded")} == {
+        "database_results": "5",
+        "duplicates": "1",
+        "records_screened": "3",
+        "records_excluded": "1",
+    }
+    assert (n["dbr_sought_reports"], n["dbr_assessed"], n["dbr_excluded"], n["new_studies"]) == (
+        "2",
+        "2",
+        "wrong outcome, 1",
+        "1",
+    )
+    assert n["database_specific_results"] == "PubMed 2026-12-01, 3; Embase 2026-12-01, 2"
+    assert n["citations_results"] == "7"
+
+
+def test_import_resolve_online(capsys, lib_path: Path, server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from store.online import idconv
+    from store.online.ratelimit import RateLimiter
+    from tests.store.snowball.test_intake import ecitmatch_route, idconv_route
+
+    monkeypatch.setenv("PMBROWSE_EUTILS_URL", server.eutils_url)
+    monkeypatch.setenv("PMBROWSE_IDCONV_URL", server.url + "/idconv/")
+    monkeypatch.setattr(idconv, "shared_limiter", lambda service, rate: RateLimiter(1000))
+    monkeypatch.setattr("store.online.session.shared_limiter", lambda service, rate: RateLimiter(1000))
+    server.route("idconv/", idconv_route)
+    server.route("eutils/ecitmatch.cgi", ecitmatch_route)
+    db = ("--db", str(lib_path))
+    code, out, err = run(
+        capsys, *db, "import", str(REFS / "seeds.txt"), str(REFS / "endnote.ris"), "--resolve"
+    )
+    assert code == 0, err
+    assert "2 entries given a PMID online" in out and "without a PMID" not in out
+    code, out, err = run(capsys, *db, "import", str(DATA / "pubmed_xml" / "baseline_style.xml"), "--resolve")
+    assert code == 2 and "--resolve looks up the entries of RIS, BibTeX, CSV or identifier lists" in err
