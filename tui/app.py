@@ -24,10 +24,12 @@ class PmbrowseApp(App[None]):
     # (``tui.screens.main.changes``) looks now, and every view takes in what changed.
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "reload", "Reload", show=False)]
 
-    def __init__(self, library_path: Path, target: str = "", notice: str = "") -> None:
-        """``notice``: a line to show at the start (that a new library is being created, and where)."""
+    def __init__(self, library_path: Path, target: str = "", notice: str = "", note: str = "") -> None:
+        """``notice``: a line to show at the start (that a new library is being created, and where);
+        ``note``: a line beside the results of the search ``target`` (a command that may have been
+        meant)."""
         super().__init__()
-        self.main = MainScreen(library_path, target)
+        self.main = MainScreen(library_path, target, note)
         self.notice = notice
 
     def get_default_screen(self) -> Screen[None]:

@@ -1,6 +1,7 @@
 """The ``pmbrowse`` command: the app, or a subcommand (``tui/commands/``).
 
-    pmbrowse [--db PATH] [QUERY | ID]      open the app (on a search, or on an article)
+    pmbrowse [--db PATH] [QUERY | ID]      open the app (on a search, or on an article); without a
+                                           terminal, print the search (or the article) instead
     pmbrowse import PATH...                import files or folders (``-`` reads stdin)
     pmbrowse show ID [--json]              one article with its links
     pmbrowse search QUERY [--json] [--limit N] [--sort relevance|date|cited]
@@ -12,6 +13,11 @@
     pmbrowse related ID [--json] [--by cocitation|coupling|both]  articles like this one
     pmbrowse map ID --format txt|dot|svg   the citation map around an article
     pmbrowse compact                       fold recent commits into the library file
+
+A first word that is a command's name runs the command; any other words are a search, never
+refused: when the first word is close to a command's name (``pmbrowse rats``), the search runs and
+a note beside the results asks whether the command (``stats``) was meant (in the app's status line;
+on stderr without a terminal). After ``--`` every word is the query, with no such note.
 
 Exit status: 0 ok, 1 not found, 2 bad input (a malformed file, query or identifier, a bad option),
 3 the library is busy or unusable, 4 an online service failed. Errors are one line on stderr.
@@ -38,7 +44,7 @@ from tui.commands.base import (
     error,
     path_of,
 )
-from tui.text import shorten_left
+from tui.text import literal, shorten_left
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -61,9 +67,10 @@ def app_parser() -> argparse.ArgumentParser:
         description="A terminal browser for biomedical literature. Commands: "
         + ", ".join(COMMANDS)
         + " (pmbrowse COMMAND --help).",
-        epilog="A first word close to a command's name is taken for a typo; pmbrowse -- WORD searches "
-        "for it. Exit status: 0 ok, 1 not found, 2 bad input, 3 the library is busy or unusable, "
-        "4 an online service failed.",
+        epilog="Any other first word starts a search (one close to a command's name gets a note asking "
+        "whether the command was meant; pmbrowse -- WORD searches for it without the note). Without a "
+        "terminal the search, or the article, is printed. Exit status: 0 ok, 1 not found, 2 bad input, "
+        "3 the library is busy or unusable, 4 an online service failed.",
     )
     _add_db(app)
     app.add_argument("target", nargs="*", metavar="QUERY|ID", help="open on this search or article")
@@ -109,6 +116,13 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def command_note(word: str | None) -> str:
+    """What to say beside the results of a search whose first word is close to a command's name
+    ("" when it is not)."""
+    near = near_command(word)
+    return f"did you mean the command 'pmbrowse {near}'?" if near else ""
+
+
 def near_command(word: str | None) -> str | None:
     """The subcommand a first word was probably meant to be (within 2 edits), or None.
 
@@ -131,14 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if first is not None and first in COMMANDS:
             args = command_parser([first]).parse_args(argv)
             return COMMANDS[args.command].run(args, out, err)
-        near = near_command(first)
-        if near is not None:
-            # Never open the app on a mistyped command (it would also replace the saved query).
-            raise UsageError(
-                f"{first!r} is not a command; did you mean 'pmbrowse {near}'? "
-                f"To open the app on a search for {first!r}, run: pmbrowse -- {first}"
-            )
-        return run_app(app_parser().parse_args(argv), err)
+        # Anything else is a search (or an article), never refused: a first word close to a
+        # command's name is searched for, with a note beside the results.
+        return run_app(app_parser().parse_args(argv), out, err, command_note(first))
     except (LibraryBusyError, LibraryFileError) as exc:
         error(err, str(exc))
         return EXIT_UNAVAILABLE
@@ -161,18 +170,16 @@ def in_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def run_app(args: argparse.Namespace, err: Console) -> int:
+def run_app(args: argparse.Namespace, out: Console, err: Console, note: str = "") -> int:
+    """The app on ``args.target`` (a query or an identifier); ``note``: what to say beside the results
+    (``command_note``). Without a terminal, what it would show is printed instead (``print_target``)."""
     from store.fileformat import looks_like_library
     from tui.app import PmbrowseApp
 
     if not in_terminal():
-        words = " ".join(args.target)
-        near = near_command(args.target[0]) if args.target else None
-        hint = f" (did you mean 'pmbrowse {near}'?)" if near else ""
-        raise UsageError(
-            f"the app needs a terminal{f' to search for {words!r}' if words else ''}{hint}; "
-            f"commands: {', '.join(COMMANDS)}"
-        )
+        if args.target:
+            return print_target(args, out, err, note)
+        raise UsageError(f"the app needs a terminal; commands: {', '.join(COMMANDS)}")
     path = path_of(args)
     notice = creation_notice(path)
     if notice:
@@ -189,5 +196,22 @@ def run_app(args: argparse.Namespace, err: Console) -> int:
     # In the app, a notification: the path on a line of its own, shortened from the left (a toast is
     # narrow, and a path split mid-word is hard to read).
     toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
-    PmbrowseApp(path, " ".join(args.target), notice=toast).run()
+    PmbrowseApp(path, " ".join(args.target), notice=toast, note=note).run()
     return EXIT_OK
+
+
+def print_target(args: argparse.Namespace, out: Console, err: Console, note: str) -> int:
+    """Without a terminal, ``pmbrowse QUERY`` prints the search (``pmbrowse search QUERY``) and
+    ``pmbrowse ID`` the article (``pmbrowse show ID``), as the app would open on them; the note, if
+    any, follows on stderr."""
+    from store.ids import parse_identifier
+
+    words = " ".join(args.target)
+    ident = parse_identifier(words) if " " not in words else None
+    name = "show" if ident is not None else "search"
+    db = ["--db", args.db] if hasattr(args, "db") else []
+    command = command_parser([name]).parse_args([*db, name, "--", words])
+    code = COMMANDS[name].run(command, out, err)
+    if note:
+        err.print(literal(f"pmbrowse: searched for {words!r}; {note}"), soft_wrap=True)
+    return code

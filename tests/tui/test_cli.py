@@ -166,17 +166,32 @@ def test_console_script_is_installed(lib_path: Path) -> None:
     assert proc.returncode == 0 and json.loads(proc.stdout)["pmid"] == "30992990"
 
 
-def test_the_app_needs_a_terminal(lib_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", "--db", str(lib_path), "--", "stat"],
+def pmbrowse_in_a_pipe(lib_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", "--db", str(lib_path), *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
     )
-    assert proc.returncode == 2 and proc.stdout == ""
-    assert "the app needs a terminal" in proc.stderr and "did you mean 'pmbrowse stats'" in proc.stderr
+
+
+def test_without_a_terminal_a_query_is_printed_never_refused(lib_path: Path) -> None:
+    searched = pmbrowse_in_a_pipe(lib_path, "search", "status")
+    assert searched.returncode == 0 and "status" in searched.stdout.lower()  # (the demo has hits)
+    proc = pmbrowse_in_a_pipe(lib_path, "status")
+    assert (proc.returncode, proc.stdout) == (0, searched.stdout)
+    assert proc.stderr == "pmbrowse: searched for 'status'; did you mean the command 'pmbrowse stats'?\n"
+    dashes = pmbrowse_in_a_pipe(lib_path, "--", "status")  # after --, a query: no note
+    assert (dashes.returncode, dashes.stdout, dashes.stderr) == (0, searched.stdout, "")
+    article = pmbrowse_in_a_pipe(lib_path, "30992990")  # an identifier: the article, as show prints it
+    assert (article.returncode, article.stdout) == (
+        0,
+        pmbrowse_in_a_pipe(lib_path, "show", "30992990").stdout,
+    )
+    bare = pmbrowse_in_a_pipe(lib_path)  # nothing to print: the app itself needs a terminal
+    assert bare.returncode == 2 and bare.stdout == "" and "the app needs a terminal" in bare.stderr
 
 
 def test_fetch_refuses_what_is_not_an_identifier(capsys, lib_path: Path) -> None:

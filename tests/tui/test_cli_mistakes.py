@@ -39,16 +39,43 @@ def test_edit_distance() -> None:
     assert near_command("exosomes") is None and near_command("fetal growth") is None
 
 
-@pytest.mark.parametrize("typo,meant", [("serach", "search"), ("improt", "import"), ("stat", "stats")])
-def test_a_mistyped_command_in_a_terminal_gets_a_suggestion_not_the_app(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, terminal: list[object], typo: str, meant: str
+# Real words of biomedical searches within two edits of a command's name (issue 19), and typos.
+CLOSE = [
+    ("rats", "stats"),
+    ("fetal", "fetch"),
+    ("impact", "compact"),
+    ("contact", "compact"),
+    ("report", "export"),
+    ("cat", "map"),
+    ("mask", "mark"),
+    ("serach", "search"),
+    ("stat", "stats"),
+]
+
+
+@pytest.mark.parametrize("word,meant", CLOSE)
+def test_a_word_close_to_a_command_is_searched_with_a_note_in_the_app(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, terminal: list[object], word: str, meant: str
 ) -> None:
     lib = tmp_path / "library.json"
-    code, out, err = run(capsys, "--db", str(lib), typo, "cancer")
-    assert code == 2 and out == "" and not terminal
-    assert f"did you mean 'pmbrowse {meant}'?" in err and f"pmbrowse -- {typo}" in err
-    assert len(err.strip().splitlines()) == 1
-    assert not lib.with_name("library.json.session.json").exists()  # the saved query is untouched
+    main(["--db", str(lib), "stats"])  # (the library exists: no creation notice)
+    capsys.readouterr()
+    code, out, err = run(capsys, "--db", str(lib), word, "cancer")
+    assert code == 0 and out == "" and err == ""
+    [app] = terminal
+    assert app.main.target == f"{word} cancer"  # type: ignore[attr-defined]
+    assert app.main.note == f"did you mean the command 'pmbrowse {meant}'?"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("word,meant", CLOSE)
+def test_a_word_close_to_a_command_is_searched_with_a_note_on_stderr_without_a_terminal(
+    capsys: pytest.CaptureFixture[str], lib_path: Path, word: str, meant: str
+) -> None:
+    searched = main(["--db", str(lib_path), "search", word])
+    results, _ = capsys.readouterr()
+    code, out, err = run(capsys, "--db", str(lib_path), word)
+    assert (code, out) == (searched, results)  # the search, as `pmbrowse search WORD` prints it
+    assert err == f"pmbrowse: searched for {word!r}; did you mean the command 'pmbrowse {meant}'?\n"
 
 
 def test_after_dashes_or_quoted_with_other_words_it_is_a_query(
@@ -149,3 +176,23 @@ def test_the_help_says_how_to_search_for_a_command_name_and_the_exit_statuses(
         main(["--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "pmbrowse -- WORD searches for it" in out and "3 the library is busy or unusable" in out
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_note_shows_beside_the_results_until_the_next_search(
+    lib_path: Path, size: tuple[int, int]
+) -> None:
+    from tests.tui.helpers import border_title, ready, settle, text_of
+    from tui.app import PmbrowseApp
+    from tui.widgets.trail import StatusLine
+
+    note = "did you mean the command 'pmbrowse stats'?"
+    app = PmbrowseApp(lib_path, "status", note=note)
+    async with app.run_test(size=size) as pilot:
+        screen = await ready(pilot)
+        assert border_title(screen.query_one("#results")).endswith(" — status")  # it searched
+        assert text_of(screen.query_one(StatusLine)) == note  # whole, at 80 columns too
+        assert not app._notifications  # (so no notification was needed to say it)
+        await pilot.press("slash", *"cells", "enter")
+        await settle(pilot)
+        assert text_of(screen.query_one(StatusLine)) == ""

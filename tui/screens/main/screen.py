@@ -54,10 +54,13 @@ class MainScreen(Screen[None]):
         Binding("escape", "leave_search", "Results", show=False),
     ]
 
-    def __init__(self, library_path: Path, target: str = "") -> None:
+    def __init__(self, library_path: Path, target: str = "", note: str = "") -> None:
+        """``target``: a query or an identifier to open on; ``note``: what to say beside its results
+        (in the status line, until the next search)."""
         super().__init__()
         self.library_path = library_path
         self.target = target.strip()
+        self.note = note
         self.session = Session.load(library_path)
         self._library: Library | None = None
         self.loader = Loading(self)
@@ -110,6 +113,8 @@ class MainScreen(Screen[None]):
         self.watch(self.reader, "pane", self._pane_shown, init=False)
         self.query_one(Input).value = self.loader.start(self.target)
         self.results.focus()
+        if self.note:  # (once the screen has its size: the status line fits the note to it)
+            self.call_after_refresh(self.query_one(StatusLine).show, self.note)
 
     def on_library_changed(self, event: refresh.LibraryChanged) -> None:
         """What changed (another process's write, or this app's in another view), shown in place: the
@@ -141,6 +146,8 @@ class MainScreen(Screen[None]):
 
     @on(Input.Submitted, "#search")
     def _submitted(self, event: Input.Submitted) -> None:
+        if not self.online.fetching:
+            self.query_one(StatusLine).show("")  # (a note on the search the app was started on)
         self.results.focus()
         self.search(event.value)
 
