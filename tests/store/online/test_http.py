@@ -48,7 +48,9 @@ def test_ncbi_requests_without_a_key_are_spaced_a_third_of_a_second(
             online.eutils.esearch("biopython")
     times = [r.time for r in server.requests_to(ESEARCH)]
     assert len(times) == 3
-    assert min(gaps(times)) >= 1 / 3 - 0.005
+    # Slots are a grid 1.1/3 s apart: one request sent late (a busy machine) brings the next gap
+    # closer, never the span of the three (the window rule itself is tested with a fake clock).
+    assert times[-1] - times[0] >= 2 / 3
     assert any(isinstance(e, Waiting) and e.reason == RATE_LIMIT and e.service == "PubMed" for e in events)
 
 
@@ -62,9 +64,9 @@ def test_an_api_key_allows_ten_requests_a_second(
         for _ in range(4):
             online.eutils.esearch("biopython")
     requests = server.requests_to(ESEARCH)
-    spacing = gaps([r.time for r in requests])
-    assert min(spacing) >= 0.1 - 0.005
-    assert min(spacing) < 0.3  # without a key no gap could be this short: the key raised the limit
+    times = [r.time for r in requests]
+    assert times[-1] - times[0] >= 3 / 10  # spaced on a grid 1.1/10 s apart (see the test above)
+    assert min(gaps(times)) < 0.3  # without a key no gap could be this short: the key raised the limit
     assert all(r.one("api_key") == "secret-key" for r in requests)
 
 
