@@ -151,6 +151,13 @@ def reported_count(doc: Mapping[str, Any]) -> tuple[int, str] | None:
     return None
 
 
+def reported_counts(doc: Mapping[str, Any]) -> list[int]:
+    """Every citation count a service reports for the article (none, one or two)."""
+    records = _records(doc)
+    found = [record.get(COUNT) for record in records.values() if isinstance(record, dict)]
+    return [count for count in found if type(count) is int]
+
+
 def citations_by_year(doc: Mapping[str, Any]) -> dict[int, int]:
     """iCite's citing articles per year ({} when not known)."""
     years = icite(doc).get(BY_YEAR)

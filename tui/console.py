@@ -10,6 +10,7 @@ from rich.text import Text
 
 from store.importer import FileReport
 from store.library import Library, LinkView, Stats
+from store.metrics import describe as metrics_lines
 from store.search import Results
 from tui.text import byline, citation_line, details_text, id_line, literal, printable, shorten_left
 
@@ -68,6 +69,7 @@ def render_article(library: Library, doc_id: int) -> RenderableType:
     parts.append(literal(id_line(article.pmid, article.pmcid, article.doi), style="cyan"))
     if article.citation_count is not None:
         parts.append(Text(f"Cited by {article.citation_count} (as its source reports)"))
+    parts.extend(Text(line) for line in metrics_lines(article.metrics))  # iCite, Europe PMC: numbers only
     if article.stub:
         parts.append(
             Text(

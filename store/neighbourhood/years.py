@@ -1,6 +1,8 @@
 """Counts per year: an article's citing articles and references, and the publications of a result set.
 
-These are the data of the per-year bar charts; the app and the command line draw them.
+These are the data of the per-year bar charts; the app and the command line draw them. An article's
+citing articles per year come from the library, or from iCite when iCite knows more of them
+(``CitationYears.per_year``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from store import metrics
 from store.neighbourhood.nodes import GraphReader
 
 if TYPE_CHECKING:
@@ -63,14 +66,31 @@ def year_counts(years: Iterable[int | None]) -> YearCounts:
 class CitationYears:
     """An article's citing articles and references per year.
 
-    ``reported`` is the citation count its source reports (an article page's "Cited by", PubMed's count),
-    None when no source said; it may exceed ``citing.total``, the citing articles the library holds.
+    ``citing`` counts the citing articles the library holds. ``icite`` is what iCite reports per year
+    (its ``citedByPmidsByYear``, see ``store.metrics``), None when iCite was not asked. ``reported`` is
+    the citation count a source reports: the record's own (an article page's "Cited by"), else
+    iCite's, else Europe PMC's; None when no source said. It may exceed ``citing.total``.
     """
 
     year: int | None  # the article's own year
     citing: YearCounts
     references: YearCounts
     reported: int | None
+    icite: YearCounts | None = None
+
+    @property
+    def per_year(self) -> YearCounts:
+        """What a chart of citing articles per year draws: iCite's counts when iCite knows more citing
+        articles than the library holds (a seed whose citing articles were never fetched), else the
+        library's own."""
+        if self.icite is not None and self.icite.total > self.citing.total:
+            return self.icite
+        return self.citing
+
+    @property
+    def per_year_source(self) -> str:
+        """Whose counts ``per_year`` are: ``icite`` or ``library``."""
+        return "icite" if self.per_year is self.icite else "library"
 
     @property
     def missing(self) -> int:
@@ -85,11 +105,14 @@ class CitationYears:
             "citing": self.citing.to_json(),
             "references": self.references.to_json(),
             "reported_citations": self.reported,
+            "icite_citing": None if self.icite is None else self.icite.to_json(),
+            "per_year_source": self.per_year_source,
         }
 
 
 def citation_years(reader: GraphReader, doc_id: int) -> CitationYears | None:
-    """Per year: the library's citing articles of ``doc_id`` and its references (one read each)."""
+    """Per year: the library's citing articles of ``doc_id`` and its references (one read each), and
+    what iCite reports per year."""
     reader.fresh()
     centre = reader.node(doc_id)
     if centre is None:
@@ -99,11 +122,17 @@ def citation_years(reader: GraphReader, doc_id: int) -> CitationYears | None:
         nodes = (reader.node(i) for i in ids)
         return year_counts(n.year for n in nodes if n is not None)
 
+    doc = reader.library.doc(doc_id) or {}  # (the node keeps no metrics: one read, for one chart)
+    by_year = metrics.citations_by_year(doc)
+    reported = centre.citation_count
+    if reported is None and (count := metrics.reported_count(doc)) is not None:
+        reported = count[0]
     return CitationYears(
         year=centre.year,
         citing=years(centre.cited_by),
         references=years(centre.references),
-        reported=centre.citation_count,
+        reported=reported,
+        icite=YearCounts(by_year) if by_year or metrics.BY_YEAR in metrics.icite(doc) else None,
     )
 
 

@@ -125,6 +125,8 @@ class ICite:
             raise ValueError(f"iCite takes 1 to {MAX_BATCH} PMIDs a request, not {batch}")
         self.client = client
         self.batch = batch
+        # Lowered when a batch is refused as too long (413/414): the proxy that refused it stays.
+        self.size = batch
 
     def _url_length(self, params: dict[str, str]) -> int:
         return len(self.client.url("pubs")) + 1 + len(urlencode({**self.client.params, **params}))
@@ -137,10 +139,11 @@ class ICite:
         fields: Sequence[str] = FIELDS,
     ) -> dict[str, ICiteRecord]:
         """The records iCite holds for ``pmids`` (unique, in the order asked), at most ``batch`` PMIDs a
-        request; ``fields``: what to ask for (``fl``)."""
+        request (fewer once a batch was refused as too long, for the rest of the session); ``fields``:
+        what to ask for (``fl``)."""
         wanted = list(dict.fromkeys(pmids))
         found: dict[str, ICiteRecord] = {}
-        size = self.batch
+        size = self.size
         pending = list(batches(wanted, size))
         pending.reverse()  # a stack: the next batch is at the end
         done = 0
@@ -162,7 +165,7 @@ class ICite:
                 if exc.status not in TOO_LONG or len(chunk) == 1 or isinstance(exc, ShapeError):
                     raise
                 # Refused as too long: this batch in halves, and every later one no larger.
-                size = max(1, len(chunk) // 2)
+                size = self.size = max(1, len(chunk) // 2)
                 rest = [pmid for later in reversed(pending) for pmid in later]
                 pending = list(batches(chunk + rest, size))
                 pending.reverse()

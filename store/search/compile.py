@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ import tantivy
 
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
 from store.search.fields import HEADING_SEP, SCHEMA, analyze, author_key
-from store.search.query import Filter, MatchAll, Node, Op, QuerySyntaxError, Term
+from store.search.query import Compare, Filter, MatchAll, Node, Op, QuerySyntaxError, Term
 
 # Untagged words search these fields (with these boosts).
 ALL_FIELDS = {"title": 2.0, "abstract": 1.0, "author": 1.0, "journal": 1.0, "mesh": 1.0, "keywords": 1.0}
@@ -25,6 +26,19 @@ HeadingLookup = Callable[[list[str], bool], list[str]]
 MAX_NESTING = 200
 # An OR of at least this many PMIDs (a pasted list) is one set lookup rather than a clause each.
 PMID_SET_MIN = 3
+# The index field each compared metric is in, and its type there (``store.search.fields``).
+COMPARED_FIELDS = {
+    "rcr": ("rcr", tantivy.FieldType.Float),
+    "percentile": ("percentile", tantivy.FieldType.Float),
+    "apt": ("apt", tantivy.FieldType.Float),
+    "cited": ("cited", tantivy.FieldType.Integer),
+}
+# Flags of ``is:`` and ``has:`` that are index fields holding 1 for yes.
+FLAG_FIELDS = {
+    ("is", "clinical"): "clinical",
+    ("is", "research"): "research",
+    ("has", "metrics"): "has_metrics",
+}
 
 
 def compile_query(
@@ -95,6 +109,8 @@ class _Compiler:
             return tantivy.Query.all_query()
         if isinstance(node, Filter):
             return self.filter(node)
+        if isinstance(node, Compare):
+            return self.compare(node)
         if isinstance(node, Op):
             return self.compile(node)  # a parenthesised group
         return self.term(node)
@@ -229,7 +245,30 @@ class _Compiler:
             first, last = last, first
         return tantivy.Query.range_query(SCHEMA, "year", tantivy.FieldType.Integer, first, last)
 
+    @staticmethod
+    def compare(node: Compare) -> Any:
+        """``rcr>2``: a range on the metric's field; records without the number are not in the field."""
+        field, kind = COMPARED_FIELDS[node.field]
+        value: float | int = node.value
+        if kind == tantivy.FieldType.Integer:
+            # A count compared with 2.5: > 2.5 is >= 3, < 2.5 is <= 2; = 2.5 matches nothing.
+            if node.op == "=" and not node.value.is_integer():
+                return tantivy.Query.empty_query()
+            low, high = math.floor(node.value), math.ceil(node.value)
+            if node.op in (">", ">=") and not node.value.is_integer():
+                return tantivy.Query.range_query(SCHEMA, field, kind, high, None)
+            if node.op in ("<", "<=") and not node.value.is_integer():
+                return tantivy.Query.range_query(SCHEMA, field, kind, None, low)
+            value = int(node.value)
+        if node.op == "=":
+            return tantivy.Query.range_query(SCHEMA, field, kind, value, value)
+        if node.op in (">", ">="):
+            return tantivy.Query.range_query(SCHEMA, field, kind, value, None, include_lower=node.op == ">=")
+        return tantivy.Query.range_query(SCHEMA, field, kind, None, value, include_upper=node.op == "<=")
+
     def filter(self, node: Filter) -> Any:
+        if (node.kind, node.value) in FLAG_FIELDS:
+            return tantivy.Query.term_query(SCHEMA, FLAG_FIELDS[(node.kind, node.value)], 1)
         if node.kind == "is" and node.value in ("stub", "full"):
             return tantivy.Query.term_query(SCHEMA, "stub", 1 if node.value == "stub" else 0)
         if node.kind == "has" and node.value == "abstract":
@@ -250,7 +289,7 @@ def _position(node: Node) -> int:
     """Where a node starts in the query (the leftmost term of an operator)."""
     while isinstance(node, Op):
         node = node.left
-    return node.position if isinstance(node, Term | Filter) else 0
+    return node.position if isinstance(node, Term | Filter | Compare) else 0
 
 
 def _bare_pmcid(text: str) -> str | None:

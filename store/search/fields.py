@@ -16,9 +16,12 @@ from typing import Any
 
 import tantivy
 
+from store import metrics
 from store.ids import identity_keys
 
-INDEX_VERSION = 2  # 2: MeSH headings by word (``mesh_words``), collective authors in ``author_last``
+# 2: MeSH headings by word (``mesh_words``), collective authors in ``author_last``; 3: citation metrics
+# (``rcr``, ``percentile``, ``apt``, ``clinical``, ``research``, ``has_metrics``; ``cited`` counts them)
+INDEX_VERSION = 3
 FOLDED = "pmbrowse_folded"
 # Joins a folded word and the MeSH heading it is part of in one ``mesh_words`` term: "neoplasms\x1fBreast
 # Neoplasms". A control character, so it never occurs in a heading and sorts before every letter.
@@ -67,6 +70,13 @@ def _schema() -> Any:
     b.add_integer_field("cited", stored=True, indexed=True, fast=True)
     b.add_integer_field("stub", stored=True, indexed=True, fast=True)
     b.add_integer_field("has_abstract", indexed=True)
+    # Citation metrics (``store.metrics``): only records that have the number hold the field.
+    b.add_float_field("rcr", stored=True, indexed=True, fast=True)
+    b.add_float_field("percentile", indexed=True, fast=True)
+    b.add_float_field("apt", indexed=True, fast=True)
+    b.add_integer_field("clinical", indexed=True)
+    b.add_integer_field("research", indexed=True)
+    b.add_integer_field("has_metrics", indexed=True)
     return b.build()
 
 
@@ -163,10 +173,26 @@ def index_document(doc_id: int, doc: dict[str, Any]) -> Any:
         d.add_text("first_author", name)
     d.add_integer("authors", len(authors))
     d.add_integer("year", int(doc.get("year") or 0))
-    d.add_integer("cited", max(int(doc.get("citation_count") or 0), len(doc.get("cited_by", []))))
+    reported = metrics.reported_counts(doc)
+    d.add_integer("cited", max(int(doc.get("citation_count") or 0), len(doc.get("cited_by", [])), *reported))
     d.add_integer("stub", 1 if doc.get("stub") else 0)
     d.add_integer("has_abstract", 1 if doc.get("abstract") else 0)
+    _add_metrics(d, doc)
     return d
+
+
+def _add_metrics(d: Any, doc: dict[str, Any]) -> None:
+    icite = metrics.icite(doc)
+    for field, key in (("rcr", metrics.RCR), ("percentile", metrics.PERCENTILE), ("apt", metrics.APT)):
+        value = icite.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            d.add_float(field, float(value))
+    if icite.get(metrics.CLINICAL) is True:
+        d.add_integer("clinical", 1)
+    if icite.get(metrics.RESEARCH) is True:
+        d.add_integer("research", 1)
+    if doc.get("metrics"):
+        d.add_integer("has_metrics", 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +211,7 @@ class Hit:
     authors: int
     stub: bool
     cited: int
+    rcr: float | None = None  # iCite's Relative Citation Ratio, when known
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -197,6 +224,7 @@ class Hit:
             "first_author": self.first_author,
             "authors": self.authors,
             "cited": self.cited,
+            "rcr": self.rcr,
             "score": None if self.score is None else round(self.score, 4),
             "stub": self.stub,
         }
@@ -228,4 +256,5 @@ def hit_from_fields(fields: dict[str, list[Any]], score: float | None) -> Hit:
         authors=int(_first(fields, "authors", 0)),
         stub=bool(_first(fields, "stub", 0)),
         cited=int(_first(fields, "cited", 0)),
+        rcr=_first(fields, "rcr"),
     )

@@ -11,6 +11,11 @@
   operator or parenthesis (``AND Stem Cell Res Ther[ta]``). Quote a phrase to be explicit.
 - Filters on your marks: ``starred``, ``included``, ``excluded``, ``unscreened``, ``tag:NAME``,
   ``has:note``; and ``is:stub`` / ``is:full``. (To search the word "starred" itself, quote it.)
+- Citation metrics (``store.metrics``): ``rcr>2`` (iCite's Relative Citation Ratio; also ``>=``,
+  ``<``, ``<=``, ``=``), ``cited>=50`` (the citation count: the record's, the library's citing
+  articles, or a service's, whichever is largest), ``percentile>90`` (NIH percentile), ``apt>=0.75``;
+  ``is:clinical`` and ``is:research`` (iCite's flags), ``has:metrics``. A record without the number
+  never matches a comparison.
 """
 
 from __future__ import annotations
@@ -56,8 +61,11 @@ FILTER_WORDS = {
     "unscreened": ("mark", "unscreened"),
 }
 FILTER_PREFIXES = {"tag:": "tag", "is:": "is", "has:": "has"}
-IS_VALUES = {"stub", "full", "starred", "included", "excluded", "unscreened"}
-HAS_VALUES = {"note", "tags", "abstract"}
+IS_VALUES = {"stub", "full", "starred", "included", "excluded", "unscreened", "clinical", "research"}
+HAS_VALUES = {"note", "tags", "abstract", "metrics"}
+# Numbers a query can compare: ``rcr>2``.
+COMPARED = ("rcr", "cited", "percentile", "apt")
+_COMPARISON = re.compile(r"^(rcr|cited|percentile|apt)(>=|<=|>|<|=)(.*)$", re.IGNORECASE)
 PARTICLES = {
     "de",
     "van",
@@ -116,6 +124,16 @@ class Filter:
 
 
 @dataclass(frozen=True, slots=True)
+class Compare:
+    """A citation metric compared with a number: ``rcr>2`` is ``Compare("rcr", ">", 2.0)``."""
+
+    field: str
+    op: str  # >, >=, <, <=, =
+    value: float
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Op:
     op: str  # AND, OR, NOT
     left: Node
@@ -127,7 +145,7 @@ class MatchAll:
     """The empty query: every record."""
 
 
-Node = Term | Filter | Op | MatchAll
+Node = Term | Filter | Compare | Op | MatchAll
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +280,8 @@ class _Parser:
     def word(self, token: _Token) -> Node:
         text = token.text
         lowered = text.lower()
+        if m := _COMPARISON.match(text):
+            return self.compare(m.group(1).lower(), m.group(2), m.group(3), token.position)
         if lowered in FILTER_WORDS:
             kind, value = FILTER_WORDS[lowered]
             return Filter(kind, value, token.position)
@@ -280,6 +300,15 @@ class _Parser:
                     )
                 return Filter(kind, value if kind == "tag" else value.lower(), token.position)
         return self.term(text, None, token.position, phrase=False)
+
+    def compare(self, field: str, op: str, number: str, position: int) -> Compare:
+        try:
+            value = float(number)
+        except ValueError:
+            value = float("nan")
+        if not number.isascii() or value != value or value in (float("inf"), float("-inf")):
+            raise self.error(f"{field}{op} needs a number after it, like {field}{op}2", position)
+        return Compare(field, op, value, position)
 
     def term(self, text: str, field: str | None, position: int, *, phrase: bool) -> Term:
         wildcard = text.endswith("*")

@@ -164,6 +164,7 @@ def test_hits_carry_what_a_result_row_shows(corpus: Library) -> None:
         "first_author": "Gomez M",
         "authors": 2,
         "cited": 300,
+        "rcr": None,  # iCite's Relative Citation Ratio: not fetched for this one
         "score": hit.to_json()["score"],
         "stub": False,
     }

@@ -4,17 +4,29 @@ is never a silent partial (``fetch``, ``snowball --online``)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 from store.library import Library
+from store.model import Article, Origin
 from store.online.config import OnlineConfig
 from store.online.ratelimit import RateLimiter
-from tests.online_server import ONLINE_DATA, EuropePmcList, LocalServer, RecordBank, json_reply
+from tests.online_server import (
+    ICITE_2025,
+    ONLINE_DATA,
+    EuropePmcList,
+    ICiteBank,
+    LocalServer,
+    RecordBank,
+    Reply,
+    json_reply,
+)
 from tui.cli import main
 
 PMID = "37258680"
+LEGACY = ONLINE_DATA / "icite_pubs_legacy_23456789_27599104.json"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -80,3 +92,139 @@ def test_snowball_online_with_europe_pmc_ended_early_exits_4_before_the_round(
     assert err.splitlines()[-1].endswith("early: 25 of 810 links stored")
     code, _, err = run(capsys, *db, "snowball", "report", "--json")
     assert code == 1 and "no citation chasing rounds yet" in err  # no round was run on the partial list
+
+
+# Citation metrics ----------------------------------------------------------------------------------------
+
+
+def add_records(lib_path: Path, *pmids: str) -> None:
+    library = Library.open(lib_path)
+    with library.transaction() as changes:
+        for pmid in pmids:
+            changes.put_article(Article(pmid=pmid, title=f"Record {pmid}", year=2016), Origin("test"))
+    library.close()
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and "lock" not in p.name}
+
+
+def test_after_a_snowball_show_json_has_the_citation_count_icite_reports(
+    capsys: pytest.CaptureFixture[str], lib_path: Path, online_env: LocalServer
+) -> None:
+    """The defect: iCite's metrics were asked for, parsed and thrown away; citation_count stayed null."""
+    add_records(lib_path, "32162448")
+    online_env.route("icite/pubs", ICiteBank(ICITE_2025, synthesize=True))
+    db = ("--db", str(lib_path))
+    code, _, _ = run(capsys, *db, "snowball", "--ids", "32162448", "--online", "--json")
+    assert code == 0
+    code, out, _ = run(capsys, *db, "show", "32162448", "--json")
+    shown = json.loads(out)
+    assert (shown["citation_count"], shown["citation_count_source"]) == (17, "icite")
+    icite = shown["metrics"]["icite"]
+    assert icite["relative_citation_ratio"] == 2.18475199552701 and icite["nih_percentile"] == 77.1
+    assert icite["is_clinical"] is True and icite["fetched"].endswith("Z")
+    code, out, _ = run(capsys, *db, "show", "32162448")
+    assert (
+        "iCite (" + icite["fetched"][:10] + "): cited by 17 · RCR 2.18 · NIH percentile 77.1 · APT 0.75 · "
+        "research article · clinical article · cited by 3 clinical articles"
+    ) in out
+    # The citing articles iCite described came with their metrics too, and are searchable by them.
+    code, out, _ = run(capsys, *db, "search", "is:clinical", "--json")
+    assert "32162448" in [hit["pmid"] for hit in json.loads(out)]
+
+
+def test_metrics_online_fetches_stores_and_shows_them(
+    capsys: pytest.CaptureFixture[str], lib_path: Path, online_env: LocalServer
+) -> None:
+    add_records(lib_path, "23456789", "27599104")
+    online_env.route("icite/pubs", ICiteBank(LEGACY))
+    db = ("--db", str(lib_path))
+    code, out, err = run(capsys, *db, "metrics", "23456789", "27599104", "30992990", "--online", "--json")
+    assert code == 0
+    assert "metrics of 3 articles asked from iCite in 1 request: 2 found, 2 new or changed" in err
+    assert "1 not known to iCite (30992990)" in err
+    (request,) = online_env.requests_to("icite/pubs")
+    assert request.one("pmids") == "23456789,27599104,30992990" and "relative_citation_ratio" in request.one(
+        "fl"
+    )
+    rows = {row["pmid"]: row for row in json.loads(out)}
+    assert rows["27599104"]["metrics"]["icite"]["relative_citation_ratio"] == 9.87
+    assert rows["27599104"]["citation_count"] == 222 and rows["30992990"]["metrics"] == {}
+    # Offline, the same numbers; searchable; shown in a table.
+    code, out, _ = run(capsys, *db, "metrics", "--from", "rcr>5", "--json")
+    assert code == 0 and [row["pmid"] for row in json.loads(out)] == ["27599104"]
+    code, out, _ = run(capsys, *db, "metrics", "--from", "is:research AND rcr<2")
+    assert code == 0 and "23456789" in out and "27599104" not in out and "1.78" in out
+    # Asking again for the same numbers changes nothing.
+    before = files(lib_path.parent)
+    code, _, err = run(capsys, *db, "metrics", "23456789", "27599104", "--online")
+    assert code == 0 and "2 found, 0 new or changed" in err
+    assert files(lib_path.parent) == before
+
+
+def test_metrics_online_failure_is_one_line_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], lib_path: Path, online_env: LocalServer
+) -> None:
+    add_records(lib_path, "23456789")
+    online_env.route("icite/pubs", Reply(503, b"busy", "text/plain"))
+    before = files(lib_path.parent)
+    code, out, err = run(capsys, "--db", str(lib_path), "metrics", "23456789", "--online")
+    assert code == 4 and out == ""
+    assert err == (
+        "pmbrowse: iCite did not answer after 4 tries: HTTP 503 Service Unavailable; "
+        "the library was left as it was\n"
+    )
+    assert files(lib_path.parent) == before
+
+
+def test_metrics_needs_articles_that_are_there(capsys: pytest.CaptureFixture[str], lib_path: Path) -> None:
+    db = ("--db", str(lib_path))
+    code, _, err = run(capsys, *db, "metrics")
+    assert code == 2 and "name the articles" in err
+    code, _, err = run(capsys, *db, "metrics", "99999999")
+    assert code == 1 and "no article with PMID 99999999" in err
+    code, _, err = run(capsys, *db, "metrics", "--from", "starred")
+    assert code == 1 and "selects no article" in err
+    code, _, err = run(capsys, *db, "metrics", "--from", "rcr>high")
+    assert code == 2 and "rcr> needs a number after it" in err
+
+
+def test_a_4500_seed_snowball_online_keeps_to_200_pmids_and_4_kb_survives_a_413_and_stores_metrics(
+    capsys: pytest.CaptureFixture[str], lib_path: Path, online_env: LocalServer
+) -> None:
+    seeds = [str(1_000_001 + n) for n in range(4500)]
+    library = Library.open(lib_path)
+    with library.transaction() as changes:
+        for pmid in seeds:
+            changes.put_article(Article(pmid=pmid, title=f"Seed {pmid}", year=2015), Origin("test"))
+    library.close()
+    # Each seed cites one article new to the library, and is cited by the next seed. In front of iCite,
+    # a proxy refuses requests of more than 150 PMIDs (413) and URLs over 4 kB (414).
+    last = 1_000_000 + len(seeds)
+    bank = ICiteBank(
+        synthesize=True,
+        links=lambda n: ([n + 10_000_000], [n + 1] if n < last else []),
+        max_url=4096,
+        max_pmids=150,
+    )
+    online_env.route("icite/pubs", bank)
+
+    code, out, err = run(capsys, "--db", str(lib_path), "snowball", "--ids", *seeds, "--online", "--json")
+
+    assert code == 0, err
+    requests = online_env.requests_to("icite/pubs")
+    sizes = [len(r.one("pmids").split(",")) for r in requests]
+    assert max(sizes) <= 200 and max(r.url_length for r in requests) <= 4096
+    assert sizes[0] == 200 and sizes[1:3] == [100, 100]  # refused with 413, halved, and on it went
+    assert all(size <= 100 for size in sizes[1:])
+    assert len(requests) == 1 + 4500 // 100 + 4500 // 100  # the seeds' links, then the new articles
+    assert "links of 4500 seeds asked online: 8999 new links, 4500 new stubs" in err
+    assert len(json.loads(out)) == 4500  # the round's candidates: the cited articles
+    library = Library.open(lib_path)
+    stored = [library.doc(doc_id) or {} for doc_id, _ in library.iter_docs()]
+    asked = {str(int(p) + k) for p in seeds for k in (0, 10_000_000)}  # (not the demo's)
+    mine = [doc for doc in stored if doc.get("pmid") in asked]
+    assert len(mine) == 9000
+    assert all("citation_count" in doc.get("metrics", {}).get("icite", {}) for doc in mine)
+    assert all(doc["metrics"]["icite"]["citations_by_year"] for doc in mine if doc["pmid"] in seeds[1:10])

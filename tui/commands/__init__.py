@@ -28,6 +28,7 @@ WHERE: dict[str, tuple[str, str]] = {
     "snowball": ("snowball", "SNOWBALL"),
     "related": ("related", "RELATED"),
     "map": ("mapping", "MAP"),
+    "metrics": ("metrics", "METRICS"),
 }
 
 

@@ -9,6 +9,8 @@ import sys
 from rich.console import Console
 
 from store.library import Library
+from store.metrics import reported_count
+from store.model import Article
 from tui.commands.base import (
     EXIT_OK,
     Command,
@@ -49,7 +51,7 @@ def article_json(library: Library, doc_id: int) -> dict[str, object]:
         "volume": article.volume,
         "issue": article.issue,
         "pages": article.pages,
-        "citation_count": article.citation_count,
+        **_citation_count(article),
         "abstract": article.abstract_text,
         "abstract_sections": [{"label": s.label, "text": s.text} for s in article.abstract],
         "languages": article.languages,
@@ -58,9 +60,21 @@ def article_json(library: Library, doc_id: int) -> dict[str, object]:
         "keywords": article.keywords,
         "stub": article.stub,
         "origins": [o.to_doc() for o in article.origins],
+        "metrics": article.metrics,
         "references": [v.to_json() for v in library.links(doc_id, "references")],
         "cited_by": [v.to_json() for v in library.links(doc_id, "cited_by")],
     }
+
+
+def _citation_count(article: Article) -> dict[str, object]:
+    """The citation count and whose it is: the record's own (an article page's "Cited by"), else the
+    one iCite reports, else Europe PMC's (``store.metrics``); null when none says."""
+    if article.citation_count is not None:
+        return {"citation_count": article.citation_count, "citation_count_source": "record"}
+    reported = reported_count({"metrics": article.metrics})
+    if reported is None:
+        return {"citation_count": None, "citation_count_source": None}
+    return {"citation_count": reported[0], "citation_count_source": reported[1]}
 
 
 def configure_stats(p: argparse.ArgumentParser) -> None:
