@@ -190,8 +190,10 @@ def parse_page(answer: Answer, holder: str, item: str) -> Page:
     rows = listing.get(item) if isinstance(listing, dict) else None
     if not isinstance(rows, list):
         raise Unusable(f"a Europe PMC answer with hitCount {total} but no {holder}")
-    if not all(isinstance(row, dict) for row in rows):
-        raise _shape(answer, f"{holder}.{item} holds something that is not a row")
+    for n, row in enumerate(rows, 1):
+        problem = row_problem(row)
+        if problem:
+            raise _shape(answer, f"{holder}.{item} row {n}: {problem}")
     request = body.get("request")
     size = request.get("pageSize") if isinstance(request, dict) else None
     cursor = body.get("nextCursorMark")
@@ -201,6 +203,30 @@ def parse_page(answer: Answer, holder: str, item: str) -> Page:
         page_size=size if type(size) is int and size > 0 else None,
         next_cursor=cursor if isinstance(cursor, str) and cursor else None,
     )
+
+
+# The fields a row's link is made of, and what each may be (ids and numbers come as text or numbers).
+_TEXT_FIELDS = ("source", "title", "authorString", "journalAbbreviation", "journalTitle", "doi", "pageInfo")
+_TEXT_OR_NUMBER = ("id", "pmid", "pmcid", "pubYear", "volume", "journalVolume", "issue")
+
+
+def row_problem(row: object) -> str:
+    """What is wrong with a row's shape, or "" (a field in another shape would be stored as the text of
+    a Python object, as iCite's author objects once were)."""
+    if not isinstance(row, dict):
+        return "not an object"
+    for key in _TEXT_FIELDS:
+        value = row.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{key!r} is not text"
+    for key in _TEXT_OR_NUMBER:
+        value = row.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            return f"{key!r} is neither text nor a number"
+    count = row.get("citedByCount")
+    if count is not None and (type(count) is not int or count < 0):
+        return "'citedByCount' is not a count"
+    return ""
 
 
 def _shape(answer: Answer, problem: str) -> OnlineError:

@@ -212,12 +212,26 @@ def test_the_real_23_row_answer_and_the_real_empty_one(server: LocalServer, onli
     assert (empty.links, empty.total, empty.complete) == ([], 0, True)
 
 
-def test_rows_that_are_not_objects_are_refused_in_one_line(server: LocalServer, online: Online) -> None:
-    server.route(BIG, json_reply('{"hitCount": 2, "citationList": {"citation": [{"id": "1"}, "2"]}}'))
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ('"2"', "row 2: not an object"),
+        ('{"id": "2", "authorString": ["Liu Y", "Gao H"]}', "row 2: 'authorString' is not text"),
+        ('{"id": "2", "title": {"en": "x"}}', "row 2: 'title' is not text"),
+        ('{"id": ["2"]}', "row 2: 'id' is neither text nor a number"),
+        ('{"id": "2", "pubYear": 20.26}', "row 2: 'pubYear' is neither text nor a number"),
+        ('{"id": "2", "citedByCount": "many"}', "row 2: 'citedByCount' is not a count"),
+    ],
+)
+def test_a_row_in_a_shape_not_known_is_refused_in_one_line(
+    server: LocalServer, online: Online, row: str, problem: str
+) -> None:
+    server.route(
+        BIG, json_reply(f'{{"hitCount": 2, "citationList": {{"citation": [{{"id": "1"}}, {row}]}}}}')
+    )
     with pytest.raises(OnlineError) as caught:
         online.europepmc.citations("37258680")
     assert str(caught.value) == (
-        "Europe PMC answered in a shape pmbrowse does not know (citationList.citation holds something "
-        "that is not a row)"
+        f"Europe PMC answered in a shape pmbrowse does not know (citationList.citation {problem})"
     )
     assert len(server.requests) == 1
