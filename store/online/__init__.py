@@ -1,4 +1,4 @@
-"""The online client: PubMed (NCBI E-utilities) and Europe PMC, asked only when the user says so.
+"""The online client: PubMed (NCBI E-utilities), Europe PMC and NIH iCite, asked only when the user says so.
 
 What is fetched is stored in the library, so the next visit is offline. The command line and the
 app call ``fetch_articles`` and ``search_online`` (``fetch.py``); everything else here serves them:
@@ -9,7 +9,8 @@ app call ``fetch_articles`` and ``search_online`` (``fetch.py``); everything els
 - ``answers``: telling usable answers from HTML error pages, cut-off bodies and stated errors;
 - ``eutils`` / ``europepmc``: the requests and what their answers mean;
 - ``icite``: NIH iCite's link lists and citation metrics, 200 PMIDs a request (``store.snowball``);
-- ``session``: both clients, configured; ``events``: progress and waiting, for the screen;
+- ``metrics``: a set's citation metrics from iCite (``pmbrowse metrics --online``);
+- ``session``: the three clients, configured; ``events``: progress and waiting, for the screen;
 - ``links``: merging link lists per target; ``saving``: one transaction; ``report``: what a fetch did.
 
 Import what you need from those modules (``store.online.fetch``, ``store.online.report``...): this
