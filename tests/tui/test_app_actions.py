@@ -159,7 +159,9 @@ async def test_fetching_a_stub_updates_the_view_in_place(
 
 async def test_the_app_stays_responsive_while_a_fetch_is_slow(lib_path: Path, pubmed: LocalServer) -> None:
     bank = RecordBank(synthesize=True)
-    pubmed.route("eutils/efetch.fcgi", lambda r: Reply(body=bank(r).body, delay=3.0))
+    # Long enough to outlast the typing below on a busy machine (15 key presses took 2.1-3.2 s with
+    # two cores shared by several test runs; a 3 s delay let the fetch finish first).
+    pubmed.route("eutils/efetch.fcgi", lambda r: Reply(body=bank(r).body, delay=7.0))
     app = make_app(lib_path, "40078652")
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
@@ -171,7 +173,7 @@ async def test_the_app_stays_responsive_while_a_fetch_is_slow(lib_path: Path, pu
         assert "Fetching 40078652" in text_of(app.screen.query_one(StatusLine))
         assert "stub" in header(app)
         await settle(pilot)
-        for _ in range(100):  # the fetch finishes about 3 s after it started
+        for _ in range(150):  # the fetch finishes about 7 s after it started
             if not app.screen.query_one(StatusLine).content:
                 break
             await pilot.pause(0.1)
