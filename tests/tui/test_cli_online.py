@@ -219,7 +219,7 @@ def test_a_4500_seed_snowball_online_keeps_to_200_pmids_and_4_kb_survives_a_413_
     assert sizes[0] == 200 and sizes[1:3] == [100, 100]  # refused with 413, halved, and on it went
     assert all(size <= 100 for size in sizes[1:])
     assert len(requests) == 1 + 4500 // 100 + 4500 // 100  # the seeds' links, then the new articles
-    assert "links of 4500 seeds asked online: 8999 new links, 4500 new stubs" in err
+    assert "links of 4,500 seeds asked online: 8,999 new links, 4,500 new stubs, 91 requests" in err
     assert len(json.loads(out)) == 4500  # the round's candidates: the cited articles
     library = Library.open(lib_path)
     stored = [library.doc(doc_id) or {} for doc_id, _ in library.iter_docs()]
