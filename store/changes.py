@@ -1,22 +1,28 @@
 """A unit of work on the library: import records, grow stubs, keep links two-way, then commit once.
 
-Everything happens on copies of the touched documents; nothing reaches TinyDB until ``commit()``,
+Everything happens on copies of the touched documents; nothing reaches the library until ``commit()``,
 so an exception anywhere before it leaves the library exactly as it was. Only the documents a change
 touches are ever read.
 
-Links are two-way knowledge, stored as document ids on both ends. When article A lists B among its
-references, A's ``references`` gets B's id and B's ``cited_by`` gets A's, whether B is a full record or
-a stub. A link target that is not in the library becomes a stub holding what the link said of it (its
-identifiers, title, authors, journal, year: the text a source gave about a target lives on the target,
-once); when the stub's full record arrives it is merged into the stub, so the stub's id, and every
-link to it, carry on.
+Links are two-way knowledge, stored apart from the documents, as document ids on both ends (see
+``store.storage.links``). When article A lists B among its references, A's references get B and B's
+citing articles get A, whether B is a full record or a stub. A link target that is not in the library
+becomes a stub holding what the link said of it (its identifiers, title, authors, journal, year: the
+text a source gave about a target lives on the target, once); when the stub's full record arrives it
+is merged into the stub, so the stub's id, and every link to it, carry on.
+
+Adding a link reads the citing end's links (one read per record imported, none for a new record) and
+not the cited end's: both ends always agree, so a link new to one end is new to the other, and the
+cited end gets a *change* (``Change``) appended, never a rewrite. A target's document is not read
+either: its flags (stub, which fields it holds) are kept in the index, and say whether a link has
+anything to add to it.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import orjson
 
@@ -32,6 +38,8 @@ from store.merge import (
     stub_from_link,
 )
 from store.model import Article, Link, Origin
+from store.storage.links import Change, LinkState, empty
+from store.storage.meta import FIELD_BITS, STUB, Meta, meta_of
 
 
 class Target(Protocol):
@@ -42,10 +50,16 @@ class Target(Protocol):
 
     def doc(self, doc_id: int) -> Doc | None: ...
 
+    def meta(self, doc_id: int) -> Meta | None: ...
+
+    def link_state(self, doc_id: int) -> LinkState: ...
+
     @property
     def next_id(self) -> int: ...
 
-    def apply(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None: ...
+    def apply(
+        self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]
+    ) -> None: ...
 
 
 class Status(str, enum.Enum):
@@ -56,21 +70,18 @@ class Status(str, enum.Enum):
     UNCHANGED = "unchanged"
 
 
-LONG_LIST = 48
-_EMPTY: dict[str, Any] = {}
-
-
-def sources_by_target(doc: Doc, rel: str) -> dict[int, list[str]]:
-    """Which sources gave each of a document's ``rel`` links (``link_sources`` is kept by source)."""
-    found: dict[int, list[str]] = {}
-    for source, ids in doc.get("link_sources", {}).get(rel, {}).items():
-        for target in ids:
-            found.setdefault(target, []).append(source)
-    return found
+_ID_BITS = {"pmid": FIELD_BITS["pmid"], "pmcid": FIELD_BITS["pmcid"], "doi": FIELD_BITS["doi"]}
 
 
 def _copy(doc: Doc) -> Doc:
     return orjson.loads(orjson.dumps(doc))  # type: ignore[no-any-return]
+
+
+def _entry_bits(entry: Doc) -> int:
+    bits = 0
+    for key in entry:
+        bits |= FIELD_BITS.get(key, 0)
+    return bits
 
 
 class Changes:
@@ -81,12 +92,15 @@ class Changes:
         self._read: dict[int, Doc | None] = {}  # committed documents read so far (read-only)
         self._docs: dict[int, Doc] = {}  # documents changed (or created) by this unit of work
         self._before: dict[int, bytes] = {}  # how each changed document was, to drop no-op writes
-        self._created: set[int] = set()
+        self._first_new = library.next_id  # documents from this id on are created by this unit
+        self._next_id = self._first_new
         self._removed: set[int] = set()
         self._keys: dict[str, int | None] = {}
-        # Sets of the long link lists, by (document, relation, source or ""): see ``_contains``.
-        self._long: dict[tuple[int, str, str], set[int]] = {}
-        self._next_id = library.next_id
+        self._meta: dict[int, Meta | None] = {}  # committed documents' meta, as looked up
+        # Links read in full (the citing end of each link added, and whatever a merge touches): how
+        # they were and how they are; and links only added to, never read (the cited ends).
+        self._full: dict[int, tuple[LinkState, LinkState]] = {}
+        self._added: dict[int, Change] = {}
         self.stubs_created = 0
 
     # Reading through the pending changes -------------------------------------------------------
@@ -122,6 +136,21 @@ class Changes:
             self._read.pop(doc_id, None)
         return doc
 
+    def _flags(self, doc_id: int) -> int:
+        """What the current document is (stub) and holds (``store.storage.meta``), without reading it
+        when it is unchanged."""
+        doc = self._docs.get(doc_id)
+        if doc is None:
+            doc = self._read.get(doc_id)
+        if doc is not None:
+            return meta_of(doc).flags
+        if doc_id not in self._meta:
+            self._meta[doc_id] = self._lib.meta(doc_id)
+        meta = self._meta[doc_id]
+        if meta is None:
+            raise KeyError(doc_id)
+        return meta.flags
+
     # Identity --------------------------------------------------------------------------------
 
     def _index(self, doc_id: int) -> None:
@@ -140,7 +169,7 @@ class Changes:
         doc_id = self._next_id
         self._next_id += 1
         self._docs[doc_id] = doc
-        self._created.add(doc_id)
+        self._full[doc_id] = (empty(), empty())  # (a new document has no links yet)
         self._index(doc_id)
         return doc_id
 
@@ -172,97 +201,79 @@ class Changes:
         merge_record(target, gone, authoritative=bool(target.get("stub")) and not gone.get("stub"))
         self._removed.add(other)
         self._docs.pop(other, None)
-        for key in [k for k in self._long if k[0] in (into, other)]:
-            del self._long[key]
         self._read.pop(other, None)
         self._unindex(other, gone)
         self._index(into)
+        links = self._links(other)
         for rel in LINK_RELATIONS:
-            sources = sources_by_target(gone, rel)
-            for linked in gone.get(rel, []):
+            for linked, sources in list(links[rel].items()):
+                del links[rel][linked]
                 if linked in (into, other) or linked in self._removed:
                     continue
                 self._unlink(linked, INVERSE[rel], other)
-                self._connect(into, rel, linked, sources.get(linked))
+                self._connect(into, rel, linked, sources)
             self._unlink(into, rel, other)
 
     # Links -----------------------------------------------------------------------------------
-    #
-    # Membership in a link list is a scan while the list is short (a C loop over a few dozen ints)
-    # and a set once it is long: sets for every list of a large import would double its memory.
 
-    def _contains(self, key: tuple[int, str, str], ids: list[int], target: int) -> bool:
-        if len(ids) < LONG_LIST:
-            return target in ids
-        known = self._long.get(key)
-        if known is None or len(known) != len(ids):
-            known = self._long[key] = set(ids)
-        return target in known
-
-    def _append(self, key: tuple[int, str, str], ids: list[int], target: int) -> None:
-        ids.append(target)
-        known = self._long.get(key)
-        if known is not None:
-            known.add(target)
-
-    def _add(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
-        """Put ``target`` in ``doc_id``'s ``rel`` list (and in the lists of the sources that gave it).
-
-        The hot path of an import (twice per link): written with as few calls as it can."""
-        doc = self._docs.get(doc_id)
-        if doc is None:
-            doc = self.peek(doc_id)
-        links = doc.get(rel)
-        key = (doc_id, rel, "")
-        added = links is None or not self._contains(key, links, target)
-        if added:
-            doc = self._doc(doc_id)
-            links = doc.get(rel)
-            if links is None:
-                doc[rel] = [target]
-            else:
-                self._append(key, links, target)
-        if sources:
-            by_rel = doc.get("link_sources", _EMPTY).get(rel, _EMPTY)
-            for source in sources:
-                listed = by_rel.get(source)
-                skey = (doc_id, rel, source)
-                if listed is None or not self._contains(skey, listed, target):
-                    by_rel = self._doc(doc_id).setdefault("link_sources", {}).setdefault(rel, {})
-                    listed = by_rel.get(source)
-                    if listed is None:
-                        by_rel[source] = [target]
-                    else:
-                        self._append(skey, listed, target)
-        return added
-
-    def _connect(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> bool:
-        """Link ``doc_id`` to ``target`` (``rel``) and ``target`` back to it. Returns whether it was new."""
-        if target == doc_id:
-            return False  # a self-citation, or a record that absorbed its own reference
-        added = self._add(doc_id, rel, target, sources)
-        self._add(target, INVERSE[rel], doc_id, sources)
-        return added
+    def _links(self, doc_id: int) -> LinkState:
+        """A document's links, read in full (once), writable."""
+        full = self._full.get(doc_id)
+        if full is not None:
+            return full[1]
+        before = self._lib.link_state(doc_id)
+        after: LinkState = {rel: {t: list(s) for t, s in targets.items()} for rel, targets in before.items()}
+        added = self._added.pop(doc_id, None)
+        if added is not None:
+            added.apply_to(after)
+        self._full[doc_id] = (before, after)
+        return after
 
     def _unlink(self, doc_id: int, rel: str, target: int) -> None:
-        if target not in self.peek(doc_id).get(rel, ()):
+        """Drop ``target`` from ``doc_id``'s links (which hold it: its other end did)."""
+        full = self._full.get(doc_id)
+        if full is not None:
+            full[1][rel].pop(target, None)
             return
-        doc = self._doc(doc_id)
-        doc[rel] = [t for t in doc[rel] if t != target]
-        self._long.pop((doc_id, rel, ""), None)
-        if not doc[rel]:
-            del doc[rel]
-        by_rel = doc.get("link_sources", {}).get(rel, {})
-        for source in list(by_rel):
-            if target in by_rel[source]:
-                by_rel[source] = [t for t in by_rel[source] if t != target]
-                self._long.pop((doc_id, rel, source), None)
-                if not by_rel[source]:
-                    del by_rel[source]
-        if "link_sources" in doc and not by_rel:
-            doc["link_sources"].pop(rel, None)
-            if not doc["link_sources"]:
-                del doc["link_sources"]
+        change = self._added.get(doc_id)
+        if change is None:
+            change = self._added[doc_id] = Change()
+        change.remove(rel, target)
+
+    def _connect(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> int:
+        """Link ``doc_id`` to ``target`` (``rel``) and ``target`` back to it. Returns 2 for a new link, 1
+        when only sources were new, 0 when nothing was."""
+        if target == doc_id:
+            return 0  # a self-citation, or a record that absorbed its own reference
+        targets = self._links(doc_id)[rel]
+        have = targets.get(target)
+        if have is None:
+            given = list(dict.fromkeys(sources)) if sources else []
+            targets[target] = given
+            self._back(target, INVERSE[rel], doc_id, given, new=True)
+            return 2
+        extra = [s for s in dict.fromkeys(sources) if s not in have] if sources else []
+        if not extra:
+            return 0
+        have.extend(extra)
+        self._back(target, INVERSE[rel], doc_id, extra, new=False)
+        return 1
+
+    def _back(self, doc_id: int, rel: str, target: int, sources: list[str], *, new: bool) -> None:
+        """The other end of a link: a document whose links were read gets it in full; one whose links
+        were not gets a change (it cannot have had the link: its other end had not)."""
+        full = self._full.get(doc_id)
+        if full is not None:
+            given = full[1][rel].setdefault(target, [])
+            given.extend(s for s in sources if s not in given)
+            return
+        change = self._added.get(doc_id)
+        if change is None:
+            change = self._added[doc_id] = Change()
+        if new:
+            change.add(rel, target, sources)
+        else:
+            change.add_sources(rel, target, sources)
 
     def _target(self, entry: Doc) -> int:
         """The record a link points at: found, or a new stub made from the link."""
@@ -275,17 +286,28 @@ class Changes:
         if target is None:
             self.stubs_created += 1
             return self._new(stub_from_link(entry))
-        current = self.peek(target)
-        if current.get("stub"):
+        current = self._docs.get(target) or self._read.get(target)
+        if current is not None:
+            stub = bool(current.get("stub"))
+            grows = stub and any(key not in current for key in entry if key != "sources")
+            fills = not stub and any(entry.get(k) and not current.get(k) for k in _ID_BITS)
+        else:
+            # Its flags (kept in the index) say whether the link has anything it lacks, without
+            # reading it: most links have nothing to add.
+            flags = self._flags(target)
+            stub = bool(flags & STUB)
+            grows = stub and bool(_entry_bits(entry) & ~flags)
+            fills = not stub and any(entry.get(k) and not flags & bit for k, bit in _ID_BITS.items())
+        if grows:
             # A stub grows with what each link tells of it (gaps only).
-            if any(key not in current for key in entry if key != "sources"):
-                before = orjson.dumps(current)
-                grown = _copy(current)
-                merge_record(grown, stub_from_link(entry), authoritative=False)
-                if orjson.dumps(grown) != before:
-                    self._doc(target).update(grown)
-                    self._index(target)
-        elif len(keys) > 1 and any(not current.get(k) and entry.get(k) for k in ("pmid", "pmcid", "doi")):
+            current = self.peek(target)
+            before = orjson.dumps(current)
+            grown = _copy(current)
+            merge_record(grown, stub_from_link(entry), authoritative=False)
+            if orjson.dumps(grown) != before:
+                self._doc(target).update(grown)
+                self._index(target)
+        elif fills and len(keys) > 1:
             fill_ids(self._doc(target), entry)
             self._index(target)
         return target
@@ -315,14 +337,15 @@ class Changes:
             was_stub = bool(self.peek(doc_id).get("stub"))
             merge_record(self._doc(doc_id), incoming, authoritative=True)
             self._index(doc_id)
-            status = Status.ADDED if doc_id in self._created and was_stub else Status.MERGED
+            status = Status.ADDED if doc_id >= self._first_new and was_stub else Status.MERGED
+        linked = 0
         for rel in LINK_RELATIONS:
             for entry in links[rel]:
                 target = self._target(entry)
                 if doc_id in self._removed:
                     break  # (a link showed this record to be another: it was merged into it)
-                self._connect(doc_id, rel, target, entry.get("sources"))
-        if status is Status.MERGED and orjson.dumps(self.peek(doc_id)) == before:
+                linked |= self._connect(doc_id, rel, target, entry.get("sources"))
+        if status is Status.MERGED and not linked and orjson.dumps(self.peek(doc_id)) == before:
             status = Status.UNCHANGED
         return status
 
@@ -339,7 +362,7 @@ class Changes:
         for link in links:
             entry = link.to_doc()
             target = self._target(entry)
-            new += self._connect(doc_id, rel, target, entry.get("sources"))
+            new += self._connect(doc_id, rel, target, entry.get("sources")) == 2
         return new
 
     def put_metrics(self, subject: Link, metrics: Doc) -> bool:
@@ -359,15 +382,25 @@ class Changes:
     # Commit ----------------------------------------------------------------------------------
 
     def commit(self) -> tuple[dict[int, Doc], set[int]]:
-        """Hand the changed documents to TinyDB. Returns the changed documents by id, and the ids of
-        removed ones."""
+        """Hand the changed documents and links to the library. Returns the changed documents by id,
+        and the ids of removed ones."""
         before = self._before
         changed = {
             doc_id: doc
             for doc_id, doc in self._docs.items()
             if doc_id not in before or orjson.dumps(doc) != before[doc_id]
         }
-        removed = {doc_id for doc_id in self._removed if doc_id not in self._created}
-        if changed or removed:
-            self._lib.apply(changed, removed)
+        removed = {doc_id for doc_id in self._removed if doc_id < self._first_new}
+        links: dict[int, Change] = {}
+        for doc_id, (was, now) in self._full.items():
+            if doc_id in self._removed:
+                now = empty()  # (a removed document keeps no links)
+            change = Change.between(was, now)
+            if change:
+                links[doc_id] = change
+        for doc_id, change in self._added.items():
+            if doc_id not in self._removed and change:
+                links[doc_id] = change
+        if changed or removed or links:
+            self._lib.apply(changed, removed, links)
         return changed, removed

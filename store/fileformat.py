@@ -101,14 +101,17 @@ def looks_like_library(head: bytes) -> bool:
 
 # Writing and reading a library's base file document by document -----------------------------------
 #
-# The base file of a library is written in the layout above by ``BaseWriter``, which records where each
-# document's JSON starts and how long it is, so the document index (``store.docindex``) can point at it.
+# The base file of a library is written in the layout above by ``BaseWriter``: the header, then the
+# ``articles`` table, then the ``links`` table (see ``store.schema``), one record per line in id order.
+# It records where each record's JSON starts and how long it is, so the document index
+# (``store.docindex``) can point at it.
 
 ARTICLES_OPENING = b'"articles":{\n'
 
 
 class BaseWriter:
-    """Writes ``{"_meta":{"1":header},"articles":{...}}`` one document per line, in id order."""
+    """Writes ``{"_meta":{"1":header},"articles":{...},"links":{...}}`` one record per line, in id order
+    within each table."""
 
     def __init__(self, fh: BinaryIO, header: dict[str, Any]) -> None:
         self._fh = fh
@@ -118,7 +121,7 @@ class BaseWriter:
         self._first = True
 
     def add(self, doc_id: int, doc_json: bytes) -> int:
-        """Write one document (its JSON, already encoded); returns the offset of that JSON."""
+        """Write one record (its JSON, already encoded) in the current table; returns its offset."""
         prefix = b'"%d":' % doc_id if self._first else b',\n"%d":' % doc_id
         self._first = False
         self._fh.write(prefix)
@@ -126,6 +129,13 @@ class BaseWriter:
         offset = self._pos + len(prefix)
         self._pos = offset + len(doc_json)
         return offset
+
+    def next_table(self, name: str) -> None:
+        """End the current table and start the next one."""
+        opening = b"\n},\n" + orjson.dumps(name) + b":{\n"
+        self._fh.write(opening)
+        self._pos += len(opening)
+        self._first = True
 
     def close(self) -> None:
         self._fh.write(b"\n}\n}\n")
@@ -148,22 +158,42 @@ def read_base_header(head: bytes) -> tuple[dict[str, Any] | None, int]:
     return (header if isinstance(header, dict) else None), end + 4 + len(ARTICLES_OPENING)
 
 
-def scan_documents(data: bytes | mmap.mmap, start: int) -> Iterator[tuple[int, int, int]]:
-    """(doc id, offset, length) of each document line of a base file from ``start``; raises ValueError
+def scan_documents(
+    data: bytes | mmap.mmap, start: int, tables: tuple[str, ...] = ("articles",)
+) -> Iterator[tuple[str, int, int, int]]:
+    """(table, record id, offset, length) of each record line of a base file from ``start`` (the first
+    line of the first of ``tables``, which must follow each other in this order); raises ValueError
     where the layout is not followed."""
     pos = start
     size = len(data)
+    t = 0
     while pos < size:
         end = data.find(b"\n", pos)
         if end < 0:
             end = size
-        if data[pos:end] == b"}":
-            return
+        line = data[pos:end]
+        if not line:  # (the line an empty table leaves)
+            pos = end + 1
+            continue
+        if line in (b"}", b"},"):
+            t += 1
+            if line == b"}":
+                if t < len(tables):
+                    raise ValueError(f"table {tables[t]!r} is missing")
+                return
+            if t >= len(tables):
+                raise ValueError(f"a table other than {', '.join(tables)} at byte {pos}")
+            pos = end + 1
+            end = data.find(b"\n", pos)
+            if end < 0 or data[pos:end] != orjson.dumps(tables[t]) + b":{":
+                raise ValueError(f"expected table {tables[t]!r} at byte {pos}")
+            pos = end + 1
+            continue
         colon = data.find(b'":', pos, end)
         id_text = data[pos + 1 : colon] if data[pos : pos + 1] == b'"' and colon > 0 else b""
         if not (id_text.isdigit() and id_text.isascii()):
-            raise ValueError(f"not a document line at byte {pos}")
+            raise ValueError(f"not a record line at byte {pos}")
         body_end = end - 1 if data[end - 1 : end] == b"," else end
-        yield int(id_text), colon + 2, body_end - colon - 2
+        yield tables[t], int(id_text), colon + 2, body_end - colon - 2
         pos = end + 1
     raise ValueError("cut off")

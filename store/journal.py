@@ -1,12 +1,17 @@
 """The journal: the library's commits since its base file was written (``library.json.journal``).
 
-A commit appends, in one ``write`` followed by one ``fsync``, a line per changed document and then a
-commit line that seals them::
+A commit appends, in one ``write`` followed by one ``fsync``, a line per changed document and per
+changed link record, and then a commit line that seals them::
 
-    {"journal":1,"generation":"…"}                 first line: the base file this journal extends
+    {"journal":2,"generation":"…"}                 first line: the base file this journal extends
+    S\tG.3.seg\t7340032                              a segment (``store.storage.segment``) and its size
     17\t["pmid:30992990"]\t{"title":…}               a document: id, its identity keys, its JSON
     18\t[]\tnull                                       a removed document
+    L\t17\t3\t0\t{"references":[4,5,6]}               a link change: id, how its counts change, its JSON
     #\t1a2b3c4d\t{"seq":3,"next_id":19,"counts":{…}}   the seal: CRC-32 of the lines since the last seal
+
+Segments come first: a journal that lists segments is written whole (``store.storage.compactor``), its
+earlier commits folded into a segment, so everything after the segments is newer than all of them.
 
 The seal is the commit point. A reader accepts a commit only when its seal is complete and its CRC
 matches, and stops at the first one that is not: a commit torn by a crash (or being written right now
@@ -26,7 +31,7 @@ from typing import Any
 
 import orjson
 
-JOURNAL_VERSION = 1
+JOURNAL_VERSION = 2
 SEAL = b"#\t"
 
 
@@ -36,6 +41,14 @@ def header_line(generation: str) -> bytes:
 
 def doc_line(doc_id: int, keys: list[str], doc: dict[str, Any] | None) -> bytes:
     return b"%d\t%s\t%s\n" % (doc_id, orjson.dumps(keys), orjson.dumps(doc))
+
+
+def link_line(doc_id: int, counts: tuple[int, int], change: bytes) -> bytes:
+    return b"L\t%d\t%d\t%d\t%s\n" % (doc_id, counts[0], counts[1], change)
+
+
+def segment_line(name: str, size: int) -> bytes:
+    return b"S\t%s\t%d\n" % (name.encode(), size)
 
 
 def seal_line(body: bytes, meta: dict[str, Any]) -> bytes:
@@ -52,6 +65,10 @@ class Replay:
     docs: dict[int, tuple[int, int] | None] = field(default_factory=dict)
     keys: dict[str, set[int]] = field(default_factory=dict)  # key -> documents in the journal holding it
     held: dict[int, list[str]] = field(default_factory=dict)  # doc id -> its keys, as last written
+    # doc id -> where each of its link changes is in the journal, in commit order
+    links: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    link_counts: dict[int, list[int]] = field(default_factory=dict)  # doc id -> [refs, cited] change
+    segments: list[tuple[str, int]] = field(default_factory=list)  # (file name, size), oldest first
     meta: dict[str, Any] | None = None  # the last seal's
     commits: int = 0
     torn: bool = False  # bytes after the last good seal (a crash, or a commit being written)
@@ -68,7 +85,8 @@ def read_header(raw: bytes) -> tuple[str | None, int]:
         head = orjson.loads(raw[:end])
     except orjson.JSONDecodeError:
         return None, 0
-    if not isinstance(head, dict) or head.get("journal") != JOURNAL_VERSION:
+    # (Version 1, of schema-2 libraries, is read when they are converted: it has document lines only.)
+    if not isinstance(head, dict) or head.get("journal") not in (1, JOURNAL_VERSION):
         return None, 0
     generation = head.get("generation")
     return (generation if isinstance(generation, str) else None), end + 1
@@ -79,6 +97,8 @@ def replay(raw: bytes, into: Replay, at: int) -> Replay:
     ``into.end``, or the end of the header line) to its end, into ``into``."""
     pos = commit_start = 0
     pending: list[tuple[int, list[str], int, int]] = []
+    links: list[tuple[int, int, int, int, int]] = []
+    segments: list[tuple[str, int]] = []
     size = len(raw)
     while pos < size:
         end = raw.find(b"\n", pos)
@@ -87,20 +107,21 @@ def replay(raw: bytes, into: Replay, at: int) -> Replay:
         if raw.startswith(SEAL, pos):
             if not _seal_ok(raw, commit_start, pos, end, into):
                 break
-            for doc_id, keys, offset, length in pending:
-                for key in into.held.pop(doc_id, ()):
-                    into.keys[key].discard(doc_id)
-                if length < 0:
-                    into.docs[doc_id] = None
-                else:
-                    into.docs[doc_id] = (at + offset, length)
-                    into.held[doc_id] = keys
-                    for key in keys:
-                        into.keys.setdefault(key, set()).add(doc_id)
-            pending = []
+            _take(into, at, pending, links, segments)
+            pending, links, segments = [], [], []
             into.commits += 1
             commit_start = end + 1
             into.end = at + commit_start
+        elif raw.startswith(b"L\t", pos):
+            parsed_link = _parse_link_line(raw, pos, end)
+            if parsed_link is None:
+                break
+            links.append(parsed_link)
+        elif raw.startswith(b"S\t", pos):
+            parts = raw[pos + 2 : end].split(b"\t")
+            if len(parts) != 2 or not parts[1].isdigit():
+                break
+            segments.append((parts[0].decode("utf-8", "replace"), int(parts[1])))
         else:
             parsed = _parse_doc_line(raw, pos, end)
             if parsed is None:
@@ -114,6 +135,32 @@ def replay(raw: bytes, into: Replay, at: int) -> Replay:
         into.damaged = at + commit_start
     into.scanned = at + size
     return into
+
+
+def _take(
+    into: Replay,
+    at: int,
+    docs: list[tuple[int, list[str], int, int]],
+    links: list[tuple[int, int, int, int, int]],
+    segments: list[tuple[str, int]],
+) -> None:
+    """Take in one sealed commit."""
+    into.segments.extend(segments)
+    for doc_id, keys, offset, length in docs:
+        for key in into.held.pop(doc_id, ()):
+            into.keys[key].discard(doc_id)
+        if length < 0:
+            into.docs[doc_id] = None
+        else:
+            into.docs[doc_id] = (at + offset, length)
+            into.held[doc_id] = keys
+            for key in keys:
+                into.keys.setdefault(key, set()).add(doc_id)
+    for doc_id, refs, cited, offset, length in links:
+        into.links.setdefault(doc_id, []).append((at + offset, length))
+        counts = into.link_counts.setdefault(doc_id, [0, 0])
+        counts[0] += refs
+        counts[1] += cited
 
 
 def _sealed_after(raw: bytes, pos: int) -> bool:
@@ -154,6 +201,20 @@ def _parse_doc_line(raw: bytes, pos: int, end: int) -> tuple[int, list[str], int
     if raw[body:end] == b"null":
         return int(id_text), [], body, -1
     return int(id_text), [str(k) for k in keys], body, end - body
+
+
+def _parse_link_line(raw: bytes, pos: int, end: int) -> tuple[int, int, int, int, int] | None:
+    parts = raw[pos + 2 : end].split(b"\t", 3)
+    if len(parts) != 4:
+        return None
+    try:
+        doc_id, refs, cited = int(parts[0]), int(parts[1]), int(parts[2])
+    except ValueError:
+        return None
+    if doc_id < 1:
+        return None
+    body = end - len(parts[3])
+    return doc_id, refs, cited, body, len(parts[3])
 
 
 def read_tail(fd: int, start: int) -> bytes:

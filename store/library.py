@@ -1,65 +1,30 @@
 """The library: articles and stubs in a TinyDB table, found by identifier, linked both ways.
 
-Open one with ``Library.open(path)``. Documents are read on demand (see ``store.storage``); writes go
-through ``with library.transaction() as changes: ...``, which commits once, atomically, at the end and
-leaves the library untouched if anything fails.
+Open one with ``Library.open(path)``. Documents and links are read on demand (see ``store.storage``);
+writes go through ``with library.transaction() as changes: ...``, which commits once, atomically, at
+the end and leaves the library untouched if anything fails.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
-from tinydb.table import Table
-
-from store.changes import Changes, sources_by_target
+from store.changes import Changes
 from store.errors import PmbrowseError
 from store.ids import Identifier, parse_identifier
 from store.merge import LINK_RELATIONS, Doc, doc_keys
 from store.model import Article, author_name
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
-from store.storage import CopyOnWrite, LibraryStorage
-
-
-class ArticleTable(Table):  # type: ignore[misc]
-    """TinyDB's Table over a ``LibraryStorage``: an update touches only the documents it changes.
-
-    TinyDB's own ``_update_table`` copies the whole table into a dict, runs the updater and hands every
-    document back to the storage; here the updater sees a copy-on-write view instead, and the storage
-    is given just what changed. Every Table operation (insert, update, upsert, remove, get) works as
-    documented; ``search``, ``count`` and iteration read every document, as TinyDB's always do.
-    """
-
-    def _update_table(self, updater: Callable[[dict[int, Mapping[str, Any]]], None]) -> None:
-        storage: LibraryStorage = self._storage  # type: ignore[assignment]
-        view = CopyOnWrite(storage)
-        updater(view)  # type: ignore[arg-type]
-        storage.stage(view.changed(), view.removed)
-        self._next_id = None  # the storage counts ids, pending ones included
-        self.clear_cache()
-
-    def _get_next_id(self) -> int:
-        next_id: int = self._next_id if self._next_id is not None else self._storage.next_id  # type: ignore[attr-defined]
-        self._next_id = next_id + 1  # type: ignore[assignment]
-        return next_id
-
-    def put_many(self, docs: Mapping[int, Doc]) -> None:
-        """Write documents under ids the library chose."""
-
-        def updater(table: dict[int, Mapping[str, Any]]) -> None:
-            table.update(docs)
-
-        self._update_table(updater)
-
-
-class _LibraryDB(TinyDB):  # type: ignore[misc]
-    table_class = ArticleTable
+from store.storage import Storage, open_storage
+from store.storage.links import Change, LinkState
+from store.storage.meta import Meta
+from store.storage.table import ArticleTable, LibraryDB
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +41,11 @@ class LinkView:
     year: int | None
     in_library: bool
     sources: list[str] = field(default_factory=list)
+    n_authors: int | None = None  # how many authors the target has (``authors`` may hold the first few)
+
+    @property
+    def author_count(self) -> int:
+        return len(self.authors) if self.n_authors is None else self.n_authors
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -105,9 +75,10 @@ class Library:
     moves to the newest, and every transaction starts from it.
     """
 
-    def __init__(self, storage: LibraryStorage) -> None:
-        self.storage = storage
-        self._db = _LibraryDB(storage=lambda: storage)
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._reader = storage.reader
+        self._db = LibraryDB(storage=lambda: storage.table)
         self._table: ArticleTable = self._db.table(ARTICLES_TABLE)  # type: ignore[assignment]
         self.created = False  # whether ``open`` made this library (it did not exist)
 
@@ -123,11 +94,11 @@ class Library:
 
         A new library holds the bundled demo article unless ``demo`` is False.
         """
-        library = cls(LibraryStorage(library_path(path), lock_timeout=lock_timeout))
-        library.created = not library.storage.exists
-        if not library.storage.exists:
+        library = cls(open_storage(library_path(path), lock_timeout))
+        library.created = not library._reader.exists
+        if not library._reader.exists:
             with library.transaction() as changes:
-                if not library.storage.exists and demo:  # (no other process created it meanwhile)
+                if not library._reader.exists and demo:  # (no other process created it meanwhile)
                     from store.demo import demo_articles
 
                     for article, origin in demo_articles():
@@ -136,22 +107,22 @@ class Library:
 
     @property
     def path(self) -> Path:
-        return self.storage.path
+        return self._storage.files.path
 
     @property
     def notices(self) -> list[str]:
         """One-line messages for the user from opening the library (a conversion, a rebuilt index)."""
-        return self.storage.notices
+        return self._storage.files.notices
 
     # Reading ---------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        counts = self.storage.counts
+        counts = self._reader.counts
         return counts["records"] + counts["stubs"]
 
     def doc(self, doc_id: int) -> Doc | None:
         """A document by id (a fresh copy: callers may change it without changing the library)."""
-        return self.storage.get(doc_id)
+        return self._reader.get(doc_id)
 
     def article(self, doc_id: int) -> Article:
         doc = self.doc(doc_id)
@@ -159,22 +130,27 @@ class Library:
             raise KeyError(doc_id)
         return Article.from_doc(doc)
 
+    def meta(self, doc_id: int) -> Meta | None:
+        """A document's flags (stub, which fields it holds), year and citation count, from the index:
+        no read of the document (see ``store.storage.meta``). None: no such document."""
+        return self._reader.meta(doc_id)
+
     def iter_docs(self) -> Iterator[tuple[int, Doc]]:
         """Every document, one at a time, in id order: a walk over the whole library (exports of
         everything, index rebuilds), never for a hot path."""
-        return self.storage.iter_docs()
+        return self._reader.iter_docs()
 
     @property
     def next_id(self) -> int:
         """The id the next new document gets."""
-        return self.storage.next_id
+        return self._reader.next_id
 
     def lookup(self, key: str) -> int | None:
         """The document holding this identity key (``pmid:...``, ``pmc:...``, ``doi:...``), or None.
 
         When sources contradict each other two documents can hold one key; the older one answers.
         """
-        holders = self.storage.holders(key)
+        holders = self._reader.holders(key)
         return holders[0] if holders else None
 
     def find(self, ident: str | Identifier) -> int | None:
@@ -200,31 +176,61 @@ class Library:
         """The document a link entry (identifiers, or title and year) names."""
         return self.find_keys(doc_keys(entry))
 
+    # Links -----------------------------------------------------------------------------------
+
     def links(self, doc_id: int, rel: str) -> list[LinkView]:
         """The references (``rel="references"``) or citing articles (``"cited_by"``) of a record, each
-        described by its target's own document (one read per link)."""
-        if rel not in LINK_RELATIONS:
-            raise ValueError(rel)
-        doc = self.doc(doc_id) or {}
-        sources = sources_by_target(doc, rel)
+        described by its target's own document, with the sources that gave the link (one read per
+        link: for commands and exports; a pane draws ``link_rows``)."""
+        _check(rel)
+        if self._reader.meta(doc_id) is None:
+            return []
         views: list[LinkView] = []
-        for target_id in doc.get(rel, []):
+        for target_id, sources in self._reader.link_state(doc_id)[rel].items():
             target = self.doc(target_id)
             if target is not None:
-                views.append(_view(target_id, target, sources.get(target_id, [])))
+                views.append(_view(target_id, target, sources))
         return views
 
     def link_ids(self, doc_id: int, rel: str) -> list[int]:
         """The document ids a record links to (``rel``: ``"references"`` or ``"cited_by"``), in the
         order its sources gave them: the graph alone, for traversals that do not show each target."""
-        if rel not in LINK_RELATIONS:
-            raise ValueError(rel)
-        doc = self.doc(doc_id)
-        return list(doc.get(rel, ())) if doc is not None else []
+        _check(rel)
+        return self._reader.link_ids(doc_id, rel) if self._reader.meta(doc_id) is not None else []
+
+    def link_state(self, doc_id: int) -> LinkState:
+        """A record's links of both relations with the sources of each (for units of work)."""
+        return self._reader.link_state(doc_id)
+
+    def link_counts(self, doc_id: int) -> tuple[int, int]:
+        """(references, citing articles) of a record, from the counts kept: no link is read."""
+        return self._reader.link_counts(doc_id)
+
+    def link_rows(self, doc_id: int, rel: str, start: int = 0, count: int | None = None) -> list[LinkView]:
+        """Rows ``start`` to ``start + count`` of a record's ``rel`` links, each built from its target's
+        head (identifiers, title, first authors, journal, year, stub or not: see
+        ``store.storage.meta``), not its whole document: a pane shows the first screenful of an
+        article with ten thousand citing articles at once, and the rest as it scrolls. The rows carry
+        no sources (``links`` does)."""
+        ids = self.link_ids(doc_id, rel)
+        end = len(ids) if count is None else start + count
+        return [_row(target_id, head) for target_id, head in self._reader.heads(ids[start:end])]
+
+    def totals(self, doc_ids: Iterable[int]) -> dict[int, tuple[int, int, int | None]]:
+        """(references, citing articles, year) of many records, from the index (none is read): ranking
+        needs them of thousands of candidates. Records the library does not hold are left out."""
+        reader = self._reader
+        out: dict[int, tuple[int, int, int | None]] = {}
+        for doc_id in doc_ids:
+            meta = reader.meta(doc_id)
+            if meta is not None:
+                refs, cited = reader.link_counts(doc_id)
+                out[doc_id] = (refs, cited, meta.year or None)
+        return out
 
     def stats(self) -> Stats:
         """Counts kept with the library (never recomputed by reading it)."""
-        counts = self.storage.counts
+        counts = self._reader.counts
         return Stats(records=counts["records"], stubs=counts["stubs"], links=counts["links"])
 
     # Staying current -------------------------------------------------------------------------
@@ -235,17 +241,22 @@ class Library:
         Returns whether anything changed. Cheap when nothing did (two ``stat`` calls), so the app can
         call it every second.
         """
-        return self.storage.refresh()
+        return self._reader.refresh()
 
     @property
     def state(self) -> tuple[str | None, int]:
         """What identifies the committed state this process sees (changes with every commit)."""
-        return self.storage.state
+        return self._reader.state
+
+    def sizes(self) -> tuple[int, int]:
+        """(the base file's size, the journal's sealed bytes) as this process sees them."""
+        compactor = self._storage.compactor
+        return compactor.base_size, compactor.journal_size()
 
     def compact(self, lock_timeout: float | None = None) -> bool:
         """Fold the journal into the base file now (``pmbrowse compact``). Returns whether there was
         anything to fold. The search index stays fresh: compaction changes no document."""
-        states = self.storage.compact(lock_timeout)
+        states = self._storage.compactor.compact(lock_timeout)
         if states is None:
             return False
         from store.search.index import SearchIndex
@@ -256,8 +267,8 @@ class Library:
 
     @property
     def compaction_due(self) -> bool:
-        """Whether the journal has grown past its threshold (see ``store.storage``)."""
-        return self.storage.exists and self.storage.needs_compaction()
+        """Whether the journal has grown past its threshold (see ``store.storage.compactor``)."""
+        return self._storage.compactor.due()
 
     def compact_if_due(self) -> None:
         """Compact if it is due. A courtesy when a command or the app ends: when the library is busy
@@ -269,21 +280,22 @@ class Library:
     def close(self) -> None:
         """Compact if it is due, then let go of the files."""
         self.compact_if_due()
-        self.storage.close()
+        self._storage.close()
 
     # Writing ---------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Changes]:
         """Collect changes; commit them once at the end, or drop them all on error."""
-        with self.storage.transaction():
-            before = self.storage.state
-            first_new = self.storage.next_id  # (documents from here on are made by this commit)
+        committer = self._storage.committer
+        with committer.transaction():
+            before = self._reader.state
+            first_new = self._reader.next_id  # (documents from here on are made by this commit)
             changes = Changes(self)
             yield changes
             changed, removed = changes.commit()
-        after = self.storage.last_commit()
-        if (changed or removed) and after is not None:
+        after = committer.last_commit()
+        if after is not None:
             self._after_write(before, after, changed, removed, first_new)
 
     def _after_write(
@@ -305,13 +317,20 @@ class Library:
             # it makes the next search rebuild it from the library.
             forget_index(self.path)
 
-    def apply(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
-        """Called by ``Changes.commit``: hand the documents to TinyDB."""
+    def apply(self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]) -> None:
+        """Called by ``Changes.commit``: hand the documents to TinyDB, the links to the storage."""
         removed = list(removed)
         if removed:
             self._table.remove(doc_ids=removed)
         if changed:
             self._table.put_many(changed)
+        if links:
+            self._storage.committer.stage_links(links)
+
+
+def _check(rel: str) -> None:
+    if rel not in LINK_RELATIONS:
+        raise ValueError(rel)
 
 
 def _view(target_id: int, target: Doc, sources: list[str]) -> LinkView:
@@ -327,4 +346,20 @@ def _view(target_id: int, target: Doc, sources: list[str]) -> LinkView:
         year=year if isinstance(year, int) else None,
         in_library=not target.get("stub"),
         sources=list(sources),
+    )
+
+
+def _row(target_id: int, head: dict[str, Any]) -> LinkView:
+    year = head.get("year")
+    return LinkView(
+        target_id=target_id,
+        pmid=head.get("pmid"),
+        pmcid=head.get("pmcid"),
+        doi=head.get("doi"),
+        title=str(head.get("title") or ""),
+        authors=list(head.get("authors", ())),
+        journal=str(head.get("journal") or ""),
+        year=year if isinstance(year, int) else None,
+        in_library=not head.get("stub"),
+        n_authors=int(head.get("n_authors", 0)),
     )

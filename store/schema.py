@@ -4,16 +4,19 @@ A library is a TinyDB JSON file with two tables:
 
 - ``_meta``: one document, ``{"app": "pmbrowse", "schema": N, "generation": G}``, marking the file as
   a library (``generation`` names this version of the file, see ``store.storage``);
-- ``articles``: one document per article or stub (see ``store.model.Article.to_doc``), except that
-  links are stored as document ids: ``"references": [12, 40]``, ``"cited_by": [7]``, both ends of each
-  link (so following a link either way reads one document), and the sources that gave the links,
-  when known, by source: ``"link_sources": {"references": {"europepmc": [40], "pubmed": [12, 40]}}``.
-  What a source said *about* a link's target (its title, authors, journal, year) lives on the
+- ``articles``: one document per article or stub (see ``store.model.Article.to_doc``), without its
+  links. What a source said *about* a link's target (its title, authors, journal, year) lives on the
   target: on its stub when the library has no full record of it. Citation metrics, by source and with
-  the time they were fetched, are under ``"metrics"`` (``store.metrics``).
+  the time they were fetched, are under ``"metrics"`` (``store.metrics``);
+- ``links``: the links of each document that has any, under the document's id, as document ids:
+  ``{"references": [12, 40], "cited_by": [7], "link_sources": {"references": {"europepmc": [40],
+  "pubmed": [12, 40]}}}``: both ends of each link (so following a link either way reads one record),
+  and which sources gave each link, by source.
 
 Schema 1 kept every link as a copy of that text on both ends (78% of a library's memory); schema 2
-stores each link as an id. ``MIGRATIONS[1]`` converts.
+stored each link as an id inside the documents, so adding a record rewrote the documents of the
+records it cites; schema 3 keeps the links apart, so a commit adds link records and never rewrites an
+older document (see ``store.storage``). ``MIGRATIONS[1]`` and ``MIGRATIONS[2]`` convert.
 
 A marks file (``store.marks``: stars, tags, screening decisions and notes, kept beside the library) has
 the same header plus ``"kind": "marks"``, and one table, ``marks``. The kind keeps either file from
@@ -42,8 +45,9 @@ from store.model import ARTICLE_LIST_FIELDS, ARTICLE_TEXT_FIELDS
 
 META_TABLE = "_meta"
 ARTICLES_TABLE = "articles"
+LINKS_TABLE = "links"
 MARKS_TABLE = "marks"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MARKS_SCHEMA_VERSION = 2
 SNOWBALL_TABLES = ("reasons", "exclusions", "rounds", "searches", "dropped")
 SNOWBALL_SCHEMA_VERSION = 2
@@ -109,8 +113,25 @@ def _links_to_ids(data: Data) -> Data:
     return data
 
 
+LINK_FIELDS = ("references", "cited_by", "link_sources")
+
+
+def _links_apart(data: Data) -> Data:
+    """Schema 2 -> 3: each document's links (``references``, ``cited_by``, ``link_sources``) move to
+    the ``links`` table, under the document's id."""
+    docs: dict[str, Any] = data.get(ARTICLES_TABLE, {})
+    links: dict[str, Any] = data.setdefault(LINKS_TABLE, {})
+    for doc_id, doc in docs.items():
+        if not isinstance(doc, dict):
+            raise ValueError(f"document {doc_id}: it is not an object")
+        record = {key: doc.pop(key) for key in LINK_FIELDS if key in doc}
+        if record:
+            links[doc_id] = record
+    return data
+
+
 # MIGRATIONS[n] turns library data of schema n into schema n + 1.
-MIGRATIONS: dict[int, Migration] = {1: _links_to_ids}
+MIGRATIONS: dict[int, Migration] = {1: _links_to_ids, 2: _links_apart}
 
 
 def _marks_decisions(data: Data) -> Data:
@@ -167,7 +188,7 @@ class Layout:
 
 
 LIBRARY_KIND = "library"
-LIBRARY = Layout(LIBRARY_KIND, "library", (ARTICLES_TABLE,), SCHEMA_VERSION, MIGRATIONS)
+LIBRARY = Layout(LIBRARY_KIND, "library", (ARTICLES_TABLE, LINKS_TABLE), SCHEMA_VERSION, MIGRATIONS)
 MARKS = Layout("marks", "marks file", (MARKS_TABLE,), MARKS_SCHEMA_VERSION, MARKS_MIGRATIONS)
 SNOWBALL = Layout("snowball", "snowball file", SNOWBALL_TABLES, SNOWBALL_SCHEMA_VERSION, SNOWBALL_MIGRATIONS)
 
@@ -214,14 +235,9 @@ def check_document(doc: object) -> str:
     count = doc.get("citation_count")
     if count is not None and not _is_int(count, 0, 1 << 40):
         return "'citation_count' is not a count"
-    for key in ("references", "cited_by"):
-        value = doc.get(key)
-        # (map/min/max run in C: link lists can be thousands long, and every read checks them)
-        if value is not None and (
-            type(value) is not list
-            or (value and (set(map(type, value)) != {int} or min(value) < 1 or max(value) >= 1 << 32))
-        ):
-            return f"{key!r} is not a list of document ids"
+    for key in LINK_FIELDS:
+        if key in doc:
+            return f"{key!r} belongs in the links table, not in a document"
     for key in ("authors", "abstract", "origins"):
         value = doc.get(key)
         if value is not None and (type(value) is not list or not all(type(v) is dict for v in value)):
@@ -233,15 +249,41 @@ def check_document(doc: object) -> str:
     for section in doc.get("abstract", ()):
         if not all(type(v) is str for v in section.values()):
             return "an abstract section has a field that is not text"
-    sources = doc.get("link_sources")
-    if sources is not None and (
-        type(sources) is not dict
-        or not all(type(v) is dict for v in sources.values())
-        or not all(type(ids) is list for v in sources.values() for ids in v.values())
-    ):
-        return "'link_sources' is not an object of lists by source"
     if "stub" in doc and type(doc["stub"]) is not bool:
         return "'stub' is not true or false"
     if "metrics" in doc:
         return check_metrics(doc["metrics"])
+    return ""
+
+
+def _is_id_list(value: object) -> bool:
+    # (map/min/max run in C: link lists can be thousands long, and every read checks them)
+    return type(value) is list and (
+        not value or (set(map(type, value)) == {int} and min(value) >= 1 and max(value) < 1 << 32)
+    )
+
+
+def check_links(record: object) -> str:
+    """What is wrong with a stored link record (``links`` table) or a change to one (the journal's and
+    segments' ``removed`` lists), or "" if nothing is."""
+    if type(record) is not dict:
+        return f"it is a JSON {type(record).__name__}, not an object"
+    for key, value in record.items():
+        if key in ("references", "cited_by"):
+            if not _is_id_list(value):
+                return f"{key!r} is not a list of document ids"
+        elif key in ("link_sources", "removed"):
+            if type(value) is not dict or not all(k in ("references", "cited_by") for k in value):
+                return f"{key!r} is not an object by relation"
+            if key == "link_sources" and not all(
+                type(v) is dict and all(type(k) is str for k in v) for v in value.values()
+            ):
+                return "'link_sources' is not an object of lists by source"
+            lists = (
+                value.values() if key == "removed" else [ids for v in value.values() for ids in v.values()]
+            )
+            if not all(_is_id_list(ids) for ids in lists):
+                return f"{key!r} holds something other than lists of document ids"
+        else:
+            return f"{key!r} is not part of a link record"
     return ""

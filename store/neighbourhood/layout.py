@@ -23,8 +23,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from store.neighbourhood.nodes import GraphReader, Node
-from store.neighbourhood.peek import Totals
+from store.neighbourhood.nodes import GraphReader, Node, Totals
 
 COLUMNS = (-2, -1, 0, 1, 2)
 COLUMN_TITLES = {

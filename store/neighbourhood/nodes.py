@@ -1,23 +1,30 @@
 """``GraphReader``: the documents a neighbourhood needs, read one at a time and kept as small records.
 
-The library keeps no graph in memory: each document is one read (see ``store.storage``). A computation
-over an article's neighbourhood reads its neighbours' link lists, and the link counts of the articles
-it ranks. A reader memoises what it read as ``Node`` records (ids, counts, the few fields a row shows)
-for as long as the library's committed state stays the same: a second computation around the same
-article, or a re-centred map, reads only what is new. When the library changes (an import, a fetch
+The library keeps no graph in memory: each document is one read, each link list another (see
+``store.storage``), and each document's link counts and year are kept in the document index, so
+ranking thousands of candidates reads none of them. A computation over an article's neighbourhood reads
+its neighbours' link lists, and the link counts of the articles it ranks. A reader memoises what it
+read as ``Node`` records (ids, counts, the few fields a row shows) for as long as the library's
+committed state stays the same: a second computation around the same article, or a re-centred map,
+reads only what is new. When the library changes (an import, a fetch
 in another process) the memo is dropped at the next call, so results are never stale.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from store.neighbourhood import peek
-from store.neighbourhood.peek import Totals
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # (the app imports this before the library is loaded: keep it light)
     from store.library import Library
+
+
+class Totals(NamedTuple):
+    """A document's link counts and year: what ranking needs of a candidate."""
+
+    references: int
+    cited_by: int
+    year: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +64,10 @@ class Node:
         return self.pmid or self.pmcid or self.doi
 
 
-def _unique(ids: object) -> tuple[int, ...]:
-    if not isinstance(ids, list):
-        return ()
-    return tuple(dict.fromkeys(i for i in ids if isinstance(i, int)))
-
-
-def node_of(doc_id: int, doc: dict[str, object]) -> Node:
-    """The ``Node`` of a stored document."""
+def node_of(
+    doc_id: int, doc: dict[str, object], references: tuple[int, ...] = (), cited_by: tuple[int, ...] = ()
+) -> Node:
+    """The ``Node`` of a stored document and its links (which are kept apart from it)."""
     year = doc.get("year")
     count = doc.get("citation_count")
     authors = doc.get("authors")
@@ -79,8 +82,8 @@ def node_of(doc_id: int, doc: dict[str, object]) -> Node:
 
     return Node(
         doc_id=doc_id,
-        references=_unique(doc.get("references")),
-        cited_by=_unique(doc.get("cited_by")),
+        references=references,
+        cited_by=cited_by,
         year=year if isinstance(year, int) and not isinstance(year, bool) else None,
         stub=bool(doc.get("stub")),
         title=str(doc.get("title") or ""),
@@ -107,7 +110,7 @@ class GraphReader:
         self._lists: dict[tuple[int, str], tuple[int, ...]] = {}
         self._totals: dict[int, Totals | None] = {}
         self.reads = 0  # documents read and decoded whole (for tests and the benchmark)
-        self.peeks = 0  # documents whose lists or counts were found in their bytes
+        self.peeks = 0  # link lists read, and documents counted from the index, without decoding any
 
     def _check(self) -> None:
         state = self.library.state
@@ -130,7 +133,11 @@ class GraphReader:
             pass
         doc = self.library.doc(doc_id)
         self.reads += 1
-        found = None if doc is None else node_of(doc_id, doc)
+        found = None
+        if doc is not None:
+            found = node_of(
+                doc_id, doc, self.link_ids(doc_id, "references"), self.link_ids(doc_id, "cited_by")
+            )
         self._nodes[doc_id] = found
         return found
 
@@ -144,60 +151,29 @@ class GraphReader:
         self._totals.clear()
 
     def link_ids(self, doc_id: int, rel: str) -> tuple[int, ...]:
-        """A document's references or citing articles (each once), without decoding the rest of it
-        when its bytes allow (see ``store.neighbourhood.peek``)."""
+        """A document's references or citing articles (each once), without decoding the document."""
         node = self._nodes.get(doc_id)
         if node is not None:
             return node.links(rel)
         found = self._lists.get((doc_id, rel))
-        if found is not None:
-            return found
-        raw = peek.stored_bytes(self.library, doc_id)
-        ids = peek.link_ids(raw, rel) if raw is not None else None
-        if ids is None:
-            whole = self.node(doc_id)
-            return whole.links(rel) if whole is not None else ()
-        self.peeks += 1
-        self._lists[(doc_id, rel)] = ids
-        return ids
+        if found is None:
+            found = self._lists[(doc_id, rel)] = tuple(self.library.link_ids(doc_id, rel))
+            self.peeks += 1
+        return found
 
     def totals_many(self, doc_ids: list[int]) -> dict[int, Totals]:
-        """``totals`` of many documents (those the library holds), in one pass over the storage."""
-        out: dict[int, Totals] = {}
-        missing: list[int] = []
-        for doc_id in doc_ids:
-            if doc_id in self._totals:
-                known = self._totals[doc_id]
-                if known is not None:
-                    out[doc_id] = known
-            else:
-                missing.append(doc_id)
+        """``totals`` of many documents (those the library holds), from the index."""
+        missing = [doc_id for doc_id in doc_ids if doc_id not in self._totals]
         if missing:
-            found, decode = peek.totals_of(self.library, missing)
+            found = self.library.totals(missing)
             self.peeks += len(found)
             for doc_id in missing:
                 got = found.get(doc_id)
-                if got is None and doc_id in decode:
-                    got = self.totals(doc_id)
-                self._totals[doc_id] = got
-                if got is not None:
-                    out[doc_id] = got
-        return out
+                self._totals[doc_id] = None if got is None else Totals(*got)
+        return {doc_id: t for doc_id in doc_ids if (t := self._totals.get(doc_id)) is not None}
 
     def totals(self, doc_id: int) -> Totals | None:
         """How many references and citing articles a document has, and its year (None: no document)."""
-        if doc_id in self._totals:
-            return self._totals[doc_id]
-        node = self._nodes.get(doc_id)
-        if node is None:
-            raw = peek.stored_bytes(self.library, doc_id)
-            peeked = peek.totals(raw) if raw is not None else None
-            if peeked is not None:
-                self.peeks += 1
-                found = Totals(*peeked)
-                self._totals[doc_id] = found
-                return found
-            node = self.node(doc_id)
-        result = None if node is None else Totals(len(node.references), len(node.cited_by), node.year)
-        self._totals[doc_id] = result
-        return result
+        if doc_id not in self._totals:
+            self.totals_many([doc_id])
+        return self._totals[doc_id]

@@ -136,7 +136,9 @@ def _author_terms(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]
     return words, lasts, fulls
 
 
-def index_document(doc_id: int, doc: dict[str, Any]) -> Any:
+def index_document(doc_id: int, doc: dict[str, Any], citing: int = 0) -> Any:
+    """The index document of a library document; ``citing``: how many articles of the library cite it
+    (its links are kept apart from it)."""
     d = tantivy.Document()
     d.add_integer("doc_id", doc_id)
     for name in ("pmid", "pmcid", "doi"):
@@ -174,7 +176,7 @@ def index_document(doc_id: int, doc: dict[str, Any]) -> Any:
     d.add_integer("authors", len(authors))
     d.add_integer("year", int(doc.get("year") or 0))
     reported = metrics.reported_counts(doc)
-    d.add_integer("cited", max(int(doc.get("citation_count") or 0), len(doc.get("cited_by", [])), *reported))
+    d.add_integer("cited", max(int(doc.get("citation_count") or 0), citing, *reported))
     d.add_integer("stub", 1 if doc.get("stub") else 0)
     d.add_integer("has_abstract", 1 if doc.get("abstract") else 0)
     _add_metrics(d, doc)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ from typing import Any, Protocol
 
 import tantivy
 
+from store.errors import PmbrowseError
 from store.lock import write_lock
 from store.search.compile import MarkLookup, compile_query, heading_matches, heading_of
 from store.search.fields import (
@@ -44,10 +46,12 @@ from store.search.fields import (
     hit_from_fields,
     index_document,
 )
-from store.search.query import MatchAll, Node, parse_query
-from store.storage import committed_state
+from store.search.query import Filter, MatchAll, Node, parse_query
+from store.storage import committed_state, open_storage
+from store.storage.citations import Citations
 
 Doc = dict[str, Any]
+STUBS = {"stub": True, "full": False}
 
 
 class Library(Protocol):
@@ -62,12 +66,19 @@ class Library(Protocol):
 
     def iter_docs(self) -> Iterator[tuple[int, Doc]]: ...
 
+    def link_counts(self, doc_id: int) -> tuple[int, int]: ...
+
 
 __all__ = ["META", "SORTS", "Hit", "MarkLookup", "Results", "SearchIndex", "forget_index", "index_folder"]
 
 META = "pmbrowse-index.json"  # tantivy owns meta.json
 SORTS = ("relevance", "date", "cited")
 WRITER_HEAP = 128_000_000
+# "Most cited first" ranks a query's hits by the library's live counts (``store.storage.citations``):
+# up to this many hits are fetched and ranked; beyond, the library's citation order is walked, a chunk
+# of documents at a time, asking the index which of them match.
+FETCH_ALL = 20_000
+CHUNK = 4096
 
 
 def index_folder(library_path: Path) -> Path:
@@ -77,9 +88,11 @@ def index_folder(library_path: Path) -> Path:
 class SearchIndex:
     """An open search index for one library file."""
 
-    def __init__(self, folder: Path, index: Any) -> None:
+    def __init__(self, folder: Path, index: Any, library_path: Path) -> None:
         self.folder = folder
+        self.library_path = library_path
         self._index = index
+        self._citations: Citations | None = None
 
     # Opening and keeping fresh --------------------------------------------------------------
 
@@ -100,7 +113,7 @@ class SearchIndex:
         if meta is None or state is None or meta.get("library") != list(state):
             return None
         try:
-            index = cls(folder, cls._open_folder(folder))
+            index = cls(folder, cls._open_folder(folder), library_path)
         except (ValueError, OSError):
             return None
         # tantivy makes an empty index where its own meta.json is missing: count what is really there.
@@ -152,7 +165,7 @@ class SearchIndex:
             state = library.state
             docs = 0
             for doc_id, doc in library.iter_docs():
-                writer.add_document(index_document(doc_id, doc))
+                writer.add_document(index_document(doc_id, doc, library.link_counts(doc_id)[1]))
                 docs += 1
             writer.commit()
             writer.wait_merging_threads()
@@ -168,10 +181,11 @@ class SearchIndex:
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
-        return cls(folder, cls._open_folder(folder))
+        return cls(folder, cls._open_folder(folder), library.path)
 
     def update(
         self,
+        library: Library,
         state: tuple[str | None, int],
         changed: Mapping[int, Doc],
         removed: Iterable[int],
@@ -180,17 +194,19 @@ class SearchIndex:
         """Re-index changed documents (as committed) and drop removed ones; record ``state``, the state
         of the library that commit made (not the library's state now: another thread may have committed
         since, and its own update will follow). Documents from ``first_new`` on are new: nothing to
-        replace."""
-        writer = self._index.writer(heap_size=WRITER_HEAP)
-        for doc_id in removed:
-            writer.delete_documents_by_term("doc_id", doc_id)
-        for doc_id, doc in changed.items():
-            if doc_id < first_new:  # (a document made by this commit has nothing to replace)
+        replace. A commit that changed links only changes no index document."""
+        removed = list(removed)
+        if changed or removed:
+            writer = self._index.writer(heap_size=WRITER_HEAP)
+            for doc_id in removed:
                 writer.delete_documents_by_term("doc_id", doc_id)
-            writer.add_document(index_document(doc_id, doc))
-        writer.commit()
-        writer.wait_merging_threads()
-        self._index.reload()
+            for doc_id, doc in changed.items():
+                if doc_id < first_new:  # (a document made by this commit has nothing to replace)
+                    writer.delete_documents_by_term("doc_id", doc_id)
+                writer.add_document(index_document(doc_id, doc, library.link_counts(doc_id)[1]))
+            writer.commit()
+            writer.wait_merging_threads()
+            self._index.reload()
         docs = self.count()
         _write_meta(self.folder, state, docs)
 
@@ -210,7 +226,8 @@ class SearchIndex:
             meta = _read_meta(folder)
             if meta is not None and meta.get("library") == list(before):
                 try:
-                    cls(folder, cls._open_folder(folder)).update(after, changed, removed, first_new)
+                    index = cls(folder, cls._open_folder(folder), library.path)
+                    index.update(library, after, changed, removed, first_new)
                     return
                 except (ValueError, OSError):
                     pass  # fall through: a rebuild replaces whatever is there
@@ -251,24 +268,102 @@ class SearchIndex:
             query if isinstance(query, str) else "",
             lambda words, wildcard: self._heading_terms(searcher, words, wildcard),
         )
+        citations = self.citations()
+        if sort == "cited" and citations is not None:
+            return self._most_cited(searcher, compiled, node, limit, offset, citations)
         if sort == "relevance" and not isinstance(node, MatchAll):
             # Fetch a margin past the page so equal scores at its edge can be ordered by date.
             result = searcher.search(compiled, limit=offset + limit + 50, count=True)
-            hits = [
-                hit_from_fields(searcher.doc(addr).to_dict(), float(score)) for score, addr in result.hits
-            ]
+            hits = [self._hit(searcher, addr, float(score), citations) for score, addr in result.hits]
             hits.sort(key=lambda h: (-round(h.score or 0.0, 5), -(h.year or 0), h.doc_id))
             hits = hits[offset : offset + limit]
         else:
             by = "cited" if sort == "cited" else "year"
             result = searcher.search(compiled, limit=limit, count=True, order_by_field=by, offset=offset)
-            hits = [hit_from_fields(searcher.doc(addr).to_dict(), None) for _key, addr in result.hits]
+            hits = [self._hit(searcher, addr, None, citations) for _key, addr in result.hits]
             # Equal keys come back in index order, which depends on how segments were written.
             if by == "cited":
                 hits.sort(key=lambda h: (-h.cited, -(h.year or 0), h.doc_id))
             else:
                 hits.sort(key=lambda h: (-(h.year or 0), -h.cited, h.doc_id))
         return Results(hits=hits, total=int(result.count or 0))
+
+    def citations(self) -> Citations | None:
+        """The library's live citation counts (None when the library cannot be read: the index's own
+        counts, as of each document's indexing, stand in)."""
+        if self._citations is None:
+            try:
+                self._citations = Citations(open_storage(self.library_path).reader)
+            except (PmbrowseError, OSError):
+                return None
+        return self._citations
+
+    @staticmethod
+    def _hit(searcher: Any, addr: Any, score: float | None, citations: Citations | None) -> Hit:
+        hit = hit_from_fields(searcher.doc(addr).to_dict(), score)
+        return hit if citations is None else dataclasses.replace(hit, cited=citations.count(hit.doc_id))
+
+    def _most_cited(
+        self, searcher: Any, compiled: Any, node: Node, limit: int, offset: int, citations: Citations
+    ) -> Results:
+        """The hits most cited first, by the library's live counts (see ``FETCH_ALL``)."""
+        total = int(searcher.search(compiled, limit=1, count=True).count or 0)
+        wanted = offset + limit
+        page: list[int] = []
+        if isinstance(node, MatchAll) or (
+            isinstance(node, Filter) and node.kind == "is" and node.value in STUBS
+        ):
+            # The record kind is kept with the counts: no question to the index.
+            stub = STUBS.get(node.value) if isinstance(node, Filter) else None
+            for doc_id in citations.order():
+                if stub is None or (
+                    (meta := citations.reader.meta(doc_id)) is not None and meta.stub == stub
+                ):
+                    page.append(doc_id)
+                    if len(page) >= wanted:
+                        break
+        elif total <= FETCH_ALL:
+            addrs = [
+                addr for _score, addr in searcher.search(compiled, limit=max(total, 1), count=False).hits
+            ]
+            ids = [int(i) for i in searcher.fast_field_values("doc_id", addrs)] if addrs else []
+            page = citations.ranked(ids)[:wanted]
+        else:
+            chunk: list[int] = []
+            for doc_id in citations.order():
+                chunk.append(doc_id)
+                if len(chunk) >= CHUNK:
+                    page += self._matching(searcher, compiled, chunk)
+                    chunk = []
+                    if len(page) >= wanted:
+                        break
+            else:
+                page += self._matching(searcher, compiled, chunk)
+        page = page[offset:wanted]
+        where = self._addresses(searcher, page)
+        hits = [self._hit(searcher, where[doc_id], None, citations) for doc_id in page if doc_id in where]
+        return Results(hits=hits, total=total)
+
+    @staticmethod
+    def _addresses(searcher: Any, doc_ids: list[int]) -> dict[int, Any]:
+        """Where the index holds each of ``doc_ids`` (one question for all of them)."""
+        if not doc_ids:
+            return {}
+        query = tantivy.Query.term_set_query(SCHEMA, "doc_id", doc_ids)
+        addrs = [addr for _score, addr in searcher.search(query, limit=len(doc_ids), count=False).hits]
+        ids = searcher.fast_field_values("doc_id", addrs)
+        return {int(i): addr for i, addr in zip(ids, addrs, strict=True)}
+
+    @staticmethod
+    def _matching(searcher: Any, compiled: Any, chunk: list[int]) -> list[int]:
+        """Which of ``chunk`` match ``compiled``, in ``chunk``'s order."""
+        if not chunk:
+            return []
+        among = tantivy.Query.term_set_query(SCHEMA, "doc_id", chunk)
+        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, compiled), (tantivy.Occur.Must, among)])
+        addrs = [addr for _score, addr in searcher.search(both, limit=len(chunk), count=False).hits]
+        found = {int(i) for i in searcher.fast_field_values("doc_id", addrs)} if addrs else set()
+        return [doc_id for doc_id in chunk if doc_id in found]
 
     def headings_containing(self, word: str, limit: int = 10) -> list[str]:
         """The MeSH headings in the library with a word that begins with ``word`` (folded: case and

@@ -163,9 +163,9 @@ def run_round(
     order: dict[int, None] = {}
     seed_refs: set[int] = set()
     seed_citing: set[int] = set()
-    for seed, doc in seed_docs:
-        refs: list[int] = doc.get("references", [])
-        citing: list[int] = doc.get("cited_by", [])
+    for seed, _doc in seed_docs:
+        refs = library.link_ids(seed, "references")
+        citing = library.link_ids(seed, "cited_by")
         seed_refs.update(refs)
         seed_citing.update(citing)
         for rel in rels:
@@ -203,8 +203,8 @@ def run_round(
             label=label_of(doc),
             cites=[labels[s] for s in dict.fromkeys(cites.get(target, ()))],
             cited_by=[labels[s] for s in dict.fromkeys(cited_by.get(target, ()))],
-            coupling=len(seed_refs.intersection(doc.get("references", ()))),
-            cocitation=len(seed_citing.intersection(doc.get("cited_by", ()))),
+            coupling=len(seed_refs.intersection(library.link_ids(target, "references"))),
+            cocitation=len(seed_citing.intersection(library.link_ids(target, "cited_by"))),
             year=year if isinstance(year, int) else None,
             round=first if first is not None else number,
             known=known,

@@ -9,8 +9,9 @@ import orjson
 import pytest
 
 from store import fileformat
+from store.errors import LibraryFileError
 from store.library import Library
-from store.storage import LibraryFileError, read_library_file
+from store.wholefile import read_library_file
 
 DATA = {
     "_meta": {"1": {"app": "pmbrowse", "schema": 1}},

@@ -26,7 +26,7 @@ def test_file_records_app_and_schema(lib_path: Path) -> None:
     Library.open(lib_path)
     data = json.loads(lib_path.read_text())
     assert data["_meta"]["1"]["app"] == "pmbrowse" and data["_meta"]["1"]["schema"] == SCHEMA_VERSION
-    assert set(data) == {"_meta", "articles"}
+    assert set(data) == {"_meta", "articles", "links"}
 
 
 @pytest.mark.parametrize(
@@ -227,7 +227,7 @@ def test_a_failed_write_leaves_memory_as_the_file(lib_path: Path, monkeypatch: p
     def disk_full(*args) -> None:  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("store.storage.LibraryStorage._append", disk_full)
+    monkeypatch.setattr("store.storage.committer.Committer._append", disk_full)
     with pytest.raises(OSError), lib.transaction() as changes:
         changes.put_article(Article(pmid="55", title="Never written"), Origin("test"))
     assert lib.get("55") is None and lib.stats() == stats and lib.lookup("pmid:55") is None

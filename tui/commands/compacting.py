@@ -16,7 +16,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     library = open_library(args, err)
-    before = library.storage.journal_size()
+    before = library.sizes()[1]
     if library.compact():
         out.print(
             literal(f"compacted {library.path}: {before:,} bytes of journal folded into the library file")

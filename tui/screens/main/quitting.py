@@ -22,7 +22,7 @@ def compact_on_quit(library: Library) -> None:
 
     if not library.compaction_due:
         return
-    if library.storage.base_size <= INLINE_COMPACT_BYTES:
+    if library.sizes()[0] <= INLINE_COMPACT_BYTES:
         library.compact_if_due()
         return
     with contextlib.suppress(OSError):

@@ -1,0 +1,64 @@
+"""Compaction: folding what was committed since the base (journal, segments) into a new base.
+
+A command (or the app) that ends with the journal past its threshold compacts (``Library.close``);
+``pmbrowse compact`` does it on demand. The new generation is written by ``store.storage.generation``:
+unchanged documents and link records are copied as bytes, changed ones written anew, and the base's
+rename is the commit point.
+"""
+
+from __future__ import annotations
+
+import os
+
+from store.storage.committer import Committer
+from store.storage.files import LibraryFiles
+from store.storage.generation import write_state
+from store.storage.reader import Reader
+
+# A journal past this many bytes is folded into the base when a command ends (``Library.close``).
+COMPACT_MIN = 4 << 20
+COMPACT_MAX = 16 << 20
+
+
+def compact_threshold(base_size: int) -> int:
+    """How long the journal may grow before a command's end compacts it (``PMBROWSE_COMPACT_BYTES``
+    sets it outright, for tests and for people who want to choose)."""
+    if (chosen := os.environ.get("PMBROWSE_COMPACT_BYTES", "")).isdigit():
+        return int(chosen)
+    return max(COMPACT_MIN, min(COMPACT_MAX, base_size // 8))
+
+
+class Compactor:
+    """Compaction of one library (see the module docstring)."""
+
+    def __init__(self, files: LibraryFiles, reader: Reader, committer: Committer) -> None:
+        self.files = files
+        self.reader = reader
+        self.committer = committer
+
+    @property
+    def base_size(self) -> int:
+        """The size of the base file this process reads."""
+        return self.reader.snap.base_size
+
+    def journal_size(self) -> int:
+        journal = self.reader.snap.journal
+        return journal.end if journal is not None else 0
+
+    def due(self) -> bool:
+        """Whether the journal has grown past its threshold."""
+        return self.reader.exists and self.journal_size() > compact_threshold(self.base_size)
+
+    def compact(
+        self, lock_timeout: float | None = None
+    ) -> tuple[tuple[str | None, int], tuple[str | None, int]] | None:
+        """Fold the journal into a new base file. Returns the states before and after (the documents
+        are the same in both), or None when there was nothing to fold."""
+        with self.committer.transaction(lock_timeout):
+            snap = self.reader.snap
+            if not snap.journal or not (snap.journal.commits or snap.segments):
+                return None
+            before = self.reader.state
+            write_state(self.files, snap, {}, {}, next_id=snap.next_id, counts=dict(snap.counts or {}))
+            self.reader.catch_up()
+            return before, self.reader.state

@@ -1,0 +1,91 @@
+"""What the reader, committer and compactor of one library share: its files, the state this process
+sees, the changes staged by the transaction in progress, and the locks that order them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from store.storage.links import Change
+from store.storage.snapshot import Snapshot
+from store.wholefile import fsync_dir
+
+Doc = dict[str, object]
+
+
+@dataclass
+class Pending:
+    """The changes staged by the transaction in progress, seen only by the thread that makes them:
+    other threads see a commit once it is sealed, never before (it may yet fail)."""
+
+    owner: int | None = None
+    depth: int = 0
+    docs: dict[int, Doc | None] = field(default_factory=dict)  # None: removed
+    links: dict[int, Change] = field(default_factory=dict)
+
+    def mine(self) -> bool:
+        return self.owner == threading.get_ident()
+
+    def clear(self) -> None:
+        self.docs = {}
+        self.links = {}
+
+
+class LibraryFiles:
+    """One library's files (a path that is a symbolic link is resolved once: every file is written next
+    to its target) and the state shared by the parts of its storage."""
+
+    def __init__(self, path: str | os.PathLike[str], lock_timeout: float | None) -> None:
+        self.path = Path(os.path.realpath(path))
+        self.index_path = self.sibling(".idx")
+        self.journal_path = self.sibling(".journal")
+        self.segments_path = self.sibling(".segments")
+        self.lock_timeout = lock_timeout
+        self.notices: list[str] = []  # one-line messages for the user (a conversion, a rebuilt index)
+        self.threads = threading.RLock()  # writers of this process take turns
+        self.state = threading.RLock()  # guards swapping the snapshot under readers of other threads
+        self.snap = Snapshot(self.path)
+        self.pending = Pending()
+        self.local = threading.local()  # each thread's last commit (``Committer.last_commit``)
+
+    def sibling(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
+
+    def temp(self, path: Path) -> Path:
+        """A temp file beside ``path`` (``.NAME.PID.tmp``: a writer killed mid-write leaves it, and the
+        next writer, holding the lock, removes it)."""
+        return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+    def remove_stale_temp_files(self) -> None:
+        """Temp files left by a writer that was killed mid-write: we hold the lock."""
+        for name in (self.path.name, self.index_path.name, self.journal_path.name):
+            for stale in self.path.parent.glob(f".{name}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+
+    def replace_file(self, path: Path, content: bytes, mode: int | None = None) -> None:
+        """Write ``content`` as ``path`` atomically: a temp file, fsynced, renamed over it."""
+        tmp = self.temp(path)
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if mode is not None:
+                os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        fsync_dir(path.parent)
+
+    def base_mode(self) -> int | None:
+        """The permission bits of the base file (new files get the same), or None."""
+        try:
+            return os.stat(self.path).st_mode & 0o777
+        except OSError:
+            return None

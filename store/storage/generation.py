@@ -1,0 +1,310 @@
+"""Writing a new generation of a library: a new base file and its index, swapped in atomically.
+
+Compaction, the conversion of older layouts and the first commit of a new library all end here. The
+new base and index are written under temp names and fsynced; then the index is renamed into place,
+then the base (the base's rename is the commit point), then a new journal of the new generation
+replaces the old one. A journal of another generation than its base is obsolete (its commits are in
+the base) and ignored; an index of another generation is rebuilt from the base. So a crash at any
+instant leaves the old state or the new one, never a mix. Segments of an older generation are
+garbage once the new base is in place, and are removed.
+
+Documents and link records the new base takes over unchanged are copied as bytes, in slices of up to
+``RUN_BYTES`` (a compaction of a large library is mostly this), with their meta and heads taken from
+the old index: only what changed is decoded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import orjson
+
+from store import fileformat
+from store.docindex import DocIndex, IndexData, new_columns, pairs_of, write_index
+from store.errors import LibraryFileError
+from store.journal import header_line
+from store.merge import doc_keys
+from store.schema import LINKS_TABLE, SCHEMA_VERSION
+from store.storage import links as linkrec
+from store.storage.files import Doc, LibraryFiles
+from store.storage.meta import STUB, Meta, head_of, meta_of
+from store.storage.snapshot import Snapshot
+from store.wholefile import fsync_dir
+
+RUN_BYTES = 4 << 20
+COUNTS = ("records", "stubs", "links")
+
+
+def check_ids(files: LibraryFiles, max_id: int, count: int) -> None:
+    """Document ids pmbrowse writes are dense; a file with huge ones (edited by hand, or by another
+    program) would make the document index as large as its largest id."""
+    if max_id >= 1 << 32 or max_id > 64 * (count + 1024):
+        raise LibraryFileError(
+            f"{files.path} has document ids up to {max_id} for {count} documents, which pmbrowse never "
+            "writes; it was left as it is"
+        )
+
+
+@dataclass
+class Old:
+    """The base a new generation copies unchanged records from."""
+
+    index: DocIndex
+    data: bytes | object  # the old base's bytes (a memory map)
+
+    def slice(self, start: int, end: int, files: LibraryFiles) -> bytes:
+        raw: bytes = self.data[start:end]  # type: ignore[index]
+        if len(raw) != end - start:
+            raise LibraryFileError(f"{files.path} is shorter than its index says; it was left as it is")
+        return raw
+
+
+class Builder:
+    """Writes a new base and its index: documents in id order, then link records in id order."""
+
+    def __init__(self, files: LibraryFiles, max_id: int, *, generation: str | None = None) -> None:
+        self.files = files
+        self.generation = generation or secrets.token_hex(8)
+        files.path.parent.mkdir(parents=True, exist_ok=True)
+        files.remove_stale_temp_files()
+        self.base_tmp = files.temp(files.path)
+        self.index_tmp = files.temp(files.index_path)
+        self._fh: BinaryIO = open(self.base_tmp, "wb")  # noqa: SIM115 (closed by finish or discard)
+        self.writer = fileformat.BaseWriter(
+            self._fh, {"app": "pmbrowse", "schema": SCHEMA_VERSION, "generation": self.generation}
+        )
+        heads: BinaryIO = tempfile.TemporaryFile(dir=files.path.parent)  # noqa: SIM115
+        self.data = IndexData(self.generation, {}, 0, new_columns(max_id), [], heads)
+        self.totals = [0, 0, 0]
+        self.max_seen = 0
+        self._links = False
+
+    def add_doc(self, doc_id: int, raw: bytes, meta: Meta, head: bytes, keys: list[str] | None) -> None:
+        """Add a document (``keys``: its identity keys, or None when the caller adds its key pairs)."""
+        c = self.data.columns
+        c["doc_off"][doc_id] = self.writer.add(doc_id, raw)
+        c["doc_len"][doc_id] = len(raw)
+        c["flags"][doc_id], c["year"][doc_id], c["citation"][doc_id] = meta
+        self.data.add_head(doc_id, head)
+        if keys is not None:
+            self.data.pairs.extend(pairs_of(doc_id, keys))
+        self.totals[1 if meta.flags & STUB else 0] += 1
+        self.max_seen = max(self.max_seen, doc_id)
+
+    def copy_docs(self, old: Old, run: list[int]) -> None:
+        """Copy documents of the old base that lie side by side, unchanged, as one slice."""
+        first, last = old.index.location(run[0]), old.index.location(run[-1])
+        assert first is not None and last is not None
+        shift = self.writer.add(run[0], old.slice(first[0], last[0] + last[1], self.files)) - first[0]
+        c = self.data.columns
+        for doc_id in run:
+            location = old.index.location(doc_id)
+            assert location is not None
+            c["doc_off"][doc_id], c["doc_len"][doc_id] = location[0] + shift, location[1]
+            meta = Meta(*old.index.meta(doc_id))
+            c["flags"][doc_id], c["year"][doc_id], c["citation"][doc_id] = meta
+            self.data.add_head(doc_id, old.index.head(doc_id))
+            self.totals[1 if meta.flags & STUB else 0] += 1
+        self.max_seen = max(self.max_seen, run[-1])
+
+    def start_links(self) -> None:
+        self.writer.next_table(LINKS_TABLE)
+        self._links = True
+
+    def add_links(self, doc_id: int, raw: bytes, refs: int, cited: int) -> None:
+        c = self.data.columns
+        c["link_off"][doc_id] = self.writer.add(doc_id, raw)
+        c["link_len"][doc_id] = len(raw)
+        c["refs"][doc_id], c["cited"][doc_id] = refs, cited
+        self.totals[2] += refs
+
+    def copy_links(self, old: Old, run: list[int]) -> None:
+        first, last = old.index.link_location(run[0]), old.index.link_location(run[-1])
+        assert first is not None and last is not None
+        shift = self.writer.add(run[0], old.slice(first[0], last[0] + last[1], self.files)) - first[0]
+        c = self.data.columns
+        for doc_id in run:
+            location = old.index.link_location(doc_id)
+            assert location is not None
+            c["link_off"][doc_id], c["link_len"][doc_id] = location[0] + shift, location[1]
+            refs, cited = old.index.link_counts(doc_id)
+            c["refs"][doc_id], c["cited"][doc_id] = refs, cited
+            self.totals[2] += refs
+
+    def finish(self, next_id: int, counts: dict[str, int] | None = None) -> None:
+        """Write the index and swap the new generation in (see the module docstring)."""
+        if not self._links:
+            self.start_links()
+        self.writer.close()
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        self.data.pairs.sort()
+        self.data.counts = counts if counts is not None else dict(zip(COUNTS, self.totals, strict=True))
+        self.data.next_id = max(next_id, self.max_seen + 1)
+        self._swap_in()
+
+    def discard(self) -> None:
+        self._fh.close()
+        self.data.heads.close()
+        for tmp in (self.base_tmp, self.index_tmp):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+    def _swap_in(self) -> None:
+        files = self.files
+        mode = files.base_mode()
+        if mode is not None:
+            os.chmod(self.base_tmp, mode)
+        st = os.stat(self.base_tmp)
+        self.data.base = (st.st_size, st.st_mtime_ns)
+        write_index(self.index_tmp, self.data)
+        self.data.heads.close()
+        if mode is not None:
+            os.chmod(self.index_tmp, mode)
+        os.replace(self.index_tmp, files.index_path)
+        os.replace(self.base_tmp, files.path)  # the commit point
+        fsync_dir(files.path.parent)
+        # The old journal is obsolete now; replace it by an empty one of the new generation. If that
+        # fails (a full disk), the commit stands: an obsolete journal is ignored, and the next commit
+        # starts a new one.
+        with contextlib.suppress(OSError):
+            files.replace_file(files.journal_path, header_line(self.generation), mode)
+        remove_old_segments(files, self.generation)
+
+
+def remove_old_segments(files: LibraryFiles, generation: str) -> None:
+    """Segments of other generations than ``generation`` (their commits are in its base)."""
+    folder = files.segments_path
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if not entry.name.startswith(generation + "."):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+    with contextlib.suppress(OSError):
+        if not any(folder.iterdir()):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def runs(
+    ids: list[int], index: DocIndex, unchanged: set[int] | frozenset[int], links: bool
+) -> Iterator[tuple[list[int], bool]]:
+    """``ids`` in order, in runs: (a run of old-base records that lie side by side and can be copied as
+    one slice, True), or ([one id], False) for a record that must be written anew. ``unchanged``: the
+    ids whose record in the old base is still theirs."""
+    locate = index.link_location if links else index.location
+    k = 0
+    while k < len(ids):
+        doc_id = ids[k]
+        first = locate(doc_id) if doc_id in unchanged else None
+        if first is None:
+            yield [doc_id], False
+            k += 1
+            continue
+        end, last = k, first
+        while end + 1 < len(ids) and ids[end + 1] in unchanged:
+            location = locate(ids[end + 1])
+            if (
+                location is None
+                or location[0] - (last[0] + last[1]) != len(b',\n"%d":' % ids[end + 1])
+                or location[0] + location[1] - first[0] > RUN_BYTES
+            ):
+                # Only records side by side in the old file (nothing dropped between them), and a few
+                # megabytes at a time (a run is copied through memory).
+                break
+            end, last = end + 1, location
+        yield ids[k : end + 1], True
+        k = end + 1
+
+
+def write_state(
+    files: LibraryFiles,
+    snap: Snapshot,
+    docs: Mapping[int, Doc | None],
+    changes: Mapping[int, linkrec.Change],
+    *,
+    next_id: int,
+    counts: dict[str, int] | None,
+) -> None:
+    """Write the state ``snap`` plus the staged ``docs`` and link ``changes`` as a new generation."""
+    present = snap.ids()
+    for doc_id, doc in docs.items():
+        (present.add if doc is not None else present.discard)(doc_id)
+    ids = sorted(present)
+    max_id = max(ids[-1] if ids else 0, max(docs, default=0))
+    check_ids(files, max_id, len(ids))
+    base_docs = {d for d in ids if d not in docs and snap.layer_of(d)[0] == 0}
+    builder = Builder(files, max_id)
+    try:
+        old = Old(snap.index, snap.base_map) if snap.index is not None else None
+        for run, copy in _runs(ids, snap, base_docs, links=False):
+            if copy:
+                assert old is not None
+                builder.copy_docs(old, run)
+                continue
+            doc_id = run[0]
+            doc = docs[doc_id] if doc_id in docs else snap.doc(doc_id)
+            assert doc is not None
+            raw = orjson.dumps(doc)
+            builder.add_doc(doc_id, raw, meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
+        if snap.index is not None:
+            builder.data.pairs.extend(snap.index.pairs_except(_NotIn(base_docs)))
+        builder.start_links()
+        changed_links = _changed_links(snap, changes)
+        with_links = sorted(
+            d
+            for d in present
+            if d in changed_links or (snap.index is not None and snap.index.link_location(d) is not None)
+        )
+        unchanged = {d for d in with_links if d not in changed_links}
+        for run, copy in _runs(with_links, snap, unchanged, links=True):
+            if copy:
+                assert old is not None
+                builder.copy_links(old, run)
+                continue
+            doc_id = run[0]
+            state = snap.link_state(doc_id)
+            if doc_id in changes:
+                changes[doc_id].apply_to(state)
+            encoded = linkrec.encode(state)
+            if encoded is not None:
+                builder.add_links(doc_id, encoded, len(state["references"]), len(state["cited_by"]))
+        builder.finish(next_id, counts)
+    except BaseException:
+        builder.discard()
+        raise
+
+
+def _runs(
+    ids: list[int], snap: Snapshot, unchanged: set[int], *, links: bool
+) -> Iterator[tuple[list[int], bool]]:
+    if snap.index is None:  # (a new library: everything is new)
+        return (([doc_id], False) for doc_id in ids)
+    return runs(ids, snap.index, unchanged, links)
+
+
+class _NotIn:
+    """``in`` is true for what a set does not hold (``pairs_except`` keeps the pairs of ``keep``)."""
+
+    def __init__(self, keep: set[int]) -> None:
+        self._keep = keep
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id not in self._keep
+
+
+def _changed_links(snap: Snapshot, changes: Mapping[int, linkrec.Change]) -> set[int]:
+    changed = set(changes)
+    for segment in snap.segments:
+        changed.update(d for d, _removed in segment.ids() if segment.link_change(d) is not None)
+    if snap.journal is not None:
+        changed.update(snap.journal.links)
+    return changed

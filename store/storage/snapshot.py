@@ -1,0 +1,269 @@
+"""One consistent state of a library, and reading it: a base file with its index, the segments written
+since, and the sealed commits of the journal.
+
+The state is layered, newest last: the base (``library.json`` and ``library.json.idx``), then the
+segments in the order they were committed (``store.storage.segment``: what bulk imports wrote), then
+the journal's commits. A document is as the newest layer that has it says (or removed, if that layer
+removed it); its links are the base's link record with every later layer's change applied in order
+(``store.storage.links``); its link counts are the base's plus every later layer's change, so counting
+reads no link record at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import orjson
+
+from store.docindex import DocIndex, key_hash
+from store.errors import LibraryFileError
+from store.journal import Replay
+from store.merge import doc_keys
+from store.schema import check_document, check_links
+from store.storage import links as linkrec
+from store.storage.meta import Meta, head_of, meta_of
+
+REMOVED = (-1, -1)
+
+
+class Segment(Protocol):
+    """A segment as the snapshot reads it (``store.storage.segment.SegmentFile``)."""
+
+    name: str
+
+    def where(self, doc_id: int) -> tuple[int, int] | None: ...  # None: not in it; REMOVED: removed
+
+    def read(self, where: tuple[int, int]) -> bytes: ...
+
+    def meta(self, doc_id: int) -> Meta: ...
+
+    def head(self, doc_id: int) -> bytes: ...
+
+    def link_change(self, doc_id: int) -> bytes | None: ...
+
+    def link_counts(self, doc_id: int) -> tuple[int, int]: ...
+
+    def candidates_of(self, h: int) -> list[int]: ...
+
+    def ids(self) -> Iterator[tuple[int, bool]]: ...  # (doc id, removed)
+
+    def counted(self) -> Iterator[int]: ...  # the documents whose link counts it changes
+
+    def close(self) -> None: ...
+
+
+def decode(path: Path, raw: bytes, doc_id: int) -> dict[str, object]:
+    """A stored document, checked (a damaged one is refused, naming it)."""
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise LibraryFileError(f"{path}: document {doc_id} is not valid JSON ({exc.msg})") from None
+    if problem := check_document(doc):
+        raise LibraryFileError(f"{path}: document {doc_id}: {problem}; the library was left as it is")
+    return doc  # type: ignore[no-any-return]
+
+
+def decode_links(path: Path, raw: bytes, doc_id: int) -> dict[str, object]:
+    """A stored link record or change, checked."""
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise LibraryFileError(
+            f"{path}: the links of document {doc_id} are not valid JSON ({exc.msg})"
+        ) from None
+    if problem := check_links(record):
+        raise LibraryFileError(
+            f"{path}: the links of document {doc_id}: {problem}; the library was left as it is"
+        )
+    return record  # type: ignore[no-any-return]
+
+
+@dataclass
+class Snapshot:
+    """One consistent state of the library (see the module docstring)."""
+
+    path: Path
+    base_fd: int | None = None
+    base_map: mmap.mmap | None = None
+    base_id: tuple[int, int] | None = None  # (st_dev, st_ino) of the base
+    base_size: int = 0
+    base_mtime: int = 0
+    docs_start: int = 0
+    generation: str | None = None
+    index: DocIndex | None = None
+    segments: list[Segment] = field(default_factory=list)
+    journal_fd: int | None = None
+    journal_id: tuple[int, int] | None = None
+    journal: Replay | None = None
+    counts: dict[str, int] | None = None
+    next_id: int = 1
+
+    def close(self) -> None:
+        for fd in (self.base_fd, self.journal_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.base_fd = self.journal_fd = None
+        for segment in self.segments:
+            segment.close()
+        # The maps are left to the garbage collector: a reader in another thread may still hold a view.
+
+    @property
+    def live_journal(self) -> bool:
+        """Whether the journal extends this base (one of another generation is obsolete)."""
+        journal = self.journal
+        return journal is not None and journal.generation == self.generation and self.journal_fd is not None
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".journal")
+
+    # Documents -------------------------------------------------------------------------------------
+
+    def _journal_read(self, where: tuple[int, int]) -> bytes:
+        assert self.journal_fd is not None
+        raw = os.pread(self.journal_fd, where[1], where[0])
+        if len(raw) != where[1]:
+            raise LibraryFileError(f"{self.journal_path} is shorter than it was; it was left as it is")
+        return raw
+
+    def _base_read(self, where: tuple[int, int]) -> bytes:
+        assert self.base_map is not None
+        raw = self.base_map[where[0] : where[0] + where[1]]
+        if len(raw) != where[1]:
+            raise LibraryFileError(f"{self.path} is shorter than its index says; it was left as it is")
+        return raw
+
+    def layer_of(self, doc_id: int) -> tuple[int, tuple[int, int] | None]:
+        """Which layer holds the newest version of a document: (len(segments) + 1 for the journal,
+        1 + i for segment i, 0 for the base; where it is there), or (-1, None) for none. A removal is
+        ``REMOVED``."""
+        journal = self.journal
+        if journal is not None and doc_id in journal.docs:
+            where = journal.docs[doc_id]
+            return len(self.segments) + 1, REMOVED if where is None else where
+        for i in range(len(self.segments) - 1, -1, -1):
+            where = self.segments[i].where(doc_id)
+            if where is not None:
+                return i + 1, where
+        location = self.index.location(doc_id) if self.index is not None else None
+        return (0, location) if location is not None else (-1, None)
+
+    def stored(self, doc_id: int) -> bytes | None:
+        """A document's JSON, undecoded (None: there is none)."""
+        layer, where = self.layer_of(doc_id)
+        if where is None or where == REMOVED:
+            return None
+        if layer == 0:
+            return self._base_read(where)
+        if layer > len(self.segments):
+            return self._journal_read(where)
+        return self.segments[layer - 1].read(where)
+
+    def doc(self, doc_id: int) -> dict[str, object] | None:
+        raw = self.stored(doc_id)
+        return None if raw is None else decode(self.path, raw, doc_id)
+
+    def meta(self, doc_id: int) -> Meta | None:
+        """A document's meta without decoding it (None: no such document)."""
+        layer, where = self.layer_of(doc_id)
+        if where is None or where == REMOVED:
+            return None
+        if layer == 0:
+            assert self.index is not None
+            return Meta(*self.index.meta(doc_id))
+        if layer > len(self.segments):
+            return meta_of(decode(self.path, self._journal_read(where), doc_id))
+        return self.segments[layer - 1].meta(doc_id)
+
+    def head(self, doc_id: int) -> bytes | None:
+        """A document's head (see ``store.storage.meta``), or None."""
+        layer, where = self.layer_of(doc_id)
+        if where is None or where == REMOVED:
+            return None
+        if layer == 0:
+            assert self.index is not None
+            return self.index.head(doc_id)
+        if layer > len(self.segments):
+            return head_of(decode(self.path, self._journal_read(where), doc_id))
+        return self.segments[layer - 1].head(doc_id)
+
+    def ids(self) -> set[int]:
+        """Every document id."""
+        present = set(self.index.ids()) if self.index is not None else set()
+        for segment in self.segments:
+            for doc_id, removed in segment.ids():
+                (present.discard if removed else present.add)(doc_id)
+        if self.journal is not None:
+            for doc_id, where in self.journal.docs.items():
+                (present.add if where is not None else present.discard)(doc_id)
+        return present
+
+    # Identity keys ---------------------------------------------------------------------------------
+
+    def holders(self, key: str) -> set[int]:
+        """The documents holding identity key ``key``."""
+        found: set[int] = set()
+        journal = self.journal
+        if journal is not None:
+            found.update(journal.keys.get(key, ()))
+        h = key_hash(key)
+        layers: list[tuple[int, Segment | DocIndex]] = [(i + 1, s) for i, s in enumerate(self.segments)]
+        if self.index is not None:
+            layers.insert(0, (0, self.index))
+        for number, layer in reversed(layers):
+            for doc_id in layer.candidates_of(h):
+                if doc_id in found or self.layer_of(doc_id)[0] != number:
+                    continue  # (a newer layer holds the document: its keys are those that count)
+                head = self.head(doc_id)  # checks a hash collision away
+                if head is not None and key in doc_keys(orjson.loads(head)):
+                    found.add(doc_id)
+        return found
+
+    # Links -----------------------------------------------------------------------------------------
+
+    def _changes(self, doc_id: int) -> Iterator[bytes]:
+        """A document's link record and changes, oldest first."""
+        if self.index is not None:
+            location = self.index.link_location(doc_id)
+            if location is not None:
+                yield self._base_read(location)
+        for segment in self.segments:
+            change = segment.link_change(doc_id)
+            if change is not None:
+                yield change
+        if self.journal is not None:
+            for where in self.journal.links.get(doc_id, ()):
+                yield self._journal_read(where)
+
+    def link_state(self, doc_id: int) -> linkrec.LinkState:
+        """A document's links with their sources."""
+        state = linkrec.empty()
+        for raw in self._changes(doc_id):
+            linkrec.apply(state, decode_links(self.path, raw, doc_id))
+        return state
+
+    def link_ids(self, doc_id: int, rel: str) -> list[int]:
+        """A document's links of one relation, in the order learnt."""
+        ids: dict[int, None] = {}
+        for raw in self._changes(doc_id):
+            linkrec.apply_ids(ids, decode_links(self.path, raw, doc_id), rel)
+        return list(ids)
+
+    def link_counts(self, doc_id: int) -> tuple[int, int]:
+        """(references, citing articles) of a document, from the counts kept: no link record is read."""
+        refs, cited = self.index.link_counts(doc_id) if self.index is not None else (0, 0)
+        for segment in self.segments:
+            r, c = segment.link_counts(doc_id)
+            refs, cited = refs + r, cited + c
+        if self.journal is not None:
+            change = self.journal.link_counts.get(doc_id)
+            if change is not None:
+                refs, cited = refs + change[0], cited + change[1]
+        return max(refs, 0), max(cited, 0)
