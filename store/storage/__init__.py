@@ -52,10 +52,12 @@ from store import fileformat
 from store.journal import Replay, read_header, replay
 from store.schema import SCHEMA_VERSION
 from store.storage.committer import Committer
-from store.storage.compactor import Compactor
+from store.storage.compactor import Compactor, compact_threshold
 from store.storage.files import LibraryFiles
 from store.storage.reader import Reader
 from store.storage.table import TableStorage
+
+__all__ = ["Storage", "committed_state", "compact_threshold", "open_storage", "write_new_library"]
 
 
 @dataclass
