@@ -64,7 +64,7 @@ def meta_of(doc: Mapping[str, Any]) -> Meta:
     """The meta of a stored document."""
     year = doc.get("year")
     given = doc.get("citation_count")
-    citation = max(given if type(given) is int else 0, *reported_counts(doc))
+    citation = max([given if type(given) is int else 0, *reported_counts(doc)])
     return Meta(
         (STUB if doc.get("stub") else 0) | fields_of(doc),
         year if type(year) is int and 0 < year <= MAX_YEAR else 0,

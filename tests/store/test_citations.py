@@ -56,3 +56,14 @@ def test_records_cited_after_they_were_indexed_rise(
     assert lib.compact()
     index = SearchIndex.open_if_fresh(lib.path)
     assert index is not None and _order(index, "cell") == [("3", 3), ("1", 1), ("4", 0), ("2", 0)]
+
+
+def test_a_count_a_service_reports_ranks_as_the_library_counts_do(tmp_path: Path) -> None:
+    lib = _library(tmp_path / "library.json")
+    doc = Article(pmid="9", title="Cell study 9", year=1999).to_doc()
+    doc["metrics"] = {"europepmc": {"fetched": "2026-12-03T10:15:09Z", "citation_count": 31}}
+    with lib.transaction() as changes:
+        changes.put_document(doc, ORIGIN)
+    index = SearchIndex.for_library(lib)
+    assert _order(index, "cell")[:2] == [("9", 31), ("1", 1)]
+    assert lib.compact() and _order(SearchIndex.for_library(lib), "cell")[:2] == [("9", 31), ("1", 1)]
