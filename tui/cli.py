@@ -140,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Into a pipe or a file, lines are not wrapped at 80 columns (a title stays one line for grep).
     out = Console(soft_wrap=not sys.stdout.isatty())
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if sys.platform == "win32":  # (the library's lock and reads are POSIX calls: fcntl, pread)
+        error(err, "Windows is not supported: pmbrowse runs on Linux and macOS (POSIX); use it under WSL")
+        return EXIT_UNAVAILABLE
     try:
         first = _first_positional(argv)
         if first is not None and first in COMMANDS:

@@ -196,3 +196,15 @@ async def test_the_note_shows_beside_the_results_until_the_next_search(
         await pilot.press("slash", *"cells", "enter")
         await settle(pilot)
         assert text_of(screen.query_one(StatusLine)) == ""
+
+
+def test_on_windows_it_says_it_runs_on_posix_only(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    code, out, err = run(capsys, "stats")
+    assert code == 3 and out == ""
+    assert (
+        err
+        == "pmbrowse: Windows is not supported: pmbrowse runs on Linux and macOS (POSIX); use it under WSL\n"
+    )
