@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 from store.ids import parse_identifier
 from store.library import Library
@@ -64,6 +66,47 @@ def by_trail(library: Library, session: Session | None = None) -> list[int]:
     """The articles of the saved trail, in the order they were walked."""
     session = session or Session.load(library.path)
     return [doc_id for key in session.trail.entries if (doc_id := library.lookup(key)) is not None]
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    """Lower-case letters and digits, ``-`` between runs: a file name part on every system."""
+    words = re.findall(
+        r"[a-z0-9]+", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    )
+    return "-".join(words)[:limit].strip("-")
+
+
+def selection_label(
+    *,
+    query: str = "",
+    ids: Sequence[str] = (),
+    article: str = "",
+    starred: bool = False,
+    tag: str = "",
+    trail: bool = False,
+    decisions: Sequence[str] = (),
+    round_number: int | None = None,
+) -> str:
+    """A short name of a selection, for a file name (``store.export.write.default_export_path``):
+    ``pmid-30992990`` (one article: its label), ``starred``, ``tag-review``, ``trail``,
+    ``round-2-included``, ``included-excluded``, ``search-exosome-therapy``, ``ids-30992990-and-2-more``."""
+    if article:
+        return _slug(article if not article.isdigit() else f"pmid {article}")
+    if round_number is not None or decisions:
+        parts = [f"round-{round_number}"] if round_number is not None else []
+        return "-".join([*parts, *decisions])
+    if starred:
+        return "starred"
+    if tag:
+        return _slug(f"tag {tag}") or "tag"
+    if trail:
+        return "trail"
+    if ids:
+        more = f" and {len(ids) - 1} more" if len(ids) > 1 else ""
+        return _slug(f"ids {ids[0]}{more}", 60) or "ids"
+    if query:
+        return _slug(f"search {query}") or "search"
+    return "export"
 
 
 def _unique(ids: Iterable[int]) -> list[int]:

@@ -10,8 +10,11 @@ from rich.text import Text
 
 from store.importer import FileReport
 from store.library import Library, LinkView, Stats
+from store.marks import Mark, Marks
 from store.metrics import describe as metrics_lines
 from store.search import Results
+from store.snowball.review import describe
+from store.snowball.screening import STAGE_NAMES, Decision, Viewer, screener_name
 from tui.text import byline, citation_line, details_text, id_line, literal, printable, shorten_left
 
 
@@ -55,7 +58,36 @@ def link_row(view: LinkView) -> Text:
     return text
 
 
-def render_article(library: Library, doc_id: int) -> RenderableType:
+def visible_decisions(mark: Mark, viewer: Viewer) -> list[Decision]:
+    """The decision records a screener may see: their own and the resolutions when blind, else all."""
+    if not viewer.blind:
+        return list(mark.decisions)
+    return [d for d in mark.decisions if d.screener == viewer.screener or d.final]
+
+
+def marks_text(mark: Mark, viewer: Viewer) -> Text:
+    """The marks spelt out for ``show``: star, decision, tags, note, and the screening history."""
+    text = Text()
+    parts = ["★ starred" if mark.starred else "not starred"]
+    if mark.screening and mark.stage:
+        parts.append(f"{describe(mark.screening, mark.reason)} at {STAGE_NAMES[mark.stage]}")
+    else:
+        parts.append("not screened")
+    parts += [f"#{tag}" for tag in mark.tags]
+    text.append("Marks: " + printable(" · ".join(parts)))
+    if mark.note:
+        text.append("\nNote: " + printable(mark.note), style="italic")
+    history = visible_decisions(mark, viewer)
+    if history:
+        text.append("\nScreening history:", style="bold")
+        for d in history:
+            what = describe(d.decision, d.reason) + (" (resolution)" if d.final and d.screener else "")
+            line = f"  {d.at or 'before screeners were recorded'}  {screener_name(d.screener)}  "
+            text.append("\n" + printable(line + f"{STAGE_NAMES[d.stage]}  {what}"))
+    return text
+
+
+def render_article(library: Library, doc_id: int, marks: Marks | None = None) -> RenderableType:
     article = library.article(doc_id)
     parts: list[RenderableType] = []
     title = literal(article.title or "(untitled)", style="bold")
@@ -70,6 +102,8 @@ def render_article(library: Library, doc_id: int) -> RenderableType:
     if article.citation_count is not None:
         parts.append(Text(f"Cited by {article.citation_count} (as its source reports)"))
     parts.extend(Text(line) for line in metrics_lines(article.metrics))  # iCite, Europe PMC: numbers only
+    if marks is not None:
+        parts.append(marks_text(marks.get(article.keys), marks.viewer))
     if article.stub:
         parts.append(
             Text(

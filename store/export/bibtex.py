@@ -7,6 +7,8 @@ Unicode it is (the file is UTF-8, which biber and bibtexparser read as it is). A
 ``Last, First`` joined by ``and``; a group author is wrapped in braces so it is not split into names,
 and so is any part of a name holding the word "and" or a comma (``{Smith and Jones}, A``).
 The DOI is written verbatim, as styles print it with ``\\url``-like commands that show backslashes.
+``keywords`` holds the record's keywords, MeSH headings, the user's tags and the review decision;
+``note`` the user's note and the review's note, joined by ``. `` (``store.export.base``).
 A doubled hyphen, backtick or apostrophe gets an empty group in between, so LaTeX does not turn the
 pair into a dash or a curly quote; page ranges use ``--``.
 """
@@ -149,8 +151,7 @@ class BibtexExporter(Exporter):
         braced("pmid", article.pmid or "")
         braced("pmcid", article.pmcid or "")
         braced("abstract", escape(abstract_line(article)))
-        braced("keywords", escape(keyword_list(article.keywords)))
-        if self.provenance is not None and (found := self.provenance.get(article)):
-            braced("note", escape(found.note()))
+        braced("keywords", escape(keyword_list(self.keywords_of(article))))
+        braced("note", escape(". ".join(n.rstrip(".") for n in self.notes_of(article))))
         body = ",\n".join(f"  {name} = {value}" for name, value in fields)
         return f"@article{{{key},\n{body}\n}}\n" if body else f"@article{{{key},\n}}\n"

@@ -89,9 +89,8 @@ class CslJsonExporter(Exporter):
     def write(self, articles: Iterable[Article], out: TextIO) -> None:
         articles = list(articles)
         items = [csl_item(a, key) for a, key in zip(articles, citation_keys(articles), strict=True)]
-        if self.provenance is not None:
-            for article, item in zip(articles, items, strict=True):
-                if found := self.provenance.get(article):
-                    item["note"] = found.note()
+        for article, item in zip(articles, items, strict=True):
+            if notes := self.notes_of(article):
+                item["note"] = ". ".join(n.rstrip(".") for n in notes)
         json.dump(items, out, ensure_ascii=False, indent=2)
         out.write("\n")

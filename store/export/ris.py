@@ -1,7 +1,9 @@
 """RIS: the tagged format EndNote, Zotero, Mendeley and most reference managers import.
 
 Each record is ``TY  - JOUR`` first and ``ER  - `` last, one ``TAG  - value`` line per field (a tag,
-two spaces, a dash, a space), ``AU`` once per author in order. Values are single lines. PubMed's
+two spaces, a dash, a space), ``AU`` once per author in order. Values are single lines. ``KW`` is
+repeated for each keyword, MeSH heading (as PubMed's own RIS does), tag and the review decision;
+``N1`` for the user's note and the review's note (``store.export.base``). PubMed's
 MEDLINE/.nbib text looks similar but is another format (``store.export.medline``).
 """
 
@@ -83,12 +85,12 @@ class RisExporter(Exporter):
         add("AN", article.pmid or "")
         add("C2", article.pmcid or "")
         add("AB", abstract_line(article))
-        for keyword in article.keywords:
+        for keyword in self.keywords_of(article):
             add("KW", keyword)
         for language in article.languages:
             add("LA", language)
         add("UR", article_url(article))
-        if self.provenance is not None and (found := self.provenance.get(article)):
-            add("N1", found.note())
+        for note in self.notes_of(article):
+            add("N1", note)
         lines.append(("ER", ""))
         return lines

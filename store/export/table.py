@@ -2,8 +2,12 @@
 not hide the standard library's).
 
 Columns: pmid, pmcid, doi, title, authors (``; ``-joined short names), journal, year, volume, issue,
-pages, citation_count, stub; with marks given, also starred, tags (``; ``-joined), screening, note; with
-provenance given (citation chasing), also found_via (``; ``-joined seeds), direction, round.
+pages, citation_count, stub; with marks given, also starred, tags (``; ``-joined), screening, note.
+
+An export of a review (provenance given: ``store.export.provenance``) is the review's table instead,
+exactly ``pmid, pmcid, doi, title, year, round, found_via, decision, stage, reason, screener,
+decided_at``: one row per article with how it was found and its screening decision, for a review's
+records, a PRISMA appendix or another screening tool.
 
 CSV injection: a spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or
 carriage return, which some strip first) as a formula, so a title ``=HYPERLINK(...)`` would become a live
@@ -39,7 +43,20 @@ COLUMNS = (
     "stub",
 )
 MARK_COLUMNS = ("starred", "tags", "screening", "note")
-PROVENANCE_COLUMNS = ("found_via", "direction", "round")
+REVIEW_COLUMNS = (
+    "pmid",
+    "pmcid",
+    "doi",
+    "title",
+    "year",
+    "round",
+    "found_via",
+    "decision",
+    "stage",
+    "reason",
+    "screener",
+    "decided_at",
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -64,11 +81,10 @@ class CsvExporter(Exporter):
         # The csv module quotes a cell holding "\n" but not one holding a lone "\r" (it is not in the line
         # terminator), and readers then split the row there: rows with one quote every cell.
         quoting_all = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        writer.writerow(
-            COLUMNS
-            + (MARK_COLUMNS if self.marks is not None else ())
-            + (PROVENANCE_COLUMNS if self.provenance is not None else ())
-        )
+        if self.provenance is not None:
+            writer.writerow(REVIEW_COLUMNS)
+        else:
+            writer.writerow(COLUMNS + (MARK_COLUMNS if self.marks is not None else ()))
         for article in articles:
             row = self.row(article)
             if not self.raw:
@@ -76,6 +92,8 @@ class CsvExporter(Exporter):
             (quoting_all if any("\r" in cell for cell in row) else writer).writerow(row)
 
     def row(self, article: Article) -> list[str]:
+        if self.provenance is not None:
+            return self.review_row(article)
         row = [
             article.pmid or "",
             article.pmcid or "",
@@ -94,11 +112,27 @@ class CsvExporter(Exporter):
             mark = self.marks.get(article.keys)
             starred = "true" if mark.starred else "false"
             row += [starred, "; ".join(mark.tags), mark.screening or "", mark.note]
-        if self.provenance is not None:
-            found = self.provenance.get(article)
-            row += [
-                "; ".join(found.found_via) if found else "",
-                found.direction if found else "",
-                str(found.round) if found else "",
-            ]
         return row
+
+    def review_row(self, article: Article) -> list[str]:
+        """The review's columns (``REVIEW_COLUMNS``) of one article."""
+        assert self.provenance is not None
+        found = self.provenance.get(article)
+        row = [
+            article.pmid or "",
+            article.pmcid or "",
+            article.doi or "",
+            article.title,
+            str(article.year) if article.year is not None else "",
+        ]
+        if found is None:
+            return row + [""] * (len(REVIEW_COLUMNS) - len(row))
+        review = (
+            found.how_found(),
+            found.decision,
+            found.stage,
+            found.reason,
+            found.screener,
+            found.decided_at,
+        )
+        return [*row, str(found.round) if found.round else "", *review]

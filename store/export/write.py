@@ -59,6 +59,39 @@ def render(
     return Rendered(buffer.getvalue(), len(doc_ids) - skipped, skipped)
 
 
+PREFIX = "pmbrowse"
+
+
+def default_export_path(folder: Path, label: str, extension: str) -> Path:
+    """Where an export of the selection ``label`` (``store.selection.selection_label``) goes by default:
+    ``pmbrowse-<label>.<extension>`` in ``folder``, or, when that name is taken, the first of
+    ``pmbrowse-<label>-2.<extension>``, ``-3``... that is free. Two selections never share a default
+    name, and a default name never names a file that is there: writing it with ``write_new_file``
+    cannot overwrite anything (another process taking the name meanwhile makes it fail, not overwrite)."""
+    stem = f"{PREFIX}-{label}" if label else PREFIX
+    candidate = folder / f"{stem}.{extension}"
+    n = 2
+    while candidate.exists() or candidate.is_symlink():
+        candidate = folder / f"{stem}-{n}.{extension}"
+        n += 1
+    return candidate
+
+
+def write_new_file(text: str, path: Path) -> None:
+    """Write ``path`` only if nothing is there: ``FileExistsError`` otherwise, leaving it as it was. The
+    text is written to a temp file first and linked into place (a link never replaces a file), so the
+    new file appears whole or not at all."""
+    if not path.name or path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.link(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def write_file(text: str, path: Path) -> None:
     """Replace ``path`` atomically: a failed export leaves the old file as it was.
 

@@ -436,7 +436,10 @@ def to_dot(layout: MapLayout, name: str = "map") -> str:
         for i in ids:
             node = layout.nodes[i].node
             head = " ".join(p for p in (node.first_author, str(node.year or "")) if p) or node.label
-            attributes = [f"label={dot_string(head + chr(10) + short_title(node.title or node.label))}"]
+            # The identifier is a line of its own, so the drawing says which article each box is.
+            ident = chr(10) + node.label if node.pmid or node.pmcid or node.doi else ""
+            text = head + chr(10) + short_title(node.title or node.label) + ident
+            attributes = [f"label={dot_string(text)}"]
             if i == layout.centre:
                 attributes.append('style="rounded,bold"')
             elif node.stub:

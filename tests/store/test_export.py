@@ -148,7 +148,7 @@ def test_bibtex_read_back_by_bibtexparser(articles: list[Article]) -> None:
             "number": article.issue,
             "publisher": article.publisher,
             "abstract": abstract_line(article),
-            "keywords": keyword_list(article.keywords),
+            "keywords": keyword_list(list(dict.fromkeys([*article.keywords, *article.mesh]))),
         }
         for key, value in expect.items():
             assert _decoded(fields.get(key, "")) == value, key
@@ -235,7 +235,7 @@ def test_ris_read_back_by_rispy(articles: list[Article]) -> None:
             "accession_number": article.pmid,
             "custom2": article.pmcid,
             "abstract": abstract_line(article) or None,
-            "keywords": article.keywords or None,
+            "keywords": list(dict.fromkeys([*article.keywords, *article.mesh])) or None,
             "urls": [article_url(article)],
         }
         for key, value in expect.items():

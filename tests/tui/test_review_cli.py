@@ -423,3 +423,97 @@ def test_import_resolve_online(capsys, lib_path: Path, server, monkeypatch: pyte
     assert "2 entries given a PMID online" in out and "without a PMID" not in out
     code, out, err = run(capsys, *db, "import", str(DATA / "pubmed_xml" / "baseline_style.xml"), "--resolve")
     assert code == 2 and "--resolve looks up the entries of RIS, BibTeX, CSV or identifier lists" in err
+
+
+def test_defect_10_exports_carry_the_decision_and_how_it_was_found(capsys, demo) -> None:
+    db = demo
+    run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "wrong population")
+    run(capsys, *db, "snowball", "include", "40078652", "--screener", "ann")
+    code, out, err = run(capsys, *db, "export", "-f", "csv", "--round", "1", "--included", "--excluded")
+    assert code == 0, err  # (--round N --included was refused)
+    rows = {r["pmid"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert set(rows) == {"40036306", "40078652"}
+    assert (
+        rows["40036306"]["reason"] == "wrong population"
+        and rows["40036306"]["found_via"] == f"forward from {DEMO}"
+    )
+    assert (rows["40078652"]["decision"], rows["40078652"]["screener"], rows["40078652"]["round"]) == (
+        "included",
+        "ann",
+        "1",
+    )
+    # --included alone: every included article, provenance and decision together (the seed too).
+    code, out, _ = run(capsys, *db, "export", "-f", "ris", "--included")
+    import rispy
+
+    records = {r["accession_number"]: r for r in rispy.loads(out)}
+    assert set(records) == {DEMO, "40078652"}
+    assert records["40078652"]["notes"] == [
+        f"pmbrowse review: included at title/abstract by ann on {rows['40078652']['decided_at']}; round 1; "
+        f"forward from {DEMO}"
+    ]
+    assert "pmbrowse:included" in records[DEMO]["keywords"]
+    code, _, err = run(capsys, *db, "export", "-f", "csv", "--included", "--starred")
+    assert code == 2 and "these combine" in err
+    code, out, _ = run(capsys, *db, "export", "-f", "csv", "--round", "1", "--screened")
+    assert {r["pmid"] for r in csv.DictReader(io.StringIO(out))} == {"40036306", "40078652"}
+
+
+def test_defect_9_a_default_export_name_names_its_selection_and_never_overwrites(tmp_path: Path) -> None:
+    from store.export.write import default_export_path, write_new_file
+    from store.selection import selection_label
+
+    labels = {
+        selection_label(article="30992990"),
+        selection_label(article="10.1186/s13287-025-04228-2"),
+        selection_label(starred=True),
+        selection_label(tag="To read"),
+        selection_label(trail=True),
+        selection_label(decisions=["included"]),
+        selection_label(round_number=2, decisions=["included"]),
+        selection_label(query="exosom* AND 2019:2025[dp]"),
+        selection_label(ids=["30992990", "40078652", "40036306"]),
+    }
+    assert labels == {
+        "pmid-30992990",
+        "10-1186-s13287-025-04228-2",
+        "starred",
+        "tag-to-read",
+        "trail",
+        "included",
+        "round-2-included",
+        "search-exosom-and-2019-2025-dp",
+        "ids-30992990-and-2-more",
+    }
+    first = default_export_path(tmp_path, "included", "ris")
+    assert first == tmp_path / "pmbrowse-included.ris"
+    write_new_file("one", first)
+    second = default_export_path(tmp_path, "included", "ris")
+    assert second == tmp_path / "pmbrowse-included-2.ris"
+    with pytest.raises(FileExistsError):
+        write_new_file("two", first)
+    assert first.read_text() == "one" and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_defect_15_show_prints_marks_and_the_map_names_its_articles(capsys, demo, tmp_path: Path) -> None:
+    db = demo
+    run(capsys, *db, "mark", "40036306", "--star", "--tag", "to-read", "--note", "Check figure 2")
+    run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "wrong population")
+    code, out, _ = run(capsys, *db, "show", "40036306")
+    assert code == 0
+    assert "Marks: ★ starred · excluded (wrong population) at title/abstract · #to-read" in out
+    assert "Note: Check figure 2" in out and "unnamed  title/abstract  excluded (wrong population)" in out
+    code, out, _ = run(capsys, *db, "show", "40036306", "--json")
+    marks = json.loads(out)["marks"]
+    assert (marks["starred"], marks["tags"], marks["screening"], marks["reason"]) == (
+        True,
+        ["to-read"],
+        "excluded",
+        "wrong population",
+    )
+    assert [d["decision"] for d in marks["decisions"]] == ["excluded"]
+    # Blind: another named screener sees none of it.
+    code, out, _ = run(capsys, *db, "show", "40036306", "--json", "--screener", "bob")
+    assert json.loads(out)["marks"]["screening"] is None and json.loads(out)["marks"]["decisions"] == []
+    code, out, _ = run(capsys, *db, "map", DEMO, "--format", "dot")
+    assert code == 0 and "\\nPMID 40036306" in out and "\\nPMID 30992990" in out

@@ -145,10 +145,9 @@ def test_export_a_round_with_provenance_ris(capsys, lib_path: Path, exported: Pa
     records = rispy.loads(target.read_text(encoding="utf-8"))
     assert len(records) == 10
     notes = {r.get("accession_number") or r["doi"]: r["notes"] for r in records}
-    assert notes["40078652"] == [f"pmbrowse snowball: round 1; direction forward; found via {DEMO}"]
-    assert notes["10.1681/ASN.2008070798"] == [
-        f"pmbrowse snowball: round 1; direction backward; found via {DEMO}"
-    ]
+    assert notes["40078652"] == [f"pmbrowse review: undecided; round 1; forward from {DEMO}"]
+    assert notes["10.1681/ASN.2008070798"] == [f"pmbrowse review: undecided; round 1; backward from {DEMO}"]
+    assert all(r["keywords"][-1] == "pmbrowse:undecided" for r in records)
 
 
 def test_export_a_round_with_provenance_csv(capsys, lib_path: Path, exported: Path) -> None:
@@ -156,11 +155,11 @@ def test_export_a_round_with_provenance_csv(capsys, lib_path: Path, exported: Pa
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 10
-    assert {(r["found_via"], r["direction"], r["round"]) for r in rows} == {
-        (DEMO, "forward", "1"),
-        (DEMO, "backward", "1"),
+    assert {(r["found_via"], r["round"], r["decision"]) for r in rows} == {
+        (f"forward from {DEMO}", "1", "undecided"),
+        (f"backward from {DEMO}", "1", "undecided"),
     }
-    assert sum(r["direction"] == "forward" for r in rows) == 5
+    assert sum(r["found_via"].startswith("forward") for r in rows) == 5
 
 
 def test_export_a_round_with_provenance_csl_json(capsys, lib_path: Path, exported: Path) -> None:
@@ -172,7 +171,7 @@ def test_export_a_round_with_provenance_csl_json(capsys, lib_path: Path, exporte
         str(source[item["id"].lower()].get("PMID", "")) or item["DOI"]: str(source[item["id"].lower()].note)
         for item in items
     }
-    assert notes["40078652"] == f"pmbrowse snowball: round 1; direction forward; found via {DEMO}"
+    assert notes["40078652"] == f"pmbrowse review: undecided; round 1; forward from {DEMO}"
     assert len(notes) == 10 and all("round 1" in n for n in notes.values())
 
 

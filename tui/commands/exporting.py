@@ -1,4 +1,7 @@
-"""``pmbrowse export --format F [QUERY | --ids ... | --starred | --tag T | --trail] [-o FILE]``."""
+"""``pmbrowse export --format F [QUERY | --ids ... | --starred | --tag T | --trail] [-o FILE]``, and a
+review's exports: ``--included``, ``--excluded``, ``--screened`` and ``--round N``, which combine
+(``--round 2 --included``: what round 2 found that is included), every article with how it was found
+and its screening decision (``store.snowball.provenance``)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from store.export.write import FORMATS, WALK_FORMATS, render, write_file
-from store.marks import Marks, Screening
+from store.marks import Marks
 from store.search import QuerySyntaxError
 from store.selection import SelectionError, by_ids, by_marks, by_query, by_trail
 from tui.commands.base import (
@@ -42,11 +45,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     which.add_argument("--ids", nargs="+", metavar="ID", help="these PMIDs, PMCIDs or DOIs")
     which.add_argument("--starred", action="store_true", help="the starred articles")
     which.add_argument("--tag", metavar="TAG", help="the articles tagged TAG")
-    which.add_argument("--included", action="store_true", help="the articles marked included")
     which.add_argument("--trail", action="store_true", help="the articles of the trail walked in the app")
-    which.add_argument(
-        "--round", type=int, metavar="N", help="the records citation chasing round N found, with provenance"
-    )
+    review = p.add_argument_group("a review's articles (these combine)")
+    review.add_argument("--included", action="store_true", help="the articles included")
+    review.add_argument("--excluded", action="store_true", help="the articles excluded")
+    review.add_argument("--screened", action="store_true", help="every article with a decision")
+    review.add_argument("--round", type=int, metavar="N", help="the records citation chasing round N found")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument(
         "--raw",
@@ -56,12 +60,18 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
 
 
+def review_options(args: argparse.Namespace) -> list[str]:
+    """The decision options given: included, excluded, screened."""
+    return [name for name in ("included", "excluded", "screened") if getattr(args, name)]
+
+
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    chosen = [bool(args.query), bool(args.ids), args.starred, bool(args.tag), args.included, args.trail]
-    chosen.append(args.round is not None)
+    reviewing = bool(review_options(args)) or args.round is not None
+    chosen = [bool(args.query), bool(args.ids), args.starred, bool(args.tag), args.trail, reviewing]
     if sum(chosen) != 1:
         raise UsageError(
-            "say what to export: a QUERY, or one of --ids, --starred, --tag, --included, --trail, --round"
+            "say what to export: a QUERY, or one of --ids, --starred, --tag, --trail, or a review's "
+            "--included, --excluded, --screened, --round N (these combine)"
         )
     if args.raw and args.format != "csv":
         raise UsageError("--raw is for --format csv")
@@ -71,10 +81,15 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     marks = Marks.open(library.path)
     provenance = None
     try:
-        if args.round is not None:
-            from store.snowball.provenance import round_export
+        if reviewing:
+            from store.snowball.provenance import review_export
+            from store.snowball.state import SnowballFile
 
-            doc_ids, provenance = round_export(library, args.round)
+            state = SnowballFile.open(library.path).load()
+            decisions = review_options(args)
+            doc_ids, provenance = review_export(
+                library, state, marks, round_number=args.round, decisions=decisions
+            )
         elif args.query:
             doc_ids = by_query(library, " ".join(args.query), marks)
         elif args.ids:
@@ -82,10 +97,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         elif args.trail:
             doc_ids = by_trail(library)
         else:
-            screening: Screening | None = "included" if args.included else None
-            doc_ids = by_marks(
-                library, marks, starred=args.starred or None, tag=args.tag, screening=screening
-            )
+            doc_ids = by_marks(library, marks, starred=args.starred or None, tag=args.tag)
     except QuerySyntaxError as exc:
         error(err, f"bad query: {exc}")
         return EXIT_BAD_INPUT

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -17,25 +18,53 @@ from tui.commands.base import (
     article_of,
     open_library,
 )
-from tui.console import render_article, stats_table
+from tui.console import render_article, stats_table, visible_decisions
+
+if TYPE_CHECKING:
+    from store.marks import Mark, Marks
 
 
 def configure_show(p: argparse.ArgumentParser) -> None:
     p.add_argument("id", metavar="ID", help="a PMID, PMCID or DOI")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--screener",
+        metavar="NAME",
+        help="whose decisions to show (default: $PMBROWSE_SCREENER, else unnamed)",
+    )
 
 
 def run_show(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from store.marks import Marks
+
     library, doc_id = article_of(args, err)
+    marks = Marks.open(library.path, screener=args.screener)
     if args.json:
-        sys.stdout.write(json.dumps(article_json(library, doc_id), ensure_ascii=False, indent=2) + "\n")
+        data = article_json(library, doc_id, marks)
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        out.print(render_article(library, doc_id))
+        out.print(render_article(library, doc_id, marks))
     return EXIT_OK
 
 
-def article_json(library: Library, doc_id: int) -> dict[str, object]:
+def marks_json(mark: Mark, marks: Marks) -> dict[str, object]:
+    """The marks as ``show --json`` gives them (the decisions this screener may see)."""
+    return {
+        "starred": mark.starred,
+        "tags": list(mark.tags),
+        "note": mark.note,
+        "screening": mark.screening,
+        "stage": mark.stage,
+        "reason": mark.reason,
+        "decisions": [d.to_doc() for d in visible_decisions(mark, marks.viewer)],
+    }
+
+
+def article_json(library: Library, doc_id: int, marks: Marks | None = None) -> dict[str, object]:
     article = library.article(doc_id)
+    extra: dict[str, object] = {}
+    if marks is not None:
+        extra["marks"] = marks_json(marks.get(article.keys), marks)
     return {
         "pmid": article.pmid,
         "pmcid": article.pmcid,
@@ -63,6 +92,7 @@ def article_json(library: Library, doc_id: int) -> dict[str, object]:
         "metrics": article.metrics,
         "references": [v.to_json() for v in library.links(doc_id, "references")],
         "cited_by": [v.to_json() for v in library.links(doc_id, "cited_by")],
+        **extra,
     }
 
 
