@@ -3,7 +3,7 @@
 Marks are the user's own work, so they are kept apart from the imported records, in a small file next
 to the library (``library.json`` -> ``library.marks.json``): re-importing or rebuilding the library
 never touches them, and a star toggle writes a few kilobytes, not the whole library. The file is a
-TinyDB file behind the same storage as the library (``store.storage``: a header naming it a marks
+TinyDB-layout file kept by ``store.wholefile`` (a header naming it a marks
 file, one table, every change written at once to a temp file and renamed over the old one, a lock
 against a second writer, and a file that is not a marks file refused and left as it is).
 
@@ -12,6 +12,8 @@ screener, time), kept in the mark as its history: a decision and its reason are 
 one write of this file. ``Mark.screening`` is what the ``Marks``' viewer sees (their own decisions and
 the resolutions when blind, the review's outcome otherwise; see ``store.snowball.screening``).
 Several changes (``pmbrowse mark ID --star --tag T --include``) are one write: ``Marks.transaction``.
+A change costs what it changes in memory (the key index is kept up to date, not rebuilt), plus the
+write of the whole file (``store.wholefile``): one in a ``transaction`` of any number of changes.
 
 Version 1 of the file kept one ``screening`` value per mark (and the exclusion reasons in the snowball
 file); ``store.schema`` turns each into a final decision record of the unnamed screener, at the time
@@ -33,9 +35,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
-
-from tinydb import TinyDB
-from tinydb.table import Document, Table
 
 from store.errors import LibraryFileError
 from store.paths import library_path
@@ -110,8 +109,13 @@ class Mark:
         return doc
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any], viewer: Viewer = UNBLIND) -> Mark:
-        decisions = tuple(Decision.from_doc(d) for d in doc.get("decisions", ()))
+    def from_doc(
+        cls, doc: dict[str, Any], viewer: Viewer = UNBLIND, decisions: tuple[Decision, ...] | None = None
+    ) -> Mark:
+        """The mark a stored document holds, as ``viewer`` sees it (``decisions``: its records, already
+        read from ``doc``)."""
+        if decisions is None:
+            decisions = tuple(Decision.from_doc(d) for d in doc.get("decisions", ()))
         return cls(
             keys=tuple(str(k) for k in doc.get("keys", ())),
             starred=bool(doc.get("starred", False)),
@@ -145,9 +149,8 @@ def _check_mark(doc: dict[str, Any]) -> str:
     decisions = doc.get("decisions", [])
     if type(decisions) is not list:
         return "'decisions' is not a list"
-    for record in decisions:
-        if problem := check_decision_doc(record):
-            return problem
+    if problem := next((p for record in decisions if (p := check_decision_doc(record))), ""):
+        return problem
     if "screening" in doc:
         return "'screening' belongs to a version 1 marks file"
     return ""
@@ -234,10 +237,11 @@ class Marks:
         self.storage = storage
         self.screener = default_screener(screener)
         self.viewer = Viewer(self.screener, bool(self.screener) if blind is None else blind)
-        self._db = TinyDB(storage=lambda: storage)
-        self._table: Table = self._db.table(MARKS_TABLE)
         self._index: dict[str, list[int]] = {}
-        self._reindex()
+        self._parsed: dict[int, tuple[Decision, ...]] = {}  # each mark's decision records, read once
+        self._last_id = 0
+        self._indexed: object = None  # the storage's data the index was built from
+        self._docs()
 
     @classmethod
     def open(
@@ -263,17 +267,33 @@ class Marks:
     # Reading ---------------------------------------------------------------------------------
 
     def _docs(self) -> dict[str, dict[str, Any]]:
-        table: dict[str, dict[str, Any]] = self.storage.read()[MARKS_TABLE]
+        """The marks by id. The key index is built from the storage's data when that data is new (the
+        file was read, re-read after another process wrote it, or rolled back after a failed write);
+        changes made here keep it up to date as they go."""
+        data = self.storage.read()
+        if data is not self._indexed:
+            self._reindex(data)
+        table: dict[str, dict[str, Any]] = data[MARKS_TABLE]
         return table
 
-    def _reindex(self) -> None:
+    def _reindex(self, data: dict[str, dict[str, Any]]) -> None:
         index: dict[str, list[int]] = {}
-        for doc_id, doc in self._docs().items():
+        self._parsed = {}
+        for doc_id, doc in data[MARKS_TABLE].items():
             if problem := _check_mark(doc):
                 raise LibraryFileError(f"{self.path}: mark {doc_id}: {problem}; it was left as it is")
             for key in doc.get("keys", ()):
                 index.setdefault(key, []).append(int(doc_id))
+            if doc.get("decisions"):
+                try:
+                    self._parsed[int(doc_id)] = tuple(Decision.from_doc(d) for d in doc["decisions"])
+                except ValueError as exc:
+                    raise LibraryFileError(
+                        f"{self.path}: mark {doc_id}: {exc}; it was left as it is"
+                    ) from None
         self._index = index
+        self._last_id = max((int(k) for k in data[MARKS_TABLE]), default=0)
+        self._indexed = data
 
     def _matches(self, keys: tuple[str, ...]) -> list[int]:
         """The ids of the marks that belong to the article with ``keys``, in file order."""
@@ -281,19 +301,30 @@ class Marks:
         candidates = sorted({doc_id for key in keys for doc_id in self._index.get(key, ())})
         return [i for i in candidates if same_article(docs[str(i)].get("keys", ()), keys)]
 
-    def _mark(self, doc: dict[str, Any]) -> Mark:
-        return Mark.from_doc(doc, self.viewer)
+    def _mark(self, doc_id: int, doc: dict[str, Any]) -> Mark:
+        return Mark.from_doc(doc, self.viewer, self._parsed.get(doc_id, ()))
 
     def get(self, keys: Iterable[str]) -> Mark:
         """The marks on the article with these identity keys (an empty Mark when there are none)."""
         wanted = _unique(k for k in keys if k)
-        found = [self._mark(self._docs()[str(i)]) for i in self._matches(wanted)]
+        docs = self._docs()
+        found = [self._mark(i, docs[str(i)]) for i in self._matches(wanted)]
         return combine(found, self.viewer) if found else Mark(keys=wanted)
 
     def all(self) -> list[Mark]:
         """Every mark, in the order they were first made."""
         docs = self._docs()
-        return [self._mark(docs[k]) for k in sorted(docs, key=int)]
+        return [self._mark(int(k), docs[k]) for k in sorted(docs, key=int)]
+
+    def screenings(self) -> list[tuple[tuple[str, ...], tuple[Decision, ...]]]:
+        """Every mark with decisions: its keys and its decision records (no one's view of them), in the
+        order the marks were first made. What the review's counts read."""
+        docs = self._docs()
+        return [
+            (tuple(docs[str(i)]["keys"]), records)
+            for i, records in sorted(self._parsed.items())
+            if records and str(i) in docs
+        ]
 
     def __iter__(self) -> Iterator[Mark]:
         return iter(self.all())
@@ -357,15 +388,9 @@ class Marks:
     def transaction(self) -> Iterator[Marks]:
         """Several changes, one write: every change inside is written at the end, at once, or none is
         (an error inside leaves the file as it was). Holds the file's lock meanwhile."""
-        try:
-            with self._named_errors(), self.storage.transaction() as reloaded:
-                if reloaded:
-                    self._table.clear_cache()
-                    self._reindex()
-                yield self
-        finally:
-            self._table.clear_cache()
-            self._reindex()
+        with self._named_errors(), self.storage.transaction():
+            self._docs()
+            yield self
 
     @contextlib.contextmanager
     def _named_errors(self) -> Iterator[None]:
@@ -460,26 +485,41 @@ class Marks:
         """Apply ``edit`` to the article's mark and write the file, in one locked transaction (or in the
         ``transaction`` this runs inside)."""
         wanted = _clean_keys(keys)
-        try:
-            with self._named_errors(), self.storage.transaction() as reloaded:
-                if reloaded:
-                    self._table.clear_cache()
-                    self._reindex()
-                ids = self._matches(wanted)
-                docs = self._docs()
-                current = combine([self._mark(docs[str(i)]) for i in ids], self.viewer) if ids else Mark()
-                changed = edit(current)
-                if changed == current and len(ids) <= 1:
-                    return current if ids else replace(current, keys=wanted)
-                mark = replace(changed, keys=_unique((*current.keys, *wanted)), updated=_now())
-                if ids:
-                    self._table.remove(doc_ids=ids)
-                if not mark.empty:
-                    doc_id = ids[0] if ids else max((int(k) for k in docs), default=0) + 1
-                    self._table.insert(Document(mark.to_doc(), doc_id=doc_id))
-                return mark.seen_by(self.viewer)
-        finally:
-            self._reindex()
+        with self._named_errors(), self.storage.transaction():
+            ids = self._matches(wanted)
+            docs = self._docs()
+            current = combine([self._mark(i, docs[str(i)]) for i in ids], self.viewer) if ids else Mark()
+            changed = edit(current)
+            if changed == current and len(ids) <= 1:
+                return current if ids else replace(current, keys=wanted)
+            mark = replace(changed, keys=_unique((*current.keys, *wanted)), updated=_now())
+            for doc_id in ids:
+                self._forget(doc_id, docs.pop(str(doc_id)))
+            if not mark.empty:
+                doc_id = ids[0] if ids else self._last_id + 1
+                docs[str(doc_id)] = doc = mark.to_doc()
+                self._remember(doc_id, doc)
+                if mark.decisions:
+                    self._parsed[doc_id] = mark.decisions
+            self.storage.write(self.storage.read())  # (the same data, changed in place: written at the end)
+            return mark.seen_by(self.viewer)
+
+    def _forget(self, doc_id: int, doc: dict[str, Any]) -> None:
+        self._parsed.pop(doc_id, None)
+        for key in doc.get("keys", ()):
+            ids = self._index.get(key, [])
+            if doc_id in ids:
+                ids.remove(doc_id)
+            if not ids:
+                self._index.pop(key, None)
+
+    def _remember(self, doc_id: int, doc: dict[str, Any]) -> None:
+        for key in doc.get("keys", ()):
+            ids = self._index.setdefault(key, [])
+            if doc_id not in ids:
+                ids.append(doc_id)
+                ids.sort()
+        self._last_id = max(self._last_id, doc_id)
 
 
 def _clean_keys(keys: Iterable[str]) -> tuple[str, ...]:

@@ -36,7 +36,6 @@ from store.formats.refs import (
 )
 from store.model import Article
 
-_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
 _HEAD_TY = re.compile(rb"^(?:\xef\xbb\xbf)?\s*TY  - ", re.MULTILINE)
 _PMCID_VALUE = re.compile(r"^\s*(?:PMCID\s*:?\s*)?PMC\d{1,9}\s*$", re.IGNORECASE)
 
@@ -90,8 +89,8 @@ def records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
     start = 0
     number = 0
     for n, line in enumerate(text.splitlines(), 1):
-        m = _TAG.match(line)
-        tag = m.group(1) if m else None
+        # (a tag line is ``XY  - value``: sliced rather than matched, this loop sees every line)
+        tag = line[:2] if line[2:5] == "  -" and line[5:6] in ("", " ") and line[:1].isalpha() else None
         if not current:
             if tag == "TY":
                 current, start = [line], n

@@ -199,12 +199,10 @@ class _Screenings:
     def __init__(self, marks: Marks | None) -> None:
         self.by_key: dict[str, Screened] = {}
         self.marked: list[tuple[tuple[str, ...], Screened]] = []
-        for mark in marks.all() if marks is not None else ():
-            if not mark.decisions:
-                continue
-            screened = Screened.of(mark.decisions)
-            self.marked.append((mark.keys, screened))
-            for key in mark.keys:
+        for keys, records in marks.screenings() if marks is not None else ():
+            screened = Screened.of(records)
+            self.marked.append((keys, screened))
+            for key in keys:
                 self.by_key.setdefault(key, screened)
 
     def of(self, keys: Iterable[str]) -> Screened | None:
@@ -243,6 +241,7 @@ def flow(library: Library, state: SnowballState, marks: Marks | None) -> Flow:
     for keys in databases.values():
         done.databases.count(screenings.of(keys))
     counted: set[Identity] = set(databases)
+    counted_keys = {key for search in state.searches for keys in search.entries for key in keys}
     for stored in state.rounds:
         detail = RoundDetail(stored)
         for candidate in stored.new:
@@ -255,14 +254,14 @@ def flow(library: Library, state: SnowballState, marks: Marks | None) -> Flow:
             if identity in counted:
                 continue  # (an earlier round's record, met again when a dropped round was rewritten)
             counted.add(identity)
+            counted_keys.update(candidate.keys)
             screened = screenings.of(candidate.keys)
             detail.arm.count(screened)
             done.citations.count(screened)
         done.rounds.append(detail)
     for keys, screened in screenings.marked:
-        if screened.state() == "undecided":
+        if screened.state() == "undecided" or counted_keys.intersection(keys):
             continue
-        identity = _identity(library, keys)
-        if identity not in counted:
+        if _identity(library, keys) not in counted:  # (its keys may have grown since: ask the library)
             done.outside += 1
     return done

@@ -517,3 +517,25 @@ def test_defect_15_show_prints_marks_and_the_map_names_its_articles(capsys, demo
     assert json.loads(out)["marks"]["screening"] is None and json.loads(out)["marks"]["decisions"] == []
     code, out, _ = run(capsys, *db, "map", DEMO, "--format", "dot")
     assert code == 0 and "\\nPMID 40036306" in out and "\\nPMID 30992990" in out
+
+
+def test_decisions_for_the_articles_a_search_finds(capsys, demo) -> None:
+    """Records imported without an identifier are screened by a search for them."""
+    db = demo
+    run(capsys, *db, "import", str(REFS / "endnote.ris"))
+    code, out, err = run(
+        capsys,
+        *db,
+        "snowball",
+        "exclude",
+        "--from",
+        "microvesicles tubular[ti]",
+        "--reason",
+        "wrong population",
+    )
+    assert code == 0, err
+    assert out == "excluded 2 articles: wrong population\n"  # the record without ids, and the DOI stub
+    code, _, err = run(capsys, *db, "snowball", "exclude", "--from", "nothing-like-this", "--reason", "x")
+    assert code == 1 and "selects no article" in err
+    code, _, err = run(capsys, *db, "snowball", "include", "40078652", "--from", "x")
+    assert code == 2 and "not both" in err

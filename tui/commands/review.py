@@ -72,9 +72,28 @@ def targets_of(library: Library, idents: list[str]) -> list[Target]:
     return found
 
 
+def targets_chosen(library: Library, marks: Marks, selection: str) -> list[Target]:
+    """The articles a ``--from`` selection names (a search, starred, tag:NAME...), as targets."""
+    from store.search import QuerySyntaxError
+    from store.snowball.seeds import by_selection
+
+    try:
+        doc_ids = by_selection(library, marks, selection)
+    except QuerySyntaxError as exc:
+        raise UsageError(f"bad query: {exc}") from None
+    except SelectionError as exc:
+        raise UsageError(str(exc)) from None
+    if not doc_ids:
+        raise NotFoundError(f"{selection!r} selects no article")
+    docs = [library.doc(d) or {} for d in doc_ids]
+    return [Target(label_of(doc), tuple(doc_keys(doc))) for doc in docs]
+
+
 def run_decision(args: argparse.Namespace, action: str, idents: list[str], out: Console, err: Console) -> int:
-    if not idents:
-        raise UsageError(f"say which articles: pmbrowse snowball {action} ID...")
+    if not idents and not args.selection:
+        raise UsageError(f"say which articles: pmbrowse snowball {action} ID... (or --from QUERY)")
+    if idents and args.selection:
+        raise UsageError("say the articles by ID or by --from, not both")
     if action == "resolve":
         if not args.resolution:
             raise UsageError(
@@ -89,7 +108,7 @@ def run_decision(args: argparse.Namespace, action: str, idents: list[str], out: 
         raise UsageError("not-retrieved is a full-text decision: a report sought and not obtained")
     library = open_library(args, err)
     marks, file = open_review(args, library)
-    found = targets_of(library, idents)
+    found = targets_of(library, idents) if idents else targets_chosen(library, marks, args.selection)
     done = screen(
         marks,
         found,

@@ -69,7 +69,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--from",
         dest="selection",
         metavar="SELECTION",
-        help="the seeds: included (default), starred, tag:NAME, or a search query",
+        help="the seeds (default: included), or the articles a decision is for: starred, tag:NAME, a search",
     )
     which.add_argument("--ids", nargs="+", metavar="ID", help="the seeds: PMIDs, PMCIDs or DOIs")
     p.add_argument(
