@@ -7,6 +7,10 @@ Two kinds of bad answer:
   produce, so the HTTP client retries them like a 5xx and reports the last one if every try fails.
 - *errors the service states* (``OnlineError`` at once): E-utilities ``<ERROR>`` elements and
   ``"ERROR"`` JSON fields. Asking again would get the same answer, so there is no retry.
+
+A third, *an answer in a shape pmbrowse does not know* (``shape_error``: a list where text belongs, an
+identifier that is not one), is refused at once too, in one line naming the field: asking again would get
+the same, and storing it would store the text of whatever it was.
 """
 
 from __future__ import annotations
@@ -89,3 +93,20 @@ def raise_stated_error(service: str, what: str, messages: list[str], url: str = 
         raise OnlineError(
             f"{service} reported an error for {what}: {'; '.join(messages)}", service=service, url=url
         )
+
+
+def shape_error(service: str, problem: str, url: str = "") -> OnlineError:
+    """The one line that refuses an answer in a shape pmbrowse does not know: ``PubMed answered in a
+    shape pmbrowse does not know (esearch idlist item 2: not a PMID)``."""
+    return OnlineError(
+        f"{service} answered in a shape pmbrowse does not know ({problem})", service=service, url=url
+    )
+
+
+def is_pmid(value: object) -> bool:
+    """A PMID as services write it: ASCII digits (a number in JSON), nothing else."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value > 0
+    return isinstance(value, str) and value.isascii() and value.strip().isdigit()

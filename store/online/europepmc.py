@@ -27,7 +27,7 @@ from store.errors import OnlineError
 from store.formats.base import clean_title
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
 from store.model import Link
-from store.online.answers import Answer, Unusable, json_body, one_line
+from store.online.answers import Answer, Unusable, json_body, one_line, shape_error
 from store.online.config import EUROPEPMC
 from store.online.http import ServiceClient
 
@@ -230,9 +230,7 @@ def row_problem(row: object) -> str:
 
 
 def _shape(answer: Answer, problem: str) -> OnlineError:
-    return OnlineError(
-        f"{SERVICE} answered in a shape pmbrowse does not know ({problem})", service=SERVICE, url=answer.url
-    )
+    return shape_error(SERVICE, problem, answer.url)
 
 
 def counts_from_rows(rows: list[dict[str, Any]]) -> list[tuple[Link, int]]:

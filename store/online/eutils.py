@@ -8,6 +8,10 @@ Facts this follows (see ``../shared/FORMATS.md``):
 - Only the first 10,000 hits of a PubMed search can be paged (``retstart + retmax <= 10000``).
 - Errors may come back as HTTP 200 with ``<ERROR>`` (or an ``ERROR`` JSON field): those are raised.
   esearch's ``ErrorList`` (phrase not found...) and ``WarningList`` are warnings, not errors.
+- Every field used is checked to be in the shape NCBI writes it (PMIDs as digits, lists as lists, text
+  as text); any other shape is refused in one line naming the field (``answers.shape_error``), never
+  read as something else (a string ``idlist`` letter by letter, an object as the text of a dict).
+  efetch's records go through the PubMed XML importer, which refuses what it cannot read.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from store.model import Article
 from store.online.answers import (
     Answer,
     Unusable,
+    is_pmid,
     json_body,
     one_line,
     raise_stated_error,
+    shape_error,
     xml_errors,
     xml_root,
 )
@@ -202,8 +208,8 @@ def _esearch_xml(answer: Answer) -> SearchResult:
     ]
     webenv, query_key = root.findtext("WebEnv"), root.findtext("QueryKey")
     return SearchResult(
-        count=_int(root.findtext("Count")),
-        pmids=[(el.text or "").strip() for el in root.findall("IdList/Id")],
+        count=_count(root.findtext("Count"), "esearch Count", answer),
+        pmids=_pmids([_element_text(el) for el in root.findall("IdList/Id")], "esearch IdList", answer),
         retstart=_int(root.findtext("RetStart") or 0),
         history=History(webenv, query_key) if webenv and query_key else None,
         translation=one_line(root.findtext("QueryTranslation") or ""),
@@ -225,19 +231,58 @@ def _esearch_json(answer: Answer) -> SearchResult:
     warnings: list[str] = []
     for holder in ("errorlist", "warninglist"):
         notices = result.get(holder)
-        if not isinstance(notices, dict):
+        if notices is None:
             continue
+        if not isinstance(notices, dict):
+            raise shape_error(SERVICE, f"esearch {holder}: not an object", answer.url)
         for kind, texts in notices.items():
-            warnings.extend(_notice(kind, one_line(str(t))) for t in texts or () if str(t).strip())
-    webenv, query_key = result.get("webenv"), result.get("querykey")
+            if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                raise shape_error(SERVICE, f"esearch {holder}.{kind}: not a list of texts", answer.url)
+            warnings.extend(_notice(kind, one_line(t)) for t in texts if t.strip())
+    webenv, query_key, translation = (
+        _text(result, key, answer) for key in ("webenv", "querykey", "querytranslation")
+    )
+    ids = result.get("idlist", [])
+    if not isinstance(ids, list):
+        raise shape_error(SERVICE, "esearch idlist: not a list of PMIDs", answer.url)
     return SearchResult(
-        count=_int(result.get("count")),
-        pmids=[str(x) for x in result.get("idlist", [])],
+        count=_count(result.get("count"), "esearch count", answer),
+        pmids=_pmids(ids, "esearch idlist", answer),
         retstart=_int(result.get("retstart") or 0),
-        history=History(str(webenv), str(query_key)) if webenv and query_key else None,
-        translation=one_line(str(result.get("querytranslation", ""))),
+        history=History(webenv, query_key) if webenv and query_key else None,
+        translation=one_line(translation),
         warnings=warnings,
     )
+
+
+def _text(result: dict[str, object], key: str, answer: Answer) -> str:
+    """A text field of a JSON answer ("" when absent)."""
+    value = result.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise shape_error(SERVICE, f"esearch {key}: not text", answer.url)
+    return value
+
+
+def _element_text(el: ET.Element) -> str | None:
+    """An element's text when it holds text alone (None when it holds elements: not a value)."""
+    return None if len(el) else (el.text or "")
+
+
+def _pmids(values: Sequence[object], where: str, answer: Answer) -> list[str]:
+    """PMIDs as text, each checked to be one."""
+    for n, value in enumerate(values, 1):
+        if not is_pmid(value):
+            raise shape_error(SERVICE, f"{where} item {n}: not a PMID", answer.url)
+    return [str(value).strip() for value in values]
+
+
+def _count(value: object, where: str, answer: Answer) -> int:
+    count = _int(value)
+    if count < 0 or isinstance(value, bool):
+        raise shape_error(SERVICE, f"{where}: not a count", answer.url)
+    return count
 
 
 def _int(value: object) -> int:
@@ -274,7 +319,7 @@ def parse_elink(answer: Answer, linkname: str, asked: Sequence[str]) -> LinkResu
         raise Unusable(f"XML with root <{root.tag}> instead of <eLinkResult>")
     wanted = set(asked)
     result = LinkResult(links={})
-    for linkset in root.findall("LinkSet"):
+    for n, linkset in enumerate(root.findall("LinkSet"), 1):
         ids = [(el.text or "").strip() for el in linkset.findall("IdList/Id")]
         if len(ids) != 1:
             raise OnlineError(
@@ -284,6 +329,8 @@ def parse_elink(answer: Answer, linkname: str, asked: Sequence[str]) -> LinkResu
                 url=answer.url,
             )
         source = ids[0]
+        if not is_pmid(source):
+            raise shape_error(SERVICE, f"elink LinkSet {n}: its id is not a PMID", answer.url)
         if source not in wanted:
             continue
         result.warnings.extend(
@@ -292,16 +339,16 @@ def parse_elink(answer: Answer, linkname: str, asked: Sequence[str]) -> LinkResu
         targets = result.links.setdefault(source, [])
         for db in linkset.findall("LinkSetDb"):
             if db.findtext("LinkName") == linkname:
-                targets.extend(_linked_ids(db, source, targets))
+                targets.extend(_linked_ids(db, source, targets, answer))
     return result
 
 
-def _linked_ids(db: ET.Element, source: str, known: list[str]) -> list[str]:
+def _linked_ids(db: ET.Element, source: str, known: list[str], answer: Answer) -> list[str]:
     seen = set(known)
     found: list[str] = []
-    for el in db.findall("Link/Id"):
-        target = (el.text or "").strip()
-        if target and target != source and target not in seen:
+    linked = [_element_text(el) for el in db.findall("Link/Id")]
+    for target in _pmids(linked, f"elink links of {source}", answer):
+        if target != source and target not in seen:
             seen.add(target)
             found.append(target)
     return found
