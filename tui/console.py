@@ -11,11 +11,19 @@ from rich.text import Text
 from store.importer import FileReport
 from store.library import Library, LinkView, Stats
 from store.marks import Mark, Marks
-from store.metrics import describe as metrics_lines
 from store.search import Results
 from store.snowball.review import describe
 from store.snowball.screening import STAGE_NAMES, Decision, Viewer, screener_name
-from tui.text import byline, citation_line, details_text, id_line, literal, printable, shorten_left
+from tui.text import (
+    byline,
+    citation_line,
+    details_text,
+    id_line,
+    literal,
+    metrics_header,
+    printable,
+    shorten_left,
+)
 
 
 def counted(n: int, singular: str, plural: str | None = None) -> str:
@@ -99,9 +107,8 @@ def render_article(library: Library, doc_id: int, marks: Marks | None = None) ->
     if line := citation_line(article):
         parts.append(literal(line, style="italic"))
     parts.append(literal(id_line(article.pmid, article.pmcid, article.doi), style="cyan"))
-    if article.citation_count is not None:
-        parts.append(Text(f"Cited by {article.citation_count} (as its source reports)"))
-    parts.extend(Text(line) for line in metrics_lines(article.metrics))  # iCite, Europe PMC: numbers only
+    links = {rel: library.links(doc_id, rel) for rel in ("references", "cited_by")}
+    parts.append(metrics_header(article, len(links["cited_by"])))  # (every metric: in the Details)
     if marks is not None:
         parts.append(marks_text(marks.get(article.keys), marks.viewer))
     if article.stub:
@@ -126,7 +133,7 @@ def render_article(library: Library, doc_id: int, marks: Marks | None = None) ->
     if extra.plain:
         parts.append(Text("\n") + extra)
     for rel, heading in (("references", "References"), ("cited_by", "Cited by")):
-        views = library.links(doc_id, rel)
+        views = links[rel]
         parts.append(Text(f"\n{heading} ({len(views)})", style="bold underline"))
         parts.extend(link_row(v) for v in views)
     return Group(*parts)
@@ -235,6 +242,7 @@ def results_list(query: str, results: Results) -> RenderableType:
         meta = [
             byline(hit.first_author, hit.authors > 1, hit.journal, hit.year),
             f"cited {hit.cited}",
+            f"RCR {hit.rcr:.2f}" if hit.rcr is not None else "",
             hit.pmid or hit.pmcid or hit.doi or "",
         ]
         row.append("\n     " + printable(" · ".join(m for m in meta if m)), style="dim")

@@ -99,7 +99,13 @@ KEYS: tuple[Key, ...] = (
     Key(
         "ctrl+b", "snowball_article", "Snowball here", "Citation chasing from the open article", footer=False
     ),
-    Key("O", "order", "Order", "Order the results: by relevance, newest first, most cited first", rank=4),
+    Key(
+        "O",
+        "order",
+        "Order",
+        "Order the results: by relevance, newest first, most cited first, highest RCR first",
+        rank=4,
+    ),
     Key(
         "ctrl+r",
         "reload",

@@ -15,12 +15,18 @@ if TYPE_CHECKING:
     from store.search.index import MarkLookup
 
 # The orders a list can be in, as ``SearchIndex.search`` names them, and as the list's title says them.
-ORDER_NAMES = {"relevance": "by relevance", "date": "newest first", "cited": "most cited first"}
+# ``rcr``: iCite's Relative Citation Ratio, highest first, then the articles without one, most cited first.
+ORDER_NAMES = {
+    "relevance": "by relevance",
+    "date": "newest first",
+    "cited": "most cited first",
+    "rcr": "highest RCR first",
+}
 
 
 def orders(query: str) -> tuple[str, ...]:
     """The orders that make sense for a query (relevance needs words to be relevant to)."""
-    return ("relevance", "date", "cited") if query.strip() else ("cited", "date")
+    return ("relevance", "date", "cited", "rcr") if query.strip() else ("cited", "date", "rcr")
 
 
 def order_for(query: str, chosen: str | None) -> str:

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING
 from rich.style import StyleType
 from rich.text import Text
 
+from store import metrics as m
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from store.model import Article
 
 
@@ -121,11 +125,118 @@ def unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
+# Citation metrics ------------------------------------------------------------------------------------
+# What each service reported (``store.metrics``), said with whose number it is and when it was fetched.
+# The numbers are checked when the library is read; the fetch time is text and goes through
+# ``printable`` like any other text from the file.
+
+
+def _fetched(record: Mapping[str, object]) -> str:
+    """The day a record was fetched: ``2026-12-03``."""
+    return printable(str(record.get(m.FETCHED, "")))[:10]
+
+
+def _rcr(record: Mapping[str, object]) -> str:
+    value = record.get(m.RCR)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return ""
+    return f"RCR {value:.2f}" + (" provisional" if record.get(m.PROVISIONAL) is True else "")
+
+
+HEADER_WIDTH = 80
+
+
+def metrics_header(article: Article, citing_in_library: int) -> Text:
+    """The header's one line of citation numbers, whose they are and when they were fetched:
+    ``RCR 2.18 · cited by 17 (iCite, 2026-12-03) · 5 known here``. The count is the one ``show --json``
+    calls ``citation_count``: the record's own (an article page's "Cited by"), else iCite's, else Europe
+    PMC's; the RCR is iCite's (named apart when the count is not). Without either:
+    ``Cited by 5 known here``. It fits ``HEADER_WIDTH``: where it would not, the RCR's date and then the
+    count's are left out (the Details under the abstract hold every metric with its date)."""
+    records = article.metrics
+    icite = m.icite({"metrics": records})
+    # (the number, whose it is, the day it was fetched)
+    parts: list[tuple[str, str, str]] = []
+    count: tuple[str, str, str] | None = None
+    if article.citation_count is not None:
+        count = (f"cited by {article.citation_count:,}", "its source", "")
+    else:
+        for source in m.SOURCES:
+            record = records.get(source)
+            if isinstance(record, dict) and type(record.get(m.COUNT)) is int:
+                count = (f"cited by {record[m.COUNT]:,}", m.SOURCE_NAMES[source], _fetched(record))
+                break
+    if rcr := _rcr(icite):
+        from_icite = count is not None and count[1] == m.SOURCE_NAMES[m.ICITE]
+        parts.append((rcr, "", "") if from_icite else (rcr, m.SOURCE_NAMES[m.ICITE], _fetched(icite)))
+    if count is not None:
+        parts += [count, (f"{citing_in_library:,} known here", "", "")]
+    else:
+        parts.append((f"cited by {citing_in_library:,} known here", "", ""))
+    line = _header_line(parts)
+    for n in range(len(parts)):  # too long: the dates go, the RCR's first
+        if line.cell_len <= HEADER_WIDTH:
+            break
+        parts[n] = (parts[n][0], parts[n][1], "")
+        line = _header_line(parts)
+    return line
+
+
+def _header_line(parts: list[tuple[str, str, str]]) -> Text:
+    line = Text()
+    for n, (number, whose, when) in enumerate(parts):
+        if n:
+            line.append(" · ")
+        line.append(number[:1].upper() + number[1:] if n == 0 else number, style="bold")
+        if whose:
+            # (The space goes outside the dim part: Textual drops a space that starts a dim span.)
+            line.append(" ")
+            line.append(f"({whose}, {when})" if when else f"({whose})", style="dim")
+    return line
+
+
+def metric_lines(records: Mapping[str, object]) -> list[str]:
+    """Every metric, a line per source, with the day it was fetched: ``iCite, fetched 2026-12-03: cited
+    by 17 · RCR 2.18 · NIH percentile 77.1 · APT 0.75 · research article · clinical article · cited by
+    3 clinical articles · citing articles per year: 2020 1, 2021 1, 2022 3`` (the Details)."""
+    lines: list[str] = []
+    for source in m.SOURCES:
+        record = records.get(source)
+        if not isinstance(record, dict):
+            continue
+        said: list[str] = []
+        if type(record.get(m.COUNT)) is int:
+            said.append(f"cited by {record[m.COUNT]:,}")
+        if rcr := _rcr(record):
+            said.append(rcr.replace(" provisional", " (provisional: the last two years, still moving)"))
+        for key, name in ((m.PERCENTILE, "NIH percentile"), (m.APT, "APT")):
+            value = record.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                said.append(f"{name} {value:g}")
+        for key, yes, no in (
+            (m.RESEARCH, "research article", "not a research article"),
+            (m.CLINICAL, "clinical article", "not a clinical article"),
+        ):
+            if isinstance(record.get(key), bool):
+                said.append(yes if record[key] else no)
+        clinical = record.get(m.CITED_BY_CLIN)
+        if isinstance(clinical, list):
+            said.append(f"cited by {len(clinical)} clinical article{'s' if len(clinical) != 1 else ''}")
+        years = m.citations_by_year({"metrics": {m.ICITE: record}}) if source == m.ICITE else {}
+        if years:
+            said.append("citing articles per year: " + ", ".join(f"{y} {n}" for y, n in years.items()))
+        lines.append(
+            f"{m.SOURCE_NAMES[source]}, fetched {_fetched(record)}: " + (" · ".join(said) or "no numbers")
+        )
+    return lines
+
+
 def details(article: Article) -> list[tuple[str, list[str]]]:
     """What the record holds beyond its citation and abstract, as (heading, values), empty ones left
-    out: MeSH headings, keywords, publication types, languages, grants, affiliations."""
+    out: citation metrics, MeSH headings, keywords, publication types, languages, grants, affiliations."""
     affiliations = unique([*article.affiliations, *(a for au in article.authors for a in au.affiliations)])
     fields = [
+        ("Citation metrics", metric_lines(article.metrics)),
         ("MeSH", unique(article.mesh)),
         ("Keywords", unique(article.keywords)),
         ("Publication types", unique(article.publication_types)),
@@ -145,7 +256,7 @@ def details_text(article: Article, mesh_hint: str = "") -> Text:
         return text
     text.append("Details", style="bold underline")
     for name, values in fields:
-        if name == "Affiliations":
+        if name in ("Affiliations", "Citation metrics"):  # (a line each)
             text.append(f"\n{name}:", style="bold")
             for value in values:
                 text.append("\n  · " + printable(value))

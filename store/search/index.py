@@ -72,7 +72,9 @@ class Library(Protocol):
 __all__ = ["META", "SORTS", "Hit", "MarkLookup", "Results", "SearchIndex", "forget_index", "index_folder"]
 
 META = "pmbrowse-index.json"  # tantivy owns meta.json
-SORTS = ("relevance", "date", "cited")
+# ``rcr``: iCite's Relative Citation Ratio, highest first; the articles without one after them, most
+# cited first (an RCR is missing where iCite was never asked, or the article is too new for one).
+SORTS = ("relevance", "date", "cited", "rcr")
 WRITER_HEAP = 128_000_000
 # "Most cited first" ranks a query's hits by the library's live counts (``store.storage.citations``):
 # up to this many hits are fetched and ranked; beyond, the library's citation order is walked, a chunk
@@ -257,7 +259,8 @@ class SearchIndex:
         sort: str = "relevance",
         marks: MarkLookup | None = None,
     ) -> Results:
-        """Run a query. Relevance is BM25, ties broken by date (newest first)."""
+        """Run a query. Relevance is BM25, ties broken by date (newest first); ``sort`` is one of
+        ``SORTS``."""
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         node = parse_query(query) if isinstance(query, str) else query
@@ -269,24 +272,58 @@ class SearchIndex:
             lambda words, wildcard: self._heading_terms(searcher, words, wildcard),
         )
         citations = self.citations()
-        if sort == "cited" and citations is not None:
-            return self._most_cited(searcher, compiled, node, limit, offset, citations)
         if sort == "relevance" and not isinstance(node, MatchAll):
             # Fetch a margin past the page so equal scores at its edge can be ordered by date.
             result = searcher.search(compiled, limit=offset + limit + 50, count=True)
             hits = [self._hit(searcher, addr, float(score), citations) for score, addr in result.hits]
             hits.sort(key=lambda h: (-round(h.score or 0.0, 5), -(h.year or 0), h.doc_id))
-            hits = hits[offset : offset + limit]
+            return Results(hits=hits[offset : offset + limit], total=int(result.count or 0))
+        if sort == "rcr":
+            return self._by_rcr(searcher, compiled, limit, offset, citations)
+        return self._in_order(searcher, compiled, node, sort, limit, offset, citations)
+
+    def _in_order(
+        self,
+        searcher: Any,
+        compiled: Any,
+        node: Node | None,
+        sort: str,
+        limit: int,
+        offset: int,
+        citations: Citations | None,
+    ) -> Results:
+        """The hits most cited first (``sort`` "cited") or newest first (otherwise). ``node`` is the query
+        (None: ``compiled`` is not a query of its own, so no shortcut by its kind applies)."""
+        if sort == "cited" and citations is not None:
+            return self._most_cited(searcher, compiled, node, limit, offset, citations)
+        by = "cited" if sort == "cited" else "year"
+        result = searcher.search(compiled, limit=limit, count=True, order_by_field=by, offset=offset)
+        hits = [self._hit(searcher, addr, None, citations) for _key, addr in result.hits]
+        # Equal keys come back in index order, which depends on how segments were written.
+        if by == "cited":
+            hits.sort(key=lambda h: (-h.cited, -(h.year or 0), h.doc_id))
         else:
-            by = "cited" if sort == "cited" else "year"
-            result = searcher.search(compiled, limit=limit, count=True, order_by_field=by, offset=offset)
-            hits = [self._hit(searcher, addr, None, citations) for _key, addr in result.hits]
-            # Equal keys come back in index order, which depends on how segments were written.
-            if by == "cited":
-                hits.sort(key=lambda h: (-h.cited, -(h.year or 0), h.doc_id))
-            else:
-                hits.sort(key=lambda h: (-(h.year or 0), -h.cited, h.doc_id))
+            hits.sort(key=lambda h: (-(h.year or 0), -h.cited, h.doc_id))
         return Results(hits=hits, total=int(result.count or 0))
+
+    def _by_rcr(
+        self, searcher: Any, compiled: Any, limit: int, offset: int, citations: Citations | None
+    ) -> Results:
+        """The hits with an RCR, highest first (ties: most cited, newest), then those without one, most
+        cited first: two searches, the second only for what the first leaves of the page."""
+        has_rcr = tantivy.Query.range_query(SCHEMA, "rcr", tantivy.FieldType.Float, float("-inf"), None)
+        occur = tantivy.Occur
+        rated = tantivy.Query.boolean_query([(occur.Must, compiled), (occur.Must, has_rcr)])
+        unrated = tantivy.Query.boolean_query([(occur.Must, compiled), (occur.MustNot, has_rcr)])
+        first = searcher.search(rated, limit=limit, count=True, order_by_field="rcr", offset=offset)
+        hits = [self._hit(searcher, addr, None, citations) for _key, addr in first.hits]
+        hits.sort(key=lambda h: (-(h.rcr or 0.0), -h.cited, -(h.year or 0), h.doc_id))
+        with_rcr = int(first.count or 0)
+        room = limit - len(hits)
+        if room <= 0:  # (the page is full: only how many there are without an RCR)
+            return Results(hits, with_rcr + int(searcher.search(unrated, limit=1, count=True).count or 0))
+        rest = self._in_order(searcher, unrated, None, "cited", room, max(0, offset - with_rcr), citations)
+        return Results(hits + rest.hits, with_rcr + rest.total)
 
     def citations(self) -> Citations | None:
         """The library's live citation counts (None when the library cannot be read: the index's own
@@ -304,7 +341,7 @@ class SearchIndex:
         return hit if citations is None else dataclasses.replace(hit, cited=citations.count(hit.doc_id))
 
     def _most_cited(
-        self, searcher: Any, compiled: Any, node: Node, limit: int, offset: int, citations: Citations
+        self, searcher: Any, compiled: Any, node: Node | None, limit: int, offset: int, citations: Citations
     ) -> Results:
         """The hits most cited first, by the library's live counts (see ``FETCH_ALL``)."""
         total = int(searcher.search(compiled, limit=1, count=True).count or 0)

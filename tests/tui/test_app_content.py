@@ -68,10 +68,16 @@ async def test_the_first_list_shows_records_first_in_an_order_it_names(lib_path:
         assert rows(results(app))[0].startswith("● A later record")
         await pilot.press("O")
         await settle(pilot)
+        assert border_title(results(app)) == "highest RCR first · 5 hits — All articles"
+        await pilot.press("O")
+        await settle(pilot)
         assert "most cited first" in border_title(results(app))
         await pilot.press("slash", *"lung", "enter")
         await settle(pilot)
         assert border_title(results(app)) == "most cited first · 2 hits — lung"  # the order chosen stays
+        await pilot.press("O")
+        await settle(pilot)
+        assert border_title(results(app)) == "highest RCR first · 2 hits — lung"
         await pilot.press("O")
         await settle(pilot)
         assert border_title(results(app)) == "by relevance · 2 hits — lung"

@@ -125,9 +125,11 @@ def test_after_a_snowball_show_json_has_the_citation_count_icite_reports(
     assert icite["relative_citation_ratio"] == 2.18475199552701 and icite["nih_percentile"] == 77.1
     assert icite["is_clinical"] is True and icite["fetched"].endswith("Z")
     code, out, _ = run(capsys, *db, "show", "32162448")
+    day = icite["fetched"][:10]
+    assert f"\nRCR 2.18 · cited by 17 (iCite, {day}) · 17 known here\n" in out
     assert (
-        "iCite (" + icite["fetched"][:10] + "): cited by 17 · RCR 2.18 · NIH percentile 77.1 · APT 0.75 · "
-        "research article · clinical article · cited by 3 clinical articles"
+        f"\nCitation metrics:\n  · iCite, fetched {day}: cited by 17 · RCR 2.18 · NIH percentile 77.1 · "
+        "APT 0.75 · research article · clinical article · cited by 3 clinical articles"
     ) in out
     # The citing articles iCite described came with their metrics too, and are searchable by them.
     code, out, _ = run(capsys, *db, "search", "is:clinical", "--json")

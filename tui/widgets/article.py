@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.text import citation_line, details_text, id_line, literal, printable
+from tui.text import citation_line, details_text, id_line, literal, metrics_header, printable
 from tui.widgets.rows import mark_line
 
 if TYPE_CHECKING:
@@ -24,7 +24,9 @@ WELCOME = (
 
 
 class ArticleHeader(Static):
-    """Title, authors, journal line, identifiers, citation count."""
+    """Title, authors, journal line, identifiers, and one line of citation numbers: the RCR, the count
+    with whose it is and when it was fetched, and how many citing articles the library holds
+    (``tui.text.metrics_header``; every metric is in the Details under the abstract)."""
 
     def show_welcome(self, message: str = WELCOME) -> None:
         self.update(literal(message, style="italic"))
@@ -46,16 +48,7 @@ class ArticleHeader(Static):
         parts.append(
             literal(id_line(article.pmid, article.pmcid, article.doi) or "no identifiers known", style="cyan")
         )
-        cited = Text()
-        if article.citation_count is not None:
-            # (The space goes with the bold part: Textual drops a space that starts a dim span.)
-            cited.append(f"Cited by {article.citation_count} ", style="bold")
-            cited.append(
-                f"(its source's count) · {citing_in_library} citing articles known here", style="dim"
-            )
-        else:
-            cited.append(f"Cited by {citing_in_library} known here", style="bold")
-        parts.append(cited)
+        parts.append(metrics_header(article, citing_in_library))
         self.update(Group(*parts))
 
 

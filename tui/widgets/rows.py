@@ -75,6 +75,7 @@ def hit_row(hit: Hit, mark: Mark | None = None) -> Text:
     parts = [
         "" if citation else byline(hit.first_author, hit.authors > 1, hit.journal, hit.year),
         f"cited {hit.cited}" if hit.cited else "",
+        f"RCR {hit.rcr:.2f}" if hit.rcr is not None else "",  # (iCite's, when it was asked)
         CITATION_ONLY if citation else ("stub" if hit.stub else ""),
     ]
     row.append("\n  " + printable(" · ".join(p for p in parts if p) or "record"), style="dim")

@@ -4,6 +4,10 @@
 years than columns), eighth blocks for the tops, the largest count on the axis and years under it.
 ``YearChart`` is a Static that shows the charts of ``store.neighbourhood.years``: an article's citing
 articles and references per year, or a result set's publications per year.
+
+An article's citing articles per year are the library's own, or iCite's when iCite knows more of them
+(``CitationYears.per_year``); the chart says whose they are: ``Cited by, per year (iCite)`` and ``17 by
+iCite, 5 here``.
 """
 
 from __future__ import annotations
@@ -88,23 +92,34 @@ class YearBars:
         yield from self.lines(options.max_width)
 
 
+def _by_icite(years: CitationYears) -> bool:
+    """Whether the citing articles per year drawn are iCite's (it knows more than the library holds)."""
+    return years.per_year_source == "icite"
+
+
 def citation_chart(years: CitationYears, height: int = 4, references: bool = True) -> RenderableType:
     """The citing articles per year (with the source's total when it is known) above the references
-    per year (``references`` False: the citing articles alone, for a compact header)."""
-    title = Text("Cited by, per year: ", style="bold")
-    title.append(f"{years.citing.total} in the library")
-    if years.reported is not None:
-        title.append(f", {years.reported} reported by the source")
-    if years.citing.undated:
-        title.append(f" ({years.citing.undated} undated)")
+    per year (``references`` False: the citing articles alone, for a compact header). The bars are
+    iCite's counts when iCite knows more citing articles than the library holds, and the title says so."""
+    citing = years.per_year
+    if _by_icite(years):
+        title = Text("Cited by, per year (iCite): ", style="bold")
+        title.append(f"{citing.total} by iCite, {years.citing.total} in the library")
+    else:
+        title = Text("Cited by, per year: ", style="bold")
+        title.append(f"{years.citing.total} in the library")
+        if years.reported is not None:
+            title.append(f", {years.reported} reported by the source")
+        if years.citing.undated:
+            title.append(f" ({years.citing.undated} undated)")
     refs = Text("References, per year: ", style="bold")
     refs.append(f"{years.references.total}")
     if years.references.undated:
         refs.append(f" ({years.references.undated} undated)")
     if not references:
-        return YearBars(title, years.citing.series(), height)
+        return YearBars(title, citing.series(), height)
     return Group(
-        YearBars(title, years.citing.series(), height),
+        YearBars(title, citing.series(), height),
         Text(""),
         YearBars(refs, years.references.series(), height),
     )
@@ -112,12 +127,16 @@ def citation_chart(years: CitationYears, height: int = 4, references: bool = Tru
 
 class Sparkline:
     """One line: ``Cited by, per year  2016 ▁█▅ █ 2020  4 here, 189 reported`` (a bar a year, or a span
-    of years when the line is short), for a header where a chart of several lines has no room."""
+    of years when the line is short), for a header where a chart of several lines has no room.
+    ``short`` is the label where the line is narrow (default: its first 8 letters)."""
 
-    def __init__(self, label: str, counts: Sequence[tuple[int, int]], note: str = "") -> None:
+    def __init__(
+        self, label: str, counts: Sequence[tuple[int, int]], note: str = "", short: str = ""
+    ) -> None:
         self.label = label
         self.counts = list(counts)
         self.note = note
+        self.short = short or label[:8].rstrip()
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement(20, options.max_width)
@@ -125,10 +144,12 @@ class Sparkline:
     def line(self, width: int) -> Text:
         label = self.label
         if self.counts and width - len(label) - 12 < 8:
-            label = "Cited/yr" if label.startswith("Cited") else label[:8].rstrip()
+            label = self.short
         text = Text(label, style="bold")
+        # (Spaces go outside the dim parts: Textual drops a space that starts a dim span.)
         if not self.counts:
-            text.append("  none" + (f" · {self.note}" if self.note else ""), style="dim")
+            text.append("  ")
+            text.append("none" + (f" · {self.note}" if self.note else ""), style="dim")
             text.truncate(width, overflow="ellipsis")
             return text
         first, last = str(self.counts[0][0]), str(self.counts[-1][0])
@@ -140,11 +161,15 @@ class Sparkline:
         bars = YearBars("", self.counts, 1).buckets(max(1, room))
         peak = max(n for *_, n in bars) or 1
         cells = "".join(EIGHTHS[max(1, round(n / peak * 8))] if n else " " for *_, n in bars)
-        text.append(f"  {first} ", style="dim")
-        text.append(cells)
+        text.append("  ")
+        text.append(first, style="dim")
+        text.append(" " + cells)
         if last != first:  # (one year: its label once)
-            text.append(f" {last}", style="dim")
-        text.append(note, style="dim")
+            text.append(" ")
+            text.append(last, style="dim")
+        if note:
+            text.append("  ")
+            text.append(note.lstrip(), style="dim")
         text.truncate(width, overflow="ellipsis")
         return text
 
@@ -153,11 +178,16 @@ class Sparkline:
 
 
 def citation_sparkline(years: CitationYears) -> Sparkline:
-    """The citing articles per year on one line, with how many the library holds and the source's total."""
+    """The citing articles per year on one line, with how many the library holds and the source's total;
+    iCite's counts when iCite knows more citing articles than the library holds, labelled so
+    (``Cited by, per year (iCite)  2016 ▁█▅ 2020  17 by iCite, 5 here``)."""
+    if _by_icite(years):
+        note = f"{years.per_year.total} by iCite, {years.citing.total} here"
+        return Sparkline("Cited by, per year (iCite)", years.per_year.series(), note, short="Cited/yr iCite")
     note = f"{years.citing.total} here"
     if years.reported is not None and years.reported != years.citing.total:
         note += f", {years.reported} reported"
-    return Sparkline("Cited by, per year", years.citing.series(), note)
+    return Sparkline("Cited by, per year", years.citing.series(), note, short="Cited/yr")
 
 
 def publications_sparkline(counts: YearCounts) -> Sparkline:

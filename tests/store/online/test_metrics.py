@@ -166,6 +166,19 @@ def test_hits_carry_the_rcr_and_sort_by_the_reported_count(tmp_path: Path) -> No
     assert hits[1].to_json()["rcr"] == 2.5
 
 
+def test_sorting_by_rcr_puts_the_articles_without_one_after_the_rest_most_cited_first(tmp_path: Path) -> None:
+    index = SearchIndex.for_library(metric_library(tmp_path))
+    ranked = ["1", "4", "2", "5", "3"]  # RCR 2.5, 2.0, 1.0; then none: cited 77, 0
+    result = index.search("exosome", sort="rcr", limit=10)
+    assert [h.pmid for h in result.hits] == ranked and result.total == 5
+    assert [h.pmid for h in index.search("", sort="rcr", limit=10).hits] == ranked
+    # Pages meet where the articles without an RCR begin.
+    pages = [index.search("exosome", sort="rcr", limit=2, offset=start) for start in (0, 2, 4)]
+    assert [h.pmid for page in pages for h in page.hits] == ranked
+    assert {page.total for page in pages} == {5}
+    assert [h.pmid for h in index.search("is:clinical", sort="rcr").hits] == ["1", "4"]
+
+
 @pytest.mark.parametrize(
     ("query", "column", "message"),
     [

@@ -3,7 +3,8 @@
 One at a time (each ends in a library write), in a thread worker; the status line shows its stage
 and any wait on the rate limit. What was stored is shown in place when it ends: the open article
 again, the hits of a PubMed search in the result list (so their rows work like any other), or the
-query shown again (new records may match it).
+query shown again (new records may match it). A link list a service ended early is said as the
+command line says it ("N of M links stored"), in a notification that stays until dismissed.
 """
 
 from __future__ import annotations
@@ -153,6 +154,15 @@ class Online(Part):
         if report.failed:
             summary += f"; not found: {', '.join(f.identifier for f in report.failed)}"
         self.say(summary, title="PubMed search" if query else "Fetched")
+        # A list a service ended early is stored as far as it came, and said, as the command line says
+        # it (and exits 4): ``Europe PMC ended the citing articles of PMID 1 early: 25 of 810 links
+        # stored``. It stays up until dismissed: fetching again adds the rest.
+        for shortfall in report.incomplete:
+            self.say(
+                f"{shortfall}; fetch again for the rest", title="Incomplete", severity="error", timeout=3600
+            )
+        for warning in report.warnings:
+            self.say(warning, title="Online", severity="warning", timeout=30)
         if query and not report.pmids:
             results.border_title = literal(f"PubMed: {query} — no hits online")
             results.show_message(f"PubMed found nothing for “{query}”.")

@@ -87,7 +87,7 @@ class SearchResults(ResultsList):
         self._worker(self.index, self.query_text, self.title_text, order)
 
     def next_order(self) -> None:
-        """Switch the result order: relevance, newest first, most cited first."""
+        """Switch the result order: relevance, newest first, most cited first, highest RCR first."""
         self.order = listing.next_order(self.query_text, self.order)
 
     def watch_order(self) -> None:
