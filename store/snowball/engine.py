@@ -25,7 +25,7 @@ from store.library import Library
 from store.marks import Marks
 from store.merge import Doc, doc_keys
 from store.snowball.screening import UNDECIDED, Screened
-from store.snowball.state import DIRECTIONS, Candidate, Round, Seed, SnowballState
+from store.snowball.state import DIRECTIONS, Candidate, Round, Seed, SnowballFile, SnowballState, keep_round
 
 RELS = {"back": ("references",), "forward": ("cited_by",), "both": ("references", "cited_by")}
 
@@ -62,6 +62,7 @@ class RoundResult:
     round: Round
     rows: list[Row] = field(default_factory=list)
     seed_noun: str = "seeds"
+    kept: bool = False  # (set when a preview is kept: keep_preview)
 
     @property
     def new_rows(self) -> list[Row]:
@@ -252,3 +253,52 @@ def rows_of(library: Library, stored: Round) -> list[Row]:
         doc_id = library.find_keys(candidate.keys)
         rows.append(_row(candidate, doc_id, library.doc(doc_id) if doc_id is not None else None))
     return rows
+
+
+@dataclass(slots=True)
+class Preview:
+    """A round computed and shown, kept nowhere (the app's quick look from one article, ``snowball
+    --preview``): what was asked, and what it found. It counts in no report until ``keep_preview``."""
+
+    seeds: list[int]
+    direction: str
+    selection: str
+    sources: list[str]
+    result: RoundResult
+
+
+def preview_round(
+    library: Library,
+    seeds: Sequence[int],
+    direction: str = "both",
+    *,
+    marks: Marks | None = None,
+    state: SnowballState | None = None,
+    selection: str = "",
+    sources: Sequence[str] = ("library",),
+) -> Preview:
+    """A round from ``seeds``, computed against ``state`` (the rounds so far) and kept nowhere."""
+    result = run_round(
+        library, seeds, direction, marks=marks, state=state, selection=selection, sources=sources
+    )
+    return Preview(list(seeds), direction, selection, list(sources), result)
+
+
+def keep_preview(
+    library: Library, preview: Preview, file: SnowballFile, marks: Marks | None = None
+) -> RoundResult:
+    """Keep a previewed round after all: it is run again against the file's rounds as they are now (a
+    round kept meanwhile, or screening done since, changes what is new), so the numbers it keeps are
+    those of the moment it is kept. Returns the round run; ``kept`` says whether it was kept (a round
+    that finds nothing new is not)."""
+    result = run_round(
+        library,
+        preview.seeds,
+        preview.direction,
+        marks=marks,
+        state=file.load(),
+        selection=preview.selection,
+        sources=preview.sources,
+    )
+    result.kept = keep_round(file, result.round) is not None
+    return result

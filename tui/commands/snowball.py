@@ -32,7 +32,7 @@ from store.library import Library
 from store.marks import Marks
 from store.search import QuerySyntaxError
 from store.selection import SelectionError
-from store.snowball.engine import RoundResult, Row, decision_of, decisions, reason, run_round
+from store.snowball.engine import RoundResult, Row, decision_of, decisions, preview_round, reason
 from store.snowball.screening import STAGES
 from store.snowball.seeds import by_identifiers, by_selection, describe_missing
 from store.snowball.state import DIRECTIONS, keep_round
@@ -182,15 +182,10 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
         if code != EXIT_OK:
             return code
         sources += list(args.source or ("icite",))
-    result = run_round(
-        library,
-        seeds,
-        args.direction,
-        marks=marks,
-        state=file.load(),
-        selection=selection,
-        sources=sources,
+    preview = preview_round(
+        library, seeds, args.direction, marks=marks, state=file.load(), selection=selection, sources=sources
     )
+    result = preview.result
     kept = None if args.preview else keep_round(file, result.round)
     if args.json:
         screened = decisions(marks)

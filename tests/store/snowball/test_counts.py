@@ -178,3 +178,24 @@ def test_seeds_by_identifiers(tmp_path: Path) -> None:
     library, _ = build(tmp_path / "lib.json")
     seeds = by_identifiers(library, ["1", "pmid:2", "99999", "10.1000/nowhere"])
     assert seeds.found == ids(library, "1", "2") and seeds.missing == ["99999", "10.1000/nowhere"]
+
+
+def test_a_preview_counts_nowhere_until_it_is_kept(tmp_path: Path) -> None:
+    """Issue 16 defect 2 (store side): a quick look wrote a permanent round. A preview is computed and
+    kept nowhere; kept later, it is run again against the rounds kept meanwhile."""
+    from store.snowball.engine import keep_preview, preview_round
+
+    path = tmp_path / "lib.json"
+    library, marks = build(path)
+    file = SnowballFile.open(path)
+    look = preview_round(library, ids(library, "3"), "both", marks=marks, state=file.load(), selection="ids")
+    assert sorted(c.label for c in look.result.round.new) == ["10", "11", "21"]
+    assert look.result.round.number == 1
+    assert not file.path.exists()  # nothing written
+    # Meanwhile a round from S1 is kept: it finds 10 and 11 too.
+    keep_round(file, run_round(library, ids(library, "1"), "both", marks=marks, state=file.load()).round)
+    kept = keep_preview(library, look, file, marks)
+    assert kept.kept and kept.round.number == 2
+    # Run again when kept: 10 and 11 were found by round 1 meanwhile, only 21 is new.
+    assert [c.label for c in kept.round.new] == ["21"] and kept.round.earlier == 2
+    assert [r.number for r in file.load().rounds] == [1, 2]
