@@ -70,8 +70,10 @@ def check_stage(stage: str) -> Stage:
 
 
 def clean_reason(reason: str | None) -> str:
-    """A reason as stored: one line, spaces collapsed (so ``wrong  design`` and ``wrong design`` are one)."""
-    return " ".join((reason or "").split())
+    """A reason as stored: one line of text, spaces collapsed (so ``wrong  design`` and ``wrong design``
+    are one), control characters (an escape sequence pasted with it) left out."""
+    text = "".join(c for c in (reason or "") if c.isprintable() or c.isspace())
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,3 +199,28 @@ def test_a_preview_counts_nowhere_until_it_is_kept(tmp_path: Path) -> None:
     # Run again when kept: 10 and 11 were found by round 1 meanwhile, only 21 is new.
     assert [c.label for c in kept.round.new] == ["21"] and kept.round.earlier == 2
     assert [r.number for r in file.load().rounds] == [1, 2]
+
+
+def test_a_damaged_round_number_is_one_line(tmp_path: Path, capsys) -> None:
+    """Issue 20.8: a snowball file with a huge round number made a traceback."""
+    from tui.cli import main
+
+    path = tmp_path / "lib.json"
+    library, marks = build(path)
+    file = SnowballFile.open(path)
+    keep_round(file, run_round(library, ids(library, "1"), "both", marks=marks).round)
+    data = orjson.loads(file.path.read_bytes())
+    data["rounds"]["1"]["round"] = 10**30
+    file.path.write_bytes(json_dump(data))  # (orjson cannot write an integer this big)
+    with pytest.raises(LibraryFileError, match="is damaged"):
+        file.load()
+    capsys.readouterr()
+    assert main(["--db", str(path), "snowball", "rounds"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(file.path) in err
+
+
+def json_dump(data: object) -> bytes:
+    import json
+
+    return json.dumps(data).encode()

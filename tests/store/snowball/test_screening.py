@@ -226,3 +226,9 @@ def test_a_damaged_decision_is_refused_by_name(lib_path: Path) -> None:
 
     with pytest.raises(LibraryFileError, match=r"mark 7: a screening decision is one of"):
         Marks.open(lib_path)
+
+
+def test_a_reason_is_one_line_of_text(lib_path: Path) -> None:
+    marks = Marks.open(lib_path)
+    mark = marks.set_screening(["pmid:1"], "excluded", reason="[bold]wrong[/]\x1b[31m \n population\x07")
+    assert mark.reason == "[bold]wrong[/][31m population"
