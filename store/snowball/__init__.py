@@ -1,13 +1,20 @@
-"""Citation chasing (snowballing) for reviews: from a set of seed articles, collect what they cite
-(backward) and what cites them (forward), deduplicate it by identity, rank it, and count it the way a
-PRISMA 2020 flow diagram needs.
+"""A review: citation chasing (snowballing) from a set of seed articles, collecting what they cite
+(backward) and what cites them (forward), deduplicated by identity and ranked; database searches;
+screening in two stages by one or two screeners; and the PRISMA 2020 flow of it all.
 
 - ``seeds``: choosing the seeds (a selection of the library, or identifiers);
-- ``engine``: one round over the library's links, offline (``run_round``);
-- ``state``: the rounds done so far, kept in a small file beside the library (``library.snowball.json``);
-- ``counts``: the PRISMA numbers per round and in total, screening read from the marks at report time;
+- ``engine``: one round over the library's links, offline (``run_round``), and previews of rounds;
+- ``state``: the rounds (and those dropped) and the database searches, kept in a small file beside
+  the library (``library.snowball.json``);
+- ``screening``: decisions as records (stage, decision, reason, screener, time) and what the review
+  makes of them; ``review``: recording them for many articles at once, and the conflicts;
+  ``agreement``: percent agreement and Cohen's kappa;
+- ``flow``: the PRISMA 2020 flow, both arms and both stages; ``diagram`` draws it (text, SVG);
+  ``prisma_csv`` writes it as the PRISMA2020 R package's template; ``counts``: one round's line in the
+  Snowball view;
+- ``intake``: the reviewer's files in (RIS, BibTeX, CSV, lists), resolved online on request;
 - ``online``: filling in the seeds' links first (iCite, and E-utilities / Europe PMC on request);
-- ``provenance``: which seeds each candidate came from, for the exports.
+- ``provenance``: what the review knows of each article (how it was found, its decision), for exports.
 
 Like the rest of ``store/``, nothing here imports Textual or Rich.
 """
