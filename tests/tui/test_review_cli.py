@@ -539,3 +539,24 @@ def test_decisions_for_the_articles_a_search_finds(capsys, demo) -> None:
     assert code == 1 and "selects no article" in err
     code, _, err = run(capsys, *db, "snowball", "include", "40078652", "--from", "x")
     assert code == 2 and "not both" in err
+
+
+def test_drop_asks_on_a_terminal(capsys, demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from rich.console import Console
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    answers = iter(["n", "yes"])
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    monkeypatch.setattr(builtins, "input", lambda *prompt: next(answers))
+    code, out, err = run(capsys, *demo, "snowball", "drop", "1")
+    assert code == 0 and "Drop round 1 (" in err and "nothing was dropped" in err
+    assert [r.number for r in SnowballFile.open(demo[1]).load().rounds] == [1]
+    code, out, _ = run(capsys, *demo, "snowball", "drop", "1")
+    assert code == 0 and out.startswith("dropped round 1: its 10 new records no longer count")
+    assert SnowballFile.open(demo[1]).load().rounds == []
