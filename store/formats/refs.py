@@ -37,6 +37,7 @@ _ISO_PARTS = re.compile(r"^\s*(\d{4})(?:[/-](\d{1,2})(?:[/-](\d{1,2}))?)?", re.A
 _PMID_IN_TEXT = re.compile(r"\bPMID\s*[:=]?\s*(\d{1,9})\b", re.IGNORECASE | re.ASCII)
 _PMCID_IN_TEXT = re.compile(r"\b(?:PMCID\s*[:=]?\s*)?(PMC\d{1,9})\b", re.IGNORECASE | re.ASCII)
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_PARAGRAPHS = re.compile(r"\n\s*\n")
 _EMPTY = frozenset({"", "na", "n/a", "none", "null", "-"})
 
 
@@ -194,9 +195,10 @@ def record(
     short, full = " ".join(journal.split()), " ".join(journal_title.split())
     article.journal, article.journal_title = (short, full) if short else (full, "")
     if abstract.strip():
+        paragraphs = _PARAGRAPHS.split(abstract) if "\n" in abstract else [abstract]
         article.abstract = [
             section
-            for paragraph in re.split(r"\n\s*\n", abstract)
+            for paragraph in paragraphs
             if (text := " ".join(paragraph.split()))
             for section in split_labels(text)
         ]
