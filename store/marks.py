@@ -41,6 +41,8 @@ from store.paths import library_path
 from store.schema import MARKS, MARKS_TABLE
 from store.snowball.screening import (
     EXCLUDED,
+    FULL_TEXT,
+    NOT_RETRIEVED,
     TITLE_ABSTRACT,
     UNDECIDED,
     Decision,
@@ -431,7 +433,8 @@ class Marks:
         with its reason (exclusions only), in one write.
 
         ``stage`` defaults to the stage of the decision the screener sees now (so taking back a
-        full-text decision takes back that one), else title-abstract. ``final``: a resolution (see
+        full-text decision takes back that one), else title-abstract; not-retrieved is always at
+        full text. ``final``: a resolution (see
         ``store.snowball.screening``). Recording what the screener already sees there, with the same
         reason, changes nothing (no record is added)."""
         if decision is not None:
@@ -442,7 +445,7 @@ class Marks:
         wanted_stage = check_stage(stage) if stage is not None else None
 
         def decide(mark: Mark) -> Mark:
-            at = wanted_stage or mark.stage or TITLE_ABSTRACT
+            at = wanted_stage or (FULL_TEXT if decision == NOT_RETRIEVED else mark.stage or TITLE_ABSTRACT)
             seen, seen_reason = self.viewer.visible(mark.decisions, at)
             if not final and seen == decision and (decision != EXCLUDED or seen_reason == why):
                 return mark
