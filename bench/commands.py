@@ -3,8 +3,10 @@
 Every command runs on a scratch copy of the built library (the commands that write change the
 copy, never the cache), ``runs`` times; its time is the median, its peak memory (max RSS) and bytes
 written (by the process and its children, from the kernel's accounting) the largest of the runs.
-Each is shown against ``python -c 'import textual.app'`` measured in the same run, and (in the scale
-table) against the same command on the smallest library of the run.
+Each run follows a run of ``python -c 'import textual.app'``, the baseline, whose median is kept with
+the command's (the load of a shared machine changes from minute to minute: a baseline taken once per
+size was seen at 300 ms while the commands after it ran three times slower). The scale table divides
+each command's time by its own baseline before comparing sizes.
 
 What each command does:
 
@@ -42,11 +44,16 @@ class Measure:
     seconds: float
     rss_mb: float
     written: int  # bytes, the largest of the runs
+    baseline: float = 0.0  # the median of the baseline runs taken in turn with these (0: none)
 
     @classmethod
-    def of(cls, runs: list[Run]) -> Measure:
+    def of(cls, runs: list[Run], baselines: list[Run] | None = None) -> Measure:
+        base = median([r.seconds for r in baselines]) if baselines else 0.0
         return cls(
-            median([r.seconds for r in runs]), max(r.max_rss_mb for r in runs), max(r.written for r in runs)
+            median([r.seconds for r in runs]),
+            max(r.max_rss_mb for r in runs),
+            max(r.written for r in runs),
+            base,
         )
 
 
@@ -89,12 +96,15 @@ def measure_commands(built: Built, runs: int) -> dict[str, Measure]:
         "snowball": lambda i: ["snowball", "--ids", *seeds],
         "import one page": lambda i: ["import", str(page(90_000_000 + i))],
     }
-    out = {
-        name: Measure.of([pmbrowse(lib, *argv(i), ok=(0, 1)) for i in range(runs)])
-        for name, argv in commands.items()
-    }
+    # Each run of a command follows a run of the baseline, so that the load of a shared machine,
+    # which changes from minute to minute, weighs on both alike.
+    out: dict[str, Measure] = {}
+    for name, argv in commands.items():
+        pairs = [(python(BASELINE), pmbrowse(lib, *argv(i), ok=(0, 1))) for i in range(runs)]
+        out[name] = Measure.of([r for _, r in pairs], [b for b, _ in pairs])
     with fetch_server() as fetch:
-        out["fetch one record"] = Measure.of([fetch(lib, 80_000_000 + i) for i in range(runs)])
+        pairs = [(python(BASELINE), fetch(lib, 80_000_000 + i)) for i in range(runs)]
+        out["fetch one record"] = Measure.of([r for _, r in pairs], [b for b, _ in pairs])
     return out
 
 
