@@ -10,7 +10,9 @@ and two measures of how close it sits to the seed set, read from its own link li
 - *co-citation*: articles that cite both it and one of the seeds.
 
 Candidates are ranked by the number of seeds they are linked to, then by coupling + co-citation, then
-by year (newest first), then by label; ``reason`` says so in words.
+by year (newest first), then by label; ``reason`` says so in words. That is the round's own order, the
+one it is kept in. ``rank_rows`` lists them by another rule of ``RANKS`` (iCite's RCR, the citation
+count), each row carrying those numbers (``Row.rcr``, ``Row.cited``).
 
 Reads: each seed's document once and each candidate's once; nothing else.
 """
@@ -21,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from store import metrics
 from store.library import Library
 from store.marks import Marks
 from store.merge import Doc, doc_keys
@@ -53,6 +56,8 @@ class Row:
     year: int | None = None
     journal: str = ""
     stub: bool = True
+    rcr: float | None = None  # iCite's Relative Citation Ratio, when iCite was asked
+    cited: int = 0  # the largest citation count known: a source's, or the library's citing articles
 
 
 @dataclass(slots=True)
@@ -93,6 +98,29 @@ def reason(candidate: Candidate, seeds: int, noun: str = "seeds") -> str:
 
 def rank_key(candidate: Candidate) -> tuple[int, int, int, str]:
     return (-candidate.seeds_linked, -candidate.strength, -(candidate.year or 0), candidate.label)
+
+
+# The rules candidates can be listed by, as a list's title names them (``Candidates, highest RCR first``).
+RANKS = {
+    "links": "ranked by links to the seeds",
+    "rcr": "highest RCR first",
+    "cited": "most cited first",
+}
+
+
+def rank_rows(rows: Sequence[Row], by: str = "links") -> list[Row]:
+    """``rows`` listed by a rule of ``RANKS``: ``links`` (the round's own order: seeds linked, then
+    coupling + co-citation, then newest), ``rcr`` (iCite's Relative Citation Ratio, highest first; those
+    iCite gave none after them) or ``cited`` (the largest citation count known, a source's or the
+    library's citing articles). Ties, and the candidates without an RCR, keep the round's own order.
+    For the command line's ``snowball --rank`` and the Snowball view."""
+    if by not in RANKS:
+        raise ValueError(f"candidates are ranked by {', '.join(RANKS)}, not {by!r}")
+    if by == "rcr":
+        return sorted(rows, key=lambda r: (r.rcr is None, -(r.rcr or 0.0), rank_key(r.candidate)))
+    if by == "cited":
+        return sorted(rows, key=lambda r: (-r.cited, rank_key(r.candidate)))
+    return sorted(rows, key=lambda r: rank_key(r.candidate))
 
 
 def decisions(marks: Marks | None) -> dict[str, str]:
@@ -199,18 +227,19 @@ def run_round(
         elif first is not None:
             known = "earlier"
             from_earlier += 1
+        its_citing = library.link_ids(target, "cited_by")
         candidate = Candidate(
             keys=keys,
             label=label_of(doc),
             cites=[labels[s] for s in dict.fromkeys(cites.get(target, ()))],
             cited_by=[labels[s] for s in dict.fromkeys(cited_by.get(target, ()))],
             coupling=len(seed_refs.intersection(library.link_ids(target, "references"))),
-            cocitation=len(seed_citing.intersection(library.link_ids(target, "cited_by"))),
+            cocitation=len(seed_citing.intersection(its_citing)),
             year=year if isinstance(year, int) else None,
             round=first if first is not None else number,
             known=known,
         )
-        rows.append(_row(candidate, target, doc))
+        rows.append(_row(candidate, target, doc, len(its_citing)))
     rows.sort(key=lambda r: rank_key(r.candidate))
     done = Round(
         number=number,
@@ -229,10 +258,12 @@ def run_round(
     return RoundResult(done, rows, seed_noun(selection))
 
 
-def _row(candidate: Candidate, doc_id: int | None, doc: Doc | None) -> Row:
+def _row(candidate: Candidate, doc_id: int | None, doc: Doc | None, citing: int = 0) -> Row:
+    """A candidate's row; ``citing``: how many articles of the library cite it."""
     if doc is None:
         return Row(candidate, None, title=candidate.label, year=candidate.year)
     year = doc.get("year")
+    given = doc.get("citation_count")
     return Row(
         candidate,
         doc_id,
@@ -243,6 +274,8 @@ def _row(candidate: Candidate, doc_id: int | None, doc: Doc | None) -> Row:
         year=year if isinstance(year, int) else None,
         journal=str(doc.get("journal") or ""),
         stub=bool(doc.get("stub")),
+        rcr=metrics.rcr(doc),
+        cited=max([citing, given if type(given) is int else 0, *metrics.reported_counts(doc)]),
     )
 
 
@@ -251,7 +284,10 @@ def rows_of(library: Library, stored: Round) -> list[Row]:
     rows: list[Row] = []
     for candidate in stored.candidates:
         doc_id = library.find_keys(candidate.keys)
-        rows.append(_row(candidate, doc_id, library.doc(doc_id) if doc_id is not None else None))
+        if doc_id is None:
+            rows.append(_row(candidate, None, None))
+        else:
+            rows.append(_row(candidate, doc_id, library.doc(doc_id), library.link_counts(doc_id)[1]))
     return rows
 
 

@@ -7,7 +7,10 @@ all requests are made before anything is stored, and everything is stored in one
 request that fails for good (``OnlineError``) or a seed that cannot be had leaves the library as it was.
 
 iCite's answers also carry each article's citation metrics (``store.metrics``): those of the seeds and
-of every article iCite describes are stored with the links, at no extra request.
+of every article iCite describes are stored with the links, at no extra request. Every linked article
+without iCite's numbers is described, those the library holds already (as stubs or records) too, so that
+the candidates of the round can be ranked by them (``store.snowball.engine.rank_rows``); an article
+holding iCite's numbers is not asked again.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from store import metrics
 from store.errors import PmbrowseError
 from store.library import Library
 from store.merge import Doc
@@ -45,7 +49,7 @@ class LinkFill:
     fetched: list[str] = field(default_factory=list)  # seeds whose records were fetched
     asked: int = 0  # seeds whose links were asked for
     without_pmid: list[str] = field(default_factory=list)  # seeds no source could be asked about
-    described: int = 0  # linked articles new to the library that iCite described (title, DOI...)
+    described: int = 0  # linked articles iCite described (title, DOI..., metrics): new or without metrics
     metrics: int = 0  # articles whose citation metrics were stored or brought up to date
     links_added: int = 0
     stubs_created: int = 0
@@ -124,7 +128,7 @@ def fill_links(
         if others and pmids:
             for key, links in fetch_links(session, pmids, others, report, progress, counts).items():
                 found.setdefault(key, []).append(links)
-        icite.update(_describe(library, session, found, fill, progress))
+        icite.update(_describe(library, session, found, set(icite), fill, progress))
         when = fetched_now()
         for article in records:
             for rel in RELATIONS:
@@ -167,28 +171,33 @@ def _describe(
     library: Library,
     session: Online,
     found: dict[tuple[str, str], list[list[Link]]],
+    answered: set[str],
     fill: LinkFill,
     progress: Progress | None,
 ) -> dict[str, ICiteRecord]:
-    """Links that name an article by its PMID alone (iCite's, elink's), new to the library, get its DOI,
-    title, authors, journal and year from iCite (200 a request): so a stub shows what it is, and one
-    the library already knows by its DOI is recognised as the same article rather than made twice.
-    Returns what iCite said of them (their metrics are stored too)."""
-    bare = {
-        link.pmid: None
-        for lists in found.values()
-        for links in lists
-        for link in links
-        if link.pmid and not link.title and library.lookup("pmid:" + link.pmid) is None
-    }
-    if not bare:
+    """The linked articles with a PMID and without iCite's numbers get them from iCite, with their DOI,
+    title, authors, journal and year (200 a request). Links that name an article by its PMID alone
+    (iCite's, elink's) take what iCite says of it: so a stub shows what it is, and one the library
+    already knows by its DOI is recognised as the same article rather than made twice; what the library
+    holds already is only filled in (gaps only). ``answered``: the PMIDs iCite has just answered for
+    (the seeds), not asked again. Returns what iCite said of them (their metrics are stored too)."""
+    wanted: dict[str, None] = {}
+    seen = set(answered)
+    for lists in found.values():
+        for links in lists:
+            for link in links:
+                if link.pmid and link.pmid not in seen:
+                    seen.add(link.pmid)
+                    if _without_icite(library, link.pmid):
+                        wanted[link.pmid] = None
+    if not wanted:
         return {}
 
     def on_batch(done: int, total: int) -> None:
         if progress is not None:
             progress(Step("describe", done, total, "iCite"))
 
-    described = session.icite.pubs(list(bare), on_batch, fields=DESCRIBE_FIELDS)
+    described = session.icite.pubs(list(wanted), on_batch, fields=DESCRIBE_FIELDS)
     fill.described = len(described)
     for lists in found.values():
         for links in lists:
@@ -197,6 +206,12 @@ def _describe(
                 if record is not None and not link.title:
                     links[n] = replace(record.link(), sources=list(link.sources))
     return described
+
+
+def _without_icite(library: Library, pmid: str) -> bool:
+    """Whether the library lacks the article of ``pmid``, or holds it without iCite's numbers."""
+    doc_id = library.lookup("pmid:" + pmid)
+    return doc_id is None or not metrics.icite(library.doc(doc_id) or {})
 
 
 def fetch_records(

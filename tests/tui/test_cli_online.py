@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from store.library import Library
-from store.model import Article, Origin
+from store.model import Article, Link, Origin
 from store.online.config import OnlineConfig
 from store.online.ratelimit import RateLimiter
 from tests.online_server import (
@@ -230,3 +231,65 @@ def test_a_4500_seed_snowball_online_keeps_to_200_pmids_and_4_kb_survives_a_413_
     assert len(mine) == 9000
     assert all("citation_count" in doc.get("metrics", {}).get("icite", {}) for doc in mine)
     assert all(doc["metrics"]["icite"]["citations_by_year"] for doc in mine if doc["pmid"] in seeds[1:10])
+
+
+# Ranking candidates by the metrics: snowball --online describes the stubs it holds ---------------------
+
+CITING = [str(p) for p in json.loads(ICITE_2025.read_bytes())["data"][0]["cited_by"]]
+
+
+def seed_with_stubs(lib_path: Path, held: int) -> None:
+    """32162448 as a record, its first ``held`` citing articles as stubs known by their PMID alone."""
+    library = Library.open(lib_path)
+    with library.transaction() as changes:
+        article = Article(pmid="32162448", title="Gastric emptying", year=2020)
+        article.cited_by = [Link(pmid=pmid) for pmid in CITING[:held]]
+        changes.put_article(article, Origin("test"))
+    library.close()
+
+
+def test_snowball_online_describes_the_stubs_the_library_holds_so_they_rank_by_rcr(
+    capsys: pytest.CaptureFixture[str], lib_path: Path, online_env: LocalServer
+) -> None:
+    """The defect: linked articles the library held as stubs were not described, so they had no RCR."""
+    seed_with_stubs(lib_path, 5)
+    online_env.route("icite/pubs", ICiteBank(ICITE_2025, synthesize=True))
+    db = ("--db", str(lib_path))
+    args = ("snowball", "--ids", "32162448", "--online", "--direction", "forward")
+    code, out, err = run(capsys, *db, *args, "--rank", "rcr", "--json")
+    assert code == 0, err
+    described = online_env.requests_to("icite/pubs")[1]
+    assert set(CITING) <= set(described.one("pmids").split(","))  # the 5 held stubs among them
+    rows = json.loads(out)
+    assert len(rows) == len(CITING) and all(row["rcr"] is not None for row in rows)
+    assert [row["rcr"] for row in rows] == sorted((row["rcr"] for row in rows), reverse=True)
+    library = Library.open(lib_path)
+    held = library.get(CITING[0])
+    assert held is not None and held.stub and held.title == f"Article {CITING[0]}"  # described: a title
+    # Asked again, what holds iCite's numbers is not described again: one request, the seed's links.
+    online_env.requests.clear()
+    code, _, err = run(capsys, *db, *args, "--preview")
+    assert code == 0 and len(online_env.requests_to("icite/pubs")) == 1
+
+
+def test_snowball_rank_names_its_rule_and_shows_the_number(
+    capsys: pytest.CaptureFixture[str], lib_path: Path, online_env: LocalServer
+) -> None:
+    seed_with_stubs(lib_path, 0)
+    online_env.route("icite/pubs", ICiteBank(ICITE_2025, synthesize=True))
+    db = ("--db", str(lib_path))
+    code, out, _ = run(capsys, *db, "snowball", "--ids", "32162448", "--online", "--preview")
+    assert code == 0 and "\nCandidates, ranked by links to the seeds\n" in out and " RCR " not in out
+    by_links = re.findall(r"PMID (\d+)", out)
+    code, out, _ = run(capsys, *db, "snowball", "--ids", "32162448", "--preview", "--rank", "rcr")
+    assert code == 0 and "\nCandidates, highest RCR first\n" in out and " RCR " in out.splitlines()[3]
+    rcrs = {CITING[n]: round(int(CITING[n]) % 500 / 100, 2) for n in range(len(CITING))}  # (the bank's)
+    best = max(rcrs, key=lambda pmid: rcrs[pmid])
+    assert f"{rcrs[best]:.2f}" in out.split("PMID")[0]  # the first row holds the highest RCR
+    code, out, _ = run(capsys, *db, "snowball", "--ids", "32162448", "--preview", "--rank", "cited", "--json")
+    cited = [row["cited"] for row in json.loads(out)]
+    assert code == 0 and cited == sorted(cited, reverse=True)
+    code, out, _ = run(capsys, *db, "snowball", "--ids", "32162448", "--preview", "--json")
+    assert [row["pmid"] for row in json.loads(out)] == by_links  # the default order is the round's own
+    code, _, err = run(capsys, *db, "snowball", "report", "--rank", "rcr")
+    assert code == 2 and "--rank goes with a round" in err

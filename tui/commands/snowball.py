@@ -1,7 +1,8 @@
 """``pmbrowse snowball``: citation chasing, its rounds, screening, and the PRISMA 2020 flow.
 
     pmbrowse snowball [--from included|starred|tag:T|QUERY | --ids ID...] [--direction back|forward|both]
-                      [--online [--source icite|pubmed|europepmc]] [--preview] [--json]
+                      [--online [--source icite|pubmed|europepmc]] [--rank links|rcr|cited]
+                      [--preview] [--json]
     pmbrowse snowball rounds [--json]                 the rounds kept (and dropped)
     pmbrowse snowball drop N [--yes]                  remove a round and what only it found
     pmbrowse snowball report [--format txt|json|csv|svg] [-o FILE]
@@ -32,7 +33,16 @@ from store.library import Library
 from store.marks import Marks
 from store.search import QuerySyntaxError
 from store.selection import SelectionError
-from store.snowball.engine import RoundResult, Row, decision_of, decisions, preview_round, reason
+from store.snowball.engine import (
+    RANKS,
+    RoundResult,
+    Row,
+    decision_of,
+    decisions,
+    preview_round,
+    rank_rows,
+    reason,
+)
 from store.snowball.screening import STAGES
 from store.snowball.seeds import by_identifiers, by_selection, describe_missing
 from store.snowball.state import DIRECTIONS, keep_round
@@ -90,6 +100,13 @@ def configure(p: argparse.ArgumentParser) -> None:
         metavar="SOURCE",
         help="with --online: where links come from: icite (default), pubmed (elink), europepmc",
     )
+    p.add_argument(
+        "--rank",
+        choices=RANKS,
+        default="links",
+        help="list the candidates by links to the seeds (default), rcr (iCite's RCR, highest first) "
+        "or cited (most cited first); the round is kept in its own order",
+    )
     p.add_argument("--preview", action="store_true", help="show the round without keeping it")
     p.add_argument("--json", action="store_true", help="print JSON (report: the same as --format json)")
     p.add_argument(
@@ -133,6 +150,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UsageError("--reason goes with: pmbrowse snowball exclude ID --reason TEXT")
     if action != "resolve" and args.resolution:
         raise UsageError("--as goes with: pmbrowse snowball resolve ID --as DECISION")
+    if action and args.rank != "links":
+        raise UsageError("--rank goes with a round: pmbrowse snowball [--from SELECTION] --rank rcr")
     if action:
         from tui.commands import review
 
@@ -187,12 +206,14 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
     )
     result = preview.result
     kept = None if args.preview else keep_round(file, result.round)
+    ranked = rank_rows(result.rows, args.rank)  # (the round is kept in its own order)
     if args.json:
         screened = decisions(marks)
-        rows = [candidate_json(r, screened, result) for r in result.rows]
+        rows = [candidate_json(r, screened, result) for r in ranked]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
-        print_whole(out, round_table(result, kept is not None, marks, preview=args.preview))
+        table = round_table(result, kept is not None, marks, preview=args.preview, ranked=(args.rank, ranked))
+        print_whole(out, table)
     return EXIT_OK
 
 
@@ -259,6 +280,8 @@ def candidate_json(row: Row, screened: dict[str, str], result: RoundResult) -> d
         "coupling": c.coupling,
         "cocitation": c.cocitation,
         "reason": reason(c, len(result.round.seeds), result.seed_noun),
+        "rcr": row.rcr,
+        "cited": row.cited,
         "round": c.round,
         "new": not c.known,
         "decision": decision_of(c.keys, screened),
@@ -288,20 +311,33 @@ def round_summary(result: RoundResult, kept: bool, preview: bool = False) -> Tex
     return text
 
 
-def round_table(result: RoundResult, kept: bool, marks: Marks, *, preview: bool = False) -> RenderableType:
-    """The candidates not screened yet, best first (new ones marked), under a line of counts."""
+def round_table(
+    result: RoundResult,
+    kept: bool,
+    marks: Marks,
+    *,
+    preview: bool = False,
+    ranked: tuple[str, list[Row]] | None = None,
+) -> RenderableType:
+    """The candidates not screened yet, best first (new ones marked), under a line of counts and a title
+    naming the rule they are listed by (``ranked``: the rule of ``RANKS`` and the rows in its order;
+    default: the round's own)."""
+    rule, rows = ranked if ranked is not None else ("links", result.rows)
     screened = decisions(marks)
-    shown = [r for r in result.rows if decision_of(r.candidate.keys, screened) is None]
-    hidden = len(result.rows) - len(shown)
+    shown = [r for r in rows if decision_of(r.candidate.keys, screened) is None]
+    hidden = len(rows) - len(shown)
     parts: list[RenderableType] = [round_summary(result, kept, preview)]
     if not shown:
         parts.append(Text("No candidate left to screen.", style="dim"))
         return Group(*parts)
-    table = Table(expand=False, show_lines=False)
+    table = Table(expand=False, show_lines=False, title=f"Candidates, {RANKS[rule]}", title_justify="left")
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("", no_wrap=True)
     table.add_column("Article", overflow="fold")
     table.add_column("Year", justify="right", no_wrap=True)
+    number = {"rcr": "RCR", "cited": "Cited"}.get(rule)
+    if number:  # (the number the list is ranked by)
+        table.add_column(number, justify="right", no_wrap=True)
     table.add_column("Why", overflow="fold")
     for n, row in enumerate(shown, start=1):
         c = row.candidate
@@ -314,7 +350,12 @@ def round_table(result: RoundResult, kept: bool, marks: Marks, *, preview: bool 
         if ids:
             article.append("\n" + printable(ids), style="cyan")
         why = literal(reason(c, len(result.round.seeds), result.seed_noun))
-        table.add_row(str(n), flag, article, str(row.year or ""), why)
+        cells: list[RenderableType] = [str(n), flag, article, str(row.year or "")]
+        if rule == "rcr":
+            cells.append("" if row.rcr is None else f"{row.rcr:.2f}")
+        elif rule == "cited":
+            cells.append(f"{row.cited:,}")
+        table.add_row(*cells, why)
     parts.append(table)
     if hidden:
         parts.append(Text(f"{hidden} already screened, counted and not listed", style="dim"))
