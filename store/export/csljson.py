@@ -3,8 +3,9 @@
 One ``article-journal`` item per record. Its ``id`` is the record's citation key (as in the BibTeX
 export), so the same records exported in the same order get the same ids in both formats. Dates become
 ``date-parts`` (a range such as ``2015 Nov-Dec`` is two of them, a season is CSL's ``season``); page
-ranges are written out in full (``1053-67`` -> ``1053-1067``). ``store.formats.csljson`` reads these
-files back.
+ranges are written out in full (``1053-67`` -> ``1053-1067``). Citation metrics go under CSL's
+``custom``, as ``pmbrowse-citation-metrics`` (``store.export.metrics``). ``store.formats.csljson`` reads
+these files back.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from store.export.citation import (
     pubdate,
 )
 from store.export.keys import citation_keys
+from store.export.metrics import csl_custom
 from store.model import Article, Author
 
 Item = dict[str, Any]
@@ -78,6 +80,7 @@ def csl_item(article: Article, key: str) -> Item:
     put("URL", article_url(article))
     put("abstract", article.abstract_text)
     put("keyword", keyword_list(article.keywords))
+    put("custom", csl_custom(article))
     return item
 
 

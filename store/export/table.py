@@ -5,9 +5,13 @@ Columns: pmid, pmcid, doi, title, authors (``; ``-joined short names), journal, 
 pages, citation_count, stub; with marks given, also starred, tags (``; ``-joined), screening, note.
 
 An export of a review (provenance given: ``store.export.provenance``) is the review's table instead,
-exactly ``pmid, pmcid, doi, title, year, round, found_via, decision, stage, reason, screener,
-decided_at``: one row per article with how it was found and its screening decision, for a review's
-records, a PRISMA appendix or another screening tool.
+``pmid, pmcid, doi, title, year, round, found_via, decision, stage, reason, screener, decided_at``: one
+row per article with how it was found and its screening decision, for a review's records, a PRISMA
+appendix or another screening tool.
+
+Either table ends with the citation metrics, whose each number is and when it was fetched
+(``store.export.metrics.METRIC_COLUMNS``: ``rcr, rcr_provisional, nih_percentile, apt,
+citation_count_icite, ...``), empty where no service stated them.
 
 CSV injection: a spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or
 carriage return, which some strip first) as a formula, so a title ``=HYPERLINK(...)`` would become a live
@@ -22,6 +26,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 from store.export.base import Exporter
+from store.export.metrics import METRIC_COLUMNS, metric_cells
 from store.model import Article
 
 if TYPE_CHECKING:
@@ -82,11 +87,11 @@ class CsvExporter(Exporter):
         # terminator), and readers then split the row there: rows with one quote every cell.
         quoting_all = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
         if self.provenance is not None:
-            writer.writerow(REVIEW_COLUMNS)
+            writer.writerow(REVIEW_COLUMNS + METRIC_COLUMNS)
         else:
-            writer.writerow(COLUMNS + (MARK_COLUMNS if self.marks is not None else ()))
+            writer.writerow(COLUMNS + (MARK_COLUMNS if self.marks is not None else ()) + METRIC_COLUMNS)
         for article in articles:
-            row = self.row(article)
+            row = self.row(article) + metric_cells(article)
             if not self.raw:
                 row = [neutralise(cell) for cell in row]
             (quoting_all if any("\r" in cell for cell in row) else writer).writerow(row)

@@ -35,6 +35,7 @@ from store.export.csljson import CslJsonExporter
 from store.export.graph import Walk, dot_string, write_dot, write_edge_list
 from store.export.keys import base_key, citation_keys
 from store.export.medline import LINE_WIDTH, MedlineExporter, medline_date
+from store.export.metrics import METRIC_COLUMNS
 from store.export.ris import RisExporter, ris_date, ris_name
 from store.export.table import COLUMNS, MARK_COLUMNS, CsvExporter
 from store.export.write import render, write_file
@@ -409,7 +410,7 @@ def test_csl_json_dates() -> None:
 
 def test_csv_rows_and_marks(articles: list[Article], tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(CsvExporter().dumps(articles))))
-    assert list(rows[0]) == list(COLUMNS)
+    assert list(rows[0]) == [*COLUMNS, *METRIC_COLUMNS]
     assert len(rows) == len(articles)
     for article, row in zip(articles, rows, strict=True):
         assert row["title"] == article.title and row["pmid"] == (article.pmid or "")
@@ -425,7 +426,7 @@ def test_csv_rows_and_marks(articles: list[Article], tmp_path: Path) -> None:
     marks.set_note(articles[0].keys, 'Says "MSC", with, commas\nand a second line')
     marks.set_screening(articles[1].keys, "excluded")
     rows = list(csv.DictReader(io.StringIO(CsvExporter(marks=marks).dumps(articles))))
-    assert list(rows[0]) == [*COLUMNS, *MARK_COLUMNS]
+    assert list(rows[0]) == [*COLUMNS, *MARK_COLUMNS, *METRIC_COLUMNS]
     assert (rows[0]["starred"], rows[0]["tags"], rows[0]["screening"]) == ("true", "to-read; later", "")
     assert rows[0]["note"] == 'Says "MSC", with, commas\nand a second line'
     assert (rows[1]["starred"], rows[1]["screening"]) == ("false", "excluded")

@@ -13,6 +13,7 @@ import rispy
 from citeproc.source.json import CiteProcJSON
 
 from store.export import EXPORTERS
+from store.export.metrics import METRIC_COLUMNS
 from store.export.provenance import Provenance, ProvenanceTable
 from store.export.table import COLUMNS, REVIEW_COLUMNS, CsvExporter
 from store.marks import Marks
@@ -52,7 +53,7 @@ def test_csv_is_the_review_table() -> None:
     text = CsvExporter(provenance=TABLE).dumps(ARTICLES)
     rows = list(csv.DictReader(io.StringIO(text)))
     named = "pmid,pmcid,doi,title,year,round,found_via,decision,stage,reason,screener,decided_at"
-    assert list(rows[0]) == list(REVIEW_COLUMNS) == named.split(",")
+    assert list(rows[0]) == [*REVIEW_COLUMNS, *METRIC_COLUMNS] and list(REVIEW_COLUMNS) == named.split(",")
     assert [(r["round"], r["found_via"], r["decision"], r["reason"], r["screener"]) for r in rows] == [
         (
             "1",
@@ -113,4 +114,4 @@ def test_without_provenance_nothing_review_is_written() -> None:
         plain = exporter().dumps(ARTICLES)
         assert "pmbrowse review" not in plain and "found_via" not in plain, name
     header = CsvExporter().dumps(ARTICLES).splitlines()[0]
-    assert header == ",".join(COLUMNS)
+    assert header == ",".join(COLUMNS + METRIC_COLUMNS)
