@@ -38,7 +38,7 @@ from store.merge import (
     stub_from_link,
 )
 from store.model import Article, Link, Origin
-from store.storage.links import Change, LinkState, empty
+from store.storage.links import Change, LinkState, Sources, empty, joined, shared
 from store.storage.meta import FIELD_BITS, STUB, Meta, meta_of
 
 
@@ -58,6 +58,10 @@ class Target(Protocol):
     def next_id(self) -> int: ...
 
     def apply(
+        self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]
+    ) -> None: ...
+
+    def spill(
         self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]
     ) -> None: ...
 
@@ -222,7 +226,7 @@ class Changes:
         if full is not None:
             return full[1]
         before = self._lib.link_state(doc_id)
-        after: LinkState = {rel: {t: list(s) for t, s in targets.items()} for rel, targets in before.items()}
+        after: LinkState = {rel: dict(targets) for rel, targets in before.items()}
         added = self._added.pop(doc_id, None)
         if added is not None:
             added.apply_to(after)
@@ -240,32 +244,38 @@ class Changes:
             change = self._added[doc_id] = Change()
         change.remove(rel, target)
 
-    def _connect(self, doc_id: int, rel: str, target: int, sources: list[str] | None) -> int:
+    def _connect(self, doc_id: int, rel: str, target: int, sources: Iterable[str] | None) -> int:
         """Link ``doc_id`` to ``target`` (``rel``) and ``target`` back to it. Returns 2 for a new link, 1
-        when only sources were new, 0 when nothing was."""
+        when only sources were new, 0 when nothing was.
+
+        The hot path of an import (once per link): written with as few calls as it can."""
         if target == doc_id:
             return 0  # a self-citation, or a record that absorbed its own reference
-        targets = self._links(doc_id)[rel]
+        full = self._full.get(doc_id)
+        targets = full[1][rel] if full is not None else self._links(doc_id)[rel]
         have = targets.get(target)
         if have is None:
-            given = list(dict.fromkeys(sources)) if sources else []
+            given = shared(sources) if sources else ()
             targets[target] = given
             self._back(target, INVERSE[rel], doc_id, given, new=True)
             return 2
-        extra = [s for s in dict.fromkeys(sources) if s not in have] if sources else []
-        if not extra:
+        if not sources:
             return 0
-        have.extend(extra)
-        self._back(target, INVERSE[rel], doc_id, extra, new=False)
+        now = joined(have, sources)
+        if now is have:
+            return 0
+        targets[target] = now
+        self._back(target, INVERSE[rel], doc_id, now, new=False)
         return 1
 
-    def _back(self, doc_id: int, rel: str, target: int, sources: list[str], *, new: bool) -> None:
+    def _back(self, doc_id: int, rel: str, target: int, sources: Sources, *, new: bool) -> None:
         """The other end of a link: a document whose links were read gets it in full; one whose links
         were not gets a change (it cannot have had the link: its other end had not)."""
         full = self._full.get(doc_id)
         if full is not None:
-            given = full[1][rel].setdefault(target, [])
-            given.extend(s for s in sources if s not in given)
+            targets = full[1][rel]
+            have = targets.get(target)
+            targets[target] = sources if have is None else joined(have, sources)
             return
         change = self._added.get(doc_id)
         if change is None:
@@ -290,14 +300,18 @@ class Changes:
         if current is not None:
             stub = bool(current.get("stub"))
             grows = stub and any(key not in current for key in entry if key != "sources")
-            fills = not stub and any(entry.get(k) and not current.get(k) for k in _ID_BITS)
+            fills = not stub and len(keys) > 1 and any(entry.get(k) and not current.get(k) for k in _ID_BITS)
         else:
             # Its flags (kept in the index) say whether the link has anything it lacks, without
             # reading it: most links have nothing to add.
             flags = self._flags(target)
             stub = bool(flags & STUB)
             grows = stub and bool(_entry_bits(entry) & ~flags)
-            fills = not stub and any(entry.get(k) and not flags & bit for k, bit in _ID_BITS.items())
+            fills = (
+                not stub
+                and len(keys) > 1
+                and any(entry.get(k) and not flags & bit for k, bit in _ID_BITS.items())
+            )
         if grows:
             # A stub grows with what each link tells of it (gaps only).
             current = self.peek(target)
@@ -307,7 +321,7 @@ class Changes:
             if orjson.dumps(grown) != before:
                 self._doc(target).update(grown)
                 self._index(target)
-        elif fills and len(keys) > 1:
+        elif fills:
             fill_ids(self._doc(target), entry)
             self._index(target)
         return target
@@ -381,16 +395,19 @@ class Changes:
 
     # Commit ----------------------------------------------------------------------------------
 
-    def commit(self) -> tuple[dict[int, Doc], set[int]]:
-        """Hand the changed documents and links to the library. Returns the changed documents by id,
-        and the ids of removed ones."""
+    def size(self) -> int:
+        """How much this unit of work holds: documents, and documents whose links it holds."""
+        return len(self._docs) + len(self._read) + len(self._full) + len(self._added)
+
+    def _batch(self) -> tuple[dict[int, Doc], set[int], dict[int, Change]]:
         before = self._before
         changed = {
             doc_id: doc
             for doc_id, doc in self._docs.items()
             if doc_id not in before or orjson.dumps(doc) != before[doc_id]
         }
-        removed = {doc_id for doc_id in self._removed if doc_id < self._first_new}
+        # (A document made in this batch and removed in it was never written: nothing to remove.)
+        removed = {d for d in self._removed if d < self._first_new or self._lib.meta(d) is not None}
         links: dict[int, Change] = {}
         for doc_id, (was, now) in self._full.items():
             if doc_id in self._removed:
@@ -401,6 +418,21 @@ class Changes:
         for doc_id, change in self._added.items():
             if doc_id not in self._removed and change:
                 links[doc_id] = change
+        return changed, removed, links
+
+    def flush(self) -> None:
+        """Hand what this unit of work holds to the library as a batch, written now and out of memory
+        (a bulk import's; it is committed with the rest, all or nothing)."""
+        changed, removed, links = self._batch()
+        if changed or removed or links:
+            self._lib.spill(changed, removed, links)
+        self._docs, self._before, self._read, self._meta = {}, {}, {}, {}
+        self._full, self._added, self._removed = {}, {}, set()
+
+    def commit(self) -> tuple[dict[int, Doc], set[int]]:
+        """Hand the changed documents and links to the library. Returns the changed documents by id,
+        and the ids of removed ones (of the last batch, when ``flush`` wrote others before)."""
+        changed, removed, links = self._batch()
         if changed or removed or links:
             self._lib.apply(changed, removed, links)
         return changed, removed

@@ -1,8 +1,11 @@
 """Importing files into a library: find the files, recognise each format, parse, merge, report.
 
 Each file is all-or-nothing: a file that breaks its format half-way changes nothing (see
-``import_paths``). All files of one import share one transaction, so the library is written once,
-atomically, at the end. Large files are parsed in a child process while this one merges.
+``import_paths``). All files of one import share one transaction, committed once, atomically, at the
+end; a large import hands its records over in batches as it goes (``Changes.flush``), each written out
+of memory as a segment the commit then lists (``store.storage.spilling``), so an import holds one batch
+whatever the size of the file or of the library. Large files are parsed in a child process while this
+one merges.
 """
 
 from __future__ import annotations
@@ -170,6 +173,9 @@ def parse_file(source: str) -> tuple[str, list[Article], dict[str, int]]:
 
 PARALLEL_BYTES = 4_000_000
 BATCH = 256
+# A transaction holding this many documents (records, and records whose links it changes) writes them
+# as a batch and lets go of them: an import holds one batch in memory, whatever the file's size.
+FLUSH_AT = 250_000
 Event = tuple[str, Any]
 
 
@@ -415,6 +421,8 @@ def _import_once(
                         assert origin is not None
                         report.keys.append(tuple(doc_keys(value)))
                         report.count(changes.put_document(value, origin))
+                        if changes.size() >= FLUSH_AT:
+                            changes.flush()  # (a batch written out of memory: see the module docstring)
                         done[1] += 1
                         if progress is not None and done[1] % 256 == 0:
                             progress(done[0], total, done[1])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,7 @@ class Library:
         self._reader = storage.reader
         self._db = LibraryDB(storage=lambda: storage.table)
         self._table: ArticleTable = self._db.table(ARTICLES_TABLE)  # type: ignore[assignment]
+        self._feed: _Feed | None = None  # the search index's, inside a transaction
         self.created = False  # whether ``open`` made this library (it did not exist)
 
     @classmethod
@@ -286,17 +287,30 @@ class Library:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Changes]:
-        """Collect changes; commit them once at the end, or drop them all on error."""
+        """Collect changes; commit them once at the end, or drop them all on error.
+
+        A large unit of work hands its changes over in batches as it goes (``Changes.flush``, which
+        the importer calls): each is written out of memory at once, and committed with the rest."""
         committer = self._storage.committer
+        outer = self._feed is None
         with committer.transaction():
             before = self._reader.state
             first_new = self._reader.next_id  # (documents from here on are made by this commit)
-            changes = Changes(self)
-            yield changes
-            changed, removed = changes.commit()
+            if outer:
+                self._feed = _Feed(self, before, first_new)
+            try:
+                changes = Changes(self)
+                yield changes
+                changed, removed = changes.commit()
+            except BaseException:
+                if outer and self._feed is not None:
+                    self._feed.abort()
+                    self._feed = None
+                raise
         after = committer.last_commit()
-        if after is not None:
-            self._after_write(before, after, changed, removed, first_new)
+        if outer and self._feed is not None:
+            feed, self._feed = self._feed, None
+            feed.finish(after, changed, removed)
 
     def _after_write(
         self,
@@ -306,16 +320,19 @@ class Library:
         removed: set[int],
         first_new: int,
     ) -> None:
-        """Bring the search index (derived data kept beside the library) in step with the commit that
-        turned state ``before`` into ``after`` (making the documents from ``first_new`` on)."""
-        from store.search.index import SearchIndex, forget_index
+        """Bring the search index in step with a commit that turned state ``before`` into ``after``
+        (making the documents from ``first_new`` on), when no batch was written before it."""
+        from store.search.index import SearchIndex
 
-        try:
-            SearchIndex.after_write(self, before, after, changed, removed, first_new)
-        except Exception:
-            # The library itself is safely written; a broken index must not undo that. Forgetting
-            # it makes the next search rebuild it from the library.
-            forget_index(self.path)
+        SearchIndex.after_write(self, before, after, changed, removed, first_new)
+
+    def spill(self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]) -> None:
+        """Called by ``Changes.flush``: write a batch of the transaction in progress now (its documents
+        are indexed for search as they go, and the index committed with the transaction)."""
+        removed = set(removed)
+        self._storage.committer.spill({**changed, **dict.fromkeys(removed)}, links)
+        assert self._feed is not None
+        self._feed.add(changed, removed)
 
     def apply(self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]) -> None:
         """Called by ``Changes.commit``: hand the documents to TinyDB, the links to the storage."""
@@ -328,12 +345,71 @@ class Library:
             self._storage.committer.stage_links(links)
 
 
+class _Feed:
+    """Keeps the search index (derived data beside the library) in step with one transaction: batches
+    written as they go are indexed as they go, and the index is committed once, after the library."""
+
+    def __init__(self, library: Library, before: tuple[str | None, int], first_new: int) -> None:
+        self.library = library
+        self.before = before
+        self.first_new = first_new
+        self._index: Any = None  # a ``store.search.index.IndexFeed`` once a batch is written
+        self._failed = False
+
+    def _guard(self, action: Callable[[], None]) -> None:
+        """The library itself is written safely; a broken index must not undo that. Forgetting it
+        makes the next search rebuild it from the library."""
+        from store.search.index import forget_index
+
+        if self._failed:
+            return
+        try:
+            action()
+        except Exception:
+            self._failed = True
+            self.abort()
+            forget_index(self.library.path)
+
+    def add(self, changed: Mapping[int, Doc], removed: set[int]) -> None:
+        def add() -> None:
+            from store.search.index import IndexFeed
+
+            if self._index is None:
+                self._index = IndexFeed(self.library, self.before, self.first_new)
+            self._index.add(changed, removed)
+
+        self._guard(add)
+
+    def finish(
+        self, after: tuple[str | None, int] | None, changed: Mapping[int, Doc], removed: set[int]
+    ) -> None:
+        if after is None:
+            self.abort()
+            return
+
+        def finish() -> None:
+            if self._index is None:
+                self.library._after_write(self.before, after, changed, removed, self.first_new)
+            else:
+                self._index.add(changed, removed)
+                self._index.commit(after)
+                self._index = None
+
+        self._guard(finish)
+
+    def abort(self) -> None:
+        if self._index is not None:
+            index, self._index = self._index, None
+            with contextlib.suppress(Exception):
+                index.rollback()
+
+
 def _check(rel: str) -> None:
     if rel not in LINK_RELATIONS:
         raise ValueError(rel)
 
 
-def _view(target_id: int, target: Doc, sources: list[str]) -> LinkView:
+def _view(target_id: int, target: Doc, sources: Iterable[str]) -> LinkView:
     year = target.get("year")
     return LinkView(
         target_id=target_id,

@@ -442,6 +442,65 @@ class SearchIndex:
         self._index.reload()
 
 
+class IndexFeed:
+    """Keeps the index in step with one large transaction: the documents of each batch it writes are
+    indexed as they come, and the index is committed once, after the library's commit (a bulk import
+    writes the index once, not once a batch). Holds the index's lock from the first batch to the end.
+
+    An index that was not fresh when the transaction began is left alone (the next search rebuilds
+    it); one whose update fails is forgotten by the caller, likewise."""
+
+    def __init__(self, library: Library, before: tuple[str | None, int], first_new: int) -> None:
+        self.library = library
+        self._added_upto = first_new - 1
+        self.folder = index_folder(library.path)
+        self._lock = write_lock(self.folder)
+        self._lock.__enter__()
+        self._writer: Any = None
+        try:
+            meta = _read_meta(self.folder)
+            if meta is not None and meta.get("library") == list(before):
+                self._index = SearchIndex(self.folder, SearchIndex._open_folder(self.folder), library.path)
+                self._writer = self._index._index.writer(heap_size=WRITER_HEAP)
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+
+    def add(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
+        writer = self._writer
+        if writer is None:
+            return
+        for doc_id in removed:
+            writer.delete_documents_by_term("doc_id", doc_id)
+        for doc_id, doc in changed.items():
+            # A document made by an earlier batch of the transaction, or before it, is replaced; one
+            # made by this batch (ids only grow) has nothing to replace.
+            if doc_id <= self._added_upto:
+                writer.delete_documents_by_term("doc_id", doc_id)
+            writer.add_document(index_document(doc_id, doc, self.library.link_counts(doc_id)[1]))
+        self._added_upto = max(self._added_upto, max(changed, default=0))
+
+    def commit(self, after: tuple[str | None, int]) -> None:
+        """After the library's commit: commit the index, and say which state it reflects."""
+        try:
+            if self._writer is not None:
+                self._writer.commit()
+                self._writer.wait_merging_threads()
+                self._index._index.reload()
+                _write_meta(self.folder, after, self._index.count())
+        finally:
+            self._writer = None
+            self._lock.__exit__(None, None, None)
+
+    def rollback(self) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.rollback()
+        finally:
+            self._writer = None
+            self._lock.__exit__(None, None, None)
+
+
 def forget_index(library_path: Path) -> None:
     """Mark the index stale (it is rebuilt at the next search or write)."""
     with contextlib.suppress(OSError):

@@ -2,9 +2,12 @@
 
 A commit appends the changed documents, the link changes and a seal (CRC-32) to the journal and fsyncs
 once: a crash or ``kill -9`` at any instant leaves the commit sealed or not there at all, and a torn
-tail is ignored (and cut off by the next writer). A commit that changes much of the library (a bulk
-import) is written as a new generation instead (``store.storage.generation.write_state``): a new base
-costs no more than journalling it would, and needs no compaction after.
+tail is ignored (and cut off by the next writer).
+
+A bulk transaction (a large import) writes its batches as segments as it goes
+(``store.storage.spilling``); its commit rewrites the journal to list them (a new journal file,
+fsynced, renamed over the old one: the rename is the commit point). A commit to a library that does
+not exist yet writes its first generation (``store.storage.generation.write_state``).
 
 Writers take the write lock (``store.lock``) and first catch up with what other processes committed;
 threads of one process take turns.
@@ -20,18 +23,20 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from store.errors import LibraryFileError
-from store.journal import doc_line, header_line, link_line, seal_line
+from store.journal import doc_line, header_line, link_line, seal_line, segment_line
 from store.lock import write_lock
 from store.merge import doc_keys
+from store.storage import spilling
 from store.storage.files import Doc, LibraryFiles
 from store.storage.generation import write_state
 from store.storage.links import Change
 from store.storage.reader import Reader, file_id
 from store.storage.snapshot import Snapshot
 
-# A commit this large (a bulk import) is written as a new base directly rather than journalled.
-REWRITE_BYTES = 64 << 20
-REWRITE_DOCS = 20_000
+# A commit this large is written as a segment rather than journalled (every opening of the library
+# reads the journal whole).
+SEGMENT_BYTES = 16 << 20
+SEGMENT_DOCS = 20_000
 
 
 class Committer:
@@ -49,6 +54,16 @@ class Committer:
                 pending.docs[int(doc_id)] = doc
             for doc_id in removed:
                 pending.docs[int(doc_id)] = None
+
+    def spill(self, docs: Mapping[int, Doc | None], changes: Mapping[int, Change]) -> None:
+        """Write a batch of the transaction in progress (documents, ``None`` for a removed one, and link
+        changes) as a segment now, out of memory; it is committed with the transaction."""
+        pending = self.files.pending
+        if not (pending.depth and pending.mine()):
+            raise RuntimeError("spill is for the thread inside a transaction")
+        if pending.view is None:
+            spilling.start(self.files, self.reader.snap)
+        spilling.spill(self.files, docs, changes)
 
     def stage_links(self, changes: Mapping[int, Change]) -> None:
         """Link changes to commit with the current transaction (one per document and transaction)."""
@@ -81,8 +96,17 @@ class Committer:
             try:
                 files.remove_stale_temp_files()  # (left by a writer killed mid-compaction)
                 self.reader.catch_up()
+                snap = self.reader.snap
+                spilling.remove_orphans(
+                    files,
+                    [n for n, _size in snap.journal.segments] if snap.live_journal and snap.journal else [],
+                )
                 yield
                 self._commit()
+            except BaseException:
+                if not pending.committed:
+                    spilling.discard(files)
+                raise
             finally:
                 pending.clear()
                 pending.depth = 0
@@ -96,28 +120,44 @@ class Committer:
         files, reader = self.files, self.reader
         files.local.committed = None
         pending = files.pending
-        if not pending.docs and not pending.links and reader.exists:
+        if not pending.docs and not pending.links and not pending.segments and reader.exists:
             return
         snap = reader.snap
         counts, next_id = reader.counts, reader.next_id
-        live = (snap.counts or {}).get("records", 0) + (snap.counts or {}).get("stubs", 0)
-        if not reader.exists or len(pending.docs) > max(REWRITE_DOCS, live // 2):
-            # A bulk commit (a large import, changing much of the library): a new base costs no
-            # more than journalling it would, and needs no compaction after.
+        if not reader.exists:
             write_state(files, snap, pending.docs, pending.links, next_id=next_id, counts=counts)
         else:
-            lines = [
-                doc_line(d, [] if doc is None else doc_keys(doc), doc) for d, doc in pending.docs.items()
-            ]
-            lines += [link_line(d, change.counts, change.encode()) for d, change in pending.links.items()]
-            body = b"".join(lines)
-            if len(body) > max(REWRITE_BYTES, snap.base_size // 2):
-                write_state(files, snap, pending.docs, pending.links, next_id=next_id, counts=counts)
+            body = b""
+            # (Thousands of documents are a bulk commit: no need to write out its lines to measure them.)
+            if not pending.segments and len(pending.docs) + len(pending.links) < SEGMENT_DOCS:
+                docs = [
+                    doc_line(d, [] if doc is None else doc_keys(doc), doc) for d, doc in pending.docs.items()
+                ]
+                links = [link_line(d, change.counts, change.encode()) for d, change in pending.links.items()]
+                body = b"".join(docs + links)
+            if pending.segments or not body or len(body) > SEGMENT_BYTES:
+                if pending.docs or pending.links or not pending.segments:
+                    self.spill(pending.docs, pending.links)
+                self._list_segments(snap, {"next_id": next_id, "counts": counts})
             else:
                 self._append(snap, body, {"next_id": next_id, "counts": counts})
-        pending.clear()
+        pending.docs, pending.links = {}, {}
         reader.catch_up()
         files.local.committed = reader.state
+
+    def _list_segments(self, snap: Snapshot, meta: dict[str, Any]) -> None:
+        """Commit a bulk transaction: a new journal listing the segments of the library and those the
+        transaction wrote (the journal's own commits are in the first of those: ``spilling.start``)."""
+        assert snap.generation is not None and snap.journal is not None
+        listed = list(snap.journal.segments) if snap.live_journal else []
+        listed += [(segment.name, size) for segment, size in self.files.pending.segments]
+        body = b"".join(segment_line(name, size) for name, size in listed)
+        seq = (snap.journal.commits if snap.live_journal else 0) + 1
+        seal = seal_line(body, {"seq": seq, **meta, "time": round(time.time(), 3)})
+        self.files.replace_file(
+            self.files.journal_path, header_line(snap.generation) + body + seal, self.files.base_mode()
+        )
+        self.files.pending.committed = True
 
     def _append(self, snap: Snapshot, body: bytes, meta: dict[str, Any]) -> None:
         assert snap.generation is not None

@@ -18,6 +18,11 @@ from store.storage.reader import Reader
 # A journal past this many bytes is folded into the base when a command ends (``Library.close``).
 COMPACT_MIN = 4 << 20
 COMPACT_MAX = 16 << 20
+# Segments (what bulk imports wrote) are folded into the base when they hold as much as the base does,
+# so that each record is rewritten a bounded number of times however many files are imported (the
+# base doubles at most once per fold); or when there are this many (each is a layer every read looks
+# at).
+MAX_SEGMENTS = 24
 
 
 def compact_threshold(base_size: int) -> int:
@@ -45,9 +50,19 @@ class Compactor:
         journal = self.reader.snap.journal
         return journal.end if journal is not None else 0
 
+    def segments_size(self) -> int:
+        return sum(segment.size for segment in self.reader.snap.segments)
+
     def due(self) -> bool:
-        """Whether the journal has grown past its threshold."""
-        return self.reader.exists and self.journal_size() > compact_threshold(self.base_size)
+        """Whether the journal has grown past its threshold, or the segments past theirs."""
+        if not self.reader.exists:
+            return False
+        segments = self.reader.snap.segments
+        return (
+            self.journal_size() > compact_threshold(self.base_size)
+            or len(segments) > MAX_SEGMENTS
+            or (bool(segments) and self.segments_size() >= self.base_size)
+        )
 
     def compact(
         self, lock_timeout: float | None = None

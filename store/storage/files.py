@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from store.storage.links import Change
+from store.storage.segment import SegmentFile
 from store.storage.snapshot import Snapshot
 from store.wholefile import fsync_dir
 
@@ -25,6 +26,13 @@ class Pending:
     depth: int = 0
     docs: dict[int, Doc | None] = field(default_factory=dict)  # None: removed
     links: dict[int, Change] = field(default_factory=dict)
+    # A bulk transaction writes its batches as segments as it goes (``Committer.spill``): those written
+    # so far, the state they make (as its owner sees it: ``view``), and its counts and next id.
+    segments: list[tuple[SegmentFile, int]] = field(default_factory=list)
+    view: Snapshot | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    next_id: int = 0
+    committed: bool = False  # (its segments are listed in the journal: they are the library's now)
 
     def mine(self) -> bool:
         return self.owner == threading.get_ident()
@@ -32,6 +40,11 @@ class Pending:
     def clear(self) -> None:
         self.docs = {}
         self.links = {}
+        self.segments = []
+        self.view = None
+        self.counts = {}
+        self.next_id = 0
+        self.committed = False
 
 
 class LibraryFiles:

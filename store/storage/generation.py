@@ -304,7 +304,7 @@ class _NotIn:
 def _changed_links(snap: Snapshot, changes: Mapping[int, linkrec.Change]) -> set[int]:
     changed = set(changes)
     for segment in snap.segments:
-        changed.update(d for d, _removed in segment.ids() if segment.link_change(d) is not None)
+        changed.update(segment.counted())
     if snap.journal is not None:
         changed.update(snap.journal.links)
     return changed

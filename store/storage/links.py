@@ -12,12 +12,13 @@ A *link record* (the base file's ``links`` table) is a document's links in full:
 A *link change* (journal lines, segments) has the same shape plus ``removed``: what one commit did to
 one document's links. Targets listed in ``references`` / ``cited_by`` are new to the document (the
 writer knows: it checks the citing end, and both ends always agree), ``link_sources`` adds sources to
-new or existing targets, ``removed`` drops targets (with their sources). A document's links are its
-base record with every later change applied in commit order (``apply``): a change is never read
-without the ones before it.
+new or existing targets, ``removed`` drops targets (with their sources); a change applies ``removed``
+first. A document's links are its base record with every later change applied in commit order
+(``apply``): a change is never read without the ones before it.
 
 Which sources gave each link is kept by source, as the schema kept it before: most links have one
-source and most documents one source for all their links, so this is the compact way.
+source and most documents one source for all their links, so this is the compact way. In memory the
+sources of a link are a tuple, shared by every link with the same sources (an import holds millions).
 """
 
 from __future__ import annotations
@@ -30,8 +31,28 @@ import orjson
 RELS = ("references", "cited_by")
 INVERSE = {"references": "cited_by", "cited_by": "references"}
 
-Targets = dict[int, list[str]]  # target -> the sources that gave the link, in the order learnt
+Sources = tuple[str, ...]
+Targets = dict[int, Sources]  # target -> the sources that gave the link, in the order learnt
 LinkState = dict[str, Targets]  # relation -> targets, in the order learnt
+
+_SHARED: dict[Sources, Sources] = {(): ()}
+
+
+def shared(sources: Iterable[str]) -> Sources:
+    """``sources`` as a tuple without repeats, the same object for the same sources."""
+    key = tuple(dict.fromkeys(sources))
+    found = _SHARED.get(key)
+    if found is None:
+        found = key
+        if len(_SHARED) < 4096:  # (sources are a handful of names: this bounds what a hostile file adds)
+            _SHARED[key] = key
+    return found
+
+
+def joined(have: Sources, more: Iterable[str]) -> Sources:
+    """``have`` and the sources of ``more`` it lacks."""
+    extra = [s for s in more if s not in have]
+    return shared((*have, *extra)) if extra else have
 
 
 def empty() -> LinkState:
@@ -52,16 +73,16 @@ def apply(state: LinkState, record: Mapping[str, Any]) -> None:
             targets = state[rel]
             for target in ids:
                 if target not in targets:
-                    targets[target] = []
+                    targets[target] = ()
     by_rel = record.get("link_sources")
     if by_rel:
         for rel, by_source in by_rel.items():
             targets = state[rel]
             for source, ids in by_source.items():
                 for target in ids:
-                    sources = targets.get(target)
-                    if sources is not None and source not in sources:
-                        sources.append(source)
+                    have = targets.get(target)
+                    if have is not None and source not in have:
+                        targets[target] = shared((*have, source))
 
 
 def apply_ids(ids: dict[int, None], record: Mapping[str, Any], rel: str) -> None:
@@ -74,18 +95,21 @@ def apply_ids(ids: dict[int, None], record: Mapping[str, Any], rel: str) -> None
         ids[target] = None
 
 
+def _by_source(into: dict[str, dict[str, list[int]]], rel: str, targets: Mapping[int, Sources]) -> None:
+    for target, given in targets.items():
+        for source in given:
+            into.setdefault(rel, {}).setdefault(source, []).append(target)
+
+
 def encode(state: LinkState) -> bytes | None:
     """The link record of ``state`` (None when it has no links)."""
     record: dict[str, Any] = {}
     sources: dict[str, dict[str, list[int]]] = {}
     for rel in RELS:
         targets = state[rel]
-        if not targets:
-            continue
-        record[rel] = list(targets)
-        for target, given in targets.items():
-            for source in given:
-                sources.setdefault(rel, {}).setdefault(source, []).append(target)
+        if targets:
+            record[rel] = list(targets)
+            _by_source(sources, rel, targets)
     if not record:
         return None
     if sources:
@@ -94,14 +118,15 @@ def encode(state: LinkState) -> bytes | None:
 
 
 class Change:
-    """What one commit does to one document's links (see the module docstring)."""
+    """What one commit does to one document's links (see the module docstring). Its parts are made as
+    they are needed: an import holds one for each record its records cite."""
 
     __slots__ = ("added", "more_sources", "removed")
 
     def __init__(self) -> None:
-        self.added: LinkState = empty()  # targets new to the document, with their sources
-        self.more_sources: LinkState = empty()  # sources new to targets it had already
-        self.removed: dict[str, set[int]] = {"references": set(), "cited_by": set()}
+        self.added: dict[str, Targets] = {}  # targets new to the document, with their sources
+        self.more_sources: dict[str, Targets] = {}  # sources new to targets it had already
+        self.removed: dict[str, set[int]] = {}
 
     @classmethod
     def between(cls, before: LinkState, after: LinkState) -> Change:
@@ -109,59 +134,83 @@ class Change:
         change = cls()
         for rel in RELS:
             old, new = before[rel], after[rel]
-            change.removed[rel] = {t for t in old if t not in new}
+            gone = {t for t in old if t not in new}
+            if gone:
+                change.removed[rel] = gone
             for target, sources in new.items():
                 had = old.get(target)
                 if had is None:
-                    change.added[rel][target] = list(sources)
-                else:
-                    extra = [s for s in sources if s not in had]
+                    change.added.setdefault(rel, {})[target] = sources
+                elif sources != had:
+                    extra = tuple(s for s in sources if s not in had)
                     if extra:
-                        change.more_sources[rel][target] = extra
+                        change.more_sources.setdefault(rel, {})[target] = extra
+        return change
+
+    @classmethod
+    def of(cls, records: Iterable[Mapping[str, Any]]) -> Change:
+        """The one change that does what ``records`` (decoded link changes, oldest first) do."""
+        change = cls()
+        for record in records:
+            for rel, ids in (record.get("removed") or {}).items():
+                for target in ids:
+                    change.remove(rel, target)
+            for rel in RELS:
+                for target in record.get(rel, ()):
+                    change.add(rel, target, ())
+            for rel, by_source in (record.get("link_sources") or {}).items():
+                for source, ids in by_source.items():
+                    for target in ids:
+                        change.add_sources(rel, target, (source,))
         return change
 
     def add(self, rel: str, target: int, sources: Iterable[str]) -> None:
         """``target`` is new to the document (the caller knows); so are ``sources`` for it."""
-        given = self.added[rel].setdefault(target, [])
-        given.extend(s for s in sources if s not in given)
+        added = self.added.setdefault(rel, {})
+        added[target] = joined(added.get(target, ()), sources)
 
     def add_sources(self, rel: str, target: int, sources: Iterable[str]) -> None:
-        """``target`` was linked already; ``sources`` are new for it."""
-        if target in self.added[rel]:
-            self.add(rel, target, sources)
+        """``target`` was linked already (or is added by this change); ``sources`` are new for it."""
+        added = self.added.get(rel)
+        if added is not None and target in added:
+            added[target] = joined(added[target], sources)
             return
-        given = self.more_sources[rel].setdefault(target, [])
-        given.extend(s for s in sources if s not in given)
+        more = self.more_sources.setdefault(rel, {})
+        more[target] = joined(more.get(target, ()), sources)
 
     def remove(self, rel: str, target: int) -> None:
         """``target`` is dropped (the caller knows the document held it, or gained it in this change)."""
-        if self.added[rel].pop(target, None) is None:
-            self.removed[rel].add(target)
-        self.more_sources[rel].pop(target, None)
+        added = self.added.get(rel)
+        if added is None or added.pop(target, None) is None:
+            self.removed.setdefault(rel, set()).add(target)
+        more = self.more_sources.get(rel)
+        if more:
+            more.pop(target, None)
 
     def apply_to(self, state: LinkState) -> None:
         """``apply`` of this change, without encoding it."""
-        for rel in RELS:
+        for rel, gone in self.removed.items():
+            for target in gone:
+                state[rel].pop(target, None)
+        for rel, added in self.added.items():
             targets = state[rel]
-            for target in self.removed[rel]:
-                targets.pop(target, None)
-            for part in (self.added[rel], self.more_sources[rel]):
-                for target, sources in part.items():
-                    given = targets.get(target)
-                    if given is None:
-                        if part is self.more_sources[rel]:
-                            continue
-                        given = targets[target] = []
-                    given.extend(s for s in sources if s not in given)
+            for target, sources in added.items():
+                targets[target] = joined(targets.get(target, ()), sources)
+        for rel, more in self.more_sources.items():
+            targets = state[rel]
+            for target, sources in more.items():
+                have = targets.get(target)
+                if have is not None:
+                    targets[target] = joined(have, sources)
 
     @property
     def counts(self) -> tuple[int, int]:
         """How the document's (references, citing articles) counts change."""
-        refs, cited = (len(self.added[r]) - len(self.removed[r]) for r in RELS)
+        refs, cited = (len(self.added.get(r, ())) - len(self.removed.get(r, ())) for r in RELS)
         return refs, cited
 
     def __bool__(self) -> bool:
-        return any(self.added[r] or self.more_sources[r] or self.removed[r] for r in RELS)
+        return any(self.added.values()) or any(self.more_sources.values()) or any(self.removed.values())
 
     def encode(self) -> bytes:
         record: dict[str, Any] = {}
@@ -170,12 +219,13 @@ class Change:
         if removed:
             record["removed"] = removed
         for rel in RELS:
-            if self.added[rel]:
-                record[rel] = list(self.added[rel])
-            for part in (self.added[rel], self.more_sources[rel]):
-                for target, given in part.items():
-                    for source in given:
-                        sources.setdefault(rel, {}).setdefault(source, []).append(target)
+            added = self.added.get(rel)
+            if added:
+                record[rel] = list(added)
+                _by_source(sources, rel, added)
+            more = self.more_sources.get(rel)
+            if more:
+                _by_source(sources, rel, more)
         if sources:
             record["link_sources"] = sources
         return orjson.dumps(record)

@@ -27,6 +27,7 @@ from store.storage import conversion
 from store.storage import links as linkrec
 from store.storage.files import Doc, LibraryFiles
 from store.storage.meta import Meta, counts_of, head_of, meta_of
+from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import Snapshot
 
 COUNTS = ("records", "stubs", "links")
@@ -100,6 +101,9 @@ class Reader:
             if snap.index is None:
                 snap.index = conversion.rebuild_index(files, snap)
             self._open_journal(snap)
+            if not self._open_segments(snap, final=final):
+                snap.close()
+                return None
             try:
                 still = file_id(os.stat(files.path)) == snap.base_id
             except FileNotFoundError:
@@ -181,6 +185,29 @@ class Reader:
         snap.journal.end = start
         self._replay(snap, raw[start:], start)
 
+    def _open_segments(self, snap: Snapshot, *, final: bool) -> bool:
+        """Open the segments the journal lists (False: one is missing, perhaps removed by a compaction
+        since the journal was read: look again)."""
+        if not snap.live_journal or snap.journal is None:
+            return True
+        for name, size in snap.journal.segments[len(snap.segments) :]:
+            try:
+                segment = SegmentFile(self.files.segments_path / name, size)
+            except SegmentError as exc:
+                if not final:
+                    return False
+                raise LibraryFileError(
+                    f"the library's segment {exc} (the journal {self.files.journal_path} lists it); "
+                    "the library was left as it is"
+                ) from None
+            if segment.generation != snap.generation:
+                raise LibraryFileError(
+                    f"{self.files.segments_path / name} belongs to another version of the library "
+                    f"than {snap.path}; the library was left as it is"
+                )
+            snap.segments.append(segment)
+        return True
+
     def _replay(self, snap: Snapshot, raw: bytes, at: int) -> None:
         assert snap.journal is not None
         replay(raw, snap.journal, at)
@@ -253,6 +280,15 @@ class Reader:
 
     # Reading ---------------------------------------------------------------------------------------
 
+    def current(self) -> Snapshot:
+        """The state this thread reads: the committed one, or for the thread inside a bulk transaction,
+        that plus the batches it wrote as segments so far."""
+        pending = self.files.pending
+        if pending.view is not None and pending.mine():
+            return pending.view
+        with self.files.state:
+            return self.snap
+
     def _own(self) -> dict[int, Doc | None]:
         pending = self.files.pending
         return pending.docs if pending.docs and pending.mine() else {}
@@ -263,9 +299,7 @@ class Reader:
 
     def committed(self, doc_id: int) -> Doc | None:
         """A document as last committed (not counting this transaction's staged changes)."""
-        with self.files.state:
-            snap = self.snap
-        return snap.doc(doc_id)
+        return self.current().doc(doc_id)
 
     def get(self, doc_id: int) -> Doc | None:
         """A document, as this transaction sees it; a new dict each call (callers may change it)."""
@@ -281,7 +315,7 @@ class Reader:
         if doc_id in pending:
             doc = pending[doc_id]
             return None if doc is None else meta_of(doc)
-        return self.snap.meta(doc_id)
+        return self.current().meta(doc_id)
 
     def head(self, doc_id: int) -> dict[str, Any] | None:
         """A document's head (see ``store.storage.meta``), decoded; None: no such document."""
@@ -290,14 +324,13 @@ class Reader:
             doc = pending[doc_id]
             raw = None if doc is None else head_of(doc)
         else:
-            raw = self.snap.head(doc_id)
+            raw = self.current().head(doc_id)
         return None if raw is None else orjson.loads(raw)  # type: ignore[no-any-return]
 
     def heads(self, doc_ids: Iterable[int]) -> Iterator[tuple[int, dict[str, Any]]]:
         """``head`` of many documents from one state (those the library holds)."""
         pending = self._own()
-        with self.files.state:
-            snap = self.snap
+        snap = self.current()
         for doc_id in doc_ids:
             if doc_id in pending:
                 head = self.head(doc_id)
@@ -308,9 +341,7 @@ class Reader:
 
     def holders(self, key: str) -> list[int]:
         """The documents holding identity key ``key``, lowest id first."""
-        with self.files.state:
-            snap = self.snap
-        found = snap.holders(key)
+        found = self.current().holders(key)
         for doc_id, doc in self._own().items():
             if doc is not None and key in doc_keys(doc):
                 found.add(doc_id)
@@ -321,8 +352,7 @@ class Reader:
     def ids(self) -> Iterator[int]:
         """Every document id, in order (a walk over the whole library: not for hot paths). The ids are
         those of the state when the walk starts."""
-        with self.files.state:
-            present = self.snap.ids()
+        present = self.current().ids()
         for doc_id, doc in self._own().items():
             (present.add if doc is not None else present.discard)(doc_id)
         yield from sorted(present)
@@ -336,9 +366,7 @@ class Reader:
 
     def link_state(self, doc_id: int) -> linkrec.LinkState:
         """A document's links with the sources of each, as this transaction sees them."""
-        with self.files.state:
-            snap = self.snap
-        state = snap.link_state(doc_id)
+        state = self.current().link_state(doc_id)
         change = self._own_links().get(doc_id)
         if change is not None:
             change.apply_to(state)
@@ -347,15 +375,11 @@ class Reader:
     def link_ids(self, doc_id: int, rel: str) -> list[int]:
         if doc_id in self._own_links():
             return list(self.link_state(doc_id)[rel])
-        with self.files.state:
-            snap = self.snap
-        return snap.link_ids(doc_id, rel)
+        return self.current().link_ids(doc_id, rel)
 
     def link_counts(self, doc_id: int) -> tuple[int, int]:
         """(references, citing articles) of a document, from the counts kept (no link record read)."""
-        with self.files.state:
-            snap = self.snap
-        refs, cited = snap.link_counts(doc_id)
+        refs, cited = self.current().link_counts(doc_id)
         change = self._own_links().get(doc_id)
         if change is not None:
             r, c = change.counts
@@ -364,7 +388,9 @@ class Reader:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = dict(self.snap.counts or dict.fromkeys(COUNTS, 0))
+        pending = self.files.pending
+        spilled = pending.view is not None and pending.mine()
+        counts = dict(pending.counts if spilled else self.snap.counts or dict.fromkeys(COUNTS, 0))
         own = self._own()
         for doc_id, doc in own.items():
             new, old = counts_of(doc), counts_of(self.committed(doc_id))
@@ -375,4 +401,6 @@ class Reader:
 
     @property
     def next_id(self) -> int:
-        return max(self.snap.next_id, max(self._own(), default=0) + 1)
+        pending = self.files.pending
+        spilled = pending.next_id if pending.view is not None and pending.mine() else 0
+        return max(self.snap.next_id, spilled, max(self._own(), default=0) + 1)

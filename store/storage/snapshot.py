@@ -55,6 +55,9 @@ class Segment(Protocol):
 
     def counted(self) -> Iterator[int]: ...  # the documents whose link counts it changes
 
+    @property
+    def size(self) -> int: ...
+
     def close(self) -> None: ...
 
 
@@ -110,9 +113,8 @@ class Snapshot:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.base_fd = self.journal_fd = None
-        for segment in self.segments:
-            segment.close()
-        # The maps are left to the garbage collector: a reader in another thread may still hold a view.
+        # The maps (the base's, the segments') are left to the garbage collector: a reader in another
+        # thread may still hold a view.
 
     @property
     def live_journal(self) -> bool:
@@ -126,7 +128,7 @@ class Snapshot:
 
     # Documents -------------------------------------------------------------------------------------
 
-    def _journal_read(self, where: tuple[int, int]) -> bytes:
+    def journal_read(self, where: tuple[int, int]) -> bytes:
         assert self.journal_fd is not None
         raw = os.pread(self.journal_fd, where[1], where[0])
         if len(raw) != where[1]:
@@ -163,7 +165,7 @@ class Snapshot:
         if layer == 0:
             return self._base_read(where)
         if layer > len(self.segments):
-            return self._journal_read(where)
+            return self.journal_read(where)
         return self.segments[layer - 1].read(where)
 
     def doc(self, doc_id: int) -> dict[str, object] | None:
@@ -179,7 +181,7 @@ class Snapshot:
             assert self.index is not None
             return Meta(*self.index.meta(doc_id))
         if layer > len(self.segments):
-            return meta_of(decode(self.path, self._journal_read(where), doc_id))
+            return meta_of(decode(self.path, self.journal_read(where), doc_id))
         return self.segments[layer - 1].meta(doc_id)
 
     def head(self, doc_id: int) -> bytes | None:
@@ -191,7 +193,7 @@ class Snapshot:
             assert self.index is not None
             return self.index.head(doc_id)
         if layer > len(self.segments):
-            return head_of(decode(self.path, self._journal_read(where), doc_id))
+            return head_of(decode(self.path, self.journal_read(where), doc_id))
         return self.segments[layer - 1].head(doc_id)
 
     def ids(self) -> set[int]:
@@ -240,7 +242,7 @@ class Snapshot:
                 yield change
         if self.journal is not None:
             for where in self.journal.links.get(doc_id, ()):
-                yield self._journal_read(where)
+                yield self.journal_read(where)
 
     def link_state(self, doc_id: int) -> linkrec.LinkState:
         """A document's links with their sources."""

@@ -1,0 +1,132 @@
+"""A bulk transaction's batches, written as segments as it goes (see ``store.storage.segment``).
+
+An import of a large file stages its records batch by batch: each batch is written as a segment and
+dropped from memory, so an import holds one batch, whatever the size of the file or of the library.
+The segments stay private to the transaction (its thread reads through them: ``Pending.view``) until
+its commit lists them in the journal, all at once; a transaction that fails removes them, so a file
+that fails half-way changes nothing.
+
+The journal's own commits are older than the batches, and the journal is the newest layer of a
+library's state: so before the first batch, they are folded into a segment of their own, and the
+commit that lists the batches' segments rewrites the journal without them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import secrets
+from collections.abc import Iterable, Mapping
+
+import orjson
+
+from store.journal import Replay
+from store.merge import doc_keys
+from store.storage import links as linkrec
+from store.storage.files import Doc, LibraryFiles
+from store.storage.meta import head_of, meta_of
+from store.storage.segment import SegmentFile, SegmentWriter
+from store.storage.snapshot import Snapshot, decode, decode_links
+
+
+def segment_path(files: LibraryFiles, generation: str) -> tuple[str, SegmentWriter]:
+    """A new segment file of ``generation``: its name and a writer."""
+    files.segments_path.mkdir(exist_ok=True)
+    name = f"{generation}.{secrets.token_hex(6)}.seg"
+    return name, SegmentWriter(files.segments_path / name, generation)
+
+
+def start(files: LibraryFiles, snap: Snapshot) -> None:
+    """Begin spilling: fold the journal's commits into a segment, and make the owner's view."""
+    pending = files.pending
+    private: list[SegmentFile] = []
+    journal = snap.journal
+    if snap.live_journal and journal is not None and (journal.docs or journal.links):
+        private.append(_write(files, snap, journal))
+    pending.view = dataclasses.replace(
+        snap, segments=[*snap.segments, *private], journal=Replay(generation=snap.generation, end=0)
+    )
+    pending.counts = dict(snap.counts or {})
+    pending.next_id = snap.next_id
+
+
+def _write(files: LibraryFiles, snap: Snapshot, journal: Replay) -> SegmentFile:
+    """The journal's commits as one segment (each document as last written, each link change
+    composed into one)."""
+    assert snap.generation is not None
+    name, writer = segment_path(files, snap.generation)
+    try:
+        for doc_id, where in journal.docs.items():
+            if where is None:
+                writer.remove_doc(doc_id)
+                continue
+            raw = snap.stored(doc_id)
+            assert raw is not None
+            doc = decode(snap.path, raw, doc_id)
+            writer.add_doc(doc_id, raw, meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
+        for doc_id, wheres in journal.links.items():
+            records = [decode_links(snap.path, snap.journal_read(w), doc_id) for w in wheres]
+            change = linkrec.Change.of(records)
+            writer.add_links(doc_id, change.encode(), change.counts)
+        size = writer.finish()
+    except BaseException:
+        writer.discard()
+        raise
+    return _opened(files, name, size)
+
+
+def _opened(files: LibraryFiles, name: str, size: int) -> SegmentFile:
+    segment = SegmentFile(files.segments_path / name, size)
+    files.pending.segments.append((segment, size))
+    return segment
+
+
+def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[int, linkrec.Change]) -> None:
+    """Write a batch (documents, ``None`` for a removed one, and link changes) as a segment of the
+    transaction in progress."""
+    pending = files.pending
+    view = pending.view
+    assert view is not None and view.generation is not None
+    counts = pending.counts
+    name, writer = segment_path(files, view.generation)
+    try:
+        for doc_id in sorted(docs):
+            doc = docs[doc_id]
+            old = view.meta(doc_id)
+            if old is not None:
+                counts["stubs" if old.stub else "records"] -= 1
+            if doc is None:
+                writer.remove_doc(doc_id)
+                continue
+            meta = meta_of(doc)
+            counts["stubs" if meta.stub else "records"] += 1
+            writer.add_doc(doc_id, orjson.dumps(doc), meta, head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
+            pending.next_id = max(pending.next_id, doc_id + 1)
+        for doc_id, change in links.items():
+            writer.add_links(doc_id, change.encode(), change.counts)
+            counts["links"] = counts.get("links", 0) + change.counts[0]
+        size = writer.finish()
+    except BaseException:
+        writer.discard()
+        raise
+    view.segments.append(_opened(files, name, size))
+
+
+def discard(files: LibraryFiles) -> None:
+    """Remove the segments of a transaction that did not commit."""
+    for segment, _size in files.pending.segments:
+        with contextlib.suppress(OSError):
+            (files.segments_path / segment.name).unlink()
+
+
+def remove_orphans(files: LibraryFiles, listed: Iterable[str]) -> None:
+    """Segment files the journal does not list: left by a writer killed before its commit (we hold the
+    lock, so no other writer is making any)."""
+    folder = files.segments_path
+    if not folder.is_dir():
+        return
+    keep = set(listed)
+    for entry in folder.iterdir():
+        if entry.name not in keep:
+            with contextlib.suppress(OSError):
+                entry.unlink()

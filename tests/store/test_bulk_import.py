@@ -1,0 +1,259 @@
+"""Bulk imports: batches written as segments as they go, one commit, costs in proportion to what is
+added, and reads that stay flat whatever the library's size."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import store.importer as importer
+from store.importer import import_paths
+from store.library import Library
+from store.merge import doc_keys
+from store.model import Article, Origin
+from store.search import SearchIndex
+from store.storage.segment import SegmentFile
+from tests.conftest import ROOT
+from tests.store.bulk_files import cited, pmid, pubmed_xml, v2_library
+from tests.store.test_crash_consistency import assert_links_agree
+
+
+def _file(path: Path, first: int, count: int, among: int, refs: int = 8, seed: int = 5) -> Path:
+    rng = random.Random(seed)
+    return pubmed_xml(path, [(i, cited(rng, i, among, refs)) for i in range(first, first + count)])
+
+
+def _everything(lib: Library) -> tuple[dict[str, object], dict[str, object], object]:
+    """The documents, links (with sources) and counts, by identity (not by document id)."""
+    name = {i: doc_keys(doc)[0] for i, doc in lib.iter_docs()}
+    docs = {name[i]: {k: v for k, v in doc.items() if k != "origins"} for i, doc in lib.iter_docs()}
+    links = {
+        name[i]: {rel: {name[t]: s for t, s in targets.items()} for rel, targets in lib.link_state(i).items()}
+        for i in name
+    }
+    return docs, links, lib.stats()
+
+
+def _segments(lib: Library) -> list[Path]:
+    folder = lib.path.with_name(lib.path.name + ".segments")
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_batched_import_stores_what_one_transaction_does(tmp_path: Path, monkeypatch) -> None:
+    file = _file(tmp_path / "in.xml", 1, 400, 400, refs=6)
+    again = _file(tmp_path / "again.xml", 300, 200, 600, refs=4, seed=9)  # (overlaps: merges, stubs)
+    whole = Library.open(tmp_path / "whole.json")
+    expected = import_paths(whole, [str(file), str(again)])
+    monkeypatch.setattr(importer, "FLUSH_AT", 200)  # batches of a few dozen records
+    batched = Library.open(tmp_path / "batched.json")
+    reports = import_paths(batched, [str(file), str(again)])
+    assert [(r.added, r.merged, r.stubs) for r in reports] == [(r.added, r.merged, r.stubs) for r in expected]
+    assert reports[1].merged > 50 and reports[1].added > 50
+    assert len(_segments(batched)) > 5  # (it did write batches)
+    assert _everything(batched) == _everything(whole)
+    assert_links_agree(batched)
+    hits = SearchIndex.for_library(batched).search("cells", sort="cited", limit=3).hits
+    assert [h.pmid for h in hits] == [
+        h.pmid for h in SearchIndex.for_library(whole).search("cells", sort="cited", limit=3).hits
+    ]
+    # A compaction folds the segments into the base, and keeps everything.
+    assert batched.compact() and _segments(batched) == []
+    assert _everything(Library.open(batched.path)) == _everything(whole)
+
+
+def test_a_file_failing_after_batches_were_written_changes_nothing(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(importer, "FLUSH_AT", 100)
+    lib = Library.open(tmp_path / "lib.json")
+    good = _file(tmp_path / "good.xml", 1, 50, 50)
+    rng = random.Random(3)
+    bad = pubmed_xml(tmp_path / "bad.xml", [(i, cited(rng, i, 300, 8)) for i in range(51, 351)], broken=True)
+    before = _everything(lib)
+    reports = import_paths(lib, [str(bad)])
+    assert reports[0].rejected and "bad.xml" in reports[0].error
+    assert _everything(Library.open(lib.path)) == before and _segments(lib) == []
+    reports = import_paths(lib, [str(good), str(bad)])
+    assert [r.rejected for r in reports] == [False, True] and lib.get(pmid(1)) is not None
+    assert lib.get(pmid(60)) is None and lib.stats().records == 51
+
+
+def _io_written() -> int:
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no wchar")
+
+
+@pytest.fixture(scope="module")
+def two_sizes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Library, Library]:
+    """Libraries of 10,000 and 100,000 records (small ones: the counts are what matter)."""
+    made = []
+    for n in (10_000, 100_000):
+        path = tmp_path_factory.mktemp(f"lib{n}") / "library.json"
+        v2_library(path, n)
+        lib = Library.open(path)
+        SearchIndex.for_library(lib)  # (an import keeps a fresh index fresh; a missing one is rebuilt)
+        made.append(lib)
+    return made[0], made[1]
+
+
+def test_an_import_costs_what_it_adds_not_the_library(
+    two_sizes: tuple[Library, Library], tmp_path: Path
+) -> None:
+    # The same file (500 new records, each citing 20 of the first 5,000) into each library.
+    file = _file(tmp_path / "new.xml", 200_001, 500, 5_000, refs=20, seed=11)
+    written, touched = [], []
+    for lib in two_sizes:
+        before = set(_segments(lib))
+        start = _io_written()
+        import_paths(lib, [str(file)])
+        written.append(_io_written() - start)
+        new = [SegmentFile(p) for p in _segments(lib) if p not in before]
+        journal = lib.path.with_name(lib.path.name + ".journal").read_bytes()
+        if new:
+            touched.append(sum(len(list(s.ids())) + len(list(s.counted())) for s in new))
+        else:  # (a small import is journalled: a line per document and per link change)
+            touched.append(journal.count(b"\n") - 2)
+    assert touched[0] == touched[1] > 500
+    assert max(written) <= 1.3 * min(written), written
+
+
+def test_reading_an_article_costs_the_same_at_any_size(
+    two_sizes: tuple[Library, Library], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store.docindex import DocIndex
+    from store.storage.snapshot import Snapshot
+
+    counted = {"reads": 0, "bytes": 0}
+
+    def counting(method):  # type: ignore[no-untyped-def]
+        def wrapper(*args):  # type: ignore[no-untyped-def]
+            raw = method(*args)
+            counted["reads"] += 1
+            counted["bytes"] += len(raw or b"")
+            return raw
+
+        return wrapper
+
+    for cls, name in (
+        (Snapshot, "_base_read"),
+        (Snapshot, "journal_read"),
+        (SegmentFile, "read"),
+        (SegmentFile, "head"),
+        (SegmentFile, "link_change"),
+        (DocIndex, "head"),
+    ):
+        monkeypatch.setattr(cls, name, counting(getattr(cls, name)))
+    costs = []
+    for lib in two_sizes:
+        target = lib.find(pmid(200_250))  # (imported by the test above, or imported now)
+        if target is None:
+            continue
+        counted.update(reads=0, bytes=0)
+        lib.article(target)
+        for rel in ("references", "cited_by"):
+            lib.links(target, rel)
+            lib.link_rows(target, rel, 0, 40)
+        lib.link_counts(target)
+        costs.append(dict(counted))
+    assert len(costs) == 2 and costs[0] == costs[1] and costs[0]["reads"] > 20
+
+
+BULK_WRITER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    import store.importer as importer
+    from store.importer import import_paths
+    from store.library import Library
+    importer.FLUSH_AT = 300
+    lib = Library.open({lib!r})
+    import_paths(lib, [{file!r}])
+    open({done!r}, "w").close()
+    if {compact!r}:
+        lib.compact()
+    open({done!r} + ".compacted", "w").close()
+    """
+)
+
+
+def _timed_run(script: str) -> float:
+    """How long the script takes to run to its end, unharmed."""
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", script], check=True)
+    return time.monotonic() - start
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["import", "import-then-compaction"])
+def test_kill_9_during_a_bulk_import_leaves_the_old_library_or_the_new(tmp_path: Path, compact: bool) -> None:
+    rng = random.Random(4 + compact)
+    file = _file(tmp_path / "big.xml", 1, 1500, 1500, refs=10)
+    outcomes = set()
+    for round_ in range(6):
+        lib_path = tmp_path / f"lib{round_}.json"
+        Library.open(lib_path)
+        done = tmp_path / f"done{round_}"
+        script = BULK_WRITER.format(
+            root=str(ROOT), lib=str(lib_path), file=str(file), done=str(done), compact=compact
+        )
+        if round_ == 0:  # (measures how long the whole takes, then kills the others at random instants in it)
+            took = _timed_run(script)
+            continue
+        proc = subprocess.Popen([sys.executable, "-c", script])
+        if compact:  # kill it while it compacts
+            deadline = time.monotonic() + 60
+            while not done.exists():
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.4))
+        else:
+            time.sleep(rng.uniform(0.2, took))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        orphans = len(_segments(Library.open(lib_path, lock_timeout=2)))
+        lib = Library.open(lib_path, lock_timeout=2)
+        records = lib.stats().records
+        if done.exists():
+            assert records == 1501  # (the demo article and the file's records)
+        else:
+            assert records in (1, 1501)  # all of the import, or none of it
+        outcomes.add((records, Path(str(done) + ".compacted").exists(), orphans > 0))
+        assert_links_agree(lib)
+        with lib.transaction() as changes:  # the next writer removes what the killed one left
+            changes.put_article(Article(pmid="99999999", title="After"), Origin("test"))
+        snap = lib._storage.files.snap
+        listed = {name for name, _size in (snap.journal.segments if snap.journal else [])}
+        assert {p.name for p in _segments(lib)} == listed
+        assert not list(tmp_path.glob(".*.tmp"))
+    # Killed with batches written but not committed; or, for compaction, before its commit.
+    assert (1, False, True) in outcomes if not compact else (1501, False, True) in outcomes
+
+
+def test_a_reader_during_a_bulk_import_sees_it_all_or_nothing(tmp_path: Path) -> None:
+    lib_path = tmp_path / "lib.json"
+    Library.open(lib_path)
+    file = _file(tmp_path / "big.xml", 1, 1500, 1500, refs=10)
+    done = tmp_path / "done"
+    script = BULK_WRITER.format(root=str(ROOT), lib=str(lib_path), file=str(file), done=str(done), compact=True)
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    reader = Library.open(lib_path)
+    seen = set()
+    try:
+        while proc.poll() is None:
+            reader.refresh()
+            assert reader.stats().records in (1, 1501)
+            assert_links_agree(reader)
+            seen.add(reader.stats().records)
+    finally:
+        proc.kill()
+        proc.wait()
+    reader.refresh()
+    assert_links_agree(reader)
+    assert reader.stats().records == 1501 and 1 in seen
