@@ -164,7 +164,7 @@ def import_series(path: Path, files: list[Path], cuts: list[int]) -> list[Import
 
 def journal_state(path: Path) -> tuple[int, int]:
     """The journal's size and the size past which a command's end compacts it."""
-    from store.storage import compact_threshold
+    from store.library import compact_threshold
 
     journal = path.with_name(path.name + ".journal")
     size = journal.stat().st_size if journal.exists() else 0

@@ -11,11 +11,13 @@ becomes a stub holding what the link said of it (its identifiers, title, authors
 text a source gave about a target lives on the target, once); when the stub's full record arrives it
 is merged into the stub, so the stub's id, and every link to it, carry on.
 
-Adding a link reads the citing end's links (one read per record imported, none for a new record) and
-not the cited end's: both ends always agree, so a link new to one end is new to the other, and the
-cited end gets a *change* (``Change``) appended, never a rewrite. A target's document is not read
-either: its flags (stub, which fields it holds) are kept in the index, and say whether a link has
-anything to add to it.
+Adding a link reads the citing end's links and appends a change to the cited end's
+(``store.linkedits``). A target's document is not read either: its flags (stub, which fields it
+holds) are kept in the index, and say whether a link has anything to add to it.
+
+A large unit of work (a bulk import) hands what it holds to the library in batches (``flush``), each
+written at once and dropped from memory; the identifiers it has seen stay, so later batches find the
+records earlier ones made.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Protocol
 
 import orjson
 
+from store.linkedits import LinkEdits
 from store.merge import (
     INVERSE,
     LINK_RELATIONS,
@@ -38,7 +41,7 @@ from store.merge import (
     stub_from_link,
 )
 from store.model import Article, Link, Origin
-from store.storage.links import Change, LinkState, Sources, empty, joined, shared
+from store.storage.links import Change, LinkState
 from store.storage.meta import FIELD_BITS, STUB, Meta, meta_of
 
 
@@ -101,10 +104,7 @@ class Changes:
         self._removed: set[int] = set()
         self._keys: dict[str, int | None] = {}
         self._meta: dict[int, Meta | None] = {}  # committed documents' meta, as looked up
-        # Links read in full (the citing end of each link added, and whatever a merge touches): how
-        # they were and how they are; and links only added to, never read (the cited ends).
-        self._full: dict[int, tuple[LinkState, LinkState]] = {}
-        self._added: dict[int, Change] = {}
+        self._links = LinkEdits(library.link_state)
         self.stubs_created = 0
 
     # Reading through the pending changes -------------------------------------------------------
@@ -173,7 +173,7 @@ class Changes:
         doc_id = self._next_id
         self._next_id += 1
         self._docs[doc_id] = doc
-        self._full[doc_id] = (empty(), empty())  # (a new document has no links yet)
+        self._links.made(doc_id)
         self._index(doc_id)
         return doc_id
 
@@ -208,82 +208,15 @@ class Changes:
         self._read.pop(other, None)
         self._unindex(other, gone)
         self._index(into)
-        links = self._links(other)
+        links = self._links.state(other)
         for rel in LINK_RELATIONS:
             for linked, sources in list(links[rel].items()):
                 del links[rel][linked]
                 if linked in (into, other) or linked in self._removed:
                     continue
-                self._unlink(linked, INVERSE[rel], other)
-                self._connect(into, rel, linked, sources)
-            self._unlink(into, rel, other)
-
-    # Links -----------------------------------------------------------------------------------
-
-    def _links(self, doc_id: int) -> LinkState:
-        """A document's links, read in full (once), writable."""
-        full = self._full.get(doc_id)
-        if full is not None:
-            return full[1]
-        before = self._lib.link_state(doc_id)
-        after: LinkState = {rel: dict(targets) for rel, targets in before.items()}
-        added = self._added.pop(doc_id, None)
-        if added is not None:
-            added.apply_to(after)
-        self._full[doc_id] = (before, after)
-        return after
-
-    def _unlink(self, doc_id: int, rel: str, target: int) -> None:
-        """Drop ``target`` from ``doc_id``'s links (which hold it: its other end did)."""
-        full = self._full.get(doc_id)
-        if full is not None:
-            full[1][rel].pop(target, None)
-            return
-        change = self._added.get(doc_id)
-        if change is None:
-            change = self._added[doc_id] = Change()
-        change.remove(rel, target)
-
-    def _connect(self, doc_id: int, rel: str, target: int, sources: Iterable[str] | None) -> int:
-        """Link ``doc_id`` to ``target`` (``rel``) and ``target`` back to it. Returns 2 for a new link, 1
-        when only sources were new, 0 when nothing was.
-
-        The hot path of an import (once per link): written with as few calls as it can."""
-        if target == doc_id:
-            return 0  # a self-citation, or a record that absorbed its own reference
-        full = self._full.get(doc_id)
-        targets = full[1][rel] if full is not None else self._links(doc_id)[rel]
-        have = targets.get(target)
-        if have is None:
-            given = shared(sources) if sources else ()
-            targets[target] = given
-            self._back(target, INVERSE[rel], doc_id, given, new=True)
-            return 2
-        if not sources:
-            return 0
-        now = joined(have, sources)
-        if now is have:
-            return 0
-        targets[target] = now
-        self._back(target, INVERSE[rel], doc_id, now, new=False)
-        return 1
-
-    def _back(self, doc_id: int, rel: str, target: int, sources: Sources, *, new: bool) -> None:
-        """The other end of a link: a document whose links were read gets it in full; one whose links
-        were not gets a change (it cannot have had the link: its other end had not)."""
-        full = self._full.get(doc_id)
-        if full is not None:
-            targets = full[1][rel]
-            have = targets.get(target)
-            targets[target] = sources if have is None else joined(have, sources)
-            return
-        change = self._added.get(doc_id)
-        if change is None:
-            change = self._added[doc_id] = Change()
-        if new:
-            change.add(rel, target, sources)
-        else:
-            change.add_sources(rel, target, sources)
+                self._links.unlink(linked, INVERSE[rel], other)
+                self._links.connect(into, rel, linked, sources)
+            self._links.unlink(into, rel, other)
 
     def _target(self, entry: Doc) -> int:
         """The record a link points at: found, or a new stub made from the link."""
@@ -358,7 +291,7 @@ class Changes:
                 target = self._target(entry)
                 if doc_id in self._removed:
                     break  # (a link showed this record to be another: it was merged into it)
-                linked |= self._connect(doc_id, rel, target, entry.get("sources"))
+                linked |= self._links.connect(doc_id, rel, target, entry.get("sources"))
         if status is Status.MERGED and not linked and orjson.dumps(self.peek(doc_id)) == before:
             status = Status.UNCHANGED
         return status
@@ -376,7 +309,7 @@ class Changes:
         for link in links:
             entry = link.to_doc()
             target = self._target(entry)
-            new += self._connect(doc_id, rel, target, entry.get("sources")) == 2
+            new += self._links.connect(doc_id, rel, target, entry.get("sources")) == 2
         return new
 
     def put_metrics(self, subject: Link, metrics: Doc) -> bool:
@@ -397,7 +330,7 @@ class Changes:
 
     def size(self) -> int:
         """How much this unit of work holds: documents, and documents whose links it holds."""
-        return len(self._docs) + len(self._read) + len(self._full) + len(self._added)
+        return len(self._docs) + len(self._read) + self._links.size()
 
     def _batch(self) -> tuple[dict[int, Doc], set[int], dict[int, Change]]:
         before = self._before
@@ -408,17 +341,7 @@ class Changes:
         }
         # (A document made in this batch and removed in it was never written: nothing to remove.)
         removed = {d for d in self._removed if d < self._first_new or self._lib.meta(d) is not None}
-        links: dict[int, Change] = {}
-        for doc_id, (was, now) in self._full.items():
-            if doc_id in self._removed:
-                now = empty()  # (a removed document keeps no links)
-            change = Change.between(was, now)
-            if change:
-                links[doc_id] = change
-        for doc_id, change in self._added.items():
-            if doc_id not in self._removed and change:
-                links[doc_id] = change
-        return changed, removed, links
+        return changed, removed, self._links.changes(self._removed)
 
     def flush(self) -> None:
         """Hand what this unit of work holds to the library as a batch, written now and out of memory
@@ -427,7 +350,8 @@ class Changes:
         if changed or removed or links:
             self._lib.spill(changed, removed, links)
         self._docs, self._before, self._read, self._meta = {}, {}, {}, {}
-        self._full, self._added, self._removed = {}, {}, set()
+        self._links.clear()
+        self._removed = set()
 
     def commit(self) -> tuple[dict[int, Doc], set[int]]:
         """Hand the changed documents and links to the library. Returns the changed documents by id,

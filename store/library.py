@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store.changes import Changes
 from store.errors import PmbrowseError
@@ -21,10 +21,16 @@ from store.merge import LINK_RELATIONS, Doc, doc_keys
 from store.model import Article, author_name
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
-from store.storage import Storage, open_storage
+from store.storage import Storage, compact_threshold, open_storage
 from store.storage.links import Change, LinkState
 from store.storage.meta import Meta
 from store.storage.table import ArticleTable, LibraryDB
+
+if TYPE_CHECKING:
+    from store.search.feed import TransactionFeed
+
+
+__all__ = ["Library", "LinkView", "Stats", "compact_threshold"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +86,7 @@ class Library:
         self._reader = storage.reader
         self._db = LibraryDB(storage=lambda: storage.table)
         self._table: ArticleTable = self._db.table(ARTICLES_TABLE)  # type: ignore[assignment]
-        self._feed: _Feed | None = None  # the search index's, inside a transaction
+        self._feed: TransactionFeed | None = None  # the search index's, inside a transaction
         self.created = False  # whether ``open`` made this library (it did not exist)
 
     @classmethod
@@ -297,7 +303,9 @@ class Library:
             before = self._reader.state
             first_new = self._reader.next_id  # (documents from here on are made by this commit)
             if outer:
-                self._feed = _Feed(self, before, first_new)
+                from store.search.feed import TransactionFeed
+
+                self._feed = TransactionFeed(self, before, first_new)
             try:
                 changes = Changes(self)
                 yield changes
@@ -343,65 +351,6 @@ class Library:
             self._table.put_many(changed)
         if links:
             self._storage.committer.stage_links(links)
-
-
-class _Feed:
-    """Keeps the search index (derived data beside the library) in step with one transaction: batches
-    written as they go are indexed as they go, and the index is committed once, after the library."""
-
-    def __init__(self, library: Library, before: tuple[str | None, int], first_new: int) -> None:
-        self.library = library
-        self.before = before
-        self.first_new = first_new
-        self._index: Any = None  # a ``store.search.index.IndexFeed`` once a batch is written
-        self._failed = False
-
-    def _guard(self, action: Callable[[], None]) -> None:
-        """The library itself is written safely; a broken index must not undo that. Forgetting it
-        makes the next search rebuild it from the library."""
-        from store.search.index import forget_index
-
-        if self._failed:
-            return
-        try:
-            action()
-        except Exception:
-            self._failed = True
-            self.abort()
-            forget_index(self.library.path)
-
-    def add(self, changed: Mapping[int, Doc], removed: set[int]) -> None:
-        def add() -> None:
-            from store.search.index import IndexFeed
-
-            if self._index is None:
-                self._index = IndexFeed(self.library, self.before, self.first_new)
-            self._index.add(changed, removed)
-
-        self._guard(add)
-
-    def finish(
-        self, after: tuple[str | None, int] | None, changed: Mapping[int, Doc], removed: set[int]
-    ) -> None:
-        if after is None:
-            self.abort()
-            return
-
-        def finish() -> None:
-            if self._index is None:
-                self.library._after_write(self.before, after, changed, removed, self.first_new)
-            else:
-                self._index.add(changed, removed)
-                self._index.commit(after)
-                self._index = None
-
-        self._guard(finish)
-
-    def abort(self) -> None:
-        if self._index is not None:
-            index, self._index = self._index, None
-            with contextlib.suppress(Exception):
-                index.rollback()
 
 
 def _check(rel: str) -> None:

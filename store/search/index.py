@@ -33,6 +33,7 @@ import tantivy
 
 from store.errors import PmbrowseError
 from store.lock import write_lock
+from store.search.cited import most_cited
 from store.search.compile import MarkLookup, compile_query, heading_matches, heading_of
 from store.search.fields import (
     ANALYZER,
@@ -46,12 +47,11 @@ from store.search.fields import (
     hit_from_fields,
     index_document,
 )
-from store.search.query import Filter, MatchAll, Node, parse_query
+from store.search.query import MatchAll, Node, parse_query
 from store.storage import committed_state, open_storage
 from store.storage.citations import Citations
 
 Doc = dict[str, Any]
-STUBS = {"stub": True, "full": False}
 
 
 class Library(Protocol):
@@ -76,11 +76,6 @@ META = "pmbrowse-index.json"  # tantivy owns meta.json
 # cited first (an RCR is missing where iCite was never asked, or the article is too new for one).
 SORTS = ("relevance", "date", "cited", "rcr")
 WRITER_HEAP = 128_000_000
-# "Most cited first" ranks a query's hits by the library's live counts (``store.storage.citations``):
-# up to this many hits are fetched and ranked; beyond, the library's citation order is walked, a chunk
-# of documents at a time, asking the index which of them match.
-FETCH_ALL = 20_000
-CHUNK = 4096
 
 
 def index_folder(library_path: Path) -> Path:
@@ -110,7 +105,7 @@ class SearchIndex:
 
         Needs no write access (a library on read-only media searches as well)."""
         folder = index_folder(library_path)
-        meta = _read_meta(folder)
+        meta = read_meta(folder)
         state = committed_state(library_path)
         if meta is None or state is None or meta.get("library") != list(state):
             return None
@@ -171,7 +166,7 @@ class SearchIndex:
                 docs += 1
             writer.commit()
             writer.wait_merging_threads()
-            _write_meta(building, state, docs)
+            write_meta(building, state, docs)
             old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
             with contextlib.suppress(FileNotFoundError):
                 os.rename(folder, old)
@@ -210,7 +205,7 @@ class SearchIndex:
             writer.wait_merging_threads()
             self._index.reload()
         docs = self.count()
-        _write_meta(self.folder, state, docs)
+        write_meta(self.folder, state, docs)
 
     @classmethod
     def after_write(
@@ -225,7 +220,7 @@ class SearchIndex:
         """Keep the index in step with a commit that turned state ``before`` into ``after``."""
         folder = index_folder(library.path)
         with write_lock(folder):
-            meta = _read_meta(folder)
+            meta = read_meta(folder)
             if meta is not None and meta.get("library") == list(before):
                 try:
                     index = cls(folder, cls._open_folder(folder), library.path)
@@ -244,9 +239,9 @@ class SearchIndex:
         rebuild of the whole index)."""
         folder = index_folder(library_path)
         with write_lock(folder):
-            meta = _read_meta(folder)
+            meta = read_meta(folder)
             if meta is not None and meta.get("library") == list(before):
-                _write_meta(folder, after, int(meta.get("docs", 0)))
+                write_meta(folder, after, int(meta.get("docs", 0)))
 
     # Searching ------------------------------------------------------------------------------
 
@@ -343,64 +338,9 @@ class SearchIndex:
     def _most_cited(
         self, searcher: Any, compiled: Any, node: Node | None, limit: int, offset: int, citations: Citations
     ) -> Results:
-        """The hits most cited first, by the library's live counts (see ``FETCH_ALL``)."""
-        total = int(searcher.search(compiled, limit=1, count=True).count or 0)
-        wanted = offset + limit
-        page: list[int] = []
-        if isinstance(node, MatchAll) or (
-            isinstance(node, Filter) and node.kind == "is" and node.value in STUBS
-        ):
-            # The record kind is kept with the counts: no question to the index.
-            stub = STUBS.get(node.value) if isinstance(node, Filter) else None
-            for doc_id in citations.order():
-                if stub is None or (
-                    (meta := citations.reader.meta(doc_id)) is not None and meta.stub == stub
-                ):
-                    page.append(doc_id)
-                    if len(page) >= wanted:
-                        break
-        elif total <= FETCH_ALL:
-            addrs = [
-                addr for _score, addr in searcher.search(compiled, limit=max(total, 1), count=False).hits
-            ]
-            ids = [int(i) for i in searcher.fast_field_values("doc_id", addrs)] if addrs else []
-            page = citations.ranked(ids)[:wanted]
-        else:
-            chunk: list[int] = []
-            for doc_id in citations.order():
-                chunk.append(doc_id)
-                if len(chunk) >= CHUNK:
-                    page += self._matching(searcher, compiled, chunk)
-                    chunk = []
-                    if len(page) >= wanted:
-                        break
-            else:
-                page += self._matching(searcher, compiled, chunk)
-        page = page[offset:wanted]
-        where = self._addresses(searcher, page)
-        hits = [self._hit(searcher, where[doc_id], None, citations) for doc_id in page if doc_id in where]
-        return Results(hits=hits, total=total)
-
-    @staticmethod
-    def _addresses(searcher: Any, doc_ids: list[int]) -> dict[int, Any]:
-        """Where the index holds each of ``doc_ids`` (one question for all of them)."""
-        if not doc_ids:
-            return {}
-        query = tantivy.Query.term_set_query(SCHEMA, "doc_id", doc_ids)
-        addrs = [addr for _score, addr in searcher.search(query, limit=len(doc_ids), count=False).hits]
-        ids = searcher.fast_field_values("doc_id", addrs)
-        return {int(i): addr for i, addr in zip(ids, addrs, strict=True)}
-
-    @staticmethod
-    def _matching(searcher: Any, compiled: Any, chunk: list[int]) -> list[int]:
-        """Which of ``chunk`` match ``compiled``, in ``chunk``'s order."""
-        if not chunk:
-            return []
-        among = tantivy.Query.term_set_query(SCHEMA, "doc_id", chunk)
-        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, compiled), (tantivy.Occur.Must, among)])
-        addrs = [addr for _score, addr in searcher.search(both, limit=len(chunk), count=False).hits]
-        found = {int(i) for i in searcher.fast_field_values("doc_id", addrs)} if addrs else set()
-        return [doc_id for doc_id in chunk if doc_id in found]
+        """The hits most cited first, by the library's live counts (``store.search.cited``)."""
+        page, total = most_cited(searcher, compiled, node, offset + limit, citations)
+        return Results([self._hit(searcher, addr, None, citations) for addr in page[offset:]], total)
 
     def headings_containing(self, word: str, limit: int = 10) -> list[str]:
         """The MeSH headings in the library with a word that begins with ``word`` (folded: case and
@@ -442,72 +382,13 @@ class SearchIndex:
         self._index.reload()
 
 
-class IndexFeed:
-    """Keeps the index in step with one large transaction: the documents of each batch it writes are
-    indexed as they come, and the index is committed once, after the library's commit (a bulk import
-    writes the index once, not once a batch). Holds the index's lock from the first batch to the end.
-
-    An index that was not fresh when the transaction began is left alone (the next search rebuilds
-    it); one whose update fails is forgotten by the caller, likewise."""
-
-    def __init__(self, library: Library, before: tuple[str | None, int], first_new: int) -> None:
-        self.library = library
-        self._added_upto = first_new - 1
-        self.folder = index_folder(library.path)
-        self._lock = write_lock(self.folder)
-        self._lock.__enter__()
-        self._writer: Any = None
-        try:
-            meta = _read_meta(self.folder)
-            if meta is not None and meta.get("library") == list(before):
-                self._index = SearchIndex(self.folder, SearchIndex._open_folder(self.folder), library.path)
-                self._writer = self._index._index.writer(heap_size=WRITER_HEAP)
-        except BaseException:
-            self._lock.__exit__(None, None, None)
-            raise
-
-    def add(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
-        writer = self._writer
-        if writer is None:
-            return
-        for doc_id in removed:
-            writer.delete_documents_by_term("doc_id", doc_id)
-        for doc_id, doc in changed.items():
-            # A document made by an earlier batch of the transaction, or before it, is replaced; one
-            # made by this batch (ids only grow) has nothing to replace.
-            if doc_id <= self._added_upto:
-                writer.delete_documents_by_term("doc_id", doc_id)
-            writer.add_document(index_document(doc_id, doc, self.library.link_counts(doc_id)[1]))
-        self._added_upto = max(self._added_upto, max(changed, default=0))
-
-    def commit(self, after: tuple[str | None, int]) -> None:
-        """After the library's commit: commit the index, and say which state it reflects."""
-        try:
-            if self._writer is not None:
-                self._writer.commit()
-                self._writer.wait_merging_threads()
-                self._index._index.reload()
-                _write_meta(self.folder, after, self._index.count())
-        finally:
-            self._writer = None
-            self._lock.__exit__(None, None, None)
-
-    def rollback(self) -> None:
-        try:
-            if self._writer is not None:
-                self._writer.rollback()
-        finally:
-            self._writer = None
-            self._lock.__exit__(None, None, None)
-
-
 def forget_index(library_path: Path) -> None:
     """Mark the index stale (it is rebuilt at the next search or write)."""
     with contextlib.suppress(OSError):
         (index_folder(library_path) / META).unlink()
 
 
-def _read_meta(folder: Path) -> dict[str, Any] | None:
+def read_meta(folder: Path) -> dict[str, Any] | None:
     try:
         meta = json.loads((folder / META).read_text())
     except (OSError, ValueError):
@@ -517,7 +398,7 @@ def _read_meta(folder: Path) -> dict[str, Any] | None:
     return meta
 
 
-def _write_meta(folder: Path, state: tuple[str | None, int], docs: int) -> None:
+def write_meta(folder: Path, state: tuple[str | None, int], docs: int) -> None:
     tmp = folder / (META + ".tmp")
     tmp.write_text(json.dumps({"version": INDEX_VERSION, "library": list(state), "docs": docs}))
     os.replace(tmp, folder / META)

@@ -41,12 +41,8 @@ Only ``store.library`` uses them; the rest of pmbrowse goes through the ``Librar
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import orjson
 
 from store import fileformat
 from store.journal import Replay, read_header, replay
@@ -57,7 +53,7 @@ from store.storage.files import LibraryFiles
 from store.storage.reader import Reader
 from store.storage.table import TableStorage
 
-__all__ = ["Storage", "committed_state", "compact_threshold", "open_storage", "write_new_library"]
+__all__ = ["Storage", "committed_state", "compact_threshold", "open_storage"]
 
 
 @dataclass
@@ -113,25 +109,3 @@ def committed_state(path: str | os.PathLike[str]) -> tuple[str | None, int] | No
     journal = Replay(generation=generation, end=start)
     replay(raw[start:], journal, start)
     return (generation, journal.end)
-
-
-def write_new_library(
-    path: str | os.PathLike[str], docs: Iterable[tuple[int, dict[str, Any]]]
-) -> dict[str, int]:
-    """Write a library that does not exist yet from documents in the stored form of schema 2 (links as
-    ids inside the documents), streamed in id order: a bulk load for generated libraries (``bench/``).
-    They are written as a schema-2 file and converted (as a stream) to this version's layout. Returns
-    the counts. Refuses to replace an existing library."""
-    real = Path(os.path.realpath(path))
-    if real.exists():
-        raise FileExistsError(f"{real} exists")
-    real.parent.mkdir(parents=True, exist_ok=True)
-    with open(real, "wb") as fh:
-        writer = fileformat.BaseWriter(fh, {"app": "pmbrowse", "schema": 2, "generation": "new"})
-        for doc_id, doc in docs:
-            writer.add(doc_id, orjson.dumps(doc))
-        writer.close()
-    storage = open_storage(real)
-    counts = dict(storage.reader.counts)
-    storage.close()
-    return counts

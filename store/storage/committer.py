@@ -30,7 +30,8 @@ from store.storage import spilling
 from store.storage.files import Doc, LibraryFiles
 from store.storage.generation import write_state
 from store.storage.links import Change
-from store.storage.reader import Reader, file_id
+from store.storage.opening import file_id
+from store.storage.reader import Reader
 from store.storage.snapshot import Snapshot
 
 # A commit this large is written as a segment rather than journalled (every opening of the library

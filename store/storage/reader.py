@@ -8,33 +8,23 @@ only sealed commits, so a reader sees a consistent state while a writer commits 
 
 from __future__ import annotations
 
-import mmap
 import os
-import stat
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
 
-from store import fileformat
-from store.docindex import DocIndex, IndexFileError
-from store.errors import LibraryFileError
-from store.journal import Replay, read_header, read_tail, replay
+from store.journal import read_tail
 from store.merge import doc_keys
-from store.schema import SCHEMA_VERSION
-from store.storage import conversion
 from store.storage import links as linkrec
+from store.storage import opening
 from store.storage.files import Doc, LibraryFiles
 from store.storage.meta import Meta, counts_of, head_of, meta_of
-from store.storage.segment import SegmentError, SegmentFile
+from store.storage.opening import file_id
 from store.storage.snapshot import Snapshot
 
 COUNTS = ("records", "stubs", "links")
-
-
-def file_id(st: os.stat_result) -> tuple[int, int]:
-    return (st.st_dev, st.st_ino)
 
 
 class Reader:
@@ -57,173 +47,12 @@ class Reader:
     def open(self) -> None:
         """Open the newest state on disk (retrying while a compaction swaps files)."""
         for attempt in range(40):
-            snap = self._try_open(final=attempt == 39)
+            snap = opening.try_open(self.files, final=attempt == 39)
             if snap is not None:
                 old, self.files.snap = self.files.snap, snap
                 old.close()
                 return
             time.sleep(0.025)
-
-    def _try_open(self, *, final: bool) -> Snapshot | None:
-        files = self.files
-        snap = Snapshot(files.path)
-        try:
-            mode = os.stat(files.path).st_mode
-        except FileNotFoundError:
-            return snap  # a new library: nothing yet
-        except OSError as exc:
-            raise LibraryFileError(f"cannot read the library {files.path}: {exc.strerror or exc}") from None
-        if not stat.S_ISREG(mode):
-            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-            raise LibraryFileError(f"{files.path} is {kind}, not a library file; choose a file with --db")
-        try:
-            fd = os.open(files.path, os.O_RDONLY)
-        except FileNotFoundError:
-            return snap
-        except OSError as exc:
-            raise LibraryFileError(f"cannot read the library {files.path}: {exc.strerror or exc}") from None
-        snap.base_fd = fd
-        try:
-            st = os.fstat(fd)
-            snap.base_id, snap.base_size, snap.base_mtime = file_id(st), st.st_size, st.st_mtime_ns
-            header = self._read_base(snap)
-            if header is None:
-                seen = (snap.base_id, snap.base_size, snap.base_mtime)
-                snap.close()
-                conversion.convert(files, seen)
-                return None  # open it again, now in this version's layout
-            snap.generation = str(header["generation"])
-            if not self._open_index(snap) and not final and files.index_path.exists():
-                # An index of another generation: maybe a compaction between its two renames (the
-                # index first, then the base), so look again before rebuilding it.
-                snap.close()
-                return None
-            if snap.index is None:
-                snap.index = conversion.rebuild_index(files, snap)
-            self._open_journal(snap)
-            if not self._open_segments(snap, final=final):
-                snap.close()
-                return None
-            try:
-                still = file_id(os.stat(files.path)) == snap.base_id
-            except FileNotFoundError:
-                still = False
-            if not still and not final:
-                # A compaction replaced the base after we opened it, and the journal we read may be
-                # the new one (whose commits our base lacks): start again from the new base.
-                snap.close()
-                return None
-            return snap
-        except BaseException:
-            snap.close()
-            raise
-
-    def _read_base(self, snap: Snapshot) -> dict[str, Any] | None:
-        """Map the base and check its header; None when it must be converted (an older schema, or a
-        layout other than one record per line)."""
-        assert snap.base_fd is not None
-        if snap.base_size == 0:
-            raise LibraryFileError(
-                f"{snap.path} is empty, so it is not a pmbrowse library; it was left as it is "
-                "(remove it, or choose another file with --db)"
-            )
-        snap.base_map = mmap.mmap(snap.base_fd, 0, access=mmap.ACCESS_READ)
-        header, start = fileformat.read_base_header(snap.base_map[:65536])
-        if header is None or header.get("app") != "pmbrowse" or "generation" not in header:
-            return None
-        schema = header.get("schema")
-        if not isinstance(schema, int) or isinstance(schema, bool) or schema != SCHEMA_VERSION:
-            return None  # the conversion says what is wrong, or converts
-        if header.get("kind", "library") != "library":
-            return None
-        snap.docs_start = start
-        return header
-
-    def _open_index(self, snap: Snapshot) -> bool:
-        """Open the base's index; False when it is of another generation (or damaged, or missing)."""
-        try:
-            index = DocIndex(self.files.index_path)
-        except IndexFileError:
-            return False
-        if index.generation != snap.generation:
-            index.close()
-            return False
-        if index.base != (snap.base_size, snap.base_mtime):
-            # The base was changed in place (edited, truncated): its offsets are not to be trusted.
-            index.close()
-            return False
-        snap.index = index
-        return True
-
-    def _open_journal(self, snap: Snapshot) -> None:
-        journal_path = self.files.journal_path
-        try:
-            fd = os.open(journal_path, os.O_RDONLY)
-        except FileNotFoundError:
-            fd = None
-        except OSError as exc:
-            raise LibraryFileError(f"cannot read {journal_path}: {exc.strerror or exc}") from None
-        assert snap.index is not None
-        snap.counts = dict(snap.index.counts)
-        snap.next_id = snap.index.next_id
-        snap.journal = Replay()
-        if fd is None:
-            return
-        snap.journal_fd = fd
-        snap.journal_id = file_id(os.fstat(fd))
-        raw = read_tail(fd, 0)
-        generation, start = read_header(raw)
-        snap.journal.generation = generation
-        snap.journal.scanned = len(raw)
-        if generation is None and raw:
-            raise LibraryFileError(
-                f"{journal_path} is damaged (its first line is not a journal header); the library was left "
-                "as it is: restore it from a backup, or remove it to lose the commits it holds"
-            )
-        if generation != snap.generation:
-            return  # obsolete: its commits are in the base already (see ``store.storage``)
-        snap.journal.end = start
-        self._replay(snap, raw[start:], start)
-
-    def _open_segments(self, snap: Snapshot, *, final: bool) -> bool:
-        """Open the segments the journal lists (False: one is missing, perhaps removed by a compaction
-        since the journal was read: look again)."""
-        if not snap.live_journal or snap.journal is None:
-            return True
-        for name, size in snap.journal.segments[len(snap.segments) :]:
-            try:
-                segment = SegmentFile(self.files.segments_path / name, size)
-            except SegmentError as exc:
-                if not final:
-                    return False
-                raise LibraryFileError(
-                    f"the library's segment {exc} (the journal {self.files.journal_path} lists it); "
-                    "the library was left as it is"
-                ) from None
-            if segment.generation != snap.generation:
-                raise LibraryFileError(
-                    f"{self.files.segments_path / name} belongs to another version of the library "
-                    f"than {snap.path}; the library was left as it is"
-                )
-            snap.segments.append(segment)
-        return True
-
-    def _replay(self, snap: Snapshot, raw: bytes, at: int) -> None:
-        assert snap.journal is not None
-        replay(raw, snap.journal, at)
-        if snap.journal.damaged is not None:
-            raise LibraryFileError(
-                f"{self.files.journal_path} is damaged at byte {snap.journal.damaged} (a commit whose "
-                "checksum does not match, with later commits after it); the library was left as it is: "
-                "restore the journal from a backup, or cut it at that byte to lose the commits from there on"
-            )
-        meta = snap.journal.meta
-        if meta is not None:
-            counts = meta.get("counts")
-            if isinstance(counts, dict):
-                snap.counts = {k: int(counts.get(k, 0)) for k in COUNTS}
-            if isinstance(meta.get("next_id"), int):
-                snap.next_id = meta["next_id"]
 
     # Staying current -------------------------------------------------------------------------------
 
@@ -267,7 +96,9 @@ class Reader:
             if base == snap.base_id and journal == snap.journal_id:
                 if journal is not None and snap.live_journal:
                     assert snap.journal is not None and snap.journal_fd is not None
-                    self._replay(snap, read_tail(snap.journal_fd, snap.journal.end), snap.journal.end)
+                    opening.replay_into(
+                        self.files, snap, read_tail(snap.journal_fd, snap.journal.end), snap.journal.end
+                    )
                 return
             self.open()
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from store.library import Library
 from store.model import Article, Link, Origin
-from store.storage import write_new_library
+from tests.store.old_libraries import write_v2_docs
 
 ORIGIN = Origin("test", "here")
 
@@ -79,5 +79,5 @@ def random_graph(path: Path, n: int = 300, seed: int = 3, stub_share: float = 0.
                 doc["cited_by"] = cited_by[i]
             yield i, doc
 
-    write_new_library(path, docs())
+    write_v2_docs(path, docs())  # (converted when it is first opened)
     return cites

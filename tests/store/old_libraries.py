@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from store import fileformat
 
@@ -91,3 +93,15 @@ def write_v2_library(path: Path) -> None:
     )
     journal = path.with_name(path.name + ".journal")
     journal.write_bytes(orjson.dumps({"journal": 1, "generation": "g2"}) + b"\n" + body + seal)
+
+
+def write_v2_docs(path: Path, docs: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """A library of ``docs`` (in id order, links as ids inside them) as schema 2 wrote it; opening it
+    converts it."""
+    import orjson
+
+    with open(path, "wb") as fh:
+        writer = fileformat.BaseWriter(fh, {"app": "pmbrowse", "schema": 2, "generation": "v2"})
+        for doc_id, doc in docs:
+            writer.add(doc_id, orjson.dumps(doc))
+        writer.close()

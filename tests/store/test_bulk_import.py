@@ -241,7 +241,9 @@ def test_a_reader_during_a_bulk_import_sees_it_all_or_nothing(tmp_path: Path) ->
     Library.open(lib_path)
     file = _file(tmp_path / "big.xml", 1, 1500, 1500, refs=10)
     done = tmp_path / "done"
-    script = BULK_WRITER.format(root=str(ROOT), lib=str(lib_path), file=str(file), done=str(done), compact=True)
+    script = BULK_WRITER.format(
+        root=str(ROOT), lib=str(lib_path), file=str(file), done=str(done), compact=True
+    )
     proc = subprocess.Popen([sys.executable, "-c", script])
     reader = Library.open(lib_path)
     seen = set()

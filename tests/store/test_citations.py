@@ -33,8 +33,8 @@ def test_records_cited_after_they_were_indexed_rise(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, walk: bool
 ) -> None:
     if walk:  # the path of queries with many hits: the library's order, a chunk at a time
-        monkeypatch.setattr("store.search.index.FETCH_ALL", 0)
-        monkeypatch.setattr("store.search.index.CHUNK", 2)
+        monkeypatch.setattr("store.search.cited.FETCH_ALL", 0)
+        monkeypatch.setattr("store.search.cited.CHUNK", 2)
     lib = _library(tmp_path / "library.json")
     index = SearchIndex.for_library(lib)
     assert _order(index, "cell") == [("1", 1), ("4", 0), ("3", 0), ("2", 0)]

@@ -53,3 +53,44 @@ def test_store_has_no_import_cycles() -> None:
     for name in sorted(graph):
         if name not in state:
             visit(name)
+
+
+# The library's storage (its files, their formats and the parts that read and write them) is private
+# to the library: the rest of pmbrowse goes through ``store.library.Library``. Besides the storage
+# itself, only the library, its units of work and the search index (derived data kept beside the
+# library, which reads the live citation counts) may import it.
+STORAGE = ("store.storage", "store.docindex", "store.journal", "store.fileformat")
+STORAGE_USERS = {
+    "store.library",
+    "store.changes",
+    "store.linkedits",
+    "store.search.index",
+    "store.search.cited",
+    "store.search.feed",
+    "store.wholefile",  # (the small files' storage writes the same JSON layout: store.fileformat)
+    "tui.cli",  # (tells a library file by its first bytes before opening one: store.fileformat)
+}
+
+
+def _all_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found
+
+
+def test_only_the_library_uses_its_storage() -> None:
+    offenders = []
+    for package in ("store", "tui", "bench"):
+        for path in (ROOT / package).rglob("*.py"):
+            name = _module(path)
+            if name in STORAGE_USERS or name.startswith(STORAGE):
+                continue
+            used = [m for m in _all_imports(path) if any(m == s or m.startswith(s + ".") for s in STORAGE)]
+            if used:
+                offenders.append(f"{name}: {sorted(used)}")
+    assert offenders == []

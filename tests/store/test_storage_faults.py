@@ -153,7 +153,7 @@ def test_a_pipe_beside_a_file_failing_half_way_is_read_once(
 
 
 def test_a_fifo_nobody_writes_to_does_not_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importer, "FIFO_WAIT", 0.3)
+    monkeypatch.setattr("store.inputs.FIFO_WAIT", 0.3)
     lib = Library.open(tmp_path / "library.json")
     fifo = tmp_path / "silent"
     os.mkfifo(fifo)
@@ -201,7 +201,7 @@ def test_compaction_keeps_the_search_index_fresh(tmp_path: Path) -> None:
 def test_the_index_records_the_state_its_own_commit_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from store.search.index import _read_meta
+    from store.search.index import read_meta
 
     path = tmp_path / "library.json"
     lib = Library.open(path)
@@ -224,7 +224,7 @@ def test_the_index_records_the_state_its_own_commit_made(
     monkeypatch.setattr(SearchIndex, "after_write", classmethod(late))
     with lib.transaction() as changes:
         changes.put_article(Article(pmid="111", title="First"), Origin("test"))
-    meta = _read_meta(index_folder(path))
+    meta = read_meta(index_folder(path))
     assert meta is not None and meta["library"] == list(seen[0])  # not the other writer's state
     assert SearchIndex.open_if_fresh(path) is None  # so the other's article is not silently missing
     assert SearchIndex.for_library(Library.open(path)).search("axolotl").total == 1

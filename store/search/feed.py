@@ -1,0 +1,155 @@
+"""Keeping the search index in step with the library's transactions.
+
+The index is derived data beside the library, updated after each commit (``SearchIndex.after_write``).
+A bulk import writes its batches as it goes (``Changes.flush``): their documents are indexed as they
+come (``IndexFeed``), and the index is committed once, after the library's own commit, so an import
+writes the index once, not once a batch. Whatever goes wrong with the index never undoes the library's
+commit: the index is then forgotten (marked stale) and rebuilt at the next search.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+from store.lock import write_lock
+from store.search.fields import index_document
+from store.search.index import (
+    WRITER_HEAP,
+    Library,
+    SearchIndex,
+    forget_index,
+    index_folder,
+    read_meta,
+    write_meta,
+)
+
+Doc = dict[str, Any]
+
+
+class Writer(Library, Protocol):
+    """What a feed needs of the library (``store.library.Library`` is one)."""
+
+    def _after_write(
+        self,
+        before: tuple[str | None, int],
+        after: tuple[str | None, int],
+        changed: Mapping[int, Doc],
+        removed: set[int],
+        first_new: int,
+    ) -> None: ...
+
+
+class TransactionFeed:
+    """Keeps the search index in step with one transaction: batches written as they go are indexed as
+    they go, and the index is committed once, after the library."""
+
+    def __init__(self, library: Writer, before: tuple[str | None, int], first_new: int) -> None:
+        self.library = library
+        self.before = before
+        self.first_new = first_new
+        self._index: Any = None  # a ``store.search.index.IndexFeed`` once a batch is written
+        self._failed = False
+
+    def _guard(self, action: Callable[[], None]) -> None:
+        """The library itself is written safely; a broken index must not undo that. Forgetting it
+        makes the next search rebuild it from the library."""
+        if self._failed:
+            return
+        try:
+            action()
+        except Exception:
+            self._failed = True
+            self.abort()
+            forget_index(self.library.path)
+
+    def add(self, changed: Mapping[int, Doc], removed: set[int]) -> None:
+        def add() -> None:
+            if self._index is None:
+                self._index = IndexFeed(self.library, self.before, self.first_new)
+            self._index.add(changed, removed)
+
+        self._guard(add)
+
+    def finish(
+        self, after: tuple[str | None, int] | None, changed: Mapping[int, Doc], removed: set[int]
+    ) -> None:
+        if after is None:
+            self.abort()
+            return
+
+        def finish() -> None:
+            if self._index is None:
+                self.library._after_write(self.before, after, changed, removed, self.first_new)
+            else:
+                self._index.add(changed, removed)
+                self._index.commit(after)
+                self._index = None
+
+        self._guard(finish)
+
+    def abort(self) -> None:
+        if self._index is not None:
+            index, self._index = self._index, None
+            with contextlib.suppress(Exception):
+                index.rollback()
+
+
+class IndexFeed:
+    """Keeps the index in step with one large transaction: the documents of each batch it writes are
+    indexed as they come, and the index is committed once, after the library's commit (a bulk import
+    writes the index once, not once a batch). Holds the index's lock from the first batch to the end.
+
+    An index that was not fresh when the transaction began is left alone (the next search rebuilds
+    it); one whose update fails is forgotten by the caller, likewise."""
+
+    def __init__(self, library: Library, before: tuple[str | None, int], first_new: int) -> None:
+        self.library = library
+        self._added_upto = first_new - 1
+        self.folder = index_folder(library.path)
+        self._lock = write_lock(self.folder)
+        self._lock.__enter__()
+        self._writer: Any = None
+        try:
+            meta = read_meta(self.folder)
+            if meta is not None and meta.get("library") == list(before):
+                self._index = SearchIndex(self.folder, SearchIndex._open_folder(self.folder), library.path)
+                self._writer = self._index._index.writer(heap_size=WRITER_HEAP)
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+
+    def add(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
+        writer = self._writer
+        if writer is None:
+            return
+        for doc_id in removed:
+            writer.delete_documents_by_term("doc_id", doc_id)
+        for doc_id, doc in changed.items():
+            # A document made by an earlier batch of the transaction, or before it, is replaced; one
+            # made by this batch (ids only grow) has nothing to replace.
+            if doc_id <= self._added_upto:
+                writer.delete_documents_by_term("doc_id", doc_id)
+            writer.add_document(index_document(doc_id, doc, self.library.link_counts(doc_id)[1]))
+        self._added_upto = max(self._added_upto, max(changed, default=0))
+
+    def commit(self, after: tuple[str | None, int]) -> None:
+        """After the library's commit: commit the index, and say which state it reflects."""
+        try:
+            if self._writer is not None:
+                self._writer.commit()
+                self._writer.wait_merging_threads()
+                self._index._index.reload()
+                write_meta(self.folder, after, self._index.count())
+        finally:
+            self._writer = None
+            self._lock.__exit__(None, None, None)
+
+    def rollback(self) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.rollback()
+        finally:
+            self._writer = None
+            self._lock.__exit__(None, None, None)
