@@ -102,7 +102,10 @@ class Changes:
         self._first_new = library.next_id  # documents from this id on are created by this unit
         self._next_id = self._first_new
         self._removed: set[int] = set()
+        # Identity keys: those this unit of work gave or took (kept until the commit: later batches find
+        # the records earlier ones made), and those looked up in the library (forgotten at each batch).
         self._keys: dict[str, int | None] = {}
+        self._seen: dict[str, int | None] = {}
         self._meta: dict[int, Meta | None] = {}  # committed documents' meta, as looked up
         self._links = LinkEdits(library.link_state)
         self.stubs_created = 0
@@ -112,10 +115,12 @@ class Changes:
     def lookup(self, key: str) -> int | None:
         if key in self._keys:
             return self._keys[key]
+        if key in self._seen:
+            return self._seen[key]
         doc_id = self._lib.lookup(key)
         if doc_id in self._removed:
             doc_id = None
-        self._keys[key] = doc_id
+        self._seen[key] = doc_id
         return doc_id
 
     def peek(self, doc_id: int) -> Doc:
@@ -173,7 +178,6 @@ class Changes:
         doc_id = self._next_id
         self._next_id += 1
         self._docs[doc_id] = doc
-        self._links.made(doc_id)
         self._index(doc_id)
         return doc_id
 
@@ -221,11 +225,7 @@ class Changes:
     def _target(self, entry: Doc) -> int:
         """The record a link points at: found, or a new stub made from the link."""
         keys = doc_keys(entry)
-        target = (
-            self._keys.get(keys[0])
-            if len(keys) == 1 and keys[0] in self._keys
-            else self._resolve(entry, keys)
-        )
+        target = self.lookup(keys[0]) if len(keys) == 1 else self._resolve(entry, keys)
         if target is None:
             self.stubs_created += 1
             return self._new(stub_from_link(entry))
@@ -349,7 +349,7 @@ class Changes:
         changed, removed, links = self._batch()
         if changed or removed or links:
             self._lib.spill(changed, removed, links)
-        self._docs, self._before, self._read, self._meta = {}, {}, {}, {}
+        self._docs, self._before, self._read, self._meta, self._seen = {}, {}, {}, {}, {}
         self._links.clear()
         self._removed = set()
 

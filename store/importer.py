@@ -110,7 +110,7 @@ PARALLEL_BYTES = 4_000_000
 BATCH = 256
 # A transaction holding this many documents (records, and records whose links it changes) writes them
 # as a batch and lets go of them: an import holds one batch in memory, whatever the file's size.
-FLUSH_AT = 250_000
+FLUSH_AT = 100_000
 Event = tuple[str, Any]
 
 

@@ -23,10 +23,6 @@ class LinkEdits:
         self._full: dict[int, tuple[LinkState, LinkState]] = {}
         self._added: dict[int, Change] = {}
 
-    def made(self, doc_id: int) -> None:
-        """A document made by this unit of work: it has no links yet (nothing to read)."""
-        self._full[doc_id] = (empty(), empty())
-
     def state(self, doc_id: int) -> LinkState:
         """A document's links, read in full (once), writable."""
         full = self._full.get(doc_id)

@@ -10,6 +10,7 @@ from textual.widgets import OptionList, Static
 
 from tui.app import PmbrowseApp
 from tui.screens.main import MainScreen
+from tui.widgets.lists import LinkList
 from tui.widgets.trail import TrailBar, trail_line
 
 
@@ -40,8 +41,8 @@ def text_of(widget: Widget) -> str:
     """The text a Static shows (its content), or an OptionList's rows joined by newlines."""
     if isinstance(widget, TrailBar):
         return trail_line(widget.trail, 10_000).plain  # the whole trail, however wide the screen
-    if isinstance(widget, OptionList):
-        return "\n".join(plain(widget.get_option_at_index(i).prompt) for i in range(widget.option_count))
+    if isinstance(widget, (OptionList, LinkList)):
+        return "\n".join(rows(widget))
     assert isinstance(widget, Static)
     content = widget.content
     if isinstance(content, (Text, Content)):
@@ -53,7 +54,10 @@ def text_of(widget: Widget) -> str:
     return str(content)
 
 
-def rows(widget: OptionList) -> list[str]:
+def rows(widget: OptionList | LinkList) -> list[str]:
+    """Every row's text (a link pane builds them all for this: it draws only those on screen)."""
+    if isinstance(widget, LinkList):
+        return [widget.row_text(i) for i in range(widget.row_count)]
     return [plain(widget.get_option_at_index(i).prompt) for i in range(widget.option_count)]
 
 

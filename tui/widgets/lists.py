@@ -1,21 +1,29 @@
-"""The result list and the link lists: OptionLists (virtualised, so hundreds of rows stay fast)."""
+"""The result list (an OptionList: a few hundred rows) and the link panes (drawn on demand: an article
+can have ten thousand citing articles)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.ids import identity_keys
 from tui.text import describe, literal
 from tui.widgets.rows import hit_row, link_row
+from tui.widgets.virtual import VirtualView
 
 if TYPE_CHECKING:
-    from store.library import LinkView
+    from store.library import Library, LinkView
     from store.marks import Mark
     from store.search import Hit, Results
 
@@ -25,6 +33,30 @@ MarkOf = Callable[[list[str]], "Mark | None"]
 
 def _no_marks(keys: list[str]) -> Mark | None:
     return None
+
+
+@runtime_checkable
+class ArticleRows(Protocol):
+    """What the screen asks of a list of articles (the results, a link pane), whatever draws it."""
+
+    mark_of: MarkOf
+    highlighted: int | None
+
+    def keys_at(self, index: int) -> list[str]:
+        """The identity keys of the article in row ``index`` (empty for none)."""
+        ...
+
+    def describe(self, index: int) -> str:
+        """How a message names the article in row ``index``."""
+        ...
+
+    def redraw(self) -> None:
+        """Draw the rows again (after marks changed), keeping the highlight."""
+        ...
+
+    def action_cursor_down(self) -> None: ...
+
+    def action_cursor_up(self) -> None: ...
 
 
 class ArticleList(OptionList):
@@ -113,35 +145,159 @@ def _hit_keys(hit: Hit) -> list[str]:
     return identity_keys(hit.pmid, hit.pmcid, hit.doi, title=hit.title, year=hit.year)
 
 
-class LinkList(ArticleList):
-    """References or citing articles of the open article."""
+class LinkList(VirtualView, can_focus=True):
+    """References or citing articles of the open article: two lines a row, drawn as they come on
+    screen, built from the library then (``Library.link_rows``: the targets' heads, a page at a time).
+
+    Opening an article with ten thousand citing articles reads their ids (one record) and builds the
+    rows of the first screenful, nothing more; the rest are built as they scroll into view. A row is two
+    lines: the title, cut with an ellipsis when it is longer than the line (rows of one height are what
+    lets a list of any length be drawn without building it), and what the row's second line says."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+        Binding("enter", "choose", "Open", show=False),
+    ]
+    ROW_HEIGHT = 2
+    PAGE = 64  # rows built at a time
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"link-list--cursor"}
+    # The look of the result list (an OptionList), so the panes and the list read alike.
+    DEFAULT_CSS = """
+    LinkList {
+        color: $foreground;
+        overflow-x: hidden;
+        border: tall $border-blurred;
+        padding: 0 1;
+        background: $surface;
+        & > .link-list--cursor {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+        }
+        &:focus {
+            border: tall $border;
+            background-tint: $foreground 5%;
+            & > .link-list--cursor {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
+    """
+
+    @dataclass
+    class Chosen(Message):
+        """A row was chosen (enter, or a click): open its article."""
+
+        rows: LinkList
+        index: int
 
     def __init__(self, rel: str, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.rel = rel
-        self.views: list[LinkView] = []
-        self.visited: list[bool] = []
+        self.mark_of: MarkOf = _no_marks
+        self.library: Library | None = None
+        self.doc_id = 0
+        self.ids: list[int] = []  # the targets' document ids, in the order the links were learnt
+        self.visited: set[int] = set()
+        self.message: Text | None = None  # a line of guidance instead of rows
+        self.highlighted: int | None = None
+        self._built: dict[int, LinkView] = {}
+        self._drawn: dict[int, Text] = {}
 
     def show_links(
-        self, views: list[LinkView], visited: list[bool], empty: str, keep: list[str] | None = None
+        self, library: Library, doc_id: int, visited: set[int], empty: str, keep: int | None = None
     ) -> None:
-        """Show link rows; ``keep`` names the article to stay on (after a reload)."""
-        self.views, self.visited = list(views), list(visited)
-        if not views:
+        """Show the links of ``doc_id``; ``keep``: the target to stay on (after a reload)."""
+        self.library, self.doc_id = library, doc_id
+        self.ids = library.link_ids(doc_id, self.rel)
+        self.visited = visited
+        self._built, self._drawn = {}, {}
+        if not self.ids:
             self.show_message(empty)
             return
-        self.redraw()
-        row = self.row_of(keep) if keep else None
-        self.highlighted = row or 0
+        self.message = None
+        row = self.ids.index(keep) if keep is not None and keep in self.ids else 0
+        self._resize(len(self.ids))
+        self.highlighted = row
+        if keep is None:
+            self.scroll_to(0, 0, animate=False)
+        self.reveal_cursor()
+        self.refresh()
 
-    def _rows(self) -> list[Text]:
-        return [
-            link_row(v, seen, self.mark_of(_view_keys(v)))
-            for v, seen in zip(self.views, self.visited, strict=True)
-        ]
+    def show_message(self, message: str | Text) -> None:
+        """Replace the rows with one line of guidance (not selectable)."""
+        self.ids, self._built, self._drawn = [], {}, {}
+        self.message = literal(message, style="italic") if isinstance(message, str) else message
+        self.highlighted = None
+        self._resize(1, height=1)
+        self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    def _resize(self, rows: int, height: int = ROW_HEIGHT) -> None:
+        self.virtual_size = Size(self.size.width or 80, rows * height)
+
+    # Rows ------------------------------------------------------------------------------------------
 
     def view(self, index: int) -> LinkView | None:
-        return self.views[index] if 0 <= index < len(self.views) else None
+        """The link in row ``index``, built (with the rows around it) when first asked for."""
+        if not 0 <= index < len(self.ids) or self.library is None:
+            return None
+        found = self._built.get(index)
+        if found is None:
+            start = index - index % self.PAGE
+            for n, row in enumerate(self.library.link_rows(self.doc_id, self.rel, start, self.PAGE)):
+                self._built.setdefault(start + n, row)
+            found = self._built.get(index)
+        return found
+
+    def _text(self, index: int) -> Text | None:
+        drawn = self._drawn.get(index)
+        if drawn is None:
+            view = self.view(index)
+            if view is None:
+                return None
+            drawn = self._drawn[index] = link_row(
+                view, view.target_id in self.visited, self.mark_of(_view_keys(view))
+            )
+        return drawn
+
+    def row_text(self, index: int) -> str:
+        """Row ``index`` as plain text (both lines), or the guidance shown instead of rows."""
+        if self.message is not None:
+            return self.message.plain
+        text = self._text(index)
+        return text.plain if text is not None else ""
+
+    @property
+    def row_count(self) -> int:
+        return len(self.ids) if self.message is None else 1
+
+    def content_line(self, y: int, width: int) -> Strip | None:
+        if self.message is not None:
+            return self._strip(self.message, width) if y == 0 else None
+        index, part = divmod(y, self.ROW_HEIGHT)
+        text = self._text(index)
+        if text is None:
+            return None
+        line = text.split("\n")[part] if part < len(text.split("\n")) else Text()
+        return self._strip(line, width, cursor=index == self.highlighted)
+
+    def _strip(self, line: Text, width: int, cursor: bool = False) -> Strip:
+        line = line.copy()
+        line.no_wrap, line.overflow = True, "ellipsis"
+        line.truncate(max(width, 1), overflow="ellipsis")
+        console = self.app.console
+        segments = list(console.render(line, console.options.update(width=max(width, 1), no_wrap=True)))
+        strip = Strip([s for s in segments if s.text != "\n"]).extend_cell_length(width)
+        if cursor:  # (styles applied later go beneath those applied before)
+            strip = strip.apply_style(self.get_component_rich_style("link-list--cursor"))
+        return strip.apply_style(self.rich_style)
 
     def keys_at(self, index: int) -> list[str]:
         view = self.view(index)
@@ -151,6 +307,59 @@ class LinkList(ArticleList):
         view = self.view(index)
         return describe(view.title, view.pmid, view.pmcid, view.doi) if view else "That row"
 
+    def redraw(self) -> None:
+        """Draw the rows again (after marks changed), keeping the highlight."""
+        self._drawn = {}
+        self.refresh()
+
+    # The cursor ------------------------------------------------------------------------------------
+
+    def _move_to(self, index: int) -> None:
+        if not self.ids:
+            return
+        self.highlighted = max(0, min(index, len(self.ids) - 1))
+        self.reveal_cursor()
+        self.refresh()
+
+    def reveal_cursor(self) -> None:
+        if self.highlighted is not None:
+            self.reveal(Region(0, self.highlighted * self.ROW_HEIGHT, 1, self.ROW_HEIGHT))
+
+    def action_cursor_down(self) -> None:
+        self._move_to((self.highlighted if self.highlighted is not None else -1) + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_to((self.highlighted or 0) - 1)
+
+    def action_page(self, step: int) -> None:
+        rows = max(1, self.scrollable_content_region.height // self.ROW_HEIGHT)
+        self._move_to((self.highlighted or 0) + step * rows)
+
+    def action_jump(self, index: int) -> None:
+        self._move_to(index if index >= 0 else len(self.ids) - 1)
+
+    def action_choose(self) -> None:
+        if self.highlighted is not None and self.ids:
+            self.post_message(self.Chosen(self, self.highlighted))
+
+    def on_click(self, event: events.Click) -> None:
+        if self.message is None:
+            index = (event.y + self.scroll_offset.y) // self.ROW_HEIGHT
+            if 0 <= index < len(self.ids):
+                self._move_to(index)
+                self.post_message(self.Chosen(self, index))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
 
 def _view_keys(view: LinkView) -> list[str]:
     return identity_keys(view.pmid, view.pmcid, view.doi, title=view.title, year=view.year)
+
+
+def article_lists(node: DOMNode) -> list[ArticleRows]:
+    """Every list of articles under ``node``: the results and the link panes."""
+    return [w for w in node.query("ResultsList, LinkList") if isinstance(w, ArticleRows)]

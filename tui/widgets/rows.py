@@ -93,7 +93,7 @@ def link_row(view: LinkView, visited: bool, mark: Mark | None = None) -> Text:
     row.append_text(badges(mark))
     citation = not view.in_library and not view.authors and not view.journal and reads_as_citation(view.title)
     _title(row, view.title, view.in_library, citation)
-    meta = byline(view.authors[0] if view.authors else "", len(view.authors) > 1, view.journal, view.year)
+    meta = byline(view.authors[0] if view.authors else "", view.author_count > 1, view.journal, view.year)
     if citation:
         meta, state = "", CITATION_ONLY
     else:

@@ -16,7 +16,7 @@ from tui import refresh
 from tui.screens.main.online import online_query
 from tui.screens.main.parts import Part
 from tui.widgets.article import ArticleHeader
-from tui.widgets.lists import ArticleList
+from tui.widgets.lists import article_lists
 
 if TYPE_CHECKING:
     from store.library import Library
@@ -79,7 +79,7 @@ class Loading(Part):
         screen.library = library
         screen.marking.take(marks, seen)
         screen.changes.start()
-        for article_list in screen.query(ArticleList):
+        for article_list in article_lists(screen):
             article_list.mark_of = screen.marking.mark_of
             article_list.redraw()
         screen.online.library_ready()

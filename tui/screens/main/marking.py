@@ -21,7 +21,7 @@ from store.errors import PmbrowseError
 from tui.screens.main.parts import Part
 from tui.screens.prompt import PromptScreen
 from tui.text import describe_article
-from tui.widgets.lists import ArticleList
+from tui.widgets.lists import ArticleRows, article_lists
 
 if TYPE_CHECKING:
     from store.marks import Mark, Marks, Screening
@@ -54,7 +54,7 @@ class Marking(Part):
 
     def show_marks(self) -> None:
         """Show the marks in place: the rows keep their highlight, the header is redrawn."""
-        for article_list in self.screen.query(ArticleList):
+        for article_list in article_lists(self.screen):
             article_list.redraw()
         self.screen.reader.show_header()
 
@@ -75,15 +75,15 @@ class Marking(Part):
             return None
         return current
 
-    def highlighted_row(self) -> tuple[ArticleList, int] | None:
+    def highlighted_row(self) -> tuple[ArticleRows, int] | None:
         """The focused list and its highlighted row, when that row shows an article."""
         focused = self.screen.focused
-        row = focused.highlighted if isinstance(focused, ArticleList) else None
-        if isinstance(focused, ArticleList) and row is not None and focused.keys_at(row):
+        row = focused.highlighted if isinstance(focused, ArticleRows) else None
+        if isinstance(focused, ArticleRows) and row is not None and focused.keys_at(row):
             return focused, row
         return None
 
-    def row_article(self, rows: ArticleList, index: int, opening: bool = False) -> int | None:
+    def row_article(self, rows: ArticleRows, index: int, opening: bool = False) -> int | None:
         """The article a row shows, found by its identity (document ids change with merges); or None,
         said in a message naming the row. Never another article.
 

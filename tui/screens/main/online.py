@@ -16,7 +16,7 @@ from store.errors import PmbrowseError
 from store.ids import parse_identifier
 from tui.screens.main.parts import Part
 from tui.text import literal
-from tui.widgets.lists import ArticleList
+from tui.widgets.lists import ArticleRows
 from tui.widgets.trail import StatusLine
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Online(Part):
     def fetch(self, links_depth: int) -> None:
         """Fetch the target (or the identifier the app was started on, which the library lacks)."""
         reader = self.screen.reader
-        if reader.missing and reader.current is None and not isinstance(self.screen.focused, ArticleList):
+        if reader.missing and reader.current is None and not isinstance(self.screen.focused, ArticleRows):
             ident: str = reader.missing
         else:
             doc_id = self.screen.marking.target()

@@ -206,20 +206,18 @@ class Reader(Vertical):
         assert self.library is not None and self.current is not None
         library, doc_id = self.library, self.current
         article = library.article(doc_id)
-        visited = {library.lookup(key) for key in self.trail.entries} - {None, doc_id}
-        counts: dict[str, int] = {}
+        visited = {i for i in (library.lookup(key) for key in self.trail.entries) if i is not None} - {doc_id}
+        # The counts are kept in the library's index; the panes build their rows as they are drawn.
+        refs, cited = library.link_counts(doc_id)
         for rel, selector in (("references", "#references-list"), ("cited_by", "#cited-by-list")):
-            views = library.links(doc_id, rel)
-            counts[rel] = len(views)
-            flags = [v.target_id in visited for v in views]
             link_list = self.query_one(selector, LinkList)
             row = link_list.highlighted if keep else None
-            stay = link_list.keys_at(row) if row is not None else []
-            link_list.show_links(views, flags, EMPTY_LINKS[rel], stay)
+            stay = link_list.ids[row] if row is not None and row < len(link_list.ids) else None
+            link_list.show_links(library, doc_id, visited, EMPTY_LINKS[rel], stay)
         tabs = self.query_one(PaneTabs)
-        tabs.set_label("references", f"References ({counts['references']})")
-        tabs.set_label("cited_by", f"Cited by ({counts['cited_by']})")
-        self._citing_count = counts["cited_by"]
+        tabs.set_label("references", f"References ({refs})")
+        tabs.set_label("cited_by", f"Cited by ({cited})")
+        self._citing_count = cited
         self.show_header(article)
         self.query_one(AbstractView).show_article(article, keep_scroll=keep)
         self._show_neighbourhood()

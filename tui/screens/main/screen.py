@@ -34,7 +34,7 @@ from tui.screens.main.search import SearchResults
 from tui.screens.main.views import Views
 from tui.widgets.article import AbstractView
 from tui.widgets.footer import KeyFooter
-from tui.widgets.lists import ArticleList
+from tui.widgets.lists import ArticleList, ArticleRows, LinkList
 from tui.widgets.trail import StatusLine, TrailBar
 
 # The first screen needs none of the library's machinery: it is imported where it is first used (the
@@ -158,10 +158,16 @@ class MainScreen(Screen[None]):
         self.search(event.query)
 
     @on(OptionList.OptionSelected, "#results")
-    @on(OptionList.OptionSelected, "LinkList")
     def _row_chosen(self, event: OptionList.OptionSelected) -> None:
         assert isinstance(event.option_list, ArticleList)
-        doc_id = self.marking.row_article(event.option_list, event.option_index, opening=True)
+        self._open_row(event.option_list, event.option_index)
+
+    @on(LinkList.Chosen)
+    def _link_chosen(self, event: LinkList.Chosen) -> None:
+        self._open_row(event.rows, event.index)
+
+    def _open_row(self, rows: ArticleRows, index: int) -> None:
+        doc_id = self.marking.row_article(rows, index, opening=True)
         if doc_id is not None:
             self.reader.open(doc_id)
 
@@ -206,7 +212,7 @@ class MainScreen(Screen[None]):
 
     def action_cursor(self, step: int) -> None:
         focused = self.focused
-        if isinstance(focused, ArticleList):
+        if isinstance(focused, ArticleRows):
             focused.action_cursor_down() if step > 0 else focused.action_cursor_up()
         elif isinstance(focused, AbstractView):
             focused.scroll_relative(y=step, animate=False)
