@@ -36,21 +36,26 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from store.errors import LibraryFileError
+from store.errors import LibraryFileError, PmbrowseError
 from store.paths import library_path
 from store.schema import MARKS, MARKS_TABLE
 from store.snowball.screening import (
     EXCLUDED,
     FULL_TEXT,
     NOT_RETRIEVED,
+    STAGE_NAMES,
     TITLE_ABSTRACT,
     UNDECIDED,
     Decision,
+    Resolved,
     Stage,
     Viewer,
     check_decision_doc,
+    check_screener,
     check_stage,
     clean_reason,
+    paired_stages,
+    screener_name,
 )
 from store.wholefile import WholeFileStorage
 
@@ -216,11 +221,22 @@ def combine(marks: list[Mark], viewer: Viewer = UNBLIND) -> Mark:
     ).seen_by(viewer)
 
 
+class ScreenerNameError(PmbrowseError, ValueError):
+    """A screener's name that cannot be one (``unnamed``, which is how no name is shown)."""
+
+
 def default_screener(screener: str | None = None) -> str:
-    """The screener: the name given, else ``PMBROWSE_SCREENER``, else the unnamed screener ("")."""
+    """The screener: the name given, else ``PMBROWSE_SCREENER``, else the unnamed screener (""); one line
+    of printable text (``store.snowball.screening.check_screener``). ``ScreenerNameError`` for
+    ``unnamed``."""
+    given = screener is not None
     if screener is None:
         screener = os.environ.get(SCREENER_ENV, "")
-    return " ".join(screener.split())
+    try:
+        return check_screener(screener)
+    except ValueError as exc:
+        where = "--screener" if given else SCREENER_ENV
+        raise ScreenerNameError(f"{where}: {exc}") from None
 
 
 class Marks:
@@ -238,9 +254,11 @@ class Marks:
             raise ValueError("a Marks needs a storage opened with the marks layout")
         self.storage = storage
         self.screener = default_screener(screener)
-        self.viewer = Viewer(self.screener, bool(self.screener) if blind is None else blind)
+        self.blind = bool(self.screener) if blind is None else blind
         self._index: dict[str, list[int]] = {}
         self._parsed: dict[int, tuple[Decision, ...]] = {}  # each mark's decision records, read once
+        self._votes: dict[tuple[Stage, str], int] = {}  # (stage, named screener) -> their own decisions
+        self._viewer = Viewer(self.screener, self.blind)
         self._last_id = 0
         self._indexed: object = None  # the storage's data the index was built from
         self._docs()
@@ -266,6 +284,29 @@ class Marks:
     def path(self) -> Path:
         return self.storage.path
 
+    @property
+    def viewer(self) -> Viewer:
+        """How this screener sees the decisions (blind or not), with the review's two-screener stages."""
+        self._docs()
+        return self._viewer
+
+    @property
+    def paired(self) -> frozenset[Stage]:
+        """The review's two-screener stages: those where two named screeners have decided (see
+        ``store.snowball.screening``)."""
+        return self.viewer.paired
+
+    def _count_votes(self, records: tuple[Decision, ...], sign: int) -> None:
+        for record in records:
+            if record.vote:
+                key = (record.stage, record.screener)
+                self._votes[key] = self._votes.get(key, 0) + sign
+                if not self._votes[key]:
+                    del self._votes[key]
+        paired = paired_stages(self._votes)
+        if paired != self._viewer.paired:
+            self._viewer = Viewer(self.screener, self.blind, paired)
+
     # Reading ---------------------------------------------------------------------------------
 
     def _docs(self) -> dict[str, dict[str, Any]]:
@@ -281,6 +322,7 @@ class Marks:
     def _reindex(self, data: dict[str, dict[str, Any]]) -> None:
         index: dict[str, list[int]] = {}
         self._parsed = {}
+        self._votes = {}
         for doc_id, doc in data[MARKS_TABLE].items():
             if problem := _check_mark(doc):
                 raise LibraryFileError(f"{self.path}: mark {doc_id}: {problem}; it was left as it is")
@@ -296,6 +338,9 @@ class Marks:
         self._index = index
         self._last_id = max((int(k) for k in data[MARKS_TABLE]), default=0)
         self._indexed = data
+        self._viewer = Viewer(self.screener, self.blind)
+        for records in self._parsed.values():
+            self._count_votes(records, 1)
 
     def _matches(self, keys: tuple[str, ...]) -> list[int]:
         """The ids of the marks that belong to the article with ``keys``, in file order."""
@@ -304,14 +349,14 @@ class Marks:
         return [i for i in candidates if same_article(docs[str(i)].get("keys", ()), keys)]
 
     def _mark(self, doc_id: int, doc: dict[str, Any]) -> Mark:
-        return Mark.from_doc(doc, self.viewer, self._parsed.get(doc_id, ()))
+        return Mark.from_doc(doc, self._viewer, self._parsed.get(doc_id, ()))
 
     def get(self, keys: Iterable[str]) -> Mark:
         """The marks on the article with these identity keys (an empty Mark when there are none)."""
         wanted = _unique(k for k in keys if k)
         docs = self._docs()
         found = [self._mark(i, docs[str(i)]) for i in self._matches(wanted)]
-        return combine(found, self.viewer) if found else Mark(keys=wanted)
+        return combine(found, self._viewer) if found else Mark(keys=wanted)
 
     def all(self) -> list[Mark]:
         """Every mark, in the order they were first made."""
@@ -353,15 +398,20 @@ class Marks:
         starred: bool | None = None,
         tag: str | None = None,
         screening: Screening | None = None,
+        viewer: Viewer | None = None,
     ) -> set[str]:
         """The identity keys of the marked articles that pass every filter given.
 
-        An article is one of them when any of its keys is in the set.
+        An article is one of them when any of its keys is in the set. ``screening`` is the decision
+        ``viewer`` sees (default: this screener; ``self.viewer.review()``: the review's outcome).
         """
         if screening is not None:
             _check_screening(screening)
         found: set[str] = set()
-        for mark in self.all():
+        marks = self.all()
+        if viewer is not None:
+            marks = [m.seen_by(viewer) for m in marks]
+        for mark in marks:
             if starred is not None and mark.starred != starred:
                 continue
             if tag is not None and not mark.has_tag(tag):
@@ -434,9 +484,11 @@ class Marks:
 
         ``stage`` defaults to the stage of the decision the screener sees now (so taking back a
         full-text decision takes back that one), else title-abstract; not-retrieved is always at
-        full text. ``final``: a resolution (see
-        ``store.snowball.screening``). Recording what the screener already sees there, with the same
-        reason, changes nothing (no record is added)."""
+        full text. ``final``: a resolution (see ``store.snowball.screening``). Recording what the
+        screener's own decision there already is (an exclusion without a reason over one with a reason
+        included) changes nothing: no record is added. In a two-screener stage, a decision on an
+        article a resolution settled is refused (``Resolved``: a resolution stands until it is
+        resolved again)."""
         if decision is not None:
             _check_screening(decision)
         why = clean_reason(reason)
@@ -446,8 +498,10 @@ class Marks:
 
         def decide(mark: Mark) -> Mark:
             at = wanted_stage or (FULL_TEXT if decision == NOT_RETRIEVED else mark.stage or TITLE_ABSTRACT)
-            seen, seen_reason = self.viewer.visible(mark.decisions, at)
-            if not final and seen == decision and (decision != EXCLUDED or seen_reason == why):
+            if not final and (settled := self._viewer.resolution(mark.decisions, at)) is not None:
+                raise Resolved(resolved_text(mark.keys, settled))
+            seen, seen_reason = self._viewer.own().visible(mark.decisions, at)
+            if not final and seen == decision and (decision != EXCLUDED or seen_reason == why or not why):
                 return mark
             record = Decision(at, decision or UNDECIDED, why, self.screener, _now(), final)
             return replace(mark, decisions=(*mark.decisions, record))
@@ -491,7 +545,7 @@ class Marks:
         with self._named_errors(), self.storage.transaction():
             ids = self._matches(wanted)
             docs = self._docs()
-            current = combine([self._mark(i, docs[str(i)]) for i in ids], self.viewer) if ids else Mark()
+            current = combine([self._mark(i, docs[str(i)]) for i in ids], self._viewer) if ids else Mark()
             changed = edit(current)
             if changed == current and len(ids) <= 1:
                 return current if ids else replace(current, keys=wanted)
@@ -504,11 +558,12 @@ class Marks:
                 self._remember(doc_id, doc)
                 if mark.decisions:
                     self._parsed[doc_id] = mark.decisions
+                    self._count_votes(mark.decisions, 1)
             self.storage.write(self.storage.read())  # (the same data, changed in place: written at the end)
-            return mark.seen_by(self.viewer)
+            return mark.seen_by(self._viewer)
 
     def _forget(self, doc_id: int, doc: dict[str, Any]) -> None:
-        self._parsed.pop(doc_id, None)
+        self._count_votes(self._parsed.pop(doc_id, ()), -1)
         for key in doc.get("keys", ()):
             ids = self._index.get(key, [])
             if doc_id in ids:
@@ -523,6 +578,17 @@ class Marks:
                 ids.append(doc_id)
                 ids.sort()
         self._last_id = max(self._last_id, doc_id)
+
+
+def resolved_text(keys: Iterable[str], settled: Decision) -> str:
+    """Why a decision on a resolved article is refused, in one line."""
+    label = next(iter(keys), "the article").partition(":")[2] or "the article"
+    what = settled.decision + (f" ({settled.reason})" if settled.reason else "")
+    return (
+        f"{label} was resolved at {STAGE_NAMES[settled.stage]} as {what} by "
+        f"{screener_name(settled.screener)}: in a two-screener review a resolution stands until it is "
+        "resolved again (pmbrowse snowball resolve ID --as DECISION)"
+    )
 
 
 def _clean_keys(keys: Iterable[str]) -> tuple[str, ...]:

@@ -8,6 +8,10 @@ Rules:
   articles, whatever else matches;
 - a full record is authoritative for its own bibliographic fields: an incoming full record replaces
   what it states and leaves alone what it does not state; knowledge from links only fills gaps;
+- except that a record from a reference manager (RIS, BibTeX, CSV, lists: ``model.REFERENCE_FORMATS``)
+  only fills gaps in a record the library holds from PubMed-quality sources (PubMed XML, MEDLINE,
+  article pages, fetched online): a title, author list or year a person typed or a reference manager
+  shortened never replaces PubMed's (``defers``);
 - link lists are unions in order: what was known stays, new targets are appended (link entries
   here; stored documents link by id, see ``store.changes``);
 - nothing is ever dropped: a link seen twice keeps every source that gave it;
@@ -19,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from store.ids import doi_key, identity_keys
-from store.model import ARTICLE_LIST_FIELDS, ARTICLE_TEXT_FIELDS, LINK_TEXT_FIELDS, Author
+from store.model import ARTICLE_LIST_FIELDS, ARTICLE_TEXT_FIELDS, LINK_TEXT_FIELDS, REFERENCE_FORMATS, Author
 
 Doc = dict[str, Any]
 ID_FIELDS = ("pmid", "pmcid", "doi")
@@ -155,6 +159,7 @@ def merge_record(into: Doc, other: Doc, *, authoritative: bool) -> None:
     otherwise ``other`` only fills gaps. Origins are always unions.
     """
     fill_ids(into, other)
+    authoritative = authoritative and not defers(into, other)
     for key in RECORD_FIELDS:
         value = other.get(key)
         if value in (None, "", []):
@@ -171,6 +176,18 @@ def merge_record(into: Doc, other: Doc, *, authoritative: bool) -> None:
         into["origins"] = origins
     if not other.get("stub"):
         into.pop("stub", None)
+
+
+def from_pubmed(doc: Doc) -> bool:
+    """Whether a record came (in part) from a PubMed-quality source: an origin that is not a reference
+    manager's format."""
+    return any(o.get("format") not in REFERENCE_FORMATS for o in doc.get("origins", ()))
+
+
+def defers(into: Doc, other: Doc) -> bool:
+    """Whether ``other``, a record from reference managers only, meets a record from PubMed-quality
+    sources (``into``): then it only fills gaps."""
+    return bool(other.get("origins")) and not from_pubmed(other) and from_pubmed(into)
 
 
 def merge_metrics(have: Doc | None, incoming: Doc) -> Doc:

@@ -161,6 +161,12 @@ class Link:
         )
 
 
+# The formats of reference managers and spreadsheets (``store.formats.REFERENCE_PARSERS``' names): what
+# a person typed into a reference manager, so a record from one of them only fills gaps in a record
+# from PubMed (XML, MEDLINE, article pages, fetched online), never replaces its fields (store.merge).
+REFERENCE_FORMATS = frozenset({"ris", "bibtex", "csv", "identifiers"})
+
+
 @dataclass(slots=True)
 class Origin:
     """Where a record came from: the format and the file (or service) it was read from."""

@@ -55,9 +55,12 @@ def by_marks(
     starred: bool | None = None,
     tag: str | None = None,
     screening: Screening | None = None,
+    review: bool = False,
 ) -> list[int]:
-    """Marked articles that are in the library, in the order they were marked."""
-    keys = marks.keys_matching(starred=starred, tag=tag, screening=screening)
+    """Marked articles that are in the library, in the order they were marked. ``screening``: the
+    decision the marks' screener sees, or with ``review`` the review's outcome, whoever asks."""
+    viewer = marks.viewer.review() if review else None
+    keys = marks.keys_matching(starred=starred, tag=tag, screening=screening, viewer=viewer)
     ordered = [k for m in marks.all() for k in m.keys if k in keys]
     return _unique(doc_id for key in ordered if (doc_id := library.lookup(key)) is not None)
 

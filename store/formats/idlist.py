@@ -5,8 +5,10 @@ Accepted on a line: ``31234567``, ``PMID: 31234567``, ``PMC1234567``, ``10.1186/
 and PubMed, PMC and doi.org URLs; a trailing comma or semicolon is dropped; blank lines and lines
 starting with ``#`` are skipped. Anything else is an error naming the line (a list that is mostly
 identifiers with one line of prose is a file to look at, not to guess about). Recognised by its first
-lines all being identifiers. Each identifier is an *identifier entry*: the import matches it to the
-library's article or keeps it as a stub (``store.snowball.intake``), in the order of the file.
+line that is not blank or a comment holding identifiers only (so a list with a bad line further down
+is read as a list, and refused naming that line, not as a file of no known format). Each identifier
+is an *identifier entry*: the import matches it to the library's article or keeps it as a stub
+(``store.snowball.intake``), in the order of the file.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from store.errors import ParseError
 from store.formats.base import Parser, decode_text
 from store.ids import parse_identifier
 from store.model import Article
-
-SNIFF_LINES = 10
 
 
 def _tokens(line: str) -> list[str]:
@@ -39,21 +39,14 @@ class IdListParser(Parser):
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
-        if b"\0" in head:
-            return False
         text = head.decode("utf-8", "ignore").lstrip("\ufeff")
         lines = text.splitlines()
-        if len(head) >= 4096 and lines:  # (the head may end mid-line)
+        if len(head) >= 4096 and len(lines) > 1:  # (the head may end mid-line)
             lines = lines[:-1]
-        seen = 0
         for _, line in _lines("\n".join(lines)):
             tokens = _tokens(line)
-            if not tokens or any(parse_identifier(t) is None for t in tokens):
-                return False
-            seen += 1
-            if seen >= SNIFF_LINES:
-                break
-        return seen > 0
+            return "\0" not in line and all(parse_identifier(t) is not None for t in tokens)
+        return False
 
     def parse(self, stream: BinaryIO, source: str) -> Iterator[Article]:
         text = decode_text(stream.read(), source)

@@ -2,11 +2,14 @@
 Covidence's and Zotero's CSV exports, a spreadsheet of seeds, pmbrowse's own CSV export.
 
 The first line is the header; the table is recognised by a column named for an identifier (``doi``,
-``pmid``, ``pubmed id``, ``pmcid``, ``pmc id``; any case). Columns are found by name, in any order
-(aliases below); columns pmbrowse does not know are left alone. The delimiter is the one of ``,``,
-tab and ``;`` that splits the header into the most columns. A row with more cells than the header,
-an identifier column holding something that is not one, or a broken quote is an error naming the
-line. Cells exports write for nothing (``NA``, ``N/A``, ``-``) are empty.
+``pmid``, ``pubmed id``, ``pmcid``, ``pmc id``; any case), or by a title column beside an authors,
+year or journal column (a reference manager's export without identifiers: its rows are records, as
+RIS entries without identifiers are). Columns are found by name, in any order (aliases below);
+columns pmbrowse does not know are left alone. The delimiter is the one of ``,``, tab and ``;`` that
+splits the header into the most columns. A row with more cells than the header, an identifier column
+holding something that is not one, a row with neither a title nor an identifier, a NUL byte (binary
+data, not text) or a broken quote is an error naming the line. Cells exports write for nothing
+(``NA``, ``N/A``, ``-``) are empty.
 
 Authors in one cell: split at ``;`` when there is one (Zotero, Scopus), else at `` and `` (BibTeX
 style), else at ``,`` when every part is PubMed's ``Surname Initials`` (``Smith J, Jones K``), else one
@@ -68,6 +71,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "publisher": ("publisher",),
 }
 IDENTIFIER_COLUMNS = ("pmid", "pmcid", "doi")
+RECORD_COLUMNS = ("authors", "year", "date", "journal", "journal_title")  # (with a title: a reference)
 _INITIALS_NAME = re.compile(r"^[^\W\d_][\w'’ -]*\s[A-Z]{1,4}$")
 
 
@@ -97,9 +101,14 @@ def _header(text: str) -> tuple[str, list[str]] | None:
             continue
         if best is None or len(header) > len(best[1]):
             best = (delimiter, header)
-    if best is None or not any(c in columns_of(best[1]) for c in IDENTIFIER_COLUMNS):
+    if best is None:
         return None
-    return best
+    columns = columns_of(best[1])
+    if any(c in columns for c in IDENTIFIER_COLUMNS):
+        return best
+    if "title" in columns and any(c in columns for c in RECORD_COLUMNS):
+        return best
+    return None
 
 
 def split_authors(cell: str) -> list[Author]:
@@ -119,19 +128,23 @@ def split_authors(cell: str) -> list[Author]:
 
 class CsvTableParser(Parser):
     name = "csv"
-    description = "CSV with a DOI, PMID or PMCID column"
+    description = "CSV with a DOI, PMID, PMCID or title column"
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
-        if b"\0" in head:
-            return False
-        return _header(head.decode("utf-8", "ignore")) is not None
+        first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
+        return b"\0" not in first and _header(head.decode("utf-8", "ignore")) is not None
 
     def parse(self, stream: BinaryIO, source: str) -> Iterator[Article]:
         text = decode_text(stream.read(), source)
+        if (nul := text.find("\0")) >= 0:
+            line = text.count("\n", 0, nul) + 1
+            raise ParseError("a NUL byte: binary data, not a table of text", source=source, line=line)
         found = _header(text)
         if found is None:
-            raise ParseError("no header line naming a DOI, PMID or PMCID column", source=source, line=1)
+            raise ParseError(
+                "no header line naming a DOI, PMID or PMCID column, or a title column", source=source, line=1
+            )
         delimiter, header = found
         columns = columns_of(header)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)

@@ -72,21 +72,45 @@ def arms(done: Flow) -> list[tuple[str, list[Row]]]:
     ]
 
 
+def _n(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 record``, ``2 records``."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def _pending(conflicts: int, second: int) -> str:
+    """``, 1 of them a conflict between screeners, 2 awaiting the second screener``."""
+    parts = []
+    if conflicts:
+        parts.append(
+            f"{conflicts} of them {'a conflict' if conflicts == 1 else 'conflicts'} between screeners"
+        )
+    if second:
+        parts.append(f"{second} {'of them ' if not parts else ''}awaiting the second screener")
+    return "".join(", " + part for part in parts)
+
+
 def notes(done: Flow) -> Lines:
     """What is not final, and what the diagram leaves out, in sentences."""
     said: Lines = []
     for name, arm in (("databases", done.databases), ("citation searching", done.citations)):
         if arm.awaiting:
-            conflicts = f", {arm.conflicts} of them conflicts between screeners" if arm.conflicts else ""
-            said.append(f"{name}: {arm.awaiting} records awaiting title/abstract screening{conflicts}")
+            pending = _pending(arm.conflicts, arm.awaiting_second)
+            said.append(f"{name}: {_n(arm.awaiting, 'record')} awaiting title/abstract screening{pending}")
         if arm.awaiting_full_text:
-            conflicts = f", {arm.full_text_conflicts} of them conflicts" if arm.full_text_conflicts else ""
-            said.append(f"{name}: {arm.awaiting_full_text} reports awaiting full-text assessment{conflicts}")
+            pending = _pending(arm.full_text_conflicts, arm.full_text_awaiting_second)
+            said.append(
+                f"{name}: {_n(arm.awaiting_full_text, 'report')} awaiting full-text assessment{pending}"
+            )
     if seed_links := done.links_between_seeds:
         said.append(
             "1 link between seeds was not counted as a record"
             if seed_links == 1
             else f"{seed_links} links between seeds were not counted as records"
+        )
+    for search in done.pending:
+        said.append(
+            f"the database search {search.name!r} (begun {search.imported}) did not finish importing and "
+            f"counts nowhere: import its files again with --source {search.name!r} to record it"
         )
     if done.outside:
         are = "article is" if done.outside == 1 else "articles are"

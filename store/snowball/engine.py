@@ -27,7 +27,7 @@ from store import metrics
 from store.library import Library
 from store.marks import Marks
 from store.merge import Doc, doc_keys
-from store.snowball.screening import UNDECIDED, Screened
+from store.snowball.screening import Screened
 from store.snowball.state import DIRECTIONS, Candidate, Round, Seed, SnowballFile, SnowballState, keep_round
 
 RELS = {"back": ("references",), "forward": ("cited_by",), "both": ("references", "cited_by")}
@@ -137,16 +137,19 @@ def decisions(marks: Marks | None) -> dict[str, str]:
 
 
 def review_decisions(marks: Marks | None) -> dict[str, str]:
-    """Each identity key of an article the review has screened -> its state (included, excluded,
-    not-retrieved, or conflict), whoever screened it: what a round counts as already screened."""
+    """Each identity key of an article the review has an outcome for -> that outcome's state (included,
+    excluded, not-retrieved), whoever screened it: what a round counts as already screened. A conflict,
+    or one screener's decision awaiting the second, is no outcome: such an article is not screened
+    yet, and a round that finds it takes it as its own record."""
     found: dict[str, str] = {}
     if marks is None:
         return found
-    for mark in marks.all():
-        state = Screened.of(mark.decisions).state()
-        if state != UNDECIDED:
-            for key in mark.keys:
-                found[key] = state
+    paired = marks.paired
+    for keys, records in marks.screenings():
+        screened = Screened.of(records, paired)
+        if screened.decided:
+            for key in keys:
+                found[key] = screened.state()
     return found
 
 
@@ -211,6 +214,7 @@ def run_round(
 
     screened = review_decisions(marks)
     earlier = state.first_rounds()
+    orphans = state.dropped_records()  # (screened as records of a dropped round: this round's now)
     rows: list[Row] = []
     already = from_earlier = 0
     for target in order:
@@ -221,7 +225,7 @@ def run_round(
         year = doc.get("year")
         first = next((earlier[k] for k in keys if k in earlier), None)
         known = ""
-        if decision_of(keys, screened) is not None:
+        if decision_of(keys, screened) is not None and not (first is None and orphans.intersection(keys)):
             known = "screened"
             already += 1
         elif first is not None:

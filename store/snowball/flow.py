@@ -55,6 +55,7 @@ class Arm:
     screened: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
     conflicts: int = 0
+    awaiting_second: int = 0  # of those awaiting, decided by one screener of a two-screener stage
     awaiting: int = 0
     sought: int = 0
     not_retrieved: int = 0
@@ -62,6 +63,7 @@ class Arm:
     reports_excluded: dict[str, int] = field(default_factory=dict)
     included: int = 0
     full_text_conflicts: int = 0
+    full_text_awaiting_second: int = 0
     awaiting_full_text: int = 0
 
     @property
@@ -79,6 +81,7 @@ class Arm:
         if ta is None or ta.decision is None:
             self.awaiting += 1
             self.conflicts += bool(ta and ta.conflict)
+            self.awaiting_second += bool(ta and ta.awaiting)
             return
         self.screened += 1
         if ta.decision == EXCLUDED:
@@ -100,6 +103,7 @@ class Arm:
         else:
             self.awaiting_full_text += 1
             self.full_text_conflicts += ft.conflict
+            self.full_text_awaiting_second += ft.awaiting
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +113,7 @@ class Arm:
             "records_excluded_by_reason": dict(sorted(self.excluded.items())),
             "awaiting_screening": self.awaiting,
             "conflicts": self.conflicts,
+            "awaiting_second_screener": self.awaiting_second,
             "reports_sought": self.sought,
             "reports_not_retrieved": self.not_retrieved,
             "reports_assessed": self.assessed,
@@ -116,6 +121,7 @@ class Arm:
             "reports_excluded_by_reason": dict(sorted(self.reports_excluded.items())),
             "awaiting_full_text": self.awaiting_full_text,
             "full_text_conflicts": self.full_text_conflicts,
+            "full_text_awaiting_second_screener": self.full_text_awaiting_second,
             "studies_included": self.included,
         }
 
@@ -162,6 +168,7 @@ class Flow:
     rounds: list[RoundDetail] = field(default_factory=list)
     citations: Arm = field(default_factory=Arm)
     outside: int = 0  # articles with a decision in neither arm
+    pending: list[Search] = field(default_factory=list)  # searches whose import did not finish
 
     @property
     def citations_results(self) -> int:
@@ -189,6 +196,9 @@ class Flow:
             "citation_searching": self.citations.to_json(),
             "studies": {"new_studies": self.new_studies, "total_studies": self.new_studies},
             "screened_outside_both_arms": self.outside,
+            "unfinished_searches": [
+                {"name": s.name, "begun": s.imported, "files": list(s.files)} for s in self.pending
+            ],
             "rounds": [r.to_json() for r in self.rounds],
         }
 
@@ -199,8 +209,9 @@ class _Screenings:
     def __init__(self, marks: Marks | None) -> None:
         self.by_key: dict[str, Screened] = {}
         self.marked: list[tuple[tuple[str, ...], Screened]] = []
+        paired = marks.paired if marks is not None else frozenset()
         for keys, records in marks.screenings() if marks is not None else ():
-            screened = Screened.of(records)
+            screened = Screened.of(records, paired)
             self.marked.append((keys, screened))
             for key in keys:
                 self.by_key.setdefault(key, screened)
@@ -230,7 +241,7 @@ def database_entries(library: Library, searches: Sequence[Search]) -> dict[Ident
 def flow(library: Library, state: SnowballState, marks: Marks | None) -> Flow:
     """The review's PRISMA 2020 flow now (see the module's docstring for what counts where)."""
     screenings = _Screenings(marks)
-    done = Flow()
+    done = Flow(pending=list(state.pending))
     entries = 0
     for search in state.searches:
         done.searches.append((search.name, len(search.entries)))
@@ -260,7 +271,7 @@ def flow(library: Library, state: SnowballState, marks: Marks | None) -> Flow:
             done.citations.count(screened)
         done.rounds.append(detail)
     for keys, screened in screenings.marked:
-        if screened.state() == "undecided" or counted_keys.intersection(keys):
+        if not screened.decided or counted_keys.intersection(keys):
             continue
         if _identity(library, keys) not in counted:  # (its keys may have grown since: ask the library)
             done.outside += 1

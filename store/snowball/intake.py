@@ -8,7 +8,8 @@ the library in one transaction:
 
 - an entry with a title is a **record** (a reference manager's record keeps its fields): merged into
   the article the library holds (matched by PMID, PMCID or DOI, or by title and year when it has no
-  identifier), or added;
+  identifier), or added. Merged into a record the library holds from PubMed (XML, MEDLINE, article
+  pages, fetched online), it only fills gaps: its fields never replace PubMed's (``store.merge``);
 - an **identifier entry** (identifiers, no title: a line of a list, a CSV row of ids) is matched to the
   article the library holds, record or stub, and changes nothing in it; one the library lacks becomes a
   stub holding its identifiers (a stub, not a record: the library knows nothing else of it yet, and
@@ -37,7 +38,7 @@ from store.formats import Parser, detect_any
 from store.formats.refs import identifier_entry
 from store.importer import SNIFF_BYTES, FileReport, display_name, open_input
 from store.library import Library
-from store.merge import doc_keys
+from store.merge import doc_keys, from_pubmed
 from store.model import Article, Link, Origin
 from store.online.ecitmatch import Citation, ECitMatch, citation_of
 from store.online.idconv import IdConverter
@@ -67,7 +68,8 @@ class Intake:
     report: FileReport
     entries: list[tuple[str, ...]] = field(default_factory=list)
     unresolved: list[Entry] = field(default_factory=list)
-    matched: int = 0  # identifier entries the library held
+    matched: int = 0  # entries naming an article the library held before this import
+    from_pubmed: int = 0  # of those, records merged into a record from PubMed: they only filled gaps
     resolved: int = 0  # entries given a PMID online
 
 
@@ -172,6 +174,9 @@ def import_references(
             intake.report.error = f"{display_name(source)}: cannot read it ({exc.strerror or exc})"
             intake.report.missing = isinstance(exc, FileNotFoundError)
             continue
+        if not entries:  # (a BibTeX file of @comment only: an export gone wrong, as an empty file is)
+            intake.report.error = f"{display_name(source)}: no records in it"
+            continue
         read.append((intake, source, entries))
     found: dict[int, _Found] = {}
     if resolve and read:
@@ -181,23 +186,29 @@ def import_references(
         else:
             with Online() as session:
                 found = resolve_online(library, every, session)
+    for intake, _, entries in read:  # (what the library held before: read before the transaction)
+        for entry in entries:
+            intake.resolved += id(entry) in found
+            entry.article = _with_found(entry.article, found.get(id(entry)))
+            held = library.find_keys(entry.article.keys)
+            if held is not None:
+                intake.matched += 1
+                if not identifier_entry(entry.article) and from_pubmed(library.doc(held) or {}):
+                    intake.from_pubmed += 1
     with paused_gc(), library.transaction() as changes:
         for intake, source, entries in read:
             origin = Origin(intake.report.format, "stdin" if source == "-" else os.path.abspath(source))
             before = changes.stubs_created
             for entry in entries:
-                article = _with_found(entry.article, found.get(id(entry)))
+                article = entry.article
                 if identifier_entry(article):
                     named = Link(pmid=article.pmid, pmcid=article.pmcid, doi=article.doi)
                     made = changes.stubs_created
                     changes.put_links(named, "references", [])
                     if changes.stubs_created == made:
-                        intake.matched += 1
                         intake.report.unchanged += 1
                 else:
                     intake.report.count(changes.put_article(article, origin))
-                intake.resolved += id(entry) in found
-                entry.article = article
             intake.report.stubs = changes.stubs_created - before
     for intake, _, entries in read:
         for entry in entries:

@@ -81,9 +81,10 @@ class ReviewTable:
                     found[key] = now
         self.screened: dict[str, Screened] = {}
         self.marked: list[tuple[str, ...]] = []
+        paired = marks.paired if marks is not None else frozenset()
         for mark in marks.all() if marks is not None else ():
             if mark.decisions:
-                screened = Screened.of(mark.decisions)
+                screened = Screened.of(mark.decisions, paired)
                 self.marked.append(mark.keys)
                 for key in mark.keys:
                     self.screened.setdefault(key, screened)

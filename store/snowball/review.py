@@ -1,13 +1,37 @@
 """Recording screening decisions for many articles at once, and finding where screeners disagree.
 
+**The review's rules** (decided for issue 16's audit, as a systematic-review tool must; the details
+are in ``store.snowball.screening``):
+
+- *One screener or two.* A stage is two-screener once two named screeners have decided at it; there
+  an article's outcome needs the agreeing decisions of both (or a resolution): one screener's
+  decision alone is *awaiting* the second, no outcome, never counted as screened. A reviewer working
+  alone (or unnamed) decides alone. Two exclusions for different reasons are a conflict.
+- *A resolution stands until it is resolved again*: in a two-screener stage a screener's decision on
+  a resolved article is refused (``Resolved``), ``--change`` or not; only ``resolve`` changes it.
+- *The seeds of a round are the review's included set, whoever runs it* (``store.snowball.seeds``):
+  the same for every screener, blind or not; an article one screener alone included in a
+  two-screener review is no seed until the second agrees or someone resolves it.
+- *Already screened* (a round's count of what it does not take as its records) means the review has
+  an outcome for it; a conflict, or a decision awaiting the second screener, is no outcome, so a
+  round takes such an article as its record (``store.snowball.engine``).
+
 ``screen`` is what ``pmbrowse snowball include|exclude|not-retrieved|undecide|resolve`` and
 ``pmbrowse mark`` call: every decision of one command is one write of the marks file (all or none),
 each decision with its reason in the same record (see ``store.snowball.screening``).
 
 A decision never silently replaces a different one: ``screen`` refuses (``DecisionChange``, naming the
 articles and what they are now, seeds of kept rounds said as such) unless ``change=True`` — so
-``snowball exclude`` on an included seed says so instead of excluding it. Deciding what the screener
-already sees is no change and writes nothing.
+``snowball exclude`` on an included seed says so instead of excluding it. What a decision would
+replace is **the screener's own decision** (or the resolution they see), whether they look blind or
+``--unblind``, named or not: another screener's decision is never replaced, only disagreed with (a
+conflict), and a screener's first decision on an article replaces nothing. An exclusion for another
+reason replaces an exclusion (the reason is part of the decision). Deciding what the screener has
+decided already writes nothing.
+
+In a two-screener stage (``store.snowball.screening``), an article a resolution settled is refused to
+everyone but a new resolution, ``change`` or not (``Resolved``): **a resolution stands until it is
+resolved again**, so one screener cannot overturn what the review settled.
 """
 
 from __future__ import annotations
@@ -24,6 +48,7 @@ from store.snowball.screening import (
     TITLE_ABSTRACT,
     UNDECIDED,
     Decision,
+    Resolved,
     Stage,
     check_stage,
     clean_reason,
@@ -62,6 +87,18 @@ def seed_rounds(state: SnowballState | None, keys: Sequence[str]) -> list[int]:
     return [r.number for r in state.rounds if any(wanted & set(seed.keys) for seed in r.seeds)]
 
 
+def replaces(seen: str | None, seen_reason: str, decision: str | None, reason: str) -> bool:
+    """Whether deciding ``decision`` (with ``reason``) replaces the decision ``seen`` (a different one,
+    or an exclusion for another reason); taking a decision back replaces nothing."""
+    if seen is None or decision in (None, UNDECIDED):
+        return False
+    if seen != decision:
+        return True
+    return (
+        decision == EXCLUDED and bool(reason and seen_reason) and reason.casefold() != seen_reason.casefold()
+    )
+
+
 def describe(decision: str | None, reason: str = "") -> str:
     if decision is None or decision == UNDECIDED:
         return "undecided"
@@ -83,9 +120,11 @@ def screen(
 
     ``stage``: title-abstract or full-text (default: the stage each article's current decision is at,
     else title-abstract; not-retrieved is always full text). ``final``: a resolution. Without
-    ``change``, an article on which the screener sees a different decision is refused: then
-    ``DecisionChange`` names every such article and nothing is written. ``state`` (the snowball file)
-    lets the refusal say which articles are seeds of kept rounds.
+    ``change``, an article on which the screener's own decision is a different one is refused: then
+    ``DecisionChange`` names every such article and nothing is written. An article a resolution
+    settled in a two-screener stage is refused to all but a resolution (``Resolved``), unless the
+    decision is the resolution's own (then nothing is written for it). ``state`` (the snowball file)
+    lets the refusals say which articles are seeds of kept rounds.
     """
     why = clean_reason(reason)
     if why and decision != EXCLUDED:
@@ -96,18 +135,32 @@ def screen(
     done = Screening()
     with marks.transaction():
         refused: list[str] = []
+        settled: list[str] = []
         plans: list[tuple[Target, Stage, int]] = []
+        own = marks.viewer.own()
         for target in targets:
             mark = marks.get(target.keys)
             at: Stage = wanted or mark.stage or TITLE_ABSTRACT
-            seen, seen_reason = marks.viewer.visible(mark.decisions, at)
+            resolution = None if final else marks.viewer.resolution(mark.decisions, at)
+            if resolution is not None:
+                done.before[target.label] = describe(resolution.decision, resolution.reason)
+                if replaces(resolution.decision, resolution.reason, decision, why) or decision is None:
+                    settled.append(f"{target.label} was resolved as {vote_text(resolution)}")
+                done.marks.append(mark)  # (its own decision already: nothing to write)
+                continue
+            seen, seen_reason = own.visible(mark.decisions, at)
             done.before[target.label] = describe(seen, seen_reason)
-            replaces = seen is not None and decision not in (None, UNDECIDED) and seen != decision
-            if replaces and not change and not final:
+            if replaces(seen, seen_reason, decision, why) and not change and not final:
                 seeds = seed_rounds(state, target.keys)
                 seed = f", a seed of round {', '.join(map(str, seeds))}" if seeds else ""
                 refused.append(f"{target.label} is {describe(seen, seen_reason)}{seed}")
             plans.append((target, at, len(mark.decisions)))
+        if settled:
+            shown = "; ".join(settled[:5]) + ("; ..." if len(settled) > 5 else "")
+            raise Resolved(
+                f"{shown}: in a two-screener review a resolution stands until it is resolved again "
+                "(pmbrowse snowball resolve ID --as DECISION); nothing was changed"
+            )
         if refused:
             shown = "; ".join(refused[:5]) + ("; ..." if len(refused) > 5 else "")
             what = describe(decision, why)
@@ -136,9 +189,10 @@ class Conflict:
 def conflicts(marks: Marks, stages: Sequence[Stage] = STAGES) -> list[Conflict]:
     """Every unresolved disagreement, in the order the articles were first marked."""
     found: list[Conflict] = []
+    paired = marks.paired
     for mark in marks.all():
         for stage in stages:
-            result = outcome(mark.decisions, stage)
+            result = outcome(mark.decisions, stage, stage in paired)
             if result.conflict:
                 found.append(Conflict(mark.keys, stage, tuple(result.votes.values())))
     return found

@@ -20,12 +20,18 @@ class IdSeeds:
 
 
 def by_selection(library: Library, marks: Marks, selection: str) -> list[int]:
-    """The seeds a ``--from`` names: ``included``, ``starred``, ``tag:NAME``, else a query."""
+    """The seeds a ``--from`` names: ``included``, ``starred``, ``tag:NAME``, else a query.
+
+    ``included`` is **the review's included set, whoever runs the round**: the articles whose outcome
+    is included (agreement of the screeners, or a resolution; ``store.snowball.screening``), never one
+    blind screener's own decisions — so the same round has the same seeds for every screener, and an
+    article one screener alone included in a two-screener review is not a seed until the second
+    agrees or someone resolves it."""
     text = selection.strip()
     if not text:
         raise SelectionError("the selection is empty: say included, starred, tag:NAME or a query")
     if text == "included":
-        return by_marks(library, marks, screening="included")
+        return by_marks(library, marks, screening="included", review=True)
     if text == "starred":
         return by_marks(library, marks, starred=True)
     if text.startswith("tag:") and len(text) > 4 and " " not in text:

@@ -11,7 +11,11 @@
   later round also found becomes that round's), and leaves a note of it in ``dropped``; round
   numbers are never given twice, so an export that names round 3 always means the same round.
 - **Searches** are the database searches imported with ``pmbrowse import --source NAME``: each
-  record's identity keys in file order, for PRISMA's "databases and registers" arm.
+  record's identity keys in file order, for PRISMA's "databases and registers" arm. A search is kept
+  first as *pending* (its name, when, its files), before its files are imported, and completed with
+  its records once every file imported (or forgotten if one was rejected): killed in between, the
+  pending search stays, the report names it, and importing the same files again under that name
+  completes it (``tui.commands.importing``). A pending search counts nowhere.
 - **Reasons** are the exclusion reasons offered (the defaults and those added); the reasons *given*
   are part of each decision, in the marks file (``store.marks``), so a decision and its reason are one
   write. Version 1 kept the reasons given here (``exclusions``); ``SnowballFile.move_reasons`` moves
@@ -229,14 +233,18 @@ class Search:
     imported: str
     files: list[str] = field(default_factory=list)
     entries: list[tuple[str, ...]] = field(default_factory=list)
+    pending: bool = False  # (its import started and was not seen to end: see the module's docstring)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "imported": self.imported,
             "files": list(self.files),
             "entries": [list(keys) for keys in self.entries],
         }
+        if self.pending:
+            data["pending"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Search:
@@ -245,12 +253,17 @@ class Search:
             imported=str(data.get("imported", "")),
             files=[str(f) for f in data.get("files", ())],
             entries=[tuple(str(k) for k in keys) for keys in data.get("entries", ())],
+            pending=data.get("pending") is True,
         )
 
 
 @dataclass(slots=True)
 class Dropped:
-    """A round the reviewer dropped: which, when it ran, when it was dropped, and what it had found."""
+    """A round the reviewer dropped: which, when it ran, when it was dropped, and what it had found.
+
+    ``records``: the identity keys of its records that no later round had met, which left the flow
+    with it. A round run later that finds one of them takes it as its own record, decision or not
+    (``store.snowball.engine``): the decision was made on it as a record of the dropped round."""
 
     number: int
     date: str
@@ -259,6 +272,7 @@ class Dropped:
     selection: str
     seeds: list[str]
     new: int
+    records: list[tuple[str, ...]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -269,6 +283,7 @@ class Dropped:
             "selection": self.selection,
             "seeds": list(self.seeds),
             "new": self.new,
+            "records": [list(keys) for keys in self.records],
         }
 
     @classmethod
@@ -281,6 +296,7 @@ class Dropped:
             selection=str(data.get("selection", "")),
             seeds=[str(s) for s in data.get("seeds", ())],
             new=int(data.get("new", 0)),
+            records=[tuple(str(k) for k in keys) for keys in data.get("records", ())],
         )
 
 
@@ -298,8 +314,9 @@ class SnowballState:
     rounds: list[Round] = field(default_factory=list)
     reasons: list[str] = field(default_factory=lambda: list(DEFAULT_REASONS))
     exclusions: list[Exclusion] = field(default_factory=list)
-    searches: list[Search] = field(default_factory=list)
+    searches: list[Search] = field(default_factory=list)  # (complete ones: those that count)
     dropped: list[Dropped] = field(default_factory=list)
+    pending: list[Search] = field(default_factory=list)  # searches whose import did not end
 
     @property
     def last(self) -> Round | None:
@@ -324,13 +341,17 @@ class SnowballState:
         return found
 
     def drop(self, number: int, when: str) -> Dropped:
-        """Remove round ``number`` and what only it found. A candidate it found first that a later round
-        met again (as found by an earlier round) becomes that later round's own: new there if it was
-        undecided then, and the later rounds name it as found by that one. ``KeyError``: no such round."""
+        """Remove round ``number`` and what only it found. A record it found that a later round met again
+        (as found by an earlier round, or as screened already — screened as this round's record)
+        becomes the record of the first later round that met it, decision and all, and the later
+        rounds name it as found by that one. Its other records leave the flow, and are named in the
+        note (``Dropped.records``) so a round run later takes them as its own. ``KeyError``: no such
+        round."""
         gone = self.round(number)
         if gone is None:
             raise KeyError(number)
         self.rounds.remove(gone)
+        records = {key for candidate in gone.new for key in candidate.keys}
         moved: dict[str, int] = {}
         for later in self.rounds:
             if later.number < number:
@@ -346,6 +367,9 @@ class SnowballState:
                     if candidate.known == "earlier":
                         candidate.known = ""
                         later.earlier -= 1
+                    elif candidate.known == "screened" and records.intersection(candidate.keys):
+                        candidate.known = ""
+                        later.already_screened -= 1
                 candidate.round = first
         note = Dropped(
             number=gone.number,
@@ -355,17 +379,41 @@ class SnowballState:
             selection=gone.selection,
             seeds=[s.label for s in gone.seeds],
             new=len(gone.new),
+            records=[c.keys for c in gone.new if not moved.keys() & set(c.keys)],
         )
         self.dropped.append(note)
         return note
 
+    def dropped_records(self) -> set[str]:
+        """The identity keys of the records dropped rounds took out of the flow (``Dropped.records``)
+        that no kept round has met since."""
+        found = self.first_rounds()
+        return {
+            key
+            for note in self.dropped
+            for keys in note.records
+            if not any(k in found for k in keys)
+            for key in keys
+        }
+
     def add_search(self, search: Search) -> bool:
-        """Keep a database search; one of the same name is replaced (importing a search's files again
-        must not count its records twice). Returns whether one was replaced."""
+        """Keep a database search, complete; one of the same name is replaced (importing a search's
+        files again must not count its records twice), and its pending record is done with. Returns
+        whether one was replaced."""
         before = len(self.searches)
         self.searches = [s for s in self.searches if s.name != search.name]
         self.searches.append(search)
+        self.forget_pending(search.name)
         return len(self.searches) == before
+
+    def begin_search(self, search: Search) -> None:
+        """Note a search whose files are about to be imported (``Search.pending``); a search of that name
+        already kept counts as it was until this one is complete."""
+        self.forget_pending(search.name)
+        self.pending.append(Search(search.name, search.imported, list(search.files), pending=True))
+
+    def forget_pending(self, name: str) -> None:
+        self.pending = [s for s in self.pending if s.name != name]
 
     def reason_of(self, keys: Iterable[str]) -> str | None:
         """The reason version 1 kept for the article with these keys (the latest), if any. Reasons now
@@ -408,13 +456,14 @@ class SnowballState:
             "reasons": _numbered({"reason": r} for r in self.reasons),
             "exclusions": _numbered({"keys": list(e.keys), "reason": e.reason} for e in self.exclusions),
             "rounds": _numbered(r.to_json() for r in self.rounds),
-            "searches": _numbered(s.to_json() for s in self.searches),
+            "searches": _numbered(s.to_json() for s in (*self.searches, *self.pending)),
             "dropped": _numbered(d.to_json() for d in self.dropped),
         }
 
     @classmethod
     def from_tables(cls, data: Data) -> SnowballState:
         reasons = [str(d["reason"]) for d in _in_order(data["reasons"])]
+        searches = [Search.from_json(s) for s in _in_order(data.get("searches", {}))]
         return cls(
             rounds=[Round.from_json(r) for r in _in_order(data["rounds"])],
             reasons=reasons or list(DEFAULT_REASONS),
@@ -422,8 +471,9 @@ class SnowballState:
                 Exclusion(tuple(str(k) for k in e.get("keys", ())), str(e.get("reason", "")))
                 for e in _in_order(data["exclusions"])
             ],
-            searches=[Search.from_json(s) for s in _in_order(data.get("searches", {}))],
+            searches=[s for s in searches if not s.pending],
             dropped=[Dropped.from_json(d) for d in _in_order(data.get("dropped", {}))],
+            pending=[s for s in searches if s.pending],
         )
 
 

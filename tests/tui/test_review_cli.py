@@ -350,7 +350,7 @@ def test_database_searches_form_the_other_arm_of_the_flow(capsys, demo) -> None:
     )
     assert code == 0, err
     assert "database search 'PubMed 2026-12-01': 3 records from 2 files" in out
-    assert "1 entry without a PMID, kept as they are; --resolve looks them up online:" in out
+    assert "1 entry without a PMID, kept as it is; --resolve looks it up online:" in out
     assert f"{REFS / 'endnote.ris'} record 2: Mesenchymal stem cell-derived microvesicles" in out
     code, out, _ = run(capsys, *db, "import", str(REFS / "zotero.ris"), "--source", "Embase 2026-12-01")
     assert code == 0

@@ -37,7 +37,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_a_round_from_the_included_article_then_the_report(capsys, lib_path: Path) -> None:
     db = ("--db", str(lib_path))
     code, _, err = run(capsys, *db, "snowball")
-    assert code == 1 and "no article is marked included" in err and err.count("\n") == 1
+    assert code == 1 and "no article is included by the review" in err and err.count("\n") == 1
     assert run(capsys, *db, "mark", DEMO, "--include")[0] == 0
 
     code, out, _ = run(capsys, *db, "snowball", "--json")

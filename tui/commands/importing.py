@@ -11,9 +11,16 @@ and named pipes are read as the library's formats.
 ``--source NAME`` records the records of these files as one database search of the review (PRISMA's
 "databases and registers" arm: ``pmbrowse snowball report``): every record in file order, duplicates
 included, so the report can count them. Importing under a name already used replaces that search (the
-same export imported again is not counted twice). The search is kept in the snowball file after the
-library's commit; killed in between, running the same command again records it (the import itself
-changes nothing the second time).
+same export imported again is not counted twice). **A search is recorded only when every one of its
+files imported**: with a file rejected, the files that did import stay in the library (as any import),
+no search is recorded, and a search of that name recorded before stays as it was.
+
+Against a kill: the search is written to the snowball file first as *pending* (its name and files),
+then the files are imported, then the search is completed with its records (or its pending note
+forgotten, when a file was rejected). Killed after the library's commit and before the completion, the
+records are in and the search is pending: the report names it (and counts it nowhere), and running the
+same import again completes it (the import itself changes nothing the second time). So the library
+never holds a search's records with the search silently missing.
 """
 
 from __future__ import annotations
@@ -29,9 +36,18 @@ from rich.text import Text
 
 from store.errors import OnlineError
 from store.formats import PARSERS, REFERENCE_PARSERS, format_names
-from store.importer import STDIN, FileReport, expand_paths, import_paths
+from store.importer import (
+    SNIFF_BYTES,
+    STDIN,
+    FileReport,
+    display_name,
+    expand_paths,
+    import_paths,
+    open_input,
+)
 from store.library import Library
 from store.snowball.intake import Intake, import_references, sniff_format
+from store.snowball.screening import one_line
 from store.snowball.state import Search, SnowballFile
 from tui.commands.base import (
     EXIT_BAD_INPUT,
@@ -80,11 +96,31 @@ def _progress(err: Console) -> Progress | None:
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    source_name = " ".join((args.source or "").split())
+    source_name = one_line(args.source)
     if args.source is not None and not source_name:
         raise UsageError("--source needs a name, e.g. --source 'PubMed 2026-12-01'")
     library = open_library(args, err)
     sources = list(expand_paths(args.paths))
+    search = None
+    if source_name:
+        search = Search(source_name, _now(), [display_name(s) for s in sources])
+        SnowballFile.open(library.path).change(lambda state: state.begin_search(search))
+    try:
+        return _run(args, library, sources, search, out, err)
+    except (OnlineError, UsageError):  # (before anything was written: the search did not begin)
+        if search is not None:
+            SnowballFile.open(library.path).change(lambda state: state.forget_pending(search.name))
+        raise
+
+
+def _run(
+    args: argparse.Namespace,
+    library: Library,
+    sources: list[str],
+    search: Search | None,
+    out: Console,
+    err: Console,
+) -> int:
     formats = {s: sniff_format(s) for s in sources if s != STDIN and os.path.isfile(s)}
     references = {s: parser for s, parser in formats.items() if parser in REFERENCE_PARSERS}
     unknown = {s: _not_a_format(s) for s, parser in formats.items() if parser is None}
@@ -98,6 +134,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         try:
             done = import_references(library, list(references.items()), resolve=args.resolve)
         except OnlineError as exc:
+            if search is not None:
+                SnowballFile.open(library.path).change(lambda state: state.forget_pending(search.name))
             error(err, f"{exc}; the library was left as it was")
             return EXIT_ONLINE
         intakes = dict(zip(references, done, strict=True))
@@ -112,9 +150,10 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     # In a terminal the table fits its width (file names shortened from the left); into a pipe or a
     # file nothing is cut or wrapped, whatever the width.
     parts: list[RenderableType] = [import_report(reports, out.width if out.is_terminal else None)]
+    parts += _matched_lines(list(intakes.values()))
     parts += _unresolved_lines(list(intakes.values()), args.resolve)
-    if source_name:
-        parts.append(_register(library.path, source_name, sources, reports_by_source, intakes))
+    if search is not None:
+        parts.append(_register(library.path, search, sources, reports_by_source, intakes))
     print_whole(out, Group(*parts))
     for report in reports:
         if report.rejected:
@@ -127,6 +166,14 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _not_a_format(source: str) -> FileReport:
+    """The report of a file of no format pmbrowse reads: an empty one (nothing but blanks) is said so."""
+    try:
+        with open_input(source) as stream:
+            empty = not stream.read(SNIFF_BYTES).strip()
+    except (OSError, EOFError):
+        empty = False
+    if empty:
+        return FileReport(source, error=f"{source}: the file is empty (no records in it)")
     names = format_names((*PARSERS, *REFERENCE_PARSERS))
     return FileReport(source, error=f"{source}, line 1: not a format pmbrowse reads ({names})")
 
@@ -153,6 +200,28 @@ def _import(library: Library, sources: list[str], err: Console) -> list[FileRepo
             progress.stop()
 
 
+def _matched_lines(intakes: list[Intake]) -> list[RenderableType]:
+    """How many entries named articles the library held, and how many of those were PubMed's records,
+    whose fields a reference manager's entry only fills gaps in."""
+    entries = sum(len(i.entries) for i in intakes)
+    matched = sum(i.matched for i in intakes)
+    if not matched:
+        return []
+    one = matched == 1
+    line = (
+        f"{counted(matched, 'entry', 'entries')} of {entries} matched "
+        f"{'an article' if one else 'articles'} already in the library"
+    )
+    pubmed = sum(i.from_pubmed for i in intakes)
+    if pubmed:
+        which = ("it was" if one else "all were") if pubmed == matched else f"{pubmed} of them were"
+        line += (
+            f"; {which} {'a record' if pubmed == 1 else 'records'} from PubMed, whose fields were kept "
+            f"({'the entry' if pubmed == 1 else 'the entries'} only filled gaps)"
+        )
+    return [literal(line)]
+
+
 def _unresolved_lines(intakes: list[Intake], resolved: bool) -> list[RenderableType]:
     """The entries left without a PMID, by file and record (kept in the library, listed here)."""
     lines: list[RenderableType] = []
@@ -162,8 +231,9 @@ def _unresolved_lines(intakes: list[Intake], resolved: bool) -> list[RenderableT
     left = [(i.report.source, e) for i in intakes for e in i.unresolved]
     if not left:
         return lines
-    how = "" if resolved else "; --resolve looks them up online"
-    head = f"{counted(len(left), 'entry', 'entries')} without a PMID, kept as they are{how}:"
+    how = "" if resolved else f"; --resolve looks {'it' if len(left) == 1 else 'them'} up online"
+    kept = "kept as it is" if len(left) == 1 else "kept as they are"
+    head = f"{counted(len(left), 'entry', 'entries')} without a PMID, {kept}{how}:"
     lines.append(literal(head, style="bold"))
     for source, entry in left[:UNRESOLVED_SHOWN]:
         lines.append(literal(f"  {source} record {entry.number}: {entry.text}"))
@@ -174,26 +244,43 @@ def _unresolved_lines(intakes: list[Intake], resolved: bool) -> list[RenderableT
 
 def _register(
     library_path: Path,
-    name: str,
+    search: Search,
     sources: list[str],
     reports: dict[str, FileReport],
     intakes: dict[str, Intake],
 ) -> RenderableType:
-    """Keep the imported files' records as the database search ``name``; what to say about it."""
-    entries: list[tuple[str, ...]] = []
-    files: list[str] = []
+    """Complete the database search ``search`` with the imported files' records, when every file
+    imported (else forget its pending note); what to say about it."""
+    file = SnowballFile.open(library_path)
+    rejected = [reports[s].source for s in sources if s not in reports or reports[s].rejected]
+    if rejected:
+        file.change(lambda state: state.forget_pending(search.name))
+        n = len(sources)
+        which = (
+            "its file was"
+            if n == 1
+            else f"{len(rejected)} of its {n} files {'was' if len(rejected) == 1 else 'were'}"
+        )
+        others = "; the others' records are in the library" if len(rejected) < n else ""
+        return literal(
+            f"database search {search.name!r} was not recorded: {which} rejected (a search is recorded "
+            f"only when all its files import{others}: import {'it' if n == 1 else 'them all'} again with "
+            "--source once fixed)"
+        )
     for source in sources:
-        report = reports.get(source)
-        if report is None or report.rejected:
-            continue
-        files.append(report.source)
-        entries += intakes[source].entries if source in intakes else report.keys
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    search = Search(name, now, files, entries)
-    replaced = SnowballFile.open(library_path).change(lambda state: state.add_search(search))
+        report = reports[source]
+        search.entries += intakes[source].entries if source in intakes else report.keys
+    replaced = file.change(lambda state: state.add_search(search))
     again = " (it replaces the search of that name imported before)" if replaced else ""
-    said = f"database search {name!r}: {counted(len(entries), 'record')} from {counted(len(files), 'file')}"
+    said = (
+        f"database search {search.name!r}: {counted(len(search.entries), 'record')} from "
+        f"{counted(len(search.files), 'file')}"
+    )
     return literal(said + again)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 IMPORT = Command(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import json
 import sys
 from datetime import datetime, timezone
@@ -31,8 +32,8 @@ from store.snowball.engine import label_of
 from store.snowball.flow import flow
 from store.snowball.prisma_csv import to_csv, values
 from store.snowball.review import Target, conflicts, describe, screen, vote_text
-from store.snowball.screening import STAGE_NAMES, check_stage, screener_name
-from store.snowball.state import SnowballFile
+from store.snowball.screening import INCLUDED, STAGE_NAMES, UNNAMED, Screened, check_stage, screener_name
+from store.snowball.state import SnowballFile, SnowballState
 from tui.commands.base import EXIT_BAD_INPUT, EXIT_OK, NotFoundError, UsageError, error, open_library
 from tui.commands.exporting import one_line_name
 from tui.console import counted, print_whole
@@ -213,8 +214,12 @@ def _now() -> str:
 
 
 def run_drop(args: argparse.Namespace, words: list[str], out: Console, err: Console) -> int:
-    if len(words) != 1 or not words[0].isascii() or not words[0].isdigit():
+    if not words:
         raise UsageError("say which round: pmbrowse snowball drop N")
+    if len(words) > 1:
+        raise UsageError(f"snowball drop takes one round at a time, not {len(words)}: {' '.join(words)}")
+    if not words[0].isascii() or not words[0].isdigit():
+        raise UsageError(f"{words[0]!r} is not a round number: pmbrowse snowball drop N")
     number = int(words[0])
     library = open_library(args, err)
     marks, file = open_review(args, library)
@@ -222,11 +227,22 @@ def run_drop(args: argparse.Namespace, words: list[str], out: Console, err: Cons
     stored = state.round(number)
     if stored is None:
         have = ", ".join(str(r.number) for r in state.rounds) or "none"
+        gone = next((d for d in state.dropped if d.number == number), None)
+        if gone is not None:
+            raise NotFoundError(f"round {number} was dropped on {gone.dropped} already (rounds kept: {have})")
         raise NotFoundError(f"there is no citation chasing round {number} (rounds kept: {have})")
-    decided = sum(1 for c in stored.new if marks.get(c.keys).decisions)
+    leaving, moved = _dropping(state, number)
+    paired = marks.paired
+    outcomes = [Screened.of(marks.get(keys).decisions, paired) for keys in leaving]
+    decided = sum(1 for o in outcomes if o.decided)
+    included = sum(1 for o in outcomes if o.state() == INCLUDED)
+    kept = f"{decided} with decisions" + (f", {included} of them included" if included else "")
     what = (
         f"round {number} ({stored.date}, {stored.direction}, {counted(len(stored.seeds), 'seed')}, "
-        f"{counted(len(stored.new), 'new record')}, {decided} of them with decisions)"
+        f"{counted(len(stored.new), 'new record')}: {len(leaving)} would leave the flow"
+        + (f" ({kept})" if decided else "")
+        + (f", {moved} would become a later round's" if moved else "")
+        + ")"
     )
     if not args.yes:
         if not (sys.stdin.isatty() and err.is_terminal):
@@ -236,11 +252,29 @@ def run_drop(args: argparse.Namespace, words: list[str], out: Console, err: Cons
             err.print(literal("nothing was dropped"))
             return EXIT_OK
     note = file.change(lambda s: s.drop(number, _now()))
-    line = f"dropped round {note.number}: its {counted(note.new, 'new record')} no longer count"
+    left = len(note.records)
+    if left == note.new:
+        line = f"dropped round {note.number}: its {counted(note.new, 'new record')} no longer count"
+    else:
+        moved = note.new - left
+        line = (
+            f"dropped round {note.number}: {left} of its {counted(note.new, 'new record')} no longer "
+            f"{'counts' if left == 1 else 'count'}, {moved} {'is' if moved == 1 else 'are'} "
+            "a later round's now"
+        )
     if decided:
-        line += f" (the decisions on {decided} of them stay in the marks)"
+        line += f" (the decisions on {decided} of them stay in the marks"
+        line += f", {included} of them included)" if included else ")"
     out.print(literal(line), soft_wrap=True)
     return EXIT_OK
+
+
+def _dropping(state: SnowballState, number: int) -> tuple[list[tuple[str, ...]], int]:
+    """What dropping round ``number`` would do, worked out on a copy: the records that would leave the
+    flow, and how many would become a later round's."""
+    trial = copy.deepcopy(state)
+    note = trial.drop(number, "")
+    return note.records, note.new - len(note.records)
 
 
 # The report --------------------------------------------------------------------------------------
@@ -253,6 +287,12 @@ def run_report(args: argparse.Namespace, words: list[str], out: Console, err: Co
     library = open_library(args, err)
     marks, file = open_review(args, library)
     state = file.load()
+    for search in state.pending:  # (on stderr whatever the format: a CSV or SVG cannot say it)
+        error(
+            err,
+            f"warning: the database search {search.name!r} (begun {search.imported}) did not finish "
+            f"importing and counts nowhere: import its files again with --source {search.name!r}",
+        )
     if not state.rounds and not state.searches:
         raise NotFoundError(
             "nothing to report yet: no database search imported (pmbrowse import --source NAME) and no "
@@ -284,6 +324,13 @@ def run_report(args: argparse.Namespace, words: list[str], out: Console, err: Co
 
 
 # Two screeners -----------------------------------------------------------------------------------
+
+
+def screener_key(name: str) -> str:
+    """A screener as ``--screeners`` names them: ``unnamed`` is the unnamed screener (decisions made
+    without a name)."""
+    cleaned = " ".join(name.split())
+    return "" if cleaned.casefold() == UNNAMED else cleaned
 
 
 def run_conflicts(args: argparse.Namespace, words: list[str], out: Console, err: Console) -> int:
@@ -335,10 +382,15 @@ def run_agreement(args: argparse.Namespace, words: list[str], out: Console, err:
         raise UsageError("snowball agreement takes no arguments (say --screeners A B)")
     library = open_library(args, err)
     marks, _ = open_review(args, library)
+    named = [screener_key(name) for name in args.screeners] if args.screeners else None
     try:
-        found = agreements(marks.all(), args.screeners)
+        found = agreements(marks.all(), named)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    known = {d.screener for m in marks.all() for d in m.decisions if not d.final}
+    for name in named or ():
+        if name not in known:
+            error(err, f"warning: {screener_name(name)!r} has made no screening decision here")
     if args.json:
         sys.stdout.write(json.dumps([a.to_json() for a in found], ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
@@ -356,6 +408,13 @@ def run_agreement(args: argparse.Namespace, words: list[str], out: Console, err:
             parts.append(
                 literal(
                     f"{STAGE_NAMES[a.stage]}: {counted(a.only_one, 'article')} decided by one of the two only"
+                )
+            )
+        if a.reasons_differ:
+            parts.append(
+                literal(
+                    f"{STAGE_NAMES[a.stage]}: {counted(a.reasons_differ, 'article')} excluded by both for "
+                    "different reasons (agreed here; conflicts for the review: pmbrowse snowball conflicts)"
                 )
             )
     print_whole(out, Group(*parts))

@@ -43,7 +43,7 @@ from store.snowball.engine import (
     rank_rows,
     reason,
 )
-from store.snowball.screening import STAGES
+from store.snowball.screening import INCLUDED, STAGES, Screened
 from store.snowball.seeds import by_identifiers, by_selection, describe_missing
 from store.snowball.state import DIRECTIONS, keep_round
 from tui.commands.base import (
@@ -194,7 +194,7 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
     if missing and not args.online:
         raise NotFoundError(describe_missing(missing, library))
     if not seeds and not missing:
-        raise NotFoundError(_no_seeds(selection))
+        raise NotFoundError(_no_seeds(selection, marks))
     sources = ["library"]
     if args.online:
         seeds, code = _fill(library, seeds, missing, tuple(args.source or ("icite",)), err)
@@ -217,10 +217,25 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
     return EXIT_OK
 
 
-def _no_seeds(selection: str) -> str:
-    if selection == "included":
-        return "no seeds: no article is marked included (i in the app, or pmbrowse mark ID --include)"
-    return f"no seeds: {selection!r} selects no article"
+def _no_seeds(selection: str, marks: Marks) -> str:
+    if selection != "included":
+        return f"no seeds: {selection!r} selects no article"
+    paired = marks.paired
+    waiting = sum(
+        1
+        for _, records in marks.screenings()
+        if (last := Screened.of(records, paired).last) is not None
+        and last[1].awaiting
+        and INCLUDED in {v.decision for v in last[1].votes.values()}
+    )
+    if waiting:
+        return (
+            "no seeds: no article is included by the review "
+            f"({counted(waiting, 'article')} included by one screener "
+            f"{'awaits' if waiting == 1 else 'await'} the second: in a two-screener review an article "
+            "needs both, or a resolution: pmbrowse snowball resolve ID --as included)"
+        )
+    return "no seeds: no article is included by the review (i in the app, or pmbrowse mark ID --include)"
 
 
 def _fill(

@@ -85,6 +85,7 @@ def test_counts_after_screening_and_a_second_round(tmp_path: Path) -> None:
         "records_excluded_by_reason": {"no reason given": 1, "wrong design": 1},
         "awaiting_screening": 3,
         "conflicts": 0,
+        "awaiting_second_screener": 0,
         "reports_sought": 2,
         "reports_not_retrieved": 0,  # 11 and 30 are stubs, but nobody tried to retrieve them
         "reports_assessed": 0,
@@ -92,6 +93,7 @@ def test_counts_after_screening_and_a_second_round(tmp_path: Path) -> None:
         "reports_excluded_by_reason": {},
         "awaiting_full_text": 2,
         "full_text_conflicts": 0,
+        "full_text_awaiting_second_screener": 0,
         "studies_included": 0,
     }
 

@@ -11,7 +11,7 @@ import pytest
 from store.marks import Marks, marks_path
 from store.snowball.agreement import agreement
 from store.snowball.review import DecisionChange, Target, conflicts, screen
-from store.snowball.screening import Decision, Screened, Viewer, outcome
+from store.snowball.screening import Decision, Resolved, Screened, Viewer, outcome
 from store.snowball.state import SnowballFile, snowball_path
 
 TA, FT = "title-abstract", "full-text"
@@ -26,19 +26,21 @@ def test_the_outcome_of_one_and_of_two_screeners() -> None:
     assert outcome([d("included"), d("excluded", reason="wrong design")], TA).decision == "excluded"
     assert outcome([d("included"), d("undecided")], TA).decision is None
     # Two who agree; two who differ: a conflict, with each one's latest vote.
-    agreed = outcome([d("excluded", "ann", reason="x"), d("excluded", "bob", reason="y")], TA)
+    agreed = outcome([d("excluded", "ann", reason="x"), d("excluded", "bob", reason="X")], TA)
     assert (agreed.decision, agreed.reason, agreed.by, agreed.conflict) == (
         "excluded",
-        "y",
+        "X",
         ("ann", "bob"),
         False,
     )
+    # One reason given, the other none: that reason.
+    assert outcome([d("excluded", "ann", reason="x"), d("excluded", "bob")], TA).reason == "x"
     split = outcome(
         [d("included", "ann"), d("excluded", "bob"), d("included", "bob"), d("excluded", "ann")], TA
     )
     assert split.conflict and split.decision is None
     assert {who: v.decision for who, v in split.votes.items()} == {"bob": "included", "ann": "excluded"}
-    # A resolution settles it, until someone decides again after it.
+    # A resolution settles it; in a one-screener stage, until someone decides again after it.
     resolved = [
         d("included", "ann"),
         d("excluded", "bob"),
@@ -56,6 +58,68 @@ def test_the_outcome_of_one_and_of_two_screeners() -> None:
     only_full_text = Screened.of([d("not-retrieved", stage=FT)])
     assert only_full_text.title_abstract.decision == "included" and only_full_text.state() == "not-retrieved"
     assert Screened.of([d("excluded", "ann"), d("included", "bob")]).state() == "conflict"
+
+
+def test_defect_8_two_exclusions_for_different_reasons_are_a_conflict(lib_path: Path) -> None:
+    """Audit 8: both screeners excluded for different reasons; the later reason won silently, and
+    neither conflicts nor agreement said so."""
+    votes = [d("excluded", "ann", reason="wrong population"), d("excluded", "bob", reason="wrong design")]
+    found = outcome(votes, TA)
+    assert found.conflict and found.decision is None
+    ann, bob = Marks.open(lib_path, screener="ann"), Marks.open(lib_path, screener="bob")
+    ann.set_screening(["pmid:1"], "excluded", reason="wrong population", stage=FT)
+    bob.set_screening(["pmid:1"], "excluded", reason="wrong design", stage=FT)
+    [conflict] = conflicts(Marks.open(lib_path))
+    assert [(v.screener, v.reason) for v in conflict.votes] == [
+        ("ann", "wrong population"),
+        ("bob", "wrong design"),
+    ]
+    both = agreement(Marks.open(lib_path).all(), FT)
+    assert (both.items, both.agreed, both.reasons_differ) == (1, 1, 1)
+
+
+def test_item_17_in_a_two_screener_review_one_screener_decides_nothing_alone(lib_path: Path) -> None:
+    """Audit 17: a decision by one screener counted as final in a two-screener review, and after a
+    resolution one screener with --change overturned it alone. Now a stage where two named screeners
+    decide is two-screener: an outcome needs both (or a resolution), and a resolution stands until it
+    is resolved again."""
+    pairs = [d("included", "ann")]
+    assert outcome(pairs, TA, paired=True).decision is None and outcome(pairs, TA, paired=True).awaiting
+    assert outcome(pairs, TA).decision == "included"  # (alone, one decides)
+    both = [*pairs, d("included", "bob")]
+    assert outcome(both, TA, paired=True).decision == "included"
+    ann, bob = Marks.open(lib_path, screener="ann"), Marks.open(lib_path, screener="bob")
+    ann.set_screening(["pmid:1"], "included")
+    assert Marks.open(lib_path).paired == frozenset()  # one named screener: one-screener review
+    assert Screened.of(Marks.open(lib_path).get(["pmid:1"]).decisions).state() == "included"
+    bob.set_screening(["pmid:2"], "excluded")  # bob's first decision: the stage has two screeners now
+    review = Marks.open(lib_path)
+    assert review.paired == frozenset({TA}) and review.get(["pmid:1"]).screening is None
+    assert Screened.of(review.get(["pmid:1"]).decisions, review.paired).state() == "awaiting"
+    assert Marks.open(lib_path, screener="ann").get(["pmid:1"]).screening == "included"  # (her own)
+    # The unnamed screener (seeds given by hand, marks made while browsing) never makes a stage
+    # two-screener, and in a two-screener stage is one screener among others.
+    Marks.open(lib_path, screener="").set_screening(["pmid:3"], "included", stage=FT)
+    Marks.open(lib_path, screener="ann").set_screening(["pmid:3"], "included", stage=FT)
+    assert Marks.open(lib_path).paired == frozenset({TA})
+    # A resolution stands until it is resolved again: one screener's decision after it is refused,
+    # --change or not; another resolution is not.
+    bob.set_screening(["pmid:1"], "excluded")
+    Marks.open(lib_path, screener="cat").set_screening(["pmid:1"], "included", final=True)
+    before = marks_path(lib_path).read_bytes()
+    with pytest.raises(Resolved, match=r"^1 was resolved at title/abstract as included by cat"):
+        Marks.open(lib_path, screener="bob").set_screening(["pmid:1"], "excluded")
+    targets = [Target("2", ("pmid:2",)), Target("1", ("pmid:1",))]
+    bob = Marks.open(lib_path, screener="bob")
+    with pytest.raises(Resolved, match=r"^1 was resolved as cat: included: in a two-screener review"):
+        screen(bob, targets, "excluded", change=True)
+    assert marks_path(lib_path).read_bytes() == before  # (not even pmid:2)
+    assert screen(bob, [targets[1]], "included").changed == []  # the resolution's own decision
+    screen(Marks.open(lib_path, screener="dan"), [targets[1]], "excluded", final=True)
+    assert Marks.open(lib_path).get(["pmid:1"]).screening == "excluded"
+    # Records made after a resolution before this rule are ignored by the outcome.
+    old = [d("included", "ann"), d("excluded", "bob"), d("excluded", "cat", final=True), d("included", "ann")]
+    assert outcome(old, TA, paired=True).decision == "excluded"
 
 
 def test_a_decision_is_checked() -> None:

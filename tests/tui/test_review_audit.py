@@ -1,0 +1,314 @@
+"""The findings of the command-line audit of the review (issue 16), each from its repro: every test here
+failed before its fix. The numbers are the audit's."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from store.marks import Marks, marks_path
+from store.snowball.state import SnowballFile
+from tests.conftest import DATA, ROOT
+from tests.tui.test_review_cli import DEMO, REFS, report, run
+
+
+@pytest.fixture
+def db(capsys, lib_path: Path) -> tuple[str, str]:
+    """The demo library with its article included by the unnamed screener and one round kept."""
+    db = ("--db", str(lib_path))
+    assert run(capsys, *db, "mark", DEMO, "--include")[0] == 0
+    assert run(capsys, *db, "snowball")[0] == 0
+    return db
+
+
+def test_1_the_seeds_are_the_reviews_included_set_whoever_runs_the_round(capsys, lib_path: Path) -> None:
+    db = ("--db", str(lib_path))
+    assert run(capsys, *db, "mark", DEMO, "--include")[0] == 0
+    code, out, err = run(capsys, *db, "snowball", "--preview", "--screener", "A")
+    assert code == 0, err
+    assert out.startswith("Preview of round 1 · both · 1 seed (included)")
+    # Two screeners: 40078652 included by both is a seed; 40036306, by ann alone, is not yet; nor is
+    # the demo article, which the unnamed screener alone included (title/abstract is two-screener now)
+    # until someone resolves it.
+    for who in ("ann", "bob"):
+        assert run(capsys, *db, "snowball", "include", "40078652", "--screener", who)[0] == 0
+    assert run(capsys, *db, "snowball", "include", "40036306", "--screener", "ann")[0] == 0
+    for who in ("ann", "bob", "", "cat"):
+        code, out, _ = run(capsys, *db, "snowball", "--preview", "--screener", who)
+        assert code == 0 and out.startswith("Preview of round 1 · both · 1 seed (included)"), who
+    code, out, _ = run(capsys, *db, "snowball", "resolve", DEMO, "--as", "included", "--screener", "cat")
+    assert code == 0
+    code, out, _ = run(capsys, *db, "snowball", "--preview", "--screener", "bob")
+    assert out.startswith("Preview of round 1 · both · 2 seeds (included)")
+
+
+def test_5_a_change_is_checked_against_the_screeners_own_decision(capsys, db) -> None:
+    a, b = ("--screener", "A"), ("--screener", "B")
+    assert run(capsys, *db, "snowball", "include", "40078652", *a)[0] == 0
+    assert run(capsys, *db, "snowball", "exclude", "40078652", "--reason", "r", *b)[0] == 0
+    before = marks_path(db[1]).read_bytes()
+    code, out, err = run(capsys, *db, "snowball", "exclude", "40078652", "--reason", "r2", *a, "--unblind")
+    assert code == 2 and out == ""
+    assert (
+        err == "pmbrowse: 40078652 is included: say --change to make it excluded (r2); nothing was changed\n"
+    )
+    assert marks_path(db[1]).read_bytes() == before
+    # A's first decision on an article B excluded replaces nothing of A's.
+    assert run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "r", *b)[0] == 0
+    code, out, err = run(capsys, *db, "snowball", "include", "40036306", *a, "--unblind")
+    assert (code, out) == (0, "included 1 article, by A\n"), err
+    # The unnamed screener likewise: their first decision, whatever the review's outcome is.
+    assert run(capsys, *db, "snowball", "exclude", "39963133", "--reason", "r", *a)[0] == 0
+    code, out, err = run(capsys, *db, "snowball", "include", "39963133")
+    assert (code, out) == (0, "included 1 article\n"), err
+
+
+def test_12_agreement_pairs_the_named_screeners_and_unnamed_is_no_name(capsys, db) -> None:
+    # The unnamed screener has decided most (the seed, and four more); ann, bob and cat three each.
+    for pmid in ("40078652", "40036306", "39963133", "39985030"):
+        assert run(capsys, *db, "snowball", "exclude", pmid, "--reason", "x")[0] == 0
+    for who in ("cat", "bob", "ann"):  # (a tie falls to the names' order, not to who came first)
+        for pmid in ("40078652", "40036306", "39963133"):
+            assert run(capsys, *db, "snowball", "include", pmid, "--screener", who)[0] == 0
+    code, out, _ = run(capsys, *db, "snowball", "agreement", "--json")
+    ta = json.loads(out)[0]
+    assert (ta["screeners"], ta["items"], ta["agreed"]) == (["ann", "bob"], 3, 3)
+    code, out, err = run(capsys, *db, "snowball", "agreement", "--screeners", "ann", "unnamed", "--json")
+    assert code == 0 and json.loads(out)[0]["screeners"] == ["ann", ""] and err == ""
+    code, _, err = run(capsys, *db, "snowball", "agreement", "--screeners", "ann", "Zed")
+    assert code == 0 and err == "pmbrowse: warning: 'Zed' has made no screening decision here\n"
+    before = marks_path(db[1]).read_bytes()
+    code, _, err = run(capsys, *db, "snowball", "include", "39985030", "--screener", "Unnamed")
+    assert code == 2 and "'unnamed' is how decisions made without a screener's name are shown" in err
+    assert marks_path(db[1]).read_bytes() == before
+
+
+def test_13_a_conflict_is_not_already_screened(capsys, lib_path: Path) -> None:
+    db = ("--db", str(lib_path))
+    assert run(capsys, *db, "mark", DEMO, "--include")[0] == 0
+    assert run(capsys, *db, "snowball", "include", "40078652", "--screener", "ann")[0] == 0
+    assert run(capsys, *db, "snowball", "exclude", "40078652", "--screener", "bob")[0] == 0
+    code, _, err = run(capsys, *db, "snowball")
+    assert code == 1 and err == (
+        "pmbrowse: no seeds: no article is included by the review (1 article included by one screener "
+        "awaits the second: in a two-screener review an article needs both, or a resolution: pmbrowse "
+        "snowball resolve ID --as included)\n"
+    )
+    assert run(capsys, *db, "snowball", "resolve", DEMO, "--as", "included")[0] == 0
+    code, out, _ = run(capsys, *db, "snowball")
+    assert code == 0 and "0 already screened" in out and "10 new" in out
+    flow = report(capsys, db)
+    assert flow["citation_searching"]["records"] == 10 and flow["citation_searching"]["conflicts"] == 1
+    assert Marks.open(db[1]).get(["pmid:40078652"]).screening is None
+
+
+def test_2a_a_round_run_after_a_drop_takes_the_dropped_rounds_screened_records(capsys, db) -> None:
+    assert run(capsys, *db, "snowball", "exclude", "40078652", "--reason", "wrong population")[0] == 0
+    assert run(capsys, *db, "snowball", "include", "40045380")[0] == 0
+    code, out, _ = run(capsys, *db, "snowball", "drop", "1", "--yes")
+    assert code == 0 and out == (
+        "dropped round 1: its 10 new records no longer count (the decisions on 2 of them stay in the "
+        "marks, 1 of them included)\n"
+    )
+    code, out, _ = run(capsys, *db, "snowball")
+    # 40045380, included, is a seed now; 40078652, excluded as round 1's record, is round 2's.
+    assert code == 0 and out.startswith(
+        "Round 2 · both · 2 seeds (included) · 9 links identified, 0 duplicates, 0 already screened, "
+        "0 found by earlier rounds, 9 new"
+    )
+    flow = report(capsys, db)["citation_searching"]
+    assert (flow["records"], flow["records_screened"], flow["records_excluded_by_reason"]) == (
+        9,
+        1,
+        {"wrong population": 1},
+    )
+
+
+def test_2b_a_drop_gives_a_later_rounds_screened_candidates_to_it(capsys, lib_path: Path) -> None:
+    db = ("--db", str(lib_path))
+    assert run(capsys, *db, "mark", DEMO, "--include")[0] == 0
+    assert run(capsys, *db, "snowball", "--direction", "back")[0] == 0
+    assert run(capsys, *db, "snowball", "exclude", "PMC2676194", "--reason", "wrong population")[0] == 0
+    assert run(capsys, *db, "snowball", "include", "PMC2800221")[0] == 0
+    code, out, _ = run(capsys, *db, "snowball", "--direction", "both")
+    assert "1 already screened, 3 found by earlier rounds, 5 new" in out  # PMC2676194, round 1's
+    flow = report(capsys, db)["citation_searching"]
+    assert (flow["records"], flow["records_screened"]) == (10, 2)
+    code, _, err = run(capsys, *db, "snowball", "drop", "1")
+    assert code == 2 and err.startswith("pmbrowse: dropping round 1 (")
+    assert err.endswith(
+        "back, 1 seed, 5 new records: 1 would leave the flow (1 with decisions, 1 of them included), "
+        "4 would become a later round's) is asked first on a terminal; say --yes to drop it here\n"
+    )
+    code, out, _ = run(capsys, *db, "snowball", "drop", "1", "--yes")
+    assert out == (
+        "dropped round 1: 1 of its 5 new records no longer counts, 4 are a later round's now (the "
+        "decisions on 1 of them stay in the marks, 1 of them included)\n"
+    )
+    # Round 2 took the four, the excluded one with its decision; PMC2800221, a seed of round 2, left.
+    flow = report(capsys, db)["citation_searching"]
+    assert (flow["records"], flow["records_screened"], flow["records_excluded"]) == (9, 1, 1)
+    [kept] = json.loads(run(capsys, *db, "snowball", "rounds", "--json")[1])["rounds"]
+    assert (
+        kept["round"],
+        kept["already_screened"],
+        kept["found_by_earlier_rounds"],
+        kept["new_records"],
+    ) == (
+        2,
+        0,
+        0,
+        9,
+    )
+
+
+def test_16_drop_says_what_is_wrong_with_its_argument(capsys, db) -> None:
+    assert run(capsys, *db, "snowball", "drop", "1", "--yes")[0] == 0
+    cases = {
+        ("1", "2"): (2, "snowball drop takes one round at a time, not 2: 1 2"),
+        ("abc",): (2, "'abc' is not a round number: pmbrowse snowball drop N"),
+        ("1",): (1, "round 1 was dropped on "),
+        ("7",): (1, "there is no citation chasing round 7 (rounds kept: none)"),
+    }
+    for words, (status, said) in cases.items():
+        code, _, err = run(capsys, *db, "snowball", "drop", *words, "--yes")
+        assert code == status and err.startswith(f"pmbrowse: {said}"), (words, err)
+
+
+MEDLINE = DATA / "medline" / "36987902.txt"
+
+
+def test_3_a_reference_managers_record_only_fills_gaps_in_pubmeds(capsys, tmp_path: Path) -> None:
+    db = ("--db", str(tmp_path / "library.json"))
+    assert run(capsys, *db, "import", str(MEDLINE))[0] == 0
+    before = json.loads(run(capsys, *db, "show", "36987902", "--json")[1])
+    table = tmp_path / "c.csv"
+    table.write_text("Title,Authors,Published Year,PMID,Keywords\nThird,Doe J,2021,36987902,burns\n")
+    ris = tmp_path / "x.ris"
+    ris.write_text("TY  - JOUR\nTI  - Other title\nAU  - Casbon, J. A.\nAN  - 36987902\nER  - \n")
+    code, out, err = run(capsys, *db, "import", str(table), str(ris))
+    assert code == 0, err
+    assert (
+        "2 entries of 2 matched articles already in the library; all were records from PubMed, whose "
+        "fields were kept (the entries only filled gaps)"
+    ) in out
+    after = json.loads(run(capsys, *db, "show", "36987902", "--json")[1])
+    for name in ("title", "authors", "year", "journal"):
+        assert after[name] == before[name], name
+    assert len(before["authors"]) == 7 and "burns" in after["keywords"]  # (a gap: filled)
+    # A reference manager's record over another's, or over a stub, still states its fields.
+    code, out, _ = run(capsys, *db, "import", str(REFS / "zotero.ris"))
+    again = tmp_path / "again.ris"
+    again.write_text(
+        "TY  - JOUR\nTI  - Visualizing, retitled\nDO  - 10.1002/jcb.22733\nER  - \n", encoding="utf-8"
+    )
+    assert run(capsys, *db, "import", str(again))[0] == 0
+    assert json.loads(run(capsys, *db, "show", "10.1002/jcb.22733", "--json")[1])["title"] == (
+        "Visualizing, retitled"
+    )
+
+
+def test_7_a_search_is_recorded_only_when_all_its_files_import(capsys, db, tmp_path: Path) -> None:
+    listed = tmp_path / "l.txt"
+    listed.write_text("16403221\nnot-an-id\n")
+    code, out, _ = run(capsys, *db, "import", "--source", "List", str(listed))
+    assert code == 2 and "database search 'List' was not recorded: its file was rejected" in out
+    assert SnowballFile.open(db[1]).load().searches == []
+    assert run(capsys, *db, "import", "--source", "Scopus", str(REFS / "zotero.ris"))[0] == 0
+    cut = tmp_path / "cut.ris"
+    cut.write_bytes((REFS / "endnote.ris").read_bytes()[:300])
+    code, out, _ = run(capsys, *db, "import", "--source", "Scopus", str(REFS / "endnote.ris"), str(cut))
+    assert code == 2 and "database search 'Scopus' was not recorded: 1 of its 2 files was rejected" in out
+    [kept] = SnowballFile.open(db[1]).load().searches
+    assert (kept.name, kept.files, len(kept.entries)) == ("Scopus", [str(REFS / "zotero.ris")], 2)
+    assert SnowballFile.open(db[1]).load().pending == []
+
+
+def test_7_killed_between_the_import_and_the_search_the_search_is_pending(capsys, db, tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from store.snowball import state
+        def slow(self, search):
+            open({str(tmp_path / "imported")!r}, "w").write("")
+            time.sleep(30)  # killed here: the library's commit is done, the search not completed
+        state.SnowballState.add_search = slow
+        from tui.cli import main
+        main(["--db", {db[1]!r}, "import", "--source", "PubMed 2026-12-01", {str(REFS / "endnote.ris")!r}])
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "imported").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert (tmp_path / "imported").exists()
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    code, out, _ = run(capsys, *db, "show", "40078652", "--json")
+    assert code == 0 and json.loads(out)["stub"] is False  # the records are in
+    state = SnowballFile.open(db[1]).load()
+    assert state.searches == [] and [s.name for s in state.pending] == ["PubMed 2026-12-01"]
+    code, out, err = run(capsys, *db, "snowball", "report")
+    assert code == 0 and err.startswith("pmbrowse: warning: the database search 'PubMed 2026-12-01' (begun ")
+    assert "did not finish importing and counts nowhere" in " ".join(out.split())
+    flow = report(capsys, db)
+    assert flow["identification"]["database_results"] == 0 and flow["unfinished_searches"][0]["files"] == [
+        str(REFS / "endnote.ris")
+    ]
+    # The same import again completes it, changing nothing in the library.
+    code, out, _ = run(capsys, *db, "import", "--source", "PubMed 2026-12-01", str(REFS / "endnote.ris"))
+    assert code == 0 and "database search 'PubMed 2026-12-01': 2 records from 1 file" in out
+    state = SnowballFile.open(db[1]).load()
+    assert [s.name for s in state.searches] == ["PubMed 2026-12-01"] and state.pending == []
+    assert report(capsys, db)["identification"]["database_results"] == 2
+
+
+def test_14_import_errors_name_the_line_and_empty_files_are_refused_alike(capsys, db, tmp_path: Path) -> None:
+    files = {
+        "l.txt": (
+            b"16403221\n30992990\nnot-an-id\n",
+            "l.txt, line 3: 'not-an-id' is not a PMID, PMCID or DOI",
+        ),
+        "n.csv": (b"pmid,title\n16403221,A\x00B\n", "n.csv, line 2: a NUL byte: binary data, not a table"),
+        "c.bib": (b"@comment{hello}\n", "c.bib: no records in it"),
+        "e.ris": (b"", "e.ris: the file is empty (no records in it)"),
+        "e.bib": (b"\n  \n", "e.bib: the file is empty (no records in it)"),
+    }
+    before = {p: p.read_bytes() for p in Path(db[1]).parent.glob("library.json*") if p.is_file()}
+    for name, (content, said) in files.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        code, _, err = run(capsys, *db, "import", str(path))
+        assert code == 2 and err.startswith(f"pmbrowse: rejected {tmp_path}/{said}"), err
+        assert err.count("\n") == 1
+    after = {p: p.read_bytes() for p in Path(db[1]).parent.glob("library.json*") if p.is_file()}
+    assert after == before
+    # A table without identifiers is a reference manager's records, as RIS entries without them are.
+    table = tmp_path / "titles.csv"
+    table.write_text("Title,Authors,Year\nA chapter with no identifier,Smolders J,2011\n")
+    code, out, err = run(capsys, *db, "import", str(table))
+    assert code == 0, err
+    assert "1 entry without a PMID, kept as it is; --resolve looks it up online:" in out
+
+
+def test_10_one_is_singular(capsys, db) -> None:
+    assert run(capsys, *db, "snowball", "include", "40078652")[0] == 0
+    for pmid in ("40036306", "39963133", "39985030", "40045380"):
+        assert run(capsys, *db, "snowball", "exclude", pmid)[0] == 0
+    for doi in ("10.1089/scd.2011.0560", "10.1371/journal.pone.0033115", "10.1002/jcb.22733", "PMC2800221"):
+        assert run(capsys, *db, "snowball", "exclude", doi)[0] == 0
+    out = run(capsys, *db, "snowball", "report")[1]
+    said = " ".join(out.split())
+    assert "citation searching: 1 record awaiting title/abstract screening" in said
+    assert "citation searching: 1 report awaiting full-text assessment" in said
