@@ -23,6 +23,16 @@ ORDER_NAMES = {
     "rcr": "highest RCR first",
 }
 
+# The filters on what a record is (``store.search.compile``): every other filter is on the marks.
+RECORD_FILTERS = {
+    ("is", "stub"),
+    ("is", "full"),
+    ("is", "clinical"),
+    ("is", "research"),
+    ("has", "abstract"),
+    ("has", "metrics"),
+}
+
 
 def orders(query: str) -> tuple[str, ...]:
     """The orders that make sense for a query (relevance needs words to be relevant to)."""
@@ -50,8 +60,29 @@ def search(
         return index.search(query, limit=limit, sort=order, marks=marks)
     full = index.search("is:full", limit=limit, sort=order, marks=marks)
     room = limit - len(full.hits)
-    stubs = index.search("is:stub", limit=max(room, 1), sort=order, marks=marks)
+    # With the page full of records, the stubs are only counted: in an order that costs nothing to
+    # find (most cited first ranks every article whose count changed since the last compaction).
+    stubs = index.search("is:stub", limit=max(room, 1), sort=order if room > 0 else "date", marks=marks)
     return Results(hits=full.hits + stubs.hits[: max(room, 0)], total=full.total + stubs.total)
+
+
+def needs_marks(query: str) -> bool:
+    """Whether ``query`` filters on the user's marks (``starred``, ``tag:NAME``, ``has:note``...), so
+    that a search run before the marks were read must run again with them."""
+    from store.search.query import Filter, Op, QuerySyntaxError, parse_query
+
+    try:
+        node = parse_query(query)
+    except QuerySyntaxError:
+        return False
+    nodes = [node]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, Op):
+            nodes += (node.left, node.right)
+        elif isinstance(node, Filter) and (node.kind, node.value) not in RECORD_FILTERS:
+            return True
+    return False
 
 
 def title(query: str) -> str:

@@ -90,6 +90,8 @@ class SearchIndex:
         self.library_path = library_path
         self._index = index
         self._citations: Citations | None = None
+        # The library's committed state this index was found fresh for (None: not checked here).
+        self.state: tuple[str | None, int] | None = None
 
     # Opening and keeping fresh --------------------------------------------------------------
 
@@ -104,9 +106,31 @@ class SearchIndex:
         """The index, if it reflects the library's committed state on disk now; else None.
 
         Needs no write access (a library on read-only media searches as well)."""
+        return cls._open_fresh(library_path, committed_state(library_path))
+
+    @classmethod
+    def open_with_counts(cls, library_path: Path) -> SearchIndex | None:
+        """``open_if_fresh`` for a caller that searches at once in an order of live citation counts
+        (the app's first list, most cited first): the library's storage, which those counts are read
+        from (``citations``), is opened first, and the state it read tells whether the index is fresh,
+        so that the journal is read once rather than twice. Opening the storage may convert a library
+        of an older layout, as opening the library does."""
+        try:
+            storage = open_storage(library_path)
+        except (PmbrowseError, OSError):
+            return cls.open_if_fresh(library_path)
+        index = cls._open_fresh(library_path, storage.reader.state if storage.reader.exists else None)
+        if index is None:
+            storage.close()
+            return None
+        index._citations = Citations(storage.reader)
+        return index
+
+    @classmethod
+    def _open_fresh(cls, library_path: Path, state: tuple[str | None, int] | None) -> SearchIndex | None:
+        """The index, if it reflects the library's committed ``state``; else None."""
         folder = index_folder(library_path)
         meta = read_meta(folder)
-        state = committed_state(library_path)
         if meta is None or state is None or meta.get("library") != list(state):
             return None
         try:
@@ -116,6 +140,7 @@ class SearchIndex:
         # tantivy makes an empty index where its own meta.json is missing: count what is really there.
         if index.count() != meta.get("docs"):
             return None
+        index.state = state
         return index
 
     @classmethod

@@ -102,11 +102,19 @@ class ArticleList(OptionList):
 
 
 class ResultsList(ArticleList):
-    """Search hits, one row each."""
+    """Search hits, one row each.
+
+    Textual measures every row of an OptionList as it is added (500 rows: ~130 ms, most of what the
+    first content of a large library waited for), so the rows come in two steps: a screenful (and the
+    highlighted row) at once, the rest after the next refresh, or at once when a row among them is
+    asked for (``validate_highlighted``)."""
+
+    FIRST_ROWS = 60  # rows shown at once (a tall terminal's list holds about a third of that)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.hits: list[Hit] = []
+        self._later = 0  # the first row still to add (0: none)
 
     def show_results(
         self, title: str, results: Results, empty: str | Text, order: str = "", keep: list[str] | None = None
@@ -126,8 +134,41 @@ class ResultsList(ArticleList):
         row = self.row_of(keep) if keep else None
         self.highlighted = row or 0
 
-    def _rows(self) -> list[Text]:
-        return [hit_row(hit, self.mark_of(_hit_keys(hit))) for hit in self.hits]
+    def show_message(self, message: str | Text) -> None:
+        self._later = 0
+        super().show_message(message)
+
+    def redraw(self) -> None:
+        if not self.hits:
+            return
+        highlighted = self.highlighted
+        first = min(len(self.hits), max(self.FIRST_ROWS, (highlighted or 0) + 1))
+        self.set_options(self._hit_options(0, first))
+        self._later = first if first < len(self.hits) else 0
+        self.highlighted = highlighted
+        if self._later:
+            self.call_after_refresh(self._add_later, self.hits)
+
+    def _add_later(self, hits: list[Hit] | None = None) -> None:
+        """Add the rows not shown yet (``hits``: unless other hits came since)."""
+        if self._later and (hits is None or hits is self.hits):
+            start, self._later = self._later, 0
+            self.add_options(self._hit_options(start, len(self.hits)))
+
+    def validate_highlighted(self, highlighted: int | None) -> int | None:
+        if highlighted is not None and highlighted >= self.option_count:
+            self._add_later()
+        return super().validate_highlighted(highlighted)
+
+    def _hit_options(self, start: int, end: int) -> list[Option]:
+        return [
+            Option(hit_row(hit, self.mark_of(_hit_keys(hit))), id=str(n))
+            for n, hit in enumerate(self.hits[start:end], start)
+        ]
+
+    def row_of(self, keys: list[str]) -> int | None:
+        wanted = set(keys)
+        return next((n for n in range(len(self.hits)) if wanted & set(self.keys_at(n))), None)
 
     def hit(self, index: int) -> Hit | None:
         return self.hits[index] if 0 <= index < len(self.hits) else None

@@ -32,9 +32,13 @@ class ChangeWatcher(Part):
         self._state_seen: object = None  # the library's state as the views last took it in
         self._open_when_found: list[str] = []  # a row enter was pressed on, to open after a reload
 
-    def start(self) -> None:
-        """The library has loaded: look every second from now on."""
+    def start(self, shown: object = None) -> None:
+        """The library has loaded: look every second from now on. ``shown``: the library's state the
+        result list was searched in, when that was before the library was opened (the first search
+        runs first): a commit made in between is then taken in at the first look."""
         self.seen_library()
+        if shown is not None:
+            self._state_seen = shown
         self.screen.set_interval(REFRESH_SECONDS, self._tick)
 
     def seen_library(self) -> None:

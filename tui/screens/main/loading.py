@@ -1,18 +1,23 @@
 """Loading: what the app was started on, and the library read in a worker after the first paint.
 
-The search index opens first (fast, and enough to search: the query the app was started on, or the
-last one, runs at once); then the library and the marks (slow when large: the screen shows a loading
-state meanwhile, never a blank or frozen terminal). Then the article the app was started on, or the
-one left open last time, opens in the pane it had.
+The first content comes first: the search index opens (fast, and enough to search), and the query the
+app was started on, or the last one, runs at once and fills the result list. Only then are the library
+and the marks opened (slow when large: the screen shows a loading state meanwhile, never a blank or
+frozen terminal): opening them beside the first search would only share the same cores (and the
+interpreter's lock) with it and delay it. Then the article the app was started on, or the one left
+open last time, opens in the pane it had; a search that filters on marks (``is:starred``) runs again
+with them; and the watcher starts from the state the list was searched in, so that a commit made
+meanwhile by another process is taken in at its first look.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from store.errors import PmbrowseError
 from store.ids import parse_identifier
-from tui import refresh
+from tui import listing, refresh
 from tui.screens.main.online import online_query
 from tui.screens.main.parts import Part
 from tui.widgets.article import ArticleHeader
@@ -24,6 +29,10 @@ if TYPE_CHECKING:
     from store.search import SearchIndex
     from store.wholefile import Fingerprint
     from tui.screens.main.screen import MainScreen
+
+# How long the library waits for the first search's rows before opening anyway (a guard: they come in
+# well under a second at 100,000 records).
+FIRST_ROWS_WAIT = 10.0
 
 
 class Loading(Part):
@@ -51,14 +60,17 @@ class Loading(Part):
         return query
 
     def _load(self) -> None:
-        """Open the index first (fast, enough to search), then the library (slow when large)."""
-        from store.library import Library
+        """The index and the first search first (the first content), then the library and the marks."""
         from store.search import SearchIndex
 
         path = self.screen.library_path
-        index = SearchIndex.open_if_fresh(path)
+        index = SearchIndex.open_with_counts(path)
         if index is not None:
-            self.app.call_from_thread(self._index_ready, index)
+            landed = self.app.call_from_thread(self._index_ready, index)
+            if landed is not None:
+                landed.wait(FIRST_ROWS_WAIT)
+        from store.library import Library
+
         try:
             library = Library.open(path)
             if index is None:
@@ -69,21 +81,31 @@ class Loading(Part):
             return
         self.app.call_from_thread(self._ready, library, index, marks, seen)
 
-    def _index_ready(self, index: SearchIndex) -> None:
-        query = self.screen.results.index_ready(index)
-        if query is not None:
-            self.screen.search(query)
+    def _index_ready(self, index: SearchIndex) -> threading.Event | None:
+        """The index is open: run the query that waited for it. Returns what to wait on before opening
+        the library (set once that search's rows are shown), or None when no search of the library
+        runs (the list has its index already, or the query went to PubMed)."""
+        results = self.screen.results
+        query = results.index_ready(index)
+        if query is None:
+            return None
+        self.screen.search(query)
+        return None if results.landed.is_set() else results.landed
 
     def _ready(self, library: Library, index: SearchIndex, marks: Marks, seen: Fingerprint | None) -> None:
         screen = self.screen
         screen.library = library
         screen.marking.take(marks, seen)
-        screen.changes.start()
+        screen.changes.start(index.state)
         for article_list in article_lists(screen):
             article_list.mark_of = screen.marking.mark_of
             article_list.redraw()
         screen.online.library_ready()
-        self._index_ready(index)
+        results = screen.results
+        if results.index is not None and listing.needs_marks(results.query_text):
+            results.search_again(keep_row=True)  # (it ran before the marks were read)
+        else:
+            self._index_ready(index)
         if self._open:
             key, self._open = self._open, None
             screen.reader.open_at_start(key, self._asked, self._pane)

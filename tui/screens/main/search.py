@@ -8,6 +8,7 @@ what the list shows comes from ``tui.listing`` (the search, the order in force, 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,9 @@ class SearchResults(ResultsList):
         self.title_text = ""
         self.pending: str | None = None  # a query asked for before the index was open
         self._keep_row: list[str] = []  # identity keys of the row to keep highlighted when results come
+        # Clear while a search's rows are awaited (the loader opens the library once the first are shown).
+        self.landed = threading.Event()
+        self.landed.set()
 
     def on_mount(self) -> None:
         self.border_title = "Results"
@@ -67,14 +71,14 @@ class SearchResults(ResultsList):
             self.pending = query
             self.show_message("Loading the library… the search runs when it is ready.")
             return
-        self._worker(self.index, query, self.title_text, listing.order_for(query, self.order))
+        self._start(self.index, query, self.title_text, listing.order_for(query, self.order))
 
     def show_query(self, query: str, title: str, default_order: str) -> None:
         """Show what ``query`` finds under ``title`` (in ``default_order`` unless the user chose one)."""
         if self.index is not None:
             self.query_text, self.title_text = query, title
             order = listing.order_for(query, self.order or default_order)
-            self._worker(self.index, query, title, order)
+            self._start(self.index, query, title, order)
 
     def search_again(self, keep_row: bool = False) -> None:
         """Run the search the list shows again (in the order now chosen); ``keep_row``: stay on the
@@ -84,7 +88,7 @@ class SearchResults(ResultsList):
         if keep_row and self.highlighted is not None:
             self._keep_row = self.keys_at(self.highlighted)
         order = listing.order_for(self.query_text, self.order)
-        self._worker(self.index, self.query_text, self.title_text, order)
+        self._start(self.index, self.query_text, self.title_text, order)
 
     def next_order(self) -> None:
         """Switch the result order: relevance, newest first, most cited first, highest RCR first."""
@@ -99,6 +103,10 @@ class SearchResults(ResultsList):
         row = next((n for n, hit in enumerate(self.hits) if hit.doc_id == doc_id), None)
         if row is not None:
             self.highlighted = row
+
+    def _start(self, index: SearchIndex, query: str, title: str, order: str) -> None:
+        self.landed.clear()
+        self._worker(index, query, title, order)
 
     @work(thread=True, exclusive=True, group="search")
     def _worker(self, index: SearchIndex, query: str, title: str, order: str) -> None:
@@ -125,11 +133,14 @@ class SearchResults(ResultsList):
         self.show_results(title, results, empty, listing.ORDER_NAMES.get(order, ""), keep)
         if not keep:
             self.follow(self.open_article())
+        self.call_after_refresh(self.landed.set)  # (once the rows are on their way to the terminal)
 
     def _failed(self, message: str) -> None:
         self.border_title = "Results — the search failed"
         self.show_message(f"The search failed: {message}")
+        self.landed.set()
 
     def _syntax_error(self, exc: QuerySyntaxError) -> None:
         self.border_title = "Results — query error"
         self.show_message(literal(f"{exc.message}:\n{exc.pointer()}", style="red"))
+        self.landed.set()
