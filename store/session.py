@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from store.atomicwrite import check_regular, replace_file
 from store.trail import Trail
 
 
@@ -27,8 +27,10 @@ class Session:
 
     @classmethod
     def load(cls, library_path: Path) -> Session:
+        path = session_path(library_path)
         try:
-            data = json.loads(session_path(library_path).read_text(encoding="utf-8"))
+            check_regular(path)  # (a FIFO in its place would hang the app's start)
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return cls()
         if not isinstance(data, dict):
@@ -42,12 +44,8 @@ class Session:
         )
 
     def save(self, library_path: Path) -> None:
-        path = session_path(library_path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         payload = {"query": self.query, "trail": self.trail.to_json(), "pane": self.pane}
-        try:
-            tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        # Where you were is never worth an error (a full disk, a read-only folder, a folder in the way).
+        with contextlib.suppress(OSError):
+            content = json.dumps(payload, ensure_ascii=False).encode()
+            replace_file(session_path(library_path), content, special=False)

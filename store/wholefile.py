@@ -7,8 +7,11 @@ write, so a crash mid-write can leave half a file. This storage instead
 - parses the file once (orjson, with the garbage collector paused: millions of small objects);
 - serves every ``read()`` from that in-memory dict;
 - inside a transaction, holds writes until the transaction ends and then writes once;
-- writes to a temp file in the same folder, fsyncs it, and ``os.replace``s the old file, so a reader
-  (or a crash) sees either the old library or the new one, never a mix;
+- writes with ``store.atomicwrite.replace_file`` (a temp file in the same folder, fsynced, renamed over
+  the old one, the folder fsynced; through a symbolic link to its target), so a reader (or a crash)
+  sees either the old file or the new one, never a mix;
+- refuses a FIFO, a device or a folder in place of the file, before opening it (reading a FIFO or
+  ``/dev/zero`` would never end);
 - refuses to load (and so never overwrites) a file that is not a pmbrowse library, saying why.
 
 Concurrency: a transaction takes the write lock (``store.lock``) and, if another process replaced the
@@ -29,6 +32,14 @@ import orjson
 from tinydb.storages import Storage
 
 from store import fileformat
+from store.atomicwrite import (
+    NotARegularFile,
+    check_regular,
+    fsync_dir,
+    remove_temp_files,
+    replace_file,
+    target_of,
+)
 from store.errors import LibraryFileError
 from store.lock import write_lock
 from store.schema import LIBRARY, META_TABLE, Layout, kind_of
@@ -70,7 +81,10 @@ def read_library_file(path: Path, layout: Layout = LIBRARY) -> Data:
     wrong and where."""
     noun = layout.noun
     try:
+        check_regular(path)
         raw = path.read_bytes()
+    except NotARegularFile as exc:
+        raise LibraryFileError(f"cannot read the {noun} {path}: it is {exc.what}, not a file") from None
     except OSError as exc:
         raise LibraryFileError(f"cannot read the {noun} {path}: {exc.strerror or exc}") from None
     if not raw or raw.isspace():  # (isspace stops at the first other byte; strip would copy it all)
@@ -221,40 +235,9 @@ class WholeFileStorage(Storage):  # type: ignore[misc]
     def _flush(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = fileformat.dump(self._data)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        self._remove_stale_temp_files()
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if self._seen is not None:
-                with contextlib.suppress(OSError):
-                    os.chmod(tmp, self.path.stat().st_mode & 0o777)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        fsync_dir(self.path.parent)
+        remove_temp_files(target_of(self.path))  # (left by a writer that was killed: we hold the lock)
+        replace_file(self.path, payload, special=False)
         self._seen = fingerprint(self.path)
 
-    def _remove_stale_temp_files(self) -> None:
-        """Temp files left by a writer that was killed; safe to remove while we hold the lock."""
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
 
-
-def fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+__all__ = ["WholeFileStorage", "fingerprint", "fsync_dir", "paused_gc", "read_library_file"]

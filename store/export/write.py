@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import io
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from store.atomicwrite import create_file, replace_file
 from store.export import EXPORTERS
 from store.export.graph import Walk, write_dot, write_edge_list
 from store.export.provenance import ProvenanceTable
@@ -78,33 +76,15 @@ def default_export_path(folder: Path, label: str, extension: str) -> Path:
 
 
 def write_new_file(text: str, path: Path) -> None:
-    """Write ``path`` only if nothing is there: ``FileExistsError`` otherwise, leaving it as it was. The
-    text is written to a temp file first and linked into place (a link never replaces a file), so the
-    new file appears whole or not at all."""
-    if not path.name or path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.link(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    """Write ``path`` only if nothing is there: ``FileExistsError`` otherwise, leaving it as it was; the
+    new file appears whole or not at all (``store.atomicwrite.create_file``)."""
+    create_file(path, text.encode("utf-8"))
 
 
 def write_file(text: str, path: Path) -> None:
-    """Replace ``path`` atomically: a failed export leaves the old file as it was.
-
-    A folder (``/``, ``.``, an existing directory) is an ``IsADirectoryError``, like any other path
-    that cannot be written, rather than whatever building a temp name from it would raise.
-    """
-    if not path.name or path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    """Replace ``path`` atomically: a failed export leaves the old file as it was
+    (``store.atomicwrite.replace_file``). A symbolic link is written through to its target and stays a
+    link; a FIFO or a character device (``/dev/stdout``) is written into as a stream; a folder (``/``,
+    ``.``, an existing directory) is an ``IsADirectoryError`` naming it, like any other path that cannot
+    be written."""
+    replace_file(path, text.encode("utf-8"))

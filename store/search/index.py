@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 import tantivy
 
+from store.atomicwrite import replace_file, swap_folder
 from store.errors import PmbrowseError
 from store.lock import write_lock
 from store.search.cited import most_cited
@@ -192,11 +193,7 @@ class SearchIndex:
             writer.commit()
             writer.wait_merging_threads()
             write_meta(building, state, docs)
-            old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
-            with contextlib.suppress(FileNotFoundError):
-                os.rename(folder, old)
-            os.rename(building, folder)
-            shutil.rmtree(old, ignore_errors=True)
+            swap_folder(building, folder)
         except ValueError as exc:  # tantivy's errors (a full disk among them) come as ValueError
             shutil.rmtree(building, ignore_errors=True)
             raise OSError(f"cannot build the search index in {folder.parent}: {exc}") from None
@@ -424,9 +421,8 @@ def read_meta(folder: Path) -> dict[str, Any] | None:
 
 
 def write_meta(folder: Path, state: tuple[str | None, int], docs: int) -> None:
-    tmp = folder / (META + ".tmp")
-    tmp.write_text(json.dumps({"version": INDEX_VERSION, "library": list(state), "docs": docs}))
-    os.replace(tmp, folder / META)
+    meta = {"version": INDEX_VERSION, "library": list(state), "docs": docs}
+    replace_file(folder / META, json.dumps(meta).encode(), special=False)
 
 
 def _scratch_folder(library_path: Path) -> Path:
