@@ -225,15 +225,8 @@ class Library:
 
     def totals(self, doc_ids: Iterable[int]) -> dict[int, tuple[int, int, int | None]]:
         """(references, citing articles, year) of many records, from the index (none is read): ranking
-        needs them of thousands of candidates. Records the library does not hold are left out."""
-        reader = self._reader
-        out: dict[int, tuple[int, int, int | None]] = {}
-        for doc_id in doc_ids:
-            meta = reader.meta(doc_id)
-            if meta is not None:
-                refs, cited = reader.link_counts(doc_id)
-                out[doc_id] = (refs, cited, meta.year or None)
-        return out
+        and year charts need them of thousands. Records the library does not hold are left out."""
+        return {d: (refs, cited, year or None) for d, refs, cited, year in self._reader.totals(doc_ids)}
 
     def stats(self) -> Stats:
         """Counts kept with the library (never recomputed by reading it)."""

@@ -158,6 +158,21 @@ class Reader:
             raw = self.current().head(doc_id)
         return None if raw is None else orjson.loads(raw)  # type: ignore[no-any-return]
 
+    def totals(self, doc_ids: Iterable[int]) -> Iterator[tuple[int, int, int, int]]:
+        """(doc id, references, citing articles, year or 0) of many documents from one state: no
+        document is read (those the library does not hold are left out)."""
+        pending, links = self._own(), self._own_links()
+        snap = self.current()
+        for doc_id in doc_ids:
+            if doc_id in pending or doc_id in links:
+                meta = self.meta(doc_id)
+                if meta is not None:
+                    yield (doc_id, *self.link_counts(doc_id), meta.year)
+                continue
+            meta = snap.meta(doc_id)
+            if meta is not None:
+                yield (doc_id, *snap.link_counts(doc_id), meta.year)
+
     def heads(self, doc_ids: Iterable[int]) -> Iterator[tuple[int, dict[str, Any]]]:
         """``head`` of many documents from one state (those the library holds)."""
         pending = self._own()

@@ -247,9 +247,11 @@ class LinkList(VirtualView, can_focus=True):
         self.ids: list[int] = []  # the targets' document ids, in the order the links were learnt
         self.visited: set[int] = set()
         self.message: Text | None = None  # a line of guidance instead of rows
-        self.highlighted: int | None = None
+        self._cursor: int | None = None
         self._built: dict[int, LinkView] = {}
         self._drawn: dict[int, Text] = {}
+        # Lines as drawn, by (row, line, width, cursor on it, focused): scrolling redraws them often.
+        self._strips: dict[tuple[int, int, int, bool, bool], Strip] = {}
 
     def show_links(
         self, library: Library, doc_id: int, visited: set[int], empty: str, keep: int | None = None
@@ -258,14 +260,14 @@ class LinkList(VirtualView, can_focus=True):
         self.library, self.doc_id = library, doc_id
         self.ids = library.link_ids(doc_id, self.rel)
         self.visited = visited
-        self._built, self._drawn = {}, {}
+        self._built, self._drawn, self._strips = {}, {}, {}
         if not self.ids:
             self.show_message(empty)
             return
         self.message = None
         row = self.ids.index(keep) if keep is not None and keep in self.ids else 0
         self._resize(len(self.ids))
-        self.highlighted = row
+        self._cursor = row
         if keep is None:
             self.scroll_to(0, 0, animate=False)
         self.reveal_cursor()
@@ -273,9 +275,9 @@ class LinkList(VirtualView, can_focus=True):
 
     def show_message(self, message: str | Text) -> None:
         """Replace the rows with one line of guidance (not selectable)."""
-        self.ids, self._built, self._drawn = [], {}, {}
+        self.ids, self._built, self._drawn, self._strips = [], {}, {}, {}
         self.message = literal(message, style="italic") if isinstance(message, str) else message
-        self.highlighted = None
+        self._cursor = None
         self._resize(1, height=1)
         self.scroll_to(0, 0, animate=False)
         self.refresh()
@@ -323,11 +325,18 @@ class LinkList(VirtualView, can_focus=True):
         if self.message is not None:
             return self._strip(self.message, width) if y == 0 else None
         index, part = divmod(y, self.ROW_HEIGHT)
-        text = self._text(index)
-        if text is None:
-            return None
-        line = text.split("\n")[part] if part < len(text.split("\n")) else Text()
-        return self._strip(line, width, cursor=index == self.highlighted)
+        key = (index, part, width, index == self.highlighted, self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            text = self._text(index)
+            if text is None:
+                return None
+            lines = text.split("\n")
+            line = lines[part] if part < len(lines) else Text()
+            if len(self._strips) > 4096:
+                self._strips = {}
+            strip = self._strips[key] = self._strip(line, width, cursor=key[3])
+        return strip
 
     def _strip(self, line: Text, width: int, cursor: bool = False) -> Strip:
         line = line.copy()
@@ -350,15 +359,33 @@ class LinkList(VirtualView, can_focus=True):
 
     def redraw(self) -> None:
         """Draw the rows again (after marks changed), keeping the highlight."""
-        self._drawn = {}
+        self._drawn, self._strips = {}, {}
         self.refresh()
 
     # The cursor ------------------------------------------------------------------------------------
 
+    @property
+    def highlighted(self) -> int | None:
+        """The row the cursor is on (None: no rows)."""
+        return self._cursor
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        if index is None or not self.ids:
+            self._cursor = None
+            self.refresh()
+        else:
+            self._move_to(index)
+
+    def row_of(self, keys: list[str]) -> int | None:
+        """The row showing the article with any of these identity keys."""
+        doc_id = self.library.find_keys(keys) if self.library is not None else None
+        return self.ids.index(doc_id) if doc_id is not None and doc_id in self.ids else None
+
     def _move_to(self, index: int) -> None:
         if not self.ids:
             return
-        self.highlighted = max(0, min(index, len(self.ids) - 1))
+        self._cursor = max(0, min(index, len(self.ids) - 1))
         self.reveal_cursor()
         self.refresh()
 
@@ -389,6 +416,10 @@ class LinkList(VirtualView, can_focus=True):
             if 0 <= index < len(self.ids):
                 self._move_to(index)
                 self.post_message(self.Chosen(self, index))
+
+    def notify_style_update(self) -> None:
+        self._strips = {}  # (a theme or style changed: the lines are drawn anew)
+        super().notify_style_update()
 
     def on_focus(self) -> None:
         self.refresh()

@@ -82,6 +82,7 @@ class Reader(Vertical):
         self._citing_count = 0
         # The article and library state the chart was last asked for (a change of marks alone keeps it).
         self._chart_of: tuple[int, object] | None = None
+        self._trail_ids: tuple[object, dict[str, int | None]] = (None, {})  # (state, key -> document)
 
     def compose(self) -> ComposeResult:
         yield ArticleHeader(id="header")
@@ -206,7 +207,7 @@ class Reader(Vertical):
         assert self.library is not None and self.current is not None
         library, doc_id = self.library, self.current
         article = library.article(doc_id)
-        visited = {i for i in (library.lookup(key) for key in self.trail.entries) if i is not None} - {doc_id}
+        visited = self._visited() - {doc_id}
         # The counts are kept in the library's index; the panes build their rows as they are drawn.
         refs, cited = library.link_counts(doc_id)
         for rel, selector in (("references", "#references-list"), ("cited_by", "#cited-by-list")):
@@ -221,6 +222,18 @@ class Reader(Vertical):
         self.show_header(article)
         self.query_one(AbstractView).show_article(article, keep_scroll=keep)
         self._show_neighbourhood()
+
+    def _visited(self) -> set[int]:
+        """The documents on the trail (their keys looked up once per state of the library: a long
+        trail is looked up on every open otherwise)."""
+        assert self.library is not None
+        if self._trail_ids[0] != self.library.state:
+            self._trail_ids = (self.library.state, {})
+        known = self._trail_ids[1]
+        for key in self.trail.entries:
+            if key not in known:
+                known[key] = self.library.lookup(key)
+        return {doc for key in self.trail.entries if (doc := known[key]) is not None}
 
     def show_header(self, article: Article | None = None) -> None:
         """Draw the header again (its marks line follows the marks)."""
