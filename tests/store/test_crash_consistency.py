@@ -150,13 +150,16 @@ def test_a_torn_tail_is_ignored_and_cut_off(tmp_path: Path) -> None:
         changes.put_article(Article(pmid="1", title="Kept"), ORIGIN)
     journal = lib_path.with_name("library.json.journal")
     good = journal.read_bytes()
+    # A commit cut mid-seal, longer than the next one: writing over it is not cutting it off.
+    torn = b'7\t["pmid:7"]\t{"pmid":"7","title":"' + b"Torn " * 400 + b'"}\n#\t0000'
     with journal.open("ab") as fh:
-        fh.write(b'7\t["pmid:7"]\t{"pmid":"7","title":"Torn"}\n#\t0000')  # a commit cut mid-seal
+        fh.write(torn)
     again = Library.open(lib_path, demo=False)
     assert again.get("7") is None and again.get("1") is not None
     with again.transaction() as changes:
         changes.put_article(Article(pmid="2", title="Next"), ORIGIN)
-    assert journal.read_bytes().startswith(good) and b"Torn" not in journal.read_bytes()
+    raw = journal.read_bytes()
+    assert raw.startswith(good) and b"Torn" not in raw and raw.endswith(b"}\n")  # (ends with its seal)
     assert Library.open(lib_path).get("2") is not None
 
 
@@ -261,8 +264,11 @@ def test_a_migration_killed_at_its_commit_point_leaves_the_old_or_the_new_librar
     time.sleep(0.05 if delay == 0 else 0.2)
     proc.kill()
     proc.wait()
-    new = json.loads(lib_path.read_text())["_meta"]["1"]["schema"] == SCHEMA_VERSION
-    assert lib_path.read_bytes() == old or new
+    if delay:  # killed before its rename: the old library, byte for byte
+        assert lib_path.read_bytes() == old
+    else:  # killed around its rename: the old library or the new one, whole
+        new = json.loads(lib_path.read_text())["_meta"]["1"]["schema"] == SCHEMA_VERSION
+        assert lib_path.read_bytes() == old or new
     lib = Library.open(lib_path)
     citing = lib.find("100")
     assert citing is not None and len(lib.links(citing, "references")) == 2
@@ -497,3 +503,28 @@ def test_compaction_copies_unchanged_runs_and_keeps_every_document(tmp_path: Pat
     assert {int(k): v for k, v in data["articles"].items()} == before
     assert again.get("150").title == "Article 150, revised"  # type: ignore[union-attr]
     assert again.stats() == lib.stats()
+    # Every document is still found by its identifiers, those copied unchanged included.
+    assert {n: again.find(str(n)) for n in range(1, 300)} == {n: lib.find(str(n)) for n in range(1, 300)}
+    assert None not in {again.find(str(n)) for n in range(1, 300)}
+
+
+def test_a_commit_is_on_disk_before_it_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit acknowledged must survive a power cut: the journal is fsynced once it holds it."""
+    lib_path = tmp_path / "library.json"
+    lib = Library.open(lib_path, demo=False)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="1", title="First"), ORIGIN)
+    synced: list[tuple[int, int]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        st = os.fstat(fd)
+        synced.append((st.st_ino, st.st_size))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    for n in (2, 3):
+        with lib.transaction() as changes:
+            changes.put_article(Article(pmid=str(n), title=f"Article {n}"), ORIGIN)
+        journal = lib_path.with_name("library.json.journal").stat()
+        assert (journal.st_ino, journal.st_size) in synced  # (the journal, as it is after the commit)

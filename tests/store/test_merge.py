@@ -1,9 +1,12 @@
-"""Combining what sources say about one article's links (store.merge), and its use online."""
+"""Combining what sources say about one article (store.merge): links, records shown to be one, origins."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from store.library import Library
 from store.merge import union_links
-from store.model import Link
+from store.model import Article, Link, Origin
 from store.online.links import merge_links
 
 
@@ -28,3 +31,37 @@ def test_merge_links_follows_the_same_rules() -> None:
         ("11", "10.1000/x", "From Europe PMC", ["europepmc", "pubmed"]),
         ("12", "10.1000/x", "", []),
     ]
+
+
+def test_two_records_shown_to_be_one_article_become_one(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "library.json", demo=False)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="1", title="By PMID", references=[Link(pmid="9")]), Origin("pubmed"))
+        changes.put_article(
+            Article(doi="10.1000/x", title="By DOI", references=[Link(pmid="8")]), Origin("ris")
+        )
+        changes.put_article(
+            Article(pmid="7", title="Citing", references=[Link(doi="10.1000/X")]), Origin("pubmed")
+        )
+    by_pmid, by_doi = lib.find("1"), lib.find("10.1000/x")
+    assert by_pmid is not None and by_doi is not None and by_pmid != by_doi
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="1", doi="10.1000/x", title="Both"), Origin("medline"))
+    for again in (lib, Library.open(tmp_path / "library.json")):
+        assert again.find("1") == again.find("10.1000/x") == by_pmid
+        assert again.doc(by_doi) is None  # the other record is gone, not left beside it
+        assert again.stats().records == 2 and again.stats().stubs == 2 and again.stats().links == 3
+        assert [v.pmid for v in again.links(by_pmid, "references")] == ["9", "8"]
+        assert [v.pmid for v in again.links(by_pmid, "cited_by")] == ["7"]
+        assert again.link_ids(again.find("7") or 0, "references") == [by_pmid]
+        assert again.article(by_pmid).title == "Both"
+
+
+def test_a_record_merged_keeps_every_origin(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "library.json", demo=False)
+    for origin in (Origin("pubmed", "a.xml"), Origin("medline", "b.nbib"), Origin("pubmed", "a.xml")):
+        with lib.transaction() as changes:
+            changes.put_article(Article(pmid="1", title="One"), origin)
+    article = lib.get("1")
+    assert article is not None
+    assert [(o.format, o.location) for o in article.origins] == [("pubmed", "a.xml"), ("medline", "b.nbib")]
