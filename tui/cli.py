@@ -73,6 +73,12 @@ def app_parser() -> argparse.ArgumentParser:
         "3 the library is busy or unusable, 4 an online service failed.",
     )
     _add_db(app)
+    app.add_argument(
+        "--screener",
+        metavar="NAME",
+        default=None,
+        help="who screens in the app (default: $PMBROWSE_SCREENER, else unnamed); blind to the others",
+    )
     app.add_argument("target", nargs="*", metavar="QUERY|ID", help="open on this search or article")
     return app
 
@@ -98,7 +104,7 @@ def _first_positional(argv: Sequence[str]) -> str | None:
             skip = False
         elif arg == "--":
             return None
-        elif arg == "--db":
+        elif arg in ("--db", "--screener"):
             skip = True
         elif not arg.startswith("-") or arg == "-":
             return arg
@@ -199,7 +205,7 @@ def run_app(args: argparse.Namespace, out: Console, err: Console, note: str = ""
     # In the app, a notification: the path on a line of its own, shortened from the left (a toast is
     # narrow, and a path split mid-word is hard to read).
     toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
-    PmbrowseApp(path, " ".join(args.target), notice=toast, note=note).run()
+    PmbrowseApp(path, " ".join(args.target), notice=toast, note=note, screener=args.screener).run()
     return EXIT_OK
 
 

@@ -34,7 +34,7 @@ class Key:
     def footer_label(self) -> str:
         """The first key only, short: ``/``, ``⌫``, ``^r``."""
         first = self.label.split(" / ")[0]
-        return first.replace("ctrl+", "^").replace("alt+right", "alt+→")
+        return first.replace("ctrl+", "^").replace("alt+right", "alt+→").replace("escape", "esc")
 
 
 KEYS: tuple[Key, ...] = (
@@ -74,8 +74,21 @@ KEYS: tuple[Key, ...] = (
         "s", "star", "Star", "Star or unstar the article (the highlighted row, else the open article)", rank=2
     ),
     Key("t", "tag", "Tag", "Add a one-word tag to the article (a tag it has already is removed)", rank=4),
-    Key("i", "screen('included')", "Incl", "Screening: mark the article included (again: undecided)", rank=3),
-    Key("x", "screen('excluded')", "Excl", "Screening: mark the article excluded (again: undecided)", rank=3),
+    Key(
+        "i",
+        "screen('included')",
+        "Incl",
+        "Screening: include the article, then on to the next to screen",
+        rank=3,
+    ),
+    Key(
+        "x",
+        "screen('excluded')",
+        "Excl",
+        "Screening: exclude the article, saying why, then on to the next to screen",
+        rank=3,
+    ),
+    Key("u", "screen('undecided')", "Undecide", "Screening: take the article's decision back", rank=6),
     Key("n", "note", "Note", "Write a short note on the article", rank=5),
     Key("y", "copy", "Copy", "Copy the citation, with its PMID and DOI, to the clipboard", rank=5),
     Key("o", "open_page", "Open", "Open the article's PubMed (or DOI) page in the web browser", rank=5),
@@ -135,8 +148,9 @@ HELP_ROWS: tuple[tuple[tuple[str, ...], str], ...] = (
         "Fetch the article and its links from PubMed and Europe PMC; F also the stubs it links to",
     ),
     (
-        ("screen('included')", "screen('excluded')"),
-        "Screening: mark the article included / excluded (again: undecided)",
+        ("screen('included')", "screen('excluded')", "screen('undecided')"),
+        "Screening: include / exclude (asks why) / take the decision back; the cursor moves on to the next "
+        "row to screen",
     ),
     (
         ("snowball", "snowball_article"),
@@ -153,7 +167,7 @@ OTHER_KEYS: tuple[tuple[str, str], ...] = (
 
 # What the help says of the keys that act on an article (a row of its own would widen the key column).
 TARGET_HELP = (
-    "f F s t i x n y o e act on the highlighted row of the focused list, else on the open article; "
+    "f F s t i x u n y o e act on the highlighted row of the focused list, else on the open article; "
     "a row the library no longer has is refused, never swapped for another article."
 )
 
@@ -161,4 +175,82 @@ SEARCH_HELP = (
     'Search: words are ANDed; OR, NOT, ( ); "phrases"; exosom*; tags [ti] [ab] [tiab] [au] [ta] [dp] '
     "[pmid] [mh] [doi], e.g. Smith J[au], 2018:2020[dp]; filters starred, included, excluded, tag:NAME, "
     "is:stub. Start with pubmed: to search PubMed online (the hits are stored in the library)."
+)
+
+# The Snowball view's keys (``tui.screens.snowball``): its bindings, its key line (two lines, so that at
+# 80 columns every key of a round — N F d L — stays on screen), its help and its palette commands.
+SNOWBALL_KEYS: tuple[Key, ...] = (
+    Key(
+        "i",
+        "screen('included')",
+        "Incl",
+        "Include the highlighted candidate, then on to the next to screen",
+        rank=1,
+    ),
+    Key(
+        "x",
+        "screen('excluded')",
+        "Excl",
+        "Exclude the highlighted candidate, saying why, then on to the next to screen",
+        rank=1,
+    ),
+    Key("u", "screen('undecided')", "Undecide", "Take the highlighted candidate's decision back", rank=2),
+    Key(
+        "r",
+        "screen('not-retrieved')",
+        "Not retr",
+        "Full text: the report was sought and could not be obtained",
+        rank=3,
+    ),
+    Key(
+        "t",
+        "stage",
+        "Stage",
+        "Switch the stage: title/abstract (a round's records) or full text (the reports sought)",
+        rank=2,
+    ),
+    Key("enter", "open", "Open", "Open the highlighted candidate in the main view", shown="enter", rank=3),
+    Key("N", "next_round", "Next round", "Run the next round from the included articles (kept)", rank=2),
+    Key("d", "cycle_direction", "Dir", "Choose the next round's direction: back, forward, both", rank=2),
+    Key(
+        "L",
+        "online_round",
+        "Links",
+        "Run the next round with the seeds' links fetched from iCite (online)",
+        rank=2,
+    ),
+    Key("F", "fetch_stubs", "Fetch", "Fetch the records of the candidates that are stubs (online)", rank=2),
+    Key("K", "keep", "Keep", "Keep the preview as a round (a preview counts nowhere until kept)", rank=3),
+    Key("P", "flow", "Flow", "The review's PRISMA 2020 flow diagram", rank=2),
+    Key(
+        "b",
+        "blind",
+        "Blind",
+        "Blind (your own decisions) or not (the review's decisions and its conflicts)",
+        rank=4,
+    ),
+    Key("a", "list_all", "All", "List every candidate, or only those still to screen", rank=5),
+    Key(
+        "left_square_bracket", "round(-1)", "Prev round", "Show the round before this one", shown="[", rank=6
+    ),
+    Key(
+        "right_square_bracket", "round(1)", "Later round", "Show the round after this one", shown="]", rank=6
+    ),
+    Key("question_mark", "help", "Help", "Show the keys of the Snowball view", rank=0),
+    Key("escape,q", "close", "Close", "Close the Snowball view", shown="escape / q", rank=0),
+)
+
+SNOWBALL_OTHER: tuple[tuple[str, str], ...] = (
+    ("↑ ↓ j k", "Move; page up / page down, home / end"),
+    ("ctrl+r", "Take in what other processes changed now (the app also looks every second)"),
+    ("ctrl+p", "Command palette: every action of this view by name"),
+)
+
+SNOWBALL_HELP = (
+    "i x u r decide the highlighted row, with the screener and stage in the title; the cursor then moves "
+    "on to the next row still to screen (nothing left below: it stays). Pressing a decision a row has "
+    "already changes nothing and says so; another decision replaces it and says what it was. Listed: "
+    "the rows still to screen when the list was loaded (a decides the list shows all); rows screened "
+    "before are counted above, not listed. Unblind (b), ! marks a conflict between screeners, and a "
+    "decision on it resolves it."
 )

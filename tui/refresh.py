@@ -59,14 +59,15 @@ class LibraryChanged(Message, bubble=False):
     index: SearchIndex | None
 
 
-def open_marks(library_path: Path) -> tuple[Marks, Fingerprint | None]:
-    """The marks, with the fingerprint of the file they were read from (taken first, so that a write
-    in between shows as a change at the next check rather than being missed)."""
+def open_marks(library_path: Path, screener: str | None = None) -> tuple[Marks, Fingerprint | None]:
+    """The marks as ``screener`` sees them (``store.marks.default_screener``), with the fingerprint of the
+    file they were read from (taken first, so that a write in between shows as a change at the next
+    check rather than being missed)."""
     from store.marks import Marks, marks_path
     from store.wholefile import fingerprint
 
     seen = fingerprint(marks_path(library_path))
-    return Marks.open(library_path), seen
+    return Marks.open(library_path, screener=screener), seen
 
 
 def check(
@@ -76,11 +77,13 @@ def check(
     *,
     marks: bool = True,
     state_seen: object = None,
+    screener: str | None = None,
 ) -> Refreshed:
     """Take in what changed since the last check (blocking: call it in a thread).
 
     ``marks_seen`` is the fingerprint of the marks file as this app last read or wrote it;
-    ``state_seen`` the library's state at the last check (None: look at other processes only).
+    ``state_seen`` the library's state at the last check (None: look at other processes only);
+    ``screener``: whose marks they are (``open_marks``).
     """
     from store.marks import marks_path
     from store.search import SearchIndex
@@ -90,7 +93,7 @@ def check(
         library_changed = library.refresh() or (state_seen is not None and library.state != state_seen)
         new_marks, seen = None, marks_seen
         if marks and fingerprint(marks_path(library.path)) != marks_seen:
-            new_marks, seen = open_marks(library.path)
+            new_marks, seen = open_marks(library.path, screener)
         new_index: SearchIndex | None = None
         behind = index_behind
         if library_changed or index_behind:

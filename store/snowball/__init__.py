@@ -10,8 +10,8 @@ screening in two stages by one or two screeners; and the PRISMA 2020 flow of it 
   makes of them; ``review``: recording them for many articles at once, and the conflicts;
   ``agreement``: percent agreement and Cohen's kappa;
 - ``flow``: the PRISMA 2020 flow, both arms and both stages; ``diagram`` draws it (text, SVG);
-  ``prisma_csv`` writes it as the PRISMA2020 R package's template; ``counts``: one round's line in the
-  Snowball view;
+  ``prisma_csv`` writes it as the PRISMA2020 R package's template; ``sought``: the reports sought,
+  which the full-text stage screens;
 - ``intake``: the reviewer's files in (RIS, BibTeX, CSV, lists), resolved online on request;
 - ``online``: filling in the seeds' links first (iCite, and E-utilities / Europe PMC on request);
 - ``provenance``: what the review knows of each article (how it was found, its decision), for exports.

@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from store.errors import LibraryFileError
-from store.marks import same_article
 from store.paths import library_path
 from store.schema import META_TABLE, SNOWBALL
 from store.wholefile import Data, WholeFileStorage
@@ -414,30 +413,6 @@ class SnowballState:
 
     def forget_pending(self, name: str) -> None:
         self.pending = [s for s in self.pending if s.name != name]
-
-    def reason_of(self, keys: Iterable[str]) -> str | None:
-        """The reason version 1 kept for the article with these keys (the latest), if any. Reasons now
-        live in the marks' decisions; this reads what has not been moved there yet."""
-        wanted = tuple(keys)
-        for exclusion in reversed(self.exclusions):
-            if same_article(exclusion.keys, wanted):
-                return exclusion.reason
-        return None
-
-    def set_reason(self, keys: Iterable[str], reason: str | None) -> None:
-        """Version 1's way of recording (or, with None, forgetting) why an article was excluded, apart from
-        its decision; ``SnowballFile.move_reasons`` gives such reasons to their decisions. New code
-        records the reason with the decision (``Marks.set_screening``)."""
-        wanted = tuple(keys)
-        self.exclusions = [e for e in self.exclusions if not same_article(e.keys, wanted)]
-        if reason:
-            self.exclusions.append(Exclusion(wanted, reason))
-            self.add_reason(reason)
-
-    def add_reason(self, reason: str) -> None:
-        reason = " ".join(reason.split())
-        if reason and reason.casefold() not in (r.casefold() for r in self.reasons):
-            self.reasons.append(reason)
 
     def offered_reasons(self, given: Iterable[str] = ()) -> list[str]:
         """The reasons to offer: those of the file (the defaults and any added), then those ``given`` in

@@ -34,13 +34,12 @@ async def test_marks_from_the_keyboard(lib_path: Path) -> None:
         await ready(pilot)
         await pilot.press("s")  # the open article
         assert "★" in header(app)
-        await pilot.press("c", "down", "i")  # the highlighted citing article
+        await pilot.press("c", "down", "i")  # the highlighted citing article; then on to the next
         assert rows(citing(app))[1].startswith("○ ✔ Mesenchymal stem cell-derived small")
-        await pilot.press("x")
-        assert rows(citing(app))[1].startswith("○ ✘ ")
-        await pilot.press("x")
+        assert citing(app).highlighted == 2
+        await pilot.press("up", "u")  # taken back: the cursor stays
         assert rows(citing(app))[1].startswith("○ Mesenchymal")
-        assert citing(app).highlighted == 1  # marking keeps the place in the list
+        assert citing(app).highlighted == 1
         await pilot.press("t")
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"to-read", "enter")
@@ -58,6 +57,36 @@ async def test_marks_from_the_keyboard(lib_path: Path) -> None:
         # Escape in the prompt cancels.
         await pilot.press("t", "escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_defect_6_x_in_the_main_view_asks_the_reason(lib_path: Path) -> None:
+    """Screening a Cited-by list: x asks why (the same dialog as the Snowball view's), the decision is
+    recorded with its reason, and the cursor moves on to the next row still to screen; the same key
+    again never undoes it."""
+    from tests.tui.helpers import settle
+    from tui.screens.reason import ReasonScreen
+
+    app = make_app(lib_path, SEED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("c", "down", "down", "i")  # row 2 included, then on to row 3
+        assert citing(app).highlighted == 3
+        await pilot.press("home", "x")
+        assert isinstance(app.screen, ReasonScreen)
+        await pilot.press(*"wrong species", "enter")
+        await settle(pilot)
+        first = citing(app).views[0]
+        mark = Marks.open(lib_path).get([f"pmid:{first.pmid}"])
+        assert (mark.screening, mark.reason) == ("excluded", "wrong species")
+        assert rows(citing(app))[0].startswith("○ ✘ ")
+        assert citing(app).highlighted == 1  # the next still to screen (row 2 is decided)
+        await pilot.press("up", "x", "enter")  # x again, the reason kept: nothing changes
+        records = Marks.open(lib_path).get([f"pmid:{first.pmid}"]).decisions
+        assert [d.decision for d in records] == ["excluded"]
+        assert any("excluded (wrong species) already" in n.message for n in app._notifications)
+        await pilot.press("x", "escape")  # cancelled
+        assert Marks.open(lib_path).get([f"pmid:{first.pmid}"]).reason == "wrong species"
+        assert citing(app).highlighted == 0
 
 
 async def test_copy_and_open(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,31 +1,50 @@
-"""The Snowball view in a small app of its own: pilot tests at 80x24 and 120x40, and 20,000 candidates."""
+"""The Snowball view in a small app of its own: screening (the reason dialog, the cursor rule, no
+silent undo), what is listed, the stages, screeners and conflicts, the flow, 20,000 candidates.
+Each test named after a defect of issue 16 failed before its fix."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.app import App, ComposeResult
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from store.marks import Marks
 from store.online.ratelimit import RateLimiter
 from store.online.session import Online
-from store.snowball.engine import Row
-from store.snowball.state import Candidate, SnowballFile
+from store.snowball.engine import Row, run_round
+from store.snowball.flow import flow
+from store.snowball.state import Candidate, SnowballFile, keep_round
 from tests.online_server import LocalServer, Reply, Request, fast_config, json_reply
-from tests.store.snowball.graph import build
+from tests.store.snowball.graph import SEEDS, build, ids
 from tests.tui.helpers import text_of
-from tui.screens.snowball import CandidateList, ReasonScreen, SnowballScreen
+from tui.keys import SNOWBALL_KEYS
+from tui.screens.flow import FlowScreen
+from tui.screens.help import HelpScreen
+from tui.screens.reason import ReasonScreen
+from tui.screens.snowball import SnowballScreen
+from tui.widgets.candidates import CandidateList
+from tui.widgets.footer import KeyFooter
+
+ROUND_1 = ["11", "10", "20", "22", "21", "13", "30"]  # (12 was excluded before the round: not listed)
 
 
 class SnowballApp(App[None]):
     """Pushes the view on a library and records what it is dismissed with."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, screener: str | None = None, built: bool = False) -> None:
         super().__init__()
-        self.library, self.marks = build(path)
+        if built:
+            from store.library import Library
+
+            self.library = Library.open(path, demo=False)
+        else:
+            self.library, _ = build(path)
+        self.marks = Marks.open(path, screener=screener)
         self.opened: list[int | None] = []
 
     def on_mount(self) -> None:
@@ -43,78 +62,156 @@ def counts(app: App[None]) -> str:
     return text_of(app.screen.query_one("#snowball-counts", Static))
 
 
+def title(app: App[None]) -> str:
+    return text_of(app.screen.query_one("#snowball-title", Static))
+
+
+def notices(app: App[None]) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def labels(screen: SnowballScreen) -> list[str]:
+    return [r.candidate.label for r in screen.rows]
+
+
+def line(listing: CandidateList, y: int) -> str:
+    return "".join(s.text for s in listing.render_line(y))
+
+
+async def view(pilot) -> SnowballScreen:
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SnowballScreen)
+    return screen
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-async def test_the_view_runs_the_first_round_and_screens(tmp_path: Path, size: tuple[int, int]) -> None:
+async def test_the_view_runs_the_first_round_and_lists_what_is_left_to_screen(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Defect 14: the candidates screened before the round (12) are counted, not listed; ``a`` lists
+    them too."""
     app = SnowballApp(tmp_path / "lib.json")
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SnowballScreen)
-        title = text_of(screen.query_one("#snowball-title", Static))
-        assert title.startswith("Citation chasing · round 1 of 1 · both · 3 seeds (included) · 8 candidates")
-        listing = screen.query_one(CandidateList)
-        assert [r.candidate.label for r in listing.rows] == ["11", "10", "20", "22", "21", "13", "12", "30"]
-        assert "identified 12 · duplicates 4 · already screened 1" in counts(app)
-        assert "new 7 · screened 0" in counts(app)
-        # The first row as drawn: no decision, new, a stub, its title; under it, the reason.
-        first = "".join(s.text for s in listing.render_line(0))
-        assert (
-            first.startswith("  new ○ Article 11") and len(first) == listing.scrollable_content_region.width
+        screen = await view(pilot)
+        assert title(app) == "Round 1 of 1 · both · 3 seeds (included) · title/abstract · screener unnamed"
+        assert labels(screen) == ROUND_1
+        assert counts(app) == (
+            "to screen 7 of 7 · 1 screened already, not listed (a lists all) · 7 new of 12 links"
         )
-        assert "cited by 3 of your 3 included" in "".join(s.text for s in listing.render_line(1))
+        listing = screen.candidates
+        # The first row as drawn: no decision, new, a stub, its title; under it the PMID first, then why.
+        assert line(listing, 0).startswith("  new ○ Article 11")
+        assert len(line(listing, 0)) == listing.scrollable_content_region.width
+        assert line(listing, 1).startswith("        PMID 11 · cited by 3 of your 3 included")
         assert "Article 11" in text_of(screen.query_one("#snowball-details", Static))
-
-        await pilot.press("i")  # include 11: the cursor moves on to 10
-        assert app.marks.get(["pmid:11"]).screening == "included"
-        assert "screened 1 · included 1" in counts(app) and listing.cursor == 1
-        assert "".join(s.text for s in listing.render_line(0)).startswith("✔ new")
-
-        await pilot.press("x")  # exclude 10: a reason is asked
-        await pilot.pause()
-        assert isinstance(app.screen, ReasonScreen)
-        reasons = app.screen.query_one(OptionList)
-        assert reasons.option_count == 5
-        await pilot.press("down", "down", "enter")  # wrong outcome
-        await pilot.pause()
-        assert isinstance(app.screen, SnowballScreen)
-        assert Marks.open(tmp_path / "lib.json").get(["pmid:10"]).screening == "excluded"
-        assert SnowballFile.open(tmp_path / "lib.json").load().reason_of(["pmid:10"]) == "wrong outcome"
-        assert "excluded 1 (1 wrong outcome)" in counts(app) and listing.cursor == 2
-
-        await pilot.press("x")  # exclude 20 with a reason of one's own
-        await pilot.pause()
-        app.screen.query_one(Input).value = "animal   study"
-        app.screen.query_one(Input).focus()
-        await pilot.press("enter")
-        await pilot.pause()
-        state = SnowballFile.open(tmp_path / "lib.json").load()
-        assert state.reason_of(["pmid:20"]) == "animal study" and "animal study" in state.reasons
-        assert "excluded 2 (1 animal study, 1 wrong outcome)" in counts(app)
-
-        await pilot.press("k", "x")  # 20 again: undecided, its reason forgotten
-        await pilot.pause()
-        assert app.marks.get(["pmid:20"]).screening is None
-        assert SnowballFile.open(tmp_path / "lib.json").load().reason_of(["pmid:20"]) is None
-
+        await pilot.press("a")
+        assert "12" in labels(screen) and "✘" in line(listing, 2 * labels(screen).index("12"))
+        await pilot.press("a")
+        assert labels(screen) == ROUND_1
         await pilot.press("home", "enter")
         await pilot.pause()
         assert app.opened == [app.library.find("11")]
 
 
+async def test_defect_1_typing_goes_to_the_reason_at_once_and_is_stored_as_typed(tmp_path: Path) -> None:
+    app = SnowballApp(tmp_path / "lib.json")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await view(pilot)
+        await pilot.press("x")  # 11
+        assert isinstance(app.screen, ReasonScreen)
+        offered = app.screen.query_one(OptionList)
+        assert text_of(offered).splitlines() == [
+            "wrong population",
+            "wrong intervention",
+            "wrong outcome",
+            "wrong study design",
+            "wrong publication type",
+        ]
+        await pilot.press(*"Animal study (in vitro)", "enter")  # no tab: the field has the focus
+        assert isinstance(app.screen, SnowballScreen)
+        mark = Marks.open(tmp_path / "lib.json").get(["pmid:11"])
+        assert (mark.screening, mark.reason) == ("excluded", "Animal study (in vitro)")
+        # The reason given is offered next time; typing narrows the list, ↓ picks one, typing drops it.
+        await pilot.press("x")  # 10
+        offered = app.screen.query_one(OptionList)
+        assert text_of(offered).splitlines()[-1] == "Animal study (in vitro)"
+        await pilot.press(*"outc")
+        assert text_of(offered).splitlines() == ["wrong outcome"]
+        await pilot.press("down", "enter")
+        assert Marks.open(tmp_path / "lib.json").get(["pmid:10"]).reason == "wrong outcome"
+        await pilot.press("x", *"wrong", "down", "backspace", "enter")  # 20: picked, then typed again
+        assert Marks.open(tmp_path / "lib.json").get(["pmid:20"]).reason == "wron"
+        # A reason the review has, typed in another case, is the review's (one reason, not two).
+        await pilot.press("x", *"ANIMAL STUDY (IN VITRO)", "enter")  # 22
+        assert Marks.open(tmp_path / "lib.json").get(["pmid:22"]).reason == "Animal study (in vitro)"
+        # Nothing typed or picked: excluded with no reason.
+        await pilot.press("x", "enter")  # 21
+        mark = Marks.open(tmp_path / "lib.json").get(["pmid:21"])
+        assert (mark.screening, mark.reason) == ("excluded", "")
+        assert counts(app).startswith("to screen 2 of 7 · excluded 5 · ")
+        assert screen.candidates.cursor == 5
+
+
+async def test_defect_3_the_cursor_rule_and_no_silent_undo(tmp_path: Path) -> None:
+    app = SnowballApp(tmp_path / "lib.json")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await view(pilot)
+        listing = screen.candidates
+        marks = lambda pmid: Marks.open(tmp_path / "lib.json").get([f"pmid:{pmid}"])  # noqa: E731
+        await pilot.press("i")  # 11, then on to 10
+        assert marks("11").screening == "included" and listing.cursor == 1
+        await pilot.press("x", "escape")  # cancelled: nothing recorded, the cursor stays
+        assert marks("10").screening is None and listing.cursor == 1
+        await pilot.press("x", "enter")  # excluded (no reason): on to 20
+        assert marks("10").screening == "excluded" and listing.cursor == 2
+        await pilot.press("k", "x")  # 10 again: the dialog holds its reason; enter keeps it: nothing changes
+        assert isinstance(app.screen, ReasonScreen)
+        await pilot.press("enter")
+        assert [d.decision for d in marks("10").decisions] == ["excluded"]
+        assert "excluded already; u takes it back" in notices(app)
+        assert listing.cursor == 1
+        await pilot.press("k", "i")  # 11 again: included already; nothing recorded, the cursor stays
+        assert [d.decision for d in marks("11").decisions] == ["included"]
+        assert "included already; u takes it back" in notices(app) and listing.cursor == 0
+        await pilot.press("u")  # taken back, said, and the cursor stays to decide again
+        assert marks("11").screening is None and listing.cursor == 0
+        assert "PMID 11 was included; now undecided" in notices(app)
+        await pilot.press("i")  # decided again: on to the next row still to screen, past 10 (excluded)
+        assert listing.cursor == 2 and labels(screen)[2] == "20"
+        await pilot.press("k", "i")  # 10: excluded -> included, said
+        assert marks("10").screening == "included"
+        assert "PMID 10 was excluded; now included" in notices(app)
+        assert listing.cursor == 2
+        await pilot.press("end", "i")  # the last row: nothing left below, the cursor stays
+        assert listing.cursor == 6 and "Nothing left to screen below this row." in notices(app)
+        assert counts(app).startswith("to screen 4 of 7 · included 3 · ")
+
+
 async def test_next_round_from_the_included(tmp_path: Path) -> None:
     app = SnowballApp(tmp_path / "lib.json")
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        screen = await view(pilot)
         await pilot.press("down", "i")  # include 10 (A), which cites 30: already found, nothing new
         app.marks.set_screening(["pmid:20"], "included")  # 20 (E) cites 40: new
         await pilot.press("N")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SnowballScreen)
-        title = text_of(screen.query_one("#snowball-title", Static))
-        assert title.startswith("Citation chasing · round 2 of 2 · both · 5 seeds (included)")
-        rows = {r.candidate.label: r.candidate for r in screen.query_one(CandidateList).rows}
+        assert title(app).startswith("Round 2 of 2 · both · 5 seeds (included)")
+        rows = {r.candidate.label: r.candidate for r in screen.rows}
         assert rows["40"].round == 2 and not rows["40"].known and rows["11"].known == "earlier"
+        assert "10" not in rows and "20" not in rows  # seeds now
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert title(app).startswith("Round 1 of 2 ·") and labels(screen) == [
+            "11",
+            "22",
+            "21",
+            "13",
+            "30",
+        ]  # (10 and 20 are screened now)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert title(app).startswith("Round 2 of 2 ·")
 
 
 async def test_no_seeds_says_what_to_do(tmp_path: Path) -> None:
@@ -129,6 +226,137 @@ async def test_no_seeds_says_what_to_do(tmp_path: Path) -> None:
         assert app.opened == [None]
 
 
+async def test_the_full_text_stage(tmp_path: Path) -> None:
+    """``t`` lists the reports sought (included at title/abstract); i x r u record full-text decisions."""
+    app = SnowballApp(tmp_path / "lib.json")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await view(pilot)
+        await pilot.press("i", "i", "i")  # 11 10 20
+        await pilot.press("r")
+        assert "Not retrieved is a full-text decision: t switches to the full-text stage." in notices(app)
+        await pilot.press("t")
+        await settle(pilot)
+        assert title(app) == "Full text · the reports sought, both arms · screener unnamed"
+        assert labels(screen) == ["11", "10", "20"]
+        assert line(screen.candidates, 1).startswith("        PMID 11 · round 1")
+        await pilot.press("r")  # 11 not retrieved
+        await pilot.press("x", *"wrong outcome", "enter")  # 10
+        await pilot.press("i")  # 20
+        marks = Marks.open(tmp_path / "lib.json")
+        assert [(d.stage, d.decision) for d in marks.get(["pmid:11"]).decisions][-1] == (
+            "full-text",
+            "not-retrieved",
+        )
+        assert (marks.get(["pmid:10"]).stage, marks.get(["pmid:10"]).reason) == ("full-text", "wrong outcome")
+        assert counts(app) == "to screen 0 of 3 · included 1 · excluded 1 · not-retrieved 1"
+        done = flow(app.library, SnowballFile.open(tmp_path / "lib.json").load(), marks)
+        arm = done.citations
+        assert (arm.screened, arm.sought, arm.not_retrieved, arm.assessed, arm.included) == (3, 3, 1, 2, 1)
+        assert arm.reports_excluded == {"wrong outcome": 1}
+        await pilot.press("t")  # back to title/abstract: those three are screened, not listed
+        await settle(pilot)
+        assert labels(screen) == ["22", "21", "13", "30"]
+
+
+async def test_two_screeners_blind_then_a_conflict_resolved(tmp_path: Path) -> None:
+    path = tmp_path / "lib.json"
+    library, marks = build(path)
+    file = SnowballFile.open(path)
+    keep_round(file, run_round(library, ids(library, *SEEDS), marks=marks, state=file.load()).round)
+    ann, bob = Marks.open(path, screener="ann"), Marks.open(path, screener="bob")
+    ann.set_screening(["pmid:11"], "included")
+    bob.set_screening(["pmid:11"], "excluded", reason="wrong population")
+    ann.set_screening(["pmid:10"], "included")
+    app = SnowballApp(path, screener="ann", built=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await view(pilot)
+        # Blind: ann sees her own decisions, so 11 and 10 are hers, screened, not listed; no conflicts.
+        assert title(app).endswith("· title/abstract · screener ann (blind)")
+        assert labels(screen) == ["20", "22", "21", "13", "30"]  # (the round's order, 11 and 10 left out)
+        assert "conflict" not in counts(app)
+        await pilot.press("b")  # the review's decisions: 11 is a conflict, listed and marked
+        assert title(app).endswith("· screener ann (unblind)")
+        assert labels(screen)[0] == "11" and line(screen.candidates, 0).startswith("! new")
+        assert "1 conflict" in counts(app)
+        assert labels(screen)[screen.candidates.cursor] == "20"  # (the cursor stays on its article)
+        await pilot.press("home")
+        assert "Conflict: ann: included; bob: excluded (wrong population) — a decision here resolves it" in (
+            text_of(screen.query_one("#snowball-details", Static))
+        )
+        await pilot.press("x", "down", "enter")  # resolved: excluded, wrong population
+        assert "Resolved: excluded (wrong population), by ann" in notices(app)
+        record = Marks.open(path).get(["pmid:11"]).decisions[-1]
+        assert (record.decision, record.reason, record.screener, record.final) == (
+            "excluded",
+            "wrong population",
+            "ann",
+            True,
+        )
+        assert "0 conflicts" in counts(app)
+
+
+async def test_the_flow_screen(tmp_path: Path) -> None:
+    app = SnowballApp(tmp_path / "lib.json")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await view(pilot)
+        await pilot.press("i", "x", "enter")
+        await pilot.press("P")
+        await settle(pilot)
+        assert isinstance(app.screen, FlowScreen)
+        shown = text_of(app.screen.query_one("#flow-text", Static))
+        assert shown.startswith("PRISMA 2020 flow diagram")
+        assert "citation searching (n = 7)" in shown and "Records excluded (n = 1)" in shown
+        # As wide as the room inside the frame (less its padding and the scroll bar), no wider.
+        assert max(len(row) for row in shown.splitlines()) == 80 - 2 - 2 - 1
+        scroll = app.screen.query_one("#flow")
+        await pilot.press("end")
+        assert scroll.scroll_offset.y > 0  # taller than the screen: it scrolls
+        await pilot.press("escape")
+        assert isinstance(app.screen, SnowballScreen)
+
+
+async def test_at_80x24_every_key_is_on_screen_in_help_and_in_the_palette(tmp_path: Path) -> None:
+    """Defect 11: at 80x24 the N F d L keys fell off, ? did nothing, the palette had no Snowball action."""
+    app = SnowballApp(tmp_path / "lib.json")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await view(pilot)
+        footer = screen.query_one(KeyFooter).render().plain
+        for key in ("i Incl", "x Excl", "N Next round", "F Fetch", "d Dir", "L Links", "? Help", "esc Close"):
+            assert key in footer, key
+        assert all(len(row) <= 80 for row in footer.splitlines())
+        # PMIDs are never cut: the identifier opens the second line.
+        assert all(
+            line(screen.candidates, 2 * n + 1).strip().startswith(f"PMID {label}")
+            for n, label in enumerate(labels(screen)[:4])
+        )
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=80, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#help").query(Static)[0].content)
+        shown = " ".join(console.export_text().split())
+        for key in SNOWBALL_KEYS:
+            assert key.label in shown and " ".join(key.help.split()) in shown, key.label
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_the_palette_lists_the_snowball_actions_and_runs_them(lib_path: Path) -> None:
+    from tests.tui.helpers import make_app, ready
+
+    Marks.open(lib_path).set_screening(["pmid:30992990"], "included")
+    app = make_app(lib_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("S")
+        screen = await view(pilot)
+        commands = {c.title: c for c in app.get_system_commands(screen)}
+        for name in ("Next round (N)", "Fetch (F)", "Dir (d)", "Links (L)", "Flow (P)", "Stage (t)"):
+            assert name in commands, name
+        assert "Star (s)" not in commands  # (the main view's actions are not this view's)
+        await commands["Dir (d)"].callback()  # type: ignore[misc]
+        assert screen.direction == "back"
+
+
 class ListApp(App[None]):
     def __init__(self, rows: list[Row]) -> None:
         super().__init__()
@@ -139,7 +367,7 @@ class ListApp(App[None]):
 
     def on_mount(self) -> None:
         listing = self.query_one(CandidateList)
-        listing.show_rows(self.rows, 12, "included")
+        listing.show_rows(self.rows)
         listing.focus()
 
 
@@ -168,7 +396,7 @@ async def test_twenty_thousand_candidates_scroll_at_once() -> None:
         assert listing.cursor == 19_999 and listing.scroll_offset.y == 40_000 - listing.size.height
         # Only what was on screen was drawn: a screenful (40 lines) per step at most, never 40,000.
         assert listing.lines_drawn <= 40 * 25
-        last = "".join(s.text for s in listing.render_line(listing.size.height - 2))
+        last = line(listing, listing.size.height - 2)
         assert "Candidate [b]20000[/b]" in last  # markup characters are text
         await pilot.press("home")
         await pilot.pause()
@@ -193,31 +421,32 @@ class SeededApp(App[None]):
         self.push_screen(screen, self.opened.append)
 
 
-async def test_a_round_from_the_open_article_then_back_only(tmp_path: Path) -> None:
+async def test_defect_2_a_round_from_one_article_is_a_preview_until_kept(tmp_path: Path) -> None:
     app = SeededApp(tmp_path / "lib.json", "2")
+    file = SnowballFile.open(tmp_path / "lib.json")
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SnowballScreen)
-        title = text_of(screen.query_one("#snowball-title", Static))
-        assert title.startswith(
-            "Citation chasing · round 1 of 1 · both · 1 seed (open article) · 5 candidates"
+        screen = await view(pilot)
+        assert title(app).startswith("Preview (counts nowhere: K keeps it) · both · 1 seed (open article)")
+        # 2 cites 11 13 30; 20 cites it (1, a seed of the review, is already screened: not listed).
+        assert labels(screen) == ["11", "13", "20", "30"]
+        assert file.load().rounds == []  # kept nowhere
+        await pilot.press("i")
+        assert "A preview counts nowhere: K keeps it as a round, then its candidates can be screened." in (
+            notices(app)
         )
-        # 2 cites 11 13 30; 1 (a seed of the review, not of this round) and 20 cite it.
-        labels = {r.candidate.label: r.candidate.direction for r in screen.query_one(CandidateList).rows}
-        assert labels == {
-            "11": "backward",
-            "13": "backward",
-            "30": "backward",
-            "1": "forward",
-            "20": "forward",
-        }
+        assert app.marks.get(["pmid:11"]).decisions == ()
+        await pilot.press("K")
+        await settle(pilot)
+        kept = file.load().rounds
+        assert [r.number for r in kept] == [1] and kept[0].selection == "open article"
+        assert title(app).startswith("Round 1 of 1 · both · 1 seed (open article)")
+        await pilot.press("i")
+        assert app.marks.get(["pmid:11"]).screening == "included"
         await pilot.press("d")  # both -> back
         assert screen.direction == "back"
-        await pilot.press("N")  # from the included (1 2 3): back only
+        await pilot.press("N")  # from the included (1 2 3 and 11): back only
         await settle(pilot)
-        title = text_of(screen.query_one("#snowball-title", Static))
-        assert title.startswith("Citation chasing · round 2 of 2 · back · 3 seeds (included)")
+        assert title(app).startswith("Round 2 of 2 · back · 4 seeds (included)")
 
 
 async def test_links_online_then_a_round(tmp_path: Path, server: LocalServer) -> None:
@@ -237,12 +466,10 @@ async def test_links_online_then_a_round(tmp_path: Path, server: LocalServer) ->
 
     app = SeededApp(tmp_path / "lib.json", "1", online=session)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        screen = await view(pilot)
         await pilot.press("L")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SnowballScreen)
-        rows = {r.candidate.label: r for r in screen.query_one(CandidateList).rows}
-        assert rows["77"].title == "Found by iCite" and rows["77"].candidate.round == 2
+        rows = {r.candidate.label: r for r in screen.rows}
+        assert rows["77"].title == "Found by iCite" and rows["77"].candidate.round == 1
         state = SnowballFile.open(tmp_path / "lib.json").load()
         assert state.last is not None and state.last.sources == ["library", "icite"]

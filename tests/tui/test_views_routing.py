@@ -6,7 +6,8 @@ from pathlib import Path
 
 from tests.conftest import SEED
 from tests.tui.helpers import make_app, ready
-from tui.screens.snowball import CandidateList, SnowballScreen
+from tui.screens.snowball import SnowballScreen
+from tui.widgets.candidates import CandidateList
 
 
 async def test_enter_in_the_snowball_view_opens_only_that_candidate(lib_path: Path) -> None:
@@ -42,8 +43,8 @@ async def test_snowball_rows_keep_their_year_and_cut_titles_with_an_ellipsis(lib
             await app.workers.wait_for_complete()
         listing = app.screen.query_one(CandidateList)
         width = listing.scrollable_content_region.width
-        for row in listing.rows:
-            line = "".join(s.text for s in listing._title_line(row, width))
+        for n, row in enumerate(listing.rows):
+            line = "".join(s.text for s in listing._title_line(n, row, width))
             assert len(line) <= width
             if row.year:
                 assert line.endswith(str(row.year))

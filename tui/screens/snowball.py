@@ -1,269 +1,99 @@
-"""The Snowball view: the candidates of the current citation chasing round, to screen, with the counts.
+"""The Snowball view: a review's records to screen — a round's candidates at title/abstract, or every
+report sought at full text — with the screener, the stage and the counts above them.
 
 ``SnowballScreen(library, marks)`` opens on the newest round kept beside the library; with none yet it
-runs one from the included articles (backward and forward) and keeps it. The candidates are listed
-best first in a ``CandidateList``, which draws only the lines on screen, so 20,000 candidates scroll at
-once. Each row: the decision (✔ ✘), ``new`` or the round that first found it, ● a record / ○ a stub,
-the title and year; under it, why it ranks there ("cited by 4 of your 12 included · cites 2").
+runs one from the included articles (backward and forward) and keeps it. Opened on ``seeds`` (``ctrl+b``
+from one article) it shows a **preview**: the round is computed and kept nowhere, so it counts in no
+report, until ``K`` keeps it (``store.snowball.engine.preview_round`` / ``keep_preview``; issue 16,
+defect 2). A preview takes no decisions: keep it first, so what is screened is counted where it was
+found.
 
-Keys: ``i``/``x`` screen the highlighted candidate (again: undecided); ``x`` then asks for a reason,
-from a list the user extends; ``enter`` hands the candidate back to the app to open (the screen is
-dismissed with its document id); ``F`` fetches the records of every candidate that is a stub (one
-efetch per 200); ``N`` runs the next round from the included articles (the seeds and the candidates
-included), ``d`` chooses its direction, ``L`` first asks iCite for the seeds' links; ``escape``
-closes. The counts line (PRISMA 2020) follows every decision.
+**What is listed** (issue 16, defect 14): at title/abstract, the round's candidates that the screener
+has not decided when the list is loaded; candidates screened before the round ran are not records of
+it, and with those screened since they are counted above the list, not listed (``a`` lists every
+candidate). At full text (``t``): the reports the review seeks (``store.snowball.sought``), those
+without a full-text decision. A decision made here leaves its row in place, marked, until the list is
+loaded again, so it can be seen and changed.
+
+**Who and which stage.** Decisions are the app's screener's (``pmbrowse --screener NAME`` or
+``PMBROWSE_SCREENER``; the title names them), at the stage the title names: ``i`` ``x`` ``u`` and, at
+full text, ``r`` (not retrieved) record that stage's decision. A named screener is blind, as on the
+command line: they see their own decisions and the resolutions. ``b`` shows the review's decisions
+instead, with the conflicts between screeners marked ``!`` and counted in the header; a decision on a
+conflict then resolves it (a final decision, ``store.snowball.screening``).
+
+The keys, and how a decision and the cursor behave, are ``tui.keys.SNOWBALL_KEYS`` and
+``tui.screens.screening`` (the main view follows the same rules). ``P`` shows the review's PRISMA 2020
+flow (``tui.screens.flow``); ``N`` runs the next round from the included articles, ``d`` chooses its
+direction, ``L`` first asks iCite for the seeds' links, ``F`` fetches the stubs' records, ``[`` ``]``
+show the other rounds; ``enter`` hands the candidate back to the app to open; ``escape`` closes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from rich.cells import cell_len
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.geometry import Region, Size
-from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.strip import Strip
-from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.binding import BindingType
+from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from store.errors import OnlineError, PmbrowseError
 from store.library import Library
-from store.marks import Marks, Screening
+from store.marks import Marks
 from store.model import Article
-from store.snowball.counts import Counts, counts_of
-from store.snowball.engine import Row, decision_of, decisions, reason, rows_of, run_round, seed_noun
-from store.snowball.state import DIRECTIONS, NO_REASON, Round, SnowballFile, SnowballState, keep_round
+from store.snowball.engine import (
+    Preview,
+    Row,
+    keep_preview,
+    preview_round,
+    reason,
+    rows_of,
+    run_round,
+    seed_noun,
+)
+from store.snowball.screening import (
+    EXCLUDED,
+    FULL_TEXT,
+    NOT_RETRIEVED,
+    STAGE_NAMES,
+    TITLE_ABSTRACT,
+    Decision,
+    Stage,
+    Viewer,
+    outcome,
+    screener_name,
+)
+from store.snowball.state import DIRECTIONS, Round, SnowballFile, SnowballState, keep_round
+from tui.keys import SNOWBALL_HELP, SNOWBALL_KEYS, SNOWBALL_OTHER, Key
 from tui.refresh import LibraryChanged
+from tui.screens.screening import NOTHING_BELOW, ask_reason, changed, next_to_screen, unchanged
 from tui.text import literal, printable
-from tui.widgets.virtual import VirtualView
+from tui.widgets.candidates import CandidateList, row_label
+from tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from store.online.session import Online
 
-ROW_HEIGHT = 2
-MARKS = {"included": ("✔", Style(color="green", bold=True)), "excluded": ("✘", Style(color="red", bold=True))}
-DIM = Style(dim=True)
-CURSOR = Style(reverse=True)
-
-
-def counts_line(counts: Counts) -> str:
-    """The PRISMA numbers of a round on one line, under its candidates."""
-    why = ", ".join(f"{n} {r}" for r, n in sorted(counts.excluded.items()))
-    return (
-        f"identified {counts.identified} · duplicates {counts.duplicates} · already screened "
-        f"{counts.already_screened} · earlier rounds {counts.earlier_rounds} · new {counts.records} · "
-        f"screened {counts.screened} · included {counts.included} · excluded {counts.excluded_total}"
-        + (f" ({why})" if why else "")
-        + f" · not retrieved {counts.not_retrieved}"
-    )
-
-
-class CandidateList(VirtualView, can_focus=True):
-    """Candidates, two lines each, drawn on demand; a cursor on one."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
-    ]
-    DEFAULT_CSS = """
-    CandidateList { height: 1fr; }
-    """
-
-    @dataclass
-    class Highlighted(Message):
-        index: int
-
-    @dataclass
-    class Chosen(Message):
-        index: int
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.rows: list[Row] = []
-        self.cursor = 0
-        self.seeds = 0
-        self.noun = "seeds"
-        self.decision_of: Callable[[Row], str | None] = lambda row: None
-
-    def show_rows(self, rows: list[Row], seeds: int, noun: str) -> None:
-        self.rows, self.seeds, self.noun = rows, seeds, noun
-        self.cursor = 0
-        self.virtual_size = Size(self.size.width or 80, len(rows) * ROW_HEIGHT)
-        self.scroll_to(0, 0, animate=False)
-        self.refresh()
-        if rows:
-            self.post_message(self.Highlighted(0))
-
-    @property
-    def current(self) -> Row | None:
-        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
-
-    def content_line(self, y: int, width: int) -> Strip | None:
-        index, part = divmod(y, ROW_HEIGHT)
-        if not 0 <= index < len(self.rows):
-            return None
-        row = self.rows[index]
-        segments = self._title_line(row, width) if part == 0 else self._reason_line(row)
-        strip = Strip(segments).crop(0, width).extend_cell_length(width)
-        if index == self.cursor:
-            strip = strip.apply_style(CURSOR)
-        return strip
-
-    def _title_line(self, row: Row, width: int) -> list[Segment]:
-        decision = self.decision_of(row)
-        mark, mark_style = MARKS.get(decision or "", (" ", Style()))
-        c = row.candidate
-        flag = "new " if not c.known else f"r{c.round:<3}"
-        year = f"  {row.year}" if row.year else ""
-        # The year always shows; a title too long for the line ends in an ellipsis, not mid-word.
-        room = max(8, width - 2 - len(flag) - 2 - len(year))
-        title = printable(row.title or c.label)
-        if cell_len(title) > room:
-            cut = Text(title)
-            cut.truncate(room, overflow="ellipsis")
-            title = cut.plain
-        return [
-            Segment(f"{mark} ", mark_style),
-            Segment(flag, Style(color="green") if not c.known else DIM),
-            Segment("○ " if row.stub else "● ", DIM if row.stub else Style(color="green")),
-            Segment(title),
-            Segment(year, DIM),
-        ]
-
-    def _reason_line(self, row: Row) -> list[Segment]:
-        why = reason(row.candidate, self.seeds, self.noun)
-        label = row.pmid or row.pmcid or row.doi or ""
-        text = "        " + printable(" · ".join(p for p in (why, label) if p))
-        return [Segment(text, DIM)]
-
-    def move_to(self, index: int) -> None:
-        if not self.rows:
-            return
-        index = max(0, min(len(self.rows) - 1, index))
-        if index == self.cursor:
-            return
-        before = self.cursor
-        self.cursor = index
-        self.reveal(self._region(index))
-        self.refresh_row(before)
-        self.refresh_row(index)
-        self.post_message(self.Highlighted(index))
-
-    def refresh_row(self, index: int) -> None:
-        self.refresh_content(self._region(index))
-
-    def _region(self, index: int) -> Region:
-        return Region(0, index * ROW_HEIGHT, self.size.width, ROW_HEIGHT)
-
-    def action_move(self, step: int) -> None:
-        self.move_to(self.cursor + step)
-
-    def action_page(self, step: int) -> None:
-        rows = max(1, (self.scrollable_content_region.height or ROW_HEIGHT) // ROW_HEIGHT)
-        self.move_to(self.cursor + step * rows)
-
-    def action_jump(self, index: int) -> None:
-        self.move_to(index if index >= 0 else len(self.rows) - 1)
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            # Consumed here: the view closes on it, and the key must not go on to the list that has
-            # the focus on the screen below (which would open its own highlighted row after ours).
-            event.stop()
-            event.prevent_default()
-            if self.current is not None:
-                self.post_message(self.Chosen(self.cursor))
-
-    def on_click(self, event: events.Click) -> None:
-        index = (event.y + self.scroll_offset.y) // ROW_HEIGHT
-        if 0 <= index < len(self.rows):
-            self.move_to(index)
-            if event.chain >= 2:
-                self.post_message(self.Chosen(index))
-
-
-class ReasonScreen(ModalScreen[str | None]):
-    """Why an article is excluded: one of the reasons so far, or a new one typed (escape: no reason)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "No reason")]
-    DEFAULT_CSS = """
-    ReasonScreen { align: center middle; }
-    ReasonScreen > Vertical { width: 60; height: auto; max-height: 80%; border: round $accent; padding: 0 1; }
-    ReasonScreen OptionList { height: auto; max-height: 12; }
-    """
-
-    def __init__(self, reasons: Sequence[str], title: str) -> None:
-        super().__init__()
-        self.reasons = list(reasons)
-        self.title_text = title
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(literal(f"Excluded: {self.title_text}", style="bold"))
-            yield OptionList(
-                *(Option(literal(r), id=str(n)) for n, r in enumerate(self.reasons)), markup=False
-            )
-            yield Input(placeholder="or type a new reason", id="reason-input")
-            yield Static(literal("enter: this reason · escape: no reason", style="dim"))
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(self.reasons[event.option_index])
-
-    @on(Input.Submitted)
-    def typed(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(" ".join(event.value.split()) or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 NO_SEEDS = "No seeds: mark the articles you include with i first, then open this view again."
-# Most needed first: a narrow terminal cuts the end, and escape is the only way out.
-HINTS = (
-    "escape close · enter open · i include · x exclude (each moves to the next row) · F fetch stubs · "
-    "N next round · d direction · L links online"
-)
+IN_PREVIEW = "A preview counts nowhere: K keeps it as a round, then its candidates can be screened."
+Records = dict[str, tuple[Decision, ...]]  # identity key -> an article's decision records
 
 
 class SnowballScreen(Screen[int | None]):
-    """The current round's candidates; dismissed with the document id of one to open, or None."""
+    """The records to screen; dismissed with the document id of one to open, or None."""
 
+    KEY_TABLE: ClassVar[tuple[Key, ...]] = SNOWBALL_KEYS
     DEFAULT_CSS = """
     SnowballScreen { layout: vertical; }
-    SnowballScreen > #snowball-title { height: 1; text-style: bold; }
-    SnowballScreen > #snowball-counts { height: auto; max-height: 2; }
+    SnowballScreen > #snowball-title { height: auto; max-height: 2; text-style: bold; }
+    SnowballScreen > #snowball-counts { height: auto; max-height: 2; color: $text-muted; }
     SnowballScreen > #snowball-details { height: 6; border-top: solid $panel-lighten-2; }
-    SnowballScreen > #snowball-hints { height: 1; color: $text-muted; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", show=False),
-        Binding("i", "screen('included')", "Include", show=False),
-        Binding("x", "screen('excluded')", "Exclude", show=False),
-        Binding("F", "fetch_stubs", "Fetch stubs", show=False),
-        Binding("N", "next_round", "Next round", show=False),
-        Binding("L", "online_round", "Links online", show=False),
-        Binding("d", "cycle_direction", "Direction", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [key.binding() for key in SNOWBALL_KEYS]
 
     def __init__(
         self,
@@ -275,139 +105,320 @@ class SnowballScreen(Screen[int | None]):
         direction: str = "both",
         online: Callable[[], Online] | None = None,
     ) -> None:
-        """``seeds`` (the open article, say) start a round at once, named ``selection``; without them
+        """``seeds`` (the open article, say) start a preview at once, named ``selection``; without them
         the view opens on the newest round, and new rounds start from the included articles."""
         super().__init__()
         self.library = library
         self.marks = marks
         self.file = SnowballFile.open(library.path)
         self.state = SnowballState()
-        self.round: Round | None = None
         self.seeds = list(seeds) if seeds else None
         self.selection = selection if seeds else "included"
         self.direction = direction
         self.sources = ["library"]
         self.online = online  # a factory of online sessions (tests hand one for the local server)
-        self.decided: dict[str, str] = {}
+        self.preview: Preview | None = None
+        self.stage: Stage = TITLE_ABSTRACT
+        self.blind = marks.viewer.blind
+        self.round: Round | None = None  # the round shown (title/abstract), or the preview's
+        self.show_all = False
+        self.loading = True
+        self.all_rows: list[Row] = []  # every row of the round (or every report sought)
+        self.found: dict[int, str] = {}  # (full text) id of a row -> how it was found
+        # The rows listed, and what each shows: the decision (and reason) and whether in conflict.
+        self.rows: list[Row] = []
+        self.seen: list[tuple[str | None, str]] = []
+        self.conflicts: list[bool] = []
+        self.not_listed = 0
 
     def compose(self) -> ComposeResult:
         yield Static(literal("Citation chasing"), id="snowball-title")
         yield Static(literal("Loading the candidates…", style="italic"), id="snowball-counts")
         yield CandidateList(id="snowball-list")
         yield Static("", id="snowball-details")
-        yield Static(literal(HINTS), id="snowball-hints")
+        yield KeyFooter(SNOWBALL_KEYS, lines=2)
 
     @property
     def candidates(self) -> CandidateList:
         return self.query_one(CandidateList)
 
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(self.marks.screener, self.blind)
+
     def on_mount(self) -> None:
-        self.candidates.decision_of = self._decision
+        self.candidates.mark_of = self._mark
+        self.candidates.why_of = self._why
         self.candidates.focus()
-        self.load(run_next=self.seeds is not None)
+        self.load(first=True)
 
     # Loading -----------------------------------------------------------------------------------
 
+    def _start(self, message: str) -> None:
+        self.loading = True
+        self._say(message)
+
     @work(thread=True, exclusive=True, group="snowball")
-    def load(self, run_next: bool = False) -> None:
-        """The newest round's rows (running and keeping a round first when there is none, or asked)."""
+    def load(self, *, run_next: bool = False, keep: bool = False, first: bool = False) -> None:
+        """The rows to show: the round asked for (running and keeping one first when there is none, or
+        ``run_next``), the preview (computed, or kept when ``keep``), or the reports sought."""
         try:
+            if first:
+                self.file.move_reasons(self.marks)  # (version 1 kept them apart from the decisions)
             state = self.file.load()
-            stored = state.last
-            if stored is None or run_next:
-                seeds = self._next_seeds()
-                if not seeds:
-                    self.app.call_from_thread(
-                        self._say, "No seeds: mark the articles you include with i first."
-                    )
-                    return
-                result = run_round(
+            if self.stage == FULL_TEXT:
+                self._load_full_text(state)
+                return
+            if first and self.seeds is not None:
+                self.preview = preview_round(
                     self.library,
-                    seeds,
+                    self.seeds,
                     self.direction,
                     marks=self.marks,
                     state=state,
                     selection=self.selection,
-                    sources=self.sources,
                 )
-                self.sources = ["library"]
-                if keep_round(self.file, result.round) is None:
-                    message = "Nothing new: no round kept."
-                    if stored is None:
-                        self.app.call_from_thread(self._say, message)
-                        return
-                    self.app.call_from_thread(self.notify, message)
-                    rows = rows_of(self.library, stored)
-                else:
-                    stored, rows = result.round, result.rows
+                result = self.preview.result
+                self._shown(state, result.round, result.rows)
+                return
+            if keep and self.preview is not None:
+                result = keep_preview(self.library, self.preview, self.file, self.marks)
+                self.preview = None
+                if not result.kept:
+                    self.app.call_from_thread(self.notify, "Nothing new since the preview: no round kept.")
+                    state = self.file.load()
+                    self._shown(state, state.last, None)
+                    return
+                self.app.call_from_thread(self.notify, f"Kept as round {result.round.number}.")
+                self._shown(self.file.load(), result.round, result.rows)
+                return
+            stored = self._round_in(state)
+            if stored is None or run_next:
+                self.preview = None
+                stored = self._run(state, stored)
+                if stored is None:
+                    return
                 state = self.file.load()
-            else:
-                rows = rows_of(self.library, stored)
+            self._shown(state, stored, None)
         except PmbrowseError as exc:
             self.app.call_from_thread(self._say, str(exc))
-            return
+
+    def _round_in(self, state: SnowballState) -> Round | None:
+        if self.round is not None and self.preview is None:
+            return state.round(self.round.number) or state.last
+        return state.last
+
+    def _run(self, state: SnowballState, stored: Round | None) -> Round | None:
+        """Run a round from the included articles and keep it; the round to show (None: nothing to
+        show, said)."""
+        seeds = self._next_seeds()
+        if not seeds:
+            self.app.call_from_thread(self._say, NO_SEEDS)
+            return None
+        result = run_round(
+            self.library,
+            seeds,
+            self.direction,
+            marks=self.marks,
+            state=state,
+            selection=self.selection,
+            sources=self.sources,
+        )
+        self.sources = ["library"]
+        if keep_round(self.file, result.round) is None:
+            message = "Nothing new: no round kept."
+            if stored is None:
+                self.app.call_from_thread(self._say, message)
+                return None
+            self.app.call_from_thread(self.notify, message)
+            return stored
+        return result.round
+
+    def _load_full_text(self, state: SnowballState) -> None:
+        from store.snowball.sought import reports_sought
+
+        sought = reports_sought(self.library, state, self._screenings)
+        rows = rows_of(self.library, Round(0, "", "", "", [], [], candidates=[s.candidate for s in sought]))
+        found = {id(row): s.found for row, s in zip(rows, sought, strict=True)}
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, state, stored, rows)
+            self.app.call_from_thread(self._show, state, None, rows, found)
+
+    def _shown(self, state: SnowballState, stored: Round | None, rows: list[Row] | None) -> None:
+        if stored is None:
+            self.app.call_from_thread(self._say, "No round yet: N runs one from the included articles.")
+            return
+        if rows is None:
+            rows = rows_of(self.library, stored)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, state, stored, rows, {})
 
     def _next_seeds(self) -> list[int]:
-        """The seeds given, for the first round; then the included articles (the seeds included and the
-        candidates included since)."""
-        if self.seeds is not None:
-            return self.seeds
+        """The seeds given, for a preview; then the included articles (the review's, whoever runs the
+        round: the seeds included and the candidates included since)."""
         from store.selection import by_marks
 
-        return by_marks(self.library, self.marks, screening="included")
+        review = Marks(self.marks.storage, screener="", blind=False)  # (the review's decisions, not a view)
+        return by_marks(self.library, review, screening="included")
+
+    @property
+    def _screenings(self) -> list[tuple[tuple[str, ...], tuple[Decision, ...]]]:
+        return self.marks.screenings()
 
     def _say(self, message: str) -> None:
+        self.loading = False
         self.query_one("#snowball-counts", Static).update(literal(message, style="italic"))
 
-    def _show(self, state: SnowballState, stored: Round, rows: list[Row]) -> None:
-        self.state, self.round = state, stored
-        self.decided = decisions(self.marks)
-        seeds = len(stored.seeds)
-        title = (
-            f"Citation chasing · round {stored.number} of {len(state.rounds)} · {stored.direction} · "
-            f"{seeds} seed{'s' if seeds != 1 else ''} ({stored.selection}) · {len(rows)} candidates"
-        )
-        self.query_one("#snowball-title", Static).update(literal(title))
-        self.candidates.show_rows(rows, seeds, seed_noun(stored.selection))
+    def _show(
+        self, state: SnowballState, stored: Round | None, rows: list[Row], found: dict[int, str]
+    ) -> None:
+        self.state, self.round, self.all_rows, self.found = state, stored, rows, found
+        self.loading = False
+        self._list()
+
+    def _records(self) -> Records:
+        records: Records = {}
+        for keys, decisions in self._screenings:
+            for key in keys:
+                records.setdefault(key, decisions)
+        return records
+
+    def _list(self, keep: Sequence[str] = ()) -> None:
+        """List the rows still to screen (all of them, with ``a``), each with what it shows; the cursor
+        on the row with ``keep``'s keys, if listed."""
+        records = self._records()
+        viewer, stage = self.viewer, self.stage
+        self.rows, self.seen, self.conflicts = [], [], []
+        self.not_listed = 0
+        for row in self.all_rows:
+            decisions = self._of(records, row)
+            seen = viewer.visible(decisions, stage)
+            conflict = not self.blind and outcome(decisions, stage).conflict
+            earlier = stage == TITLE_ABSTRACT and row.candidate.known == "screened"
+            if not self.show_all and (earlier or seen[0] is not None):
+                self.not_listed += 1
+                continue
+            self.rows.append(row)
+            self.seen.append(seen)
+            self.conflicts.append(conflict)
+        wanted = set(keep)
+        cursor = next((n for n, r in enumerate(self.rows) if wanted & set(r.candidate.keys)), 0)
+        self.candidates.show_rows(self.rows, cursor)
+        self._details(self.candidates.current)
+        if not self.rows:
+            self._details(None)
+            left = "a lists every candidate" if self.not_listed else "N runs the next round"
+            self.query_one("#snowball-details", Static).update(
+                literal(f"Nothing listed is left to screen here: {left}.", style="italic")
+            )
+        self._update_title()
         self._update_counts()
 
-    def _update_counts(self) -> None:
-        if self.round is None:
-            return
-        counts = counts_of(
-            self.round,
-            ((row.candidate.keys, row.stub) for row in self.candidates.rows if not row.candidate.known),
-            lambda keys: decision_of(keys, self.decided),
-            lambda keys: self.state.reason_of(keys) or NO_REASON,
-        )
-        self.query_one("#snowball-counts", Static).update(literal(counts_line(counts)))
+    @staticmethod
+    def _of(records: Records, row: Row) -> tuple[Decision, ...]:
+        return next((records[k] for k in row.candidate.keys if k in records), ())
 
-    def _decision(self, row: Row) -> str | None:
-        return decision_of(row.candidate.keys, self.decided)
+    # What the view shows -------------------------------------------------------------------------
+
+    def _mark(self, index: int) -> str | None:
+        if not 0 <= index < len(self.seen):
+            return None
+        decision = self.seen[index][0]
+        return decision or ("conflict" if self.conflicts[index] else None)
+
+    def _why(self, row: Row) -> str:
+        if self.stage == FULL_TEXT:
+            return self.found.get(id(row), "")
+        seeds = len(self.round.seeds) if self.round is not None else 0
+        return reason(row.candidate, seeds, seed_noun(self.round.selection if self.round else ""))
+
+    def _who(self) -> str:
+        """``screener ann (blind)``; ``(unblind)`` once ``b`` shows the review's decisions (the unnamed
+        screener, alone, is not blind and sees them anyway)."""
+        who = f"screener {screener_name(self.marks.screener)}"
+        if self.blind:
+            return f"{who} (blind)"
+        return f"{who} (unblind)" if self.marks.screener else who
+
+    def _update_title(self) -> None:
+        stage = STAGE_NAMES[self.stage]
+        if self.stage == FULL_TEXT:
+            title = f"Full text · the reports sought, both arms · {self._who()}"
+        elif self.round is None:
+            title = "Citation chasing"
+        else:
+            stored = self.round
+            seeds = len(stored.seeds)
+            head = (
+                "Preview (counts nowhere: K keeps it)"
+                if self.preview is not None
+                else f"Round {stored.number} of {len(self.state.rounds)}"
+            )
+            title = (
+                f"{head} · {stored.direction} · {seeds} seed{'s' if seeds != 1 else ''} "
+                f"({stored.selection}) · {stage} · {self._who()}"
+            )
+        self.query_one("#snowball-title", Static).update(literal(title))
+
+    def _update_counts(self) -> None:
+        if self.loading:
+            return
+        listed = len(self.rows)
+        to_screen = sum(1 for decision, _ in self.seen if decision is None)
+        tally: dict[str, int] = {}
+        for decision, _ in self.seen:
+            if decision is not None:
+                tally[decision] = tally.get(decision, 0) + 1
+        parts = [f"to screen {to_screen} of {listed}"]
+        parts += [
+            f"{name} {tally[name]}" for name in ("included", "excluded", "not-retrieved") if name in tally
+        ]
+        conflicts = sum(self.conflicts)
+        if not self.blind and (conflicts or self.marks.screener):
+            parts.append(f"{conflicts} conflict{'s' if conflicts != 1 else ''}")
+        if self.not_listed:
+            parts.append(f"{self.not_listed} screened already, not listed (a lists all)")
+        stored = self.round
+        if self.stage == TITLE_ABSTRACT and stored is not None:
+            parts.append(f"{len(stored.new)} new of {stored.identified} links")
+        self.query_one("#snowball-counts", Static).update(literal(" · ".join(parts)))
 
     def on_library_changed(self, event: LibraryChanged) -> None:
         """Marks made elsewhere (another process, or the main screen) show here too: the app's watcher
-        posts them within a second, or at once on ctrl+r."""
-        if event.marks is not None:
-            self.marks = event.marks
-            self.decided = decisions(self.marks)
-            self.candidates.refresh()
-            self._update_counts()
+        posts them within a second, or at once on ctrl+r. The rows stay; what they show is read again."""
+        if event.marks is None:
+            return
+        self.marks = event.marks
+        records = self._records()
+        for n, row in enumerate(self.rows):
+            decisions = self._of(records, row)
+            self.seen[n] = self.viewer.visible(decisions, self.stage)
+            self.conflicts[n] = not self.blind and outcome(decisions, self.stage).conflict
+        self.candidates.refresh()
+        self._update_counts()
+        self._details(self.candidates.current)
 
     # Details -----------------------------------------------------------------------------------
 
     @on(CandidateList.Highlighted)
     def highlighted(self, event: CandidateList.Highlighted) -> None:
-        row = self.candidates.current
+        self._details(self.candidates.current)
+
+    def _details(self, row: Row | None) -> None:
         details = self.query_one("#snowball-details", Static)
-        doc = self.library.doc(row.doc_id) if row is not None and row.doc_id is not None else None
-        if row is None or doc is None:
-            details.update(literal(row.title or row.candidate.label) if row is not None else "")
+        if row is None:
+            details.update("")
+            return
+        doc = self.library.doc(row.doc_id) if row.doc_id is not None else None
+        text = literal("")
+        decided = self._decided_line(self.candidates.cursor)
+        if decided:
+            text.append(printable(decided) + "\n", style="italic")
+        if doc is None:
+            text.append(printable(row.title or row.candidate.label), style="bold")
+            details.update(text)
             return
         article = Article.from_doc(doc)
-        text = literal(article.title or row.candidate.label, style="bold")
+        text.append(printable(article.title or row.candidate.label), style="bold")
         who = ", ".join(a.name for a in article.authors[:3]) + (" et al" if len(article.authors) > 3 else "")
         meta = " · ".join(m for m in (who, article.journal, str(article.year or "")) if m)
         if meta:
@@ -418,50 +429,180 @@ class SnowballScreen(Screen[int | None]):
         )
         details.update(text)
 
+    def _decided_line(self, index: int) -> str:
+        """The highlighted row's decision as the view shows it; a conflict's votes when not blind."""
+        if not 0 <= index < len(self.rows):
+            return ""
+        decision, why = self.seen[index]
+        if self.conflicts[index]:
+            from store.snowball.review import vote_text
+
+            decisions = self._of(self._records(), self.rows[index])
+            votes = "; ".join(vote_text(v) for v in outcome(decisions, self.stage).votes.values())
+            return f"Conflict: {votes} — a decision here resolves it"
+        if decision is None:
+            return ""
+        from store.snowball.review import describe
+
+        return f"{describe(decision, why).capitalize()} at {STAGE_NAMES[self.stage]}"
+
     @on(CandidateList.Chosen)
     def chosen(self, event: CandidateList.Chosen) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
         row = self.candidates.current
         if row is not None and row.doc_id is not None:
             self.dismiss(row.doc_id)
 
     # Screening ---------------------------------------------------------------------------------
 
-    def action_screen(self, decision: Screening) -> None:
+    def action_screen(self, decision: Literal["included", "excluded", "not-retrieved", "undecided"]) -> None:
+        """``i`` ``x`` ``u`` ``r`` on the highlighted row (the rules: ``tui.screens.screening``)."""
+        kind = None if decision == "undecided" else decision
+        if self.loading:
+            self.notify("Loading: try again in a moment.")
+            return
+        if self.preview is not None:
+            self.notify(IN_PREVIEW)
+            return
+        if kind == NOT_RETRIEVED and self.stage != FULL_TEXT:
+            self.notify("Not retrieved is a full-text decision: t switches to the full-text stage.")
+            return
+        index = self.candidates.cursor
         row = self.candidates.current
         if row is None:
             return
-        new: Screening | None = None if self._decision(row) == decision else decision
-        mark = self.marks.set_screening(row.candidate.keys, new)
-        for key in (*row.candidate.keys, *mark.keys):
-            if new is None:
-                self.decided.pop(key, None)
-            else:
-                self.decided[key] = new
-        if new != "excluded":
-            self._give_reason(row, None)
-        self.candidates.refresh_row(self.candidates.cursor)
-        self._update_counts()
-        if new == "excluded":
-            self.app.push_screen(
-                ReasonScreen(self.state.reasons, row.title or row.candidate.label),
-                lambda why: self._give_reason(row, why),
-            )
-        elif new == "included":
-            self.candidates.action_move(1)
-
-    def _give_reason(self, row: Row, why: str | None) -> None:
-        if why is None and self.state.reason_of(row.candidate.keys) is None:
+        seen, why_now = self.seen[index]
+        conflict = self.conflicts[index]
+        if kind != EXCLUDED and not conflict and (same := unchanged(kind, seen)):
+            self.notify(same, markup=False)
             return
-        self.state = self.file.change(lambda state: _with_reason(state, row.candidate.keys, why))
+        rows = self.rows
+        ask_reason(
+            self,
+            kind,
+            row_label(row) + ": " + (row.title or row.candidate.label),
+            self._reasons,
+            why_now if seen == EXCLUDED else "",
+            lambda why: self._record(rows, index, kind, why),
+        )
+
+    def _reasons(self) -> list[str]:
+        return self.state.offered_reasons(self.marks.reasons())
+
+    def _record(self, rows: list[Row], index: int, kind: str | None, why: str) -> None:
+        """Record the decision on row ``index`` of ``rows`` (if they are still the rows listed), then
+        the cursor rule."""
+        if rows is not self.rows:
+            self.notify("The list was loaded again meanwhile: nothing was recorded.", severity="warning")
+            return
+        row = rows[index]
+        seen, why_now = self.seen[index]
+        resolve = self.conflicts[index]
+        if not resolve and (same := unchanged(kind, seen, why_now, why)):
+            self.notify(same, markup=False)
+            return
+        try:
+            mark = self.marks.set_screening(
+                row.candidate.keys,
+                kind,  # type: ignore[arg-type]
+                reason=why or None,
+                stage=self.stage,
+                final=resolve,
+            )
+        except (PmbrowseError, OSError, ValueError) as exc:
+            self.notify(f"The decision was not saved: {printable(str(exc))}", severity="error", markup=False)
+            return
+        self.seen[index] = self.viewer.visible(mark.decisions, self.stage)
+        self.conflicts[index] = not self.blind and outcome(mark.decisions, self.stage).conflict
+        self.candidates.refresh_row(index)
         self._update_counts()
-        if why is not None:
-            self.candidates.action_move(1)
+        if resolve:
+            from store.snowball.review import describe
+
+            self.notify(
+                f"Resolved: {describe(kind, why)}, by {screener_name(self.marks.screener)}", markup=False
+            )
+        elif said := changed(row_label(row), seen, why_now, kind, why):
+            self.notify(said, markup=False)
+        if kind is None:
+            self._details(row)
+            return
+        following = next_to_screen(index, len(rows), lambda n: self.seen[n][0] is None)
+        if following is None:
+            self.notify(NOTHING_BELOW)
+            self._details(row)
+        else:
+            self.candidates.move_to(following)
+
+    # The view: stage, blindness, what is listed, rounds ---------------------------------------------
+
+    def action_stage(self) -> None:
+        if self.preview is not None:
+            self.notify(IN_PREVIEW)
+            return
+        self.stage = FULL_TEXT if self.stage == TITLE_ABSTRACT else TITLE_ABSTRACT
+        self._start(f"Loading the {'reports sought' if self.stage == FULL_TEXT else 'round'}…")
+        self._update_title()
+        self.load()
+
+    def action_blind(self) -> None:
+        self.blind = not self.blind
+        self.notify(
+            "Blind: your own decisions (and the resolutions) only."
+            if self.blind
+            else "The review's decisions, with the conflicts between screeners (!): "
+            "a decision on one resolves it."
+        )
+        self._list(self._current_keys())
+
+    def action_list_all(self) -> None:
+        self.show_all = not self.show_all
+        self._list(self._current_keys())
+
+    def _current_keys(self) -> tuple[str, ...]:
+        row = self.candidates.current
+        return row.candidate.keys if row is not None else ()
+
+    def action_round(self, step: int) -> None:
+        if self.stage == FULL_TEXT or self.preview is not None or self.round is None:
+            self.notify("[ and ] go from round to round at the title/abstract stage.")
+            return
+        numbers = [r.number for r in self.state.rounds]
+        at = numbers.index(self.round.number) if self.round.number in numbers else len(numbers) - 1
+        if not 0 <= at + step < len(numbers):
+            self.notify("No round " + ("before" if step < 0 else "after") + " this one.")
+            return
+        self.round = self.state.rounds[at + step]
+        self._start(f"Loading round {self.round.number}…")
+        self.load()
+
+    def action_flow(self) -> None:
+        from tui.screens.flow import FlowScreen
+
+        self.app.push_screen(FlowScreen(self.library, self.marks))
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.app.push_screen(
+            HelpScreen("Snowball view — keys", SNOWBALL_KEYS, (), SNOWBALL_OTHER, (SNOWBALL_HELP,))
+        )
 
     # Online and rounds -------------------------------------------------------------------------
 
+    def action_keep(self) -> None:
+        if self.preview is None:
+            self.notify("This round is kept already: K keeps a preview (ctrl+b in the main view).")
+            return
+        self._start("Keeping the preview as a round…")
+        self.load(keep=True)
+
     def action_next_round(self) -> None:
         self.seeds, self.selection = None, "included"
-        self._say(f"Running the next round ({self.direction}) from the included articles…")
+        self.stage = TITLE_ABSTRACT
+        self._start(f"Running the next round ({self.direction}) from the included articles…")
         self.load(run_next=True)
 
     def action_cycle_direction(self) -> None:
@@ -474,7 +615,7 @@ class SnowballScreen(Screen[int | None]):
         if not seeds:
             self._say(NO_SEEDS)
             return
-        self._say(f"Asking iCite for the links of {len(seeds)} seeds…")
+        self._start(f"Asking iCite for the links of {len(seeds)} seeds…")
         self.online_round(seeds)
 
     @work(thread=True, exclusive=True, group="snowball-fetch")
@@ -485,18 +626,23 @@ class SnowballScreen(Screen[int | None]):
             fill = fill_links(self.library, seeds, online=self.online() if self.online else None)
         except PmbrowseError as exc:
             self.app.call_from_thread(self.notify, f"{exc}; the library was left as it was", severity="error")
-            self.app.call_from_thread(self._update_counts)
+            self.app.call_from_thread(self._done_loading)
             return
         self.app.call_from_thread(
             self.notify, f"{fill.links_added} new links for {fill.asked} seeds ({fill.requests} requests)"
         )
         self.sources = ["library", "icite"]
-        self.app.call_from_thread(self.load, True)
+        self.stage = TITLE_ABSTRACT
+        self.app.call_from_thread(lambda: self.load(run_next=True))
+
+    def _done_loading(self) -> None:
+        self.loading = False
+        self._update_counts()
 
     def action_fetch_stubs(self) -> None:
-        pmids = [r.pmid for r in self.candidates.rows if r.stub and r.pmid]
+        pmids = [r.pmid for r in self.rows if r.stub and r.pmid]
         if not pmids:
-            self.notify("No candidate is a stub with a PMID: nothing to fetch.")
+            self.notify("No candidate listed is a stub with a PMID: nothing to fetch.")
             return
         self.notify(f"Fetching {len(pmids)} records from PubMed…")
         self.fetch_stubs(pmids)
@@ -514,15 +660,14 @@ class SnowballScreen(Screen[int | None]):
         if report.failed:
             done += f"; {len(report.failed)} not to be had"
         self.app.call_from_thread(self.notify, done)
-        self.app.call_from_thread(self.load)
+        self.app.call_from_thread(self._reload_rows)
+
+    def _reload_rows(self) -> None:
+        if self.preview is None:
+            self.load()
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-def _with_reason(state: SnowballState, keys: Sequence[str], why: str | None) -> SnowballState:
-    state.set_reason(keys, why)
-    return state
-
-
-__all__ = ["CandidateList", "ReasonScreen", "SnowballScreen"]
+__all__ = ["SnowballScreen"]

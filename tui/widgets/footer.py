@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 from tui.keys import KEYS, Key
@@ -21,17 +22,32 @@ def _item(key: Key) -> tuple[str, str]:
     return key.footer_label, key.description
 
 
-def footer_keys(width: int, keys: tuple[Key, ...] = KEYS) -> list[Key]:
-    """The keys that fit in ``width`` cells, in the table's order, always-shown ones last."""
+def footer_keys(width: int, keys: tuple[Key, ...] = KEYS, lines: int = 1) -> list[Key]:
+    """The keys that fit in ``lines`` lines of ``width`` cells, in the table's order, always-shown ones
+    last."""
     shown = [k for k in keys if k.footer]
     always = [k for k in shown if k.rank == 0]
     chosen = list(always)
-    used = sum(_cells(k) for k in always)
     for key in sorted((k for k in shown if k.rank), key=lambda k: k.rank):
-        if used + _cells(key) <= width:
+        if len(footer_lines([*chosen, key], shown, width)) <= lines:
             chosen.append(key)
-            used += _cells(key)
     return [k for k in shown if k in chosen and k.rank] + always
+
+
+def footer_lines(chosen: list[Key], shown: list[Key], width: int) -> list[list[Key]]:
+    """``chosen`` keys laid out in lines of ``width`` cells: the table's order (``shown``), always-shown
+    keys at the end, a key never split across two lines."""
+    ordered = [k for k in shown if k in chosen and k.rank] + [k for k in shown if k in chosen and not k.rank]
+    lines: list[list[Key]] = [[]]
+    used = 0
+    for key in ordered:
+        cells = _cells(key) - (0 if lines[-1] else len(GAP))
+        if lines[-1] and used + cells > width:
+            lines.append([])
+            used, cells = 0, _cells(key) - len(GAP)
+        lines[-1].append(key)
+        used += cells
+    return lines
 
 
 def _cells(key: Key) -> int:
@@ -40,24 +56,39 @@ def _cells(key: Key) -> int:
 
 
 class KeyFooter(Widget):
-    """One line of keys; ``footer--key`` and ``footer--description`` style them (key in reverse, so it
-    reads in a terminal without colours too)."""
+    """One line of keys (or ``lines``, for a view with more keys); ``footer--key`` and
+    ``footer--description`` style them (key in reverse, so it reads in a terminal without colours
+    too)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"footer--key", "footer--description"}
     DEFAULT_CSS = """
-    KeyFooter { height: 1; background: $panel; }
+    KeyFooter { height: auto; background: $panel; }
     KeyFooter > .footer--key { text-style: bold reverse; color: $accent; }
     KeyFooter > .footer--description { color: $foreground; }
     """
 
+    def __init__(self, keys: tuple[Key, ...] = KEYS, lines: int = 1, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.keys = keys
+        self.lines = lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        shown = [k for k in self.keys if k.footer]
+        return len(footer_lines(footer_keys(width, self.keys, self.lines), shown, width))
+
     def render(self) -> Text:
         key_style = self.get_component_rich_style("footer--key")
         description_style = self.get_component_rich_style("footer--description")
-        line = Text(no_wrap=True, overflow="crop")
-        for n, key in enumerate(footer_keys(self.size.width)):
-            label, description = _item(key)
-            if n:
-                line.append(GAP)
-            line.append(f"{label}", style=key_style)
-            line.append(f" {description}", style=description_style)
-        return line
+        width = self.size.width
+        shown = [k for k in self.keys if k.footer]
+        text = Text(no_wrap=True, overflow="crop")
+        for row, keys in enumerate(footer_lines(footer_keys(width, self.keys, self.lines), shown, width)):
+            if row:
+                text.append("\n")
+            for n, key in enumerate(keys):
+                label, description = _item(key)
+                if n:
+                    text.append(GAP)
+                text.append(f"{label}", style=key_style)
+                text.append(f" {description}", style=description_style)
+        return text

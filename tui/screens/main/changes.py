@@ -75,6 +75,7 @@ class ChangeWatcher(Part):
             self._index_behind,
             marks=marking.marks is not None,
             state_seen=self._state_seen,
+            screener=self.screen.screener,
         )
         self.app.call_from_thread(self._found, found, manual)
 

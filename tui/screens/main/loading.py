@@ -75,7 +75,7 @@ class Loading(Part):
             library = Library.open(path)
             if index is None:
                 index = SearchIndex.for_library(library)
-            marks, seen = refresh.open_marks(path)
+            marks, seen = refresh.open_marks(path, self.screen.screener)
         except (PmbrowseError, OSError, ValueError) as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return

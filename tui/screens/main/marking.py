@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 Change = Callable[["Marks", list[str]], "Mark"]
 
 
+def _kept(into: list[Mark], mark: Mark) -> Mark:
+    into.append(mark)
+    return mark
+
+
 class Marking(Part):
     """The marks, the target rule and the mark keys (see the module docstring)."""
 
@@ -151,14 +156,84 @@ class Marking(Part):
     def star(self) -> None:
         self.record(lambda m, k: m.toggle_star(k))
 
-    def decide(self, decision: Screening) -> None:
-        """Screening: the target included or excluded (the same decision again: undecided)."""
+    def decide(self, decision: Screening | None) -> None:
+        """Screening (``i``, ``x``, ``u``): the target included, excluded with a reason asked for, or
+        taken back to undecided, by the app's screener, at the stage of the decision it has (else
+        title/abstract); the rules (never a silent undo, the cursor rule) are
+        ``tui.screens.screening``'s."""
+        target = self.target_named()
+        if target is None or self.marks is None:
+            return
+        keys, named = target
+        from tui.screens.screening import ask_reason, unchanged
 
-        def change(marks: Marks, keys: list[str]) -> Mark:
-            current = marks.get(keys).screening
-            return marks.set_screening(keys, None if current == decision else decision)
+        mark = self.marks.get(keys)
+        seen, reason = mark.screening, mark.reason
+        if decision != "excluded" and (same := unchanged(decision, seen)):
+            self.say(same)
+            return
+        rows = self.highlighted_row()
+        ask_reason(
+            self.screen,
+            decision,
+            named,
+            self.reasons,
+            reason if seen == "excluded" else "",
+            lambda why: self._decided(keys, named, decision, why, rows),
+        )
 
-        self.record(change)
+    def _decided(
+        self,
+        keys: list[str],
+        named: str,
+        decision: Screening | None,
+        why: str,
+        rows: tuple[ArticleList, int] | None,
+    ) -> None:
+        """Record the decision the key (and the reason dialog) asked for, then apply the cursor rule on
+        the list the key was pressed in."""
+        from tui.screens.screening import NOTHING_BELOW, changed, next_to_screen, unchanged
+
+        if self.marks is None:
+            return
+        before = self.marks.get(keys)
+        seen, reason = before.screening, before.reason
+        if same := unchanged(decision, seen, reason, why):
+            self.say(same)
+            return
+        done: list[Mark] = []
+        self.record(lambda m, k: _kept(done, m.set_screening(k, decision, reason=why or None)), keys)
+        if not done:
+            return  # (the write failed, and said so)
+        if said := changed(named, seen, reason, decision, why):
+            self.say(said)
+        if decision is None or rows is None:
+            return
+        article_list, row = rows
+        if article_list.highlighted != row:
+            return  # (the list moved meanwhile: another search, a reload)
+        following = next_to_screen(
+            row,
+            article_list.option_count,
+            lambda n: (m := self.mark_of(article_list.keys_at(n))) is not None and m.screening is None,
+        )
+        if following is None:
+            self.say(NOTHING_BELOW)
+        else:
+            article_list.highlighted = following
+
+    def reasons(self) -> list[str]:
+        """The reasons the dialog offers: the review's (``store.snowball.state``), then every one
+        given so far."""
+        from store.snowball.state import SnowballFile
+
+        given = self.marks.reasons() if self.marks is not None else []
+        try:
+            return SnowballFile.open(self.screen.library_path).load().offered_reasons(given)
+        except PmbrowseError:
+            from store.snowball.state import DEFAULT_REASONS
+
+            return [*DEFAULT_REASONS, *given]
 
     def tag(self) -> None:
         target = self.target_named()

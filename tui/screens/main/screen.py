@@ -9,7 +9,7 @@ kept for next time).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -54,11 +54,15 @@ class MainScreen(Screen[None]):
         Binding("escape", "leave_search", "Results", show=False),
     ]
 
-    def __init__(self, library_path: Path, target: str = "", note: str = "") -> None:
+    def __init__(
+        self, library_path: Path, target: str = "", note: str = "", *, screener: str | None = None
+    ) -> None:
         """``target``: a query or an identifier to open on; ``note``: what to say beside its results
-        (in the status line, until the next search)."""
+        (in the status line, until the next search); ``screener``: who records screening decisions
+        (``store.marks.default_screener``)."""
         super().__init__()
         self.library_path = library_path
+        self.screener = screener
         self.target = target.strip()
         self.note = note
         self.session = Session.load(library_path)
@@ -235,8 +239,8 @@ class MainScreen(Screen[None]):
     def action_star(self) -> None:
         self.marking.star()
 
-    def action_screen(self, decision: Screening) -> None:
-        self.marking.decide(decision)
+    def action_screen(self, decision: Screening | Literal["undecided"]) -> None:
+        self.marking.decide(None if decision == "undecided" else decision)
 
     def action_tag(self) -> None:
         self.marking.tag()

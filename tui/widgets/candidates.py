@@ -1,0 +1,186 @@
+"""The Snowball view's list of candidates: two lines each, drawn only when on screen, a cursor on one.
+
+Each row: the decision the view shows (✔ included, ✘ excluded, ⊘ not retrieved; ``!`` a conflict
+between screeners, when the view is not blind), ``new`` or the round that first found it, ● a record /
+○ a stub, the title and the year; under it the identifier first (so a narrow terminal never cuts the
+PMID) and why the candidate is there ("cited by 4 of your 12 included · cites 2", "search PubMed
+2026-12-01"). The list shows what it is given and posts messages; what a decision is, and where the
+cursor goes after one, is the screen's (``tui.screens.screening``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.strip import Strip
+
+from store.snowball.engine import Row
+from tui.text import printable
+from tui.widgets.virtual import VirtualView
+
+ROW_HEIGHT = 2
+MARKS = {
+    "included": ("✔", Style(color="green", bold=True)),
+    "excluded": ("✘", Style(color="red", bold=True)),
+    "not-retrieved": ("⊘", Style(color="yellow", bold=True)),
+    "conflict": ("!", Style(color="yellow", bold=True, reverse=True)),
+}
+DIM = Style(dim=True)
+CURSOR = Style(reverse=True)
+
+
+def _none(index: int) -> str | None:
+    return None
+
+
+def _no_why(row: Row) -> str:
+    return ""
+
+
+def row_label(row: Row) -> str:
+    """How a row names its article: ``PMID 12345``, else its PMCID, DOI or label."""
+    if row.pmid:
+        return f"PMID {row.pmid}"
+    return row.pmcid or (f"DOI {row.doi}" if row.doi else row.candidate.label)
+
+
+class CandidateList(VirtualView, can_focus=True):
+    """Candidates, two lines each, drawn on demand; a cursor on one. ``mark_of(index)`` says the mark
+    of a row (included, excluded, not-retrieved, conflict, or None); ``why_of(row)`` why it is listed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+    ]
+    DEFAULT_CSS = """
+    CandidateList { height: 1fr; }
+    """
+
+    @dataclass
+    class Highlighted(Message):
+        index: int
+
+    @dataclass
+    class Chosen(Message):
+        index: int
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[Row] = []
+        self.cursor = 0
+        self.mark_of: Callable[[int], str | None] = _none
+        self.why_of: Callable[[Row], str] = _no_why
+
+    def show_rows(self, rows: list[Row], cursor: int = 0) -> None:
+        self.rows = rows
+        self.cursor = max(0, min(cursor, len(rows) - 1))
+        # As wide as the room for the lines (never wider: no horizontal scroll bar for a cut title).
+        self.virtual_size = Size(self.scrollable_content_region.width, len(rows) * ROW_HEIGHT)
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.reveal(self._region(self.cursor))
+        self.refresh()
+        if rows:
+            self.post_message(self.Highlighted(self.cursor))
+
+    @property
+    def current(self) -> Row | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def content_line(self, y: int, width: int) -> Strip | None:
+        index, part = divmod(y, ROW_HEIGHT)
+        if not 0 <= index < len(self.rows):
+            return None
+        row = self.rows[index]
+        segments = self._title_line(index, row, width) if part == 0 else self._second_line(row)
+        strip = Strip(segments).crop(0, width).extend_cell_length(width)
+        if index == self.cursor:
+            strip = strip.apply_style(CURSOR)
+        return strip
+
+    def _title_line(self, index: int, row: Row, width: int) -> list[Segment]:
+        mark, mark_style = MARKS.get(self.mark_of(index) or "", (" ", Style()))
+        c = row.candidate
+        flag = "new " if not c.known else f"r{c.round:<3}"
+        year = f"  {row.year}" if row.year else ""
+        # The year always shows; a title too long for the line ends in an ellipsis, not mid-word.
+        room = max(8, width - 2 - len(flag) - 2 - len(year))
+        title = printable(row.title or c.label)
+        if cell_len(title) > room:
+            cut = Text(title)
+            cut.truncate(room, overflow="ellipsis")
+            title = cut.plain
+        return [
+            Segment(mark, mark_style),
+            Segment(" "),
+            Segment(flag, Style(color="green") if not c.known else DIM),
+            Segment("○ " if row.stub else "● ", DIM if row.stub else Style(color="green")),
+            Segment(title),
+            Segment(year, DIM),
+        ]
+
+    def _second_line(self, row: Row) -> list[Segment]:
+        why = self.why_of(row)
+        text = "        " + printable(" · ".join(p for p in (row_label(row), why) if p))
+        return [Segment(text, DIM)]
+
+    def move_to(self, index: int) -> None:
+        if not self.rows:
+            return
+        index = max(0, min(len(self.rows) - 1, index))
+        if index == self.cursor:
+            return
+        before = self.cursor
+        self.cursor = index
+        self.reveal(self._region(index))
+        self.refresh_row(before)
+        self.refresh_row(index)
+        self.post_message(self.Highlighted(index))
+
+    def refresh_row(self, index: int) -> None:
+        self.refresh_content(self._region(index))
+
+    def _region(self, index: int) -> Region:
+        return Region(0, index * ROW_HEIGHT, self.size.width, ROW_HEIGHT)
+
+    def action_move(self, step: int) -> None:
+        self.move_to(self.cursor + step)
+
+    def action_page(self, step: int) -> None:
+        rows = max(1, (self.scrollable_content_region.height or ROW_HEIGHT) // ROW_HEIGHT)
+        self.move_to(self.cursor + step * rows)
+
+    def action_jump(self, index: int) -> None:
+        self.move_to(index if index >= 0 else len(self.rows) - 1)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            # Consumed here: the view closes on it, and the key must not go on to the list that has
+            # the focus on the screen below (which would open its own highlighted row after ours).
+            event.stop()
+            event.prevent_default()
+            if self.current is not None:
+                self.post_message(self.Chosen(self.cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        index = (event.y + self.scroll_offset.y) // ROW_HEIGHT
+        if 0 <= index < len(self.rows):
+            self.move_to(index)
+            if event.chain >= 2:
+                self.post_message(self.Chosen(index))
+
+
+__all__ = ["ROW_HEIGHT", "CandidateList", "row_label"]
