@@ -58,6 +58,15 @@ class ArticleRows(Protocol):
 
     def action_cursor_up(self) -> None: ...
 
+    @property
+    def row_count(self) -> int:
+        """How many rows there are (a line of guidance counts as one)."""
+        ...
+
+    def move_to(self, index: int) -> None:
+        """Highlight row ``index``, scrolled into view (the screening keys' cursor rule moves so)."""
+        ...
+
 
 class ArticleList(OptionList):
     """An OptionList that moves with j/k too, and shows a friendly line when it is empty."""
@@ -88,6 +97,13 @@ class ArticleList(OptionList):
         """The row showing the article with any of these identity keys."""
         wanted = set(keys)
         return next((n for n in range(self.option_count) if wanted & set(self.keys_at(n))), None)
+
+    @property
+    def row_count(self) -> int:
+        return self.option_count
+
+    def move_to(self, index: int) -> None:
+        self.highlighted = index
 
     def _rows(self) -> list[Text]:
         raise NotImplementedError
@@ -381,6 +397,9 @@ class LinkList(VirtualView, can_focus=True):
         """The row showing the article with any of these identity keys."""
         doc_id = self.library.find_keys(keys) if self.library is not None else None
         return self.ids.index(doc_id) if doc_id is not None and doc_id in self.ids else None
+
+    def move_to(self, index: int) -> None:
+        self._move_to(index)
 
     def _move_to(self, index: int) -> None:
         if not self.ids:

@@ -188,7 +188,7 @@ class Marking(Part):
         named: str,
         decision: Screening | None,
         why: str,
-        rows: tuple[ArticleList, int] | None,
+        rows: tuple[ArticleRows, int] | None,
     ) -> None:
         """Record the decision the key (and the reason dialog) asked for, then apply the cursor rule on
         the list the key was pressed in."""
@@ -214,13 +214,13 @@ class Marking(Part):
             return  # (the list moved meanwhile: another search, a reload)
         following = next_to_screen(
             row,
-            article_list.option_count,
+            article_list.row_count,
             lambda n: (m := self.mark_of(article_list.keys_at(n))) is not None and m.screening is None,
         )
         if following is None:
             self.say(NOTHING_BELOW)
         else:
-            article_list.highlighted = following
+            article_list.move_to(following)
 
     def reasons(self) -> list[str]:
         """The reasons the dialog offers: the review's (``store.snowball.state``), then every one
