@@ -75,7 +75,8 @@ async def test_defect_6_x_in_the_main_view_asks_the_reason(lib_path: Path) -> No
         assert isinstance(app.screen, ReasonScreen)
         await pilot.press(*"wrong species", "enter")
         await settle(pilot)
-        first = citing(app).views[0]
+        first = citing(app).view(0)
+        assert first is not None
         mark = Marks.open(lib_path).get([f"pmid:{first.pmid}"])
         assert (mark.screening, mark.reason) == ("excluded", "wrong species")
         assert rows(citing(app))[0].startswith("○ ✘ ")
@@ -118,15 +119,15 @@ async def test_export_from_the_app(lib_path: Path, tmp_path: Path, monkeypatch: 
         assert "This article: “Exosomes from Mesenchymal" in text_of(app.screen.query_one("#export-article"))
         assert "(PMID 30992990)" in text_of(app.screen.query_one("#export-article"))
         path_input = app.screen.query_one("#export-path", Input)
-        assert path_input.value == str(documents / "pmbrowse-export.bib")
+        assert path_input.value == str(documents / "pmbrowse-pmid-30992990.bib")  # named for the selection
         path_input.focus()
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
-        bib = (documents / "pmbrowse-export.bib").read_text(encoding="utf-8")
+        bib = (documents / "pmbrowse-pmid-30992990.bib").read_text(encoding="utf-8")
         # The toast gives the path a line of its own, shortened from the left: never split mid-word.
         exported = [n.message for n in app._notifications if n.title == "Exported"][-1]
-        assert exported.startswith("1 article to\n") and exported.endswith("/pmbrowse-export.bib")
+        assert exported.startswith("1 article to\n") and exported.endswith("/pmbrowse-pmid-30992990.bib")
         assert len(exported.splitlines()[1]) <= 40
         assert bib.startswith("@article{") and "pmid = {30992990}" in bib
         screen = app.screen
@@ -269,6 +270,42 @@ async def test_tags_are_one_word_and_searchable(lib_path: Path) -> None:
         await pilot.press("slash", *"tag:my-review", "enter")
         await settle(pilot)
         assert border_title(app.screen.query_one(ResultsList)) == "by relevance · 1 hit — tag:my-review"
+
+
+async def test_defect_9_the_export_dialog_names_its_selection_and_never_overwrites(
+    lib_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import RadioButton
+
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(documents))
+    (documents / "pmbrowse-pmid-30992990.bib").write_text("mine\n")
+    (documents / "pmbrowse-starred.ris").write_text("mine too\n")
+    app = make_app(lib_path, SEED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("s", "e")  # the article starred, then the dialog
+        path_input = app.screen.query_one("#export-path", Input)
+        assert path_input.value == str(documents / "pmbrowse-pmid-30992990-2.bib")  # a number, not over it
+        app.screen.query_one("#what-starred", RadioButton).value = True
+        app.screen.query_one("#format-ris", RadioButton).value = True
+        await pilot.pause()
+        assert path_input.value == str(documents / "pmbrowse-starred-2.ris")
+        # A path typed that names a file: asked, not written; Export again replaces it.
+        path_input.value = str(documents / "pmbrowse-starred.ris")
+        path_input.focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExportScreen)
+        assert "pmbrowse-starred.ris is there already: Export again replaces it" in text_of(
+            app.screen.query_one("#export-error")
+        )
+        assert (documents / "pmbrowse-starred.ris").read_text() == "mine too\n"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert "AN  - 30992990" in (documents / "pmbrowse-starred.ris").read_text()
+        assert (documents / "pmbrowse-pmid-30992990.bib").read_text() == "mine\n"
 
 
 async def test_the_export_dialog_stays_open_when_the_file_cannot_be_written(lib_path: Path) -> None:

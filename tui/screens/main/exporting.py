@@ -66,16 +66,25 @@ class Exporting(Part):
             target = current if current is not None and library.doc(current) else None
         self.target = target
         label = describe_article(library.article(target)) if target is not None else None
+        from store.selection import selection_label
+        from store.snowball.engine import label_of
         from tui.screens.export import ExportScreen, export_folder
 
-        self.app.push_screen(ExportScreen(export_folder(), label, self.write))
+        doc = library.doc(target) if target is not None else None
+        names = {
+            "article": selection_label(article=label_of(doc)) if doc is not None else "article",
+            "starred": selection_label(starred=True),
+            "included": selection_label(decisions=["included"]),
+            "trail": selection_label(trail=True),
+        }
+        self.app.push_screen(ExportScreen(export_folder(), label, self.write, names))
 
     def write(self, request: ExportRequest) -> str:
         """Do the export the dialog asks for; return why it failed ("" when it did not)."""
         library, marks = self.screen.library, self.screen.marking.marks
         if library is None or marks is None:
             return "The library is not loaded."
-        from store.export.write import render, write_file
+        from store.export.write import render, write_file, write_new_file
         from store.selection import by_marks, by_trail
 
         if request.what == "article":
@@ -90,7 +99,9 @@ class Exporting(Part):
             return "Nothing to export: that selection is empty."
         try:
             rendered = render(library, doc_ids, request.format, marks)
-            write_file(rendered.text, request.path)
+            (write_file if request.replace else write_new_file)(rendered.text, request.path)
+        except FileExistsError:
+            return f"{request.path.name} appeared meanwhile: Export again replaces it, or edit the name."
         except OSError as exc:
             return f"Could not write {request.path}: {exc.strerror or exc}"
         n = rendered.written
