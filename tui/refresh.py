@@ -5,9 +5,10 @@ app's own writes from another view (a fetch in the Snowball view).
 (``tui.screens.main.changes``). It looks at each file's change signal only, so it is cheap when
 nothing changed: ``Library.refresh`` for the records (and the library's state, for this process's own
 commits); for the marks, the identity of their file (each write replaces it: a new inode, size or
-time), and a changed marks file is simply opened again (it is small); the search index is reopened
-when the library changed (another writer may have rebuilt it in a new folder). What a check found
-goes to every view as one ``LibraryChanged`` message.
+time), and a changed marks file is simply opened again (it is small); the snowball file (the review's
+rounds and searches) by its identity too, read again by the view that shows it; the search index is
+reopened when the library changed (another writer may have rebuilt it in a new folder). What a check
+found goes to every view as one ``LibraryChanged`` message.
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ class Refreshed:
     index_behind: int = 0  # checks in a row that found the index behind the library
     problem: str = ""  # why the check could not finish (the library busy, a file unreadable)
     state: object = None  # the library's state as this check left it
+    snowball: bool = False  # the snowball file changed (a round kept or dropped, a search imported)
+    snowball_seen: Fingerprint | None = None  # its fingerprint as this check saw it
 
     @property
     def changed(self) -> bool:
-        return self.library or self.marks is not None or self.index is not None
+        return self.library or self.marks is not None or self.index is not None or self.snowball
 
 
 @dataclass
@@ -57,6 +60,7 @@ class LibraryChanged(Message, bubble=False):
     marks: Marks | None
     marks_seen: Fingerprint | None  # the fingerprint of the marks file ``marks`` was read from
     index: SearchIndex | None
+    snowball: bool = False  # the snowball file changed: the view that shows the review reads it again
 
 
 def open_marks(library_path: Path, screener: str | None = None) -> tuple[Marks, Fingerprint | None]:
@@ -78,20 +82,24 @@ def check(
     marks: bool = True,
     state_seen: object = None,
     screener: str | None = None,
+    snowball_seen: Fingerprint | None = None,
 ) -> Refreshed:
     """Take in what changed since the last check (blocking: call it in a thread).
 
     ``marks_seen`` is the fingerprint of the marks file as this app last read or wrote it;
     ``state_seen`` the library's state at the last check (None: look at other processes only);
-    ``screener``: whose marks they are (``open_marks``).
+    ``screener``: whose marks they are (``open_marks``); ``snowball_seen``: the fingerprint of the
+    snowball file at the last check.
     """
     from store.marks import marks_path
     from store.search import SearchIndex
+    from store.snowball.state import snowball_path
     from store.wholefile import fingerprint
 
     try:
         library_changed = library.refresh() or (state_seen is not None and library.state != state_seen)
         new_marks, seen = None, marks_seen
+        snowball_now = fingerprint(snowball_path(library.path))
         if marks and fingerprint(marks_path(library.path)) != marks_seen:
             new_marks, seen = open_marks(library.path, screener)
         new_index: SearchIndex | None = None
@@ -105,5 +113,16 @@ def check(
             else:
                 behind = 0
     except (PmbrowseError, OSError, ValueError) as exc:
-        return Refreshed(index_behind=index_behind, problem=str(exc), state=state_seen)
-    return Refreshed(library_changed, new_marks, seen, new_index, behind, state=library.state)
+        return Refreshed(
+            index_behind=index_behind, problem=str(exc), state=state_seen, snowball_seen=snowball_seen
+        )
+    return Refreshed(
+        library_changed,
+        new_marks,
+        seen,
+        new_index,
+        behind,
+        state=library.state,
+        snowball=snowball_now != snowball_seen,
+        snowball_seen=snowball_now,
+    )

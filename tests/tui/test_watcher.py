@@ -161,3 +161,53 @@ async def test_a_write_of_this_app_from_another_view_is_taken_in(lib_path: Path)
         results = screen.query_one("#results")
         assert await until(pilot, lambda: " · 12 hits — " in border_title(results), seconds=3)
         assert screen.query_one(PaneTabs).labels["cited_by"] == "Cited by (6)"
+
+
+def pmbrowse_elsewhere(lib_path: Path, *words: str) -> None:
+    """``pmbrowse WORDS`` in a process of its own."""
+    subprocess.run(
+        [sys.executable, "-m", "tui", "--db", str(lib_path), *words], check=True, capture_output=True
+    )
+
+
+async def test_defect_4_the_snowball_view_takes_in_rounds_kept_and_dropped_in_another_process(
+    tmp_path: Path,
+) -> None:
+    """Issue 16, defect 4: the snowball file is watched too. A round kept by ``pmbrowse snowball`` in
+    another shell is counted in the title and said; the round shown, dropped there, is said and the
+    view goes to the newest left; no round left is said, and none is run in its place."""
+    from tests.store.snowball.graph import build
+
+    lib_path = tmp_path / "lib.json"
+    build(lib_path)
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_snowball(pilot)
+        title = lambda: text_of(screen.query_one("#snowball-title", Static))  # noqa: E731
+        notices = lambda: [n.message for n in app._notifications]  # noqa: E731
+        assert title().startswith("Round 1 of 1 ·")
+        pmbrowse_elsewhere(lib_path, "mark", "20", "--include")
+        pmbrowse_elsewhere(lib_path, "snowball")  # round 2: 40, which 20 cites
+        assert await until(pilot, lambda: title().startswith("Round 1 of 2 ·"), seconds=3)
+        assert "Round 2 was kept elsewhere: ] shows it." in notices()
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        new = [r.candidate.label for r in screen.rows if not r.candidate.known]
+        assert title().startswith("Round 2 of 2 ·") and new == ["40"]
+        pmbrowse_elsewhere(lib_path, "snowball", "drop", "2", "--yes")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "Round 2 was dropped elsewhere: showing the newest round." in notices()
+        assert title().startswith("Round 1 of 1 ·") and "40" not in [r.candidate.label for r in screen.rows]
+        pmbrowse_elsewhere(lib_path, "snowball", "drop", "1", "--yes")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert (
+            counts(screen)
+            == "Round 1 was dropped elsewhere: no round now; N runs one from the included articles."
+        )
+        assert screen.rows == []
+        await settle(pilot)
+        from store.snowball.state import SnowballFile
+
+        assert SnowballFile.open(lib_path).load().rounds == []  # (none run in its place)

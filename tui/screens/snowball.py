@@ -384,7 +384,11 @@ class SnowballScreen(Screen[int | None]):
 
     def on_library_changed(self, event: LibraryChanged) -> None:
         """Marks made elsewhere (another process, or the main screen) show here too: the app's watcher
-        posts them within a second, or at once on ctrl+r. The rows stay; what they show is read again."""
+        posts them within a second, or at once on ctrl+r. The rows stay; what they show is read again.
+        A change of the snowball file (a round kept or dropped by ``pmbrowse snowball`` in another
+        shell) is read again too (``rounds_changed``)."""
+        if event.snowball:
+            self.read_rounds()
         if event.marks is None:
             return
         self.marks = event.marks
@@ -396,6 +400,51 @@ class SnowballScreen(Screen[int | None]):
         self.candidates.refresh()
         self._update_counts()
         self._details(self.candidates.current)
+
+    @work(thread=True, exclusive=True, group="snowball-rounds")
+    def read_rounds(self) -> None:
+        try:
+            state = self.file.load()
+        except PmbrowseError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="warning")
+            return
+        self.app.call_from_thread(self.rounds_changed, state)
+
+    def rounds_changed(self, state: SnowballState) -> None:
+        """The review's rounds as the snowball file holds them now: a round kept elsewhere is counted
+        in the title and said (``]`` shows it); the round shown dropped elsewhere is said and the view
+        goes to the newest one left; at full text, the reports sought are listed again. The rows of the
+        round shown stay as they are (a decision made here stays listed until the list is loaded)."""
+        if self.loading:
+            return  # (the load under way reads the file itself)
+        before = {r.number for r in self.state.rounds}
+        after = {r.number for r in state.rounds}
+        added, dropped = sorted(after - before), sorted(before - after)
+        self.state = state
+        if not added and not dropped:
+            return
+        elsewhere = [f"Round {n} was kept elsewhere" for n in added]
+        elsewhere += [f"round {n} was dropped elsewhere" for n in dropped]
+        said = "; ".join(elsewhere)
+        said = said[0].upper() + said[1:]
+        shown = self.round.number if self.round is not None and self.preview is None else None
+        if self.stage == FULL_TEXT:
+            self.notify(f"{said}: the reports sought are listed again.")
+            self._start("Loading the reports sought…")
+            self.load()
+        elif self.preview is None and not state.rounds:
+            # (Not run again here, as opening the view on no round does: the reviewer dropped it.)
+            self.round, self.all_rows = None, []
+            self._list()
+            self._say(f"{said}: no round now; N runs one from the included articles.")
+        elif self.preview is None and (shown is None or shown in dropped):
+            self.notify(f"{said}: showing the newest round.")
+            self.round = None
+            self._start("Loading the round…")
+            self.load()
+        else:
+            self.notify(f"{said}{': ] shows it' if added and shown is not None else ''}.")
+            self._update_title()
 
     # Details -----------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """The app's one watcher: about once a second (and on ``ctrl+r``, from any view) it looks at the
-library's change signal and the marks file (``tui.refresh.check``, in a thread: it may wait on a
-lock), and posts one ``LibraryChanged`` to every screen when something changed, which each view takes
-in, in place: the main screen (its results, open article, link rows, marks and counts, and the
-Related pane), the map, the Snowball view.
+library's change signal, the marks file and the snowball file (``tui.refresh.check``, in a thread: it
+may wait on a lock), and posts one ``LibraryChanged`` to every screen when something changed, which
+each view takes in, in place: the main screen (its results, open article, link rows, marks and
+counts, and the Related pane), the map, the Snowball view (its rounds too).
 
 It lives on the main screen, which reads the library and is under every other view for the app's
 whole life. It tells other processes' changes from this one's: the marks this app writes and the
@@ -19,6 +19,7 @@ from tui.screens.main.parts import Part
 
 if TYPE_CHECKING:
     from store.library import Library
+    from store.wholefile import Fingerprint
     from tui.screens.main.screen import MainScreen
 
 REFRESH_SECONDS = 1.0  # how often the app looks for what other processes committed
@@ -30,6 +31,7 @@ class ChangeWatcher(Part):
         self._checking = False  # a check is running
         self._index_behind = 0
         self._state_seen: object = None  # the library's state as the views last took it in
+        self._snowball_seen: Fingerprint | None = None  # the snowball file as the last check saw it
         self._open_when_found: list[str] = []  # a row enter was pressed on, to open after a reload
 
     def start(self, shown: object = None) -> None:
@@ -39,6 +41,11 @@ class ChangeWatcher(Part):
         self.seen_library()
         if shown is not None:
             self._state_seen = shown
+        if self.screen.library is not None:
+            from store.snowball.state import snowball_path
+            from store.wholefile import fingerprint
+
+            self._snowball_seen = fingerprint(snowball_path(self.screen.library.path))
         self.screen.set_interval(REFRESH_SECONDS, self._tick)
 
     def seen_library(self) -> None:
@@ -76,6 +83,7 @@ class ChangeWatcher(Part):
             marks=marking.marks is not None,
             state_seen=self._state_seen,
             screener=self.screen.screener,
+            snowball_seen=self._snowball_seen,
         )
         self.app.call_from_thread(self._found, found, manual)
 
@@ -84,6 +92,7 @@ class ChangeWatcher(Part):
         self._checking = False
         self._index_behind = found.index_behind
         self._state_seen = found.state
+        self._snowball_seen = found.snowball_seen
         wanted, self._open_when_found = self._open_when_found, []
         if found.problem:
             if manual:
@@ -95,7 +104,9 @@ class ChangeWatcher(Part):
             return
         for screen in self.app.screen_stack:
             screen.post_message(
-                refresh.LibraryChanged(found.library, found.marks, found.marks_seen, found.index)
+                refresh.LibraryChanged(
+                    found.library, found.marks, found.marks_seen, found.index, snowball=found.snowball
+                )
             )
         if manual:
             self.say("Reloaded: the library's changes are shown.")

@@ -123,6 +123,8 @@ class MainScreen(Screen[None]):
     def on_library_changed(self, event: refresh.LibraryChanged) -> None:
         """What changed (another process's write, or this app's in another view), shown in place: the
         cursor stays on the same article."""
+        if not (event.library or event.marks is not None or event.index is not None):
+            return  # (only the snowball file: the Snowball view's)
         if event.marks is not None:
             self.marking.take(event.marks, event.marks_seen)
         if event.index is not None:
