@@ -229,6 +229,13 @@ SNOWBALL_KEYS: tuple[Key, ...] = (
         "Blind (your own decisions) or not (the review's decisions and its conflicts)",
         rank=4,
     ),
+    Key(
+        "c",
+        "conflicts",
+        "Conflicts",
+        "List only the conflicts between screeners (the review's decisions shown), or every row again",
+        rank=4,
+    ),
     Key("a", "list_all", "All", "List every candidate, or only those still to screen", rank=5),
     Key(
         "left_square_bracket", "round(-1)", "Prev round", "Show the round before this one", shown="[", rank=6
@@ -251,6 +258,6 @@ SNOWBALL_HELP = (
     "on to the next row still to screen (nothing left below: it stays). Pressing a decision a row has "
     "already changes nothing and says so; another decision replaces it and says what it was. Listed: "
     "the rows still to screen when the list was loaded (a decides the list shows all); rows screened "
-    "before are counted above, not listed. Unblind (b), ! marks a conflict between screeners, and a "
-    "decision on it resolves it."
+    "before are counted above, not listed. Unblind (b), ! marks a conflict between screeners (c lists "
+    "only them), and a decision on it resolves it."
 )

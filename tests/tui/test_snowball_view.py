@@ -473,3 +473,33 @@ async def test_links_online_then_a_round(tmp_path: Path, server: LocalServer) ->
         assert rows["77"].title == "Found by iCite" and rows["77"].candidate.round == 1
         state = SnowballFile.open(tmp_path / "lib.json").load()
         assert state.last is not None and state.last.sources == ["library", "icite"]
+
+
+async def test_c_lists_the_conflicts_to_resolve_them(tmp_path: Path) -> None:
+    """A way to list the conflicts in the app: ``c`` shows the review's decisions and only the rows in
+    conflict; resolving one leaves it listed, marked with its resolution; ``c`` again lists the rest."""
+    path = tmp_path / "lib.json"
+    library, marks = build(path)
+    file = SnowballFile.open(path)
+    keep_round(file, run_round(library, ids(library, *SEEDS), marks=marks, state=file.load()).round)
+    ann, bob = Marks.open(path, screener="ann"), Marks.open(path, screener="bob")
+    for pmid, theirs in (("11", "excluded"), ("10", "included"), ("22", "excluded")):
+        ann.set_screening([f"pmid:{pmid}"], "included")
+        bob.set_screening(
+            [f"pmid:{pmid}"], theirs, reason="wrong population" if theirs == "excluded" else None
+        )
+    app = SnowballApp(path, screener="cat", built=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await view(pilot)
+        assert "11" in labels(screen) and "conflict" not in counts(app)  # (blind: cat sees none)
+        await pilot.press("c")
+        assert title(app).endswith("· screener cat (unblind)")
+        assert labels(screen) == ["11", "22"]  # (10: ann and bob agree)
+        assert counts(app).startswith("conflicts only (c lists every row) · to screen 2 of 2 · 2 conflicts")
+        await pilot.press("i")  # 11 resolved: included
+        assert Marks.open(path).get(["pmid:11"]).decisions[-1].final
+        assert labels(screen) == ["11", "22"] and line(screen.candidates, 0).startswith("✔")
+        assert "1 conflict" in counts(app) and screen.candidates.cursor == 1
+        await pilot.press("c")
+        assert "conflicts only" not in counts(app) and "20" in labels(screen)
+        assert title(app).endswith("(unblind)")

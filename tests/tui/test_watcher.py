@@ -211,3 +211,30 @@ async def test_defect_4_the_snowball_view_takes_in_rounds_kept_and_dropped_in_an
         from store.snowball.state import SnowballFile
 
         assert SnowballFile.open(lib_path).load().rounds == []  # (none run in its place)
+
+
+async def test_a_decision_in_the_snowball_view_is_not_taken_in_as_another_process_change(
+    lib_path: Path,
+) -> None:
+    """The Snowball view's own writes are this app's: the watcher does not read them back as another
+    process's (which had every row of the view read again and the main screen's lists redrawn under
+    it, within a second of each key: with 10,000 candidates, the next key waited for that). The main
+    screen shows the decision once the view closes."""
+    candidate = seeded(lib_path)
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_snowball(pilot)
+        marks = screen.marks
+        listing = screen.query_one(CandidateList)
+        listing.move_to(next(n for n, r in enumerate(listing.rows) if r.pmid == candidate))
+        await pilot.press("i")
+        await until(pilot, lambda: screen.marks is not marks, seconds=2.5)  # (two looks of the watcher)
+        assert screen.marks is marks  # not read again: nothing changed but what this app wrote
+        assert Marks.open(lib_path).get([f"pmid:{candidate}"]).screening == "included"
+        await pilot.press("escape")
+        await settle(pilot)
+        main = app.screen
+        assert (
+            main.marking.marks is marks
+            and main.marking.mark_of([f"pmid:{candidate}"]).screening == "included"
+        )

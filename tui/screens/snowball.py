@@ -19,8 +19,9 @@ loaded again, so it can be seen and changed.
 ``PMBROWSE_SCREENER``; the title names them), at the stage the title names: ``i`` ``x`` ``u`` and, at
 full text, ``r`` (not retrieved) record that stage's decision. A named screener is blind, as on the
 command line: they see their own decisions and the resolutions. ``b`` shows the review's decisions
-instead, with the conflicts between screeners marked ``!`` and counted in the header; a decision on a
-conflict then resolves it (a final decision, ``store.snowball.screening``).
+instead, with the conflicts between screeners marked ``!`` and counted in the header; ``c`` lists only
+the conflicts; a decision on a conflict then resolves it (a final decision,
+``store.snowball.screening``).
 
 The keys, and how a decision and the cursor behave, are ``tui.keys.SNOWBALL_KEYS`` and
 ``tui.screens.screening`` (the main view follows the same rules). ``P`` shows the review's PRISMA 2020
@@ -104,10 +105,15 @@ class SnowballScreen(Screen[int | None]):
         selection: str = "included",
         direction: str = "both",
         online: Callable[[], Online] | None = None,
+        wrote: Callable[[], None] | None = None,
     ) -> None:
         """``seeds`` (the open article, say) start a preview at once, named ``selection``; without them
-        the view opens on the newest round, and new rounds start from the included articles."""
+        the view opens on the newest round, and new rounds start from the included articles.
+        ``wrote`` is called after each decision written here (the app's watcher is told the marks
+        file as written is this app's: taken in as another process's, each decision would have every
+        row read again here and the main screen's lists redrawn under the view)."""
         super().__init__()
+        self.wrote = wrote
         self.library = library
         self.marks = marks
         self.file = SnowballFile.open(library.path)
@@ -122,6 +128,7 @@ class SnowballScreen(Screen[int | None]):
         self.blind = marks.viewer.blind
         self.round: Round | None = None  # the round shown (title/abstract), or the preview's
         self.show_all = False
+        self.only_conflicts = False  # (c) only the rows in conflict between screeners
         self.loading = True
         self.all_rows: list[Row] = []  # every row of the round (or every report sought)
         self.found: dict[int, str] = {}  # (full text) id of a row -> how it was found
@@ -294,6 +301,8 @@ class SnowballScreen(Screen[int | None]):
             seen = viewer.visible(decisions, stage)
             conflict = not self.blind and outcome(decisions, stage).conflict
             earlier = stage == TITLE_ABSTRACT and row.candidate.known == "screened"
+            if self.only_conflicts and not conflict:
+                continue
             if not self.show_all and (earlier or seen[0] is not None):
                 self.not_listed += 1
                 continue
@@ -306,7 +315,13 @@ class SnowballScreen(Screen[int | None]):
         self._details(self.candidates.current)
         if not self.rows:
             self._details(None)
-            left = "a lists every candidate" if self.not_listed else "N runs the next round"
+            left = (
+                "c lists the other rows"
+                if self.only_conflicts
+                else "a lists every candidate"
+                if self.not_listed
+                else "N runs the next round"
+            )
             self.query_one("#snowball-details", Static).update(
                 literal(f"Nothing listed is left to screen here: {left}.", style="italic")
             )
@@ -369,6 +384,8 @@ class SnowballScreen(Screen[int | None]):
             if decision is not None:
                 tally[decision] = tally.get(decision, 0) + 1
         parts = [f"to screen {to_screen} of {listed}"]
+        if self.only_conflicts:
+            parts.insert(0, "conflicts only (c lists every row)")
         parts += [
             f"{name} {tally[name]}" for name in ("included", "excluded", "not-retrieved") if name in tally
         ]
@@ -563,6 +580,8 @@ class SnowballScreen(Screen[int | None]):
         except (PmbrowseError, OSError, ValueError) as exc:
             self.notify(f"The decision was not saved: {printable(str(exc))}", severity="error", markup=False)
             return
+        if self.wrote is not None:
+            self.wrote()
         self.seen[index] = self.viewer.visible(mark.decisions, self.stage)
         self.conflicts[index] = not self.blind and outcome(mark.decisions, self.stage).conflict
         self.candidates.refresh_row(index)
@@ -598,12 +617,26 @@ class SnowballScreen(Screen[int | None]):
 
     def action_blind(self) -> None:
         self.blind = not self.blind
+        if self.blind:
+            self.only_conflicts = False  # (a blind screener sees no conflicts)
         self.notify(
             "Blind: your own decisions (and the resolutions) only."
             if self.blind
             else "The review's decisions, with the conflicts between screeners (!): "
             "a decision on one resolves it."
         )
+        self._list(self._current_keys())
+
+    def action_conflicts(self) -> None:
+        """``c``: only the conflicts between screeners (the review's decisions shown: unblind), to
+        resolve them one after the other; again, every row."""
+        if self.preview is not None:
+            self.notify(IN_PREVIEW)
+            return
+        self.only_conflicts = not self.only_conflicts
+        if self.only_conflicts and self.blind:
+            self.blind = False
+            self.notify("The review's decisions are shown (b: blind again): the conflicts need them.")
         self._list(self._current_keys())
 
     def action_list_all(self) -> None:

@@ -50,6 +50,15 @@ class Marking(Part):
         """Use these marks (read at the start, or again after another process changed them)."""
         self.marks, self.seen = marks, seen
 
+    def wrote_elsewhere(self) -> None:
+        """Another view of this app (the Snowball view, which shares these marks) wrote the marks
+        file: as written, it is this app's, not a change to take in; the rows are redrawn when that
+        view closes (``tui.screens.main.views``)."""
+        if self.marks is not None:
+            from store.wholefile import fingerprint
+
+            self.seen = fingerprint(self.marks.path)
+
     def mark_of(self, keys: list[str]) -> Mark | None:
         return self.marks.get(keys) if self.marks is not None and keys else None
 

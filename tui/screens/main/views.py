@@ -26,7 +26,8 @@ class Views(Part):
             return
         from tui.screens.snowball import SnowballScreen
 
-        self.app.push_screen(SnowballScreen(library, marks), self._from_snowball)
+        screen = SnowballScreen(library, marks, wrote=self.screen.marking.wrote_elsewhere)
+        self.app.push_screen(screen, self._from_snowball)
 
     def snowball_article(self) -> None:
         """A round from the open article alone."""
@@ -36,11 +37,21 @@ class Views(Part):
             return
         from tui.screens.snowball import SnowballScreen
 
-        screen = SnowballScreen(library, marks, seeds=[current], selection="open article")
+        screen = SnowballScreen(
+            library,
+            marks,
+            seeds=[current],
+            selection="open article",
+            wrote=self.screen.marking.wrote_elsewhere,
+        )
         self.app.push_screen(screen, self._from_snowball)
 
     def _from_snowball(self, doc_id: int | None) -> None:
-        self.screen.changes.reload(quiet=True)  # the view screens articles: the marks changed
+        # The view screens articles in these marks: their rows are drawn again; what other processes
+        # changed meanwhile is taken in too.
+        if self.screen.marking.marks is not None:
+            self.screen.marking.show_marks()
+        self.screen.changes.reload(quiet=True)
         self._from_view(doc_id)
 
     def _from_view(self, doc_id: int | None) -> None:
