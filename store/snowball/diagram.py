@@ -190,6 +190,7 @@ GAP = 40
 LINE = 16
 PAD = 10
 CHARS = 36  # characters a line of a box holds at the font size used
+INDENT = 6  # the width of a space at that size, for indented lines
 
 
 def xml_text(text: str) -> str:
@@ -204,9 +205,13 @@ def xml_text(text: str) -> str:
 
 
 def _svg_box(x: int, y: int, lines: Lines, height: int) -> list[str]:
+    """A box and its lines; a line's indent (a sub-line: a search, a reason) is an x offset, never
+    leading spaces, which SVG renderers collapse."""
     parts = [f'<rect x="{x}" y="{y}" width="{BOX_WIDTH}" height="{height}" rx="4" class="box"/>']
     for n, line in enumerate(lines):
-        parts.append(f'<text x="{x + PAD}" y="{y + PAD + LINE * (n + 1) - 4}">{xml_text(line)}</text>')
+        text = line.lstrip(" ")
+        left = x + PAD + INDENT * (len(line) - len(text))
+        parts.append(f'<text x="{left}" y="{y + PAD + LINE * (n + 1) - 4}">{xml_text(text)}</text>')
     return parts
 
 

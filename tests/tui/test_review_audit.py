@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from store.marks import Marks, marks_path
 from store.snowball.state import SnowballFile
 from tests.conftest import DATA, ROOT
 from tests.tui.test_review_cli import DEMO, REFS, report, run
+from tui.cli import main
 
 
 @pytest.fixture
@@ -312,3 +314,107 @@ def test_10_one_is_singular(capsys, db) -> None:
     said = " ".join(out.split())
     assert "citation searching: 1 record awaiting title/abstract screening" in said
     assert "citation searching: 1 report awaiting full-text assessment" in said
+
+
+def test_6_an_article_without_an_identifier_is_screened_by_a_search(capsys, db, tmp_path: Path) -> None:
+    chapter = tmp_path / "chapter.ris"
+    chapter.write_text(
+        "TY  - CHAP\nTI  - Smolders J, Hupperts R: vitamin D\nAU  - Smolders, J\nPY  - 2011\nER  - \n"
+    )
+    assert run(capsys, *db, "import", str(chapter))[0] == 0
+    code, _, err = run(capsys, *db, "snowball", "exclude", "Smolders J, Hupperts R", "--reason", "x")
+    assert code == 2 and err == (
+        "pmbrowse: 'Smolders J, Hupperts R' is not a PMID, PMCID or DOI; an article without one is named "
+        "by a search: --from 'words of its title[ti]'\n"
+    )
+    code, out, _ = run(capsys, *db, "snowball", "exclude", "--from", "smolders[ti]", "--reason", "x")
+    assert (code, out) == (0, "excluded 1 article: x\n")
+    # A candidate known only by its citation text: the round's list says how to screen it.
+    assert run(capsys, *db, "import", str(DATA / "pubmed_xml" / "variants.xml"))[0] == 0
+    code, out, _ = run(capsys, *db, "snowball", "--ids", "1000102", "--direction", "back")
+    assert code == 0
+    row = out[out.index("A report with no identifiers") :]
+    assert "no PMID, PMCID or DOI: screen it by a search, --from 'WORDS[ti]'" in row.splitlines()[1]
+    code, out, _ = run(capsys, *db, "snowball", "exclude", "--from", "report identifiers", "--reason", "x")
+    assert (code, out) == (0, "excluded 1 article: x\n")
+    assert report(capsys, db)["citation_searching"]["records_excluded"] == 1
+
+
+def test_16_svg_help_and_options_that_say_two_things(capsys, db) -> None:
+    assert (
+        run(capsys, *db, "snowball", "exclude", "40036306", "--stage", "full-text", "--reason", "why")[0] == 0
+    )
+    code, out, _ = run(capsys, *db, "snowball", "report", "--format", "svg")
+    svg = ET.fromstring(out)
+    texts = {t.text: float(t.get("x", 0)) for t in svg.iter("{http://www.w3.org/2000/svg}text")}
+    assert "  why (n = 1)" not in texts and texts["why (n = 1)"] > texts["Reports excluded (n = 1)"]
+    code, out, _ = run(capsys, *db, "snowball", "report", "--json", "--format", "csv")
+    assert code == 2
+    with pytest.raises(SystemExit):
+        main(["--db", db[1], "snowball", "drop", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: pmbrowse snowball drop N [--yes]\n") and "Remove round N" in out
+    with pytest.raises(SystemExit):
+        main(["--db", db[1], "snowball", "agreement", "--help"])
+    assert capsys.readouterr().out.startswith("usage: pmbrowse snowball agreement [--screeners A B]")
+    code, _, err = run(capsys, *db, "mark", "40078652", "--not-retrieved", "--stage", "title-abstract")
+    assert code == 2 and "not-retrieved is a full-text decision" in err
+
+
+def test_16_mark_replaces_a_different_decision_only_with_change_as_snowball_does(capsys, db) -> None:
+    before = marks_path(db[1]).read_bytes()
+    code, out, err = run(capsys, *db, "mark", DEMO, "--exclude", "--reason", "wrong design")
+    assert (code, out) == (2, "") and err == (
+        f"pmbrowse: {DEMO} is included, a seed of round 1: say --change to make it excluded (wrong design); "
+        "nothing was changed\n"
+    )
+    assert marks_path(db[1]).read_bytes() == before
+    code, out, _ = run(capsys, *db, "mark", DEMO, "--exclude", "--reason", "wrong design", "--change")
+    assert code == 0 and "screening: excluded (wrong design) at title/abstract · was included" in out
+    # Its first decision, or the one it has already, replaces nothing: no --change needed.
+    assert run(capsys, *db, "mark", "40036306", "--include")[0] == 0
+    assert run(capsys, *db, "mark", "40036306", "--include")[0] == 0
+    code, _, err = run(capsys, *db, "mark", DEMO, "--star", "--change")
+    assert code == 2 and "--change goes with --include" in err
+
+
+def test_a_blind_screeners_list_says_whose_decisions_it_leaves_out(capsys, db) -> None:
+    assert run(capsys, *db, "snowball", "include", "40036306", "40078652", "--screener", "ann")[0] == 0
+    assert run(capsys, *db, "snowball", "include", "40036306", "--screener", "bob")[0] == 0
+    assert run(capsys, *db, "snowball", "resolve", DEMO, "--as", "included", "--screener", "cat")[0] == 0
+    code, out, _ = run(capsys, *db, "snowball", "--preview", "--screener", "ann")
+    # 40078652 is ann's alone, awaiting bob: not "already screened" (the line above says 0 are).
+    assert code == 0 and ", 0 already screened, " in out
+    assert out.endswith("\n1 decided by ann already, not listed\n")
+    code, out, _ = run(capsys, *db, "snowball", "--preview", "--screener", "bob")
+    assert code == 0 and "40078652" in out and "not listed" not in out
+
+
+def test_4_deciding_on_many_articles_reads_each_decision_once(
+    capsys, lib_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One command deciding on n articles costs in proportion to n: the marks are indexed and their
+    decision records read once, not again after every article (10,000 ids took 414 s; counted here,
+    not timed)."""
+    from store.snowball.screening import Decision
+
+    n = 300
+    medline = tmp_path / "many.txt"
+    medline.write_text("".join(f"PMID- {20000000 + i}\nTI  - Article {i}\nDP  - 2020\n\n" for i in range(n)))
+    db = ("--db", str(lib_path))
+    assert run(capsys, *db, "import", str(medline))[0] == 0
+    ids = [str(20000000 + i) for i in range(n)]
+    assert run(capsys, *db, "snowball", "include", *ids)[0] == 0
+    reads = 0
+    real = Decision.from_doc.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Decision], doc: dict) -> Decision:
+        nonlocal reads
+        reads += 1
+        return real(cls, doc)
+
+    monkeypatch.setattr(Decision, "from_doc", classmethod(counted))
+    code, out, _ = run(capsys, *db, "snowball", "exclude", *ids, "--reason", "r", "--change")
+    assert code == 0 and out.startswith(f"excluded {n} articles: r\n")
+    assert reads <= 2 * n  # (each mark's one record read once when the file is read; 45,000 before)
+    assert len(Marks.open(db[1]).all()) == n

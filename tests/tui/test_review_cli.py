@@ -54,8 +54,8 @@ def report(capsys, db: tuple[str, str]) -> dict:
 def test_defect_7_an_old_reason_never_comes_back(capsys, demo) -> None:
     db = demo
     assert run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "wrong population")[0] == 0
-    assert run(capsys, *db, "mark", "40036306", "--include")[0] == 0
-    code, out, _ = run(capsys, *db, "mark", "40036306", "--exclude")
+    assert run(capsys, *db, "mark", "40036306", "--include", "--change")[0] == 0
+    code, out, _ = run(capsys, *db, "mark", "40036306", "--exclude", "--change")
     assert code == 0 and "screening: excluded at title/abstract · was included" in out
     assert report(capsys, db)["citation_searching"]["records_excluded_by_reason"] == {"no reason given": 1}
     # The history keeps every decision, with its reason.

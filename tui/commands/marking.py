@@ -3,8 +3,8 @@ marks from the shell.
 
 Every change one command makes is one write of the marks file (``Marks.transaction``): killed half-way,
 none of them is made. A screening decision is recorded with its stage, reason, screener and time (see
-``store.snowball.screening``); ``mark`` is the explicit way to change a decision, so it replaces a
-different one, and says what it was.
+``store.snowball.screening``); as with ``pmbrowse snowball``, a decision that would replace a different
+one is refused unless ``--change``, and a change says what the decision was.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from store.merge import doc_keys
 from store.snowball.engine import label_of
 from store.snowball.review import Target, describe, screen
 from store.snowball.screening import STAGE_NAMES, STAGES, screener_name
+from store.snowball.state import SnowballFile
 from tui.commands.base import (
     EXIT_OK,
     Command,
@@ -44,6 +45,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     screen_group.add_argument("--unscreen", action="store_true", help="screening: no decision")
     p.add_argument("--reason", metavar="TEXT", help="with --exclude: why")
     p.add_argument("--stage", choices=STAGES, help="the screening stage (default: where the article is)")
+    p.add_argument("--change", action="store_true", help="replace a different decision")
     p.add_argument("--note", metavar="TEXT", help="set the note (an empty TEXT removes it)")
     p.add_argument(
         "--screener", metavar="NAME", help="who is screening (default: $PMBROWSE_SCREENER, else unnamed)"
@@ -56,12 +58,16 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.reason is not None and not args.exclude:
         raise UsageError("--reason goes with --exclude")
     deciding = args.include or args.exclude or args.not_retrieved or args.unscreen
-    if args.stage and not deciding:
-        raise UsageError("--stage goes with --include, --exclude, --not-retrieved or --unscreen")
+    if (args.stage or args.change) and not deciding:
+        option = "--stage" if args.stage else "--change"
+        raise UsageError(f"{option} goes with --include, --exclude, --not-retrieved or --unscreen")
+    if args.not_retrieved and args.stage == "title-abstract":
+        raise UsageError("not-retrieved is a full-text decision: a report sought and not obtained")
     library, doc_id = article_of(args, err)
     doc = library.doc(doc_id) or {}
     keys = doc_keys(doc)
     marks = Marks.open(library.path, screener=args.screener)
+    state = SnowballFile.open(library.path).load() if deciding else None  # (a refusal names seeds)
     mark = marks.get(keys)
     before = describe(mark.screening, mark.reason)
     with marks.transaction():
@@ -82,7 +88,15 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
                 else None
             )
             target = Target(label_of(doc), tuple(keys))
-            done = screen(marks, [target], decision, reason=args.reason, stage=args.stage, change=True)
+            done = screen(
+                marks,
+                [target],
+                decision,
+                reason=args.reason,
+                stage=args.stage,
+                change=args.change,
+                state=state,
+            )
             mark = done.marks[0]
         if args.note is not None:
             mark = marks.set_note(keys, args.note)

@@ -61,7 +61,10 @@ def targets_of(library: Library, idents: list[str]) -> list[Target]:
     try:
         doc_ids = by_ids(library, idents, missing=missing)
     except SelectionError as exc:
-        raise UsageError(str(exc)) from None
+        # (records with no identifier, a chapter or a citation kept as text, are named by a search)
+        raise UsageError(
+            f"{exc}; an article without one is named by a search: --from 'words of its title[ti]'"
+        ) from None
     if missing:
         from store.ids import parse_identifier
 

@@ -43,7 +43,7 @@ from store.snowball.engine import (
     rank_rows,
     reason,
 )
-from store.snowball.screening import INCLUDED, STAGES, Screened
+from store.snowball.screening import INCLUDED, STAGES, Screened, screener_name
 from store.snowball.seeds import by_identifiers, by_selection, describe_missing
 from store.snowball.state import DIRECTIONS, keep_round
 from tui.commands.base import (
@@ -66,7 +66,87 @@ DECISION_ACTIONS = ("include", "exclude", "not-retrieved", "undecide", "resolve"
 ACTIONS = ("rounds", "drop", "report", *DECISION_ACTIONS, "conflicts", "agreement")
 
 
+# What ``pmbrowse snowball ACTION --help`` says: the action's usage, then what it does.
+ACTION_HELP = {
+    "rounds": (
+        "pmbrowse snowball rounds [--json]",
+        "The rounds kept, oldest first (when, direction, seeds, sources, links, new records), and the "
+        "rounds dropped.",
+    ),
+    "drop": (
+        "pmbrowse snowball drop N [--yes]",
+        "Remove round N and the records only it found (a record a later round met becomes that round's "
+        "own); asks on a terminal, --yes elsewhere. Decisions stay in the marks; the number is never "
+        "given again.",
+    ),
+    "report": (
+        "pmbrowse snowball report [--format txt|json|csv|svg] [-o FILE]",
+        "The PRISMA 2020 flow: txt draws it in the terminal, svg as boxes and arrows, json gives every "
+        "number, csv is the PRISMA2020 R package's data template.",
+    ),
+    "include": (
+        "pmbrowse snowball include ID... [--from QUERY] [--stage S] [--change] [--screener NAME]",
+        "Screen articles in (named by PMID, PMCID or DOI, or by a search with --from).",
+    ),
+    "exclude": (
+        "pmbrowse snowball exclude ID... --reason TEXT [--from QUERY] [--stage S] [--change] "
+        "[--screener NAME]",
+        "Screen articles out, saying why.",
+    ),
+    "not-retrieved": (
+        "pmbrowse snowball not-retrieved ID... [--from QUERY] [--screener NAME]",
+        "At full text: the report was sought and could not be obtained.",
+    ),
+    "undecide": (
+        "pmbrowse snowball undecide ID... [--from QUERY] [--stage S] [--screener NAME]",
+        "Take back your decision.",
+    ),
+    "resolve": (
+        "pmbrowse snowball resolve ID... --as included|excluded|not-retrieved [--reason TEXT] [--stage S] "
+        "[--screener NAME]",
+        "The final decision on a conflict (or any article); in a two-screener review it stands until "
+        "resolved again.",
+    ),
+    "conflicts": (
+        "pmbrowse snowball conflicts [--stage S] [--json]",
+        "The articles on which screeners disagree, with each one's decision.",
+    ),
+    "agreement": (
+        "pmbrowse snowball agreement [--screeners A B] [--json]",
+        "Percent agreement and Cohen's kappa of two screeners, per stage.",
+    ),
+}
+
+
+class ActionHelp(argparse.Action):
+    """``--help``: the action's own usage after an action (``snowball drop --help``), else the whole."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        kwargs.pop("default", None)
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        words = getattr(namespace, "action", None) or []
+        found = ACTION_HELP.get(words[0]) if words else None
+        if found is None:
+            parser.print_help()
+        else:
+            usage, what = found
+            sys.stdout.write(f"usage: {usage}\n\n{what}\n\nEvery option: pmbrowse snowball --help\n")
+        parser.exit()
+
+
 def configure(p: argparse.ArgumentParser) -> None:
+    # --help is the action's own (ActionHelp): it replaces argparse's (which its options group holds).
+    p._optionals.conflict_handler = "resolve"
+    p.add_argument("-h", "--help", action=ActionHelp, help="show this help (after an action: that action's)")
+    p._optionals.conflict_handler = "error"
     p.add_argument(
         "action",
         nargs="*",
@@ -146,6 +226,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     action = words[0] if words else ""
     if action != "report" and (args.report_format or args.output):
         raise UsageError("--format and -o go with: pmbrowse snowball report")
+    if args.json and args.report_format not in (None, "json"):
+        raise UsageError(f"--json and --format {args.report_format} say two things: say one")
     if action not in ("exclude", "resolve") and args.reason is not None:
         raise UsageError("--reason goes with: pmbrowse snowball exclude ID --reason TEXT")
     if action != "resolve" and args.resolution:
@@ -364,6 +446,8 @@ def round_table(
         ids = id_line(row.pmid, row.pmcid, row.doi)
         if ids:
             article.append("\n" + printable(ids), style="cyan")
+        else:  # (how to screen it: decisions name articles by identifier, else by a search)
+            article.append("\nno PMID, PMCID or DOI: screen it by a search, --from 'WORDS[ti]'", style="dim")
         why = literal(reason(c, len(result.round.seeds), result.seed_noun))
         cells: list[RenderableType] = [str(n), flag, article, str(row.year or "")]
         if rule == "rcr":
@@ -373,7 +457,13 @@ def round_table(
         table.add_row(*cells, why)
     parts.append(table)
     if hidden:
-        parts.append(Text(f"{hidden} already screened, counted and not listed", style="dim"))
+        # (a blind screener's list leaves out what they decided, which the review may not count as
+        # screened yet: awaiting the second screener, or a conflict)
+        if marks.viewer.blind:
+            said = f"{hidden} decided by {screener_name(marks.screener)} already, not listed"
+        else:
+            said = f"{hidden} already screened, counted and not listed"
+        parts.append(literal(said, style="dim"))
     return Group(*parts)
 
 
