@@ -81,7 +81,9 @@ def keyword_list(keywords: list[str]) -> str:
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    """Text for one field of an export: one line, spaces collapsed, control characters left out (an
+    escape sequence in a title or a reason would restyle the terminal of whoever reads the file)."""
+    return " ".join("".join(c for c in text if c.isprintable() or c.isspace()).split())
 
 
 def abstract_line(article: Article) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from store.export.citation import one_line
 from store.model import Article
 
 STAGE_WORDS = {"title-abstract": "title/abstract", "full-text": "full text"}
@@ -82,7 +83,8 @@ class Provenance:
         """One line of what is known: ``pmbrowse review: included at full text by alice on ...; round 1;
         backward from 30992990``."""
         parts = [self.decided(), f"round {self.round}" if self.round else "", self.how_found()]
-        return "pmbrowse review: " + "; ".join(p for p in parts if p)
+        # (one printable line: a reason or search name stored before they were checked may hold an escape)
+        return one_line("pmbrowse review: " + "; ".join(p for p in parts if p))
 
     def keyword(self) -> str:
         """The decision as a keyword reference managers can filter by: ``pmbrowse:included``."""

@@ -22,6 +22,7 @@ link. Such cells get a leading ``'`` (OWASP's advice), which spreadsheets show a
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
@@ -65,8 +66,15 @@ REVIEW_COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Control characters other than tab and line ends: an escape sequence in a title or a reason would
+# restyle the terminal of whoever pipes the export (``cat``, ``column``); no spreadsheet shows them.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def neutralise(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula, made text with a leading ``'``."""
+    """A cell as written by default: control characters left out, and a cell a spreadsheet would run as
+    a formula made text with a leading ``'``."""
+    cell = CONTROL.sub("", cell)
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 

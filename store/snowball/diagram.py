@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from store.snowball.flow import Arm, Flow
+from store.snowball.screening import one_line
 
 Lines = list[str]
 
@@ -34,7 +35,8 @@ class Row:
 
 
 def _reasons(reasons: dict[str, int]) -> Lines:
-    return [f"  {why} (n = {n})" for why, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))]
+    ordered = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    return [f"  {one_line(why)} (n = {n})" for why, n in ordered]
 
 
 def _later_stages(arm: Arm) -> list[Row]:
@@ -54,7 +56,7 @@ def _later_stages(arm: Arm) -> list[Row]:
 def arms(done: Flow) -> list[tuple[str, list[Row]]]:
     """Each arm's title and rows of boxes."""
     databases = [f"Records identified from databases (n = {done.database_results})"]
-    databases += [f"  {name} (n = {n})" for name, n in done.searches]
+    databases += [f"  {one_line(name)} (n = {n})" for name, n in done.searches]
     removed = ["Records removed before screening:", f"  Duplicate records (n = {done.duplicates})"]
     links = sum(r.round.identified for r in done.rounds)
     citations = [f"Records identified from citation searching (n = {done.citations_results})"]
@@ -109,8 +111,9 @@ def notes(done: Flow) -> Lines:
         )
     for search in done.pending:
         said.append(
-            f"the database search {search.name!r} (begun {search.imported}) did not finish importing and "
-            f"counts nowhere: import its files again with --source {search.name!r} to record it"
+            f"the database search {one_line(search.name)!r} (begun {search.imported}) did not finish "
+            f"importing and counts nowhere: import its files again with --source {one_line(search.name)!r} "
+            "to record it"
         )
     if done.outside:
         are = "article is" if done.outside == 1 else "articles are"

@@ -26,6 +26,7 @@ import io
 from collections.abc import Iterable
 
 from store.snowball.flow import Flow
+from store.snowball.screening import one_line
 
 COLUMNS = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
 
@@ -107,8 +108,9 @@ TEMPLATE: tuple[tuple[str, str, str, str, str, str, str], ...] = (
 
 
 def _cell_name(text: str) -> str:
-    """A name inside a ``Name, n; Name, n`` cell: the template's separators made harmless."""
-    return " ".join(text.replace(";", " /").replace(",", " /").split())
+    """A name inside a ``Name, n; Name, n`` cell: the template's separators made harmless, and one line of
+    printable text (a search name or reason stored before names were cleaned may hold an escape)."""
+    return one_line(text.replace(";", " /").replace(",", " /"))
 
 
 def pairs(items: Iterable[tuple[str, int]]) -> str:

@@ -94,6 +94,13 @@ def one_line(text: str | None) -> str:
     return " ".join(kept.split())
 
 
+def control_character(text: str) -> str:
+    """The first character of ``text`` that is neither printable nor a space (an escape, a NUL, a
+    bidirectional override...), as Python writes it (``'\\x1b'``), or "". A name or reason holding one
+    is refused where it is typed (the command line); ``one_line`` is for what was stored before."""
+    return next((repr(c) for c in text if not (c.isprintable() or c.isspace())), "")
+
+
 def clean_reason(reason: str | None) -> str:
     """A reason as stored (``one_line``: so ``wrong  design`` and ``wrong design`` are one)."""
     return one_line(reason)
@@ -101,7 +108,9 @@ def clean_reason(reason: str | None) -> str:
 
 def check_screener(name: str) -> str:
     """A screener's name as stored (``one_line``); ``unnamed`` is how decisions made without a name are
-    shown, so no one may take it (ValueError)."""
+    shown, so no one may take it, and a name is plain text (ValueError for either)."""
+    if bad := control_character(name):
+        raise ValueError(f"a screener's name holds a control character ({bad}): type it as plain text")
     cleaned = one_line(name)
     if cleaned.casefold() == UNNAMED:
         raise ValueError(

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from store.marks import Marks, marks_path
-from store.snowball.state import SnowballFile
+from store.snowball.state import SnowballFile, snowball_path
 from tests.conftest import DATA, ROOT
 from tests.tui.test_review_cli import DEMO, REFS, report, run
 from tui.cli import main
@@ -314,6 +314,56 @@ def test_10_one_is_singular(capsys, db) -> None:
     said = " ".join(out.split())
     assert "citation searching: 1 record awaiting title/abstract screening" in said
     assert "citation searching: 1 report awaiting full-text assessment" in said
+
+
+def test_11_control_characters_are_refused_where_typed_and_never_reach_output(
+    capsys, db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = tmp_path / "l.txt"
+    listed.write_text("40078652\n")
+    before = (snowball_path(db[1]).read_bytes(), marks_path(db[1]).read_bytes())
+    typed = [
+        ("import", "--source", "[bold]Evil\x1b[31m, db; x", str(listed)),
+        ("snowball", "exclude", "40036306", "--reason", "wrong\x1b[2J population"),
+        ("snowball", "resolve", "40036306", "--as", "excluded", "--reason", "a\x00b"),
+        ("mark", "40036306", "--exclude", "--reason", "x\u202ey"),
+        ("snowball", "include", "40036306", "--screener", "x\x1b[31my"),
+        ("mark", "40036306", "--include", "--screener", "x\x07"),
+    ]
+    for args in typed:
+        code, out, err = run(capsys, *db, *args)
+        assert code == 2 and out == "" and err.count("\n") == 1 and "control character" in err, args
+        assert "\x1b" not in err and "\x00" not in err and "\u202e" not in err
+    monkeypatch.setenv("PMBROWSE_SCREENER", "ann\x1b]0;title\x07")
+    code, _, err = run(capsys, *db, "snowball", "include", "40036306")
+    assert code == 2 and err.startswith("pmbrowse: PMBROWSE_SCREENER: a screener's name holds a control")
+    monkeypatch.delenv("PMBROWSE_SCREENER")
+    assert (snowball_path(db[1]).read_bytes(), marks_path(db[1]).read_bytes()) == before
+    assert (
+        run(capsys, *db, "import", "--source", "[bold]Evil, db; x", str(listed))[0],
+        run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "wrong population")[0],
+    ) == (0, 0)
+    # Files written before names were checked: nothing reaches a report or an export raw.
+    data = json.loads(snowball_path(db[1]).read_text())
+    data["searches"]["1"]["name"] = "Evil\x1b[31m"
+    snowball_path(db[1]).write_text(json.dumps(data))
+    marks = json.loads(marks_path(db[1]).read_text())
+    for mark in marks["marks"].values():
+        for record in mark.get("decisions", ()):
+            if record.get("reason"):
+                record["reason"] = "wrong\x1b[2J population"
+    marks_path(db[1]).write_text(json.dumps(marks))
+    for fmt in ("txt", "csv", "svg", "json"):
+        code, out, _ = run(capsys, *db, "snowball", "report", "--format", fmt)
+        assert code == 0 and "\x1b" not in out and "Evil" in out, fmt
+    for fmt in ("csv", "ris", "bibtex", "csl-json"):
+        code, out, _ = run(capsys, *db, "export", "-f", fmt, "--screened")
+        assert code == 0 and "\x1b" not in out and "population" in out, fmt
+    for args in (("conflicts",), ("rounds",), ("agreement",), ("--preview",)):
+        code, out, _ = run(capsys, *db, "snowball", *args)
+        assert "\x1b" not in out, args
+    code, out, _ = run(capsys, *db, "show", "40036306")
+    assert code == 0 and "\x1b" not in out and "wrong␛[2J population" in out
 
 
 def test_6_an_article_without_an_identifier_is_screened_by_a_search(capsys, db, tmp_path: Path) -> None:

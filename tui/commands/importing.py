@@ -96,6 +96,9 @@ def _progress(err: Console) -> Progress | None:
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from tui.commands.review import plain_text
+
+    plain_text("--source", args.source)
     source_name = one_line(args.source)
     if args.source is not None and not source_name:
         raise UsageError("--source needs a name, e.g. --source 'PubMed 2026-12-01'")

@@ -53,10 +53,13 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from tui.commands.review import plain_text
+
     if any(not tag.strip() for tag in [*args.tag, *args.untag]):
         raise UsageError("a tag cannot be empty")
     if args.reason is not None and not args.exclude:
         raise UsageError("--reason goes with --exclude")
+    plain_text("--reason", args.reason)
     deciding = args.include or args.exclude or args.not_retrieved or args.unscreen
     if (args.stage or args.change) and not deciding:
         option = "--stage" if args.stage else "--change"

@@ -32,7 +32,15 @@ from store.snowball.engine import label_of
 from store.snowball.flow import flow
 from store.snowball.prisma_csv import to_csv, values
 from store.snowball.review import Target, conflicts, describe, screen, vote_text
-from store.snowball.screening import INCLUDED, STAGE_NAMES, UNNAMED, Screened, check_stage, screener_name
+from store.snowball.screening import (
+    INCLUDED,
+    STAGE_NAMES,
+    UNNAMED,
+    Screened,
+    check_stage,
+    control_character,
+    screener_name,
+)
 from store.snowball.state import SnowballFile, SnowballState
 from tui.commands.base import EXIT_BAD_INPUT, EXIT_OK, NotFoundError, UsageError, error, open_library
 from tui.commands.exporting import one_line_name
@@ -49,6 +57,15 @@ def open_review(args: argparse.Namespace, library: Library) -> tuple[Marks, Snow
     with contextlib.suppress(OSError, LibraryBusyError):
         file.move_reasons(marks)
     return marks, file
+
+
+def plain_text(option: str, text: str | None) -> None:
+    """Refuse an option's text (``--reason``, ``--source``) holding a control character: an escape
+    sequence pasted into a reason would reach every report and export."""
+    if text is not None and (bad := control_character(text)):
+        raise UsageError(
+            f"{option} holds a control character ({bad}): type it as plain text; nothing was changed"
+        )
 
 
 # Decisions ---------------------------------------------------------------------------------------
@@ -108,6 +125,7 @@ def run_decision(args: argparse.Namespace, action: str, idents: list[str], out: 
         decision = DECIDED[action]
     if args.reason is not None and decision != "excluded":
         raise UsageError("--reason goes with an exclusion")
+    plain_text("--reason", args.reason)
     if decision == "not-retrieved" and args.stage == "title-abstract":
         raise UsageError("not-retrieved is a full-text decision: a report sought and not obtained")
     library = open_library(args, err)
