@@ -2,23 +2,42 @@
 chasing that first found it (from which seeds, which way), the database searches that found it, and
 its screening decision; and which articles an export of the review takes.
 
-``export --round N --included --excluded --screened`` combine: ``--round N`` takes the records round N
-found (ranked as the round ranked them), every other article being left out; the decision options
-keep those whose decision is one of those named (``--screened``: any decision, conflicts included);
-without ``--round``, the articles with a decision, in the order they were first marked. The decisions
+``export --round N --included --excluded --screened --stage S`` combine: ``--round N`` takes the
+records round N found (ranked as the round ranked them), every other article being left out; the
+decision options keep those whose decision is one of those named (``--screened``: any decision,
+conflicts and decisions awaiting the second screener included). Without ``--round``, the articles
+with a decision, in the order they were first marked.
+
+**``--included`` is the studies included** (included at full text: PRISMA's "studies included in
+review"), never mixed with the records included at title/abstract whose reports await their full
+text, nor with reports not retrieved. ``--stage S`` reads the decisions at that stage instead:
+``--included --stage title-abstract`` is every record included at title/abstract (the reports
+sought), whatever became of it at full text; ``--excluded --stage full-text`` the reports excluded;
+``--stage S`` alone every article with a decision at that stage. An export with ``--stage`` writes
+each article's decision at that stage; without it, the latest one (its stage in the ``stage``
+column). The decisions
 are the review's (agreement of the screeners, or a resolution; ``store.snowball.screening``), whoever
 exports, so an export is the same for every screener: blindness is for screening, not for the record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from store.export.provenance import Provenance, ProvenanceTable
 from store.library import Library
 from store.marks import Marks
-from store.snowball.screening import UNDECIDED, Screened, screener_name
+from store.snowball.screening import (
+    AWAITING,
+    CONFLICT,
+    FULL_TEXT,
+    INCLUDED,
+    UNDECIDED,
+    Screened,
+    Stage,
+    screener_name,
+)
 from store.snowball.state import Candidate, Round, SnowballState
 
 
@@ -42,16 +61,22 @@ def round_doc_ids(library: Library, stored: Round) -> list[int]:
     return found
 
 
-def with_decision(found: Provenance, screened: Screened | None) -> Provenance:
+def with_decision(found: Provenance, screened: Screened | None, stage: Stage | None = None) -> Provenance:
     """``found`` with the article's decision as the review's exports write it: decision, stage, reason,
-    screener (``; ``-joined when screeners agreed; the resolver for a resolution), time."""
+    screener (``; ``-joined when screeners agreed; the resolver for a resolution), time. The decision
+    at ``stage``, else at the latest stage that has one. A conflict or one screener's decision awaiting
+    the second has no decision yet: ``conflict`` or ``awaiting``, with the screeners who voted."""
     last = screened.last if screened is not None else None
+    if screened is not None and stage is not None:
+        at = screened.full_text if stage == FULL_TEXT else screened.title_abstract
+        last = (stage, at) if at.decision is not None or at.pending else None
     if last is None:
         return replace(found, decision=UNDECIDED)
     stage, outcome = last
-    if outcome.conflict:
+    if outcome.pending:
         voters = "; ".join(screener_name(who) for who in outcome.votes)
-        return replace(found, decision="conflict", stage=stage, screener=voters, decided_at=outcome.at)
+        word = CONFLICT if outcome.conflict else AWAITING
+        return replace(found, decision=word, stage=stage, screener=voters, decided_at=outcome.at)
     return replace(
         found,
         decision=str(outcome.decision),
@@ -91,17 +116,44 @@ class ReviewTable:
         self.found = found
         self.decisions = decisions
 
-    def state_of(self, keys: Sequence[str]) -> str:
-        screened = next((self.screened[k] for k in keys if k in self.screened), None)
-        return screened.state() if screened is not None else UNDECIDED
+    def screened_of(self, keys: Sequence[str]) -> Screened | None:
+        return next((self.screened[k] for k in keys if k in self.screened), None)
 
-    def table(self, keys_of: Sequence[Sequence[str]]) -> ProvenanceTable:
-        """The provenance (and decisions) of these articles, for an exporter."""
+    def state_of(self, keys: Sequence[str], stage: Stage | None = None) -> str:
+        """The article's state (``Screened.state``), or with ``stage`` its outcome at that stage: included,
+        excluded, not-retrieved, conflict, awaiting or undecided."""
+        screened = self.screened_of(keys)
+        if screened is None:
+            return UNDECIDED
+        if stage is None:
+            return screened.state()
+        found = screened.full_text if stage == FULL_TEXT else screened.title_abstract
+        if found.conflict:
+            return CONFLICT
+        if found.awaiting:
+            return AWAITING
+        return found.decision or UNDECIDED
+
+    def kept(self, keys: Sequence[str], wanted: Collection[str], stage: Stage | None) -> bool:
+        """Whether an export of the decisions ``wanted`` (included, excluded, screened) at ``stage`` takes
+        the article (see the module's docstring: ``included`` alone is the studies included)."""
+        word = self.state_of(keys, stage)
+        if "screened" in wanted and word != UNDECIDED:
+            return True
+        if word == INCLUDED and stage is None and (screened := self.screened_of(keys)) is not None:
+            last = screened.last
+            if last is None or last[0] != FULL_TEXT:
+                return False  # (a record whose report awaits its full text: not a study included)
+        return word in wanted
+
+    def table(self, keys_of: Sequence[Sequence[str]], stage: Stage | None = None) -> ProvenanceTable:
+        """The provenance (and decisions, at ``stage`` or the latest) of these articles, for an
+        exporter."""
         entries: list[tuple[Sequence[str], Provenance]] = []
         for keys in keys_of:
             base = next((self.found[k] for k in keys if k in self.found), Provenance())
             if self.decisions:
-                base = with_decision(base, next((self.screened[k] for k in keys if k in self.screened), None))
+                base = with_decision(base, self.screened_of(keys), stage)
             entries.append((keys, base))
         return ProvenanceTable(entries)
 
@@ -113,6 +165,7 @@ def review_export(
     *,
     round_number: int | None = None,
     decisions: Sequence[str] = (),
+    stage: Stage | None = None,
 ) -> tuple[list[int], ProvenanceTable]:
     """What ``pmbrowse export`` takes for the review options (see the module's docstring): the documents
     and their provenance. ``decisions``: any of included, excluded, screened. ``SelectionError`` for a
@@ -132,16 +185,10 @@ def review_export(
             dict.fromkeys(d for keys in review.marked if (d := library.find_keys(keys)) is not None)
         )
     keys_of = {d: tuple(doc_keys(library.doc(d) or {})) for d in doc_ids}
-    if decisions:
-        wanted = set(decisions)
-
-        def kept(state_word: str) -> bool:
-            if "screened" in wanted and state_word != UNDECIDED:
-                return True
-            return state_word in wanted
-
-        doc_ids = [d for d in doc_ids if kept(review.state_of(keys_of[d]))]
-    return doc_ids, review.table([keys_of[d] for d in doc_ids])
+    if decisions or stage is not None:
+        wanted = set(decisions or ("screened",))
+        doc_ids = [d for d in doc_ids if review.kept(keys_of[d], wanted, stage)]
+    return doc_ids, review.table([keys_of[d] for d in doc_ids], stage)
 
 
 def round_export(library: Library, number: int) -> tuple[list[int], ProvenanceTable]:

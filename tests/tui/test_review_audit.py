@@ -3,6 +3,8 @@ failed before its fix. The numbers are the audit's."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -314,6 +316,39 @@ def test_10_one_is_singular(capsys, db) -> None:
     said = " ".join(out.split())
     assert "citation searching: 1 record awaiting title/abstract screening" in said
     assert "citation searching: 1 report awaiting full-text assessment" in said
+
+
+def test_9_included_is_the_studies_included_never_the_reports_awaiting_full_text(capsys, db) -> None:
+    def pmids(*options: str) -> dict[str, dict[str, str]]:
+        code, out, err = run(capsys, *db, "export", "-f", "csv", *options)
+        assert code == 0, err
+        return {r["pmid"]: r for r in csv.DictReader(io.StringIO(out))}
+
+    assert run(capsys, *db, "snowball", "include", "40078652", "40036306")[0] == 0
+    code, _, err = run(capsys, *db, "export", "-f", "csv", "--included")
+    assert (code, err) == (
+        1,
+        "pmbrowse: nothing to export: the selection is empty (--included is the studies included at full "
+        "text; 3 records included at title/abstract: --included --stage title-abstract)\n",
+    )
+    assert run(capsys, *db, "snowball", "include", "40078652", "--stage", "full-text")[0] == 0
+    [study] = pmids("--included").values()
+    assert (study["pmid"], study["decision"], study["stage"]) == ("40078652", "included", "full-text")
+    sought = pmids("--included", "--stage", "title-abstract")
+    assert set(sought) == {DEMO, "40078652", "40036306"}
+    assert {(r["decision"], r["stage"]) for r in sought.values()} == {("included", "title-abstract")}
+    assert set(pmids("--round", "1", "--stage", "title-abstract")) == {"40078652", "40036306"}
+    assert set(pmids("--round", "1", "--included")) == {"40078652"}
+    # One screener's decision awaiting the second has no decision yet, and says so.
+    assert run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "r", "--screener", "ann")[0] == 0
+    assert run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "r", "--screener", "bob")[0] == 0
+    rows = pmids("--screened")
+    assert (rows[DEMO]["decision"], rows[DEMO]["stage"], rows[DEMO]["screener"]) == (
+        "awaiting",
+        "title-abstract",
+        "unnamed",
+    )
+    assert (rows["40036306"]["decision"], rows["40036306"]["screener"]) == ("conflict", "unnamed; ann; bob")
 
 
 def test_11_control_characters_are_refused_where_typed_and_never_reach_output(

@@ -429,7 +429,19 @@ def test_defect_10_exports_carry_the_decision_and_how_it_was_found(capsys, demo)
     db = demo
     run(capsys, *db, "snowball", "exclude", "40036306", "--reason", "wrong population")
     run(capsys, *db, "snowball", "include", "40078652", "--screener", "ann")
-    code, out, err = run(capsys, *db, "export", "-f", "csv", "--round", "1", "--included", "--excluded")
+    code, out, err = run(
+        capsys,
+        *db,
+        "export",
+        "-f",
+        "csv",
+        "--round",
+        "1",
+        "--included",
+        "--excluded",
+        "--stage",
+        "title-abstract",
+    )
     assert code == 0, err  # (--round N --included was refused)
     rows = {r["pmid"]: r for r in csv.DictReader(io.StringIO(out))}
     assert set(rows) == {"40036306", "40078652"}
@@ -442,8 +454,8 @@ def test_defect_10_exports_carry_the_decision_and_how_it_was_found(capsys, demo)
         "ann",
         "1",
     )
-    # --included alone: every included article, provenance and decision together (the seed too).
-    code, out, _ = run(capsys, *db, "export", "-f", "ris", "--included")
+    # Every article included at title/abstract, provenance and decision together (the seed too).
+    code, out, _ = run(capsys, *db, "export", "-f", "ris", "--included", "--stage", "title-abstract")
     import rispy
 
     records = {r["accession_number"]: r for r in rispy.loads(out)}
