@@ -140,7 +140,7 @@ def test_a_small_file_reached_through_a_symbolic_link_stays_a_link(
     assert sorted(p.name for p in elsewhere.iterdir()) == [path.name]  # (no temp file left)
 
 
-@pytest.mark.parametrize("command", [["export", "--included", "--format", "ris"], ["map", DEMO]])
+@pytest.mark.parametrize("command", [["export", "--screened", "--format", "ris"], ["map", DEMO]])
 def test_o_writes_through_a_link_and_streams_into_a_fifo(
     capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path, command: list[str]
 ) -> None:
@@ -165,7 +165,7 @@ def test_o_writes_through_a_link_and_streams_into_a_fifo(
     assert got == [expected] and fifo.exists() and not fifo.is_file()
 
 
-@pytest.mark.parametrize("command", [["export", "--included", "--format", "ris"], ["map", DEMO]])
+@pytest.mark.parametrize("command", [["export", "--screened", "--format", "ris"], ["map", DEMO]])
 def test_o_to_a_folder_is_one_line_naming_it(
     capsys: pytest.CaptureFixture[str], db: Path, command: list[str]
 ) -> None:
