@@ -503,3 +503,28 @@ def test_4_deciding_on_many_articles_reads_each_decision_once(
     assert code == 0 and out.startswith(f"excluded {n} articles: r\n")
     assert reads <= 2 * n  # (each mark's one record read once when the file is read; 45,000 before)
     assert len(Marks.open(db[1]).all()) == n
+
+
+def test_9_ris_and_bibtex_keep_tags_notes_and_mesh_headings(capsys, db) -> None:
+    import bibtexparser
+    import rispy
+
+    assert run(capsys, *db, "import", str(DATA / "pubmed_xml" / "variants.xml"))[0] == 0
+    assert run(capsys, *db, "mark", "1000101", "--tag", "to-read", "--note", "Check figure 2")[0] == 0
+    assert run(capsys, *db, "snowball", "exclude", "1000101", "--reason", "wrong population")[0] == 0
+    headings = {"Aging/physiology", "Intestinal Mucosa/cytology/physiology"}
+    for options, review in ((("--ids", "1000101"), False), (("--excluded",), True)):
+        code, out, _ = run(capsys, *db, "export", "-f", "ris", *options)
+        assert code == 0
+        [record] = rispy.loads(out)
+        assert {"to-read", *headings} <= set(record["keywords"])
+        assert record["notes"][0] == "Check figure 2"
+        code, out, _ = run(capsys, *db, "export", "-f", "bibtex", *options)
+        assert code == 0
+        [entry] = bibtexparser.parse_string(out).entries
+        keywords = entry.fields_dict["keywords"].value
+        assert all(word in keywords for word in ("to-read", *headings))
+        assert entry.fields_dict["note"].value.startswith("Check figure 2")
+        # An export of the review adds its decision to both.
+        assert ("pmbrowse:excluded" in record["keywords"]) == review
+        assert ("pmbrowse review: excluded at title/abstract (wrong population)" in out) == review
