@@ -503,3 +503,31 @@ async def test_c_lists_the_conflicts_to_resolve_them(tmp_path: Path) -> None:
         await pilot.press("c")
         assert "conflicts only" not in counts(app) and "20" in labels(screen)
         assert title(app).endswith("(unblind)")
+
+
+async def test_moving_the_cursor_repaints_the_details_at_once(tmp_path: Path) -> None:
+    """The frames sent to the terminal after a cursor move paint the details below the list (the
+    view kept its own "loading" flag under the name of Textual's reactive ``loading``, which every
+    widget has, a screen too: the view was covered by a loading indicator's bookkeeping and the details
+    were repainted only when something else redrew the whole screen, up to a second later)."""
+    app = SnowballApp(tmp_path / "lib.json")
+    painted: list[set[int]] = []
+    display = app._display
+
+    def watched(screen: object, update: object) -> None:
+        display(screen, update)  # type: ignore[arg-type]
+        if update is not None:
+            spans = getattr(update, "spans", None)  # (a ChopsUpdate: the lines it redraws)
+            painted.append({y for y, _, _ in spans} if spans is not None else set(range(24)))
+
+    app._display = watched  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await view(pilot)
+        details = screen.query_one("#snowball-details", Static)
+        lines = set(range(details.region.y, details.region.bottom))
+        for key in ("down", "down", "up"):
+            painted.clear()
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            assert labels(screen)[screen.candidates.cursor] in text_of(details)
+            assert any(lines & frame for frame in painted), key

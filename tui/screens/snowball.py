@@ -129,7 +129,10 @@ class SnowballScreen(Screen[int | None]):
         self.round: Round | None = None  # the round shown (title/abstract), or the preview's
         self.show_all = False
         self.only_conflicts = False  # (c) only the rows in conflict between screeners
-        self.loading = True
+        # Loading or running a round. Not ``loading``: that is Textual's reactive on every widget (a
+        # screen too), which covered the view with a loading indicator and kept the details below the
+        # list from being repainted as the cursor moved.
+        self.busy = True
         self.all_rows: list[Row] = []  # every row of the round (or every report sought)
         self.found: dict[int, str] = {}  # (full text) id of a row -> how it was found
         # The rows listed, and what each shows: the decision (and reason) and whether in conflict.
@@ -162,7 +165,7 @@ class SnowballScreen(Screen[int | None]):
     # Loading -----------------------------------------------------------------------------------
 
     def _start(self, message: str) -> None:
-        self.loading = True
+        self.busy = True
         self._say(message)
 
     @work(thread=True, exclusive=True, group="snowball")
@@ -272,14 +275,14 @@ class SnowballScreen(Screen[int | None]):
         return self.marks.screenings()
 
     def _say(self, message: str) -> None:
-        self.loading = False
+        self.busy = False
         self.query_one("#snowball-counts", Static).update(literal(message, style="italic"))
 
     def _show(
         self, state: SnowballState, stored: Round | None, rows: list[Row], found: dict[int, str]
     ) -> None:
         self.state, self.round, self.all_rows, self.found = state, stored, rows, found
-        self.loading = False
+        self.busy = False
         self._list()
 
     def _records(self) -> Records:
@@ -375,7 +378,7 @@ class SnowballScreen(Screen[int | None]):
         self.query_one("#snowball-title", Static).update(literal(title))
 
     def _update_counts(self) -> None:
-        if self.loading:
+        if self.busy:
             return
         listed = len(self.rows)
         to_screen = sum(1 for decision, _ in self.seen if decision is None)
@@ -432,7 +435,7 @@ class SnowballScreen(Screen[int | None]):
         in the title and said (``]`` shows it); the round shown dropped elsewhere is said and the view
         goes to the newest one left; at full text, the reports sought are listed again. The rows of the
         round shown stay as they are (a decision made here stays listed until the list is loaded)."""
-        if self.loading:
+        if self.busy:
             return  # (the load under way reads the file itself)
         before = {r.number for r in self.state.rounds}
         after = {r.number for r in state.rounds}
@@ -526,7 +529,7 @@ class SnowballScreen(Screen[int | None]):
     def action_screen(self, decision: Literal["included", "excluded", "not-retrieved", "undecided"]) -> None:
         """``i`` ``x`` ``u`` ``r`` on the highlighted row (the rules: ``tui.screens.screening``)."""
         kind = None if decision == "undecided" else decision
-        if self.loading:
+        if self.busy:
             self.notify("Loading: try again in a moment.")
             return
         if self.preview is not None:
@@ -718,7 +721,7 @@ class SnowballScreen(Screen[int | None]):
         self.app.call_from_thread(lambda: self.load(run_next=True))
 
     def _done_loading(self) -> None:
-        self.loading = False
+        self.busy = False
         self._update_counts()
 
     def action_fetch_stubs(self) -> None:
