@@ -525,9 +525,14 @@ async def test_moving_the_cursor_repaints_the_details_at_once(tmp_path: Path) ->
         screen = await view(pilot)
         details = screen.query_one("#snowball-details", Static)
         lines = set(range(details.region.y, details.region.bottom))
-        for key in ("down", "down", "up"):
+        listing = screen.candidates.region
+        for key in ("down", "down", "up", "i"):
             painted.clear()
             await pilot.press(key)
             await pilot.pause(0.2)
             assert labels(screen)[screen.candidates.cursor] in text_of(details)
             assert any(lines & frame for frame in painted), key
+            # Only the rows the cursor left and reached are repainted in the list, not the whole list
+            # (the details' height is fixed: their update needs no layout of the screen).
+            repainted = set().union(*painted) & set(range(listing.y, listing.bottom))
+            assert len(repainted) <= 4, (key, sorted(repainted))

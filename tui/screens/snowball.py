@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -400,7 +401,15 @@ class SnowballScreen(Screen[int | None]):
         stored = self.round
         if self.stage == TITLE_ABSTRACT and stored is not None:
             parts.append(f"{len(stored.new)} new of {stored.identified} links")
-        self.query_one("#snowball-counts", Static).update(literal(" · ".join(parts)))
+        self._counts_line(" · ".join(parts))
+
+    def _counts_line(self, line: str) -> None:
+        """The counts above the list: laid out again only when the line needs another height (one
+        line or two), so a decision repaints the counts without the list below them."""
+        counts = self.query_one("#snowball-counts", Static)
+        width = max(1, counts.size.width)
+        height = 1 if cell_len(line) <= width else 2
+        counts.update(literal(line), layout=height != counts.size.height)
 
     def on_library_changed(self, event: LibraryChanged) -> None:
         """Marks made elsewhere (another process, or the main screen) show here too: the app's watcher
@@ -473,9 +482,12 @@ class SnowballScreen(Screen[int | None]):
         self._details(self.candidates.current)
 
     def _details(self, row: Row | None) -> None:
+        """The highlighted row's decision, title, authors and abstract below the list. Its height is
+        fixed (6 lines), so an update needs no layout: only the details are repainted, not the list
+        above them, after every key."""
         details = self.query_one("#snowball-details", Static)
         if row is None:
-            details.update("")
+            details.update("", layout=False)
             return
         doc = self.library.doc(row.doc_id) if row.doc_id is not None else None
         text = literal("")
@@ -484,7 +496,7 @@ class SnowballScreen(Screen[int | None]):
             text.append(printable(decided) + "\n", style="italic")
         if doc is None:
             text.append(printable(row.title or row.candidate.label), style="bold")
-            details.update(text)
+            details.update(text, layout=False)
             return
         article = Article.from_doc(doc)
         text.append(printable(article.title or row.candidate.label), style="bold")
@@ -496,7 +508,7 @@ class SnowballScreen(Screen[int | None]):
         text.append(
             "\n" + printable(abstract) if abstract else "\nNo abstract in the library (F fetches it)."
         )
-        details.update(text)
+        details.update(text, layout=False)
 
     def _decided_line(self, index: int) -> str:
         """The highlighted row's decision as the view shows it; a conflict's votes when not blind."""
