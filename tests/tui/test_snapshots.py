@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.helpers import make_app, ready
+from tests.tui.helpers import make_app, ready, settle
 from tui.app import PmbrowseApp
 
 
@@ -48,3 +48,22 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:
         await pilot.press("question_mark")
 
     assert snap_compare(demo_app(tmp_path), terminal_size=(120, 40), run_before=help_screen)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_snowball_view(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """The Snowball view on the demo library's first round, one candidate excluded with a reason: the
+    title (round, stage, screener), the counts, the rows (PMIDs whole at 80 columns), the details, the
+    two-line key line."""
+    from store.marks import Marks
+
+    Marks.open(tmp_path / "library.json").set_screening(["pmid:30992990"], "included")
+
+    async def snowball(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        await pilot.press("down", "x", *"wrong species", "enter", "up")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(tmp_path), terminal_size=size, run_before=snowball)
