@@ -319,3 +319,18 @@ async def test_the_export_dialog_stays_open_when_the_file_cannot_be_written(lib_
         await pilot.press("enter")
         assert isinstance(app.screen, ExportScreen)
         assert "Could not write /nonexistent/folder/out.bib" in text_of(app.screen.query_one("#export-error"))
+
+
+@pytest.mark.parametrize(("screener", "shown"), [("", ""), ("[b]ann", "screener [b]ann (blind)")])
+async def test_the_main_view_names_its_screener(lib_path: Path, screener: str, shown: str) -> None:
+    """Who the screening keys record decisions for, under the result list (the name as typed: never
+    markup); nothing for the unnamed screener, a reviewer working alone."""
+    from textual.content import Content
+
+    from tui.app import PmbrowseApp
+
+    app = PmbrowseApp(lib_path, SEED, screener=screener)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        subtitle = screen.query_one(ResultsList).border_subtitle
+        assert Content.from_markup(subtitle or "").plain == shown

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from store.errors import PmbrowseError
 from tui.screens.main.parts import Part
 from tui.screens.prompt import PromptScreen
-from tui.text import describe_article
+from tui.text import describe_article, literal
 from tui.widgets.lists import ArticleRows, article_lists
 
 if TYPE_CHECKING:
@@ -49,6 +49,10 @@ class Marking(Part):
     def take(self, marks: Marks, seen: Fingerprint | None) -> None:
         """Use these marks (read at the start, or again after another process changed them)."""
         self.marks, self.seen = marks, seen
+        # Who the screening keys record decisions for, under the result list (a named screener only:
+        # a reviewer working alone is the unnamed screener and needs no reminder).
+        screener = f"screener {marks.screener}" + (" (blind)" if marks.viewer.blind else "")
+        self.screen.results.border_subtitle = literal(screener) if marks.screener else None
 
     def wrote_elsewhere(self) -> None:
         """Another view of this app (the Snowball view, which shares these marks) wrote the marks
