@@ -251,7 +251,9 @@ class Reader(Vertical):
         wanted = (self.current, self.library.state)
         if wanted != self._chart_of:
             self._chart_of = wanted
-            self._chart_worker(self.library, self.current)
+            # After the panes are painted: the chart of an article with ten thousand citing articles
+            # is tens of milliseconds of Python in its thread, which would hold back the first paint.
+            self.call_after_refresh(self._chart_worker, self.library, self.current)
 
     def show_related(self) -> None:
         pane = self.query_one(RelatedPane)  # (while it shows, it takes in a changed library by itself)
