@@ -125,9 +125,12 @@ def size_table(r: dict[str, Any]) -> str:
                 "; the key `a` (to the Abstract pane) to its painted text, p50 / p95 "
                 f"{switch['p50'] * 1000:,.1f} / {switch['p95'] * 1000:,.1f} ms"
             )
+            if "cpu_p50" in switch:
+                base += f" (CPU p50 {switch['cpu_p50'] * 1000:,.1f} ms)"
+        cpu = f" (CPU p50 {k['cpu_p50'] * 1000:,.1f} ms)" if "cpu_p50" in k else ""
         lines.append(
             f"| open {what}: key press to its citing articles painted, p50 / p95 ({k['runs']} opens) | "
-            f"{k['p50'] * 1000:,.1f} / {k['p95'] * 1000:,.1f} ms | {mb(o['max_rss_mb'])} (the app) |  | "
+            f"{k['p50'] * 1000:,.1f} / {k['p95'] * 1000:,.1f} ms{cpu} | {mb(o['max_rss_mb'])} (the app) |  | "
             f"{ratio} | {base} |"
         )
     return "\n".join(lines) + "\n"
@@ -176,6 +179,11 @@ def _base(result: dict[str, Any], name: str) -> float:
     return float(result["commands"][name].get("baseline") or result["baseline"]["seconds"])
 
 
+def cpu_time(run: dict[str, Any]) -> str:
+    """A process's CPU time (user and system, children included), or a dash when not measured."""
+    return f"{run['cpu_seconds']:,.1f} s" if run.get("cpu_seconds") else "–"
+
+
 def import_table(data: dict[str, Any]) -> str:
     lines = ["### Import", ""]
     if "series" in data:
@@ -185,17 +193,18 @@ def import_table(data: dict[str, Any]) -> str:
             f"into the library the ones before made. lxml alone reads the first in {parse['seconds']:.1f} s "
             f"({parse['records'] / parse['seconds']:,.0f} records/s).",
             "",
-            "| file | library before | time | records/s | peak memory | written |",
-            "|---|---|---|---|---|---|",
+            "| file | library before | time | records/s | CPU time | peak memory | written |",
+            "|---|---|---|---|---|---|---|",
         ]
         for k, r in enumerate(data["series"], 1):
             lines.append(
                 f"| {k} | {r['library_before']:,} | {r['seconds']:,.0f} s | "
-                f"{r['records'] / r['seconds']:,.0f} | {mb(r['max_rss_mb'])} | {size(r['written'])} |"
+                f"{r['records'] / r['seconds']:,.0f} | {cpu_time(r)} | {mb(r['max_rss_mb'])} | "
+                f"{size(r['written'])} |"
             )
         last = data["last_to_first"]
         lines += [
-            f"| last / first |  | {last['time']:.2f} | | {last['max_rss']:.2f} | {last['written']:.2f} |",
+            f"| last / first |  | {last['time']:.2f} | | | {last['max_rss']:.2f} | {last['written']:.2f} |",
             "",
         ]
         for key, what in (
@@ -204,16 +213,16 @@ def import_table(data: dict[str, Any]) -> str:
             r, p = data[key], data[f"{key}_parse"]
             lines.append(
                 f"- {what}: {r['seconds']:,.0f} s, {r['records'] / r['seconds']:,.0f} records/s, peak "
-                f"{mb(r['max_rss_mb'])}, wrote {size(r['written'])}; lxml alone {p['seconds']:.1f} s "
-                f"({r['seconds'] / p['seconds']:.1f}× the time)."
+                f"{mb(r['max_rss_mb'])}, wrote {size(r['written'])}, CPU {cpu_time(r)}; lxml alone "
+                f"{p['seconds']:.1f} s, CPU {cpu_time(p)} ({r['seconds'] / p['seconds']:.1f}× the time)."
             )
     if "one_file" in data:
         r, p = data["one_file"], data["one_file_parse"]
         lines.append(
             f"- one file of {r['records']:,} records with reference lists, into an empty library: "
             f"{r['seconds']:,.0f} s, {r['records'] / r['seconds']:,.0f} records/s, "
-            f"peak {mb(r['max_rss_mb'])}, wrote {size(r['written'])}; lxml alone {p['seconds']:.1f} s "
-            f"({r['seconds'] / p['seconds']:.1f}× the time)."
+            f"peak {mb(r['max_rss_mb'])}, wrote {size(r['written'])}, CPU {cpu_time(r)}; lxml alone "
+            f"{p['seconds']:.1f} s, CPU {cpu_time(p)} ({r['seconds'] / p['seconds']:.1f}× the time)."
         )
     return "\n".join(lines) + "\n"
 

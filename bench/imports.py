@@ -42,11 +42,12 @@ class Parsed:
     records: int
     seconds: float
     max_rss_mb: float
+    cpu_seconds: float = 0.0
 
 
 def lxml_alone(file: Path, records: int) -> Parsed:
     run = python(LXML, str(file))
-    return Parsed(file.name, records, run.seconds, run.max_rss_mb)
+    return Parsed(file.name, records, run.seconds, run.max_rss_mb, run.cpu_seconds)
 
 
 def _fresh(name: str) -> Path:

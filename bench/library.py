@@ -53,10 +53,11 @@ class ImportRun:
     seconds: float
     max_rss_mb: float
     written: int
+    cpu_seconds: float = 0.0  # user and system, the parsing child included (0: not measured)
 
     @classmethod
     def of(cls, file: Path, records: int, before: int, run: Run) -> ImportRun:
-        return cls(file.name, records, before, run.seconds, run.max_rss_mb, run.written)
+        return cls(file.name, records, before, run.seconds, run.max_rss_mb, run.written, run.cpu_seconds)
 
 
 @dataclass

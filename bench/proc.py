@@ -33,6 +33,7 @@ class Run:
     written: int  # bytes written to storage by the process and its children
     output: str
     status: int = 0
+    cpu_seconds: float = 0.0  # user and system time, children included
 
 
 def spawn(argv: Sequence[str], ok: Sequence[int] = (0,), env: Mapping[str, str] | None = None) -> Run:
@@ -69,6 +70,7 @@ def spawn(argv: Sequence[str], ok: Sequence[int] = (0,), env: Mapping[str, str] 
         data["written"],
         out.decode(errors="replace"),
         data["status"],
+        data.get("cpu_seconds", 0.0),
     )
 
 

@@ -7,7 +7,8 @@ to use at least the benchmark's own memory. So each measured command is started 
 process instead (a bare interpreter, about 10 MB), which forks, execs the command, waits for it and
 writes to file descriptor FD one JSON line: the command's wall time (from the fork to its end), its
 peak memory in KiB and the blocks it wrote (``ru_oublock``, 512 bytes each: what ``/proc/PID/io``
-calls ``write_bytes``), children it waited for included, and its exit status.
+calls ``write_bytes``) and the CPU time it used (user and system), children it waited for included,
+and its exit status.
 """
 
 import json
@@ -32,6 +33,7 @@ def main() -> None:
         "seconds": seconds,
         "maxrss_kib": usage.ru_maxrss,
         "written": usage.ru_oublock * 512,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "status": os.waitstatus_to_exitcode(status),
     }
     os.write(fd, (json.dumps(report) + "\n").encode())
