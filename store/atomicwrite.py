@@ -114,17 +114,46 @@ def replace_file(
             _stream(target, data)
             return
         raise not_a_file(given, st.st_mode)
+    tmp = _prepare(target, st, data, mode, "tmp")
+    commit_prepared(tmp, target)
+
+
+def prepare_file(
+    path: str | os.PathLike[str], data: Data, *, suffix: str = "tmp", mode: int | None = None
+) -> tuple[Path, Path]:
+    """The first half of ``replace_file``, for a file replaced later (``store.intent``): ``data`` written
+    whole to a temp file beside the file (``.NAME.PID.SUFFIX``) and fsynced; returns (the temp file, the
+    file it is to replace) for ``commit_prepared``. Only a regular file (or nothing) is prepared for."""
+    given = Path(path)
+    target = target_of(given)
+    if not target.name:
+        raise FolderInTheWay(given)
+    st = check_regular(target, "write")
+    return _prepare(target, st, data, mode, suffix), target
+
+
+def commit_prepared(temp: Path, target: Path) -> None:
+    """The second half: the temp file renamed over the file, the folder fsynced (the rename durable)."""
+    try:
+        rename(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    fsync_dir(target.parent)
+
+
+def _prepare(target: Path, st: os.stat_result | None, data: Data, mode: int | None, suffix: str) -> Path:
     if mode is None and st is not None:
         mode = stat.S_IMODE(st.st_mode)
-    tmp = temp_path(target)
+    tmp = temp_path(target, suffix)
     try:
         _write_new(tmp, data, mode)
-        rename(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_dir(target.parent)
+    return tmp
 
 
 def create_file(path: str | os.PathLike[str], data: Data) -> None:
@@ -157,9 +186,9 @@ def swap_folder(built: Path, folder: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def temp_path(path: Path) -> Path:
+def temp_path(path: Path, suffix: str = "tmp") -> Path:
     """The temp file beside ``path`` that replacing it writes first (``.NAME.PID.tmp``)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    return path.with_name(f".{path.name}.{os.getpid()}.{suffix}")
 
 
 def remove_temp_files(path: Path) -> None:

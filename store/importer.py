@@ -225,20 +225,26 @@ class _Restart(Exception):
 
 
 def import_paths(
-    library: Library, paths: Sequence[str], *, progress: Progress | None = None
+    library: Library,
+    paths: Sequence[str],
+    *,
+    progress: Progress | None = None,
+    before_commit: Callable[[list[FileReport]], None] | None = None,
 ) -> list[FileReport]:
     """Import files and folders into ``library``; one report per file, in order.
 
     Each file is all-or-nothing. Records are merged as they are read; if a file turns out to be
     malformed after some of its records were merged, the whole transaction is dropped (nothing was
-    written) and the import starts again without that file.
+    written) and the import starts again without that file. ``before_commit`` is called with the reports
+    as the last thing before the import commits, inside its transaction (``import --source`` commits
+    the database search with the records: ``store.intent``); if it raises, nothing is committed.
     """
     sources = list(expand_paths(paths))
     rejected: dict[str, str] = {}
     with streams_saved(sources, rejected) as saved:
         while True:
             try:
-                return _import_once(library, sources, rejected, progress, saved)
+                return _import_once(library, sources, rejected, progress, saved, before_commit)
             except _Restart:
                 continue
 
@@ -249,6 +255,7 @@ def _import_once(
     rejected: dict[str, str],
     progress: Progress | None,
     saved: dict[str, str],
+    before_commit: Callable[[list[FileReport]], None] | None = None,
 ) -> list[FileReport]:
     total = sum(os.path.getsize(saved.get(s, s)) for s in sources if os.path.isfile(saved.get(s, s)))
     done = [0, 0]  # bytes, records
@@ -299,6 +306,8 @@ def _import_once(
                 report.error = message
                 continue
             report.stubs = changes.stubs_created - before
+        if before_commit is not None:
+            before_commit(reports)
     if progress is not None:
         progress(total, total, done[1])
     return reports

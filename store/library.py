@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from store.changes import Changes
 from store.errors import PmbrowseError
 from store.ids import Identifier, parse_identifier
+from store.intent import settle
 from store.merge import LINK_RELATIONS, Doc, doc_keys
 from store.model import Article, author_name
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
-from store.storage import Storage, compact_threshold, open_storage
+from store.storage import Storage, committed_state, compact_threshold, open_storage
 from store.storage.links import Change, LinkState
 from store.storage.meta import Meta
 from store.storage.table import ArticleTable, LibraryDB
@@ -248,6 +249,21 @@ class Library:
         """What identifies the committed state this process sees (changes with every commit)."""
         return self._reader.state
 
+    @staticmethod
+    def commit_token(path: str | os.PathLike[str]) -> tuple[object, ...] | None:
+        """What identifies the last commit of the library at ``path``, read from its files by a process
+        that has not opened it (``store.intent``): it changes with every commit, a bulk one (a new
+        journal: another inode) included, and with every compaction. None: no library there."""
+        state = committed_state(path)
+        if state is None:
+            return None
+        real = Path(os.path.realpath(path))
+        try:
+            journal: int | None = os.stat(real.with_name(real.name + ".journal")).st_ino
+        except OSError:
+            journal = None
+        return (*state, journal)
+
     def sizes(self) -> tuple[int, int]:
         """(the base file's size, the journal's sealed bytes) as this process sees them."""
         compactor = self._storage.compactor
@@ -256,6 +272,7 @@ class Library:
     def compact(self, lock_timeout: float | None = None) -> bool:
         """Fold the journal into the base file now (``pmbrowse compact``). Returns whether there was
         anything to fold. The search index stays fresh: compaction changes no document."""
+        settle(self.path, Library.commit_token, lock_timeout)  # (before the token changes: store.intent)
         states = self._storage.compactor.compact(lock_timeout)
         if states is None:
             return False
@@ -293,6 +310,10 @@ class Library:
         committer = self._storage.committer
         outer = self._feed is None
         with committer.transaction():
+            if outer:
+                # A command killed mid-commit across files is finished or undone before anything else
+                # commits (``store.intent``: its reasoning needs every writer to do this first).
+                settle(self.path, Library.commit_token)
             before = self._reader.state
             first_new = self._reader.next_id  # (documents from here on are made by this commit)
             if outer:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from store.errors import LibraryFileError, PmbrowseError
+from store.intent import settle
 from store.paths import library_path
 from store.schema import MARKS, MARKS_TABLE
 from store.snowball.screening import (
@@ -277,6 +278,9 @@ class Marks:
         A missing marks file is an empty one, created at the first change. A file that is not a
         pmbrowse marks file raises LibraryFileError and is never written.
         """
+        from store.library import Library
+
+        settle(library_path(library), Library.commit_token, lock_timeout)  # (killed mid-commit: store.intent)
         storage = WholeFileStorage(marks_path(library), lock_timeout=lock_timeout, layout=MARKS)
         return cls(storage, screener=screener, blind=blind)
 

@@ -36,6 +36,7 @@ from store.atomicwrite import (
     NotARegularFile,
     check_regular,
     fsync_dir,
+    prepare_file,
     remove_temp_files,
     replace_file,
     target_of,
@@ -152,6 +153,7 @@ class WholeFileStorage(Storage):  # type: ignore[misc]
         self._owner: int | None = None  # the thread inside a transaction
         self._threads = threading.Lock()
         self._seen: Fingerprint | None = None
+        self._staged = False  # (written to a temp file that ``store.intent`` renames into place)
         self._data: Data = self._load()
 
     @property
@@ -215,13 +217,14 @@ class WholeFileStorage(Storage):  # type: ignore[misc]
                 yield reloaded
                 self.flush()
             except BaseException:
-                if self._dirty:
+                if self._dirty or self._staged:
                     # The file on disk is the last good state: go back to it.
                     self._data = self._load()
                 raise
             finally:
                 self._depth = 0
                 self._dirty = False
+                self._staged = False
                 self._owner = None
 
     def flush(self) -> bool:
@@ -231,6 +234,22 @@ class WholeFileStorage(Storage):  # type: ignore[misc]
         self._flush()
         self._dirty = False
         return True
+
+    def stage(self, suffix: str) -> tuple[Path, Path] | None:
+        """Inside a transaction: write what changed to a temp file beside the file, for ``store.intent``
+        to rename into place when the library has committed, rather than at the end of the transaction.
+        Returns (the temp file, the file), or None when nothing changed."""
+        if not self._dirty:
+            return None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        staged = prepare_file(self.path, fileformat.dump(self._data), suffix=suffix)
+        self._dirty, self._staged = False, True
+        return staged
+
+    def committed_elsewhere(self) -> None:
+        """The temp file ``stage`` wrote was renamed into place: it is what this storage holds now."""
+        self._staged = False
+        self._seen = fingerprint(self.path)
 
     def _flush(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

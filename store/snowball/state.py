@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from store.errors import LibraryFileError
+from store.intent import settle
 from store.paths import library_path
 from store.schema import META_TABLE, SNOWBALL
 from store.wholefile import Data, WholeFileStorage
@@ -463,24 +464,38 @@ def _in_order(table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 class SnowballFile:
     """The snowball file of one library: read whole, changed under its lock, written atomically."""
 
-    def __init__(self, path: Path, *, lock_timeout: float | None = None) -> None:
+    def __init__(self, path: Path, *, lock_timeout: float | None = None, library: Path | None = None) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
+        self.library = library  # (its library, when known: see ``_settle``)
+        self._joined: WholeFileStorage | None = None
 
     @classmethod
     def open(
         cls, library: str | os.PathLike[str] | None = None, *, lock_timeout: float | None = None
     ) -> SnowballFile:
-        return cls(snowball_path(library), lock_timeout=lock_timeout)
+        return cls(snowball_path(library), lock_timeout=lock_timeout, library=library_path(library))
 
     def load(self) -> SnowballState:
         """What the file holds (a missing file: no rounds yet). Refuses a file that is not one."""
+        self._settle()
         storage = self._storage()
         return self._state(storage) if storage.exists else SnowballState()
 
+    def joined(self) -> WholeFileStorage:
+        """The storage ``change`` writes through from now on, for a caller that commits it with the
+        library (``store.intent.Carried.join``): inside its transaction, a change is written when the
+        library commits."""
+        self._settle()
+        if self._joined is None:
+            self._joined = self._storage()
+        return self._joined
+
     def change(self, edit: Callable[[SnowballState], T]) -> T:
         """Apply ``edit`` to the newest state and write it, under the lock; returns what ``edit`` does."""
-        storage = self._storage()
+        if self._joined is None:
+            self._settle()
+        storage = self._joined or self._storage()
         with storage.transaction():  # (which reloads the file if another process replaced it)
             state = self._state(storage) if storage.exists else SnowballState()
             result = edit(state)
@@ -506,6 +521,13 @@ class SnowballFile:
             return moved
 
         return self.change(move)
+
+    def _settle(self) -> None:
+        """Finish or undo what a command killed while committing this file with the library left."""
+        if self.library is not None:
+            from store.library import Library
+
+            settle(self.library, Library.commit_token, self.lock_timeout)
 
     def _storage(self) -> WholeFileStorage:
         return WholeFileStorage(self.path, lock_timeout=self.lock_timeout, layout=SNOWBALL)

@@ -15,20 +15,24 @@ same export imported again is not counted twice). **A search is recorded only wh
 files imported**: with a file rejected, the files that did import stay in the library (as any import),
 no search is recorded, and a search of that name recorded before stays as it was.
 
-Against a kill: the search is written to the snowball file first as *pending* (its name and files),
-then the files are imported, then the search is completed with its records (or its pending note
-forgotten, when a file was rejected). Killed after the library's commit and before the completion, the
-records are in and the search is pending: the report names it (and counts it nowhere), and running the
-same import again completes it (the import itself changes nothing the second time). So the library
-never holds a search's records with the search silently missing.
+Against a kill: files of the library's formats and the search they make are one commit
+(``store.intent``): the search is written to a temp file beside the snowball file as the last thing
+before the library commits, and renamed into place after; killed anywhere, the next command finds the
+records and the search, or neither. Reference files are imported in a commit of their own (their
+entries are matched to the library's articles after it), so for them the search is written to the
+snowball file first as *pending* (its name and files), then completed with its records after the last
+commit (or its pending note forgotten, when a file was rejected). Killed in between, the records are in
+and the search is pending: the report names it (and counts it nowhere), and running the same import
+again completes it (the import itself changes nothing the second time). So the library never holds a
+search's records with the search silently missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 
 from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -45,6 +49,7 @@ from store.importer import (
     import_paths,
     open_input,
 )
+from store.intent import Carried
 from store.library import Library
 from store.snowball.intake import Intake, import_references, sniff_format
 from store.snowball.screening import one_line
@@ -107,7 +112,6 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     search = None
     if source_name:
         search = Search(source_name, _now(), [display_name(s) for s in sources])
-        SnowballFile.open(library.path).change(lambda state: state.begin_search(search))
     try:
         return _run(args, library, sources, search, out, err)
     except (OnlineError, UsageError):  # (before anything was written: the search did not begin)
@@ -128,6 +132,10 @@ def _run(
     references = {s: parser for s, parser in formats.items() if parser in REFERENCE_PARSERS}
     unknown = {s: _not_a_format(s) for s, parser in formats.items() if parser is None}
     others = [s for s in sources if s not in references and s not in unknown]
+    if search is not None and references:
+        # Reference files are imported in a commit of their own, before the others: the search is noted
+        # as pending first, and completed after (see store.snowball.state).
+        SnowballFile.open(library.path).change(lambda state: state.begin_search(search))
     if args.resolve and not references:
         raise UsageError(
             "--resolve looks up the entries of RIS, BibTeX, CSV or identifier lists; none was given"
@@ -143,12 +151,29 @@ def _run(
             return EXIT_ONLINE
         intakes = dict(zip(references, done, strict=True))
     reports_by_source: dict[str, FileReport] = {}
-    if others:
-        for source, report in zip(others, _import(library, others, err), strict=True):
-            reports_by_source[source] = report
     for source, intake in intakes.items():
         reports_by_source[source] = intake.report
     reports_by_source.update(unknown)
+    said: list[RenderableType] = []
+    if others:
+        carried = Carried(library.path, Library.commit_token)
+        file = SnowballFile.open(library.path)
+
+        def with_the_search(reports: list[FileReport]) -> None:
+            """The database search, committed with the records (``store.intent``)."""
+            assert search is not None
+            carried.join(file.joined())
+            every = {**reports_by_source, **dict(zip(others, reports, strict=True))}
+            said.append(_register(file, search, sources, every, intakes))
+            carried.prepare()
+
+        try:
+            imported = _import(library, others, err, with_the_search if search is not None else None)
+        except BaseException:
+            carried.abort()
+            raise
+        carried.finish()
+        reports_by_source.update(zip(others, imported, strict=True))
     reports = [reports_by_source[s] for s in sources if s in reports_by_source]
     # In a terminal the table fits its width (file names shortened from the left); into a pipe or a
     # file nothing is cut or wrapped, whatever the width.
@@ -156,7 +181,9 @@ def _run(
     parts += _matched_lines(list(intakes.values()))
     parts += _unresolved_lines(list(intakes.values()), args.resolve)
     if search is not None:
-        parts.append(_register(library.path, search, sources, reports_by_source, intakes))
+        parts += said or [
+            _register(SnowballFile.open(library.path), search, sources, reports_by_source, intakes)
+        ]
     print_whole(out, Group(*parts))
     for report in reports:
         if report.rejected:
@@ -181,7 +208,12 @@ def _not_a_format(source: str) -> FileReport:
     return FileReport(source, error=f"{source}, line 1: not a format pmbrowse reads ({names})")
 
 
-def _import(library: Library, sources: list[str], err: Console) -> list[FileReport]:
+def _import(
+    library: Library,
+    sources: list[str],
+    err: Console,
+    before_commit: Callable[[list[FileReport]], None] | None = None,
+) -> list[FileReport]:
     progress = _progress(err)
     task_id = None
 
@@ -197,7 +229,7 @@ def _import(library: Library, sources: list[str], err: Console) -> list[FileRepo
         progress.update(task_id, completed=done, records=f"{records:,}", rate=rate)
 
     try:
-        return import_paths(library, sources, progress=on_progress)
+        return import_paths(library, sources, progress=on_progress, before_commit=before_commit)
     finally:
         if progress is not None:
             progress.stop()
@@ -246,7 +278,7 @@ def _unresolved_lines(intakes: list[Intake], resolved: bool) -> list[RenderableT
 
 
 def _register(
-    library_path: Path,
+    file: SnowballFile,
     search: Search,
     sources: list[str],
     reports: dict[str, FileReport],
@@ -254,7 +286,6 @@ def _register(
 ) -> RenderableType:
     """Complete the database search ``search`` with the imported files' records, when every file
     imported (else forget its pending note); what to say about it."""
-    file = SnowballFile.open(library_path)
     rejected = [reports[s].source for s in sources if s not in reports or reports[s].rejected]
     if rejected:
         file.change(lambda state: state.forget_pending(search.name))
