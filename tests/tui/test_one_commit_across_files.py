@@ -101,7 +101,7 @@ def test_import_source_killed_at_each_step_keeps_the_records_and_the_search_toge
     db = ("--db", str(lib_path))
     assert run(capsys, *db, "import", str(MEDLINE))[0] == 0  # (the library and the snowball file exist)
     assert run(capsys, *db, "snowball", "exclude", "34843274", "--reason", "r")[0] == 0
-    SnowballFile.open(lib_path).change(lambda state: state.add_reason("kept"))
+    SnowballFile.open(lib_path).change(lambda state: state.reasons.append("kept"))
     before = snowball_path(lib_path).read_bytes()
     records = _records(lib_path)
     _stopped(lib_path, step, name, ["import", "--source", SEARCH, str(XML)], tmp_path / "stopped")
