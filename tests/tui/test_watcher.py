@@ -238,3 +238,25 @@ async def test_a_decision_in_the_snowball_view_is_not_taken_in_as_another_proces
             main.marking.marks is marks
             and main.marking.mark_of([f"pmid:{candidate}"]).screening == "included"
         )
+
+
+async def test_a_decision_that_merges_another_process_change_leaves_it_to_be_taken_in(
+    lib_path: Path,
+) -> None:
+    """Another process decided an article, and before the watcher's next look this app records a
+    decision in the Snowball view (the write merges the other's in): the other decision is still
+    taken in at the next look, not passed over as this app's own write."""
+    candidate = seeded(lib_path)
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_snowball(pilot)
+        watcher = app.main.changes
+        watcher._checking = True  # (the watcher holds off: the next two steps fall between two looks)
+        mark_elsewhere(lib_path, candidate, "--exclude")
+        listing = screen.query_one(CandidateList)
+        listing.move_to(next(n for n, r in enumerate(listing.rows) if r.pmid and r.pmid != candidate))
+        await pilot.press("i")
+        watcher._checking = False
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert decision(screen, candidate) == "excluded"

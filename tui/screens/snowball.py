@@ -70,6 +70,7 @@ from store.snowball.screening import (
     screener_name,
 )
 from store.snowball.state import DIRECTIONS, Round, SnowballFile, SnowballState, keep_round
+from store.wholefile import Fingerprint, fingerprint
 from tui.keys import SNOWBALL_HELP, SNOWBALL_KEYS, SNOWBALL_OTHER, Key
 from tui.refresh import LibraryChanged
 from tui.screens.screening import NOTHING_BELOW, ask_reason, changed, next_to_screen, unchanged
@@ -106,13 +107,15 @@ class SnowballScreen(Screen[int | None]):
         selection: str = "included",
         direction: str = "both",
         online: Callable[[], Online] | None = None,
-        wrote: Callable[[], None] | None = None,
+        wrote: Callable[[Fingerprint | None], None] | None = None,
     ) -> None:
         """``seeds`` (the open article, say) start a preview at once, named ``selection``; without them
         the view opens on the newest round, and new rounds start from the included articles.
-        ``wrote`` is called after each decision written here (the app's watcher is told the marks
-        file as written is this app's: taken in as another process's, each decision would have every
-        row read again here and the main screen's lists redrawn under the view)."""
+        ``wrote(before)`` is called after each decision written here, with the marks file's
+        fingerprint just before the write (the app's watcher is told the file as written is this
+        app's unless another process had changed it since it last looked: taken in as another
+        process's, each decision would have every row read again here and the main screen's lists
+        redrawn under the view)."""
         super().__init__()
         self.wrote = wrote
         self.library = library
@@ -584,6 +587,7 @@ class SnowballScreen(Screen[int | None]):
         if not resolve and (same := unchanged(kind, seen, why_now, why)):
             self.notify(same, markup=False)
             return
+        before = fingerprint(self.marks.path)
         try:
             mark = self.marks.set_screening(
                 row.candidate.keys,
@@ -596,7 +600,7 @@ class SnowballScreen(Screen[int | None]):
             self.notify(f"The decision was not saved: {printable(str(exc))}", severity="error", markup=False)
             return
         if self.wrote is not None:
-            self.wrote()
+            self.wrote(before)
         self.seen[index] = self.viewer.visible(mark.decisions, self.stage)
         self.conflicts[index] = not self.blind and outcome(mark.decisions, self.stage).conflict
         self.candidates.refresh_row(index)

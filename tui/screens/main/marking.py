@@ -54,11 +54,13 @@ class Marking(Part):
         screener = f"screener {marks.screener}" + (" (blind)" if marks.viewer.blind else "")
         self.screen.results.border_subtitle = literal(screener) if marks.screener else None
 
-    def wrote_elsewhere(self) -> None:
+    def wrote_elsewhere(self, before: Fingerprint | None) -> None:
         """Another view of this app (the Snowball view, which shares these marks) wrote the marks
-        file: as written, it is this app's, not a change to take in; the rows are redrawn when that
-        view closes (``tui.screens.main.views``)."""
-        if self.marks is not None:
+        file, which was ``before`` just before: if that is the file as this app last saw it, the file
+        as written is this app's, not a change to take in (the rows are redrawn when that view
+        closes: ``tui.screens.main.views``); if another process had changed it meanwhile (the write
+        merged its change in), the watcher still takes that in at its next look."""
+        if self.marks is not None and before == self.seen:
             from store.wholefile import fingerprint
 
             self.seen = fingerprint(self.marks.path)
