@@ -302,3 +302,12 @@ def test_publications_sparkline_for_a_result_list() -> None:
     line = publications_sparkline(counts).line(40)
     assert line.plain == "Per year  2019 █ ▄  ▄ 2024  5, 1 undated"
     assert len(publications_sparkline(counts).line(20).plain) <= 20
+
+
+def test_the_related_pane_names_every_mode_in_order() -> None:
+    """The pane's mode line lists its labels without importing the neighbourhood (at start-up): they
+    must be the modes the computation knows, in its order."""
+    from store.neighbourhood.related import MODES
+    from tui.widgets.related import MODE_LABELS
+
+    assert tuple(MODE_LABELS) == MODES

@@ -3,11 +3,11 @@ nothing; shown again, it catches up at once."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
 
-import tui.widgets.related
 from store.library import Library
 from store.model import Article, Link
 from store.neighbourhood import GraphReader, Related, related
@@ -26,7 +26,8 @@ async def test_a_hidden_related_pane_waits_until_it_shows(
         computed.append(doc_id)
         return related(reader, doc_id, mode, limit=limit)
 
-    monkeypatch.setattr(tui.widgets.related, "related", counted)
+    # (the pane imports the computation when it first computes: patched where it is looked up then)
+    monkeypatch.setattr(importlib.import_module("store.neighbourhood.related"), "related", counted)
     app = make_app(lib_path, "1")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)

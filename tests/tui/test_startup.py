@@ -19,7 +19,8 @@ from tests.tui.helpers import make_app, ready, rows, settle
 from tui.screens.main import MainScreen
 
 # Modules the first paint does without: the library and its storage, the search engine, the
-# parsers, the online client, the exporters, and the subcommands.
+# parsers, the online client, the exporters, the citation graph's computations (the Related pane,
+# the map), and the subcommands.
 LATER = (
     "store.library",
     "store.storage",
@@ -28,9 +29,13 @@ LATER = (
     "store.formats",
     "store.importer",
     "lxml",
+    "rispy",
+    "bibtexparser",
+    "orjson",
     "store.online",
     "httpx",
     "store.export",
+    "store.neighbourhood",
     "tui.commands.importing",
     "tui.commands.searching",
 )

@@ -24,15 +24,18 @@ from textual.reactive import reactive
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.neighbourhood.nodes import GraphReader
-from store.neighbourhood.related import MODES, Related, related
 from tui.text import printable
 
+# The neighbourhood's machinery is imported when the pane first computes (the app's first screen
+# composes the pane, hidden, and needs none of it: ~10 ms of the start).
 if TYPE_CHECKING:
     from typing_extensions import Self  # (typing.Self is Python 3.11+)
 
     from store.library import Library
+    from store.neighbourhood.nodes import GraphReader
+    from store.neighbourhood.related import Related
 
+# The modes (``store.neighbourhood.related.MODES``, in its order) as the pane names them.
 MODE_LABELS = {"cocitation": "co-citation", "coupling": "coupling", "both": "both"}
 LIMIT = 50
 
@@ -54,8 +57,7 @@ def related_row(row: Related) -> Text:
 def mode_line(mode: str, count: int | None) -> Text:
     """``By:  co-citation  [coupling]  both   (b) · 12 articles``"""
     text = Text("By: ", style="bold")
-    for name in MODES:
-        label = MODE_LABELS[name]
+    for name, label in MODE_LABELS.items():
         text.append(f"[{label}]" if name == mode else f" {label} ", style="reverse" if name == mode else "")
         text.append(" ")
     text.append(" (b)", style="dim")
@@ -129,6 +131,8 @@ class RelatedPane(Vertical):
     def show(self, library: Library, doc_id: int) -> None:
         """Compute and show the articles related to ``doc_id``."""
         if library is not self.library:
+            from store.neighbourhood.nodes import GraphReader
+
             self.library = library
             self._reader = GraphReader(library)
         self.doc_id = doc_id
@@ -148,6 +152,8 @@ class RelatedPane(Vertical):
         self.reload()
 
     def action_switch_mode(self) -> None:
+        from store.neighbourhood.related import MODES
+
         self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
 
     def _compute(self, keep: int | None) -> None:
@@ -158,6 +164,8 @@ class RelatedPane(Vertical):
 
     @work(thread=True, exclusive=True, group="related")
     def _work(self, reader: GraphReader, doc_id: int, mode: str, keep: int | None) -> None:
+        from store.neighbourhood.related import related
+
         rows = related(reader, doc_id, mode, limit=self.limit)
         self.app.call_from_thread(self._show_rows, doc_id, mode, rows, keep)
 
