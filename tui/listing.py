@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from store.search import Results, SearchIndex
     from store.search.index import MarkLookup
 
+# The most rows a result list shows (the total is counted beyond them).
+MAX_HITS = 500
+
+# A query that is a search of PubMed rather than of the library: ``pubmed: QUERY``.
+ONLINE_PREFIX = "pubmed:"
+
 # The orders a list can be in, as ``SearchIndex.search`` names them, and as the list's title says them.
 # ``rcr``: iCite's Relative Citation Ratio, highest first, then the articles without one, most cited first.
 ORDER_NAMES = {
@@ -32,6 +38,24 @@ RECORD_FILTERS = {
     ("has", "abstract"),
     ("has", "metrics"),
 }
+
+
+def online_query(query: str) -> str | None:
+    """The PubMed query of ``pubmed: QUERY`` (None: a search of the library)."""
+    if query.strip().lower().startswith(ONLINE_PREFIX):
+        return query.strip()[len(ONLINE_PREFIX) :].strip()
+    return None
+
+
+def first_query(target: str, saved: str) -> str:
+    """The query the list opens on, for the app started on ``target`` (a query, an identifier or
+    nothing): the target's words, unless it is an identifier (that opens an article); else the last
+    query, ``saved``, unless it searched PubMed (the app never goes online by itself)."""
+    from store.ids import parse_identifier
+
+    if target and (" " in target or parse_identifier(target) is None):
+        return target
+    return "" if online_query(saved) is not None else saved
 
 
 def orders(query: str) -> tuple[str, ...]:

@@ -33,7 +33,9 @@ import tantivy
 
 from store.atomicwrite import replace_file, swap_folder
 from store.errors import PmbrowseError
+from store.fileformat import read_base_header
 from store.lock import write_lock
+from store.schema import SCHEMA_VERSION
 from store.search.cited import most_cited
 from store.search.compile import MarkLookup, compile_query, heading_matches, heading_of
 from store.search.fields import (
@@ -110,12 +112,15 @@ class SearchIndex:
         return cls._open_fresh(library_path, committed_state(library_path))
 
     @classmethod
-    def open_with_counts(cls, library_path: Path) -> SearchIndex | None:
+    def open_with_counts(cls, library_path: Path, *, convert: bool = True) -> SearchIndex | None:
         """``open_if_fresh`` for a caller that searches at once in an order of live citation counts
         (the app's first list, most cited first): the library's storage, which those counts are read
         from (``citations``), is opened first, and the state it read tells whether the index is fresh,
         so that the journal is read once rather than twice. Opening the storage may convert a library
-        of an older layout, as opening the library does."""
+        of an older layout, as opening the library does; ``convert=False`` (a reader that must never
+        write): None for such a library instead."""
+        if not convert and not _in_this_layout(library_path):
+            return None
         try:
             storage = open_storage(library_path)
         except (PmbrowseError, OSError):
@@ -423,6 +428,16 @@ def read_meta(folder: Path) -> dict[str, Any] | None:
 def write_meta(folder: Path, state: tuple[str | None, int], docs: int) -> None:
     meta = {"version": INDEX_VERSION, "library": list(state), "docs": docs}
     replace_file(folder / META, json.dumps(meta).encode(), special=False)
+
+
+def _in_this_layout(library_path: Path) -> bool:
+    """Whether the library's base file is in this version's layout (opening one of another converts it)."""
+    try:
+        with library_path.open("rb") as fh:
+            header, _start = read_base_header(fh.read(65536))
+    except OSError:
+        return False
+    return header is not None and header.get("schema") == SCHEMA_VERSION
 
 
 def _scratch_folder(library_path: Path) -> Path:

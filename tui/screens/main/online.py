@@ -28,15 +28,7 @@ if TYPE_CHECKING:
     # A fetch or an online search, run in a worker: (library, progress) -> what it did.
     OnlineTask = Callable[[Library, Progress], FetchReport]
 
-ONLINE_PREFIX = "pubmed:"
 ONLINE_HITS = 50
-
-
-def online_query(query: str) -> str | None:
-    """The PubMed query of ``pubmed: QUERY`` (None: a search of the library)."""
-    if query.strip().lower().startswith(ONLINE_PREFIX):
-        return query.strip()[len(ONLINE_PREFIX) :].strip()
-    return None
 
 
 class Online(Part):

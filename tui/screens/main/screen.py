@@ -22,11 +22,12 @@ from textual.widgets import Input, OptionList
 from store.session import Session
 from tui import refresh
 from tui.keys import KEYS
+from tui.listing import online_query
 from tui.screens.main.changes import ChangeWatcher
 from tui.screens.main.exporting import Exporting
 from tui.screens.main.loading import Loading
 from tui.screens.main.marking import Marking
-from tui.screens.main.online import Online, online_query
+from tui.screens.main.online import Online
 from tui.screens.main.parts import say
 from tui.screens.main.quitting import compact_on_quit
 from tui.screens.main.reader import PANE_WIDGETS, OpenArticle, Reader
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from store.library import Library
     from store.marks import Screening
     from store.trail import Trail
+    from tui.prefetch import Prefetch
 
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
 
@@ -55,11 +57,18 @@ class MainScreen(Screen[None]):
     ]
 
     def __init__(
-        self, library_path: Path, target: str = "", note: str = "", *, screener: str | None = None
+        self,
+        library_path: Path,
+        target: str = "",
+        note: str = "",
+        *,
+        screener: str | None = None,
+        prefetch: Prefetch | None = None,
     ) -> None:
         """``target``: a query or an identifier to open on; ``note``: what to say beside its results
         (in the status line, until the next search); ``screener``: who records screening decisions
-        (``store.marks.default_screener``)."""
+        (``store.marks.default_screener``); ``prefetch``: the first page's search, started before the
+        app (``tui.prefetch``)."""
         super().__init__()
         self.library_path = library_path
         self.screener = screener
@@ -67,7 +76,7 @@ class MainScreen(Screen[None]):
         self.note = note
         self.session = Session.load(library_path)
         self._library: Library | None = None
-        self.loader = Loading(self)
+        self.loader = Loading(self, prefetch)
         self.marking = Marking(self)
         self.online = Online(self)
         self.exporting = Exporting(self)

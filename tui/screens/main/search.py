@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from store.search import QuerySyntaxError, Results, SearchIndex
     from store.search.index import MarkLookup
 
-MAX_HITS = 500
-
 
 class SearchResults(ResultsList):
     """The result list and the search behind it (see the module docstring)."""
@@ -104,6 +102,14 @@ class SearchResults(ResultsList):
         if row is not None:
             self.highlighted = row
 
+    def show_page(self, query: str, order: str, results: Results) -> None:
+        """Show a page searched elsewhere (``tui.prefetch``) before the index was open here, as the
+        search of ``query`` (which no longer waits for the index)."""
+        self.pending = None
+        self.query_text, self.title_text = query, listing.title(query)
+        self.landed.clear()
+        self._show(self.title_text, query, results, order)
+
     def _start(self, index: SearchIndex, query: str, title: str, order: str) -> None:
         self.landed.clear()
         self._worker(index, query, title, order)
@@ -113,7 +119,7 @@ class SearchResults(ResultsList):
         from store.search import QuerySyntaxError
 
         try:
-            results = listing.search(index, query, order, MAX_HITS, self.filters())
+            results = listing.search(index, query, order, listing.MAX_HITS, self.filters())
         except QuerySyntaxError as exc:
             self.app.call_from_thread(self._syntax_error, exc)
             return
