@@ -20,6 +20,8 @@ read whole.
 from __future__ import annotations
 
 import mmap
+import os
+import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -111,21 +113,26 @@ ARTICLES_OPENING = b'"articles":{\n'
 
 class BaseWriter:
     """Writes ``{"_meta":{"1":header},"articles":{...},"links":{...}}`` one record per line, in id order
-    within each table."""
+    within each table; ``crc`` is the CRC-32 of what it wrote (the document index keeps it)."""
 
     def __init__(self, fh: BinaryIO, header: dict[str, Any]) -> None:
         self._fh = fh
+        self.crc = 0
         opening = b'{\n"_meta":{\n"1":' + orjson.dumps(header) + b"\n},\n" + ARTICLES_OPENING
-        fh.write(opening)
+        self._write(opening)
         self._pos = len(opening)
         self._first = True
+
+    def _write(self, raw: bytes) -> None:
+        self._fh.write(raw)
+        self.crc = zlib.crc32(raw, self.crc)
 
     def add(self, doc_id: int, doc_json: bytes) -> int:
         """Write one record (its JSON, already encoded) in the current table; returns its offset."""
         prefix = b'"%d":' % doc_id if self._first else b',\n"%d":' % doc_id
         self._first = False
-        self._fh.write(prefix)
-        self._fh.write(doc_json)
+        self._write(prefix)
+        self._write(doc_json)
         offset = self._pos + len(prefix)
         self._pos = offset + len(doc_json)
         return offset
@@ -133,12 +140,12 @@ class BaseWriter:
     def next_table(self, name: str) -> None:
         """End the current table and start the next one."""
         opening = b"\n},\n" + orjson.dumps(name) + b":{\n"
-        self._fh.write(opening)
+        self._write(opening)
         self._pos += len(opening)
         self._first = True
 
     def close(self) -> None:
-        self._fh.write(b"\n}\n}\n")
+        self._write(b"\n}\n}\n")
 
 
 def read_base_header(head: bytes) -> tuple[dict[str, Any] | None, int]:
@@ -164,16 +171,19 @@ def scan_documents(
     """(table, record id, offset, length) of each record line of a base file from ``start`` (the first
     line of the first of ``tables``, which must follow each other in this order); raises ValueError
     where the layout is not followed."""
-    pos = start
-    size = len(data)
+    for table, doc_id, offset, line in scan_lines(_lines_at(data, start), tables):
+        yield table, doc_id, offset, len(line)
+
+
+def scan_lines(
+    lines: Iterator[tuple[int, bytes]], tables: tuple[str, ...] = ("articles",)
+) -> Iterator[tuple[str, int, int, bytes]]:
+    """(table, record id, offset, the record's JSON) of each record line of a base file, from its
+    lines as (offset, line) from the first line of the first of ``tables``; raises ValueError where the
+    layout is not followed."""
     t = 0
-    while pos < size:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            end = size
-        line = data[pos:end]
+    for pos, line in lines:
         if not line:  # (the line an empty table leaves)
-            pos = end + 1
             continue
         if line in (b"}", b"},"):
             t += 1
@@ -183,17 +193,63 @@ def scan_documents(
                 return
             if t >= len(tables):
                 raise ValueError(f"a table other than {', '.join(tables)} at byte {pos}")
-            pos = end + 1
-            end = data.find(b"\n", pos)
-            if end < 0 or data[pos:end] != orjson.dumps(tables[t]) + b":{":
-                raise ValueError(f"expected table {tables[t]!r} at byte {pos}")
-            pos = end + 1
+            at, opening = next(lines, (pos + len(line) + 1, b""))
+            if opening != orjson.dumps(tables[t]) + b":{":
+                raise ValueError(f"expected table {tables[t]!r} at byte {at}")
             continue
-        colon = data.find(b'":', pos, end)
-        id_text = data[pos + 1 : colon] if data[pos : pos + 1] == b'"' and colon > 0 else b""
+        colon = line.find(b'":')
+        id_text = line[1:colon] if line[:1] == b'"' and colon > 0 else b""
         if not (id_text.isdigit() and id_text.isascii()):
             raise ValueError(f"not a record line at byte {pos}")
-        body_end = end - 1 if data[end - 1 : end] == b"," else end
-        yield tables[t], int(id_text), colon + 2, body_end - colon - 2
-        pos = end + 1
+        body = line[colon + 2 : -1] if line.endswith(b",") else line[colon + 2 :]
+        yield tables[t], int(id_text), pos + colon + 2, body
     raise ValueError("cut off")
+
+
+def _lines_at(data: bytes | mmap.mmap, start: int) -> Iterator[tuple[int, bytes]]:
+    pos, size = start, len(data)
+    while pos < size:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            end = size
+        yield pos, data[pos:end]
+        pos = end + 1
+
+
+CHUNK = 8 << 20
+
+
+def file_lines(fd: int, start: int, size: int) -> Iterator[tuple[int, bytes]]:
+    """The lines of an open file from ``start`` to ``size``, as (offset, line), read with ``pread`` a
+    few megabytes at a time (never mapped: a file cut short under the reader is a short read, which
+    ends the lines early, never a SIGBUS)."""
+    pos, buffer, at = start, b"", start
+    while pos < size:
+        chunk = os.pread(fd, min(CHUNK, size - pos), pos)
+        if not chunk:
+            break  # (cut short meanwhile: the scan says "cut off")
+        pos += len(chunk)
+        buffer += chunk
+        begin = 0
+        while True:
+            end = buffer.find(b"\n", begin)
+            if end < 0:
+                break
+            yield at + begin, buffer[begin:end]
+            begin = end + 1
+        at += begin
+        buffer = buffer[begin:]
+    if buffer:
+        yield at, buffer
+
+
+def file_crc(fd: int, size: int) -> int:
+    """The CRC-32 of an open file's first ``size`` bytes (read with ``pread``)."""
+    crc, pos = 0, 0
+    while pos < size:
+        chunk = os.pread(fd, min(CHUNK, size - pos), pos)
+        if not chunk:
+            break
+        crc = zlib.crc32(chunk, crc)
+        pos += len(chunk)
+    return crc

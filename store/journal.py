@@ -13,10 +13,25 @@ changed link record, and then a commit line that seals them::
 Segments come first: a journal that lists segments is written whole (``store.storage.compactor``), its
 earlier commits folded into a segment, so everything after the segments is newer than all of them.
 
-The seal is the commit point. A reader accepts a commit only when its seal is complete and its CRC
-matches, and stops at the first one that is not: a commit torn by a crash (or being written right now
-by another process) is invisible, and the next writer cuts it off before appending. Documents are not
-decoded when the journal is read, only located; their keys ride along so lookups need no decoding.
+The seal is the commit point. A reader accepts a commit only when its seal is complete, its CRC
+matches and what it says adds up, and stops at the first one that is not: a commit torn by a crash
+(or being written right now by another process) is invisible, and the next writer cuts it off before
+appending. Documents are not decoded when the journal is read, only located; their keys ride along so
+lookups need no decoding.
+
+A seal's fields are checked, for they are carried into every later commit: ``seq`` a number of 1 or
+more (it counts the commits of the file, and a journal rewritten to list segments starts from the
+old one's count), ``next_id`` a number past every document the commit writes and not below the last seal's,
+``counts`` numbers of 0 or more that add up: ``links`` is the last count plus the commit's link
+changes, and records and stubs change by no more than the commit's documents can change them (each
+document adds, removes, or turns a stub into a record). A commit listing segments is checked for
+types and order only (its counts are the segments'). The last counts and next id are the base's
+(``Replay.start``) for the first commit.
+
+A commit that does not check is a torn tail when nothing complete follows it (a crash: no complete
+seal line after it), else damage (``Replay.damaged``, ``Replay.problem``): a flipped bit, a power cut
+that zeroed a commit's middle and left its seal, a seal whose numbers do not add up. Readers go on
+from the last good commit; writers refuse until ``pmbrowse repair`` (``store.storage``).
 
 A journal whose generation is not its base file's is obsolete: compaction wrote a new base file that
 already holds all its commits (see ``store.storage``), so it is ignored and replaced.
@@ -26,6 +41,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,8 +88,20 @@ class Replay:
     meta: dict[str, Any] | None = None  # the last seal's
     commits: int = 0
     torn: bool = False  # bytes after the last good seal (a crash, or a commit being written)
-    damaged: int | None = None  # where a bad commit is followed by sealed ones: damage, not a crash
+    damaged: int | None = None  # where a bad commit is followed by a complete seal: damage, not a crash
+    problem: str = ""  # what is wrong there, in words
     scanned: int = 0  # the journal's length when it was last read (to tell when it grew)
+    # What the first commit's seal follows: the base's counts and next id (None: not checked).
+    start: dict[str, Any] | None = None
+    ends: list[int] = field(default_factory=list)  # where each sealed commit ends, in the journal
+
+    def commit_at(self, offset: int) -> int:
+        """The number (1 for the first in this file) of the commit holding byte ``offset``."""
+        return bisect_right(self.ends, offset) + 1
+
+    def last(self) -> dict[str, Any] | None:
+        """The seal the next commit follows (the last one's, or ``start``)."""
+        return self.meta if self.meta is not None else self.start
 
 
 def read_header(raw: bytes) -> tuple[str | None, int]:
@@ -100,18 +128,21 @@ def replay(raw: bytes, into: Replay, at: int) -> Replay:
     links: list[tuple[int, int, int, int, int]] = []
     segments: list[tuple[str, int]] = []
     size = len(raw)
+    problem = ""
     while pos < size:
         end = raw.find(b"\n", pos)
         if end < 0:
             break  # a line without its newline: torn
         if raw.startswith(SEAL, pos):
-            if not _seal_ok(raw, commit_start, pos, end, into):
+            problem = _seal_problem(raw, commit_start, pos, end, into, pending, links, segments)
+            if problem:
                 break
             _take(into, at, pending, links, segments)
             pending, links, segments = [], [], []
             into.commits += 1
             commit_start = end + 1
             into.end = at + commit_start
+            into.ends.append(into.end)
         elif raw.startswith(b"L\t", pos):
             parsed_link = _parse_link_line(raw, pos, end)
             if parsed_link is None:
@@ -119,7 +150,7 @@ def replay(raw: bytes, into: Replay, at: int) -> Replay:
             links.append(parsed_link)
         elif raw.startswith(b"S\t", pos):
             parts = raw[pos + 2 : end].split(b"\t")
-            if len(parts) != 2 or not parts[1].isdigit():
+            if len(parts) != 2 or not (parts[1].isdigit() and parts[1].isascii()):
                 break
             segments.append((parts[0].decode("utf-8", "replace"), int(parts[1])))
         else:
@@ -133,6 +164,9 @@ def replay(raw: bytes, into: Replay, at: int) -> Replay:
         # A crash tears only the last write, which ends with its seal: a complete seal line after
         # the bad bytes means they were damaged after they were written.
         into.damaged = at + commit_start
+        into.problem = f"commit {into.commits + 1} (byte {at + commit_start}) " + (
+            problem or "is not in the journal's format"
+        )
     into.scanned = at + size
     return into
 
@@ -168,19 +202,76 @@ def _sealed_after(raw: bytes, pos: int) -> bool:
     return seal >= 0 and raw.find(b"\n", seal + 1) >= 0
 
 
-def _seal_ok(raw: bytes, commit_start: int, pos: int, end: int, into: Replay) -> bool:
+def _seal_problem(
+    raw: bytes,
+    commit_start: int,
+    pos: int,
+    end: int,
+    into: Replay,
+    docs: list[tuple[int, list[str], int, int]],
+    links: list[tuple[int, int, int, int, int]],
+    segments: list[tuple[str, int]],
+) -> str:
+    """What is wrong with a commit's seal ("" if nothing: then it is taken as ``into.meta``)."""
     parts = raw[pos + 2 : end].split(b"\t", 1)
     if len(parts) != 2:
-        return False
+        return "has a seal that is not one"
     try:
         crc = int(parts[0], 16)
         meta = orjson.loads(parts[1])
     except (ValueError, orjson.JSONDecodeError):
-        return False
-    if zlib.crc32(raw[commit_start:pos]) != crc or not isinstance(meta, dict):
-        return False
+        return "has a seal that is not one"
+    if zlib.crc32(raw[commit_start:pos]) != crc:
+        return "does not match its checksum"
+    if not isinstance(meta, dict):
+        return "has a seal that is not one"
+    problem = seal_problem(meta, into.last(), docs, links, bool(segments))
+    if problem:
+        return problem
     into.meta = meta
-    return True
+    return ""
+
+
+def _natural(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def seal_problem(
+    meta: dict[str, Any],
+    last: dict[str, Any] | None,
+    docs: list[tuple[int, list[str], int, int]],
+    links: list[tuple[int, int, int, int, int]],
+    bulk: bool,
+) -> str:
+    """What in a seal does not add up, following seal ``last`` (see the module docstring); "" if all
+    does."""
+    seq, next_id, counts = meta.get("seq"), meta.get("next_id"), meta.get("counts")
+    if not (isinstance(seq, int) and _natural(seq) and seq >= 1):
+        return f"has a seal whose seq is {seq!r}, not a number of 1 or more"
+    if not (isinstance(next_id, int) and _natural(next_id) and next_id >= 1):
+        return f"has a seal whose next id is {next_id!r}, not a number of 1 or more"
+    highest = max([d[0] for d in docs] + [link[0] for link in links], default=0)
+    if next_id <= highest:
+        return f"has next id {next_id}, not past its document {highest}"
+    if last is not None and _natural(last.get("next_id")) and next_id < last["next_id"]:
+        return f"has next id {next_id}, below the {last['next_id']} before it"
+    if not (isinstance(counts, dict) and all(_natural(counts.get(k)) for k in ("records", "stubs", "links"))):
+        return f"has counts {orjson.dumps(counts).decode()[:80]}, not records, stubs and links of 0 or more"
+    before = last.get("counts") if last is not None else None
+    if bulk or not isinstance(before, dict):
+        return ""
+    if not all(_natural(before.get(k)) for k in ("records", "stubs", "links")):
+        return ""
+    added = sum(link[1] for link in links)
+    if counts["links"] != before["links"] + added:
+        return f"says {counts['links']} links, not the {before['links']} before it and {added} more"
+    records, stubs = counts["records"] - before["records"], counts["stubs"] - before["stubs"]
+    if abs(records + stubs) > len(docs) or abs(records) + abs(stubs) > 2 * len(docs):
+        return (
+            f"says {counts['records']} records and {counts['stubs']} stubs, which its {len(docs)} "
+            f"documents cannot make of the {before['records']} and {before['stubs']} before it"
+        )
+    return ""
 
 
 def _parse_doc_line(raw: bytes, pos: int, end: int) -> tuple[int, list[str], int, int] | None:
@@ -189,7 +280,7 @@ def _parse_doc_line(raw: bytes, pos: int, end: int) -> tuple[int, list[str], int
     if tab2 < 0:
         return None
     id_text = raw[pos:tab1]
-    if not id_text.isdigit():
+    if not (id_text.isdigit() and id_text.isascii()) or int(id_text) < 1:
         return None
     try:
         keys = orjson.loads(raw[tab1 + 1 : tab2])
@@ -206,6 +297,8 @@ def _parse_doc_line(raw: bytes, pos: int, end: int) -> tuple[int, list[str], int
 def _parse_link_line(raw: bytes, pos: int, end: int) -> tuple[int, int, int, int, int] | None:
     parts = raw[pos + 2 : end].split(b"\t", 3)
     if len(parts) != 4:
+        return None
+    if not (parts[0].isdigit() and parts[0].isascii()):
         return None
     try:
         doc_id, refs, cited = int(parts[0]), int(parts[1]), int(parts[2])
@@ -229,3 +322,82 @@ def read_tail(fd: int, start: int) -> bytes:
         chunks.append(chunk)
         pos += len(chunk)
     return b"".join(chunks)
+
+
+@dataclass
+class Salvage:
+    """What ``salvage`` kept of a damaged journal: its commits that check, and what it left out."""
+
+    replay: Replay
+    left_out: list[str] = field(default_factory=list)  # one line each: which commit, where, why
+    loosened: list[str] = field(default_factory=list)  # commits taken whose seal did not add up
+
+
+def salvage(raw: bytes, at: int, generation: str | None) -> Salvage:
+    """Every commit of a journal's bytes ``raw`` (from offset ``at``, past its header) whose checksum
+    matches, for ``pmbrowse repair``: a commit whose checksum fails, or whose lines are not the
+    journal's, is left out (and said), and reading goes on after its seal; a commit whose checksum
+    matches but whose seal does not add up is taken (its documents and links are as written; the
+    repair counts the library anew). A tail without a seal is a crash's, left out too."""
+    into = Replay(generation=generation, end=at)
+    found = Salvage(into)
+    pos = commit_start = 0
+    pending: list[tuple[int, list[str], int, int]] = []
+    links: list[tuple[int, int, int, int, int]] = []
+    segments: list[tuple[str, int]] = []
+    bad = False
+    number = 0
+    size = len(raw)
+    while pos < size:
+        end = raw.find(b"\n", pos)
+        if end < 0:
+            break
+        if raw.startswith(SEAL, pos):
+            number += 1
+            parts = raw[pos + 2 : end].split(b"\t", 1)
+            crc: int | None = None
+            meta: Any = None
+            if len(parts) == 2:
+                try:
+                    crc, meta = int(parts[0], 16), orjson.loads(parts[1])
+                except (ValueError, orjson.JSONDecodeError):
+                    crc = None
+            where = f"commit {number} (bytes {at + commit_start} to {at + end + 1})"
+            if bad or crc is None or zlib.crc32(raw[commit_start:pos]) != crc:
+                found.left_out.append(f"{where}: its checksum does not match")
+            else:
+                meta = meta if isinstance(meta, dict) else {}
+                problem = seal_problem(meta, into.last(), pending, links, bool(segments))
+                if problem:
+                    found.loosened.append(f"{where} {problem}")
+                else:
+                    into.meta = meta
+                _take(into, at, pending, links, segments)
+                into.commits += 1
+            pending, links, segments, bad = [], [], [], False
+            commit_start = end + 1
+            into.end = at + commit_start
+            into.ends.append(into.end)
+        elif not bad:
+            if raw.startswith(b"L\t", pos):
+                parsed_link = _parse_link_line(raw, pos, end)
+                bad = parsed_link is None
+                if parsed_link is not None:
+                    links.append(parsed_link)
+            elif raw.startswith(b"S\t", pos):
+                parts = raw[pos + 2 : end].split(b"\t")
+                bad = len(parts) != 2 or not (parts[1].isdigit() and parts[1].isascii())
+                if not bad:
+                    segments.append((parts[0].decode("utf-8", "replace"), int(parts[1])))
+            else:
+                parsed = _parse_doc_line(raw, pos, end)
+                bad = parsed is None
+                if parsed is not None:
+                    pending.append(parsed)
+        pos = end + 1
+    if commit_start < size:
+        found.left_out.append(
+            f"bytes {at + commit_start} to {at + size}: a commit without its seal (cut off by a crash)"
+        )
+    into.scanned = at + size
+    return found

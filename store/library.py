@@ -29,9 +29,18 @@ from store.storage.table import ArticleTable, LibraryDB
 
 if TYPE_CHECKING:
     from store.search.feed import TransactionFeed
+    from store.storage.verify import StorageFindings
 
 
-__all__ = ["Library", "LinkView", "Stats", "compact_threshold"]
+__all__ = [
+    "Library",
+    "LinkView",
+    "Stats",
+    "check_storage",
+    "compact_threshold",
+    "repair_storage",
+    "set_aside",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,3 +411,28 @@ def _row(target_id: int, head: dict[str, Any]) -> LinkView:
         in_library=not head.get("stub"),
         n_authors=int(head.get("n_authors", 0)),
     )
+
+
+# Checking and repairing the storage (``pmbrowse check``, ``pmbrowse repair``: ``store.check``,
+# ``store.repair``): on the files, without opening the library, which damage may prevent.
+
+
+def check_storage(path: str | os.PathLike[str]) -> StorageFindings:
+    """The storage of the library at ``path`` checked (see ``store.storage.verify``)."""
+    from store.storage.verify import verify
+
+    return verify(Path(os.path.realpath(path)))
+
+
+def repair_storage(path: str | os.PathLike[str]) -> list[str]:
+    """The storage of the library at ``path`` repaired (see ``store.storage.repair``); what was done."""
+    from store.storage.repair import repair
+
+    return repair(Path(os.path.realpath(path)))
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a file that cannot be read to ``NAME.damaged-<UTC time>`` (never deleted)."""
+    from store.storage.repair import set_aside as aside
+
+    return aside(path)

@@ -45,7 +45,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from store import fileformat
-from store.journal import Replay, read_header, replay
+from store.docindex import open_regular
+from store.docindex import read_header as read_index_header
+from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
 from store.storage.committer import Committer
 from store.storage.compactor import Compactor, compact_threshold
@@ -82,13 +84,20 @@ def open_storage(path: str | os.PathLike[str], lock_timeout: float | None = None
 
 def committed_state(path: str | os.PathLike[str]) -> tuple[str | None, int] | None:
     """The committed state of the library at ``path`` (as ``Reader.state`` gives it), read from the
-    base's header and the journal alone; None if there is no library in this version's layout."""
+    headers of the base and its index, and the journal; None if there is no library in this version's
+    layout, or its index is not the base's as it is now (opening the library rebuilds it)."""
     real = Path(os.path.realpath(path))
     try:
-        with open(real, "rb") as fh:
-            header, _start = fileformat.read_base_header(fh.read(65536))
+        fd = open_regular(real)
     except OSError:
         return None
+    try:
+        base = os.fstat(fd)
+        header, _start = fileformat.read_base_header(os.pread(fd, 65536, 0))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     if (
         header is None
         or not isinstance(header.get("generation"), str)
@@ -96,16 +105,36 @@ def committed_state(path: str | os.PathLike[str]) -> tuple[str | None, int] | No
     ):
         return None  # (a library of another version is converted when it is opened)
     generation: str = header["generation"]
+    index_path = real.with_name(real.name + ".idx")
+    index = read_index_header(index_path)
     try:
-        with open(real.with_name(real.name + ".journal"), "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        return (generation, 0)
+        index_ctime = os.stat(index_path).st_ctime_ns
     except OSError:
         return None
+    if (
+        index is None
+        or index.get("generation") != generation
+        or index.get("base") != [base.st_size, base.st_mtime_ns]
+        or index_ctime < base.st_ctime_ns  # (see ``snapshot.index_current``)
+        or not isinstance(index.get("base_crc"), int)
+    ):
+        return None
+    state = f"{generation}.{index['base_crc']:08x}"
+    try:
+        fd = open_regular(real.with_name(real.name + ".journal"))
+    except FileNotFoundError:
+        return (state, 0)
+    except OSError:
+        return None
+    try:
+        raw = read_tail(fd, 0)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     journal_generation, start = read_header(raw)
     if journal_generation != generation:
-        return (generation, 0)
-    journal = Replay(generation=generation, end=start)
+        return (state, 0)
+    journal = Replay(generation=generation, end=start, start=index)
     replay(raw[start:], journal, start)
-    return (generation, journal.end)
+    return (state, journal.end)

@@ -10,7 +10,8 @@ fsynced, renamed over the old one: the rename is the commit point). A commit to 
 not exist yet writes its first generation (``store.storage.generation.write_state``).
 
 Writers take the write lock (``store.lock``) and first catch up with what other processes committed;
-threads of one process take turns.
+threads of one process take turns. A library whose journal is damaged is not written to (reads go on
+from its last good commit) until ``pmbrowse repair``.
 """
 
 from __future__ import annotations
@@ -98,6 +99,12 @@ class Committer:
                 files.remove_stale_temp_files()  # (left by a writer killed mid-compaction)
                 self.reader.catch_up()
                 snap = self.reader.snap
+                if snap.damage:
+                    # (a commit after damage would cut it off, or bury it under commits that assume it)
+                    raise LibraryFileError(
+                        f"{snap.damage}; nothing was changed: run `pmbrowse repair` first (it keeps the "
+                        "damaged bytes aside and brings back what the journal still holds)"
+                    )
                 spilling.remove_orphans(
                     files,
                     [n for n, _size in snap.journal.segments] if snap.live_journal and snap.journal else [],

@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from store import fileformat
-from store.docindex import DocIndex, IndexData, IndexFileError, new_columns, pairs_of, write_index
+from store import atomicwrite, fileformat
+from store.docindex import DocIndex, IndexFileError, write_index
 from store.errors import LibraryBusyError, LibraryFileError
 from store.journal import Replay, read_header, replay
 from store.lock import write_lock
@@ -36,11 +36,12 @@ from store.schema import (
     check_links,
 )
 from store.storage import links as linkrec
+from store.storage.basescan import scan_base
 from store.storage.files import LibraryFiles
 from store.storage.generation import Builder, check_ids
 from store.storage.meta import head_of, meta_of
-from store.storage.snapshot import Snapshot, decode, decode_links
-from store.wholefile import fsync_dir, read_library_file
+from store.storage.snapshot import Snapshot, decode_links, index_current
+from store.wholefile import read_library_file
 
 Seen = tuple[object, int, int]
 
@@ -212,44 +213,17 @@ def _convert_whole(files: LibraryFiles) -> None:
 # The index, rebuilt ------------------------------------------------------------------------------------
 
 
-def rebuild_index(files: LibraryFiles, snap: Snapshot) -> DocIndex:
+def rebuild_index(files: LibraryFiles, snap: Snapshot, reason: str = "") -> DocIndex:
     """Build the index of the base by reading it whole (after a crash mid-compaction, or when the index
-    was deleted or damaged). Written beside the base when the folder is writable, else kept in memory."""
-    assert snap.base_map is not None and snap.generation is not None
-    tables = (ARTICLES_TABLE, LINKS_TABLE)
-    try:
-        max_id, count = 0, 0
-        for _table, doc_id, _offset, _length in fileformat.scan_documents(
-            snap.base_map, snap.docs_start, tables
-        ):
-            max_id, count = max(max_id, doc_id), count + 1
-        check_ids(files, max_id, count)
-        data = IndexData(snap.generation, {}, max_id + 1, new_columns(max_id), [])
-        data.base = (snap.base_size, snap.base_mtime)
-        totals = [0, 0, 0]
-        c = data.columns
-        for table, doc_id, offset, length in fileformat.scan_documents(
-            snap.base_map, snap.docs_start, tables
-        ):
-            raw = snap.base_map[offset : offset + length]
-            if table == ARTICLES_TABLE:
-                doc = decode(files.path, raw, doc_id)
-                c["doc_off"][doc_id], c["doc_len"][doc_id] = offset, length
-                meta = meta_of(doc)
-                c["flags"][doc_id], c["year"][doc_id], c["citation"][doc_id] = meta
-                data.add_head(doc_id, head_of(doc))
-                data.pairs.extend(pairs_of(doc_id, doc_keys(doc)))  # type: ignore[arg-type]
-                totals[1 if meta.stub else 0] += 1
-            else:
-                state = linkrec.empty()
-                linkrec.apply(state, decode_links(files.path, raw, doc_id))
-                c["link_off"][doc_id], c["link_len"][doc_id] = offset, length
-                c["refs"][doc_id], c["cited"][doc_id] = len(state["references"]), len(state["cited_by"])
-                totals[2] += len(state["references"])
-    except ValueError as exc:
-        raise LibraryFileError(f"{files.path} is damaged: {exc}; it was left as it is") from None
-    data.pairs.sort()
-    data.counts = dict(zip(("records", "stubs", "links"), totals, strict=True))
+    was deleted, damaged, or does not match the base: ``reason`` then says how, and a one-line notice
+    says it was rebuilt). Written beside the base when the folder is writable, else kept in memory."""
+    assert snap.base_fd is not None and snap.generation is not None
+    st = os.fstat(snap.base_fd)
+    data = scan_base(files.path, snap.base_fd, st, snap.generation, snap.docs_start).data
+    if (st.st_size, st.st_mtime_ns) != (snap.base_size, snap.base_mtime):
+        raise LibraryFileError(f"{files.path} changed while it was read; it was left as it is")
+    if reason:
+        files.notices.append(f"{files.index_path} {reason}; it was rebuilt from {files.path.name}")
     tmp = files.temp(files.index_path)
     try:
         # Under the write lock, if it is free now: a compaction must not have its new index replaced by
@@ -257,10 +231,10 @@ def rebuild_index(files: LibraryFiles, snap: Snapshot) -> DocIndex:
         with write_lock(files.path, 0):
             if _generation_now(files) == snap.generation:
                 write_index(tmp, data)
-                os.replace(tmp, files.index_path)
-                fsync_dir(files.path.parent)
+                atomicwrite.rename(tmp, files.index_path)
+                atomicwrite.fsync_dir(files.path.parent)
         index = DocIndex(files.index_path)
-        if index.generation == snap.generation and index.base == data.base:
+        if index.generation == snap.generation and index_current(index, files.index_path, st):
             return index
         index.close()
     except (OSError, LibraryBusyError, IndexFileError):

@@ -3,16 +3,15 @@ sees, the changes staged by the transaction in progress, and the locks that orde
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from store import atomicwrite
 from store.storage.links import Change
 from store.storage.segment import SegmentFile
 from store.storage.snapshot import Snapshot
-from store.wholefile import fsync_dir
 
 Doc = dict[str, object]
 
@@ -70,31 +69,17 @@ class LibraryFiles:
     def temp(self, path: Path) -> Path:
         """A temp file beside ``path`` (``.NAME.PID.tmp``: a writer killed mid-write leaves it, and the
         next writer, holding the lock, removes it)."""
-        return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        return atomicwrite.temp_path(path)
 
     def remove_stale_temp_files(self) -> None:
         """Temp files left by a writer that was killed mid-write: we hold the lock."""
-        for name in (self.path.name, self.index_path.name, self.journal_path.name):
-            for stale in self.path.parent.glob(f".{name}.*.tmp"):
-                with contextlib.suppress(OSError):
-                    stale.unlink()
+        for path in (self.path, self.index_path, self.journal_path):
+            atomicwrite.remove_temp_files(path)
 
     def replace_file(self, path: Path, content: bytes, mode: int | None = None) -> None:
-        """Write ``content`` as ``path`` atomically: a temp file, fsynced, renamed over it."""
-        tmp = self.temp(path)
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if mode is not None:
-                os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        fsync_dir(path.parent)
+        """Write ``content`` as ``path`` atomically (``store.atomicwrite``; never into a FIFO or a
+        device found there: the library's files are read back)."""
+        atomicwrite.replace_file(path, content, mode=mode, special=False)
 
     def base_mode(self) -> int | None:
         """The permission bits of the base file (new files get the same), or None."""

@@ -20,14 +20,15 @@ import os
 import secrets
 import shutil
 import tempfile
+from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import orjson
 
-from store import fileformat
-from store.docindex import DocIndex, IndexData, new_columns, pairs_of, write_index
+from store import atomicwrite, fileformat
+from store.docindex import COLUMNS, DocIndex, IndexData, new_columns, pairs_of, write_index
 from store.errors import LibraryFileError
 from store.journal import header_line
 from store.merge import doc_keys
@@ -36,7 +37,6 @@ from store.storage import links as linkrec
 from store.storage.files import Doc, LibraryFiles
 from store.storage.meta import STUB, Meta, head_of, meta_of
 from store.storage.snapshot import Snapshot
-from store.wholefile import fsync_dir
 
 RUN_BYTES = 4 << 20
 COUNTS = ("records", "stubs", "links")
@@ -57,10 +57,10 @@ class Old:
     """The base a new generation copies unchanged records from."""
 
     index: DocIndex
-    data: bytes | object  # the old base's bytes (a memory map)
+    fd: int  # the old base, open (read with ``pread``)
 
     def slice(self, start: int, end: int, files: LibraryFiles) -> bytes:
-        raw: bytes = self.data[start:end]  # type: ignore[index]
+        raw = os.pread(self.fd, end - start, start)
         if len(raw) != end - start:
             raise LibraryFileError(f"{files.path} is shorter than its index says; it was left as it is")
         return raw
@@ -85,6 +85,14 @@ class Builder:
         self.totals = [0, 0, 0]
         self.max_seen = 0
         self._links = False
+
+    def grow(self, doc_id: int) -> None:
+        """Make room for documents up to ``doc_id`` (when the last id is not known beforehand)."""
+        columns = self.data.columns
+        more = doc_id + 1 - len(columns["doc_off"])
+        if more > 0:
+            for name, code in COLUMNS:
+                columns[name].extend(array(code, bytes(array(code).itemsize * more)))
 
     def add_doc(self, doc_id: int, raw: bytes, meta: Meta, head: bytes, keys: list[str] | None) -> None:
         """Add a document (``keys``: its identity keys, or None when the caller adds its key pairs)."""
@@ -138,18 +146,21 @@ class Builder:
             c["refs"][doc_id], c["cited"][doc_id] = refs, cited
             self.totals[2] += refs
 
-    def finish(self, next_id: int, counts: dict[str, int] | None = None) -> None:
-        """Write the index and swap the new generation in (see the module docstring)."""
+    def finish(self, next_id: int, counts: dict[str, int] | None = None, *, journal: bool = True) -> None:
+        """Write the index and swap the new generation in (see the module docstring). ``journal``:
+        start a new journal (not when the generation is the old one's, written anew by a repair: its
+        journal still extends it)."""
         if not self._links:
             self.start_links()
         self.writer.close()
+        self.data.base_crc = self.writer.crc
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()
         self.data.pairs.sort()
         self.data.counts = counts if counts is not None else dict(zip(COUNTS, self.totals, strict=True))
         self.data.next_id = max(next_id, self.max_seen + 1)
-        self._swap_in()
+        self._swap_in(journal)
 
     def discard(self) -> None:
         self._fh.close()
@@ -158,7 +169,7 @@ class Builder:
             with contextlib.suppress(OSError):
                 tmp.unlink()
 
-    def _swap_in(self) -> None:
+    def _swap_in(self, journal: bool) -> None:
         files = self.files
         mode = files.base_mode()
         if mode is not None:
@@ -169,9 +180,11 @@ class Builder:
         self.data.heads.close()
         if mode is not None:
             os.chmod(self.index_tmp, mode)
-        os.replace(self.index_tmp, files.index_path)
-        os.replace(self.base_tmp, files.path)  # the commit point
-        fsync_dir(files.path.parent)
+        atomicwrite.rename(self.base_tmp, files.path)  # the commit point
+        atomicwrite.rename(self.index_tmp, files.index_path)  # (after its base: see the docstring)
+        atomicwrite.fsync_dir(files.path.parent)
+        if not journal:
+            return
         # The old journal is obsolete now; replace it by an empty one of the new generation. If that
         # fails (a full disk), the commit stands: an obsolete journal is ignored, and the next commit
         # starts a new one.
@@ -244,7 +257,7 @@ def write_state(
     base_docs = {d for d in ids if d not in docs and snap.layer_of(d)[0] == 0}
     builder = Builder(files, max_id)
     try:
-        old = Old(snap.index, snap.base_map) if snap.index is not None else None
+        old = Old(snap.index, snap.base_fd) if snap.index is not None and snap.base_fd is not None else None
         for run, copy in _runs(ids, snap, base_docs, links=False):
             if copy:
                 assert old is not None

@@ -5,20 +5,22 @@ the journal lists. A compaction may swap files while this runs: then it says to 
 
 from __future__ import annotations
 
-import mmap
 import os
 import stat
 from typing import Any
 
 from store import fileformat
-from store.docindex import DocIndex, IndexFileError
+from store.atomicwrite import NotARegularFile
+from store.docindex import OLDER_VERSION, DocIndex, IndexFileError, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
 from store.storage import conversion
 from store.storage.files import LibraryFiles
 from store.storage.segment import SegmentError, SegmentFile
-from store.storage.snapshot import Snapshot
+from store.storage.snapshot import Snapshot, index_current
+
+REPAIR = "`pmbrowse repair` sets it aside and rebuilds what it held"
 
 COUNTS = ("records", "stubs", "links")
 
@@ -56,13 +58,15 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
             conversion.convert(files, seen)
             return None  # open it again, now in this version's layout
         snap.generation = str(header["generation"])
-        if not _open_index(files, snap) and not final and files.index_path.exists():
-            # An index of another generation: maybe a compaction between its two renames (the
-            # index first, then the base), so look again before rebuilding it.
+        why = _open_index(files, snap, st)
+        if why == OTHER_GENERATION and not final:
+            # Maybe a compaction between its two renames (the base first, then the index), so look
+            # again before rebuilding it.
             snap.close()
             return None
         if snap.index is None:
-            snap.index = conversion.rebuild_index(files, snap)
+            snap.index = conversion.rebuild_index(files, snap, "" if why == OTHER_GENERATION else why)
+        snap.reindex = lambda reason: conversion.rebuild_index(files, snap, f"does not match it ({reason})")
         _open_journal(files, snap)
         if not _open_segments(files, snap, final=final):
             snap.close()
@@ -83,16 +87,16 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
 
 
 def _read_base(snap: Snapshot) -> dict[str, Any] | None:
-    """Map the base and check its header; None when it must be converted (an older schema, or a
-    layout other than one record per line)."""
+    """Check the base's header; None when it must be converted (an older schema, or a layout other
+    than one record per line). The base is read with ``pread`` as it is needed, never mapped (a base
+    cut short under a reader is then a short read, said in one line, never a SIGBUS)."""
     assert snap.base_fd is not None
     if snap.base_size == 0:
         raise LibraryFileError(
             f"{snap.path} is empty, so it is not a pmbrowse library; it was left as it is "
             "(remove it, or choose another file with --db)"
         )
-    snap.base_map = mmap.mmap(snap.base_fd, 0, access=mmap.ACCESS_READ)
-    header, start = fileformat.read_base_header(snap.base_map[:65536])
+    header, start = fileformat.read_base_header(os.pread(snap.base_fd, 65536, 0))
     if header is None or header.get("app") != "pmbrowse" or "generation" not in header:
         return None
     schema = header.get("schema")
@@ -104,52 +108,79 @@ def _read_base(snap: Snapshot) -> dict[str, Any] | None:
     return header
 
 
-def _open_index(files: LibraryFiles, snap: Snapshot) -> bool:
-    """Open the base's index; False when it is of another generation (or damaged, or missing)."""
+OTHER_GENERATION = "is of another generation"
+
+
+def _open_index(files: LibraryFiles, snap: Snapshot, base: os.stat_result) -> str:
+    """Open the base's index into ``snap``; else say why not ("" when it is missing,
+    ``OTHER_GENERATION``, or what is wrong with it: it is rebuilt, with a notice saying so). A FIFO or a
+    device in its place is refused (``LibraryFileError``): it is not pmbrowse's to replace."""
     try:
         index = DocIndex(files.index_path)
-    except IndexFileError:
-        return False
+    except NotARegularFile as exc:
+        raise LibraryFileError(
+            f"{files.index_path} is {exc.what}, not a file pmbrowse wrote; {REPAIR}"
+        ) from None
+    except IndexFileError as exc:
+        if not os.path.lexists(files.index_path):
+            return ""
+        if exc.reason == OLDER_VERSION:
+            return "was written by another version of pmbrowse"
+        return f"is damaged ({exc.reason})"
     if index.generation != snap.generation:
         index.close()
-        return False
-    if index.base != (snap.base_size, snap.base_mtime):
+        return OTHER_GENERATION
+    if not index_current(index, files.index_path, base):
         # The base was changed in place (edited, truncated): its offsets are not to be trusted.
         index.close()
-        return False
+        return f"is older than {files.path.name}, which was changed since"
     snap.index = index
-    return True
+    return ""
 
 
 def _open_journal(files: LibraryFiles, snap: Snapshot) -> None:
     journal_path = files.journal_path
     try:
-        fd = os.open(journal_path, os.O_RDONLY)
+        fd: int | None = open_regular(journal_path)
     except FileNotFoundError:
         fd = None
+    except NotARegularFile as exc:
+        raise LibraryFileError(f"{journal_path} is {exc.what}, not a file pmbrowse wrote; {REPAIR}") from None
     except OSError as exc:
         raise LibraryFileError(f"cannot read {journal_path}: {exc.strerror or exc}") from None
     assert snap.index is not None
     snap.counts = dict(snap.index.counts)
     snap.next_id = snap.index.next_id
-    snap.journal = Replay()
+    snap.journal = Replay(start={"counts": dict(snap.index.counts), "next_id": snap.index.next_id})
     if fd is None:
         return
     snap.journal_fd = fd
     snap.journal_id = file_id(os.fstat(fd))
-    raw = read_tail(fd, 0)
+    try:
+        raw = read_tail(fd, 0)
+    except OSError as exc:
+        raise LibraryFileError(f"cannot read {journal_path}: {exc.strerror or exc}") from None
     generation, start = read_header(raw)
     snap.journal.generation = generation
     snap.journal.scanned = len(raw)
     if generation is None and raw:
-        raise LibraryFileError(
-            f"{journal_path} is damaged (its first line is not a journal header); the library was left "
-            "as it is: restore it from a backup, or remove it to lose the commits it holds"
-        )
+        damaged(files, snap, f"{journal_path} is damaged (its first line is not a journal header)")
+        return
     if generation != snap.generation:
         return  # obsolete: its commits are in the base already (see ``store.storage``)
     snap.journal.end = start
     replay_into(files, snap, raw[start:], start)
+
+
+def damaged(files: LibraryFiles, snap: Snapshot, what: str) -> None:
+    """Damage in the journal: reads go on from the last good commit, with a one-line notice; writes
+    are refused (``store.storage.committer``) until ``pmbrowse repair``."""
+    if not snap.damage:
+        files.notices.append(
+            f"{what}; the library is read as it was before it, and changes are refused until "
+            "`pmbrowse repair` (which keeps the damaged bytes aside)"
+        )
+    snap.damage = what
 
 
 def _open_segments(files: LibraryFiles, snap: Snapshot, *, final: bool) -> bool:
@@ -180,15 +211,8 @@ def replay_into(files: LibraryFiles, snap: Snapshot, raw: bytes, at: int) -> Non
     assert snap.journal is not None
     replay(raw, snap.journal, at)
     if snap.journal.damaged is not None:
-        raise LibraryFileError(
-            f"{files.journal_path} is damaged at byte {snap.journal.damaged} (a commit whose "
-            "checksum does not match, with later commits after it); the library was left as it is: "
-            "restore the journal from a backup, or cut it at that byte to lose the commits from there on"
-        )
+        damaged(files, snap, f"{files.journal_path} is damaged: {snap.journal.problem}")
     meta = snap.journal.meta
-    if meta is not None:
-        counts = meta.get("counts")
-        if isinstance(counts, dict):
-            snap.counts = {k: int(counts.get(k, 0)) for k in COUNTS}
-        if isinstance(meta.get("next_id"), int):
-            snap.next_id = meta["next_id"]
+    if meta is not None:  # (checked by ``replay``: numbers of 0 or more)
+        snap.counts = {k: meta["counts"][k] for k in COUNTS}
+        snap.next_id = meta["next_id"]

@@ -27,6 +27,15 @@ from store.storage.snapshot import Snapshot
 COUNTS = ("records", "stubs", "links")
 
 
+def state_of(snap: Snapshot) -> tuple[str | None, int]:
+    """``Reader.state`` of a snapshot."""
+    journal = snap.journal
+    end = journal.end if snap.live_journal and journal is not None else 0
+    if snap.generation is None or snap.index is None:
+        return (snap.generation, end)
+    return (f"{snap.generation}.{snap.index.base_crc:08x}", end)
+
+
 class Reader:
     """Reads one library (see the module docstring)."""
 
@@ -104,10 +113,10 @@ class Reader:
 
     @property
     def state(self) -> tuple[str | None, int]:
-        """What identifies the committed state: (generation, bytes of the journal's sealed commits)."""
-        snap = self.snap
-        journal = snap.journal
-        return (snap.generation, journal.end if snap.live_journal and journal is not None else 0)
+        """What identifies the committed state: (the generation and its base's checksum, bytes of the
+        journal's sealed commits). The checksum tells a base edited in place (its index rebuilt) from
+        the one it was: the search index keeps the state it reflects (``store.search.index``)."""
+        return state_of(self.snap)
 
     # Reading ---------------------------------------------------------------------------------------
 

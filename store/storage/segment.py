@@ -150,6 +150,7 @@ class SegmentFile:
     """An open (memory-mapped) segment."""
 
     def __init__(self, path: Path, size: int | None = None) -> None:
+        self.path = path
         self.name = path.name
         try:
             with open(path, "rb") as fh:

@@ -12,16 +12,16 @@ reads no link record at all.
 from __future__ import annotations
 
 import contextlib
-import mmap
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import orjson
 
-from store.docindex import DocIndex, key_hash
+from store.docindex import DocIndex, IndexMismatch, key_hash
 from store.errors import LibraryFileError
 from store.journal import Replay
 from store.merge import doc_keys
@@ -36,6 +36,7 @@ class Segment(Protocol):
     """A segment as the snapshot reads it (``store.storage.segment.SegmentFile``)."""
 
     name: str
+    path: Path
 
     def where(self, doc_id: int) -> tuple[int, int] | None: ...  # None: not in it; REMOVED: removed
 
@@ -61,30 +62,56 @@ class Segment(Protocol):
     def close(self) -> None: ...
 
 
-def decode(path: Path, raw: bytes, doc_id: int) -> dict[str, object]:
-    """A stored document, checked (a damaged one is refused, naming it)."""
+T = TypeVar("T")
+
+
+def decode(path: Path, raw: bytes, doc_id: int, where: str = "") -> dict[str, object]:
+    """A stored document, checked (a damaged one is refused, naming its file, and ``where`` in it: a
+    journal's commit)."""
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise LibraryFileError(f"{path}: document {doc_id} is not valid JSON ({exc.msg})") from None
+        raise LibraryFileError(
+            f"{path}{where}: document {doc_id} is not valid JSON ({exc.msg}); the library was left as it is"
+        ) from None
     if problem := check_document(doc):
-        raise LibraryFileError(f"{path}: document {doc_id}: {problem}; the library was left as it is")
+        raise LibraryFileError(f"{path}{where}: document {doc_id}: {problem}; the library was left as it is")
     return doc  # type: ignore[no-any-return]
 
 
-def decode_links(path: Path, raw: bytes, doc_id: int) -> dict[str, object]:
+def decode_links(path: Path, raw: bytes, doc_id: int, where: str = "") -> dict[str, object]:
     """A stored link record or change, checked."""
     try:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise LibraryFileError(
-            f"{path}: the links of document {doc_id} are not valid JSON ({exc.msg})"
+            f"{path}{where}: the links of document {doc_id} are not valid JSON ({exc.msg}); "
+            "the library was left as it is"
         ) from None
     if problem := check_links(record):
         raise LibraryFileError(
-            f"{path}: the links of document {doc_id}: {problem}; the library was left as it is"
+            f"{path}{where}: the links of document {doc_id}: {problem}; the library was left as it is"
         )
     return record  # type: ignore[no-any-return]
+
+
+def index_current(index: DocIndex, index_path: Path | None, base: os.stat_result) -> bool:
+    """Whether ``index`` describes the base file as it is now (``base``: its stat): the size and time
+    the index recorded, and the base not changed since the index file was put in place.
+
+    A base edited in place, its size and time put back, is caught by the last: its change time
+    (``st_ctime``, which no program can set) is then later than the index file's. Every base pmbrowse
+    writes is renamed into place before its index is (``store.storage.generation``), and a rebuilt
+    index is written after its base, so a base's change time is never later than its index's unless
+    the base changed since (or was copied after it: then the index is rebuilt once)."""
+    if index.base != (base.st_size, base.st_mtime_ns):
+        return False
+    if index_path is None:
+        return True  # (kept in memory: made from the base as it is)
+    try:
+        return os.stat(index_path).st_ctime_ns >= base.st_ctime_ns
+    except OSError:
+        return False
 
 
 @dataclass
@@ -93,7 +120,6 @@ class Snapshot:
 
     path: Path
     base_fd: int | None = None
-    base_map: mmap.mmap | None = None
     base_id: tuple[int, int] | None = None  # (st_dev, st_ino) of the base
     base_size: int = 0
     base_mtime: int = 0
@@ -106,6 +132,12 @@ class Snapshot:
     journal: Replay | None = None
     counts: dict[str, int] | None = None
     next_id: int = 1
+    # Damage found in the journal (``store.journal``): reads go on from the last good commit, writes
+    # refuse until ``pmbrowse repair``. One line, naming the journal and the commit.
+    damage: str = ""
+    # Rebuilds the index from the base when what it says does not match what is read (set by
+    # ``store.storage.opening``; None: a mismatch is an error).
+    reindex: Callable[[str], DocIndex] | None = None
 
     def close(self) -> None:
         for fd in (self.base_fd, self.journal_fd):
@@ -113,8 +145,8 @@ class Snapshot:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.base_fd = self.journal_fd = None
-        # The maps (the base's, the segments') are left to the garbage collector: a reader in another
-        # thread may still hold a view.
+        # The segments' maps are left to the garbage collector: a reader in another thread may still
+        # hold a view.
 
     @property
     def live_journal(self) -> bool:
@@ -122,7 +154,7 @@ class Snapshot:
         journal = self.journal
         return journal is not None and journal.generation == self.generation and self.journal_fd is not None
 
-    @property
+    @functools.cached_property
     def journal_path(self) -> Path:
         return self.path.with_name(self.path.name + ".journal")
 
@@ -135,12 +167,36 @@ class Snapshot:
             raise LibraryFileError(f"{self.journal_path} is shorter than it was; it was left as it is")
         return raw
 
-    def _base_read(self, where: tuple[int, int]) -> bytes:
-        assert self.base_map is not None
-        raw = self.base_map[where[0] : where[0] + where[1]]
-        if len(raw) != where[1]:
-            raise LibraryFileError(f"{self.path} is shorter than its index says; it was left as it is")
-        return raw
+    def commit_named(self, where: tuple[int, int]) -> str:
+        """ ", commit N" of the journal's commit holding ``where`` (for messages)."""
+        return f", commit {self.journal.commit_at(where[0])}" if self.journal is not None else ""
+
+    def _base_read(self, where: tuple[int, int], doc_id: int) -> bytes:
+        """Record ``doc_id``'s JSON at ``where`` in the base, read with ``pread`` (a base cut short
+        under a reader is a short read, never a SIGBUS) and checked against its line: the id before it
+        and the end after it, so an index that does not match its base is found when it is read
+        (``IndexMismatch``)."""
+        assert self.base_fd is not None
+        prefix = b'"%d":' % doc_id
+        start = where[0] - len(prefix)
+        raw = os.pread(self.base_fd, where[1] + len(prefix) + 1, start) if start >= 0 else b""
+        if len(raw) != where[1] + len(prefix) + 1:
+            if start >= 0 and os.fstat(self.base_fd).st_size < where[0] + where[1] + 1:
+                raise LibraryFileError(f"{self.path} is shorter than its index says; it was left as it is")
+            raise IndexMismatch(f"record {doc_id} is not where the index says")
+        if not raw.startswith(prefix) or raw[-1:] not in (b",", b"\n") or raw[-2:-1] != b"}":
+            raise IndexMismatch(f"record {doc_id} is not where the index says")
+        return raw[len(prefix) : -1]
+
+    def checked(self, read: Callable[[], T]) -> T:
+        """``read()``, again after the index is rebuilt if what it says does not match the base."""
+        try:
+            return read()
+        except IndexMismatch as exc:
+            if self.reindex is None:
+                raise LibraryFileError(f"{self.path}: {exc}; the library was left as it is") from None
+            self.index = self.reindex(str(exc))
+            return read()
 
     def layer_of(self, doc_id: int) -> tuple[int, tuple[int, int] | None]:
         """Which layer holds the newest version of a document: (len(segments) + 1 for the journal,
@@ -159,18 +215,33 @@ class Snapshot:
 
     def stored(self, doc_id: int) -> bytes | None:
         """A document's JSON, undecoded (None: there is none)."""
+        return self.checked(lambda: self._stored(doc_id))
+
+    def _stored(self, doc_id: int) -> bytes | None:
         layer, where = self.layer_of(doc_id)
         if where is None or where == REMOVED:
             return None
         if layer == 0:
-            return self._base_read(where)
+            return self._base_read(where, doc_id)
         if layer > len(self.segments):
             return self.journal_read(where)
         return self.segments[layer - 1].read(where)
 
     def doc(self, doc_id: int) -> dict[str, object] | None:
-        raw = self.stored(doc_id)
-        return None if raw is None else decode(self.path, raw, doc_id)
+        return self.checked(lambda: self._doc(doc_id))
+
+    def _doc(self, doc_id: int) -> dict[str, object] | None:
+        layer, where = self.layer_of(doc_id)
+        if where is None or where == REMOVED:
+            return None
+        if layer == 0:
+            return decode(self.path, self._base_read(where, doc_id), doc_id)
+        if layer > len(self.segments):
+            return decode(self.journal_path, self.journal_read(where), doc_id, self.commit_named(where))
+        segment = self.segments[layer - 1]
+        return decode(
+            self.path.with_name(self.path.name + ".segments") / segment.name, segment.read(where), doc_id
+        )
 
     def meta(self, doc_id: int) -> Meta | None:
         """A document's meta without decoding it (None: no such document)."""
@@ -181,11 +252,16 @@ class Snapshot:
             assert self.index is not None
             return Meta(*self.index.meta(doc_id))
         if layer > len(self.segments):
-            return meta_of(decode(self.path, self.journal_read(where), doc_id))
+            return meta_of(
+                decode(self.journal_path, self.journal_read(where), doc_id, self.commit_named(where))
+            )
         return self.segments[layer - 1].meta(doc_id)
 
     def head(self, doc_id: int) -> bytes | None:
         """A document's head (see ``store.storage.meta``), or None."""
+        return self.checked(lambda: self._head(doc_id))
+
+    def _head(self, doc_id: int) -> bytes | None:
         layer, where = self.layer_of(doc_id)
         if where is None or where == REMOVED:
             return None
@@ -193,7 +269,9 @@ class Snapshot:
             assert self.index is not None
             return self.index.head(doc_id)
         if layer > len(self.segments):
-            return head_of(decode(self.path, self.journal_read(where), doc_id))
+            return head_of(
+                decode(self.journal_path, self.journal_read(where), doc_id, self.commit_named(where))
+            )
         return self.segments[layer - 1].head(doc_id)
 
     def ids(self) -> set[int]:
@@ -230,32 +308,39 @@ class Snapshot:
 
     # Links -----------------------------------------------------------------------------------------
 
-    def _changes(self, doc_id: int) -> Iterator[bytes]:
-        """A document's link record and changes, oldest first."""
+    def _changes(self, doc_id: int) -> list[dict[str, object]]:
+        """A document's link record and changes, oldest first, decoded."""
+        return self.checked(lambda: list(self._each_change(doc_id)))
+
+    def _each_change(self, doc_id: int) -> Iterator[dict[str, object]]:
         if self.index is not None:
             location = self.index.link_location(doc_id)
             if location is not None:
-                yield self._base_read(location)
+                yield decode_links(self.path, self._base_read(location, doc_id), doc_id)
         for segment in self.segments:
             change = segment.link_change(doc_id)
             if change is not None:
-                yield change
+                yield decode_links(
+                    self.path.with_name(self.path.name + ".segments") / segment.name, change, doc_id
+                )
         if self.journal is not None:
             for where in self.journal.links.get(doc_id, ()):
-                yield self.journal_read(where)
+                yield decode_links(
+                    self.journal_path, self.journal_read(where), doc_id, self.commit_named(where)
+                )
 
     def link_state(self, doc_id: int) -> linkrec.LinkState:
         """A document's links with their sources."""
         state = linkrec.empty()
-        for raw in self._changes(doc_id):
-            linkrec.apply(state, decode_links(self.path, raw, doc_id))
+        for record in self._changes(doc_id):
+            linkrec.apply(state, record)
         return state
 
     def link_ids(self, doc_id: int, rel: str) -> list[int]:
         """A document's links of one relation, in the order learnt."""
         ids: dict[int, None] = {}
-        for raw in self._changes(doc_id):
-            linkrec.apply_ids(ids, decode_links(self.path, raw, doc_id), rel)
+        for record in self._changes(doc_id):
+            linkrec.apply_ids(ids, record, rel)
         return list(ids)
 
     def link_counts(self, doc_id: int) -> tuple[int, int]:

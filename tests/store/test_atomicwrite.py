@@ -24,7 +24,6 @@ RENAMERS = {
     "store/atomicwrite.py",
     "store/storage/generation.py",
     "store/storage/conversion.py",
-    "store/storage/files.py",
 }
 
 

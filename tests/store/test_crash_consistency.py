@@ -164,7 +164,9 @@ def test_a_torn_tail_is_ignored_and_cut_off(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("where", [b"Article 1", b"Article 2", b'"journal"'])
-def test_a_damaged_journal_is_refused_and_never_cut(tmp_path: Path, where: bytes) -> None:
+def test_a_damaged_journal_is_read_up_to_the_damage_refused_for_writes_and_never_cut(
+    tmp_path: Path, where: bytes
+) -> None:
     lib_path = tmp_path / "library.json"
     lib = Library.open(lib_path, demo=False)
     for n in (1, 2):
@@ -174,8 +176,12 @@ def test_a_damaged_journal_is_refused_and_never_cut(tmp_path: Path, where: bytes
     raw = bytearray(journal.read_bytes())
     raw[raw.index(where) + 1] ^= 0x20  # a flipped bit in a sealed commit, or in the header
     journal.write_bytes(bytes(raw))
-    with pytest.raises(LibraryFileError, match="journal is damaged"):
-        Library.open(lib_path, demo=False)
+    again = Library.open(lib_path, demo=False)
+    assert any("journal is damaged" in notice for notice in again.notices)
+    assert (again.get("1") is not None) == (where == b"Article 2")  # (read as of the commit before)
+    assert again.get("2") is None
+    with pytest.raises(LibraryFileError, match="pmbrowse repair"), again.transaction() as changes:
+        changes.put_article(Article(pmid="3", title="Article 3"), ORIGIN)
     assert journal.read_bytes() == bytes(raw)
     with contextlib.suppress(LibraryFileError), lib.transaction() as changes:
         # A writer that read the journal before the damage may append after it; it cuts nothing.

@@ -25,6 +25,8 @@ WHERE: dict[str, tuple[str, str]] = {
     "export": ("exporting", "EXPORT"),
     "mark": ("marking", "MARK"),
     "compact": ("compacting", "COMPACT"),
+    "check": ("check", "CHECK"),
+    "repair": ("repair", "REPAIR"),
     "snowball": ("snowball", "SNOWBALL"),
     "related": ("related", "RELATED"),
     "map": ("mapping", "MAP"),

@@ -1,0 +1,168 @@
+"""Reading a base file whole, record by record: what its document index must say of it.
+
+The index is rebuilt from this (``store.storage.conversion.rebuild_index``), ``pmbrowse check``
+compares the index with it (``store.storage.verify``), and ``pmbrowse repair`` reads what it can of a
+damaged base with it (``store.storage.repair``). The file is read with ``pread``, a few megabytes at
+a time (never mapped: a base cut short while it is read is a short read, never a SIGBUS), and its
+CRC-32 is taken on the way (the index keeps it: ``store.docindex``).
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from store import fileformat
+from store.docindex import COLUMNS, IndexData, pairs_of
+from store.errors import LibraryFileError
+from store.merge import doc_keys
+from store.schema import ARTICLES_TABLE, LINKS_TABLE
+from store.storage.meta import head_of, meta_of
+from store.storage.snapshot import decode, decode_links
+
+# A record with an id this far past the count of records is refused (``generation.check_ids``).
+SPREAD = 64
+LIMIT = 20  # problems said one by one; past this, counted
+
+
+class Lines:
+    """The lines of an open file from offset 0, read with ``pread`` in chunks; ``crc`` is the CRC-32 of
+    the bytes read so far (``drain`` reads the rest)."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd, self.size = fd, size
+        self.crc = 0
+        self.read = 0
+
+    def _chunks(self) -> Iterator[bytes]:
+        while self.read < self.size:
+            chunk = os.pread(self.fd, min(fileformat.CHUNK, self.size - self.read), self.read)
+            if not chunk:
+                return  # (cut short meanwhile: the scan says "cut off")
+            self.read += len(chunk)
+            self.crc = zlib.crc32(chunk, self.crc)
+            yield chunk
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        buffer, at = b"", 0
+        for chunk in self._chunks():
+            buffer += chunk
+            begin = 0
+            while (end := buffer.find(b"\n", begin)) >= 0:
+                yield at + begin, buffer[begin:end]
+                begin = end + 1
+            at += begin
+            buffer = buffer[begin:]
+        if buffer:
+            yield at, buffer
+
+    def drain(self) -> None:
+        for _chunk in self._chunks():
+            pass
+
+
+@dataclass
+class Scan:
+    """What a base file holds, as its index says it: the index's data, the records that could not be
+    read (``problems``), and the base's size and CRC."""
+
+    data: IndexData
+    problems: list[str] = field(default_factory=list)
+    skipped: int = 0
+    count: int = 0
+
+    def problem(self, text: str) -> None:
+        self.skipped += 1
+        if len(self.problems) < LIMIT:
+            self.problems.append(text)
+
+
+def _grow(columns: dict[str, array[int]], doc_id: int) -> None:
+    have = len(columns["doc_off"])
+    if doc_id >= have:
+        more = max(doc_id + 1, have * 2) - have
+        for name, code in COLUMNS:
+            columns[name].extend(array(code, bytes(array(code).itemsize * more)))
+
+
+def scan_base(
+    path: Path,
+    fd: int,
+    stat: os.stat_result,
+    generation: str,
+    docs_start: int,
+    *,
+    lenient: bool = False,
+    on_links: Callable[[int, list[int], list[int]], None] | None = None,
+    on_record: Callable[[str, int, bytes], None] | None = None,
+) -> Scan:
+    """Read the base at ``fd`` whole (see the module docstring). A record that cannot be read raises
+    ``LibraryFileError``, or when ``lenient`` is said in ``Scan.problems`` and left out (as is the rest
+    of a file cut off or out of layout). ``on_links(doc_id, references, cited_by)`` is called with each
+    link record's targets; ``on_record(table, doc_id, raw)`` with each record read."""
+    columns = {name: array(code) for name, code in COLUMNS}
+    data = IndexData(generation, {}, 1, columns, [])
+    data.base = (stat.st_size, stat.st_mtime_ns)
+    scan = Scan(data)
+    totals = [0, 0, 0]
+    lines = Lines(fd, stat.st_size)
+    body = (item for item in lines if item[0] >= docs_start)
+    tables = (ARTICLES_TABLE, LINKS_TABLE)
+    max_id = 0
+    try:
+        for table, doc_id, offset, raw in fileformat.scan_lines(body, tables):
+            if doc_id > SPREAD * (scan.count + 1024) or doc_id >= 1 << 32 or doc_id < 1:
+                raise ValueError(f"record {doc_id} at byte {offset} has an id pmbrowse never writes")
+            try:
+                if table == ARTICLES_TABLE:
+                    doc = decode(path, raw, doc_id)
+                else:
+                    record = decode_links(path, raw, doc_id)
+            except LibraryFileError as exc:
+                if not lenient:
+                    raise
+                scan.problem(str(exc))
+                continue
+            _grow(columns, doc_id)
+            max_id = max(max_id, doc_id)
+            if on_record is not None:
+                on_record(table, doc_id, raw)
+            if table == ARTICLES_TABLE:
+                scan.count += 1
+                columns["doc_off"][doc_id], columns["doc_len"][doc_id] = offset, len(raw)
+                meta = meta_of(doc)
+                columns["flags"][doc_id], columns["year"][doc_id], columns["citation"][doc_id] = meta
+                data.add_head(doc_id, head_of(doc))
+                data.pairs.extend(pairs_of(doc_id, doc_keys(doc)))  # type: ignore[arg-type]
+                totals[1 if meta.stub else 0] += 1
+            else:
+                refs = list(dict.fromkeys(record.get("references") or ()))  # type: ignore[call-overload]
+                cited = list(dict.fromkeys(record.get("cited_by") or ()))  # type: ignore[call-overload]
+                columns["link_off"][doc_id], columns["link_len"][doc_id] = offset, len(raw)
+                columns["refs"][doc_id], columns["cited"][doc_id] = len(refs), len(cited)
+                totals[2] += len(refs)
+                if on_links is not None:
+                    on_links(doc_id, refs, cited)
+    except ValueError as exc:
+        if not lenient:
+            raise LibraryFileError(f"{path} is damaged: {exc}; it was left as it is") from None
+        scan.problem(f"{path} is damaged: {exc}")
+    lines.drain()
+    for name, code in COLUMNS:  # (ids up to the last record's)
+        del columns[name][max_id + 1 :]
+        if len(columns[name]) < max_id + 1:
+            columns[name].extend(array(code, bytes(array(code).itemsize * (max_id + 1 - len(columns[name])))))
+    data.pairs.sort()
+    data.counts = dict(zip(("records", "stubs", "links"), totals, strict=True))
+    data.next_id = max_id + 1
+    data.base_crc = lines.crc
+    if lines.read != stat.st_size:
+        message = f"{path} is shorter than it was when it was opened; it was left as it is"
+        if not lenient:
+            raise LibraryFileError(message)
+        scan.problem(message)
+    return scan

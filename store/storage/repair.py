@@ -1,0 +1,231 @@
+"""Repairing a library's storage (``pmbrowse repair``): everything it still holds written as a new
+generation, what it cannot read set aside (renamed or linked to ``NAME.damaged-<UTC time>``), never
+deleted.
+
+Under the write lock:
+
+1. a FIFO, device, folder or link to one in place of the document index or the journal is renamed
+   aside;
+2. the base is read whole (``store.storage.basescan``); if some of its records cannot be read (or it
+   is cut off), a base of the same generation is written from those that can, the old one set aside
+   first (so the journal, which extends that generation, still applies);
+3. the journal's commits whose checksums match are kept (``store.journal.salvage``), and of those, the
+   documents and link changes that decode; if anything was left out, the journal is set aside whole
+   (a hard link, so the bytes stay as they were) before it is replaced;
+4. all of it — base, segments, the kept commits — is written as a new generation
+   (``store.storage.generation.write_state``), counted anew; its rename is the commit point, so a
+   repair killed at any instant leaves the library as it was, or repaired, and whatever it had set
+   aside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import time
+from pathlib import Path
+
+from store import fileformat
+from store.atomicwrite import kind_of, rename
+from store.docindex import DocIndex, open_regular
+from store.errors import LibraryFileError
+from store.journal import Replay, read_header, read_tail, salvage
+from store.lock import write_lock
+from store.schema import ARTICLES_TABLE, SCHEMA_VERSION
+from store.storage.basescan import scan_base
+from store.storage.files import LibraryFiles
+from store.storage.generation import Builder, write_state
+from store.storage.meta import head_of, meta_of
+from store.storage.segment import SegmentError, SegmentFile
+from store.storage.snapshot import Snapshot, decode, decode_links
+
+
+def set_aside(path: Path, *, copy: bool = False, into: Path | None = None, name: str = "") -> Path:
+    """Rename ``path`` (or with ``copy``, hard-link it, or copy it where links cannot be made) to
+    ``NAME.damaged-<UTC time>`` beside it (or in folder ``into``, as ``name``), never over anything;
+    returns the new path."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    folder, name = into or path.parent, name or path.name
+    aside = folder / f"{name}.damaged-{stamp}"
+    n = 1
+    while os.path.lexists(aside):
+        n += 1
+        aside = folder / f"{name}.damaged-{stamp}-{n}"
+    if not copy:
+        rename(path, aside)
+        return aside
+    try:
+        os.link(path, aside)
+    except OSError:
+        shutil.copyfile(path, aside)
+    return aside
+
+
+def repair(path: Path, lock_timeout: float | None = None) -> list[str]:
+    """Repair the storage of the library at ``path`` (see the module docstring); returns what was
+    done, one line each."""
+    files = LibraryFiles(path, lock_timeout)
+    done: list[str] = []
+    with files.threads, write_lock(files.path, lock_timeout):
+        for file in (files.index_path, files.journal_path):
+            with contextlib.suppress(FileNotFoundError):
+                mode = os.stat(file).st_mode
+                if not stat.S_ISREG(mode):
+                    aside = set_aside(file)
+                    done.append(f"set aside {file} as {aside.name} (it was {kind_of(mode)})")
+        fd = open_regular(files.path)
+        try:
+            generation, start = _header(files, fd)
+            scan = scan_base(files.path, fd, os.fstat(fd), generation, start, lenient=True)
+            if scan.problems:
+                done += _salvage_base(files, fd, generation, start, scan.skipped)
+        finally:
+            os.close(fd)
+        fd = open_regular(files.path)
+        st = os.fstat(fd)
+        snap = Snapshot(files.path, base_fd=fd, base_size=st.st_size, docs_start=start, generation=generation)
+        try:
+            scan = scan_base(files.path, fd, st, generation, start)
+            snap.base_id, snap.base_mtime = (st.st_dev, st.st_ino), st.st_mtime_ns
+            snap.index = DocIndex.of(scan.data)
+            snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
+            _journal(files, snap, done)
+            _segments(files, snap, done)
+            meta = snap.journal.meta if snap.journal is not None and snap.live_journal else None
+            next_id = max(snap.next_id, int((meta or {}).get("next_id", 0)))
+            commits = snap.journal.commits if snap.journal is not None and snap.live_journal else 0
+            write_state(files, snap, {}, {}, next_id=next_id, counts=None)
+        finally:
+            snap.close()
+        index = DocIndex(files.index_path)
+        counts = index.counts
+        index.close()
+        done.append(
+            f"wrote {files.path.name} anew with its index: {counts['records']:,} records, "
+            f"{counts['stubs']:,} stubs, {counts['links']:,} links"
+            + (f" ({commits} commits of the journal folded in)" if commits else "")
+        )
+    return done
+
+
+def _header(files: LibraryFiles, fd: int) -> tuple[str, int]:
+    header, start = fileformat.read_base_header(os.pread(fd, 1 << 16, 0))
+    if (
+        header is None
+        or header.get("schema") != SCHEMA_VERSION
+        or not isinstance(header.get("generation"), str)
+    ):
+        raise LibraryFileError(
+            f"{files.path} is not a library in this version's layout; open it once (`pmbrowse stats`) "
+            "to convert it, then repair it"
+        )
+    return header["generation"], start
+
+
+def _salvage_base(files: LibraryFiles, fd: int, generation: str, start: int, skipped: int) -> list[str]:
+    """A base of the same generation from the records of the old one that can be read."""
+    st = os.fstat(fd)
+    builder = Builder(files, 0, generation=generation)
+    try:
+        links = False
+
+        def add(table: str, doc_id: int, raw: bytes) -> None:
+            nonlocal links
+            if table == ARTICLES_TABLE:
+                doc = decode(files.path, raw, doc_id)
+                from store.merge import doc_keys
+
+                builder.grow(doc_id)
+                builder.add_doc(doc_id, raw, meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
+                return
+            if not links:
+                builder.start_links()
+                links = True
+            record = decode_links(files.path, raw, doc_id)
+            refs = len(dict.fromkeys(record.get("references") or ()))  # type: ignore[call-overload]
+            cited = len(dict.fromkeys(record.get("cited_by") or ()))  # type: ignore[call-overload]
+            builder.grow(doc_id)
+            builder.add_links(doc_id, raw, refs, cited)
+
+        scan_base(files.path, fd, st, generation, start, lenient=True, on_record=add)
+        aside = set_aside(files.path, copy=True)
+        builder.finish(0, journal=False)
+    except BaseException:
+        builder.discard()
+        raise
+    return [
+        f"set aside {files.path} as {aside.name}: {skipped} of its records could not be read; "
+        f"{files.path.name} was written anew from the others"
+    ]
+
+
+def _journal(files: LibraryFiles, snap: Snapshot, done: list[str]) -> None:
+    """Read what can be read of the journal into ``snap``; set the journal aside if anything was
+    left out."""
+    try:
+        fd = open_regular(files.journal_path)
+    except FileNotFoundError:
+        snap.journal = Replay()
+        return
+    snap.journal_fd = fd
+    st = os.fstat(fd)
+    snap.journal_id = (st.st_dev, st.st_ino)
+    raw = read_tail(fd, 0)
+    journal_generation, start = read_header(raw)
+    left_out: list[str] = []
+    if journal_generation is None and raw:
+        # A damaged header: read on as though it named the base (its seals say whether it did).
+        start = raw.find(b"\n") + 1 if b"\n" in raw else len(raw)
+        left_out.append("its first line (not a journal header)")
+        journal_generation = snap.generation
+    if journal_generation != snap.generation:
+        snap.journal = Replay(generation=journal_generation)
+        return  # (obsolete: its commits are in the base)
+    found = salvage(raw[start:], start, snap.generation)
+    journal = found.replay
+    left_out += found.left_out
+    for doc_id, where in list(journal.docs.items()):
+        if where is None:
+            continue
+        try:
+            decode(files.journal_path, raw[where[0] : where[0] + where[1]], doc_id)
+        except LibraryFileError:
+            del journal.docs[doc_id]
+            left_out.append(f"document {doc_id} of commit {journal.commit_at(where[0])} (not valid)")
+    for doc_id, wheres in list(journal.links.items()):
+        good = []
+        for where in wheres:
+            try:
+                decode_links(files.journal_path, raw[where[0] : where[0] + where[1]], doc_id)
+                good.append(where)
+            except LibraryFileError:
+                left_out.append(f"the links of document {doc_id} in commit {journal.commit_at(where[0])}")
+        journal.links[doc_id] = good
+    snap.journal = journal
+    if left_out or found.loosened:
+        aside = set_aside(files.journal_path, copy=True)
+        what = "; ".join(left_out + [f"{c} (taken, counted anew)" for c in found.loosened])
+        done.append(f"set aside {files.journal_path} as {aside.name} (left out: {what})")
+
+
+def _segments(files: LibraryFiles, snap: Snapshot, done: list[str]) -> None:
+    if not snap.live_journal or snap.journal is None:
+        return
+    for name, size in snap.journal.segments:
+        try:
+            segment = SegmentFile(files.segments_path / name, size)
+            if segment.generation != snap.generation:
+                raise SegmentError(f"{files.segments_path / name} is of another generation")
+        except SegmentError as exc:
+            if os.path.lexists(files.segments_path / name):
+                # (out of the segments' folder, which the new generation empties)
+                aside = set_aside(
+                    files.segments_path / name,
+                    into=files.path.parent,
+                    name=f"{files.segments_path.name}.{name}",
+                )
+                done.append(f"set aside the segment {name} as {aside.name} ({exc})")
+            continue
+        snap.segments.append(segment)

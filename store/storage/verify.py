@@ -1,0 +1,373 @@
+"""Checking a library's storage against itself, changing nothing (``pmbrowse check``).
+
+- the base: every record decoded and checked, its layout, its CRC-32 against the one the index keeps;
+- the document index: opened (its own checksums), then compared with what the base says, column by
+  column, with the key tables, the heads and the counts;
+- the journal: a regular file with a header, its commits' checksums and seals (``store.journal``),
+  each document and link change in them decoded and checked, naming the commit; the segments it lists;
+- the links, as the library holds them now (base, segments, journal): both ends of every link agree,
+  every link leads to a document the library holds, and the counts kept (what ``stats`` says) are
+  those of the records.
+
+Both ends agree when two sums over every link (a, b) are the same counted from the citing ends and
+from the cited ends: of ``a << 32 | b`` and of ``a * b``. Each end's part is a few sums over its id
+lists (``sum`` in C), so a library of 3 million links is checked in well under a second; a link
+missing at one end changes both sums. Only when they differ are the documents at fault looked for.
+When they agree, every link's target lists its source, so every link leads to a document when every
+document with links is held.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from store import fileformat
+from store.atomicwrite import NotARegularFile, kind_of
+from store.docindex import COLUMNS, DocIndex, IndexFileError, cited_order, open_regular
+from store.errors import LibraryFileError
+from store.journal import Replay, read_header, read_tail, replay
+from store.schema import SCHEMA_VERSION
+from store.storage.basescan import LIMIT, Scan, scan_base
+from store.storage.files import LibraryFiles
+from store.storage.meta import STUB, Meta, meta_of
+from store.storage.segment import SegmentError, SegmentFile
+from store.storage.snapshot import REMOVED, Snapshot, decode, decode_links, index_current
+
+MASK = (1 << 64) - 1
+REPAIR = "`pmbrowse repair` mends it"
+
+
+@dataclass
+class StorageFindings:
+    problems: list[str] = field(default_factory=list)
+    looked_at: list[str] = field(default_factory=list)
+    state: tuple[str | None, int] | None = None  # the library's committed state, as ``Reader.state``
+
+
+@dataclass
+class Sums:
+    """The two sums over every link, from the citing ends and from the cited ends."""
+
+    cites: list[int] = field(default_factory=lambda: [0, 0])
+    cited: list[int] = field(default_factory=lambda: [0, 0])
+    linked: list[int] = field(default_factory=list)  # the documents with links (some more than once)
+    links: int = 0
+
+    def add(self, doc_id: int, refs: list[int], cited_by: list[int]) -> None:
+        if refs or cited_by:
+            self.linked.append(doc_id)
+        if refs:
+            total = sum(refs)
+            self.cites[0] += (len(refs) * doc_id << 32) + total
+            self.cites[1] += doc_id * total
+            self.links += len(refs)
+        if cited_by:
+            total = sum(cited_by)
+            self.cited[0] += (total << 32) + len(cited_by) * doc_id
+            self.cited[1] += doc_id * total
+
+
+def verify(path: Path) -> StorageFindings:
+    """Check the storage of the library at ``path`` (see the module docstring)."""
+    files = LibraryFiles(path, 0)
+    found = StorageFindings()
+    problems = found.problems
+    for file in (files.path, files.index_path, files.journal_path):
+        try:
+            mode = os.stat(file).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISREG(mode):
+            problems.append(
+                f"{file} is {kind_of(mode)}, not a file pmbrowse wrote; {REPAIR} (it sets it aside)"
+            )
+            if file == files.path:
+                return found
+    try:
+        fd = open_regular(files.path)
+    except OSError as exc:
+        problems.append(f"cannot read the library {files.path}: {exc.strerror or exc}")
+        return found
+    try:
+        _verify(files, fd, found)
+    finally:
+        os.close(fd)
+    return found
+
+
+def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
+    problems = found.problems
+    st = os.fstat(fd)
+    header, start = fileformat.read_base_header(os.pread(fd, 1 << 16, 0))
+    if (
+        header is None
+        or header.get("schema") != SCHEMA_VERSION
+        or not isinstance(header.get("generation"), str)
+    ):
+        problems.append(
+            f"{files.path} is not a library in this version's layout (schema {SCHEMA_VERSION}); opening "
+            "it converts it, if it is one"
+        )
+        return
+    generation: str = header["generation"]
+    snap = Snapshot(files.path, base_fd=fd, base_size=st.st_size, docs_start=start, generation=generation)
+    journal_problem = _read_journal(files, snap)
+    if journal_problem:
+        problems.append(journal_problem)
+    _read_segments(files, snap, problems)
+    later = _later_layers(files, snap, problems)
+    sums = Sums()
+
+    def on_links(doc_id: int, refs: list[int], cited_by: list[int]) -> None:
+        if doc_id not in later.whole:
+            sums.add(doc_id, refs, cited_by)
+
+    scan = scan_base(files.path, fd, st, generation, start, lenient=True, on_links=on_links)
+    problems += scan.problems
+    if scan.skipped > len(scan.problems):
+        problems.append(f"{files.path}: {scan.skipped - len(scan.problems)} more records cannot be read")
+    found.looked_at.append(f"{files.path.name} ({scan.count:,} documents)")
+    _compare_index(files, scan, st, problems)
+    snap.index = DocIndex.of(scan.data)
+    if snap.journal is not None and snap.journal.generation == generation:
+        snap.journal.start = {"counts": scan.data.counts, "next_id": scan.data.next_id}
+        snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
+        _replay_again(files, snap, problems)
+    elif snap.journal is not None:
+        snap.journal = Replay()
+    _check_links(files, snap, scan, later, sums, problems)
+    found.looked_at.append(
+        f"{files.journal_path.name} ({snap.journal.commits if snap.journal else 0} commits)"
+        + (f", {len(snap.segments)} segments" if snap.segments else "")
+    )
+    found.state = (
+        f"{generation}.{scan.data.base_crc:08x}",
+        snap.journal.end if snap.live_journal and snap.journal else 0,
+    )
+
+
+def _read_journal(files: LibraryFiles, snap: Snapshot) -> str:
+    """Open and read the journal into ``snap`` (no baseline yet: its seals are checked again in
+    ``_replay_again``); what is wrong with its header, if anything."""
+    try:
+        fd = open_regular(files.journal_path)
+    except NotARegularFile:
+        return ""  # (said already)
+    except FileNotFoundError:
+        snap.journal = Replay()
+        return ""
+    except OSError as exc:
+        return f"cannot read {files.journal_path}: {exc.strerror or exc}"
+    snap.journal_fd = fd
+    raw = read_tail(fd, 0)
+    generation, start = read_header(raw)
+    snap.journal = Replay(generation=generation, end=start)
+    if generation is None and raw:
+        return f"{files.journal_path} is damaged: its first line is not a journal header; {REPAIR}"
+    if generation == snap.generation:
+        replay(raw[start:], snap.journal, start)
+    return ""
+
+
+def _replay_again(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> None:
+    """The journal's commits read again, each seal checked against the base's counts (the first) and
+    the seal before it."""
+    assert snap.journal is not None and snap.journal_fd is not None
+    raw = read_tail(snap.journal_fd, 0)
+    _generation, start = read_header(raw)
+    again = Replay(generation=snap.generation, end=start, start=snap.journal.start)
+    replay(raw[start:], again, start)
+    if again.damaged is not None:
+        problems.append(
+            f"{files.journal_path} is damaged: {again.problem}; the library is read as of the commit "
+            f"before it; {REPAIR}"
+        )
+    snap.journal = again
+    if again.meta is not None:
+        counts = again.meta.get("counts")
+        if isinstance(counts, dict):
+            snap.counts = {k: counts.get(k, 0) for k in ("records", "stubs", "links")}
+
+
+def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> None:
+    if snap.journal is None or snap.journal.generation != snap.generation:
+        return
+    for name, size in snap.journal.segments:
+        try:
+            segment = SegmentFile(files.segments_path / name, size)
+        except SegmentError as exc:
+            problems.append(f"the segment {exc} (the journal {files.journal_path} lists it)")
+            continue
+        if segment.generation != snap.generation:
+            problems.append(f"{files.segments_path / name} belongs to another generation of the library")
+            continue
+        snap.segments.append(segment)
+
+
+@dataclass
+class Later:
+    """What the layers after the base (segments, then the journal) hold: each document's last version
+    (its meta, None: removed), the link changes in order, and the documents whose links are not the
+    base's plus what the changes add (a change removed links, or the document itself was removed):
+    those are counted from their whole state."""
+
+    meta: dict[int, Meta | None] = field(default_factory=dict)
+    changes: dict[int, list[dict[str, object]]] = field(default_factory=dict)
+    whole: set[int] = field(default_factory=set)
+
+
+def _later_layers(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> Later:
+    """Every document and link change of the segments and the journal, decoded and checked (naming
+    the file and the journal's commit), in layer order."""
+    later = Later()
+
+    def said(exc: LibraryFileError) -> None:
+        if len(problems) < 4 * LIMIT:
+            problems.append(str(exc))
+
+    for segment in snap.segments:
+        for doc_id, removed in segment.ids():
+            where = segment.where(doc_id)
+            if removed or where is None or where == REMOVED:
+                later.meta[doc_id] = None
+                continue
+            try:
+                later.meta[doc_id] = meta_of(decode(segment.path, segment.read(where), doc_id))
+            except LibraryFileError as exc:
+                said(exc)
+        for doc_id in segment.counted():
+            raw = segment.link_change(doc_id)
+            if raw is not None:
+                try:
+                    later.changes.setdefault(doc_id, []).append(decode_links(segment.path, raw, doc_id))
+                except LibraryFileError as exc:
+                    said(exc)
+    journal = snap.journal
+    if journal is not None and journal.generation == snap.generation:
+        for doc_id, where in journal.docs.items():
+            if where is None:
+                later.meta[doc_id] = None
+                continue
+            try:
+                raw = snap.journal_read(where)
+                later.meta[doc_id] = meta_of(decode(snap.journal_path, raw, doc_id, snap.commit_named(where)))
+            except LibraryFileError as exc:
+                said(exc)
+        for doc_id, wheres in journal.links.items():
+            for where in wheres:
+                try:
+                    raw = snap.journal_read(where)
+                    record = decode_links(snap.journal_path, raw, doc_id, snap.commit_named(where))
+                except LibraryFileError as exc:
+                    said(exc)
+                    continue
+                later.changes.setdefault(doc_id, []).append(record)
+    later.whole = {d for d, meta in later.meta.items() if meta is None}
+    later.whole.update(d for d, records in later.changes.items() if any(r.get("removed") for r in records))
+    return later
+
+
+def _compare_index(files: LibraryFiles, scan: Scan, st: os.stat_result, problems: list[str]) -> None:
+    idx = files.index_path
+    try:
+        index = DocIndex(idx)
+    except NotARegularFile:
+        return  # (said already)
+    except IndexFileError as exc:
+        if idx.exists():
+            problems.append(f"{exc}; it is rebuilt when the library is next opened, or by `pmbrowse repair`")
+        return
+    said = _index_differs(index, scan, st, files)
+    index.close()
+    if said:
+        problems.append(
+            f"{idx} does not match {files.path.name}: {said}; it is rebuilt when the library is next "
+            "opened, or by `pmbrowse repair`"
+        )
+
+
+def _index_differs(index: DocIndex, scan: Scan, st: os.stat_result, files: LibraryFiles) -> str:
+    data = scan.data
+    if index.generation != data.generation:
+        return "it is of another generation"
+    if index.base_crc != data.base_crc:
+        return f"{files.path.name} was changed since the index was made (its checksum differs)"
+    if not index_current(index, files.index_path, st):
+        return f"{files.path.name} was changed since the index was made (its size or times differ)"
+    if index.counts != data.counts:
+        return f"it counts {_counts(index.counts)}, the file holds {_counts(data.counts)}"
+    if index.max_id != len(data.columns["doc_off"]) - 1:
+        return f"its last document is {index.max_id}, the file's is {len(data.columns['doc_off']) - 1}"
+    if index.next_id <= index.max_id:
+        return f"its next id {index.next_id} is not past its last document"
+    data.columns["order"] = cited_order(data.columns)
+    for name, _code in COLUMNS:
+        if index.column(name).tobytes() != data.columns[name].tobytes():
+            return f"its {name} column differs"
+    if list(index.pairs_except(())) != data.pairs:
+        return "its identifier table differs"
+    return ""
+
+
+def _counts(counts: dict[str, int]) -> str:
+    records, stubs, links = (counts.get(k, 0) for k in ("records", "stubs", "links"))
+    return f"{records:,} records, {stubs:,} stubs, {links:,} links"
+
+
+def _check_links(
+    files: LibraryFiles, snap: Snapshot, scan: Scan, later: Later, sums: Sums, problems: list[str]
+) -> None:
+    """Both ends of every link agree, every link leads to a document, the counts kept are right."""
+    for doc_id, records in later.changes.items():
+        if doc_id not in later.whole:
+            for record in records:  # (what a change lists is new to the document: see ``links``)
+                sums.add(doc_id, list(record.get("references") or ()), list(record.get("cited_by") or ()))  # type: ignore[call-overload]
+    present = snap.ids()
+    for doc_id in later.whole & present:
+        try:
+            sums.add(doc_id, snap.link_ids(doc_id, "references"), snap.link_ids(doc_id, "cited_by"))
+        except LibraryFileError as exc:
+            problems.append(str(exc))
+    if sums.cites != sums.cited:
+        problems.append(
+            f"the links of {files.path} do not agree at both ends ({_disagreeing(snap, present)}); {REPAIR}"
+        )
+    # When both ends agree, each link's target lists its source, so every document that links or is
+    # linked to is one with links of its own: it is enough that each of those is held.
+    missing = set(sums.linked) - present
+    if missing:
+        shown = ", ".join(str(d) for d in sorted(missing)[:5])
+        problems.append(
+            f"links in {files.path} lead to {len(missing)} documents it does not hold ({shown}); {REPAIR}"
+        )
+    held = dict(scan.data.counts)
+    held["links"] = sums.links
+    flags = scan.data.columns["flags"]
+    offsets = scan.data.columns["doc_off"]
+    for doc_id, meta in later.meta.items():
+        if doc_id < len(offsets) and offsets[doc_id]:
+            held["stubs" if flags[doc_id] & STUB else "records"] -= 1
+        if meta is not None:
+            held["stubs" if meta.stub else "records"] += 1
+    counts = snap.counts or {}
+    if counts and counts != held:
+        problems.append(
+            f"the counts kept with {files.path} (what `pmbrowse stats` says) are {_counts(counts)}; "
+            f"it holds {_counts(held)}; {REPAIR}"
+        )
+
+
+def _disagreeing(snap: Snapshot, present: Iterable[int]) -> str:
+    """The first few documents whose links the other ends do not list (the slow way: only when the
+    sums say some do)."""
+    refs = {d: set(snap.link_ids(d, "references")) for d in present}
+    cited = {d: set(snap.link_ids(d, "cited_by")) for d in refs}
+    wrong = sorted(
+        {a for a, targets in refs.items() for b in targets if a not in cited.get(b, ())}
+        | {b for b, sources in cited.items() for a in sources if b not in refs.get(a, ())}
+    )
+    return "documents " + ", ".join(str(d) for d in wrong[:5]) + (" and more" if len(wrong) > 5 else "")
