@@ -46,7 +46,8 @@ def repair(path: Path) -> list[str]:
                 problem = str(exc)
         if problem:
             aside = set_aside(file)
-            done.append(f"set aside {file} as {aside.name} ({problem}); a new one is started")
+            why = problem.removesuffix("; it was left as it is")
+            done.append(f"set aside {file} as {aside.name} ({why}); a new one is started")
     from store.search.index import SearchIndex, forget_index
 
     forget_index(path)

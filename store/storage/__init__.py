@@ -25,16 +25,21 @@ Crash safety:
 - compaction writes a new base and index under a new generation (``store.storage.generation``): the
   base's rename is the commit point, a journal of another generation is obsolete and ignored, an index
   of another generation is rebuilt. So a crash at any instant leaves the old state or the new one;
-- damage is not a crash: a commit whose CRC fails with sealed commits after it, or a journal whose
-  header is unreadable, is refused (never cut off), and an index whose base changed size or time
-  (edited, truncated) is rebuilt from the base, which refuses a base that does not parse.
+- damage is not a crash: a commit whose CRC fails or whose seal does not add up, with a complete seal
+  line after it, or a journal whose header is unreadable, is read past (the library as of the last
+  good commit, with a one-line warning) and never cut off, and writes are refused until ``pmbrowse
+  repair`` (``store.storage.repair``); an index that does not check, or whose base changed since it
+  was made (size, time, change time, or a record not where it says), is rebuilt from the base, which
+  refuses a base that does not parse. The base is read with ``pread``, never mapped (a base cut short
+  under a reader is an error, not a SIGBUS).
 
 Concurrency: writers take the write lock (``store.lock``) and first catch up with what other processes
 committed; threads of one process take turns. Readers take no lock (``store.storage.reader``).
 
 The parts: ``reader`` (opening, staying current, reads), ``committer`` (transactions), ``compactor``,
 ``conversion`` (older layouts, the index rebuilt), ``generation`` (writing a new base), ``snapshot``
-(one state, layered), ``links`` and ``meta`` (what is kept of each document), ``table`` (TinyDB's view).
+(one state, layered), ``links`` and ``meta`` (what is kept of each document), ``table`` (TinyDB's view),
+``basescan`` (a base read whole), ``verify`` and ``repair`` (``pmbrowse check`` and ``repair``).
 Only ``store.library`` uses them; the rest of pmbrowse goes through the ``Library``.
 """
 

@@ -509,3 +509,27 @@ def test_check_and_repair_a_library_with_segments(tmp_path: Path, monkeypatch: p
     ok(cli(lib, "repair"))
     assert not list(lib.parent.glob("library.json.segments/*")) and stats(lib) == before
     assert ok(cli(lib, "check")).returncode == 0
+
+
+def test_check_names_a_damaged_marks_file_and_a_fifo_snowball_file_and_repair_sets_them_aside(
+    built: Path, tmp_path: Path
+) -> None:
+    lib = copy_of(built, tmp_path)
+    ok(cli(lib, "mark", "1000002", "--star"))
+    marks = lib.with_name("library.marks.json")
+    damaged = marks.read_bytes()[:-9]
+    marks.write_bytes(damaged)
+    snowball = lib.with_name("library.snowball.json")
+    os.mkfifo(snowball)
+    found = cli(lib, "check", timeout=30)
+    assert found.returncode == 1 and "Traceback" not in found.stdout + found.stderr
+    assert [line.split(" ", 1)[0] for line in found.stdout.splitlines()] == [str(marks), str(snowball)]
+    repaired = ok(cli(lib, "repair", timeout=60))
+    assert (
+        "library.marks.json.damaged-" in repaired.stdout
+        and "library.snowball.json.damaged-" in repaired.stdout
+    )
+    (aside,) = lib.parent.glob("library.marks.json.damaged-*")
+    assert aside.read_bytes() == damaged
+    assert next(lib.parent.glob("library.snowball.json.damaged-*")).is_fifo()
+    assert_whole(lib)
