@@ -45,20 +45,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import mmap
 import os
-import shutil
 import stat
 import struct
 import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
@@ -94,107 +91,8 @@ def key_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
-def new_columns(max_id: int) -> dict[str, array[int]]:
-    """Zeroed columns for documents 0..max_id."""
-    return {name: array(code, bytes(array(code).itemsize * (max_id + 1))) for name, code in COLUMNS}
-
-
-def cited_key(citation: int, cited: int, year: int, doc_id: int) -> int:
-    """The order of "most cited first" as one integer, largest first: the citation count (the larger of
-    what a source reports and how many articles of the library cite it), then the year (newer first),
-    then the document id (lower first)."""
-    return (max(citation, cited) << 48) | (year << 32) | (0xFFFFFFFF - doc_id)
-
-
-def cited_order(columns: dict[str, array[int]]) -> array[int]:
-    """The ``order`` column: every document of the base, most cited first (see ``cited_key``)."""
-    citation, cited, year, present = (
-        columns["citation"],
-        columns["cited"],
-        columns["year"],
-        columns["doc_off"],
-    )
-    keys = sorted(
-        (cited_key(citation[i], cited[i], year[i], i) for i in range(1, len(present)) if present[i]),
-        reverse=True,
-    )
-    order = array("I", (0xFFFFFFFF - (k & 0xFFFFFFFF) for k in keys))
-    order.extend(array("I", bytes(4 * (len(present) - len(order)))))
-    return order
-
-
-@dataclass
-class IndexData:
-    """What an index file holds, in memory, for building one."""
-
-    generation: str
-    counts: dict[str, int]
-    next_id: int
-    columns: dict[str, array[int]]
-    pairs: list[int]  # (key hash << 32) | doc id, sorted
-    heads: BinaryIO = field(default_factory=io.BytesIO)  # the heads region, as written so far
-    base: tuple[int, int] = (0, 0)  # the base file's size and modification time (ns) it describes
-    base_crc: int = 0  # the CRC-32 of the base file's bytes
-
-    def add_head(self, doc_id: int, head: bytes) -> None:
-        self.columns["head_off"][doc_id] = self.heads.tell()
-        self.columns["head_len"][doc_id] = len(head)
-        self.columns["head_crc"][doc_id] = zlib.crc32(head)
-        self.heads.write(head)
-
-
-def _aligned(n: int) -> int:
+def aligned(n: int) -> int:
     return (n + 7) & ~7
-
-
-def _le(values: array[int]) -> bytes:
-    if not _LITTLE:
-        values = array(values.typecode, values)
-        values.byteswap()
-    return values.tobytes()
-
-
-def _pad(fh: BinaryIO, written: int) -> int:
-    fh.write(b"\0" * (_aligned(written) - written))
-    return _aligned(written)
-
-
-def write_index(path: Path | BinaryIO, data: IndexData) -> None:
-    """Write an index file (the caller renames it into place); or into an open binary stream."""
-    if not isinstance(path, Path):
-        _write_index(path, data)
-        return
-    with open(path, "wb") as fh:
-        _write_index(fh, data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _write_index(fh: BinaryIO, data: IndexData) -> None:
-    max_id = len(data.columns["doc_off"]) - 1
-    data.columns["order"] = cited_order(data.columns)
-    body = io.BytesIO()  # (the columns and keys: some 12 bytes a document, kept to checksum them)
-    for name, _code in COLUMNS:
-        _pad(body, body.write(_le(data.columns[name])))
-    body.write(_le(array("Q", (p >> 32 for p in data.pairs))))
-    _pad(body, body.write(_le(array("I", (p & 0xFFFFFFFF for p in data.pairs)))))
-    header = orjson.dumps(
-        {
-            "generation": data.generation,
-            "counts": data.counts,
-            "next_id": data.next_id,
-            "max_id": max_id,
-            "keys": len(data.pairs),
-            "base": list(data.base),
-            "base_crc": data.base_crc,
-            "heads": data.heads.tell(),
-            "body_crc": zlib.crc32(body.getbuffer()),
-        }
-    )
-    _pad(fh, fh.write(MAGIC + struct.pack("<II", len(header), zlib.crc32(header)) + header))
-    fh.write(body.getbuffer())
-    data.heads.seek(0)
-    shutil.copyfileobj(data.heads, fh, 1 << 20)
 
 
 class IndexFileError(Exception):
@@ -264,13 +162,6 @@ class DocIndex:
             self.close()
             raise IndexFileError(f"{path} is damaged ({exc})", str(exc)) from None
 
-    @classmethod
-    def of(cls, data: IndexData) -> DocIndex:
-        """An index kept in memory (for a base whose folder cannot be written)."""
-        buffer = io.BytesIO()
-        _write_index(buffer, data)
-        return cls(None, raw=buffer.getvalue())
-
     def _parse(self) -> None:
         m = self._map
         if m[:8] != MAGIC:
@@ -303,16 +194,16 @@ class DocIndex:
             raise ValueError(f"its next id {self.next_id} is not past its last document {max_id}")
         view = memoryview(m)
         self._views.append(view)
-        pos = body = _aligned(16 + n)
+        pos = body = aligned(16 + n)
         self._columns: dict[str, memoryview] = {}
         for name, code in COLUMNS:
             size = array(code).itemsize * (max_id + 1)
             self._columns[name] = self._view(view, pos, size, code)
-            pos = _aligned(pos + size)
+            pos = aligned(pos + size)
         self._hashes = self._view(view, pos, 8 * keys, "Q")
         pos += 8 * keys
         self._ids = self._view(view, pos, 4 * keys, "I")
-        pos = _aligned(pos + 4 * keys)
+        pos = aligned(pos + 4 * keys)
         self._heads_at = pos
         if pos + heads != len(m):
             raise ValueError("cut off" if pos + heads > len(m) else "longer than its header says")
@@ -448,8 +339,3 @@ def read_header(path: Path) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return header if isinstance(header, dict) else None
-
-
-def pairs_of(doc_id: int, keys: Iterable[str]) -> Iterator[int]:
-    for key in keys:
-        yield (key_hash(key) << 32) | doc_id

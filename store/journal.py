@@ -19,14 +19,11 @@ matches and what it says adds up, and stops at the first one that is not: a comm
 appending. Documents are not decoded when the journal is read, only located; their keys ride along so
 lookups need no decoding.
 
-A seal's fields are checked, for they are carried into every later commit: ``seq`` a number of 1 or
-more (it counts the commits of the file, and a journal rewritten to list segments starts from the
-old one's count), ``next_id`` a number past every document the commit writes and not below the last seal's,
-``counts`` numbers of 0 or more that add up: ``links`` is the last count plus the commit's link
-changes, and records and stubs change by no more than the commit's documents can change them (each
-document adds, removes, or turns a stub into a record). A commit listing segments is checked for
-types and order only (its counts are the segments'). The last counts and next id are the base's
-(``Replay.start``) for the first commit.
+A seal's fields are checked, for each is carried into later commits: ``seq`` a number of 1 or more,
+``next_id`` past every document the commit writes and not below the last seal's, ``counts`` numbers
+of 0 or more that add up (links: the last count plus the commit's link changes; records and stubs
+change by no more than its documents can change them). A commit listing segments is checked for
+types and order only. The first commit follows the base's counts and next id (``Replay.start``).
 
 A commit that does not check is a torn tail when nothing complete follows it (a crash: no complete
 seal line after it), else damage (``Replay.damaged``, ``Replay.problem``): a flipped bit, a power cut

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from store import fileformat
-from store.docindex import COLUMNS, IndexData, pairs_of
+from store.docindex import COLUMNS
 from store.errors import LibraryFileError
 from store.merge import doc_keys
 from store.schema import ARTICLES_TABLE, LINKS_TABLE
+from store.storage.indexwriter import IndexData, pairs_of
 from store.storage.meta import head_of, meta_of
 from store.storage.snapshot import decode, decode_links
 

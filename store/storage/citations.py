@@ -7,7 +7,7 @@ which indexes documents, cannot keep it: it is read here, from the counts the st
 library's newest committed state.
 
 "Most cited first" over the whole library walks the base's order, kept in its index
-(``store.docindex.cited_order``), merged with the few documents whose count or year changed since
+(``store.storage.indexwriter.cited_order``), merged with the few documents whose count or year changed since
 (those the journal or a segment touches), sorted as they are asked for.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator
 
-from store.docindex import cited_key
+from store.storage.indexwriter import cited_key
 from store.storage.reader import Reader
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from store import atomicwrite, fileformat
-from store.docindex import DocIndex, IndexFileError, write_index
+from store.docindex import DocIndex, IndexFileError
 from store.errors import LibraryBusyError, LibraryFileError
 from store.journal import Replay, read_header, replay
 from store.lock import write_lock
@@ -39,6 +39,7 @@ from store.storage import links as linkrec
 from store.storage.basescan import scan_base
 from store.storage.files import LibraryFiles
 from store.storage.generation import Builder, check_ids
+from store.storage.indexwriter import in_memory, write_index
 from store.storage.meta import head_of, meta_of
 from store.storage.snapshot import Snapshot, decode_links, index_current
 from store.wholefile import read_library_file
@@ -241,7 +242,7 @@ def rebuild_index(files: LibraryFiles, snap: Snapshot, reason: str = "") -> DocI
         with contextlib.suppress(OSError):
             tmp.unlink()
     # A read-only folder: keep the index in memory for this process.
-    return DocIndex.of(data)
+    return in_memory(data)
 
 
 def _generation_now(files: LibraryFiles) -> str | None:

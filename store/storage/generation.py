@@ -28,13 +28,14 @@ from typing import BinaryIO
 import orjson
 
 from store import atomicwrite, fileformat
-from store.docindex import COLUMNS, DocIndex, IndexData, new_columns, pairs_of, write_index
+from store.docindex import COLUMNS, DocIndex
 from store.errors import LibraryFileError
 from store.journal import header_line
 from store.merge import doc_keys
 from store.schema import LINKS_TABLE, SCHEMA_VERSION
 from store.storage import links as linkrec
 from store.storage.files import Doc, LibraryFiles
+from store.storage.indexwriter import IndexData, new_columns, pairs_of, write_index
 from store.storage.meta import STUB, Meta, head_of, meta_of
 from store.storage.snapshot import Snapshot
 

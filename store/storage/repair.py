@@ -37,6 +37,7 @@ from store.schema import ARTICLES_TABLE, SCHEMA_VERSION
 from store.storage.basescan import scan_base
 from store.storage.files import LibraryFiles
 from store.storage.generation import Builder, write_state
+from store.storage.indexwriter import in_memory
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import Snapshot, decode, decode_links
@@ -89,7 +90,7 @@ def repair(path: Path, lock_timeout: float | None = None) -> list[str]:
         try:
             scan = scan_base(files.path, fd, st, generation, start)
             snap.base_id, snap.base_mtime = (st.st_dev, st.st_ino), st.st_mtime_ns
-            snap.index = DocIndex.of(scan.data)
+            snap.index = in_memory(scan.data)
             snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
             _journal(files, snap, done)
             _segments(files, snap, done)

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from store.docindex import pairs_of
+from store.storage.indexwriter import pairs_of
 from store.storage.meta import Meta
 
 MAGIC = b"PMBSEG01"

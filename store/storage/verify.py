@@ -27,12 +27,13 @@ from pathlib import Path
 
 from store import fileformat
 from store.atomicwrite import NotARegularFile, kind_of
-from store.docindex import COLUMNS, DocIndex, IndexFileError, cited_order, open_regular
+from store.docindex import COLUMNS, DocIndex, IndexFileError, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
 from store.storage.basescan import LIMIT, Scan, scan_base
 from store.storage.files import LibraryFiles
+from store.storage.indexwriter import cited_order, in_memory
 from store.storage.meta import STUB, Meta, meta_of
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import REMOVED, Snapshot, decode, decode_links, index_current
@@ -132,7 +133,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
         problems.append(f"{files.path}: {scan.skipped - len(scan.problems)} more records cannot be read")
     found.looked_at.append(f"{files.path.name} ({scan.count:,} documents)")
     _compare_index(files, scan, st, problems)
-    snap.index = DocIndex.of(scan.data)
+    snap.index = in_memory(scan.data)
     if snap.journal is not None and snap.journal.generation == generation:
         snap.journal.start = {"counts": scan.data.counts, "next_id": scan.data.next_id}
         snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
