@@ -263,7 +263,7 @@ class Library:
         """What identifies the last commit of the library at ``path``, read from its files by a process
         that has not opened it (``store.intent``): it changes with every commit, a bulk one (a new
         journal: another inode) included, and with every compaction. None: no library there."""
-        state = committed_state(path)
+        state = committed_state(path, checksum=False)  # (an index being rebuilt changes no commit)
         if state is None:
             return None
         real = Path(os.path.realpath(path))

@@ -6,6 +6,7 @@ What it does, in order (each step said in one line):
 - anything that is not a regular file where a library's file should be (a FIFO, a link to a device, a
   folder) is renamed aside (``NAME.damaged-<UTC time>``) — the journal's commits it cannot read are
   then lost to the library, but not deleted;
+- a command killed mid-commit across files (``store.intent``) is settled first, as before any write;
 - the library's storage (``store.storage.repair``): a base whose records cannot all be read is written
   anew from those that can (the old one set aside); the journal's commits whose checksums match are
   kept (a damaged one, and a tail cut by a crash, left out: the old journal is set aside whole); all of
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from store.check import not_a_file
 from store.errors import PmbrowseError
+from store.intent import settle
 from store.library import Library, repair_storage, set_aside
 from store.marks import Marks, marks_path
 from store.snowball.state import SnowballFile, snowball_path
@@ -32,6 +34,9 @@ from store.snowball.state import SnowballFile, snowball_path
 
 def repair(path: Path) -> list[str]:
     """Repair the library at ``path``; returns what was done, one line each."""
+    # A command killed mid-commit across files is finished or undone first (``store.intent``): the
+    # new generation moves the library's commit token on, which would otherwise roll it forward.
+    settle(path, Library.commit_token)
     done = repair_storage(path)
     loads: list[tuple[Path, Callable[[], object]]] = [
         (marks_path(path), lambda: Marks.open(path).all()),

@@ -48,6 +48,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from store import fileformat
 from store.docindex import open_regular
@@ -87,10 +88,13 @@ def open_storage(path: str | os.PathLike[str], lock_timeout: float | None = None
     )
 
 
-def committed_state(path: str | os.PathLike[str]) -> tuple[str | None, int] | None:
+def committed_state(path: str | os.PathLike[str], *, checksum: bool = True) -> tuple[str | None, int] | None:
     """The committed state of the library at ``path`` (as ``Reader.state`` gives it), read from the
     headers of the base and its index, and the journal; None if there is no library in this version's
-    layout, or its index is not the base's as it is now (opening the library rebuilds it)."""
+    layout, or its index is not the base's as it is now (opening the library rebuilds it).
+
+    ``checksum=False``: (the generation, the journal's sealed length), from the base and the journal
+    alone, whatever the index (what changes with every commit: ``Library.commit_token``)."""
     real = Path(os.path.realpath(path))
     try:
         fd = open_regular(real)
@@ -110,21 +114,10 @@ def committed_state(path: str | os.PathLike[str]) -> tuple[str | None, int] | No
     ):
         return None  # (a library of another version is converted when it is opened)
     generation: str = header["generation"]
-    index_path = real.with_name(real.name + ".idx")
-    index = read_index_header(index_path)
-    try:
-        index_ctime = os.stat(index_path).st_ctime_ns
-    except OSError:
+    index = _current_index(real, generation, base)
+    if index is None and checksum:
         return None
-    if (
-        index is None
-        or index.get("generation") != generation
-        or index.get("base") != [base.st_size, base.st_mtime_ns]
-        or index_ctime < base.st_ctime_ns  # (see ``snapshot.index_current``)
-        or not isinstance(index.get("base_crc"), int)
-    ):
-        return None
-    state = f"{generation}.{index['base_crc']:08x}"
+    state = f"{generation}.{index['base_crc']:08x}" if checksum and index is not None else generation
     try:
         fd = open_regular(real.with_name(real.name + ".journal"))
     except FileNotFoundError:
@@ -143,3 +136,22 @@ def committed_state(path: str | os.PathLike[str]) -> tuple[str | None, int] | No
     journal = Replay(generation=generation, end=start, start=index)
     replay(raw[start:], journal, start)
     return (state, journal.end)
+
+
+def _current_index(real: Path, generation: str, base: os.stat_result) -> dict[str, Any] | None:
+    """The header of the base's index, if it describes the base as it is now (``index_current``)."""
+    index_path = real.with_name(real.name + ".idx")
+    index = read_index_header(index_path)
+    try:
+        index_ctime = os.stat(index_path).st_ctime_ns
+    except OSError:
+        return None
+    if (
+        index is None
+        or index.get("generation") != generation
+        or index.get("base") != [base.st_size, base.st_mtime_ns]
+        or index_ctime < base.st_ctime_ns  # (see ``snapshot.index_current``)
+        or not isinstance(index.get("base_crc"), int)
+    ):
+        return None
+    return index

@@ -533,3 +533,18 @@ def test_check_names_a_damaged_marks_file_and_a_fifo_snowball_file_and_repair_se
     assert aside.read_bytes() == damaged
     assert next(lib.parent.glob("library.snowball.json.damaged-*")).is_fifo()
     assert_whole(lib)
+
+
+def test_the_commit_token_does_not_change_with_the_index(built: Path, tmp_path: Path) -> None:
+    """``store.intent`` rolls a killed command's small-file change forward when the library's commit
+    token moved on: an index deleted, damaged or older than its base is no commit."""
+    from store.library import Library
+
+    lib = copy_of(built, tmp_path)
+    before = Library.commit_token(lib)
+    assert before is not None
+    idx = lib.with_name("library.json.idx")
+    damage_index(idx, "truncated", lib)
+    assert Library.commit_token(lib) == before
+    idx.unlink()
+    assert Library.commit_token(lib) == before
