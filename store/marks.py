@@ -82,7 +82,8 @@ class Mark:
 
     ``decisions``: every screening decision recorded on it, oldest first. ``screening``, ``stage`` and
     ``reason``: the decision the ``Marks``' viewer sees at the latest stage where they see one (None:
-    undecided, for them)."""
+    undecided, for them). ``awaiting``: a decision recorded but awaiting the second screener, for a
+    viewer who sees the review's outcomes (``store.snowball.screening.Status``)."""
 
     keys: tuple[str, ...] = ()
     starred: bool = False
@@ -93,6 +94,7 @@ class Mark:
     decisions: tuple[Decision, ...] = ()
     stage: Stage | None = None
     reason: str = ""
+    awaiting: Decision | None = None
 
     @property
     def empty(self) -> bool:
@@ -140,7 +142,9 @@ class Mark:
         for known in SCREENING_DECISIONS:
             if status.screening == known:
                 screening = known
-        return replace(self, screening=screening, stage=status.stage, reason=status.reason)
+        return replace(
+            self, screening=screening, stage=status.stage, reason=status.reason, awaiting=status.awaiting
+        )
 
 
 def _check_mark(doc: dict[str, Any]) -> str:

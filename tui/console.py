@@ -12,7 +12,7 @@ from store.importer import FileReport
 from store.library import Library, LinkView, Stats
 from store.marks import Mark, Marks
 from store.search import Results
-from store.snowball.review import describe
+from store.snowball.review import describe, standing_text
 from store.snowball.screening import STAGE_NAMES, Decision, Viewer, screener_name
 from tui.text import (
     byline,
@@ -77,10 +77,7 @@ def marks_text(mark: Mark, viewer: Viewer) -> Text:
     """The marks spelt out for ``show``: star, decision, tags, note, and the screening history."""
     text = Text()
     parts = ["★ starred" if mark.starred else "not starred"]
-    if mark.screening and mark.stage:
-        parts.append(f"{describe(mark.screening, mark.reason)} at {STAGE_NAMES[mark.stage]}")
-    else:
-        parts.append("not screened")
+    parts.append(standing_text(mark, viewer.screener))
     parts += [f"#{tag}" for tag in mark.tags]
     text.append("Marks: " + printable(" · ".join(parts)))
     if mark.note:

@@ -44,6 +44,7 @@ from store.marks import Mark, Marks
 from store.snowball.screening import (
     EXCLUDED,
     NOT_RETRIEVED,
+    STAGE_NAMES,
     STAGES,
     TITLE_ABSTRACT,
     UNDECIDED,
@@ -103,6 +104,32 @@ def describe(decision: str | None, reason: str = "") -> str:
     if decision is None or decision == UNDECIDED:
         return "undecided"
     return f"{decision} ({reason})" if reason else decision
+
+
+AWAITING_SECOND = "awaiting the second screener"
+
+
+def awaits_own(mark: Mark, screener: str) -> bool:
+    """Whether the screener's own decision on the article is recorded and awaits the second screener
+    (seen by a viewer who sees the review's outcomes: the unnamed screener, ``--unblind``)."""
+    return mark.awaiting is not None and mark.awaiting.screener == screener
+
+
+def standing_text(mark: Mark, screener: str) -> str:
+    """Where an article stands for the marks' viewer, in words: ``excluded (r2) at title/abstract``;
+    ``excluded (r2) at title/abstract by you, awaiting the second screener`` (a decision recorded that
+    counts once the second screener decides); ``not screened``. What ``pmbrowse show``, ``pmbrowse
+    mark`` and the app say, in the same words."""
+    parts: list[str] = []
+    if mark.screening and mark.stage:
+        parts.append(f"{describe(mark.screening, mark.reason)} at {STAGE_NAMES[mark.stage]}")
+    vote = mark.awaiting
+    if vote is not None:
+        who = "you" if vote.screener == screener else screener_name(vote.screener)
+        parts.append(
+            f"{describe(vote.decision, vote.reason)} at {STAGE_NAMES[vote.stage]} by {who}, {AWAITING_SECOND}"
+        )
+    return "; ".join(parts) or "not screened"
 
 
 def screen(

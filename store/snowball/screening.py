@@ -286,12 +286,15 @@ def paired_stages(voters: Iterable[tuple[Stage, str]]) -> frozenset[Stage]:
 class Status:
     """Where an article stands, as one screener sees it or as the review does: its decision at the
     latest stage that has one (``screening``: included, excluded, not-retrieved or None), that stage,
-    and an exclusion's reason."""
+    and an exclusion's reason. ``awaiting``: for a viewer who sees the review's outcomes (the unnamed
+    screener, ``--unblind``), one screener's decision at a later stage (or the only one) that awaits
+    the second screener in a two-screener stage — recorded, but no outcome yet."""
 
     screening: str | None = None
     stage: Stage | None = None
     reason: str = ""
     conflict: bool = False
+    awaiting: Decision | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,13 +340,19 @@ class Viewer:
         return _standing([d for d in decisions if d.stage == stage], True)
 
     def status(self, decisions: Sequence[Decision]) -> Status:
-        """The decision this viewer sees at the latest stage where they see one."""
+        """The decision this viewer sees at the latest stage where they see one (and, not blind, a
+        decision awaiting the second screener at that stage or a later one)."""
+        awaiting: Decision | None = None
         for stage in reversed(STAGES):
             decision, reason = self.visible(decisions, stage)
             if decision is not None:
-                return Status(decision, stage, reason)
+                return Status(decision, stage, reason, awaiting=awaiting)
+            if not self.blind and awaiting is None:
+                found = outcome(decisions, stage, stage in self.paired)
+                if found.awaiting:
+                    awaiting = next(iter(found.votes.values()))
         conflict = not self.blind and any(outcome(decisions, s, s in self.paired).conflict for s in STAGES)
-        return Status(conflict=conflict)
+        return Status(conflict=conflict, awaiting=awaiting)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ one is refused unless ``--change``, and a change says what the decision was.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from rich.console import Console
 from rich.text import Text
@@ -17,7 +18,7 @@ from rich.text import Text
 from store.marks import Mark, Marks
 from store.merge import doc_keys
 from store.snowball.engine import label_of
-from store.snowball.review import Target, describe, screen
+from store.snowball.review import Target, describe, screen, standing_text
 from store.snowball.screening import STAGE_NAMES, STAGES, screener_name
 from store.snowball.state import SnowballFile
 from tui.commands.base import (
@@ -103,12 +104,15 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
             mark = done.marks[0]
         if args.note is not None:
             mark = marks.set_note(keys, args.note)
-    out.print(describe_mark(library.article(doc_id).title, mark, before if deciding else None))
+    out.print(
+        describe_mark(library.article(doc_id).title, mark, before if deciding else None, marks.screener)
+    )
     return EXIT_OK
 
 
-def describe_mark(title: str, mark: Mark, before: str | None = None) -> Text:
-    """The article's title, then its marks spelt out (and what the decision was, when it changed)."""
+def describe_mark(title: str, mark: Mark, before: str | None = None, screener: str = "") -> Text:
+    """The article's title, then its marks spelt out (and what the decision was, when it changed);
+    ``screener``: who is looking (their decision awaiting the second screener is said to be theirs)."""
     text = literal(title, style="bold")
     parts = ["★ starred" if mark.starred else "not starred"]
     if mark.screening:
@@ -118,8 +122,12 @@ def describe_mark(title: str, mark: Mark, before: str | None = None) -> Text:
         if last is not None and last.screener:
             decided += f" (by {screener_name(last.screener)})"
         parts.append(decided)
+        if mark.awaiting is not None:  # (a later stage's decision, recorded, not counted yet)
+            parts.append("and " + standing_text(replace(mark, screening=None), screener))
     else:
-        parts.append("not screened")
+        # (a decision awaiting the second screener is recorded: said so, not "not screened")
+        said = standing_text(mark, screener)
+        parts.append(said if mark.awaiting is None else f"screening: {said}")
     now = describe(mark.screening, mark.reason)
     if before is not None and before != now:
         parts.append(f"was {before}")

@@ -31,7 +31,15 @@ from store.snowball.diagram import flow_svg, flow_text
 from store.snowball.engine import label_of
 from store.snowball.flow import flow
 from store.snowball.prisma_csv import to_csv, values
-from store.snowball.review import Target, conflicts, describe, screen, vote_text
+from store.snowball.review import (
+    AWAITING_SECOND,
+    Target,
+    awaits_own,
+    conflicts,
+    describe,
+    screen,
+    vote_text,
+)
 from store.snowball.screening import (
     INCLUDED,
     STAGE_NAMES,
@@ -141,7 +149,8 @@ def run_decision(args: argparse.Namespace, action: str, idents: list[str], out: 
         change=args.change,
         state=file.load(),
     )
-    articles = counted(len(found), "article")
+    n_found = len(found)
+    articles = counted(n_found, "article")
     why = " ".join((args.reason or "").split())
     line = {
         "include": f"included {articles}",
@@ -153,8 +162,13 @@ def run_decision(args: argparse.Namespace, action: str, idents: list[str], out: 
     stages = {m.stage for m in done.marks if m.stage}
     if args.stage or stages == {"full-text"}:
         line += f" (at {STAGE_NAMES[check_stage(args.stage or 'full-text')]})"
+    waiting = sum(1 for m in done.marks if m.screening is None and awaits_own(m, marks.screener))
     if action == "resolve" or marks.screener:
         line += f", by {screener_name(marks.screener)}"
+    elif waiting:
+        line += ", by you (unnamed)"
+    if waiting and action != "resolve":  # (recorded, but no outcome until the second screener decides)
+        line += f": {AWAITING_SECOND}" if waiting == n_found else f": {waiting} {AWAITING_SECOND}"
     n = len(found)
     unchanged = n - len(done.changed)
     if unchanged:

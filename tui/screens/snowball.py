@@ -57,6 +57,7 @@ from store.snowball.engine import (
     run_round,
     seed_noun,
 )
+from store.snowball.review import AWAITING_SECOND, describe, standing_text
 from store.snowball.screening import (
     EXCLUDED,
     FULL_TEXT,
@@ -143,6 +144,7 @@ class SnowballScreen(Screen[int | None]):
         self.rows: list[Row] = []
         self.seen: list[tuple[str | None, str]] = []
         self.conflicts: list[bool] = []
+        self.waiting: list[bool] = []  # (the viewer's own decision, awaiting the second screener)
         self.not_listed = 0
 
     def compose(self) -> ComposeResult:
@@ -158,7 +160,9 @@ class SnowballScreen(Screen[int | None]):
 
     @property
     def viewer(self) -> Viewer:
-        return Viewer(self.marks.screener, self.blind)
+        """How the view shows decisions: blind or not (``b``), with the review's two-screener stages
+        (without them one screener's decision would show as the review's outcome)."""
+        return Viewer(self.marks.screener, self.blind, self.marks.paired)
 
     def on_mount(self) -> None:
         self.candidates.mark_of = self._mark
@@ -301,21 +305,23 @@ class SnowballScreen(Screen[int | None]):
         on the row with ``keep``'s keys, if listed."""
         records = self._records()
         viewer, stage = self.viewer, self.stage
-        self.rows, self.seen, self.conflicts = [], [], []
+        self.rows, self.seen, self.conflicts, self.waiting = [], [], [], []
         self.not_listed = 0
         for row in self.all_rows:
             decisions = self._of(records, row)
             seen = viewer.visible(decisions, stage)
             conflict = not self.blind and outcome(decisions, stage).conflict
             earlier = stage == TITLE_ABSTRACT and row.candidate.known == "screened"
+            waiting = self._waiting(decisions)
             if self.only_conflicts and not conflict:
                 continue
-            if not self.show_all and (earlier or seen[0] is not None):
+            if not self.show_all and (earlier or seen[0] is not None or waiting):
                 self.not_listed += 1
                 continue
             self.rows.append(row)
             self.seen.append(seen)
             self.conflicts.append(conflict)
+            self.waiting.append(waiting)
         wanted = set(keep)
         cursor = next((n for n, r in enumerate(self.rows) if wanted & set(r.candidate.keys)), 0)
         self.candidates.show_rows(self.rows, cursor)
@@ -335,6 +341,14 @@ class SnowballScreen(Screen[int | None]):
         self._update_title()
         self._update_counts()
 
+    def _waiting(self, decisions: Sequence[Decision]) -> bool:
+        """Whether the viewer's own decision at the stage shown is recorded and awaits the second
+        screener (seen only when not blind: the unnamed screener, or ``b``)."""
+        if self.blind:
+            return False
+        found = outcome(decisions, self.stage, self.stage in self.marks.paired)
+        return found.awaiting and self.marks.screener in found.votes
+
     @staticmethod
     def _of(records: Records, row: Row) -> tuple[Decision, ...]:
         return next((records[k] for k in row.candidate.keys if k in records), ())
@@ -345,6 +359,8 @@ class SnowballScreen(Screen[int | None]):
         if not 0 <= index < len(self.seen):
             return None
         decision = self.seen[index][0]
+        if decision is None and self.waiting[index]:
+            return "awaiting"
         return decision or ("conflict" if self.conflicts[index] else None)
 
     def _why(self, row: Row) -> str:
@@ -429,6 +445,7 @@ class SnowballScreen(Screen[int | None]):
             decisions = self._of(records, row)
             self.seen[n] = self.viewer.visible(decisions, self.stage)
             self.conflicts[n] = not self.blind and outcome(decisions, self.stage).conflict
+            self.waiting[n] = self._waiting(decisions)
         self.candidates.refresh()
         self._update_counts()
         self._details(self.candidates.current)
@@ -524,9 +541,12 @@ class SnowballScreen(Screen[int | None]):
             decisions = self._of(self._records(), self.rows[index])
             votes = "; ".join(vote_text(v) for v in outcome(decisions, self.stage).votes.values())
             return f"Conflict: {votes} — a decision here resolves it"
+        if decision is None and self.waiting[index]:
+            decisions = self._of(self._records(), self.rows[index])
+            vote = next(iter(outcome(decisions, self.stage, True).votes.values()))
+            return f"{describe(vote.decision, vote.reason).capitalize()} by you, {AWAITING_SECOND}"
         if decision is None:
             return ""
-        from store.snowball.review import describe
 
         return f"{describe(decision, why).capitalize()} at {STAGE_NAMES[self.stage]}"
 
@@ -603,20 +623,24 @@ class SnowballScreen(Screen[int | None]):
             self.wrote(before)
         self.seen[index] = self.viewer.visible(mark.decisions, self.stage)
         self.conflicts[index] = not self.blind and outcome(mark.decisions, self.stage).conflict
+        self.waiting[index] = self._waiting(mark.decisions)
         self.candidates.refresh_row(index)
         self._update_counts()
         if resolve:
-            from store.snowball.review import describe
-
             self.notify(
                 f"Resolved: {describe(kind, why)}, by {screener_name(self.marks.screener)}", markup=False
             )
         elif said := changed(row_label(row), seen, why_now, kind, why):
             self.notify(said, markup=False)
+        elif kind is not None and self.waiting[index]:
+            # (recorded, with no outcome yet: the row shows no mark, so the decision is said at once)
+            self.notify(f"{row_label(row)}: {standing_text(mark, self.marks.screener)}", markup=False)
         if kind is None:
             self._details(row)
             return
-        following = next_to_screen(index, len(rows), lambda n: self.seen[n][0] is None)
+        following = next_to_screen(
+            index, len(rows), lambda n: self.seen[n][0] is None and not self.waiting[n]
+        )
         if following is None:
             self.notify(NOTHING_BELOW)
             self._details(row)

@@ -1,7 +1,8 @@
 """The Snowball view's list of candidates: two lines each, drawn only when on screen, a cursor on one.
 
 Each row: the decision the view shows (✔ included, ✘ excluded, ⊘ not retrieved; ``!`` a conflict
-between screeners, when the view is not blind), ``new`` or the round that first found it, ● a record /
+between screeners, ``…`` your decision awaiting the second screener, when the view is not blind),
+``new`` or the round that first found it, ● a record /
 ○ a stub, the title and the year; under it the identifier first (so a narrow terminal never cuts the
 PMID) and why the candidate is there ("cited by 4 of your 12 included · cites 2", "search PubMed
 2026-12-01"). The list shows what it is given and posts messages; what a decision is, and where the
@@ -34,6 +35,7 @@ MARKS = {
     "excluded": ("✘", Style(color="red", bold=True)),
     "not-retrieved": ("⊘", Style(color="yellow", bold=True)),
     "conflict": ("!", Style(color="yellow", bold=True, reverse=True)),
+    "awaiting": ("…", Style(dim=True, bold=True)),  # (your decision, awaiting the second screener)
 }
 DIM = Style(dim=True)
 CURSOR = Style(reverse=True)

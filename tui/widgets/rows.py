@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from store.marks import Mark
     from store.search import Hit
 
-IN_LIBRARY, STUB, VISITED = "●", "○", "↺"
+IN_LIBRARY, STUB, VISITED, AWAITING = "●", "○", "↺", "…"
 STAR, INCLUDED, EXCLUDED, NOTE = "★", "✔", "✘", "✎"
 
 
@@ -28,6 +28,8 @@ def badges(mark: Mark | None) -> Text:
         text.append(INCLUDED + " ", style="bold green")
     elif mark.screening == "excluded":
         text.append(EXCLUDED + " ", style="bold red")
+    elif mark.awaiting is not None:  # (recorded; counted once the second screener decides)
+        text.append(AWAITING + " ", style="bold dim")
     for tag in mark.tags:
         text.append(printable(f"#{tag} "), style="magenta")
     if mark.note:
@@ -44,6 +46,19 @@ def mark_line(mark: Mark) -> Text:
         parts.append((f"{INCLUDED} included", "bold green"))
     elif mark.screening == "excluded":
         parts.append((f"{EXCLUDED} excluded", "bold red"))
+    if mark.awaiting is not None:  # (recorded, counted once the second screener decides)
+        # (imported here: the first paint does without the review's machinery, tests/tui/test_startup.py)
+        from store.snowball.review import AWAITING_SECOND, describe
+        from store.snowball.screening import screener_name
+
+        vote = mark.awaiting
+        parts.append(
+            (
+                f"{describe(vote.decision, vote.reason)} by {screener_name(vote.screener)}, "
+                + AWAITING_SECOND,
+                "dim",
+            )
+        )
     if mark.tags:
         parts.append((" ".join(f"#{t}" for t in mark.tags), "magenta"))
     if mark.note:

@@ -220,7 +220,15 @@ class Marking(Part):
         self.record(lambda m, k: _kept(done, m.set_screening(k, decision, reason=why or None)), keys)
         if not done:
             return  # (the write failed, and said so)
-        if said := changed(named, seen, reason, decision, why):
+        from store.snowball.review import awaits_own, standing_text
+
+        screener = self.marks.screener
+        said = changed(named, seen, reason, decision, why)
+        if decision is not None and done[0].screening is None and awaits_own(done[0], screener):
+            # (recorded, with no outcome yet: the row shows no mark, so the decision is said at once)
+            said = f"{said}: " if said else ""
+            said += f"{named}: {standing_text(done[0], screener)}"
+        if said:
             self.say(said)
         if decision is None or rows is None:
             return
@@ -230,7 +238,11 @@ class Marking(Part):
         following = next_to_screen(
             row,
             article_list.row_count,
-            lambda n: (m := self.mark_of(article_list.keys_at(n))) is not None and m.screening is None,
+            lambda n: (
+                (m := self.mark_of(article_list.keys_at(n))) is not None
+                and m.screening is None
+                and not awaits_own(m, screener)
+            ),
         )
         if following is None:
             self.say(NOTHING_BELOW)
