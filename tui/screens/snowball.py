@@ -76,7 +76,7 @@ from tui.keys import SNOWBALL_HELP, SNOWBALL_KEYS, SNOWBALL_OTHER, Key
 from tui.refresh import LibraryChanged
 from tui.screens.screening import NOTHING_BELOW, ask_reason, changed, next_to_screen, unchanged
 from tui.text import literal, printable
-from tui.widgets.candidates import CandidateList, row_label
+from tui.widgets.candidates import CandidateList, found_flag, row_label
 from tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -140,6 +140,7 @@ class SnowballScreen(Screen[int | None]):
         self.busy = True
         self.all_rows: list[Row] = []  # every row of the round (or every report sought)
         self.found: dict[int, str] = {}  # (full text) id of a row -> how it was found
+        self._searched_in: tuple[object, set[str]] = (None, set())  # (a state, the keys its searches name)
         # The rows listed, and what each shows: the decision (and reason) and whether in conflict.
         self.rows: list[Row] = []
         self.seen: list[tuple[str | None, str]] = []
@@ -167,6 +168,7 @@ class SnowballScreen(Screen[int | None]):
     def on_mount(self) -> None:
         self.candidates.mark_of = self._mark
         self.candidates.why_of = self._why
+        self.candidates.flag_of = self._flag
         self.candidates.focus()
         self.load(first=True)
 
@@ -362,6 +364,26 @@ class SnowballScreen(Screen[int | None]):
         if decision is None and self.waiting[index]:
             return "awaiting"
         return decision or ("conflict" if self.conflicts[index] else None)
+
+    def _flag(self, row: Row) -> str:
+        """How a row was found, as README's *Doing a review* says: ``new`` (the round's own record),
+        ``r1`` (the round that first found it), ``db`` (a database search's record: at title/abstract
+        one a round met already screened, which no round found first; at full text every report the
+        searches found), ``—`` (screened before any round found it, not from a search: marked while
+        browsing, a seed given by hand)."""
+        c = row.candidate
+        if self.stage == FULL_TEXT:  # (the reports sought: a search's record is one of round 0)
+            return f"r{c.round}" if c.round else "db"
+        if c.known == "screened" and self.round is not None and c.round == self.round.number:
+            return "db" if self._searched().intersection(c.keys) else "—"
+        return found_flag(row)
+
+    def _searched(self) -> set[str]:
+        """Every identity key the database searches name (read once per snowball state)."""
+        if self._searched_in[0] is not self.state:
+            keys = {k for search in self.state.searches for entry in search.entries for k in entry}
+            self._searched_in = (self.state, keys)
+        return self._searched_in[1]
 
     def _why(self, row: Row) -> str:
         if self.stage == FULL_TEXT:

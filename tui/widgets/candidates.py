@@ -1,8 +1,9 @@
 """The Snowball view's list of candidates: two lines each, drawn only when on screen, a cursor on one.
 
 Each row: the decision the view shows (✔ included, ✘ excluded, ⊘ not retrieved; ``!`` a conflict
-between screeners, ``…`` your decision awaiting the second screener, when the view is not blind),
-``new`` or the round that first found it, ● a record /
+between screeners, ``…`` your decision awaiting the second screener, when the view is not blind), how
+it was found (``CandidateList.flag_of``: ``new``, the round that first found it, ``db`` a database
+search's record), ● a record /
 ○ a stub, the title and the year; under it the identifier first (so a narrow terminal never cuts the
 PMID) and why the candidate is there ("cited by 4 of your 12 included · cites 2", "search PubMed
 2026-12-01"). The list shows what it is given and posts messages; what a decision is, and where the
@@ -49,6 +50,13 @@ def _no_why(row: Row) -> str:
     return ""
 
 
+def found_flag(row: Row) -> str:
+    """``new`` (this round's own record) or the round that first found it (``r1``), from the candidate
+    alone; the screen knows more (``CandidateList.flag_of``)."""
+    c = row.candidate
+    return "new" if not c.known else f"r{c.round}"
+
+
 def row_label(row: Row) -> str:
     """How a row names its article: ``PMID 12345``, else its PMCID, DOI or label."""
     if row.pmid:
@@ -86,6 +94,7 @@ class CandidateList(VirtualView, can_focus=True):
         self.cursor = 0
         self.mark_of: Callable[[int], str | None] = _none
         self.why_of: Callable[[Row], str] = _no_why
+        self.flag_of: Callable[[Row], str] = found_flag
 
     def show_rows(self, rows: list[Row], cursor: int = 0) -> None:
         self.rows = rows
@@ -116,7 +125,8 @@ class CandidateList(VirtualView, can_focus=True):
     def _title_line(self, index: int, row: Row, width: int) -> list[Segment]:
         mark, mark_style = MARKS.get(self.mark_of(index) or "", (" ", Style()))
         c = row.candidate
-        flag = "new " if not c.known else f"r{c.round:<3}"
+        label = self.flag_of(row)
+        flag = f"{label:<4}"
         year = f"  {row.year}" if row.year else ""
         # The year always shows; a title too long for the line ends in an ellipsis, not mid-word.
         room = max(8, width - 2 - len(flag) - 2 - len(year))
@@ -128,7 +138,7 @@ class CandidateList(VirtualView, can_focus=True):
         return [
             Segment(mark, mark_style),
             Segment(" "),
-            Segment(flag, Style(color="green") if not c.known else DIM),
+            Segment(flag, Style(color="green") if label == "new" else DIM),
             Segment("○ " if row.stub else "● ", DIM if row.stub else Style(color="green")),
             Segment(title),
             Segment(year, DIM),
@@ -185,4 +195,4 @@ class CandidateList(VirtualView, can_focus=True):
                 self.post_message(self.Chosen(index))
 
 
-__all__ = ["ROW_HEIGHT", "CandidateList", "row_label"]
+__all__ = ["ROW_HEIGHT", "CandidateList", "found_flag", "row_label"]

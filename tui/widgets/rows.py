@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from store.search import Hit
 
 IN_LIBRARY, STUB, VISITED, AWAITING = "●", "○", "↺", "…"
-STAR, INCLUDED, EXCLUDED, NOTE = "★", "✔", "✘", "✎"
+STAR, INCLUDED, EXCLUDED, NOT_RETRIEVED, NOTE = "★", "✔", "✘", "⊘", "✎"
 
 
 def badges(mark: Mark | None) -> Text:
@@ -28,6 +28,8 @@ def badges(mark: Mark | None) -> Text:
         text.append(INCLUDED + " ", style="bold green")
     elif mark.screening == "excluded":
         text.append(EXCLUDED + " ", style="bold red")
+    elif mark.screening == "not-retrieved":  # (sought at full text, not obtained)
+        text.append(NOT_RETRIEVED + " ", style="bold yellow")
     elif mark.awaiting is not None:  # (recorded; counted once the second screener decides)
         text.append(AWAITING + " ", style="bold dim")
     for tag in mark.tags:
@@ -46,6 +48,8 @@ def mark_line(mark: Mark) -> Text:
         parts.append((f"{INCLUDED} included", "bold green"))
     elif mark.screening == "excluded":
         parts.append((f"{EXCLUDED} excluded", "bold red"))
+    elif mark.screening == "not-retrieved":
+        parts.append((f"{NOT_RETRIEVED} not retrieved", "bold yellow"))
     if mark.awaiting is not None:  # (recorded, counted once the second screener decides)
         # (imported here: the first paint does without the review's machinery, tests/tui/test_startup.py)
         from store.snowball.review import AWAITING_SECOND, describe
