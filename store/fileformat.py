@@ -95,12 +95,6 @@ def _load_lines(raw: bytes) -> dict[str, dict[str, Any]]:
     return data
 
 
-def looks_like_library(head: bytes) -> bool:
-    """Whether the first bytes of a file are those of a pmbrowse library (in any JSON layout)."""
-    compact = b"".join(head.split())
-    return compact.startswith(b'{"_meta":{"1":{"app":"pmbrowse"')
-
-
 # Writing and reading a library's base file document by document -----------------------------------
 #
 # The base file of a library is written in the layout above by ``BaseWriter``: the header, then the

@@ -142,10 +142,12 @@ class Library:
         return self._reader.get(doc_id)
 
     def article(self, doc_id: int) -> Article:
+        """The article a document holds, without its links: they are the library's (``links``,
+        ``link_ids``), and reading them from the article raises (``store.model.LinksNotHeld``)."""
         doc = self.doc(doc_id)
         if doc is None:
             raise KeyError(doc_id)
-        return Article.from_doc(doc)
+        return Article.from_stored(doc, doc_id)
 
     def meta(self, doc_id: int) -> Meta | None:
         """A document's flags (stub, which fields it holds), year and citation count, from the index:

@@ -58,7 +58,7 @@ from store.snowball.screening import (
     paired_stages,
     screener_name,
 )
-from store.wholefile import WholeFileStorage
+from store.wholefile import Fingerprint, WholeFileStorage, fingerprint
 
 Screening = Literal["included", "excluded", "not-retrieved"]
 SCREENING_DECISIONS: tuple[Screening, ...] = ("included", "excluded", "not-retrieved")
@@ -74,6 +74,16 @@ def marks_path(library: str | os.PathLike[str] | None = None) -> Path:
     if path.suffix == ".json":
         return path.with_name(path.stem + ".marks.json")
     return path.with_name(path.name + ".marks.json")
+
+
+# What identifies one version of the marks file (each write replaces it whole: a new inode, size or time).
+MarksVersion = Fingerprint
+
+
+def marks_version(library: str | os.PathLike[str] | None = None) -> MarksVersion | None:
+    """The version of the marks file beside a library as it is on disk now (None: there is none), to
+    tell cheaply whether another process wrote it since (the app's watcher compares two)."""
+    return fingerprint(marks_path(library))
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +301,11 @@ class Marks:
     @property
     def path(self) -> Path:
         return self.storage.path
+
+    def version(self) -> MarksVersion | None:
+        """This marks file's version on disk now (``marks_version``): taken after a write, it tells
+        the app's watcher that the change it will see is this process's own."""
+        return fingerprint(self.path)
 
     @property
     def viewer(self) -> Viewer:

@@ -41,7 +41,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.metrics import check_metrics
-from store.model import ARTICLE_LIST_FIELDS, ARTICLE_TEXT_FIELDS
+from store.model import (
+    COUNT,
+    FLAG,
+    IDENT,
+    LINKS,
+    MAX_COUNT,
+    MAX_YEAR,
+    RECORDS,
+    SCHEMA,
+    TEXT,
+    TEXTS,
+    YEAR,
+    Schema,
+)
 
 META_TABLE = "_meta"
 ARTICLES_TABLE = "articles"
@@ -113,7 +126,8 @@ def _links_to_ids(data: Data) -> Data:
     return data
 
 
-LINK_FIELDS = ("references", "cited_by", "link_sources")
+# What a schema-2 document held of its links, and the links table holds now (``Article``'s link fields).
+LINK_FIELDS = (*SCHEMA["Article"].names(LINKS), "link_sources")
 
 
 def _links_apart(data: Data) -> Data:
@@ -193,6 +207,13 @@ MARKS = Layout("marks", "marks file", (MARKS_TABLE,), MARKS_SCHEMA_VERSION, MARK
 SNOWBALL = Layout("snowball", "snowball file", SNOWBALL_TABLES, SNOWBALL_SCHEMA_VERSION, SNOWBALL_MIGRATIONS)
 
 
+def looks_like_library(head: bytes) -> bool:
+    """Whether the first bytes of a file are those of a pmbrowse library (in any JSON layout): told
+    before opening one, without reading the rest."""
+    compact = b"".join(head.split())
+    return compact.startswith(b'{"' + META_TABLE.encode() + b'":{"1":{"app":"pmbrowse"')
+
+
 def kind_of(header: Mapping[str, Any]) -> str:
     """The kind of file a ``_meta`` header describes."""
     kind = header.get("kind", LIBRARY_KIND)
@@ -203,17 +224,34 @@ def kind_of(header: Mapping[str, Any]) -> str:
 #
 # Documents are read one at a time, on demand, so each is checked when it is read: a damaged document
 # (edited by hand, or by another program) is refused with its id rather than crashing whatever uses it.
+# What each field may hold comes from its declaration in ``store.model`` (the schema is written there,
+# once); the names are gathered by kind here, so that a check is a few tight loops (it runs on every
+# read). Keys the schema does not name are let be: a newer pmbrowse may have written them.
 
-_TEXT = ("pmid", "pmcid", "doi", *ARTICLE_TEXT_FIELDS)
-_TEXT_LISTS = ARTICLE_LIST_FIELDS
-MAX_YEAR = 9999
+_ARTICLE = SCHEMA["Article"]
+_TEXT = _ARTICLE.names(IDENT, TEXT)
+_TEXT_LISTS = _ARTICLE.names(TEXTS)
+_LIMITS = tuple((name, MAX_YEAR, "a year") for name in _ARTICLE.names(YEAR)) + tuple(
+    (name, MAX_COUNT, "a count") for name in _ARTICLE.names(COUNT)
+)
+_FLAGS = _ARTICLE.names(FLAG)
+# How messages name one record of each kind a document holds lists of.
+_NOUNS = {"Author": "an author", "AbstractSection": "an abstract section", "Origin": "an origin"}
+
+
+def _record_rule(schema: Schema) -> tuple[str, dict[str, type]]:
+    """How messages name one such record, and the type of each of its fields."""
+    return _NOUNS[schema.cls.__name__], {f.name: _TYPES[f.kind] for f in schema.fields}
+
+
+_TYPES = {TEXT: str, IDENT: str, FLAG: bool, TEXTS: list}
+_WHAT = {str: "text", bool: "true or false", list: "a list of text"}
+_RECORDS = tuple((f.name, *_record_rule(SCHEMA[f.item])) for f in _ARTICLE.fields if f.kind == RECORDS)
+_RECORDS_NAMES = tuple(name for name, _noun, _types in _RECORDS)
 
 
 def _is_int(value: object, low: int, high: int) -> bool:
     return type(value) is int and low <= value <= high  # (bool is not int here: type(True) is bool)
-
-
-_STR_OR_LIST = (str, bool, list)
 
 
 def check_document(doc: object) -> str:
@@ -229,28 +267,29 @@ def check_document(doc: object) -> str:
         value = doc.get(key)
         if value is not None and (type(value) is not list or (value and set(map(type, value)) != {str})):
             return f"{key!r} is not a list of text"
-    year = doc.get("year")
-    if year is not None and not _is_int(year, 0, MAX_YEAR):
-        return "'year' is not a year"
-    count = doc.get("citation_count")
-    if count is not None and not _is_int(count, 0, 1 << 40):
-        return "'citation_count' is not a count"
+    for key, high, what in _LIMITS:
+        value = doc.get(key)
+        if value is not None and not _is_int(value, 0, high):
+            return f"{key!r} is not {what}"
     for key in LINK_FIELDS:
         if key in doc:
             return f"{key!r} belongs in the links table, not in a document"
-    for key in ("authors", "abstract", "origins"):
+    for key in _RECORDS_NAMES:
         value = doc.get(key)
         if value is not None and (type(value) is not list or not all(type(v) is dict for v in value)):
             return f"{key!r} is not a list of objects"
-    for author in doc.get("authors", ()):
-        for key, value in author.items():
-            if type(value) not in _STR_OR_LIST or (type(value) is list and key != "affiliations"):
-                return f"an author's {key!r} is not text"
-    for section in doc.get("abstract", ()):
-        if not all(type(v) is str for v in section.values()):
-            return "an abstract section has a field that is not text"
-    if "stub" in doc and type(doc["stub"]) is not bool:
-        return "'stub' is not true or false"
+    for key, noun, types in _RECORDS:
+        for record in doc.get(key, ()):
+            for field, value in record.items():
+                given, wanted = type(value), types.get(field)
+                if given is not wanted:
+                    if wanted is not None or (given is not str and given is not bool):
+                        return f"{noun}'s {field!r} is not {_WHAT[wanted or str]}"
+                elif given is list and value and set(map(type, value)) != {str}:
+                    return f"{noun}'s {field!r} is not a list of text"
+    for key in _FLAGS:
+        if key in doc and type(doc[key]) is not bool:
+            return f"{key!r} is not true or false"
     if "metrics" in doc:
         return check_metrics(doc["metrics"])
     return ""

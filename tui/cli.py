@@ -187,7 +187,7 @@ def in_terminal() -> bool:
 def run_app(args: argparse.Namespace, out: Console, err: Console, note: str = "") -> int:
     """The app on ``args.target`` (a query or an identifier); ``note``: what to say beside the results
     (``command_note``). Without a terminal, what it would show is printed instead (``print_target``)."""
-    from store.fileformat import looks_like_library
+    from store.schema import looks_like_library
 
     if not in_terminal():
         if args.target:

@@ -41,7 +41,7 @@ from store.errors import LibraryFileError
 from store.intent import settle
 from store.paths import library_path
 from store.schema import META_TABLE, SNOWBALL
-from store.wholefile import Data, WholeFileStorage
+from store.wholefile import Data, Fingerprint, WholeFileStorage, fingerprint
 
 if TYPE_CHECKING:
     from store.marks import Marks
@@ -65,6 +65,16 @@ def snowball_path(library: str | os.PathLike[str] | None = None) -> Path:
     if path.suffix == ".json":
         return path.with_name(path.stem + ".snowball.json")
     return path.with_name(path.name + ".snowball.json")
+
+
+# What identifies one version of the snowball file (each write replaces it whole).
+SnowballVersion = Fingerprint
+
+
+def snowball_version(library: str | os.PathLike[str] | None = None) -> SnowballVersion | None:
+    """The version of the snowball file beside a library as it is on disk now (None: there is none),
+    to tell cheaply whether another process wrote it since (the app's watcher compares two)."""
+    return fingerprint(snowball_path(library))
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ def page_articles() -> list[Article]:
 def library_stubs(tmp_path: Path) -> list[Article]:
     """The demo library's stubs: what links alone said about articles (short names, a year, no date)."""
     library = Library.open(tmp_path / "stubs.json")
-    return [Article.from_doc(doc) for doc in (doc for _id, doc in library.iter_docs()) if doc.get("stub")]
+    return [Article.from_stored(doc) for doc in (doc for _id, doc in library.iter_docs()) if doc.get("stub")]
 
 
 def medline_files() -> list[Path]:

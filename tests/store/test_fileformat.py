@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from store import fileformat
+from store import fileformat, schema
 from store.errors import LibraryFileError
 from store.library import Library
 from store.wholefile import read_library_file
@@ -49,5 +49,5 @@ def test_libraries_are_written_in_this_layout(lib_path: Path) -> None:
     Library.open(lib_path)
     raw = lib_path.read_bytes()
     assert raw.startswith(b'{\n"_meta":{\n"1":{"app":"pmbrowse"')
-    assert fileformat.looks_like_library(raw[:64])
-    assert not fileformat.looks_like_library(b'{"something": "else"}')
+    assert schema.looks_like_library(raw[:64])
+    assert not schema.looks_like_library(b'{"something": "else"}')

@@ -68,8 +68,11 @@ STORAGE_USERS = {
     "store.search.cited",
     "store.search.feed",
     "store.wholefile",  # (the small files' storage writes the same JSON layout: store.fileformat)
-    "tui.cli",  # (tells a library file by its first bytes before opening one: store.fileformat)
 }
+# The app and the command line (tui/) import no storage at all, nor the small files' storage: they ask
+# the library (``Library.state``: its change token; ``Library.sizes``), the marks (``marks_version``)
+# and ``store.schema`` (``looks_like_library``).
+APP_MAY_NOT_IMPORT = (*STORAGE, "store.wholefile")
 
 
 def _all_imports(path: Path) -> set[str]:
@@ -93,4 +96,15 @@ def test_only_the_library_uses_its_storage() -> None:
             used = [m for m in _all_imports(path) if any(m == s or m.startswith(s + ".") for s in STORAGE)]
             if used:
                 offenders.append(f"{name}: {sorted(used)}")
+    assert offenders == []
+
+
+def test_the_app_imports_no_storage_internals() -> None:
+    offenders = []
+    for path in (ROOT / "tui").rglob("*.py"):
+        used = [
+            m for m in _all_imports(path) if any(m == s or m.startswith(s + ".") for s in APP_MAY_NOT_IMPORT)
+        ]
+        if used:
+            offenders.append(f"{_module(path)}: {sorted(used)}")
     assert offenders == []

@@ -45,7 +45,7 @@ from textual.worker import get_current_worker
 
 from store.errors import OnlineError, PmbrowseError
 from store.library import Library
-from store.marks import Marks
+from store.marks import Marks, MarksVersion
 from store.model import Article
 from store.snowball.engine import (
     Preview,
@@ -71,7 +71,6 @@ from store.snowball.screening import (
     screener_name,
 )
 from store.snowball.state import DIRECTIONS, Round, SnowballFile, SnowballState, keep_round
-from store.wholefile import Fingerprint, fingerprint
 from tui.keys import SNOWBALL_HELP, SNOWBALL_KEYS, SNOWBALL_OTHER, Key
 from tui.refresh import LibraryChanged
 from tui.screens.screening import NOTHING_BELOW, ask_reason, changed, next_to_screen, unchanged
@@ -108,12 +107,12 @@ class SnowballScreen(Screen[int | None]):
         selection: str = "included",
         direction: str = "both",
         online: Callable[[], Online] | None = None,
-        wrote: Callable[[Fingerprint | None], None] | None = None,
+        wrote: Callable[[MarksVersion | None], None] | None = None,
     ) -> None:
         """``seeds`` (the open article, say) start a preview at once, named ``selection``; without them
         the view opens on the newest round, and new rounds start from the included articles.
         ``wrote(before)`` is called after each decision written here, with the marks file's
-        fingerprint just before the write (the app's watcher is told the file as written is this
+        version just before the write (the app's watcher is told the file as written is this
         app's unless another process had changed it since it last looked: taken in as another
         process's, each decision would have every row read again here and the main screen's lists
         redrawn under the view)."""
@@ -540,7 +539,7 @@ class SnowballScreen(Screen[int | None]):
             text.append(printable(row.title or row.candidate.label), style="bold")
             details.update(text, layout=False)
             return
-        article = Article.from_doc(doc)
+        article = Article.from_stored(doc, row.doc_id)
         text.append(printable(article.title or row.candidate.label), style="bold")
         who = ", ".join(a.name for a in article.authors[:3]) + (" et al" if len(article.authors) > 3 else "")
         meta = " · ".join(m for m in (who, article.journal, str(article.year or "")) if m)
@@ -629,7 +628,7 @@ class SnowballScreen(Screen[int | None]):
         if not resolve and (same := unchanged(kind, seen, why_now, why)):
             self.notify(same, markup=False)
             return
-        before = fingerprint(self.marks.path)
+        before = self.marks.version()
         try:
             mark = self.marks.set_screening(
                 row.candidate.keys,

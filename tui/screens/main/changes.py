@@ -19,7 +19,7 @@ from tui.screens.main.parts import Part
 
 if TYPE_CHECKING:
     from store.library import Library
-    from store.wholefile import Fingerprint
+    from store.snowball.state import SnowballVersion
     from tui.screens.main.screen import MainScreen
 
 REFRESH_SECONDS = 1.0  # how often the app looks for what other processes committed
@@ -31,7 +31,7 @@ class ChangeWatcher(Part):
         self._checking = False  # a check is running
         self._index_behind = 0
         self._state_seen: object = None  # the library's state as the views last took it in
-        self._snowball_seen: Fingerprint | None = None  # the snowball file as the last check saw it
+        self._snowball_seen: SnowballVersion | None = None  # the snowball file as the last check saw it
         self._open_when_found: list[str] = []  # a row enter was pressed on, to open after a reload
 
     def start(self, shown: object = None) -> None:
@@ -42,10 +42,9 @@ class ChangeWatcher(Part):
         if shown is not None:
             self._state_seen = shown
         if self.screen.library is not None:
-            from store.snowball.state import snowball_path
-            from store.wholefile import fingerprint
+            from store.snowball.state import snowball_version
 
-            self._snowball_seen = fingerprint(snowball_path(self.screen.library.path))
+            self._snowball_seen = snowball_version(self.screen.library.path)
         self.screen.set_interval(REFRESH_SECONDS, self._tick)
 
     def seen_library(self) -> None:

@@ -26,9 +26,8 @@ from tui.widgets.lists import article_lists
 
 if TYPE_CHECKING:
     from store.library import Library
-    from store.marks import Marks
+    from store.marks import Marks, MarksVersion
     from store.search import SearchIndex
-    from store.wholefile import Fingerprint
     from tui.prefetch import Page, Prefetch
     from tui.screens.main.screen import MainScreen
 
@@ -119,7 +118,7 @@ class Loading(Part):
         self.screen.search(query)
         return None if results.landed.is_set() else results.landed
 
-    def _ready(self, library: Library, index: SearchIndex, marks: Marks, seen: Fingerprint | None) -> None:
+    def _ready(self, library: Library, index: SearchIndex, marks: Marks, seen: MarksVersion | None) -> None:
         screen = self.screen
         screen.library = library
         screen.marking.take(marks, seen)

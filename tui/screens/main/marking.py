@@ -24,9 +24,8 @@ from tui.text import describe_article, literal
 from tui.widgets.lists import ArticleRows, article_lists
 
 if TYPE_CHECKING:
-    from store.marks import Mark, Marks, Screening
+    from store.marks import Mark, Marks, MarksVersion, Screening
     from store.search.index import MarkLookup
-    from store.wholefile import Fingerprint
     from tui.screens.main.screen import MainScreen
 
 # A change to one article's marks: (the marks, its identity keys) -> its marks after.
@@ -44,9 +43,9 @@ class Marking(Part):
     def __init__(self, screen: MainScreen) -> None:
         super().__init__(screen)
         self.marks: Marks | None = None
-        self.seen: Fingerprint | None = None  # the marks file as this app last read or wrote it
+        self.seen: MarksVersion | None = None  # the marks file as this app last read or wrote it
 
-    def take(self, marks: Marks, seen: Fingerprint | None) -> None:
+    def take(self, marks: Marks, seen: MarksVersion | None) -> None:
         """Use these marks (read at the start, or again after another process changed them)."""
         self.marks, self.seen = marks, seen
         # Who the screening keys record decisions for, under the result list (a named screener only:
@@ -54,16 +53,14 @@ class Marking(Part):
         screener = f"screener {marks.screener}" + (" (blind)" if marks.viewer.blind else "")
         self.screen.results.border_subtitle = literal(screener) if marks.screener else None
 
-    def wrote_elsewhere(self, before: Fingerprint | None) -> None:
+    def wrote_elsewhere(self, before: MarksVersion | None) -> None:
         """Another view of this app (the Snowball view, which shares these marks) wrote the marks
         file, which was ``before`` just before: if that is the file as this app last saw it, the file
         as written is this app's, not a change to take in (the rows are redrawn when that view
         closes: ``tui.screens.main.views``); if another process had changed it meanwhile (the write
         merged its change in), the watcher still takes that in at its next look."""
         if self.marks is not None and before == self.seen:
-            from store.wholefile import fingerprint
-
-            self.seen = fingerprint(self.marks.path)
+            self.seen = self.marks.version()
 
     def mark_of(self, keys: list[str]) -> Mark | None:
         return self.marks.get(keys) if self.marks is not None and keys else None
@@ -147,7 +144,7 @@ class Marking(Part):
         from store.merge import doc_keys
         from store.model import Article
 
-        return doc_keys(doc), describe_article(Article.from_doc(doc))
+        return doc_keys(doc), describe_article(Article.from_stored(doc, doc_id))
 
     # Recording -------------------------------------------------------------------------------------
 
@@ -163,9 +160,7 @@ class Marking(Part):
         except (PmbrowseError, OSError, ValueError) as exc:
             self.say(f"The mark was not saved: {exc}", severity="error")
             return
-        from store.wholefile import fingerprint
-
-        self.seen = fingerprint(self.marks.path)
+        self.seen = self.marks.version()
         self.show_marks()
 
     def star(self) -> None:
