@@ -185,8 +185,12 @@ def _release(elem: Element) -> None:
 
 
 def _syntax_error(exc: etree.XMLSyntaxError, source: str) -> ParseError:
-    """lxml's complaint as a one-line ParseError with its line; hostile input says it was refused."""
-    reason = LINE_COLUMN.sub("", str(exc.msg or exc)).strip()
+    """lxml's complaint as a one-line ParseError with its line; hostile input says it was refused.
+
+    Only the first line of lxml's text is kept: some libxml2 releases add a second one (``Bytes: 0xFF
+    0xFE ...``) to some messages, and an import error is one line."""
+    lines = [line.strip() for line in str(exc.msg or exc).splitlines() if line.strip()]
+    reason = LINE_COLUMN.sub("", lines[0] if lines else "unreadable").strip()
     if "amplification" in reason or "entity reference loop" in reason:
         message = f"refused: entities would expand without bound ({reason})"
     elif "Excessive depth" in reason:

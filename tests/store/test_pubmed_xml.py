@@ -490,6 +490,25 @@ def test_malformed_xml(data: bytes, line: int, words: str) -> None:
     assert words in info.value.message
 
 
+def test_a_syntax_error_of_two_lines_is_told_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """libxml2 2.11 to 2.12 (lxml 5.0 to 5.3) add a second line to some messages; an import error is one
+    line whatever lxml says."""
+    from lxml import etree
+
+    def iterparse(*_args: object, **_kwargs: object) -> Iterator[object]:
+        raise etree.XMLSyntaxError(
+            "Input is not proper UTF-8, indicate encoding !\nBytes: 0xFF 0xFE 0x3C 0x00", 9, 3, 1
+        )
+        yield  # (a generator, as lxml's is)
+
+    monkeypatch.setattr(pubmed_xml.etree, "iterparse", iterparse)
+    with pytest.raises(ParseError) as info:
+        parse_bytes(b"<PubmedArticleSet/>", "bad.xml")
+    assert "\n" not in str(info.value) and "Bytes" not in str(info.value)
+    assert info.value.line == 3
+    assert info.value.message == "malformed XML: Input is not proper UTF-8, indicate encoding !"
+
+
 # --- hostile input ------------------------------------------------------------------------------------
 
 DOCTYPE = b'<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.content import Content
 from textual.pilot import Pilot
@@ -21,6 +24,17 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 4.0) -> bool:
+    """Wait (in app time) until ``condition()`` holds, up to ``seconds``; whether it did. The app's
+    own workers and timers must do the work: this only lets them run."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+        await pilot.pause()
+    return bool(condition())
 
 
 async def ready(pilot: Pilot[None]) -> MainScreen:

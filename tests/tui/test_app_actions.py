@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,8 @@ from textual.widgets import Input
 
 from store.library import Library
 from store.marks import Marks
-from tests.online_server import LocalServer, RecordBank, Reply, json_reply
-from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of
+from tests.online_server import LocalServer, RecordBank, Reply, Request, json_reply
+from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of, until
 from tui.screens.export import ExportRequest, ExportScreen
 from tui.screens.main import MainScreen
 from tui.screens.prompt import PromptScreen
@@ -188,25 +189,33 @@ async def test_fetching_a_stub_updates_the_view_in_place(
 
 
 async def test_the_app_stays_responsive_while_a_fetch_is_slow(lib_path: Path, pubmed: LocalServer) -> None:
-    bank = RecordBank(synthesize=True)
-    # Long enough to outlast the typing below on a busy machine (15 key presses took 2.1-3.2 s with
-    # two cores shared by several test runs; a 3 s delay let the fetch finish first).
-    pubmed.route("eutils/efetch.fcgi", lambda r: Reply(body=bank(r).body, delay=7.0))
+    # PubMed answers only when the test lets it, so the fetch is still waiting while the test types and
+    # searches however slow the machine (a fixed delay of a few seconds lost that race on busy runs).
+    bank, answer = RecordBank(synthesize=True), threading.Event()
+
+    def efetch(request: Request) -> Reply:
+        while not answer.wait(0.05):
+            if pubmed.stop.is_set():  # (the test ended without letting it answer)
+                break
+        return bank(request)
+
+    pubmed.route("eutils/efetch.fcgi", efetch)
     app = make_app(lib_path, "40078652")
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("f")
-        await pilot.press("slash", *"periodontitis", "enter")
-        await pilot.pause(0.3)
-        # The search ran and showed its hits while PubMed was still being waited for.
-        assert border_title(app.screen.query_one(ResultsList)) == "by relevance · 1 hit — periodontitis"
-        assert "Fetching 40078652" in text_of(app.screen.query_one(StatusLine))
-        assert "stub" in header(app)
+        try:
+            await ready(pilot)
+            await pilot.press("f")
+            await pilot.press("slash", *"periodontitis", "enter")
+            results = app.screen.query_one(ResultsList)
+            await until(pilot, lambda: "periodontitis" in border_title(results))
+            # The search ran and showed its hits while PubMed was still being waited for.
+            assert border_title(results) == "by relevance · 1 hit — periodontitis"
+            assert "Fetching 40078652" in text_of(app.screen.query_one(StatusLine))
+            assert "stub" in header(app)
+        finally:
+            answer.set()
         await settle(pilot)
-        for _ in range(150):  # the fetch finishes about 7 s after it started
-            if not app.screen.query_one(StatusLine).content:
-                break
-            await pilot.pause(0.1)
+        await until(pilot, lambda: not app.screen.query_one(StatusLine).content)
         assert header(app).startswith("Record 40078652")
 
 

@@ -10,13 +10,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 import tui.screens.main.changes
 from store.library import Library
 from store.marks import Marks
 from store.model import Article, Author, Link, Origin
-from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of
+from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of, until
 from tui.screens.main import MainScreen
 from tui.widgets.lists import LinkList, ResultsList
 from tui.widgets.panes import PaneTabs
@@ -50,16 +49,6 @@ def notices(app: object) -> list[str]:
 
 def header(app: object) -> str:
     return text_of(app.screen.query_one("#header"))  # type: ignore[attr-defined]
-
-
-async def until(pilot: Pilot[None], condition: object, seconds: float = 4.0) -> bool:
-    """Wait (in app time) until ``condition()`` holds; the app's own timer must do the work."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.05)
-        await pilot.pause()
-    return bool(condition())  # type: ignore[operator]
 
 
 @pytest.fixture

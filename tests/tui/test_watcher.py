@@ -3,7 +3,6 @@ the map. Here the other process is a real one (``python -m tui mark``), as a rev
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from textual.widgets import Static
 
 from store.library import Library
 from store.marks import Marks
-from tests.tui.helpers import make_app, ready, settle, text_of
+from tests.tui.helpers import make_app, ready, settle, text_of, until
 from tui.screens.snowball import SnowballScreen
 from tui.widgets.candidates import CandidateList
 
@@ -27,16 +26,6 @@ def mark_elsewhere(lib_path: Path, pmid: str, flag: str) -> None:
         check=True,
         capture_output=True,
     )
-
-
-async def until(pilot: Pilot[None], condition: object, seconds: float) -> bool:
-    """Wait (in app time) until ``condition()`` holds; the app's own timer must do the work."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.05)
-        await pilot.pause()
-    return bool(condition())  # type: ignore[operator]
 
 
 async def open_snowball(pilot: Pilot[None]) -> SnowballScreen:
