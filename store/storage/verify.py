@@ -27,7 +27,7 @@ from pathlib import Path
 
 from store import fileformat
 from store.atomicwrite import NotARegularFile, kind_of
-from store.docindex import COLUMNS, DocIndex, IndexFileError, open_regular
+from store.docindex import COLUMNS, DocIndex, IndexFileError, IndexMismatch, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
@@ -311,6 +311,14 @@ def _index_differs(index: DocIndex, scan: Scan, st: os.stat_result, files: Libra
             return f"its {name} column differs"
     if list(index.pairs_except(())) != data.pairs:
         return "its identifier table differs"
+    # The heads are checked one by one when read; a check reads them all (a damaged head whose
+    # column entries are intact would otherwise pass here and surface only when its row is drawn).
+    for doc_id, length in enumerate(data.columns["head_len"]):
+        if length:
+            try:
+                index.head(doc_id)
+            except IndexMismatch:
+                return f"the head of document {doc_id} is damaged"
     return ""
 
 

@@ -191,6 +191,24 @@ def test_a_damaged_document_index_is_noticed_and_rebuilt(built: Path, tmp_path: 
     assert_whole_but(lib, records=7)
 
 
+def test_a_damaged_head_in_the_document_index_is_named_by_check_and_repaired(
+    built: Path, tmp_path: Path
+) -> None:
+    lib = copy_of(built, tmp_path, compact=True)
+    idx = lib.with_name("library.json.idx")
+    good = idx.read_bytes()
+    header, _where, _keys = index_layout(idx)
+    raw = bytearray(good)
+    raw[int(header["heads"]) + 3] ^= 1  # type: ignore[call-overload]  # (one bit of the first head)
+    idx.write_bytes(bytes(raw))
+    found = cli(lib, "check")
+    assert found.returncode != 0 and "library.json.idx" in found.stdout and "head" in found.stdout, (
+        found.stdout + found.stderr
+    )
+    ok(cli(lib, "repair"))  # (writes the base anew: a new generation, so not the old bytes)
+    assert_whole(lib)
+
+
 def assert_whole_but(lib: Path, records: int) -> None:
     for pmid, title in TITLES.items():
         assert shows(lib, pmid).startswith(title)
