@@ -11,14 +11,14 @@ they ranked their candidates).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from store.library import Library
 from store.merge import doc_keys
 from store.snowball.engine import label_of
 from store.snowball.flow import database_entries
-from store.snowball.screening import INCLUDED, Decision, Screened
+from store.snowball.screening import INCLUDED, Decision, Screened, Stage
 from store.snowball.state import Candidate, SnowballState
 
 
@@ -37,13 +37,16 @@ def reports_sought(
     library: Library,
     state: SnowballState,
     screenings: Iterable[tuple[Sequence[str], Sequence[Decision]]],
+    paired: Collection[Stage] = (),
 ) -> list[Sought]:
     """Every report the review seeks now, in the flow's order (see the module's docstring);
     ``screenings``: every article's decision records (``Marks.screenings``, read beforehand, so that
-    this can run in a thread while the marks change)."""
+    this can run in a thread while the marks change); ``paired``: the two-screener stages
+    (``Marks.paired``), where one screener's inclusion alone awaits the second and is sought by no one
+    yet, as the flow counts it."""
     outcomes: dict[str, Screened] = {}
     for keys, records in screenings:
-        screened = Screened.of(records)
+        screened = Screened.of(records, paired)
         for key in keys:
             outcomes.setdefault(key, screened)
 

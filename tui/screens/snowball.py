@@ -256,7 +256,7 @@ class SnowballScreen(Screen[int | None]):
     def _load_full_text(self, state: SnowballState) -> None:
         from store.snowball.sought import reports_sought
 
-        sought = reports_sought(self.library, state, self._screenings)
+        sought = reports_sought(self.library, state, self._screenings, self.marks.paired)
         rows = rows_of(self.library, Round(0, "", "", "", [], [], candidates=[s.candidate for s in sought]))
         found = {id(row): s.found for row, s in zip(rows, sought, strict=True)}
         if not get_current_worker().is_cancelled:

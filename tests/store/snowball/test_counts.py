@@ -226,3 +226,28 @@ def json_dump(data: object) -> bytes:
     import json
 
     return json.dumps(data).encode()
+
+
+def test_full_text_seeks_only_what_the_review_included_in_a_two_screener_stage(tmp_path: Path) -> None:
+    """One screener's inclusion in a two-screener stage awaits the second: no report is sought for it
+    (the flow counts it awaiting), so the full-text list leaves it out until the second agrees."""
+    from store.marks import Marks
+    from store.snowball.sought import reports_sought
+
+    library, _marks = build(tmp_path / "lib.json")
+    result = run_round(library, by_selection(library, _marks, "included"), "both", marks=_marks)
+    file = SnowballFile.open(tmp_path / "lib.json")
+    keep_round(file, result.round)
+    ann = Marks.open(tmp_path / "lib.json", screener="ann")
+    bob = Marks.open(tmp_path / "lib.json", screener="bob")
+    ann.set_screening(["pmid:10"], "included")
+    bob.set_screening(["pmid:10"], "included")  # (two named screeners: the stage is two-screener)
+    ann.set_screening(["pmid:13"], "included")  # (ann alone: awaiting bob)
+    marks = Marks.open(tmp_path / "lib.json")
+    state = file.load()
+    sought = {s.candidate.label for s in reports_sought(library, state, marks.screenings(), marks.paired)}
+    assert "10" in sought and "13" not in sought
+    bob.set_screening(["pmid:13"], "included")
+    marks = Marks.open(tmp_path / "lib.json")
+    sought = {s.candidate.label for s in reports_sought(library, state, marks.screenings(), marks.paired)}
+    assert {"10", "13"} <= sought
