@@ -226,14 +226,18 @@ class Library:
         return self._reader.link_counts(doc_id)
 
     def link_rows(self, doc_id: int, rel: str, start: int = 0, count: int | None = None) -> list[LinkView]:
-        """Rows ``start`` to ``start + count`` of a record's ``rel`` links, each built from its target's
-        head (identifiers, title, first authors, journal, year, stub or not: see
-        ``store.storage.meta``), not its whole document: a pane shows the first screenful of an
-        article with ten thousand citing articles at once, and the rest as it scrolls. The rows carry
-        no sources (``links`` does)."""
+        """Rows ``start`` to ``start + count`` of a record's ``rel`` links (see ``rows``)."""
         ids = self.link_ids(doc_id, rel)
-        end = len(ids) if count is None else start + count
-        return [_row(target_id, head) for target_id, head in self._reader.heads(ids[start:end])]
+        return self.rows(ids[start:] if count is None else ids[start : start + count])
+
+    def rows(self, target_ids: Iterable[int]) -> list[LinkView]:
+        """Link rows of these targets (from ``link_ids``), each built from its target's head
+        (identifiers, title, first authors, journal, year, stub or not: see ``store.storage.meta``),
+        not its whole document: a pane that holds a record's ids shows the first screenful of an
+        article with ten thousand citing articles at once, and the rest as it scrolls, without reading
+        its link list again. The rows carry no sources (``links`` does); targets the library no longer
+        holds are left out."""
+        return [_row(target_id, head) for target_id, head in self._reader.heads(target_ids)]
 
     def totals(self, doc_ids: Iterable[int]) -> dict[int, tuple[int, int, int | None]]:
         """(references, citing articles, year) of many records, from the index (none is read): ranking

@@ -1,18 +1,23 @@
 """Where the user was: the last query, the open article and the trail, kept beside the library.
 
 Saved to ``<library>.session.json`` (written atomically) so reopening the app returns there. A
-missing or unreadable session file just means a fresh start; it is never worth an error.
+missing or unreadable session file just means a fresh start; it is never worth an error. The app
+encodes the session on its UI thread and writes it in another (``encoded`` and ``write``): one write
+at a time in a process, as the temporary file beside the session file is named by the process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from store.atomicwrite import check_regular, replace_file
 from store.trail import Trail
+
+_WRITING = threading.Lock()  # (two threads of one process would share the temporary file's name)
 
 
 def session_path(library_path: Path) -> Path:
@@ -43,9 +48,17 @@ class Session:
             pane=pane if pane in ("abstract", "references", "cited_by", "related") else "abstract",
         )
 
-    def save(self, library_path: Path) -> None:
+    def encoded(self) -> bytes:
+        """The session as the file holds it."""
         payload = {"query": self.query, "trail": self.trail.to_json(), "pane": self.pane}
+        return json.dumps(payload, ensure_ascii=False).encode()
+
+    def save(self, library_path: Path) -> None:
+        self.write(library_path, self.encoded())
+
+    @staticmethod
+    def write(library_path: Path, content: bytes) -> None:
+        """Write an ``encoded`` session, atomically (from any thread)."""
         # Where you were is never worth an error (a full disk, a read-only folder, a folder in the way).
-        with contextlib.suppress(OSError):
-            content = json.dumps(payload, ensure_ascii=False).encode()
+        with _WRITING, contextlib.suppress(OSError):
             replace_file(session_path(library_path), content, special=False)

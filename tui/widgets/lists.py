@@ -204,7 +204,7 @@ def _hit_keys(hit: Hit) -> list[str]:
 
 class LinkList(VirtualView, can_focus=True):
     """References or citing articles of the open article: two lines a row, drawn as they come on
-    screen, built from the library then (``Library.link_rows``: the targets' heads, a page at a time).
+    screen, built from the library then (``Library.rows``: the targets' heads, a page at a time).
 
     Opening an article with ten thousand citing articles reads their ids (one record) and builds the
     rows of the first screenful, nothing more; the rest are built as they scroll into view. A row is two
@@ -310,8 +310,12 @@ class LinkList(VirtualView, can_focus=True):
         found = self._built.get(index)
         if found is None:
             start = index - index % self.PAGE
-            for n, row in enumerate(self.library.link_rows(self.doc_id, self.rel, start, self.PAGE)):
-                self._built.setdefault(start + n, row)
+            # The ids were read once, when the links were shown; a row is placed by its target (one the
+            # library no longer holds has no row: the rows after it must not move up into its place).
+            where = {target: n for n, target in enumerate(self.ids[start : start + self.PAGE], start)}
+            for row in self.library.rows(where):
+                if row.target_id is not None:
+                    self._built.setdefault(where[row.target_id], row)
             found = self._built.get(index)
         return found
 
@@ -358,9 +362,8 @@ class LinkList(VirtualView, can_focus=True):
         line = line.copy()
         line.no_wrap, line.overflow = True, "ellipsis"
         line.truncate(max(width, 1), overflow="ellipsis")
-        console = self.app.console
-        segments = list(console.render(line, console.options.update(width=max(width, 1), no_wrap=True)))
-        strip = Strip([s for s in segments if s.text != "\n"]).extend_cell_length(width)
+        # The line's own segments: already cut to the width, it needs none of the console's wrapping.
+        strip = Strip(line.render(self.app.console)).extend_cell_length(width)
         if cursor:  # (styles applied later go beneath those applied before)
             strip = strip.apply_style(self.get_component_rich_style("link-list--cursor"))
         return strip.apply_style(self.rich_style)

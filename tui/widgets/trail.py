@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
@@ -38,30 +39,28 @@ def trail_line(trail: Trail, width: int) -> Text:
     if not trail.entries:
         head.append("empty — open an article to start walking", style="dim italic")
         return head
-    pieces: list[Text] = []
-    for n, key in enumerate(trail.entries):
-        label = printable(entry_label(key))
-        if n == trail.position:
-            # In brackets as well as in reverse: it must read in a terminal without colours.
-            pieces.append(Text(f"[{label}]", style="reverse bold"))
-        else:
-            pieces.append(Text(label, style="" if n < trail.position else "dim"))
-    # Drop entries from the start until what is left, with the current one, fits.
+    position = trail.position
+    # In brackets as well as in reverse for the current entry: it must read in a terminal without
+    # colours.
+    labels = [printable(entry_label(key)) for key in trail.entries]
+    labels[position] = f"[{labels[position]}]"
+    # Drop entries from the start until what is left, with the current one, fits: the widths summed
+    # once and the dropped ones taken off as they go, and only the entries shown made into Text (a
+    # long session's trail is hundreds of entries, and this runs at every render).
+    widths = [cell_len(label) for label in labels]
+    left = head.cell_len + sum(widths) + 3 * (len(labels) - 1)
     first = 0
-    while first < trail.position and _width(head, pieces[first:], first) > width:
+    while first < position and left + (4 if first else 0) > width:
+        left -= widths[first] + 3
         first += 1
     line = head.copy()
     if first:
         line.append("… › ", style="dim")
-    for n, piece in enumerate(pieces[first:]):
-        if n:
+    for n, label in enumerate(labels[first:], first):
+        if n > first:
             line.append(" › ", style="dim")
-        line.append_text(piece)
+        line.append(label, style="reverse bold" if n == position else "" if n < position else "dim")
     return line
-
-
-def _width(head: Text, pieces: list[Text], dropped: int) -> int:
-    return head.cell_len + (4 if dropped else 0) + sum(p.cell_len for p in pieces) + 3 * (len(pieces) - 1)
 
 
 class StatusLine(Static):

@@ -7,6 +7,7 @@
 - ``online.py``: fetches and PubMed searches; ``exporting.py``: copy, open, export;
 - ``views.py``: the citation map and citation chasing; ``changes.py``: other processes' changes;
 - ``loading.py``: reading the library after the first paint; ``quitting.py``: compaction at the end;
+  ``keeping.py``: the session file, saved off the UI thread;
 - ``parts.py``: what the parts share.
 
 A package under ``tui/screens/`` rather than a top-level ``tui/main/``: these parts are the main

@@ -105,7 +105,7 @@ class Loading(Part):
         session = self.screen.session
         if session.query != page.query:  # (as a search the user runs, the query is kept for next time)
             session.query = page.query
-            session.save(self.screen.library_path)
+            self.screen.keeper.save_soon()
 
     def _index_ready(self, index: SearchIndex) -> threading.Event | None:
         """The index is open: run the query that waited for it. Returns what to wait on before opening

@@ -64,8 +64,9 @@ class OpenArticle:
 class Reader(Vertical):
     """The open article and its panes (see the module docstring)."""
 
-    article: reactive[OpenArticle | None] = reactive(None, always_update=True, init=False)
-    pane: reactive[str] = reactive("abstract", init=False)
+    # (Neither repaints the column itself: its widgets repaint what they show.)
+    article: reactive[OpenArticle | None] = reactive(None, always_update=True, init=False, repaint=False)
+    pane: reactive[str] = reactive("abstract", init=False, repaint=False)
 
     @dataclass
     class SearchFor(Message):

@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
@@ -25,6 +26,7 @@ from tui.keys import KEYS
 from tui.listing import online_query
 from tui.screens.main.changes import ChangeWatcher
 from tui.screens.main.exporting import Exporting
+from tui.screens.main.keeping import SessionKeeper
 from tui.screens.main.loading import Loading
 from tui.screens.main.marking import Marking
 from tui.screens.main.online import Online
@@ -51,6 +53,11 @@ FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list
 
 
 class MainScreen(Screen[None]):
+    # Textual repaints the whole screen when the focus moves (its ``focused`` repaints), so a key that
+    # focuses a pane (``a``, ``r``, ``c``, tab) re-rendered every widget. The widgets whose look
+    # depends on the focus repaint themselves (``:focus`` and ``:focus-within`` styles are applied to
+    # them and their ancestors as the focus moves), so the screen need not.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     BINDINGS: ClassVar[list[BindingType]] = [
         *(key.binding() for key in KEYS),
         Binding("escape", "leave_search", "Results", show=False),
@@ -82,6 +89,7 @@ class MainScreen(Screen[None]):
         self.exporting = Exporting(self)
         self.views = Views(self)
         self.changes = ChangeWatcher(self)
+        self.keeper = SessionKeeper(self)
         self.results = SearchResults(self.marking.search_filter, lambda: self.reader.current, id="results")
         self.reader = Reader(self.trail, self.marking.mark_of, id="reader")
 
@@ -156,7 +164,7 @@ class MainScreen(Screen[None]):
             self.online.search(online)
             return
         self.session.query = query
-        self.session.save(self.library_path)
+        self.keeper.save_soon()
         self.results.search(query)
 
     @on(Input.Submitted, "#search")
@@ -190,10 +198,11 @@ class MainScreen(Screen[None]):
         """An article was opened: the trail line and the result list follow; the session is kept."""
         self.query_one(TrailBar).show_trail(self.trail)
         self.results.follow(article.doc_id if article is not None else None)
-        self.session.save(self.library_path)
+        self.keeper.save_soon()
 
     def _pane_shown(self, pane: str) -> None:
         self.session.pane = pane
+        self.keeper.save_soon()
 
     def open_doc(self, doc_id: int, *, visit: bool = True) -> None:
         self.reader.open(doc_id, visit=visit)
@@ -293,7 +302,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(HelpScreen())
 
     def action_quit(self) -> None:
-        self.session.save(self.library_path)
+        self.keeper.save_now()
         if self.library is not None:
             compact_on_quit(self.library)
         self.app.exit()
