@@ -67,3 +67,64 @@ def test_a_count_a_service_reports_ranks_as_the_library_counts_do(tmp_path: Path
     index = SearchIndex.for_library(lib)
     assert _order(index, "cell")[:2] == [("9", 31), ("1", 1)]
     assert lib.compact() and _order(SearchIndex.for_library(lib), "cell")[:2] == [("9", 31), ("1", 1)]
+
+
+def _oracle(lib: Library) -> list[int]:
+    """Every document most cited first, keyed one by one from what the library says of it."""
+    from store.storage.indexwriter import cited_key
+
+    keyed = []
+    for doc_id, _doc in lib.iter_docs():
+        meta = lib.meta(doc_id)
+        assert meta is not None
+        keyed.append((cited_key(meta.citation, lib.link_counts(doc_id)[1], meta.year, doc_id), doc_id))
+    return [doc_id for _key, doc_id in sorted(keyed, reverse=True)]
+
+
+def test_the_order_is_ranked_once_per_state_and_stays_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranking what the journal and the segments touch is done once per state of the library (it was
+    done at every call: a third of a second at 100k), and after a commit only the documents the commit
+    touched are keyed again; the order stays the one a fresh reading gives, through journal commits,
+    a batched commit written as segments, a removal and a compaction."""
+    from store.storage.citations import Citations
+    from store.storage.snapshot import Snapshot
+
+    lib = _library(tmp_path / "library.json")
+    citations = Citations(lib._reader)
+    keyed: list[int] = []  # documents whose meta was read (from the journal: everything, so far)
+    meta = Snapshot.meta
+
+    def counting(snap: Snapshot, doc_id: int) -> object:
+        keyed.append(doc_id)
+        return meta(snap, doc_id)
+
+    monkeypatch.setattr(Snapshot, "meta", counting)
+    assert list(citations.order()) == _oracle(lib)
+    keyed.clear()
+    assert list(citations.order()) == list(citations.order()) == _oracle(lib)
+    first = len(keyed)
+    assert list(citations.order()) and len(keyed) == first == len(lib)  # (the oracle's own reads)
+    # One new record citing record 2: it, record 2, and nothing else, keyed again.
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="8", title="New", year=2020, references=[Link(pmid="2")]), ORIGIN)
+    keyed.clear()
+    assert list(citations.order()) and sorted(keyed) == sorted([lib.find("2"), lib.find("8")])
+    assert list(citations.order()) == _oracle(lib)
+    # A batch written as a segment (as a bulk import writes them), then more in the journal.
+    with lib.transaction() as changes:
+        for pmid in ("9", "10", "11"):
+            changes.put_article(
+                Article(pmid=pmid, title="Batch", year=2011, references=[Link(pmid="4"), Link(pmid="9")]),
+                ORIGIN,
+            )
+        changes.flush()
+        changes.put_article(Article(pmid="12", title="Late", year=2012, references=[Link(pmid="4")]), ORIGIN)
+    assert lib.path.with_name(lib.path.name + ".segments").exists()
+    assert list(citations.order()) == _oracle(lib)
+    assert lib.find("4") == next(citations.order())  # cited 4 times now
+    # After a compaction, the base's own order and nothing touched.
+    assert lib.compact()
+    assert list(citations.order()) == _oracle(lib)
+    assert citations.ranked_changes().touched == set()
