@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from store.changes import Status
+from store.changes import Changes, Status
 from store.errors import ParseError
 from store.formats import detect, format_names
 from store.inputs import (
@@ -229,15 +229,16 @@ def import_paths(
     paths: Sequence[str],
     *,
     progress: Progress | None = None,
-    before_commit: Callable[[list[FileReport]], None] | None = None,
+    before_commit: Callable[[list[FileReport], Changes], None] | None = None,
 ) -> list[FileReport]:
     """Import files and folders into ``library``; one report per file, in order.
 
     Each file is all-or-nothing. Records are merged as they are read; if a file turns out to be
     malformed after some of its records were merged, the whole transaction is dropped (nothing was
     written) and the import starts again without that file. ``before_commit`` is called with the reports
-    as the last thing before the import commits, inside its transaction (``import --source`` commits
-    the database search with the records: ``store.intent``); if it raises, nothing is committed.
+    and the unit of work as the last thing before the import commits, inside its transaction (``import``
+    adds the reference files' entries to it, and commits the database search with the records:
+    ``store.intent``); if it raises, nothing is committed.
     """
     sources = list(expand_paths(paths))
     rejected: dict[str, str] = {}
@@ -255,7 +256,7 @@ def _import_once(
     rejected: dict[str, str],
     progress: Progress | None,
     saved: dict[str, str],
-    before_commit: Callable[[list[FileReport]], None] | None = None,
+    before_commit: Callable[[list[FileReport], Changes], None] | None = None,
 ) -> list[FileReport]:
     total = sum(os.path.getsize(saved.get(s, s)) for s in sources if os.path.isfile(saved.get(s, s)))
     done = [0, 0]  # bytes, records
@@ -307,7 +308,7 @@ def _import_once(
                 continue
             report.stubs = changes.stubs_created - before
         if before_commit is not None:
-            before_commit(reports)
+            before_commit(reports, changes)
     if progress is not None:
         progress(total, total, done[1])
     return reports

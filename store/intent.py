@@ -3,7 +3,8 @@ command changes, across library, marks and snowball state").
 
 The library commits by appending a sealed commit to its journal; the marks and snowball files are each
 replaced whole (``store.wholefile``). A command that changes the library and a small file — ``import
---source``, which imports records and records the database search they came from — makes them one
+--source``, which imports records and records the database search they came from, and ``snowball
+--online``, which stores the links the services gave and keeps the round run on them — makes them one
 commit with a write-ahead *intent*, the library's commit being the commit point of the whole:
 
 1. inside the library's transaction, under its write lock, the small files' locks are taken
@@ -16,7 +17,8 @@ commit with a write-ahead *intent*, the library's commit being the commit point 
 3. the library commits;
 4. each temp file is renamed over its file (the folder fsynced), the intent removed, the locks let go
    (``Carried.finish``). A library commit that fails removes the temp files and the intent
-   (``Carried.abort``): nothing happened.
+   (``Carried.abort``): nothing happened. A failure after the library committed (an interrupt) is
+   told apart by the library's token having moved on, and finishes them instead.
 
 Killed anywhere, what is left is settled by the next process that touches any of these files, before
 it reads or writes them (``settle``: ``Library.transaction`` and ``Library.compact`` under the library's
@@ -35,7 +37,7 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +83,7 @@ class Carried:
     staged: list[tuple[Path, Path, Path]] = field(default_factory=list)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _intent: Path | None = None
+    _before: list[Any] | None = None  # the library's commit token the intent names
 
     def join(self, storage: WholeFileStorage) -> None:
         """Take ``storage``'s lock and begin its transaction (inside the library's transaction); its
@@ -106,10 +109,11 @@ class Carried:
         if not self.staged:
             return
         path = intent_path(self.library_path)
+        self._before = _token(self.token_of, self.library_path)
         record = {
             "intent": INTENT_VERSION,
             "pid": os.getpid(),
-            "library": _token(self.token_of, self.library_path),
+            "library": self._before,
             "files": [[str(temp), str(target), str(locked)] for temp, target, locked in self.staged],
         }
         with _mine_lock:
@@ -131,7 +135,12 @@ class Carried:
             self._stack.close()
 
     def abort(self) -> None:
-        """The library did not commit: nothing of the small files changes."""
+        """Something failed: when the library did not commit (its token is still the one the intent
+        names), nothing of the small files changes; when it did (the failure came after its commit: an
+        interrupt), they are finished as it was."""
+        if self._intent is not None and _token(self.token_of, self.library_path) != self._before:
+            self.finish()
+            return
         try:
             for temp, _target, _locked in self.staged:
                 with contextlib.suppress(OSError):
@@ -151,6 +160,19 @@ class Carried:
         with _mine_lock:
             _mine.discard(self._intent)
         self._intent = None
+
+
+@contextlib.contextmanager
+def carrying(library_path: str | os.PathLike[str], token_of: TokenOf) -> Iterator[Carried]:
+    """A ``Carried`` for the library transaction run inside this block: finished after it, or aborted
+    when the block raises (``Carried.abort`` tells a commit that failed from one that was made)."""
+    carried = Carried(Path(library_path), token_of)
+    try:
+        yield carried
+    except BaseException:
+        carried.abort()
+        raise
+    carried.finish()
 
 
 def settle(library_path: str | os.PathLike[str], token_of: TokenOf, lock_timeout: float | None = None) -> str:

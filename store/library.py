@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -317,11 +317,14 @@ class Library:
     # Writing ---------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Changes]:
+    def transaction(self, before_commit: Callable[[], None] | None = None) -> Iterator[Changes]:
         """Collect changes; commit them once at the end, or drop them all on error.
 
         A large unit of work hands its changes over in batches as it goes (``Changes.flush``, which
-        the importer calls): each is written out of memory at once, and committed with the rest."""
+        the importer calls): each is written out of memory at once, and committed with the rest.
+        ``before_commit`` is called when the changes are handed over and before they are committed:
+        what it reads of the library includes them (``snowball --online`` runs its round on the links
+        it fetched, and commits the round with them: ``store.intent``); if it raises, nothing is."""
         committer = self._storage.committer
         outer = self._feed is None
         with committer.transaction():
@@ -339,6 +342,8 @@ class Library:
                 changes = Changes(self)
                 yield changes
                 changed, removed = changes.commit()
+                if before_commit is not None:
+                    before_commit()
             except BaseException:
                 if outer and self._feed is not None:
                     self._feed.abort()

@@ -33,6 +33,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from store.changes import Changes
 from store.errors import ParseError
 from store.formats import Parser, detect_any
 from store.formats.refs import identifier_entry
@@ -146,18 +147,62 @@ def resolve_online(library: Library, entries: Sequence[Entry], online: Online) -
     return found
 
 
-def import_references(
+@dataclass(slots=True)
+class References:
+    """Reference files read whole, checked and (with ``resolve``) resolved, nothing written yet
+    (``read_references``); ``put`` writes them into a unit of work."""
+
+    intakes: list[Intake]
+    read: list[tuple[Intake, str, list[Entry]]]
+
+    def put(self, changes: Changes) -> None:
+        """Write every entry into ``changes`` (a library transaction, maybe holding other files' records:
+        ``pmbrowse import`` commits them all as one), then match each entry to the article it names,
+        looked up through the unit of work: what it has just added is not committed yet."""
+        for intake, source, entries in self.read:
+            origin = Origin(intake.report.format, "stdin" if source == "-" else os.path.abspath(source))
+            before = changes.stubs_created
+            for entry in entries:
+                article = entry.article
+                if identifier_entry(article):
+                    named = Link(pmid=article.pmid, pmcid=article.pmcid, doi=article.doi)
+                    made = changes.stubs_created
+                    changes.put_links(named, "references", [])
+                    if changes.stubs_created == made:
+                        intake.report.unchanged += 1
+                else:
+                    intake.report.count(changes.put_article(article, origin))
+            intake.report.stubs = changes.stubs_created - before
+        # (After every entry is in: an entry can show two records to be one, and the one kept answers.)
+        for intake, _, entries in self.read:
+            for entry in entries:
+                doc_id = next((d for k in entry.article.keys if (d := changes.lookup(k)) is not None), None)
+                doc = changes.peek(doc_id) if doc_id is not None else None
+                keys = tuple(doc_keys(doc)) if doc else tuple(entry.article.keys)
+                intake.entries.append(keys)
+                if not (doc or {}).get("pmid"):
+                    intake.unresolved.append(entry)
+
+    def commit(self, library: Library, before_commit: Callable[[], None] | None = None) -> None:
+        """Put them into ``library`` in a transaction of their own; ``before_commit`` is called as the
+        last thing before it commits (``import --source`` stages its database search there)."""
+        with paused_gc(), library.transaction() as changes:
+            self.put(changes)
+            if before_commit is not None:
+                before_commit()
+
+
+def read_references(
     library: Library,
     sources: Sequence[tuple[str, type[Parser]]],
     *,
     online: Online | None = None,
     resolve: bool = False,
     on_file: Callable[[str], None] | None = None,
-) -> list[Intake]:
-    """Import reference files (each given with its parser); one ``Intake`` per file, in order.
-
-    With ``resolve``, entries without a PMID are looked up online first (``online``: a session, else one
-    from the settings). ``OnlineError`` then leaves the library as it was."""
+) -> References:
+    """Read reference files (each given with its parser), resolve their entries online with ``resolve``
+    (``online``: a session, else one from the settings) and note which name an article the library
+    holds; nothing is written (``OnlineError`` is raised before anything is)."""
     intakes: list[Intake] = []
     read: list[tuple[Intake, str, list[Entry]]] = []
     for source, parser in sources:
@@ -195,30 +240,23 @@ def import_references(
                 intake.matched += 1
                 if not identifier_entry(entry.article) and from_pubmed(library.doc(held) or {}):
                     intake.from_pubmed += 1
-    with paused_gc(), library.transaction() as changes:
-        for intake, source, entries in read:
-            origin = Origin(intake.report.format, "stdin" if source == "-" else os.path.abspath(source))
-            before = changes.stubs_created
-            for entry in entries:
-                article = entry.article
-                if identifier_entry(article):
-                    named = Link(pmid=article.pmid, pmcid=article.pmcid, doi=article.doi)
-                    made = changes.stubs_created
-                    changes.put_links(named, "references", [])
-                    if changes.stubs_created == made:
-                        intake.report.unchanged += 1
-                else:
-                    intake.report.count(changes.put_article(article, origin))
-            intake.report.stubs = changes.stubs_created - before
-    for intake, _, entries in read:
-        for entry in entries:
-            doc_id = library.find_keys(entry.article.keys)
-            doc = library.doc(doc_id) if doc_id is not None else None
-            keys = tuple(doc_keys(doc)) if doc else tuple(entry.article.keys)
-            intake.entries.append(keys)
-            if not (doc or {}).get("pmid"):
-                intake.unresolved.append(entry)
-    return intakes
+    return References(intakes, read)
+
+
+def import_references(
+    library: Library,
+    sources: Sequence[tuple[str, type[Parser]]],
+    *,
+    online: Online | None = None,
+    resolve: bool = False,
+    on_file: Callable[[str], None] | None = None,
+) -> list[Intake]:
+    """Import reference files (each given with its parser) in one transaction; one ``Intake`` per file,
+    in order (``read_references``, then ``References.put``). ``OnlineError`` leaves the library as it
+    was."""
+    references = read_references(library, sources, online=online, resolve=resolve, on_file=on_file)
+    references.commit(library)
+    return references.intakes
 
 
 def _with_found(article: Article, found: _Found | None) -> Article:

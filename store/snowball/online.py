@@ -5,6 +5,8 @@ Europe PMC can be added (``sources``), as ``pmbrowse fetch`` uses them. Seeds kn
 PMCID are looked up in PubMed first (esearch), since iCite knows articles by PMID. As every fetch does,
 all requests are made before anything is stored, and everything is stored in one transaction: a
 request that fails for good (``OnlineError``) or a seed that cannot be had leaves the library as it was.
+``ask_links`` makes the requests and stores nothing (``Answers``); ``fill_links`` stores them;
+``fill_and_round`` stores them with the citation-chasing round run on them, as one commit.
 
 iCite's answers also carry each article's citation metrics (``store.metrics``): those of the seeds and
 of every article iCite describes are stored with the links, at no extra request. Every linked article
@@ -15,11 +17,13 @@ holding iCite's numbers is not asked again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from store import metrics
+from store.changes import Changes
 from store.errors import PmbrowseError
+from store.intent import carrying
 from store.library import Library
 from store.merge import Doc
 from store.metrics import fetched_now
@@ -32,6 +36,8 @@ from store.online.links import merge_links
 from store.online.report import FetchReport
 from store.online.saving import Fetched, save
 from store.online.session import Online
+from store.snowball.engine import Preview
+from store.snowball.state import Round, SnowballFile, SnowballState, keep_round
 
 SOURCES = (ICITE, PUBMED, EUROPEPMC)
 RELATIONS = ("references", "cited_by")
@@ -60,6 +66,51 @@ class LinkFill:
     )  # link lists a service ended early (stored as far as they came)
 
 
+@dataclass(slots=True)
+class Answers:
+    """What the services said for one fill (``ask_links``), nothing stored yet: ``store`` puts it into a
+    unit of work, so a caller can commit it with what it makes of it (``snowball --online``: the round)."""
+
+    fill: LinkFill
+    seeds: list[int]  # the seeds asked with (the library's document ids)
+    records: list[Article]  # the records of seeds the library lacked
+    subjects: dict[str, Link]  # PMID -> how the seed is named to the library
+    found: dict[tuple[str, str], list[list[Link]]]  # (PMID, relation) -> the lists the sources gave
+    icite: dict[str, ICiteRecord]  # what iCite said of the seeds and of the articles it described
+    counts: list[tuple[Link, Doc]]  # Europe PMC's citation counts of the articles it listed
+    when: str  # when it was asked (the metrics' date)
+    eutils_url: str
+
+    def store(self, changes: Changes) -> None:
+        """Put the records, links and metrics into ``changes``; counts what it added in ``fill``."""
+        fill = self.fill
+        before = changes.stubs_created
+        for article in self.records:
+            url = f"{self.eutils_url}efetch.fcgi?db=pubmed&id={article.pmid or article.label}"
+            changes.put_article(replace(article, references=[], cited_by=[]), Origin("pubmed", url))
+        for (pmid, rel), lists in self.found.items():
+            links = merge_links(*lists)
+            if links and pmid in self.subjects:
+                fill.links_added += changes.put_links(self.subjects[pmid], rel, links)
+        for pmid, record in self.icite.items():
+            subject = self.subjects.get(pmid) or Link(pmid=pmid)
+            fill.metrics += changes.put_metrics(subject, record.metrics_record(self.when))
+        for subject, counted in self.counts:
+            fill.metrics += changes.put_metrics(subject, counted)
+        fill.stubs_created = changes.stubs_created - before
+
+    def stored(self, library: Library) -> LinkFill:
+        """The fill, once stored: every seed's document id, the fetched seeds' added (read from
+        ``library``: inside the transaction that stores it, once its changes are handed over, or
+        after)."""
+        fill = self.fill
+        fill.seeds = list(dict.fromkeys(self.seeds))
+        fill.seeds.extend(
+            d for pmid in fill.fetched if (d := library.find(pmid)) is not None and d not in fill.seeds
+        )
+        return fill
+
+
 def fill_links(
     library: Library,
     seeds: Sequence[int],
@@ -72,6 +123,59 @@ def fill_links(
     """Fetch the records of ``missing`` seeds (identifiers the library lacks), then the links of every
     seed from ``sources``, and store it all at once. Raises ``SeedsNotFound`` naming the seeds PubMed
     does not have, or ``OnlineError``; either way nothing is stored."""
+    answers = ask_links(library, seeds, missing, sources=sources, online=online, progress=progress)
+    if progress is not None:
+        progress(Step("store", 0, 1))
+    with library.transaction() as changes:
+        answers.store(changes)
+    if progress is not None:
+        progress(Step("store", 1, 1))
+    return answers.stored(library)
+
+
+def fill_and_round(
+    library: Library,
+    answers: Answers,
+    file: SnowballFile,
+    round_of: Callable[[list[int], SnowballState], Preview],
+    *,
+    keep: bool = True,
+) -> tuple[LinkFill, Preview, Round | None]:
+    """Store what the services said and the round run on it as one commit (issue 20): the round is run
+    inside the library's transaction once its changes are handed over (``Library.transaction``'s
+    ``before_commit``: it reads the links just fetched), from the seeds as they are then (``round_of``:
+    the seeds, the snowball file's state), and kept (``keep``: not for a preview) with the library's
+    commit (``store.intent``). Killed anywhere, the library holds the fetched links and the round, or
+    neither; a commit that fails (a full disk) leaves both files as they were. Returns the fill, the
+    round, and the round as kept (None: not kept, or it found nothing new)."""
+    done: list[tuple[Preview, Round | None]] = []
+    with carrying(library.path, Library.commit_token) as carried:
+
+        def with_the_round() -> None:
+            seeds = answers.stored(library).seeds
+            if keep:
+                carried.join(file.joined())  # (the snowball file's lock held from here: the state is current)
+            preview = round_of(seeds, file.load())
+            kept = keep_round(file, preview.result.round) if keep else None
+            carried.prepare()
+            done.append((preview, kept))
+
+        with library.transaction(before_commit=with_the_round) as changes:
+            answers.store(changes)
+    preview, kept = done[0]
+    return answers.fill, preview, kept
+
+
+def ask_links(
+    library: Library,
+    seeds: Sequence[int],
+    missing: Sequence[str] = (),
+    *,
+    sources: Sequence[str] = (ICITE,),
+    online: Online | None = None,
+    progress: Progress | None = None,
+) -> Answers:
+    """Every request of ``fill_links``, nothing stored: what the services said. Raises as it does."""
     unknown = set(sources) - set(SOURCES)
     if unknown or not sources:
         raise ValueError(f"link sources are {', '.join(SOURCES)}, not {', '.join(sorted(unknown)) or 'none'}")
@@ -140,31 +244,7 @@ def fill_links(
         fill.warnings = list(report.warnings)
         fill.incomplete = list(report.incomplete)
         eutils_url = session.config.eutils_url
-
-    if progress is not None:
-        progress(Step("store", 0, 1))
-    with library.transaction() as changes:
-        before = changes.stubs_created
-        for article in records:
-            origin = Origin("pubmed", f"{eutils_url}efetch.fcgi?db=pubmed&id={article.pmid or article.label}")
-            changes.put_article(replace(article, references=[], cited_by=[]), origin)
-        for (pmid, rel), lists in found.items():
-            links = merge_links(*lists)
-            if links and pmid in subjects:
-                fill.links_added += changes.put_links(subjects[pmid], rel, links)
-        for pmid, record in icite.items():
-            subject = subjects.get(pmid) or Link(pmid=pmid)
-            fill.metrics += changes.put_metrics(subject, record.metrics_record(when))
-        for subject, metrics in counts:
-            fill.metrics += changes.put_metrics(subject, metrics)
-        fill.stubs_created = changes.stubs_created - before
-    if progress is not None:
-        progress(Step("store", 1, 1))
-    fill.seeds = list(dict.fromkeys(seeds))
-    fill.seeds.extend(
-        d for pmid in fill.fetched if (d := library.find(pmid)) is not None and d not in fill.seeds
-    )
-    return fill
+    return Answers(fill, list(seeds), records, subjects, found, icite, counts, when, eutils_url)
 
 
 def _describe(

@@ -236,7 +236,19 @@ def test_7_a_search_is_recorded_only_when_all_its_files_import(capsys, db, tmp_p
     assert SnowballFile.open(db[1]).load().pending == []
 
 
-def test_7_killed_between_the_import_and_the_search_the_search_is_pending(capsys, db, tmp_path: Path) -> None:
+def _library_files(db: tuple[str, str]) -> dict[str, bytes]:
+    """The library's files (its lock left out), by name."""
+    folder = Path(db[1]).parent
+    return {
+        p.name: p.read_bytes() for p in folder.glob("library.json*") if p.is_file() and "lock" not in p.name
+    }
+
+
+def test_7_killed_while_recording_the_search_neither_the_records_nor_the_search_are_in(
+    capsys, db, tmp_path: Path
+) -> None:
+    """Issue 20: a reference file's records and the search they make are one commit. (Before, the
+    records were committed first and the search noted as pending: killed here, the records were in.)"""
     script = textwrap.dedent(
         f"""
         import sys, time
@@ -244,12 +256,13 @@ def test_7_killed_between_the_import_and_the_search_the_search_is_pending(capsys
         from store.snowball import state
         def slow(self, search):
             open({str(tmp_path / "imported")!r}, "w").write("")
-            time.sleep(30)  # killed here: the library's commit is done, the search not completed
+            time.sleep(30)  # killed here: the search being recorded, the library not committed
         state.SnowballState.add_search = slow
         from tui.cli import main
         main(["--db", {db[1]!r}, "import", "--source", "PubMed 2026-12-01", {str(REFS / "endnote.ris")!r}])
         """
     )
+    before = _library_files(db)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
@@ -260,9 +273,25 @@ def test_7_killed_between_the_import_and_the_search_the_search_is_pending(capsys
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     code, out, _ = run(capsys, *db, "show", "40078652", "--json")
-    assert code == 0 and json.loads(out)["stub"] is False  # the records are in
+    assert code == 0 and json.loads(out)["stub"] is True  # the records are not in (the round's stub is)
     state = SnowballFile.open(db[1]).load()
-    assert state.searches == [] and [s.name for s in state.pending] == ["PubMed 2026-12-01"]
+    assert state.searches == [] and state.pending == []
+    assert _library_files(db) == before
+    code, out, _ = run(capsys, *db, "import", "--source", "PubMed 2026-12-01", str(REFS / "endnote.ris"))
+    assert code == 0 and "database search 'PubMed 2026-12-01': 2 records from 1 file" in out
+    assert json.loads(run(capsys, *db, "show", "40078652", "--json")[1])["stub"] is False
+    assert report(capsys, db)["identification"]["database_results"] == 2
+
+
+def test_7_a_search_an_earlier_version_left_pending_is_named_and_the_same_import_completes_it(
+    capsys, db
+) -> None:
+    """Earlier versions committed a reference file's records first and noted the search as pending: a
+    snowball file killed in between holds the note, which the report names and the import completes."""
+    from store.snowball.state import Search
+
+    pending = Search("PubMed 2026-12-01", "2026-12-01T10:00:00Z", [str(REFS / "endnote.ris")])
+    SnowballFile.open(db[1]).change(lambda state: state.begin_search(pending))
     code, out, err = run(capsys, *db, "snowball", "report")
     assert code == 0 and err.startswith("pmbrowse: warning: the database search 'PubMed 2026-12-01' (begun ")
     assert "did not finish importing and counts nowhere" in " ".join(out.split())
@@ -270,7 +299,6 @@ def test_7_killed_between_the_import_and_the_search_the_search_is_pending(capsys
     assert flow["identification"]["database_results"] == 0 and flow["unfinished_searches"][0]["files"] == [
         str(REFS / "endnote.ris")
     ]
-    # The same import again completes it, changing nothing in the library.
     code, out, _ = run(capsys, *db, "import", "--source", "PubMed 2026-12-01", str(REFS / "endnote.ris"))
     assert code == 0 and "database search 'PubMed 2026-12-01': 2 records from 1 file" in out
     state = SnowballFile.open(db[1]).load()

@@ -15,16 +15,13 @@ same export imported again is not counted twice). **A search is recorded only wh
 files imported**: with a file rejected, the files that did import stay in the library (as any import),
 no search is recorded, and a search of that name recorded before stays as it was.
 
-Against a kill: files of the library's formats and the search they make are one commit
-(``store.intent``): the search is written to a temp file beside the snowball file as the last thing
-before the library commits, and renamed into place after; killed anywhere, the next command finds the
-records and the search, or neither. Reference files are imported in a commit of their own (their
-entries are matched to the library's articles after it), so for them the search is written to the
-snowball file first as *pending* (its name and files), then completed with its records after the last
-commit (or its pending note forgotten, when a file was rejected). Killed in between, the records are in
-and the search is pending: the report names it (and counts it nowhere), and running the same import
-again completes it (the import itself changes nothing the second time). So the library never holds a
-search's records with the search silently missing.
+Against a kill: everything one import changes is one commit (``store.intent``): the records of every
+file, reference files' entries included (each matched to the article it names inside the transaction,
+which sees what it has just added), and the database search they make. The search is written to a temp
+file beside the snowball file as the last thing before the library commits, and renamed into place
+after; killed anywhere, the next command finds the records and the search, or neither. (Earlier
+versions noted a reference files' search as *pending* first, and completed it after a commit of its own:
+such a note left in a snowball file is named by the report, and the same import completes it.)
 """
 
 from __future__ import annotations
@@ -38,6 +35,7 @@ from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
+from store.changes import Changes
 from store.errors import OnlineError
 from store.formats import PARSERS, REFERENCE_PARSERS, format_names
 from store.importer import (
@@ -49,9 +47,9 @@ from store.importer import (
     import_paths,
     open_input,
 )
-from store.intent import Carried
+from store.intent import carrying
 from store.library import Library
-from store.snowball.intake import Intake, import_references, sniff_format
+from store.snowball.intake import Intake, References, read_references, sniff_format
 from store.snowball.screening import one_line
 from store.snowball.state import Search, SnowballFile
 from tui.commands.base import (
@@ -112,12 +110,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     search = None
     if source_name:
         search = Search(source_name, _now(), [display_name(s) for s in sources])
-    try:
-        return _run(args, library, sources, search, out, err)
-    except (OnlineError, UsageError):  # (before anything was written: the search did not begin)
-        if search is not None:
-            SnowballFile.open(library.path).change(lambda state: state.forget_pending(search.name))
-        raise
+    return _run(args, library, sources, search, out, err)
 
 
 def _run(
@@ -132,58 +125,48 @@ def _run(
     references = {s: parser for s, parser in formats.items() if parser in REFERENCE_PARSERS}
     unknown = {s: _not_a_format(s) for s, parser in formats.items() if parser is None}
     others = [s for s in sources if s not in references and s not in unknown]
-    if search is not None and references:
-        # Reference files are imported in a commit of their own, before the others: the search is noted
-        # as pending first, and completed after (see store.snowball.state).
-        SnowballFile.open(library.path).change(lambda state: state.begin_search(search))
     if args.resolve and not references:
         raise UsageError(
             "--resolve looks up the entries of RIS, BibTeX, CSV or identifier lists; none was given"
         )
-    intakes: dict[str, Intake] = {}
+    read = References([], [])
     if references:
-        try:
-            done = import_references(library, list(references.items()), resolve=args.resolve)
+        try:  # (every file read and every request made before anything is written)
+            read = read_references(library, list(references.items()), resolve=args.resolve)
         except OnlineError as exc:
-            if search is not None:
-                SnowballFile.open(library.path).change(lambda state: state.forget_pending(search.name))
             error(err, f"{exc}; the library was left as it was")
             return EXIT_ONLINE
-        intakes = dict(zip(references, done, strict=True))
-    reports_by_source: dict[str, FileReport] = {}
-    for source, intake in intakes.items():
-        reports_by_source[source] = intake.report
+    intakes = dict(zip(references, read.intakes, strict=True))
+    reports_by_source: dict[str, FileReport] = {s: intake.report for s, intake in intakes.items()}
     reports_by_source.update(unknown)
     said: list[RenderableType] = []
-    if others:
-        carried = Carried(library.path, Library.commit_token)
-        file = SnowballFile.open(library.path)
+    file = SnowballFile.open(library.path)
+    with carrying(library.path, Library.commit_token) as carried:
 
         def with_the_search(reports: list[FileReport]) -> None:
-            """The database search, committed with the records (``store.intent``)."""
-            assert search is not None
-            carried.join(file.joined())
-            every = {**reports_by_source, **dict(zip(others, reports, strict=True))}
-            said.append(_register(file, search, sources, every, intakes))
-            carried.prepare()
+            """The last thing before the library commits: the database search, committed with the
+            records (``store.intent``)."""
+            reports_by_source.update(zip(others, reports, strict=True))
+            if search is not None:
+                carried.join(file.joined())
+                said.append(_register(file, search, sources, reports_by_source, intakes))
+                carried.prepare()
 
-        try:
-            imported = _import(library, others, err, with_the_search if search is not None else None)
-        except BaseException:
-            carried.abort()
-            raise
-        carried.finish()
-        reports_by_source.update(zip(others, imported, strict=True))
+        def before_commit(reports: list[FileReport], changes: Changes) -> None:
+            read.put(changes)  # (the reference files' entries, with the other files' records)
+            with_the_search(reports)
+
+        if others:
+            _import(library, others, err, before_commit)
+        elif read.read or search is not None:
+            read.commit(library, lambda: with_the_search([]))
     reports = [reports_by_source[s] for s in sources if s in reports_by_source]
     # In a terminal the table fits its width (file names shortened from the left); into a pipe or a
     # file nothing is cut or wrapped, whatever the width.
     parts: list[RenderableType] = [import_report(reports, out.width if out.is_terminal else None)]
     parts += _matched_lines(list(intakes.values()))
     parts += _unresolved_lines(list(intakes.values()), args.resolve)
-    if search is not None:
-        parts += said or [
-            _register(SnowballFile.open(library.path), search, sources, reports_by_source, intakes)
-        ]
+    parts += said
     print_whole(out, Group(*parts))
     for report in reports:
         if report.rejected:
@@ -212,7 +195,7 @@ def _import(
     library: Library,
     sources: list[str],
     err: Console,
-    before_commit: Callable[[list[FileReport]], None] | None = None,
+    before_commit: Callable[[list[FileReport], Changes], None] | None = None,
 ) -> list[FileReport]:
     progress = _progress(err)
     task_id = None
@@ -288,7 +271,8 @@ def _register(
     imported (else forget its pending note); what to say about it."""
     rejected = [reports[s].source for s in sources if s not in reports or reports[s].rejected]
     if rejected:
-        file.change(lambda state: state.forget_pending(search.name))
+        if any(s.name == search.name for s in file.load().pending):  # (noted by version 2.x)
+            file.change(lambda state: state.forget_pending(search.name))
         n = len(sources)
         which = (
             "its file was"

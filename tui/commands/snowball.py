@@ -12,9 +12,10 @@
     pmbrowse snowball agreement [--screeners A B] [--json]
 
 A round reads the library's links (offline); ``--online`` first fetches the seeds the library lacks and
-fills in every seed's links (iCite by default). A round that finds something new is kept in the
-snowball file beside the library (``store.snowball.state``), unless ``--preview``: then it is shown and
-counts nowhere. The screening actions live in ``tui.commands.review``.
+fills in every seed's links (iCite by default), and commits what the services said with the round run
+on it, as one (``store.snowball.online.fill_and_round``). A round that finds something new is kept in
+the snowball file beside the library (``store.snowball.state``), unless ``--preview``: then it is shown
+and counts nowhere. The screening actions live in ``tui.commands.review``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -59,6 +60,9 @@ from tui.commands.base import (
 )
 from tui.console import counted, print_whole
 from tui.text import id_line, literal, printable
+
+if TYPE_CHECKING:  # (the online client is imported when it is used: it is slow to import)
+    from store.snowball.online import Answers, LinkFill
 
 SOURCES = ("icite", "pubmed", "europepmc")
 REPORT_FORMATS = ("txt", "json", "csv", "svg")
@@ -279,15 +283,29 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
         raise NotFoundError(_no_seeds(selection, marks))
     sources = ["library"]
     if args.online:
-        seeds, code = _fill(library, seeds, missing, tuple(args.source or ("icite",)), err)
-        if code != EXIT_OK:
-            return code
+        from store.snowball.online import fill_and_round
+
         sources += list(args.source or ("icite",))
-    preview = preview_round(
-        library, seeds, args.direction, marks=marks, state=file.load(), selection=selection, sources=sources
-    )
+        answers, code = _ask(library, seeds, missing, tuple(sources[1:]), err)
+        if answers is None or code != EXIT_OK:
+            return code
+        fill, preview, kept = fill_and_round(
+            library,
+            answers,
+            file,
+            lambda seeds, state: preview_round(
+                library, seeds, args.direction, marks=marks, state=state, selection=selection, sources=sources
+            ),
+            keep=not args.preview,
+        )
+        _said(fill, err)
+    else:
+        state = file.load()
+        preview = preview_round(
+            library, seeds, args.direction, marks=marks, state=state, selection=selection, sources=sources
+        )
+        kept = None if args.preview else keep_round(file, preview.result.round)
     result = preview.result
-    kept = None if args.preview else keep_round(file, result.round)
     ranked = rank_rows(result.rows, args.rank)  # (the round is kept in its own order)
     if args.json:
         screened = decisions(marks)
@@ -320,24 +338,35 @@ def _no_seeds(selection: str, marks: Marks) -> str:
     return "no seeds: no article is included by the review (i in the app, or pmbrowse mark ID --include)"
 
 
-def _fill(
+def _ask(
     library: Library, seeds: list[int], missing: list[str], sources: tuple[str, ...], err: Console
-) -> tuple[list[int], int]:
-    """Fill in the seeds' links online; the seeds afterwards (fetched ones added), and an exit status."""
-    from store.snowball.online import SeedsNotFound, fill_links
+) -> tuple[Answers | None, int]:
+    """Ask online for the seeds' links (nothing stored yet), and an exit status. Lists a service ended
+    early are stored alone, as far as they came, and no round is run: the round waits for the whole."""
+    from store.snowball.online import SeedsNotFound, ask_links
     from tui.commands.fetching import FetchProgress
 
     with FetchProgress(err) as progress:
         try:
-            fill = fill_links(library, seeds, missing, sources=sources, progress=progress)
+            answers = ask_links(library, seeds, missing, sources=sources, progress=progress)
         except OnlineError as exc:
             progress.stop()
             error(err, f"{exc}; the library was left as it was")
-            return seeds, EXIT_ONLINE
+            return None, EXIT_ONLINE
         except SeedsNotFound as exc:
             progress.stop()
             error(err, f"{exc}; the library was left as it was")
-            return seeds, EXIT_NOT_FOUND
+            return None, EXIT_NOT_FOUND
+    if answers.fill.incomplete:
+        with library.transaction() as changes:
+            answers.store(changes)
+        _said(answers.stored(library), err)
+        return None, EXIT_ONLINE
+    return answers, EXIT_OK
+
+
+def _said(fill: LinkFill, err: Console) -> None:
+    """What the fill did, on stderr."""
     line = (
         f"links of {counted(fill.asked, 'seed')} asked online: "
         f"{counted(fill.links_added, 'new link')}, {counted(fill.stubs_created, 'new stub')}, "
@@ -357,7 +386,6 @@ def _fill(
         error(err, f"warning: {warning}")
     for shortfall in fill.incomplete:  # stored as far as it came; the round waits for the whole lists
         error(err, shortfall)
-    return fill.seeds, EXIT_ONLINE if fill.incomplete else EXIT_OK
 
 
 def candidate_json(row: Row, screened: dict[str, str], result: RoundResult) -> dict[str, Any]:
