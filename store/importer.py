@@ -124,8 +124,8 @@ def _events(source: str, on_read: Callable[[int], None] | None) -> Iterator[Even
             yield ("format", parser_class.name)
             stream: BinaryIO = io.BufferedReader(Prepended(head, content), buffer_size=1 << 16)  # type: ignore[assignment]
             parser = parser_class()
-            for article in parser.parse(stream, source):
-                yield ("doc", article.to_doc())
+            for doc in parser.parse_docs(stream, source):
+                yield ("doc", doc)
             yield ("skipped", dict(parser.skipped.counts))
     except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
         raise ParseError(f"a damaged compressed file ({exc})", source=source) from None

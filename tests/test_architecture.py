@@ -33,10 +33,6 @@ LONG_MODULES: dict[str, tuple[int, str]] = {
         550,
         "`pmbrowse snowball`'s command line: the arguments of its many actions and how they are read",
     ),
-    "store/formats/pubmed_xml.py": (
-        550,
-        "one streaming parser of one format: PubMed XML has many elements, each read in a few lines",
-    ),
     "store/neighbourhood/layout.py": (
         500,
         "one algorithm (columns, year bands, trimming, edges) and the map it makes",

@@ -16,10 +16,11 @@ import pytest
 
 import store.formats.pubmed_xml as pubmed_xml
 from store.errors import ParseError
-from store.formats.pubmed_xml import PubmedXmlParser, cited_year, first_element
+from store.formats.pubmed_xml import PubmedXmlParser, first_element
 from store.importer import import_file, parse_file
 from store.library import Library
 from store.model import AbstractSection, Article, Author, Link
+from store.pubdate import cited_year
 from tests.conftest import DATA, ROOT, shared
 
 XML = DATA / "pubmed_xml"
@@ -766,7 +767,7 @@ def test_cited_year_finds_what_a_search_of_the_whole_citation_finds() -> None:
     """cited_year looks only before each ";" (for speed); it must agree with the whole-text search."""
     import random
 
-    from store.formats.pubmed_xml import CITED_DATE
+    from store.pubdate import CITED_DATE
 
     def whole(citation: str) -> int | None:
         m = CITED_DATE.search(citation)
@@ -783,6 +784,12 @@ def test_cited_year_finds_what_a_search_of_the_whole_citation_finds() -> None:
     for text in base:
         for _ in range(200):
             i = rng.randrange(len(text) + 1)
-            piece = rng.choice(["; ", "2019;", "1999 Jan;", "12345;", ";;", " 2020 Fall 3;", "21999;", "x"])
+            piece = rng.choice(
+                [
+                    *("; ", "2019;", "1999 Jan;", "12345;", ";;", " 2020 Fall 3;", "21999;", "x"),
+                    # Around the quick path for a year right before the ";": its bounds, other digits.
+                    *("1500;", "2199;", "1499;", "2200;", "\u0663" + "2019;", "\u00b2" + "2019;", "2019 ;"),
+                ]
+            )
             cases.append(text[:i] + piece + text[i:])
     assert [cited_year(c) for c in cases] == [whole(c) for c in cases]

@@ -1,0 +1,381 @@
+"""One PubMed XML record (a ``PubmedArticle``, or a baseline file's bare ``MedlineCitation``) read into
+its article's document; the decisions it follows are in ``store.formats.pubmed_xml``'s docstring.
+
+A record is read into its document directly (``store.model.Doc``: the fields in the schema's order,
+empty ones left out, as ``Article.to_doc`` writes them), not into an Article then ``to_doc``: making the
+Article, its authors and its links cost as much as reading them, on every record of an import
+(tests/store/test_parser_pins.py proves each document is the one the schema writes for it).
+
+Elements are looked up in ``Children``: one pass over an element's children, grouped by tag, rather
+than a ``find`` for each field (each a walk of the children and a path parsed: most of the time a
+record took). ``_first(children, "A", "B")`` is ``elem.find("A/B")``: the first B of any A, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from lxml import etree
+
+from store.errors import ParseError
+from store.formats.base import clean_title, drop_full_stop, split_labels, unique
+from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
+from store.model import AbstractSection, Doc
+from store.pubdate import MONTHS, cited_year, year_of
+
+# lxml ships no type hints; elements are typed by this name for the reader.
+Element = Any
+
+SOURCE_TAG = "pubmed"
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
+MATH, MULTISCRIPTS, PRESCRIPTS = (f"{MATHML}{name}" for name in ("math", "mmultiscripts", "mprescripts"))
+
+Children = dict[Any, list[Element]]  # (comments and processing instructions are keyed by their kind)
+
+
+def _children(elem: Element) -> Children:
+    found: Children = {}
+    for child in elem:
+        tag = child.tag
+        if tag in found:
+            found[tag].append(child)
+        else:
+            found[tag] = [child]
+    return found
+
+
+def _first(children: Children, tag: str, *deeper: str) -> Element | None:
+    for child in children.get(tag, ()):
+        if not deeper:
+            return child
+        if (found := _find(child, *deeper)) is not None:
+            return found
+    return None
+
+
+def _find(elem: Element, tag: str, *deeper: str) -> Element | None:
+    for child in elem.iterchildren(tag):
+        if not deeper:
+            return child
+        if (found := _find(child, *deeper)) is not None:
+            return found
+    return None
+
+
+def _every(children: Children, tag: str, inner: str) -> Iterator[Element]:
+    """``elem.iterfind("A/B")`` as ``_every(_children(elem), "A", "B")``."""
+    for child in children.get(tag, ()):
+        yield from child.iterchildren(inner)
+
+
+def record_doc(elem: Element, position: int = 1) -> Doc:
+    """A ``PubmedArticle`` (or a bare ``MedlineCitation`` of a baseline file) as an article's document."""
+    top = _children(elem)
+    citation = _first(top, "MedlineCitation") if elem.tag == "PubmedArticle" else elem
+    if citation is None:
+        raise ParseError(
+            f"a {elem.tag} without a MedlineCitation", line=elem.sourceline, record=str(position)
+        )
+    cited = top if citation is elem else _children(citation)
+    raw_pmid = _plain(_first(cited, "PMID"))
+    pmid = normalise_pmid(raw_pmid)
+    if pmid is None:
+        problem = f"the PMID {raw_pmid!r} is not a PMID" if raw_pmid else "a record without a PMID"
+        raise ParseError(problem, line=elem.sourceline, record=str(position))
+    for entity in elem.iter(etree.Entity):
+        raise ParseError(
+            f"the entity {entity.text} is not defined (PubMed XML writes characters as &#160;)",
+            line=entity.sourceline,
+            record=pmid,
+        )
+
+    pubmed_data = _first(top, "PubmedData")
+    title = journal_title = date = volume = issue_number = pages = ""
+    year: int | None = None
+    abstract: list[Doc] = []
+    authors: list[Doc] = []
+    affiliations: list[str] = []
+    languages: list[str] = []
+    publication_types: list[str] = []
+    grants: list[str] = []
+    item = _first(cited, "Article")
+    if item is not None:
+        parts = _children(item)
+        title = clean_title(_text(_first(parts, "ArticleTitle")) or _text(_first(parts, "VernacularTitle")))
+        journal_title = _plain(_first(parts, "Journal", "Title"))
+        issue = _first(parts, "Journal", "JournalIssue")
+        if issue is not None:
+            issue_parts = _children(issue)
+            volume = _plain(_first(issue_parts, "Volume"))
+            issue_number = _plain(_first(issue_parts, "Issue"))
+            date = _pub_date(_first(issue_parts, "PubDate"))
+            year = year_of(date)
+        pages = _pages(_first(parts, "Pagination"))
+        abstract = _abstract(_every(parts, "Abstract", "AbstractText"))
+        authors = _authors(parts.get("AuthorList", ()))
+        # Older files give one affiliation for the whole article, beside the authors.
+        shared = [_text(a) for a in parts.get("Affiliation", ())]
+        affiliations = unique([*shared, *(x for a in authors for x in a.get("affiliations", ()))])
+        languages = unique(_plain(x) for x in parts.get("Language", ()))
+        publication_types = unique(_plain(x) for x in _every(parts, "PublicationTypeList", "PublicationType"))
+        grants = unique(_grant(g) for g in _every(parts, "GrantList", "Grant"))
+    journal = _plain(_first(cited, "MedlineJournalInfo", "MedlineTA")) or _plain(
+        _first(cited, "Article", "Journal", "ISOAbbreviation")
+    )
+    mesh = unique(_mesh_heading(h) for h in _every(cited, "MeshHeadingList", "MeshHeading"))
+    keywords = unique(_text(k) for k in _every(cited, "KeywordList", "Keyword"))
+    pmcid, doi = _identifiers(cited, pubmed_data)
+    fields = (
+        ("pmid", pmid),
+        ("pmcid", pmcid),
+        ("doi", doi),
+        ("title", title),
+        ("journal", journal),
+        ("journal_title", journal_title),
+        ("date", date),
+        ("volume", volume),
+        ("issue", issue_number),
+        ("pages", pages),
+        ("year", year),  # (a year is 1500-2199 here, never 0: left out exactly when None)
+        ("authors", authors),
+        ("abstract", abstract),
+        ("affiliations", affiliations),
+        ("languages", languages),
+        ("publication_types", publication_types),
+        ("mesh", mesh),
+        ("keywords", keywords),
+        ("grants", grants),
+        ("references", _references(pubmed_data)),
+    )
+    return {name: value for name, value in fields if value}
+
+
+def _ascii_number(text: str) -> bool:
+    """Digits 0-9 only: ``str.isdigit`` also takes "²" and "٣", which ``int`` then rejects or reads."""
+    return text.isascii() and text.isdigit()
+
+
+def _pub_date(pub: Element | None) -> str:
+    """``2019 Apr 18``, ``1990 Spring`` or a ``MedlineDate`` as given (``2015 Nov-Dec``)."""
+    if pub is None:
+        return ""
+    parts = _children(pub)
+    if medline_date := _plain(_first(parts, "MedlineDate")):
+        return medline_date
+    month = _plain(_first(parts, "Month"))
+    if _ascii_number(month) and 1 <= int(month) <= 12:
+        month = MONTHS[int(month) - 1]
+    day = _plain(_first(parts, "Day"))
+    day = str(int(day)) if _ascii_number(day) else day
+    words = (_plain(_first(parts, "Year")), month or _plain(_first(parts, "Season")), day)
+    return " ".join(w for w in words if w)
+
+
+def _pages(pagination: Element | None) -> str:
+    """``MedlinePgn``, else ``StartPage-EndPage``; an ``ELocationID`` is an identifier, not a page."""
+    if pagination is None:
+        return ""
+    parts = _children(pagination)
+    if medline_pages := _plain(_first(parts, "MedlinePgn")):
+        return medline_pages
+    start, end = _plain(_first(parts, "StartPage")), _plain(_first(parts, "EndPage"))
+    return f"{start}-{end}" if start and end else start
+
+
+def _abstract(texts: Iterable[Element]) -> list[Doc]:
+    sections: list[AbstractSection] = []
+    for part in texts:
+        text = _text(part)
+        label = " ".join((part.get("Label") or "").split())
+        if text and label:
+            sections.append(AbstractSection(text, label))
+        elif text:
+            sections.extend(split_labels(text))
+    return [s.to_doc() for s in sections]
+
+
+# An author's name parts, by element, as the document names them (in the order it holds them).
+_NAME_PARTS = {"LastName": "last", "Initials": "initials", "ForeName": "fore", "Suffix": "suffix"}
+
+
+def _authors(author_lists: Iterable[Element]) -> list[Doc]:
+    """Personal and collective authors in order, leaving out entries marked invalid (``ValidYN="N"``)."""
+    authors: list[Doc] = []
+    for author_list in author_lists:
+        if author_list.get("Type", "authors") != "authors":
+            continue
+        for elem in author_list.iterchildren("Author"):
+            if elem.get("ValidYN") == "N":
+                continue
+            # One pass over the author's children (a record may have hundreds of authors); of an
+            # element given twice, the last counts.
+            names: dict[str, str] = {}
+            group = ""
+            affiliations: list[str] = []
+            for child in elem:
+                tag = child.tag
+                if tag in _NAME_PARTS:
+                    names[_NAME_PARTS[tag]] = _plain(child)
+                elif tag == "AffiliationInfo":
+                    affiliations.extend(_text(a) for a in child.iterchildren("Affiliation"))
+                elif tag == "CollectiveName":
+                    group = _text(child)
+            author: Doc
+            if group:
+                author = {"last": group, "collective": True}
+            elif last := names.get("last"):
+                author = {"last": last}
+                for key in ("initials", "fore", "suffix"):
+                    if value := names.get(key):
+                        author[key] = value
+            else:
+                continue
+            if affiliations and (kept := unique(affiliations)):
+                author["affiliations"] = kept
+            authors.append(author)
+    return authors
+
+
+def _mesh_heading(heading: Element) -> str:
+    """``Burns/epidemiology/therapy``: the descriptor, then its qualifiers."""
+    descriptor = None
+    qualifiers = []
+    for child in heading:
+        tag = child.tag
+        if tag == "QualifierName":
+            qualifiers.append(_plain(child))
+        elif tag == "DescriptorName" and descriptor is None:
+            descriptor = _plain(child)
+    if not qualifiers:
+        return descriptor or ""
+    return "/".join(x for x in (descriptor, *qualifiers) if x)
+
+
+def _identifiers(citation: Children, pubmed_data: Element | None) -> tuple[str | None, str | None]:
+    """The PMCID and DOI, from ``PubmedData``'s id list, else from ``ELocationID`` and ``OtherID``."""
+    ids = _article_ids(_find(pubmed_data, "ArticleIdList") if pubmed_data is not None else None)
+    doi = normalise_doi(ids.get("doi"))
+    if doi is None:
+        for loc in _every(citation, "Article", "ELocationID"):
+            valid = loc.get("EIdType") == "doi" and loc.get("ValidYN") != "N"
+            if valid and (doi := normalise_doi(_plain(loc))):
+                break
+    pmcid = normalise_pmcid(ids.get("pmc"))
+    if pmcid is None:
+        # Baseline files without PubmedData: <OtherID Source="NLM">PMC4691237 [Available on ...]</OtherID>
+        for other in citation.get("OtherID", ()):
+            words = _plain(other).split()
+            if other.get("Source") == "NLM" and words and words[0].startswith("PMC"):
+                pmcid = normalise_pmcid(words[0])
+                break
+    return pmcid, doi
+
+
+def _article_ids(id_list: Element | None) -> dict[str, str]:
+    """``ArticleId`` values by ``IdType`` (the first of each kind)."""
+    ids: dict[str, str] = {}
+    if id_list is not None:
+        for elem in id_list.iterchildren("ArticleId"):
+            if (value := _plain(elem)) and (kind := elem.get("IdType")):
+                ids.setdefault(str(kind), value)
+    return ids
+
+
+def _references(pubmed_data: Element | None) -> list[Doc]:
+    """The reference list's links as documents (``Link.to_doc``'s: identifiers, title, year, source)."""
+    if pubmed_data is None:
+        return []
+    links: list[Doc] = []
+    # Walked by hand rather than with the text helpers: a record can hold hundreds of references, and
+    # this loop is most of the time an import of such records takes.
+    for reference_list in pubmed_data.iterchildren("ReferenceList"):
+        for ref in reference_list.iterdescendants("Reference"):
+            text = ""
+            pmid = pmcid = doi = None
+            for child in ref:
+                tag = child.tag
+                if tag == "Citation":
+                    text = drop_full_stop(
+                        _text(child) if len(child) else " ".join((child.text or "").split())
+                    )
+                elif tag == "ArticleIdList":
+                    for elem in child:
+                        value, kind = elem.text, elem.get("IdType")
+                        if not value:
+                            continue
+                        if kind == "pubmed" and pmid is None:
+                            pmid = normalise_pmid(value.strip())
+                        elif kind in ("pmc", "pmcid") and pmcid is None:
+                            pmcid = normalise_pmcid(value.strip())
+                        elif kind == "doi" and doi is None:
+                            doi = normalise_doi(value.strip())
+            if not (pmid or pmcid or doi or text):
+                continue
+            link: Doc = {}
+            if pmid:
+                link["pmid"] = pmid
+            if pmcid:
+                link["pmcid"] = pmcid
+            if doi:
+                link["doi"] = doi
+            if text:
+                link["title"] = text
+                if (year := cited_year(text)) is not None:
+                    link["year"] = year
+            link["sources"] = [SOURCE_TAG]
+            links.append(link)
+    return links
+
+
+def _grant(grant: Element) -> str:
+    """A grant as MEDLINE's GR field writes it: ``GrantID/Acronym/Agency/Country``, parts it lacks
+    left out."""
+    parts = _children(grant)
+    words = (_plain(_first(parts, tag)) for tag in ("GrantID", "Acronym", "Agency", "Country"))
+    return "/".join(w for w in words if w)
+
+
+# --- text -------------------------------------------------------------------------------------------
+
+
+def _plain(elem: Element | None) -> str:
+    """An element's own text with whitespace collapsed (for fields that hold no markup)."""
+    if elem is None:
+        return ""
+    text = elem.text
+    return "" if text is None else " ".join(text.split())
+
+
+def _text(elem: Element | None) -> str:
+    """All the text of an element, inline markup (``<i>``, ``<sup>``, MathML) flattened, spaces collapsed."""
+    if elem is None:
+        return ""
+    if not len(elem):  # no markup inside: the common case, and much cheaper
+        return " ".join(str(elem.text or "").split())
+    return " ".join("".join(_pieces(elem)).split())
+
+
+def _pieces(elem: Element) -> Iterator[str]:
+    """Like ``itertext``, except that MathML is written out as plain text."""
+    if elem.text:
+        yield elem.text
+    for child in elem:
+        if child.tag == MATH:
+            yield _math_text(child)
+        elif isinstance(child.tag, str):
+            yield from _pieces(child)
+        if child.tail:
+            yield child.tail
+
+
+def _math_text(node: Element) -> str:
+    """MathML token text in reading order; prescripts (the mass number of ³He) come before their base."""
+    children = [c for c in node if isinstance(c.tag, str)]
+    if not children:
+        return str(node.text or "")
+    names = [c.tag for c in children]
+    if node.tag == MULTISCRIPTS and PRESCRIPTS in names:
+        i = names.index(PRESCRIPTS)
+        children = children[i + 1 :] + children[:i]
+    return "".join(_math_text(c) for c in children)
