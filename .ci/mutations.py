@@ -217,7 +217,7 @@ MUTATIONS = (
         "link-sources-not-joined",
         "a link seen again from another source keeps only the first source",
         "store/linkedits.py",
-        "LinkEdits.connect",
+        "LinkEdits.connect_all",
         "now = joined(have, sources)",
         "now = have",
         (*LIBRARY_TESTS, "tests/store/test_importer.py"),

@@ -39,6 +39,7 @@ from store.merge import (
     merge_metrics,
     merge_record,
     stub_from_link,
+    stub_lacks,
 )
 from store.model import Article, Link, Origin
 from store.storage.links import Change, LinkState
@@ -77,6 +78,7 @@ class Status(str, enum.Enum):
     UNCHANGED = "unchanged"
 
 
+_UNKNOWN = -1  # (a key not looked up yet; no document has this id, and None is an answer: "none holds it")
 _ID_BITS = {"pmid": FIELD_BITS["pmid"], "pmcid": FIELD_BITS["pmcid"], "doi": FIELD_BITS["doi"]}
 
 
@@ -102,12 +104,13 @@ class Changes:
         self._first_new = library.next_id  # documents from this id on are created by this unit
         self._next_id = self._first_new
         self._removed: set[int] = set()
+        self._into: dict[int, int] = {}  # what each removed document was merged into
         # Identity keys: those this unit of work gave or took (kept until the commit: later batches find
         # the records earlier ones made), and those looked up in the library (forgotten at each batch).
         self._keys: dict[str, int | None] = {}
         self._seen: dict[str, int | None] = {}
         self._meta: dict[int, Meta | None] = {}  # committed documents' meta, as looked up
-        self._links = LinkEdits(library.link_state)
+        self._links = LinkEdits(library.link_state, self._first_new)
         self.stubs_created = 0
 
     # Reading through the pending changes -------------------------------------------------------
@@ -174,11 +177,15 @@ class Changes:
             if self.lookup(key) == doc_id:
                 self._keys[key] = None
 
-    def _new(self, doc: Doc) -> int:
+    def _new(self, doc: Doc, free: str | None = None) -> int:
+        """A new document. ``free``: its one identity key, known to be held by no document."""
         doc_id = self._next_id
         self._next_id += 1
         self._docs[doc_id] = doc
-        self._index(doc_id)
+        if free is None:
+            self._index(doc_id)
+        else:
+            self._keys[free] = doc_id
         return doc_id
 
     def _resolve(self, doc: Doc, keys: list[str] | None = None) -> int | None:
@@ -208,6 +215,7 @@ class Changes:
         target = self._doc(into)
         merge_record(target, gone, authoritative=bool(target.get("stub")) and not gone.get("stub"))
         self._removed.add(other)
+        self._into[other] = into
         self._docs.pop(other, None)
         self._read.pop(other, None)
         self._unindex(other, gone)
@@ -222,29 +230,37 @@ class Changes:
                 self._links.connect(into, rel, linked, sources)
             self._links.unlink(into, rel, other)
 
-    def _target(self, entry: Doc) -> int:
-        """The record a link points at: found, or a new stub made from the link."""
-        keys = doc_keys(entry)
-        target = self.lookup(keys[0]) if len(keys) == 1 else self._resolve(entry, keys)
+    def _target(self, entry: Doc, keys: list[str] | None = None) -> int:
+        """The record a link points at: found, or a new stub made from the link. ``keys``: the link's
+        identity keys, when the caller has them."""
+        if keys is None:
+            keys = doc_keys(entry)
+        one = len(keys) == 1
+        if one:  # (``lookup``, written out: this runs once per link)
+            target = self._keys.get(keys[0], _UNKNOWN)
+            if target == _UNKNOWN:
+                target = self._seen.get(keys[0], _UNKNOWN)
+            if target == _UNKNOWN:
+                target = self.lookup(keys[0])
+        else:
+            target = self._resolve(entry, keys)
         if target is None:
             self.stubs_created += 1
-            return self._new(stub_from_link(entry))
+            # (a stub's keys are the link's: ``stub_from_link`` keeps its identifiers, or title and year)
+            return self._new(stub_from_link(entry), keys[0] if one else None)
         current = self._docs.get(target) or self._read.get(target)
         if current is not None:
             stub = bool(current.get("stub"))
-            grows = stub and any(key not in current for key in entry if key != "sources")
-            fills = not stub and len(keys) > 1 and any(entry.get(k) and not current.get(k) for k in _ID_BITS)
+            grows = stub and stub_lacks(current, entry)
+            fills = not stub and not one and any(entry.get(k) and not current.get(k) for k in _ID_BITS)
         else:
             # Its flags (kept in the index) say whether the link has anything it lacks, without
             # reading it: most links have nothing to add.
-            flags = self._flags(target)
+            meta = self._meta.get(target)
+            flags = self._flags(target) if meta is None else meta.flags
             stub = bool(flags & STUB)
             grows = stub and bool(_entry_bits(entry) & ~flags)
-            fills = (
-                not stub
-                and len(keys) > 1
-                and any(entry.get(k) and not flags & bit for k, bit in _ID_BITS.items())
-            )
+            fills = not stub and not one and any(entry.get(k) and not flags & b for k, b in _ID_BITS.items())
         if grows:
             # A stub grows with what each link tells of it (gaps only).
             current = self.peek(target)
@@ -287,14 +303,36 @@ class Changes:
             status = Status.ADDED if doc_id >= self._first_new and was_stub else Status.MERGED
         linked = 0
         for rel in LINK_RELATIONS:
-            for entry in links[rel]:
-                target = self._target(entry)
-                if doc_id in self._removed:
-                    break  # (a link showed this record to be another: it was merged into it)
-                linked |= self._links.connect(doc_id, rel, target, entry.get("sources"))
+            doc_id, more = self._link(doc_id, rel, links[rel])
+            linked |= more
         if status is Status.MERGED and not linked and orjson.dumps(self.peek(doc_id)) == before:
             status = Status.UNCHANGED
         return status
+
+    def _link(self, doc_id: int, rel: str, entries: list[Doc]) -> tuple[int, int]:
+        """Link ``doc_id`` to ``entries`` (``rel``): the record linked (``doc_id``, or the one it was merged
+        into, which takes the rest of the links) and what ``LinkEdits.connect`` says, the largest. Links
+        with one key cannot merge records: a run of them is connected at once (an import's hot path)."""
+        run: list[tuple[int, list[str] | None]] = []
+        linked = 0
+        for entry in entries:
+            pmid = entry.get("pmid")  # (most links name a PMID alone: its key without ``doc_keys``)
+            keys = (
+                ["pmid:" + pmid] if pmid and "doi" not in entry and "pmcid" not in entry else doc_keys(entry)
+            )
+            if len(keys) == 1:
+                target = self._target(entry, keys)
+            else:  # (what came before is connected first: this link can merge records)
+                if run:
+                    linked |= self._links.connect_all(doc_id, rel, run)
+                    run = []
+                target = self._target(entry, keys)
+                while doc_id in self._removed:
+                    doc_id = self._into[doc_id]
+            run.append((target, entry.get("sources")))
+        if run:
+            linked |= self._links.connect_all(doc_id, rel, run)
+        return doc_id, linked
 
     def put_links(self, subject: Link, rel: str, links: Iterable[Link]) -> int:
         """Record that ``subject`` cites (``rel="references"``) or is cited by (``"cited_by"``) ``links``.
@@ -350,8 +388,8 @@ class Changes:
         if changed or removed or links:
             self._lib.spill(changed, removed, links)
         self._docs, self._before, self._read, self._meta, self._seen = {}, {}, {}, {}, {}
-        self._links.clear()
-        self._removed = set()
+        self._links.clear(self._next_id)  # (what it made is written now: the next batch reads its links)
+        self._removed, self._into = set(), {}
 
     def commit(self) -> tuple[dict[int, Doc], set[int]]:
         """Hand the changed documents and links to the library. Returns the changed documents by id,

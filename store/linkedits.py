@@ -4,6 +4,10 @@ Adding a link reads the citing end's links (one read per record imported, none f
 not the cited end's: both ends always agree, so a link new to one end is new to the other, and the
 cited end gets a *change* (``store.storage.links.Change``) appended, never a rewrite. A document whose
 links were read is held in full (how they were, how they are); one only added to holds its change.
+
+A document made by this batch (its id at or past the batch's first new id) has no links stored yet:
+nothing is read for it, and its change *is* its links in full (every target is new), so it is built
+once, in place, and written as it is.
 """
 
 from __future__ import annotations
@@ -14,33 +18,50 @@ from store.storage.links import INVERSE, Change, LinkState, Sources, empty, join
 
 
 class LinkEdits:
-    """The links changed by one unit of work, from the state ``read`` gives of a document."""
+    """The links changed by one unit of work, from the state ``read`` gives of a document; documents
+    from ``fresh_from`` on are new (none of their links is stored)."""
 
-    def __init__(self, read: Callable[[int], LinkState]) -> None:
+    def __init__(self, read: Callable[[int], LinkState], fresh_from: int) -> None:
         self._read = read
-        # Links read in full (the citing end of each link added, and whatever a merge touches): how
-        # they were and how they are; and links only added to, never read (the cited ends).
+        self._fresh_from = fresh_from
+        # Links read in full (the citing end of each link added to a stored document, and whatever a
+        # merge touches): how they were and how they are; and links only added to, never read (the
+        # cited ends, and the new documents, whose change holds their links in full).
         self._full: dict[int, tuple[LinkState, LinkState]] = {}
         self._added: dict[int, Change] = {}
+        # Every document whose links are held in full, by id: the ``after`` of ``_full`` and the
+        # change of a new document (one look-up on the hot path, whichever it is).
+        self._states: dict[int, LinkState] = {}
 
     def state(self, doc_id: int) -> LinkState:
         """A document's links, read in full (once), writable."""
-        full = self._full.get(doc_id)
-        if full is not None:
-            return full[1]
+        state = self._states.get(doc_id)
+        if state is not None:
+            return state
+        if doc_id >= self._fresh_from:
+            return self._fresh(doc_id)
         before = self._read(doc_id)
         after: LinkState = {rel: dict(targets) for rel, targets in before.items()}
         added = self._added.pop(doc_id, None)
         if added is not None:
             added.apply_to(after)
         self._full[doc_id] = (before, after)
+        self._states[doc_id] = after
         return after
+
+    def _fresh(self, doc_id: int) -> LinkState:
+        """The links of a document made by this batch: its change, which holds them all."""
+        change = self._added[doc_id] = Change.fresh()
+        state = self._states[doc_id] = change.added
+        return state
 
     def unlink(self, doc_id: int, rel: str, target: int) -> None:
         """Drop ``target`` from ``doc_id``'s links (which hold it: its other end did)."""
-        full = self._full.get(doc_id)
-        if full is not None:
-            full[1][rel].pop(target, None)
+        state = self._states.get(doc_id)
+        if state is None and doc_id >= self._fresh_from:
+            state = self._fresh(doc_id)
+        if state is not None:
+            state[rel].pop(target, None)
             return
         change = self._added.get(doc_id)
         if change is None:
@@ -49,37 +70,50 @@ class LinkEdits:
 
     def connect(self, doc_id: int, rel: str, target: int, sources: Iterable[str] | None) -> int:
         """Link ``doc_id`` to ``target`` (``rel``) and ``target`` back to it. Returns 2 for a new link, 1
-        when only sources were new, 0 when nothing was.
+        when only sources were new, 0 when nothing was."""
+        return self.connect_all(doc_id, rel, ((target, sources),))
 
-        The hot path of an import (once per link): written with as few calls as it can."""
-        if target == doc_id:
-            return 0  # a self-citation, or a record that absorbed its own reference
-        full = self._full.get(doc_id)
-        targets = full[1][rel] if full is not None else self.state(doc_id)[rel]
-        have = targets.get(target)
-        if have is None:
-            given = shared(sources) if sources else ()
-            targets[target] = given
-            self._back(target, INVERSE[rel], doc_id, given, new=True)
-            return 2
-        if not sources:
-            return 0
-        now = joined(have, sources)
-        if now is have:
-            return 0
-        targets[target] = now
-        self._back(target, INVERSE[rel], doc_id, now, new=False)
-        return 1
+    def connect_all(self, doc_id: int, rel: str, links: Iterable[tuple[int, Iterable[str] | None]]) -> int:
+        """``connect`` for each (target, sources) of ``links``, in order; returns the largest answer.
+
+        The hot path of an import (once per link of a record's reference list): the document's links
+        are found once, and the other end of each link is written here when its links are held."""
+        states = self._states
+        fresh_from = self._fresh_from
+        state = states.get(doc_id)
+        targets = (state if state is not None else self.state(doc_id))[rel]
+        inverse = INVERSE[rel]
+        linked = 0
+        for target, sources in links:
+            if target == doc_id:
+                continue  # a self-citation, or a record that absorbed its own reference
+            have = targets.get(target)
+            if have is None:
+                now = shared(sources) if sources else ()
+                linked = 2
+            else:
+                if not sources:
+                    continue
+                now = joined(have, sources)
+                if now is have:
+                    continue
+                linked = linked or 1
+            targets[target] = now
+            # The other end: in full when its links are held (read, or new), else as a change.
+            back = states.get(target)
+            if back is None and target >= fresh_from:
+                back = self._fresh(target)
+            if back is None:
+                self._back(target, inverse, doc_id, now, new=have is None)
+            else:
+                back_targets = back[inverse]
+                had = back_targets.get(doc_id)
+                back_targets[doc_id] = now if had is None else joined(had, now)
+        return linked
 
     def _back(self, doc_id: int, rel: str, target: int, sources: Sources, *, new: bool) -> None:
-        """The other end of a link: a document whose links were read gets it in full; one whose links
-        were not gets a change (it cannot have had the link: its other end had not)."""
-        full = self._full.get(doc_id)
-        if full is not None:
-            targets = full[1][rel]
-            have = targets.get(target)
-            targets[target] = sources if have is None else joined(have, sources)
-            return
+        """The other end of a link, when its links are not held: a change (it cannot have had the link,
+        its other end had not)."""
         change = self._added.get(doc_id)
         if change is None:
             change = self._added[doc_id] = Change()
@@ -103,5 +137,7 @@ class LinkEdits:
                 found[doc_id] = change
         return found
 
-    def clear(self) -> None:
-        self._full, self._added = {}, {}
+    def clear(self, fresh_from: int) -> None:
+        """Forget everything (it was written); documents from ``fresh_from`` on are the next batch's."""
+        self._full, self._added, self._states = {}, {}, {}
+        self._fresh_from = fresh_from

@@ -36,10 +36,20 @@ Targets = dict[int, Sources]  # target -> the sources that gave the link, in the
 LinkState = dict[str, Targets]  # relation -> targets, in the order learnt
 
 _SHARED: dict[Sources, Sources] = {(): ()}
+_ONE: dict[str, Sources] = {}  # (a list of one source, the usual case: found without making a tuple)
 
 
 def shared(sources: Iterable[str]) -> Sources:
     """``sources`` as a tuple without repeats, the same object for the same sources."""
+    if type(sources) is list and len(sources) == 1:
+        found = _ONE.get(sources[0])
+        if found is not None:
+            return found
+        key: Sources = (sources[0],)
+        found = shared(key)
+        if found is _SHARED.get(key):
+            _ONE[sources[0]] = found
+        return found
     key = tuple(dict.fromkeys(sources))
     found = _SHARED.get(key)
     if found is None:
@@ -79,9 +89,14 @@ def apply(state: LinkState, record: Mapping[str, Any]) -> None:
         for rel, by_source in by_rel.items():
             targets = state[rel]
             for source, ids in by_source.items():
+                alone = shared((source,))  # (most targets have no source yet: one tuple for them all)
                 for target in ids:
                     have = targets.get(target)
-                    if have is not None and source not in have:
+                    if have is None:
+                        continue
+                    if not have:
+                        targets[target] = alone
+                    elif source not in have:
                         targets[target] = shared((*have, source))
 
 
@@ -96,6 +111,20 @@ def apply_ids(ids: dict[int, None], record: Mapping[str, Any], rel: str) -> None
 
 
 def _by_source(into: dict[str, dict[str, list[int]]], rel: str, targets: Mapping[int, Sources]) -> None:
+    distinct = set(targets.values())
+    if len(distinct) == 1:
+        # (the usual case: every link of the document from the same sources; the same lists, made whole)
+        given = distinct.pop()
+        if given:
+            ids = list(targets)
+            by_source = into.setdefault(rel, {})
+            for source in given:
+                have = by_source.get(source)
+                if have is None:
+                    by_source[source] = ids.copy()
+                else:
+                    have.extend(ids)
+        return
     for target, given in targets.items():
         for source in given:
             into.setdefault(rel, {}).setdefault(source, []).append(target)
@@ -127,6 +156,14 @@ class Change:
         self.added: dict[str, Targets] = {}  # targets new to the document, with their sources
         self.more_sources: dict[str, Targets] = {}  # sources new to targets it had already
         self.removed: dict[str, set[int]] = {}
+
+    @classmethod
+    def fresh(cls) -> Change:
+        """The change of a document with no links stored yet (a new one): every target is new, so its
+        ``added`` is its links in full, a ``LinkState`` built in place (``store.linkedits``)."""
+        change = cls()
+        change.added = empty()
+        return change
 
     @classmethod
     def between(cls, before: LinkState, after: LinkState) -> Change:

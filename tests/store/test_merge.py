@@ -65,3 +65,29 @@ def test_a_record_merged_keeps_every_origin(tmp_path: Path) -> None:
     article = lib.get("1")
     assert article is not None
     assert [(o.format, o.location) for o in article.origins] == [("pubmed", "a.xml"), ("medline", "b.nbib")]
+
+
+def test_a_record_its_own_reference_list_shows_to_be_another_keeps_every_link(tmp_path: Path) -> None:
+    # A reference naming the record's own DOI beside a PMID a stub holds shows the record to be that
+    # stub's article: the record is merged into the stub, and its links after that reference (and its
+    # citing articles) are the merged record's, not dropped.
+    lib = Library.open(tmp_path / "library.json", demo=False)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="5", title="Citing", references=[Link(pmid="1")]), Origin("pubmed"))
+    stub = lib.find("1")
+    with lib.transaction() as changes:
+        changes.put_article(
+            Article(
+                doi="10.1000/x",
+                title="By DOI",
+                references=[Link(pmid="8"), Link(pmid="1", doi="10.1000/x"), Link(pmid="9")],
+                cited_by=[Link(pmid="7")],
+            ),
+            Origin("ris"),
+        )
+    for again in (lib, Library.open(tmp_path / "library.json")):
+        assert again.find("10.1000/x") == again.find("1") == stub and stub is not None
+        assert [v.pmid for v in again.links(stub, "references")] == ["8", "9"]
+        assert [v.pmid for v in again.links(stub, "cited_by")] == ["5", "7"]
+        assert again.stats().records == 2 and again.stats().stubs == 3 and again.stats().links == 4
+        assert again.article(stub).title == "By DOI"
