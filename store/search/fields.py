@@ -108,10 +108,22 @@ def mesh_word_terms(headings: list[str]) -> list[str]:
     """The ``mesh_words`` terms of a record's headings: one per (folded word, heading)."""
     terms: dict[str, None] = {}
     for term in headings:
-        heading = mesh_heading(term)
-        for word in analyze(heading):
-            terms[word + HEADING_SEP + heading] = None
+        for made in _heading_terms(term) if len(term) <= MAX_CACHED else _terms_of(term):
+            terms[made] = None
     return list(terms)
+
+
+# MeSH headings repeat from record to record (a vocabulary of some 30,000): each one's terms are made
+# once. Longer strings (no heading is) are not kept: a hostile file could fill the cache with them.
+MAX_CACHED = 200
+
+
+def _terms_of(term: str) -> tuple[str, ...]:
+    heading = mesh_heading(term)
+    return tuple(word + HEADING_SEP + heading for word in analyze(heading))
+
+
+_heading_terms = functools.lru_cache(maxsize=16384)(_terms_of)
 
 
 def _author_terms(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
