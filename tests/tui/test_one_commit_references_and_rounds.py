@@ -8,7 +8,12 @@ changes, or nothing of it, byte for byte. The online round runs against the loca
 from __future__ import annotations
 
 import errno
+import json
 import os
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +22,7 @@ from store.library import Library
 from store.model import Article, Origin
 from store.snowball.state import SnowballFile, SnowballState
 from store.storage.committer import Committer
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
 from tests.online_server import ICITE_2025, ICiteBank, LocalServer
 from tests.tui import test_cli_online, test_one_command_one_commit
 from tests.tui.test_one_commit_across_files import COMMITTED, MEDLINE, SEARCH, STOPS, XML, _stopped, run
@@ -299,3 +304,55 @@ def test_an_online_preview_commits_the_links_alone_and_a_list_ended_early_runs_n
     assert code == 0, err
     assert out.startswith("Preview of round 1") and _cited_by(lib_path) > 0
     assert SnowballFile.open(lib_path).path.read_bytes() == snowball
+
+
+def test_a_command_meanwhile_waits_for_the_online_round_and_sees_it_whole(
+    lib_path: Path, tmp_path: Path, icite: LocalServer
+) -> None:
+    """Two processes at once: the round paused with its intent written and the library not committed
+    (alive, holding the locks); another command reading the snowball file waits for it rather than
+    settling its intent, and then sees the links and the round."""
+    _with_seed(lib_path)
+    paused, go = tmp_path / "paused", tmp_path / "go"
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from store import atomicwrite
+        real_rename = atomicwrite.rename
+        def rename(source, target):
+            real_rename(source, target)
+            if str(target).endswith(".intent"):
+                open({str(paused)!r}, "w").close()
+                while not __import__("os").path.exists({str(go)!r}):
+                    time.sleep(0.01)
+        atomicwrite.rename = rename
+        from tui.cli import main
+        sys.exit(main(["--db", {str(lib_path)!r}, *{ROUND!r}]))
+        """
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    reader = None
+    try:
+        deadline = time.monotonic() + 60
+        while not paused.exists() and writer.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert paused.exists(), writer.stderr.read().decode() if writer.stderr else ""
+        main = "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))"
+        command = [sys.executable, "-c", main, "--db", str(lib_path), "snowball", "rounds", "--json"]
+        reader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.0)
+        assert reader.poll() is None  # (waiting for the round's locks)
+        go.touch()
+        out, err = reader.communicate(timeout=60)
+        assert writer.wait(timeout=60) == 0
+    finally:
+        for proc in (writer, reader):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert reader.returncode == 0, err.decode()
+    assert [(r["round"], r["sources"]) for r in json.loads(out)["rounds"]] == [(1, ["library", "icite"])]
+    assert _cited_by(lib_path) > 0 and _leftovers(lib_path) == []
