@@ -12,7 +12,6 @@ top, so nothing committed since its last compaction is lost.
 from __future__ import annotations
 
 import contextlib
-import mmap
 import os
 import tempfile
 from typing import Any
@@ -99,13 +98,18 @@ def _split(path: object, doc_id: int, doc: dict[str, Any]) -> tuple[dict[str, An
 
 
 def _convert_stream(files: LibraryFiles, header: dict[str, Any], start: int) -> None:
-    """A schema-2 library in the line layout, one document at a time."""
+    """A schema-2 library in the line layout, one document at a time (read with ``pread``, never mapped:
+    a file cut short meanwhile is an error, not a SIGBUS)."""
     with open(files.path, "rb") as fh:
-        data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        _convert_open(files, header, start, fh.fileno())
+
+
+def _convert_open(files: LibraryFiles, header: dict[str, Any], start: int, fd: int) -> None:
     own = _own_journal(files, header.get("generation"))
     overrides = own[1].docs if own is not None else {}
     try:
-        located = {d: (o, n) for _t, d, o, n in fileformat.scan_documents(data, start)}
+        lines = fileformat.file_lines(fd, start, os.fstat(fd).st_size)
+        located = {d: (o, len(body)) for _t, d, o, body in fileformat.scan_lines(lines)}
     except ValueError as exc:
         raise LibraryFileError(f"{files.path} is damaged: {exc}; it was left as it is") from None
     for doc_id, where in overrides.items():
@@ -123,7 +127,10 @@ def _convert_stream(files: LibraryFiles, header: dict[str, Any], start: int) -> 
         if where is not None and own is not None:
             return own[0][where[0] : where[0] + where[1]]
         offset, length = located[doc_id]
-        return data[offset : offset + length]
+        raw = os.pread(fd, length, offset)
+        if len(raw) != length:
+            raise LibraryFileError(f"{files.path} is shorter than it was; it was left as it is")
+        return raw
 
     builder = Builder(files, max_id)
     try:

@@ -3,11 +3,12 @@
 A large import does not go through the journal (which every opening of the library reads whole) nor
 rewrite the base (whose size is the library's): each batch of its records is written as a *segment*,
 an immutable file in ``library.json.segments/`` holding the batch's documents, link changes and heads,
-and the tables that find them, so reading a document of a segment is a lookup in a mapped table and
-one slice, as in the base. The import's segments become part of the library with one commit, the
-rewrite of the journal that lists them (``store.journal``: ``S`` lines); until then they are files
-nobody reads, and a crash leaves them to be removed by the next writer. Compaction folds segments into
-the base (``store.storage.generation``) and removes them.
+and the tables that find them, so reading a document of a segment is a lookup in its tables (read
+once, kept in memory: a few bytes a document) and one ``pread``, as in the base. The import's segments
+become part of the library with one commit, the rewrite of the journal that lists them
+(``store.journal``: ``S`` lines); until then they are files nobody reads, and a crash leaves them to be
+removed by the next writer. Compaction folds segments into the base (``store.storage.generation``) and
+removes them.
 
 Layout (integers little-endian)::
 
@@ -23,9 +24,9 @@ Layout (integers little-endian)::
 from __future__ import annotations
 
 import contextlib
-import mmap
 import os
 import struct
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -34,6 +35,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from store.docindex import open_regular
+from store.errors import LibraryFileError
 from store.storage.indexwriter import pairs_of
 from store.storage.meta import Meta
 
@@ -147,107 +150,149 @@ class SegmentWriter:
 
 
 class SegmentFile:
-    """An open (memory-mapped) segment."""
+    """An open segment, read with ``pread`` (never mapped: a segment cut short under a reader is a
+    short read, said in one line, never a SIGBUS).
+
+    Its tables are read when first needed, each column whole (a few bytes a document), and kept; the
+    documents, link changes and heads are read one at a time where the tables say."""
 
     def __init__(self, path: Path, size: int | None = None) -> None:
         self.path = path
         self.name = path.name
+        self._columns: dict[str, array[int]] = {}
         try:
-            with open(path, "rb") as fh:
-                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError) as exc:
+            self._fd = open_regular(path)
+        except OSError as exc:
             raise SegmentError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
         try:
-            if size is not None and len(self._map) != size:
-                raise ValueError(f"it is {len(self._map)} bytes, and the journal says {size}")
+            self._size = os.fstat(self._fd).st_size
+            if size is not None and self._size != size:
+                raise ValueError(f"it is {self._size} bytes, and the journal says {size}")
             self._parse()
         except (ValueError, KeyError, TypeError, struct.error, orjson.JSONDecodeError) as exc:
             self.close()
             raise SegmentError(f"{path} is damaged ({exc})") from None
+        except OSError as exc:
+            self.close()
+            raise SegmentError(f"{path}: {exc.strerror or exc}") from None
 
     def _parse(self) -> None:
-        m = self._map
-        if len(m) < 12 or m[-8:] != MAGIC:
+        size = self._size
+        tail = self._pread(min(size, 1 << 16), max(size - (1 << 16), 0)) if size >= 12 else b""
+        if len(tail) < 12 or tail[-8:] != MAGIC:
             raise ValueError("not a segment")
-        (n,) = struct.unpack_from("<I", m, len(m) - 12)
-        footer: dict[str, Any] = orjson.loads(m[len(m) - 12 - n : len(m) - 12])
+        (n,) = struct.unpack_from("<I", tail, len(tail) - 12)
+        raw = (
+            tail[len(tail) - 12 - n : len(tail) - 12]
+            if n <= len(tail) - 12
+            else self._pread(n, size - 12 - n)
+        )
+        footer: dict[str, Any] = orjson.loads(raw)
         self.generation = str(footer["generation"])
         at = footer["at"]
-        view = memoryview(m)
-        self._views = [view]
+        end = size - 12 - n
         docs, links, keys = int(footer["docs"]), int(footer["links"]), int(footer["keys"])
-        self._doc = {name: self._view(view, at["doc_" + name], docs, code) for name, code in _DOC_COLUMNS}
-        self._link = {name: self._view(view, at["link_" + name], links, code) for name, code in _LINK_COLUMNS}
-        self._hashes = self._view(view, at["key_hashes"], keys, "Q")
-        self._key_ids = self._view(view, at["key_ids"], keys, "I")
-        self._doc_ids, self._link_ids = self._doc["ids"], self._link["ids"]
+        # Where each column is: (offset, count, type code), checked to lie inside the file.
+        self._where: dict[str, tuple[int, int, str]] = {}
+        for prefix, count, columns in (("doc_", docs, _DOC_COLUMNS), ("link_", links, _LINK_COLUMNS)):
+            for name, code in columns:
+                self._place(prefix + name, at[prefix + name], count, code, end)
+        self._place("key_hashes", at["key_hashes"], keys, "Q", end)
+        self._place("key_ids", at["key_ids"], keys, "I", end)
 
-    def _view(self, view: memoryview, pos: int, count: int, code: str) -> memoryview:
-        size = array(code).itemsize * count
-        if not isinstance(pos, int) or pos < 0 or pos + size > len(view):
+    def _place(self, name: str, pos: object, count: int, code: str, end: int) -> None:
+        if not isinstance(pos, int) or pos < 0 or count < 0 or pos + array(code).itemsize * count > end:
             raise ValueError("cut off")
-        part: memoryview = view[pos : pos + size].cast(code)  # type: ignore[call-overload]
-        self._views.append(part)
-        return part
+        self._where[name] = (pos, count, code)
 
-    def _find(self, ids: memoryview, doc_id: int) -> int:
+    def _pread(self, length: int, offset: int) -> bytes:
+        raw = os.pread(self._fd, length, offset)
+        if len(raw) != length:
+            raise LibraryFileError(
+                f"{self.path} is shorter than it was ({os.fstat(self._fd).st_size} bytes, not {self._size}); "
+                "the library was left as it is"
+            )
+        return raw
+
+    def column(self, name: str) -> array[int]:
+        """One of the tables' columns (``doc_ids``, ``doc_off``, ..., ``link_ids``, ``key_hashes``),
+        read whole the first time it is needed."""
+        found = self._columns.get(name)
+        if found is None:
+            pos, count, code = self._where[name]
+            found = array(code)
+            found.frombytes(self._pread(found.itemsize * count, pos))
+            if sys.byteorder != "little":
+                found.byteswap()
+            self._columns[name] = found
+        return found
+
+    def _find(self, name: str, doc_id: int) -> int:
+        ids = self.column(name)
         i = bisect_left(ids, doc_id)
         return i if i < len(ids) and ids[i] == doc_id else -1
 
     def where(self, doc_id: int) -> tuple[int, int] | None:
         """Where a document is in the segment: None (not in it), ``REMOVED``, or (offset, length)."""
-        i = self._find(self._doc_ids, doc_id)
+        i = self._find("doc_ids", doc_id)
         if i < 0:
             return None
-        length = self._doc["len"][i]
-        return REMOVED if length == REMOVED_LENGTH else (self._doc["off"][i], length)
+        length = self.column("doc_len")[i]
+        return REMOVED if length == REMOVED_LENGTH else (self.column("doc_off")[i], length)
 
     def read(self, where: tuple[int, int]) -> bytes:
-        return bytes(self._map[where[0] : where[0] + where[1]])
+        return self._pread(where[1], where[0])
 
     def meta(self, doc_id: int) -> Meta:
-        i = self._find(self._doc_ids, doc_id)
-        return Meta(self._doc["flags"][i], self._doc["year"][i], self._doc["citation"][i])
+        i = self._find("doc_ids", doc_id)
+        return Meta(self.column("doc_flags")[i], self.column("doc_year")[i], self.column("doc_citation")[i])
 
     def head(self, doc_id: int) -> bytes:
-        i = self._find(self._doc_ids, doc_id)
-        start = self._doc["head_off"][i]
-        return bytes(self._map[start : start + self._doc["head_len"][i]])
+        i = self._find("doc_ids", doc_id)
+        return self._pread(self.column("doc_head_len")[i], self.column("doc_head_off")[i])
 
     def link_change(self, doc_id: int) -> bytes | None:
-        i = self._find(self._link_ids, doc_id)
+        i = self._find("link_ids", doc_id)
         if i < 0:
             return None
-        start = self._link["off"][i]
-        return bytes(self._map[start : start + self._link["len"][i]])
+        return self._pread(self.column("link_len")[i], self.column("link_off")[i])
 
     def link_counts(self, doc_id: int) -> tuple[int, int]:
-        i = self._find(self._link_ids, doc_id)
-        return (0, 0) if i < 0 else (self._link["refs"][i], self._link["cited"][i])
+        i = self._find("link_ids", doc_id)
+        return (0, 0) if i < 0 else (self.column("link_refs")[i], self.column("link_cited")[i])
 
     def candidates_of(self, h: int) -> list[int]:
+        hashes = self.column("key_hashes")
         found: list[int] = []
-        i = bisect_left(self._hashes, h)
-        while i < len(self._hashes) and self._hashes[i] == h:
-            found.append(self._key_ids[i])
-            i += 1
+        i = bisect_left(hashes, h)
+        if i < len(hashes) and hashes[i] == h:
+            ids = self.column("key_ids")
+            while i < len(hashes) and hashes[i] == h:
+                found.append(ids[i])
+                i += 1
         return found
 
     def ids(self) -> Iterator[tuple[int, bool]]:
         """Every document id of the segment, with whether it is a removal."""
-        lengths = self._doc["len"]
-        for i, doc_id in enumerate(self._doc_ids):
+        lengths = self.column("doc_len")
+        for i, doc_id in enumerate(self.column("doc_ids")):
             yield doc_id, lengths[i] == REMOVED_LENGTH
 
     def counted(self) -> Iterator[int]:
         """The documents whose links the segment changes."""
-        return iter(self._link_ids)
+        return iter(self.column("link_ids"))
 
     @property
     def size(self) -> int:
-        return len(self._map)
+        return self._size
 
     def close(self) -> None:
-        for view in reversed(getattr(self, "_views", [])):
-            view.release()
-        self._map.close()
+        """Close the file. (A snapshot leaves its segments to the garbage collector instead, since a
+        reader in another thread may still use one: ``__del__``.)"""
+        fd, self._fd = getattr(self, "_fd", -1), -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()

@@ -425,6 +425,81 @@ def test_a_base_truncated_under_a_reader_is_an_error_not_a_sigbus(built: Path, t
     assert "library.json" in one_line(result.stdout) and "shorter" in result.stdout
 
 
+TRUNCATE_A_SEGMENT_UNDER_A_READER = """
+import sys
+sys.path.insert(0, {root!r})
+from store.errors import LibraryFileError
+from store.library import Library
+lib = Library.open({lib!r})
+snap = lib._reader.snap
+number, segment = max(enumerate(snap.segments, 1), key=lambda pair: pair[1].size)
+doc_id = max(d for d, removed in segment.ids() if not removed and snap.layer_of(d)[0] == number)
+with open(segment.path, "r+b") as fh:
+    fh.truncate(200)
+try:
+    lib.doc(doc_id)  # (past the first page of the file: a mapped read of it is a SIGBUS)
+except LibraryFileError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+
+
+def test_a_segment_truncated_under_a_reader_is_an_error_not_a_sigbus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store import importer
+    from store.importer import import_paths
+    from store.library import Library
+    from tests.store.bulk_files import pubmed_xml
+
+    monkeypatch.setattr(importer, "FLUSH_AT", 100)  # (segments of some 50 kB: many pages)
+    lib = tmp_path / "library.json"
+    library = Library.open(lib)
+    records = [(i, [i - 1, i - 2] if i > 2 else []) for i in range(1, 201)]
+    import_paths(library, [pubmed_xml(tmp_path / "records.xml", records)])
+    library._storage.close()  # (not ``close``: that would fold the segments into the base)
+    assert list(lib.parent.glob("library.json.segments/*.seg"))
+    script = TRUNCATE_A_SEGMENT_UNDER_A_READER.format(root=str(ROOT), lib=str(lib))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    assert ".seg is shorter than it was" in one_line(result.stdout)
+
+
+TRUNCATE_DURING_A_CONVERSION = """
+import os, sys
+sys.path.insert(0, {root!r})
+from store.errors import LibraryFileError
+from store.library import Library
+from store.storage import conversion
+checked = conversion.check_ids
+
+
+def cut_short(*args):  # (after the file was scanned, before its documents are read)
+    checked(*args)
+    os.truncate({lib!r}, os.path.getsize({lib!r}) // 2 // 4096 * 4096)  # (at a page: past it, a map faults)
+
+
+conversion.check_ids = cut_short
+try:
+    Library.open({lib!r})
+except LibraryFileError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+
+
+def test_an_old_library_truncated_while_it_is_converted_is_an_error_not_a_sigbus(tmp_path: Path) -> None:
+    from tests.store.bulk_files import v2_library
+
+    lib = tmp_path / "library.json"
+    v2_library(lib, 2000)
+    script = TRUNCATE_DURING_A_CONVERSION.format(root=str(ROOT), lib=str(lib))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    assert "library.json is shorter than it was" in one_line(result.stdout)
+    assert not list(tmp_path.glob(".*.tmp")) and not lib.with_name("library.json.idx").exists()
+
+
 def test_an_empty_library_whose_index_was_deleted_is_rebuilt(tmp_path: Path) -> None:
     from store.library import Library
 
