@@ -284,11 +284,12 @@ class Library:
         compactor = self._storage.compactor
         return compactor.base_size, compactor.journal_size()
 
-    def compact(self, lock_timeout: float | None = None) -> bool:
-        """Fold the journal into the base file now (``pmbrowse compact``). Returns whether there was
+    def compact(self, lock_timeout: float | None = None, *, full: bool = True) -> bool:
+        """Fold the journal into the base file now (``pmbrowse compact``); ``full=False``: what is due
+        (``Compactor.plan``: perhaps only the newest segments merged). Returns whether there was
         anything to fold. The search index stays fresh: compaction changes no document."""
         settle(self.path, Library.commit_token, lock_timeout)  # (before the token changes: store.intent)
-        states = self._storage.compactor.compact(lock_timeout)
+        states = self._storage.compactor.compact(lock_timeout, full=full)
         if states is None:
             return False
         from store.search.index import SearchIndex
@@ -307,7 +308,7 @@ class Library:
         (another writer), read-only or the disk is full, it is left for later, silently."""
         if self.compaction_due:
             with contextlib.suppress(PmbrowseError, OSError):
-                self.compact(lock_timeout=0)
+                self.compact(lock_timeout=0, full=False)
 
     def close(self) -> None:
         """Compact if it is due, then let go of the files."""

@@ -36,8 +36,9 @@ Crash safety:
 Concurrency: writers take the write lock (``store.lock``) and first catch up with what other processes
 committed; threads of one process take turns. Readers take no lock (``store.storage.reader``).
 
-The parts: ``reader`` (opening, staying current, reads), ``committer`` (transactions), ``compactor``,
-``conversion`` (older layouts, the index rebuilt), ``generation`` (writing a new base), ``snapshot``
+The parts: ``reader`` (opening, staying current, reads), ``committer`` (transactions), ``compactor``
+(what a command's end folds: ``fold``, a new base from the layers, or ``tiering``, the newest segments
+merged), ``conversion`` (older layouts, the index rebuilt), ``generation`` (writing a new base), ``snapshot``
 (one state, layered), ``links`` and ``meta`` (what is kept of each document), ``table`` (TinyDB's view),
 ``basescan`` (a base read whole), ``verify`` and ``repair`` (``pmbrowse check`` and ``repair``).
 Only ``store.library`` uses them; the rest of pmbrowse goes through the ``Library``.

@@ -29,7 +29,7 @@ from store.lock import write_lock
 from store.merge import doc_keys
 from store.storage import spilling
 from store.storage.files import Doc, LibraryFiles
-from store.storage.generation import write_state
+from store.storage.fold import write_state
 from store.storage.links import Change
 from store.storage.opening import file_id
 from store.storage.reader import Reader
@@ -156,15 +156,10 @@ class Committer:
     def _list_segments(self, snap: Snapshot, meta: dict[str, Any]) -> None:
         """Commit a bulk transaction: a new journal listing the segments of the library and those the
         transaction wrote (the journal's own commits are in the first of those: ``spilling.start``)."""
-        assert snap.generation is not None and snap.journal is not None
+        assert snap.journal is not None
         listed = list(snap.journal.segments) if snap.live_journal else []
         listed += [(segment.name, size) for segment, size in self.files.pending.segments]
-        body = b"".join(segment_line(name, size) for name, size in listed)
-        seq = (snap.journal.commits if snap.live_journal else 0) + 1
-        seal = seal_line(body, {"seq": seq, **meta, "time": round(time.time(), 3)})
-        self.files.replace_file(
-            self.files.journal_path, header_line(snap.generation) + body + seal, self.files.base_mode()
-        )
+        write_listing(self.files, snap, listed, meta)
         self.files.pending.committed = True
 
     def _append(self, snap: Snapshot, body: bytes, meta: dict[str, Any]) -> None:
@@ -193,3 +188,16 @@ class Committer:
             raise
         finally:
             os.close(fd)
+
+
+def write_listing(
+    files: LibraryFiles, snap: Snapshot, listed: list[tuple[str, int]], meta: dict[str, Any]
+) -> None:
+    """Replace the journal by one commit listing the segments ``listed`` (name, size), sealed with
+    ``meta`` (next id, counts): a new file, fsynced, renamed over the old one (the commit point). The
+    journal's own commits must be in one of the segments."""
+    assert snap.generation is not None and snap.journal is not None
+    body = b"".join(segment_line(name, size) for name, size in listed)
+    seq = (snap.journal.commits if snap.live_journal else 0) + 1
+    seal = seal_line(body, {"seq": seq, **meta, "time": round(time.time(), 3)})
+    files.replace_file(files.journal_path, header_line(snap.generation) + body + seal, files.base_mode())

@@ -1,7 +1,9 @@
 """Compaction: folding what was committed since the base (journal, segments) into a new base.
 
-A command (or the app) that ends with the journal past its threshold compacts (``Library.close``);
-``pmbrowse compact`` does it on demand. The new generation is written by ``store.storage.generation``:
+A command (or the app) that ends with the journal past its threshold, or the segments past theirs,
+compacts (``Library.close``): a new base, or only the newest segments merged into one
+(``store.storage.tiering``), whichever ``Compactor.plan`` says; ``pmbrowse compact`` makes a new base
+on demand. The new generation is written by ``store.storage.generation``:
 unchanged documents and link records are copied as bytes, changed ones written anew, and the base's
 rename is the commit point.
 """
@@ -12,17 +14,20 @@ import os
 
 from store.storage.committer import Committer
 from store.storage.files import LibraryFiles
-from store.storage.generation import write_state
+from store.storage.fold import write_state
 from store.storage.reader import Reader
+from store.storage.tiering import merge_newest, newest_run
+
+FOLD, MERGE = "fold", "merge"
 
 # A journal past this many bytes is folded into the base when a command ends (``Library.close``).
 COMPACT_MIN = 4 << 20
 COMPACT_MAX = 16 << 20
 # Segments (what bulk imports wrote) are folded into the base when they hold as much as the base does,
 # so that each record is rewritten a bounded number of times however many files are imported (the
-# base doubles at most once per fold); or when there are this many (each is a layer every read looks
-# at).
-MAX_SEGMENTS = 24
+# base doubles at most once per fold); or when there are more than this many (each is a layer a read
+# looks at). Between those folds, a run of similar segments is merged into one (``store.storage.tiering``).
+MAX_SEGMENTS = 16
 
 
 def compact_threshold(base_size: int) -> int:
@@ -53,27 +58,41 @@ class Compactor:
     def segments_size(self) -> int:
         return sum(segment.size for segment in self.reader.snap.segments)
 
-    def due(self) -> bool:
-        """Whether the journal has grown past its threshold, or the segments past theirs."""
+    def plan(self) -> str:
+        """What a command's end should do: ``FOLD`` (a new base), ``MERGE`` (the newest segments into one,
+        the base left as it is: ``store.storage.tiering``) or ``""`` (nothing)."""
         if not self.reader.exists:
-            return False
+            return ""
         segments = self.reader.snap.segments
-        return (
+        if (
             self.journal_size() > compact_threshold(self.base_size)
             or len(segments) > MAX_SEGMENTS
             or (bool(segments) and self.segments_size() >= self.base_size)
-        )
+        ):
+            return FOLD
+        return MERGE if newest_run([s.size for s in segments]) > 1 else ""
+
+    def due(self) -> bool:
+        """Whether the journal has grown past its threshold, or the segments past theirs."""
+        return bool(self.plan())
 
     def compact(
-        self, lock_timeout: float | None = None
+        self, lock_timeout: float | None = None, *, full: bool = True
     ) -> tuple[tuple[str | None, int], tuple[str | None, int]] | None:
-        """Fold the journal into a new base file. Returns the states before and after (the documents
-        are the same in both), or None when there was nothing to fold."""
+        """Fold the journal and the segments into a new base file (``full``), or do what ``plan`` says.
+        Returns the states before and after (the documents are the same in both), or None when there
+        was nothing to do."""
         with self.committer.transaction(lock_timeout):
             snap = self.reader.snap
             if not snap.journal or not (snap.journal.commits or snap.segments):
                 return None
+            plan = FOLD if full else self.plan()
+            if not plan:
+                return None
             before = self.reader.state
-            write_state(self.files, snap, {}, {}, next_id=snap.next_id, counts=dict(snap.counts or {}))
+            if plan == FOLD:
+                write_state(self.files, snap, {}, {}, next_id=snap.next_id, counts=dict(snap.counts or {}))
+            else:
+                merge_newest(self.files, snap, newest_run([s.size for s in snap.segments]))
             self.reader.catch_up()
             return before, self.reader.state

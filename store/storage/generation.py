@@ -10,7 +10,7 @@ garbage once the new base is in place, and are removed.
 
 Documents and link records the new base takes over unchanged are copied as bytes, in slices of up to
 ``RUN_BYTES`` (a compaction of a large library is mostly this), with their meta and heads taken from
-the old index: only what changed is decoded.
+the old index. What goes in, in which order, is ``store.storage.fold``'s.
 """
 
 from __future__ import annotations
@@ -21,23 +21,17 @@ import secrets
 import shutil
 import tempfile
 from array import array
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
-
-import orjson
 
 from store import atomicwrite, fileformat
 from store.docindex import COLUMNS, DocIndex
 from store.errors import LibraryFileError
 from store.journal import header_line
-from store.merge import doc_keys
 from store.schema import LINKS_TABLE, SCHEMA_VERSION
-from store.storage import links as linkrec
-from store.storage.files import Doc, LibraryFiles
+from store.storage.files import LibraryFiles
 from store.storage.indexwriter import IndexData, new_columns, pairs_of, write_index
-from store.storage.meta import STUB, Meta, head_of, meta_of
-from store.storage.snapshot import Snapshot
+from store.storage.meta import STUB, Meta
 
 RUN_BYTES = 4 << 20
 COUNTS = ("records", "stubs", "links")
@@ -206,119 +200,3 @@ def remove_old_segments(files: LibraryFiles, generation: str) -> None:
     with contextlib.suppress(OSError):
         if not any(folder.iterdir()):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def runs(
-    ids: list[int], index: DocIndex, unchanged: set[int] | frozenset[int], links: bool
-) -> Iterator[tuple[list[int], bool]]:
-    """``ids`` in order, in runs: (a run of old-base records that lie side by side and can be copied as
-    one slice, True), or ([one id], False) for a record that must be written anew. ``unchanged``: the
-    ids whose record in the old base is still theirs."""
-    locate = index.link_location if links else index.location
-    k = 0
-    while k < len(ids):
-        doc_id = ids[k]
-        first = locate(doc_id) if doc_id in unchanged else None
-        if first is None:
-            yield [doc_id], False
-            k += 1
-            continue
-        end, last = k, first
-        while end + 1 < len(ids) and ids[end + 1] in unchanged:
-            location = locate(ids[end + 1])
-            if (
-                location is None
-                or location[0] - (last[0] + last[1]) != len(b',\n"%d":' % ids[end + 1])
-                or location[0] + location[1] - first[0] > RUN_BYTES
-            ):
-                # Only records side by side in the old file (nothing dropped between them), and a few
-                # megabytes at a time (a run is copied through memory).
-                break
-            end, last = end + 1, location
-        yield ids[k : end + 1], True
-        k = end + 1
-
-
-def write_state(
-    files: LibraryFiles,
-    snap: Snapshot,
-    docs: Mapping[int, Doc | None],
-    changes: Mapping[int, linkrec.Change],
-    *,
-    next_id: int,
-    counts: dict[str, int] | None,
-) -> None:
-    """Write the state ``snap`` plus the staged ``docs`` and link ``changes`` as a new generation."""
-    present = snap.ids()
-    for doc_id, doc in docs.items():
-        (present.add if doc is not None else present.discard)(doc_id)
-    ids = sorted(present)
-    max_id = max(ids[-1] if ids else 0, max(docs, default=0))
-    check_ids(files, max_id, len(ids))
-    base_docs = {d for d in ids if d not in docs and snap.layer_of(d)[0] == 0}
-    builder = Builder(files, max_id)
-    try:
-        old = Old(snap.index, snap.base_fd) if snap.index is not None and snap.base_fd is not None else None
-        for run, copy in _runs(ids, snap, base_docs, links=False):
-            if copy:
-                assert old is not None
-                builder.copy_docs(old, run)
-                continue
-            doc_id = run[0]
-            doc = docs[doc_id] if doc_id in docs else snap.doc(doc_id)
-            assert doc is not None
-            raw = orjson.dumps(doc)
-            builder.add_doc(doc_id, raw, meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
-        if snap.index is not None:
-            builder.data.pairs.extend(snap.index.pairs_except(_NotIn(base_docs)))
-        builder.start_links()
-        changed_links = _changed_links(snap, changes)
-        with_links = sorted(
-            d
-            for d in present
-            if d in changed_links or (snap.index is not None and snap.index.link_location(d) is not None)
-        )
-        unchanged = {d for d in with_links if d not in changed_links}
-        for run, copy in _runs(with_links, snap, unchanged, links=True):
-            if copy:
-                assert old is not None
-                builder.copy_links(old, run)
-                continue
-            doc_id = run[0]
-            state = snap.link_state(doc_id)
-            if doc_id in changes:
-                changes[doc_id].apply_to(state)
-            encoded = linkrec.encode(state)
-            if encoded is not None:
-                builder.add_links(doc_id, encoded, len(state["references"]), len(state["cited_by"]))
-        builder.finish(next_id, counts)
-    except BaseException:
-        builder.discard()
-        raise
-
-
-def _runs(
-    ids: list[int], snap: Snapshot, unchanged: set[int], *, links: bool
-) -> Iterator[tuple[list[int], bool]]:
-    if snap.index is None:  # (a new library: everything is new)
-        return (([doc_id], False) for doc_id in ids)
-    return runs(ids, snap.index, unchanged, links)
-
-
-class _NotIn:
-    """``in`` is true for what a set does not hold (``pairs_except`` keeps the pairs of ``keep``)."""
-
-    def __init__(self, keep: set[int]) -> None:
-        self._keep = keep
-
-    def __contains__(self, doc_id: object) -> bool:
-        return doc_id not in self._keep
-
-
-def _changed_links(snap: Snapshot, changes: Mapping[int, linkrec.Change]) -> set[int]:
-    changed = set(changes)
-    for segment in snap.segments:
-        changed.update(segment.counted())
-    if snap.journal is not None:
-        changed.update(snap.journal.links)
-    return changed

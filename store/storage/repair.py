@@ -36,7 +36,8 @@ from store.lock import write_lock
 from store.schema import ARTICLES_TABLE, SCHEMA_VERSION
 from store.storage.basescan import scan_base
 from store.storage.files import LibraryFiles
-from store.storage.generation import Builder, write_state
+from store.storage.fold import write_state
+from store.storage.generation import Builder
 from store.storage.indexwriter import in_memory
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import SegmentError, SegmentFile

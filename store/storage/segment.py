@@ -83,6 +83,10 @@ class SegmentWriter:
         self._docs[doc_id] = (at, len(raw), self._put(head), len(head), meta)
         self._pairs.extend(pairs_of(doc_id, keys))
 
+    def add_pairs(self, pairs: Iterable[int]) -> None:
+        """Identity key pairs (``(key hash << 32) | doc id``) of documents added without their keys."""
+        self._pairs.extend(pairs)
+
     def remove_doc(self, doc_id: int) -> None:
         self._docs[doc_id] = (0, REMOVED_LENGTH, 0, 0, Meta(0, 0, 0))
 
@@ -260,6 +264,21 @@ class SegmentFile:
     def link_counts(self, doc_id: int) -> tuple[int, int]:
         i = self._find("link_ids", doc_id)
         return (0, 0) if i < 0 else (self.column("link_refs")[i], self.column("link_cited")[i])
+
+    def row(self, i: int) -> tuple[bytes, Meta, bytes]:
+        """The document of row ``i`` of the tables (a fold reads them in order): its JSON, meta, head."""
+        off, length = self.column("doc_off")[i], self.column("doc_len")[i]
+        head_off, head_len = self.column("doc_head_off")[i], self.column("doc_head_len")[i]
+        meta = Meta(self.column("doc_flags")[i], self.column("doc_year")[i], self.column("doc_citation")[i])
+        if head_off == off + length:  # (as ``SegmentWriter`` writes them: one read)
+            both = self._pread(length + head_len, off)
+            return both[:length], meta, both[length:]
+        return self._pread(length, off), meta, self._pread(head_len, head_off)
+
+    def link_row(self, i: int) -> tuple[bytes, int, int]:
+        """The link change of row ``i`` of the links table: its JSON, its references and citing counts."""
+        c = self.column
+        return self._pread(c("link_len")[i], c("link_off")[i]), c("link_refs")[i], c("link_cited")[i]
 
     def candidates_of(self, h: int) -> list[int]:
         hashes = self.column("key_hashes")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,12 @@ class Segment(Protocol):
     def link_counts(self, doc_id: int) -> tuple[int, int]: ...
 
     def candidates_of(self, h: int) -> list[int]: ...
+
+    def column(self, name: str) -> array[int]: ...  # one of its tables' columns, whole
+
+    def row(self, i: int) -> tuple[bytes, Meta, bytes]: ...  # row i's document, meta and head
+
+    def link_row(self, i: int) -> tuple[bytes, int, int]: ...  # row i's link change and counts
 
     def ids(self) -> Iterator[tuple[int, bool]]: ...  # (doc id, removed)
 
@@ -145,8 +152,8 @@ class Snapshot:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.base_fd = self.journal_fd = None
-        # The segments' maps are left to the garbage collector: a reader in another thread may still
-        # hold a view.
+        # The segments' files are left to the garbage collector (``SegmentFile.__del__``): a reader in
+        # another thread may still be reading one (a closed descriptor's number can be reused).
 
     @property
     def live_journal(self) -> bool:
@@ -187,6 +194,14 @@ class Snapshot:
         if not raw.startswith(prefix) or raw[-1:] not in (b",", b"\n") or raw[-2:-1] != b"}":
             raise IndexMismatch(f"record {doc_id} is not where the index says")
         return raw[len(prefix) : -1]
+
+    def base_read(self, where: tuple[int, int], doc_id: int) -> bytes:
+        """Record ``doc_id``'s JSON at ``where`` in the base, checked against its line (for a fold, which
+        reads the base in order: an index that does not match is an error, not rebuilt)."""
+        try:
+            return self._base_read(where, doc_id)
+        except IndexMismatch as exc:
+            raise LibraryFileError(f"{self.path}: {exc}; the library was left as it is") from None
 
     def checked(self, read: Callable[[], T]) -> T:
         """``read()``, again after the index is rebuilt if what it says does not match the base."""

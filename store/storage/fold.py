@@ -1,0 +1,307 @@
+"""Folding a library's layers (base, segments, journal) into a new base: a stream, in bounded memory.
+
+Compaction, the first commit of a new library and a repair write a new generation from a state made of
+layers: the old base, the segments, the journal, and what a transaction staged. The fold reads each
+layer once and writes the new base once (``store.storage.generation.Builder``), in document id order:
+
+- which layer holds the newest version of each document is worked out first, from the layers' tables
+  alone (``Owners``: a few bytes a document, never the documents);
+- documents of the old base that lie side by side, unchanged, are copied as slices of bytes; those of
+  a segment are copied as bytes too, with their meta and head from the segment's tables (what a
+  segment holds was checked and derived when it was written); only the journal's and the staged
+  documents are decoded;
+- the identity keys are taken from the old index's and the segments' key tables (only the documents
+  of the journal are asked for theirs), never from the documents;
+- a link record unchanged since the base is copied as bytes; a changed one is its base record and its
+  changes joined (an import's changes only add), decoded once; only changes that remove something are
+  applied one by one (``Snapshot.link_state``).
+
+What it holds while it runs: the tables above and the new index's columns (tens of bytes a document),
+the identity key pairs (``IndexData.pairs``), one run of bytes. Not the documents, nor their keys as
+text.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from store.merge import doc_keys
+from store.storage import links as linkrec
+from store.storage.files import Doc, LibraryFiles
+from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
+from store.storage.meta import head_of, meta_of
+from store.storage.segment import REMOVED_LENGTH
+from store.storage.snapshot import Segment, Snapshot
+
+NONE = 0xFFFF  # (no document with this id: never was, or removed)
+
+
+@dataclass
+class Owners:
+    """The newest layer of each document id: 0 the base, 1 + i segment i, ``journal`` the journal,
+    ``staged`` what the transaction staged; and the row of a segment's document in its tables."""
+
+    layer: array[int]
+    row: array[int]
+    journal: int
+    staged: int
+
+    @classmethod
+    def of(cls, snap: Snapshot, docs: Mapping[int, Doc | None]) -> Owners:
+        segments = snap.segments
+        if len(segments) + 2 >= NONE:
+            raise ValueError(f"{len(segments)} segments: too many to fold at once")
+        journal_docs = snap.journal.docs if snap.journal is not None else {}
+        max_id = max(
+            snap.index.max_id if snap.index is not None else 0,
+            max((s.column("doc_ids")[-1] for s in snap.segments if len(s.column("doc_ids"))), default=0),
+            max(journal_docs, default=0),
+            max(docs, default=0),
+        )
+        layer = array("H", [NONE]) * (max_id + 1)
+        row = array("I", bytes(4 * (max_id + 1)))
+        if snap.index is not None:
+            offsets = snap.index.column("doc_off")
+            for doc_id in range(1, snap.index.max_id + 1):
+                if offsets[doc_id]:
+                    layer[doc_id] = 0
+        for number, segment in enumerate(snap.segments, 1):
+            lengths = segment.column("doc_len")
+            for r, doc_id in enumerate(segment.column("doc_ids")):
+                layer[doc_id] = NONE if lengths[r] == REMOVED_LENGTH else number
+                row[doc_id] = r
+        for number, changed in ((len(segments) + 1, journal_docs), (len(segments) + 2, docs)):
+            for doc_id, where in changed.items():
+                layer[doc_id] = NONE if where is None else number
+        return cls(layer, row, len(segments) + 1, len(segments) + 2)
+
+    @property
+    def max_id(self) -> int:
+        return len(self.layer) - 1
+
+    def count(self) -> int:
+        return len(self.layer) - self.layer.count(NONE)
+
+
+class _NotIn:
+    """``in`` is true for the documents whose newest version is not in ``layer`` (for
+    ``DocIndex.pairs_except``)."""
+
+    def __init__(self, owners: Owners, layer: int) -> None:
+        self._layers = owners.layer
+        self._layer = layer
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, int) and self._layers[doc_id] != self._layer
+
+
+def write_state(
+    files: LibraryFiles,
+    snap: Snapshot,
+    docs: Mapping[int, Doc | None],
+    changes: Mapping[int, linkrec.Change],
+    *,
+    next_id: int,
+    counts: dict[str, int] | None,
+) -> None:
+    """Write the state ``snap`` plus the staged ``docs`` and link ``changes`` as a new generation."""
+    owners = Owners.of(snap, docs)
+    check_ids(files, owners.max_id, owners.count())
+    builder = Builder(files, owners.max_id)
+    try:
+        old = Old(snap.index, snap.base_fd) if snap.index is not None and snap.base_fd is not None else None
+        _write_docs(builder, snap, docs, owners, old)
+        _write_pairs(builder, snap, owners)
+        builder.start_links()
+        _write_links(builder, snap, changes, owners, old)
+        builder.finish(next_id, counts)
+    except BaseException:
+        builder.discard()
+        raise
+
+
+def _write_docs(
+    builder: Builder, snap: Snapshot, docs: Mapping[int, Doc | None], owners: Owners, old: Old | None
+) -> None:
+    segments = snap.segments
+    layer, row = owners.layer, owners.row
+    run = _Run(builder, old, links=False)
+    for doc_id in range(1, owners.max_id + 1):
+        number = layer[doc_id]
+        if number == NONE:
+            continue
+        if number == 0:
+            run.add(doc_id)
+            continue
+        run.flush()
+        if number <= len(segments):
+            raw, meta, head = segments[number - 1].row(row[doc_id])
+            builder.add_doc(doc_id, raw, meta, head, None)  # (its keys: ``_write_pairs``)
+            continue
+        doc = docs[doc_id] if number == owners.staged else snap.doc(doc_id)
+        assert doc is not None
+        builder.add_doc(doc_id, orjson.dumps(doc), meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
+    run.flush()
+
+
+def _write_pairs(builder: Builder, snap: Snapshot, owners: Owners) -> None:
+    """The identity key pairs of the documents of the base and of the segments (those of the journal
+    and the staged documents were added with them)."""
+    pairs = builder.data.pairs
+    if snap.index is not None:
+        pairs.extend(snap.index.pairs_except(_NotIn(owners, 0)))
+    layer = owners.layer
+    for number, segment in enumerate(snap.segments, 1):
+        for h, doc_id in zip(segment.column("key_hashes"), segment.column("key_ids"), strict=True):
+            if layer[doc_id] == number:
+                pairs.append((h << 32) | doc_id)
+
+
+def _write_links(
+    builder: Builder,
+    snap: Snapshot,
+    changes: Mapping[int, linkrec.Change],
+    owners: Owners,
+    old: Old | None,
+) -> None:
+    """Every present document's link record: unchanged ones copied, the others composed from the base
+    record and the changes (``_compose``)."""
+    segments = snap.segments
+    size = owners.max_id + 1
+    changed = array("H", bytes(2 * size))  # how many segments change each document's links
+    for segment in segments:
+        for doc_id in segment.column("link_ids"):
+            if doc_id < size:
+                changed[doc_id] += 1
+    journal = snap.journal.links if snap.journal is not None else {}
+    index = snap.index
+    layer = owners.layer
+    cursors = [Cursor(segment) for segment in segments]
+    run = _Run(builder, old, links=True)
+    for doc_id in range(1, size):
+        if layer[doc_id] == NONE:
+            continue
+        base = index.link_location(doc_id) if index is not None else None
+        if not changed[doc_id] and doc_id not in journal and doc_id not in changes:
+            if base is not None:
+                run.add(doc_id)
+            continue
+        run.flush()
+        raws = [raw for cursor in cursors if (raw := cursor.take(doc_id)) is not None]
+        if doc_id in journal:
+            raws += [snap.journal_read(where) for where in journal[doc_id]]
+        composed = _compose(snap, doc_id, base, raws) if doc_id not in changes else None
+        if composed is None:
+            state = snap.link_state(doc_id)
+            if doc_id in changes:
+                changes[doc_id].apply_to(state)
+            composed = linkrec.encode(state), len(state["references"]), len(state["cited_by"])
+        if composed[0] is not None:
+            builder.add_links(doc_id, *composed)  # type: ignore[arg-type]
+    run.flush()
+
+
+class Cursor:
+    """Walks a segment's link changes in id order (the fold asks for each document once, in order)."""
+
+    def __init__(self, segment: Segment) -> None:
+        self.segment = segment
+        self.ids = segment.column("link_ids")
+        self.at = 0
+
+    def take(self, doc_id: int) -> bytes | None:
+        ids, at = self.ids, self.at
+        while at < len(ids) and ids[at] < doc_id:
+            at += 1
+        self.at = at
+        if at < len(ids) and ids[at] == doc_id:
+            self.at = at + 1
+            return self.segment.link_row(at)[0]
+        return None
+
+
+def _compose(
+    snap: Snapshot, doc_id: int, base: tuple[int, int] | None, raws: list[bytes]
+) -> tuple[bytes | None, int, int] | None:
+    """A document's link record from its base record and its changes, when they remove nothing (an
+    import only adds): ``joined_links``. None: a change removes something (then
+    ``Snapshot.link_state`` composes it)."""
+    if any(b'"removed"' in raw for raw in raws):
+        return None
+    records = [orjson.loads(raw) for raw in raws]
+    if base is not None:
+        records.insert(0, orjson.loads(snap.base_read(base, doc_id)))
+    return joined_links(records, changes=False)
+
+
+def joined_links(records: list[dict[str, Any]], *, changes: bool) -> tuple[bytes | None, int, int]:
+    """Link records or changes (decoded, oldest first) that remove nothing, joined into one: the targets
+    of each relation in the order learnt, the sources of each, with (references, citing) counts. This
+    is what applying them one by one makes (``linkrec.apply``, ``Change.of``), without walking every
+    link's sources in Python. ``changes``: they are changes, and so is the result (sources given for
+    targets they do not list are sources new to older targets, and kept; a change that removes
+    something is composed by ``Change.of``); else records, and so is the result (such sources are
+    dropped, as ``apply`` drops them; None: no links)."""
+    if changes and any("removed" in record for record in records):
+        change = linkrec.Change.of(records)
+        return change.encode(), *change.counts
+    out: dict[str, object] = {}
+    sources: dict[str, dict[str, list[int]]] = {}
+    counts = []
+    for rel in linkrec.RELS:
+        targets = dict.fromkeys(t for record in records for t in record.get(rel, ()))
+        counts.append(len(targets))
+        if targets:
+            out[rel] = list(targets)
+        by_source: dict[str, dict[int, None]] = {}
+        for record in records:
+            for source, ids in record.get("link_sources", {}).get(rel, {}).items():
+                kept = ids if changes else (t for t in ids if t in targets)
+                by_source.setdefault(source, {}).update(dict.fromkeys(kept))
+        listed = {source: list(ids) for source, ids in by_source.items() if ids}
+        if listed:
+            sources[rel] = listed
+    if sources:
+        out["link_sources"] = sources
+    if not changes and not counts[0] and not counts[1]:
+        return None, 0, 0
+    return orjson.dumps(out), counts[0], counts[1]
+
+
+class _Run:
+    """Records of the old base that lie side by side, unchanged: copied as one slice when the run ends
+    (only records with nothing dropped between them, and a few megabytes at a time: a run is copied
+    through memory)."""
+
+    def __init__(self, builder: Builder, old: Old | None, *, links: bool) -> None:
+        self.builder = builder
+        self.old = old
+        self.links = links
+        self.ids: list[int] = []
+        self.start = self.end = 0
+
+    def add(self, doc_id: int) -> None:
+        assert self.old is not None
+        index = self.old.index
+        location = index.link_location(doc_id) if self.links else index.location(doc_id)
+        assert location is not None
+        if self.ids and (
+            location[0] - self.end != len(b',\n"%d":' % doc_id)
+            or location[0] + location[1] - self.start > RUN_BYTES
+        ):
+            self.flush()
+        if not self.ids:
+            self.start = location[0]
+        self.ids.append(doc_id)
+        self.end = location[0] + location[1]
+
+    def flush(self) -> None:
+        if self.ids:
+            assert self.old is not None
+            (self.builder.copy_links if self.links else self.builder.copy_docs)(self.old, self.ids)
+            self.ids = []

@@ -1,0 +1,163 @@
+"""What a command's end does with the segments bulk imports wrote (``store.storage.compactor``'s plan):
+a new base when the segments hold as much as the base, else the newest run of segments merged into
+one, the base left as it is (``store.storage.tiering``). The same state before and after, a kill -9
+at the commit point leaves one or the other, and a file imported into a larger library does not
+rewrite it."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import store.importer as importer
+from store.importer import import_paths
+from store.library import Library
+from store.model import Article, Origin
+from store.storage.tiering import newest_run
+from tests.conftest import ROOT
+from tests.store.bulk_files import cited, pubmed_xml
+from tests.store.test_bulk_import import _everything, _io_written, _segments
+from tests.store.test_crash_consistency import assert_links_agree
+
+
+def _file(path: Path, first: int, count: int, among: int, refs: int = 8, seed: int = 5) -> Path:
+    rng = random.Random(seed + first)
+    return pubmed_xml(path, [(i, cited(rng, i, among, refs)) for i in range(first, first + count)])
+
+
+@pytest.fixture(autouse=True)
+def _journal_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))  # (only the segments decide)
+
+
+def test_newest_run_takes_the_batches_of_a_file_and_leaves_an_older_bigger_segment() -> None:
+    assert newest_run([]) == newest_run([50]) == newest_run([50, 50, 50]) == newest_run([10, 100]) == 0
+    assert newest_run([50, 40, 60, 50, 20]) == 5
+    assert newest_run([500, 50, 40, 60, 50, 50, 45, 55, 50, 40, 30]) == 10  # (not the older 500)
+    assert newest_run([500, 500, 60, 50, 40, 50]) == 4
+
+
+def _library_with_a_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A library whose base holds 1,200 records (an import folded into the base at its end)."""
+    monkeypatch.setattr(importer, "FLUSH_AT", 400)
+    path = tmp_path / "library.json"
+    lib = Library.open(path)
+    import_paths(lib, [_file(tmp_path / "first.xml", 1, 1200, 1200)])
+    lib.close()
+    assert not _segments(Library.open(path))
+    return path
+
+
+def test_a_run_of_segments_is_merged_into_one_and_the_base_is_left_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _library_with_a_base(tmp_path, monkeypatch)
+    base = path.stat()
+    monkeypatch.setattr(importer, "FLUSH_AT", 400)
+    lib = Library.open(path)
+    # New records citing the old ones, and old ones again (a re-import updates them: the newest wins).
+    import_paths(lib, [_file(tmp_path / "second.xml", 1150, 300, 1450)])
+    with lib.transaction() as changes:  # (a journalled commit after the segments: merged with them)
+        changes.put_article(Article(pmid="99999999", title="Journalled"), Origin("test"))
+    segments = _segments(lib)
+    assert len(segments) > 4
+    before = _everything(lib)
+    lib.close()
+    after = Library.open(path)
+    assert _everything(after) == before
+    assert_links_agree(after)
+    assert len(_segments(after)) == 1  # (one segment for all of them)
+    assert path.stat().st_ino == base.st_ino and path.stat().st_mtime_ns == base.st_mtime_ns
+    assert after.find("99999999") is not None
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_file_imported_into_a_larger_library_does_not_rewrite_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files of 400 records one after another (a few batches each): a command's end folds the segments
+    into the base only when they hold as much as it does, else it merges its own batches, writing
+    about what its import wrote, whatever the library's size; and the segments stay few."""
+    monkeypatch.setattr(importer, "FLUSH_AT", 800)
+    path = tmp_path / "library.json"
+    Library.open(path).close()
+    plans, layers = [], []
+    for k in range(7):
+        file = _file(tmp_path / f"f{k}.xml", 1 + 400 * k, 400, 400 * (k + 1))
+        lib = Library.open(path)
+        had = set(_segments(lib))
+        import_paths(lib, [file])
+        added = sum(p.stat().st_size for p in _segments(lib) if p not in had)
+        plans.append(lib._storage.compactor.plan())
+        start = _io_written()
+        lib.close()
+        closing = _io_written() - start
+        if plans[-1] == "merge":
+            assert closing <= 1.3 * added, (k, closing, added)
+        layers.append(len(_segments(Library.open(path))))
+    assert plans[-1] == "merge" and plans.count("fold") <= 4, plans
+    assert max(layers) <= 3, layers
+    lib = Library.open(path)
+    assert_links_agree(lib)
+    assert lib.stats().records == 2801  # (and the demo article)
+
+
+MERGER = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path.insert(0, {root!r})
+    import store.importer as importer
+    from store.importer import import_paths
+    from store.library import Library
+    importer.FLUSH_AT = 400
+    lib = Library.open({lib!r})
+    import_paths(lib, [{file!r}])
+    real_replace = os.replace
+    def replace(src, dst):  # (the merge's commit point: the journal's rename)
+        if str(dst).endswith("library.json.journal"):
+            if {pause!r} == "after":
+                real_replace(src, dst)
+            open({done!r}, "w").close()
+            time.sleep(60)
+        return real_replace(src, dst)
+    os.replace = replace
+    lib.close()
+    """
+)
+
+
+@pytest.mark.parametrize("pause", ["before", "after"], ids=["before-its-commit", "after-its-commit"])
+def test_kill_9_during_a_merge_leaves_the_library_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pause: str
+) -> None:
+    path = _library_with_a_base(tmp_path, monkeypatch)
+    file = _file(tmp_path / "second.xml", 1201, 300, 1500)
+    done = tmp_path / "done"
+    script = MERGER.format(root=str(ROOT), lib=str(path), file=str(file), done=str(done), pause=pause)
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 120
+    while not done.exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    found = len(_segments(Library.open(path)))
+    lib = Library.open(path, lock_timeout=2)
+    assert lib.stats().records == 1501  # (and the demo article)
+    assert_links_agree(lib)
+    with lib.transaction() as changes:  # (the next writer removes what the killed one left)
+        changes.put_article(Article(pmid="99999999", title="After"), Origin("test"))
+    snap = lib._storage.files.snap
+    listed = {name for name, _size in (snap.journal.segments if snap.journal else [])}
+    assert {p.name for p in _segments(lib)} == listed
+    assert len(listed) == 1 if pause == "after" else len(listed) > 1
+    assert found > len(listed)  # (the merged segments, or the new one, were left for the next writer)
+    assert not list(path.parent.glob(".*.tmp"))
