@@ -234,9 +234,9 @@ MUTATIONS = (
     Mutation(
         "compaction-loses-keys",
         "after a compaction the base's documents cannot be found by their identifiers",
-        "store/storage/generation.py",
-        "write_state",
-        "builder.data.pairs.extend(snap.index.pairs_except(_NotIn(base_docs)))",
+        "store/storage/fold.py",
+        "_write_pairs",
+        "pairs.extend(snap.index.pairs_except(_NotIn(owners, 0)))",
         "pass",
         ("tests/store/test_crash_consistency.py", *LIBRARY_TESTS),
     ),
