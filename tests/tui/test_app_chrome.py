@@ -80,3 +80,22 @@ async def test_a_long_status_is_cut_at_a_word_and_given_whole(lib_path: Path) ->
         assert shown[:-1].rstrip() in message and not shown[:-1].endswith(" ")
         whole = [n for n in app._notifications if n.message == message]
         assert len(whole) == 1
+
+
+def test_the_key_line_is_chosen_once_a_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Choosing the keys lays the line out again for every key tried (milliseconds); the footer asks at
+    every layout and every render of the screen, so the choice is kept by width."""
+    import tui.widgets.footer as footer
+
+    laid_out = [0]
+    real = footer.footer_lines
+
+    def counting(chosen: list[object], shown: list[object], width: int) -> object:
+        laid_out[0] += 1
+        return real(chosen, shown, width)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(footer, "footer_lines", counting)
+    first = footer_keys(97)
+    once = laid_out[0]
+    assert once > 0 and footer_keys(97) == first and laid_out[0] == once
+    assert footer_keys(61) != first  # (another width: chosen anew)

@@ -7,6 +7,7 @@ and the keys used least are the first to go; the rest keep the table's order.
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 from rich.text import Text
@@ -25,13 +26,20 @@ def _item(key: Key) -> tuple[str, str]:
 def footer_keys(width: int, keys: tuple[Key, ...] = KEYS, lines: int = 1) -> list[Key]:
     """The keys that fit in ``lines`` lines of ``width`` cells, in the table's order, always-shown ones
     last."""
+    return list(_fitting(width, keys, lines))
+
+
+@functools.lru_cache(maxsize=32)
+def _fitting(width: int, keys: tuple[Key, ...], lines: int) -> tuple[Key, ...]:
+    """``footer_keys``, kept by width: choosing them lays the line out again for every key tried (a few
+    milliseconds, and the footer asks at every layout and render)."""
     shown = [k for k in keys if k.footer]
     always = [k for k in shown if k.rank == 0]
     chosen = list(always)
     for key in sorted((k for k in shown if k.rank), key=lambda k: k.rank):
         if len(footer_lines([*chosen, key], shown, width)) <= lines:
             chosen.append(key)
-    return [k for k in shown if k in chosen and k.rank] + always
+    return (*[k for k in shown if k in chosen and k.rank], *always)
 
 
 def footer_lines(chosen: list[Key], shown: list[Key], width: int) -> list[list[Key]]:
