@@ -42,7 +42,7 @@ import struct
 import sys
 import termios
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ BARE_TEXT = "a bare Textual app is ready"
 class Started:
     seconds: float  # until the text was on its way to the terminal
     max_rss_mb: float  # the peak memory until then
+    cpu_seconds: float = 0.0  # user and system until then: the process and its children
 
 
 def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Started:
@@ -113,6 +114,7 @@ def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Start
             if text in seen:
                 found = time.perf_counter() - start
         peak = _peak_kib(pid)
+        cpu = _cpu_seconds(pid)
         os.write(fd, b"q")
         _reap(pid, fd)
     except BaseException:
@@ -120,7 +122,7 @@ def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Start
             os.kill(pid, signal.SIGKILL)
         _reap(pid, fd)
         raise
-    return Started(found, peak / 1024)
+    return Started(found, peak / 1024, cpu)
 
 
 def _peak_kib(pid: int) -> int:
@@ -131,6 +133,28 @@ def _peak_kib(pid: int) -> int:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
     return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, with that of its children: those it waited for
+    and those still running (the app's first-page child, ``tui.prefetch``, may be either)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def fields(path: str) -> list[str] | None:
+        try:
+            with open(path, encoding="ascii", errors="replace") as stat:
+                return stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+
+    own = fields(f"/proc/{pid}/stat")
+    if own is None:
+        return 0.0
+    total = sum(int(own[i]) for i in (11, 12, 13, 14))  # utime, stime, cutime, cstime
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (child := fields(f"/proc/{entry}/stat")) is not None and child[1] == str(pid):
+            total += sum(int(child[i]) for i in (11, 12))
+    return total / ticks
 
 
 def _reap(pid: int, fd: int, grace: float = 10.0) -> Any:
@@ -204,6 +228,8 @@ def startup(library: Path, runs: int) -> dict[str, Any]:
         "ratio": app_s / bare_s,
         "max_rss_mb": max(s.max_rss_mb for s in ours),
         "bare_max_rss_mb": max(s.max_rss_mb for s in bare),
+        "cpu_seconds": median([s.cpu_seconds for s in ours]),
+        "bare_cpu_seconds": median([s.cpu_seconds for s in bare]),
     }
 
 
@@ -238,6 +264,44 @@ class ScreenCopy:
         return [line[x : x + width] for line in self.lines[y : y + height]]
 
 
+class FrameWatch:
+    """The frames an app sends to the terminal, applied to a ``ScreenCopy`` as they come (rendered for a
+    terminal, as Textual renders them before it writes), and a key timed until a frame shows what is
+    wanted: the loop the app's measures (opening an article, screening) share."""
+
+    def __init__(self, app: Any) -> None:
+        self.copy = ScreenCopy()
+        self._check: Callable[[ScreenCopy], bool] | None = None
+        self._at: tuple[float, float] | None = None  # (wall, CPU) at the frame that showed it
+        display = app._display
+
+        def watched(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            if renderable is None:
+                return
+            renderable.render_segments(app.console)  # (what Textual does before it writes to a terminal)
+            self.copy.apply(renderable)
+            if self._check is not None and self._at is None and self._check(self.copy):
+                self._at = (time.perf_counter(), time.process_time())
+
+        app._display = watched
+
+    async def press(self, pilot: Any, key: str, shown: Callable[[ScreenCopy], bool]) -> tuple[float, float]:
+        """Press ``key``; (wall, CPU) seconds until a frame for which ``shown(copy)`` holds. The CPU time
+        is the app's process's over the same span."""
+        self._check, self._at = shown, None
+        start, cpu_start = time.perf_counter(), time.process_time()
+        await pilot.press(key)
+        for _ in range(6000):
+            if self._at is not None:
+                break
+            await pilot.pause(0.002)
+        else:
+            raise RuntimeError(f"after {key}, the screen never showed what it should")
+        self._check = None
+        return self._at[0] - start, self._at[1] - cpu_start
+
+
 def words4(title: str) -> set[str]:
     """The first four words of a title, as a key to find it on screen."""
     words = title.lower().split()
@@ -261,25 +325,8 @@ async def _open_times(
     from tui.widgets.lists import LinkList
 
     app = PmbrowseApp(library)
-    copy = ScreenCopy()
-    waiting: dict[str, Any] = {}
-    display = app._display
-
-    def watched(screen: Any, renderable: Any) -> None:
-        display(screen, renderable)
-        if renderable is None:
-            return
-        renderable.render_segments(app.console)  # (what Textual does before it writes to a terminal)
-        copy.apply(renderable)
-        want = waiting.get("keys")
-        if want is not None and "at" not in waiting:
-            x, y, w, h = waiting["region"]
-            shown = shown_keys(copy.region_text(x, y, w, h))
-            if shown & want and not shown & waiting["gone"]:
-                waiting["at"] = time.perf_counter()
-                waiting["cpu_at"] = time.process_time()
-
-    app._display = watched  # type: ignore[method-assign]
+    frames = FrameWatch(app)
+    copy = frames.copy
     times: dict[str, list[float]] = {"ordinary": [], "famous": []}
     async with app.run_test(size=(COLUMNS, LINES)) as pilot:
         screen = app.main
@@ -340,19 +387,13 @@ async def _open_times(
             key: str, want: set[str], gone: set[str], region: tuple[int, int, int, int]
         ) -> float:
             """Press ``key``; the time until a frame shows ``want`` and not ``gone`` in ``region``."""
-            waiting.clear()
-            waiting.update(keys=want, gone=gone, region=region)
-            start, cpu_start = time.perf_counter(), time.process_time()
-            await pilot.press(key)
-            for _ in range(6000):
-                if "at" in waiting:
-                    break
-                await pilot.pause(0.005)
-            else:
-                raise RuntimeError(f"after {key}, the pane never showed what it should")
-            took = float(waiting["at"] - start)
-            cpu[key].append(float(waiting["cpu_at"] - cpu_start))
-            waiting.clear()
+
+            def shown(screen: ScreenCopy) -> bool:
+                found = shown_keys(screen.region_text(*region))
+                return bool(found & want) and not found & gone
+
+            took, cpu_took = await frames.press(pilot, key, shown)
+            cpu[key].append(cpu_took)
             return took
 
         switch: list[float] = []

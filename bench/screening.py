@@ -26,7 +26,6 @@ import json
 import random
 import shutil
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -83,27 +82,12 @@ def build(path: Path, candidates: int = CANDIDATES, decided: int = 0) -> None:
 
 
 async def _times(path: Path, keys: int) -> dict[str, list[float]]:
-    from bench.app import ScreenCopy
+    from bench.app import FrameWatch, ScreenCopy
     from tui.app import PmbrowseApp
     from tui.screens.snowball import SnowballScreen
 
     app = PmbrowseApp(path)
-    copy = ScreenCopy()
-    waiting: dict[str, Any] = {}
-    display = app._display
-
-    def watched(screen: Any, renderable: Any) -> None:
-        display(screen, renderable)
-        if renderable is None:
-            return
-        renderable.render_segments(app.console)  # (what Textual does before it writes to a terminal)
-        copy.apply(renderable)
-        if waiting and "at" not in waiting:
-            text = "\n".join(copy.lines)
-            if all(want in text for want in waiting["want"]):
-                waiting["at"] = time.perf_counter()
-
-    app._display = watched  # type: ignore[method-assign]
+    frames = FrameWatch(app)
     times: dict[str, list[float]] = {"decision": [], "move": []}
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(3000):
@@ -128,18 +112,11 @@ async def _times(path: Path, keys: int) -> dict[str, list[float]]:
             return str(screen.rows[index].title).split()[0]  # (B01234: each title's own)
 
         async def painted(key: str, want: list[str]) -> float:
-            waiting.clear()
-            waiting["want"] = want
-            start = time.perf_counter()
-            await pilot.press(key)
-            for _ in range(6000):
-                if "at" in waiting:
-                    break
-                await pilot.pause(0.002)
-            else:
-                raise RuntimeError(f"after {key}, the screen never showed {want}")
-            took = float(waiting["at"] - start)
-            waiting.clear()
+            def shown(copy: ScreenCopy) -> bool:
+                text = "\n".join(copy.lines)
+                return all(part in text for part in want)
+
+            took, _cpu = await frames.press(pilot, key, shown)
             return took
 
         for _ in range(keys + WARM):
