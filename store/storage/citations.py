@@ -23,7 +23,6 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from store.storage.indexwriter import cited_key
-from store.storage.meta import Meta
 from store.storage.reader import Reader, state_of
 from store.storage.snapshot import Snapshot
 
@@ -118,15 +117,17 @@ class Citations:
         counts = journal.link_counts if journal is not None else {}
         touched.update(docs)
         touched.update(counts)
-        return {
-            doc_id: (
-                state[0],
-                segments,
-                docs.get(doc_id, _NOT_IN_JOURNAL),
-                tuple(change) if (change := counts.get(doc_id)) is not None else None,
-            )
-            for doc_id in touched
-        }
+        # (Most documents are in no journal: they share one stamp, made once.)
+        common: Stamp = (state[0], segments, _NOT_IN_JOURNAL, None)
+        stamps: dict[int, Stamp] = {}
+        for doc_id in touched:
+            change = counts.get(doc_id)
+            if change is None and doc_id not in docs:
+                stamps[doc_id] = common
+            else:
+                where = docs.get(doc_id, _NOT_IN_JOURNAL)
+                stamps[doc_id] = (state[0], segments, where, None if change is None else tuple(change))
+        return stamps
 
     def _base_key(self, doc_id: int) -> int:
         index = self.reader.snap.index
@@ -141,24 +142,35 @@ def _keys_in(snap: Snapshot, stamps: dict[int, Stamp]) -> dict[int, int | None]:
     document, as reading one document does, cost four times as many lookups in a library with four
     segments), and the journal's part is in the stamps."""
     index = snap.index
-    metas: dict[int, Meta | None] = {}
+    metas: dict[int, tuple[int, int] | None] = {}  # doc id -> (year, citation) of its newest version
     cited: dict[int, int] = dict.fromkeys(stamps, 0)
     if index is not None:
+        location, counts, meta = index.location, index.link_counts, index.meta
         for doc_id in stamps:
-            cited[doc_id] = index.link_counts(doc_id)[1]
-            metas[doc_id] = Meta(*index.meta(doc_id)) if index.location(doc_id) is not None else None
+            cited[doc_id] = counts(doc_id)[1]
+            if location(doc_id) is not None:
+                _flags, year, citation = meta(doc_id)
+                metas[doc_id] = (year, citation)
     for segment in snap.segments:  # (oldest first: a newer one's version of a document wins)
         for doc_id, removed in segment.ids():
             if doc_id in cited:
-                metas[doc_id] = None if removed else segment.meta(doc_id)
+                if removed:
+                    metas[doc_id] = None
+                else:
+                    held = segment.meta(doc_id)
+                    metas[doc_id] = (held.year, held.citation)
         for doc_id in segment.counted():
             if doc_id in cited:
                 cited[doc_id] += segment.link_counts(doc_id)[1]
     keys: dict[int, int | None] = {}
     for doc_id, (_base, _segments, where, change) in stamps.items():
         if where is not _NOT_IN_JOURNAL:  # (the journal holds its newest version: read it)
-            metas[doc_id] = None if where is None else snap.meta(doc_id)
-        meta = metas.get(doc_id)
-        count = max(cited[doc_id] + (change[1] if isinstance(change, tuple) else 0), 0)
-        keys[doc_id] = None if meta is None else cited_key(meta.citation, count, meta.year, doc_id)
+            journal_meta = None if where is None else snap.meta(doc_id)
+            metas[doc_id] = None if journal_meta is None else (journal_meta.year, journal_meta.citation)
+        newest = metas.get(doc_id)
+        if newest is None:
+            keys[doc_id] = None
+            continue
+        count = cited[doc_id] + change[1] if isinstance(change, tuple) else cited[doc_id]
+        keys[doc_id] = cited_key(newest[1], max(count, 0), newest[0], doc_id)
     return keys
