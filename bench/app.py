@@ -136,25 +136,19 @@ def _peak_kib(pid: int) -> int:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far, with that of its children: those it waited for
-    and those still running (the app's first-page child, ``tui.prefetch``, may be either)."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    """User and system CPU time of a process so far, with its children's (waited for, or running)."""
 
-    def fields(path: str) -> list[str] | None:
-        try:
-            with open(path, encoding="ascii", errors="replace") as stat:
-                return stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
+    def fields(pid: str) -> list[str]:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()
+        return []
 
-    own = fields(f"/proc/{pid}/stat")
-    if own is None:
-        return 0.0
-    total = sum(int(own[i]) for i in (11, 12, 13, 14))  # utime, stime, cutime, cstime
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (child := fields(f"/proc/{entry}/stat")) is not None and child[1] == str(pid):
-            total += sum(int(child[i]) for i in (11, 12))
-    return total / ticks
+    own = fields(str(pid))
+    total = sum(int(own[i]) for i in (11, 12, 13, 14)) if own else 0  # utime, stime, cutime, cstime
+    for entry in (e for e in os.listdir("/proc") if e.isdigit()):
+        if (child := fields(entry)) and child[1] == str(pid):
+            total += int(child[11]) + int(child[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _reap(pid: int, fd: int, grace: float = 10.0) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -13,9 +13,6 @@ from textual.screen import Screen
 
 from tui.keys import KEYS, Key
 from tui.screens.main import MainScreen
-
-if TYPE_CHECKING:
-    from tui.prefetch import Prefetch
 
 
 class PmbrowseApp(App[None]):
@@ -34,15 +31,13 @@ class PmbrowseApp(App[None]):
         notice: str = "",
         note: str = "",
         screener: str | None = None,
-        prefetch: Prefetch | None = None,
     ) -> None:
         """``notice``: a line to show at the start (that a new library is being created, and where);
         ``note``: a line beside the results of the search ``target`` (a command that may have been
         meant); ``screener``: who records the screening decisions (default: ``PMBROWSE_SCREENER``,
-        else the unnamed screener); ``prefetch``: the first page's search, started before the app
-        (``tui.prefetch``)."""
+        else the unnamed screener)."""
         super().__init__()
-        self.main = MainScreen(library_path, target, note, screener=screener, prefetch=prefetch)
+        self.main = MainScreen(library_path, target, note, screener=screener)
         self.notice = notice
 
     def get_default_screen(self) -> Screen[None]:

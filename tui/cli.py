@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -47,9 +45,6 @@ from tui.commands.base import (
     path_of,
 )
 from tui.text import literal, shorten_left
-
-if TYPE_CHECKING:
-    from tui.prefetch import Prefetch
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -206,26 +201,14 @@ def run_app(args: argparse.Namespace, out: Console, err: Console, note: str = ""
             from store.library import Library
 
             Library.open(path)  # says what is wrong with it (LibraryFileError), or migrates an old layout
-    # The first page is searched by a second process while Textual is imported and starts (forked
-    # before that import: see tui.prefetch).
     target = " ".join(args.target)
-    prefetch = start_prefetch(path, target)
     from tui.app import PmbrowseApp
 
     # In the app, a notification: the path on a line of its own, shortened from the left (a toast is
     # narrow, and a path split mid-word is hard to read).
     toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
-    PmbrowseApp(path, target, notice=toast, note=note, screener=args.screener, prefetch=prefetch).run()
+    PmbrowseApp(path, target, notice=toast, note=note, screener=args.screener).run()
     return EXIT_OK
-
-
-def start_prefetch(path: Path, target: str) -> Prefetch | None:
-    """The first page's search, in a child process (``tui.prefetch``), for the query the app opens on."""
-    from store.session import Session
-    from tui import listing
-    from tui.prefetch import Prefetch
-
-    return Prefetch.start(path, listing.first_query(target.strip(), Session.load(path).query))
 
 
 def print_target(args: argparse.Namespace, out: Console, err: Console, note: str) -> int:

@@ -211,3 +211,49 @@ async def test_a_long_result_list_shows_a_screenful_first(demo_path: Path) -> No
         results.highlighted = 150
         assert results.option_count == 200 and results.highlighted == 150
         assert results.row_of(["pmid:1180"]) == 179
+
+
+def test_the_app_in_a_terminal_shows_the_first_page(demo_path: Path) -> None:
+    """The whole start, as a user runs it: ``pmbrowse --db PATH`` in a pseudo-terminal draws the list."""
+    import contextlib
+    import os
+    import pty
+    import re
+    import select
+    import signal
+    import time
+
+    def readable(fd: int, seconds: float) -> bool:
+        poll = select.poll()  # (not select: this process may hold more files than select names)
+        poll.register(fd, select.POLLIN)
+        return bool(poll.poll(seconds * 1000))
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+        os.execvpe(sys.executable, [sys.executable, "-m", "tui", "--db", str(demo_path)], env)
+    seen, end = b"", time.monotonic() + 60
+    text = ""
+    try:
+        while SEED_TITLE[:16] not in text and time.monotonic() < end:
+            if readable(fd, 1):
+                try:
+                    seen += os.read(fd, 1 << 16)
+                except OSError:
+                    break
+                text = re.sub(
+                    r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07]*\x07|.)", "", seen.decode(errors="replace")
+                )
+        assert SEED_TITLE[:16] in text
+        os.write(fd, b"q")
+    finally:
+        for _ in range(100):
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                break
+            if readable(fd, 0.1):
+                with contextlib.suppress(OSError):
+                    os.read(fd, 1 << 16)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)

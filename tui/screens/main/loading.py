@@ -1,15 +1,19 @@
 """Loading: what the app was started on, and the library read in a worker after the first paint.
 
-The first content comes first: the first page, searched by a second process while the app started
-(``tui.prefetch``), fills the result list if it is there; else the search index opens (fast, and
-enough to search), and the query the app was started on, or the last one, runs at once and fills the
-result list. Only then are the library
+The first content comes first: the search index opens (fast, and enough to search), and the query
+the app was started on, or the last one, runs at once and fills the result list. Only then are the
+library
 and the marks opened (slow when large: the screen shows a loading state meanwhile, never a blank or
 frozen terminal): opening them beside the first search would only share the same cores (and the
 interpreter's lock) with it and delay it. Then the article the app was started on, or the one left
 open last time, opens in the pane it had; a search that filters on marks (``is:starred``) runs again
 with them; and the watcher starts from the state the list was searched in, so that a commit made
 meanwhile by another process is taken in at its first look.
+
+(The first page was once searched by a child process forked before Textual was imported, to use
+another core while the app started. Measured on and off on the 2-core machine, loaded, at 2026-12-03
+20:36-20:53, 5 and 7 starts each way: within the noise at every size, the same CPU time, and no
+faster on average, so it was removed; a start on a quiet machine with a free core was not measured.)
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ if TYPE_CHECKING:
     from store.library import Library
     from store.marks import Marks, MarksVersion
     from store.search import SearchIndex
-    from tui.prefetch import Page, Prefetch
     from tui.screens.main.screen import MainScreen
 
 # How long the library waits for the first search's rows before opening anyway (a guard: they come in
@@ -37,14 +40,11 @@ FIRST_ROWS_WAIT = 10.0
 
 
 class Loading(Part):
-    def __init__(self, screen: MainScreen, prefetch: Prefetch | None = None) -> None:
-        """``prefetch``: the child process searching for the first page, if one was started."""
+    def __init__(self, screen: MainScreen) -> None:
         super().__init__(screen)
-        self.prefetch = prefetch
         self._open: str | None = None  # an identity key to open once the library is loaded
         self._asked = ""  # the identifier the app was started on (pmbrowse 30992990)
         self._pane = screen.session.pane  # the pane to show when that article opens
-        self._shown: tuple[str | None, int] | None = None  # the state the first page was searched in
 
     def start(self, target: str) -> str:
         """Read the library for the app started on ``target`` (a query, an identifier or nothing);
@@ -56,15 +56,8 @@ class Loading(Part):
         if ident is not None:
             self._open, self._asked = ident.key, ident.value
         self.screen.results.pending = query
-        prefetch = self.prefetch
-        if prefetch is not None and prefetch.ready():  # (the child is done: its page is in the first frame)
-            page = prefetch.page()
-            if page is not None:
-                self._page_ready(page)
-        if prefetch is not None:  # (the thread waits for the child's page: nothing taken from the paint)
-            self.in_thread(self._load, group="load")
-        else:  # (opening the index at once would share the first paint's time)
-            self.screen.call_after_refresh(self.in_thread, self._load, group="load")
+        # (After the first paint: opening the index at once would share the first paint's time.)
+        self.screen.call_after_refresh(self.in_thread, self._load, group="load")
         return query
 
     def _load(self) -> None:
@@ -72,10 +65,6 @@ class Loading(Part):
         from store.search import SearchIndex
 
         path = self.screen.library_path
-        page = self.prefetch.page() if self.prefetch is not None else None
-        if page is not None:
-            self.app.call_from_thread(self._page_ready, page)
-        self.screen.results.landed.wait(FIRST_ROWS_WAIT)  # (the child's page painted first, if shown)
         index = SearchIndex.open_with_counts(path)
         if index is not None:
             landed = self.app.call_from_thread(self._index_ready, index)
@@ -93,20 +82,6 @@ class Loading(Part):
             return
         self.app.call_from_thread(self._ready, library, index, marks, seen)
 
-    def _page_ready(self, page: Page) -> None:
-        """The child's page came: show it if it is the one the list waits for."""
-        results = self.screen.results
-        if results.index is not None or results.pending != page.query or not page.results.hits:
-            return
-        if listing.order_for(page.query, results.order) != page.order:
-            return
-        results.show_page(page.query, page.order, page.results)
-        self._shown = page.state
-        session = self.screen.session
-        if session.query != page.query:  # (as a search the user runs, the query is kept for next time)
-            session.query = page.query
-            self.screen.keeper.save_soon()
-
     def _index_ready(self, index: SearchIndex) -> threading.Event | None:
         """The index is open: run the query that waited for it. Returns what to wait on before opening
         the library (set once that search's rows are shown), or None when no search of the library
@@ -122,7 +97,7 @@ class Loading(Part):
         screen = self.screen
         screen.library = library
         screen.marking.take(marks, seen)
-        screen.changes.start(self._shown or index.state)
+        screen.changes.start(index.state)
         for article_list in article_lists(screen):
             article_list.mark_of = screen.marking.mark_of
             article_list.redraw()

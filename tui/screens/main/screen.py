@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from store.library import Library
     from store.marks import Screening
     from store.trail import Trail
-    from tui.prefetch import Prefetch
 
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
 
@@ -70,12 +69,10 @@ class MainScreen(Screen[None]):
         note: str = "",
         *,
         screener: str | None = None,
-        prefetch: Prefetch | None = None,
     ) -> None:
         """``target``: a query or an identifier to open on; ``note``: what to say beside its results
         (in the status line, until the next search); ``screener``: who records screening decisions
-        (``store.marks.default_screener``); ``prefetch``: the first page's search, started before the
-        app (``tui.prefetch``)."""
+        (``store.marks.default_screener``)."""
         super().__init__()
         self.library_path = library_path
         self.screener = screener
@@ -83,7 +80,7 @@ class MainScreen(Screen[None]):
         self.note = note
         self.session = Session.load(library_path)
         self._library: Library | None = None
-        self.loader = Loading(self, prefetch)
+        self.loader = Loading(self)
         self.marking = Marking(self)
         self.online = Online(self)
         self.exporting = Exporting(self)

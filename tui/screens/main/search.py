@@ -102,14 +102,6 @@ class SearchResults(ResultsList):
         if row is not None:
             self.highlighted = row
 
-    def show_page(self, query: str, order: str, results: Results) -> None:
-        """Show a page searched elsewhere (``tui.prefetch``) before the index was open here, as the
-        search of ``query`` (which no longer waits for the index)."""
-        self.pending = None
-        self.query_text, self.title_text = query, listing.title(query)
-        self.landed.clear()
-        self._show(self.title_text, query, results, order)
-
     def _start(self, index: SearchIndex, query: str, title: str, order: str) -> None:
         self.landed.clear()
         self._worker(index, query, title, order)
