@@ -40,7 +40,9 @@ import json, resource, sys, time
 import store.importer as importer
 before = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()
-docs = sum(kind == "doc" for kind, _ in importer._events_from_child(sys.argv[1], None))
+from store.wholefile import paused_gc
+with paused_gc():  # (as an import reads)
+    docs = sum(kind == "doc" for kind, _ in importer._events_from_child(sys.argv[1], None))
 wall = time.perf_counter() - start
 me = resource.getrusage(resource.RUSAGE_SELF)
 child = resource.getrusage(resource.RUSAGE_CHILDREN)

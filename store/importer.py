@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import marshal
 import multiprocessing
 import os
 import signal
@@ -21,8 +22,6 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
-
-import orjson
 
 from store.changes import Changes, Status
 from store.errors import ParseError
@@ -163,8 +162,11 @@ def _child(conn: Connection, parent_end: Connection, source: str) -> None:
 
 
 def _send(conn: Connection, batch: list[Event], read: int) -> None:
-    # JSON, not pickle: the documents are JSON already, and orjson is several times faster both ways.
-    conn.send_bytes(orjson.dumps([batch, read], option=orjson.OPT_NON_STR_KEYS))
+    # marshal: the documents are made of the types it writes (dicts, lists, text, numbers), and the
+    # parent reads it back faster than orjson reads JSON (~25%: 0.2 s of 10k records with reference
+    # lists) or pickle reads pickle, which also writes slower. Both ends are this program, forked: no
+    # other writer, and no other version of the format, can reach the pipe.
+    conn.send_bytes(marshal.dumps((batch, read)))
 
 
 def _events_from_child(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
@@ -177,7 +179,7 @@ def _events_from_child(source: str, on_read: Callable[[int], None] | None) -> It
     try:
         while True:
             try:
-                batch, read = orjson.loads(receiver.recv_bytes())
+                batch, read = marshal.loads(receiver.recv_bytes())
             except EOFError:
                 raise OSError(f"the reader of {source} stopped unexpectedly") from None
             if on_read is not None and read > sent:

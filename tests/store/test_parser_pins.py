@@ -24,7 +24,7 @@ import pytest
 from store.errors import ParseError
 from store.formats import PARSERS, detect_any
 from store.formats.pubmed_xml import PubmedXmlParser
-from store.importer import SNIFF_BYTES, _events
+from store.importer import SNIFF_BYTES, _events, _events_from_child
 from store.model import Article
 from tests.conftest import DATA, ROOT, SHARED_DATA, shared
 
@@ -118,6 +118,24 @@ def test_parse_gives_the_articles_of_the_documents() -> None:
     docs = list(PubmedXmlParser().parse_docs(io.BytesIO(data), "variants.xml"))
     assert [a.to_doc() for a in articles] == docs and len(docs) == 2
     assert any(a.references for a in articles)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pubmed_xml/variants.xml", "pubmed_xml/truncated.xml", "medline/variants.txt", "pages/minimal.txt"],
+)
+def test_the_child_process_sends_what_the_parser_yields(name: str) -> None:
+    """A large file is read in a child process that sends its events in batches (``_send``): the
+    events the importer gets from it are the parser's own, error included, to the byte."""
+
+    def read(events: Iterator[tuple[str, object]]) -> list[bytes]:
+        try:
+            return [orjson.dumps(event) for event in events]
+        except ParseError as exc:
+            return [str(exc).encode()]
+
+    path = str(DATA / name)
+    assert read(_events_from_child(path, None)) == read(_events(path, None))
 
 
 def write_pins() -> None:

@@ -793,3 +793,24 @@ def test_cited_year_finds_what_a_search_of_the_whole_citation_finds() -> None:
             )
             cases.append(text[:i] + piece + text[i:])
     assert [cited_year(c) for c in cases] == [whole(c) for c in cases]
+
+
+def test_collapsing_a_long_text_is_splitting_and_joining_it() -> None:
+    """``_collapse`` returns a long text that needs no collapsing as it is, unsplit: it must be exactly
+    ``" ".join(text.split())`` for any text, whatever whitespace it holds and wherever."""
+    import random
+    import sys
+
+    from store.formats.pubmed_record import _collapse
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    rng = random.Random(18)
+    words = ["word", "Wörter", "β-catenin", "(n = 12)", ".", "2019;"]
+    for _ in range(3000):
+        pieces = [rng.choice(words) + " " for _ in range(rng.randrange(10, 80))]
+        for _ in range(rng.randrange(3)):  # mostly clean, as abstracts are; odd spaces anywhere
+            pieces.insert(
+                rng.randrange(len(pieces) + 1), rng.choice([*spaces, " ", "  ", "\u00ad", "\u200b"])
+            )
+        text = "".join(pieces)[: rng.choice([-1, None])]
+        assert _collapse(text) == " ".join(text.split()), repr(text)
