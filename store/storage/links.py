@@ -41,7 +41,11 @@ _ONE: dict[str, Sources] = {}  # (a list of one source, the usual case: found wi
 
 def shared(sources: Iterable[str]) -> Sources:
     """``sources`` as a tuple without repeats, the same object for the same sources."""
-    if type(sources) is list and len(sources) == 1:
+    if type(sources) is tuple:
+        found = _SHARED.get(sources)  # (a tuple this made already: itself)
+        if found is not None:
+            return found
+    elif type(sources) is list and len(sources) == 1:
         found = _ONE.get(sources[0])
         if found is not None:
             return found
@@ -204,7 +208,8 @@ class Change:
     def add(self, rel: str, target: int, sources: Iterable[str]) -> None:
         """``target`` is new to the document (the caller knows); so are ``sources`` for it."""
         added = self.added.setdefault(rel, {})
-        added[target] = joined(added.get(target, ()), sources)
+        have = added.get(target)
+        added[target] = shared(sources) if have is None else joined(have, sources)
 
     def add_sources(self, rel: str, target: int, sources: Iterable[str]) -> None:
         """``target`` was linked already (or is added by this change); ``sources`` are new for it."""
