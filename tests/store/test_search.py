@@ -392,3 +392,20 @@ def test_long_queries_do_not_crash(corpus: Library) -> None:
     alternating = " ".join(f"w{n} {('AND', 'OR')[n % 2]}" for n in range(1000)) + " x"
     with pytest.raises(QuerySyntaxError, match="group its parts with parentheses"):
         index.search(alternating)
+
+
+def test_mesh_word_terms_of_repeated_and_overlong_headings() -> None:
+    # Headings' terms are made once and kept (they repeat from record to record); a string longer than
+    # any heading is not kept, and gives the same terms.
+    from store.search.fields import HEADING_SEP, MAX_CACHED, mesh_word_terms
+
+    long = "Cells " + "x" * MAX_CACHED + " Cultured/cytology"
+    assert mesh_word_terms(["Stem Cells/cytology", "*Stem Cells", "Cells, Cultured"]) == [
+        "stem" + HEADING_SEP + "Stem Cells",
+        "cells" + HEADING_SEP + "Stem Cells",
+        "cells" + HEADING_SEP + "Cells, Cultured",
+        "cultured" + HEADING_SEP + "Cells, Cultured",
+    ]
+    heading = long.partition("/")[0]
+    assert mesh_word_terms([long]) == [w + HEADING_SEP + heading for w in ("cells", "cultured")]
+    assert mesh_word_terms([long, long]) == mesh_word_terms([long])
