@@ -25,8 +25,9 @@ COMPACT_MIN = 4 << 20
 COMPACT_MAX = 16 << 20
 # Segments (what bulk imports wrote) are folded into the base when they hold as much as the base does,
 # so that each record is rewritten a bounded number of times however many files are imported (the
-# base doubles at most once per fold); or when there are more than this many (each is a layer a read
-# looks at). Between those folds, a run of similar segments is merged into one (``store.storage.tiering``).
+# base doubles at most once per fold); or when there would be more than this many (each is a layer a
+# read looks at) after merging the newest run of similar segments into one (``store.storage.tiering``),
+# which is what a command's end does between folds (one file of 100,000 records makes some 18 batches).
 MAX_SEGMENTS = 16
 
 
@@ -64,13 +65,14 @@ class Compactor:
         if not self.reader.exists:
             return ""
         segments = self.reader.snap.segments
-        if (
-            self.journal_size() > compact_threshold(self.base_size)
-            or len(segments) > MAX_SEGMENTS
-            or (bool(segments) and self.segments_size() >= self.base_size)
+        if self.journal_size() > compact_threshold(self.base_size) or (
+            bool(segments) and self.segments_size() >= self.base_size
         ):
             return FOLD
-        return MERGE if newest_run([s.size for s in segments]) > 1 else ""
+        run = newest_run([s.size for s in segments])
+        if len(segments) - max(run - 1, 0) > MAX_SEGMENTS:  # (too many layers, even merged)
+            return FOLD
+        return MERGE if run > 1 else ""
 
     def due(self) -> bool:
         """Whether the journal has grown past its threshold, or the segments past theirs."""

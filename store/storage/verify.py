@@ -34,6 +34,7 @@ from store.schema import SCHEMA_VERSION
 from store.storage.basescan import LIMIT, Scan, scan_base
 from store.storage.files import LibraryFiles
 from store.storage.indexwriter import cited_order, in_memory
+from store.storage.linksums import BaseLinks, Sums
 from store.storage.meta import STUB, Meta, meta_of
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import REMOVED, Snapshot, decode, decode_links, index_current
@@ -47,29 +48,6 @@ class StorageFindings:
     problems: list[str] = field(default_factory=list)
     looked_at: list[str] = field(default_factory=list)
     state: tuple[str | None, int] | None = None  # the library's committed state, as ``Reader.state``
-
-
-@dataclass
-class Sums:
-    """The two sums over every link, from the citing ends and from the cited ends."""
-
-    cites: list[int] = field(default_factory=lambda: [0, 0])
-    cited: list[int] = field(default_factory=lambda: [0, 0])
-    linked: list[int] = field(default_factory=list)  # the documents with links (some more than once)
-    links: int = 0
-
-    def add(self, doc_id: int, refs: list[int], cited_by: list[int]) -> None:
-        if refs or cited_by:
-            self.linked.append(doc_id)
-        if refs:
-            total = sum(refs)
-            self.cites[0] += (len(refs) * doc_id << 32) + total
-            self.cites[1] += doc_id * total
-            self.links += len(refs)
-        if cited_by:
-            total = sum(cited_by)
-            self.cited[0] += (total << 32) + len(cited_by) * doc_id
-            self.cited[1] += doc_id * total
 
 
 def verify(path: Path) -> StorageFindings:
@@ -123,11 +101,8 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
     later = _later_layers(files, snap, problems)
     sums = Sums()
 
-    def on_links(doc_id: int, refs: list[int], cited_by: list[int]) -> None:
-        if doc_id not in later.whole:
-            sums.add(doc_id, refs, cited_by)
-
-    scan = scan_base(files.path, fd, st, generation, start, lenient=True, on_links=on_links)
+    base_links = BaseLinks(sums, later.whole)
+    scan = scan_base(files.path, fd, st, generation, start, lenient=True, sink=base_links, parallel=True)
     problems += scan.problems
     if scan.skipped > len(scan.problems):
         problems.append(f"{files.path}: {scan.skipped - len(scan.problems)} more records cannot be read")
