@@ -131,3 +131,17 @@ async def test_the_session_is_written_off_the_ui_thread_once_for_a_walk(
         await pilot.press("q")
     saved = json.loads(session_path(lib_path).read_text())
     assert saved["trail"]["position"] == 0 and len(writes) == walked + 1
+
+
+async def test_a_save_still_waiting_is_written_when_the_app_ends_otherwise(lib_path: Path) -> None:
+    """Ending the app by another key than q (ctrl+q, the palette's quit) right after opening an
+    article still leaves the session where the user was."""
+    app = make_app(lib_path, SEED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("c", "enter")
+        assert screen.keeper.pending
+        trail = screen.trail.to_json()
+        app.exit()
+    saved = json.loads(session_path(lib_path).read_text())
+    assert saved["trail"] == trail and len(trail["entries"]) == 2  # type: ignore[arg-type]

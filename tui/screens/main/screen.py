@@ -134,6 +134,12 @@ class MainScreen(Screen[None]):
         if self.note:  # (once the screen has its size: the status line fits the note to it)
             self.call_after_refresh(self.query_one(StatusLine).show, self.note)
 
+    def on_unmount(self) -> None:
+        """The app ends another way than by q (ctrl+q, the command palette's quit): a save still
+        waiting is written now."""
+        if self.keeper.pending:
+            self.keeper.save_now()
+
     def on_library_changed(self, event: refresh.LibraryChanged) -> None:
         """What changed (another process's write, or this app's in another view), shown in place: the
         cursor stays on the same article."""
