@@ -78,3 +78,24 @@ async def test_a_change_of_marks_alone_does_not_compute_the_chart_again(
         await settle(pilot)
         assert len(calls) == 1
         assert screen.query_one(YearChart).content.note == "4 here"  # type: ignore[attr-defined]
+
+
+async def test_a_chart_that_arrives_after_its_pane_is_gone_is_dropped(lib_path: Path) -> None:
+    """A chart's thread can finish while the app shuts down, its pane already taken down: the result is
+    dropped (the CI's lowest-versions run, textual 6.0, failed the app with NoMatches from the worker)."""
+    from tui.screens.main.reader import Reader
+
+    hand_built(Library.open(lib_path, demo=False))
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert screen.library is not None
+        first = screen.library.find("1")
+        assert first is not None
+        screen.open_doc(first)
+        await settle(pilot)
+        reader = screen.query_one(Reader)
+        assert reader.current == first
+        await reader.query_one(YearChart).remove()
+        reader._show_chart(first, None)  # (what call_from_thread runs when the thread ends)
+        await settle(pilot)

@@ -273,8 +273,11 @@ class Reader(Vertical):
         self.app.call_from_thread(self._show_chart, doc_id, years)
 
     def _show_chart(self, doc_id: int, years: CitationYears | None) -> None:
-        if doc_id == self.current:  # (else another article was opened while this one was computed)
-            self.query_one(YearChart).show_sparkline(years)
+        if doc_id != self.current:
+            return  # (another article was opened while this one was computed)
+        # (No chart when the thread ends as the app shuts down, the panes already taken down.)
+        for chart in self.query(YearChart):
+            chart.show_sparkline(years)
 
     # Panes -----------------------------------------------------------------------------------------
 
