@@ -149,8 +149,7 @@ class Changes:
         return doc
 
     def _flags(self, doc_id: int) -> int:
-        """What the current document is (stub) and holds (``store.storage.meta``), without reading it
-        when it is unchanged."""
+        """What the current document is (stub) and holds (``store.storage.meta``), unread if unchanged."""
         doc = self._docs.get(doc_id)
         if doc is None:
             doc = self._read.get(doc_id)
@@ -221,6 +220,7 @@ class Changes:
         self._unindex(other, gone)
         self._index(into)
         links = self._links.state(other)
+        held = {rel: into in links[INVERSE[rel]] for rel in LINK_RELATIONS}  # (a link not there: no unlink)
         for rel in LINK_RELATIONS:
             for linked, sources in list(links[rel].items()):
                 del links[rel][linked]
@@ -228,11 +228,11 @@ class Changes:
                     continue
                 self._links.unlink(linked, INVERSE[rel], other)
                 self._links.connect(into, rel, linked, sources)
-            self._links.unlink(into, rel, other)
+            if held[rel]:
+                self._links.unlink(into, rel, other)
 
     def _target(self, entry: Doc, keys: list[str] | None = None) -> int:
-        """The record a link points at: found, or a new stub made from the link. ``keys``: the link's
-        identity keys, when the caller has them."""
+        """The record a link points at: found, or a new stub made from it (``keys``: its keys, if known)."""
         if keys is None:
             keys = doc_keys(entry)
         one = len(keys) == 1

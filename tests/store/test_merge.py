@@ -57,6 +57,22 @@ def test_two_records_shown_to_be_one_article_become_one(tmp_path: Path) -> None:
         assert again.article(by_pmid).title == "Both"
 
 
+def test_two_records_without_links_shown_to_be_one_keep_the_library_writable(tmp_path: Path) -> None:
+    """A merge dropped a link the two records never had: the commit's seal counted -1 links, and the
+    journal was then taken for damaged (every later write refused, naming `pmbrowse repair`)."""
+    lib = Library.open(tmp_path / "library.json", demo=False)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="1", title="By PMID"), Origin("pubmed"))
+        changes.put_article(Article(doi="10.1000/x", title="By DOI"), Origin("ris"))
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="1", doi="10.1000/x", title="Both"), Origin("medline"))
+    again = Library.open(tmp_path / "library.json")
+    assert again.stats().records == 1 and again.stats().links == 0
+    with again.transaction() as changes:  # (refused as damaged before the fix)
+        changes.put_article(Article(pmid="2", title="Another"), Origin("pubmed"))
+    assert again.compact() and Library.open(tmp_path / "library.json").stats().records == 2
+
+
 def test_a_record_merged_keeps_every_origin(tmp_path: Path) -> None:
     lib = Library.open(tmp_path / "library.json", demo=False)
     for origin in (Origin("pubmed", "a.xml"), Origin("medline", "b.nbib"), Origin("pubmed", "a.xml")):
