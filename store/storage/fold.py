@@ -84,6 +84,15 @@ class Owners:
     def max_id(self) -> int:
         return len(self.layer) - 1
 
+    @property
+    def last_id(self) -> int:
+        """The highest id of a present document (the new index ends there, as the new file does: ids
+        past it were removed)."""
+        top = self.max_id
+        while top > 0 and self.layer[top] == NONE:
+            top -= 1
+        return top
+
     def count(self) -> int:
         return len(self.layer) - self.layer.count(NONE)
 
@@ -112,7 +121,7 @@ def write_state(
     """Write the state ``snap`` plus the staged ``docs`` and link ``changes`` as a new generation."""
     owners = Owners.of(snap, docs)
     check_ids(files, owners.max_id, owners.count())
-    builder = Builder(files, owners.max_id)
+    builder = Builder(files, owners.last_id)
     try:
         old = Old(snap.index, snap.base_fd) if snap.index is not None and snap.base_fd is not None else None
         _write_docs(builder, snap, docs, owners, old)

@@ -107,3 +107,22 @@ def test_a_record_its_own_reference_list_shows_to_be_another_keeps_every_link(tm
         assert [v.pmid for v in again.links(stub, "cited_by")] == ["5", "7"]
         assert again.stats().records == 2 and again.stats().stubs == 3 and again.stats().links == 4
         assert again.article(stub).title == "By DOI"
+
+
+def test_a_compaction_after_the_last_record_was_merged_away_leaves_a_library_check_passes(
+    tmp_path: Path,
+) -> None:
+    """The fold sized the new index to the highest id ever given, past the file's last document (the
+    one merged away): `pmbrowse check` then said the index does not match its base, on every run."""
+    from store.check import check
+
+    path = tmp_path / "library.json"
+    lib = Library.open(path, demo=False)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="1", title="By PMID"), Origin("pubmed"))
+        changes.put_article(Article(doi="10.1000/x", title="By DOI"), Origin("ris"))
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="1", doi="10.1000/x", title="Both"), Origin("medline"))
+    assert lib.compact()
+    lib.close()
+    assert check(path).problems == []
