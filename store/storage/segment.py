@@ -186,6 +186,8 @@ class SegmentFile:
         if len(tail) < 12 or tail[-8:] != MAGIC:
             raise ValueError("not a segment")
         (n,) = struct.unpack_from("<I", tail, len(tail) - 12)
+        if n > size - 12:  # (else a read at a negative offset, or of gigabytes: not "damaged")
+            raise ValueError(f"its footer says {n} bytes, and {size - 12} come before its end")
         raw = (
             tail[len(tail) - 12 - n : len(tail) - 12]
             if n <= len(tail) - 12
