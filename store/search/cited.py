@@ -10,6 +10,7 @@ question to the index at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import tantivy
@@ -75,3 +76,70 @@ def _matching(searcher: Any, compiled: Any, chunk: list[int]) -> list[int]:
     addrs = [addr for _score, addr in searcher.search(both, limit=len(chunk), count=False).hits]
     found = {int(i) for i in searcher.fast_field_values("doc_id", addrs)} if addrs else set()
     return [doc_id for doc_id in chunk if doc_id in found]
+
+
+def cited_between(citations: Citations, low: int | None, high: int | None) -> Any:
+    """The documents cited from ``low`` to ``high`` times (inclusive; None: no bound), by the library's
+    live counts (``Citations``), as a query on their ids: ``cited>=50`` and the count a hit shows agree,
+    however long ago the document was indexed.
+
+    The base's documents are in its most-cited order, so those in the range are one run of it, found by
+    bisection (no document is looked at in between); the documents the journal and the segments touch
+    are ranked by their live keys (once per state of the library: ``Citations.ranked_changes``). The
+    smaller side is named: the documents in the range, or (``cited>=1``: most of a library, its stubs
+    all cited) all but those outside it."""
+    if low is not None and high is not None and low > high:
+        return tantivy.Query.empty_query()
+    ranked = citations.ranked_changes()
+    touched = ranked.touched
+    inside: list[int] = []
+    outside: list[int] = []
+    for key, doc_id in ranked.keyed:
+        (inside if _within(key >> 48, low, high) else outside).append(doc_id)
+    index = citations.reader.snap.index
+    if index is not None:
+        order = index.column("order")
+        size = _run_end(order, lambda _doc_id: True)
+
+        def count(doc_id: int) -> int:
+            _flags, _year, citation = index.meta(doc_id)
+            return max(citation, index.link_counts(doc_id)[1])
+
+        # (descending counts: the run above ``high`` first, then the range, then below ``low``)
+        start = 0 if high is None else _run_end(order, lambda doc_id: count(doc_id) > high, size)
+        end = size if low is None else _run_end(order, lambda doc_id: count(doc_id) >= low, size)
+        if end - start <= size - (end - start):
+            inside += (doc_id for doc_id in order[start:end] if doc_id not in touched)
+        else:
+            outside += (doc_id for doc_id in order[:start] if doc_id not in touched)
+            outside += (doc_id for doc_id in order[end:size] if doc_id not in touched)
+            return _all_but(outside)
+    elif len(inside) > len(outside):
+        return _all_but(outside)
+    if not inside:
+        return tantivy.Query.empty_query()
+    return tantivy.Query.term_set_query(SCHEMA, "doc_id", inside)
+
+
+def _within(count: int, low: int | None, high: int | None) -> bool:
+    return (low is None or count >= low) and (high is None or count <= high)
+
+
+def _run_end(order: Any, holds: Callable[[int], bool], size: int | None = None) -> int:
+    """The end of the run of ``order`` (up to ``size``; doc id 0 ends it) whose documents ``holds``."""
+    lo, hi = 0, len(order) if size is None else size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if order[mid] and holds(order[mid]):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _all_but(doc_ids: list[int]) -> Any:
+    everything = tantivy.Query.all_query()
+    if not doc_ids:
+        return everything
+    excluded = tantivy.Query.term_set_query(SCHEMA, "doc_id", doc_ids)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, everything), (tantivy.Occur.MustNot, excluded)])

@@ -17,6 +17,10 @@ ALL_FIELDS = {"title": 2.0, "abstract": 1.0, "author": 1.0, "journal": 1.0, "mes
 TAG_FIELDS = {"ti": ("title",), "ab": ("abstract",), "tiab": ("title", "abstract")}
 # Resolves a mark filter (kind, value) to the identity keys of the marked articles.
 MarkLookup = Callable[[str, str], set[str]]
+# The query for the documents cited from ``low`` to ``high`` times (inclusive; None: no bound) by the
+# library's live counts (``store.search.cited.cited_between``). Without one (the library cannot be read),
+# the index's own counts, as of each document's indexing, are compared.
+CitedLookup = Callable[[int | None, int | None], Any]
 # Resolves the folded words of a ``[mh]`` term (the last one a prefix when the term ends in ``*``) to
 # the ``mesh_words`` terms of the headings in the index that contain them all.
 HeadingLookup = Callable[[list[str], bool], list[str]]
@@ -42,10 +46,14 @@ FLAG_FIELDS = {
 
 
 def compile_query(
-    node: Node, marks: MarkLookup | None, query: str, headings: HeadingLookup | None = None
+    node: Node,
+    marks: MarkLookup | None,
+    query: str,
+    headings: HeadingLookup | None = None,
+    cited: CitedLookup | None = None,
 ) -> Any:
     """The tantivy query for ``node``; ``query`` is the text it came from (for error positions)."""
-    return _Compiler(marks, query, headings).top(node)
+    return _Compiler(marks, query, headings, cited).top(node)
 
 
 class _Compiler:
@@ -55,10 +63,17 @@ class _Compiler:
     expression around it, rather than matching nothing and emptying every AND it is part of.
     """
 
-    def __init__(self, marks: MarkLookup | None, query: str, headings: HeadingLookup | None = None) -> None:
+    def __init__(
+        self,
+        marks: MarkLookup | None,
+        query: str,
+        headings: HeadingLookup | None = None,
+        cited: CitedLookup | None = None,
+    ) -> None:
         self.marks = marks
         self.query = query
         self.headings = headings
+        self.cited = cited
         self.nesting = 0
 
     def error(self, message: str, node: Term) -> QuerySyntaxError:
@@ -245,9 +260,15 @@ class _Compiler:
             first, last = last, first
         return tantivy.Query.range_query(SCHEMA, "year", tantivy.FieldType.Integer, first, last)
 
-    @staticmethod
-    def compare(node: Compare) -> Any:
-        """``rcr>2``: a range on the metric's field; records without the number are not in the field."""
+    def compare(self, node: Compare) -> Any:
+        """``rcr>2``: a range on the metric's field; records without the number are not in the field.
+
+        ``cited`` compares the library's live count (``CitedLookup``): a record's count grows as later
+        records cite it, which re-indexes nothing, so the count its index document holds is as of its
+        indexing (a stub cited by two records of one import and two of the next holds 2 there, and
+        ``cited>=3`` must find it). The count a hit shows is the live one too."""
+        if node.field == "cited" and self.cited is not None:
+            return self.cited(*_count_bounds(node.op, node.value))
         field, kind = COMPARED_FIELDS[node.field]
         value: float | int = node.value
         if kind == tantivy.FieldType.Integer:
@@ -283,6 +304,18 @@ class _Compiler:
 
     def _keys(self, kind: str, value: str) -> set[str]:
         return self.marks(kind, value) if self.marks is not None else set()
+
+
+def _count_bounds(op: str, value: float) -> tuple[int | None, int | None]:
+    """The whole counts ``op value`` admits, as (lowest, highest), inclusive (None: no bound; a lowest
+    above the highest: none). A count compared with 2.5: > 2.5 is >= 3, < 2.5 is <= 2; = 2.5 is none."""
+    if op == "=":
+        return (int(value), int(value)) if value.is_integer() else (1, 0)
+    if op in (">", ">="):
+        lowest = math.floor(value) + 1 if op == ">" else math.ceil(value)
+        return max(lowest, 0), None
+    highest = math.ceil(value) - 1 if op == "<" else math.floor(value)
+    return None, highest
 
 
 def _position(node: Node) -> int:

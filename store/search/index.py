@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -36,7 +37,7 @@ from store.errors import PmbrowseError
 from store.fileformat import read_base_header
 from store.lock import write_lock
 from store.schema import SCHEMA_VERSION
-from store.search.cited import most_cited
+from store.search.cited import cited_between, most_cited
 from store.search.compile import MarkLookup, compile_query, heading_matches, heading_of
 from store.search.fields import (
     ANALYZER,
@@ -287,13 +288,14 @@ class SearchIndex:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         node = parse_query(query) if isinstance(query, str) else query
         searcher = self._index.searcher()
+        citations = self.citations()
         compiled = compile_query(
             node,
             marks,
             query if isinstance(query, str) else "",
             lambda words, wildcard: self._heading_terms(searcher, words, wildcard),
+            None if citations is None else functools.partial(cited_between, citations),
         )
-        citations = self.citations()
         if sort == "relevance" and not isinstance(node, MatchAll):
             # Fetch a margin past the page so equal scores at its edge can be ordered by date.
             result = searcher.search(compiled, limit=offset + limit + 50, count=True)
