@@ -6,7 +6,9 @@ PMCID are looked up in PubMed first (esearch), since iCite knows articles by PMI
 all requests are made before anything is stored, and everything is stored in one transaction: a
 request that fails for good (``OnlineError``) or a seed that cannot be had leaves the library as it was.
 ``ask_links`` makes the requests and stores nothing (``Answers``); ``fill_links`` stores them;
-``fill_and_round`` stores them with the citation-chasing round run on them, as one commit.
+``fill_and_round`` stores them with the citation-chasing round run on them, as one commit (the command
+line's ``snowball --online`` and the Snowball view's ``L`` both store through it, and nothing else
+does: ``Answers.commit`` is the one commit of a fill alone).
 
 iCite's answers also carry each article's citation metrics (``store.metrics``): those of the seeds and
 of every article iCite describes are stored with the links, at no extra request. Every linked article
@@ -99,6 +101,12 @@ class Answers:
             fill.metrics += changes.put_metrics(subject, counted)
         fill.stubs_created = changes.stubs_created - before
 
+    def commit(self, library: Library) -> LinkFill:
+        """Store the fill alone, in a transaction of its own; the fill as stored."""
+        with library.transaction() as changes:
+            self.store(changes)
+        return self.stored(library)
+
     def stored(self, library: Library) -> LinkFill:
         """The fill, once stored: every seed's document id, the fetched seeds' added (read from
         ``library``: inside the transaction that stores it, once its changes are handed over, or
@@ -126,11 +134,10 @@ def fill_links(
     answers = ask_links(library, seeds, missing, sources=sources, online=online, progress=progress)
     if progress is not None:
         progress(Step("store", 0, 1))
-    with library.transaction() as changes:
-        answers.store(changes)
+    fill = answers.commit(library)
     if progress is not None:
         progress(Step("store", 1, 1))
-    return answers.stored(library)
+    return fill
 
 
 def fill_and_round(
@@ -140,14 +147,20 @@ def fill_and_round(
     round_of: Callable[[list[int], SnowballState], Preview],
     *,
     keep: bool = True,
-) -> tuple[LinkFill, Preview, Round | None]:
+) -> tuple[LinkFill, Preview | None, Round | None]:
     """Store what the services said and the round run on it as one commit (issue 20): the round is run
     inside the library's transaction once its changes are handed over (``Library.transaction``'s
     ``before_commit``: it reads the links just fetched), from the seeds as they are then (``round_of``:
     the seeds, the snowball file's state), and kept (``keep``: not for a preview) with the library's
     commit (``store.intent``). Killed anywhere, the library holds the fetched links and the round, or
     neither; a commit that fails (a full disk) leaves both files as they were. Returns the fill, the
-    round, and the round as kept (None: not kept, or it found nothing new)."""
+    round, and the round as kept (None: not kept, or it found nothing new).
+
+    A fill with a link list a service ended early (``LinkFill.incomplete``) is stored alone, as far as
+    it came, and no round is run on it (the round None): a round on part of a seed's links would count
+    as new, and keep, only what came; it waits for the whole lists (the caller says what is missing)."""
+    if answers.fill.incomplete:
+        return answers.commit(library), None, None
     done: list[tuple[Preview, Round | None]] = []
     with carrying(library.path, Library.commit_token) as carried:
 

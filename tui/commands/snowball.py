@@ -289,7 +289,7 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
         answers, code = _ask(library, seeds, missing, tuple(sources[1:]), err)
         if answers is None or code != EXIT_OK:
             return code
-        fill, preview, kept = fill_and_round(
+        fill, done, kept = fill_and_round(
             library,
             answers,
             file,
@@ -299,6 +299,9 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
             keep=not args.preview,
         )
         _said(fill, err)
+        if done is None:  # (a list a service ended early: stored as far as it came, no round)
+            return EXIT_ONLINE
+        preview = done
     else:
         state = file.load()
         preview = preview_round(
@@ -341,8 +344,8 @@ def _no_seeds(selection: str, marks: Marks) -> str:
 def _ask(
     library: Library, seeds: list[int], missing: list[str], sources: tuple[str, ...], err: Console
 ) -> tuple[Answers | None, int]:
-    """Ask online for the seeds' links (nothing stored yet), and an exit status. Lists a service ended
-    early are stored alone, as far as they came, and no round is run: the round waits for the whole."""
+    """Ask online for the seeds' links (nothing stored yet), and an exit status (``fill_and_round``
+    stores them)."""
     from store.snowball.online import SeedsNotFound, ask_links
     from tui.commands.fetching import FetchProgress
 
@@ -357,11 +360,6 @@ def _ask(
             progress.stop()
             error(err, f"{exc}; the library was left as it was")
             return None, EXIT_NOT_FOUND
-    if answers.fill.incomplete:
-        with library.transaction() as changes:
-            answers.store(changes)
-        _said(answers.stored(library), err)
-        return None, EXIT_ONLINE
     return answers, EXIT_OK
 
 

@@ -43,7 +43,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from store.errors import OnlineError, PmbrowseError
+from store.errors import PmbrowseError
 from store.library import Library
 from store.marks import Marks, MarksVersion
 from store.model import Article
@@ -71,6 +71,7 @@ from store.snowball.screening import (
     screener_name,
 )
 from store.snowball.state import DIRECTIONS, Round, SnowballFile, SnowballState, keep_round
+from tui.console import counted
 from tui.keys import SNOWBALL_HELP, SNOWBALL_KEYS, SNOWBALL_OTHER, Key
 from tui.refresh import LibraryChanged
 from tui.screens.screening import NOTHING_BELOW, ask_reason, changed, next_to_screen, unchanged
@@ -79,10 +80,14 @@ from tui.widgets.candidates import CandidateList, found_flag, row_label
 from tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from store.online.session import Online
+    from store.snowball.online import LinkFill
 
 NO_SEEDS = "No seeds: mark the articles you include with i first, then open this view again."
 IN_PREVIEW = "A preview counts nowhere: K keeps it as a round, then its candidates can be screened."
+ONLINE_SOURCES = ("icite",)  # where L asks for the seeds' links
 Records = dict[str, tuple[Decision, ...]]  # identity key -> an article's decision records
 
 
@@ -125,7 +130,6 @@ class SnowballScreen(Screen[int | None]):
         self.seeds = list(seeds) if seeds else None
         self.selection = selection if seeds else "included"
         self.direction = direction
-        self.sources = ["library"]
         self.online = online  # a factory of online sessions (tests hand one for the local server)
         self.preview: Preview | None = None
         self.stage: Stage = TITLE_ABSTRACT
@@ -164,6 +168,20 @@ class SnowballScreen(Screen[int | None]):
         (without them one screener's decision would show as the review's outcome)."""
         return Viewer(self.marks.screener, self.blind, self.marks.paired)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification shown as written, never as markup: the view's messages hold keys (``[`` and
+        ``]``), titles, reasons, screeners' names, and services' and files' own words (an error a
+        service states). ``markup`` is taken and ignored, so that no caller can ask for markup."""
+        super().notify(printable(message), title=title, severity=severity, timeout=timeout, markup=False)
+
     def on_mount(self) -> None:
         self.candidates.mark_of = self._mark
         self.candidates.why_of = self._why
@@ -189,7 +207,7 @@ class SnowballScreen(Screen[int | None]):
                 self._load_full_text(state)
                 return
             if first and self.seeds is not None:
-                self.preview = preview_round(
+                preview = preview_round(
                     self.library,
                     self.seeds,
                     self.direction,
@@ -197,12 +215,10 @@ class SnowballScreen(Screen[int | None]):
                     state=state,
                     selection=self.selection,
                 )
-                result = self.preview.result
-                self._shown(state, result.round, result.rows)
+                self._shown(state, preview.result.round, preview.result.rows, preview)
                 return
             if keep and self.preview is not None:
                 result = keep_preview(self.library, self.preview, self.file, self.marks)
-                self.preview = None
                 if not result.kept:
                     self.app.call_from_thread(self.notify, "Nothing new since the preview: no round kept.")
                     state = self.file.load()
@@ -213,7 +229,6 @@ class SnowballScreen(Screen[int | None]):
                 return
             stored = self._round_in(state)
             if stored is None or run_next:
-                self.preview = None
                 stored = self._run(state, stored)
                 if stored is None:
                     return
@@ -241,9 +256,7 @@ class SnowballScreen(Screen[int | None]):
             marks=self.marks,
             state=state,
             selection=self.selection,
-            sources=self.sources,
         )
-        self.sources = ["library"]
         if keep_round(self.file, result.round) is None:
             message = "Nothing new: no round kept."
             if stored is None:
@@ -260,16 +273,24 @@ class SnowballScreen(Screen[int | None]):
         rows = rows_of(self.library, Round(0, "", "", "", [], [], candidates=[s.candidate for s in sought]))
         found = {id(row): s.found for row, s in zip(rows, sought, strict=True)}
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, state, None, rows, found)
+            self.app.call_from_thread(self._show, state, None, rows, found, None)
 
-    def _shown(self, state: SnowballState, stored: Round | None, rows: list[Row] | None) -> None:
+    def _shown(
+        self,
+        state: SnowballState,
+        stored: Round | None,
+        rows: list[Row] | None,
+        preview: Preview | None = None,
+    ) -> None:
+        """Show ``stored`` (its ``rows``, read here when None) from the worker: ``preview`` is the
+        preview it is, if it is one."""
         if stored is None:
             self.app.call_from_thread(self._say, "No round yet: N runs one from the included articles.")
             return
         if rows is None:
             rows = rows_of(self.library, stored)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, state, stored, rows, {})
+            self.app.call_from_thread(self._show, state, stored, rows, {}, preview)
 
     def _next_seeds(self) -> list[int]:
         """The seeds given, for a preview; then the included articles (the review's, whoever runs the
@@ -288,9 +309,16 @@ class SnowballScreen(Screen[int | None]):
         self.query_one("#snowball-counts", Static).update(literal(message, style="italic"))
 
     def _show(
-        self, state: SnowballState, stored: Round | None, rows: list[Row], found: dict[int, str]
+        self,
+        state: SnowballState,
+        stored: Round | None,
+        rows: list[Row],
+        found: dict[int, str],
+        preview: Preview | None,
     ) -> None:
+        """What a worker read, shown (on the UI thread: workers set none of the view's state)."""
         self.state, self.round, self.all_rows, self.found = state, stored, rows, found
+        self.preview = preview
         self.busy = False
         self._list()
 
@@ -422,12 +450,19 @@ class SnowballScreen(Screen[int | None]):
         if self.busy:
             return
         listed = len(self.rows)
-        to_screen = sum(1 for decision, _ in self.seen if decision is None)
+        # (the viewer's own decision awaiting the second screener is decided, by them: not theirs to
+        # screen, and not yet the review's)
+        waiting = sum(self.waiting)
+        to_screen = sum(
+            1 for (decision, _), w in zip(self.seen, self.waiting, strict=True) if not decision and not w
+        )
         tally: dict[str, int] = {}
         for decision, _ in self.seen:
             if decision is not None:
                 tally[decision] = tally.get(decision, 0) + 1
         parts = [f"to screen {to_screen} of {listed}"]
+        if waiting:
+            parts.append(f"{waiting} {AWAITING_SECOND}")
         if self.only_conflicts:
             parts.insert(0, "conflicts only (c lists every row)")
         parts += [
@@ -746,7 +781,7 @@ class SnowballScreen(Screen[int | None]):
         self.load(keep=True)
 
     def action_next_round(self) -> None:
-        self.seeds, self.selection = None, "included"
+        self.seeds, self.selection, self.preview = None, "included", None
         self.stage = TITLE_ABSTRACT
         self._start(f"Running the next round ({self.direction}) from the included articles…")
         self.load(run_next=True)
@@ -756,30 +791,83 @@ class SnowballScreen(Screen[int | None]):
         self.notify(f"The next round goes {self.direction} (N runs it, L with links online)")
 
     def action_online_round(self) -> None:
-        self.seeds, self.selection = None, "included"
+        self.seeds, self.selection, self.preview = None, "included", None
         seeds = self._next_seeds()
         if not seeds:
             self._say(NO_SEEDS)
             return
         self._start(f"Asking iCite for the links of {len(seeds)} seeds…")
-        self.online_round(seeds)
+        self.online_round(seeds, self.direction)
 
     @work(thread=True, exclusive=True, group="snowball-fetch")
-    def online_round(self, seeds: list[int]) -> None:
-        from store.snowball.online import fill_links
+    def online_round(self, seeds: list[int], direction: str) -> None:
+        """``L``: ask iCite for the seeds' links (nothing stored), then store them with the round run on
+        them, as one commit (``store.snowball.online.fill_and_round``, as ``pmbrowse snowball --online``
+        does); a fill a service ended early is stored alone and runs no round. What the view shows is
+        set on the UI thread (``_online_done``)."""
+        from store.snowball.online import ask_links, fill_and_round
 
+        marks = self.marks
         try:
-            fill = fill_links(self.library, seeds, online=self.online() if self.online else None)
-        except PmbrowseError as exc:
-            self.app.call_from_thread(self.notify, f"{exc}; the library was left as it was", severity="error")
-            self.app.call_from_thread(self._done_loading)
+            answers = ask_links(
+                self.library, seeds, sources=ONLINE_SOURCES, online=self.online() if self.online else None
+            )
+            fill, done, kept = fill_and_round(
+                self.library,
+                answers,
+                self.file,
+                lambda seeds, state: preview_round(
+                    self.library,
+                    seeds,
+                    direction,
+                    marks=marks,
+                    state=state,
+                    selection="included",
+                    sources=["library", *ONLINE_SOURCES],
+                ),
+            )
+            state = self.file.load()
+        except (PmbrowseError, OSError) as exc:
+            self.app.call_from_thread(self._online_failed, str(exc))
             return
-        self.app.call_from_thread(
-            self.notify, f"{fill.links_added} new links for {fill.asked} seeds ({fill.requests} requests)"
+        self.app.call_from_thread(self._online_done, fill, done, kept, state)
+
+    def _online_failed(self, problem: str) -> None:
+        self.notify(f"{problem}; the library was left as it was", severity="error")
+        self._done_loading()
+
+    def _online_done(
+        self, fill: LinkFill, done: Preview | None, kept: Round | None, state: SnowballState
+    ) -> None:
+        """What ``L`` did: said; the round it kept shown (none: the round shown stays)."""
+        self.notify(
+            f"{counted(fill.links_added, 'new link')} for {counted(fill.asked, 'seed')} "
+            f"({counted(fill.requests, 'request')})"
         )
-        self.sources = ["library", "icite"]
+        if fill.without_pmid:
+            self.notify(f"No PMID for {', '.join(fill.without_pmid[:5])}: their links were not asked.")
+        for warning in fill.warnings:
+            self.notify(warning, severity="warning")
+        if done is None:
+            self.notify(
+                "No round run: a list came incomplete (stored as far as it came); L again asks for the "
+                "whole.\n" + "\n".join(fill.incomplete),
+                severity="warning",
+                timeout=30,
+            )
+            self.state = state
+            self._done_loading()
+            return
+        if kept is None:
+            self.notify("Nothing new: no round kept.")
+            if self.round is None:
+                self._say("Nothing new: no round kept.")
+                return
+            self._start("Loading the round…")
+            self.load()
+            return
         self.stage = TITLE_ABSTRACT
-        self.app.call_from_thread(lambda: self.load(run_next=True))
+        self._show(state, kept, done.result.rows, {}, None)
 
     def _done_loading(self) -> None:
         self.busy = False
@@ -799,7 +887,7 @@ class SnowballScreen(Screen[int | None]):
 
         try:
             report = fetch_records(self.library, pmids, online=self.online() if self.online else None)
-        except OnlineError as exc:
+        except (PmbrowseError, OSError) as exc:  # (requests first, then one transaction: all or nothing)
             self.app.call_from_thread(self.notify, f"{exc}; the library was left as it was", severity="error")
             return
         done = f"Fetched {len(report.added)} records ({report.requests} requests)"
