@@ -237,7 +237,7 @@ async def test_an_online_error_is_said_as_written_not_as_markup(lib_path: Path, 
         await settle(pilot)
         said = [n for n in app._notifications if HOSTILE in n.message]
         assert len(said) == 1 and not said[0].markup, [n.message for n in app._notifications]
-        screen.fetch_stubs(["11"])  # (F's worker: the PMIDs of the stubs listed)
+        screen.remote.fetch(["11"])  # (F's worker: the PMIDs of the stubs listed)
         await settle(pilot)
         said = [n for n in app._notifications if HOSTILE in n.message]
         assert len(said) == 2 and not any(n.markup for n in said)

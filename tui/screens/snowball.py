@@ -71,10 +71,10 @@ from store.snowball.screening import (
     screener_name,
 )
 from store.snowball.state import DIRECTIONS, Round, SnowballFile, SnowballState, keep_round
-from tui.console import counted
 from tui.keys import SNOWBALL_HELP, SNOWBALL_KEYS, SNOWBALL_OTHER, Key
 from tui.refresh import LibraryChanged
 from tui.screens.screening import NOTHING_BELOW, ask_reason, changed, next_to_screen, unchanged
+from tui.screens.snowball_online import NO_SEEDS, SnowballOnline
 from tui.text import literal, printable
 from tui.widgets.candidates import CandidateList, found_flag, row_label
 from tui.widgets.footer import KeyFooter
@@ -83,11 +83,8 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from store.online.session import Online
-    from store.snowball.online import LinkFill
 
-NO_SEEDS = "No seeds: mark the articles you include with i first, then open this view again."
 IN_PREVIEW = "A preview counts nowhere: K keeps it as a round, then its candidates can be screened."
-ONLINE_SOURCES = ("icite",)  # where L asks for the seeds' links
 Records = dict[str, tuple[Decision, ...]]  # identity key -> an article's decision records
 
 
@@ -130,6 +127,7 @@ class SnowballScreen(Screen[int | None]):
         self.seeds = list(seeds) if seeds else None
         self.selection = selection if seeds else "included"
         self.direction = direction
+        self.remote = SnowballOnline(self)  # L and F
         self.online = online  # a factory of online sessions (tests hand one for the local server)
         self.preview: Preview | None = None
         self.stage: Stage = TITLE_ABSTRACT
@@ -191,9 +189,9 @@ class SnowballScreen(Screen[int | None]):
 
     # Loading -----------------------------------------------------------------------------------
 
-    def _start(self, message: str) -> None:
+    def start(self, message: str) -> None:
         self.busy = True
-        self._say(message)
+        self.say(message)
 
     @work(thread=True, exclusive=True, group="snowball")
     def load(self, *, run_next: bool = False, keep: bool = False, first: bool = False) -> None:
@@ -235,7 +233,7 @@ class SnowballScreen(Screen[int | None]):
                 state = self.file.load()
             self._shown(state, stored, None)
         except PmbrowseError as exc:
-            self.app.call_from_thread(self._say, str(exc))
+            self.app.call_from_thread(self.say, str(exc))
 
     def _round_in(self, state: SnowballState) -> Round | None:
         if self.round is not None and self.preview is None:
@@ -245,9 +243,9 @@ class SnowballScreen(Screen[int | None]):
     def _run(self, state: SnowballState, stored: Round | None) -> Round | None:
         """Run a round from the included articles and keep it; the round to show (None: nothing to
         show, said)."""
-        seeds = self._next_seeds()
+        seeds = self.next_seeds()
         if not seeds:
-            self.app.call_from_thread(self._say, NO_SEEDS)
+            self.app.call_from_thread(self.say, NO_SEEDS)
             return None
         result = run_round(
             self.library,
@@ -260,7 +258,7 @@ class SnowballScreen(Screen[int | None]):
         if keep_round(self.file, result.round) is None:
             message = "Nothing new: no round kept."
             if stored is None:
-                self.app.call_from_thread(self._say, message)
+                self.app.call_from_thread(self.say, message)
                 return None
             self.app.call_from_thread(self.notify, message)
             return stored
@@ -273,7 +271,7 @@ class SnowballScreen(Screen[int | None]):
         rows = rows_of(self.library, Round(0, "", "", "", [], [], candidates=[s.candidate for s in sought]))
         found = {id(row): s.found for row, s in zip(rows, sought, strict=True)}
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, state, None, rows, found, None)
+            self.app.call_from_thread(self.show, state, None, rows, found, None)
 
     def _shown(
         self,
@@ -285,14 +283,14 @@ class SnowballScreen(Screen[int | None]):
         """Show ``stored`` (its ``rows``, read here when None) from the worker: ``preview`` is the
         preview it is, if it is one."""
         if stored is None:
-            self.app.call_from_thread(self._say, "No round yet: N runs one from the included articles.")
+            self.app.call_from_thread(self.say, "No round yet: N runs one from the included articles.")
             return
         if rows is None:
             rows = rows_of(self.library, stored)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, state, stored, rows, {}, preview)
+            self.app.call_from_thread(self.show, state, stored, rows, {}, preview)
 
-    def _next_seeds(self) -> list[int]:
+    def next_seeds(self) -> list[int]:
         """The seeds given, for a preview; then the included articles (the review's, whoever runs the
         round: the seeds included and the candidates included since)."""
         from store.selection import by_marks
@@ -304,11 +302,11 @@ class SnowballScreen(Screen[int | None]):
     def _screenings(self) -> list[tuple[tuple[str, ...], tuple[Decision, ...]]]:
         return self.marks.screenings()
 
-    def _say(self, message: str) -> None:
+    def say(self, message: str) -> None:
         self.busy = False
         self.query_one("#snowball-counts", Static).update(literal(message, style="italic"))
 
-    def _show(
+    def show(
         self,
         state: SnowballState,
         stored: Round | None,
@@ -535,17 +533,17 @@ class SnowballScreen(Screen[int | None]):
         shown = self.round.number if self.round is not None and self.preview is None else None
         if self.stage == FULL_TEXT:
             self.notify(f"{said}: the reports sought are listed again.")
-            self._start("Loading the reports sought…")
+            self.start("Loading the reports sought…")
             self.load()
         elif self.preview is None and not state.rounds:
             # (Not run again here, as opening the view on no round does: the reviewer dropped it.)
             self.round, self.all_rows = None, []
             self._list()
-            self._say(f"{said}: no round now; N runs one from the included articles.")
+            self.say(f"{said}: no round now; N runs one from the included articles.")
         elif self.preview is None and (shown is None or shown in dropped):
             self.notify(f"{said}: showing the newest round.")
             self.round = None
-            self._start("Loading the round…")
+            self.start("Loading the round…")
             self.load()
         else:
             self.notify(f"{said}{': ] shows it' if added and shown is not None else ''}.")
@@ -710,7 +708,7 @@ class SnowballScreen(Screen[int | None]):
             self.notify(IN_PREVIEW)
             return
         self.stage = FULL_TEXT if self.stage == TITLE_ABSTRACT else TITLE_ABSTRACT
-        self._start(f"Loading the {'reports sought' if self.stage == FULL_TEXT else 'round'}…")
+        self.start(f"Loading the {'reports sought' if self.stage == FULL_TEXT else 'round'}…")
         self._update_title()
         self.load()
 
@@ -756,7 +754,7 @@ class SnowballScreen(Screen[int | None]):
             self.notify("No round " + ("before" if step < 0 else "after") + " this one.")
             return
         self.round = self.state.rounds[at + step]
-        self._start(f"Loading round {self.round.number}…")
+        self.start(f"Loading round {self.round.number}…")
         self.load()
 
     def action_flow(self) -> None:
@@ -777,13 +775,13 @@ class SnowballScreen(Screen[int | None]):
         if self.preview is None:
             self.notify("This round is kept already: K keeps a preview (ctrl+b in the main view).")
             return
-        self._start("Keeping the preview as a round…")
+        self.start("Keeping the preview as a round…")
         self.load(keep=True)
 
     def action_next_round(self) -> None:
         self.seeds, self.selection, self.preview = None, "included", None
         self.stage = TITLE_ABSTRACT
-        self._start(f"Running the next round ({self.direction}) from the included articles…")
+        self.start(f"Running the next round ({self.direction}) from the included articles…")
         self.load(run_next=True)
 
     def action_cycle_direction(self) -> None:
@@ -791,114 +789,14 @@ class SnowballScreen(Screen[int | None]):
         self.notify(f"The next round goes {self.direction} (N runs it, L with links online)")
 
     def action_online_round(self) -> None:
-        self.seeds, self.selection, self.preview = None, "included", None
-        seeds = self._next_seeds()
-        if not seeds:
-            self._say(NO_SEEDS)
-            return
-        self._start(f"Asking iCite for the links of {len(seeds)} seeds…")
-        self.online_round(seeds, self.direction)
+        self.remote.links_then_round()
 
-    @work(thread=True, exclusive=True, group="snowball-fetch")
-    def online_round(self, seeds: list[int], direction: str) -> None:
-        """``L``: ask iCite for the seeds' links (nothing stored), then store them with the round run on
-        them, as one commit (``store.snowball.online.fill_and_round``, as ``pmbrowse snowball --online``
-        does); a fill a service ended early is stored alone and runs no round. What the view shows is
-        set on the UI thread (``_online_done``)."""
-        from store.snowball.online import ask_links, fill_and_round
-
-        marks = self.marks
-        try:
-            answers = ask_links(
-                self.library, seeds, sources=ONLINE_SOURCES, online=self.online() if self.online else None
-            )
-            fill, done, kept = fill_and_round(
-                self.library,
-                answers,
-                self.file,
-                lambda seeds, state: preview_round(
-                    self.library,
-                    seeds,
-                    direction,
-                    marks=marks,
-                    state=state,
-                    selection="included",
-                    sources=["library", *ONLINE_SOURCES],
-                ),
-            )
-            state = self.file.load()
-        except (PmbrowseError, OSError) as exc:
-            self.app.call_from_thread(self._online_failed, str(exc))
-            return
-        self.app.call_from_thread(self._online_done, fill, done, kept, state)
-
-    def _online_failed(self, problem: str) -> None:
-        self.notify(f"{problem}; the library was left as it was", severity="error")
-        self._done_loading()
-
-    def _online_done(
-        self, fill: LinkFill, done: Preview | None, kept: Round | None, state: SnowballState
-    ) -> None:
-        """What ``L`` did: said; the round it kept shown (none: the round shown stays)."""
-        self.notify(
-            f"{counted(fill.links_added, 'new link')} for {counted(fill.asked, 'seed')} "
-            f"({counted(fill.requests, 'request')})"
-        )
-        if fill.without_pmid:
-            self.notify(f"No PMID for {', '.join(fill.without_pmid[:5])}: their links were not asked.")
-        for warning in fill.warnings:
-            self.notify(warning, severity="warning")
-        if done is None:
-            self.notify(
-                "No round run: a list came incomplete (stored as far as it came); L again asks for the "
-                "whole.\n" + "\n".join(fill.incomplete),
-                severity="warning",
-                timeout=30,
-            )
-            self.state = state
-            self._done_loading()
-            return
-        if kept is None:
-            self.notify("Nothing new: no round kept.")
-            if self.round is None:
-                self._say("Nothing new: no round kept.")
-                return
-            self._start("Loading the round…")
-            self.load()
-            return
-        self.stage = TITLE_ABSTRACT
-        self._show(state, kept, done.result.rows, {}, None)
-
-    def _done_loading(self) -> None:
+    def done_loading(self) -> None:
         self.busy = False
         self._update_counts()
 
     def action_fetch_stubs(self) -> None:
-        pmids = [r.pmid for r in self.rows if r.stub and r.pmid]
-        if not pmids:
-            self.notify("No candidate listed is a stub with a PMID: nothing to fetch.")
-            return
-        self.notify(f"Fetching {len(pmids)} records from PubMed…")
-        self.fetch_stubs(pmids)
-
-    @work(thread=True, exclusive=True, group="snowball-fetch")
-    def fetch_stubs(self, pmids: list[str]) -> None:
-        from store.snowball.online import fetch_records
-
-        try:
-            report = fetch_records(self.library, pmids, online=self.online() if self.online else None)
-        except (PmbrowseError, OSError) as exc:  # (requests first, then one transaction: all or nothing)
-            self.app.call_from_thread(self.notify, f"{exc}; the library was left as it was", severity="error")
-            return
-        done = f"Fetched {len(report.added)} records ({report.requests} requests)"
-        if report.failed:
-            done += f"; {len(report.failed)} not to be had"
-        self.app.call_from_thread(self.notify, done)
-        self.app.call_from_thread(self._reload_rows)
-
-    def _reload_rows(self) -> None:
-        if self.preview is None:
-            self.load()
+        self.remote.fetch_stubs()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -4,9 +4,10 @@ Opening an article or running a search changes where the user is; writing the se
 (atomically, with two fsyncs) cost the UI thread a few milliseconds an open, more on a busy disk. So
 a change asks for a save ``DELAY`` seconds later, and a change meanwhile pushes it back: a walk
 through ten articles writes once. The file is written in a thread, from the session as encoded on the
-UI thread when the save was due; only the newest save asked for is written. Quitting saves at once.
-A crash can lose the position of the last ``DELAY`` seconds, nothing else: the file is replaced
-atomically, never left half written.
+UI thread when the save was due; only the newest save asked for is written. Quitting saves at once,
+however the app ends (the screen saves as it unmounts: a save's worker queued and not yet started is
+cancelled with the screen). A crash can lose the position of the last ``DELAY`` seconds, nothing
+else: the file is replaced atomically, never left half written.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class SessionKeeper(Part):
         self._timer: Timer | None = None
         self._asked = 0  # saves asked for: a thread writes only the newest
         self._lock = threading.Lock()
+        self._written: bytes | None = None  # what this screen wrote last (under the lock)
 
     @property
     def pending(self) -> bool:
@@ -45,12 +47,16 @@ class SessionKeeper(Part):
             self._timer.stop()
         self._timer = self.screen.set_timer(self.DELAY, self._due, name="save the session")
 
-    def save_now(self) -> None:
-        """Save it now, on this thread (quitting)."""
+    def save_now(self, *, unless_written: bool = False) -> None:
+        """Save it now, on this thread (quitting); ``unless_written``: not if this screen wrote it as it
+        is already (the screen unmounting after q saved it)."""
         self._stop()
         self._asked += 1
+        content = self.screen.session.encoded()
         with self._lock:
-            Session.write(self.screen.library_path, self.screen.session.encoded())
+            if not (unless_written and content == self._written):
+                Session.write(self.screen.library_path, content)
+                self._written = content
 
     def _stop(self) -> None:
         if self._timer is not None:
@@ -68,3 +74,4 @@ class SessionKeeper(Part):
         with self._lock:
             if asked == self._asked:  # (else a newer save follows, or quitting wrote it)
                 Session.write(self.screen.library_path, content)
+                self._written = content

@@ -135,10 +135,11 @@ class MainScreen(Screen[None]):
             self.call_after_refresh(self.query_one(StatusLine).show, self.note)
 
     def on_unmount(self) -> None:
-        """The app ends another way than by q (ctrl+q, the command palette's quit): a save still
-        waiting is written now."""
-        if self.keeper.pending:
-            self.keeper.save_now()
+        """The app ends another way than by q (ctrl+q, the command palette's quit): the session is
+        written now, always. Not only when a save's timer is still waiting: once it has fired, the
+        save's worker may be queued behind other threads and not started, and the screen's workers
+        are cancelled as it unmounts (that save was lost). After q (which saved) it is not written twice."""
+        self.keeper.save_now(unless_written=True)
 
     def on_library_changed(self, event: refresh.LibraryChanged) -> None:
         """What changed (another process's write, or this app's in another view), shown in place: the

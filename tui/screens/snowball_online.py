@@ -1,0 +1,158 @@
+"""The Snowball view's online keys: ``L`` (the seeds' links from iCite, then the next round, as one
+commit) and ``F`` (the records of the candidates that are stubs).
+
+``L`` works as ``pmbrowse snowball --online`` does, through the same store functions: every request
+first, nothing stored (``store.snowball.online.ask_links``); then what the service said and the round
+run on it are one commit (``fill_and_round``): killed anywhere, the library holds both or neither. A
+fill with a list a service ended early is stored alone, as far as it came, and runs no round; the view
+says what is missing. The workers read and compute; what the view shows is set on the UI thread.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from store.errors import PmbrowseError
+from store.snowball.engine import Preview, preview_round
+from store.snowball.screening import TITLE_ABSTRACT
+from store.snowball.state import Round, SnowballState
+from tui.console import counted
+
+if TYPE_CHECKING:
+    from store.snowball.online import LinkFill
+    from tui.screens.snowball import SnowballScreen
+
+SOURCES = ("icite",)  # where L asks for the seeds' links
+NO_SEEDS = "No seeds: mark the articles you include with i first, then open this view again."
+
+
+class SnowballOnline:
+    """``L`` and ``F`` of a Snowball view (``screen``), their workers run on it (they end with it)."""
+
+    def __init__(self, screen: SnowballScreen) -> None:
+        self.screen = screen
+
+    def _in_thread(self, work: partial[None]) -> None:
+        self.screen.run_worker(
+            work, name=work.func.__name__, group="snowball-fetch", exclusive=True, thread=True
+        )
+
+    # L ---------------------------------------------------------------------------------------------
+
+    def links_then_round(self) -> None:
+        """``L``: the next round from the included articles, with their links asked of iCite first."""
+        screen = self.screen
+        screen.seeds, screen.selection, screen.preview = None, "included", None
+        seeds = screen.next_seeds()
+        if not seeds:
+            screen.say(NO_SEEDS)
+            return
+        screen.start(f"Asking iCite for the links of {counted(len(seeds), 'seed')}…")
+        self._in_thread(partial(self._ask_and_round, seeds, screen.direction))
+
+    def _ask_and_round(self, seeds: list[int], direction: str) -> None:
+        """(A worker) ask, then store with the round (see the module docstring)."""
+        from store.snowball.online import ask_links, fill_and_round
+
+        screen = self.screen
+        library, marks, file = screen.library, screen.marks, screen.file
+        try:
+            online = screen.online() if screen.online else None
+            answers = ask_links(library, seeds, sources=SOURCES, online=online)
+            fill, done, kept = fill_and_round(
+                library,
+                answers,
+                file,
+                lambda seeds, state: preview_round(
+                    library,
+                    seeds,
+                    direction,
+                    marks=marks,
+                    state=state,
+                    selection="included",
+                    sources=["library", *SOURCES],
+                ),
+            )
+            state = file.load()
+        except (PmbrowseError, OSError) as exc:  # (requests first, then one commit: all or nothing)
+            screen.app.call_from_thread(self._failed, str(exc))
+            return
+        screen.app.call_from_thread(self._done, fill, done, kept, state)
+
+    def _failed(self, problem: str) -> None:
+        self.screen.notify(f"{problem}; the library was left as it was", severity="error")
+        self.screen.done_loading()
+
+    def _done(self, fill: LinkFill, done: Preview | None, kept: Round | None, state: SnowballState) -> None:
+        """What ``L`` did, said; the round it kept shown (none kept: the round shown stays)."""
+        screen = self.screen
+        screen.notify(
+            f"{counted(fill.links_added, 'new link')} for {counted(fill.asked, 'seed')} "
+            f"({counted(fill.requests, 'request')})"
+        )
+        if fill.without_pmid:
+            shown = ", ".join(fill.without_pmid[:5]) + (", …" if len(fill.without_pmid) > 5 else "")
+            screen.notify(f"No PMID for {shown}: their links were not asked.", severity="warning")
+        for warning in fill.warnings:
+            screen.notify(warning, severity="warning")
+        if done is None:
+            screen.notify(
+                "No round run: a list came incomplete (stored as far as it came); L asks again for the "
+                "whole.\n" + "\n".join(fill.incomplete),
+                severity="warning",
+                timeout=30,
+            )
+            screen.state = state
+            screen.done_loading()
+            return
+        if kept is None:
+            screen.notify("Nothing new: no round kept.")
+            if screen.round is None:
+                screen.say("Nothing new: no round kept.")
+                return
+            screen.start("Loading the round…")
+            screen.load()
+            return
+        screen.stage = TITLE_ABSTRACT
+        screen.show(state, kept, done.result.rows, {}, None)
+
+    # F ---------------------------------------------------------------------------------------------
+
+    def fetch_stubs(self) -> None:
+        """``F``: the PubMed records of the candidates listed that are stubs with a PMID."""
+        pmids = [r.pmid for r in self.screen.rows if r.stub and r.pmid]
+        if not pmids:
+            self.screen.notify("No candidate listed is a stub with a PMID: nothing to fetch.")
+            return
+        self.screen.notify(f"Fetching {counted(len(pmids), 'record')} from PubMed…")
+        self.fetch(pmids)
+
+    def fetch(self, pmids: list[str]) -> None:
+        self._in_thread(partial(self._fetch, pmids))
+
+    def _fetch(self, pmids: list[str]) -> None:
+        """(A worker) every request first, then one transaction: all or nothing."""
+        from store.snowball.online import fetch_records
+
+        screen = self.screen
+        try:
+            online = screen.online() if screen.online else None
+            report = fetch_records(screen.library, pmids, online=online)
+        except (PmbrowseError, OSError) as exc:
+            screen.app.call_from_thread(
+                screen.notify, f"{exc}; the library was left as it was", severity="error"
+            )
+            return
+        done = f"Fetched {counted(len(report.added), 'record')} ({counted(report.requests, 'request')})"
+        if report.failed:
+            done += f"; {len(report.failed)} not to be had"
+        screen.app.call_from_thread(screen.notify, done)
+        screen.app.call_from_thread(self._reload_rows)
+
+    def _reload_rows(self) -> None:
+        if self.screen.preview is None:
+            self.screen.load()
+
+
+__all__ = ["SnowballOnline"]
