@@ -40,7 +40,8 @@ The parts: ``reader`` (opening, staying current, reads), ``committer`` (transact
 (what a command's end folds: ``fold``, a new base from the layers, or ``tiering``, the newest segments
 merged), ``conversion`` (older layouts, the index rebuilt), ``generation`` (writing a new base), ``snapshot``
 (one state, layered), ``links`` and ``meta`` (what is kept of each document), ``table`` (TinyDB's view),
-``basescan`` (a base read whole), ``verify`` and ``repair`` (``pmbrowse check`` and ``repair``).
+``basescan`` (a base read whole; ``halves``: in two processes), ``verify`` and ``repair`` (``pmbrowse
+check`` and ``repair``).
 Only ``store.library`` uses them; the rest of pmbrowse goes through the ``Library``.
 """
 

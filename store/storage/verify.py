@@ -31,8 +31,9 @@ from store.docindex import COLUMNS, DocIndex, IndexFileError, IndexMismatch, ope
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
-from store.storage.basescan import LIMIT, Scan, scan_base
+from store.storage.basescan import LIMIT, Scan
 from store.storage.files import LibraryFiles
+from store.storage.halves import scan_in_two
 from store.storage.indexwriter import cited_order, in_memory
 from store.storage.linksums import BaseLinks, Sums
 from store.storage.meta import STUB, Meta, meta_of
@@ -102,12 +103,23 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
     sums = Sums()
 
     base_links = BaseLinks(sums, later.whole)
-    scan = scan_base(files.path, fd, st, generation, start, lenient=True, sink=base_links, parallel=True)
-    problems += scan.problems
-    if scan.skipped > len(scan.problems):
-        problems.append(f"{files.path}: {scan.skipped - len(scan.problems)} more records cannot be read")
-    found.looked_at.append(f"{files.path.name} ({scan.count:,} documents)")
-    _compare_index(files, scan, st, problems)
+    index, index_problem = _open_index(files)
+    try:
+        scan = scan_in_two(files.path, fd, st, generation, start, sink=base_links, index=index)
+        problems += scan.problems
+        if scan.skipped > len(scan.problems):
+            problems.append(f"{files.path}: {scan.skipped - len(scan.problems)} more records cannot be read")
+        found.looked_at.append(f"{files.path.name} ({scan.count:,} documents)")
+        differs = _index_differs(index, scan, st, files) if index is not None else ""
+    finally:
+        if index is not None:
+            index.close()
+    if index_problem or differs:
+        problems.append(
+            index_problem
+            or f"{files.index_path} does not match {files.path.name}: {differs}; it is rebuilt when the "
+            "library is next opened, or by `pmbrowse repair`"
+        )
     snap.index = in_memory(scan.data)
     if snap.journal is not None and snap.journal.generation == generation:
         snap.journal.start = {"counts": scan.data.counts, "next_id": scan.data.next_id}
@@ -247,23 +259,17 @@ def _later_layers(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> L
     return later
 
 
-def _compare_index(files: LibraryFiles, scan: Scan, st: os.stat_result, problems: list[str]) -> None:
+def _open_index(files: LibraryFiles) -> tuple[DocIndex | None, str]:
+    """The document index, opened (its own checksums checked), or what is wrong with it."""
     idx = files.index_path
     try:
-        index = DocIndex(idx)
+        return DocIndex(idx), ""
     except NotARegularFile:
-        return  # (said already)
+        return None, ""  # (said already)
     except IndexFileError as exc:
-        if idx.exists():
-            problems.append(f"{exc}; it is rebuilt when the library is next opened, or by `pmbrowse repair`")
-        return
-    said = _index_differs(index, scan, st, files)
-    index.close()
-    if said:
-        problems.append(
-            f"{idx} does not match {files.path.name}: {said}; it is rebuilt when the library is next "
-            "opened, or by `pmbrowse repair`"
-        )
+        if not idx.exists():
+            return None, ""
+        return None, f"{exc}; it is rebuilt when the library is next opened, or by `pmbrowse repair`"
 
 
 def _index_differs(index: DocIndex, scan: Scan, st: os.stat_result, files: LibraryFiles) -> str:

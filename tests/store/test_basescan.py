@@ -1,26 +1,31 @@
-"""Reading a base whole in two processes (``pmbrowse check``: ``store.storage.basescan``'s ``parallel``):
+"""Reading a base whole in two processes (``pmbrowse check``: ``store.storage.halves``):
 what it finds is what one process finds, byte for byte, wherever the middle falls and whatever is
 damaged; and a child that fails leaves the check to this process."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import random
+import signal
 from pathlib import Path
 
 import pytest
 
 from store import fileformat
+from store.docindex import DocIndex
 from store.importer import import_paths
 from store.library import Library
-from store.storage import basescan
+from store.storage import basescan, halves
 from store.storage.linksums import BaseLinks, Sums
 from tests.store.bulk_files import cited, pubmed_xml
+from tests.store.test_reliability import cli, one_line
 
 
 @pytest.fixture(autouse=True)
 def _small_bases_in_two(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(basescan, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(halves, "PARALLEL_BYTES", 0)
 
 
 def _library(tmp_path: Path, refs: int) -> Path:
@@ -36,23 +41,20 @@ def _library(tmp_path: Path, refs: int) -> Path:
 
 def _scan(path: Path, parallel: bool) -> tuple[object, ...]:
     fd = os.open(path, os.O_RDONLY)
+    index = DocIndex(path.with_name(path.name + ".idx"))
     try:
         st = os.fstat(fd)
         header, start = fileformat.read_base_header(os.pread(fd, 1 << 16, 0))
         assert header is not None
         sums = Sums()
-        scan = basescan.scan_base(
-            path,
-            fd,
-            st,
-            header["generation"],
-            start,
-            lenient=True,
-            sink=BaseLinks(sums, {3}),
-            parallel=parallel,
-        )
+        sink, generation = BaseLinks(sums, {3}), header["generation"]
+        if parallel:
+            scan = halves.scan_in_two(path, fd, st, generation, start, sink=sink, index=index)
+        else:
+            scan = basescan.scan_base(path, fd, st, generation, start, lenient=True, sink=sink)
     finally:
         os.close(fd)
+        index.close()
     data = scan.data
     columns = {name: bytes(column) for name, column in data.columns.items()}
     return (
@@ -73,7 +75,9 @@ def _middle(path: Path) -> tuple[int, bool, int]:
     fd = os.open(path, os.O_RDONLY)
     try:
         _header, start = fileformat.read_base_header(os.pread(fd, 1 << 16, 0))
-        split = basescan._split(fd, os.fstat(fd).st_size, start)
+        index = DocIndex(path.with_name(path.name + ".idx"))
+        split = halves._split(fd, os.fstat(fd).st_size, start, index)
+        index.close()
     finally:
         os.close(fd)
     assert split is not None
@@ -86,13 +90,13 @@ def test_two_processes_find_what_one_does(tmp_path: Path, refs: int, monkeypatch
     assert _middle(path)[1] == (refs == 60)
     alone = _scan(path, parallel=False)
     children: list[object] = []
-    fork_part = basescan._fork_part
+    fork_part = halves._fork_part
 
     def counted(*args: object) -> object:
         children.append(fork_part(*args))  # type: ignore[arg-type]
         return children[-1]
 
-    monkeypatch.setattr(basescan, "_fork_part", counted)
+    monkeypatch.setattr(halves, "_fork_part", counted)
     assert _scan(path, parallel=True) == alone
     assert len(children) == 1 and children[0] is not None  # (read in two processes)
     assert alone[6] == [] and alone[8] == 611  # (and the demo article with its ten)
@@ -117,12 +121,106 @@ def test_a_child_that_fails_leaves_the_reading_to_this_process(
 ) -> None:
     path = _library(tmp_path, 2)
     alone = _scan(path, parallel=False)
-    parent, scan_part = os.getpid(), basescan._scan_part
+    parent, scan_part = os.getpid(), halves.scan_part
 
     def failing_in_the_child(*args: object) -> None:
         if os.getpid() != parent:
             raise MemoryError
         scan_part(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(basescan, "_scan_part", failing_in_the_child)
+    monkeypatch.setattr(halves, "scan_part", failing_in_the_child)
     assert _scan(path, parallel=True) == alone
+
+
+def test_the_first_half_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the middle falls comes from the document index (checked against the line there), not
+    from reading the first half before this process reads it again."""
+    path = _library(tmp_path, 2)
+    mid = _middle(path)[0]
+    fd = os.open(path, os.O_RDONLY)
+    parent, pread, read = os.getpid(), os.pread, bytearray(mid)  # (how often each byte below mid)
+
+    def counted(at_fd: int, length: int, offset: int) -> bytes:
+        raw = pread(at_fd, length, offset)
+        if at_fd == fd and os.getpid() == parent:
+            for i in range(offset, min(offset + len(raw), mid)):
+                read[i] += 1
+        return raw
+
+    index = DocIndex(path.with_name(path.name + ".idx"))
+    try:
+        header, start = fileformat.read_base_header(os.pread(fd, 1 << 16, 0))
+        assert header is not None
+        monkeypatch.setattr(os, "pread", counted)
+        scan = halves.scan_in_two(path, fd, os.fstat(fd), header["generation"], start, sink=None, index=index)
+    finally:
+        monkeypatch.undo()
+        os.close(fd)
+        index.close()
+    assert scan.count == 611 and not scan.problems
+    middle = start + (os.path.getsize(path) - start) // 2  # (the line across it is read to find mid)
+    assert min(read) == 1 and max(read[:middle]) == 1  # (every byte of the first half, once)
+
+
+def _pipes() -> set[str]:
+    """This process's open pipes."""
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if (target := os.readlink(f"/proc/self/fd/{fd}")).startswith("pipe:"):
+                found.add(f"{fd} {target}")
+    return found
+
+
+def test_a_failure_in_this_half_ends_the_child_and_is_said_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An I/O error in the first half (this process's): the child is killed and waited for (no
+    zombie), the pipe closed (no descriptor left open), and ``check`` says it in one line naming the
+    file."""
+    path = _library(tmp_path, 2)
+    parent, scan_part, fork, children = os.getpid(), halves.scan_part, os.fork, []
+
+    def failing_here(*args: object) -> None:
+        if os.getpid() == parent:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        scan_part(*args)  # type: ignore[arg-type]
+
+    def forked() -> int:
+        children.append(fork())
+        return children[-1]
+
+    monkeypatch.setattr(halves, "scan_part", failing_here)
+    monkeypatch.setattr(os, "fork", forked)
+    open_before = _pipes()
+    try:
+        result = cli(path, "check")
+        assert len(children) == 1 and children[0] > 0  # (it was read in two processes)
+        with pytest.raises(ChildProcessError):  # (waited for: no zombie)
+            os.waitpid(children[0], os.WNOHANG)
+    finally:
+        for pid in children:  # (the child left behind, before the fix)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+    assert _pipes() == open_before
+    assert result.returncode == 3 and result.stdout == ""
+    assert one_line(result.stderr).startswith(f"pmbrowse: cannot read {path}: Input/output error")
+
+
+def test_an_index_that_does_not_say_where_the_middle_is_leaves_it_to_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another library's index (its offsets are not this base's): no split, one process, the same
+    findings."""
+    (tmp_path / "this").mkdir()
+    (tmp_path / "other").mkdir()
+    path = _library(tmp_path / "this", 2)
+    other = _library(tmp_path / "other", 3)
+    alone = _scan(path, parallel=False)
+    os.replace(other.with_name("library.json.idx"), path.with_name("library.json.idx"))
+    forks: list[object] = []
+    monkeypatch.setattr(halves, "_fork_part", lambda *args: forks.append(args))
+    with pytest.raises(AssertionError):
+        _middle(path)
+    assert _scan(path, parallel=True) == alone and forks == []
