@@ -231,6 +231,10 @@ class Changes:
             if held[rel]:
                 self._links.unlink(into, rel, other)
 
+    def _live(self, doc_id: int) -> int:
+        """``doc_id``, or the record this unit of work merged it into (``_absorb``: it took its links)."""
+        return self._live(self._into[doc_id]) if doc_id in self._removed else doc_id
+
     def _target(self, entry: Doc, keys: list[str] | None = None) -> int:
         """The record a link points at: found, or a new stub made from it (``keys``: its keys, if known)."""
         if keys is None:
@@ -327,8 +331,7 @@ class Changes:
                     linked |= self._links.connect_all(doc_id, rel, run)
                     run = []
                 target = self._target(entry, keys)
-                while doc_id in self._removed:
-                    doc_id = self._into[doc_id]
+                doc_id = self._live(doc_id)
             run.append((target, entry.get("sources")))
         if run:
             linked |= self._links.connect_all(doc_id, rel, run)
@@ -338,16 +341,13 @@ class Changes:
         """Record that ``subject`` cites (``rel="references"``) or is cited by (``"cited_by"``) ``links``.
 
         For link lists learnt on their own (E-utilities elink, Europe PMC): the subject becomes a stub
-        if the library does not hold it yet. Returns how many of the links were new.
-        """
+        if the library does not hold it yet. Returns how many of the links were new."""
         if rel not in LINK_RELATIONS:
             raise ValueError(rel)
-        doc_id = self._target(subject.to_doc())
-        new = 0
-        for link in links:
-            entry = link.to_doc()
-            target = self._target(entry)
-            new += self._links.connect(doc_id, rel, target, entry.get("sources")) == 2
+        doc_id, new = self._target(subject.to_doc()), 0
+        for entry in (link.to_doc() for link in links):
+            target = self._target(entry)  # (which can show the subject to be another record: ``_live``)
+            new += self._links.connect(self._live(doc_id), rel, target, entry.get("sources")) == 2
         return new
 
     def put_metrics(self, subject: Link, metrics: Doc) -> bool:
