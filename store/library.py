@@ -200,7 +200,7 @@ class Library:
     def links(self, doc_id: int, rel: str) -> list[LinkView]:
         """The references (``rel="references"``) or citing articles (``"cited_by"``) of a record, each
         described by its target's own document, with the sources that gave the link (one read per
-        link: for commands and exports; a pane draws ``link_rows``)."""
+        link: for commands and exports; a pane draws ``rows`` of its ``link_ids``)."""
         _check(rel)
         if self._reader.meta(doc_id) is None:
             return []
@@ -224,11 +224,6 @@ class Library:
     def link_counts(self, doc_id: int) -> tuple[int, int]:
         """(references, citing articles) of a record, from the counts kept: no link is read."""
         return self._reader.link_counts(doc_id)
-
-    def link_rows(self, doc_id: int, rel: str, start: int = 0, count: int | None = None) -> list[LinkView]:
-        """Rows ``start`` to ``start + count`` of a record's ``rel`` links (see ``rows``)."""
-        ids = self.link_ids(doc_id, rel)
-        return self.rows(ids[start:] if count is None else ids[start : start + count])
 
     def rows(self, target_ids: Iterable[int]) -> list[LinkView]:
         """Link rows of these targets (from ``link_ids``), each built from its target's head

@@ -243,22 +243,6 @@ def read_references(
     return References(intakes, read)
 
 
-def import_references(
-    library: Library,
-    sources: Sequence[tuple[str, type[Parser]]],
-    *,
-    online: Online | None = None,
-    resolve: bool = False,
-    on_file: Callable[[str], None] | None = None,
-) -> list[Intake]:
-    """Import reference files (each given with its parser) in one transaction; one ``Intake`` per file,
-    in order (``read_references``, then ``References.put``). ``OnlineError`` leaves the library as it
-    was."""
-    references = read_references(library, sources, online=online, resolve=resolve, on_file=on_file)
-    references.commit(library)
-    return references.intakes
-
-
 def _with_found(article: Article, found: _Found | None) -> Article:
     if found is None:
         return article

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from store.errors import OnlineError
+from store.formats import Parser
 from store.formats.idlist import IdListParser
 from store.formats.ris import RisFileParser
 from store.library import Library
@@ -18,7 +20,7 @@ from store.online.ecitmatch import Citation
 from store.online.ecitmatch import read_answer as ecitmatch_answer
 from store.online.idconv import read_answer as idconv_answer
 from store.online.ratelimit import RateLimiter
-from store.snowball.intake import import_references, sniff_format
+from store.snowball.intake import Intake, read_references, sniff_format
 from tests.conftest import DATA, SHARED_DATA
 from tests.online_server import LocalServer, Reply, Request, json_reply
 
@@ -27,6 +29,15 @@ REFS = DATA / "references"
 
 def files_of(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def import_references(
+    library: Library, sources: list[tuple[str, type[Parser]]], **options: Any
+) -> list[Intake]:
+    """What ``pmbrowse import --source`` does with reference files alone: read them, then commit."""
+    references = read_references(library, sources, **options)
+    references.commit(library)
+    return references.intakes
 
 
 @pytest.fixture
