@@ -13,11 +13,9 @@ is merged into the stub, so the stub's id, and every link to it, carry on.
 
 Adding a link reads the citing end's links and appends a change to the cited end's
 (``store.linkedits``). A target's document is not read either: its flags (stub, which fields it
-holds) are kept in the index, and say whether a link has anything to add to it.
-
-A large unit of work (a bulk import) hands what it holds to the library in batches (``flush``), each
-written at once and dropped from memory; the identifiers it has seen stay, so later batches find the
-records earlier ones made.
+holds) are kept in the index, and say whether a link has anything to add to it. A large unit of work
+(a bulk import) hands what it holds over in batches (``flush``), each written at once and dropped from
+memory; the identifiers it has seen stay, so later batches find the records earlier ones made.
 """
 
 from __future__ import annotations
@@ -370,20 +368,20 @@ class Changes:
         """How much this unit of work holds: documents, and documents whose links it holds."""
         return len(self._docs) + len(self._read) + self._links.size()
 
+    def made(self) -> tuple[int, Mapping[int, Doc]]:
+        """(the next new id, the documents held by id; read-only): to index them as they come."""
+        return self._next_id, self._docs
+
     def _batch(self) -> tuple[dict[int, Doc], set[int], dict[int, Change]]:
         before = self._before
-        changed = {
-            doc_id: doc
-            for doc_id, doc in self._docs.items()
-            if doc_id not in before or orjson.dumps(doc) != before[doc_id]
-        }
+        docs = self._docs.items()
+        changed = {d: doc for d, doc in docs if d not in before or orjson.dumps(doc) != before[d]}
         # (A document made in this batch and removed in it was never written: nothing to remove.)
         removed = {d for d in self._removed if d < self._first_new or self._lib.meta(d) is not None}
         return changed, removed, self._links.changes(self._removed)
 
     def flush(self) -> None:
-        """Hand what this unit of work holds to the library as a batch, written now and out of memory
-        (a bulk import's; it is committed with the rest, all or nothing)."""
+        """Hand what this unit of work holds over as a batch, written now (committed with the rest)."""
         changed, removed, links = self._batch()
         if changed or removed or links:
             self._lib.spill(changed, removed, links)

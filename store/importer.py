@@ -169,7 +169,11 @@ def _send(conn: Connection, batch: list[Event], read: int) -> None:
     conn.send_bytes(marshal.dumps((batch, read)))
 
 
-def _events_from_child(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
+def _events_from_child(
+    source: str, on_read: Callable[[int], None] | None, idle: Callable[[], bool] | None = None
+) -> Iterator[Event]:
+    """The events of ``source``, read by a child process. ``idle`` is called, while it returns True,
+    whenever the child's next batch is not there yet: work that would otherwise wait for the end."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, receiver, source), daemon=True)
@@ -178,6 +182,8 @@ def _events_from_child(source: str, on_read: Callable[[int], None] | None) -> It
     sent = 0
     try:
         while True:
+            while idle is not None and not receiver.poll() and idle():
+                pass
             try:
                 batch, read = marshal.loads(receiver.recv_bytes())
             except EOFError:
@@ -215,10 +221,12 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _read(source: str, on_read: Callable[[int], None] | None) -> Iterator[Event]:
+def _read(
+    source: str, on_read: Callable[[int], None] | None, idle: Callable[[], bool] | None = None
+) -> Iterator[Event]:
     big = source != STDIN and os.path.getsize(source) >= PARALLEL_BYTES
     if big and "fork" in multiprocessing.get_all_start_methods():
-        return _events_from_child(source, on_read)
+        return _events_from_child(source, on_read, idle)
     return _events(source, on_read)
 
 
@@ -282,7 +290,10 @@ def _import_once(
             origin: Origin | None = None
             before = changes.stubs_created
             try:
-                for kind, value in _read(saved.get(source, source), on_read):
+                # (while the reader parses, what the batch made so far is indexed for search)
+                for kind, value in _read(
+                    saved.get(source, source), on_read, lambda: library.index_ahead(changes)
+                ):
                     if kind == "format":
                         report.format = value
                         origin = Origin(value, "stdin" if source == STDIN else os.path.abspath(source))

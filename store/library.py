@@ -247,11 +247,8 @@ class Library:
     # Staying current -------------------------------------------------------------------------
 
     def refresh(self) -> bool:
-        """Take in what other processes committed since this one last read the library.
-
-        Returns whether anything changed. Cheap when nothing did (two ``stat`` calls), so the app can
-        call it every second.
-        """
+        """Take in what other processes committed since this one last read the library; whether anything
+        changed. Cheap when nothing did (two ``stat`` calls), so the app can call it every second."""
         return self._reader.refresh()
 
     @property
@@ -365,12 +362,15 @@ class Library:
         SearchIndex.after_write(self, before, after, changed, removed, first_new)
 
     def spill(self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]) -> None:
-        """Called by ``Changes.flush``: write a batch of the transaction in progress now (its documents
-        are indexed for search as they go, and the index committed with the transaction)."""
+        """``Changes.flush``: write a batch of the transaction now (indexed for search as it goes)."""
         removed = set(removed)
         self._storage.committer.spill({**changed, **dict.fromkeys(removed)}, links)
         assert self._feed is not None
         self._feed.add(changed, removed)
+
+    def index_ahead(self, changes: Changes) -> bool:
+        """Index some of what the transaction made so far (``store.search.feed``); whether more is left."""
+        return self._feed is not None and self._feed.ahead(*changes.made())
 
     def apply(self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]) -> None:
         """Called by ``Changes.commit``: hand the documents to TinyDB, the links to the storage."""
@@ -420,8 +420,7 @@ def _row(target_id: int, head: dict[str, Any]) -> LinkView:
     )
 
 
-# Checking and repairing the storage (``pmbrowse check``, ``pmbrowse repair``: ``store.check``,
-# ``store.repair``): on the files, without opening the library, which damage may prevent.
+# Checking and repairing the storage (``store.check``, ``store.repair``): on the files, unopened.
 
 
 def check_storage(path: str | os.PathLike[str]) -> StorageFindings:

@@ -5,13 +5,26 @@ A bulk import writes its batches as it goes (``Changes.flush``): their documents
 come (``IndexFeed``), and the index is committed once, after the library's own commit, so an import
 writes the index once, not once a batch. Whatever goes wrong with the index never undoes the library's
 commit: the index is then forgotten (marked stale) and rebuilt at the next search.
+
+A bulk import also indexes *ahead*: while it waits for its reader (the child process parsing the
+file), the documents its batch has made so far are indexed as they are then (``ahead``), so that
+indexing overlaps parsing rather than following it (1.5 s of CPU for 10,000 records with reference
+lists, which ran after the whole file before). A document can still change after that (a stub whose
+record arrives later in the file, a record merged into another): when its batch is written, each
+document indexed ahead is compared with what was indexed (a digest of its JSON) and indexed again if
+it changed, dropped if it is gone. The citation count an index document holds is as of its indexing
+(0 for a document indexed ahead): searches compare and show the library's live counts
+(``store.search.cited``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
+
+import orjson
 
 from store.lock import write_lock
 from store.search.fields import index_document
@@ -26,6 +39,7 @@ from store.search.index import (
 )
 
 Doc = dict[str, Any]
+AHEAD = 64  # documents indexed ahead at a time (between them, the reader's next batch is looked for)
 
 
 class Writer(Library, Protocol):
@@ -72,6 +86,20 @@ class TransactionFeed:
 
         self._guard(add)
 
+    def ahead(self, next_id: int, docs: Mapping[int, Doc]) -> bool:
+        """Index up to ``AHEAD`` of the documents the transaction made that are not yet indexed
+        (``docs``: those it holds, by id; ``next_id``: the next it will make), as they are now. Returns
+        whether more are left."""
+        more = [False]
+
+        def ahead() -> None:
+            if self._index is None:
+                self._index = IndexFeed(self.library, self.before, self.first_new)
+            more[0] = self._index.ahead(next_id, docs)
+
+        self._guard(ahead)
+        return more[0]
+
     def finish(
         self, after: tuple[str | None, int] | None, changed: Mapping[int, Doc], removed: set[int]
     ) -> None:
@@ -107,6 +135,8 @@ class IndexFeed:
     def __init__(self, library: Library, before: tuple[str | None, int], first_new: int) -> None:
         self.library = library
         self._added_upto = first_new - 1
+        self._ahead = first_new  # the next document to index ahead
+        self._early: dict[int, bytes] = {}  # documents indexed ahead in this batch: their digests
         self.folder = index_folder(library.path)
         self._lock = write_lock(self.folder)
         self._lock.__enter__()
@@ -120,19 +150,43 @@ class IndexFeed:
             self._lock.__exit__(None, None, None)
             raise
 
+    def ahead(self, next_id: int, docs: Mapping[int, Doc]) -> bool:
+        """See ``TransactionFeed.ahead``."""
+        writer = self._writer
+        if writer is None:
+            return False
+        start = self._ahead
+        end = min(next_id, start + AHEAD)
+        for doc_id in range(start, end):
+            doc = docs.get(doc_id)
+            if doc is not None:  # (else merged into another record already: nothing to index)
+                writer.add_document(index_document(doc_id, doc))
+                self._early[doc_id] = _digest(doc)
+        self._ahead = end
+        self._added_upto = max(self._added_upto, end - 1)
+        return end < next_id
+
     def add(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
+        """A batch as it is written: its changed documents (re-)indexed, its removed ones dropped."""
         writer = self._writer
         if writer is None:
             return
+        early, self._early = self._early, {}
         for doc_id in removed:
             writer.delete_documents_by_term("doc_id", doc_id)
         for doc_id, doc in changed.items():
-            # A document made by an earlier batch of the transaction, or before it, is replaced; one
-            # made by this batch (ids only grow) has nothing to replace.
+            was = early.pop(doc_id, None)
+            if was is not None and was == _digest(doc):
+                continue  # (indexed ahead as it is)
+            # A document made by an earlier batch of the transaction, or before it, or indexed ahead,
+            # is replaced; one made by this batch and not indexed yet (ids only grow) has nothing to.
             if doc_id <= self._added_upto:
                 writer.delete_documents_by_term("doc_id", doc_id)
             writer.add_document(index_document(doc_id, doc, self.library.link_counts(doc_id)[1]))
+        for doc_id in early:  # (indexed ahead, then merged into another record before it was written)
+            writer.delete_documents_by_term("doc_id", doc_id)
         self._added_upto = max(self._added_upto, max(changed, default=0))
+        self._ahead = max(self._ahead, self._added_upto + 1)
 
     def commit(self, after: tuple[str | None, int]) -> None:
         """After the library's commit: commit the index, and say which state it reflects."""
@@ -153,3 +207,9 @@ class IndexFeed:
         finally:
             self._writer = None
             self._lock.__exit__(None, None, None)
+
+
+def _digest(doc: Doc) -> bytes:
+    """What a document indexed ahead is compared by when its batch is written (128 bits of BLAKE2b:
+    a document that changed is never taken for unchanged in practice)."""
+    return hashlib.blake2b(orjson.dumps(doc), digest_size=16).digest()

@@ -33,8 +33,8 @@ BIG_IMPORT = textwrap.dedent(
     from store.library import Library
     importer.PARALLEL_BYTES = 1  # parse in a child, as for a file of 4 MB or more
     real = importer._events_from_child
-    def slow(source, on_read):
-        for event in real(source, on_read):
+    def slow(source, on_read, *idle):
+        for event in real(source, on_read, *idle):
             open({marker!r}, "w").close()
             time.sleep(60)  # killed here: the child is alive and blocked on its pipe
             yield event
