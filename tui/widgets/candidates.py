@@ -14,21 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
 from store.snowball.engine import Row
 from tui.text import printable
-from tui.widgets.virtual import VirtualView
+from tui.widgets.virtual import RowList
 
 ROW_HEIGHT = 2
 MARKS = {
@@ -64,18 +62,12 @@ def row_label(row: Row) -> str:
     return row.pmcid or (f"DOI {row.doi}" if row.doi else row.candidate.label)
 
 
-class CandidateList(VirtualView, can_focus=True):
-    """Candidates, two lines each, drawn on demand; a cursor on one. ``mark_of(index)`` says the mark
-    of a row (included, excluded, not-retrieved, conflict, or None); ``why_of(row)`` why it is listed."""
+class CandidateList(RowList, can_focus=True):
+    """Candidates, two lines each, drawn on demand; a cursor on one (its keys: ``RowList``).
+    ``mark_of(index)`` says the mark of a row (included, excluded, not-retrieved, conflict, or None);
+    ``why_of(row)`` why it is listed."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
-    ]
+    ROW_HEIGHT = ROW_HEIGHT
     DEFAULT_CSS = """
     CandidateList { height: 1fr; }
     """
@@ -102,10 +94,18 @@ class CandidateList(VirtualView, can_focus=True):
         # As wide as the room for the lines (never wider: no horizontal scroll bar for a cut title).
         self.virtual_size = Size(self.scrollable_content_region.width, len(rows) * ROW_HEIGHT)
         self.scroll_to(0, 0, animate=False, immediate=True)
-        self.reveal(self._region(self.cursor))
+        self.reveal_row(self.cursor)
         self.refresh()
         if rows:
             self.post_message(self.Highlighted(self.cursor))
+
+    @property
+    def row_total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def cursor_row(self) -> int | None:
+        return self.cursor if self.rows else None
 
     @property
     def current(self) -> Row | None:
@@ -157,26 +157,13 @@ class CandidateList(VirtualView, can_focus=True):
             return
         before = self.cursor
         self.cursor = index
-        self.reveal(self._region(index))
+        self.reveal_row(index)
         self.refresh_row(before)
         self.refresh_row(index)
         self.post_message(self.Highlighted(index))
 
     def refresh_row(self, index: int) -> None:
-        self.refresh_content(self._region(index))
-
-    def _region(self, index: int) -> Region:
-        return Region(0, index * ROW_HEIGHT, self.size.width, ROW_HEIGHT)
-
-    def action_move(self, step: int) -> None:
-        self.move_to(self.cursor + step)
-
-    def action_page(self, step: int) -> None:
-        rows = max(1, (self.scrollable_content_region.height or ROW_HEIGHT) // ROW_HEIGHT)
-        self.move_to(self.cursor + step * rows)
-
-    def action_jump(self, index: int) -> None:
-        self.move_to(index if index >= 0 else len(self.rows) - 1)
+        self.refresh_content(self.row_region(index))
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "enter":
@@ -188,8 +175,8 @@ class CandidateList(VirtualView, can_focus=True):
                 self.post_message(self.Chosen(self.cursor))
 
     def on_click(self, event: events.Click) -> None:
-        index = (event.y + self.scroll_offset.y) // ROW_HEIGHT
-        if 0 <= index < len(self.rows):
+        index = self.row_at(event.y)
+        if index is not None:
             self.move_to(index)
             if event.chain >= 2:
                 self.post_message(self.Chosen(index))

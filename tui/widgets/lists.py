@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import OptionList
@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from store.ids import identity_keys
 from tui.text import describe, literal
 from tui.widgets.rows import hit_row, link_row
-from tui.widgets.virtual import VirtualView
+from tui.widgets.virtual import RowList
 
 if TYPE_CHECKING:
     from store.library import Library, LinkView
@@ -202,7 +202,7 @@ def _hit_keys(hit: Hit) -> list[str]:
     return identity_keys(hit.pmid, hit.pmcid, hit.doi, title=hit.title, year=hit.year)
 
 
-class LinkList(VirtualView, can_focus=True):
+class LinkList(RowList, can_focus=True):
     """References or citing articles of the open article: two lines a row, drawn as they come on
     screen, built from the library then (``Library.rows``: the targets' heads, a page at a time).
 
@@ -211,15 +211,8 @@ class LinkList(VirtualView, can_focus=True):
     lines: the title, cut with an ellipsis when it is longer than the line (rows of one height are what
     lets a list of any length be drawn without building it), and what the row's second line says."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
-        Binding("enter", "choose", "Open", show=False),
-    ]
+    # (with RowList's: the keys that move the cursor)
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "choose", "Open", show=False)]
     ROW_HEIGHT = 2
     PAGE = 64  # rows built at a time
     COMPONENT_CLASSES: ClassVar[set[str]] = {"link-list--cursor"}
@@ -341,6 +334,14 @@ class LinkList(VirtualView, can_focus=True):
     def row_count(self) -> int:
         return len(self.ids) if self.message is None else 1
 
+    @property
+    def row_total(self) -> int:
+        return len(self.ids)
+
+    @property
+    def cursor_row(self) -> int | None:
+        return self._cursor
+
     def content_line(self, y: int, width: int) -> Strip | None:
         if self.message is not None:
             return self._strip(self.message, width) if y == 0 else None
@@ -413,20 +414,13 @@ class LinkList(VirtualView, can_focus=True):
 
     def reveal_cursor(self) -> None:
         if self.highlighted is not None:
-            self.reveal(Region(0, self.highlighted * self.ROW_HEIGHT, 1, self.ROW_HEIGHT))
+            self.reveal_row(self.highlighted)
 
-    def action_cursor_down(self) -> None:
-        self._move_to((self.highlighted if self.highlighted is not None else -1) + 1)
+    def action_cursor_down(self) -> None:  # (as an OptionList's: the main screen moves any list so)
+        self.action_move(1)
 
     def action_cursor_up(self) -> None:
-        self._move_to((self.highlighted or 0) - 1)
-
-    def action_page(self, step: int) -> None:
-        rows = max(1, self.scrollable_content_region.height // self.ROW_HEIGHT)
-        self._move_to((self.highlighted or 0) + step * rows)
-
-    def action_jump(self, index: int) -> None:
-        self._move_to(index if index >= 0 else len(self.ids) - 1)
+        self.action_move(-1)
 
     def action_choose(self) -> None:
         if self.highlighted is not None and self.ids:
@@ -434,8 +428,8 @@ class LinkList(VirtualView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         if self.message is None:
-            index = (event.y + self.scroll_offset.y) // self.ROW_HEIGHT
-            if 0 <= index < len(self.ids):
+            index = self.row_at(event.y)
+            if index is not None:
                 self._move_to(index)
                 self.post_message(self.Chosen(self, index))
 

@@ -5,10 +5,18 @@
 subclass for one content line only when it is on screen (``content_line``), crops it to the horizontal
 scroll and pads it to the width; ``reveal`` scrolls a content region into view and ``refresh_content``
 redraws one. What a cursor is (an index, an article on a grid) and how it moves is each subclass's own.
+
+``RowList`` is a ``VirtualView`` of rows of ``ROW_HEIGHT`` lines with a cursor on one: what the link
+panes (``tui.widgets.lists.LinkList``) and the Snowball candidates (``CandidateList``) share, written
+once: the keys that move the cursor (a row, a page, the ends), where a row is, which row a click is on.
+How the cursor is kept and drawn (``move_to``) is each list's own.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -42,3 +50,57 @@ class VirtualView(ScrollView, can_focus=True):
     def refresh_content(self, region: Region) -> None:
         """Redraw ``region`` of the content (in content coordinates), if it is on screen."""
         self.refresh(region.translate(-self.scroll_offset))
+
+
+class RowList(VirtualView, can_focus=True):
+    """Rows of ``ROW_HEIGHT`` lines, drawn on demand, with a cursor on one row (see the module
+    docstring). Subclasses say how many rows there are (``row_total``), where the cursor is
+    (``cursor_row``) and move it (``move_to``: clamped to the rows, the row revealed)."""
+
+    ROW_HEIGHT: ClassVar[int] = 2
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+    ]
+
+    @property
+    def row_total(self) -> int:
+        """How many rows there are (a line of guidance shown instead is none)."""
+        raise NotImplementedError
+
+    @property
+    def cursor_row(self) -> int | None:
+        """The row the cursor is on (None: none)."""
+        raise NotImplementedError
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on row ``index`` (clamped to the rows), revealed."""
+        raise NotImplementedError
+
+    def row_region(self, index: int) -> Region:
+        """Row ``index``, across the view's width, in content coordinates (to redraw it)."""
+        return Region(0, index * self.ROW_HEIGHT, self.size.width, self.ROW_HEIGHT)
+
+    def reveal_row(self, index: int) -> None:
+        """Scroll row ``index`` into view, vertically only."""
+        self.reveal(Region(0, index * self.ROW_HEIGHT, 1, self.ROW_HEIGHT))
+
+    def row_at(self, y: int) -> int | None:
+        """The row at line ``y`` of the view as on screen (a click's), or None below the last."""
+        index = (y + self.scroll_offset.y) // self.ROW_HEIGHT
+        return index if 0 <= index < self.row_total else None
+
+    def action_move(self, step: int) -> None:
+        at = self.cursor_row
+        self.move_to((at if at is not None else -1 if step > 0 else 0) + step)
+
+    def action_page(self, step: int) -> None:
+        rows = max(1, self.scrollable_content_region.height // self.ROW_HEIGHT)
+        self.move_to((self.cursor_row or 0) + step * rows)
+
+    def action_jump(self, index: int) -> None:
+        self.move_to(index if index >= 0 else self.row_total - 1)
