@@ -145,6 +145,11 @@ class Snapshot:
     # Rebuilds the index from the base when what it says does not match what is read (set by
     # ``store.storage.opening``; None: a mismatch is an error).
     reindex: Callable[[str], DocIndex] | None = None
+    # The last document whose link records were read, with them decoded and checked, and the state
+    # they were read in (an open reads both relations of one article: its record is decoded once).
+    _last_links: tuple[tuple[object, ...], list[dict[str, object]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def close(self) -> None:
         for fd in (self.base_fd, self.journal_fd):
@@ -324,8 +329,17 @@ class Snapshot:
     # Links -----------------------------------------------------------------------------------------
 
     def _changes(self, doc_id: int) -> list[dict[str, object]]:
-        """A document's link record and changes, oldest first, decoded."""
-        return self.checked(lambda: list(self._each_change(doc_id)))
+        """A document's link record and changes, oldest first, decoded and checked (read again only
+        when another document is asked for, or the state moved on: a commit taken in, a segment, an
+        index rebuilt). Callers only read them."""
+        journal = self.journal
+        state = (doc_id, journal.end if journal is not None else -1, len(self.segments), self.index)
+        last = self._last_links
+        if last is not None and last[0] == state:
+            return last[1]
+        records = self.checked(lambda: list(self._each_change(doc_id)))
+        self._last_links = (state, records)
+        return records
 
     def _each_change(self, doc_id: int) -> Iterator[dict[str, object]]:
         if self.index is not None:

@@ -82,3 +82,65 @@ def test_a_link_list_that_shows_its_subject_to_be_another_record_keeps_every_lin
         assert again.stats().records == 2 and again.stats().links == 3
     lib.close()
     assert check(path).problems == []
+
+
+# An article's link record, read once an open --------------------------------------------------------
+
+
+def test_opening_an_article_decodes_its_link_record_once_and_a_change_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An open reads both relations' ids (the References and Cited by panes): one decode and check of
+    the link record, not one each; a commit taken in since is read, not the record as it was."""
+    from store.storage import snapshot
+
+    path = tmp_path / "library.json"
+    lib = Library.open(path, demo=False)
+    with lib.transaction() as changes:
+        changes.put_article(
+            Article(pmid="1", title="Both", references=[Link(pmid="2")], cited_by=[Link(pmid="3")]),
+            Origin("pubmed"),
+        )
+    lib.compact()
+    decoded: list[int] = []
+    decode_links = snapshot.decode_links
+
+    def counted(path: Path, raw: bytes, doc_id: int, where: str = "") -> dict[str, object]:
+        decoded.append(doc_id)
+        return decode_links(path, raw, doc_id, where)
+
+    monkeypatch.setattr(snapshot, "decode_links", counted)
+    doc = lib.find("1")
+    assert doc is not None
+    ids = [lib.link_ids(doc, "references"), lib.link_ids(doc, "cited_by")]
+    assert decoded == [doc] and [[lib.doc(d)["pmid"] for d in rel] for rel in ids] == [["2"], ["3"]]  # type: ignore[index]
+    other = Library.open(path)
+    with other.transaction() as changes:
+        changes.put_links(Link(pmid="1"), "cited_by", [Link(pmid="4")])
+    lib.refresh()
+    assert [lib.doc(d)["pmid"] for d in lib.link_ids(doc, "cited_by")] == ["3", "4"]  # type: ignore[index]
+
+
+def test_a_damaged_id_in_a_link_record_is_said_in_one_line_each_time_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link change in a segment (no checksum of its own) whose first id was damaged in place: reading
+    its links is refused in one line naming the segment, every time (what failed is not kept)."""
+    from store.errors import LibraryFileError
+    from store.storage.segment import SegmentFile
+
+    lib, segments = _with_segments(tmp_path, monkeypatch)
+    segment = SegmentFile(segments[-1])
+    i = next(i for i, d in enumerate(segment.column("link_ids")) if b"[" in segment.link_row(i)[0])
+    doc_id, offset, raw = segment.column("link_ids")[i], segment.column("link_off")[i], segment.link_row(i)[0]
+    segment.close()
+    at = offset + raw.index(b"[") + 1
+    with open(segments[-1], "r+b") as fh:
+        fh.seek(at)
+        fh.write(b"0")  # (an id 0, or one with a leading zero: neither is one pmbrowse writes)
+    library = Library.open(lib)
+    for _again in range(2):
+        with pytest.raises(LibraryFileError) as raised:
+            library.link_state(doc_id)
+        said = str(raised.value) + "\n"
+        assert str(segments[-1]) in one_line(said) and f"the links of document {doc_id}" in said
