@@ -98,7 +98,9 @@ def _check_search(path: Path, state: tuple[str | None, int], found: Findings) ->
         return
     from store.search.index import SearchIndex
 
-    index = SearchIndex.open_if_fresh(path)
+    # (The state the base's own bytes say, not the one its document index says: a copied library's
+    # index can look older than its base, to be rebuilt at the next open, its search index still true.)
+    index = SearchIndex.open_if_fresh(path, state)
     if index is None:
         found.problems.append(
             f"the search index {folder} does not hold what its record says; `pmbrowse repair` rebuilds it"

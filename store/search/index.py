@@ -106,11 +106,14 @@ class SearchIndex:
         return index
 
     @classmethod
-    def open_if_fresh(cls, library_path: Path) -> SearchIndex | None:
-        """The index, if it reflects the library's committed state on disk now; else None.
+    def open_if_fresh(
+        cls, library_path: Path, state: tuple[str | None, int] | None = None
+    ) -> SearchIndex | None:
+        """The index, if it reflects the library's committed state on disk now (``state``, when the
+        caller read it from the files themselves: ``pmbrowse check``); else None.
 
         Needs no write access (a library on read-only media searches as well)."""
-        return cls._open_fresh(library_path, committed_state(library_path))
+        return cls._open_fresh(library_path, state or committed_state(library_path))
 
     @classmethod
     def open_with_counts(cls, library_path: Path, *, convert: bool = True) -> SearchIndex | None:

@@ -4,6 +4,7 @@ parent, ... (one test or more each, on libraries made by ``pmbrowse import``).""
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
@@ -144,3 +145,35 @@ def test_a_damaged_id_in_a_link_record_is_said_in_one_line_each_time_it_is_read(
             library.link_state(doc_id)
         said = str(raised.value) + "\n"
         assert str(segments[-1]) in one_line(said) and f"the links of document {doc_id}" in said
+
+
+# A library copied with its base after its index ------------------------------------------------------
+
+
+def test_a_copied_library_whose_base_looks_newer_than_its_index_has_a_true_search_index(
+    tmp_path: Path,
+) -> None:
+    """``cp -r`` copies the index before the base: the base's change time is then later than the
+    index's, and the index is rebuilt at the next open (what ``check`` says). The search index still
+    holds the library's state (read from the base's own bytes): no problem is said of it, and after an
+    open the copy checks clean without it being rebuilt."""
+    import shutil
+
+    lib = tmp_path / "made" / "library.json"
+    for args in (("import", str(XML / "baseline_style.xml")), ("search", "exosomes")):
+        assert cli(lib, *args).returncode == 0
+    copy = tmp_path / "copy" / "library.json"
+    shutil.copytree(lib.parent, copy.parent)
+    st = copy.stat()
+    os.utime(copy, ns=(st.st_atime_ns, st.st_mtime_ns))  # (the base written after its index, as cp -r does)
+    index = copy.with_name("library.json.idx")
+    assert copy.stat().st_ctime_ns > index.stat().st_ctime_ns
+    found = cli(copy, "check")
+    assert found.returncode == 1 and found.stdout.splitlines() == [
+        f"{index} does not match library.json: library.json was changed since the index was made (its "
+        "size or times differ); it is rebuilt when the library is next opened, or by `pmbrowse repair`"
+    ]
+    search = sorted(p.name for p in copy.with_name("library.json.index").iterdir())
+    assert cli(copy, "stats").returncode == 0  # (the index rebuilt)
+    assert cli(copy, "check").returncode == 0
+    assert sorted(p.name for p in copy.with_name("library.json.index").iterdir()) == search
