@@ -92,7 +92,7 @@ class Scan:
     count: int = 0
     totals: list[int] = field(default_factory=lambda: [0, 0, 0])  # records, stubs, links
     max_id: int = 0
-    ids: dict[str, tuple[int, int]] = field(default_factory=dict)  # each table's first and last id
+    ids: dict[str, tuple[int, int]] = field(default_factory=dict)  # each table's lowest and highest id
     sink_part: Any = None  # (a child's: what its ``LinkSink`` gathered)
 
     def problem(self, text: str) -> None:
@@ -197,7 +197,11 @@ def scan_part(
                 continue
             grow(columns, doc_id)
             scan.max_id = max(scan.max_id, doc_id)
-            ids[table] = (ids.get(table, (doc_id, 0))[0], doc_id)
+            span = ids.get(table)  # (the lowest and highest: a damaged id can be out of order)
+            if span is None or doc_id > span[1]:
+                ids[table] = (span[0] if span is not None else doc_id, doc_id)
+            elif doc_id < span[0]:
+                ids[table] = (doc_id, span[1])
             if on_record is not None:
                 on_record(table, doc_id, raw)
             if table == ARTICLES_TABLE:

@@ -116,6 +116,29 @@ def test_two_processes_find_the_same_damage(tmp_path: Path, refs: int) -> None:
     assert _scan(path, parallel=True) == alone
 
 
+@pytest.mark.parametrize("past", [0, 1], ids=["at-the-limit", "past-it"])
+@pytest.mark.parametrize("refs", [2, 60], ids=["middle-in-the-documents", "middle-in-the-links"])
+def test_an_id_far_past_the_count_is_judged_in_the_second_half_as_in_one_process(
+    tmp_path: Path, refs: int, past: int
+) -> None:
+    """An id is refused when it is too far past the documents read before it (``SPREAD``): the child
+    starts with the count the index gives of the documents before the middle, so an id at the limit
+    is judged as one process judges it (a count of every line before the middle, links included,
+    let one past it through)."""
+    path = _library(tmp_path, refs)
+    raw = bytearray(path.read_bytes())
+    mid = _middle(path)[0]
+    at = raw.index(b'\n"', mid + (len(raw) - mid) // 2) + 1  # (a record line in the second half)
+    documents = raw.index(b'"articles":{\n') + len(b'"articles":{\n')
+    before = raw.count(b"\n", documents, min(at, raw.index(b'\n},\n"links":{') + 1))
+    end = raw.index(b'":', at)
+    raw[at + 1 : end] = b"%d" % (basescan.SPREAD * (before + 1024) + past)
+    path.write_bytes(bytes(raw))
+    alone = _scan(path, parallel=False)
+    assert len(alone[6]) == past  # type: ignore[arg-type]
+    assert _scan(path, parallel=True) == alone
+
+
 def test_a_child_that_fails_leaves_the_reading_to_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
