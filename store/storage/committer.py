@@ -128,6 +128,8 @@ class Committer:
         files, reader = self.files, self.reader
         files.local.committed = None
         pending = files.pending
+        if pending.committed:
+            return  # (a compaction listed the segments itself: ``Compactor``)
         if not pending.docs and not pending.links and not pending.segments and reader.exists:
             return
         snap = reader.snap

@@ -1,42 +1,63 @@
-"""Compaction: folding what was committed since the base (journal, segments) into a new base.
+"""Compaction: what a command's end does with what was committed since the base (journal, segments).
 
-A command (or the app) that ends with the journal past its threshold, or the segments past theirs,
-compacts (``Library.close``): a new base, or only the newest segments merged into one
-(``store.storage.tiering``), whichever ``Compactor.plan`` says; ``pmbrowse compact`` makes a new base
-on demand. The new generation is written by ``store.storage.generation``:
-unchanged documents and link records are copied as bytes, changed ones written anew, and the base's
-rename is the commit point.
+Every command reads the journal whole when it opens the library (``store.journal``), so the journal is
+kept short: a command (or the app) that ends with the journal past its threshold turns it into a
+segment (``store.storage.spilling.start``, what a bulk import does with the journal before its first
+batch), and the base is left as it is. What then happens to the segments is the tiering's rule
+(``Compactor.plan``): a run of similar newest segments is merged into one (``store.storage.tiering``),
+and all of them are folded into a new base (``store.storage.fold``) only when they hold as much as the
+base, or would be too many layers. So the base is rewritten when the segments have grown to its size
+(each record is rewritten a bounded number of times, the base at most doubling at each fold), never
+because of one small command: in a library of a million records, the command whose commit takes the
+journal past its threshold writes about the journal's size, not the library's 4 GB.
+
+``pmbrowse compact`` folds everything into a new base on demand. The new generation is written by
+``store.storage.generation``: unchanged documents and link records are copied as bytes, changed ones
+written anew, and the base's rename is the commit point. Turning the journal into a segment and
+merging segments commit as a bulk import does: a new journal listing the segments, renamed over the
+old one (see ``store.storage.tiering``).
 """
 
 from __future__ import annotations
 
 import os
 
-from store.storage.committer import Committer
+from store.storage import spilling
+from store.storage.committer import Committer, write_listing
 from store.storage.files import LibraryFiles
 from store.storage.fold import write_state
 from store.storage.reader import Reader
+from store.storage.snapshot import Snapshot
 from store.storage.tiering import merge_newest, newest_run
 
-FOLD, MERGE = "fold", "merge"
+FOLD, MERGE, SEGMENT = "fold", "merge", "segment"
 
-# A journal past this many bytes is folded into the base when a command ends (``Library.close``).
-COMPACT_MIN = 4 << 20
-COMPACT_MAX = 16 << 20
-# Segments (what bulk imports wrote) are folded into the base when they hold as much as the base does,
-# so that each record is rewritten a bounded number of times however many files are imported (the
-# base doubles at most once per fold); or when there would be more than this many (each is a layer a
-# read looks at) after merging the newest run of similar segments into one (``store.storage.tiering``),
-# which is what a command's end does between folds (one file of 100,000 records makes some 18 batches).
+# A journal past this many bytes is turned into a segment when a command ends (``Library.close``).
+# Every command replays the journal when it opens the library: 30-45 ms of CPU a megabyte, at any
+# size. Turning it into a segment costs the command that does it some 50 ms and 150 ms a megabyte
+# (at 1M records; its index reopened included), once, and each segment is a layer reads look at
+# until the tiering merges it (a few small ones cost nothing measurable). With commands committing
+# 2-25 KB each, a command's share of both is least between a quarter and half a megabyte; the
+# quarter halves the worst command's replay (docs/speed.md, "The journal made a segment"). The same
+# at every size: what a command reads when it opens the library does not grow with the library.
+COMPACT_BYTES = 256 << 10
+# Segments (what bulk imports wrote, and journals turned into segments) are folded into the base when
+# they hold as much as the base does, so that each record is rewritten a bounded number of times
+# however many files are imported (the base doubles at most once per fold); or when there would be
+# more than this many (each is a layer a read looks at) after merging the newest run of similar
+# segments into one (``store.storage.tiering``), which is what a command's end does between folds (one
+# file of 100,000 records makes some 18 batches).
 MAX_SEGMENTS = 16
 
 
 def compact_threshold(base_size: int) -> int:
-    """How long the journal may grow before a command's end compacts it (``PMBROWSE_COMPACT_BYTES``
-    sets it outright, for tests and for people who want to choose)."""
+    """How long the journal may grow before a command's end turns it into a segment (the same whatever
+    ``base_size``; ``PMBROWSE_COMPACT_BYTES`` sets it outright, for tests and for people who want to
+    choose)."""
+    del base_size  # (a threshold that grew with the library made every command read more in a larger one)
     if (chosen := os.environ.get("PMBROWSE_COMPACT_BYTES", "")).isdigit():
         return int(chosen)
-    return max(COMPACT_MIN, min(COMPACT_MAX, base_size // 8))
+    return COMPACT_BYTES
 
 
 class Compactor:
@@ -60,18 +81,23 @@ class Compactor:
         return sum(segment.size for segment in self.reader.snap.segments)
 
     def plan(self) -> str:
-        """What a command's end should do: ``FOLD`` (a new base), ``MERGE`` (the newest segments into one,
-        the base left as it is: ``store.storage.tiering``) or ``""`` (nothing)."""
+        """What a command's end should do: ``SEGMENT`` (the journal, past its threshold, into a segment,
+        merged with the newest run of segments if they make one), ``MERGE`` (the newest segments into
+        one), ``FOLD`` (a new base: the segments, the journal's included, hold as much as the base, or
+        are too many layers even merged) or ``""`` (nothing)."""
         if not self.reader.exists:
             return ""
-        segments = self.reader.snap.segments
-        if self.journal_size() > compact_threshold(self.base_size) or (
-            bool(segments) and self.segments_size() >= self.base_size
-        ):
+        sizes = [segment.size for segment in self.reader.snap.segments]
+        journal = self.journal_size() > compact_threshold(self.base_size)
+        if journal:
+            sizes.append(self.journal_size())  # (about the size of the segment it becomes)
+        if sizes and sum(sizes) >= self.base_size:
             return FOLD
-        run = newest_run([s.size for s in segments])
-        if len(segments) - max(run - 1, 0) > MAX_SEGMENTS:  # (too many layers, even merged)
+        run = newest_run(sizes)
+        if len(sizes) - max(run - 1, 0) > MAX_SEGMENTS:  # (too many layers, even merged)
             return FOLD
+        if journal:
+            return SEGMENT
         return MERGE if run > 1 else ""
 
     def due(self) -> bool:
@@ -95,6 +121,21 @@ class Compactor:
             if plan == FOLD:
                 write_state(self.files, snap, {}, {}, next_id=snap.next_id, counts=dict(snap.counts or {}))
             else:
-                merge_newest(self.files, snap, newest_run([s.size for s in snap.segments]))
+                self._to_segments(snap)
             self.reader.catch_up()
             return before, self.reader.state
+
+    def _to_segments(self, snap: Snapshot) -> None:
+        """The journal's commits into a segment, and the newest run of segments merged into one, the
+        base left as it is; committed by a new journal listing the segments (inside the transaction)."""
+        files = self.files
+        spilling.start(files, snap)  # (the journal's commits as a segment of this transaction)
+        view = files.pending.view
+        assert view is not None
+        run = newest_run([segment.size for segment in view.segments])
+        if run > 1:
+            merge_newest(files, view, run)
+        else:
+            listed = [(segment.name, segment.size) for segment in view.segments]
+            write_listing(files, view, listed, {"next_id": view.next_id, "counts": dict(view.counts or {})})
+        files.pending.committed = True  # (listed, or merged into what is: nothing left to commit or remove)

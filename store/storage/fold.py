@@ -26,6 +26,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -36,7 +37,7 @@ from store.storage.files import Doc, LibraryFiles
 from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import REMOVED_LENGTH
-from store.storage.snapshot import Segment, Snapshot
+from store.storage.snapshot import Segment, Snapshot, decode_links
 
 NONE = 0xFFFF  # (no document with this id: never was, or removed)
 
@@ -201,9 +202,14 @@ def _write_links(
                 run.add(doc_id)
             continue
         run.flush()
-        raws = [raw for cursor in cursors if (raw := cursor.take(doc_id)) is not None]
+        raws = [
+            (cursor.segment.path, raw, "") for cursor in cursors if (raw := cursor.take(doc_id)) is not None
+        ]
         if doc_id in journal:
-            raws += [snap.journal_read(where) for where in journal[doc_id]]
+            raws += [
+                (snap.journal_path, snap.journal_read(where), snap.commit_named(where))
+                for where in journal[doc_id]
+            ]
         composed = _compose(snap, doc_id, base, raws) if doc_id not in changes else None
         if composed is None:
             state = snap.link_state(doc_id)
@@ -235,16 +241,17 @@ class Cursor:
 
 
 def _compose(
-    snap: Snapshot, doc_id: int, base: tuple[int, int] | None, raws: list[bytes]
+    snap: Snapshot, doc_id: int, base: tuple[int, int] | None, raws: list[tuple[Path, bytes, str]]
 ) -> tuple[bytes | None, int, int] | None:
-    """A document's link record from its base record and its changes, when they remove nothing (an
-    import only adds): ``joined_links``. None: a change removes something (then
-    ``Snapshot.link_state`` composes it)."""
-    if any(b'"removed"' in raw for raw in raws):
+    """A document's link record from its base record and its changes (``raws``: the file each is in,
+    it, and where in that file for a message), when they remove nothing (an import only adds):
+    ``joined_links``. None: a change removes something (then ``Snapshot.link_state`` composes it).
+    Each is checked as it is decoded: a damaged one stops the fold with one line naming it."""
+    if any(b'"removed"' in raw for _path, raw, _where in raws):
         return None
-    records = [orjson.loads(raw) for raw in raws]
+    records = [decode_links(path, raw, doc_id, where) for path, raw, where in raws]
     if base is not None:
-        records.insert(0, orjson.loads(snap.base_read(base, doc_id)))
+        records.insert(0, decode_links(snap.path, snap.base_read(base, doc_id), doc_id))
     return joined_links(records, changes=False)
 
 

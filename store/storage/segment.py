@@ -148,7 +148,8 @@ class SegmentWriter:
         return pos + gap
 
     def discard(self) -> None:
-        self._fh.close()
+        with contextlib.suppress(OSError):  # (closing flushes what is buffered: on a full disk, fails)
+            self._fh.close()
         with contextlib.suppress(OSError):
             os.unlink(self.path)
 

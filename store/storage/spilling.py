@@ -37,7 +37,9 @@ def segment_path(files: LibraryFiles, generation: str) -> tuple[str, SegmentWrit
 
 
 def start(files: LibraryFiles, snap: Snapshot) -> None:
-    """Begin spilling: fold the journal's commits into a segment, and make the owner's view."""
+    """Begin spilling: fold the journal's commits into a segment, and make the owner's view (the state
+    with the journal's commits in that segment: ``pending.view``). What a bulk import does before its
+    first batch, and a compaction that turns the journal into a segment (``store.storage.compactor``)."""
     pending = files.pending
     private: list[SegmentFile] = []
     journal = snap.journal
@@ -60,12 +62,14 @@ def _write(files: LibraryFiles, snap: Snapshot, journal: Replay) -> SegmentFile:
             if where is None:
                 writer.remove_doc(doc_id)
                 continue
-            raw = snap.stored(doc_id)
-            assert raw is not None
-            doc = decode(snap.path, raw, doc_id)
+            raw = snap.journal_read(where)
+            doc = decode(snap.journal_path, raw, doc_id, snap.commit_named(where))
             writer.add_doc(doc_id, raw, meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
         for doc_id, wheres in journal.links.items():
-            records = [decode_links(snap.path, snap.journal_read(w), doc_id) for w in wheres]
+            records = [
+                decode_links(snap.journal_path, snap.journal_read(w), doc_id, snap.commit_named(w))
+                for w in wheres
+            ]
             change = linkrec.Change.of(records)
             writer.add_links(doc_id, change.encode(), change.counts)
         size = writer.finish()

@@ -8,8 +8,11 @@ Between those folds, a command that leaves a run of similar segments (the batche
 imported) merges them into one, as a log-structured store's size tiers do: a file of 100,000 records
 costs the same in a library of a million as in an empty one, and the layers stay few.
 
-A merge writes one segment from the newest segments and the journal's commits (the newest layer):
-each document as last written, each document's link changes joined into one. It commits as a bulk
+A merge writes one segment from the newest segments (the journal's commits, the newest layer, are
+made a segment first, as a bulk import does: ``store.storage.spilling.start``): each document as last
+written, each document's link changes joined into one. It reads the merged segments and nothing else
+(which of them holds each document's newest version is told by their own tables: the base and the
+older segments are older), so it costs what they hold whatever the library's size. It commits as a bulk
 import does: a new journal listing the older segments and the new one, renamed over the old journal
 (the commit point). Killed before it, the new segment is a file nobody lists, which the next writer
 removes; after it, the merged segments are, and are removed the same way (or at once). A reader that
@@ -23,14 +26,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-import orjson
-
-from store.merge import doc_keys
 from store.storage.committer import write_listing
 from store.storage.files import LibraryFiles
-from store.storage.fold import NONE, Cursor, Owners, joined_links
-from store.storage.meta import head_of, meta_of
-from store.storage.snapshot import Snapshot, decode, decode_links
+from store.storage.fold import Cursor, joined_links
+from store.storage.segment import REMOVED_LENGTH
+from store.storage.snapshot import Segment, Snapshot, decode_links
 from store.storage.spilling import segment_path
 
 # A run of the newest segments is merged when each of them holds less than this share of their total
@@ -52,47 +52,38 @@ def newest_run(sizes: Sequence[int]) -> int:
 
 
 def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
-    """Merge the newest ``k`` segments and the journal's commits into one segment (under the write lock:
-    the caller's transaction)."""
+    """Merge the newest ``k`` segments of ``snap`` into one (under the write lock: the caller's
+    transaction). ``snap`` holds no journal commits: they were made a segment first
+    (``store.storage.spilling.start``). What it costs is what the ``k`` segments hold: the base and the
+    older segments are not looked at (the merged ones are the newest layers, so what they say of a
+    document is its newest version)."""
     assert snap.generation is not None and snap.journal is not None and snap.live_journal
+    assert not (snap.journal.docs or snap.journal.links), "the journal's commits are made a segment first"
     segments = snap.segments
     first = len(segments) - k  # (segments[first:] are merged)
-    owners = Owners.of(snap, {})
-    journal = snap.journal
+    newest = _newest_rows(segments[first:])
     name, writer = segment_path(files, snap.generation)
     try:
-        removed = {d for s in segments[first:] for d, gone in s.ids() if gone}
-        removed.update(d for d, where in journal.docs.items() if where is None)
-        layer, row = owners.layer, owners.row
-        merged = set(range(first + 1, len(segments) + 1))
-        for doc_id in sorted({d for s in segments[first:] for d, _gone in s.ids()} | set(journal.docs)):
-            number = layer[doc_id]
-            if number == NONE:
-                if doc_id in removed:
-                    writer.remove_doc(doc_id)
-            elif number in merged:
-                raw, meta, head = segments[number - 1].row(row[doc_id])
-                writer.add_doc(doc_id, raw, meta, head, ())  # (its keys: below)
-            elif number == owners.journal:
-                raw_doc = snap.stored(doc_id)
-                assert raw_doc is not None
-                doc = decode(snap.journal_path, raw_doc, doc_id)
-                writer.add_doc(doc_id, raw_doc, meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
-        for number in merged:
-            segment = segments[number - 1]
+        for doc_id in sorted(newest):
+            number, row = newest[doc_id] & 0xFFFF, (newest[doc_id] >> 16) - 1
+            if row < 0:
+                writer.remove_doc(doc_id)
+                continue
+            raw, meta, head = segments[first + number].row(row)
+            writer.add_doc(doc_id, raw, meta, head, ())  # (its keys: below)
+        for number, segment in enumerate(segments[first:]):
             writer.add_pairs(
                 (h << 32) | d
                 for h, d in zip(segment.column("key_hashes"), segment.column("key_ids"), strict=True)
-                if layer[d] == number
+                if newest[d] & 0xFFFF == number
             )
         cursors = [Cursor(segment) for segment in segments[first:]]
-        linked = {d for s in segments[first:] for d in s.column("link_ids")} | set(journal.links)
+        linked = {d for s in segments[first:] for d in s.column("link_ids")}
         for doc_id in sorted(linked):
-            changes = [change for cursor in cursors if (change := cursor.take(doc_id)) is not None]
-            records = [orjson.loads(change) for change in changes]
-            records += [
-                decode_links(snap.journal_path, snap.journal_read(where), doc_id, snap.commit_named(where))
-                for where in journal.links.get(doc_id, ())
+            records = [
+                decode_links(cursor.segment.path, change, doc_id)
+                for cursor in cursors
+                if (change := cursor.take(doc_id)) is not None
             ]
             encoded, refs, cited = joined_links(records, changes=True)
             assert encoded is not None  # (changes join into a change)
@@ -106,3 +97,17 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
     for segment in segments[first:]:
         with contextlib.suppress(OSError):
             (files.segments_path / segment.name).unlink()
+
+
+def _newest_rows(segments: Sequence[Segment]) -> dict[int, int]:
+    """Each document of ``segments`` (oldest first): which of them holds its newest version (the low 16
+    bits) and its row there plus one (the rest; 0: a removal). One int a document, not a tuple: a
+    merge of an import's batches holds hundreds of thousands."""
+    if len(segments) > 0xFFFF:
+        raise ValueError(f"{len(segments)} segments: too many to merge at once")
+    newest: dict[int, int] = {}
+    for number, segment in enumerate(segments):
+        lengths = segment.column("doc_len")
+        for row, doc_id in enumerate(segment.column("doc_ids")):
+            newest[doc_id] = (0 if lengths[row] == REMOVED_LENGTH else row + 1) << 16 | number
+    return newest

@@ -31,14 +31,36 @@ def test_compact_folds_the_journal_into_the_library_file(lib_path: Path) -> None
     assert Library.open(lib_path).get("1000002") is not None
 
 
-def test_a_command_ending_with_a_long_journal_compacts(lib_path: Path) -> None:
+def test_a_command_ending_with_a_long_journal_makes_it_a_segment(lib_path: Path) -> None:
     Library.open(lib_path)
     result = _pmbrowse("--db", str(lib_path), "import", str(PAGES / "authors_present.txt"))
-    assert result.returncode == 0 and b"1000003" not in lib_path.read_bytes()  # short: journalled
+    journal = lib_path.with_name("library.json.journal")
+    assert result.returncode == 0 and b"1000003" in journal.read_bytes()  # short: journalled
+    base = lib_path.read_bytes()
     env = {"PYTHONPATH": str(ROOT), "PMBROWSE_COMPACT_BYTES": "1", "PATH": "/usr/bin:/bin"}
     result = _pmbrowse("--db", str(lib_path), "import", str(PAGES / "zero_citations.txt"), env=env)
     assert result.returncode == 0, result.stderr
-    assert b"1000002" in lib_path.read_bytes()  # folded in when the command ended
+    # Made a segment when the command ended; the base is left as it is (the segment is smaller).
+    assert b"1000002" not in journal.read_bytes() and b"1000003" not in journal.read_bytes()
+    assert lib_path.read_bytes() == base
+    (segment,) = lib_path.with_name("library.json.segments").iterdir()
+    assert b"1000002" in segment.read_bytes() and b"1000003" in segment.read_bytes()
+    assert _pmbrowse("--db", str(lib_path), "show", "1000002").returncode == 0
+
+
+def test_compact_due_does_what_a_command_s_end_would(lib_path: Path) -> None:
+    Library.open(lib_path)
+    env = {"PYTHONPATH": str(ROOT), "PMBROWSE_COMPACT_BYTES": str(1 << 30), "PATH": "/usr/bin:/bin"}
+    assert (
+        _pmbrowse("--db", str(lib_path), "import", str(PAGES / "zero_citations.txt"), env=env).returncode == 0
+    )
+    result = _pmbrowse("--db", str(lib_path), "compact", "--due", env=env)
+    assert result.returncode == 0 and "nothing due" in result.stdout, result.stderr
+    base = lib_path.read_bytes()
+    result = _pmbrowse("--db", str(lib_path), "compact", "--due", env={**env, "PMBROWSE_COMPACT_BYTES": "1"})
+    assert result.returncode == 0 and "compacted" in result.stdout, result.stderr
+    assert lib_path.read_bytes() == base  # (the journal made a segment, the base left as it is)
+    assert b"1000002" in next(lib_path.with_name("library.json.segments").iterdir()).read_bytes()
 
 
 def test_a_schema_1_library_is_converted_with_a_notice(lib_path: Path) -> None:

@@ -52,20 +52,23 @@ async def test_snowball_rows_keep_their_year_and_cut_titles_with_an_ellipsis(lib
                 assert "…" in line
 
 
-async def test_quitting_the_app_compacts_a_long_journal(lib_path: Path, monkeypatch) -> None:
+async def test_quitting_the_app_makes_a_long_journal_a_segment(lib_path: Path, monkeypatch) -> None:
     from store.importer import import_file
     from store.library import Library
     from tests.conftest import PAGES
 
     import_file(Library.open(lib_path), PAGES / "zero_citations.txt")
-    assert b"1000002" not in lib_path.read_bytes()  # in the journal
+    journal = lib_path.with_name("library.json.journal")
+    assert b"1000002" in journal.read_bytes()
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
     app = make_app(lib_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.press("q")
         await pilot.pause()
-    assert b"1000002" in lib_path.read_bytes()
+    assert b"1000002" not in journal.read_bytes()
+    (segment,) = lib_path.with_name("library.json.segments").iterdir()
+    assert b"1000002" in segment.read_bytes()
 
 
 async def test_the_tag_dialog_names_its_article_and_tags_that_one(lib_path: Path) -> None:
@@ -113,5 +116,5 @@ def test_quitting_on_a_large_library_compacts_in_the_background(lib_path: Path, 
     started: list[list[str]] = []
     monkeypatch.setattr(subprocess, "Popen", lambda argv, **kw: started.append(argv))
     quitting.compact_on_quit(lib)
-    assert started and started[0][-3:] == ["--db", str(lib.path), "compact"]
+    assert started and started[0][-4:] == ["--db", str(lib.path), "compact", "--due"]
     assert b"1000002" not in lib_path.read_bytes()  # not compacted here: quitting did not wait

@@ -61,8 +61,8 @@ def creation_notice(path: Path) -> str:
 def open_library(args: argparse.Namespace, err: Console | None = None) -> Library:
     """Open the library the command line names, saying on stderr if it was made or converted.
 
-    When the command ends, the library is closed: a journal grown past its threshold is folded into
-    the base file then (see ``store.storage``), so no command pays for it midway."""
+    When the command ends, the library is closed: a journal grown past its threshold is made a
+    segment then (see ``store.storage.compactor``), so no command pays for it midway."""
     from store.library import Library  # (not needed to open the app: see tui.commands)
 
     path = path_of(args)

@@ -11,12 +11,23 @@ from tui.text import literal
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    del p  # no options
+    p.add_argument(
+        "--due",
+        action="store_true",
+        help="only what a command's end does when it is due (the journal made a segment, the newest "
+        "segments merged), as the app does when it quits; without it, everything is folded in",
+    )
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     library = open_library(args, err)
     before = library.sizes()[1]
+    if args.due:
+        if library.compact(full=False):
+            out.print(literal(f"compacted what was due in {library.path}"))
+        else:
+            out.print(literal(f"{library.path} has nothing due: nothing to do"))
+        return EXIT_OK
     if library.compact():
         out.print(
             literal(f"compacted {library.path}: {before:,} bytes of journal folded into the library file")

@@ -1,6 +1,7 @@
-"""Quitting: a journal grown past its threshold (by fetches and imports in the app) is folded into the
-library as the app quits, or by a ``pmbrowse compact`` started in the background when the library is
-large, so that quitting never waits for it."""
+"""Quitting: what is due when the app quits (a journal grown past its threshold by fetches and imports
+in the app made a segment, segments merged: ``store.storage.compactor``) is done as the app quits, or
+by a ``pmbrowse compact --due`` started in the background when the library is large, so that quitting
+never waits for it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ INLINE_COMPACT_BYTES = 48 << 20
 
 
 def compact_on_quit(library: Library) -> None:
-    """Fold a journal grown past its threshold into the library (see the module docstring)."""
+    """Do what is due (see the module docstring)."""
     import contextlib
     import subprocess
     import sys
@@ -27,7 +28,7 @@ def compact_on_quit(library: Library) -> None:
         return
     with contextlib.suppress(OSError):
         subprocess.Popen(
-            [sys.executable, "-m", "tui", "--db", str(library.path), "compact"],
+            [sys.executable, "-m", "tui", "--db", str(library.path), "compact", "--due"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
