@@ -86,7 +86,7 @@ def test_a_file_imported_into_a_larger_library_does_not_rewrite_it(
     """Files of 400 records one after another (a few batches each): a command's end folds the segments
     into the base only when they hold as much as it does, else it merges its own batches, writing
     about what its import wrote, whatever the library's size; and the segments stay few."""
-    monkeypatch.setattr(importer, "FLUSH_AT", 800)
+    monkeypatch.setattr(importer, "FLUSH_AT", 500)  # (a few batches a file)
     path = tmp_path / "library.json"
     Library.open(path).close()
     plans, layers = [], []
@@ -117,7 +117,7 @@ MERGER = textwrap.dedent(
     import store.importer as importer
     from store.importer import import_paths
     from store.library import Library
-    importer.FLUSH_AT = 400
+    importer.FLUSH_AT = 200  # (a few batches: merged at the end)
     lib = Library.open({lib!r})
     import_paths(lib, [{file!r}])
     real_replace = os.replace
