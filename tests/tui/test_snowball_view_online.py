@@ -129,6 +129,8 @@ async def test_l_asks_first_and_a_failed_request_stores_nothing(lib_path: Path, 
         assert len(asked) == 2 and _files(lib_path) == before
         assert any(m.endswith("the library was left as it was") for m in notices(app)), notices(app)
         assert not screen.busy
+        # With no round to show, the line above the list says so (it said "to screen 0 of 0").
+        assert counts(app).startswith("No round yet: N runs one"), counts(app)
 
 
 async def test_l_with_a_list_ended_early_stores_it_alone_and_runs_no_round(
@@ -155,6 +157,7 @@ async def test_l_with_a_list_ended_early_stores_it_alone_and_runs_no_round(
         assert _state(lib_path).rounds == [] and _links(lib_path) > 0
         assert any(shortfall in m and "no round" in m.lower() for m in notices(app)), notices(app)
         assert not screen.busy and screen.round is None
+        assert counts(app).startswith("No round run: a list came incomplete"), counts(app)
 
 
 @pytest.mark.parametrize(("step", "name"), STOPS)

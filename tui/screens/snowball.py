@@ -84,6 +84,7 @@ if TYPE_CHECKING:
 
     from store.online.session import Online
 
+NO_ROUND = "No round yet: N runs one from the included articles (L with their links from iCite)."
 IN_PREVIEW = "A preview counts nowhere: K keeps it as a round, then its candidates can be screened."
 Records = dict[str, tuple[Decision, ...]]  # identity key -> an article's decision records
 
@@ -283,7 +284,7 @@ class SnowballScreen(Screen[int | None]):
         """Show ``stored`` (its ``rows``, read here when None) from the worker: ``preview`` is the
         preview it is, if it is one."""
         if stored is None:
-            self.app.call_from_thread(self.say, "No round yet: N runs one from the included articles.")
+            self.app.call_from_thread(self.say, NO_ROUND)
             return
         if rows is None:
             rows = rows_of(self.library, stored)
@@ -791,7 +792,12 @@ class SnowballScreen(Screen[int | None]):
     def action_online_round(self) -> None:
         self.remote.links_then_round()
 
-    def done_loading(self) -> None:
+    def done_loading(self, no_round: str = NO_ROUND) -> None:
+        """A load or an online request ended without new rows: the counts of the rows shown, or, with
+        no round to show, ``no_round`` (not "to screen 0 of 0")."""
+        if self.round is None and self.stage == TITLE_ABSTRACT:
+            self.say(no_round)
+            return
         self.busy = False
         self._update_counts()
 

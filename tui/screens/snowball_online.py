@@ -97,14 +97,12 @@ class SnowballOnline:
         for warning in fill.warnings:
             screen.notify(warning, severity="warning")
         if done is None:
-            screen.notify(
-                "No round run: a list came incomplete (stored as far as it came); L asks again for the "
-                "whole.\n" + "\n".join(fill.incomplete),
-                severity="warning",
-                timeout=30,
+            said = (
+                "No round run: a list came incomplete (stored as far as it came); L asks again for the whole."
             )
+            screen.notify(said + "\n" + "\n".join(fill.incomplete), severity="warning", timeout=30)
             screen.state = state
-            screen.done_loading()
+            screen.done_loading(said)
             return
         if kept is None:
             screen.notify("Nothing new: no round kept.")
