@@ -29,6 +29,12 @@ def esearch_hits() -> Reply:
     return xml_reply(shared("esearch_xml") / "biopython__esearch1.xml")
 
 
+# How late a first request may reach the server after its slot on a busy machine (its connection is
+# made then): at load 5 it arrived 0.04 s late and a span of 0.33 s measured 0.292 s. Without the
+# limiter the four requests' span is a few milliseconds, so the checks still catch it.
+DELIVERY = 0.06
+
+
 def gaps(times: list[float]) -> list[float]:
     return [b - a for a, b in itertools.pairwise(times)]
 
@@ -49,8 +55,10 @@ def test_ncbi_requests_without_a_key_are_spaced_a_third_of_a_second(
     times = [r.time for r in server.requests_to(ESEARCH)]
     assert len(times) == 3
     # Slots are a grid 1.1/3 s apart: one request sent late (a busy machine) brings the next gap
-    # closer, never the span of the three (the window rule itself is tested with a fake clock).
-    assert times[-1] - times[0] >= 2 / 3
+    # closer, never the span of the three, except the first's own delivery (its connection is made
+    # after its slot), which the grid's tenth of a gap covers up to DELIVERY (the window rule itself
+    # is tested with a fake clock).
+    assert times[-1] - times[0] >= 2 / 3 - DELIVERY
     assert any(isinstance(e, Waiting) and e.reason == RATE_LIMIT and e.service == "PubMed" for e in events)
 
 
@@ -65,7 +73,7 @@ def test_an_api_key_allows_ten_requests_a_second(
             online.eutils.esearch("biopython")
     requests = server.requests_to(ESEARCH)
     times = [r.time for r in requests]
-    assert times[-1] - times[0] >= 3 / 10  # spaced on a grid 1.1/10 s apart (see the test above)
+    assert times[-1] - times[0] >= 3 / 10 - DELIVERY  # spaced on a grid 1.1/10 s apart (see the test above)
     assert min(gaps(times)) < 0.3  # without a key no gap could be this short: the key raised the limit
     assert all(r.one("api_key") == "secret-key" for r in requests)
 
