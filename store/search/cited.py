@@ -85,16 +85,17 @@ def cited_between(citations: Citations, low: int | None, high: int | None) -> An
 
     The base's documents are in its most-cited order, so those in the range are one run of it, found by
     bisection (no document is looked at in between); the documents the journal and the segments touch
-    are ranked by their live keys (once per state of the library: ``Citations.ranked_changes``). The
+    are taken with their live keys (``Citations.changed``: the segments' runs, and what the journal
+    touches ranked once per state of the library). The
     smaller side is named: the documents in the range, or (``cited>=1``: most of a library, its stubs
     all cited) all but those outside it."""
     if low is not None and high is not None and low > high:
         return tantivy.Query.empty_query()
     ranked = citations.ranked_changes()
-    touched = ranked.touched
+    touched = citations.touched(ranked)
     inside: list[int] = []
     outside: list[int] = []
-    for key, doc_id in ranked.keyed:
+    for key, doc_id in citations.changed(ranked):
         (inside if _within(key >> 48, low, high) else outside).append(doc_id)
     index = citations.reader.snap.index
     if index is not None:

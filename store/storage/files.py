@@ -32,6 +32,7 @@ class Pending:
     counts: dict[str, int] = field(default_factory=dict)
     next_id: int = 0
     committed: bool = False  # (its segments are listed in the journal: they are the library's now)
+    tally: object = None  # (the keys of the state so far, for the segments' runs: ``spilling``)
 
     def mine(self) -> bool:
         return self.owner == threading.get_ident()
@@ -44,6 +45,7 @@ class Pending:
         self.counts = {}
         self.next_id = 0
         self.committed = False
+        self.tally = None
 
 
 class LibraryFiles:

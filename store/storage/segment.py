@@ -18,7 +18,13 @@ Layout (integers little-endian)::
                 offsets, u32 head lengths, u32 citation counts, u16 flags, u16 years   (n each)
     links:      u32 ids (sorted), u64 offsets, u32 lengths, i32 references change, i32 citing change
     keys:       u64 hashes (sorted), u32 ids
+    run:        u32 ids, u32 counts, u16 years (optional: see below)
     footer:     JSON (generation, the counts above, where each table starts), u32 its length, magic
+
+The *run* (``store.storage.citations``): the documents the segment touches that the library then held,
+largest ``cited_key`` first as of the state it completes, as (id, count, year); the footer has how
+many (``rank``) and their CRC-32 (``rank_crc``). Segments written before runs have none; readers that
+do not know the table ignore it (nothing else changed), so no library has to be rebuilt either way.
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ import contextlib
 import os
 import struct
 import sys
+import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -54,6 +61,7 @@ _DOC_COLUMNS = (
     ("year", "H"),
 )
 _LINK_COLUMNS = (("ids", "I"), ("off", "Q"), ("len", "I"), ("refs", "i"), ("cited", "i"))
+_RUN_COLUMNS = (("ids", "I"), ("count", "I"), ("year", "H"))
 
 
 class SegmentError(Exception):
@@ -71,6 +79,7 @@ class SegmentWriter:
         self._docs: dict[int, tuple[int, int, int, int, Meta]] = {}
         self._links: dict[int, tuple[int, int, int, int]] = {}
         self._pairs: list[int] = []
+        self._run: Sequence[int] | None = None
 
     def _put(self, raw: bytes) -> int:
         at = self._pos
@@ -92,6 +101,11 @@ class SegmentWriter:
 
     def add_links(self, doc_id: int, raw: bytes, counts: tuple[int, int]) -> None:
         self._links[doc_id] = (self._put(raw), len(raw), counts[0], counts[1])
+
+    def set_run(self, keys: Sequence[int]) -> None:
+        """The segment's run (see the module docstring): the ``cited_key`` of each document it touches
+        and the library holds, as of the state it completes, largest first."""
+        self._run = keys
 
     def finish(self) -> int:
         """Write the tables and the footer, fsync; returns the file's size."""
@@ -127,12 +141,27 @@ class SegmentWriter:
         pos += fh.write(array("Q", (p >> 32 for p in self._pairs)).tobytes())
         where["key_ids"] = pos
         pos = self._pad(pos + fh.write(array("I", (p & 0xFFFFFFFF for p in self._pairs)).tobytes()))
+        run: dict[str, int] = {}
+        if self._run is not None:
+            keys, crc = self._run, 0
+            ids = array("I", (0xFFFFFFFF - (k & 0xFFFFFFFF) for k in keys))
+            counts, years = (
+                array("I", (k >> 48 for k in keys)),
+                array("H", ((k >> 32) & 0xFFFF for k in keys)),
+            )
+            for name, column in (("ids", ids), ("count", counts), ("year", years)):
+                raw = _little(column)
+                crc = zlib.crc32(raw, crc)
+                where["rank_" + name] = pos
+                pos = self._pad(pos + fh.write(raw))
+            run = {"rank": len(keys), "rank_crc": crc}
         footer = orjson.dumps(
             {
                 "generation": self.generation,
                 "docs": len(doc_ids),
                 "links": len(link_ids),
                 "keys": len(self._pairs),
+                **run,
                 "at": where,
             }
         )
@@ -152,6 +181,14 @@ class SegmentWriter:
             self._fh.close()
         with contextlib.suppress(OSError):
             os.unlink(self.path)
+
+
+def _little(column: array[int]) -> bytes:
+    """A column's bytes as the file holds them (little-endian)."""
+    if sys.byteorder != "little":
+        column = array(column.typecode, column)
+        column.byteswap()
+    return column.tobytes()
 
 
 class SegmentFile:
@@ -206,6 +243,11 @@ class SegmentFile:
                 self._place(prefix + name, at[prefix + name], count, code, end)
         self._place("key_hashes", at["key_hashes"], keys, "Q", end)
         self._place("key_ids", at["key_ids"], keys, "I", end)
+        self._run_crc: int | None = None  # (None: the segment has no run)
+        if "rank" in footer:
+            for name, code in _RUN_COLUMNS:
+                self._place("rank_" + name, at["rank_" + name], int(footer["rank"]), code, end)
+            self._run_crc = int(footer["rank_crc"])
 
     def _place(self, name: str, pos: object, count: int, code: str, end: int) -> None:
         if not isinstance(pos, int) or pos < 0 or count < 0 or pos + array(code).itemsize * count > end:
@@ -303,6 +345,42 @@ class SegmentFile:
     def counted(self) -> Iterator[int]:
         """The documents whose links the segment changes."""
         return iter(self.column("link_ids"))
+
+    def touches(self, doc_id: int) -> bool:
+        """Whether the segment writes (or removes) the document or changes its links."""
+        return self._find("doc_ids", doc_id) >= 0 or self._find("link_ids", doc_id) >= 0
+
+    @property
+    def has_run(self) -> bool:
+        """Whether the segment keeps its run (see the module docstring)."""
+        return self._run_crc is not None
+
+    def load_run(self) -> None:
+        """Read the run's columns and check them against their CRC-32; ``SegmentError`` if they do not
+        match (or the segment has none)."""
+        if self._run_crc is None:
+            raise SegmentError(f"{self.path} has no most-cited order")
+        crc = 0
+        for name, _code in _RUN_COLUMNS:
+            crc = zlib.crc32(_little(self.column("rank_" + name)), crc)
+        if crc != self._run_crc:
+            raise SegmentError(f"{self.path} is damaged (its most-cited order does not match its checksum)")
+
+    def run(self) -> Iterator[tuple[int, int]]:
+        """The run: (``cited_key``, doc id) of each document, largest key first (``load_run`` first).
+        Keys that do not fall are damage its checksum cannot see (a writer's fault), found as it is
+        read: said in one line (``LibraryFileError``), as a record that does not decode is."""
+        ids, counts, years = (self.column("rank_" + name) for name, _code in _RUN_COLUMNS)
+        last = None
+        for doc_id, count, year in zip(ids, counts, years, strict=True):
+            key = (count << 48) | (year << 32) | (0xFFFFFFFF - doc_id)
+            if last is not None and key >= last:
+                raise LibraryFileError(
+                    f"{self.path} is damaged (its most-cited order is out of order at document {doc_id}); "
+                    "`pmbrowse repair` mends it"
+                )
+            last = key
+            yield key, doc_id
 
     @property
     def size(self) -> int:

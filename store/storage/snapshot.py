@@ -63,6 +63,15 @@ class Segment(Protocol):
 
     def counted(self) -> Iterator[int]: ...  # the documents whose link counts it changes
 
+    def touches(self, doc_id: int) -> bool: ...  # whether it writes the document or changes its links
+
+    @property
+    def has_run(self) -> bool: ...  # whether it keeps its "most cited first" run
+
+    def load_run(self) -> None: ...  # reads and checks the run (``SegmentError``: damaged)
+
+    def run(self) -> Iterator[tuple[int, int]]: ...  # (cited key, doc id), largest first
+
     @property
     def size(self) -> int: ...
 

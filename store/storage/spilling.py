@@ -9,6 +9,10 @@ that fails half-way changes nothing.
 The journal's own commits are older than the batches, and the journal is the newest layer of a
 library's state: so before the first batch, they are folded into a segment of their own, and the
 commit that lists the batches' segments rewrites the journal without them.
+
+Each segment keeps its run, its documents ranked most cited first as of the state it completes
+(``store.storage.segment``, ``store.storage.citations``), worked out as it is written over the layers
+below it: the library's and the transaction's earlier batches (``store.storage.runs``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from store.journal import Replay
 from store.merge import doc_keys
 from store.storage import links as linkrec
 from store.storage.files import Doc, LibraryFiles
-from store.storage.meta import head_of, meta_of
+from store.storage.meta import Meta, head_of, meta_of
+from store.storage.runs import Tally
 from store.storage.segment import SegmentFile, SegmentWriter
 from store.storage.snapshot import Snapshot, decode, decode_links
 
@@ -57,14 +62,18 @@ def _write(files: LibraryFiles, snap: Snapshot, journal: Replay) -> SegmentFile:
     composed into one)."""
     assert snap.generation is not None
     name, writer = segment_path(files, snap.generation)
+    metas: dict[int, Meta | None] = {}
+    cited: dict[int, int] = {}
     try:
         for doc_id, where in journal.docs.items():
             if where is None:
                 writer.remove_doc(doc_id)
+                metas[doc_id] = None
                 continue
             raw = snap.journal_read(where)
             doc = decode(snap.journal_path, raw, doc_id, snap.commit_named(where))
-            writer.add_doc(doc_id, raw, meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
+            metas[doc_id] = meta = meta_of(doc)
+            writer.add_doc(doc_id, raw, meta, head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
         for doc_id, wheres in journal.links.items():
             records = [
                 decode_links(snap.journal_path, snap.journal_read(w), doc_id, snap.commit_named(w))
@@ -72,11 +81,24 @@ def _write(files: LibraryFiles, snap: Snapshot, journal: Replay) -> SegmentFile:
             ]
             change = linkrec.Change.of(records)
             writer.add_links(doc_id, change.encode(), change.counts)
+            cited[doc_id] = change.counts[1]
+        # (Its run: the documents it touches, asked of the layers below one by one: a few, mostly.)
+        tally = Tally(snap.index, {**metas, **cited})
+        for segment in snap.segments:
+            tally.segment(segment)
+        writer.set_run(_run(tally, metas, cited))
         size = writer.finish()
     except BaseException:
         writer.discard()
         raise
     return _opened(files, name, size)
+
+
+def _run(tally: Tally, metas: dict[int, Meta | None], cited: dict[int, int]) -> list[int]:
+    """The run of a segment holding ``metas`` (each document it writes; None: removed) and changing the
+    citing counts ``cited``, written over the state ``tally`` holds (which then holds the segment)."""
+    tally.changes(metas, cited)
+    return tally.run({**metas, **cited})
 
 
 def _opened(files: LibraryFiles, name: str, size: int) -> SegmentFile:
@@ -93,6 +115,7 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
     assert view is not None and view.generation is not None
     counts = pending.counts
     name, writer = segment_path(files, view.generation)
+    metas: dict[int, Meta | None] = {}
     try:
         for doc_id in sorted(docs):
             doc = docs[doc_id]
@@ -101,14 +124,21 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
                 counts["stubs" if old.stub else "records"] -= 1
             if doc is None:
                 writer.remove_doc(doc_id)
+                metas[doc_id] = None
                 continue
-            meta = meta_of(doc)
+            metas[doc_id] = meta = meta_of(doc)
             counts["stubs" if meta.stub else "records"] += 1
             writer.add_doc(doc_id, orjson.dumps(doc), meta, head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
             pending.next_id = max(pending.next_id, doc_id + 1)
         for doc_id, change in links.items():
             writer.add_links(doc_id, change.encode(), change.counts)
             counts["links"] = counts.get("links", 0) + change.counts[0]
+        if not isinstance(pending.tally, Tally):
+            # (The keys of every document as of the state so far, kept from batch to batch.)
+            pending.tally = Tally.whole(view.index)
+            for segment in view.segments:
+                pending.tally.segment(segment)
+        writer.set_run(_run(pending.tally, metas, {d: change.counts[1] for d, change in links.items()}))
         size = writer.finish()
     except BaseException:
         writer.discard()

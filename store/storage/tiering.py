@@ -18,18 +18,22 @@ import does: a new journal listing the older segments and the new one, renamed o
 removes; after it, the merged segments are, and are removed the same way (or at once). A reader that
 holds the old segments open reads them to its end (an unlinked file stays readable); one that opens
 the library meanwhile retries until the segments it lists are there (``store.storage.opening``). The
-documents are the same before and after, so the search index stays fresh (``Library.compact``).
+documents are the same before and after, so the search index stays fresh (``Library.compact``), and
+the merged segment's run (``store.storage.segment``) is the merged ones' runs merged: it too reads
+nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
+from array import array
 from collections.abc import Sequence
 
 from store.storage.committer import write_listing
 from store.storage.files import LibraryFiles
 from store.storage.fold import Cursor, joined_links
-from store.storage.segment import REMOVED_LENGTH
+from store.storage.runs import state_run
+from store.storage.segment import REMOVED_LENGTH, SegmentError
 from store.storage.snapshot import Segment, Snapshot, decode_links
 from store.storage.spilling import segment_path
 
@@ -88,6 +92,7 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
             encoded, refs, cited = joined_links(records, changes=True)
             assert encoded is not None  # (changes join into a change)
             writer.add_links(doc_id, encoded, (refs, cited))
+        writer.set_run(_merged_run(snap, segments[first:], set(newest) | linked))
         size = writer.finish()
     except BaseException:
         writer.discard()
@@ -97,6 +102,25 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
     for segment in segments[first:]:
         with contextlib.suppress(OSError):
             (files.segments_path / segment.name).unlink()
+
+
+def _merged_run(snap: Snapshot, merged: Sequence[Segment], touched: set[int]) -> list[int]:
+    """The merged segment's run: the merged segments' runs, each entry kept where no newer one of them
+    touches its document (they are the newest layers, so its key is the one now). A merged segment
+    written before runs: what they touch keyed over the layers (``store.storage.runs``)."""
+    try:
+        for segment in merged:
+            segment.load_run()
+    except SegmentError:
+        return state_run(snap, touched)
+    last = array("H", bytes(2 * (max(touched, default=0) + 1)))  # doc id -> the newest touching it, + 1
+    for number, segment in enumerate(merged, 1):
+        for column in ("doc_ids", "link_ids"):
+            for doc_id in segment.column(column):
+                last[doc_id] = number
+    keys = [key for number, s in enumerate(merged, 1) for key, doc_id in s.run() if last[doc_id] == number]
+    keys.sort(reverse=True)
+    return keys
 
 
 def _newest_rows(segments: Sequence[Segment]) -> dict[int, int]:

@@ -4,7 +4,8 @@
 - the document index: opened (its own checksums), then compared with what the base says, column by
   column, with the key tables, the heads and the counts;
 - the journal: a regular file with a header, its commits' checksums and seals (``store.journal``),
-  each document and link change in them decoded and checked, naming the commit; the segments it lists;
+  each document and link change in them decoded and checked, naming the commit; the segments it lists,
+  and each one's "most cited first" run against the keys its documents had in the state it completed;
 - the links, as the library holds them now (base, segments, journal): both ends of every link agree,
   every link leads to a document the library holds, and the counts kept (what ``stats`` says) are
   those of the records.
@@ -37,6 +38,7 @@ from store.storage.halves import scan_in_two
 from store.storage.indexwriter import cited_order, in_memory
 from store.storage.linksums import BaseLinks, Sums
 from store.storage.meta import STUB, Meta, meta_of
+from store.storage.runs import Tally
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import REMOVED, Snapshot, decode, decode_links, index_current
 
@@ -121,6 +123,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
             "library is next opened, or by `pmbrowse repair`"
         )
     snap.index = in_memory(scan.data)
+    _check_runs(snap, problems)
     if snap.journal is not None and snap.journal.generation == generation:
         snap.journal.start = {"counts": scan.data.counts, "next_id": scan.data.next_id}
         snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
@@ -257,6 +260,31 @@ def _later_layers(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> L
     later.whole = {d for d, meta in later.meta.items() if meta is None}
     later.whole.update(d for d, records in later.changes.items() if any(r.get("removed") for r in records))
     return later
+
+
+def _check_runs(snap: Snapshot, problems: list[str]) -> None:
+    """Each segment's run (``store.storage.segment``): its checksum, its order, and its keys those of
+    the documents it touches in the state it completed (the base and the segments up to it)."""
+    for i, segment in enumerate(snap.segments):
+        if not segment.has_run:
+            continue
+        try:
+            segment.load_run()
+            found = [key for key, _doc_id in segment.run()]
+        except SegmentError as exc:
+            problems.append(f"the segment {exc}; {REPAIR}")
+            continue
+        except LibraryFileError as exc:
+            problems.append(str(exc))
+            continue
+        tally = Tally(snap.index, {*segment.column("doc_ids"), *segment.column("link_ids")})
+        for layer in snap.segments[: i + 1]:
+            tally.segment(layer)
+        if found != tally.run():
+            problems.append(
+                f"the segment {segment.path} is damaged (its most-cited order is not its documents' "
+                f"order); {REPAIR}"
+            )
 
 
 def _open_index(files: LibraryFiles) -> tuple[DocIndex | None, str]:

@@ -1,0 +1,169 @@
+"""What the "most cited first" keys of some documents are as of a state, worked out layer by layer.
+
+A document's ``cited_key`` (``store.storage.indexwriter``) is made of its newest version's year and
+citation count (the newest layer holding it) and how many articles cite it (the base's count plus every
+later layer's change). ``Tally`` works it out for a set of documents, taking the layers in order, oldest
+first, and asking each only about those documents: a layer much larger than the set is asked one
+document at a time (a binary search in its tables), a smaller one is walked once. It serves the ranking
+of what has no run yet (``store.storage.citations``) and the writers of runs: a segment being written
+(``store.storage.spilling``) or merged (``store.storage.tiering``) keeps its documents' keys as of the
+state it completes (``store.storage.segment``'s run table).
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+
+from store.docindex import DocIndex
+from store.storage.indexwriter import cited_key
+from store.storage.meta import Meta
+from store.storage.snapshot import Segment, Snapshot
+
+# A layer holding more than this many times the documents asked about is searched, not walked (a
+# binary search costs about as much as walking this many rows).
+SEARCH_RATIO = 16
+
+
+class Tally:
+    """What the keys of ``doc_ids`` are made of, as the layers given so far say (see the module
+    docstring): whether the state holds each, its newest version's year and citation count, and the
+    number of articles citing it. Kept in columns by doc id (a few bytes a document of the library:
+    a merge at a million records asks about 1.3 million documents), not in objects.
+
+    ``Tally.whole`` asks about every document: a bulk transaction keeps one from batch to batch
+    (``store.storage.spilling``), so that each batch's run costs what the batch touches."""
+
+    def __init__(self, index: DocIndex | None, doc_ids: Iterable[int]) -> None:
+        self.ids: list[int] = sorted(doc_ids)
+        size = self.ids[-1] + 1 if self.ids else 1
+        self.wanted = bytearray(size)
+        self.held = bytearray(size)
+        self.year = array("H", bytes(2 * size))
+        self.citation = array("I", bytes(4 * size))
+        self.cited = array("q", bytes(8 * size))
+        wanted = self.wanted
+        for doc_id in self.ids:
+            wanted[doc_id] = 1
+        if index is not None:
+            location, counts, meta = index.location, index.link_counts, index.meta
+            for doc_id in self.ids:
+                self.cited[doc_id] = counts(doc_id)[1]
+                if location(doc_id) is not None:
+                    _flags, self.year[doc_id], self.citation[doc_id] = meta(doc_id)
+                    self.held[doc_id] = 1
+
+    @classmethod
+    def whole(cls, index: DocIndex | None) -> Tally:
+        """A tally of every document, from the base's columns as they are (no document asked about
+        one by one); it grows as documents are added (``changes``)."""
+        tally = cls(None, ())
+        if index is not None:
+            column = index.column
+            tally.held = bytearray(map(bool, column("doc_off")))
+            tally.held[0] = 0
+            tally.year = array("H", column("year"))
+            tally.citation = array("I", column("citation"))
+            tally.cited = array("q", column("cited"))
+        tally.wanted = bytearray(b"\1") * len(tally.held)
+        tally.ids = []  # (every document: a whole tally is asked about documents by ``run``'s caller)
+        return tally
+
+    def _grow(self, size: int) -> None:
+        """Room for documents up to ``size`` - 1 (a whole tally: each one wanted)."""
+        more = size - len(self.wanted)
+        if more > 0:
+            self.wanted += bytearray(b"\1") * more
+            self.held += bytes(more)
+            self.year.frombytes(bytes(2 * more))
+            self.citation.frombytes(bytes(4 * more))
+            self.cited.frombytes(bytes(8 * more))
+
+    def segment(self, segment: Segment) -> None:
+        """The next layer: a segment."""
+        ids, lengths = segment.column("doc_ids"), segment.column("doc_len")
+        years, citations = segment.column("doc_year"), segment.column("doc_citation")
+        link_ids, link_cited = segment.column("link_ids"), segment.column("link_cited")
+        if not self.ids:  # (a whole tally: it may not have room for the segment's newest documents)
+            self._grow(max(ids[-1] if ids else 0, link_ids[-1] if link_ids else 0) + 1)
+        wanted, held, year, citation, cited = self.wanted, self.held, self.year, self.citation, self.cited
+        size = len(wanted)
+        removed = 0xFFFFFFFF  # (``segment.REMOVED_LENGTH``)
+        if self.ids and len(ids) + len(link_ids) > SEARCH_RATIO * len(self.ids):
+            for doc_id in self.ids:
+                i = bisect_left(ids, doc_id)
+                if i < len(ids) and ids[i] == doc_id:
+                    held[doc_id] = lengths[i] != removed
+                    year[doc_id], citation[doc_id] = years[i], citations[i]
+                i = bisect_left(link_ids, doc_id)
+                if i < len(link_ids) and link_ids[i] == doc_id:
+                    cited[doc_id] += link_cited[i]
+            return
+        for i, doc_id in enumerate(ids):
+            if doc_id < size and wanted[doc_id]:
+                held[doc_id] = lengths[i] != removed
+                year[doc_id], citation[doc_id] = years[i], citations[i]
+        for doc_id, change in zip(link_ids, link_cited, strict=True):
+            if doc_id < size and wanted[doc_id]:
+                cited[doc_id] += change
+
+    def changes(self, docs: Mapping[int, Meta | None], cited: Mapping[int, int]) -> None:
+        """The next layer, given as what it holds: the meta of each document it writes (None: removed)
+        and its change to each document's citing count."""
+        if not self.ids:
+            self._grow(max(max(docs, default=0), max(cited, default=0)) + 1)
+        wanted, size = self.wanted, len(self.wanted)
+        for doc_id, meta in docs.items():
+            if doc_id < size and wanted[doc_id]:
+                self.held[doc_id] = meta is not None
+                if meta is not None:
+                    self.year[doc_id], self.citation[doc_id] = meta.year, meta.citation
+        for doc_id, change in cited.items():
+            if doc_id < size and wanted[doc_id]:
+                self.cited[doc_id] += change
+
+    def journal(self, snap: Snapshot) -> None:
+        """The next layer: the snapshot's journal (its documents read for their meta)."""
+        journal = snap.journal
+        if journal is None or not snap.live_journal:
+            return
+        if self.ids:
+            docs = {d: snap.meta(d) for d in self.ids if d in journal.docs}
+            cited = {d: c[1] for d in self.ids if (c := journal.link_counts.get(d)) is not None}
+        else:
+            docs = {d: snap.meta(d) for d in journal.docs}
+            cited = {d: c[1] for d, c in journal.link_counts.items()}
+        self.changes(docs, cited)
+
+    def key(self, doc_id: int) -> int | None:
+        """A document's ``cited_key`` (None: the state does not hold it)."""
+        if doc_id >= len(self.held) or not self.held[doc_id]:
+            return None
+        return cited_key(self.citation[doc_id], max(self.cited[doc_id], 0), self.year[doc_id], doc_id)
+
+    def keys(self) -> dict[int, int | None]:
+        """Each document's ``cited_key`` (None: the state does not hold it)."""
+        return {doc_id: self.key(doc_id) for doc_id in self.ids}
+
+    def run(self, doc_ids: Iterable[int] | None = None) -> list[int]:
+        """The keys of the documents the state holds (of ``doc_ids``; of those asked about when the
+        tally was made, by default), largest first: a segment's run."""
+        held, year, citation, cited = self.held, self.year, self.citation, self.cited
+        size = len(held)
+        keys = [
+            cited_key(citation[d], max(cited[d], 0), year[d], d)
+            for d in (self.ids if doc_ids is None else doc_ids)
+            if d < size and held[d]
+        ]
+        keys.sort(reverse=True)
+        return keys
+
+
+def state_run(snap: Snapshot, doc_ids: Iterable[int]) -> list[int]:
+    """The run of ``doc_ids`` in the state ``snap`` holds (its base, segments and journal)."""
+    tally = Tally(snap.index, doc_ids)
+    for segment in snap.segments:
+        tally.segment(segment)
+    tally.journal(snap)
+    return tally.run()
