@@ -72,3 +72,22 @@ async def test_both_lists_move_the_cursor_by_the_same_keys(tmp_path: Path, which
         await pilot.click(listing, offset=(region.x - listing.region.x + 2, region.y - listing.region.y + 2))
         await pilot.pause()
         assert listing.cursor_row == 1  # (the second row: lines 2 and 3)
+
+
+@pytest.mark.parametrize("which", ["links", "candidates"])
+async def test_a_click_on_either_line_of_a_row_is_on_that_row(tmp_path: Path, which: str) -> None:
+    """Scrolled to the end, each line of the two rows on screen: the row it is part of (a LinkList's
+    border is above its first row: a click's line counts from the widget's top, not its rows')."""
+    app = Lists(tmp_path / "lib.json", which)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        listing = app.query_one(RowList)
+        await pilot.press("end")
+        await pilot.pause()
+        first = listing.scroll_offset.y // listing.ROW_HEIGHT
+        region = listing.scrollable_content_region
+        for line in range(2 * listing.ROW_HEIGHT):
+            offset = (region.x - listing.region.x + 2, region.y - listing.region.y + line)
+            await pilot.click(listing, offset=offset)
+            await pilot.pause()
+            assert (line, listing.cursor_row) == (line, first + line // listing.ROW_HEIGHT)

@@ -90,9 +90,11 @@ class RowList(VirtualView, can_focus=True):
         self.reveal(Region(0, index * self.ROW_HEIGHT, 1, self.ROW_HEIGHT))
 
     def row_at(self, y: int) -> int | None:
-        """The row at line ``y`` of the view as on screen (a click's), or None below the last."""
-        index = (y + self.scroll_offset.y) // self.ROW_HEIGHT
-        return index if 0 <= index < self.row_total else None
+        """The row at line ``y`` of the widget as on screen (a click's, counted from its top edge: a
+        border or padding above the rows is not a row), or None off the rows."""
+        line = y - self.gutter.top
+        index = (line + self.scroll_offset.y) // self.ROW_HEIGHT
+        return index if line >= 0 and 0 <= index < self.row_total else None
 
     def action_move(self, step: int) -> None:
         at = self.cursor_row
