@@ -80,6 +80,8 @@ def json_body(answer: Answer) -> Any:
         return json.loads(answer.content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Unusable(f"JSON that does not parse ({exc})") from None
+    except RecursionError:  # (json's decoder recurses once a nesting level: a hostile body goes deep)
+        raise Unusable("JSON nested too deeply to read") from None
 
 
 def xml_errors(root: ET.Element) -> list[str]:

@@ -90,6 +90,16 @@ def test_json_cut_short_is_not_used(server: LocalServer, online: Online) -> None
         online.europepmc.references("29963580")
 
 
+def test_json_nested_past_the_parsers_depth_is_not_used(server: LocalServer, online: Online) -> None:
+    """A body of 100,000 nested lists is refused as an answer (before, json's RecursionError came out of
+    the client: the app's worker failed and the app exited)."""
+    server.route(REFS, json_reply("[" * 100_000 + "]" * 100_000))
+    with pytest.raises(
+        OnlineError, match=r"^Europe PMC did not answer after 4 tries: JSON nested too deeply to read$"
+    ):
+        online.europepmc.references("29963580")
+
+
 def test_an_html_page_with_status_200_is_not_json(server: LocalServer, online: Online) -> None:
     server.route(REFS, Reply(200, HTML_PAGE, "text/html"))
     with pytest.raises(OnlineError, match=r"an HTML page instead of JSON \(502 Bad Gateway\)$"):
