@@ -8,10 +8,12 @@ viewer's own decisions awaiting the second screener. Against the project's local
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from tests.store.snowball.graph import SEEDS, build, ids
 from tests.tui.test_one_commit_across_files import COMMITTED, STOPS
 from tests.tui.test_snowball_view import SnowballApp, counts, labels, notices, settle, view
 from tui.screens.snowball import SnowballScreen
+from tui.screens.snowball_online import SnowballOnline
 
 SEED = "32162448"  # (iCite's real answer for it: tests/data/online)
 
@@ -282,3 +285,41 @@ async def test_to_screen_leaves_out_your_decisions_awaiting_the_second_screener(
         assert counts(app).startswith(
             f"to screen {listed - 1} of {listed} · 1 awaiting the second screener"
         ), counts(app)
+
+
+async def test_closing_the_view_while_l_asks_stores_nothing(lib_path: Path, server: LocalServer) -> None:
+    """``escape`` while iCite is being asked closes the view and ends its work (its workers end with
+    it): before, the worker went on, stored the links and kept a round, and nothing said so."""
+    bank = ICiteBank(ICITE_2025, synthesize=True)
+    asked, release, ended = threading.Event(), threading.Event(), threading.Event()
+
+    def held(request):  # type: ignore[no-untyped-def]
+        asked.set()
+        release.wait(10)
+        return bank(request)
+
+    server.route("icite/pubs", held)
+    real = SnowballOnline._ask_and_round
+
+    def ask_and_round(online, *args):  # type: ignore[no-untyped-def]
+        try:
+            real(online, *args)
+        finally:
+            ended.set()
+
+    _with_seed(lib_path)
+    before = _files(lib_path)
+    app = _app(lib_path, server)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SnowballOnline, "_ask_and_round", ask_and_round)
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await view(pilot)
+            await pilot.press("L")
+            assert await asyncio.to_thread(asked.wait, 10)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, SnowballScreen)
+            release.set()
+            assert await asyncio.to_thread(ended.wait, 10)
+            await pilot.pause()
+    assert _state(lib_path).rounds == [] and _files(lib_path) == before

@@ -5,13 +5,16 @@ commit) and ``F`` (the records of the candidates that are stubs).
 first, nothing stored (``store.snowball.online.ask_links``); then what the service said and the round
 run on it are one commit (``fill_and_round``): killed anywhere, the library holds both or neither. A
 fill with a list a service ended early is stored alone, as far as it came, and runs no round; the view
-says what is missing. The workers read and compute; what the view shows is set on the UI thread.
+says what is missing. The workers read and compute; what the view shows is set on the UI thread. A view
+closed while ``L`` asks ends it: a thread runs on, so it looks before storing, and stores nothing.
 """
 
 from __future__ import annotations
 
 from functools import partial
 from typing import TYPE_CHECKING
+
+from textual.worker import get_current_worker
 
 from store.errors import PmbrowseError
 from store.snowball.engine import Preview, preview_round
@@ -60,6 +63,8 @@ class SnowballOnline:
         try:
             online = screen.online() if screen.online else None
             answers = ask_links(library, seeds, sources=SOURCES, online=online)
+            if get_current_worker().is_cancelled:  # (the view closed while asking: store nothing)
+                return
             fill, done, kept = fill_and_round(
                 library,
                 answers,
