@@ -536,3 +536,25 @@ async def test_moving_the_cursor_repaints_the_details_at_once(tmp_path: Path) ->
             # (the details' height is fixed: their update needs no layout of the screen).
             repainted = set().union(*painted) & set(range(listing.y, listing.bottom))
             assert len(repainted) <= 4, (key, sorted(repainted))
+
+
+async def test_a_round_that_cannot_be_kept_is_said_and_the_app_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening the view runs and keeps the first round; the snowball file cannot be written (a full
+    disk). Before, the OSError came out of the view's worker and the app exited with a traceback."""
+    import errno
+
+    import store.wholefile
+
+    build(tmp_path / "lib.json")
+    app = SnowballApp(tmp_path / "lib.json", built=True)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.wholefile, "replace_file", full)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await view(pilot)
+        assert "No space left on device" in counts(app) and not screen.busy
+        assert SnowballFile.open(tmp_path / "lib.json").load().rounds == []

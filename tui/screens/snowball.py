@@ -233,7 +233,7 @@ class SnowballScreen(Screen[int | None]):
                     return
                 state = self.file.load()
             self._shown(state, stored, None)
-        except PmbrowseError as exc:
+        except (PmbrowseError, OSError) as exc:  # (OSError: the snowball file not written, a full disk)
             self.app.call_from_thread(self.say, str(exc))
 
     def _round_in(self, state: SnowballState) -> Round | None:
