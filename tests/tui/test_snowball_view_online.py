@@ -32,8 +32,8 @@ from tests.conftest import ROOT
 from tests.online_server import ICITE_2025, ICiteBank, LocalServer, Reply, fast_config, json_reply
 from tests.store.snowball.graph import SEEDS, build, ids
 from tests.tui.test_one_commit_across_files import COMMITTED, STOPS
-from tests.tui.test_snowball_view import SnowballApp, counts, labels, notices, settle, view
-from tui.screens.snowball import SnowballScreen
+from tests.tui.test_snowball_view import SeededApp, SnowballApp, counts, labels, notices, settle, view
+from tui.screens.snowball import IN_PREVIEW, SnowballScreen
 from tui.screens.snowball_online import SnowballOnline
 
 SEED = "32162448"  # (iCite's real answer for it: tests/data/online)
@@ -323,3 +323,26 @@ async def test_closing_the_view_while_l_asks_stores_nothing(lib_path: Path, serv
             assert await asyncio.to_thread(ended.wait, 10)
             await pilot.pause()
     assert _state(lib_path).rounds == [] and _files(lib_path) == before
+
+
+async def test_l_that_fails_on_a_preview_leaves_it_a_preview(tmp_path: Path, server: LocalServer) -> None:
+    """The view opened on one article shows a preview, which counts nowhere; ``L`` refused by iCite.
+    Before, ``L`` forgot the preview as it started: the preview's rows stayed listed, titled a preview,
+    and ``i`` recorded a decision on them (and K said they were kept already)."""
+    server.route("icite/pubs", json_reply('{"error": "no"}', status=400))
+
+    def online() -> Online:
+        return Online(fast_config(server), icite_limiter=RateLimiter(1000))
+
+    app = SeededApp(tmp_path / "lib.json", "2", online=online)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await view(pilot)
+        assert screen.preview is not None and labels(screen) == ["11", "13", "20", "30"]
+        await pilot.press("L")
+        await settle(pilot)
+        assert any("the library was left as it was" in m for m in notices(app)), notices(app)
+        assert screen.preview is not None and not screen.busy
+        await pilot.press("i")
+        await settle(pilot)
+        assert notices(app)[-1] == IN_PREVIEW
+        assert app.marks.get(["pmid:11"]).decisions == ()

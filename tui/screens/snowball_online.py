@@ -46,7 +46,8 @@ class SnowballOnline:
     def links_then_round(self) -> None:
         """``L``: the next round from the included articles, with their links asked of iCite first."""
         screen = self.screen
-        screen.seeds, screen.selection, screen.preview = None, "included", None
+        # (a preview shown stays one until the round replaces it: L may fail, or keep nothing)
+        screen.seeds, screen.selection = None, "included"
         seeds = screen.next_seeds()
         if not seeds:
             screen.say(NO_SEEDS)
