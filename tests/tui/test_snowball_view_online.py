@@ -346,3 +346,35 @@ async def test_l_that_fails_on_a_preview_leaves_it_a_preview(tmp_path: Path, ser
         await settle(pilot)
         assert notices(app)[-1] == IN_PREVIEW
         assert app.marks.get(["pmid:11"]).decisions == ()
+
+
+async def test_k_while_l_runs_on_a_preview_waits(tmp_path: Path, server: LocalServer) -> None:
+    """K (keep the preview) pressed while L is under way on it: "try again in a moment", as the
+    screening keys say while the view is busy; the preview is not kept beside the round L keeps."""
+    bank = ICiteBank(ICITE_2025, synthesize=True)
+    asked, release = threading.Event(), threading.Event()
+
+    def held(request):  # type: ignore[no-untyped-def]
+        asked.set()
+        release.wait(10)
+        return bank(request)
+
+    server.route("icite/pubs", held)
+
+    def online() -> Online:
+        return Online(fast_config(server), icite_limiter=RateLimiter(1000))
+
+    app = SeededApp(tmp_path / "lib.json", "2", online=online)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await view(pilot)
+        assert screen.preview is not None
+        await pilot.press("L")
+        try:
+            assert await asyncio.to_thread(asked.wait, 10)
+            await pilot.press("K")
+            assert notices(app)[-1] == "Loading: try again in a moment."
+        finally:
+            release.set()
+        await settle(pilot)
+        [kept] = _state(tmp_path / "lib.json").rounds
+        assert kept.sources == ["library", "icite"] and screen.preview is None

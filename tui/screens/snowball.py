@@ -191,8 +191,8 @@ class SnowballScreen(Screen[int | None]):
     # Loading -----------------------------------------------------------------------------------
 
     def start(self, message: str) -> None:
-        self.busy = True
         self.say(message)
+        self.busy = True  # (after ``say``, which ends a load: said, it is no longer busy)
 
     @work(thread=True, exclusive=True, group="snowball")
     def load(self, *, run_next: bool = False, keep: bool = False, first: bool = False) -> None:
@@ -773,6 +773,9 @@ class SnowballScreen(Screen[int | None]):
     # Online and rounds -------------------------------------------------------------------------
 
     def action_keep(self) -> None:
+        if self.busy:  # (N or L under way: the preview may be replaced, or kept beside their round)
+            self.notify("Loading: try again in a moment.")
+            return
         if self.preview is None:
             self.notify("This round is kept already: K keeps a preview (ctrl+b in the main view).")
             return
