@@ -26,7 +26,7 @@ from tui.keys import SNOWBALL_KEYS
 from tui.screens.flow import FlowScreen
 from tui.screens.help import HelpScreen
 from tui.screens.reason import ReasonScreen
-from tui.screens.snowball import SnowballScreen
+from tui.screens.snowball import IN_PREVIEW, SnowballScreen
 from tui.widgets.candidates import CandidateList
 from tui.widgets.footer import KeyFooter
 
@@ -558,3 +558,21 @@ async def test_a_round_that_cannot_be_kept_is_said_and_the_app_goes_on(
         screen = await view(pilot)
         assert "No space left on device" in counts(app) and not screen.busy
         assert SnowballFile.open(tmp_path / "lib.json").load().rounds == []
+
+
+async def test_n_with_no_seeds_on_a_preview_leaves_it_a_preview(tmp_path: Path) -> None:
+    """The view opened on one article (a preview); nothing is included, so N has no seeds. Before, N
+    forgot the preview as it started: its rows stayed listed under a preview's title and ``i``
+    recorded decisions on them."""
+    app = SeededApp(tmp_path / "lib.json", "2")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await view(pilot)
+        assert screen.preview is not None
+        for pmid in SEEDS:
+            app.marks.set_screening([f"pmid:{pmid}"], None)
+        await pilot.press("N")
+        await settle(pilot)
+        assert counts(app).startswith("No seeds") and screen.preview is not None
+        await pilot.press("i")
+        assert notices(app)[-1] == IN_PREVIEW
+        assert app.marks.get(["pmid:11"]).decisions == ()

@@ -783,7 +783,8 @@ class SnowballScreen(Screen[int | None]):
         self.load(keep=True)
 
     def action_next_round(self) -> None:
-        self.seeds, self.selection, self.preview = None, "included", None
+        # (a preview shown stays one until the round replaces it: there may be no seeds, or no round)
+        self.seeds, self.selection = None, "included"
         self.stage = TITLE_ABSTRACT
         self.start(f"Running the next round ({self.direction}) from the included articles…")
         self.load(run_next=True)
