@@ -378,3 +378,41 @@ async def test_k_while_l_runs_on_a_preview_waits(tmp_path: Path, server: LocalSe
         await settle(pilot)
         [kept] = _state(tmp_path / "lib.json").rounds
         assert kept.sources == ["library", "icite"] and screen.preview is None
+
+
+async def test_f_pressed_while_l_asks_does_not_stop_l(tmp_path: Path, server: LocalServer) -> None:
+    """F (the stubs' records) pressed while L waits for iCite: both are done. They shared one group of
+    exclusive workers, so F cancelled L's, and L, which stores nothing once cancelled (the view closed),
+    dropped its links and round without a word."""
+    bank = ICiteBank(ICITE_2025, synthesize=True)
+    asked, release = threading.Event(), threading.Event()
+
+    def held(request):  # type: ignore[no-untyped-def]
+        asked.set()
+        release.wait(10)
+        return bank(request)
+
+    server.route("icite/pubs", held)
+    server.route(
+        "eutils/efetch.fcgi", Reply(body=b'<?xml version="1.0" ?><PubmedArticleSet></PubmedArticleSet>')
+    )
+
+    def online() -> Online:
+        return Online(fast_config(server), icite_limiter=RateLimiter(1000))
+
+    app = SeededApp(tmp_path / "lib.json", "2", online=online)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await view(pilot)
+        await pilot.press("L")
+        try:
+            assert await asyncio.to_thread(asked.wait, 10)
+            await pilot.press("F")
+            await pilot.pause(0.2)
+        finally:
+            release.set()
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert any("new links for" in m for m in notices(app)), notices(app)
+        [kept] = _state(tmp_path / "lib.json").rounds
+        assert kept.sources == ["library", "icite"] and not screen.busy

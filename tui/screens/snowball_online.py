@@ -37,9 +37,9 @@ class SnowballOnline:
         self.screen = screen
 
     def _in_thread(self, work: partial[None]) -> None:
-        self.screen.run_worker(
-            work, name=work.func.__name__, group="snowball-fetch", exclusive=True, thread=True
-        )
+        # (a group each: L pressed again replaces the L under way, F does not; a cancelled L stores nothing)
+        name = work.func.__name__
+        self.screen.run_worker(work, name=name, group=f"snowball{name}", exclusive=True, thread=True)
 
     # L ---------------------------------------------------------------------------------------------
 
