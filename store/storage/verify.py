@@ -20,6 +20,7 @@ document with links is held.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterable
@@ -231,12 +232,12 @@ def _later_layers(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> L
             except LibraryFileError as exc:
                 said(exc)
         for doc_id in segment.counted():
-            raw = segment.link_change(doc_id)
-            if raw is not None:
-                try:
+            try:  # (its table can point past the file's end: a short read, said as a decode is)
+                raw = segment.link_change(doc_id)
+                if raw is not None:
                     later.changes.setdefault(doc_id, []).append(decode_links(segment.path, raw, doc_id))
-                except LibraryFileError as exc:
-                    said(exc)
+            except LibraryFileError as exc:
+                said(exc)
     journal = snap.journal
     if journal is not None and journal.generation == snap.generation:
         for doc_id, where in journal.docs.items():
@@ -382,8 +383,11 @@ def _check_links(
 def _disagreeing(snap: Snapshot, present: Iterable[int]) -> str:
     """The first few documents whose links the other ends do not list (the slow way: only when the
     sums say some do)."""
-    refs = {d: set(snap.link_ids(d, "references")) for d in present}
-    cited = {d: set(snap.link_ids(d, "cited_by")) for d in refs}
+    refs: dict[int, set[int]] = {}
+    cited: dict[int, set[int]] = {}
+    for d in present:
+        with contextlib.suppress(LibraryFileError):  # (said already, by ``_later_layers``)
+            refs[d], cited[d] = set(snap.link_ids(d, "references")), set(snap.link_ids(d, "cited_by"))
     wrong = sorted(
         {a for a, targets in refs.items() for b in targets if a not in cited.get(b, ())}
         | {b for b, sources in cited.items() for a in sources if b not in refs.get(a, ())}

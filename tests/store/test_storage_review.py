@@ -177,3 +177,34 @@ def test_a_copied_library_whose_base_looks_newer_than_its_index_has_a_true_searc
     assert cli(copy, "stats").returncode == 0  # (the index rebuilt)
     assert cli(copy, "check").returncode == 0
     assert sorted(p.name for p in copy.with_name("library.json.index").iterdir()) == search
+
+
+# `check` over a segment whose link table is damaged --------------------------------------------------
+
+
+@pytest.mark.parametrize("column", ["link_len", "link_off"])
+def test_check_goes_on_past_a_link_change_its_segment_s_table_points_wrongly_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str
+) -> None:
+    """A segment's tables have no checksum: a link change whose length (it then ends inside the next one:
+    not JSON) or offset (past the file's end: a short read) was damaged. ``check`` says so in lines
+    naming the segment and goes on with the rest (the links' ends, the counts, the marks, the search
+    index), exit status 1; it stopped at the first read of those links (the short read, outside the
+    checks of each change; the decode, when it listed the documents whose ends disagree) and said that
+    one line as an error (exit status 3), nothing else."""
+    import orjson
+
+    lib, segments = _with_segments(tmp_path, monkeypatch)
+    raw = bytearray(segments[-1].read_bytes())
+    (n,) = struct.unpack_from("<I", raw, len(raw) - 12)
+    at = orjson.loads(bytes(raw[len(raw) - 12 - n : len(raw) - 12]))["at"][column]
+    if column == "link_len":
+        struct.pack_into("<I", raw, at, struct.unpack_from("<I", raw, at)[0] + 1)
+    else:
+        struct.pack_into("<Q", raw, at, len(raw))
+    segments[-1].write_bytes(bytes(raw))
+    found = cli(lib, "check")
+    assert found.returncode == 1 and found.stderr == "", found
+    lines = found.stdout.splitlines()
+    assert str(segments[-1]) in lines[0] and "Traceback" not in found.stdout, lines
+    assert any("do not agree at both ends" in line for line in lines[1:]), lines  # (and it went on)
