@@ -38,13 +38,12 @@ from store.storage.files import LibraryFiles
 from store.storage.halves import scan_in_two
 from store.storage.indexwriter import cited_order, in_memory
 from store.storage.linksums import BaseLinks, Sums
-from store.storage.meta import STUB, Meta, meta_of
-from store.storage.runs import Tally
+from store.storage.meta import STUB, Meta, head_of, meta_of
 from store.storage.segment import SegmentError, SegmentFile
-from store.storage.snapshot import REMOVED, Snapshot, decode, decode_links, index_current
+from store.storage.segmentcheck import REPAIR, change_counts, check_runs
+from store.storage.snapshot import Snapshot, decode, decode_links, index_current
 
 MASK = (1 << 64) - 1
-REPAIR = "`pmbrowse repair` mends it"
 
 
 @dataclass
@@ -124,7 +123,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
             "library is next opened, or by `pmbrowse repair`"
         )
     snap.index = in_memory(scan.data)
-    _check_runs(snap, problems)
+    check_runs(snap, problems)
     if snap.journal is not None and snap.journal.generation == generation:
         snap.journal.start = {"counts": scan.data.counts, "next_id": scan.data.next_id}
         snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
@@ -217,25 +216,36 @@ def _later_layers(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> L
     the file and the journal's commit), in layer order."""
     later = Later()
 
-    def said(exc: LibraryFileError) -> None:
+    def said(what: object) -> None:
         if len(problems) < 4 * LIMIT:
-            problems.append(str(exc))
+            problems.append(str(what))
 
+    # (A segment's tables, which reads use instead of its documents, have no checksum: each row is
+    # compared with what it stands for.)
+    wrong = "{}: its tables do not say what {} {}; " + REPAIR
     for segment in snap.segments:
-        for doc_id, removed in segment.ids():
-            where = segment.where(doc_id)
-            if removed or where is None or where == REMOVED:
+        for i, (doc_id, removed) in enumerate(segment.ids()):
+            if removed:
                 later.meta[doc_id] = None
                 continue
             try:
-                later.meta[doc_id] = meta_of(decode(segment.path, segment.read(where), doc_id))
+                raw, meta, head = segment.row(i)
+                doc = decode(segment.path, raw, doc_id)
+                later.meta[doc_id] = meta_of(doc)
+                if (meta, head) != (later.meta[doc_id], head_of(doc)):
+                    said(
+                        wrong.format(segment.path, f"document {doc_id}", "holds (flags, year, count or head)")
+                    )
             except LibraryFileError as exc:
                 said(exc)
         for doc_id in segment.counted():
             try:  # (its table can point past the file's end: a short read, said as a decode is)
-                raw = segment.link_change(doc_id)
-                if raw is not None:
-                    later.changes.setdefault(doc_id, []).append(decode_links(segment.path, raw, doc_id))
+                change = segment.link_change(doc_id)
+                if change is not None:
+                    record = decode_links(segment.path, change, doc_id)
+                    later.changes.setdefault(doc_id, []).append(record)
+                    if segment.link_counts(doc_id) != change_counts(record):
+                        said(wrong.format(segment.path, f"the links of document {doc_id}", "change"))
             except LibraryFileError as exc:
                 said(exc)
     journal = snap.journal
@@ -261,31 +271,6 @@ def _later_layers(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> L
     later.whole = {d for d, meta in later.meta.items() if meta is None}
     later.whole.update(d for d, records in later.changes.items() if any(r.get("removed") for r in records))
     return later
-
-
-def _check_runs(snap: Snapshot, problems: list[str]) -> None:
-    """Each segment's run (``store.storage.segment``): its checksum, its order, and its keys those of
-    the documents it touches in the state it completed (the base and the segments up to it)."""
-    for i, segment in enumerate(snap.segments):
-        if not segment.has_run:
-            continue
-        try:
-            segment.load_run()
-            found = [key for key, _doc_id in segment.run()]
-        except SegmentError as exc:
-            problems.append(f"the segment {exc}; {REPAIR}")
-            continue
-        except LibraryFileError as exc:
-            problems.append(str(exc))
-            continue
-        tally = Tally(snap.index, {*segment.column("doc_ids"), *segment.column("link_ids")})
-        for layer in snap.segments[: i + 1]:
-            tally.segment(layer)
-        if found != tally.run():
-            problems.append(
-                f"the segment {segment.path} is damaged (its most-cited order is not its documents' "
-                f"order); {REPAIR}"
-            )
 
 
 def _open_index(files: LibraryFiles) -> tuple[DocIndex | None, str]:

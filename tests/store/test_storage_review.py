@@ -208,3 +208,30 @@ def test_check_goes_on_past_a_link_change_its_segment_s_table_points_wrongly_at(
     lines = found.stdout.splitlines()
     assert str(segments[-1]) in lines[0] and "Traceback" not in found.stdout, lines
     assert any("do not agree at both ends" in line for line in lines[1:]), lines  # (and it went on)
+
+
+@pytest.mark.parametrize(
+    "column", ["doc_flags", "doc_head_off", "doc_year", "doc_citation", "link_refs", "link_cited"]
+)
+def test_check_finds_a_segment_s_table_that_does_not_say_what_its_documents_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str
+) -> None:
+    """A segment's tables (no checksum) keep each document's flags, year, citation count and head, and
+    each link change's counts: what reads use instead of the documents (``is:stub``, the link panes'
+    rows, the counts shown). One of them damaged is said by ``check`` in a line naming the segment and
+    the document. It said nothing of the flags, the heads and the references' counts, and blamed the
+    segment's most-cited run (which was right) for the others."""
+    import orjson
+
+    lib, segments = _with_segments(tmp_path, monkeypatch)
+    raw = bytearray(segments[-1].read_bytes())
+    (n,) = struct.unpack_from("<I", raw, len(raw) - 12)
+    at = orjson.loads(bytes(raw[len(raw) - 12 - n : len(raw) - 12]))["at"][column]
+    raw[at] ^= 0x08
+    segments[-1].write_bytes(bytes(raw))
+    found = cli(lib, "check")
+    assert found.returncode == 1 and found.stderr == "", found
+    assert any(
+        str(segments[-1]) in line and "its tables do not say what" in line
+        for line in found.stdout.splitlines()
+    ), found.stdout
