@@ -35,6 +35,7 @@ change), and reused while that is the same.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -66,11 +67,11 @@ class Ranked(NamedTuple):
 class Touched:
     """Whether a layer after the base touches a document: ``doc_id in touched``."""
 
-    def __init__(self, now: set[int], runs: tuple[Segment, ...]) -> None:
-        self.now, self.runs = now, runs
+    def __init__(self, now: set[int], newest: array[int]) -> None:
+        self.now, self.newest = now, newest
 
     def __contains__(self, doc_id: int) -> bool:
-        return doc_id in self.now or any(segment.touches(doc_id) for segment in self.runs)
+        return doc_id in self.now or (doc_id < len(self.newest) and self.newest[doc_id] != 0)
 
 
 class Citations:
@@ -79,6 +80,7 @@ class Citations:
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
         self._ranked: Ranked | None = None
+        self._newest_of: tuple[Ranked, array[int]] | None = None
 
     def key(self, doc_id: int) -> int | None:
         """``cited_key`` of a document now; None: no such document."""
@@ -115,14 +117,33 @@ class Citations:
         """(key now, doc id) of each document the library holds that a layer after the base touches,
         in no particular order: those keyed now, and the runs' entries no newer layer touches."""
         yield from ranked.keyed
-        runs = ranked.runs
-        for i, segment in enumerate(runs):
-            yield from _taken(segment.run(), ranked.touched, runs[i + 1 :])
+        now, newest = ranked.touched, self._newest(ranked)
+        for number, segment in enumerate(ranked.runs, 1):
+            yield from (
+                entry for entry in segment.run() if newest[entry[1]] == number and entry[1] not in now
+            )
 
-    @staticmethod
-    def touched(ranked: Ranked) -> Touched:
+    def touched(self, ranked: Ranked) -> Touched:
         """The documents a layer after the base touches (their base keys are out of date), for ``in``."""
-        return Touched(ranked.touched, ranked.runs)
+        return Touched(ranked.touched, self._newest(ranked))
+
+    def _newest(self, ranked: Ranked) -> array[int]:
+        """Doc id -> the newest of ``ranked.runs`` that touches it, counted from 1 (0: none). What
+        ``cited>=N`` asks of every run entry and of up to half the base's documents: read once, not
+        searched for in each segment each time (two binary searches in Python a segment: 8 µs a
+        question over 20 segments, against 41 ns)."""
+        known = self._newest_of
+        if known is not None and known[0] is ranked:
+            return known[1]
+        columns = [
+            (n, s.column(name)) for n, s in enumerate(ranked.runs, 1) for name in ("doc_ids", "link_ids")
+        ]
+        newest = array("H", bytes(2 * (max([0, *(c[-1] for _n, c in columns if len(c))]) + 1)))
+        for number, column in columns:
+            for doc_id in column:
+                newest[doc_id] = number
+        self._newest_of = (ranked, newest)
+        return newest
 
     def ranked_changes(self) -> Ranked:
         """The documents the journal and the segments without a run touch in the newest state, ranked,

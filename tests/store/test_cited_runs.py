@@ -253,3 +253,23 @@ def test_a_run_with_the_wrong_keys_is_found_by_check(tmp_path: Path, monkeypatch
         changes.flush()
     problems = check(lib.path).problems
     assert len(problems) == 2 and all("is not its documents' order" in p for p in problems), problems
+
+
+def test_cited_at_least_asks_the_segments_once_not_once_per_base_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cited>=N`` passes over the base's documents a newer layer touches (``Citations.touched``): for
+    each base document on the smaller side of its range. Asked of each segment with a run by two binary
+    searches in Python a document (8 µs each over 20 segments, against 41 ns for a set), that was the
+    whole query's cost; the segments' documents are now read once, into a bitmap, at the first
+    question."""
+    lib = _layered(tmp_path / "library.json", monkeypatch)
+    expected = {d: max(lib.meta(d).citation, lib.link_counts(d)[1]) for d in _oracle(lib)}  # type: ignore[union-attr]
+    asked = []
+    touches = SegmentFile.touches
+    monkeypatch.setattr(SegmentFile, "touches", lambda self, d: asked.append(d) or touches(self, d))
+    index = SearchIndex.for_library(lib)
+    for low in (1, 2, 3, 5):
+        found = {h.doc_id for h in index.search(f"cited>={low}", limit=len(expected)).hits}
+        assert found == {d for d, n in expected.items() if n >= low}, low
+    assert asked == []
