@@ -97,7 +97,7 @@ def cited_between(citations: Citations, low: int | None, high: int | None) -> An
     outside: list[int] = []
     for key, doc_id in citations.changed(ranked):
         (inside if _within(key >> 48, low, high) else outside).append(doc_id)
-    index = citations.reader.snap.index
+    index = ranked.base  # (the base of the state ranked: another thread may have refreshed the reader since)
     if index is not None:
         order = index.column("order")
         size = _run_end(order, lambda _doc_id: True)

@@ -273,3 +273,50 @@ def test_cited_at_least_asks_the_segments_once_not_once_per_base_document(
         found = {h.doc_id for h in index.search(f"cited>={low}", limit=len(expected)).hits}
         assert found == {d for d, n in expected.items() if n >= low}, low
     assert asked == []
+
+
+def test_cited_between_answers_from_the_one_state_it_ranked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another thread may refresh the shared reader while ``cited>=N`` works (the app's search beside a
+    worker): the base it bisects must be the one of the state it ranked, not the reader's newest, or
+    the answer mixes two states (a record counted as of after another process's fold, another as of
+    before it)."""
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
+    path = tmp_path / "library.json"
+    lib = Library.open(path, demo=False)
+    with lib.transaction() as changes:  # the base: 1 cited twice, 2 not yet
+        _put(changes, "1", 2001)
+        _put(changes, "2", 2002)
+        _put(changes, "10", 2010, (1,))
+        _put(changes, "11", 2011, (1,))
+    assert lib.compact()
+    with lib.transaction() as changes:  # the journal touches 2: cited once
+        _put(changes, "20", 2020, (2,))
+    index = SearchIndex.for_library(lib)
+    citations = index.citations()
+    assert citations is not None
+    first, second = lib.find("1"), lib.find("2")
+    assert first is not None and second is not None
+
+    def found(query: str) -> set[int]:
+        return {h.doc_id for h in index.search(query, limit=100).hits}
+
+    assert found("cited>=5") == set()
+    ranked_changes = citations.ranked_changes
+
+    def then_another_process_writes_and_folds() -> object:
+        ranked = ranked_changes()  # the state the search ranked: 1 cited twice, 2 once
+        other = Library.open(path)
+        with other.transaction() as changes:  # both cited five times, then folded into the base
+            for n in range(30, 33):
+                _put(changes, str(n), 2021, (1,))
+            for n in range(40, 44):
+                _put(changes, str(n), 2022, (2,))
+        assert other.compact()
+        citations.reader.refresh()  # (as another thread of the app would, between the two reads)
+        return ranked
+
+    monkeypatch.setattr(citations, "ranked_changes", then_another_process_writes_and_folds)
+    answer = found("cited>=5")
+    assert answer in (set(), {first, second})  # before the fold, or after it: never one of each
