@@ -18,12 +18,19 @@ It checks itself, because a damaged index answers wrongly rather than failing (t
 offsets swapped show the wrong article, an emptied key table says "not found", a next id below the
 last document makes the next import overwrite one). Its header carries a CRC-32 of itself and one of
 the columns and key tables, both checked when it is opened (about 10 ms for a library of 100,000
-records: the columns and keys are some 12 MB of its 48), and each head carries its own CRC-32,
+records: the columns and keys are some 12 MB of its 48; 60-76 ms at a million), and each head carries
+its own CRC-32,
 checked when the head is read (the heads are most of the file, and a read touches a few). The
 header names the base's generation and the CRC-32 of the base file it was built from
 (``base_crc``: what ``pmbrowse check`` verifies the base against, and what tells the search index
 that the base changed). What the index says of a document is checked once more when the document
 is read from the base (``store.storage.snapshot``: the record's line must carry its id).
+
+The app's first list need not wait for the columns' checksum: opened with ``check_later``, the index
+checks them in a thread (``zlib.crc32`` lets go of the interpreter's lock, so on another core) while
+its first answers are worked out, and ``verify()`` waits for that check and raises if it failed. What
+the index answered before ``verify()`` is not to be shown until it returns (``store.search.index``
+calls it before it returns a page; see ``SearchIndex.open_with_counts``).
 
 Layout (all integers little-endian)::
 
@@ -50,6 +57,7 @@ import os
 import stat
 import struct
 import sys
+import threading
 import zlib
 from array import array
 from bisect import bisect_left
@@ -105,6 +113,7 @@ class IndexFileError(Exception):
 
 
 OLDER_VERSION = "not an index file of this version"
+BODY_DAMAGED = "its checksum does not match"
 
 
 class IndexMismatch(IndexFileError):
@@ -135,9 +144,12 @@ class DocIndex:
     checksums do not match, its sizes do not add up, its next id is not past its last document), and
     ``NotARegularFile`` when it is not a regular file."""
 
-    def __init__(self, path: Path | None, *, raw: bytes | None = None) -> None:
+    def __init__(self, path: Path | None, *, raw: bytes | None = None, check_later: bool = False) -> None:
+        """``check_later``: check the columns' and keys' checksum in a thread (see ``verify``)."""
         self.path = path
         self._views: list[memoryview] = []
+        self._checking: threading.Thread | None = None
+        self._damage: str | None = None  # what the check in a thread found wrong
         if raw is not None:
             self._map: mmap.mmap | bytes = raw
         else:
@@ -157,12 +169,12 @@ class DocIndex:
             finally:
                 os.close(fd)
         try:
-            self._parse()
+            self._parse(check_later)
         except (ValueError, KeyError, TypeError, struct.error, orjson.JSONDecodeError, BufferError) as exc:
             self.close()
             raise IndexFileError(f"{path} is damaged ({exc})", str(exc)) from None
 
-    def _parse(self) -> None:
+    def _parse(self, check_later: bool) -> None:
         m = self._map
         if m[:8] != MAGIC:
             raise ValueError(OLDER_VERSION)
@@ -207,13 +219,36 @@ class DocIndex:
         self._heads_at = pos
         if pos + heads != len(m):
             raise ValueError("cut off" if pos + heads > len(m) else "longer than its header says")
-        if zlib.crc32(view[body:pos]) != _field(header, "body_crc", int):
-            raise ValueError("its checksum does not match")
+        body_crc = _field(header, "body_crc", int)
+        if check_later:
+            checked = view[body:pos]
+            self._checking = threading.Thread(
+                target=self._check, args=(checked, body_crc), name="docindex-check", daemon=True
+            )
+            self._checking.start()
+        elif zlib.crc32(view[body:pos]) != body_crc:
+            raise ValueError(BODY_DAMAGED)
         self.max_id = max_id
         c = self._columns
         self._doc_off, self._doc_len = c["doc_off"], c["doc_len"]
         self._link_off, self._link_len = c["link_off"], c["link_len"]
         self._refs, self._cited, self._flags = c["refs"], c["cited"], c["flags"]
+
+    def _check(self, body: memoryview, expected: int) -> None:
+        with body:
+            if zlib.crc32(body) != expected:
+                self._damage = BODY_DAMAGED
+
+    def verify(self) -> None:
+        """Wait for the check begun at opening (``check_later``); raise ``IndexFileError`` if it found
+        the columns or keys damaged (then nothing read from them may be trusted: open it again, which
+        rebuilds it). Returns at once for an index checked at opening."""
+        checking = self._checking
+        if checking is not None:
+            checking.join()
+            self._checking = None
+        if self._damage is not None:
+            raise IndexFileError(f"{self.path} is damaged ({self._damage})", self._damage)
 
     def _view(self, view: memoryview, pos: int, size: int, code: str) -> memoryview:
         if pos + size > len(view):
@@ -296,6 +331,8 @@ class DocIndex:
                 yield (h << 32) | doc_id
 
     def close(self) -> None:
+        if self._checking is not None:  # (its view of the map must be let go before the map is closed)
+            self._checking.join()
         for view in reversed(self._views):
             view.release()
         mapped = getattr(self, "_map", None)

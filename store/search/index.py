@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ from typing import Any, Protocol
 import tantivy
 
 from store.atomicwrite import replace_file, swap_folder
+from store.docindex import IndexFileError
 from store.errors import PmbrowseError
 from store.fileformat import read_base_header
 from store.lock import write_lock
@@ -52,7 +54,7 @@ from store.search.fields import (
     index_document,
 )
 from store.search.query import MatchAll, Node, parse_query
-from store.storage import committed_state, open_storage
+from store.storage import Storage, committed_state, open_storage
 from store.storage.citations import Citations
 
 Doc = dict[str, Any]
@@ -94,6 +96,8 @@ class SearchIndex:
         self.library_path = library_path
         self._index = index
         self._citations: Citations | None = None
+        self._unchecked: Storage | None = None  # the storage opened with its index's check under way
+        self._checking = threading.Lock()
         # The library's committed state this index was found fresh for (None: not checked here).
         self.state: tuple[str | None, int] | None = None
 
@@ -122,11 +126,16 @@ class SearchIndex:
         from (``citations``), is opened first, and the state it read tells whether the index is fresh,
         so that the journal is read once rather than twice. Opening the storage may convert a library
         of an older layout, as opening the library does; ``convert=False`` (a reader that must never
-        write): None for such a library instead."""
+        write): None for such a library instead.
+
+        The storage's document index is checked in a thread meanwhile (its columns are some 120 MB at
+        a million records, 60-76 ms to read: ``DocIndex`` ``check_later``), and ``search`` waits for
+        that check before it returns its first page: a damaged index is opened again (rebuilt) and
+        the search run again, so nothing it answered is shown."""
         if not convert and not _in_this_layout(library_path):
             return None
         try:
-            storage = open_storage(library_path)
+            storage = open_storage(library_path, check_later=True)
         except (PmbrowseError, OSError):
             return cls.open_if_fresh(library_path)
         index = cls._open_fresh(library_path, storage.reader.state if storage.reader.exists else None)
@@ -134,6 +143,7 @@ class SearchIndex:
             storage.close()
             return None
         index._citations = Citations(storage.reader)
+        index._unchecked = storage
         return index
 
     @classmethod
@@ -287,11 +297,44 @@ class SearchIndex:
     ) -> Results:
         """Run a query. Relevance is BM25, ties broken by date (newest first); ``sort`` is one of
         ``SORTS``."""
+        citations = self.citations()
+        results = self._search(query, limit, offset, sort, marks, citations)
+        if citations is not None and not self._trusted(citations):
+            return self._search(query, limit, offset, sort, marks, self.citations())
+        return results
+
+    def _trusted(self, citations: Citations) -> bool:
+        """Whether ``citations`` may be believed: False when they read the storage opened with its
+        index's check under way (``open_with_counts``) and the check failed (waited for). Those counts
+        are then dropped, so that the next ``citations()`` opens the storage again, which rebuilds
+        the index (the damaged one is left to be freed with the searches that may still read it)."""
+        first = self._unchecked
+        if first is None or citations.reader is not first.reader:
+            return True
+        with self._checking:
+            index = first.reader.snap.index
+            try:
+                if index is not None:
+                    index.verify()
+            except IndexFileError:
+                if self._citations is citations:
+                    self._citations = None
+                return False
+            return True
+
+    def _search(
+        self,
+        query: str | Node,
+        limit: int,
+        offset: int,
+        sort: str,
+        marks: MarkLookup | None,
+        citations: Citations | None,
+    ) -> Results:
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         node = parse_query(query) if isinstance(query, str) else query
         searcher = self._index.searcher()
-        citations = self.citations()
         compiled = compile_query(
             node,
             marks,

@@ -81,9 +81,18 @@ class Storage:
             self.files.snap.close()
 
 
-def open_storage(path: str | os.PathLike[str], lock_timeout: float | None = None) -> Storage:
+def open_storage(
+    path: str | os.PathLike[str], lock_timeout: float | None = None, *, check_later: bool = False
+) -> Storage:
+    """``check_later``: the state opened now has its document index's columns checked in a thread
+    (``DocIndex.verify``: the caller must call it before it shows anything read from them); states
+    opened later are checked as they open."""
     files = LibraryFiles(path, lock_timeout)
-    reader = Reader(files)
+    files.check_index_later = check_later
+    try:
+        reader = Reader(files)
+    finally:
+        files.check_index_later = False
     committer = Committer(files, reader)
     return Storage(
         files, reader, committer, Compactor(files, reader, committer), TableStorage(reader, committer)

@@ -58,6 +58,7 @@ class LibraryFiles:
         self.journal_path = self.sibling(".journal")
         self.segments_path = self.sibling(".segments")
         self.lock_timeout = lock_timeout
+        self.check_index_later = False  # (``open_storage``'s ``check_later``, while it opens)
         self.notices: list[str] = []  # one-line messages for the user (a conversion, a rebuilt index)
         self.threads = threading.RLock()  # writers of this process take turns
         self.state = threading.RLock()  # guards swapping the snapshot under readers of other threads

@@ -116,7 +116,7 @@ def _open_index(files: LibraryFiles, snap: Snapshot, base: os.stat_result) -> st
     ``OTHER_GENERATION``, or what is wrong with it: it is rebuilt, with a notice saying so). A FIFO or a
     device in its place is refused (``LibraryFileError``): it is not pmbrowse's to replace."""
     try:
-        index = DocIndex(files.index_path)
+        index = DocIndex(files.index_path, check_later=files.check_index_later)
     except NotARegularFile as exc:
         raise LibraryFileError(
             f"{files.index_path} is {exc.what}, not a file pmbrowse wrote; {REPAIR}"

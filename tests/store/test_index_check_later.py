@@ -1,0 +1,78 @@
+"""The document index checked in a thread while the app's first list is worked out (``DocIndex``
+``check_later``, ``SearchIndex.open_with_counts``): damage it finds is still found before anything
+read from the index is shown, and the index is rebuilt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from store.docindex import DocIndex, IndexFileError
+from store.search import SearchIndex
+from tests.store.test_reliability import FILES, cli, copy_of, index_layout, ok
+
+
+@pytest.fixture(autouse=True)
+def _no_compaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
+
+
+@pytest.fixture(scope="module")
+def compacted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A library of four imported files, compacted: every record in the base and its index's order."""
+    lib = tmp_path_factory.mktemp("compacted") / "library.json"
+    ok(cli(lib, "stats"))
+    for file in FILES:
+        ok(cli(lib, "import", str(file)))
+    ok(cli(lib, "compact"))
+    return lib
+
+
+def first_page(lib: Path) -> list[int]:
+    """The app's first list: every full record, most cited first (as ``tui.listing`` asks for it)."""
+    index = SearchIndex.open_with_counts(lib)
+    assert index is not None
+    return [hit.doc_id for hit in index.search("is:full", limit=20, sort="cited").hits]
+
+
+def swap_first_in_order(idx: Path) -> None:
+    """The index's "most cited first" column with its first two documents swapped (a damage that
+    reads as a plausible answer: the two most cited articles in the wrong order)."""
+    raw = bytearray(idx.read_bytes())
+    _header, where, _keys = index_layout(idx)
+    at = where["order"]
+    raw[at : at + 4], raw[at + 4 : at + 8] = raw[at + 4 : at + 8], raw[at : at + 4]
+    idx.write_bytes(bytes(raw))
+
+
+def test_a_damaged_order_is_never_shown_by_the_first_list(compacted: Path, tmp_path: Path) -> None:
+    lib = copy_of(compacted, tmp_path)
+    idx = lib.with_name("library.json.idx")
+    good, truth = idx.read_bytes(), first_page(lib)
+    assert len(truth) >= 2
+    swap_first_in_order(idx)
+    with pytest.raises(IndexFileError):
+        DocIndex(idx)  # (the damage this is about: found by the check at opening)
+    assert first_page(lib) == truth
+    assert idx.read_bytes() == good  # (rebuilt from the base, as any opening rebuilds a damaged one)
+
+
+def test_an_index_checked_later_says_its_damage_when_verified(compacted: Path, tmp_path: Path) -> None:
+    lib = copy_of(compacted, tmp_path)
+    idx = lib.with_name("library.json.idx")
+    whole = DocIndex(idx, check_later=True)
+    whole.verify()
+    whole.verify()  # (once checked, at once)
+    whole.close()
+    swap_first_in_order(idx)
+    damaged = DocIndex(idx, check_later=True)  # (opens: the columns are checked meanwhile)
+    with pytest.raises(IndexFileError, match=r"library\.json\.idx is damaged"):
+        damaged.verify()
+    with pytest.raises(IndexFileError):
+        damaged.verify()  # (and says so again to whoever asks)
+    damaged.close()
+    closed = DocIndex(idx, check_later=True)
+    closed.close()  # (closing waits for the check, which reads the mapped file)
+    with pytest.raises(IndexFileError):
+        closed.verify()
