@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError
+from tui import collector
 from tui.commands import COMMANDS
 from tui.commands.base import (
     EXIT_BAD_INPUT,
@@ -202,12 +203,16 @@ def run_app(args: argparse.Namespace, out: Console, err: Console, note: str = ""
 
             Library.open(path)  # says what is wrong with it (LibraryFileError), or migrates an old layout
     target = " ".join(args.target)
-    from tui.app import PmbrowseApp
+    collector.pause()  # (until the library is loaded: ``tui.collector``)
+    try:
+        from tui.app import PmbrowseApp
 
-    # In the app, a notification: the path on a line of its own, shortened from the left (a toast is
-    # narrow, and a path split mid-word is hard to read).
-    toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
-    PmbrowseApp(path, target, notice=toast, note=note, screener=args.screener).run()
+        # In the app, a notification: the path on a line of its own, shortened from the left (a toast
+        # is narrow, and a path split mid-word is hard to read).
+        toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
+        PmbrowseApp(path, target, notice=toast, note=note, screener=args.screener).run()
+    finally:
+        collector.resume()
     return EXIT_OK
 
 

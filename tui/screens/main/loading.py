@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from store.errors import PmbrowseError
 from store.ids import parse_identifier
-from tui import listing, refresh
+from tui import collector, listing, refresh
 from tui.screens.main.parts import Part
 from tui.widgets.article import ArticleHeader
 from tui.widgets.lists import article_lists
@@ -112,8 +112,10 @@ class Loading(Part):
             screen.reader.open_at_start(key, self._asked, self._pane)
         else:
             screen.query_one(ArticleHeader).show_welcome()
+        collector.resume()  # (start-up is over: ``tui.collector``)
 
     def _failed(self, message: str) -> None:
+        collector.resume()
         self.screen.results.show_message(message)
         self.screen.query_one(ArticleHeader).show_welcome(f"The library could not be opened: {message}")
         self.say(message, title="Library", severity="error", timeout=10)
