@@ -5,10 +5,11 @@ modules and classes, the screen's widgets, the library's open state) and hardly 
 yet the collector's passes scan all of them each time enough new objects pile up: at the 10k bench
 library, a tenth of the CPU time to the first content (350 ms with it off against 400 ms, medians of 9
 starts at load 8, 2026-12-04). So ``run_app`` pauses it before importing the app, and the loader
-resumes it once the library is open (``tui.screens.main.loading``: after the first content, as the
-app settles): what start-up made is first *frozen* (``gc.freeze``: moved where no pass scans it, so
-the first passes after start-up do not walk it all; reference counting still frees it as usual; only
-garbage in cycles made during start-up stays), then the collector runs again as usual.
+resumes it once the first content is shown (``tui.screens.main.loading``: before it opens the
+library, which may take long, or convert it): what start-up made is first *frozen* (``gc.freeze``:
+moved where no pass scans it, so the first passes after start-up do not walk it all; reference
+counting still frees it as usual; only garbage in cycles made during start-up stays), then the
+collector runs again as usual.
 """
 
 from __future__ import annotations

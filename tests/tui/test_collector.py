@@ -1,11 +1,12 @@
-"""Start-up without the cyclic garbage collector (``tui.collector``): paused until the library is
-loaded, then running again (with what start-up made frozen), whether the library opened or not."""
+"""Start-up without the cyclic garbage collector (``tui.collector``): paused until the first content is
+shown, then running again (with what start-up made frozen) before the library is opened."""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from store.library import Library
 from tests.tui.helpers import make_app, ready, until
 from tests.tui.test_startup import demo_path, watch_library_open
 from tui import collector
+from tui.screens.main.search import SearchResults
 
 __all__ = ["demo_path"]  # (a fixture used here)
 
@@ -37,17 +39,23 @@ def test_resume_runs_it_again_only_after_pause() -> None:
     assert not gc.isenabled()
 
 
-async def test_paused_until_the_library_is_loaded_then_running(
+async def test_paused_for_the_first_list_running_when_the_library_opens(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    running_at_open: list[bool] = []
-    watch_library_open(monkeypatch, lambda: running_at_open.append(gc.isenabled()))
+    running_at: list[tuple[str, bool]] = []
+    searched = SearchResults._show
+
+    def show(results: SearchResults, *args: Any, **kwargs: Any) -> None:
+        running_at.append(("first list", gc.isenabled()))
+        searched(results, *args, **kwargs)
+
+    monkeypatch.setattr(SearchResults, "_show", show)
+    watch_library_open(monkeypatch, lambda: running_at.append(("library", gc.isenabled())))
     collector.pause()  # (as ``run_app`` does)
     app = make_app(demo_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        assert await until(pilot, gc.isenabled)
-    assert running_at_open == [False]  # (the first list came, and the library opened, without it)
+    assert running_at[:2] == [("first list", False), ("library", True)]
     assert not collector.paused()
 
 

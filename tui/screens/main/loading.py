@@ -70,6 +70,9 @@ class Loading(Part):
             landed = self.app.call_from_thread(self._index_ready, index)
             if landed is not None:
                 landed.wait(FIRST_ROWS_WAIT)
+        # The first content is shown (or, without a fresh index, comes after the library): start-up's
+        # garbage is done with (``tui.collector``; opening the library, or converting it, may be long).
+        collector.resume()
         from store.library import Library
 
         try:
@@ -112,10 +115,8 @@ class Loading(Part):
             screen.reader.open_at_start(key, self._asked, self._pane)
         else:
             screen.query_one(ArticleHeader).show_welcome()
-        collector.resume()  # (start-up is over: ``tui.collector``)
 
     def _failed(self, message: str) -> None:
-        collector.resume()
         self.screen.results.show_message(message)
         self.screen.query_one(ArticleHeader).show_welcome(f"The library could not be opened: {message}")
         self.say(message, title="Library", severity="error", timeout=10)
