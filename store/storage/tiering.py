@@ -2,11 +2,14 @@
 
 A bulk import writes its batches as segments (``store.storage.spilling``); folding them into the base
 costs the whole library (``store.storage.fold``), which is what it must cost only now and then: when
-the segments hold as much as the base (so the base at most doubles at each fold, and each record is
-rewritten a bounded number of times), or when they are too many (each is a layer a read looks at).
+the segments hold three times what the base does (so the library grows fourfold between folds, and
+each record is rewritten a bounded number of times), or when they are too many (each is a layer a
+read looks at).
 Between those folds, a command that leaves a run of similar segments (the batches of the file it
-imported) merges them into one, as a log-structured store's size tiers do: a file of 100,000 records
-costs the same in a library of a million as in an empty one, and the layers stay few.
+imported, or several files' merged segments of one size) merges them into one, as a log-structured
+store's size tiers do: a file of 100,000 records costs the same in a library of a million as in an
+empty one, a few files' merged segments are merged again now and then (four of one size), and the
+layers stay few.
 
 A merge writes one segment from the newest segments (the journal's commits, the newest layer, are
 made a segment first, as a bulk import does: ``store.storage.spilling.start``): each document as last
