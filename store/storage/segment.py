@@ -44,6 +44,7 @@ import orjson
 
 from store.docindex import open_regular
 from store.errors import LibraryFileError
+from store.storage.columns import Pairs, Table
 from store.storage.indexwriter import pairs_of
 from store.storage.meta import Meta
 
@@ -76,9 +77,8 @@ class SegmentWriter:
         self.generation = generation
         self._fh: BinaryIO = open(path, "wb")  # noqa: SIM115 (closed by finish or discard)
         self._pos = 0
-        self._docs: dict[int, tuple[int, int, int, int, Meta]] = {}
-        self._links: dict[int, tuple[int, int, int, int]] = {}
-        self._pairs: list[int] = []
+        self._docs, self._links = Table(_DOC_COLUMNS), Table(_LINK_COLUMNS)  # (see ``columns``: why)
+        self._pairs = Pairs()
         self._run: Sequence[int] | None = None
 
     def _put(self, raw: bytes) -> int:
@@ -89,7 +89,7 @@ class SegmentWriter:
 
     def add_doc(self, doc_id: int, raw: bytes, meta: Meta, head: bytes, keys: Iterable[str]) -> None:
         at = self._put(raw)
-        self._docs[doc_id] = (at, len(raw), self._put(head), len(head), meta)
+        self._docs.add(doc_id, at, len(raw), self._put(head), len(head), meta.citation, meta.flags, meta.year)
         self._pairs.extend(pairs_of(doc_id, keys))
 
     def add_pairs(self, pairs: Iterable[int]) -> None:
@@ -97,10 +97,10 @@ class SegmentWriter:
         self._pairs.extend(pairs)
 
     def remove_doc(self, doc_id: int) -> None:
-        self._docs[doc_id] = (0, REMOVED_LENGTH, 0, 0, Meta(0, 0, 0))
+        self._docs.add(doc_id, 0, REMOVED_LENGTH, 0, 0, 0, 0, 0)
 
     def add_links(self, doc_id: int, raw: bytes, counts: tuple[int, int]) -> None:
-        self._links[doc_id] = (self._put(raw), len(raw), counts[0], counts[1])
+        self._links.add(doc_id, self._put(raw), len(raw), counts[0], counts[1])
 
     def set_run(self, keys: Sequence[int]) -> None:
         """The segment's run (see the module docstring): the ``cited_key`` of each document it touches
@@ -112,35 +112,16 @@ class SegmentWriter:
         fh = self._fh
         pos = self._pad(self._pos)
         where: dict[str, int] = {}
-        doc_ids = sorted(self._docs)
-        columns: dict[str, array[int]] = {name: array(code) for name, code in _DOC_COLUMNS}
-        for doc_id in doc_ids:
-            off, length, head_off, head_len, meta = self._docs[doc_id]
-            for name, value in zip(
-                ("ids", "off", "len", "head_off", "head_len", "citation", "flags", "year"),
-                (doc_id, off, length, head_off, head_len, meta.citation, meta.flags, meta.year),
-                strict=True,
-            ):
-                columns[name].append(value)
-        for name, _code in _DOC_COLUMNS:
-            where["doc_" + name] = pos
-            pos = self._pad(pos + fh.write(columns[name].tobytes()))
-        link_ids = sorted(self._links)
-        columns = {name: array(code) for name, code in _LINK_COLUMNS}
-        for doc_id in link_ids:
-            off, length, refs, cited = self._links[doc_id]
-            for name, value in zip(
-                ("ids", "off", "len", "refs", "cited"), (doc_id, off, length, refs, cited), strict=True
-            ):
-                columns[name].append(value)
-        for name, _code in _LINK_COLUMNS:
-            where["link_" + name] = pos
-            pos = self._pad(pos + fh.write(columns[name].tobytes()))
-        self._pairs.sort()
+        docs, links = self._docs.columns(), self._links.columns()
+        for prefix, table in (("doc_", docs), ("link_", links)):
+            for name, column in table.items():
+                where[prefix + name] = pos
+                pos = self._pad(pos + fh.write(column.tobytes()))
+        hashes, ids = self._pairs.in_order()
         where["key_hashes"] = pos
-        pos += fh.write(array("Q", (p >> 32 for p in self._pairs)).tobytes())
+        pos += fh.write(hashes.tobytes())
         where["key_ids"] = pos
-        pos = self._pad(pos + fh.write(array("I", (p & 0xFFFFFFFF for p in self._pairs)).tobytes()))
+        pos = self._pad(pos + fh.write(ids.tobytes()))
         run: dict[str, int] = {}
         if self._run is not None:
             keys, crc = self._run, 0
@@ -158,8 +139,8 @@ class SegmentWriter:
         footer = orjson.dumps(
             {
                 "generation": self.generation,
-                "docs": len(doc_ids),
-                "links": len(link_ids),
+                "docs": len(docs["ids"]),
+                "links": len(links["ids"]),
                 "keys": len(self._pairs),
                 **run,
                 "at": where,

@@ -29,8 +29,10 @@ nothing else.
 from __future__ import annotations
 
 import contextlib
+import heapq
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import compress
 
 from store.storage.committer import write_listing
 from store.storage.files import LibraryFiles
@@ -68,25 +70,21 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
     assert not (snap.journal.docs or snap.journal.links), "the journal's commits are made a segment first"
     segments = snap.segments
     first = len(segments) - k  # (segments[first:] are merged)
-    newest = _newest_rows(segments[first:])
+    merged = segments[first:]
+    newest = _Newest(merged)
     name, writer = segment_path(files, snap.generation)
     try:
-        for doc_id in sorted(newest):
-            number, row = newest[doc_id] & 0xFFFF, (newest[doc_id] >> 16) - 1
-            if row < 0:
+        for doc_id in newest.doc_ids():
+            segment, row = merged[newest.layer[doc_id] - 1], newest.row[doc_id]
+            if segment.column("doc_len")[row] == REMOVED_LENGTH:
                 writer.remove_doc(doc_id)
                 continue
-            raw, meta, head = segments[first + number].row(row)
+            raw, meta, head = segment.row(row)
             writer.add_doc(doc_id, raw, meta, head, ())  # (its keys: below)
-        for number, segment in enumerate(segments[first:]):
-            writer.add_pairs(
-                (h << 32) | d
-                for h, d in zip(segment.column("key_hashes"), segment.column("key_ids"), strict=True)
-                if newest[d] & 0xFFFF == number
-            )
-        cursors = [Cursor(segment) for segment in segments[first:]]
-        linked = {d for s in segments[first:] for d in s.column("link_ids")}
-        for doc_id in sorted(linked):
+        # (each segment's pairs are in order: merged as they come, they need no sorting)
+        writer.add_pairs(heapq.merge(*(_pairs(segment, n, newest) for n, segment in enumerate(merged, 1))))
+        cursors = [Cursor(segment) for segment in merged]
+        for doc_id in newest.link_ids():
             records = [
                 decode_links(cursor.segment.path, change, doc_id)
                 for cursor in cursors
@@ -95,46 +93,82 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
             encoded, refs, cited = joined_links(records, changes=True)
             assert encoded is not None  # (changes join into a change)
             writer.add_links(doc_id, encoded, (refs, cited))
-        writer.set_run(_merged_run(snap, segments[first:], set(newest) | linked))
+        writer.set_run(_merged_run(snap, merged, newest))
         size = writer.finish()
     except BaseException:
         writer.discard()
         raise
     listed = [(s.name, s.size) for s in segments[:first]] + [(name, size)]
     write_listing(files, snap, listed, {"next_id": snap.next_id, "counts": dict(snap.counts or {})})
-    for segment in segments[first:]:
+    for segment in merged:
         with contextlib.suppress(OSError):
             (files.segments_path / segment.name).unlink()
 
 
-def _merged_run(snap: Snapshot, merged: Sequence[Segment], touched: set[int]) -> list[int]:
+class _Newest:
+    """What the merged segments (oldest first) touch, by document id, in columns (a few bytes a document
+    id, not objects: a merge of several files' segments touches millions of documents, and a dict and
+    sets of them held hundreds of megabytes): which of them holds each document's newest version
+    (``layer``: 1 + its number; 0: none of them) and its row there; which of them last changes each
+    document's links (``linked``: 1 + its number; 0: none)."""
+
+    def __init__(self, merged: Sequence[Segment]) -> None:
+        if len(merged) >= 0xFFFF:
+            raise ValueError(f"{len(merged)} segments: too many to merge at once")
+        size = 1 + max(
+            (column[-1] for s in merged for name in ("doc_ids", "link_ids") if len(column := s.column(name))),
+            default=0,
+        )
+        self.layer = array("H", bytes(2 * size))
+        self.row = array("I", bytes(4 * size))
+        self.linked = array("H", bytes(2 * size))
+        for number, segment in enumerate(merged, 1):
+            layer, row, linked = self.layer, self.row, self.linked
+            for r, doc_id in enumerate(segment.column("doc_ids")):
+                layer[doc_id] = number
+                row[doc_id] = r
+            for doc_id in segment.column("link_ids"):
+                linked[doc_id] = number
+
+    def doc_ids(self) -> Iterator[int]:
+        """The documents the merged segments write (or remove), in id order."""
+        return compress(range(len(self.layer)), self.layer)
+
+    def link_ids(self) -> Iterator[int]:
+        """The documents whose links the merged segments change, in id order."""
+        return compress(range(len(self.linked)), self.linked)
+
+    def touched(self) -> Iterator[int]:
+        """The documents the merged segments write or change the links of, in id order."""
+        return compress(range(len(self.layer)), map(max, self.layer, self.linked))
+
+
+def _merged_run(snap: Snapshot, merged: Sequence[Segment], newest: _Newest) -> array[int]:
     """The merged segment's run: the merged segments' runs, each entry kept where no newer one of them
-    touches its document (they are the newest layers, so its key is the one now). A merged segment
-    written before runs: what they touch keyed over the layers (``store.storage.runs``)."""
+    touches its document (they are the newest layers, so its key is the one now), merged as they come
+    (each run is in order, largest first: nothing sorted, nothing held but the result, eight bytes an
+    entry). A merged segment written before runs: what they touch keyed over the layers
+    (``store.storage.runs``)."""
     try:
         for segment in merged:
             segment.load_run()
     except SegmentError:
-        return state_run(snap, touched)
-    last = array("H", bytes(2 * (max(touched, default=0) + 1)))  # doc id -> the newest touching it, + 1
-    for number, segment in enumerate(merged, 1):
-        for column in ("doc_ids", "link_ids"):
-            for doc_id in segment.column(column):
-                last[doc_id] = number
-    keys = [key for number, s in enumerate(merged, 1) for key, doc_id in s.run() if last[doc_id] == number]
-    keys.sort(reverse=True)
-    return keys
+        return array("Q", state_run(snap, newest.touched()))
+    runs = [_kept(segment, number, newest) for number, segment in enumerate(merged, 1)]
+    return array("Q", heapq.merge(*runs, reverse=True))
 
 
-def _newest_rows(segments: Sequence[Segment]) -> dict[int, int]:
-    """Each document of ``segments`` (oldest first): which of them holds its newest version (the low 16
-    bits) and its row there plus one (the rest; 0: a removal). One int a document, not a tuple: a
-    merge of an import's batches holds hundreds of thousands."""
-    if len(segments) > 0xFFFF:
-        raise ValueError(f"{len(segments)} segments: too many to merge at once")
-    newest: dict[int, int] = {}
-    for number, segment in enumerate(segments):
-        lengths = segment.column("doc_len")
-        for row, doc_id in enumerate(segment.column("doc_ids")):
-            newest[doc_id] = (0 if lengths[row] == REMOVED_LENGTH else row + 1) << 16 | number
-    return newest
+def _pairs(segment: Segment, number: int, newest: _Newest) -> Iterator[int]:
+    """The identity key pairs of segment ``number``'s documents that no newer merged segment writes."""
+    layer = newest.layer
+    for h, doc_id in zip(segment.column("key_hashes"), segment.column("key_ids"), strict=True):
+        if layer[doc_id] == number:
+            yield (h << 32) | doc_id
+
+
+def _kept(segment: Segment, number: int, newest: _Newest) -> Iterator[int]:
+    """The keys of segment ``number``'s run whose documents no newer merged segment touches."""
+    layer, linked = newest.layer, newest.linked
+    for key, doc_id in segment.run():
+        if max(layer[doc_id], linked[doc_id]) == number:
+            yield key
