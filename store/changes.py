@@ -20,9 +20,7 @@ memory; the identifiers it has seen stay, so later batches find the records earl
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
-from typing import Protocol
 
 import orjson
 
@@ -40,41 +38,9 @@ from store.merge import (
     stub_lacks,
 )
 from store.model import Article, Link, Origin
-from store.storage.links import Change, LinkState
+from store.storage.links import Change
 from store.storage.meta import FIELD_BITS, STUB, Meta, meta_of
-
-
-class Target(Protocol):
-    """What a unit of work reads and writes through (``store.library.Library`` is one): named here, so
-    that this module does not depend on the library that uses it."""
-
-    def lookup(self, key: str) -> int | None: ...
-
-    def doc(self, doc_id: int) -> Doc | None: ...
-
-    def meta(self, doc_id: int) -> Meta | None: ...
-
-    def link_state(self, doc_id: int) -> LinkState: ...
-
-    @property
-    def next_id(self) -> int: ...
-
-    def apply(
-        self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]
-    ) -> None: ...
-
-    def spill(
-        self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]
-    ) -> None: ...
-
-
-class Status(str, enum.Enum):
-    """What importing one record did."""
-
-    ADDED = "added"
-    MERGED = "merged"
-    UNCHANGED = "unchanged"
-
+from store.unitofwork import Status, Target
 
 _UNKNOWN = -1  # (a key not looked up yet; no document has this id, and None is an answer: "none holds it")
 _ID_BITS = {"pmid": FIELD_BITS["pmid"], "pmcid": FIELD_BITS["pmcid"], "doi": FIELD_BITS["doi"]}
@@ -317,11 +283,30 @@ class Changes:
         with one key cannot merge records: a run of them is connected at once (an import's hot path)."""
         run: list[tuple[int, list[str] | None]] = []
         linked = 0
+        held, seen, made, read, metas = self._keys, self._seen, self._docs, self._read, self._meta
         for entry in entries:
             pmid = entry.get("pmid")  # (most links name a PMID alone: its key without ``doc_keys``)
-            keys = (
-                ["pmid:" + pmid] if pmid and "doi" not in entry and "pmcid" not in entry else doc_keys(entry)
-            )
+            if pmid and "doi" not in entry and "pmcid" not in entry:
+                # ``_target`` written out for its usual case: a link with one key (it never merges
+                # records) to a record or stub looked up before that it has nothing to add to.
+                key = "pmid:" + pmid
+                target = held.get(key, _UNKNOWN)
+                if target == _UNKNOWN:
+                    target = seen.get(key)
+                if target is not None:
+                    current = made.get(target)
+                    if current is not None:
+                        if not current.get("stub") or not stub_lacks(current, entry):
+                            run.append((target, entry.get("sources")))
+                            continue
+                    elif target not in read:
+                        meta = metas.get(target)
+                        if meta is not None and not meta.flags & STUB:
+                            run.append((target, entry.get("sources")))
+                            continue
+                run.append((self._target(entry, [key]), entry.get("sources")))
+                continue
+            keys = doc_keys(entry)
             if len(keys) == 1:
                 target = self._target(entry, keys)
             else:  # (what came before is connected first: this link can merge records)

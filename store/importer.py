@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from store.changes import Changes, Status
+from store.changes import Changes
 from store.errors import ParseError
 from store.formats import detect, format_names
 from store.inputs import (
@@ -40,6 +40,7 @@ from store.library import Library
 from store.lock import close_inherited_locks
 from store.merge import doc_keys
 from store.model import Article, Origin
+from store.unitofwork import Status
 from store.wholefile import paused_gc
 
 __all__ = [

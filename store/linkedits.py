@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from store.storage.links import INVERSE, Change, LinkState, Sources, empty, joined, shared
+from store.storage.links import INVERSE, Change, LinkState, empty, joined, shared
 
 CHANGE_SHARE = 4  # changes only added to that count as one document (see ``LinkEdits.size``)
 
@@ -80,7 +80,7 @@ class LinkEdits:
 
         The hot path of an import (once per link of a record's reference list): the document's links
         are found once, and the other end of each link is written here when its links are held."""
-        states = self._states
+        states, changes = self._states, self._added
         fresh_from = self._fresh_from
         state = states.get(doc_id)
         targets = (state if state is not None else self.state(doc_id))[rel]
@@ -105,24 +105,19 @@ class LinkEdits:
             back = states.get(target)
             if back is None and target >= fresh_from:
                 back = self._fresh(target)
-            if back is None:
-                self._back(target, inverse, doc_id, now, new=have is None)
+            if back is None:  # (a change: it cannot have had the link, its other end had not)
+                change = changes.get(target)
+                if change is None:
+                    change = changes[target] = Change()
+                if have is None:
+                    change.add(inverse, doc_id, now)
+                else:
+                    change.add_sources(inverse, doc_id, now)
             else:
                 back_targets = back[inverse]
                 had = back_targets.get(doc_id)
                 back_targets[doc_id] = now if had is None else joined(had, now)
         return linked
-
-    def _back(self, doc_id: int, rel: str, target: int, sources: Sources, *, new: bool) -> None:
-        """The other end of a link, when its links are not held: a change (it cannot have had the link,
-        its other end had not)."""
-        change = self._added.get(doc_id)
-        if change is None:
-            change = self._added[doc_id] = Change()
-        if new:
-            change.add(rel, target, sources)
-        else:
-            change.add_sources(rel, target, sources)
 
     def size(self) -> int:
         """What it holds, in documents' worth (``Changes.size``: a bulk import writes a batch when it

@@ -248,13 +248,25 @@ class Change:
     @property
     def counts(self) -> tuple[int, int]:
         """How the document's (references, citing articles) counts change."""
-        refs, cited = (len(self.added.get(r, ())) - len(self.removed.get(r, ())) for r in RELS)
-        return refs, cited
+        added, removed = self.added, self.removed  # (written out: once per document an import writes)
+        refs = len(added.get("references", ())) - len(removed.get("references", ()))
+        return refs, len(added.get("cited_by", ())) - len(removed.get("cited_by", ()))
 
     def __bool__(self) -> bool:
         return any(self.added.values()) or any(self.more_sources.values()) or any(self.removed.values())
 
     def encode(self) -> bytes:
+        if not self.removed and not self.more_sources and len(self.added) == 1:
+            # (the change an import writes most: the cited end of a link or a few, from one source)
+            ((rel, targets),) = self.added.items()
+            given = set(targets.values())
+            if len(given) == 1:
+                ids = list(targets)
+                one: dict[str, Any] = {rel: ids}
+                sources_of = given.pop()
+                if sources_of:
+                    one["link_sources"] = {rel: dict.fromkeys(sources_of, ids)}
+                return orjson.dumps(one)
         record: dict[str, Any] = {}
         sources: dict[str, dict[str, list[int]]] = {}
         removed = {rel: sorted(ids) for rel, ids in self.removed.items() if ids}

@@ -75,7 +75,8 @@ class SegmentWriter:
     def __init__(self, path: Path, generation: str) -> None:
         self.path = path
         self.generation = generation
-        self._fh: BinaryIO = open(path, "wb")  # noqa: SIM115 (closed by finish or discard)
+        # (a large buffer: an import writes hundreds of thousands of small pieces, a link change each)
+        self._fh: BinaryIO = open(path, "wb", buffering=1 << 20)  # noqa: SIM115 (closed by finish or discard)
         self._pos = 0
         self._docs, self._links = Table(_DOC_COLUMNS), Table(_LINK_COLUMNS)  # (see ``columns``: why)
         self._pairs = Pairs()

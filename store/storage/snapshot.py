@@ -323,14 +323,18 @@ class Snapshot:
         if journal is not None:
             found.update(journal.keys.get(key, ()))
         h = key_hash(key)
-        layers: list[tuple[int, Segment | DocIndex]] = [(i + 1, s) for i, s in enumerate(self.segments)]
-        if self.index is not None:
-            layers.insert(0, (0, self.index))
-        for number, layer in reversed(layers):
+        segments = self.segments
+        for number in range(len(segments), -1, -1):  # (the newest segment first, the base last)
+            layer: Segment | DocIndex | None = segments[number - 1] if number else self.index
+            if layer is None:
+                continue
             for doc_id in layer.candidates_of(h):
                 if doc_id in found or self.layer_of(doc_id)[0] != number:
                     continue  # (a newer layer holds the document: its keys are those that count)
-                head = self.head(doc_id)  # checks a hash collision away
+                try:  # its head, from that layer (checks a hash collision away)
+                    head: bytes | None = layer.head(doc_id)
+                except IndexMismatch:  # (read again through ``head``, which rebuilds the index)
+                    head = self.head(doc_id)
                 if head is not None and key in doc_keys(orjson.loads(head)):
                     found.add(doc_id)
         return found

@@ -63,6 +63,7 @@ STORAGE = ("store.storage", "store.docindex", "store.journal", "store.fileformat
 STORAGE_USERS = {
     "store.library",
     "store.changes",
+    "store.unitofwork",  # (what a unit of work reads and writes through: store.changes, split)
     "store.linkedits",
     "store.search.index",
     "store.search.cited",

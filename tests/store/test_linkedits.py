@@ -104,3 +104,48 @@ def test_a_later_batch_reads_the_links_an_earlier_batch_made(tmp_path: Path) -> 
         assert again.link_counts(record) == (2, 1)
         assert again.stats().links == 3
     assert check_storage(path).problems == []
+
+
+def test_a_change_is_written_the_same_whichever_way_it_is_encoded() -> None:
+    """``Change.encode`` writes the usual change (new targets of one relation, all from the same
+    sources) by a shorter path: its bytes are those the whole path writes, as stored before it."""
+    pubmed, both = shared(["pubmed"]), shared(["pubmed", "europepmc"])
+    cases: list[tuple[Change, bytes]] = []
+
+    one = Change()
+    one.add("cited_by", 7, pubmed)
+    cases.append((one, b'{"cited_by":[7],"link_sources":{"cited_by":{"pubmed":[7]}}}'))
+    several = Change()
+    for target in (9, 4, 12):
+        several.add("references", target, both)
+    cases.append(
+        (
+            several,
+            b'{"references":[9,4,12],"link_sources":{"references":{"pubmed":[9,4,12],"europepmc":[9,4,12]}}}',
+        )
+    )
+    bare = Change()
+    bare.add("cited_by", 3, ())
+    cases.append((bare, b'{"cited_by":[3]}'))
+    mixed = Change()  # (two sets of sources: the whole path)
+    mixed.add("cited_by", 5, pubmed)
+    mixed.add("cited_by", 6, both)
+    cases.append((mixed, b'{"cited_by":[5,6],"link_sources":{"cited_by":{"pubmed":[5,6],"europepmc":[6]}}}'))
+    removing = Change()
+    removing.add("cited_by", 8, pubmed)
+    removing.remove("references", 2)
+    cases.append(
+        (
+            removing,
+            b'{"removed":{"references":[2]},"cited_by":[8],"link_sources":{"cited_by":{"pubmed":[8]}}}',
+        )
+    )
+    for change, stored in cases:
+        assert change.encode() == stored
+        state = empty()
+        state["references"][2] = pubmed
+        Change.of([orjson.loads(stored)]).apply_to(state)  # (and it reads back as the change it was)
+        expected = empty()
+        expected["references"][2] = pubmed
+        change.apply_to(expected)
+        assert state == expected
