@@ -75,8 +75,9 @@ class SegmentWriter:
     def __init__(self, path: Path, generation: str) -> None:
         self.path = path
         self.generation = generation
-        # (a large buffer: an import writes hundreds of thousands of small pieces, a link change each)
-        self._fh: BinaryIO = open(path, "wb", buffering=1 << 20)  # noqa: SIM115 (closed by finish or discard)
+        # (a larger buffer than 8 KiB: an import writes hundreds of thousands of small pieces, a link change
+        # each; not more: a merge of segments counts its memory by the row, tests/store/test_tiering.py)
+        self._fh: BinaryIO = open(path, "wb", buffering=1 << 16)  # noqa: SIM115 (closed by finish or discard)
         self._pos = 0
         self._docs, self._links = Table(_DOC_COLUMNS), Table(_LINK_COLUMNS)  # (see ``columns``: why)
         self._pairs = Pairs()
