@@ -298,8 +298,13 @@ class SearchIndex:
         """Run a query. Relevance is BM25, ties broken by date (newest first); ``sort`` is one of
         ``SORTS``."""
         citations = self.citations()
-        results = self._search(query, limit, offset, sort, marks, citations)
-        if citations is not None and not self._trusted(citations):
+        try:
+            results: Results | None = self._search(query, limit, offset, sort, marks, citations)
+        except Exception:  # (a damaged index under its check may break the reading, not only mislead it)
+            if citations is None or self._trusted(citations):
+                raise
+            results = None
+        if results is None or (citations is not None and not self._trusted(citations)):
             return self._search(query, limit, offset, sort, marks, self.citations())
         return results
 

@@ -76,3 +76,20 @@ def test_an_index_checked_later_says_its_damage_when_verified(compacted: Path, t
     closed.close()  # (closing waits for the check, which reads the mapped file)
     with pytest.raises(IndexFileError):
         closed.verify()
+
+
+def test_a_damage_that_makes_the_first_search_fail_is_found_and_the_list_shown(
+    compacted: Path, tmp_path: Path
+) -> None:
+    """Damage that does not read as a plausible answer but breaks the reading (an order entry naming
+    a document far past the last): the check under way finds it, and the first list is worked out
+    again from the rebuilt index, instead of the reading's error reaching the app."""
+    lib = copy_of(compacted, tmp_path)
+    idx = lib.with_name("library.json.idx")
+    good, truth = idx.read_bytes(), first_page(lib)
+    raw = bytearray(good)
+    _header, where, _keys = index_layout(idx)
+    raw[where["order"] : where["order"] + 4] = (0x7FFFFFF0).to_bytes(4, "little")
+    idx.write_bytes(bytes(raw))
+    assert first_page(lib) == truth
+    assert idx.read_bytes() == good
