@@ -348,9 +348,8 @@ async def test_l_that_fails_on_a_preview_leaves_it_a_preview(tmp_path: Path, ser
         assert app.marks.get(["pmid:11"]).decisions == ()
 
 
-async def test_k_while_l_runs_on_a_preview_waits(tmp_path: Path, server: LocalServer) -> None:
-    """K (keep the preview) pressed while L is under way on it: "try again in a moment", as the
-    screening keys say while the view is busy; the preview is not kept beside the round L keeps."""
+def _hold_icite(server: LocalServer) -> tuple[threading.Event, threading.Event]:
+    """iCite answers only once released: (set when it is asked, set to release it)."""
     bank = ICiteBank(ICITE_2025, synthesize=True)
     asked, release = threading.Event(), threading.Event()
 
@@ -360,6 +359,13 @@ async def test_k_while_l_runs_on_a_preview_waits(tmp_path: Path, server: LocalSe
         return bank(request)
 
     server.route("icite/pubs", held)
+    return asked, release
+
+
+async def test_k_while_l_runs_on_a_preview_waits(tmp_path: Path, server: LocalServer) -> None:
+    """K (keep the preview) pressed while L is under way on it: "try again in a moment", as the
+    screening keys say while the view is busy; the preview is not kept beside the round L keeps."""
+    asked, release = _hold_icite(server)
 
     def online() -> Online:
         return Online(fast_config(server), icite_limiter=RateLimiter(1000))
@@ -384,15 +390,7 @@ async def test_f_pressed_while_l_asks_does_not_stop_l(tmp_path: Path, server: Lo
     """F (the stubs' records) pressed while L waits for iCite: both are done. They shared one group of
     exclusive workers, so F cancelled L's, and L, which stores nothing once cancelled (the view closed),
     dropped its links and round without a word."""
-    bank = ICiteBank(ICITE_2025, synthesize=True)
-    asked, release = threading.Event(), threading.Event()
-
-    def held(request):  # type: ignore[no-untyped-def]
-        asked.set()
-        release.wait(10)
-        return bank(request)
-
-    server.route("icite/pubs", held)
+    asked, release = _hold_icite(server)
     server.route(
         "eutils/efetch.fcgi", Reply(body=b'<?xml version="1.0" ?><PubmedArticleSet></PubmedArticleSet>')
     )
