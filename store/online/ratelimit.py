@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 # Called with the number of seconds a request is about to wait for its slot.
 WaitCallback = Callable[[float], None]
 # Part of a second added to every N requests' span, for timer and network jitter.
 MARGIN = 0.1
+# How many of the newest slots a limiter remembers (``RateLimiter.slots``).
+SLOTS_KEPT = 64
 
 
 class RateLimiter:
@@ -41,6 +44,9 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._next = float("-inf")
+        # The send times granted, newest last, on ``clock``: what the limiter promised, to be checked
+        # apart from when the requests arrived (a busy machine delivers late, never early).
+        self.slots: deque[float] = deque(maxlen=SLOTS_KEPT)
         self.interval = 0.0
         self._per_second = 0.0
         self.set_rate(per_second)
@@ -66,6 +72,7 @@ class RateLimiter:
             now = self._clock()
             slot = max(now, self._next)
             self._next = slot + self.interval
+            self.slots.append(slot)
         delay = slot - now
         if delay > 0:
             if on_wait is not None:
