@@ -10,7 +10,8 @@ question to the index at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import tantivy
@@ -30,15 +31,16 @@ def most_cited(
     """The index addresses of the first ``wanted`` hits most cited first, and how many hits there are.
     ``node`` is the query (None: ``compiled`` is not a query of its own, so no shortcut by its kind)."""
     total = int(searcher.search(compiled, limit=1, count=True).count or 0)
-    page: list[int] = []
     if isinstance(node, MatchAll) or (isinstance(node, Filter) and node.kind == "is" and node.value in STUBS):
         stub = STUBS.get(node.value) if isinstance(node, Filter) else None
-        for doc_id in citations.order():
-            if stub is None or ((meta := citations.reader.meta(doc_id)) is not None and meta.stub == stub):
-                page.append(doc_id)
-                if len(page) >= wanted:
-                    break
-    elif total <= FETCH_ALL:
+        kind = (
+            doc_id
+            for doc_id in citations.order()
+            if stub is None or ((meta := citations.reader.meta(doc_id)) is not None and meta.stub == stub)
+        )
+        return _indexed(searcher, kind, wanted), total
+    page: list[int] = []
+    if total <= FETCH_ALL:
         addrs = [addr for _score, addr in searcher.search(compiled, limit=max(total, 1), count=False).hits]
         ids = [int(i) for i in searcher.fast_field_values("doc_id", addrs)] if addrs else []
         page = citations.ranked(ids)[:wanted]
@@ -55,6 +57,23 @@ def most_cited(
             page += _matching(searcher, compiled, chunk)
     where = _addresses(searcher, page[:wanted])
     return [where[doc_id] for doc_id in page[:wanted] if doc_id in where], total
+
+
+def _indexed(searcher: Any, doc_ids: Iterator[int], wanted: int) -> list[Any]:
+    """The addresses of the first ``wanted`` of ``doc_ids`` that the index holds, in their order.
+
+    The library's order can be ahead of the index: another process's commit is read at once by the
+    live counts, and its documents are indexed by that process only after it has committed. Cut to
+    ``wanted`` first, a page lost the documents not indexed yet: the newly most cited, which top it
+    (a page of 1 of 5 was seen). Asked in chunks of what is left to find."""
+    page: list[Any] = []
+    while len(page) < wanted:
+        chunk = list(itertools.islice(doc_ids, max(wanted - len(page), 64)))
+        if not chunk:
+            break
+        where = _addresses(searcher, chunk)
+        page += (where[doc_id] for doc_id in chunk if doc_id in where)
+    return page[:wanted]
 
 
 def _addresses(searcher: Any, doc_ids: list[int]) -> dict[int, Any]:
