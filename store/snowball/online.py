@@ -8,7 +8,8 @@ request that fails for good (``OnlineError``) or a seed that cannot be had leave
 ``ask_links`` makes the requests and stores nothing (``Answers``); ``fill_links`` stores them;
 ``fill_and_round`` stores them with the citation-chasing round run on them, as one commit (the command
 line's ``snowball --online`` and the Snowball view's ``L`` both store through it, and nothing else
-does: ``Answers.commit`` is the one commit of a fill alone).
+does: ``Answers.commit`` is the one commit of a fill alone). ``fetch_records`` (the stubs' records) is
+``ask_records`` then ``Records.commit`` in the same way.
 
 iCite's answers also carry each article's citation metrics (``store.metrics``): those of the seeds and
 of every article iCite describes are stored with the links, at no extra request. Every linked article
@@ -307,6 +308,39 @@ def _without_icite(library: Library, pmid: str) -> bool:
     return doc_id is None or not metrics.icite(library.doc(doc_id) or {})
 
 
+@dataclass(slots=True)
+class Records:
+    """The PubMed records ``ask_records`` fetched, nothing stored yet (``commit`` stores them)."""
+
+    records: list[Article]
+    report: FetchReport
+    eutils_url: str
+
+    def commit(self, library: Library) -> FetchReport:
+        """Store the records with their own reference lists, in one transaction."""
+        if self.records:
+            save(
+                library, Fetched(self.records, with_own_links({}, self.records)), self.report, self.eutils_url
+            )
+        return self.report
+
+
+def ask_records(
+    pmids: Sequence[str],
+    *,
+    online: Online | None = None,
+    progress: Progress | None = None,
+) -> Records:
+    """Every request of ``fetch_records`` (one efetch per 200), nothing stored."""
+    report = FetchReport()
+    with online_session(online, progress) as session:
+        start = session.requests
+        records = efetch_records(session, list(dict.fromkeys(pmids)), report, progress)
+        report.requests = session.requests - start
+        eutils_url = session.config.eutils_url
+    return Records(records, report, eutils_url)
+
+
 def fetch_records(
     library: Library,
     pmids: Sequence[str],
@@ -316,12 +350,4 @@ def fetch_records(
 ) -> FetchReport:
     """The PubMed records of candidates the library knows only as stubs (one efetch per 200), stored with
     their own reference lists, in one transaction after every request; ``OnlineError`` stores nothing."""
-    report = FetchReport()
-    with online_session(online, progress) as session:
-        start = session.requests
-        records = efetch_records(session, list(dict.fromkeys(pmids)), report, progress)
-        report.requests = session.requests - start
-        eutils_url = session.config.eutils_url
-    if records:
-        save(library, Fetched(records, with_own_links({}, records)), report, eutils_url)
-    return report
+    return ask_records(pmids, online=online, progress=progress).commit(library)

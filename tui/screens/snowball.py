@@ -611,7 +611,7 @@ class SnowballScreen(Screen[int | None]):
 
     def action_open(self) -> None:
         row = self.candidates.current
-        if row is not None and row.doc_id is not None:
+        if row is not None and row.doc_id is not None and self.remote.leave():
             self.dismiss(row.doc_id)
 
     # Screening ---------------------------------------------------------------------------------
@@ -809,7 +809,8 @@ class SnowballScreen(Screen[int | None]):
         self.remote.fetch_stubs()
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        if self.remote.leave():  # (not while L or F stores: said)
+            self.dismiss(None)
 
 
 __all__ = ["SnowballScreen"]

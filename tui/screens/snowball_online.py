@@ -5,16 +5,30 @@ commit) and ``F`` (the records of the candidates that are stubs).
 first, nothing stored (``store.snowball.online.ask_links``); then what the service said and the round
 run on it are one commit (``fill_and_round``): killed anywhere, the library holds both or neither. A
 fill with a list a service ended early is stored alone, as far as it came, and runs no round; the view
-says what is missing. The workers read and compute; what the view shows is set on the UI thread. A view
-closed while ``L`` asks ends it: a thread runs on, so it looks before storing, and stores nothing.
+says what is missing. The workers read and compute; what the view shows is set on the UI thread.
+
+``F`` asks PubMed for every record first, then stores them all in one transaction
+(``store.snowball.online.ask_records``).
+
+**Closing the view while L or F works** (``leave``; escape, or enter on a candidate). While they ask,
+the view closes and they end with it: nothing is stored (a thread cannot be stopped, so it looks
+before storing), and the view says so as it closes ("L stopped with the view: nothing stored"): the
+user who leaves a view expects its pending work gone, not stored later unseen. Once one has begun to
+store, its commit cannot be stopped half-way (all or nothing): the view does not close, says that it
+is storing, and says what was stored when it is done; escape then closes it. Either way the user is
+told which happened. (``L`` pressed again replaces the ``L`` under way in the same way: the first
+stores nothing unless it has begun storing.)
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from store.errors import PmbrowseError
 from store.snowball.engine import Preview, preview_round
@@ -28,6 +42,14 @@ if TYPE_CHECKING:
 
 SOURCES = ("icite",)  # where L asks for the seeds' links
 NO_SEEDS = "No seeds: mark the articles you include with i first, then open this view again."
+Key = Literal["L", "F"]
+Phase = Literal["asking", "storing", "ended"]
+STORING = {
+    "L": "L is storing the links and the round it asked for: a commit is all or nothing, it cannot be "
+    "stopped now. The view says when it is done; escape then closes it.",
+    "F": "F is storing the records it fetched: a commit is all or nothing, it cannot be stopped now. "
+    "The view says when it is done; escape then closes it.",
+}
 
 
 class SnowballOnline:
@@ -35,11 +57,45 @@ class SnowballOnline:
 
     def __init__(self, screen: SnowballScreen) -> None:
         self.screen = screen
+        self.closed = False  # (the view left: what is still asking stores nothing)
+        self._gate = threading.Lock()  # (closing and beginning to store: one before the other)
+        self._phases: dict[Worker[None], tuple[Key, Phase]] = {}
 
-    def _in_thread(self, work: partial[None]) -> None:
+    def _in_thread(self, key: Key, work: partial[None]) -> None:
         # (a group each: L pressed again replaces the L under way, F does not; a cancelled L stores nothing)
         name = work.func.__name__
-        self.screen.run_worker(work, name=name, group=f"snowball{name}", exclusive=True, thread=True)
+        worker = self.screen.run_worker(work, name=name, group=f"snowball{name}", exclusive=True, thread=True)
+        with self._gate:  # (the worker may be storing already: its phase is newer)
+            self._phases.setdefault(worker, (key, "asking"))
+
+    @contextmanager
+    def _storing(self, key: Key) -> Iterator[bool]:
+        """(In a worker) whether to store: not once the view has closed or the worker was replaced;
+        from then on, until the block ends, the view does not close (``leave``)."""
+        worker = get_current_worker()
+        with self._gate:
+            go = not (self.closed or worker.is_cancelled)
+            self._phases[worker] = (key, "storing" if go else "ended")
+        try:
+            yield go
+        finally:
+            with self._gate:
+                self._phases[worker] = (key, "ended")
+
+    def leave(self) -> bool:
+        """Whether the view may close now (see the module docstring): not while L or F stores (said);
+        otherwise what they were asking is dropped, and said."""
+        with self._gate:
+            live = [(key, phase) for worker, (key, phase) in self._phases.items() if not worker.is_cancelled]
+            storing = [key for key, phase in live if phase == "storing"]
+            if not storing:
+                self.closed = True
+        if storing:
+            self.screen.notify(STORING[storing[0]], severity="warning", timeout=10)
+            return False
+        for key in sorted({key for key, phase in live if phase == "asking"}):
+            self.screen.notify(f"{key} stopped with the view: nothing stored.", severity="warning")
+        return True
 
     # L ---------------------------------------------------------------------------------------------
 
@@ -53,10 +109,11 @@ class SnowballOnline:
             screen.say(NO_SEEDS)
             return
         screen.start(f"Asking iCite for the links of {counted(len(seeds), 'seed')}…")
-        self._in_thread(partial(self._ask_and_round, seeds, screen.direction))
+        self._in_thread("L", partial(self._ask_and_round, seeds, screen.direction))
 
     def _ask_and_round(self, seeds: list[int], direction: str) -> None:
-        """(A worker) ask, then store with the round (see the module docstring)."""
+        """(A worker) ask, then store with the round (see the module docstring). What was stored is
+        said before the view may close (``leave``)."""
         from store.snowball.online import ask_links, fill_and_round
 
         screen = self.screen
@@ -64,29 +121,36 @@ class SnowballOnline:
         try:
             online = screen.online() if screen.online else None
             answers = ask_links(library, seeds, sources=SOURCES, online=online)
-            if get_current_worker().is_cancelled:  # (the view closed while asking: store nothing)
-                return
-            fill, done, kept = fill_and_round(
-                library,
-                answers,
-                file,
-                lambda seeds, state: preview_round(
-                    library,
-                    seeds,
-                    direction,
-                    marks=marks,
-                    state=state,
-                    selection="included",
-                    sources=["library", *SOURCES],
-                ),
-            )
-            state = file.load()
-        except (PmbrowseError, OSError) as exc:  # (requests first, then one commit: all or nothing)
+        except (PmbrowseError, OSError) as exc:
             screen.app.call_from_thread(self._failed, str(exc))
             return
-        screen.app.call_from_thread(self._done, fill, done, kept, state)
+        with self._storing("L") as go:
+            if not go:  # (the view closed, or L was pressed again, while asking: store nothing)
+                return
+            try:
+                fill, done, kept = fill_and_round(
+                    library,
+                    answers,
+                    file,
+                    lambda seeds, state: preview_round(
+                        library,
+                        seeds,
+                        direction,
+                        marks=marks,
+                        state=state,
+                        selection="included",
+                        sources=["library", *SOURCES],
+                    ),
+                )
+                state = file.load()
+            except (PmbrowseError, OSError) as exc:  # (one commit: all or nothing)
+                screen.app.call_from_thread(self._failed, str(exc))
+                return
+            screen.app.call_from_thread(self._done, fill, done, kept, state)
 
     def _failed(self, problem: str) -> None:
+        if self.closed:  # (said as it closed: nothing stored)
+            return
         self.screen.notify(f"{problem}; the library was left as it was", severity="error")
         self.screen.done_loading()
 
@@ -133,26 +197,37 @@ class SnowballOnline:
         self.fetch(pmids)
 
     def fetch(self, pmids: list[str]) -> None:
-        self._in_thread(partial(self._fetch, pmids))
+        self._in_thread("F", partial(self._fetch, pmids))
 
     def _fetch(self, pmids: list[str]) -> None:
-        """(A worker) every request first, then one transaction: all or nothing."""
-        from store.snowball.online import fetch_records
+        """(A worker) every request first, then one transaction: all or nothing; nothing once the view
+        has closed (see the module docstring). What was stored is said before the view may close."""
+        from store.snowball.online import ask_records
 
         screen = self.screen
         try:
             online = screen.online() if screen.online else None
-            report = fetch_records(screen.library, pmids, online=online)
+            answers = ask_records(pmids, online=online)
         except (PmbrowseError, OSError) as exc:
-            screen.app.call_from_thread(
-                screen.notify, f"{exc}; the library was left as it was", severity="error"
-            )
+            screen.app.call_from_thread(self._fetch_failed, f"{exc}; the library was left as it was")
             return
-        done = f"Fetched {counted(len(report.added), 'record')} ({counted(report.requests, 'request')})"
-        if report.failed:
-            done += f"; {len(report.failed)} not to be had"
-        screen.app.call_from_thread(screen.notify, done)
-        screen.app.call_from_thread(self._reload_rows)
+        with self._storing("F") as go:
+            if not go:
+                return
+            try:
+                report = answers.commit(screen.library)
+            except (PmbrowseError, OSError) as exc:
+                screen.app.call_from_thread(self._fetch_failed, f"{exc}; the library was left as it was")
+                return
+            done = f"Fetched {counted(len(report.added), 'record')} ({counted(report.requests, 'request')})"
+            if report.failed:
+                done += f"; {len(report.failed)} not to be had"
+            screen.app.call_from_thread(screen.notify, done)
+            screen.app.call_from_thread(self._reload_rows)
+
+    def _fetch_failed(self, problem: str) -> None:
+        if not self.closed:  # (said as it closed: nothing stored)
+            self.screen.notify(problem, severity="error")
 
     def _reload_rows(self) -> None:
         if self.screen.preview is None:

@@ -1,0 +1,158 @@
+"""Closing the Snowball view while ``L`` or ``F`` works (``tui.screens.snowball_online``, "Closing the
+view"): while they ask, they end with the view, store nothing and the view says so as it closes; once
+one has begun to store, its commit (all or nothing) is not stopped: the view stays, says so, and says
+what was stored. Never silent. Against the project's local HTTP server, on a real library on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+
+import store.snowball.online
+import tui.screens.snowball_online
+from store.online.ratelimit import RateLimiter
+from store.online.session import Online
+from tests.online_server import ICITE_2025, ICiteBank, LocalServer, RecordBank, Reply, Request, fast_config
+from tests.tui.test_snowball_view import SnowballApp, notices, settle, view
+from tests.tui.test_snowball_view_online import _app, _files, _links, _state, _with_seed
+from tui.screens.snowball import SnowballScreen
+from tui.screens.snowball_online import STORING, SnowballOnline
+
+
+def _held_efetch(server: LocalServer) -> tuple[threading.Event, threading.Event]:
+    """PubMed's efetch answers (real records of the PMIDs asked) only once released: (asked, release)."""
+    bank = RecordBank(synthesize=True)
+    asked, release = threading.Event(), threading.Event()
+
+    def held(request: Request) -> Reply:
+        asked.set()
+        release.wait(10)
+        return bank(request)
+
+    server.route("eutils/efetch.fcgi", held)
+    return asked, release
+
+
+def _ended(patch: pytest.MonkeyPatch, name: str) -> threading.Event:
+    """Set when the worker ``SnowballOnline.<name>`` has ended (its thread runs on after the view)."""
+    ended = threading.Event()
+    real = getattr(SnowballOnline, name)
+
+    def work(online, *args):  # type: ignore[no-untyped-def]
+        try:
+            real(online, *args)
+        finally:
+            ended.set()
+
+    work.__name__ = name
+    patch.setattr(SnowballOnline, name, work)
+    return ended
+
+
+async def test_closing_the_view_while_f_fetches_stores_nothing_and_says_so(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """Before, the fetch went on after the view had closed and stored the records, unseen."""
+    asked, release = _held_efetch(server)
+    app = SnowballApp(tmp_path / "lib.json")
+    with pytest.MonkeyPatch.context() as patch:
+        ended = _ended(patch, "_fetch")
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            screen = await view(pilot)
+            screen.online = lambda: Online(fast_config(server), ncbi_limiter=RateLimiter(1000))
+            assert any(r.stub and r.pmid for r in screen.rows)
+            before = _files(tmp_path / "lib.json")
+            await pilot.press("F")
+            try:
+                assert await asyncio.to_thread(asked.wait, 10)
+                await pilot.press("escape")
+                await pilot.pause()
+                assert not isinstance(app.screen, SnowballScreen)
+                assert notices(app)[-1] == "F stopped with the view: nothing stored."
+            finally:
+                release.set()
+            assert await asyncio.to_thread(ended.wait, 10)
+            await pilot.pause(0.1)
+    assert _files(tmp_path / "lib.json") == before
+    assert app.opened == [None]
+
+
+def _held_commit(
+    patch: pytest.MonkeyPatch, module: object, name: str
+) -> tuple[threading.Event, threading.Event]:
+    """``module.name`` (a step of a commit under way) waits to be released: (reached, release)."""
+    reached, release = threading.Event(), threading.Event()
+    real = getattr(module, name)
+
+    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reached.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    patch.setattr(module, name, held)
+    return reached, release
+
+
+async def test_escape_while_l_stores_does_not_close_the_view_and_says_so(
+    lib_path: Path, server: LocalServer
+) -> None:
+    """Escape pressed while L's commit (the links and the round, all or nothing) is under way. Before,
+    the view closed and the commit went on: the links and a round stored, and nothing said."""
+    server.route("icite/pubs", ICiteBank(ICITE_2025, synthesize=True))
+    _with_seed(lib_path)
+    app = _app(lib_path, server)
+    with pytest.MonkeyPatch.context() as patch:
+        # (the round is run inside the library's transaction, its changes handed over: mid-commit)
+        reached, release = _held_commit(patch, tui.screens.snowball_online, "preview_round")
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            screen = await view(pilot)
+            await pilot.press("L")
+            try:
+                assert await asyncio.to_thread(reached.wait, 10)
+                await pilot.press("escape")
+                await pilot.pause()
+                assert app.screen is screen
+                assert notices(app)[-1] == STORING["L"]
+            finally:
+                release.set()
+            await settle(pilot)
+            [kept] = _state(lib_path).rounds
+            assert len(kept.new) == _links(lib_path) > 0 and screen.round == kept
+            assert "new links for 1 seed" in notices(app)[-1]
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is not screen
+
+
+async def test_leaving_while_f_stores_waits_for_the_commit_and_says_so(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """Escape, or enter on a candidate, while F's transaction is under way: the view stays and says so;
+    the records are stored, and said."""
+    server.route("eutils/efetch.fcgi", RecordBank(synthesize=True))
+    app = SnowballApp(tmp_path / "lib.json")
+    with pytest.MonkeyPatch.context() as patch:
+        reached, release = _held_commit(patch, store.snowball.online, "save")
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            screen = await view(pilot)
+            screen.online = lambda: Online(fast_config(server), ncbi_limiter=RateLimiter(1000))
+            stubs = [r.pmid for r in screen.rows if r.stub and r.pmid]
+            await pilot.press("F")
+            try:
+                assert await asyncio.to_thread(reached.wait, 10)
+                for key in ("escape", "enter"):
+                    await pilot.press(key)
+                    await pilot.pause()
+                    assert app.screen is screen
+                    assert notices(app)[-1] == STORING["F"]
+            finally:
+                release.set()
+            await settle(pilot)
+            assert notices(app)[-1] == f"Fetched {len(stubs)} records (1 request)"
+            assert not any(r.stub for r in screen.rows if r.pmid in stubs)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.opened == [None]
