@@ -44,6 +44,7 @@ from store.storage.indexwriter import cited_key
 from store.storage.reader import Reader, state_of
 from store.storage.runs import Tally
 from store.storage.segment import SegmentError
+from store.storage.segmentids import ID_COLUMNS, check_all, outside, top_id
 from store.storage.snapshot import Segment, Snapshot
 
 # What a document's key in a state was derived from: the base and the segments (both immutable), where
@@ -62,6 +63,7 @@ class Ranked(NamedTuple):
     keys: dict[int, tuple[Stamp, int | None]]  # doc id -> (what its key came from, the key)
     runs: tuple[Segment, ...] = ()  # the segments with a run, oldest first
     base: DocIndex | None = None  # the base's index, whose order is merged with them
+    limit: int = 1 << 32  # the state's next id: every document's id is below it
 
 
 class Touched:
@@ -135,13 +137,15 @@ class Citations:
         known = self._newest_of
         if known is not None and known[0] is ranked:
             return known[1]
-        columns = [
-            (n, s.column(name)) for n, s in enumerate(ranked.runs, 1) for name in ("doc_ids", "link_ids")
-        ]
-        newest = array("H", bytes(2 * (max([0, *(c[-1] for _n, c in columns if len(c))]) + 1)))
-        for number, column in columns:
-            for doc_id in column:
-                newest[doc_id] = number
+        # (sized by the columns' last ids, checked: ``store.storage.segmentids``)
+        newest = array("H", bytes(2 * (top_id(ranked.runs, ranked.limit) + 1)))
+        for number, segment in enumerate(ranked.runs, 1):
+            try:
+                for name in ID_COLUMNS:
+                    for doc_id in segment.column(name):
+                        newest[doc_id] = number
+            except IndexError:
+                raise outside(segment) from None
         self._newest_of = (ranked, newest)
         return newest
 
@@ -167,7 +171,7 @@ class Citations:
             keys[doc_id] = (fresh[doc_id], key)
         keyed = [(key, doc_id) for doc_id, (_stamp, key) in keys.items() if key is not None]
         keyed.sort(reverse=True)
-        ranked = Ranked(state, keyed, set(keys), keys, runs, snap.index)
+        ranked = Ranked(state, keyed, set(keys), keys, runs, snap.index, snap.next_id)
         self._ranked = ranked
         return ranked
 
@@ -181,6 +185,7 @@ class Citations:
         for segment in snap.segments:
             if segment in runs:
                 continue
+            check_all(segment, snap.next_id, ordered=False)  # (``Tally`` is sized by the largest)
             touched.update(doc_id for doc_id, _removed in segment.ids())
             touched.update(segment.counted())
         journal = snap.journal

@@ -31,13 +31,15 @@ from typing import Any
 
 import orjson
 
+from store.errors import LibraryFileError
 from store.merge import doc_keys
 from store.storage import links as linkrec
 from store.storage.files import Doc, LibraryFiles
 from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import REMOVED_LENGTH
-from store.storage.snapshot import Segment, Snapshot, decode_links
+from store.storage.segmentids import outside, top_id
+from store.storage.snapshot import Segment, Snapshot, decode, decode_links
 
 NONE = 0xFFFF  # (no document with this id: never was, or removed)
 
@@ -53,14 +55,16 @@ class Owners:
     staged: int
 
     @classmethod
-    def of(cls, snap: Snapshot, docs: Mapping[int, Doc | None]) -> Owners:
+    def of(cls, snap: Snapshot, docs: Mapping[int, Doc | None], next_id: int) -> Owners:
+        """``next_id``: the library's (every id of a segment's tables is below it:
+        ``store.storage.segmentids``)."""
         segments = snap.segments
         if len(segments) + 2 >= NONE:
             raise ValueError(f"{len(segments)} segments: too many to fold at once")
         journal_docs = snap.journal.docs if snap.journal is not None else {}
         max_id = max(
             snap.index.max_id if snap.index is not None else 0,
-            max((s.column("doc_ids")[-1] for s in snap.segments if len(s.column("doc_ids"))), default=0),
+            top_id(snap.segments, next_id, ("doc_ids",)),
             max(journal_docs, default=0),
             max(docs, default=0),
         )
@@ -73,9 +77,12 @@ class Owners:
                     layer[doc_id] = 0
         for number, segment in enumerate(snap.segments, 1):
             lengths = segment.column("doc_len")
-            for r, doc_id in enumerate(segment.column("doc_ids")):
-                layer[doc_id] = NONE if lengths[r] == REMOVED_LENGTH else number
-                row[doc_id] = r
+            try:
+                for r, doc_id in enumerate(segment.column("doc_ids")):
+                    layer[doc_id] = NONE if lengths[r] == REMOVED_LENGTH else number
+                    row[doc_id] = r
+            except IndexError:
+                raise outside(segment) from None
         for number, changed in ((len(segments) + 1, journal_docs), (len(segments) + 2, docs)):
             for doc_id, where in changed.items():
                 layer[doc_id] = NONE if where is None else number
@@ -118,15 +125,20 @@ def write_state(
     *,
     next_id: int,
     counts: dict[str, int] | None,
+    derive: list[str] | None = None,
 ) -> None:
-    """Write the state ``snap`` plus the staged ``docs`` and link ``changes`` as a new generation."""
-    owners = Owners.of(snap, docs)
+    """Write the state ``snap`` plus the staged ``docs`` and link ``changes`` as a new generation.
+    ``derive`` (a repair): a segment's documents are decoded and their meta, head and keys derived
+    from them, not copied from its tables (which have no checksum in segments written before stop 26,
+    and whose damage would so be carried into the new index); one that does not decode is left out,
+    said in a line added to ``derive``."""
+    owners = Owners.of(snap, docs, next_id)
     check_ids(files, owners.max_id, owners.count())
     builder = Builder(files, owners.last_id)
     try:
         old = Old(snap.index, snap.base_fd) if snap.index is not None and snap.base_fd is not None else None
-        _write_docs(builder, snap, docs, owners, old)
-        _write_pairs(builder, snap, owners)
+        _write_docs(builder, snap, docs, owners, old, derive)
+        _write_pairs(builder, snap, owners, tables=derive is None)
         builder.start_links()
         _write_links(builder, snap, changes, owners, old)
         builder.finish(next_id, counts)
@@ -136,7 +148,12 @@ def write_state(
 
 
 def _write_docs(
-    builder: Builder, snap: Snapshot, docs: Mapping[int, Doc | None], owners: Owners, old: Old | None
+    builder: Builder,
+    snap: Snapshot,
+    docs: Mapping[int, Doc | None],
+    owners: Owners,
+    old: Old | None,
+    derive: list[str] | None,
 ) -> None:
     segments = snap.segments
     layer, row = owners.layer, owners.row
@@ -151,6 +168,15 @@ def _write_docs(
         run.flush()
         if number <= len(segments):
             raw, meta, head = segments[number - 1].row(row[doc_id])
+            if derive is not None:
+                try:
+                    found = decode(segments[number - 1].path, raw, doc_id)
+                except LibraryFileError as exc:
+                    derive.append(f"left out {str(exc).split('; ')[0]}")
+                    layer[doc_id] = NONE  # (and its links: it is not held)
+                    continue
+                builder.add_doc(doc_id, raw, meta_of(found), head_of(found), doc_keys(found))  # type: ignore[arg-type]
+                continue
             builder.add_doc(doc_id, raw, meta, head, None)  # (its keys: ``_write_pairs``)
             continue
         doc = docs[doc_id] if number == owners.staged else snap.doc(doc_id)
@@ -159,17 +185,21 @@ def _write_docs(
     run.flush()
 
 
-def _write_pairs(builder: Builder, snap: Snapshot, owners: Owners) -> None:
-    """The identity key pairs of the documents of the base and of the segments (those of the journal
-    and the staged documents were added with them)."""
+def _write_pairs(builder: Builder, snap: Snapshot, owners: Owners, *, tables: bool) -> None:
+    """The identity key pairs of the documents of the base and (``tables``) of the segments, from
+    their key tables (those of the journal and the staged documents, and of the segments' documents
+    when their keys are derived, were added with them)."""
     pairs = builder.data.pairs
     if snap.index is not None:
         pairs.extend(snap.index.pairs_except(_NotIn(owners, 0)))
     layer = owners.layer
-    for number, segment in enumerate(snap.segments, 1):
-        for h, doc_id in zip(segment.column("key_hashes"), segment.column("key_ids"), strict=True):
-            if layer[doc_id] == number:
-                pairs.append((h << 32) | doc_id)
+    for number, segment in enumerate(snap.segments if tables else (), 1):
+        try:
+            for h, doc_id in zip(segment.column("key_hashes"), segment.column("key_ids"), strict=True):
+                if layer[doc_id] == number:
+                    pairs.append((h << 32) | doc_id)
+        except IndexError:  # (a key of a document past the last it holds)
+            raise outside(segment) from None
 
 
 def _write_links(

@@ -41,6 +41,7 @@ from store.storage.generation import Builder
 from store.storage.indexwriter import in_memory
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import SegmentError, SegmentFile
+from store.storage.segmentids import TableDamage, check_all
 from store.storage.snapshot import Snapshot, decode, decode_links
 
 
@@ -94,11 +95,11 @@ def repair(path: Path, lock_timeout: float | None = None) -> list[str]:
             snap.index = in_memory(scan.data)
             snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
             _journal(files, snap, done)
-            _segments(files, snap, done)
             meta = snap.journal.meta if snap.journal is not None and snap.live_journal else None
             next_id = max(snap.next_id, int((meta or {}).get("next_id", 0)))
+            _segments(files, snap, next_id, done)
             commits = snap.journal.commits if snap.journal is not None and snap.live_journal else 0
-            write_state(files, snap, {}, {}, next_id=next_id, counts=None)
+            write_state(files, snap, {}, {}, next_id=next_id, counts=None, derive=done)
         finally:
             snap.close()
         index = DocIndex(files.index_path)
@@ -212,7 +213,9 @@ def _journal(files: LibraryFiles, snap: Snapshot, done: list[str]) -> None:
         done.append(f"set aside {files.journal_path} as {aside.name} (left out: {what})")
 
 
-def _segments(files: LibraryFiles, snap: Snapshot, done: list[str]) -> None:
+def _segments(files: LibraryFiles, snap: Snapshot, next_id: int, done: list[str]) -> None:
+    """The segments the journal lists that can be read; the others set aside (among them those whose
+    tables name ids past ``next_id``, or out of order: which document each row is cannot be told)."""
     if not snap.live_journal or snap.journal is None:
         return
     for name, size in snap.journal.segments:
@@ -220,6 +223,11 @@ def _segments(files: LibraryFiles, snap: Snapshot, done: list[str]) -> None:
             segment = SegmentFile(files.segments_path / name, size)
             if segment.generation != snap.generation:
                 raise SegmentError(f"{files.segments_path / name} is of another generation")
+            try:
+                check_all(segment, next_id)
+            except TableDamage as exc:
+                segment.close()
+                raise SegmentError(f"{segment.path} is damaged ({exc.what})") from None
         except SegmentError as exc:
             if os.path.lexists(files.segments_path / name):
                 # (out of the segments' folder, which the new generation empties)

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from store.docindex import DocIndex
 from store.storage.indexwriter import cited_key
 from store.storage.meta import Meta
+from store.storage.segmentids import top_id
 from store.storage.snapshot import Segment, Snapshot
 
 # A layer holding more than this many times the documents asked about is searched, not walked (a
@@ -35,8 +36,10 @@ class Tally:
     ``Tally.whole`` asks about every document: a bulk transaction keeps one from batch to batch
     (``store.storage.spilling``), so that each batch's run costs what the batch touches."""
 
-    def __init__(self, index: DocIndex | None, doc_ids: Iterable[int]) -> None:
+    def __init__(self, index: DocIndex | None, doc_ids: Iterable[int], limit: int = 1 << 32) -> None:
+        self.limit = limit  # (the state's next id: a whole tally grows to a segment's ids below it)
         self.ids: list[int] = sorted(doc_ids)
+        self.everything = False  # (``whole``; not no documents asked about, which grows to nothing)
         size = self.ids[-1] + 1 if self.ids else 1
         self.wanted = bytearray(size)
         self.held = bytearray(size)
@@ -55,10 +58,11 @@ class Tally:
                     self.held[doc_id] = 1
 
     @classmethod
-    def whole(cls, index: DocIndex | None) -> Tally:
+    def whole(cls, index: DocIndex | None, limit: int) -> Tally:
         """A tally of every document, from the base's columns as they are (no document asked about
-        one by one); it grows as documents are added (``changes``)."""
-        tally = cls(None, ())
+        one by one); it grows as documents are added (``changes``), and to the ids of the segments it
+        is given (below ``limit``, the state's next id: ``store.storage.segmentids``)."""
+        tally = cls(None, (), limit)
         if index is not None:
             column = index.column
             tally.held = bytearray(map(bool, column("doc_off")))
@@ -68,6 +72,7 @@ class Tally:
             tally.cited = array("q", column("cited"))
         tally.wanted = bytearray(b"\1") * len(tally.held)
         tally.ids = []  # (every document: a whole tally is asked about documents by ``run``'s caller)
+        tally.everything = True
         return tally
 
     def _grow(self, size: int) -> None:
@@ -85,8 +90,8 @@ class Tally:
         ids, lengths = segment.column("doc_ids"), segment.column("doc_len")
         years, citations = segment.column("doc_year"), segment.column("doc_citation")
         link_ids, link_cited = segment.column("link_ids"), segment.column("link_cited")
-        if not self.ids:  # (a whole tally: it may not have room for the segment's newest documents)
-            self._grow(max(ids[-1] if ids else 0, link_ids[-1] if link_ids else 0) + 1)
+        if self.everything:  # (it may not have room for the segment's newest documents)
+            self._grow(top_id((segment,), self.limit) + 1)
         wanted, held, year, citation, cited = self.wanted, self.held, self.year, self.citation, self.cited
         size = len(wanted)
         removed = 0xFFFFFFFF  # (``segment.REMOVED_LENGTH``)
@@ -111,7 +116,7 @@ class Tally:
     def changes(self, docs: Mapping[int, Meta | None], cited: Mapping[int, int]) -> None:
         """The next layer, given as what it holds: the meta of each document it writes (None: removed)
         and its change to each document's citing count."""
-        if not self.ids:
+        if self.everything:
             self._grow(max(max(docs, default=0), max(cited, default=0)) + 1)
         wanted, size = self.wanted, len(self.wanted)
         for doc_id, meta in docs.items():
@@ -128,7 +133,7 @@ class Tally:
         journal = snap.journal
         if journal is None or not snap.live_journal:
             return
-        if self.ids:
+        if not self.everything:
             docs = {d: snap.meta(d) for d in self.ids if d in journal.docs}
             cited = {d: c[1] for d in self.ids if (c := journal.link_counts.get(d)) is not None}
         else:

@@ -191,6 +191,11 @@ class SegmentFile:
             raise SegmentError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
         try:
             self._size = os.fstat(self._fd).st_size
+            if size is not None and self._size < size:
+                self.close()
+                raise SegmentError(
+                    f"{path} is truncated: it is {self._size} bytes of the {size} the journal lists"
+                )
             if size is not None and self._size != size:
                 raise ValueError(f"it is {self._size} bytes, and the journal says {size}")
             self._parse()
@@ -240,9 +245,16 @@ class SegmentFile:
     def _pread(self, length: int, offset: int) -> bytes:
         raw = os.pread(self._fd, length, offset)
         if len(raw) != length:
+            now = os.fstat(self._fd).st_size
+            if now < self._size:  # (cut short since it was opened: by hand, or a disk's fault)
+                raise LibraryFileError(
+                    f"{self.path} is truncated: it is {now} bytes, and was {self._size} when it was "
+                    "opened; the library was left as it is"
+                )
+            # (the file is whole: its tables point past its end)
             raise LibraryFileError(
-                f"{self.path} is shorter than it was ({os.fstat(self._fd).st_size} bytes, not {self._size}); "
-                "the library was left as it is"
+                f"{self.path} is damaged (its tables point past its end: {length} bytes at {offset}, "
+                f"and it is {self._size} bytes); `pmbrowse repair` mends it"
             )
         return raw
 

@@ -135,7 +135,7 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
             counts["links"] = counts.get("links", 0) + change.counts[0]
         if not isinstance(pending.tally, Tally):
             # (The keys of every document as of the state so far, kept from batch to batch.)
-            pending.tally = Tally.whole(view.index)
+            pending.tally = Tally.whole(view.index, view.next_id)
             for segment in view.segments:
                 pending.tally.segment(segment)
         writer.set_run(_run(pending.tally, metas, {d: change.counts[1] for d, change in links.items()}))

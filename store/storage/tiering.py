@@ -39,6 +39,7 @@ from store.storage.files import LibraryFiles
 from store.storage.fold import Cursor, joined_links
 from store.storage.runs import state_run
 from store.storage.segment import REMOVED_LENGTH, SegmentError
+from store.storage.segmentids import check_all
 from store.storage.snapshot import Segment, Snapshot, decode_links
 from store.storage.spilling import segment_path
 
@@ -71,7 +72,7 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
     segments = snap.segments
     first = len(segments) - k  # (segments[first:] are merged)
     merged = segments[first:]
-    newest = _Newest(merged)
+    newest = _Newest(merged, snap.next_id)
     name, writer = segment_path(files, snap.generation)
     try:
         for doc_id in newest.doc_ids():
@@ -112,13 +113,11 @@ class _Newest:
     (``layer``: 1 + its number; 0: none of them) and its row there; which of them last changes each
     document's links (``linked``: 1 + its number; 0: none)."""
 
-    def __init__(self, merged: Sequence[Segment]) -> None:
+    def __init__(self, merged: Sequence[Segment], limit: int) -> None:
         if len(merged) >= 0xFFFF:
             raise ValueError(f"{len(merged)} segments: too many to merge at once")
-        size = 1 + max(
-            (column[-1] for s in merged for name in ("doc_ids", "link_ids") if len(column := s.column(name))),
-            default=0,
-        )
+        # (the largest id of their tables, each checked below the next id: ``store.storage.segmentids``)
+        size = 1 + max((check_all(s, limit, ordered=False) for s in merged), default=0)
         self.layer = array("H", bytes(2 * size))
         self.row = array("I", bytes(4 * size))
         self.linked = array("H", bytes(2 * size))

@@ -41,6 +41,7 @@ from store.storage.linksums import BaseLinks, Sums
 from store.storage.meta import STUB, Meta, head_of, meta_of
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.segmentcheck import REPAIR, change_counts, check_runs
+from store.storage.segmentids import check_all
 from store.storage.snapshot import Snapshot, decode, decode_links, index_current
 
 MASK = (1 << 64) - 1
@@ -187,6 +188,8 @@ def _replay_again(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> N
 def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> None:
     if snap.journal is None or snap.journal.generation != snap.generation:
         return
+    # (every id is below the next id the last seal keeps: ``store.storage.segmentids``)
+    limit = int((snap.journal.meta or {}).get("next_id", 1 << 32))
     for name, size in snap.journal.segments:
         try:
             segment = SegmentFile(files.segments_path / name, size)
@@ -195,6 +198,11 @@ def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> 
             continue
         if segment.generation != snap.generation:
             problems.append(f"{files.segments_path / name} belongs to another generation of the library")
+            continue
+        try:
+            check_all(segment, limit)
+        except LibraryFileError as exc:  # (left out: what is sized by its ids would be huge)
+            problems.append(str(exc))
             continue
         snap.segments.append(segment)
 

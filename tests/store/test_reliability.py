@@ -462,7 +462,7 @@ def test_a_segment_truncated_under_a_reader_is_an_error_not_a_sigbus(
     script = TRUNCATE_A_SEGMENT_UNDER_A_READER.format(root=str(ROOT), lib=str(lib))
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 3, (result.returncode, result.stderr)
-    assert ".seg is shorter than it was" in one_line(result.stdout)
+    assert ".seg is truncated: it is " in one_line(result.stdout)
 
 
 TRUNCATE_DURING_A_CONVERSION = """
