@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from store import atomicwrite
 from store.errors import LibraryFileError
 from store.journal import doc_line, header_line, link_line, seal_line, segment_line
 from store.lock import write_lock
@@ -200,6 +201,12 @@ def write_listing(
     journal's own commits must be in one of the segments."""
     assert snap.generation is not None and snap.journal is not None
     body = b"".join(segment_line(name, size) for name, size in listed)
+    if listed:
+        # The segments' names durable before the journal that lists them (a power cut could else leave
+        # it naming a file whose folder entry was lost): their folder, and the folder it is in (the
+        # first import made it).
+        atomicwrite.fsync_dir(files.segments_path)
+        atomicwrite.fsync_dir(files.path.parent)
     seq = (snap.journal.commits if snap.live_journal else 0) + 1
     seal = seal_line(body, {"seq": seq, **meta, "time": round(time.time(), 3)})
     files.replace_file(files.journal_path, header_line(snap.generation) + body + seal, files.base_mode())

@@ -160,6 +160,47 @@ def test_a_huge_id_in_a_segment_s_table_is_damage_said_in_one_line_never_a_huge_
     assert again.returncode == 0, again
 
 
+# 2. The segments' folder fsynced before the journal that lists them is renamed into place ----------
+
+
+def test_the_segments_folder_is_fsynced_before_the_journal_that_lists_them_is_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk import's commit (and a merge's: the same ``write_listing``) renames a new journal listing
+    its segments over the old one. Each segment file is fsynced, but its name in the segments' folder
+    was not: after a power cut the journal could list a segment whose folder entry was lost (the
+    library unreadable). The folder, and the one holding it (which the first import creates), must be
+    fsynced after the last segment is written and before the rename."""
+    from store import atomicwrite
+    from store.storage import segment as segmentmod
+
+    events: list[tuple[str, Path]] = []
+    fsync_dir, rename, finish = atomicwrite.fsync_dir, atomicwrite.rename, segmentmod.SegmentWriter.finish
+
+    def recorded_fsync_dir(folder: Path) -> None:
+        events.append(("fsync", Path(folder)))
+        fsync_dir(folder)
+
+    def recorded_rename(source: Path, target: Path) -> None:
+        events.append(("rename", Path(target)))
+        rename(source, target)
+
+    def recorded_finish(self: segmentmod.SegmentWriter) -> int:
+        events.append(("segment", self.path))
+        return finish(self)
+
+    monkeypatch.setattr(atomicwrite, "fsync_dir", recorded_fsync_dir)
+    monkeypatch.setattr(atomicwrite, "rename", recorded_rename)
+    monkeypatch.setattr(segmentmod.SegmentWriter, "finish", recorded_finish)
+    lib, segments = with_segments(tmp_path, monkeypatch)
+    journal = lib.parent / "library.json.journal"
+    commit = max(i for i, event in enumerate(events) if event == ("rename", journal))
+    last_segment = max(i for i, (what, _path) in enumerate(events) if what == "segment" and i < commit)
+    between = events[last_segment:commit]
+    assert ("fsync", segments[0].parent) in between, events
+    assert ("fsync", lib.parent) in between, events
+
+
 # 3. A short read of a segment says what it is --------------------------------------------------------
 
 
