@@ -576,3 +576,20 @@ async def test_n_with_no_seeds_on_a_preview_leaves_it_a_preview(tmp_path: Path) 
         await pilot.press("i")
         assert notices(app)[-1] == IN_PREVIEW
         assert app.marks.get(["pmid:11"]).decisions == ()
+
+
+async def test_a_says_that_every_candidate_is_listed(tmp_path: Path) -> None:
+    """``a`` lists every candidate, decided or not, and again only those left to screen. Before, the
+    mode showed nowhere: where no row was hidden, ``a`` changed nothing on screen, and once on, nothing
+    said why decided rows stayed listed (driven in tmux on a bench library: "a does nothing?")."""
+    app = SnowballApp(tmp_path / "lib.json")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await view(pilot)
+        before = counts(app)
+        assert "every candidate listed" not in before
+        await pilot.press("a")
+        await pilot.pause()
+        assert counts(app).startswith("every candidate listed (a lists those left to screen) · ")
+        await pilot.press("a")
+        await pilot.pause()
+        assert counts(app) == before

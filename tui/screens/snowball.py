@@ -462,6 +462,8 @@ class SnowballScreen(Screen[int | None]):
         parts = [f"to screen {to_screen} of {listed}"]
         if waiting:
             parts.append(f"{waiting} {AWAITING_SECOND}")
+        if self.show_all:  # (else where no row is hidden, ``a`` shows nothing for it)
+            parts.insert(0, "every candidate listed (a lists those left to screen)")
         if self.only_conflicts:
             parts.insert(0, "conflicts only (c lists every row)")
         parts += [
