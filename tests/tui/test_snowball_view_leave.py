@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 import store.snowball.online
+import tui.screens.snowball
 import tui.screens.snowball_online
 from store.online.ratelimit import RateLimiter
 from store.online.session import Online
+from store.snowball.state import SnowballFile
 from tests.online_server import ICITE_2025, ICiteBank, LocalServer, RecordBank, Reply, Request, fast_config
-from tests.tui.test_snowball_view import SnowballApp, notices, settle, view
+from tests.tui.test_snowball_view import SeededApp, SnowballApp, notices, settle, view
 from tests.tui.test_snowball_view_online import _app, _files, _links, _state, _with_seed
 from tui.screens.snowball import SnowballScreen
 from tui.screens.snowball_online import STORING, SnowballOnline
@@ -156,3 +158,58 @@ async def test_leaving_while_f_stores_waits_for_the_commit_and_says_so(
             await pilot.press("escape")
             await pilot.pause()
             assert app.opened == [None]
+
+
+@pytest.mark.parametrize("held", ["run_round", "keep_round"])
+async def test_n_and_the_view_closed_while_it_runs_or_keeps(tmp_path: Path, held: str) -> None:
+    """N (the next round, kept) as L: escape while the round is run ends it, nothing kept, and says so
+    (before, the round was kept after the view had gone, unseen); escape while it is kept does not
+    close the view, says so, and the round is shown."""
+    app = SnowballApp(tmp_path / "lib.json")
+    with pytest.MonkeyPatch.context() as patch:
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            screen = await view(pilot)  # (round 1, run as the view opens)
+            reached, release = _held_commit(patch, tui.screens.snowball, held)
+            app.marks.set_screening(["pmid:20"], "included")  # (20 cites 40: a round with it is new)
+            await pilot.press("N")
+            try:
+                assert await asyncio.to_thread(reached.wait, 10)
+                await pilot.press("escape")
+                await pilot.pause()
+                if held == "run_round":
+                    assert app.screen is not screen
+                    assert notices(app)[-1] == "N stopped with the view: nothing stored."
+                else:
+                    assert app.screen is screen and notices(app)[-1] == STORING["N"]
+            finally:
+                release.set()
+            await settle(pilot)
+            await pilot.pause(0.2)
+            rounds = SnowballFile.open(tmp_path / "lib.json").load().rounds
+            if held == "run_round":
+                assert len(rounds) == 1 and app.opened == [None]
+            else:
+                assert len(rounds) == 2 and screen.round == rounds[-1] and app.opened == []
+
+
+async def test_escape_while_k_keeps_the_preview_waits_for_it(tmp_path: Path) -> None:
+    """K (keep the preview as a round): escape while it is kept does not close the view, says so, and
+    the round kept is shown."""
+    app = SeededApp(tmp_path / "lib.json", "2")
+    with pytest.MonkeyPatch.context() as patch:
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            screen = await view(pilot)
+            assert screen.preview is not None
+            reached, release = _held_commit(patch, tui.screens.snowball, "keep_preview")
+            await pilot.press("K")
+            try:
+                assert await asyncio.to_thread(reached.wait, 10)
+                await pilot.press("escape")
+                await pilot.pause()
+                assert app.screen is screen and notices(app)[-1] == STORING["K"]
+            finally:
+                release.set()
+            await settle(pilot)
+            [kept] = SnowballFile.open(tmp_path / "lib.json").load().rounds
+            assert screen.preview is None and screen.round == kept
+            assert notices(app)[-1] == "Kept as round 1."

@@ -33,6 +33,7 @@ show the other rounds; ``enter`` hands the candidate back to the app to open; ``
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.cells import cell_len
@@ -49,6 +50,7 @@ from store.marks import Marks, MarksVersion
 from store.model import Article
 from store.snowball.engine import (
     Preview,
+    RoundResult,
     Row,
     keep_preview,
     preview_round,
@@ -74,7 +76,7 @@ from store.snowball.state import DIRECTIONS, Round, SnowballFile, SnowballState,
 from tui.keys import SNOWBALL_HELP, SNOWBALL_KEYS, SNOWBALL_OTHER, Key
 from tui.refresh import LibraryChanged
 from tui.screens.screening import NOTHING_BELOW, ask_reason, changed, next_to_screen, unchanged
-from tui.screens.snowball_online import NO_SEEDS, SnowballOnline
+from tui.screens.snowball_online import NO_SEEDS, SnowballOnline, Work
 from tui.text import literal, printable
 from tui.widgets.candidates import CandidateList, found_flag, row_label
 from tui.widgets.footer import KeyFooter
@@ -217,21 +219,14 @@ class SnowballScreen(Screen[int | None]):
                 self._shown(state, preview.result.round, preview.result.rows, preview)
                 return
             if keep and self.preview is not None:
-                result = keep_preview(self.library, self.preview, self.file, self.marks)
-                if not result.kept:
-                    self.app.call_from_thread(self.notify, "Nothing new since the preview: no round kept.")
-                    state = self.file.load()
-                    self._shown(state, state.last, None)
-                    return
-                self.app.call_from_thread(self.notify, f"Kept as round {result.round.number}.")
-                self._shown(self.file.load(), result.round, result.rows)
+                self._keeping("K", partial(self._keep_preview, self.preview))
                 return
             stored = self._round_in(state)
             if stored is None or run_next:
-                stored = self._run(state, stored)
-                if stored is None:
-                    return
-                state = self.file.load()
+                result = self._next_round(state)
+                if result is not None:
+                    self._keeping("N", partial(self._keep_next, result, stored))
+                return
             self._shown(state, stored, None)
         except (PmbrowseError, OSError) as exc:  # (OSError: the snowball file not written, a full disk)
             self.app.call_from_thread(self.say, str(exc))
@@ -241,14 +236,35 @@ class SnowballScreen(Screen[int | None]):
             return state.round(self.round.number) or state.last
         return state.last
 
-    def _run(self, state: SnowballState, stored: Round | None) -> Round | None:
-        """Run a round from the included articles and keep it; the round to show (None: nothing to
-        show, said)."""
+    def _keeping(self, key: Work, keep: Callable[[], None]) -> None:
+        """(In ``load``) ``keep`` a round (``N``, or ``K``: the preview) and show it, as ``L`` stores:
+        not once the view has closed; from its start until it is shown, or its failure said, the view
+        does not close (``SnowballOnline.leave``)."""
+        with self.remote.storing(key) as go:
+            if not go:
+                return
+            try:
+                keep()
+            except (PmbrowseError, OSError) as exc:
+                self.app.call_from_thread(self.say, str(exc))
+
+    def _keep_preview(self, preview: Preview) -> None:
+        result = keep_preview(self.library, preview, self.file, self.marks)
+        if not result.kept:
+            self.app.call_from_thread(self.notify, "Nothing new since the preview: no round kept.")
+            state = self.file.load()
+            self._shown(state, state.last, None)
+            return
+        self.app.call_from_thread(self.notify, f"Kept as round {result.round.number}.")
+        self._shown(self.file.load(), result.round, result.rows)
+
+    def _next_round(self, state: SnowballState) -> RoundResult | None:
+        """A round run from the included articles (None: no seeds, said)."""
         seeds = self.next_seeds()
         if not seeds:
             self.app.call_from_thread(self.say, NO_SEEDS)
             return None
-        result = run_round(
+        return run_round(
             self.library,
             seeds,
             self.direction,
@@ -256,14 +272,18 @@ class SnowballScreen(Screen[int | None]):
             state=state,
             selection=self.selection,
         )
+
+    def _keep_next(self, result: RoundResult, stored: Round | None) -> None:
+        """Keep the round run and show it; with nothing new, the round shown stays (said)."""
         if keep_round(self.file, result.round) is None:
             message = "Nothing new: no round kept."
             if stored is None:
                 self.app.call_from_thread(self.say, message)
-                return None
+                return
             self.app.call_from_thread(self.notify, message)
-            return stored
-        return result.round
+        else:
+            stored = result.round
+        self._shown(self.file.load(), stored, None)
 
     def _load_full_text(self, state: SnowballState) -> None:
         from store.snowball.sought import reports_sought
@@ -782,14 +802,14 @@ class SnowballScreen(Screen[int | None]):
             self.notify("This round is kept already: K keeps a preview (ctrl+b in the main view).")
             return
         self.start("Keeping the preview as a round…")
-        self.load(keep=True)
+        self.remote.track("K", self.load(keep=True))
 
     def action_next_round(self) -> None:
         # (a preview shown stays one until the round replaces it: there may be no seeds, or no round)
         self.seeds, self.selection = None, "included"
         self.stage = TITLE_ABSTRACT
         self.start(f"Running the next round ({self.direction}) from the included articles…")
-        self.load(run_next=True)
+        self.remote.track("N", self.load(run_next=True))
 
     def action_cycle_direction(self) -> None:
         self.direction = DIRECTIONS[(DIRECTIONS.index(self.direction) + 1) % len(DIRECTIONS)]

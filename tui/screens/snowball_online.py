@@ -10,7 +10,8 @@ says what is missing. The workers read and compute; what the view shows is set o
 ``F`` asks PubMed for every record first, then stores them all in one transaction
 (``store.snowball.online.ask_records``).
 
-**Closing the view while L or F works** (``leave``; escape, or enter on a candidate). While they ask,
+**Closing the view while L or F works** (``leave``; escape, or enter on a candidate; ``N`` and ``K``,
+which keep a round, likewise: ``SnowballScreen.load``). While they ask,
 the view closes and they end with it: nothing is stored (a thread cannot be stopped, so it looks
 before storing), and the view says so as it closes ("L stopped with the view: nothing stored"): the
 user who leaves a view expects its pending work gone, not stored later unseen. Once one has begun to
@@ -42,13 +43,17 @@ if TYPE_CHECKING:
 
 SOURCES = ("icite",)  # where L asks for the seeds' links
 NO_SEEDS = "No seeds: mark the articles you include with i first, then open this view again."
-Key = Literal["L", "F"]
+Work = Literal["L", "F", "N", "K"]  # (N and K keep a round: ``SnowballScreen.load``)
 Phase = Literal["asking", "storing", "ended"]
 STORING = {
     "L": "L is storing the links and the round it asked for: a commit is all or nothing, it cannot be "
     "stopped now. The view says when it is done; escape then closes it.",
     "F": "F is storing the records it fetched: a commit is all or nothing, it cannot be stopped now. "
     "The view says when it is done; escape then closes it.",
+    "N": "N is keeping the round it ran: it cannot be stopped now. The view shows it when it is done; "
+    "escape then closes it.",
+    "K": "K is keeping the preview as a round: it cannot be stopped now. The view shows it when it is "
+    "done; escape then closes it.",
 }
 
 
@@ -59,17 +64,22 @@ class SnowballOnline:
         self.screen = screen
         self.closed = False  # (the view left: what is still asking stores nothing)
         self._gate = threading.Lock()  # (closing and beginning to store: one before the other)
-        self._phases: dict[Worker[None], tuple[Key, Phase]] = {}
+        self._phases: dict[Worker[None], tuple[Work, Phase]] = {}
 
-    def _in_thread(self, key: Key, work: partial[None]) -> None:
+    def _in_thread(self, key: Work, work: partial[None]) -> None:
         # (a group each: L pressed again replaces the L under way, F does not; a cancelled L stores nothing)
         name = work.func.__name__
-        worker = self.screen.run_worker(work, name=name, group=f"snowball{name}", exclusive=True, thread=True)
+        self.track(
+            key, self.screen.run_worker(work, name=name, group=f"snowball{name}", exclusive=True, thread=True)
+        )
+
+    def track(self, key: Work, worker: Worker[None]) -> None:
+        """Follow ``worker`` (``key``'s work, just started) for ``leave``."""
         with self._gate:  # (the worker may be storing already: its phase is newer)
             self._phases.setdefault(worker, (key, "asking"))
 
     @contextmanager
-    def _storing(self, key: Key) -> Iterator[bool]:
+    def storing(self, key: Work) -> Iterator[bool]:
         """(In a worker) whether to store: not once the view has closed or the worker was replaced;
         from then on, until the block ends, the view does not close (``leave``)."""
         worker = get_current_worker()
@@ -124,7 +134,7 @@ class SnowballOnline:
         except (PmbrowseError, OSError) as exc:
             screen.app.call_from_thread(self._failed, str(exc))
             return
-        with self._storing("L") as go:
+        with self.storing("L") as go:
             if not go:  # (the view closed, or L was pressed again, while asking: store nothing)
                 return
             try:
@@ -211,7 +221,7 @@ class SnowballOnline:
         except (PmbrowseError, OSError) as exc:
             screen.app.call_from_thread(self._fetch_failed, f"{exc}; the library was left as it was")
             return
-        with self._storing("F") as go:
+        with self.storing("F") as go:
             if not go:
                 return
             try:
