@@ -139,6 +139,32 @@ async def test_back_and_forward_at_the_ends_say_so(lib_path: Path) -> None:
         assert "Nothing further back on the trail." in messages and "Nothing ahead on the trail." in messages
 
 
+async def test_a_link_pane_with_no_article_open_says_to_open_one(lib_path: Path) -> None:
+    """c, r and l with no article open: an empty pane got the focus and nothing was said. Now they say
+    to open an article first, and the focus and the pane stay where they were; a still shows the
+    search help, and once an article is open the keys show its panes."""
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await ready(pilot)
+        assert screen_of(app).current is None
+        assert app.focused is results(app)
+        for key, said in (
+            ("c", "Open an article first: c shows the articles citing it."),
+            ("r", "Open an article first: r shows the papers it cites."),
+            ("l", "Open an article first: l shows the articles most related to it."),
+        ):
+            await pilot.press(key)
+            await pilot.pause()
+            assert [n.message for n in app._notifications][-1] == said
+            assert app.focused is results(app)
+            assert screen_of(app).active_pane == "abstract"
+        await pilot.press("a")
+        assert app.focused is app.screen.query_one("#abstract-view")
+        await pilot.press("shift+tab", "enter", "c")
+        assert screen_of(app).current is not None
+        assert app.focused is links(app, "cited_by")
+
+
 async def test_help_screen_lists_every_key_and_closes(lib_path: Path) -> None:
     app = make_app(lib_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -171,7 +197,8 @@ async def test_every_action_is_in_the_command_palette(lib_path: Path) -> None:
             if key.action != "app.command_palette":
                 assert any(t.startswith(key.description) for t in titles)
         assert titles.count("Quit (q)") == 1 and "Quit" not in titles  # once, not twice
-        # Running one from the palette acts on the main screen.
+        # Running one from the palette acts on the main screen (an article open: Refs shows its pane).
+        await pilot.press("enter")
         command = next(c for c in app.get_system_commands(app.screen) if c.title.startswith("Refs"))
         await command.callback()
         assert screen_of(app).active_pane == "references"

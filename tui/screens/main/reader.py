@@ -48,6 +48,12 @@ PANE_WIDGETS = {
     "cited_by": "#cited-by-list",
     "related": "#related-pane",
 }
+# What a pane's key says when no article is open (the abstract pane shows the search help then).
+NO_ARTICLE = {
+    "references": "Open an article first: r shows the papers it cites.",
+    "cited_by": "Open an article first: c shows the articles citing it.",
+    "related": "Open an article first: l shows the articles most related to it.",
+}
 EMPTY_LINKS = {
     "references": "No references known for this article: its source listed none. A PubMed XML record "
     "with a reference list adds them.",
@@ -290,13 +296,24 @@ class Reader(Vertical):
         if focus:
             self.query_one(PANE_WIDGETS[name]).focus()
 
+    def ask_pane(self, name: str, focus: bool = True) -> None:
+        """A pane asked for by its key or its tab: with no article open, a pane of its links has nothing
+        to show, so it is not shown (nor focused) and the reader says to open one first."""
+        if name in NO_ARTICLE and self.current is None:
+            if self.library is None:
+                say(self, "The library is still loading; try again in a moment.")
+            else:
+                say(self, NO_ARTICLE[name])
+            return
+        self.show_pane(name, focus)
+
     def watch_pane(self, pane: str) -> None:
         self.query_one(ContentSwitcher).current = PANE_WIDGETS[pane].lstrip("#")
 
     @on(PaneTabs.Chosen)
     def _tab_clicked(self, event: PaneTabs.Chosen) -> None:
         event.stop()
-        self.show_pane(event.pane)
+        self.ask_pane(event.pane)
 
     def mesh(self) -> None:
         """Pick one of the open article's MeSH headings, to search the library for it."""

@@ -246,7 +246,7 @@ class MainScreen(Screen[None]):
             focused.scroll_relative(y=step, animate=False)
 
     def action_pane(self, name: str, focus: bool = True) -> None:
-        self.reader.show_pane(name, focus)
+        self.reader.ask_pane(name, focus)
 
     def action_back(self) -> None:
         self.reader.back()
