@@ -18,10 +18,10 @@ from store.online.ratelimit import RateLimiter
 from store.online.session import Online
 from store.snowball.state import SnowballFile
 from tests.online_server import ICITE_2025, ICiteBank, LocalServer, RecordBank, Reply, Request, fast_config
-from tests.tui.test_snowball_view import SeededApp, SnowballApp, notices, settle, view
+from tests.tui.test_snowball_view import SeededApp, SnowballApp, counts, notices, settle, view
 from tests.tui.test_snowball_view_online import _app, _files, _links, _state, _with_seed
 from tui.screens.snowball import SnowballScreen
-from tui.screens.snowball_online import STORING, SnowballOnline
+from tui.screens.snowball_online import FIRST_STOPPED, NO_SEEDS, STORING, SnowballOnline
 
 
 def _held_efetch(server: LocalServer) -> tuple[threading.Event, threading.Event]:
@@ -213,3 +213,55 @@ async def test_escape_while_k_keeps_the_preview_waits_for_it(tmp_path: Path) -> 
             [kept] = SnowballFile.open(tmp_path / "lib.json").load().rounds
             assert screen.preview is None and screen.round == kept
             assert notices(app)[-1] == "Kept as round 1."
+
+
+@pytest.mark.parametrize("held", ["_round_in", "run_round", "keep_round"])
+async def test_the_first_round_and_the_view_closed_as_it_opens(tmp_path: Path, held: str) -> None:
+    """The view opened with no round yet runs the first one and keeps it: closed at once, while the
+    round is run (or before the view has found that there is none), it ends with the view and nothing
+    is kept, as N does; before, nothing was said either. Closed while the round is kept, the view stays
+    and says so (in its own words: N was not pressed), and the round is shown."""
+    with pytest.MonkeyPatch.context() as patch:
+        held_in = SnowballScreen if held == "_round_in" else tui.screens.snowball
+        reached, release = _held_commit(patch, held_in, held)
+        app = SnowballApp(tmp_path / "lib.json")
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            try:
+                assert await asyncio.to_thread(reached.wait, 10)
+                screen = app.screen
+                assert isinstance(screen, SnowballScreen)
+                await pilot.press("escape")
+                await pilot.pause()
+                if held == "run_round":
+                    assert app.screen is not screen
+                    assert notices(app)[-1] == FIRST_STOPPED
+                elif held == "_round_in":  # (said once the view finds it has no round to show)
+                    assert app.screen is not screen
+                else:
+                    assert app.screen is screen and notices(app)[-1] == STORING["first"]
+            finally:
+                release.set()
+            await settle(pilot)
+            await pilot.pause(0.2)
+            rounds = SnowballFile.open(tmp_path / "lib.json").load().rounds
+            if held != "keep_round":
+                assert rounds == [] and app.opened == [None]
+                assert notices(app) == [FIRST_STOPPED]  # (said once)
+            else:
+                assert len(rounds) == 1 and screen.round == rounds[0] and app.opened == []
+
+
+async def test_work_that_has_ended_is_not_said_to_stop_with_the_view(tmp_path: Path) -> None:
+    """No seeds: the first round (as the view opens) and N end at once, saying so; escape later closes
+    the view without saying that they stopped with it (they were followed as still asking: "The first
+    round stopped with the view" and "N stopped with the view" were said, of work long ended)."""
+    app = SnowballApp(tmp_path / "lib.json", built=True)  # (an empty library: nothing included)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await view(pilot)
+        await pilot.press("N")
+        await settle(pilot)
+        assert counts(app) == NO_SEEDS
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not screen and app.opened == [None]
+        assert not [n for n in notices(app) if "stopped with the view" in n]

@@ -188,6 +188,7 @@ class SnowballScreen(Screen[int | None]):
         self.candidates.why_of = self._why
         self.candidates.flag_of = self._flag
         self.candidates.focus()
+        self.remote.app = self.app
         self.load(first=True)
 
     # Loading -----------------------------------------------------------------------------------
@@ -223,9 +224,13 @@ class SnowballScreen(Screen[int | None]):
                 return
             stored = self._round_in(state)
             if stored is None or run_next:
+                # (N pressed is followed from its key; the first round, run as the view opens, from here)
+                key: Work = "N" if run_next else "first"
+                if key == "first" and not self.remote.begin(key):
+                    return
                 result = self._next_round(state)
                 if result is not None:
-                    self._keeping("N", partial(self._keep_next, result, stored))
+                    self._keeping(key, partial(self._keep_next, result, stored))
                 return
             self._shown(state, stored, None)
         except (PmbrowseError, OSError) as exc:  # (OSError: the snowball file not written, a full disk)

@@ -11,7 +11,8 @@ says what is missing. The workers read and compute; what the view shows is set o
 (``store.snowball.online.ask_records``).
 
 **Closing the view while L or F works** (``leave``; escape, or enter on a candidate; ``N`` and ``K``,
-which keep a round, likewise: ``SnowballScreen.load``). While they ask,
+which keep a round, likewise, and the first round, run as the view opens with none yet:
+``SnowballScreen.load``). While they ask,
 the view closes and they end with it: nothing is stored (a thread cannot be stopped, so it looks
 before storing), and the view says so as it closes ("L stopped with the view: nothing stored"): the
 user who leaves a view expects its pending work gone, not stored later unseen. Once one has begun to
@@ -38,12 +39,15 @@ from store.snowball.state import Round, SnowballState
 from tui.console import counted
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from store.snowball.online import LinkFill
     from tui.screens.snowball import SnowballScreen
 
 SOURCES = ("icite",)  # where L asks for the seeds' links
 NO_SEEDS = "No seeds: mark the articles you include with i first, then open this view again."
-Work = Literal["L", "F", "N", "K"]  # (N and K keep a round: ``SnowballScreen.load``)
+# (N and K keep a round, and the view opened with none yet keeps the first: ``SnowballScreen.load``)
+Work = Literal["L", "F", "N", "K", "first"]
 Phase = Literal["asking", "storing", "ended"]
 STORING = {
     "L": "L is storing the links and the round it asked for: a commit is all or nothing, it cannot be "
@@ -54,7 +58,14 @@ STORING = {
     "escape then closes it.",
     "K": "K is keeping the preview as a round: it cannot be stopped now. The view shows it when it is "
     "done; escape then closes it.",
+    "first": "The view is keeping the first round it ran: it cannot be stopped now. The view shows it when "
+    "it is done; escape then closes it.",
 }
+FIRST_STOPPED = "The first round stopped with the view: nothing stored; it runs when the view opens again."
+
+
+def _stopped(key: Work) -> str:
+    return FIRST_STOPPED if key == "first" else f"{key} stopped with the view: nothing stored."
 
 
 class SnowballOnline:
@@ -65,6 +76,9 @@ class SnowballOnline:
         self.closed = False  # (the view left: what is still asking stores nothing)
         self._gate = threading.Lock()  # (closing and beginning to store: one before the other)
         self._phases: dict[Worker[None], tuple[Work, Phase]] = {}
+        self.app: App[object] | None = (
+            None  # (the view's, once mounted: ``begin`` speaks after it has closed)
+        )
 
     def _in_thread(self, key: Work, work: partial[None]) -> None:
         # (a group each: L pressed again replaces the L under way, F does not; a cancelled L stores nothing)
@@ -77,6 +91,19 @@ class SnowballOnline:
         """Follow ``worker`` (``key``'s work, just started) for ``leave``."""
         with self._gate:  # (the worker may be storing already: its phase is newer)
             self._phases.setdefault(worker, (key, "asking"))
+
+    def begin(self, key: Work) -> bool:
+        """(In a worker) ``key``'s work begins, followed for ``leave`` from now; False when the view has
+        closed already (said here: it closed before ``leave`` could know of it)."""
+        worker = get_current_worker()
+        with self._gate:
+            closed = self.closed
+            if not closed:
+                self._phases.setdefault(worker, (key, "asking"))
+        if closed:
+            assert self.app is not None  # (set as the view was mounted: a closed view has no app)
+            self.app.call_from_thread(self.screen.notify, _stopped(key), severity="warning")
+        return not closed
 
     @contextmanager
     def storing(self, key: Work) -> Iterator[bool]:
@@ -96,7 +123,12 @@ class SnowballOnline:
         """Whether the view may close now (see the module docstring): not while L or F stores (said);
         otherwise what they were asking is dropped, and said."""
         with self._gate:
-            live = [(key, phase) for worker, (key, phase) in self._phases.items() if not worker.is_cancelled]
+            # (a worker that has ended, having stored nothing, asks nothing: no seeds, a request failed)
+            live = [
+                (key, phase)
+                for worker, (key, phase) in self._phases.items()
+                if not (worker.is_cancelled or worker.is_finished)
+            ]
             storing = [key for key, phase in live if phase == "storing"]
             if not storing:
                 self.closed = True
@@ -104,7 +136,7 @@ class SnowballOnline:
             self.screen.notify(STORING[storing[0]], severity="warning", timeout=10)
             return False
         for key in sorted({key for key, phase in live if phase == "asking"}):
-            self.screen.notify(f"{key} stopped with the view: nothing stored.", severity="warning")
+            self.screen.notify(_stopped(key), severity="warning")
         return True
 
     # L ---------------------------------------------------------------------------------------------
