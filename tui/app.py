@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -13,6 +13,12 @@ from textual.screen import Screen
 
 from tui.keys import KEYS, Key
 from tui.screens.main import MainScreen
+from tui.text import literal
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
+    from tui.screens.snowball_online import Work
 
 
 class PmbrowseApp(App[None]):
@@ -39,6 +45,8 @@ class PmbrowseApp(App[None]):
         super().__init__()
         self.main = MainScreen(library_path, target, note, screener=screener)
         self.notice = notice
+        self._quitting: list[str] | None = None  # (quitting once a commit is done: what is said meanwhile)
+        self._commits: dict[Work, None] = {}  # (the commits it waits for, in order)
 
     def get_default_screen(self) -> Screen[None]:
         """The main screen is the app's first (pushing it over a blank one would draw twice)."""
@@ -60,6 +68,61 @@ class PmbrowseApp(App[None]):
             yield SystemCommand(
                 f"{key.description} ({key.label})", key.help, partial(self._run, target, key.action)
             )
+
+    async def action_quit(self) -> None:
+        """ctrl+q (and the palette's Quit): at once, unless a commit of a Snowball view is under way.
+        It cannot be stopped (all or nothing), and the app ended before it did: it went on unseen, the
+        terminal given back while the process still wrote. The app says so, quits once it is done,
+        and says on the terminal what it did (what the views said meanwhile)."""
+        from tui.screens.snowball_online import COMMITS
+
+        storing = self._storing()
+        if not storing:
+            self.exit()
+            return
+        if self._quitting is None:
+            self._quitting = []
+            self.set_interval(0.1, self._quit_when_stored)
+        super().notify(  # (not said again on the terminal)
+            f"pmbrowse quits once {COMMITS[storing[0]]} is done: a commit is all or nothing, it cannot "
+            "be stopped now.",
+            severity="warning",
+            markup=False,
+        )
+        self._commits.update(dict.fromkeys(storing))
+
+    def _storing(self) -> list[Work]:
+        from tui.screens.snowball import SnowballScreen
+
+        return [
+            key
+            for screen in self.screen_stack
+            if isinstance(screen, SnowballScreen)
+            for key in screen.remote.storing_now()
+        ]
+
+    def _quit_when_stored(self) -> None:
+        from tui.screens.snowball_online import COMMITS
+
+        if self._quitting is None or self._storing():
+            return
+        done = " and ".join(COMMITS[key] for key in self._commits)
+        said = "; ".join(self._quitting)
+        self.exit(message=literal(f"pmbrowse: quit after {done}" + (f": {said}" if said else ".")))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """(What is said while the app waits to quit is said on the terminal too: ``action_quit``.)"""
+        if self._quitting is not None:
+            self._quitting.append(message)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_reload(self) -> None:
         self.main.action_reload()

@@ -19,7 +19,8 @@ user who leaves a view expects its pending work gone, not stored later unseen. O
 store, its commit cannot be stopped half-way (all or nothing): the view does not close, says that it
 is storing, and says what was stored when it is done; escape then closes it. Either way the user is
 told which happened. (``L`` pressed again replaces the ``L`` under way in the same way: the first
-stores nothing unless it has begun storing.)
+stores nothing unless it has begun storing.) Quitting the app (ctrl+q) while a commit is under way
+waits for it likewise, says so, and says on the terminal what it did (``PmbrowseApp.action_quit``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,14 @@ STORING = {
     "done; escape then closes it.",
     "first": "The view is keeping the first round it ran: it cannot be stopped now. The view shows it when "
     "it is done; escape then closes it.",
+}
+# What each commit is, for quitting while it is under way (``tui.app.PmbrowseApp.action_quit``).
+COMMITS = {
+    "L": "L's commit (the links and the round it asked for)",
+    "F": "F's commit (the records it fetched)",
+    "N": "N's commit (the round it ran)",
+    "K": "K's commit (the preview kept as a round)",
+    "first": "the commit of the view's first round",
 }
 FIRST_STOPPED = "The first round stopped with the view: nothing stored; it runs when the view opens again."
 
@@ -118,6 +127,15 @@ class SnowballOnline:
         finally:
             with self._gate:
                 self._phases[worker] = (key, "ended")
+
+    def storing_now(self) -> list[Work]:
+        """The work whose commit is under way (it cannot be stopped: all or nothing)."""
+        with self._gate:
+            return [
+                key
+                for worker, (key, phase) in self._phases.items()
+                if phase == "storing" and not worker.is_finished
+            ]
 
     def leave(self) -> bool:
         """Whether the view may close now (see the module docstring): not while L or F stores (said);
