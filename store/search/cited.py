@@ -43,7 +43,12 @@ def most_cited(
     if total <= FETCH_ALL:
         addrs = [addr for _score, addr in searcher.search(compiled, limit=max(total, 1), count=False).hits]
         ids = [int(i) for i in searcher.fast_field_values("doc_id", addrs)] if addrs else []
-        page = citations.ranked(ids)[:wanted]
+        # The live counts as of now (read at once, as the order is): another process's commit may have
+        # removed documents (merged into others) that the index holds until it updates it, and changed
+        # counts. Those it removed are not hits, nor counted: ranked first, then cut to the page.
+        citations.reader.refresh()
+        hits = citations.ranked(ids)
+        page, total = hits[:wanted], len(hits)
     else:
         chunk: list[int] = []
         for doc_id in citations.order():

@@ -91,3 +91,86 @@ def test_most_cited_gives_a_full_page_while_another_process_commits(
     finally:
         writer.kill()
         writer.wait()
+
+
+# Another process: each record with a DOI only ("Cell study", cited the most) is found to be the record
+# with its PMID ("Cell paper", cited least), given both: the two are merged, the DOI's document removed;
+# committed, then it stops before updating the index.
+MERGER = """
+import sys, time
+from pathlib import Path
+from store.library import Library
+from store.model import Article, Origin
+
+path, ready = Path(sys.argv[1]), Path(sys.argv[2])
+
+def held(*_args, **_kwargs):
+    ready.write_text("committed")
+    time.sleep(60)
+
+Library._after_write = held
+library = Library.open(path, demo=False)
+with library.transaction() as changes:
+    for n in range(6):
+        changes.put_article(
+            Article(pmid=f"5{n:02}", doi=f"10.1000/{n}", title="Cell paper", year=2001),
+            Origin("test", "merger"),
+        )
+"""
+
+
+def _merged_library(path: Path) -> Library:
+    """Six records with a PMID (never cited) and six with a DOI (cited 4 to 9 times), each pair one
+    article; and a dozen others cited 0 to 3 times: all match "cell"."""
+    library = Library.open(path, demo=False)
+    with library.transaction() as changes:
+        for n in range(6):
+            changes.put_article(Article(pmid=f"5{n:02}", title="Cell paper", year=2001), ORIGIN)
+        for n in range(6):
+            changes.put_article(Article(doi=f"10.1000/{n}", title="Cell study", year=2001), ORIGIN)
+        for n in range(12):
+            cites = [Link(pmid=f"1{k:02}") for k in range(n % 4)]
+            cites += [Link(doi=f"10.1000/{k}") for k in range(6) if n < 4 + k]
+            changes.put_article(
+                Article(pmid=f"1{n:02}", title="Cell study", year=2000, references=cites), ORIGIN
+            )
+    return library
+
+
+@pytest.mark.parametrize("walked", [False, True])
+def test_most_cited_of_a_query_gives_a_full_page_while_another_process_removes_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, walked: bool
+) -> None:
+    """A query's hits fetched (up to ``FETCH_ALL``) or the order walked, while documents the other
+    process removed (merged into others) are still in the index, until it updates it. Fetched, they
+    were ranked by the counts as the search had last read them (the other process's commit not read):
+    six of the page of eight were documents gone from the library (listed in the app, where opening one
+    says it is no longer in the library), the records they were merged into were ranked by their old
+    counts, and the total counted the removed."""
+    if walked:
+        monkeypatch.setattr("store.search.cited.FETCH_ALL", 0)
+        monkeypatch.setattr("store.search.cited.CHUNK", 2)
+    library = _merged_library(tmp_path / "library.json")
+    index = SearchIndex.for_library(library)
+    before = index.search("cell", sort="cited", limit=8)
+    assert before.total == 24 and len(before.hits) == 8
+    ready = tmp_path / "ready"
+    writer = subprocess.Popen([sys.executable, "-c", MERGER, str(library.path), str(ready)])
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert writer.poll() is None and time.monotonic() < deadline, "the writer did not commit"
+            time.sleep(0.02)
+        now = Library.open(library.path, demo=False)
+        assert now.find("10.1000/0") == now.find("500")  # (merged, committed; not indexed)
+        during = index.search("cell", sort="cited", limit=8)
+        pmids = [hit.pmid for hit in during.hits]
+        assert len(pmids) == 8, pmids
+        assert all(now.doc(hit.doc_id) is not None for hit in during.hits)
+        # By the counts as of the commit: each PMID's record took its DOI's citations.
+        assert pmids == ["505", "100", "504", "503", "502", "101", "501", "500"]
+        if not walked:  # (walked, the total is the index's count: the hits are never all read)
+            assert during.total == 18  # (24 less the six removed)
+    finally:
+        writer.kill()
+        writer.wait()
