@@ -19,17 +19,16 @@ from typing import Any
 from lxml import etree
 
 from store.errors import ParseError
-from store.formats.base import clean_title, drop_full_stop, split_labels, unique
+from store.formats.base import clean_title, split_labels, unique
+from store.formats.pubmed_references import references
+from store.formats.xml_text import element_text, plain_text
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
 from store.model import AbstractSection, Doc
-from store.pubdate import MONTHS, cited_year, year_of
+from store.pubdate import MONTHS, year_of
 
 # lxml ships no type hints; elements are typed by this name for the reader.
 Element = Any
 
-SOURCE_TAG = "pubmed"
-MATHML = "{http://www.w3.org/1998/Math/MathML}"
-MATH, MULTISCRIPTS, PRESCRIPTS = (f"{MATHML}{name}" for name in ("math", "mmultiscripts", "mprescripts"))
 
 Children = dict[Any, list[Element]]  # (comments and processing instructions are keyed by their kind)
 
@@ -78,7 +77,7 @@ def record_doc(elem: Element, position: int = 1) -> Doc:
             f"a {elem.tag} without a MedlineCitation", line=elem.sourceline, record=str(position)
         )
     cited = top if citation is elem else _children(citation)
-    raw_pmid = _plain(_first(cited, "PMID"))
+    raw_pmid = plain_text(_first(cited, "PMID"))
     pmid = normalise_pmid(raw_pmid)
     if pmid is None:
         problem = f"the PMID {raw_pmid!r} is not a PMID" if raw_pmid else "a record without a PMID"
@@ -102,34 +101,41 @@ def record_doc(elem: Element, position: int = 1) -> Doc:
     item = _first(cited, "Article")
     if item is not None:
         parts = _children(item)
-        title = clean_title(_text(_first(parts, "ArticleTitle")) or _text(_first(parts, "VernacularTitle")))
-        journal_title = _plain(_first(parts, "Journal", "Title"))
+        title = clean_title(
+            element_text(_first(parts, "ArticleTitle")) or element_text(_first(parts, "VernacularTitle"))
+        )
+        journal_title = plain_text(_first(parts, "Journal", "Title"))
         issue = _first(parts, "Journal", "JournalIssue")
         if issue is not None:
             issue_parts = _children(issue)
-            volume = _plain(_first(issue_parts, "Volume"))
-            issue_number = _plain(_first(issue_parts, "Issue"))
+            volume = plain_text(_first(issue_parts, "Volume"))
+            issue_number = plain_text(_first(issue_parts, "Issue"))
             date = _pub_date(_first(issue_parts, "PubDate"))
             year = year_of(date)
         pages = _pages(_first(parts, "Pagination"))
         abstract = _abstract(_every(parts, "Abstract", "AbstractText"))
         authors = _authors(parts.get("AuthorList", ()))
         # Older files give one affiliation for the whole article, beside the authors.
-        shared = [_text(a) for a in parts.get("Affiliation", ())]
+        shared = [element_text(a) for a in parts.get("Affiliation", ())]
         affiliations = unique([*shared, *(x for a in authors for x in a.get("affiliations", ()))])
-        languages = unique(_plain(x) for x in parts.get("Language", ()))
-        publication_types = unique(_plain(x) for x in _every(parts, "PublicationTypeList", "PublicationType"))
+        languages = unique(plain_text(x) for x in parts.get("Language", ()))
+        publication_types = unique(
+            plain_text(x) for x in _every(parts, "PublicationTypeList", "PublicationType")
+        )
         grants = unique(_grant(g) for g in _every(parts, "GrantList", "Grant"))
-    journal = _plain(_first(cited, "MedlineJournalInfo", "MedlineTA")) or _plain(
+    journal = plain_text(_first(cited, "MedlineJournalInfo", "MedlineTA")) or plain_text(
         _first(cited, "Article", "Journal", "ISOAbbreviation")
     )
     mesh = unique(_mesh_heading(h) for h in _every(cited, "MeshHeadingList", "MeshHeading"))
-    keywords = unique(_text(k) for k in _every(cited, "KeywordList", "Keyword"))
+    keywords = unique(element_text(k) for k in _every(cited, "KeywordList", "Keyword"))
     pmcid, doi = _identifiers(cited, pubmed_data)
-    fields = (
-        ("pmid", pmid),
-        ("pmcid", pmcid),
-        ("doi", doi),
+    # (built field by field, in the schema's order, empty ones left out: cheaper than filtering a table)
+    doc: Doc = {"pmid": pmid}
+    if pmcid:
+        doc["pmcid"] = pmcid
+    if doi:
+        doc["doi"] = doi
+    for name, text in (
         ("title", title),
         ("journal", journal),
         ("journal_title", journal_title),
@@ -137,7 +143,12 @@ def record_doc(elem: Element, position: int = 1) -> Doc:
         ("volume", volume),
         ("issue", issue_number),
         ("pages", pages),
-        ("year", year),  # (a year is 1500-2199 here, never 0: left out exactly when None)
+    ):
+        if text:
+            doc[name] = text
+    if year:  # (a year is 1500-2199 here, never 0: left out exactly when None)
+        doc["year"] = year
+    for name, values in (
         ("authors", authors),
         ("abstract", abstract),
         ("affiliations", affiliations),
@@ -146,9 +157,11 @@ def record_doc(elem: Element, position: int = 1) -> Doc:
         ("mesh", mesh),
         ("keywords", keywords),
         ("grants", grants),
-        ("references", _references(pubmed_data)),
-    )
-    return {name: value for name, value in fields if value}
+        ("references", references(pubmed_data)),
+    ):
+        if values:
+            doc[name] = values
+    return doc
 
 
 def _ascii_number(text: str) -> bool:
@@ -161,14 +174,14 @@ def _pub_date(pub: Element | None) -> str:
     if pub is None:
         return ""
     parts = _children(pub)
-    if medline_date := _plain(_first(parts, "MedlineDate")):
+    if medline_date := plain_text(_first(parts, "MedlineDate")):
         return medline_date
-    month = _plain(_first(parts, "Month"))
+    month = plain_text(_first(parts, "Month"))
     if _ascii_number(month) and 1 <= int(month) <= 12:
         month = MONTHS[int(month) - 1]
-    day = _plain(_first(parts, "Day"))
+    day = plain_text(_first(parts, "Day"))
     day = str(int(day)) if _ascii_number(day) else day
-    words = (_plain(_first(parts, "Year")), month or _plain(_first(parts, "Season")), day)
+    words = (plain_text(_first(parts, "Year")), month or plain_text(_first(parts, "Season")), day)
     return " ".join(w for w in words if w)
 
 
@@ -177,16 +190,16 @@ def _pages(pagination: Element | None) -> str:
     if pagination is None:
         return ""
     parts = _children(pagination)
-    if medline_pages := _plain(_first(parts, "MedlinePgn")):
+    if medline_pages := plain_text(_first(parts, "MedlinePgn")):
         return medline_pages
-    start, end = _plain(_first(parts, "StartPage")), _plain(_first(parts, "EndPage"))
+    start, end = plain_text(_first(parts, "StartPage")), plain_text(_first(parts, "EndPage"))
     return f"{start}-{end}" if start and end else start
 
 
 def _abstract(texts: Iterable[Element]) -> list[Doc]:
     sections: list[AbstractSection] = []
     for part in texts:
-        text = _text(part)
+        text = element_text(part)
         label = " ".join((part.get("Label") or "").split())
         if text and label:
             sections.append(AbstractSection(text, label))
@@ -202,6 +215,7 @@ _NAME_PARTS = {"LastName": "last", "Initials": "initials", "ForeName": "fore", "
 def _authors(author_lists: Iterable[Element]) -> list[Doc]:
     """Personal and collective authors in order, leaving out entries marked invalid (``ValidYN="N"``)."""
     authors: list[Doc] = []
+    name_parts = _NAME_PARTS
     for author_list in author_lists:
         if author_list.get("Type", "authors") != "authors":
             continue
@@ -215,12 +229,13 @@ def _authors(author_lists: Iterable[Element]) -> list[Doc]:
             affiliations: list[str] = []
             for child in elem:
                 tag = child.tag
-                if tag in _NAME_PARTS:
-                    names[_NAME_PARTS[tag]] = _plain(child)
+                if part := name_parts.get(tag):
+                    text = child.text  # (plain_text, inline: a record may have hundreds of authors)
+                    names[part] = " ".join(text.split()) if text else ""
                 elif tag == "AffiliationInfo":
-                    affiliations.extend(_text(a) for a in child.iterchildren("Affiliation"))
+                    affiliations.extend(element_text(a) for a in child.iterchildren("Affiliation"))
                 elif tag == "CollectiveName":
-                    group = _text(child)
+                    group = element_text(child)
             author: Doc
             if group:
                 author = {"last": group, "collective": True}
@@ -244,9 +259,9 @@ def _mesh_heading(heading: Element) -> str:
     for child in heading:
         tag = child.tag
         if tag == "QualifierName":
-            qualifiers.append(_plain(child))
+            qualifiers.append(plain_text(child))
         elif tag == "DescriptorName" and descriptor is None:
-            descriptor = _plain(child)
+            descriptor = plain_text(child)
     if not qualifiers:
         return descriptor or ""
     return "/".join(x for x in (descriptor, *qualifiers) if x)
@@ -259,13 +274,13 @@ def _identifiers(citation: Children, pubmed_data: Element | None) -> tuple[str |
     if doi is None:
         for loc in _every(citation, "Article", "ELocationID"):
             valid = loc.get("EIdType") == "doi" and loc.get("ValidYN") != "N"
-            if valid and (doi := normalise_doi(_plain(loc))):
+            if valid and (doi := normalise_doi(plain_text(loc))):
                 break
     pmcid = normalise_pmcid(ids.get("pmc"))
     if pmcid is None:
         # Baseline files without PubmedData: <OtherID Source="NLM">PMC4691237 [Available on ...]</OtherID>
         for other in citation.get("OtherID", ()):
-            words = _plain(other).split()
+            words = plain_text(other).split()
             if other.get("Source") == "NLM" and words and words[0].startswith("PMC"):
                 pmcid = normalise_pmcid(words[0])
                 break
@@ -277,114 +292,14 @@ def _article_ids(id_list: Element | None) -> dict[str, str]:
     ids: dict[str, str] = {}
     if id_list is not None:
         for elem in id_list.iterchildren("ArticleId"):
-            if (value := _plain(elem)) and (kind := elem.get("IdType")):
+            if (value := plain_text(elem)) and (kind := elem.get("IdType")):
                 ids.setdefault(str(kind), value)
     return ids
-
-
-def _references(pubmed_data: Element | None) -> list[Doc]:
-    """The reference list's links as documents (``Link.to_doc``'s: identifiers, title, year, source)."""
-    if pubmed_data is None:
-        return []
-    links: list[Doc] = []
-    # Walked by hand rather than with the text helpers: a record can hold hundreds of references, and
-    # this loop is most of the time an import of such records takes.
-    for reference_list in pubmed_data.iterchildren("ReferenceList"):
-        for ref in reference_list.iterdescendants("Reference"):
-            text = ""
-            pmid = pmcid = doi = None
-            for child in ref:
-                tag = child.tag
-                if tag == "Citation":
-                    text = drop_full_stop(
-                        _text(child) if len(child) else " ".join((child.text or "").split())
-                    )
-                elif tag == "ArticleIdList":
-                    for elem in child:
-                        value, kind = elem.text, elem.get("IdType")
-                        if not value:
-                            continue
-                        if kind == "pubmed" and pmid is None:
-                            pmid = normalise_pmid(value.strip())
-                        elif kind in ("pmc", "pmcid") and pmcid is None:
-                            pmcid = normalise_pmcid(value.strip())
-                        elif kind == "doi" and doi is None:
-                            doi = normalise_doi(value.strip())
-            if not (pmid or pmcid or doi or text):
-                continue
-            link: Doc = {}
-            if pmid:
-                link["pmid"] = pmid
-            if pmcid:
-                link["pmcid"] = pmcid
-            if doi:
-                link["doi"] = doi
-            if text:
-                link["title"] = text
-                if (year := cited_year(text)) is not None:
-                    link["year"] = year
-            link["sources"] = [SOURCE_TAG]
-            links.append(link)
-    return links
 
 
 def _grant(grant: Element) -> str:
     """A grant as MEDLINE's GR field writes it: ``GrantID/Acronym/Agency/Country``, parts it lacks
     left out."""
     parts = _children(grant)
-    words = (_plain(_first(parts, tag)) for tag in ("GrantID", "Acronym", "Agency", "Country"))
+    words = (plain_text(_first(parts, tag)) for tag in ("GrantID", "Acronym", "Agency", "Country"))
     return "/".join(w for w in words if w)
-
-
-# --- text -------------------------------------------------------------------------------------------
-
-
-def _plain(elem: Element | None) -> str:
-    """An element's own text with whitespace collapsed (for fields that hold no markup)."""
-    if elem is None:
-        return ""
-    text = elem.text
-    return "" if text is None else " ".join(text.split())
-
-
-def _text(elem: Element | None) -> str:
-    """All the text of an element, inline markup (``<i>``, ``<sup>``, MathML) flattened, spaces collapsed."""
-    if elem is None:
-        return ""
-    if not len(elem):  # no markup inside: the common case, and much cheaper
-        return _collapse(elem.text or "")
-    return _collapse("".join(_pieces(elem)))
-
-
-def _collapse(text: str) -> str:
-    """``" ".join(text.split())``; a long text (an abstract) that is so already is checked, not split:
-    printable (``split``'s whitespace is all unprintable but the space), no two spaces in a row and
-    none at its ends. (The check costs half the split of a long text, and more than that of a short one.)"""
-    if len(text) > 200 and text.isprintable() and "  " not in f" {text} ":
-        return text
-    return " ".join(text.split())
-
-
-def _pieces(elem: Element) -> Iterator[str]:
-    """Like ``itertext``, except that MathML is written out as plain text."""
-    if elem.text:
-        yield elem.text
-    for child in elem:
-        if child.tag == MATH:
-            yield _math_text(child)
-        elif isinstance(child.tag, str):
-            yield from _pieces(child)
-        if child.tail:
-            yield child.tail
-
-
-def _math_text(node: Element) -> str:
-    """MathML token text in reading order; prescripts (the mass number of ³He) come before their base."""
-    children = [c for c in node if isinstance(c.tag, str)]
-    if not children:
-        return str(node.text or "")
-    names = [c.tag for c in children]
-    if node.tag == MULTISCRIPTS and PRESCRIPTS in names:
-        i = names.index(PRESCRIPTS)
-        children = children[i + 1 :] + children[:i]
-    return "".join(_math_text(c) for c in children)

@@ -796,12 +796,12 @@ def test_cited_year_finds_what_a_search_of_the_whole_citation_finds() -> None:
 
 
 def test_collapsing_a_long_text_is_splitting_and_joining_it() -> None:
-    """``_collapse`` returns a long text that needs no collapsing as it is, unsplit: it must be exactly
+    """``collapse`` returns a long text that needs no collapsing as it is, unsplit: it must be exactly
     ``" ".join(text.split())`` for any text, whatever whitespace it holds and wherever."""
     import random
     import sys
 
-    from store.formats.pubmed_record import _collapse
+    from store.formats.xml_text import collapse
 
     spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
     rng = random.Random(18)
@@ -813,4 +813,4 @@ def test_collapsing_a_long_text_is_splitting_and_joining_it() -> None:
                 rng.randrange(len(pieces) + 1), rng.choice([*spaces, " ", "  ", "\u00ad", "\u200b"])
             )
         text = "".join(pieces)[: rng.choice([-1, None])]
-        assert _collapse(text) == " ".join(text.split()), repr(text)
+        assert collapse(text) == " ".join(text.split()), repr(text)
