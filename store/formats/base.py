@@ -87,7 +87,7 @@ def decode_text(data: bytes, source: str) -> str:
 
 def unique(values: Iterable[str]) -> list[str]:
     """Non-empty values, first occurrence kept, in order."""
-    return list(dict.fromkeys(v for v in values if v))
+    return list(dict.fromkeys(filter(None, values)))  # (filter: what "if v" keeps, in C)
 
 
 def clean_title(title: str) -> str:
