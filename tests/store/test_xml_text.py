@@ -123,3 +123,43 @@ def test_any_mix_of_odd_and_clean_citations_gives_what_collapsing_each_gives() -
                 expected.append({**link, "sources": ["pubmed"]})
         got = references(etree.fromstring(f"<PubmedData><ReferenceList>{xml}</ReferenceList></PubmedData>"))
         assert got == expected, citations
+
+
+HOSTILE = """<PubmedData><ReferenceList>
+<Reference><Citation>[bold]Smith[/bold] \\[x\\] &amp; Jones&#160;A. 2001;1:2.</Citation>
+  <ArticleIdList><ArticleId IdType="pubmed">7</ArticleId></ArticleIdList></Reference>
+<Reference><Citation> &#9;</Citation></Reference><Reference><Citation> .</Citation></Reference>
+<Reference><Citation><![CDATA[Lee <i>K</i>  & co. ]]>1999;3</Citation></Reference>
+<Reference><Citation>Wu <i>E. coli</i> in <b>water <sup>2</sup></b>tail<!--c--> <?pi x?>. 2005;1:2.</Citation>
+  </Reference>
+<Reference><Citation>[31mred[0m &#x9b;31m \\n 2000;1</Citation></Reference>
+<Reference><Citation/><ArticleIdList><ArticleId IdType="pubmed"/><ArticleId IdType="doi"/></ArticleIdList>
+  </Reference>
+<Reference><Citation>{last_but_one}</Citation></Reference>
+<Reference><Citation>&#x85; .&#xa0;</Citation></Reference>
+</ReferenceList></PubmedData>"""
+
+
+def test_hostile_citations_and_a_last_link_deleted_once_collapsed() -> None:
+    """Markup-like text, backslashes, a C1 control, entities, CDATA, nested markup with tails, a
+    comment and empty references read as main's reader read them (compared on the shared samples and
+    the 10k bench file too). A blank citation, and the last one (odd whitespace round a full stop, no
+    identifiers), make a link as given and none once collapsed: those links go, the last included, and
+    the others keep their place, the one before the last collapsed or not; a citation blank but for a
+    full stop makes none. (Seen red against mutations of ``_collapse_texts``: deletions first to last,
+    the last link popped rather than the one at its place, a reference that made no link collapsed.)"""
+    expected = [
+        {
+            "pmid": "7",
+            "title": "[bold]Smith[/bold] \\[x\\] & Jones A. 2001;1:2",
+            "year": 2001,
+            "sources": ["pubmed"],
+        },
+        {"title": "Lee <i>K</i> & co. 1999;3", "year": 1999, "sources": ["pubmed"]},
+        {"title": "Wu E. coli in water 2tail . 2005;1:2", "year": 2005, "sources": ["pubmed"]},
+        {"title": "[31mred[0m \x9b31m \\n 2000;1", "year": 2000, "sources": ["pubmed"]},
+        {"title": "Ng B. Cell. 1998;4:5", "year": 1998, "sources": ["pubmed"]},  # (no id, kept)
+    ]
+    for last_but_one in ("Ng B. Cell. 1998;4:5.", "Ng  B.\tCell. 1998;4:5 ."):
+        got = references(etree.fromstring(HOSTILE.format(last_but_one=last_but_one)))
+        assert got == expected, last_but_one
