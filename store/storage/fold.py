@@ -167,16 +167,19 @@ def _write_docs(
             continue
         run.flush()
         if number <= len(segments):
-            raw, meta, head = segments[number - 1].row(row[doc_id])
-            if derive is not None:
+            segment = segments[number - 1]
+            if derive is not None:  # (its document alone: the other tables are not read)
+                r = row[doc_id]
+                raw = segment.read((segment.column("doc_off")[r], segment.column("doc_len")[r]))
                 try:
-                    found = decode(segments[number - 1].path, raw, doc_id)
+                    found = decode(segment.path, raw, doc_id)
                 except LibraryFileError as exc:
                     derive.append(f"left out {str(exc).split('; ')[0]}")
                     layer[doc_id] = NONE  # (and its links: it is not held)
                     continue
                 builder.add_doc(doc_id, raw, meta_of(found), head_of(found), doc_keys(found))  # type: ignore[arg-type]
                 continue
+            raw, meta, head = segment.row(row[doc_id])
             builder.add_doc(doc_id, raw, meta, head, None)  # (its keys: ``_write_pairs``)
             continue
         doc = docs[doc_id] if number == owners.staged else snap.doc(doc_id)
@@ -266,7 +269,8 @@ class Cursor:
         self.at = at
         if at < len(ids) and ids[at] == doc_id:
             self.at = at + 1
-            return self.segment.link_row(at)[0]
+            column = self.segment.column  # (its JSON alone: a repair does not read the counts' tables)
+            return self.segment.read((column("link_off")[at], column("link_len")[at]))
         return None
 
 

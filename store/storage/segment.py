@@ -19,7 +19,10 @@ Layout (integers little-endian)::
     links:      u32 ids (sorted), u64 offsets, u32 lengths, i32 references change, i32 citing change
     keys:       u64 hashes (sorted), u32 ids
     run:        u32 ids, u32 counts, u16 years (optional: see below)
-    footer:     JSON (generation, the counts above, where each table starts), u32 its length, magic
+    footer:     JSON (generation, counts, where each table starts, their CRC-32s), u32 its length, magic
+
+Each table's CRC-32 (``crc``, since stop 26) is checked when it is read (whole, once: 1 ms a megabyte);
+older segments have none and are read as they are (``store.storage.segmentids`` guards their ids).
 
 The *run* (``store.storage.citations``): the documents the segment touches that the library then held,
 largest ``cited_key`` first as of the state it completes, as (id, count, year); the footer has how
@@ -36,142 +39,25 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
 from store.docindex import open_regular
 from store.errors import LibraryFileError
-from store.storage.columns import Pairs, Table
-from store.storage.indexwriter import pairs_of
 from store.storage.meta import Meta
+from store.storage.segmentids import TableDamage
+from store.storage.segmentwriter import DOC_COLUMNS, LINK_COLUMNS, MAGIC, RUN_COLUMNS, little
+from store.storage.segmentwriter import REMOVED_LENGTH as REMOVED_LENGTH
+from store.storage.segmentwriter import SegmentWriter as SegmentWriter
 
-MAGIC = b"PMBSEG01"
-REMOVED_LENGTH = 0xFFFFFFFF
 REMOVED = (-1, -1)
-_DOC_COLUMNS = (
-    ("ids", "I"),
-    ("off", "Q"),
-    ("len", "I"),
-    ("head_off", "Q"),
-    ("head_len", "I"),
-    ("citation", "I"),
-    ("flags", "H"),
-    ("year", "H"),
-)
-_LINK_COLUMNS = (("ids", "I"), ("off", "Q"), ("len", "I"), ("refs", "i"), ("cited", "i"))
-_RUN_COLUMNS = (("ids", "I"), ("count", "I"), ("year", "H"))
 
 
 class SegmentError(Exception):
     """A segment file is missing, cut off or damaged."""
-
-
-class SegmentWriter:
-    """Writes one segment: documents (and removals) and link changes, each at most once, any order."""
-
-    def __init__(self, path: Path, generation: str) -> None:
-        self.path = path
-        self.generation = generation
-        # (a larger buffer than 8 KiB: an import writes hundreds of thousands of small pieces, a link change
-        # each; not more: a merge of segments counts its memory by the row, tests/store/test_tiering.py)
-        self._fh: BinaryIO = open(path, "wb", buffering=1 << 16)  # noqa: SIM115 (closed by finish or discard)
-        self._pos = 0
-        self._docs, self._links = Table(_DOC_COLUMNS), Table(_LINK_COLUMNS)  # (see ``columns``: why)
-        self._pairs = Pairs()
-        self._run: Sequence[int] | None = None
-
-    def _put(self, raw: bytes) -> int:
-        at = self._pos
-        self._fh.write(raw)
-        self._pos += len(raw)
-        return at
-
-    def add_doc(self, doc_id: int, raw: bytes, meta: Meta, head: bytes, keys: Iterable[str]) -> None:
-        at = self._put(raw)
-        self._docs.add(doc_id, at, len(raw), self._put(head), len(head), meta.citation, meta.flags, meta.year)
-        self._pairs.extend(pairs_of(doc_id, keys))
-
-    def add_pairs(self, pairs: Iterable[int]) -> None:
-        """Identity key pairs (``(key hash << 32) | doc id``) of documents added without their keys."""
-        self._pairs.extend(pairs)
-
-    def remove_doc(self, doc_id: int) -> None:
-        self._docs.add(doc_id, 0, REMOVED_LENGTH, 0, 0, 0, 0, 0)
-
-    def add_links(self, doc_id: int, raw: bytes, counts: tuple[int, int]) -> None:
-        self._links.add(doc_id, self._put(raw), len(raw), counts[0], counts[1])
-
-    def set_run(self, keys: Sequence[int]) -> None:
-        """The segment's run (see the module docstring): the ``cited_key`` of each document it touches
-        and the library holds, as of the state it completes, largest first."""
-        self._run = keys
-
-    def finish(self) -> int:
-        """Write the tables and the footer, fsync; returns the file's size."""
-        fh = self._fh
-        pos = self._pad(self._pos)
-        where: dict[str, int] = {}
-        docs, links = self._docs.columns(), self._links.columns()
-        for prefix, table in (("doc_", docs), ("link_", links)):
-            for name, column in table.items():
-                where[prefix + name] = pos
-                pos = self._pad(pos + fh.write(column.tobytes()))
-        hashes, ids = self._pairs.in_order()
-        where["key_hashes"] = pos
-        pos += fh.write(hashes.tobytes())
-        where["key_ids"] = pos
-        pos = self._pad(pos + fh.write(ids.tobytes()))
-        run: dict[str, int] = {}
-        if self._run is not None:
-            keys, crc = self._run, 0
-            ids = array("I", (0xFFFFFFFF - (k & 0xFFFFFFFF) for k in keys))
-            counts, years = (
-                array("I", (k >> 48 for k in keys)),
-                array("H", ((k >> 32) & 0xFFFF for k in keys)),
-            )
-            for name, column in (("ids", ids), ("count", counts), ("year", years)):
-                raw = _little(column)
-                crc = zlib.crc32(raw, crc)
-                where["rank_" + name] = pos
-                pos = self._pad(pos + fh.write(raw))
-            run = {"rank": len(keys), "rank_crc": crc}
-        footer = orjson.dumps(
-            {
-                "generation": self.generation,
-                "docs": len(docs["ids"]),
-                "links": len(links["ids"]),
-                "keys": len(self._pairs),
-                **run,
-                "at": where,
-            }
-        )
-        fh.write(footer + struct.pack("<I", len(footer)) + MAGIC)
-        fh.flush()
-        os.fsync(fh.fileno())
-        fh.close()
-        return os.stat(self.path).st_size
-
-    def _pad(self, pos: int) -> int:
-        gap = (-pos) % 8
-        self._fh.write(b"\0" * gap)
-        return pos + gap
-
-    def discard(self) -> None:
-        with contextlib.suppress(OSError):  # (closing flushes what is buffered: on a full disk, fails)
-            self._fh.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.path)
-
-
-def _little(column: array[int]) -> bytes:
-    """A column's bytes as the file holds them (little-endian)."""
-    if sys.byteorder != "little":
-        column = array(column.typecode, column)
-        column.byteswap()
-    return column.tobytes()
 
 
 class SegmentFile:
@@ -191,17 +77,18 @@ class SegmentFile:
             raise SegmentError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
         try:
             self._size = os.fstat(self._fd).st_size
-            if size is not None and self._size < size:
-                self.close()
-                raise SegmentError(
-                    f"{path} is truncated: it is {self._size} bytes of the {size} the journal lists"
-                )
             if size is not None and self._size != size:
                 raise ValueError(f"it is {self._size} bytes, and the journal says {size}")
             self._parse()
-        except (ValueError, KeyError, TypeError, struct.error, orjson.JSONDecodeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, struct.error, orjson.JSONDecodeError) as exc:
             self.close()
-            raise SegmentError(f"{path} is damaged ({exc})") from None
+            cut = size is not None and self._size < size  # (a copy interrupted, a disk's fault)
+            what = (
+                f"truncated: it is {self._size} bytes of the {size} the journal lists"
+                if cut
+                else f"damaged ({exc})"
+            )
+            raise SegmentError(f"{path} is {what}") from None
         except OSError as exc:
             self.close()
             raise SegmentError(f"{path}: {exc.strerror or exc}") from None
@@ -226,14 +113,16 @@ class SegmentFile:
         docs, links, keys = int(footer["docs"]), int(footer["links"]), int(footer["keys"])
         # Where each column is: (offset, count, type code), checked to lie inside the file.
         self._where: dict[str, tuple[int, int, str]] = {}
-        for prefix, count, columns in (("doc_", docs, _DOC_COLUMNS), ("link_", links, _LINK_COLUMNS)):
+        for prefix, count, columns in (("doc_", docs, DOC_COLUMNS), ("link_", links, LINK_COLUMNS)):
             for name, code in columns:
                 self._place(prefix + name, at[prefix + name], count, code, end)
         self._place("key_hashes", at["key_hashes"], keys, "Q", end)
         self._place("key_ids", at["key_ids"], keys, "I", end)
+        # (none in a segment written before stop 26; not a table: AttributeError, "damaged")
+        self._crcs = {str(name): int(crc) for name, crc in footer.get("crc", {}).items()}
         self._run_crc: int | None = None  # (None: the segment has no run)
         if "rank" in footer:
-            for name, code in _RUN_COLUMNS:
+            for name, code in RUN_COLUMNS:
                 self._place("rank_" + name, at["rank_" + name], int(footer["rank"]), code, end)
             self._run_crc = int(footer["rank_crc"])
 
@@ -244,17 +133,14 @@ class SegmentFile:
 
     def _pread(self, length: int, offset: int) -> bytes:
         raw = os.pread(self._fd, length, offset)
-        if len(raw) != length:
+        if len(raw) != length:  # (cut short since it was opened, or its tables point past its end)
             now = os.fstat(self._fd).st_size
-            if now < self._size:  # (cut short since it was opened: by hand, or a disk's fault)
-                raise LibraryFileError(
-                    f"{self.path} is truncated: it is {now} bytes, and was {self._size} when it was "
-                    "opened; the library was left as it is"
-                )
-            # (the file is whole: its tables point past its end)
             raise LibraryFileError(
-                f"{self.path} is damaged (its tables point past its end: {length} bytes at {offset}, "
-                f"and it is {self._size} bytes); `pmbrowse repair` mends it"
+                f"{self.path} is truncated: it is {now} bytes, and was {self._size} when it was opened; "
+                "the library was left as it is"
+                if now < self._size
+                else f"{self.path} is damaged (its tables point past its end: {length} bytes at {offset}, "
+                f"and it is {now} bytes); `pmbrowse repair` mends it"
             )
         return raw
 
@@ -265,11 +151,19 @@ class SegmentFile:
         if found is None:
             pos, count, code = self._where[name]
             found = array(code)
-            found.frombytes(self._pread(found.itemsize * count, pos))
+            raw = self._pread(found.itemsize * count, pos)
+            if (crc := self._crcs.get(name)) is not None and zlib.crc32(raw) != crc:
+                raise TableDamage(self.path, f"its {name} table does not match its checksum")
+            found.frombytes(raw)
             if sys.byteorder != "little":
                 found.byteswap()
             self._columns[name] = found
         return found
+
+    def check_tables(self) -> None:
+        """Read every table, each checked against its checksum (``TableDamage``: one does not match)."""
+        for name in self._where:
+            self.column(name)
 
     def _find(self, name: str, doc_id: int) -> int:
         ids = self.column(name)
@@ -356,8 +250,8 @@ class SegmentFile:
         if self._run_crc is None:
             raise SegmentError(f"{self.path} has no most-cited order")
         crc = 0
-        for name, _code in _RUN_COLUMNS:
-            crc = zlib.crc32(_little(self.column("rank_" + name)), crc)
+        for name, _code in RUN_COLUMNS:
+            crc = zlib.crc32(little(self.column("rank_" + name)), crc)
         if crc != self._run_crc:
             raise SegmentError(f"{self.path} is damaged (its most-cited order does not match its checksum)")
 
@@ -365,7 +259,7 @@ class SegmentFile:
         """The run: (``cited_key``, doc id) of each document, largest key first (``load_run`` first).
         Keys that do not fall are damage its checksum cannot see (a writer's fault), found as it is
         read: said in one line (``LibraryFileError``), as a record that does not decode is."""
-        ids, counts, years = (self.column("rank_" + name) for name, _code in _RUN_COLUMNS)
+        ids, counts, years = (self.column("rank_" + name) for name, _code in RUN_COLUMNS)
         last = None
         for doc_id, count, year in zip(ids, counts, years, strict=True):
             key = (count << 48) | (year << 32) | (0xFFFFFFFF - doc_id)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable
 from itertools import islice
+from pathlib import Path
 
 from store.errors import LibraryFileError
 from store.storage.snapshot import Segment
@@ -29,14 +30,14 @@ REPAIR = "`pmbrowse repair` mends it"
 class TableDamage(LibraryFileError):
     """A segment's tables are damaged: ``what`` says how."""
 
-    def __init__(self, segment: Segment, what: str) -> None:
-        super().__init__(f"{segment.path} is damaged ({what}); {REPAIR}")
+    def __init__(self, path: Path, what: str) -> None:
+        super().__init__(f"{path} is damaged ({what}); {REPAIR}")
         self.what = what
 
 
 def damage(segment: Segment, what: str) -> TableDamage:
     """The one line that says a segment's tables are damaged, and how."""
-    return TableDamage(segment, what)
+    return TableDamage(segment.path, what)
 
 
 def top_id(segments: Iterable[Segment], limit: int, names: Iterable[str] = ID_COLUMNS) -> int:
@@ -61,13 +62,13 @@ def outside(segment: Segment) -> TableDamage:
     return damage(segment, "an id in the middle of its tables is past their last: they are out of order")
 
 
-def check_all(segment: Segment, limit: int, *, ordered: bool = True) -> int:
+def check_all(segment: Segment, limit: int, *, ordered: bool = True, keys: bool = True) -> int:
     """Every id of the segment's tables below ``limit`` (``LibraryFileError`` if not), and with
     ``ordered`` its id columns in order, each id once (``check`` and ``repair``: they read every row
     anyway; a merge, which sizes its columns by the largest, asks for the first alone: 20 ms a million
-    ids, the order 150 ms). Returns the largest id."""
+    ids, the order 150 ms; ``keys``: the key table's too). Returns the largest id."""
     top = 0
-    for name in (*ID_COLUMNS, "key_ids"):
+    for name in (*ID_COLUMNS, "key_ids") if keys else ID_COLUMNS:
         column = segment.column(name)
         if len(column):
             top = max(top, largest := max(column))

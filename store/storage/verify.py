@@ -200,8 +200,9 @@ def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> 
             problems.append(f"{files.segments_path / name} belongs to another generation of the library")
             continue
         try:
+            segment.check_tables()  # (their checksums, where it has them)
             check_all(segment, limit)
-        except LibraryFileError as exc:  # (left out: what is sized by its ids would be huge)
+        except LibraryFileError as exc:  # (left out: read, it would say so again at each row)
             problems.append(str(exc))
             continue
         snap.segments.append(segment)

@@ -186,15 +186,18 @@ def test_a_copied_library_whose_base_looks_newer_than_its_index_has_a_true_searc
 def test_check_goes_on_past_a_link_change_its_segment_s_table_points_wrongly_at(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str
 ) -> None:
-    """A segment's tables have no checksum: a link change whose length (it then ends inside the next one:
-    not JSON) or offset (past the file's end: a short read) was damaged. ``check`` says so in lines
-    naming the segment and goes on with the rest (the links' ends, the counts, the marks, the search
-    index), exit status 1; it stopped at the first read of those links (the short read, outside the
-    checks of each change; the decode, when it listed the documents whose ends disagree) and said that
-    one line as an error (exit status 3), nothing else."""
+    """A segment written before table checksums (stop 26): a link change whose length (it then ends
+    inside the next one: not JSON) or offset (past the file's end: a short read) was damaged. ``check``
+    says so in lines naming the segment and goes on with the rest (the links' ends, the counts, the
+    marks, the search index), exit status 1; it stopped at the first read of those links (the short
+    read, outside the checks of each change; the decode, when it listed the documents whose ends
+    disagree) and said that one line as an error (exit status 3), nothing else."""
     import orjson
 
+    from tests.store.test_segment_damage import as_older_segment
+
     lib, segments = _with_segments(tmp_path, monkeypatch)
+    as_older_segment(segments[-1], run=True)  # (no table checksums, which would find it first)
     raw = bytearray(segments[-1].read_bytes())
     (n,) = struct.unpack_from("<I", raw, len(raw) - 12)
     at = orjson.loads(bytes(raw[len(raw) - 12 - n : len(raw) - 12]))["at"][column]
@@ -216,14 +219,17 @@ def test_check_goes_on_past_a_link_change_its_segment_s_table_points_wrongly_at(
 def test_check_finds_a_segment_s_table_that_does_not_say_what_its_documents_hold(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str
 ) -> None:
-    """A segment's tables (no checksum) keep each document's flags, year, citation count and head, and
-    each link change's counts: what reads use instead of the documents (``is:stub``, the link panes'
-    rows, the counts shown). One of them damaged is said by ``check`` in a line naming the segment and
-    the document. It said nothing of the flags, the heads and the references' counts, and blamed the
-    segment's most-cited run (which was right) for the others."""
+    """A segment's tables (without checksums before stop 26) keep each document's flags, year, citation
+    count and head, and each link change's counts: what reads use instead of the documents (``is:stub``,
+    the link panes' rows, the counts shown). One of them damaged is said by ``check`` in a line naming
+    the segment and the document. It said nothing of the flags, the heads and the references' counts,
+    and blamed the segment's most-cited run (which was right) for the others."""
     import orjson
 
+    from tests.store.test_segment_damage import as_older_segment
+
     lib, segments = _with_segments(tmp_path, monkeypatch)
+    as_older_segment(segments[-1], run=True)  # (no table checksums, which would find it first)
     raw = bytearray(segments[-1].read_bytes())
     (n,) = struct.unpack_from("<I", raw, len(raw) - 12)
     at = orjson.loads(bytes(raw[len(raw) - 12 - n : len(raw) - 12]))["at"][column]

@@ -1,0 +1,139 @@
+"""Writing a segment (``store.storage.segment`` describes the layout and reads it): its documents, link
+changes and heads as they come, then its tables, their checksums, its run and its footer, fsynced."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+import sys
+import zlib
+from array import array
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from store.storage.columns import Pairs, Table
+from store.storage.indexwriter import pairs_of
+from store.storage.meta import Meta
+
+MAGIC = b"PMBSEG01"
+REMOVED_LENGTH = 0xFFFFFFFF
+DOC_COLUMNS = (
+    ("ids", "I"),
+    ("off", "Q"),
+    ("len", "I"),
+    ("head_off", "Q"),
+    ("head_len", "I"),
+    ("citation", "I"),
+    ("flags", "H"),
+    ("year", "H"),
+)
+LINK_COLUMNS = (("ids", "I"), ("off", "Q"), ("len", "I"), ("refs", "i"), ("cited", "i"))
+RUN_COLUMNS = (("ids", "I"), ("count", "I"), ("year", "H"))
+
+
+class SegmentWriter:
+    """Writes one segment: documents (and removals) and link changes, each at most once, any order."""
+
+    def __init__(self, path: Path, generation: str) -> None:
+        self.path = path
+        self.generation = generation
+        # (a larger buffer than 8 KiB: an import writes hundreds of thousands of small pieces, a link change
+        # each; not more: a merge of segments counts its memory by the row, tests/store/test_tiering.py)
+        self._fh: BinaryIO = open(path, "wb", buffering=1 << 16)  # noqa: SIM115 (closed by finish or discard)
+        self._pos = 0
+        self._docs, self._links = Table(DOC_COLUMNS), Table(LINK_COLUMNS)  # (see ``columns``: why)
+        self._pairs = Pairs()
+        self._run: Sequence[int] | None = None
+
+    def _put(self, raw: bytes) -> int:
+        at = self._pos
+        self._fh.write(raw)
+        self._pos += len(raw)
+        return at
+
+    def add_doc(self, doc_id: int, raw: bytes, meta: Meta, head: bytes, keys: Iterable[str]) -> None:
+        at = self._put(raw)
+        self._docs.add(doc_id, at, len(raw), self._put(head), len(head), meta.citation, meta.flags, meta.year)
+        self._pairs.extend(pairs_of(doc_id, keys))
+
+    def add_pairs(self, pairs: Iterable[int]) -> None:
+        """Identity key pairs (``(key hash << 32) | doc id``) of documents added without their keys."""
+        self._pairs.extend(pairs)
+
+    def remove_doc(self, doc_id: int) -> None:
+        self._docs.add(doc_id, 0, REMOVED_LENGTH, 0, 0, 0, 0, 0)
+
+    def add_links(self, doc_id: int, raw: bytes, counts: tuple[int, int]) -> None:
+        self._links.add(doc_id, self._put(raw), len(raw), counts[0], counts[1])
+
+    def set_run(self, keys: Sequence[int]) -> None:
+        """The segment's run (see the module docstring): the ``cited_key`` of each document it touches
+        and the library holds, as of the state it completes, largest first."""
+        self._run = keys
+
+    def finish(self) -> int:
+        """Write the tables and the footer, fsync; returns the file's size."""
+        fh = self._fh
+        pos = self._pad(self._pos)
+        where: dict[str, int] = {}
+        crcs: dict[str, int] = {}
+        docs, links = self._docs.columns(), self._links.columns()
+        hashes, ids = self._pairs.in_order()
+        named = [("doc_" + n, c) for n, c in docs.items()] + [("link_" + n, c) for n, c in links.items()]
+        for name, column in [*named, ("key_hashes", hashes), ("key_ids", ids)]:
+            raw = column.tobytes()
+            where[name], crcs[name] = pos, zlib.crc32(raw)
+            pos = self._pad(pos + fh.write(raw))
+        run: dict[str, int] = {}
+        if self._run is not None:
+            keys, crc = self._run, 0
+            ids = array("I", (0xFFFFFFFF - (k & 0xFFFFFFFF) for k in keys))
+            counts, years = (
+                array("I", (k >> 48 for k in keys)),
+                array("H", ((k >> 32) & 0xFFFF for k in keys)),
+            )
+            for name, column in (("ids", ids), ("count", counts), ("year", years)):
+                raw = little(column)
+                crc = zlib.crc32(raw, crc)
+                where["rank_" + name] = pos
+                pos = self._pad(pos + fh.write(raw))
+            run = {"rank": len(keys), "rank_crc": crc}
+        footer = orjson.dumps(
+            {
+                "generation": self.generation,
+                "docs": len(docs["ids"]),
+                "links": len(links["ids"]),
+                "keys": len(self._pairs),
+                **run,
+                "at": where,
+                "crc": crcs,
+            }
+        )
+        fh.write(footer + struct.pack("<I", len(footer)) + MAGIC)
+        fh.flush()
+        os.fsync(fh.fileno())
+        fh.close()
+        return os.stat(self.path).st_size
+
+    def _pad(self, pos: int) -> int:
+        gap = (-pos) % 8
+        self._fh.write(b"\0" * gap)
+        return pos + gap
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):  # (closing flushes what is buffered: on a full disk, fails)
+            self._fh.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
+def little(column: array[int]) -> bytes:
+    """A column's bytes as the file holds them (little-endian)."""
+    if sys.byteorder != "little":
+        column = array(column.typecode, column)
+        column.byteswap()
+    return column.tobytes()
