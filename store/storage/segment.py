@@ -121,6 +121,7 @@ class SegmentFile:
         # (none in a segment written before stop 26; not a table: AttributeError, "damaged")
         self._crcs = {str(name): int(crc) for name, crc in footer.get("crc", {}).items()}
         self._run_crc: int | None = None  # (None: the segment has no run)
+        self._run_checked: bool | None = None  # (``load_run``'s answer, once found: the file is immutable)
         if "rank" in footer:
             for name, code in RUN_COLUMNS:
                 self._place("rank_" + name, at["rank_" + name], int(footer["rank"]), code, end)
@@ -249,10 +250,12 @@ class SegmentFile:
         match (or the segment has none)."""
         if self._run_crc is None:
             raise SegmentError(f"{self.path} has no most-cited order")
-        crc = 0
-        for name, _code in RUN_COLUMNS:
-            crc = zlib.crc32(little(self.column("rank_" + name)), crc)
-        if crc != self._run_crc:
+        if self._run_checked is None:  # (once, not at each state: 14 MB of runs at a million records)
+            crc = 0
+            for name, _code in RUN_COLUMNS:
+                crc = zlib.crc32(little(self.column("rank_" + name)), crc)
+            self._run_checked = crc == self._run_crc
+        if not self._run_checked:
             raise SegmentError(f"{self.path} is damaged (its most-cited order does not match its checksum)")
 
     def run(self) -> Iterator[tuple[int, int]]:

@@ -28,10 +28,15 @@ def change_counts(record: Mapping[str, Any]) -> tuple[int, int]:
     return refs, cited
 
 
-def check_runs(snap: Snapshot, problems: list[str]) -> None:
+def check_runs(snap: Snapshot, problems: list[str], limit: int) -> None:
     """Each segment's run (``store.storage.segment``): its checksum, its order, and its keys those of
-    the documents it touches in the state it completed (the base and the segments up to it)."""
-    for i, segment in enumerate(snap.segments):
+    the documents it touches in the state it completed (the base and the segments up to it). One tally
+    of every document (``limit``: the library's next id) is taken through the layers once, oldest
+    first, each run compared when its segment is reached: each layer is read once (it was read again
+    for each newer run: S^2/2 layers for S segments)."""
+    tally = Tally.whole(snap.index, limit)
+    for segment in snap.segments:
+        tally.segment(segment)
         if not segment.has_run:
             continue
         try:
@@ -43,10 +48,7 @@ def check_runs(snap: Snapshot, problems: list[str]) -> None:
         except LibraryFileError as exc:
             problems.append(str(exc))
             continue
-        tally = Tally(snap.index, {*segment.column("doc_ids"), *segment.column("link_ids")})
-        for layer in snap.segments[: i + 1]:
-            tally.segment(layer)
-        if found != tally.run():
+        if found != tally.run(sorted({*segment.column("doc_ids"), *segment.column("link_ids")})):
             problems.append(
                 f"the segment {segment.path} is damaged (its most-cited order is not its documents' "
                 f"order); {REPAIR}"

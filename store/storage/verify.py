@@ -124,7 +124,8 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
             "library is next opened, or by `pmbrowse repair`"
         )
     snap.index = in_memory(scan.data)
-    check_runs(snap, problems)
+    meta = snap.journal.meta if snap.journal is not None else None
+    check_runs(snap, problems, int((meta or {}).get("next_id", 1 << 32)))  # (the next id: its seal's)
     if snap.journal is not None and snap.journal.generation == generation:
         snap.journal.start = {"counts": scan.data.counts, "next_id": scan.data.next_id}
         snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id

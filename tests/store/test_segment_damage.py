@@ -306,3 +306,65 @@ def test_a_library_whose_segments_have_no_checksums_opens_and_checks_as_it_is(
     assert found.returncode == 0, found
     listed = run_limited(lib, "search", "--sort", "cited", "is:full")
     assert listed.returncode == 0 and listed.stdout, listed
+
+
+# 6. Each run checked once, and each layer walked once by ``check`` ----------------------------------
+
+
+def test_a_run_s_checksum_is_computed_once_not_at_each_new_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Most cited first" re-checksummed every segment's run at each new state of the library (each
+    commit: 14 MB of runs at a million records); a segment is immutable, so once is enough."""
+    import zlib
+
+    from store.model import Article, Origin
+    from store.storage import segment as segmentmod
+    from store.storage.citations import Citations
+
+    lib, _segments = with_segments(tmp_path, monkeypatch)
+    library = Library.open(lib)
+    citations = Citations(library._reader)
+    first = list(citations.order())
+    assert first
+    runs = {
+        segment.column("rank_" + name).tobytes()
+        for segment in library._reader.snap.segments
+        for name in ("ids", "count", "year")
+    }
+    counted: list[int] = []
+
+    class Counting:
+        @staticmethod
+        def crc32(data: bytes, value: int = 0) -> int:
+            if bytes(data) in runs:  # (a run's column: ``load_run``)
+                counted.append(len(data))
+            return zlib.crc32(data, value)
+
+    monkeypatch.setattr(segmentmod, "zlib", Counting)
+    with library.transaction() as changes:
+        changes.put_article(Article(pmid="99999901", title="A new state"), Origin("test"))
+    assert len(list(citations.order())) == len(first) + 1
+    assert counted == [], counted
+    library._storage.close()
+
+
+def test_check_walks_each_layer_once_for_the_runs_not_once_per_newer_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check`` compared each segment's run with a tally walked over every layer up to it: S(S+1)/2
+    layers for S segments. One tally is taken through the layers once now, and it finds the same."""
+    from store.storage import runs
+    from store.storage.verify import verify
+
+    lib, segments = with_segments(tmp_path, monkeypatch)
+    walked: list[str] = []
+    segment_of = runs.Tally.segment
+
+    def counted(self: runs.Tally, segment: Any) -> None:
+        walked.append(segment.name)
+        segment_of(self, segment)
+
+    monkeypatch.setattr(runs.Tally, "segment", counted)
+    assert verify(lib).problems == []
+    assert len(segments) >= 2 and sorted(walked) == sorted(s.name for s in segments), walked
