@@ -38,7 +38,7 @@ from store.storage.files import Doc, LibraryFiles
 from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import REMOVED_LENGTH
-from store.storage.segmentids import outside, top_id
+from store.storage.segmentids import check_all, outside, top_id
 from store.storage.snapshot import Segment, Snapshot, decode, decode_links
 
 NONE = 0xFFFF  # (no document with this id: never was, or removed)
@@ -132,6 +132,8 @@ def write_state(
     from them, not copied from its tables (which have no checksum in segments written before stop 26,
     and whose damage would so be carried into the new index); one that does not decode is left out,
     said in a line added to ``derive``."""
+    for segment in snap.segments:  # (ids below the next id, in order: ``store.storage.segmentids``)
+        check_all(segment, next_id)
     owners = Owners.of(snap, docs, next_id)
     check_ids(files, owners.max_id, owners.count())
     builder = Builder(files, owners.last_id)

@@ -224,7 +224,7 @@ def _segments(files: LibraryFiles, snap: Snapshot, next_id: int, done: list[str]
             if segment.generation != snap.generation:
                 raise SegmentError(f"{files.segments_path / name} is of another generation")
             try:  # (what says where each document and link change is: the rest is derived anew)
-                check_all(segment, next_id, keys=False)
+                check_all(segment, next_id, ordered=True, keys=False)
                 for column in ("doc_off", "doc_len", "link_off", "link_len"):
                     segment.column(column)
             except TableDamage as exc:

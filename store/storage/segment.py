@@ -161,6 +161,11 @@ class SegmentFile:
             self._columns[name] = found
         return found
 
+    @property
+    def checksummed(self) -> bool:
+        """Whether its tables have checksums (segments written since stop 26)."""
+        return bool(self._crcs)
+
     def check_tables(self) -> None:
         """Read every table, each checked against its checksum (``TableDamage``: one does not match)."""
         for name in self._where:

@@ -6,11 +6,13 @@ segments' id columns (sorted) end with. A segment written before stop 26 has no 
 tables, so a flipped high bit there asked for gigabytes (MemoryError, or the machine's memory) and an
 id in the middle of a column past the columns' end raised IndexError. Every id of the library is below
 its next id (kept in the journal's checksummed seals), so an id that is not is damage: said in one line
-naming the segment (``LibraryFileError``), as a record that does not decode is.
+naming the segment (``LibraryFileError``), as a record that does not decode is. So is an id column out
+of order in a segment without checksums, where a fold or a merge reads one: they walk the link changes
+in id order, and one out of place dropped the changes after it without a word.
 
 Readers check the last id of each column (what the columns are sized by: nothing more to read); an id
-past it in the middle of a column is found where it is stored (``outside``). ``check``, ``repair`` and
-a merge check every id (``check_all``).
+past it in the middle of a column is found where it is stored (``outside``). ``check``, ``repair``, a
+fold and a merge check every id (``check_all``).
 """
 
 from __future__ import annotations
@@ -62,11 +64,16 @@ def outside(segment: Segment) -> TableDamage:
     return damage(segment, "an id in the middle of its tables is past their last: they are out of order")
 
 
-def check_all(segment: Segment, limit: int, *, ordered: bool = True, keys: bool = True) -> int:
+def check_all(segment: Segment, limit: int, *, ordered: bool | None = None, keys: bool = True) -> int:
     """Every id of the segment's tables below ``limit`` (``LibraryFileError`` if not), and with
-    ``ordered`` its id columns in order, each id once (``check`` and ``repair``: they read every row
-    anyway; a merge, which sizes its columns by the largest, asks for the first alone: 20 ms a million
-    ids, the order 150 ms; ``keys``: the key table's too). Returns the largest id."""
+    ``ordered`` its id columns in order, each id once: 20 ms a million ids, the order 150 ms
+    (``keys``: the key table's ids too). Returns the largest id.
+
+    ``ordered`` None: when the segment's tables have no checksums (older segments: the checksums
+    find a flipped bit first). A fold and a merge walk the link changes in id order (``fold.Cursor``):
+    one id out of order there dropped every change after it, without a word."""
+    if ordered is None:
+        ordered = not getattr(segment, "checksummed", False)  # (a ``SegmentFile``'s)
     top = 0
     for name in (*ID_COLUMNS, "key_ids") if keys else ID_COLUMNS:
         column = segment.column(name)

@@ -117,7 +117,7 @@ class _Newest:
         if len(merged) >= 0xFFFF:
             raise ValueError(f"{len(merged)} segments: too many to merge at once")
         # (the largest id of their tables, each checked below the next id: ``store.storage.segmentids``)
-        size = 1 + max((check_all(s, limit, ordered=False) for s in merged), default=0)
+        size = 1 + max((check_all(s, limit) for s in merged), default=0)
         self.layer = array("H", bytes(2 * size))
         self.row = array("I", bytes(4 * size))
         self.linked = array("H", bytes(2 * size))

@@ -202,7 +202,7 @@ def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> 
             continue
         try:
             segment.check_tables()  # (their checksums, where it has them)
-            check_all(segment, limit)
+            check_all(segment, limit, ordered=True)
         except LibraryFileError as exc:  # (left out: read, it would say so again at each row)
             problems.append(str(exc))
             continue

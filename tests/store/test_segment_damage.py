@@ -147,6 +147,8 @@ def test_a_huge_id_in_a_segment_s_table_is_damage_said_in_one_line_never_a_huge_
         result = run_limited(lib, *args)
         assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr, (args, result)
         assert result.returncode in (0, 1, 3), (args, result)
+        if args == ("compact",):  # (a fold over a damaged segment would carry or drop its damage)
+            assert result.returncode == 3, result
         if result.returncode == 3:
             # (after the notice that the copy's index is rebuilt, if any: ``cp -r`` of a library)
             said = [line for line in result.stderr.splitlines() if "is older than" not in line]
@@ -158,6 +160,30 @@ def test_a_huge_id_in_a_segment_s_table_is_damage_said_in_one_line_never_a_huge_
     assert damaged.name in repaired.stdout and "set aside" in repaired.stdout, repaired.stdout
     again = run_limited(lib, "check")
     assert again.returncode == 0, again
+
+
+def test_a_fold_refuses_an_older_segment_whose_link_ids_are_out_of_order_rather_than_drop_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fold (and a merge) walks each segment's link changes in id order. An id out of order in an
+    older segment's table (no checksums), below the library's next id, made it stop there: every
+    later change of that segment was dropped, and `compact` said it had compacted (found by hand: a
+    library's links halved, then `check`: "do not agree at both ends"). It refuses now, in one line
+    naming the segment, and the library is as it was."""
+    lib, segments = with_segments(tmp_path, monkeypatch)
+    damaged = segments[-1]
+    as_older_segment(damaged, run=True)
+    raw = damaged.read_bytes()
+    footer, _start = footer_of(raw)
+    assert footer["links"] >= 2
+    last = struct.unpack_from("<I", raw, footer["at"]["link_ids"] + 4 * (footer["links"] - 1))[0]
+    set_entry(damaged, "link_ids", 0, last)  # (the first id made the last: out of order)
+    before = {path.name: path.read_bytes() for path in lib.parent.iterdir() if path.is_file()}
+    result = run_limited(lib, "compact")
+    assert result.returncode == 3, result
+    said = [line for line in result.stderr.splitlines() if "is older than" not in line]
+    assert len(said) == 1 and f"{damaged} is damaged (its link_ids table is out of order)" in said[0], said
+    assert lib.read_bytes() == before["library.json"]
 
 
 # 2. The segments' folder fsynced before the journal that lists them is renamed into place ----------
