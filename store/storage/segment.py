@@ -83,11 +83,7 @@ class SegmentFile:
         except (ValueError, KeyError, TypeError, AttributeError, struct.error, orjson.JSONDecodeError) as exc:
             self.close()
             cut = size is not None and self._size < size  # (a copy interrupted, a disk's fault)
-            what = (
-                f"truncated: it is {self._size} bytes of the {size} the journal lists"
-                if cut
-                else f"damaged ({exc})"
-            )
+            what = f"truncated: it is {self._size} bytes, not {size}" if cut else f"damaged ({exc})"
             raise SegmentError(f"{path} is {what}") from None
         except OSError as exc:
             self.close()

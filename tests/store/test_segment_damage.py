@@ -242,7 +242,7 @@ def test_a_truncated_segment_is_said_to_be_truncated_naming_it(
         result = run_limited(lib, *args)
         said = result.stderr if args == ("stats",) else result.stdout
         assert result.returncode in (1, 3) and "Traceback" not in result.stderr, result
-        assert f"{segments[0]} is truncated: it is {len(raw) // 2} bytes of the {len(raw)}" in said, said
+        assert f"{segments[0]} is truncated: it is {len(raw) // 2} bytes, not {len(raw)}" in said, said
 
 
 def test_a_table_pointing_past_the_segment_s_end_is_damage_not_a_file_shorter_than_it_was(
