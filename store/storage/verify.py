@@ -101,7 +101,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
     journal_problem = _read_journal(files, snap)
     if journal_problem:
         problems.append(journal_problem)
-    _read_segments(files, snap, problems)
+    left_out = _read_segments(files, snap, problems)
     later = _later_layers(files, snap, problems)
     sums = Sums()
 
@@ -132,7 +132,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
         _replay_again(files, snap, problems)
     elif snap.journal is not None:
         snap.journal = Replay()
-    _check_links(files, snap, scan, later, sums, problems)
+    _check_links(files, snap, scan, later, sums, problems, left_out)
     found.looked_at.append(
         f"{files.journal_path.name} ({snap.journal.commits if snap.journal else 0} commits)"
         + (f", {len(snap.segments)} segments" if snap.segments else "")
@@ -186,9 +186,12 @@ def _replay_again(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> N
             snap.counts = {k: counts.get(k, 0) for k in ("records", "stubs", "links")}
 
 
-def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> None:
+def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> bool:
+    """The segments the journal lists that can be read into ``snap``; whether any was left out (each
+    said in a line)."""
     if snap.journal is None or snap.journal.generation != snap.generation:
-        return
+        return False
+    left_out = False
     # (every id is below the next id the last seal keeps: ``store.storage.segmentids``)
     limit = int((snap.journal.meta or {}).get("next_id", 1 << 32))
     for name, size in snap.journal.segments:
@@ -196,17 +199,21 @@ def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> 
             segment = SegmentFile(files.segments_path / name, size)
         except SegmentError as exc:
             problems.append(f"the segment {exc} (the journal {files.journal_path} lists it)")
+            left_out = True
             continue
         if segment.generation != snap.generation:
             problems.append(f"{files.segments_path / name} belongs to another generation of the library")
+            left_out = True
             continue
         try:
             segment.check_tables()  # (their checksums, where it has them)
             check_all(segment, limit, ordered=True)
         except LibraryFileError as exc:  # (left out: read, it would say so again at each row)
             problems.append(str(exc))
+            left_out = True
             continue
         snap.segments.append(segment)
+    return left_out
 
 
 @dataclass
@@ -333,9 +340,17 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def _check_links(
-    files: LibraryFiles, snap: Snapshot, scan: Scan, later: Later, sums: Sums, problems: list[str]
+    files: LibraryFiles,
+    snap: Snapshot,
+    scan: Scan,
+    later: Later,
+    sums: Sums,
+    problems: list[str],
+    left_out: bool = False,
 ) -> None:
-    """Both ends of every link agree, every link leads to a document, the counts kept are right."""
+    """Both ends of every link agree, every link leads to a document, the counts kept are right.
+    With a segment ``left_out`` (said already) the library is not whole: its links' ends and its
+    counts cannot be compared (they said the counts kept were wrong, blaming what was right)."""
     for doc_id, records in later.changes.items():
         if doc_id not in later.whole:
             for record in records:  # (what a change lists is new to the document: see ``links``)
@@ -346,6 +361,8 @@ def _check_links(
             sums.add(doc_id, snap.link_ids(doc_id, "references"), snap.link_ids(doc_id, "cited_by"))
         except LibraryFileError as exc:
             problems.append(str(exc))
+    if left_out:
+        return
     if sums.cites != sums.cited:
         problems.append(
             f"the links of {files.path} do not agree at both ends ({_disagreeing(snap, present)}); {REPAIR}"
