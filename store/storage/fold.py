@@ -132,8 +132,10 @@ def write_state(
     from them, not copied from its tables (which have no checksum in segments written before stop 26,
     and whose damage would so be carried into the new index); one that does not decode is left out,
     said in a line added to ``derive``."""
-    for segment in snap.segments:  # (ids below the next id, in order: ``store.storage.segmentids``)
-        check_all(segment, next_id)
+    # (ids below the next id, in order: ``store.storage.segmentids``; a repair derives the key tables
+    # anew from the documents, so it does not read them: one damaged made the repair refuse itself)
+    for segment in snap.segments:
+        check_all(segment, next_id, keys=derive is None)
     owners = Owners.of(snap, docs, next_id)
     check_ids(files, owners.max_id, owners.count())
     builder = Builder(files, owners.last_id)

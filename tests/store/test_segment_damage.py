@@ -290,7 +290,7 @@ def test_repair_derives_a_segment_s_tables_from_its_documents_not_copies_their_d
 # 5. Table checksums: new segments carry them, older ones open as they are ---------------------------
 
 
-@pytest.mark.parametrize("column", ["doc_ids", "doc_year", "link_cited", "key_hashes"])
+@pytest.mark.parametrize("column", ["doc_ids", "doc_year", "link_cited", "key_hashes", "key_ids"])
 def test_a_segment_s_tables_have_checksums_that_reads_and_check_verify_and_repair_mends(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str
 ) -> None:
@@ -312,8 +312,11 @@ def test_a_segment_s_tables_have_checksums_that_reads_and_check_verify_and_repai
     said = found.stdout.splitlines()
     # (one line: not also what follows from leaving the segment out, as counts said to be wrong)
     assert said == [f"{damaged} is damaged (its {column} table does not match its checksum); {REPAIR}"], said
-    # (a read that needs the table: the order, or for the key table a look-up by PMID)
-    reading = ("show", "1000101") if column.startswith("key_") else ("search", "--sort", "cited", "is:full")
+    # (a read that needs the table: the order; for the key hashes a look-up by PMID, which bisects
+    # them in every segment; the key ids are read where a hash is found, and by a fold: ``compact``)
+    reading = {"key_hashes": ("show", "1000101"), "key_ids": ("compact",)}.get(
+        column, ("search", "--sort", "cited", "is:full")
+    )
     result = run_limited(lib, *reading)
     assert result.returncode == 3 and "Traceback" not in result.stderr, result
     assert f"{damaged} is damaged (its " in result.stderr, result
