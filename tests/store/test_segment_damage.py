@@ -330,14 +330,27 @@ def test_a_library_whose_segments_have_no_checksums_opens_and_checks_as_it_is(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Segments written before table checksums (and before runs) are read as they are: no library
-    has to be rebuilt."""
+    has to be rebuilt. Each read says what it said of the same segments with their checksums; an
+    import over them, a check and a compaction go as they do."""
     lib, segments = with_segments(tmp_path, monkeypatch)
+    reads = [
+        ("search", "--sort", "cited", "is:full"),
+        ("search", "--json", "is:stub"),
+        *(("show", pmid) for pmid in ("1000101", "1000102")),
+    ]
+    before = [run_limited(lib, *args) for args in reads]
+    assert all(r.returncode == 0 and r.stdout for r in before), before
     for segment in segments:
         as_older_segment(segment, run=False)
     found = run_limited(lib, "check")
     assert found.returncode == 0, found
-    listed = run_limited(lib, "search", "--sort", "cited", "is:full")
-    assert listed.returncode == 0 and listed.stdout, listed
+    after = [run_limited(lib, *args) for args in reads]
+    assert [r.stdout for r in after] == [r.stdout for r in before], after
+    imported = run_limited(lib, "import", str(XML / "baseline_style.xml"))
+    assert imported.returncode == 0, imported
+    for args in (("check",), ("compact",), ("check",)):
+        result = run_limited(lib, *args)
+        assert result.returncode == 0, (args, result)
 
 
 # 6. Each run checked once, and each layer walked once by ``check`` ----------------------------------
