@@ -101,7 +101,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
     journal_problem = _read_journal(files, snap)
     if journal_problem:
         problems.append(journal_problem)
-    left_out = _read_segments(files, snap, problems)
+    gap = _read_segments(files, snap, problems)  # (None: none was left out)
     later = _later_layers(files, snap, problems)
     sums = Sums()
 
@@ -125,14 +125,15 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
         )
     snap.index = in_memory(scan.data)
     meta = snap.journal.meta if snap.journal is not None else None
-    check_runs(snap, problems, int((meta or {}).get("next_id", 1 << 32)))  # (the next id: its seal's)
+    limit = int((meta or {}).get("next_id", 1 << 32))  # (the next id: its seal's)
+    check_runs(snap, problems, limit, len(snap.segments) if gap is None else gap)
     if snap.journal is not None and snap.journal.generation == generation:
         snap.journal.start = {"counts": scan.data.counts, "next_id": scan.data.next_id}
         snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
         _replay_again(files, snap, problems)
     elif snap.journal is not None:
         snap.journal = Replay()
-    _check_links(files, snap, scan, later, sums, problems, left_out)
+    _check_links(files, snap, scan, later, sums, problems, left_out=gap is not None)
     found.looked_at.append(
         f"{files.journal_path.name} ({snap.journal.commits if snap.journal else 0} commits)"
         + (f", {len(snap.segments)} segments" if snap.segments else "")
@@ -186,12 +187,12 @@ def _replay_again(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> N
             snap.counts = {k: counts.get(k, 0) for k in ("records", "stubs", "links")}
 
 
-def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> bool:
-    """The segments the journal lists that can be read into ``snap``; whether any was left out (each
-    said in a line)."""
+def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> int | None:
+    """The segments the journal lists that can be read into ``snap``; where the first left out would
+    have been among them (None: none was; each left out is said in a line)."""
     if snap.journal is None or snap.journal.generation != snap.generation:
-        return False
-    left_out = False
+        return None
+    gap: int | None = None
     # (every id is below the next id the last seal keeps: ``store.storage.segmentids``)
     limit = int((snap.journal.meta or {}).get("next_id", 1 << 32))
     for name, size in snap.journal.segments:
@@ -199,21 +200,21 @@ def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> 
             segment = SegmentFile(files.segments_path / name, size)
         except SegmentError as exc:
             problems.append(f"the segment {exc} (the journal {files.journal_path} lists it)")
-            left_out = True
+            gap = len(snap.segments) if gap is None else gap
             continue
         if segment.generation != snap.generation:
             problems.append(f"{files.segments_path / name} belongs to another generation of the library")
-            left_out = True
+            gap = len(snap.segments) if gap is None else gap
             continue
         try:
             segment.check_tables()  # (their checksums, where it has them)
             check_all(segment, limit, ordered=True)
         except LibraryFileError as exc:  # (left out: read, it would say so again at each row)
             problems.append(str(exc))
-            left_out = True
+            gap = len(snap.segments) if gap is None else gap
             continue
         snap.segments.append(segment)
-    return left_out
+    return gap
 
 
 @dataclass
@@ -346,6 +347,7 @@ def _check_links(
     later: Later,
     sums: Sums,
     problems: list[str],
+    *,
     left_out: bool = False,
 ) -> None:
     """Both ends of every link agree, every link leads to a document, the counts kept are right.
