@@ -34,6 +34,7 @@ from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, salvage
 from store.lock import write_lock
 from store.schema import ARTICLES_TABLE, SCHEMA_VERSION
+from store.storage import links as linkrec
 from store.storage.basescan import scan_base
 from store.storage.files import LibraryFiles
 from store.storage.fold import write_state
@@ -94,12 +95,13 @@ def repair(path: Path, lock_timeout: float | None = None) -> list[str]:
             snap.base_id, snap.base_mtime = (st.st_dev, st.st_ino), st.st_mtime_ns
             snap.index = in_memory(scan.data)
             snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
-            _journal(files, snap, done)
+            journal_cut = _journal(files, snap, done)
             meta = snap.journal.meta if snap.journal is not None and snap.live_journal else None
             next_id = max(snap.next_id, int((meta or {}).get("next_id", 0)))
-            _segments(files, snap, next_id, done)
+            gap = _segments(files, snap, next_id, done)
             commits = snap.journal.commits if snap.journal is not None and snap.live_journal else 0
-            write_state(files, snap, {}, {}, next_id=next_id, counts=None, derive=done)
+            changes = _agreeing(files, snap, gap, journal_cut, done)
+            write_state(files, snap, {}, changes, next_id=next_id, counts=None, derive=done)
         finally:
             snap.close()
         index = DocIndex(files.index_path)
@@ -164,14 +166,14 @@ def _salvage_base(files: LibraryFiles, fd: int, generation: str, start: int, ski
     ]
 
 
-def _journal(files: LibraryFiles, snap: Snapshot, done: list[str]) -> None:
+def _journal(files: LibraryFiles, snap: Snapshot, done: list[str]) -> bool:
     """Read what can be read of the journal into ``snap``; set the journal aside if anything was
-    left out."""
+    left out (and say whether it was)."""
     try:
         fd = open_regular(files.journal_path)
     except FileNotFoundError:
         snap.journal = Replay()
-        return
+        return False
     snap.journal_fd = fd
     st = os.fstat(fd)
     snap.journal_id = (st.st_dev, st.st_ino)
@@ -185,7 +187,7 @@ def _journal(files: LibraryFiles, snap: Snapshot, done: list[str]) -> None:
         journal_generation = snap.generation
     if journal_generation != snap.generation:
         snap.journal = Replay(generation=journal_generation)
-        return  # (obsolete: its commits are in the base)
+        return False  # (obsolete: its commits are in the base)
     found = salvage(raw[start:], start, snap.generation)
     journal = found.replay
     left_out += found.left_out
@@ -211,13 +213,17 @@ def _journal(files: LibraryFiles, snap: Snapshot, done: list[str]) -> None:
         aside = set_aside(files.journal_path, copy=True)
         what = "; ".join(left_out + [f"{c} (taken, counted anew)" for c in found.loosened])
         done.append(f"set aside {files.journal_path} as {aside.name} (left out: {what})")
+        return True
+    return False
 
 
-def _segments(files: LibraryFiles, snap: Snapshot, next_id: int, done: list[str]) -> None:
+def _segments(files: LibraryFiles, snap: Snapshot, next_id: int, done: list[str]) -> int | None:
     """The segments the journal lists that can be read; the others set aside (among them those whose
-    tables name ids past ``next_id``, or out of order: which document each row is cannot be told)."""
+    tables name ids past ``next_id``, or out of order: which document each row is cannot be told).
+    Returns where the first set aside was among those kept (None: none was)."""
+    gap: int | None = None
     if not snap.live_journal or snap.journal is None:
-        return
+        return gap
     for name, size in snap.journal.segments:
         try:
             segment = SegmentFile(files.segments_path / name, size)
@@ -239,5 +245,69 @@ def _segments(files: LibraryFiles, snap: Snapshot, next_id: int, done: list[str]
                     name=f"{files.segments_path.name}.{name}",
                 )
                 done.append(f"set aside the segment {name} as {aside.name} ({exc})")
+            gap = len(snap.segments) if gap is None else gap
             continue
         snap.segments.append(segment)
+    return gap
+
+
+def _agreeing(
+    files: LibraryFiles, snap: Snapshot, gap: int | None, journal_cut: bool, done: list[str]
+) -> dict[int, linkrec.Change]:
+    """The link changes that make both ends of every link agree again after a layer was set aside (a
+    segment, from ``gap`` on among those kept; commits of the journal, ``journal_cut``), one line in
+    ``done`` saying how many. A commit changes both ends of a link together, so the links a later
+    layer changes lost their other end where it was in what was set aside, and those alone can
+    disagree: a link one end lists is added to the other end (nothing is lost), one to a document the
+    library no longer holds is dropped (the layers that held it are kept aside first, hard links: the
+    new generation folds them in). The documents whose links the layers after the gap change are
+    looked at, each with the ends it names."""
+    if gap is None and not journal_cut:
+        return {}
+    later: set[int] = set()
+    newer = snap.segments[len(snap.segments) if gap is None else gap :]
+    for segment in newer:
+        later.update(segment.counted())
+    if snap.journal is not None and snap.live_journal:
+        later.update(snap.journal.links)
+    present = snap.ids()
+    states: dict[int, linkrec.LinkState] = {}
+
+    def state(doc_id: int) -> linkrec.LinkState:
+        found = states.get(doc_id)
+        if found is None:
+            found = states[doc_id] = snap.link_state(doc_id)
+        return found
+
+    changes: dict[int, linkrec.Change] = {}
+    added = dropped = 0
+    for doc_id in sorted(later & present):
+        for rel in linkrec.RELS:
+            for target, sources in list(state(doc_id)[rel].items()):
+                if target not in present:
+                    changes.setdefault(doc_id, linkrec.Change()).remove(rel, target)
+                    dropped += 1
+                    continue
+                other = state(target)[linkrec.INVERSE[rel]]
+                if doc_id not in other:
+                    changes.setdefault(target, linkrec.Change()).add(linkrec.INVERSE[rel], doc_id, sources)
+                    other[doc_id] = sources  # (once: its own walk, if it is one of ``later``, sees it)
+                    added += 1
+    if dropped:
+        for segment in newer:  # (out of the segments' folder, which the new generation empties)
+            name = f"{files.segments_path.name}.{segment.name}"
+            aside = set_aside(segment.path, copy=True, into=files.path.parent, name=name)
+            done.append(
+                f"kept the segment {segment.name} aside as {aside.name} (it links to what was set aside)"
+            )
+        if snap.journal is not None and snap.journal.links and not journal_cut:  # (else aside already)
+            aside = set_aside(files.journal_path, copy=True)
+            done.append(
+                f"kept {files.journal_path.name} aside as {aside.name} (it links to what was set aside)"
+            )
+    if added or dropped:
+        done.append(
+            f"made both ends of the links agree after what was set aside: {added} ends added, "
+            f"{dropped} links to documents no longer held dropped"
+        )
+    return changes

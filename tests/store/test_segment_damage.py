@@ -322,6 +322,40 @@ def test_check_says_a_segment_left_out_once_not_also_the_newer_segments_runs(
     assert said == [f"{first} is damaged (its doc_ids table does not match its checksum); {REPAIR}"], said
 
 
+@pytest.mark.parametrize("segment", [False, True], ids=["journal", "segment"])
+def test_repair_that_sets_a_segment_aside_leaves_links_whose_ends_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, segment: bool
+) -> None:
+    """A segment set aside by a repair took its link changes with it, but a later commit's changes to
+    the links of its documents stayed (in the journal, or a newer segment): the repaired library's
+    links did not agree at both ends, and a repair again did not mend it (found by hand: a 10k library,
+    a segment's link table damaged, one more import, `repair`, then `check`: "do not agree at both
+    ends; `pmbrowse repair` mends it", again after a second repair). A repair makes both ends agree
+    now: a link one end lists is added to the other, one to a document the library no longer holds
+    is dropped."""
+    lib, _segments = with_segments(tmp_path, monkeypatch)
+    last = in_journal_order(lib)[-1]
+    lost_pmid, kept_pmid = later_links(lib, last, segment=segment)
+    assert run_limited(lib, "check").returncode == 0
+    flip_first_byte(last, "doc_ids")
+    repaired = run_limited(lib, "repair")
+    assert repaired.returncode == 0, repaired
+    found = run_limited(lib, "check")
+    assert found.returncode == 0, found
+    aside = sorted(p.name for p in lib.parent.iterdir() if ".damaged-" in p.name)
+    # (the segment set aside, and the layer whose links to it were dropped, kept: nothing deleted)
+    later = "library.json.segments." if segment else "library.json.journal."
+    assert len(aside) == 2 and sum(name.startswith(later) for name in aside) == 1 + segment, aside
+    assert "links to what was set aside" in repaired.stdout, repaired
+    again = Library.open(lib)
+    citing = again.find("99999901")
+    assert citing is not None and again.find(lost_pmid) is None
+    kept_id = again.find(kept_pmid)
+    assert again.link_ids(citing, "references") == [kept_id]  # (the link to the document set aside: gone)
+    assert citing in again.link_ids(kept_id, "cited_by")
+    again._storage.close()
+
+
 def later_links(lib: Path, layer: Path, *, segment: bool) -> tuple[str, str]:
     """A later commit (with ``segment``, a bulk one that writes a newer segment) in which a new stub
     (PMID 99999901) cites a document the segment ``layer`` alone writes and one another layer holds;
