@@ -103,6 +103,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
         problems.append(journal_problem)
     gap = _read_segments(files, snap, problems)  # (None: none was left out)
     later = _later_layers(files, snap, problems)
+    later.left_out = gap is not None
     sums = Sums()
 
     base_links = BaseLinks(sums, later.whole)
@@ -133,7 +134,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
         _replay_again(files, snap, problems)
     elif snap.journal is not None:
         snap.journal = Replay()
-    _check_links(files, snap, scan, later, sums, problems, left_out=gap is not None)
+    _check_links(files, snap, scan, later, sums, problems)
     found.looked_at.append(
         f"{files.journal_path.name} ({snap.journal.commits if snap.journal else 0} commits)"
         + (f", {len(snap.segments)} segments" if snap.segments else "")
@@ -192,7 +193,6 @@ def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> 
     have been among them (None: none was; each left out is said in a line)."""
     if snap.journal is None or snap.journal.generation != snap.generation:
         return None
-    gap: int | None = None
     # (every id is below the next id the last seal keeps: ``store.storage.segmentids``)
     limit = int((snap.journal.meta or {}).get("next_id", 1 << 32))
     for name, size in snap.journal.segments:
@@ -200,21 +200,19 @@ def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> 
             segment = SegmentFile(files.segments_path / name, size)
         except SegmentError as exc:
             problems.append(f"the segment {exc} (the journal {files.journal_path} lists it)")
-            gap = len(snap.segments) if gap is None else gap
             continue
         if segment.generation != snap.generation:
             problems.append(f"{files.segments_path / name} belongs to another generation of the library")
-            gap = len(snap.segments) if gap is None else gap
             continue
         try:
             segment.check_tables()  # (their checksums, where it has them)
             check_all(segment, limit, ordered=True)
         except LibraryFileError as exc:  # (left out: read, it would say so again at each row)
             problems.append(str(exc))
-            gap = len(snap.segments) if gap is None else gap
             continue
         snap.segments.append(segment)
-    return gap
+    kept, listed = [s.name for s in snap.segments], [name for name, _size in snap.journal.segments]
+    return next((i for i, name in enumerate(listed) if i >= len(kept) or kept[i] != name), None)
 
 
 @dataclass
@@ -222,11 +220,12 @@ class Later:
     """What the layers after the base (segments, then the journal) hold: each document's last version
     (its meta, None: removed), the link changes in order, and the documents whose links are not the
     base's plus what the changes add (a change removed links, or the document itself was removed):
-    those are counted from their whole state."""
+    those are counted from their whole state. ``left_out``: a segment was left out (damaged)."""
 
     meta: dict[int, Meta | None] = field(default_factory=dict)
     changes: dict[int, list[dict[str, object]]] = field(default_factory=dict)
     whole: set[int] = field(default_factory=set)
+    left_out: bool = False
 
 
 def _later_layers(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> Later:
@@ -341,18 +340,10 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def _check_links(
-    files: LibraryFiles,
-    snap: Snapshot,
-    scan: Scan,
-    later: Later,
-    sums: Sums,
-    problems: list[str],
-    *,
-    left_out: bool = False,
+    files: LibraryFiles, snap: Snapshot, scan: Scan, later: Later, sums: Sums, problems: list[str]
 ) -> None:
-    """Both ends of every link agree, every link leads to a document, the counts kept are right.
-    With a segment ``left_out`` (said already) the library is not whole: its links' ends and its
-    counts cannot be compared (they said the counts kept were wrong, blaming what was right)."""
+    """Both ends of every link agree, every link leads to a document, the counts kept are right (not
+    compared with a segment left out, said already: they blamed what was right)."""
     for doc_id, records in later.changes.items():
         if doc_id not in later.whole:
             for record in records:  # (what a change lists is new to the document: see ``links``)
@@ -363,7 +354,7 @@ def _check_links(
             sums.add(doc_id, snap.link_ids(doc_id, "references"), snap.link_ids(doc_id, "cited_by"))
         except LibraryFileError as exc:
             problems.append(str(exc))
-    if left_out:
+    if later.left_out:
         return
     if sums.cites != sums.cited:
         problems.append(
