@@ -60,6 +60,18 @@ class SegmentError(Exception):
     """A segment file is missing, cut off or damaged."""
 
 
+def _why(exc: Exception) -> str:
+    """What is wrong with a segment whose footer cannot be read, in words (not a parser's message, nor
+    a missing key's repr: "damaged ('generation')")."""
+    if isinstance(exc, orjson.JSONDecodeError):
+        return "its footer is not JSON"
+    if isinstance(exc, KeyError):
+        return f"its footer has no {exc}"
+    if isinstance(exc, (TypeError, AttributeError)):
+        return "its footer is not as pmbrowse writes it"
+    return str(exc)
+
+
 class SegmentFile:
     """An open segment, read with ``pread`` (never mapped: a segment cut short under a reader is a
     short read, said in one line, never a SIGBUS).
@@ -83,7 +95,7 @@ class SegmentFile:
         except (ValueError, KeyError, TypeError, AttributeError, struct.error, orjson.JSONDecodeError) as exc:
             self.close()
             cut = size is not None and self._size < size  # (a copy interrupted, a disk's fault)
-            what = f"truncated: it is {self._size} bytes, not {size}" if cut else f"damaged ({exc})"
+            what = f"truncated: it is {self._size} bytes, not {size}" if cut else f"damaged ({_why(exc)})"
             raise SegmentError(f"{path} is {what}") from None
         except OSError as exc:
             self.close()

@@ -246,6 +246,29 @@ def test_a_truncated_segment_is_said_to_be_truncated_naming_it(
         assert f"{segments[0]} is truncated: it is {len(raw) // 2} bytes, not {len(raw)}" in said, said
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "said"),
+    [
+        (b'"generation"', b'"Generation"', "its footer has no 'generation'"),
+        (b'"at":{', b'"at":[', "its footer is not JSON"),
+    ],
+    ids=["a-key", "not-json"],
+)
+def test_a_segment_whose_footer_is_damaged_is_said_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: bytes, after: bytes, said: str
+) -> None:
+    """A segment whose footer lost a key was "damaged ('generation')" (a KeyError's repr, found by
+    hand), one whose JSON does not parse gave the parser's message. Each says what is wrong in words."""
+    lib, segments = with_segments(tmp_path, monkeypatch)
+    raw = segments[0].read_bytes()
+    _footer, start = footer_of(raw)
+    assert raw.count(before, start) == 1
+    segments[0].write_bytes(raw[:start] + raw[start:].replace(before, after, 1))
+    found = run_limited(lib, "check")
+    assert found.returncode == 1, found
+    assert f"{segments[0]} is damaged ({said})" in found.stdout, found
+
+
 def test_a_table_pointing_past_the_segment_s_end_is_damage_not_a_file_shorter_than_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
