@@ -75,6 +75,9 @@ class Changes:
         self._seen: dict[str, int | None] = {}
         self._meta: dict[int, Meta | None] = {}  # committed documents' meta, as looked up
         self._links = LinkEdits(library.link_state, self._first_new)
+        # Documents made writable (``_doc``), every change to a held document goes through it: the
+        # search feed takes out those it indexes ahead, so what is left here changed since.
+        self._touched: set[int] = set()
         self.stubs_created = 0
 
     # Reading through the pending changes -------------------------------------------------------
@@ -104,6 +107,7 @@ class Changes:
 
     def _doc(self, doc_id: int) -> Doc:
         """The current document, writable (the first write keeps how it was)."""
+        self._touched.add(doc_id)
         doc = self._docs.get(doc_id)
         if doc is None:
             doc = self.peek(doc_id)
@@ -353,9 +357,10 @@ class Changes:
         """How much this unit of work holds: documents, and documents whose links it holds."""
         return len(self._docs) + len(self._read) + self._links.size()
 
-    def made(self) -> tuple[int, Mapping[int, Doc]]:
-        """(the next new id, the documents held by id; read-only): to index them as they come."""
-        return self._next_id, self._docs
+    def made(self) -> tuple[int, Mapping[int, Doc], set[int]]:
+        """(the next new id, the documents held by id, read-only; those changed since they were made or
+        last taken out of this set): to index them as they come, and again if they change after."""
+        return self._next_id, self._docs, self._touched
 
     def _batch(self) -> tuple[dict[int, Doc], set[int], dict[int, Change]]:
         before = self._before
@@ -371,6 +376,7 @@ class Changes:
         if changed or removed or links:
             self._lib.spill(changed, removed, links)
         self._docs, self._before, self._read, self._meta, self._seen = {}, {}, {}, {}, {}
+        self._touched = set()
         self._links.clear(self._next_id)  # (what it made is written now: the next batch reads its links)
         self._removed, self._into = set(), {}
 

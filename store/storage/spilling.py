@@ -80,8 +80,9 @@ def _write(files: LibraryFiles, snap: Snapshot, journal: Replay) -> SegmentFile:
                 for w in wheres
             ]
             change = linkrec.Change.of(records)
-            writer.add_links(doc_id, change.encode(), change.counts)
-            cited[doc_id] = change.counts[1]
+            counted = change.counts
+            writer.add_links(doc_id, change.encode(), counted)
+            cited[doc_id] = counted[1]
         # (Its run: the documents it touches, asked of the layers below one by one: a few, mostly.)
         tally = Tally(snap.index, {**metas, **cited})
         for segment in snap.segments:
@@ -130,15 +131,20 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
             counts["stubs" if meta.stub else "records"] += 1
             writer.add_doc(doc_id, orjson.dumps(doc), meta, head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
             pending.next_id = max(pending.next_id, doc_id + 1)
+        cited: dict[int, int] = {}
+        added = 0
         for doc_id, change in links.items():
-            writer.add_links(doc_id, change.encode(), change.counts)
-            counts["links"] = counts.get("links", 0) + change.counts[0]
+            counted = change.counts  # (once a change: an import writes one for each document it cites)
+            writer.add_links(doc_id, change.encode(), counted)
+            added += counted[0]
+            cited[doc_id] = counted[1]
+        counts["links"] = counts.get("links", 0) + added
         if not isinstance(pending.tally, Tally):
             # (The keys of every document as of the state so far, kept from batch to batch.)
             pending.tally = Tally.whole(view.index, view.next_id)
             for segment in view.segments:
                 pending.tally.segment(segment)
-        writer.set_run(_run(pending.tally, metas, {d: change.counts[1] for d, change in links.items()}))
+        writer.set_run(_run(pending.tally, metas, cited))
         size = writer.finish()
     except BaseException:
         writer.discard()
