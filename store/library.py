@@ -302,6 +302,11 @@ class Library:
             with contextlib.suppress(PmbrowseError, OSError):
                 self.compact(lock_timeout=0, full=False)
 
+    def fold_when_due(self) -> None:
+        """This process ends by closing the library (a command): a bulk commit that makes a fold due
+        is committed as that fold at once (``Committer._fold``), not folded back by ``close``."""
+        self._storage.committer.fold_when_due = True
+
     def close(self) -> None:
         """Compact if it is due, then let go of the files."""
         self.compact_if_due()

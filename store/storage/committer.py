@@ -40,6 +40,9 @@ from store.storage.snapshot import Snapshot
 # reads the journal whole).
 SEGMENT_BYTES = 16 << 20
 SEGMENT_DOCS = 20_000
+# What a staged document takes at least in the segment it would be written to (its JSON, its head and
+# its row of the tables): a bulk commit's lower bound for its last batch (``Committer._fold_due``).
+STAGED_DOC_BYTES = 64
 
 
 class Committer:
@@ -48,6 +51,9 @@ class Committer:
     def __init__(self, files: LibraryFiles, reader: Reader) -> None:
         self.files = files
         self.reader = reader
+        # The process ends with what is due folded (``Library.close``): a bulk commit that makes a fold
+        # due is committed as that fold (``_fold``). Off by default: a library kept open need not.
+        self.fold_when_due = False
 
     def stage(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
         """Documents to commit at the end of the current transaction (or now, outside one)."""
@@ -147,14 +153,41 @@ class Committer:
                 links = [link_line(d, change.counts, change.encode()) for d, change in pending.links.items()]
                 body = b"".join(docs + links)
             if pending.segments or not body or len(body) > SEGMENT_BYTES:
-                if pending.docs or pending.links or not pending.segments:
-                    self.spill(pending.docs, pending.links)
-                self._list_segments(snap, {"next_id": next_id, "counts": counts})
+                if not (self.fold_when_due and self._fold(snap, next_id, counts)):
+                    if pending.docs or pending.links or not pending.segments:
+                        self.spill(pending.docs, pending.links)
+                    self._list_segments(snap, {"next_id": next_id, "counts": counts})
             else:
                 self._append(snap, body, {"next_id": next_id, "counts": counts})
         pending.docs, pending.links = {}, {}
         reader.catch_up()
         files.local.committed = reader.state
+
+    def _fold(self, snap: Snapshot, next_id: int, counts: dict[str, int]) -> bool:
+        """Commit a bulk transaction as a new base when the command's end would fold it into one
+        (``compactor.fold_due``, its last batch counted at its least): the last batch goes into the
+        fold from memory, not written as a segment and read back, and the command's end has nothing
+        left to do (an import into an empty library wrote its records twice, and read them back once).
+        Returns whether it did; a fold that fails before its commit point (the base's rename: a full
+        disk) leaves the transaction to commit as a listing of segments, as before."""
+        from store.storage.compactor import fold_due  # (it commits through this module)
+
+        pending = self.files.pending
+        view = pending.view if pending.view is not None else snap
+        sizes = [segment.size for segment in view.segments]
+        if pending.view is None and snap.live_journal and snap.journal is not None and snap.journal.commits:
+            sizes.append(snap.journal.end)  # (its commits would be made a segment first: ``spilling.start``)
+        staged = sum(STAGED_DOC_BYTES for doc in pending.docs.values() if doc is not None)
+        if not fold_due([*sizes, staged], view.base_size):
+            return False
+        try:
+            write_state(self.files, view, pending.docs, pending.links, next_id=next_id, counts=counts)
+        except OSError:
+            if self.reader._on_disk()[0] != snap.base_id:
+                raise  # (past its commit point: the new base is in place)
+            return False
+        pending.committed = True  # (the transaction's segments are in the base, and removed)
+        return True
 
     def _list_segments(self, snap: Snapshot, meta: dict[str, Any]) -> None:
         """Commit a bulk transaction: a new journal listing the segments of the library and those the

@@ -58,6 +58,12 @@ FOLD_SHARE = 3
 MAX_SEGMENTS = 16
 
 
+def fold_due(sizes: list[int], base_size: int) -> bool:
+    """Whether segments of ``sizes`` (bytes) are to be folded into a base of ``base_size`` for their size
+    (``Compactor.plan``'s rule; a bulk commit asks it too: ``Committer``)."""
+    return bool(sizes) and sum(sizes) >= FOLD_SHARE * base_size
+
+
 def compact_threshold(base_size: int) -> int:
     """How long the journal may grow before a command's end turns it into a segment (the same whatever
     ``base_size``; ``PMBROWSE_COMPACT_BYTES`` sets it outright, for tests and for people who want to
@@ -99,7 +105,7 @@ class Compactor:
         journal = self.journal_size() > compact_threshold(self.base_size)
         if journal:
             sizes.append(self.journal_size())  # (about the size of the segment it becomes)
-        if sizes and sum(sizes) >= FOLD_SHARE * self.base_size:
+        if fold_due(sizes, self.base_size):
             return FOLD
         run = newest_run(sizes)
         if len(sizes) - max(run - 1, 0) > MAX_SEGMENTS:  # (too many layers, even merged)

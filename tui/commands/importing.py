@@ -106,6 +106,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.source is not None and not source_name:
         raise UsageError("--source needs a name, e.g. --source 'PubMed 2026-12-01'")
     library = open_library(args, err)
+    library.fold_when_due()  # (the command ends by closing it)
     sources = list(expand_paths(args.paths))
     search = None
     if source_name:
