@@ -305,7 +305,7 @@ class Library:
     def fold_when_due(self) -> None:
         """This process ends by closing the library (a command): a bulk commit that makes a fold due
         is committed as that fold at once (``Committer._fold``), not folded back by ``close``."""
-        self._storage.committer.fold_when_due = True
+        self._storage.committer.fold_rule = self._storage.compactor.fold_due
 
     def close(self) -> None:
         """Compact if it is due, then let go of the files."""

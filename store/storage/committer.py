@@ -20,7 +20,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from store import atomicwrite
@@ -51,9 +51,11 @@ class Committer:
     def __init__(self, files: LibraryFiles, reader: Reader) -> None:
         self.files = files
         self.reader = reader
-        # The process ends with what is due folded (``Library.close``): a bulk commit that makes a fold
-        # due is committed as that fold (``_fold``). Off by default: a library kept open need not.
-        self.fold_when_due = False
+        # When the process ends with what is due folded (``Library.close``), the rule that says whether
+        # segments of some sizes are folded into a base of some size (``Compactor.fold_due``): a bulk
+        # commit that makes a fold due is then committed as that fold (``_fold``). None (the default):
+        # a library kept open need not.
+        self.fold_rule: Callable[[list[int], int], bool] | None = None
 
     def stage(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
         """Documents to commit at the end of the current transaction (or now, outside one)."""
@@ -153,7 +155,7 @@ class Committer:
                 links = [link_line(d, change.counts, change.encode()) for d, change in pending.links.items()]
                 body = b"".join(docs + links)
             if pending.segments or not body or len(body) > SEGMENT_BYTES:
-                if not (self.fold_when_due and self._fold(snap, next_id, counts)):
+                if not self._fold(snap, next_id, counts):
                     if pending.docs or pending.links or not pending.segments:
                         self.spill(pending.docs, pending.links)
                     self._list_segments(snap, {"next_id": next_id, "counts": counts})
@@ -165,20 +167,20 @@ class Committer:
 
     def _fold(self, snap: Snapshot, next_id: int, counts: dict[str, int]) -> bool:
         """Commit a bulk transaction as a new base when the command's end would fold it into one
-        (``compactor.fold_due``, its last batch counted at its least): the last batch goes into the
+        (``fold_rule``, its last batch counted at its least): the last batch goes into the
         fold from memory, not written as a segment and read back, and the command's end has nothing
         left to do (an import into an empty library wrote its records twice, and read them back once).
         Returns whether it did; a fold that fails before its commit point (the base's rename: a full
         disk) leaves the transaction to commit as a listing of segments, as before."""
-        from store.storage.compactor import fold_due  # (it commits through this module)
-
+        if self.fold_rule is None:
+            return False
         pending = self.files.pending
         view = pending.view if pending.view is not None else snap
         sizes = [segment.size for segment in view.segments]
         if pending.view is None and snap.live_journal and snap.journal is not None and snap.journal.commits:
             sizes.append(snap.journal.end)  # (its commits would be made a segment first: ``spilling.start``)
         staged = sum(STAGED_DOC_BYTES for doc in pending.docs.values() if doc is not None)
-        if not fold_due([*sizes, staged], view.base_size):
+        if not self.fold_rule([*sizes, staged], view.base_size):
             return False
         try:
             write_state(self.files, view, pending.docs, pending.links, next_id=next_id, counts=counts)

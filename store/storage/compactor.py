@@ -60,7 +60,7 @@ MAX_SEGMENTS = 16
 
 def fold_due(sizes: list[int], base_size: int) -> bool:
     """Whether segments of ``sizes`` (bytes) are to be folded into a base of ``base_size`` for their size
-    (``Compactor.plan``'s rule; a bulk commit asks it too: ``Committer``)."""
+    (``Compactor.plan``'s rule; a bulk commit asks it too: ``Committer.fold_rule``)."""
     return bool(sizes) and sum(sizes) >= FOLD_SHARE * base_size
 
 
@@ -81,6 +81,11 @@ class Compactor:
         self.files = files
         self.reader = reader
         self.committer = committer
+
+    @staticmethod
+    def fold_due(sizes: list[int], base_size: int) -> bool:
+        """``fold_due`` (the rule a bulk commit asks: ``Committer.fold_rule``)."""
+        return fold_due(sizes, base_size)
 
     @property
     def base_size(self) -> int:
