@@ -247,7 +247,15 @@ def _write_links(
                 (snap.journal_path, snap.journal_read(where), snap.commit_named(where))
                 for where in journal[doc_id]
             ]
-        composed = _compose(snap, doc_id, base, raws) if doc_id not in changes else None
+        change = changes.get(doc_id)
+        if change is None:
+            composed = _compose(snap, doc_id, base, raws)
+        elif base is None and not raws and not change.removed and not change.more_sources:
+            # (a document with no links stored anywhere yet, only added to: an import's new records and
+            # stubs, whose change is their links in full, ``store.linkedits``; no state to build)
+            composed = (change.encode() if any(change.added.values()) else None), *change.counts
+        else:
+            composed = None
         if composed is None:
             state = snap.link_state(doc_id)
             if doc_id in changes:
