@@ -55,3 +55,9 @@ class OnlineError(PmbrowseError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class InterruptedAfterCommit(KeyboardInterrupt):
+    """Ctrl-C that came after the library's commit point (a journal's seal written, a new base or
+    journal renamed into place): what the command changed is in the library, and is said to be, not
+    that the library was left as it was. Raised from the interrupt it replaces."""

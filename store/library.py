@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store.changes import Changes
-from store.errors import PmbrowseError
+from store.errors import InterruptedAfterCommit, PmbrowseError
 from store.ids import Identifier, parse_identifier
 from store.intent import settle
 from store.merge import LINK_RELATIONS, Doc, doc_keys
@@ -325,32 +325,37 @@ class Library:
         it fetched, and commits the round with them: ``store.intent``); if it raises, nothing is."""
         committer = self._storage.committer
         outer = self._feed is None
-        with committer.transaction():
-            if outer:
-                # A command killed mid-commit across files is finished or undone before anything else
-                # commits (``store.intent``: its reasoning needs every writer to do this first).
-                settle(self.path, Library.commit_token)
-            before = self._reader.state
-            first_new = self._reader.next_id  # (documents from here on are made by this commit)
-            if outer:
-                from store.search.feed import TransactionFeed
+        try:
+            with committer.transaction():
+                if outer:
+                    # A command killed mid-commit across files is finished or undone before anything
+                    # else commits (``store.intent``: its reasoning needs every writer to do this first).
+                    settle(self.path, Library.commit_token)
+                before = self._reader.state
+                first_new = self._reader.next_id  # (documents from here on are made by this commit)
+                if outer:
+                    from store.search.feed import TransactionFeed
 
-                self._feed = TransactionFeed(self, before, first_new)
-            try:
+                    self._feed = TransactionFeed(self, before, first_new)
                 changes = Changes(self)
                 yield changes
                 changed, removed = changes.commit()
                 if before_commit is not None:
                     before_commit()
-            except BaseException:
-                if outer and self._feed is not None:
-                    self._feed.abort()
-                    self._feed = None
-                raise
+        except BaseException:
+            # (The commit itself failing included: the index's lock let go, and the next transaction
+            # is an outer one again, not taken for one nested in this.)
+            if outer and self._feed is not None:
+                self._feed.abort()
+                self._feed = None
+            raise
         after = committer.last_commit()
         if outer and self._feed is not None:
             feed, self._feed = self._feed, None
-            feed.finish(after, changed, removed)
+            try:
+                feed.finish(after, changed, removed)
+            except KeyboardInterrupt as exc:  # (the search index left stale: rebuilt when next needed)
+                raise InterruptedAfterCommit() from exc
 
     def _after_write(
         self,

@@ -228,3 +228,34 @@ def test_the_index_records_the_state_its_own_commit_made(
     assert meta is not None and meta["library"] == list(seen[0])  # not the other writer's state
     assert SearchIndex.open_if_fresh(path) is None  # so the other's article is not silently missing
     assert SearchIndex.for_library(Library.open(path)).search("axolotl").total == 1
+
+
+def test_a_commit_that_fails_lets_go_of_the_search_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk import whose commit fails (a full disk as its segments are listed) leaves the search index
+    as it was and lets go of it: searched at once, and kept fresh by the next commits (before, the
+    index's lock stayed held by the failed transaction's feed, and the library took every later
+    transaction for one nested in it: none was indexed)."""
+    from store.storage.committer import Committer
+    from tests.store.test_bulk_import import _file
+
+    lib = Library.open(tmp_path / "lib.json", demo=False)
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="99999999", title="Before cells"), Origin("test"))
+    assert SearchIndex.for_library(lib).count() == 1
+    monkeypatch.setattr(importer, "FLUSH_AT", 100)
+
+    def full(self: Committer, *args: object) -> None:
+        raise OSError(28, os.strerror(28))
+
+    monkeypatch.setattr(Committer, "_list_segments", full)
+    with pytest.raises(OSError):
+        import_paths(lib, [str(_file(tmp_path / "in.xml", 1, 300, 300, refs=4))])
+    monkeypatch.undo()
+    assert lib.stats().records == 1
+    assert [h.pmid for h in SearchIndex.for_library(lib).search("cells").hits] == ["99999999"]
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid="99999998", title="After cells"), Origin("test"))
+    index = SearchIndex.open_if_fresh(lib.path)
+    assert index is not None and index.count() == 2
