@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError
+from store.errors import InterruptedAfterCommit, LibraryBusyError, LibraryFileError, PmbrowseError
 from tui import collector
 from tui.commands import COMMANDS
 from tui.commands.base import (
@@ -171,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         error(err, f"{exc.strerror or exc}{where}")
         return EXIT_UNAVAILABLE
+    except InterruptedAfterCommit:
+        error(err, "interrupted after the library committed: what this command imported or changed is in it")
+        return 130
     except KeyboardInterrupt:
         error(err, "interrupted; the library was left as it was before this command")
         return 130

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from store import atomicwrite
-from store.errors import LibraryFileError
+from store.errors import InterruptedAfterCommit, LibraryFileError
 from store.journal import doc_line, header_line, link_line, seal_line, segment_line
 from store.lock import write_lock
 from store.merge import doc_keys
@@ -120,9 +120,11 @@ class Committer:
                 )
                 yield
                 self._commit()
-            except BaseException:
+            except BaseException as exc:
                 if not pending.committed:
                     spilling.discard(files)
+                elif isinstance(exc, KeyboardInterrupt) and not isinstance(exc, InterruptedAfterCommit):
+                    raise InterruptedAfterCommit() from exc
                 raise
             finally:
                 pending.clear()
@@ -143,8 +145,24 @@ class Committer:
             return
         snap = reader.snap
         counts, next_id = reader.counts, reader.next_id
-        if not reader.exists:
-            write_state(files, snap, pending.docs, pending.links, next_id=next_id, counts=counts)
+        try:
+            self._commit_as(snap, next_id, counts)
+        except BaseException:
+            if reader._on_disk()[0] != snap.base_id:  # (interrupted past a new base's rename, its commit
+                spilling.discard(files)  # point: the transaction's segments are in it)
+                pending.committed = True
+            raise
+        pending.docs, pending.links = {}, {}
+        reader.catch_up()
+        files.local.committed = reader.state
+
+    def _commit_as(self, snap: Snapshot, next_id: int, counts: dict[str, int]) -> None:
+        """Commit what is staged as a first generation, a sealed commit appended to the journal, a new
+        base (``_fold``) or a listing of segments; ``pending.committed`` once its commit point passed."""
+        pending = self.files.pending
+        if not self.reader.exists:
+            write_state(self.files, snap, pending.docs, pending.links, next_id=next_id, counts=counts)
+            pending.committed = True
         else:
             body = b""
             # (Thousands of documents are a bulk commit: no need to write out its lines to measure them.)
@@ -161,9 +179,7 @@ class Committer:
                     self._list_segments(snap, {"next_id": next_id, "counts": counts})
             else:
                 self._append(snap, body, {"next_id": next_id, "counts": counts})
-        pending.docs, pending.links = {}, {}
-        reader.catch_up()
-        files.local.committed = reader.state
+                pending.committed = True
 
     def _fold(self, snap: Snapshot, next_id: int, counts: dict[str, int]) -> bool:
         """Commit a bulk transaction as a new base when the command's end would fold it into one
@@ -185,9 +201,11 @@ class Committer:
         try:
             write_state(self.files, view, pending.docs, pending.links, next_id=next_id, counts=counts)
         except OSError:
-            if self.reader._on_disk()[0] != snap.base_id:
-                raise  # (past its commit point: the new base is in place)
-            return False
+            if self.reader._on_disk()[0] == snap.base_id:
+                return False
+            # (Past its commit point, the new base in place: what failed after it, its index's rename,
+            # is made good by the next opening, as a kill there is; its segments are in the base.)
+            spilling.discard(self.files)
         pending.committed = True  # (the transaction's segments are in the base, and removed)
         return True
 

@@ -158,8 +158,12 @@ class Builder:
         self._swap_in(journal)
 
     def discard(self) -> None:
-        self._fh.close()
-        self.data.heads.close()
+        # (Closing flushes what is buffered: on a full disk that fails too, and the temp files, which
+        # hold the disk full, are removed all the same.)
+        with contextlib.suppress(OSError):
+            self._fh.close()
+        with contextlib.suppress(OSError):
+            self.data.heads.close()
         for tmp in (self.base_tmp, self.index_tmp):
             with contextlib.suppress(OSError):
                 tmp.unlink()
