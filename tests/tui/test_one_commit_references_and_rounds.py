@@ -193,9 +193,10 @@ def test_an_interrupt_after_the_library_committed_keeps_the_search(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(TransactionFeed, "finish", interrupted)
-    code, _, _ = run(capsys, *db, *IMPORTS["references and records"])
+    code, _, err = run(capsys, *db, *IMPORTS["references and records"])
     monkeypatch.undo()
     assert code == 130
+    assert "left as it was" not in err and "committed" in err  # (not told that nothing changed)
     assert Library.open(lib_path, demo=False).stats().records > records
     assert [s.name for s in _state(lib_path).searches] == [SEARCH] and _leftovers(lib_path) == []
 
