@@ -235,7 +235,7 @@ MUTATIONS = (
         "link-store-write-dropped",
         "a commit's link changes are not written to the journal",
         "store/storage/committer.py",
-        "Committer._commit",
+        "Committer._commit_as",
         "links = [link_line(d, change.counts, change.encode()) for d, change in pending.links.items()]",
         "links = []",
         LIBRARY_TESTS,

@@ -303,8 +303,7 @@ class Library:
                 self.compact(lock_timeout=0, full=False)
 
     def fold_when_due(self) -> None:
-        """This process ends by closing the library (a command): a bulk commit that makes a fold due
-        is committed as that fold at once (``Committer._fold``), not folded back by ``close``."""
+        """(A command's library) a bulk commit that makes a fold due commits as it (``Committer._fold``)."""
         self._storage.committer.fold_rule = self._storage.compactor.fold_due
 
     def close(self) -> None:
@@ -327,13 +326,12 @@ class Library:
         outer = self._feed is None
         try:
             with committer.transaction():
+                before = self._reader.state
+                first_new = self._reader.next_id  # (documents from here on are made by this commit)
                 if outer:
                     # A command killed mid-commit across files is finished or undone before anything
                     # else commits (``store.intent``: its reasoning needs every writer to do this first).
                     settle(self.path, Library.commit_token)
-                before = self._reader.state
-                first_new = self._reader.next_id  # (documents from here on are made by this commit)
-                if outer:
                     from store.search.feed import TransactionFeed
 
                     self._feed = TransactionFeed(self, before, first_new)
@@ -342,9 +340,7 @@ class Library:
                 changed, removed = changes.commit()
                 if before_commit is not None:
                     before_commit()
-        except BaseException:
-            # (The commit itself failing included: the index's lock let go, and the next transaction
-            # is an outer one again, not taken for one nested in this.)
+        except BaseException:  # (the commit's own failure too: the next transaction is an outer one)
             if outer and self._feed is not None:
                 self._feed.abort()
                 self._feed = None
