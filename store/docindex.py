@@ -68,6 +68,7 @@ from typing import Any
 import orjson
 
 from store.atomicwrite import NotARegularFile, check_regular, not_a_file
+from store.residency import crc32_released
 
 MAGIC = b"PMBIDX04"
 _LITTLE = sys.byteorder == "little"
@@ -150,6 +151,9 @@ class DocIndex:
         self._views: list[memoryview] = []
         self._checking: threading.Thread | None = None
         self._damage: str | None = None  # what the check in a thread found wrong
+        # The heads are read with ``pread``, not through the map: an import reads heads all over the
+        # index, and each page touched in a map stays in the process's memory (``store.residency``).
+        self._fd: int | None = None
         if raw is not None:
             self._map: mmap.mmap | bytes = raw
         else:
@@ -165,9 +169,9 @@ class DocIndex:
             except (OSError, ValueError) as exc:  # (an empty file cannot be mapped)
                 empty = os.fstat(fd).st_size == 0
                 why = "it is empty" if empty else str(getattr(exc, "strerror", None) or exc)
-                raise IndexFileError(f"{path}: {why}", why) from None
-            finally:
                 os.close(fd)
+                raise IndexFileError(f"{path}: {why}", why) from None
+            self._fd = fd
         try:
             self._parse(check_later)
         except (ValueError, KeyError, TypeError, struct.error, orjson.JSONDecodeError, BufferError) as exc:
@@ -220,13 +224,14 @@ class DocIndex:
         if pos + heads != len(m):
             raise ValueError("cut off" if pos + heads > len(m) else "longer than its header says")
         body_crc = _field(header, "body_crc", int)
+        # (read a megabyte at a time and let go of, not held: ``store.residency``)
         if check_later:
-            checked = view[body:pos]
+            self._views.append(whole := view[:])
             self._checking = threading.Thread(
-                target=self._check, args=(checked, body_crc), name="docindex-check", daemon=True
+                target=self._check, args=(whole, body, pos, body_crc), name="docindex-check", daemon=True
             )
             self._checking.start()
-        elif zlib.crc32(view[body:pos]) != body_crc:
+        elif crc32_released(m, view, body, pos) != body_crc:
             raise ValueError(BODY_DAMAGED)
         self.max_id = max_id
         c = self._columns
@@ -234,10 +239,9 @@ class DocIndex:
         self._link_off, self._link_len = c["link_off"], c["link_len"]
         self._refs, self._cited, self._flags = c["refs"], c["cited"], c["flags"]
 
-    def _check(self, body: memoryview, expected: int) -> None:
-        with body:
-            if zlib.crc32(body) != expected:
-                self._damage = BODY_DAMAGED
+    def _check(self, view: memoryview, start: int, end: int, expected: int) -> None:
+        if crc32_released(self._map, view, start, end) != expected:
+            self._damage = BODY_DAMAGED
 
     def verify(self) -> None:
         """Wait for the check begun at opening (``check_later``); raise ``IndexFileError`` if it found
@@ -288,8 +292,9 @@ class DocIndex:
     def head(self, doc_id: int) -> bytes:
         """A document's head; raises ``IndexMismatch`` if it is not as it was written."""
         c = self._columns
-        start = self._heads_at + c["head_off"][doc_id]
-        raw = bytes(self._views[0][start : start + c["head_len"][doc_id]])
+        start, length = self._heads_at + c["head_off"][doc_id], c["head_len"][doc_id]
+        fd = self._fd
+        raw = os.pread(fd, length, start) if fd is not None else bytes(self._views[0][start : start + length])
         if zlib.crc32(raw) != c["head_crc"][doc_id]:
             raise IndexMismatch(f"{self.path}: the head of document {doc_id} is damaged")
         return raw
@@ -339,6 +344,16 @@ class DocIndex:
         if isinstance(mapped, mmap.mmap):
             with contextlib.suppress(BufferError):  # (a view still held elsewhere: the map is freed with it)
                 mapped.close()
+        self._close_fd()
+
+    def _close_fd(self) -> None:
+        fd, self._fd = getattr(self, "_fd", None), None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self._close_fd()
 
 
 def _natural(value: object) -> bool:

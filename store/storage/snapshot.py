@@ -26,9 +26,11 @@ from store.docindex import DocIndex, IndexMismatch, key_hash
 from store.errors import LibraryFileError
 from store.journal import Replay
 from store.merge import doc_keys
-from store.schema import check_document, check_links
 from store.storage import links as linkrec
+from store.storage.decoding import decode as decode
+from store.storage.decoding import decode_links as decode_links
 from store.storage.meta import Meta, head_of, meta_of
+from store.storage.newest import Newest
 
 REMOVED = (-1, -1)
 
@@ -81,36 +83,6 @@ class Segment(Protocol):
 T = TypeVar("T")
 
 
-def decode(path: Path, raw: bytes, doc_id: int, where: str = "") -> dict[str, object]:
-    """A stored document, checked (a damaged one is refused, naming its file, and ``where`` in it: a
-    journal's commit)."""
-    try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise LibraryFileError(
-            f"{path}{where}: document {doc_id} is not valid JSON ({exc.msg}); the library was left as it is"
-        ) from None
-    if problem := check_document(doc):
-        raise LibraryFileError(f"{path}{where}: document {doc_id}: {problem}; the library was left as it is")
-    return doc  # type: ignore[no-any-return]
-
-
-def decode_links(path: Path, raw: bytes, doc_id: int, where: str = "") -> dict[str, object]:
-    """A stored link record or change, checked."""
-    try:
-        record = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise LibraryFileError(
-            f"{path}{where}: the links of document {doc_id} are not valid JSON ({exc.msg}); "
-            "the library was left as it is"
-        ) from None
-    if problem := check_links(record):
-        raise LibraryFileError(
-            f"{path}{where}: the links of document {doc_id}: {problem}; the library was left as it is"
-        )
-    return record  # type: ignore[no-any-return]
-
-
 def index_current(index: DocIndex, index_path: Path | None, base: os.stat_result) -> bool:
     """Whether ``index`` describes the base file as it is now (``base``: its stat): the size and time
     the index recorded, and the base not changed since the index file was put in place.
@@ -159,6 +131,9 @@ class Snapshot:
     _last_links: tuple[tuple[object, ...], list[dict[str, object]]] | None = field(
         default=None, repr=False, compare=False
     )
+    # Which segment holds each document's newest version (``store.storage.newest``; a state made by
+    # ``dataclasses.replace`` starts its own).
+    _newest: Newest = field(default_factory=Newest, init=False, repr=False, compare=False)
 
     def close(self) -> None:
         for fd in (self.base_fd, self.journal_fd):
@@ -231,14 +206,23 @@ class Snapshot:
         """Which layer holds the newest version of a document: (len(segments) + 1 for the journal,
         1 + i for segment i, 0 for the base; where it is there), or (-1, None) for none. A removal is
         ``REMOVED``."""
-        journal = self.journal
+        journal, segments = self.journal, self.segments
         if journal is not None and doc_id in journal.docs:
             where = journal.docs[doc_id]
-            return len(self.segments) + 1, REMOVED if where is None else where
-        for i in range(len(self.segments) - 1, -1, -1):
-            where = self.segments[i].where(doc_id)
-            if where is not None:
-                return i + 1, where
+            return len(segments) + 1, REMOVED if where is None else where
+        if segments:
+            number = self._newest.of(segments, doc_id)  # (None: not made yet; ask each segment)
+            if number:
+                where = segments[number - 1].where(doc_id)
+                assert where is not None
+                return number, where
+            if number is None:
+                for i in range(len(segments) - 1, -1, -1):
+                    where = segments[i].where(doc_id)
+                    if where is not None:
+                        self._newest.probed(len(segments) - i)
+                        return i + 1, where
+                self._newest.probed(len(segments))
         location = self.index.location(doc_id) if self.index is not None else None
         return (0, location) if location is not None else (-1, None)
 
