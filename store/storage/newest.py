@@ -18,6 +18,13 @@ added to) is answered by one made anew (``current``), so a state taken in or fol
 stale one. What is published to other threads is a whole ``_Made``, never one being written:
 a thread that reads a state's documents while another adds a segment to it sees the old one or the new
 one.
+
+A segment's tables have no checksum (``store.storage.segmentids``). The table is sized by the largest id
+the segments end with, each checked below the state's next id: one past it (a flipped high bit asked
+for gigabytes) and the table is not made for the state, its look-ups ask each segment as before (the
+next id of a state ``check`` or ``repair`` reads may be the base's alone: never an error here). An id in
+the middle of a segment's ids past their last, or the segment not finding an id its ids name
+(``Snapshot.layer_of``), is ids out of order: damage, said in one line naming the segment.
 """
 
 from __future__ import annotations
@@ -26,7 +33,12 @@ import threading
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
+
+from store.storage.segmentids import outside
+
+if TYPE_CHECKING:
+    from store.storage.snapshot import Segment
 
 # Made once the segment-by-segment look-ups have probed a segment once for each BUILD_SHARE document
 # ids the segments hold (a probe is a binary search and a few calls, ~1 µs; writing an id in, ~0.1 µs),
@@ -35,13 +47,9 @@ BUILD_SHARE = 8
 MIN_PROBES = 4096
 
 
-class _Ids(Protocol):
-    def column(self, name: str) -> array[int]: ...
-
-
 @dataclass(frozen=True)
 class _Made:
-    segments: tuple[_Ids, ...]  # (what it was made of, oldest first: compared by identity)
+    segments: tuple[Segment, ...]  # (what it was made of, oldest first: compared by identity)
     numbers: array[int]  # by document id: 1 + the newest segment writing it, 0: none
 
 
@@ -52,34 +60,38 @@ class Newest:
         self._made: _Made | None = None
         self._probes = 0
         self._next_check = 0  # (and MIN_PROBES)
+        self._given_up = False  # (a segment's ids past the state's next id: never made for it)
         self._lock = threading.Lock()
 
     def probed(self, count: int) -> None:
-        """Count ``count`` segment probes made because there was no answer."""
+        """Count ``count`` segment probes made because there was no answer (from several threads an
+        addition may be lost: a count of when to make the table, nothing read depends on it)."""
         self._probes += count
 
-    def of(self, segments: Sequence[_Ids], doc_id: int) -> int | None:
+    def of(self, segments: Sequence[Segment], doc_id: int, limit: int) -> int | None:
         """1 + the number of the newest of ``segments`` writing ``doc_id``, 0 for none of them; None:
-        not made (not yet worth it)."""
+        not made (not yet worth it). ``limit``: the state's next id (every id of its segments below it).
+        ``LibraryFileError``: a segment's ids are out of order (``segmentids.outside``)."""
         made = self._made
         if made is None or len(made.segments) != len(segments) or made.segments[-1] is not segments[-1]:
-            made = self.current(segments)
+            made = self.current(segments, limit)
             if made is None:
                 return None
         numbers = made.numbers
         return numbers[doc_id] if 0 <= doc_id < len(numbers) else 0
 
-    def current(self, segments: Sequence[_Ids]) -> _Made | None:
+    def current(self, segments: Sequence[Segment], limit: int) -> _Made | None:
         """The table of ``segments``: kept, extended by the segments added since, or made anew (None:
-        not yet worth making)."""
+        not yet worth making, or not to be made: see the module docstring)."""
         with self._lock:
             made = self._made
             now = tuple(segments)
+            if self._given_up or len(now) >= 0xFFFF:
+                return None
             if made is not None and now[: len(made.segments)] == made.segments:
                 if len(now) == len(made.segments):
                     return made
-                numbers = array("H", made.numbers)  # (a copy: readers may hold the old one)
-                start = len(made.segments)
+                start, kept = len(made.segments), made.numbers
             else:
                 if not now or self._probes < max(MIN_PROBES, self._next_check):
                     return None
@@ -87,14 +99,20 @@ class Newest:
                 if self._probes * BUILD_SHARE < total:
                     self._next_check = total // BUILD_SHARE
                     return None
-                numbers, start = array("H"), 0
-            if len(now) >= 0xFFFF:
+                start, kept = 0, array("H")
+            added = [segment.column("doc_ids") for segment in now[start:]]
+            top = max((ids[-1] for ids in added if len(ids)), default=0)
+            if top >= limit:
+                self._given_up = True
                 return None
-            for number in range(start + 1, len(now) + 1):
-                ids = now[number - 1].column("doc_ids")
-                if len(ids) and ids[-1] >= len(numbers):
-                    numbers.extend(array("H", bytes(2 * (ids[-1] + 1 - len(numbers)))))
-                for doc_id in ids:
-                    numbers[doc_id] = number
+            numbers = array("H", kept)  # (a copy: readers may hold the one kept)
+            if top >= len(numbers):
+                numbers.extend(array("H", bytes(2 * (top + 1 - len(numbers)))))
+            for number, ids in enumerate(added, start + 1):
+                try:
+                    for doc_id in ids:
+                        numbers[doc_id] = number
+                except IndexError:  # (an id past the last of its segment, which the table is sized by)
+                    raise outside(now[number - 1]) from None
             self._made = made = _Made(now, numbers)
             return made

@@ -21,9 +21,12 @@ import operator
 from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from store.errors import LibraryFileError
-from store.storage.snapshot import Segment
+
+if TYPE_CHECKING:  # (the snapshot's look-ups say a segment is damaged: ``store.storage.newest``)
+    from store.storage.snapshot import Segment
 
 ID_COLUMNS = ("doc_ids", "link_ids")
 REPAIR = "`pmbrowse repair` mends it"

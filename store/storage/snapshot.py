@@ -31,6 +31,7 @@ from store.storage.decoding import decode as decode
 from store.storage.decoding import decode_links as decode_links
 from store.storage.meta import Meta, head_of, meta_of
 from store.storage.newest import Newest
+from store.storage.segmentids import damage
 
 REMOVED = (-1, -1)
 
@@ -211,10 +212,12 @@ class Snapshot:
             where = journal.docs[doc_id]
             return len(segments) + 1, REMOVED if where is None else where
         if segments:
-            number = self._newest.of(segments, doc_id)  # (None: not made yet; ask each segment)
+            # (None: not made, yet or for this state; ask each segment)
+            number = self._newest.of(segments, doc_id, self.next_id)
             if number:
                 where = segments[number - 1].where(doc_id)
-                assert where is not None
+                if where is None:  # (its ids name it, and its binary search over them misses it)
+                    raise damage(segments[number - 1], "its doc_ids table is out of order")
                 return number, where
             if number is None:
                 for i in range(len(segments) - 1, -1, -1):

@@ -150,6 +150,8 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
         writer.discard()
         raise
     view.segments.append(_opened(files, name, size))
+    # (the view's ids stay below its next id, as a committed state's: ``store.storage.newest``)
+    view.next_id = pending.next_id
 
 
 def discard(files: LibraryFiles) -> None:

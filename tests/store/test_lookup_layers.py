@@ -15,14 +15,16 @@ import dataclasses
 import random
 import re
 import shutil
+import struct
 import sys
-from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import store.importer as importer
 from store.docindex import DocIndex
+from store.errors import LibraryFileError
 from store.importer import import_paths
 from store.library import Library
 from store.storage import newest
@@ -32,6 +34,7 @@ from store.storage.meta import Meta
 from store.storage.segment import REMOVED, SegmentFile, SegmentWriter
 from store.storage.snapshot import Snapshot
 from tests.store.test_bulk_import import _everything
+from tests.store.test_segment_damage import footer_of
 from tests.store.test_tiering import _file, _library_with_a_base
 
 LAYERS = 12
@@ -55,7 +58,7 @@ def _layers(tmp_path: Path) -> tuple[Snapshot, dict[int, int]]:
     """A state of LAYERS segments, each writing PER documents of its own and rewriting some of the
     ones before it; and which segment (1 + its number) holds each document's newest version."""
     rng = random.Random(7)
-    snap = Snapshot(tmp_path / "library.json", generation="g")
+    snap = Snapshot(tmp_path / "library.json", generation="g", next_id=LAYERS * PER + 1001)
     expected: dict[int, int] = {}
     for number in range(1, LAYERS + 1):
         own = range(1 + PER * (number - 1), 1 + PER * number)
@@ -143,8 +146,8 @@ def test_an_import_stores_the_same_with_the_table_or_without(
     stored, tables = [], []
     current = newest.Newest.current
 
-    def spied(self: newest.Newest, segments: Sequence[SegmentFile]) -> object:
-        made = current(self, segments)
+    def spied(self: newest.Newest, *args: Any) -> object:
+        made = current(self, *args)
         tables.append(made is not None)
         return made
 
@@ -196,3 +199,83 @@ def test_the_index_holds_few_pages_after_its_check_and_a_pass_over_its_heads(
     # Before: its columns and keys at opening (the checksum read them through the map, 1.4 MB of
     # its 6.1 MB here), and nearly all of it once a third of the heads were read.
     assert at_open <= 128 and after <= 1024 + 128, (at_open, after, size_kib)
+
+
+# Found reviewing the table (each test seen red on the code before its fix) ----------------------------
+
+
+def _made_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(newest, "MIN_PROBES", 0)
+    monkeypatch.setattr(newest, "BUILD_SHARE", 1 << 40)
+
+
+def _set_ids(segment: Path, ids: list[int]) -> None:
+    """A segment's ``doc_ids`` column made ``ids`` in the file (its tables have no checksum: what a
+    flipped bit or a writer's fault leaves)."""
+    raw = bytearray(segment.read_bytes())
+    footer, _start = footer_of(raw)
+    assert footer["docs"] == len(ids)
+    struct.pack_into(f"<{len(ids)}I", raw, footer["at"]["doc_ids"], *ids)
+    segment.write_bytes(bytes(raw))
+
+
+def test_a_segment_id_past_the_states_next_id_never_sizes_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table is sized by the largest id the segments name. A flipped high bit in a segment's last id
+    (no checksum covers its tables) asked for gigabytes (two bytes an id: 4 GB at 0x7FFFFFF0); here a
+    smaller one, so the test cannot fill the machine. Every id of a state is below its next id: a table
+    past it is not made, and the segments are asked one by one, as before the table."""
+    _made_at_once(monkeypatch)
+    snap, expected = _layers(tmp_path)
+    _set_ids(tmp_path / "g.1.seg", [*range(1, PER), 20_000_000])
+    snap.segments[0] = SegmentFile(tmp_path / "g.1.seg")
+    assert all(snap.layer_of(doc_id)[0] == number for doc_id, number in expected.items() if doc_id != PER)
+    made = snap._newest._made
+    assert made is None or len(made.numbers) <= snap.next_id, len(made.numbers)
+
+
+@pytest.mark.parametrize("where", ["middle", "past-the-last"])
+def test_a_segment_whose_ids_are_out_of_order_is_damage_said_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The table says which segment writes a document from the segment's ids in the order stored; the
+    segment finds it by a binary search, which misses it when they are out of order. That was an
+    ``assert`` (gone under ``python -O``: the document then read as absent) or, an id in the middle past
+    the last one, an IndexError. Now: the one line that says the segment is damaged."""
+    _made_at_once(monkeypatch)
+    snap, _expected = _layers(tmp_path)
+    ids = list(range(1, PER + 1))
+    if where == "middle":
+        ids[10], ids[20] = ids[20], ids[10]
+    else:
+        ids[10], ids[-1] = ids[-1], ids[10]
+    _set_ids(tmp_path / "g.1.seg", ids)
+    snap.segments[0] = SegmentFile(tmp_path / "g.1.seg")
+    with pytest.raises(LibraryFileError, match=r"g\.1\.seg is damaged \(.*out of order"):
+        for doc_id in range(1, PER + 1):
+            snap.doc(doc_id)
+
+
+def test_an_import_keeps_its_table_as_its_batches_add_new_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import's batches add documents past the state's next id as it was when the import began: the
+    import's own state (``Pending.view``) keeps its next id with them, so its table is kept up batch by
+    batch, not given up at the first new document."""
+    path = _library_with_a_base(tmp_path, monkeypatch)
+    monkeypatch.setattr(importer, "FLUSH_AT", 80)
+    _made_at_once(monkeypatch)
+    tables: list[bool] = []
+    current = newest.Newest.current
+
+    def spied(self: newest.Newest, *args: Any) -> object:
+        made = current(self, *args)
+        tables.append(made is not None)
+        return made
+
+    monkeypatch.setattr(newest.Newest, "current", spied)
+    lib = Library.open(path)
+    import_paths(lib, [_file(tmp_path / "second.xml", 1100, 300, 1400)])
+    lib.close()
+    assert True in tables and all(tables[tables.index(True) :]), tables  # (made at the second look-up)
