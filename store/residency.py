@@ -9,11 +9,16 @@ lists name, held nearly all of it (266 MB there after 20,000 random heads): the 
 grew with the library though it needs a few pages at a time. The pages are the page cache's, shared
 and clean: letting the mapping drop them (``MADV_DONTNEED``) costs nothing but a minor fault when
 one is touched again, and reads the same bytes (the file is never written in place: a new index is
-renamed over it). On a platform without ``madvise`` nothing is dropped.
+renamed over it; and the map is shared, ``ACCESS_READ``: a private one's dropped pages would be lost).
+
+It is advice, never needed for what is read: on a platform without ``madvise`` (Windows) nothing is
+dropped; where a kernel refuses it (EINVAL: locked pages, some mappings) the pages stay; where
+``MADV_DONTNEED`` only lowers the pages' priority (macOS, the BSDs) they stay until memory is short.
 """
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import zlib
 
@@ -28,7 +33,8 @@ def release(mapped: mmap.mmap | bytes, start: int = 0, end: int | None = None) -
     end = len(mapped) if end is None else end
     start -= start % mmap.PAGESIZE
     if end > start:
-        mapped.madvise(_DONTNEED, start, end - start)
+        with contextlib.suppress(OSError):  # (refused: the pages stay, nothing else changes)
+            mapped.madvise(_DONTNEED, start, end - start)
 
 
 def crc32_released(mapped: mmap.mmap | bytes, view: memoryview, start: int, end: int) -> int:

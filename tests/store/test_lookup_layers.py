@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 import store.importer as importer
-from store.docindex import DocIndex
+from store import residency
+from store.docindex import DocIndex, IndexFileError, aligned
 from store.errors import LibraryFileError
 from store.importer import import_paths
 from store.library import Library
@@ -279,3 +280,31 @@ def test_an_import_keeps_its_table_as_its_batches_add_new_documents(
     import_paths(lib, [_file(tmp_path / "second.xml", 1100, 300, 1400)])
     lib.close()
     assert True in tables and all(tables[tables.index(True) :]), tables  # (made at the second look-up)
+
+
+@pytest.mark.parametrize("advice", [0x7FFF, None], ids=["refused", "no-madvise"])
+@pytest.mark.parametrize("check_later", [False, True])
+def test_an_index_opens_and_is_checked_where_letting_go_of_its_pages_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, check_later: bool, advice: int | None
+) -> None:
+    """Letting go of a map's pages is advice: a kernel may refuse it (``madvise`` says EINVAL for locked
+    pages, some mappings, advice it does not know) and a platform may not have it. The index is then
+    checked all the same: before, opening it raised the ``OSError`` (no ``IndexFileError``: the
+    library did not open), or, checked in a thread, the thread died and the index was taken unchecked."""
+    path = tmp_path / "refused.json"
+    builder = Builder(LibraryFiles(path, None), 10)
+    for doc_id in range(1, 11):
+        builder.add_doc(doc_id, b'{"pmid": "%d"}' % doc_id, Meta(0, 2000, 0), b"{}", [f"pmid:{doc_id}"])
+    builder.finish(11)
+    index_path = path.with_name(path.name + ".idx")
+    raw = bytearray(index_path.read_bytes())
+    (n,) = struct.unpack_from("<I", raw, 8)
+    raw[aligned(16 + n) + 9] ^= 0xFF  # (in its columns, which its checksum covers)
+    monkeypatch.setattr(residency, "_DONTNEED", advice)  # (0x7FFF: advice no kernel knows, refused)
+    index = DocIndex(index_path, check_later=check_later)
+    index.verify()
+    index.close()
+    index_path.write_bytes(bytes(raw))
+    with pytest.raises(IndexFileError, match="damaged"):
+        damaged = DocIndex(index_path, check_later=check_later)
+        damaged.verify()
