@@ -136,7 +136,7 @@ MUTATIONS = (
         "newest-segment-oldest-wins",
         "which segment holds a document is answered by the oldest segment writing it, not the newest",
         "store/storage/newest.py",
-        "Newest.current",
+        "Newest._current",
         "numbers[doc_id] = number",
         "numbers[doc_id] = numbers[doc_id] or number",
         ("tests/store/test_lookup_layers.py",),

@@ -17,7 +17,7 @@ differ from those it was made of in number or in the newest (another list, or th
 added to) is answered by one made anew (``current``), so a state taken in or folded never reads a
 stale one. What is published to other threads is a whole ``_Made``, never one being written:
 a thread that reads a state's documents while another adds a segment to it sees the old one or the new
-one.
+one; and one that reads while another makes it does not wait: it asks the segments meanwhile.
 
 A segment's tables have no checksum (``store.storage.segmentids``). The table is sized by the largest id
 the segments end with, each checked below the state's next id: one past it (a flipped high bit asked
@@ -82,37 +82,45 @@ class Newest:
 
     def current(self, segments: Sequence[Segment], limit: int) -> _Made | None:
         """The table of ``segments``: kept, extended by the segments added since, or made anew (None:
-        not yet worth making, or not to be made: see the module docstring)."""
-        with self._lock:
-            made = self._made
-            now = tuple(segments)
-            if self._given_up or len(now) >= 0xFFFF:
+        not yet worth making, or not to be made: see the module docstring; or being made in another
+        thread: that thread holds the lock while it writes the ids in, and a look-up does not wait)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._current(segments, limit)
+        finally:
+            self._lock.release()
+
+    def _current(self, segments: Sequence[Segment], limit: int) -> _Made | None:
+        made = self._made
+        now = tuple(segments)
+        if self._given_up or len(now) >= 0xFFFF:
+            return None
+        if made is not None and now[: len(made.segments)] == made.segments:
+            if len(now) == len(made.segments):
+                return made
+            start, kept = len(made.segments), made.numbers
+        else:
+            if not now or self._probes < max(MIN_PROBES, self._next_check):
                 return None
-            if made is not None and now[: len(made.segments)] == made.segments:
-                if len(now) == len(made.segments):
-                    return made
-                start, kept = len(made.segments), made.numbers
-            else:
-                if not now or self._probes < max(MIN_PROBES, self._next_check):
-                    return None
-                total = sum(len(segment.column("doc_ids")) for segment in now)
-                if self._probes * BUILD_SHARE < total:
-                    self._next_check = total // BUILD_SHARE
-                    return None
-                start, kept = 0, array("H")
-            added = [segment.column("doc_ids") for segment in now[start:]]
-            top = max((ids[-1] for ids in added if len(ids)), default=0)
-            if top >= limit:
-                self._given_up = True
+            total = sum(len(segment.column("doc_ids")) for segment in now)
+            if self._probes * BUILD_SHARE < total:
+                self._next_check = total // BUILD_SHARE
                 return None
-            numbers = array("H", kept)  # (a copy: readers may hold the one kept)
-            if top >= len(numbers):
-                numbers.extend(array("H", bytes(2 * (top + 1 - len(numbers)))))
-            for number, ids in enumerate(added, start + 1):
-                try:
-                    for doc_id in ids:
-                        numbers[doc_id] = number
-                except IndexError:  # (an id past the last of its segment, which the table is sized by)
-                    raise outside(now[number - 1]) from None
-            self._made = made = _Made(now, numbers)
-            return made
+            start, kept = 0, array("H")
+        added = [segment.column("doc_ids") for segment in now[start:]]
+        top = max((ids[-1] for ids in added if len(ids)), default=0)
+        if top >= limit:
+            self._given_up = True
+            return None
+        numbers = array("H", kept)  # (a copy: readers may hold the one kept)
+        if top >= len(numbers):
+            numbers.extend(array("H", bytes(2 * (top + 1 - len(numbers)))))
+        for number, ids in enumerate(added, start + 1):
+            try:
+                for doc_id in ids:
+                    numbers[doc_id] = number
+            except IndexError:  # (an id past the last of its segment, which the table is sized by)
+                raise outside(now[number - 1]) from None
+        self._made = made = _Made(now, numbers)
+        return made

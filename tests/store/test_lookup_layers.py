@@ -17,6 +17,7 @@ import re
 import shutil
 import struct
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -308,3 +309,21 @@ def test_an_index_opens_and_is_checked_where_letting_go_of_its_pages_is_refused(
     with pytest.raises(IndexFileError, match="damaged"):
         damaged = DocIndex(index_path, check_later=check_later)
         damaged.verify()
+
+
+def test_a_look_up_is_answered_while_another_thread_makes_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app reads one state from several threads. The thread that makes the table holds its lock
+    while it writes every segment's ids in (a tenth of a second a million ids); a look-up in another
+    thread (the screen's) waited for it. It asks each segment meanwhile, as before the table."""
+    _made_at_once(monkeypatch)
+    snap, expected = _layers(tmp_path)
+    answered: list[int] = []
+    with snap._newest._lock:  # (as while another thread makes the table)
+        reader = threading.Thread(target=lambda: answered.extend(snap.layer_of(d)[0] for d in (1, 2)))
+        reader.start()
+        reader.join(5)
+        while_made = list(answered)
+    reader.join()
+    assert while_made == [expected[1], expected[2]]
