@@ -33,12 +33,8 @@ import threading
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from store.storage.segmentids import outside
-
-if TYPE_CHECKING:
-    from store.storage.snapshot import Segment
+from store.storage.segmentids import Segment, outside
 
 # Made once the segment-by-segment look-ups have probed a segment once for each BUILD_SHARE document
 # ids the segments hold (a probe is a binary search and a few calls, ~1 µs; writing an id in, ~0.1 µs),

@@ -18,17 +18,26 @@ fold and a merge check every id (``check_all``).
 from __future__ import annotations
 
 import operator
+from array import array
 from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from store.errors import LibraryFileError
 
-if TYPE_CHECKING:  # (the snapshot's look-ups say a segment is damaged: ``store.storage.newest``)
-    from store.storage.snapshot import Segment
-
 ID_COLUMNS = ("doc_ids", "link_ids")
+
+
+class Segment(Protocol):
+    """What is read of a segment here (``store.storage.snapshot.Segment`` has it: not imported, since
+    the snapshot's look-ups say a segment is damaged with ``damage``)."""
+
+    path: Path
+
+    def column(self, name: str) -> array[int]: ...
+
+
 REPAIR = "`pmbrowse repair` mends it"
 
 
