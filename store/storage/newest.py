@@ -19,12 +19,13 @@ stale one. What is published to other threads is a whole ``_Made``, never one be
 a thread that reads a state's documents while another adds a segment to it sees the old one or the new
 one; and one that reads while another makes it does not wait: it asks the segments meanwhile.
 
-A segment's tables have no checksum (``store.storage.segmentids``). The table is sized by the largest id
-the segments end with, each checked below the state's next id: one past it (a flipped high bit asked
-for gigabytes) and the table is not made for the state, its look-ups ask each segment as before (the
-next id of a state ``check`` or ``repair`` reads may be the base's alone: never an error here). An id in
-the middle of a segment's ids past their last, or the segment not finding an id its ids name
-(``Snapshot.layer_of``), is ids out of order: damage, said in one line naming the segment.
+A segment written before stop 26 has no checksum of its tables (``store.storage.segmentids``; a newer
+one's find a flipped bit when they are read). The table is sized by the largest id the segments end
+with, each checked below the state's next id: one past it (a flipped high bit asked for gigabytes) and
+the table is not made for the state, its look-ups ask each segment as before (the next id of a state
+``check`` or ``repair`` reads may be the base's alone: never an error here). An id in the middle of a
+segment's ids past their last, or the segment not finding an id its ids name (``Snapshot.layer_of``),
+is ids out of order: damage, said in one line naming the segment.
 """
 
 from __future__ import annotations

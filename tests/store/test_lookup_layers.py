@@ -36,7 +36,7 @@ from store.storage.meta import Meta
 from store.storage.segment import REMOVED, SegmentFile, SegmentWriter
 from store.storage.snapshot import Snapshot
 from tests.store.test_bulk_import import _everything
-from tests.store.test_segment_damage import footer_of
+from tests.store.test_segment_damage import footer_of, rewrite_footer
 from tests.store.test_tiering import _file, _library_with_a_base
 
 LAYERS = 12
@@ -212,22 +212,25 @@ def _made_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _set_ids(segment: Path, ids: list[int]) -> None:
-    """A segment's ``doc_ids`` column made ``ids`` in the file (its tables have no checksum: what a
-    flipped bit or a writer's fault leaves)."""
+    """A segment's ``doc_ids`` column made ``ids`` in the file, the segment one written before stop 26
+    (no checksums of its tables, which catch this in a newer one: what a flipped bit or a writer's
+    fault leaves in an older one)."""
     raw = bytearray(segment.read_bytes())
     footer, _start = footer_of(raw)
     assert footer["docs"] == len(ids)
+    footer.pop("crc", None)
     struct.pack_into(f"<{len(ids)}I", raw, footer["at"]["doc_ids"], *ids)
-    segment.write_bytes(bytes(raw))
+    segment.write_bytes(rewrite_footer(raw, footer))
 
 
 def test_a_segment_id_past_the_states_next_id_never_sizes_the_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The table is sized by the largest id the segments name. A flipped high bit in a segment's last id
-    (no checksum covers its tables) asked for gigabytes (two bytes an id: 4 GB at 0x7FFFFFF0); here a
-    smaller one, so the test cannot fill the machine. Every id of a state is below its next id: a table
-    past it is not made, and the segments are asked one by one, as before the table."""
+    (no checksum covers the tables of one written before stop 26) asked for gigabytes (two bytes an
+    id: 4 GB at 0x7FFFFFF0); here a smaller one, so the test cannot fill the machine. Every id of a
+    state is below its next id: a table past it is not made, and the segments are asked one by one,
+    as before the table."""
     _made_at_once(monkeypatch)
     snap, expected = _layers(tmp_path)
     _set_ids(tmp_path / "g.1.seg", [*range(1, PER), 20_000_000])
