@@ -131,3 +131,28 @@ def in_memory(data: IndexData) -> DocIndex:
     buffer = io.BytesIO()
     _write_index(buffer, data)
     return DocIndex(None, raw=buffer.getvalue())
+
+
+def restamp(
+    source: BinaryIO, target: BinaryIO, generation: str, base_crc: int, base: tuple[int, int]
+) -> bool:
+    """Copy the index file ``source`` to ``target`` with its header saying it describes the base file
+    of size and modification time ``base`` (nothing else changes: the base's bytes are the same, its
+    CRC-32 ``base_crc``). False, with nothing written, when ``source`` is not an index of
+    ``generation`` built from a base of that CRC (replaced meanwhile, or damaged)."""
+    start = source.read(16)
+    if len(start) != 16 or start[:8] != MAGIC:
+        return False
+    n, crc = struct.unpack_from("<II", start, 8)
+    raw = source.read(n)
+    if len(raw) != n or zlib.crc32(raw) != crc:
+        return False
+    header = orjson.loads(raw)
+    if header.get("generation") != generation or header.get("base_crc") != base_crc:
+        return False
+    header["base"] = list(base)
+    new = orjson.dumps(header)
+    source.seek(aligned(16 + n))
+    _pad(target, target.write(MAGIC + struct.pack("<II", len(new), zlib.crc32(new)) + new))
+    shutil.copyfileobj(source, target, 1 << 20)
+    return True

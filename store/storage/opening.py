@@ -131,9 +131,14 @@ def _open_index(files: LibraryFiles, snap: Snapshot, base: os.stat_result) -> st
         index.close()
         return OTHER_GENERATION
     if not index_current(index, files.index_path, base):
-        # The base was changed in place (edited, truncated): its offsets are not to be trusted.
+        # A copied library (new times), or a base changed in place (edited, truncated): then the
+        # index's offsets are not to be trusted. Which of the two the base's bytes tell.
         index.close()
-        return f"is older than {files.path.name}, which was changed since"
+        reused = conversion.reuse_index(files, snap, index)
+        if isinstance(reused, str):
+            return reused
+        snap.index = reused
+        return ""
     snap.index = index
     return ""
 
