@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from store.errors import InterruptedAfterCommit, LibraryBusyError, LibraryFileError, PmbrowseError
-from tui import collector
+from tui import collector, firstpage
 from tui.commands import COMMANDS
 from tui.commands.base import (
     EXIT_BAD_INPUT,
@@ -208,6 +208,7 @@ def run_app(args: argparse.Namespace, out: Console, err: Console, note: str = ""
     target = " ".join(args.target)
     collector.pause()  # (until the library is loaded: ``tui.collector``)
     try:
+        firstpage.start(path, target)  # (while the app is imported: ``tui.firstpage``)
         from tui.app import PmbrowseApp
 
         # In the app, a notification: the path on a line of its own, shortened from the left (a toast

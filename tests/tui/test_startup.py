@@ -213,8 +213,9 @@ async def test_a_long_result_list_shows_a_screenful_first(demo_path: Path) -> No
         assert results.row_of(["pmid:1180"]) == 179
 
 
-def test_the_app_in_a_terminal_shows_the_first_page(demo_path: Path) -> None:
-    """The whole start, as a user runs it: ``pmbrowse --db PATH`` in a pseudo-terminal draws the list."""
+def in_a_terminal(library: Path, until: str) -> str:
+    """``pmbrowse --db LIBRARY`` started in a pseudo-terminal (120x40), as a user starts it: the text it
+    draws (escape sequences taken out) until ``until`` is among it; then it is asked to quit."""
     import contextlib
     import os
     import pty
@@ -231,11 +232,11 @@ def test_the_app_in_a_terminal_shows_the_first_page(demo_path: Path) -> None:
     pid, fd = pty.fork()
     if pid == 0:
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
-        os.execvpe(sys.executable, [sys.executable, "-m", "tui", "--db", str(demo_path)], env)
+        os.execvpe(sys.executable, [sys.executable, "-m", "tui", "--db", str(library)], env)
     seen, end = b"", time.monotonic() + 60
     text = ""
     try:
-        while SEED_TITLE[:16] not in text and time.monotonic() < end:
+        while until not in text and time.monotonic() < end:
             if readable(fd, 1):
                 try:
                     seen += os.read(fd, 1 << 16)
@@ -244,7 +245,6 @@ def test_the_app_in_a_terminal_shows_the_first_page(demo_path: Path) -> None:
                 text = re.sub(
                     r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07]*\x07|.)", "", seen.decode(errors="replace")
                 )
-        assert SEED_TITLE[:16] in text
         os.write(fd, b"q")
     finally:
         for _ in range(100):
@@ -257,3 +257,18 @@ def test_the_app_in_a_terminal_shows_the_first_page(demo_path: Path) -> None:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         os.close(fd)
+    return text
+
+
+def test_the_app_in_a_terminal_shows_the_first_page(demo_path: Path) -> None:
+    """The whole start, as a user runs it: ``pmbrowse --db PATH`` in a pseudo-terminal draws the list."""
+    assert SEED_TITLE[:16] in in_a_terminal(demo_path, SEED_TITLE[:16])
+
+
+def test_the_first_frame_in_a_terminal_holds_the_first_page(demo_path: Path) -> None:
+    """The first page is searched while the app is imported (``tui.firstpage``) and shown in the
+    screen's first frame: no frame with the list still loading (its title "Results") reaches the
+    terminal before the rows. Seen red before: the loading frame, then the rows 3 frames later."""
+    text = in_a_terminal(demo_path, SEED_TITLE[:16])
+    before = text[: text.index(SEED_TITLE[:16])]
+    assert "hits — All articles" in before and "Results" not in before, before

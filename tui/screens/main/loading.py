@@ -1,14 +1,17 @@
 """Loading: what the app was started on, and the library read in a worker after the first paint.
 
-The first content comes first: the search index opens (fast, and enough to search), and the query
-the app was started on, or the last one, runs at once and fills the result list. Only then are the
-library
-and the marks opened (slow when large: the screen shows a loading state meanwhile, never a blank or
-frozen terminal): opening them beside the first search would only share the same cores (and the
-interpreter's lock) with it and delay it. Then the article the app was started on, or the one left
-open last time, opens in the pane it had; a search that filters on marks (``is:starred``) runs again
-with them; and the watcher starts from the state the list was searched in, so that a commit made
-meanwhile by another process is taken in at its first look.
+The first content comes first: the search index opens (fast, and enough to search), and the query the
+app was started on, or the last one, runs at once and fills the result list. Started from the command
+line, that was done in a thread while the app was imported (``tui.firstpage``): the rows are then shown
+before the screen's first frame, which holds them (measured 2026-12-04 at load 8-11, 9 starts each, the
+first title 0.87-0.99x the time it took when the index was opened and searched after the first frame, in
+two threads one after the other, a loading frame painted meanwhile). Only then are the library and the
+marks opened (slow when large: the screen shows a loading state meanwhile, never a blank or frozen
+terminal): opening them beside the first search would only share the same cores (and the interpreter's
+lock) with it and delay it. Then the article the app was started on, or the one left open last time,
+opens in the pane it had; a search that filters on marks (``is:starred``) runs again with them; and the
+watcher starts from the state the list was searched in, so that a commit made meanwhile by another
+process is taken in at its first look.
 
 (The first page was once searched by a child process forked before Textual was imported, to use
 another core while the app started. Measured on and off on the 2-core machine, loaded, at 2026-12-03
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from store.errors import PmbrowseError
 from store.ids import parse_identifier
-from tui import collector, listing, refresh
+from tui import collector, firstpage, listing, refresh
 from tui.screens.main.parts import Part
 from tui.widgets.article import ArticleHeader
 from tui.widgets.lists import article_lists
@@ -31,12 +34,15 @@ from tui.widgets.lists import article_lists
 if TYPE_CHECKING:
     from store.library import Library
     from store.marks import Marks, MarksVersion
-    from store.search import SearchIndex
+    from store.search import Results, SearchIndex
     from tui.screens.main.screen import MainScreen
 
 # How long the library waits for the first search's rows before opening anyway (a guard: they come in
 # well under a second at 100,000 records).
 FIRST_ROWS_WAIT = 10.0
+# How long the screen waits, before its first frame, for the first page searched while the app was
+# imported (``tui.firstpage``): it is shown in that frame. Longer, and a loading line is painted first.
+FIRST_PAGE_WAIT = 0.5
 
 
 class Loading(Part):
@@ -45,6 +51,7 @@ class Loading(Part):
         self._open: str | None = None  # an identity key to open once the library is loaded
         self._asked = ""  # the identifier the app was started on (pmbrowse 30992990)
         self._pane = screen.session.pane  # the pane to show when that article opens
+        self._page: firstpage.FirstPage | None = None  # what ``tui.firstpage`` found
 
     def start(self, target: str) -> str:
         """Read the library for the app started on ``target`` (a query, an identifier or nothing);
@@ -56,16 +63,30 @@ class Loading(Part):
         if ident is not None:
             self._open, self._asked = ident.key, ident.value
         self.screen.results.pending = query
-        # (After the first paint: opening the index at once would share the first paint's time.)
+        page = firstpage.take(self.screen.library_path, FIRST_PAGE_WAIT)
+        if page is not None:
+            self._page = page
+            if page.index is not None and page.results is not None and page.query == query:
+                self._show_first(query, page.index, page.results, page.order)
+        # (After the first paint: opening the library at once would share the first paint's time.)
         self.screen.call_after_refresh(self.in_thread, self._load, group="load")
         return query
+
+    def _show_first(self, query: str, index: SearchIndex, results: Results, order: str) -> None:
+        """The first page, searched while the app was imported, shown before the first frame (as
+        ``MainScreen.search`` would: the query kept for next time)."""
+        self.screen.session.query = query
+        self.screen.keeper.save_soon()
+        self.screen.results.show_first(index, query, results, order)
 
     def _load(self) -> None:
         """The index and the first search first (the first content), then the library and the marks."""
         from store.search import SearchIndex
 
         path = self.screen.library_path
-        index = SearchIndex.open_with_counts(path)
+        # (The first page's thread, if still at work, is waited for: not the index opened twice.)
+        page = self._page or firstpage.take(path, None)
+        index = page.index if page is not None and page.opened else SearchIndex.open_with_counts(path)
         if index is not None:
             landed = self.app.call_from_thread(self._index_ready, index)
             if landed is not None:

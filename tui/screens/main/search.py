@@ -51,8 +51,9 @@ class SearchResults(ResultsList):
         self.landed.set()
 
     def on_mount(self) -> None:
-        self.border_title = "Results"
-        self.show_message("Loading the library…")
+        if self.index is None:  # (not when the first page was shown already: ``show_first``)
+            self.border_title = "Results"
+            self.show_message("Loading the library…")
 
     def index_ready(self, index: SearchIndex) -> str | None:
         """The search index is open: the query that waited for it, to run now (the screen routes it:
@@ -62,6 +63,13 @@ class SearchResults(ResultsList):
         self.index = index
         query, self.pending = self.pending, None
         return query
+
+    def show_first(self, index: SearchIndex, query: str, results: Results, order: str) -> None:
+        """Show the first page, searched before the screen was built (``tui.firstpage``)."""
+        self.index, self.pending = index, None
+        self.query_text, self.title_text = query, listing.title(query)
+        self.landed.clear()
+        self._show(self.title_text, query, results, order)
 
     def search(self, query: str) -> None:
         self.query_text, self.title_text = query, listing.title(query)

@@ -1,0 +1,87 @@
+"""The app's first page of results, worked out in a thread while Textual is imported.
+
+The first content the app shows is its result list: the search index opened and the query it starts
+on run. ``tui.cli.run_app`` starts that here, in a thread, before it imports the app (most of
+start-up's time), so that the screen can show the rows in its first frame (``take``, from
+``tui.screens.main.loading``) rather than a loading line, then the rows some frames later after the
+index was opened and searched in two more threads in turn.
+
+The thread imports only ``store`` modules (the search index and the library's storage), which
+neither Textual nor the app's modules import before the app has started: the two threads never
+import the same package at once, so no import waits on the other in a cycle.
+
+Nothing here is required: an index that is not there or not fresh (the library is opened first), a
+query that searches PubMed, or an error leaves ``index`` or ``results`` None, and the loader does what
+is missing as it always did (and says any error).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tui import listing
+
+if TYPE_CHECKING:
+    from store.search import Results, SearchIndex
+
+
+@dataclass
+class FirstPage:
+    """What the thread found: the index (None: none fresh, or ``opened`` False: opening it failed),
+    and the first query's rows in ``order`` (None: not searched)."""
+
+    path: Path
+    query: str
+    order: str = ""
+    opened: bool = False
+    index: SearchIndex | None = None
+    results: Results | None = None
+
+
+class _Started:
+    thread: threading.Thread | None = None
+    page: FirstPage | None = None
+
+
+def start(path: Path, target: str) -> None:
+    """Open the index of the library at ``path`` and search what the app started on ``target`` opens
+    on (``listing.first_query``), in a thread."""
+    thread = threading.Thread(target=_work, args=(path, target), name="first-page", daemon=True)
+    _Started.thread, _Started.page = thread, None
+    thread.start()
+
+
+def _work(path: Path, target: str) -> None:
+    from store.session import Session
+
+    query = listing.first_query(target, Session.load(path).query)
+    page = FirstPage(path, query)
+    try:
+        from store.search import SearchIndex
+
+        page.index = SearchIndex.open_with_counts(path)
+        page.opened = True
+        if page.index is not None and listing.online_query(query) is None:
+            page.order = listing.order_for(query, None)
+            page.results = listing.search(page.index, query, page.order, listing.MAX_HITS, None)
+    except Exception:  # (the loader does what failed again, and says what is wrong)
+        page.results = None
+    _Started.page = page
+
+
+def take(path: Path, wait: float | None) -> FirstPage | None:
+    """The first page of the library at ``path``, waiting up to ``wait`` seconds for it (None: until it
+    is done); None when it was not started, is another library's, or is not done by then (then it may
+    be taken later). Taken once."""
+    thread = _Started.thread
+    if thread is None:
+        return None
+    thread.join(wait)
+    page = _Started.page
+    if thread.is_alive() or page is None or page.path != path:
+        return None
+    _Started.thread = _Started.page = None
+    return page
