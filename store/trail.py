@@ -56,7 +56,8 @@ class Trail:
     def from_json(cls, data: object) -> Trail:
         if not isinstance(data, dict):
             return cls()
-        entries = [e for e in data.get("entries", []) if isinstance(e, str)]
+        listed = data.get("entries")  # (a session file edited by hand, or damaged: anything)
+        entries = [e for e in listed if isinstance(e, str)] if isinstance(listed, list) else []
         position = data.get("position", len(entries) - 1)
         if not isinstance(position, int) or not -1 <= position < len(entries):
             position = len(entries) - 1

@@ -40,3 +40,19 @@ async def test_the_last_position_survives_quitting_while_its_save_waits_for_a_th
             await asyncio.gather(*busy)
     saved = json.loads(session_path(lib_path).read_text())
     assert saved["trail"] == trail
+
+
+async def test_a_session_file_whose_trail_is_not_a_list_opens_on_an_empty_trail(lib_path: Path) -> None:
+    """A session file edited by hand or damaged, its trail's entries not a list: the app opens as on
+    a first start (an empty trail), never a traceback. Seen red before: ``TypeError: 'NoneType' object
+    is not iterable`` from ``Trail.from_json`` as the screen was built (and, ``tui.firstpage``'s thread
+    reading the same file, a second traceback from it); a string was taken for a list of its letters."""
+    from store.session import Session
+
+    for entries in (None, 5, "30992990", {"30992990": 1}):
+        session_path(lib_path).write_text(json.dumps({"query": "", "trail": {"entries": entries}}))
+        assert Session.load(lib_path).trail.entries == [], entries
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert screen.trail.entries == []
