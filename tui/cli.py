@@ -26,8 +26,12 @@ Exit status: 0 ok, 1 not found, 2 bad input (a malformed file, query or identifi
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -46,6 +50,9 @@ from tui.commands.base import (
     path_of,
 )
 from tui.text import literal, shorten_left
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -207,17 +214,65 @@ def run_app(args: argparse.Namespace, out: Console, err: Console, note: str = ""
             Library.open(path)  # says what is wrong with it (LibraryFileError), or migrates an old layout
     target = " ".join(args.target)
     collector.pause()  # (until the library is loaded: ``tui.collector``)
+    # In the app, a notification: the path on a line of its own, shortened from the left (a toast is
+    # narrow, and a path split mid-word is hard to read).
+    toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
+    interrupt = StartInterrupt()
     try:
-        firstpage.start(path, target)  # (while the app is imported: ``tui.firstpage``)
-        from tui.app import PmbrowseApp
+        with interrupt:
+            firstpage.start(path, target)  # (while the app is imported: ``tui.firstpage``)
+            from tui.app import PmbrowseApp
 
-        # In the app, a notification: the path on a line of its own, shortened from the left (a toast
-        # is narrow, and a path split mid-word is hard to read).
-        toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
-        PmbrowseApp(path, target, notice=toast, note=note, screener=args.screener).run()
+            interrupt.check()
+            app = PmbrowseApp(path, target, notice=toast, note=note, screener=args.screener)
+            interrupt.app = app
+            app.run()
+            interrupt.check()
     finally:
         collector.resume()
     return EXIT_OK
+
+
+class StartInterrupt:
+    """Ctrl-C while the app starts (before it has the terminal, where ctrl+c is a key), taken at a safe
+    point rather than wherever the interpreter is: a ``KeyboardInterrupt`` raised inside an import
+    (Textual's, or the first page's thread's, ``tui.firstpage``) was seen to be swallowed by the
+    import machinery and the app then hang on "Loading the library…", to end with a traceback, or,
+    the first page's thread killed at exit in its native code, to crash (SIGSEGV). Here the first
+    ctrl-C is noted, and ``check`` raises it once Textual is imported and again when the app has
+    ended; one pressed while the app starts asks it to quit. A second ctrl-C before then is raised at
+    once. On the way out the first page's thread is waited for, so that nothing it writes (a library
+    converted, an index rebuilt) is cut short."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.app: App[Any] | None = None
+        self._before: object = None
+
+    def __enter__(self) -> StartInterrupt:
+        self._before = signal.signal(signal.SIGINT, self._sigint)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            firstpage.finish()
+        finally:
+            signal.signal(signal.SIGINT, self._before)  # type: ignore[arg-type]
+
+    def check(self) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+
+    def _sigint(self, signum: int, frame: FrameType | None) -> None:
+        if self.pressed and self.app is None:
+            raise KeyboardInterrupt
+        self.pressed = True
+        if self.app is not None:
+            try:  # (the app's event loop, when it runs: this handler runs in its thread)
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # (not started, or ended: ``check`` follows)
+            loop.call_soon_threadsafe(self.app.exit)
 
 
 def print_target(args: argparse.Namespace, out: Console, err: Console, note: str) -> int:

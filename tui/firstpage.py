@@ -6,9 +6,11 @@ start-up's time), so that the screen can show the rows in its first frame (``tak
 ``tui.screens.main.loading``) rather than a loading line, then the rows some frames later after the
 index was opened and searched in two more threads in turn.
 
-The thread imports only ``store`` modules (the search index and the library's storage), which
-neither Textual nor the app's modules import before the app has started: the two threads never
-import the same package at once, so no import waits on the other in a cycle.
+The thread imports the search index and the library's storage, which neither Textual nor the app's
+modules import before the app has started; the few small ``store`` modules both threads import
+(``store.session``, ``store.trail``, ``store.atomicwrite``, ``store.ids``) import none of the app's,
+so one thread may wait for the other to finish importing one, never in a cycle. ``tui.cli`` waits for
+the thread before it ends (``finish``), and keeps ctrl-C from landing in either's imports.
 
 Nothing here is required: an index that is not there or not fresh (the library is opened first), a
 query that searches PubMed, or an error leaves ``index`` or ``results`` None, and the loader does what
@@ -49,27 +51,36 @@ class _Started:
 def start(path: Path, target: str) -> None:
     """Open the index of the library at ``path`` and search what the app started on ``target`` opens
     on (``listing.first_query``), in a thread."""
-    thread = threading.Thread(target=_work, args=(path, target), name="first-page", daemon=True)
+    thread = threading.Thread(target=_work, args=(path, target), name="first-page")
     _Started.thread, _Started.page = thread, None
     thread.start()
 
 
-def _work(path: Path, target: str) -> None:
-    from store.session import Session
+def finish() -> None:
+    """Wait for the thread, if it is still at work (the app has ended, or was never started): it may be
+    writing (a library converted, an index rebuilt), which an interpreter that ends must not cut short."""
+    thread = _Started.thread
+    if thread is not None:
+        thread.join()
 
-    query = listing.first_query(target, Session.load(path).query)
-    page = FirstPage(path, query)
+
+def _work(path: Path, target: str) -> None:
+    page = FirstPage(path, "")
     try:
+        from store.session import Session
+
+        page.query = listing.first_query(target, Session.load(path).query)
         from store.search import SearchIndex
 
         page.index = SearchIndex.open_with_counts(path)
         page.opened = True
-        if page.index is not None and listing.online_query(query) is None:
-            page.order = listing.order_for(query, None)
-            page.results = listing.search(page.index, query, page.order, listing.MAX_HITS, None)
+        if page.index is not None and listing.online_query(page.query) is None:
+            page.order = listing.order_for(page.query, None)
+            page.results = listing.search(page.index, page.query, page.order, listing.MAX_HITS, None)
     except Exception:  # (the loader does what failed again, and says what is wrong)
         page.results = None
-    _Started.page = page
+    finally:
+        _Started.page = page
 
 
 def take(path: Path, wait: float | None) -> FirstPage | None:
