@@ -82,3 +82,58 @@ def test_a_copy_whose_base_changed_is_rebuilt_and_says_so_in_one_line(made: Path
     line = one_line(result.stderr)
     assert "library.json.idx is older than library.json, which was changed since; it was rebuilt" in line
     assert result.stdout.replace(str(copy), "") == ok(cli(made, "stats")).stdout.replace(str(made), "")
+
+
+@pytest.mark.parametrize("where", ["header", "first document", "a third in", "two thirds in", "last byte"])
+def test_any_byte_of_a_copy_changed_and_its_index_is_not_kept(
+    made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """One bit of one byte of the copy's base changed (its size kept), wherever it is: the index is
+    not put back in use (``reuse_index`` refuses it; a change in the header is not even taken for a
+    copy of the same library), whatever the open then says of the bytes.
+    (Checked by breaking it: with the base's bytes not read, their CRC-32 taken to be the index's,
+    every case but the header's kept the old index.)"""
+    copy = copied(made, tmp_path)
+    raw = bytearray(copy.read_bytes())
+    docs = raw.index(b'"articles":{\n') + len(b'"articles":{\n')
+    at = {
+        "header": raw.index(b'"generation":"') + len(b'"generation":"'),
+        "first document": docs,
+        "a third in": docs + (len(raw) - docs) // 3,
+        "two thirds in": docs + 2 * (len(raw) - docs) // 3,
+        "last byte": len(raw) - 1,
+    }[where]
+    raw[at] ^= 0x01
+    copy.write_bytes(bytes(raw))
+    kept: list[object] = []
+    reuse = conversion.reuse_index
+
+    def spy(*args: object) -> object:
+        kept.append(result := reuse(*args))  # type: ignore[arg-type]
+        return result
+
+    monkeypatch.setattr(conversion, "reuse_index", spy)
+    cli(copy, "stats")
+    assert (kept or where == "header") and all(isinstance(result, str) for result in kept), kept
+
+
+def test_a_copy_made_with_its_times_kept_opens_with_its_index_as_it_is(
+    made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cp -a`` keeps the files' modification times, but every copy gets a new change time, and the
+    base's may come after its index's: the index is written again, not rebuilt."""
+    folder = tmp_path / "copy"
+    shutil.copytree(made.parent, folder)  # (copy2: the times kept)
+    copy = folder / made.name
+    st = copy.stat()
+    os.utime(copy, ns=(st.st_atime_ns, st.st_mtime_ns))  # (its change time after the index's)
+    index = copy.with_name("library.json.idx")
+    assert copy.stat().st_ctime_ns > index.stat().st_ctime_ns
+
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the index was rebuilt from the base")
+
+    monkeypatch.setattr(conversion, "scan_base", no_scan)
+    assert ok(cli(copy, "stats")).stderr == ""
+    assert ok(cli(copy, "check")).stderr == ""
+    assert index.stat().st_ctime_ns >= copy.stat().st_ctime_ns
