@@ -70,11 +70,11 @@ def in_a_terminal(code: str, *args: str, timeout: float = 30.0) -> tuple[int | N
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
         os.chdir(ROOT)
         os.execvpe(sys.executable, [sys.executable, "-c", code, *args], env)
+    poll = select.poll()  # (not select: this process may hold more files than select names)
+    poll.register(fd, select.POLLIN)
     seen, status, end = b"", None, time.monotonic() + timeout
     try:
         while status is None and time.monotonic() < end:
-            poll = select.poll()
-            poll.register(fd, select.POLLIN)
             if poll.poll(100):
                 with contextlib.suppress(OSError):
                     seen += os.read(fd, 1 << 16)
@@ -82,7 +82,7 @@ def in_a_terminal(code: str, *args: str, timeout: float = 30.0) -> tuple[int | N
             if done:
                 status = os.waitstatus_to_exitcode(code_)
         with contextlib.suppress(OSError):
-            while select.select([fd], [], [], 0.2)[0] and (chunk := os.read(fd, 1 << 16)):
+            while poll.poll(200) and (chunk := os.read(fd, 1 << 16)):
                 seen += chunk
     finally:
         if status is None:
