@@ -22,6 +22,7 @@ faster on average, so it was removed; a start on a quiet machine with a free cor
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from store.errors import PmbrowseError
@@ -29,7 +30,7 @@ from store.ids import parse_identifier
 from tui import collector, firstpage, listing, refresh
 from tui.screens.main.parts import Part
 from tui.widgets.article import ArticleHeader
-from tui.widgets.lists import article_lists
+from tui.widgets.lists import ArticleRows, article_lists
 
 if TYPE_CHECKING:
     from store.library import Library
@@ -52,6 +53,10 @@ class Loading(Part):
         self._asked = ""  # the identifier the app was started on (pmbrowse 30992990)
         self._pane = screen.session.pane  # the pane to show when that article opens
         self._page: firstpage.FirstPage | None = None  # what ``tui.firstpage`` found
+        self._read = False  # the library read (or failed to be): no key is kept for it any more
+        # Keys pressed before the library was read (``keep``): the key, what it does, and the row it was
+        # pressed on (the list, the row, the row's identity keys), if it is for one.
+        self._kept: list[tuple[str, Callable[[], None], tuple[ArticleRows, int, list[str]] | None]] = []
 
     def start(self, target: str) -> str:
         """Read the library for the app started on ``target`` (a query, an identifier or nothing);
@@ -136,8 +141,40 @@ class Loading(Part):
             screen.reader.open_at_start(key, self._asked, self._pane)
         else:
             screen.query_one(ArticleHeader).show_welcome()
+        self._read = True
+        if self._kept:
+            screen.call_after_refresh(self._run_kept)
+
+    def keep(self, key: str, run: Callable[[], None], *, row: bool = True) -> bool:
+        """A key pressed before the library is read (the first list is searched from the index first,
+        and a large library takes seconds to read): ``run`` (what it does) is kept, said, and run once
+        the library is read. ``row``: it acts on the highlighted row, and only on that row (not kept
+        without one: it says what it says without the library). False: not kept (run it now)."""
+        if self._read or self.screen.library is not None:
+            return False
+        at = self.screen.marking.highlighted_row()
+        if row and at is None:
+            return False
+        where = (at[0], at[1], at[0].keys_at(at[1])) if row and at is not None else None
+        self._kept.append((key, run, where))
+        self.say(f"The library is still loading: {key} is done once it is read.")
+        return True
+
+    def _run_kept(self) -> None:
+        """The keys kept while the library was read, each done, in order; one kept for a row is done
+        only while that row is still the one highlighted (else it would act on another article)."""
+        kept, self._kept = self._kept, []
+        for key, run, where in kept:
+            if where is not None:
+                rows, row, keys = where
+                now = self.screen.marking.highlighted_row()  # (of the focused list)
+                if now is None or now[0] is not rows or now[1] != row or rows.keys_at(row) != keys:
+                    self.say(f"{key} was not done: the list moved while the library was read.")
+                    continue
+            run()
 
     def _failed(self, message: str) -> None:
+        self._read, self._kept = True, []  # (what was kept is not done: the failure is said)
         self.screen.results.show_message(message)
         self.screen.query_one(ArticleHeader).show_welcome(f"The library could not be opened: {message}")
         self.say(message, title="Library", severity="error", timeout=10)

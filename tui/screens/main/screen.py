@@ -8,6 +8,8 @@ kept for next time).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from store.marks import Screening
     from store.trail import Trail
 
+KEY_OF_ACTION = {key.action: key.label.split(" / ")[0] for key in KEYS}  # ("screen('included')": "i")
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
 
 
@@ -194,6 +197,8 @@ class MainScreen(Screen[None]):
         self._open_row(event.rows, event.index)
 
     def _open_row(self, rows: ArticleRows, index: int) -> None:
+        if self.loader.keep("enter", partial(self._open_row, rows, index)):
+            return
         doc_id = self.marking.row_article(rows, index, opening=True)
         if doc_id is not None:
             self.reader.open(doc_id)
@@ -260,17 +265,23 @@ class MainScreen(Screen[None]):
     def action_order(self) -> None:
         self.results.next_order()
 
+    def _when_read(self, action: str, run: Callable[[], None], *, row: bool = True) -> None:
+        """``run`` now, or (pressed before the library is read) once it is (``Loading.keep``)."""
+        if not self.loader.keep(KEY_OF_ACTION[action], run, row=row):
+            run()
+
     def action_star(self) -> None:
-        self.marking.star()
+        self._when_read("star", self.marking.star)
 
     def action_screen(self, decision: Screening | Literal["undecided"]) -> None:
-        self.marking.decide(None if decision == "undecided" else decision)
+        run = partial(self.marking.decide, None if decision == "undecided" else decision)
+        self._when_read(f"screen('{decision}')", run)
 
     def action_tag(self) -> None:
-        self.marking.tag()
+        self._when_read("tag", self.marking.tag)
 
     def action_note(self) -> None:
-        self.marking.note()
+        self._when_read("note", self.marking.note)
 
     def action_copy(self) -> None:
         self.exporting.copy()
@@ -291,7 +302,7 @@ class MainScreen(Screen[None]):
         self.views.citation_map()
 
     def action_snowball(self) -> None:
-        self.views.snowball()
+        self._when_read("snowball", self.views.snowball, row=False)
 
     def action_snowball_article(self) -> None:
         self.views.snowball_article()
