@@ -74,8 +74,8 @@ MUTATIONS = (
         "a journal commit is acknowledged before it is on disk",
         "store/storage/committer.py",
         "Committer._append",
-        "os.fsync(fd)",
-        "pass",
+        "os.fsync(fd)\n            durable = True",
+        "durable = True",
         ("tests/store/test_crash_consistency.py::test_a_commit_is_on_disk_before_it_returns", *LIBRARY_TESTS),
     ),
     Mutation(

@@ -77,6 +77,10 @@ class TransactionFeed:
             self._failed = True
             self.abort()
             forget_index(self.library.path)
+        except BaseException:  # (Ctrl-C: the index's writer and lock let go; left stale, caught up later)
+            self._failed = True
+            self.abort()
+            raise
 
     def add(self, changed: Mapping[int, Doc], removed: set[int]) -> None:
         def add() -> None:

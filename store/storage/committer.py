@@ -104,6 +104,7 @@ class Committer:
         with files.threads, write_lock(files.path, timeout):
             pending.owner = threading.get_ident()
             pending.depth = 1
+            snap: Snapshot | None = None
             try:
                 files.remove_stale_temp_files()  # (left by a writer killed mid-compaction)
                 self.reader.catch_up()
@@ -121,6 +122,10 @@ class Committer:
                 yield
                 self._commit()
             except BaseException as exc:
+                if not pending.committed and snap is not None and self._past_commit_point(snap):
+                    # (interrupted between a commit point and the line that marks it: a listing
+                    # renamed in, a seal fsynced; its segments are the library's now, not to remove)
+                    pending.committed = True
                 if not pending.committed:
                     spilling.discard(files)
                 elif isinstance(exc, KeyboardInterrupt) and not isinstance(exc, InterruptedAfterCommit):
@@ -130,6 +135,16 @@ class Committer:
                 pending.clear()
                 pending.depth = 0
                 pending.owner = None
+
+    def _past_commit_point(self, snap: Snapshot) -> bool:
+        """Whether the files on disk moved past ``snap``, the state this transaction began from. Only
+        the lock holder writes, so a move is this transaction's commit: a new base or journal renamed
+        in (a first generation, a fold, a listing of segments), or a seal appended and fsynced
+        (``_append`` cuts off what it wrote unless its fsync returned)."""
+        base_id, journal_id, journal_size = self.reader._on_disk()
+        if base_id != snap.base_id or journal_id != snap.journal_id:
+            return True
+        return snap.journal is not None and journal_size > snap.journal.end
 
     def last_commit(self) -> tuple[str | None, int] | None:
         """The state this thread's last commit made (None if it made none)."""
@@ -215,7 +230,13 @@ class Committer:
         assert snap.journal is not None
         listed = list(snap.journal.segments) if snap.live_journal else []
         listed += [(segment.name, size) for segment, size in self.files.pending.segments]
-        write_listing(self.files, snap, listed, meta)
+        try:
+            write_listing(self.files, snap, listed, meta)
+        except OSError:
+            if self.reader._on_disk()[1] == snap.journal_id:
+                raise
+            # (past its commit point, the listing renamed in: what failed after it, the folder's fsync,
+            # leaves the commit standing, as ``_fold`` does)
         self.files.pending.committed = True
 
     def _append(self, snap: Snapshot, body: bytes, meta: dict[str, Any]) -> None:
@@ -230,6 +251,7 @@ class Committer:
             return
         assert journal is not None
         fd = os.open(path, os.O_WRONLY)
+        durable, written = False, 0
         try:
             if file_id(os.fstat(fd)) != snap.journal_id:
                 raise LibraryFileError(f"{path} was replaced during a write; nothing was changed")
@@ -238,9 +260,17 @@ class Committer:
             if written != len(payload):
                 raise OSError(28, "short write (is the disk full?)")
             os.fsync(fd)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, journal.end)
+            durable = True
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt) and written == len(payload) and not durable:
+                # (Ctrl-C once the whole commit is written, its fsync returned or not: made durable and
+                # left to stand, not cut off; other processes may have read it already)
+                with contextlib.suppress(OSError):
+                    os.fsync(fd)
+                    durable = True
+            if not durable:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, journal.end)
             raise
         finally:
             os.close(fd)
