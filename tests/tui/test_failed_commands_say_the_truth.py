@@ -1,0 +1,77 @@
+"""Failed and interrupted commands say what became of the library (stop 28, found at stop 27 and left
+then): each case with a test seen red before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from store import atomicwrite
+from store.importer import import_paths
+from store.library import Library
+from store.search.index import SearchIndex
+from tests.conftest import ROOT
+from tui.cli import main
+
+XML = ROOT / "tests" / "data" / "pubmed_xml"
+
+
+def _library(tmp_path: Path) -> Path:
+    """A library with commits in its journal (something to compact)."""
+    lib = tmp_path / "lib" / "library.json"
+    lib.parent.mkdir()
+    library = Library.open(lib)
+    import_paths(library, [str(XML / "variants.xml")])
+    library._storage.close()  # (not ``close``: that could compact what is due)
+    return lib
+
+
+# 1. `pmbrowse compact` interrupted ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("due", [False, True], ids=["full", "due"])
+def test_compact_interrupted_after_its_commit_says_it_went_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], due: bool
+) -> None:
+    """A Ctrl-C once the compaction's new files are renamed in (while the search index is told of the
+    new state) said "the library was left as it was before this command", although the compaction
+    went through: it says it committed now."""
+    lib = _library(tmp_path)
+    records = Library.open(lib).stats().records
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")  # (``--due``: the journal is past its threshold)
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SearchIndex, "after_compaction", interrupted)
+    rc = main(["--db", str(lib), "compact", *(["--due"] if due else [])])
+    said = capsys.readouterr().err
+    assert rc == 130
+    assert "left as it was" not in said and "committed" in said, said
+    monkeypatch.undo()
+    assert main(["--db", str(lib), "compact"]) == 0
+    out = capsys.readouterr().out
+    assert ("nothing to do" in out) == (not due), out  # (a full one went through: nothing left)
+    again = Library.open(lib)
+    assert again.stats().records == records
+    again.close()
+
+
+def test_compact_interrupted_before_its_commit_says_the_library_was_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(What held before: interrupted before the new base's rename, it is left as it was.)"""
+    lib = _library(tmp_path)
+    before = lib.read_bytes()
+    real = atomicwrite.rename
+
+    def rename(source: Path, target: Path) -> None:
+        if Path(target) == lib:
+            raise KeyboardInterrupt
+        real(source, target)
+
+    monkeypatch.setattr(atomicwrite, "rename", rename)
+    assert main(["--db", str(lib), "compact"]) == 130
+    assert "left as it was before this command" in capsys.readouterr().err
+    assert lib.read_bytes() == before
