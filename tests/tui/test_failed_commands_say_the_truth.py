@@ -75,3 +75,40 @@ def test_compact_interrupted_before_its_commit_says_the_library_was_left_as_it_w
     assert main(["--db", str(lib), "compact"]) == 130
     assert "left as it was before this command" in capsys.readouterr().err
     assert lib.read_bytes() == before
+
+
+# 2. `pmbrowse search` over a library whose segment is cut or gone ---------------------------------
+
+
+def _with_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[Path]]:
+    from tests.store.test_segment_damage import with_segments
+
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))  # (the segments stay segments)
+    return with_segments(tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("damage", ["cut-1", "cut-half", "gone", "grown"])
+def test_search_says_the_library_is_damaged_when_a_segment_is_cut_or_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    """``search`` answers from its index when it is fresh, without opening the library: a segment cut
+    short (by one byte: a copy interrupted, a full disk) or removed left its documents listed, which
+    nothing else could read (``stats``, ``show``, the app: "truncated"). It says the library is damaged
+    now, as ``stats`` does (exit 3, one line naming the segment), and lists nothing."""
+    lib, segments = _with_segments(tmp_path, monkeypatch)
+    assert main(["--db", str(lib), "search", "water"]) == 0  # (the index made, fresh)
+    assert "Vand er H2O" in capsys.readouterr().out
+    segment = segments[0]
+    raw = segment.read_bytes()
+    if damage == "gone":
+        segment.unlink()
+    else:
+        segment.write_bytes(
+            {"cut-1": raw[:-1], "cut-half": raw[: len(raw) // 2], "grown": raw + b"\0"}[damage]
+        )
+    rc = main(["--db", str(lib), "search", "water"])
+    out, err = capsys.readouterr()
+    assert rc == 3, (out, err)
+    assert out == "" and str(segment) in err and "repair" in err, err
+    stats = main(["--db", str(lib), "stats"])
+    assert stats == 3 and str(segment) in capsys.readouterr().err

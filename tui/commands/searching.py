@@ -1,4 +1,11 @@
-"""``pmbrowse search QUERY``: PubMed syntax, answered by the index without loading the library."""
+"""``pmbrowse search QUERY``: PubMed syntax, answered by the index without loading the library.
+
+A fresh index answers on its own, but not for a library that cannot be read: a segment the journal
+lists that is missing, or not of the size it lists (cut short by a copy interrupted or a full disk),
+makes the search say the library is damaged, in one line naming the segment (exit 3, as ``stats``
+does), and list nothing: its documents could not be shown. That is looked at with a stat of each
+segment (``store.check.segments_as_listed``); a table damaged inside a segment of the right size is
+found where it is read (a document shown), and by ``pmbrowse check``, not by each search."""
 
 from __future__ import annotations
 
@@ -8,11 +15,21 @@ import sys
 
 from rich.console import Console
 
+from store.check import segments_as_listed
+from store.errors import LibraryFileError
 from store.library import Library
 from store.marks import Marks
 from store.search import QuerySyntaxError, SearchIndex
 from store.search.index import SORTS
-from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, Command, error, path_of
+from tui.commands.base import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    Command,
+    error,
+    path_of,
+)
 from tui.console import results_list
 from tui.text import literal
 
@@ -39,7 +56,15 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         return EXIT_BAD_INPUT
     path = path_of(args)
     # A fresh index answers on its own: no need to load a library of any size.
-    index = SearchIndex.open_if_fresh(path) or SearchIndex.for_library(Library.open(path))
+    index = SearchIndex.open_if_fresh(path)
+    if index is None:
+        index = SearchIndex.for_library(Library.open(path))
+    elif not segments_as_listed(path):
+        try:  # (what is wrong, as opening the library says it; if it opens, it was mended meanwhile)
+            Library.open(path).close()
+        except LibraryFileError as exc:
+            error(err, f"{exc}; `pmbrowse check` says what is damaged and `pmbrowse repair` mends it")
+            return EXIT_UNAVAILABLE
     try:
         results = index.search(query, limit=args.limit, sort=args.sort, marks=Marks.open(path).search_filter)
     except QuerySyntaxError as exc:
