@@ -112,3 +112,38 @@ def test_search_says_the_library_is_damaged_when_a_segment_is_cut_or_gone(
     assert out == "" and str(segment) in err and "repair" in err, err
     stats = main(["--db", str(lib), "stats"])
     assert stats == 3 and str(segment) in capsys.readouterr().err
+
+
+# 3. `pmbrowse import` over a segment whose tables are damaged -------------------------------------
+
+
+def _flip(segment: Path, column: str) -> None:
+    """A bit of the first entry of one of a segment's tables flipped (its checksum no longer matches)."""
+    from tests.store.test_segment_damage import footer_of
+
+    raw = bytearray(segment.read_bytes())
+    footer, _start = footer_of(raw)
+    raw[footer["at"][column]] ^= 0x40
+    segment.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize(
+    "column", ["link_ids", "link_off", "link_len", "link_refs", "link_cited", "doc_off", "key_ids"]
+)
+def test_import_refuses_a_library_whose_segment_tables_are_damaged_before_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], column: str
+) -> None:
+    """An import reads of the segments what it needs (the documents it merges with), so damage to a
+    segment's other tables (its link changes' above all) went unseen: it imported, said nothing, and
+    committed over the damage (which a later fold or merge carries or refuses). It refuses now, before
+    writing anything, in one line naming the segment and the table (exit 3), as for other damage."""
+    lib, segments = _with_segments(tmp_path, monkeypatch)
+    damaged = segments[-1]
+    _flip(damaged, column)
+    before = {p.name: p.read_bytes() for p in lib.parent.iterdir() if p.is_file()}
+    rc = main(["--db", str(lib), "import", str(XML / "baseline_style.xml")])
+    err = capsys.readouterr().err
+    assert rc == 3, err
+    assert str(damaged) in err and column in err and "repair" in err and "nothing was imported" in err
+    after = {p.name: p.read_bytes() for p in lib.parent.iterdir() if p.is_file()}
+    assert after == before

@@ -52,11 +52,13 @@ from store.library import Library
 from store.snowball.intake import Intake, References, read_references, sniff_format
 from store.snowball.screening import one_line
 from store.snowball.state import Search, SnowballFile
+from store.storage.segmentcheck import segment_tables
 from tui.commands.base import (
     EXIT_BAD_INPUT,
     EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_ONLINE,
+    EXIT_UNAVAILABLE,
     Command,
     UsageError,
     error,
@@ -106,6 +108,11 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.source is not None and not source_name:
         raise UsageError("--source needs a name, e.g. --source 'PubMed 2026-12-01'")
     library = open_library(args, err)
+    # (Damage in a segment's tables the import would not read, its link changes' above all, was
+    # committed over without a word: refused before anything is written, as damage the opening sees.)
+    if damage := segment_tables(library.path):
+        error(err, f"{damage}; nothing was imported (`pmbrowse check` says what else is damaged)")
+        return EXIT_UNAVAILABLE
     library.fold_when_due()  # (the command ends by closing it)
     sources = list(expand_paths(args.paths))
     search = None
