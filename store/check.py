@@ -97,6 +97,14 @@ def segments_as_listed(path: Path) -> bool:
     return True
 
 
+def segment_tables(path: Path) -> str:
+    """The first damage found in the tables of the library's segments ('' none): see
+    ``store.storage.segmentcheck.segment_tables`` (what ``pmbrowse import`` asks before it writes)."""
+    from store.storage.segmentcheck import segment_tables as tables
+
+    return tables(Path(os.path.realpath(path)))
+
+
 def check(path: Path) -> Findings:
     """Look at every file of the library at ``path`` (see the module docstring)."""
     found = Findings()

@@ -69,6 +69,8 @@ STORAGE_USERS = {
     "store.search.cited",
     "store.search.feed",
     "store.wholefile",  # (the small files' storage writes the same JSON layout: store.fileformat)
+    "store.check",  # (`pmbrowse check`, and the checks a command makes on the files before it trusts the
+    # search index or writes: the segments as the journal lists them, their tables' checksums)
 }
 # The app and the command line (tui/) import no storage at all, nor the small files' storage: they ask
 # the library (``Library.state``: its change token; ``Library.sizes``), the marks (``marks_version``)

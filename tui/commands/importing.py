@@ -36,6 +36,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.text import Text
 
 from store.changes import Changes
+from store.check import segment_tables
 from store.errors import OnlineError
 from store.formats import PARSERS, REFERENCE_PARSERS, format_names
 from store.importer import (
@@ -52,7 +53,6 @@ from store.library import Library
 from store.snowball.intake import Intake, References, read_references, sniff_format
 from store.snowball.screening import one_line
 from store.snowball.state import Search, SnowballFile
-from store.storage.segmentcheck import segment_tables
 from tui.commands.base import (
     EXIT_BAD_INPUT,
     EXIT_NOT_FOUND,
