@@ -40,6 +40,7 @@ from store.storage.files import LibraryFiles
 from store.storage.fold import write_state
 from store.storage.generation import Builder
 from store.storage.indexwriter import in_memory
+from store.storage.mending import mend
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.segmentids import TableDamage, check_all
@@ -225,30 +226,52 @@ def _segments(files: LibraryFiles, snap: Snapshot, next_id: int, done: list[str]
     if not snap.live_journal or snap.journal is None:
         return gap
     for name, size in snap.journal.segments:
+        path = files.segments_path / name
         try:
-            segment = SegmentFile(files.segments_path / name, size)
-            if segment.generation != snap.generation:
-                raise SegmentError(f"{files.segments_path / name} is of another generation")
-            try:  # (what says where each document and link change is: the rest is derived anew)
-                check_all(segment, next_id, ordered=True, keys=False)
-                for column in ("doc_off", "doc_len", "link_off", "link_len"):
-                    segment.column(column)
-            except TableDamage as exc:
-                segment.close()
-                raise SegmentError(f"{segment.path} is damaged ({exc.what})") from None
+            segment = _segment(path, size, snap.generation, next_id)
         except SegmentError as exc:
-            if os.path.lexists(files.segments_path / name):
-                # (out of the segments' folder, which the new generation empties)
-                aside = set_aside(
-                    files.segments_path / name,
-                    into=files.path.parent,
-                    name=f"{files.segments_path.name}.{name}",
-                )
-                done.append(f"set aside the segment {name} as {aside.name} ({exc})")
-            gap = len(snap.segments) if gap is None else gap
-            continue
+            try:  # (its tables made anew from its documents, where they can be told apart)
+                segment, what = mend(path, str(snap.generation), next_id)
+            except SegmentError as why:
+                if os.path.lexists(path):
+                    # (out of the segments' folder, which the new generation empties)
+                    aside = set_aside(path, into=files.path.parent, name=f"{files.segments_path.name}.{name}")
+                    done.append(f"set aside the segment {name} as {aside.name} ({exc}{_why(why, exc, path)})")
+                gap = len(snap.segments) if gap is None else gap
+                continue
+            # (its bytes kept as they were, a hard link: the new generation empties the folder)
+            aside = set_aside(
+                path, copy=True, into=files.path.parent, name=f"{files.segments_path.name}.{name}"
+            )
+            done.append(
+                f"read the segment {name} past its damage ({exc}): {what}; every document it holds is "
+                f"kept (its bytes as they were kept aside as {aside.name})"
+            )
         snap.segments.append(segment)
     return gap
+
+
+def _why(why: SegmentError, exc: SegmentError, path: Path) -> str:
+    """Why a segment could not be read past its damage, unless that is what was said already."""
+    detail = str(why).removeprefix(f"{path} ").removeprefix("is damaged ").removeprefix("(").removesuffix(")")
+    return "" if str(why) == str(exc) else f"; not read past it: {detail}"
+
+
+def _segment(path: Path, size: int, generation: str | None, next_id: int) -> SegmentFile:
+    """A listed segment, opened, of this generation, with the tables that say where each document
+    and link change is, and which, matching their checksums (the rest is derived anew)."""
+    segment = SegmentFile(path, size)
+    if segment.generation != generation:
+        segment.close()
+        raise SegmentError(f"{path} is of another generation")
+    try:
+        check_all(segment, next_id, ordered=True, keys=False)
+        for column in ("doc_off", "doc_len", "link_off", "link_len"):
+            segment.column(column)
+    except TableDamage as exc:
+        segment.close()
+        raise SegmentError(f"{segment.path} is damaged ({exc.what})") from None
+    return segment
 
 
 def _agreeing(

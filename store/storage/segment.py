@@ -101,6 +101,20 @@ class SegmentFile:
             self.close()
             raise SegmentError(f"{path}: {exc.strerror or exc}") from None
 
+    @classmethod
+    def mended(
+        cls, path: Path, fd: int, size: int, generation: str, columns: dict[str, array[int]]
+    ) -> SegmentFile:
+        """A segment read from ``fd`` whose tables are ``columns``, made anew from its documents
+        (``store.storage.mending``: its own are damaged or cut off); it has no run."""
+        segment = cls.__new__(cls)
+        segment.path, segment.name, segment._fd, segment._size = path, path.name, fd, size
+        segment.generation = generation
+        segment._columns = dict(columns)
+        segment._where = {name: (0, len(column), column.typecode) for name, column in columns.items()}
+        segment._crcs, segment._run_crc, segment._run_checked = {}, None, None
+        return segment
+
     def _parse(self) -> None:
         size = self._size
         tail = self._pread(min(size, 1 << 16), max(size - (1 << 16), 0)) if size >= 12 else b""
