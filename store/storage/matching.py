@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
@@ -104,15 +105,22 @@ def assign(
     if later and targets is not None:
         later = _both_ends(chosen, taken, later, targets, ids, content, several)
     if later:
-        ordered = [chosen[i] for i in sorted(chosen)]
+        # (pieces alike went to any of their rows: only those of bytes no other piece has show the order)
+        twins = Counter(content(k) for k in pieces)
+        ordered = [chosen[i] for i in sorted(chosen) if twins[content(chosen[i])] == 1]
         if any(b <= a for a, b in pairwise(ordered)) or not ordered:
             raise several(later[0][0][0])
-        for members, found in later:
-            left = [k for k in found if k not in taken]
-            if len(left) != len(members):
-                raise several(members[0])
-            chosen.update(zip(members, left, strict=True))
-            taken.update(left)
+        # The rows left, in id order, are the pieces left that any of them could be, in the order
+        # they were written: each must be one its tables agree with.
+        rows_left = sorted(i for members, _found in later for i in members)
+        could = {i: set(found) for members, found in later for i in members}
+        left = sorted({k for found in could.values() for k in found} - taken)
+        if len(left) != len(rows_left) or any(
+            k not in could[i] for i, k in zip(rows_left, left, strict=True)
+        ):
+            raise several(rows_left[0])
+        chosen.update(zip(rows_left, left, strict=True))
+        taken.update(left)
     if len(taken) < len(chosen):
         raise SegmentError(f"{path} is damaged (one piece of its data is the {what} of two documents)")
     return chosen
