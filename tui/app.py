@@ -47,10 +47,15 @@ class PmbrowseApp(App[None]):
         self.notice = notice
         self._quitting: list[str] | None = None  # (quitting once a commit is done: what is said meanwhile)
         self._commits: dict[Work, None] = {}  # (the commits it waits for, in order)
+        # Its screen was shown and took keys: a ctrl-C from now on comes as it ends (``tui.cli``).
+        self.was_ready = False
 
     def get_default_screen(self) -> Screen[None]:
         """The main screen is the app's first (pushing it over a blank one would draw twice)."""
         return self.main
+
+    def on_ready(self) -> None:
+        self.was_ready = True
 
     def on_mount(self) -> None:
         if self.notice:

@@ -25,38 +25,27 @@ Exit status: 0 ok, 1 not found, 2 bad input (a malformed file, query or identifi
 
 from __future__ import annotations
 
+# Only what is needed to take ctrl-C and decide what runs is imported with this module: a console
+# script imports it before it calls ``main``, and a ctrl-C in an import outside ``main`` ended in a
+# traceback. ``main`` takes ctrl-C first (``StartInterrupt``), then imports the rest: for the app, after
+# it has started the first page's thread (``tui.firstpage``), so that thread works while Rich, asyncio
+# and Textual are imported.
 import argparse
-import asyncio
 import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from store.errors import InterruptedAfterCommit, LibraryBusyError, LibraryFileError, PmbrowseError
-from tui import collector, firstpage
-from tui.commands import COMMANDS
-from tui.commands.base import (
-    EXIT_BAD_INPUT,
-    EXIT_NOT_FOUND,
-    EXIT_OK,
-    EXIT_UNAVAILABLE,
-    NotFoundError,
-    UsageError,
-    creation_notice,
-    error,
-    path_of,
-)
-from tui.text import literal, shorten_left
-
 if TYPE_CHECKING:
+    from rich.console import Console
     from textual.app import App
 
 
 class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        from tui.commands.base import UsageError
+
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
@@ -70,6 +59,8 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 
 
 def app_parser() -> argparse.ArgumentParser:
+    from tui.commands import COMMANDS
+
     app = _ArgumentParser(
         prog="pmbrowse",
         description="A terminal browser for biomedical literature. Commands: "
@@ -93,6 +84,8 @@ def app_parser() -> argparse.ArgumentParser:
 
 def command_parser(names: Sequence[str]) -> argparse.ArgumentParser:
     """The parser of the subcommands ``names`` (only those modules are imported)."""
+    from tui.commands import COMMANDS
+
     commands = _ArgumentParser(prog="pmbrowse")
     _add_db(commands)
     sub = commands.add_subparsers(dest="command", required=True)
@@ -142,6 +135,8 @@ def near_command(word: str | None) -> str | None:
 
     A word with a space in it was quoted with others (``pmbrowse "fetal growth"``): a query.
     """
+    from tui.commands import COMMANDS
+
     if not word or " " in word or word in COMMANDS:
         return None
     lowered = word.lower()
@@ -151,112 +146,199 @@ def near_command(word: str | None) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # Into a pipe or a file, lines are not wrapped at 80 columns (a title stays one line for grep).
-    out = Console(soft_wrap=not sys.stdout.isatty())
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    if sys.platform == "win32":  # (the library's lock and reads are POSIX calls: fcntl, pread)
-        error(err, "Windows is not supported: pmbrowse runs on Linux and macOS (POSIX); use it under WSL")
-        return EXIT_UNAVAILABLE
+    interrupt = StartInterrupt()
+    with interrupt:  # (ctrl-C from here on ends in one line: see ``StartInterrupt``)
+        return _main(argv, interrupt)
+
+
+def _main(argv: list[str], interrupt: StartInterrupt) -> int:
+    consoles = _Consoles()
     try:
+        from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError
+        from tui.commands import COMMANDS
+        from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, NotFoundError, error
+
+        if sys.platform == "win32":  # (the library's lock and reads are POSIX calls: fcntl, pread)
+            error(
+                consoles.err,
+                "Windows is not supported: pmbrowse runs on Linux and macOS (POSIX); use it under WSL",
+            )
+            return EXIT_UNAVAILABLE
         first = _first_positional(argv)
         if first is not None and first in COMMANDS:
             args = command_parser([first]).parse_args(argv)
-            return COMMANDS[args.command].run(args, out, err)
+            command = COMMANDS[args.command]
+            out, err = consoles.out, consoles.err
+            interrupt.release()  # (a command takes ctrl-C where it lands: see ``store.errors``)
+            return command.run(args, out, err)
         # Anything else is a search (or an article), never refused: a first word close to a
         # command's name is searched for, with a note beside the results.
-        return run_app(app_parser().parse_args(argv), out, err, command_note(first))
+        return run_app(app_parser().parse_args(argv), consoles, command_note(first), interrupt)
+    except KeyboardInterrupt as exc:  # (first: the names below may not be imported yet)
+        _error(consoles.err, interrupted(exc, interrupt))
+        return 130
     except (LibraryBusyError, LibraryFileError) as exc:
-        error(err, str(exc))
+        error(consoles.err, str(exc))
         return EXIT_UNAVAILABLE
     except NotFoundError as exc:
-        error(err, str(exc))
+        error(consoles.err, str(exc))
         return EXIT_NOT_FOUND
     except PmbrowseError as exc:
-        error(err, str(exc))
+        error(consoles.err, str(exc))
         return EXIT_BAD_INPUT
     except OSError as exc:  # a file or folder pmbrowse could not read or write
         where = f" ({exc.filename})" if exc.filename else ""
-        error(err, f"{exc.strerror or exc}{where}")
+        error(consoles.err, f"{exc.strerror or exc}{where}")
         return EXIT_UNAVAILABLE
-    except InterruptedAfterCommit:
-        error(err, "interrupted after the library committed: what this command imported or changed is in it")
-        return 130
-    except KeyboardInterrupt:
-        error(err, "interrupted; the library was left as it was before this command")
-        return 130
+
+
+def interrupted(exc: KeyboardInterrupt, interrupt: StartInterrupt) -> str:
+    """What to say of a ctrl-C: what it stopped, and so what the library holds."""
+    from store.errors import InterruptedAfterCommit
+
+    if isinstance(exc, InterruptedAfterCommit):
+        return "interrupted after the library committed: what this command imported or changed is in it"
+    if interrupt.as_the_app_ended:
+        # The app was used (what it stored, it stored as it went: each commit whole) and had ended, or
+        # was ending: the ctrl-C stopped nothing (it is only noted while the app runs).
+        return (
+            "interrupted as the app ended (nothing was cut short): what this session stored is in the library"
+        )
+    return "interrupted; the library was left as it was before this command"
+
+
+def _error(err: Console, message: str) -> None:
+    from tui.commands.base import error
+
+    error(err, message)
+
+
+class _Consoles:
+    """The command's output and error consoles, made when first used (Rich is imported then)."""
+
+    def __init__(self) -> None:
+        self._out: Console | None = None
+        self._err: Console | None = None
+
+    @property
+    def out(self) -> Console:
+        if self._out is None:
+            from rich.console import Console
+
+            # Into a pipe or a file, lines are not wrapped at 80 columns (a title stays one line for grep).
+            self._out = Console(soft_wrap=not sys.stdout.isatty())
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        if self._err is None:
+            from rich.console import Console
+
+            self._err = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._err
 
 
 def in_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def run_app(args: argparse.Namespace, out: Console, err: Console, note: str = "") -> int:
+def run_app(args: argparse.Namespace, consoles: _Consoles, note: str, interrupt: StartInterrupt) -> int:
     """The app on ``args.target`` (a query or an identifier); ``note``: what to say beside the results
-    (``command_note``). Without a terminal, what it would show is printed instead (``print_target``)."""
-    from store.schema import looks_like_library
+    (``command_note``). Without a terminal, what it would show is printed instead (``print_target``).
+
+    The first page's thread (``tui.firstpage``) is started as soon as the library is known to be one,
+    before Rich, asyncio and Textual are imported (most of start-up's time), and the garbage collector
+    is paused before those imports (``tui.collector``)."""
+    from tui import collector, firstpage
+    from tui.commands import COMMANDS
+    from tui.commands.base import EXIT_OK, UsageError, creation_notice, path_of
 
     if not in_terminal():
+        interrupt.release()  # (a command, as any other: see ``_main``)
         if args.target:
-            return print_target(args, out, err, note)
+            return print_target(args, consoles.out, consoles.err, note)
         raise UsageError(f"the app needs a terminal; commands: {', '.join(COMMANDS)}")
-    path = path_of(args)
-    notice = creation_notice(path)
-    if notice:
-        error(err, notice)  # (seen in the terminal after the app ends; the app says it too)
-    # Fail early, with one line, on a file that is not a library (the app opens it in the background):
-    # only a file that does not even start like one is opened here.
-    if path.exists():
-        with path.open("rb") as fh:
-            head = fh.read(64)
-        if not looks_like_library(head):
-            from store.library import Library
-
-            Library.open(path)  # says what is wrong with it (LibraryFileError), or migrates an old layout
-    target = " ".join(args.target)
     collector.pause()  # (until the library is loaded: ``tui.collector``)
-    # In the app, a notification: the path on a line of its own, shortened from the left (a toast is
-    # narrow, and a path split mid-word is hard to read).
-    toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
-    interrupt = StartInterrupt()
     try:
-        with interrupt:
-            firstpage.start(path, target)  # (while the app is imported: ``tui.firstpage``)
-            from tui.app import PmbrowseApp
+        path = path_of(args)
+        notice = creation_notice(path)
+        # Fail early, with one line, on a file that is not a library (the app opens it in the
+        # background): only a file that does not even start like one is opened here.
+        if path.exists():
+            from store.schema import looks_like_library
 
-            interrupt.check()
-            app = PmbrowseApp(path, target, notice=toast, note=note, screener=args.screener)
-            interrupt.app = app
-            app.run()
-            interrupt.check()
+            with path.open("rb") as fh:
+                head = fh.read(64)
+            if not looks_like_library(head):
+                from store.library import Library
+
+                # Says what is wrong with it (LibraryFileError), or converts an old layout (which the
+                # app says: ``store.storage.notices``).
+                Library.open(path)
+        target = " ".join(args.target)
+        firstpage.start(path, target)  # (while the app is imported: ``tui.firstpage``)
+        if notice:
+            _error(consoles.err, notice)  # (seen in the terminal after the app ends; the app says it too)
+        from tui.app import PmbrowseApp
+        from tui.text import shorten_left
+
+        interrupt.check()
+        # In the app, a notification: the path on a line of its own, shortened from the left (a toast
+        # is narrow, and a path split mid-word is hard to read).
+        toast = f"A new library, with the demo article, at\n{shorten_left(str(path), 40)}" if notice else ""
+        app = PmbrowseApp(path, target, notice=toast, note=note, screener=args.screener)
+        interrupt.app = app
+        app.run()
+        interrupt.check()
     finally:
         collector.resume()
     return EXIT_OK
 
 
 class StartInterrupt:
-    """Ctrl-C while the app starts (before it has the terminal, where ctrl+c is a key), taken at a safe
-    point rather than wherever the interpreter is: a ``KeyboardInterrupt`` raised inside an import
-    (Textual's, or the first page's thread's, ``tui.firstpage``) was seen to be swallowed by the
-    import machinery and the app then hang on "Loading the library…", to end with a traceback, or,
-    the first page's thread killed at exit in its native code, to crash (SIGSEGV). Here the first
-    ctrl-C is noted, and ``check`` raises it once Textual is imported and again when the app has
-    ended; one pressed while the app starts asks it to quit. A second ctrl-C before then is raised at
-    once. On the way out the first page's thread is waited for, so that nothing it writes (a library
-    converted, an index rebuilt) is cut short."""
+    """Ctrl-C from the moment ``main`` runs until the app has the terminal (where ctrl+c is a key), and
+    again once it has given it back, taken at a safe point rather than wherever the interpreter is: a
+    ``KeyboardInterrupt`` raised inside an import (``tui.cli``'s own, Textual's, or the first page's
+    thread's, ``tui.firstpage``) was seen to be swallowed by the import machinery and the app then hang
+    on "Loading the library…", to end with a traceback, or, the first page's thread killed at exit in
+    its native code, to crash (SIGSEGV). Here the first ctrl-C is noted, and ``check`` raises it once
+    Textual is imported and again when the app has ended; one pressed while the app starts asks it to
+    quit. A second ctrl-C before the app exists is raised at once. A command takes ctrl-C where it lands
+    once its modules are imported (``release``: it says what it committed, ``store.errors``). On the way
+    out the first page's thread is waited for, so that nothing it writes (a library converted, an index
+    rebuilt) is cut short.
+
+    ``as_the_app_ended``: the ctrl-C came once the app had been ready for keys (it ended, or was
+    ending): the session may have stored things, and nothing was stopped by it."""
 
     def __init__(self) -> None:
         self.pressed = False
+        self.as_the_app_ended = False
         self.app: App[Any] | None = None
         self._before: object = None
+        self._held = False
 
     def __enter__(self) -> StartInterrupt:
         self._before = signal.signal(signal.SIGINT, self._sigint)
+        self._held = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
+            from tui import firstpage
+
             firstpage.finish()
         finally:
+            self._restore()
+
+    def release(self) -> None:
+        """Ctrl-C taken as usual from now on (raised where it lands); one noted before is raised now."""
+        self._restore()
+        self.check()
+
+    def _restore(self) -> None:
+        if self._held:
+            self._held = False
             signal.signal(signal.SIGINT, self._before)  # type: ignore[arg-type]
 
     def check(self) -> None:
@@ -266,13 +348,18 @@ class StartInterrupt:
     def _sigint(self, signum: int, frame: FrameType | None) -> None:
         if self.pressed and self.app is None:
             raise KeyboardInterrupt
+        if not self.pressed and getattr(self.app, "was_ready", False):
+            self.as_the_app_ended = True
         self.pressed = True
         if self.app is not None:
+            asyncio = sys.modules.get("asyncio")  # (imported with Textual; not imported here)
             try:  # (the app's event loop, when it runs: this handler runs in its thread)
-                loop = asyncio.get_running_loop()
+                loop = asyncio.get_running_loop() if asyncio is not None else None
             except RuntimeError:
-                return  # (not started, or ended: ``check`` follows)
-            loop.call_soon_threadsafe(self.app.exit)
+                loop = None
+            if loop is not None:
+                loop.call_soon_threadsafe(self.app.exit)
+            # (else not started, or ended: ``check`` follows)
 
 
 def print_target(args: argparse.Namespace, out: Console, err: Console, note: str) -> int:
@@ -280,6 +367,8 @@ def print_target(args: argparse.Namespace, out: Console, err: Console, note: str
     ``pmbrowse ID`` the article (``pmbrowse show ID``), as the app would open on them; the note, if
     any, follows on stderr."""
     from store.ids import parse_identifier
+    from tui.commands import COMMANDS
+    from tui.text import literal
 
     words = " ".join(args.target)
     ident = parse_identifier(words) if " " not in words else None

@@ -9,18 +9,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from store.errors import PmbrowseError
 from store.paths import library_path
-from tui.text import literal
 
+# (Rich is not imported here: ``tui.cli`` imports this module before it starts the app, which needs
+# none of it until it has started the first page: ``tui.firstpage``.)
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from store.library import Library
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_UNAVAILABLE, EXIT_ONLINE = 0, 1, 2, 3, 4
 
-Run = Callable[[argparse.Namespace, Console, Console], int]
+Run = Callable[[argparse.Namespace, "Console", "Console"], int]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class NotFoundError(PmbrowseError):
 
 def error(err: Console, message: str) -> None:
     """One line on stderr."""
+    from tui.text import literal
+
     err.print(literal(f"pmbrowse: {message}", style="red"), soft_wrap=True)
 
 
@@ -64,6 +67,7 @@ def open_library(args: argparse.Namespace, err: Console | None = None) -> Librar
     When the command ends, the library is closed: a journal grown past its threshold is made a
     segment then (see ``store.storage.compactor``), so no command pays for it midway."""
     from store.library import Library  # (not needed to open the app: see tui.commands)
+    from tui.text import literal
 
     path = path_of(args)
     notice = creation_notice(path)
