@@ -36,6 +36,7 @@ from store.schema import (
     check_links,
 )
 from store.storage import links as linkrec
+from store.storage import notices
 from store.storage.basescan import scan_base
 from store.storage.files import LibraryFiles
 from store.storage.generation import Builder, check_ids
@@ -65,8 +66,8 @@ def convert(files: LibraryFiles, seen: Seen) -> None:
             _convert_stream(files, header, start)
         else:
             _convert_whole(files)
-    files.notices.append(
-        f"{files.path} was converted to this version's library format (schema {SCHEMA_VERSION})"
+    notices.say(
+        files, f"{files.path} was converted to this version's library format (schema {SCHEMA_VERSION})"
     )
 
 
@@ -232,7 +233,7 @@ def rebuild_index(files: LibraryFiles, snap: Snapshot, reason: str = "") -> DocI
     if (st.st_size, st.st_mtime_ns) != (snap.base_size, snap.base_mtime):
         raise LibraryFileError(f"{files.path} changed while it was read; it was left as it is")
     if reason:
-        files.notices.append(f"{files.index_path} {reason}; it was rebuilt from {files.path.name}")
+        notices.say(files, f"{files.index_path} {reason}; it was rebuilt from {files.path.name}")
     tmp = files.temp(files.index_path)
     try:
         # Under the write lock, if it is free now: a compaction must not have its new index replaced by

@@ -15,7 +15,7 @@ from store.docindex import OLDER_VERSION, DocIndex, IndexFileError, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
-from store.storage import conversion
+from store.storage import conversion, notices
 from store.storage.files import LibraryFiles
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import Snapshot, index_current
@@ -181,9 +181,10 @@ def damaged(files: LibraryFiles, snap: Snapshot, what: str) -> None:
     """Damage in the journal: reads go on from the last good commit, with a one-line notice; writes
     are refused (``store.storage.committer``) until ``pmbrowse repair``."""
     if not snap.damage:
-        files.notices.append(
+        notices.say(
+            files,
             f"{what}; the library is read as it was before it, and changes are refused until "
-            "`pmbrowse repair` (which keeps the damaged bytes aside)"
+            "`pmbrowse repair` (which keeps the damaged bytes aside)",
         )
     snap.damage = what
 

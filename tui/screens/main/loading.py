@@ -125,6 +125,12 @@ class Loading(Part):
     def _ready(self, library: Library, index: SearchIndex, marks: Marks, seen: MarksVersion | None) -> None:
         screen = self.screen
         screen.library = library
+        # What opening it said (converted, its index rebuilt, damage), as a command prints it: by this
+        # open or an earlier one of the app's (the first page's, the search index's), each once.
+        from store.storage import notices
+
+        for line in notices.take(library.path):
+            self.say(line, title="Library", severity="warning", timeout=20)
         screen.marking.take(marks, seen)
         screen.changes.start(index.state)
         for article_list in article_lists(screen):
