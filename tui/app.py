@@ -75,7 +75,8 @@ class PmbrowseApp(App[None]):
             )
 
     async def action_quit(self) -> None:
-        """ctrl+q (and the palette's Quit): at once, unless a commit of a Snowball view is under way.
+        """ctrl+q (and the palette's Quit), from any view: as q in the main view (``MainScreen.quit``:
+        the session written, what is due compacted), unless a commit of a Snowball view is under way.
         It cannot be stopped (all or nothing), and the app ended before it did: it went on unseen, the
         terminal given back while the process still wrote. The app says so, quits once it is done,
         and says on the terminal what it did (what the views said meanwhile)."""
@@ -83,7 +84,7 @@ class PmbrowseApp(App[None]):
 
         storing = self._storing()
         if not storing:
-            self.exit()
+            self.main.quit()
             return
         if self._quitting is None:
             self._quitting = []
@@ -113,7 +114,7 @@ class PmbrowseApp(App[None]):
             return
         done = " and ".join(COMMITS[key] for key in self._commits)
         said = "; ".join(self._quitting)
-        self.exit(message=literal(f"pmbrowse: quit after {done}" + (f": {said}" if said else ".")))
+        self.main.quit(literal(f"pmbrowse: quit after {done}" + (f": {said}" if said else ".")))
 
     def notify(
         self,

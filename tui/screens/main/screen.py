@@ -46,6 +46,8 @@ from tui.widgets.trail import StatusLine, TrailBar
 # library and the search index in the loading worker, the online client and the exporters on their
 # keys), so the app paints about as soon as a bare Textual app would.
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from store.library import Library
     from store.marks import Screening
     from store.trail import Trail
@@ -138,8 +140,8 @@ class MainScreen(Screen[None]):
             self.call_after_refresh(self.query_one(StatusLine).show, self.note)
 
     def on_unmount(self) -> None:
-        """The app ends another way than by q (ctrl+q, the command palette's quit): the session is
-        written now, always. Not only when a save's timer is still waiting: once it has fired, the
+        """The app ends another way than by q or ctrl+q (``quit``: a ctrl-C as it starts, an error): the
+        session is written now, always. Not only when a save's timer is still waiting: once it has fired, the
         save's worker may be queued behind other threads and not started, and the screen's workers
         are cancelled as it unmounts (that save was lost). After q (which saved) it is not written twice."""
         self.keeper.save_now(unless_written=True)
@@ -317,10 +319,17 @@ class MainScreen(Screen[None]):
         self.app.push_screen(HelpScreen())
 
     def action_quit(self) -> None:
+        self.quit()
+
+    def quit(self, message: Text | None = None) -> None:
+        """End the app, as q and ctrl+q both do (``PmbrowseApp.action_quit``): the session written,
+        and what is due compacted (``compact_on_quit``: a fifth of a second or so, or in the background
+        on a large library). ctrl+q once only ended the app: quitting always that way left the journal
+        growing past its threshold (read at every open) until some command's end folded it."""
         self.keeper.save_now()
         if self.library is not None:
             compact_on_quit(self.library)
-        self.app.exit()
+        self.app.exit(message=message)
 
 
 __all__ = ["MainScreen"]
