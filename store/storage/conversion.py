@@ -267,6 +267,8 @@ def reuse_index(files: LibraryFiles, snap: Snapshot, old: DocIndex) -> DocIndex 
     changed = f"is older than {files.path.name}, which was changed since"
     if old.base[0] != st.st_size or _stamp(st) != (snap.base_size, snap.base_mtime):
         return changed
+    if not os.access(files.path.parent, os.W_OK):  # (not read whole for a CRC to no end: it is rebuilt)
+        return f"does not say {files.path.name}'s new times (a copy?) and cannot be written again here"
     crc, at = 0, 0
     while chunk := os.pread(snap.base_fd, 1 << 22, at):
         crc, at = zlib.crc32(chunk, crc), at + len(chunk)
