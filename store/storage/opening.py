@@ -15,7 +15,7 @@ from store.docindex import OLDER_VERSION, DocIndex, IndexFileError, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
-from store.storage import conversion, notices
+from store.storage import notices
 from store.storage.files import LibraryFiles
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import Snapshot, index_current
@@ -55,6 +55,8 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
         if header is None:
             seen = (snap.base_id, snap.base_size, snap.base_mtime)
             snap.close()
+            from store.storage import conversion
+
             conversion.convert(files, seen)
             return None  # open it again, now in this version's layout
         snap.generation = str(header["generation"])
@@ -65,8 +67,10 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
             snap.close()
             return None
         if snap.index is None:
+            from store.storage import conversion
+
             snap.index = conversion.rebuild_index(files, snap, "" if why == OTHER_GENERATION else why)
-        snap.reindex = lambda reason: conversion.rebuild_index(files, snap, f"does not match it ({reason})")
+        snap.reindex = lambda reason: _rebuild(files, snap, f"does not match it ({reason})")
         _open_journal(files, snap)
         if not _open_segments(files, snap, final=final):
             snap.close()
@@ -134,6 +138,8 @@ def _open_index(files: LibraryFiles, snap: Snapshot, base: os.stat_result) -> st
         # A copied library (new times), or a base changed in place (edited, truncated): then the
         # index's offsets are not to be trusted. Which of the two the base's bytes tell.
         index.close()
+        from store.storage import conversion
+
         reused = conversion.reuse_index(files, snap, index)
         if isinstance(reused, str):
             return reused
@@ -222,3 +228,9 @@ def replay_into(files: LibraryFiles, snap: Snapshot, raw: bytes, at: int) -> Non
     if meta is not None:  # (checked by ``replay``: numbers of 0 or more)
         snap.counts = {k: meta["counts"][k] for k in COUNTS}
         snap.next_id = meta["next_id"]
+
+
+def _rebuild(files: LibraryFiles, snap: Snapshot, reason: str) -> DocIndex:
+    from store.storage import conversion
+
+    return conversion.rebuild_index(files, snap, reason)

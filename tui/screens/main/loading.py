@@ -35,7 +35,7 @@ from tui.widgets.lists import ArticleRows, article_lists
 if TYPE_CHECKING:
     from store.library import Library
     from store.marks import Marks, MarksVersion
-    from store.search import Results, SearchIndex
+    from store.search import Hit, Results, SearchIndex
     from tui.screens.main.screen import MainScreen
 
 # How long the library waits for the first search's rows before opening anyway (a guard: they come in
@@ -53,6 +53,9 @@ class Loading(Part):
         self._asked = ""  # the identifier the app was started on (pmbrowse 30992990)
         self._pane = screen.session.pane  # the pane to show when that article opens
         self._page: firstpage.FirstPage | None = None  # what ``tui.firstpage`` found
+        # The first page shown, a screenful (``firstpage.ROWS``): (its query, order and rows as shown),
+        # until the whole page is searched (``_rest_of_page``).
+        self._screenful: tuple[str, str, list[Hit]] | None = None
         self._read = False  # the library read (or failed to be): no key is kept for it any more
         # Keys pressed before the library was read (``keep``): the key, what it does, and the row it was
         # pressed on (the list, the row, the row's identity keys), if it is for one.
@@ -73,6 +76,8 @@ class Loading(Part):
             self._page = page
             if page.index is not None and page.results is not None and page.query == query:
                 self._show_first(query, page.index, page.results, page.order)
+                if len(page.results.hits) < min(page.results.total, listing.MAX_HITS):
+                    self._screenful = (query, page.order, self.screen.results.hits)
         # (After the first paint: opening the library at once would share the first paint's time.)
         self.screen.call_after_refresh(self.in_thread, self._load, group="load")
         return query
@@ -96,6 +101,7 @@ class Loading(Part):
             landed = self.app.call_from_thread(self._index_ready, index)
             if landed is not None:
                 landed.wait(FIRST_ROWS_WAIT)
+            self._rest_of_page(index)
         # The first content is shown (or, without a fresh index, comes after the library): start-up's
         # garbage is done with (``tui.collector``; opening the library, or converting it, may be long).
         collector.resume()
@@ -110,6 +116,25 @@ class Loading(Part):
             self.app.call_from_thread(self._failed, str(exc))
             return
         self.app.call_from_thread(self._ready, library, index, marks, seen)
+
+    def _rest_of_page(self, index: SearchIndex) -> None:
+        """The first page was a screenful (``firstpage.ROWS``: found, and drawn, in the first frame's
+        time): the whole page now, shown on the row then highlighted, unless other rows came since."""
+        if self._screenful is None:
+            return
+        (query, order, shown), self._screenful = self._screenful, None
+        try:
+            results = listing.search(index, query, order, listing.MAX_HITS, None)
+        except (PmbrowseError, ValueError, OSError):
+            return  # (the screenful stays; the next search says what is wrong)
+        self.app.call_from_thread(self._show_rest, shown, results, order)
+
+    def _show_rest(self, shown: list[Hit], results: Results, order: str) -> None:
+        rows = self.screen.results
+        if rows.hits is not shown:  # (another search's rows, or the same searched again)
+            return
+        keep = rows.keys_at(rows.highlighted) if rows.highlighted is not None else []
+        rows.show_results(rows.title_text, results, "", listing.ORDER_NAMES.get(order, ""), keep)
 
     def _index_ready(self, index: SearchIndex) -> threading.Event | None:
         """The index is open: run the query that waited for it. Returns what to wait on before opening

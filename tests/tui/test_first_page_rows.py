@@ -1,0 +1,82 @@
+"""The first page searched while the app is imported (``tui.firstpage``) is a screenful of rows
+(``firstpage.ROWS``): each row found reads the search index's document, and only a screenful is drawn
+in the first frame. The whole page (``listing.MAX_HITS``) is searched after the first paint, before the
+library is read, and the highlighted row is kept."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from store.library import Library
+from store.model import Article, Origin
+from store.search import SearchIndex
+from tests.tui.helpers import border_title, make_app, ready, until
+from tui import firstpage, listing
+from tui.screens.main.loading import Loading
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> Path:
+    path = tmp_path / "library.json"
+    lib = Library.open(path, demo=False)
+    with lib.transaction() as changes:
+        for n in range(1, 151):
+            changes.put_article(
+                Article(pmid=str(n), title=f"Article number {n}", abstract=[]), Origin("test")
+            )
+    SearchIndex.for_library(lib)  # (the first page is searched only in a fresh index)
+    lib.close()
+    return path
+
+
+async def test_the_first_page_is_a_screenful_and_the_rest_follows(
+    many: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[int] = []
+    first = Loading._show_first
+
+    def show_first(self: Loading, query: str, index: Any, results: Any, order: str) -> None:
+        shown.append(len(results.hits))
+        first(self, query, index, results, order)
+
+    monkeypatch.setattr(Loading, "_show_first", show_first)
+    firstpage.start(many, "")
+    app = make_app(many)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert await until(pilot, lambda: len(screen.results.hits) == 150)
+        title = border_title(screen.results)
+    assert shown == [firstpage.ROWS]
+    assert "150 hits" in title and "shown" not in title, title
+
+
+async def test_the_row_moved_to_before_the_rest_came_stays_highlighted(
+    many: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    search = listing.search
+
+    def held(index: Any, query: str, order: str, limit: int, marks: Any = None) -> Any:
+        if limit == listing.MAX_HITS:  # (the rest of the page: held until the row has moved)
+            release.wait(10)
+        return search(index, query, order, limit, marks)
+
+    monkeypatch.setattr(listing, "search", held)
+    firstpage.start(many, "")
+    app = make_app(many)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main
+        assert await until(pilot, lambda: len(screen.results.hits) == firstpage.ROWS)
+        await pilot.press("down", "down", "down")
+        moved = screen.results.highlighted
+        assert moved is not None and moved > 0
+        keys = screen.results.keys_at(moved)
+        release.set()
+        assert await until(pilot, lambda: len(screen.results.hits) == 150)
+        await ready(pilot)
+        highlighted = screen.results.highlighted
+        assert highlighted is not None and screen.results.keys_at(highlighted) == keys
