@@ -276,6 +276,7 @@ def run_app(args: argparse.Namespace, consoles: _Consoles, note: str, interrupt:
                 # app says: ``store.storage.notices``).
                 Library.open(path)
         target = " ".join(args.target)
+        firstpage.quick_switches()
         firstpage.start(path, target)  # (while the app is imported: ``tui.firstpage``)
         if notice:
             _error(consoles.err, notice)  # (seen in the terminal after the app ends; the app says it too)
@@ -292,6 +293,7 @@ def run_app(args: argparse.Namespace, consoles: _Consoles, note: str, interrupt:
         interrupt.check()
     finally:
         collector.resume()
+        firstpage.usual_switches()
     return EXIT_OK
 
 

@@ -80,3 +80,20 @@ async def test_the_row_moved_to_before_the_rest_came_stays_highlighted(
         await ready(pilot)
         highlighted = screen.results.highlighted
         assert highlighted is not None and screen.results.keys_at(highlighted) == keys
+
+
+async def test_the_threads_take_turns_as_usual_once_the_library_is_read(many: Path) -> None:
+    """(``firstpage.quick_switches``, as ``tui.cli.run_app`` starts the app: only until then.)"""
+    import sys
+
+    usual = sys.getswitchinterval()
+    firstpage.quick_switches()
+    try:
+        firstpage.start(many, "")
+        app = make_app(many)
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert sys.getswitchinterval() == firstpage.START_SWITCH
+            await ready(pilot)
+            assert sys.getswitchinterval() == usual
+    finally:
+        firstpage.usual_switches()  # (whatever happened: not the rest of the tests)

@@ -148,6 +148,7 @@ class Loading(Part):
         return None if results.landed.is_set() else results.landed
 
     def _ready(self, library: Library, index: SearchIndex, marks: Marks, seen: MarksVersion | None) -> None:
+        firstpage.usual_switches()
         screen = self.screen
         screen.library = library
         # What opening it said (converted, its index rebuilt, damage), as a command prints it: by this
@@ -205,6 +206,7 @@ class Loading(Part):
             run()
 
     def _failed(self, message: str) -> None:
+        firstpage.usual_switches()
         self._read, self._kept = True, []  # (what was kept is not done: the failure is said)
         self.screen.results.show_message(message)
         self.screen.query_one(ArticleHeader).show_welcome(f"The library could not be opened: {message}")
