@@ -76,9 +76,9 @@ sys.exit(main(["--db", sys.argv[1]]))
 """
 
 
-def _drive(code: str, library: Path, keys: list[tuple[str, float]], timeout: float = 30.0) -> tuple[int, str]:
-    """Run ``code`` in a pseudo-terminal; once it has painted the demo article's row, type ``keys``
-    (each after its pause); its exit status and what it wrote."""
+def _drive(code: str, library: Path, keys: list[tuple[str, str]], timeout: float = 30.0) -> tuple[int, str]:
+    """Run ``code`` in a pseudo-terminal and type ``keys``, each once the screen has shown its text since
+    the key before; its exit status and what it wrote."""
     pid, fd = pty.fork()
     if pid == 0:
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
@@ -86,15 +86,15 @@ def _drive(code: str, library: Path, keys: list[tuple[str, float]], timeout: flo
         os.execvpe(sys.executable, [sys.executable, "-c", code, str(library)], env)
     poll = select.poll()
     poll.register(fd, select.POLLIN)
-    seen, status, end, left = b"", None, time.monotonic() + timeout, list(keys)
+    seen, status, end, left, since = b"", None, time.monotonic() + timeout, list(keys), 0
     try:
         while status is None and time.monotonic() < end:
             if poll.poll(50):
                 with contextlib.suppress(OSError):
                     seen += os.read(fd, 1 << 16)
-            if left and b"hits" in seen:
-                key, pause = left.pop(0)
-                time.sleep(pause)
+            if left and left[0][1].encode() in seen[since:]:
+                key, _shown = left.pop(0)
+                since = len(seen)
                 os.write(fd, key.encode())
             done, code_ = os.waitpid(pid, os.WNOHANG)
             if done:
@@ -117,7 +117,8 @@ def _drive(code: str, library: Path, keys: list[tuple[str, float]], timeout: flo
 def test_ctrl_c_as_the_app_ends_does_not_say_the_library_was_left_as_it_was(demo: Path) -> None:
     """A star stored in the session, then q; Ctrl-C lands once the terminal is given back. Seen red
     before: "interrupted; the library was left as it was before this command", the star stored."""
-    status, text = _drive(AS_THE_APP_ENDS, demo, [("s", 1.5), ("q", 0.8)])
+    # (s once the list is shown, done once the library is read; q once the row shows the star.)
+    status, text = _drive(AS_THE_APP_ENDS, demo, [("s", "hits"), ("q", "★")])
     assert any(mark.starred for mark in Marks.open(demo).all()), "the star was not stored"
     assert status == 130, text
     assert "left as it was" not in text, text
