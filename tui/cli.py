@@ -273,7 +273,7 @@ def run_app(args: argparse.Namespace, consoles: _Consoles, note: str, interrupt:
                 from store.library import Library
 
                 # Says what is wrong with it (LibraryFileError), or converts an old layout (which the
-                # app says: ``store.storage.notices``).
+                # app says: ``store.notices``).
                 Library.open(path)
         target = " ".join(args.target)
         firstpage.quick_switches()

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from store import atomicwrite, fileformat
+from store import atomicwrite, fileformat, notices
 from store.docindex import DocIndex, IndexFileError
 from store.errors import LibraryBusyError, LibraryFileError
 from store.journal import Replay, read_header, replay
@@ -36,7 +36,6 @@ from store.schema import (
     check_links,
 )
 from store.storage import links as linkrec
-from store.storage import notices
 from store.storage.basescan import scan_base
 from store.storage.files import LibraryFiles
 from store.storage.generation import Builder, check_ids
@@ -67,7 +66,9 @@ def convert(files: LibraryFiles, seen: Seen) -> None:
         else:
             _convert_whole(files)
     notices.say(
-        files, f"{files.path} was converted to this version's library format (schema {SCHEMA_VERSION})"
+        files.notices,
+        files.path,
+        f"{files.path} was converted to this version's library format (schema {SCHEMA_VERSION})",
     )
 
 
@@ -233,7 +234,9 @@ def rebuild_index(files: LibraryFiles, snap: Snapshot, reason: str = "") -> DocI
     if (st.st_size, st.st_mtime_ns) != (snap.base_size, snap.base_mtime):
         raise LibraryFileError(f"{files.path} changed while it was read; it was left as it is")
     if reason:
-        notices.say(files, f"{files.index_path} {reason}; it was rebuilt from {files.path.name}")
+        notices.say(
+            files.notices, files.path, f"{files.index_path} {reason}; it was rebuilt from {files.path.name}"
+        )
     tmp = files.temp(files.index_path)
     try:
         # Under the write lock, if it is free now: a compaction must not have its new index replaced by

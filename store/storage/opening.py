@@ -9,13 +9,12 @@ import os
 import stat
 from typing import Any
 
-from store import fileformat
+from store import fileformat, notices
 from store.atomicwrite import NotARegularFile
 from store.docindex import OLDER_VERSION, DocIndex, IndexFileError, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
-from store.storage import notices
 from store.storage.files import LibraryFiles
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import Snapshot, index_current
@@ -188,7 +187,8 @@ def damaged(files: LibraryFiles, snap: Snapshot, what: str) -> None:
     are refused (``store.storage.committer``) until ``pmbrowse repair``."""
     if not snap.damage:
         notices.say(
-            files,
+            files.notices,
+            files.path,
             f"{what}; the library is read as it was before it, and changes are refused until "
             "`pmbrowse repair` (which keeps the damaged bytes aside)",
         )

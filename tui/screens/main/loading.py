@@ -153,7 +153,7 @@ class Loading(Part):
         screen.library = library
         # What opening it said (converted, its index rebuilt, damage), as a command prints it: by this
         # open or an earlier one of the app's (the first page's, the search index's), each once.
-        from store.storage import notices
+        from store import notices
 
         for line in notices.take(library.path):
             self.say(line, title="Library", severity="warning", timeout=20)
