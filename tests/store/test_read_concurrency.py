@@ -1,0 +1,136 @@
+"""Reading a library in worker threads while another thread closes it, moves it to a newer state or
+takes in another process's commits (the app reads in workers: the first list, the link panes, the
+cited search). Each case is one interleaving made certain: a read is held at its ``pread`` (or a
+catch-up halfway through a commit) by events, never by sleeping.
+
+- A descriptor closed under a read frees its number: the next ``open`` anywhere in the process takes
+  it, and the read that was about to ``pread`` the old number reads that other file
+  (``store.openfile``): the base's and journal's (``Snapshot.close``) and the index's heads
+  (``DocIndex.close``).
+- A state left behind by a newer one (another process compacted) stays readable by the thread that
+  holds it; one read after the library is closed says so in one line.
+- Catching up with another process's commit builds a new state: a thread holding the old one never
+  sees half of the commit (the new document without its links).
+- The index's check in a thread that fails for any reason leaves the index unchecked, never trusted.
+- The newest-segment table answers for the segments it was made of only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from store.importer import import_file
+from store.library import Library
+from store.model import Article, Origin
+from store.storage.meta import Meta
+from store.storage.newest import Newest
+from store.storage.segment import SegmentFile, SegmentWriter
+from tests.conftest import PAGES
+
+ORIGIN = Origin("test", "here")
+WAIT = 10.0  # (seconds: only a broken interleaving waits this long, and then the test fails)
+
+
+@pytest.fixture(autouse=True)
+def _no_compaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
+
+
+@pytest.fixture
+def library(lib_path: Path) -> Iterator[Library]:
+    """A small library, compacted: its documents in the base, read with ``pread``."""
+    lib = Library.open(lib_path, demo=False)
+    for name in ("authors_present.txt", "minimal.txt", "zero_citations.txt"):
+        import_file(lib, PAGES / name)
+    assert lib.compact()
+    yield lib
+    lib._storage.close()
+
+
+class HeldRead:
+    """``os.pread`` held in one thread (named ``held``) until ``go``: the first such read, or each
+    while ``every``, waits there. The others read on."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.reached = threading.Event()
+        self.go = threading.Event()
+        self.fds: list[int] = []
+        original = os.pread
+
+        def pread(fd: int, size: int, offset: int) -> bytes:
+            if threading.current_thread().name == "held" and not self.reached.is_set():
+                self.fds.append(fd)
+                self.reached.set()
+                assert self.go.wait(WAIT)
+            return original(fd, size, offset)
+
+        monkeypatch.setattr(os, "pread", pread)
+
+
+def run_held(read: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
+    """``read()`` in the thread ``held``; what it returned or raised, once it is joined."""
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = read()
+        except BaseException as exc:  # (whatever it is, the test says it)
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, name="held", daemon=True)
+    thread.start()
+    return thread, out
+
+
+@contextlib.contextmanager
+def others_opened(tmp_path: Path, number: int) -> Iterator[bool]:
+    """Other files opened, as any thread of the process may, each getting the lowest free number, until
+    one takes ``number`` (yields True: it was closed, and is now another file's) or a higher one."""
+    impostor = tmp_path / "impostor"
+    impostor.write_bytes(b'"1": {"x": 1},\n' * 4096)
+    fds: list[int] = []
+    try:
+        while not fds or fds[-1] < number:
+            fds.append(os.open(impostor, os.O_RDONLY))
+        yield fds[-1] == number
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def add_one(lib: Library, pmid: str) -> None:
+    with lib.transaction() as changes:
+        changes.put_article(Article(pmid=pmid, title=f"Article {pmid}", year=2025), ORIGIN)
+
+
+# 5. The newest-segment table --------------------------------------------------------------------------
+
+
+def _segment(folder: Path, name: str, ids: list[int]) -> SegmentFile:
+    writer = SegmentWriter(folder / f"g.{name}.seg", "g")
+    for doc_id in ids:
+        writer.add_doc(doc_id, b'{"pmid": "%d"}' % doc_id, Meta(0, 2000, 0), b"{}", [f"pmid:{doc_id}"])
+    writer.finish()
+    return SegmentFile(folder / f"g.{name}.seg")
+
+
+def test_the_newest_segment_table_answers_for_its_own_segments_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store.storage import newest
+
+    monkeypatch.setattr(newest, "MIN_PROBES", 0)
+    first, middle, last = (_segment(tmp_path, n, ids) for n, ids in (("a", [1, 2]), ("b", [3]), ("c", [4])))
+    merged = _segment(tmp_path, "m", [2, 3])  # (a list with another middle: same count, same newest)
+    table = Newest()
+    table.probed(1 << 20)
+    assert table.of([first, middle, last], 2, 10) == 1
+    assert table.of([first, merged, last], 2, 10) == 2
+    assert table.of([first, merged, last], 3, 10) == 2
