@@ -57,7 +57,6 @@ import os
 import stat
 import struct
 import sys
-import threading
 import zlib
 from array import array
 from bisect import bisect_left
@@ -68,7 +67,7 @@ from typing import Any
 import orjson
 
 from store.atomicwrite import NotARegularFile, check_regular, not_a_file
-from store.residency import crc32_released
+from store.residency import LaterCheck, crc32_released
 
 MAGIC = b"PMBIDX04"
 _LITTLE = sys.byteorder == "little"
@@ -149,7 +148,7 @@ class DocIndex:
         """``check_later``: check the columns' and keys' checksum in a thread (see ``verify``)."""
         self.path = path
         self._views: list[memoryview] = []
-        self._checking: threading.Thread | None = None
+        self._checking: LaterCheck | None = None
         self._damage: str | None = None  # what the check in a thread found wrong
         # The heads are read with ``pread``, not through the map: an import reads heads all over the
         # index, and each page touched in a map stays in the process's memory (``store.residency``).
@@ -227,10 +226,7 @@ class DocIndex:
         # (read a megabyte at a time and let go of, not held: ``store.residency``)
         if check_later:
             self._views.append(whole := view[:])
-            self._checking = threading.Thread(
-                target=self._check, args=(whole, body, pos, body_crc), name="docindex-check", daemon=True
-            )
-            self._checking.start()
+            self._checking = LaterCheck(m, whole, body, pos, body_crc)
         elif crc32_released(m, view, body, pos) != body_crc:
             raise ValueError(BODY_DAMAGED)
         self.max_id = max_id
@@ -239,17 +235,19 @@ class DocIndex:
         self._link_off, self._link_len = c["link_off"], c["link_len"]
         self._refs, self._cited, self._flags = c["refs"], c["cited"], c["flags"]
 
-    def _check(self, view: memoryview, start: int, end: int, expected: int) -> None:
-        if crc32_released(self._map, view, start, end) != expected:
-            self._damage = BODY_DAMAGED
-
     def verify(self) -> None:
         """Wait for the check begun at opening (``check_later``); raise ``IndexFileError`` if it found
         the columns or keys damaged (then nothing read from them may be trusted: open it again, which
-        rebuilds it). Returns at once for an index checked at opening."""
+        rebuilds it). Returns at once for an index checked at opening. A check whose thread ended
+        without its answer is done here (``LaterCheck``); one that cannot be done here either is said
+        as damage (the index is rebuilt: unchecked, it is not trusted)."""
         checking = self._checking
         if checking is not None:
-            checking.join()
+            try:
+                if not checking.matches():
+                    self._damage = BODY_DAMAGED
+            except (OSError, ValueError, MemoryError) as exc:
+                self._damage = f"it could not be checked: {exc or type(exc).__name__}"
             self._checking = None
         if self._damage is not None:
             raise IndexFileError(f"{self.path} is damaged ({self._damage})", self._damage)

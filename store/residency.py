@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import mmap
+import threading
 import zlib
 
 CHUNK = 1 << 20  # checksummed, then dropped, a megabyte at a time
@@ -45,3 +46,48 @@ def crc32_released(mapped: mmap.mmap | bytes, view: memoryview, start: int, end:
             crc = zlib.crc32(piece, crc)
         release(mapped, at, min(at + CHUNK, end))
     return crc
+
+
+class LaterCheck:
+    """``crc32_released`` of a mapped file's bytes compared with the checksum expected, worked out in a
+    thread (``zlib.crc32`` lets go of the interpreter's lock: on another core) while the caller goes
+    on: ``matches`` waits for it. A thread that ends without its answer, for whatever reason (memory,
+    an exception raised in it, no thread to be had), leaves it to ``matches``, which works it out on
+    the caller's thread: never taken as a match. (``madvise`` refused is no such reason: ``release``
+    keeps the pages.)"""
+
+    def __init__(
+        self, mapped: mmap.mmap | bytes, view: memoryview, start: int, end: int, expected: int
+    ) -> None:
+        self._args = (mapped, view, start, end)
+        self._expected = expected
+        self._found: int | None = None
+        thread: threading.Thread | None = threading.Thread(
+            target=self._run, name="docindex-check", daemon=True
+        )
+        try:
+            assert thread is not None
+            thread.start()
+        except RuntimeError:  # (no thread to be had: worked out by ``matches``)
+            thread = None
+        self._thread = thread
+
+    def _run(self) -> None:
+        try:
+            self._found = crc32_released(*self._args)
+        except BaseException:  # (the thread's end, without its answer: ``matches`` works it out)
+            return
+
+    def join(self) -> None:
+        """Wait for the thread (it reads ``view``: let go of the map only after)."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+
+    def matches(self) -> bool:
+        """Whether the bytes match the checksum (waited for; worked out here if the thread did not).
+        May raise what reading them raises here (``OSError``, ``ValueError``, ``MemoryError``)."""
+        self.join()
+        if self._found is None:
+            self._found = crc32_released(*self._args)
+        return self._found == self._expected

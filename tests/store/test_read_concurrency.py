@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from store import docindex, residency
+from store.docindex import DocIndex, IndexFileError
 from store.importer import import_file
 from store.library import Library
 from store.model import Article, Origin
@@ -108,6 +110,56 @@ def others_opened(tmp_path: Path, number: int) -> Iterator[bool]:
 def add_one(lib: Library, pmid: str) -> None:
     with lib.transaction() as changes:
         changes.put_article(Article(pmid=pmid, title=f"Article {pmid}", year=2025), ORIGIN)
+
+
+# 3. The index's check in a thread that fails ------------------------------------------------------------
+
+
+def test_an_index_whose_check_in_a_thread_failed_is_checked_before_it_is_trusted(
+    library: Library, lib_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    idx = lib_path.with_name("library.json.idx")
+    library._storage.close()
+    raw = bytearray(idx.read_bytes())
+    header_end = 16 + int.from_bytes(raw[8:12], "little")
+    at = docindex.aligned(header_end) + 8 * 1  # (document 1's offset in the first column)
+    raw[at] ^= 0x01
+    idx.write_bytes(bytes(raw))
+    with pytest.raises(IndexFileError):
+        DocIndex(idx)  # (the damage: found by a check at opening)
+    original = residency.crc32_released
+
+    def failing(*args: Any) -> int:
+        if threading.current_thread().name == "docindex-check":
+            raise MemoryError  # (or anything else than the answer)
+        return original(*args)
+
+    monkeypatch.setattr(residency, "crc32_released", failing)
+    monkeypatch.setattr(docindex, "crc32_released", failing)  # (where the check was before)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # (the old code's thread died)
+    index = DocIndex(idx, check_later=True)
+    try:
+        with pytest.raises(IndexFileError, match="damaged"):
+            index.verify()
+    finally:
+        index.close()
+
+
+def test_an_index_whose_thread_cannot_start_is_checked_at_once(
+    library: Library, lib_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    idx = lib_path.with_name("library.json.idx")
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    index = DocIndex(idx, check_later=True)
+    try:
+        index.verify()
+        assert index.head(7)
+    finally:
+        index.close()
 
 
 # 5. The newest-segment table --------------------------------------------------------------------------
