@@ -67,6 +67,7 @@ from typing import Any
 import orjson
 
 from store.atomicwrite import NotARegularFile, check_regular, not_a_file
+from store.openfile import FileClosed, OpenFile
 from store.residency import LaterCheck, crc32_released
 
 MAGIC = b"PMBIDX04"
@@ -151,8 +152,9 @@ class DocIndex:
         self._checking: LaterCheck | None = None
         self._damage: str | None = None  # what the check in a thread found wrong
         # The heads are read with ``pread``, not through the map: an import reads heads all over the
-        # index, and each page touched in a map stays in the process's memory (``store.residency``).
-        self._fd: int | None = None
+        # index, and each page touched in a map stays in the process's memory (``store.residency``);
+        # through an ``OpenFile``, safe to close under a thread reading one (``store.openfile``).
+        self._file: OpenFile | None = None
         if raw is not None:
             self._map: mmap.mmap | bytes = raw
         else:
@@ -170,7 +172,7 @@ class DocIndex:
                 why = "it is empty" if empty else str(getattr(exc, "strerror", None) or exc)
                 os.close(fd)
                 raise IndexFileError(f"{path}: {why}", why) from None
-            self._fd = fd
+            self._file = OpenFile(fd, path)
         try:
             self._parse(check_later)
         except (ValueError, KeyError, TypeError, struct.error, orjson.JSONDecodeError, BufferError) as exc:
@@ -288,12 +290,20 @@ class DocIndex:
         return self._flags[doc_id], c["year"][doc_id], c["citation"][doc_id]
 
     def head(self, doc_id: int) -> bytes:
-        """A document's head; raises ``IndexMismatch`` if it is not as it was written."""
+        """A document's head; raises ``IndexMismatch`` if it is not as it was written, ``FileClosed``
+        once the index is closed (one in flight reads on: its columns are read before its ``pread``)."""
         c = self._columns
-        start, length = self._heads_at + c["head_off"][doc_id], c["head_len"][doc_id]
-        fd = self._fd
-        raw = os.pread(fd, length, start) if fd is not None else bytes(self._views[0][start : start + length])
-        if zlib.crc32(raw) != c["head_crc"][doc_id]:
+        try:
+            start, length, crc = (
+                self._heads_at + c["head_off"][doc_id],
+                c["head_len"][doc_id],
+                c["head_crc"][doc_id],
+            )
+        except ValueError:  # (a released view: closed)
+            raise FileClosed(self.path or "the document index") from None
+        file = self._file
+        raw = file.pread(length, start) if file is not None else bytes(self._views[0][start : start + length])
+        if zlib.crc32(raw) != crc:
             raise IndexMismatch(f"{self.path}: the head of document {doc_id} is damaged")
         return raw
 
@@ -342,16 +352,15 @@ class DocIndex:
         if isinstance(mapped, mmap.mmap):
             with contextlib.suppress(BufferError):  # (a view still held elsewhere: the map is freed with it)
                 mapped.close()
-        self._close_fd()
+        self._close_file()
 
-    def _close_fd(self) -> None:
-        fd, self._fd = getattr(self, "_fd", None), None
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    def _close_file(self) -> None:
+        file = getattr(self, "_file", None)
+        if file is not None:
+            file.close()  # (a head read in flight ends first: ``store.openfile``)
 
     def __del__(self) -> None:
-        self._close_fd()
+        self._close_file()
 
 
 def _natural(value: object) -> bool:

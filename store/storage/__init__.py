@@ -77,8 +77,7 @@ class Storage:
     table: TableStorage
 
     def close(self) -> None:
-        with self.files.state:
-            self.files.snap.close()
+        self.reader.close()
 
 
 def open_storage(

@@ -41,6 +41,10 @@ class Reader:
 
     def __init__(self, files: LibraryFiles) -> None:
         self.files = files
+        # The state the last move to a new one left behind, still open: a thread may be reading it
+        # (a worker holds the state it reads from: ``heads``, ``totals``, the citation counts). It is
+        # closed when the next one is left behind, or the library closed.
+        self._left: Snapshot | None = None
         self.open()
 
     @property
@@ -58,10 +62,22 @@ class Reader:
         for attempt in range(40):
             snap = opening.try_open(self.files, final=attempt == 39)
             if snap is not None:
-                old, self.files.snap = self.files.snap, snap
-                old.close()
+                with self.files.state:
+                    old, self.files.snap = self.files.snap, snap
+                    older, self._left = self._left, old
+                if older is not None:
+                    older.close()  # (safe for a read in flight: ``Snapshot.close``)
                 return
             time.sleep(0.025)
+
+    def close(self) -> None:
+        """Close the state read now and the one left behind (reads in flight end first; a read begun
+        after raises ``FileClosed``)."""
+        with self.files.state:
+            left, self._left = self._left, None
+            self.files.snap.close()
+        if left is not None:
+            left.close()
 
     # Staying current -------------------------------------------------------------------------------
 

@@ -11,14 +11,12 @@ reads no link record at all.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
-from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import orjson
 
@@ -26,59 +24,16 @@ from store.docindex import DocIndex, IndexMismatch, key_hash
 from store.errors import LibraryFileError
 from store.journal import Replay
 from store.merge import doc_keys
+from store.openfile import FileClosed, OpenFile
 from store.storage import links as linkrec
 from store.storage.decoding import decode as decode
 from store.storage.decoding import decode_links as decode_links
+from store.storage.layer import Segment as Segment
 from store.storage.meta import Meta, head_of, meta_of
 from store.storage.newest import Newest
 from store.storage.segmentids import damage
 
 REMOVED = (-1, -1)
-
-
-class Segment(Protocol):
-    """A segment as the snapshot reads it (``store.storage.segment.SegmentFile``)."""
-
-    name: str
-    path: Path
-
-    def where(self, doc_id: int) -> tuple[int, int] | None: ...  # None: not in it; REMOVED: removed
-
-    def read(self, where: tuple[int, int]) -> bytes: ...
-
-    def meta(self, doc_id: int) -> Meta: ...
-
-    def head(self, doc_id: int) -> bytes: ...
-
-    def link_change(self, doc_id: int) -> bytes | None: ...
-
-    def link_counts(self, doc_id: int) -> tuple[int, int]: ...
-
-    def candidates_of(self, h: int) -> list[int]: ...
-
-    def column(self, name: str) -> array[int]: ...  # one of its tables' columns, whole
-
-    def row(self, i: int) -> tuple[bytes, Meta, bytes]: ...  # row i's document, meta and head
-
-    def link_row(self, i: int) -> tuple[bytes, int, int]: ...  # row i's link change and counts
-
-    def ids(self) -> Iterator[tuple[int, bool]]: ...  # (doc id, removed)
-
-    def counted(self) -> Iterator[int]: ...  # the documents whose link counts it changes
-
-    def touches(self, doc_id: int) -> bool: ...  # whether it writes the document or changes its links
-
-    @property
-    def has_run(self) -> bool: ...  # whether it keeps its "most cited first" run
-
-    def load_run(self) -> None: ...  # reads and checks the run (``SegmentError``: damaged)
-
-    def run(self) -> Iterator[tuple[int, int]]: ...  # (cited key, doc id), largest first
-
-    @property
-    def size(self) -> int: ...
-
-    def close(self) -> None: ...
 
 
 T = TypeVar("T")
@@ -103,11 +58,23 @@ def index_current(index: DocIndex, index_path: Path | None, base: os.stat_result
         return False
 
 
+# The descriptors a state reads, and the ``OpenFile`` each is read through.
+_FILES = {"base_fd": "base_file", "journal_fd": "journal_file"}
+
+
 @dataclass
 class Snapshot:
-    """One consistent state of the library (see the module docstring)."""
+    """One consistent state of the library (see the module docstring).
+
+    ``base_fd`` and ``journal_fd`` are the descriptors (for those that read the files whole: opening,
+    a fold, a check); the state's own reads go through ``base_file`` and ``journal_file``, made from
+    them when they are set, and shared by the states made from this one (``dataclasses.replace``
+    passes them on), so that closing one closes them for all, safely (``store.openfile``)."""
 
     path: Path
+    # (before the descriptors: given with them, the same descriptor keeps the same ``OpenFile``)
+    base_file: OpenFile | None = field(default=None, repr=False, compare=False)
+    journal_file: OpenFile | None = field(default=None, repr=False, compare=False)
     base_fd: int | None = None
     base_id: tuple[int, int] | None = None  # (st_dev, st_ino) of the base
     base_size: int = 0
@@ -136,14 +103,30 @@ class Snapshot:
     # ``dataclasses.replace`` starts its own).
     _newest: Newest = field(default_factory=Newest, init=False, repr=False, compare=False)
 
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name in _FILES:  # (a descriptor given, or taken away: read through an ``OpenFile`` of it)
+            attr = _FILES[name]
+            file: OpenFile | None = self.__dict__.get(attr)
+            if value is None:
+                object.__setattr__(self, attr, None)
+            elif file is None or file.fd != value:
+                assert isinstance(value, int)
+                where = self.path if name == "base_fd" else self.journal_path
+                object.__setattr__(self, attr, OpenFile(value, where))
+
     def close(self) -> None:
-        for fd in (self.base_fd, self.journal_fd):
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        """Close the base and the journal: at once, or as the last read in flight ends (a worker
+        thread may be reading either, and a closed descriptor's number is the next file's: see
+        ``store.openfile``); a read begun later raises ``FileClosed``, in every state sharing them (the
+        states a catch-up made from this one, a transaction's view).
+
+        The index and the segments are left to the garbage collector (``DocIndex.__del__``,
+        ``SegmentFile.__del__``): freed with the last state or reader holding them."""
+        for file in (self.base_file, self.journal_file):
+            if file is not None:
+                file.close()
         self.base_fd = self.journal_fd = None
-        # The segments' files are left to the garbage collector (``SegmentFile.__del__``): a reader in
-        # another thread may still be reading one (a closed descriptor's number can be reused).
 
     @property
     def live_journal(self) -> bool:
@@ -158,8 +141,10 @@ class Snapshot:
     # Documents -------------------------------------------------------------------------------------
 
     def journal_read(self, where: tuple[int, int]) -> bytes:
-        assert self.journal_fd is not None
-        raw = os.pread(self.journal_fd, where[1], where[0])
+        file = self.journal_file
+        if file is None:
+            raise FileClosed(self.journal_path)
+        raw = file.pread(where[1], where[0])
         if len(raw) != where[1]:
             raise LibraryFileError(f"{self.journal_path} is shorter than it was; it was left as it is")
         return raw
@@ -173,12 +158,14 @@ class Snapshot:
         under a reader is a short read, never a SIGBUS) and checked against its line: the id before it
         and the end after it, so an index that does not match its base is found when it is read
         (``IndexMismatch``)."""
-        assert self.base_fd is not None
+        file = self.base_file
+        if file is None:
+            raise FileClosed(self.path)
         prefix = b'"%d":' % doc_id
         start = where[0] - len(prefix)
-        raw = os.pread(self.base_fd, where[1] + len(prefix) + 1, start) if start >= 0 else b""
+        raw = file.pread(where[1] + len(prefix) + 1, start) if start >= 0 else b""
         if len(raw) != where[1] + len(prefix) + 1:
-            if start >= 0 and os.fstat(self.base_fd).st_size < where[0] + where[1] + 1:
+            if start >= 0 and file.size() < where[0] + where[1] + 1:
                 raise LibraryFileError(f"{self.path} is shorter than its index says; it was left as it is")
             raise IndexMismatch(f"record {doc_id} is not where the index says")
         if not raw.startswith(prefix) or raw[-1:] not in (b",", b"\n") or raw[-2:-1] != b"}":

@@ -28,6 +28,7 @@ import pytest
 
 from store import docindex, residency
 from store.docindex import DocIndex, IndexFileError
+from store.errors import LibraryFileError
 from store.importer import import_file
 from store.library import Library
 from store.model import Article, Origin
@@ -110,6 +111,69 @@ def others_opened(tmp_path: Path, number: int) -> Iterator[bool]:
 def add_one(lib: Library, pmid: str) -> None:
     with lib.transaction() as changes:
         changes.put_article(Article(pmid=pmid, title=f"Article {pmid}", year=2025), ORIGIN)
+
+
+# 1. The base and journal closed under a read ----------------------------------------------------------
+
+
+def test_a_read_in_flight_when_the_library_is_closed_reads_its_own_file(
+    library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    want = library.doc(7)
+    assert want is not None and want.get("pmid") == "1000002"
+    held = HeldRead(monkeypatch)
+    thread, out = run_held(lambda: library.doc(7))
+    assert held.reached.wait(WAIT)
+    library._storage.close()  # (the app ends, or a search lets go of its storage)
+    with others_opened(tmp_path, held.fds[0]) as taken:
+        held.go.set()
+        thread.join(WAIT)
+        assert "error" not in out, (taken, out)
+        assert out["value"] == want, taken
+    with pytest.raises(OSError):
+        os.fstat(held.fds[0])  # (closed as the read ended)
+
+
+def test_a_read_after_the_library_is_closed_says_so(library: Library) -> None:
+    snap = library._reader.current()  # (a worker holds the state it reads: ``Reader.heads``)
+    library._storage.close()
+    with pytest.raises(LibraryFileError, match="closed"):
+        snap.doc(7)
+    with pytest.raises(LibraryFileError, match="closed"):
+        library.doc(7)
+
+
+def test_a_state_left_behind_stays_readable_by_its_reader(library: Library, lib_path: Path) -> None:
+    other = Library.open(lib_path, demo=False)  # (another process)
+    add_one(other, "51000001")
+    want = {doc_id: library.doc(doc_id) for doc_id in range(1, library.next_id)}
+    snap = library._reader.current()  # (a link pane's rows being read from it)
+    assert other.compact()  # (a new base: the next refresh opens it)
+    other._storage.close()
+    assert library.refresh()
+    assert {doc_id: snap.doc(doc_id) for doc_id in want} == want
+    assert library._reader.current() is not snap
+
+
+# 2. The index's heads closed under a read ---------------------------------------------------------------
+
+
+def test_a_head_read_in_flight_when_the_index_is_closed_reads_the_index(
+    library: Library, lib_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    index = DocIndex(lib_path.with_name("library.json.idx"))
+    want = index.head(7)
+    held = HeldRead(monkeypatch)
+    thread, out = run_held(lambda: index.head(7))
+    assert held.reached.wait(WAIT)
+    index.close()
+    with others_opened(tmp_path, held.fds[0]) as taken:
+        held.go.set()
+        thread.join(WAIT)
+        assert "error" not in out, (taken, out)
+        assert out["value"] == want, taken
+    with pytest.raises(LibraryFileError, match="closed"):
+        index.head(7)
 
 
 # 3. The index's check in a thread that fails ------------------------------------------------------------
