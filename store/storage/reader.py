@@ -8,6 +8,7 @@ only sealed commits, so a reader sees a consistent state while a writer commits 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -15,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from store.journal import read_tail
+from store.journal import Replay, read_tail
 from store.merge import doc_keys
 from store.storage import links as linkrec
 from store.storage import opening
@@ -34,6 +35,35 @@ def state_of(snap: Snapshot) -> tuple[str | None, int]:
     if snap.generation is None or snap.index is None:
         return (snap.generation, end)
     return (f"{snap.generation}.{snap.index.base_crc:08x}", end)
+
+
+def copy_replay(journal: Replay) -> Replay:
+    """A copy of a journal's tables that ``store.journal.replay`` can take more commits into without
+    changing ``journal``: every table it changes in place copied (``keys``' sets, ``links``' and
+    ``link_counts``' lists), the rest shared (tuples, and the seals' dicts, which it replaces)."""
+    return dataclasses.replace(
+        journal,
+        docs=dict(journal.docs),
+        keys={key: set(holders) for key, holders in journal.keys.items()},
+        held=dict(journal.held),
+        links={doc_id: list(where) for doc_id, where in journal.links.items()},
+        link_counts={doc_id: list(counts) for doc_id, counts in journal.link_counts.items()},
+        segments=list(journal.segments),
+        ends=list(journal.ends),
+    )
+
+
+def successor(snap: Snapshot) -> Snapshot:
+    """A copy of ``snap`` to take in more of the journal's commits (``Reader.catch_up``): the same
+    files, index and segments, and its own copy of the journal's tables, so that a thread still reading
+    ``snap`` sees it whole while the copy takes in a commit (``store.journal`` updates its tables one
+    entry at a time: a commit's documents, then their links, then the counts)."""
+    journal = snap.journal
+    copied = None if journal is None else copy_replay(journal)
+    counts = None if snap.counts is None else dict(snap.counts)
+    new = dataclasses.replace(snap, journal=copied, segments=list(snap.segments), counts=counts)
+    new._newest = snap._newest  # (a function of the segments, which are the same)
+    return new
 
 
 class Reader:
@@ -114,16 +144,25 @@ class Reader:
 
     def catch_up(self) -> None:
         """Take in what was committed since: the journal's new commits, or (after a compaction, or a
-        new journal) the new files."""
+        new journal) the new files.
+
+        New commits are taken into a new state (``successor``), which then replaces the one
+        read now: a thread reading that one (it holds the state it reads from) never sees half a
+        commit, a document without its links or the counts of before. The copy costs a few
+        microseconds a document of the journal, which a command's end keeps short."""
         with self.files.state:
             snap = self.snap
             base, journal, _size = self._on_disk()
             if base == snap.base_id and journal == snap.journal_id:
                 if journal is not None and snap.live_journal:
                     assert snap.journal is not None and snap.journal_fd is not None
-                    opening.replay_into(
-                        self.files, snap, read_tail(snap.journal_fd, snap.journal.end), snap.journal.end
-                    )
+                    raw = read_tail(snap.journal_fd, snap.journal.end)
+                    if not raw and snap.journal.scanned == snap.journal.end:
+                        return  # (nothing new)
+                    new = successor(snap)
+                    assert new.journal is not None
+                    opening.replay_into(self.files, new, raw, new.journal.end)
+                    self.files.snap = new
                 return
             self.open()
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+import store.journal as journal_module
 from store import docindex, residency
 from store.docindex import DocIndex, IndexFileError
 from store.errors import LibraryFileError
@@ -224,6 +225,48 @@ def test_an_index_whose_thread_cannot_start_is_checked_at_once(
         assert index.head(7)
     finally:
         index.close()
+
+
+# 4. Catching up with another process's commit ---------------------------------------------------------
+
+
+def test_a_reader_holding_the_state_never_sees_half_a_commit(
+    lib_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = Library.open(lib_path, demo=False)
+    import_file(lib, PAGES / "authors_present.txt")
+    other = Library.open(lib_path, demo=False)  # (another process)
+    import_file(other, PAGES / "zero_citations.txt")  # (document 6 and the three it cites, 7-9)
+    new = other.lookup("pmid:1000002")
+    assert new is not None and len(other.link_ids(new, "references")) == 3
+    other._storage.close()
+
+    before = lib._reader.current()  # (a worker reading a link pane's rows from the state it holds)
+    assert before.doc(new) is None
+    reached, go = threading.Event(), threading.Event()
+    take = journal_module._take
+
+    def halfway(into: Any, at: int, docs: Any, links: Any, segments: Any) -> None:
+        take(into, at, docs, [], segments)  # (the commit's documents taken in, then its links:
+        reached.set()  # the interpreter may switch threads between the two)
+        assert go.wait(WAIT)
+        take(into, at, [], links, [])
+
+    monkeypatch.setattr(journal_module, "_take", halfway)
+    thread, out = run_held(lib.refresh)
+    try:
+        assert reached.wait(WAIT)
+        doc, refs = before.doc(new), before.link_ids(new, "references")
+        assert (doc, refs) == (None, []), "half a commit: the document without its links"
+        assert before.next_id == new  # (and the counts with it)
+        listed = before.ids()
+        assert new not in listed
+    finally:
+        go.set()
+        thread.join(WAIT)
+    assert out.get("value") is True, out
+    assert len(lib.link_ids(new, "references")) == 3 and lib.doc(new) is not None
+    lib._storage.close()
 
 
 # 5. The newest-segment table --------------------------------------------------------------------------
