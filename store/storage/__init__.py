@@ -34,7 +34,9 @@ Crash safety:
   under a reader is an error, not a SIGBUS).
 
 Concurrency: writers take the write lock (``store.lock``) and first catch up with what other processes
-committed; threads of one process take turns. Readers take no lock (``store.storage.reader``).
+committed; threads of one process take turns. Readers take no lock (``store.storage.reader``): a
+thread reads the state it took, which is never changed once other threads can see it (new commits are
+taken into a new state), and closing the files lets the reads in flight end first (``store.openfile``).
 
 The parts: ``reader`` (opening, staying current, reads), ``committer`` (transactions), ``compactor``
 (what a command's end folds: ``fold``, a new base from the layers, or ``tiering``, the newest segments

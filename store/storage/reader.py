@@ -3,7 +3,10 @@ state plus (for the thread inside a transaction) what that transaction has stage
 
 Readers take no lock: they hold open the base, index, segments and journal they started with, and see
 only sealed commits, so a reader sees a consistent state while a writer commits or compacts.
-``refresh()`` moves to the newest state; opening retries while a compaction swaps files.
+``refresh()`` moves to the newest state; opening retries while a compaction swaps files. Threads of
+this process read the state they took (``current()``) for as long as they like: a newer one replaces
+it, never changes it (``catch_up``), and the state it replaced stays open until the next is replaced
+(``open``), or the library is closed.
 """
 
 from __future__ import annotations

@@ -59,8 +59,8 @@ def library(lib_path: Path) -> Iterator[Library]:
 
 
 class HeldRead:
-    """``os.pread`` held in one thread (named ``held``) until ``go``: the first such read, or each
-    while ``every``, waits there. The others read on."""
+    """``os.pread`` held in one thread (named ``held``) until ``go``: its first read waits there (the
+    number it reads is kept in ``fds``); every other read reads on."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.reached = threading.Event()
@@ -117,13 +117,18 @@ def add_one(lib: Library, pmid: str) -> None:
 # 1. The base and journal closed under a read ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("where", ["base", "journal"])
 def test_a_read_in_flight_when_the_library_is_closed_reads_its_own_file(
-    library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
 ) -> None:
-    want = library.doc(7)
-    assert want is not None and want.get("pmid") == "1000002"
+    if where == "journal":
+        add_one(library, "51000002")  # (a commit after the fold: the document is read from the journal)
+    doc_id = library.lookup("pmid:51000002" if where == "journal" else "pmid:1000002")
+    assert doc_id is not None
+    want = library.doc(doc_id)
+    assert want is not None
     held = HeldRead(monkeypatch)
-    thread, out = run_held(lambda: library.doc(7))
+    thread, out = run_held(lambda: library.doc(doc_id))
     assert held.reached.wait(WAIT)
     library._storage.close()  # (the app ends, or a search lets go of its storage)
     with others_opened(tmp_path, held.fds[0]) as taken:
