@@ -11,7 +11,6 @@ reads no link record at all.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -58,9 +57,7 @@ def index_current(index: DocIndex, index_path: Path | None, base: os.stat_result
         return False
 
 
-# The descriptors a state reads, and the ``OpenFile`` each is read through. (``__setattr__`` reads the
-# latter with ``getattr``: asking for an instance's ``__dict__`` makes CPython give up its faster layout
-# of the attributes, and every read of the state's attributes took ~50% longer: layer_of 0.5 -> 0.65 µs.)
+# The descriptors a state reads, and the ``OpenFile`` each is read through.
 _FILES = {"base_fd": "base_file", "journal_fd": "journal_file"}
 
 
@@ -109,7 +106,7 @@ class Snapshot:
         object.__setattr__(self, name, value)
         if name in _FILES:  # (a descriptor given, or taken away: read through an ``OpenFile`` of it)
             attr = _FILES[name]
-            file: OpenFile | None = getattr(self, attr)  # (not ``__dict__``: see ``_FILES``)
+            file: OpenFile | None = getattr(self, attr)  # (not ``__dict__``: see ``journal_path``)
             if value is None:
                 object.__setattr__(self, attr, None)
             elif file is None or file.fd != value:
@@ -136,8 +133,11 @@ class Snapshot:
         journal = self.journal
         return journal is not None and journal.generation == self.generation and self.journal_fd is not None
 
-    @functools.cached_property
+    @property
     def journal_path(self) -> Path:
+        # (Made when asked, for a message or a journal document's decode: a ``cached_property`` writes
+        # the instance's ``__dict__``, which makes CPython give up its faster layout of the attributes,
+        # and every attribute read of the state then took twice as long: ~55 -> ~105 ns for three.)
         return self.path.with_name(self.path.name + ".journal")
 
     # Documents -------------------------------------------------------------------------------------
