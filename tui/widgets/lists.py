@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -215,6 +216,9 @@ class LinkList(RowList, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "choose", "Open", show=False)]
     ROW_HEIGHT = 2
     PAGE = 64  # rows built at a time
+    # Lines kept as drawn (a few screens: each strip is a dozen objects the garbage collector walks
+    # at every full collection while it lives; 4,096 of them were ~50,000 objects).
+    KEPT_LINES = 512
     COMPONENT_CLASSES: ClassVar[set[str]] = {"link-list--cursor"}
     # The look of the result list (an OptionList), so the panes and the list read alike.
     DEFAULT_CSS = """
@@ -258,7 +262,7 @@ class LinkList(RowList, can_focus=True):
         self.message: Text | None = None  # a line of guidance instead of rows
         self._cursor: int | None = None
         self._built: dict[int, LinkView] = {}
-        self._drawn: dict[int, Text] = {}
+        self._drawn: dict[int, list[Text]] = {}
         # Lines as drawn, by (row, line, width, cursor on it, focused): scrolling redraws them often.
         self._strips: dict[tuple[int, int, int, bool, bool], Strip] = {}
 
@@ -312,23 +316,23 @@ class LinkList(RowList, can_focus=True):
             found = self._built.get(index)
         return found
 
-    def _text(self, index: int) -> Text | None:
+    def _text(self, index: int) -> list[Text] | None:
+        """Row ``index`` as drawn, a Text a line."""
         drawn = self._drawn.get(index)
         if drawn is None:
             view = self.view(index)
             if view is None:
                 return None
-            drawn = self._drawn[index] = link_row(
-                view, view.target_id in self.visited, self.mark_of(_view_keys(view))
-            )
+            row = link_row(view, view.target_id in self.visited, self.mark_of(_view_keys(view)))
+            drawn = self._drawn[index] = list(row.split("\n"))
         return drawn
 
     def row_text(self, index: int) -> str:
         """Row ``index`` as plain text (both lines), or the guidance shown instead of rows."""
         if self.message is not None:
             return self.message.plain
-        text = self._text(index)
-        return text.plain if text is not None else ""
+        lines = self._text(index)
+        return "\n".join(line.plain for line in lines) if lines is not None else ""
 
     @property
     def row_count(self) -> int:
@@ -349,25 +353,31 @@ class LinkList(RowList, can_focus=True):
         key = (index, part, width, index == self.highlighted, self.has_focus)
         strip = self._strips.get(key)
         if strip is None:
-            text = self._text(index)
-            if text is None:
+            lines = self._text(index)
+            if lines is None:
                 return None
-            lines = text.split("\n")
             line = lines[part] if part < len(lines) else Text()
-            if len(self._strips) > 4096:
+            if len(self._strips) >= self.KEPT_LINES:
                 self._strips = {}
             strip = self._strips[key] = self._strip(line, width, cursor=key[3])
         return strip
 
     def _strip(self, line: Text, width: int, cursor: bool = False) -> Strip:
+        """One line, cut to ``width`` (an ellipsis) and padded to it, in the widget's style with the
+        cursor's above it and the line's own spans above both: one strip, made once (applying each
+        style to a strip makes another strip, each with its caches)."""
+        style = self.frame_style
+        if cursor:
+            style += self.get_component_rich_style("link-list--cursor")
         line = line.copy()
+        style += self.app.console.get_style(line.style, default=Style.null())
+        line.style = ""  # (as a span: a Text without spans is rendered without its own style)
         line.no_wrap, line.overflow = True, "ellipsis"
-        line.truncate(max(width, 1), overflow="ellipsis")
+        width = max(width, 1)
+        line.truncate(width, overflow="ellipsis", pad=True)
+        line.stylize_before(style)
         # The line's own segments: already cut to the width, it needs none of the console's wrapping.
-        strip = Strip(line.render(self.app.console)).extend_cell_length(width)
-        if cursor:  # (styles applied later go beneath those applied before)
-            strip = strip.apply_style(self.get_component_rich_style("link-list--cursor"))
-        return strip.apply_style(self.rich_style)
+        return Strip(line.render(self.app.console), width)
 
     def keys_at(self, index: int) -> list[str]:
         view = self.view(index)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
+from textual.geometry import Offset, Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -28,20 +29,40 @@ class VirtualView(ScrollView, can_focus=True):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.lines_drawn = 0  # content lines rendered (tests check that only the visible ones are)
+        self._frame: tuple[Style, int, Offset] | None = None  # (style, width, scroll) while a frame is drawn
 
     def content_line(self, y: int, width: int) -> Strip | None:
         """Line ``y`` of the content (0 is the first, whatever the scroll), or None where there is none.
         ``width`` is the width on screen; the strip may be wider (it is cropped to the scroll)."""
         raise NotImplementedError
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of a frame asks (the widget's style walks its ancestors' styles: a tenth of
+        # a link pane's frame when it was asked for each line), looked up once for the frame.
+        self._frame = (self.rich_style, self.scrollable_content_region.width, self.scroll_offset)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    @property
+    def frame_style(self) -> Style:
+        """The widget's style (looked up once a frame while its lines are drawn)."""
+        return self._frame[0] if self._frame is not None else self.rich_style
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        strip = self.content_line(y + self.scroll_offset.y, width)
+        frame = self._frame
+        style, width, offset = (
+            frame
+            if frame is not None
+            else (self.rich_style, self.scrollable_content_region.width, self.scroll_offset)
+        )
+        strip = self.content_line(y + offset.y, width)
         if strip is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, style)
         self.lines_drawn += 1
-        x = self.scroll_offset.x
-        return strip.crop(x, x + width).extend_cell_length(width, self.rich_style)
+        x = offset.x
+        return strip.crop(x, x + width).extend_cell_length(width, style)
 
     def reveal(self, region: Region) -> None:
         """Scroll at once, as little as needed, to bring ``region`` (in content coordinates) into view."""
