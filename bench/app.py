@@ -23,6 +23,12 @@ Textual's layout and rendering, and the screen's refresh timer (Textual paints a
 second). B is an ordinary record (a few to a few dozen citing articles) or the famous one (10,000).
 The baseline, in the same app at the same moment: after each ordinary open, the key ``a`` (switch to
 the Abstract pane, which already holds B's abstract) until its words are painted in the same place.
+The app is started as ``pmbrowse`` starts it (``tui.cli.run_app``) as far as the garbage collector
+goes: paused before the app is imported, and resumed by the loader once the first content is shown,
+what start-up made frozen (``tui.collector``). Without that (until 2026-12-05), each of the
+collector's full passes walked the ~80,000 objects of start-up that a user's app has frozen: 14-17 ms
+on a quiet machine, 40-145 ms at load 3-4, one every few keys, which were the measure's tail (the
+famous article's p95 76.9 ms and the cheapest key's 62-71 ms at the end of stop 27).
 """
 
 from __future__ import annotations
@@ -314,6 +320,9 @@ def shown_keys(lines: list[str]) -> set[str]:
 async def _open_times(
     library: Path, ordinary: int, famous_runs: int, famous_pmid: str
 ) -> dict[str, list[float]]:
+    from tui import collector
+
+    collector.pause()  # (as ``pmbrowse`` does before it imports the app: see the module docstring)
     from store.ids import identity_keys
     from tui.app import PmbrowseApp
     from tui.widgets.lists import LinkList
