@@ -7,6 +7,7 @@ characters are shown as their Unicode "control pictures" instead (ESC becomes ``
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,19 @@ def _picture(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with control characters (other than newline and tab) made visible."""
     return _CONTROL.sub(_picture, text)
+
+
+# DEL and the C1 controls (U+0080-U+009F) as JSON escapes. ``json.dumps`` escapes only C0 controls; the
+# others it writes as they are, and a terminal that decodes UTF-8 before it reads control sequences
+# (VTE, GNU screen) takes U+009B for CSI (ESC [), U+009D for OSC, and so on.
+_JSON_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+
+
+def json_text(data: object) -> str:
+    """``data`` as indented JSON for a terminal or a file: text as it is (not ASCII-escaped), every
+    control character escaped, so the same data once parsed and nothing a terminal obeys."""
+    # (A control character can only be inside a string literal, where a \u escape means it.)
+    return json.dumps(data, ensure_ascii=False, indent=2).translate(_JSON_CONTROLS)
 
 
 def literal(text: str, style: StyleType = "") -> Text:

@@ -8,7 +8,6 @@ when they were fetched. ``--online`` first asks iCite for them (200 PMIDs a requ
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -33,7 +32,7 @@ from tui.commands.base import (
     error,
     open_library,
 )
-from tui.text import id_line, literal, printable
+from tui.text import id_line, json_text, literal, printable
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
             return code
     if args.json:
         rows = [metrics_json(library, doc_id) for doc_id in doc_ids]
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(rows) + "\n")
     else:
         out.print(metrics_table(library, doc_ids))
     return EXIT_OK

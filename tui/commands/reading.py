@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from tui.commands.base import (
     open_library,
 )
 from tui.console import render_article, stats_table, visible_decisions
+from tui.text import json_text
 
 if TYPE_CHECKING:
     from store.marks import Mark, Marks
@@ -41,7 +41,7 @@ def run_show(args: argparse.Namespace, out: Console, err: Console) -> int:
     marks = Marks.open(library.path, screener=args.screener)
     if args.json:
         data = article_json(library, doc_id, marks)
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(data) + "\n")
     else:
         out.print(render_article(library, doc_id, marks))
     return EXIT_OK

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from rich.console import Console, Group, RenderableType
@@ -11,7 +10,7 @@ from rich.text import Text
 
 from store.neighbourhood import MODES, GraphReader, Node, Related, related
 from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK, Command, article_of, error
-from tui.text import literal, printable
+from tui.text import json_text, literal, printable
 
 MAX_LIMIT = 100_000
 
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     reader = GraphReader(library)
     rows = related(reader, doc_id, args.by, limit=args.limit, min_shared=args.min_shared)
     if args.json:
-        sys.stdout.write(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text([r.to_json() for r in rows]) + "\n")
     else:
         centre = reader.node(doc_id)
         assert centre is not None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
-import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,7 +52,7 @@ from store.snowball.state import SnowballFile, SnowballState
 from tui.commands.base import EXIT_BAD_INPUT, EXIT_OK, NotFoundError, UsageError, error, open_library
 from tui.commands.exporting import one_line_name
 from tui.console import counted, print_whole
-from tui.text import literal, printable
+from tui.text import json_text, literal, printable
 
 
 def open_review(args: argparse.Namespace, library: Library) -> tuple[Marks, SnowballFile]:
@@ -213,7 +212,7 @@ def run_rounds(args: argparse.Namespace, words: list[str], out: Console, err: Co
                     "candidates": len(r.candidates),
                 }
             )
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(data) + "\n")
         return EXIT_OK
     if not state.rounds and not state.dropped:
         raise NotFoundError("no citation chasing rounds yet: pmbrowse snowball runs one")
@@ -335,7 +334,7 @@ def run_report(args: argparse.Namespace, words: list[str], out: Console, err: Co
         )
     done = flow(library, state, marks)
     if fmt == "json":
-        text = json.dumps({**done.to_json(), "prisma2020": values(done)}, ensure_ascii=False, indent=2) + "\n"
+        text = json_text({**done.to_json(), "prisma2020": values(done)}) + "\n"
     elif fmt == "csv":
         text = to_csv(done)
     elif fmt == "svg":
@@ -393,7 +392,7 @@ def run_conflicts(args: argparse.Namespace, words: list[str], out: Console, err:
             }
             for label, title, c in rows
         ]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(data) + "\n")
         return EXIT_OK
     if not rows:
         out.print(literal("no conflicts: the screeners agree on every article they both decided"))
@@ -427,7 +426,7 @@ def run_agreement(args: argparse.Namespace, words: list[str], out: Console, err:
         if name not in known:
             error(err, f"warning: {screener_name(name)!r} has made no screening decision here")
     if args.json:
-        sys.stdout.write(json.dumps([a.to_json() for a in found], ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text([a.to_json() for a in found]) + "\n")
         return EXIT_OK
     table = Table(title="Agreement between two screeners")
     for name in ("Stage", "Screeners", "Both decided", "Agreed", "Percent agreement", "Cohen's kappa"):

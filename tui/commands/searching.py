@@ -10,7 +10,6 @@ found where it is read (a document shown), and by ``pmbrowse check``, not by eac
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from rich.console import Console
@@ -31,7 +30,7 @@ from tui.commands.base import (
     path_of,
 )
 from tui.console import results_list
-from tui.text import literal
+from tui.text import json_text, literal
 
 # The most hits one search lists: more than a library is likely to hold, and few enough that the
 # search engine never meets a number it cannot hold (its limits are 32-bit).
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         err.print(literal(exc.pointer()), soft_wrap=True)
         return EXIT_BAD_INPUT
     if args.json:
-        sys.stdout.write(json.dumps([h.to_json() for h in results.hits], ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text([h.to_json() for h in results.hits]) + "\n")
     else:
         out.print(results_list(query, results))
     return EXIT_OK if results.total else EXIT_NOT_FOUND

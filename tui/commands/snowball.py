@@ -21,7 +21,6 @@ and counts nowhere. The screening actions live in ``tui.commands.review``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +58,7 @@ from tui.commands.base import (
     open_library,
 )
 from tui.console import counted, print_whole
-from tui.text import id_line, literal, printable
+from tui.text import id_line, json_text, literal, printable
 
 if TYPE_CHECKING:  # (the online client is imported when it is used: it is slow to import)
     from store.snowball.online import Answers, LinkFill
@@ -313,7 +312,7 @@ def run_round_command(args: argparse.Namespace, out: Console, err: Console) -> i
     if args.json:
         screened = decisions(marks)
         rows = [candidate_json(r, screened, result) for r in ranked]
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(rows) + "\n")
     else:
         table = round_table(result, kept is not None, marks, preview=args.preview, ranked=(args.rank, ranked))
         print_whole(out, table)
