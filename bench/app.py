@@ -6,11 +6,9 @@ row's title of the result list, which the app fills once the library's index is 
 Textual app painting one line, that line). The text is looked for in the bytes the process writes,
 escape sequences taken out, so what is timed ends when the terminal has been sent the text. Its peak
 memory until then is read from the kernel, and the app is asked to quit (``q``). Each measure is the
-median of ``runs`` fresh processes, the app and the bare app taken in turn. pmbrowse's own modules are
-compiled to bytecode first, as an install leaves them and as Textual's are: where Python is told not to
-write bytecode (``PYTHONDONTWRITEBYTECODE``, set on this machine), a working tree's changed modules
-would otherwise be compiled from source at every start (~25 ms of CPU, more on a busy machine), which
-no user's start pays.
+median of ``runs`` fresh processes, the app and the bare app taken in turn. pmbrowse's modules are
+compiled to bytecode first, as an install leaves them (``PYTHONDONTWRITEBYTECODE`` is set on this
+machine: a working tree's would be compiled at every start, ~25 ms of CPU that no user's start pays).
 
 **Opening an article** is timed in the headless app (``App.run_test()``, 120×40): an article A is
 open with its "Cited by" pane showing, the row of the article B that cites it is highlighted, and
@@ -23,12 +21,8 @@ Textual's layout and rendering, and the screen's refresh timer (Textual paints a
 second). B is an ordinary record (a few to a few dozen citing articles) or the famous one (10,000).
 The baseline, in the same app at the same moment: after each ordinary open, the key ``a`` (switch to
 the Abstract pane, which already holds B's abstract) until its words are painted in the same place.
-The app is started as ``pmbrowse`` starts it (``tui.cli.run_app``) as far as the garbage collector
-goes: paused before the app is imported, and resumed by the loader once the first content is shown,
-what start-up made frozen (``tui.collector``). Without that (until 2026-12-05), each of the
-collector's full passes walked the ~80,000 objects of start-up that a user's app has frozen: 14-17 ms
-on a quiet machine, 40-145 ms at load 3-4, one every few keys, which were the measure's tail (the
-famous article's p95 76.9 ms and the cheapest key's 62-71 ms at the end of stop 27).
+The garbage collector is paused and resumed as ``pmbrowse`` does (``tui.collector``); until 2026-12-05
+each full pass walked start-up's ~80,000 objects that ``pmbrowse`` freezes (14-145 ms): the tail.
 """
 
 from __future__ import annotations
@@ -132,8 +126,7 @@ def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Start
 
 
 def _peak_kib(pid: int) -> int:
-    """The process's peak memory so far (``VmHWM``; not ``wait4``'s figure, which would start from
-    this process's own peak: see ``bench.rusage``)."""
+    """The process's peak memory so far (``VmHWM``; ``wait4``'s starts from ours: ``bench.rusage``)."""
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmHWM:"):
@@ -265,9 +258,8 @@ class ScreenCopy:
 
 
 class FrameWatch:
-    """The frames an app sends to the terminal, applied to a ``ScreenCopy`` as they come (rendered for a
-    terminal, as Textual renders them before it writes), and a key timed until a frame shows what is
-    wanted: the loop the app's measures (opening an article, screening) share."""
+    """The frames an app sends to the terminal, rendered for one and applied to a ``ScreenCopy`` as they
+    come, and a key timed until a frame shows what is wanted (opening an article, screening)."""
 
     def __init__(self, app: Any) -> None:
         self.copy = ScreenCopy()
@@ -320,10 +312,10 @@ def shown_keys(lines: list[str]) -> set[str]:
 async def _open_times(
     library: Path, ordinary: int, famous_runs: int, famous_pmid: str
 ) -> dict[str, list[float]]:
+    from store.ids import identity_keys
     from tui import collector
 
     collector.pause()  # (as ``pmbrowse`` does before it imports the app: see the module docstring)
-    from store.ids import identity_keys
     from tui.app import PmbrowseApp
     from tui.widgets.lists import LinkList
 
