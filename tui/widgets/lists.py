@@ -12,8 +12,9 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -128,10 +129,16 @@ class ResultsList(ArticleList):
 
     FIRST_ROWS = 60  # rows shown at once (a tall terminal's list holds about a third of that)
 
+    # The highlight moving repaints the rows it leaves and comes to, not the whole list (which it did
+    # as an OptionList's: the list follows every article opened, and its whole repaint was 6-7 ms of
+    # opening the famous article, at load 4). A move that scrolls the list repaints it whole.
+    highlighted: reactive[int | None] = reactive(None, repaint=False)
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.hits: list[Hit] = []
         self._later = 0  # the first row still to add (0: none)
+        self._lit: int | None = None  # the row last highlighted (repainted when the highlight leaves it)
 
     def show_results(
         self, title: str, results: Results, empty: str | Text, order: str = "", keep: list[str] | None = None
@@ -176,6 +183,15 @@ class ResultsList(ArticleList):
         if highlighted is not None and highlighted >= self.option_count:
             self._add_later()
         return super().validate_highlighted(highlighted)
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        top, width = self.scroll_offset.y, self.scrollable_content_region.width
+        for index in (self._lit, highlighted):
+            line = self._index_to_line.get(index) if index is not None else None
+            if index is not None and line is not None:
+                self.refresh(Region(0, line - top, width, self._heights.get(index, 1)))
+        self._lit = highlighted
 
     def _hit_options(self, start: int, end: int) -> list[Option]:
         return [
