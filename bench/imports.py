@@ -66,6 +66,24 @@ def one_import(file: Path, records: int, name: str) -> ImportRun:
     return ImportRun.of(file, records, 0, run)
 
 
+def parse_bench_files(*, write: bool) -> list[Path]:
+    """The PubMed XML files the parse benches read by default (``bench.parsespeed``,
+    ``bench.parsecheck``): the 10k library's file, with reference lists, and the import table's first
+    100k file without them, in this repository's ``bench/out``; ``write``: made now if missing
+    (cached), else only those already there."""
+    with_refs = (graph_for(10_000), main_cuts(10_000)[:2], "main", True)
+    without = (graph_for(SERIES_OF), main_cuts(SERIES_OF)[:2], "norefs", False)
+    found = []
+    for graph, cuts, name, references in (with_refs, without):
+        if write:
+            found += xml_files(graph, cuts, name, references=references)
+        else:
+            # (where ``xml_files`` keeps the file: its folder and name)
+            path = OUT / f"xml-{graph.key()}" / f"{name}-{cuts[0]:07d}-{cuts[1]:07d}.xml"
+            found += [path] if path.exists() else []
+    return found
+
+
 def series_files(files: int) -> tuple[list[Path], list[int]]:
     cuts = main_cuts(SERIES_OF)[: files + 1]
     return xml_files(graph_for(SERIES_OF), cuts, "main"), cuts

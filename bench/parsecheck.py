@@ -2,12 +2,13 @@
 
 A change meant to make parsing faster must not change one byte of what the parsers yield. ``write``
 reads every input (by default: every sample under ``../shared/data`` a parser reads, this repository's
-test inputs, and the bench's 10k-record PubMed XML file with reference lists when it is there) through
-the importer's event stream (``store.importer._events``, as an import reads a file) and writes, per
-input, the SHA-256 of each event's orjson bytes (an error is an event too: its message); ``check``
-reads them again and names each input whose events differ, and the first event that does. Large
-inputs are read a second time through the child process an import uses (``_events_from_child``), whose
-events must be the same bytes.
+test inputs, and the bench's 10k-record PubMed XML file with reference lists and 100k-record file
+without them, in this repository's ``bench/out``, when they are there: ``bench.imports.
+parse_bench_files``) through the importer's event stream (``store.importer._events``, as an import
+reads a file) and writes, per input, the SHA-256 of each event's orjson bytes (an error is an event
+too: its message); ``check`` reads them again and names each input whose events differ, and the
+first event that does. Large inputs are read a second time through the child process an import uses
+(``_events_from_child``), whose events must be the same bytes.
 
 Run ``write`` on the code before the change, ``check`` after it.
 """
@@ -22,16 +23,13 @@ from pathlib import Path
 
 import orjson
 
+from bench.imports import parse_bench_files
 from store.errors import ParseError
 from store.importer import PARALLEL_BYTES, _events, _events_from_child
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 FOLDERS = ("pubmed_xml", "medline_citationset_xml", "medline", "pmc_xml")
-BENCH_FILES = (
-    Path("/work/wt-storage/bench/out/xml-df474f68849f/main-0000000-0010000.xml"),
-    Path("/work/wt-storage/bench/out/xml-e436501ef5ee/norefs-0000000-0100000.xml"),
-)
 
 
 def default_inputs() -> list[Path]:
@@ -42,7 +40,7 @@ def default_inputs() -> list[Path]:
         p for p in (ROOT / "tests" / "data").rglob("*") if p.is_file() and p.name != "parser_pins.json"
     )
     found += [ROOT / "store" / "demo" / "30992990.txt"]
-    return found + [p for p in BENCH_FILES if p.exists()]
+    return found + parse_bench_files(write=False)  # (this repository's bench files, when made)
 
 
 def digests(events: Iterator[tuple[str, object]]) -> list[str]:

@@ -1,7 +1,8 @@
 """What the parse side of an import costs: ``python -m bench.parsespeed [FILE...]``.
 
 For each PubMed XML file (by default the bench's 10k-record file with reference lists and the 100k
-file without), in one run and each in a fresh process:
+file without, in this repository's ``bench/out``: made first if missing, as ``bench.bench`` makes
+them; ``bench.imports.parse_bench_files``), in one run and each in a fresh process:
 
 - ``lxml``: ``iterparse`` reading the file alone, each record cleared (the floor);
 - ``child``: the import's reading side as an import runs it (``store.importer._events_from_child``:
@@ -19,10 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-FILES = (
-    Path("/work/wt-storage/bench/out/xml-df474f68849f/main-0000000-0010000.xml"),
-    Path("/work/wt-storage/bench/out/xml-e436501ef5ee/norefs-0000000-0100000.xml"),
-)
+from bench.imports import parse_bench_files
 
 LXML = """
 import resource, sys
@@ -62,7 +60,7 @@ def run(code: str, path: Path) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> None:
-    for path in [Path(p) for p in argv] or [p for p in FILES if p.exists()]:
+    for path in [Path(p) for p in argv] or parse_bench_files(write=True):
         floor = run(LXML, path)["cpu"]
         got = run(CHILD, path)
         print(

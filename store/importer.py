@@ -235,6 +235,15 @@ class _Restart(Exception):
     """A file failed after some of its records were merged: drop the transaction and start again."""
 
 
+class _NotStored(Exception):
+    """A batch of the records read could not be written (``Changes.flush``): the disk is full, say.
+    The file was read; the library could not take it."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 def import_paths(
     library: Library,
     paths: Sequence[str],
@@ -303,19 +312,25 @@ def _import_once(
                         report.keys.append(tuple(doc_keys(value)))
                         report.count(changes.put_document(value, origin))
                         if changes.size() >= FLUSH_AT:
-                            changes.flush()  # (a batch written out of memory: see the module docstring)
+                            try:
+                                changes.flush()  # (a batch written out of memory: see the module docstring)
+                            except OSError as exc:
+                                raise _NotStored(exc) from exc
                         done[1] += 1
                         if progress is not None and done[1] % 256 == 0:
                             progress(done[0], total, done[1])
                     elif kind == "skipped":
                         report.skipped = value
-            except (ParseError, OSError, EOFError) as exc:
+            except (ParseError, OSError, EOFError, _NotStored) as exc:
                 if isinstance(exc, ParseError):
                     message = str(exc.with_source(display_name(source)))
+                elif isinstance(exc, _NotStored):
+                    failed = exc.error.strerror or exc.error
+                    message = f"{display_name(source)}: could not be stored ({failed})"
                 else:
                     why = getattr(exc, "strerror", None) or exc
                     message = f"{display_name(source)}: cannot read it ({why})"
-                if report.records:
+                if report.records or isinstance(exc, _NotStored):  # (a batch half written: start again)
                     rejected[source] = message
                     raise _Restart from exc
                 report.error = message
