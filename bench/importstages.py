@@ -1,0 +1,151 @@
+"""Where an import's CPU goes: ``python -m bench.importstages FILE [LIBRARY_FOLDER]``.
+
+Runs ``pmbrowse import FILE`` in this process, into a fresh library, or into a copy of the library in
+``LIBRARY_FOLDER`` (its ``library.json`` and what the store keeps beside it; the folder itself is not
+touched), and prints where the time went:
+
+- the parse child's CPU (the process that reads the file: ``store.importer._events_from_child``);
+- this process's CPU, its main thread's and its other threads' (the search index's writer threads);
+- the main thread's CPU in each stage, exclusive of the stages inside it: merging records
+  (``Changes.put_document``), linking them (``Changes._link``: resolving each link's target, stubs
+  made), the links' two ends (``LinkEdits.connect_all``), the library's look-ups (``Library.lookup``,
+  ``Library.meta``), decoding the child's batches (``marshal.loads``), indexing for search
+  (``IndexFeed.ahead``, ``IndexFeed.add``), writing batches (``Committer.spill``), the commit
+  (``Committer._commit``), and the rest (the import loop, receiving, the command);
+- a timeline (seconds from the start): the child's first and last event, the commit, the index's.
+
+Thread CPU (``time.thread_time``) for the stages: the index's writer threads run beside them. The
+wrappers cost a microsecond or so a call: the stages add up to a little more than the import without
+them.
+"""
+
+from __future__ import annotations
+
+import functools
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+STAGES = (
+    ("store.changes", "Changes", "put_document", "merging records (put_document)"),
+    ("store.changes", "Changes", "_link", "linking (Changes._link)"),
+    ("store.linkedits", "LinkEdits", "connect_all", "both ends of links (connect_all)"),
+    ("store.library", "Library", "lookup", "library look-ups (lookup)"),
+    ("store.library", "Library", "meta", "library meta (meta)"),
+    ("store.library", "Library", "link_state", "library links read (link_state)"),
+    ("store.library", "Library", "doc", "library documents read (doc)"),
+    ("marshal", None, "loads", "marshal.loads (mostly the child's batches)"),
+    ("store.search.feed", "IndexFeed", "ahead", "search index: ahead"),
+    ("store.search.feed", "IndexFeed", "add", "search index: batches"),
+    ("store.search.feed", "IndexFeed", "commit", "search index: commit"),
+    ("store.storage.committer", "Committer", "spill", "writing batches (spill)"),
+    ("store.storage.committer", "Committer", "_commit", "the commit (_commit)"),
+)
+
+# Stages whose calls are marked on the timeline: (at its start, at its end).
+MARKS = {
+    "Committer._commit": ("commit start", "commit end"),
+    "IndexFeed.commit": ("index commit start", "index commit end"),
+}
+
+
+class Stages:
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self.inner: list[float] = []
+        self.marks: dict[str, float] = {}
+        self.start = time.perf_counter()
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = time.perf_counter() - self.start
+
+    def wrap(self, owner: Any, name: str, label: str, marks: tuple[str, str] | None = None) -> None:
+        original: Callable[..., Any] = getattr(owner, name)
+
+        @functools.wraps(original)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if marks:
+                self.mark(marks[0])  # (the last call's: a new library's first commit is its creation)
+            began = time.thread_time()
+            self.inner.append(0.0)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent = time.thread_time() - began
+                self.cpu[label] += spent - self.inner.pop()
+                self.calls[label] += 1
+                if self.inner:
+                    self.inner[-1] += spent
+                if marks:
+                    self.mark(marks[1])
+
+        setattr(owner, name, timed)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or len(argv) > 2:
+        print(__doc__)
+        return 2
+    file = Path(argv[0]).resolve()
+    stages = Stages()
+    main_start, process_start = time.thread_time(), time.process_time()
+    import importlib
+
+    import store.importer as importer
+    import tui.cli
+
+    for module, cls, name, label in STAGES:
+        owner: Any = importlib.import_module(module)
+        if cls is not None:
+            owner = getattr(owner, cls)
+        stages.wrap(owner, name, label, MARKS.get(f"{cls}.{name}"))
+    read = importer._read
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        for event in read(*args, **kwargs):
+            if event[0] == "format":
+                stages.mark("first event")
+            yield event
+        stages.mark("last event")
+
+    importer._read = reading
+    startup = time.thread_time() - main_start
+    with tempfile.TemporaryDirectory(prefix="importstages-") as folder:
+        library = Path(folder) / "library" / "library.json"
+        if len(argv) == 2:
+            shutil.copytree(argv[1], library.parent, ignore=shutil.ignore_patterns("*.lock"))
+        else:
+            library.parent.mkdir()
+        status = tui.cli.main(["--db", str(library), "import", str(file)])
+    wall = time.perf_counter() - stages.start
+    main_cpu = time.thread_time() - main_start
+    process_cpu = time.process_time() - process_start
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child_cpu = child.ru_utime + child.ru_stime
+    into = f"a copy of {argv[1]}" if len(argv) == 2 else "a new library"
+    others = process_cpu - main_cpu
+    print(f"\n{file.name} into {into}: exit {status}")
+    print(
+        f"wall {wall:.2f} s; CPU {process_cpu + child_cpu:.2f} s: the parse child {child_cpu:.2f} s, "
+        f"this process {process_cpu:.2f} s (main thread {main_cpu:.2f} s, other threads {others:.2f} s)"
+    )
+    print("main thread by stage (exclusive):")
+    rest = main_cpu - startup - sum(stages.cpu.values())
+    rows = [("start-up (imports)", startup, 0), *((k, v, stages.calls[k]) for k, v in stages.cpu.items())]
+    rows.append(("the rest (import loop, receiving, the command)", rest, 0))
+    for label, spent, calls in sorted(rows, key=lambda row: -row[1]):
+        print(f"  {label:48s} {spent:6.2f} s" + (f"  ({calls:,} calls)" if calls else ""))
+    marks = sorted(stages.marks.items(), key=lambda kv: kv[1])
+    print("timeline: " + ", ".join(f"{name} {at:.2f} s" for name, at in marks))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
