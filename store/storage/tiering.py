@@ -36,10 +36,10 @@ from itertools import compress
 
 from store.storage.committer import write_listing
 from store.storage.files import LibraryFiles
-from store.storage.fold import Cursor, joined_links
+from store.storage.fold import joined_links
 from store.storage.runs import state_run
-from store.storage.segment import REMOVED_LENGTH, SegmentError
-from store.storage.segmentids import check_all
+from store.storage.segment import REMOVED_LENGTH, SegmentError, SegmentWriter
+from store.storage.segmentids import check_all, damage
 from store.storage.snapshot import Segment, Snapshot, decode_links
 from store.storage.spilling import segment_path
 
@@ -84,16 +84,7 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
             writer.add_doc(doc_id, raw, meta, head, ())  # (its keys: below)
         # (each segment's pairs are in order: merged as they come, they need no sorting)
         writer.add_pairs(heapq.merge(*(_pairs(segment, n, newest) for n, segment in enumerate(merged, 1))))
-        cursors = [Cursor(segment) for segment in merged]
-        for doc_id in newest.link_ids():
-            records = [
-                decode_links(cursor.segment.path, change, doc_id)
-                for cursor in cursors
-                if (change := cursor.take(doc_id)) is not None
-            ]
-            encoded, refs, cited = joined_links(records, changes=True)
-            assert encoded is not None  # (changes join into a change)
-            writer.add_links(doc_id, encoded, (refs, cited))
+        _merge_links(writer, merged, newest)
         writer.set_run(_merged_run(snap, merged, newest))
         size = writer.finish()
     except BaseException:
@@ -106,12 +97,49 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
             (files.segments_path / segment.name).unlink()
 
 
+def _merge_links(writer: SegmentWriter, merged: Sequence[Segment], newest: _Newest) -> None:
+    """Each document's link changes in the merged segments joined into one, in id order. A change that
+    one merged segment alone holds (most of them: an import's batches touch mostly different
+    documents) is copied as bytes with its counts from that segment's tables, as its documents are
+    (what a segment holds was checked when it was written; its tables have checksums); only the
+    documents that several of them change are decoded, checked and joined. Each segment's link ids are
+    in order (``check_all``) and every one of them is in ``newest.link_ids()``, so each segment's next
+    change is the next document of its own that comes: no search."""
+    ids = [segment.column("link_ids") for segment in merged]
+    at = [0] * len(merged)
+    many = newest.many
+    for doc_id in newest.link_ids():
+        if not many[doc_id]:
+            n = newest.linked[doc_id] - 1
+            i = at[n]
+            if i >= len(ids[n]) or ids[n][i] != doc_id:  # (never, ids in order: see check_all)
+                raise damage(merged[n], "its link_ids table is out of order")
+            at[n] = i + 1
+            raw, refs, cited = merged[n].link_row(i)
+            writer.add_links(doc_id, raw, (refs, cited))
+            continue
+        records = []
+        for n, segment in enumerate(merged):
+            i = at[n]
+            if i < len(ids[n]) and ids[n][i] == doc_id:
+                at[n] = i + 1
+                raw = segment.link_row(i)[0]
+                records.append(decode_links(segment.path, raw, doc_id))
+        encoded, refs, cited = joined_links(records, changes=True)
+        assert encoded is not None  # (changes join into a change)
+        writer.add_links(doc_id, encoded, (refs, cited))
+    for n, segment in enumerate(merged):
+        if at[n] != len(ids[n]):
+            raise damage(segment, "its link_ids table is out of order")
+
+
 class _Newest:
     """What the merged segments (oldest first) touch, by document id, in columns (a few bytes a document
     id, not objects: a merge of several files' segments touches millions of documents, and a dict and
     sets of them held hundreds of megabytes): which of them holds each document's newest version
     (``layer``: 1 + its number; 0: none of them) and its row there; which of them last changes each
-    document's links (``linked``: 1 + its number; 0: none)."""
+    document's links (``linked``: 1 + its number; 0: none), and whether more than one does
+    (``many``)."""
 
     def __init__(self, merged: Sequence[Segment], limit: int) -> None:
         if len(merged) >= 0xFFFF:
@@ -121,12 +149,15 @@ class _Newest:
         self.layer = array("H", bytes(2 * size))
         self.row = array("I", bytes(4 * size))
         self.linked = array("H", bytes(2 * size))
+        self.many = bytearray(size)  # (1: more than one of them changes its links)
         for number, segment in enumerate(merged, 1):
-            layer, row, linked = self.layer, self.row, self.linked
+            layer, row, linked, many = self.layer, self.row, self.linked, self.many
             for r, doc_id in enumerate(segment.column("doc_ids")):
                 layer[doc_id] = number
                 row[doc_id] = r
             for doc_id in segment.column("link_ids"):
+                if linked[doc_id]:
+                    many[doc_id] = 1
                 linked[doc_id] = number
 
     def doc_ids(self) -> Iterator[int]:
