@@ -105,6 +105,7 @@ class Committer:
             pending.owner = threading.get_ident()
             pending.depth = 1
             snap: Snapshot | None = None
+            had_folder = True
             try:
                 files.remove_stale_temp_files()  # (left by a writer killed mid-compaction)
                 self.reader.catch_up()
@@ -119,6 +120,9 @@ class Committer:
                     files,
                     [n for n, _size in snap.journal.segments] if snap.live_journal and snap.journal else [],
                 )
+                # (a segments folder this transaction makes, on its first batch, goes with it if it
+                # fails: a failed import on a full disk left an empty one behind)
+                had_folder = files.segments_path.is_dir()
                 yield
                 self._commit()
             except BaseException as exc:
@@ -127,7 +131,7 @@ class Committer:
                     # renamed in, a seal fsynced; its segments are the library's now, not to remove)
                     pending.committed = True
                 if not pending.committed:
-                    spilling.discard(files)
+                    spilling.discard(files, folder=not had_folder)
                 elif isinstance(exc, KeyboardInterrupt) and not isinstance(exc, InterruptedAfterCommit):
                     raise InterruptedAfterCommit() from exc
                 raise

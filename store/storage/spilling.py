@@ -154,11 +154,15 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
     view.next_id = pending.next_id
 
 
-def discard(files: LibraryFiles) -> None:
-    """Remove the segments of a transaction that did not commit."""
+def discard(files: LibraryFiles, *, folder: bool = False) -> None:
+    """Remove the segments of a transaction that did not commit; with ``folder`` (the transaction made
+    the segments' folder), the folder too when nothing else is in it."""
     for segment, _size in files.pending.segments:
         with contextlib.suppress(OSError):
             (files.segments_path / segment.name).unlink()
+    if folder:
+        with contextlib.suppress(OSError):  # (not empty: another file is there, and stays)
+            files.segments_path.rmdir()
 
 
 def remove_orphans(files: LibraryFiles, listed: Iterable[str]) -> None:
@@ -172,3 +176,6 @@ def remove_orphans(files: LibraryFiles, listed: Iterable[str]) -> None:
         if entry.name not in keep:
             with contextlib.suppress(OSError):
                 entry.unlink()
+    if not keep:  # (as a fold leaves it: segments it could not remove, its folder read-only, are gone now)
+        with contextlib.suppress(OSError):  # (not empty: something else is there, and stays)
+            folder.rmdir()
