@@ -34,9 +34,13 @@ from array import array
 from collections.abc import Iterator, Sequence
 from itertools import compress
 
+import orjson
+
+from store.schema import check_links
 from store.storage.committer import write_listing
 from store.storage.files import LibraryFiles
-from store.storage.fold import joined_links
+from store.storage.fold import joined_links, joined_record
+from store.storage.links import RELS
 from store.storage.runs import state_run
 from store.storage.segment import REMOVED_LENGTH, SegmentError, SegmentWriter
 from store.storage.segmentids import check_all, damage
@@ -118,19 +122,47 @@ def _merge_links(writer: SegmentWriter, merged: Sequence[Segment], newest: _Newe
             raw, refs, cited = merged[n].link_row(i)
             writer.add_links(doc_id, raw, (refs, cited))
             continue
-        records = []
+        raws = []
         for n, segment in enumerate(merged):
             i = at[n]
             if i < len(ids[n]) and ids[n][i] == doc_id:
                 at[n] = i + 1
-                raw = segment.link_row(i)[0]
-                records.append(decode_links(segment.path, raw, doc_id))
-        encoded, refs, cited = joined_links(records, changes=True)
-        assert encoded is not None  # (changes join into a change)
-        writer.add_links(doc_id, encoded, (refs, cited))
+                raws.append((segment, segment.link_row(i)[0]))
+        writer.add_links(doc_id, *_joined(raws, doc_id))
     for n, segment in enumerate(merged):
         if at[n] != len(ids[n]):
             raise damage(segment, "its link_ids table is out of order")
+
+
+def _joined(raws: list[tuple[Segment, bytes]], doc_id: int) -> tuple[bytes, tuple[int, int]]:
+    """A document's link changes in several merged segments (``raws``: each segment and the change's
+    JSON, oldest first) joined into one, with its counts. Checked once, joined, not each change: the
+    joined change holds every target and source of each (``fold.joined_record``), so a change that
+    does not check makes it fail, and the shapes a join would pass over (a key that is not part of a
+    change, sources by another relation) are looked at in each. A change that removes something, or
+    that does not check, is composed from the changes decoded and checked one by one, which names a
+    damaged one in one line (``decode_links``)."""
+    try:
+        records = [orjson.loads(raw) for _segment, raw in raws]
+        if all(type(r) is dict and r.keys() <= _CHANGE_KEYS and _by_relation(r) for r in records):
+            joined, refs, cited = joined_record(records, changes=True)
+            if not check_links(joined):
+                return orjson.dumps(joined), (refs, cited)
+    except (orjson.JSONDecodeError, TypeError, AttributeError, ValueError):
+        pass
+    records = [decode_links(segment.path, raw, doc_id) for segment, raw in raws]
+    encoded, refs, cited = joined_links(records, changes=True)
+    assert encoded is not None  # (changes join into a change)
+    return encoded, (refs, cited)
+
+
+_CHANGE_KEYS = frozenset(("references", "cited_by", "link_sources"))  # (not "removed": composed by Change.of)
+_RELS = frozenset(RELS)
+
+
+def _by_relation(record: dict[str, object]) -> bool:
+    sources = record.get("link_sources")
+    return sources is None or (type(sources) is dict and sources.keys() <= _RELS)
 
 
 class _Newest:

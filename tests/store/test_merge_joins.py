@@ -1,0 +1,72 @@
+"""A merge joins a document's link changes from several segments checked once, as joined
+(``store.storage.tiering._joined``): the same change as each decoded, checked and joined, and a damaged
+one refused in one line naming its segment and document, as before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from store.errors import LibraryFileError
+from store.storage.fold import joined_links
+from store.storage.tiering import _joined
+
+
+@dataclass
+class _Seg:
+    path: Path
+
+
+def _raws(*changes: Any) -> list[tuple[Any, bytes]]:
+    return [
+        (_Seg(Path(f"/lib/library.json.segments/s{n}.seg")), orjson.dumps(c)) for n, c in enumerate(changes)
+    ]
+
+
+GOOD = [
+    ({"cited_by": [3]}, {"cited_by": [4, 5], "link_sources": {"cited_by": {"pubmed": [4]}}}),
+    ({"references": [1, 2], "link_sources": {"references": {"a": [1], "b": [2]}}}, {"cited_by": [9]}, {}),
+    ({"cited_by": [3]}, {"removed": {"cited_by": [3]}}, {"cited_by": [8]}),
+    ({"link_sources": {"cited_by": {"europepmc": [3]}}}, {"cited_by": [3, 3]}),
+]
+
+
+@pytest.mark.parametrize("changes", GOOD)
+def test_changes_join_as_each_decoded_and_joined(changes: tuple[dict[str, Any], ...]) -> None:
+    encoded, counts = _joined(_raws(*changes), 7)
+    assert (encoded, *counts) == joined_links([orjson.loads(orjson.dumps(c)) for c in changes], changes=True)
+
+
+BAD = [
+    b'{"cited_by": [3',
+    b"[3]",
+    b'{"cited_by": ["3"]}',
+    b'{"cited_by": "34"}',
+    b'{"cited_by": 3}',
+    b'{"cited_by": {"3": 1}}',
+    b'{"cited_by": [0]}',
+    b'{"cited_by": [4294967296]}',
+    b'{"cited_bz": [3]}',
+    b'{"link_sources": {"cited_bz": {"pubmed": [3]}}}',
+    b'{"link_sources": {"cited_by": ["pubmed"]}}',
+    b'{"link_sources": {"cited_by": {"pubmed": 3}}}',
+    b'{"link_sources": {"cited_by": {"pubmed": "3"}}}',
+    b'{"link_sources": {"cited_by": {"pubmed": [true]}}}',
+    b'{"link_sources": []}',
+    b'{"removed": {"cited_by": ["x"]}}',
+]
+
+
+@pytest.mark.parametrize("damaged", BAD)
+@pytest.mark.parametrize("first", [True, False])
+def test_a_damaged_change_is_refused_naming_its_segment_and_document(damaged: bytes, first: bool) -> None:
+    good = orjson.dumps({"cited_by": [5], "link_sources": {"cited_by": {"pubmed": [5]}}})
+    raws = _raws({}, {})
+    raws = [(raws[0][0], damaged if first else good), (raws[1][0], good if first else damaged)]
+    with pytest.raises(LibraryFileError) as caught:
+        _joined(raws, 7)
+    assert f"s{0 if first else 1}.seg" in str(caught.value) and "document 7" in str(caught.value)
