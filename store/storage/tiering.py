@@ -103,10 +103,9 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
 
 def _merge_links(writer: SegmentWriter, merged: Sequence[Segment], newest: _Newest) -> None:
     """Each document's link changes in the merged segments joined into one, in id order. A change that
-    one merged segment alone holds (most of them: an import's batches touch mostly different
-    documents) is copied as bytes with its counts from that segment's tables, as its documents are
-    (what a segment holds was checked when it was written; its tables have checksums); only the
-    documents that several of them change are decoded, checked and joined. Each segment's link ids are
+    one merged segment alone holds is checked and copied as bytes with its counts from that segment's
+    tables (its tables have checksums), not joined and encoded again; the changes of a document that
+    several of them change are joined, checked once (``_joined``). Each segment's link ids are
     in order (``check_all``) and every one of them is in ``newest.link_ids()``, so each segment's next
     change is the next document of its own that comes: no search."""
     ids = [segment.column("link_ids") for segment in merged]
@@ -120,6 +119,7 @@ def _merge_links(writer: SegmentWriter, merged: Sequence[Segment], newest: _Newe
                 raise damage(merged[n], "its link_ids table is out of order")
             at[n] = i + 1
             raw, refs, cited = merged[n].link_row(i)
+            decode_links(merged[n].path, raw, doc_id)  # (checked: a damaged one is one line, nothing changed)
             writer.add_links(doc_id, raw, (refs, cited))
             continue
         raws = []
