@@ -35,6 +35,7 @@ import orjson
 
 from store.docindex import key_hash, open_regular
 from store.errors import LibraryFileError
+from store.journal import read_tail
 from store.merge import doc_keys
 from store.storage.links import RELS
 from store.storage.matching import assign, pieces_of
@@ -57,23 +58,12 @@ def mend(path: Path, generation: str, limit: int) -> tuple[SegmentFile, str]:
     except OSError as exc:
         raise SegmentError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        raw = _read_all(fd)
+        raw = read_tail(fd, 0)  # (the whole file, read in 16 MB pieces)
         columns, what = _mended_columns(path, raw, generation, limit)
     except BaseException:
         os.close(fd)
         raise
     return SegmentFile.mended(path, fd, len(raw), generation, columns), what
-
-
-def _read_all(fd: int) -> bytes:
-    size, parts, at = os.fstat(fd).st_size, [], 0
-    while at < size:
-        part = os.pread(fd, min(size - at, 1 << 24), at)
-        if not part:
-            break
-        parts.append(part)
-        at += len(part)
-    return b"".join(parts)
 
 
 def _mended_columns(path: Path, raw: bytes, generation: str, limit: int) -> tuple[dict[str, array[int]], str]:
