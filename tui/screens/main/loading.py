@@ -131,7 +131,7 @@ class Loading(Part):
 
     def _show_rest(self, shown: list[Hit], results: Results, order: str) -> None:
         rows = self.screen.results
-        if rows.hits is not shown:  # (another search's rows, or the same searched again)
+        if self._gone() or rows.hits is not shown:  # (another search's rows, or the same searched again)
             return
         keep = rows.keys_at(rows.highlighted) if rows.highlighted is not None else []
         rows.show_results(rows.title_text, results, "", listing.ORDER_NAMES.get(order, ""), keep)
@@ -140,6 +140,8 @@ class Loading(Part):
         """The index is open: run the query that waited for it. Returns what to wait on before opening
         the library (set once that search's rows are shown), or None when no search of the library
         runs (the list has its index already, or the query went to PubMed)."""
+        if self._gone():
+            return None
         results = self.screen.results
         query = results.index_ready(index)
         if query is None:
@@ -147,8 +149,15 @@ class Loading(Part):
         self.screen.search(query)
         return None if results.landed.is_set() else results.landed
 
+    def _gone(self) -> bool:
+        """The screen is being taken down (the app ends, a headless ``run_test`` among them): what the
+        loader's thread brings back now has no widgets to go to, and is dropped."""
+        return not self.screen.is_running
+
     def _ready(self, library: Library, index: SearchIndex, marks: Marks, seen: MarksVersion | None) -> None:
         firstpage.usual_switches()
+        if self._gone():
+            return
         screen = self.screen
         screen.library = library
         # What opening it said (converted, its index rebuilt, damage), as a command prints it: by this
@@ -207,6 +216,8 @@ class Loading(Part):
 
     def _failed(self, message: str) -> None:
         firstpage.usual_switches()
+        if self._gone():
+            return
         self._read, self._kept = True, []  # (what was kept is not done: the failure is said)
         self.screen.results.show_message(message)
         self.screen.query_one(ArticleHeader).show_welcome(f"The library could not be opened: {message}")
