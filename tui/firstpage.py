@@ -29,9 +29,10 @@ from tui import listing
 if TYPE_CHECKING:
     from store.search import Results, SearchIndex
 
-# The rows searched for the first frame: a screenful (``ResultsList.FIRST_ROWS``, the rows it draws at
-# once). The rest of the page (``listing.MAX_HITS``) is searched after the first paint (``Loading``):
-# each row found costs a read of the search index's document (500: ~9 ms of CPU at 10,000 records).
+# The rows searched for the first frame: a screenful, and the rows the result list draws at once
+# (``ResultsList.FIRST_ROWS`` is this). The rest of the page (``listing.MAX_HITS``) is searched after
+# the first paint (``Loading``): each row found costs a read of the search index's document (500:
+# ~9 ms of CPU at 10,000 records).
 ROWS = 60
 
 

@@ -20,6 +20,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.ids import identity_keys
+from tui import firstpage
 from tui.text import describe, literal
 from tui.widgets.rows import hit_row, link_row
 from tui.widgets.virtual import RowList
@@ -127,7 +128,9 @@ class ResultsList(ArticleList):
     highlighted row) at once, the rest after the next refresh, or at once when a row among them is
     asked for (``validate_highlighted``)."""
 
-    FIRST_ROWS = 60  # rows shown at once (a tall terminal's list holds about a third of that)
+    # Rows shown at once (a tall terminal's list holds about a third of that): as many as the first page
+    # searched while the app starts (``tui.firstpage``), so that it is drawn whole in the first frame.
+    FIRST_ROWS = firstpage.ROWS
 
     # The highlight moving repaints the rows it leaves and comes to, not the whole list (which it did
     # as an OptionList's: the list follows every article opened, and its whole repaint was 6-7 ms of
