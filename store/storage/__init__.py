@@ -50,36 +50,81 @@ Only ``store.library`` uses them; the rest of pmbrowse goes through the ``Librar
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store import fileformat
 from store.docindex import open_regular
 from store.docindex import read_header as read_index_header
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
-from store.storage.committer import Committer
-from store.storage.compactor import Compactor, compact_threshold
 from store.storage.files import LibraryFiles
 from store.storage.reader import Reader
-from store.storage.table import TableStorage
+
+if TYPE_CHECKING:
+    from store.storage.committer import Committer
+    from store.storage.compactor import Compactor
+    from store.storage.table import TableStorage
 
 __all__ = ["Storage", "committed_state", "compact_threshold", "open_storage"]
 
 
-@dataclass
 class Storage:
-    """The parts of one library's storage."""
+    """The parts of one library's storage. The writing parts (``committer``, ``compactor``, ``table``)
+    are made, and their modules imported, when first asked for: a reader that never writes (the
+    search index's counts, opened in the app's first-page thread while Textual is imported:
+    ``tui.firstpage``) does without them (~3 ms of imports, of a few tens to the first content)."""
 
-    files: LibraryFiles
-    reader: Reader
-    committer: Committer
-    compactor: Compactor
-    table: TableStorage
+    def __init__(self, files: LibraryFiles, reader: Reader) -> None:
+        self.files = files
+        self.reader = reader
+        self._made = threading.Lock()  # (two threads asking at once get the same parts)
+        self._committer: Committer | None = None
+        self._compactor: Compactor | None = None
+        self._table: TableStorage | None = None
+
+    @property
+    def committer(self) -> Committer:
+        if self._committer is None:
+            from store.storage.committer import Committer
+
+            with self._made:
+                if self._committer is None:
+                    self._committer = Committer(self.files, self.reader)
+        return self._committer
+
+    @property
+    def compactor(self) -> Compactor:
+        if self._compactor is None:
+            from store.storage.compactor import Compactor
+
+            committer = self.committer
+            with self._made:
+                if self._compactor is None:
+                    self._compactor = Compactor(self.files, self.reader, committer)
+        return self._compactor
+
+    @property
+    def table(self) -> TableStorage:
+        if self._table is None:
+            from store.storage.table import TableStorage
+
+            committer = self.committer
+            with self._made:
+                if self._table is None:
+                    self._table = TableStorage(self.reader, committer)
+        return self._table
 
     def close(self) -> None:
         self.reader.close()
+
+
+def compact_threshold(base_size: int) -> int:
+    """(``store.storage.compactor.compact_threshold``, imported when asked for.)"""
+    from store.storage.compactor import compact_threshold as threshold
+
+    return threshold(base_size)
 
 
 def open_storage(
@@ -94,10 +139,7 @@ def open_storage(
         reader = Reader(files)
     finally:
         files.check_index_later = False
-    committer = Committer(files, reader)
-    return Storage(
-        files, reader, committer, Compactor(files, reader, committer), TableStorage(reader, committer)
-    )
+    return Storage(files, reader)
 
 
 def committed_state(path: str | os.PathLike[str], *, checksum: bool = True) -> tuple[str | None, int] | None:
