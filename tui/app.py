@@ -11,6 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tui import collector
 from tui.keys import KEYS, Key
 from tui.screens.main import MainScreen
 from tui.text import literal
@@ -49,6 +50,7 @@ class PmbrowseApp(App[None]):
         self._commits: dict[Work, None] = {}  # (the commits it waits for, in order)
         # Its screen was shown and took keys: a ctrl-C from now on comes as it ends (``tui.cli``).
         self.was_ready = False
+        self._collector_owned = False  # (the app paused the collector: ``on_load``)
 
     def get_default_screen(self) -> Screen[None]:
         """The main screen is the app's first (pushing it over a blank one would draw twice)."""
@@ -56,6 +58,18 @@ class PmbrowseApp(App[None]):
 
     def on_ready(self) -> None:
         self.was_ready = True
+
+    def on_load(self) -> None:
+        """The garbage collector is paused from the app's start until its first content is shown
+        (``tui.collector``), whoever starts it (``pmbrowse`` paused it earlier, before importing
+        Textual; a headless ``run_test``, the bench or a program of one's own did not)."""
+        self._collector_owned = collector.pause()
+
+    def on_unmount(self) -> None:
+        """(The collector as it was, if the app paused it: ``tui.collector.release``.)"""
+        if self._collector_owned:
+            self._collector_owned = False
+            collector.release()
 
     def on_mount(self) -> None:
         if self.notice:

@@ -1,0 +1,70 @@
+"""The app pauses the garbage collector itself (``PmbrowseApp.on_load``, ``tui.collector``): started any
+way (here a headless ``run_test``, no ``pmbrowse`` around it), it is paused until the first list is
+shown, running when the library is opened, and what it froze is given back as the app ends."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.tui.helpers import make_app, ready
+from tests.tui.test_startup import demo_path, watch_library_open
+from tui import collector
+from tui.screens.main.search import SearchResults
+
+__all__ = ["demo_path"]  # (a fixture used here)
+
+
+@pytest.fixture(autouse=True)
+def _collector_restored() -> Iterator[None]:
+    """Whatever a test does, the test process's collector runs after it, nothing frozen."""
+    gc.unfreeze()
+    yield
+    collector.release()
+    gc.unfreeze()
+    gc.enable()
+
+
+async def test_an_app_started_headless_pauses_the_collector_as_pmbrowse_does(
+    demo_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running_at: list[tuple[str, bool]] = []
+    searched = SearchResults._show
+
+    def show(results: SearchResults, *args: Any, **kwargs: Any) -> None:
+        running_at.append(("first list", gc.isenabled()))
+        searched(results, *args, **kwargs)
+
+    monkeypatch.setattr(SearchResults, "_show", show)
+    watch_library_open(monkeypatch, lambda: running_at.append(("library", gc.isenabled())))
+    assert gc.isenabled()  # (nobody paused it before the app)
+    app = make_app(demo_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert gc.get_freeze_count() > 0  # (start-up's objects, frozen once the first list was shown)
+    assert running_at[:2] == [("first list", False), ("library", True)]
+    # Ended: the collector runs, and scans again what the app froze.
+    assert gc.isenabled() and not collector.paused() and gc.get_freeze_count() == 0
+
+
+async def test_an_app_that_ends_before_its_first_list_leaves_the_collector_running(
+    demo_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(SearchResults, "_show", lambda *args, **kwargs: None)  # (never shown)
+    app = make_app(demo_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+    assert gc.isenabled() and not collector.paused() and gc.get_freeze_count() == 0
+
+
+async def test_pmbrowse_paused_it_first_the_app_leaves_it_frozen(demo_path: Path) -> None:
+    """(``pmbrowse`` ends with the app: the interpreter's last collection is spared start-up's objects.)"""
+    collector.pause()  # (as ``run_app`` does, before it imports the app)
+    app = make_app(demo_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+    assert gc.isenabled() and gc.get_freeze_count() > 0
