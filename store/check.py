@@ -25,9 +25,10 @@ from pathlib import Path
 
 from store.docindex import open_regular
 from store.errors import PmbrowseError
-from store.library import check_storage
+from store.library import Library, check_storage
 from store.marks import Marks, marks_path
 from store.snowball.state import SnowballFile, snowball_path
+from store.storage.segmentids import TableDamage as TableDamage  # (what an import's reads say of damage)
 
 
 @dataclass
@@ -97,12 +98,18 @@ def segments_as_listed(path: Path) -> bool:
     return True
 
 
-def segment_tables(path: Path) -> str:
-    """The first damage found in the tables of the library's segments ('' none): see
-    ``store.storage.segmentcheck.segment_tables`` (what ``pmbrowse import`` asks before it writes)."""
-    from store.storage.segmentcheck import segment_tables as tables
+def before_import(library: Library) -> str:
+    """The first damage found in what an import will read of the library's segments ('' none), in one
+    line naming the segment and the table: see ``store.storage.segmentcheck.before_import`` (what
+    ``pmbrowse import`` asks before it writes; it costs what the import reads anyway, not the library).
+    Damage elsewhere in the segments is not looked for: the import commits beside it, and ``check``
+    names it."""
+    from store.storage.segmentcheck import before_import as check_segments
 
-    return tables(Path(os.path.realpath(path)))
+    # (The state the library opened: its segments keep what is read of them, so the import's own
+    # reads of these tables are these.)
+    snap = library._reader.snap
+    return check_segments(snap.segments, snap.next_id)
 
 
 def check(path: Path) -> Findings:

@@ -36,7 +36,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.text import Text
 
 from store.changes import Changes
-from store.check import segment_tables
+from store.check import TableDamage, before_import
 from store.errors import OnlineError
 from store.formats import PARSERS, REFERENCE_PARSERS, format_names
 from store.importer import (
@@ -70,6 +70,7 @@ from tui.text import literal
 # Show a progress bar for imports bigger than this (bytes on disk).
 PROGRESS_THRESHOLD = 2_000_000
 UNRESOLVED_SHOWN = 20
+NOTHING_IMPORTED = "nothing was imported (`pmbrowse check` says what else is damaged)"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -108,17 +109,26 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.source is not None and not source_name:
         raise UsageError("--source needs a name, e.g. --source 'PubMed 2026-12-01'")
     library = open_library(args, err)
-    # (Damage in a segment's tables the import would not read, its link changes' above all, was
-    # committed over without a word: refused before anything is written, as damage the opening sees.)
-    if damage := segment_tables(library.path):
-        error(err, f"{damage}; nothing was imported (`pmbrowse check` says what else is damaged)")
+    # Damage in what the import reads of the segments is refused before anything is written: the tables
+    # every import reads are read (against their checksums) first, the others where the import reads
+    # them, before its commit (``store.check.before_import``). Damage it never reads is left to
+    # ``check`` and ``repair``: it commits beside it, and what would copy it (a merge, a fold) refuses.
+    if damage := before_import(library):
+        error(err, f"{damage}; {NOTHING_IMPORTED}")
         return EXIT_UNAVAILABLE
     library.fold_when_due()  # (the command ends by closing it)
     sources = list(expand_paths(args.paths))
     search = None
     if source_name:
         search = Search(source_name, _now(), [display_name(s) for s in sources])
-    return _run(args, library, sources, search, out, err)
+    state = library.state  # (moves with this import's commit, or another process's taken in: not said)
+    try:
+        return _run(args, library, sources, search, out, err)
+    except TableDamage as exc:
+        if library.state != state:
+            raise  # (the damage alone: whether this import went in is not told by it)
+        error(err, f"{exc}; {NOTHING_IMPORTED}")
+        return EXIT_UNAVAILABLE
 
 
 def _run(
