@@ -154,9 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str], interrupt: StartInterrupt) -> int:
     consoles = _Consoles()
     try:
-        from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError
         from tui.commands import COMMANDS
-        from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, NotFoundError, error
+        from tui.commands.base import EXIT_UNAVAILABLE, error
 
         if sys.platform == "win32":  # (the library's lock and reads are POSIX calls: fcntl, pread)
             error(
@@ -174,22 +173,44 @@ def _main(argv: list[str], interrupt: StartInterrupt) -> int:
         # Anything else is a search (or an article), never refused: a first word close to a
         # command's name is searched for, with a note beside the results.
         return run_app(app_parser().parse_args(argv), consoles, command_note(first), interrupt)
-    except KeyboardInterrupt as exc:  # (first: the names below may not be imported yet)
-        _error(consoles.err, interrupted(exc, interrupt))
+    except KeyboardInterrupt as exc:
+        _say(consoles, interrupted(exc, interrupt))
         return 130
-    except (LibraryBusyError, LibraryFileError) as exc:
-        error(consoles.err, str(exc))
-        return EXIT_UNAVAILABLE
-    except NotFoundError as exc:
-        error(consoles.err, str(exc))
-        return EXIT_NOT_FOUND
-    except PmbrowseError as exc:
-        error(consoles.err, str(exc))
-        return EXIT_BAD_INPUT
-    except OSError as exc:  # a file or folder pmbrowse could not read or write
+    except Exception as exc:
+        # (No ``except`` clause names pmbrowse's errors: they are imported above, inside the ``try``
+        # that takes ctrl-C, and an import that failed left them unbound: an OSError reading a module
+        # came out as an UnboundLocalError. ``failure`` imports them when it needs them.)
+        said = failure(exc)
+        if said is None:
+            raise
+        code, message = said
+        _say(consoles, message)
+        return code
+
+
+# (``tui.commands.base.EXIT_UNAVAILABLE``, named here too: an OSError may be the failure to import it.)
+_EXIT_UNAVAILABLE = 3
+
+
+def failure(exc: Exception) -> tuple[int, str] | None:
+    """The exit status and the line to say of an error pmbrowse reports in one line; None for any other
+    (a bug: its traceback is shown). An OSError is told first, without importing anything: it may have
+    come from an import of these very modules."""
+    if isinstance(exc, OSError):  # a file or folder pmbrowse could not read or write
         where = f" ({exc.filename})" if exc.filename else ""
-        error(consoles.err, f"{exc.strerror or exc}{where}")
-        return EXIT_UNAVAILABLE
+        return _EXIT_UNAVAILABLE, f"{exc.strerror or exc}{where}"
+    try:
+        from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError
+        from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, NotFoundError
+    except Exception:  # (the error itself came from importing them, then: it is raised as it is)
+        return None
+    if isinstance(exc, (LibraryBusyError, LibraryFileError)):
+        return EXIT_UNAVAILABLE, str(exc)
+    if isinstance(exc, NotFoundError):
+        return EXIT_NOT_FOUND, str(exc)
+    if isinstance(exc, PmbrowseError):
+        return EXIT_BAD_INPUT, str(exc)
+    return None
 
 
 def interrupted(exc: KeyboardInterrupt, interrupt: StartInterrupt) -> str:
@@ -210,6 +231,19 @@ def interrupted(exc: KeyboardInterrupt, interrupt: StartInterrupt) -> str:
 def _error(err: Console, message: str) -> None:
     from tui.commands.base import error
 
+    error(err, message)
+
+
+def _say(consoles: _Consoles, message: str) -> None:
+    """``message`` on stderr, in one line; as plain text when what Rich needs cannot be imported (the
+    failure being said may be that)."""
+    try:
+        err = consoles.err
+        from tui.commands.base import error
+    except Exception:
+        sys.stderr.write(f"pmbrowse: {message}\n")
+        sys.stderr.flush()
+        return
     error(err, message)
 
 
