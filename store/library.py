@@ -10,16 +10,18 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from store import compaction
 from store.changes import Changes
 from store.errors import InterruptedAfterCommit, PmbrowseError
 from store.ids import Identifier, parse_identifier
 from store.intent import settle
+from store.linkview import LinkView, row_of, view_of
 from store.merge import LINK_RELATIONS, Doc, doc_keys
-from store.model import Article, author_name
+from store.model import Article
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
 from store.storage import Storage, committed_state, compact_threshold, open_storage
@@ -41,40 +43,6 @@ __all__ = [
     "repair_storage",
     "set_aside",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class LinkView:
-    """A link as the library sees it: the target's best-known data and whether it is a full record."""
-
-    target_id: int | None
-    pmid: str | None
-    pmcid: str | None
-    doi: str | None
-    title: str
-    authors: list[str]
-    journal: str
-    year: int | None
-    in_library: bool
-    sources: list[str] = field(default_factory=list)
-    n_authors: int | None = None  # how many authors the target has (``authors`` may hold the first few)
-
-    @property
-    def author_count(self) -> int:
-        return len(self.authors) if self.n_authors is None else self.n_authors
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "pmid": self.pmid,
-            "pmcid": self.pmcid,
-            "doi": self.doi,
-            "title": self.title,
-            "authors": self.authors,
-            "journal": self.journal,
-            "year": self.year,
-            "in_library": self.in_library,
-            "sources": self.sources,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +176,7 @@ class Library:
         for target_id, sources in self._reader.link_state(doc_id)[rel].items():
             target = self.doc(target_id)
             if target is not None:
-                views.append(_view(target_id, target, sources))
+                views.append(view_of(target_id, target, sources))
         return views
 
     def link_ids(self, doc_id: int, rel: str) -> list[int]:
@@ -232,7 +200,7 @@ class Library:
         article with ten thousand citing articles at once, and the rest as it scrolls, without reading
         its link list again. The rows carry no sources (``links`` does); targets the library no longer
         holds are left out."""
-        return [_row(target_id, head) for target_id, head in self._reader.heads(target_ids)]
+        return [row_of(target_id, head) for target_id, head in self._reader.heads(target_ids)]
 
     def totals(self, doc_ids: Iterable[int]) -> dict[int, tuple[int, int, int | None]]:
         """(references, citing articles, year) of many records, from the index (none is read): ranking
@@ -279,16 +247,16 @@ class Library:
     def compact(self, lock_timeout: float | None = None, *, full: bool = True) -> bool:
         """Fold the journal into the base file now (``pmbrowse compact``); ``full=False``: what is due
         (``Compactor.plan``: perhaps only the newest segments merged). Returns whether there was
-        anything to fold. The search index stays fresh: compaction changes no document."""
+        anything to fold. The search index stays fresh: compaction changes no document. A Ctrl-C once
+        it is in raises ``InterruptedAfterCommit`` (``store.compaction``), whoever asked for it."""
         settle(self.path, Library.commit_token, lock_timeout)  # (before the token changes: store.intent)
-        states = self._storage.compactor.compact(lock_timeout, full=full)
-        if states is None:
-            return False
-        from store.search.index import SearchIndex
-
-        with contextlib.suppress(Exception):  # (a stale index is rebuilt when next needed)
-            SearchIndex.after_compaction(self.path, *states)
-        return True
+        storage, reader = self._storage, self._reader
+        return compaction.compact(
+            self.path,
+            lambda: storage.committer.transaction(lock_timeout),
+            lambda: reader.state,
+            lambda: storage.compactor.compact(lock_timeout, full=full),
+        )
 
     @property
     def compaction_due(self) -> bool:
@@ -297,7 +265,8 @@ class Library:
 
     def compact_if_due(self) -> None:
         """Compact if it is due. A courtesy when a command or the app ends: when the library is busy
-        (another writer), read-only or the disk is full, it is left for later, silently."""
+        (another writer), read-only or the disk is full, it is left for later, silently. (A Ctrl-C is
+        not silent: ``compact``.)"""
         if self.compaction_due:
             with contextlib.suppress(PmbrowseError, OSError):
                 self.compact(lock_timeout=0, full=False)
@@ -308,8 +277,10 @@ class Library:
 
     def close(self) -> None:
         """Compact if it is due, then let go of the files."""
-        self.compact_if_due()
-        self._storage.close()
+        try:
+            self.compact_if_due()
+        finally:
+            self._storage.close()
 
     # Writing ---------------------------------------------------------------------------------
 
@@ -392,38 +363,6 @@ class Library:
 def _check(rel: str) -> None:
     if rel not in LINK_RELATIONS:
         raise ValueError(rel)
-
-
-def _view(target_id: int, target: Doc, sources: Iterable[str]) -> LinkView:
-    year = target.get("year")
-    return LinkView(
-        target_id=target_id,
-        pmid=target.get("pmid"),
-        pmcid=target.get("pmcid"),
-        doi=target.get("doi"),
-        title=str(target.get("title") or ""),
-        authors=[author_name(a) for a in target.get("authors", ())],
-        journal=str(target.get("journal") or ""),
-        year=year if isinstance(year, int) else None,
-        in_library=not target.get("stub"),
-        sources=list(sources),
-    )
-
-
-def _row(target_id: int, head: dict[str, Any]) -> LinkView:
-    year = head.get("year")
-    return LinkView(
-        target_id=target_id,
-        pmid=head.get("pmid"),
-        pmcid=head.get("pmcid"),
-        doi=head.get("doi"),
-        title=str(head.get("title") or ""),
-        authors=list(head.get("authors", ())),
-        journal=str(head.get("journal") or ""),
-        year=year if isinstance(year, int) else None,
-        in_library=not head.get("stub"),
-        n_authors=int(head.get("n_authors", 0)),
-    )
 
 
 # Checking and repairing the storage (``store.check``, ``store.repair``): on the files, unopened.

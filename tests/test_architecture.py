@@ -50,10 +50,6 @@ LONG_MODULES: dict[str, tuple[int, str]] = {
         500,
         "the tantivy index: building, keeping fresh, querying (its schema, feed and ranking are apart)",
     ),
-    "store/library.py": (
-        450,
-        "the Library, the one door to the storage: reading, links, counts, transactions, compaction",
-    ),
     "bench/app.py": (
         450,
         "the app measured in a pseudo-terminal: start-up beside a bare Textual app, key to paint",

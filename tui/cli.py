@@ -176,41 +176,32 @@ def _main(argv: list[str], interrupt: StartInterrupt) -> int:
     except KeyboardInterrupt as exc:
         _say(consoles, interrupted(exc, interrupt))
         return 130
-    except Exception as exc:
-        # (No ``except`` clause names pmbrowse's errors: they are imported above, inside the ``try``
-        # that takes ctrl-C, and an import that failed left them unbound: an OSError reading a module
-        # came out as an UnboundLocalError. ``failure`` imports them when it needs them.)
+    except Exception as exc:  # (pmbrowse's own errors are told apart by ``failure``)
         said = failure(exc)
         if said is None:
             raise
-        code, message = said
-        _say(consoles, message)
-        return code
-
-
-# (``tui.commands.base.EXIT_UNAVAILABLE``, named here too: an OSError may be the failure to import it.)
-_EXIT_UNAVAILABLE = 3
+        _say(consoles, said[1])
+        return said[0]
 
 
 def failure(exc: Exception) -> tuple[int, str] | None:
-    """The exit status and the line to say of an error pmbrowse reports in one line; None for any other
-    (a bug: its traceback is shown). An OSError is told first, without importing anything: it may have
-    come from an import of these very modules."""
+    """The exit status and the line to say of an error pmbrowse says in one line (None: a bug, its
+    traceback shown). Its classes are imported here, not named in ``except`` clauses of ``_main``: the
+    imports there may have failed, and left them unbound (an OSError reading a module came out as an
+    UnboundLocalError). An OSError is told without importing anything: it may be one of those."""
     if isinstance(exc, OSError):  # a file or folder pmbrowse could not read or write
         where = f" ({exc.filename})" if exc.filename else ""
-        return _EXIT_UNAVAILABLE, f"{exc.strerror or exc}{where}"
+        return 3, f"{exc.strerror or exc}{where}"  # (EXIT_UNAVAILABLE)
     try:
         from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError
         from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, NotFoundError
-    except Exception:  # (the error itself came from importing them, then: it is raised as it is)
+    except Exception:  # (the error came from importing them: raised as it is)
         return None
     if isinstance(exc, (LibraryBusyError, LibraryFileError)):
         return EXIT_UNAVAILABLE, str(exc)
-    if isinstance(exc, NotFoundError):
-        return EXIT_NOT_FOUND, str(exc)
-    if isinstance(exc, PmbrowseError):
-        return EXIT_BAD_INPUT, str(exc)
-    return None
+    if not isinstance(exc, PmbrowseError):
+        return None
+    return (EXIT_NOT_FOUND if isinstance(exc, NotFoundError) else EXIT_BAD_INPUT), str(exc)
 
 
 def interrupted(exc: KeyboardInterrupt, interrupt: StartInterrupt) -> str:
@@ -228,21 +219,13 @@ def interrupted(exc: KeyboardInterrupt, interrupt: StartInterrupt) -> str:
     return "interrupted; the library was left as it was before this command"
 
 
-def _error(err: Console, message: str) -> None:
-    from tui.commands.base import error
-
-    error(err, message)
-
-
 def _say(consoles: _Consoles, message: str) -> None:
-    """``message`` on stderr, in one line; as plain text when what Rich needs cannot be imported (the
-    failure being said may be that)."""
+    """One line on stderr; plain when Rich cannot be imported (that may be the failure said)."""
     try:
         err = consoles.err
         from tui.commands.base import error
     except Exception:
         sys.stderr.write(f"pmbrowse: {message}\n")
-        sys.stderr.flush()
         return
     error(err, message)
 
@@ -313,7 +296,7 @@ def run_app(args: argparse.Namespace, consoles: _Consoles, note: str, interrupt:
         firstpage.quick_switches()
         firstpage.start(path, target)  # (while the app is imported: ``tui.firstpage``)
         if notice:
-            _error(consoles.err, notice)  # (seen in the terminal after the app ends; the app says it too)
+            _say(consoles, notice)  # (seen in the terminal after the app ends; the app says it too)
         from tui.app import PmbrowseApp
         from tui.text import shorten_left
 
