@@ -19,14 +19,16 @@ from store.changes import Changes
 from store.errors import InterruptedAfterCommit, PmbrowseError
 from store.ids import Identifier, parse_identifier
 from store.intent import settle
-from store.linkview import LinkView, row_of, view_of
-from store.merge import LINK_RELATIONS, Doc, doc_keys
+from store.linkview import LinkView, check_relation, row_of, view_of
+from store.merge import Doc, doc_keys
 from store.model import Article
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
 from store.storage import Storage, committed_state, compact_threshold, open_storage
 from store.storage.links import Change, LinkState
 from store.storage.meta import Meta
+from store.storage.reader import Reader
+from store.storage.snapshot import Snapshot
 from store.storage.table import ArticleTable, LibraryDB
 
 if TYPE_CHECKING:
@@ -169,12 +171,14 @@ class Library:
         """The references (``rel="references"``) or citing articles (``"cited_by"``) of a record, each
         described by its target's own document, with the sources that gave the link (one read per
         link: for commands and exports; a pane draws ``rows`` of its ``link_ids``)."""
-        _check(rel)
-        if self._reader.meta(doc_id) is None:
+        check_relation(rel)
+        read = self._one_state()
+        doc = read.doc if isinstance(read, Snapshot) else read.get
+        if read.meta(doc_id) is None:
             return []
         views: list[LinkView] = []
-        for target_id, sources in self._reader.link_state(doc_id)[rel].items():
-            target = self.doc(target_id)
+        for target_id, sources in read.link_state(doc_id)[rel].items():
+            target = doc(target_id)
             if target is not None:
                 views.append(view_of(target_id, target, sources))
         return views
@@ -182,8 +186,16 @@ class Library:
     def link_ids(self, doc_id: int, rel: str) -> list[int]:
         """The document ids a record links to (``rel``: ``"references"`` or ``"cited_by"``), in the
         order its sources gave them: the graph alone, for traversals that do not show each target."""
-        _check(rel)
-        return self._reader.link_ids(doc_id, rel) if self._reader.meta(doc_id) is not None else []
+        check_relation(rel)
+        read = self._one_state()
+        return read.link_ids(doc_id, rel) if read.meta(doc_id) is not None else []
+
+    def _one_state(self) -> Reader | Snapshot:
+        """The current state, taken once (a catch-up between two reads mixed states); the reader
+        itself for a thread with changes staged (it adds them to what it reads; nothing commits)."""
+        pending = self._storage.files.pending
+        staged = pending.mine() and bool(pending.docs or pending.links)
+        return self._reader if staged else self._reader.current()
 
     def link_state(self, doc_id: int) -> LinkState:
         """A record's links of both relations with the sources of each (for units of work)."""
@@ -358,11 +370,6 @@ class Library:
             self._table.put_many(changed)
         if links:
             self._storage.committer.stage_links(links)
-
-
-def _check(rel: str) -> None:
-    if rel not in LINK_RELATIONS:
-        raise ValueError(rel)
 
 
 # Checking and repairing the storage (``store.check``, ``store.repair``): on the files, unopened.

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.merge import Doc
+from store.merge import LINK_RELATIONS, Doc
 from store.model import author_name
 
 
@@ -77,3 +77,9 @@ def row_of(target_id: int, head: dict[str, Any]) -> LinkView:
         in_library=not head.get("stub"),
         n_authors=int(head.get("n_authors", 0)),
     )
+
+
+def check_relation(rel: str) -> None:
+    """``ValueError`` unless ``rel`` is a link relation (``"references"``, ``"cited_by"``)."""
+    if rel not in LINK_RELATIONS:
+        raise ValueError(rel)
