@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from store.errors import LibraryFileError
@@ -73,6 +74,21 @@ class OpenFile:
             if self._closed:
                 raise FileClosed(self.path)
             return os.fstat(self.fd).st_size
+        finally:
+            reading.pop()
+            if self._closed and not reading:
+                self._release()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[int]:
+        """The descriptor, for a read of many steps (a whole file scanned): counted as one read in flight
+        until the block ends, so a ``close`` meanwhile waits for it; ``FileClosed`` once closed."""
+        reading = self._reading
+        reading.append(None)
+        try:
+            if self._closed:
+                raise FileClosed(self.path)
+            yield self.fd
         finally:
             reading.pop()
             if self._closed and not reading:

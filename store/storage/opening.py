@@ -69,7 +69,7 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
             from store.storage import conversion
 
             snap.index = conversion.rebuild_index(files, snap, "" if why == OTHER_GENERATION else why)
-        snap.reindex = lambda reason: _rebuild(files, snap, f"does not match it ({reason})")
+        snap.reindex = Reindex(files, snap)
         _open_journal(files, snap)
         if not _open_segments(files, snap, final=final):
             snap.close()
@@ -230,7 +230,32 @@ def replay_into(files: LibraryFiles, snap: Snapshot, raw: bytes, at: int) -> Non
         snap.next_id = meta["next_id"]
 
 
-def _rebuild(files: LibraryFiles, snap: Snapshot, reason: str) -> DocIndex:
-    from store.storage import conversion
+class Reindex:
+    """A state's ``reindex``: rebuilds the index from the base when what it says does not match what is
+    read. It holds the base (its ``OpenFile`` and what the header and ``fstat`` said), not the state:
+    held by the state, it made a cycle that only the garbage collector frees, which the app pauses
+    (``tui.collector``), and, passed on to every state a catch-up makes from that one
+    (``dataclasses.replace``), it kept the state the library was opened in (its journal's tables) for
+    as long as any of them lived."""
 
-    return conversion.rebuild_index(files, snap, reason)
+    __slots__ = ("base", "files")
+
+    def __init__(self, files: LibraryFiles, snap: Snapshot) -> None:
+        self.files = files
+        self.base = Snapshot(  # (the same ``OpenFile``: given with its descriptor)
+            snap.path,
+            base_file=snap.base_file,
+            base_fd=snap.base_fd,
+            base_id=snap.base_id,
+            base_size=snap.base_size,
+            base_mtime=snap.base_mtime,
+            docs_start=snap.docs_start,
+            generation=snap.generation,
+        )
+
+    def __call__(self, reason: str) -> DocIndex:
+        from store.storage import conversion
+
+        assert self.base.base_file is not None
+        with self.base.base_file.held():  # (``FileClosed`` once closed: never another file's bytes)
+            return conversion.rebuild_index(self.files, self.base, f"does not match it ({reason})")
