@@ -19,21 +19,20 @@ What is indexed is in ``store.search.fields``; how queries become tantivy querie
 from __future__ import annotations
 
 import atexit
-import contextlib
 import dataclasses
 import functools
-import json
 import os
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 import tantivy
 
-from store.atomicwrite import replace_file, swap_folder
+from store.atomicwrite import swap_folder
 from store.docindex import IndexFileError
 from store.errors import PmbrowseError
 from store.fileformat import read_base_header
@@ -45,7 +44,6 @@ from store.search.fields import (
     ANALYZER,
     FOLDED,
     HEADING_SEP,
-    INDEX_VERSION,
     SCHEMA,
     Hit,
     Results,
@@ -53,6 +51,7 @@ from store.search.fields import (
     hit_from_fields,
     index_document,
 )
+from store.search.meta import META, forget_index, index_folder, read_meta, write_meta
 from store.search.query import MatchAll, Node, parse_query
 from store.storage import Storage, committed_state, open_storage
 from store.storage.citations import Citations
@@ -76,16 +75,12 @@ class Library(Protocol):
 
 
 __all__ = ["META", "SORTS", "Hit", "MarkLookup", "Results", "SearchIndex", "forget_index", "index_folder"]
+__all__ += ["read_meta", "write_meta"]  # (the index's record: ``store.search.meta``)
 
-META = "pmbrowse-index.json"  # tantivy owns meta.json
 # ``rcr``: iCite's Relative Citation Ratio, highest first; the articles without one after them, most
 # cited first (an RCR is missing where iCite was never asked, or the article is too new for one).
 SORTS = ("relevance", "date", "cited", "rcr")
 WRITER_HEAP = 128_000_000
-
-
-def index_folder(library_path: Path) -> Path:
-    return library_path.with_name(library_path.name + ".index")
 
 
 class SearchIndex:
@@ -97,6 +92,9 @@ class SearchIndex:
         self._index = index
         self._citations: Citations | None = None
         self._unchecked: Storage | None = None  # the storage opened with its index's check under way
+        # The library's storages it opened (for the counts), closed with it: ``close``, or when freed.
+        self._opened: list[Storage] = []
+        weakref.finalize(self, _close_all, self._opened)
         self._checking = threading.Lock()
         # The library's committed state this index was found fresh for (None: not checked here).
         self.state: tuple[str | None, int] | None = None
@@ -144,6 +142,7 @@ class SearchIndex:
             return None
         index._citations = Citations(storage.reader)
         index._unchecked = storage
+        index._opened.append(storage)
         return index
 
     @classmethod
@@ -405,10 +404,18 @@ class SearchIndex:
         counts, as of each document's indexing, stand in)."""
         if self._citations is None:
             try:
-                self._citations = Citations(open_storage(self.library_path).reader)
+                storage = open_storage(self.library_path)
             except (PmbrowseError, OSError):
                 return None
+            self._opened.append(storage)
+            self._citations = Citations(storage.reader)
         return self._citations
+
+    def close(self) -> None:
+        """Let go of the library's files this index opened for its citation counts (a search after
+        this opens them again). Done by itself when the index is freed."""
+        _close_all(self._opened)
+        self._citations = self._unchecked = None
 
     @staticmethod
     def _hit(searcher: Any, addr: Any, score: float | None, citations: Citations | None) -> Hit:
@@ -462,25 +469,9 @@ class SearchIndex:
         self._index.reload()
 
 
-def forget_index(library_path: Path) -> None:
-    """Mark the index stale (it is rebuilt at the next search or write)."""
-    with contextlib.suppress(OSError):
-        (index_folder(library_path) / META).unlink()
-
-
-def read_meta(folder: Path) -> dict[str, Any] | None:
-    try:
-        meta = json.loads((folder / META).read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(meta, dict) or meta.get("version") != INDEX_VERSION:
-        return None
-    return meta
-
-
-def write_meta(folder: Path, state: tuple[str | None, int], docs: int) -> None:
-    meta = {"version": INDEX_VERSION, "library": list(state), "docs": docs}
-    replace_file(folder / META, json.dumps(meta).encode(), special=False)
+def _close_all(storages: list[Storage]) -> None:
+    while storages:
+        storages.pop().close()
 
 
 def _in_this_layout(library_path: Path) -> bool:
