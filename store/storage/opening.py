@@ -20,6 +20,8 @@ from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import Snapshot, index_current
 
 REPAIR = "`pmbrowse repair` sets it aside and rebuilds what it held"
+# (What a message of a damaged segment ends with: every command that opens the library says it.)
+CHECK_AND_REPAIR = "`pmbrowse check` says what is damaged and `pmbrowse repair` mends it"
 
 COUNTS = ("records", "stubs", "links")
 
@@ -208,12 +210,12 @@ def _open_segments(files: LibraryFiles, snap: Snapshot, *, final: bool) -> bool:
                 return False
             raise LibraryFileError(
                 f"the library's segment {exc} (the journal {files.journal_path} lists it); "
-                "the library was left as it is"
+                f"the library was left as it is; {CHECK_AND_REPAIR}"
             ) from None
         if segment.generation != snap.generation:
             raise LibraryFileError(
                 f"{files.segments_path / name} belongs to another version of the library "
-                f"than {snap.path}; the library was left as it is"
+                f"than {snap.path}; the library was left as it is; {CHECK_AND_REPAIR}"
             )
         snap.segments.append(segment)
     return True

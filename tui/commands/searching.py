@@ -59,10 +59,11 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if index is None:
         index = SearchIndex.for_library(Library.open(path))
     elif not segments_as_listed(path):
-        try:  # (what is wrong, as opening the library says it; if it opens, it was mended meanwhile)
+        # (What is wrong, as opening the library says it, with what to run; if it opens, it was mended.)
+        try:
             Library.open(path).close()
         except LibraryFileError as exc:
-            error(err, f"{exc}; `pmbrowse check` says what is damaged and `pmbrowse repair` mends it")
+            error(err, str(exc))
             return EXIT_UNAVAILABLE
     try:
         results = index.search(query, limit=args.limit, sort=args.sort, marks=Marks.open(path).search_filter)
