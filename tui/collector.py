@@ -8,7 +8,20 @@ starts at load 8, 2026-12-04). So the collector is paused from the start until t
 shown, then resumed by the loader (``tui.screens.main.loading``: before it opens the library, which
 may take long, or convert it): what start-up made is first *frozen* (``gc.freeze``: moved where no
 pass scans it, so the passes after start-up do not walk it all; reference counting still frees it as
-usual; only garbage in cycles made during start-up stays), then the collector runs again as usual.
+usual; only garbage in cycles made during start-up stays), then the collector runs again, its first
+generation's threshold raised from Python's 700 to ``YOUNG`` (7,000) new objects.
+
+Why the threshold: after start-up the app still makes long-lived objects by the hundred thousand (the
+library's open state, read after the freeze; the panes' rows and drawn lines). At 700 a pass of the
+youngest generation ran every few hundred microseconds of work, every tenth a pass of the middle one,
+and every hundredth or so a full pass over all that is not frozen. Measured in the bench's opening
+measure (``bench.app``: the 10k bench library, 20 ordinary and 2 famous opens, each followed by the
+key ``a``), in the app's process, 2026-12-05 at load 8-10 (other helpers' suites running), two runs
+each, old (700) against this (7,000): 1,442-1,462 / 130-132 / 11-12 passes of each generation against
+104 / 8-9 / 0; the collector's time in all 1,230 and 1,503 ms against 844 and 871 ms; its longest
+pause 105 and 159 ms (full passes) against 151 and 69 ms (a pass of the middle generation, now ten
+times larger). The key ``a``'s p95 moved with the load more than with the threshold (63 and 132 ms
+against 134 and 85 ms); the 71.6 -> 36.1 ms measured earlier was before start-up was frozen.
 
 Who pauses it: ``PmbrowseApp`` itself, as it starts (``on_load``), so that every way of starting the app
 (``pmbrowse``, a headless ``run_test``, the bench, a program of one's own) runs as ``pmbrowse`` does;
@@ -23,10 +36,13 @@ from __future__ import annotations
 
 import gc
 
+YOUNG = 7000  # new objects between two passes of the youngest generation, once resumed (Python: 700)
+
 
 class _State:
     paused = False
     frozen = False  # (by ``resume``: ``release`` gives it back)
+    threshold: tuple[int, int, int] | None = None  # (the one before ``resume``: ``release`` puts it back)
 
 
 def pause() -> bool:
@@ -40,18 +56,26 @@ def pause() -> bool:
 
 
 def resume() -> None:
-    """Freeze what exists and run the collector again, if ``pause`` stopped it (else nothing)."""
+    """Freeze what exists and run the collector again, at the threshold ``YOUNG``, if ``pause`` stopped
+    it (else nothing)."""
     if _State.paused:
         _State.paused = False
         gc.freeze()
         _State.frozen = True
+        young, middle, old = gc.get_threshold()
+        if young < YOUNG:
+            _State.threshold = (young, middle, old)
+            gc.set_threshold(YOUNG, middle, old)
         gc.enable()
 
 
 def release() -> None:
-    """The app that paused the collector has ended: it runs again (if it was still paused), and what
-    it froze is scanned again."""
+    """The app that paused the collector has ended: it runs again (if it was still paused), at the
+    threshold it had, and what it froze is scanned again."""
     resume()
+    if _State.threshold is not None:
+        gc.set_threshold(*_State.threshold)
+        _State.threshold = None
     if _State.frozen:
         _State.frozen = False
         gc.unfreeze()

@@ -42,13 +42,16 @@ async def test_an_app_started_headless_pauses_the_collector_as_pmbrowse_does(
     monkeypatch.setattr(SearchResults, "_show", show)
     watch_library_open(monkeypatch, lambda: running_at.append(("library", gc.isenabled())))
     assert gc.isenabled()  # (nobody paused it before the app)
+    before = gc.get_threshold()
     app = make_app(demo_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         assert gc.get_freeze_count() > 0  # (start-up's objects, frozen once the first list was shown)
+        assert gc.get_threshold()[0] == collector.YOUNG
     assert running_at[:2] == [("first list", False), ("library", True)]
-    # Ended: the collector runs, and scans again what the app froze.
+    # Ended: the collector runs as it did, and scans again what the app froze.
     assert gc.isenabled() and not collector.paused() and gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 async def test_an_app_that_ends_before_its_first_list_leaves_the_collector_running(
