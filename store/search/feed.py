@@ -4,7 +4,9 @@ The index is derived data beside the library, updated after each commit (``Searc
 A bulk import writes its batches as it goes (``Changes.flush``): their documents are indexed as they
 come (``IndexFeed``), and the index is committed once, after the library's own commit, so an import
 writes the index once, not once a batch. Whatever goes wrong with the index never undoes the library's
-commit: the index is then forgotten (marked stale) and rebuilt at the next search.
+commit: the index is then forgotten (marked stale) and rebuilt at the next search, and the library
+says so (a notice: ``store.notices``; a command prints it as it ends, the app shows it), since a
+search until then costs a rebuild, and one that cannot rebuild (a full disk) says why.
 
 A bulk import also indexes *ahead*: while it waits for its reader (the child process parsing the
 file), the documents its batch has made so far are indexed as they are then (``ahead``), so that
@@ -27,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from store.lock import write_lock
+from store.notices import say
 from store.search.fields import index_document
 from store.search.index import (
     WRITER_HEAP,
@@ -44,6 +47,9 @@ AHEAD = 64  # documents indexed ahead at a time (between them, the reader's next
 
 class Writer(Library, Protocol):
     """What a feed needs of the library (``store.library.Library`` is one)."""
+
+    @property
+    def notices(self) -> list[str]: ...
 
     def _after_write(
         self,
@@ -73,10 +79,11 @@ class TransactionFeed:
             return
         try:
             action()
-        except Exception:
+        except Exception as exc:
             self._failed = True
             self.abort()
             forget_index(self.library.path)
+            say(self.library.notices, self.library.path, index_not_updated(exc))
         except BaseException:  # (Ctrl-C: the index's writer and lock let go; left stale, caught up later)
             self._failed = True
             self.abort()
@@ -127,6 +134,15 @@ class TransactionFeed:
             index, self._index = self._index, None
             with contextlib.suppress(Exception):
                 index.rollback()
+
+
+def index_not_updated(exc: Exception) -> str:
+    """The notice of an index update that failed after the library's commit."""
+    why = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+    return (
+        f"the search index could not be updated ({why}); what this command stored is in the library,"
+        " and the next search rebuilds the index"
+    )
 
 
 class IndexFeed:

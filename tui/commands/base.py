@@ -29,7 +29,14 @@ class Command:
     name: str
     help: str
     configure: Callable[[argparse.ArgumentParser], None]
-    run: Run
+    body: Run
+
+    def run(self, args: argparse.Namespace, out: Console, err: Console) -> int:
+        """The command, then what its libraries said after they were opened (``later_notices``)."""
+        try:
+            return self.body(args, out, err)
+        finally:
+            later_notices()
 
 
 class UsageError(PmbrowseError):
@@ -77,8 +84,24 @@ def open_library(args: argparse.Namespace, err: Console | None = None) -> Librar
     if err is not None:
         for line in library.notices:
             err.print(literal(f"pmbrowse: {line}"))
+        _opened.append((library, err, len(library.notices)))
     atexit.register(library.close)
     return library
+
+
+# The libraries commands opened, with where and how many of their notices were said at the opening.
+_opened: list[tuple[Library, Console, int]] = []
+
+
+def later_notices() -> None:
+    """Say on stderr what the libraries a command opened noticed after their opening (a search index
+    that could not be kept in step with a commit: ``store.search.feed``), once each."""
+    from tui.text import literal
+
+    while _opened:
+        library, err, said = _opened.pop(0)
+        for line in library.notices[said:]:
+            err.print(literal(f"pmbrowse: {line}"))
 
 
 def article_of(args: argparse.Namespace, err: Console) -> tuple[Library, int]:
