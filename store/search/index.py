@@ -18,12 +18,10 @@ What is indexed is in ``store.search.fields``; how queries become tantivy querie
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import functools
 import os
 import shutil
-import tempfile
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
@@ -53,6 +51,7 @@ from store.search.fields import (
 )
 from store.search.meta import META, forget_index, index_folder, read_meta, write_meta
 from store.search.query import MatchAll, Node, parse_query
+from store.search.readonly import cannot_lock, scratch_folder, shadow
 from store.storage import Storage, committed_state, open_storage
 from store.storage.citations import Citations
 
@@ -154,8 +153,13 @@ class SearchIndex:
             return None
         try:
             index = cls(folder, cls._open_folder(folder), library_path)
-        except (ValueError, OSError):
-            return None
+        except (ValueError, OSError) as exc:
+            if not cannot_lock(exc):
+                return None
+            try:  # (a folder this process cannot write: read through a shadow, see ``readonly``)
+                index = cls(folder, cls._open_folder(shadow(folder)), library_path)
+            except (ValueError, OSError):
+                return None
         # tantivy makes an empty index where its own meta.json is missing: count what is really there.
         if index.count() != meta.get("docs"):
             return None
@@ -174,7 +178,7 @@ class SearchIndex:
             lock = write_lock(folder)
             lock.__enter__()
         except OSError:
-            return cls.rebuild(library, folder=_scratch_folder(library.path))
+            return cls.rebuild(library, folder=scratch_folder(index_folder(library.path)))
         try:
             # Another process may have rebuilt it while we waited for the lock.
             return cls.open_if_fresh(library.path) or cls.rebuild(library)
@@ -482,10 +486,3 @@ def _in_this_layout(library_path: Path) -> bool:
     except OSError:
         return False
     return header is not None and header.get("schema") == SCHEMA_VERSION
-
-
-def _scratch_folder(library_path: Path) -> Path:
-    """Where the index of a library in a read-only folder is built (once per process)."""
-    folder = Path(tempfile.mkdtemp(prefix="pmbrowse-index-")) / index_folder(library_path).name
-    atexit.register(shutil.rmtree, folder.parent, True)
-    return folder
