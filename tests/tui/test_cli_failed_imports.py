@@ -31,7 +31,10 @@ class _Unreadable(importlib.abc.MetaPathFinder):
 
 
 def _failing(monkeypatch: pytest.MonkeyPatch, name: str, error: Exception) -> None:
-    monkeypatch.delitem(sys.modules, name, raising=False)
+    # (The modules ``_main`` imports are taken out too, whatever a test before imported: else one
+    # already imported holds ``name`` and the import that fails is never made.)
+    for module in (name, "tui.commands", "tui.commands.base"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
     monkeypatch.setattr(sys, "meta_path", [_Unreadable(name, error), *sys.meta_path])
 
 

@@ -21,8 +21,12 @@ __all__ = ["demo_path"]  # (a fixture used here)
 
 @pytest.fixture(autouse=True)
 def _collector_restored() -> Iterator[None]:
-    """Whatever a test does, the test process's collector runs after it, nothing frozen."""
+    """Whatever a test (or one before it) does, the test process's collector runs, nothing frozen, its
+    threshold as the interpreter had it (a ``pmbrowse`` run in the process before leaves it raised, as
+    ``pmbrowse`` does, ending with the app)."""
+    collector.release()
     gc.unfreeze()
+    gc.enable()
     yield
     collector.release()
     gc.unfreeze()
