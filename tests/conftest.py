@@ -45,5 +45,13 @@ def empty_library(lib_path: Path) -> Library:
 
 
 @pytest.fixture
+def demo_path(tmp_path: Path) -> Path:
+    """The demo library written (with its search index) and closed: its path."""
+    path = tmp_path / "library.json"
+    Library.open(path).close()
+    return path
+
+
+@pytest.fixture
 def demo_library(lib_path: Path) -> Library:
     return Library.open(lib_path)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,14 +23,13 @@ from store.search import SearchIndex
 
 ORIGIN = Origin("test", "writer")
 
-# Another process: five new records and a stub, each cited by ten new records (among the library's most
-# cited now), committed;
-# then it stops before updating the index (``ready`` written), as a writer does for a moment.
-WRITER = """
+# The start of another process's script (argv: the library's path, a file to write once committed): the
+# library opened, its commit held after the commit point, before the index is updated, for a minute.
+HELD_AFTER_ITS_COMMIT = """
 import sys, time
 from pathlib import Path
 from store.library import Library
-from store.model import Article, Link, Origin
+from store.model import Article, Origin
 
 path, ready = Path(sys.argv[1]), Path(sys.argv[2])
 
@@ -38,6 +39,32 @@ def held(*_args, **_kwargs):
 
 Library._after_write = held
 library = Library.open(path, demo=False)
+"""
+
+
+@contextmanager
+def committed_by(script: str, library: Path, ready: Path) -> Iterator[None]:
+    """``script`` (``HELD_AFTER_ITS_COMMIT`` and what it commits) run in another process until it has
+    committed (``ready`` written), held there while the block runs, then killed."""
+    writer = subprocess.Popen([sys.executable, "-c", script, str(library), str(ready)])
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert writer.poll() is None and time.monotonic() < deadline, "the writer did not commit"
+            time.sleep(0.02)
+        yield
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+# Another process: five new records and a stub, each cited by ten new records (among the library's most
+# cited now), committed;
+# then it stops before updating the index (``ready`` written), as a writer does for a moment.
+WRITER = (
+    HELD_AFTER_ITS_COMMIT
+    + """
+from store.model import Link
 origin = Origin("test", "writer")
 with library.transaction() as changes:
     for n in range(5):
@@ -46,6 +73,7 @@ with library.transaction() as changes:
         cites = [Link(pmid=f"90{k}") for k in range(5)] + [Link(pmid="999")]  # (999: a new stub)
         changes.put_article(Article(pmid=f"80{n}", title="Citing", year=2021, references=cites), origin)
 """
+)
 
 
 def _library(path: Path) -> Library:
@@ -73,13 +101,7 @@ def test_most_cited_gives_a_full_page_while_another_process_commits(
     index = SearchIndex.for_library(library)
     before = index.search(query, sort="cited", limit=5)
     assert len(before.hits) == min(5, before.total) and before.hits
-    ready = tmp_path / "ready"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(library.path), str(ready)])
-    try:
-        deadline = time.monotonic() + 30
-        while not ready.exists():
-            assert writer.poll() is None and time.monotonic() < deadline, "the writer did not commit"
-            time.sleep(0.02)
+    with committed_by(WRITER, library.path, tmp_path / "ready"):
         assert Library.open(library.path, demo=False).find("900") is not None  # (committed, not indexed)
         during = index.search(query, sort="cited", limit=5)
         pmids = [hit.pmid for hit in during.hits]
@@ -88,28 +110,14 @@ def test_most_cited_gives_a_full_page_while_another_process_commits(
         # changed no count of theirs.
         assert pmids == [hit.pmid for hit in before.hits]
         assert during.total == before.total
-    finally:
-        writer.kill()
-        writer.wait()
 
 
 # Another process: each record with a DOI only ("Cell study", cited the most) is found to be the record
 # with its PMID ("Cell paper", cited least), given both: the two are merged, the DOI's document removed;
 # committed, then it stops before updating the index.
-MERGER = """
-import sys, time
-from pathlib import Path
-from store.library import Library
-from store.model import Article, Origin
-
-path, ready = Path(sys.argv[1]), Path(sys.argv[2])
-
-def held(*_args, **_kwargs):
-    ready.write_text("committed")
-    time.sleep(60)
-
-Library._after_write = held
-library = Library.open(path, demo=False)
+MERGER = (
+    HELD_AFTER_ITS_COMMIT
+    + """
 with library.transaction() as changes:
     for n in range(6):
         changes.put_article(
@@ -117,6 +125,7 @@ with library.transaction() as changes:
             Origin("test", "merger"),
         )
 """
+)
 
 
 def _merged_library(path: Path) -> Library:
@@ -154,13 +163,7 @@ def test_most_cited_of_a_query_gives_a_full_page_while_another_process_removes_d
     index = SearchIndex.for_library(library)
     before = index.search("cell", sort="cited", limit=8)
     assert before.total == 24 and len(before.hits) == 8
-    ready = tmp_path / "ready"
-    writer = subprocess.Popen([sys.executable, "-c", MERGER, str(library.path), str(ready)])
-    try:
-        deadline = time.monotonic() + 30
-        while not ready.exists():
-            assert writer.poll() is None and time.monotonic() < deadline, "the writer did not commit"
-            time.sleep(0.02)
+    with committed_by(MERGER, library.path, tmp_path / "ready"):
         now = Library.open(library.path, demo=False)
         assert now.find("10.1000/0") == now.find("500")  # (merged, committed; not indexed)
         during = index.search("cell", sort="cited", limit=8)
@@ -171,6 +174,3 @@ def test_most_cited_of_a_query_gives_a_full_page_while_another_process_removes_d
         assert pmids == ["505", "100", "504", "503", "502", "101", "501", "500"]
         if not walked:  # (walked, the total is the index's count: the hits are never all read)
             assert during.total == 18  # (24 less the six removed)
-    finally:
-        writer.kill()
-        writer.wait()

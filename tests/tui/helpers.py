@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import threading
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from rich.text import Text
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
 
+from tests.online_server import LocalServer, Reply, Request
 from tui.app import PmbrowseApp
 from tui.screens.main import MainScreen
 from tui.widgets.lists import LinkList
@@ -84,3 +89,52 @@ def make_app(library_path: object, target: str = "") -> PmbrowseApp:
 def border_title(widget: Widget) -> str:
     """A widget's border title as plain text (Textual hands it out as markup)."""
     return Content.from_markup(widget.border_title or "").plain
+
+
+def hold(patch: pytest.MonkeyPatch, owner: object, name: str) -> tuple[threading.Event, threading.Event]:
+    """``owner.name`` (a function, a method or a classmethod: a step of work under way, in its thread)
+    waits to be released each time it is called, then runs: (reached, release)."""
+    reached, release = threading.Event(), threading.Event()
+    found = inspect.getattr_static(owner, name)
+    real = found.__func__ if isinstance(found, classmethod) else getattr(owner, name)
+
+    def waits(*args: Any, **kwargs: Any) -> Any:
+        reached.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    patch.setattr(owner, name, classmethod(waits) if isinstance(found, classmethod) else waits)
+    return reached, release
+
+
+def hold_route(
+    server: LocalServer, route: str, answer: Callable[[Request], Reply]
+) -> tuple[threading.Event, threading.Event]:
+    """The local server (``tests.online_server``) gives ``answer``'s reply on ``route`` only once
+    released: (asked, release)."""
+    asked, release = threading.Event(), threading.Event()
+
+    def waits(request: Request) -> Reply:
+        asked.set()
+        release.wait(10)
+        return answer(request)
+
+    server.route(route, waits)
+    return asked, release
+
+
+def ended(patch: pytest.MonkeyPatch, owner: object, name: str) -> threading.Event:
+    """Set when a call of the method ``owner.name`` (a worker's, whose thread may run on after its screen
+    has gone) has ended, however it ended."""
+    done = threading.Event()
+    real = getattr(owner, name)
+
+    def work(self: object, *args: Any) -> None:
+        try:
+            real(self, *args)
+        finally:
+            done.set()
+
+    work.__name__ = name
+    patch.setattr(owner, name, work)
+    return done

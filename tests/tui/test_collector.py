@@ -13,11 +13,9 @@ import pytest
 from store.errors import LibraryFileError
 from store.library import Library
 from tests.tui.helpers import make_app, ready, until
-from tests.tui.test_startup import demo_path, watch_library_open
+from tests.tui.test_startup import watch_library_open
 from tui import collector
 from tui.screens.main.search import SearchResults
-
-__all__ = ["demo_path"]  # (a fixture used here)
 
 
 @pytest.fixture(autouse=True)

@@ -14,32 +14,11 @@ import pytest
 
 from store.library import Library
 from store.marks import Marks
-from tests.tui.helpers import make_app, ready, settle
+from tests.tui.helpers import hold, make_app, ready, settle
 from tui.screens.main import MainScreen
 from tui.screens.snowball import SnowballScreen
 
 SEED = "pmid:30992990"
-
-
-@pytest.fixture
-def demo_path(tmp_path: Path) -> Path:
-    path = tmp_path / "library.json"
-    Library.open(path).close()  # the demo library, and its search index
-    return path
-
-
-def held_library(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
-    """The app's opening of the library waits to be released: (reached, release)."""
-    opened = Library.open.__func__  # type: ignore[attr-defined]
-    reached, release = threading.Event(), threading.Event()
-
-    def open_library(cls: type[Library], *args: Any, **kwargs: Any) -> Library:
-        reached.set()
-        release.wait(10)
-        return opened(cls, *args, **kwargs)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(Library, "open", classmethod(open_library))
-    return reached, release
 
 
 def notices(app: Any) -> list[str]:
@@ -59,20 +38,30 @@ async def first_list(pilot: Any, reached: threading.Event) -> MainScreen:
     return screen
 
 
+async def pressed_before_the_library_is_read(
+    pilot: Any, held_open: tuple[threading.Event, threading.Event], *keys: str
+) -> tuple[MainScreen, str]:
+    """``keys`` pressed on the first list, its first row highlighted, the library held back (by
+    ``held_open``: reached, release), then let be read: the screen and the last notice said before."""
+    reached, release = held_open
+    try:
+        screen = await first_list(pilot, reached)
+        assert screen.results.highlighted == 0 and pilot.app.focused is screen.results
+        await pilot.press(*keys)
+        await pilot.pause()
+        return screen, notices(pilot.app)[-1]
+    finally:
+        release.set()
+
+
 async def test_i_pressed_before_the_library_is_read_is_done_once_it_is(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(demo_path)
-    reached, release = held_library(monkeypatch)
+    held_open = hold(monkeypatch, Library, "open")
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        try:
-            screen = await first_list(pilot, reached)
-            assert screen.results.highlighted == 0 and app.focused is screen.results
-            await pilot.press("i")
-            await pilot.pause()
-            assert notices(app)[-1] == "The library is still loading: i is done once it is read."
-        finally:
-            release.set()
+        _screen, said = await pressed_before_the_library_is_read(pilot, held_open, "i")
+        assert said == "The library is still loading: i is done once it is read."
         await ready(pilot)
         await settle(pilot)
     assert Marks.open(demo_path).get([SEED]).screening == "included"
@@ -82,15 +71,10 @@ async def test_s_pressed_before_the_library_is_read_opens_the_view_once_it_is(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(demo_path)
-    reached, release = held_library(monkeypatch)
+    held_open = hold(monkeypatch, Library, "open")
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        try:
-            await first_list(pilot, reached)
-            await pilot.press("S")
-            await pilot.pause()
-            assert notices(app)[-1] == "The library is still loading: S is done once it is read."
-        finally:
-            release.set()
+        _screen, said = await pressed_before_the_library_is_read(pilot, held_open, "S")
+        assert said == "The library is still loading: S is done once it is read."
         await settle(pilot)
         assert isinstance(app.screen, SnowballScreen)
 
@@ -99,34 +83,25 @@ async def test_a_key_kept_for_a_row_is_not_done_on_another(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(demo_path)
-    reached, release = held_library(monkeypatch)
+    held_open = hold(monkeypatch, Library, "open")
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        try:
-            screen = await first_list(pilot, reached)
-            await pilot.press("s", "down")  # (a star for the first row; then the cursor moves on)
-            await pilot.pause()
-        finally:
-            release.set()
+        # (a star for the first row; then the cursor moves on)
+        screen, _said = await pressed_before_the_library_is_read(pilot, held_open, "s", "down")
         await ready(pilot)
         await settle(pilot)
         assert screen.results.highlighted == 1
         assert notices(app)[-1] == "s was not done: the list moved while the library was read."
-    assert not Marks.open(demo_path).get([SEED]).starred
+    assert not any(mark.starred for mark in Marks.open(demo_path).all())  # (nor the row moved to)
 
 
 async def test_enter_pressed_before_the_library_is_read_opens_the_row_once_it_is(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(demo_path)
-    reached, release = held_library(monkeypatch)
+    held_open = hold(monkeypatch, Library, "open")
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        try:
-            await first_list(pilot, reached)
-            await pilot.press("enter")
-            await pilot.pause()
-            assert notices(app)[-1] == "The library is still loading: enter is done once it is read."
-        finally:
-            release.set()
+        _screen, said = await pressed_before_the_library_is_read(pilot, held_open, "enter")
+        assert said == "The library is still loading: enter is done once it is read."
         screen = await ready(pilot)
         await settle(pilot)
         assert screen.library is not None and screen.current == screen.library.lookup(SEED)

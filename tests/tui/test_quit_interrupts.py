@@ -7,21 +7,13 @@ it lands is known (``tests.tui.test_start_interrupt`` does the same for the app'
 
 from __future__ import annotations
 
-import contextlib
-import os
-import pty
-import select
-import signal
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from store.library import Library
 from store.marks import Marks
-from tests.conftest import ROOT
-from tests.tui.test_start_interrupt import INTERRUPTED, in_a_terminal
+from tests.tui.ptydrive import in_a_terminal
+from tests.tui.test_start_interrupt import INTERRUPTED
 
 # Ctrl-C (SIGINT) as the first module that ``tui.cli`` needs beyond the interpreter's own is imported
 # (rich's console: the lines on stderr), as a console script runs it (``from tui.cli import main``).
@@ -41,18 +33,11 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    path = tmp_path / "library.json"
-    Library.open(path).close()
-    return path
-
-
 @pytest.mark.parametrize("command", [[], ["stats"]], ids=["the app", "a command"])
-def test_ctrl_c_while_the_cli_is_imported_says_one_line(demo: Path, command: list[str]) -> None:
+def test_ctrl_c_while_the_cli_is_imported_says_one_line(demo_path: Path, command: list[str]) -> None:
     """Seen red before: a traceback (KeyboardInterrupt raised in ``from tui.cli import main``, outside
     ``main``), and the process killed by the signal (status -2), not 130."""
-    status, text = in_a_terminal(WHILE_THE_CLI_IS_IMPORTED, "--db", str(demo), *command)
+    status, text = in_a_terminal(WHILE_THE_CLI_IS_IMPORTED, "--db", str(demo_path), *command)
     assert status == 130, text
     assert INTERRUPTED in text and "Traceback" not in text, text
     assert text.count("pmbrowse:") == 1, text
@@ -76,58 +61,20 @@ sys.exit(main(["--db", sys.argv[1]]))
 """
 
 
-def _drive(code: str, library: Path, keys: list[tuple[str, str]], timeout: float = 30.0) -> tuple[int, str]:
-    """Run ``code`` in a pseudo-terminal and type ``keys``, each once the screen has shown its text since
-    the key before; its exit status and what it wrote."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
-        os.chdir(ROOT)
-        os.execvpe(sys.executable, [sys.executable, "-c", code, str(library)], env)
-    poll = select.poll()
-    poll.register(fd, select.POLLIN)
-    seen, status, end, left, since = b"", None, time.monotonic() + timeout, list(keys), 0
-    try:
-        while status is None and time.monotonic() < end:
-            if poll.poll(50):
-                with contextlib.suppress(OSError):
-                    seen += os.read(fd, 1 << 16)
-            if left and left[0][1].encode() in seen[since:]:
-                key, _shown = left.pop(0)
-                since = len(seen)
-                os.write(fd, key.encode())
-            done, code_ = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = os.waitstatus_to_exitcode(code_)
-        with contextlib.suppress(OSError):
-            while poll.poll(200) and (chunk := os.read(fd, 1 << 16)):
-                seen += chunk
-    finally:
-        if status is None:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
-    import re
-
-    text = re.sub(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07]*\x07|.)", "", seen.decode(errors="replace"))
-    assert status is not None, f"the app did not end:\n{text[-2000:]}"
-    return status, text
-
-
-def test_ctrl_c_as_the_app_ends_does_not_say_the_library_was_left_as_it_was(demo: Path) -> None:
+def test_ctrl_c_as_the_app_ends_does_not_say_the_library_was_left_as_it_was(demo_path: Path) -> None:
     """A star stored in the session, then q; Ctrl-C lands once the terminal is given back. Seen red
     before: "interrupted; the library was left as it was before this command", the star stored."""
     # (s once the list is shown, done once the library is read; q once the row shows the star.)
-    status, text = _drive(AS_THE_APP_ENDS, demo, [("s", "hits"), ("q", "★")])
-    assert any(mark.starred for mark in Marks.open(demo).all()), "the star was not stored"
+    status, text = in_a_terminal(AS_THE_APP_ENDS, str(demo_path), keys=[("s", "hits"), ("q", "★")])
+    assert any(mark.starred for mark in Marks.open(demo_path).all()), "the star was not stored"
     assert status == 130, text
     assert "left as it was" not in text, text
     assert "pmbrowse: interrupted as the app ended" in text and "Traceback" not in text, text
 
 
-def test_ctrl_c_as_the_app_starts_still_says_the_library_was_left_as_it_was(demo: Path) -> None:
+def test_ctrl_c_as_the_app_starts_still_says_the_library_was_left_as_it_was(demo_path: Path) -> None:
     """(What was true stays said: the app interrupted before it took the terminal.)"""
     from tests.tui.test_start_interrupt import WHILE_THE_SCREEN_IS_MOUNTED
 
-    status, text = in_a_terminal(WHILE_THE_SCREEN_IS_MOUNTED, str(demo))
+    status, text = in_a_terminal(WHILE_THE_SCREEN_IS_MOUNTED, str(demo_path))
     assert status == 130 and INTERRUPTED in text, text

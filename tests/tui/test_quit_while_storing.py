@@ -13,8 +13,7 @@ import pytest
 
 import tui.screens.snowball
 from store.snowball.state import SnowballFile
-from tests.tui.helpers import make_app, ready
-from tests.tui.test_snowball_view_leave import _held_commit
+from tests.tui.helpers import hold, make_app, ready, until
 from tui.screens.snowball import SnowballScreen
 
 
@@ -23,7 +22,7 @@ async def test_ctrl_q_while_the_first_round_is_kept_quits_once_it_is_done(
 ) -> None:
     app = make_app(lib_path)
     with pytest.MonkeyPatch.context() as patch:
-        reached, release = _held_commit(patch, tui.screens.snowball, "keep_round")
+        reached, release = hold(patch, tui.screens.snowball, "keep_round")
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await ready(pilot)
             await pilot.press("enter", "i", "S")  # the seed included; the view runs the first round
@@ -40,10 +39,7 @@ async def test_ctrl_q_while_the_first_round_is_kept_quits_once_it_is_done(
                     )
             finally:
                 release.set()
-            for _ in range(40):
-                if app.return_code is not None:
-                    break
-                await pilot.pause(0.05)
+            await until(pilot, lambda: app.return_code is not None, seconds=2)
     assert app.return_code == 0
     assert len(SnowballFile.open(lib_path).load().rounds) == 1
     assert capsys.readouterr().err.splitlines() == [
@@ -58,7 +54,7 @@ async def test_the_terminal_is_told_what_the_commit_did(
     terminal after the app has ended (the app's notices are gone by then)."""
     app = make_app(lib_path)
     with pytest.MonkeyPatch.context() as patch:
-        reached, release = _held_commit(patch, tui.screens.snowball, "keep_preview")
+        reached, release = hold(patch, tui.screens.snowball, "keep_preview")
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await ready(pilot)
             await pilot.press("enter", "ctrl+b")  # a preview from the open article
@@ -71,10 +67,7 @@ async def test_the_terminal_is_told_what_the_commit_did(
                 assert app.return_code is None
             finally:
                 release.set()
-            for _ in range(40):
-                if app.return_code is not None:
-                    break
-                await pilot.pause(0.05)
+            await until(pilot, lambda: app.return_code is not None, seconds=2)
     assert app.return_code == 0
     assert capsys.readouterr().err.splitlines() == [
         "pmbrowse: quit after K's commit (the preview kept as a round): Kept as round 1."

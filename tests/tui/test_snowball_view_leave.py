@@ -6,7 +6,6 @@ what was stored. Never silent. Against the project's local HTTP server, on a rea
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,51 +16,22 @@ import tui.screens.snowball_online
 from store.online.ratelimit import RateLimiter
 from store.online.session import Online
 from store.snowball.state import SnowballFile
-from tests.online_server import ICITE_2025, ICiteBank, LocalServer, RecordBank, Reply, Request, fast_config
+from tests.online_server import ICITE_2025, ICiteBank, LocalServer, RecordBank, fast_config
+from tests.tui.helpers import ended, hold, hold_route
 from tests.tui.test_snowball_view import SeededApp, SnowballApp, counts, notices, settle, view
 from tests.tui.test_snowball_view_online import _app, _files, _links, _state, _with_seed
 from tui.screens.snowball import SnowballScreen
 from tui.screens.snowball_online import FIRST_STOPPED, NO_SEEDS, STORING, SnowballOnline
 
 
-def _held_efetch(server: LocalServer) -> tuple[threading.Event, threading.Event]:
-    """PubMed's efetch answers (real records of the PMIDs asked) only once released: (asked, release)."""
-    bank = RecordBank(synthesize=True)
-    asked, release = threading.Event(), threading.Event()
-
-    def held(request: Request) -> Reply:
-        asked.set()
-        release.wait(10)
-        return bank(request)
-
-    server.route("eutils/efetch.fcgi", held)
-    return asked, release
-
-
-def _ended(patch: pytest.MonkeyPatch, name: str) -> threading.Event:
-    """Set when the worker ``SnowballOnline.<name>`` has ended (its thread runs on after the view)."""
-    ended = threading.Event()
-    real = getattr(SnowballOnline, name)
-
-    def work(online, *args):  # type: ignore[no-untyped-def]
-        try:
-            real(online, *args)
-        finally:
-            ended.set()
-
-    work.__name__ = name
-    patch.setattr(SnowballOnline, name, work)
-    return ended
-
-
 async def test_closing_the_view_while_f_fetches_stores_nothing_and_says_so(
     tmp_path: Path, server: LocalServer
 ) -> None:
     """Before, the fetch went on after the view had closed and stored the records, unseen."""
-    asked, release = _held_efetch(server)
+    asked, release = hold_route(server, "eutils/efetch.fcgi", RecordBank(synthesize=True))
     app = SnowballApp(tmp_path / "lib.json")
     with pytest.MonkeyPatch.context() as patch:
-        ended = _ended(patch, "_fetch")
+        finished = ended(patch, SnowballOnline, "_fetch")
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             screen = await view(pilot)
             screen.online = lambda: Online(fast_config(server), ncbi_limiter=RateLimiter(1000))
@@ -76,26 +46,10 @@ async def test_closing_the_view_while_f_fetches_stores_nothing_and_says_so(
                 assert notices(app)[-1] == "F stopped with the view: nothing stored."
             finally:
                 release.set()
-            assert await asyncio.to_thread(ended.wait, 10)
+            assert await asyncio.to_thread(finished.wait, 10)
             await pilot.pause(0.1)
     assert _files(tmp_path / "lib.json") == before
     assert app.opened == [None]
-
-
-def _held_commit(
-    patch: pytest.MonkeyPatch, module: object, name: str
-) -> tuple[threading.Event, threading.Event]:
-    """``module.name`` (a step of a commit under way) waits to be released: (reached, release)."""
-    reached, release = threading.Event(), threading.Event()
-    real = getattr(module, name)
-
-    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
-        reached.set()
-        release.wait(10)
-        return real(*args, **kwargs)
-
-    patch.setattr(module, name, held)
-    return reached, release
 
 
 async def test_escape_while_l_stores_does_not_close_the_view_and_says_so(
@@ -108,7 +62,7 @@ async def test_escape_while_l_stores_does_not_close_the_view_and_says_so(
     app = _app(lib_path, server)
     with pytest.MonkeyPatch.context() as patch:
         # (the round is run inside the library's transaction, its changes handed over: mid-commit)
-        reached, release = _held_commit(patch, tui.screens.snowball_online, "preview_round")
+        reached, release = hold(patch, tui.screens.snowball_online, "preview_round")
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             screen = await view(pilot)
             await pilot.press("L")
@@ -137,7 +91,7 @@ async def test_leaving_while_f_stores_waits_for_the_commit_and_says_so(
     server.route("eutils/efetch.fcgi", RecordBank(synthesize=True))
     app = SnowballApp(tmp_path / "lib.json")
     with pytest.MonkeyPatch.context() as patch:
-        reached, release = _held_commit(patch, store.snowball.online, "save")
+        reached, release = hold(patch, store.snowball.online, "save")
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             screen = await view(pilot)
             screen.online = lambda: Online(fast_config(server), ncbi_limiter=RateLimiter(1000))
@@ -169,7 +123,7 @@ async def test_n_and_the_view_closed_while_it_runs_or_keeps(tmp_path: Path, held
     with pytest.MonkeyPatch.context() as patch:
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             screen = await view(pilot)  # (round 1, run as the view opens)
-            reached, release = _held_commit(patch, tui.screens.snowball, held)
+            reached, release = hold(patch, tui.screens.snowball, held)
             app.marks.set_screening(["pmid:20"], "included")  # (20 cites 40: a round with it is new)
             await pilot.press("N")
             try:
@@ -200,7 +154,7 @@ async def test_escape_while_k_keeps_the_preview_waits_for_it(tmp_path: Path) -> 
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             screen = await view(pilot)
             assert screen.preview is not None
-            reached, release = _held_commit(patch, tui.screens.snowball, "keep_preview")
+            reached, release = hold(patch, tui.screens.snowball, "keep_preview")
             await pilot.press("K")
             try:
                 assert await asyncio.to_thread(reached.wait, 10)
@@ -223,7 +177,7 @@ async def test_the_first_round_and_the_view_closed_as_it_opens(tmp_path: Path, h
     and says so (in its own words: N was not pressed), and the round is shown."""
     with pytest.MonkeyPatch.context() as patch:
         held_in = SnowballScreen if held == "_round_in" else tui.screens.snowball
-        reached, release = _held_commit(patch, held_in, held)
+        reached, release = hold(patch, held_in, held)
         app = SnowballApp(tmp_path / "lib.json")
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             try:

@@ -13,7 +13,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from store.snowball.state import SnowballFile, SnowballState, keep_round
 from tests.conftest import ROOT
 from tests.online_server import ICITE_2025, ICiteBank, LocalServer, Reply, fast_config, json_reply
 from tests.store.snowball.graph import SEEDS, build, ids
+from tests.tui.helpers import ended, hold_route
 from tests.tui.test_one_commit_across_files import COMMITTED, STOPS
 from tests.tui.test_snowball_view import SeededApp, SnowballApp, counts, labels, notices, settle, view
 from tui.screens.snowball import IN_PREVIEW, SnowballScreen
@@ -290,28 +290,12 @@ async def test_to_screen_leaves_out_your_decisions_awaiting_the_second_screener(
 async def test_closing_the_view_while_l_asks_stores_nothing(lib_path: Path, server: LocalServer) -> None:
     """``escape`` while iCite is being asked closes the view and ends its work (its workers end with
     it): before, the worker went on, stored the links and kept a round, and nothing said so."""
-    bank = ICiteBank(ICITE_2025, synthesize=True)
-    asked, release, ended = threading.Event(), threading.Event(), threading.Event()
-
-    def held(request):  # type: ignore[no-untyped-def]
-        asked.set()
-        release.wait(10)
-        return bank(request)
-
-    server.route("icite/pubs", held)
-    real = SnowballOnline._ask_and_round
-
-    def ask_and_round(online, *args):  # type: ignore[no-untyped-def]
-        try:
-            real(online, *args)
-        finally:
-            ended.set()
-
+    asked, release = hold_route(server, "icite/pubs", ICiteBank(ICITE_2025, synthesize=True))
     _with_seed(lib_path)
     before = _files(lib_path)
     app = _app(lib_path, server)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(SnowballOnline, "_ask_and_round", ask_and_round)
+        finished = ended(patch, SnowballOnline, "_ask_and_round")
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             await view(pilot)
             await pilot.press("L")
@@ -320,7 +304,7 @@ async def test_closing_the_view_while_l_asks_stores_nothing(lib_path: Path, serv
             await pilot.pause()
             assert not isinstance(app.screen, SnowballScreen)
             release.set()
-            assert await asyncio.to_thread(ended.wait, 10)
+            assert await asyncio.to_thread(finished.wait, 10)
             await pilot.pause()
     assert _state(lib_path).rounds == [] and _files(lib_path) == before
 
@@ -348,24 +332,10 @@ async def test_l_that_fails_on_a_preview_leaves_it_a_preview(tmp_path: Path, ser
         assert app.marks.get(["pmid:11"]).decisions == ()
 
 
-def _hold_icite(server: LocalServer) -> tuple[threading.Event, threading.Event]:
-    """iCite answers only once released: (set when it is asked, set to release it)."""
-    bank = ICiteBank(ICITE_2025, synthesize=True)
-    asked, release = threading.Event(), threading.Event()
-
-    def held(request):  # type: ignore[no-untyped-def]
-        asked.set()
-        release.wait(10)
-        return bank(request)
-
-    server.route("icite/pubs", held)
-    return asked, release
-
-
 async def test_k_while_l_runs_on_a_preview_waits(tmp_path: Path, server: LocalServer) -> None:
     """K (keep the preview) pressed while L is under way on it: "try again in a moment", as the
     screening keys say while the view is busy; the preview is not kept beside the round L keeps."""
-    asked, release = _hold_icite(server)
+    asked, release = hold_route(server, "icite/pubs", ICiteBank(ICITE_2025, synthesize=True))
 
     def online() -> Online:
         return Online(fast_config(server), icite_limiter=RateLimiter(1000))
@@ -390,7 +360,7 @@ async def test_f_pressed_while_l_asks_does_not_stop_l(tmp_path: Path, server: Lo
     """F (the stubs' records) pressed while L waits for iCite: both are done. They shared one group of
     exclusive workers, so F cancelled L's, and L, which stores nothing once cancelled (the view closed),
     dropped its links and round without a word."""
-    asked, release = _hold_icite(server)
+    asked, release = hold_route(server, "icite/pubs", ICiteBank(ICITE_2025, synthesize=True))
     server.route(
         "eutils/efetch.fcgi", Reply(body=b'<?xml version="1.0" ?><PubmedArticleSet></PubmedArticleSet>')
     )

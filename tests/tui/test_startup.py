@@ -67,13 +67,6 @@ async def test_the_main_screen_is_the_first_screen(lib_path: Path) -> None:
 SEED_TITLE = "Exosomes from Mesenchymal Stem/stromal Cells"
 
 
-@pytest.fixture
-def demo_path(tmp_path: Path) -> Path:
-    path = tmp_path / "library.json"
-    Library.open(path).close()  # the demo library, and its search index
-    return path
-
-
 def watch_library_open(monkeypatch: pytest.MonkeyPatch, before: Callable[[], None]) -> None:
     """Run ``before()`` each time the library is opened (in the app's loading thread)."""
     opened = Library.open.__func__  # type: ignore[attr-defined]
