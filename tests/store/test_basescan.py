@@ -9,6 +9,8 @@ import errno
 import os
 import random
 import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,12 @@ from tests.store.test_reliability import cli, one_line
 @pytest.fixture(autouse=True)
 def _small_bases_in_two(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(halves, "PARALLEL_BYTES", 0)
+    # Only a process without other threads forks: threads that tests before these left running a
+    # moment longer (a server's, a pool's, as they end) are waited for, or named.
+    deadline = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() == 1, [thread.name for thread in threading.enumerate()]
 
 
 def _library(tmp_path: Path, refs: int) -> Path:
