@@ -11,7 +11,9 @@ method, path, parameters (query string and POST form together) and arrival time.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -91,6 +93,7 @@ class LocalServer:
         self.requests: list[Request] = []
         self.stop = threading.Event()
         self._lock = threading.Lock()
+        self.connections: set[socket.socket] = set()  # (open now: each held by a handler's thread)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
@@ -121,10 +124,18 @@ class LocalServer:
         return route(request)
 
     def close(self) -> None:
+        """The server stopped, and each connection a client left open (kept alive, its handler's thread
+        waiting for a next request) shut, so that no thread of the server outlives the test (a process
+        with a thread does not fork: ``store.storage.halves``)."""
         self.stop.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(5)
+        with self._lock:
+            open_now = list(self.connections)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
@@ -133,6 +144,16 @@ def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
         # Headers and body go out as two writes: without this, Nagle's algorithm and the client's
         # delayed ACK hold the body back ~40 ms on every request.
         disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            super().setup()
+            with server._lock:
+                server.connections.add(self.connection)
+
+        def finish(self) -> None:
+            with server._lock:
+                server.connections.discard(self.connection)
+            super().finish()
 
         def do_GET(self) -> None:
             self._answer()

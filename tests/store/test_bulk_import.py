@@ -22,6 +22,7 @@ from store.model import Article, Origin
 from store.search import SearchIndex
 from store.storage.segment import SegmentFile
 from tests.conftest import ROOT
+from tests.killed import killed_once_flagged
 from tests.store.bulk_files import cited, pmid, pubmed_xml, v2_library
 from tests.store.test_crash_consistency import assert_links_agree
 
@@ -305,13 +306,9 @@ def test_kill_9_during_the_compaction_after_a_bulk_import(tmp_path: Path, pause:
     script = BULK_WRITER.format(
         root=str(ROOT), lib=str(lib_path), file=str(file), done=str(done), compact=True, pause=pause
     )
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.monotonic() + 120
-    while not Path(str(done) + ".at-commit").exists():
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.01)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    at_commit = Path(str(done) + ".at-commit")
+    killed_once_flagged(subprocess.Popen([sys.executable, "-c", script]), at_commit, seconds=120)
+    assert at_commit.exists()
     _records, found = _after_kill(lib_path, (1501,))
     assert found > 0  # (before its commit the segments are the library's; after it, left to remove)
 

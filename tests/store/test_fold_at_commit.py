@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from store.snowball.state import SnowballFile
 from store.storage import generation
 from store.storage.segment import SegmentWriter
 from tests.conftest import ROOT
+from tests.killed import killed_once_flagged
 from tests.store.test_bulk_import import _after_kill, _everything, _file, _segments
 from tests.store.test_crash_consistency import assert_links_agree
 from tui.cli import main
@@ -106,13 +105,8 @@ def test_kill_9_during_the_fold_of_a_bulk_import(tmp_path: Path, pause: str) -> 
     script = KILLED_WRITER.format(
         root=str(ROOT), lib=str(lib_path), file=str(file), marker=str(marker), pause=pause
     )
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.01)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    killed_once_flagged(subprocess.Popen([sys.executable, "-c", script]), marker, seconds=120)
+    assert marker.exists()
     _records, found = _after_kill(lib_path, (1,) if pause == "before" else (1501,))
     assert found > 0  # (the batches written before it: unlisted, removed by the next writer)
 
@@ -159,14 +153,8 @@ STOPPED_WRITER = textwrap.dedent(
 
 def _kill_at(script: str, marker: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    try:
-        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        _, err = proc.communicate()
-    assert marker.exists(), err.decode()
+    err = killed_once_flagged(proc, marker, seconds=120)
+    assert marker.exists(), err
 
 
 @pytest.mark.parametrize(("step", "name", "done"), STEPS, ids=[f"{s}-{n}" for s, n, _d in STEPS])

@@ -10,11 +10,9 @@ import json
 import os
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
-import time
 import zlib
 from array import array
 from pathlib import Path
@@ -24,6 +22,7 @@ import pytest
 
 from store.docindex import COLUMNS
 from tests.conftest import PAGES, ROOT
+from tests.killed import killed_once_flagged
 from tui.cli import main
 
 XML = ROOT / "tests" / "data" / "pubmed_xml"
@@ -565,15 +564,8 @@ def test_repair_killed_at_its_commit_point_loses_nothing(built: Path, tmp_path: 
     damaged = damage_journal(journal_of(lib), "flipped bit")
     marker = tmp_path / "at-commit"
     script = REPAIR_KILLED.format(root=str(ROOT), lib=str(lib), pause=pause, marker=str(marker))
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.01)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+    killed_once_flagged(subprocess.Popen([sys.executable, "-c", script]), marker)
+    assert marker.exists()
     aside = list(lib.parent.glob("library.json.journal.damaged-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == damaged  # (set aside before the commit point)
     assert stats(lib) == {"records": 5, "stubs": 18, "links": 18}

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from store.lock import write_lock
 from store.model import Article, Origin
 from store.schema import SCHEMA_VERSION
 from tests.conftest import PAGES, ROOT
+from tests.killed import killed_once_flagged
 
 
 def test_file_records_app_and_schema(lib_path: Path) -> None:
@@ -107,16 +106,8 @@ def test_a_writer_killed_mid_write_leaves_the_old_library(lib_path: Path, tmp_pa
     script = KILLED_WRITER.format(
         root=str(ROOT), marker=str(marker), lib=str(lib_path), page=str(PAGES / "zero_citations.txt")
     )
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        deadline = time.monotonic() + 30
-        while not marker.exists():
-            assert proc.poll() is None, "the writer ended before writing"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait()
+    killed_once_flagged(subprocess.Popen([sys.executable, "-c", script]), marker, seconds=30)
+    assert marker.exists(), "the writer ended before writing"
     assert lib_path.read_bytes() == snapshot
     journal = lib_path.with_name("library.json.journal")
     torn = journal.stat().st_size

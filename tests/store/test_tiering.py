@@ -6,13 +6,10 @@ rewrite it."""
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from store.storage import spilling
 from store.storage.compactor import FOLD_SHARE, MAX_SEGMENTS
 from store.storage.tiering import merge_newest, newest_run
 from tests.conftest import ROOT
+from tests.killed import killed_once_flagged
 from tests.store.bulk_files import cited, pubmed_xml
 from tests.store.test_bulk_import import _everything, _io_written, _segments
 from tests.store.test_crash_consistency import assert_links_agree
@@ -153,13 +151,8 @@ def test_kill_9_during_a_merge_leaves_the_library_whole(
     file = _file(tmp_path / "second.xml", 1201, 300, 1500)
     done = tmp_path / "done"
     script = MERGER.format(root=str(ROOT), lib=str(path), file=str(file), done=str(done), pause=pause)
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.monotonic() + 120
-    while not done.exists():
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.01)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    killed_once_flagged(subprocess.Popen([sys.executable, "-c", script]), done, seconds=120)
+    assert done.exists()
     found = len(_segments(Library.open(path)))
     lib = Library.open(path, lock_timeout=2)
     assert lib.stats().records == 1501  # (and the demo article)

@@ -7,12 +7,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import pytest
 from store.marks import Marks, marks_path
 from store.snowball.state import snowball_path
 from tests.conftest import ROOT
+from tests.killed import killed_once_flagged
 from tui.cli import main
 
 DEMO = "30992990"
@@ -81,14 +80,8 @@ def _stopped_at(lib_path: Path, step: str, nth: int, command: list[str], flag: P
         """
     )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while not flag.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        _, err = proc.communicate()
-    assert flag.exists(), f"the command ended before {step} #{nth}: {err.decode()}"
+    err = killed_once_flagged(proc, flag)
+    assert flag.exists(), f"the command ended before {step} #{nth}: {err}"
     flag.unlink()
 
 

@@ -5,15 +5,12 @@ command, whichever it is, and never rolled forward over another process's commit
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,8 @@ import pytest
 from store.intent import intent_path, settle
 from store.library import Library
 from store.snowball.state import SnowballFile, snowball_path
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA
+from tests.killed import killed_once_flagged, stopped_at_a_write
 from tui.cli import main
 
 XML = DATA / "pubmed_xml" / "baseline_style.xml"
@@ -51,38 +49,15 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def _stopped(lib_path: Path, step: str, name: str, command: list[str], flag: Path) -> None:
     """Run ``pmbrowse command`` in a child stopped at ``step`` of writing the file whose name ends with
     ``name``, and kill -9 it there."""
-    script = textwrap.dedent(
+    script = stopped_at_a_write(step, name, flag) + textwrap.dedent(
         f"""
-        import sys, time
-        sys.path.insert(0, {str(ROOT)!r})
-        from store import atomicwrite
-        def stop(step, path):
-            if step == {step!r} and str(path).endswith({name!r}):
-                open({str(flag)!r}, "w").close()
-                time.sleep(60)  # killed here
-        real_write, real_rename = atomicwrite._write_new, atomicwrite.rename
-        def write_new(tmp, data, mode):
-            real_write(tmp, data, mode)
-            stop("written", str(tmp).rsplit(".", 2)[0])
-        def rename(source, target):
-            stop("renaming", target)
-            real_rename(source, target)
-            stop("renamed", target)
-        atomicwrite._write_new, atomicwrite.rename = write_new, rename
         from tui.cli import main
         sys.exit(main(["--db", {str(lib_path)!r}, *{command!r}]))
         """
     )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while not flag.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGKILL)
-        _, err = proc.communicate()
-    assert flag.exists(), f"the command ended before {step} {name}: {err.decode()}"
+    err = killed_once_flagged(proc, flag)
+    assert flag.exists(), f"the command ended before {step} {name}: {err}"
     flag.unlink()
 
 

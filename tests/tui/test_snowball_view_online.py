@@ -13,7 +13,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from store.online.session import Online
 from store.snowball.engine import run_round
 from store.snowball.state import SnowballFile, SnowballState, keep_round
 from tests.conftest import ROOT
+from tests.killed import killed_once_flagged, stopped_at_a_write
 from tests.online_server import ICITE_2025, ICiteBank, LocalServer, Reply, fast_config, json_reply
 from tests.store.snowball.graph import SEEDS, build, ids
 from tests.tui.helpers import ended, hold_route
@@ -172,24 +172,9 @@ def test_l_killed_at_each_step_keeps_the_links_and_the_round_together(
     _with_seed(lib_path)
     before = _files(lib_path)
     flag, done = tmp_path / "stopped", tmp_path / "done"
-    script = textwrap.dedent(
+    script = stopped_at_a_write(step, name, flag) + textwrap.dedent(
         f"""
-        import asyncio, sys, time
-        sys.path.insert(0, {str(ROOT)!r})
-        from store import atomicwrite
-        def stop(step, path):
-            if step == {step!r} and str(path).endswith({name!r}):
-                open({str(flag)!r}, "w").close()
-                time.sleep(60)  # killed here
-        real_write, real_rename = atomicwrite._write_new, atomicwrite.rename
-        def write_new(tmp, data, mode):
-            real_write(tmp, data, mode)
-            stop("written", str(tmp).rsplit(".", 2)[0])
-        def rename(source, target):
-            stop("renaming", target)
-            real_rename(source, target)
-            stop("renamed", target)
-        atomicwrite._write_new, atomicwrite.rename = write_new, rename
+        import asyncio
         from pathlib import Path
         from tests.tui.test_snowball_view_online import OnlineApp
         from tests.tui.test_snowball_view import settle
@@ -204,14 +189,8 @@ def test_l_killed_at_each_step_keeps_the_links_and_the_round_together(
         """
     )
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while not flag.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        proc.kill()
-        _, err = proc.communicate()
-    assert flag.exists(), err.decode()[-2000:]
+    err = killed_once_flagged(proc, flag)
+    assert flag.exists(), err[-2000:]
     state = _state(lib_path)  # (settles what the killed app left)
     assert "kept" in state.reasons
     if (step, name) in COMMITTED:
