@@ -49,3 +49,22 @@ def killed_once_flagged(proc: subprocess.Popen[bytes], flag: Path, seconds: floa
         proc.kill()
         _, err = proc.communicate()
     return (err or b"").decode(errors="replace")
+
+
+# Code (a ``str.format`` template, part of a child's script) that makes the child stop at the rename of
+# the file whose name ends with ``ending`` (a commit point: a base's, a journal's) before it ("before")
+# or after it ("after"): ``flag`` written, then a minute's sleep, to be killed in.
+STOPPED_AT_ITS_RENAME = textwrap.dedent(
+    """
+    import os as _os, time as _time
+    _real_replace = _os.replace
+    def _replace(src, dst):
+        if str(dst).endswith({ending!r}):
+            if {pause!r} == "after":
+                _real_replace(src, dst)
+            open({flag!r}, "w").close()
+            _time.sleep(60)
+        return _real_replace(src, dst)
+    _os.replace = _replace
+    """
+)

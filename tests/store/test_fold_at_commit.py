@@ -23,7 +23,7 @@ from store.snowball.state import SnowballFile
 from store.storage import generation
 from store.storage.segment import SegmentWriter
 from tests.conftest import ROOT
-from tests.killed import killed_once_flagged
+from tests.killed import STOPPED_AT_ITS_RENAME, killed_once_flagged
 from tests.store.test_bulk_import import _after_kill, _everything, _file, _segments
 from tests.store.test_crash_consistency import assert_links_agree
 from tui.cli import main
@@ -72,8 +72,9 @@ def test_a_bulk_import_into_a_large_library_lists_its_segments(tmp_path: Path, m
     assert _segments(lib)  # (a tenth of the base: not folded)
 
 
-KILLED_WRITER = textwrap.dedent(
-    """
+KILLED_WRITER = (
+    textwrap.dedent(
+        """
     import os, sys, time
     sys.path.insert(0, {root!r})
     import store.importer as importer
@@ -82,17 +83,10 @@ KILLED_WRITER = textwrap.dedent(
     importer.FLUSH_AT = 300
     lib = Library.open({lib!r})
     lib.fold_when_due()
-    real_replace = os.replace
-    def replace(src, dst):  # (the commit point: the new base's rename)
-        if str(dst).endswith("library.json"):
-            if {pause!r} == "after":
-                real_replace(src, dst)
-            open({marker!r}, "w").close()
-            time.sleep(60)
-        return real_replace(src, dst)
-    os.replace = replace
-    import_paths(lib, [{file!r}])
     """
+    )
+    + STOPPED_AT_ITS_RENAME
+    + "import_paths(lib, [{file!r}])\n"
 )
 
 
@@ -103,7 +97,12 @@ def test_kill_9_during_the_fold_of_a_bulk_import(tmp_path: Path, pause: str) -> 
     Library.open(lib_path)
     marker = tmp_path / "at-commit"
     script = KILLED_WRITER.format(
-        root=str(ROOT), lib=str(lib_path), file=str(file), marker=str(marker), pause=pause
+        root=str(ROOT),
+        lib=str(lib_path),
+        file=str(file),
+        flag=str(marker),
+        pause=pause,
+        ending="library.json",  # (the commit point: the new base's rename)
     )
     killed_once_flagged(subprocess.Popen([sys.executable, "-c", script]), marker, seconds=120)
     assert marker.exists()

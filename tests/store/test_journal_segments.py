@@ -23,6 +23,7 @@ from store.storage import compactor as compaction
 from store.storage.compactor import MAX_SEGMENTS, compact_threshold
 from store.storage.segment import SegmentFile
 from tests.conftest import ROOT
+from tests.killed import STOPPED_AT_ITS_RENAME
 from tests.store.test_bulk_import import _everything, _segments
 from tests.store.test_crash_consistency import assert_links_agree
 from tests.tui.test_one_command_one_commit import _fill, small_disk
@@ -161,24 +162,18 @@ def test_the_threshold_is_the_same_at_every_size(monkeypatch: pytest.MonkeyPatch
     assert compact_threshold(4 << 30) == 12345
 
 
-STEPPER = textwrap.dedent(
-    """
+STEPPER = (
+    textwrap.dedent(
+        """
     import os, sys, time
     sys.path.insert(0, {root!r})
     from tests.store.test_journal_segments import commit
     lib = commit(__import__("pathlib").Path({lib!r}), 2001, 40, close=False)
     os.environ["PMBROWSE_COMPACT_BYTES"] = "1"
-    real_replace = os.replace
-    def replace(src, dst):  # (the step's commit point: the journal's rename)
-        if str(dst).endswith("library.json.journal"):
-            if {pause!r} == "after":
-                real_replace(src, dst)
-            open({done!r}, "w").close()
-            time.sleep(60)
-        return real_replace(src, dst)
-    os.replace = replace
-    lib.close()
     """
+    )
+    + STOPPED_AT_ITS_RENAME
+    + "lib.close()\n"
 )
 
 
@@ -198,7 +193,13 @@ def test_kill_9_at_the_commit_point_of_the_journal_s_segment_leaves_the_library_
         monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
         assert len(_segments(Library.open(path))) == 3
     done = tmp_path / "done"
-    script = STEPPER.format(root=str(ROOT), lib=str(path), done=str(done), pause=pause)
+    script = STEPPER.format(
+        root=str(ROOT),
+        lib=str(path),
+        flag=str(done),
+        pause=pause,
+        ending="library.json.journal",  # (the commit point: the journal's rename)
+    )
     proc = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "PMBROWSE_COMPACT_BYTES": "1"})
     deadline = time.monotonic() + 120
     while not done.exists():

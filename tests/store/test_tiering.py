@@ -23,7 +23,7 @@ from store.storage import spilling
 from store.storage.compactor import FOLD_SHARE, MAX_SEGMENTS
 from store.storage.tiering import merge_newest, newest_run
 from tests.conftest import ROOT
-from tests.killed import killed_once_flagged
+from tests.killed import STOPPED_AT_ITS_RENAME, killed_once_flagged
 from tests.store.bulk_files import cited, pubmed_xml
 from tests.store.test_bulk_import import _everything, _io_written, _segments
 from tests.store.test_crash_consistency import assert_links_agree
@@ -119,8 +119,9 @@ def test_a_file_imported_into_a_larger_library_does_not_rewrite_it(
     assert lib.stats().records == 3201  # (and the demo article)
 
 
-MERGER = textwrap.dedent(
-    """
+MERGER = (
+    textwrap.dedent(
+        """
     import os, sys, time
     sys.path.insert(0, {root!r})
     import store.importer as importer
@@ -129,17 +130,10 @@ MERGER = textwrap.dedent(
     importer.FLUSH_AT = 200  # (a few batches: merged at the end)
     lib = Library.open({lib!r})
     import_paths(lib, [{file!r}])
-    real_replace = os.replace
-    def replace(src, dst):  # (the merge's commit point: the journal's rename)
-        if str(dst).endswith("library.json.journal"):
-            if {pause!r} == "after":
-                real_replace(src, dst)
-            open({done!r}, "w").close()
-            time.sleep(60)
-        return real_replace(src, dst)
-    os.replace = replace
-    lib.close()
     """
+    )
+    + STOPPED_AT_ITS_RENAME
+    + "lib.close()\n"
 )
 
 
@@ -150,7 +144,14 @@ def test_kill_9_during_a_merge_leaves_the_library_whole(
     path = _library_with_a_base(tmp_path, monkeypatch)
     file = _file(tmp_path / "second.xml", 1201, 300, 1500)
     done = tmp_path / "done"
-    script = MERGER.format(root=str(ROOT), lib=str(path), file=str(file), done=str(done), pause=pause)
+    script = MERGER.format(
+        root=str(ROOT),
+        lib=str(path),
+        file=str(file),
+        flag=str(done),
+        pause=pause,
+        ending="library.json.journal",  # (the commit point: the journal's rename)
+    )
     killed_once_flagged(subprocess.Popen([sys.executable, "-c", script]), done, seconds=120)
     assert done.exists()
     found = len(_segments(Library.open(path)))
