@@ -12,11 +12,9 @@ from typing import Any
 import pytest
 
 from tests.tui.helpers import make_app, ready
-from tests.tui.test_startup import demo_path, watch_library_open
+from tests.tui.test_startup import watch_library_open
 from tui import collector
 from tui.screens.main.search import SearchResults
-
-__all__ = ["demo_path"]  # (a fixture used here)
 
 
 @pytest.fixture(autouse=True)

@@ -14,11 +14,9 @@ from typing import Any
 import pytest
 
 from tests.tui.helpers import make_app
-from tests.tui.test_startup import demo_path, watch_library_open
+from tests.tui.test_startup import watch_library_open
 from tui.screens.main.loading import Loading
 from tui.widgets.article import ArticleHeader
-
-__all__ = ["demo_path"]  # (a fixture used here)
 
 
 async def test_a_library_read_as_the_app_ends_is_dropped(
