@@ -84,6 +84,11 @@ class _Segment:
             "doc_ids": array("I"),
             "key_ids": array("I"),
             "doc_len": array("I"),
+            # (where each change is: its row, as ``read`` below takes it; its counts)
+            "link_off": array("Q", range(len(self.changes))),
+            "link_len": array("I", [0] * len(self.changes)),
+            "link_refs": array("i", [0] * len(self.changes)),
+            "link_cited": array("i", [1] * len(self.changes)),
         }
         self.checksummed = True
 
@@ -92,6 +97,9 @@ class _Segment:
 
     def link_row(self, i: int) -> tuple[bytes, int, int]:
         return self.changes[i][1], 0, 1
+
+    def read(self, where: tuple[int, int]) -> bytes:
+        return self.changes[where[0]][1]
 
 
 class _Writer:
