@@ -11,18 +11,32 @@
 
 Beside each, ``lxml``'s ``iterparse`` reading the same file alone (each element cleared), in a fresh
 process in the same run: what parsing costs, the floor of an import.
+
+**The proxy** (``python -m bench.imports --proxy [--files 8] [--records 10000] --base DIR``): the
+series in small, which two shared cores can afford, old against new. ``files`` files of ``records``
+records of one generated graph (later files cite earlier ones), each imported by its own command
+into the library the ones before made, with batches of ``records`` documents (``FLUSH_AT``: a file
+then makes the 8-10 batches a 100,000-record file makes, so its end merges as one does), by this
+tree's code and by the tree at ``DIR`` (another worktree: ``git worktree add DIR main``; its
+``.venv`` if it has one), the two alternating which goes first, file by file. Printed: each file's
+wall time, CPU (the command and its parse child), peak memory and bytes written, old and new, the
+load average before each, and the last file's over the first's. The fold (the 4th file) and the
+merges of several files (the 7th) show in these as they do in the series.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import shutil
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.generate import label
+from bench.generate import Graph, label
 from bench.library import FILE_RECORDS, ImportRun, graph_for, import_series, main_cuts, xml_files
-from bench.proc import OUT, Run, pmbrowse, python
+from bench.proc import OUT, ROOT, Run, pmbrowse, python, spawn
 
 SERIES_OF = 1_000_000  # the library whose files the series imports
 
@@ -116,3 +130,67 @@ def measure(files: int, one_file: int, done: list[ImportRun] | None = None) -> d
         out["one_file"] = asdict(one_import(big, one_file, "import-one"))
         out["one_file_parse"] = asdict(lxml_alone(big, one_file))
     return out
+
+
+# A command run by another tree's code: that tree first on the path (the bench runs from this one).
+PROXY_IMPORT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import store.importer
+store.importer.FLUSH_AT = int(sys.argv[4])
+from tui.cli import main
+sys.argv = ["pmbrowse", "--db", sys.argv[2], "import", sys.argv[3]]
+sys.exit(main())
+"""
+
+
+def proxy_import(tree: Path, library: Path, file: Path, flush: int) -> Run:
+    """``pmbrowse import FILE`` by the code of ``tree``, with batches of ``flush`` documents."""
+    python_of = tree / ".venv" / "bin" / "python"
+    executable = str(python_of) if python_of.exists() else sys.executable
+    argv = [executable, "-c", PROXY_IMPORT, str(tree), str(library), str(file), str(flush)]
+    return spawn(argv, env={"PYTHONPATH": str(tree)})
+
+
+def proxy(files: int, records: int, base: Path) -> list[dict[str, Any]]:
+    """The proxy of the series (see the module's docstring): the rows it printed."""
+    cuts = [k * records for k in range(files + 1)]
+    paths = xml_files(Graph(files * records), cuts, "proxy")
+    trees = {"old": base.resolve(), "new": ROOT}
+    libraries = {name: _fresh(f"import-proxy-{name}") for name in trees}
+    rows = []
+    print("file  tree  load  wall s  CPU s  peak MiB  written MB", flush=True)
+    for k, path in enumerate(paths, 1):
+        for name in list(trees) if k % 2 else list(trees)[::-1]:
+            load = os.getloadavg()[0]
+            run = proxy_import(trees[name], libraries[name], path, records)
+            row = {"file": k, "tree": name, "load": load, **asdict(run)}
+            del row["output"]
+            rows.append(row)
+            print(
+                f"{k:>4}  {name:>4}  {load:4.1f}  {run.seconds:6.1f}  {run.cpu_seconds:5.1f}  "
+                f"{run.max_rss_mb:8.0f}  {run.written / 1e6:10.0f}",
+                flush=True,
+            )
+    for name in trees:
+        first, last = (next(r for r in rows if r["tree"] == name and r["file"] == k) for k in (1, files))
+        print(
+            f"{name}: last / first: wall {last['seconds'] / first['seconds']:.2f}, CPU "
+            f"{last['cpu_seconds'] / first['cpu_seconds']:.2f}, "
+            f"peak {last['max_rss_mb'] / first['max_rss_mb']:.2f}, "
+            f"written {last['written'] / max(1, first['written']):.2f}"
+        )
+        shutil.rmtree(libraries[name].parent)
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.imports", description="The import series' proxy.")
+    parser.add_argument("--proxy", action="store_true", required=True)
+    parser.add_argument("--files", type=int, default=8)
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument(
+        "--base", type=Path, required=True, help="the tree to compare with (a worktree of main)"
+    )
+    args = parser.parse_args()
+    proxy(args.files, args.records, args.base)
