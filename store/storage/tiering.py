@@ -38,8 +38,9 @@ import orjson
 
 from store.schema import check_links
 from store.storage.committer import write_listing
+from store.storage.decoding import usual, usual_joined
 from store.storage.files import LibraryFiles
-from store.storage.fold import joined_links, joined_record, usual, usual_joined
+from store.storage.fold import joined_links, joined_record
 from store.storage.links import RELS
 from store.storage.runs import state_run
 from store.storage.segment import REMOVED_LENGTH, SegmentError, SegmentWriter
@@ -146,8 +147,8 @@ def _merge_links(writer: SegmentWriter, merged: Sequence[Segment], newest: _Newe
 
 
 def _usual_change(raw: bytes) -> bool:
-    """Whether a change is of the usual shape and checks (``fold.usual``): then it is what ``decode_links``
-    would pass, found without walking its lists one by one."""
+    """Whether a change is of the usual shape and checks (``decoding.usual``): then it is what
+    ``decode_links`` would pass, found without walking its lists one by one."""
     try:
         return usual([orjson.loads(raw)]) is not None
     except orjson.JSONDecodeError:

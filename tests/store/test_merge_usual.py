@@ -1,6 +1,6 @@
 """A merge joins and checks the usual link changes (targets of one relation, all given by one source:
 what an import writes for nearly every document it links to) without the general join's walk over each
-record, relation and source (``store.storage.fold.usual``): the same bytes and counts as the general
+record, relation and source (``store.storage.decoding.usual``): the same bytes and counts as the general
 join, and every change that is not of that shape, or does not check, goes the general way, which names
 a damaged one in one line."""
 
@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from store.errors import LibraryFileError
-from store.storage import fold, tiering
+from store.storage import decoding, fold, tiering
 from store.storage.decoding import decode_links
 from store.storage.fold import joined_links
 from store.storage.tiering import _joined, _merge_links, _Newest, _usual_change
@@ -114,7 +114,7 @@ def test_usual_changes_join_as_the_general_join_does(monkeypatch: pytest.MonkeyP
         raws = _raws(*changes)
         ours, theirs = _outcome(raws), _general(raws, monkeypatch)
         assert ours == theirs, changes
-        usual += fold.usual_joined([orjson.loads(raw) for _seg, raw in raws]) is not None
+        usual += decoding.usual_joined([orjson.loads(raw) for _seg, raw in raws]) is not None
     assert usual > 30  # (the usual path was taken, not only the general one)
 
 
