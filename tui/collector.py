@@ -63,6 +63,7 @@ def resume() -> None:
         gc.freeze()
         _State.frozen = True
         young, middle, old = gc.get_threshold()
+        _State.threshold = None  # (not one an earlier pause's resume left raised: that one stays)
         if young < YOUNG:
             _State.threshold = (young, middle, old)
             gc.set_threshold(YOUNG, middle, old)

@@ -73,3 +73,17 @@ async def test_pmbrowse_paused_it_first_the_app_leaves_it_frozen(demo_path: Path
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
     assert gc.isenabled() and gc.get_freeze_count() > 0
+
+
+async def test_an_app_after_a_pmbrowse_start_leaves_the_threshold_as_it_found_it(demo_path: Path) -> None:
+    """A resume that did not raise the threshold (raised already, by an earlier start that kept it, as
+    ``pmbrowse`` does) puts back nothing as the app ends (it once put back that earlier start's)."""
+    collector.pause()
+    collector.resume()  # (an earlier start, as ``pmbrowse``'s: never released)
+    before = gc.get_threshold()
+    assert before[0] == collector.YOUNG
+    app = make_app(demo_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+    assert gc.get_threshold() == before
+    gc.set_threshold(700, *before[1:])
