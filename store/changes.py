@@ -48,8 +48,9 @@ from store.unitofwork import Status, Target
 
 _UNKNOWN = -1  # (a key not looked up yet; no document has this id, and None is an answer: "none holds it")
 # The most library answers to identity-key look-ups (and as many documents' meta) kept from one batch
-# for the next: some 40 MB, about what one batch of ``store.importer.FLUSH_AT`` documents looks up.
-KEPT = 1 << 18
+# for the next, the newest: some 40 MB in all, about what one batch of ``store.importer.FLUSH_AT``
+# documents looks up (a 10k file into a library of 100k: 133,559 keys).
+KEPT = 1 << 17
 _ID_BITS = {"pmid": FIELD_BITS["pmid"], "pmcid": FIELD_BITS["pmcid"], "doi": FIELD_BITS["doi"]}
 
 
@@ -69,9 +70,9 @@ def _entry_bits(entry: Doc) -> int:
 
 
 def _trim(cache: dict[K, V]) -> None:
-    """Drop the oldest entries of ``cache`` down to half of ``KEPT``, if it holds more than ``KEPT``."""
+    """Drop the oldest entries of ``cache`` down to ``KEPT``."""
     if len(cache) > KEPT:
-        for key in list(itertools.islice(cache, len(cache) - KEPT // 2)):
+        for key in list(itertools.islice(cache, len(cache) - KEPT)):
             del cache[key]
 
 
@@ -409,7 +410,7 @@ class Changes:
     def _forget(self, changed: Mapping[int, Doc]) -> None:
         """After a batch is written: forget what the library answered that its writes may have made
         untrue, keep the rest (the next batch looks most of the same keys up again), at most ``KEPT``
-        of each kind, the oldest dropped first (memory bounded by the batch, not the library).
+        of each kind, the newest (memory bounded by the batch, not the library).
 
         A key's answer (the lowest id holding it) changes only when the documents holding it change: a
         document of the library that gained or lost it (its keys before and after the batch), one
