@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from store.marks import Marks, marks_path
 from store.snowball.state import snowball_path
 from tests.conftest import ROOT
 from tests.killed import killed_once_flagged
+from tests.mounts import tmpfs
 from tui.cli import main
 
 DEMO = "30992990"
@@ -129,21 +128,8 @@ def test_snowball_exclude_killed_at_each_step_is_all_or_nothing(
 @pytest.fixture
 def small_disk() -> Iterator[Path]:
     """A folder on a tmpfs of 8 MB (root only: skipped where mounting is not permitted)."""
-    folder = Path(tempfile.mkdtemp(prefix="pmbrowse-full-"))
-    try:
-        mounted = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)], capture_output=True, timeout=30
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        mounted = None
-    if mounted is None or mounted.returncode != 0:
-        folder.rmdir()
-        pytest.skip("cannot mount a small tmpfs here (not root?)")
-    try:
+    with tmpfs("8m") as folder:
         yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False, timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fill(folder: Path, room: int) -> None:
