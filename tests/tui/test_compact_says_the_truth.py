@@ -1,0 +1,57 @@
+"""``pmbrowse compact`` says what its compaction did (stop 30): the Ctrl-C handling is
+``Library.compact``'s alone (``store.compaction``), which reads the state it starts from under the
+write lock. The command's own copy of it read that state before the lock, so with ``--due`` a commit
+another process made just before ours, then a Ctrl-C before our commit point, was said to be "after
+the library committed" of a compaction that never happened."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from store.importer import import_paths
+from store.library import Library
+from store.storage.compactor import Compactor
+from tests.conftest import ROOT
+from tui.cli import main
+from tui.commands import compacting
+
+XML = ROOT / "tests" / "data" / "pubmed_xml"
+
+
+def _library(tmp_path: Path) -> Path:
+    lib = tmp_path / "library.json"
+    library = Library.open(lib)
+    import_paths(library, [str(XML / "variants.xml")])
+    library._storage.close()  # (not ``close``: that could compact what is due)
+    return lib
+
+
+@pytest.mark.parametrize("due", [False, True], ids=["full", "due"])
+def test_a_ctrl_c_before_its_commit_after_another_process_committed_says_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], due: bool
+) -> None:
+    lib = _library(tmp_path)
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")  # (``--due``: the journal is past its threshold)
+    real_open = compacting.open_library
+
+    def opened_then_another_commits(args: argparse.Namespace, err: object) -> Library:
+        library = real_open(args, err)  # type: ignore[arg-type]
+        other = Library.open(lib)  # (as another process would: a commit this library has not read)
+        import_paths(other, [str(XML / "baseline_style.xml")])
+        other._storage.close()
+        return library
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt  # (before anything is written: the compaction's commit point not reached)
+
+    monkeypatch.setattr(compacting, "open_library", opened_then_another_commits)
+    monkeypatch.setattr(Compactor, "_to_segments", interrupted)
+    monkeypatch.setattr("store.storage.compactor.write_state", interrupted)
+    capsys.readouterr()
+    rc = main(["--db", str(lib), "compact", *(["--due"] if due else [])])
+    said = capsys.readouterr().err
+    assert rc == 130
+    assert said == "pmbrowse: interrupted; the library was left as it was before this command\n", said
