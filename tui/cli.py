@@ -168,6 +168,7 @@ def _main(argv: list[str], interrupt: StartInterrupt) -> int:
             args = command_parser([first]).parse_args(argv)
             command = COMMANDS[args.command]
             out, err = consoles.out, consoles.err
+            interrupt.command = args.command
             interrupt.release()  # (a command takes ctrl-C where it lands: see ``store.errors``)
             return command.run(args, out, err)
         # Anything else is a search (or an article), never refused: a first word close to a
@@ -190,8 +191,7 @@ def failure(exc: Exception) -> tuple[int, str] | None:
     imports there may have failed, and left them unbound (an OSError reading a module came out as an
     UnboundLocalError). An OSError is told without importing anything: it may be one of those."""
     if isinstance(exc, OSError):  # a file or folder pmbrowse could not read or write
-        where = f" ({exc.filename})" if exc.filename else ""
-        return 3, f"{exc.strerror or exc}{where}"  # (EXIT_UNAVAILABLE)
+        return 3, f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}"  # (EXIT_UNAVAILABLE)
     try:
         from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError
         from tui.commands.base import EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, NotFoundError
@@ -208,14 +208,14 @@ def interrupted(exc: KeyboardInterrupt, interrupt: StartInterrupt) -> str:
     """What to say of a ctrl-C: what it stopped, and so what the library holds."""
     from store.errors import InterruptedAfterCommit
 
+    stored = "what this session stored is in the library"
     if isinstance(exc, InterruptedAfterCommit):
-        return "interrupted after the library committed: what this command imported or changed is in it"
-    if interrupt.as_the_app_ended:
-        # The app was used (what it stored, it stored as it went: each commit whole) and had ended, or
-        # was ending: the ctrl-C stopped nothing (it is only noted while the app runs).
-        return (
-            "interrupted as the app ended (nothing was cut short): what this session stored is in the library"
-        )
+        if interrupt.app is not None:  # (a commit of the app's, its compaction as it quit included)
+            return f"interrupted in the app after the library committed: {stored}"
+        did = "the compaction" if interrupt.command == "compact" else "what this command imported or changed"
+        return f"interrupted after the library committed: {did} is in it"
+    if interrupt.as_the_app_ended:  # (the app stored as it went, each commit whole: nothing was stopped)
+        return f"interrupted as the app ended (nothing was cut short): {stored}"
     return "interrupted; the library was left as it was before this command"
 
 
@@ -315,25 +315,25 @@ def run_app(args: argparse.Namespace, consoles: _Consoles, note: str, interrupt:
 
 
 class StartInterrupt:
-    """Ctrl-C from the moment ``main`` runs until the app has the terminal (where ctrl+c is a key), and
-    again once it has given it back, taken at a safe point rather than wherever the interpreter is: a
-    ``KeyboardInterrupt`` raised inside an import (``tui.cli``'s own, Textual's, or the first page's
-    thread's, ``tui.firstpage``) was seen to be swallowed by the import machinery and the app then hang
-    on "Loading the library…", to end with a traceback, or, the first page's thread killed at exit in
-    its native code, to crash (SIGSEGV). Here the first ctrl-C is noted, and ``check`` raises it once
-    Textual is imported and again when the app has ended; one pressed while the app starts asks it to
-    quit. A second ctrl-C before the app exists is raised at once. A command takes ctrl-C where it lands
-    once its modules are imported (``release``: it says what it committed, ``store.errors``). On the way
-    out the first page's thread is waited for, so that nothing it writes (a library converted, an index
-    rebuilt) is cut short.
+    """Ctrl-C from the moment ``main`` runs until the app has the terminal (where ctrl+c is a key), and again
+    once it has given it back, taken at a safe point rather than wherever the interpreter is: a
+    ``KeyboardInterrupt`` raised inside an import (``tui.cli``'s own, Textual's, or the first page's thread's,
+    ``tui.firstpage``) was seen to be swallowed by the import machinery and the app then hang on "Loading the
+    library…", to end with a traceback, or, the first page's thread killed at exit in its native code, to
+    crash (SIGSEGV). Here the first ctrl-C is noted, and ``check`` raises it once Textual is imported and
+    again when the app has ended; one pressed while the app starts asks it to quit. A second ctrl-C before the
+    app exists is raised at once. A command takes ctrl-C where it lands once its modules are imported
+    (``release``: it says what it committed, ``store.errors``). On the way out the first page's thread is
+    waited for, so that nothing it writes (a library converted, an index rebuilt) is cut short.
 
-    ``as_the_app_ended``: the ctrl-C came once the app had been ready for keys (it ended, or was
-    ending): the session may have stored things, and nothing was stopped by it."""
+    ``as_the_app_ended``: the ctrl-C came once the app had been ready for keys (it ended, or was ending): the
+    session may have stored things, and nothing was stopped by it."""
 
     def __init__(self) -> None:
         self.pressed = False
         self.as_the_app_ended = False
         self.app: App[Any] | None = None
+        self.command: str | None = None  # (the subcommand run, if any: ``interrupted`` says what it did)
         self._before: object = None
         self._held = False
 

@@ -55,3 +55,31 @@ def test_a_ctrl_c_before_its_commit_after_another_process_committed_says_left_as
     said = capsys.readouterr().err
     assert rc == 130
     assert said == "pmbrowse: interrupted; the library was left as it was before this command\n", said
+
+
+# What a Ctrl-C after a commit says (``tui.cli.interrupted``) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("import", "interrupted after the library committed: what this command imported or changed is in it"),
+        ("compact", "interrupted after the library committed: the compaction is in it"),
+        (
+            "the app",
+            "interrupted in the app after the library committed: what this session stored is in the library",
+        ),
+    ],
+)
+def test_a_ctrl_c_after_a_commit_says_what_is_in_the_library(where: str, said: str) -> None:
+    """It said "what this command imported or changed is in it" whatever committed: of the app (its
+    compaction as it quit, say), which is no command, and of ``compact``, which imports nothing."""
+    from store.errors import InterruptedAfterCommit
+    from tui.cli import StartInterrupt, interrupted
+
+    interrupt = StartInterrupt()
+    if where == "the app":
+        interrupt.app = object()  # type: ignore[assignment]
+    else:
+        interrupt.command = where
+    assert interrupted(InterruptedAfterCommit(), interrupt) == said
