@@ -314,7 +314,7 @@ def test_a_command_meanwhile_waits_for_the_online_round_and_sees_it_whole(
     (alive, holding the locks); another command reading the snowball file waits for it rather than
     settling its intent, and then sees the links and the round."""
     _with_seed(lib_path)
-    paused, go = tmp_path / "paused", tmp_path / "go"
+    paused, go, waiting = tmp_path / "paused", tmp_path / "go", tmp_path / "waiting"
     script = textwrap.dedent(
         f"""
         import sys, time
@@ -341,11 +341,28 @@ def test_a_command_meanwhile_waits_for_the_online_round_and_sees_it_whole(
         while not paused.exists() and writer.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
         assert paused.exists(), writer.stderr.read().decode() if writer.stderr else ""
-        main = "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))"
+        # The reader notes when it finds a lock held (and waits, as ``store.lock`` does): the test
+        # waits for that, not for a fixed second.
+        main = textwrap.dedent(
+            f"""
+            import fcntl, sys
+            real_flock = fcntl.flock
+            def flock(fd, operation):
+                try:
+                    return real_flock(fd, operation)
+                except BlockingIOError:
+                    open({str(waiting)!r}, "w").close()
+                    raise
+            fcntl.flock = flock
+            from tui.cli import main
+            sys.exit(main(sys.argv[1:]))
+            """
+        )
         command = [sys.executable, "-c", main, "--db", str(lib_path), "snowball", "rounds", "--json"]
         reader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(1.0)
-        assert reader.poll() is None  # (waiting for the round's locks)
+        while not waiting.exists() and reader.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert waiting.exists() and reader.poll() is None  # (waiting for the round's locks)
         go.touch()
         out, err = reader.communicate(timeout=60)
         assert writer.wait(timeout=60) == 0
