@@ -21,6 +21,7 @@ from store.snowball.state import SnowballFile, snowball_path
 from tests.conftest import DATA
 from tests.killed import killed_once_flagged, stopped_at_a_write
 from tui.cli import main
+from tui.commands.base import LEFT_AS_IT_WAS
 
 XML = DATA / "pubmed_xml" / "baseline_style.xml"
 MEDLINE = DATA / "medline" / "34843274.txt"
@@ -152,7 +153,8 @@ def test_a_library_commit_that_fails_leaves_the_snowball_file_as_it_was(
 
     monkeypatch.setattr(Committer, "_commit", full)
     code, out, err = run(capsys, *db, "import", "--source", SEARCH, str(XML))
-    assert (code, out) == (3, "") and err == f"pmbrowse: No space left on device ({lib_path}.journal)\n"
+    assert (code, out) == (3, "")
+    assert err == f"pmbrowse: No space left on device ({lib_path}.journal); {LEFT_AS_IT_WAS}\n"
     monkeypatch.undo()
     assert snowball_path(lib_path).read_bytes() == before and _records(lib_path) == records
     assert _leftovers(lib_path) == []

@@ -26,6 +26,7 @@ from tests.conftest import DATA, ROOT
 from tests.online_server import ICITE_2025, ICiteBank, LocalServer
 from tests.tui import test_cli_online, test_one_command_one_commit
 from tests.tui.test_one_commit_across_files import COMMITTED, MEDLINE, SEARCH, STOPS, XML, _stopped, run
+from tui.commands.base import LEFT_AS_IT_WAS
 
 RIS = DATA / "references" / "endnote.ris"
 BIB = DATA / "references" / "zotero.bib"
@@ -173,6 +174,7 @@ def _sweep(capsys: pytest.CaptureFixture[str], disk: Path, lib_path: Path, comma
         assert (code, out) == (3, ""), err
         assert err.count("\n") == 1 and err.startswith("pmbrowse: "), err
         assert "No space left on device" in err or "is the disk full?" in err, err
+        assert err.endswith(f"; {LEFT_AS_IT_WAS}\n"), err  # (and it was: the files are compared next)
         assert _files(lib_path) == before, f"changed with {room} pages of room"
         assert _leftovers(lib_path) == []
     raise AssertionError("the command never succeeded")
@@ -246,7 +248,7 @@ def test_an_online_round_whose_commit_fails_changes_neither_file(
     code, out, err = run(capsys, "--db", str(lib_path), *ROUND)
     monkeypatch.undo()
     assert (code, out) == (3, "") and err.endswith(
-        f"pmbrowse: No space left on device ({lib_path}.journal)\n"
+        f"pmbrowse: No space left on device ({lib_path}.journal); {LEFT_AS_IT_WAS}\n"
     )
     assert _files(lib_path) == before and _leftovers(lib_path) == []
 

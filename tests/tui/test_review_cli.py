@@ -25,6 +25,7 @@ from store.wholefile import WholeFileStorage
 from tests.conftest import DATA, ROOT
 from tests.store.snowball.graph import build
 from tui.cli import main
+from tui.commands.base import LEFT_AS_IT_WAS
 
 DEMO = "30992990"
 
@@ -154,7 +155,7 @@ def test_a_full_disk_changes_nothing_or_everything(capsys, demo, monkeypatch: py
     flushes.append("full")
     code, out, err = run(capsys, *db, "snowball", "exclude", "39985030", "--reason", "x")
     assert code == 3 and out == "" and err.count("\n") == 1
-    assert err == f"pmbrowse: No space left on device ({marks_path(db[1])})\n"
+    assert err == f"pmbrowse: No space left on device ({marks_path(db[1])}); {LEFT_AS_IT_WAS}\n"
     code, _, err = run(capsys, *db, "mark", "39985030", "--star", "--tag", "t", "--exclude", "--note", "n")
     assert code == 3 and "No space left on device" in err
     assert {p: p.read_bytes() for p in files} == files

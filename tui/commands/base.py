@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from store.library import Library
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_BAD_INPUT, EXIT_UNAVAILABLE, EXIT_ONLINE = 0, 1, 2, 3, 4
+LEFT_AS_IT_WAS = "the library was left as it was before this command"
 
 Run = Callable[[argparse.Namespace, "Console", "Console"], int]
 
@@ -32,11 +34,36 @@ class Command:
     body: Run
 
     def run(self, args: argparse.Namespace, out: Console, err: Console) -> int:
-        """The command, then what its libraries said after they were opened (``later_notices``)."""
+        """The command, then what its libraries said after they were opened (``later_notices``). An
+        OSError (a full disk) that left the library's files as they were says so, as a Ctrl-C does."""
+        before = on_disk(args)
         try:
             return self.body(args, out, err)
+        except OSError as exc:
+            if before is None or on_disk(args) != before:
+                raise  # (said as it is: ``tui.cli.failure``)
+            failed = exc
         finally:
             later_notices()
+        where = f" ({failed.filename})" if failed.filename else ""
+        error(err, f"{failed.strerror or failed}{where}; {LEFT_AS_IT_WAS}")
+        return EXIT_UNAVAILABLE
+
+
+def on_disk(args: argparse.Namespace) -> tuple[tuple[str, int, int], ...] | None:
+    """The files of the library the command line names as they are on disk: each one's name, inode and
+    size (a commit appends to the journal or renames a new file in; so do the marks and snowball files,
+    ``library.marks.json`` and the like, and an intent, ``library.json.intent``). None when there is no
+    library there, or its folder cannot be read: nothing can be said of it."""
+    try:
+        real = Path(os.path.realpath(path_of(args)))
+        mine = real.stem + "."  # (``library.json``, ``library.json.journal``, ``library.marks.json``...)
+        with os.scandir(real.parent) as entries:
+            mine_files = [e for e in entries if e.name.startswith(mine) and not e.name.endswith(".lock")]
+            found = [(e.name, e.stat().st_ino, e.stat().st_size) for e in mine_files if e.is_file()]
+    except OSError:
+        return None
+    return tuple(sorted(found)) if any(name == real.name for name, _, _ in found) else None
 
 
 class UsageError(PmbrowseError):
