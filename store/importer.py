@@ -5,7 +5,8 @@ Each file is all-or-nothing: a file that breaks its format half-way changes noth
 end; a large import hands its records over in batches as it goes (``Changes.flush``), each written out
 of memory as a segment the commit then lists (``store.storage.spilling``), so an import holds one batch
 whatever the size of the file or of the library. Large files are parsed in a child process while this
-one merges.
+one merges. A failure of the library's own while it takes a file's records (a batch it cannot write: a
+full disk) is no file's fault: the import fails whole, nothing committed (``NotStored``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ __all__ = [
     "SNIFF_BYTES",
     "STDIN",
     "FileReport",
+    "NotStored",
     "display_name",
     "expand_paths",
     "import_file",
@@ -235,13 +237,17 @@ class _Restart(Exception):
     """A file failed after some of its records were merged: drop the transaction and start again."""
 
 
-class _NotStored(Exception):
-    """A batch of the records read could not be written (``Changes.flush``): the disk is full, say.
-    The file was read; the library could not take it."""
+class NotStored(OSError):
+    """An OSError of the library's own while it took a file's records: a batch it could not write
+    (``Changes.flush``: the disk full), or its files not read (``Changes.put_document``). Not the file's
+    fault, and no file's to drop: the import fails whole, its transaction dropped (the library as it
+    was), saying which file's records the library could not store and the OS's reason."""
 
-    def __init__(self, error: OSError) -> None:
-        super().__init__(error)
-        self.error = error
+    @classmethod
+    def of(cls, exc: OSError, source: str) -> NotStored:
+        why = exc.strerror or str(exc)
+        said = f"the library could not store the records of {display_name(source)}: {why}"
+        return cls(exc.errno, said, exc.filename)
 
 
 def import_paths(
@@ -255,7 +261,8 @@ def import_paths(
 
     Each file is all-or-nothing. Records are merged as they are read; if a file turns out to be
     malformed after some of its records were merged, the whole transaction is dropped (nothing was
-    written) and the import starts again without that file. ``before_commit`` is called with the reports
+    written) and the import starts again without that file. One the library fails to store raises
+    ``NotStored`` (an OSError), nothing committed. ``before_commit`` is called with the reports
     and the unit of work as the last thing before the import commits, inside its transaction (``import``
     adds the reference files' entries to it, and commits the database search with the records:
     ``store.intent``); if it raises, nothing is committed.
@@ -310,27 +317,26 @@ def _import_once(
                     elif kind == "doc":
                         assert origin is not None
                         report.keys.append(tuple(doc_keys(value)))
-                        report.count(changes.put_document(value, origin))
-                        if changes.size() >= FLUSH_AT:
-                            try:
+                        try:
+                            report.count(changes.put_document(value, origin))
+                            if changes.size() >= FLUSH_AT:
                                 changes.flush()  # (a batch written out of memory: see the module docstring)
-                            except OSError as exc:
-                                raise _NotStored(exc) from exc
+                        except OSError as exc:  # (the library's: not a read of the file)
+                            raise NotStored.of(exc, source) from exc
                         done[1] += 1
                         if progress is not None and done[1] % 256 == 0:
                             progress(done[0], total, done[1])
                     elif kind == "skipped":
                         report.skipped = value
-            except (ParseError, OSError, EOFError, _NotStored) as exc:
+            except NotStored:
+                raise
+            except (ParseError, OSError, EOFError) as exc:
                 if isinstance(exc, ParseError):
                     message = str(exc.with_source(display_name(source)))
-                elif isinstance(exc, _NotStored):
-                    failed = exc.error.strerror or exc.error
-                    message = f"{display_name(source)}: could not be stored ({failed})"
                 else:
                     why = getattr(exc, "strerror", None) or exc
                     message = f"{display_name(source)}: cannot read it ({why})"
-                if report.records or isinstance(exc, _NotStored):  # (a batch half written: start again)
+                if report.records:
                     rejected[source] = message
                     raise _Restart from exc
                 report.error = message
