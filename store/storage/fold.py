@@ -39,10 +39,11 @@ from store.storage import links as linkrec
 from store.storage.decoding import usual_joined
 from store.storage.files import Doc, LibraryFiles
 from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
+from store.storage.linkwalk import Walk
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import REMOVED_LENGTH
 from store.storage.segmentids import check_all, outside, top_id
-from store.storage.snapshot import Segment, Snapshot, decode, decode_links
+from store.storage.snapshot import Snapshot, decode, decode_links
 
 NONE = 0xFFFF  # (no document with this id: never was, or removed)
 
@@ -221,30 +222,24 @@ def _write_links(
 ) -> None:
     """Every present document's link record: unchanged ones copied, the others composed from the base
     record and the changes (``_compose``)."""
-    segments = snap.segments
     size = owners.max_id + 1
-    changed = array("H", bytes(2 * size))  # how many segments change each document's links
-    for segment in segments:
-        for doc_id in segment.column("link_ids"):
-            if doc_id < size:
-                changed[doc_id] += 1
     journal = snap.journal.links if snap.journal is not None else {}
     index = snap.index
     layer = owners.layer
-    cursors = [Cursor(segment) for segment in segments]
+    walk = Walk(snap.segments)  # (each segment's changes once, in id order)
     run = _Run(builder, old, links=True)
     for doc_id in range(1, size):
         if layer[doc_id] == NONE:
             continue
         base = index.link_location(doc_id) if index is not None else None
-        if not changed[doc_id] and doc_id not in journal and doc_id not in changes:
+        if walk.next < doc_id:  # (changes of documents no longer held)
+            walk.take(doc_id - 1, read=False)
+        if walk.next != doc_id and doc_id not in journal and doc_id not in changes:
             if base is not None:
                 run.add(doc_id)
             continue
         run.flush()
-        raws = [
-            (cursor.segment.path, raw, "") for cursor in cursors if (raw := cursor.take(doc_id)) is not None
-        ]
+        raws = walk.take(doc_id)
         if doc_id in journal:
             raws += [
                 (snap.journal_path, snap.journal_read(where), snap.commit_named(where))
@@ -267,26 +262,6 @@ def _write_links(
         if composed[0] is not None:
             builder.add_links(doc_id, *composed)  # type: ignore[arg-type]
     run.flush()
-
-
-class Cursor:
-    """Walks a segment's link changes in id order (the fold asks for each document once, in order)."""
-
-    def __init__(self, segment: Segment) -> None:
-        self.segment = segment
-        self.ids = segment.column("link_ids")
-        self.at = 0
-
-    def take(self, doc_id: int) -> bytes | None:
-        ids, at = self.ids, self.at
-        while at < len(ids) and ids[at] < doc_id:
-            at += 1
-        self.at = at
-        if at < len(ids) and ids[at] == doc_id:
-            self.at = at + 1
-            column = self.segment.column  # (its JSON alone: a repair does not read the counts' tables)
-            return self.segment.read((column("link_off")[at], column("link_len")[at]))
-        return None
 
 
 def _compose(
