@@ -65,7 +65,7 @@ def _write(files: LibraryFiles, snap: Snapshot, journal: Replay) -> SegmentFile:
     metas: dict[int, Meta | None] = {}
     cited: dict[int, int] = {}
     try:
-        for doc_id, where in journal.docs.items():
+        for doc_id, where in sorted(journal.docs.items()):  # (in id order, as the tables list them)
             if where is None:
                 writer.remove_doc(doc_id)
                 metas[doc_id] = None
@@ -74,7 +74,7 @@ def _write(files: LibraryFiles, snap: Snapshot, journal: Replay) -> SegmentFile:
             doc = decode(snap.journal_path, raw, doc_id, snap.commit_named(where))
             metas[doc_id] = meta = meta_of(doc)
             writer.add_doc(doc_id, raw, meta, head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
-        for doc_id, wheres in journal.links.items():
+        for doc_id, wheres in sorted(journal.links.items()):
             records = [
                 decode_links(snap.journal_path, snap.journal_read(w), doc_id, snap.commit_named(w))
                 for w in wheres
@@ -133,9 +133,9 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
             pending.next_id = max(pending.next_id, doc_id + 1)
         cited: dict[int, int] = {}
         added = 0
-        for doc_id, change in links.items():
-            counted = change.counts  # (once a change: an import writes one for each document it cites)
-            writer.add_links(doc_id, change.encode(), counted)
+        for doc_id in sorted(links):  # (in id order, as the table lists them: a fold or a merge reads on)
+            counted = links[doc_id].counts  # (once a change: an import writes one for each document it cites)
+            writer.add_links(doc_id, links[doc_id].encode(), counted)
             added += counted[0]
             cited[doc_id] = counted[1]
         counts["links"] = counts.get("links", 0) + added
