@@ -6,16 +6,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from store.errors import LibraryFileError
 from store.library import Library
+from tests.tui.collector_watch import collector_at_start
 from tests.tui.helpers import make_app, ready, until
-from tests.tui.test_startup import watch_library_open
 from tui import collector
-from tui.screens.main.search import SearchResults
 
 
 @pytest.fixture(autouse=True)
@@ -40,15 +38,7 @@ def test_resume_runs_it_again_only_after_pause() -> None:
 async def test_paused_for_the_first_list_running_when_the_library_opens(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    running_at: list[tuple[str, bool]] = []
-    searched = SearchResults._show
-
-    def show(results: SearchResults, *args: Any, **kwargs: Any) -> None:
-        running_at.append(("first list", gc.isenabled()))
-        searched(results, *args, **kwargs)
-
-    monkeypatch.setattr(SearchResults, "_show", show)
-    watch_library_open(monkeypatch, lambda: running_at.append(("library", gc.isenabled())))
+    running_at = collector_at_start(monkeypatch)
     collector.pause()  # (as ``run_app`` does)
     app = make_app(demo_path)
     async with app.run_test(size=(120, 40)) as pilot:

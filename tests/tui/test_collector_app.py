@@ -7,12 +7,11 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.tui.collector_watch import collector_at_start
 from tests.tui.helpers import make_app, ready
-from tests.tui.test_startup import watch_library_open
 from tui import collector
 from tui.screens.main.search import SearchResults
 
@@ -34,15 +33,7 @@ def _collector_restored() -> Iterator[None]:
 async def test_an_app_started_headless_pauses_the_collector_as_pmbrowse_does(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    running_at: list[tuple[str, bool]] = []
-    searched = SearchResults._show
-
-    def show(results: SearchResults, *args: Any, **kwargs: Any) -> None:
-        running_at.append(("first list", gc.isenabled()))
-        searched(results, *args, **kwargs)
-
-    monkeypatch.setattr(SearchResults, "_show", show)
-    watch_library_open(monkeypatch, lambda: running_at.append(("library", gc.isenabled())))
+    running_at = collector_at_start(monkeypatch)
     assert gc.isenabled()  # (nobody paused it before the app)
     before = gc.get_threshold()
     app = make_app(demo_path)
