@@ -5,6 +5,8 @@ link list of before a commit with targets as that commit left them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,52 +17,67 @@ from store.storage.reader import Reader
 from store.storage.snapshot import Snapshot
 
 ORIGIN = Origin("test", "here")
+CaughtUp = Callable[[int], AbstractContextManager[None]]
 SEED = "30992990"  # (the demo article: its first citing article, 40078652, is a stub)
 
 
-def _commit_elsewhere(path: Path) -> None:
-    """Another process's commit: the seed's first citing article made a full record with another title,
-    and a new article citing the seed."""
-    other = Library.open(path)
-    with other.transaction() as changes:
-        changes.put_article(Article(pmid="40078652", title="A new title", year=2025), ORIGIN)
-        changes.put_article(Article(pmid="50000002", title="New", references=[Link(pmid=SEED)]), ORIGIN)
-
-
-def test_links_are_read_from_one_state(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def seed(lib_path: Path) -> tuple[Library, int]:
+    """The demo library, open, and its seed's document id."""
     lib = Library.open(lib_path)
-    seed = lib.find(SEED)
-    assert seed is not None
-    before = [(v.pmid, v.title) for v in lib.links(seed, "cited_by")]
-    _commit_elsewhere(lib_path)
-    real = Reader.current
-    calls = 0
+    doc_id = lib.find(SEED)
+    assert doc_id is not None
+    return lib, doc_id
 
-    def current(self: Reader) -> Snapshot:
-        nonlocal calls
-        snap = real(self)
-        calls += 1
-        if calls == 2:
-            self.refresh()  # (another thread catches up, just after this state was taken)
-        return snap
 
-    monkeypatch.setattr(Reader, "current", current)
-    assert [(v.pmid, v.title) for v in lib.links(seed, "cited_by")] == before
-    monkeypatch.undo()
+@pytest.fixture
+def caught_up_after(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> CaughtUp:
+    """``with caught_up_after(n):`` another process has committed (the seed's first citing article made
+    a full record with another title, and a new article citing the seed), and the library takes that
+    commit in (another thread's ``refresh``: the app's watcher) just after the reader's ``n``-th look at
+    its current state within the block."""
+
+    @contextmanager
+    def caught_up(n: int) -> Iterator[None]:
+        other = Library.open(lib_path)
+        with other.transaction() as changes:
+            changes.put_article(Article(pmid="40078652", title="A new title", year=2025), ORIGIN)
+            changes.put_article(Article(pmid="50000002", title="New", references=[Link(pmid=SEED)]), ORIGIN)
+        real = Reader.current
+        calls = 0
+
+        def current(self: Reader) -> Snapshot:
+            nonlocal calls
+            snap = real(self)
+            calls += 1
+            if calls == n:
+                self.refresh()  # (another thread catches up, just after this state was taken)
+            return snap
+
+        with monkeypatch.context() as patched:
+            patched.setattr(Reader, "current", current)
+            yield
+
+    return caught_up
+
+
+def test_links_are_read_from_one_state(seed: tuple[Library, int], caught_up_after: CaughtUp) -> None:
+    lib, doc_id = seed
+    before = [(v.pmid, v.title) for v in lib.links(doc_id, "cited_by")]
+    with caught_up_after(2):
+        assert [(v.pmid, v.title) for v in lib.links(doc_id, "cited_by")] == before
     lib.refresh()
-    after = [(v.pmid, v.title) for v in lib.links(seed, "cited_by")]
+    after = [(v.pmid, v.title) for v in lib.links(doc_id, "cited_by")]
     assert after[0] == ("40078652", "A new title") and ("50000002", "New") in after
 
 
-def test_before_a_commit_its_changes_are_seen(lib_path: Path) -> None:
+def test_before_a_commit_its_changes_are_seen(seed: tuple[Library, int]) -> None:
     """(``before_commit`` reads the library with the transaction's changes: ``snowball --online``.)"""
-    lib = Library.open(lib_path)
-    seed = lib.find(SEED)
-    assert seed is not None
+    lib, doc_id = seed
     seen: list[tuple[str | None, str]] = []
 
     def read() -> None:
-        seen.extend((v.pmid, v.title) for v in lib.links(seed, "cited_by"))
+        seen.extend((v.pmid, v.title) for v in lib.links(doc_id, "cited_by"))
 
     with lib.transaction(before_commit=read) as changes:
         changes.put_article(Article(pmid="40078652", title="Staged", year=2025), ORIGIN)
@@ -68,25 +85,10 @@ def test_before_a_commit_its_changes_are_seen(lib_path: Path) -> None:
     assert seen[0] == ("40078652", "Staged") and ("50000003", "Also") in seen
 
 
-def test_link_ids_are_read_from_one_state(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lib = Library.open(lib_path)
-    seed = lib.find(SEED)
-    assert seed is not None
-    before = lib.link_ids(seed, "cited_by")
-    _commit_elsewhere(lib_path)
-    real = Reader.current
-    calls = 0
-
-    def current(self: Reader) -> Snapshot:
-        nonlocal calls
-        snap = real(self)
-        calls += 1
-        if calls == 1:
-            self.refresh()  # (another thread catches up, just after this state was taken)
-        return snap
-
-    monkeypatch.setattr(Reader, "current", current)
-    assert lib.link_ids(seed, "cited_by") == before
-    monkeypatch.undo()
+def test_link_ids_are_read_from_one_state(seed: tuple[Library, int], caught_up_after: CaughtUp) -> None:
+    lib, doc_id = seed
+    before = lib.link_ids(doc_id, "cited_by")
+    with caught_up_after(1):
+        assert lib.link_ids(doc_id, "cited_by") == before
     lib.refresh()
-    assert len(lib.link_ids(seed, "cited_by")) == len(before) + 1
+    assert len(lib.link_ids(doc_id, "cited_by")) == len(before) + 1
