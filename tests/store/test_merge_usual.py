@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from array import array
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +18,8 @@ from store.errors import LibraryFileError
 from store.storage import decoding, fold, tiering
 from store.storage.decoding import decode_links
 from store.storage.fold import joined_links
-from store.storage.tiering import _joined, _merge_links, _Newest, _usual_change
-
-
-@dataclass
-class _Seg:
-    path: Path
+from store.storage.tiering import _joined, _usual_change
+from tests.store.merge_fakes import LinkSegment, from_segments, merge
 
 
 def _usual(
@@ -81,12 +75,6 @@ CHANGES: list[Any] = [
 ]
 
 
-def _raws(*changes: Any) -> list[tuple[Any, bytes]]:
-    return [
-        (_Seg(Path(f"/lib/library.json.segments/s{n}.seg")), orjson.dumps(c)) for n, c in enumerate(changes)
-    ]
-
-
 def _general(
     raws: list[tuple[Any, bytes]], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[bytes, tuple[int, int]] | str:
@@ -111,7 +99,7 @@ def test_usual_changes_join_as_the_general_join_does(monkeypatch: pytest.MonkeyP
     groups += [tuple(rng.choices(CHANGES[:10], k=rng.randint(2, 30))) for _ in range(200)]
     usual = 0
     for changes in groups:
-        raws = _raws(*changes)
+        raws = from_segments(*changes)
         ours, theirs = _outcome(raws), _general(raws, monkeypatch)
         assert ours == theirs, changes
         usual += decoding.usual_joined([orjson.loads(raw) for _seg, raw in raws]) is not None
@@ -119,12 +107,12 @@ def test_usual_changes_join_as_the_general_join_does(monkeypatch: pytest.MonkeyP
 
 
 def test_the_usual_join_of_the_usual_shape() -> None:
-    raws = _raws(_usual("cited_by", [3, 4]), _usual("cited_by", [4, 9]), _usual("cited_by", [11]))
+    raws = from_segments(_usual("cited_by", [3, 4]), _usual("cited_by", [4, 9]), _usual("cited_by", [11]))
     assert _joined(raws, 7) == (
         b'{"cited_by":[3,4,9,11],"link_sources":{"cited_by":{"pubmed":[3,4,9,11]}}}',
         (0, 4),
     )
-    raws = _raws(_usual("references", [5]), _usual("references", [6]))
+    raws = from_segments(_usual("references", [5]), _usual("references", [6]))
     assert _joined(raws, 7) == (
         b'{"references":[5,6],"link_sources":{"references":{"pubmed":[5,6]}}}',
         (2, 0),
@@ -160,40 +148,6 @@ def test_a_damaged_usual_change_is_not_passed_as_usual(raw: bytes) -> None:
         decode_links(Path("s.seg"), raw, 7)
 
 
-class _Segment:
-    """A merged segment's link changes (and nothing else), as ``tiering._merge_links`` reads them."""
-
-    def __init__(self, name: str, changes: dict[int, bytes]) -> None:
-        self.path = Path(f"/lib/library.json.segments/{name}")
-        self.changes = sorted(changes.items())
-        n = len(self.changes)
-        self.columns = {
-            "link_ids": array("I", [d for d, _raw in self.changes]),
-            "doc_ids": array("I"),
-            "key_ids": array("I"),
-            "doc_len": array("I"),
-            "link_off": array("Q", range(n)),
-            "link_len": array("I", [0] * n),
-            "link_refs": array("i", [0] * n),
-            "link_cited": array("i", [1] * n),
-        }
-        self.checksummed = True
-
-    def column(self, name: str) -> array[int]:
-        return self.columns[name]
-
-    def read(self, where: tuple[int, int]) -> bytes:
-        return self.changes[where[0]][1]
-
-
-class _Writer:
-    def __init__(self) -> None:
-        self.links: dict[int, bytes] = {}
-
-    def add_links(self, doc_id: int, raw: bytes, counts: tuple[int, int]) -> None:
-        self.links[doc_id] = raw
-
-
 def test_a_merge_of_many_segments_joins_each_document_from_those_that_change_it() -> None:
     """A document changed by the 2nd and 5th of seven segments (not the 3rd and 4th, which change
     others), one by the 1st and 7th, one by all, one by the 6th alone: each joined from its own, oldest
@@ -215,10 +169,7 @@ def test_a_merge_of_many_segments_joins_each_document_from_those_that_change_it(
             encoded = joined_links([orjson.loads(raw) for raw in raws], changes=True)[0]
             assert encoded is not None
             expected[doc_id] = encoded
-    segments = [_Segment(f"s{n}.seg", c) for n, c in enumerate(changes)]
-    writer = _Writer()
-    _merge_links(writer, segments, _Newest(segments, 1000))  # type: ignore[arg-type]
-    assert writer.links == expected
+    assert merge(*(LinkSegment(f"s{n}.seg", c) for n, c in enumerate(changes))) == expected
 
 
 class _Snap:
