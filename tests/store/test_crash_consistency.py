@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from store import fileformat
 from store.errors import LibraryFileError
 from store.library import Library
+from store.lock import write_lock
 from store.model import Article, Origin
 from store.schema import SCHEMA_VERSION
 from store.search import SearchIndex
@@ -417,14 +419,16 @@ def test_a_base_rewritten_by_another_program_keeps_the_journalled_commits(tmp_pa
 
 SLOW_CONVERTER = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     sys.path.insert(0, {root!r})
     import store.storage.conversion as storage
     real = storage.read_library_file
     def slow(*args, **kwargs):
         data = real(*args, **kwargs)
         open({marker!r}, "w").close()
-        time.sleep(1.5)  # a large old library takes seconds to read
+        deadline = time.monotonic() + 20  # (a large old library takes seconds to read: until told)
+        while not os.path.exists({go!r}) and time.monotonic() < deadline:
+            time.sleep(0.005)
         return data
     storage.read_library_file = slow
     from store.library import Library
@@ -433,19 +437,31 @@ SLOW_CONVERTER = textwrap.dedent(
 )
 
 
-def test_two_processes_converting_one_old_library_lose_nothing(tmp_path: Path) -> None:
+def test_two_processes_converting_one_old_library_lose_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process reads the old library to convert it (under the library's lock) and goes on only once
+    the other has come to that lock: the other waits, then opens what the first converted and commits."""
     lib_path = tmp_path / "library.json"
     write_v1_library(lib_path)
-    marker = tmp_path / "read"
-    script = SLOW_CONVERTER.format(root=str(ROOT), marker=str(marker), lib=str(lib_path))
+    marker, go = tmp_path / "read", tmp_path / "go"
+    script = SLOW_CONVERTER.format(root=str(ROOT), marker=str(marker), go=str(go), lib=str(lib_path))
     slow = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.monotonic() + 20
     while not marker.exists():
         assert slow.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
-    fast = Library.open(lib_path)  # converts it first, then commits
+
+    def at_the_lock(*args: Any, **kwargs: Any) -> Any:
+        go.touch()  # (the slow one goes on: this one waits for it at the lock)
+        return write_lock(*args, **kwargs)
+
+    monkeypatch.setattr("store.storage.conversion.write_lock", at_the_lock)
+    fast = Library.open(lib_path)  # (it waits at the lock, then opens what the slow one converted)
+    assert not any("converted" in notice for notice in fast.notices)
     with fast.transaction() as changes:
         changes.put_article(Article(pmid="300", title="Committed meanwhile"), ORIGIN)
+    go.touch()  # (a conversion that took no lock came here without waiting)
     assert slow.wait(30) == 0
     again = Library.open(lib_path)
     assert again.get("300") is not None and again.get("100") is not None
