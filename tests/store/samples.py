@@ -1,5 +1,6 @@
 """Articles for the export tests: real ones (the demo page, the test pages, the demo library's stubs,
-the shared MEDLINE samples) and hand-built ones for the edge cases every format must survive."""
+the shared MEDLINE samples) and hand-built ones for the edge cases every format must survive; and what
+iCite and Europe PMC said of one (``Article.metrics``: the exports' and the app's metric tests)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,21 @@ NASTY_TITLE = (
     r"MSC-derived DNA & T cells: 50% of $x_1 {y} #2 ~ a^b \ β-catenin in Müller's "
     "cells -- a ``quoted'' review"
 )
+
+FETCHED = "2026-12-03T10:15:02Z"
+ICITE = {
+    "fetched": FETCHED,
+    "citation_count": 17,
+    "relative_citation_ratio": 2.18475199552701,
+    "nih_percentile": 77.1,
+    "apt": 0.75,
+    "is_research_article": True,
+    "is_clinical": False,
+    "provisional": False,
+    "cited_by_clin": ["32997821", "38615661", "35166373"],
+    "citations_by_year": {"2020": 1, "2021": 4, "2022": 12},
+}
+EPMC = {"fetched": "2026-12-04T08:00:00Z", "citation_count": 31}
 
 
 def page_articles() -> list[Article]:

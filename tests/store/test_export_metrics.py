@@ -19,20 +19,8 @@ from store.export.table import COLUMNS, REVIEW_COLUMNS, CsvExporter
 from store.importer import import_file
 from store.library import Library
 from store.model import Article, Author
+from tests.store.samples import EPMC, ICITE
 
-ICITE = {
-    "fetched": "2026-12-03T10:15:02Z",
-    "citation_count": 17,
-    "relative_citation_ratio": 2.18475199552701,
-    "nih_percentile": 77.1,
-    "apt": 0.75,
-    "is_research_article": True,
-    "is_clinical": False,
-    "provisional": False,
-    "cited_by_clin": ["32997821", "38615661", "35166373"],
-    "citations_by_year": {"2020": 1, "2021": 4},
-}
-EPMC = {"fetched": "2026-12-04T08:00:00Z", "citation_count": 31}
 ARTICLES = [
     Article(
         pmid="32162448",

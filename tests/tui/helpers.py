@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import threading
 from collections.abc import Callable
@@ -15,7 +16,9 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
 
-from tests.online_server import LocalServer, Reply, Request
+from store.online.config import OnlineConfig
+from store.online.ratelimit import RateLimiter
+from tests.online_server import LocalServer, RecordBank, Reply, Request
 from tui.app import PmbrowseApp
 from tui.screens.main import MainScreen
 from tui.widgets.lists import LinkList
@@ -105,6 +108,24 @@ def hold(patch: pytest.MonkeyPatch, owner: object, name: str) -> tuple[threading
 
     patch.setattr(owner, name, classmethod(waits) if isinstance(found, classmethod) else waits)
     return reached, release
+
+
+def online_at(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> LocalServer:
+    """The online settings of ``main`` and the app pointed at the local server (E-utilities, Europe PMC,
+    iCite), retrying at once and never waiting on a rate limit (the limits are tested with the clients),
+    its efetch answering any PMID with a made-up record: the server, for the caller's own routes."""
+    monkeypatch.setenv("PMBROWSE_EUTILS_URL", server.eutils_url)
+    monkeypatch.setenv("PMBROWSE_EUROPEPMC_URL", server.europepmc_url)
+    monkeypatch.setenv("PMBROWSE_ICITE_URL", server.icite_url)
+    load = OnlineConfig.load
+
+    def fast(*args: object, **kwargs: object) -> OnlineConfig:
+        return dataclasses.replace(load(*args, **kwargs), backoff=0.001, backoff_cap=0.01)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(OnlineConfig, "load", fast)
+    monkeypatch.setattr("store.online.session.shared_limiter", lambda service, rate: RateLimiter(1000))
+    server.route("eutils/efetch.fcgi", RecordBank(synthesize=True))
+    return server
 
 
 def hold_route(

@@ -5,7 +5,6 @@ early said as the command line says it."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -14,28 +13,12 @@ from rich.console import Console
 
 from store.library import Library
 from store.model import Article, Link, Origin
-from store.online.config import OnlineConfig
-from store.online.ratelimit import RateLimiter
-from tests.online_server import EuropePmcList, LocalServer, RecordBank, Reply, json_reply
-from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of
+from tests.online_server import EuropePmcList, LocalServer, Reply, json_reply
+from tests.store.samples import EPMC, FETCHED, ICITE
+from tests.tui.helpers import border_title, make_app, online_at, ready, rows, settle, text_of
 from tui.cli import main
 from tui.widgets.lists import ResultsList
 from tui.widgets.yearchart import YearChart
-
-FETCHED = "2026-12-03T10:15:02Z"
-ICITE = {
-    "fetched": FETCHED,
-    "citation_count": 17,
-    "relative_citation_ratio": 2.18475199552701,
-    "nih_percentile": 77.1,
-    "apt": 0.75,
-    "is_research_article": True,
-    "is_clinical": False,
-    "provisional": False,
-    "cited_by_clin": ["32997821", "38615661", "35166373"],
-    "citations_by_year": {"2020": 1, "2021": 4, "2022": 12},
-}
-EPMC = {"fetched": "2026-12-04T08:00:00Z", "citation_count": 31}
 
 
 def put(library: Library, pmid: str, title: str, metrics: dict[str, object], **kw: object) -> None:
@@ -180,16 +163,7 @@ def test_search_sort_rcr_on_the_command_line(metric_lib: Path, capsys: pytest.Ca
 
 @pytest.fixture
 def online_env(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> LocalServer:
-    monkeypatch.setenv("PMBROWSE_EUTILS_URL", server.eutils_url)
-    monkeypatch.setenv("PMBROWSE_EUROPEPMC_URL", server.europepmc_url)
-    load = OnlineConfig.load
-
-    def fast(*args: object, **kwargs: object) -> OnlineConfig:
-        return dataclasses.replace(load(*args, **kwargs), backoff=0.001, backoff_cap=0.01)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(OnlineConfig, "load", fast)
-    monkeypatch.setattr("store.online.session.shared_limiter", lambda service, rate: RateLimiter(1000))
-    server.route("eutils/efetch.fcgi", RecordBank(synthesize=True))
+    online_at(server, monkeypatch)
     server.route("eutils/elink.fcgi", lambda r: Reply(body=b"<eLinkResult></eLinkResult>"))
     server.route("europepmc/MED/1/references", json_reply('{"hitCount": 0}'))
     return server

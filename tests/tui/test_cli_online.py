@@ -3,7 +3,6 @@ is never a silent partial (``fetch``, ``snowball --online``)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from pathlib import Path
@@ -12,18 +11,16 @@ import pytest
 
 from store.library import Library
 from store.model import Article, Link, Origin
-from store.online.config import OnlineConfig
-from store.online.ratelimit import RateLimiter
 from tests.online_server import (
     ICITE_2025,
     ONLINE_DATA,
     EuropePmcList,
     ICiteBank,
     LocalServer,
-    RecordBank,
     Reply,
     json_reply,
 )
+from tests.tui.helpers import online_at
 from tui.cli import main
 
 PMID = "37258680"
@@ -40,17 +37,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def online_env(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> LocalServer:
     """The command line's online settings pointed at the local server, without waiting on limits."""
-    monkeypatch.setenv("PMBROWSE_EUTILS_URL", server.eutils_url)
-    monkeypatch.setenv("PMBROWSE_EUROPEPMC_URL", server.europepmc_url)
-    monkeypatch.setenv("PMBROWSE_ICITE_URL", server.icite_url)
-    load = OnlineConfig.load
-
-    def fast(*args: object, **kwargs: object) -> OnlineConfig:
-        return dataclasses.replace(load(*args, **kwargs), backoff=0.001, backoff_cap=0.01)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(OnlineConfig, "load", fast)
-    monkeypatch.setattr("store.online.session.shared_limiter", lambda service, rate: RateLimiter(1000))
-    server.route("eutils/efetch.fcgi", RecordBank(synthesize=True))
+    online_at(server, monkeypatch)
     server.route(
         f"europepmc/MED/{PMID}/references", json_reply(ONLINE_DATA / "europepmc_references_empty.json")
     )
