@@ -197,55 +197,10 @@ def test_elink_batches_long_id_lists(server: LocalServer, online: Online) -> Non
 ESEARCH_JSON = '{{"header":{{"type":"esearch"}},"esearchresult":{{"count":"2","retmax":"2",{}}}}}'
 
 
-@pytest.mark.parametrize(
-    ("body", "problem"),
-    [
-        (ESEARCH_JSON.format('"idlist":"12345"'), "esearch idlist: not a list of PMIDs"),
-        (ESEARCH_JSON.format('"idlist":["1",{"id":"2"}]'), "esearch idlist item 2: not a PMID"),
-        (ESEARCH_JSON.format('"idlist":["1","2x"]'), "esearch idlist item 2: not a PMID"),
-        (ESEARCH_JSON.format('"idlist":[],"webenv":{"a":1},"querykey":"1"'), "esearch webenv: not text"),
-        (ESEARCH_JSON.format('"idlist":[],"querytranslation":["a"]'), "esearch querytranslation: not text"),
-        (
-            ESEARCH_JSON.format('"idlist":[],"warninglist":{"phrasesignored":"and"}'),
-            "esearch warninglist.phrasesignored: not a list of texts",
-        ),
-        (ESEARCH_JSON.format('"idlist":[]').replace('"2"', '"-2"', 1), "esearch count: not a count"),
-    ],
-)
-def test_an_esearch_json_answer_of_an_unknown_shape_is_refused_in_one_line(
-    server: LocalServer, online: Online, body: str, problem: str
-) -> None:
-    server.route(ESEARCH, json_reply(body))
-    with pytest.raises(OnlineError) as caught:
-        online.eutils.esearch("x")
-    message = str(caught.value)
-    assert message == f"PubMed answered in a shape pmbrowse does not know ({problem})"
-    assert "\n" not in message and len(server.requests) == 1  # (asking again would get the same)
-
-
 ESEARCH_XML = (
     "<?xml version='1.0'?><eSearchResult><Count>{count}</Count><RetMax>2</RetMax><RetStart>0</RetStart>"
     "<IdList>{ids}</IdList></eSearchResult>"
 )
-
-
-@pytest.mark.parametrize(
-    ("count", "ids", "problem"),
-    [
-        ("2", "<Id>1</Id><Id>PMC2</Id>", "esearch IdList item 2: not a PMID"),
-        ("2", "<Id>1</Id><Id><b>2</b></Id>", "esearch IdList item 2: not a PMID"),
-        ("-2", "", "esearch Count: not a count"),
-    ],
-)
-def test_an_esearch_xml_answer_of_an_unknown_shape_is_refused_in_one_line(
-    server: LocalServer, online: Online, count: str, ids: str, problem: str
-) -> None:
-    server.route(ESEARCH, Reply(body=ESEARCH_XML.format(count=count, ids=ids).encode()))
-    with pytest.raises(OnlineError) as caught:
-        online.eutils.esearch("x")
-    assert str(caught.value) == f"PubMed answered in a shape pmbrowse does not know ({problem})"
-
-
 ELINK_XML = (
     "<?xml version='1.0'?><eLinkResult><LinkSet><DbFrom>pubmed</DbFrom><IdList><Id>{source}</Id></IdList>"
     "<LinkSetDb><DbTo>pubmed</DbTo><LinkName>pubmed_pubmed_citedin</LinkName>{links}</LinkSetDb>"
@@ -253,25 +208,59 @@ ELINK_XML = (
 )
 
 
-@pytest.mark.parametrize(
-    ("source", "links", "problem"),
-    [
-        (
-            "11",
-            "<Link><Id>12</Id></Link><Link><Id>doi:10.1/x</Id></Link>",
-            "elink links of 11 item 2: not a PMID",
-        ),
-        ("11", "<Link><Id></Id></Link>", "elink links of 11 item 1: not a PMID"),
-        ("1 1", "<Link><Id>12</Id></Link>", "elink LinkSet 1: its id is not a PMID"),
-    ],
-)
-def test_an_elink_answer_of_an_unknown_shape_is_refused_in_one_line(
-    server: LocalServer, online: Online, source: str, links: str, problem: str
+def _esearch_json(fields: str, problem: str) -> tuple[str, Reply, str]:
+    return ESEARCH, json_reply(ESEARCH_JSON.format(fields)), problem
+
+
+def _esearch_xml(count: str, ids: str, problem: str) -> tuple[str, Reply, str]:
+    return ESEARCH, Reply(body=ESEARCH_XML.format(count=count, ids=ids).encode()), problem
+
+
+def _elink_xml(source: str, links: str, problem: str) -> tuple[str, Reply, str]:
+    return ELINK, Reply(body=ELINK_XML.format(source=source, links=links).encode()), problem
+
+
+UNKNOWN_SHAPES = [
+    _esearch_json('"idlist":"12345"', "esearch idlist: not a list of PMIDs"),
+    _esearch_json('"idlist":["1",{"id":"2"}]', "esearch idlist item 2: not a PMID"),
+    _esearch_json('"idlist":["1","2x"]', "esearch idlist item 2: not a PMID"),
+    _esearch_json('"idlist":[],"webenv":{"a":1},"querykey":"1"', "esearch webenv: not text"),
+    _esearch_json('"idlist":[],"querytranslation":["a"]', "esearch querytranslation: not text"),
+    _esearch_json(
+        '"idlist":[],"warninglist":{"phrasesignored":"and"}',
+        "esearch warninglist.phrasesignored: not a list of texts",
+    ),
+    (
+        ESEARCH,
+        json_reply(ESEARCH_JSON.format('"idlist":[]').replace('"2"', '"-2"', 1)),
+        "esearch count: not a count",
+    ),
+    _esearch_xml("2", "<Id>1</Id><Id>PMC2</Id>", "esearch IdList item 2: not a PMID"),
+    _esearch_xml("2", "<Id>1</Id><Id><b>2</b></Id>", "esearch IdList item 2: not a PMID"),
+    _esearch_xml("-2", "", "esearch Count: not a count"),
+    _elink_xml(
+        "11",
+        "<Link><Id>12</Id></Link><Link><Id>doi:10.1/x</Id></Link>",
+        "elink links of 11 item 2: not a PMID",
+    ),
+    _elink_xml("11", "<Link><Id></Id></Link>", "elink links of 11 item 1: not a PMID"),
+    _elink_xml("1 1", "<Link><Id>12</Id></Link>", "elink LinkSet 1: its id is not a PMID"),
+]
+
+
+@pytest.mark.parametrize(("route", "reply", "problem"), UNKNOWN_SHAPES)
+def test_an_answer_of_an_unknown_shape_is_refused_in_one_line(
+    server: LocalServer, online: Online, route: str, reply: Reply, problem: str
 ) -> None:
-    server.route(ELINK, Reply(body=ELINK_XML.format(source=source, links=links).encode()))
+    server.route(route, reply)
     with pytest.raises(OnlineError) as caught:
-        online.eutils.elink(["11"], LINK_CITED_BY)
-    assert str(caught.value) == f"PubMed answered in a shape pmbrowse does not know ({problem})"
+        if route == ESEARCH:
+            online.eutils.esearch("x")
+        else:
+            online.eutils.elink(["11"], LINK_CITED_BY)
+    message = str(caught.value)
+    assert message == f"PubMed answered in a shape pmbrowse does not know ({problem})"
+    assert "\n" not in message and len(server.requests) == 1  # (asking again would get the same)
 
 
 def test_the_known_shapes_still_read(server: LocalServer, online: Online) -> None:
