@@ -20,6 +20,7 @@ from store.online.config import OnlineConfig
 from store.online.ratelimit import RateLimiter
 from tests.online_server import LocalServer, RecordBank, Reply, Request
 from tui.app import PmbrowseApp
+from tui.cli import main
 from tui.screens.main import MainScreen
 from tui.widgets.lists import LinkList
 from tui.widgets.trail import TrailBar, trail_line
@@ -81,6 +82,15 @@ def rows(widget: OptionList | LinkList) -> list[str]:
     if isinstance(widget, LinkList):
         return [widget.row_text(i) for i in range(widget.row_count)]
     return [plain(widget.get_option_at_index(i).prompt) for i in range(widget.option_count)]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``pmbrowse ARGS`` run in this process (``tui.cli.main``): its exit status, and what it wrote to
+    stdout and stderr (only it: what was captured before is dropped first)."""
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def make_app(library_path: object, target: str = "") -> PmbrowseApp:

@@ -20,18 +20,10 @@ from tests.online_server import (
     Reply,
     json_reply,
 )
-from tests.tui.helpers import online_at
-from tui.cli import main
+from tests.tui.helpers import online_at, run
 
 PMID = "37258680"
 LEGACY = ONLINE_DATA / "icite_pubs_legacy_23456789_27599104.json"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
