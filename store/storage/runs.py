@@ -25,6 +25,16 @@ from store.storage.snapshot import Segment, Snapshot
 # A layer holding more than this many times the documents asked about is searched, not walked (a
 # binary search costs about as much as walking this many rows).
 SEARCH_RATIO = 16
+# A tally of fewer documents than 1 in this many of the ids up to its largest keeps them in dicts (a
+# few hundred bytes a document) instead of columns by id (16 bytes an id).
+SPARSE = 32
+
+
+class _Sparse(dict[int, int]):
+    """A column of a sparse tally: by doc id, 0 for a document it was not given."""
+
+    def __missing__(self, doc_id: int) -> int:
+        return 0
 
 
 class Tally:
@@ -36,19 +46,33 @@ class Tally:
     ``Tally.whole`` asks about every document: a bulk transaction keeps one from batch to batch
     (``store.storage.spilling``), so that each batch's run costs what the batch touches."""
 
+    # (columns by doc id; dicts in a sparse tally, which is never grown)
+    wanted: bytearray | _Sparse
+    held: bytearray | _Sparse
+    year: array[int] | _Sparse
+    citation: array[int] | _Sparse
+    cited: array[int] | _Sparse
+
     def __init__(self, index: DocIndex | None, doc_ids: Iterable[int], limit: int = 1 << 32) -> None:
         self.limit = limit  # (the state's next id: a whole tally grows to a segment's ids below it)
         self.ids: list[int] = sorted(doc_ids)
         self.everything = False  # (``whole``; not no documents asked about, which grows to nothing)
         size = self.ids[-1] + 1 if self.ids else 1
-        self.wanted = bytearray(size)
-        self.held = bytearray(size)
-        self.year = array("H", bytes(2 * size))
-        self.citation = array("I", bytes(4 * size))
-        self.cited = array("q", bytes(8 * size))
-        wanted = self.wanted
-        for doc_id in self.ids:
-            wanted[doc_id] = 1
+        # A few documents among many ids (the journal's, at start-up: 932 documents up to id 1.5
+        # million, 24 MB of columns zeroed for them): kept by id in dicts instead (``SPARSE``).
+        self.sparse = size > SPARSE * len(self.ids) + SPARSE
+        if self.sparse:
+            self.held, self.year, self.citation, self.cited = _Sparse(), _Sparse(), _Sparse(), _Sparse()
+            self.wanted = _Sparse(dict.fromkeys(self.ids, 1))
+        else:
+            self.wanted = bytearray(size)
+            self.held = bytearray(size)
+            self.year = array("H", bytes(2 * size))
+            self.citation = array("I", bytes(4 * size))
+            self.cited = array("q", bytes(8 * size))
+            wanted = self.wanted
+            for doc_id in self.ids:
+                wanted[doc_id] = 1
         if index is not None:
             location, counts, meta = index.location, index.link_counts, index.meta
             for doc_id in self.ids:
@@ -57,12 +81,19 @@ class Tally:
                     _flags, self.year[doc_id], self.citation[doc_id] = meta(doc_id)
                     self.held[doc_id] = 1
 
+    def _asked(self, doc_id: int) -> bool:
+        """Whether the tally is about a document (a whole one grows to every document it is given)."""
+        if self.sparse:
+            return doc_id in self.wanted
+        return doc_id < len(self.wanted) and bool(self.wanted[doc_id])
+
     @classmethod
     def whole(cls, index: DocIndex | None, limit: int) -> Tally:
         """A tally of every document, from the base's columns as they are (no document asked about
         one by one); it grows as documents are added (``changes``), and to the ids of the segments it
         is given (below ``limit``, the state's next id: ``store.storage.segmentids``)."""
         tally = cls(None, (), limit)
+        tally.sparse = False  # (columns by id, grown to every document: however few it starts with)
         if index is not None:
             column = index.column
             tally.held = bytearray(map(bool, column("doc_off")))
@@ -77,13 +108,17 @@ class Tally:
 
     def _grow(self, size: int) -> None:
         """Room for documents up to ``size`` - 1 (a whole tally: each one wanted)."""
-        more = size - len(self.wanted)
+        wanted, held, year, citation, cited = self.wanted, self.held, self.year, self.citation, self.cited
+        assert not isinstance(wanted, _Sparse) and not isinstance(held, _Sparse)  # (a whole tally is not)
+        assert not isinstance(year, _Sparse) and not isinstance(citation, _Sparse)
+        assert not isinstance(cited, _Sparse)
+        more = size - len(wanted)
         if more > 0:
-            self.wanted += bytearray(b"\1") * more
-            self.held += bytes(more)
-            self.year.frombytes(bytes(2 * more))
-            self.citation.frombytes(bytes(4 * more))
-            self.cited.frombytes(bytes(8 * more))
+            wanted += bytearray(b"\1") * more
+            held += bytes(more)
+            year.frombytes(bytes(2 * more))
+            citation.frombytes(bytes(4 * more))
+            cited.frombytes(bytes(8 * more))
 
     def segment(self, segment: Segment) -> None:
         """The next layer: a segment."""
@@ -95,7 +130,8 @@ class Tally:
         wanted, held, year, citation, cited = self.wanted, self.held, self.year, self.citation, self.cited
         size = len(wanted)
         removed = 0xFFFFFFFF  # (``segment.REMOVED_LENGTH``)
-        if self.ids and len(ids) + len(link_ids) > SEARCH_RATIO * len(self.ids):
+        # (a sparse tally is of few documents: each searched for)
+        if self.sparse or (self.ids and len(ids) + len(link_ids) > SEARCH_RATIO * len(self.ids)):
             for doc_id in self.ids:
                 i = bisect_left(ids, doc_id)
                 if i < len(ids) and ids[i] == doc_id:
@@ -118,14 +154,14 @@ class Tally:
         and its change to each document's citing count."""
         if self.everything:
             self._grow(max(max(docs, default=0), max(cited, default=0)) + 1)
-        wanted, size = self.wanted, len(self.wanted)
+        asked = self._asked
         for doc_id, meta in docs.items():
-            if doc_id < size and wanted[doc_id]:
+            if asked(doc_id):
                 self.held[doc_id] = meta is not None
                 if meta is not None:
                     self.year[doc_id], self.citation[doc_id] = meta.year, meta.citation
         for doc_id, change in cited.items():
-            if doc_id < size and wanted[doc_id]:
+            if asked(doc_id):
                 self.cited[doc_id] += change
 
     def journal(self, snap: Snapshot) -> None:
@@ -143,7 +179,7 @@ class Tally:
 
     def key(self, doc_id: int) -> int | None:
         """A document's ``cited_key`` (None: the state does not hold it)."""
-        if doc_id >= len(self.held) or not self.held[doc_id]:
+        if not self._asked(doc_id) or not self.held[doc_id]:
             return None
         return cited_key(self.citation[doc_id], max(self.cited[doc_id], 0), self.year[doc_id], doc_id)
 
@@ -155,7 +191,7 @@ class Tally:
         """The keys of the documents the state holds (of ``doc_ids``; of those asked about when the
         tally was made, by default), largest first: a segment's run."""
         held, year, citation, cited = self.held, self.year, self.citation, self.cited
-        size = len(held)
+        size = len(held) if not self.sparse else self.limit  # (a sparse column: 0 for any other)
         keys = [
             cited_key(citation[d], max(cited[d], 0), year[d], d)
             for d in (self.ids if doc_ids is None else doc_ids)

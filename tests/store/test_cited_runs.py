@@ -96,11 +96,13 @@ def _layered(path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
     return lib
 
 
+@pytest.mark.parametrize("sparse", [0, 1 << 20])
 @pytest.mark.parametrize("search_ratio", [0, 1 << 20])
 def test_the_merged_runs_give_the_order_of_every_document_keyed_from_scratch(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, search_ratio: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, search_ratio: int, sparse: int
 ) -> None:
     monkeypatch.setattr(runs, "SEARCH_RATIO", search_ratio)  # (each layer walked, or searched)
+    monkeypatch.setattr(runs, "SPARSE", sparse)  # (tallies kept in dicts, or in columns by id)
     lib = _layered(tmp_path / "library.json", monkeypatch)
     segments = _segment_files(lib)
     assert [s.has_run for s in segments] == [True, True, False, True]
