@@ -6,7 +6,8 @@ said it (``LibraryFiles.notices``: ``Library.notices``, which a command
 prints on stderr), and noted here by the library's path: the app opens its library's storage from
 several places (its first page's thread and its search index open it before the library itself, and
 that first opening is the one that converts or rebuilds), so it asks here what was said of its library
-(``take``) rather than asking each open."""
+(``take``) rather than asking each open: as it loads, and at each look of its watcher after (a search
+index update that failed after a commit of the app's: ``tui.refresh``)."""
 
 from __future__ import annotations
 

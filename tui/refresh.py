@@ -10,7 +10,9 @@ small); the snowball file (the review's rounds and searches) by ``snowball_versi
 by the view that shows it; the search index is reopened when the library changed (another writer may
 have rebuilt it in a new folder). What a check found goes to every view as one ``LibraryChanged``
 message. None of it reads the storage's files itself: the library, the marks and the snowball state
-say what changed.
+say what changed. What the library said since it was read (``store.notices``: a search index update
+that failed after a commit of the app's, a fetch's) is taken too, and shown as the loader shows what
+opening it said.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Refreshed:
     state: object = None  # the library's state as this check left it
     snowball: bool = False  # the snowball file changed (a round kept or dropped, a search imported)
     snowball_seen: SnowballVersion | None = None  # its version as this check saw it
+    notices: tuple[str, ...] = ()  # what the library said since it was read (``store.notices``)
 
     @property
     def changed(self) -> bool:
@@ -92,6 +95,7 @@ def check(
     ``screener``: whose marks they are (``open_marks``); ``snowball_seen``: the version of the
     snowball file at the last check.
     """
+    from store import notices
     from store.marks import marks_version
     from store.search import SearchIndex
     from store.snowball.state import snowball_version
@@ -114,7 +118,11 @@ def check(
                 behind = 0
     except (PmbrowseError, OSError, ValueError) as exc:
         return Refreshed(
-            index_behind=index_behind, problem=str(exc), state=state_seen, snowball_seen=snowball_seen
+            index_behind=index_behind,
+            problem=str(exc),
+            state=state_seen,
+            snowball_seen=snowball_seen,
+            notices=tuple(notices.take(library.path)),
         )
     return Refreshed(
         library_changed,
@@ -125,4 +133,5 @@ def check(
         state=library.state,
         snowball=snowball_now != snowball_seen,
         snowball_seen=snowball_now,
+        notices=tuple(notices.take(library.path)),  # (a search index update that failed: said once)
     )

@@ -5,9 +5,9 @@ A bulk import writes its batches as it goes (``Changes.flush``): their documents
 come (``IndexFeed``), and the index is committed once, after the library's own commit, so an import
 writes the index once, not once a batch. Whatever goes wrong with the index never undoes the library's
 commit: the index is then forgotten (marked stale) and rebuilt at the next search, and the library
-says so (a notice: ``store.notices``; a command prints it as it ends; the app shows notices only as
-it loads, so one said later in a session is not shown yet), since a search until then costs a
-rebuild, and one that cannot rebuild (a full disk) says why.
+says so (a notice: ``store.notices``; a command prints it as it ends; the app shows it as it loads
+or, said later in a session, at its watcher's next look: ``tui.refresh``), since a search until then
+costs a rebuild, and one that cannot rebuild (a full disk) says why.
 
 A bulk import also indexes *ahead*: while it waits for its reader (the child process parsing the
 file), the documents its batch has made so far are indexed as they are then (``ahead``), so that

@@ -93,6 +93,8 @@ class ChangeWatcher(Part):
         self._state_seen = found.state
         self._snowball_seen = found.snowball_seen
         wanted, self._open_when_found = self._open_when_found, []
+        for line in found.notices:  # (as the loader says what opening the library said)
+            self.say(line, title="Library", severity="warning", timeout=20)
         if found.problem:
             if manual:
                 self.say(f"Could not reload: {found.problem}", severity="warning")
