@@ -417,7 +417,8 @@ class SearchIndex:
 
     def close(self) -> None:
         """Let go of the library's files this index opened for its citation counts (a search after
-        this opens them again). Done by itself when the index is freed."""
+        this opens them again; one under way still answers: what it reads of them lives until it is
+        freed). Done by itself when the index is freed; the app does it when it replaces one."""
         _close_all(self._opened)
         self._citations = self._unchecked = None
 

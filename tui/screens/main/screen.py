@@ -154,7 +154,9 @@ class MainScreen(Screen[None]):
         if event.marks is not None:
             self.marking.take(event.marks, event.marks_seen)
         if event.index is not None:
-            self.results.index = event.index
+            old, self.results.index = self.results.index, event.index
+            if old is not None and old is not event.index:
+                old.close()  # (its library files let go now, not when a finalizer frees it)
         if event.library:
             self.reader.find_again()
         if self.reader.current is not None and (event.library or event.marks is not None):
