@@ -20,18 +20,20 @@ class Sums:
     linked: list[int] = field(default_factory=list)  # the documents with links (some more than once)
     links: int = 0
 
-    def add(self, doc_id: int, refs: list[int], cited_by: list[int]) -> None:
-        if refs or cited_by:
+    def add(self, doc_id: int, refs: list[int], cited_by: list[int], *, sign: int = 1) -> None:
+        """Add one end's part of the sums (``sign`` -1: take back a part added before; ``linked`` is
+        left as it is, and its reader leaves out the documents whose parts were taken back)."""
+        if sign > 0 and (refs or cited_by):
             self.linked.append(doc_id)
         if refs:
             total = sum(refs)
-            self.cites[0] += (len(refs) * doc_id << 32) + total
-            self.cites[1] += doc_id * total
-            self.links += len(refs)
+            self.cites[0] += sign * ((len(refs) * doc_id << 32) + total)
+            self.cites[1] += sign * doc_id * total
+            self.links += sign * len(refs)
         if cited_by:
             total = sum(cited_by)
-            self.cited[0] += (total << 32) + len(cited_by) * doc_id
-            self.cited[1] += doc_id * total
+            self.cited[0] += sign * ((total << 32) + len(cited_by) * doc_id)
+            self.cited[1] += sign * doc_id * total
 
     def merge(self, other: Sums) -> None:
         self.cites = [a + b for a, b in zip(self.cites, other.cites, strict=True)]

@@ -33,16 +33,18 @@ from store.docindex import COLUMNS, DocIndex, IndexFileError, IndexMismatch, ope
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
+from store.storage import laterlayers
 from store.storage.basescan import LIMIT, Scan
 from store.storage.files import LibraryFiles
 from store.storage.halves import scan_in_two
 from store.storage.indexwriter import cited_order, in_memory
+from store.storage.laterlayers import REMOVED, STUBBED, Later
 from store.storage.linksums import BaseLinks, Sums
-from store.storage.meta import STUB, Meta, head_of, meta_of
+from store.storage.meta import STUB
 from store.storage.segment import SegmentError, SegmentFile
-from store.storage.segmentcheck import REPAIR, change_counts, check_runs
+from store.storage.segmentcheck import REPAIR, check_runs
 from store.storage.segmentids import check_all
-from store.storage.snapshot import Snapshot, decode, decode_links, index_current
+from store.storage.snapshot import Snapshot, index_current
 
 MASK = (1 << 64) - 1
 
@@ -102,9 +104,9 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
     if journal_problem:
         problems.append(journal_problem)
     gap = _read_segments(files, snap, problems)  # (None: none was left out)
-    later = _later_layers(files, snap, problems)
-    later.left_out = gap is not None
     sums = Sums()
+    later = laterlayers.walk(snap, problems, sums, 4 * LIMIT)
+    later.left_out = gap is not None
 
     base_links = BaseLinks(sums, later.whole)
     index, index_problem = _open_index(files)
@@ -215,81 +217,6 @@ def _read_segments(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> 
     return next((i for i, name in enumerate(listed) if i >= len(kept) or kept[i] != name), None)
 
 
-@dataclass
-class Later:
-    """What the layers after the base (segments, then the journal) hold: each document's last version
-    (its meta, None: removed), the link changes in order, and the documents whose links are not the
-    base's plus what the changes add (a change removed links, or the document itself was removed):
-    those are counted from their whole state. ``left_out``: a segment was left out (damaged)."""
-
-    meta: dict[int, Meta | None] = field(default_factory=dict)
-    changes: dict[int, list[dict[str, object]]] = field(default_factory=dict)
-    whole: set[int] = field(default_factory=set)
-    left_out: bool = False
-
-
-def _later_layers(files: LibraryFiles, snap: Snapshot, problems: list[str]) -> Later:
-    """Every document and link change of the segments and the journal, decoded and checked (naming
-    the file and the journal's commit), in layer order."""
-    later = Later()
-
-    def said(what: object) -> None:
-        if len(problems) < 4 * LIMIT:
-            problems.append(str(what))
-
-    # (A segment's tables, which reads use instead of its documents, have no checksum: each row is
-    # compared with what it stands for.)
-    wrong = "{}: its tables do not say what {} {}; " + REPAIR
-    for segment in snap.segments:
-        for i, (doc_id, removed) in enumerate(segment.ids()):
-            if removed:
-                later.meta[doc_id] = None
-                continue
-            try:
-                raw, meta, head = segment.row(i)
-                doc = decode(segment.path, raw, doc_id)
-                later.meta[doc_id] = meta_of(doc)
-                if (meta, head) != (later.meta[doc_id], head_of(doc)):
-                    said(
-                        wrong.format(segment.path, f"document {doc_id}", "holds (flags, year, count or head)")
-                    )
-            except LibraryFileError as exc:
-                said(exc)
-        for doc_id in segment.counted():
-            try:  # (its table can point past the file's end: a short read, said as a decode is)
-                change = segment.link_change(doc_id)
-                if change is not None:
-                    record = decode_links(segment.path, change, doc_id)
-                    later.changes.setdefault(doc_id, []).append(record)
-                    if segment.link_counts(doc_id) != change_counts(record):
-                        said(wrong.format(segment.path, f"the links of document {doc_id}", "change"))
-            except LibraryFileError as exc:
-                said(exc)
-    journal = snap.journal
-    if journal is not None and journal.generation == snap.generation:
-        for doc_id, where in journal.docs.items():
-            if where is None:
-                later.meta[doc_id] = None
-                continue
-            try:
-                raw = snap.journal_read(where)
-                later.meta[doc_id] = meta_of(decode(snap.journal_path, raw, doc_id, snap.commit_named(where)))
-            except LibraryFileError as exc:
-                said(exc)
-        for doc_id, wheres in journal.links.items():
-            for where in wheres:
-                try:
-                    raw = snap.journal_read(where)
-                    record = decode_links(snap.journal_path, raw, doc_id, snap.commit_named(where))
-                except LibraryFileError as exc:
-                    said(exc)
-                    continue
-                later.changes.setdefault(doc_id, []).append(record)
-    later.whole = {d for d, meta in later.meta.items() if meta is None}
-    later.whole.update(d for d, records in later.changes.items() if any(r.get("removed") for r in records))
-    return later
-
-
 def _open_index(files: LibraryFiles) -> tuple[DocIndex | None, str]:
     """The document index, opened (its own checksums checked), or what is wrong with it."""
     idx = files.index_path
@@ -344,10 +271,6 @@ def _check_links(
 ) -> None:
     """Both ends of every link agree, every link leads to a document, the counts kept are right (not
     compared with a segment left out, said already: they blamed what was right)."""
-    for doc_id, records in later.changes.items():
-        if doc_id not in later.whole:
-            for record in records:  # (what a change lists is new to the document: see ``links``)
-                sums.add(doc_id, list(record.get("references") or ()), list(record.get("cited_by") or ()))  # type: ignore[call-overload]
     present = snap.ids()
     for doc_id in later.whole & present:
         try:
@@ -362,7 +285,7 @@ def _check_links(
         )
     # When both ends agree, each link's target lists its source, so every document that links or is
     # linked to is one with links of its own: it is enough that each of those is held.
-    missing = set(sums.linked) - present
+    missing = set(sums.linked) - present - later.whole  # (``walk`` took their parts back, not these)
     if missing:
         shown = ", ".join(str(d) for d in sorted(missing)[:5])
         problems.append(
@@ -372,11 +295,11 @@ def _check_links(
     held["links"] = sums.links
     flags = scan.data.columns["flags"]
     offsets = scan.data.columns["doc_off"]
-    for doc_id, meta in later.meta.items():
+    for doc_id, kind in later.last.items():
         if doc_id < len(offsets) and offsets[doc_id]:
             held["stubs" if flags[doc_id] & STUB else "records"] -= 1
-        if meta is not None:
-            held["stubs" if meta.stub else "records"] += 1
+        if kind != REMOVED:
+            held["stubs" if kind == STUBBED else "records"] += 1
     counts = snap.counts or {}
     if counts and counts != held:
         problems.append(
