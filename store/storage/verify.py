@@ -104,9 +104,12 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
     if journal_problem:
         problems.append(journal_problem)
     gap = _read_segments(files, snap, problems)  # (None: none was left out)
-    sums = Sums()
-    later = laterlayers.walk(snap, problems, sums, 4 * LIMIT)
+    # (The later layers' sums are kept apart until the base is read: a base read in two processes
+    # forks with its sink's sums, and the child's part, merged back, would count them twice.)
+    later_sums = Sums()
+    later = laterlayers.walk(snap, problems, later_sums, 4 * LIMIT)
     later.left_out = gap is not None
+    sums = Sums()
 
     base_links = BaseLinks(sums, later.whole)
     index, index_problem = _open_index(files)
@@ -126,6 +129,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
             or f"{files.index_path} does not match {files.path.name}: {differs}; it is rebuilt when the "
             "library is next opened, or by `pmbrowse repair`"
         )
+    sums.merge(later_sums)
     snap.index = in_memory(scan.data)
     meta = snap.journal.meta if snap.journal is not None else None
     limit = int((meta or {}).get("next_id", 1 << 32))  # (the next id: its seal's)
