@@ -127,4 +127,5 @@ def _changes_of(snap: Snapshot, doc_id: int) -> Iterator[dict[str, object]]:
 
 
 def _ids(record: dict[str, object], rel: str) -> list[int]:
-    return list(record.get(rel) or ())  # type: ignore[call-overload]
+    ids: list[int] = list(record.get(rel) or ())  # type: ignore[call-overload]
+    return ids
