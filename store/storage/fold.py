@@ -7,9 +7,9 @@ layer once and writes the new base once (``store.storage.generation.Builder``), 
 - which layer holds the newest version of each document is worked out first, from the layers' tables
   alone (``Owners``: a few bytes a document, never the documents);
 - documents of the old base that lie side by side, unchanged, are copied as slices of bytes; those of
-  a segment are copied as bytes too, with their meta and head from the segment's tables (what a
-  segment holds was checked and derived when it was written); only the journal's and the staged
-  documents are decoded;
+  a segment are copied as bytes too, each checked to be JSON (``_check_doc``), with their meta and
+  head from the segment's tables (what a segment holds was checked and derived when it was written);
+  only the journal's and the staged documents are decoded;
 - the identity keys are taken from the old index's and the segments' key tables (only the documents
   of the journal are asked for theirs), never from the documents;
 - a link record unchanged since the base is copied as bytes; a changed one is its base record and its
@@ -39,6 +39,7 @@ from store.storage import links as linkrec
 from store.storage.decoding import usual_joined
 from store.storage.files import Doc, LibraryFiles
 from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
+from store.storage.layer import Segment
 from store.storage.linkwalk import Walk
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import REMOVED_LENGTH
@@ -165,6 +166,7 @@ def _write_docs(
 ) -> None:
     segments = snap.segments
     layer, row = owners.layer, owners.row
+    written = _written(builder, segments)
     run = _Run(builder, old, links=False)
     for doc_id in range(1, owners.max_id + 1):
         number = layer[doc_id]
@@ -188,12 +190,35 @@ def _write_docs(
                 builder.add_doc(doc_id, raw, meta_of(found), head_of(found), doc_keys(found))  # type: ignore[arg-type]
                 continue
             raw, meta, head = segment.row(row[doc_id])
+            if number - 1 not in written:
+                _check_doc(segment, raw, doc_id)
             builder.add_doc(doc_id, raw, meta, head, None)  # (its keys: ``_write_pairs``)
             continue
         doc = docs[doc_id] if number == owners.staged else snap.doc(doc_id)
         assert doc is not None
         builder.add_doc(doc_id, orjson.dumps(doc), meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
     run.flush()
+
+
+def _written(builder: Builder, segments: list[Segment]) -> set[int]:
+    """The numbers (0 the oldest) of the segments this transaction wrote: a bulk import's batches and the
+    journal made a segment, written from what it decoded or made, moments ago."""
+    mine = {id(segment) for segment, _size in builder.files.pending.segments}
+    return {n for n, segment in enumerate(segments) if id(segment) in mine}
+
+
+def _check_doc(segment: Segment, raw: bytes, doc_id: int) -> None:
+    """A segment's document, copied as bytes, is checked to be JSON (4 us a document, a third of what
+    ``decode``, checking it against the schema too, costs): a flipped bit in its structure, or one that
+    breaks its UTF-8 (a high bit), is found here, as ``pmbrowse check`` finds it; one that makes a letter
+    another is not: only a checksum of each document could tell, and segments keep none."""
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise LibraryFileError(
+            f"{segment.path} is damaged (its document {doc_id} is not valid JSON: {exc.msg}); "
+            "the library was left as it is; `pmbrowse repair` mends it"
+        ) from None
 
 
 def _write_pairs(builder: Builder, snap: Snapshot, owners: Owners, *, tables: bool) -> None:

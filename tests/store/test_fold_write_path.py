@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from store.storage import fold, generation, linkwalk
 from store.storage.layer import Segment
 from store.storage.segment import SegmentFile, SegmentWriter
 from tests.store.test_bulk_import import _everything, _file, _segments
+from tests.store.test_segment_damage import footer_of, in_journal_order, run_limited, with_segments
 
 
 def _library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -107,3 +109,32 @@ def test_a_batch_s_link_changes_are_laid_out_in_id_order(
         segment = SegmentFile(name)
         offsets, lengths = segment.column("link_off"), segment.column("link_len")
         assert all(offsets[i + 1] == offsets[i] + lengths[i] for i in range(len(offsets) - 1)), name
+
+
+def test_a_fold_refuses_a_segment_s_document_damaged_rather_than_carry_it_into_the_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fold copies a segment's documents as bytes, with their meta and head from the segment's tables
+    (which have checksums): a flipped bit in a document itself was carried into the new base, where
+    every read of it fails, and the segment that `repair` could have mended was gone. The fold checks
+    each such document now, and refuses in one line naming the segment and `repair`, every file of
+    the library as it was; `repair` then leaves the document out, and the library folds. (The links
+    of others to it are left dangling by that repair, as they were: `check` says so after it.)"""
+    lib = with_segments(tmp_path, monkeypatch)[0]
+    damaged = in_journal_order(lib)[-1]  # (the newest: each of its documents is copied from it)
+    raw = bytearray(damaged.read_bytes())
+    footer, _start = footer_of(raw)
+    at = struct.unpack_from("<Q", raw, footer["at"]["doc_off"])[0]
+    raw[at + 1] ^= 0x80  # (the quote of its first key: a byte no UTF-8 text starts with)
+    damaged.write_bytes(bytes(raw))
+    before = {path: path.read_bytes() for path in lib.parent.rglob("*") if path.is_file()}
+    result = run_limited(lib, "compact")
+    assert result.returncode == 3, result
+    said = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(said) == 1 and f"{damaged} is damaged (its document" in said[0], said
+    assert "`pmbrowse repair` mends it" in said[0], said
+    assert {path: path.read_bytes() for path in lib.parent.rglob("*") if path.is_file()} == before
+    assert run_limited(lib, "check").returncode == 1
+    repaired = run_limited(lib, "repair")
+    assert repaired.returncode == 0 and f"left out {damaged}: document" in repaired.stdout, repaired
+    assert run_limited(lib, "compact").returncode == 0
