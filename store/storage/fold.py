@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 from array import array
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ import orjson
 
 from store.errors import LibraryFileError
 from store.merge import doc_keys
+from store.storage import linkends
 from store.storage import links as linkrec
 from store.storage.decoding import usual_joined
 from store.storage.files import Doc, LibraryFiles
@@ -58,6 +59,7 @@ class Owners:
     row: array[int]
     journal: int
     staged: int
+    left: list[int] = field(default_factory=list)  # (left out by a repair: ``linkends``)
 
     @classmethod
     def of(cls, snap: Snapshot, docs: Mapping[int, Doc | None], next_id: int) -> Owners:
@@ -186,6 +188,7 @@ def _write_docs(
                 except LibraryFileError as exc:
                     derive.append(f"left out {str(exc).split('; ')[0]}")
                     layer[doc_id] = NONE  # (and its links: it is not held)
+                    owners.left.append(doc_id)
                     continue
                 builder.add_doc(doc_id, raw, meta_of(found), head_of(found), doc_keys(found))  # type: ignore[arg-type]
                 continue
@@ -252,6 +255,7 @@ def _write_links(
     index = snap.index
     layer = owners.layer
     walk = Walk(snap.segments)  # (each segment's changes once, in id order)
+    ends = linkends.of(snap, owners.left)
     run = _Run(builder, old, links=True)
     for doc_id in range(1, size):
         if layer[doc_id] == NONE:
@@ -259,7 +263,7 @@ def _write_links(
         base = index.link_location(doc_id) if index is not None else None
         if walk.next < doc_id:  # (changes of documents no longer held)
             walk.take(doc_id - 1, read=False)
-        if walk.next != doc_id and doc_id not in journal and doc_id not in changes:
+        if walk.next != doc_id and doc_id not in journal and doc_id not in changes and doc_id not in ends:
             if base is not None:
                 run.add(doc_id)
             continue
@@ -271,7 +275,9 @@ def _write_links(
                 for where in journal[doc_id]
             ]
         change = changes.get(doc_id)
-        if change is None:
+        if doc_id in ends:
+            composed = None
+        elif change is None:
             composed = _compose(snap, doc_id, base, raws)
         elif base is None and not raws and not change.removed and not change.more_sources:
             # (a document with no links stored anywhere yet, only added to: an import's new records and
@@ -283,6 +289,7 @@ def _write_links(
             state = snap.link_state(doc_id)
             if doc_id in changes:
                 changes[doc_id].apply_to(state)
+            linkends.drop(state, ends.get(doc_id, ()))
             composed = linkrec.encode(state), len(state["references"]), len(state["cited_by"])
         if composed[0] is not None:
             builder.add_links(doc_id, *composed)  # type: ignore[arg-type]

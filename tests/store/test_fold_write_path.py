@@ -118,8 +118,9 @@ def test_a_fold_refuses_a_segment_s_document_damaged_rather_than_carry_it_into_t
     (which have checksums): a flipped bit in a document itself was carried into the new base, where
     every read of it fails, and the segment that `repair` could have mended was gone. The fold checks
     each such document now, and refuses in one line naming the segment and `repair`, every file of
-    the library as it was; `repair` then leaves the document out, and the library folds. (The links
-    of others to it are left dangling by that repair, as they were: `check` says so after it.)"""
+    the library as it was; `repair` then leaves the document out (and the other ends of its links:
+    they were left naming it, and `check` said the links did not agree at both ends, for `repair` to
+    mend, which made the same library again), and the library folds."""
     lib = with_segments(tmp_path, monkeypatch)[0]
     damaged = in_journal_order(lib)[-1]  # (the newest: each of its documents is copied from it)
     raw = bytearray(damaged.read_bytes())
@@ -137,4 +138,5 @@ def test_a_fold_refuses_a_segment_s_document_damaged_rather_than_carry_it_into_t
     assert run_limited(lib, "check").returncode == 1
     repaired = run_limited(lib, "repair")
     assert repaired.returncode == 0 and f"left out {damaged}: document" in repaired.stdout, repaired
+    assert run_limited(lib, "check").returncode == 0
     assert run_limited(lib, "compact").returncode == 0
