@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
+import weakref
 from typing import Any
 
 from store import fileformat, notices
@@ -238,12 +239,16 @@ class Reindex:
     held by the state, it made a cycle that only the garbage collector frees, which the app pauses
     (``tui.collector``), and, passed on to every state a catch-up makes from that one
     (``dataclasses.replace``), it kept the state the library was opened in (its journal's tables) for
-    as long as any of them lived."""
+    as long as any of them lived. It holds the library's files weakly for the same reason: the files'
+    current state holds it (``files.snap.reindex``), so a library let go was freed only at the
+    collector's next pass. A state read after its library was let go (a reader still holding it)
+    rebuilds through files of its own, which say their notice to no one."""
 
-    __slots__ = ("base", "files")
+    __slots__ = ("base", "files", "lock_timeout")
 
     def __init__(self, files: LibraryFiles, snap: Snapshot) -> None:
-        self.files = files
+        self.files = weakref.ref(files)
+        self.lock_timeout = files.lock_timeout
         self.base = Snapshot(  # (the same ``OpenFile``: given with its descriptor)
             snap.path,
             base_file=snap.base_file,
@@ -260,4 +265,5 @@ class Reindex:
 
         assert self.base.base_file is not None
         with self.base.base_file.held():  # (``FileClosed`` once closed: never another file's bytes)
-            return conversion.rebuild_index(self.files, self.base, f"does not match it ({reason})")
+            files = self.files() or LibraryFiles(self.base.path, self.lock_timeout)
+            return conversion.rebuild_index(files, self.base, f"does not match it ({reason})")
