@@ -17,16 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-import orjson
-
-from store.docindex import DocIndex, IndexMismatch, key_hash
+from store.docindex import DocIndex, IndexMismatch
 from store.errors import LibraryFileError
 from store.journal import Replay
-from store.merge import doc_keys
 from store.openfile import FileClosed, OpenFile
 from store.storage import links as linkrec
 from store.storage.decoding import decode as decode
 from store.storage.decoding import decode_links as decode_links
+from store.storage.holders import holders
+from store.storage.keyfilter import KeyFilters
 from store.storage.layer import Segment as Segment
 from store.storage.meta import Meta, head_of, meta_of
 from store.storage.newest import Newest
@@ -101,6 +100,9 @@ class Snapshot:
     # Which segment holds each document's newest version (``store.storage.newest``; a state made by
     # ``dataclasses.replace`` starts its own).
     _newest: Newest = field(default_factory=Newest, init=False, repr=False, compare=False)
+    # Which segments may hold a key's hash (``store.storage.keyfilter``; a state made by
+    # ``dataclasses.replace`` starts its own, with the filters of the segments it shares).
+    _filters: KeyFilters = field(default_factory=KeyFilters, init=False, repr=False, compare=False)
 
     def __setattr__(self, name: str, value: object) -> None:
         object.__setattr__(self, name, value)
@@ -293,27 +295,8 @@ class Snapshot:
     # Identity keys ---------------------------------------------------------------------------------
 
     def holders(self, key: str) -> set[int]:
-        """The documents holding identity key ``key``."""
-        found: set[int] = set()
-        journal = self.journal
-        if journal is not None:
-            found.update(journal.keys.get(key, ()))
-        h = key_hash(key)
-        segments = self.segments
-        for number in range(len(segments), -1, -1):  # (the newest segment first, the base last)
-            layer: Segment | DocIndex | None = segments[number - 1] if number else self.index
-            if layer is None:
-                continue
-            for doc_id in layer.candidates_of(h):
-                if doc_id in found or self.layer_of(doc_id)[0] != number:
-                    continue  # (a newer layer holds the document: its keys are those that count)
-                try:  # its head, from that layer (checks a hash collision away)
-                    head: bytes | None = layer.head(doc_id)
-                except IndexMismatch:  # (read again through ``head``, which rebuilds the index)
-                    head = self.head(doc_id)
-                if head is not None and key in doc_keys(orjson.loads(head)):
-                    found.add(doc_id)
-        return found
+        """The documents holding identity key ``key`` (``store.storage.holders``)."""
+        return holders(self, key)
 
     # Links -----------------------------------------------------------------------------------------
 

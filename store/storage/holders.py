@@ -1,0 +1,141 @@
+"""Which documents of a state hold an identity key (``Snapshot.holders``): an import asks it of every
+record a reference list names, so each step here is the least that gives the same answer as reading
+every layer's version of every candidate.
+
+Each layer's key table (the base's index, each segment's) names the documents that may hold a key: those
+whose keys hash to the key's hash. A document counts from the newest layer holding it (a newer one's
+keys are those that count; the journal's keys are kept by key), and its head there says whether it
+holds the key (a hash collision names others). What is saved against asking each layer everything:
+
+- a segment whose filter says its key table lacks the hash is not searched (``store.storage.keyfilter``);
+- a candidate is checked against the newer layers only (``Snapshot.layer_of`` asks them all, and where
+  in its own layer it is), and its head read from its row at once;
+- a PMID's key is told from the head's first bytes when the head begins with it (``holds``), the head
+  decoded otherwise.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Container
+from typing import Protocol
+
+import orjson
+
+from store.docindex import DocIndex, IndexMismatch, key_hash
+from store.journal import Replay
+from store.merge import doc_keys
+from store.storage.keyfilter import KeyFilters
+from store.storage.layer import Segment
+from store.storage.newest import Newest
+from store.storage.segmentids import damage
+
+
+class Snapshot(Protocol):
+    """What is read of a state here (``store.storage.snapshot.Snapshot``: not imported, which imports
+    this module)."""
+
+    journal: Replay | None
+    segments: list[Segment]
+    index: DocIndex | None
+    next_id: int
+    _newest: Newest
+    _filters: KeyFilters
+
+    def head(self, doc_id: int) -> bytes | None: ...
+
+
+PMID_HEAD = b'{"pmid":"'  # (how a head holding a PMID begins: ``head_of`` writes it first)
+
+
+def holders(snap: Snapshot, key: str) -> set[int]:
+    """The documents of state ``snap`` holding identity key ``key``.
+
+    Each layer's key table names the documents that may hold it (hash collisions aside), newest
+    layer first; a document counts from the newest layer holding it (a newer one's keys are those
+    that count), and its head there says whether it holds the key. A segment whose filter says its
+    table lacks the key's hash is not searched (``store.storage.keyfilter``)."""
+    found: set[int] = set()
+    journal = snap.journal
+    in_journal: Container[int] = ()
+    if journal is not None:
+        found.update(journal.keys.get(key, ()))
+        in_journal = journal.docs  # (the journal holds these: its keys are those above)
+    h = key_hash(key)
+    segments = snap.segments
+    filters = snap._filters.of(segments) if segments else []
+    for number in range(len(segments), -1, -1):  # (the newest segment first, the base last)
+        layer: Segment | DocIndex | None
+        if number:
+            f = filters[number - 1]
+            made = f.made
+            if made is None:  # (``KeyFilters.searched``, written out)
+                f.probes += 1
+                if f.probes >= f.due:
+                    snap._filters.make(f)
+            else:  # (``SegmentFilter.may_hold``, written out)
+                j = h >> made[1]
+                if not made[0][j >> 3] >> (j & 7) & 1:
+                    continue
+            layer = segments[number - 1]
+        else:
+            layer = snap.index
+            if layer is None:
+                continue
+        for doc_id in layer.candidates_of(h):
+            if doc_id in found or doc_id in in_journal:
+                continue
+            head = _head_if_newest(snap, layer, number, doc_id)
+            if head is not None and holds(head, key):
+                found.add(doc_id)
+    return found
+
+
+def _head_if_newest(snap: Snapshot, layer: Segment | DocIndex, number: int, doc_id: int) -> bytes | None:
+    """A document's head from layer ``number`` (``layer``; 0: the base) when that is the newest of
+    the base and segments holding it, else None (``layer_of``'s answer, asking only what it must:
+    the segments newer than ``number``, and the one row of ``layer`` the head is read from)."""
+    segments = snap.segments
+    newest = snap._newest.of(segments, doc_id, snap.next_id) if segments else 0
+    if newest is None:  # (the table not made: ask the newer segments, newest first)
+        for i in range(len(segments) - 1, number - 1, -1):
+            if segments[i].where(doc_id) is not None:
+                snap._newest.probed(len(segments) - i)
+                return None
+        snap._newest.probed(len(segments) - number)
+    elif newest != number:
+        return None
+    if number == 0:
+        index = snap.index
+        assert index is not None and isinstance(layer, DocIndex)
+        if index.location(doc_id) is None:
+            return None
+        try:  # its head, from the base (checks a hash collision away)
+            return index.head(doc_id)
+        except IndexMismatch:  # (read again through ``head``, which rebuilds the index)
+            return snap.head(doc_id)
+    assert not isinstance(layer, DocIndex)
+    ids = layer.column("doc_ids")
+    i = bisect_left(ids, doc_id)
+    if i == len(ids) or ids[i] != doc_id:
+        if newest is None:
+            return None  # (an older layer holds it, or none: not this one)
+        raise damage(layer, "its doc_ids table is out of order")  # (its ids name it: ``layer_of``)
+    return layer.read((layer.column("doc_head_off")[i], layer.column("doc_head_len")[i]))
+
+
+def holds(head: bytes, key: str) -> bool:
+    """Whether the document whose head is ``head`` holds identity key ``key`` (a head of a key's
+    candidate: its hash matches). A PMID's key is told from the head's first bytes when the head
+    begins with that PMID, the one ``"pmid"`` in it (``head_of`` writes it first; JSON's last duplicate
+    would count); anything else is decoded and its keys compared."""
+    pmid = key[5:]
+    if (
+        key.startswith("pmid:")
+        and pmid.isascii()
+        and pmid.isdigit()  # (nothing JSON escapes: its bytes are its text)
+        and head.startswith(b'%s%s"' % (PMID_HEAD, pmid.encode()))
+        and head.find(b'"pmid"', 2) < 0
+    ):
+        return True
+    return key in doc_keys(orjson.loads(head))
