@@ -16,18 +16,16 @@ Adding a link reads the citing end's links and appends a change to the cited end
 holds) are kept in the index, and say whether a link has anything to add to it. A large unit of work
 (a bulk import) hands what it holds over in batches (``flush``), each written at once and dropped from
 memory; the identifiers it gave stay, so later batches find the records earlier ones made, and so do
-the library's answers that no batch since made untrue (``_forget``), so later batches need not ask
-again.
+the library's answers that no batch since made untrue (``store.answers``).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping
-from typing import TypeVar
 
 import orjson
 
+from store.answers import Answers
 from store.linkedits import LinkEdits
 from store.merge import (
     INVERSE,
@@ -54,10 +52,6 @@ KEPT = 1 << 17
 _ID_BITS = {"pmid": FIELD_BITS["pmid"], "pmcid": FIELD_BITS["pmcid"], "doi": FIELD_BITS["doi"]}
 
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
 def _copy(doc: Doc) -> Doc:
     return orjson.loads(orjson.dumps(doc))  # type: ignore[no-any-return]
 
@@ -67,13 +61,6 @@ def _entry_bits(entry: Doc) -> int:
     for key in entry:
         bits |= FIELD_BITS.get(key, 0)
     return bits
-
-
-def _trim(cache: dict[K, V]) -> None:
-    """Drop the oldest entries of ``cache`` down to ``KEPT``."""
-    if len(cache) > KEPT:
-        for key in list(itertools.islice(cache, len(cache) - KEPT)):
-            del cache[key]
 
 
 class Changes:
@@ -92,11 +79,10 @@ class Changes:
         # the records earlier ones made), and those looked up in this batch (forgotten at each).
         self._keys: dict[str, int | None] = {}
         self._seen: dict[str, int | None] = {}
-        # What the library answered, to key look-ups and of documents' meta: kept across batches but for
-        # what a batch's writes make untrue, at most ``KEPT`` of each (``_forget``).
-        self._kept: dict[str, int | None] = {}
-        self._meta: dict[int, Meta | None] = {}
-        self._gone_keys: set[str] = set()  # the keys of documents removed (``_absorb``) in this batch
+        # What the library answered to key look-ups and of documents' meta, kept across batches
+        # (``store.answers``; ``_kept`` and ``_meta`` are its dicts, changed in place).
+        self._answers: Answers[Meta] = Answers()
+        self._kept, self._meta = self._answers.keys, self._answers.meta
         self._links = LinkEdits(library.link_state, self._first_new)
         # Documents made writable (``_doc``), every change to a held document goes through it: the
         # search feed takes out those it indexes ahead, so what is left here changed since.
@@ -110,9 +96,7 @@ class Changes:
             return self._keys[key]
         if key in self._seen:
             return self._seen[key]
-        doc_id = self._kept.get(key, _UNKNOWN)
-        if doc_id == _UNKNOWN:
-            doc_id = self._kept[key] = self._lib.lookup(key)
+        doc_id = self._answers.holder(key, self._lib.lookup)
         if doc_id in self._removed:
             doc_id = None
         self._seen[key] = doc_id
@@ -148,9 +132,7 @@ class Changes:
             doc = self._read.get(doc_id)
         if doc is not None:
             return meta_of(doc).flags
-        if doc_id not in self._meta:
-            self._meta[doc_id] = self._lib.meta(doc_id)
-        meta = self._meta[doc_id]
+        meta = self._answers.meta_of(doc_id, self._lib.meta)
         if meta is None:
             raise KeyError(doc_id)
         return meta.flags
@@ -208,7 +190,7 @@ class Changes:
         merge_record(target, gone, authoritative=bool(target.get("stub")) and not gone.get("stub"))
         self._removed.add(other)
         self._into[other] = into
-        self._gone_keys.update(doc_keys(gone))
+        self._answers.gone_keys.update(doc_keys(gone))
         self._docs.pop(other, None)
         self._read.pop(other, None)
         self._unindex(other, gone)
@@ -401,38 +383,11 @@ class Changes:
         changed, removed, links = self._batch()
         if changed or removed or links:
             self._lib.spill(changed, removed, links)
-        self._forget(changed)
+        self._answers.forget(changed, self._removed, self._before, self._docs, KEPT)
         self._docs, self._before, self._read, self._seen = {}, {}, {}, {}
         self._touched = set()
         self._links.clear(self._next_id)  # (what it made is written now: the next batch reads its links)
         self._removed, self._into = set(), {}
-
-    def _forget(self, changed: Mapping[int, Doc]) -> None:
-        """After a batch is written: forget what the library answered that its writes may have made
-        untrue, keep the rest (the next batch looks most of the same keys up again), at most ``KEPT``
-        of each kind, the newest (memory bounded by the batch, not the library).
-
-        A key's answer (the lowest id holding it) changes only when the documents holding it change: a
-        document of the library that gained or lost it (its keys before and after the batch), one
-        removed (its keys as stored and as last held), or one this batch made. The last need nothing
-        forgotten: a key a new document took that no document held is in ``_keys``, which answers
-        first; one held already keeps its answer, every older document's id being lower. A document's
-        meta changes only with the document: those this batch held, changed or not, and removed."""
-        kept, meta, before = self._kept, self._meta, self._before
-        stale = self._gone_keys
-        for doc_id, doc in changed.items():
-            if doc_id in before:  # (a document of the library, not one this batch made)
-                stale.update(doc_keys(doc))
-        for doc_id in (*changed, *self._removed):
-            if doc_id in before:
-                stale.update(doc_keys(orjson.loads(before[doc_id])))
-        for key in stale:
-            kept.pop(key, None)
-        for doc_id in (*self._docs, *self._removed):
-            meta.pop(doc_id, None)
-        self._gone_keys = set()
-        _trim(kept)
-        _trim(meta)
 
     def commit(self) -> tuple[dict[int, Doc], set[int]]:
         """Hand the changed documents and links to the library. Returns the changed documents by id,

@@ -1,0 +1,91 @@
+"""What the library answered a bulk unit of work (``store.changes``): the documents holding each
+identity key looked up, and documents' meta, kept from one batch to the next but for what a batch's
+writes make untrue.
+
+A bulk import hands its work over in batches (``Changes.flush``), and the next batch looks most of the
+same keys up again (the records a reference list names are cited by many); asking the library again
+costs a look-up in each of its layers (``store.storage.snapshot``). So the answers are kept, at most a
+given number of each kind, the newest (memory bounded by a batch, not by the library), and after each
+batch those its writes may have made untrue are forgotten (``forget``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Generic, TypeVar
+
+import orjson
+
+from store.merge import Doc, doc_keys
+
+K = TypeVar("K")
+V = TypeVar("V")
+M = TypeVar("M")  # (a document's meta: ``store.storage.meta.Meta``, which this module does not read)
+_UNKNOWN = -1  # (a key not asked yet: no document has this id, and None is an answer)
+
+
+def trim(cache: dict[K, V], most: int) -> None:
+    """Drop the oldest entries of ``cache`` down to ``most``."""
+    if len(cache) > most:
+        for key in list(itertools.islice(cache, len(cache) - most)):
+            del cache[key]
+
+
+class Answers(Generic[M]):
+    """The library's answers kept across a unit of work's batches (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, int | None] = {}  # key -> the lowest id holding it (None: none)
+        self.meta: dict[int, M | None] = {}  # doc id -> its meta (None: no such document)
+        self.gone_keys: set[str] = set()  # the keys of documents removed (merged away) in this batch
+
+    def holder(self, key: str, ask: Callable[[str], int | None]) -> int | None:
+        """The lowest id holding ``key`` (None: none), as kept, or asked now (``ask``) and kept."""
+        found = self.keys.get(key, _UNKNOWN)
+        if found == _UNKNOWN:
+            found = self.keys[key] = ask(key)
+        return found
+
+    def meta_of(self, doc_id: int, ask: Callable[[int], M | None]) -> M | None:
+        """A document's meta (None: no such document), as kept, or asked now (``ask``) and kept."""
+        if doc_id not in self.meta:
+            self.meta[doc_id] = ask(doc_id)
+        return self.meta[doc_id]
+
+    def forget(
+        self,
+        changed: Mapping[int, Doc],
+        removed: Iterable[int],
+        before: Mapping[int, bytes],
+        held: Iterable[int],
+        most: int,
+    ) -> None:
+        """After a batch is written: forget what its writes may have made untrue, keep the rest, at most
+        ``most`` of each kind, the newest. ``changed``: the documents it wrote; ``removed``: those it
+        removed; ``before``: how each document of the library it held was, as JSON; ``held``: every
+        document it held (changed or not).
+
+        A key's answer (the lowest id holding it) changes only when the documents holding it change: a
+        document of the library that gained or lost it (its keys before and after the batch), one
+        removed (its keys as stored and as last held), or one this batch made. The last need nothing
+        forgotten: a key a new document took that no document held is in the unit of work's own keys,
+        which answer first; one held already keeps its answer, every older document's id being lower.
+        A document's meta changes only with the document: those the batch held, changed or not, and
+        removed."""
+        removed = tuple(removed)
+        stale = self.gone_keys
+        for doc_id, doc in changed.items():
+            if doc_id in before:  # (a document of the library, not one this batch made)
+                stale.update(doc_keys(doc))
+        for doc_id in (*changed, *removed):
+            if doc_id in before:
+                stale.update(doc_keys(orjson.loads(before[doc_id])))
+        keys, meta = self.keys, self.meta
+        for key in stale:
+            keys.pop(key, None)
+        for doc_id in (*held, *removed):
+            meta.pop(doc_id, None)
+        self.gone_keys = set()
+        trim(keys, most)
+        trim(meta, most)
