@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store import compaction
+from store import compaction, duedamage
 from store.changes import Changes
-from store.errors import InterruptedAfterCommit, PmbrowseError
+from store.errors import InterruptedAfterCommit
 from store.ids import Identifier, parse_identifier
 from store.intent import settle
 from store.linkview import LinkView, check_relation, row_of, view_of
@@ -277,15 +277,19 @@ class Library:
 
     def compact_if_due(self) -> None:
         """Compact if it is due. A courtesy when a command or the app ends: when the library is busy
-        (another writer), read-only or the disk is full, it is left for later, silently. (A Ctrl-C is
-        not silent: ``compact``.)"""
+        (another writer), read-only or the disk is full, it is left for later, silently; damage is said
+        once (a notice) and not tried again on the same layers (``store.duedamage``). (A Ctrl-C is not
+        silent: ``compact``.)"""
         if self.compaction_due:
-            with contextlib.suppress(PmbrowseError, OSError):
-                self.compact(lock_timeout=0, full=False)
+            compact = lambda: self.compact(lock_timeout=0, full=False)  # noqa: E731
+            duedamage.attempt(self.path, self._reader.snap, self.notices, compact)
 
     def fold_when_due(self) -> None:
-        """(A command's library) a bulk commit that makes a fold due commits as it (``Committer._fold``)."""
-        self._storage.committer.fold_rule = self._storage.compactor.fold_due
+        """(A command's library) a bulk commit that makes a fold due commits as it (``Committer._fold``);
+        a merge of older segments that its end would make is made beside it (``store.storage.beside``)."""
+        committer, compactor = self._storage.committer, self._storage.compactor
+        committer.fold_rule = compactor.fold_due
+        committer.beside_rule = compactor.beside_run
 
     def close(self) -> None:
         """Compact if it is due, then let go of the files."""

@@ -1,0 +1,64 @@
+"""A compaction due at a command's end that meets damage (``Library.compact_if_due``) says it once, in a
+notice naming ``pmbrowse check`` and ``pmbrowse repair``, and is not tried again on the same layers
+(``store.duedamage``): before stop 30 the error was dropped silently and every command's end read up to
+the damage again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from store.library import Library
+from store.storage import compactor as compaction
+from tests.store.test_bulk_import import _segments
+from tests.store.test_journal_segments import _damage_a_link_change, _files, commit
+
+
+def _damaged_and_due(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A library whose command's end is due to merge four segments, one of them damaged; that one."""
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
+    commit(path, 1, 400)
+    Library.open(path).compact()
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
+    for k in range(3):
+        commit(path, 401 + 10 * k, 10)
+    damaged = _segments(Library.open(path))[-1]
+    _damage_a_link_change(damaged)
+    commit(path, 500, 10, close=False)
+    assert Library.open(path)._storage.compactor.plan() == compaction.SEGMENT
+    return damaged
+
+
+def test_damage_met_at_a_command_s_end_is_said_once_and_not_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "library.json"
+    damaged = _damaged_and_due(path, monkeypatch)
+    before = _files(path)
+    tries: list[bool] = []
+    real = Library.compact
+
+    def counted(self: Library, *args: object, **kwargs: object) -> bool:
+        tries.append(True)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Library, "compact", counted)
+    first = Library.open(path)
+    first.close()
+    said = [n for n in first.notices if damaged.name in n]
+    assert len(said) == 1 and "\n" not in said[0], first.notices
+    assert "pmbrowse check" in said[0] and "pmbrowse repair" in said[0]
+    assert _files(path) == before  # (the library's files as they were)
+    assert len(tries) == 1
+    for _ in range(3):  # (later commands' ends: not tried, not said again)
+        again = Library.open(path)
+        assert again.compaction_due
+        again.close()
+        assert not [n for n in again.notices if "compaction" in n], again.notices
+    assert len(tries) == 1
+    # Other layers (here: the file that remembers them removed) make the next end try, and say, again.
+    path.with_name(path.name + ".compact-damaged").unlink()
+    again = Library.open(path)
+    again.close()
+    assert len([n for n in again.notices if damaged.name in n]) == 1 and len(tries) == 2
