@@ -29,6 +29,7 @@ from store.journal import doc_line, header_line, link_line, seal_line, segment_l
 from store.lock import write_lock
 from store.merge import doc_keys
 from store.storage import spilling
+from store.storage.beside import Beside
 from store.storage.files import Doc, LibraryFiles
 from store.storage.fold import write_state
 from store.storage.links import Change
@@ -56,6 +57,12 @@ class Committer:
         # commit that makes a fold due is then committed as that fold (``_fold``). None (the default):
         # a library kept open need not.
         self.fold_rule: Callable[[list[int], int], bool] | None = None
+        # (The same commands) how many of the newest listed segments a bulk transaction merges beside
+        # itself, given their sizes, its own segments' so far and the base's (``Compactor.beside_run``;
+        # ``store.storage.beside``); None: none. The merge running, for the transaction in progress:
+        # ``_beside``.
+        self.beside_rule: Callable[[list[int], list[int], int], int] | None = None
+        self._beside: Beside | None = None
 
     def stage(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
         """Documents to commit at the end of the current transaction (or now, outside one)."""
@@ -69,12 +76,38 @@ class Committer:
     def spill(self, docs: Mapping[int, Doc | None], changes: Mapping[int, Change]) -> None:
         """Write a batch of the transaction in progress (documents, ``None`` for a removed one, and link
         changes) as a segment now, out of memory; it is committed with the transaction."""
+        self._spill(docs, changes, beside=True)
+
+    def _spill(self, docs: Mapping[int, Doc | None], changes: Mapping[int, Change], *, beside: bool) -> None:
         pending = self.files.pending
         if not (pending.depth and pending.mine()):
             raise RuntimeError("spill is for the thread inside a transaction")
         if pending.view is None:
             spilling.start(self.files, self.reader.snap)
         spilling.spill(self.files, docs, changes)
+        if beside and self._beside is None:  # (a batch of an import: it goes on, and may merge beside)
+            self._start_beside(self.reader.snap)
+
+    def _start_beside(self, snap: Snapshot) -> None:
+        """Start merging the run the command's end would merge, as the batches written so far make it,
+        beside the transaction (``store.storage.beside``), once ``beside_rule`` says it reaches two or
+        more of the segments of ``snap`` (the state the transaction began from): those, and the
+        transaction's own segments so far."""
+        rule = self.beside_rule
+        if rule is None or not snap.live_journal or snap.journal is None or snap.generation is None:
+            return
+        pending = self.files.pending
+        listed = list(snap.journal.segments)
+        own = [(segment.name, size) for segment, size in pending.segments]
+        k = rule([size for _name, size in listed], [size for _name, size in own], snap.base_size)
+        if k < 2:
+            return
+        name, writer = spilling.segment_path(self.files, snap.generation)
+        writer.discard()  # (the name only: the child writes it)
+        first = len(listed) - k
+        self._beside = Beside.start(
+            self.files.segments_path, name, snap.generation, pending.next_id, first, [*listed, *own][first:]
+        )
 
     def stage_links(self, changes: Mapping[int, Change]) -> None:
         """Link changes to commit with the current transaction (one per document and transaction)."""
@@ -136,6 +169,9 @@ class Committer:
                     raise InterruptedAfterCommit() from exc
                 raise
             finally:
+                if self._beside is not None:
+                    beside, self._beside = self._beside, None
+                    beside.end()
                 pending.clear()
                 pending.depth = 0
                 pending.owner = None
@@ -194,7 +230,7 @@ class Committer:
             if pending.segments or not body or len(body) > SEGMENT_BYTES:
                 if not self._fold(snap, next_id, counts):
                     if pending.docs or pending.links or not pending.segments:
-                        self.spill(pending.docs, pending.links)
+                        self._spill(pending.docs, pending.links, beside=False)
                     self._list_segments(snap, {"next_id": next_id, "counts": counts})
             else:
                 self._append(snap, body, {"next_id": next_id, "counts": counts})
@@ -217,6 +253,9 @@ class Committer:
         staged = sum(STAGED_DOC_BYTES for doc in pending.docs.values() if doc is not None)
         if not self.fold_rule([*sizes, staged], view.base_size):
             return False
+        if self._beside is not None:  # (the fold takes every segment: a merge beside it is no use)
+            beside, self._beside = self._beside, None
+            beside.end()
         try:
             write_state(self.files, view, pending.docs, pending.links, next_id=next_id, counts=counts)
         except OSError:
@@ -234,14 +273,26 @@ class Committer:
         assert snap.journal is not None
         listed = list(snap.journal.segments) if snap.live_journal else []
         listed += [(segment.name, size) for segment, size in self.files.pending.segments]
+        beside, merged = self._beside, None
+        if beside is not None and (found := beside.result(listed)) is not None:
+            # (the merge beside the transaction in the place of the segments it merged, the library's
+            # and the transaction's first: one rename commits both; ``store.storage.beside``)
+            first, end, segment = found
+            merged, listed = listed[first:end], [*listed[:first], segment, *listed[end:]]
+            beside.listed = True
         try:
             write_listing(self.files, snap, listed, meta)
         except OSError:
             if self.reader._on_disk()[1] == snap.journal_id:
+                if beside is not None:
+                    beside.listed = False  # (not listed: removed with the transaction)
                 raise
             # (past its commit point, the listing renamed in: what failed after it, the folder's fsync,
             # leaves the commit standing, as ``_fold`` does)
         self.files.pending.committed = True
+        for name, _size in merged or ():
+            with contextlib.suppress(OSError):
+                (self.files.segments_path / name).unlink()
 
     def _append(self, snap: Snapshot, body: bytes, meta: dict[str, Any]) -> None:
         assert snap.generation is not None

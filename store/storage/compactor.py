@@ -12,6 +12,16 @@ because of one command that adds a small share of it: in a library of a million 
 command whose commit takes the journal past its threshold writes about the journal's size, not the
 library's 4 GB, and a file of a tenth of the library writes about its own size.
 
+A bulk import (``pmbrowse import``: ``Committer.beside_rule``) makes its end's merge beside itself:
+after each batch it asks the tiering's rule stated for before its end (``beside_run``: the run the
+end would merge if the import ended now, the import's batches so far its newest segments); once that
+run reaches two or more of the segments the library listed when the import began, it only grows with
+more batches, so the end would merge it: a child process merges it now (those segments and the
+import's batches so far), on the second core, while the import parses and writes
+(``store.storage.beside``), and the import's commit lists the merged segment in their place (one
+rename commits both). The end then applies its rule, unchanged, to the layers as the commit left them
+(it merges the batches written after). Nothing is merged beside an import whose end (or commit) folds.
+
 ``pmbrowse compact`` folds everything into a new base on demand. The new generation is written by
 ``store.storage.generation``: unchanged documents and link records are copied as bytes, changed ones
 written anew, and the base's rename is the commit point. Turning the journal into a segment and
@@ -64,6 +74,28 @@ def fold_due(sizes: list[int], base_size: int) -> bool:
     return bool(sizes) and sum(sizes) >= FOLD_SHARE * base_size
 
 
+def beside_run(listed: list[int], added: list[int], base_size: int) -> int:
+    """How many of the newest listed segments (``listed``: their sizes, oldest first, as a bulk import
+    found them) the import merges beside itself (``store.storage.beside``), asked after each of its
+    batches (``added``: the sizes of its own segments so far, the journal's commits made one included):
+    the tiering's rule stated for before the import's end. The command's end merges the newest run of
+    segments in which each holds less than 1/SHARE of their total (``tiering.newest_run``), the import's
+    batches the newest of them; each further batch only adds to that total (and is smaller than the
+    older segments), so once the run as the batches so far make it reaches two or more of the listed
+    segments, the end's run holds it too: it is merged now, beside the import (those segments and the
+    batches so far), and the end merges the batches written after (or what else its rule then takes).
+    0: no such run yet, or the end (or the import's commit) folds: a fold takes every segment, with
+    nothing merged beside it."""
+    sizes = [*listed, *added]
+    if fold_due(sizes, base_size):
+        return 0
+    run = newest_run(sizes)
+    if len(sizes) - max(run - 1, 0) > MAX_SEGMENTS:  # (too many layers even merged: ``plan`` folds)
+        return 0
+    k = run - len(added)
+    return k if k >= 2 else 0
+
+
 def compact_threshold(base_size: int) -> int:
     """How long the journal may grow before a command's end turns it into a segment (the same whatever
     ``base_size``; ``PMBROWSE_COMPACT_BYTES`` sets it outright, for tests and for people who want to
@@ -86,6 +118,11 @@ class Compactor:
     def fold_due(sizes: list[int], base_size: int) -> bool:
         """``fold_due`` (the rule a bulk commit asks: ``Committer.fold_rule``)."""
         return fold_due(sizes, base_size)
+
+    @staticmethod
+    def beside_run(listed: list[int], added: list[int], base_size: int) -> int:
+        """``beside_run`` (the rule a bulk import asks after each batch: ``Committer.beside_rule``)."""
+        return beside_run(listed, added, base_size)
 
     @property
     def base_size(self) -> int:

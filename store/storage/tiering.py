@@ -77,9 +77,24 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
     segments = snap.segments
     first = len(segments) - k  # (segments[first:] are merged)
     merged = segments[first:]
-    newest = _Newest(merged, snap.next_id)
     name, writer = segment_path(files, snap.generation)
+    size = write_merged(writer, merged, snap.next_id, snap)
+    listed = [(s.name, s.size) for s in segments[:first]] + [(name, size)]
+    write_listing(files, snap, listed, {"next_id": snap.next_id, "counts": dict(snap.counts or {})})
+    for segment in merged:
+        with contextlib.suppress(OSError):
+            (files.segments_path / segment.name).unlink()
+
+
+def write_merged(
+    writer: SegmentWriter, merged: Sequence[Segment], next_id: int, snap: Snapshot | None
+) -> int:
+    """Write ``merged`` (the newest segments of a state whose next id is ``next_id``, oldest first) as
+    one segment through ``writer``, finished (fsynced) or discarded; its size. ``snap``: the state, for
+    the run of segments written before runs (keyed over its layers); None (a merge beside an import,
+    in a process of its own: ``store.storage.beside``), and such a segment is a ``SegmentError``."""
     try:
+        newest = _Newest(merged, next_id)
         for doc_id in newest.doc_ids():
             segment, row = merged[newest.layer[doc_id] - 1], newest.row[doc_id]
             if segment.column("doc_len")[row] == REMOVED_LENGTH:
@@ -91,15 +106,10 @@ def merge_newest(files: LibraryFiles, snap: Snapshot, k: int) -> None:
         writer.add_pairs(heapq.merge(*(_pairs(segment, n, newest) for n, segment in enumerate(merged, 1))))
         _merge_links(writer, merged, newest)
         writer.set_run(_merged_run(snap, merged, newest))
-        size = writer.finish()
+        return writer.finish()
     except BaseException:
         writer.discard()
         raise
-    listed = [(s.name, s.size) for s in segments[:first]] + [(name, size)]
-    write_listing(files, snap, listed, {"next_id": snap.next_id, "counts": dict(snap.counts or {})})
-    for segment in merged:
-        with contextlib.suppress(OSError):
-            (files.segments_path / segment.name).unlink()
 
 
 def _merge_links(writer: SegmentWriter, merged: Sequence[Segment], newest: _Newest) -> None:
@@ -231,7 +241,7 @@ class _Newest:
         return compress(range(len(self.layer)), map(max, self.layer, self.linked))
 
 
-def _merged_run(snap: Snapshot, merged: Sequence[Segment], newest: _Newest) -> array[int]:
+def _merged_run(snap: Snapshot | None, merged: Sequence[Segment], newest: _Newest) -> array[int]:
     """The merged segment's run: the merged segments' runs, each entry kept where no newer one of them
     touches its document (they are the newest layers, so its key is the one now), merged as they come
     (each run is in order, largest first: nothing sorted, nothing held but the result, eight bytes an
@@ -241,6 +251,8 @@ def _merged_run(snap: Snapshot, merged: Sequence[Segment], newest: _Newest) -> a
         for segment in merged:
             segment.load_run()
     except SegmentError:
+        if snap is None:
+            raise
         return array("Q", state_run(snap, newest.touched()))
     runs = [_kept(segment, number, newest) for number, segment in enumerate(merged, 1)]
     return array("Q", heapq.merge(*runs, reverse=True))

@@ -1,0 +1,241 @@
+"""A merge of the library's newest segments beside a bulk import, in a child process
+(``store.storage.beside``): committed with the import by one listing's rename, the same library as
+the end's merge makes; killed at any moment (the child, or the import before, at or after its commit)
+it leaves the old state or the new, which opens, checks clean and holds everything committed; a
+reader meanwhile sees the old state or the new."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import store.importer as importer
+from store.check import check
+from store.importer import import_paths
+from store.library import Library
+from store.storage.compactor import beside_run
+from tests.conftest import ROOT
+from tests.killed import STOPPED_AT_ITS_RENAME
+from tests.store.test_bulk_import import _everything, _segments
+from tests.store.test_crash_consistency import assert_links_agree
+from tests.store.test_tiering import _file
+
+FILES = [("a", 3001, 300, 3300), ("b", 3301, 300, 3600)]
+LAST = ("c", 3601, 300, 3900)
+
+
+@pytest.fixture(autouse=True)
+def _journal_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))  # (only the segments decide)
+
+
+def _import(
+    path: Path, name: str, first: int, count: int, among: int, flush: int, *, command: bool
+) -> Library:
+    importer.FLUSH_AT = flush
+    lib = Library.open(path)
+    if command:
+        lib.fold_when_due()  # (as ``pmbrowse import``: merges beside it)
+    import_paths(lib, [_file(path.parent / f"{name}.xml", first, count, among)])
+    return lib
+
+
+def _two_segments(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library with a base and two segments of one size (two files' merged batches)."""
+    monkeypatch.setattr(importer, "FLUSH_AT", importer.FLUSH_AT)  # (restored after the test)
+    _import(path, "base", 1, 3000, 3000, 1000, command=True).close()
+    for name, first, count, among in FILES:
+        _import(path, name, first, count, among, 60, command=True).close()
+    assert len(_listed(path)) == 2
+
+
+def _listed(path: Path) -> list[tuple[str, int]]:
+    snap = Library.open(path)._reader.snap
+    return list(snap.journal.segments) if snap.journal else []
+
+
+def _clean(path: Path) -> None:
+    found = check(path)
+    assert not found.problems, found.problems
+
+
+def test_the_rule_stated_for_before_the_import() -> None:
+    # (two listed segments of one size: merged beside once the import's batches hold about as much)
+    assert beside_run([100, 100], [10] * 5, 1000) == 0
+    assert beside_run([100, 100], [10] * 11, 1000) == 2
+    assert beside_run([900, 100, 100], [10] * 11, 1000) == 2  # (not the older, bigger one)
+    assert beside_run([100], [10] * 30, 1000) == 0  # (one segment: nothing to merge beside)
+    assert beside_run([1000, 1000], [100] * 11, 1000) == 0  # (the end folds: nothing beside it)
+
+
+def test_a_merge_beside_an_import_commits_with_it_and_the_library_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beside, plain = tmp_path / "beside" / "library.json", tmp_path / "plain" / "library.json"
+    for path in (beside, plain):
+        path.parent.mkdir()
+        _two_segments(path, monkeypatch)
+    older = {name for name, _size in _listed(beside)}
+    lib = _import(beside, *LAST, 60, command=True)
+    listed = _listed(beside)
+    # The two older segments merged into one beside the import, listed by its commit in their place.
+    assert not older & {name for name, _size in listed}, listed
+    assert listed[0][1] > max(size for _name, size in listed[1:])
+    assert {p.name for p in _segments(lib)} == {name for name, _size in listed}  # (no orphan)
+    lib.close()
+    # (the end's rule on what the commit left: the batches written after the merge beside, merged
+    # when they make a run; a few of one size are left for a later end, as its rule leaves them)
+    assert _listed(beside)[0] == listed[0] and len(_listed(beside)) <= 4
+    _import(plain, *LAST, 60, command=False).close()  # (no merge beside: the end merges all three)
+    assert len(_listed(plain)) == 1
+    assert _everything(Library.open(beside)) == _everything(Library.open(plain))
+    assert_links_agree(Library.open(beside))
+    _clean(beside)
+
+
+# The import of the last file as ``pmbrowse import`` makes it, in a process of its own, stopped (``flag``
+# written, then a minute's sleep) at ``moment``: "child" (the merge beside it half-way: the child
+# stopped), "import" (the import waiting for it at its commit), "before" / "after" (the rename of the
+# journal that commits both).
+CHILD_STOP = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path.insert(0, {root!r})
+    from store.storage import segmentwriter
+    real = segmentwriter.SegmentWriter.add_doc
+    done = [0]
+    def add_doc(self, *args):
+        real(self, *args)
+        done[0] += 1
+        if done[0] == 50:
+            open({flag!r}, "w").write(str(os.getpid()))
+            time.sleep(60)
+    segmentwriter.SegmentWriter.add_doc = add_doc
+    import runpy
+    runpy.run_module("store.storage.beside", run_name="__main__")
+    """
+)
+IMPORT = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path.insert(0, {root!r})
+    import store.importer as importer
+    from store.importer import import_paths
+    from store.library import Library
+    from store.storage import beside
+    if {moment!r} in ("child", "import"):
+        beside.CHILD = [sys.executable, "-c", {child!r}]
+    importer.FLUSH_AT = 60
+    lib = Library.open({lib!r})
+    lib.fold_when_due()
+    """
+)
+
+
+def _run_stopped(tmp_path: Path, path: Path, moment: str) -> tuple[subprocess.Popen[bytes], Path]:
+    flag = tmp_path / f"flag-{moment}"
+    child = CHILD_STOP.format(root=str(ROOT), flag=str(flag))
+    script = IMPORT.format(root=str(ROOT), lib=str(path), moment=moment, child=child)
+    if moment in ("before", "after"):
+        script += STOPPED_AT_ITS_RENAME.format(ending="library.json.journal", pause=moment, flag=str(flag))
+    file = _file(tmp_path / "c.xml", *LAST[1:])
+    script += f"import_paths(lib, [{str(file)!r}])\nlib.close()\n"
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not flag.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert flag.exists(), proc.communicate()[1].decode(errors="replace")[-2000:]
+    return proc, flag
+
+
+def _gone(pid: int) -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _expected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """The library's contents before the last file's import and after it (made apart)."""
+    path = tmp_path / "expected" / "library.json"
+    path.parent.mkdir()
+    _two_segments(path, monkeypatch)
+    old = _everything(Library.open(path))
+    _import(path, *LAST, 60, command=False).close()
+    return old, _everything(Library.open(path))
+
+
+@pytest.mark.parametrize("moment", ["child", "import", "before", "after"])
+def test_kill_9_at_any_moment_of_a_merge_beside_an_import_leaves_the_old_state_or_the_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moment: str
+) -> None:
+    old, new = _expected(tmp_path, monkeypatch)
+    path = tmp_path / "lib" / "library.json"
+    path.parent.mkdir()
+    _two_segments(path, monkeypatch)
+    reader = Library.open(path)  # (opened before: it reads the old state to its end)
+    proc, flag = _run_stopped(tmp_path, path, moment)
+    child = int(flag.read_text()) if moment in ("child", "import") else 0
+    if moment == "child":  # (the child killed: the import goes on without its merge, and commits)
+        os.kill(child, signal.SIGKILL)
+        assert proc.wait(120) == 0, proc.communicate()[1].decode(errors="replace")[-2000:]
+    else:  # (the import killed: the child sees its pipe end and exits)
+        proc.kill()
+        proc.wait()
+        if child:
+            assert _gone(child)
+    proc.communicate()
+    assert _everything(reader) == old  # (a reader of the old state reads it to its end)
+    reader.refresh()
+    assert _everything(reader) in (old, new)
+    lib = Library.open(path, lock_timeout=5)
+    found = _everything(lib)
+    assert found == (new if moment in ("child", "after") else old)
+    assert_links_agree(lib)
+    _clean(path)
+    with lib.transaction():  # (the next writer removes what was left: orphan segments)
+        pass
+    names = {name for name, _size in _listed(path)}
+    assert {p.name for p in _segments(lib)} == names
+    assert not list(path.parent.glob(".*.tmp"))
+    _clean(path)
+
+
+def test_a_reader_during_an_import_with_a_merge_beside_it_sees_the_old_state_or_the_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new = _expected(tmp_path, monkeypatch)
+    path = tmp_path / "lib" / "library.json"
+    path.parent.mkdir()
+    _two_segments(path, monkeypatch)
+    older = {name for name, _size in _listed(path)}
+    file = _file(tmp_path / "c.xml", *LAST[1:])
+    script = IMPORT.format(root=str(ROOT), lib=str(path), moment="", child="")
+    script += f"import_paths(lib, [{str(file)!r}])\nlib.close()\n"
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    reader = Library.open(path)
+    seen = []
+    try:
+        while proc.poll() is None:
+            reader.refresh()
+            found = _everything(reader)
+            assert found in (old, new)
+            seen.append(found == new)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0
+    reader.refresh()
+    assert _everything(reader) == new and False in seen
+    assert not older & {name for name, _size in _listed(path)}  # (merged: beside the import, or at its end)
