@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store import compaction, duedamage
+from store import compaction
 from store.changes import Changes
 from store.errors import InterruptedAfterCommit
 from store.ids import Identifier, parse_identifier
@@ -24,7 +24,7 @@ from store.merge import Doc, doc_keys
 from store.model import Article
 from store.paths import library_path
 from store.schema import ARTICLES_TABLE
-from store.storage import Storage, committed_state, compact_threshold, open_storage
+from store.storage import Storage, committed_state, compact_threshold, duedamage, open_storage
 from store.storage.links import Change, LinkState
 from store.storage.meta import Meta
 from store.storage.reader import Reader
@@ -278,7 +278,7 @@ class Library:
     def compact_if_due(self) -> None:
         """Compact if it is due. A courtesy when a command or the app ends: when the library is busy
         (another writer), read-only or the disk is full, it is left for later, silently; damage is said
-        once (a notice) and not tried again on the same layers (``store.duedamage``). (A Ctrl-C is not
+        once (a notice) and not tried again on the same layers (``store.storage.duedamage``). (A Ctrl-C is not
         silent: ``compact``.)"""
         if self.compaction_due:
             compact = lambda: self.compact(lock_timeout=0, full=False)  # noqa: E731

@@ -6,7 +6,7 @@ batches, and with them, every few files, the merged segments of the files before
 and the import only adds layers above them, so that merge need not wait for the import's end: once
 the run the end would merge, as the batches written so far make it, reaches two or more of the
 library's segments (``Committer.beside_rule``: ``store.storage.compactor.beside_run``), a child
-process (``python -m store.storage.beside``: not a thread, the import's thread is the bottleneck and
+process (``python -m store.storage.besidechild``: not a thread, the import's thread is the bottleneck and
 holds the GIL) merges that run, the library's segments and the import's batches so far, while the
 import parses and writes, on the machine's second core. The end then merges the batches written
 after it (the run, as its rule finds it). The whole run is merged, not the library's segments alone:
@@ -34,16 +34,15 @@ import contextlib
 import os
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
-from store.storage.segment import SegmentError, SegmentFile, SegmentWriter
+from store.storage.segment import SegmentError, SegmentFile
 
 # How the child is started (the tests put code before the module's, to stop it at a chosen point).
-CHILD = [sys.executable, "-m", "store.storage.beside"]
+CHILD = [sys.executable, "-m", "store.storage.besidechild"]
 
 
 @dataclass
@@ -131,36 +130,3 @@ class Beside:
 def _root() -> str:
     """The folder ``store`` is in (the child imports this very tree)."""
     return str(Path(__file__).resolve().parents[2])
-
-
-def _watch_parent() -> None:
-    """Exit when the import's end of the pipe closes (it ended, or was killed)."""
-    with contextlib.suppress(OSError):
-        sys.stdin.buffer.read()
-    os._exit(3)
-
-
-def main(spec_text: str) -> int:
-    """The child: merge the segments ``spec_text`` names into the segment it names."""
-    from store.storage.tiering import write_merged
-
-    threading.Thread(target=_watch_parent, daemon=True).start()
-    spec = orjson.loads(spec_text)
-    folder = Path(spec["folder"])
-    segments = [SegmentFile(folder / name, size) for name, size in spec["sources"]]
-    writer = SegmentWriter(folder / spec["name"], spec["generation"])
-    try:
-        write_merged(writer, segments, int(spec["next_id"]), None)
-    finally:
-        for segment in segments:
-            segment.close()
-    return 0
-
-
-if __name__ == "__main__":
-    try:
-        status = main(sys.argv[1])
-    except BaseException:  # (the import goes on without it; the end's merge does what is due)
-        status = 1
-    sys.stdout.flush()
-    os._exit(status)

@@ -1,7 +1,7 @@
 """A compaction due at a command's end that meets damage (``Library.compact_if_due``) says it once, in a
 notice naming ``pmbrowse check`` and ``pmbrowse repair``, and is not tried again on the same layers
-(``store.duedamage``): before stop 30 the error was dropped silently and every command's end read up to
-the damage again."""
+(``store.storage.duedamage``): before stop 30 the error was dropped silently and every command's end
+read up to the damage again."""
 
 from __future__ import annotations
 

@@ -119,7 +119,7 @@ CHILD_STOP = textwrap.dedent(
             time.sleep(60)
     segmentwriter.SegmentWriter.add_doc = add_doc
     import runpy
-    runpy.run_module("store.storage.beside", run_name="__main__")
+    runpy.run_module("store.storage.besidechild", run_name="__main__")
     """
 )
 IMPORT = textwrap.dedent(
