@@ -37,6 +37,7 @@ from store.inputs import (
     read_exactly,
     streams_saved,
 )
+from store.interrupts import default_in_child
 from store.library import Library
 from store.lock import close_inherited_locks
 from store.merge import doc_keys
@@ -140,6 +141,7 @@ def _child(conn: Connection, parent_end: Connection, source: str) -> None:
     (so a send to a dead parent fails instead of blocking for ever) and the parent's lock files, and
     asks the kernel to end it when the parent dies."""
     parent_end.close()
+    default_in_child()
     close_inherited_locks()
     _die_with_parent()
     read = [0]

@@ -31,15 +31,14 @@ from __future__ import annotations
 # it has started the first page's thread (``tui.firstpage``), so that thread works while Rich, asyncio
 # and Textual are imported.
 import argparse
-import signal
 import sys
 from collections.abc import Sequence
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tui.startinterrupt import StartInterrupt
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from textual.app import App
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -312,73 +311,6 @@ def run_app(args: argparse.Namespace, consoles: _Consoles, note: str, interrupt:
         collector.resume()
         firstpage.usual_switches()
     return EXIT_OK
-
-
-class StartInterrupt:
-    """Ctrl-C from the moment ``main`` runs until the app has the terminal (where ctrl+c is a key), and again
-    once it has given it back, taken at a safe point rather than wherever the interpreter is: a
-    ``KeyboardInterrupt`` raised inside an import (``tui.cli``'s own, Textual's, or the first page's thread's,
-    ``tui.firstpage``) was seen to be swallowed by the import machinery and the app then hang on "Loading the
-    library…", to end with a traceback, or, the first page's thread killed at exit in its native code, to
-    crash (SIGSEGV). Here the first ctrl-C is noted, and ``check`` raises it once Textual is imported and
-    again when the app has ended; one pressed while the app starts asks it to quit. A second ctrl-C before the
-    app exists is raised at once. A command takes ctrl-C where it lands once its modules are imported
-    (``release``: it says what it committed, ``store.errors``). On the way out the first page's thread is
-    waited for, so that nothing it writes (a library converted, an index rebuilt) is cut short.
-
-    ``as_the_app_ended``: the ctrl-C came once the app had been ready for keys (it ended, or was ending): the
-    session may have stored things, and nothing was stopped by it."""
-
-    def __init__(self) -> None:
-        self.pressed = False
-        self.as_the_app_ended = False
-        self.app: App[Any] | None = None
-        self.command: str | None = None  # (the subcommand run, if any: ``interrupted`` says what it did)
-        self._before: object = None
-        self._held = False
-
-    def __enter__(self) -> StartInterrupt:
-        self._before = signal.signal(signal.SIGINT, self._sigint)
-        self._held = True
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            from tui import firstpage
-
-            firstpage.finish()
-        finally:
-            self._restore()
-
-    def release(self) -> None:
-        """Ctrl-C taken as usual from now on (raised where it lands); one noted before is raised now."""
-        self._restore()
-        self.check()
-
-    def _restore(self) -> None:
-        if self._held:
-            self._held = False
-            signal.signal(signal.SIGINT, self._before)  # type: ignore[arg-type]
-
-    def check(self) -> None:
-        if self.pressed:
-            raise KeyboardInterrupt
-
-    def _sigint(self, signum: int, frame: FrameType | None) -> None:
-        if self.pressed and self.app is None:
-            raise KeyboardInterrupt
-        if not self.pressed and getattr(self.app, "was_ready", False):
-            self.as_the_app_ended = True
-        self.pressed = True
-        if self.app is not None:
-            asyncio = sys.modules.get("asyncio")  # (imported with Textual; not imported here)
-            try:  # (the app's event loop, when it runs: this handler runs in its thread)
-                loop = asyncio.get_running_loop() if asyncio is not None else None
-            except RuntimeError:
-                loop = None
-            if loop is not None:
-                loop.call_soon_threadsafe(self.app.exit)
-            # (else not started, or ended: ``check`` follows)
 
 
 def print_target(args: argparse.Namespace, out: Console, err: Console, note: str) -> int:

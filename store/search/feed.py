@@ -29,6 +29,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
+from store.interrupts import held_off
 from store.lock import write_lock
 from store.notices import say
 from store.search.fields import index_document
@@ -85,7 +86,7 @@ class TransactionFeed:
             self.abort()
             forget_index(self.library.path)
             say(self.library.notices, self.library.path, index_not_updated(exc))
-        except BaseException:  # (Ctrl-C: the index's writer and lock let go; left stale, caught up later)
+        except BaseException:  # (Ctrl-C before the library's commit: the index's writer and lock let go)
             self._failed = True
             self.abort()
             raise
@@ -124,9 +125,10 @@ class TransactionFeed:
             if self._index is None:
                 self.library._after_write(self.before, after, changed, removed, self.first_new)
             else:
-                self._index.add(changed, removed)
-                self._index.commit(after)
-                self._index = None
+                with held_off():  # (cut here, the index would be of the state before: ``store.interrupts``)
+                    self._index.add(changed, removed)
+                    self._index.commit(after)
+                    self._index = None
 
         self._guard(finish)
 

@@ -34,6 +34,7 @@ from store.atomicwrite import swap_folder
 from store.docindex import IndexFileError
 from store.errors import PmbrowseError
 from store.fileformat import read_base_header
+from store.interrupts import held_off
 from store.lock import write_lock
 from store.schema import SCHEMA_VERSION
 from store.search.cited import cited_between, most_cited
@@ -268,7 +269,8 @@ class SearchIndex:
             if meta is not None and meta.get("library") == list(before):
                 try:
                     index = cls(folder, cls._open_folder(folder), library.path)
-                    index.update(library, after, changed, removed, first_new)
+                    with held_off():  # (an update, not a rebuild: short; see ``store.interrupts``)
+                        index.update(library, after, changed, removed, first_new)
                     return
                 except (ValueError, OSError):
                     pass  # fall through: a rebuild replaces whatever is there
