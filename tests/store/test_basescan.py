@@ -36,6 +36,20 @@ def _small_bases_in_two(monkeypatch: pytest.MonkeyPatch) -> None:
     assert threading.active_count() == 1, [thread.name for thread in threading.enumerate()]
 
 
+@pytest.fixture(name="forks")
+def forks_fixture(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """What each fork of a base's second half gave back (its part; None: not read in two), in order."""
+    made: list[object] = []
+    fork_part = halves._fork_part
+
+    def counted(*args: object) -> object:
+        made.append(fork_part(*args))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(halves, "_fork_part", counted)
+    return made
+
+
 def _library(tmp_path: Path, refs: int) -> Path:
     """A library of 600 records citing ``refs`` others each, all in its base."""
     rng = random.Random(refs)
@@ -93,20 +107,13 @@ def _middle(path: Path) -> tuple[int, bool, int]:
 
 
 @pytest.mark.parametrize("refs", [2, 60], ids=["middle-in-the-documents", "middle-in-the-links"])
-def test_two_processes_find_what_one_does(tmp_path: Path, refs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_processes_find_what_one_does(tmp_path: Path, refs: int, forks: list[object]) -> None:
     path = _library(tmp_path, refs)
     assert _middle(path)[1] == (refs == 60)
     alone = _scan(path, parallel=False)
-    children: list[object] = []
-    fork_part = halves._fork_part
-
-    def counted(*args: object) -> object:
-        children.append(fork_part(*args))  # type: ignore[arg-type]
-        return children[-1]
-
-    monkeypatch.setattr(halves, "_fork_part", counted)
+    assert forks == []
     assert _scan(path, parallel=True) == alone
-    assert len(children) == 1 and children[0] is not None  # (read in two processes)
+    assert len(forks) == 1 and forks[0] is not None  # (read in two processes)
     assert alone[6] == [] and alone[8] == 611  # (and the demo article with its ten)
 
 

@@ -13,11 +13,10 @@ import pytest
 from store import importer
 from store.importer import import_paths
 from store.library import Library
-from store.storage import halves
 from store.storage.linksums import Sums
 from store.storage.verify import verify
 from tests.store.bulk_files import cited, pubmed_xml
-from tests.store.test_basescan import _small_bases_in_two  # noqa: F401 (autouse: bases read in two)
+from tests.store.test_basescan import _small_bases_in_two, forks_fixture  # noqa: F401 (fixtures; the first autouse)
 from tests.store.test_reliability import cli
 
 
@@ -92,7 +91,7 @@ def test_each_removed_document_s_changes_are_taken_back(
 
 
 def test_a_base_read_in_two_processes_counts_the_later_layers_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[object]
 ) -> None:
     """The later layers are walked before the base is read; a base read in two processes forks with
     the sums it is given, so the later layers' part must not be in them (at a million records it was
@@ -110,13 +109,5 @@ def test_a_base_read_in_two_processes_counts_the_later_layers_once(
     import_paths(library, [pubmed_xml(tmp_path / "more.xml", more)])
     library._storage.close()
     assert list(lib.parent.glob("library.json.segments/*.seg"))
-    forks: list[object] = []
-    fork_part = halves._fork_part
-
-    def counted(*args: object) -> object:
-        forks.append(fork_part(*args))  # type: ignore[arg-type]
-        return forks[-1]
-
-    monkeypatch.setattr(halves, "_fork_part", counted)
     assert verify(lib).problems == []
     assert forks and forks[0] is not None  # (the base was read in two processes)
