@@ -27,6 +27,23 @@ def _ctrl_c() -> None:
     os.kill(os.getpid(), signal.SIGINT)
 
 
+@pytest.fixture(autouse=True)
+def _as_in_a_terminal() -> Iterator[None]:
+    """Ctrl-C, a hang-up and a kill with the handlers a program started in a terminal has (a suite run
+    in the background, or under ``nohup``, starts with some of them ignored)."""
+    wanted = {
+        signal.SIGINT: signal.default_int_handler,
+        signal.SIGTERM: signal.SIG_DFL,
+        signal.SIGHUP: signal.SIG_DFL,
+    }
+    before = {sig: signal.signal(sig, handler) for sig, handler in wanted.items()}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
 def test_a_ctrl_c_in_the_block_lands_after_it() -> None:
     done = []
     with pytest.raises(KeyboardInterrupt), held_off():
