@@ -62,3 +62,24 @@ def test_damage_met_at_a_command_s_end_is_said_once_and_not_retried(
     again = Library.open(path)
     again.close()
     assert len([n for n in again.notices if damaged.name in n]) == 1 and len(tries) == 2
+
+
+def test_the_command_line_says_the_damage_its_end_met(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command's library is closed as its process ends (``tui.commands.base``), after the notices of
+    the command's end were said: what the compaction then met must be said too. Seen red: nothing."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = tmp_path / "library.json"
+    damaged = _damaged_and_due(path, monkeypatch)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PMBROWSE_COMPACT_BYTES": "1"}
+    command = [sys.executable, "-m", "tui", "--db", str(path), "stats"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done
+    said = [line for line in done.stderr.splitlines() if damaged.name in line]
+    assert len(said) == 1 and "pmbrowse repair" in said[0], done.stderr

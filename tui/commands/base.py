@@ -112,8 +112,23 @@ def open_library(args: argparse.Namespace, err: Console | None = None) -> Librar
         for line in library.notices:
             err.print(literal(f"pmbrowse: {line}"))
         _opened.append((library, err, len(library.notices)))
-    atexit.register(library.close)
+    atexit.register(_close, library, err)
     return library
+
+
+def _close(library: Library, err: Console | None) -> None:
+    """As the command's process ends: the library closed (a compaction made, if one is due), then
+    what that said (damage met by the compaction: ``Library.compact_if_due``). ``later_notices`` ran
+    before it, at the command's end, and could not say it."""
+    said = len(library.notices)
+    try:
+        library.close()
+    finally:
+        if err is not None:
+            from tui.text import literal
+
+            for line in library.notices[said:]:
+                err.print(literal(f"pmbrowse: {line}"))
 
 
 # The libraries commands opened, with where and how many of their notices were said at the opening.
