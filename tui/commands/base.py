@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ def open_library(args: argparse.Namespace, err: Console | None = None) -> Librar
         for line in library.notices:
             err.print(literal(f"pmbrowse: {line}"))
         _opened.append((library, err, len(library.notices)))
-    atexit.register(_close, library, err)
+    atexit.register(functools.partial(_close, library, err))  # (one callable: tests collect them)
     return library
 
 
