@@ -25,6 +25,7 @@ import os
 import shutil
 import stat
 import time
+from array import array
 from pathlib import Path
 
 from store import fileformat
@@ -44,6 +45,7 @@ from store.storage.mending import mend
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.segmentids import TableDamage, check_all
+from store.storage.segmentwriter import DOC_COLUMNS, LINK_COLUMNS
 from store.storage.snapshot import Snapshot, decode, decode_links
 
 
@@ -247,8 +249,51 @@ def _segments(files: LibraryFiles, snap: Snapshot, next_id: int, done: list[str]
                 f"read the segment {name} past its damage ({exc}): {what}; every document it holds is "
                 f"kept (its bytes as they were kept aside as {aside.name})"
             )
+        segment, bad = _without_bad_links(segment, str(snap.generation))
+        if bad:
+            aside = set_aside(
+                path, copy=True, into=files.path.parent, name=f"{files.segments_path.name}.{name}"
+            )
+            shown = ", ".join(str(d) for d in bad[:5]) + (" and more" if len(bad) > 5 else "")
+            done.append(
+                f"left out the link changes of {len(bad)} documents in the segment {name} ({shown}: not "
+                f"valid); every document it holds is kept, their links made to agree from the other ends "
+                f"(its bytes as they were kept aside as {aside.name})"
+            )
+            gap = len(snap.segments) if gap is None else gap  # (``_agreeing`` walks it and what is newer)
         snap.segments.append(segment)
     return gap
+
+
+def _without_bad_links(segment: SegmentFile, generation: str) -> tuple[SegmentFile, list[int]]:
+    """The segment without its link changes that do not decode, and whose they were. Its tables
+    intact, such a change was kept and stopped the repair's fold (``fold._compose``): ``check`` said
+    `repair` mended it, and `repair` said the same line. Left out, the document's links are made to
+    agree from their other ends (a commit changed both ends together: ``_agreeing``)."""
+    ids = segment.column("link_ids")
+    bad: list[int] = []
+    for i, doc_id in enumerate(ids):
+        try:
+            change = segment.link_change(doc_id)
+            if change is not None:
+                decode_links(segment.path, change, doc_id)
+        except LibraryFileError:
+            bad.append(i)
+    if not bad:
+        return segment, []
+    left = set(bad)
+    columns = {f"doc_{name}": segment.column(f"doc_{name}") for name, _code in DOC_COLUMNS}
+    for name, code in LINK_COLUMNS:
+        column = segment.column(f"link_{name}")
+        columns[f"link_{name}"] = array(code, (v for i, v in enumerate(column) if i not in left))
+    fd = open_regular(segment.path)
+    try:
+        kept = SegmentFile.mended(segment.path, fd, os.fstat(fd).st_size, generation, columns)
+    except BaseException:
+        os.close(fd)
+        raise
+    segment.close()
+    return kept, [ids[i] for i in bad]
 
 
 def _why(why: SegmentError, exc: SegmentError, path: Path) -> str:
