@@ -11,19 +11,12 @@ import pytest
 
 from store.library import Library
 from store.storage import compactor as compaction
-from tests.store.test_bulk_import import _segments
-from tests.store.test_journal_segments import _damage_a_link_change, _files, commit
+from tests.store.test_journal_segments import _damage_a_link_change, _files, commit, three_segments
 
 
 def _damaged_and_due(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A library whose command's end is due to merge four segments, one of them damaged; that one."""
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 400)
-    Library.open(path).compact()
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
-    for k in range(3):
-        commit(path, 401 + 10 * k, 10)
-    damaged = _segments(Library.open(path))[-1]
+    damaged = three_segments(path, monkeypatch)
     _damage_a_link_change(damaged)
     commit(path, 500, 10, close=False)
     assert Library.open(path)._storage.compactor.plan() == compaction.SEGMENT

@@ -298,6 +298,18 @@ def test_a_full_disk_during_the_step_leaves_the_library_as_it_was(
     assert len(_segments(Library.open(path))) == 1 and _everything(Library.open(path)) == expected
 
 
+def three_segments(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A library of 400 records in its base, then three commits of 10, each made a segment as its
+    command ended; the newest segment (its compaction threshold left at one byte)."""
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
+    commit(path, 1, 400)
+    Library.open(path).compact()
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
+    for k in range(3):
+        commit(path, 401 + 10 * k, 10)
+    return _segments(Library.open(path))[-1]
+
+
 def _damage_a_link_change(segment: Path) -> None:
     """Make the first link change of a segment invalid JSON (of the same length: the tables still
     find it)."""
@@ -314,13 +326,7 @@ def test_damaged_link_json_met_by_a_compaction_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: bool
 ) -> None:
     path = tmp_path / "library.json"
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 400)
-    Library.open(path).compact()
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
-    for k in range(3):
-        commit(path, 401 + 10 * k, 10)
-    damaged = _segments(Library.open(path))[-1]
+    damaged = three_segments(path, monkeypatch)
     _damage_a_link_change(damaged)
     commit(path, 500, 10, close=False)  # (the fourth: a run of four, merged)
     before = _files(path)

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from store.library import Library
-from tests.store.test_bulk_import import _segments
-from tests.store.test_journal_segments import _damage_a_link_change, commit
+from tests.store.test_journal_segments import _damage_a_link_change, three_segments
 from tests.store.test_reliability import cli
 
 
@@ -19,16 +18,10 @@ def test_repair_leaves_out_a_segment_s_undecodable_link_change_and_loses_no_link
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "library.json"
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 400)
-    Library.open(path).compact()
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
-    for k in range(3):
-        commit(path, 401 + 10 * k, 10)
+    damaged = three_segments(path, monkeypatch)
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
     library = Library.open(path)
     before = library.stats()
-    damaged = _segments(library)[-1]
     library._storage.close()
     _damage_a_link_change(damaged)
     found = cli(path, "check")
