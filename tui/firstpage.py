@@ -19,6 +19,8 @@ is missing as it always did (and says any error).
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +31,31 @@ from tui import listing
 if TYPE_CHECKING:
     from store.search import Results, SearchIndex
 
-# The rows searched for the first frame: a screenful, and the rows the result list draws at once
-# (``ResultsList.FIRST_ROWS`` is this). The rest of the page (``listing.MAX_HITS``) is searched after
-# the first paint (``Loading``): each row found costs a read of the search index's document (500:
-# ~9 ms of CPU at 10,000 records).
-ROWS = 60
+
+# The rows searched for the first frame: a screenful of the terminal the app starts in (``screenful``),
+# and the rows the result list draws at once (``ResultsList.FIRST_ROWS`` is this). The rest of the page
+# (``listing.MAX_HITS``) is searched after the first paint (``Loading``): each row found costs a read of
+# the search index's document (500: ~9 ms of CPU at 10,000 records), and Textual wraps each row drawn
+# as it is added, visible or not (it was 60 rows at every size: at 120x40, 21 fill the list).
+MAX_ROWS = 60
+
+
+def screenful(lines: int | None) -> int:
+    """The rows that fill a terminal of ``lines`` lines (None, or none: not known, ``MAX_ROWS``): a hit's
+    row is two lines at least (``tui.widgets.rows.hit_row``), so half the lines and one more for a row
+    cut at the bottom."""
+    return MAX_ROWS if not lines or lines < 0 else min(MAX_ROWS, lines // 2 + 1)
+
+
+def _terminal_lines() -> int | None:
+    """The height of the terminal on standard output (None: it is not one)."""
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).lines if sys.__stdout__ is not None else None
+    except (OSError, ValueError):  # (not a terminal, or closed)
+        return None
+
+
+ROWS = screenful(_terminal_lines())
 
 
 @dataclass

@@ -39,13 +39,15 @@ def _fitting(width: int, keys: tuple[Key, ...], lines: int) -> tuple[Key, ...]:
     for key in sorted((k for k in shown if k.rank), key=lambda k: k.rank):
         if len(footer_lines([*chosen, key], shown, width)) <= lines:
             chosen.append(key)
-    return (*[k for k in shown if k in chosen and k.rank], *always)
+    kept = set(chosen)
+    return (*[k for k in shown if k in kept and k.rank], *always)
 
 
 def footer_lines(chosen: list[Key], shown: list[Key], width: int) -> list[list[Key]]:
     """``chosen`` keys laid out in lines of ``width`` cells: the table's order (``shown``), always-shown
     keys at the end, a key never split across two lines."""
-    ordered = [k for k in shown if k in chosen and k.rank] + [k for k in shown if k in chosen and not k.rank]
+    wanted = set(chosen)
+    ordered = [k for k in shown if k in wanted and k.rank] + [k for k in shown if k in wanted and not k.rank]
     lines: list[list[Key]] = [[]]
     used = 0
     for key in ordered:
@@ -58,6 +60,7 @@ def footer_lines(chosen: list[Key], shown: list[Key], width: int) -> list[list[K
     return lines
 
 
+@functools.cache  # (the keys are a few dozen; the first layout tries each width's choice ~25 times)
 def _cells(key: Key) -> int:
     label, description = _item(key)
     return len(label) + 1 + len(description) + len(GAP)
