@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui import refresh
 from tui.screens.main.parts import Part
 
 if TYPE_CHECKING:
     from store.library import Library
     from store.snowball.state import SnowballVersion
+    from tui import refresh
     from tui.screens.main.screen import MainScreen
 
 REFRESH_SECONDS = 1.0  # how often the app looks for what other processes committed
@@ -74,6 +74,8 @@ class ChangeWatcher(Part):
         self.in_thread(self._check, library, not quiet, group="refresh", exclusive=False)
 
     def _check(self, library: Library, manual: bool) -> None:
+        from tui import refresh  # (not before the first paint: ``tui.screens.main.screen``)
+
         marking = self.screen.marking
         found = refresh.check(
             library,
@@ -103,6 +105,8 @@ class ChangeWatcher(Part):
             self.say("Up to date: nothing changed since the library was read.")
         if not found.changed:
             return
+        from tui import refresh
+
         for screen in self.app.screen_stack:
             screen.post_message(
                 refresh.LibraryChanged(

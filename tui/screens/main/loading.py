@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from store.errors import PmbrowseError
 from store.ids import parse_identifier
-from tui import collector, firstpage, listing, refresh
+from tui import collector, firstpage, listing
 from tui.screens.main.parts import Part
 from tui.widgets.article import ArticleHeader
 from tui.widgets.lists import ArticleRows, article_lists
@@ -106,6 +106,7 @@ class Loading(Part):
         # garbage is done with (``tui.collector``; opening the library, or converting it, may be long).
         collector.resume()
         from store.library import Library
+        from tui import refresh
 
         try:
             library = Library.open(path)

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from store.errors import PmbrowseError
 from tui.screens.main.parts import Part
-from tui.screens.prompt import PromptScreen
 from tui.text import describe_article, literal
 from tui.widgets.lists import ArticleRows, article_lists
 
@@ -274,6 +273,8 @@ class Marking(Part):
 
             self.record(change, keys)  # the article the dialog named, whatever is highlighted now
 
+        from tui.screens.prompt import PromptScreen  # (not before the first paint: see screen.py)
+
         known = ", ".join(self.marks.tags()[:8])
         prompt = f"Tag {named}: one word (a tag it has already is removed)"
         self.app.push_screen(PromptScreen(prompt, placeholder=known), done)
@@ -287,6 +288,8 @@ class Marking(Part):
         def done(text: str | None) -> None:
             if text is not None:
                 self.record(lambda m, k: m.set_note(k, text), keys)
+
+        from tui.screens.prompt import PromptScreen
 
         prompt = f"Note on {named} (empty removes it)"
         self.app.push_screen(PromptScreen(prompt, value=self.marks.get(keys).note), done)

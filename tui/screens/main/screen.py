@@ -23,7 +23,6 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList
 
 from store.session import Session
-from tui import refresh
 from tui.keys import KEYS
 from tui.listing import online_query
 from tui.screens.main.changes import ChangeWatcher
@@ -44,13 +43,15 @@ from tui.widgets.trail import StatusLine, TrailBar
 
 # The first screen needs none of the library's machinery: it is imported where it is first used (the
 # library and the search index in the loading worker, the online client and the exporters on their
-# keys), so the app paints about as soon as a bare Textual app would.
+# keys, the watcher of other processes' changes, ``tui.refresh``, once the library is read), so the app
+# paints about as soon as a bare Textual app would (tests/tui/test_startup_imports.py).
 if TYPE_CHECKING:
     from rich.text import Text
 
     from store.library import Library
     from store.marks import Screening
     from store.trail import Trail
+    from tui import refresh
 
 KEY_OF_ACTION = {key.action: key.label.split(" / ")[0] for key in KEYS}  # ("screen('included')": "i")
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
