@@ -35,3 +35,24 @@ async def test_a_screenful_fills_the_result_list(demo_path: Path, size: tuple[in
     rows = firstpage.screenful(size[1])
     assert 2 * rows >= shown + 1, (rows, shown)  # every line shown, the last row's first line too
     assert rows <= firstpage.MAX_ROWS
+
+
+@pytest.mark.parametrize("lines", [40, 80])
+async def test_a_new_list_fills_a_terminal_grown_since_the_start(
+    demo_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int
+) -> None:
+    """The rows drawn at once are a screenful of the terminal as it is now, not only as it was when
+    the app started (``ResultsList.FIRST_ROWS``): the list is never drawn part-filled for a frame."""
+    from store.search import Results
+    from tui.widgets.lists import ResultsList
+
+    monkeypatch.setattr(ResultsList, "FIRST_ROWS", firstpage.screenful(40))  # (started at 40 lines)
+    hits = [
+        Hit(n, None, str(n), None, None, f"Article {n}", 2020, "J", "Smith J", 1, False, 0)
+        for n in range(200)
+    ]
+    app = make_app(demo_path)
+    async with app.run_test(size=(120, lines)) as pilot:
+        results = (await ready(pilot)).results
+        results.show_results("All", Results(hits, 200), "")
+        assert results.option_count == firstpage.screenful(lines)

@@ -128,8 +128,9 @@ class ResultsList(ArticleList):
     highlighted row) at once, the rest after the next refresh, or at once when a row among them is
     asked for (``validate_highlighted``)."""
 
-    # Rows shown at once (a tall terminal's list holds about a third of that): as many as the first page
-    # searched while the app starts (``tui.firstpage``), so that it is drawn whole in the first frame.
+    # Rows shown at once: as many as the first page searched while the app starts (``tui.firstpage``: a
+    # screenful of the terminal it starts in), so that it is drawn whole in the first frame; more when
+    # the terminal has grown since (``redraw``).
     FIRST_ROWS = firstpage.ROWS
 
     # The highlight moving repaints the rows it leaves and comes to, not the whole list (which it did
@@ -169,7 +170,9 @@ class ResultsList(ArticleList):
         if not self.hits:
             return
         highlighted = self.highlighted
-        first = min(len(self.hits), max(self.FIRST_ROWS, (highlighted or 0) + 1))
+        # (A screenful of the terminal as it is now: it may have grown since the app started.)
+        screenful = max(self.FIRST_ROWS, firstpage.screenful(self.app.size.height))
+        first = min(len(self.hits), max(screenful, (highlighted or 0) + 1))
         self.set_options(self._hit_options(0, first))
         self._later = first if first < len(self.hits) else 0
         self.highlighted = highlighted
