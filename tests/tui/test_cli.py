@@ -12,13 +12,7 @@ import pytest
 
 from store.library import Library
 from tests.conftest import PAGES, SEED
-from tui.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.tui.helpers import run
 
 
 def test_show_json_has_every_field(capsys, lib_path: Path) -> None:

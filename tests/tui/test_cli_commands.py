@@ -13,13 +13,7 @@ from store.session import Session
 from store.trail import Trail
 from tests.conftest import DATA
 from tests.online_server import LocalServer, RecordBank, Reply, Request, json_reply
-from tui.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.tui.helpers import run
 
 
 def test_mark_then_search_and_export_by_marks(capsys, lib_path: Path, tmp_path: Path) -> None:

@@ -11,15 +11,10 @@ from rich.console import Console
 
 import tui.cli
 from store.importer import FileReport
+from tests.tui.helpers import run
 from tui.cli import edit_distance, main, near_command
 from tui.console import import_report
 from tui.text import shorten_left
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from store.snowball.state import snowball_path
 from tests.conftest import ROOT
 from tests.killed import killed_once_flagged
 from tests.mounts import tmpfs
-from tui.cli import main
+from tests.tui.helpers import run
 
 DEMO = "30992990"
 OTHERS = ("40036306", "40078652", "39963133")
@@ -28,13 +28,6 @@ EXCLUDE = ["snowball", "exclude", *OTHERS, "--reason", "wrong population"]
 # The steps of a write where a kill is tried (``store.atomicwrite``): the temp file written and
 # fsynced; the rename, the commit point, just before and just after; the folder fsynced.
 STEPS = ("written", "renaming", "renamed", "synced")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _demo(capsys: pytest.CaptureFixture[str], lib_path: Path) -> None:

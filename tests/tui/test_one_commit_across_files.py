@@ -20,6 +20,7 @@ from store.library import Library
 from store.snowball.state import SnowballFile, snowball_path
 from tests.conftest import DATA
 from tests.killed import killed_once_flagged, stopped_at_a_write
+from tests.tui.helpers import run
 from tui.cli import main
 from tui.commands.base import LEFT_AS_IT_WAS
 
@@ -38,13 +39,6 @@ STOPS = [
     ("renamed", ".snowball.json"),
 ]
 COMMITTED = {("renaming", ".snowball.json"), ("renamed", ".snowball.json")}
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _stopped(lib_path: Path, step: str, name: str, command: list[str], flag: Path) -> None:

@@ -24,17 +24,10 @@ from store.snowball.state import SnowballFile, snowball_path
 from store.wholefile import WholeFileStorage
 from tests.conftest import DATA, ROOT
 from tests.store.snowball.graph import build
-from tui.cli import main
+from tests.tui.helpers import run
 from tui.commands.base import LEFT_AS_IT_WAS
 
 DEMO = "30992990"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

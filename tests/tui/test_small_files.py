@@ -17,20 +17,13 @@ from store.marks import marks_path
 from store.session import Session, session_path
 from store.snowball.state import snowball_path
 from tests.conftest import ROOT
-from tui.cli import main
+from tests.tui.helpers import run
 
 DEMO = "30992990"
 FILES = {"marks": marks_path, "snowball": snowball_path}
 # A command that reads each file (and would hang on a FIFO): the marks by marking, the snowball file by
 # its report.
 READERS = {"marks": ["mark", DEMO, "--star"], "snowball": ["snowball", "report"]}
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def pmbrowse(lib_path: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@ provenance read back from RIS (rispy), CSV (csv) and CSL-JSON (citeproc-py)."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 from pathlib import Path
@@ -13,9 +12,8 @@ import pytest
 import rispy
 from citeproc.source.json import CiteProcJSON
 
-from store.online.config import OnlineConfig
-from store.online.ratelimit import RateLimiter
 from tests.online_server import ONLINE_DATA, LocalServer, Reply, Request, json_reply
+from tests.tui.helpers import online_at, run
 from tui.cli import main
 
 DEMO = "30992990"
@@ -25,13 +23,6 @@ DEMO = "30992990"
 def registered(monkeypatch: pytest.MonkeyPatch, lib_path: Path) -> None:
     """The demo library, made beforehand."""
     assert main(["--db", str(lib_path), "stats"]) == 0
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_round_from_the_included_article_then_the_report(capsys, lib_path: Path) -> None:
@@ -190,19 +181,10 @@ def icite(request: Request) -> Reply:
 def test_online_round_and_its_failure(
     capsys, lib_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PMBROWSE_ICITE_URL", server.url + "/icite/")
-    monkeypatch.setenv("PMBROWSE_EUTILS_URL", server.eutils_url)
+    online_at(server, monkeypatch)
     db = ("--db", str(lib_path))
     run(capsys, *db, "mark", DEMO, "--include")
     server.route("icite/pubs", Reply(502, b"bad gateway", "text/plain", headers={"Retry-After": "0"}))
-    load = OnlineConfig.load
-
-    def fast(*args: object, **kwargs: object) -> OnlineConfig:
-        return dataclasses.replace(load(*args, **kwargs), backoff=0.001, backoff_cap=0.01)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(OnlineConfig, "load", fast)
-    # (the rate limits are tested with the clients: here they would only make the test slow)
-    monkeypatch.setattr("store.online.session.shared_limiter", lambda service, rate: RateLimiter(1000))
     files = {p.name: p.read_bytes() for p in lib_path.parent.iterdir() if p.is_file()}
     code, out, err = run(capsys, *db, "snowball", "--online")
     assert code == 4 and out == ""
