@@ -15,6 +15,7 @@ from store.library import Library
 from store.storage.segment import SegmentWriter
 from tests.store.test_tiering import _file
 from tui.cli import main
+from tui.commands.base import LEFT_AS_IT_WAS
 
 
 def _full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,6 +23,14 @@ def _full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(SegmentWriter, "finish", finish)
+
+
+def said(imported: Path) -> str:
+    """What ``pmbrowse import`` says when the disk fills under it: the file, the error, the library."""
+    return (
+        f"pmbrowse: the library could not store the records of {imported}: No space left on device; "
+        f"{LEFT_AS_IT_WAS}\n"
+    )
 
 
 def test_a_failed_import_on_a_full_disk_leaves_no_empty_segments_folder(
@@ -35,9 +44,10 @@ def test_a_failed_import_on_a_full_disk_leaves_no_empty_segments_folder(
     monkeypatch.setattr(importer, "FLUSH_AT", 200)
     _full_disk(monkeypatch)
     capsys.readouterr()
-    code = main(["--db", str(lib_path), "import", str(_file(tmp_path / "big.xml", 1, 600, 600, refs=4))])
+    big = _file(tmp_path / "big.xml", 1, 600, 600, refs=4)
+    code = main(["--db", str(lib_path), "import", str(big)])
     err = capsys.readouterr().err
-    assert code != 0 and "No space left" in err, err  # (said "cannot read it": importer.py, not here)
+    assert code != 0 and err == said(big), err
     assert not lib_path.with_name("library.json.segments").exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "big.xml") == before
 
@@ -55,9 +65,10 @@ def test_a_failed_import_keeps_a_segments_folder_it_did_not_make(
     assert listed
     _full_disk(monkeypatch)
     capsys.readouterr()
-    code = main(["--db", str(lib_path), "import", str(_file(tmp_path / "big.xml", 601, 600, 1200, refs=4))])
+    big = _file(tmp_path / "big.xml", 601, 600, 1200, refs=4)
+    code = main(["--db", str(lib_path), "import", str(big)])
     err = capsys.readouterr().err
-    assert code != 0 and "No space left" in err, err  # (said "cannot read it": importer.py, not here)
+    assert code != 0 and err == said(big), err
     assert sorted(p.name for p in folder.iterdir()) == listed
     monkeypatch.undo()
     assert Library.open(lib_path).stats().records == 601

@@ -40,12 +40,26 @@ def _two_files(tmp_path: Path) -> tuple[Path, Path, Path]:
     return lib, first, second
 
 
+def _fails_whole(
+    lib: Path, files: tuple[Path, ...], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> str:
+    """``pmbrowse import FILES`` (the library's failure patched in) exits 3 and prints nothing, and the
+    library's files are byte for byte as they were, the patches undone: what it said on stderr."""
+    before = _files(lib.parent)
+    capsys.readouterr()
+    code = main(["--db", str(lib), "import", *map(str, files)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (3, ""), (out, err)
+    monkeypatch.undo()
+    assert _files(lib.parent) == before
+    return err
+
+
 @pytest.mark.parametrize("at", [1, 20], ids=["its first record", "mid-file"])
 def test_a_library_failure_taking_a_record_fails_the_import_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], at: int
 ) -> None:
     lib, first, second = _two_files(tmp_path)
-    before = _files(lib.parent)
     real = Changes.put_document
     taken = [0]
 
@@ -58,16 +72,10 @@ def test_a_library_failure_taking_a_record_fails_the_import_whole(
         return status
 
     monkeypatch.setattr(Changes, "put_document", put_document)
-    capsys.readouterr()
-    code = main(["--db", str(lib), "import", str(first), str(second)])
-    out, err = capsys.readouterr()
-    assert (code, out) == (3, ""), (out, err)
-    assert err == (
+    assert _fails_whole(lib, (first, second), monkeypatch, capsys) == (
         f"pmbrowse: the library could not store the records of {second}: No space left on device; "
         f"{LEFT_AS_IT_WAS}\n"
     )
-    monkeypatch.undo()
-    assert _files(lib.parent) == before
 
 
 def test_a_batch_the_library_cannot_write_fails_the_import_whole(
@@ -76,20 +84,13 @@ def test_a_batch_the_library_cannot_write_fails_the_import_whole(
     """(It dropped the transaction and started again without the file: the others committed, and on a
     full disk each file's turn failed again, one more whole import each.)"""
     lib, first, second = _two_files(tmp_path)
-    before = _files(lib.parent)
     monkeypatch.setattr(importer, "FLUSH_AT", 60)  # (a batch written while the first file is read)
 
     def full(self: Changes) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(lib) + ".segments/x")
 
     monkeypatch.setattr(Changes, "flush", full)
-    capsys.readouterr()
-    code = main(["--db", str(lib), "import", str(first), str(second)])
-    out, err = capsys.readouterr()
-    assert (code, out) == (3, ""), (out, err)
-    assert err == (
+    assert _fails_whole(lib, (first, second), monkeypatch, capsys) == (
         f"pmbrowse: the library could not store the records of {first}: No space left on device "
         f"({lib}.segments/x); {LEFT_AS_IT_WAS}\n"
     )
-    monkeypatch.undo()
-    assert _files(lib.parent) == before

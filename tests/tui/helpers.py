@@ -7,6 +7,7 @@ import dataclasses
 import inspect
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +17,11 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
 
+from store.importer import import_paths
+from store.library import Library
 from store.online.config import OnlineConfig
 from store.online.ratelimit import RateLimiter
+from tests.conftest import DATA
 from tests.online_server import LocalServer, RecordBank, Reply, Request
 from tui.app import PmbrowseApp
 from tui.cli import main
@@ -94,8 +98,6 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def make_app(library_path: object, target: str = "") -> PmbrowseApp:
-    from pathlib import Path
-
     return PmbrowseApp(Path(str(library_path)), target)
 
 
@@ -169,3 +171,14 @@ def ended(patch: pytest.MonkeyPatch, owner: object, name: str) -> threading.Even
     work.__name__ = name
     patch.setattr(owner, name, work)
     return done
+
+
+def compactable(lib: Path) -> Path:
+    """A library at ``lib`` (its folder made) with commits in its journal, something to compact:
+    ``variants.xml`` imported, and its storage closed without compacting (``close`` could compact
+    what is due). Its path."""
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    library = Library.open(lib)
+    import_paths(library, [str(DATA / "pubmed_xml" / "variants.xml")])
+    library._storage.close()
+    return lib

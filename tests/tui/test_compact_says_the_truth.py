@@ -15,25 +15,18 @@ from store.importer import import_paths
 from store.library import Library
 from store.storage.compactor import Compactor
 from tests.conftest import ROOT
+from tests.tui.helpers import compactable
 from tui.cli import main
 from tui.commands import compacting
 
 XML = ROOT / "tests" / "data" / "pubmed_xml"
 
 
-def _library(tmp_path: Path) -> Path:
-    lib = tmp_path / "library.json"
-    library = Library.open(lib)
-    import_paths(library, [str(XML / "variants.xml")])
-    library._storage.close()  # (not ``close``: that could compact what is due)
-    return lib
-
-
 @pytest.mark.parametrize("due", [False, True], ids=["full", "due"])
 def test_a_ctrl_c_before_its_commit_after_another_process_committed_says_left_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], due: bool
 ) -> None:
-    lib = _library(tmp_path)
+    lib = compactable(tmp_path / "library.json")
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")  # (``--due``: the journal is past its threshold)
     real_open = compacting.open_library
 

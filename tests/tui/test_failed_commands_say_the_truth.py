@@ -10,23 +10,13 @@ from pathlib import Path
 import pytest
 
 from store import atomicwrite
-from store.importer import import_paths
 from store.library import Library
 from store.search.index import SearchIndex
 from tests.conftest import ROOT
+from tests.tui.helpers import compactable
 from tui.cli import main
 
 XML = ROOT / "tests" / "data" / "pubmed_xml"
-
-
-def _library(tmp_path: Path) -> Path:
-    """A library with commits in its journal (something to compact)."""
-    lib = tmp_path / "lib" / "library.json"
-    lib.parent.mkdir()
-    library = Library.open(lib)
-    import_paths(library, [str(XML / "variants.xml")])
-    library._storage.close()  # (not ``close``: that could compact what is due)
-    return lib
 
 
 # 1. `pmbrowse compact` interrupted ----------------------------------------------------------------
@@ -39,7 +29,7 @@ def test_compact_interrupted_after_its_commit_says_it_went_through(
     """A Ctrl-C once the compaction's new files are renamed in (while the search index is told of the
     new state) said "the library was left as it was before this command", although the compaction
     went through: it says it committed now."""
-    lib = _library(tmp_path)
+    lib = compactable(tmp_path / "lib" / "library.json")
     records = Library.open(lib).stats().records
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")  # (``--due``: the journal is past its threshold)
 
@@ -64,7 +54,7 @@ def test_compact_interrupted_before_its_commit_says_the_library_was_left_as_it_w
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """(What held before: interrupted before the new base's rename, it is left as it was.)"""
-    lib = _library(tmp_path)
+    lib = compactable(tmp_path / "lib" / "library.json")
     before = lib.read_bytes()
     real = atomicwrite.rename
 
