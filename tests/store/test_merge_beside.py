@@ -7,6 +7,7 @@ reader meanwhile sees the old state or the new."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,6 +35,7 @@ LAST = ("c", 3601, 300, 3900)
 @pytest.fixture(autouse=True)
 def _journal_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))  # (only the segments decide)
+    monkeypatch.setattr(importer, "FLUSH_AT", importer.FLUSH_AT)  # (``_import`` sets it: restored)
 
 
 def _import(
@@ -47,13 +49,32 @@ def _import(
     return lib
 
 
-def _two_segments(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A library with a base and two segments of one size (two files' merged batches)."""
-    monkeypatch.setattr(importer, "FLUSH_AT", importer.FLUSH_AT)  # (restored after the test)
-    _import(path, "base", 1, 3000, 3000, 1000, command=True).close()
-    for name, first, count, among in FILES:
-        _import(path, name, first, count, among, 60, command=True).close()
-    assert len(_listed(path)) == 2
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, object]:
+    """A library with a base and two segments of one size (two files' merged batches), built once:
+    each test copies it (``_copy``); and its contents before the last file's import and after it,
+    as an import without a merge beside it leaves them (in a copy of its own)."""
+    folder = tmp_path_factory.mktemp("made")
+    path, expected = folder / "two" / "library.json", folder / "expected" / "library.json"
+    path.parent.mkdir()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
+        monkeypatch.setattr(importer, "FLUSH_AT", importer.FLUSH_AT)
+        _import(path, "base", 1, 3000, 3000, 1000, command=True).close()
+        for name, first, count, among in FILES:
+            _import(path, name, first, count, among, 60, command=True).close()
+        assert len(_listed(path)) == 2
+        shutil.copytree(path.parent, expected.parent)
+        old = _everything(Library.open(expected))
+        _import(expected, *LAST, 60, command=False).close()
+        new = _everything(Library.open(expected))
+    return path, old, new
+
+
+def _copy(made: tuple[Path, object, object], folder: Path) -> Path:
+    """A copy (``cp -r``, times kept) of the library with two segments, in ``folder``: its path."""
+    shutil.copytree(made[0].parent, folder)
+    return folder / made[0].name
 
 
 def _listed(path: Path) -> list[tuple[str, int]]:
@@ -76,12 +97,9 @@ def test_the_rule_stated_for_before_the_import() -> None:
 
 
 def test_a_merge_beside_an_import_commits_with_it_and_the_library_is_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, made: tuple[Path, object, object]
 ) -> None:
-    beside, plain = tmp_path / "beside" / "library.json", tmp_path / "plain" / "library.json"
-    for path in (beside, plain):
-        path.parent.mkdir()
-        _two_segments(path, monkeypatch)
+    beside, plain = _copy(made, tmp_path / "beside"), _copy(made, tmp_path / "plain")
     older = {name for name, _size in _listed(beside)}
     lib = _import(beside, *LAST, 60, command=True)
     listed = _listed(beside)
@@ -166,24 +184,12 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def _expected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
-    """The library's contents before the last file's import and after it (made apart)."""
-    path = tmp_path / "expected" / "library.json"
-    path.parent.mkdir()
-    _two_segments(path, monkeypatch)
-    old = _everything(Library.open(path))
-    _import(path, *LAST, 60, command=False).close()
-    return old, _everything(Library.open(path))
-
-
 @pytest.mark.parametrize("moment", ["child", "import", "before", "after"])
 def test_kill_9_at_any_moment_of_a_merge_beside_an_import_leaves_the_old_state_or_the_new(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moment: str
+    tmp_path: Path, made: tuple[Path, object, object], moment: str
 ) -> None:
-    old, new = _expected(tmp_path, monkeypatch)
-    path = tmp_path / "lib" / "library.json"
-    path.parent.mkdir()
-    _two_segments(path, monkeypatch)
+    _, old, new = made
+    path = _copy(made, tmp_path / "lib")
     reader = Library.open(path)  # (opened before: it reads the old state to its end)
     proc, flag = _run_stopped(tmp_path, path, moment)
     child = int(flag.read_text()) if moment in ("child", "import") else 0
@@ -213,12 +219,10 @@ def test_kill_9_at_any_moment_of_a_merge_beside_an_import_leaves_the_old_state_o
 
 
 def test_a_reader_during_an_import_with_a_merge_beside_it_sees_the_old_state_or_the_new(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, made: tuple[Path, object, object]
 ) -> None:
-    old, new = _expected(tmp_path, monkeypatch)
-    path = tmp_path / "lib" / "library.json"
-    path.parent.mkdir()
-    _two_segments(path, monkeypatch)
+    _, old, new = made
+    path = _copy(made, tmp_path / "lib")
     older = {name for name, _size in _listed(path)}
     file = _file(tmp_path / "c.xml", *LAST[1:])
     script = IMPORT.format(root=str(ROOT), lib=str(path), moment="", child="")
