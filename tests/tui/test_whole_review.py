@@ -113,7 +113,7 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
 
     # Title/abstract, the database search's records, two screeners in the main view: 13 excluded by
     # both for the same reason; 1 2 3 included by both (the seeds of the first round).
-    both = {"1": ("i", ""), "2": ("i", ""), "3": ("i", ""), "13": ("x", "wrong study design")}
+    both = {"1": ("i", ""), "2": ("i", ""), "3": ("i", ""), "13": ("x", "design")}
     await screen_results(path, "ann", both)
     await screen_results(path, "bob", both)
 
@@ -124,10 +124,10 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
         "10": ("i", ""),
         "20": ("i", ""),
         "22": ("i", ""),  # (bob excludes it: the conflict)
-        "11": ("x", "wrong population"),
-        "12": ("x", "wrong population"),
-        "30": ("x", "wrong population"),
-        "21": ("x", "wrong outcome"),
+        "11": ("x", "population"),
+        "12": ("x", "population"),
+        "30": ("x", "population"),
+        "21": ("x", "outcome"),
     }
     app = PmbrowseApp(path, screener="ann")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -147,7 +147,7 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await snowball_view(pilot)
         assert sorted(listed(screen)) == sorted(round_1)  # (blind: ann's decisions are not bob's)
-        await screen_rows(pilot, screen, {**ann_round_1, "22": ("x", "wrong population")})
+        await screen_rows(pilot, screen, {**ann_round_1, "22": ("x", "population")})
 
     # The conflict, seen and resolved in the app by a third reviewer: b shows the review's decisions.
     app = PmbrowseApp(path, screener="cat")
@@ -157,8 +157,8 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
         assert title(screen).endswith("· screener cat (unblind)")
         assert listed(screen) == ["22"] and "1 conflict" in counts(screen)
         details = text_of(screen.query_one("#snowball-details", Static))
-        assert "Conflict: ann: included; bob: excluded (wrong population)" in details
-        await decide(pilot, "x", "wrong population")
+        assert "Conflict: ann: included; bob: excluded (population)" in details
+        await decide(pilot, "x", "population")
         assert "0 conflicts" in counts(screen)
 
     # Round 2, from the included now (1 2 3 10 20): 40 is new; both include it.
@@ -190,9 +190,9 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
             {
                 "1": ("i", ""),
                 "2": ("i", ""),
-                "3": ("x", "wrong outcome"),
+                "3": ("x", "outcome"),
                 "10": ("i", ""),
-                "20": ("x", "wrong comparator"),
+                "20": ("x", "comparator"),
                 "40": ("r", ""),
             },
         )
@@ -246,27 +246,27 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
         "records": 4,
         "records_screened": 4,
         "records_excluded": 1,
-        "records_excluded_by_reason": {"wrong study design": 1},
+        "records_excluded_by_reason": {"design": 1},
         "reports_sought": 3,
         "reports_not_retrieved": 0,
         "reports_assessed": 3,
         "reports_excluded": 1,
-        "reports_excluded_by_reason": {"wrong outcome": 1},
+        "reports_excluded_by_reason": {"outcome": 1},
         "studies_included": 2,
     }
-    # Citation searching: 11 12 30 22 (the conflict, resolved) wrong population, 21 wrong outcome;
+    # Citation searching: 11 12 30 22 (the conflict, resolved) population, 21 outcome;
     # 10 20 40 sought; 40 not retrieved; 20 excluded at full text; 10 included.
     assert report["citation_searching"] == {
         **settled,
         "records": 8,
         "records_screened": 8,
         "records_excluded": 5,
-        "records_excluded_by_reason": {"wrong outcome": 1, "wrong population": 4},
+        "records_excluded_by_reason": {"outcome": 1, "population": 4},
         "reports_sought": 3,
         "reports_not_retrieved": 1,
         "reports_assessed": 2,
         "reports_excluded": 1,
-        "reports_excluded_by_reason": {"wrong comparator": 1},
+        "reports_excluded_by_reason": {"comparator": 1},
         "studies_included": 1,
     }
     assert report["studies"] == {"new_studies": 3, "total_studies": 3}
@@ -280,12 +280,12 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
         "dbr_sought_reports": "3",
         "dbr_notretrieved_reports": "0",
         "dbr_assessed": "3",
-        "dbr_excluded": "wrong outcome, 1",
+        "dbr_excluded": "outcome, 1",
         "citations_results": "8",
         "other_sought_reports": "3",
         "other_notretrieved_reports": "1",
         "other_assessed": "2",
-        "other_excluded": "wrong comparator, 1",
+        "other_excluded": "comparator, 1",
         "new_studies": "3",
         "total_studies": "3",
     }
@@ -301,7 +301,7 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
         "│   searching (n = 8)               │     │   (n = 23), in 2 rounds           │",
         "│ Records screened (n = 8)          │ ──▶ │ Records excluded (n = 5)          │",
         "│ Reports sought for retrieval      │ ──▶ │ Reports not retrieved (n = 1)     │",
-        "│   (n = 2)                         │     │   wrong comparator (n = 1)        │",
+        "│   (n = 2)                         │     │   comparator (n = 1)              │",
         "│   (n = 3)                         │",
         "Note: 12 links between seeds were not counted as records.",
     ):
