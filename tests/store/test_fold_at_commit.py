@@ -28,6 +28,10 @@ from tests.store.test_bulk_import import _after_kill, _everything, _file, _segme
 from tests.store.test_crash_consistency import assert_links_agree
 from tui.cli import main
 
+# The records of the import committed as the fold (into the demo library: one record), in batches
+# of 300 (``importer.FLUSH_AT`` in the writers below): a few batches are all the fold needs.
+N = 600
+
 
 def _hits(lib: Library) -> list[str | None]:
     return [h.pmid for h in SearchIndex.for_library(lib).search("cells", sort="cited", limit=5).hits]
@@ -92,7 +96,7 @@ KILLED_WRITER = (
 
 @pytest.mark.parametrize("pause", ["before", "after"], ids=["before-its-commit", "after-its-commit"])
 def test_kill_9_during_the_fold_of_a_bulk_import(tmp_path: Path, pause: str) -> None:
-    file = _file(tmp_path / "big.xml", 1, 1500, 1500, refs=10)
+    file = _file(tmp_path / "big.xml", 1, N, N, refs=10)
     lib_path = tmp_path / "library.json"
     Library.open(lib_path)
     marker = tmp_path / "at-commit"
@@ -106,7 +110,7 @@ def test_kill_9_during_the_fold_of_a_bulk_import(tmp_path: Path, pause: str) -> 
     )
     killed_once_flagged(subprocess.Popen([sys.executable, "-c", script]), marker, seconds=120)
     assert marker.exists()
-    _records, found = _after_kill(lib_path, (1,) if pause == "before" else (1501,))
+    _records, found = _after_kill(lib_path, (1,) if pause == "before" else (N + 1,))
     assert found > 0  # (the batches written before it: unlisted, removed by the next writer)
 
 
@@ -163,7 +167,7 @@ def test_kill_9_at_each_step_of_the_fold_of_an_import_source(
     """``pmbrowse import --source`` (the records and their database search, one commit: ``store.intent``)
     committing as the fold, killed at each step after the new base is written: the library holds the
     import or not, its search the same, the search index agrees with it, nothing is left behind."""
-    file = _file(tmp_path / "big.xml", 1, 1500, 1500, refs=10)
+    file = _file(tmp_path / "big.xml", 1, N, N, refs=10)
     lib_path = tmp_path / "library.json"
     Library.open(lib_path)
     marker = tmp_path / "stopped"
@@ -171,8 +175,8 @@ def test_kill_9_at_each_step_of_the_fold_of_an_import_source(
         root=str(ROOT), lib=str(lib_path), file=str(file), marker=str(marker), step=step, name=name
     )
     _kill_at(script, marker)
-    records, _found = _after_kill(lib_path, (1501,) if done else (1,))
-    assert records == (1501 if done else 1)
+    records, _found = _after_kill(lib_path, (N + 1,) if done else (1,))
+    assert records == (N + 1 if done else 1)
     searches = [s.name for s in SnowballFile.open(lib_path).load().searches]
     assert searches == (["S"] if done else [])
     assert not [p for p in tmp_path.iterdir() if p.name.endswith((".pending", ".intent"))]
@@ -200,7 +204,7 @@ FOLDING_WRITER = textwrap.dedent(
 def test_a_reader_during_an_import_committed_as_the_fold_sees_it_all_or_nothing(tmp_path: Path) -> None:
     lib_path = tmp_path / "lib.json"
     Library.open(lib_path)
-    file = _file(tmp_path / "big.xml", 1, 1500, 1500, refs=10)
+    file = _file(tmp_path / "big.xml", 1, N, N, refs=10)
     script = FOLDING_WRITER.format(root=str(ROOT), lib=str(lib_path), file=str(file))
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL)
     reader = Library.open(lib_path)
@@ -209,7 +213,7 @@ def test_a_reader_during_an_import_committed_as_the_fold_sees_it_all_or_nothing(
         while proc.poll() is None:
             reader.refresh()
             records = reader.stats().records
-            assert records in (1, 1501)
+            assert records in (1, N + 1)
             assert_links_agree(reader)
             seen.add(records)
     finally:
@@ -218,7 +222,7 @@ def test_a_reader_during_an_import_committed_as_the_fold_sees_it_all_or_nothing(
     assert proc.returncode == 0
     reader.refresh()
     assert_links_agree(reader)
-    assert reader.stats().records == 1501 and 1 in seen
+    assert reader.stats().records == N + 1 and 1 in seen
     assert _segments(reader) == []  # (committed as the fold)
 
 
@@ -228,7 +232,7 @@ def test_ctrl_c_during_the_fold_of_an_import(
 ) -> None:
     """Ctrl-C while ``pmbrowse import --source`` commits as the fold: before the new base's rename, the
     library, its search and its files are as they were; after it, the import is in, and said to be."""
-    file = _file(tmp_path / "big.xml", 1, 1500, 1500, refs=10)
+    file = _file(tmp_path / "big.xml", 1, N, N, refs=10)
     lib_path = tmp_path / "library.json"
     Library.open(lib_path)
     monkeypatch.setattr(importer, "FLUSH_AT", 300)
@@ -254,7 +258,7 @@ def test_ctrl_c_during_the_fold_of_an_import(
         assert records == 1 and searches == []
     else:
         assert "left as it was" not in err and "imported" in err
-        assert records == 1501 and searches == ["S"]
+        assert records == N + 1 and searches == ["S"]
     assert_links_agree(lib)
     assert _segments(lib) == []
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".pending", ".intent"))]
@@ -269,7 +273,7 @@ def test_a_full_disk_during_the_fold_of_an_import(
     """The new base cannot be written (no space left): the import commits as a listing of its segments
     when they can still be written (``room``), the same library as the fold makes; when they cannot
     either (``full``), it fails and the library, its search and its files are as they were."""
-    file = _file(tmp_path / "big.xml", 1, 1500, 1500, refs=10)
+    file = _file(tmp_path / "big.xml", 1, N, N, refs=10)
     lib_path = tmp_path / "library.json"
     Library.open(lib_path)
     monkeypatch.setattr(importer, "FLUSH_AT", 300)
@@ -298,7 +302,7 @@ def test_a_full_disk_during_the_fold_of_an_import(
     searches = [s.name for s in SnowballFile.open(lib_path).load().searches]
     if fallback == "room":
         assert code == 0, err
-        assert lib.stats().records == 1501 and searches == ["S"]
+        assert lib.stats().records == N + 1 and searches == ["S"]
         assert _segments(lib)  # (listed)
         folded = Library.open(tmp_path / "folded" / "library.json")
         folded.fold_when_due()
