@@ -26,6 +26,7 @@ from tests.online_server import LocalServer, RecordBank, Reply, Request
 from tui.app import PmbrowseApp
 from tui.cli import main
 from tui.screens.main import MainScreen
+from tui.screens.snowball import SnowballScreen
 from tui.widgets.lists import LinkList
 from tui.widgets.trail import TrailBar, trail_line
 
@@ -55,6 +56,16 @@ async def ready(pilot: Pilot[None]) -> MainScreen:
     screen = pilot.app.screen
     assert isinstance(screen, MainScreen)
     assert screen.library is not None
+    return screen
+
+
+async def open_snowball(pilot: Pilot[None]) -> SnowballScreen:
+    """The main screen ready, ``S`` pressed: the Snowball view, settled."""
+    await ready(pilot)
+    await pilot.press("S")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SnowballScreen)
     return screen
 
 

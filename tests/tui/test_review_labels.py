@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.tui.helpers import make_app, ready, rows, settle
+from tests.tui.helpers import make_app, open_snowball, ready, rows, settle
 from tests.tui.test_review_cli import DEMO, run
 from tui.screens.snowball import SnowballScreen
 from tui.widgets.lists import LinkList
@@ -88,11 +88,8 @@ def flags(screen: SnowballScreen) -> dict[str, str]:
 async def test_the_snowball_view_labels_how_each_row_was_found(walked: Path) -> None:
     app = make_app(walked, DEMO)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("S")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SnowballScreen) and screen.round is not None
+        screen = await open_snowball(pilot)
+        assert screen.round is not None
         assert screen.round.number == 2
         await pilot.press("a")
         await settle(pilot)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from store.marks import Marks
-from tests.tui.helpers import make_app, ready, settle
+from tests.tui.helpers import make_app, open_snowball, ready, settle
 from tests.tui.test_review_cli import DEMO, run
 from tui.screens.reason import ReasonScreen
 from tui.widgets.lists import LinkList
@@ -65,18 +65,14 @@ async def test_in_the_app_x_says_the_unnamed_decision_awaits_the_second(paired, 
 async def test_in_the_snowball_view_the_row_is_marked_awaiting_and_the_cursor_moves_on(
     capsys, paired, lib_path: Path
 ) -> None:
-    from tui.screens.snowball import SnowballScreen
 
     for who in ("ann", "bob"):
         assert run(capsys, *paired, "snowball", "include", DEMO, "--screener", who)[0] == 0
     assert run(capsys, *paired, "snowball")[0] == 0  # (round 1, from 40078652 and the demo article)
     app = make_app(lib_path, DEMO)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await ready(pilot)
-        await pilot.press("S")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SnowballScreen) and len(screen.rows) > 1
+        screen = await open_snowball(pilot)
+        assert len(screen.rows) > 1
         await pilot.press("x", "r", "2", "enter")
         await settle(pilot)
         label = screen.rows[0].candidate.label

@@ -7,12 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from store.library import Library
 from store.marks import Marks
-from tests.tui.helpers import make_app, ready, settle, text_of, until
+from tests.tui.helpers import make_app, open_snowball, ready, settle, text_of, until
 from tui.screens.snowball import SnowballScreen
 from tui.widgets.candidates import CandidateList
 
@@ -26,15 +25,6 @@ def mark_elsewhere(lib_path: Path, pmid: str, flag: str) -> None:
         check=True,
         capture_output=True,
     )
-
-
-async def open_snowball(pilot: Pilot[None]) -> SnowballScreen:
-    await ready(pilot)
-    await pilot.press("S")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, SnowballScreen)
-    return screen
 
 
 def decision(screen: SnowballScreen, pmid: str) -> str | None:

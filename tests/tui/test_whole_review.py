@@ -25,7 +25,7 @@ from textual.widgets import Static
 
 from store.marks import marks_path
 from tests.store.snowball.graph import build
-from tests.tui.helpers import ready, settle, text_of
+from tests.tui.helpers import open_snowball, ready, settle, text_of
 from tui.app import PmbrowseApp
 from tui.cli import main
 from tui.screens.flow import FlowScreen
@@ -70,15 +70,6 @@ async def screen_results(path: Path, screener: str, decisions: dict[str, tuple[s
             assert row is not None, pmid
             results.highlighted = row
             await decide(pilot, key, reason)
-
-
-async def snowball_view(pilot: Pilot[None]) -> SnowballScreen:
-    await ready(pilot)
-    await pilot.press("S")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, SnowballScreen)
-    return screen
 
 
 def listed(screen: SnowballScreen) -> list[str]:
@@ -131,7 +122,7 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
     }
     app = PmbrowseApp(path, screener="ann")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await snowball_view(pilot)
+        screen = await open_snowball(pilot)
         assert (
             title(screen)
             == "Round 1 of 1 · both · 3 seeds (included) · title/abstract · screener ann (blind)"
@@ -145,14 +136,14 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
         assert counts(screen).startswith("to screen 0 of 7 · included 3 · excluded 4 · ")
     app = PmbrowseApp(path, screener="bob")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await snowball_view(pilot)
+        screen = await open_snowball(pilot)
         assert sorted(listed(screen)) == sorted(round_1)  # (blind: ann's decisions are not bob's)
         await screen_rows(pilot, screen, {**ann_round_1, "22": ("x", "population")})
 
     # The conflict, seen and resolved in the app by a third reviewer: b shows the review's decisions.
     app = PmbrowseApp(path, screener="cat")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await snowball_view(pilot)
+        screen = await open_snowball(pilot)
         await pilot.press("b")
         assert title(screen).endswith("· screener cat (unblind)")
         assert listed(screen) == ["22"] and "1 conflict" in counts(screen)
@@ -164,7 +155,7 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
     # Round 2, from the included now (1 2 3 10 20): 40 is new; both include it.
     app = PmbrowseApp(path, screener="ann")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await snowball_view(pilot)
+        screen = await open_snowball(pilot)
         await pilot.press("N")
         await settle(pilot)
         assert title(screen).startswith("Round 2 of 2 · both · 5 seeds (included) · title/abstract")
@@ -172,14 +163,14 @@ async def test_a_whole_review_in_the_app(tmp_path: Path, capsys: pytest.CaptureF
         await screen_rows(pilot, screen, {"40": ("i", "")})
     app = PmbrowseApp(path, screener="bob")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await snowball_view(pilot)
+        screen = await open_snowball(pilot)
         assert listed(screen) == ["40"]
         await screen_rows(pilot, screen, {"40": ("i", "")})
 
     # Full text, ann alone (a one-screener stage): the reports sought of both arms; 40 could not be had.
     app = PmbrowseApp(path, screener="ann")
     async with app.run_test(size=(85, 30)) as pilot:
-        screen = await snowball_view(pilot)
+        screen = await open_snowball(pilot)
         await pilot.press("t")
         await settle(pilot)
         assert title(screen) == "Full text · the reports sought, both arms · screener ann (blind)"
