@@ -34,16 +34,22 @@ def compact(
     state the library's reader sees."""
     began: State | None = None
     states = None
+    layers = None
     try:
         with transaction():
             began = state()
             states = fold()
+            if states is not None:
+                # (read under the lock: the journal on disk is the one this compaction made)
+                from store.search.catchup import layers_on_disk
+
+                layers = layers_on_disk(path, states[1], None)
         if states is None:
             return False
         from store.search.index import SearchIndex
 
         with contextlib.suppress(Exception):  # (a stale index is rebuilt when next needed)
-            SearchIndex.after_compaction(path, *states)
+            SearchIndex.after_compaction(path, *states, layers)
         return True
     except KeyboardInterrupt as exc:
         if isinstance(exc, InterruptedAfterCommit):

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from store.interrupts import held_off
 from store.lock import write_lock
 from store.notices import say
+from store.search.catchup import layers_now
 from store.search.fields import index_document
 from store.search.index import (
     WRITER_HEAP,
@@ -225,7 +226,7 @@ class IndexFeed:
                 self._writer.commit()
                 self._writer.wait_merging_threads()
                 self._index._index.reload()
-                write_meta(self.folder, after, self._index.count())
+                write_meta(self.folder, after, self._index.count(), layers_now(self.library, after))
         finally:
             self._writer = None
             self._lock.__exit__(None, None, None)

@@ -8,8 +8,8 @@ list shows, so ``pmbrowse search`` can answer without loading the (large) librar
 The index lives in ``<library>.index/`` and records the committed state of the library it reflects
 (``pmbrowse-index.json``: the base's generation and the journal's length, see ``store.storage``).
 The library updates it after each write; rebuilds and updates take the
-index's own lock (``<library>.index.lock``). If library and index ever disagree (a crash between the
-writes, an index from another version), the index is rebuilt from the library.
+index's own lock (``<library>.index.lock``). An index that missed commits (a kill between the writes)
+is caught up with them (``store.search.catchup``), else (a fold since, another version) rebuilt.
 
 What is indexed is in ``store.search.fields``; how queries become tantivy queries, in
 ``store.search.compile``.
@@ -37,6 +37,7 @@ from store.fileformat import read_base_header
 from store.interrupts import held_off
 from store.lock import write_lock
 from store.schema import SCHEMA_VERSION
+from store.search.catchup import Layered, Layers, State, catch_up, layers_now
 from store.search.cited import cited_between, most_cited
 from store.search.compile import MarkLookup, compile_query, heading_matches, heading_of
 from store.search.fields import (
@@ -59,15 +60,10 @@ from store.storage.citations import Citations
 Doc = dict[str, Any]
 
 
-class Library(Protocol):
+class Library(Layered, Protocol):
     """What the index needs of a library (``store.library.Library`` is one): named here, so that this
-    module does not depend on the library, which keeps its index in step after each commit."""
-
-    @property
-    def path(self) -> Path: ...
-
-    @property
-    def state(self) -> tuple[str | None, int]: ...
+    module does not depend on the library, which keeps its index in step after each commit. (Its
+    path, state and next id: ``store.search.catchup.Layered``.)"""
 
     def iter_docs(self) -> Iterator[tuple[int, Doc]]: ...
 
@@ -169,8 +165,8 @@ class SearchIndex:
 
     @classmethod
     def for_library(cls, library: Library) -> SearchIndex:
-        """The library's index, rebuilt first if it is missing or stale (in a temporary folder when the
-        library's folder cannot be written)."""
+        """The library's index, caught up first if it is stale (``catch_up``), rebuilt if it is missing
+        or cannot be caught up (in a temporary folder when the library's folder cannot be written)."""
         fresh = cls.open_if_fresh(library.path)
         if fresh is not None:
             return fresh
@@ -182,9 +178,21 @@ class SearchIndex:
             return cls.rebuild(library, folder=scratch_folder(index_folder(library.path)))
         try:
             # Another process may have rebuilt it while we waited for the lock.
-            return cls.open_if_fresh(library.path) or cls.rebuild(library)
+            return cls.open_if_fresh(library.path) or cls.catch_up(library.path) or cls.rebuild(library)
         finally:
             lock.__exit__(None, None, None)
+
+    @classmethod
+    def catch_up(cls, library_path: Path) -> SearchIndex | None:
+        """The index brought to the library's committed state by indexing again the documents of the
+        layers it has not seen (``store.search.catchup``: a kill between the library's commit and the
+        index's); None when that cannot be told, or fails (the caller rebuilds it). The caller holds
+        the index's lock."""
+        folder = index_folder(library_path)
+        if (caught := catch_up(library_path, lambda: cls._open_folder(folder), WRITER_HEAP)) is None:
+            return None
+        index, index.state = cls(folder, caught[0], library_path), caught[1]
+        return index
 
     def count(self) -> int:
         """How many documents the index holds."""
@@ -215,7 +223,7 @@ class SearchIndex:
                 docs += 1
             writer.commit()
             writer.wait_merging_threads()
-            write_meta(building, state, docs)
+            write_meta(building, state, docs, layers_now(library, state))
             swap_folder(building, folder)
         except ValueError as exc:  # tantivy's errors (a full disk among them) come as ValueError
             shutil.rmtree(building, ignore_errors=True)
@@ -250,7 +258,7 @@ class SearchIndex:
             writer.wait_merging_threads()
             self._index.reload()
         docs = self.count()
-        write_meta(self.folder, state, docs)
+        write_meta(self.folder, state, docs, layers_now(library, state))
 
     @classmethod
     def after_write(
@@ -274,20 +282,20 @@ class SearchIndex:
                     return
                 except (ValueError, OSError):
                     pass  # fall through: a rebuild replaces whatever is there
+            elif cls.catch_up(library.path) is not None:
+                return  # (a commit it missed, and this one: ``catch_up``)
             cls.rebuild(library)
 
     @staticmethod
-    def after_compaction(
-        library_path: Path, before: tuple[str | None, int], after: tuple[str | None, int]
-    ) -> None:
-        """A compaction made state ``after`` from ``before`` without changing any document: an index
-        fresh for ``before`` is fresh for ``after`` (without this, every compaction would cost a
-        rebuild of the whole index)."""
-        folder = index_folder(library_path)
+    def after_compaction(path: Path, before: State, after: State, layers: Layers | None = None) -> None:
+        """A compaction made state ``after`` (its ``layers``: ``store.search.catchup``) from ``before``
+        without changing any document: an index fresh for ``before`` is fresh for ``after`` (without
+        this, every compaction would cost a rebuild of the whole index)."""
+        folder = index_folder(path)
         with write_lock(folder):
             meta = read_meta(folder)
             if meta is not None and meta.get("library") == list(before):
-                write_meta(folder, after, int(meta.get("docs", 0)))
+                write_meta(folder, after, int(meta.get("docs", 0)), layers)
 
     # Searching ------------------------------------------------------------------------------
 

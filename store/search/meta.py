@@ -1,8 +1,9 @@
 """The search index's record of what it reflects (``pmbrowse-index.json`` in ``<library>.index/``,
 beside tantivy's own files): the library's committed state it was made or last updated for
 (``store.storage``: the base's generation and checksum, the journal's length), how many documents it
-holds, and the version of what is indexed (``store.search.fields.INDEX_VERSION``). An index whose
-record does not match the library is rebuilt (``store.search.index``)."""
+holds, the version of what is indexed (``store.search.fields.INDEX_VERSION``), and the layers of
+the library that state has (``store.search.catchup``). An index whose record does not match the
+library is caught up with the layers it has not seen, or rebuilt (``store.search.index``)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ def read_meta(folder: Path) -> dict[str, Any] | None:
     return meta
 
 
-def write_meta(folder: Path, state: tuple[str | None, int], docs: int) -> None:
-    meta = {"version": INDEX_VERSION, "library": list(state), "docs": docs}
+def write_meta(
+    folder: Path, state: tuple[str | None, int], docs: int, layers: dict[str, Any] | None = None
+) -> None:
+    """``layers``: which of the library's layers that state has (``store.search.catchup``), when known."""
+    meta: dict[str, Any] = {"version": INDEX_VERSION, "library": list(state), "docs": docs}
+    if layers is not None:
+        meta["layers"] = layers
     replace_file(folder / META, json.dumps(meta).encode(), special=False)
