@@ -93,11 +93,15 @@ def catch_up(
         with held_off():  # (short: a cut here leaves the record as it was, and the next search again)
             if changed:
                 writer = index.writer(heap_size=heap)
-                for doc_id in sorted(changed):
-                    writer.delete_documents_by_term("doc_id", doc_id)
-                    doc = snap.doc(doc_id)
-                    if doc is not None:
-                        writer.add_document(index_document(doc_id, doc, snap.link_counts(doc_id)[1]))
+                try:
+                    for doc_id in sorted(changed):
+                        writer.delete_documents_by_term("doc_id", doc_id)
+                        doc = snap.doc(doc_id)
+                        if doc is not None:
+                            writer.add_document(index_document(doc_id, doc, snap.link_counts(doc_id)[1]))
+                except BaseException:
+                    writer.rollback()  # (its lock let go: the caller rebuilds)
+                    raise
                 writer.commit()
                 writer.wait_merging_threads()
                 index.reload()
