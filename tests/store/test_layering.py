@@ -68,6 +68,7 @@ STORAGE_USERS = {
     "store.search.index",
     "store.search.cited",
     "store.search.feed",
+    "store.search.catchup",  # (an index that missed commits caught up with the layers it has not seen)
     "store.wholefile",  # (the small files' storage writes the same JSON layout: store.fileformat)
     "store.check",  # (`pmbrowse check`, and the checks a command makes on the files before it trusts the
     # search index or writes: the segments as the journal lists them, their tables' checksums)
