@@ -63,6 +63,9 @@ class Committer:
         # ``_beside``.
         self.beside_rule: Callable[[list[int], list[int], int], int] | None = None
         self._beside: Beside | None = None
+        # Damage a fold at commit met (``_fold``): the transaction committed as a listing of segments,
+        # and this is said once it has (``_commit``).
+        self._fold_damage: LibraryFileError | None = None
 
     def stage(self, changed: Mapping[int, Doc], removed: Iterable[int]) -> None:
         """Documents to commit at the end of the current transaction (or now, outside one)."""
@@ -193,6 +196,7 @@ class Committer:
     def _commit(self) -> None:
         files, reader = self.files, self.reader
         files.local.committed = None
+        self._fold_damage = None
         pending = files.pending
         if pending.committed:
             return  # (a compaction listed the segments itself: ``Compactor``)
@@ -210,6 +214,20 @@ class Committer:
         pending.docs, pending.links = {}, {}
         reader.catch_up()
         files.local.committed = reader.state
+        if self._fold_damage is not None:
+            self._say_fold_damage(self._fold_damage)
+
+    def _say_fold_damage(self, damage: LibraryFileError) -> None:
+        """Say, once, the damage a fold at commit met (the transaction committed as a listing of
+        segments): the notice of a compaction due that met damage, and its marker for the layers this
+        commit left, so that the command's end does not try the same fold again and say it twice
+        (``store.storage.duedamage``)."""
+        from store.storage import duedamage
+
+        self._fold_damage = None
+        snap = self.reader.snap
+        layers = duedamage.layers_of(snap.base_id, list(snap.journal.segments) if snap.journal else [])
+        self.files.notices.append(duedamage.say(self.files.path, layers, damage))
 
     def _commit_as(self, snap: Snapshot, next_id: int, counts: dict[str, int]) -> None:
         """Commit what is staged as a first generation, a sealed commit appended to the journal, a new
@@ -242,7 +260,10 @@ class Committer:
         fold from memory, not written as a segment and read back, and the command's end has nothing
         left to do (an import into an empty library wrote its records twice, and read them back once).
         Returns whether it did; a fold that fails before its commit point (the base's rename: a full
-        disk) leaves the transaction to commit as a listing of segments, as before."""
+        disk) leaves the transaction to commit as a listing of segments, as before. So does damage the
+        fold meets in what it copies (a document or link change of an older segment that does not
+        decode): the listing does not read the older segments, so the import commits, the damage
+        where it was, said once (``_say_fold_damage``; until stop 31 the whole import failed on it)."""
         if self.fold_rule is None:
             return False
         pending = self.files.pending
@@ -258,6 +279,11 @@ class Committer:
             beside.end()
         try:
             write_state(self.files, view, pending.docs, pending.links, next_id=next_id, counts=counts)
+        except LibraryFileError as exc:
+            if self.reader._on_disk()[0] != snap.base_id:
+                raise  # (not before its commit point: cannot be, a fold's damage is met before it)
+            self._fold_damage = exc
+            return False
         except OSError:
             if self.reader._on_disk()[0] == snap.base_id:
                 return False
