@@ -82,7 +82,7 @@ def check_all(segment: Segment, limit: int, *, ordered: bool | None = None, keys
     (``keys``: the key table's ids too). Returns the largest id.
 
     ``ordered`` None: when the segment's tables have no checksums (older segments: the checksums
-    find a flipped bit first). A fold and a merge walk the link changes in id order (``fold.Cursor``):
+    find a flipped bit first). A fold and a merge walk the link changes in id order (``linkwalk.Walk``):
     one id out of order there dropped every change after it, without a word."""
     if ordered is None:
         ordered = not getattr(segment, "checksummed", False)  # (a ``SegmentFile``'s)
