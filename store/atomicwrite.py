@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import shutil
 import stat
 from collections.abc import Callable, Iterable
@@ -177,13 +178,28 @@ def create_file(path: str | os.PathLike[str], data: Data) -> None:
 def swap_folder(built: Path, folder: Path) -> None:
     """Put the folder ``built`` (beside ``folder``) in place of ``folder``: the old one is renamed aside,
     the new one renamed in, the parent fsynced, the old one removed. A reader between the two renames
-    finds no folder (for the search index: stale, so rebuilt), never half of one."""
-    old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+    finds no folder (for the search index: stale, so rebuilt), never half of one.
+
+    The old one is put aside under a name of its own (``.NAME.PID.TOKEN.old``), and its removal tried
+    a few times, then left (the search index's next rebuild removes what is left,
+    ``SearchIndex.rebuild``): a thread of tantivy's may still create a lock file in a folder that is
+    being removed ("Directory not empty"), and a folder so left under the one name every swap of a
+    process used made that process's next swap fail, the rename aside refused by a non-empty folder."""
+    old = folder.with_name(f".{folder.name}.{os.getpid()}.{secrets.token_hex(4)}.old")
     with contextlib.suppress(FileNotFoundError):
         rename(folder, old)
     rename(built, folder)
     fsync_dir(folder.parent)
-    shutil.rmtree(old, ignore_errors=True)
+    remove_folder(old)
+
+
+def remove_folder(folder: Path, tries: int = 3) -> bool:
+    """Remove a folder and what is in it, tried again while something reappears in it; whether it went."""
+    for _ in range(tries):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.lexists(folder):
+            return True
+    return False
 
 
 def temp_path(path: Path, suffix: str = "tmp") -> Path:
