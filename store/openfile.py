@@ -9,7 +9,8 @@ document it asked for.
 
 ``OpenFile`` counts the reads in flight: ``close`` closes the descriptor at once when none is, else
 the last of them closes it as it ends; a read begun after ``close`` raises ``FileClosed`` (one line)
-and never touches the number.
+and never touches the number. One that owns its descriptor (``own``: a library's base and journal)
+closes it as it is freed unclosed.
 
 The count is a list each read appends to before it looks whether the file is closed, and pops from
 after its ``pread``; ``close`` marks the file closed before it looks at the list. ``list.append`` and
@@ -40,7 +41,7 @@ class FileClosed(LibraryFileError):
 class OpenFile:
     """An open file descriptor, read with ``pread`` by any thread (see the module docstring)."""
 
-    __slots__ = ("_closed", "_open", "_reading", "fd", "path")
+    __slots__ = ("_closed", "_open", "_owned", "_reading", "fd", "path")
 
     def __init__(self, fd: int, path: Path | str) -> None:
         self.fd = fd
@@ -48,6 +49,7 @@ class OpenFile:
         self._reading: list[None] = []  # (one entry a read in flight)
         self._open = [fd]  # (emptied by the one that closes it)
         self._closed = False
+        self._owned = False
 
     @property
     def closed(self) -> bool:
@@ -99,6 +101,19 @@ class OpenFile:
         ``FileClosed``. Closing again does nothing."""
         self._closed = True
         if not self._reading:
+            self._release()
+
+    def own(self) -> OpenFile:
+        """Make this the descriptor's owner: freed without ``close`` (a library dropped unclosed), it
+        closes the descriptor. (Not by default: a caller that closes a descriptor itself may read it
+        through an ``OpenFile`` too: ``pmbrowse check``.)"""
+        self._owned = True
+        return self
+
+    def __del__(self) -> None:
+        # (Nothing can be reading it then, as a read holds it. Before stop 31 a library's base and
+        # journal were kept open until the process ended: the collector frees an int, not a file.)
+        if getattr(self, "_owned", False):
             self._release()
 
     def _release(self) -> None:

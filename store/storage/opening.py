@@ -50,6 +50,8 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
     except OSError as exc:
         raise LibraryFileError(f"cannot read the library {files.path}: {exc.strerror or exc}") from None
     snap.base_fd = fd
+    assert snap.base_file is not None
+    snap.base_file.own()  # (a library dropped unclosed closes it as it is freed: ``store.openfile``)
     try:
         st = os.fstat(fd)
         snap.base_id, snap.base_size, snap.base_mtime = file_id(st), st.st_size, st.st_mtime_ns
@@ -168,6 +170,8 @@ def _open_journal(files: LibraryFiles, snap: Snapshot) -> None:
     if fd is None:
         return
     snap.journal_fd = fd
+    assert snap.journal_file is not None
+    snap.journal_file.own()
     snap.journal_id = file_id(os.fstat(fd))
     try:
         raw = read_tail(fd, 0)
