@@ -13,6 +13,7 @@ a Ctrl-C while the search index is told comes after the commit.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -20,6 +21,15 @@ from pathlib import Path
 from store.errors import InterruptedAfterCommit
 
 State = tuple[str | None, int]
+
+_last = threading.local()  # (``folded``)
+
+
+def folded() -> int:
+    """The bytes of journal the last compaction this thread made folded in: the journal's sealed length
+    in the state it began from, read under the write lock (``pmbrowse compact`` says it; read before the
+    lock, another process's commits meanwhile were left out of it)."""
+    return int(getattr(_last, "journal", 0))
 
 
 def compact(
@@ -40,6 +50,7 @@ def compact(
             began = state()
             states = fold()
             if states is not None:
+                _last.journal = states[0][1]
                 # (read under the lock: the journal on disk is the one this compaction made)
                 from store.search.catchup import layers_on_disk
 

@@ -6,6 +6,7 @@ import argparse
 
 from rich.console import Console
 
+from store import compaction
 from tui.commands.base import EXIT_OK, Command, open_library
 from tui.text import literal
 
@@ -21,7 +22,6 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     library = open_library(args, err)
-    before = library.sizes()[1]
     # (A Ctrl-C once the compaction is in is said to be: ``Library.compact``, whoever asks for it.)
     if args.due:
         if library.compact(full=False):
@@ -30,8 +30,9 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
             out.print(literal(f"{library.path} has nothing due: nothing to do"))
         return EXIT_OK
     if library.compact(full=True):
+        folded = compaction.folded()  # (read under the write lock: what another writer added is in it)
         out.print(
-            literal(f"compacted {library.path}: {before:,} bytes of journal folded into the library file")
+            literal(f"compacted {library.path}: {folded:,} bytes of journal folded into the library file")
         )
     else:
         out.print(literal(f"{library.path} has no commits to fold: nothing to do"))
