@@ -151,6 +151,9 @@ KILLED_AT_THE_INDEX = textwrap.dedent(
     from store.search.feed import IndexFeed
     importer.FLUSH_AT = 120
     def commit(self, after):  # (the library committed; the index's commit is next)
+        if {tantivy_first!r}:  # (tantivy's commit made, the index's record not yet written)
+            self._writer.commit()
+            self._writer.wait_merging_threads()
         os.kill(os.getpid(), signal.SIGKILL)
     IndexFeed.commit = commit
     import_paths(Library.open({lib!r}), [{file!r}])
@@ -158,11 +161,14 @@ KILLED_AT_THE_INDEX = textwrap.dedent(
 )
 
 
+@pytest.mark.parametrize("tantivy_first", [False, True], ids=["before-tantivy", "before-record"])
 def test_an_import_killed_before_its_index_commit_is_caught_up(
-    lib: Library, tmp_path: Path, monkeypatch
+    lib: Library, tmp_path: Path, monkeypatch, tantivy_first: bool
 ) -> None:
     file = _file(tmp_path / "c.xml", 280, 300, 580, seed=11)
-    script = KILLED_AT_THE_INDEX.format(root=str(ROOT), lib=str(lib.path), file=str(file))
+    script = KILLED_AT_THE_INDEX.format(
+        root=str(ROOT), lib=str(lib.path), file=str(file), tantivy_first=tantivy_first
+    )
     proc = subprocess.run([sys.executable, "-c", script], check=False)
     assert proc.returncode == -signal.SIGKILL
     reopened = Library.open(lib.path)
