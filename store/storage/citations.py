@@ -46,6 +46,7 @@ from store.storage.runs import Tally
 from store.storage.segment import SegmentError
 from store.storage.segmentids import ID_COLUMNS, check_all, outside, top_id
 from store.storage.snapshot import Segment, Snapshot
+from store.storage.tops import Above, above, base_key, taken
 
 # The first documents of ``Citations.order`` whose keys are kept, for ``Citations.key`` to answer with
 # (a page's counts): looked up again in every layer, at a million records the first page's 60 counts
@@ -90,12 +91,17 @@ class Citations:
         self.reader = reader
         self._ranked: Ranked | None = None
         self._newest_of: tuple[Ranked, array[int]] | None = None
+        # (the start of the order of a state, from its newest segment's top: ``store.storage.tops``)
+        self._above: tuple[tuple[str | None, int], Above | None, dict[int, int]] | None = None
 
     def key(self, doc_id: int) -> int | None:
         """``cited_key`` of a document now; None: no such document."""
         ranked = self._ranked
         if ranked is not None and ranked.shown and doc_id in ranked.shown and self._reads(ranked.state):
             return ranked.shown[doc_id]
+        known = self._above
+        if known is not None and doc_id in known[2] and self._reads(known[0]):
+            return known[2][doc_id]
         meta = self.reader.meta(doc_id)
         if meta is None:
             return None
@@ -113,20 +119,43 @@ class Citations:
         return [doc_id for _key, doc_id in keyed]
 
     def order(self) -> Iterator[int]:
-        """Every document of the library, most cited first."""
-        ranked = self.ranked_changes()
+        """Every document of the library, most cited first: its start from the newest segment's top
+        where it has one (``store.storage.tops``), the rest (or all) the layers' runs merged."""
+        with self.reader.files.state:
+            self.reader.refresh()
+            snap = self.reader.snap
+            state = state_of(snap)
+        start = self._start(snap, state)
+        if start is not None:
+            for key, doc_id in start[0].keyed:
+                if len(start[1]) < SHOWN:
+                    start[1][doc_id] = key
+                yield doc_id
+        ranked = self._rank(snap, state)
         now, runs = ranked.touched, ranked.runs
         streams: list[Iterator[tuple[int, int]]] = [iter(ranked.keyed)]
-        streams += [_taken(segment.run(), now, runs[i + 1 :]) for i, segment in enumerate(runs)]
+        streams += [taken(segment.run(), now, runs[i + 1 :]) for i, segment in enumerate(runs)]
         index = ranked.base
         if index is not None:
-            keyed_base = ((_base_key(index, doc_id), doc_id) for doc_id in index.cited_order())
-            streams.append(_taken(keyed_base, now, runs))
+            keyed_base = ((base_key(index, doc_id), doc_id) for doc_id in index.cited_order())
+            streams.append(taken(keyed_base, now, runs))
         shown = ranked.shown
+        bound = start[0].bound if start is not None else None
         for key, doc_id in heapq.merge(*streams, reverse=True):
+            if bound is not None and key >= bound:
+                continue  # (given from the top)
             if shown is not None and len(shown) < SHOWN:
                 shown[doc_id] = key
             yield doc_id
+
+    def _start(self, snap: Snapshot, state: tuple[str | None, int]) -> tuple[Above, dict[int, int]] | None:
+        """The start of the order of ``snap``'s state, from its newest segment's top (once a state),
+        and the keys of it given so far; None: it has none."""
+        known = self._above
+        if known is None or known[0] != state:
+            known = (state, above(snap), {})
+            self._above = known
+        return None if known[1] is None else (known[1], known[2])
 
     def _reads(self, state: tuple[str | None, int]) -> bool:
         """Whether ``reader.meta`` and ``reader.link_counts`` answer, in this thread, as of the committed
@@ -179,7 +208,11 @@ class Citations:
         with self.reader.files.state:
             self.reader.refresh()
             snap = self.reader.snap
-            state = state_of(snap)
+            return self._rank(snap, state_of(snap))
+
+    def _rank(self, snap: Snapshot, state: tuple[str | None, int]) -> Ranked:
+        """``ranked_changes`` of the state ``snap`` holds (``state``)."""
+        with self.reader.files.state:
             known = self._ranked
             if known is not None and known.state == state:
                 return known
@@ -229,11 +262,6 @@ class Citations:
         return stamps
 
 
-def _base_key(index: DocIndex, doc_id: int) -> int:
-    _flags, year, citation = index.meta(doc_id)
-    return cited_key(citation, index.link_counts(doc_id)[1], year, doc_id)
-
-
 def _run_read(segment: Segment) -> bool:
     """Whether the segment has a run that can be merged: one whose checksum does not match is left
     aside (its documents are keyed now, as for a segment written before runs; ``pmbrowse check`` says
@@ -245,18 +273,6 @@ def _run_read(segment: Segment) -> bool:
     except SegmentError:
         return False
     return True
-
-
-def _taken(
-    run: Iterator[tuple[int, int]], now: set[int], newer: tuple[Segment, ...]
-) -> Iterator[tuple[int, int]]:
-    """The entries of a run whose document no newer layer touches (the documents keyed now, and the
-    segments with runs after it)."""
-    for entry in run:
-        doc_id = entry[1]
-        if doc_id in now or any(segment.touches(doc_id) for segment in newer):
-            continue
-        yield entry
 
 
 def _keys_in(snap: Snapshot, stamps: dict[int, Stamp]) -> dict[int, int | None]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from store.storage.meta import Meta
+
+if TYPE_CHECKING:
+    from store.storage.top import Top
 
 
 class Segment(Protocol):
@@ -48,6 +51,8 @@ class Segment(Protocol):
     def load_run(self) -> None: ...  # reads and checks the run (``SegmentError``: damaged)
 
     def run(self) -> Iterator[tuple[int, int]]: ...  # (cited key, doc id), largest first
+
+    def top(self) -> Top | None: ...  # its top (``store.storage.top``), checked; None: none or damaged
 
     @property
     def size(self) -> int: ...

@@ -183,6 +183,13 @@ class Tally:
             return None
         return cited_key(self.citation[doc_id], max(self.cited[doc_id], 0), self.year[doc_id], doc_id)
 
+    def values(self, doc_id: int) -> tuple[int, int, int] | None:
+        """What a document's key is made of (``store.storage.top``'s values: citing count, the source's
+        citation count, year); None: the state does not hold it."""
+        if not self._asked(doc_id) or not self.held[doc_id]:
+            return None
+        return self.cited[doc_id], self.citation[doc_id], self.year[doc_id]
+
     def keys(self) -> dict[int, int | None]:
         """Each document's ``cited_key`` (None: the state does not hold it)."""
         return {doc_id: self.key(doc_id) for doc_id in self.ids}

@@ -19,7 +19,8 @@ Layout (integers little-endian)::
     links:      u32 ids (sorted), u64 offsets, u32 lengths, i32 references change, i32 citing change
     keys:       u64 hashes (sorted), u32 ids
     run:        u32 ids, u32 counts, u16 years (optional: see below)
-    footer:     JSON (generation, counts, where each table starts, their CRC-32s), u32 its length, magic
+    footer:     JSON (generation, counts, where each table starts, their CRC-32s, the top), u32 its
+                length, magic
 
 Each table's CRC-32 (``crc``, since stop 26) is checked when it is read (whole, once: 1 ms a megabyte);
 older segments have none and are read as they are (``store.storage.segmentids`` guards their ids).
@@ -28,6 +29,10 @@ The *run* (``store.storage.citations``): the documents the segment touches that 
 largest ``cited_key`` first as of the state it completes, as (id, count, year); the footer has how
 many (``rank``) and their CRC-32 (``rank_crc``). Segments written before runs have none; readers that
 do not know the table ignore it (nothing else changed), so no library has to be rebuilt either way.
+
+The *top* (``store.storage.top``, since stop 31): the first documents of "most cited first" over the
+whole state the segment completes, kept in the footer (``top``); read from the newest segment only, for
+the app's first list. Segments written before tops have none, and older readers ignore the key.
 """
 
 from __future__ import annotations
@@ -41,19 +46,32 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from store.docindex import open_regular
 from store.errors import LibraryFileError
 from store.storage.meta import Meta
+from store.storage.segmentformat import DOC_COLUMNS, LINK_COLUMNS, MAGIC, RUN_COLUMNS, little
+from store.storage.segmentformat import REMOVED_LENGTH as REMOVED_LENGTH
 from store.storage.segmentids import TableDamage
-from store.storage.segmentwriter import DOC_COLUMNS, LINK_COLUMNS, MAGIC, RUN_COLUMNS, little
-from store.storage.segmentwriter import REMOVED_LENGTH as REMOVED_LENGTH
-from store.storage.segmentwriter import SegmentWriter as SegmentWriter
+from store.storage.top import Top
+
+if TYPE_CHECKING:
+    from store.storage.segmentwriter import SegmentWriter as SegmentWriter
 
 REMOVED = (-1, -1)
+
+
+def __getattr__(name: str) -> object:
+    """``SegmentWriter``, imported when asked for (opening a library reads segments and writes none:
+    the writer is not imported at start-up)."""
+    if name == "SegmentWriter":
+        from store.storage.segmentwriter import SegmentWriter
+
+        return SegmentWriter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SegmentError(Exception):
@@ -113,6 +131,7 @@ class SegmentFile:
         segment._columns = dict(columns)
         segment._where = {name: (0, len(column), column.typecode) for name, column in columns.items()}
         segment._crcs, segment._run_crc, segment._run_checked = {}, None, None
+        segment._top_kept, segment._top = None, None
         return segment
 
     def _parse(self) -> None:
@@ -148,6 +167,8 @@ class SegmentFile:
             for name, code in RUN_COLUMNS:
                 self._place("rank_" + name, at["rank_" + name], int(footer["rank"]), code, end)
             self._run_crc = int(footer["rank_crc"])
+        self._top_kept: object = footer.get("top")  # (None: the segment has no top)
+        self._top: Top | bool | None = None  # (``top``'s answer, once found; False: none, or damaged)
 
     def _place(self, name: str, pos: object, count: int, code: str, end: int) -> None:
         if not isinstance(pos, int) or pos < 0 or count < 0 or pos + array(code).itemsize * count > end:
@@ -300,6 +321,21 @@ class SegmentFile:
                 )
             last = key
             yield key, doc_id
+
+    @property
+    def has_top(self) -> bool:
+        """Whether the segment keeps a top (``store.storage.top``)."""
+        return self._top_kept is not None
+
+    def top(self) -> Top | None:
+        """The segment's top, checked (``store.storage.top``); None: it has none, or it is damaged
+        (then "most cited first" merges the runs, as for a segment written before tops)."""
+        if self._top is None:
+            try:
+                self._top = Top.read(self._top_kept) if self._top_kept is not None else False
+            except (ValueError, KeyError, TypeError):
+                self._top = False
+        return self._top if isinstance(self._top, Top) else None
 
     @property
     def size(self) -> int:

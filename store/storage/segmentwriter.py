@@ -1,12 +1,12 @@
 """Writing a segment (``store.storage.segment`` describes the layout and reads it): its documents, link
-changes and heads as they come, then its tables, their checksums, its run and its footer, fsynced."""
+changes and heads as they come, then its tables, their checksums, its run and its footer (with its top),
+fsynced."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import struct
-import sys
 import zlib
 from array import array
 from collections.abc import Iterable, Sequence
@@ -18,21 +18,13 @@ import orjson
 from store.storage.columns import Pairs, Table
 from store.storage.indexwriter import pairs_of
 from store.storage.meta import Meta
-
-MAGIC = b"PMBSEG01"
-REMOVED_LENGTH = 0xFFFFFFFF
-DOC_COLUMNS = (
-    ("ids", "I"),
-    ("off", "Q"),
-    ("len", "I"),
-    ("head_off", "Q"),
-    ("head_len", "I"),
-    ("citation", "I"),
-    ("flags", "H"),
-    ("year", "H"),
-)
-LINK_COLUMNS = (("ids", "I"), ("off", "Q"), ("len", "I"), ("refs", "i"), ("cited", "i"))
-RUN_COLUMNS = (("ids", "I"), ("count", "I"), ("year", "H"))
+from store.storage.segmentformat import DOC_COLUMNS as DOC_COLUMNS
+from store.storage.segmentformat import LINK_COLUMNS as LINK_COLUMNS
+from store.storage.segmentformat import MAGIC as MAGIC
+from store.storage.segmentformat import REMOVED_LENGTH as REMOVED_LENGTH
+from store.storage.segmentformat import RUN_COLUMNS as RUN_COLUMNS
+from store.storage.segmentformat import little as little
+from store.storage.top import Top
 
 
 class SegmentWriter:
@@ -48,6 +40,7 @@ class SegmentWriter:
         self._docs, self._links = Table(DOC_COLUMNS), Table(LINK_COLUMNS)  # (see ``columns``: why)
         self._pairs = Pairs()
         self._run: Sequence[int] | None = None
+        self._top: Top | None = None
 
     def _put(self, raw: bytes) -> int:
         at = self._pos
@@ -74,6 +67,10 @@ class SegmentWriter:
         """The segment's run (see the module docstring): the ``cited_key`` of each document it touches
         and the library holds, as of the state it completes, largest first."""
         self._run = keys
+
+    def set_top(self, top: Top | None) -> None:
+        """The segment's top (``store.storage.top``): None, none."""
+        self._top = top
 
     def finish(self) -> int:
         """Write the tables and the footer, fsync; returns the file's size."""
@@ -111,6 +108,7 @@ class SegmentWriter:
                 **run,
                 "at": where,
                 "crc": crcs,
+                **({"top": self._top.footer()} if self._top is not None else {}),
             }
         )
         fh.write(footer + struct.pack("<I", len(footer)) + MAGIC)
@@ -129,11 +127,3 @@ class SegmentWriter:
             self._fh.close()
         with contextlib.suppress(OSError):
             os.unlink(self.path)
-
-
-def little(column: array[int]) -> bytes:
-    """A column's bytes as the file holds them (little-endian)."""
-    if sys.byteorder != "little":
-        column = array(column.typecode, column)
-        column.byteswap()
-    return column.tobytes()

@@ -12,7 +12,9 @@ commit that lists the batches' segments rewrites the journal without them.
 
 Each segment keeps its run, its documents ranked most cited first as of the state it completes
 (``store.storage.segment``, ``store.storage.citations``), worked out as it is written over the layers
-below it: the library's and the transaction's earlier batches (``store.storage.runs``).
+below it: the library's and the transaction's earlier batches (``store.storage.runs``); and its top,
+the first documents of that state's order, from the top of the segment below and its own run
+(``store.storage.tops``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import orjson
 from store.journal import Replay
 from store.merge import doc_keys
 from store.storage import links as linkrec
+from store.storage import tops
 from store.storage.files import Doc, LibraryFiles
 from store.storage.meta import Meta, head_of, meta_of
 from store.storage.runs import Tally
@@ -87,7 +90,9 @@ def _write(files: LibraryFiles, snap: Snapshot, journal: Replay) -> SegmentFile:
         tally = Tally(snap.index, {**metas, **cited})
         for segment in snap.segments:
             tally.segment(segment)
-        writer.set_run(_run(tally, metas, cited))
+        run = _run(tally, metas, cited)
+        writer.set_run(run)
+        writer.set_top(tops.after(tops.prefix_of(snap), {**metas, **cited}, run, tally.values, snap.next_id))
         size = writer.finish()
     except BaseException:
         writer.discard()
@@ -144,7 +149,10 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
             pending.tally = Tally.whole(view.index, view.next_id)
             for segment in view.segments:
                 pending.tally.segment(segment)
-        writer.set_run(_run(pending.tally, metas, cited))
+        run = _run(pending.tally, metas, cited)
+        writer.set_run(run)
+        top = tops.after(tops.prefix_of(view), {**metas, **cited}, run, pending.tally.values, pending.next_id)
+        writer.set_top(top)
         size = writer.finish()
     except BaseException:
         writer.discard()

@@ -23,7 +23,7 @@ holds the old segments open reads them to its end (an unlinked file stays readab
 the library meanwhile retries until the segments it lists are there (``store.storage.opening``). The
 documents are the same before and after, so the search index stays fresh (``Library.compact``), and
 the merged segment's run (``store.storage.segment``) is the merged ones' runs merged: it too reads
-nothing else.
+nothing else; its top (``store.storage.tops``) is the newest merged one's.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from itertools import compress
 import orjson
 
 from store.schema import check_links
+from store.storage import tops
 from store.storage.committer import write_listing
 from store.storage.decoding import usual, usual_joined
 from store.storage.files import LibraryFiles
@@ -106,6 +107,12 @@ def write_merged(
         writer.add_pairs(heapq.merge(*(_pairs(segment, n, newest) for n, segment in enumerate(merged, 1))))
         _merge_links(writer, merged, newest)
         writer.set_run(_merged_run(snap, merged, newest))
+        # (the merged segment completes the state the newest of them completed: its top is that one's)
+        top = merged[-1].top() if merged else None
+        if top is None and snap is not None:
+            prefix = tops.prefix_of(snap)
+            top = tops.cut(prefix, snap.next_id) if prefix is not None else None  # (once: then kept)
+        writer.set_top(top)
         return writer.finish()
     except BaseException:
         writer.discard()

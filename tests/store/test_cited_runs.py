@@ -78,9 +78,11 @@ def _layered(path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
     segment(100, (1, 2, 3, 20, 39), lambda c: _put(c, "500", 2001, doi="10.1000/a"))
     # 2: a service's count for an old record, an old record rewritten with another year, citing 100.
     segment(200, (3, 20, 100, 101), lambda c: (_cited_by_service(c, "5", 1995, 12), _put(c, "7", 2020)))
-    # 3: written as a segment was before runs existed (its documents are keyed when ranked).
+    # 3: written as a segment was before runs existed (its documents are keyed when ranked), and so
+    # before tops (``store.storage.tops``).
     with monkeypatch.context() as m:
         m.setattr(SegmentWriter, "set_run", lambda self, keys: None)
+        m.setattr(SegmentWriter, "set_top", lambda self, top: None)
         segment(300, (1, 100, 200, 201), lambda c: _put(c, "8", 1980))
     # 4: a run again, over the run-less one: changes the counts of documents segment 3 touched.
     segment(400, (8, 300, 301, 100, 4))
