@@ -25,6 +25,12 @@ the merge is the whole order. Before runs, the first "most cited first" of a sta
 document a segment touched: at a million records, whose last imports' link changes touch nearly every
 older record, 1.43 million documents and 5.8 s before the app's first list.
 
+The start of the order is read from the newest segment's *top* where it has one
+(``store.storage.tops``): the first documents of the order over the state that segment completes, with
+the journal's commits keyed on it, exact down to a bound; the runs are merged (and the journal's
+documents keyed over the layers) only for what comes after it: at a million records the first list
+read 26.5 MB of runs and 30 MB of the segments' tables before its first title.
+
 What is keyed now is keyed once per state of the library: just before a compaction the journal touches
 tens of thousands of documents (55,633 in a 100k library whose journal was near its threshold). Between
 two states, only the documents a commit touched are keyed again: each key is kept with what it was
