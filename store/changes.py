@@ -28,7 +28,6 @@ import orjson
 from store.answers import Answers
 from store.linkedits import LinkEdits
 from store.merge import (
-    INVERSE,
     LINK_RELATIONS,
     Doc,
     compatible,
@@ -96,6 +95,10 @@ class Changes:
             return self._keys[key]
         if key in self._seen:
             return self._seen[key]
+        return self._asked(key)
+
+    def _asked(self, key: str) -> int | None:
+        """``lookup`` of a key neither given nor looked up in this batch: the library's answer, kept."""
         doc_id = self._answers.holder(key, self._lib.lookup)
         if doc_id in self._removed:
             doc_id = None
@@ -195,17 +198,7 @@ class Changes:
         self._read.pop(other, None)
         self._unindex(other, gone)
         self._index(into)
-        links = self._links.state(other)
-        held = {rel: into in links[INVERSE[rel]] for rel in LINK_RELATIONS}  # (a link not there: no unlink)
-        for rel in LINK_RELATIONS:
-            for linked, sources in list(links[rel].items()):
-                del links[rel][linked]
-                if linked in (into, other) or linked in self._removed:
-                    continue
-                self._links.unlink(linked, INVERSE[rel], other)
-                self._links.connect(into, rel, linked, sources)
-            if held[rel]:
-                self._links.unlink(into, rel, other)
+        self._links.move(other, into, self._removed)
 
     def _live(self, doc_id: int) -> int:
         """``doc_id``, or the record this unit of work merged it into (``_absorb``: it took its links)."""
@@ -304,7 +297,9 @@ class Changes:
                 key = "pmid:" + pmid
                 target = held.get(key, _UNKNOWN)
                 if target == _UNKNOWN:
-                    target = seen.get(key)
+                    target = seen.get(key, _UNKNOWN)
+                    if target == _UNKNOWN:  # (asked now, and its meta: what ``_target`` asks, once)
+                        target = self._asked(key)
                 if target is not None:
                     current = made.get(target)
                     if current is not None:
@@ -313,6 +308,8 @@ class Changes:
                             continue
                     elif target not in read:
                         meta = metas.get(target)
+                        if meta is None:
+                            meta = self._answers.meta_of(target, self._lib.meta)
                         if meta is not None and not meta.flags & STUB:
                             run.append((target, entry.get("sources")))
                             continue

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 from store.storage.links import INVERSE, Change, LinkState, empty, joined, shared
 
+RELATIONS = tuple(INVERSE)  # ("references", "cited_by")
 CHANGE_SHARE = 4  # changes only added to that count as one document (see ``LinkEdits.size``)
 
 
@@ -118,6 +119,21 @@ class LinkEdits:
                 had = back_targets.get(doc_id)
                 back_targets[doc_id] = now if had is None else joined(had, now)
         return linked
+
+    def move(self, other: int, into: int, removed: set[int]) -> None:
+        """``other`` was merged into ``into`` (``Changes._absorb``): every link of ``other`` becomes one of
+        ``into`` (none to itself, nor to ``removed`` documents), and ``other`` keeps none."""
+        links = self.state(other)
+        held = {rel: into in links[INVERSE[rel]] for rel in RELATIONS}  # (a link not there: no unlink)
+        for rel in RELATIONS:
+            for linked, sources in list(links[rel].items()):
+                del links[rel][linked]
+                if linked in (into, other) or linked in removed:
+                    continue
+                self.unlink(linked, INVERSE[rel], other)
+                self.connect(into, rel, linked, sources)
+            if held[rel]:
+                self.unlink(into, rel, other)
 
     def size(self) -> int:
         """What it holds, in documents' worth (``Changes.size``: a bulk import writes a batch when it
