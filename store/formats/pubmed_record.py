@@ -113,21 +113,30 @@ def record_doc(elem: Element, position: int = 1) -> Doc:
             date = _pub_date(_first(issue_parts, "PubDate"))
             year = year_of(date)
         pages = _pages(_first(parts, "Pagination"))
-        abstract = _abstract(_every(parts, "Abstract", "AbstractText"))
+        abstract = _abstract([t for a in parts.get("Abstract", ()) for t in a.iterchildren("AbstractText")])
         authors = _authors(parts.get("AuthorList", ()))
         # Older files give one affiliation for the whole article, beside the authors.
         shared = [element_text(a) for a in parts.get("Affiliation", ())]
         affiliations = unique([*shared, *(x for a in authors for x in a.get("affiliations", ()))])
-        languages = unique(plain_text(x) for x in parts.get("Language", ()))
+        languages = unique([plain_text(x) for x in parts.get("Language", ())])
         publication_types = unique(
-            plain_text(x) for x in _every(parts, "PublicationTypeList", "PublicationType")
+            [
+                plain_text(x)
+                for t in parts.get("PublicationTypeList", ())
+                for x in t.iterchildren("PublicationType")
+            ]
         )
         grants = unique(_grant(g) for g in _every(parts, "GrantList", "Grant"))
     journal = plain_text(_first(cited, "MedlineJournalInfo", "MedlineTA")) or plain_text(
         _first(cited, "Article", "Journal", "ISOAbbreviation")
     )
-    mesh = unique(_mesh_heading(h) for h in _every(cited, "MeshHeadingList", "MeshHeading"))
-    keywords = unique(element_text(k) for k in _every(cited, "KeywordList", "Keyword"))
+    # (lists made in place, not through ``_every``'s generator: once per heading of every record)
+    mesh = unique(
+        [_mesh_heading(h) for m in cited.get("MeshHeadingList", ()) for h in m.iterchildren("MeshHeading")]
+    )
+    keywords = unique(
+        [element_text(k) for w in cited.get("KeywordList", ()) for k in w.iterchildren("Keyword")]
+    )
     pmcid, doi = _identifiers(cited, pubmed_data)
     # (built field by field, in the schema's order, empty ones left out: cheaper than filtering a table)
     doc: Doc = {"pmid": pmid}
@@ -231,7 +240,11 @@ def _authors(author_lists: Iterable[Element]) -> list[Doc]:
                 tag = child.tag
                 if part := name_parts.get(tag):
                     text = child.text  # (plain_text, inline: a record may have hundreds of authors)
-                    names[part] = " ".join(text.split()) if text else ""
+                    if not text:
+                        text = ""
+                    elif not text.isalnum():  # (a one-word name holds no whitespace)
+                        text = " ".join(text.split())
+                    names[part] = text
                 elif tag == "AffiliationInfo":
                     affiliations.extend(element_text(a) for a in child.iterchildren("Affiliation"))
                 elif tag == "CollectiveName":

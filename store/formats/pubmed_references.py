@@ -7,9 +7,10 @@ costs, so this is written for speed (measured per reference, issue 18):
 
 - a citation's text is taken as it is when it is single-spaced already, as nearly every one is: the
   texts of a record are checked together (``single_spaced``: a few scans of one joined string), and
-  only when one of them is not are they collapsed one by one (``" ".join(text.split())`` costs about
-  a microsecond a reference, a quarter of the rest), and the links of those that change made again;
-- the common PMID (ASCII digits) and a year right before the first ";" are read without a call.
+  only when one of them is not is the list read again, each text collapsed (``" ".join(text.split())``
+  costs about a microsecond a reference, a quarter of the rest);
+- the common PMID (ASCII digits) and a year right before the first ";" are read without a call, and
+  each link is made where it is read, the common one (a PMID, a title, a year) as one literal.
 """
 
 from __future__ import annotations
@@ -33,21 +34,32 @@ def references(pubmed_data: Element | None) -> list[Doc]:
     """The reference list's links as documents."""
     if pubmed_data is None:
         return []
+    links, texts = _read(pubmed_data, collapse=False)
+    if texts and not single_spaced(texts):
+        links = _read(pubmed_data, collapse=True)[0]  # (rare: made again, each text collapsed)
+    return links
+
+
+def _read(pubmed_data: Element, *, collapse: bool) -> tuple[list[Doc], list[str]]:
+    """The links, and the citations' texts taken as given (those without markup); ``collapse``: each
+    such text collapsed first (as ``element_text`` collapses one with markup)."""
     links: list[Doc] = []
-    # The citations whose text is taken as given (those without markup): the text, and where the
-    # reference's link is in ``links`` with what else it holds, or -1 if it made none.
     texts: list[str] = []
-    given: list[tuple[int, str | None, str | None, str | None]] = []
+    add, given, years = links.append, texts.append, _YEARS
     for reference_list in pubmed_data.iterchildren("ReferenceList"):
         for ref in reference_list.iterdescendants("Reference"):
             text = ""
-            as_given = False
             pmid = pmcid = doi = None
             for child in ref:
                 tag = child.tag
                 if tag == "Citation":  # (of two, the last counts)
-                    as_given = not len(child)
-                    text = (child.text or "") if as_given else element_text(child)  # (markup: flattened)
+                    if len(child):
+                        text = element_text(child)  # (markup: flattened, collapsed)
+                    elif collapse:
+                        text = " ".join((child.text or "").split())
+                    else:
+                        text = child.text or ""
+                        given(text)
                 elif tag == "ArticleIdList":
                     for elem in child:
                         value = elem.text
@@ -65,59 +77,34 @@ def references(pubmed_data: Element | None) -> list[Doc]:
                                 doi = normalise_doi(value.strip())
                         elif (kind == "pmc" or kind == "pmcid") and pmcid is None:
                             pmcid = normalise_pmcid(value.strip())
-            link = _link(text, pmid, pmcid, doi)
-            if as_given:
-                texts.append(text)
-                given.append((-1 if link is None else len(links), pmid, pmcid, doi))
-            if link is not None:
-                links.append(link)
-    if texts and not single_spaced(texts):
-        _collapse_texts(links, texts, given)
-    return links
-
-
-def _collapse_texts(
-    links: list[Doc], texts: list[str], given: list[tuple[int, str | None, str | None, str | None]]
-) -> None:
-    """Make again, in ``links``, the link of each citation whose text was not single-spaced."""
-    for text, (at, pmid, pmcid, doi) in zip(
-        reversed(texts), reversed(given), strict=True
-    ):  # (deletions last first)
-        if at < 0:
-            continue  # (it made no link: it is empty, or blank but for a full stop, so collapsed too)
-        collapsed = " ".join(text.split())
-        if collapsed == text:
-            continue
-        link = _link(collapsed, pmid, pmcid, doi)
-        if link is None:
-            del links[at]
-        else:
-            links[at] = link
-
-
-def _link(text: str, pmid: str | None, pmcid: str | None, doi: str | None) -> Doc | None:
-    """A reference's link from its citation's text (single-spaced) and identifiers; None if it has neither."""
-    if text.endswith(".") and not text.endswith(".."):  # (base.drop_full_stop)
-        text = text[:-1].rstrip()
-    link: Doc
-    if text:
-        end = text.find(";")
-        year = _YEARS.get(text[end - 4 : end]) if end >= 4 else None
-        if end >= 0 and (year is None or (end > 4 and text[end - 5].isdigit())):
-            year = cited_year(text)  # (the year is not simply right before the first ";")
-        if pmid and not pmcid and not doi:  # (the common case, as one literal)
-            link = {"pmid": pmid, "title": text}
-        else:
-            link = _ids(pmid, pmcid, doi)
-            link["title"] = text
-        if year is not None:
-            link["year"] = year
-    elif pmid or pmcid or doi:
-        link = _ids(pmid, pmcid, doi)
-    else:
-        return None  # an empty <Reference/> says nothing
-    link["sources"] = [SOURCE_TAG]
-    return link
+            # The link (written out here, not called: once per reference of every record imported).
+            if text and text[-1] == "." and text[-2:] != "..":  # (base.drop_full_stop)
+                text = text[:-1].rstrip()
+            if text:
+                end = text.find(";")
+                if end >= 4:
+                    year = years.get(text[end - 4 : end])
+                    if year is None or (end > 4 and text[end - 5].isdigit()):
+                        year = cited_year(text)  # (the year is not simply right before the first ";")
+                else:
+                    year = cited_year(text) if end >= 0 else None
+                if pmid and not pmcid and not doi:  # (the common case, as one literal)
+                    if year is None:
+                        add({"pmid": pmid, "title": text, "sources": [SOURCE_TAG]})
+                    else:
+                        add({"pmid": pmid, "title": text, "year": year, "sources": [SOURCE_TAG]})
+                    continue
+                link = _ids(pmid, pmcid, doi)
+                link["title"] = text
+                if year is not None:
+                    link["year"] = year
+            elif pmid or pmcid or doi:
+                link = _ids(pmid, pmcid, doi)
+            else:
+                continue  # an empty <Reference/> says nothing
+            link["sources"] = [SOURCE_TAG]
+            add(link)
+    return links, texts
 
 
 def _ids(pmid: str | None, pmcid: str | None, doi: str | None) -> Doc:

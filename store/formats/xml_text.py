@@ -17,7 +17,10 @@ def plain_text(elem: Element | None) -> str:
     if elem is None:
         return ""
     text = elem.text
-    return "" if text is None else " ".join(text.split())
+    if text is None:
+        return ""
+    # A word (a PMID, a year, "eng") holds no whitespace: as collapsing would leave it, found cheaper.
+    return text if text.isalnum() else " ".join(text.split())
 
 
 def element_text(elem: Element | None) -> str:

@@ -10,7 +10,7 @@ import sys
 from lxml import etree
 
 from store.formats.pubmed_references import references
-from store.formats.xml_text import single_spaced
+from store.formats.xml_text import plain_text, single_spaced
 
 SPACES = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
 XML_SPACES = [c for c in SPACES if c >= " " or c in "\t\n\r"]  # (what XML text may hold)
@@ -163,3 +163,27 @@ def test_hostile_citations_and_a_last_link_deleted_once_collapsed() -> None:
     for last_but_one in ("Ng B. Cell. 1998;4:5.", "Ng  B.\tCell. 1998;4:5 ."):
         got = references(etree.fromstring(HOSTILE.format(last_but_one=last_but_one)))
         assert got == expected, last_but_one
+
+
+def test_a_one_word_text_is_taken_as_it_is_and_any_other_collapsed() -> None:
+    """``plain_text`` (and an author's name parts) skip the split of a text that ``isalnum``: such a
+    text holds none of the whitespace ``split`` splits at, so collapsing would leave it as it is."""
+    assert not [c for c in SPACES if c.isalnum()]  # (every code point ``split`` splits at)
+    texts = [
+        "31234567",
+        "eng",
+        "Müller",
+        "٣",
+        "Ⅻ",
+        "x²",
+        "MM",
+        "",
+        " eng",
+        "de Ruiter",
+        "a\u00a0b",
+        "b\u2003",
+    ]
+    for text in texts + [random.choice(WORDS) + random.choice(XML_SPACES) for _ in range(200)]:
+        elem = etree.Element("Language")
+        elem.text = text
+        assert plain_text(elem) == " ".join(text.split()), repr(text)
