@@ -217,34 +217,38 @@ def _abstract(texts: Iterable[Element]) -> list[Doc]:
     return [s.to_doc() for s in sections]
 
 
-# An author's name parts, by element, as the document names them (in the order it holds them).
-_NAME_PARTS = {"LastName": "last", "Initials": "initials", "ForeName": "fore", "Suffix": "suffix"}
+# The elements of an author's name (the document names them last, initials, fore, suffix).
+_NAME_TAGS = frozenset({"LastName", "Initials", "ForeName", "Suffix"})
 
 
 def _authors(author_lists: Iterable[Element]) -> list[Doc]:
     """Personal and collective authors in order, leaving out entries marked invalid (``ValidYN="N"``)."""
     authors: list[Doc] = []
-    name_parts = _NAME_PARTS
+    name_tags = _NAME_TAGS
     for author_list in author_lists:
         if author_list.get("Type", "authors") != "authors":
             continue
         for elem in author_list.iterchildren("Author"):
             if elem.get("ValidYN") == "N":
                 continue
-            # One pass over the author's children (a record may have hundreds of authors); of an
-            # element given twice, the last counts.
-            names: dict[str, str] = {}
-            group = ""
+            # One pass over the author's children (a record may have hundreds of authors), into
+            # locals; of an element given twice, the last counts.
+            last = initials = fore = suffix = group = ""
             affiliations: list[str] = []
             for child in elem:
                 tag = child.tag
-                if part := name_parts.get(tag):
-                    text = child.text  # (plain_text, inline: a record may have hundreds of authors)
-                    if not text:
-                        text = ""
-                    elif not text.isalnum():  # (a one-word name holds no whitespace)
+                if tag in name_tags:
+                    text = child.text or ""  # (plain_text, inline; a one-word name holds no whitespace)
+                    if text and not text.isalnum():
                         text = " ".join(text.split())
-                    names[part] = text
+                    if tag == "LastName":
+                        last = text
+                    elif tag == "Initials":
+                        initials = text
+                    elif tag == "ForeName":
+                        fore = text
+                    else:
+                        suffix = text
                 elif tag == "AffiliationInfo":
                     affiliations.extend(element_text(a) for a in child.iterchildren("Affiliation"))
                 elif tag == "CollectiveName":
@@ -252,11 +256,14 @@ def _authors(author_lists: Iterable[Element]) -> list[Doc]:
             author: Doc
             if group:
                 author = {"last": group, "collective": True}
-            elif last := names.get("last"):
-                author = {"last": last}
-                for key in ("initials", "fore", "suffix"):
-                    if value := names.get(key):
-                        author[key] = value
+            elif last:
+                author = {"last": last}  # (then the name's parts in the order documents hold them)
+                if initials:
+                    author["initials"] = initials
+                if fore:
+                    author["fore"] = fore
+                if suffix:
+                    author["suffix"] = suffix
             else:
                 continue
             if affiliations and (kept := unique(affiliations)):
