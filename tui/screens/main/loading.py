@@ -160,6 +160,9 @@ class Loading(Part):
         if self._gone():
             return
         screen = self.screen
+        if not screen.reader.panes_mounted:  # (after the first paint: ``Reader._mount_panes``)
+            screen.reader.after_panes(lambda: self._ready(library, index, marks, seen))
+            return
         screen.library = library
         # What opening it said (converted, its index rebuilt, damage), as a command prints it: by this
         # open or an earlier one of the app's (the first page's, the search index's), each once.

@@ -234,6 +234,8 @@ class MainScreen(Screen[None]):
             self.results.focus()
 
     def action_cycle(self, step: int) -> None:
+        if not self.reader.panes_mounted:  # (in the first frames: ``Reader._mount_panes``)
+            return
         widgets: list[Widget] = [self.query_one(selector) for selector in FOCUS_ORDER]
         focused = self.focused
         current = next(
