@@ -69,8 +69,9 @@ def test_a_count_a_service_reports_ranks_as_the_library_counts_do(tmp_path: Path
     assert lib.compact() and _order(SearchIndex.for_library(lib), "cell")[:2] == [("9", 31), ("1", 1)]
 
 
-def _oracle(lib: Library) -> list[int]:
-    """Every document most cited first, keyed one by one from what the library says of it."""
+def most_cited_first(lib: Library) -> list[int]:
+    """Every document most cited first, keyed one by one from scratch from what the library says of it
+    (the order ``Citations`` must give; ``test_cited_runs`` uses it too)."""
     from store.storage.indexwriter import cited_key
 
     keyed = []
@@ -101,9 +102,9 @@ def test_the_order_is_ranked_once_per_state_and_stays_exact(
         return meta(snap, doc_id)
 
     monkeypatch.setattr(Snapshot, "meta", counting)
-    assert list(citations.order()) == _oracle(lib)
+    assert list(citations.order()) == most_cited_first(lib)
     keyed.clear()
-    assert list(citations.order()) == list(citations.order()) == _oracle(lib)
+    assert list(citations.order()) == list(citations.order()) == most_cited_first(lib)
     first = len(keyed)
     assert list(citations.order()) and len(keyed) == first == len(lib)  # (the oracle's own reads)
     # One new record citing record 2: it, record 2, and nothing else, keyed again.
@@ -111,7 +112,7 @@ def test_the_order_is_ranked_once_per_state_and_stays_exact(
         changes.put_article(Article(pmid="8", title="New", year=2020, references=[Link(pmid="2")]), ORIGIN)
     keyed.clear()
     assert list(citations.order()) and sorted(keyed) == sorted([lib.find("2"), lib.find("8")])
-    assert list(citations.order()) == _oracle(lib)
+    assert list(citations.order()) == most_cited_first(lib)
     # A batch written as a segment (as a bulk import writes them), then more in the journal.
     with lib.transaction() as changes:
         for pmid in ("9", "10", "11"):
@@ -122,9 +123,9 @@ def test_the_order_is_ranked_once_per_state_and_stays_exact(
         changes.flush()
         changes.put_article(Article(pmid="12", title="Late", year=2012, references=[Link(pmid="4")]), ORIGIN)
     assert lib.path.with_name(lib.path.name + ".segments").exists()
-    assert list(citations.order()) == _oracle(lib)
+    assert list(citations.order()) == most_cited_first(lib)
     assert lib.find("4") == next(citations.order())  # cited 4 times now
     # After a compaction, the base's own order and nothing touched.
     assert lib.compact()
-    assert list(citations.order()) == _oracle(lib)
+    assert list(citations.order()) == most_cited_first(lib)
     assert citations.ranked_changes().touched == set()

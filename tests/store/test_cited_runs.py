@@ -19,20 +19,10 @@ from store.model import Article, Link, Origin
 from store.search import SearchIndex
 from store.storage import runs
 from store.storage.citations import Citations
-from store.storage.indexwriter import cited_key
 from store.storage.segment import SegmentFile, SegmentWriter
+from tests.store.test_citations import most_cited_first
 
 ORIGIN = Origin("test", "runs")
-
-
-def _oracle(lib: Library) -> list[int]:
-    """Every document most cited first, each keyed from scratch from what the library says of it."""
-    keyed = []
-    for doc_id, _doc in lib.iter_docs():
-        meta = lib.meta(doc_id)
-        assert meta is not None
-        keyed.append((cited_key(meta.citation, lib.link_counts(doc_id)[1], meta.year, doc_id), doc_id))
-    return [doc_id for _key, doc_id in sorted(keyed, reverse=True)]
 
 
 def _put(changes: object, pmid: str, year: int, cites: tuple[int, ...] = (), **more: object) -> None:
@@ -109,7 +99,7 @@ def test_the_merged_runs_give_the_order_of_every_document_keyed_from_scratch(
     segments = _segment_files(lib)
     assert [s.has_run for s in segments] == [True, True, False, True]
     assert lib.find("10.1000/a") == lib.find("500") and lib.find("10.1000/b") == lib.find("700")
-    expected = _oracle(lib)
+    expected = most_cited_first(lib)
     citations = Citations(lib._reader)
     assert list(citations.order()) == expected
     assert citations.ranked_changes().runs == (segments[0], segments[1], segments[3])
@@ -152,7 +142,7 @@ def test_runs_are_written_by_a_merge_and_by_the_journal_made_a_segment_and_keep_
         _put(changes, "800", 2025, (1, 2, 600))
         changes.flush()
     assert all(s.has_run for s in _segment_files(lib)[-2:])
-    assert list(Citations(lib._reader).order()) == _oracle(lib)
+    assert list(Citations(lib._reader).order()) == most_cited_first(lib)
     with lib.transaction() as changes:
         _put(changes, "801", 2025, (1, 800, 100, 7))
     files = lib._storage.files
@@ -164,7 +154,7 @@ def test_runs_are_written_by_a_merge_and_by_the_journal_made_a_segment_and_keep_
     lib._reader.catch_up()
     segments = _segment_files(lib)
     assert len(segments) == 8 - k and segments[-1].has_run
-    assert list(Citations(lib._reader).order()) == _oracle(lib)
+    assert list(Citations(lib._reader).order()) == most_cited_first(lib)
     lib.close()
     assert check(lib.path).problems == []
 
@@ -193,7 +183,7 @@ def test_the_first_page_keys_what_has_no_run_and_reads_the_runs_only_so_far(
     monkeypatch.setattr(SegmentFile, "run", reading)
     citations = Citations(lib._reader)
     first = list(zip(range(3), citations.order(), strict=False))
-    assert [d for _i, d in first] == _oracle(lib)[:3]
+    assert [d for _i, d in first] == most_cited_first(lib)[:3]
     journal = lib._reader.snap.journal
     assert journal is not None
     runless = {*segments[2].column("doc_ids"), *segments[2].column("link_ids")}
@@ -212,7 +202,7 @@ def test_a_damaged_run_is_said_by_check_in_one_line_and_read_past(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lib = _layered(tmp_path / "library.json", monkeypatch)
-    expected = _oracle(lib)
+    expected = most_cited_first(lib)
     segment = _segment_files(lib)[1]
     _footer, at = _run_at(segment)
     raw = bytearray(segment.path.read_bytes())
@@ -268,7 +258,7 @@ def test_cited_at_least_asks_the_segments_once_not_once_per_base_document(
     whole query's cost; the segments' documents are now read once, into a bitmap, at the first
     question."""
     lib = _layered(tmp_path / "library.json", monkeypatch)
-    expected = {d: max(lib.meta(d).citation, lib.link_counts(d)[1]) for d in _oracle(lib)}  # type: ignore[union-attr]
+    expected = {d: max(lib.meta(d).citation, lib.link_counts(d)[1]) for d in most_cited_first(lib)}  # type: ignore[union-attr]
     asked = []
     touches = SegmentFile.touches
     monkeypatch.setattr(SegmentFile, "touches", lambda self, d: asked.append(d) or touches(self, d))

@@ -14,7 +14,8 @@ from store.model import Article, Link, Origin
 from store.search import SearchIndex
 from store.storage import runs
 from store.storage.citations import Citations
-from tests.store.test_cited_runs import _layered, _oracle
+from tests.store.test_citations import most_cited_first
+from tests.store.test_cited_runs import _layered
 from tui import firstpage
 
 ORIGIN = Origin("test", "first page")
@@ -35,7 +36,7 @@ def test_the_first_page_is_every_document_keyed_from_scratch(
     lib = _layered(path, monkeypatch)
     assert [s.has_run for s in lib._reader.snap.segments] == [True, True, False, True]
     SearchIndex.for_library(lib)  # (the first page is searched only in a fresh index)
-    order = _oracle(lib)
+    order = most_cited_first(lib)
     stub = {doc_id: lib.meta(doc_id).stub for doc_id in order}  # type: ignore[union-attr]
     expected = ([d for d in order if not stub[d]] + [d for d in order if stub[d]])[: firstpage.ROWS]
     counts = [_count(lib, doc_id) for doc_id in expected]

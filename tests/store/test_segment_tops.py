@@ -19,7 +19,8 @@ from store.storage.citations import Citations
 from store.storage.committer import write_listing
 from store.storage.segment import SegmentFile, SegmentWriter
 from store.storage.tiering import merge_newest
-from tests.store.test_cited_runs import ORIGIN, _cited_by_service, _oracle, _put
+from tests.store.test_citations import most_cited_first
+from tests.store.test_cited_runs import ORIGIN, _cited_by_service, _put
 
 
 def _segments(lib: Library) -> list[SegmentFile]:
@@ -87,7 +88,7 @@ def test_the_start_from_the_newest_top_is_the_order_of_every_document_keyed_from
     assert len(segments) == 3 and all(s.has_top for s in segments)
     top = segments[-1].top()
     assert top is not None and len(top) == min(k, len(top.values())) and (top.bound == 0) == (k == 1000)
-    expected = _oracle(lib)
+    expected = most_cited_first(lib)
     journal = lib._reader.snap.journal
     assert journal is not None and any(d not in journal.docs for d in journal.link_counts)
     assert any(where is None for where in journal.docs.values())  # (records removed in the journal)
@@ -146,7 +147,7 @@ def test_a_merge_keeps_the_newest_top_and_the_journal_made_a_segment_makes_one(
     assert merged is not None and merged == made.top()
     start = tops.above(lib._reader.snap)
     assert start is not None and start.keyed
-    assert list(Citations(lib._reader).order()) == _oracle(lib)
+    assert list(Citations(lib._reader).order()) == most_cited_first(lib)
     lib.close()
     assert check(lib.path).problems == []
 
@@ -161,7 +162,7 @@ def test_a_segment_below_without_a_top_gives_its_next_one_a_top_from_the_runs(
     lib = _library(tmp_path / "library.json", monkeypatch)
     assert not any(s.has_top for s in _segments(lib))
     assert tops.above(lib._reader.snap) is None
-    expected = _oracle(lib)
+    expected = most_cited_first(lib)
     assert list(Citations(lib._reader).order()) == expected  # (as before tops)
     monkeypatch.setattr(SegmentWriter, "set_top", set_top)
     files = lib._storage.files
@@ -187,7 +188,7 @@ def test_a_segment_below_without_a_top_gives_its_next_one_a_top_from_the_runs(
 def test_a_damaged_top_is_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tops, "K", 6)
     lib = _library(tmp_path / "library.json", monkeypatch)
-    expected = _oracle(lib)
+    expected = most_cited_first(lib)
     newest = _segments(lib)[-1]
     lib.close()
     raw = bytearray(newest.path.read_bytes())
