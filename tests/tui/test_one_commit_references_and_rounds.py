@@ -25,7 +25,8 @@ from store.storage.committer import Committer
 from tests.conftest import DATA, ROOT
 from tests.online_server import ICITE_2025, ICiteBank, LocalServer
 from tests.tui import test_cli_online, test_one_command_one_commit
-from tests.tui.test_one_commit_across_files import COMMITTED, MEDLINE, SEARCH, STOPS, XML, _stopped, run
+from tests.tui.helpers import run
+from tests.tui.test_one_commit_across_files import COMMITTED, MEDLINE, SEARCH, STOPS, XML, _stopped
 from tui.commands.base import LEFT_AS_IT_WAS
 
 RIS = DATA / "references" / "endnote.ris"

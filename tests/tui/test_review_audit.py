@@ -20,7 +20,8 @@ import pytest
 from store.marks import Marks, marks_path
 from store.snowball.state import SnowballFile, snowball_path
 from tests.conftest import DATA, ROOT
-from tests.tui.test_review_cli import DEMO, REFS, report, run
+from tests.tui.helpers import run
+from tests.tui.test_review_cli import DEMO, REFS, report
 from tui.cli import main
 
 

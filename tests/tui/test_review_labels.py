@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.tui.helpers import make_app, open_snowball, ready, rows, settle
-from tests.tui.test_review_cli import DEMO, run
+from tests.tui.helpers import make_app, open_snowball, ready, rows, run, settle
+from tests.tui.test_review_cli import DEMO
 from tui.screens.snowball import SnowballScreen
 from tui.widgets.lists import LinkList
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from store.marks import Marks
-from tests.tui.helpers import make_app, open_snowball, ready, settle
-from tests.tui.test_review_cli import DEMO, run
+from tests.tui.helpers import make_app, open_snowball, ready, run, settle
+from tests.tui.test_review_cli import DEMO
 from tui.screens.reason import ReasonScreen
 from tui.widgets.lists import LinkList
 
