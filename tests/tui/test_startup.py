@@ -137,23 +137,28 @@ def test_the_whole_library_list_ranks_the_library_once(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With no query the list is the records, then the stubs; with the page full of records the stubs
-    are only counted, in an order that costs nothing (most cited first ranks the library)."""
+    are only counted (limit 0: no hit read, so no stub's count of citing articles either)."""
     from store.search import SearchIndex
     from tui import listing
 
     index = SearchIndex.open_with_counts(demo_path)
     assert index is not None
-    asked: list[tuple[str, str]] = []
+    asked: list[tuple[str, str, int]] = []
     search = SearchIndex.search
 
     def recording(self: SearchIndex, query: Any, **kwargs: Any) -> Any:
-        asked.append((query, kwargs["sort"]))
+        asked.append((query, kwargs["sort"], kwargs["limit"]))
         return search(self, query, **kwargs)
 
     monkeypatch.setattr(SearchIndex, "search", recording)
     everything = listing.search(index, "", "cited", 500)
     page = listing.search(index, "", "cited", 1)  # (the demo holds one record, and its stubs)
-    assert asked == [("is:full", "cited"), ("is:stub", "cited"), ("is:full", "cited"), ("is:stub", "date")]
+    assert asked == [
+        ("is:full", "cited", 500),
+        ("is:stub", "cited", 499),
+        ("is:full", "cited", 1),
+        ("is:stub", "cited", 0),
+    ]
     assert page.total == everything.total == len(Library.open(demo_path))
     assert [h.doc_id for h in page.hits] == [everything.hits[0].doc_id] and not page.hits[0].stub
 
