@@ -8,8 +8,8 @@ As ``PRAGMA integrity_check`` and ``git fsck`` do, it reads everything and chang
   and link change decoded) and the segments it lists; both ends of every link, and that every link
   leads to a document (``store.storage.verify``, through ``store.library``);
 - the marks file and the snowball file: regular files pmbrowse can read;
-- the search index: readable, and fresh for the library's state (a stale one is rebuilt at the next
-  search, so it is said but is not damage).
+- the search index: readable, and fresh for the library's state (a stale one is caught up at the next
+  search, or rebuilt after a compaction: ``store.search.catchup``; so it is said but is not damage).
 
 A healthy library of 100,000 records is checked in a few seconds (``bench``: see the README).
 ``pmbrowse repair`` (``store.repair``) mends what this finds.
@@ -151,8 +151,9 @@ def _check_search(path: Path, state: tuple[str | None, int], found: Findings) ->
         return
     if meta.get("library") != list(state):
         found.notes.append(
-            f"the search index {folder} is of another state of the library (it is rebuilt at the next "
-            "search, or by `pmbrowse repair`)"
+            f"the search index {folder} is of another state of the library (the next search catches it "
+            "up, indexing again what changed since, or rebuilds it after a compaction; `pmbrowse repair` "
+            "rebuilds it now)"
         )
         return
     from store.search.index import SearchIndex
