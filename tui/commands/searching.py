@@ -27,6 +27,7 @@ from tui.commands.base import (
     EXIT_UNAVAILABLE,
     Command,
     error,
+    open_library,
     path_of,
 )
 from tui.console import results_list
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     # A fresh index answers on its own: no need to load a library of any size.
     index = SearchIndex.open_if_fresh(path)
     if index is None:
-        index = SearchIndex.for_library(Library.open(path))
+        # (Opened as every command opens it: what the opening says is said, and it is closed at the end.)
+        index = SearchIndex.for_library(open_library(args, err))
     elif not segments_as_listed(path):
         # (What is wrong, as opening the library says it, with what to run; if it opens, it was mended.)
         try:
