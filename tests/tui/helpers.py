@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
+import json
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +32,23 @@ from tui.screens.main import MainScreen
 from tui.screens.snowball import SnowballScreen
 from tui.widgets.lists import LinkList
 from tui.widgets.trail import TrailBar, trail_line
+
+
+def imported_by(code: str, prefixes: tuple[str, ...], *argv: str) -> list[str]:
+    """The modules named by ``prefixes`` that ``code`` (Python run in a fresh process, with ``argv``)
+    has imported when it ends: what a moment of the app (its start, the first page) loads."""
+    listing = (
+        "; import json as _j, sys as _s; "
+        f"print(_j.dumps(sorted(m for m in _s.modules if m.startswith({prefixes!r}))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code + listing, *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    ).stdout
+    return list(json.loads(out))
 
 
 async def settle(pilot: Pilot[None]) -> None:

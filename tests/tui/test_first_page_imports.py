@@ -3,12 +3,10 @@ it would otherwise import while Textual is imported beside it (``store.storage.S
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from store.library import Library
+from tests.tui.helpers import imported_by
 
 WRITING = ("store.storage.committer", "store.storage.compactor", "store.storage.table", "store.storage.fold")
 
@@ -17,16 +15,8 @@ def test_the_first_page_imports_none_of_the_write_path(tmp_path: Path) -> None:
     path = tmp_path / "library.json"
     Library.open(path).close()  # the demo library, and its search index
     code = (
-        "import json, sys; from pathlib import Path; from tui import firstpage; "
+        "import sys; from pathlib import Path; from tui import firstpage; "
         "firstpage.start(Path(sys.argv[1]), ''); page = firstpage.take(Path(sys.argv[1]), None); "
-        "assert page is not None and page.results is not None and page.results.hits; "
-        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({WRITING!r}))))"
+        "assert page is not None and page.results is not None and page.results.hits"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[2],
-    ).stdout
-    assert json.loads(out) == []
+    assert imported_by(code, WRITING, str(path)) == []

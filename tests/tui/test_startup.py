@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +13,7 @@ from store.library import Library
 from store.marks import Marks
 from store.model import Article, Origin
 from store.session import Session
-from tests.tui.helpers import make_app, ready, rows, settle
+from tests.tui.helpers import imported_by, make_app, ready, rows, settle
 from tui.screens.main import MainScreen
 
 # Modules the first paint does without: the library and its storage, the search engine, the
@@ -42,18 +40,7 @@ LATER = (
 
 
 def test_opening_the_app_imports_none_of_the_library_machinery() -> None:
-    code = (
-        "import json, sys; import tui.cli, tui.app; "
-        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({LATER!r}))))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[2],
-    ).stdout
-    assert json.loads(out) == []
+    assert imported_by("import tui.cli, tui.app", LATER) == []
 
 
 async def test_the_main_screen_is_the_first_screen(lib_path: Path) -> None:

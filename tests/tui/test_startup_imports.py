@@ -4,10 +4,7 @@ content: Python runs every module it imports, and Textual looks through every wi
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
+from tests.tui.helpers import imported_by
 
 # Imported where they are first used: the watcher of other processes' changes once the library is
 # read (``tui.screens.main.changes``, ``tui.screens.main.loading``), the dialog of ``t`` and ``n``
@@ -25,15 +22,4 @@ LATER = (
 
 
 def test_the_app_imports_only_what_its_first_screen_needs() -> None:
-    code = (
-        "import json, sys; import tui.cli, tui.app; "
-        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({LATER!r}))))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[2],
-    ).stdout
-    assert json.loads(out) == []
+    assert imported_by("import tui.cli, tui.app", LATER) == []
