@@ -12,11 +12,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from store.errors import LibraryFileError
+from store.storage.indexwriter import cited_key
 from store.storage.links import RELS
 from store.storage.runs import Tally
 from store.storage.segment import SegmentError
 from store.storage.segmentids import check_all
 from store.storage.snapshot import Segment, Snapshot
+from store.storage.top import Top
 
 REPAIR = "`pmbrowse repair` mends it"
 
@@ -30,18 +32,27 @@ def change_counts(record: Mapping[str, Any]) -> tuple[int, int]:
     return refs, cited
 
 
-def check_runs(snap: Snapshot, problems: list[str], limit: int, whole: int) -> None:
+def check_runs(snap: Snapshot, problems: list[str], limit: int, whole: int) -> int:
     """Each segment's run (``store.storage.segment``): its checksum, its order, and its keys those of
-    the documents it touches in the state it completed (the base and the segments up to it). One tally
-    of every document (``limit``: the library's next id) is taken through the layers once, oldest
-    first, each run compared when its segment is reached: each layer is read once (it was read again
-    for each newer run: S^2/2 layers for S segments). The keys of the first ``whole`` segments alone
-    are compared: after a segment left out (damaged, said already), the state each newer one completed
-    cannot be told, and its run would be blamed for it."""
+    the documents it touches in the state it completed (the base and the segments up to it); and each
+    segment's top (``store.storage.top``, ``check_top``) against that same state. One tally of every
+    document (``limit``: the library's next id) is taken through the layers once, oldest first, each
+    run and top compared when its segment is reached: each layer is read once (it was read again for
+    each newer run: S^2/2 layers for S segments). The keys of the first ``whole`` segments alone are
+    compared: after a segment left out (damaged, said already), the state each newer one completed
+    cannot be told, and its run or top would be blamed for it. Returns how many tops were compared."""
     tally = Tally.whole(snap.index, limit)
+    compared = 0
     for i, segment in enumerate(snap.segments):
         if i < whole:
             tally.segment(segment)
+            if getattr(segment, "has_top", False):
+                compared += 1
+                if what := check_top(segment.top(), tally, limit):
+                    problems.append(
+                        f'the segment {segment.path} is damaged (its top, the first documents of "most '
+                        f'cited first" as of the state it completes, {what}); {REPAIR}'
+                    )
         if not segment.has_run:
             continue
         try:
@@ -60,6 +71,45 @@ def check_runs(snap: Snapshot, problems: list[str], limit: int, whole: int) -> N
                 f"the segment {segment.path} is damaged (its most-cited order is not its documents' "
                 f"order); {REPAIR}"
             )
+    return compared
+
+
+def check_top(top: Top | None, tally: Tally, limit: int) -> str:
+    """What is wrong with a segment's top (``store.storage.top``; None: it keeps one that does not read)
+    against ``tally``, a whole tally as of the state the segment completes ('' nothing): each document
+    it holds with that state's values, and every document of that state whose key is at least its
+    bound held (the app's first list is read from the newest top alone: a wrong one makes it wrong,
+    and nothing else would say so). It costs one pass over the tally's count columns, each document
+    whose count reaches the bound's keyed (the bound is high: few are)."""
+    if top is None:
+        return "does not read: its checksum, its shape or its order is wrong"
+    if top.next_id > limit:
+        return f"names the next id {top.next_id}, past the library's {limit}"
+    values = top.values()
+    for doc_id, kept in values.items():
+        found = tally.values(doc_id)
+        if found is None:
+            return f"holds document {doc_id}, which that state does not hold"
+        if tuple(found) != kept:
+            return (
+                f"gives document {doc_id} the values {kept} (citing, cited by its source, year), not "
+                f"{tuple(found)}"
+            )
+    bound = top.bound
+    least = bound >> 48  # (a key at least the bound has a count at least this)
+    held, cited, citation, year = tally.held, tally.cited, tally.citation, tally.year
+    left_out = [
+        doc_id
+        for doc_id, count, reported in zip(range(len(held)), cited, citation, strict=False)
+        if (count >= least or reported >= least)
+        and held[doc_id]
+        and doc_id not in values
+        and cited_key(reported, max(count, 0), year[doc_id], doc_id) >= bound
+    ]
+    if left_out:
+        shown = ", ".join(str(d) for d in left_out[:5]) + (" and more" if len(left_out) > 5 else "")
+        return f"leaves out documents whose keys are at least its bound ({shown})"
+    return ""
 
 
 # The tables every import reads of every segment, whatever it imports: each record's identity keys are

@@ -133,7 +133,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
     snap.index = in_memory(scan.data)
     meta = snap.journal.meta if snap.journal is not None else None
     limit = int((meta or {}).get("next_id", 1 << 32))  # (the next id: its seal's)
-    check_runs(snap, problems, limit, len(snap.segments) if gap is None else gap)
+    tops = check_runs(snap, problems, limit, len(snap.segments) if gap is None else gap)
     if snap.journal is not None and snap.journal.generation == generation:
         snap.journal.start = {"counts": scan.data.counts, "next_id": scan.data.next_id}
         snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
@@ -144,6 +144,7 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
     found.looked_at.append(
         f"{files.journal_path.name} ({snap.journal.commits if snap.journal else 0} commits)"
         + (f", {len(snap.segments)} segments" if snap.segments else "")
+        + (f" ({tops} with a top, each against the state it completes)" if tops else "")
     )
     found.state = (
         f"{generation}.{scan.data.base_crc:08x}",
