@@ -37,7 +37,7 @@ from store.fileformat import read_base_header
 from store.interrupts import held_off
 from store.lock import write_lock
 from store.schema import SCHEMA_VERSION
-from store.search.catchup import Layered, Layers, State, catch_up, layers_now
+from store.search.catchup import Layered, Layers, State, catch_up, layers_now, rebuilt
 from store.search.cited import cited_between, most_cited
 from store.search.compile import MarkLookup, compile_query, heading_matches, heading_of
 from store.search.fields import (
@@ -167,8 +167,7 @@ class SearchIndex:
     def for_library(cls, library: Library) -> SearchIndex:
         """The library's index, caught up first if it is stale (``catch_up``), rebuilt if it is missing
         or cannot be caught up (in a temporary folder when the library's folder cannot be written)."""
-        fresh = cls.open_if_fresh(library.path)
-        if fresh is not None:
+        if (fresh := cls.open_if_fresh(library.path)) is not None:
             return fresh
         folder = index_folder(library.path)
         try:
@@ -178,7 +177,8 @@ class SearchIndex:
             return cls.rebuild(library, folder=scratch_folder(index_folder(library.path)))
         try:
             # Another process may have rebuilt it while we waited for the lock.
-            return cls.open_if_fresh(library.path) or cls.catch_up(library.path) or cls.rebuild(library)
+            found = cls.open_if_fresh(library.path) or cls.catch_up(library.path)
+            return found or rebuilt(library, cls.rebuild)  # (said when it missed a fold)
         finally:
             lock.__exit__(None, None, None)
 
@@ -284,7 +284,7 @@ class SearchIndex:
                     pass  # fall through: a rebuild replaces whatever is there
             elif cls.catch_up(library.path) is not None:
                 return  # (a commit it missed, and this one: ``catch_up``)
-            cls.rebuild(library)
+            rebuilt(library, cls.rebuild)  # (said when it missed a fold: ``store.search.catchup``)
 
     @staticmethod
     def after_compaction(path: Path, before: State, after: State, layers: Layers | None = None) -> None:
