@@ -134,8 +134,8 @@ def test_runs_are_written_by_a_merge_and_by_the_journal_made_a_segment_and_keep_
     """A command's end makes the journal a segment and merges the newest segments into one
     (``tiering``): the merged run is the merged segments' runs merged (``k`` = 4), or, when one of them
     has no run (5: the segment written as before runs), what they touch keyed over the layers."""
-    from store.storage import spilling
     from store.storage.tiering import merge_newest
+    from tests.store.helpers import journal_as_segment
 
     lib = _layered(tmp_path / "library.json", monkeypatch)
     with lib.transaction() as changes:  # (makes the journal a segment of its own first, with a run)
@@ -145,13 +145,8 @@ def test_runs_are_written_by_a_merge_and_by_the_journal_made_a_segment_and_keep_
     assert list(Citations(lib._reader).order()) == most_cited_first(lib)
     with lib.transaction() as changes:
         _put(changes, "801", 2025, (1, 800, 100, 7))
-    files = lib._storage.files
-    with lib._storage.committer.transaction():
-        spilling.start(files, lib._reader.snap)  # (the journal's commit as a segment, as compaction does)
-        assert files.pending.view is not None
-        merge_newest(files, files.pending.view, k)
-        files.pending.committed = True
-    lib._reader.catch_up()
+    with journal_as_segment(lib) as view:
+        merge_newest(lib._storage.files, view, k)
     segments = _segment_files(lib)
     assert len(segments) == 8 - k and segments[-1].has_run
     assert list(Citations(lib._reader).order()) == most_cited_first(lib)

@@ -24,6 +24,7 @@ from store.storage import generation
 from store.storage.segment import SegmentWriter
 from tests.conftest import ROOT
 from tests.killed import STOPPED_AT_ITS_RENAME, killed_once_flagged
+from tests.store.helpers import states_read_while
 from tests.store.test_bulk_import import _after_kill, _everything, _file, _segments
 from tests.store.test_crash_consistency import assert_links_agree
 from tui.cli import main
@@ -208,20 +209,11 @@ def test_a_reader_during_an_import_committed_as_the_fold_sees_it_all_or_nothing(
     script = FOLDING_WRITER.format(root=str(ROOT), lib=str(lib_path), file=str(file))
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL)
     reader = Library.open(lib_path)
-    seen = set()
-    try:
-        while proc.poll() is None:
-            reader.refresh()
-            records = reader.stats().records
-            assert records in (1, N + 1)
-            assert_links_agree(reader)
-            seen.add(records)
-    finally:
-        proc.kill()
-        proc.wait()
-    assert proc.returncode == 0
-    reader.refresh()
-    assert_links_agree(reader)
+
+    def whole(records: int) -> None:
+        assert records in (1, N + 1)
+
+    seen = states_read_while(proc, reader, whole)
     assert reader.stats().records == N + 1 and 1 in seen
     assert _segments(reader) == []  # (committed as the fold)
 

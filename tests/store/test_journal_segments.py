@@ -24,6 +24,7 @@ from store.storage.compactor import MAX_SEGMENTS, compact_threshold
 from store.storage.segment import SegmentFile
 from tests.conftest import ROOT
 from tests.killed import STOPPED_AT_ITS_RENAME
+from tests.store.helpers import states_read_while
 from tests.store.test_bulk_import import _everything, _segments
 from tests.store.test_crash_consistency import assert_links_agree
 from tests.tui.test_one_command_one_commit import _fill, small_disk
@@ -54,6 +55,14 @@ def commit(path: Path, first: int, count: int, *, close: bool = True) -> Library
     return lib
 
 
+def with_base(path: Path, monkeypatch: pytest.MonkeyPatch, records: int) -> None:
+    """A library of ``records`` records (``commit``: one command) compacted into its base, its journal
+    left as a journal (the compaction threshold out of reach)."""
+    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
+    commit(path, 1, records)
+    Library.open(path).compact()
+
+
 def _journal(path: Path) -> bytes:
     return path.with_name(path.name + ".journal").read_bytes()
 
@@ -69,9 +78,7 @@ def test_a_journal_past_its_threshold_becomes_a_segment_and_the_base_stays(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "library.json"
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 600)
-    Library.open(path).compact()  # (a base of 600 records)
+    with_base(path, monkeypatch, 600)
     base = path.stat()
     for k in range(3):
         commit(path, 601 + 40 * k, 40)
@@ -111,9 +118,7 @@ def test_journals_made_segments_are_merged_and_folded_by_the_tiering_s_rules(
     are merged into one, the base is rewritten only when the segments hold as much as it does, and
     the layers stay few."""
     path = tmp_path / "library.json"
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 300)
-    Library.open(path).compact()
+    with_base(path, monkeypatch, 300)
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
     plans, layers, folds = [], [], 0
     for k in range(60):
@@ -141,9 +146,7 @@ def test_a_command_crossing_the_threshold_writes_what_the_journal_holds_not_the_
     from tests.store.test_bulk_import import _io_written
 
     path = tmp_path / "library.json"
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 3000)
-    Library.open(path).compact()
+    with_base(path, monkeypatch, 3000)
     lib = commit(path, 3001, 30, close=False)
     journal = len(_journal(path))
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(journal - 1))
@@ -183,9 +186,7 @@ def test_kill_9_at_the_commit_point_of_the_journal_s_segment_leaves_the_library_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pause: str, merging: bool
 ) -> None:
     path = tmp_path / "library.json"
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 2000)
-    Library.open(path).compact()
+    with_base(path, monkeypatch, 2000)
     if merging:  # (three segments of about the journal's size: the step merges the four into one)
         monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
         for k in range(3):
@@ -245,28 +246,17 @@ def test_a_reader_during_the_step_sees_the_old_state_or_the_new_never_half(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "library.json"
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 300)
-    Library.open(path).compact()
+    with_base(path, monkeypatch, 300)
     proc = subprocess.Popen([sys.executable, "-c", READER_WRITER.format(root=str(ROOT), lib=str(path))])
     reader = Library.open(path)
-    seen = set()
-    try:
-        while proc.poll() is None:
-            reader.refresh()
-            records = reader.stats().records
-            assert (records - 300) % 5 == 0, records  # (whole commands only)
-            last = PMID + records  # (the newest record this state holds, and none after it)
-            assert reader.find(str(last)) is not None and reader.find(str(last + 1)) is None
-            assert_links_agree(reader)
-            seen.add(records)
-    finally:
-        proc.kill()
-        proc.wait()
-    assert proc.returncode == 0
-    reader.refresh()
+
+    def whole(records: int) -> None:
+        assert (records - 300) % 5 == 0, records  # (whole commands only)
+        last = PMID + records  # (the newest record this state holds, and none after it)
+        assert reader.find(str(last)) is not None and reader.find(str(last + 1)) is None
+
+    seen = states_read_while(proc, reader, whole)
     assert reader.stats().records == 450 and len(seen) > 3
-    assert_links_agree(reader)
 
 
 @pytest.mark.parametrize("room", [0, 1, 2, 4, 8, 16])
@@ -274,9 +264,7 @@ def test_a_full_disk_during_the_step_leaves_the_library_as_it_was(
     small_disk: Path, monkeypatch: pytest.MonkeyPatch, room: int
 ) -> None:
     path = small_disk / "library.json"
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 200)
-    Library.open(path).compact()
+    with_base(path, monkeypatch, 200)
     commit(path, 201, 60)
     lib = Library.open(path)
     expected = _everything(lib)
@@ -301,9 +289,7 @@ def test_a_full_disk_during_the_step_leaves_the_library_as_it_was(
 def three_segments(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A library of 400 records in its base, then three commits of 10, each made a segment as its
     command ended; the newest segment (its compaction threshold left at one byte)."""
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 400)
-    Library.open(path).compact()
+    with_base(path, monkeypatch, 400)
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
     for k in range(3):
         commit(path, 401 + 10 * k, 10)
@@ -345,12 +331,7 @@ def test_a_merge_does_not_look_at_the_base(tmp_path: Path, monkeypatch: pytest.M
     from store.docindex import DocIndex
 
     path = tmp_path / "library.json"
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    commit(path, 1, 400)
-    Library.open(path).compact()
-    monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
-    for k in range(3):
-        commit(path, 401 + 10 * k, 10)
+    three_segments(path, monkeypatch)
     lib = commit(path, 500, 10, close=False)
     looked: list[str] = []
     merging = [False]

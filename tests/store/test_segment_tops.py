@@ -14,11 +14,12 @@ import pytest
 from store.check import check
 from store.library import Library
 from store.model import Article, Link
-from store.storage import spilling, tops
+from store.storage import tops
 from store.storage.citations import Citations
 from store.storage.committer import write_listing
 from store.storage.segment import SegmentFile, SegmentWriter
 from store.storage.tiering import merge_newest
+from tests.store.helpers import journal_as_segment
 from tests.store.test_citations import most_cited_first
 from tests.store.test_cited_runs import ORIGIN, _cited_by_service, _put
 
@@ -27,10 +28,15 @@ def _segments(lib: Library) -> list[SegmentFile]:
     return list(lib._reader.snap.segments)  # type: ignore[arg-type]
 
 
-def _library(path: Path, monkeypatch: pytest.MonkeyPatch, riser: str = "linked") -> Library:
+def _library(
+    path: Path, monkeypatch: pytest.MonkeyPatch, riser: str = "linked", k: int | None = None
+) -> Library:
     """A base; segments written by batches (two in one transaction), each over the one before; then a
     journal that adds links, rewrites records, removes records and makes counts fall. The document
-    whose count rises most in the journal (38, by 20) is only cited (``riser`` "linked"), or rewritten too."""
+    whose count rises most in the journal (38, by 20) is only cited (``riser`` "linked"), or rewritten
+    too. With ``k``, the segments' tops hold ``k`` documents (``tops.K``)."""
+    if k is not None:
+        monkeypatch.setattr(tops, "K", k)
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
     lib = Library.open(path, demo=False)
     with lib.transaction() as changes:  # the base: 1..40, each citing a few older ones
@@ -82,8 +88,7 @@ def _library(path: Path, monkeypatch: pytest.MonkeyPatch, riser: str = "linked")
 def test_the_start_from_the_newest_top_is_the_order_of_every_document_keyed_from_scratch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, k: int, riser: str
 ) -> None:
-    monkeypatch.setattr(tops, "K", k)
-    lib = _library(tmp_path / "library.json", monkeypatch, riser)
+    lib = _library(tmp_path / "library.json", monkeypatch, riser, k)
     segments = _segments(lib)
     assert len(segments) == 3 and all(s.has_top for s in segments)
     top = segments[-1].top()
@@ -130,17 +135,11 @@ def test_the_counts_of_the_first_page_are_the_start_s_keys(
 def test_a_merge_keeps_the_newest_top_and_the_journal_made_a_segment_makes_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tops, "K", 6)
-    lib = _library(tmp_path / "library.json", monkeypatch)
-    files = lib._storage.files
-    with lib._storage.committer.transaction():
-        spilling.start(files, lib._reader.snap)  # (the journal's commits as a segment, as compaction does)
-        assert files.pending.view is not None
-        made = files.pending.view.segments[-1]
+    lib = _library(tmp_path / "library.json", monkeypatch, k=6)
+    with journal_as_segment(lib) as view:
+        made = view.segments[-1]
         assert made.top() is not None
-        merge_newest(files, files.pending.view, 3)
-        files.pending.committed = True
-    lib._reader.catch_up()
+        merge_newest(lib._storage.files, view, 3)
     segments = _segments(lib)
     assert len(segments) == 2
     merged = segments[-1].top()
@@ -156,28 +155,21 @@ def test_a_segment_below_without_a_top_gives_its_next_one_a_top_from_the_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A library written before tops: its next segment's top is made from the runs merged, once."""
-    monkeypatch.setattr(tops, "K", 5)
     set_top = SegmentWriter.set_top
     monkeypatch.setattr(SegmentWriter, "set_top", lambda self, top: None)
-    lib = _library(tmp_path / "library.json", monkeypatch)
+    lib = _library(tmp_path / "library.json", monkeypatch, k=5)
     assert not any(s.has_top for s in _segments(lib))
     assert tops.above(lib._reader.snap) is None
     expected = most_cited_first(lib)
     assert list(Citations(lib._reader).order()) == expected  # (as before tops)
     monkeypatch.setattr(SegmentWriter, "set_top", set_top)
-    files = lib._storage.files
-    with lib._storage.committer.transaction():  # (the journal made a segment, as a command's end does)
-        spilling.start(files, lib._reader.snap)
-        view = files.pending.view
-        assert view is not None
+    with journal_as_segment(lib) as view:  # (as a command's end makes it)
         write_listing(
-            files,
+            lib._storage.files,
             view,
             [(s.name, s.size) for s in view.segments],
             {"next_id": view.next_id, "counts": dict(view.counts or {})},
         )
-        files.pending.committed = True
-    lib._reader.catch_up()
     assert len(_segments(lib)) == 4
     assert _segments(lib)[-1].has_top
     start = tops.above(lib._reader.snap)
@@ -186,8 +178,7 @@ def test_a_segment_below_without_a_top_gives_its_next_one_a_top_from_the_runs(
 
 
 def test_a_damaged_top_is_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tops, "K", 6)
-    lib = _library(tmp_path / "library.json", monkeypatch)
+    lib = _library(tmp_path / "library.json", monkeypatch, k=6)
     expected = most_cited_first(lib)
     newest = _segments(lib)[-1]
     lib.close()

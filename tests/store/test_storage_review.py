@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from store import importer
-from store.importer import import_paths
 from store.library import Library
 from store.model import Article, Link, Origin
-from tests.conftest import PAGES, ROOT
+from tests.conftest import ROOT
 from tests.store.test_reliability import cli, one_line
+from tests.store.test_segment_damage import with_segments
 
 XML = ROOT / "tests" / "data" / "pubmed_xml"
 
@@ -23,18 +22,6 @@ XML = ROOT / "tests" / "data" / "pubmed_xml"
 @pytest.fixture(autouse=True)
 def _no_compaction(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))  # (the segments stay segments)
-
-
-def _with_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[Path]]:
-    """A library whose import left its batches as segments (not folded into the base)."""
-    monkeypatch.setattr(importer, "FLUSH_AT", 2)
-    lib = tmp_path / "library.json"
-    library = Library.open(lib)
-    import_paths(library, [XML / "variants.xml", PAGES / "zero_citations.txt"])
-    library._storage.close()  # (not ``close``: that would fold the segments into the base)
-    segments = sorted(lib.parent.glob("library.json.segments/*.seg"))
-    assert segments
-    return lib, segments
 
 
 # A segment's footer ----------------------------------------------------------------------------------
@@ -46,7 +33,7 @@ def test_a_segment_whose_footer_says_it_is_longer_than_the_file_is_damaged_in_on
 ) -> None:
     """The footer's length is read from the file's end: one larger than what precedes it made a read
     at a negative offset ("Invalid argument") or of gigabytes (MemoryError), not "damaged"."""
-    lib, segments = _with_segments(tmp_path, monkeypatch)
+    lib, segments = with_segments(tmp_path, monkeypatch)
     raw = bytearray(segments[0].read_bytes())
     raw[-12:-8] = struct.pack("<I", min(len(raw) - 12 + past, 0xFFFFFFFF))
     segments[0].write_bytes(raw)
@@ -130,7 +117,7 @@ def test_a_damaged_id_in_a_link_record_is_said_in_one_line_each_time_it_is_read(
     from store.errors import LibraryFileError
     from store.storage.segment import SegmentFile
 
-    lib, segments = _with_segments(tmp_path, monkeypatch)
+    lib, segments = with_segments(tmp_path, monkeypatch)
     segment = SegmentFile(segments[-1])
     i = next(i for i, d in enumerate(segment.column("link_ids")) if b"[" in segment.link_row(i)[0])
     doc_id, offset, raw = segment.column("link_ids")[i], segment.column("link_off")[i], segment.link_row(i)[0]
@@ -196,7 +183,7 @@ def test_check_goes_on_past_a_link_change_its_segment_s_table_points_wrongly_at(
 
     from tests.store.test_segment_damage import as_older_segment
 
-    lib, segments = _with_segments(tmp_path, monkeypatch)
+    lib, segments = with_segments(tmp_path, monkeypatch)
     as_older_segment(segments[-1], run=True)  # (no table checksums, which would find it first)
     raw = bytearray(segments[-1].read_bytes())
     (n,) = struct.unpack_from("<I", raw, len(raw) - 12)
@@ -228,7 +215,7 @@ def test_check_finds_a_segment_s_table_that_does_not_say_what_its_documents_hold
 
     from tests.store.test_segment_damage import as_older_segment
 
-    lib, segments = _with_segments(tmp_path, monkeypatch)
+    lib, segments = with_segments(tmp_path, monkeypatch)
     as_older_segment(segments[-1], run=True)  # (no table checksums, which would find it first)
     raw = bytearray(segments[-1].read_bytes())
     (n,) = struct.unpack_from("<I", raw, len(raw) - 12)

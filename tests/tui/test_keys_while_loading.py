@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,29 +40,41 @@ async def first_list(pilot: Any, reached: threading.Event) -> MainScreen:
     return screen
 
 
-async def pressed_before_the_library_is_read(
-    pilot: Any, held_open: tuple[threading.Event, threading.Event], *keys: str
-) -> tuple[MainScreen, str]:
-    """``keys`` pressed on the first list, its first row highlighted, the library held back (by
-    ``held_open``: reached, release), then let be read: the screen and the last notice said before."""
-    reached, release = held_open
-    try:
-        screen = await first_list(pilot, reached)
-        assert screen.results.highlighted == 0 and pilot.app.focused is screen.results
-        await pilot.press(*keys)
-        await pilot.pause()
-        return screen, notices(pilot.app)[-1]
-    finally:
-        release.set()
+class HeldBack:
+    """The app on a library whose opening is held back (by ``held_open``: reached, release)."""
+
+    def __init__(self, app: Any, pilot: Any, held_open: tuple[threading.Event, threading.Event]) -> None:
+        self.app, self.pilot, self.held_open = app, pilot, held_open
+
+    async def press(self, *keys: str) -> tuple[MainScreen, str]:
+        """``keys`` pressed on the first list, its first row highlighted, then the library let be
+        read: the screen and the last notice said before."""
+        reached, release = self.held_open
+        try:
+            screen = await first_list(self.pilot, reached)
+            assert screen.results.highlighted == 0 and self.app.focused is screen.results
+            await self.pilot.press(*keys)
+            await self.pilot.pause()
+            return screen, notices(self.app)[-1]
+        finally:
+            release.set()
+
+
+@asynccontextmanager
+async def held_back(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[HeldBack]:
+    """The app on ``demo_path``, run until the block ends, the library's opening held back."""
+    app = make_app(demo_path)
+    held_open = hold(monkeypatch, Library, "open")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        yield HeldBack(app, pilot, held_open)
 
 
 async def test_i_pressed_before_the_library_is_read_is_done_once_it_is(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = make_app(demo_path)
-    held_open = hold(monkeypatch, Library, "open")
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        _screen, said = await pressed_before_the_library_is_read(pilot, held_open, "i")
+    async with held_back(demo_path, monkeypatch) as held:
+        pilot = held.pilot
+        _screen, said = await held.press("i")
         assert said == "The library is still loading: i is done once it is read."
         await ready(pilot)
         await settle(pilot)
@@ -70,10 +84,9 @@ async def test_i_pressed_before_the_library_is_read_is_done_once_it_is(
 async def test_s_pressed_before_the_library_is_read_opens_the_view_once_it_is(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = make_app(demo_path)
-    held_open = hold(monkeypatch, Library, "open")
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        _screen, said = await pressed_before_the_library_is_read(pilot, held_open, "S")
+    async with held_back(demo_path, monkeypatch) as held:
+        pilot, app = held.pilot, held.app
+        _screen, said = await held.press("S")
         assert said == "The library is still loading: S is done once it is read."
         await settle(pilot)
         assert isinstance(app.screen, SnowballScreen)
@@ -82,11 +95,10 @@ async def test_s_pressed_before_the_library_is_read_opens_the_view_once_it_is(
 async def test_a_key_kept_for_a_row_is_not_done_on_another(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = make_app(demo_path)
-    held_open = hold(monkeypatch, Library, "open")
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    async with held_back(demo_path, monkeypatch) as held:
+        pilot, app = held.pilot, held.app
         # (a star for the first row; then the cursor moves on)
-        screen, _said = await pressed_before_the_library_is_read(pilot, held_open, "s", "down")
+        screen, _said = await held.press("s", "down")
         await ready(pilot)
         await settle(pilot)
         assert screen.results.highlighted == 1
@@ -97,10 +109,9 @@ async def test_a_key_kept_for_a_row_is_not_done_on_another(
 async def test_enter_pressed_before_the_library_is_read_opens_the_row_once_it_is(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = make_app(demo_path)
-    held_open = hold(monkeypatch, Library, "open")
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        _screen, said = await pressed_before_the_library_is_read(pilot, held_open, "enter")
+    async with held_back(demo_path, monkeypatch) as held:
+        pilot = held.pilot
+        _screen, said = await held.press("enter")
         assert said == "The library is still loading: enter is done once it is read."
         screen = await ready(pilot)
         await settle(pilot)

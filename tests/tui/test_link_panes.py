@@ -3,14 +3,18 @@ the first screenful built, the rest built as it scrolls into view."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from store.library import Library
 from tests.store.bulk_files import pmid
 from tests.store.old_libraries import write_v2_docs
 from tests.tui.helpers import make_app, ready
+from tui.app import PmbrowseApp
 from tui.widgets.lists import LinkList
 
 CITING = 10_000
@@ -39,13 +43,20 @@ def famous(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-async def test_an_article_with_ten_thousand_citing_ones_builds_one_screenful(famous: Path) -> None:
+@asynccontextmanager
+async def cited_by_pane(famous: Path) -> AsyncIterator[tuple[PmbrowseApp, Pilot[None], LinkList]]:
+    """The app open on record 1 of ``famous``, its Cited by pane shown (``c``): the app, its pilot and
+    the pane."""
     app = make_app(famous, pmid(1))
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("c")
         await pilot.pause()
-        citing = app.screen.query_one("#cited-by-list", LinkList)
+        yield app, pilot, app.screen.query_one("#cited-by-list", LinkList)
+
+
+async def test_an_article_with_ten_thousand_citing_ones_builds_one_screenful(famous: Path) -> None:
+    async with cited_by_pane(famous) as (app, pilot, citing):
         assert len(citing.ids) == CITING and citing.highlighted == 0
         built = len(citing._built)
         assert 0 < built <= LinkList.PAGE  # (the first page, not ten thousand rows)
@@ -70,12 +81,7 @@ def _cursor_lines(pane: LinkList) -> list[int]:
 
 
 async def test_a_highlight_set_from_outside_is_brought_into_view_and_painted(famous: Path) -> None:
-    app = make_app(famous, pmid(1))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("c")
-        await pilot.pause()
-        citing = app.screen.query_one("#cited-by-list", LinkList)
+    async with cited_by_pane(famous) as (app, pilot, citing):
         assert _cursor_lines(citing) == [0, 1]
         row = citing.row_of([f"pmid:{pmid(5002)}"])
         assert row == 5000 and citing.row_of(["pmid:1"]) is None  # (not among the citing articles)

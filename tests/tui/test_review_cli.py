@@ -28,6 +28,15 @@ from tests.tui.helpers import run
 from tui.commands.base import LEFT_AS_IT_WAS
 
 DEMO = "30992990"
+# The references files' records on tubular microvesicles (one without identifiers), excluded by a search.
+EXCLUDE_TUBULAR = (
+    "snowball",
+    "exclude",
+    "--from",
+    "microvesicles tubular[ti]",
+    "--reason",
+    "wrong population",
+)
 
 
 @pytest.fixture
@@ -529,16 +538,7 @@ def test_decisions_for_the_articles_a_search_finds(capsys, demo) -> None:
     """Records imported without an identifier are screened by a search for them."""
     db = demo
     run(capsys, *db, "import", str(REFS / "endnote.ris"))
-    code, out, err = run(
-        capsys,
-        *db,
-        "snowball",
-        "exclude",
-        "--from",
-        "microvesicles tubular[ti]",
-        "--reason",
-        "wrong population",
-    )
+    code, out, err = run(capsys, *db, *EXCLUDE_TUBULAR)
     assert code == 0, err
     assert out == "excluded 2 articles: wrong population\n"  # the record without ids, and the DOI stub
     code, _, err = run(capsys, *db, "snowball", "exclude", "--from", "nothing-like-this", "--reason", "x")

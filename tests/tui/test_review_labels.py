@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.tui.helpers import make_app, open_snowball, ready, rows, run, settle
-from tests.tui.test_review_cli import DEMO
+from tests.tui.test_review_cli import DEMO, EXCLUDE_TUBULAR
 from tui.screens.snowball import SnowballScreen
 from tui.widgets.lists import LinkList
 
@@ -34,15 +34,7 @@ def walked(capsys, lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     who = lambda name: ("--screener", name)  # noqa: E731
     ok("snowball", "include", "40078652", "40036306", "10.1002/jcb.22733", *who("ann"))
     for name in ("ann", "bob"):
-        ok(
-            "snowball",
-            "exclude",
-            "--from",
-            "microvesicles tubular[ti]",
-            "--reason",
-            "wrong population",
-            *who(name),
-        )
+        ok(*EXCLUDE_TUBULAR, *who(name))
     ok("snowball", "include", "40078652", "40036306", *who("bob"))
     ok("snowball", "exclude", "10.1002/jcb.22733", "--reason", "wrong study design", *who("bob"))
     ok(

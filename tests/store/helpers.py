@@ -1,0 +1,49 @@
+"""Helpers shared by the storage tests."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from store.library import Library
+from store.storage import spilling
+from store.storage.snapshot import Snapshot
+from tests.store.test_crash_consistency import assert_links_agree
+
+
+def states_read_while(
+    proc: subprocess.Popen[bytes], reader: Library, whole: Callable[[int], None]
+) -> set[int]:
+    """The numbers of records ``reader`` sees, refreshed again and again while ``proc`` (a writer) runs:
+    each state's links agree and ``whole`` (given the number) finds it whole. ``proc`` is killed if an
+    assertion fails, and must end well; the reader is refreshed once more at the end (links agreeing)."""
+    seen = set()
+    try:
+        while proc.poll() is None:
+            reader.refresh()
+            records = reader.stats().records
+            whole(records)
+            assert_links_agree(reader)
+            seen.add(records)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0
+    reader.refresh()
+    assert_links_agree(reader)
+    return seen
+
+
+@contextmanager
+def journal_as_segment(lib: Library) -> Iterator[Snapshot]:
+    """A transaction of ``lib``'s committer in which the journal's commits are made a segment, as
+    compaction makes them: the pending view, for the block to change further (merge, list); committed
+    as the block ends, and the library's reader caught up."""
+    files = lib._storage.files
+    with lib._storage.committer.transaction():
+        spilling.start(files, lib._reader.snap)
+        assert files.pending.view is not None
+        yield files.pending.view
+        files.pending.committed = True
+    lib._reader.catch_up()
