@@ -240,8 +240,8 @@ class Citations:
     @staticmethod
     def _stamps(snap: Snapshot, state: tuple[str | None, int], runs: tuple[Segment, ...]) -> dict[int, Stamp]:
         """Every document the journal or a segment without a run touches, with what its key is derived
-        from (taken while the state is held: the journal's tables grow in place as commits are read
-        in)."""
+        from, in the state ``snap`` (whose journal tables never change once it is shared: commits read
+        in later make a new state, ``store.storage.reader``; they grew in place until stop 31)."""
         segments = tuple(segment.name for segment in snap.segments)
         touched: set[int] = set()
         for segment in snap.segments:

@@ -32,6 +32,7 @@ from store.atomicwrite import NotARegularFile, kind_of
 from store.docindex import COLUMNS, DocIndex, IndexFileError, IndexMismatch, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
+from store.openfile import OpenFile
 from store.schema import SCHEMA_VERSION
 from store.storage import laterlayers
 from store.storage.basescan import LIMIT, Scan
@@ -77,15 +78,17 @@ def verify(path: Path) -> StorageFindings:
     except OSError as exc:
         problems.append(f"cannot read the library {files.path}: {exc.strerror or exc}")
         return found
+    base = OpenFile(fd, files.path)  # (closed once, whatever reads it: ``store.openfile``)
     try:
-        _verify(files, fd, found)
+        _verify(files, base, found)
     finally:
-        os.close(fd)
+        base.close()
     return found
 
 
-def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
+def _verify(files: LibraryFiles, base: OpenFile, found: StorageFindings) -> None:
     problems = found.problems
+    fd = base.fd
     st = os.fstat(fd)
     header, start = fileformat.read_base_header(os.pread(fd, 1 << 16, 0))
     if (
@@ -99,7 +102,21 @@ def _verify(files: LibraryFiles, fd: int, found: StorageFindings) -> None:
         )
         return
     generation: str = header["generation"]
-    snap = Snapshot(files.path, base_fd=fd, base_size=st.st_size, docs_start=start, generation=generation)
+    snap = Snapshot(
+        files.path, base_file=base, base_fd=fd, base_size=st.st_size, docs_start=start, generation=generation
+    )
+    try:
+        _verify_state(files, snap, found)
+    finally:
+        if snap.journal_file is not None:  # (opened by ``_read_journal``; until stop 32 never closed)
+            snap.journal_file.close()
+
+
+def _verify_state(files: LibraryFiles, snap: Snapshot, found: StorageFindings) -> None:
+    problems = found.problems
+    fd, generation, start = snap.base_fd, snap.generation, snap.docs_start
+    assert fd is not None and generation is not None
+    st = os.fstat(fd)
     journal_problem = _read_journal(files, snap)
     if journal_problem:
         problems.append(journal_problem)
