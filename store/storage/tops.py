@@ -9,6 +9,17 @@ documents (``prefix_of``: the newest segment's top; the base's order when there 
 once, the layers' runs merged) and its own run, reading nothing else (``after``). A merge of the
 newest segments completes the state the newest of them completed: it keeps that one's top.
 
+**Shrinks.** A top holds the documents it knows to be at least its bound: one the segment touches whose
+key falls below the bound (its count fell: links removed, records shown to be one; its year changed)
+leaves it, and none from below the bound can come in (the state below is known only down to it). So
+from segment to segment a top can only shrink, as counts fall; over a long chain it could hold nothing,
+and the first list, reading less of it, would merge the runs sooner (right, slower). So a segment
+written over a top holding fewer than ``K // 2`` documents (its bound above 0: a state of more) has its
+top made from the layers' runs merged instead (``_merged_prefix``, what a segment over one without a
+top costs once: ~100 ms at a million records), whole again. (Until stop 32 the small top was carried
+on.) A document whose key rises stays, and one that rises past the bound from below comes in through
+the segment's run, so in the usual libraries, where imports add citations, tops hardly shrink.
+
 **Read.** The app's first list is the state's order: the newest segment's top, with the journal's
 commits on it (``above``). A document the journal touches that the top holds is keyed again from its
 values in the top and the journal's change; one it does not hold had a key below the top's bound, so
@@ -52,7 +63,10 @@ def prefix_of(snap: Snapshot) -> Prefix | None:
         return _base_prefix(snap.index)
     top = segments[-1].top()
     if top is not None and top.next_id <= snap.next_id:
-        return Prefix(top.values(), top.bound)
+        if len(top) >= K // 2 or top.bound == 0:
+            return Prefix(top.values(), top.bound)
+        # (shrunk: made anew from the runs, once; see the module docstring)
+        return _merged_prefix(snap) or Prefix(top.values(), top.bound)
     return _merged_prefix(snap)
 
 
