@@ -118,24 +118,24 @@ def test_journals_made_segments_are_merged_and_folded_by_the_tiering_s_rules(
     are merged into one, the base is rewritten only when the segments hold as much as it does, and
     the layers stay few."""
     path = tmp_path / "library.json"
-    with_base(path, monkeypatch, 300)
+    with_base(path, monkeypatch, 150)
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
     plans, layers, folds = [], [], 0
-    for k in range(60):
-        lib = commit(path, 301 + 10 * k, 10, close=False)
+    for k in range(30):
+        lib = commit(path, 151 + 10 * k, 10, close=False)
         plans.append(lib._storage.compactor.plan())
         inode = path.stat().st_ino
         lib.close()
         folds += path.stat().st_ino != inode
         layers.append(len(_segments(Library.open(path))))
         assert len(_journal(path)) < 1000  # (the commit is in a segment now)
-        if k % 20 == 5:  # (documents removed in segments that are merged later)
-            _two_made_one(path, f"10.1000/{k}", PMID + 301 + 10 * k)
+        if k % 10 == 5:  # (documents removed in segments that are merged later)
+            _two_made_one(path, f"10.1000/{k}", PMID + 151 + 10 * k)
     assert set(plans) <= {compaction.SEGMENT, compaction.FOLD} and compaction.SEGMENT in plans
     assert folds == plans.count(compaction.FOLD) and 1 <= folds <= 3, plans
     assert max(layers) <= 8 < MAX_SEGMENTS, layers
     lib = Library.open(path)
-    assert lib.stats().records == 300 + 600
+    assert lib.stats().records == 150 + 300
     assert_links_agree(lib)
     assert check(path).problems == []
 
@@ -171,7 +171,7 @@ STEPPER = (
     import os, sys, time
     sys.path.insert(0, {root!r})
     from tests.store.test_journal_segments import commit
-    lib = commit(__import__("pathlib").Path({lib!r}), 2001, 40, close=False)
+    lib = commit(__import__("pathlib").Path({lib!r}), 801, 40, close=False)
     os.environ["PMBROWSE_COMPACT_BYTES"] = "1"
     """
     )
@@ -186,7 +186,7 @@ def test_kill_9_at_the_commit_point_of_the_journal_s_segment_leaves_the_library_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pause: str, merging: bool
 ) -> None:
     path = tmp_path / "library.json"
-    with_base(path, monkeypatch, 2000)
+    with_base(path, monkeypatch, 800)
     if merging:  # (three segments of about the journal's size: the step merges the four into one)
         monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
         for k in range(3):
@@ -208,7 +208,7 @@ def test_kill_9_at_the_commit_point_of_the_journal_s_segment_leaves_the_library_
         time.sleep(0.01)
     lib = Library.open(path)
     expected = _everything(lib)  # (the commit was made before the step: the step changes no document)
-    assert lib.find(str(PMID + 2040)) is not None
+    assert lib.find(str(PMID + 840)) is not None
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     found = {p.name for p in _segments(Library.open(path))}
@@ -236,7 +236,7 @@ READER_WRITER = textwrap.dedent(
     os.environ["PMBROWSE_COMPACT_BYTES"] = "1"
     from pathlib import Path
     from tests.store.test_journal_segments import commit
-    for k in range(30):
+    for k in range(15):
         commit(Path({lib!r}), 301 + 5 * k, 5)  # (each command's end makes its commit a segment)
     """
 )
@@ -256,7 +256,7 @@ def test_a_reader_during_the_step_sees_the_old_state_or_the_new_never_half(
         assert reader.find(str(last)) is not None and reader.find(str(last + 1)) is None
 
     seen = states_read_while(proc, reader, whole)
-    assert reader.stats().records == 450 and len(seen) > 3
+    assert reader.stats().records == 375 and len(seen) > 3
 
 
 @pytest.mark.parametrize("room", [0, 1, 2, 4, 8, 16])

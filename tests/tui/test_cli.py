@@ -171,21 +171,19 @@ def pmbrowse_in_a_pipe(lib_path: Path, *args: str) -> subprocess.CompletedProces
     )
 
 
-def test_without_a_terminal_a_query_is_printed_never_refused(lib_path: Path) -> None:
-    searched = pmbrowse_in_a_pipe(lib_path, "search", "status")
-    assert searched.returncode == 0 and "status" in searched.stdout.lower()  # (the demo has hits)
+def test_without_a_terminal_a_query_is_printed_never_refused(capsys, lib_path: Path) -> None:
+    """In a pipe (a process of its own, once), and in this process, whose output is no terminal either."""
+    db = ("--db", str(lib_path))
+    code, searched, _ = run(capsys, *db, "search", "status")
+    assert code == 0 and "status" in searched.lower()  # (the demo has hits)
     proc = pmbrowse_in_a_pipe(lib_path, "status")
-    assert (proc.returncode, proc.stdout) == (0, searched.stdout)
+    assert (proc.returncode, proc.stdout) == (0, searched)
     assert proc.stderr == "pmbrowse: searched for 'status'; did you mean the command 'pmbrowse stats'?\n"
-    dashes = pmbrowse_in_a_pipe(lib_path, "--", "status")  # after --, a query: no note
-    assert (dashes.returncode, dashes.stdout, dashes.stderr) == (0, searched.stdout, "")
-    article = pmbrowse_in_a_pipe(lib_path, "30992990")  # an identifier: the article, as show prints it
-    assert (article.returncode, article.stdout) == (
-        0,
-        pmbrowse_in_a_pipe(lib_path, "show", "30992990").stdout,
-    )
-    bare = pmbrowse_in_a_pipe(lib_path)  # nothing to print: the app itself needs a terminal
-    assert bare.returncode == 2 and bare.stdout == "" and "the app needs a terminal" in bare.stderr
+    assert run(capsys, *db, "--", "status") == (0, searched, "")  # after --, a query: no note
+    article = run(capsys, *db, "30992990")  # an identifier: the article, as show prints it
+    assert article[:2] == run(capsys, *db, "show", "30992990")[:2] and article[0] == 0
+    code, out, err = run(capsys, *db)  # nothing to print: the app itself needs a terminal
+    assert code == 2 and out == "" and "the app needs a terminal" in err
 
 
 def test_fetch_refuses_what_is_not_an_identifier(capsys, lib_path: Path) -> None:
