@@ -24,6 +24,7 @@ from store.storage.segment import SegmentFile
 from tests.conftest import ROOT
 from tests.killed import killed_once_flagged
 from tests.store.bulk_files import cited, pmid, pubmed_xml, v2_library
+from tests.store.helpers import states_read_while
 from tests.store.test_crash_consistency import assert_links_agree
 
 
@@ -323,16 +324,9 @@ def test_a_reader_during_a_bulk_import_sees_it_all_or_nothing(tmp_path: Path) ->
     )
     proc = subprocess.Popen([sys.executable, "-c", script])
     reader = Library.open(lib_path)
-    seen = set()
-    try:
-        while proc.poll() is None:
-            reader.refresh()
-            assert reader.stats().records in (1, 1501)
-            assert_links_agree(reader)
-            seen.add(reader.stats().records)
-    finally:
-        proc.kill()
-        proc.wait()
-    reader.refresh()
-    assert_links_agree(reader)
+
+    def whole(records: int) -> None:
+        assert records in (1, 1501)
+
+    seen = states_read_while(proc, reader, whole)
     assert reader.stats().records == 1501 and 1 in seen
