@@ -11,7 +11,10 @@ holds the key (a hash collision names others). What is saved against asking each
 - a candidate is checked against the newer layers only (``Snapshot.layer_of`` asks them all, and where
   in its own layer it is), and its head read from its row at once;
 - a PMID's key is told from the head's first bytes when the head begins with it (``holds``), the head
-  decoded otherwise.
+  decoded otherwise;
+- the layer and row a document was found in are kept (``Snapshot._found``): an import asks the found
+  document's meta next (is it a stub?), and ``Snapshot.meta`` reads it from there without asking the
+  layers again.
 """
 
 from __future__ import annotations
@@ -41,9 +44,16 @@ class Snapshot(Protocol):
     next_id: int
     _newest: Newest
     _filters: KeyFilters
+    _found: list[Found]
 
     def head(self, doc_id: int) -> bytes | None: ...
 
+
+# The last document ``holders`` found in a layer of a state (``Snapshot._found``, one item, replaced
+# whole: a thread reads it or the one another wrote, never half): (its id, its layer's number, 0 the
+# base, the state's number of segments then, its row in that segment, -1 in the base).
+Found = tuple[int, int, int, int]
+NOT_FOUND: Found = (0, -1, -1, -1)
 
 PMID_HEAD = b'{"pmid":"'  # (how a head holding a PMID begins: ``head_of`` writes it first)
 
@@ -85,43 +95,47 @@ def holders(snap: Snapshot, key: str) -> set[int]:
         for doc_id in layer.candidates_of(h):
             if doc_id in found or doc_id in in_journal:
                 continue
-            head = _head_if_newest(snap, layer, number, doc_id)
+            head, row = _head_if_newest(snap, layer, number, doc_id)
             if head is not None and holds(head, key):
                 found.add(doc_id)
+                snap._found[0] = (doc_id, number, len(segments), row)
     return found
 
 
-def _head_if_newest(snap: Snapshot, layer: Segment | DocIndex, number: int, doc_id: int) -> bytes | None:
+def _head_if_newest(
+    snap: Snapshot, layer: Segment | DocIndex, number: int, doc_id: int
+) -> tuple[bytes | None, int]:
     """A document's head from layer ``number`` (``layer``; 0: the base) when that is the newest of
     the base and segments holding it, else None (``layer_of``'s answer, asking only what it must:
-    the segments newer than ``number``, and the one row of ``layer`` the head is read from)."""
+    the segments newer than ``number``, and the one row of ``layer`` the head is read from); and its
+    row in ``layer`` (-1: the base, or no head)."""
     segments = snap.segments
     newest = snap._newest.of(segments, doc_id, snap.next_id) if segments else 0
     if newest is None:  # (the table not made: ask the newer segments, newest first)
         for i in range(len(segments) - 1, number - 1, -1):
             if segments[i].where(doc_id) is not None:
                 snap._newest.probed(len(segments) - i)
-                return None
+                return None, -1
         snap._newest.probed(len(segments) - number)
     elif newest != number:
-        return None
+        return None, -1
     if number == 0:
         index = snap.index
         assert index is not None and isinstance(layer, DocIndex)
         if index.location(doc_id) is None:
-            return None
+            return None, -1
         try:  # its head, from the base (checks a hash collision away)
-            return index.head(doc_id)
+            return index.head(doc_id), -1
         except IndexMismatch:  # (read again through ``head``, which rebuilds the index)
-            return snap.head(doc_id)
+            return snap.head(doc_id), -1
     assert not isinstance(layer, DocIndex)
     ids = layer.column("doc_ids")
     i = bisect_left(ids, doc_id)
     if i == len(ids) or ids[i] != doc_id:
         if newest is None:
-            return None  # (an older layer holds it, or none: not this one)
+            return None, -1  # (an older layer holds it, or none: not this one)
         raise damage(layer, "its doc_ids table is out of order")  # (its ids name it: ``layer_of``)
-    return layer.read((layer.column("doc_head_off")[i], layer.column("doc_head_len")[i]))
+    return layer.read((layer.column("doc_head_off")[i], layer.column("doc_head_len")[i])), i
 
 
 def holds(head: bytes, key: str) -> bool:

@@ -24,7 +24,7 @@ from store.openfile import FileClosed, OpenFile
 from store.storage import links as linkrec
 from store.storage.decoding import decode as decode
 from store.storage.decoding import decode_links as decode_links
-from store.storage.holders import holders
+from store.storage.holders import NOT_FOUND, Found, holders
 from store.storage.keyfilter import KeyFilters
 from store.storage.layer import Segment as Segment
 from store.storage.meta import Meta, head_of, meta_of
@@ -103,6 +103,9 @@ class Snapshot:
     # Which segments may hold a key's hash (``store.storage.keyfilter``; a state made by
     # ``dataclasses.replace`` starts its own, with the filters of the segments it shares).
     _filters: KeyFilters = field(default_factory=KeyFilters, init=False, repr=False, compare=False)
+    # The last document ``holders`` found in the base or a segment, and where (``store.storage.holders``):
+    # an import asks its meta next, read from there (``meta``). A list of one, replaced whole.
+    _found: list[Found] = field(default_factory=lambda: [NOT_FOUND], init=False, repr=False, compare=False)
 
     def __setattr__(self, name: str, value: object) -> None:
         object.__setattr__(self, name, value)
@@ -252,6 +255,19 @@ class Snapshot:
 
     def meta(self, doc_id: int) -> Meta | None:
         """A document's meta without decoding it (None: no such document)."""
+        found = self._found[0]
+        if found[0] == doc_id and found[2] == len(self.segments):  # (``holders`` just found it)
+            journal = self.journal
+            if journal is None or doc_id not in journal.docs:  # (then the layer it was found in counts)
+                if found[1] == 0:
+                    assert self.index is not None
+                    return Meta(*self.index.meta(doc_id))
+                segment, row = self.segments[found[1] - 1], found[3]
+                return Meta(
+                    segment.column("doc_flags")[row],
+                    segment.column("doc_year")[row],
+                    segment.column("doc_citation")[row],
+                )
         layer, where = self.layer_of(doc_id)
         if where is None or where == REMOVED:
             return None
