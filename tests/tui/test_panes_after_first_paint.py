@@ -1,5 +1,6 @@
-"""The reader's hidden panes (references, citing articles, Related) are mounted after the first paint
-(``Reader._mount_panes``): the first frame does without them, and what needs them waits for them."""
+"""The reader's column (its header, year chart, tabs and panes) is mounted after the first paint
+(``Reader._mount_panes``): the first frame (the search bar and the result list) does without it, and
+what needs it waits for it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,28 @@ import pytest
 
 from tests.tui.helpers import make_app, ready, until
 from tui.screens.main.reader import Reader
+
+# The reader's column: none of it is made for the first frame.
+COLUMN = ("#header", "#year-chart", "#tabs", "#panes", "#abstract-view", "#cited-by-list", "#related-pane")
+
+
+async def test_the_first_frame_is_painted_before_the_reader_column_is_mounted(demo_path: Path) -> None:
+    """Composing, styling and drawing the column was ~15 ms of the first frame's time (docs/speed.md)."""
+    app = make_app(demo_path)
+    at_first_frame: list[list[str]] = []
+    display = app._display
+
+    def counted(screen: Any, renderable: Any) -> None:
+        if renderable is not None and not at_first_frame:
+            at_first_frame.append([s for s in COLUMN if screen.query(s)])
+        display(screen, renderable)
+
+    app._display = counted  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert [s for s in COLUMN if screen.query(s)] == list(COLUMN)
+        assert screen.query_one("#results").display
+    assert at_first_frame == [[]]
 
 
 async def test_the_first_frame_is_painted_before_the_hidden_panes_are_mounted(demo_path: Path) -> None:
@@ -65,3 +88,24 @@ async def test_the_library_and_tab_wait_for_the_hidden_panes(demo_path: Path) ->
             assert screen.reader.current is not None  # (the article it was started on is open)
             marks = screen.marking.mark_of
             assert screen.query_one("#cited-by-list").mark_of == marks  # type: ignore[attr-defined]
+
+
+async def test_a_pressed_before_the_column_is_mounted_is_done_once_it_is(demo_path: Path) -> None:
+    """``a`` (the abstract pane, focused) in the first frames, before the column is there: done once it
+    is mounted, not an error."""
+    held: list[Reader] = []
+
+    async def hold(self: Reader) -> None:
+        held.append(self)
+
+    mount = Reader._mount_panes
+    app = make_app(demo_path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Reader, "_mount_panes", hold)
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert await until(pilot, lambda: bool(held))
+            await pilot.press("a")
+            assert not app.main.query("#abstract-view")
+            await mount(held[0])
+            screen = await ready(pilot)
+            assert screen.focused is screen.query_one("#abstract-view")

@@ -8,9 +8,14 @@ from tests.tui.helpers import imported_by
 
 # Imported where they are first used: the watcher of other processes' changes once the library is
 # read (``tui.screens.main.changes``, ``tui.screens.main.loading``), the dialog of ``t`` and ``n``
-# (``tui.screens.main.marking``), the other views and dialogs on their keys.
+# (``tui.screens.main.marking``), the other views and dialogs on their keys, the reader column's widgets
+# once the first frame is painted (``tui.screens.main.reader``).
 LATER = (
     "tui.refresh",
+    "tui.widgets.article",
+    "tui.widgets.panes",
+    "tui.widgets.related",
+    "tui.widgets.yearchart",
     "tui.screens.prompt",
     "tui.screens.help",
     "tui.screens.snowball",

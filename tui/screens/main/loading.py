@@ -29,7 +29,6 @@ from store.errors import PmbrowseError
 from store.ids import parse_identifier
 from tui import collector, firstpage, listing
 from tui.screens.main.parts import Part
-from tui.widgets.article import ArticleHeader
 from tui.widgets.lists import ArticleRows, article_lists
 
 if TYPE_CHECKING:
@@ -185,7 +184,7 @@ class Loading(Part):
             key, self._open = self._open, None
             screen.reader.open_at_start(key, self._asked, self._pane)
         else:
-            screen.query_one(ArticleHeader).show_welcome()
+            screen.reader.show_welcome()
         self._read = True
         if self._kept:
             screen.call_after_refresh(self._run_kept)
@@ -222,7 +221,10 @@ class Loading(Part):
         firstpage.usual_switches()
         if self._gone():
             return
+        if not self.screen.reader.panes_mounted:  # (after the first paint: ``Reader._mount_panes``)
+            self.screen.reader.after_panes(lambda: self._failed(message))
+            return
         self._read, self._kept = True, []  # (what was kept is not done: the failure is said)
         self.screen.results.show_message(message)
-        self.screen.query_one(ArticleHeader).show_welcome(f"The library could not be opened: {message}")
+        self.screen.reader.show_welcome(f"The library could not be opened: {message}")
         self.say(message, title="Library", severity="error", timeout=10)

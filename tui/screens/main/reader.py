@@ -12,29 +12,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import on, work
-from textual.app import ComposeResult
+from textual import work
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import ContentSwitcher
+from textual.widget import Widget
 
-from tui.keys import SEARCH_HELP
 from tui.screens.main.parts import say
 from tui.text import describe_article, mesh_query, unique
-from tui.widgets.article import AbstractView, ArticleHeader
 from tui.widgets.lists import LinkList, MarkOf
-from tui.widgets.panes import PaneTabs
-from tui.widgets.related import RelatedPane
-from tui.widgets.yearchart import YearChart
 
+# The column's widgets are made after the first paint (``Reader._mount_panes``), and their modules
+# imported then (tests/tui/test_startup_imports.py).
 if TYPE_CHECKING:
+    from textual.widgets import ContentSwitcher
+
     from store.library import Library
     from store.model import Article
     from store.neighbourhood import CitationYears
     from store.trail import Trail
+    from tui.widgets.article import AbstractView, ArticleHeader
+    from tui.widgets.panes import PaneTabs
+    from tui.widgets.related import RelatedPane
 
 PANES = ("abstract", "references", "cited_by", "related")
 PANE_LABELS = {
@@ -91,45 +93,51 @@ class Reader(Vertical):
         # The article and library state the chart was last asked for (a change of marks alone keeps it).
         self._chart_of: tuple[int, object] | None = None
         self._trail_ids: tuple[object, dict[str, int | None]] = (None, {})  # (state, key -> document)
-        self.panes_mounted = False  # (the hidden panes: ``_mount_panes``)
+        self.panes_mounted = False  # (the column's widgets: ``_mount_panes``)
         self._after_panes: list[Callable[[], object]] = []
 
-    def compose(self) -> ComposeResult:
-        yield ArticleHeader(id="header")
-        yield YearChart(id="year-chart")
-        yield PaneTabs(PANE_LABELS, "abstract", id="tabs").data_bind(active=Reader.pane)
-        with ContentSwitcher(id="panes", initial="abstract-view"):
-            yield AbstractView(id="abstract-view")
-
     def on_mount(self) -> None:
-        self.query_one(ArticleHeader).show_welcome("Loading the library…")
-        self.query_one(AbstractView).show_message(SEARCH_HELP)
         self.call_after_refresh(self._mount_panes)
 
     async def _mount_panes(self) -> None:
-        """The panes the first screen does not show (references, citing articles, Related), mounted once
-        it is painted: mounting and styling them was ~7 ms of the first frame's (measured 2026-12-05 at
-        the demo library, the main thread's CPU from the app made to its first frame, 9 starts each,
-        57.5 against 64.4 ms). They are needed only for an open article, so once the library is read
-        (``Loading._ready`` waits for them: ``after_panes``), and by ``tab`` (not before: ``MainScreen.
-        action_cycle``)."""
+        """The whole column (the header, the year chart, the tabs and the panes), mounted once the first
+        frame is painted: that frame is the search bar and the result list, and the column's widgets
+        were ~15 ms of its CPU (composing, styling and drawing them, and importing their modules;
+        measured 2026-12-05, see docs/speed.md). Only the hidden panes (references, citing articles,
+        Related) were mounted after it before (~7 ms). Until they are mounted, what shows an article
+        or a pane waits for them (``Loading._ready``, ``Loading._failed``, ``ask_pane``: ``after_panes``),
+        and ``tab`` does nothing (``MainScreen.action_cycle``)."""
         if not self.is_attached:
             return
-        panes = [
+        from textual.widgets import ContentSwitcher
+
+        from tui.keys import SEARCH_HELP
+        from tui.widgets.article import AbstractView, ArticleHeader
+        from tui.widgets.panes import PaneTabs
+        from tui.widgets.related import RelatedPane
+        from tui.widgets.yearchart import YearChart
+
+        header = ArticleHeader(id="header")
+        abstract = AbstractView(id="abstract-view")
+        panes: list[Widget] = [
             LinkList("references", id="references-list"),
             LinkList("cited_by", id="cited-by-list"),
             RelatedPane(id="related-pane"),
         ]
         for pane in panes:
             pane.display = False  # (as the switcher shows only its current pane)
-        await self.query_one(ContentSwitcher).mount_all(panes)
+        switcher = ContentSwitcher(abstract, *panes, id="panes", initial=PANE_WIDGETS[self.pane][1:])
+        tabs = PaneTabs(PANE_LABELS, self.pane, id="tabs")
+        await self.mount_all([header, YearChart(id="year-chart"), tabs, switcher])
+        header.show_welcome("Loading the library…")
+        abstract.show_message(SEARCH_HELP)
         self.panes_mounted = True
         waiting, self._after_panes = self._after_panes, []
         for callback in waiting:
             callback()
 
     def after_panes(self, callback: Callable[[], object]) -> None:
-        """Run ``callback`` once the hidden panes are mounted (now, if they are)."""
+        """Run ``callback`` once the column is mounted (now, if it is: ``_mount_panes``)."""
         if self.panes_mounted:
             callback()
         else:
@@ -174,16 +182,16 @@ class Reader(Vertical):
             return
         if asked:
             self.missing = asked
-            self.query_one(ArticleHeader).show_welcome(f"{asked} is not in the library.")
+            self._header().show_welcome(f"{asked} is not in the library.")
             # (The abstract pane gets the focus, so f is for it, not for a result row.)
-            self.query_one(AbstractView).show_message(
+            self._abstract().show_message(
                 f"{asked} is not in the library. Press f to fetch it from PubMed and Europe PMC "
                 "(online), with its links; or import its record: pmbrowse import FILE."
             )
             self.show_pane("abstract")
             return
         say(self, f"{key} is not in the library", severity="warning")
-        self.query_one(ArticleHeader).show_welcome()
+        self._header().show_welcome()
 
     def find_again(self) -> bool:
         """After the library changed: find the open article again by its identity (a merge may have
@@ -195,7 +203,7 @@ class Reader(Vertical):
         self.set_reactive(Reader.article, OpenArticle(doc_id, key) if doc_id is not None else None)
         if doc_id is None:
             say(self, f"{key} is no longer in the library.", severity="warning")
-            self.query_one(ArticleHeader).show_welcome()
+            self._header().show_welcome()
         return doc_id is not None
 
     def open_again(self) -> None:
@@ -232,8 +240,7 @@ class Reader(Vertical):
             return
         self._open_key(key)
 
-    @on(RelatedPane.Selected)
-    def _related_chosen(self, event: RelatedPane.Selected) -> None:
+    def on_related_pane_selected(self, event: RelatedPane.Selected) -> None:
         event.stop()
         self.open(event.doc_id)
 
@@ -252,12 +259,12 @@ class Reader(Vertical):
             row = link_list.highlighted if keep else None
             stay = link_list.ids[row] if row is not None and row < len(link_list.ids) else None
             link_list.show_links(library, doc_id, visited, EMPTY_LINKS[rel], stay)
-        tabs = self.query_one(PaneTabs)
+        tabs = self._tabs()
         tabs.set_label("references", f"References ({refs})")
         tabs.set_label("cited_by", f"Cited by ({cited})")
         self._citing_count = cited
         self.show_header(article)
-        self.query_one(AbstractView).show_article(article, keep_scroll=keep)
+        self._abstract().show_article(article, keep_scroll=keep)
         self._show_neighbourhood()
 
     def _visited(self) -> set[int]:
@@ -277,7 +284,7 @@ class Reader(Vertical):
         if self.library is None or self.current is None:
             return
         article = article or self.library.article(self.current)
-        self.query_one(ArticleHeader).show_article(article, self._citing_count, self.mark_of(article.keys))
+        self._header().show_article(article, self._citing_count, self.mark_of(article.keys))
 
     def _show_neighbourhood(self) -> None:
         """The Related pane follows if it is showing; the chart is computed again when the article or
@@ -293,7 +300,7 @@ class Reader(Vertical):
             self.call_after_refresh(self._chart_worker, self.library, self.current)
 
     def show_related(self) -> None:
-        pane = self.query_one(RelatedPane)  # (while it shows, it takes in a changed library by itself)
+        pane = self._related()  # (while it shows, it takes in a changed library by itself)
         if self.library is None or self.current is None:
             return
         if pane.doc_id != self.current:
@@ -312,7 +319,9 @@ class Reader(Vertical):
         if doc_id != self.current:
             return  # (another article was opened while this one was computed)
         # (No chart when the thread ends as the app shuts down, the panes already taken down.)
-        for chart in self.query(YearChart):
+        from tui.widgets.yearchart import YearChart
+
+        for chart in self.query("#year-chart").results(YearChart):
             chart.show_sparkline(years)
 
     # Panes -----------------------------------------------------------------------------------------
@@ -335,15 +344,48 @@ class Reader(Vertical):
             else:
                 say(self, NO_ARTICLE[name])
             return
-        self.show_pane(name, focus)
+        self.after_panes(partial(self.show_pane, name, focus))  # (``a`` in the first frames)
 
     def watch_pane(self, pane: str) -> None:
-        self.query_one(ContentSwitcher).current = PANE_WIDGETS[pane].lstrip("#")
+        if self.panes_mounted:  # (else they are mounted showing it: ``_mount_panes``)
+            self._switcher().current = PANE_WIDGETS[pane].lstrip("#")
+            self._tabs().active = pane
 
-    @on(PaneTabs.Chosen)
-    def _tab_clicked(self, event: PaneTabs.Chosen) -> None:
+    def on_pane_tabs_chosen(self, event: PaneTabs.Chosen) -> None:
         event.stop()
         self.ask_pane(event.pane)
+
+    def show_welcome(self, message: str | None = None) -> None:
+        """The header's line when no article is open (``message``, or the welcome)."""
+        header = self._header()
+        header.show_welcome() if message is None else header.show_welcome(message)
+
+    # The column's widgets (after the first paint: ``_mount_panes``) ---------------------------------
+
+    def _header(self) -> ArticleHeader:
+        from tui.widgets.article import ArticleHeader
+
+        return self.query_one("#header", ArticleHeader)
+
+    def _abstract(self) -> AbstractView:
+        from tui.widgets.article import AbstractView
+
+        return self.query_one("#abstract-view", AbstractView)
+
+    def _tabs(self) -> PaneTabs:
+        from tui.widgets.panes import PaneTabs
+
+        return self.query_one("#tabs", PaneTabs)
+
+    def _related(self) -> RelatedPane:
+        from tui.widgets.related import RelatedPane
+
+        return self.query_one("#related-pane", RelatedPane)
+
+    def _switcher(self) -> ContentSwitcher:
+        from textual.widgets import ContentSwitcher
+
+        return self.query_one("#panes", ContentSwitcher)
 
     def mesh(self) -> None:
         """Pick one of the open article's MeSH headings, to search the library for it."""

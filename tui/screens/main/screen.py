@@ -36,7 +36,6 @@ from tui.screens.main.quitting import compact_on_quit
 from tui.screens.main.reader import PANE_WIDGETS, OpenArticle, Reader
 from tui.screens.main.search import SearchResults
 from tui.screens.main.views import Views
-from tui.widgets.article import AbstractView
 from tui.widgets.footer import KeyFooter
 from tui.widgets.lists import ArticleList, ArticleRows, LinkList
 from tui.widgets.trail import StatusLine, TrailBar
@@ -251,6 +250,8 @@ class MainScreen(Screen[None]):
             self.query_one(target).focus()
 
     def action_cursor(self, step: int) -> None:
+        from tui.widgets.article import AbstractView  # (the reader's: after the first paint)
+
         focused = self.focused
         if isinstance(focused, ArticleRows):
             focused.action_cursor_down() if step > 0 else focused.action_cursor_up()
