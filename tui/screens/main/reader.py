@@ -25,11 +25,8 @@ from tui.screens.main.parts import say
 from tui.text import describe_article, mesh_query, unique
 from tui.widgets.lists import LinkList, MarkOf
 
-# The column's widgets are made after the first paint (``Reader._mount_panes``), and their modules
-# imported then (tests/tui/test_startup_imports.py).
+# (The column's widgets and modules come after the first paint: ``Reader._mount_panes``.)
 if TYPE_CHECKING:
-    from textual.widgets import ContentSwitcher
-
     from store.library import Library
     from store.model import Article
     from store.neighbourhood import CitationYears
@@ -100,13 +97,10 @@ class Reader(Vertical):
         self.call_after_refresh(self._mount_panes)
 
     async def _mount_panes(self) -> None:
-        """The whole column (the header, the year chart, the tabs and the panes), mounted once the first
-        frame is painted: that frame is the search bar and the result list, and the column's widgets
-        were ~15 ms of its CPU (composing, styling and drawing them, and importing their modules;
-        measured 2026-12-05, see docs/speed.md). Only the hidden panes (references, citing articles,
-        Related) were mounted after it before (~7 ms). Until they are mounted, what shows an article
-        or a pane waits for them (``Loading._ready``, ``Loading._failed``, ``ask_pane``: ``after_panes``),
-        and ``tab`` does nothing (``MainScreen.action_cycle``)."""
+        """The whole column (header, year chart, tabs, panes), mounted once the first frame (the search
+        bar and the result list) is painted: it was ~15 ms of that frame's CPU (measured 2026-12-05).
+        Until then what shows an article or a pane waits for it (``after_panes``: ``Loading._ready``,
+        ``Loading._failed``, ``ask_pane``), and ``tab`` does nothing (``MainScreen.action_cycle``)."""
         if not self.is_attached:
             return
         from textual.widgets import ContentSwitcher
@@ -348,7 +342,9 @@ class Reader(Vertical):
 
     def watch_pane(self, pane: str) -> None:
         if self.panes_mounted:  # (else they are mounted showing it: ``_mount_panes``)
-            self._switcher().current = PANE_WIDGETS[pane].lstrip("#")
+            from textual.widgets import ContentSwitcher
+
+            self.query_one("#panes", ContentSwitcher).current = PANE_WIDGETS[pane].lstrip("#")
             self._tabs().active = pane
 
     def on_pane_tabs_chosen(self, event: PaneTabs.Chosen) -> None:
@@ -381,11 +377,6 @@ class Reader(Vertical):
         from tui.widgets.related import RelatedPane
 
         return self.query_one("#related-pane", RelatedPane)
-
-    def _switcher(self) -> ContentSwitcher:
-        from textual.widgets import ContentSwitcher
-
-        return self.query_one("#panes", ContentSwitcher)
 
     def mesh(self) -> None:
         """Pick one of the open article's MeSH headings, to search the library for it."""
