@@ -154,8 +154,11 @@ class IndexFeed:
     indexed as they come, and the index is committed once, after the library's commit (a bulk import
     writes the index once, not once a batch). Holds the index's lock from the first batch to the end.
 
-    An index that was not fresh when the transaction began is left alone (the next search rebuilds
-    it); one whose update fails is forgotten by the caller, likewise."""
+    An index that was not fresh when the transaction began (a kill -9 after an earlier commit, before
+    the index's) is first caught up with what it missed (``store.search.catchup``), then fed; one that
+    cannot be caught up (a fold it missed, a record of an earlier version) is left alone, the next
+    search rebuilding it. Until stop 32 every stale one was left: the import's own documents were then
+    indexed again by the next search. One whose update fails is forgotten by the caller."""
 
     def __init__(self, library: Library, before: tuple[str | None, int], first_new: int) -> None:
         self.library = library
@@ -167,10 +170,16 @@ class IndexFeed:
         self._lock = write_lock(self.folder)
         self._lock.__enter__()
         self._writer: Any = None
+        self._index: Any = None
         try:
             meta = read_meta(self.folder)
             if meta is not None and meta.get("library") == list(before):
                 self._index = SearchIndex(self.folder, SearchIndex._open_folder(self.folder), library.path)
+            elif meta is not None:  # (stale: its lock is held here, as ``catch_up`` asks)
+                caught = SearchIndex.catch_up(library.path)
+                if caught is not None and tuple(caught.state or ()) == tuple(before):  # (as it began)
+                    self._index = caught
+            if self._index is not None:
                 self._writer = self._index._index.writer(heap_size=WRITER_HEAP)
         except BaseException:
             self._lock.__exit__(None, None, None)

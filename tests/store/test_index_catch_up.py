@@ -212,3 +212,20 @@ def test_layers_are_recorded_only_at_a_commit_of_the_state(lib: Library) -> None
     assert layers_of(journal, end - 3, None) is None  # (no commit ends there)
     assert layers_of(journal, end, lib.next_id + 1) is None  # (a commit of another state: another import's)
     assert layers_of(journal[: end - 1], end, None) is None
+
+
+def test_a_bulk_import_over_a_stale_index_catches_it_up_and_feeds_it(
+    lib: Library, tmp_path: Path, monkeypatch
+) -> None:
+    with monkeypatch.context() as m:
+        _skip_index_commits(m)  # (a commit whose index commit was missed: a kill -9 there)
+        _put(lib, pmid="99000021", title="A quite unheard-of narwhal title")
+    assert SearchIndex.open_if_fresh(lib.path) is None
+    import_paths(lib, [str(_file(tmp_path / "e.xml", 700, 200, 900, seed=4))])
+    # The import's feed caught the index up first, then fed it and committed it: fresh, no search needed.
+    assert SearchIndex.open_if_fresh(lib.path) is not None
+    with monkeypatch.context() as m:
+        _no_rebuild(m)
+        index = SearchIndex.for_library(lib)
+    assert [h.pmid for h in index.search("narwhal").hits] == ["99000021"]
+    assert _answers(index) == _rebuilt(lib, tmp_path)
