@@ -68,9 +68,9 @@ class Answers(Generic[M]):
 
         A key's answer (the lowest id holding it) changes only when the documents holding it change: a
         document of the library that gained or lost it (its keys before and after the batch), one
-        removed (its keys as stored and as last held), or one this batch made. The last: a key a new
-        document took is forgotten by the caller with the others the batch gave or took
-        (``Changes.flush``, which then drops its own keys: the written batch answers for them).
+        removed (its keys as stored and as last held), or one this batch made. The last need nothing
+        forgotten: a key a new document took that no document held is in the unit of work's own keys,
+        which answer first; one held already keeps its answer, every older document's id being lower.
         A document's meta changes only with the document: those the batch held, changed or not, and
         removed."""
         removed = tuple(removed)

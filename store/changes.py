@@ -74,9 +74,8 @@ class Changes:
         self._next_id = self._first_new
         self._removed: set[int] = set()
         self._into: dict[int, int] = {}  # what each removed document was merged into
-        # Identity keys: those this unit of work gave or took in this batch, and those looked up in it;
-        # both forgotten as the batch is written, whose segment then answers for the keys it gave or took
-        # (kept until the commit before stop 32: ~330 bytes a record, ~300 MB of a 1M-record import).
+        # Identity keys: those this unit of work gave or took (kept until the commit: later batches find
+        # the records earlier ones made), and those looked up in this batch (forgotten at each).
         self._keys: dict[str, int | None] = {}
         self._seen: dict[str, int | None] = {}
         # What the library answered to key look-ups and of documents' meta, kept across batches
@@ -382,10 +381,7 @@ class Changes:
         if changed or removed or links:
             self._lib.spill(changed, removed, links)
         self._answers.forget(changed, self._removed, self._before, self._docs, KEPT)
-        kept = self._kept
-        for key in self._keys:  # (the library's answer kept from before this batch gave or took it)
-            kept.pop(key, None)
-        self._docs, self._before, self._read, self._seen, self._keys = {}, {}, {}, {}, {}
+        self._docs, self._before, self._read, self._seen = {}, {}, {}, {}
         self._touched = set()
         self._links.clear(self._next_id)  # (what it made is written now: the next batch reads its links)
         self._removed, self._into = set(), {}
