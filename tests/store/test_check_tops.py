@@ -19,7 +19,7 @@ from store.storage import tops
 from store.storage.segment import SegmentWriter
 from store.storage.top import Top
 from tests.store.test_cited_runs import _put
-from tests.store.test_segment_tops import _library, _segments
+from tests.store.test_segment_tops import _library, _segments, damage_top
 
 
 def _written_wrong(monkeypatch: pytest.MonkeyPatch, wrong: Callable[[Top], Top]) -> None:
@@ -101,11 +101,7 @@ def test_a_damaged_top_is_said_and_check_does_not_crash(
     lib = _library(tmp_path / "library.json", monkeypatch)
     newest = _segments(lib)[-1]
     lib.close()
-    raw = bytearray(newest.path.read_bytes())
-    at = raw.rfind(b'"columns":"') + len(b'"columns":"') + 5
-    raw[at] = ord("A") if raw[at] != ord("A") else ord("B")  # (the same length: the file's size stands)
-    os.chmod(newest.path, 0o644)
-    newest.path.write_bytes(bytes(raw))
+    damage_top(newest.path)
     problems = check(lib.path).problems
     assert len(problems) == 1 and str(newest.path) in problems[0] and "its top" in problems[0], problems
     assert "does not read" in problems[0]

@@ -177,16 +177,21 @@ def test_a_segment_below_without_a_top_gives_its_next_one_a_top_from_the_runs(
     assert list(Citations(lib._reader).order()) == expected
 
 
+def damage_top(path: Path) -> None:
+    """One byte of the segment's top (in its footer's JSON) changed, its length kept: its CRC fails."""
+    raw = bytearray(path.read_bytes())
+    at = raw.rfind(b'"columns":"') + len(b'"columns":"') + 5
+    raw[at] = ord("A") if raw[at] != ord("A") else ord("B")  # (the same length: the file's size stands)
+    os.chmod(path, 0o644)
+    path.write_bytes(bytes(raw))
+
+
 def test_a_damaged_top_is_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lib = _library(tmp_path / "library.json", monkeypatch, k=6)
     expected = most_cited_first(lib)
     newest = _segments(lib)[-1]
     lib.close()
-    raw = bytearray(newest.path.read_bytes())
-    at = raw.rfind(b'"columns":"') + len(b'"columns":"') + 5
-    raw[at] = ord("A") if raw[at] != ord("A") else ord("B")  # (the same length: the file's size stands)
-    os.chmod(newest.path, 0o644)
-    newest.path.write_bytes(bytes(raw))
+    damage_top(newest.path)
     lib = Library.open(lib.path)
     assert _segments(lib)[-1].has_top and _segments(lib)[-1].top() is None
     assert tops.above(lib._reader.snap) is None
