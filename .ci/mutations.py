@@ -286,6 +286,19 @@ MUTATIONS = (
         ("tests/store/test_crash_consistency.py", *LIBRARY_TESTS),
     ),
     Mutation(
+        "fold-share-one",
+        "segments are folded into a new base when they hold as much as the base, not three times it "
+        "(files of one size imported one after another rewrite the library at the 2nd, 4th and 8th)",
+        "store/storage/compactor.py",
+        "fold_due",
+        "sum(sizes) >= FOLD_SHARE * base_size",
+        "sum(sizes) >= 1 * base_size",
+        (
+            "tests/store/test_fold_rule.py",
+            "tests/store/test_tiering.py::test_a_file_imported_into_a_larger_library_does_not_rewrite_it",
+        ),
+    ),
+    Mutation(
         "search-index-not-updated",
         "a commit's documents are not added to the search index, which still says it is fresh",
         "store/search/index.py",
