@@ -17,8 +17,8 @@ layer once and writes the new base once (``store.storage.generation.Builder``), 
   applied one by one (``Snapshot.link_state``).
 
 What it holds while it runs: the tables above and the new index's columns (tens of bytes a document),
-the identity key pairs (``IndexData.pairs``), one run of bytes. Not the documents, nor their keys as
-text.
+the identity key pairs (``IndexData.pairs``: 12 bytes a pair, ``columns.Pairs``), one run of bytes.
+Not the documents, nor their keys as text.
 """
 
 from __future__ import annotations

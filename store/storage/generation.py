@@ -29,6 +29,7 @@ from store.docindex import COLUMNS, DocIndex
 from store.errors import LibraryFileError
 from store.journal import header_line
 from store.schema import LINKS_TABLE, SCHEMA_VERSION
+from store.storage.columns import Pairs
 from store.storage.files import LibraryFiles
 from store.storage.indexwriter import IndexData, new_columns, pairs_of, write_index
 from store.storage.meta import STUB, Meta
@@ -76,7 +77,7 @@ class Builder:
             self._fh, {"app": "pmbrowse", "schema": SCHEMA_VERSION, "generation": self.generation}
         )
         heads: BinaryIO = tempfile.TemporaryFile(dir=files.path.parent)  # noqa: SIM115
-        self.data = IndexData(self.generation, {}, 0, new_columns(max_id), [], heads)
+        self.data = IndexData(self.generation, {}, 0, new_columns(max_id), Pairs(), heads)
         self.totals = [0, 0, 0]
         self.max_seen = 0
         self._links = False

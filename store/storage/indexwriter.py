@@ -18,6 +18,7 @@ from typing import BinaryIO
 import orjson
 
 from store.docindex import COLUMNS, MAGIC, DocIndex, aligned, key_hash
+from store.storage.columns import Pairs
 
 _LITTLE = sys.byteorder == "little"
 
@@ -59,7 +60,7 @@ class IndexData:
     counts: dict[str, int]
     next_id: int
     columns: dict[str, array[int]]
-    pairs: list[int]  # (key hash << 32) | doc id, sorted
+    pairs: list[int] | Pairs  # (key hash << 32) | doc id, sorted (a new base's: ``Pairs``, 12 bytes each)
     heads: BinaryIO = field(default_factory=io.BytesIO)  # the heads region, as written so far
     base: tuple[int, int] = (0, 0)  # the base file's size and modification time (ns) it describes
     base_crc: int = 0  # the CRC-32 of the base file's bytes
@@ -71,11 +72,12 @@ class IndexData:
         self.heads.write(head)
 
 
-def _le(values: array[int]) -> bytes:
+def _le(values: array[int]) -> memoryview:
+    """The values' bytes, little-endian (on a little-endian machine the array's own, not copied)."""
     if not _LITTLE:
         values = array(values.typecode, values)
         values.byteswap()
-    return values.tobytes()
+    return memoryview(values).cast("B")
 
 
 def _pad(fh: BinaryIO, written: int) -> int:
@@ -97,11 +99,12 @@ def write_index(path: Path | BinaryIO, data: IndexData) -> None:
 def _write_index(fh: BinaryIO, data: IndexData) -> None:
     max_id = len(data.columns["doc_off"]) - 1
     data.columns["order"] = cited_order(data.columns)
-    body = io.BytesIO()  # (the columns and keys: some 12 bytes a document, kept to checksum them)
-    for name, _code in COLUMNS:
-        _pad(body, body.write(_le(data.columns[name])))
-    body.write(_le(array("Q", (p >> 32 for p in data.pairs))))
-    _pad(body, body.write(_le(array("I", (p & 0xFFFFFFFF for p in data.pairs)))))
+    # (the columns and keys, 60 bytes a document and 12 a key, checksummed and written in place: once
+    # joined in a buffer, a copy of them all was held while the header was made)
+    body = list(_body(data))
+    body_crc = 0
+    for part in body:
+        body_crc = zlib.crc32(part, body_crc)
     header = orjson.dumps(
         {
             "generation": data.generation,
@@ -112,13 +115,29 @@ def _write_index(fh: BinaryIO, data: IndexData) -> None:
             "base": list(data.base),
             "base_crc": data.base_crc,
             "heads": data.heads.tell(),
-            "body_crc": zlib.crc32(body.getbuffer()),
+            "body_crc": body_crc,
         }
     )
     _pad(fh, fh.write(MAGIC + struct.pack("<II", len(header), zlib.crc32(header)) + header))
-    fh.write(body.getbuffer())
+    for part in body:
+        fh.write(part)
+    del body
     data.heads.seek(0)
     shutil.copyfileobj(data.heads, fh, 1 << 20)
+
+
+def _body(data: IndexData) -> Iterator[bytes | memoryview]:
+    """The columns, then the key hashes and their document ids, each padded to 8 bytes."""
+    pairs = data.pairs
+    if isinstance(pairs, Pairs):
+        hashes, ids = pairs.hashes, pairs.ids
+    else:
+        hashes, ids = array("Q", (p >> 32 for p in pairs)), array("I", (p & 0xFFFFFFFF for p in pairs))
+    for column in [*(data.columns[name] for name, _code in COLUMNS), hashes, ids]:
+        raw = _le(column)
+        yield raw
+        if column is not hashes:  # (the hashes and ids are one stretch, padded after the ids)
+            yield b"\0" * (aligned(raw.nbytes) - raw.nbytes)
 
 
 def pairs_of(doc_id: int, keys: Iterable[str]) -> Iterator[int]:

@@ -1,0 +1,142 @@
+"""The key pairs a new base's index is built with are held compactly (issue 18: a fold of a library of a
+million records held them as a list of Python integers, some 48 bytes a pair for 12 of data: ~200 MB of
+its peak), sorted without holding them all as integers, and the index written is the same, byte for
+byte, as one written the way it was before (the columns and keys joined in memory to be checksummed)."""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+import tracemalloc
+import zlib
+from array import array
+from pathlib import Path
+
+import orjson
+import pytest
+
+from store.docindex import COLUMNS, MAGIC, DocIndex, aligned, key_hash
+from store.storage import columns as columns_module
+from store.storage.columns import Pairs
+from store.storage.files import LibraryFiles
+from store.storage.generation import Builder
+from store.storage.indexwriter import IndexData, cited_order
+from store.storage.meta import Meta
+
+
+def _keys(doc_id: int) -> list[str]:
+    return [f"pmid:{doc_id}", f"doi:10.1/{doc_id % 997}"]  # (shared dois: one hash, several documents)
+
+
+def _built(tmp_path: Path, n: int) -> tuple[Builder, list[int]]:
+    """A builder given ``n`` documents' keys with them, and as many more pairs out of order (a fold adds
+    the old base's and each segment's after the documents)."""
+    builder = Builder(LibraryFiles(tmp_path / "library.json", None), n)
+    expected = []
+    for doc_id in range(1, n + 1):
+        head = b'{"pmid": "%d"}' % doc_id
+        builder.add_doc(doc_id, head, Meta(0, 1990 + doc_id % 30, doc_id % 7), head, _keys(doc_id))
+        expected += [(key_hash(key) << 32) | doc_id for key in _keys(doc_id)]
+    rng = random.Random(5)
+    more = [(rng.getrandbits(64) << 32) | rng.randrange(1, n + 1) for _ in range(n)]
+    half = sorted(more[: n // 2])  # (a run in order, as a layer's key table is)
+    builder.data.pairs.extend(half + more[n // 2 :])
+    return builder, sorted(expected + more)
+
+
+def _old_bytes(data: IndexData, pairs: list[int]) -> bytes:
+    """The index as written before: the columns and keys joined in a buffer, its CRC in the header."""
+    fh = io.BytesIO()
+    data.columns["order"] = cited_order(data.columns)
+    body = io.BytesIO()
+
+    def pad(out: io.BytesIO, written: int) -> None:
+        out.write(b"\0" * (aligned(written) - written))
+
+    for name, _code in COLUMNS:
+        pad(body, body.write(data.columns[name].tobytes()))
+    body.write(array("Q", (p >> 32 for p in pairs)).tobytes())
+    pad(body, body.write(array("I", (p & 0xFFFFFFFF for p in pairs)).tobytes()))
+    header = orjson.dumps(
+        {
+            "generation": data.generation,
+            "counts": data.counts,
+            "next_id": data.next_id,
+            "max_id": len(data.columns["doc_off"]) - 1,
+            "keys": len(pairs),
+            "base": list(data.base),
+            "base_crc": data.base_crc,
+            "heads": data.heads.tell(),
+            "body_crc": zlib.crc32(body.getbuffer()),
+        }
+    )
+    pad(fh, fh.write(MAGIC + struct.pack("<II", len(header), zlib.crc32(header)) + header))
+    fh.write(body.getbuffer())
+    data.heads.seek(0)
+    fh.write(data.heads.read())
+    return fh.getvalue()
+
+
+def test_a_builders_key_pairs_cost_at_most_16_bytes_each(tmp_path: Path) -> None:
+    n = 20_000
+    builder = Builder(LibraryFiles(tmp_path / "library.json", None), n)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for doc_id in range(1, n + 1):
+            builder.add_doc(doc_id, b"{}", Meta(0, 2000, 0), b"{}", _keys(doc_id))
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        builder.discard()
+    assert len(builder.data.pairs) == 2 * n
+    # Before: a list of Python integers of 96 bits, some 48 bytes a pair (1.9 MB here).
+    assert grown <= 16 * 2 * n, grown
+
+
+def test_sorting_the_pairs_holds_at_most_a_chunk_of_them_as_integers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columns_module, "SORT_CHUNK", 4096)
+    rng = random.Random(7)
+    values = [(rng.getrandbits(64) << 32) | rng.getrandbits(32) for _ in range(100_000)]
+    pairs = Pairs()
+    for k in range(4):  # (four layers' key tables, each in order, and pairs out of order)
+        pairs.extend(sorted(values[k * 20_000 : (k + 1) * 20_000]))
+    pairs.extend(values[80_000:])
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        pairs.sort()
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert list(pairs) == sorted(values)
+    # The new columns (12 bytes a pair) and a chunk as integers; sorting them as a list: some 56.
+    assert peak <= 14 * len(values) + 100 * 4096, peak
+
+
+@pytest.mark.parametrize("chunk", [64, 1 << 16])
+def test_the_index_written_is_the_one_written_before_and_finds_every_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(columns_module, "SORT_CHUNK", chunk)
+    n = 3001  # (an odd number of pairs: the ids are padded)
+    builder, expected = _built(tmp_path, n)
+    builder.finish(n + 1)
+    written = (tmp_path / "library.json.idx").read_bytes()
+    data = builder.data
+    assert list(data.pairs) == expected
+    # (the heads file was closed once the index was written: the same heads, read back from it)
+    index = DocIndex(tmp_path / "library.json.idx")
+    index.verify()
+    heads = io.BytesIO(b"".join(index.head(d) for d in range(1, n + 1)))
+    heads.seek(0, io.SEEK_END)
+    old = IndexData(data.generation, data.counts, data.next_id, data.columns, [], heads, data.base)
+    old.base_crc = data.base_crc
+    assert written == _old_bytes(old, expected)
+    assert list(index.pairs_except(())) == expected
+    for doc_id in range(1, n + 1):
+        for key in _keys(doc_id):
+            assert doc_id in index.candidates(key)
+    index.close()
