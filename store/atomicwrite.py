@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import shutil
 import stat
 from collections.abc import Callable, Iterable
@@ -185,7 +184,7 @@ def swap_folder(built: Path, folder: Path) -> None:
     ``SearchIndex.rebuild``): a thread of tantivy's may still create a lock file in a folder that is
     being removed ("Directory not empty"), and a folder so left under the one name every swap of a
     process used made that process's next swap fail, the rename aside refused by a non-empty folder."""
-    old = folder.with_name(f".{folder.name}.{os.getpid()}.{secrets.token_hex(4)}.old")
+    old = folder.with_name(f".{folder.name}.{os.getpid()}.{os.urandom(4).hex()}.old")
     with contextlib.suppress(FileNotFoundError):
         rename(folder, old)
     rename(built, folder)

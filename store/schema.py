@@ -40,6 +40,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from store.header import META_TABLE as META_TABLE
+from store.header import looks_like_library as looks_like_library  # (named here as ever)
 from store.metrics import check_metrics
 from store.model import (
     COUNT,
@@ -56,7 +58,6 @@ from store.model import (
     Schema,
 )
 
-META_TABLE = "_meta"
 ARTICLES_TABLE = "articles"
 LINKS_TABLE = "links"
 MARKS_TABLE = "marks"
@@ -205,13 +206,6 @@ LIBRARY_KIND = "library"
 LIBRARY = Layout(LIBRARY_KIND, "library", (ARTICLES_TABLE, LINKS_TABLE), SCHEMA_VERSION, MIGRATIONS)
 MARKS = Layout("marks", "marks file", (MARKS_TABLE,), MARKS_SCHEMA_VERSION, MARKS_MIGRATIONS)
 SNOWBALL = Layout("snowball", "snowball file", SNOWBALL_TABLES, SNOWBALL_SCHEMA_VERSION, SNOWBALL_MIGRATIONS)
-
-
-def looks_like_library(head: bytes) -> bool:
-    """Whether the first bytes of a file are those of a pmbrowse library (in any JSON layout): told
-    before opening one, without reading the rest."""
-    compact = b"".join(head.split())
-    return compact.startswith(b'{"' + META_TABLE.encode() + b'":{"1":{"app":"pmbrowse"')
 
 
 def kind_of(header: Mapping[str, Any]) -> str:

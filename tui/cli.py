@@ -281,7 +281,7 @@ def run_app(args: argparse.Namespace, consoles: _Consoles, note: str, interrupt:
         # Fail early, with one line, on a file that is not a library (the app opens it in the
         # background): only a file that does not even start like one is opened here.
         if path.exists():
-            from store.schema import looks_like_library
+            from store.header import looks_like_library  # (not store.schema: see store.header)
 
             with path.open("rb") as fh:
                 head = fh.read(64)

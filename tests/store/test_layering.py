@@ -75,7 +75,7 @@ STORAGE_USERS = {
 }
 # The app and the command line (tui/) import no storage at all, nor the small files' storage: they ask
 # the library (``Library.state``: its change token; ``Library.sizes``), the marks (``marks_version``)
-# and ``store.schema`` (``looks_like_library``).
+# and ``store.header`` (``looks_like_library``).
 APP_MAY_NOT_IMPORT = (*STORAGE, "store.wholefile")
 
 

@@ -4,6 +4,11 @@ content: Python runs every module it imports, and Textual looks through every wi
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 from tests.tui.helpers import imported_by
 
 # Imported where they are first used: the watcher of other processes' changes once the library is
@@ -28,3 +33,40 @@ LATER = (
 
 def test_the_app_imports_only_what_its_first_screen_needs() -> None:
     assert imported_by("import tui.cli, tui.app", LATER) == []
+
+
+# What ``pmbrowse`` imports on its main thread before it starts the first page's thread
+# (``tui.firstpage``), beyond what it needs to read its command line and tell the file a library:
+# the thread's own work waits for these (they hold the interpreter), and it imports what it needs itself.
+BEFORE_THE_FIRST_PAGE = ("store.schema", "store.model", "store.metrics", "store.ids", "store.search")
+
+_UNTIL_THE_FIRST_PAGE = """
+import json, os, sys
+import tui.cli, tui.firstpage
+tui.cli.in_terminal = lambda: True
+def start(path, target):
+    print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefixes!r}))), flush=True)
+    os._exit(0)
+tui.firstpage.start = start
+tui.cli.main(["--db", sys.argv[1]])
+"""
+
+
+def test_the_first_page_starts_before_the_library_s_layouts_are_imported(tmp_path: Path) -> None:
+    library = tmp_path / "library.json"
+    library.write_text('{"_meta": {"1": {"app": "pmbrowse", "schema": 3}}, "articles": {}}')
+    code = _UNTIL_THE_FIRST_PAGE.format(prefixes=BEFORE_THE_FIRST_PAGE)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(library)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    ).stdout
+    assert json.loads(out) == []
+
+
+def test_the_first_page_imports_no_cryptography() -> None:
+    """A temp name needs no cryptographic randomness (``store.atomicwrite``): ``secrets`` imports
+    ``hmac`` and ``base64`` (measured: 2-5 ms before the first frame)."""
+    assert imported_by("import tui.cli, tui.app, store.session, store.search", ("secrets", "hmac")) == []
