@@ -21,7 +21,7 @@ from store.storage import columns as columns_module
 from store.storage.columns import Pairs
 from store.storage.files import LibraryFiles
 from store.storage.generation import Builder
-from store.storage.indexwriter import IndexData, cited_order
+from store.storage.indexwriter import IndexData, cited_key, cited_order, new_columns
 from store.storage.meta import Meta
 
 
@@ -140,3 +140,50 @@ def test_the_index_written_is_the_one_written_before_and_finds_every_key(
         for key in _keys(doc_id):
             assert doc_id in index.candidates(key)
     index.close()
+
+
+def _random_columns(n: int, seed: int) -> dict[str, array[int]]:
+    rng = random.Random(seed)
+    columns = new_columns(n)
+    for doc_id in range(1, n + 1):
+        if rng.random() < 0.9:  # (and some ids with no document)
+            columns["doc_off"][doc_id] = doc_id
+            columns["year"][doc_id] = rng.choice((0, 1999, 2000, 2024))
+            columns["cited"][doc_id] = rng.choice((0, 0, 1, 2, 70_000))
+            columns["citation"][doc_id] = rng.choice((0, 0, 3, 1 << 20, (1 << 32) - 1))
+    return columns
+
+
+def _sorted_order(columns: dict[str, array[int]]) -> list[int]:
+    """The order as it was made before: the documents' ``cited_key``s sorted, largest first."""
+    citation, cited, year = columns["citation"], columns["cited"], columns["year"]
+    present = columns["doc_off"]
+    keys = sorted(
+        (cited_key(citation[i], cited[i], year[i], i) for i in range(1, len(present)) if present[i]),
+        reverse=True,
+    )
+    ids = [0xFFFFFFFF - (k & 0xFFFFFFFF) for k in keys]
+    return ids + [0] * (len(present) - len(ids))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_most_cited_order_is_the_sorted_keys_order(seed: int) -> None:
+    columns = _random_columns(5000, seed)
+    assert list(cited_order(columns)) == _sorted_order(columns)
+    assert list(cited_order(new_columns(0))) == [0]
+
+
+def test_the_most_cited_order_costs_a_few_bytes_a_document() -> None:
+    n = 100_000
+    columns = _random_columns(n, 4)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        cited_order(columns)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    # The column itself (4 bytes a document) and a count and year each; the keys sorted as a list of
+    # Python integers: some 48 bytes a document.
+    assert peak <= 16 * n, peak
