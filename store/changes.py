@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 import orjson
 
 from store.answers import Answers
+from store.heldkeys import UNKNOWN, HeldKeys
 from store.linkedits import LinkEdits
 from store.merge import (
     LINK_RELATIONS,
@@ -43,7 +44,9 @@ from store.storage.links import Change
 from store.storage.meta import FIELD_BITS, STUB, Meta, meta_of
 from store.unitofwork import Status, Target
 
-_UNKNOWN = -1  # (a key not looked up yet; no document has this id, and None is an answer: "none holds it")
+_UNKNOWN = (
+    UNKNOWN  # (a key not looked up yet; no document has this id, and None is an answer: "none holds it")
+)
 # The most library answers to identity-key look-ups (and as many documents' meta) kept from one batch
 # for the next, the newest: some 40 MB in all, about what one batch of ``store.importer.FLUSH_AT``
 # documents looks up (a 10k file into a library of 100k: 133,559 keys).
@@ -74,9 +77,13 @@ class Changes:
         self._next_id = self._first_new
         self._removed: set[int] = set()
         self._into: dict[int, int] = {}  # what each removed document was merged into
-        # Identity keys: those this unit of work gave or took (kept until the commit: later batches find
-        # the records earlier ones made), and those looked up in this batch (forgotten at each).
+        # Identity keys: those this unit of work gave or took in this batch, and in its earlier ones
+        # (``_held``, compactly: ``store.heldkeys``; kept until the commit, since later batches find the
+        # records earlier ones made), and those looked up in this batch (forgotten at each). A key is in
+        # ``_seen`` only if it was in neither of the first two when looked up, and ``_held`` changes only
+        # at ``flush``: asking ``_keys``, ``_seen``, ``_held`` answers as ``_keys``, ``_held``, ``_seen``.
         self._keys: dict[str, int | None] = {}
+        self._held = HeldKeys()
         self._seen: dict[str, int | None] = {}
         # What the library answered to key look-ups and of documents' meta, kept across batches
         # (``store.answers``; ``_kept`` and ``_meta`` are its dicts, changed in place).
@@ -98,7 +105,11 @@ class Changes:
         return self._asked(key)
 
     def _asked(self, key: str) -> int | None:
-        """``lookup`` of a key neither given nor looked up in this batch: the library's answer, kept."""
+        """``lookup`` of a key neither given nor looked up in this batch: the answer of an earlier batch
+        that gave or took it, or else the library's answer, kept."""
+        doc_id = self._held.get(key)
+        if doc_id != _UNKNOWN:
+            return doc_id
         doc_id = self._answers.holder(key, self._lib.lookup)
         if doc_id in self._removed:
             doc_id = None
@@ -381,7 +392,8 @@ class Changes:
         if changed or removed or links:
             self._lib.spill(changed, removed, links)
         self._answers.forget(changed, self._removed, self._before, self._docs, KEPT)
-        self._docs, self._before, self._read, self._seen = {}, {}, {}, {}
+        self._held.update(self._keys.items())  # (replacing what earlier batches said of the same keys)
+        self._docs, self._before, self._read, self._seen, self._keys = {}, {}, {}, {}, {}
         self._touched = set()
         self._links.clear(self._next_id)  # (what it made is written now: the next batch reads its links)
         self._removed, self._into = set(), {}
