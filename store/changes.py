@@ -79,9 +79,10 @@ class Changes:
         self._into: dict[int, int] = {}  # what each removed document was merged into
         # Identity keys: those this unit of work gave or took in this batch, and in its earlier ones
         # (``_held``, compactly: ``store.heldkeys``; kept until the commit, since later batches find the
-        # records earlier ones made), and those looked up in this batch (forgotten at each). A key is in
-        # ``_seen`` only if it was in neither of the first two when looked up, and ``_held`` changes only
-        # at ``flush``: asking ``_keys``, ``_seen``, ``_held`` answers as ``_keys``, ``_held``, ``_seen``.
+        # records earlier ones made), and those looked up in this batch (forgotten at each): the library's
+        # answers, for keys held in neither of the first two when looked up, and (at most ``KEPT``, for
+        # the batch's next look-ups of them, a dict's) ``_held``'s. ``_held`` changes only at ``flush``,
+        # so asking ``_keys``, ``_seen``, ``_held`` answers as ``_keys``, ``_held``, ``_seen`` would.
         self._keys: dict[str, int | None] = {}
         self._held = HeldKeys()
         self._seen: dict[str, int | None] = {}
@@ -109,6 +110,8 @@ class Changes:
         that gave or took it, or else the library's answer, kept."""
         doc_id = self._held.get(key)
         if doc_id != _UNKNOWN:
+            if len(self._seen) < KEPT:
+                self._seen[key] = doc_id
             return doc_id
         doc_id = self._answers.holder(key, self._lib.lookup)
         if doc_id in self._removed:

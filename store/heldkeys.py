@@ -69,8 +69,12 @@ class HeldKeys:
 
     def get(self, key: str) -> int | None:
         """The document holding ``key`` (None: held by no one), or ``UNKNOWN`` if not held here."""
-        pmid = _pmid(key)
-        if pmid:
+        if key.startswith("pmid:"):  # (``_pmid``, written out: this runs for each reference a batch asks)
+            digits = key[5:]
+            pmid = int(digits) if 0 < len(digits) < 10 and digits.isdigit() and digits.isascii() else 0
+        else:
+            pmid = 0
+        if pmid and digits[0] != "0":
             table = self._pmids
             mask = len(table) - 1
             slot = ((pmid * _MIX) >> 32) & mask
