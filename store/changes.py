@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 
 import orjson
 
-from store.answers import Answers
+from store.answers import Answers, trim
 from store.heldkeys import UNKNOWN, HeldKeys
 from store.linkedits import LinkEdits
 from store.merge import (
@@ -80,11 +80,14 @@ class Changes:
         # Identity keys: those this unit of work gave or took in this batch, and in its earlier ones
         # (``_held``, compactly: ``store.heldkeys``; kept until the commit, since later batches find the
         # records earlier ones made), and those looked up in this batch (forgotten at each): the library's
-        # answers, for keys held in neither of the first two when looked up, and (at most ``KEPT``, for
-        # the batch's next look-ups of them, a dict's) ``_held``'s. ``_held`` changes only at ``flush``,
-        # so asking ``_keys``, ``_seen``, ``_held`` answers as ``_keys``, ``_held``, ``_seen`` would.
+        # answers, for keys held in neither of the first two when looked up. ``_recalled``: the answers
+        # ``_held`` gave lately (at most ``KEPT``, kept across batches but for the keys a batch gave or
+        # took), a dict's look-up for the keys a one-file import's references name again and again.
+        # ``_held`` changes only at ``flush``, so asking ``_keys``, ``_seen``, ``_recalled``, ``_held``
+        # answers as ``_keys``, ``_held``, ``_seen`` would.
         self._keys: dict[str, int | None] = {}
         self._held = HeldKeys()
+        self._recalled: dict[str, int | None] = {}
         self._seen: dict[str, int | None] = {}
         # What the library answered to key look-ups and of documents' meta, kept across batches
         # (``store.answers``; ``_kept`` and ``_meta`` are its dicts, changed in place).
@@ -103,6 +106,8 @@ class Changes:
             return self._keys[key]
         if key in self._seen:
             return self._seen[key]
+        if key in self._recalled:
+            return self._recalled[key]
         return self._asked(key)
 
     def _asked(self, key: str) -> int | None:
@@ -110,8 +115,8 @@ class Changes:
         that gave or took it, or else the library's answer, kept."""
         doc_id = self._held.get(key)
         if doc_id != _UNKNOWN:
-            if len(self._seen) < KEPT:
-                self._seen[key] = doc_id
+            if len(self._recalled) < KEPT:
+                self._recalled[key] = doc_id
             return doc_id
         doc_id = self._answers.holder(key, self._lib.lookup)
         if doc_id in self._removed:
@@ -303,6 +308,7 @@ class Changes:
         run: list[tuple[int, list[str] | None]] = []
         linked = 0
         held, seen, made, read, metas = self._keys, self._seen, self._docs, self._read, self._meta
+        recalled = self._recalled
         for entry in entries:
             pmid = entry.get("pmid")  # (most links name a PMID alone: its key without ``doc_keys``)
             if pmid and "doi" not in entry and "pmcid" not in entry:
@@ -312,8 +318,10 @@ class Changes:
                 target = held.get(key, _UNKNOWN)
                 if target == _UNKNOWN:
                     target = seen.get(key, _UNKNOWN)
-                    if target == _UNKNOWN:  # (asked now, and its meta: what ``_target`` asks, once)
-                        target = self._asked(key)
+                    if target == _UNKNOWN:
+                        target = recalled.get(key, _UNKNOWN)
+                        if target == _UNKNOWN:  # (asked now, and its meta: what ``_target`` asks, once)
+                            target = self._asked(key)
                 if target is not None:
                     current = made.get(target)
                     if current is not None:
@@ -396,6 +404,10 @@ class Changes:
             self._lib.spill(changed, removed, links)
         self._answers.forget(changed, self._removed, self._before, self._docs, KEPT)
         self._held.update(self._keys.items())  # (replacing what earlier batches said of the same keys)
+        recalled = self._recalled
+        for key in self._keys:
+            recalled.pop(key, None)
+        trim(recalled, KEPT // 2)  # (the newest half: room for the next batch's)
         self._docs, self._before, self._read, self._seen, self._keys = {}, {}, {}, {}, {}
         self._touched = set()
         self._links.clear(self._next_id)  # (what it made is written now: the next batch reads its links)
