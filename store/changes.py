@@ -11,12 +11,12 @@ becomes a stub holding what the link said of it (its identifiers, title, authors
 text a source gave about a target lives on the target, once); when the stub's full record arrives it
 is merged into the stub, so the stub's id, and every link to it, carry on.
 
-Adding a link reads the citing end's links and appends a change to the cited end's
-(``store.linkedits``). A target's document is not read either: its flags (stub, which fields it
-holds) are kept in the index, and say whether a link has anything to add to it. A large unit of work
-(a bulk import) hands what it holds over in batches (``flush``), each written at once and dropped from
-memory; the identifiers it gave stay, so later batches find the records earlier ones made, and so do
-the library's answers that no batch since made untrue (``store.answers``).
+Adding a link reads the citing end's links and appends a change to the cited end's (``store.linkedits``).
+A target's document is not read either: its flags (stub, which fields it holds) are kept in the index,
+and say whether a link has anything to add to it. A large unit of work (a bulk import) hands what it
+holds over in batches (``flush``), each written at once and dropped from memory; the identifiers it gave
+stay (``store.heldkeys``), so later batches find the records earlier ones made, and so do the library's
+answers that no batch since made untrue (``store.answers``).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping
 
 import orjson
 
-from store.answers import Answers, trim
-from store.heldkeys import UNKNOWN, HeldKeys
+from store.answers import Answers
+from store.heldkeys import UNKNOWN, HeldKeys  # (UNKNOWN: a key not looked up yet; None is an answer)
 from store.linkedits import LinkEdits
 from store.merge import (
     LINK_RELATIONS,
@@ -44,9 +44,6 @@ from store.storage.links import Change
 from store.storage.meta import FIELD_BITS, STUB, Meta, meta_of
 from store.unitofwork import Status, Target
 
-_UNKNOWN = (
-    UNKNOWN  # (a key not looked up yet; no document has this id, and None is an answer: "none holds it")
-)
 # The most library answers to identity-key look-ups (and as many documents' meta) kept from one batch
 # for the next, the newest: some 40 MB in all, about what one batch of ``store.importer.FLUSH_AT``
 # documents looks up (a 10k file into a library of 100k: 133,559 keys).
@@ -77,17 +74,10 @@ class Changes:
         self._next_id = self._first_new
         self._removed: set[int] = set()
         self._into: dict[int, int] = {}  # what each removed document was merged into
-        # Identity keys: those this unit of work gave or took in this batch, and in its earlier ones
-        # (``_held``, compactly: ``store.heldkeys``; kept until the commit, since later batches find the
-        # records earlier ones made), and those looked up in this batch (forgotten at each): the library's
-        # answers, for keys held in neither of the first two when looked up. ``_recalled``: the answers
-        # ``_held`` gave lately (at most ``KEPT``, kept across batches but for the keys a batch gave or
-        # took), a dict's look-up for the keys a one-file import's references name again and again.
-        # ``_held`` changes only at ``flush``, so asking ``_keys``, ``_seen``, ``_recalled``, ``_held``
-        # answers as ``_keys``, ``_held``, ``_seen`` would.
+        # Identity keys this unit of work gave or took in this batch, in earlier ones (``store.heldkeys``:
+        # to the commit), and the library's answers looked up in this batch (when neither held them).
         self._keys: dict[str, int | None] = {}
-        self._held = HeldKeys()
-        self._recalled: dict[str, int | None] = {}
+        self._held = HeldKeys(KEPT)
         self._seen: dict[str, int | None] = {}
         # What the library answered to key look-ups and of documents' meta, kept across batches
         # (``store.answers``; ``_kept`` and ``_meta`` are its dicts, changed in place).
@@ -106,17 +96,11 @@ class Changes:
             return self._keys[key]
         if key in self._seen:
             return self._seen[key]
-        if key in self._recalled:
-            return self._recalled[key]
         return self._asked(key)
 
     def _asked(self, key: str) -> int | None:
-        """``lookup`` of a key neither given nor looked up in this batch: the answer of an earlier batch
-        that gave or took it, or else the library's answer, kept."""
-        doc_id = self._held.get(key)
-        if doc_id != _UNKNOWN:
-            if len(self._recalled) < KEPT:
-                self._recalled[key] = doc_id
+        """``lookup`` of a key not in this batch's: an earlier batch's answer, or the library's, kept."""
+        if (doc_id := self._held.get(key)) != UNKNOWN:
             return doc_id
         doc_id = self._answers.holder(key, self._lib.lookup)
         if doc_id in self._removed:
@@ -229,10 +213,10 @@ class Changes:
             keys = doc_keys(entry)
         one = len(keys) == 1
         if one:  # (``lookup``, written out: this runs once per link)
-            target = self._keys.get(keys[0], _UNKNOWN)
-            if target == _UNKNOWN:
-                target = self._seen.get(keys[0], _UNKNOWN)
-            if target == _UNKNOWN:
+            target = self._keys.get(keys[0], UNKNOWN)
+            if target == UNKNOWN:
+                target = self._seen.get(keys[0], UNKNOWN)
+            if target == UNKNOWN:
                 target = self.lookup(keys[0])
         else:
             target = self._resolve(entry, keys)
@@ -308,20 +292,18 @@ class Changes:
         run: list[tuple[int, list[str] | None]] = []
         linked = 0
         held, seen, made, read, metas = self._keys, self._seen, self._docs, self._read, self._meta
-        recalled = self._recalled
+        recalled = self._held.recalled
         for entry in entries:
             pmid = entry.get("pmid")  # (most links name a PMID alone: its key without ``doc_keys``)
             if pmid and "doi" not in entry and "pmcid" not in entry:
                 # ``_target`` written out for its usual case: a link with one key (it never merges
                 # records) to a record or stub looked up before that it has nothing to add to.
                 key = "pmid:" + pmid
-                target = held.get(key, _UNKNOWN)
-                if target == _UNKNOWN:
-                    target = seen.get(key, _UNKNOWN)
-                    if target == _UNKNOWN:
-                        target = recalled.get(key, _UNKNOWN)
-                        if target == _UNKNOWN:  # (asked now, and its meta: what ``_target`` asks, once)
-                            target = self._asked(key)
+                target = held.get(key, UNKNOWN)
+                if target == UNKNOWN:
+                    target = seen.get(key, recalled.get(key, UNKNOWN))  # (no key is in both)
+                    if target == UNKNOWN:  # (asked now, and its meta: what ``_target`` asks, once)
+                        target = self._asked(key)
                 if target is not None:
                     current = made.get(target)
                     if current is not None:
@@ -403,11 +385,7 @@ class Changes:
         if changed or removed or links:
             self._lib.spill(changed, removed, links)
         self._answers.forget(changed, self._removed, self._before, self._docs, KEPT)
-        self._held.update(self._keys.items())  # (replacing what earlier batches said of the same keys)
-        recalled = self._recalled
-        for key in self._keys:
-            recalled.pop(key, None)
-        trim(recalled, KEPT // 2)  # (the newest half: room for the next batch's)
+        self._held.update(self._keys)  # (replacing what earlier batches said of the same keys)
         self._docs, self._before, self._read, self._seen, self._keys = {}, {}, {}, {}, {}
         self._touched = set()
         self._links.clear(self._next_id)  # (what it made is written now: the next batch reads its links)

@@ -19,6 +19,10 @@ the dict's slot): ~330 bytes a record, ~300 MB of that import's peak. So, decide
 - Entries are never removed: a later batch's answer for a key replaces the earlier one (None included:
   "held by no one", after a merge took the key's document away), which is the dict's semantics.
 
+The answers ``get`` gave lately are kept as a dict too (``recalled``, at most ``recall`` of them, kept
+across batches but for the keys a batch gave or took: ``update``): a one-file import's references name
+the same records and stubs batch after batch, and a look-up in a dict is what it was before.
+
 A look-up costs about what a look-up in a large dict did (the table is denser in memory than a dict of
 strings, which makes up for probing it in Python); sorted arrays searched with ``bisect`` were slower.
 """
@@ -26,7 +30,9 @@ strings, which makes up for probing it in Python); sorted arrays searched with `
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Mapping
+
+from store.answers import trim
 
 UNKNOWN = -1  # (``get`` of a key not held: no document has this id, and None is an answer)
 _LOW = (1 << 32) - 1
@@ -47,9 +53,21 @@ class HeldKeys:
     """Identity key -> the document holding it (None: held by no one), for keys given or taken in a
     unit of work's earlier batches (see the module docstring)."""
 
-    __slots__ = ("_data", "_ends", "_hashes", "_pmid_count", "_pmids", "_slots", "_values")
+    __slots__ = (
+        "_data",
+        "_ends",
+        "_hashes",
+        "_pmid_count",
+        "_pmids",
+        "_slots",
+        "_values",
+        "recall",
+        "recalled",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, recall: int = 0) -> None:
+        self.recall = recall
+        self.recalled: dict[str, int | None] = {}  # what ``get`` answered lately (see the module docstring)
         self._pmids = array("Q", bytes(8 * _FIRST))  # pmid << 32 | (doc_id + 1); 0: an empty slot
         self._pmid_count = 0
         self._data = bytearray()  # the other keys, UTF-8, one after another
@@ -61,7 +79,7 @@ class HeldKeys:
     def __len__(self) -> int:
         return self._pmid_count + len(self._ends)
 
-    def __sizeof__(self) -> int:
+    def __sizeof__(self) -> int:  # (not ``recalled``'s: at most ``recall`` answers, whatever the size)
         arrays = (self._pmids, self._ends, self._hashes, self._values, self._slots)
         return (
             object.__sizeof__(self) + sum(a.buffer_info()[1] * a.itemsize for a in arrays) + len(self._data)
@@ -69,6 +87,14 @@ class HeldKeys:
 
     def get(self, key: str) -> int | None:
         """The document holding ``key`` (None: held by no one), or ``UNKNOWN`` if not held here."""
+        found = self.recalled.get(key, UNKNOWN)
+        if found == UNKNOWN:
+            found = self._find(key)
+            if found != UNKNOWN and len(self.recalled) < self.recall:
+                self.recalled[key] = found
+        return found
+
+    def _find(self, key: str) -> int | None:
         if key.startswith("pmid:"):  # (``_pmid``, written out: this runs for each reference a batch asks)
             digits = key[5:]
             pmid = int(digits) if 0 < len(digits) < 10 and digits.isdigit() and digits.isascii() else 0
@@ -94,9 +120,11 @@ class HeldKeys:
         value = self._values[entry]
         return None if value < 0 else value
 
-    def update(self, answers: Iterable[tuple[str, int | None]]) -> None:
+    def update(self, answers: Mapping[str, int | None]) -> None:
         """Hold these keys' answers, replacing any held for the same keys."""
-        for key, doc_id in answers:
+        recalled = self.recalled
+        for key, doc_id in answers.items():
+            recalled.pop(key, None)
             pmid = _pmid(key)
             if pmid and (doc_id is None or doc_id + 1 < _LOW):
                 self._put_pmid(pmid << 32 | (0 if doc_id is None else doc_id + 1))
@@ -104,6 +132,7 @@ class HeldKeys:
                 self._put_other(key, -1 if doc_id is None else doc_id)
                 if pmid:  # (its word says so, replacing any answer held there before)
                     self._put_pmid(pmid << 32 | _LOW)
+        trim(recalled, self.recall // 2)  # (the newest half: room for the next batch's)
 
     # PMID keys -------------------------------------------------------------------------------
 
