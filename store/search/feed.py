@@ -35,11 +35,11 @@ from store.notices import say
 from store.search.catchup import layers_now
 from store.search.fields import index_document
 from store.search.index import (
-    WRITER_HEAP,
     Library,
     SearchIndex,
     forget_index,
     index_folder,
+    open_writer,
     read_meta,
     write_meta,
 )
@@ -180,7 +180,7 @@ class IndexFeed:
                 if caught is not None and tuple(caught.state or ()) == tuple(before):  # (as it began)
                     self._index = caught
             if self._index is not None:
-                self._writer = self._index._index.writer(heap_size=WRITER_HEAP)
+                self._writer = open_writer(self._index._index)
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise

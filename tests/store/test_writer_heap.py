@@ -1,0 +1,62 @@
+"""The search index's writers of an import (a bulk import's feed, a commit's update) are given
+``WRITER_HEAP``, tantivy's indexing budget (the memory its arenas fill before each writes a segment,
+held for the writer's life), and one indexing thread: 128 MB in two threads was some 110 MB of every
+import's memory floor; 32 MB in one thread made as many segments as 64 MB in two, for no more CPU. A
+rebuild, bound by tantivy's work, keeps two threads and 128 MB (see ``store.search.index``)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import store.importer as importer
+from store.importer import import_paths
+from store.library import Library
+from store.search import SearchIndex
+from store.search import index as search_index
+from store.search.meta import forget_index
+from tests.store.bulk_files import cited, pubmed_xml
+
+
+class _Recorded:
+    """A tantivy index whose writers' heaps are noted."""
+
+    def __init__(self, index: Any, heaps: list[tuple[int, int]]) -> None:
+        self._index = index
+        self._heaps = heaps
+
+    def writer(self, heap_size: int = 128_000_000, num_threads: int = 0) -> Any:
+        self._heaps.append((heap_size, num_threads))
+        return self._index.writer(heap_size=heap_size, num_threads=num_threads)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+
+def test_an_imports_index_writers_get_the_small_heap_and_one_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heaps: list[tuple[int, int]] = []
+    opened = SearchIndex._open_folder
+    monkeypatch.setattr(
+        SearchIndex, "_open_folder", staticmethod(lambda folder: _Recorded(opened(folder), heaps))
+    )
+    monkeypatch.setattr(importer, "PARALLEL_BYTES", 1)  # (a bulk import: its batches fed as they go)
+    monkeypatch.setattr(importer, "FLUSH_AT", 60)
+    rng = random.Random(5)
+    lib = Library.open(tmp_path / "library.json", demo=False)
+    SearchIndex.for_library(lib)  # (built, empty)
+    import_paths(
+        lib, [str(pubmed_xml(tmp_path / "a.xml", [(i, cited(rng, i, 200, 5)) for i in range(1, 151)]))]
+    )
+    import_paths(lib, [str(pubmed_xml(tmp_path / "b.xml", [(i, []) for i in range(300, 303)]))])
+    forget_index(lib.path)
+    index = SearchIndex.for_library(lib)  # (rebuilt)
+    assert index.search("cells").total == lib.stats().records == 153
+    # The empty index's rebuild, the bulk import's feed, the small import's update, the rebuild.
+    assert heaps[0] == heaps[-1] == (search_index.REBUILD_HEAP, 0) == (128_000_000, 0)
+    assert len(heaps) >= 4
+    assert set(heaps[1:-1]) == {(search_index.WRITER_HEAP, search_index.WRITER_THREADS)} == {(32_000_000, 1)}
