@@ -39,10 +39,10 @@ from store.search.index import (
     SearchIndex,
     forget_index,
     index_folder,
-    open_writer,
     read_meta,
     write_meta,
 )
+from store.search.writer import open_writer
 
 Doc = dict[str, Any]
 AHEAD = 64  # documents indexed ahead at a time (between them, the reader's next batch is looked for)

@@ -54,6 +54,7 @@ from store.search.fields import (
 from store.search.meta import META, forget_index, index_folder, read_meta, write_meta
 from store.search.query import MatchAll, Node, parse_query
 from store.search.readonly import cannot_lock, scratch_folder, shadow
+from store.search.writer import WRITER_HEAP, open_writer, rebuild_writer
 from store.storage import Storage, committed_state, open_storage
 from store.storage.citations import Citations
 
@@ -76,26 +77,6 @@ __all__ += ["read_meta", "write_meta"]  # (the index's record: ``store.search.me
 # ``rcr``: iCite's Relative Citation Ratio, highest first; the articles without one after them, most
 # cited first (an RCR is missing where iCite was never asked, or the article is too new for one).
 SORTS = ("relevance", "date", "cited", "rcr")
-# What a writer of the index is given by an import and a commit's update (``open_writer``): tantivy's
-# indexing budget, which its arenas fill before each writes a segment (held for the writer's life: a
-# bulk import's whole run), and one indexing thread. 128 MB split between two threads was some 110 MB
-# of every import's memory floor. Measured (stop 33, load 10-17) importing the first 30,000 records
-# of the 100k bench file into an empty library, interleaved, 3-4 rounds each: 128 MB in two threads
-# 424-428 MB peak, 25.2-27.4 s of CPU, 4 segments; 64 MB in two 406-413 MB, 26.0-27.7 s, 6-7
-# segments; 32 MB in two threads of 16 MB (tantivy's floor is 15 MB a thread) 378-383 MB, 28.4-30.4
-# s, 11 segments (more, smaller segments merged as it goes); 32 MB in one thread 376-377 MB,
-# 26.8-29.1 s (some 5% more than 128 MB, within the noise), 6 segments. One thread is enough there:
-# the import's own thread is the bound. Searches of the 4- and 11-segment indexes took the same time.
-WRITER_HEAP = 32_000_000
-WRITER_THREADS = 1
-# A rebuild is bound by tantivy's work (of 7 s of CPU for the 80,000 documents above, 2.5-3 s are this
-# process's thread): it keeps two threads, and the budget it had (it is no import's floor).
-REBUILD_HEAP = 128_000_000
-
-
-def open_writer(index: Any) -> Any:
-    """A writer of the tantivy ``index`` for an import or an update (see ``WRITER_HEAP``)."""
-    return index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
 
 
 class SearchIndex:
@@ -234,7 +215,7 @@ class SearchIndex:
         try:
             building.mkdir(parents=True)
             index = cls._open_folder(building)
-            writer = index.writer(heap_size=REBUILD_HEAP)
+            writer = rebuild_writer(index)
             state = library.state
             docs = 0
             for doc_id, doc in library.iter_docs():

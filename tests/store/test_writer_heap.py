@@ -2,7 +2,7 @@
 ``WRITER_HEAP``, tantivy's indexing budget (the memory its arenas fill before each writes a segment,
 held for the writer's life), and one indexing thread: 128 MB in two threads was some 110 MB of every
 import's memory floor; 32 MB in one thread made as many segments as 64 MB in two, for no more CPU. A
-rebuild, bound by tantivy's work, keeps two threads and 128 MB (see ``store.search.index``)."""
+rebuild, bound by tantivy's work, keeps two threads and 128 MB (see ``store.search.writer``)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ import pytest
 import store.importer as importer
 from store.importer import import_paths
 from store.library import Library
-from store.search import SearchIndex
-from store.search import index as search_index
+from store.search import SearchIndex, writer
 from store.search.meta import forget_index
 from tests.store.bulk_files import cited, pubmed_xml
 
@@ -57,6 +56,6 @@ def test_an_imports_index_writers_get_the_small_heap_and_one_thread(
     index = SearchIndex.for_library(lib)  # (rebuilt)
     assert index.search("cells").total == lib.stats().records == 153
     # The empty index's rebuild, the bulk import's feed, the small import's update, the rebuild.
-    assert heaps[0] == heaps[-1] == (search_index.REBUILD_HEAP, 0) == (128_000_000, 0)
+    assert heaps[0] == heaps[-1] == (writer.REBUILD_HEAP, 0) == (128_000_000, 0)
     assert len(heaps) >= 4
-    assert set(heaps[1:-1]) == {(search_index.WRITER_HEAP, search_index.WRITER_THREADS)} == {(32_000_000, 1)}
+    assert set(heaps[1:-1]) == {(writer.WRITER_HEAP, writer.WRITER_THREADS)} == {(32_000_000, 1)}
