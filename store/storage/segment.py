@@ -90,6 +90,40 @@ def _why(exc: Exception) -> str:
     return str(exc)
 
 
+# How zlib's and base64's errors begin (a top's columns that do not decompress, or are not base64).
+DECODING = (
+    "Error -",
+    "Incorrect padding",
+    "Invalid",
+    "Non-base64",
+    "Only base64",
+    "Excess data",
+    "Leading padding",
+    "Discontinuous padding",
+)
+
+
+def top_damage(exc: Exception) -> str:
+    """What is wrong with a top that does not read (``Top.read``'s error ``exc``), in words: its
+    checksum (its bytes damaged), its shape (what the footer keeps is not a top's), or its order (its
+    documents' keys not falling, or past its next id), and what of it. Until stop 33 ``top`` kept none
+    of it, and ``pmbrowse check`` could only say it was one of the three."""
+    said = str(exc)
+    if isinstance(exc, KeyError):
+        return f"its shape is wrong (it has no {said})"
+    if isinstance(exc, TypeError):
+        return f"its shape is wrong ({said})"
+    if said == "its checksum does not match":
+        return "its checksum does not match its columns (their bytes are damaged)"
+    if said.startswith(DECODING):  # (zlib's, base64's: ``Top.read`` says them as they are)
+        return f"its checksum cannot be compared: its columns do not decode ({said}; their bytes are damaged)"
+    if said == "out of order":
+        return "its order is wrong (its documents' keys do not each fall below the one before, to its bound)"
+    if said.startswith("names a document"):
+        return f"its order is wrong (it {said})"
+    return f"its shape is wrong ({said})"
+
+
 class SegmentFile:
     """An open segment, read with ``pread`` (never mapped: a segment cut short under a reader is a
     short read, said in one line, never a SIGBUS).
@@ -329,13 +363,20 @@ class SegmentFile:
 
     def top(self) -> Top | None:
         """The segment's top, checked (``store.storage.top``); None: it has none, or it is damaged
-        (then "most cited first" merges the runs, as for a segment written before tops)."""
+        (then "most cited first" merges the runs, as for a segment written before tops; why it does not
+        read is kept for ``pmbrowse check``: ``top_damage``)."""
         if self._top is None:
             try:
                 self._top = Top.read(self._top_kept) if self._top_kept is not None else False
-            except (ValueError, KeyError, TypeError):
-                self._top = False
+            except (ValueError, KeyError, TypeError) as exc:
+                self._top, self._top_damage = False, top_damage(exc)
         return self._top if isinstance(self._top, Top) else None
+
+    @property
+    def top_damage(self) -> str:
+        """Why the top the segment keeps does not read ('' when it reads, or it keeps none)."""
+        self.top()
+        return getattr(self, "_top_damage", "")
 
     @property
     def size(self) -> int:

@@ -48,7 +48,7 @@ def check_runs(snap: Snapshot, problems: list[str], limit: int, whole: int) -> i
             tally.segment(segment)
             if getattr(segment, "has_top", False):
                 compared += 1
-                if what := check_top(segment.top(), tally, limit):
+                if what := check_top(segment.top(), tally, limit, getattr(segment, "top_damage", "")):
                     problems.append(
                         f'the segment {segment.path} is damaged (its top, the first documents of "most '
                         f'cited first" as of the state it completes, {what}); {REPAIR}'
@@ -74,15 +74,16 @@ def check_runs(snap: Snapshot, problems: list[str], limit: int, whole: int) -> i
     return compared
 
 
-def check_top(top: Top | None, tally: Tally, limit: int) -> str:
-    """What is wrong with a segment's top (``store.storage.top``; None: it keeps one that does not read)
-    against ``tally``, a whole tally as of the state the segment completes ('' nothing): each document
-    it holds with that state's values, and every document of that state whose key is at least its
-    bound held (the app's first list is read from the newest top alone: a wrong one makes it wrong,
-    and nothing else would say so). It costs one pass over the tally's count columns, each document
-    whose count reaches the bound's keyed (the bound is high: few are)."""
+def check_top(top: Top | None, tally: Tally, limit: int, damage: str = "") -> str:
+    """What is wrong with a segment's top (``store.storage.top``; None: it keeps one that does not read,
+    ``damage`` saying why: ``SegmentFile.top_damage``) against ``tally``, a whole tally as of the state
+    the segment completes ('' nothing): each document it holds with that state's values, and every
+    document of that state whose key is at least its bound held (the app's first list is read from the
+    newest top alone: a wrong one makes it wrong, and nothing else would say so). It costs one pass
+    over the tally's count columns, each document whose count reaches the bound's keyed (the bound is
+    high: few are)."""
     if top is None:
-        return "does not read: its checksum, its shape or its order is wrong"
+        return f"does not read: {damage or 'its checksum, its shape or its order is wrong'}"
     if top.next_id > limit:
         return f"names the next id {top.next_id}, past the library's {limit}"
     values = top.values()
