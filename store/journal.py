@@ -30,8 +30,7 @@ seal line after it), else damage (``Replay.damaged``, ``Replay.problem``): a fli
 that zeroed a commit's middle and left its seal, a seal whose numbers do not add up. Readers go on
 from the last good commit; writers refuse until ``pmbrowse repair`` (``store.storage``).
 
-A journal whose generation is not its base file's is obsolete: compaction wrote a new base file that
-already holds all its commits (see ``store.storage``), so it is ignored and replaced.
+A journal of another generation than its base file is obsolete (the base holds its commits): replaced.
 """
 
 from __future__ import annotations
@@ -91,6 +90,7 @@ class Replay:
     # What the first commit's seal follows: the base's counts and next id (None: not checked).
     start: dict[str, Any] | None = None
     ends: list[int] = field(default_factory=list)  # where each sealed commit ends, in the journal
+    crc: tuple[int, int] | None = None  # (end, CRC-32 of the bytes to it): ``store.search.catchup``
 
     def commit_at(self, offset: int) -> int:
         """The number (1 for the first in this file) of the commit holding byte ``offset``."""
