@@ -82,7 +82,17 @@ def _composition(built: Built) -> dict[str, Any]:
         "threshold_bytes": built.threshold_bytes,
         "famous_citing": built.famous_citing,
         "imports": [asdict(r) for r in built.imports],
+        "built": _built_when(built),
     }
+
+
+def _built_when(built: Built) -> str:
+    """Which code built the library: this run's, or an earlier run's (the cache is keyed by the recipe
+    and the schema version, not by the code: ``--rebuild`` builds it with the code measured)."""
+    if built.fresh:
+        return "built in this run"
+    made = time.strftime("%Y-%m-%d %H:%M", time.localtime((built.path.parent / "build.json").stat().st_mtime))
+    return f"from the cache, built {made} by the code of then (--rebuild: by this code)"
 
 
 def size_table(r: dict[str, Any]) -> str:
@@ -94,7 +104,7 @@ def size_table(r: dict[str, Any]) -> str:
         f"100,000, then {lib['tail_records']:,} in small files), {lib.get('stubs', 0):,} stubs, "
         f"{lib.get('links', 0):,} links; {size(lib['bytes'])} on disk; the journal "
         f"{size(lib['journal_bytes'])} ({lib['journal_bytes'] / max(1, lib['threshold_bytes']):.0%} "
-        "of the size that makes a command compact).",
+        f"of the size that makes a command compact); {lib.get('built', 'built by an unknown run')}.",
         "",
         "| measure | time | peak memory | written | ratio | baseline (same run) |",
         "|---|---|---|---|---|---|",
