@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
+import pytest
 
 from store import fileformat
 
@@ -76,3 +77,18 @@ def v2_library(path: Path, n: int, refs: int = 5, seed: int = 1) -> None:
                 doc["link_sources"] = {**doc.get("link_sources", {}), "cited_by": {"pubmed": citing[i]}}  # type: ignore[dict-item]
             writer.add(i, orjson.dumps(doc))
         writer.close()
+
+
+def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size (``Changes.size``) of each batch a bulk import writes, appended as it is written."""
+    from store.changes import Changes
+
+    sizes: list[int] = []
+    flush = Changes.flush
+
+    def counted(self: Changes) -> None:
+        sizes.append(self.size())
+        flush(self)
+
+    monkeypatch.setattr(Changes, "flush", counted)
+    return sizes

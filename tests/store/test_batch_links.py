@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 import store.importer as importer
-from store.changes import Changes
 from store.importer import import_paths
 from store.library import Library
-from tests.store.bulk_files import cited, pubmed_xml
+from tests.store.bulk_files import batch_sizes, cited, pubmed_xml
 
 
 def test_a_batch_is_written_once_it_holds_links_at_links(
@@ -26,14 +25,7 @@ def test_a_batch_is_written_once_it_holds_links_at_links(
     records = [(i, cited(rng, i, 200, 10)) for i in range(1, 201)]
     links = sum(len(refs) for _, refs in records)
     xml = pubmed_xml(tmp_path / "cites.xml", records)
-    batches: list[int] = []
-    flush = Changes.flush
-
-    def counted(self: Changes) -> None:
-        batches.append(self.size())
-        flush(self)
-
-    monkeypatch.setattr(Changes, "flush", counted)
+    batches = batch_sizes(monkeypatch)
     monkeypatch.setattr(importer, "FLUSH_AT", 1_000_000)  # (never reached by documents)
     monkeypatch.setattr(importer, "LINKS_AT", 500, raising=False)
     lib = Library.open(tmp_path / "library.json", demo=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from store.library import Library
 from store.storage import tops
 from store.storage.top import Top
 from tests.store.test_check_tops import _one_more_segment, _written_wrong
-from tests.store.test_segment_tops import _library, _segments, damage_top
+from tests.store.test_segment_tops import _library, _segments, damage_top, replace_top
 
 
 def _newest_top_problem(lib: Library) -> str:
@@ -44,20 +45,19 @@ def lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
     return _library(tmp_path / "library.json", monkeypatch)
 
 
-def test_a_top_whose_checksum_does_not_match_is_said_so(lib: Library) -> None:
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (_crc_changed, "its checksum does not match"),  # (the checksum in the footer's JSON)
+        (damage_top, "their bytes are damaged"),  # (a byte of the columns: they do not decode)
+    ],
+)
+def test_a_damaged_top_is_said_so(lib: Library, damage: Callable[[Path], None], said: str) -> None:
     newest = _segments(lib)[-1]
     lib.close()
-    _crc_changed(newest.path)
+    damage(newest.path)
     problem = _newest_top_problem(lib)
-    assert "its checksum does not match" in problem and "order" not in problem, problem
-
-
-def test_a_top_whose_bytes_are_damaged_is_said_so(lib: Library) -> None:
-    newest = _segments(lib)[-1]
-    lib.close()
-    damage_top(newest.path)
-    problem = _newest_top_problem(lib)
-    assert "their bytes are damaged" in problem and "order" not in problem, problem
+    assert said in problem and "order" not in problem, problem
 
 
 def _swapped(top: Top) -> Top:
@@ -86,13 +86,6 @@ def test_a_top_of_the_wrong_shape_is_said_so(lib: Library) -> None:
     """What the footer keeps under ``top`` is not a top's (its JSON whole: no checksum to blame)."""
     newest = _segments(lib)[-1]
     lib.close()
-    raw = newest.path.read_bytes()
-    n = int.from_bytes(raw[-12:-8], "little")
-    footer = raw[-12 - n : -12]
-    start = footer.index(b'"top":')
-    end = footer.index(b"}", footer.index(b'"columns":', start)) + 1
-    kept = b'"top":{"n":1}'.ljust(end - start)  # (the same length: the journal lists the file's size)
-    os.chmod(newest.path, 0o644)
-    newest.path.write_bytes(raw[: -12 - n] + footer[:start] + kept + footer[end:] + raw[-12:])
+    replace_top(newest.path, b'"top":{"n":1}')
     problem = _newest_top_problem(lib)
     assert "does not read: its shape is wrong" in problem and "checksum" not in problem, problem

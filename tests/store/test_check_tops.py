@@ -6,7 +6,6 @@ the app's first list wrong with nothing saying so."""
 
 from __future__ import annotations
 
-import os
 from array import array
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ from store.storage import tops
 from store.storage.segment import SegmentWriter
 from store.storage.top import Top
 from tests.store.test_cited_runs import _put
-from tests.store.test_segment_tops import _library, _segments, damage_top
+from tests.store.test_segment_tops import _library, _segments, damage_top, replace_top
 
 
 def _written_wrong(monkeypatch: pytest.MonkeyPatch, wrong: Callable[[Top], Top]) -> None:
@@ -124,14 +123,6 @@ def test_a_top_of_the_wrong_shape_is_said(
     lib = _library(tmp_path / "library.json", monkeypatch)
     newest = _segments(lib)[-1]
     lib.close()
-    raw = newest.path.read_bytes()
-    n = int.from_bytes(raw[-12:-8], "little")
-    footer = raw[-12 - n : -12]
-    start = footer.index(b'"top":')
-    end = footer.index(b"}", footer.index(b'"columns":', start)) + 1
-    padded = kept + b" " * (end - start - len(kept))  # (the same length: the journal lists its size)
-    assert len(padded) == end - start
-    os.chmod(newest.path, 0o644)
-    newest.path.write_bytes(raw[: -12 - n] + footer[:start] + padded + footer[end:] + raw[-12:])
+    replace_top(newest.path, kept)
     problems = check(lib.path).problems
     assert len(problems) == 1 and str(newest.path) in problems[0] and "its top" in problems[0], problems

@@ -186,6 +186,19 @@ def damage_top(path: Path) -> None:
     path.write_bytes(bytes(raw))
 
 
+def replace_top(path: Path, kept: bytes) -> None:
+    """What the segment's footer keeps under ``top`` replaced by ``kept``, padded with spaces to the
+    same length (the journal lists the file's size): its JSON still whole."""
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[-12:-8], "little")
+    footer = raw[-12 - n : -12]
+    start = footer.index(b'"top":')
+    end = footer.index(b"}", footer.index(b'"columns":', start)) + 1
+    assert len(kept) <= end - start
+    os.chmod(path, 0o644)
+    path.write_bytes(raw[: -12 - n] + footer[:start] + kept.ljust(end - start) + footer[end:] + raw[-12:])
+
+
 def test_a_damaged_top_is_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lib = _library(tmp_path / "library.json", monkeypatch, k=6)
     expected = most_cited_first(lib)

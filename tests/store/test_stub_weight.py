@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 import store.importer as importer
-from store.changes import Changes
 from store.importer import import_paths
 from store.library import Library
 from store.linkedits import LinkEdits
 from store.storage.links import LinkState, empty
-from tests.store.bulk_files import pubmed_xml
+from tests.store.bulk_files import batch_sizes, pubmed_xml
 
 
 def test_a_new_records_stubs_count_nothing_in_its_links_size() -> None:
@@ -41,14 +40,7 @@ def test_a_file_citing_articles_not_stored_is_written_in_batches_of_its_records(
     xml = pubmed_xml(
         tmp_path / "stubs.xml", [(i, list(range(1000 + 30 * i, 1030 + 30 * i))) for i in range(1, 41)]
     )
-    sizes: list[int] = []
-    flush = Changes.flush
-
-    def counted(self: Changes) -> None:
-        sizes.append(self.size())
-        flush(self)
-
-    monkeypatch.setattr(Changes, "flush", counted)
+    sizes = batch_sizes(monkeypatch)
     monkeypatch.setattr(importer, "FLUSH_AT", 320)
     lib = Library.open(tmp_path / "library.json", demo=False)
     (report,) = import_paths(lib, [str(xml)])
