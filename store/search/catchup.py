@@ -50,6 +50,7 @@ from store.journal import Replay, read_header
 from store.notices import say
 from store.search.fields import index_document
 from store.search.meta import index_folder, read_meta, write_meta
+from store.search.writer import open_writer
 from store.storage import open_storage
 from store.storage.reader import state_of
 from store.storage.snapshot import Snapshot
@@ -72,12 +73,11 @@ class Layered(Protocol):
     def next_id(self) -> int: ...
 
 
-def catch_up(
-    library_path: Path, open_index: Callable[[], Any], heap: int
-) -> tuple[Any, tuple[str | None, int]] | None:
+def catch_up(library_path: Path, open_index: Callable[[], Any]) -> tuple[Any, tuple[str | None, int]] | None:
     """Bring the index of the library at ``library_path`` (``open_index()``: its tantivy index) to the
     library's committed state, indexing again the documents of the layers it has not seen; the index
-    and that state, or None when that cannot be told, or fails. The caller holds the index's lock."""
+    and that state, or None when that cannot be told, or fails. The caller holds the index's lock. Its
+    writer is an update's (``open_writer``: tantivy's automatic threads split the budget in two)."""
     folder = index_folder(library_path)
     meta = read_meta(folder)
     if meta is None or not isinstance(meta.get("layers"), dict) or not isinstance(meta.get("library"), list):
@@ -100,7 +100,7 @@ def catch_up(
         layers = layers_of_snapshot(snap)
         with held_off():  # (short: a cut here leaves the record as it was, and the next search again)
             if changed:
-                writer = index.writer(heap_size=heap)
+                writer = open_writer(index)
                 try:
                     for doc_id in sorted(changed):
                         writer.delete_documents_by_term("doc_id", doc_id)

@@ -54,7 +54,7 @@ from store.search.fields import (
 from store.search.meta import META, forget_index, index_folder, read_meta, write_meta
 from store.search.query import MatchAll, Node, parse_query
 from store.search.readonly import cannot_lock, scratch_folder, shadow
-from store.search.writer import WRITER_HEAP, open_writer, rebuild_writer
+from store.search.writer import open_writer, rebuild_writer
 from store.storage import Storage, committed_state, open_storage
 from store.storage.citations import Citations
 
@@ -189,7 +189,7 @@ class SearchIndex:
         index's); None when that cannot be told, or fails (the caller rebuilds it). The caller holds
         the index's lock."""
         folder = index_folder(library_path)
-        if (caught := catch_up(library_path, lambda: cls._open_folder(folder), WRITER_HEAP)) is None:
+        if (caught := catch_up(library_path, lambda: cls._open_folder(folder))) is None:
             return None
         index, index.state = cls(folder, caught[0], library_path), caught[1]
         return index

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-# What an import's feed and a commit's update get (``open_writer``). 128 MB split between two threads
-# was some 110 MB of every import's memory floor. Measured (stop 33, load 10-17) importing the first
-# 30,000 records of the 100k bench file into an empty library, interleaved, 3-4 rounds each: 128 MB in
-# two threads 424-428 MB peak, 25.2-27.4 s of CPU, 4 segments; 64 MB in two 406-413 MB, 26.0-27.7 s,
-# 6-7 segments; 32 MB in two threads of 16 MB (tantivy's floor is 15 MB a thread) 378-383 MB,
-# 28.4-30.4 s, 11 segments (more, smaller segments merged as it goes); 32 MB in one thread 376-377 MB,
-# 26.8-29.1 s (some 5% more than 128 MB, within the noise), 6 segments. One thread is enough there:
-# the import's own thread is the bound. Searches of the 4- and 11-segment indexes took the same time.
+# What an import's feed, a commit's update and a catch-up get (``open_writer``). 128 MB split between two
+# threads was some 110 MB of every import's memory floor. Measured (stop 33, load 10-17) importing the first
+# 30,000 records of the 100k bench file into an empty library, interleaved, 3-4 rounds each: 128 MB in two
+# threads 424-428 MB peak, 25.2-27.4 s of CPU, 4 segments; 64 MB in two 406-413 MB, 26.0-27.7 s, 6-7 segments;
+# 32 MB in two threads of 16 MB (tantivy's floor is 15 MB a thread) 378-383 MB, 28.4-30.4 s, 11 segments
+# (more, smaller segments merged as it goes); 32 MB in one thread 376-377 MB, 26.8-29.1 s (some 5% more than
+# 128 MB, within the noise), 6 segments. One thread is enough there: the import's own thread is the bound.
+# Searches of the 4- and 11-segment indexes took the same time.
 WRITER_HEAP = 32_000_000
 WRITER_THREADS = 1
 # A rebuild is bound by tantivy's work (of 7 s of CPU for the 80,000 documents above, 2.5-3 s are this
