@@ -84,10 +84,13 @@ def search(
         return index.search(query, limit=limit, sort=order, marks=marks)
     full = index.search("is:full", limit=limit, sort=order, marks=marks)
     room = limit - len(full.hits)
-    # With the page full of records, the stubs are only counted (limit 0): no hit is read, for its
-    # count of citing articles may read every segment's link table (57 ms at a million records).
-    stubs = index.search("is:stub", limit=max(room, 0), sort=order, marks=marks)
-    return Results(hits=full.hits + stubs.hits[: max(room, 0)], total=full.total + stubs.total)
+    if room <= 0:
+        # With the page full of records, the total is the index's count of documents: each is a record
+        # or a stub (``store.search.fields``). Counting the stubs by a search of them took 4.5 ms of CPU
+        # at a million records (8.5 ms wall), on the app's first page; the count is read from the index.
+        return Results(hits=full.hits, total=index.count())
+    stubs = index.search("is:stub", limit=room, sort=order, marks=marks)
+    return Results(hits=full.hits + stubs.hits[:room], total=full.total + stubs.total)
 
 
 def needs_marks(query: str) -> bool:

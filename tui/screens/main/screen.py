@@ -62,6 +62,10 @@ class MainScreen(Screen[None]):
     # depends on the focus repaint themselves (``:focus`` and ``:focus-within`` styles are applied to
     # them and their ancestors as the focus moves), so the screen need not.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    # The result list has the focus from the start: Textual gives it as the screen is composed, before the
+    # first frame. Focused in ``on_mount`` instead, the search bar had it first (the app's default, the
+    # first focusable widget), and the move restyled both and their ancestors once more.
+    AUTO_FOCUS = "#results"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(key.binding() for key in KEYS),
         Binding("escape", "leave_search", "Results", show=False),
@@ -135,7 +139,6 @@ class MainScreen(Screen[None]):
         self.watch(self.reader, "article", self._opened, init=False)
         self.watch(self.reader, "pane", self._pane_shown, init=False)
         self.query_one(Input).value = self.loader.start(self.target)
-        self.results.focus()
         if self.note:  # (once the screen has its size: the status line fits the note to it)
             self.call_after_refresh(self.query_one(StatusLine).show, self.note)
 
