@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import fcntl
 import json
 import os
@@ -48,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.proc import PMBROWSE, PYTHON, ROOT, median, percentile, python
+from bench.procstat import cpu_seconds, peak_kib
 
 COLUMNS, LINES = 120, 40
 ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -86,8 +88,6 @@ def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Start
     if pid == 0:  # the child: a terminal of our size, ended if the bench dies, then the program
         fcntl.ioctl(sys.stdout.fileno(), termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
         with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
         os.execvpe(argv[0], list(argv), env)
     seen = ""
@@ -113,8 +113,8 @@ def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Start
             seen = ANSI.sub("", raw.decode(errors="replace"))
             if text in seen:
                 found = time.perf_counter() - start
-        peak = _peak_kib(pid)
-        cpu = _cpu_seconds(pid)
+        peak = peak_kib(pid)
+        cpu = cpu_seconds(pid)
         os.write(fd, b"q")
         _reap(pid, fd)
     except BaseException:
@@ -123,31 +123,6 @@ def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Start
         _reap(pid, fd)
         raise
     return Started(found, peak / 1024, cpu)
-
-
-def _peak_kib(pid: int) -> int:
-    """The process's peak memory so far (``VmHWM``; ``wait4``'s starts from ours: ``bench.rusage``)."""
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far, with its children's (waited for, or running)."""
-
-    def fields(pid: str) -> list[str]:
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            return f.read().rsplit(")", 1)[1].split()
-        return []
-
-    own = fields(str(pid))
-    total = sum(int(own[i]) for i in (11, 12, 13, 14)) if own else 0  # utime, stime, cutime, cstime
-    for entry in (e for e in os.listdir("/proc") if e.isdigit()):
-        if (child := fields(entry)) and child[1] == str(pid):
-            total += int(child[11]) + int(child[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _reap(pid: int, fd: int, grace: float = 10.0) -> Any:
@@ -223,6 +198,8 @@ def startup(library: Path, runs: int) -> dict[str, Any]:
         "bare_max_rss_mb": max(s.max_rss_mb for s in bare),
         "cpu_seconds": median([s.cpu_seconds for s in ours]),
         "bare_cpu_seconds": median([s.cpu_seconds for s in bare]),
+        # (The CPU time's ratio: what each start computed, less at the mercy of the machine's load.)
+        "cpu_ratio": median([s.cpu_seconds for s in ours]) / max(median([s.cpu_seconds for s in bare]), 1e-9),
     }
 
 
