@@ -36,10 +36,19 @@ class Command:
 
     def run(self, args: argparse.Namespace, out: Console, err: Console) -> int:
         """The command, then what its libraries said after they were opened (``later_notices``). An
-        OSError (a full disk) that left the library's files as they were says so, as a Ctrl-C does."""
+        OSError (a full disk) that left the library's files as they were says so, as a Ctrl-C does; one
+        writing standard output says that (``tui.commands.output``)."""
+        from tui.commands.output import OutputError, checked_stdout
+
         before = on_disk(args)
         try:
-            return self.body(args, out, err)
+            with checked_stdout():
+                return self.body(args, out, err)
+        except OutputError as exc:  # (standard output, not the library: said as such)
+            if exc.reader_gone:
+                return EXIT_OK
+            error(err, f"cannot write to standard output: {exc.strerror or exc}; what it holds is cut short")
+            return EXIT_UNAVAILABLE
         except OSError as exc:
             if before is None or on_disk(args) != before:
                 raise  # (said as it is: ``tui.cli.failure``)
