@@ -25,6 +25,7 @@ from store.docindex import COLUMNS
 from store.errors import LibraryFileError
 from store.merge import doc_keys
 from store.schema import ARTICLES_TABLE, LINKS_TABLE
+from store.storage.columns import Pairs
 from store.storage.indexwriter import IndexData, pairs_of
 from store.storage.meta import head_of, meta_of
 from store.storage.snapshot import decode, decode_links
@@ -164,7 +165,8 @@ def finish_scan(path: Path, scan: Scan, lines: Lines, stat: os.stat_result, leni
 
 
 def new_scan(generation: str, stat: os.stat_result) -> Scan:
-    data = IndexData(generation, {}, 1, {name: array(code) for name, code in COLUMNS}, [])
+    # (the key pairs 12 bytes each, as a fold's: ``columns.Pairs``; a list of them held some 48)
+    data = IndexData(generation, {}, 1, {name: array(code) for name, code in COLUMNS}, Pairs())
     data.base = (stat.st_size, stat.st_mtime_ns)
     return Scan(data)
 

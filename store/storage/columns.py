@@ -8,6 +8,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import zip_longest
 
 
 class Table:
@@ -46,7 +47,8 @@ def ascending(values: Iterable[object]) -> bool:
 class Pairs:
     """Identity key pairs (``(key hash << 32) | doc id``: 96 bits) in two columns, 12 bytes a pair (a
     list of them as Python integers costs some 48: a fold of a library of a million records holds
-    millions), sorted when asked without ever holding them all as integers: ``sort``."""
+    millions, as does a base read whole, ``store.storage.basescan``, and a segment's tables made anew,
+    ``store.storage.mending``), sorted when asked without ever holding them all as integers: ``sort``."""
 
     def __init__(self) -> None:
         self.hashes, self.ids = array("Q"), array("I")
@@ -62,8 +64,21 @@ class Pairs:
         self.hashes.append(pair >> 32)
         self.ids.append(pair & 0xFFFFFFFF)
 
+    def __eq__(self, other: object) -> bool:
+        """The same pairs in the same order (a scan made in two processes and in one)."""
+        if not isinstance(other, Pairs):
+            return NotImplemented
+        return self.ids == other.ids and self.hashes == other.hashes
+
+    __hash__ = None  # type: ignore[assignment]
+
     def extend(self, pairs: Iterable[int]) -> None:
+        """Add the pairs (another ``Pairs``: its columns, never as integers)."""
         hashes, ids = self.hashes, self.ids
+        if isinstance(pairs, Pairs):
+            hashes.extend(pairs.hashes)
+            ids.extend(pairs.ids)
+            return
         for pair in pairs:
             hashes.append(pair >> 32)
             ids.append(pair & 0xFFFFFFFF)
@@ -102,6 +117,13 @@ class Pairs:
         """The hashes and ids, sorted by pair (``sort``)."""
         self.sort()
         return self.hashes, self.ids
+
+
+def same_pairs(these: Iterable[int], those: Iterable[int]) -> bool:
+    """Whether two streams of pairs are the same, in the same order, read side by side (an index's and a
+    scan's, neither made a list)."""
+    end = object()
+    return all(a == b for a, b in zip_longest(these, those, fillvalue=end))
 
 
 # (pairs sorted at once as Python integers: some 48 bytes each, 3 MB)

@@ -37,6 +37,8 @@ from store.docindex import key_hash, open_regular
 from store.errors import LibraryFileError
 from store.journal import read_tail
 from store.merge import doc_keys
+from store.storage.columns import Pairs
+from store.storage.indexwriter import pairs_of
 from store.storage.links import RELS
 from store.storage.matching import assign, pieces_of
 from store.storage.meta import head_of, meta_of
@@ -310,20 +312,18 @@ def _match(
     )
     columns: dict[str, array[int]] = {f"doc_{n}": array(c) for n, c in DOC_COLUMNS}
     columns |= {f"link_{n}": array(c) for n, c in LINK_COLUMNS}
-    pairs: list[int] = []
+    pairs = Pairs()
     for i, doc_id in enumerate(ids):
         row: tuple[int, ...] = (doc_id, 0, REMOVED_LENGTH, 0, 0, 0, 0, 0)
         if i in doc_of:
             off, length, head_off, head_len, doc = docs[doc_of[i]]
             meta = meta_of(doc)
             row = (doc_id, off, length, head_off, head_len, meta.citation, meta.flags, meta.year)
-            pairs.extend((key_hash(key) << 32) | doc_id for key in doc_keys(doc))
+            pairs.extend(pairs_of(doc_id, doc_keys(doc)))  # type: ignore[arg-type]
         for (name, _code), value in zip(DOC_COLUMNS, row, strict=True):
             columns[f"doc_{name}"].append(value)
     for j, doc_id in enumerate(link_ids):
         for (name, _code), value in zip(LINK_COLUMNS, (doc_id, *changes[change_of[j]]), strict=True):
             columns[f"link_{name}"].append(value)
-    pairs.sort()
-    columns["key_hashes"] = array("Q", (p >> 32 for p in pairs))
-    columns["key_ids"] = array("I", (p & 0xFFFFFFFF for p in pairs))
+    columns["key_hashes"], columns["key_ids"] = pairs.in_order()
     return columns

@@ -36,6 +36,7 @@ from store.openfile import OpenFile
 from store.schema import SCHEMA_VERSION
 from store.storage import laterlayers
 from store.storage.basescan import LIMIT, Scan
+from store.storage.columns import same_pairs
 from store.storage.files import LibraryFiles
 from store.storage.halves import scan_in_two
 from store.storage.indexwriter import cited_order, in_memory
@@ -270,7 +271,7 @@ def _index_differs(index: DocIndex, scan: Scan, st: os.stat_result, files: Libra
     for name, _code in COLUMNS:
         if index.column(name).tobytes() != data.columns[name].tobytes():
             return f"its {name} column differs"
-    if list(index.pairs_except(())) != data.pairs:
+    if not same_pairs(index.pairs_except(()), data.pairs):
         return "its identifier table differs"
     # The heads are checked one by one when read; a check reads them all (a damaged head whose
     # column entries are intact would otherwise pass here and surface only when its row is drawn).
