@@ -24,7 +24,7 @@ from store import fileformat
 from store.docindex import COLUMNS
 from store.errors import LibraryFileError
 from store.merge import doc_keys
-from store.schema import ARTICLES_TABLE, LINKS_TABLE
+from store.schema import ARTICLES_TABLE, LINKS_TABLE, SCHEMA_VERSION
 from store.storage.columns import Pairs
 from store.storage.indexwriter import IndexData, pairs_of
 from store.storage.meta import head_of, meta_of
@@ -134,6 +134,16 @@ def scan_base(
         scan_part(path, body, (ARTICLES_TABLE, LINKS_TABLE), scan, 0, lenient, tell, on_record)
         lines.drain()
     return finish_scan(path, scan, lines, stat, lenient)
+
+
+def base_layout(fd: int) -> tuple[str, int] | None:
+    """The generation of the base at ``fd`` and where its documents start, when its header says it is
+    in this version's layout (None: another's, or no header: ``pmbrowse check`` and ``repair`` say so)."""
+    header, start = fileformat.read_base_header(os.pread(fd, 1 << 16, 0))
+    if header is None or header.get("schema") != SCHEMA_VERSION:
+        return None
+    generation = header.get("generation")
+    return (generation, start) if isinstance(generation, str) else None
 
 
 @contextlib.contextmanager

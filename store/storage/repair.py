@@ -28,15 +28,14 @@ import time
 from array import array
 from pathlib import Path
 
-from store import fileformat
 from store.atomicwrite import kind_of, rename
 from store.docindex import DocIndex, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, salvage
 from store.lock import write_lock
-from store.schema import ARTICLES_TABLE, SCHEMA_VERSION
+from store.schema import ARTICLES_TABLE
 from store.storage import links as linkrec
-from store.storage.basescan import scan_base
+from store.storage.basescan import base_layout, scan_base
 from store.storage.files import LibraryFiles
 from store.storage.fold import write_state
 from store.storage.generation import Builder
@@ -119,17 +118,13 @@ def repair(path: Path, lock_timeout: float | None = None) -> list[str]:
 
 
 def _header(files: LibraryFiles, fd: int) -> tuple[str, int]:
-    header, start = fileformat.read_base_header(os.pread(fd, 1 << 16, 0))
-    if (
-        header is None
-        or header.get("schema") != SCHEMA_VERSION
-        or not isinstance(header.get("generation"), str)
-    ):
+    found = base_layout(fd)
+    if found is None:
         raise LibraryFileError(
             f"{files.path} is not a library in this version's layout; open it once (`pmbrowse stats`) "
             "to convert it, then repair it"
         )
-    return header["generation"], start
+    return found
 
 
 def _salvage_base(files: LibraryFiles, fd: int, generation: str, start: int, skipped: int) -> list[str]:

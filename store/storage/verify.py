@@ -27,7 +27,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store import fileformat
 from store.atomicwrite import NotARegularFile, kind_of
 from store.docindex import COLUMNS, DocIndex, IndexFileError, IndexMismatch, open_regular
 from store.errors import LibraryFileError
@@ -35,7 +34,7 @@ from store.journal import Replay, read_header, read_tail, replay
 from store.openfile import OpenFile
 from store.schema import SCHEMA_VERSION
 from store.storage import laterlayers
-from store.storage.basescan import LIMIT, Scan
+from store.storage.basescan import LIMIT, Scan, base_layout
 from store.storage.columns import same_pairs
 from store.storage.files import LibraryFiles
 from store.storage.halves import scan_in_two
@@ -91,18 +90,14 @@ def _verify(files: LibraryFiles, base: OpenFile, found: StorageFindings) -> None
     problems = found.problems
     fd = base.fd
     st = os.fstat(fd)
-    header, start = fileformat.read_base_header(os.pread(fd, 1 << 16, 0))
-    if (
-        header is None
-        or header.get("schema") != SCHEMA_VERSION
-        or not isinstance(header.get("generation"), str)
-    ):
+    layout = base_layout(fd)
+    if layout is None:
         problems.append(
             f"{files.path} is not a library in this version's layout (schema {SCHEMA_VERSION}); opening "
             "it converts it, if it is one"
         )
         return
-    generation: str = header["generation"]
+    generation, start = layout
     snap = Snapshot(
         files.path, base_file=base, base_fd=fd, base_size=st.st_size, docs_start=start, generation=generation
     )
