@@ -63,7 +63,10 @@ def write_lock(library_path: Path, timeout: float | None = None) -> Iterator[Non
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            # (Past the holder's commit: a PID left in the file is read only while the lock is held,
+            # so a truncate that fails, an I/O error, must not fail the command: it lets go all the same.)
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         _HELD.discard(fd)
