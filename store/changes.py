@@ -363,7 +363,7 @@ class Changes:
     # Commit ----------------------------------------------------------------------------------
 
     def size(self) -> int:
-        """How much this unit of work holds: documents, and documents whose links it holds."""
+        """Documents, and documents whose links it holds (a new stub's one: ``LinkEdits.size`` says why)."""
         return len(self._docs) + len(self._read) + self._links.size()
 
     def made(self) -> tuple[int, Mapping[int, Doc], set[int]]:

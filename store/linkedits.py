@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from store.storage.links import INVERSE, Change, LinkState, empty, joined, shared
 
 RELATIONS = tuple(INVERSE)  # ("references", "cited_by")
-CHANGE_SHARE = 4  # changes only added to that count as one document (see ``LinkEdits.size``)
+CHANGE_SHARE = 4  # changes only added to that count as one document (measured ~6: ``LinkEdits.size``)
 
 
 class LinkEdits:
@@ -154,7 +154,18 @@ class LinkEdits:
         bench file's last batches: 13,000 documents beside 73,000 such changes), and each batch is a
         layer every later look-up of the import walks. A new stub counted one here as well (two in
         all, as a record does) though it holds some 1,300 bytes beside a record's 10,300 (measured
-        with tracemalloc over the 10k bench file's first 4,000 records and their 7,162 stubs)."""
+        with tracemalloc over the 10k bench file's first 4,000 records and their 7,162 stubs).
+
+        Neither share is what it holds, and both are left so. Measured (stop 33, as above): a record
+        10,277 bytes, counting two (its document and its reference list: ~5,100 bytes a unit); a new
+        stub 1,329, its document counting one (``Changes.size``) where it weighs ~0.26 of a unit; a
+        cited end's change 888, a quarter here (``CHANGE_SHARE``) where it weighs ~1/6. ``FLUSH_AT``
+        and ``LINKS_AT`` were set, and the imports' peaks measured (the one-file 1M import 1,415 MB
+        against the 1.5 GB target), with these counts: weighed as measured, a batch that ``FLUSH_AT``
+        writes would hold some 4 times the stubs, or 1.5 times the cited ends, before it was written,
+        and its memory with them, so ``FLUSH_AT`` would have to be set and measured again at 1M (not
+        affordable on the shared two-core machine of stop 34). The counts bound a batch; they are
+        not its bytes."""
         fresh = len(self._states) - len(self._full)  # (new: their changes hold their links in full)
         return len(self._full) + self._listed + (len(self._added) - fresh) // CHANGE_SHARE
 
