@@ -17,7 +17,9 @@ from typing import Any
 # 32 MB in two threads of 16 MB (tantivy's floor is 15 MB a thread) 378-383 MB, 28.4-30.4 s, 11 segments
 # (more, smaller segments merged as it goes); 32 MB in one thread 376-377 MB, 26.8-29.1 s (some 5% more than
 # 128 MB, within the noise), 6 segments. One thread is enough there: the import's own thread is the bound.
-# Searches of the 4- and 11-segment indexes took the same time.
+# Searches of the 4- and 11-segment indexes took the same time. Measured again (stop 34, load 10-20, the
+# same 30,000 records, one thread against two of 16 MB, interleaved, 3 rounds): 30.7-31.1 s of CPU and
+# 420-424 MB peak against 35.0-36.0 s and 462-479 MB (the two threads 15% more CPU and some 45 MB more).
 WRITER_HEAP = 32_000_000
 WRITER_THREADS = 1
 # A rebuild is bound by tantivy's work (of 7 s of CPU for the 80,000 documents above, 2.5-3 s are this
