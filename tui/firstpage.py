@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,17 +57,18 @@ def _terminal_lines() -> int | None:
 ROWS = screenful(_terminal_lines())
 
 
-@dataclass
 class FirstPage:
     """What the thread found: the index (None: none fresh, or ``opened`` False: opening it failed),
-    and the first query's rows in ``order`` (None: not searched)."""
+    and the first query's rows in ``order`` (None: not searched).
 
-    path: Path
-    query: str
-    order: str = ""
-    opened: bool = False
-    index: SearchIndex | None = None
-    results: Results | None = None
+    (A plain class, not a dataclass: making a dataclass's methods took 0.27 ms of start-up's CPU.)"""
+
+    __slots__ = ("index", "opened", "order", "path", "query", "results")
+
+    def __init__(self, path: Path, query: str) -> None:
+        self.path, self.query, self.order, self.opened = path, query, "", False
+        self.index: SearchIndex | None = None
+        self.results: Results | None = None
 
 
 class _Started:
