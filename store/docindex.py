@@ -42,6 +42,8 @@ Layout (all integers little-endian)::
     one column per field of COLUMNS, each (max_id + 1) values indexed by document id, padded to 8
     u64 × keys                          key hashes, sorted
     u32 × keys                          the document holding each (same order), padded to 8
+    u32 × (max_id + 1)                  the PMID column, padded to 8, if the header says ``pmids``
+                                        (``store.storage.pmids``: since stop 34; none before)
     heads                               the heads' JSON, one after the other
 
 A key is stored by a 64-bit hash (BLAKE2b), once for every document that holds it; a lookup checks
@@ -54,7 +56,6 @@ import contextlib
 import hashlib
 import mmap
 import os
-import stat
 import struct
 import sys
 import zlib
@@ -66,11 +67,13 @@ from typing import Any
 
 import orjson
 
-from store.atomicwrite import NotARegularFile, check_regular, not_a_file
+from store.atomicwrite import NotARegularFile
+from store.indexheader import MAGIC as MAGIC
+from store.indexheader import open_regular as open_regular
+from store.indexheader import read_header as read_header
 from store.openfile import FileClosed, OpenFile
 from store.residency import LaterCheck, crc32_released
 
-MAGIC = b"PMBIDX04"
 _LITTLE = sys.byteorder == "little"
 # (name, array typecode): one value per document id. doc_*: the document's JSON in the base file;
 # link_*: its link record there (0: none); refs/cited: its link counts; head_*: its head in the heads
@@ -119,23 +122,6 @@ BODY_DAMAGED = "its checksum does not match"
 
 class IndexMismatch(IndexFileError):
     """What the index says of a document does not match what is read (found when it is read)."""
-
-
-def open_regular(path: Path | str) -> int:
-    """An open file descriptor of ``path`` for reading, if it is a regular file (a symbolic link is
-    followed); raises ``NotARegularFile`` naming what it is instead (``store.atomicwrite``),
-    ``FileNotFoundError`` if nothing is there.
-
-    Looked at with ``stat`` before it is opened (opening a FIFO blocks until someone writes to it, and
-    ``/dev/zero`` never ends), and opened with ``O_NONBLOCK`` (a FIFO put in its place between the two
-    does not block the open), then looked at again."""
-    check_regular(Path(path))
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise not_a_file(Path(path), mode, "read")
-    return fd
 
 
 class DocIndex:
@@ -221,6 +207,12 @@ class DocIndex:
         pos += 8 * keys
         self._ids = self._view(view, pos, 4 * keys, "I")
         pos = aligned(pos + 4 * keys)
+        self._pmids: memoryview | None = None  # (``store.storage.pmids``; none before stop 34)
+        if header.get("pmids", False) is not False:
+            if header["pmids"] is not True:
+                raise ValueError("its pmids is not true")
+            self._pmids = self._columns["pmid"] = self._view(view, pos, 4 * (max_id + 1), "I")
+            pos = aligned(pos + 4 * (max_id + 1))
         self._heads_at = pos
         if pos + heads != len(m):
             raise ValueError("cut off" if pos + heads > len(m) else "longer than its header says")
@@ -307,6 +299,17 @@ class DocIndex:
             raise IndexMismatch(f"{self.path}: the head of document {doc_id} is damaged")
         return raw
 
+    def pmid(self, doc_id: int) -> int:
+        """The PMID document ``doc_id``'s head begins with, from the PMID column (0: not known here,
+        or the index has no column: ``store.storage.pmids``)."""
+        pmids = self._pmids
+        return pmids[doc_id] if pmids is not None else 0
+
+    @property
+    def has_pmids(self) -> bool:
+        """Whether the index keeps the PMID column (indexes written since stop 34)."""
+        return self._pmids is not None
+
     def cited_order(self) -> Iterator[int]:
         """Every document of the base, most cited first (``cited_key``)."""
         for doc_id in self._columns["order"]:
@@ -372,29 +375,3 @@ def _field(header: dict[str, Any], name: str, kind: type) -> Any:
     if type(value) is not kind or (kind is int and not _natural(value)):
         raise ValueError(f"its {name} is not {'a number of 0 or more' if kind is int else 'a string'}")
     return value
-
-
-def read_header(path: Path) -> dict[str, Any] | None:
-    """An index file's header, checked (None: missing, not a regular file, damaged, of another
-    version). Reads the header alone, not the index."""
-    try:
-        fd = open_regular(path)
-    except OSError:
-        return None
-    try:
-        head = os.pread(fd, 1 << 16, 0)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    if head[:8] != MAGIC or len(head) < 16:
-        return None
-    n, crc = struct.unpack_from("<II", head, 8)
-    raw = head[16 : 16 + n]
-    if len(raw) != n or zlib.crc32(raw) != crc:
-        return None
-    try:
-        header = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    return header if isinstance(header, dict) else None

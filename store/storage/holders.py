@@ -12,6 +12,8 @@ holds the key (a hash collision names others). What is saved against asking each
   in its own layer it is), and its head read from its row at once;
 - a PMID's key is told from the head's first bytes when the head begins with it (``holds``), the head
   decoded otherwise;
+- in the base, a PMID's key is told by the index's PMID column when it knows the document's PMID
+  (``store.storage.pmids``: since stop 34), with no head read (segments have none yet);
 - the layer and row a document was found in are kept (``Snapshot._found``): an import asks the found
   document's meta next (is it a stub?), and ``Snapshot.meta`` reads it from there without asking the
   layers again.
@@ -31,6 +33,7 @@ from store.merge import doc_keys
 from store.storage.keyfilter import KeyFilters
 from store.storage.layer import Segment
 from store.storage.newest import Newest
+from store.storage.pmids import PMID_HEAD, key_pmid
 from store.storage.segmentids import damage
 
 
@@ -55,7 +58,8 @@ class Snapshot(Protocol):
 Found = tuple[int, int, int, int]
 NOT_FOUND: Found = (0, -1, -1, -1)
 
-PMID_HEAD = b'{"pmid":"'  # (how a head holding a PMID begins: ``head_of`` writes it first)
+# (``_head_if_newest``'s answer when the PMID column says the document holds the key; told by identity)
+HELD = b"held"
 
 
 def holders(snap: Snapshot, key: str) -> set[int]:
@@ -72,6 +76,7 @@ def holders(snap: Snapshot, key: str) -> set[int]:
         found.update(journal.keys.get(key, ()))
         in_journal = journal.docs  # (the journal holds these: its keys are those above)
     h = key_hash(key)
+    pmid = key_pmid(key)  # (0: the key is not a PMID the base's PMID column can answer)
     segments = snap.segments
     filters = snap._filters.of(segments) if segments else []
     for number in range(len(segments), -1, -1):  # (the newest segment first, the base last)
@@ -95,20 +100,22 @@ def holders(snap: Snapshot, key: str) -> set[int]:
         for doc_id in layer.candidates_of(h):
             if doc_id in found or doc_id in in_journal:
                 continue
-            head, row = _head_if_newest(snap, layer, number, doc_id)
-            if head is not None and holds(head, key):
+            head, row = _head_if_newest(snap, layer, number, doc_id, pmid)
+            if head is not None and (head is HELD or holds(head, key)):
                 found.add(doc_id)
                 snap._found[0] = (doc_id, number, len(segments), row)
     return found
 
 
 def _head_if_newest(
-    snap: Snapshot, layer: Segment | DocIndex, number: int, doc_id: int
+    snap: Snapshot, layer: Segment | DocIndex, number: int, doc_id: int, pmid: int = 0
 ) -> tuple[bytes | None, int]:
     """A document's head from layer ``number`` (``layer``; 0: the base) when that is the newest of
     the base and segments holding it, else None (``layer_of``'s answer, asking only what it must:
     the segments newer than ``number``, and the one row of ``layer`` the head is read from); and its
-    row in ``layer`` (-1: the base, or no head)."""
+    row in ``layer`` (-1: the base, or no head). In the base, for a key ``pmid:N`` (``pmid``: N), the
+    PMID column answers instead of the head when it knows the document's PMID: ``HELD`` (it holds the
+    key) or None (another PMID: a hash collision), with no head read (``store.storage.pmids``)."""
     segments = snap.segments
     newest = snap._newest.of(segments, doc_id, snap.next_id) if segments else 0
     if newest is None:  # (the table not made: ask the newer segments, newest first)
@@ -124,6 +131,8 @@ def _head_if_newest(
         assert index is not None and isinstance(layer, DocIndex)
         if index.location(doc_id) is None:
             return None, -1
+        if pmid and (kept := index.pmid(doc_id)):
+            return (HELD if kept == pmid else None), -1
         try:  # its head, from the base (checks a hash collision away)
             return index.head(doc_id), -1
         except IndexMismatch:  # (read again through ``head``, which rebuilds the index)

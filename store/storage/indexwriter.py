@@ -20,6 +20,7 @@ import orjson
 
 from store.docindex import COLUMNS, MAGIC, DocIndex, aligned, key_hash
 from store.storage.columns import Pairs
+from store.storage.pmids import from_heads, head_pmid
 
 _LITTLE = sys.byteorder == "little"
 
@@ -84,12 +85,30 @@ class IndexData:
     heads: BinaryIO = field(default_factory=io.BytesIO)  # the heads region, as written so far
     base: tuple[int, int] = (0, 0)  # the base file's size and modification time (ns) it describes
     base_crc: int = 0  # the CRC-32 of the base file's bytes
+    # The PMID column (``store.storage.pmids``) of heads written to a file (a fold's); heads kept in
+    # memory are read for it when the index is written (a rebuild in halves merges their heads).
+    pmids: array[int] = field(default_factory=lambda: array("I"))
 
     def add_head(self, doc_id: int, head: bytes) -> None:
         self.columns["head_off"][doc_id] = self.heads.tell()
         self.columns["head_len"][doc_id] = len(head)
         self.columns["head_crc"][doc_id] = zlib.crc32(head)
         self.heads.write(head)
+        if not isinstance(self.heads, io.BytesIO):
+            pmids = self.pmids
+            if len(pmids) <= doc_id:
+                pmids.extend(array("I", bytes(4 * (doc_id + 1 - len(pmids)))))
+            pmids[doc_id] = head_pmid(head)
+
+    def pmid_column(self) -> array[int]:
+        """The PMID column of the index (``store.storage.pmids``), one value per document id."""
+        columns = self.columns
+        if isinstance(self.heads, io.BytesIO):
+            return from_heads(self.heads, columns["head_off"], columns["head_len"])
+        size = len(columns["doc_off"])
+        pmids = self.pmids[:size]
+        pmids.extend(array("I", bytes(4 * (size - len(pmids)))))
+        return pmids
 
 
 def _le(values: array[int]) -> memoryview:
@@ -121,7 +140,7 @@ def _write_index(fh: BinaryIO, data: IndexData) -> None:
     data.columns["order"] = cited_order(data.columns)
     # (the columns and keys, 60 bytes a document and 12 a key, checksummed and written in place: once
     # joined in a buffer, a copy of them all was held while the header was made)
-    body = list(_body(data))
+    body = list(_body(data, data.pmid_column()))
     body_crc = 0
     for part in body:
         body_crc = zlib.crc32(part, body_crc)
@@ -136,6 +155,7 @@ def _write_index(fh: BinaryIO, data: IndexData) -> None:
             "base_crc": data.base_crc,
             "heads": data.heads.tell(),
             "body_crc": body_crc,
+            "pmids": True,
         }
     )
     _pad(fh, fh.write(MAGIC + struct.pack("<II", len(header), zlib.crc32(header)) + header))
@@ -146,14 +166,15 @@ def _write_index(fh: BinaryIO, data: IndexData) -> None:
     shutil.copyfileobj(data.heads, fh, 1 << 20)
 
 
-def _body(data: IndexData) -> Iterator[bytes | memoryview]:
-    """The columns, then the key hashes and their document ids, each padded to 8 bytes."""
+def _body(data: IndexData, pmids: array[int]) -> Iterator[bytes | memoryview]:
+    """The columns, then the key hashes and their document ids, then the PMID column, each padded to 8
+    bytes."""
     pairs = data.pairs
     if isinstance(pairs, Pairs):
         hashes, ids = pairs.hashes, pairs.ids
     else:
         hashes, ids = array("Q", (p >> 32 for p in pairs)), array("I", (p & 0xFFFFFFFF for p in pairs))
-    for column in [*(data.columns[name] for name, _code in COLUMNS), hashes, ids]:
+    for column in [*(data.columns[name] for name, _code in COLUMNS), hashes, ids, pmids]:
         raw = _le(column)
         yield raw
         if column is not hashes:  # (the hashes and ids are one stretch, padded after the ids)

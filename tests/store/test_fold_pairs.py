@@ -35,7 +35,7 @@ def _built(tmp_path: Path, n: int) -> tuple[Builder, list[int]]:
     builder = Builder(LibraryFiles(tmp_path / "library.json", None), n)
     expected = []
     for doc_id in range(1, n + 1):
-        head = b'{"pmid": "%d"}' % doc_id
+        head = b'{"pmid":"%d"}' % doc_id  # (as ``head_of`` writes it: the PMID column keeps it)
         builder.add_doc(doc_id, head, Meta(0, 1990 + doc_id % 30, doc_id % 7), head, _keys(doc_id))
         expected += [(key_hash(key) << 32) | doc_id for key in _keys(doc_id)]
     rng = random.Random(5)
@@ -58,6 +58,8 @@ def _old_bytes(data: IndexData, pairs: list[int]) -> bytes:
         pad(body, body.write(data.columns[name].tobytes()))
     body.write(array("Q", (p >> 32 for p in pairs)).tobytes())
     pad(body, body.write(array("I", (p & 0xFFFFFFFF for p in pairs)).tobytes()))
+    # The PMID column (since stop 34): each document's PMID, as its head begins with it.
+    pad(body, body.write(array("I", range(len(data.columns["doc_off"]))).tobytes()))
     header = orjson.dumps(
         {
             "generation": data.generation,
@@ -69,6 +71,7 @@ def _old_bytes(data: IndexData, pairs: list[int]) -> bytes:
             "base_crc": data.base_crc,
             "heads": data.heads.tell(),
             "body_crc": zlib.crc32(body.getbuffer()),
+            "pmids": True,
         }
     )
     pad(fh, fh.write(MAGIC + struct.pack("<II", len(header), zlib.crc32(header)) + header))
