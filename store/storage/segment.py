@@ -117,8 +117,11 @@ def top_damage(exc: Exception) -> str:
         return "its checksum does not match its columns (their bytes are damaged)"
     if said.startswith(DECODING):  # (zlib's, base64's: ``Top.read`` says them as they are)
         return f"its checksum cannot be compared: its columns do not decode ({said}; their bytes are damaged)"
-    if said == "out of order":
-        return "its order is wrong (its documents' keys do not each fall below the one before, to its bound)"
+    if said.startswith("out of order"):  # ("out of order at document N": where)
+        return (
+            "its order is wrong (its documents' keys do not each fall below the one before, to its bound: "
+            f"{said})"
+        )
     if said.startswith("names a document"):
         return f"its order is wrong (it {said})"
     return f"its shape is wrong ({said})"

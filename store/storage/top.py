@@ -105,8 +105,10 @@ class Top:
             packed = zlib.decompress(base64.b64decode(kept["columns"], validate=True))
         except (binascii.Error, TypeError, zlib.error) as exc:
             raise ValueError(str(exc)) from None
-        if zlib.crc32(packed) != crc or n < 0 or not 0 <= int(low) <= LOW or int(high) < 0:
+        if zlib.crc32(packed) != crc:
             raise ValueError("its checksum does not match")
+        if n < 0 or not 0 <= int(low) <= LOW or int(high) < 0:  # (its shape: not its bytes' damage)
+            raise ValueError(f"its count {n} or its bound {[high, low]} is out of range")
         columns = []
         at = 0
         for _name, code in COLUMNS:
@@ -123,9 +125,12 @@ class Top:
             raise ValueError("longer than it says")
         ids, cited, citation, year = columns
         top = cls(ids, cited, citation, year, (int(high) << 48) | int(low), next_id)
-        keys = [k for k, _d in top.keyed()]
-        if any(a <= b for a, b in pairwise(keys)) or (keys and keys[-1] < top.bound):
-            raise ValueError("out of order")
+        keyed = list(top.keyed())
+        for (a, _before), (b, doc_id) in pairwise(keyed):
+            if a <= b:
+                raise ValueError(f"out of order at document {doc_id}")
+        if keyed and keyed[-1][0] < top.bound:
+            raise ValueError(f"out of order at document {keyed[-1][1]}, below its bound")
         if len(set(top.ids)) != n or any(d >= next_id or d == 0 for d in top.ids):
             raise ValueError("names a document past its next id")
         return top

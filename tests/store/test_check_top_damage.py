@@ -5,11 +5,14 @@ is unchanged: a top that does not read is passed over (test_segment_tops)."""
 
 from __future__ import annotations
 
+import base64
 import os
+import zlib
 from array import array
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 import pytest
 
 from store.check import check
@@ -89,3 +92,36 @@ def test_a_top_of_the_wrong_shape_is_said_so(lib: Library) -> None:
     replace_top(newest.path, b'"top":{"n":1}')
     problem = _newest_top_problem(lib)
     assert "does not read: its shape is wrong" in problem and "checksum" not in problem, problem
+
+
+def test_a_top_whose_count_is_out_of_range_is_said_of_the_wrong_shape(lib: Library) -> None:
+    """A count below zero (or a bound out of range) under a checksum that matches its columns: the
+    top's shape is wrong, not its bytes (until stop 34 said as "its checksum does not match")."""
+    newest = _segments(lib)[-1]
+    lib.close()
+    empty = base64.b64encode(zlib.compress(b"")).decode()
+    replace_top(
+        newest.path, b'"top":{"n":-1,"bound":[0,0],"next_id":9,"crc":0,"columns":"%s"}' % empty.encode()
+    )
+    problem = _newest_top_problem(lib)
+    assert "does not read: its shape is wrong (its count -1" in problem and "checksum" not in problem, problem
+
+
+def _top_ids(path: Path) -> list[int]:
+    """The documents a segment's top keeps, as its footer holds them (read without ``Top.read``)."""
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[-12:-8], "little")
+    kept = orjson.loads(raw[-12 - n : -12])["top"]
+    packed = zlib.decompress(base64.b64decode(kept["columns"]))
+    return list(array("I", packed[: 4 * kept["n"]]))
+
+
+def test_a_top_out_of_order_names_the_document_where(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as m:
+        _written_wrong(m, _swapped)
+        _one_more_segment(lib)
+    newest = _segments(Library.open(lib.path))[-1]
+    problem = check(lib.path).problems[-1]
+    assert str(newest.path) in problem, problem
+    # (the first two swapped: the second's key is above the first's, the second now the original first)
+    assert f"out of order at document {_top_ids(newest.path)[1]})" in problem, problem
