@@ -105,9 +105,9 @@ class IndexData:
         columns = self.columns
         if isinstance(self.heads, io.BytesIO):
             return from_heads(self.heads, columns["head_off"], columns["head_len"])
-        size = len(columns["doc_off"])
-        pmids = self.pmids[:size]
-        pmids.extend(array("I", bytes(4 * (size - len(pmids)))))
+        size, pmids = len(columns["doc_off"]), self.pmids  # (sized in place: no copy held beside it)
+        pmids.extend(array("I", bytes(4 * max(size - len(pmids), 0))))
+        del pmids[size:]
         return pmids
 
 
