@@ -43,8 +43,5 @@ async def test_an_app_ended_while_the_reader_column_mounts_ends_quietly(
         async with app.run_test(size=(120, 40)) as pilot:  # (an error in the app is raised here)
             for _ in range(10):
                 await pilot.pause()
-    # (the loader waits for the first search's rows up to ``FIRST_ROWS_WAIT``, 10 s of the test's
-    # teardown when the app ended before them: ``tui.screens.main.loading``)
-    app.main.results.landed.set()
     assert app._exit and app.return_code in (None, 0)
     assert not app.main.reader.panes_mounted

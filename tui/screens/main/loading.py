@@ -22,6 +22,7 @@ faster on average, so it was removed; a start on a quiet machine with a free cor
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 # How long the library waits for the first search's rows before opening anyway (a guard: they come in
 # well under a second at 100,000 records).
 FIRST_ROWS_WAIT = 10.0
+# How often that wait looks whether the app has ended: its exit joins the loader's thread (asyncio's
+# shutdown of the worker threads), so a quit before the first rows would otherwise wait the whole guard.
+GONE_LOOK = 0.05
 # How long the screen waits, before its first frame, for the first page searched while the app was
 # imported (``tui.firstpage``): it is shown in that frame. Longer, and a loading line is painted first.
 FIRST_PAGE_WAIT = 0.5
@@ -98,8 +102,8 @@ class Loading(Part):
         index = page.index if page is not None and page.opened else SearchIndex.open_with_counts(path)
         if index is not None:
             landed = self.app.call_from_thread(self._index_ready, index)
-            if landed is not None:
-                landed.wait(FIRST_ROWS_WAIT)
+            if landed is not None and not self._wait_for(landed):
+                return  # (the app ended: no library to open for it)
             self._rest_of_page(index)
         # The first content is shown (or, without a fresh index, comes after the library): start-up's
         # garbage is done with (``tui.collector``; opening the library, or converting it, may be long).
@@ -116,6 +120,16 @@ class Loading(Part):
             self.app.call_from_thread(self._failed, str(exc))
             return
         self.app.call_from_thread(self._ready, library, index, marks, seen)
+
+    def _wait_for(self, landed: threading.Event) -> bool:
+        """Wait for the first rows up to ``FIRST_ROWS_WAIT``; False if the app ended meanwhile."""
+        deadline = time.monotonic() + FIRST_ROWS_WAIT
+        while not landed.wait(GONE_LOOK):
+            if self._gone():
+                return False
+            if time.monotonic() >= deadline:
+                break
+        return True
 
     def _rest_of_page(self, index: SearchIndex) -> None:
         """The first page was a screenful (``firstpage.ROWS``: found, and drawn, in the first frame's
