@@ -74,10 +74,13 @@ class TransactionFeed:
         self.first_new = first_new
         self._index: Any = None  # a ``store.search.index.IndexFeed`` once a batch is written
         self._failed = False
+        self._error: Exception | None = None  # (a batch's indexing failed: said if the library commits)
 
-    def _guard(self, action: Callable[[], None]) -> None:
+    def _guard(self, action: Callable[[], None], committed: bool = False) -> None:
         """The library itself is written safely; a broken index must not undo that. Forgetting it
-        makes the next search rebuild it from the library."""
+        makes the next search rebuild it from the library. Before the library's commit (``committed``
+        False) the index is only rolled back: it is forgotten, and that said, once the library has
+        committed (``finish``); a transaction that then fails leaves it as it was, fresh."""
         if self._failed:
             return
         try:
@@ -85,8 +88,10 @@ class TransactionFeed:
         except Exception as exc:
             self._failed = True
             self.abort()
-            forget_index(self.library.path)
-            say(self.library.notices, self.library.path, index_not_updated(exc))
+            if committed:
+                self._forget(exc)
+            else:
+                self._error = exc
         except BaseException:  # (Ctrl-C before the library's commit: the index's writer and lock let go)
             self._failed = True
             self.abort()
@@ -115,11 +120,19 @@ class TransactionFeed:
         self._guard(ahead)
         return more[0]
 
+    def _forget(self, exc: Exception) -> None:
+        forget_index(self.library.path)
+        say(self.library.notices, self.library.path, index_not_updated(exc))
+
     def finish(
         self, after: tuple[str | None, int] | None, changed: Mapping[int, Doc], removed: set[int]
     ) -> None:
         if after is None:
             self.abort()
+            return
+        if self._error is not None:  # (a batch's indexing failed: the library committed without it)
+            error, self._error = self._error, None
+            self._forget(error)
             return
 
         def finish() -> None:
@@ -131,7 +144,7 @@ class TransactionFeed:
                     self._index.commit(after)
                     self._index = None
 
-        self._guard(finish)
+        self._guard(finish, committed=True)
 
     def abort(self) -> None:
         if self._index is not None:

@@ -29,12 +29,6 @@ def _full(*args: object, **kwargs: object) -> None:
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/search/feed.py:88-89 (cpu34's file): TransactionFeed._guard forgets the index and says "
-    "the notice when a batch's indexing fails, before the library's commit; they belong in finish() once "
-    "the library committed (an import that then fails leaves the index as it was: rolled back)",
-)
 def test_an_import_whose_index_then_its_segment_fill_the_disk_says_it_left_the_library(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
