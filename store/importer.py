@@ -11,6 +11,7 @@ full disk) is no file's fault: the import fails whole, nothing committed (``NotS
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import marshal
@@ -168,11 +169,19 @@ def _child(conn: Connection, parent_end: Connection, source: str) -> None:
                     batch = []
         _send(conn, batch, read[0])
     except ParseError as exc:
-        _send(conn, [("parse-error", (exc.message, exc.source, exc.line, exc.record))], read[0])
+        _say(conn, ("parse-error", (exc.message, exc.source, exc.line, exc.record)), read[0])
     except Exception as exc:  # whatever it is, the parent reports it as this file's problem
-        _send(conn, [("read-error", str(getattr(exc, "strerror", None) or exc))], read[0])
+        _say(conn, ("read-error", str(getattr(exc, "strerror", None) or exc)), read[0])
     finally:
         conn.close()
+
+
+def _say(conn: Connection, error: Event, read: int) -> None:
+    """Send the child's error, unless its parent has gone from the pipe (an import that failed
+    while it wrote a batch): the parent then says what happened, and a second error here would only
+    print the child's traceback above the parent's one line."""
+    with contextlib.suppress(OSError):
+        _send(conn, [error], read)
 
 
 def _send(conn: Connection, batch: list[Event], read: int) -> None:

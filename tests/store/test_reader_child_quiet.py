@@ -20,11 +20,6 @@ import store.importer as importer
 from tests.store.test_bulk_import import _file
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/importer.py:169-172 (_child, grow34/fix34's): the error's own send to a parent gone "
-    "raises out of the except clause; it wants contextlib.suppress(OSError) (the parent says what happened)",
-)
 def test_a_reader_whose_parent_left_the_pipe_ends_quietly(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
