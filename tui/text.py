@@ -41,6 +41,17 @@ def printable(text: str) -> str:
     return _CONTROL.sub(_picture, text)
 
 
+def not_saved(what: str, exc: Exception) -> str:
+    """What the app says when a mark or a decision could not be written (a full disk, a read-only
+    folder): the reason and the file, not Python's "[Errno 28] ... : '...'", and that the marks are as
+    they were (the marks file is written whole or not at all: ``store.atomicwrite``)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        why = exc.strerror + (f" ({exc.filename})" if exc.filename else "")
+    else:
+        why = str(exc)
+    return printable(f"The {what} was not saved: {why}; the marks are as they were")
+
+
 # DEL and the C1 controls (U+0080-U+009F) as JSON escapes. ``json.dumps`` escapes only C0 controls; the
 # others it writes as they are, and a terminal that decodes UTF-8 before it reads control sequences
 # (VTE, GNU screen) takes U+009B for CSI (ESC [), U+009D for OSC, and so on.

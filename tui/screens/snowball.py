@@ -77,7 +77,7 @@ from tui.keys import SNOWBALL_HELP, SNOWBALL_KEYS, SNOWBALL_OTHER, Key
 from tui.refresh import LibraryChanged
 from tui.screens.screening import NOTHING_BELOW, ask_reason, changed, next_to_screen, unchanged
 from tui.screens.snowball_online import NO_SEEDS, SnowballOnline, Work
-from tui.text import literal, printable
+from tui.text import literal, not_saved, printable
 from tui.widgets.candidates import CandidateList, found_flag, row_label
 from tui.widgets.footer import KeyFooter
 
@@ -699,7 +699,7 @@ class SnowballScreen(Screen[int | None]):
                 final=resolve,
             )
         except (PmbrowseError, OSError, ValueError) as exc:
-            self.notify(f"The decision was not saved: {printable(str(exc))}", severity="error", markup=False)
+            self.notify(not_saved("decision", exc), severity="error", markup=False)
             return
         if self.wrote is not None:
             self.wrote(before)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from store.errors import PmbrowseError
 from tui.screens.main.parts import Part
-from tui.text import describe_article, literal
+from tui.text import describe_article, literal, not_saved
 from tui.widgets.lists import ArticleRows, article_lists
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ class Marking(Part):
         try:
             change(self.marks, keys)
         except (PmbrowseError, OSError, ValueError) as exc:
-            self.say(f"The mark was not saved: {exc}", severity="error")
+            self.say(not_saved("mark", exc), severity="error")
             return
         self.seen = self.marks.version()
         self.show_marks()
