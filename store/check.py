@@ -169,11 +169,15 @@ def _check_pmids(path: Path, found: Findings) -> None:
 
 def _check_search(path: Path, state: tuple[str | None, int], found: Findings) -> None:
     from store.search.index import index_folder, read_meta
+    from store.search.meta import META
 
     folder = index_folder(path)
     if not folder.exists():
         return  # (made at the first search)
     meta = read_meta(folder)
+    if meta is None and not (folder / META).exists():  # (marked stale: ``forget_index``, an update failed)
+        found.notes.append(f"the search index {folder} was marked stale; the next search rebuilds it")
+        return
     if meta is None:
         found.problems.append(f"the search index {folder} cannot be read; `pmbrowse repair` rebuilds it")
         return

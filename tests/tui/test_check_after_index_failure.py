@@ -20,11 +20,6 @@ from tests.store.test_bulk_import import _file
 from tui.cli import main
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/check.py:148-150 (_check_search) takes the index forget_index marked stale "
-    "(store/search/meta.py:25) for one that cannot be read: a problem, exit 1, not a note",
-)
 def test_check_after_an_index_update_that_failed_notes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
