@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
+
+import pytest
 
 from store.library import Library
 from store.storage import spilling
@@ -47,3 +50,17 @@ def journal_as_segment(lib: Library) -> Iterator[Snapshot]:
         yield files.pending.view
         files.pending.committed = True
     lib._reader.catch_up()
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> list[int]:
+    """Count the calls of ``owner.name`` (a method, still run as it is) in the one-element list returned
+    (a test sets it back to 0 between its phases)."""
+    calls = [0]
+    method = getattr(owner, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return method(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls

@@ -32,6 +32,7 @@ from store.storage.holders import holds
 from store.storage.meta import Meta
 from store.storage.segment import SegmentFile, SegmentWriter
 from store.storage.snapshot import Snapshot
+from tests.store.helpers import count_calls
 from tests.store.test_bulk_import import _everything
 from tests.store.test_tiering import _file
 
@@ -161,14 +162,7 @@ def test_a_segment_is_searched_only_where_its_filter_may_hold_the_hash(
     for number in range(12):
         ids = range(1 + 1000 * number, 1001 + 1000 * number)
         snap.segments.append(_segment(tmp_path, str(number), {i: _pmid(i) for i in ids}))
-    searched = [0]
-    candidates_of = SegmentFile.candidates_of
-
-    def counted(self: SegmentFile, h: int) -> list[int]:
-        searched[0] += 1
-        return candidates_of(self, h)
-
-    monkeypatch.setattr(SegmentFile, "candidates_of", counted)
+    searched = count_calls(monkeypatch, SegmentFile, "candidates_of")
     for doc_id in range(1, 12_001, 7):
         assert snap.holders(f"pmid:{doc_id}") == {doc_id}
     # Before: every key searched all twelve segments; now its own and about one in 16 of the others.

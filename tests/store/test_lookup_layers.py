@@ -35,6 +35,7 @@ from store.storage.generation import Builder
 from store.storage.meta import Meta
 from store.storage.segment import REMOVED, SegmentFile, SegmentWriter
 from store.storage.snapshot import Snapshot
+from tests.store.helpers import count_calls
 from tests.store.test_bulk_import import _everything
 from tests.store.test_segment_damage import footer_of, rewrite_footer
 from tests.store.test_tiering import _file, _library_with_a_base
@@ -70,24 +71,11 @@ def _layers(tmp_path: Path) -> tuple[Snapshot, dict[int, int]]:
     return snap, expected
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the segments asked whether they hold a document (``SegmentFile.where``)."""
-    asked = [0]
-    where = SegmentFile.where
-
-    def counted(self: SegmentFile, doc_id: int) -> tuple[int, int] | None:
-        asked[0] += 1
-        return where(self, doc_id)
-
-    monkeypatch.setattr(SegmentFile, "where", counted)
-    return asked
-
-
 def test_finding_a_documents_layer_asks_one_segment_however_many_there_are(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     snap, expected = _layers(tmp_path)
-    asked = _counting(monkeypatch)
+    asked = count_calls(monkeypatch, SegmentFile, "where")  # (segments asked whether they hold it)
     oldest = [doc_id for doc_id, number in expected.items() if number == 1]
     for doc_id in oldest * 4:  # (enough look-ups that keeping the table is worth it)
         assert snap.layer_of(doc_id)[0] == 1

@@ -22,6 +22,7 @@ from store.library import Library
 from store.merge import doc_keys
 from store.storage.holders import holds
 from store.storage.pmids import head_pmid, key_pmid
+from tests.store.helpers import count_calls
 from tests.store.test_key_lookup import _collide
 from tests.store.test_tiering import _file, _library_with_a_base
 
@@ -60,18 +61,6 @@ def _truth(lib: Library, keys: list[str]) -> dict[str, set[int]]:
     return by_key
 
 
-def _head_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    reads = [0]
-    head = DocIndex.head
-
-    def counted(self: DocIndex, doc_id: int) -> bytes:
-        reads[0] += 1
-        return head(self, doc_id)
-
-    monkeypatch.setattr(DocIndex, "head", counted)
-    return reads
-
-
 def test_a_pmids_key_is_answered_from_the_column_as_from_the_heads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -83,7 +72,7 @@ def test_a_pmids_key_is_answered_from_the_column_as_from_the_heads(
     assert snap.index.pmid(7) == int(orjson.loads(snap.index.head(7))["pmid"])
     keys = [f"pmid:{n}" for n in range(0, 1250)] + ["pmid:07", "pmid:"]
     truth = _truth(lib, keys)
-    reads = _head_reads(monkeypatch)
+    reads = count_calls(monkeypatch, DocIndex, "head")
     for key in truth:
         assert set(lib._reader.holders(key)) == truth[key], key
     assert reads[0] <= len(truth) - len(keys)  # (the keys not PMIDs' read heads; PMIDs' none)
@@ -120,7 +109,7 @@ def test_an_index_written_before_the_column_reads_as_before(
     assert not any("rebuilt" in notice for notice in lib.notices)
     keys = [f"pmid:{n}" for n in range(0, 1250)]
     truth = _truth(lib, keys)
-    reads = _head_reads(monkeypatch)
+    reads = count_calls(monkeypatch, DocIndex, "head")
     for key in keys:
         assert set(lib._reader.holders(key)) == truth[key], key
     assert reads[0] >= 1200  # (each found by its head, and each collision)
