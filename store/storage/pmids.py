@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 PMID_HEAD = b'{"pmid":"'  # (how a head holding a PMID begins: ``head_of`` writes it first)
@@ -66,12 +66,14 @@ def _present(offsets: array[int], lengths: array[int]) -> Iterator[tuple[int, in
             yield doc_id, offsets[doc_id], length
 
 
-def mismatches(pmids: memoryview, head: object, ids: Iterator[int]) -> Iterator[tuple[int, int, int]]:
+def mismatches(
+    pmids: memoryview, head: Callable[[int], bytes], ids: Iterator[int]
+) -> Iterator[tuple[int, int, int]]:
     """(document, the column's PMID, the head's) of each document of ``ids`` whose column is not 0
     and differs from its head's (``head``: a document's head by id)."""
     for doc_id in ids:
         kept = pmids[doc_id]
         if kept:
-            found = head_pmid(head(doc_id))  # type: ignore[operator]
+            found = head_pmid(head(doc_id))
             if found != kept:
                 yield doc_id, kept, found
