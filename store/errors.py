@@ -61,3 +61,9 @@ class InterruptedAfterCommit(KeyboardInterrupt):
     """Ctrl-C that came after the library's commit point (a journal's seal written, a new base or
     journal renamed into place): what the command changed is in the library, and is said to be, not
     that the library was left as it was. Raised from the interrupt it replaces."""
+
+
+def os_reason(exc: OSError) -> str:
+    """What went wrong with a file, in one line: the system's words and the file's name ("No space left
+    on device (library.marks.json)"), not Python's "[Errno 28] ...: '...'"."""
+    return f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}"

@@ -190,6 +190,7 @@ def failure(exc: Exception) -> tuple[int, str] | None:
     imports there may have failed, and left them unbound (an OSError reading a module came out as an
     UnboundLocalError). An OSError is told without importing anything: it may be one of those."""
     if isinstance(exc, OSError):  # a file or folder pmbrowse could not read or write
+        # (``store.errors.os_reason``, written out: nothing is imported on this path)
         return 3, f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}"  # (EXIT_UNAVAILABLE)
     try:
         from store.errors import LibraryBusyError, LibraryFileError, PmbrowseError

@@ -15,6 +15,7 @@ from rich.style import StyleType
 from rich.text import Text
 
 from store import metrics as m
+from store.errors import os_reason
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -45,10 +46,7 @@ def not_saved(what: str, exc: Exception) -> str:
     """What the app says when a mark or a decision could not be written (a full disk, a read-only
     folder): the reason and the file, not Python's "[Errno 28] ... : '...'", and that the marks are as
     they were (the marks file is written whole or not at all: ``store.atomicwrite``)."""
-    if isinstance(exc, OSError) and exc.strerror:
-        why = exc.strerror + (f" ({exc.filename})" if exc.filename else "")
-    else:
-        why = str(exc)
+    why = os_reason(exc) if isinstance(exc, OSError) else str(exc)
     return printable(f"The {what} was not saved: {why}; the marks are as they were")
 
 

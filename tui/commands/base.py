@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store.errors import PmbrowseError
+from store.errors import PmbrowseError, os_reason
 from store.paths import library_path
 
 # (Rich is not imported here: ``tui.cli`` imports this module before it starts the app, which needs
@@ -55,8 +55,7 @@ class Command:
             failed = exc
         finally:
             later_notices()
-        where = f" ({failed.filename})" if failed.filename else ""
-        error(err, f"{failed.strerror or failed}{where}; {LEFT_AS_IT_WAS}")
+        error(err, f"{os_reason(failed)}; {LEFT_AS_IT_WAS}")
         return EXIT_UNAVAILABLE
 
 
