@@ -135,36 +135,9 @@ def check(path: Path) -> Findings:
             found.problems.append(f"{file}: {exc}" if str(file) not in str(exc) else str(exc))
             continue
         found.looked_at.append(what)
-    if not storage.problems:  # (an index found damaged or stale is said there, and rebuilt)
-        _check_pmids(path, found)
     if storage.state is not None:
         _check_search(path, storage.state, found)
     return found
-
-
-def _check_pmids(path: Path, found: Findings) -> None:
-    """The document index's PMID column (``store.storage.pmids``) against its heads: a number kept for
-    a document whose head begins with another PMID (or none) would answer a look-up wrongly, under a
-    good checksum (a writer's fault). Indexes written before the column have none."""
-    from store.docindex import DocIndex, IndexFileError
-    from store.storage.pmids import mismatches
-
-    index_path = Path(os.path.realpath(path)).with_name(Path(os.path.realpath(path)).name + ".idx")
-    try:
-        index = DocIndex(index_path)
-    except (IndexFileError, OSError):
-        return  # (``check_storage`` looked at it: what is wrong with it is said there)
-    try:
-        if index.has_pmids:
-            for doc_id, kept, head in mismatches(index.column("pmid"), index.head, index.ids()):
-                found.problems.append(
-                    f"{index_path} is damaged (its PMID column says document {doc_id} is PMID {kept}, "
-                    f"its head {f'PMID {head}' if head else 'no PMID the column keeps'}); it is rebuilt "
-                    "by `pmbrowse repair`"
-                )
-                break
-    finally:
-        index.close()
 
 
 def _check_search(path: Path, state: tuple[str | None, int], found: Findings) -> None:

@@ -6,14 +6,14 @@ A value is the document's PMID when its head begins with ``{"pmid":"N"`` (``head
 first), N written as a number is (digits, no leading zero, below 2^32), and the head names no other
 ``"pmid"``: exactly when ``holds`` tells the key from the head's first bytes. Otherwise it is 0, "not
 known here": the head is read, as before the column. So a 0 is never wrong, only slower, and a number
-is checked by ``pmbrowse check`` against the head (``mismatches``). An index written before the column
-has none, and is read as before."""
+is checked by ``pmbrowse check`` against the head (``store.storage.verify``, as it reads each head).
+An index written before the column has none, and is read as before."""
 
 from __future__ import annotations
 
 import io
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import BinaryIO
 
 PMID_HEAD = b'{"pmid":"'  # (how a head holding a PMID begins: ``head_of`` writes it first)
@@ -64,16 +64,3 @@ def _present(offsets: array[int], lengths: array[int]) -> Iterator[tuple[int, in
     for doc_id, length in enumerate(lengths):
         if length:
             yield doc_id, offsets[doc_id], length
-
-
-def mismatches(
-    pmids: memoryview, head: Callable[[int], bytes], ids: Iterator[int]
-) -> Iterator[tuple[int, int, int]]:
-    """(document, the column's PMID, the head's) of each document of ``ids`` whose column is not 0
-    and differs from its head's (``head``: a document's head by id)."""
-    for doc_id in ids:
-        kept = pmids[doc_id]
-        if kept:
-            found = head_pmid(head(doc_id))
-            if found != kept:
-                yield doc_id, kept, found

@@ -42,6 +42,7 @@ from store.storage.indexwriter import cited_order, in_memory
 from store.storage.laterlayers import REMOVED, STUBBED, Later
 from store.storage.linksums import BaseLinks, Sums
 from store.storage.meta import STUB
+from store.storage.pmids import head_pmid
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.segmentcheck import REPAIR, check_runs
 from store.storage.segmentids import check_all
@@ -270,12 +271,21 @@ def _index_differs(index: DocIndex, scan: Scan, st: os.stat_result, files: Libra
         return "its identifier table differs"
     # The heads are checked one by one when read; a check reads them all (a damaged head whose
     # column entries are intact would otherwise pass here and surface only when its row is drawn).
+    # Each head read tells the PMID column's number for it too (``store.storage.pmids``): a number
+    # kept for a document whose head begins with another PMID (or none) would answer a look-up
+    # wrongly under a good checksum (a writer's fault). Indexes written before the column have none.
     for doc_id, length in enumerate(data.columns["head_len"]):
         if length:
             try:
-                index.head(doc_id)
+                head = index.head(doc_id)
             except IndexMismatch:
                 return f"the head of document {doc_id} is damaged"
+            kept = index.pmid(doc_id)
+            if kept and (found := head_pmid(head)) != kept:
+                return (
+                    f"its PMID column says document {doc_id} is PMID {kept}, its head "
+                    f"{f'PMID {found}' if found else 'no PMID the column keeps'}"
+                )
     return ""
 
 
