@@ -31,12 +31,17 @@ old one (see ``store.storage.tiering``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 
+from store import fileformat, notices
+from store.errors import os_reason
+from store.journal import header_line
 from store.storage import spilling
 from store.storage.committer import Committer, write_listing
 from store.storage.files import LibraryFiles
 from store.storage.fold import write_state
+from store.storage.generation import remove_old_segments
 from store.storage.reader import Reader
 from store.storage.snapshot import Snapshot
 from store.storage.tiering import merge_newest, newest_run
@@ -104,6 +109,17 @@ def compact_threshold(base_size: int) -> int:
     if (chosen := os.environ.get("PMBROWSE_COMPACT_BYTES", "")).isdigit():
         return int(chosen)
     return COMPACT_BYTES
+
+
+def base_generation(files: LibraryFiles) -> str | None:
+    """The generation the base file on disk says it is of (None: unreadable, or none said)."""
+    try:
+        with open(files.path, "rb") as fh:
+            header, _start = fileformat.read_base_header(fh.read(65536))
+    except (OSError, ValueError):
+        return None
+    generation = header.get("generation") if header else None
+    return generation if isinstance(generation, str) else None
 
 
 class Compactor:
@@ -175,11 +191,35 @@ class Compactor:
                 return None
             before = self.reader.state
             if plan == FOLD:
-                write_state(self.files, snap, {}, {}, next_id=snap.next_id, counts=dict(snap.counts or {}))
+                counts = dict(snap.counts or {})
+                try:
+                    write_state(self.files, snap, {}, {}, next_id=snap.next_id, counts=counts)
+                except OSError as exc:
+                    self._after_its_commit(snap, exc)
             else:
                 self._to_segments(snap)
             self.reader.catch_up()
             return before, self.reader.state
+
+    def _after_its_commit(self, snap: Snapshot, exc: OSError) -> None:
+        """A fold whose new index could not be renamed in (a full disk) once its new base was, which is
+        its commit point (``store.storage.generation``): the compaction is in, and what the swap had
+        left to do is done here (the obsolete journal made a new one, the old generation's segments
+        removed: on a full disk they are what frees it), said in a notice. The index left is of the old
+        generation: the next open rebuilds it from the base. Raised again if the base is not in."""
+        generation = base_generation(self.files)
+        if generation is None or generation == snap.generation:
+            raise exc
+        files = self.files
+        with contextlib.suppress(OSError):  # (as the swap does: an obsolete journal is ignored)
+            files.replace_file(files.journal_path, header_line(generation), files.base_mode())
+        remove_old_segments(files, generation)
+        notices.say(
+            files.notices,
+            files.path,
+            f"the compaction is in {files.path.name}, but its new index could not be written "
+            f"({os_reason(exc)}): it is rebuilt from {files.path.name} when the library is next opened",
+        )
 
     def _to_segments(self, snap: Snapshot) -> None:
         """The journal's commits into a segment, and the newest run of segments merged into one, the
