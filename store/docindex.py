@@ -53,7 +53,6 @@ the candidates' own keys, so a hash collision costs one more read, never a wrong
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import mmap
 import os
 import struct
@@ -61,7 +60,7 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +97,19 @@ COLUMNS = (
 )
 
 
+# BLAKE2b, imported at the first hash: ``hashlib`` loads OpenSSL's bindings (~1.4 ms of the app's start,
+# whose first page looks no key up; a command that does pays it at its first lookup instead).
+_blake2b: Callable[..., Any] | None = None
+
+
 def key_hash(key: str) -> int:
     """The 64-bit hash a key is stored under (stable across processes, unlike ``hash``)."""
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+    global _blake2b
+    if _blake2b is None:
+        from hashlib import blake2b
+
+        _blake2b = blake2b
+    return int.from_bytes(_blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
 def aligned(n: int) -> int:

@@ -75,8 +75,17 @@ class Schema:
             raise TypeError(f"{cls.__name__}.DOC_ORDER does not name each field once")
         self.cls = cls
         self.fields = tuple(Field(name, **declared[name].metadata) for name in order)
-        self.to_doc: Callable[[Any], Doc] = self._compile_to_doc()
-        self.from_doc: Callable[[Doc], Any] = self._compile_from_doc()
+        # Generated at the first call (~1 ms for the five classes: the app's start converts no record).
+        self.to_doc: Callable[[Any], Doc] = self._first_to_doc
+        self.from_doc: Callable[[Doc], Any] = self._first_from_doc
+
+    def _first_to_doc(self, record: Any) -> Doc:
+        self.to_doc = _TO_DOC[self.cls.__name__] = self._compile_to_doc()
+        return self.to_doc(record)
+
+    def _first_from_doc(self, doc: Doc) -> Any:
+        self.from_doc = _FROM_DOC[self.cls.__name__] = self._compile_from_doc()
+        return self.from_doc(doc)
 
     def names(self, *kinds: str) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.kind in kinds)

@@ -21,9 +21,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from store.errors import PmbrowseError
+from store.search.nodes import Compare as Compare
+from store.search.nodes import Filter as Filter
+from store.search.nodes import MatchAll as MatchAll
+from store.search.nodes import Node as Node
+from store.search.nodes import Op as Op
+from store.search.nodes import Term as Term
+from store.values import Value
 
 TAGS = {
     "ti": "ti",
@@ -103,56 +109,14 @@ class QuerySyntaxError(PmbrowseError):
         return f"{self.query}\n{' ' * self.position}^"
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
-    """Words (or a quoted phrase) to find, in one field or (``field=None``) in all of them."""
-
-    text: str
-    field: str | None = None
-    phrase: bool = False
-    wildcard: bool = False
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    """A condition on marks or record kind: ``("mark", "starred")``, ``("tag", "review")``..."""
-
-    kind: str
-    value: str
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Compare:
-    """A citation metric compared with a number: ``rcr>2`` is ``Compare("rcr", ">", 2.0)``."""
-
-    field: str
-    op: str  # >, >=, <, <=, =
-    value: float
-    position: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Op:
-    op: str  # AND, OR, NOT
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True, slots=True)
-class MatchAll:
-    """The empty query: every record."""
-
-
-Node = Term | Filter | Compare | Op | MatchAll
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(Value):
+    __slots__ = ("kind", "text", "position")  # noqa: RUF023 (in the fields' order)
     kind: str  # word, phrase, tag, op, open, close
     text: str
     position: int
+
+    def __init__(self, kind: str, text: str, position: int) -> None:
+        self._set(kind, text, position)
 
 
 _WORD = re.compile(r'[^\s"()\[\]]+')
@@ -191,12 +155,15 @@ def _tokens(query: str) -> list[_Token]:
     return tokens
 
 
-@dataclass(frozen=True, slots=True)
-class _Atom:
+class _Atom(Value):
     """A term or filter, ready for the expression parser."""
 
+    __slots__ = ("node", "position")
     node: Node
     position: int
+
+    def __init__(self, node: Node, position: int) -> None:
+        self._set(node, position)
 
 
 class _Parser:
