@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, NoReturn
 
 from store.ids import identity_keys
+from store.values import Value
 
 Doc = dict[str, Any]
 
@@ -49,15 +50,19 @@ def stored(kind: str, *, keep: bool = False, item: str = "") -> dict[str, Any]:
     return {"kind": kind, "keep": keep, "item": item}
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(Value):
     """One field of a document: its name, how it is stored (the kinds above), whether it is stored
-    even when empty, and for ``RECORDS`` the class of its records."""
+    even when empty, and for ``RECORDS`` the class of its records. (A value class, not a frozen
+    dataclass: ``store.values``.)"""
 
+    __slots__ = ("name", "kind", "keep", "item")  # noqa: RUF023 (the fields' order)
     name: str
     kind: str
-    keep: bool = False
-    item: str = ""
+    keep: bool
+    item: str
+
+    def __init__(self, name: str, kind: str, keep: bool = False, item: str = "") -> None:
+        self._set(name, kind, keep, item)
 
 
 class Schema:

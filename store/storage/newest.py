@@ -38,9 +38,9 @@ from __future__ import annotations
 import threading
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from store.storage.segmentids import Segment, outside
+from store.values import Value
 
 # Made once the segment-by-segment look-ups have probed a segment once for each BUILD_SHARE document
 # ids the segments hold (a probe is a binary search and a few calls, ~1 µs; writing an id in, ~0.1 µs),
@@ -49,11 +49,14 @@ BUILD_SHARE = 8
 MIN_PROBES = 4096
 
 
-@dataclass(frozen=True)
-class _Made:
+class _Made(Value):  # (not a frozen dataclass: the app's first page imports this module, ``store.values``)
+    __slots__ = ("segments", "numbers", "listed")  # noqa: RUF023 (the fields' order)
     segments: tuple[Segment, ...]  # (what it was made of, oldest first: compared by identity)
     numbers: array[int]  # by document id: 1 + the newest segment writing it, 0: none
     listed: list[Segment]  # (the same, as a list: what a state's list is compared with, in ``of``)
+
+    def __init__(self, segments: tuple[Segment, ...], numbers: array[int], listed: list[Segment]) -> None:
+        self._set(segments, numbers, listed)
 
 
 class Newest:

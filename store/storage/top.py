@@ -23,11 +23,11 @@ import binascii
 import sys
 import zlib
 from array import array
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from store.storage.indexwriter import cited_key
+from store.values import Value
 
 # How many documents a top holds at most (what a first list reads, with room for the documents a
 # journal's commits move).
@@ -46,16 +46,28 @@ def key_of(doc_id: int, values: Values) -> int:
     return cited_key(citation, max(cited, 0), year, doc_id)
 
 
-@dataclass(frozen=True)
-class Top:
-    """A segment's top (see the module docstring): its documents, largest key first."""
+class Top(Value):
+    """A segment's top (see the module docstring): its documents, largest key first. (A value class, not
+    a frozen dataclass: the app's first page imports this module, ``store.values``.)"""
 
+    __slots__ = ("ids", "cited", "citation", "year", "bound", "next_id")  # noqa: RUF023 (the fields' order)
     ids: array[int]
     cited: array[int]
     citation: array[int]
     year: array[int]
     bound: int
     next_id: int
+
+    def __init__(
+        self,
+        ids: array[int],
+        cited: array[int],
+        citation: array[int],
+        year: array[int],
+        bound: int,
+        next_id: int,
+    ) -> None:
+        self._set(ids, cited, citation, year, bound, next_id)
 
     @classmethod
     def of(cls, keyed: list[tuple[int, int, Values]], bound: int, next_id: int) -> Top:
