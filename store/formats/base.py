@@ -19,7 +19,7 @@ LABEL = re.compile(
     r"(?:^|(?:(?<=[.!?])|(?<=[.!?]['\"\u2019\u201d)\]])|(?<=[.!?] \())\s+)"
     r"(?P<label>[A-Z][A-Z0-9,/&()\- ]*[A-Z0-9)]):\s+"
 )
-_MAYBE_LABEL = re.compile(r"[A-Z0-9)]:\s")
+MAYBE_LABEL = re.compile(r"[A-Z0-9)]:\s")
 
 
 @dataclass
@@ -87,6 +87,8 @@ def decode_text(data: bytes, source: str) -> str:
 
 def unique(values: Iterable[str]) -> list[str]:
     """Non-empty values, first occurrence kept, in order."""
+    if type(values) is list and len(values) < 2:  # (most of a record's lists: no dict to make)
+        return [values[0]] if values and values[0] else []
     return list(dict.fromkeys(filter(None, values)))  # (filter: what "if v" keeps, in C)
 
 
@@ -108,7 +110,7 @@ def split_labels(paragraph: str) -> list[AbstractSection]:
     Shared by the formats that run a structured abstract into one paragraph (article pages, MEDLINE).
     """
     # Most paragraphs: no capitals before a colon at all (and many no colon: found faster).
-    if ":" not in paragraph or not _MAYBE_LABEL.search(paragraph):
+    if ":" not in paragraph or not MAYBE_LABEL.search(paragraph):
         return [AbstractSection(paragraph)]
     matches = [m for m in LABEL.finditer(paragraph) if sum(c.isalpha() for c in m.group("label")) >= 3]
     if not matches:

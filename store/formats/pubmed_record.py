@@ -19,11 +19,11 @@ from typing import Any
 from lxml import etree
 
 from store.errors import ParseError
-from store.formats.base import clean_title, split_labels, unique
+from store.formats.base import MAYBE_LABEL, clean_title, split_labels, unique
 from store.formats.pubmed_references import references
 from store.formats.xml_text import element_text, plain_text
 from store.ids import normalise_doi, normalise_pmcid, normalise_pmid
-from store.model import AbstractSection, Doc
+from store.model import Doc
 from store.pubdate import MONTHS, year_of
 
 # lxml ships no type hints; elements are typed by this name for the reader.
@@ -206,15 +206,20 @@ def _pages(pagination: Element | None) -> str:
 
 
 def _abstract(texts: Iterable[Element]) -> list[Doc]:
-    sections: list[AbstractSection] = []
+    # (each section's document made here, as ``AbstractSection.to_doc`` writes it: label, then text)
+    sections: list[Doc] = []
     for part in texts:
         text = element_text(part)
-        label = " ".join((part.get("Label") or "").split())
-        if text and label:
-            sections.append(AbstractSection(text, label))
-        elif text:
-            sections.extend(split_labels(text))
-    return [s.to_doc() for s in sections]
+        if not text:
+            continue
+        label = part.get("Label")
+        if label and (label := " ".join(label.split())):
+            sections.append({"label": label, "text": text})
+        elif ":" not in text or not MAYBE_LABEL.search(text):  # (split_labels' quick answer)
+            sections.append({"text": text})
+        else:
+            sections.extend(s.to_doc() for s in split_labels(text))
+    return sections
 
 
 # The elements of an author's name (the document names them last, initials, fore, suffix).
@@ -274,6 +279,8 @@ def _authors(author_lists: Iterable[Element]) -> list[Doc]:
 
 def _mesh_heading(heading: Element) -> str:
     """``Burns/epidemiology/therapy``: the descriptor, then its qualifiers."""
+    if len(heading) == 1 and (only := heading[0]).tag == "DescriptorName":
+        return plain_text(only)  # (most headings: a descriptor alone)
     descriptor = None
     qualifiers = []
     for child in heading:
