@@ -311,10 +311,9 @@ class Changes:
                             run.append((target, entry.get("sources")))
                             continue
                     elif target not in read:
-                        meta = metas.get(target)
-                        if meta is None:
-                            meta = self._answers.meta_of(target, self._lib.meta)
-                        if meta is not None and not meta.flags & STUB:
+                        meta = metas.get(target) or self._answers.meta_of(target, self._lib.meta)
+                        # (a record, or a stub the link has nothing to add to: as ``_target`` reads its flags)
+                        if meta is not None and not (meta.flags & STUB and _entry_bits(entry) & ~meta.flags):
                             run.append((target, entry.get("sources")))
                             continue
                 run.append((self._target(entry, [key]), entry.get("sources")))
