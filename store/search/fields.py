@@ -137,14 +137,17 @@ def _author_terms(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]
             lasts.extend(collective_keys(last))
             continue
         key = author_key(last)
-        keys = {key}
-        if "_" in key:
-            keys.add(key.rsplit("_", 1)[1])  # "García-López M" is also found as "Lopez M"
         initials = str(author.get("initials", "")).lower()
-        for key in keys - {""}:
+        if key:
             lasts.append(key)
             if initials:
                 fulls.append(f"{key} {initials}")
+        if "_" in key:
+            also = key.rsplit("_", 1)[1]  # "García-López M" is also found as "Lopez M"
+            if also:
+                lasts.append(also)
+                if initials:
+                    fulls.append(f"{also} {initials}")
     return words, lasts, fulls
 
 
@@ -187,11 +190,14 @@ def index_document(doc_id: int, doc: dict[str, Any], citing: int = 0) -> Any:
         d.add_text("first_author", name)
     d.add_integer("authors", len(authors))
     d.add_integer("year", int(doc.get("year") or 0))
-    reported = metrics.reported_counts(doc)
+    # (most documents hold no citation metrics: an import's records and stubs never do)
+    held = doc.get("metrics")
+    reported = metrics.reported_counts(doc) if held else ()
     d.add_integer("cited", max(int(doc.get("citation_count") or 0), citing, *reported))
     d.add_integer("stub", 1 if doc.get("stub") else 0)
     d.add_integer("has_abstract", 1 if doc.get("abstract") else 0)
-    _add_metrics(d, doc)
+    if held:
+        _add_metrics(d, doc)
     return d
 
 
