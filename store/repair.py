@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from store.check import not_a_file
-from store.errors import PmbrowseError
+from store.errors import PmbrowseError, os_reason
 from store.intent import settle
 from store.library import Library, repair_storage, set_aside
 from store.marks import Marks, marks_path
@@ -58,8 +58,24 @@ def repair(path: Path) -> list[str]:
     forget_index(path)
     library = Library.open(path, demo=False)
     try:
-        index = SearchIndex.for_library(library)
+        try:
+            index = SearchIndex.for_library(library)
+        except OSError as exc:  # (a full disk: what was repaired stays so)
+            raise IndexNotRebuilt(done, exc) from None
         done.append(f"rebuilt the search index ({index.count():,} documents)")
     finally:
         library.close()
     return done
+
+
+class IndexNotRebuilt(PmbrowseError):
+    """The library's files were repaired (``done``: what was done), its search index not rebuilt (a
+    full disk). Before stop 35 the command said the index's failure alone, and not what was repaired
+    and set aside."""
+
+    def __init__(self, done: list[str], exc: OSError) -> None:
+        super().__init__(
+            f"the library's files were repaired, but its search index could not be rebuilt "
+            f"({os_reason(exc)}); the next search rebuilds it, or `pmbrowse repair` once there is room"
+        )
+        self.done = done

@@ -15,20 +15,19 @@ Under the write lock:
 4. all of it — base, segments, the kept commits — is written as a new generation
    (``store.storage.generation.write_state``), counted anew; its rename is the commit point, so a
    repair killed at any instant leaves the library as it was, or repaired, and whatever it had set
-   aside.
+   aside. One that fails before it (a full disk) takes back the copies it kept of files still in place
+   (``store.storage.setaside.copies_taken_back``): run again and again, it leaves nothing new.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import stat
-import time
 from array import array
 from pathlib import Path
 
-from store.atomicwrite import kind_of, rename
+from store.atomicwrite import kind_of
 from store.docindex import DocIndex, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, salvage
@@ -45,28 +44,9 @@ from store.storage.meta import head_of, meta_of
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.segmentids import TableDamage, check_all
 from store.storage.segmentwriter import DOC_COLUMNS, LINK_COLUMNS
+from store.storage.setaside import copies_taken_back
+from store.storage.setaside import set_aside as set_aside  # (imported from here: ``store.library``)
 from store.storage.snapshot import Snapshot, decode, decode_links
-
-
-def set_aside(path: Path, *, copy: bool = False, into: Path | None = None, name: str = "") -> Path:
-    """Rename ``path`` (or with ``copy``, hard-link it, or copy it where links cannot be made) to
-    ``NAME.damaged-<UTC time>`` beside it (or in folder ``into``, as ``name``), never over anything;
-    returns the new path."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    folder, name = into or path.parent, name or path.name
-    aside = folder / f"{name}.damaged-{stamp}"
-    n = 1
-    while os.path.lexists(aside):
-        n += 1
-        aside = folder / f"{name}.damaged-{stamp}-{n}"
-    if not copy:
-        rename(path, aside)
-        return aside
-    try:
-        os.link(path, aside)
-    except OSError:
-        shutil.copyfile(path, aside)
-    return aside
 
 
 def repair(path: Path, lock_timeout: float | None = None) -> list[str]:
@@ -86,26 +66,12 @@ def repair(path: Path, lock_timeout: float | None = None) -> list[str]:
             generation, start = _header(files, fd)
             scan = scan_base(files.path, fd, os.fstat(fd), generation, start, lenient=True)
             if scan.problems:
-                done += _salvage_base(files, fd, generation, start, scan.skipped)
+                with copies_taken_back(files):
+                    done += _salvage_base(files, fd, generation, start, scan.skipped)
         finally:
             os.close(fd)
-        fd = open_regular(files.path)
-        st = os.fstat(fd)
-        snap = Snapshot(files.path, base_fd=fd, base_size=st.st_size, docs_start=start, generation=generation)
-        try:
-            scan = scan_base(files.path, fd, st, generation, start)
-            snap.base_id, snap.base_mtime = (st.st_dev, st.st_ino), st.st_mtime_ns
-            snap.index = in_memory(scan.data)
-            snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
-            journal_cut = _journal(files, snap, done)
-            meta = snap.journal.meta if snap.journal is not None and snap.live_journal else None
-            next_id = max(snap.next_id, int((meta or {}).get("next_id", 0)))
-            gap = _segments(files, snap, next_id, done)
-            commits = snap.journal.commits if snap.journal is not None and snap.live_journal else 0
-            changes = _agreeing(files, snap, gap, journal_cut, done)
-            write_state(files, snap, {}, changes, next_id=next_id, counts=None, derive=done)
-        finally:
-            snap.close()
+        with copies_taken_back(files):
+            commits = _generation(files, start, generation, done)
         index = DocIndex(files.index_path)
         counts = index.counts
         index.close()
@@ -115,6 +81,29 @@ def repair(path: Path, lock_timeout: float | None = None) -> list[str]:
             + (f" ({commits} commits of the journal folded in)" if commits else "")
         )
     return done
+
+
+def _generation(files: LibraryFiles, start: int, generation: str, done: list[str]) -> int:
+    """The new generation written from what the base, the segments and the journal hold that can be
+    read (what cannot, set aside); the journal's commits folded in."""
+    fd = open_regular(files.path)
+    st = os.fstat(fd)
+    snap = Snapshot(files.path, base_fd=fd, base_size=st.st_size, docs_start=start, generation=generation)
+    try:
+        scan = scan_base(files.path, fd, st, generation, start)
+        snap.base_id, snap.base_mtime = (st.st_dev, st.st_ino), st.st_mtime_ns
+        snap.index = in_memory(scan.data)
+        snap.counts, snap.next_id = dict(scan.data.counts), scan.data.next_id
+        journal_cut = _journal(files, snap, done)
+        meta = snap.journal.meta if snap.journal is not None and snap.live_journal else None
+        next_id = max(snap.next_id, int((meta or {}).get("next_id", 0)))
+        gap = _segments(files, snap, next_id, done)
+        commits = snap.journal.commits if snap.journal is not None and snap.live_journal else 0
+        changes = _agreeing(files, snap, gap, journal_cut, done)
+        write_state(files, snap, {}, changes, next_id=next_id, counts=None, derive=done)
+    finally:
+        snap.close()
+    return commits
 
 
 def _header(files: LibraryFiles, fd: int) -> tuple[str, int]:

@@ -7,7 +7,7 @@ import argparse
 
 from rich.console import Console
 
-from tui.commands.base import EXIT_NOT_FOUND, EXIT_OK, Command, path_of
+from tui.commands.base import EXIT_NOT_FOUND, EXIT_OK, EXIT_UNAVAILABLE, Command, error, path_of
 from tui.text import literal
 
 
@@ -16,13 +16,20 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from store.repair import repair
+    from store.repair import IndexNotRebuilt, repair
 
     path = path_of(args)
     if not path.exists():
         out.print(literal(f"{path}: no library there, nothing to repair"))
         return EXIT_NOT_FOUND
-    for line in repair(path):
+    try:
+        done = repair(path)
+    except IndexNotRebuilt as exc:  # (what was repaired and set aside said all the same)
+        for line in exc.done:
+            out.print(literal(line), soft_wrap=True)
+        error(err, str(exc))
+        return EXIT_UNAVAILABLE
+    for line in done:
         out.print(literal(line), soft_wrap=True)
     return EXIT_OK
 
