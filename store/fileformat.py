@@ -213,28 +213,48 @@ def _lines_at(data: bytes | mmap.mmap, start: int) -> Iterator[tuple[int, bytes]
 CHUNK = 8 << 20
 
 
-def file_lines(fd: int, start: int, size: int) -> Iterator[tuple[int, bytes]]:
+class Lines:
     """The lines of an open file from ``start`` to ``size``, as (offset, line), read with ``pread`` a
     few megabytes at a time (never mapped: a file cut short under the reader is a short read, which
-    ends the lines early, never a SIGBUS)."""
-    pos, buffer, at = start, b"", start
-    while pos < size:
-        chunk = os.pread(fd, min(CHUNK, size - pos), pos)
-        if not chunk:
-            break  # (cut short meanwhile: the scan says "cut off")
-        pos += len(chunk)
-        buffer += chunk
-        begin = 0
-        while True:
-            end = buffer.find(b"\n", begin)
-            if end < 0:
-                break
-            yield at + begin, buffer[begin:end]
-            begin = end + 1
-        at += begin
-        buffer = buffer[begin:]
-    if buffer:
-        yield at, buffer
+    ends the lines early, never a SIGBUS). ``crc`` is the CRC-32 of the bytes read so far (from
+    ``start``), ``read`` where the reading got to; ``drain`` reads the rest. (The one line reader of a
+    file: a base's scan, ``store.storage.basescan``, and a conversion's, ``file_lines``.)"""
+
+    def __init__(self, fd: int, size: int, start: int = 0) -> None:
+        self.fd, self.size = fd, size
+        self.crc = 0
+        self.read = self.start = start
+
+    def _chunks(self) -> Iterator[bytes]:
+        while self.read < self.size:
+            chunk = os.pread(self.fd, min(CHUNK, self.size - self.read), self.read)
+            if not chunk:
+                return  # (cut short meanwhile: the scan says "cut off")
+            self.read += len(chunk)
+            self.crc = zlib.crc32(chunk, self.crc)
+            yield chunk
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        buffer, at = b"", self.start
+        for chunk in self._chunks():
+            buffer += chunk
+            begin = 0
+            while (end := buffer.find(b"\n", begin)) >= 0:
+                yield at + begin, buffer[begin:end]
+                begin = end + 1
+            at += begin
+            buffer = buffer[begin:]
+        if buffer:
+            yield at, buffer
+
+    def drain(self) -> None:
+        for _chunk in self._chunks():
+            pass
+
+
+def file_lines(fd: int, start: int, size: int) -> Iterator[tuple[int, bytes]]:
+    """The lines of an open file from ``start`` to ``size``, as (offset, line) (``Lines``)."""
+    return iter(Lines(fd, size, start))
 
 
 def file_crc(fd: int, size: int) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any, Protocol
 from store import fileformat
 from store.docindex import COLUMNS
 from store.errors import LibraryFileError
+from store.fileformat import Lines as Lines  # (the one line reader; imported from here: ``halves``)
 from store.merge import doc_keys
 from store.schema import ARTICLES_TABLE, LINKS_TABLE, SCHEMA_VERSION
 from store.storage.columns import Pairs
@@ -44,42 +44,6 @@ class LinkSink(Protocol):
     def part(self) -> Any: ...
 
     def merge(self, part: Any) -> None: ...
-
-
-class Lines:
-    """The lines of an open file from offset 0, read with ``pread`` in chunks; ``crc`` is the CRC-32 of
-    the bytes read so far (``drain`` reads the rest)."""
-
-    def __init__(self, fd: int, size: int, start: int = 0) -> None:
-        self.fd, self.size = fd, size
-        self.crc = 0
-        self.read = self.start = start
-
-    def _chunks(self) -> Iterator[bytes]:
-        while self.read < self.size:
-            chunk = os.pread(self.fd, min(fileformat.CHUNK, self.size - self.read), self.read)
-            if not chunk:
-                return  # (cut short meanwhile: the scan says "cut off")
-            self.read += len(chunk)
-            self.crc = zlib.crc32(chunk, self.crc)
-            yield chunk
-
-    def __iter__(self) -> Iterator[tuple[int, bytes]]:
-        buffer, at = b"", self.start
-        for chunk in self._chunks():
-            buffer += chunk
-            begin = 0
-            while (end := buffer.find(b"\n", begin)) >= 0:
-                yield at + begin, buffer[begin:end]
-                begin = end + 1
-            at += begin
-            buffer = buffer[begin:]
-        if buffer:
-            yield at, buffer
-
-    def drain(self) -> None:
-        for _chunk in self._chunks():
-            pass
 
 
 @dataclass
