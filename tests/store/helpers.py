@@ -52,9 +52,9 @@ def journal_as_segment(lib: Library) -> Iterator[Snapshot]:
     lib._reader.catch_up()
 
 
-def count_calls(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> list[int]:
-    """Count the calls of ``owner.name`` (a method, still run as it is) in the one-element list returned
-    (a test sets it back to 0 between its phases)."""
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
+    """Count the calls of ``owner.name`` (a method, or a module's function, still run as it is) in the
+    one-element list returned (a test sets it back to 0 between its phases)."""
     calls = [0]
     method = getattr(owner, name)
 

@@ -11,6 +11,7 @@ import pytest
 
 from store.library import Library
 from store.storage import compactor as compaction
+from tests.store.helpers import count_calls
 from tests.store.test_journal_segments import _damage_a_link_change, _files, commit, three_segments
 
 
@@ -29,32 +30,25 @@ def test_damage_met_at_a_command_s_end_is_said_once_and_not_retried(
     path = tmp_path / "library.json"
     damaged = _damaged_and_due(path, monkeypatch)
     before = _files(path)
-    tries: list[bool] = []
-    real = Library.compact
-
-    def counted(self: Library, *args: object, **kwargs: object) -> bool:
-        tries.append(True)
-        return real(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Library, "compact", counted)
+    tries = count_calls(monkeypatch, Library, "compact")
     first = Library.open(path)
     first.close()
     said = [n for n in first.notices if damaged.name in n]
     assert len(said) == 1 and "\n" not in said[0], first.notices
     assert "pmbrowse check" in said[0] and "pmbrowse repair" in said[0]
     assert _files(path) == before  # (the library's files as they were)
-    assert len(tries) == 1
+    assert tries[0] == 1
     for _ in range(3):  # (later commands' ends: not tried, not said again)
         again = Library.open(path)
         assert again.compaction_due
         again.close()
         assert not [n for n in again.notices if "compaction" in n], again.notices
-    assert len(tries) == 1
+    assert tries[0] == 1
     # Other layers (here: the file that remembers them removed) make the next end try, and say, again.
     path.with_name(path.name + ".compact-damaged").unlink()
     again = Library.open(path)
     again.close()
-    assert len([n for n in again.notices if damaged.name in n]) == 1 and len(tries) == 2
+    assert len([n for n in again.notices if damaged.name in n]) == 1 and tries[0] == 2
 
 
 def test_the_command_line_says_the_damage_its_end_met(

@@ -19,6 +19,7 @@ from store.importer import import_paths
 from store.library import Library
 from store.merge import Doc, doc_keys
 from tests.store.bulk_files import cited, pubmed_xml
+from tests.store.helpers import count_calls
 
 RECORDS = 3000
 
@@ -47,21 +48,16 @@ def test_the_import_s_own_keys_cost_few_bytes_a_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     measured: list[int] = []
-    commit, flush = Changes.commit, Changes.flush
-    flushes: list[None] = []
-
-    def counted(self: Changes) -> None:
-        flushes.append(None)
-        flush(self)
+    commit = Changes.commit
+    flushes = count_calls(monkeypatch, Changes, "flush")
 
     def measuring(self: Changes) -> tuple[dict[int, Doc], set[int]]:
         measured.append(_key_bytes(self))
         return commit(self)
 
-    monkeypatch.setattr(Changes, "flush", counted)
     monkeypatch.setattr(Changes, "commit", measuring)
     lib = _import(tmp_path, monkeypatch)
-    assert len(flushes) >= 5  # (batches were written)
+    assert flushes[0] >= 5  # (batches were written)
     assert lib.stats().records == RECORDS
     # 2 keys a record: ~260 bytes held as a dict of strings; packed, ~60 and the last batch's dict.
     assert measured[-1] / RECORDS < 110

@@ -9,6 +9,7 @@ import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import RadioButton
 
+from tests.store.helpers import count_calls
 from tests.tui.helpers import make_app, ready
 from tui.keys import KEYS
 from tui.screens.export import ExportScreen
@@ -87,14 +88,7 @@ def test_the_key_line_is_chosen_once_a_width(monkeypatch: pytest.MonkeyPatch) ->
     every layout and every render of the screen, so the choice is kept by width."""
     import tui.widgets.footer as footer
 
-    laid_out = [0]
-    real = footer.footer_lines
-
-    def counting(chosen: list[object], shown: list[object], width: int) -> object:
-        laid_out[0] += 1
-        return real(chosen, shown, width)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(footer, "footer_lines", counting)
+    laid_out = count_calls(monkeypatch, footer, "footer_lines")
     first = footer_keys(97)
     once = laid_out[0]
     assert once > 0 and footer_keys(97) == first and laid_out[0] == once
