@@ -12,8 +12,9 @@ holds the key (a hash collision names others). What is saved against asking each
   in its own layer it is), and its head read from its row at once;
 - a PMID's key is told from the head's first bytes when the head begins with it (``holds``), the head
   decoded otherwise;
-- in the base, a PMID's key is told by the index's PMID column when it knows the document's PMID
-  (``store.storage.pmids``: since stop 34), with no head read (segments have none yet);
+- a PMID's key is told by the layer's PMID column when it knows the document's PMID, with no head
+  read (``store.storage.pmids``: the base's index since stop 34, each segment since stop 35; one
+  written before has none, and its heads are read);
 - the layer and row a document was found in are kept (``Snapshot._found``): an import asks the found
   document's meta next (is it a stub?), and ``Snapshot.meta`` reads it from there without asking the
   layers again.
@@ -21,6 +22,7 @@ holds the key (a hash collision names others). What is saved against asking each
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Container
 from typing import Protocol
@@ -81,6 +83,7 @@ def holders(snap: Snapshot, key: str) -> set[int]:
     filters = snap._filters.of(segments) if segments else []
     for number in range(len(segments), -1, -1):  # (the newest segment first, the base last)
         layer: Segment | DocIndex | None
+        pmids: array[int] | None = None  # (a segment's PMID column, when the key is a PMID)
         if number:
             f = filters[number - 1]
             made = f.made
@@ -93,6 +96,8 @@ def holders(snap: Snapshot, key: str) -> set[int]:
                 if not made[0][j >> 3] >> (j & 7) & 1:
                     continue
             layer = segments[number - 1]
+            if pmid:
+                pmids = f.pmids if f.pmids_read else f.read_pmids()
         else:
             layer = snap.index
             if layer is None:
@@ -100,7 +105,7 @@ def holders(snap: Snapshot, key: str) -> set[int]:
         for doc_id in layer.candidates_of(h):
             if doc_id in found or doc_id in in_journal:
                 continue
-            head, row = _head_if_newest(snap, layer, number, doc_id, pmid)
+            head, row = _head_if_newest(snap, layer, number, doc_id, pmid, pmids)
             if head is not None and (head is HELD or holds(head, key)):
                 found.add(doc_id)
                 snap._found[0] = (doc_id, number, len(segments), row)
@@ -108,14 +113,20 @@ def holders(snap: Snapshot, key: str) -> set[int]:
 
 
 def _head_if_newest(
-    snap: Snapshot, layer: Segment | DocIndex, number: int, doc_id: int, pmid: int = 0
+    snap: Snapshot,
+    layer: Segment | DocIndex,
+    number: int,
+    doc_id: int,
+    pmid: int = 0,
+    pmids: array[int] | None = None,
 ) -> tuple[bytes | None, int]:
     """A document's head from layer ``number`` (``layer``; 0: the base) when that is the newest of
     the base and segments holding it, else None (``layer_of``'s answer, asking only what it must:
     the segments newer than ``number``, and the one row of ``layer`` the head is read from); and its
-    row in ``layer`` (-1: the base, or no head). In the base, for a key ``pmid:N`` (``pmid``: N), the
-    PMID column answers instead of the head when it knows the document's PMID: ``HELD`` (it holds the
-    key) or None (another PMID: a hash collision), with no head read (``store.storage.pmids``)."""
+    row in ``layer`` (-1: the base, or no head). For a key ``pmid:N`` (``pmid``: N), the layer's PMID
+    column (the base's index's; a segment's, ``pmids``) answers instead of the head when it knows the
+    document's PMID: ``HELD`` (it holds the key) or None (another PMID: a hash collision), with no head
+    read (``store.storage.pmids``)."""
     segments = snap.segments
     newest = snap._newest.of(segments, doc_id, snap.next_id) if segments else 0
     if newest is None:  # (the table not made: ask the newer segments, newest first)
@@ -144,6 +155,8 @@ def _head_if_newest(
         if newest is None:
             return None, -1  # (an older layer holds it, or none: not this one)
         raise damage(layer, "its doc_ids table is out of order")  # (its ids name it: ``layer_of``)
+    if pmids is not None and (kept := pmids[i]):
+        return (HELD if kept == pmid else None), i
     return layer.read((layer.column("doc_head_off")[i], layer.column("doc_head_len")[i])), i
 
 

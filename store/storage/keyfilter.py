@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,10 +42,13 @@ MIN_BITS = 10
 class SegmentFilter:
     """The bitmap of one segment's key hashes (``made`` None until made: search the segment)."""
 
-    __slots__ = ("due", "made", "probes", "segment")
+    __slots__ = ("due", "made", "pmids", "pmids_read", "probes", "segment")
 
     def __init__(self, segment: Segment) -> None:
         self.segment = segment
+        # (its PMID column, read when a key ``pmid:N`` first finds candidates in it: ``read_pmids``)
+        self.pmids: array[int] | None = None
+        self.pmids_read = False
         # (the bitmap, and the shift that makes a hash its bit number: ``h >> shift``)
         self.made: tuple[bytearray, int] | None = None
         self.probes = 0  # searches made without it (from several threads a count may be lost)
@@ -58,6 +62,15 @@ class SegmentFilter:
             return True
         j = h >> made[1]
         return bool(made[0][j >> 3] >> (j & 7) & 1)
+
+    def read_pmids(self) -> array[int] | None:
+        """The segment's PMID column (``SegmentFile.pmids``: ``store.storage.pmids``), read once and kept
+        with its filter; None: it keeps none (written before stop 35, or not a segment file)."""
+        if not self.pmids_read:
+            pmids = getattr(self.segment, "pmids", None)
+            self.pmids = pmids() if callable(pmids) else None
+            self.pmids_read = True
+        return self.pmids
 
     def make(self) -> None:
         """Write every hash of the segment's key table in (published whole)."""

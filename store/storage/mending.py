@@ -42,14 +42,17 @@ from store.storage.indexwriter import pairs_of
 from store.storage.links import RELS
 from store.storage.matching import assign, pieces_of
 from store.storage.meta import head_of, meta_of
+from store.storage.pmids import head_pmid
 from store.storage.segment import REMOVED_LENGTH, SegmentError, SegmentFile
 from store.storage.segmentcheck import change_counts
+from store.storage.segmentformat import DOC_COLUMNS, LINK_COLUMNS, MAGIC, layout
 from store.storage.segmentids import check_all
-from store.storage.segmentwriter import DOC_COLUMNS, LINK_COLUMNS, MAGIC, RUN_COLUMNS
 from store.storage.snapshot import decode, decode_links
 
 LOCATIONS = ("doc_off", "doc_len", "link_off", "link_len")
-_PREFIX = re.compile(rb'\{"generation":"([^"]*)","docs":(\d+),"links":(\d+),"keys":(\d+)(,"rank":(\d+))?')
+_PREFIX = re.compile(
+    rb'\{"generation":"([^"]*)","docs":(\d+),"links":(\d+),"keys":(\d+)(,"pmids":true)?(,"rank":(\d+))?'
+)
 
 
 def mend(path: Path, generation: str, limit: int) -> tuple[SegmentFile, str]:
@@ -164,12 +167,12 @@ def _footer(path: Path, raw: bytes) -> tuple[dict[str, Any], int]:
     if match is None:
         raise SegmentError(f"{path} is damaged (its footer is cut off before its counts)")
     generation, docs, links, keys = match.group(1).decode(), *(int(g) for g in match.group(2, 3, 4))
-    rank = int(match.group(6)) if match.group(6) else 0
-    sizes = [(f"doc_{n}", docs, c) for n, c in DOC_COLUMNS] + [
-        (f"link_{n}", links, c) for n, c in LINK_COLUMNS
-    ]
-    sizes += [("key_hashes", keys, "Q"), ("key_ids", keys, "I")]
-    sizes += [(f"rank_{n}", rank, c) for n, c in RUN_COLUMNS]
+    counts: dict[str, object] = {"docs": docs, "links": links, "keys": keys}
+    if match.group(5):
+        counts["pmids"] = True
+    if match.group(7):
+        counts["rank"] = int(match.group(7))
+    sizes = layout(counts)  # (the tables as the writer lays them out: ``store.storage.segmentformat``)
     total = sum(_padded(array(code).itemsize * count) for _n, count, code in sizes)
     at, pos = {}, begin - total
     if pos < 0:
@@ -313,17 +316,22 @@ def _match(
     columns: dict[str, array[int]] = {f"doc_{n}": array(c) for n, c in DOC_COLUMNS}
     columns |= {f"link_{n}": array(c) for n, c in LINK_COLUMNS}
     pairs = Pairs()
+    pmids: list[int] = []
     for i, doc_id in enumerate(ids):
         row: tuple[int, ...] = (doc_id, 0, REMOVED_LENGTH, 0, 0, 0, 0, 0)
+        pmids.append(0)
         if i in doc_of:
             off, length, head_off, head_len, doc = docs[doc_of[i]]
             meta = meta_of(doc)
             row = (doc_id, off, length, head_off, head_len, meta.citation, meta.flags, meta.year)
             pairs.extend(pairs_of(doc_id, doc_keys(doc)))  # type: ignore[arg-type]
+            pmids[-1] = head_pmid(raw[head_off : head_off + head_len])
         for (name, _code), value in zip(DOC_COLUMNS, row, strict=True):
             columns[f"doc_{name}"].append(value)
     for j, doc_id in enumerate(link_ids):
         for (name, _code), value in zip(LINK_COLUMNS, (doc_id, *changes[change_of[j]]), strict=True):
             columns[f"link_{name}"].append(value)
     columns["key_hashes"], columns["key_ids"] = pairs.in_order()
+    # (the PMID column made anew from the heads, as the writer makes it: ``store.storage.pmids``)
+    columns["doc_pmid"] = array("I", pmids)
     return columns

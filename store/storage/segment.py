@@ -18,9 +18,14 @@ Layout (integers little-endian)::
                 offsets, u32 head lengths, u32 citation counts, u16 flags, u16 years   (n each)
     links:      u32 ids (sorted), u64 offsets, u32 lengths, i32 references change, i32 citing change
     keys:       u64 hashes (sorted), u32 ids
+    PMIDs:      u32 PMID of each document, by row (optional: see below)
     run:        u32 ids, u32 counts, u16 years (optional: see below)
     footer:     JSON (generation, counts, where each table starts, their CRC-32s, the top), u32 its
                 length, magic
+
+(each table padded to 8; which tables there are, in what order, and how many rows each, is said once,
+in ``store.storage.segmentformat.TABLES``: the writer, this reader and ``store.storage.mending`` all
+follow it.)
 
 Each table's CRC-32 (``crc``, since stop 26) is checked when it is read (whole, once: 1 ms a megabyte);
 older segments have none and are read as they are (``store.storage.segmentids`` guards their ids).
@@ -29,6 +34,14 @@ The *run* (``store.storage.citations``): the documents the segment touches that 
 largest ``cited_key`` first as of the state it completes, as (id, count, year); the footer has how
 many (``rank``) and their CRC-32 (``rank_crc``). Segments written before runs have none; readers that
 do not know the table ignore it (nothing else changed), so no library has to be rebuilt either way.
+
+The *PMID column* (``store.storage.pmids``, since stop 35; the footer says ``"pmids":true``): each
+document's PMID where its head begins with it, 0 where not known (removals, stubs without one), so a
+key look-up of ``pmid:N`` tells a candidate from a hash collision without reading its head, as the
+base's index does. It is made from the heads as they are written (every writer: a batch, a merge, the
+journal made a segment; mending makes it anew), and compared with each head ``pmbrowse check`` reads
+(``row``). Segments written before it have none and are read through their heads, as before; older
+readers ignore it (its name is not one they place).
 
 The *top* (``store.storage.top``, since stop 31): the first documents of "most cited first" over the
 whole state the segment completes, kept in the footer (``top``); read from the newest segment only, for
@@ -53,7 +66,9 @@ import orjson
 from store.docindex import open_regular
 from store.errors import LibraryFileError
 from store.storage.meta import Meta
-from store.storage.segmentformat import DOC_COLUMNS, LINK_COLUMNS, MAGIC, RUN_COLUMNS, little
+from store.storage.pmids import head_pmid
+from store.storage.segmentdamage import top_damage, why
+from store.storage.segmentformat import MAGIC, RUN_COLUMNS, layout, little
 from store.storage.segmentformat import REMOVED_LENGTH as REMOVED_LENGTH
 from store.storage.segmentids import TableDamage
 from store.storage.top import Top
@@ -78,55 +93,6 @@ class SegmentError(Exception):
     """A segment file is missing, cut off or damaged."""
 
 
-def _why(exc: Exception) -> str:
-    """What is wrong with a segment whose footer cannot be read, in words (not a parser's message, nor
-    a missing key's repr: "damaged ('generation')")."""
-    if isinstance(exc, orjson.JSONDecodeError):
-        return "its footer is not JSON"
-    if isinstance(exc, KeyError):
-        return f"its footer has no {exc}"
-    if isinstance(exc, (TypeError, AttributeError)):
-        return "its footer is not as pmbrowse writes it"
-    return str(exc)
-
-
-# How zlib's and base64's errors begin (a top's columns that do not decompress, or are not base64).
-DECODING = (
-    "Error -",
-    "Incorrect padding",
-    "Invalid",
-    "Non-base64",
-    "Only base64",
-    "Excess data",
-    "Leading padding",
-    "Discontinuous padding",
-)
-
-
-def top_damage(exc: Exception) -> str:
-    """What is wrong with a top that does not read (``Top.read``'s error ``exc``), in words: its
-    checksum (its bytes damaged), its shape (what the footer keeps is not a top's), or its order (its
-    documents' keys not falling, or past its next id), and what of it. Until stop 33 ``top`` kept none
-    of it, and ``pmbrowse check`` could only say it was one of the three."""
-    said = str(exc)
-    if isinstance(exc, KeyError):
-        return f"its shape is wrong (it has no {said})"
-    if isinstance(exc, TypeError):
-        return f"its shape is wrong ({said})"
-    if said == "its checksum does not match":
-        return "its checksum does not match its columns (their bytes are damaged)"
-    if said.startswith(DECODING):  # (zlib's, base64's: ``Top.read`` says them as they are)
-        return f"its checksum cannot be compared: its columns do not decode ({said}; their bytes are damaged)"
-    if said.startswith("out of order"):  # ("out of order at document N": where)
-        return (
-            "its order is wrong (its documents' keys do not each fall below the one before, to its bound: "
-            f"{said})"
-        )
-    if said.startswith("names a document"):
-        return f"its order is wrong (it {said})"
-    return f"its shape is wrong ({said})"
-
-
 class SegmentFile:
     """An open segment, read with ``pread`` (never mapped: a segment cut short under a reader is a
     short read, said in one line, never a SIGBUS).
@@ -138,6 +104,7 @@ class SegmentFile:
         self.path = path
         self.name = path.name
         self._columns: dict[str, array[int]] = {}
+        self.pmid_wrong: tuple[int, int, int] | None = None  # (``row``: what ``pmbrowse check`` says)
         try:
             self._fd = open_regular(path)
         except OSError as exc:
@@ -150,7 +117,7 @@ class SegmentFile:
         except (ValueError, KeyError, TypeError, AttributeError, struct.error, orjson.JSONDecodeError) as exc:
             self.close()
             cut = size is not None and self._size < size  # (a copy interrupted, a disk's fault)
-            what = f"truncated: it is {self._size} bytes, not {size}" if cut else f"damaged ({_why(exc)})"
+            what = f"truncated: it is {self._size} bytes, not {size}" if cut else f"damaged ({why(exc)})"
             raise SegmentError(f"{path} is {what}") from None
         except OSError as exc:
             self.close()
@@ -169,6 +136,7 @@ class SegmentFile:
         segment._where = {name: (0, len(column), column.typecode) for name, column in columns.items()}
         segment._crcs, segment._run_crc, segment._run_checked = {}, None, None
         segment._top_kept, segment._top = None, None
+        segment.pmid_wrong = None
         return segment
 
     def _parse(self) -> None:
@@ -188,21 +156,15 @@ class SegmentFile:
         self.generation = str(footer["generation"])
         at = footer["at"]
         end = size - 12 - n
-        docs, links, keys = int(footer["docs"]), int(footer["links"]), int(footer["keys"])
         # Where each column is: (offset, count, type code), checked to lie inside the file.
         self._where: dict[str, tuple[int, int, str]] = {}
-        for prefix, count, columns in (("doc_", docs, DOC_COLUMNS), ("link_", links, LINK_COLUMNS)):
-            for name, code in columns:
-                self._place(prefix + name, at[prefix + name], count, code, end)
-        self._place("key_hashes", at["key_hashes"], keys, "Q", end)
-        self._place("key_ids", at["key_ids"], keys, "I", end)
+        for name, count, code in layout(footer):
+            self._place(name, at[name], count, code, end)
         # (none in a segment written before stop 26; not a table: AttributeError, "damaged")
         self._crcs = {str(name): int(crc) for name, crc in footer.get("crc", {}).items()}
         self._run_crc: int | None = None  # (None: the segment has no run)
         self._run_checked: bool | None = None  # (``load_run``'s answer, once found: the file is immutable)
         if "rank" in footer:
-            for name, code in RUN_COLUMNS:
-                self._place("rank_" + name, at["rank_" + name], int(footer["rank"]), code, end)
             self._run_crc = int(footer["rank_crc"])
         self._top_kept: object = footer.get("top")  # (None: the segment has no top)
         self._top: Top | bool | None = None  # (``top``'s answer, once found; False: none, or damaged)
@@ -286,14 +248,30 @@ class SegmentFile:
         return (0, 0) if i < 0 else (self.column("link_refs")[i], self.column("link_cited")[i])
 
     def row(self, i: int) -> tuple[bytes, Meta, bytes]:
-        """The document of row ``i`` of the tables (a fold reads them in order): its JSON, meta, head."""
+        """The document of row ``i`` of the tables (a fold reads them in order): its JSON, meta, head.
+        Its head is compared with its PMID in the PMID column, if that was read (``pmid_wrong``)."""
         off, length = self.column("doc_off")[i], self.column("doc_len")[i]
         head_off, head_len = self.column("doc_head_off")[i], self.column("doc_head_len")[i]
         meta = Meta(self.column("doc_flags")[i], self.column("doc_year")[i], self.column("doc_citation")[i])
         if head_off == off + length:  # (as ``SegmentWriter`` writes them: one read)
             both = self._pread(length + head_len, off)
-            return both[:length], meta, both[length:]
-        return self._pread(length, off), meta, self._pread(head_len, head_off)
+            raw, head = both[:length], both[length:]
+        else:
+            raw, head = self._pread(length, off), self._pread(head_len, head_off)
+        pmids = self._columns.get("doc_pmid")
+        if pmids is not None and (kept := pmids[i]) and self.pmid_wrong is None and head_pmid(head) != kept:
+            self.pmid_wrong = (self.column("doc_ids")[i], kept, head_pmid(head))
+        return raw, meta, head
+
+    @property
+    def has_pmids(self) -> bool:
+        """Whether the segment keeps the PMID column (``store.storage.pmids``; since stop 35)."""
+        return "doc_pmid" in self._where
+
+    def pmids(self) -> array[int] | None:
+        """The PMID column (``doc_pmid``: each document's PMID by row, 0 not known here), or None: the
+        segment keeps none (written before stop 35), and its heads say."""
+        return self.column("doc_pmid") if "doc_pmid" in self._where else None
 
     def link_row(self, i: int) -> tuple[bytes, int, int]:
         """The link change of row ``i`` of the links table: its JSON, its references and citing counts."""

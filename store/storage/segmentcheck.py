@@ -38,12 +38,21 @@ def check_runs(snap: Snapshot, problems: list[str], limit: int, whole: int) -> i
     segment's top (``store.storage.top``, ``check_top``) against that same state. One tally of every
     document (``limit``: the library's next id) is taken through the layers once, oldest first, each
     run and top compared when its segment is reached: each layer is read once (it was read again for
-    each newer run: S^2/2 layers for S segments). The keys of the first ``whole`` segments alone are
+    each newer run: S^2/2 layers for S segments). And each segment's PMID column (``store.storage.pmids``)
+    as ``SegmentFile.row`` compared it with each head ``pmbrowse check`` read before (a number that is
+    not the head's answers a look-up wrongly under a good checksum: a writer's fault). The keys of the
+    first ``whole`` segments alone are
     compared: after a segment left out (damaged, said already), the state each newer one completed
     cannot be told, and its run or top would be blamed for it. Returns how many tops were compared."""
     tally = Tally.whole(snap.index, limit)
     compared = 0
     for i, segment in enumerate(snap.segments):
+        if wrong := getattr(segment, "pmid_wrong", None):  # (each head the walk read, compared: ``row``)
+            doc_id, kept, found = wrong
+            problems.append(
+                f"the segment {segment.path} is damaged (its PMID column says document {doc_id} is PMID "
+                f"{kept}, its head {f'PMID {found}' if found else 'no PMID the column keeps'}); {REPAIR}"
+            )
         if i < whole:
             tally.segment(segment)
             if getattr(segment, "has_top", False):

@@ -18,9 +18,11 @@ import orjson
 from store.storage.columns import Pairs, Table
 from store.storage.indexwriter import pairs_of
 from store.storage.meta import Meta
+from store.storage.pmids import head_pmid
 from store.storage.segmentformat import DOC_COLUMNS as DOC_COLUMNS
 from store.storage.segmentformat import LINK_COLUMNS as LINK_COLUMNS
 from store.storage.segmentformat import MAGIC as MAGIC
+from store.storage.segmentformat import PMID_COLUMNS, layout
 from store.storage.segmentformat import REMOVED_LENGTH as REMOVED_LENGTH
 from store.storage.segmentformat import RUN_COLUMNS as RUN_COLUMNS
 from store.storage.segmentformat import little as little
@@ -30,6 +32,10 @@ from store.storage.top import Top
 class SegmentWriter:
     """Writes one segment: documents (and removals) and link changes, each at most once, any order."""
 
+    # Whether it writes the PMID column (``store.storage.pmids``; False: as before stop 35, which the
+    # tests of segments written then set).
+    pmids = True
+
     def __init__(self, path: Path, generation: str) -> None:
         self.path = path
         self.generation = generation
@@ -37,7 +43,9 @@ class SegmentWriter:
         # each; not more: a merge of segments counts its memory by the row, tests/store/test_tiering.py)
         self._fh: BinaryIO = open(path, "wb", buffering=1 << 16)  # noqa: SIM115 (closed by finish or discard)
         self._pos = 0
-        self._docs, self._links = Table(DOC_COLUMNS), Table(LINK_COLUMNS)  # (see ``columns``: why)
+        # (see ``columns``: why; each document's row ends with its PMID, ``store.storage.pmids``, kept in
+        # a table of its own)
+        self._docs, self._links = Table(DOC_COLUMNS + PMID_COLUMNS), Table(LINK_COLUMNS)
         self._pairs = Pairs()
         self._run: Sequence[int] | None = None
         self._top: Top | None = None
@@ -50,7 +58,8 @@ class SegmentWriter:
 
     def add_doc(self, doc_id: int, raw: bytes, meta: Meta, head: bytes, keys: Iterable[str]) -> None:
         at = self._put(raw)
-        self._docs.add(doc_id, at, len(raw), self._put(head), len(head), meta.citation, meta.flags, meta.year)
+        head_at, pmid = self._put(head), head_pmid(head)
+        self._docs.add(doc_id, at, len(raw), head_at, len(head), meta.citation, meta.flags, meta.year, pmid)
         self._pairs.extend(pairs_of(doc_id, keys))
 
     def add_pairs(self, pairs: Iterable[int]) -> None:
@@ -58,7 +67,7 @@ class SegmentWriter:
         self._pairs.extend(pairs)
 
     def remove_doc(self, doc_id: int) -> None:
-        self._docs.add(doc_id, 0, REMOVED_LENGTH, 0, 0, 0, 0, 0)
+        self._docs.add(doc_id, 0, REMOVED_LENGTH, 0, 0, 0, 0, 0, 0)
 
     def add_links(self, doc_id: int, raw: bytes, counts: tuple[int, int]) -> None:
         self._links.add(doc_id, self._put(raw), len(raw), counts[0], counts[1])
@@ -76,36 +85,36 @@ class SegmentWriter:
         """Write the tables and the footer, fsync; returns the file's size."""
         fh = self._fh
         pos = self._pad(self._pos)
-        where: dict[str, int] = {}
-        crcs: dict[str, int] = {}
         docs, links = self._docs.columns(), self._links.columns()
         hashes, ids = self._pairs.in_order()
-        named = [("doc_" + n, c) for n, c in docs.items()] + [("link_" + n, c) for n, c in links.items()]
-        for name, column in [*named, ("key_hashes", hashes), ("key_ids", ids)]:
-            raw = column.tobytes()
-            where[name], crcs[name] = pos, zlib.crc32(raw)
-            pos = self._pad(pos + fh.write(raw))
-        run: dict[str, int] = {}
+        counts: dict[str, object] = {"docs": len(docs["ids"]), "links": len(links["ids"]), "keys": len(ids)}
+        columns = {"doc_" + n: c for n, c in docs.items()} | {"link_" + n: c for n, c in links.items()}
+        columns |= {"key_hashes": hashes, "key_ids": ids}
+        if self.pmids:
+            counts["pmids"] = True
         if self._run is not None:
-            keys, crc = self._run, 0
-            ids = array("I", (0xFFFFFFFF - (k & 0xFFFFFFFF) for k in keys))
-            counts, years = (
-                array("I", (k >> 48 for k in keys)),
-                array("H", ((k >> 32) & 0xFFFF for k in keys)),
-            )
-            for name, column in (("ids", ids), ("count", counts), ("year", years)):
-                raw = little(column)
-                crc = zlib.crc32(raw, crc)
-                where["rank_" + name] = pos
-                pos = self._pad(pos + fh.write(raw))
-            run = {"rank": len(keys), "rank_crc": crc}
+            keys = self._run
+            counts["rank"] = len(keys)
+            columns["rank_ids"] = array("I", (0xFFFFFFFF - (k & 0xFFFFFFFF) for k in keys))
+            columns["rank_count"] = array("I", (k >> 48 for k in keys))
+            columns["rank_year"] = array("H", ((k >> 32) & 0xFFFF for k in keys))
+        where: dict[str, int] = {}
+        crcs: dict[str, int] = {}
+        run_crc = 0
+        for name, _rows, _code in layout(counts):  # (the order ``store.storage.segmentformat`` says)
+            raw = little(columns[name])
+            where[name] = pos
+            if name.startswith("rank_"):  # (the run has one checksum, of its columns one after the other)
+                run_crc = zlib.crc32(raw, run_crc)
+            else:
+                crcs[name] = zlib.crc32(raw)
+            pos = self._pad(pos + fh.write(raw))
+        if self._run is not None:
+            counts["rank_crc"] = run_crc
         footer = orjson.dumps(
             {
                 "generation": self.generation,
-                "docs": len(docs["ids"]),
-                "links": len(links["ids"]),
-                "keys": len(self._pairs),
-                **run,
+                **counts,
                 "at": where,
                 "crc": crcs,
                 **({"top": self._top.footer()} if self._top is not None else {}),
