@@ -29,6 +29,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from store.errors import LibraryFileError
 from store.storage.segmentids import Segment
 
 # Made once a segment was searched once for each BUILD_SHARE hashes its key table holds (a search is
@@ -65,10 +66,15 @@ class SegmentFilter:
 
     def read_pmids(self) -> array[int] | None:
         """The segment's PMID column (``SegmentFile.pmids``: ``store.storage.pmids``), read once and kept
-        with its filter; None: it keeps none (written before stop 35, or not a segment file)."""
+        with its filter; None: it keeps none (written before stop 35, or not a segment file), or it
+        does not match its checksum (a short cut only: the heads answer, and ``pmbrowse check`` says
+        the damage, which ``repair`` mends)."""
         if not self.pmids_read:
             pmids = getattr(self.segment, "pmids", None)
-            self.pmids = pmids() if callable(pmids) else None
+            try:
+                self.pmids = pmids() if callable(pmids) else None
+            except LibraryFileError:
+                self.pmids = None
             self.pmids_read = True
         return self.pmids
 
