@@ -283,6 +283,8 @@ def _write_links(
             # (a document with no links stored anywhere yet, only added to: an import's new records and
             # stubs, whose change is their links in full, ``store.linkedits``; no state to build)
             composed = (change.encode() if any(change.added.values()) else None), *change.counts
+        elif not change.removed:
+            composed = _compose(snap, doc_id, base, [*raws, (snap.path, change.encode(), "this commit")])
         else:
             composed = None
         if composed is None:
