@@ -100,11 +100,8 @@ def catch_up(library_path: Path, open_index: Callable[[], Any]) -> tuple[Any, tu
         layers = layers_of_snapshot(snap)
         with held_off():  # (short: a cut here leaves the record as it was, and the next search again)
             if changed:
-                writer = open_writer(index)
+                writer = open_writer(index, collect=True)  # (what killed writers left: removed)
                 try:
-                    # What writers killed before their commit left (an import's, a catch-up's): tantivy
-                    # removes it at a commit, so each writer killed again before its own added to it.
-                    writer.garbage_collect_files()
                     for doc_id in sorted(changed):
                         writer.delete_documents_by_term("doc_id", doc_id)
                         doc = snap.doc(doc_id)

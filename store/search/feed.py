@@ -193,7 +193,7 @@ class IndexFeed:
                 if caught is not None and tuple(caught.state or ()) == tuple(before):  # (as it began)
                     self._index = caught
             if self._index is not None:
-                self._writer = open_writer(self._index._index)
+                self._writer = open_writer(self._index._index, collect=True)  # (killed imports' files)
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise

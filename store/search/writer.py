@@ -27,9 +27,18 @@ WRITER_THREADS = 1
 REBUILD_HEAP = 128_000_000
 
 
-def open_writer(index: Any) -> Any:
-    """A writer of the tantivy ``index`` for an import or an update (see ``WRITER_HEAP``)."""
-    return index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
+def open_writer(index: Any, *, collect: bool = False) -> Any:
+    """A writer of the tantivy ``index`` for an import or an update (see ``WRITER_HEAP``); ``collect``:
+    first remove the files writers killed before their commit left (an import's feed and a catch-up)."""
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
+    if collect:
+        # tantivy removes them only at a writer's commit, so each writer killed again before its own (an
+        # import killed while it indexes: a segment of up to WRITER_HEAP) left its files beside them.
+        # Its own collection, under the writer's lock: only files its .managed.json lists and its
+        # meta.json does not. 0.5 ms of CPU (2.6 ms wall) at 100k documents: not asked by an update,
+        # whose commit collects anyway.
+        writer.garbage_collect_files()
+    return writer
 
 
 def rebuild_writer(index: Any) -> Any:

@@ -1,11 +1,12 @@
 """Writing a new generation of a library: a new base file and its index, swapped in atomically.
 
 Compaction, the conversion of older layouts and the first commit of a new library all end here. The
-new base and index are written under temp names and fsynced; then the index is renamed into place,
-then the base (the base's rename is the commit point), then a new journal of the new generation
-replaces the old one. A journal of another generation than its base is obsolete (its commits are in
-the base) and ignored; an index of another generation is rebuilt from the base. So a crash at any
-instant leaves the old state or the new one, never a mix. Segments of an older generation are
+new base and index are written under temp names and fsynced; then the base is renamed into place
+(the commit point), then the index, then a new journal of the new generation replaces the old one
+(a compaction whose index rename fails finishes the rest itself: ``store.storage.compactor``). A
+journal of another generation than its base is obsolete (its commits are in the base) and ignored;
+an index of another generation is rebuilt from the base. So a crash at any instant leaves the old
+state or the new one, never a mix. Segments of an older generation are
 garbage once the new base is in place, and are removed.
 
 Documents and link records the new base takes over unchanged are copied as bytes, in slices of up to

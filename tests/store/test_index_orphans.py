@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
+import store.importer as importer
 from store.importer import import_paths
 from store.library import Library
 from store.lock import write_lock
 from store.model import Article, Origin
-from store.search import SearchIndex, catchup
+from store.search import SearchIndex, catchup, feed
 from store.search.feed import TransactionFeed
 from store.search.meta import index_folder
 from tests.conftest import ROOT
@@ -79,8 +80,8 @@ def test_a_catch_up_removes_what_killed_writers_left(tmp_path: Path, monkeypatch
     class Cut:
         """The catch-up's writer, its commit cut short (the catch-up killed there)."""
 
-        def __init__(self, index: object) -> None:
-            self.writer = real(index)
+        def __init__(self, index: object, **how: bool) -> None:
+            self.writer = real(index, **how)
 
         def __getattr__(self, name: str) -> object:
             return getattr(self.writer, name)
@@ -96,4 +97,31 @@ def test_a_catch_up_removes_what_killed_writers_left(tmp_path: Path, monkeypatch
     assert [h.pmid for h in index.search("zeppelin").hits] == ["99000001"]
     assert {n.split(".")[0] for n in _segment_files(folder)} == _listed(folder)
     assert index.search("orphan").total == 0
+    lib.close()
+
+
+def test_an_import_removes_what_killed_writers_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import's writer collects as it opens (``open_writer(collect=True)``): the files of two killed
+    writers are gone before it writes (not only at its commit, which a third kill would not reach)."""
+    lib = Library.open(tmp_path / "library.json", demo=False)
+    import_paths(lib, [str(XML / "variants.xml")])
+    SearchIndex.for_library(lib)
+    folder = index_folder(lib.path)
+    for _ in range(2):
+        _killed_writer(folder)
+    orphans = {n for n in _segment_files(folder) if n.split(".")[0] not in _listed(folder)}
+    assert len({n.split(".")[0] for n in orphans}) == 2, sorted(orphans)
+    real = feed.open_writer
+    seen: list[set[str]] = []
+
+    def opened(index: object, **how: bool) -> object:
+        writer = real(index, **how)
+        seen.append(_segment_files(folder))  # (as the import's writer has opened, before it writes)
+        return writer
+
+    monkeypatch.setattr(feed, "open_writer", opened)
+    monkeypatch.setattr(importer, "FLUSH_AT", 1)  # (a bulk import: its index fed as its batches go)
+    import_paths(lib, [str(XML / "baseline_style.xml")])
+    assert len(seen) == 1
+    assert not seen[0] & orphans, sorted(seen[0] & orphans)
     lib.close()
