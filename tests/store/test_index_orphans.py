@@ -62,7 +62,9 @@ def _killed_writer(folder: Path) -> None:
     assert proc.returncode == -9, proc.stderr.decode()
 
 
-def test_a_catch_up_removes_what_killed_writers_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _orphaned(tmp_path: Path) -> tuple[Library, Path, set[str]]:
+    """A library whose search index holds the files of two writers killed before their commit: the
+    library, the index's folder and those files."""
     lib = Library.open(tmp_path / "library.json", demo=False)
     import_paths(lib, [str(XML / "variants.xml")])
     SearchIndex.for_library(lib)
@@ -71,6 +73,11 @@ def test_a_catch_up_removes_what_killed_writers_left(tmp_path: Path, monkeypatch
         _killed_writer(folder)
     orphans = {n for n in _segment_files(folder) if n.split(".")[0] not in _listed(folder)}
     assert len({n.split(".")[0] for n in orphans}) == 2, sorted(orphans)  # (one a killed writer)
+    return lib, folder, orphans
+
+
+def test_a_catch_up_removes_what_killed_writers_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lib, folder, orphans = _orphaned(tmp_path)
     with monkeypatch.context() as m:  # (a commit the index misses, as if killed after the library's)
         m.setattr(TransactionFeed, "finish", lambda self, after, changed, removed: self.abort())
         with lib.transaction() as changes:
@@ -103,14 +110,7 @@ def test_a_catch_up_removes_what_killed_writers_left(tmp_path: Path, monkeypatch
 def test_an_import_removes_what_killed_writers_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An import's writer collects as it opens (``open_writer(collect=True)``): the files of two killed
     writers are gone before it writes (not only at its commit, which a third kill would not reach)."""
-    lib = Library.open(tmp_path / "library.json", demo=False)
-    import_paths(lib, [str(XML / "variants.xml")])
-    SearchIndex.for_library(lib)
-    folder = index_folder(lib.path)
-    for _ in range(2):
-        _killed_writer(folder)
-    orphans = {n for n in _segment_files(folder) if n.split(".")[0] not in _listed(folder)}
-    assert len({n.split(".")[0] for n in orphans}) == 2, sorted(orphans)
+    lib, folder, orphans = _orphaned(tmp_path)
     real = feed.open_writer
     seen: list[set[str]] = []
 
