@@ -50,7 +50,7 @@ from store.journal import Replay, read_header
 from store.notices import say
 from store.search.fields import index_document
 from store.search.meta import index_folder, read_meta, write_meta
-from store.search.writer import open_writer
+from store.search.writer import let_go, open_writer
 from store.storage import open_storage
 from store.storage.reader import state_of
 from store.storage.snapshot import Snapshot
@@ -108,7 +108,7 @@ def catch_up(library_path: Path, open_index: Callable[[], Any]) -> tuple[Any, tu
                         if doc is not None:
                             writer.add_document(index_document(doc_id, doc, snap.link_counts(doc_id)[1]))
                 except BaseException:
-                    writer.rollback()  # (its lock let go: the caller rebuilds)
+                    let_go(writer)  # (its lock let go: the caller rebuilds)
                     raise
                 writer.commit()
                 writer.wait_merging_threads()

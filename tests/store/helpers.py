@@ -14,6 +14,17 @@ from store.storage import spilling
 from store.storage.snapshot import Snapshot
 from tests.store.test_crash_consistency import assert_links_agree
 
+# The files of a library whose commits went to the journal and nothing else: no temp file, no segment, no
+# set-aside copy. Tests that a write leaves nothing behind compare a folder's names with this.
+FRESH_LIBRARY_FILES = [
+    "library.json",
+    "library.json.idx",
+    "library.json.index",
+    "library.json.index.lock",
+    "library.json.journal",
+    "library.json.lock",
+]
+
 
 def states_read_while(
     proc: subprocess.Popen[bytes], reader: Library, whole: Callable[[int], None]

@@ -21,7 +21,7 @@ from store.importer import import_paths
 from store.library import Library
 from store.lock import write_lock
 from store.model import Article, Origin
-from store.search import SearchIndex, catchup, feed
+from store.search import SearchIndex, catchup, feed, writer
 from store.search.feed import TransactionFeed
 from store.search.meta import index_folder
 from tests.conftest import ROOT
@@ -125,3 +125,29 @@ def test_an_import_removes_what_killed_writers_left(tmp_path: Path, monkeypatch:
     assert len(seen) == 1
     assert not seen[0] & orphans, sorted(seen[0] & orphans)
     lib.close()
+
+
+def test_a_collection_that_fails_lets_the_index_go(tmp_path: Path) -> None:
+    """A writer whose collection raised (a full disk, a read-only folder) is let go at once: tantivy's
+    ``rollback`` keeps its lock, and the error's traceback keeps the writer, so the rebuild or the next
+    writer of the handler that caught it found the index locked (LockBusy)."""
+    index = SearchIndex.for_library(Library.open(tmp_path / "library.json"))._index
+
+    class Failing:
+        def __init__(self, writer: object) -> None:
+            self.writer = writer
+
+        def garbage_collect_files(self) -> None:
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.writer, name)
+
+    class Index:
+        def writer(self, **how: object) -> Failing:
+            return Failing(index.writer(**how))
+
+    with pytest.raises(OSError) as caught:
+        writer.open_writer(Index(), collect=True)
+    assert caught.value.errno == 28  # (the error kept, as a handler holds it)
+    writer.let_go(writer.open_writer(index))  # (not LockBusy)

@@ -19,6 +19,7 @@ from store.model import Article, Origin
 from store.schema import SCHEMA_VERSION
 from tests.conftest import PAGES, ROOT
 from tests.killed import killed_once_flagged
+from tests.store.helpers import FRESH_LIBRARY_FILES
 
 
 def test_file_records_app_and_schema(lib_path: Path) -> None:
@@ -64,14 +65,7 @@ def test_commits_append_to_the_journal_and_leave_no_temp_files(lib_path: Path) -
     import_file(lib, PAGES / "zero_citations.txt")
     assert lib_path.read_bytes() == base  # the base is not rewritten for a small commit
     assert journal.stat().st_size > size
-    assert sorted(p.name for p in lib_path.parent.iterdir()) == [
-        "library.json",
-        "library.json.idx",
-        "library.json.index",
-        "library.json.index.lock",
-        "library.json.journal",
-        "library.json.lock",
-    ]
+    assert sorted(p.name for p in lib_path.parent.iterdir()) == FRESH_LIBRARY_FILES
     assert lib.compact()
     assert lib_path.read_bytes() != base and Library.open(lib_path).get("1000002") is not None
     assert not list(lib_path.parent.glob(".*.tmp"))

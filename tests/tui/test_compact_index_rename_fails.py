@@ -19,6 +19,7 @@ from store.library import Library
 from store.storage.compactor import base_generation
 from store.storage.files import LibraryFiles
 from tests.conftest import ROOT
+from tests.store.helpers import FRESH_LIBRARY_FILES
 from tests.tui.helpers import compactable
 from tui.cli import main
 
@@ -63,14 +64,7 @@ def test_the_index_not_renamed_in_after_the_base_says_the_compaction_is_in(
     assert "the compaction is in library.json, but its new index could not be written" in said.err, said
     assert "No space left on device" in said.err and "rebuilt" in said.err, said
     names = sorted(p.name for p in lib.parent.iterdir())
-    assert names == [
-        "library.json",
-        "library.json.idx",
-        "library.json.index",
-        "library.json.index.lock",
-        "library.json.journal",
-        "library.json.lock",
-    ]  # (no temp file left, the old generation's segments removed)
+    assert names == FRESH_LIBRARY_FILES  # (no temp file left, the old generation's segments removed)
     generation = base_generation(LibraryFiles(lib, None))
     assert generation and generation in (lib.parent / "library.json.journal").read_text()  # (made new)
     again = Library.open(lib)
