@@ -31,14 +31,33 @@ def footer_keys(width: int, keys: tuple[Key, ...] = KEYS, lines: int = 1) -> lis
 
 @functools.lru_cache(maxsize=32)
 def _fitting(width: int, keys: tuple[Key, ...], lines: int) -> tuple[Key, ...]:
-    """``footer_keys``, kept by width: choosing them lays the line out again for every key tried (a few
-    milliseconds, and the footer asks at every layout and render)."""
+    """``footer_keys``, kept by width (the footer asks at every layout and every render)."""
+    return _choose(width, keys, lines)
+
+
+def _choose(width: int, keys: tuple[Key, ...], lines: int) -> tuple[Key, ...]:
+    """The keys that fit: the always-shown ones, then each other key by rank if the line still holds it.
+
+    On one line (the main view's, drawn in the app's first frame) a line holds keys while their cells
+    add up to the width (``footer_lines`` starts a second line only when the next key would pass it,
+    and the first key has no gap before it): a sum kept as the keys are tried, 0.13 ms at 120 columns,
+    where laying the line out again for every key tried took 0.6 ms. On more lines, a key may push the
+    next line's first key over, so the lines are laid out again for each key tried."""
     shown = [k for k in keys if k.footer]
     always = [k for k in shown if k.rank == 0]
     chosen = list(always)
-    for key in sorted((k for k in shown if k.rank), key=lambda k: k.rank):
-        if len(footer_lines([*chosen, key], shown, width)) <= lines:
-            chosen.append(key)
+    ranked = sorted((k for k in shown if k.rank), key=lambda k: k.rank)
+    if lines == 1:
+        used = sum(_cells(k) for k in chosen)
+        for key in ranked:
+            cells = _cells(key)
+            if not chosen or used + cells - len(GAP) <= width:
+                chosen.append(key)
+                used += cells
+    else:
+        for key in ranked:
+            if len(footer_lines([*chosen, key], shown, width)) <= lines:
+                chosen.append(key)
     kept = set(chosen)
     return (*[k for k in shown if k in kept and k.rank], *always)
 
