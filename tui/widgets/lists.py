@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
-from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -22,8 +21,9 @@ from textual.widgets.option_list import Option
 from store.ids import identity_keys
 from tui import firstpage
 from tui.text import describe, literal
-from tui.widgets.rows import hit_row, link_row
-from tui.widgets.virtual import RowList
+from tui.widgets.rows import hit_row, link_lines
+from tui.widgets.strips import line_strip
+from tui.widgets.virtual import RowList, SteadyScrollbars
 
 if TYPE_CHECKING:
     from store.library import Library, LinkView
@@ -71,7 +71,7 @@ class ArticleRows(Protocol):
         ...
 
 
-class ArticleList(OptionList):
+class ArticleList(OptionList, SteadyScrollbars):
     """An OptionList that moves with j/k too, and shows a friendly line when it is empty."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -237,7 +237,9 @@ class LinkList(RowList, can_focus=True):
     # (with RowList's: the keys that move the cursor)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "choose", "Open", show=False)]
     ROW_HEIGHT = 2
-    PAGE = 64  # rows built at a time
+    # Rows built at a time, at least: the rows on screen (a screenful; opening an article builds no
+    # more than it shows: the library reads each target's head).
+    PAGE = 16
     # Lines kept as drawn (a few screens: each strip is a dozen objects the garbage collector walks
     # at every full collection while it lives; 4,096 of them were ~50,000 objects).
     KEPT_LINES = 512
@@ -328,10 +330,15 @@ class LinkList(RowList, can_focus=True):
             return None
         found = self._built.get(index)
         if found is None:
-            start = index - index % self.PAGE
+            # From this row down, the rows not built yet: a screen is drawn from its top line, so the
+            # first asked for is the top one on screen (scrolling up asks for the row above it).
+            page = max(self.PAGE, self.size.height // self.ROW_HEIGHT + 1)
+            built = self._built
             # The ids were read once, when the links were shown; a row is placed by its target (one the
             # library no longer holds has no row: the rows after it must not move up into its place).
-            where = {target: n for n, target in enumerate(self.ids[start : start + self.PAGE], start)}
+            where = {
+                target: n for n, target in enumerate(self.ids[index : index + page], index) if n not in built
+            }
             for row in self.library.rows(where):
                 if row.target_id is not None:
                     self._built.setdefault(where[row.target_id], row)
@@ -345,8 +352,9 @@ class LinkList(RowList, can_focus=True):
             view = self.view(index)
             if view is None:
                 return None
-            row = link_row(view, view.target_id in self.visited, self.mark_of(_view_keys(view)))
-            drawn = self._drawn[index] = list(row.split("\n"))
+            drawn = self._drawn[index] = list(
+                link_lines(view, view.target_id in self.visited, self.mark_of(_view_keys(view)))
+            )
         return drawn
 
     def row_text(self, index: int) -> str:
@@ -386,20 +394,12 @@ class LinkList(RowList, can_focus=True):
 
     def _strip(self, line: Text, width: int, cursor: bool = False) -> Strip:
         """One line, cut to ``width`` (an ellipsis) and padded to it, in the widget's style with the
-        cursor's above it and the line's own spans above both: one strip, made once (applying each
-        style to a strip makes another strip, each with its caches)."""
+        cursor's above it and the line's own spans above both: one strip, made once
+        (``tui.widgets.strips``: applying each style to a strip makes another strip, with its caches)."""
         style = self.frame_style
         if cursor:
             style += self.get_component_rich_style("link-list--cursor")
-        line = line.copy()
-        style += self.app.console.get_style(line.style, default=Style.null())
-        line.style = ""  # (as a span: a Text without spans is rendered without its own style)
-        line.no_wrap, line.overflow = True, "ellipsis"
-        width = max(width, 1)
-        line.truncate(width, overflow="ellipsis", pad=True)
-        line.stylize_before(style)
-        # The line's own segments: already cut to the width, it needs none of the console's wrapping.
-        return Strip(line.render(self.app.console), width)
+        return line_strip(line, width, style, self.app.console)
 
     def keys_at(self, index: int) -> list[str]:
         view = self.view(index)

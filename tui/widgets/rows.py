@@ -102,6 +102,15 @@ def hit_row(hit: Hit, mark: Mark | None = None) -> Text:
 
 
 def link_row(view: LinkView, visited: bool, mark: Mark | None = None) -> Text:
+    first, second = link_lines(view, visited, mark)
+    first.append("\n")
+    first.append_text(second)
+    return first
+
+
+def link_lines(view: LinkView, visited: bool, mark: Mark | None = None) -> tuple[Text, Text]:
+    """A link's row as its two lines (a pane draws them apart: splitting a row's Text cost more than
+    making it)."""
     row = Text()
     if view.in_library:
         row.append(f"{IN_LIBRARY} ", style="green")
@@ -118,5 +127,6 @@ def link_row(view: LinkView, visited: bool, mark: Mark | None = None) -> Text:
     else:
         state = "in library" if view.in_library else "stub"
     parts = (meta, state, "visited" if visited else "")
-    row.append("\n  " + printable(" · ".join(p for p in parts if p)), style="dim")
-    return row
+    second = Text()
+    second.append("  " + printable(" · ".join(p for p in parts if p)), style="dim")
+    return row, second

@@ -39,27 +39,37 @@ def trail_line(trail: Trail, width: int) -> Text:
     if not trail.entries:
         head.append("empty — open an article to start walking", style="dim italic")
         return head
-    position = trail.position
-    # In brackets as well as in reverse for the current entry: it must read in a terminal without
-    # colours.
-    labels = [printable(entry_label(key)) for key in trail.entries]
-    labels[position] = f"[{labels[position]}]"
-    # Drop entries from the start until what is left, with the current one, fits: the widths summed
-    # once and the dropped ones taken off as they go, and only the entries shown made into Text (a
-    # long session's trail is hundreds of entries, and this runs at every render).
-    widths = [cell_len(label) for label in labels]
-    left = head.cell_len + sum(widths) + 3 * (len(labels) - 1)
-    first = 0
-    while first < position and left + (4 if first else 0) > width:
-        left -= widths[first] + 3
-        first += 1
+    entries, position = trail.entries, trail.position
+
+    def label(n: int) -> str:
+        text = printable(entry_label(entries[n]))
+        # In brackets as well as in reverse for the current entry: it must read in a terminal without
+        # colours.
+        return f"[{text}]" if n == position else text
+
+    # The current entry and those ahead of it are shown; those before it are taken back from it while
+    # they fit (``… › `` in place of the ones dropped). Only the entries shown are measured and made
+    # into Text: a long session's trail is hundreds of entries, and this runs at every render.
+    labels = {n: label(n) for n in range(position, len(entries))}
+    left = head.cell_len + sum(cell_len(text) for text in labels.values()) + 3 * (len(labels) - 1)
+    first = position
+    while first > 0:
+        text = label(first - 1)
+        wider = left + cell_len(text) + 3
+        if wider + (4 if first > 1 else 0) <= width:
+            labels[first - 1], left, first = text, wider, first - 1
+        elif first == 2 and not label(0) and wider + 3 <= width:
+            # (an empty first label: all fit without the "… › " that one more did not fit with)
+            labels[1], labels[0], first = text, "", 0
+        else:
+            break
     line = head.copy()
     if first:
         line.append("… › ", style="dim")
-    for n, label in enumerate(labels[first:], first):
+    for n in range(first, len(entries)):
         if n > first:
             line.append(" › ", style="dim")
-        line.append(label, style="reverse bold" if n == position else "" if n < position else "dim")
+        line.append(labels[n], style="reverse bold" if n == position else "" if n < position else "dim")
     return line
 
 

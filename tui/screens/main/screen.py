@@ -17,8 +17,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
 
@@ -66,6 +68,7 @@ class MainScreen(Screen[None]):
     # first frame. Focused in ``on_mount`` instead, the search bar had it first (the app's default, the
     # first focusable widget), and the move restyled both and their ancestors once more.
     AUTO_FOCUS = "#results"
+    FRAME_WAIT = 0.2  # seconds (``after_frame``)
     BINDINGS: ClassVar[list[BindingType]] = [
         *(key.binding() for key in KEYS),
         Binding("escape", "leave_search", "Results", show=False),
@@ -89,6 +92,8 @@ class MainScreen(Screen[None]):
         self.note = note
         self.session = Session.load(library_path)
         self._library: Library | None = None
+        self._following = False  # (the trail line and the result list follow after the next frame)
+        self._after_frame: list[Callable[[], object]] = []  # (``after_frame``)
         self.loader = Loading(self)
         self.marking = Marking(self)
         self.online = Online(self)
@@ -211,10 +216,41 @@ class MainScreen(Screen[None]):
             self.reader.open(doc_id)
 
     def _opened(self, article: OpenArticle | None) -> None:
-        """An article was opened: the trail line and the result list follow; the session is kept."""
-        self.query_one(TrailBar).show_trail(self.trail)
-        self.results.follow(article.doc_id if article is not None else None)
+        """An article was opened: the session is kept; the trail line and the result list follow it in
+        the frame after the one that paints the article. Textual repaints, in a frame, the box around
+        all that changed: the trail line (bottom left) with the reader (right) made it the whole
+        screen, the result list and its scrollbar drawn again with them, more so when the list scrolled
+        to the opened article (about a fifth of the CPU time from the key to the painted pane of an
+        article with ten thousand citing articles, measured 2026-12-06). They come a frame later (a
+        sixtieth of a second or so), drawn alone."""
         self.keeper.save_soon()
+        if not self._following:
+            self._following = True
+            self.after_frame(self._follow)
+
+    def _follow(self) -> None:
+        """The trail line and the result list's highlight follow the open article (``_opened``)."""
+        self._following = False
+        self.query_one(TrailBar).show_trail(self.trail)
+        self.results.follow(self.reader.current)
+
+    def after_frame(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the screen's next frame is drawn (``render_lines``): for what changed
+        with a change that repaints; within ``FRAME_WAIT`` seconds whatever happens."""
+        if not self._after_frame:
+            self.set_timer(self.FRAME_WAIT, self._frame_drawn)
+        self._after_frame.append(callback)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Every frame of the screen draws the screen itself (its background, under every widget).
+        self._frame_drawn()
+        return super().render_lines(crop)
+
+    def _frame_drawn(self) -> None:
+        """What waits for a frame runs after it, in the screen's turn (``after_frame``)."""
+        waiting, self._after_frame = self._after_frame, []
+        for callback in waiting:
+            self.call_later(callback)
 
     def _pane_shown(self, pane: str) -> None:
         self.session.pane = pane
