@@ -227,3 +227,34 @@ def test_the_trail_line_measures_only_the_entries_it_shows(monkeypatch: pytest.M
             if real(expected) <= width:
                 break
         assert trail_line(Trail(keys, position), width).plain == expected, (keys, position, width)
+
+
+async def test_enter_on_a_link_row_opens_it_there(famous: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enter on a row of a link pane opens that row's article, once, without the key going back up
+    through the screen to the app's bindings (which found the pane's own, widget by widget)."""
+    from textual import events
+
+    bubbled: list[str] = []
+
+    def on_key(self: MainScreen, event: events.Key) -> None:
+        bubbled.append(event.key)
+
+    monkeypatch.setattr(MainScreen, "on_key", on_key, raising=False)
+    chosen: list[int] = []
+    real = LinkList.action_choose
+
+    def choosing(self: LinkList) -> None:
+        chosen.append(self.highlighted or 0)
+        real(self)
+
+    monkeypatch.setattr(LinkList, "action_choose", choosing)
+    app = make_app(famous, pmid(1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("c", "down", "down")
+        await pilot.pause()
+        bubbled.clear()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.trail.current == f"pmid:{pmid(5)}" and chosen == [2]
+        assert "enter" not in bubbled

