@@ -301,9 +301,9 @@ class Changes:
                 key = "pmid:" + pmid
                 target = held.get(key, UNKNOWN)
                 if target == UNKNOWN:
-                    target = seen.get(key, recalled.get(key, UNKNOWN))  # (no key is in both)
-                    if target == UNKNOWN:  # (asked now, and its meta: what ``_target`` asks, once)
-                        target = self._asked(key)
+                    target = seen.get(key, UNKNOWN)  # (``recalled`` only if not: no key is in both)
+                    if target == UNKNOWN and (target := recalled.get(key, UNKNOWN)) == UNKNOWN:
+                        target = self._asked(key)  # (and its meta below: what ``_target`` asks, once)
                 if target is not None:
                     current = made.get(target)
                     if current is not None:
