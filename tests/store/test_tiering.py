@@ -20,7 +20,7 @@ from store.importer import import_paths
 from store.library import Library
 from store.model import Article, Origin
 from store.storage import spilling
-from store.storage.compactor import FOLD_SHARE, MAX_SEGMENTS
+from store.storage.compactor import FOLD_SHARE, MAX_SEGMENTS, beside_run
 from store.storage.tiering import merge_newest, newest_run
 from tests.conftest import ROOT
 from tests.killed import STOPPED_AT_ITS_RENAME, killed_once_flagged
@@ -55,6 +55,21 @@ def _library_with_a_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     lib.close()
     assert not _segments(Library.open(path))
     return path
+
+
+def test_leftovers_of_an_end_are_not_merged_beside_the_next_import() -> None:
+    """An end that merged beside can leave a batch or two it did not merge (the 7th file of the proxy
+    series left 8.5 and 1.1 MB beside its 137 MB). The next import's batches soon make a run with
+    them, but a merge of those beside it would only be merged again by its end (it is smaller than
+    the batches to come), its batches so far written three times: the end merges them all, once.
+    Files' merged segments still are merged beside, as before."""
+    base = 400
+    # (sizes in MB: the 8th file's, its first two batches written; before: 2, the leftovers and the batches)
+    assert beside_run([137, 8, 1], [8, 8], base) == 0
+    assert beside_run([137, 8, 1], [8] * 9, base) == 0  # (nor later: the batches only grow)
+    # (the 7th and 10th: two files' merged segments, once the batches make a run with them)
+    assert beside_run([137, 48, 50], [8] * 7, base) == 2
+    assert beside_run([137, 48, 50], [8] * 6, base) == 0  # (no such run yet)
 
 
 def test_a_run_of_segments_is_merged_into_one_and_the_base_is_left_as_it_is(
