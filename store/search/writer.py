@@ -51,8 +51,10 @@ def let_go(writer: Any) -> None:
     tantivy's ``rollback`` keeps the lock (the writer stays usable); only consuming the writer
     (``wait_merging_threads``) or its object's end lets go, and a writer a traceback still refers to
     would keep a rebuild or the next writer out (LockBusy)."""
-    writer.rollback()
-    writer.wait_merging_threads()
+    try:
+        writer.rollback()
+    finally:  # (a rollback that raised, on a full disk, still lets go)
+        writer.wait_merging_threads()
 
 
 def rebuild_writer(index: Any) -> Any:

@@ -258,3 +258,38 @@ async def test_enter_on_a_link_row_opens_it_there(famous: Path, monkeypatch: pyt
         await pilot.pause()
         assert screen.trail.current == f"pmid:{pmid(5)}" and chosen == [2]
         assert "enter" not in bubbled
+
+
+async def test_an_action_typed_ahead_of_the_frame_is_for_the_article_opened(famous: Path) -> None:
+    """The result list's highlight follows the open article a frame later (``MainScreen._opened``); an
+    action on the highlighted row asked before that frame (keys typed ahead: back, then mark) is for
+    the article opened, not the row highlighted before it."""
+    app = make_app(famous, pmid(1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        results = screen.results
+        results.focus()
+        results.highlighted = 0
+        await pilot.pause()
+        before = results.hits[0].doc_id
+        other = next(hit.doc_id for hit in results.hits[1:] if hit.doc_id != before)
+        screen.open_doc(other)  # (no frame drawn between the open and the action)
+        assert screen.marking.target() == other
+        assert results.hits[results.highlighted or 0].doc_id == other
+        results.highlighted = 0  # (moved again before the frame: the follow, done, does not undo it)
+        await pilot.pause(0.3)
+        assert results.highlighted == 0
+
+
+async def test_a_follow_waits_for_its_own_frame(famous: Path) -> None:
+    """The wait of ``after_frame`` ends with the frame it waited for: one left running would run the
+    next open's follow before that open's frame."""
+    app = make_app(famous, pmid(1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        ran: list[str] = []
+        screen.after_frame(lambda: ran.append("first"))
+        screen.refresh()
+        await pilot.pause()
+        await pilot.pause()
+        assert ran == ["first"] and screen._frame_timer is None

@@ -7,7 +7,7 @@ widget's style with the line's own spans above it. Rich does that in four steps 
 the CPU of opening an article with ten thousand citing articles (measured 2026-12-06). Here a line
 whose spans follow one another without overlapping (every row ``tui.widgets.rows`` makes) is cut and
 styled in one pass; any other line takes Rich's way, so what is drawn is the same either way
-(tests/tui/test_line_strips.py compares them).
+(tests/tui/test_open_cost.py compares them).
 """
 
 from __future__ import annotations
@@ -39,11 +39,13 @@ def line_strip(line: Text, width: int, style: Style, console: Console) -> Strip:
         if start < at:  # (overlapping spans: Rich combines them)
             return _rich_strip(line, width, style, console)
         if start >= end:
-            break
+            continue  # (past the cut: not drawn; a span after it may still start before the cut)
         if start > at:
             segments.append(Segment(plain[at:start], base))
         if stop > start:
-            segments.append(Segment(plain[start:stop], base + console.get_style(span.style)))
+            segments.append(
+                Segment(plain[start:stop], base + console.get_style(span.style, default=Style.null()))
+            )
         at = max(at, stop)
     if at < end:
         segments.append(Segment(plain[at:], base))

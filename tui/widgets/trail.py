@@ -48,8 +48,9 @@ def trail_line(trail: Trail, width: int) -> Text:
         return f"[{text}]" if n == position else text
 
     # The current entry and those ahead of it are shown; those before it are taken back from it while
-    # they fit (``… › `` in place of the ones dropped). Only the entries shown are measured and made
-    # into Text: a long session's trail is hundreds of entries, and this runs at every render.
+    # they fit (``… › `` in place of the ones dropped). Only those entries are measured and made into
+    # Text, not the whole trail before them: a long session's trail is hundreds of entries, and this
+    # runs at every render (walked back to its start, every entry is ahead of the current one).
     labels = {n: label(n) for n in range(position, len(entries))}
     left = head.cell_len + sum(cell_len(text) for text in labels.values()) + 3 * (len(labels) - 1)
     first = position

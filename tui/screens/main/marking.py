@@ -93,6 +93,7 @@ class Marking(Part):
 
     def highlighted_row(self) -> tuple[ArticleRows, int] | None:
         """The focused list and its highlighted row, when that row shows an article."""
+        self.screen.settle()  # (the result list's highlight on the article just opened)
         focused = self.screen.focused
         row = focused.highlighted if isinstance(focused, ArticleRows) else None
         if isinstance(focused, ArticleRows) and row is not None and focused.keys_at(row):

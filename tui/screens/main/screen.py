@@ -21,6 +21,7 @@ from textual.geometry import Region
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
 
@@ -94,6 +95,7 @@ class MainScreen(Screen[None]):
         self._library: Library | None = None
         self._following = False  # (the trail line and the result list follow after the next frame)
         self._after_frame: list[Callable[[], object]] = []  # (``after_frame``)
+        self._frame_timer: Timer | None = None  # (``after_frame``: its wait at most)
         self.loader = Loading(self)
         self.marking = Marking(self)
         self.online = Online(self)
@@ -229,16 +231,24 @@ class MainScreen(Screen[None]):
             self.after_frame(self._follow)
 
     def _follow(self) -> None:
-        """The trail line and the result list's highlight follow the open article (``_opened``)."""
+        """The trail line and the result list's highlight follow the open article (``_opened``), if
+        they have not already (``settle``)."""
+        if not self._following:
+            return
         self._following = False
         self.query_one(TrailBar).show_trail(self.trail)
         self.results.follow(self.reader.current)
+
+    def settle(self) -> None:
+        """What follows the open article, done now: an action about to read the highlighted row (a key
+        typed ahead of the frame: back, then mark) is for the article opened, not the row before."""
+        self._follow()
 
     def after_frame(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the screen's next frame is drawn (``render_lines``): for what changed
         with a change that repaints; within ``FRAME_WAIT`` seconds whatever happens."""
         if not self._after_frame:
-            self.set_timer(self.FRAME_WAIT, self._frame_drawn)
+            self._frame_timer = self.set_timer(self.FRAME_WAIT, self._frame_drawn)
         self._after_frame.append(callback)
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -248,6 +258,9 @@ class MainScreen(Screen[None]):
 
     def _frame_drawn(self) -> None:
         """What waits for a frame runs after it, in the screen's turn (``after_frame``)."""
+        if self._frame_timer is not None:  # (else, left running, it would run the next open's early)
+            self._frame_timer.stop()
+            self._frame_timer = None
         waiting, self._after_frame = self._after_frame, []
         for callback in waiting:
             self.call_later(callback)
