@@ -17,7 +17,10 @@ _assign = object.__setattr__
 
 
 class Value:
-    __slots__: tuple[str, ...] = ()
+    # (its hash, made at the first ask: the fields cannot change, and a table of values is hashed
+    # whole at every look-up of a cache keyed by it: the footer's keys, 31 of them, at every render)
+    __slots__: tuple[str, ...] = ("_hash",)
+    _hash: int
 
     def _set(self, *values: Any) -> None:
         """The fields, in ``__slots__``'s order (for ``__init__``: the class refuses assignment)."""
@@ -34,7 +37,12 @@ class Value:
         return self._values() == other._values()
 
     def __hash__(self) -> int:
-        return hash(self._values())
+        try:
+            return self._hash
+        except AttributeError:
+            made = hash(self._values())
+            _assign(self, "_hash", made)
+            return made
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.store.helpers import count_calls
 from tui.keys import KEYS, SNOWBALL_KEYS, Key
 
 
@@ -46,3 +47,18 @@ def test_every_key_of_the_tables_reads_as_before() -> None:
         old = _Key(key.keys, key.action, key.description, key.help, key.shown, key.footer, key.rank)
         assert repr(key) == repr(old).replace("_Key", "Key")
         assert key.binding().key == old.keys and key.label and key.footer_label
+
+
+def test_a_table_of_keys_is_hashed_from_its_fields_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The footer's cache of the keys that fit is keyed by the whole table, hashed at every layout and
+    render: a value's hash is made once (its fields cannot change). Without it, ``footer_keys(120)``
+    took 32.5 µs against 3.8 (5.7 µs with the dataclass), measured 2026-12-06. Seen red with
+    ``Value.__hash__`` hashing the fields at every ask."""
+    import store.values
+
+    read = count_calls(monkeypatch, store.values.Value, "_values")
+    table = tuple(Key(f"f{n}", "quit", "Q", "Quit", rank=n) for n in range(20))
+    first = hash(table)
+    assert read[0] == 20
+    assert hash(table) == first and read[0] == 20
+    assert first == hash(tuple(_Key(f"f{n}", "quit", "Q", "Quit", rank=n) for n in range(20)))
