@@ -34,6 +34,19 @@ from tui.widgets.lists import LinkList
 from tui.widgets.trail import TrailBar, trail_line
 
 
+def json_of(code: str, *argv: str) -> Any:
+    """What ``code`` (Python run in a fresh process from the repository's root, with ``argv``) prints,
+    read as JSON: a moment of the app measured with nothing of this test process in it."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    ).stdout
+    return json.loads(out)
+
+
 def imported_by(code: str, prefixes: tuple[str, ...], *argv: str) -> list[str]:
     """The modules named by ``prefixes`` that ``code`` (Python run in a fresh process, with ``argv``)
     has imported when it ends: what a moment of the app (its start, the first page) loads."""
@@ -41,14 +54,7 @@ def imported_by(code: str, prefixes: tuple[str, ...], *argv: str) -> list[str]:
         "; import json as _j, sys as _s; "
         f"print(_j.dumps(sorted(m for m in _s.modules if m.startswith({prefixes!r}))))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code + listing, *argv],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[2],
-    ).stdout
-    return list(json.loads(out))
+    return list(json_of(code + listing, *argv))
 
 
 async def settle(pilot: Pilot[None]) -> None:

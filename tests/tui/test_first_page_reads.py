@@ -7,9 +7,6 @@ index and tantivy's are, are not counted: their pages are touched, not read)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ import pytest
 from store.library import Library
 from store.search import SearchIndex
 from tests.store.bulk_files import v2_library
+from tests.tui.helpers import json_of
 
 FIRST_PAGE = """
 import json, sys
@@ -41,18 +39,6 @@ print(json.dumps({"bytes": read_bytes, "rows": len(results.hits), "total": resul
 """
 
 
-def _first_page(path: Path) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-c", FIRST_PAGE, str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[2],
-    ).stdout
-    found: dict[str, object] = json.loads(out)
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="the kernel's count of bytes read: Linux")
 def test_the_first_page_reads_the_same_at_any_size(tmp_path: Path) -> None:
     """87 KB at 500 records and at 5,000. Seen red with opening reading the base whole to check its
@@ -63,7 +49,7 @@ def test_the_first_page_reads_the_same_at_any_size(tmp_path: Path) -> None:
         path.parent.mkdir()
         v2_library(path, n)
         SearchIndex.for_library(Library.open(path))  # (converted, and its index made: as an import leaves it)
-        pages.append(_first_page(path))
+        pages.append(json_of(FIRST_PAGE, str(path)))
     small, large = pages
     assert small["rows"] == large["rows"] == 21 and large["total"] > 5 * small["total"]  # type: ignore[operator]
     assert small["modules"] == large["modules"]

@@ -4,12 +4,9 @@ content: Python runs every module it imports, and Textual looks through every wi
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.tui.helpers import imported_by
+from tests.tui.helpers import imported_by, json_of
 
 # Imported where they are first used: the watcher of other processes' changes once the library is
 # read (``tui.screens.main.changes``, ``tui.screens.main.loading``), the dialog of ``t`` and ``n``
@@ -56,14 +53,7 @@ def test_the_first_page_starts_before_the_library_s_layouts_are_imported(tmp_pat
     library = tmp_path / "library.json"
     library.write_text('{"_meta": {"1": {"app": "pmbrowse", "schema": 3}}, "articles": {}}')
     code = _UNTIL_THE_FIRST_PAGE.format(prefixes=BEFORE_THE_FIRST_PAGE)
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(library)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[2],
-    ).stdout
-    assert json.loads(out) == []
+    assert json_of(code, str(library)) == []
 
 
 def test_the_first_page_imports_no_cryptography() -> None:
