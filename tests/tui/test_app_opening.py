@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from rich.text import Text
 
 import store.session
 from store.library import Library
@@ -20,32 +19,6 @@ from tui.widgets.lists import LinkList
 from tui.widgets.trail import trail_line
 
 SEED = "30992990"
-
-
-def test_the_trail_line_measures_each_entry_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A long session's trail (hundreds of entries) is drawn at every render: its width is summed
-    once, not once for every entry dropped from its start (which grew with the square of the trail)."""
-    measured = [0]
-    cell_len = Text.cell_len.fget  # type: ignore[attr-defined]
-
-    def counting(text: Text) -> int:
-        measured[0] += 1
-        return int(cell_len(text))
-
-    monkeypatch.setattr(Text, "cell_len", property(counting))
-    import tui.widgets.trail as trail_module
-
-    real = trail_module.cell_len
-
-    def counting_str(text: str) -> int:
-        measured[0] += 1
-        return real(text)
-
-    monkeypatch.setattr(trail_module, "cell_len", counting_str)
-    entries = [f"pmid:{10_000_000 + n}" for n in range(600)]
-    line = trail_line(Trail(entries, 599), 120).plain
-    assert line.startswith("Trail: … › ") and line.endswith("[10000599]") and len(line) <= 120
-    assert measured[0] <= 2 * len(entries)
 
 
 @pytest.mark.parametrize("width", [20, 40, 60, 200])

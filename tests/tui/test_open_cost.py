@@ -199,19 +199,25 @@ async def test_a_layout_that_changes_nothing_draws_no_scrollbar_again(famous: Pa
 
 
 def test_the_trail_line_measures_only_the_entries_it_shows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A session's trail of 600 entries: the line measures the few it shows (it is drawn at every
-    open), and shows what dropping the fewest entries from its start shows (any labels, wide ones
-    and empty ones included)."""
+    """A session's trail of 600 entries: the line measures, as strings or as Text, only the few entries
+    it shows (it is drawn at every open; it measured all 600 before), and shows what dropping the
+    fewest entries from its start shows (any labels, wide ones and empty ones included)."""
     import tui.widgets.trail as trail_module
 
     measured = [0]
     real = trail_module.cell_len
+    measure_text = Text.cell_len.fget  # type: ignore[attr-defined]
 
     def counting(text: str) -> int:
         measured[0] += 1
         return real(text)
 
+    def counting_text(text: Text) -> int:
+        measured[0] += 1
+        return int(measure_text(text))
+
     monkeypatch.setattr(trail_module, "cell_len", counting)
+    monkeypatch.setattr(Text, "cell_len", property(counting_text))
     entries = [f"pmid:{10_000_000 + n}" for n in range(600)]
     line = trail_line(Trail(entries, 599), 120).plain
     assert line.startswith("Trail: … › ") and line.endswith("[10000599]") and measured[0] <= 20
