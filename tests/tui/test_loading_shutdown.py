@@ -22,6 +22,7 @@ from tui.widgets.article import ArticleHeader
 async def test_a_library_read_as_the_app_ends_is_dropped(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    opening = threading.Event()  # the loader's thread is inside ``Library.open``
     header_gone = threading.Event()  # the screen's widgets are being taken down
     handing_back = threading.Event()  # the thread hands the library to the screen
     raised: list[BaseException] = []
@@ -43,7 +44,12 @@ async def test_a_library_read_as_the_app_ends_is_dropped(
 
     monkeypatch.setattr(Loading, "_ready", spied_ready)
     monkeypatch.setattr(ArticleHeader, "on_unmount", header_unmounts, raising=False)
-    watch_library_open(monkeypatch, lambda: header_gone.wait(10))
+
+    def open_waits() -> None:
+        opening.set()
+        header_gone.wait(10)
+
+    watch_library_open(monkeypatch, open_waits)
     app = make_app(demo_path)
     call_from_thread = app.call_from_thread
 
@@ -53,8 +59,10 @@ async def test_a_library_read_as_the_app_ends_is_dropped(
         return call_from_thread(callback, *args, **kwargs)
 
     monkeypatch.setattr(app, "call_from_thread", calling)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.2)
+    async with app.run_test(size=(120, 40)):
+        # (Ended only once the library is being read: ended sooner, before the first rows landed,
+        # the thread rightly opens no library at all, and there is nothing handed back to test.)
+        assert await asyncio.to_thread(opening.wait, 10), "the library was never opened"
         assert app.main.library is None  # (still being read as the app ends)
     assert handing_back.is_set(), "the library was never handed back"
     await asyncio.to_thread(done.wait, 10)
