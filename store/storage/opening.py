@@ -10,7 +10,7 @@ import stat
 import weakref
 from typing import Any
 
-from store import fileformat, notices
+from store import earlyindex, fileformat, notices
 from store.atomicwrite import NotARegularFile
 from store.docindex import OLDER_VERSION, DocIndex, IndexFileError, open_regular
 from store.errors import LibraryFileError
@@ -124,7 +124,9 @@ def _open_index(files: LibraryFiles, snap: Snapshot, base: os.stat_result) -> st
     ``OTHER_GENERATION``, or what is wrong with it: it is rebuilt, with a notice saying so). A FIFO or a
     device in its place is refused (``LibraryFileError``): it is not pmbrowse's to replace."""
     try:
-        index = DocIndex(files.index_path, check_later=files.check_index_later)
+        # (the app's first page began opening and checking it first thing: ``store.earlyindex``)
+        early = earlyindex.take(files.index_path) if files.check_index_later else None
+        index = early or DocIndex(files.index_path, check_later=files.check_index_later)
     except NotARegularFile as exc:
         raise LibraryFileError(
             f"{files.index_path} is {exc.what}, not a file pmbrowse wrote; {REPAIR}"

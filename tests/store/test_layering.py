@@ -69,6 +69,7 @@ STORAGE_USERS = {
     "store.search.cited",
     "store.search.feed",
     "store.search.catchup",  # (an index that missed commits caught up with the layers it has not seen)
+    "store.earlyindex",  # (the app's first page opens the document index first, for the storage to take)
     "store.wholefile",  # (the small files' storage writes the same JSON layout: store.fileformat)
     "store.check",  # (`pmbrowse check`, and the checks a command makes on the files before it trusts the
     # search index or writes: the segments as the journal lists them, their tables' checksums)

@@ -30,6 +30,8 @@ from tui import firstpage, listing
 path = Path(sys.argv[1])
 before = set(sys.modules)
 start = read()
+from store import earlyindex
+earlyindex.begin(path)  # (as ``firstpage._work`` does first)
 query = listing.first_query("", Session.load(path).query)
 index = SearchIndex.open_with_counts(path)
 results = listing.search(index, query, listing.order_for(query, None), firstpage.screenful(40), None)
