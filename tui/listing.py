@@ -82,7 +82,8 @@ def search(
 
     if query.strip():
         return index.search(query, limit=limit, sort=order, marks=marks)
-    full = index.search("is:full", limit=limit, sort=order, marks=marks)
+    # (its total is counted only if the page is not full: it is not needed then, see below)
+    full = index.search("is:full", limit=limit, sort=order, marks=marks, count=False)
     room = limit - len(full.hits)
     if room <= 0:
         # With the page full of records, the total is the index's count of documents: each is a record

@@ -307,19 +307,22 @@ class SearchIndex:
         offset: int = 0,
         sort: str = "relevance",
         marks: MarkLookup | None = None,
+        count: bool = True,
     ) -> Results:
         """Run a query. Relevance is BM25, ties broken by date (newest first); ``sort`` is one of
-        ``SORTS``; ``limit`` 0: the total alone (no hit's count of citing articles read: 57 ms at 1M)."""
+        ``SORTS``; ``limit`` 0: the total alone (no hit's count of citing articles read: 57 ms at 1M).
+        ``count`` False: a caller that does not need the total of a full page (its total may then be
+        ``UNCOUNTED``: most cited first, ``store.search.cited``)."""
         sort = "date" if limit <= 0 and sort in SORTS else sort
         citations = self.citations()
         try:
-            results: Results | None = self._search(query, limit, offset, sort, marks, citations)
+            results: Results | None = self._search(query, limit, offset, sort, marks, citations, count)
         except Exception:  # (a damaged index under its check may break the reading, not only mislead it)
             if citations is None or self._trusted(citations):
                 raise
             results = None
         if results is None or (citations is not None and not self._trusted(citations)):
-            return self._search(query, limit, offset, sort, marks, self.citations())
+            return self._search(query, limit, offset, sort, marks, self.citations(), count)
         return results
 
     def _trusted(self, citations: Citations) -> bool:
@@ -349,6 +352,7 @@ class SearchIndex:
         sort: str,
         marks: MarkLookup | None,
         citations: Citations | None,
+        count: bool = True,
     ) -> Results:
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
@@ -369,7 +373,7 @@ class SearchIndex:
             return Results(hits=hits[offset : offset + limit], total=int(result.count or 0))
         if sort == "rcr":
             return self._by_rcr(searcher, compiled, limit, offset, citations)
-        return self._in_order(searcher, compiled, node, sort, limit, offset, citations)
+        return self._in_order(searcher, compiled, node, sort, limit, offset, citations, count)
 
     def _in_order(
         self,
@@ -380,11 +384,14 @@ class SearchIndex:
         limit: int,
         offset: int,
         citations: Citations | None,
+        count: bool = True,
     ) -> Results:
         """The hits most cited first (``sort`` "cited") or newest first (otherwise). ``node`` is the query
         (None: ``compiled`` is not a query of its own, so no shortcut by its kind applies)."""
         if sort == "cited" and citations is not None:
-            return self._most_cited(searcher, compiled, node, limit, offset, citations)
+            # (by the library's live counts: ``store.search.cited``)
+            page, total = most_cited(searcher, compiled, node, offset + limit, citations, count=count)
+            return Results([self._hit(searcher, addr, None, citations) for addr in page[offset:]], total)
         by = "cited" if sort == "cited" else "year"
         result = searcher.search(compiled, limit=max(limit, 1), count=True, order_by_field=by, offset=offset)
         hits = [self._hit(searcher, addr, None, citations) for _key, addr in result.hits[: max(limit, 0)]]
@@ -437,13 +444,6 @@ class SearchIndex:
     def _hit(searcher: Any, addr: Any, score: float | None, citations: Citations | None) -> Hit:
         hit = hit_from_fields(searcher.doc(addr).to_dict(), score)
         return hit if citations is None else dataclasses.replace(hit, cited=citations.count(hit.doc_id))
-
-    def _most_cited(
-        self, searcher: Any, compiled: Any, node: Node | None, limit: int, offset: int, citations: Citations
-    ) -> Results:
-        """The hits most cited first, by the library's live counts (``store.search.cited``)."""
-        page, total = most_cited(searcher, compiled, node, offset + limit, citations)
-        return Results([self._hit(searcher, addr, None, citations) for addr in page[offset:]], total)
 
     def headings_containing(self, word: str, limit: int = 10) -> list[str]:
         """The MeSH headings in the library with a word that begins with ``word`` (folded: case and
