@@ -60,11 +60,14 @@ class Answers(Generic[M]):
         before: Mapping[int, bytes],
         held: Iterable[int],
         most: int,
+        taken: Iterable[str] = (),
     ) -> None:
         """After a batch is written: forget what its writes may have made untrue, keep the rest, at most
         ``most`` of each kind, the newest. ``changed``: the documents it wrote; ``removed``: those it
         removed; ``before``: how each document of the library it held was, as JSON; ``held``: every
-        document it held (changed or not).
+        document it held (changed or not); ``taken``: the keys it gave or took, which the unit of work
+        holds from now on and answers before these (``store.heldkeys``): kept here as well, they were
+        dead weight (most of what an import asks the library, a new stub then taking the key, is None).
 
         A key's answer (the lowest id holding it) changes only when the documents holding it change: a
         document of the library that gained or lost it (its keys before and after the batch), one
@@ -83,6 +86,8 @@ class Answers(Generic[M]):
                 stale.update(doc_keys(orjson.loads(before[doc_id])))
         keys, meta = self.keys, self.meta
         for key in stale:
+            keys.pop(key, None)
+        for key in taken:
             keys.pop(key, None)
         for doc_id in (*held, *removed):
             meta.pop(doc_id, None)

@@ -117,13 +117,15 @@ def test_a_batched_import_keeps_only_true_answers_and_stores_the_same(
         _agrees(self._lib, self)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Changes, "flush", checked)
+    # (the second file by a command of its own: the library then answers for the first's records; in
+    # one command every key would be the import's own, which it holds, not the library's answers)
     kept = Library.open(tmp_path / "kept.json")
-    reports = import_paths(kept, [str(first), str(second)])
+    reports = [*import_paths(kept, [str(first)]), *import_paths(kept, [str(second)])]
     assert len(flushes) > 5 and max(flushes) > 100
     monkeypatch.setattr(Changes, "flush", flush)
     monkeypatch.setattr(changes_module, "KEPT", 0)
     asked = Library.open(tmp_path / "asked.json")
-    again = import_paths(asked, [str(first), str(second)])
+    again = [*import_paths(asked, [str(first)]), *import_paths(asked, [str(second)])]
     assert [(r.added, r.merged, r.stubs) for r in reports] == [(r.added, r.merged, r.stubs) for r in again]
     assert _everything(kept) == _everything(asked)
 
@@ -136,3 +138,18 @@ def test_what_is_kept_is_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
             changes.lookup(f"pmid:{i}")
         changes.flush()
         assert list(changes._kept) == [f"pmid:{i}" for i in range(32, 40)]  # (the newest)
+
+
+def test_a_key_the_import_took_is_not_kept_among_the_library_s_answers(tmp_path: Path) -> None:
+    # (the import holds it from then on, and asks its own keys first: kept here too, it is dead weight,
+    # and most of what an import asks the library, None, a stub then taking the key, is such a key)
+    lib = Library.open(tmp_path / "lib.json")
+    with lib.transaction() as changes:
+        for i in range(1, 6):
+            assert changes.lookup(f"pmid:{i}") is None  # (asked of the library: kept)
+        changes.put_links(Link(pmid="1"), "references", [Link(pmid="2")])  # (stubs take pmid:1 and 2)
+        changes.flush()
+        assert sorted(changes._kept) == ["pmid:3", "pmid:4", "pmid:5"]
+        one, two = changes.lookup("pmid:1"), changes.lookup("pmid:2")
+        assert one is not None and two is not None and changes._held.get("pmid:1") == one
+    assert lib.link_ids(one, "references") == [two]
