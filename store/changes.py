@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 import orjson
 
 from store.answers import Answers
-from store.heldkeys import UNKNOWN, HeldKeys  # (UNKNOWN: a key not looked up yet; None is an answer)
+from store.heldkeys import RECALL, UNKNOWN, HeldKeys  # (UNKNOWN: a key not looked up yet; None is an answer)
 from store.linkedits import LinkEdits
 from store.merge import (
     LINK_RELATIONS,
@@ -44,13 +44,8 @@ from store.storage.links import Change
 from store.storage.meta import FIELD_BITS, STUB, Meta, meta_of
 from store.unitofwork import Status, Target
 
-# The most library answers to identity-key look-ups (and as many documents' meta) kept from one batch
-# for the next, the newest: some 40 MB in all, about what one batch of ``store.importer.FLUSH_AT``
-# documents looks up (a 10k file into a library of 100k: 133,559 keys).
+# The most library answers (key look-ups; as many documents' meta) kept across batches: ``store.answers``.
 KEPT = 1 << 20
-# The most answers the held keys give that are kept as a dict (``HeldKeys.recalled``: a dict is
-# quicker to ask than its table, but not by much; stop 34 measured half as many the same).
-RECALL = 1 << 17
 _ID_BITS = {"pmid": FIELD_BITS["pmid"], "pmcid": FIELD_BITS["pmcid"], "doi": FIELD_BITS["doi"]}
 
 
@@ -136,9 +131,7 @@ class Changes:
 
     def _flags(self, doc_id: int) -> int:
         """What the current document is (stub) and holds (``store.storage.meta``), unread if unchanged."""
-        doc = self._docs.get(doc_id)
-        if doc is None:
-            doc = self._read.get(doc_id)
+        doc = self._docs.get(doc_id) or self._read.get(doc_id)  # (a document is never empty)
         if doc is not None:
             return meta_of(doc).flags
         meta = self._answers.meta_of(doc_id, self._lib.meta)
@@ -399,17 +392,8 @@ class Changes:
         changed, removed, links = self._batch()
         if changed or removed or links:
             self._lib.apply(changed, removed, links)
-        self._release()
-        return changed, removed
-
-    def _release(self) -> None:
-        """Let go of what only a later batch would read (a committed unit of work is done): before the
-        library commits, and the search index after it, whose merge of segments is an import's peak of
-        memory (the 8th of the bench's ten 100k files: 1,225 MB), which the kept answers and held keys
-        (up to ``KEPT`` of each kind, and every key the import gave) would otherwise add to."""
-        self._held = HeldKeys()
-        self._answers = Answers()
-        self._kept, self._meta = self._answers.keys, self._answers.meta
-        self._docs, self._before, self._read, self._seen, self._keys = {}, {}, {}, {}, {}
-        self._touched = set()
+        self._answers.clear()  # (and what else only a later batch reads: ``Answers.clear`` says why)
+        self._held, self._keys, self._seen = HeldKeys(), {}, {}
+        self._docs, self._before, self._read = {}, {}, {}
         self._links.clear(self._next_id)
+        return changed, removed

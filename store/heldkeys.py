@@ -37,6 +37,10 @@ from collections.abc import Mapping
 
 from store.answers import trim
 
+# The most answers ``get`` gave kept as a dict (``recalled``) in an import (``store.changes``): a dict is
+# quicker to ask than the table, not by much (the module docstring). Not ``store.changes.KEPT`` since
+# that grew to 1 << 20 (stop 37): the dict would then hold up to ~130 MB to save little.
+RECALL = 1 << 17
 UNKNOWN = -1  # (``get`` of a key not held: no document has this id, and None is an answer)
 _LOW = (1 << 32) - 1
 _MIX = 0x9E3779B97F4A7C15  # (Fibonacci hashing: a PMID's slot from the middle bits of its product)
