@@ -33,7 +33,7 @@ from store.interrupts import held_off
 from store.lock import write_lock
 from store.notices import say
 from store.search.catchup import layers_now
-from store.search.fields import index_document
+from store.search.fields import add_to
 from store.search.index import (
     Library,
     SearchIndex,
@@ -210,7 +210,7 @@ class IndexFeed:
         for doc_id in range(start, end):
             doc = docs.get(doc_id)
             if doc is not None:  # (else merged into another record already: nothing to index)
-                writer.add_document(index_document(doc_id, doc))
+                add_to(writer, doc_id, doc)
                 early.add(doc_id)
                 touched.discard(doc_id)
         self._ahead = end
@@ -235,7 +235,7 @@ class IndexFeed:
             # is replaced; one made by this batch and not indexed yet (ids only grow) has nothing to.
             if doc_id <= self._added_upto:
                 writer.delete_documents_by_term("doc_id", doc_id)
-            writer.add_document(index_document(doc_id, doc))  # (its count: see the module docstring)
+            add_to(writer, doc_id, doc)  # (its count: see the module docstring)
         for doc_id in early:  # (indexed ahead, then merged into another record before it was written)
             writer.delete_documents_by_term("doc_id", doc_id)
         self._added_upto = max(self._added_upto, max(changed, default=0))

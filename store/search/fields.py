@@ -14,6 +14,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import tantivy
 
 from store import metrics
@@ -126,93 +127,149 @@ def _terms_of(term: str) -> tuple[str, ...]:
 _heading_terms = functools.lru_cache(maxsize=16384)(_terms_of)
 
 
-def _author_terms(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+def _author_terms(authors: list[dict[str, Any]]) -> tuple[list[str], list[str], list[str]]:
     words: list[str] = []
     lasts: list[str] = []
     fulls: list[str] = []
-    for author in doc.get("authors", []):
-        last = str(author.get("last", ""))
-        words.append(" ".join(filter(None, (last, author.get("fore", ""), author.get("initials", "")))))
-        if author.get("collective"):
-            lasts.extend(collective_keys(last))
-            continue
-        key = author_key(last)
-        initials = str(author.get("initials", "")).lower()
-        if key:
-            lasts.append(key)
-            if initials:
-                fulls.append(f"{key} {initials}")
-        if "_" in key:
-            also = key.rsplit("_", 1)[1]  # "García-López M" is also found as "Lopez M"
-            if also:
-                lasts.append(also)
-                if initials:
-                    fulls.append(f"{also} {initials}")
+    for author in authors:
+        get = author.get
+        last, fore, initials = str(get("last", "")), get("fore", ""), get("initials", "")
+        cached = (
+            type(fore) is str
+            and type(initials) is str
+            and len(last) + len(fore) + len(initials) <= MAX_CACHED
+        )
+        parts = _one_author if cached else _author_parts
+        word, its_lasts, its_fulls = parts(last, fore, initials, bool(get("collective")))
+        words.append(word)
+        lasts += its_lasts
+        fulls += its_fulls
     return words, lasts, fulls
 
 
-def index_document(doc_id: int, doc: dict[str, Any], citing: int = 0) -> Any:
-    """The index document of a library document; ``citing``: how many articles of the library cite it
-    (its links are kept apart from it)."""
-    d = tantivy.Document()
-    d.add_integer("doc_id", doc_id)
-    for name in ("pmid", "pmcid", "doi"):
-        if doc.get(name):
-            d.add_text(name, doc[name])
-    if doc.get("doi"):
-        d.add_text("doi_key", doc["doi"].lower())
-    for key in identity_keys(doc.get("pmid"), doc.get("pmcid"), doc.get("doi")):
-        d.add_text("keys", key)
-    d.add_text("title", doc.get("title", ""))
-    d.add_text("abstract", " ".join(s.get("text", "") for s in doc.get("abstract", [])))
-    words, lasts, fulls = _author_terms(doc)
-    for w in words:
-        d.add_text("author", w)
-    for w in lasts:
-        d.add_text("author_last", w)
-    for w in fulls:
-        d.add_text("author_full", w)
-    for journal in {doc.get("journal", ""), doc.get("journal_title", "")} - {""}:
-        d.add_text("journal", journal)
-    for term in doc.get("mesh", []):
-        d.add_text("mesh", term)
-    for term in mesh_word_terms(doc.get("mesh", [])):
-        d.add_text("mesh_words", term)
-    for term in doc.get("keywords", []):
-        d.add_text("keywords", term)
-    authors = doc.get("authors", [])
-    d.add_text("journal_name", doc.get("journal") or doc.get("journal_title") or "")
+def _author_parts(
+    last: str, fore: Any, initials: Any, collective: bool
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """One author's ``author`` text and its ``author_last`` and ``author_full`` terms."""
+    word = " ".join(filter(None, (last, fore, initials)))
+    if collective:
+        return word, tuple(collective_keys(last)), ()
+    key = author_key(last)
+    lower = str(initials).lower()
+    lasts: list[str] = []
+    fulls: list[str] = []
+    if key:
+        lasts.append(key)
+        if lower:
+            fulls.append(f"{key} {lower}")
+    if "_" in key:
+        also = key.rsplit("_", 1)[1]  # "García-López M" is also found as "Lopez M"
+        if also:
+            lasts.append(also)
+            if lower:
+                fulls.append(f"{also} {lower}")
+    return word, tuple(lasts), tuple(fulls)
+
+
+# Names repeat from record to record, and a stub's authors (a reference's "Bruno S") most of all: each
+# one's terms are made once (``MAX_CACHED``: a hostile file's long names are not kept).
+_one_author = functools.lru_cache(maxsize=65536)(_author_parts)
+
+
+def index_fields(doc_id: int, doc: dict[str, Any], citing: int = 0) -> dict[str, Any]:
+    """The fields of the index document of a library document, by name (a list: the field's values in
+    order); ``citing``: how many articles of the library cite it (its links are kept apart from it).
+
+    Most documents an import indexes are stubs (some three a record with reference lists), which have
+    no abstract, MeSH, keywords or metrics: a field without a value is left out (it would hold no term,
+    as an empty text holds none); the stored fields a hit reads are always given one."""
+    get = doc.get
+    fields: dict[str, Any] = {"doc_id": doc_id}
+    pmid, pmcid, doi = get("pmid"), get("pmcid"), get("doi")
+    if pmid:
+        fields["pmid"] = pmid
+    if pmcid:
+        fields["pmcid"] = pmcid
+    if doi:
+        fields["doi"] = doi
+        fields["doi_key"] = doi.lower()
+    keys = identity_keys(pmid, pmcid, doi)
+    if keys:
+        fields["keys"] = keys
+    fields["title"] = get("title", "")
+    abstract = get("abstract")
+    if abstract:
+        fields["abstract"] = " ".join(s.get("text", "") for s in abstract)
+    authors = get("authors") or []
+    if authors:
+        words, lasts, fulls = _author_terms(authors)
+        fields["author"] = words
+        if lasts:
+            fields["author_last"] = lasts
+        if fulls:
+            fields["author_full"] = fulls
+    journal, journal_title = get("journal", ""), get("journal_title", "")
+    journals = [name for name in (journal, journal_title) if name]
+    if len(journals) == 2 and journal == journal_title:
+        del journals[1]
+    if journals:
+        fields["journal"] = journals
+    mesh = get("mesh")
+    if mesh:
+        fields["mesh"] = mesh
+        fields["mesh_words"] = mesh_word_terms(mesh)
+    keywords = get("keywords")
+    if keywords:
+        fields["keywords"] = keywords
+    fields["journal_name"] = journal or journal_title or ""
     if authors:
         first = authors[0]
         name = first.get("last", "")
         if first.get("initials") and not first.get("collective"):
             name += " " + first["initials"]
-        d.add_text("first_author", name)
-    d.add_integer("authors", len(authors))
-    d.add_integer("year", int(doc.get("year") or 0))
+        fields["first_author"] = name
+    fields["authors"] = len(authors)
+    fields["year"] = int(get("year") or 0)
     # (most documents hold no citation metrics: an import's records and stubs never do)
-    held = doc.get("metrics")
+    held = get("metrics")
     reported = metrics.reported_counts(doc) if held else ()
-    d.add_integer("cited", max(int(doc.get("citation_count") or 0), citing, *reported))
-    d.add_integer("stub", 1 if doc.get("stub") else 0)
-    d.add_integer("has_abstract", 1 if doc.get("abstract") else 0)
+    fields["cited"] = max(int(get("citation_count") or 0), citing, *reported)
+    fields["stub"] = 1 if get("stub") else 0
+    fields["has_abstract"] = 1 if abstract else 0
     if held:
-        _add_metrics(d, doc)
-    return d
+        _add_metrics(fields, doc)
+    return fields
 
 
-def _add_metrics(d: Any, doc: dict[str, Any]) -> None:
+def index_document(doc_id: int, doc: dict[str, Any], citing: int = 0) -> Any:
+    """The index document (a ``tantivy.Document``) of a library document: ``index_fields``."""
+    return tantivy.Document.from_dict(index_fields(doc_id, doc, citing), SCHEMA)
+
+
+def add_to(writer: Any, doc_id: int, doc: dict[str, Any], citing: int = 0) -> None:
+    """Index a library document with ``writer`` (a ``tantivy.IndexWriter``): its fields given as one JSON
+    text, which tantivy reads by the schema in one call, where building a ``tantivy.Document`` took a
+    call a value (some 30 for a stub with six authors) and one more to add it. A document holding
+    citation metrics (floats: JSON has no NaN) is added as a ``tantivy.Document``."""
+    fields = index_fields(doc_id, doc, citing)
+    if "has_metrics" in fields or "rcr" in fields or "percentile" in fields or "apt" in fields:
+        writer.add_document(tantivy.Document.from_dict(fields, SCHEMA))
+    else:
+        writer.add_json(orjson.dumps(fields).decode())
+
+
+def _add_metrics(fields: dict[str, Any], doc: dict[str, Any]) -> None:
     icite = metrics.icite(doc)
     for field, key in (("rcr", metrics.RCR), ("percentile", metrics.PERCENTILE), ("apt", metrics.APT)):
         value = icite.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            d.add_float(field, float(value))
+            fields[field] = float(value)
     if icite.get(metrics.CLINICAL) is True:
-        d.add_integer("clinical", 1)
+        fields["clinical"] = 1
     if icite.get(metrics.RESEARCH) is True:
-        d.add_integer("research", 1)
+        fields["research"] = 1
     if doc.get("metrics"):
-        d.add_integer("has_metrics", 1)
+        fields["has_metrics"] = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,9 +47,9 @@ from store.search.fields import (
     SCHEMA,
     Hit,
     Results,
+    add_to,
     analyze,
     hit_from_fields,
-    index_document,
 )
 from store.search.meta import META, forget_index, index_folder, read_meta, write_meta
 from store.search.query import MatchAll, Node, parse_query
@@ -219,7 +219,7 @@ class SearchIndex:
             state = library.state
             docs = 0
             for doc_id, doc in library.iter_docs():
-                writer.add_document(index_document(doc_id, doc, library.link_counts(doc_id)[1]))
+                add_to(writer, doc_id, doc, library.link_counts(doc_id)[1])
                 docs += 1
             writer.commit()
             writer.wait_merging_threads()
@@ -253,7 +253,7 @@ class SearchIndex:
             for doc_id, doc in changed.items():
                 if doc_id < first_new:  # (a document made by this commit has nothing to replace)
                     writer.delete_documents_by_term("doc_id", doc_id)
-                writer.add_document(index_document(doc_id, doc, library.link_counts(doc_id)[1]))
+                add_to(writer, doc_id, doc, library.link_counts(doc_id)[1])
             writer.commit()
             writer.wait_merging_threads()
             self._index.reload()

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.search.fields import index_document
+import tantivy
+
+from store.search.fields import ANALYZER, FOLDED, SCHEMA, add_to, index_document
 
 
 def _fields(doc: dict[str, Any], citing: int = 0) -> dict[str, list[Any]]:
@@ -39,3 +41,79 @@ def test_a_document_without_metrics_has_none_indexed() -> None:
     fields = _fields({"title": "T", "citation_count": 3}, citing=4)
     assert fields["cited"] == [4]
     assert not {"rcr", "percentile", "apt", "clinical", "research", "has_metrics"} & set(fields)
+
+
+DOCS: list[dict[str, Any]] = [
+    {  # a record
+        "pmid": "11",
+        "pmcid": "PMC5",
+        "doi": "10.1/AB",
+        "title": 'Stem cells \u201cin\u201d the colon: \\ "quoted" \x1f',
+        "abstract": [{"text": "Markers predict relapse.", "label": "RESULTS"}, {"text": "Café au lait."}],
+        "authors": [
+            {"last": "García-López", "fore": "María", "initials": "M"},
+            {"last": "Group X", "collective": True},
+        ],
+        "journal": "Gut",
+        "journal_title": "Gut Journal",
+        "mesh": ["Colonic Neoplasms/pathology*", "Neoplastic Stem Cells"],
+        "keywords": ["relapse", "niche"],
+        "year": 2018,
+        "citation_count": 40,
+    },
+    {
+        "title": "A stub",
+        "authors": [{"last": "Bruno", "initials": "S"}],
+        "journal": "J",
+        "year": 2009,
+        "stub": True,
+    },
+    {"title": "", "journal_title": "Only a title", "year": None},  # (nothing else known)
+]
+
+
+def _terms_and_stored(add: Any) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    index = tantivy.Index(SCHEMA)
+    index.register_tokenizer(FOLDED, ANALYZER)
+    writer = index.writer(heap_size=15_000_000, num_threads=1)
+    for n, doc in enumerate(DOCS, 1):
+        add(writer, n, doc)
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    searcher = index.searcher()
+    terms = {f: sorted(searcher.terms_with_prefix(f, "")) for f in TEXT_FIELDS}
+    for f in INT_FIELDS:
+        for value in (0, 1, 2, 3, 40, 2009, 2018):
+            terms[f"{f}={value}"] = [searcher.search(tantivy.Query.term_query(SCHEMA, f, value), 10).count]
+    hits = searcher.search(tantivy.Query.all_query(), 10).hits
+    stored = {str(searcher.doc(addr)["doc_id"]): searcher.doc(addr).to_dict() for _score, addr in hits}
+    return terms, stored
+
+
+TEXT_FIELDS = [
+    *(
+        "pmid",
+        "pmcid",
+        "doi",
+        "doi_key",
+        "keys",
+        "title",
+        "abstract",
+        "author",
+        "journal",
+        "mesh",
+        "keywords",
+    ),
+    *("author_last", "author_full", "mesh_words", "journal_name", "first_author"),
+]
+INT_FIELDS = ["doc_id", "year", "cited", "stub", "has_abstract"]
+
+
+def test_a_document_added_as_json_is_indexed_as_a_tantivy_document() -> None:
+    """``add_to`` gives tantivy each document as one JSON text (a third of the calls a stub cost): the
+    terms of every field and what is stored are those of the ``tantivy.Document`` of the same fields."""
+    by_json = _terms_and_stored(add_to)
+    by_document = _terms_and_stored(lambda w, n, doc: w.add_document(index_document(n, doc)))
+    assert by_json == by_document
+    assert by_json[0]["author_last"]  # (the terms were read)

@@ -99,7 +99,7 @@ def test_a_failed_index_rebuild_leaves_no_half_built_folder(
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as m:
-        m.setattr("store.search.index.index_document", disk_full)
+        m.setattr("store.search.index.add_to", disk_full)
         with pytest.raises(OSError):
             SearchIndex.rebuild(lib)
     assert not list(tmp_path.glob(".*.building"))  # neither the stale one nor its own
