@@ -303,7 +303,7 @@ MUTATIONS = (
         "a commit's documents are not added to the search index, which still says it is fresh",
         "store/search/index.py",
         "SearchIndex.update",
-        "writer.add_document(index_document(doc_id, doc, library.link_counts(doc_id)[1]))",
+        "add_to(writer, doc_id, doc, library.link_counts(doc_id)[1])",
         "pass",
         ("tests/store/test_search.py",),
     ),
