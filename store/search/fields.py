@@ -134,13 +134,15 @@ def _author_terms(authors: list[dict[str, Any]]) -> tuple[list[str], list[str], 
     for author in authors:
         get = author.get
         last, fore, initials = str(get("last", "")), get("fore", ""), get("initials", "")
+        collective = bool(get("collective"))
         cached = (
-            type(fore) is str
+            not collective
+            and type(fore) is str
             and type(initials) is str
             and len(last) + len(fore) + len(initials) <= MAX_CACHED
         )
         parts = _one_author if cached else _author_parts
-        word, its_lasts, its_fulls = parts(last, fore, initials, bool(get("collective")))
+        word, its_lasts, its_fulls = parts(last, fore, initials, collective)
         words.append(word)
         lasts += its_lasts
         fulls += its_fulls
@@ -172,7 +174,8 @@ def _author_parts(
 
 
 # Names repeat from record to record, and a stub's authors (a reference's "Bruno S") most of all: each
-# one's terms are made once (``MAX_CACHED``: a hostile file's long names are not kept).
+# one's terms are made once. Not kept: a hostile file's long names (``MAX_CACHED``), nor a collective's
+# (a 12-word consortium has 78 keys, ~10 KB: a full cache of them would hold ~700 MB; they are rare).
 _one_author = functools.lru_cache(maxsize=65536)(_author_parts)
 
 
