@@ -355,6 +355,12 @@ class DocIndex:
             if doc_id not in dropped:
                 yield (h << 32) | doc_id
 
+    def file_stat(self) -> os.stat_result | None:
+        """What the file this index opened is (``os.fstat`` of its descriptor: whatever is at its path by
+        now); None without one (``OSError`` once closed)."""
+        file = self._file
+        return None if file is None else os.fstat(file.fd)
+
     def close(self) -> None:
         if self._checking is not None:  # (its view of the map must be let go before the map is closed)
             self._checking.join()

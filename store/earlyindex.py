@@ -46,13 +46,14 @@ def begin(library: Path | str) -> None:
         index = DocIndex(path, check_later=True)
     except (IndexFileError, OSError):
         return
-    try:  # (the file opened, whatever is at the path by now)
-        seen = _identity(os.fstat(index._file.fd)) if index._file is not None else None
+    try:
+        stat = index.file_stat()
     except OSError:
-        seen = None
-    if seen is None:
+        stat = None
+    if stat is None:
         index.close()
         return
+    seen = _identity(stat)
     with _lock:
         old = _begun.pop(str(path), None)
         _begun[str(path)] = (index, seen)

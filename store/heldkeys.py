@@ -22,9 +22,10 @@ the dict's slot): ~330 bytes a record, ~300 MB of that import's peak. So, decide
 The answers ``get`` gave lately are kept as a dict too (``recalled``, at most ``recall`` of them, kept
 across batches but for the keys a batch gave or took: ``update``): a one-file import's references name
 the same records and stubs batch after batch, and a look-up in a dict is what it was before. Half as
-many (``KEPT // 2``) was measured at stop 34 (the first 30,000 records of the 100k bench file in six
-batches, ``LINKS_AT`` 150,000, interleaved, 3 rounds, load 8-11): 30.4-31.7 s of CPU against
-29.9-30.5 s, the same peak (266-270 MB): kept as it is (the dict is some 12 MB at its most).
+many (65,536; ``RECALL`` was then ``store.changes.KEPT``, 1 << 17) was measured at stop 34 (the first
+30,000 records of the 100k bench file in six batches, ``LINKS_AT`` 150,000, interleaved, 3 rounds, load
+8-11): 30.4-31.7 s of CPU against 29.9-30.5 s, the same peak (266-270 MB): kept as it is (the dict is
+some 12 MB at its most).
 
 A look-up costs about what a look-up in a large dict did (the table is denser in memory than a dict of
 strings, which makes up for probing it in Python); sorted arrays searched with ``bisect`` were slower.

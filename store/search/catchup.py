@@ -48,7 +48,7 @@ from store.errors import PmbrowseError
 from store.interrupts import held_off
 from store.journal import Replay, read_header
 from store.notices import say
-from store.search.fields import index_document
+from store.search.fields import add_to
 from store.search.meta import index_folder, read_meta, write_meta
 from store.search.writer import let_go, open_writer
 from store.storage import open_storage
@@ -106,7 +106,7 @@ def catch_up(library_path: Path, open_index: Callable[[], Any]) -> tuple[Any, tu
                         writer.delete_documents_by_term("doc_id", doc_id)
                         doc = snap.doc(doc_id)
                         if doc is not None:
-                            writer.add_document(index_document(doc_id, doc, snap.link_counts(doc_id)[1]))
+                            add_to(writer, doc_id, doc, snap.link_counts(doc_id)[1])
                 except BaseException:
                     let_go(writer)  # (its lock let go: the caller rebuilds)
                     raise

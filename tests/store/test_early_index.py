@@ -71,17 +71,31 @@ def test_an_index_replaced_since_it_was_begun_is_not_taken(
     assert idx.read_bytes() == good
 
 
-def test_what_is_not_taken_is_closed(compacted: Path, tmp_path: Path) -> None:
+def test_what_is_not_taken_is_closed(
+    compacted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index begun and not taken is closed (its file, its map and its check's thread let go)."""
+    closed: list[DocIndex] = []
+    close = DocIndex.close
+
+    def closing(index: DocIndex) -> None:
+        closed.append(index)
+        close(index)
+
+    monkeypatch.setattr(DocIndex, "close", closing)
     lib = copy_of(compacted, tmp_path)
     earlyindex.begin(lib)
     earlyindex.begin(lib)  # (begun again: the first is closed)
+    assert len(closed) == 1
     begun = earlyindex.take(earlyindex.index_path(lib))
-    assert begun is not None
+    assert begun is not None and begun is not closed[0]
     begun.verify()
     begun.close()
     assert earlyindex.take(earlyindex.index_path(lib)) is None  # (taken once)
     earlyindex.begin(lib)
+    closed.clear()
     earlyindex.discard()
+    assert len(closed) == 1
     assert earlyindex.take(earlyindex.index_path(lib)) is None
     earlyindex.begin(tmp_path / "none" / "library.json")  # (no library there: nothing begun)
     assert earlyindex.take(earlyindex.index_path(tmp_path / "none" / "library.json")) is None
