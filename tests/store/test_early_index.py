@@ -71,10 +71,8 @@ def test_an_index_replaced_since_it_was_begun_is_not_taken(
     assert idx.read_bytes() == good
 
 
-def test_what_is_not_taken_is_closed(
-    compacted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An index begun and not taken is closed (its file, its map and its check's thread let go)."""
+def closes_recorded(monkeypatch: pytest.MonkeyPatch) -> list[DocIndex]:
+    """The document indexes closed from now on, in order (``DocIndex.close`` still does its work)."""
     closed: list[DocIndex] = []
     close = DocIndex.close
 
@@ -83,6 +81,14 @@ def test_what_is_not_taken_is_closed(
         close(index)
 
     monkeypatch.setattr(DocIndex, "close", closing)
+    return closed
+
+
+def test_what_is_not_taken_is_closed(
+    compacted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index begun and not taken is closed (its file, its map and its check's thread let go)."""
+    closed = closes_recorded(monkeypatch)
     lib = copy_of(compacted, tmp_path)
     earlyindex.begin(lib)
     earlyindex.begin(lib)  # (begun again: the first is closed)

@@ -9,24 +9,17 @@ from pathlib import Path
 import pytest
 
 from store import earlyindex
-from store.docindex import DocIndex
+from tests.store.test_early_index import closes_recorded
 from tui import firstpage
 
 
 def test_an_index_begun_is_closed_when_the_first_page_fails(
     demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    closed: list[DocIndex] = []
-    close = DocIndex.close
-
-    def closing(index: DocIndex) -> None:
-        closed.append(index)
-        close(index)
-
     def fails(page: firstpage.FirstPage, target: str) -> None:
         raise RuntimeError("the session could not be read")
 
-    monkeypatch.setattr(DocIndex, "close", closing)
+    closed = closes_recorded(monkeypatch)
     monkeypatch.setattr(firstpage, "_search", fails)
     firstpage._work(demo_path, "")
     assert len(closed) == 1  # (begun, then closed: not left open with its map and thread)
