@@ -108,15 +108,22 @@ def mesh_heading(term: str) -> str:
 def mesh_word_terms(headings: list[str]) -> list[str]:
     """The ``mesh_words`` terms of a record's headings: one per (folded word, heading)."""
     terms: dict[str, None] = {}
+    kept = _HEADINGS.made
     for term in headings:
-        for made in _heading_terms(term) if len(term) <= MAX_CACHED else _terms_of(term):
-            terms[made] = None
+        made = kept.get(term)
+        for each in _HEADINGS.make(term) if made is None else made:
+            terms[each] = None
     return list(terms)
 
 
-# MeSH headings repeat from record to record (a vocabulary of some 30,000): each one's terms are made
-# once. Longer strings (no heading is) are not kept: a hostile file could fill the cache with them.
+# Longer strings (no heading is) are not kept: each would cost its kept terms' worth of memory.
 MAX_CACHED = 200
+# What the headings' kept terms may hold, counted as CPython lays them out (~300 bytes a real heading:
+# some 50,000 of them, the vocabulary of some 30,000 with its usual qualifiers). A count alone did not
+# bound it: 16,384 hostile 200-character headings of many short words held 232 MB (stop 37).
+HEADINGS_BUDGET = 16 << 20
+_STR_COST = 57  # a str object's header (ASCII) and its pointer in a tuple, in bytes
+_ENTRY_COST = 120  # the key's header, the tuple's and the entry's share of the dict, in bytes
 
 
 def _terms_of(term: str) -> tuple[str, ...]:
@@ -124,7 +131,29 @@ def _terms_of(term: str) -> tuple[str, ...]:
     return tuple(word + HEADING_SEP + heading for word in analyze(heading))
 
 
-_heading_terms = functools.lru_cache(maxsize=16384)(_terms_of)
+class _KeptTerms:
+    """MeSH headings repeat from record to record: each one's terms are made once and kept, within
+    ``HEADINGS_BUDGET`` bytes (all let go when full: the vocabulary comes back within a few thousand
+    records)."""
+
+    def __init__(self, budget: int) -> None:
+        self.made: dict[str, tuple[str, ...]] = {}
+        self.budget = budget
+        self.held = 0
+
+    def make(self, term: str) -> tuple[str, ...]:
+        made = _terms_of(term)
+        if len(term) <= MAX_CACHED:
+            cost = _ENTRY_COST + len(term) + sum(_STR_COST + len(each) for each in made)
+            if self.held + cost > self.budget:
+                self.made.clear()
+                self.held = 0
+            self.made[term] = made
+            self.held += cost
+        return made
+
+
+_HEADINGS = _KeptTerms(HEADINGS_BUDGET)
 
 
 def _author_terms(authors: list[dict[str, Any]]) -> tuple[list[str], list[str], list[str]]:

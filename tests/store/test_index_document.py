@@ -168,3 +168,26 @@ def test_the_author_cache_does_not_keep_collectives() -> None:
     finally:
         tracemalloc.stop()
     assert held < 1_000_000  # (kept: 800 x ~10 KB = ~8 MB)
+
+
+def test_the_heading_cache_holds_at_most_its_budget() -> None:
+    """MeSH headings' terms are kept within ``HEADINGS_BUDGET``: 16,384 hostile 200-character headings
+    of many short words, kept by count alone, held 232 MB (~14 KB each) for the life of the process."""
+    import tracemalloc
+
+    from store.search.fields import _HEADINGS, HEADINGS_BUDGET, MAX_CACHED, mesh_word_terms
+
+    _HEADINGS.made.clear()
+    _HEADINGS.held = 0
+    headings = [" ".join(f"{n}w{k}" for k in range(40))[:MAX_CACHED] for n in range(12_000)]
+    tracemalloc.start()
+    try:
+        for heading in headings:
+            mesh_word_terms([heading])
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert _HEADINGS.made  # (kept, within the budget)
+    assert held < HEADINGS_BUDGET * 1.1  # (by count alone: 12,000 x ~14 KB = ~170 MB)
+    again = mesh_word_terms([headings[-1]])
+    assert again == [f"{word}\x1f{headings[-1]}" for word in headings[-1].split()]
