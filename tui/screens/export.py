@@ -73,6 +73,39 @@ def export_folder() -> Path:
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
+    # Its rules are here, not in app.tcss: parsed when the screen is first shown, not before the app's
+    # first frame (DEFAULT_CSS is scoped to the screen: each selector is taken within it).
+    DEFAULT_CSS = """
+    ExportScreen {
+        align: center middle;
+    }
+    #export {
+        width: 70;
+        max-width: 95%;
+        height: auto;
+        max-height: 100%;
+        border: round $accent;
+        padding: 0 1;
+        background: $surface;
+    }
+    #export-path {
+        margin: 0 0 1 0;
+    }
+    #export-buttons Button {
+        margin: 0 0 0 2;
+    }
+    #export Horizontal {
+        height: auto;
+    }
+    #export RadioSet {
+        width: 1fr;
+        height: auto;
+    }
+    #export-buttons {
+        height: auto;
+        align-horizontal: right;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
 
     def __init__(

@@ -18,6 +18,26 @@ from tui.text import literal
 class HeadingsScreen(ModalScreen[str | None]):
     """Answers with the heading chosen (None: escape)."""
 
+    # Its rules are here, not in app.tcss: parsed when the screen is first shown, not before the app's
+    # first frame (DEFAULT_CSS is scoped to the screen: each selector is taken within it).
+    DEFAULT_CSS = """
+    HeadingsScreen {
+        align: center middle;
+    }
+    #headings {
+        width: 70;
+        max-width: 95%;
+        height: auto;
+        max-height: 100%;
+        border: round $accent;
+        padding: 0 1;
+        background: $surface;
+    }
+    #headings-list {
+        height: auto;
+        max-height: 20;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel"), ("m", "cancel", "Cancel")]
 
     def __init__(self, headings: list[str]) -> None:

@@ -42,6 +42,23 @@ def help_table(
 
 
 class HelpScreen(ModalScreen[None]):
+    # Its rules are here, not in app.tcss: parsed when the screen is first shown, not before the app's
+    # first frame (DEFAULT_CSS is scoped to the screen: each selector is taken within it).
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    #help {
+        width: 90%;
+        max-width: 110;
+        height: auto;
+        max-height: 100%;
+        border: round $accent;
+        border-title-style: bold;
+        padding: 0 1;
+        background: $surface;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         ("escape", "dismiss", "Close"),
         ("question_mark", "dismiss", "Close"),
