@@ -122,10 +122,11 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
     counts = pending.counts
     name, writer = segment_path(files, view.generation)
     metas: dict[int, Meta | None] = {}
+    known = view.next_id  # (no layer holds an id from here on: most of an import's, new, are not asked)
     try:
         for doc_id in sorted(docs):
             doc = docs[doc_id]
-            old = view.meta(doc_id)
+            old = view.meta(doc_id) if doc_id < known else None
             if old is not None:
                 counts["stubs" if old.stub else "records"] -= 1
             if doc is None:
