@@ -27,9 +27,7 @@ import contextlib
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -40,6 +38,9 @@ from store.storage import links as linkrec
 from store.storage.decoding import usual_joined
 from store.storage.files import Doc, LibraryFiles
 from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
+from store.storage.joins import joined_links as joined_links  # (and ``tiering``'s)
+from store.storage.joins import joined_record as joined_record
+from store.storage.joins import plain_record
 from store.storage.layer import Segment
 from store.storage.linkwalk import Walk
 from store.storage.meta import head_of, meta_of
@@ -151,7 +152,7 @@ def write_state(
         _write_docs(builder, snap, docs, owners, old, derive)
         _write_pairs(builder, snap, owners, tables=derive is None)
         builder.start_links()
-        _write_links(builder, snap, changes, owners, old)
+        _write_links(builder, snap, changes, owners, old, _written(builder, snap.segments))
         builder.finish(next_id, counts)
     except BaseException:
         builder.discard()
@@ -247,9 +248,11 @@ def _write_links(
     changes: Mapping[int, linkrec.Change],
     owners: Owners,
     old: Old | None,
+    written: set[int],
 ) -> None:
     """Every present document's link record: unchanged ones copied, the others composed from the base
-    record and the changes (``_compose``)."""
+    record and the changes (``_compose``); one change alone of a segment this transaction wrote
+    (``written``), of the plain shape, taken as it is (``joins.plain_record``)."""
     size = owners.max_id + 1
     journal = snap.journal.links if snap.journal is not None else {}
     index = snap.index
@@ -257,6 +260,7 @@ def _write_links(
     walk = Walk(snap.segments)  # (each segment's changes once, in id order)
     ends = linkends.of(snap, owners.left)
     run = _Run(builder, old, links=True)
+    mine = {segment.path for n, segment in enumerate(snap.segments) if n in written}
     for doc_id in range(1, size):
         if layer[doc_id] == NONE:
             continue
@@ -278,7 +282,8 @@ def _write_links(
         if doc_id in ends:
             composed = None
         elif change is None:
-            composed = _compose(snap, doc_id, base, raws)
+            alone = base is None and len(raws) == 1 and raws[0][0] in mine  # (of this transaction)
+            composed = (plain_record(raws[0][1]) if alone else None) or _compose(snap, doc_id, base, raws)
         elif base is None and not raws and not change.removed and not change.more_sources:
             # (a document with no links stored anywhere yet, only added to: an import's new records and
             # stubs, whose change is their links in full, ``store.linkedits``; no state to build)
@@ -321,47 +326,6 @@ def _compose(
     if based is not None:
         records.insert(0, decode_links(snap.path, based, doc_id))
     return joined_links(records, changes=False)
-
-
-def joined_links(records: list[dict[str, Any]], *, changes: bool) -> tuple[bytes | None, int, int]:
-    """Link records or changes (decoded, oldest first) that remove nothing, joined into one: the targets
-    of each relation in the order learnt, the sources of each, with (references, citing) counts. This
-    is what applying them one by one makes (``linkrec.apply``, ``Change.of``), without walking every
-    link's sources in Python. ``changes``: they are changes, and so is the result (sources given for
-    targets they do not list are sources new to older targets, and kept; a change that removes
-    something is composed by ``Change.of``); else records, and so is the result (such sources are
-    dropped, as ``apply`` drops them; None: no links)."""
-    if changes and any("removed" in record for record in records):
-        change = linkrec.Change.of(records)
-        return change.encode(), *change.counts
-    out, refs, cited = joined_record(records, changes=changes)
-    if not changes and not refs and not cited:
-        return None, 0, 0
-    return orjson.dumps(out), refs, cited
-
-
-def joined_record(records: list[dict[str, Any]], *, changes: bool) -> tuple[dict[str, object], int, int]:
-    """``joined_links``' record before it is encoded, for records or changes that remove nothing."""
-    out: dict[str, object] = {}
-    sources: dict[str, dict[str, list[int]]] = {}
-    counts = []
-    for rel in linkrec.RELS:
-        # (chained in C: a merge joins millions of targets)
-        targets = dict.fromkeys(chain.from_iterable([record.get(rel, ()) for record in records]))
-        counts.append(len(targets))
-        if targets:
-            out[rel] = list(targets)
-        by_source: dict[str, dict[int, None]] = {}
-        for record in records:
-            for source, ids in record.get("link_sources", {}).get(rel, {}).items():
-                kept = ids if changes else (t for t in ids if t in targets)
-                by_source.setdefault(source, {}).update(dict.fromkeys(kept))
-        listed = {source: list(ids) for source, ids in by_source.items() if ids}
-        if listed:
-            sources[rel] = listed
-    if sources:
-        out["link_sources"] = sources
-    return out, counts[0], counts[1]
 
 
 class _Run:

@@ -1,0 +1,99 @@
+"""Joining a document's link record and link changes into one (``store.storage.fold``, and the merge of
+segments, ``store.storage.tiering``), and the change a transaction wrote moments ago taken as the
+record it makes, unread.
+
+An import into an empty library writes its batches as segments and folds them into the new base at its
+commit (``store.storage.committer``): nearly every document's links are then one change of a segment
+this transaction wrote, with no base record: its new targets, all from one source (what
+``Change.encode`` writes). The record that change makes is its own bytes (the general join decodes it,
+checks every id, joins and encodes it again: some 15 us a document, a tenth of the fold); so the fold
+takes those bytes as they are, as it takes the documents of its own segments unchecked
+(``fold._written``), when their shape is that one, seen in the bytes (``plain_record``).
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from typing import Any
+
+import orjson
+
+from store.storage import links as linkrec
+
+_LISTS = (b'"references":', b'"cited_by":')
+_SOURCES = b',"link_sources":{'
+
+
+def plain_record(raw: bytes) -> tuple[bytes, int, int] | None:
+    """``raw``, a link change ``Change.encode`` wrote, as the link record it makes on a document with no
+    links before it, with (references, citing) counts; None when it is not of the plain shape
+    (``{"references":L,"cited_by":M,"link_sources":{"references":{"S":L},"cited_by":{"S":M}}}``, one
+    relation or both, each list not empty, one source ``S`` for both), whose record is the change
+    itself: the join of one change without repeats (``joined_record``) makes the same dict, in the same
+    order, and so the same bytes. The ids are not checked: only for a change of this transaction."""
+    at = raw.find(_SOURCES)
+    if at < 0 or raw[:1] != b"{" or raw[-3:] != b"}}}":
+        return None
+    lists, sources = raw[1:at], raw[at + len(_SOURCES) : -2]
+    found: list[tuple[bytes, bytes]] = []
+    for name in _LISTS:
+        if lists.startswith(name):
+            end = lists.find(b"]") + 1
+            ids = lists[len(name) : end]
+            if len(ids) < 3 or ids[:1] != b"[":
+                return None
+            found.append((name, ids))
+            lists = lists[end:]
+            if lists[:1] == b",":
+                lists = lists[1:]
+    if lists or not found:
+        return None
+    source_end = sources.find(b'":', len(found[0][0]) + 2)
+    source = sources[len(found[0][0]) + 1 : source_end + 1]  # (with its quotes)
+    if source_end < 0 or b"\\" in source or b'"' in source[1:-1]:
+        return None
+    if sources != b",".join(name + b"{" + source + b":" + ids + b"}" for name, ids in found):
+        return None
+    counts = {name: ids.count(b",") + 1 for name, ids in found}
+    return raw, counts.get(_LISTS[0], 0), counts.get(_LISTS[1], 0)
+
+
+def joined_links(records: list[dict[str, Any]], *, changes: bool) -> tuple[bytes | None, int, int]:
+    """Link records or changes (decoded, oldest first) that remove nothing, joined into one: the targets
+    of each relation in the order learnt, the sources of each, with (references, citing) counts. This
+    is what applying them one by one makes (``linkrec.apply``, ``Change.of``), without walking every
+    link's sources in Python. ``changes``: they are changes, and so is the result (sources given for
+    targets they do not list are sources new to older targets, and kept; a change that removes
+    something is composed by ``Change.of``); else records, and so is the result (such sources are
+    dropped, as ``apply`` drops them; None: no links)."""
+    if changes and any("removed" in record for record in records):
+        change = linkrec.Change.of(records)
+        return change.encode(), *change.counts
+    out, refs, cited = joined_record(records, changes=changes)
+    if not changes and not refs and not cited:
+        return None, 0, 0
+    return orjson.dumps(out), refs, cited
+
+
+def joined_record(records: list[dict[str, Any]], *, changes: bool) -> tuple[dict[str, object], int, int]:
+    """``joined_links``' record before it is encoded, for records or changes that remove nothing."""
+    out: dict[str, object] = {}
+    sources: dict[str, dict[str, list[int]]] = {}
+    counts = []
+    for rel in linkrec.RELS:
+        # (chained in C: a merge joins millions of targets)
+        targets = dict.fromkeys(chain.from_iterable([record.get(rel, ()) for record in records]))
+        counts.append(len(targets))
+        if targets:
+            out[rel] = list(targets)
+        by_source: dict[str, dict[int, None]] = {}
+        for record in records:
+            for source, ids in record.get("link_sources", {}).get(rel, {}).items():
+                kept = ids if changes else (t for t in ids if t in targets)
+                by_source.setdefault(source, {}).update(dict.fromkeys(kept))
+        listed = {source: list(ids) for source, ids in by_source.items() if ids}
+        if listed:
+            sources[rel] = listed
+    if sources:
+        out["link_sources"] = sources
+    return out, counts[0], counts[1]
