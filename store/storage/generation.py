@@ -38,6 +38,9 @@ from store.storage.meta import STUB, Meta
 from store.storage.pmids import head_pmid
 
 RUN_BYTES = 4 << 20
+# Records added one by one are written this many at a time at most (or ``RUN_BYTES`` of them): what is
+# held until then costs ~150 bytes a record besides its bytes (small records, stubs, are most of a fold).
+HELD_RECORDS = 256
 COUNTS = ("records", "stubs", "links")
 
 
@@ -110,7 +113,7 @@ class Builder:
         if doc_id > self.max_seen:
             self.max_seen = doc_id
         self._held += len(raw) + len(head)
-        if self._held >= RUN_BYTES:
+        if self._held >= RUN_BYTES or len(self._run.ids) >= HELD_RECORDS:
             self._write_held()
 
     def _add_head(self, doc_id: int, head: bytes) -> None:
@@ -173,7 +176,7 @@ class Builder:
         c["refs"][doc_id], c["cited"][doc_id] = refs, cited
         self.totals[2] += refs
         self._held += len(raw)
-        if self._held >= RUN_BYTES:
+        if self._held >= RUN_BYTES or len(self._run.ids) >= HELD_RECORDS:
             self._write_held()
 
     def copy_links(self, old: Old, run: list[int]) -> None:
