@@ -20,35 +20,25 @@ at stop 36 → 1 << 20, load 4-12): 627 → 586, 680 → 706, 738 → 749, 802 �
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Generic, TypeVar
 
 import orjson
 
+from store.keptkeys import KeptKeys, trim
 from store.merge import Doc, doc_keys
 
-K = TypeVar("K")
-V = TypeVar("V")
 M = TypeVar("M")  # (a document's meta: ``store.storage.meta.Meta``, which this module does not read)
-_UNKNOWN = -1  # (a key not asked yet: no document has this id, and None is an answer)
 # The most distinct metas shared (``Answers.meta_of``): a library holds few (flags by year: 108 in the
 # bench's 100k library, citation counts mostly 0); at most some 2.5 MB however many a library holds.
 SHARED = 1 << 14
-
-
-def trim(cache: dict[K, V], most: int) -> None:
-    """Drop the oldest entries of ``cache`` down to ``most``."""
-    if len(cache) > most:
-        for key in list(itertools.islice(cache, len(cache) - most)):
-            del cache[key]
 
 
 class Answers(Generic[M]):
     """The library's answers kept across a unit of work's batches (see the module docstring)."""
 
     def __init__(self) -> None:
-        self.keys: dict[str, int | None] = {}  # key -> the lowest id holding it (None: none)
+        self.keys = KeptKeys()  # key -> the lowest id holding it (None: none)
         self.meta: dict[int, M | None] = {}  # doc id -> its meta (None: no such document)
         self.gone_keys: set[str] = set()  # the keys of documents removed (merged away) in this batch
         # Each meta kept once, however many documents have it: the dict then holds a pointer a document
@@ -67,10 +57,7 @@ class Answers(Generic[M]):
 
     def holder(self, key: str, ask: Callable[[str], int | None]) -> int | None:
         """The lowest id holding ``key`` (None: none), as kept, or asked now (``ask``) and kept."""
-        found = self.keys.get(key, _UNKNOWN)
-        if found == _UNKNOWN:
-            found = self.keys[key] = ask(key)
-        return found
+        return self.keys.holder(key, ask)
 
     def meta_of(self, doc_id: int, ask: Callable[[int], M | None]) -> M | None:
         """A document's meta (None: no such document), as kept, or asked now (``ask``) and kept."""
@@ -118,11 +105,11 @@ class Answers(Generic[M]):
                 stale.update(doc_keys(orjson.loads(before[doc_id])))
         keys, meta = self.keys, self.meta
         for key in stale:
-            keys.pop(key, None)
+            keys.pop(key)
         for key in taken:
-            keys.pop(key, None)
+            keys.pop(key)
         for doc_id in (*held, *removed):
             meta.pop(doc_id, None)
         self.gone_keys = set()
-        trim(keys, most)
+        keys.trim(most)
         trim(meta, most)

@@ -36,7 +36,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping
 
-from store.answers import trim
+from store.keptkeys import pmid_of, trim
 
 # The most answers ``get`` gave kept as a dict (``recalled``) in an import (``store.changes``): a dict is
 # quicker to ask than the table, not by much (the module docstring). Not ``store.changes.KEPT`` since
@@ -46,15 +46,6 @@ UNKNOWN = -1  # (``get`` of a key not held: no document has this id, and None is
 _LOW = (1 << 32) - 1
 _MIX = 0x9E3779B97F4A7C15  # (Fibonacci hashing: a PMID's slot from the middle bits of its product)
 _FIRST = 1 << 4  # slots of an empty table
-
-
-def _pmid(key: str) -> int:
-    """The PMID of a ``pmid:`` key as ``normalise_pmid`` writes it, or 0 (any other key)."""
-    if key.startswith("pmid:"):
-        digits = key[5:]
-        if 0 < len(digits) < 10 and digits.isdigit() and digits.isascii() and digits[0] != "0":
-            return int(digits)
-    return 0
 
 
 class HeldKeys:
@@ -103,7 +94,7 @@ class HeldKeys:
         return found
 
     def _find(self, key: str) -> int | None:
-        if key.startswith("pmid:"):  # (``_pmid``, written out: this runs for each reference a batch asks)
+        if key.startswith("pmid:"):  # (``pmid_of``, written out: this runs for each reference a batch asks)
             digits = key[5:]
             pmid = int(digits) if 0 < len(digits) < 10 and digits.isdigit() and digits.isascii() else 0
         else:
@@ -133,7 +124,7 @@ class HeldKeys:
         recalled = self.recalled
         for key, doc_id in answers.items():
             recalled.pop(key, None)
-            pmid = _pmid(key)
+            pmid = pmid_of(key)
             if pmid and (doc_id is None or doc_id + 1 < _LOW):
                 self._put_pmid(pmid << 32 | (0 if doc_id is None else doc_id + 1))
             else:
