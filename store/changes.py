@@ -44,7 +44,7 @@ from store.storage.links import Change
 from store.storage.meta import FIELD_BITS, STUB, Meta, meta_of
 from store.unitofwork import Status, Target
 
-# The most library answers (key look-ups; as many documents' meta) kept across batches: ``store.answers``.
+# The most library answers kept across batches, of each kind (PMID keys, other keys, meta): ``store.answers``.
 KEPT = 1 << 20
 _ID_BITS = {"pmid": FIELD_BITS["pmid"], "pmcid": FIELD_BITS["pmcid"], "doi": FIELD_BITS["doi"]}
 

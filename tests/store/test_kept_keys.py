@@ -33,7 +33,7 @@ def _answer(rng: random.Random) -> int | None:
 def test_kept_keys_answer_as_two_trimmed_dicts_would() -> None:
     """Random puts, forgets and trims: the answers, their number and their order are those of a dict of
     the PMID keys and a dict of the others, each trimmed of its oldest (the tables grow, shift entries
-    back and renumber their order on the way)."""
+    back and renumber their order on the way, and start small again)."""
     rng = random.Random(38)
     kept = KeptKeys()
     pmids: dict[str, int | None] = {}
@@ -52,6 +52,10 @@ def test_kept_keys_answer_as_two_trimmed_dicts_would() -> None:
             kept.pop(key)
             pmids.pop(key, None)
             others.pop(key, None)
+        elif pick < 0.952:  # (small tables again: probes that wrap around their end)
+            kept.clear()
+            pmids.clear()
+            others.clear()
         else:
             most = rng.choice([0, 5, 200, 2000])
             kept.trim(most)
@@ -63,6 +67,16 @@ def test_kept_keys_answer_as_two_trimmed_dicts_would() -> None:
         assert kept.get(key) == pmids.get(key, others.get(key, UNKNOWN))
     kept.clear()
     assert len(kept) == 0 and list(kept) == [] and kept.get("pmid:1") == UNKNOWN
+
+
+def test_a_key_forgotten_and_asked_again_is_the_newest() -> None:
+    kept = KeptKeys()
+    for key, answer in (("pmid:1", 10), ("pmid:2", 20), ("doi:10.1/a", 30)):
+        kept.put(key, answer)
+    kept.pop("pmid:1")
+    kept.put("pmid:1", 11)  # (asked again: its answer may have changed)
+    kept.trim(1)
+    assert list(kept.items()) == [("pmid:1", 11), ("doi:10.1/a", 30)]
 
 
 def test_answers_kept_are_those_asked_and_forgotten_when_untrue() -> None:
