@@ -26,6 +26,9 @@ library (``pmbrowse import``, 3 rounds interleaved, load 3.5-10.6): the same 616
 metas asked and 1,232,225 ``holder`` calls; when the answers are let go (170,171 keys, 326,299 meta)
 RSS 596-603 → 551-567 MB; the peak 628-690 → 590-623 MB; CPU 161.3-185.4 → 172.4-190.5 s (medians
 174.0, 175.4: within the noise). A kept PMID answer costs ~1.3 µs to find against ~0.3 in a dict.
+``KEPT`` bounds each kind apart (PMID keys, other keys, meta): at worst, references that all name DOIs,
+1 << 20 of those (~130 MB, as a dict of them was) beside as many PMID keys (~42 MB) and the meta (~77
+MB), ~250 MB, under stop 37's ~350 MB for the same bound.
 """
 
 from __future__ import annotations

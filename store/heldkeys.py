@@ -36,16 +36,13 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping
 
-from store.keptkeys import pmid_of, trim
+from store.keptkeys import FIRST, LOW, MIX, pmid_of, trim
 
 # The most answers ``get`` gave kept as a dict (``recalled``) in an import (``store.changes``): a dict is
 # quicker to ask than the table, not by much (the module docstring). Not ``store.changes.KEPT`` since
 # that grew to 1 << 20 (stop 37): the dict would then hold up to ~130 MB to save little.
 RECALL = 1 << 17
 UNKNOWN = -1  # (``get`` of a key not held: no document has this id, and None is an answer)
-_LOW = (1 << 32) - 1
-_MIX = 0x9E3779B97F4A7C15  # (Fibonacci hashing: a PMID's slot from the middle bits of its product)
-_FIRST = 1 << 4  # slots of an empty table
 
 
 class HeldKeys:
@@ -67,13 +64,13 @@ class HeldKeys:
     def __init__(self, recall: int = 0) -> None:
         self.recall = recall
         self.recalled: dict[str, int | None] = {}  # what ``get`` answered lately (see the module docstring)
-        self._pmids = array("Q", bytes(8 * _FIRST))  # pmid << 32 | (doc_id + 1); 0: an empty slot
+        self._pmids = array("Q", bytes(8 * FIRST))  # pmid << 32 | (doc_id + 1); 0: an empty slot
         self._pmid_count = 0
         self._data = bytearray()  # the other keys, UTF-8, one after another
         self._ends = array("Q")  # where each ends in ``_data``
         self._hashes = array("q")  # each one's ``hash``
         self._values = array("q")  # each one's document id (-1: held by no one)
-        self._slots = array("I", bytes(array("I").itemsize * _FIRST))  # entry number + 1; 0: empty
+        self._slots = array("I", bytes(array("I").itemsize * FIRST))  # entry number + 1; 0: empty
 
     def __len__(self) -> int:
         return self._pmid_count + len(self._ends)
@@ -102,12 +99,12 @@ class HeldKeys:
         if pmid and digits[0] != "0":
             table = self._pmids
             mask = len(table) - 1
-            slot = ((pmid * _MIX) >> 32) & mask
+            slot = ((pmid * MIX) >> 32) & mask
             while True:
                 word = table[slot]
                 if word >> 32 == pmid:
-                    found = word & _LOW
-                    if found == _LOW:  # (a document id too large for the word: kept with the others)
+                    found = word & LOW
+                    if found == LOW:  # (a document id too large for the word: kept with the others)
                         break
                     return found - 1 if found else None
                 if not word:
@@ -125,12 +122,12 @@ class HeldKeys:
         for key, doc_id in answers.items():
             recalled.pop(key, None)
             pmid = pmid_of(key)
-            if pmid and (doc_id is None or doc_id + 1 < _LOW):
+            if pmid and (doc_id is None or doc_id + 1 < LOW):
                 self._put_pmid(pmid << 32 | (0 if doc_id is None else doc_id + 1))
             else:
                 self._put_other(key, -1 if doc_id is None else doc_id)
                 if pmid:  # (its word says so, replacing any answer held there before)
-                    self._put_pmid(pmid << 32 | _LOW)
+                    self._put_pmid(pmid << 32 | LOW)
         trim(recalled, self.recall // 2)  # (the newest half: room for the next batch's)
 
     # PMID keys -------------------------------------------------------------------------------
@@ -139,7 +136,7 @@ class HeldKeys:
         table = self._pmids
         mask = len(table) - 1
         pmid = word >> 32
-        slot = ((pmid * _MIX) >> 32) & mask
+        slot = ((pmid * MIX) >> 32) & mask
         while True:
             held = table[slot]
             if not held:
@@ -159,7 +156,7 @@ class HeldKeys:
         mask = len(table) - 1
         for word in old:
             if word:
-                slot = (((word >> 32) * _MIX) >> 32) & mask
+                slot = (((word >> 32) * MIX) >> 32) & mask
                 while table[slot]:
                     slot = (slot + 1) & mask
                 table[slot] = word

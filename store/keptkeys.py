@@ -28,9 +28,10 @@ from typing import TypeVar
 K = TypeVar("K")
 V = TypeVar("V")
 UNKNOWN = -1  # (``get`` of a key not kept: no document has this id, and None is an answer)
-_LOW = (1 << 32) - 1
-_MIX = 0x9E3779B97F4A7C15  # (Fibonacci hashing: a PMID's slot from the middle bits of its product)
-_FIRST = 1 << 4  # slots of an empty table
+# A PMID's word, here and in ``store.heldkeys``: ``pmid << 32 | (doc_id + 1)``, the low half ``LOW``'s.
+LOW = (1 << 32) - 1
+MIX = 0x9E3779B97F4A7C15  # (Fibonacci hashing: a PMID's slot from the middle bits of its product)
+FIRST = 1 << 4  # slots of an empty table
 
 
 def trim(cache: dict[K, V], most: int) -> None:
@@ -54,7 +55,7 @@ class KeptKeys:
     """Identity key -> the lowest document holding it (None: none), as the library answered; see the
     module docstring."""
 
-    __slots__ = ("_base", "_count", "_head", "_order", "_seqs", "_words", "others")
+    __slots__ = ("_count", "_head", "_order", "_seqs", "_words", "others")
 
     def __init__(self) -> None:
         self.others: dict[str, int | None] = {}  # the keys not held as words
@@ -62,11 +63,10 @@ class KeptKeys:
 
     def clear(self) -> None:
         self.others.clear()
-        self._words = array("Q", bytes(8 * _FIRST))  # pmid << 32 | (doc_id + 1); 0: an empty slot
-        self._seqs = array("I", bytes(4 * _FIRST))  # each word's insertion number (modulo 2**32)
+        self._words = array("Q", bytes(8 * FIRST))  # pmid << 32 | (doc_id + 1); 0: an empty slot
+        self._seqs = array("I", bytes(4 * FIRST))  # each word's insertion number (modulo 2**32)
         self._count = 0
-        self._order = array("I")  # the PMIDs as they were put, the first one ``_base``'s number
-        self._base = 0
+        self._order = array("I")  # the PMIDs as they were put, each its insertion number's place
         self._head = 0  # (``_order``'s entries before it are trimmed)
 
     def __len__(self) -> int:
@@ -82,8 +82,8 @@ class KeptKeys:
         order, seqs, words = self._order, self._seqs, self._words
         for at in range(self._head, len(order)):
             slot = self._slot(order[at])
-            if slot >= 0 and seqs[slot] == (self._base + at) & _LOW:
-                found = words[slot] & _LOW
+            if slot >= 0 and seqs[slot] == at & LOW:
+                found = words[slot] & LOW
                 yield f"pmid:{order[at]}", found - 1 if found else None
         yield from self.others.items()
 
@@ -94,7 +94,7 @@ class KeptKeys:
         """The slot holding ``pmid``'s word, or -1."""
         words = self._words
         mask = len(words) - 1
-        slot = ((pmid * _MIX) >> 32) & mask
+        slot = ((pmid * MIX) >> 32) & mask
         while word := words[slot]:
             if word >> 32 == pmid:
                 return slot
@@ -107,7 +107,7 @@ class KeptKeys:
         if pmid:
             slot = self._slot(pmid)
             if slot >= 0:
-                found = self._words[slot] & _LOW
+                found = self._words[slot] & LOW
                 return found - 1 if found else None
         return self.others.get(key, UNKNOWN)
 
@@ -127,21 +127,21 @@ class KeptKeys:
             return found
         words = self._words
         mask = len(words) - 1
-        slot = ((pmid * _MIX) >> 32) & mask
+        slot = ((pmid * MIX) >> 32) & mask
         while word := words[slot]:
             if word >> 32 == pmid:
-                found = word & _LOW
+                found = word & LOW
                 return found - 1 if found else None
             slot = (slot + 1) & mask
         found = others.get(key, UNKNOWN)
         if found != UNKNOWN:
             return found
         found = ask(key)
-        if found is not None and found + 1 >= _LOW:
+        if found is not None and found + 1 >= LOW:
             others[key] = found
             return found
         words[slot] = pmid << 32 | (0 if found is None else found + 1)  # (the empty slot the probe ended at)
-        self._seqs[slot] = (self._base + len(self._order)) & _LOW
+        self._seqs[slot] = len(self._order) & LOW
         self._order.append(pmid)
         self._count += 1
         if self._count * 8 > len(words) * 5:
@@ -151,7 +151,7 @@ class KeptKeys:
     def put(self, key: str, doc_id: int | None) -> None:
         """Keep ``key``'s answer: the newest, unless it was kept already (its place stays, as in a dict)."""
         pmid = pmid_of(key)
-        if not pmid or (doc_id is not None and doc_id + 1 >= _LOW):
+        if not pmid or (doc_id is not None and doc_id + 1 >= LOW):
             if pmid:
                 self._remove(pmid)
             self.others[key] = doc_id
@@ -160,14 +160,14 @@ class KeptKeys:
         word = pmid << 32 | (0 if doc_id is None else doc_id + 1)
         words = self._words
         mask = len(words) - 1
-        slot = ((pmid * _MIX) >> 32) & mask
+        slot = ((pmid * MIX) >> 32) & mask
         while held := words[slot]:
             if held >> 32 == pmid:
                 words[slot] = word
                 return
             slot = (slot + 1) & mask
         words[slot] = word
-        self._seqs[slot] = (self._base + len(self._order)) & _LOW
+        self._seqs[slot] = len(self._order) & LOW
         self._order.append(pmid)
         self._count += 1
         if self._count * 8 > len(words) * 5:
@@ -187,11 +187,11 @@ class KeptKeys:
         head = self._head
         while self._count > most:
             slot = self._slot(order[head])
-            if slot >= 0 and seqs[slot] == (self._base + head) & _LOW:  # (else forgotten, or put since)
+            if slot >= 0 and seqs[slot] == head & LOW:  # (else forgotten, or put since)
                 self._delete(slot)
             head += 1
         self._head = head
-        if head * 2 > len(order) or len(order) > 2 * self._count + _FIRST:
+        if head * 2 > len(order) or len(order) > 2 * self._count + FIRST:
             self._renumber()
 
     def _remove(self, pmid: int) -> None:
@@ -209,7 +209,7 @@ class KeptKeys:
             word = words[slot]
             if not word:
                 break
-            home = (((word >> 32) * _MIX) >> 32) & mask
+            home = (((word >> 32) * MIX) >> 32) & mask
             # (it stays if its home is cyclically after the hole, up to where it is)
             if (hole < home <= slot) if hole <= slot else (hole < home or home <= slot):
                 continue
@@ -225,10 +225,10 @@ class KeptKeys:
         kept = array("I")
         for at in range(self._head, len(order)):
             slot = self._slot(order[at])
-            if slot >= 0 and seqs[slot] == (self._base + at) & _LOW:
+            if slot >= 0 and seqs[slot] == at & LOW:
                 seqs[slot] = len(kept)
                 kept.append(order[at])
-        self._order, self._base, self._head = kept, 0, 0
+        self._order, self._head = kept, 0
 
     def _grow(self) -> None:
         old_words, old_seqs = self._words, self._seqs
@@ -237,7 +237,7 @@ class KeptKeys:
         mask = len(words) - 1
         for word, seq in zip(old_words, old_seqs, strict=True):
             if word:
-                slot = (((word >> 32) * _MIX) >> 32) & mask
+                slot = (((word >> 32) * MIX) >> 32) & mask
                 while words[slot]:
                     slot = (slot + 1) & mask
                 words[slot], seqs[slot] = word, seq

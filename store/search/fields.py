@@ -11,6 +11,7 @@ Bump ``INDEX_VERSION`` whenever what is indexed changes: indexes of another vers
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,12 +119,12 @@ def mesh_word_terms(headings: list[str]) -> list[str]:
 
 # Longer strings (no heading is) are not kept: each would cost its kept terms' worth of memory.
 MAX_CACHED = 200
-# What the headings' kept terms may hold, counted as CPython lays them out (~300 bytes a real heading:
-# some 50,000 of them, the vocabulary of some 30,000 with its usual qualifiers). A count alone did not
+# What the headings' kept terms may hold, counted as CPython lays them out (``sys.getsizeof``: a heading
+# of Greek or mathematical letters costs two or four bytes a character; ~420 bytes a real heading:
+# some 40,000 of them, the vocabulary of some 30,000 with its usual qualifiers). A count alone did not
 # bound it: 16,384 hostile 200-character headings of many short words held 232 MB (stop 37).
 HEADINGS_BUDGET = 16 << 20
-_STR_COST = 57  # a str object's header (ASCII) and its pointer in a tuple, in bytes
-_ENTRY_COST = 120  # the key's header, the tuple's and the entry's share of the dict, in bytes
+_DICT_COST = 40  # an entry's share of the dict (its slot and index, the table a third empty), in bytes
 
 
 def _terms_of(term: str) -> tuple[str, ...]:
@@ -144,7 +145,7 @@ class _KeptTerms:
     def make(self, term: str) -> tuple[str, ...]:
         made = _terms_of(term)
         if len(term) <= MAX_CACHED:
-            cost = _ENTRY_COST + len(term) + sum(_STR_COST + len(each) for each in made)
+            cost = _DICT_COST + sys.getsizeof(term) + sys.getsizeof(made) + sum(map(sys.getsizeof, made))
             if self.held + cost > self.budget:
                 self.made.clear()
                 self.held = 0

@@ -14,7 +14,9 @@ layer once and writes the new base once (``store.storage.generation.Builder``), 
   of the journal are asked for theirs), never from the documents;
 - a link record unchanged since the base is copied as bytes; a changed one is its base record and its
   changes joined (an import's changes only add), decoded once; only changes that remove something are
-  applied one by one (``Snapshot.link_state``).
+  applied one by one (``Snapshot.link_state``). A document's one change, of a segment this transaction
+  wrote and of the plain shape, with no base record (nearly every document of an import into an empty
+  library), is the record it makes: taken as bytes, its ids seen to be numbers (``joins.plain_record``).
 
 What it holds while it runs: the tables above and the new index's columns (tens of bytes a document),
 the identity key pairs (``IndexData.pairs``: 12 bytes a pair, ``columns.Pairs``), one run of bytes.
@@ -38,9 +40,7 @@ from store.storage import links as linkrec
 from store.storage.decoding import usual_joined
 from store.storage.files import Doc, LibraryFiles
 from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
-from store.storage.joins import joined_links as joined_links  # (and ``tiering``'s)
-from store.storage.joins import joined_record as joined_record
-from store.storage.joins import plain_record
+from store.storage.joins import joined_links, plain_record
 from store.storage.layer import Segment
 from store.storage.linkwalk import Walk
 from store.storage.meta import head_of, meta_of

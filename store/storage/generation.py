@@ -40,6 +40,7 @@ from store.storage.pmids import head_pmid
 RUN_BYTES = 4 << 20
 # Records added one by one are written this many at a time at most (or ``RUN_BYTES`` of them): what is
 # held until then costs ~150 bytes a record besides its bytes (small records, stubs, are most of a fold).
+# (The heads of a run of the old base copied as one slice are written with it, however many.)
 HELD_RECORDS = 256
 COUNTS = ("records", "stubs", "links")
 
@@ -87,7 +88,7 @@ class Builder:
         self.totals = [0, 0, 0]
         self.max_seen = 0
         self._links = False
-        self._run = _Added()  # (records added one by one, written as one slice: ``_write_added``)
+        self._run = _Added()  # (records added one by one, written as one slice: ``_write_held``)
         self._heads: list[bytes] = []  # (heads not yet written to ``data.heads``, which end at ``_heads_at``)
         self._heads_at = 0
         self._held = 0  # (bytes of both held)
@@ -163,6 +164,7 @@ class Builder:
             self._add_head(doc_id, old.index.head(doc_id))
             self.totals[1 if meta.flags & STUB else 0] += 1
         self.max_seen = max(self.max_seen, run[-1])
+        self._write_held()  # (the run's heads in one write: a run of stubs' heads is some 40,000)
 
     def start_links(self) -> None:
         self._write_held()

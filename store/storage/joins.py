@@ -24,13 +24,27 @@ _LISTS = (b'"references":', b'"cited_by":')
 _SOURCES = b',"link_sources":{'
 
 
+def _plain_ids(body: bytes) -> bool:
+    """``body`` (a list's bytes between its brackets) is document ids as ``orjson`` writes them: digits,
+    no leading zero, one comma between each two (a zero alone is left to the join: rare, and safe)."""
+    return (
+        body.replace(b",", b"").isdigit()
+        and body[:1] != b"0"
+        and body[-1:] != b","
+        and b",," not in body
+        and b",0" not in body
+    )
+
+
 def plain_record(raw: bytes) -> tuple[bytes, int, int] | None:
     """``raw``, a link change ``Change.encode`` wrote, as the link record it makes on a document with no
     links before it, with (references, citing) counts; None when it is not of the plain shape
     (``{"references":L,"cited_by":M,"link_sources":{"references":{"S":L},"cited_by":{"S":M}}}``, one
     relation or both, each list not empty, one source ``S`` for both), whose record is the change
     itself: the join of one change without repeats (``joined_record``) makes the same dict, in the same
-    order, and so the same bytes. The ids are not checked: only for a change of this transaction."""
+    order, and so the same bytes. Only for a change of this transaction: its ids are seen to be plain
+    numbers in the bytes (a flipped bit, ``[12q,45]`` or ``[123.45]``, is left to the join, which refuses
+    it naming its segment), not checked against the state (one at or past its next id is taken)."""
     at = raw.find(_SOURCES)
     if at < 0 or raw[:1] != b"{" or raw[-3:] != b"}}}":
         return None
@@ -40,7 +54,7 @@ def plain_record(raw: bytes) -> tuple[bytes, int, int] | None:
         if lists.startswith(name):
             end = lists.find(b"]") + 1
             ids = lists[len(name) : end]
-            if len(ids) < 3 or ids[:1] != b"[":
+            if len(ids) < 3 or ids[:1] != b"[" or not _plain_ids(ids[1:-1]):
                 return None
             found.append((name, ids))
             lists = lists[end:]

@@ -41,7 +41,7 @@ from store.storage import tops
 from store.storage.committer import write_listing
 from store.storage.decoding import usual, usual_joined
 from store.storage.files import LibraryFiles
-from store.storage.fold import joined_links, joined_record
+from store.storage.joins import joined_links, joined_record
 from store.storage.links import RELS
 from store.storage.runs import state_run
 from store.storage.segment import REMOVED_LENGTH, SegmentError, SegmentWriter
@@ -175,7 +175,7 @@ def _usual_change(raw: bytes) -> bool:
 def _joined(raws: list[tuple[Segment, bytes]], doc_id: int) -> tuple[bytes, tuple[int, int]]:
     """A document's link changes in several merged segments (``raws``: each segment and the change's
     JSON, oldest first) joined into one, with its counts. Checked once, joined, not each change: the
-    joined change holds every target and source of each (``fold.joined_record``), so a change that
+    joined change holds every target and source of each (``joins.joined_record``), so a change that
     does not check makes it fail, and the shapes a join would pass over (a key that is not part of a
     change, sources by another relation) are looked at in each. A change that removes something, or
     that does not check, is composed from the changes decoded and checked one by one, which names a

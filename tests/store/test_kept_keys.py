@@ -30,10 +30,15 @@ def _answer(rng: random.Random) -> int | None:
     return rng.randint(0, 1 << 20)
 
 
+def _as_word(key: str, answer: int | None) -> bool:
+    """Held as a word in the table (else in the dict of the others)."""
+    return bool(pmid_of(key)) and (answer is None or answer < (1 << 32) - 2)
+
+
 def test_kept_keys_answer_as_two_trimmed_dicts_would() -> None:
-    """Random puts, forgets and trims: the answers, their number and their order are those of a dict of
-    the PMID keys and a dict of the others, each trimmed of its oldest (the tables grow, shift entries
-    back and renumber their order on the way, and start small again)."""
+    """Random look-ups (``holder``), puts, forgets and trims: the answers, their number and their order
+    are those of a dict of the PMID keys and a dict of the others, each trimmed of its oldest (the
+    tables grow, shift entries back and renumber their order on the way, and start small again)."""
     rng = random.Random(38)
     kept = KeptKeys()
     pmids: dict[str, int | None] = {}
@@ -41,13 +46,22 @@ def test_kept_keys_answer_as_two_trimmed_dicts_would() -> None:
     for step in range(30_000):
         key = _key(rng)
         pick = rng.random()
-        if pick < 0.6:
-            if kept.get(key) == UNKNOWN:  # (``Answers.holder``: put only what was not kept)
-                assert key not in pmids and key not in others
-                answer = _answer(rng)
-                word = pmid_of(key) and (answer is None or answer < (1 << 32) - 2)  # (held as a word)
-                (pmids if word else others)[key] = answer
-                kept.put(key, answer)
+        if pick < 0.5:  # (``Answers.holder``'s way: asked only when not kept, then kept)
+            answer = _answer(rng)
+            expected = pmids.get(key, others.get(key, UNKNOWN))
+            asked: list[str] = []
+            got = kept.holder(key, lambda k: asked.append(k) or answer)  # noqa: B023
+            if expected == UNKNOWN:
+                assert asked == [key] and got == answer
+                (pmids if _as_word(key, answer) else others)[key] = answer
+            else:
+                assert asked == [] and got == expected
+        elif pick < 0.6:  # (a put: a key kept already keeps its place, or moves to the other kind)
+            answer = _answer(rng)
+            mine, theirs = (pmids, others) if _as_word(key, answer) else (others, pmids)
+            theirs.pop(key, None)
+            mine[key] = answer
+            kept.put(key, answer)
         elif pick < 0.95:
             kept.pop(key)
             pmids.pop(key, None)

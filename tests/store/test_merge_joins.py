@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from store.errors import LibraryFileError
-from store.storage.fold import joined_links
+from store.storage.joins import joined_links
 from store.storage.tiering import _joined
 from tests.store.merge_fakes import LinkSegment, from_segments, merge
 

@@ -17,7 +17,7 @@ import pytest
 from store.errors import LibraryFileError
 from store.storage import decoding, fold, tiering
 from store.storage.decoding import decode_links
-from store.storage.fold import joined_links
+from store.storage.joins import joined_links
 from store.storage.tiering import _joined, _usual_change
 from tests.store.merge_fakes import LinkSegment, from_segments, merge
 

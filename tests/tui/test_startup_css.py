@@ -145,5 +145,11 @@ async def test_the_panes_mounted_after_the_first_frame_are_styled(lib_path: Path
         for pane in ("#abstract-view", "#references-list", "#cited-by-list", "#related-pane"):
             widget = screen.query_one(pane)
             assert (widget.styles.padding.left, widget.styles.padding.right) == (1, 1), pane
+        results = screen.query_one("#results")
+        focused = results.has_focus, results.styles.border_top
         await pilot.press("tab")
-        assert screen.query_one("#results").styles.border_top[0] == "round"
+        # (``#results:focus``: the list's border is the accent's colour only while it has the focus)
+        assert focused[0] and not results.has_focus
+        assert focused[1][0] == results.styles.border_top[0] == "round"
+        assert focused[1][1] != results.styles.border_top[1]
+        assert focused[1][1] == Color.parse(app.get_css_variables()["accent"])

@@ -27,6 +27,7 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from store.export import EXPORTERS
 from store.export.write import FORMATS, WALK_FORMATS, default_export_path
+from tui.screens.dialog import dialog_css
 from tui.text import literal
 
 WHAT = {
@@ -73,21 +74,10 @@ def export_folder() -> Path:
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
-    # Its rules are here, not in app.tcss: parsed when the screen is first shown, not before the app's
-    # first frame (DEFAULT_CSS is scoped to the screen: each selector is taken within it).
-    DEFAULT_CSS = """
-    ExportScreen {
-        align: center middle;
-    }
-    #export {
-        width: 70;
-        max-width: 95%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        padding: 0 1;
-        background: $surface;
-    }
+    # (its own rules: ``tui.screens.dialog``)
+    DEFAULT_CSS = (
+        dialog_css("ExportScreen", "export")
+        + """
     #export-path {
         margin: 0 0 1 0;
     }
@@ -106,6 +96,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         align-horizontal: right;
     }
     """
+    )
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
 
     def __init__(

@@ -12,32 +12,23 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.screens.dialog import dialog_css
 from tui.text import literal
 
 
 class HeadingsScreen(ModalScreen[str | None]):
     """Answers with the heading chosen (None: escape)."""
 
-    # Its rules are here, not in app.tcss: parsed when the screen is first shown, not before the app's
-    # first frame (DEFAULT_CSS is scoped to the screen: each selector is taken within it).
-    DEFAULT_CSS = """
-    HeadingsScreen {
-        align: center middle;
-    }
-    #headings {
-        width: 70;
-        max-width: 95%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        padding: 0 1;
-        background: $surface;
-    }
+    # (its own rules: ``tui.screens.dialog``)
+    DEFAULT_CSS = (
+        dialog_css("HeadingsScreen", "headings")
+        + """
     #headings-list {
         height: auto;
         max-height: 20;
     }
     """
+    )
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel"), ("m", "cancel", "Cancel")]
 
     def __init__(self, headings: list[str]) -> None:

@@ -10,26 +10,13 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui.screens.dialog import dialog_css
 from tui.text import literal
 
 
 class PromptScreen(ModalScreen[str | None]):
-    # Its rules are here, not in app.tcss: parsed when the screen is first shown, not before the app's
-    # first frame (DEFAULT_CSS is scoped to the screen: each selector is taken within it).
-    DEFAULT_CSS = """
-    PromptScreen {
-        align: center middle;
-    }
-    #prompt {
-        width: 70;
-        max-width: 95%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        padding: 0 1;
-        background: $surface;
-    }
-    """
+    # (its own rules: ``tui.screens.dialog``)
+    DEFAULT_CSS = dialog_css("PromptScreen", "prompt")
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str, value: str = "", placeholder: str = "") -> None:
