@@ -78,10 +78,12 @@ async def test_before_the_first_frame_widgets_are_styled_once_each_reason(
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         assert shown
+        # Only once mounted, and at most for the reasons Textual has (how many it takes varies with its
+        # version: Textual 8.2.8 styles the list three times, 6.0 twice; CI runs both).
         # The search bar: as it is mounted, and as the screen starts (Textual's restyling of all).
-        assert styled["search"] == [True, True]
+        assert all(styled["search"]) and 1 <= len(styled["search"]) <= 2
         # The list: mounted, given the focus, the screen's start (not once more for :focus-within).
-        assert styled["results"] == [True, True, True]
+        assert all(styled["results"]) and 1 <= len(styled["results"]) <= 3
         search = app.main.query_one("#search", Input)
         assert search.compact and search.has_class("-textual-compact")
         assert search.size.height == 1 and search.styles.border_top[0] == ""
