@@ -78,9 +78,9 @@ class Changes:
         self._held = HeldKeys(RECALL)
         self._seen: dict[str, int | None] = {}
         # What the library answered to key look-ups and of documents' meta, kept across batches
-        # (``store.answers``; ``_kept`` and ``_meta`` are its dicts, changed in place).
+        # (``store.answers``; ``_meta`` is its dict of meta, changed in place).
         self._answers: Answers[Meta] = Answers()
-        self._kept, self._meta = self._answers.keys, self._answers.meta
+        self._meta = self._answers.meta
         self._links = LinkEdits(library.link_state, self._first_new)
         # Documents made writable (``_doc``), every change to a held document goes through it: the
         # search feed takes out those it indexes ahead, so what is left here changed since.

@@ -21,7 +21,6 @@ import os
 import secrets
 import shutil
 import tempfile
-import zlib
 from array import array
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -35,7 +34,6 @@ from store.storage.columns import Pairs
 from store.storage.files import LibraryFiles
 from store.storage.indexwriter import IndexData, new_columns, pairs_of, write_index
 from store.storage.meta import STUB, Meta
-from store.storage.pmids import head_pmid
 
 RUN_BYTES = 4 << 20
 # Records added one by one are written this many at a time at most (or ``RUN_BYTES`` of them): what is
@@ -119,17 +117,9 @@ class Builder:
 
     def _add_head(self, doc_id: int, head: bytes) -> None:
         """``IndexData.add_head``, the head written later with others (``_write_held``)."""
-        data = self.data
-        c = data.columns
-        c["head_off"][doc_id] = self._heads_at
-        c["head_len"][doc_id] = len(head)
-        c["head_crc"][doc_id] = zlib.crc32(head)
+        self.data.note_head(doc_id, head, self._heads_at)
         self._heads.append(head)
         self._heads_at += len(head)
-        pmids = data.pmids
-        if len(pmids) <= doc_id:
-            pmids.extend(array("I", bytes(4 * (doc_id + 1 - len(pmids)))))
-        pmids[doc_id] = head_pmid(head)
 
     def _write_held(self) -> None:
         """Write the records and heads added one by one and not written yet: the records as one slice

@@ -90,10 +90,15 @@ class IndexData:
     pmids: array[int] = field(default_factory=lambda: array("I"))
 
     def add_head(self, doc_id: int, head: bytes) -> None:
-        self.columns["head_off"][doc_id] = self.heads.tell()
+        self.note_head(doc_id, head, self.heads.tell())
+        self.heads.write(head)
+
+    def note_head(self, doc_id: int, head: bytes, at: int) -> None:
+        """The columns of ``doc_id``'s head, written at ``at`` of ``heads`` (now: ``add_head``; or later,
+        with others: ``generation.Builder``)."""
+        self.columns["head_off"][doc_id] = at
         self.columns["head_len"][doc_id] = len(head)
         self.columns["head_crc"][doc_id] = zlib.crc32(head)
-        self.heads.write(head)
         if not isinstance(self.heads, io.BytesIO):
             pmids = self.pmids
             if len(pmids) <= doc_id:

@@ -75,7 +75,7 @@ def _build(path: Path, check: Callable[[Library, Changes], None] | None = None) 
 def _agrees(lib: Library, changes: Changes) -> None:
     """Every answer kept is what the library answers now (but for keys the unit of work gave or took,
     which it answers itself, first)."""
-    for key, doc_id in changes._kept.items():
+    for key, doc_id in changes._answers.keys.items():
         gave = key in changes._keys or changes._held.get(key) != UNKNOWN  # (in this batch, or before)
         assert gave or lib.lookup(key) == doc_id, key
     for doc_id, meta in changes._meta.items():
@@ -113,7 +113,7 @@ def test_a_batched_import_keeps_only_true_answers_and_stores_the_same(
 
     def checked(self: Changes) -> None:
         flush(self)
-        flushes.append(len(self._kept))
+        flushes.append(len(self._answers.keys))
         _agrees(self._lib, self)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Changes, "flush", checked)
@@ -137,7 +137,7 @@ def test_what_is_kept_is_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         for i in range(1, 40):
             changes.lookup(f"pmid:{i}")
         changes.flush()
-        assert list(changes._kept) == [f"pmid:{i}" for i in range(32, 40)]  # (the newest)
+        assert list(changes._answers.keys) == [f"pmid:{i}" for i in range(32, 40)]  # (the newest)
 
 
 def test_a_key_the_import_took_is_not_kept_among_the_library_s_answers(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_a_key_the_import_took_is_not_kept_among_the_library_s_answers(tmp_path:
             assert changes.lookup(f"pmid:{i}") is None  # (asked of the library: kept)
         changes.put_links(Link(pmid="1"), "references", [Link(pmid="2")])  # (stubs take pmid:1 and 2)
         changes.flush()
-        assert sorted(changes._kept) == ["pmid:3", "pmid:4", "pmid:5"]
+        assert sorted(changes._answers.keys) == ["pmid:3", "pmid:4", "pmid:5"]
         one, two = changes.lookup("pmid:1"), changes.lookup("pmid:2")
         assert one is not None and two is not None and changes._held.get("pmid:1") == one
     assert lib.link_ids(one, "references") == [two]
