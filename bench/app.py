@@ -79,9 +79,12 @@ class Started:
     cpu_seconds: float = 0.0  # user and system until then: the process and its children
 
 
-def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Started:
-    """Start ``argv`` in a pseudo-terminal; the time until ``text`` is among what it writes."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "", "LINES": ""}
+def time_to_text(
+    argv: Sequence[str], text: str, timeout: float = 60.0, *, pythonpath: Path = ROOT, cwd: str | None = None
+) -> Started:
+    """Start ``argv`` in a pseudo-terminal (its modules from ``pythonpath``, run in ``cwd``); the time
+    until ``text`` is among what it writes."""
+    env = {**os.environ, "PYTHONPATH": str(pythonpath), "TERM": "xterm-256color", "COLUMNS": "", "LINES": ""}
     env = {k: v for k, v in env.items() if v}
     start = time.perf_counter()
     pid, fd = pty.fork()
@@ -89,6 +92,8 @@ def time_to_text(argv: Sequence[str], text: str, timeout: float = 60.0) -> Start
         fcntl.ioctl(sys.stdout.fileno(), termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if cwd is not None:
+            os.chdir(cwd)
         os.execvpe(argv[0], list(argv), env)
     seen = ""
     raw = b""
@@ -165,12 +170,13 @@ def first_title(library: Path) -> str:
     return python(code, str(library)).output.strip()
 
 
-def compiled() -> None:
-    """pmbrowse's modules compiled to bytecode, as an install leaves them (see the module docstring)."""
+def compiled(root: Path = ROOT) -> None:
+    """pmbrowse's modules (of the tree at ``root``) compiled to bytecode, as an install leaves them (see
+    the module docstring)."""
     import compileall
 
     for package in ("store", "tui"):
-        compileall.compile_dir(ROOT / package, quiet=1)
+        compileall.compile_dir(root / package, quiet=1)
 
 
 def startup(library: Path, runs: int) -> dict[str, Any]:

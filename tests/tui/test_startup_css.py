@@ -7,7 +7,8 @@ one lock, so every rule parsed and every widget styled before the first content 
   other screens carry their own rules (their DEFAULT_CSS), parsed when they are first shown, and
   still look as they did (the rules below; their pictures: tests/tui/test_snapshots.py for help).
 - The search bar is styled once it is mounted, not as it is made (``Input(compact=True)`` restyled it
-  there and then), and the result list no more than its mount, its focus and the screen's start ask.
+  there and then: app.tcss makes it compact, tests/tui/test_search_bar_compact.py), and the result
+  list no more than its mount, its focus and the screen's start ask.
 
 Measured at the demo library, 2026-12-06 (``Stylesheet.apply`` calls before the first frame): 65 -> 54.
 """
@@ -85,7 +86,6 @@ async def test_before_the_first_frame_widgets_are_styled_once_each_reason(
         # The list: mounted, given the focus, the screen's start (not once more for :focus-within).
         assert all(styled["results"]) and 1 <= len(styled["results"]) <= 3
         search = app.main.query_one("#search", Input)
-        assert search.compact and search.has_class("-textual-compact")
         assert search.size.height == 1 and search.styles.border_top[0] == ""
 
 

@@ -57,7 +57,6 @@ if TYPE_CHECKING:
 
 KEY_OF_ACTION = {key.action: key.label.split(" / ")[0] for key in KEYS}  # ("screen('included')": "i")
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
-COMPACT = "-textual-compact"  # (the class Textual's ``Input.compact`` sets: no border, one line)
 
 
 class MainScreen(Screen[None]):
@@ -129,12 +128,9 @@ class MainScreen(Screen[None]):
         return self.reader.pane
 
     def compose(self) -> ComposeResult:
-        # Compact (no border), its class added without restyling it: ``Input(compact=True)`` adds the class
-        # as the bar is made, which styles it there and then, before it is mounted (and styled again).
-        search = Input(placeholder='Search (/): words, "phrases", Smith J[au], 2018:2020[dp] …', id="search")
-        search.add_class(COMPACT, update=False)
-        search.set_reactive(Input.compact, True)  # (what the class says, without setting it again)
-        yield search
+        # Compact (one line, no border) by app.tcss's #search rule: ``Input(compact=True)`` adds Textual's
+        # own class as the bar is made, which styles it there and then, before it is mounted.
+        yield Input(placeholder='Search (/): words, "phrases", Smith J[au], 2018:2020[dp] …', id="search")
         with Horizontal(id="body"):
             yield self.results
             yield self.reader
