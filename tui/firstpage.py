@@ -32,10 +32,10 @@ if TYPE_CHECKING:
 
 
 # The rows searched for the first frame: a screenful of the terminal the app starts in (``screenful``),
-# and the rows the result list draws at once (``ResultsList.FIRST_ROWS`` is this). The rest of the page
-# (``listing.MAX_HITS``) is searched after the first paint (``Loading``): each row found costs a read of
-# the search index's document (500: ~9 ms of CPU at 10,000 records), and Textual wraps each row drawn
-# as it is added, visible or not (it was 60 rows at every size: at 120x40, 21 fill the list).
+# of which the result list is given those that fill it (``ResultsList.redraw``: a row is often four
+# lines or more; at 120x40, 8 of 21). The rest of the page (``listing.MAX_HITS``) is searched after the
+# first paint (``Loading``): each row found costs a read of the search index's document (500: ~9 ms of
+# CPU at 10,000 records), and Textual wraps each row given as it is added, visible or not.
 MAX_ROWS = 60
 
 

@@ -3,6 +3,7 @@ can have ten thousand citing articles)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.css.scalar import Scalar, Unit
 from textual.dom import DOMNode
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -19,9 +21,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.ids import identity_keys
-from tui import firstpage
 from tui.text import describe, literal
-from tui.widgets.rows import hit_row, link_lines
+from tui.widgets.rows import hit_row, least_lines, link_lines
 from tui.widgets.strips import line_strip
 from tui.widgets.virtual import RowList, SteadyScrollbars
 
@@ -124,14 +125,9 @@ class ResultsList(ArticleList):
     """Search hits, one row each.
 
     Textual measures every row of an OptionList as it is added (500 rows: ~130 ms, most of what the
-    first content of a large library waited for), so the rows come in two steps: a screenful (and the
-    highlighted row) at once, the rest after the next refresh, or at once when a row among them is
-    asked for (``validate_highlighted``)."""
-
-    # Rows shown at once: as many as the first page searched while the app starts (``tui.firstpage``: a
-    # screenful of the terminal it starts in), so that it is drawn whole in the first frame; more when
-    # the terminal has grown since (``redraw``).
-    FIRST_ROWS = firstpage.ROWS
+    first content of a large library waited for), so the rows come in two steps: the rows that fill
+    the list (and the highlighted row) at once, the rest after the next refresh, or at once when a row
+    among them is asked for (``validate_highlighted``)."""
 
     # The highlight moving repaints the rows it leaves and comes to, not the whole list (which it did
     # as an OptionList's: the list follows every article opened, and its whole repaint was 6-7 ms of
@@ -170,14 +166,45 @@ class ResultsList(ArticleList):
         if not self.hits:
             return
         highlighted = self.highlighted
-        # (A screenful of the terminal as it is now: it may have grown since the app started.)
-        screenful = max(self.FIRST_ROWS, firstpage.screenful(self.app.size.height))
-        first = min(len(self.hits), max(screenful, (highlighted or 0) + 1))
-        self.set_options(self._hit_options(0, first))
+        # The rows that fill the list (its lines down to the bottom of the view, as it is now: the
+        # terminal may have grown since the app started) and the highlighted one, no more: Textual
+        # wraps each row it is given before the next frame, shown or not. A row's lines are counted
+        # at least (``least_lines``: at the list's widest), so the rows given fill the list whatever
+        # their wrapping.
+        width, lines = self._view()
+        options: list[Option] = []
+        filled = 0
+        for n, hit in enumerate(self.hits):
+            if filled >= lines and n > (highlighted or 0):
+                break
+            row = hit_row(hit, self.mark_of(_hit_keys(hit)))
+            options.append(Option(row, id=str(n)))
+            filled += least_lines(row, width)
+        first = len(options)
+        self.set_options(options)
         self._later = first if first < len(self.hits) else 0
         self.highlighted = highlighted
         if self._later:
             self.call_after_refresh(self._add_later, self.hits)
+
+    def _view(self) -> tuple[int, int]:
+        """The list's text width (at most) and its lines from the top to the bottom of its view (at
+        least). Before it is laid out (the first page, shown before the first frame), its width by its
+        rules (``#results``'s 42%, 28 to 80) at the terminal's width, less its border, and the
+        terminal's lines less its border."""
+        region = self.scrollable_content_region
+        if region.width > 0 and region.height > 0:
+            return region.width, self.scroll_offset.y + region.height
+        size, styles = self.app.size, self.styles
+        width = float(size.width)
+        if (cells := _cells(styles.width, size)) is not None:
+            width = min(width, cells)
+        if (cells := _cells(styles.min_width, size)) is not None:
+            width = max(width, cells)
+        if (cells := _cells(styles.max_width, size)) is not None:
+            width = min(width, cells)
+        gutter = styles.gutter
+        return max(1, math.ceil(width) - gutter.width), max(1, size.height - gutter.height)
 
     def _add_later(self, hits: list[Hit] | None = None) -> None:
         """Add the rows not shown yet (``hits``: unless other hits came since)."""
@@ -219,6 +246,16 @@ class ResultsList(ArticleList):
     def describe(self, index: int) -> str:
         hit = self.hit(index)
         return describe(hit.title, hit.pmid, hit.pmcid, hit.doi) if hit else "That row"
+
+
+def _cells(scalar: Scalar | None, size: Size) -> float | None:
+    """A width rule in cells at the terminal's ``size`` (a share of the width taken of the terminal's:
+    at least the container's), or None for a rule that is neither (auto, fr: the layout's)."""
+    if scalar is None or scalar.unit not in (Unit.CELLS, Unit.WIDTH, Unit.VIEW_WIDTH, Unit.PERCENT):
+        return None
+    if scalar.unit == Unit.PERCENT and scalar.percent_unit not in (Unit.WIDTH, Unit.VIEW_WIDTH):
+        return None
+    return float(scalar.resolve(size, size))
 
 
 def _hit_keys(hit: Hit) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from tui.text import byline, printable, reads_as_citation
@@ -99,6 +100,12 @@ def hit_row(hit: Hit, mark: Mark | None = None) -> Text:
     ]
     row.append("\n  " + printable(" · ".join(p for p in parts if p) or "record"), style="dim")
     return row
+
+
+def least_lines(row: Text, width: int) -> int:
+    """The fewest lines ``row`` wraps to at ``width`` cells (each of its lines at least one, and no
+    line holds more than ``width`` cells)."""
+    return sum(max(1, -(-cell_len(line) // width)) for line in row.plain.split("\n"))
 
 
 def link_row(view: LinkView, visited: bool, mark: Mark | None = None) -> Text:

@@ -123,7 +123,7 @@ class Reader(Vertical):
         switcher = ContentSwitcher(abstract, *panes, id="panes", initial=PANE_WIDGETS[self.pane][1:])
         tabs = PaneTabs(PANE_LABELS, self.pane, id="tabs")
         await self.mount_all([header, YearChart(id="year-chart"), tabs, switcher])
-        if not self.is_attached:  # (the app ended meanwhile: the column was closed unmade)
+        if not self.is_attached or not abstract.children:  # (the app ended meanwhile: left unmade)
             return
         header.show_welcome("Loading the library…")
         abstract.show_message(SEARCH_HELP)
