@@ -355,11 +355,11 @@ class Library:
         SearchIndex.after_write(self, before, after, changed, removed, first_new)
 
     def spill(self, changed: Mapping[int, Doc], removed: Iterable[int], links: Mapping[int, Change]) -> None:
-        """``Changes.flush``: write a batch of the transaction now (indexed for search as it goes)."""
+        """``Changes.flush``: a batch indexed for search, then written (by a child: see ``spillchild``)."""
         removed = set(removed)
-        self._storage.committer.spill({**changed, **dict.fromkeys(removed)}, links)
         assert self._feed is not None
         self._feed.add(changed, removed)
+        self._storage.committer.spill({**changed, **dict.fromkeys(removed)}, links)
 
     def index_ahead(self, changes: Changes) -> bool:
         """Index some of what the transaction made so far (``store.search.feed``); whether more is left."""

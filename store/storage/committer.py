@@ -82,12 +82,14 @@ class Committer:
         self._spill(docs, changes, beside=True)
 
     def _spill(self, docs: Mapping[int, Doc | None], changes: Mapping[int, Change], *, beside: bool) -> None:
+        """(``beside``: a batch of an import, which goes on: written by a child, ``spilling.spill``;
+        else the commit's last batch, read back at once: written here)"""
         pending = self.files.pending
         if not (pending.depth and pending.mine()):
             raise RuntimeError("spill is for the thread inside a transaction")
         if pending.view is None:
             spilling.start(self.files, self.reader.snap)
-        spilling.spill(self.files, docs, changes)
+        spilling.spill(self.files, docs, changes, child=beside)
         if beside and self._beside is None:  # (a batch of an import: it goes on, and may merge beside)
             self._start_beside(self.reader.snap)
 
@@ -198,6 +200,7 @@ class Committer:
         files.local.committed = None
         self._fold_damage = None
         pending = files.pending
+        spilling.settle(files)  # (the last batch's child: its segment and counts)
         if pending.committed:
             return  # (a compaction listed the segments itself: ``Compactor``)
         if not pending.docs and not pending.links and not pending.segments and reader.exists:

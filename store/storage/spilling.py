@@ -4,7 +4,8 @@ An import of a large file stages its records batch by batch: each batch is writt
 dropped from memory, so an import holds one batch, whatever the size of the file or of the library.
 The segments stay private to the transaction (its thread reads through them: ``Pending.view``) until
 its commit lists them in the journal, all at once; a transaction that fails removes them, so a file
-that fails half-way changes nothing.
+that fails half-way changes nothing. Each batch is written by a forked child while the import goes on
+(``store.storage.spillchild``), read once the child is done.
 
 The journal's own commits are older than the batches, and the journal is the newest layer of a
 library's state: so before the first batch, they are folded into a segment of their own, and the
@@ -23,13 +24,14 @@ import contextlib
 import dataclasses
 import secrets
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import orjson
 
 from store.journal import Replay
 from store.merge import doc_keys
 from store.storage import links as linkrec
-from store.storage import tops
+from store.storage import spillchild, tops
 from store.storage.files import Doc, LibraryFiles
 from store.storage.meta import Meta, head_of, meta_of
 from store.storage.runs import Tally
@@ -113,14 +115,75 @@ def _opened(files: LibraryFiles, name: str, size: int) -> SegmentFile:
     return segment
 
 
-def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[int, linkrec.Change]) -> None:
+def spill(
+    files: LibraryFiles,
+    docs: Mapping[int, Doc | None],
+    links: Mapping[int, linkrec.Change],
+    *,
+    child: bool = True,
+) -> None:
     """Write a batch (documents, ``None`` for a removed one, and link changes) as a segment of the
-    transaction in progress."""
+    transaction in progress: with ``child``, in a forked child while this thread goes on
+    (``store.storage.spillchild``: read once written, waited for by the next spill and the commit)."""
+    settle(files)
     pending = files.pending
     view = pending.view
     assert view is not None and view.generation is not None
-    counts = pending.counts
-    name, writer = segment_path(files, view.generation)
+    if not isinstance(pending.tally, Tally):
+        # (The keys of every document as of the state so far, kept from batch to batch.)
+        pending.tally = Tally.whole(view.index, view.next_id)
+        for segment in view.segments:
+            pending.tally.segment(segment)
+    if not (child and spillchild.can_fork()):
+        segment, size, counts, next_id = _write_batch(files, view, docs, links, pending.tally)
+        pending.counts, pending.next_id = counts, next_id
+        pending.segments.append((segment, size))
+        view.segments.append(segment)
+        view.next_id = next_id  # (the view's ids below its next id, as a committed state's: ``newest``)
+        return
+    files.segments_path.mkdir(exist_ok=True)
+    path = files.segments_path / f"{view.generation}.{secrets.token_hex(6)}.seg"
+    tally = pending.tally
+
+    def write() -> spillchild.Result:  # (in the child)
+        _segment, size, counts, next_id = _write_batch(files, view, docs, links, tally, path)
+        return size, counts, next_id
+
+    def written() -> None:  # (the child's segment, taken into the tally here)
+        tally.limit = max(tally.limit, pending.next_id)
+        tally.segment(segment)
+
+    segment = spillchild.fork(path, pending, write, written, (docs, links))
+    view.segments.append(segment)
+    made = [doc_id for doc_id, doc in docs.items() if doc is not None]
+    pending.next_id = max(pending.next_id, max(made, default=-1) + 1)
+    view.next_id = pending.next_id
+
+
+def settle(files: LibraryFiles) -> None:
+    """Wait for the child writing the transaction's last batch, if one is (``spill``)."""
+    view = files.pending.view
+    if view is not None and view.segments and isinstance(last := view.segments[-1], spillchild.Unwritten):
+        last.settle()
+
+
+def _write_batch(
+    files: LibraryFiles,
+    view: Snapshot,
+    docs: Mapping[int, Doc | None],
+    links: Mapping[int, linkrec.Change],
+    tally: Tally,
+    path: Path | None = None,
+) -> tuple[SegmentFile, int, dict[str, int], int]:
+    """Write the batch over ``view`` (the transaction's state) and ``tally`` (its keys): the segment,
+    its size, the transaction's counts and next id after it."""
+    assert view.generation is not None
+    pending = files.pending
+    counts, next_id = dict(pending.counts), pending.next_id
+    if path is None:
+        name, writer = segment_path(files, view.generation)
+    else:
+        name, writer = path.name, SegmentWriter(path, view.generation)
     metas: dict[int, Meta | None] = {}
     known = view.next_id  # (no layer holds an id from here on: most of an import's, new, are not asked)
     try:
@@ -136,7 +199,7 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
             metas[doc_id] = meta = meta_of(doc)
             counts["stubs" if meta.stub else "records"] += 1
             writer.add_doc(doc_id, orjson.dumps(doc), meta, head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
-            pending.next_id = max(pending.next_id, doc_id + 1)
+            next_id = max(next_id, doc_id + 1)
         cited: dict[int, int] = {}
         added = 0
         for doc_id in sorted(links):  # (in id order, as the table lists them: a fold or a merge reads on)
@@ -145,27 +208,24 @@ def spill(files: LibraryFiles, docs: Mapping[int, Doc | None], links: Mapping[in
             added += counted[0]
             cited[doc_id] = counted[1]
         counts["links"] = counts.get("links", 0) + added
-        if not isinstance(pending.tally, Tally):
-            # (The keys of every document as of the state so far, kept from batch to batch.)
-            pending.tally = Tally.whole(view.index, view.next_id)
-            for segment in view.segments:
-                pending.tally.segment(segment)
-        run = _run(pending.tally, metas, cited)
+        run = _run(tally, metas, cited)
         writer.set_run(run)
-        top = tops.after(tops.prefix_of(view), {**metas, **cited}, run, pending.tally.values, pending.next_id)
-        writer.set_top(top)
+        writer.set_top(tops.after(tops.prefix_of(view), {**metas, **cited}, run, tally.values, next_id))
         size = writer.finish()
     except BaseException:
         writer.discard()
         raise
-    view.segments.append(_opened(files, name, size))
-    # (the view's ids stay below its next id, as a committed state's: ``store.storage.newest``)
-    view.next_id = pending.next_id
+    return SegmentFile(files.segments_path / name, size), size, counts, next_id
 
 
 def discard(files: LibraryFiles, *, folder: bool = False) -> None:
-    """Remove the segments of a transaction that did not commit; with ``folder`` (the transaction made
-    the segments' folder), the folder too when nothing else is in it."""
+    """Remove the segments of a transaction that did not commit (a child writing one killed first);
+    with ``folder`` (the transaction made the segments' folder), the folder too when nothing else is
+    in it."""
+    view = files.pending.view
+    for segment in view.segments if view is not None else ():
+        if isinstance(segment, spillchild.Unwritten) and segment.waiting:
+            segment.abandon()
     for segment, _size in files.pending.segments:
         with contextlib.suppress(OSError):
             (files.segments_path / segment.name).unlink()
