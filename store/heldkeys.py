@@ -36,7 +36,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping
 
-from store.keptkeys import FIRST, LOW, MIX, pmid_of, trim
+from store.keptkeys import FIRST, LOW, MIX, grown, pmid_of, trim
 
 # The most answers ``get`` gave kept as a dict (``recalled``) in an import (``store.changes``): a dict is
 # quicker to ask than the table, not by much (the module docstring). Not ``store.changes.KEPT`` since
@@ -151,15 +151,7 @@ class HeldKeys:
             slot = (slot + 1) & mask
 
     def _grow_pmids(self) -> None:
-        old = self._pmids
-        table = self._pmids = array("Q", bytes(16 * len(old)))
-        mask = len(table) - 1
-        for word in old:
-            if word:
-                slot = (((word >> 32) * MIX) >> 32) & mask
-                while table[slot]:
-                    slot = (slot + 1) & mask
-                table[slot] = word
+        self._pmids = grown(self._pmids)[0]
 
     # Other keys ------------------------------------------------------------------------------
 

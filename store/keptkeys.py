@@ -51,6 +51,25 @@ def pmid_of(key: str) -> int:
     return 0
 
 
+def grown(old: array[int], old_seqs: array[int] | None = None) -> tuple[array[int], array[int] | None]:
+    """A table of PMID words (``pmid << 32 | ...``, 0: an empty slot) twice the size of ``old``, each
+    word placed anew by its PMID's slot (linear probing); and, given ``old_seqs`` (a number beside each
+    word: ``KeptKeys``'s insertion numbers), those numbers moved with their words. Here and in
+    ``store.heldkeys``."""
+    words = array("Q", bytes(16 * len(old)))
+    seqs = None if old_seqs is None else array("I", bytes(8 * len(old)))
+    mask = len(words) - 1
+    for word, seq in zip(old, array("I", bytes(4 * len(old))) if old_seqs is None else old_seqs, strict=True):
+        if word:
+            slot = (((word >> 32) * MIX) >> 32) & mask
+            while words[slot]:
+                slot = (slot + 1) & mask
+            words[slot] = word
+            if seqs is not None:
+                seqs[slot] = seq
+    return words, seqs
+
+
 class KeptKeys:
     """Identity key -> the lowest document holding it (None: none), as the library answered; see the
     module docstring."""
@@ -231,13 +250,6 @@ class KeptKeys:
         self._order, self._head = kept, 0
 
     def _grow(self) -> None:
-        old_words, old_seqs = self._words, self._seqs
-        words = self._words = array("Q", bytes(16 * len(old_words)))
-        seqs = self._seqs = array("I", bytes(8 * len(old_words)))
-        mask = len(words) - 1
-        for word, seq in zip(old_words, old_seqs, strict=True):
-            if word:
-                slot = (((word >> 32) * MIX) >> 32) & mask
-                while words[slot]:
-                    slot = (slot + 1) & mask
-                words[slot], seqs[slot] = word, seq
+        self._words, seqs = grown(self._words, self._seqs)
+        assert seqs is not None
+        self._seqs = seqs
