@@ -7,7 +7,8 @@ whose keys hash to the key's hash. A document counts from the newest layer holdi
 keys are those that count; the journal's keys are kept by key), and its head there says whether it
 holds the key (a hash collision names others). What is saved against asking each layer everything:
 
-- a segment whose filter says its key table lacks the hash is not searched (``store.storage.keyfilter``);
+- a segment, or the base, whose filter says its key table lacks the hash is not searched
+  (``store.storage.keyfilter``), and a key's PMID is worked out only once a layer names a candidate;
 - a candidate is checked against the newer layers only (``Snapshot.layer_of`` asks them all, and where
   in its own layer it is), and its head read from its row at once;
 - a PMID's key is told from the head's first bytes when the head begins with it (``holds``), the head
@@ -77,32 +78,40 @@ def holders(snap: Snapshot, key: str) -> set[int]:
     if journal is not None:
         found.update(journal.keys.get(key, ()))
         in_journal = journal.docs  # (the journal holds these: its keys are those above)
-    h = key_hash(key)
-    pmid = key_pmid(key)  # (0: the key is not a PMID the base's PMID column can answer)
     segments = snap.segments
+    if not segments and snap.index is None:
+        return found  # (no layer to search: an import's first batch into a new library)
+    h = key_hash(key)
+    pmid = -1  # (``key_pmid``'s, worked out at the first candidate: most keys asked have none)
     filters = snap._filters.of(segments) if segments else []
     for number in range(len(segments), -1, -1):  # (the newest segment first, the base last)
         layer: Segment | DocIndex | None
-        pmids: array[int] | None = None  # (a segment's PMID column, when the key is a PMID)
         if number:
             f = filters[number - 1]
-            made = f.made
-            if made is None:  # (``KeyFilters.searched``, written out)
-                f.probes += 1
-                if f.probes >= f.due:
-                    snap._filters.make(f)
-            else:  # (``SegmentFilter.may_hold``, written out)
-                j = h >> made[1]
-                if not made[0][j >> 3] >> (j & 7) & 1:
-                    continue
             layer = segments[number - 1]
-            if pmid:
-                pmids = f.pmids if f.pmids_read else f.read_pmids()
         else:
             layer = snap.index
             if layer is None:
                 continue
-        for doc_id in layer.candidates_of(h):
+            f = snap._filters.base(layer)
+        made = f.made
+        if made is None:  # (``KeyFilters.searched``, written out)
+            f.probes += 1
+            if f.probes >= f.due:
+                snap._filters.make(f)
+        else:  # (``SegmentFilter.may_hold``, written out)
+            j = h >> made[1]
+            if not made[0][j >> 3] >> (j & 7) & 1:
+                continue
+        candidates = layer.candidates_of(h)
+        if not candidates:
+            continue
+        if pmid < 0:
+            pmid = key_pmid(key)  # (0: the key is not a PMID the layers' PMID columns can answer)
+        pmids: array[int] | None = None  # (a segment's PMID column, when the key is a PMID)
+        if number and pmid:
+            pmids = f.pmids if f.pmids_read else f.read_pmids()
+        for doc_id in candidates:
             if doc_id in found or doc_id in in_journal:
                 continue
             head, row = _head_if_newest(snap, layer, number, doc_id, pmid, pmids)
