@@ -268,9 +268,10 @@ class Changes:
             status = Status.ADDED
             before = b""
         else:
-            before = orjson.dumps(self.peek(doc_id))
-            was_stub = bool(self.peek(doc_id).get("stub"))
-            merge_record(self._doc(doc_id), incoming, authoritative=True)
+            held = doc_id in self._docs  # (if not, ``_doc`` writes down how it was: ``before``)
+            doc = self._doc(doc_id)
+            before, was_stub = orjson.dumps(doc) if held else self._before[doc_id], bool(doc.get("stub"))
+            merge_record(doc, incoming, authoritative=True)
             self._index(doc_id)
             status = Status.ADDED if doc_id >= self._first_new and was_stub else Status.MERGED
         linked = 0

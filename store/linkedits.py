@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from store.storage.links import INVERSE, Change, LinkState, empty, joined, shared
+from store.storage.links import INVERSE, Change, LinkState, Sources, empty, joined, shared
 
 RELATIONS = tuple(INVERSE)  # ("references", "cited_by")
 CHANGE_SHARE = 4  # changes only added to that count as one document (measured ~6: ``LinkEdits.size``)
@@ -91,12 +91,23 @@ class LinkEdits:
         listed = not targets and doc_id >= fresh_from  # (a new document's own list, its first links)
         inverse = INVERSE[rel]
         linked = 0
+        # (the sources last made shared, and what ``shared`` made of them: a reference list's links
+        # mostly have the same, each its own list; ``shared`` gives equal sources an equal tuple)
+        last: Iterable[str] | None = None
+        last_shared: Sources = ()
         for target, sources in links:
             if target == doc_id:
                 continue  # a self-citation, or a record that absorbed its own reference
             have = targets.get(target)
+            now: Sources
             if have is None:
-                now = shared(sources) if sources else ()
+                if not sources:
+                    now = ()
+                elif sources == last:
+                    now = last_shared
+                else:
+                    now = last_shared = shared(sources)
+                    last = sources
                 linked = 2
             else:
                 if not sources:
