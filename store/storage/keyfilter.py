@@ -30,7 +30,7 @@ from __future__ import annotations
 import threading
 import weakref
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,10 +48,17 @@ MIN_BITS = 10
 class SegmentFilter:
     """The bitmap of one segment's key hashes (``made`` None until made: search the segment)."""
 
-    __slots__ = ("due", "hashes", "made", "pmids", "pmids_read", "probes", "segment")
+    __slots__ = ("due", "hashes", "made", "of", "pmids", "pmids_read", "probes")
 
     def __init__(self, segment: Segment | None, hashes: Sequence[int] | None = None) -> None:
-        self.segment = segment
+        # (The segment, referred to weakly where it can be: ``_KEPT`` keeps a filter as long as its
+        # segment lives, and a strong reference here kept every segment ever searched, open, for the
+        # life of the process: each import's batches, each segment a merge or a fold had replaced.)
+        self.of: Callable[[], Segment | None]
+        try:
+            self.of = weakref.ref(segment) if segment is not None else _nothing
+        except TypeError:
+            self.of = lambda: segment
         # (the key hashes, sorted, when they are not a segment's column: the base index's, ``base``)
         self.hashes = hashes
         # (its PMID column, read when a key ``pmid:N`` first finds candidates in it: ``read_pmids``)
@@ -65,8 +72,9 @@ class SegmentFilter:
     def _hashes(self) -> Sequence[int]:
         if self.hashes is not None:
             return self.hashes
-        assert self.segment is not None
-        return self.segment.column("key_hashes")
+        segment = self.of()
+        assert segment is not None
+        return segment.column("key_hashes")
 
     def may_hold(self, h: int) -> bool:
         """Whether the segment's key table may hold hash ``h`` (False: it does not). ``Snapshot.holders``
@@ -83,7 +91,7 @@ class SegmentFilter:
         does not match its checksum (a short cut only: the heads answer, and ``pmbrowse check`` says
         the damage, which ``repair`` mends)."""
         if not self.pmids_read:
-            pmids = getattr(self.segment, "pmids", None)
+            pmids = getattr(self.of(), "pmids", None)
             try:
                 self.pmids = pmids() if callable(pmids) else None
             except LibraryFileError:
@@ -101,6 +109,10 @@ class SegmentFilter:
             j = h >> shift
             bits[j >> 3] |= 1 << (j & 7)
         self.made = (bits, shift)
+
+
+def _nothing() -> None:
+    return None
 
 
 # Each segment's filter, for every state that has the segment (a transaction's view of the state, a

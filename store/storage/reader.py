@@ -303,6 +303,10 @@ class Reader:
     def counts(self) -> dict[str, int]:
         pending = self.files.pending
         spilled = pending.view is not None and pending.mine()
+        if spilled:  # (a batch's counts are the transaction's once its child has written it)
+            from store.storage import spilling  # (here: the app's first page must not import hashlib)
+
+            spilling.settle(self.files)
         counts = dict(pending.counts if spilled else self.snap.counts or dict.fromkeys(COUNTS, 0))
         own = self._own()
         for doc_id, doc in own.items():

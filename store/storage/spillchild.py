@@ -20,14 +20,21 @@ unlike the parse child, it keeps it on purpose), so no other writer can start, a
 an orphan, before it is gone: a parent killed with ``kill -9`` leaves a file nobody lists, which the
 next writer removes.
 
-Only a process whose one thread is this one forks (a fork copies one thread: another's locks would
-stay held in the child; ``store.storage.halves`` does the same), and only below ``FORK_BELOW`` of
-memory; else the batch is written here, as before. The child's collector is off: a collection would
-touch every object it inherited, and copy the parent's whole heap. What the parent or the child
-changes while the child lives (the objects the child reads, whose counts it changes; the next
-batch's pages) is copied by the kernel: about one batch's memory more, for one batch's write; the
-parent indexes the batch before the fork and frees it after the child is gone, which spares most of
-the rest.
+Only a process whose one Python thread is this one forks (a fork copies one thread: another's locks
+would stay held in the child; ``store.storage.halves`` does the same), and only below ``FORK_BELOW``
+of memory, on Linux (``resident``); else the batch is written here, as before (the app, whose Textual
+driver runs a thread of its own, always does). Native threads Python does not list may be alive: an
+import's search index keeps tantivy's writer open, with its threads. The child never calls into
+them: it runs Python, orjson and its own file's writes; ``prctl`` is looked up before the fork, so the
+child loads no library (``dlopen`` takes a lock such a thread might have held at the fork). An
+interrupt is held off from the fork until the segment is tracked (``spilling.spill``): else a child
+could be left that nobody waits for, and whose file nobody removes until the next writer.
+
+The child's collector is off: a collection would touch every object it inherited, and copy the parent's
+whole heap. What the parent or the child changes while the child lives (the objects the child reads,
+whose counts it changes; the next batch's pages) is copied by the kernel: about one batch's memory
+more, for one batch's write; the parent indexes the batch before the fork and frees it after the child
+is gone, which spares most of the rest.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import os
 import pickle
 import signal
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,7 +90,7 @@ class Unwritten(SegmentFile):
         self.name = path.name
         self._child: tuple[int, int] | None = (pid, fd)
         self._pending = pending
-        self._on_written = on_written
+        self._on_written: Callable[[], None] | None = on_written
         # (the batch, kept from being freed while the child lives: freeing writes to its pages, which
         # the kernel would then copy, the child holding the old ones: one batch's memory more)
         self._batch: object = batch
@@ -130,7 +138,11 @@ class Unwritten(SegmentFile):
         pending.counts.update(counts)
         pending.next_id = max(pending.next_id, next_id)
         pending.segments.append((self, size))
-        self._on_written()
+        # (dropped once run: it closes over this segment, a cycle that kept each batch's open file and
+        # the transaction's tally until the next full collection, past the commit)
+        on_written, self._on_written = self._on_written, None
+        if on_written is not None:
+            on_written()
 
     def abandon(self) -> None:
         """The transaction fails while the child writes: kill it, wait for it, remove its file."""
@@ -142,6 +154,7 @@ class Unwritten(SegmentFile):
             self._batch = None
             with contextlib.suppress(OSError):
                 os.close(fd)
+        self._on_written = None
         with contextlib.suppress(OSError):
             self.path.unlink()
 
@@ -176,15 +189,15 @@ def _outcome(raw: bytes, status: int) -> Result:
     if kind == "ok" and status == 0:
         size, counts, next_id = value
         return int(size), {str(k): int(v) for k, v in counts.items()}, int(next_id)
-    if kind == "error" and isinstance(value, bytes):
+    if kind == "error" and isinstance(value, tuple) and len(value) == 2:
+        pickled, text = value
         try:
-            error = pickle.loads(value)
-        except Exception:
+            error = pickle.loads(pickled) if pickled is not None else None
+        except Exception:  # (a type whose arguments do not pickle back: its text, below)
             error = None
         if isinstance(error, BaseException):
             raise error
-    if kind == "error":
-        raise OSError(f"writing a batch of the import failed: {value}")
+        raise OSError(f"writing a batch of the import failed: {text}")
     how = f"was killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else "ended"
     raise OSError(f"the process writing a batch of the import {how} before it was written")
 
@@ -195,9 +208,15 @@ def fork(
     """Fork a child that runs ``write`` (it writes ``path``, fsynced) and sends back what it returns;
     the segment as the parent reads it meanwhile (holding ``batch``, what ``write`` writes, until the
     child is done)."""
+    prctl = _prctl()  # (resolved here: the child loads nothing, below)
+    parent = os.getpid()
     r, w = os.pipe()
     try:
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # (Python 3.12 warns of a fork with other threads alive: the search index's native writer
+            # threads are, and the child never calls into them: see the module's docstring)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
     except OSError:
         os.close(r)
         os.close(w)
@@ -210,31 +229,45 @@ def fork(
         os.close(r)
         gc.disable()
         default_in_child()
-        _die_with_parent()
+        _die_with_parent(prctl, parent)
         try:
-            message: tuple[str, Result | bytes | str] = ("ok", write())
+            message: tuple[str, Result | tuple[bytes | None, str]] = ("ok", write())
             status = 0
         except BaseException as exc:
             try:
-                message = ("error", pickle.dumps(exc))
+                pickled: bytes | None = pickle.dumps(exc)
             except Exception:
-                message = ("error", str(exc))
+                pickled = None
+            message = ("error", (pickled, f"{type(exc).__name__}: {exc}"))
         with contextlib.suppress(OSError), os.fdopen(w, "wb") as out:
             out.write(marshal.dumps(message))
     finally:
         os._exit(status)
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGKILL to this process when its parent dies (prctl PR_SET_PDEATHSIG; as
-    ``store.importer``'s parse child); a parent already gone: exit at once."""
-    parent = os.getppid()
-    try:
-        import ctypes
+def _prctl() -> Callable[..., int] | None:
+    """Linux's ``prctl``, looked up once, in the parent: loading a library (``dlopen``) in a child
+    forked while other threads ran could wait forever on a lock one of them held at the fork."""
+    global _PRCTL
+    if _PRCTL is False:
+        try:
+            import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        pass
+            _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            _PRCTL = None
+    found: Callable[..., int] | None = _PRCTL
+    return found
+
+
+_PRCTL: Any = False  # (False: not looked up yet; None: there is none)
+
+
+def _die_with_parent(prctl: Callable[..., int] | None, parent: int) -> None:
+    """Linux: SIGKILL to this process when its parent dies (prctl PR_SET_PDEATHSIG; as
+    ``store.importer``'s parse child); a parent already gone (its pid taken before the fork: read
+    here, a parent dead by then would be the one this child was given to): exit at once."""
+    if prctl is not None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
     if os.getppid() != parent:
         os._exit(1)

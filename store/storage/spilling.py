@@ -5,7 +5,8 @@ dropped from memory, so an import holds one batch, whatever the size of the file
 The segments stay private to the transaction (its thread reads through them: ``Pending.view``) until
 its commit lists them in the journal, all at once; a transaction that fails removes them, so a file
 that fails half-way changes nothing. Each batch is written by a forked child while the import goes on
-(``store.storage.spillchild``), read once the child is done.
+(``store.storage.spillchild``), read once the child is done; where a fork is not made (the app, which
+runs threads; not Linux; a process past ``spillchild.FORK_BELOW`` of memory), here, as before.
 
 The journal's own commits are older than the batches, and the journal is the newest layer of a
 library's state: so before the first batch, they are folded into a segment of their own, and the
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import orjson
 
+from store.interrupts import held_off
 from store.journal import Replay
 from store.merge import doc_keys
 from store.storage import links as linkrec
@@ -153,8 +155,9 @@ def spill(
         tally.limit = max(tally.limit, pending.next_id)
         tally.segment(segment)
 
-    segment = spillchild.fork(path, pending, write, written, (docs, links))
-    view.segments.append(segment)
+    with held_off():  # (a Ctrl-C between the fork and this list would leave a child nobody tracks)
+        segment = spillchild.fork(path, pending, write, written, (docs, links))
+        view.segments.append(segment)
     made = [doc_id for doc_id, doc in docs.items() if doc is not None]
     pending.next_id = max(pending.next_id, max(made, default=-1) + 1)
     view.next_id = pending.next_id

@@ -107,8 +107,9 @@ def test_batches_written_by_a_child_make_the_library_written_in_process(tmp_path
         if not name.endswith(".lock") and (lib.parent / name).is_file():
             (other.parent / name).write_bytes((lib.parent / name).read_bytes())
     big = _file(tmp_path / "big.xml", 200, 900, 1500, refs=6)
-    forked = _import(lib, big)
+    forked = _import(lib, big, act="print('a child wrote', flush=True)")
     assert forked.returncode == 0, forked.stderr
+    assert "a child wrote" in forked.stdout  # (else both libraries were written in process)
     here = _import(other, big, fork=False)
     assert here.returncode == 0, here.stderr
     _checked(lib)
@@ -121,8 +122,14 @@ def test_batches_written_by_a_child_make_the_library_written_in_process(tmp_path
         ("os.kill(os.getpid(), signal.SIGKILL)", "was killed by signal 9"),
         ("os._exit(5)", "ended before it was written"),
         ("raise OSError(28, 'No space left on device')", "No space left on device"),
+        # (an error that pickles, but whose type the parent cannot load back, made in the child only: its
+        # text, not the pickle's bytes)
+        (
+            'exec(\'class Odd(Exception):\\n    pass\\nglobals()["Odd"] = Odd\\nraise Odd("an odd error")\')',
+            "writing a batch of the import failed: Odd: an odd error",
+        ),
     ],
-    ids=["killed", "exits-non-zero", "full-disk"],
+    ids=["killed", "exits-non-zero", "full-disk", "unpicklable"],
 )
 def test_a_child_that_fails_fails_the_import_and_leaves_the_library_as_it_was(
     tmp_path: Path, lib: Path, act: str, said: str
@@ -190,3 +197,73 @@ def test_a_process_past_its_memory_bound_writes_its_batches_itself(
     assert done.returncode == 0, done.stderr
     assert marker.exists() == forked
     _checked(lib)
+
+
+def test_the_segments_children_wrote_are_let_go_with_their_import(tmp_path: Path, lib: Path) -> None:
+    """With the collector off, every segment a child wrote is freed by the end of the command (its open
+    file closed, the transaction's tally with it). Two things kept each alive: a callback closing over
+    the segment it belonged to (a cycle, which the import's end froze: ``wholefile.paused_gc``), and
+    each segment's key filter, kept while its segment lives and holding it (``store.storage.keyfilter``:
+    so every segment ever searched stayed open for the life of the process)."""
+    big = _file(tmp_path / "big.xml", 200, 900, 1500, refs=6)
+    extra = """
+import atexit, gc, weakref
+gc.disable()
+made = []
+init = spillchild.Unwritten.__init__
+def tracked(self, *args):
+    init(self, *args)
+    made.append(weakref.ref(self))
+spillchild.Unwritten.__init__ = tracked
+def report():
+    if os.getpid() == PARENT:
+        print("alive", sum(r() is not None for r in made), "of", len(made))
+atexit.register(report)
+"""
+    done = _import(lib, big, extra=extra)
+    assert done.returncode == 0, done.stderr
+    alive, made = map(int, done.stdout.split("alive", 1)[1].split(" of "))
+    assert made >= 2 and alive == 0, done.stdout
+
+
+def test_the_child_loads_no_library(tmp_path: Path, lib: Path) -> None:
+    """``prctl`` is looked up before the fork: a child forked while native threads run (the search
+    index's writer's) must not ``dlopen``, which takes a lock such a thread may have held."""
+    big = _file(tmp_path / "big.xml", 200, 900, 1500, refs=6)
+    extra = """
+import ctypes
+loader = ctypes.CDLL
+def loading(*args, **kwargs):
+    if os.getpid() != PARENT:
+        os._exit(7)
+    return loader(*args, **kwargs)
+ctypes.CDLL = loading
+"""
+    done = _import(lib, big, act="print('a child wrote', flush=True)", extra=extra)
+    assert done.returncode == 0, done.stderr
+    assert "a child wrote" in done.stdout
+    _checked(lib)
+
+
+def test_a_bulk_transaction_counts_the_batch_a_child_writes() -> None:
+    """The library's counts inside a bulk transaction, right after a batch is handed to a child, hold
+    that batch (they are the child's until it ends: the count waits for it)."""
+    script = f"""
+import sys, tempfile
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from store.library import Library
+from store.model import Article, Origin
+folder = Path(tempfile.mkdtemp())
+library = Library.open(folder / "library.json")
+before = len(library)
+with library.transaction() as changes:
+    for n in range(1, 301):
+        changes.put_article(Article(pmid=str(n), title=f"Paper {{n}}"), Origin("test", "here"))
+    changes.flush()
+    print("added", len(library) - before)
+library.close()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["added", "300"]
