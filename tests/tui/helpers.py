@@ -22,8 +22,10 @@ from textual.widgets import OptionList, Static
 
 from store.importer import import_paths
 from store.library import Library
+from store.model import Article, Origin
 from store.online.config import OnlineConfig
 from store.online.ratelimit import RateLimiter
+from store.search import SearchIndex
 from tests.conftest import DATA
 from tests.online_server import LocalServer, RecordBank, Reply, Request
 from tui.app import PmbrowseApp
@@ -32,6 +34,18 @@ from tui.screens.main import MainScreen
 from tui.screens.snowball import SnowballScreen
 from tui.widgets.lists import LinkList
 from tui.widgets.trail import TrailBar, trail_line
+
+
+def titled_library(path: Path, titles: list[str]) -> Path:
+    """A library at ``path`` of one article a title (PMIDs 1, 2, ...), no abstracts, with a fresh search
+    index (the first page is searched only in a fresh index)."""
+    lib = Library.open(path, demo=False)
+    with lib.transaction() as changes:
+        for n, title in enumerate(titles, 1):
+            changes.put_article(Article(pmid=str(n), title=title, abstract=[]), Origin("test"))
+    SearchIndex.for_library(lib)
+    lib.close()
+    return path
 
 
 def json_of(code: str, *argv: str) -> Any:

@@ -11,26 +11,14 @@ from typing import Any
 
 import pytest
 
-from store.library import Library
-from store.model import Article, Origin
-from store.search import SearchIndex
-from tests.tui.helpers import border_title, make_app, ready, until
+from tests.tui.helpers import border_title, make_app, ready, titled_library, until
 from tui import firstpage, listing
 from tui.screens.main.loading import Loading
 
 
 @pytest.fixture
 def many(tmp_path: Path) -> Path:
-    path = tmp_path / "library.json"
-    lib = Library.open(path, demo=False)
-    with lib.transaction() as changes:
-        for n in range(1, 151):
-            changes.put_article(
-                Article(pmid=str(n), title=f"Article number {n}", abstract=[]), Origin("test")
-            )
-    SearchIndex.for_library(lib)  # (the first page is searched only in a fresh index)
-    lib.close()
-    return path
+    return titled_library(tmp_path / "library.json", [f"Article number {n}" for n in range(1, 151)])
 
 
 async def test_the_first_page_is_a_screenful_and_the_rest_follows(

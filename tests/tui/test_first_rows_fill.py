@@ -15,10 +15,8 @@ from rich.text import Text
 from textual.app import App
 from textual.screen import Screen
 
-from store.library import Library
-from store.model import Article, Origin
-from store.search import Hit, Results, SearchIndex
-from tests.tui.helpers import make_app, ready
+from store.search import Hit, Results
+from tests.tui.helpers import make_app, ready, titled_library
 from tui import firstpage
 from tui.widgets.lists import ResultsList
 from tui.widgets.rows import least_lines
@@ -33,14 +31,7 @@ def _title(n: int) -> str:
 
 @pytest.fixture
 def long_titles(tmp_path: Path) -> Path:
-    path = tmp_path / "library.json"
-    lib = Library.open(path, demo=False)
-    with lib.transaction() as changes:
-        for n in range(1, 101):
-            changes.put_article(Article(pmid=str(n), title=_title(n), abstract=[]), Origin("test"))
-    SearchIndex.for_library(lib)  # (the first page is searched only in a fresh index)
-    lib.close()
-    return path
+    return titled_library(tmp_path / "library.json", [_title(n) for n in range(1, 101)])
 
 
 def _first_frames(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
