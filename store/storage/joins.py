@@ -13,6 +13,7 @@ takes those bytes as they are, as it takes the documents of its own segments unc
 
 from __future__ import annotations
 
+import re
 from itertools import chain
 from typing import Any
 
@@ -20,20 +21,20 @@ import orjson
 
 from store.storage import links as linkrec
 
-_LISTS = (b'"references":', b'"cited_by":')
-_SOURCES = b',"link_sources":{'
-
-
-def _plain_ids(body: bytes) -> bool:
-    """``body`` (a list's bytes between its brackets) is document ids as ``orjson`` writes them: digits,
-    no leading zero, one comma between each two (a zero alone is left to the join: rare, and safe)."""
-    return (
-        body.replace(b",", b"").isdigit()
-        and body[:1] != b"0"
-        and body[-1:] != b","
-        and b",," not in body
-        and b",0" not in body
-    )
+# The plain shape (``plain_record``), one relation or both, matched whole in C: a list's ids are digits
+# with no leading zero, a comma between each two; the one source's name in quotes, printable ASCII that
+# JSON does not escape (another name, rare, is left to the join: a flipped high bit in it, which breaks
+# its UTF-8, was taken until stop 40); each list given again under the source, the same bytes (``\1``,
+# ``\2``); the citing list's sources there exactly when the citing list is (``(?(2)...)``).
+_IDS = rb"\[([1-9][0-9]*(?:,[1-9][0-9]*)*)\]"
+_SOURCE = rb'"([\x20\x21\x23-\x5b\x5d-\x7e]*)"'  # (printable ASCII but a quote and a backslash)
+_PLAIN = {
+    ord("r"): re.compile(
+        rb'\{"references":%s(?:,"cited_by":%s)?,"link_sources":\{"references":\{%s:\[\1\]\}'
+        rb'(?(2),"cited_by":\{"\3":\[\2\]\})\}\}' % (_IDS, _IDS, _SOURCE)
+    ),
+    ord("c"): re.compile(rb'\{"cited_by":%s,"link_sources":\{"cited_by":\{%s:\[\1\]\}\}\}' % (_IDS, _SOURCE)),
+}
 
 
 def plain_record(raw: bytes) -> tuple[bytes, int, int] | None:
@@ -44,32 +45,19 @@ def plain_record(raw: bytes) -> tuple[bytes, int, int] | None:
     itself: the join of one change without repeats (``joined_record``) makes the same dict, in the same
     order, and so the same bytes. Only for a change of this transaction: its ids are seen to be plain
     numbers in the bytes (a flipped bit, ``[12q,45]`` or ``[123.45]``, is left to the join, which refuses
-    it naming its segment), not checked against the state (one at or past its next id is taken)."""
-    at = raw.find(_SOURCES)
-    if at < 0 or raw[:1] != b"{" or raw[-3:] != b"}}}":
+    it naming its segment), not checked against the state (one at or past its next id is taken).
+
+    The shape is one regular expression's, matched in C (stop 40: sliced and compared in Python, it was
+    2.2% of the main thread's samples importing 20k records into an empty library)."""
+    pattern = _PLAIN.get(raw[2]) if len(raw) > 2 else None
+    found = pattern.fullmatch(raw) if pattern is not None else None
+    if found is None:
         return None
-    lists, sources = raw[1:at], raw[at + len(_SOURCES) : -2]
-    found: list[tuple[bytes, bytes]] = []
-    for name in _LISTS:
-        if lists.startswith(name):
-            end = lists.find(b"]") + 1
-            ids = lists[len(name) : end]
-            if len(ids) < 3 or ids[:1] != b"[" or not _plain_ids(ids[1:-1]):
-                return None
-            found.append((name, ids))
-            lists = lists[end:]
-            if lists[:1] == b",":
-                lists = lists[1:]
-    if lists or not found:
-        return None
-    source_end = sources.find(b'":', len(found[0][0]) + 2)
-    source = sources[len(found[0][0]) + 1 : source_end + 1]  # (with its quotes)
-    if source_end < 0 or b"\\" in source or b'"' in source[1:-1]:
-        return None
-    if sources != b",".join(name + b"{" + source + b":" + ids + b"}" for name, ids in found):
-        return None
-    counts = {name: ids.count(b",") + 1 for name, ids in found}
-    return raw, counts.get(_LISTS[0], 0), counts.get(_LISTS[1], 0)
+    first = found[1].count(b",") + 1
+    if pattern is _PLAIN[ord("c")]:
+        return raw, 0, first
+    second = found[2]
+    return raw, first, 0 if second is None else second.count(b",") + 1
 
 
 def joined_links(records: list[dict[str, Any]], *, changes: bool) -> tuple[bytes | None, int, int]:

@@ -24,6 +24,7 @@ sources of a link are a tuple, shared by every link with the same sources (an im
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import islice, repeat
 from typing import Any
 
 import orjson
@@ -74,17 +75,27 @@ def empty() -> LinkState:
 
 
 def apply(state: LinkState, record: Mapping[str, Any]) -> None:
-    """Apply a link record or change (decoded) to ``state``."""
+    """Apply a link record or change (decoded) to ``state``.
+
+    A relation with no targets yet (a base record read into an empty state: an import reads one for
+    each record it merges) is filled in C, and so are its sources when one source gave every target
+    (``zip``: the same dict, in the same order, as the loops below make; 20,164 reads of a 20k import
+    into a 100k library took ~0.4 s of the main thread in those loops)."""
     removed = record.get("removed")
     if removed:
         for rel, ids in removed.items():
             targets = state[rel]
             for target in ids:
                 targets.pop(target, None)
+    filled = []  # (the relations whose targets are this record's alone, so far without sources)
     for rel in RELS:
         ids = record.get(rel)
         if ids:
             targets = state[rel]
+            if not targets:
+                targets.update(zip(ids, repeat(())))  # (a repeat keeps its first place, as below)
+                filled.append(rel)
+                continue
             for target in ids:
                 if target not in targets:
                     targets[target] = ()
@@ -92,6 +103,11 @@ def apply(state: LinkState, record: Mapping[str, Any]) -> None:
     if by_rel:
         for rel, by_source in by_rel.items():
             targets = state[rel]
+            if rel in filled and len(by_source) == 1:
+                ((source, ids),) = by_source.items()
+                if ids == record[rel]:  # (every target from this one source: each has none yet)
+                    targets.update(zip(ids, repeat(shared((source,)))))
+                    continue
             for source, ids in by_source.items():
                 alone = shared((source,))  # (most targets have no source yet: one tuple for them all)
                 for target in ids:
@@ -175,6 +191,12 @@ class Change:
         change = cls()
         for rel in RELS:
             old, new = before[rel], after[rel]
+            if len(new) >= len(old) and list(islice(new.items(), len(old))) == list(old.items()):
+                # (the usual case, compared in C: ``after`` is ``before`` with targets added after its
+                # own, none dropped, no sources new to the old ones)
+                if len(new) > len(old):
+                    change.added[rel] = dict(islice(new.items(), len(old), None))
+                continue
             gone = {t for t in old if t not in new}
             if gone:
                 change.removed[rel] = gone

@@ -158,9 +158,18 @@ def spill(
     with held_off():  # (a Ctrl-C between the fork and this list would leave a child nobody tracks)
         segment = spillchild.fork(path, pending, write, written, (docs, links))
         view.segments.append(segment)
-    made = [doc_id for doc_id, doc in docs.items() if doc is not None]
-    pending.next_id = max(pending.next_id, max(made, default=-1) + 1)
+    pending.next_id = max(pending.next_id, _last_made(docs) + 1)
     view.next_id = pending.next_id
+
+
+def _last_made(docs: Mapping[int, Doc | None]) -> int:
+    """The highest id of a document written (not removed) in ``docs``, or -1: the highest id, asked in
+    C, unless that is a removal (then each is looked at, as before: a Python walk over a batch's
+    100,000 documents, 0.9% of an import's main thread)."""
+    top = max(docs, default=-1)
+    if top < 0 or docs[top] is not None:
+        return top
+    return max((doc_id for doc_id, doc in docs.items() if doc is not None), default=-1)
 
 
 def settle(files: LibraryFiles) -> None:
