@@ -202,6 +202,9 @@ def startup(library: Path, runs: int) -> dict[str, Any]:
         "ratio": app_s / bare_s,
         "max_rss_mb": max(s.max_rss_mb for s in ours),
         "bare_max_rss_mb": max(s.max_rss_mb for s in bare),
+        "starts": runs,
+        "seconds_range": [min(s.seconds for s in ours), max(s.seconds for s in ours)],
+        "bare_seconds_range": [min(s.seconds for s in bare), max(s.seconds for s in bare)],
         "cpu_seconds": median([s.cpu_seconds for s in ours]),
         "bare_cpu_seconds": median([s.cpu_seconds for s in bare]),
         # (The CPU time's ratio: what each start computed, less at the mercy of the machine's load.)

@@ -63,14 +63,18 @@ def demo_library() -> Path:
     return path
 
 
-def measure_size(built: Built, runs: int, opens: int, famous_opens: int) -> dict[str, Any]:
+def measure_size(built: Built, runs: int, starts: int, opens: int, famous_opens: int) -> dict[str, Any]:
     result: dict[str, Any] = {"n": built.n, "library": _composition(built)}
     result["baseline"] = asdict(commands.baseline(runs))
     result["commands"] = {k: asdict(v) for k, v in commands.measure_commands(built, runs).items()}
     scratch = scratch_copy(built, "scratch-app")
-    result["startup"] = app.startup(scratch, runs)
+    result["startup"] = app.startup(scratch, starts)
     result["open"] = app.open_article(scratch, pmid_of(built.famous), opens, famous_opens)
     return result
+
+
+def _spread(low_high: list[float]) -> str:
+    return f"{ms(low_high[0])}–{ms(low_high[1])}"
 
 
 def _composition(built: Built) -> dict[str, Any]:
@@ -119,7 +123,9 @@ def size_table(r: dict[str, Any]) -> str:
     lines.append(
         "| app start-up to first content (the result list's first title on the terminal) | "
         f"{ms(s['seconds'])} | {mb(s['max_rss_mb'])} |  | {s['ratio']:.2f} (target ≤ {STARTUP_TARGET}) | "
-        f"a bare Textual app's one line {ms(s['bare_seconds'])} |"
+        f"a bare Textual app's one line {ms(s['bare_seconds'])}; medians of {s['starts']} starts each, "
+        "in turn "
+        f"(the app {_spread(s['seconds_range'])}, the bare app {_spread(s['bare_seconds_range'])}) |"
     )
     o = r["open"]
     switch = o.get("switch")
@@ -241,6 +247,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--sizes", default="10k,100k,1M", help="library sizes, comma-separated (10k,100k,1M)")
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per measure (median)")
+    parser.add_argument(
+        "--starts",
+        type=int,
+        default=9,
+        help="app starts, each beside a bare app's, per library (median; a start is short and noisy)",
+    )
     parser.add_argument("--opens", type=int, default=40, help="ordinary articles opened in the app")
     parser.add_argument("--famous-opens", type=int, default=10, help="opens of the famous article")
     parser.add_argument(
@@ -262,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out: dict[str, Any] = {"when": when, "header": header, "argv": list(argv or sys.argv[1:])}
     if sizes:
         demo = demo_library()
-        out["demo_startup"] = d = app.startup(demo, args.runs)
+        out["demo_startup"] = d = app.startup(demo, args.starts)
         print(
             f"### The demo library\n\nApp start-up to first content (its first title on the terminal): "
             f"{ms(d['seconds'])}, a bare Textual app's one line {ms(d['bare_seconds'])}: {d['ratio']:.2f}× "
@@ -275,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         built = library(n, rebuild=args.rebuild)
         if built.fresh:
             built_now[n] = built
-        result = measure_size(built, args.runs, args.opens, args.famous_opens)
+        result = measure_size(built, args.runs, args.starts, args.opens, args.famous_opens)
         results.append(result)
         print(size_table(result), flush=True)
         out["sizes"] = results

@@ -1,6 +1,7 @@
 """The first page is a screenful of the terminal the app starts in (``firstpage.screenful``): enough
 rows to fill the result list at that size, and no more (Textual wraps every row it is given before the
-first frame, visible or not)."""
+first frame, visible or not). A list shown later is given the rows that fill it as it is then:
+tests/tui/test_first_rows_fill.py."""
 
 from __future__ import annotations
 
@@ -35,21 +36,3 @@ async def test_a_screenful_fills_the_result_list(demo_path: Path, size: tuple[in
     rows = firstpage.screenful(size[1])
     assert 2 * rows >= shown + 1, (rows, shown)  # every line shown, the last row's first line too
     assert rows <= firstpage.MAX_ROWS
-
-
-@pytest.mark.parametrize("lines", [40, 80])
-async def test_a_new_list_fills_a_terminal_grown_since_the_start(demo_path: Path, lines: int) -> None:
-    """The rows drawn at once fill the list as it is now, not only as it was when the app started: the
-    list is never drawn part-filled for a frame (tests/tui/test_first_rows_fill.py: rows of more lines)."""
-    from store.search import Results
-
-    hits = [
-        Hit(n, None, str(n), None, None, f"Article {n}", 2020, "J", "Smith J", 1, False, 0)
-        for n in range(200)
-    ]
-    app = make_app(demo_path)
-    async with app.run_test(size=(120, lines)) as pilot:
-        results = (await ready(pilot)).results
-        results.show_results("All", Results(hits, 200), "")
-        shown = results.scrollable_content_region.height
-        assert results.option_count == -(-shown // 2)  # (two lines a row here)
