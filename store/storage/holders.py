@@ -183,26 +183,4 @@ def holds(head: bytes, key: str) -> bool:
         and head.find(b'"pmid"', 2) < 0
     ):
         return True
-    if key.startswith("doi:") and (held := _doi_held(head, key)) is not None:
-        return held
     return key in doc_keys(orjson.loads(head))
-
-
-def _doi_held(head: bytes, key: str) -> bool | None:
-    """Whether a head holds DOI key ``key`` (``doi:`` and the DOI in lower case: ``store.ids.doi_key``),
-    told from its bytes when they say it plainly, else None (decoded then, as any other key). Plainly:
-    one ``"doi"`` in the head, as a key (``"doi":"``: in a JSON string a quote is escaped, so these bytes
-    are a key and its text; a head's values are text, numbers and a list of names, no object), its text
-    ASCII with nothing escaped (its bytes are its text, and ASCII's lower case is the key's). A head
-    holds the key exactly when that text, in lower case, is the key's DOI: a candidate whose DOI is
-    another (a hash collision) holds no DOI key but its own. The heads of a DOI's candidates were each
-    decoded whole: 1.6% of the main thread's samples importing 20k records into a 100k library."""
-    at = head.find(b'"doi":"')
-    if at < 0 or head.find(b'"doi"', at + 5) >= 0 or head.rfind(b'"doi"', 0, at) >= 0:
-        return None
-    start = at + 7
-    end = head.find(b'"', start)
-    value = head[start:end]
-    if end <= start or b"\\" in value or not value.isascii():
-        return None
-    return value.lower() == key[4:].encode()

@@ -24,7 +24,7 @@ sources of a link are a tuple, shared by every link with the same sources (an im
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from itertools import islice, repeat
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -78,36 +78,38 @@ def apply(state: LinkState, record: Mapping[str, Any]) -> None:
     """Apply a link record or change (decoded) to ``state``.
 
     A relation with no targets yet (a base record read into an empty state: an import reads one for
-    each record it merges) is filled in C, and so are its sources when one source gave every target
-    (``zip``: the same dict, in the same order, as the loops below make; 20,164 reads of a 20k import
-    into a 100k library took ~0.4 s of the main thread in those loops)."""
+    each record it merges) is filled at once, in C, with its sources when one source gave every target
+    (the same dict, in the same order, as the loops below make: a repeated target keeps its first
+    place; a 30-link record's relation 1.5 against 4.0 us)."""
     removed = record.get("removed")
     if removed:
         for rel, ids in removed.items():
             targets = state[rel]
             for target in ids:
                 targets.pop(target, None)
-    filled = []  # (the relations whose targets are this record's alone, so far without sources)
+    by_rel = record.get("link_sources")
+    filled: tuple[str, ...] = ()  # (the relations filled with their one source: nothing more to do for them)
     for rel in RELS:
         ids = record.get(rel)
         if ids:
             targets = state[rel]
             if not targets:
-                targets.update(zip(ids, repeat(())))  # (a repeat keeps its first place, as below)
-                filled.append(rel)
+                given: Sources = ()
+                by_source = by_rel.get(rel) if by_rel else None
+                if by_source and len(by_source) == 1:
+                    ((source, listed),) = by_source.items()
+                    if listed == ids:  # (every target from this one source)
+                        given, filled = shared((source,)), (*filled, rel)
+                targets.update(dict.fromkeys(ids, given))
                 continue
             for target in ids:
                 if target not in targets:
                     targets[target] = ()
-    by_rel = record.get("link_sources")
     if by_rel:
         for rel, by_source in by_rel.items():
+            if rel in filled:
+                continue
             targets = state[rel]
-            if rel in filled and len(by_source) == 1:
-                ((source, ids),) = by_source.items()
-                if ids == record[rel]:  # (every target from this one source: each has none yet)
-                    targets.update(zip(ids, repeat(shared((source,)))))
-                    continue
             for source, ids in by_source.items():
                 alone = shared((source,))  # (most targets have no source yet: one tuple for them all)
                 for target in ids:

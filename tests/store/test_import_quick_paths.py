@@ -71,8 +71,10 @@ def _record(rng: random.Random, *, change: bool) -> dict[str, Any]:
                 sources[rel] = {"pubmed": ids[: len(ids) // 2], "europepmc": ids[len(ids) // 3 :]}
             elif shape < 0.8:
                 sources[rel] = {"pubmed": list(reversed(ids))}  # (the same targets, not the same list)
-            elif shape < 0.9:
+            elif shape < 0.85:
                 sources[rel] = {"pubmed": [*ids, 99]}  # (a source for a target it does not hold)
+            elif shape < 0.9:
+                sources[rel] = {"pubmed": ids[: len(ids) // 2]}  # (one source, for some targets)
     if sources:
         record["link_sources"] = sources
     return record
