@@ -35,7 +35,10 @@ def _applied_slowly(state: LinkState, record: Mapping[str, Any]) -> None:
                     targets[target] = shared((*have, source))
 
 
-def _between_slowly(before: LinkState, after: LinkState) -> tuple[object, object, object]:
+Targets = dict[str, dict[int, tuple[str, ...]]]
+
+
+def _between_slowly(before: LinkState, after: LinkState) -> tuple[Targets, Targets, dict[str, set[int]]]:
     added: dict[str, dict[int, tuple[str, ...]]] = {}
     more: dict[str, dict[int, tuple[str, ...]]] = {}
     removed: dict[str, set[int]] = {}
