@@ -28,8 +28,10 @@ class ArticleHeader(Static):
     with whose it is and when it was fetched, and how many citing articles the library holds
     (``tui.text.metrics_header``; every metric is in the Details under the abstract)."""
 
+    _height_of: tuple[int, int] | None = None  # (the content's width and height, measured: ``_show``)
+
     def show_welcome(self, message: str = WELCOME) -> None:
-        self.update(literal(message, style="italic"))
+        self._show(literal(message, style="italic"))
 
     def show_article(self, article: Article, citing_in_library: int, mark: Mark | None = None) -> None:
         parts: list[RenderableType] = []
@@ -49,7 +51,24 @@ class ArticleHeader(Static):
             literal(id_line(article.pmid, article.pmcid, article.doi) or "no identifiers known", style="cyan")
         )
         parts.append(metrics_header(article, citing_in_library))
-        self.update(Group(*parts))
+        self._show(Group(*parts))
+
+    def _show(self, content: RenderableType) -> None:
+        """Show ``content``, with a layout of the screen only if its height is not the height shown.
+        Textual's ``update`` lays out the whole screen (~2 ms, and a repaint of every widget the layout
+        moves) for each article opened; two articles' headers are often of one height. Its height is
+        measured here once (the layout, if there is one, finds it measured)."""
+        width = self.content_size.width
+        before = self._height_of
+        self.update(content, layout=False)
+        if not width:
+            self._height_of = None
+            self.refresh(layout=True)
+            return
+        size = self.content_size
+        self._height_of = (width, self.get_content_height(size, size, width))
+        if before != self._height_of:
+            self.refresh(layout=True, repaint=False)  # (repainted already; its measure kept)
 
 
 class AbstractView(VerticalScroll, can_focus=True):
@@ -89,7 +108,9 @@ class AbstractView(VerticalScroll, can_focus=True):
         if extra.plain:
             text.append("\n\n")
             text.append_text(extra)
-        body.update(text)
+        # (Hidden, it asks for no layout of the screen: showing it lays it out. ~2 ms of each open of an
+        # article from a pane of links, where the abstract is not shown.)
+        body.update(text, layout=self.display)
         if not keep_scroll:
             self.scroll_home(animate=False)
 

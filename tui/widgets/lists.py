@@ -357,7 +357,19 @@ class LinkList(RowList, can_focus=True):
         self.refresh()
 
     def _resize(self, rows: int, height: int = ROW_HEIGHT) -> None:
-        self.virtual_size = Size(self.size.width or 80, rows * height)
+        """The rows' height as the list's virtual size. Set as Textual's would be (``virtual_size``)
+        it asks for a layout of the whole screen (~2 ms and a repaint of every widget it moves, at each
+        open of an article with another count of links), where only the scrollbar follows: the list's
+        size does not depend on its rows. So the scrollbar is told here, and a layout happens only if
+        it appears or goes (``_refresh_scrollbars``, from ``_scroll_update``)."""
+        size = Size(self.size.width or 80, rows * height)
+        if size == self.virtual_size:
+            return
+        self.set_reactive(LinkList.virtual_size, size)
+        if self.display and self.is_mounted and self.container_size:
+            self._scroll_update(size)
+            self._virtual_seen = size  # (drawn: the next layout need not draw the scrollbar again)
+        self.refresh()
 
     # Rows ------------------------------------------------------------------------------------------
 

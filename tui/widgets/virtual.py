@@ -14,13 +14,16 @@ How the cursor is kept and drawn (``move_to``) is each list's own.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Offset, Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+if TYPE_CHECKING:
+    from textual.scrollbar import ScrollBar
 
 
 class SteadyScrollbars(ScrollView):
@@ -34,6 +37,19 @@ class SteadyScrollbars(ScrollView):
     since the last layout (what the scrollbars show follows it), or its size or its container's."""
 
     _virtual_seen: Size | None = None
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The vertical scrollbar, made as Textual makes it, of the kind that keeps its styled lines
+        (``tui.widgets.scrollbars``: drawn again at each article opened)."""
+        if self._vertical_scrollbar is None:
+            from tui.widgets.scrollbars import KeptLinesScrollBar  # (when a view first needs one)
+
+            bar = KeptLinesScrollBar(vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True

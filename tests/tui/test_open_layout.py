@@ -1,0 +1,146 @@
+"""Opening an article lays the screen out only when a size changed (the header's height, a scrollbar
+shown or gone), and a scroll view's scrollbar, drawn again at each open, draws its lines from what it
+kept: what Textual would draw."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual._compositor import Compositor
+from textual.color import Color
+from textual.geometry import Region
+from textual.scrollbar import ScrollBar
+
+from store.library import Library
+from tests.store.bulk_files import pmid
+from tests.store.old_libraries import write_v2_docs
+from tests.tui.helpers import make_app, ready
+from tui.screens.main import MainScreen
+from tui.widgets.lists import LinkList
+from tui.widgets.scrollbars import KeptLinesScrollBar
+
+LONG = "A title long enough to wrap in the header " * 4
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Records 1 and 2 (headers of one shape) cited by 300 and 150 of the records 4..303; record 3
+    (a long title) cited by ten of them."""
+    path = tmp_path_factory.mktemp("two") / "library.json"
+
+    def docs():  # type: ignore[no-untyped-def]
+        yield 1, {"pmid": pmid(1), "title": "Cited 1", "year": 1990, "cited_by": list(range(4, 304))}
+        yield 2, {"pmid": pmid(2), "title": "Cited 2", "year": 1990, "cited_by": list(range(4, 154))}
+        yield 3, {"pmid": pmid(3), "title": LONG, "year": 1990, "cited_by": list(range(4, 14))}
+        for i in range(4, 304):
+            refs = [1] + ([2] if i < 154 else []) + ([3] if i < 14 else [])
+            yield i, {"pmid": pmid(i), "title": f"Citing {i}", "year": 2000 + i % 20, "references": refs}
+
+    write_v2_docs(path, docs())
+    Library.open(path)  # (converted once, here)
+    return path
+
+
+async def _open_watching(pilot, screen: MainScreen, doc: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Open ``doc``; what happened until the first frame drawn after it: ``reflow`` for each layout."""
+    events: list[str] = []
+    reflow, frame = Compositor.reflow, MainScreen.render_lines
+
+    def reflowing(self, *args):  # type: ignore[no-untyped-def]
+        events.append("reflow")
+        return reflow(self, *args)
+
+    def framing(self, *args):  # type: ignore[no-untyped-def]
+        events.append("frame")
+        return frame(self, *args)
+
+    monkeypatch.setattr(Compositor, "reflow", reflowing)
+    monkeypatch.setattr(MainScreen, "render_lines", framing)
+    try:
+        screen.open_doc(Library.open(screen.library_path).find(doc))  # type: ignore[arg-type]
+        await pilot.pause()
+        await pilot.pause()
+    finally:
+        monkeypatch.setattr(Compositor, "reflow", reflow)
+        monkeypatch.setattr(MainScreen, "render_lines", frame)
+    return events[: events.index("frame")] if "frame" in events else events
+
+
+async def test_an_open_that_changes_no_size_lays_nothing_out(
+    two: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records 1 and 2: headers of one height, 300 and 150 citing articles (a scrollbar either way):
+    opening one from the other lays nothing out (the header's content, the rows' count, the abstract
+    behind the pane change no size), and the scrollbar follows the rows' count. A header of another
+    height lays the screen out: the header grows and shrinks with it."""
+    app = make_app(two, pmid(1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        pane = screen.query_one("#cited-by-list", LinkList)
+        header = screen.query_one("#header")
+        assert len(pane.ids) == 300 and pane.vertical_scrollbar.window_virtual_size == 600
+        height = header.size.height
+
+        assert await _open_watching(pilot, screen, pmid(2), monkeypatch) == []
+        assert len(pane.ids) == 150 and pane.row_text(0).startswith("● Citing 4")
+        assert pane.vertical_scrollbar.window_virtual_size == 300 and header.size.height == height
+        assert pane.virtual_size.height == 300
+
+        assert await _open_watching(pilot, screen, pmid(3), monkeypatch) == ["reflow"]
+        assert header.size.height > height  # (the long title wraps)
+        assert await _open_watching(pilot, screen, pmid(1), monkeypatch) == ["reflow"]
+        assert header.size.height == height
+        assert len(pane.ids) == 300 and pane.vertical_scrollbar.window_virtual_size == 600
+
+
+async def test_a_kept_scrollbar_draws_what_textual_draws(two: Path) -> None:
+    """The link pane's scrollbar, drawn from the lines it kept, for thumbs of many places and sizes,
+    the pane focused and not, its rows' count changed, and its tint set, is line for line what Textual
+    draws."""
+    app = make_app(two, pmid(1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        pane = screen.query_one("#cited-by-list", LinkList)
+        bar = pane.vertical_scrollbar
+        assert isinstance(bar, KeptLinesScrollBar)
+        textual_drew = [0]
+        real = ScrollBar.render_lines
+
+        def drawing(self, crop):  # type: ignore[no-untyped-def]
+            textual_drew[0] += 1
+            return real(self, crop)
+
+        ScrollBar.render_lines = drawing  # type: ignore[method-assign]
+        compared = kept = 0
+        try:
+            for doc in (pmid(1), pmid(2), pmid(1)):
+                screen.open_doc(Library.open(two).find(doc))  # type: ignore[arg-type]
+                await pilot.pause()
+                for focused in (pane, screen.results, pane):
+                    focused.focus()
+                    await pilot.pause()
+                    for row in (0, 1, 5, 37, 80, 149, 150, 222, 299):
+                        pane.move_to(row)
+                        await pilot.pause()
+                        whole = Region(0, 0, *bar.size)
+                        textual_drew[0] = 0
+                        drawn = bar.render_lines(whole)
+                        kept += textual_drew[0] == 0
+                        bar.refresh()  # (Textual's drawing anew, not its cache)
+                        assert [list(s) for s in drawn] == [list(s) for s in real(bar, whole)]
+                        compared += 1
+            # (A style that changes what the styling makes of the same lines: what was kept is not used.)
+            bar.styles.tint = Color(255, 0, 0, 0.5)
+            await pilot.pause()
+            whole = Region(0, 0, *bar.size)
+            drawn = bar.render_lines(whole)
+            bar.refresh()
+            assert [list(s) for s in drawn] == [list(s) for s in real(bar, whole)]
+        finally:
+            ScrollBar.render_lines = real  # type: ignore[method-assign]
+        assert compared == 81 and kept > 60  # (most drawn from the lines kept)
