@@ -10,7 +10,9 @@ import pytest
 from textual._compositor import Compositor
 from textual.color import Color
 from textual.geometry import Region
+from textual.message_pump import MessagePump
 from textual.scrollbar import ScrollBar
+from textual.widget import Widget
 
 from store.library import Library
 from tests.store.bulk_files import pmid
@@ -144,3 +146,43 @@ async def test_a_kept_scrollbar_draws_what_textual_draws(two: Path) -> None:
         finally:
             ScrollBar.render_lines = real  # type: ignore[method-assign]
         assert compared == 81 and kept > 60  # (most drawn from the lines kept)
+
+
+async def test_the_panes_container_is_not_drawn_line_by_line(
+    two: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The panes' container is always covered by the pane it shows: a layout that moves it (a header
+    of another height) draws none of its lines through Textual's styling; and a row chosen is said to
+    the screen, not passed up through the containers between."""
+    app = make_app(two, pmid(1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        styled: list[str] = []
+        real = Widget.render_line
+
+        def styling(self, y):  # type: ignore[no-untyped-def]
+            styled.append(str(self.id))
+            return real(self, y)
+
+        monkeypatch.setattr(Widget, "render_line", styling)
+        assert await _open_watching(pilot, screen, pmid(3), monkeypatch) == ["reflow"]
+        assert "panes" not in styled and "header" in styled  # (drawn anew: the header changed)
+
+        passed: list[str] = []
+        dispatch = MessagePump._dispatch_message
+
+        async def dispatching(self, message):  # type: ignore[no-untyped-def]
+            if isinstance(message, LinkList.Chosen):
+                passed.append(str(getattr(self, "id", None) or type(self).__name__))
+            return await dispatch(self, message)
+
+        monkeypatch.setattr(MessagePump, "_dispatch_message", dispatching)
+        pane = screen.query_one("#cited-by-list", LinkList)
+        pane.focus()
+        pane.move_to(2)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.trail.current == f"pmid:{pmid(6)}"
+        assert passed[0] == "MainScreen" and not {"cited-by-list", "panes", "reader", "body"} & set(passed)

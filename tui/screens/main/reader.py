@@ -103,11 +103,9 @@ class Reader(Vertical):
         ``Loading._failed``, ``ask_pane``), and ``tab`` does nothing (``MainScreen.action_cycle``)."""
         if not self.is_attached:
             return
-        from textual.widgets import ContentSwitcher
-
         from tui.keys import SEARCH_HELP
         from tui.widgets.article import AbstractView, ArticleHeader
-        from tui.widgets.panes import PaneTabs
+        from tui.widgets.panes import Panes, PaneTabs
         from tui.widgets.related import RelatedPane
         from tui.widgets.yearchart import YearChart
 
@@ -120,7 +118,7 @@ class Reader(Vertical):
         ]
         for pane in panes:
             pane.display = False  # (as the switcher shows only its current pane)
-        switcher = ContentSwitcher(abstract, *panes, id="panes", initial=PANE_WIDGETS[self.pane][1:])
+        switcher = Panes(abstract, *panes, id="panes", initial=PANE_WIDGETS[self.pane][1:])
         tabs = PaneTabs(PANE_LABELS, self.pane, id="tabs")
         await self.mount_all([header, YearChart(id="year-chart"), tabs, switcher])
         if not self.is_attached or not abstract.children:  # (the app ended meanwhile: left unmade)
