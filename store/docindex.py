@@ -14,17 +14,16 @@ and it carries the counts (records, stubs, links) and the next free document id,
 never scans it. The file is mapped into memory (``mmap``). It is derived data: lost, damaged or of
 another generation, it is rebuilt from the base file.
 
-It checks itself, because a damaged index answers wrongly rather than failing (two documents'
-offsets swapped show the wrong article, an emptied key table says "not found", a next id below the
-last document makes the next import overwrite one). Its header carries a CRC-32 of itself and one of
-the columns and key tables, both checked when it is opened (about 10 ms for a library of 100,000
-records: the columns and keys are some 12 MB of its 48; 60-76 ms at a million), and each head carries
-its own CRC-32,
-checked when the head is read (the heads are most of the file, and a read touches a few). The
-header names the base's generation and the CRC-32 of the base file it was built from
-(``base_crc``: what ``pmbrowse check`` verifies the base against, and what tells the search index
-that the base changed). What the index says of a document is checked once more when the document
-is read from the base (``store.storage.snapshot``: the record's line must carry its id).
+It checks itself, because a damaged index answers wrongly rather than failing (two documents' offsets
+swapped show the wrong article, an emptied key table says "not found", a next id below the last document
+makes the next import overwrite one). Its header carries a CRC-32 of itself and one of the columns and
+key tables, both checked when it is opened (about 10 ms for a library of 100,000 records: the columns
+and keys are some 12 MB of its 48; 60-76 ms at a million), and each head carries its own CRC-32, checked
+when the head is read (the heads are most of the file, and a read touches a few). The header names the
+base's generation and the CRC-32 of the base file it was built from (``base_crc``: what ``pmbrowse
+check`` verifies the base against, and what tells the search index that the base changed). What the
+index says of a document is checked once more when the document is read from the base
+(``store.storage.snapshot``: the record's line must carry its id).
 
 The app's first list need not wait for the columns' checksum: opened with ``check_later``, the index
 checks them in a thread (``zlib.crc32`` lets go of the interpreter's lock, so on another core) while
@@ -43,7 +42,6 @@ Layout (all integers little-endian)::
     u64 × keys                          key hashes, sorted
     u32 × keys                          the document holding each (same order), padded to 8
     u32 × (max_id + 1)                  the PMID column, padded to 8, if the header says ``pmids``
-                                        (``store.storage.pmids``: since stop 34; none before)
     heads                               the heads' JSON, one after the other
 
 A key is stored by a 64-bit hash (BLAKE2b), once for every document that holds it; a lookup checks
@@ -60,7 +58,7 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +70,7 @@ from store.indexheader import open_regular as open_regular
 from store.indexheader import read_header as read_header
 from store.openfile import FileClosed, OpenFile
 from store.residency import LaterCheck, crc32_released
+from store.residency import release as release_pages
 
 _LITTLE = sys.byteorder == "little"
 # (name, array typecode): one value per document id. doc_*: the document's JSON in the base file;
@@ -329,6 +328,15 @@ class DocIndex:
     def column(self, name: str) -> memoryview:
         """One column as it is stored (for whole-library passes: the citation order of search)."""
         return self._columns[name]
+
+    @property
+    def key_hashes(self) -> Sequence[int]:  # (sorted: ``store.storage.keyfilter`` makes the base's filter)
+        return self._hashes
+
+    def release(self) -> None:
+        """Drop the map's pages this process touched (``store.residency``): a bulk import's, at each batch
+        (``Committer.spill``). Touched again, a page costs a minor fault."""
+        release_pages(self._map)
 
     def candidates(self, key: str) -> list[int]:
         """The documents that may hold ``key`` (every one that does, plus rare hash collisions)."""

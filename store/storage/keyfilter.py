@@ -134,7 +134,7 @@ class Hashed(Protocol):
     """What a filter of the base is made from (``store.docindex.DocIndex`` has it)."""
 
     @property
-    def _hashes(self) -> Sequence[int]: ...  # (its key table's hashes: ``DocIndex`` names them no other way)
+    def key_hashes(self) -> Sequence[int]: ...  # (its key table's hashes, sorted)
 
 
 # The base index's filter, kept with it (an index is not changed once written: a fold writes a new one).
@@ -148,9 +148,9 @@ def _base_of(index: Hashed) -> SegmentFilter:
     try:
         found = _BASES.get(index)
         if found is None:
-            found = _BASES[index] = SegmentFilter(None, index._hashes)
+            found = _BASES[index] = SegmentFilter(None, index.key_hashes)
     except TypeError:  # (an index that cannot be referred to weakly: a filter of its own, each time)
-        found = SegmentFilter(None, index._hashes)
+        found = SegmentFilter(None, index.key_hashes)
     return found
 
 
