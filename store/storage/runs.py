@@ -124,7 +124,9 @@ class Tally:
         """The next layer: a segment."""
         ids, lengths = segment.column("doc_ids"), segment.column("doc_len")
         years, citations = segment.column("doc_year"), segment.column("doc_citation")
-        link_ids, link_cited = segment.column("link_ids"), segment.column("link_cited")
+        # (read once here, not kept: an import reads no segment's ``link_cited`` after its tally)
+        once = getattr(segment, "column_once", segment.column)
+        link_ids, link_cited = segment.column("link_ids"), once("link_cited")
         if self.everything:  # (it may not have room for the segment's newest documents)
             self._grow(top_id((segment,), self.limit) + 1)
         wanted, held, year, citation, cited = self.wanted, self.held, self.year, self.citation, self.cited

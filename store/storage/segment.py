@@ -203,6 +203,15 @@ class SegmentFile:
             self._columns[name] = found
         return found
 
+    def column_once(self, name: str) -> array[int]:
+        """``column``, not kept unless it was: for a pass that reads it once (an import's tally of the
+        library's keys reads ``link_cited`` of every segment, 4 bytes a link change, and nothing after)."""
+        if (found := self._columns.get(name)) is not None:
+            return found
+        found = self.column(name)
+        self._columns.pop(name, None)
+        return found
+
     @property
     def checksummed(self) -> bool:
         """Whether its tables have checksums (segments written since stop 26)."""
