@@ -12,6 +12,7 @@ not the library").
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from store.library import Library
 from store.storage.committer import Committer
 from tests.store.test_lookup_layers import _resident_kib
 from tests.store.test_merge_beside import LAST, _copy, _import, made
-from tests.store.test_tiering import _file, _library_with_a_base
+from tests.store.test_tiering import _file
 
 __all__ = ["made"]  # (the module-scoped fixture, used here)
 
@@ -33,7 +34,15 @@ __all__ = ["made"]  # (the module-scoped fixture, used here)
 def test_each_batch_of_an_import_lets_go_of_the_index_pages_it_touched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = _library_with_a_base(tmp_path, monkeypatch)
+    # (a name no other open index has: the test reads the resident pages of every map of that name, and
+    # in a worker of the full suite other tests' libraries named library.json may still be mapped)
+    path = tmp_path / "lets-go-alone.json"
+    monkeypatch.setattr(importer, "FLUSH_AT", 400)
+    first = Library.open(path)
+    import_paths(first, [_file(tmp_path / "first.xml", 1, 1200, 1200)])
+    first.close()
+    del first
+    gc.collect()  # (its map, freed with the last view of it)
     index_name = path.name + ".idx"
     monkeypatch.setattr(importer, "FLUSH_AT", 500)
     lib = Library.open(path)
