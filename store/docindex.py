@@ -42,6 +42,7 @@ Layout (all integers little-endian)::
     u64 × keys                          key hashes, sorted
     u32 × keys                          the document holding each (same order), padded to 8
     u32 × (max_id + 1)                  the PMID column, padded to 8, if the header says ``pmids``
+                                        (``store.storage.pmids``: since stop 34; none before)
     heads                               the heads' JSON, one after the other
 
 A key is stored by a 64-bit hash (BLAKE2b), once for every document that holds it; a lookup checks
@@ -334,8 +335,7 @@ class DocIndex:
         return self._hashes
 
     def release(self) -> None:
-        """Drop the map's pages this process touched (``store.residency``): a bulk import's, at each batch
-        (``Committer.spill``). Touched again, a page costs a minor fault."""
+        """Drop the map's pages it touched (``store.residency``; each batch: ``Committer.spill``)."""
         release_pages(self._map)
 
     def candidates(self, key: str) -> list[int]:

@@ -124,7 +124,7 @@ class Tally:
         """The next layer: a segment."""
         ids, lengths = segment.column("doc_ids"), segment.column("doc_len")
         years, citations = segment.column("doc_year"), segment.column("doc_citation")
-        # (read once here, not kept: an import reads no segment's ``link_cited`` after its tally)
+        # (read once here, not kept: an import reads no segment's ``link_cited`` again until its end's merge)
         once = getattr(segment, "column_once", segment.column)
         link_ids, link_cited = segment.column("link_ids"), once("link_cited")
         if self.everything:  # (it may not have room for the segment's newest documents)
