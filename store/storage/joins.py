@@ -44,8 +44,9 @@ def plain_record(raw: bytes) -> tuple[bytes, int, int] | None:
     relation or both, each list not empty, one source ``S`` for both), whose record is the change
     itself: the join of one change without repeats (``joined_record``) makes the same dict, in the same
     order, and so the same bytes. Only for a change of this transaction: its ids are seen to be plain
-    numbers in the bytes (a flipped bit, ``[12q,45]`` or ``[123.45]``, is left to the join, which refuses
-    it naming its segment), not checked against the state (one at or past its next id is taken).
+    numbers, each once, in the bytes (a flipped bit, ``[12q,45]`` or ``[123.45]``, is left to the join,
+    which refuses it naming its segment; ``[45,45]`` too, which it makes ``[45]``), not checked against
+    the state (one at or past its next id is taken).
 
     The shape is one regular expression's, matched in C (stop 40: sliced and compared in Python, it was
     2.2% of the main thread's samples importing 20k records into an empty library)."""
@@ -53,11 +54,21 @@ def plain_record(raw: bytes) -> tuple[bytes, int, int] | None:
     found = pattern.fullmatch(raw) if pattern is not None else None
     if found is None:
         return None
-    first = found[1].count(b",") + 1
-    if pattern is _PLAIN[ord("c")]:
-        return raw, 0, first
+    first = _distinct(found[1])
+    if pattern is _PLAIN[ord("c")] or not first:
+        return (raw, 0, first) if first else None
     second = found[2]
-    return raw, first, 0 if second is None else second.count(b",") + 1
+    if second is None:
+        return raw, first, 0
+    return (raw, first, count) if (count := _distinct(second)) else None
+
+
+def _distinct(ids: bytes) -> int:
+    """How many ids a plain list holds; 0 when one repeats, which only damage makes (``[45,47]`` with a
+    bit flipped is ``[45,45]``): the join keeps each once, so such a change is left to it. The ids are
+    digits with no leading zero: equal bytes, equal ids."""
+    parts = ids.split(b",")
+    return len(parts) if len(set(parts)) == len(parts) else 0
 
 
 def joined_links(records: list[dict[str, Any]], *, changes: bool) -> tuple[bytes | None, int, int]:
