@@ -243,13 +243,19 @@ def import_table(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _at_least_one(text: str) -> int:
+    if (n := int(text)) < 1:
+        raise argparse.ArgumentTypeError("at least 1 (a median of no starts is no figure)")
+    return n
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--sizes", default="10k,100k,1M", help="library sizes, comma-separated (10k,100k,1M)")
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per measure (median)")
     parser.add_argument(
         "--starts",
-        type=int,
+        type=_at_least_one,
         default=9,
         help="app starts, each beside a bare app's, per library (median; a start is short and noisy)",
     )
