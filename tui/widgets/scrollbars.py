@@ -12,7 +12,7 @@ So each line's segment is computed as Textual's renderer computes it (cheap: a l
 line is looked up by that segment; a segment not met yet sends the whole drawing Textual's way, and its
 lines are kept. What is kept is dropped when anything the styling depends on changes (the context:
 width, styles, colours, filters, theme). What is drawn is what Textual draws, by construction
-(tests/tui/test_open_cost.py compares the two for many positions and sizes).
+(tests/tui/test_open_layout.py compares the two for 81 thumb positions, focused or not, tinted).
 """
 
 from __future__ import annotations
