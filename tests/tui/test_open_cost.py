@@ -118,7 +118,8 @@ async def test_opening_reads_and_draws_one_screenful_of_rows(
             drawn = pane.lines_drawn
             screen.open_doc(Library.open(famous).find(doc))  # type: ignore[arg-type]
             await pilot.pause()
-            assert len(pane.ids) == CITING and pane.row_text(0).startswith("● Citing 3")
+            # (an earlier test of this module's library may have visited it: "● ↺ Citing 3")
+            assert len(pane.ids) == CITING and pane.row_text(0).split("\n")[0].endswith(" Citing 3")
             assert on_screen <= len(read) <= on_screen + 4
             assert pane.lines_drawn - drawn <= 2 * (on_screen + 1)
 

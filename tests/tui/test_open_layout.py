@@ -168,7 +168,9 @@ async def test_the_panes_container_is_not_drawn_line_by_line(
 
         monkeypatch.setattr(Widget, "render_line", styling)
         assert await _open_watching(pilot, screen, pmid(3), monkeypatch) == ["reflow"]
-        assert "panes" not in styled and "header" in styled  # (drawn anew: the header changed)
+        assert "header" in styled  # (drawn anew: the header changed)
+        if hasattr(Widget, "BLANK"):  # (Textual 6.0 has no blank widgets: the container drawn its way)
+            assert "panes" not in styled
 
         passed: list[str] = []
         dispatch = MessagePump._dispatch_message

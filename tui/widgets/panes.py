@@ -34,7 +34,8 @@ class Panes(ContentSwitcher):
     """The panes, one shown at a time. Each is as high as the column leaves them (``1fr``), so the
     container's own lines are never seen, only drawn: blank at once (``BLANK``), not through Textual's
     styling line by line (~3,300 Python calls at each article opened whose header is of another height
-    than the last: the layout moves the container, and each of its 28 lines was drawn anew)."""
+    than the last: the layout moves the container, and each of its 28 lines was drawn anew; Textual
+    6.0 knows no ``BLANK`` and draws them so)."""
 
     BLANK = True
 

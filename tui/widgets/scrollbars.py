@@ -74,7 +74,7 @@ class KeptLinesScrollBar(ScrollBar):
             tuple(self.get_line_filters()),
             app.theme,
             id(app.ansi_theme),
-            app.native_ansi_color,
+            getattr(app, "native_ansi_color", None),  # (Textual 6.0 has none)
         )
 
     def render_lines(self, crop: Region) -> list[Strip]:
