@@ -99,6 +99,14 @@ async def ready(pilot: Pilot[None]) -> MainScreen:
     return screen
 
 
+async def citing_shown(pilot: Pilot[None]) -> MainScreen:
+    """The main screen ready, ``c`` pressed: the open article's "Cited by" pane showing."""
+    screen = await ready(pilot)
+    await pilot.press("c")
+    await pilot.pause()
+    return screen
+
+
 async def open_snowball(pilot: Pilot[None]) -> SnowballScreen:
     """The main screen ready, ``S`` pressed: the Snowball view, settled."""
     await ready(pilot)

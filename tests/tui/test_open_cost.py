@@ -19,7 +19,7 @@ from store.marks import Mark
 from store.trail import Trail
 from tests.store.bulk_files import pmid
 from tests.store.old_libraries import write_v2_docs
-from tests.tui.helpers import make_app, ready
+from tests.tui.helpers import citing_shown, make_app, ready
 from tui.screens.main import MainScreen
 from tui.widgets.lists import LinkList, ResultsList
 from tui.widgets.rows import link_lines
@@ -108,9 +108,7 @@ async def test_opening_reads_and_draws_one_screenful_of_rows(
     monkeypatch.setattr(Library, "rows", counting)
     app = make_app(famous, pmid(1))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        await pilot.press("c")
-        await pilot.pause()
+        screen = await citing_shown(pilot)
         pane = screen.query_one("#cited-by-list", LinkList)
         on_screen = pane.scrollable_content_region.height // LinkList.ROW_HEIGHT
         for doc in (pmid(2), pmid(1)):  # (the same pane, another article's rows, then back)
@@ -131,9 +129,7 @@ async def test_the_trail_and_the_result_list_follow_in_the_next_frame(
     (Textual would repaint the whole screen around them); they are drawn, and follow, a frame later."""
     app = make_app(famous, pmid(1))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        await pilot.press("c")
-        await pilot.pause()
+        screen = await citing_shown(pilot)
         drawn: list[str] = []
         # (Lines drawn anew: Textual draws a widget whose clip overlaps the frame's, from its cache.)
         for cls, method, name in (
@@ -175,9 +171,7 @@ async def test_a_layout_that_changes_nothing_draws_no_scrollbar_again(famous: Pa
     drew every scrollbar anew; a scrollbar is drawn again when the list's virtual size changed."""
     app = make_app(famous, pmid(1))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        await pilot.press("c")
-        await pilot.pause()
+        screen = await citing_shown(pilot)
         refreshed: list[str] = []
         real = ScrollBar.refresh
 

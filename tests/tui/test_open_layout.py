@@ -17,7 +17,7 @@ from textual.widget import Widget
 from store.library import Library
 from tests.store.bulk_files import pmid
 from tests.store.old_libraries import write_v2_docs
-from tests.tui.helpers import make_app, ready
+from tests.tui.helpers import citing_shown, make_app
 from tui.screens.main import MainScreen
 from tui.widgets.lists import LinkList
 from tui.widgets.scrollbars import KeptLinesScrollBar
@@ -78,9 +78,7 @@ async def test_an_open_that_changes_no_size_lays_nothing_out(
     height lays the screen out: the header grows and shrinks with it."""
     app = make_app(two, pmid(1))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        await pilot.press("c")
-        await pilot.pause()
+        screen = await citing_shown(pilot)
         pane = screen.query_one("#cited-by-list", LinkList)
         header = screen.query_one("#header")
         assert len(pane.ids) == 300 and pane.vertical_scrollbar.window_virtual_size == 600
@@ -104,9 +102,7 @@ async def test_a_kept_scrollbar_draws_what_textual_draws(two: Path) -> None:
     draws."""
     app = make_app(two, pmid(1))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        await pilot.press("c")
-        await pilot.pause()
+        screen = await citing_shown(pilot)
         pane = screen.query_one("#cited-by-list", LinkList)
         bar = pane.vertical_scrollbar
         assert isinstance(bar, KeptLinesScrollBar)
@@ -156,9 +152,7 @@ async def test_the_panes_container_is_not_drawn_line_by_line(
     the screen, not passed up through the containers between."""
     app = make_app(two, pmid(1))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        await pilot.press("c")
-        await pilot.pause()
+        screen = await citing_shown(pilot)
         styled: list[str] = []
         real = Widget.render_line
 
