@@ -131,6 +131,7 @@ def text_of(widget: Widget) -> str:
         return "\n".join(rows(widget))
     assert isinstance(widget, Static)
     content = widget.content
+    content = getattr(content, "renderable", content)  # (the article header's lines: ``DrawnOnce``)
     if isinstance(content, (Text, Content)):
         return content.plain
     # A Group of renderables (the article header)

@@ -10,7 +10,7 @@ from textual.widgets import Input
 
 from store.library import Library
 from store.model import AbstractSection, Article, Author, Link, Origin
-from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of, until
+from tests.tui.helpers import border_title, make_app, plain, ready, rows, settle, text_of, until
 from tui.keys import HELP_ROWS, KEYS
 from tui.screens.main import MainScreen
 from tui.widgets.lists import LinkList, ResultsList
@@ -30,7 +30,8 @@ def header(app) -> str:  # type: ignore[no-untyped-def]
 
 
 def abstract(app) -> str:  # type: ignore[no-untyped-def]
-    return text_of(app.screen.query_one("#abstract-text"))
+    """What the abstract pane shows, or shows once shown (hidden, it is not made: ``AbstractView``)."""
+    return plain(app.screen.query_one("#abstract-view").text)
 
 
 def trail(app) -> str:  # type: ignore[no-untyped-def]

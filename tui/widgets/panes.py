@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.events import Click
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher
+
+from tui.widgets.strips import line_strip
 
 GAP = 2
 # Shorter names for a narrow pane (80 columns): tried in turn until the line fits.
@@ -71,7 +75,8 @@ class PaneTabs(Widget):
                 return gap, labels
         return 1, short
 
-    def render(self) -> Text:
+    def line(self) -> Text:
+        """The tabs' line as drawn (at the width the widget has)."""
         line = Text(no_wrap=True, overflow="ellipsis")
         gap, labels = self._fitted()
         for n, (pane, label) in enumerate(labels.items()):
@@ -79,6 +84,17 @@ class PaneTabs(Widget):
                 line.append(" " * gap)
             line.append(f" {label} ", style="bold reverse" if pane == self.active else "dim")
         return line
+
+    def render_line(self, y: int) -> Strip:
+        """The line made at once (``tui.widgets.strips``), cut with an ellipsis and padded to the width
+        as a rendered Text would be: its labels change at each article opened, and Textual's way with a
+        renderable was ~500 Python calls for this one line (measured 2026-12-06)."""
+        width = self.content_size.width
+        style = self.rich_style
+        if y or width <= 0:
+            return Strip.blank(width, style)
+        # (The padding as Textual pads a rendered line: in the background alone.)
+        return line_strip(self.line(), width, style, self.app.console, Style(bgcolor=style.bgcolor))
 
     def pane_at(self, x: int) -> str | None:
         """The pane whose name is at column ``x`` of the content."""

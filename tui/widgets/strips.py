@@ -22,9 +22,12 @@ from textual.strip import Strip
 ELLIPSIS = "…"
 
 
-def line_strip(line: Text, width: int, style: Style, console: Console) -> Strip:
+def line_strip(
+    line: Text, width: int, style: Style, console: Console, pad_style: Style | None = None
+) -> Strip:
     """``line`` cut to ``width`` cells (an ellipsis ending a cut line) and padded to it with spaces,
-    in ``style`` with the line's own style and then its spans above it."""
+    in ``style`` with the line's own style and then its spans above it (the padding in ``pad_style``,
+    if given)."""
     width = max(width, 1)
     base = style + console.get_style(line.style, default=Style.null()) if line.style else style
     plain = line.plain
@@ -50,7 +53,7 @@ def line_strip(line: Text, width: int, style: Style, console: Console) -> Strip:
     if at < end:
         segments.append(Segment(plain[at:], base))
     if length < width:
-        segments.append(Segment(" " * (width - length), base))
+        segments.append(Segment(" " * (width - length), base if pad_style is None else pad_style))
     return Strip(segments, width)
 
 

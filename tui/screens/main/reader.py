@@ -344,6 +344,8 @@ class Reader(Vertical):
         if self.panes_mounted:  # (else they are mounted showing it: ``_mount_panes``)
             from textual.widgets import ContentSwitcher
 
+            if pane == "abstract":
+                self._abstract().show_pending()  # (not made while hidden: ``AbstractView``)
             self.query_one("#panes", ContentSwitcher).current = PANE_WIDGETS[pane].lstrip("#")
             self._tabs().active = pane
 
