@@ -8,7 +8,8 @@ keys are those that count; the journal's keys are kept by key), and its head the
 holds the key (a hash collision names others). What is saved against asking each layer everything:
 
 - a segment, or the base, whose filter says its key table lacks the hash is not searched
-  (``store.storage.keyfilter``), and a key's PMID is worked out only once a layer names a candidate;
+  (``store.storage.keyfilter``), nor the oldest segments at all when their union's filter says none
+  of them holds it, and a key's PMID is worked out only once a layer names a candidate;
 - a candidate is checked against the newer layers only (``Snapshot.layer_of`` asks them all, and where
   in its own layer it is), and its head read from its row at once;
 - a PMID's key is told from the head's first bytes when the head begins with it (``holds``), the head
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from typing import Protocol
 
 import orjson
@@ -33,7 +34,7 @@ import orjson
 from store.docindex import DocIndex, IndexMismatch, key_hash
 from store.journal import Replay
 from store.merge import doc_keys
-from store.storage.keyfilter import KeyFilters
+from store.storage.keyfilter import KeyFilters, SegmentFilter
 from store.storage.layer import Segment
 from store.storage.newest import Newest
 from store.storage.pmids import PMID_HEAD, key_pmid
@@ -83,8 +84,20 @@ def holders(snap: Snapshot, key: str) -> set[int]:
         return found  # (no layer to search: an import's first batch into a new library)
     h = key_hash(key)
     pmid = -1  # (``key_pmid``'s, worked out at the first candidate: most keys asked have none)
-    filters = snap._filters.of(segments) if segments else []
-    for number in range(len(segments), -1, -1):  # (the newest segment first, the base last)
+    filters: list[SegmentFilter] = []
+    numbers: Iterable[int] = range(len(segments), -1, -1)  # (the newest segment first, the base last)
+    if segments:
+        made_for = snap._filters.made_for(segments)
+        filters, union = made_for.filters, made_for.union
+        state = union.state
+        covered = 0 if state is None else min(state[2], len(segments))
+        if covered < len(segments):
+            snap._filters.union_searched(union, segments)
+        if state is not None and covered:  # (the union's bit clear: none of the first ``covered`` holds it)
+            j = h >> state[1]
+            if not state[0][j >> 3] >> (j & 7) & 1:
+                numbers = (*range(len(segments), covered, -1), 0)
+    for number in numbers:
         layer: Segment | DocIndex | None
         if number:
             f = filters[number - 1]
