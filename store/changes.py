@@ -100,7 +100,7 @@ class Changes:
         """``lookup`` of a key not in this batch's: an earlier batch's answer, or the library's, kept."""
         if (doc_id := self._held.get(key)) != UNKNOWN:
             return doc_id
-        doc_id = self._answers.holder(key, self._lib.lookup)
+        doc_id = self._answers.keys.holder(key, self._lib.lookup, keep_none=False)  # (``KeptKeys.holder``)
         if doc_id in self._removed:
             doc_id = None
         self._seen[key] = doc_id

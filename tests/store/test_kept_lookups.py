@@ -133,23 +133,31 @@ def test_a_batched_import_keeps_only_true_answers_and_stores_the_same(
 def test_what_is_kept_is_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(changes_module, "KEPT", 8)
     lib = Library.open(tmp_path / "lib.json")
+    with lib.transaction() as first:
+        for i in range(1, 40):
+            first.put_article(Article(pmid=str(i), title=f"Record {i}"), ORIGIN)
     with lib.transaction() as changes:
         for i in range(1, 40):
-            changes.lookup(f"pmid:{i}")
+            assert changes.lookup(f"pmid:{i}") is not None
         changes.flush()
         assert list(changes._answers.keys) == [f"pmid:{i}" for i in range(32, 40)]  # (the newest)
 
 
-def test_a_key_the_import_took_is_not_kept_among_the_library_s_answers(tmp_path: Path) -> None:
-    # (the import holds it from then on, and asks its own keys first: kept here too, it is dead weight,
-    # and most of what an import asks the library, None, a stub then taking the key, is such a key)
+def test_a_key_no_document_holds_is_not_kept_among_the_library_s_answers(tmp_path: Path) -> None:
+    # (nearly every such key is then taken by the record or stub the batch makes, which the import holds
+    # from then on and asks first: kept, it was put into the table and taken out again for nothing; one
+    # not taken is asked again: ``KeptKeys.holder``'s ``keep_none``)
     lib = Library.open(tmp_path / "lib.json")
+    with lib.transaction() as first:
+        first.put_article(Article(pmid="9", title="Nine"), ORIGIN)
     with lib.transaction() as changes:
         for i in range(1, 6):
-            assert changes.lookup(f"pmid:{i}") is None  # (asked of the library: kept)
+            assert changes.lookup(f"pmid:{i}") is None  # (asked of the library, which holds none)
+        nine = changes.lookup("pmid:9")
         changes.put_links(Link(pmid="1"), "references", [Link(pmid="2")])  # (stubs take pmid:1 and 2)
         changes.flush()
-        assert sorted(changes._answers.keys) == ["pmid:3", "pmid:4", "pmid:5"]
+        assert list(changes._answers.keys) == ["pmid:9"]  # (the one answer that is a document's)
+        assert changes.lookup("pmid:3") is None and changes.lookup("pmid:9") == nine  # (asked again: None)
         one, two = changes.lookup("pmid:1"), changes.lookup("pmid:2")
         assert one is not None and two is not None and changes._held.get("pmid:1") == one
     assert lib.link_ids(one, "references") == [two]
