@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual._compositor import Compositor
+from textual._styles_cache import StylesCache
 from textual.color import Color
 from textual.geometry import Region
 from textual.message_pump import MessagePump
@@ -147,9 +148,10 @@ async def test_a_kept_scrollbar_draws_what_textual_draws(two: Path) -> None:
 async def test_the_panes_container_is_not_drawn_line_by_line(
     two: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The panes' container is always covered by the pane it shows: a layout that moves it (a header
-    of another height) draws none of its lines through Textual's styling; and a row chosen is said to
-    the screen, not passed up through the containers between."""
+    """The panes' container is always covered by the pane it shows, and the screen's columns by what
+    they hold: a layout that moves them (a header of another height) draws none of their lines through
+    Textual's styling; and a row chosen is said to the screen, not passed up through the containers
+    between."""
     app = make_app(two, pmid(1))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await citing_shown(pilot)
@@ -161,10 +163,19 @@ async def test_the_panes_container_is_not_drawn_line_by_line(
             return real(self, y)
 
         monkeypatch.setattr(Widget, "render_line", styling)
+        cached: list[str] = []  # (drawn through the styling, from its lines kept or anew: every frame)
+        render_widget = StylesCache.render_widget
+
+        def rendering(self, widget, crop):  # type: ignore[no-untyped-def]
+            cached.append(str(widget.id))
+            return render_widget(self, widget, crop)
+
+        monkeypatch.setattr(StylesCache, "render_widget", rendering)
         assert await _open_watching(pilot, screen, pmid(3), monkeypatch) == ["reflow"]
         assert "header" in styled  # (drawn anew: the header changed)
-        if hasattr(Widget, "BLANK"):  # (Textual 6.0 has no blank widgets: the container drawn its way)
-            assert "panes" not in styled
+        if hasattr(Widget, "BLANK"):  # (Textual 6.0 has no blank widgets: the containers drawn its way)
+            assert not {"panes", "reader", "body"} & set(styled)  # (the columns: ``parts.Columns``)
+            assert not {"panes", "reader", "body"} & set(cached)  # (nor drawn from its kept lines)
 
         passed: list[str] = []
         dispatch = MessagePump._dispatch_message

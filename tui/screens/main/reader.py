@@ -16,12 +16,11 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.screens.main.parts import say
+from tui.screens.main.parts import Column, say
 from tui.text import describe_article, mesh_query, unique
 from tui.widgets.lists import LinkList, MarkOf
 
@@ -67,7 +66,7 @@ class OpenArticle:
     key: str  # its identity, which survives merges (document ids may not)
 
 
-class Reader(Vertical):
+class Reader(Column):
     """The open article and its panes (see the module docstring)."""
 
     # (Neither repaints the column itself: its widgets repaint what they show.)

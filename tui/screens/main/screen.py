@@ -34,7 +34,7 @@ from tui.screens.main.keeping import SessionKeeper
 from tui.screens.main.loading import Loading
 from tui.screens.main.marking import Marking
 from tui.screens.main.online import Online
-from tui.screens.main.parts import say
+from tui.screens.main.parts import Columns, say
 from tui.screens.main.quitting import compact_on_quit
 from tui.screens.main.reader import PANE_WIDGETS, OpenArticle, Reader
 from tui.screens.main.search import SearchResults
@@ -131,7 +131,7 @@ class MainScreen(Screen[None]):
         # Compact (one line, no border) by app.tcss's #search rule: ``Input(compact=True)`` adds Textual's
         # own class as the bar is made, which styles it there and then, before it is mounted.
         yield Input(placeholder='Search (/): words, "phrases", Smith J[au], 2018:2020[dp] …', id="search")
-        with Horizontal(id="body"):
+        with Columns(id="body"):
             yield self.results
             yield self.reader
         with Horizontal(id="bottom"):
