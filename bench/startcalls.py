@@ -17,6 +17,13 @@ and ``calls`` (the profiler counts calls: its CPU times are inflated, the count 
 
 runs the app of each tree (by ``PYTHONPATH``, from /tmp: not the current directory's modules) and the
 bare app in turn, and prints each one's range and median.
+
+    python -m bench.startcalls LIBRARY --opens PMID --tree OLD_TREE --tree NEW_TREE
+
+counts the same for opening articles instead, in the headless app of each tree in turn (``bench.app``'s
+measure, ``OPENS``: an ordinary article, then the article ``PMID``, each opened from a pane of links
+with enter): the main thread's Python calls from the key to the frame that shows the opened article's
+pane (``calls``), or, with no profiler, the process's CPU time over the same span (``cpu``).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -101,6 +109,66 @@ else:
 """
 
 
+# Run by each tree's Python with the tree's own ``bench.app`` (any tree that has its ``_open_times``):
+# its key presses counted, each from the key to the frame that shows what the key should show.
+OPENS = r"""
+import asyncio, json, sys
+from pathlib import Path
+import bench.app as A
+
+mode, library, famous, ordinary, famous_runs, out = sys.argv[1:7]
+counted = {"enter": [], "a": []}
+press = A.FrameWatch.press
+
+async def counting(self, pilot, key, shown):
+    calls = [0]
+
+    def count(frame, event, arg):
+        if event == "call":
+            calls[0] += 1
+
+    def seen(copy):
+        found = shown(copy)
+        if found:
+            sys.setprofile(None)
+        return found
+
+    if mode == "calls":
+        sys.setprofile(count)
+    try:
+        return await press(self, pilot, key, seen)
+    finally:
+        sys.setprofile(None)
+        counted[key].append(calls[0])
+
+A.FrameWatch.press = counting
+times = asyncio.run(A._open_times(Path(library), int(ordinary), int(famous_runs), famous))
+warm, n = 3, int(ordinary)  # (as ``_open_times`` leaves out its first opens)
+times["ordinary_calls"] = counted["enter"][warm : warm + n]
+times["famous_calls"] = counted["enter"][warm + n :]
+Path(out).write_text(json.dumps(times))
+"""
+
+
+def opens(
+    tree: Path, library: Path, mode: str, famous: str, ordinary: int, famous_runs: int
+) -> dict[str, Any]:
+    """One headless app of ``tree`` opening articles (``OPENS``), measured ``mode``: medians of each
+    kind's calls (``calls``) or CPU time (``cpu``)."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = Path(f.name)
+    try:
+        library.with_name(library.name + ".session.json").unlink(missing_ok=True)  # (no trail: no visits)
+        argv = [PYTHON, "-c", OPENS, mode, str(library), famous, str(ordinary), str(famous_runs), str(out)]
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        subprocess.run(argv, env=env, cwd="/tmp", check=True, stdout=subprocess.DEVNULL)
+        times = json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+    key = "calls" if mode == "calls" else "cpu"
+    return {kind: statistics.median(times[f"{kind}_{key}"]) for kind in ("ordinary", "famous")}
+
+
 def one(
     tree: Path | None, library: Path, mode: str, text: str, profile: Path | None = None
 ) -> dict[str, Any]:
@@ -151,10 +219,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--profile", type=Path, help="instead: cProfile each once, stats written to this folder"
     )
+    parser.add_argument("--opens", metavar="PMID", help="instead: opening articles, PMID the famous one")
+    parser.add_argument("--ordinary", type=int, default=10, help="ordinary articles opened (--opens)")
+    parser.add_argument("--famous", type=int, default=10, help="opens of the famous article (--opens)")
     args = parser.parse_args(argv)
     trees: list[Path] = args.tree or [ROOT]
     for tree in trees:
         compiled(tree)
+    if args.opens:
+        compare_opens(args, trees)
+        return
     text = first_title(args.library)[:16]
     names = [str(t) for t in trees] + ["bare"]
     apps: list[Path | None] = [*trees, None]  # (None: the bare app)
@@ -175,6 +249,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         said = "; ".join(f"{k} {summary(runs, k)}" for k in keys)
         print(f"{name} [{mode}]: {said}; writes {sorted({r['writes'] for r in runs})}")
     print(json.dumps({f"{n}|{m}": r for (n, m), r in results.items()}), file=sys.stderr)
+
+
+def compare_opens(args: argparse.Namespace, trees: list[Path]) -> None:
+    """``--opens``: each tree's opening of articles, in turn, ``args.runs`` times in each mode."""
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    print(f"load before: {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    for _ in range(args.runs):
+        for mode in args.modes.split(","):
+            for tree in trees:
+                run = opens(tree, args.library, mode, args.opens, args.ordinary, args.famous)
+                found.setdefault((str(tree), mode), []).append(run)
+    print(f"load after: {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    for (name, mode), runs in found.items():
+        key = "calls" if mode == "calls" else "main_cpu"  # (``summary``'s units: thousands, ms)
+        said = "; ".join(
+            f"{kind} {summary([{key: r[kind]} for r in runs], key)}" for kind in ("famous", "ordinary")
+        )
+        print(f"{name} [opens, {mode}]: {said}")
+    print(json.dumps({f"{n}|{m}": r for (n, m), r in found.items()}), file=sys.stderr)
 
 
 if __name__ == "__main__":
