@@ -36,6 +36,7 @@ FIELD_BITS = {
     "year": 512,
     "authors": 1024,
 }
+_field_bit = FIELD_BITS.get
 HEAD_AUTHORS = 3  # names a head keeps (a row shows the first; some records list thousands)
 MAX_YEAR = 0xFFFF
 MAX_CITATION = 0xFFFFFFFF
@@ -54,8 +55,10 @@ class Meta(NamedTuple):
 def fields_of(entry: Mapping[str, Any]) -> int:
     """The field bits of what a document or link entry holds (non-empty fields only)."""
     bits = 0
-    for key, bit in FIELD_BITS.items():
-        if entry.get(key) not in (None, "", []):
+    # (over what the entry holds, not over every field asked of it: most entries are stubs of a few keys)
+    for key, value in entry.items():
+        bit = _field_bit(key)
+        if bit and value not in (None, "", []):
             bits |= bit
     return bits
 
@@ -64,7 +67,9 @@ def meta_of(doc: Mapping[str, Any]) -> Meta:
     """The meta of a stored document."""
     year = doc.get("year")
     given = doc.get("citation_count")
-    citation = max([given if type(given) is int else 0, *reported_counts(doc)])
+    citation = given if type(given) is int else 0
+    if doc.get("metrics") is not None:  # (most documents have none: an import's are fetched later, if ever)
+        citation = max([citation, *reported_counts(doc)])
     return Meta(
         (STUB if doc.get("stub") else 0) | fields_of(doc),
         year if type(year) is int and 0 < year <= MAX_YEAR else 0,
