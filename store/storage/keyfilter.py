@@ -170,12 +170,15 @@ class Union:
     is None until made, then (the bitmap, the shift that makes a hash its bit number, how many of the
     oldest segments it covers), replaced whole; the bitmap's bits are only ever added."""
 
-    __slots__ = ("keys", "probes", "state")
+    __slots__ = ("due", "keys", "probes", "state")
 
     def __init__(self) -> None:
         self.state: tuple[bytearray, int, int] | None = None
         self.keys = 0  # (the hashes written in)
         self.probes = 0  # (look-ups that searched segments it does not cover, since it last grew)
+        # (for how many segments, how many such look-ups make it grow: worked out once a list, not
+        # summed over the segments it does not cover at every look-up)
+        self.due: tuple[int, int] | None = None
 
     def grow(self, segments: Sequence[Segment]) -> None:
         """Cover every segment of ``segments`` (which begins with those covered): their hashes written
@@ -195,7 +198,7 @@ class Union:
             for h in hashes:
                 j = h >> shift
                 bits[j >> 3] |= 1 << (j & 7)
-        self.keys, self.probes = keys, 0
+        self.keys, self.probes, self.due = keys, 0, None
         self.state = (bits, shift, len(segments))
 
 
@@ -233,10 +236,13 @@ class KeyFilters:
             return made
         filters = [_filter_of(segment) for segment in segments]
         # (a list that extends the last one, as an import's batches do, keeps its union: the segments it
-        # covers are this list's first ones too)
-        extends = made is not None and list(segments[: len(made.listed)]) == made.listed
-        union = made.union if made is not None and extends else Union()
-        self._made = made = _Made(list(segments), filters, union)
+        # covers are this list's first ones too. Compared and replaced under the lock: two threads
+        # extending one list two ways must not share its union, or one would skip the other's segment.)
+        with self._lock:
+            made = self._made
+            extends = made is not None and list(segments[: len(made.listed)]) == made.listed
+            union = made.union if made is not None and extends else Union()
+            self._made = made = _Made(list(segments), filters, union)
         return made
 
     def union_searched(self, union: Union, segments: Sequence[Segment]) -> None:
@@ -246,9 +252,13 @@ class KeyFilters:
         union.probes += 1
         if union.probes < MIN_PROBES:
             return
-        state = union.state
-        covered = 0 if state is None else state[2]
-        if union.probes * BUILD_SHARE < sum(len(s.column("key_hashes")) for s in segments[covered:]):
+        due = union.due
+        if due is None or due[0] != len(segments):
+            state = union.state
+            covered = 0 if state is None else state[2]
+            hashes = sum(len(s.column("key_hashes")) for s in segments[covered:])
+            union.due = due = (len(segments), hashes // BUILD_SHARE)
+        if union.probes < due[1]:
             return
         if self._lock.acquire(blocking=False):
             try:

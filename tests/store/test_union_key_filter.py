@@ -61,3 +61,21 @@ def test_a_segment_added_after_the_union_grew_is_searched_until_it_covers_it(
     for key in [*KEYS, "pmid:9030", "pmid:305", "pmid:30", "pmid:31"]:
         assert snap.holders(key) == _truth(snap, key), key
     assert union.state[2] == 4
+
+
+def test_look_ups_the_union_does_not_cover_do_not_sum_the_segments_each_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (review of stop 41: once MIN_PROBES look-ups had searched segments the union does not cover, each
+    # further one summed the key tables of those segments to decide whether to grow it: ~2-3 µs a
+    # look-up on a view of 13 segments. When it grows is worked out once for a list.)
+    _settings(monkeypatch, filters=True, table=False)
+    snap = _state(tmp_path)
+    assert snap.holders("pmid:1") == _truth(snap, "pmid:1")
+    snap.segments.append(_segment(tmp_path, "4", {doc_id: _pmid(doc_id) for doc_id in range(300, 320)}))
+    monkeypatch.setattr(keyfilter, "MIN_PROBES", 0)
+    monkeypatch.setattr(keyfilter.Union, "grow", lambda self, segments: None)  # (every look-up asks when)
+    summed = count_calls(monkeypatch, SegmentFile, "column")
+    for pmid in range(50_000, 50_500):
+        assert snap.holders(f"pmid:{pmid}") == set()
+    assert summed[0] < 50  # (the filters made and searched: a dozen; summed at each look-up: 500 more)
