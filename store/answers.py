@@ -1,6 +1,7 @@
 """What the library answered a bulk unit of work (``store.changes``): the documents holding each
 identity key looked up, and documents' meta, kept from one batch to the next but for what a batch's
-writes make untrue.
+writes make untrue. An answer of None (no document holds the key) is not kept by an import
+(``Changes._asked``): the batch that asked nearly always makes the record or stub that takes the key.
 
 A bulk import hands its work over in batches (``Changes.flush``), and the next batch looks most of the
 same keys up again (the records a reference list names are cited by many); asking the library again
@@ -98,8 +99,8 @@ class Answers(Generic[M]):
         ``most`` of each kind, the newest. ``changed``: the documents it wrote; ``removed``: those it
         removed; ``before``: how each document of the library it held was, as JSON; ``held``: every
         document it held (changed or not); ``taken``: the keys it gave or took, which the unit of work
-        holds from now on and answers before these (``store.heldkeys``): kept here as well, they were
-        dead weight (most of what an import asks the library, a new stub then taking the key, is None).
+        holds from now on and answers before these (``store.heldkeys``): kept here as well, they would be
+        dead weight (what an import keeps of them, answers naming a document, is taken out here).
 
         A key's answer (the lowest id holding it) changes only when the documents holding it change: a
         document of the library that gained or lost it (its keys before and after the batch), one
