@@ -57,10 +57,12 @@ async def test_a_hidden_abstract_is_made_when_its_pane_is_shown(
     (drawn for nothing at the next frame, and Textual's map of every widget built anew); showing the
     pane shows that article's abstract, from its start."""
     app = make_app(tmp_path / "library.json", "30992990")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 16)) as pilot:  # (short: both abstracts scroll)
         screen = await ready(pilot)
         view = screen.query_one("#abstract-view", AbstractView)
         view.scroll_end(animate=False)  # (the first article's abstract scrolled: the next goes home)
+        await pilot.pause()
+        assert view.scroll_offset.y > 0  # (else the last line's check of going home could not fail)
         await pilot.press("c")
         await pilot.pause()
         body = screen.query_one("#abstract-text", Static)
