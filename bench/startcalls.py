@@ -144,6 +144,8 @@ async def counting(self, pilot, key, shown):
 A.FrameWatch.press = counting
 times = asyncio.run(A._open_times(Path(library), int(ordinary), int(famous_runs), famous))
 warm, n = 3, int(ordinary)  # (as ``_open_times`` leaves out its first opens)
+# (every open counted, or famous opens would be sliced in with the ordinary ones)
+assert len(counted["enter"]) == warm + n + int(famous_runs), len(counted["enter"])
 times["ordinary_calls"] = counted["enter"][warm : warm + n]
 times["famous_calls"] = counted["enter"][warm + n :]
 Path(out).write_text(json.dumps(times))
@@ -210,7 +212,9 @@ def summary(runs: list[dict[str, Any]], key: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("library", type=Path)
+    parser.add_argument(
+        "library", type=Path, help="a scratch library: its saved session (LIBRARY.session.json) is removed"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
         "--tree", type=Path, action="append", help="a worktree whose app is measured (repeat)"

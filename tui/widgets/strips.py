@@ -1,4 +1,5 @@
-"""One line of a list as a Textual ``Strip``, made at once from a Rich ``Text``.
+"""One line of a list (or the panes' tabs, ``tui.widgets.panes.PaneTabs``) as a Textual ``Strip``,
+made at once from a Rich ``Text``.
 
 A link pane draws each line of its rows once (it keeps them), but opening an article draws the first
 screenful anew: some 26 lines, each cut to the pane's width with an ellipsis, padded to it, in the
