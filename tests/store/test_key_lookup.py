@@ -79,6 +79,15 @@ def _segment(folder: Path, name: str, docs: dict[int, bytes | None]) -> SegmentF
     return SegmentFile(folder / f"g.{name}.seg")
 
 
+def twelve_segments(folder: Path) -> Snapshot:
+    """A state of twelve segments of 1,000 documents each, document N holding pmid:N (ids 1-12,000)."""
+    snap = Snapshot(folder / "library.json", generation="g", next_id=100_000)
+    for number in range(12):
+        ids = range(1 + 1000 * number, 1001 + 1000 * number)
+        snap.segments.append(_segment(folder, str(number), {i: _pmid(i) for i in ids}))
+    return snap
+
+
 def _pmid(pmid: int) -> bytes:
     return orjson.dumps({"pmid": str(pmid), "title": f"Article {pmid}"})
 
@@ -158,10 +167,7 @@ def test_a_segment_is_searched_only_where_its_filter_may_hold_the_hash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _settings(monkeypatch, filters=True, table=True)
-    snap = Snapshot(tmp_path / "library.json", generation="g", next_id=100_000)
-    for number in range(12):
-        ids = range(1 + 1000 * number, 1001 + 1000 * number)
-        snap.segments.append(_segment(tmp_path, str(number), {i: _pmid(i) for i in ids}))
+    snap = twelve_segments(tmp_path)
     searched = count_calls(monkeypatch, SegmentFile, "candidates_of")
     for doc_id in range(1, 12_001, 7):
         assert snap.holders(f"pmid:{doc_id}") == {doc_id}

@@ -11,19 +11,15 @@ import pytest
 
 from store.storage import keyfilter
 from store.storage.segment import SegmentFile
-from store.storage.snapshot import Snapshot
 from tests.store.helpers import count_calls
-from tests.store.test_key_lookup import KEYS, _pmid, _segment, _settings, _state, _truth
+from tests.store.test_key_lookup import KEYS, _pmid, _segment, _settings, _state, _truth, twelve_segments
 
 
 def test_a_key_no_segment_holds_passes_the_covered_segments_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _settings(monkeypatch, filters=True, table=True)
-    snap = Snapshot(tmp_path / "library.json", generation="g", next_id=100_000)
-    for number in range(12):
-        ids = range(1 + 1000 * number, 1001 + 1000 * number)
-        snap.segments.append(_segment(tmp_path, str(number), {i: _pmid(i) for i in ids}))
+    snap = twelve_segments(tmp_path)
     assert snap.holders("pmid:1") == {1}  # (the filters and the union made)
     state = snap._filters.made_for(snap.segments).union.state
     assert state is not None and state[2] == 12
