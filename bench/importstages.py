@@ -10,8 +10,9 @@ touched), and prints where the time went:
   (``Changes.put_document``), linking them (``Changes._link``: resolving each link's target, stubs
   made), the links' two ends (``LinkEdits.connect_all``), the library's look-ups (``Library.lookup``,
   ``Library.meta``), decoding the child's batches (``marshal.loads``), indexing for search
-  (``IndexFeed.ahead``, ``IndexFeed.add``), writing batches (``Committer.spill``), the commit
-  (``Committer._commit``), and the rest (the import loop, receiving, the command);
+  (``IndexFeed.ahead``, ``IndexFeed.add``), writing batches (``Committer.spill``), a batch's writer
+  child waited for and the batch freed (``Unwritten.settle``, at the first look-up that reads its
+  segment), the commit (``Committer._commit``), and the rest (the import loop, receiving, the command);
 - a timeline (seconds from the start): the child's first and last event, the commit, the index's.
 
 Thread CPU (``time.thread_time``) for the stages: the index's writer threads run beside them. The
@@ -45,6 +46,9 @@ STAGES = (
     ("store.search.feed", "IndexFeed", "add", "search index: batches"),
     ("store.search.feed", "IndexFeed", "commit", "search index: commit"),
     ("store.storage.committer", "Committer", "spill", "writing batches (spill)"),
+    # (the first look-up after a batch is handed over waits for its writer child and frees the batch:
+    # some 0.6 s a batch of the 1M file's first records, counted as look-ups' time before)
+    ("store.storage.spillchild", "Unwritten", "settle", "a batch's writer waited for, the batch freed"),
     ("store.storage.committer", "Committer", "_commit", "the commit (_commit)"),
 )
 
