@@ -1,7 +1,8 @@
 """PubMed XML: efetch ``PubmedArticleSet`` answers and the yearly ``MedlineCitationSet`` baseline files.
 
-The file is read as a stream (``lxml.etree.iterparse``): each record becomes its article's document
-(``store.formats.pubmed_record``) when its end tag arrives and is then cleared, so a 30,000-record
+The file is read as a stream (``lxml.etree.iterparse``, asked for the records' starts only): each
+record becomes its article's document (``store.formats.pubmed_record``) when the next record starts
+(its end is parsed by then), the last when the file ends, and is then cleared, so a 30,000-record
 baseline file is never held as one tree.
 
 Safety: no DTD is loaded or fetched, no entity is expanded, nothing touches the network, and the
@@ -48,6 +49,7 @@ SETS = ("PubmedArticleSet", "MedlineCitationSet")
 RECORDS = ("PubmedArticle", "MedlineCitation")
 SNIFFED_ROOTS = (*SETS, "PubmedArticle")
 SKIPPED_KINDS = {"PubmedBookArticle": "book records", "DeleteCitation": "deleted citations"}
+REPORTED = frozenset((*SETS, *RECORDS, *SKIPPED_KINDS))  # (the tags lxml raises events for)
 LINE_COLUMN = re.compile(r",? line \d+, column \d+$")
 
 
@@ -118,11 +120,12 @@ class PubmedXmlParser(Parser):
         return doc
 
     def _count_others(self, parent: Element, upto: Element) -> None:
-        """Count the set's children before ``upto`` that no event reported (tags we do not know)."""
+        """Count the set's children before ``upto`` that no event reported (tags we do not know): a set
+        inside the set raised its own (``_record`` counted it; read, it stays in the tree, cleared)."""
         for other in parent:
             if other is upto:
                 break
-            if isinstance(other.tag, str) and other.tag not in RECORDS and other.tag not in SKIPPED_KINDS:
+            if isinstance(other.tag, str) and other.tag not in REPORTED:
                 self.skipped.add(f"<{other.tag}> elements")
 
     def _record(self, elem: Element, source: str, position: int) -> Doc | None:

@@ -38,7 +38,8 @@ def test_a_file_cut_after_a_record_fails_before_that_record_is_read() -> None:
     assert error is None and len(whole) == 2
     cut = data[: data.index(b"</PubmedArticle>") + len(b"</PubmedArticle>")]
     pmids, error, _ = read(cut)
-    # (before: the first record, then the same error; an import rejects the file either way)
+    # (a pin of this reader, not a requirement: before, the first record, then the same error; an
+    # import rejects the file either way)
     assert pmids == []
     assert error is not None and error.message.startswith("malformed XML: Premature end of data")
     assert error.line == cut.count(b"\n") + 1
@@ -81,7 +82,22 @@ def test_a_file_of_one_record_is_read_at_its_end(data: bytes) -> None:
     assert (pmids, error, skipped) == (["7"], None, {})
 
 
+def test_a_set_inside_the_set_is_counted_once() -> None:
+    # (it raised its own event, and stayed in the tree when read: the next record's count of what lay
+    # before it counted it again, 2)
+    record = b"<PubmedArticle><MedlineCitation><PMID>%d</PMID></MedlineCitation></PubmedArticle>"
+    data = b"<PubmedArticleSet><PubmedArticleSet>%s</PubmedArticleSet>%s%s</PubmedArticleSet>" % (
+        record % 5,
+        record % 1,
+        record % 2,
+    )
+    pmids, error, skipped = read(data)
+    assert (pmids, error, skipped) == (["1", "2"], None, {"<PubmedArticleSet> elements": 1})
+
+
 def test_a_damaged_file_still_changes_nothing(empty_library: Library, tmp_path: Path) -> None:
+    # (the importer's all-or-nothing, whatever the reader yields before the error: the reader before
+    # 7eae27c yielded both records of this cut, this one the first)
     data = (XML / "variants.xml").read_bytes()
     path = tmp_path / "cut.xml"
     path.write_bytes(data[: data.rindex(b"</PubmedArticle>") + len(b"</PubmedArticle>")])
