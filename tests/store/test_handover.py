@@ -1,5 +1,7 @@
-"""A batch's hand-over (``Answers.forget``) and the links' two ends (``LinkEdits.connect_all``) written
-out for speed: they answer as the plain loops they replace did."""
+"""A batch's hand-over (``Answers.forget``, written out for speed: it answers as the plain loops it
+replaced did), and the links' two ends (``LinkEdits.connect_all``): what it adds to a stored
+document's change, pinned as ``Change.add`` makes it, for a change that writes that out (tried in
+stop 42 and taken out; this test passes on the code as it is)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ def _meta(n: int) -> Meta:
 
 
 def test_forget_drops_the_meta_of_every_document_held_whichever_side_is_smaller() -> None:
-    for held in ([1, 3, 5], list(range(100))):
+    for held in ({1, 3, 5}, set(range(100))):
         answers: Answers[Meta] = Answers()
         for doc_id in range(10):
             answers.meta_of(doc_id, _meta)
@@ -26,7 +28,7 @@ def test_forget_reads_nothing_when_no_key_is_kept() -> None:
     """An import into a new library keeps no key's answer: how a changed document was (not JSON here)
     is not read, and nothing is left to forget."""
     answers: Answers[Meta] = Answers()
-    answers.forget({4: {"pmid": "4"}}, [5], {4: b"not json", 5: b"not json"}, [4], 10, ["pmid:4"])
+    answers.forget({4: {"pmid": "4"}}, [5], {4: b"not json", 5: b"not json"}, {4}, 10, ["pmid:4"])
     assert len(answers.keys) == 0 and answers.gone_keys == set()
 
 
@@ -35,7 +37,7 @@ def test_forget_still_forgets_the_keys_a_batch_made_untrue() -> None:
     answers.keys.holder("pmid:1", lambda key: 4)
     answers.keys.holder("pmid:2", lambda key: 5)
     answers.keys.holder("pmid:3", lambda key: 6)
-    answers.forget({4: {"pmid": "1"}}, [5], {4: b'{"pmid":"9"}', 5: b'{"pmid":"2"}'}, [4], 10)
+    answers.forget({4: {"pmid": "1"}}, [5], {4: b'{"pmid":"9"}', 5: b'{"pmid":"2"}'}, {4}, 10)
     assert dict(answers.keys.items()) == {"pmid:3": 6}
 
 

@@ -108,7 +108,7 @@ def test_answers_kept_are_those_asked_and_forgotten_when_untrue() -> None:
         assert answers.holder(key, ask) == library.get(key)
     assert answers.holder("pmid:1", ask) == 0 and len(asked) == 4
     # A batch wrote document 0 (it lost its DOI) and took pmid:3 (a new stub).
-    answers.forget({0: {"pmid": "1"}}, (), {0: b'{"pmid":"1","doi":"10.1/a"}'}, [0], 10, ["pmid:3"])
+    answers.forget({0: {"pmid": "1"}}, (), {0: b'{"pmid":"1","doi":"10.1/a"}'}, {0}, 10, ["pmid:3"])
     del library["doi:10.1/a"]
     assert [answers.holder(k, ask) for k in ("pmid:1", "pmid:2", "doi:10.1/a", "pmid:3")] == [
         0,
