@@ -258,7 +258,7 @@ class _Compiler:
             raise self.error(f"{text!r} is not a year or a range of years like 2018:2020", term) from None
         if first > last:
             first, last = last, first
-        return _scored_once(tantivy.Query.range_query(SCHEMA, "year", tantivy.FieldType.Integer, first, last))
+        return _range("year", tantivy.FieldType.Integer, first, last)
 
     def compare(self, node: Compare) -> Any:
         """``rcr>2``: a range on the metric's field; records without the number are not in the field.
@@ -277,19 +277,15 @@ class _Compiler:
                 return tantivy.Query.empty_query()
             low, high = math.floor(node.value), math.ceil(node.value)
             if node.op in (">", ">=") and not node.value.is_integer():
-                return _scored_once(tantivy.Query.range_query(SCHEMA, field, kind, high, None))
+                return _range(field, kind, high, None)
             if node.op in ("<", "<=") and not node.value.is_integer():
-                return _scored_once(tantivy.Query.range_query(SCHEMA, field, kind, None, low))
+                return _range(field, kind, None, low)
             value = int(node.value)
         if node.op == "=":
-            return _scored_once(tantivy.Query.range_query(SCHEMA, field, kind, value, value))
+            return _range(field, kind, value, value)
         if node.op in (">", ">="):
-            return _scored_once(
-                tantivy.Query.range_query(SCHEMA, field, kind, value, None, include_lower=node.op == ">=")
-            )
-        return _scored_once(
-            tantivy.Query.range_query(SCHEMA, field, kind, None, value, include_upper=node.op == "<=")
-        )
+            return _range(field, kind, value, None, include_lower=node.op == ">=")
+        return _range(field, kind, None, value, include_upper=node.op == "<=")
 
     def filter(self, node: Filter) -> Any:
         if (node.kind, node.value) in FLAG_FIELDS:
@@ -364,15 +360,17 @@ def heading_of(mesh_term: str) -> str:
     return mesh_term.partition(HEADING_SEP)[2]
 
 
-def _scored_once(range_query: Any) -> Any:
-    """A range (``[dp]``, ``rcr>2``) adding 1 to every hit's score, in every segment of the index.
+def _range(field: str, kind: Any, low: float | None, high: float | None, **inclusive: bool) -> Any:
+    """A range on ``field`` (``[dp]``, ``rcr>2``; None: unbounded) adding 1 to every hit's score, in
+    every segment of the index.
 
     Bare, tantivy's range query adds 1 to the hits of a segment that holds values out of the range,
     and nothing to those of a segment whose every document is in it (there it becomes a match-all,
     which a boolean query drops): a relevance ranking then depended on how documents happened to be
     grouped into segments (``mesenchymal[ti] AND 2009[dp]`` scored 24.30 in one index and 25.30 in
     another of the same documents)."""
-    return tantivy.Query.const_score_query(range_query, 1.0)
+    bare = tantivy.Query.range_query(SCHEMA, field, kind, low, high, **inclusive)  # (include_lower/_upper)
+    return tantivy.Query.const_score_query(bare, 1.0)
 
 
 def _keyset(keys: set[str]) -> Any:
