@@ -49,7 +49,7 @@ SETS = ("PubmedArticleSet", "MedlineCitationSet")
 RECORDS = ("PubmedArticle", "MedlineCitation")
 SNIFFED_ROOTS = (*SETS, "PubmedArticle")
 SKIPPED_KINDS = {"PubmedBookArticle": "book records", "DeleteCitation": "deleted citations"}
-REPORTED = frozenset((*SETS, *RECORDS, *SKIPPED_KINDS))  # (the tags lxml raises events for)
+REPORTED = (*SETS, *RECORDS, *SKIPPED_KINDS)  # the tags lxml raises events for (``parse_docs``)
 LINE_COLUMN = re.compile(r",? line \d+, column \d+$")
 
 
@@ -73,7 +73,7 @@ class PubmedXmlParser(Parser):
         events = etree.iterparse(
             stream,
             events=("start",),
-            tag=(*SETS, *RECORDS, *SKIPPED_KINDS),
+            tag=REPORTED,
             resolve_entities=False,
             load_dtd=False,
             no_network=True,
