@@ -31,8 +31,10 @@ from __future__ import annotations
 import contextlib
 import heapq
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from itertools import compress
+from itertools import compress, repeat
+from operator import lshift, or_
 
 import orjson
 
@@ -41,7 +43,7 @@ from store.storage import tops
 from store.storage.committer import write_listing
 from store.storage.decoding import usual, usual_joined
 from store.storage.files import LibraryFiles
-from store.storage.joins import joined_links, joined_record
+from store.storage.joins import joined_links, joined_plain, joined_record, plain_change
 from store.storage.links import RELS
 from store.storage.runs import state_run
 from store.storage.segment import REMOVED_LENGTH, SegmentError, SegmentWriter
@@ -134,6 +136,7 @@ def _merge_links(writer: SegmentWriter, merged: Sequence[Segment], newest: _Newe
     lens = [segment.column("link_len") for segment in merged]
     refs = [segment.column("link_refs") for segment in merged]
     cited = [segment.column("link_cited") for segment in merged]
+    reads = [_Reads(segment, o, n) for segment, o, n in zip(merged, offs, lens, strict=True)]
     at = [0] * len(merged)
     many, first, linked = newest.many, newest.first, newest.linked
     add = writer.add_links
@@ -144,8 +147,8 @@ def _merge_links(writer: SegmentWriter, merged: Sequence[Segment], newest: _Newe
             if i >= len(ids[n]) or ids[n][i] != doc_id:  # (never, ids in order: see check_all)
                 raise damage(merged[n], "its link_ids table is out of order")
             at[n] = i + 1
-            raw = merged[n].read((offs[n][i], lens[n][i]))
-            if not _usual_change(raw):
+            raw = reads[n].read(i)
+            if plain_change(raw) is None and not _usual_change(raw):
                 decode_links(
                     merged[n].path, raw, doc_id
                 )  # (checked: a damaged one is one line, nothing changed)
@@ -156,11 +159,44 @@ def _merge_links(writer: SegmentWriter, merged: Sequence[Segment], newest: _Newe
             i = at[n]
             if i < len(ids[n]) and ids[n][i] == doc_id:
                 at[n] = i + 1
-                raws.append((merged[n], merged[n].read((offs[n][i], lens[n][i]))))
-        add(doc_id, *_joined(raws, doc_id))
+                raws.append((merged[n], reads[n].read(i)))
+        add(doc_id, *(joined_plain([raw for _segment, raw in raws]) or _joined(raws, doc_id)))
     for n, segment in enumerate(merged):
         if at[n] != len(ids[n]):
             raise damage(segment, "its link_ids table is out of order")
+
+
+class _Reads:
+    """A segment's link changes read in the order of its tables, WINDOW bytes at a time where they lie
+    one after the other (as a merge writes them): a merge reads hundreds of thousands, and one read
+    each was a tenth of its CPU. A window ends where a change it holds ends (never past the last
+    change: not into the tables, and what a change's read would find wrong it still finds), and a
+    change not wholly in the window is read alone."""
+
+    def __init__(self, segment: Segment, offs: array[int], lens: array[int]) -> None:
+        self.segment, self.offs, self.lens = segment, offs, lens
+        self.window, self.at = b"", 0
+
+    def read(self, row: int) -> bytes:
+        off, length = self.offs[row], self.lens[row]
+        i = off - self.at
+        if self.window and i >= 0 and i + length <= len(self.window):
+            return self.window[i : i + length]
+        offs, lens = self.offs, self.lens
+        last = max(row, bisect_right(offs, off + WINDOW, row) - 1)
+        end = offs[last] + lens[last]
+        # (where documents lie between the changes, as in an import's batch, they would be read for
+        # nothing: the changes fill half of a window, or each is read alone)
+        if last == row or not off < end <= 2 * sum(lens[row : last + 1]) + off:
+            return self.segment.read((off, length))
+        self.window, self.at = self.segment.read((off, end - off)), off
+        return self.window[:length]
+
+
+# (small: a merge holds one window a segment it merges, thirty and more when it merges a file's
+# batches, and a merge's memory is counted by the row, tests/store/test_tiering.py; a window still
+# reads some eighty changes at a time)
+WINDOW = 1 << 13
 
 
 def _usual_change(raw: bytes) -> bool:
@@ -267,10 +303,11 @@ def _merged_run(snap: Snapshot | None, merged: Sequence[Segment], newest: _Newes
 
 def _pairs(segment: Segment, number: int, newest: _Newest) -> Iterator[int]:
     """The identity key pairs of segment ``number``'s documents that no newer merged segment writes."""
-    layer = newest.layer
-    for h, doc_id in zip(segment.column("key_hashes"), segment.column("key_ids"), strict=True):
-        if layer[doc_id] == number:
-            yield (h << 32) | doc_id
+    # (one count for both tables: ``segmentformat.layout``; each pair made and kept in C, a merge of
+    # several files' segments takes millions)
+    hashes, ids = segment.column("key_hashes"), segment.column("key_ids")
+    pairs = map(or_, map(lshift, hashes, repeat(32)), ids)
+    return compress(pairs, map(number.__eq__, map(newest.layer.__getitem__, ids)))
 
 
 def _kept(segment: Segment, number: int, newest: _Newest) -> Iterator[int]:
