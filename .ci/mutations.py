@@ -254,9 +254,9 @@ MUTATIONS = (
         "a link is written on the citing end only: the cited end never learns it",
         "store/linkedits.py",
         "LinkEdits.connect_all",
-        "change.add(inverse, doc_id, now)",
-        "pass",
-        LIBRARY_TESTS,
+        "change.added.setdefault(inverse, {})",
+        "{}",
+        (*LIBRARY_TESTS, "tests/store/test_handover.py"),
     ),
     Mutation(
         "link-sources-not-joined",

@@ -117,22 +117,26 @@ class LinkEdits:
                     continue
                 linked = linked or 1
             targets[target] = now
-            # The other end: in full when its links are held (read, or new), else as a change.
+            # The other end: in full when its links are held (read, or new), else as a change, whose
+            # new targets take the link as a held state's do (``Change.add`` written out: the commonest
+            # other end of an import's links, a record earlier batches or files wrote; ``now`` is
+            # shared already).
             back = states.get(target)
             if back is None and target >= fresh_from:
                 back = self._fresh(target)
-            if back is None:  # (a change: it cannot have had the link, its other end had not)
+            if back is not None:
+                back_targets = back[inverse]
+            else:  # (a change: it cannot have had the link, its other end had not)
                 change = changes.get(target)
                 if change is None:
                     change = changes[target] = Change()
-                if have is None:
-                    change.add(inverse, doc_id, now)
-                else:
+                if have is not None:
                     change.add_sources(inverse, doc_id, now)
-            else:
-                back_targets = back[inverse]
-                had = back_targets.get(doc_id)
-                back_targets[doc_id] = now if had is None else joined(had, now)
+                    continue
+                added = change.added.get(inverse)
+                back_targets = added if added is not None else change.added.setdefault(inverse, {})
+            had = back_targets.get(doc_id)
+            back_targets[doc_id] = now if had is None else joined(had, now)
         if listed and targets:
             self._listed += 1
         return linked

@@ -1,7 +1,6 @@
 """A batch's hand-over (``Answers.forget``, written out for speed: it answers as the plain loops it
 replaced did), and the links' two ends (``LinkEdits.connect_all``): what it adds to a stored
-document's change, pinned as ``Change.add`` makes it, for a change that writes that out (tried in
-stop 42 and taken out; this test passes on the code as it is)."""
+document's change, ``Change.add`` written out there, pinned as ``Change.add`` makes it."""
 
 from __future__ import annotations
 
