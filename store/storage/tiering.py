@@ -33,8 +33,7 @@ import heapq
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from itertools import compress, repeat
-from operator import lshift, or_
+from itertools import compress
 
 import orjson
 
@@ -303,11 +302,10 @@ def _merged_run(snap: Snapshot | None, merged: Sequence[Segment], newest: _Newes
 
 def _pairs(segment: Segment, number: int, newest: _Newest) -> Iterator[int]:
     """The identity key pairs of segment ``number``'s documents that no newer merged segment writes."""
-    # (one count for both tables: ``segmentformat.layout``; each pair made and kept in C, a merge of
-    # several files' segments takes millions)
-    hashes, ids = segment.column("key_hashes"), segment.column("key_ids")
-    pairs = map(or_, map(lshift, hashes, repeat(32)), ids)
-    return compress(pairs, map(number.__eq__, map(newest.layer.__getitem__, ids)))
+    layer = newest.layer
+    for h, doc_id in zip(segment.column("key_hashes"), segment.column("key_ids"), strict=True):
+        if layer[doc_id] == number:
+            yield (h << 32) | doc_id
 
 
 def _kept(segment: Segment, number: int, newest: _Newest) -> Iterator[int]:
