@@ -46,6 +46,7 @@ from store.storage.linkwalk import Walk
 from store.storage.meta import head_of, meta_of
 from store.storage.segment import REMOVED_LENGTH
 from store.storage.segmentids import check_all, outside, top_id
+from store.storage.segmentrows import Rows
 from store.storage.snapshot import Snapshot, decode, decode_links
 
 NONE = 0xFFFF  # (no document with this id: never was, or removed)
@@ -171,6 +172,7 @@ def _write_docs(
     layer, row = owners.layer, owners.row
     written = _written(builder, segments)
     run = _Run(builder, old, links=False)
+    rows: dict[int, Rows] = {}  # (each segment's, by its number: ``store.storage.segmentrows``)
     for doc_id in range(1, owners.max_id + 1):
         number = layer[doc_id]
         if number == NONE:
@@ -193,10 +195,12 @@ def _write_docs(
                     continue
                 builder.add_doc(doc_id, raw, meta_of(found), head_of(found), doc_keys(found))  # type: ignore[arg-type]
                 continue
-            raw, meta, head = segment.row(row[doc_id])
+            if (rows_of := rows.get(number)) is None:
+                rows_of = rows[number] = Rows(segment)
+            raw, meta, head, pmid = rows_of.row(row[doc_id])
             if number - 1 not in written:
                 _check_doc(segment, raw, doc_id)
-            builder.add_doc(doc_id, raw, meta, head, None)  # (its keys: ``_write_pairs``)
+            builder.add_doc(doc_id, raw, meta, head, None, pmid)  # (its keys: ``_write_pairs``)
             continue
         doc = docs[doc_id] if number == owners.staged else snap.doc(doc_id)
         assert doc is not None

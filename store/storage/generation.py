@@ -99,13 +99,22 @@ class Builder:
             for name, code in COLUMNS:
                 columns[name].extend(array(code, bytes(array(code).itemsize * more)))
 
-    def add_doc(self, doc_id: int, raw: bytes, meta: Meta, head: bytes, keys: list[str] | None) -> None:
-        """Add a document (``keys``: its identity keys, or None when the caller adds its key pairs)."""
+    def add_doc(
+        self,
+        doc_id: int,
+        raw: bytes,
+        meta: Meta,
+        head: bytes,
+        keys: list[str] | None,
+        pmid: int | None = None,
+    ) -> None:
+        """Add a document (``keys``: its identity keys, or None when the caller adds its key pairs;
+        ``pmid``: its head's, when the caller has it: ``IndexData.note_head``)."""
         c = self.data.columns
         self._run.add(doc_id, raw)
         c["doc_len"][doc_id] = len(raw)
         c["flags"][doc_id], c["year"][doc_id], c["citation"][doc_id] = meta
-        self._add_head(doc_id, head)
+        self._add_head(doc_id, head, pmid)
         if keys is not None:
             self.data.pairs.extend(pairs_of(doc_id, keys))
         self.totals[1 if meta.flags & STUB else 0] += 1
@@ -115,9 +124,9 @@ class Builder:
         if self._held >= RUN_BYTES or len(self._run.ids) >= HELD_RECORDS:
             self._write_held()
 
-    def _add_head(self, doc_id: int, head: bytes) -> None:
+    def _add_head(self, doc_id: int, head: bytes, pmid: int | None = None) -> None:
         """``IndexData.add_head``, the head written later with others (``_write_held``)."""
-        self.data.note_head(doc_id, head, self._heads_at)
+        self.data.note_head(doc_id, head, self._heads_at, pmid)
         self._heads.append(head)
         self._heads_at += len(head)
 

@@ -93,9 +93,9 @@ class IndexData:
         self.note_head(doc_id, head, self.heads.tell())
         self.heads.write(head)
 
-    def note_head(self, doc_id: int, head: bytes, at: int) -> None:
+    def note_head(self, doc_id: int, head: bytes, at: int, pmid: int | None = None) -> None:
         """The columns of ``doc_id``'s head, written at ``at`` of ``heads`` (now: ``add_head``; or later,
-        with others: ``generation.Builder``)."""
+        with others: ``generation.Builder``); ``pmid``: the head's ``head_pmid``, if the caller has it."""
         self.columns["head_off"][doc_id] = at
         self.columns["head_len"][doc_id] = len(head)
         self.columns["head_crc"][doc_id] = zlib.crc32(head)
@@ -103,7 +103,7 @@ class IndexData:
             pmids = self.pmids
             if len(pmids) <= doc_id:
                 pmids.extend(array("I", bytes(4 * (doc_id + 1 - len(pmids)))))
-            pmids[doc_id] = head_pmid(head)
+            pmids[doc_id] = head_pmid(head) if pmid is None else pmid
 
     def pmid_column(self) -> array[int]:
         """The PMID column of the index (``store.storage.pmids``), one value per document id."""
