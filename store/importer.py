@@ -43,6 +43,7 @@ from store.library import Library
 from store.lock import close_inherited_locks
 from store.merge import LINK_RELATIONS, doc_keys
 from store.model import Article, Origin
+from store.pipemessages import Messages
 from store.recordkeys import RecordKeys
 from store.unitofwork import Status
 from store.wholefile import paused_gc
@@ -202,13 +203,14 @@ def _events_from_child(
     process = context.Process(target=_child, args=(sender, receiver, source), daemon=True)
     process.start()
     sender.close()
+    messages = Messages(receiver.fileno())  # (``recv_bytes``, into one buffer: ``store.pipemessages``)
     sent = 0
     try:
         while True:
             while idle is not None and not receiver.poll() and idle():
                 pass
             try:
-                batch, read = marshal.loads(receiver.recv_bytes())
+                batch, read = marshal.loads(messages.next())
             except EOFError:
                 raise OSError(f"the reader of {source} stopped unexpectedly") from None
             if on_read is not None and read > sent:

@@ -1,0 +1,45 @@
+"""The parse child's messages read into one kept buffer (``store.pipemessages``): the bytes each
+``Connection.send_bytes`` sent, in order, whatever their sizes (larger than the buffer so far, empty);
+the pipe's end between messages is ``EOFError``, within one an ``OSError``."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+
+import pytest
+
+from store.pipemessages import Messages
+
+
+def test_each_message_is_the_bytes_sent() -> None:
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    sent = [b"x" * 10, b"", os.urandom(3 << 20), b"abc", os.urandom(200_000)]
+
+    def send() -> None:
+        for message in sent:
+            sender.send_bytes(message)
+        sender.close()
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    messages = Messages(receiver.fileno())
+    try:
+        assert [bytes(messages.next()) for _ in sent] == sent
+        with pytest.raises(EOFError):
+            messages.next()
+    finally:
+        thread.join()
+        receiver.close()
+
+
+def test_a_message_cut_off_is_an_error_not_its_end() -> None:
+    r, w = os.pipe()
+    os.write(w, (100).to_bytes(4, "big") + b"only part")
+    os.close(w)
+    try:
+        with pytest.raises(OSError, match="end of file during message"):
+            Messages(r).next()
+    finally:
+        os.close(r)
