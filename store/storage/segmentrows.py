@@ -17,7 +17,7 @@ from store.storage.layer import Segment
 from store.storage.meta import Meta
 from store.storage.pmids import head_pmid
 
-SLICE = 1 << 20
+SLICE = 1 << 18  # (per segment, as ``store.storage.linkwalk``'s: a fold of sixteen holds 4 MB of them)
 
 
 class Rows:
