@@ -210,9 +210,10 @@ def _events_from_child(
             while idle is not None and not receiver.poll() and idle():
                 pass
             try:
-                batch, read = marshal.loads(messages.next())
-            except EOFError:
+                message = messages.next()
+            except (EOFError, OSError):  # (it ended, between messages or within one: killed, or died)
                 raise OSError(f"the reader of {source} stopped unexpectedly") from None
+            batch, read = marshal.loads(message)
             if on_read is not None and read > sent:
                 on_read(read - sent)
                 sent = read

@@ -24,7 +24,8 @@ class Messages:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._buffer = bytearray(1 << 16)
-        with contextlib.suppress(OSError, AttributeError):  # (not Linux, or past the user's limit)
+        # (no fcntl: not Unix; no F_SETPIPE_SZ: not Linux; an OSError: past the user's limit)
+        with contextlib.suppress(ImportError, AttributeError, OSError):
             import fcntl
 
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)

@@ -35,6 +35,8 @@ class Segment(Protocol):
 
     def column(self, name: str) -> array[int]: ...  # one of its tables' columns, whole
 
+    def column_read(self, name: str) -> array[int] | None: ...  # ``column`` if read already, else None
+
     def row(self, i: int) -> tuple[bytes, Meta, bytes]: ...  # row i's document, meta and head
 
     def link_row(self, i: int) -> tuple[bytes, int, int]: ...  # row i's link change and counts

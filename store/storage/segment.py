@@ -203,6 +203,10 @@ class SegmentFile:
             self._columns[name] = found
         return found
 
+    def column_read(self, name: str) -> array[int] | None:
+        """``column`` if it was read already (None: not yet; nothing is read here)."""
+        return self._columns.get(name)
+
     def column_once(self, name: str) -> array[int]:
         """``column``, not kept unless it was: for a pass that reads it once (an import's tally of the
         library's keys reads ``link_cited`` of every segment, 4 bytes a link change, and nothing after)."""

@@ -3,15 +3,15 @@
 ``SegmentFile.row`` reads one document: seven look-ups of its columns and one ``pread``, and its head's
 PMID worked out to compare with the PMID column; the fold then worked the PMID out again for the new
 index (``IndexData.note_head``). A fold reads a segment's rows in increasing order, and a segment's
-writer puts each document's JSON and head one after the other, row after row (``SegmentWriter``): so
-``Rows`` reads them in slices of ``SLICE`` bytes, its columns looked up once, and gives each row's PMID
-with it. A row a slice does not hold whole (the segment's end, a head not right after its document,
-damage in the tables) is read by ``row`` itself, so what it says of damage is said as before.
+writer puts each document's JSON and head one after the other (``SegmentWriter``), row after row since
+3d2cef7 (a batch written before it lies in the journal's order): so ``Rows`` reads a slice of ``SLICE``
+bytes from a row whose next row follows it in the file, its columns looked up once, and gives each
+row's PMID with it. A row no slice holds whole (the segment's end, a head not right after its document,
+a row whose next lies elsewhere, damage in the tables) is read by ``row`` itself, so what it says of
+damage is said as before, and an old segment is read a row at a time, as before, not a slice a row.
 """
 
 from __future__ import annotations
-
-from array import array
 
 from store.storage.layer import Segment
 from store.storage.meta import Meta
@@ -35,30 +35,26 @@ class Rows:
     def row(self, i: int) -> tuple[bytes, Meta, bytes, int]:
         """``segment.row(i)`` and the head's PMID (``store.storage.pmids.head_pmid``)."""
         off, length, head_len = self._off[i], self._len[i], self._head_len[i]
-        if self._head_off[i] != off + length or not self._holds(off, length + head_len):
+        if self._head_off[i] != off + length or not self._holds(i, off, length + head_len):
             raw, meta, head = self.segment.row(i)  # (not as the writer lays rows out: read on its own)
             return raw, meta, head, head_pmid(head)
         held, start = self._held, off - self._at
         raw, head = held[start : start + length], held[start + length : start + length + head_len]
         pmid = head_pmid(head)
-        if (kept := self._kept()) is not None and kept[i] and kept[i] != pmid:
+        if (kept := self.segment.column_read("doc_pmid")) is not None and kept[i] and kept[i] != pmid:
             self.segment.row(i)  # (the PMID column disagrees with the head: ``row`` says so, ``pmid_wrong``)
         return raw, Meta(self._flags[i], self._year[i], self._citation[i]), head, pmid
 
-    def _holds(self, at: int, size: int) -> bool:
-        """Whether the slice held has the ``size`` bytes at ``at`` of the file, a slice from there read
-        if not (False: the file does not hold them whole in one)."""
+    def _holds(self, i: int, at: int, size: int) -> bool:
+        """Whether the slice held has row ``i``'s ``size`` bytes at ``at`` of the file, a slice from
+        there read if not and the next row follows (False: read the row alone)."""
         start = at - self._at
         if start >= 0 and start + size <= len(self._held):
             return True
+        if i + 1 >= len(self._off) or self._off[i + 1] != at + size:
+            return False  # (the next row lies elsewhere: a slice would read bytes no row asks for)
         span = min(SLICE, self.segment.size - at)
         if span < size or at < 0:
             return False
         self._held, self._at = self.segment.read((at, span)), at
         return True
-
-    def _kept(self) -> array[int] | None:
-        """The segment's PMID column if it was read (``SegmentFile.row`` compares heads with it then)."""
-        columns = getattr(self.segment, "_columns", None)
-        kept = columns.get("doc_pmid") if isinstance(columns, dict) else None
-        return kept if isinstance(kept, array) else None

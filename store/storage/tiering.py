@@ -184,9 +184,10 @@ class _Reads:
         offs, lens = self.offs, self.lens
         last = max(row, bisect_right(offs, off + WINDOW, row) - 1)
         end = offs[last] + lens[last]
-        # (where documents lie between the changes, as in an import's batch, they would be read for
-        # nothing: the changes fill half of a window, or each is read alone)
-        if last == row or not off < end <= 2 * sum(lens[row : last + 1]) + off:
+        # (a window only where the changes fill half of it, or each is read alone: in a segment whose
+        # changes lie out of their tables' order, as a batch written before 3d2cef7 has them, the
+        # bytes between them are no change's; and it must hold this change whole)
+        if last == row or not off + length <= end <= 2 * sum(lens[row : last + 1]) + off:
             return self.segment.read((off, length))
         self.window, self.at = self.segment.read((off, end - off)), off
         return self.window[:length]

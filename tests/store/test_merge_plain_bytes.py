@@ -18,6 +18,7 @@ from store.schema import check_links
 from store.storage import tiering
 from store.storage.decoding import usual, usual_joined
 from store.storage.joins import joined_plain, plain_change
+from store.storage.links import Change
 from tests.store.merge_fakes import LinkSegment, merge
 from tests.store.test_merge_usual import CHANGES
 
@@ -91,6 +92,18 @@ def test_every_change_an_import_writes_is_plain() -> None:
         assert plain_change(raw) is not None, raw
 
 
+def test_the_changes_an_import_encodes_are_plain() -> None:
+    # (made and encoded as an import makes them, ``Change``: the fast path is what a merge takes for them)
+    rng = random.Random(5)
+    for _ in range(200):
+        change = Change()
+        for rel in rng.choice([("references",), ("cited_by",), ("references", "cited_by")]):
+            for target in rng.sample(range(1, 1_000_000_000), rng.randint(1, 6)):
+                change.add(rel, target, ("pubmed",))
+        raw = change.encode()
+        assert plain_change(raw) is not None, raw
+
+
 def test_plain_changes_join_into_the_bytes_and_counts_of_the_decoded_join() -> None:
     rng = random.Random(11)
     plain = [raw for raw in _all_changes() if plain_change(raw) is not None]
@@ -128,15 +141,17 @@ def test_a_merge_writes_the_same_bytes_as_the_decoding_path(monkeypatch: pytest.
 
 
 class _Bytes:
-    """A segment's bytes, read as ``Segment.read`` reads them, each read counted."""
+    """A segment's bytes, read as ``Segment.read`` reads them, each read counted; its changes end at
+    ``tables`` (a window never reads past the last change)."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, tables: int | None = None) -> None:
         self.data, self.reads = data, 0
+        self.tables = len(data) if tables is None else tables
 
     def read(self, where: tuple[int, int]) -> bytes:
         self.reads += 1
         off, length = where
-        assert off + length <= len(self.data)
+        assert off + length <= self.tables
         return self.data[off : off + length]
 
 
@@ -151,11 +166,37 @@ def test_changes_read_a_window_at_a_time_are_the_bytes_one_read_gives(gaps: bool
         offs.append(len(data))
         lens.append(len(raw))
         data += raw
+    tables = len(data)
     data += b"TABLES"
-    segment = _Bytes(bytes(data))
+    segment = _Bytes(bytes(data), tables)
     reads = tiering._Reads(segment, offs, lens)  # type: ignore[arg-type]
     order = list(range(len(changes)))
     assert [reads.read(row) for row in order] == changes
     assert segment.reads < len(changes) // (5 if gaps else 20)  # (a window at a time)
     rng.shuffle(order)
     assert [reads.read(row) for row in itertools.islice(order, 300)] == [changes[r] for r in order[:300]]
+
+
+def test_changes_written_out_of_their_tables_order_are_each_the_bytes_one_read_gives() -> None:
+    # (a batch written before 3d2cef7 lies in the journal's order: its tables' offsets are not sorted)
+    rng = random.Random(4)
+    changes = [bytes([65 + n % 26]) * rng.randint(1, 300) for n in range(500)]
+    placed = list(range(len(changes)))
+    rng.shuffle(placed)
+    offs, lens, data = array("Q", [0] * len(changes)), array("I", [0] * len(changes)), bytearray()
+    for row in placed:
+        offs[row], lens[row] = len(data), len(changes[row])
+        data += changes[row]
+    segment = _Bytes(bytes(data))
+    reads = tiering._Reads(segment, offs, lens)  # type: ignore[arg-type]
+    assert [reads.read(row) for row in range(len(changes))] == changes
+    assert segment.reads <= len(changes)
+
+
+def test_a_change_is_read_whole_where_the_tables_put_another_inside_it() -> None:
+    # (damage: the next change's bytes inside this one's; read alone, the change is whole, not cut short
+    # at the window's end, and what it holds is then checked as JSON)
+    data = b"a" * 100 + b"TABLES"
+    offs, lens = array("Q", [0, 10]), array("I", [100, 5])
+    reads = tiering._Reads(_Bytes(data, 100), offs, lens)  # type: ignore[arg-type]
+    assert reads.read(0) == b"a" * 100

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import struct
 import threading
 
 import pytest
@@ -37,6 +38,32 @@ def test_each_message_is_the_bytes_sent() -> None:
 def test_a_message_cut_off_is_an_error_not_its_end() -> None:
     r, w = os.pipe()
     os.write(w, (100).to_bytes(4, "big") + b"only part")
+    os.close(w)
+    try:
+        with pytest.raises(OSError, match="end of file during message"):
+            Messages(r).next()
+    finally:
+        os.close(r)
+
+
+def test_a_message_past_two_gigabytes_has_its_length_in_eight_bytes() -> None:
+    # (``send_bytes``' header for one: -1, then the length in 8 bytes; sent small here, read the same way)
+    r, w = os.pipe()
+    os.write(w, struct.pack("!i", -1) + struct.pack("!Q", 3) + b"abc" + struct.pack("!i", 2) + b"de")
+    os.close(w)
+    try:
+        messages = Messages(r)
+        assert bytes(messages.next()) == b"abc"
+        assert bytes(messages.next()) == b"de"
+        with pytest.raises(EOFError):
+            messages.next()
+    finally:
+        os.close(r)
+
+
+def test_a_pipe_that_ends_after_a_header_is_an_error_not_its_end() -> None:
+    r, w = os.pipe()
+    os.write(w, struct.pack("!i", 100))
     os.close(w)
     try:
         with pytest.raises(OSError, match="end of file during message"):
