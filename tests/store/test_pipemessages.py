@@ -35,10 +35,21 @@ def test_each_message_is_the_bytes_sent() -> None:
         receiver.close()
 
 
-def test_a_message_cut_off_is_an_error_not_its_end() -> None:
+def _sent(data: bytes) -> int:
+    """The reading end of a pipe ``data`` was written to, its writing end closed."""
     r, w = os.pipe()
-    os.write(w, (100).to_bytes(4, "big") + b"only part")
+    os.write(w, data)
     os.close(w)
+    return r
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [struct.pack("!i", 100) + b"only part", struct.pack("!i", 100)],
+    ids=["within it", "after its header"],
+)
+def test_a_message_cut_off_is_an_error_not_its_end(sent: bytes) -> None:
+    r = _sent(sent)
     try:
         with pytest.raises(OSError, match="end of file during message"):
             Messages(r).next()
@@ -48,25 +59,12 @@ def test_a_message_cut_off_is_an_error_not_its_end() -> None:
 
 def test_a_message_past_two_gigabytes_has_its_length_in_eight_bytes() -> None:
     # (``send_bytes``' header for one: -1, then the length in 8 bytes; sent small here, read the same way)
-    r, w = os.pipe()
-    os.write(w, struct.pack("!i", -1) + struct.pack("!Q", 3) + b"abc" + struct.pack("!i", 2) + b"de")
-    os.close(w)
+    r = _sent(struct.pack("!i", -1) + struct.pack("!Q", 3) + b"abc" + struct.pack("!i", 2) + b"de")
     try:
         messages = Messages(r)
         assert bytes(messages.next()) == b"abc"
         assert bytes(messages.next()) == b"de"
         with pytest.raises(EOFError):
             messages.next()
-    finally:
-        os.close(r)
-
-
-def test_a_pipe_that_ends_after_a_header_is_an_error_not_its_end() -> None:
-    r, w = os.pipe()
-    os.write(w, struct.pack("!i", 100))
-    os.close(w)
-    try:
-        with pytest.raises(OSError, match="end of file during message"):
-            Messages(r).next()
     finally:
         os.close(r)
