@@ -37,10 +37,6 @@ LONG_MODULES: dict[str, tuple[int, str]] = {
         500,
         "one algorithm (columns, year bands, trimming, edges) and the map it makes",
     ),
-    "tui/widgets/lists.py": (
-        550,
-        "the result list and the link panes drawn on demand, sharing their rows and marks",
-    ),
     "tui/commands/review.py": (500, "the review's actions of `pmbrowse snowball`, one function each"),
     "store/online/icite.py": (
         500,

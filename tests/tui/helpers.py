@@ -32,7 +32,7 @@ from tui.app import PmbrowseApp
 from tui.cli import main
 from tui.screens.main import MainScreen
 from tui.screens.snowball import SnowballScreen
-from tui.widgets.lists import LinkList
+from tui.widgets.links import LinkList
 from tui.widgets.trail import TrailBar, trail_line
 
 

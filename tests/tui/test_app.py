@@ -13,7 +13,8 @@ from store.model import AbstractSection, Article, Author, Link, Origin
 from tests.tui.helpers import border_title, make_app, plain, ready, rows, settle, text_of, until
 from tui.keys import HELP_ROWS, KEYS
 from tui.screens.main import MainScreen
-from tui.widgets.lists import LinkList, ResultsList
+from tui.widgets.links import LinkList
+from tui.widgets.results import ResultsList
 
 SEED_TITLE = "Exosomes from Mesenchymal Stem/stromal Cells: a New Therapeutic Paradigm"
 CITING_TITLE = "Human Umbilical Cord Mesenchymal Stem Cells-Derived Exosomes"

@@ -15,7 +15,8 @@ from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_
 from tui.screens.export import ExportRequest, ExportScreen
 from tui.screens.main import MainScreen
 from tui.screens.prompt import PromptScreen
-from tui.widgets.lists import LinkList, ResultsList
+from tui.widgets.links import LinkList
+from tui.widgets.results import ResultsList
 from tui.widgets.trail import StatusLine
 
 SEED = "30992990"

@@ -15,7 +15,8 @@ from tests.online_server import LocalServer, RecordBank, Reply, json_reply
 from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of
 from tui.cli import main
 from tui.screens.headings import HeadingsScreen
-from tui.widgets.lists import LinkList, ResultsList
+from tui.widgets.links import LinkList
+from tui.widgets.results import ResultsList
 
 CITATION = "Med Phys. 2017 May;44(5):1718-1733"
 

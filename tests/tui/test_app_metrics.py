@@ -17,7 +17,7 @@ from tests.online_server import EuropePmcList, LocalServer, Reply, json_reply
 from tests.store.samples import EPMC, FETCHED, ICITE
 from tests.tui.helpers import border_title, make_app, online_at, ready, rows, settle, text_of
 from tui.cli import main
-from tui.widgets.lists import ResultsList
+from tui.widgets.results import ResultsList
 from tui.widgets.yearchart import YearChart
 
 

@@ -15,7 +15,7 @@ from store.session import session_path
 from store.trail import Trail
 from tests.tui.helpers import make_app, ready, rows, until
 from tui.screens.main.keeping import SessionKeeper
-from tui.widgets.lists import LinkList
+from tui.widgets.links import LinkList
 from tui.widgets.trail import trail_line
 
 SEED = "30992990"

@@ -17,8 +17,9 @@ from store.marks import Marks
 from store.model import Article, Author, Link, Origin
 from tests.tui.helpers import border_title, make_app, ready, rows, settle, text_of, until
 from tui.screens.main import MainScreen
-from tui.widgets.lists import LinkList, ResultsList
+from tui.widgets.links import LinkList
 from tui.widgets.panes import PaneTabs
+from tui.widgets.results import ResultsList
 
 SEED = "30992990"
 SEED_TITLE = "Exosomes from Mesenchymal Stem/stromal Cells"

@@ -18,7 +18,7 @@ from store.model import Article, Link, Origin
 from tests.tui.helpers import make_app, ready, rows
 from tui.cli import main
 from tui.screens.main import MainScreen
-from tui.widgets.lists import LinkList
+from tui.widgets.links import LinkList
 
 HOSTILE = "csi \x9b31m red and esc \x1b[31m red \x1b[0m end. J Evil. 2019;1:2"
 CONTROLS = ("\x9b", "\x1b", "\x85", "\x7f")

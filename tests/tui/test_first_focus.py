@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from tests.tui.helpers import make_app, ready
-from tui.widgets.lists import ResultsList
+from tui.widgets.results import ResultsList
 
 
 async def test_the_results_have_the_focus_from_the_start(

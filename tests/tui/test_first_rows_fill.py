@@ -18,7 +18,7 @@ from textual.screen import Screen
 from store.search import Hit, Results
 from tests.tui.helpers import make_app, ready, titled_library
 from tui import firstpage
-from tui.widgets.lists import ResultsList
+from tui.widgets.results import ResultsList
 from tui.widgets.rows import least_lines
 
 SIZES = [(80, 24), (120, 40), (160, 60)]

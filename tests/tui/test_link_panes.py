@@ -15,7 +15,7 @@ from tests.store.bulk_files import pmid
 from tests.store.old_libraries import write_v2_docs
 from tests.tui.helpers import make_app, ready
 from tui.app import PmbrowseApp
-from tui.widgets.lists import LinkList
+from tui.widgets.links import LinkList
 
 CITING = 10_000
 

@@ -21,7 +21,8 @@ from tests.store.bulk_files import pmid
 from tests.store.old_libraries import write_v2_docs
 from tests.tui.helpers import citing_shown, make_app, ready
 from tui.screens.main import MainScreen
-from tui.widgets.lists import LinkList, ResultsList
+from tui.widgets.links import LinkList
+from tui.widgets.results import ResultsList
 from tui.widgets.rows import link_lines
 from tui.widgets.strips import _rich_strip, line_strip
 from tui.widgets.trail import TrailBar, entry_label, trail_line

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from tests.tui.helpers import citing_shown, make_app, plain, ready
 from tui.widgets.article import AbstractView, abstract_text
-from tui.widgets.lists import LinkList
+from tui.widgets.links import LinkList
 from tui.widgets.panes import PaneTabs
 from tui.widgets.strips import _rich_strip
 

@@ -20,7 +20,7 @@ from tests.store.bulk_files import pmid
 from tests.store.old_libraries import write_v2_docs
 from tests.tui.helpers import citing_shown, make_app
 from tui.screens.main import MainScreen
-from tui.widgets.lists import LinkList
+from tui.widgets.links import LinkList
 from tui.widgets.scrollbars import KeptLinesScrollBar
 
 LONG = "A title long enough to wrap in the header " * 4

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.tui.helpers import make_app, ready
-from tui.widgets.lists import ResultsList
+from tui.widgets.results import ResultsList
 
 
 async def test_a_moving_highlight_paints_as_a_whole_repaint(demo_library: object, lib_path: Path) -> None:

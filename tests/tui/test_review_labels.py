@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.tui.helpers import make_app, open_snowball, ready, rows, run, settle
 from tests.tui.test_review_cli import DEMO, EXCLUDE_TUBULAR
 from tui.screens.snowball import SnowballScreen
-from tui.widgets.lists import LinkList
+from tui.widgets.links import LinkList
 
 REFS = ROOT / "tests" / "data" / "references"
 NOT_RETRIEVED = "39963133"

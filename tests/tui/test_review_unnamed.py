@@ -12,7 +12,7 @@ from store.marks import Marks
 from tests.tui.helpers import make_app, open_snowball, ready, run, settle
 from tests.tui.test_review_cli import DEMO
 from tui.screens.reason import ReasonScreen
-from tui.widgets.lists import LinkList
+from tui.widgets.links import LinkList
 
 WAITING = "excluded (r2) at title/abstract by you, awaiting the second screener"
 

@@ -13,7 +13,7 @@ from store.library import Library
 from store.snowball.engine import run_round
 from tests.store.snowball.graph import SEEDS, build, ids
 from tui.widgets.candidates import CandidateList
-from tui.widgets.lists import LinkList
+from tui.widgets.links import LinkList
 from tui.widgets.virtual import RowList
 
 # (key, the row the cursor is on after it) with 2 rows to a page and 5 rows

@@ -77,7 +77,7 @@ async def test_the_tag_dialog_names_its_article_and_tags_that_one(lib_path: Path
     from store.marks import Marks
     from tests.tui.helpers import text_of
     from tui.screens.prompt import PromptScreen
-    from tui.widgets.lists import LinkList
+    from tui.widgets.links import LinkList
 
     app = make_app(lib_path, SEED.stem)
     async with app.run_test(size=(120, 40)) as pilot:

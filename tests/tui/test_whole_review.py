@@ -31,7 +31,7 @@ from tui.cli import main
 from tui.screens.flow import FlowScreen
 from tui.screens.reason import ReasonScreen
 from tui.screens.snowball import SnowballScreen
-from tui.widgets.lists import ResultsList
+from tui.widgets.results import ResultsList
 
 SEARCH = "PubMed 2026-12-01"
 RIS = "".join(

@@ -7,7 +7,7 @@ scroll and pads it to the width; ``reveal`` scrolls a content region into view a
 redraws one. What a cursor is (an index, an article on a grid) and how it moves is each subclass's own.
 
 ``RowList`` is a ``VirtualView`` of rows of ``ROW_HEIGHT`` lines with a cursor on one: what the link
-panes (``tui.widgets.lists.LinkList``) and the Snowball candidates (``CandidateList``) share, written
+panes (``tui.widgets.links.LinkList``) and the Snowball candidates (``CandidateList``) share, written
 once: the keys that move the cursor (a row, a page, the ends), where a row is, which row a click is on.
 How the cursor is kept and drawn (``move_to``) is each list's own.
 """

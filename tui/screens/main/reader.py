@@ -22,7 +22,8 @@ from textual.widget import Widget
 
 from tui.screens.main.parts import Column, say
 from tui.text import describe_article, mesh_query, unique
-from tui.widgets.lists import LinkList, MarkOf
+from tui.widgets.links import LinkList
+from tui.widgets.lists import MarkOf
 
 # (The column's widgets and modules come after the first paint: ``Reader._mount_panes``.)
 if TYPE_CHECKING:

@@ -40,7 +40,9 @@ from tui.screens.main.reader import PANE_WIDGETS, OpenArticle, Reader
 from tui.screens.main.search import SearchResults
 from tui.screens.main.views import Views
 from tui.widgets.footer import KeyFooter
-from tui.widgets.lists import ArticleList, ArticleRows, LinkList
+from tui.widgets.links import LinkList
+from tui.widgets.lists import ArticleRows
+from tui.widgets.results import ArticleList
 from tui.widgets.trail import StatusLine, TrailBar
 
 # The first screen needs none of the library's machinery: it is imported where it is first used (the

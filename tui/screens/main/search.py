@@ -17,7 +17,7 @@ from textual.reactive import reactive
 
 from tui import listing
 from tui.text import literal
-from tui.widgets.lists import ResultsList
+from tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
     from store.search import QuerySyntaxError, Results, SearchIndex
