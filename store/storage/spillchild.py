@@ -20,18 +20,13 @@ unlike the parse child, it keeps it on purpose), so no other writer can start, a
 an orphan, before it is gone: a parent killed with ``kill -9`` leaves a file nobody lists, which the
 next writer removes.
 
-Only a process whose one Python thread is this one forks (a fork copies one thread: another's locks
-would stay held in the child; ``store.storage.halves`` does the same), and only below ``FORK_BELOW``
-of memory, on Linux (``resident``); else the batch is written here, as before (the app, whose Textual
-driver runs a thread of its own, always does). Native threads Python does not list may be alive: an
-import's search index keeps tantivy's writer open, with its threads. The child never calls into
-them: it runs Python, orjson and its own file's writes; ``prctl`` is looked up before the fork, so the
-child loads no library (``dlopen`` takes a lock such a thread might have held at the fork). An
-interrupt is held off from the fork until the segment is tracked (``spilling.spill``): else a child
-could be left that nobody waits for, and whose file nobody removes until the next writer.
+The child is forked as ``store.storage.forked`` says (one Python thread, Linux, only below
+``FORK_BELOW`` of memory: else the batch is written here, as before; the app, whose Textual driver
+runs a thread of its own, always does). An interrupt is held off from the fork until the segment is
+tracked (``spilling.spill``): else a child could be left that nobody waits for, and whose file nobody
+removes until the next writer.
 
-The child's collector is off: a collection would touch every object it inherited, and copy the parent's
-whole heap. What the parent or the child changes while the child lives (the objects the child reads,
+What the parent or the child changes while the child lives (the objects the child reads,
 whose counts it changes; the next batch's pages) is copied by the kernel: about one batch's memory
 more, for one batch's write; the parent indexes the batch before the fork and frees it after the child
 is gone, which spares most of the rest.
@@ -40,18 +35,12 @@ is gone, which spares most of the rest.
 from __future__ import annotations
 
 import contextlib
-import gc
-import marshal
 import os
-import pickle
-import signal
-import threading
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from store.interrupts import default_in_child
+from store.storage import forked
 from store.storage.files import Pending
 from store.storage.segment import SegmentFile
 
@@ -66,16 +55,7 @@ Result = tuple[int, dict[str, int], int]  # (the segment's size, the transaction
 
 
 def can_fork() -> bool:
-    return FORK and hasattr(os, "fork") and threading.active_count() == 1 and resident() < FORK_BELOW
-
-
-def resident() -> int:
-    """This process's resident memory in bytes (Linux's ``/proc``; elsewhere, as if past any bound)."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 1 << 62
+    return FORK and forked.can_fork(FORK_BELOW)
 
 
 class Unwritten(SegmentFile):
@@ -116,20 +96,13 @@ class Unwritten(SegmentFile):
         pid, fd = child
         self._child = None
         try:
-            with os.fdopen(fd, "rb") as fh:
-                raw = fh.read()
-        except BaseException:  # (an interrupt while waiting: the child ended, its file removed)
-            _end(pid)
-            self._batch = None
-            with contextlib.suppress(OSError):
-                self.path.unlink()
-            raise
-        status = _end(pid, kill=False)
-        self._batch = None  # (the child is gone: freeing it copies nothing)
-        try:
-            size, counts, next_id = _outcome(raw, status)
+            try:
+                size, counts, next_id = _result(forked.finish(pid, fd, DOING, "it was written"))
+            finally:
+                self._batch = None  # (the child is gone: freeing it copies nothing)
             SegmentFile.__init__(self, self.path, size)
-        except BaseException:  # (not the transaction's: ``spilling.discard`` would not remove it)
+        except BaseException:  # (not the transaction's: ``spilling.discard`` would not remove it; an
+            # interrupt while waiting: the child was killed and waited for)
             with contextlib.suppress(OSError):
                 self.path.unlink()
             raise
@@ -150,7 +123,7 @@ class Unwritten(SegmentFile):
         if child is not None:
             pid, fd = child
             self._child = None
-            _end(pid)
+            forked.end(pid)
             self._batch = None
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -169,37 +142,12 @@ class Unwritten(SegmentFile):
         self.close()
 
 
-def _end(pid: int, *, kill: bool = True) -> int:
-    """Wait for the child (killed first, with ``kill``); its wait status (-1: already waited for)."""
-    if kill:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    try:
-        return os.waitpid(pid, 0)[1]
-    except ChildProcessError:
-        return -1
+DOING = "writing a batch of the import"
 
 
-def _outcome(raw: bytes, status: int) -> Result:
-    """What the child sent, given how it ended: its result, or its error raised here."""
-    try:
-        kind, value = marshal.loads(raw)
-    except (EOFError, ValueError, TypeError):
-        kind, value = "", None
-    if kind == "ok" and status == 0:
-        size, counts, next_id = value
-        return int(size), {str(k): int(v) for k, v in counts.items()}, int(next_id)
-    if kind == "error" and isinstance(value, tuple) and len(value) == 2:
-        pickled, text = value
-        try:
-            error = pickle.loads(pickled) if pickled is not None else None
-        except Exception:  # (a type whose arguments do not pickle back: its text, below)
-            error = None
-        if isinstance(error, BaseException):
-            raise error
-        raise OSError(f"writing a batch of the import failed: {text}")
-    how = f"was killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else "ended"
-    raise OSError(f"the process writing a batch of the import {how} before it was written")
+def _result(value: Any) -> Result:
+    size, counts, next_id = value
+    return int(size), {str(k): int(v) for k, v in counts.items()}, int(next_id)
 
 
 def fork(
@@ -208,66 +156,5 @@ def fork(
     """Fork a child that runs ``write`` (it writes ``path``, fsynced) and sends back what it returns;
     the segment as the parent reads it meanwhile (holding ``batch``, what ``write`` writes, until the
     child is done)."""
-    prctl = _prctl()  # (resolved here: the child loads nothing, below)
-    parent = os.getpid()
-    r, w = os.pipe()
-    try:
-        with warnings.catch_warnings():
-            # (Python 3.12 warns of a fork with other threads alive: the search index's native writer
-            # threads are, and the child never calls into them: see the module's docstring)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-    except OSError:
-        os.close(r)
-        os.close(w)
-        raise
-    if pid:
-        os.close(w)
-        return Unwritten(path, pid, r, pending, on_written, batch)
-    status = 1
-    try:  # (the child: never back into the parent's code, whatever happens: ``os._exit``)
-        os.close(r)
-        gc.disable()
-        default_in_child()
-        _die_with_parent(prctl, parent)
-        try:
-            message: tuple[str, Result | tuple[bytes | None, str]] = ("ok", write())
-            status = 0
-        except BaseException as exc:
-            try:
-                pickled: bytes | None = pickle.dumps(exc)
-            except Exception:
-                pickled = None
-            message = ("error", (pickled, f"{type(exc).__name__}: {exc}"))
-        with contextlib.suppress(OSError), os.fdopen(w, "wb") as out:
-            out.write(marshal.dumps(message))
-    finally:
-        os._exit(status)
-
-
-def _prctl() -> Callable[..., int] | None:
-    """Linux's ``prctl``, looked up once, in the parent: loading a library (``dlopen``) in a child
-    forked while other threads ran could wait forever on a lock one of them held at the fork."""
-    global _PRCTL
-    if _PRCTL is False:
-        try:
-            import ctypes
-
-            _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
-        except (OSError, AttributeError):
-            _PRCTL = None
-    found: Callable[..., int] | None = _PRCTL
-    return found
-
-
-_PRCTL: Any = False  # (False: not looked up yet; None: there is none)
-
-
-def _die_with_parent(prctl: Callable[..., int] | None, parent: int) -> None:
-    """Linux: SIGKILL to this process when its parent dies (prctl PR_SET_PDEATHSIG; as
-    ``store.importer``'s parse child); a parent already gone (its pid taken before the fork: read
-    here, a parent dead by then would be the one this child was given to): exit at once."""
-    if prctl is not None:
-        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
-    if os.getppid() != parent:
-        os._exit(1)
+    pid, fd = forked.start(write)
+    return Unwritten(path, pid, fd, pending, on_written, batch)
