@@ -201,9 +201,10 @@ def remove_folder(folder: Path, tries: int = 3) -> bool:
     return False
 
 
-def temp_path(path: Path, suffix: str = "tmp") -> Path:
-    """The temp file beside ``path`` that replacing it writes first (``.NAME.PID.tmp``)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{suffix}")
+def temp_path(path: Path, suffix: str = "tmp", pid: int | None = None) -> Path:
+    """The temp file beside ``path`` that replacing it writes first (``.NAME.PID.tmp``; ``pid``: that of
+    another process, a child writing for this one)."""
+    return path.with_name(f".{path.name}.{os.getpid() if pid is None else pid}.{suffix}")
 
 
 def remove_temp_files(path: Path) -> None:

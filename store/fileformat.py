@@ -19,6 +19,7 @@ read whole.
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 import zlib
@@ -26,6 +27,8 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import orjson
+
+from store import crc32
 
 OPTIONS = orjson.OPT_NON_STR_KEYS
 
@@ -117,9 +120,31 @@ class BaseWriter:
         self._pos = len(opening)
         self._first = True
 
+    @classmethod
+    def table_body(cls, fh: BinaryIO) -> BaseWriter:
+        """A writer of one table's records alone, from its first (offsets from the file's start):
+        what ``add_table_body`` of another writer copies in (``store.storage.foldlinks``)."""
+        writer = cls.__new__(cls)
+        writer._fh, writer.crc, writer._pos, writer._first = fh, 0, 0, True
+        return writer
+
     def _write(self, raw: bytes) -> None:
         self._fh.write(raw)
         self.crc = zlib.crc32(raw, self.crc)
+
+    def add_table_body(self, src: int, length: int, crc: int) -> int:
+        """Write, into the current table while it is still empty, the ``length`` bytes a ``table_body``
+        writer wrote (``src``: its file, open; ``crc``: their CRC-32, its ``crc``), copied by the kernel
+        where it can (``copy_range``); returns where they start."""
+        assert self._first, "a table body goes into an empty table"
+        start = self._pos
+        self._fh.flush()
+        copy_range(src, self._fh.fileno(), length)
+        self._fh.seek(0, os.SEEK_END)  # (the buffered file's idea of where it is: past what was copied)
+        self.crc = crc32.combine(self.crc, crc, length)
+        self._pos += length
+        self._first = length == 0
+        return start
 
     def add(self, doc_id: int, doc_json: bytes) -> int:
         """Write one record (its JSON, already encoded) in the current table; returns its offset."""
@@ -140,6 +165,28 @@ class BaseWriter:
 
     def close(self) -> None:
         self._write(b"\n}\n}\n")
+
+
+def copy_range(src: int, dst: int, length: int) -> None:
+    """Copy the first ``length`` bytes of the file ``src`` to where ``dst`` is (and past them): by the
+    kernel (``copy_file_range``), or where it cannot (another file system, an older kernel, not Linux)
+    through memory, a few megabytes at a time."""
+    done = 0
+    while done < length:
+        try:
+            copied = os.copy_file_range(src, dst, length - done, done)
+        except (AttributeError, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno not in _NO_COPY_RANGE:
+                raise
+            copied = os.write(dst, os.pread(src, min(length - done, COPY_STEP), done))
+        if copied <= 0:
+            raise OSError(f"could not copy {length} bytes: the file to copy ends at {done}")
+        done += copied
+
+
+COPY_STEP = 4 << 20  # (bytes copied through memory at a time)
+# (what ``copy_file_range`` raises where it cannot copy between these files: copied through memory)
+_NO_COPY_RANGE = {errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF}
 
 
 def read_base_header(head: bytes) -> tuple[dict[str, Any] | None, int]:

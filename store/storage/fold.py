@@ -39,6 +39,7 @@ from store.storage import linkends
 from store.storage import links as linkrec
 from store.storage.decoding import usual_joined
 from store.storage.files import Doc, LibraryFiles
+from store.storage.foldlinks import LinksBeside
 from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
 from store.storage.joins import joined_links, plain_record
 from store.storage.layer import Segment
@@ -148,14 +149,26 @@ def write_state(
     owners = Owners.of(snap, docs, next_id)
     check_ids(files, owners.max_id, owners.count())
     builder = Builder(files, owners.last_id)
+    beside: LinksBeside | None = None
     try:
         old = Old(snap.index, snap.base_fd) if snap.index is not None and snap.base_fd is not None else None
+        written = _written(builder, snap.segments)
+
+        def write_links(into: Builder) -> None:
+            _write_links(into, snap, changes, owners, old, written)
+
+        if derive is None:  # (a repair's documents decide which links are kept: ``owners.left``)
+            count = owners.count()
+            beside = LinksBeside.start(files, owners.last_id, count, snap.segments, write_links)
         _write_docs(builder, snap, docs, owners, old, derive)
         _write_pairs(builder, snap, owners, tables=derive is None)
         builder.start_links()
-        _write_links(builder, snap, changes, owners, old, _written(builder, snap.segments))
+        if beside is None or not beside.into(builder):  # (in a child beside the documents: ``foldlinks``)
+            write_links(builder)
         builder.finish(next_id, counts)
     except BaseException:
+        if beside is not None:
+            beside.abandon()
         builder.discard()
         raise
 

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from array import array
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from store import atomicwrite, fileformat
@@ -41,6 +42,10 @@ RUN_BYTES = 4 << 20
 # (The heads of a run of the old base copied as one slice are written with it, however many.)
 HELD_RECORDS = 256
 COUNTS = ("records", "stubs", "links")
+# The columns a builder of link records alone fills (``Builder.links_apart``), in the order they follow
+# its records in its file.
+LINK_COLUMNS = (("link_off", "Q"), ("link_len", "I"), ("refs", "I"), ("cited", "I"))
+SHIFT_STEP = 1 << 16  # (offsets moved this many at a time: ``_shift``)
 
 
 def check_ids(files: LibraryFiles, max_id: int, count: int) -> None:
@@ -90,6 +95,52 @@ class Builder:
         self._heads: list[bytes] = []  # (heads not yet written to ``data.heads``, which end at ``_heads_at``)
         self._heads_at = 0
         self._held = 0  # (bytes of both held)
+
+    @classmethod
+    def links_apart(cls, files: LibraryFiles, path: Path, max_id: int) -> Builder:
+        """A builder of link records alone, into ``path`` (``store.storage.foldlinks``' child): as a
+        builder after ``start_links``, its offsets from the file's start, and only the link columns
+        (``LINK_COLUMNS``) held; ``end_apart`` ends it."""
+        part = cls.__new__(cls)
+        part.files, part.generation = files, ""
+        part._fh = open(path, "wb")  # noqa: SIM115 (closed by end_apart, or with the child)
+        part.writer = fileformat.BaseWriter.table_body(part._fh)
+        part.data = IndexData("", {}, 0, new_columns(max_id, LINK_COLUMNS), Pairs())
+        part.totals, part.max_seen, part._links = [0, 0, 0], 0, True
+        part._run, part._heads, part._heads_at, part._held = _Added(), [], 0, 0
+        return part
+
+    def end_apart(self) -> tuple[int, int, int]:
+        """End a builder of link records alone: its columns written after its records; the records'
+        length, their CRC-32 and the links they hold (what ``take_links`` takes)."""
+        self._write_held()
+        length = self.writer._pos
+        for name, _code in LINK_COLUMNS:
+            self._fh.write(self.data.columns[name])
+        self._fh.close()
+        return length, self.writer.crc, self.totals[2]
+
+    def take_links(self, part: int, made: tuple[int, int, int]) -> None:
+        """After ``start_links``: the link records a builder of link records alone wrote (``part``, its
+        file, open; ``made``: what its ``end_apart`` returned), copied in as its bytes, and its
+        columns taken in with its offsets moved to where its records now start."""
+        assert self._links and not self._run.ids, "link records taken in before any is added"
+        length, crc, links = made
+        self._write_held()
+        start = self.writer.add_table_body(part, length, crc)
+        columns = self.data.columns
+        at = length
+        for name, _code in LINK_COLUMNS:
+            view = memoryview(columns[name]).cast("B")
+            filled = 0
+            while filled < len(view):  # (read into the column in place: no copy of it held)
+                got = os.preadv(part, [view[filled:]], at + filled)
+                if got <= 0:
+                    raise OSError(f"the link records written apart for {self.files.path} were cut short")
+                filled += got
+            at += filled
+        _shift(columns["link_off"], start)
+        self.totals[2] += links
 
     def grow(self, doc_id: int) -> None:
         """Make room for documents up to ``doc_id`` (when the last id is not known beforehand)."""
@@ -244,6 +295,15 @@ class Builder:
         with contextlib.suppress(OSError):
             files.replace_file(files.journal_path, header_line(self.generation), mode)
         remove_old_segments(files, self.generation)
+
+
+def _shift(offsets: array[int], by: int) -> None:
+    """Move each offset but the zeros (no record: a record's offset is past its prefix, never 0) by
+    ``by``, ``SHIFT_STEP`` at a time (a list of a whole column would hold some 40 bytes a document)."""
+    for at in range(0, len(offsets), SHIFT_STEP):
+        offsets[at : at + SHIFT_STEP] = array(
+            "Q", [o + by if o else 0 for o in offsets[at : at + SHIFT_STEP]]
+        )
 
 
 class _Added:

@@ -25,9 +25,9 @@ from store.storage.pmids import from_heads, head_pmid
 _LITTLE = sys.byteorder == "little"
 
 
-def new_columns(max_id: int) -> dict[str, array[int]]:
-    """Zeroed columns for documents 0..max_id."""
-    return {name: array(code, bytes(array(code).itemsize * (max_id + 1))) for name, code in COLUMNS}
+def new_columns(max_id: int, which: Iterable[tuple[str, str]] = COLUMNS) -> dict[str, array[int]]:
+    """Zeroed columns for documents 0..max_id (``which``: their names and type codes; all of them)."""
+    return {name: array(code, bytes(array(code).itemsize * (max_id + 1))) for name, code in which}
 
 
 def cited_key(citation: int, cited: int, year: int, doc_id: int) -> int:

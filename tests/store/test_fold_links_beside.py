@@ -1,0 +1,278 @@
+"""A fold's link records written by a forked child beside its documents (``store.storage.foldlinks``):
+the same bytes as one process writes; the child's error raised as the fold's; a child killed leaves the
+fold to write them itself; the fold interrupted, or its process killed -9, leaves no child and no file
+behind, and the library as it was."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from store import fileformat
+from store.check import check
+from store.errors import LibraryFileError
+from store.library import Library
+from store.model import Origin
+from store.storage import fold, foldlinks, forked, generation
+from store.storage.generation import Builder
+from tests.conftest import ROOT
+from tests.killed import killed_once_flagged
+from tests.store import test_fold_bytes_pinned as pinned
+
+ORIGIN = Origin("pubmed-xml", "/fixed/in.xml")
+
+
+def _taken(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every fold's link records beside (``BESIDE_FROM`` 0); what each ``LinksBeside.into`` returned."""
+    monkeypatch.setattr(foldlinks, "BESIDE_FROM", 0)
+    answers: list[bool] = []
+    into = foldlinks.LinksBeside.into
+
+    def counted(self: foldlinks.LinksBeside, builder: Builder) -> bool:
+        answers.append(into(self, builder))
+        return answers[-1]
+
+    monkeypatch.setattr(foldlinks.LinksBeside, "into", counted)
+    return answers
+
+
+def _library(path: Path) -> Library:
+    """A base of 300 records, and 400 more in the journal: its compaction folds both."""
+    lib = Library.open(path)
+    for first, n, step, width in ((1, 300, 0, 0), (250, 400, 7, 6)):
+        with lib.transaction() as changes:
+            for doc in pinned._docs(first, n, step, width):
+                changes.put_document(doc, ORIGIN)
+    return lib
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize("run_bytes", [4 << 20, 2048], ids=["one-slice", "many-slices"])
+def test_a_fold_with_its_links_beside_writes_the_bytes_stop_37_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_bytes: int
+) -> None:
+    # (the pinned test's library: a first commit, then batches written as segments and folded with a
+    # base whose unchanged link records are copied in runs: each fold's links written by a child)
+    taken = _taken(monkeypatch)
+    pinned.test_a_fold_writes_the_bytes_stop_37_wrote(tmp_path, monkeypatch, run_bytes)
+    assert taken == [True, True, True]
+
+
+def test_a_fold_with_its_links_beside_writes_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = _library(tmp_path / "one" / "library.json")
+    monkeypatch.setattr(foldlinks, "BESIDE", False)
+    assert one.compact()
+    monkeypatch.setattr(foldlinks, "BESIDE", True)
+    taken = _taken(monkeypatch)
+    two = _library(tmp_path / "two" / "library.json")
+    taken.clear()  # (the first commits' folds, beside too)
+    assert two.compact()
+    assert taken == [True]
+    ones, twos = _files(tmp_path / "one"), _files(tmp_path / "two")
+    # (the generation id differs, and with it the header's line and the index's header)
+    assert ones["library.json"].split(b"\n", 3)[3] == twos["library.json"].split(b"\n", 3)[3]
+    assert len(ones["library.json.idx"]) == len(twos["library.json.idx"])
+    assert not [name for name in twos if name.endswith(".tmp")]
+    assert check(two.path).problems == []
+
+
+def test_link_records_copied_through_memory_where_the_kernel_cannot_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = _library(tmp_path / "one" / "library.json")
+    taken = _taken(monkeypatch)
+    assert one.compact()
+    two = _library(tmp_path / "two" / "library.json")
+
+    def cannot(*args: Any) -> int:
+        raise OSError(errno.EXDEV, "across file systems")
+
+    monkeypatch.setattr(generation.fileformat.os, "copy_file_range", cannot)
+    monkeypatch.setattr(fileformat, "COPY_STEP", 1000)  # (many steps)
+    assert two.compact()
+    assert taken[-2:] == [True, True]
+    for name in ("library.json", "library.json.idx"):
+        ones, twos = (tmp_path / "one" / name).read_bytes(), (tmp_path / "two" / name).read_bytes()
+        assert len(ones) == len(twos)
+    one_base = (tmp_path / "one" / "library.json").read_bytes().split(b"\n", 3)[3]
+    assert (tmp_path / "two" / "library.json").read_bytes().split(b"\n", 3)[3] == one_base
+    assert check(two.path).problems == []
+
+
+def test_the_childs_error_is_the_folds_and_the_library_is_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = _library(tmp_path / "library.json")
+    before = _files(tmp_path)
+    taken = _taken(monkeypatch)
+    real = fold._write_links
+    parent = os.getpid()
+
+    def damaged(*args: Any) -> None:
+        if os.getpid() != parent:  # (in the child only: the parent never writes them)
+            raise LibraryFileError(f"{tmp_path / 'library.json'} is damaged (a test's)")
+        real(*args)
+
+    monkeypatch.setattr(fold, "_write_links", damaged)
+    with pytest.raises(LibraryFileError, match="is damaged \\(a test's\\)"):
+        lib.compact()
+    assert taken == []  # (raised from ``into``)
+    assert _files(tmp_path) == before  # (no temp file left: the child's removed)
+
+
+def test_a_child_killed_leaves_the_links_to_the_fold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one = _library(tmp_path / "one" / "library.json")
+    monkeypatch.setattr(foldlinks, "BESIDE", False)
+    assert one.compact()
+    monkeypatch.setattr(foldlinks, "BESIDE", True)
+    two = _library(tmp_path / "two" / "library.json")
+    taken = _taken(monkeypatch)
+    real = fold._write_links
+    parent = os.getpid()
+
+    def killed(*args: Any) -> None:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # (as the kernel's out-of-memory killer would)
+        real(*args)
+
+    monkeypatch.setattr(fold, "_write_links", killed)
+    assert two.compact()
+    assert taken == [False]  # (the child ended without its answer: written here)
+    one_base = (tmp_path / "one" / "library.json").read_bytes().split(b"\n", 3)[3]
+    assert (tmp_path / "two" / "library.json").read_bytes().split(b"\n", 3)[3] == one_base
+    assert not [p for p in (tmp_path / "two").iterdir() if p.name.endswith(".tmp")]
+    assert check(two.path).problems == []
+
+
+def _children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    started: list[int] = []
+    start = forked.start
+
+    def tracked(work: Callable[[], Any]) -> tuple[int, int]:
+        pid, fd = start(work)
+        started.append(pid)
+        return pid, fd
+
+    monkeypatch.setattr(forked, "start", tracked)
+    return started
+
+
+def _gone(pid: int) -> bool:
+    """The process ``pid`` is not alive (not there, or a zombie nobody waited for)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_fold_interrupted_kills_its_child_and_removes_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = _library(tmp_path / "library.json")
+    before = _files(tmp_path)
+    _taken(monkeypatch)
+    started = _children(monkeypatch)
+    real = fold._write_pairs
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        time.sleep(0.2)  # (the child has made its file by then)
+        assert [p for p in tmp_path.iterdir() if p.name.endswith(f".{started[0]}.tmp")]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fold, "_write_pairs", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        lib.compact()
+    assert len(started) == 1
+    with pytest.raises(ChildProcessError):  # (waited for: no zombie left)
+        os.waitpid(started[0], os.WNOHANG)
+    assert _files(tmp_path) == before
+
+
+def test_a_fold_killed_9_leaves_no_child_and_the_next_writer_removes_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "library.json"
+    stats = _library(path).stats()  # (left open: closing would compact it, ``Library.close``)
+    flag, pids = tmp_path / "flag", tmp_path / "pids"
+    script = textwrap.dedent(
+        f"""
+        import os, sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from store.library import Library
+        from store.storage import fold, foldlinks, forked
+        foldlinks.BESIDE_FROM = 0
+        start = forked.start
+        def tracked(work):
+            pid, fd = start(work)
+            open({str(pids)!r}, "w").write(str(pid))
+            return pid, fd
+        forked.start = tracked
+        real = fold._write_pairs
+        def stopped(*args, **kwargs):
+            real(*args, **kwargs)
+            time.sleep(0.3)  # (the child's file made)
+            open({str(flag)!r}, "w").close()
+            time.sleep(60)  # killed here
+        fold._write_pairs = stopped
+        parent, links = os.getpid(), fold._write_links
+        def slow(*args):
+            if os.getpid() != parent:
+                time.sleep(60)  # (the child outlives its parent only if nothing ends it)
+            links(*args)
+        fold._write_links = slow
+        Library.open({str(path)!r}).compact()
+        """
+    )
+    # (its errors to a file: an orphaned child would hold a pipe open, and reading it wait for the child)
+    with open(tmp_path / "err", "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-c", script], stderr=err)
+        killed_once_flagged(proc, flag)
+    assert flag.exists(), (tmp_path / "err").read_text()
+    child = int(pids.read_text())
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:  # (its death signal: ``forked``)
+        time.sleep(0.01)
+    assert _gone(child)
+    left = [name for name in _files(tmp_path) if name.endswith(".tmp")]
+    assert f".library.json.{child}.tmp" in left  # (what the next writer removes)
+    lib = Library.open(path)
+    assert lib.stats() == stats  # (as it was)
+    assert lib.compact()  # (the compaction killed, done again)
+    assert not [name for name in _files(tmp_path) if name.endswith(".tmp")]
+    assert check(path).problems == []
+    assert lib.stats() == stats
+
+
+def test_a_small_fold_forks_no_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started = _children(monkeypatch)
+    lib = _library(tmp_path / "library.json")  # (649 documents: below ``BESIDE_FROM``)
+    assert lib.compact()
+    assert started == []
+    monkeypatch.setattr(foldlinks, "BESIDE_FROM", 649)
+    lib = _library(tmp_path / "again.json")
+    assert lib.compact()
+    assert len(started) == 1
+
+
+def test_the_link_offsets_move_in_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from array import array
+
+    monkeypatch.setattr(generation, "SHIFT_STEP", 3)
+    offsets = array("Q", [0, 5, 0, 9, 12, 0, 40])
+    generation._shift(offsets, 100)
+    assert list(offsets) == [0, 105, 0, 109, 112, 0, 140]
