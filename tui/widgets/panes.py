@@ -20,6 +20,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher
 
+from tui.widgets.links import LinkList
 from tui.widgets.strips import line_strip
 
 GAP = 2
@@ -42,6 +43,14 @@ class Panes(ContentSwitcher):
     6.0 knows no ``BLANK`` and draws them so)."""
 
     BLANK = True
+
+    def watch_current(self, old: str | None, new: str | None) -> None:
+        """A link pane reads the links it waits for before it shows (``LinkList.show_links``), so the
+        frame that shows it draws its rows."""
+        for pane in self.query_children(LinkList):
+            if pane.id == new:
+                pane.load()
+        super().watch_current(old, new)
 
 
 class PaneTabs(Widget):

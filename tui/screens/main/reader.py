@@ -250,8 +250,7 @@ class Reader(Column):
         refs, cited = library.link_counts(doc_id)
         for rel, selector in (("references", "#references-list"), ("cited_by", "#cited-by-list")):
             link_list = self.query_one(selector, LinkList)
-            row = link_list.highlighted if keep else None
-            stay = link_list.ids[row] if row is not None and row < len(link_list.ids) else None
+            stay = link_list.kept_target() if keep else None
             link_list.show_links(library, doc_id, visited, EMPTY_LINKS[rel], stay)
         tabs = self._tabs()
         tabs.set_label("references", f"References ({refs})")
