@@ -1,0 +1,64 @@
+"""The open article's year chart (a sparkline: one line at any width) follows the article without a
+layout of the screen: a sparkline in place of another is of its height."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual._compositor import Compositor
+
+from store.library import Library
+from tests.store.bulk_files import pmid
+from tests.store.old_libraries import write_v2_docs
+from tests.tui.helpers import citing_shown, make_app, until
+from tui.widgets.yearchart import Sparkline, YearChart
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Records 1 and 2 (headers of one height), cited by 30 and 20 of the records 3..32."""
+    path = tmp_path_factory.mktemp("chart") / "library.json"
+
+    def docs() -> Iterator[tuple[int, dict[str, object]]]:
+        yield 1, {"pmid": pmid(1), "title": "Cited 1", "year": 1990, "cited_by": list(range(3, 33))}
+        yield 2, {"pmid": pmid(2), "title": "Cited 2", "year": 1990, "cited_by": list(range(3, 23))}
+        for i in range(3, 33):
+            refs = [1] + ([2] if i < 23 else [])
+            yield i, {"pmid": pmid(i), "title": f"Citing {i}", "year": 2000 + i % 20, "references": refs}
+
+    write_v2_docs(path, docs())
+    Library.open(path)  # (converted once, here)
+    return path
+
+
+def _note(chart: YearChart) -> str:
+    content = chart.content
+    return content.note if isinstance(content, Sparkline) else ""
+
+
+async def test_the_chart_follows_the_article_without_a_layout(
+    two: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(two, pmid(1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await citing_shown(pilot)
+        chart = screen.query_one("#year-chart", YearChart)
+        assert await until(pilot, lambda: _note(chart) == "30 here")
+        assert chart.size.height == 1
+        reflows: list[int] = []
+        reflow = Compositor.reflow
+
+        def counting(self: Compositor, *args: object) -> object:
+            reflows.append(1)
+            return reflow(self, *args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Compositor, "reflow", counting)
+        for doc, note in ((pmid(2), "20 here"), (pmid(1), "30 here")):
+            screen.open_doc(Library.open(two).find(doc))  # type: ignore[arg-type]
+            assert await until(pilot, lambda note=note: _note(chart) == note)  # type: ignore[misc]
+            await pilot.pause()
+            await pilot.pause()
+            assert reflows == [], doc
+            assert chart.size.height == 1
