@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from tui.text import citation_line, details_text, id_line, literal, metrics_header, printable
 from tui.widgets.rows import mark_line
+from tui.widgets.virtual import LaidOutOnce
 
 if TYPE_CHECKING:
     from store.marks import Mark
@@ -25,7 +26,7 @@ WELCOME = (
 )
 
 
-class ArticleHeader(Static):
+class ArticleHeader(LaidOutOnce, Static):
     """Title, authors, journal line, identifiers, and one line of citation numbers: the RCR, the count
     with whose it is and when it was fetched, and how many citing articles the library holds
     (``tui.text.metrics_header``; every metric is in the Details under the abstract)."""

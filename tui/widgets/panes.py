@@ -22,6 +22,7 @@ from textual.widgets import ContentSwitcher
 
 from tui.widgets.links import LinkList
 from tui.widgets.strips import line_strip
+from tui.widgets.virtual import LaidOutOnce
 
 GAP = 2
 # Shorter names for a narrow pane (80 columns): tried in turn until the line fits.
@@ -35,7 +36,7 @@ def _short(label: str) -> str:
     return label
 
 
-class Panes(ContentSwitcher):
+class Panes(LaidOutOnce, ContentSwitcher):
     """The panes, one shown at a time. Each is as high as the column leaves them (``1fr``), so the
     container's own lines are never seen, only drawn: blank at once (``BLANK``), not through Textual's
     styling line by line (~3,300 Python calls at each article opened whose header is of another height

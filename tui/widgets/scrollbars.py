@@ -24,8 +24,10 @@ from textual.geometry import Region
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
+from tui.widgets.virtual import LaidOutOnce
 
-class KeptLinesScrollBar(ScrollBar):
+
+class KeptLinesScrollBar(LaidOutOnce, ScrollBar):
     """A ``ScrollBar`` whose vertical lines, once styled, are kept by their segment (module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

