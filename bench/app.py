@@ -152,7 +152,7 @@ def first_title(library: Path) -> str:
         import asyncio, sys
         from pathlib import Path
         from tui.app import PmbrowseApp
-        from tui.widgets.lists import ResultsList
+        from tui.widgets.results import ResultsList
 
         async def main():
             app = PmbrowseApp(Path(sys.argv[1]))
@@ -303,7 +303,7 @@ async def _open_times(
 
     collector.pause()  # (as ``pmbrowse`` does before it imports the app: see the module docstring)
     from tui.app import PmbrowseApp
-    from tui.widgets.lists import LinkList
+    from tui.widgets.links import LinkList
 
     app = PmbrowseApp(library)
     frames = FrameWatch(app)

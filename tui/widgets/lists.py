@@ -56,17 +56,3 @@ class ArticleRows(Protocol):
 def article_lists(node: DOMNode) -> list[ArticleRows]:
     """Every list of articles under ``node``: the results and the link panes."""
     return [w for w in node.query("ResultsList, LinkList") if isinstance(w, ArticleRows)]
-
-
-def __getattr__(name: str) -> object:
-    """The lists were in this module until stop 44 split it; bench/app.py (not ours to edit then)
-    still imports them from here. Imported on demand: the lists import this module."""
-    if name == "LinkList":
-        from tui.widgets.links import LinkList
-
-        return LinkList
-    if name == "ResultsList":
-        from tui.widgets.results import ResultsList
-
-        return ResultsList
-    raise AttributeError(name)
