@@ -40,7 +40,7 @@ from store.inputs import (
 )
 from store.interrupts import default_in_child
 from store.library import Library
-from store.lock import close_inherited_locks
+from store.lock import let_go_of_inherited_files
 from store.merge import LINK_RELATIONS, doc_keys
 from store.model import Article, Origin
 from store.pipemessages import Messages
@@ -148,12 +148,13 @@ def _events(source: str, on_read: Callable[[int], None] | None) -> Iterator[Even
 def _child(conn: Connection, parent_end: Connection, source: str) -> None:
     """In the child process: parse ``source`` and send its events in batches, errors included.
 
-    The child must never outlive its parent holding anything: it closes the parent's end of the pipe
-    (so a send to a dead parent fails instead of blocking for ever) and the parent's lock files, and
-    asks the kernel to end it when the parent dies."""
+    The child must never outlive its parent holding anything, nor hold what its parent waits for: it
+    closes the parent's end of the pipe (so a send to a dead parent fails instead of blocking for ever),
+    lets go of every file it inherited (the parent's lock files, the search index's meta lock:
+    ``store.lock.let_go_of_inherited_files``), and asks the kernel to end it when the parent dies."""
     parent_end.close()
     default_in_child()
-    close_inherited_locks()
+    let_go_of_inherited_files([conn.fileno()])
     _die_with_parent()
     read = [0]
 

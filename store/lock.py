@@ -11,23 +11,42 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from store.errors import LibraryBusyError
 
 DEFAULT_TIMEOUT = float(os.environ.get("PMBROWSE_LOCK_TIMEOUT", "5"))
-# The lock files this process holds open: a forked child must close them, or it would keep the lock
-# (a flock belongs to the open file, which the child shares) after its parent dies.
+# The lock files this process holds open: a forked child must let go of them, or it would keep the lock
+# (a flock belongs to the open file, which the child shares) after its parent dies
+# (``let_go_of_inherited_files``).
 _HELD: set[int] = set()
 
 
-def close_inherited_locks() -> None:
-    """In a forked child: let go of the parent's lock files (closing does not unlock them for the
-    parent, which still has them open)."""
-    for fd in list(_HELD):
-        with contextlib.suppress(OSError):
-            os.close(fd)
+def let_go_of_inherited_files(keep: Iterable[int]) -> None:
+    """In a forked child that works on its own files (an import's parser): every file descriptor it
+    inherited but the standard streams and ``keep`` pointed at ``/dev/null`` (``dup2``), so that it holds
+    none of its parent's open files. A ``flock`` belongs to the open file, and is let go only when every
+    process that has it open closes it: the parent's lock files (this module's) would stay held after
+    the parent died, and the search index's (tantivy takes its meta lock on a file it opens, and lets go
+    by closing it) would stay held while the child lives: the parent, waiting for that lock, stopped
+    reading the child's pipe, and the child, its pipe full, waited for the parent (a hang seen in the
+    suite, stop 44). The numbers stay taken, pointing at ``/dev/null``: an object of the parent's that
+    closes its file later closes that, never a file this child opened since under the same number.
+    Without ``/proc`` (not Linux), only this module's lock files are let go."""
+    keep = {0, 1, 2, *keep}
+    try:
+        inherited = [int(name) for name in os.listdir("/proc/self/fd")]
+    except (OSError, ValueError):
+        inherited = list(_HELD)
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in inherited:
+            if fd not in keep and fd != null:
+                with contextlib.suppress(OSError):  # (the listing's own number, closed since, too: no matter)
+                    os.dup2(null, fd)
+    finally:
+        os.close(null)
     _HELD.clear()
 
 
