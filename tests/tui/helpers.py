@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +242,32 @@ def compactable(lib: Path) -> Path:
     import_paths(library, [str(DATA / "pubmed_xml" / "variants.xml")])
     library._storage.close()
     return lib
+
+
+def cited_thrice(path: Path, counts: tuple[int, int, int], first: int, long_id: int, long_title: str) -> Path:
+    """A library (written in the v2 layout, converted once here) of records 1 and 2 and ``long_id`` (its
+    title ``long_title``, one that wraps in the header) cited by the first ``counts`` of the records
+    ``first``, ``first`` + 1, ...: each of those cites 1, and 2 and ``long_id`` while within their counts."""
+    from tests.store.bulk_files import pmid
+    from tests.store.old_libraries import write_v2_docs
+
+    one, two, three = counts
+
+    def docs() -> Iterator[tuple[int, dict[str, object]]]:
+        for doc_id, title, n in ((1, "Cited 1", one), (2, "Cited 2", two), (long_id, long_title, three)):
+            yield (
+                doc_id,
+                {
+                    "pmid": pmid(doc_id),
+                    "title": title,
+                    "year": 1990,
+                    "cited_by": list(range(first, first + n)),
+                },
+            )
+        for i in range(first, first + one):
+            refs = [1] + ([2] if i < first + two else []) + ([long_id] if i < first + three else [])
+            yield i, {"pmid": pmid(i), "title": f"Citing {i}", "year": 2000 + i % 20, "references": refs}
+
+    write_v2_docs(path, docs())
+    Library.open(path)
+    return path

@@ -3,7 +3,6 @@ at any width) follows the article without a layout, and a header of another heig
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,7 @@ from textual._compositor import Compositor
 
 from store.library import Library
 from tests.store.bulk_files import pmid
-from tests.store.old_libraries import write_v2_docs
-from tests.tui.helpers import citing_shown, make_app, until
+from tests.tui.helpers import cited_thrice, citing_shown, make_app, until
 from tui.widgets.yearchart import Sparkline, YearChart
 
 LONG = "A title long enough to wrap in the header " * 4
@@ -22,19 +20,7 @@ LONG = "A title long enough to wrap in the header " * 4
 def two(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Records 1 and 2 (headers of one height), cited by 30 and 20 of the records 3..32; record 33 (a
     title that wraps in the header) cited by ten of them."""
-    path = tmp_path_factory.mktemp("chart") / "library.json"
-
-    def docs() -> Iterator[tuple[int, dict[str, object]]]:
-        yield 1, {"pmid": pmid(1), "title": "Cited 1", "year": 1990, "cited_by": list(range(3, 33))}
-        yield 2, {"pmid": pmid(2), "title": "Cited 2", "year": 1990, "cited_by": list(range(3, 23))}
-        yield 33, {"pmid": pmid(33), "title": LONG, "year": 1990, "cited_by": list(range(3, 13))}
-        for i in range(3, 33):
-            refs = [1] + ([2] if i < 23 else []) + ([33] if i < 13 else [])
-            yield i, {"pmid": pmid(i), "title": f"Citing {i}", "year": 2000 + i % 20, "references": refs}
-
-    write_v2_docs(path, docs())
-    Library.open(path)  # (converted once, here)
-    return path
+    return cited_thrice(tmp_path_factory.mktemp("chart") / "library.json", (30, 20, 10), 3, 33, LONG)
 
 
 def _note(chart: YearChart) -> str:

@@ -17,8 +17,7 @@ from textual.widget import Widget
 
 from store.library import Library
 from tests.store.bulk_files import pmid
-from tests.store.old_libraries import write_v2_docs
-from tests.tui.helpers import citing_shown, make_app
+from tests.tui.helpers import cited_thrice, citing_shown, make_app
 from tui.screens.main import MainScreen
 from tui.widgets.links import LinkList
 from tui.widgets.scrollbars import KeptLinesScrollBar
@@ -30,19 +29,7 @@ LONG = "A title long enough to wrap in the header " * 4
 def two(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Records 1 and 2 (headers of one shape) cited by 300 and 150 of the records 4..303; record 3
     (a long title) cited by ten of them."""
-    path = tmp_path_factory.mktemp("two") / "library.json"
-
-    def docs():  # type: ignore[no-untyped-def]
-        yield 1, {"pmid": pmid(1), "title": "Cited 1", "year": 1990, "cited_by": list(range(4, 304))}
-        yield 2, {"pmid": pmid(2), "title": "Cited 2", "year": 1990, "cited_by": list(range(4, 154))}
-        yield 3, {"pmid": pmid(3), "title": LONG, "year": 1990, "cited_by": list(range(4, 14))}
-        for i in range(4, 304):
-            refs = [1] + ([2] if i < 154 else []) + ([3] if i < 14 else [])
-            yield i, {"pmid": pmid(i), "title": f"Citing {i}", "year": 2000 + i % 20, "references": refs}
-
-    write_v2_docs(path, docs())
-    Library.open(path)  # (converted once, here)
-    return path
+    return cited_thrice(tmp_path_factory.mktemp("two") / "library.json", (300, 150, 10), 4, 3, LONG)
 
 
 async def _open_watching(pilot, screen: MainScreen, doc: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:  # type: ignore[no-untyped-def]
