@@ -1,6 +1,8 @@
 """Opening a library's newest state: the base (converted first if it is of another version or layout),
 its index (rebuilt if lost or of another generation), the journal's sealed commits, and the segments
-the journal lists. A compaction may swap files while this runs: then it says to look again.
+the journal lists. A commit or compaction may swap files while this runs: then it says to look again
+(``SWAPPED``: ``store.storage.reader`` does if the files changed), or to wait for the index that a
+compaction renames in after its base (``OTHER_GENERATION``).
 """
 
 from __future__ import annotations
@@ -31,8 +33,16 @@ def file_id(st: os.stat_result) -> tuple[int, int]:
     return (st.st_dev, st.st_ino)
 
 
-def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
-    """The newest state on disk, opened; None when a compaction swapped files meanwhile (look again)."""
+# Why a try did not open the library (``try_open``): what it read was swapped under it (a new base or
+# journal renamed in, and what the old one listed removed; or the library converted): look again.
+SWAPPED = "swapped"
+# (Or ``OTHER_GENERATION``, below: a base whose index is of another generation, which is a compaction
+# between its two renames, the base's first, for an instant; or a crash there, for good.)
+
+
+def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | str:
+    """The newest state on disk, opened; or why not yet (``SWAPPED``, ``OTHER_GENERATION``: look again).
+    ``final``: the last try, which says what it met (rebuilds the index, names a damaged segment)."""
     snap = Snapshot(files.path)
     try:
         mode = os.stat(files.path).st_mode
@@ -62,14 +72,14 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
             from store.storage import conversion
 
             conversion.convert(files, seen)
-            return None  # open it again, now in this version's layout
+            return SWAPPED  # open it again, now in this version's layout
         snap.generation = str(header["generation"])
         why = _open_index(files, snap, st)
         if why == OTHER_GENERATION and not final:
             # Maybe a compaction between its two renames (the base first, then the index), so look
             # again before rebuilding it.
             snap.close()
-            return None
+            return OTHER_GENERATION
         if snap.index is None:
             from store.storage import conversion
 
@@ -78,7 +88,7 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
         _open_journal(files, snap)
         if not _open_segments(files, snap, final=final):
             snap.close()
-            return None
+            return SWAPPED
         try:
             still = file_id(os.stat(files.path)) == snap.base_id
         except FileNotFoundError:
@@ -87,7 +97,7 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | None:
             # A compaction replaced the base after we opened it, and the journal we read may be
             # the new one (whose commits our base lacks): start again from the new base.
             snap.close()
-            return None
+            return SWAPPED
         return snap
     except BaseException:
         snap.close()

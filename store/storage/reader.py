@@ -29,6 +29,10 @@ from store.storage.opening import file_id
 from store.storage.snapshot import Snapshot
 
 COUNTS = ("records", "stubs", "links")
+# Opening looks at files that keep changing (one commit or compaction after another) this many times,
+# this many seconds apart, at most (``Reader.open``).
+TRIES = 40
+WAIT = 0.025
 
 
 def state_of(snap: Snapshot) -> tuple[str | None, int]:
@@ -91,17 +95,32 @@ class Reader:
     # Opening ---------------------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Open the newest state on disk (retrying while a compaction swaps files)."""
-        for attempt in range(40):
-            snap = opening.try_open(self.files, final=attempt == 39)
-            if snap is not None:
+        """Open the newest state on disk, looking again while a commit or compaction swaps files.
+
+        A try that meets files swapped under it (``opening.SWAPPED``: a segment the journal it read
+        lists was removed, as a merge does once its new journal is renamed in) looks again if the files
+        changed since it began: a swap renames a new base or journal in first (a new inode) and removes
+        what the old one listed after. Files unchanged since the try began are not being swapped: what
+        it met is damage, said at once by a final try (a library with a damaged segment waited ~1 s of
+        looks before). A base whose index is of another generation (``opening.OTHER_GENERATION``) is
+        looked at again either way: a compaction renames its index in after its base, and not looking
+        would rebuild it (the base read whole). Bounded: ``TRIES``, ``WAIT`` apart."""
+        seen = self._on_disk()
+        final = False
+        for attempt in range(TRIES):
+            got = opening.try_open(self.files, final=final or attempt == TRIES - 1)
+            if isinstance(got, Snapshot):
                 with self.files.state:
-                    old, self.files.snap = self.files.snap, snap
+                    old, self.files.snap = self.files.snap, got
                     older, self._left = self._left, old
                 if older is not None:
                     older.close()  # (safe for a read in flight: ``Snapshot.close``)
                 return
-            time.sleep(0.025)
+            now = self._on_disk()
+            final = got == opening.SWAPPED and now == seen
+            if not final:  # (else no wait: nothing is changing)
+                seen = now
+                time.sleep(WAIT)
 
     def close(self) -> None:
         """Close the state read now and the one left behind (reads in flight end first; a read begun
