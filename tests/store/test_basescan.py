@@ -8,6 +8,7 @@ import contextlib
 import errno
 import os
 import random
+import re
 import signal
 import threading
 import time
@@ -131,26 +132,44 @@ def test_two_processes_find_the_same_damage(tmp_path: Path, refs: int) -> None:
     assert _scan(path, parallel=True) == alone
 
 
+def _record_line(raw: bytes, start: int, end: int) -> int:
+    """Where the first record line (``"ID":{...``) between ``start`` and ``end`` begins."""
+    found = re.compile(rb'\n"[0-9]+":\{').search(raw, start - 1, end)
+    assert found is not None
+    return found.start() + 1
+
+
 @pytest.mark.parametrize("past", [0, 1], ids=["at-the-limit", "past-it"])
-@pytest.mark.parametrize("refs", [2, 60], ids=["middle-in-the-documents", "middle-in-the-links"])
+@pytest.mark.parametrize(
+    ("refs", "table"),
+    [(2, "articles"), (2, "links"), (60, "links")],
+    ids=["middle-in-the-documents", "middle-in-the-documents-a-link", "middle-in-the-links"],
+)
 def test_an_id_far_past_the_count_is_judged_in_the_second_half_as_in_one_process(
-    tmp_path: Path, refs: int, past: int
+    tmp_path: Path, refs: int, table: str, past: int
 ) -> None:
     """An id is refused when it is too far past the documents read before it (``SPREAD``): the child
     starts with the count the index gives of the documents before the middle, so an id at the limit
     is judged as one process judges it (a count of every line before the middle, links included,
-    let one past it through)."""
+    let one past it through). The id changed is a record's of ``table`` in the second half, found
+    as such: the line a quarter of the file past the middle was taken before, which, as the records
+    hold their file's path (the origin), was the links table's opening line for temp folders of a
+    few lengths (its name made a number: one damage found, by both scans alike), such as /dev/shm's
+    under ``-n 2``."""
     path = _library(tmp_path, refs)
     raw = bytearray(path.read_bytes())
-    mid = _middle(path)[0]
-    at = raw.index(b'\n"', mid + (len(raw) - mid) // 2) + 1  # (a record line in the second half)
+    mid, in_links, _before = _middle(path)
+    assert in_links == (refs == 60)
     documents = raw.index(b'"articles":{\n') + len(b'"articles":{\n')
-    before = raw.count(b"\n", documents, min(at, raw.index(b'\n},\n"links":{') + 1))
+    links = raw.index(b'\n},\n"links":{\n') + 1  # (the articles table's closing line)
+    start, end = (mid, links) if table == "articles" else (max(mid, links), len(raw))
+    at = _record_line(raw, start + (end - start) // 2, end)
+    before = raw.count(b"\n", documents, min(at, links))  # (the documents before the line)
     end = raw.index(b'":', at)
     raw[at + 1 : end] = b"%d" % (basescan.SPREAD * (before + 1024) + past)
     path.write_bytes(bytes(raw))
     alone = _scan(path, parallel=False)
-    assert len(alone[6]) == past  # type: ignore[arg-type]
+    assert len(alone[6]) == past, alone[6]  # type: ignore[arg-type]
     assert _scan(path, parallel=True) == alone
 
 
