@@ -112,29 +112,25 @@ class BaseWriter:
     """Writes ``{"_meta":{"1":header},"articles":{...},"links":{...}}`` one record per line, in id order
     within each table; ``crc`` is the CRC-32 of what it wrote (the document index keeps it)."""
 
-    def __init__(self, fh: BinaryIO, header: dict[str, Any]) -> None:
+    def __init__(self, fh: BinaryIO, header: dict[str, Any] | None) -> None:
+        """``header`` None: a writer of one table's records alone, from its first (offsets from the
+        file's start): what ``add_table_body`` of another writer copies in (``store.storage.foldlinks``)."""
         self._fh = fh
         self.crc = 0
-        opening = b'{\n"_meta":{\n"1":' + orjson.dumps(header) + b"\n},\n" + ARTICLES_OPENING
-        self._write(opening)
-        self._pos = len(opening)
+        self._pos = 0
         self._first = True
-
-    @classmethod
-    def table_body(cls, fh: BinaryIO) -> BaseWriter:
-        """A writer of one table's records alone, from its first (offsets from the file's start):
-        what ``add_table_body`` of another writer copies in (``store.storage.foldlinks``)."""
-        writer = cls.__new__(cls)
-        writer._fh, writer.crc, writer._pos, writer._first = fh, 0, 0, True
-        return writer
+        if header is not None:
+            opening = b'{\n"_meta":{\n"1":' + orjson.dumps(header) + b"\n},\n" + ARTICLES_OPENING
+            self._write(opening)
+            self._pos = len(opening)
 
     def _write(self, raw: bytes) -> None:
         self._fh.write(raw)
         self.crc = zlib.crc32(raw, self.crc)
 
     def add_table_body(self, src: int, length: int, crc: int) -> int:
-        """Write, into the current table while it is still empty, the ``length`` bytes a ``table_body``
-        writer wrote (``src``: its file, open; ``crc``: their CRC-32, its ``crc``), copied by the kernel
+        """Write, into the current table while it is still empty, the ``length`` bytes a writer without a
+        header wrote (``src``: its file, open; ``crc``: their CRC-32, its ``crc``), copied by the kernel
         where it can (``copy_range``); returns where they start."""
         assert self._first, "a table body goes into an empty table"
         start = self._pos

@@ -147,7 +147,8 @@ def write_state(
     for segment in snap.segments:
         check_all(segment, next_id, keys=derive is None)
     owners = Owners.of(snap, docs, next_id)
-    check_ids(files, owners.max_id, owners.count())
+    count = owners.count()  # (a walk of every id: once, for the check and the child's choice)
+    check_ids(files, owners.max_id, count)
     builder = Builder(files, owners.last_id)
     beside: LinksBeside | None = None
     try:
@@ -158,7 +159,6 @@ def write_state(
             _write_links(into, snap, changes, owners, old, written)
 
         if derive is None:  # (a repair's documents decide which links are kept: ``owners.left``)
-            count = owners.count()
             beside = LinksBeside.start(files, owners.last_id, count, snap.segments, write_links)
         _write_docs(builder, snap, docs, owners, old, derive)
         _write_pairs(builder, snap, owners, tables=derive is None)

@@ -17,6 +17,7 @@ the old index. What goes in, in which order, is ``store.storage.fold``'s.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 import shutil
@@ -75,22 +76,33 @@ class Old:
 class Builder:
     """Writes a new base and its index: documents in id order, then link records in id order."""
 
-    def __init__(self, files: LibraryFiles, max_id: int, *, generation: str | None = None) -> None:
+    def __init__(
+        self, files: LibraryFiles, max_id: int, *, generation: str | None = None, apart: Path | None = None
+    ) -> None:
+        """``apart``: a builder of link records alone, into that file (``links_apart``)."""
         self.files = files
-        self.generation = generation or secrets.token_hex(8)
-        files.path.parent.mkdir(parents=True, exist_ok=True)
-        files.remove_stale_temp_files()
-        self.base_tmp = files.temp(files.path)
-        self.index_tmp = files.temp(files.index_path)
-        self._fh: BinaryIO = open(self.base_tmp, "wb")  # noqa: SIM115 (closed by finish or discard)
-        self.writer = fileformat.BaseWriter(
-            self._fh, {"app": "pmbrowse", "schema": SCHEMA_VERSION, "generation": self.generation}
-        )
-        heads: BinaryIO = tempfile.TemporaryFile(dir=files.path.parent)  # noqa: SIM115
-        self.data = IndexData(self.generation, {}, 0, new_columns(max_id), Pairs(), heads)
+        if apart is None:
+            self.generation = generation or secrets.token_hex(8)
+            files.path.parent.mkdir(parents=True, exist_ok=True)
+            files.remove_stale_temp_files()
+            self.base_tmp = files.temp(files.path)
+            self.index_tmp = files.temp(files.index_path)
+            header: dict[str, object] | None = {
+                "app": "pmbrowse",
+                "schema": SCHEMA_VERSION,
+                "generation": self.generation,
+            }
+            heads: BinaryIO = tempfile.TemporaryFile(dir=files.path.parent)  # noqa: SIM115
+            columns = new_columns(max_id)
+        else:  # (what ``discard`` would remove is its own file)
+            self.generation, self.base_tmp, self.index_tmp = "", apart, apart
+            header, heads, columns = None, io.BytesIO(), new_columns(max_id, LINK_COLUMNS)
+        self._fh: BinaryIO = open(self.base_tmp, "wb")  # noqa: SIM115 (closed by finish, discard or end_apart)
+        self.writer = fileformat.BaseWriter(self._fh, header)
+        self.data = IndexData(self.generation, {}, 0, columns, Pairs(), heads)
         self.totals = [0, 0, 0]
         self.max_seen = 0
-        self._links = False
+        self._links = apart is not None
         self._run = _Added()  # (records added one by one, written as one slice: ``_write_held``)
         self._heads: list[bytes] = []  # (heads not yet written to ``data.heads``, which end at ``_heads_at``)
         self._heads_at = 0
@@ -101,14 +113,7 @@ class Builder:
         """A builder of link records alone, into ``path`` (``store.storage.foldlinks``' child): as a
         builder after ``start_links``, its offsets from the file's start, and only the link columns
         (``LINK_COLUMNS``) held; ``end_apart`` ends it."""
-        part = cls.__new__(cls)
-        part.files, part.generation = files, ""
-        part._fh = open(path, "wb")  # noqa: SIM115 (closed by end_apart, or with the child)
-        part.writer = fileformat.BaseWriter.table_body(part._fh)
-        part.data = IndexData("", {}, 0, new_columns(max_id, LINK_COLUMNS), Pairs())
-        part.totals, part.max_seen, part._links = [0, 0, 0], 0, True
-        part._run, part._heads, part._heads_at, part._held = _Added(), [], 0, 0
-        return part
+        return cls(files, max_id, apart=path)
 
     def end_apart(self) -> tuple[int, int, int]:
         """End a builder of link records alone: its columns written after its records; the records'
