@@ -70,10 +70,6 @@ class Answers(Generic[M]):
         self.shared.clear()
         self.gone_keys = set()
 
-    def holder(self, key: str, ask: Callable[[str], int | None]) -> int | None:
-        """The lowest id holding ``key`` (None: none), as kept, or asked now (``ask``) and kept."""
-        return self.keys.holder(key, ask)
-
     def meta_of(self, doc_id: int, ask: Callable[[int], M | None]) -> M | None:
         """A document's meta (None: no such document), as kept, or asked now (``ask``) and kept."""
         if doc_id not in self.meta:

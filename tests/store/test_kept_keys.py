@@ -46,7 +46,7 @@ def test_kept_keys_answer_as_two_trimmed_dicts_would() -> None:
     for step in range(30_000):
         key = _key(rng)
         pick = rng.random()
-        if pick < 0.5:  # (``Answers.holder``'s way: asked only when not kept, then kept)
+        if pick < 0.5:  # (``KeptKeys.holder``: asked only when not kept, then kept)
             answer = _answer(rng)
             expected = pmids.get(key, others.get(key, UNKNOWN))
             asked: list[str] = []
@@ -105,12 +105,12 @@ def test_answers_kept_are_those_asked_and_forgotten_when_untrue() -> None:
 
     answers: Answers[Meta] = Answers()
     for key in ("pmid:1", "pmid:2", "pmid:3", "doi:10.1/a"):
-        assert answers.holder(key, ask) == library.get(key)
-    assert answers.holder("pmid:1", ask) == 0 and len(asked) == 4
+        assert answers.keys.holder(key, ask) == library.get(key)
+    assert answers.keys.holder("pmid:1", ask) == 0 and len(asked) == 4
     # A batch wrote document 0 (it lost its DOI) and took pmid:3 (a new stub).
     answers.forget({0: {"pmid": "1"}}, (), {0: b'{"pmid":"1","doi":"10.1/a"}'}, {0}, 10, ["pmid:3"])
     del library["doi:10.1/a"]
-    assert [answers.holder(k, ask) for k in ("pmid:1", "pmid:2", "doi:10.1/a", "pmid:3")] == [
+    assert [answers.keys.holder(k, ask) for k in ("pmid:1", "pmid:2", "doi:10.1/a", "pmid:3")] == [
         0,
         1,
         None,
@@ -141,7 +141,7 @@ def test_kept_answers_hold_few_bytes_each() -> None:
     tracemalloc.start()
     try:
         for i in range(entries):
-            answers.holder(f"pmid:{pmids[i]}", holder)
+            answers.keys.holder(f"pmid:{pmids[i]}", holder)
         keys, _ = tracemalloc.get_traced_memory()
         for i in range(entries):
             answers.meta_of(ids[i], meta)
