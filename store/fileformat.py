@@ -19,7 +19,6 @@ read whole.
 
 from __future__ import annotations
 
-import errno
 import mmap
 import os
 import zlib
@@ -112,35 +111,38 @@ class BaseWriter:
     """Writes ``{"_meta":{"1":header},"articles":{...},"links":{...}}`` one record per line, in id order
     within each table; ``crc`` is the CRC-32 of what it wrote (the document index keeps it)."""
 
-    def __init__(self, fh: BinaryIO, header: dict[str, Any] | None) -> None:
-        """``header`` None: a writer of one table's records alone, from its first (offsets from the
-        file's start): what ``add_table_body`` of another writer copies in (``store.storage.foldlinks``)."""
+    def __init__(self, fh: BinaryIO, header: dict[str, Any] | None, *, at: int = 0) -> None:
+        """``header`` None: a writer of one table's records alone, the first at ``at`` (where ``fh``
+        is): what another writer of the same file, reaching ``at``, steps over (``skip_table_body``;
+        ``store.storage.foldlinks``)."""
         self._fh = fh
         self.crc = 0
-        self._pos = 0
+        self._pos = at
         self._first = True
         if header is not None:
             opening = b'{\n"_meta":{\n"1":' + orjson.dumps(header) + b"\n},\n" + ARTICLES_OPENING
             self._write(opening)
             self._pos = len(opening)
 
+    @property
+    def position(self) -> int:
+        """Where the next byte it writes goes."""
+        return self._pos
+
     def _write(self, raw: bytes) -> None:
         self._fh.write(raw)
         self.crc = zlib.crc32(raw, self.crc)
 
-    def add_table_body(self, src: int, length: int, crc: int) -> int:
-        """Write, into the current table while it is still empty, the ``length`` bytes a writer without a
-        header wrote (``src``: its file, open; ``crc``: their CRC-32, its ``crc``), copied by the kernel
-        where it can (``copy_range``); returns where they start."""
+    def skip_table_body(self, length: int, crc: int) -> None:
+        """The current table, still empty, holds the ``length`` bytes another writer (one without a
+        header, from this one's ``position``) wrote into the same file: step over them (``crc``: their
+        CRC-32, that writer's ``crc``)."""
         assert self._first, "a table body goes into an empty table"
-        start = self._pos
         self._fh.flush()
-        copy_range(src, self._fh.fileno(), length)
-        self._fh.seek(0, os.SEEK_END)  # (the buffered file's idea of where it is: past what was copied)
+        self._fh.seek(self._pos + length)
         self.crc = crc32.combine(self.crc, crc, length)
         self._pos += length
         self._first = length == 0
-        return start
 
     def add(self, doc_id: int, doc_json: bytes) -> int:
         """Write one record (its JSON, already encoded) in the current table; returns its offset."""
@@ -154,7 +156,7 @@ class BaseWriter:
 
     def next_table(self, name: str) -> None:
         """End the current table and start the next one."""
-        opening = b"\n},\n" + orjson.dumps(name) + b":{\n"
+        opening = table_opening(name)
         self._write(opening)
         self._pos += len(opening)
         self._first = True
@@ -163,26 +165,9 @@ class BaseWriter:
         self._write(b"\n}\n}\n")
 
 
-def copy_range(src: int, dst: int, length: int) -> None:
-    """Copy the first ``length`` bytes of the file ``src`` to where ``dst`` is (and past them): by the
-    kernel (``copy_file_range``), or where it cannot (another file system, an older kernel, not Linux)
-    through memory, a few megabytes at a time."""
-    done = 0
-    while done < length:
-        try:
-            copied = os.copy_file_range(src, dst, length - done, done)
-        except (AttributeError, OSError) as exc:
-            if isinstance(exc, OSError) and exc.errno not in _NO_COPY_RANGE:
-                raise
-            copied = os.write(dst, os.pread(src, min(length - done, COPY_STEP), done))
-        if copied <= 0:
-            raise OSError(f"could not copy {length} bytes: the file to copy ends at {done}")
-        done += copied
-
-
-COPY_STEP = 4 << 20  # (bytes copied through memory at a time)
-# (what ``copy_file_range`` raises where it cannot copy between these files: copied through memory)
-_NO_COPY_RANGE = {errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF}
+def table_opening(name: str) -> bytes:
+    """What ends a table and starts the next, ``name``."""
+    return b"\n},\n" + orjson.dumps(name) + b":{\n"
 
 
 def read_base_header(head: bytes) -> tuple[dict[str, Any] | None, int]:

@@ -26,9 +26,7 @@ Not the documents, nor their keys as text.
 from __future__ import annotations
 
 import contextlib
-from array import array
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -39,80 +37,17 @@ from store.storage import linkends
 from store.storage import links as linkrec
 from store.storage.decoding import usual_joined
 from store.storage.files import Doc, LibraryFiles
-from store.storage.foldlinks import LinksBeside
+from store.storage.foldlinks import LinksBeside, Misplaced
+from store.storage.foldsize import encoded_docs, links_start
 from store.storage.generation import RUN_BYTES, Builder, Old, check_ids
 from store.storage.joins import joined_links, plain_record
 from store.storage.layer import Segment
 from store.storage.linkwalk import Walk
 from store.storage.meta import head_of, meta_of
-from store.storage.segment import REMOVED_LENGTH
-from store.storage.segmentids import check_all, outside, top_id
+from store.storage.owners import NONE, Owners
+from store.storage.segmentids import check_all, outside
 from store.storage.segmentrows import Rows
 from store.storage.snapshot import Snapshot, decode, decode_links
-
-NONE = 0xFFFF  # (no document with this id: never was, or removed)
-
-
-@dataclass
-class Owners:
-    """The newest layer of each document id: 0 the base, 1 + i segment i, ``journal`` the journal,
-    ``staged`` what the transaction staged; and the row of a segment's document in its tables."""
-
-    layer: array[int]
-    row: array[int]
-    journal: int
-    staged: int
-    left: list[int] = field(default_factory=list)  # (left out by a repair: ``linkends``)
-
-    @classmethod
-    def of(cls, snap: Snapshot, docs: Mapping[int, Doc | None], next_id: int) -> Owners:
-        """``next_id``: the library's (every id of a segment's tables is below it:
-        ``store.storage.segmentids``)."""
-        segments = snap.segments
-        if len(segments) + 2 >= NONE:
-            raise ValueError(f"{len(segments)} segments: too many to fold at once")
-        journal_docs = snap.journal.docs if snap.journal is not None else {}
-        max_id = max(
-            snap.index.max_id if snap.index is not None else 0,
-            top_id(snap.segments, next_id, ("doc_ids",)),
-            max(journal_docs, default=0),
-            max(docs, default=0),
-        )
-        layer = array("H", [NONE]) * (max_id + 1)
-        row = array("I", bytes(4 * (max_id + 1)))
-        if snap.index is not None:
-            offsets = snap.index.column("doc_off")
-            for doc_id in range(1, snap.index.max_id + 1):
-                if offsets[doc_id]:
-                    layer[doc_id] = 0
-        for number, segment in enumerate(snap.segments, 1):
-            lengths = segment.column("doc_len")
-            try:
-                for r, doc_id in enumerate(segment.column("doc_ids")):
-                    layer[doc_id] = NONE if lengths[r] == REMOVED_LENGTH else number
-                    row[doc_id] = r
-            except IndexError:
-                raise outside(segment) from None
-        for number, changed in ((len(segments) + 1, journal_docs), (len(segments) + 2, docs)):
-            for doc_id, where in changed.items():
-                layer[doc_id] = NONE if where is None else number
-        return cls(layer, row, len(segments) + 1, len(segments) + 2)
-
-    @property
-    def max_id(self) -> int:
-        return len(self.layer) - 1
-
-    @property
-    def last_id(self) -> int:
-        """The highest id of a present document (the new index ends there, as the new file does: ids
-        past it were removed)."""
-        top = self.max_id
-        while top > 0 and self.layer[top] == NONE:
-            top -= 1
-        return top
-
-    def count(self) -> int:
-        return len(self.layer) - self.layer.count(NONE)
 
 
 class _NotIn:
@@ -149,8 +84,28 @@ def write_state(
     owners = Owners.of(snap, docs, next_id)
     count = owners.count()  # (a walk of every id: once, for the check and the child's choice)
     check_ids(files, owners.max_id, count)
+    # (a repair's documents decide which links are kept, ``owners.left``: the documents come first)
+    beside = derive is None and LinksBeside.wanted(count, snap.segments)
+    try:
+        _write(files, snap, docs, changes, owners, next_id, counts, derive, beside=beside)
+    except Misplaced:  # (a bug's cost, not a failure: the fold again, its link records by this process)
+        _write(files, snap, docs, changes, owners, next_id, counts, derive, beside=False)
+
+
+def _write(
+    files: LibraryFiles,
+    snap: Snapshot,
+    docs: Mapping[int, Doc | None],
+    changes: Mapping[int, linkrec.Change],
+    owners: Owners,
+    next_id: int,
+    counts: dict[str, int] | None,
+    derive: list[str] | None,
+    *,
+    beside: bool,
+) -> None:
     builder = Builder(files, owners.last_id)
-    beside: LinksBeside | None = None
+    child: LinksBeside | None = None
     try:
         old = Old(snap.index, snap.base_fd) if snap.index is not None and snap.base_fd is not None else None
         written = _written(builder, snap.segments)
@@ -158,17 +113,20 @@ def write_state(
         def write_links(into: Builder) -> None:
             _write_links(into, snap, changes, owners, old, written)
 
-        if derive is None:  # (a repair's documents decide which links are kept: ``owners.left``)
-            beside = LinksBeside.start(files, owners.last_id, count, snap.segments, write_links)
-        _write_docs(builder, snap, docs, owners, old, derive)
+        encoded: dict[int, bytes] = {}
+        if beside:  # (in a child, into the new base where they will start: ``foldlinks``, ``foldsize``)
+            encoded = encoded_docs(snap, docs, owners)
+            at = links_start(builder.writer.position, owners, snap.index, snap.segments, encoded)
+            child = LinksBeside.start(files, owners.last_id, builder.base_tmp, at, write_links)
+        _write_docs(builder, snap, docs, owners, old, derive, encoded)
         _write_pairs(builder, snap, owners, tables=derive is None)
         builder.start_links()
-        if beside is None or not beside.into(builder):  # (in a child beside the documents: ``foldlinks``)
+        if child is None or not child.into(builder):
             write_links(builder)
         builder.finish(next_id, counts)
     except BaseException:
-        if beside is not None:
-            beside.abandon()
+        if child is not None:
+            child.abandon()
         builder.discard()
         raise
 
@@ -180,7 +138,9 @@ def _write_docs(
     owners: Owners,
     old: Old | None,
     derive: list[str] | None,
+    encoded: dict[int, bytes],
 ) -> None:
+    """``encoded``: documents of the journal and staged ones encoded already (``foldsize.encoded_docs``)."""
     segments = snap.segments
     layer, row = owners.layer, owners.row
     written = _written(builder, segments)
@@ -217,7 +177,8 @@ def _write_docs(
             continue
         doc = docs[doc_id] if number == owners.staged else snap.doc(doc_id)
         assert doc is not None
-        builder.add_doc(doc_id, orjson.dumps(doc), meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
+        raw = encoded.pop(doc_id, b"") or orjson.dumps(doc)  # (a document is never empty)
+        builder.add_doc(doc_id, raw, meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
     run.flush()
 
 

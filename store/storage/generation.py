@@ -43,10 +43,9 @@ RUN_BYTES = 4 << 20
 # (The heads of a run of the old base copied as one slice are written with it, however many.)
 HELD_RECORDS = 256
 COUNTS = ("records", "stubs", "links")
-# The columns a builder of link records alone fills (``Builder.links_apart``), in the order they follow
-# its records in its file.
+# The columns a builder of link records alone fills (``Builder.links_apart``), in the order it writes
+# them to its file of columns (``end_apart``).
 LINK_COLUMNS = (("link_off", "Q"), ("link_len", "I"), ("refs", "I"), ("cited", "I"))
-SHIFT_STEP = 1 << 16  # (offsets moved this many at a time: ``_shift``)
 
 
 def check_ids(files: LibraryFiles, max_id: int, count: int) -> None:
@@ -77,9 +76,14 @@ class Builder:
     """Writes a new base and its index: documents in id order, then link records in id order."""
 
     def __init__(
-        self, files: LibraryFiles, max_id: int, *, generation: str | None = None, apart: Path | None = None
+        self,
+        files: LibraryFiles,
+        max_id: int,
+        *,
+        generation: str | None = None,
+        apart: tuple[Path, int] | None = None,
     ) -> None:
-        """``apart``: a builder of link records alone, into that file (``links_apart``)."""
+        """``apart``: a builder of link records alone, into that file from that place (``links_apart``)."""
         self.files = files
         if apart is None:
             self.generation = generation or secrets.token_hex(8)
@@ -87,18 +91,21 @@ class Builder:
             files.remove_stale_temp_files()
             self.base_tmp = files.temp(files.path)
             self.index_tmp = files.temp(files.index_path)
-            header: dict[str, object] | None = {
+            header: dict[str, object] = {
                 "app": "pmbrowse",
                 "schema": SCHEMA_VERSION,
                 "generation": self.generation,
             }
             heads: BinaryIO = tempfile.TemporaryFile(dir=files.path.parent)  # noqa: SIM115
             columns = new_columns(max_id)
-        else:  # (what ``discard`` would remove is its own file)
-            self.generation, self.base_tmp, self.index_tmp = "", apart, apart
-            header, heads, columns = None, io.BytesIO(), new_columns(max_id, LINK_COLUMNS)
-        self._fh: BinaryIO = open(self.base_tmp, "wb")  # noqa: SIM115 (closed by finish, discard or end_apart)
-        self.writer = fileformat.BaseWriter(self._fh, header)
+            self._fh: BinaryIO = open(self.base_tmp, "wb")  # noqa: SIM115 (closed by finish or discard)
+            self.writer = fileformat.BaseWriter(self._fh, header)
+        else:  # (into another builder's base file, open anew: ``discard`` is that builder's to call)
+            self.generation, self.base_tmp, self.index_tmp = "", apart[0], apart[0]
+            heads, columns = io.BytesIO(), new_columns(max_id, LINK_COLUMNS)
+            self._fh = open(self.base_tmp, "r+b")  # noqa: SIM115 (closed by end_apart)
+            self._fh.seek(apart[1])
+            self.writer = fileformat.BaseWriter(self._fh, None, at=apart[1])
         self.data = IndexData(self.generation, {}, 0, columns, Pairs(), heads)
         self.totals = [0, 0, 0]
         self.max_seen = 0
@@ -109,42 +116,41 @@ class Builder:
         self._held = 0  # (bytes of both held)
 
     @classmethod
-    def links_apart(cls, files: LibraryFiles, path: Path, max_id: int) -> Builder:
-        """A builder of link records alone, into ``path`` (``store.storage.foldlinks``' child): as a
-        builder after ``start_links``, its offsets from the file's start, and only the link columns
-        (``LINK_COLUMNS``) held; ``end_apart`` ends it."""
-        return cls(files, max_id, apart=path)
+    def links_apart(cls, files: LibraryFiles, base: Path, at: int, max_id: int) -> Builder:
+        """A builder of link records alone (``store.storage.foldlinks``' child), writing them into the
+        file ``base`` from ``at``, where the links table of the builder writing ``base`` starts: as a
+        builder after ``start_links``, only the link columns (``LINK_COLUMNS``) held; ``end_apart``
+        ends it."""
+        return cls(files, max_id, apart=(base, at))
 
-    def end_apart(self) -> tuple[int, int, int]:
-        """End a builder of link records alone: its columns written after its records; the records'
-        length, their CRC-32 and the links they hold (what ``take_links`` takes)."""
+    def end_apart(self, columns: Path) -> tuple[int, int, int]:
+        """End a builder of link records alone: its columns written to the file ``columns``; the
+        position past its records, their CRC-32 and the links they hold (what ``take_links`` takes)."""
         self._write_held()
-        length = self.writer._pos
-        for name, _code in LINK_COLUMNS:
-            self._fh.write(self.data.columns[name])
         self._fh.close()
-        return length, self.writer.crc, self.totals[2]
+        with open(columns, "wb") as fh:
+            for name, _code in LINK_COLUMNS:
+                fh.write(self.data.columns[name])
+        return self.writer.position, self.writer.crc, self.totals[2]
 
-    def take_links(self, part: int, made: tuple[int, int, int]) -> None:
-        """After ``start_links``: the link records a builder of link records alone wrote (``part``, its
-        file, open; ``made``: what its ``end_apart`` returned), copied in as its bytes, and its
-        columns taken in with its offsets moved to where its records now start."""
+    def take_links(self, columns: int, made: tuple[int, int, int]) -> None:
+        """After ``start_links``: the link records a builder of link records alone wrote into this
+        builder's file from where it now is (``made``: what its ``end_apart`` returned), stepped over,
+        and its columns (``columns``: their file, open) read in."""
         assert self._links and not self._run.ids, "link records taken in before any is added"
-        length, crc, links = made
+        end, crc, links = made
         self._write_held()
-        start = self.writer.add_table_body(part, length, crc)
-        columns = self.data.columns
-        at = length
+        self.writer.skip_table_body(end - self.writer.position, crc)
+        at = 0
         for name, _code in LINK_COLUMNS:
-            view = memoryview(columns[name]).cast("B")
+            view = memoryview(self.data.columns[name]).cast("B")
             filled = 0
             while filled < len(view):  # (read into the column in place: no copy of it held)
-                got = os.preadv(part, [view[filled:]], at + filled)
+                got = os.preadv(columns, [view[filled:]], at + filled)
                 if got <= 0:
-                    raise OSError(f"the link records written apart for {self.files.path} were cut short")
+                    raise OSError(f"the link columns written apart for {self.files.path} were cut short")
                 filled += got
             at += filled
-        _shift(columns["link_off"], start)
         self.totals[2] += links
 
     def grow(self, doc_id: int) -> None:
@@ -260,6 +266,7 @@ class Builder:
         self.writer.close()
         self.data.base_crc = self.writer.crc
         self._fh.flush()
+        self._fh.truncate()  # (nothing past its end: what a child wrote there, ``foldlinks``, if it ran on)
         os.fsync(self._fh.fileno())
         self._fh.close()
         self.data.pairs.sort()
@@ -300,15 +307,6 @@ class Builder:
         with contextlib.suppress(OSError):
             files.replace_file(files.journal_path, header_line(self.generation), mode)
         remove_old_segments(files, self.generation)
-
-
-def _shift(offsets: array[int], by: int) -> None:
-    """Move each offset but the zeros (no record: a record's offset is past its prefix, never 0) by
-    ``by``, ``SHIFT_STEP`` at a time (a list of a whole column would hold some 40 bytes a document)."""
-    for at in range(0, len(offsets), SHIFT_STEP):
-        offsets[at : at + SHIFT_STEP] = array(
-            "Q", [o + by if o else 0 for o in offsets[at : at + SHIFT_STEP]]
-        )
 
 
 class _Added:
