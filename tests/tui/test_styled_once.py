@@ -1,0 +1,46 @@
+"""The main screen's widgets are styled once before the first frame, as they are mounted
+(``MainScreen._on_screen_resume``): Textual restyled every one of them again as the screen first
+resumed, just after (about a tenth of the app's own start-up calls, measured by ``bench.startcalls``).
+The result list is styled a second time as it takes the focus (``:focus``), as before."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.css.stylesheet import Stylesheet
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widget import Widget
+
+from tests.tui.helpers import make_app, ready
+
+
+async def test_each_widget_is_styled_once_before_the_first_frame(
+    lib_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    styled: Counter[str] = Counter()
+    first_layout: list[Counter[str]] = []
+    apply, refresh_layout = Stylesheet.apply, Screen._refresh_layout
+
+    def counting(self: Stylesheet, node: DOMNode, *args: Any, **kwargs: Any) -> None:
+        if isinstance(node, Widget):
+            styled[node.id or type(node).__name__] += 1
+        apply(self, node, *args, **kwargs)
+
+    def laid_out(self: Screen[object], *args: Any, **kwargs: Any) -> None:
+        if not first_layout:
+            first_layout.append(Counter(styled))
+        refresh_layout(self, *args, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "apply", counting)
+    monkeypatch.setattr(Screen, "_refresh_layout", laid_out)
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+    seen = first_layout[0]
+    assert seen["results"] == 2  # (mounted, then focused)
+    for name in ("search", "body", "reader", "bottom", "trail", "status", "KeyFooter"):
+        assert seen[name] == 1, (name, seen)
