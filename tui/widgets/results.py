@@ -31,6 +31,10 @@ class ArticleList(OptionList, SteadyScrollbars):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
+    # Rows hold no links: Textual's look for links (``Widget.auto_links``) copied every line drawn, and
+    # followed the mouse (1.2k of the 15k Python calls drawing the first frame's list, at 120x40).
+    auto_links: reactive[bool] = reactive(False)
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
         self.mark_of: MarkOf = no_marks
