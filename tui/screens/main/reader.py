@@ -92,6 +92,7 @@ class Reader(Column):
         self._trail_ids: tuple[object, dict[str, int | None]] = (None, {})  # (state, key -> document)
         self.panes_mounted = False  # (the column's widgets: ``_mount_panes``)
         self._after_panes: list[Callable[[], object]] = []
+        self.display = False  # (empty until then, blank in the first frame: not drawn, ~1k calls)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._mount_panes)
@@ -121,6 +122,7 @@ class Reader(Column):
         switcher = Panes(abstract, *panes, id="panes", initial=PANE_WIDGETS[self.pane][1:])
         tabs = PaneTabs(PANE_LABELS, self.pane, id="tabs")
         await self.mount_all([header, YearChart(id="year-chart"), tabs, switcher])
+        self.display = True
         if not self.is_attached or not abstract.children:  # (the app ended meanwhile: left unmade)
             return
         header.show_welcome("Loading the library…")
