@@ -1,0 +1,35 @@
+"""The result list brings its table of lines up to date once a drawing (``ResultsList.render_lines``):
+Textual's OptionList did so again for every line drawn (~50 Python calls a line, at every frame that
+draws the list, the first one included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.geometry import Region
+from textual.widgets import OptionList
+
+from tests.tui.helpers import make_app, ready
+
+
+async def test_the_lines_are_updated_once_a_drawing(lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        results = screen.results
+        assert results.option_count > 1
+        updates = [0]
+        update = OptionList._update_lines
+
+        def counting(self: OptionList) -> None:
+            updates[0] += 1
+            update(self)
+
+        monkeypatch.setattr(OptionList, "_update_lines", counting)
+        results._set_dirty()  # (every line drawn again, none from the cache of lines drawn)
+        drawn = results.render_lines(Region(0, 0, *results.size))
+        assert len(drawn) == results.size.height
+        assert updates == [1]
+        results.action_cursor_down()  # (between drawings, the table is brought up to date as before)
+        assert updates[0] > 1
