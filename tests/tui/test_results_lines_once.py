@@ -1,6 +1,6 @@
-"""The result list brings its table of lines up to date once a drawing (``ResultsList.render_lines``):
-Textual's OptionList did so again for every line drawn (~50 Python calls a line, at every frame that
-draws the list, the first one included)."""
+"""The result list brings its table of lines up to date, and works out each style of its rows, once
+a drawing (``ResultsList.render_lines``): Textual's OptionList did both again for every line drawn
+(~75 Python calls a line, at every frame that draws the list, the first one included)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import OptionList
 
 from tests.tui.helpers import make_app, ready
@@ -19,17 +20,23 @@ async def test_the_lines_are_updated_once_a_drawing(lib_path: Path, monkeypatch:
         screen = await ready(pilot)
         results = screen.results
         assert results.option_count > 1
-        updates = [0]
-        update = OptionList._update_lines
+        updates, styles = [0], [0]
+        update, style_of = OptionList._update_lines, Widget.get_visual_style
 
         def counting(self: OptionList) -> None:
             updates[0] += 1
             update(self)
 
+        def counting_styles(self: Widget, *names: str, partial: bool = False) -> object:
+            styles[0] += 1
+            return style_of(self, *names, partial=partial)
+
         monkeypatch.setattr(OptionList, "_update_lines", counting)
+        monkeypatch.setattr(Widget, "get_visual_style", counting_styles)
         results._set_dirty()  # (every line drawn again, none from the cache of lines drawn)
         drawn = results.render_lines(Region(0, 0, *results.size))
         assert len(drawn) == results.size.height
         assert updates == [1]
+        assert 0 < styles[0] <= 4  # (a row's, the highlighted row's, the blank below the rows'...)
         results.action_cursor_down()  # (between drawings, the table is brought up to date as before)
         assert updates[0] > 1

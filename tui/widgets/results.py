@@ -21,6 +21,7 @@ from tui.widgets.virtual import SteadyScrollbars
 
 if TYPE_CHECKING:
     from textual.strip import Strip
+    from textual.style import Style as VisualStyle
 
     from store.search import Hit, Results
 
@@ -97,6 +98,7 @@ class ResultsList(ArticleList):
         self._later = 0  # the first row still to add (0: none)
         self._lit: int | None = None  # the row last highlighted (repainted when the highlight leaves it)
         self._drawing = False  # (``render_lines``)
+        self._drawn_styles: dict[tuple[tuple[str, ...], bool], VisualStyle] = {}
 
     def show_results(
         self, title: str, results: Results, empty: str | Text, order: str = "", keep: list[str] | None = None
@@ -173,9 +175,11 @@ class ResultsList(ArticleList):
     def render_lines(self, crop: Region) -> list[Strip]:
         """Textual's OptionList brings its table of lines up to date (``_update_lines``) as it starts
         drawing, and again for every line it draws (~50 Python calls a line: 1.7k of the first frame's
-        result list, at 120x40): only the first is done. (Nothing adds rows while a frame is drawn.)"""
+        result list, at 120x40), and works out a row's style from the list's state for every line
+        (~25 calls): the table is brought up to date once, and each style worked out once, a drawing.
+        (Nothing adds rows, nor changes the list's hover, focus or styles, while a frame is drawn.)"""
         self._update_lines()
-        self._drawing = True
+        self._drawing, self._drawn_styles = True, {}
         try:
             return super().render_lines(crop)
         finally:
@@ -184,6 +188,14 @@ class ResultsList(ArticleList):
     def _update_lines(self) -> None:
         if not self._drawing:
             super()._update_lines()
+
+    def get_visual_style(self, *component_classes: str, partial: bool = False) -> VisualStyle:
+        if not self._drawing:
+            return super().get_visual_style(*component_classes, partial=partial)
+        key = (component_classes, partial)
+        if (style := self._drawn_styles.get(key)) is None:
+            style = self._drawn_styles[key] = super().get_visual_style(*component_classes, partial=partial)
+        return style
 
     def validate_highlighted(self, highlighted: int | None) -> int | None:
         if highlighted is not None and highlighted >= self.option_count:
