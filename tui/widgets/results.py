@@ -99,6 +99,7 @@ class ResultsList(ArticleList):
         self._lit: int | None = None  # the row last highlighted (repainted when the highlight leaves it)
         self._drawing = False  # (``render_lines``)
         self._drawn_styles: dict[tuple[tuple[str, ...], bool], VisualStyle] = {}
+        self._drawn_rows: dict[tuple[int, int], list[Strip]] = {}
 
     def show_results(
         self, title: str, results: Results, empty: str | Text, order: str = "", keep: list[str] | None = None
@@ -175,11 +176,11 @@ class ResultsList(ArticleList):
     def render_lines(self, crop: Region) -> list[Strip]:
         """Textual's OptionList brings its table of lines up to date (``_update_lines``) as it starts
         drawing, and again for every line it draws (~50 Python calls a line: 1.7k of the first frame's
-        result list, at 120x40), and works out a row's style from the list's state for every line
-        (~25 calls): the table is brought up to date once, and each style worked out once, a drawing.
-        (Nothing adds rows, nor changes the list's hover, focus or styles, while a frame is drawn.)"""
+        result list, at 120x40), works out a row's style from the list's state (~25 calls) and looks
+        its drawn lines up (~30) for every line: each is done once a drawing. (Nothing adds rows, nor
+        changes the list's hover, focus or styles, while a frame is drawn.)"""
         self._update_lines()
-        self._drawing, self._drawn_styles = True, {}
+        self._drawing, self._drawn_styles, self._drawn_rows = True, {}, {}
         try:
             return super().render_lines(crop)
         finally:
@@ -188,6 +189,14 @@ class ResultsList(ArticleList):
     def _update_lines(self) -> None:
         if not self._drawing:
             super()._update_lines()
+
+    def _get_option_render(self, option: Option, style: VisualStyle) -> list[Strip]:
+        if not self._drawing:
+            return super()._get_option_render(option, style)
+        key = (id(option), id(style))  # (both kept alive by the drawing)
+        if (strips := self._drawn_rows.get(key)) is None:
+            strips = self._drawn_rows[key] = super()._get_option_render(option, style)
+        return strips
 
     def get_visual_style(self, *component_classes: str, partial: bool = False) -> VisualStyle:
         if not self._drawing:
