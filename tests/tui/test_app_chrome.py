@@ -89,7 +89,7 @@ def test_the_key_line_is_chosen_once_a_width(monkeypatch: pytest.MonkeyPatch) ->
     bypassed (``footer_keys`` calling ``_choose``: chosen again at the second ask)."""
     import tui.widgets.footer as footer
 
-    footer._fitting.cache_clear()
+    footer._FITTING.clear()
     chosen = count_calls(monkeypatch, footer, "_choose")
     first = footer_keys(97)
     assert chosen[0] == 1

@@ -7,7 +7,6 @@ and the keys used least are the first to go; the rest keep the table's order.
 
 from __future__ import annotations
 
-import functools
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,8 +18,28 @@ from tui.keys import KEYS, Key
 GAP = "  "
 
 
+# The keys here are told apart by identity (``id``), not by hash: a Key's hash is a Python call (1.1k
+# of them, with the first ones working it out, at the app's first layout and render).
+_ITEMS: dict[int, tuple[Key, str, str, int]] = {}  # (the keys are a few dozen, made once)
+
+
+def _entry(key: Key) -> tuple[Key, str, str, int]:
+    """``key``, its label, its description and the cells they take with a gap (kept: the first layout
+    tries each key ~25 times, and each render writes the label, worked out from the keys each time)."""
+    found = _ITEMS.get(id(key))
+    if found is None or found[0] is not key:
+        label, description = key.footer_label, key.description
+        found = _ITEMS[id(key)] = (key, label, description, len(label) + 1 + len(description) + len(GAP))
+    return found
+
+
 def _item(key: Key) -> tuple[str, str]:
-    return key.footer_label, key.description
+    _, label, description, _ = _entry(key)
+    return label, description
+
+
+def _cells(key: Key) -> int:
+    return _entry(key)[3]
 
 
 def footer_keys(width: int, keys: tuple[Key, ...] = KEYS, lines: int = 1) -> list[Key]:
@@ -29,10 +48,17 @@ def footer_keys(width: int, keys: tuple[Key, ...] = KEYS, lines: int = 1) -> lis
     return list(_fitting(width, keys, lines))
 
 
-@functools.lru_cache(maxsize=32)
+_FITTING: dict[tuple[int, int, int], tuple[tuple[Key, ...], tuple[Key, ...]]] = {}
+
+
 def _fitting(width: int, keys: tuple[Key, ...], lines: int) -> tuple[Key, ...]:
     """``footer_keys``, kept by width (the footer asks at every layout and every render)."""
-    return _choose(width, keys, lines)
+    found = _FITTING.get((width, id(keys), lines))
+    if found is None or found[0] is not keys:
+        if len(_FITTING) > 64:  # (widths come and go as the terminal is resized)
+            _FITTING.clear()
+        found = _FITTING[width, id(keys), lines] = (keys, _choose(width, keys, lines))
+    return found[1]
 
 
 def _choose(width: int, keys: tuple[Key, ...], lines: int) -> tuple[Key, ...]:
@@ -58,15 +84,17 @@ def _choose(width: int, keys: tuple[Key, ...], lines: int) -> tuple[Key, ...]:
         for key in ranked:
             if len(footer_lines([*chosen, key], shown, width)) <= lines:
                 chosen.append(key)
-    kept = set(chosen)
-    return (*[k for k in shown if k in kept and k.rank], *always)
+    kept = {id(k) for k in chosen}
+    return (*[k for k in shown if id(k) in kept and k.rank], *always)
 
 
 def footer_lines(chosen: list[Key], shown: list[Key], width: int) -> list[list[Key]]:
     """``chosen`` keys laid out in lines of ``width`` cells: the table's order (``shown``), always-shown
     keys at the end, a key never split across two lines."""
-    wanted = set(chosen)
-    ordered = [k for k in shown if k in wanted and k.rank] + [k for k in shown if k in wanted and not k.rank]
+    wanted = {id(k) for k in chosen}
+    ordered = [k for k in shown if id(k) in wanted and k.rank] + [
+        k for k in shown if id(k) in wanted and not k.rank
+    ]
     lines: list[list[Key]] = [[]]
     used = 0
     for key in ordered:
@@ -77,12 +105,6 @@ def footer_lines(chosen: list[Key], shown: list[Key], width: int) -> list[list[K
         lines[-1].append(key)
         used += cells
     return lines
-
-
-@functools.cache  # (the keys are a few dozen; the first layout tries each width's choice ~25 times)
-def _cells(key: Key) -> int:
-    label, description = _item(key)
-    return len(label) + 1 + len(description) + len(GAP)
 
 
 class KeyFooter(Widget):
