@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.screen import Screen
@@ -49,3 +50,14 @@ async def test_each_widget_is_styled_once_before_the_first_frame(
     seen = first_layout[0]
     for name in ("results", "search", "body", "reader", "bottom", "trail", "status", "KeyFooter"):
         assert seen[name] == 1, (name, seen)
+
+
+async def test_without_the_terminals_focus_the_list_is_not_styled_focused(lib_path: Path) -> None:
+    """The app started without the terminal's focus (its ``app_focus`` off): nothing is focused as the
+    screen is composed (Textual's ``AUTO_FOCUS`` waits for the focus), and the list does not look
+    focused either."""
+    app = make_app(lib_path)
+    app.set_reactive(App.app_focus, False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert screen.focused is None and not screen.results.has_focus

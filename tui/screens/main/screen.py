@@ -133,7 +133,7 @@ class MainScreen(Screen[None]):
         # Compact (one line, no border) by app.tcss's #search rule: ``Input(compact=True)`` adds Textual's
         # own class as the bar is made, which styles it there and then, before it is mounted.
         yield Input(placeholder='Search (/): words, "phrases", Smith J[au], 2018:2020[dp] …', id="search")
-        self.results.set_reactive(Widget.has_focus, True)  # (styled focused as mounted: AUTO_FOCUS)
+        self.results.set_reactive(Widget.has_focus, self.app.app_focus)  # (styled as AUTO_FOCUS will)
         with Columns(id="body"):
             yield self.results
             yield self.reader
