@@ -13,8 +13,19 @@ from __future__ import annotations
 from importlib.metadata import version
 
 import pytest
+import textual._wait
 
 from tests.online_server import server
+
+# Textual's pilot waits for the app to go idle after every key it presses (twice) and every ``pause()``:
+# it sleeps in windows of SLEEP_GRANULARITY (20 ms) until one passes with the process using under a
+# twentieth of it (SLEEP_IDLE). The tests press thousands of keys, so these windows were most of the
+# app tests' time (the whole review: 548 waits, 23 s of its 25 s). Windows of 5 ms, the same one
+# twentieth: the same test of idleness, four times as often (the whole review 25 s -> 10 s). Set only
+# where this Textual has them (private names: another release may wait otherwise, at its own pace).
+if hasattr(textual._wait, "SLEEP_GRANULARITY") and hasattr(textual._wait, "SLEEP_IDLE"):
+    textual._wait.SLEEP_GRANULARITY = 0.005
+    textual._wait.SLEEP_IDLE = 0.005 / 20
 
 # The releases the snapshots were drawn with: re-record them (--snapshot-update) when these change.
 SNAPSHOTS_RECORDED_WITH = {"textual": "8.2.8", "rich": "15.0.0"}

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 import tui.screens.main.changes
 from store.library import Library
@@ -44,6 +45,15 @@ def add_record(path: Path, pmid: str = "111", title: str = NEW_TITLE, cites: str
         )
 
 
+async def indexed(pilot: Pilot[None], screen: MainScreen, pmid: str) -> None:
+    """Wait until the app's search index has taken in another process's commit of ``pmid`` (Tantivy's
+    reader does, by itself, a moment after the commit; the app's library does not: a row it cannot
+    find). The search is typed only then: else, typed fast, it may find nothing yet."""
+    index = screen.results.index
+    assert index is not None
+    assert await until(pilot, lambda: pmid in {hit.pmid for hit in index.search("Nunez[au]").hits})
+
+
 def notices(app: object) -> list[str]:
     return [n.message for n in app._notifications]  # type: ignore[attr-defined]
 
@@ -65,6 +75,7 @@ async def test_a_row_the_app_cannot_find_is_refused_by_name_never_another_articl
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
         add_record(lib_path)  # the search index is shared, the app's library is not yet reloaded
+        await indexed(pilot, screen, "111")
         await pilot.press("slash", *"Nunez[au]", "enter")
         await settle(pilot)
         assert rows(screen.query_one(ResultsList))[0].startswith("● " + NEW_TITLE)
@@ -79,6 +90,7 @@ async def test_a_row_the_app_cannot_find_is_refused_by_name_never_another_articl
         assert header(app).startswith(NEW_TITLE)
         # enter on a row the app has not read yet reloads, then opens it.
         add_record(lib_path, pmid="112", title="Another record from elsewhere")
+        await indexed(pilot, screen, "112")
         await pilot.press("slash", *"Nunez[au]", "enter")
         await settle(pilot)
         results = screen.query_one(ResultsList)
@@ -96,6 +108,7 @@ async def test_every_action_key_refuses_a_stale_row(lib_path: Path, no_timer: No
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
         add_record(lib_path)
+        await indexed(pilot, screen, "111")
         await pilot.press("slash", *"Nunez[au]", "enter")
         await settle(pilot)
         # A library that does not know the new row (reloading it, as each refusal does, finds nothing).
