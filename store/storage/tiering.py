@@ -20,7 +20,7 @@ import does: a new journal listing the older segments and the new one, renamed o
 (the commit point). Killed before it, the new segment is a file nobody lists, which the next writer
 removes; after it, the merged segments are, and are removed the same way (or at once). A reader that
 holds the old segments open reads them to its end (an unlinked file stays readable); one that opens
-the library meanwhile retries until the segments it lists are there (``store.storage.opening``). The
+the library meanwhile looks again while its files change (``store.storage.reader``). The
 documents are the same before and after, so the search index stays fresh (``Library.compact``), and
 the merged segment's run (``store.storage.segment``) is the merged ones' runs merged: it too reads
 nothing else; its top (``store.storage.tops``) is the newest merged one's.
