@@ -7,11 +7,13 @@ first frame, is not laid out nor drawn in it."""
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.app import App
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
@@ -19,6 +21,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from tests.tui.helpers import make_app, ready
+
+# Whether this Textual's first resume of a screen can be told not to restyle it (its ``ScreenResume``
+# has ``refresh_styles``; Textual 6.0, the lowest allowed, has not: there every widget is styled again
+# as the screen resumes, what ``_on_screen_resume`` sets is not read, and the start-up costs that).
+SKIPPABLE = "refresh_styles" in inspect.signature(events.ScreenResume).parameters
 
 
 async def test_each_widget_is_styled_once_before_the_first_frame(
@@ -49,7 +56,7 @@ async def test_each_widget_is_styled_once_before_the_first_frame(
     assert reader_shown == [False]
     seen = first_layout[0]
     for name in ("results", "search", "body", "reader", "bottom", "trail", "status", "KeyFooter"):
-        assert seen[name] == 1, (name, seen)
+        assert seen[name] == (1 if SKIPPABLE else 2), (name, seen)
 
 
 async def test_without_the_terminals_focus_the_list_is_not_styled_focused(lib_path: Path) -> None:

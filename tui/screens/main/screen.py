@@ -151,8 +151,8 @@ class MainScreen(Screen[None]):
             self.call_after_refresh(self.query_one(StatusLine).show, self.note)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        """(Run before Textual's own.) On the first resume, Textual restyles every widget of the screen,
-        each styled as it was mounted just before: a tenth of the app's own start-up calls, skipped."""
+        """(Run before Textual's own.) On the first resume, Textual restyles every widget, each styled as
+        it was mounted just before: a tenth of the app's own start-up calls, skipped (not in Textual 6.0)."""
         if not self._resumed:
             self._resumed, event.refresh_styles = True, False
 
