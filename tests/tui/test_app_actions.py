@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import textual._wait
 from textual.widgets import Input
 
 from store.library import Library
@@ -189,7 +190,18 @@ async def test_fetching_a_stub_updates_the_view_in_place(
     assert record is not None and not record.stub
 
 
-async def test_the_app_stays_responsive_while_a_fetch_is_slow(lib_path: Path, pubmed: LocalServer) -> None:
+@pytest.fixture
+def idle_windows_of_20_ms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's own idle windows (20 ms; ``tests/tui/conftest.py`` makes them 5): with 5 ms this test
+    saw the rate limiter's line, not the fetch's, for 4 s at -n 2 (twice in three whole runs, 2026-12-07,
+    not yet understood: reported)."""
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.02)
+    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", 0.02 / 20)
+
+
+async def test_the_app_stays_responsive_while_a_fetch_is_slow(
+    lib_path: Path, pubmed: LocalServer, idle_windows_of_20_ms: None
+) -> None:
     # PubMed answers only when the test lets it, so the fetch is still waiting while the test types and
     # searches however slow the machine (a fixed delay of a few seconds lost that race on busy runs).
     bank, answer = RecordBank(synthesize=True), threading.Event()
