@@ -36,6 +36,8 @@ class Online(Part):
         super().__init__(screen)
         self.fetching = False
         self._label = ""
+        self._stage = ""  # (the status line's of the fetch's stage, shown again when a wait ends)
+        self._shown = 0  # (lines shown: a wait's end shows the stage again only if none came since)
         self._pending: str | None = None  # a PubMed search asked for before the library loaded
 
     def library_ready(self) -> None:
@@ -90,7 +92,7 @@ class Online(Part):
             return
         self.fetching = True
         self._label = label
-        self.screen.query_one(StatusLine).show(f"{label}…")
+        self._show(f"{label}…")
         if query:
             self.screen.results.border_title = literal(f"PubMed: {query} — searching online…")
         self.in_thread(self._work, self.screen.library, task, query, group="online")
@@ -110,11 +112,25 @@ class Online(Part):
         if isinstance(event, Waiting):
             why = "waiting on the rate limit" if event.reason == RATE_LIMIT else f"retrying: {event.detail}"
             message = f"{event.service}: {why} ({event.seconds:.1f} s)"
+            self.app.call_from_thread(self._show, message, event.seconds)
         elif isinstance(event, Step):
-            message = f"{self._label}: {event.stage} {event.done}/{event.total}"
+            self.app.call_from_thread(self._show, f"{self._label}: {event.stage} {event.done}/{event.total}")
+
+    def _show(self, message: str, waiting: float | None = None) -> None:
+        """Show a stage of the fetch, or a wait (``waiting``: its seconds) that gives the line back to
+        the stage when it ends: a request that waited for its slot then waits for its answer, which
+        may be long, and the line said "waiting on the rate limit" all that time."""
+        self._shown += 1
+        self.screen.query_one(StatusLine).show(message)
+        if waiting is None:
+            self._stage = message
         else:
-            return
-        self.app.call_from_thread(self.screen.query_one(StatusLine).show, message)
+            shown = self._shown
+            self.screen.set_timer(waiting, lambda: self._waited(shown))
+
+    def _waited(self, shown: int) -> None:
+        if self.fetching and shown == self._shown:  # (nothing shown since the wait's line)
+            self._show(self._stage)
 
     def _failed(self, message: str, query: str = "") -> None:
         self.fetching = False
