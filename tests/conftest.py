@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from store.library import Library
-from store.storage import reader
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -91,12 +89,3 @@ def demo_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def demo_library(lib_path: Path) -> Library:
     return Library.open(lib_path)
-
-
-@pytest.fixture
-def no_reopen_wait(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``Reader.open`` looks again, 39 times 25 ms apart, at a library it could not open whole (a
-    compaction may be swapping its files meanwhile): a library damaged on purpose waits out that second
-    at each open. Where no compaction runs, the same looks without the waits (what is said is the
-    last look's, as before)."""
-    monkeypatch.setattr(reader, "time", SimpleNamespace(sleep=lambda _seconds: None))

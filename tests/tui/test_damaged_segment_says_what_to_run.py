@@ -15,7 +15,6 @@ from tui.cli import main
 RUN = "`pmbrowse check` says what is damaged and `pmbrowse repair` mends it"
 
 
-@pytest.mark.usefixtures("no_reopen_wait")
 @pytest.mark.parametrize("damage", ["cut", "gone"])
 @pytest.mark.parametrize("command", ["search-stale", "search-fresh", "stats"])
 def test_a_damaged_segment_names_the_commands_to_run(

@@ -79,7 +79,6 @@ def _with_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Pat
     return with_segments(tmp_path, monkeypatch)
 
 
-@pytest.mark.usefixtures("no_reopen_wait")
 @pytest.mark.parametrize("damage", ["cut-1", "cut-half", "gone", "grown"])
 def test_search_says_the_library_is_damaged_when_a_segment_is_cut_or_gone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], damage: str
