@@ -113,7 +113,7 @@ def _write(
         def write_links(into: Builder) -> None:
             _write_links(into, snap, changes, owners, old, written)
 
-        encoded: dict[int, bytes] = {}
+        encoded: dict[int, tuple[Doc, bytes]] = {}
         if beside:  # (in a child, into the new base where they will start: ``foldlinks``, ``foldsize``)
             encoded = encoded_docs(snap, docs, owners)
             at = links_start(builder.writer.position, owners, snap.index, snap.segments, encoded)
@@ -138,7 +138,7 @@ def _write_docs(
     owners: Owners,
     old: Old | None,
     derive: list[str] | None,
-    encoded: dict[int, bytes],
+    encoded: dict[int, tuple[Doc, bytes]],
 ) -> None:
     """``encoded``: documents of the journal and staged ones encoded already (``foldsize.encoded_docs``)."""
     segments = snap.segments
@@ -175,9 +175,12 @@ def _write_docs(
                 _check_doc(segment, raw, doc_id)
             builder.add_doc(doc_id, raw, meta, head, None, pmid)  # (its keys: ``_write_pairs``)
             continue
-        doc = docs[doc_id] if number == owners.staged else snap.doc(doc_id)
-        assert doc is not None
-        raw = encoded.pop(doc_id, b"") or orjson.dumps(doc)  # (a document is never empty)
+        if (made := encoded.pop(doc_id, None)) is not None:
+            doc, raw = made
+        else:
+            got = docs[doc_id] if number == owners.staged else snap.doc(doc_id)
+            assert got is not None
+            doc, raw = got, orjson.dumps(got)
         builder.add_doc(doc_id, raw, meta_of(doc), head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
     run.flush()
 

@@ -25,13 +25,21 @@ from store.storage.owners import NONE, Owners
 from store.storage.snapshot import Snapshot
 
 
-def encoded_docs(snap: Snapshot, docs: Mapping[int, Doc | None], owners: Owners) -> dict[int, bytes]:
-    """The documents of the journal and the staged ones (``docs``), as the fold writes them (the others
-    are copied as the bytes their layer holds)."""
+def encoded_docs(
+    snap: Snapshot, docs: Mapping[int, Doc | None], owners: Owners
+) -> dict[int, tuple[Doc, bytes]]:
+    """The documents of the journal and the staged ones (``docs``), each with its bytes as the fold
+    writes them (the others are copied as the bytes their layer holds); the fold takes them from here,
+    the journal's decoded once."""
     journal = snap.journal.docs if snap.journal is not None else {}
     layer = owners.layer
-    made = {i: orjson.dumps(snap.doc(i)) for i in journal if layer[i] == owners.journal}
-    made.update((i, orjson.dumps(doc)) for i, doc in docs.items() if layer[i] == owners.staged)
+    made: dict[int, tuple[Doc, bytes]] = {}
+    for i in journal:
+        if layer[i] == owners.journal and (doc := snap.doc(i)) is not None:
+            made[i] = doc, orjson.dumps(doc)
+    for i, staged in docs.items():
+        if layer[i] == owners.staged and staged is not None:
+            made[i] = staged, orjson.dumps(staged)
     return made
 
 
@@ -40,7 +48,7 @@ def links_start(
     owners: Owners,
     index: DocIndex | None,
     segments: Sequence[Segment],
-    encoded: Mapping[int, bytes],
+    encoded: Mapping[int, tuple[Doc, bytes]],
 ) -> int:
     """Where the first link record goes: ``opening``, where the first document goes; ``owners``, the
     newest layer of each id (the base's documents' lengths are in ``index``, the segments' in their
@@ -61,5 +69,5 @@ def links_start(
     for number, segment in enumerate(segments, 1):
         newest = map(number.__eq__, map(layer.__getitem__, segment.column("doc_ids")))
         total += sum(compress(segment.column("doc_len"), newest))
-    total += sum(map(len, encoded.values()))
+    total += sum(len(raw) for _doc, raw in encoded.values())
     return total + len(table_opening(LINKS_TABLE))

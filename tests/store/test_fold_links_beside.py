@@ -25,6 +25,7 @@ from store.library import Library
 from store.model import Origin
 from store.storage import fold, foldlinks, forked
 from store.storage.generation import Builder
+from store.storage.snapshot import Snapshot
 from tests.conftest import ROOT
 from tests.killed import killed_once_flagged
 from tests.store import test_fold_bytes_pinned as pinned
@@ -283,3 +284,25 @@ def test_a_small_fold_forks_no_child(tmp_path: Path, monkeypatch: pytest.MonkeyP
     lib = _library(tmp_path / "again.json")
     assert lib.compact()
     assert len(started) == 1
+
+
+def test_a_fold_beside_decodes_each_journal_document_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (where its documents end is worked out from the journal's documents encoded first: those same
+    # documents, not decoded again, are what it writes and takes the meta, head and keys of)
+    taken = _taken(monkeypatch)
+    lib = _library(tmp_path / "library.json")  # (400 records in the journal)
+    decoded: list[int] = []
+    doc = Snapshot.doc
+
+    def counted(self: Snapshot, doc_id: int) -> Any:
+        decoded.append(doc_id)
+        return doc(self, doc_id)
+
+    monkeypatch.setattr(Snapshot, "doc", counted)
+    taken.clear()
+    assert lib.compact()
+    assert taken == [True]
+    assert len(decoded) >= 400 and len(decoded) == len(set(decoded)), (len(decoded), len(set(decoded)))
+    assert check(lib.path).problems == []
