@@ -18,6 +18,7 @@ from store.docindex import OLDER_VERSION, DocIndex, IndexFileError, open_regular
 from store.errors import LibraryFileError
 from store.journal import Replay, read_header, read_tail, replay
 from store.schema import SCHEMA_VERSION
+from store.storage import leftindex
 from store.storage.files import LibraryFiles
 from store.storage.segment import SegmentError, SegmentFile
 from store.storage.snapshot import Snapshot, index_current
@@ -36,8 +37,9 @@ def file_id(st: os.stat_result) -> tuple[int, int]:
 # Why a try did not open the library (``try_open``): what it read was swapped under it (a new base or
 # journal renamed in, and what the old one listed removed; or the library converted): look again.
 SWAPPED = "swapped"
-# (Or ``OTHER_GENERATION``, below: a base whose index is of another generation, which is a compaction
-# between its two renames, the base's first, for an instant; or a crash there, for good.)
+# (Or ``OTHER_GENERATION``, below: a base whose index is of another generation while a writer holds the
+# lock, which may be a compaction between its two renames, the base's first, for an instant. A crash
+# there left the new index beside the library: ``store.storage.leftindex`` puts it in place.)
 
 
 def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | str:
@@ -149,7 +151,15 @@ def _open_index(files: LibraryFiles, snap: Snapshot, base: os.stat_result) -> st
         return f"is damaged ({exc.reason})"
     if index.generation != snap.generation:
         index.close()
-        return OTHER_GENERATION
+        # A compaction between its two renames, for an instant (look again), or killed there: then
+        # its new index is left beside the library (``store.storage.leftindex``).
+        assert snap.generation is not None
+        found = leftindex.put_in_place(files, snap.generation, base)
+        if found == leftindex.BUSY:
+            return OTHER_GENERATION
+        if found == leftindex.NONE_LEFT:
+            return ""  # (rebuilt at once: nothing else will put one in place)
+        return _open_index(files, snap, base)
     if not index_current(index, files.index_path, base):
         # A copied library (new times), or a base changed in place (edited, truncated): then the
         # index's offsets are not to be trusted. Which of the two the base's bytes tell.

@@ -102,9 +102,11 @@ class Reader:
         changed since it began: a swap renames a new base or journal in first (a new inode) and removes
         what the old one listed after. Files unchanged since the try began are not being swapped: what
         it met is damage, said at once by a final try (a library with a damaged segment waited ~1 s of
-        looks before). A base whose index is of another generation (``opening.OTHER_GENERATION``) is
-        looked at again either way: a compaction renames its index in after its base, and not looking
-        would rebuild it (the base read whole). Bounded: ``TRIES``, ``WAIT`` apart."""
+        looks before). A base whose index is of another generation while a writer holds the lock
+        (``opening.OTHER_GENERATION``) is looked at again either way: a compaction renames its index in
+        after its base, and not looking would rebuild it (the base read whole); with the lock free, the
+        index a crashed compaction left is put in place, or one rebuilt, at once
+        (``store.storage.leftindex``). Bounded: ``TRIES``, ``WAIT`` apart."""
         seen = self._on_disk()
         final = False
         for attempt in range(TRIES):

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from store import atomicwrite, fileformat
+from store.docindex import DocIndex
 from store.errors import LibraryFileError
 from store.importer import import_paths
 from store.library import Library
+from store.lock import write_lock
 from store.model import Article, Origin
 from store.storage import conversion, opening, reader
 from store.storage.files import LibraryFiles
@@ -115,35 +121,131 @@ def test_a_library_swapped_under_each_try_is_looked_at_again_until_it_holds_stil
     assert not lib.with_name(lib.name + ".segments").exists()  # (the third try read the folded base)
 
 
-def test_a_base_whose_index_comes_after_it_is_waited_for_not_rebuilt(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A compaction renames its new base in, then its index: a reader between the two renames finds an
-    index of the old generation, the same files at each look. It waits for the index (here it comes at
-    the second wait) rather than rebuild one by reading the base whole. Seen red with the index's wait
-    taken away (the second try, finding the same files, was final and rebuilt it)."""
-    path = tmp_path / "library.json"
+def _between_renames(path: Path) -> tuple[Path, Path]:
+    """A library as a compaction leaves it between its two renames: the new base in place, the old
+    generation's index, the new index in the compaction's temp file. Returns (index, temp file)."""
     Library.open(path).close()
     index = path.with_name(path.name + ".idx")
-    old_index = shutil.copy2(index, tmp_path / "old.idx")
+    old_index = shutil.copy2(index, path.with_name("old.idx"))
     lib = Library.open(path)
     with lib.transaction() as changes:
         changes.put_article(Article(pmid="5", title="Five"), Origin("test"))
     assert lib.compact()
     lib._storage.close()
-    new_index = tmp_path / "new.idx"
-    os.rename(index, new_index)
-    os.rename(old_index, index)  # (the new base in place, its index not yet)
-    rebuilt: list[str] = []
+    left = atomicwrite.temp_path(index, pid=os.getpid() + 1)
+    os.rename(index, left)
+    os.rename(old_index, index)
+    return index, left
+
+
+@pytest.fixture
+def rebuilt(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The reasons of the index's rebuilds (from the whole base) while a test runs."""
+    reasons: list[str] = []
     rebuild = conversion.rebuild_index
 
     def rebuild_index(files: LibraryFiles, snap: Snapshot, reason: str = "") -> object:
-        rebuilt.append(reason)
+        reasons.append(reason)
         return rebuild(files, snap, reason)
 
     monkeypatch.setattr(conversion, "rebuild_index", rebuild_index)
+    return reasons
+
+
+def test_a_base_whose_index_comes_after_it_is_waited_for_not_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rebuilt: list[str]
+) -> None:
+    """A compaction renames its new base in, then its index: a reader between the two renames finds an
+    index of the old generation, the same files at each look, and the write lock held. It waits for
+    the index (here it comes at the second wait) rather than rebuild one by reading the base whole.
+    Seen red with the index's wait taken away (the second try, finding the same files, was final and
+    rebuilt it)."""
+    path = tmp_path / "library.json"
+    index, left = _between_renames(path)
     looks = Looks(monkeypatch)
-    looks.at_wait = {2: lambda: os.rename(new_index, index)}
-    opened = Library.open(path)
+    looks.at_wait = {2: lambda: os.rename(left, index)}
+    with write_lock(path):  # (the compaction's)
+        opened = Library.open(path)
     assert (looks.tries, looks.waits, rebuilt) == (3, 2, [])
     assert opened.find("5") is not None
+
+
+def test_the_index_a_compaction_killed_between_its_renames_left_is_put_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rebuilt: list[str]
+) -> None:
+    """Killed between its renames, a compaction leaves its new index in its temp file and the lock
+    free: the first open waited ~1 s of looks, then rebuilt the index from the whole base (seen red:
+    40 tries, 39 waits, one rebuild). The temp file is that index: put in place at the first try."""
+    path = tmp_path / "library.json"
+    index, left = _between_renames(path)
+    made = left.read_bytes()
+    looks = Looks(monkeypatch)
+    opened = Library.open(path)
+    assert (looks.tries, looks.waits, rebuilt) == (1, 0, [])
+    assert opened.find("5") is not None
+    assert index.read_bytes() == made and not left.exists()
+
+
+@pytest.mark.parametrize("left_as", ["none", "damaged", "of the old base"])
+def test_an_index_of_another_generation_and_no_writer_is_rebuilt_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rebuilt: list[str], left_as: str
+) -> None:
+    """With the lock free and no index left for this base (none; one with a byte of its columns
+    changed, which its CRC-32 tells; one of the old generation), nothing will put one in place: rebuilt
+    at the first try, not after ~1 s of looks (seen red: 40 tries, 39 waits). A file left that is not
+    this base's index stays for the next writer to remove."""
+    path = tmp_path / "library.json"
+    index, left = _between_renames(path)
+    if left_as == "none":
+        left.unlink()
+    elif left_as == "damaged":
+        raw = bytearray(left.read_bytes())
+        header_size = int.from_bytes(raw[8:12], "little")
+        raw[-(-(16 + header_size) // 8) * 8 + 8] ^= 0x40  # (in the columns, after the header)
+        left.write_bytes(bytes(raw))
+    else:
+        shutil.copy2(index, left)
+    looks = Looks(monkeypatch)
+    opened = Library.open(path)
+    assert (looks.tries, looks.waits, rebuilt) == (1, 0, [""])
+    assert opened.find("5") is not None
+    assert left.exists() == (left_as != "none")
+    opened.close()
+    assert DocIndex(index).generation == _base_generation(path)
+
+
+def _base_generation(path: Path) -> object:
+    header, _start = fileformat.read_base_header(path.read_bytes()[:65536])
+    assert header is not None
+    return header["generation"]
+
+
+def test_a_compaction_killed_by_the_system_between_its_renames(tmp_path: Path) -> None:
+    """The whole path with a real writer: a `pmbrowse compact` process killed (SIGKILL) right after it
+    renames its new base in. The next open puts the index it left in place, the library whole."""
+    path = tmp_path / "library.json"
+    lib = Library.open(path)
+    with lib.transaction() as changes:
+        for n in range(1, 40):
+            changes.put_article(Article(pmid=str(n), title=f"Title {n}"), Origin("test"))
+    lib.close()
+    killer = (
+        "import os, signal, sys\n"
+        "from store import atomicwrite\n"
+        "from tui.cli import main\n"
+        "rename = atomicwrite.rename\n"
+        "def stop_after_base(source, target):\n"
+        "    rename(source, target)\n"
+        "    if target.name == 'library.json':\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "atomicwrite.rename = stop_after_base\n"
+        "sys.exit(main(['--db', sys.argv[1], 'compact']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", killer, str(path)], capture_output=True, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    left = list(tmp_path.glob(".library.json.idx.*.tmp"))
+    assert len(left) == 1
+    opened = Library.open(path)
+    assert not left[0].exists()
+    assert opened.stats().records == 39 + 1  # (and the demo article)
+    assert opened.find("39") is not None
