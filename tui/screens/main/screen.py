@@ -19,7 +19,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.geometry import Region
 from textual.reactive import Reactive
-from textual.screen import Screen
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
@@ -34,7 +33,7 @@ from tui.screens.main.keeping import SessionKeeper
 from tui.screens.main.loading import Loading
 from tui.screens.main.marking import Marking
 from tui.screens.main.online import Online
-from tui.screens.main.parts import Columns, say
+from tui.screens.main.parts import Columns, CoveredScreen, say
 from tui.screens.main.quitting import compact_on_quit
 from tui.screens.main.reader import PANE_WIDGETS, OpenArticle, Reader
 from tui.screens.main.search import SearchResults
@@ -61,7 +60,7 @@ KEY_OF_ACTION = {key.action: key.label.split(" / ")[0] for key in KEYS}  # ("scr
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
 
 
-class MainScreen(Screen[None]):
+class MainScreen(CoveredScreen):
     # Textual repaints the whole screen when the focus moves (its ``focused`` repaints): a key that focuses
     # a pane (``a``, ``r``, ``c``, tab) re-rendered every widget. The widgets whose look depends on the
     # focus repaint themselves (``:focus`` styles are applied to them and their ancestors as it moves).
