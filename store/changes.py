@@ -81,7 +81,7 @@ class Changes:
         # (``store.answers``; ``_meta`` is its dict of meta, changed in place).
         self._answers: Answers[Meta] = Answers()
         self._meta = self._answers.meta
-        self._links = LinkEdits(library.link_state, self._first_new)
+        self._links = LinkEdits(library.link_state, self._first_new, library.link_counts)
         # Documents made writable (``_doc``), every change to a held document goes through it: the
         # search feed takes out those it indexes ahead, so what is left here changed since.
         self._touched: set[int] = set()

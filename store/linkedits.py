@@ -8,13 +8,18 @@ links were read is held in full (how they were, how they are); one only added to
 A document made by this batch (its id at or past the batch's first new id) has no links stored yet:
 nothing is read for it, and its change *is* its links in full (every target is new), so it is built
 once, in place, and written as it is.
+
+Nor is a stored document's read when the relation it is given links in holds none (its kept counts say
+so, ``counts``: no link read): every link is new to it, so its change says all there is to say. That is
+a record whose stub a reference list named before (a later file's usual record): its references are
+added, and its citing articles, which can be hundreds, are neither read nor compared at the commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from store.storage.links import INVERSE, Change, LinkState, Sources, empty, joined, shared
+from store.storage.links import INVERSE, Change, LinkState, Sources, Targets, empty, joined, shared
 
 RELATIONS = tuple(INVERSE)  # ("references", "cited_by")
 CHANGE_SHARE = 4  # changes only added to that count as one document (measured ~6: ``LinkEdits.size``)
@@ -24,8 +29,14 @@ class LinkEdits:
     """The links changed by one unit of work, from the state ``read`` gives of a document; documents
     from ``fresh_from`` on are new (none of their links is stored)."""
 
-    def __init__(self, read: Callable[[int], LinkState], fresh_from: int) -> None:
+    def __init__(
+        self,
+        read: Callable[[int], LinkState],
+        fresh_from: int,
+        counts: Callable[[int], tuple[int, int]] | None = None,
+    ) -> None:
         self._read = read
+        self._counts = counts  # (a stored document's (references, citing articles), no link read)
         self._fresh_from = fresh_from
         # Links read in full (the citing end of each link added to a stored document, and whatever a
         # merge touches): how they were and how they are; and links only added to, never read (the
@@ -38,6 +49,9 @@ class LinkEdits:
         # New documents given links of their own (a record's reference list): each counts one in
         # ``size``; the other new ones (stubs: only ever the cited end of a link) count none there.
         self._listed = 0
+        # Stored documents given links in a relation that held none, held as their changes (``_own``):
+        # each counts one in ``size``, as when their links were read in full, and its change none.
+        self._owned: set[int] = set()
 
     def state(self, doc_id: int) -> LinkState:
         """A document's links, read in full (once), writable."""
@@ -49,11 +63,24 @@ class LinkEdits:
         before = self._read(doc_id)
         after: LinkState = {rel: dict(targets) for rel, targets in before.items()}
         added = self._added.pop(doc_id, None)
+        self._owned.discard(doc_id)
         if added is not None:
             added.apply_to(after)
         self._full[doc_id] = (before, after)
         self._states[doc_id] = after
         return after
+
+    def _own(self, doc_id: int, rel: str) -> Targets | None:
+        """The targets ``rel`` of a stored document whose links are not held, when it has none stored
+        in ``rel`` (its change's, which then hold them all); None when it has (read it: ``state``)."""
+        if self._counts is None or self._counts(doc_id)[RELATIONS.index(rel)]:
+            return None
+        change = self._added.get(doc_id)
+        if change is None:
+            change = self._added[doc_id] = Change()
+        self._owned.add(doc_id)
+        targets = change.added.get(rel)
+        return targets if targets is not None else change.added.setdefault(rel, {})
 
     def _fresh(self, doc_id: int) -> LinkState:
         """The links of a document made by this batch: its change, which holds them all."""
@@ -87,7 +114,12 @@ class LinkEdits:
         states, changes = self._states, self._added
         fresh_from = self._fresh_from
         state = states.get(doc_id)
-        targets = (state if state is not None else self.state(doc_id))[rel]
+        if state is not None:
+            targets = state[rel]
+        elif doc_id >= fresh_from or (owned := self._own(doc_id, rel)) is None:
+            targets = self.state(doc_id)[rel]
+        else:
+            targets = owned
         listed = not targets and doc_id >= fresh_from  # (a new document's own list, its first links)
         inverse = INVERSE[rel]
         linked = 0
@@ -182,7 +214,8 @@ class LinkEdits:
         affordable on the shared two-core machine of stop 34). The counts bound a batch; they are
         not its bytes."""
         fresh = len(self._states) - len(self._full)  # (new: their changes hold their links in full)
-        return len(self._full) + self._listed + (len(self._added) - fresh) // CHANGE_SHARE
+        owned = len(self._owned)
+        return len(self._full) + self._listed + owned + (len(self._added) - fresh - owned) // CHANGE_SHARE
 
     def changes(self, removed: set[int]) -> dict[int, Change]:
         """What to write: each document's change (a removed document keeps no links)."""
@@ -200,4 +233,5 @@ class LinkEdits:
         """Forget everything (it was written); documents from ``fresh_from`` on are the next batch's."""
         self._full, self._added, self._states = {}, {}, {}
         self._listed = 0
+        self._owned = set()
         self._fresh_from = fresh_from
