@@ -57,9 +57,16 @@ class SegmentWriter:
         return at
 
     def add_doc(self, doc_id: int, raw: bytes, meta: Meta, head: bytes, keys: Iterable[str]) -> None:
-        at = self._put(raw)
-        head_at, pmid = self._put(head), head_pmid(head)
-        self._docs.add(doc_id, at, len(raw), head_at, len(head), meta.citation, meta.flags, meta.year, pmid)
+        # (once a document of every batch an import writes: ``_put`` and ``Table.add`` written out here)
+        at = self._pos
+        write = self._fh.write
+        write(raw)
+        write(head)
+        head_at = at + len(raw)
+        self._pos = head_at + len(head)
+        flags, year, citation = meta
+        row = (doc_id, at, len(raw), head_at, len(head), citation, flags, year, head_pmid(head))
+        self._docs.flat.extend(row)
         self._pairs.extend(pairs_of(doc_id, keys))
 
     def add_pairs(self, pairs: Iterable[int]) -> None:

@@ -198,25 +198,40 @@ def _write_batch(
         name, writer = path.name, SegmentWriter(path, view.generation)
     metas: dict[int, Meta | None] = {}
     known = view.next_id  # (no layer holds an id from here on: most of an import's, new, are not asked)
+    # (once a document of every batch: its names bound here, and the counts kept as two numbers, added
+    # to ``counts`` after the loop; ``stubs`` and ``records`` each moved by one, as before, per document)
+    stubs = records = 0
+    add_doc, dumps = writer.add_doc, orjson.dumps
     try:
-        for doc_id in sorted(docs):
-            doc = docs[doc_id]
-            old = view.meta(doc_id) if doc_id < known else None
-            if old is not None:
-                counts["stubs" if old.stub else "records"] -= 1
+        for doc_id, doc in sorted(docs.items()):
+            if doc_id < known and (old := view.meta(doc_id)) is not None:
+                if old.stub:
+                    stubs -= 1
+                else:
+                    records -= 1
             if doc is None:
                 writer.remove_doc(doc_id)
                 metas[doc_id] = None
                 continue
             metas[doc_id] = meta = meta_of(doc)
-            counts["stubs" if meta.stub else "records"] += 1
-            writer.add_doc(doc_id, orjson.dumps(doc), meta, head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
-            next_id = max(next_id, doc_id + 1)
+            if meta.stub:
+                stubs += 1
+            else:
+                records += 1
+            add_doc(doc_id, dumps(doc), meta, head_of(doc), doc_keys(doc))  # type: ignore[arg-type]
+        if stubs:
+            counts["stubs"] += stubs
+        if records:
+            counts["records"] += records
+        next_id = max(next_id, _last_made(docs) + 1)
         cited: dict[int, int] = {}
         added = 0
-        for doc_id in sorted(links):  # (in id order, as the table lists them: a fold or a merge reads on)
-            counted = links[doc_id].counts  # (once a change: an import writes one for each document it cites)
-            writer.add_links(doc_id, links[doc_id].encode(), counted)
+        add_links = writer.add_links
+        # (in id order, as the table lists them: a fold or a merge reads on; ``counts`` once a change: an
+        # import writes one for each document it cites)
+        for doc_id, change in sorted(links.items()):
+            counted = change.counts
+            add_links(doc_id, change.encode(), counted)
             added += counted[0]
             cited[doc_id] = counted[1]
         counts["links"] = counts.get("links", 0) + added
