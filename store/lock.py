@@ -92,6 +92,27 @@ def write_lock(library_path: Path, timeout: float | None = None) -> Iterator[Non
         os.close(fd)
 
 
+def held(library_path: Path) -> bool | None:
+    """Whether another open file holds the library's write lock, asked without writing anything (a
+    shared lock tried on the lock file opened for reading: for a process that may not write it). No
+    lock file: not held; None: it cannot be read, so this cannot be told."""
+    try:
+        fd = os.open(lock_path(library_path), os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    finally:
+        os.close(fd)  # (lets go of the shared lock, if it was taken)
+    return False
+
+
 def _read_holder(fd: int) -> str:
     try:
         return os.pread(fd, 32, 0).decode("ascii", "replace").strip()

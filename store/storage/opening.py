@@ -154,7 +154,8 @@ def _open_index(files: LibraryFiles, snap: Snapshot, base: os.stat_result) -> st
         # A compaction between its two renames, for an instant (look again), or killed there: then
         # its new index is left beside the library (``store.storage.leftindex``).
         assert snap.generation is not None
-        found = leftindex.put_in_place(files, snap.generation, base)
+        assert snap.base_fd is not None
+        found = leftindex.put_in_place(files, snap.generation, snap.base_fd)
         if found == leftindex.BUSY:
             return OTHER_GENERATION
         if found == leftindex.NONE_LEFT:

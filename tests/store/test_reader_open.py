@@ -7,12 +7,13 @@ its base), not rebuilt. The looks and waits are counted, not timed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,9 +24,9 @@ from store.docindex import DocIndex
 from store.errors import LibraryFileError
 from store.importer import import_paths
 from store.library import Library
-from store.lock import write_lock
+from store.lock import held, lock_path, write_lock
 from store.model import Article, Origin
-from store.storage import conversion, opening, reader
+from store.storage import conversion, leftindex, opening, reader
 from store.storage.files import LibraryFiles
 from store.storage.segment import SegmentFile
 from store.storage.snapshot import Snapshot
@@ -249,3 +250,84 @@ def test_a_compaction_killed_by_the_system_between_its_renames(tmp_path: Path) -
     assert not left[0].exists()
     assert opened.stats().records == 39 + 1  # (and the demo article)
     assert opened.find("39") is not None
+
+
+def test_a_base_edited_in_place_since_the_crash_gets_no_index_left_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rebuilt: list[str]
+) -> None:
+    """A base edited in place after the crash, its size and time put back: the index left for it does
+    not describe its bytes (its CRC-32 tells: the change time, which tells it of an index in place, is
+    new on a renamed temp file). Rebuilt, the file left alone. Seen red without the CRC-32 (put in place,
+    no rebuild: the head said the old title, `check` that the base's checksum differed)."""
+    path = tmp_path / "library.json"
+    _index, left = _between_renames(path)
+    before = os.stat(path)
+    raw = path.read_bytes()
+    assert raw.count(b'"Five"') == 1
+    path.write_bytes(raw.replace(b'"Five"', b'"Fivf"'))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    looks = Looks(monkeypatch)
+    opened = Library.open(path)
+    assert (looks.tries, looks.waits, rebuilt) == (1, 0, [""])
+    assert left.exists()
+    doc = opened.find("5")
+    assert doc is not None and opened.article(doc).title == "Fivf"
+
+
+def test_an_index_another_opener_put_in_place_meanwhile_is_opened_not_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rebuilt: list[str]
+) -> None:
+    """Two openers after the crash: the other one put the index in place (and let go of the lock)
+    between this one's reading the old index and its taking the lock. Nothing is left, the lock is
+    free: but the index in place is this base's now, opened (seen red: rebuilt from the whole base)."""
+    path = tmp_path / "library.json"
+    index, left = _between_renames(path)
+    made = left.read_bytes()
+    take = leftindex.write_lock
+
+    @contextlib.contextmanager
+    def after_the_other(library: Path, timeout: float | None = None) -> Iterator[None]:
+        if left.exists():
+            os.rename(left, index)  # (the other opener's)
+        with take(library, timeout):
+            yield
+
+    monkeypatch.setattr(leftindex, "write_lock", after_the_other)
+    looks = Looks(monkeypatch)
+    opened = Library.open(path)
+    assert (looks.tries, looks.waits, rebuilt) == (1, 0, [])
+    assert opened.find("5") is not None and index.read_bytes() == made
+
+
+@pytest.mark.parametrize("other", ["holds the lock", "does not"])
+def test_a_lock_this_process_may_not_write_is_asked_about_without_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rebuilt: list[str], other: str
+) -> None:
+    """A reader that may not write the lock file (a read-only folder, another user's library) cannot
+    take the lock to put an index in place. Another process holding it may be a compaction between its
+    renames: looked at again, as before (seen red: rebuilt at once); none: rebuilt at once."""
+    path = tmp_path / "library.json"
+    index, left = _between_renames(path)
+
+    def not_allowed(_library: Path, _timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(leftindex, "write_lock", not_allowed)
+    looks = Looks(monkeypatch)
+    looks.at_wait = {2: lambda: os.rename(left, index)}
+    with write_lock(path) if other == "holds the lock" else contextlib.nullcontext():
+        opened = Library.open(path)
+    if other == "holds the lock":
+        assert (looks.tries, looks.waits, rebuilt) == (3, 2, [])
+    else:
+        assert (looks.tries, looks.waits, rebuilt) == (1, 0, [""])
+    assert opened.find("5") is not None
+
+
+def test_whether_the_lock_is_held_is_asked_without_writing(tmp_path: Path) -> None:
+    path = tmp_path / "library.json"
+    assert held(path) is False  # (no lock file)
+    assert not lock_path(path).exists()
+    with write_lock(path):
+        assert held(path) is True
+    assert held(path) is False
