@@ -153,8 +153,10 @@ class Committer:
             snap: Snapshot | None = None
             had_folder = True
             try:
-                files.remove_stale_temp_files()  # (left by a writer killed mid-compaction)
+                # (catching up first: an index a compaction killed between its renames left is one
+                # of the temp files, put in place as it opens the new base, ``store.storage.leftindex``)
                 self.reader.catch_up()
+                files.remove_stale_temp_files()  # (left by a writer killed mid-compaction)
                 snap = self.reader.snap
                 if snap.damage:
                     # (a commit after damage would cut it off, or bury it under commits that assume it)

@@ -16,7 +16,10 @@ renamed temp file's change time is new; 0.35 s for 214 MB, where a rebuild takes
 held by another open file may be a compaction about to rename its own index in: that is still looked
 at again (``store.storage.reader``), and so is a lock this process cannot take for want of the right
 to write its file, while another holds it (``lock.held``). A free lock and no such file: nothing will
-put an index in place, so the index is rebuilt at once, without the looks.
+put an index in place, so the index is rebuilt at once, without the looks. A transaction's own thread,
+which holds the lock, catching up with the library (one open before the crash) puts the index in place
+as it is: it is no compaction between its renames (``Committer`` catches up before it removes the
+temp files writers killed left, this one among them).
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ BUSY = "busy"  # (another open file holds the lock: maybe a compaction between i
 def put_in_place(files: LibraryFiles, generation: str, base_fd: int) -> str:
     """Put in place an index that a writer left beside the library for its base (``base_fd``, open, of
     ``generation``), under the write lock."""
+    pending = files.pending
+    if pending.depth and pending.mine():
+        # (this thread holds the lock: a transaction catching up, no compaction between its renames;
+        # asking the lock again, on another open file, would find it busy)
+        return _under_lock(files, generation, base_fd)
     try:
         with write_lock(files.path, 0):
             return _under_lock(files, generation, base_fd)

@@ -331,3 +331,24 @@ def test_whether_the_lock_is_held_is_asked_without_writing(tmp_path: Path) -> No
     with write_lock(path):
         assert held(path) is True
     assert held(path) is False
+
+
+def test_a_writer_open_before_the_crash_puts_the_left_index_in_place_as_it_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rebuilt: list[str]
+) -> None:
+    """A library open before another process's compaction died between its renames (the app, say),
+    which then commits: its transaction holds the write lock, so its catching up found the lock busy (its
+    own, on another open file), waited ~1 s of looks and rebuilt the index in memory, having removed the
+    index left as a stale temp file first (seen red: 40 tries, 39 waits, a rebuild). The thread that
+    holds the lock is no compaction between its renames: the left index is put in place."""
+    path = tmp_path / "library.json"
+    Library.open(path).close()
+    writer = Library.open(path)
+    index, left = _between_renames(path)
+    made = left.read_bytes()
+    looks = Looks(monkeypatch)
+    with writer.transaction() as changes:
+        changes.put_article(Article(pmid="6", title="Six"), Origin("test"))
+    assert (looks.tries, looks.waits, rebuilt) == (1, 0, [])
+    assert index.read_bytes() == made and not left.exists()
+    assert writer.find("5") is not None and writer.find("6") is not None
