@@ -390,8 +390,20 @@ def run_tests(tree: Path, tests: tuple[str, ...]) -> tuple[int, str]:
 class Outcome:
     mutation: Mutation
     status: str  # "caught", "SURVIVED", "BROKEN"
+    detail: str
     seconds: float
-    detail: str = ""
+
+
+def verdict(status: int, output: str) -> tuple[str, str]:
+    """What a mutated tree's test run says, and the line that says it. Caught only when pytest ran and
+    reported a failed test: exit status 1 is also Python's when pytest is not there at all (`No module
+    named pytest`, an install cut short), which once counted every mutation caught in 0 s."""
+    failed = [line for line in output.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    if status == 1 and failed:
+        return "caught", failed[0]
+    if status == 0:
+        return "SURVIVED", last_lines(output, 3)
+    return "BROKEN", f"pytest exit status {status}\n" + last_lines(output)
 
 
 def last_lines(text: str, n: int = 15) -> str:
@@ -449,13 +461,7 @@ def main() -> int:
                 path.write_text(sources[m.path], encoding="utf-8")
                 with lock:
                     free.append(tree)
-            seconds = time.monotonic() - started
-            if status == 1:
-                failed = [line for line in output.splitlines() if line.startswith(("FAILED", "ERROR"))]
-                return Outcome(m, "caught", seconds, failed[0] if failed else "")
-            if status == 0:
-                return Outcome(m, "SURVIVED", seconds, last_lines(output, 3))
-            return Outcome(m, "BROKEN", seconds, f"pytest exit status {status}\n" + last_lines(output))
+            return Outcome(m, *verdict(status, output), seconds=time.monotonic() - started)
 
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=len(pool)) as executor:

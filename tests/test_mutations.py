@@ -43,3 +43,16 @@ def test_a_target_that_moved_is_refused_loudly() -> None:
         MUTATIONS.mutated(source.replace(m.old, m.old.replace("(", " (")), m)
     with pytest.raises(MUTATIONS.TargetNotFound, match="the function is not there"):
         MUTATIONS.mutated(source, MUTATIONS.Mutation("x", "", m.path, "Nowhere.to_be_found", m.old, "", ()))
+
+
+def test_a_run_that_reports_no_failed_test_is_not_a_catch() -> None:
+    """Exit status 1 is pytest's "tests failed" and also Python's "No module named pytest": an install
+    cut short (seen in a CI run killed during `pip install`) had every mutation caught in 0 s."""
+    verdict = MUTATIONS.verdict
+    assert verdict(1, "/x/python3: No module named pytest\n")[0] == "BROKEN"
+    assert verdict(1, "F\nFAILED tests/store/test_x.py::test_y - assert 1 == 2\n1 failed\n") == (
+        "caught",
+        "FAILED tests/store/test_x.py::test_y - assert 1 == 2",
+    )
+    assert verdict(0, "3 passed\n")[0] == "SURVIVED"
+    assert verdict(2, "ERROR collecting tests/x.py\nInterrupted: 1 error\n")[0] == "BROKEN"
