@@ -241,7 +241,7 @@ def rebuild_index(files: LibraryFiles, snap: Snapshot, reason: str = "") -> DocI
     try:
         # Under the write lock, if it is free now: a compaction must not have its new index replaced by
         # this one of the old generation (which would only cost another rebuild).
-        with write_lock(files.path, 0):
+        with files.write_lock_now():
             if _generation_now(files) == snap.generation:
                 write_index(tmp, data)
                 atomicwrite.rename(tmp, files.index_path)
@@ -280,7 +280,7 @@ def reuse_index(files: LibraryFiles, snap: Snapshot, old: DocIndex) -> DocIndex 
         return changed
     tmp = files.temp(files.index_path)
     try:
-        with write_lock(files.path, 0):  # (as ``rebuild_index``: never over a compaction's new index)
+        with files.write_lock_now():  # (as ``rebuild_index``: never over a compaction's new index)
             if _generation_now(files) != snap.generation:
                 return "is of another generation"  # (``opening.OTHER_GENERATION``: look again)
             with open(files.index_path, "rb") as source, open(tmp, "wb") as target:

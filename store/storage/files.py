@@ -3,12 +3,15 @@ sees, the changes staged by the transaction in progress, and the locks that orde
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from store import atomicwrite
+from store.lock import write_lock
 from store.storage.links import Change
 from store.storage.segment import SegmentFile
 from store.storage.snapshot import Snapshot
@@ -73,6 +76,19 @@ class LibraryFiles:
         """A temp file beside ``path`` (``.NAME.PID.tmp``: a writer killed mid-write leaves it, and the
         next writer, holding the lock, removes it)."""
         return atomicwrite.temp_path(path)
+
+    @contextlib.contextmanager
+    def write_lock_now(self) -> Iterator[None]:
+        """The write lock, if it is free now (else ``LibraryBusyError``), for a reader that mends a
+        derived file (the document index); nothing to take if this thread's transaction holds it: asked
+        again, on another open file, it would be busy, and this thread is then no compaction between its
+        two renames, which is what the lock keeps such a mend from."""
+        pending = self.pending
+        if pending.depth and pending.mine():
+            yield
+            return
+        with write_lock(self.path, 0):
+            yield
 
     def remove_stale_temp_files(self) -> None:
         """Temp files left by a writer that was killed mid-write: we hold the lock."""

@@ -18,8 +18,9 @@ at again (``store.storage.reader``), and so is a lock this process cannot take f
 to write its file, while another holds it (``lock.held``). A free lock and no such file: nothing will
 put an index in place, so the index is rebuilt at once, without the looks. A transaction's own thread,
 which holds the lock, catching up with the library (one open before the crash) puts the index in place
-as it is: it is no compaction between its renames (``Committer`` catches up before it removes the
-temp files writers killed left, this one among them).
+as it is (``LibraryFiles.write_lock_now``, as the index's rebuild does: that thread is no compaction
+between its renames; ``Committer`` catches up before it removes the temp files writers killed left,
+this one among them).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 from store import atomicwrite, fileformat, indexheader
 from store.docindex import DocIndex, IndexFileError
 from store.errors import LibraryBusyError
-from store.lock import held, write_lock
+from store.lock import held
 from store.storage.files import LibraryFiles
 
 # What ``put_in_place`` found.
@@ -42,13 +43,8 @@ BUSY = "busy"  # (another open file holds the lock: maybe a compaction between i
 def put_in_place(files: LibraryFiles, generation: str, base_fd: int) -> str:
     """Put in place an index that a writer left beside the library for its base (``base_fd``, open, of
     ``generation``), under the write lock."""
-    pending = files.pending
-    if pending.depth and pending.mine():
-        # (this thread holds the lock: a transaction catching up, no compaction between its renames;
-        # asking the lock again, on another open file, would find it busy)
-        return _under_lock(files, generation, base_fd)
     try:
-        with write_lock(files.path, 0):
+        with files.write_lock_now():
             return _under_lock(files, generation, base_fd)
     except LibraryBusyError:
         return BUSY

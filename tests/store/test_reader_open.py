@@ -26,7 +26,7 @@ from store.importer import import_paths
 from store.library import Library
 from store.lock import held, lock_path, write_lock
 from store.model import Article, Origin
-from store.storage import conversion, leftindex, opening, reader
+from store.storage import conversion, opening, reader
 from store.storage.files import LibraryFiles
 from store.storage.segment import SegmentFile
 from store.storage.snapshot import Snapshot
@@ -283,16 +283,16 @@ def test_an_index_another_opener_put_in_place_meanwhile_is_opened_not_rebuilt(
     path = tmp_path / "library.json"
     index, left = _between_renames(path)
     made = left.read_bytes()
-    take = leftindex.write_lock
+    take = LibraryFiles.write_lock_now
 
     @contextlib.contextmanager
-    def after_the_other(library: Path, timeout: float | None = None) -> Iterator[None]:
+    def after_the_other(files: LibraryFiles) -> Iterator[None]:
         if left.exists():
             os.rename(left, index)  # (the other opener's)
-        with take(library, timeout):
+        with take(files):
             yield
 
-    monkeypatch.setattr(leftindex, "write_lock", after_the_other)
+    monkeypatch.setattr(LibraryFiles, "write_lock_now", after_the_other)
     looks = Looks(monkeypatch)
     opened = Library.open(path)
     assert (looks.tries, looks.waits, rebuilt) == (1, 0, [])
@@ -309,10 +309,10 @@ def test_a_lock_this_process_may_not_write_is_asked_about_without_writing(
     path = tmp_path / "library.json"
     index, left = _between_renames(path)
 
-    def not_allowed(_library: Path, _timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
+    def not_allowed(_files: LibraryFiles) -> contextlib.AbstractContextManager[None]:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(leftindex, "write_lock", not_allowed)
+    monkeypatch.setattr(LibraryFiles, "write_lock_now", not_allowed)
     looks = Looks(monkeypatch)
     looks.at_wait = {2: lambda: os.rename(left, index)}
     with write_lock(path) if other == "holds the lock" else contextlib.nullcontext():
@@ -333,22 +333,29 @@ def test_whether_the_lock_is_held_is_asked_without_writing(tmp_path: Path) -> No
     assert held(path) is False
 
 
+@pytest.mark.parametrize("left_as", ["whole", "none"])
 def test_a_writer_open_before_the_crash_puts_the_left_index_in_place_as_it_commits(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rebuilt: list[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rebuilt: list[str], left_as: str
 ) -> None:
     """A library open before another process's compaction died between its renames (the app, say),
     which then commits: its transaction holds the write lock, so its catching up found the lock busy (its
     own, on another open file), waited ~1 s of looks and rebuilt the index in memory, having removed the
     index left as a stale temp file first (seen red: 40 tries, 39 waits, a rebuild). The thread that
-    holds the lock is no compaction between its renames: the left index is put in place."""
+    holds the lock is no compaction between its renames: the left index is put in place; with none
+    left, the index rebuilt is written (seen red: kept in memory, the old generation's left on disk for
+    the next open to rebuild again)."""
     path = tmp_path / "library.json"
     Library.open(path).close()
     writer = Library.open(path)
     index, left = _between_renames(path)
     made = left.read_bytes()
+    if left_as == "none":
+        left.unlink()
     looks = Looks(monkeypatch)
     with writer.transaction() as changes:
         changes.put_article(Article(pmid="6", title="Six"), Origin("test"))
-    assert (looks.tries, looks.waits, rebuilt) == (1, 0, [])
-    assert index.read_bytes() == made and not left.exists()
+    assert (looks.tries, looks.waits, rebuilt) == (1, 0, [] if left_as == "whole" else [""])
+    if left_as == "whole":
+        assert index.read_bytes() == made
+    assert not left.exists() and DocIndex(index).generation == _base_generation(path)
     assert writer.find("5") is not None and writer.find("6") is not None
