@@ -51,7 +51,7 @@ class LinkEdits:
         self._listed = 0
         # Stored documents given links in a relation that held none, held as their changes (``_own``):
         # each counts one in ``size``, as when their links were read in full, and its change none.
-        self._owned: set[int] = set()
+        self._owned: dict[int, set[str]] = {}  # (and the relations held so: their counts asked once)
 
     def state(self, doc_id: int) -> LinkState:
         """A document's links, read in full (once), writable."""
@@ -63,7 +63,7 @@ class LinkEdits:
         before = self._read(doc_id)
         after: LinkState = {rel: dict(targets) for rel, targets in before.items()}
         added = self._added.pop(doc_id, None)
-        self._owned.discard(doc_id)
+        self._owned.pop(doc_id, None)
         if added is not None:
             added.apply_to(after)
         self._full[doc_id] = (before, after)
@@ -73,12 +73,18 @@ class LinkEdits:
     def _own(self, doc_id: int, rel: str) -> Targets | None:
         """The targets ``rel`` of a stored document whose links are not held, when it has none stored
         in ``rel`` (its change's, which then hold them all); None when it has (read it: ``state``)."""
-        if self._counts is None or self._counts(doc_id)[RELATIONS.index(rel)]:
-            return None
+        owned = self._owned.get(doc_id)
+        if owned is None or rel not in owned:
+            # (asked once a document and relation, not once a link: a record's reference list gives it
+            # one link a reference)
+            if self._counts is None or self._counts(doc_id)[RELATIONS.index(rel)]:
+                return None
+            if owned is None:
+                owned = self._owned[doc_id] = set()
+            owned.add(rel)
         change = self._added.get(doc_id)
         if change is None:
             change = self._added[doc_id] = Change()
-        self._owned.add(doc_id)
         targets = change.added.get(rel)
         return targets if targets is not None else change.added.setdefault(rel, {})
 
@@ -233,5 +239,5 @@ class LinkEdits:
         """Forget everything (it was written); documents from ``fresh_from`` on are the next batch's."""
         self._full, self._added, self._states = {}, {}, {}
         self._listed = 0
-        self._owned = set()
+        self._owned = {}
         self._fresh_from = fresh_from

@@ -56,6 +56,24 @@ def test_a_stored_document_without_references_is_given_them_unread() -> None:
     assert sizes[0] == sizes[1]  # (counted one, as when read in full: the batches are the same)
 
 
+def test_the_kept_counts_are_asked_once_a_document_and_relation() -> None:
+    """A record's reference list gives it one link a reference: its kept counts were asked at each
+    (seen red: 30 asks for 30 references); once is enough, as they do not change within a batch."""
+    asked: list[int] = []
+
+    def counts(doc_id: int) -> tuple[int, int]:
+        asked.append(doc_id)
+        return 0, 2
+
+    edits = LinkEdits(lambda doc_id: empty(), fresh_from=100, counts=counts)
+    for target in range(40, 70):
+        edits.connect(5, "references", target, ["pubmed"])
+    assert asked == [5]
+    edits.connect(5, "cited_by", 9, ["pubmed"])  # (another relation, 2 kept: asked, then read in full)
+    assert asked == [5, 5]
+    assert len(orjson.loads(edits.changes(set())[5].encode())["references"]) == 30
+
+
 def _contents(lib: Library) -> list[Any]:
     return [
         (
