@@ -374,6 +374,7 @@ def test_a_read_only_library_opens_and_searches(tmp_path: Path, monkeypatch: pyt
     # (Tests run as root, who can write to a read-only folder: every write is made to fail instead.)
     monkeypatch.setattr("store.search.index.write_lock", read_only)
     monkeypatch.setattr("store.storage.conversion.write_lock", read_only)
+    monkeypatch.setattr("store.storage.files.write_lock", read_only)  # (the index's mends: write_lock_now)
     again = Library.open(lib_path)
     assert SearchIndex.for_library(again).search("exosomes").total == 5  # fresh: no lock needed
     monkeypatch.setattr("store.storage.conversion.write_index", read_only)
