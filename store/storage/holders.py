@@ -24,8 +24,6 @@ holds the key (a hash collision names others). What is saved against asking each
 
 from __future__ import annotations
 
-from array import array
-from bisect import bisect_left
 from collections.abc import Container, Iterable
 from typing import Protocol
 
@@ -121,13 +119,10 @@ def holders(snap: Snapshot, key: str) -> set[int]:
             continue
         if pmid < 0:
             pmid = key_pmid(key)  # (0: the key is not a PMID the layers' PMID columns can answer)
-        pmids: array[int] | None = None  # (a segment's PMID column, when the key is a PMID)
-        if number and pmid:
-            pmids = f.pmids if f.pmids_read else f.read_pmids()
         for doc_id in candidates:
             if doc_id in found or doc_id in in_journal:
                 continue
-            head, row = _head_if_newest(snap, layer, number, doc_id, pmid, pmids)
+            head, row = _head_if_newest(snap, layer, number, doc_id, pmid)
             if head is not None and (head is HELD or holds(head, key)):
                 found.add(doc_id)
                 snap._found[0] = (doc_id, number, len(segments), row)
@@ -140,13 +135,12 @@ def _head_if_newest(
     number: int,
     doc_id: int,
     pmid: int = 0,
-    pmids: array[int] | None = None,
 ) -> tuple[bytes | None, int]:
     """A document's head from layer ``number`` (``layer``; 0: the base) when that is the newest of
     the base and segments holding it, else None (``layer_of``'s answer, asking only what it must:
     the segments newer than ``number``, and the one row of ``layer`` the head is read from); and its
     row in ``layer`` (-1: the base, or no head). For a key ``pmid:N`` (``pmid``: N), the layer's PMID
-    column (the base's index's; a segment's, ``pmids``) answers instead of the head when it knows the
+    column (the base's index's; a segment's, ``pmid_at``) answers instead of the head when it knows the
     document's PMID: ``HELD`` (it holds the key) or None (another PMID: a hash collision), with no head
     read (``store.storage.pmids``)."""
     segments = snap.segments
@@ -171,15 +165,14 @@ def _head_if_newest(
         except IndexMismatch:  # (read again through ``head``, which rebuilds the index)
             return snap.head(doc_id), -1
     assert not isinstance(layer, DocIndex)
-    ids = layer.column("doc_ids")
-    i = bisect_left(ids, doc_id)
-    if i == len(ids) or ids[i] != doc_id:
+    i = layer.row_of(doc_id)
+    if i < 0:
         if newest is None:
             return None, -1  # (an older layer holds it, or none: not this one)
         raise damage(layer, "its doc_ids table is out of order")  # (its ids name it: ``layer_of``)
-    if pmids is not None and (kept := pmids[i]):
+    if pmid and (kept := layer.pmid_at(i)):
         return (HELD if kept == pmid else None), i
-    return layer.read((layer.column("doc_head_off")[i], layer.column("doc_head_len")[i])), i
+    return layer.head_at(i), i
 
 
 def holds(head: bytes, key: str) -> bool:

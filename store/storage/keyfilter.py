@@ -40,13 +40,11 @@ from __future__ import annotations
 
 import threading
 import weakref
-from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from store.errors import LibraryFileError
-from store.storage.segmentids import Segment
+from store.storage.layer import Segment
 
 # Made once a segment was searched once for each BUILD_SHARE hashes its key table holds (a search is
 # a binary search and a call, ~1.2 µs; writing a hash in, ~0.17 µs), and at least MIN_PROBES times.
@@ -59,7 +57,7 @@ MIN_BITS = 10
 class SegmentFilter:
     """The bitmap of one segment's key hashes (``made`` None until made: search the segment)."""
 
-    __slots__ = ("due", "hashes", "made", "of", "pmids", "pmids_read", "probes")
+    __slots__ = ("due", "hashes", "made", "of", "probes")
 
     def __init__(self, segment: Segment | None, hashes: Sequence[int] | None = None) -> None:
         # (The segment, referred to weakly where it can be: ``_KEPT`` keeps a filter as long as its
@@ -72,13 +70,13 @@ class SegmentFilter:
             self.of = lambda: segment
         # (the key hashes, sorted, when they are not a segment's column: the base index's, ``base``)
         self.hashes = hashes
-        # (its PMID column, read when a key ``pmid:N`` first finds candidates in it: ``read_pmids``)
-        self.pmids: array[int] | None = None
-        self.pmids_read = False
         # (the bitmap, and the shift that makes a hash its bit number: ``h >> shift``)
         self.made: tuple[bytearray, int] | None = None
         self.probes = 0  # searches made without it (from several threads a count may be lost)
-        self.due = max(MIN_PROBES, len(self._hashes()) // BUILD_SHARE)  # (when to make it)
+        # (when to make it; its hashes are not read for that: a command that asks a few keys of a
+        # million-record library's segments read 10 MB of them, until stop 47)
+        keys = len(hashes) if hashes is not None else segment.rows("key_hashes") if segment is not None else 0
+        self.due = max(MIN_PROBES, keys // BUILD_SHARE)
 
     def _hashes(self) -> Sequence[int]:
         if self.hashes is not None:
@@ -95,20 +93,6 @@ class SegmentFilter:
             return True
         j = h >> made[1]
         return bool(made[0][j >> 3] >> (j & 7) & 1)
-
-    def read_pmids(self) -> array[int] | None:
-        """The segment's PMID column (``SegmentFile.pmids``: ``store.storage.pmids``), read once and kept
-        with its filter; None: it keeps none (written before stop 35, or not a segment file), or it
-        does not match its checksum (a short cut only: the heads answer, and ``pmbrowse check`` says
-        the damage, which ``repair`` mends)."""
-        if not self.pmids_read:
-            pmids = getattr(self.of(), "pmids", None)
-            try:
-                self.pmids = pmids() if callable(pmids) else None
-            except LibraryFileError:
-                self.pmids = None
-            self.pmids_read = True
-        return self.pmids
 
     def make(self) -> None:
         """Write every hash of the segment's key table in (published whole)."""

@@ -35,6 +35,16 @@ class Segment(Protocol):
 
     def column(self, name: str) -> array[int]: ...  # one of its tables' columns, whole
 
+    def rows(self, name: str) -> int: ...  # how many rows column ``name`` has (nothing read)
+
+    def row_of(self, doc_id: int) -> int: ...  # the documents' row of ``doc_id`` (-1: none)
+
+    def meta_at(self, i: int) -> Meta: ...  # row i's meta
+
+    def head_at(self, i: int) -> bytes: ...  # row i's head
+
+    def pmid_at(self, i: int) -> int: ...  # row i's PMID (0: not known; its head says)
+
     def column_read(self, name: str) -> array[int] | None: ...  # ``column`` if read already, else None
 
     def row(self, i: int) -> tuple[bytes, Meta, bytes]: ...  # row i's document, meta and head

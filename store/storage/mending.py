@@ -52,6 +52,7 @@ from store.storage.snapshot import decode, decode_links
 LOCATIONS = ("doc_off", "doc_len", "link_off", "link_len")
 _PREFIX = re.compile(
     rb'\{"generation":"([^"]*)","docs":(\d+),"links":(\d+),"keys":(\d+)(,"pmids":true)?(,"rank":(\d+))?'
+    rb'(,"block":(\d+))?'
 )
 
 
@@ -172,7 +173,12 @@ def _footer(path: Path, raw: bytes) -> tuple[dict[str, Any], int]:
         counts["pmids"] = True
     if match.group(7):
         counts["rank"] = int(match.group(7))
-    sizes = layout(counts)  # (the tables as the writer lays them out: ``store.storage.segmentformat``)
+    if match.group(9):  # (since stop 47: the blocks' tables follow the others: ``segmentformat``)
+        counts["block"] = int(match.group(9))
+    try:
+        sizes = layout(counts)  # (the tables as the writer lays them out: ``store.storage.segmentformat``)
+    except (TypeError, ValueError) as exc:  # (a block size no writer wrote)
+        raise SegmentError(f"{path} is damaged (its footer's counts do not read: {exc})") from None
     total = sum(_padded(array(code).itemsize * count) for _n, count, code in sizes)
     at, pos = {}, begin - total
     if pos < 0:

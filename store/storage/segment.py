@@ -27,25 +27,12 @@ Layout (integers little-endian)::
 in ``store.storage.segmentformat.TABLES``: the writer, this reader and ``store.storage.mending`` all
 follow it.)
 
-Each table's CRC-32 (``crc``, since stop 26) is checked when it is read (whole, once: 1 ms a megabyte);
-older segments have none and are read as they are (``store.storage.segmentids`` guards their ids).
+Each table's CRC-32 (``crc``, since stop 26) is checked when it is read whole (once: 1 ms a megabyte);
+older segments have none and are read as they are (``store.storage.segmentids`` guards their ids). A
+look-up reads only the blocks it needs, each checked against its own CRC-32, where the segment keeps
+them (since stop 47: ``store.storage.segmentblocks``).
 
-The *run* (``store.storage.citations``): the documents the segment touches that the library then held,
-largest ``cited_key`` first as of the state it completes, as (id, count, year); the footer has how
-many (``rank``) and their CRC-32 (``rank_crc``). Segments written before runs have none; readers that
-do not know the table ignore it (nothing else changed), so no library has to be rebuilt either way.
-
-The *PMID column* (``store.storage.pmids``, since stop 35; the footer says ``"pmids":true``): each
-document's PMID where its head begins with it, 0 where not known (removals, stubs without one), so a
-key look-up of ``pmid:N`` tells a candidate from a hash collision without reading its head, as the
-base's index does. It is made from the heads as they are written (every writer: a batch, a merge, the
-journal made a segment; mending makes it anew), and compared with each head ``pmbrowse check`` reads
-(``row``). Segments written before it have none and are read through their heads, as before; older
-readers ignore it (its name is not one they place).
-
-The *top* (``store.storage.top``, since stop 31): the first documents of "most cited first" over the
-whole state the segment completes, kept in the footer (``top``); read from the newest segment only, for
-the app's first list. Segments written before tops have none, and older readers ignore the key.
+The run, the PMID column, the top and the blocks: ``store.storage.segmentformat`` says what each is.
 """
 
 from __future__ import annotations
@@ -67,10 +54,13 @@ from store.docindex import open_regular
 from store.errors import LibraryFileError
 from store.storage.meta import Meta
 from store.storage.pmids import head_pmid
-from store.storage.segmentdamage import top_damage, why
-from store.storage.segmentformat import MAGIC, RUN_COLUMNS, layout, little
+from store.storage.segmentblocks import Blocks
+from store.storage.segmentdamage import why
+from store.storage.segmentformat import MAGIC, block_size, layout
 from store.storage.segmentformat import REMOVED_LENGTH as REMOVED_LENGTH
 from store.storage.segmentids import TableDamage
+from store.storage.segmentorders import Orders
+from store.storage.segmentorders import SegmentError as SegmentError
 from store.storage.top import Top
 
 if TYPE_CHECKING:
@@ -89,11 +79,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class SegmentError(Exception):
-    """A segment file is missing, cut off or damaged."""
-
-
-class SegmentFile:
+class SegmentFile(Orders):
     """An open segment, read with ``pread`` (never mapped: a segment cut short under a reader is a
     short read, said in one line, never a SIGBUS).
 
@@ -105,6 +91,7 @@ class SegmentFile:
         self.name = path.name
         self._columns: dict[str, array[int]] = {}
         self.pmid_wrong: tuple[int, int, int] | None = None  # (``row``: what ``pmbrowse check`` says)
+        self._pmids_damaged = False  # (``pmid_at``: its PMID column did not match its checksum)
         try:
             self._fd = open_regular(path)
         except OSError as exc:
@@ -136,11 +123,11 @@ class SegmentFile:
         segment._where = {name: (0, len(column), column.typecode) for name, column in columns.items()}
         segment._crcs, segment._run_crc, segment._run_checked = {}, None, None
         segment._top_kept, segment._top = None, None
-        segment.pmid_wrong = None
+        segment.pmid_wrong, segment._blocks, segment._pmids_damaged = None, None, False
         return segment
 
     def _parse(self) -> None:
-        size = self._size
+        size, path = self._size, self.path
         tail = self._pread(min(size, 1 << 16), max(size - (1 << 16), 0)) if size >= 12 else b""
         if len(tail) < 12 or tail[-8:] != MAGIC:
             raise ValueError("not a segment")
@@ -158,8 +145,12 @@ class SegmentFile:
         end = size - 12 - n
         # Where each column is: (offset, count, type code), checked to lie inside the file.
         self._where: dict[str, tuple[int, int, str]] = {}
-        for name, count, code in layout(footer):
+        found = layout(footer)
+        for name, count, code in found:
             self._place(name, at[name], count, code, end)
+        # (its columns read by the block: ``store.storage.segmentblocks``; None, whole: before stop 47)
+        block = footer.get("block")
+        self._blocks = None if block is None else Blocks(path, found, self._where, block_size(block))
         # (none in a segment written before stop 26; not a table: AttributeError, "damaged")
         self._crcs = {str(name): int(crc) for name, crc in footer.get("crc", {}).items()}
         self._run_crc: int | None = None  # (None: the segment has no run)
@@ -222,43 +213,77 @@ class SegmentFile:
         return bool(self._crcs)
 
     def check_tables(self) -> None:
-        """Read every table, each checked against its checksum (``TableDamage``: one does not match)."""
+        """Read every table, each checked against its checksum, and the blocks' against the tables
+        (``TableDamage``: one does not match)."""
         for name in self._where:
             self.column(name)
+        if self._blocks is not None and (wrong := self._blocks.check(self.column)):
+            raise TableDamage(self.path, wrong)
+
+    def rows(self, name: str) -> int:
+        """How many rows column ``name`` has (nothing is read)."""
+        return self._where[name][1]
+
+    def _cell(self, name: str, i: int) -> int:
+        """Row ``i`` of column ``name``: from the column if it was read whole, else from its block."""
+        column = self._columns.get(name)
+        if column is None and self._blocks is not None and self._blocks.holds(name):
+            found = self._blocks.cell(self._pread, self.column, name, i)
+            if found is not None:
+                return found
+        return (column if column is not None else self.column(name))[i]
+
+    def _at_least(self, name: str, value: int) -> int:
+        """``bisect_left`` of ``value`` over sorted column ``name``, by the block where it can be."""
+        column = self._columns.get(name)
+        if column is None and self._blocks is not None and self._blocks.holds(name):
+            found = self._blocks.first_at_least(self._pread, self.column, name, value)
+            if found is not None:
+                return found
+        return bisect_left(column if column is not None else self.column(name), value)
 
     def _find(self, name: str, doc_id: int) -> int:
-        ids = self.column(name)
-        i = bisect_left(ids, doc_id)
-        return i if i < len(ids) and ids[i] == doc_id else -1
+        i = self._at_least(name, doc_id)
+        return i if i < self._where[name][1] and self._cell(name, i) == doc_id else -1
+
+    def row_of(self, doc_id: int) -> int:
+        """The row of the documents' tables that holds ``doc_id`` (-1: none)."""
+        return self._find("doc_ids", doc_id)
 
     def where(self, doc_id: int) -> tuple[int, int] | None:
         """Where a document is in the segment: None (not in it), ``REMOVED``, or (offset, length)."""
         i = self._find("doc_ids", doc_id)
         if i < 0:
             return None
-        length = self.column("doc_len")[i]
-        return REMOVED if length == REMOVED_LENGTH else (self.column("doc_off")[i], length)
+        length = self._cell("doc_len", i)
+        return REMOVED if length == REMOVED_LENGTH else (self._cell("doc_off", i), length)
 
     def read(self, where: tuple[int, int]) -> bytes:
         return self._pread(where[1], where[0])
 
     def meta(self, doc_id: int) -> Meta:
-        i = self._find("doc_ids", doc_id)
-        return Meta(self.column("doc_flags")[i], self.column("doc_year")[i], self.column("doc_citation")[i])
+        return self.meta_at(self._find("doc_ids", doc_id))
+
+    def meta_at(self, i: int) -> Meta:
+        """The meta of row ``i`` of the documents' tables."""
+        return Meta(self._cell("doc_flags", i), self._cell("doc_year", i), self._cell("doc_citation", i))
 
     def head(self, doc_id: int) -> bytes:
-        i = self._find("doc_ids", doc_id)
-        return self._pread(self.column("doc_head_len")[i], self.column("doc_head_off")[i])
+        return self.head_at(self._find("doc_ids", doc_id))
+
+    def head_at(self, i: int) -> bytes:
+        """The head of row ``i`` of the documents' tables."""
+        return self.read((self._cell("doc_head_off", i), self._cell("doc_head_len", i)))
 
     def link_change(self, doc_id: int) -> bytes | None:
         i = self._find("link_ids", doc_id)
         if i < 0:
             return None
-        return self._pread(self.column("link_len")[i], self.column("link_off")[i])
+        return self._pread(self._cell("link_len", i), self._cell("link_off", i))
 
     def link_counts(self, doc_id: int) -> tuple[int, int]:
         i = self._find("link_ids", doc_id)
-        return (0, 0) if i < 0 else (self.column("link_refs")[i], self.column("link_cited")[i])
+        return (0, 0) if i < 0 else (self._cell("link_refs", i), self._cell("link_cited", i))
 
     def row(self, i: int) -> tuple[bytes, Meta, bytes]:
         """The document of row ``i`` of the tables (a fold reads them in order): its JSON, meta, head.
@@ -286,20 +311,29 @@ class SegmentFile:
         segment keeps none (written before stop 35), and its heads say."""
         return self.column("doc_pmid") if "doc_pmid" in self._where else None
 
+    def pmid_at(self, i: int) -> int:
+        """Row ``i`` of the PMID column; 0 (not known here: its head says) where the segment keeps
+        none, or the column does not match its checksum (a short cut only: ``pmbrowse check`` says
+        the damage, which ``repair`` mends)."""
+        if self._pmids_damaged or "doc_pmid" not in self._where:
+            return 0
+        try:
+            return self._cell("doc_pmid", i)
+        except LibraryFileError:
+            self._pmids_damaged = True
+            return 0
+
     def link_row(self, i: int) -> tuple[bytes, int, int]:
         """The link change of row ``i`` of the links table: its JSON, its references and citing counts."""
         c = self.column
         return self._pread(c("link_len")[i], c("link_off")[i]), c("link_refs")[i], c("link_cited")[i]
 
     def candidates_of(self, h: int) -> list[int]:
-        hashes = self.column("key_hashes")
         found: list[int] = []
-        i = bisect_left(hashes, h)
-        if i < len(hashes) and hashes[i] == h:
-            ids = self.column("key_ids")
-            while i < len(hashes) and hashes[i] == h:
-                found.append(ids[i])
-                i += 1
+        i, rows, cell = self._at_least("key_hashes", h), self._where["key_hashes"][1], self._cell
+        while i < rows and cell("key_hashes", i) == h:
+            found.append(cell("key_ids", i))
+            i += 1
         return found
 
     def ids(self) -> Iterator[tuple[int, bool]]:
@@ -315,62 +349,6 @@ class SegmentFile:
     def touches(self, doc_id: int) -> bool:
         """Whether the segment writes (or removes) the document or changes its links."""
         return self._find("doc_ids", doc_id) >= 0 or self._find("link_ids", doc_id) >= 0
-
-    @property
-    def has_run(self) -> bool:
-        """Whether the segment keeps its run (see the module docstring)."""
-        return self._run_crc is not None
-
-    def load_run(self) -> None:
-        """Read the run's columns and check them against their CRC-32; ``SegmentError`` if they do not
-        match (or the segment has none)."""
-        if self._run_crc is None:
-            raise SegmentError(f"{self.path} has no most-cited order")
-        if self._run_checked is None:  # (once, not at each state: 14 MB of runs at a million records)
-            crc = 0
-            for name, _code in RUN_COLUMNS:
-                crc = zlib.crc32(little(self.column("rank_" + name)), crc)
-            self._run_checked = crc == self._run_crc
-        if not self._run_checked:
-            raise SegmentError(f"{self.path} is damaged (its most-cited order does not match its checksum)")
-
-    def run(self) -> Iterator[tuple[int, int]]:
-        """The run: (``cited_key``, doc id) of each document, largest key first (``load_run`` first).
-        Keys that do not fall are damage its checksum cannot see (a writer's fault), found as it is
-        read: said in one line (``LibraryFileError``), as a record that does not decode is."""
-        ids, counts, years = (self.column("rank_" + name) for name, _code in RUN_COLUMNS)
-        last = None
-        for doc_id, count, year in zip(ids, counts, years, strict=True):
-            key = (count << 48) | (year << 32) | (0xFFFFFFFF - doc_id)
-            if last is not None and key >= last:
-                raise LibraryFileError(
-                    f"{self.path} is damaged (its most-cited order is out of order at document {doc_id}); "
-                    "`pmbrowse repair` mends it"
-                )
-            last = key
-            yield key, doc_id
-
-    @property
-    def has_top(self) -> bool:
-        """Whether the segment keeps a top (``store.storage.top``)."""
-        return self._top_kept is not None
-
-    def top(self) -> Top | None:
-        """The segment's top, checked (``store.storage.top``); None: it has none, or it is damaged
-        (then "most cited first" merges the runs, as for a segment written before tops; why it does not
-        read is kept for ``pmbrowse check``: ``top_damage``)."""
-        if self._top is None:
-            try:
-                self._top = Top.read(self._top_kept) if self._top_kept is not None else False
-            except (ValueError, KeyError, TypeError) as exc:
-                self._top, self._top_damage = False, top_damage(exc)
-        return self._top if isinstance(self._top, Top) else None
-
-    @property
-    def top_damage(self) -> str:
-        """Why the top the segment keeps does not read ('' when it reads, or it keeps none)."""
-        self.top()
-        return getattr(self, "_top_damage", "")
 
     @property
     def size(self) -> int:

@@ -19,10 +19,10 @@ from store.storage.columns import Pairs, Table
 from store.storage.indexwriter import pairs_of
 from store.storage.meta import Meta
 from store.storage.pmids import head_pmid
+from store.storage.segmentformat import BLOCK, PMID_COLUMNS, SORTED, blocked, layout
 from store.storage.segmentformat import DOC_COLUMNS as DOC_COLUMNS
 from store.storage.segmentformat import LINK_COLUMNS as LINK_COLUMNS
 from store.storage.segmentformat import MAGIC as MAGIC
-from store.storage.segmentformat import PMID_COLUMNS, layout
 from store.storage.segmentformat import REMOVED_LENGTH as REMOVED_LENGTH
 from store.storage.segmentformat import RUN_COLUMNS as RUN_COLUMNS
 from store.storage.segmentformat import little as little
@@ -105,6 +105,8 @@ class SegmentWriter:
             columns["rank_ids"] = array("I", (0xFFFFFFFF - (k & 0xFFFFFFFF) for k in keys))
             columns["rank_count"] = array("I", (k >> 48 for k in keys))
             columns["rank_year"] = array("H", ((k >> 32) & 0xFFFF for k in keys))
+        counts["block"] = BLOCK
+        columns |= block_tables(layout(counts), columns, BLOCK)
         where: dict[str, int] = {}
         crcs: dict[str, int] = {}
         run_crc = 0
@@ -143,3 +145,18 @@ class SegmentWriter:
             self._fh.close()
         with contextlib.suppress(OSError):
             os.unlink(self.path)
+
+
+def block_tables(
+    found: list[tuple[str, int, str]], columns: dict[str, array[int]], block: int
+) -> dict[str, array[int]]:
+    """The blocks' tables (``store.storage.segmentformat``: ``block_crcs``, ``block_fences``) of a
+    segment whose tables are ``found`` (``layout``'s, with ``block``: the blocks' size) and hold
+    ``columns``."""
+    crcs, fences = array("I"), array("Q")
+    for name, blocks, per in blocked(found, block):
+        raw = memoryview(little(columns[name]))
+        crcs.extend(zlib.crc32(raw[b * block : (b + 1) * block]) for b in range(blocks))
+        if name in SORTED:
+            fences.extend(iter(columns[name][::per]))  # (an array of another type is not taken)
+    return {"block_crcs": crcs, "block_fences": fences}

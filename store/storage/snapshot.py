@@ -262,12 +262,7 @@ class Snapshot:
                 if found[1] == 0:
                     assert self.index is not None
                     return Meta(*self.index.meta(doc_id))
-                segment, row = self.segments[found[1] - 1], found[3]
-                return Meta(
-                    segment.column("doc_flags")[row],
-                    segment.column("doc_year")[row],
-                    segment.column("doc_citation")[row],
-                )
+                return self.segments[found[1] - 1].meta_at(found[3])
         layer, where = self.layer_of(doc_id)
         if where is None or where == REMOVED:
             return None

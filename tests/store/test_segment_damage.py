@@ -63,6 +63,8 @@ def as_older_segment(segment: Path, *, run: bool) -> None:
     raw = bytearray(segment.read_bytes())
     footer, _start = footer_of(raw)
     footer.pop("crc", None)
+    footer.pop("block", None)  # (and before the blocks' checksums: ``store.storage.segmentblocks``)
+    footer["at"] = {k: v for k, v in footer["at"].items() if not k.startswith("block_")}
     if not run:
         for key in ("rank", "rank_crc"):
             footer.pop(key, None)

@@ -221,6 +221,6 @@ def test_the_top_is_in_the_footer_which_an_older_reader_reads_past(
     raw = newest.path.read_bytes()
     n = int.from_bytes(raw[-12:-8], "little")
     footer = orjson.loads(raw[-12 - n : -12])
-    counts = ("generation", "docs", "links", "keys", "pmids", "rank")
+    counts = ("generation", "docs", "links", "keys", "pmids", "rank", "block")
     assert set(footer) == {*counts, "rank_crc", "at", "crc", "top"}
     assert not any(name.startswith("top") for name in footer["at"])
