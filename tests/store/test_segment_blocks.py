@@ -62,7 +62,7 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return read
 
 
-def _show(path: Path, pmid: int, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+def _show(path: Path, pmid: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
     assert main(["--db", str(path), "show", str(pmid), "--json"]) == 0
     shown: dict[str, object] = orjson.loads(capsys.readouterr().out)
     return shown
