@@ -26,10 +26,9 @@ index says of a document is checked once more when the document is read from the
 (``store.storage.snapshot``: the record's line must carry its id).
 
 The app's first list need not wait for the columns' checksum: opened with ``check_later``, the index
-checks them in a thread (``zlib.crc32`` lets go of the interpreter's lock, so on another core) while
-its first answers are worked out, and ``verify()`` waits for that check and raises if it failed. What
-the index answered before ``verify()`` is not to be shown until it returns (``store.search.index``
-calls it before it returns a page; see ``SearchIndex.open_with_counts``).
+checks them in a thread (``zlib.crc32`` lets go of the interpreter's lock) begun at their first read
+(``__getattr__``; a first list that reads none, at a million records, checks none of their 72.7 MB);
+``verify()`` waits for it, and ``store.search.index`` calls it before it shows what it read.
 
 Layout (all integers little-endian)::
 
@@ -56,12 +55,13 @@ import mmap
 import os
 import struct
 import sys
+import threading
 import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -77,24 +77,10 @@ _LITTLE = sys.byteorder == "little"
 # (name, array typecode): one value per document id. doc_*: the document's JSON in the base file;
 # link_*: its link record there (0: none); refs/cited: its link counts; head_*: its head in the heads
 # region, head_crc its CRC-32; citation: the citation count its source reports; flags and year: see
-# ``store.storage.meta``.
-# ``order`` is not by document id: it lists the documents most cited first (see ``cited_order``), then
-# zeros.
-COLUMNS = (
-    ("doc_off", "Q"),
-    ("link_off", "Q"),
-    ("head_off", "Q"),
-    ("doc_len", "I"),
-    ("link_len", "I"),
-    ("head_len", "I"),
-    ("head_crc", "I"),
-    ("refs", "I"),
-    ("cited", "I"),
-    ("citation", "I"),
-    ("order", "I"),
-    ("flags", "H"),
-    ("year", "H"),
-)
+# ``store.storage.meta``. ``order`` is not by document id: it lists the documents most cited first (see
+# ``cited_order``), then zeros.
+_NAMES = "doc_off link_off head_off doc_len link_len head_len head_crc refs cited citation order flags year"
+COLUMNS = tuple(zip(_NAMES.split(), "QQQIIIIIIIIHH", strict=True))  # (doc_off "Q" ... year "H")
 
 
 # BLAKE2b, imported at the first hash: ``hashlib`` loads OpenSSL's bindings (~1.4 ms of the app's start,
@@ -146,6 +132,7 @@ class DocIndex:
         self._views: list[memoryview] = []
         self._checking: LaterCheck | None = None
         self._damage: str | None = None  # what the check in a thread found wrong
+        self._unread: tuple[dict[str, Any], tuple[Any, ...]] | None = None  # (``__getattr__``)
         # The heads are read with ``pread``, not through the map: an import reads heads all over the
         # index, and each page touched in a map stays in the process's memory (``store.residency``);
         # through an ``OpenFile``, safe to close under a thread reading one (``store.openfile``).
@@ -226,24 +213,34 @@ class DocIndex:
         if pos + heads != len(m):
             raise ValueError("cut off" if pos + heads > len(m) else "longer than its header says")
         body_crc = _field(header, "body_crc", int)
-        # (read a megabyte at a time and let go of, not held: ``store.residency``)
-        if check_later:
-            self._views.append(whole := view[:])
-            self._checking = LaterCheck(m, whole, body, pos, body_crc)
-        elif crc32_released(m, view, body, pos) != body_crc:
-            raise ValueError(BODY_DAMAGED)
         self.max_id = max_id
         c = self._columns
         self._doc_off, self._doc_len = c["doc_off"], c["doc_len"]
         self._link_off, self._link_len = c["link_off"], c["link_len"]
         self._refs, self._cited, self._flags = c["refs"], c["cited"], c["flags"]
+        if check_later:  # (taken out until their first read: ``__getattr__``)
+            self._unread = ({name: self.__dict__.pop(name) for name in _READ}, (m, body, pos, body_crc))
+        elif crc32_released(m, view, body, pos) != body_crc:  # (let go of as read: ``store.residency``)
+            raise ValueError(BODY_DAMAGED)
+
+    if not TYPE_CHECKING:  # (for mypy, any other name stays an error)
+
+        def __getattr__(self, name: str) -> Any:  # (``check_later``: the check begun before the first read)
+            with _first_read:
+                unread = self.__dict__.get("_unread")
+                if unread is None or name not in unread[0]:
+                    raise AttributeError(name)
+                self._views.append(whole := self._views[0][:])
+                self._checking = LaterCheck(unread[1][0], whole, *unread[1][1:])
+                self.__dict__.update(unread[0])
+                self._unread = None
+            return self.__dict__[name]
 
     def verify(self) -> None:
-        """Wait for the check begun at opening (``check_later``); raise ``IndexFileError`` if it found
-        the columns or keys damaged (then nothing read from them may be trusted: open it again, which
-        rebuilds it). Returns at once for an index checked at opening. A check whose thread ended
-        without its answer is done here (``LaterCheck``); one that cannot be done here either is said
-        as damage (the index is rebuilt: unchecked, it is not trusted)."""
+        """Wait for the check begun at their first read (``check_later``); raise ``IndexFileError`` if it
+        found them damaged (nothing read from them may then be trusted: open it again, which rebuilds it).
+        At once for an index checked at opening, or none read. A check whose thread ended without its
+        answer is done here (``LaterCheck``); one that cannot be done here either is said as damage."""
         checking = self._checking
         if checking is not None:
             try:
@@ -293,8 +290,8 @@ class DocIndex:
     def head(self, doc_id: int) -> bytes:
         """A document's head; raises ``IndexMismatch`` if it is not as it was written, ``FileClosed``
         once the index is closed (one in flight reads on: its columns are read before its ``pread``)."""
-        c = self._columns
         try:
+            c = self._columns
             start, length, crc = (
                 self._heads_at + c["head_off"][doc_id],
                 c["head_len"][doc_id],
@@ -309,8 +306,7 @@ class DocIndex:
         return raw
 
     def pmid(self, doc_id: int) -> int:
-        """The PMID document ``doc_id``'s head begins with, from the PMID column (0: not known here,
-        or the index has no column: ``store.storage.pmids``)."""
+        """The PMID ``doc_id``'s head begins with, from its column (0: unknown; ``store.storage.pmids``)."""
         pmids = self._pmids
         return pmids[doc_id] if pmids is not None else 0
 
@@ -364,8 +360,7 @@ class DocIndex:
                 yield (h << 32) | doc_id
 
     def file_stat(self) -> os.stat_result | None:
-        """What the file this index opened is (``os.fstat`` of its descriptor: whatever is at its path by
-        now); None without one (``OSError`` once closed)."""
+        """``os.fstat`` of the file it opened (whatever is at its path now); None: none (closed: OSError)."""
         file = self._file
         return None if file is None else os.fstat(file.fd)
 
@@ -387,6 +382,11 @@ class DocIndex:
 
     def __del__(self) -> None:
         self._close_file()
+
+
+_READ: tuple[str, ...] = ("_columns", "_hashes", "_ids", "_pmids", "_doc_off", "_doc_len", "_link_off")
+_READ += ("_link_len", "_refs", "_cited", "_flags")
+_first_read = threading.Lock()  # (``__getattr__``: ``_READ``, what the body's checksum covers, read first)
 
 
 def _natural(value: object) -> bool:

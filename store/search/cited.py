@@ -4,8 +4,9 @@ The index keeps each document's citation count as of its indexing, but a record'
 later records cite it, and that never rewrites (nor re-indexes) its document: so the ranking asks the
 library (``store.storage.citations``). Up to ``FETCH_ALL`` hits are fetched and ranked; beyond, the
 library's own citation order is walked, ``CHUNK`` documents at a time, asking the index which of them
-match, until the page is full. The record kind (``is:stub``, ``is:full``) and the empty query need no
-question to the index at all.
+match, until the page is full. The record kind (``is:stub``, ``is:full``) and the empty query are not
+searched whole: the library's order is walked, and the index asked where it holds each chunk of it (of
+the kind asked, by the index's own field, as the row shows it).
 """
 
 from __future__ import annotations
@@ -42,13 +43,10 @@ def most_cited(
 
     if isinstance(node, MatchAll) or (isinstance(node, Filter) and node.kind == "is" and node.value in STUBS):
         total = counted() if count else UNCOUNTED
-        stub = STUBS.get(node.value) if isinstance(node, Filter) else None
-        kind = (
-            doc_id
-            for doc_id in citations.order()
-            if stub is None or ((meta := citations.reader.meta(doc_id)) is not None and meta.stub == stub)
-        )
-        found = _indexed(searcher, kind, wanted)
+        # (the kind asked of the index with the addresses, as the row is drawn from the index's document:
+        # a document's live kind was its meta, which at a million records read the base index's columns,
+        # so that the app's first list waited for their 72.7 MB check: ``store.docindex``)
+        found = _indexed(searcher, citations.order(), wanted, compiled if isinstance(node, Filter) else None)
         return found, counted() if total == UNCOUNTED and len(found) < wanted else total
     total = counted()
     page: list[int] = []
@@ -76,8 +74,9 @@ def most_cited(
     return [where[doc_id] for doc_id in page[:wanted] if doc_id in where], total
 
 
-def _indexed(searcher: Any, doc_ids: Iterator[int], wanted: int) -> list[Any]:
-    """The addresses of the first ``wanted`` of ``doc_ids`` that the index holds, in their order.
+def _indexed(searcher: Any, doc_ids: Iterator[int], wanted: int, kind: Any = None) -> list[Any]:
+    """The addresses of the first ``wanted`` of ``doc_ids`` that the index holds (and that match the
+    query ``kind``, if one is given), in their order.
 
     The library's order can be ahead of the index: another process's commit is read at once by the
     live counts, and its documents are indexed by that process only after it has committed. Cut to
@@ -88,16 +87,19 @@ def _indexed(searcher: Any, doc_ids: Iterator[int], wanted: int) -> list[Any]:
         chunk = list(itertools.islice(doc_ids, max(wanted - len(page), 64)))
         if not chunk:
             break
-        where = _addresses(searcher, chunk)
+        where = _addresses(searcher, chunk, kind)
         page += (where[doc_id] for doc_id in chunk if doc_id in where)
     return page[:wanted]
 
 
-def _addresses(searcher: Any, doc_ids: list[int]) -> dict[int, Any]:
-    """Where the index holds each of ``doc_ids`` (one question for all of them)."""
+def _addresses(searcher: Any, doc_ids: list[int], matching: Any = None) -> dict[int, Any]:
+    """Where the index holds each of ``doc_ids`` (one question for all of them; only those that match
+    the query ``matching``, if one is given)."""
     if not doc_ids:
         return {}
     query = tantivy.Query.term_set_query(SCHEMA, "doc_id", doc_ids)
+    if matching is not None:
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, matching), (tantivy.Occur.Must, query)])
     addrs = [addr for _score, addr in searcher.search(query, limit=len(doc_ids), count=False).hits]
     ids = searcher.fast_field_values("doc_id", addrs)
     return {int(i): addr for i, addr in zip(ids, addrs, strict=True)}

@@ -5,9 +5,11 @@ read from the index is shown, and the index is rebuilt."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from store import docindex
 from store.docindex import DocIndex, IndexFileError
 from store.search import SearchIndex
 from tests.store.test_reliability import FILES, cli, copy_of, index_layout, ok
@@ -62,20 +64,63 @@ def test_an_index_checked_later_says_its_damage_when_verified(compacted: Path, t
     lib = copy_of(compacted, tmp_path)
     idx = lib.with_name("library.json.idx")
     whole = DocIndex(idx, check_later=True)
+    next(whole.cited_order())
     whole.verify()
     whole.verify()  # (once checked, at once)
     whole.close()
     swap_first_in_order(idx)
-    damaged = DocIndex(idx, check_later=True)  # (opens: the columns are checked meanwhile)
+    damaged = DocIndex(idx, check_later=True)
+    next(damaged.cited_order())  # (its first read: the columns are checked meanwhile)
     with pytest.raises(IndexFileError, match=r"library\.json\.idx is damaged"):
         damaged.verify()
     with pytest.raises(IndexFileError):
         damaged.verify()  # (and says so again to whoever asks)
     damaged.close()
     closed = DocIndex(idx, check_later=True)
+    closed.meta(1)
     closed.close()  # (closing waits for the check, which reads the mapped file)
     with pytest.raises(IndexFileError):
         closed.verify()
+
+
+def test_an_index_checked_later_is_checked_only_once_its_columns_are_read(
+    compacted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing read, nothing to trust: no check (a million records' first list reads none of the
+    columns, whose 72.7 MB were checked at every start); the first read of a column or of the keys begins
+    it, before the read, in whichever thread reads. Red when the check begins at opening (one begun)."""
+    lib = copy_of(compacted, tmp_path)
+    idx = lib.with_name("library.json.idx")
+    swap_first_in_order(idx)
+    begun: list[int] = []
+    real = docindex.LaterCheck
+
+    def counted(*args: Any) -> Any:
+        begun.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(docindex, "LaterCheck", counted)
+    unread = DocIndex(idx, check_later=True)
+    assert (unread.max_id, unread.next_id) > (0, 0)  # (the header's: checked by its own CRC at opening)
+    unread.verify()  # (nothing read from the columns: nothing to wait for)
+    unread.close()
+    assert begun == []
+    for first_read in (
+        lambda index: index.meta(1),
+        lambda index: index.location(1),
+        lambda index: index.candidates("pmid:1"),
+        lambda index: index.pmid(1),
+        lambda index: index.column("order"),
+    ):
+        damaged = DocIndex(idx, check_later=True)
+        try:
+            first_read(damaged)
+            assert len(begun) == 1
+            with pytest.raises(IndexFileError, match="damaged"):
+                damaged.verify()
+        finally:
+            damaged.close()
+        begun.clear()
 
 
 def test_a_damage_that_makes_the_first_search_fail_is_found_and_the_list_shown(
@@ -93,3 +138,37 @@ def test_a_damage_that_makes_the_first_search_fail_is_found_and_the_list_shown(
     idx.write_bytes(bytes(raw))
     assert first_page(lib) == truth
     assert idx.read_bytes() == good
+
+
+def test_a_first_list_from_the_newest_segment_s_top_reads_none_of_the_index_s_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's first list (every full record, most cited first) in a library whose newest segment has a
+    top: its start and the search index answer it, so the document index's columns are never read, nor
+    checked (at a million records their 72.7 MB, checked at every start); the list is the one a storage
+    checked at opening gives. Red when the record kind was asked of each document's meta (the base's
+    columns, for the most cited: old records whose links alone the segments changed)."""
+    from tests.store.test_segment_tops import _library
+
+    path = tmp_path / "library.json"
+    lib = _library(path, monkeypatch)
+    SearchIndex.for_library(lib).close()
+    lib.close()
+    truth = SearchIndex.open_if_fresh(path)
+    first = SearchIndex.open_with_counts(path)
+    assert truth is not None and first is not None
+    try:
+        found = first.search("is:full", limit=20, sort="cited", count=False)
+        expected = truth.search("is:full", limit=20, sort="cited", count=False)
+        assert [hit.doc_id for hit in found.hits] == [hit.doc_id for hit in expected.hits]
+        assert [hit.cited for hit in found.hits] == [hit.cited for hit in expected.hits]
+        assert len(found.hits) == 20
+        storage = first._unchecked
+        assert storage is not None and storage.reader.snap.index is not None
+        assert storage.reader.snap.index._unread is not None  # (no column read: none checked)
+        # (the stubs, none: the whole order walked, past the top, the base's columns read and checked)
+        assert first.search("is:stub", limit=20, sort="cited").hits == []
+        assert storage.reader.snap.index._unread is None
+    finally:
+        first.close()
+        truth.close()

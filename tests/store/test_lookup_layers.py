@@ -294,11 +294,13 @@ def test_an_index_opens_and_is_checked_where_letting_go_of_its_pages_is_refused(
     raw[aligned(16 + n) + 9] ^= 0xFF  # (in its columns, which its checksum covers)
     monkeypatch.setattr(residency, "_DONTNEED", advice)  # (0x7FFF: advice no kernel knows, refused)
     index = DocIndex(index_path, check_later=check_later)
+    assert index.location(1)  # (checked in a thread: begun at the first read of the columns)
     index.verify()
     index.close()
     index_path.write_bytes(bytes(raw))
     with pytest.raises(IndexFileError, match="damaged"):
         damaged = DocIndex(index_path, check_later=check_later)
+        damaged.location(1)
         damaged.verify()
 
 

@@ -209,6 +209,7 @@ def test_an_index_whose_check_in_a_thread_failed_is_checked_before_it_is_trusted
     monkeypatch.setattr(threading, "excepthook", lambda args: None)  # (the old code's thread died)
     index = DocIndex(idx, check_later=True)
     try:
+        index.meta(1)  # (the check begins as its columns are first read)
         with pytest.raises(IndexFileError, match="damaged"):
             index.verify()
     finally:
@@ -226,6 +227,7 @@ def test_an_index_whose_thread_cannot_start_is_checked_at_once(
     monkeypatch.setattr(threading.Thread, "start", refuse)
     index = DocIndex(idx, check_later=True)
     try:
+        index.meta(1)  # (the check begins as its columns are first read: here, no thread)
         index.verify()
         assert index.head(7)
     finally:
