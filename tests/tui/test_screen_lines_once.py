@@ -1,5 +1,5 @@
 """The main screen's own lines (its background, shown only where its widgets leave a cell: the search
-bar's margins, the right edge) are one line drawn through Textual's styling once a frame and repeated
+bar's margins) are one line drawn through Textual's styling once a frame and repeated
 (``parts.CoveredScreen``): Textual drew every line of it, 40 at 120x40, in every frame."""
 
 from __future__ import annotations

@@ -69,11 +69,11 @@ class Column(Vertical):
     BLANK = True
 
 
-# The main screen is covered by its widgets but for a few cells (the search bar's margins, the right
-# edge beside the reader), where its background shows: Textual drew every line of it through its styling
-# in each frame (~4.6k Python calls of the first frame at 120x40, measured 2026-12-07). Its lines are one
-# line repeated, while it has no border, padding or outline to draw: that line is drawn Textual's way
-# once a frame and repeated (``BLANK`` draws it otherwise: another style on the same blank cells).
+# The main screen is covered by its widgets but for a few cells (the search bar's margins), where its
+# background shows: Textual drew every line of it through its styling in each frame (~4.6k Python calls
+# of the first frame at 120x40, measured 2026-12-07). Its lines are one line repeated, while it has no
+# border, padding or outline to draw: that line is drawn Textual's way once a frame and repeated
+# (``BLANK`` draws it otherwise: another style on the same blank cells).
 class CoveredScreen(Screen[None]):
     """A screen its widgets cover, where its background shows at most."""
 
