@@ -5,6 +5,10 @@ Nearly all of start-up runs on the main thread under the interpreter's one lock 
 so the main thread's work to the first content is what a change to start-up must cut. Wall time from
 outside moves with the machine's load by more than such a change; the main thread's count of Python
 calls (``sys.setprofile``, that thread only) does not, and its CPU time (``time.thread_time``) less.
+The other threads' calls are counted apart (``thread_calls``: ``threading.setprofile``, the threads
+started after the harness: the first page's, ``tui.firstpage``, which takes the interpreter's lock
+from the main thread while it works, and the library's loader), and the whole process's CPU time
+(``cpu``) takes in what they do without it (the document index's check: ``store.docindex``).
 
 Each process runs a small harness (``HARNESS``) before the program: it wraps Textual's Linux driver's
 ``write`` as the driver's module is imported (an import hook: no module is imported earlier than the
@@ -47,11 +51,16 @@ import sys, time
 _mode, _text, _out = sys.argv[1:4]
 del sys.argv[1:4]
 _calls = [0]
+_others = [0]
 _done = [False]
 
 def _count(frame, event, arg):
     if event == "call":
         _calls[0] += 1
+
+def _count_others(frame, event, arg):
+    if event == "call" and not _done[0]:
+        _others[0] += 1
 
 def _record(writes):
     import json, re
@@ -62,7 +71,7 @@ def _record(writes):
         _profile[0].dump_stats(_out + ".prof")
     with open(_out, "w") as out:
         json.dump({"main_cpu": time.thread_time(), "cpu": time.process_time(), "calls": _calls[0],
-                   "writes": writes, "modules": len(sys.modules)}, out)
+                   "thread_calls": _others[0], "writes": writes, "modules": len(sys.modules)}, out)
 
 class _Hook:
     # Wraps LinuxDriver.write once its module has run: the first write holding the text is recorded.
@@ -95,6 +104,8 @@ class _Hook:
 sys.meta_path.insert(0, _Hook())
 _profile = []
 if _mode == "calls":
+    import threading
+    threading.setprofile(_count_others)  # (each thread started from now on)
     sys.setprofile(_count)
 elif _mode == "profile":  # (cProfile: where the main thread's calls go, written beside the figures)
     import cProfile
@@ -198,7 +209,7 @@ def one(
 
 def summary(runs: list[dict[str, Any]], key: str) -> str:
     """Range and median of ``key`` over ``runs``: calls in thousands, times in milliseconds."""
-    scale, unit = (1e-3, "k") if key == "calls" else (1e3, " ms")
+    scale, unit = (1e-3, "k") if key.endswith("calls") else (1e3, " ms")
     low, high, mid = (
         v * scale
         for v in (
@@ -249,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 results.setdefault((name, mode), []).append(one(app, args.library, mode, text))
     print(f"load after: {os.getloadavg()[0]:.1f}", file=sys.stderr)
     for (name, mode), runs in results.items():
-        keys = ("calls",) if mode == "calls" else ("main_cpu", "cpu", "wall")
+        keys = ("calls", "thread_calls") if mode == "calls" else ("main_cpu", "cpu", "wall")
         said = "; ".join(f"{k} {summary(runs, k)}" for k in keys)
         print(f"{name} [{mode}]: {said}; writes {sorted({r['writes'] for r in runs})}")
     print(json.dumps({f"{n}|{m}": r for (n, m), r in results.items()}), file=sys.stderr)
