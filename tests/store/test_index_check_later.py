@@ -151,13 +151,13 @@ def test_a_first_list_from_the_newest_segment_s_top_reads_none_of_the_index_s_co
     from tests.store.test_segment_tops import _library
 
     path = tmp_path / "library.json"
-    lib = _library(path, monkeypatch)
+    lib = _library(path, monkeypatch)  # (left open: closing it may fold the segments into the base)
     SearchIndex.for_library(lib).close()
-    lib.close()
     truth = SearchIndex.open_if_fresh(path)
     first = SearchIndex.open_with_counts(path)
     assert truth is not None and first is not None
     try:
+        assert first._unchecked is not None and first._unchecked.reader.snap.segments
         found = first.search("is:full", limit=20, sort="cited", count=False)
         expected = truth.search("is:full", limit=20, sort="cited", count=False)
         assert [hit.doc_id for hit in found.hits] == [hit.doc_id for hit in expected.hits]
@@ -172,3 +172,4 @@ def test_a_first_list_from_the_newest_segment_s_top_reads_none_of_the_index_s_co
     finally:
         first.close()
         truth.close()
+        lib.close()
