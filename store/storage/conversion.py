@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import zlib
 from typing import Any
 
 import orjson
@@ -272,11 +271,8 @@ def reuse_index(files: LibraryFiles, snap: Snapshot, old: DocIndex) -> DocIndex 
         return changed
     if not os.access(files.path.parent, os.W_OK):  # (not read whole for a CRC to no end: it is rebuilt)
         return f"does not say {files.path.name}'s new times (a copy?) and cannot be written again here"
-    crc, at = 0, 0
-    while chunk := os.pread(snap.base_fd, 1 << 22, at):
-        crc, at = zlib.crc32(chunk, crc), at + len(chunk)
-    after = os.fstat(snap.base_fd)
-    if crc != old.base_crc or at != st.st_size or _stamp(after) != _stamp(st):
+    crc = fileformat.file_crc(snap.base_fd, st.st_size)
+    if crc != old.base_crc or _stamp(os.fstat(snap.base_fd)) != _stamp(st):  # (changed while read)
         return changed
     tmp = files.temp(files.index_path)
     try:
