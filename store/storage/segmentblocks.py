@@ -8,13 +8,17 @@ library. A segment written since keeps a CRC-32 of each block of ``block`` bytes
 the first value of each block of its sorted columns (the *fences*; ``store.storage.segmentformat``):
 a look-up finds its block among the fences, reads that block and the ones holding its row in the
 other columns, and checks each against its CRC-32, a few kilobytes in all. The block tables
-themselves are read whole, once, checked against their CRC-32 as any column is (about 1/1000 of the
-columns they describe).
+themselves are read whole, once, checked against their CRC-32 as any column is (about a 200th of
+the columns they describe, at 1 KB blocks).
 
-A column most of whose blocks a command asks for is read whole instead (``WHOLE_SHARE``: the bulk of
-the reads then costs what one read of the column costs, and an import's look-ups, which ask every
-block many times over, go on at the speed of a column held in memory). Segments written before stop
-47 have no blocks and are read whole, as before.
+A column half of whose blocks (and at least ``WHOLE_MIN``) a command has read is read whole instead
+(``WHOLE_SHARE``: the rest of the reads then costs what one read of the column costs, and an import's
+look-ups, which ask every block many times over, go on at the speed of a column held in memory).
+Segments written before stop 47 have no blocks and are read whole, as before.
+
+Threads share a segment (a state, once shared, is read by several), so its blocks too: what is read
+is only ever added, whole, once checked, and a thread that finds a column gone to be read whole, or
+the blocks' tables damaged, reads the column whole (``SegmentFile.column``), as any thread may.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ Column = Callable[[str], "array[int]"]  # a column read whole (``SegmentFile.col
 class Blocks:
     """Where each column's blocks are, their checksums once read, and the blocks read so far."""
 
-    __slots__ = ("_crcs", "_fences", "_of", "_read", "_where", "block", "path")
+    __slots__ = ("_broken", "_crcs", "_fences", "_of", "_read", "_where", "block", "path")
 
     def __init__(self, path: Path, found: Layout, where: dict[str, tuple[int, int, str]], block: int) -> None:
         self.path, self.block, self._where = path, block, where
@@ -52,25 +56,28 @@ class Blocks:
             self._of[name] = (crc_at, blocks, per, fence_at if name in SORTED else -1)
             crc_at += blocks
             fence_at += blocks if name in SORTED else 0
+        # (shared by threads, see the module docstring: ``_of`` is never changed once made, a block is
+        # added whole once checked, a column read whole is dropped with ``pop``, damage sets ``_broken``)
         self._read: dict[str, dict[int, array[int]]] = {}
         self._crcs: array[int] | None = None
         self._fences: array[int] | None = None
+        self._broken = False  # (the blocks' own tables do not match their checksums: ``_table``)
 
     def holds(self, name: str) -> bool:
         """Whether column ``name`` is read by the block here."""
-        return name in self._of
+        return not self._broken and name in self._of
 
     def cell(self, pread: Pread, column: Column, name: str, i: int) -> int | None:
         """Row ``i`` of column ``name`` (negative: from its end, as an array's), or None: read the
         column whole instead (most of its blocks were asked for)."""
-        _crc_at, _blocks, per, _fence = self._of[name]
+        of = self._of[name]
         if i < 0:
             i += self._where[name][1]
-        b, j = divmod(i, per)
+        b, j = divmod(i, of[2])
         read = self._read.get(name)
         got = read.get(b) if read is not None else None
         if got is None:
-            got = self._load(pread, column, name, b)
+            got = self._load(pread, column, name, of, b)
             if got is None:
                 return None
         return got[j]
@@ -78,43 +85,50 @@ class Blocks:
     def first_at_least(self, pread: Pread, column: Column, name: str, value: int) -> int | None:
         """The first row of sorted column ``name`` whose value is ``value`` or more (its rows: none),
         as ``bisect_left`` over the column; None: read the column whole instead."""
-        _crc_at, blocks, per, fence_at = self._of[name]
+        of = self._of[name]
+        _crc_at, blocks, per, fence_at = of
         if not blocks:
             return 0
-        if self._fences is None:
-            self._fences = self._table(column, "block_fences")
-            if self._fences is None:
+        fences = self._fences
+        if fences is None:
+            fences = self._table(column, "block_fences")
+            if fences is None:
                 return None
+            self._fences = fences
         # (the first block whose first value is ``value`` or more: ``value`` is first met in the block
         # before it, or at its start)
-        after = bisect_left(self._fences, value, fence_at, fence_at + blocks) - fence_at
+        after = bisect_left(fences, value, fence_at, fence_at + blocks) - fence_at
         if after == 0:
             return 0
         read = self._read.get(name)
         got = read.get(after - 1) if read is not None else None
         if got is None:
-            got = self._load(pread, column, name, after - 1)
+            got = self._load(pread, column, name, of, after - 1)
             if got is None:
                 return None
         return (after - 1) * per + bisect_left(got, value)
 
-    def _load(self, pread: Pread, column: Column, name: str, b: int) -> array[int] | None:
-        crc_at, blocks, per, _fence = self._of[name]
+    def _load(
+        self, pread: Pread, column: Column, name: str, of: tuple[int, int, int, int], b: int
+    ) -> array[int] | None:
+        crc_at, blocks, per, _fence = of
         if not 0 <= b < blocks:
             raise IndexError(f"row of {name} out of range")
         read = self._read.setdefault(name, {})
         if len(read) >= max(WHOLE_MIN, blocks * WHOLE_SHARE):
-            del self._read[name]
+            self._read.pop(name, None)  # (another thread may have dropped it first)
             return None
-        if self._crcs is None:
-            self._crcs = self._table(column, "block_crcs")
-            if self._crcs is None:
+        crcs = self._crcs
+        if crcs is None:
+            crcs = self._table(column, "block_crcs")
+            if crcs is None:
                 return None
+            self._crcs = crcs
         pos, rows, code = self._where[name]
         got = array(code)
         start = b * per
         raw = pread(got.itemsize * min(per, rows - start), pos + got.itemsize * start)
-        if zlib.crc32(raw) != self._crcs[crc_at + b]:
+        if zlib.crc32(raw) != crcs[crc_at + b]:
             raise TableDamage(self.path, f"its {name} table does not match its checksum")
         got.frombytes(raw)
         if sys.byteorder != "little":
@@ -126,10 +140,12 @@ class Blocks:
         """One of the blocks' own tables, read whole; None when it does not match its checksum: then
         every column is read whole, as a segment without blocks is (its columns have their own
         checksums: only speed is lost, and ``pmbrowse check`` says the damage)."""
+        if self._broken:
+            return None
         try:
             return column(name)
         except TableDamage:
-            self._of.clear()
+            self._broken = True
             self._read.clear()
             return None
 

@@ -8,7 +8,10 @@ so that a few hundred records give the columns many of them, as a million record
 
 from __future__ import annotations
 
+import random
 import struct
+import sys
+import threading
 import zlib
 from pathlib import Path
 
@@ -113,16 +116,18 @@ def test_a_damaged_block_is_said_in_one_line_naming_its_table(
     """A byte of a block changed: the look-up that reads it says the segment is damaged and which
     table (its block's CRC-32 does not match), as a column read whole says it; ``check`` says it too."""
     path, segments = _library(tmp_path, monkeypatch, 400)
-    raw = bytearray(segments[-1].read_bytes())
+    segment = max(segments, key=lambda p: p.stat().st_size)  # (the names are random: not the last)
+    raw = bytearray(segment.read_bytes())
     footer, _start = footer_of(raw)
     pos = footer["at"]["doc_off"]
-    raw[pos : pos + 4 * 64] = bytes(4 * 64)  # (the first blocks' offsets: 0)
-    segments[-1].write_bytes(bytes(raw))
-    assert main(["--db", str(path), "show", str(footer_row_pmid(segments[-1])), "--json"]) != 0
+    zeroed = min(256, 8 * footer["docs"])  # (the first block's offsets, never past the column)
+    raw[pos : pos + zeroed] = bytes(zeroed)
+    segment.write_bytes(bytes(raw))
+    assert main(["--db", str(path), "show", str(footer_row_pmid(segment)), "--json"]) != 0
     said = capsys.readouterr()
-    assert f"{segments[-1]} is damaged (its doc_off table does not match its checksum)" in said.out + said.err
+    assert f"{segment} is damaged (its doc_off table does not match its checksum)" in said.out + said.err
     problems = check(path).problems
-    assert any(str(segments[-1]) in p and "doc_off" in p for p in problems), problems
+    assert any(str(segment) in p and "doc_off" in p for p in problems), problems
 
 
 def footer_row_pmid(segment: Path) -> int:
@@ -177,3 +182,54 @@ def test_check_finds_blocks_checksums_a_writer_got_wrong(
     assert any("its doc_ids table's block 0 does not match the block's checksum" in p for p in problems), (
         problems
     )
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_one_segment_read_by_many_threads_answers_as_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damaged: bool
+) -> None:
+    """Threads share a segment (a state, once shared, is read by several), and so its blocks: eight
+    threads looking keys up in one at once, the interpreter switching threads as often as it can, get
+    what the columns read whole say; with its blocks' CRC-32s damaged too, where one thread finds the
+    damage while others read blocks (review of 6ebbb1f: a KeyError where a thread read a column's
+    place after another found the damage and cleared them, or dropped a column another dropped)."""
+    _path, segments = _library(tmp_path, monkeypatch, 400)
+    segment = max(segments, key=lambda p: p.stat().st_size)
+    if damaged:
+        raw = bytearray(segment.read_bytes())
+        footer, _start = footer_of(raw)
+        raw[footer["at"]["block_crcs"]] ^= 0xFF
+        segment.write_bytes(bytes(raw))
+    whole = SegmentFile(segment)
+    whole._blocks = None
+    hashes = sorted(set(whole.column("key_hashes")))
+    truth = {h: whole.candidates_of(h) for h in hashes}
+    counts = {d: whole.link_counts(d) for d in whole.column("link_ids")}
+    wrong: list[object] = []
+
+    def look(shared: SegmentFile, seed: int, start: threading.Barrier) -> None:
+        order = random.Random(seed)
+        start.wait()
+        try:
+            for h in order.sample(hashes, min(len(hashes), 200)):
+                if shared.candidates_of(h) != truth[h]:
+                    wrong.append(h)
+            for d in order.sample(sorted(counts), min(len(counts), 200)):
+                if shared.link_counts(d) != counts[d]:
+                    wrong.append(d)
+        except Exception as exc:
+            wrong.append(exc)
+
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for round_ in range(25):
+            shared, start = SegmentFile(segment), threading.Barrier(8)
+            threads = [threading.Thread(target=look, args=(shared, 8 * round_ + i, start)) for i in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        sys.setswitchinterval(switching)
+    assert wrong == []
