@@ -1,12 +1,12 @@
-"""The document index of the library the app starts on, opened with its check begun before anything
-else of start-up's first page (``tui.firstpage``), and handed to the storage that opens it.
+"""The document index of the library the app starts on, opened before anything else of start-up's
+first page (``tui.firstpage``), and handed to the storage that opens it.
 
 The index's columns and keys are checked against their CRC-32 in a thread (``DocIndex``
-``check_later``: ``zlib.crc32`` lets go of the interpreter's lock, so on the other core), and the first
-page waits for that check before it is shown. At a million records the check reads 72.7 MB (28-33 ms
-of CPU), and it began only once the search index's modules were imported (30-45 ms, which only the
-interpreter's one lock runs): the first page then waited for it. Begun here, first, it runs while those
-modules are imported.
+``check_later``: ``zlib.crc32`` lets go of the interpreter's lock, so on the other core), begun at the
+first read of a column (since stop 47: a first list from the newest segment's top reads none, and is
+not held up by a check of 72.7 MB at a million records), and the first page waits for that check
+before it shows what it read. Opened here, first, a check the first page begins runs beside the
+search index's modules' import (30-45 ms, which only the interpreter's one lock runs).
 
 Nothing is trusted sooner: the index taken is the one ``DocIndex(path, check_later=True)`` would
 have opened, its check under way, and whoever takes it waits for that check (``verify``) before it
