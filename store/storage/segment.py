@@ -86,9 +86,12 @@ class SegmentFile(Orders):
     Its tables are read when first needed, each column whole (a few bytes a document), and kept; the
     documents, link changes and heads are read one at a time where the tables say."""
 
-    def __init__(self, path: Path, size: int | None = None) -> None:
+    def __init__(self, path: Path, size: int | None = None, *, by_block: bool = True) -> None:
+        """``by_block`` False: its columns are read whole at their first look-up, as before stop 47 (a
+        transaction's own batches: an import looks each of their blocks up many times over)."""
         self.path = path
         self.name = path.name
+        self._by_block = by_block
         self._columns: dict[str, array[int]] = {}
         self.pmid_wrong: tuple[int, int, int] | None = None  # (``row``: what ``pmbrowse check`` says)
         self._pmids_damaged = False  # (``pmid_at``: its PMID column did not match its checksum)
@@ -124,6 +127,7 @@ class SegmentFile(Orders):
         segment._crcs, segment._run_crc, segment._run_checked = {}, None, None
         segment._top_kept, segment._top = None, None
         segment.pmid_wrong, segment._blocks, segment._pmids_damaged = None, None, False
+        segment._by_block = False
         return segment
 
     def _parse(self) -> None:
@@ -150,7 +154,10 @@ class SegmentFile(Orders):
             self._place(name, at[name], count, code, end)
         # (its columns read by the block: ``store.storage.segmentblocks``; None, whole: before stop 47)
         block = footer.get("block")
-        self._blocks = None if block is None else Blocks(path, found, self._where, block_size(block))
+        self._blocks: Blocks | None = None
+        if block is not None:
+            blocks = Blocks(path, found, self._where, block_size(block))  # (checked even if not used)
+            self._blocks = blocks if self._by_block else None
         # (none in a segment written before stop 26; not a table: AttributeError, "damaged")
         self._crcs = {str(name): int(crc) for name, crc in footer.get("crc", {}).items()}
         self._run_crc: int | None = None  # (None: the segment has no run)
@@ -227,11 +234,13 @@ class SegmentFile(Orders):
     def _cell(self, name: str, i: int) -> int:
         """Row ``i`` of column ``name``: from the column if it was read whole, else from its block."""
         column = self._columns.get(name)
-        if column is None and self._blocks is not None and self._blocks.holds(name):
+        if column is not None:
+            return column[i]
+        if self._blocks is not None and self._blocks.holds(name):
             found = self._blocks.cell(self._pread, self.column, name, i)
             if found is not None:
                 return found
-        return (column if column is not None else self.column(name))[i]
+        return self.column(name)[i]
 
     def _at_least(self, name: str, value: int) -> int:
         """``bisect_left`` of ``value`` over sorted column ``name``, by the block where it can be."""
@@ -243,8 +252,14 @@ class SegmentFile(Orders):
         return bisect_left(column if column is not None else self.column(name), value)
 
     def _find(self, name: str, doc_id: int) -> int:
-        i = self._at_least(name, doc_id)
-        return i if i < self._where[name][1] and self._cell(name, i) == doc_id else -1
+        ids = self._columns.get(name)
+        if ids is None and self._blocks is not None and self._blocks.holds(name):
+            i = self._at_least(name, doc_id)
+            return i if i < self._where[name][1] and self._cell(name, i) == doc_id else -1
+        if ids is None:
+            ids = self.column(name)
+        i = bisect_left(ids, doc_id)  # (the column whole: an import's look-ups, millions of them)
+        return i if i < len(ids) and ids[i] == doc_id else -1
 
     def row_of(self, doc_id: int) -> int:
         """The row of the documents' tables that holds ``doc_id`` (-1: none)."""
@@ -330,10 +345,21 @@ class SegmentFile(Orders):
 
     def candidates_of(self, h: int) -> list[int]:
         found: list[int] = []
-        i, rows, cell = self._at_least("key_hashes", h), self._where["key_hashes"][1], self._cell
-        while i < rows and cell("key_hashes", i) == h:
-            found.append(cell("key_ids", i))
-            i += 1
+        hashes = self._columns.get("key_hashes")
+        if hashes is None and self._blocks is not None and self._blocks.holds("key_hashes"):
+            i, rows, cell = self._at_least("key_hashes", h), self._where["key_hashes"][1], self._cell
+            while i < rows and cell("key_hashes", i) == h:
+                found.append(cell("key_ids", i))
+                i += 1
+            return found
+        if hashes is None:
+            hashes = self.column("key_hashes")
+        i = bisect_left(hashes, h)  # (the column whole: as ``_find``)
+        if i < len(hashes) and hashes[i] == h:
+            ids = self.column("key_ids")
+            while i < len(hashes) and hashes[i] == h:
+                found.append(ids[i])
+                i += 1
         return found
 
     def ids(self) -> Iterator[tuple[int, bool]]:

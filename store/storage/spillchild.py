@@ -100,7 +100,7 @@ class Unwritten(SegmentFile):
                 size, counts, next_id = _result(forked.finish(pid, fd, DOING, "it was written"))
             finally:
                 self._batch = None  # (the child is gone: freeing it copies nothing)
-            SegmentFile.__init__(self, self.path, size)
+            SegmentFile.__init__(self, self.path, size, by_block=False)  # (``spilling._opened``)
         except BaseException:  # (not the transaction's: ``spilling.discard`` would not remove it; an
             # interrupt while waiting: the child was killed and waited for)
             with contextlib.suppress(OSError):

@@ -112,7 +112,9 @@ def _run(tally: Tally, metas: dict[int, Meta | None], cited: dict[int, int]) -> 
 
 
 def _opened(files: LibraryFiles, name: str, size: int) -> SegmentFile:
-    segment = SegmentFile(files.segments_path / name, size)
+    # (read whole at the first look-up, not by the block: the transaction's look-ups ask each of its
+    # blocks many times over)
+    segment = SegmentFile(files.segments_path / name, size, by_block=False)
     files.pending.segments.append((segment, size))
     return segment
 
@@ -242,7 +244,12 @@ def _write_batch(
     except BaseException:
         writer.discard()
         raise
-    return SegmentFile(files.segments_path / name, size), size, counts, next_id
+    return (
+        SegmentFile(files.segments_path / name, size, by_block=False),
+        size,
+        counts,
+        next_id,
+    )  # (``_opened``)
 
 
 def discard(files: LibraryFiles, *, folder: bool = False) -> None:
