@@ -83,8 +83,9 @@ class SegmentFile(Orders):
     """An open segment, read with ``pread`` (never mapped: a segment cut short under a reader is a
     short read, said in one line, never a SIGBUS).
 
-    Its tables are read when first needed, each column whole (a few bytes a document), and kept; the
-    documents, link changes and heads are read one at a time where the tables say."""
+    Its tables are read when first needed and kept: a look-up reads the blocks it needs (where the
+    segment keeps them: ``store.storage.segmentblocks``), a pass over the segment each column whole;
+    the documents, link changes and heads are read one at a time where the tables say."""
 
     def __init__(self, path: Path, size: int | None = None, *, by_block: bool = True) -> None:
         """``by_block`` False: its columns are read whole at their first look-up, as before stop 47 (a

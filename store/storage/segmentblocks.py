@@ -69,7 +69,7 @@ class Blocks:
 
     def cell(self, pread: Pread, column: Column, name: str, i: int) -> int | None:
         """Row ``i`` of column ``name`` (negative: from its end, as an array's), or None: read the
-        column whole instead (most of its blocks were asked for)."""
+        column whole instead (half of its blocks were read: ``WHOLE_SHARE``)."""
         of = self._of[name]
         if i < 0:
             i += self._where[name][1]
