@@ -45,7 +45,7 @@ Column = Callable[[str], "array[int]"]  # a column read whole (``SegmentFile.col
 class Blocks:
     """Where each column's blocks are, their checksums once read, and the blocks read so far."""
 
-    __slots__ = ("_broken", "_crcs", "_fences", "_of", "_read", "_where", "block", "path")
+    __slots__ = ("_broken", "_of", "_read", "_where", "block", "path")
 
     def __init__(self, path: Path, found: Layout, where: dict[str, tuple[int, int, str]], block: int) -> None:
         self.path, self.block, self._where = path, block, where
@@ -59,8 +59,6 @@ class Blocks:
         # (shared by threads, see the module docstring: ``_of`` is never changed once made, a block is
         # added whole once checked, a column read whole is dropped with ``pop``, damage sets ``_broken``)
         self._read: dict[str, dict[int, array[int]]] = {}
-        self._crcs: array[int] | None = None
-        self._fences: array[int] | None = None
         self._broken = False  # (the blocks' own tables do not match their checksums: ``_table``)
 
     def holds(self, name: str) -> bool:
@@ -89,12 +87,9 @@ class Blocks:
         _crc_at, blocks, per, fence_at = of
         if not blocks:
             return 0
-        fences = self._fences
+        fences = self._table(column, "block_fences")
         if fences is None:
-            fences = self._table(column, "block_fences")
-            if fences is None:
-                return None
-            self._fences = fences
+            return None
         # (the first block whose first value is ``value`` or more: ``value`` is first met in the block
         # before it, or at its start)
         after = bisect_left(fences, value, fence_at, fence_at + blocks) - fence_at
@@ -118,12 +113,9 @@ class Blocks:
         if len(read) >= max(WHOLE_MIN, blocks * WHOLE_SHARE):
             self._read.pop(name, None)  # (another thread may have dropped it first)
             return None
-        crcs = self._crcs
+        crcs = self._table(column, "block_crcs")
         if crcs is None:
-            crcs = self._table(column, "block_crcs")
-            if crcs is None:
-                return None
-            self._crcs = crcs
+            return None
         pos, rows, code = self._where[name]
         got = array(code)
         start = b * per
@@ -137,9 +129,9 @@ class Blocks:
         return got
 
     def _table(self, column: Column, name: str) -> array[int] | None:
-        """One of the blocks' own tables, read whole; None when it does not match its checksum: then
-        every column is read whole, as a segment without blocks is (its columns have their own
-        checksums: only speed is lost, and ``pmbrowse check`` says the damage)."""
+        """One of the blocks' own tables, read whole once (``column`` keeps it); None when it does not
+        match its checksum: then every column is read whole, as a segment without blocks is (its
+        columns have their own checksums: only speed is lost, and ``pmbrowse check`` says the damage)."""
         if self._broken:
             return None
         try:
