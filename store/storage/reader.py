@@ -251,15 +251,15 @@ class Reader:
         document is read (those the library does not hold are left out)."""
         pending, links = self._own(), self._own_links()
         snap = self.current()
+        committed = []  # (asked of the state together: ``Snapshot.totals``)
         for doc_id in doc_ids:
             if doc_id in pending or doc_id in links:
                 meta = self.meta(doc_id)
                 if meta is not None:
                     yield (doc_id, *self.link_counts(doc_id), meta.year)
-                continue
-            meta = snap.meta(doc_id)
-            if meta is not None:
-                yield (doc_id, *snap.link_counts(doc_id), meta.year)
+            else:
+                committed.append(doc_id)
+        yield from snap.totals(committed)
 
     def heads(self, doc_ids: Iterable[int]) -> Iterator[tuple[int, dict[str, Any]]]:
         """``head`` of many documents from one state (those the library holds)."""

@@ -59,6 +59,7 @@ from store.storage.segmentdamage import why
 from store.storage.segmentformat import MAGIC, block_size, layout
 from store.storage.segmentformat import REMOVED_LENGTH as REMOVED_LENGTH
 from store.storage.segmentids import TableDamage
+from store.storage.segmentmany import Many
 from store.storage.segmentorders import Orders
 from store.storage.segmentorders import SegmentError as SegmentError
 from store.storage.top import Top
@@ -79,7 +80,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class SegmentFile(Orders):
+class SegmentFile(Orders, Many):
     """An open segment, read with ``pread`` (never mapped: a segment cut short under a reader is a
     short read, said in one line, never a SIGBUS).
 

@@ -12,7 +12,7 @@ reads no link record at all.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -354,6 +354,14 @@ class Snapshot:
         for record in self._changes(doc_id):
             linkrec.apply_ids(ids, record, rel)
         return list(ids)
+
+    def totals(self, doc_ids: Iterable[int]) -> Iterator[tuple[int, int, int, int]]:
+        """(doc id, references, citing articles, year or 0) of each of ``doc_ids`` the state holds: what
+        ``meta`` and ``link_counts`` say of each, asked of each layer for all of them at once
+        (``store.storage.segmentmany``)."""
+        from store.storage.segmentmany import totals  # (asked by rankings only)
+
+        return totals(self, doc_ids)
 
     def link_counts(self, doc_id: int) -> tuple[int, int]:
         """(references, citing articles) of a document, from the counts kept: no link record is read."""
