@@ -21,8 +21,9 @@ from store.neighbourhood.nodes import GraphReader
 from store.neighbourhood.related import related, shared_counts
 from store.storage import segmentwriter
 from store.storage.segment import SegmentFile
+from store.storage.segmentids import TableDamage
 from tests.store.bulk_files import pmid, pubmed_xml
-from tests.store.test_segment_damage import as_older_segment
+from tests.store.test_segment_damage import as_older_segment, footer_of
 from tests.store.test_tiering import _file
 
 
@@ -113,3 +114,23 @@ def test_a_rankings_counts_are_asked_of_each_segment_once_for_all_its_candidates
             assert len(counts.cocitation | counts.coupling) > 2 * len(rows)
             assert during == finds[0], (batches, older, during, finds[0])
             lib._storage.close()
+
+
+def test_a_damaged_block_a_ranking_reads_is_said_naming_its_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A byte of a block of the citing counts changed: the ranking's reading of many candidates at
+    once says the segment is damaged and which table, as a look-up of one does."""
+    path = _library(tmp_path, monkeypatch, 2, older=False)
+    segments = sorted(path.parent.glob("library.json.segments/*.seg"))
+    segment = max(segments, key=lambda p: p.stat().st_size)
+    raw = bytearray(segment.read_bytes())
+    footer, _start = footer_of(raw)
+    pos = footer["at"]["link_cited"]
+    raw[pos] ^= 0xFF  # (its first block)
+    segment.write_bytes(bytes(raw))
+    lib = Library.open(path)
+    with pytest.raises(TableDamage) as said:
+        lib.totals(range(1, lib._reader.current().next_id))
+    assert f"{segment} is damaged (its link_cited table does not match its checksum)" in str(said.value)
+    lib._storage.close()
