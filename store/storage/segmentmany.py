@@ -15,14 +15,17 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from store.storage.segmentblocks import Blocks
 from store.storage.segmentformat import REMOVED_LENGTH
 
 if TYPE_CHECKING:
-    from store.storage.snapshot import Snapshot
+    from store.docindex import DocIndex
+    from store.journal import Replay
+    from store.storage.layer import Segment
+    from store.storage.meta import Meta
 
 REMOVED = (-1, -1)  # (what ``where`` says of a removal, as ``store.storage.segment``'s)
 
@@ -90,26 +93,30 @@ class Many:
         return [(doc_id, r, c) for (doc_id, _i), r, c in zip(found, refs, cited, strict=True)]
 
 
-def totals(snap: Snapshot, doc_ids: Iterable[int]) -> Iterator[tuple[int, int, int, int]]:
-    """``Snapshot.totals``: (doc id, references, citing articles, year or 0) of each of ``doc_ids`` the
-    state holds, each layer asked for all of them at once (see the module docstring)."""
-    from store.storage.segment import SegmentFile  # (not at start-up: a library may have none)
-
+def totals(
+    doc_ids: Iterable[int],
+    journal: Replay | None,
+    segments: Sequence[Segment],
+    index: DocIndex | None,
+    meta: Callable[[int], Meta | None],
+) -> Iterator[tuple[int, int, int, int]]:
+    """``Snapshot.totals``: (doc id, references, citing articles, year or 0) of each of ``doc_ids`` a
+    state holds, given its layers (and its ``meta``, for the journal's documents), each layer asked
+    for all of them at once (see the module docstring)."""
     ids = sorted(set(doc_ids))
     years: dict[int, int] = {}  # the held documents' years, from the newest layer holding each
     rest = ids
-    journal = snap.journal
     if journal is not None and journal.docs:
         for doc_id in ids:
             if doc_id in journal.docs:
-                meta = snap.meta(doc_id)
-                if meta is not None:
-                    years[doc_id] = meta.year
+                found_meta = meta(doc_id)
+                if found_meta is not None:
+                    years[doc_id] = found_meta.year
         rest = [doc_id for doc_id in ids if doc_id not in journal.docs]
-    for segment in reversed(snap.segments):  # (newest first: the newest writing a document says)
+    for segment in reversed(segments):  # (newest first: the newest writing a document says)
         if not rest:
             break
-        if isinstance(segment, SegmentFile):
+        if isinstance(segment, Many):  # (a ``SegmentFile``)
             found = segment.years_of(rest)
         else:
             found = [
@@ -123,15 +130,14 @@ def totals(snap: Snapshot, doc_ids: Iterable[int]) -> Iterator[tuple[int, int, i
         if found:
             written = {doc_id for doc_id, _year in found}
             rest = [doc_id for doc_id in rest if doc_id not in written]
-    index = snap.index
     if index is not None:
         for doc_id in rest:
             if index.location(doc_id) is not None:
                 years[doc_id] = index.meta(doc_id)[1]
     held = [doc_id for doc_id in ids if doc_id in years]
     counts = {doc_id: list(index.link_counts(doc_id)) if index is not None else [0, 0] for doc_id in held}
-    for segment in snap.segments:
-        if isinstance(segment, SegmentFile):
+    for segment in segments:
+        if isinstance(segment, Many):  # (a ``SegmentFile``)
             changes = segment.counts_of(held)
         else:
             changes = [(doc_id, *segment.link_counts(doc_id)) for doc_id in held]

@@ -361,7 +361,7 @@ class Snapshot:
         (``store.storage.segmentmany``)."""
         from store.storage.segmentmany import totals  # (asked by rankings only)
 
-        return totals(self, doc_ids)
+        return totals(doc_ids, self.journal, self.segments, self.index, self.meta)
 
     def link_counts(self, doc_id: int) -> tuple[int, int]:
         """(references, citing articles) of a document, from the counts kept: no link record is read."""
