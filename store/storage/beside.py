@@ -1,14 +1,15 @@
 """A merge of the newest segments beside a bulk import, in a process of its own.
 
 An import's command ends by merging what the tiering says is due (``store.storage.tiering``): its own
-batches, and with them, every few files, the merged segments of the files before it (the 7th and the
-10th of ten files of one size: three files' worth written at the end of one). Segments are immutable
-and the import only adds layers above them, so that merge need not wait for the import's end: once
-the run the end would merge, as the batches written so far make it, reaches two or more of the
-library's segments (``Committer.beside_rule``: ``store.storage.compactor.beside_run``), a child
-process (``python -m store.storage.besidechild``: not a thread, the import's thread is the bottleneck and
-holds the GIL) merges that run, the library's segments and the import's batches so far, while the
-import parses and writes, on the machine's second core. The end then merges the batches written
+batches, and with them, every few files, the merged segments of the files before it (the 9th of ten
+files of one size: four files' worth written at the end of one). Segments are immutable and the
+import only adds layers above them, so that merge need not wait for the import's end: once the run
+the end would merge, as the batches written so far make it, reaches two or more of the library's
+segments and the batches hold about a file's segment (``Committer.beside_rule``:
+``store.storage.compactor.beside_run``), a child process (``python -m store.storage.besidechild``:
+not a thread, the import's thread is the bottleneck and holds the GIL) merges that run, the library's
+segments and the import's batches so far, while the import parses and writes, on the machine's
+second core. The end then merges the batches written
 after it (the run, as its rule finds it). The whole run is merged, not the library's segments alone:
 merging two files' segments without the third left layers of other sizes than the end's merge would,
 and the later files' ends merged more (15% more bytes over the ten-file proxy).

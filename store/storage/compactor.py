@@ -5,9 +5,9 @@ kept short: a command (or the app) that ends with the journal past its threshold
 segment (``store.storage.spilling.start``, what a bulk import does with the journal before its first
 batch), and the base is left as it is. What then happens to the segments is the tiering's rule
 (``Compactor.plan``): a run of similar newest segments is merged into one (``store.storage.tiering``),
-and all of them are folded into a new base (``store.storage.fold``) only when they hold three times
+and all of them are folded into a new base (``store.storage.fold``) only when they hold four times
 what the base holds, or would be too many layers. So the base is rewritten when the library has
-grown fourfold since it was written (each record is rewritten a bounded number of times), never
+grown about fivefold since it was written (each record is rewritten a bounded number of times), never
 because of one command that adds a small share of it: in a library of a million records, the
 command whose commit takes the journal past its threshold writes about the journal's size, not the
 library's 4 GB, and a file of a tenth of the library writes about its own size.
@@ -59,17 +59,23 @@ FOLD, MERGE, SEGMENT = "fold", "merge", "segment"
 COMPACT_BYTES = 256 << 10
 # Segments (what bulk imports wrote, and journals turned into segments) are folded into the base when
 # they hold FOLD_SHARE times what the base does, so that each record is rewritten a bounded number of
-# times however many files are imported (the library grows fourfold between folds); or when there
-# would be more than MAX_SEGMENTS (each is a layer a read looks at) after merging the newest run of
+# times however many files are imported (the library grows about fivefold between folds); or when
+# there would be more than MAX_SEGMENTS (each is a layer a read looks at) after merging the newest run of
 # similar segments into one (``store.storage.tiering``), which is what a command's end does between
 # folds (one file of 100,000 records makes some 12-18 batches). A fold costs the whole library and a
 # merge what it merges: with files of one size imported one after another, folding when the segments
 # hold as much as the base (FOLD_SHARE 1, before) rewrote the library at the 2nd, 4th and 8th file
-# (8 files' worth at the 8th); at 3, the first ten files rewrite at most four files' worth at once
-# (the 4th folds, the 8th merges four files' segments) and 1.9 files' worth a file, against 2.35. In
-# the long run the two differ little (a fold of the library every so often is what bounds the
-# layers); the layers stay three or fewer for ten files, as before.
-FOLD_SHARE = 3
+# (8 files' worth at the 8th); at 3, the first ten files rewrote at most four files' worth at once
+# (the 4th folded, the 7th and the 10th merged three files' worth each) and 1.9 files' worth a file,
+# against 2.35. At 4 (stop 48, with tiering.SHARE 3.5 and the merge beside begun once the batches hold
+# a file's segment): segments hold ~1.2 times what a base holds of the same records, so the 5th folds
+# (five files' worth), the 9th merges four files' segments beside its import, and the others their own
+# batches and little else: the tenth of ten files of one size writes 0.95 times what
+# the first does, against 1.55, and the ten end with two segments beside the base, as at 3, which
+# reads as fast (the ten-file proxy, docs/speed.md). In the long run they differ little (a fold of
+# the library every so often is what bounds the layers); the segments stay three or fewer for ten
+# files, as before.
+FOLD_SHARE = 4
 MAX_SEGMENTS = 16
 
 
@@ -87,9 +93,11 @@ def beside_run(listed: list[int], added: list[int], base_size: int) -> int:
     segments in which each holds less than 1/SHARE of their total (``tiering.newest_run``), the import's
     batches the newest of them; each further batch only adds to that total (and is smaller than the
     older segments), so once the run as the batches so far make it reaches two or more of the listed
-    segments, the end's run holds it too: it is merged now, beside the import (those segments and the
-    batches so far), and the end merges the batches written after (or what else its rule then takes).
-    0: no such run yet, or the end (or the import's commit) folds: a fold takes every segment, with
+    segments, the end's run holds it too: it is merged beside the import (those segments and the
+    batches so far) once the batches hold about a file's segment (the biggest listed one of the run),
+    and the end merges the batches written after (or what else its rule then takes): a batch or two,
+    which the next file's end takes in with its own. 0: no such run yet, or the batches do not yet
+    hold a file's segment, or the end (or the import's commit) folds: a fold takes every segment, with
     nothing merged beside it; or the listed segments of the run hold less than the batches so far:
     leftovers of an earlier end (a batch or two it did not merge), whose merge with the batches
     would be merged again by the end (it is smaller than the batches still to come), the batches so far
@@ -102,10 +110,15 @@ def beside_run(listed: list[int], added: list[int], base_size: int) -> int:
     if len(sizes) - max(run - 1, 0) > MAX_SEGMENTS:  # (too many layers even merged: ``plan`` folds)
         return 0
     k = run - len(added)
-    if k < 2 or sum(listed[-k:]) < sum(added):
+    if k < 2 or not max(listed[-k:]) <= sum(added) <= sum(listed[-k:]):
         # (segments that hold less than the import's batches so far are leftovers of an end that merged
         # beside, a batch or two: merged with those batches now, their merge is part of the end's run
-        # and merged again there, the batches so far written three times for nothing taken off the end)
+        # and merged again there, the batches so far written three times for nothing taken off the end.
+        # And not before the batches hold about a file's segment (the biggest of the run): begun at
+        # half of one, the batches after it, half a file's, were merged by the end into a segment of
+        # their own, too big for the next file's batches to take in (0.5 + 1.2 < 3.5 × 0.5), and the
+        # library ended the ten-file proxy with four segments; begun at one, the batch or two left are
+        # taken in by the next file's end, and it ends with three.)
         return 0
     return k
 

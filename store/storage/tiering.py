@@ -2,7 +2,7 @@
 
 A bulk import writes its batches as segments (``store.storage.spilling``); folding them into the base
 costs the whole library (``store.storage.fold``), which is what it must cost only now and then: when
-the segments hold three times what the base does (so the library grows fourfold between folds, and
+the segments hold four times what the base does (so the library grows about fivefold between folds, and
 each record is rewritten a bounded number of times), or when they are too many (each is a layer a
 read looks at).
 Between those folds, a command that leaves a run of similar segments (the batches of the file it
@@ -50,10 +50,16 @@ from store.storage.segmentids import check_all, damage
 from store.storage.snapshot import Segment, Snapshot, decode_links
 from store.storage.spilling import segment_path
 
-# A run of the newest segments is merged when each of them holds less than this share of their total
-# (the batches of one file, or several files' merged segments of one size): a bigger, older segment is
-# left out, so each merge costs about what the newest files added.
-SHARE = 3
+# A run of the newest segments is merged when each of them holds less than 1/SHARE of their total
+# (the batches of one file, or four files' merged segments of one size): a bigger, older segment is
+# left out, so each merge costs about what the newest files added. Not 3, which meant four of one size
+# as well, but for an import's batches: they hold more than the segment they are merged into (a
+# document written by several of them, its link changes in several: ~1.2 times in the ten-file proxy),
+# so two files' merged segments made a run with a third file's batches (1 + 1 + 1.2 > 3), and the 7th
+# and the 10th of ten files of one size each merged three files' worth at its end. At 3.5 they wait
+# for a fourth (3 + 1.2 > 3.5; batches would have to hold 1.5 times their merge to make three a run
+# again), and four segments of one size (the journal's, made one at a time) still make a run.
+SHARE = 3.5
 
 
 def newest_run(sizes: Sequence[int]) -> int:

@@ -189,8 +189,8 @@ def test_kill_9_at_the_commit_point_of_the_journal_s_segment_leaves_the_library_
     with_base(path, monkeypatch, 800)
     if merging:  # (three segments of about the journal's size: the step merges the four into one)
         monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", "1")
-        for k in range(3):
-            commit(path, 3001 + 40 * k, 40)
+        for k in range(3):  # (30 records: the step's 40 make a segment of about their size, ~34 KB)
+            commit(path, 3001 + 30 * k, 30)
         monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
         assert len(_segments(Library.open(path))) == 3
     done = tmp_path / "done"

@@ -28,8 +28,8 @@ from tests.store.test_bulk_import import _everything, _segments
 from tests.store.test_crash_consistency import assert_links_agree
 from tests.store.test_tiering import _file
 
-FILES = [("a", 3001, 300, 3300), ("b", 3301, 300, 3600)]
-LAST = ("c", 3601, 300, 3900)
+FILES = [("a", 3001, 300, 3300), ("b", 3301, 300, 3600), ("c", 3601, 300, 3900)]
+LAST = ("d", 3901, 300, 4200)
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +51,7 @@ def _import(
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, object]:
-    """A library with a base and two segments of one size (two files' merged batches), built once:
+    """A library with a base and three segments of one size (three files' merged batches), built once:
     each test copies it (``_copy``); and its contents before the last file's import and after it,
     as an import without a merge beside it leaves them (in a copy of its own)."""
     folder = tmp_path_factory.mktemp("made")
@@ -63,7 +63,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, object
         _import(path, "base", 1, 3000, 3000, 1000, command=True).close()
         for name, first, count, among in FILES:
             _import(path, name, first, count, among, 60, command=True).close()
-        assert len(_listed(path)) == 2
+        assert len(_listed(path)) == 3
         shutil.copytree(path.parent, expected.parent)
         old = _everything(Library.open(expected))
         _import(expected, *LAST, 60, command=False).close()
@@ -72,7 +72,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, object
 
 
 def _copy(made: tuple[Path, object, object], folder: Path) -> Path:
-    """A copy (``cp -r``, times kept) of the library with two segments, in ``folder``: its path."""
+    """A copy (``cp -r``, times kept) of the library with three segments, in ``folder``: its path."""
     shutil.copytree(made[0].parent, folder)
     return folder / made[0].name
 
@@ -88,10 +88,17 @@ def _clean(path: Path) -> None:
 
 
 def test_the_rule_stated_for_before_the_import() -> None:
-    # (two listed segments of one size: merged beside once the import's batches hold about as much)
-    assert beside_run([100, 100], [10] * 5, 1000) == 0
-    assert beside_run([100, 100], [10] * 11, 1000) == 2
-    assert beside_run([900, 100, 100], [10] * 11, 1000) == 2  # (not the older, bigger one)
+    # (three listed segments of one size: merged beside once the import's batches hold about as much)
+    assert beside_run([100, 100, 100], [10] * 5, 1000) == 0
+    assert beside_run([100, 100, 100], [10] * 11, 1000) == 3
+    # (a run from 60 on, begun once the batches hold about a file's segment, the biggest of the run:
+    # begun sooner, the batches after it were a segment the next files' ends did not take in, and the
+    # ten-file proxy ended with four segments, not three)
+    assert beside_run([100, 100, 100], [10] * 9, 1000) == 0
+    assert beside_run([100, 100, 100], [10] * 10, 1000) == 3
+    assert beside_run([100, 100, 120], [10] * 11, 1000) == 0
+    assert beside_run([900, 100, 100, 100], [10] * 11, 1000) == 3  # (not the older, bigger one)
+    assert beside_run([100, 100], [10] * 12, 1000) == 0  # (two: the end merges the batches alone)
     assert beside_run([100], [10] * 30, 1000) == 0  # (one segment: nothing to merge beside)
     assert beside_run([1000, 1000], [100] * 11, 1000) == 0  # (the end folds: nothing beside it)
 
@@ -103,7 +110,7 @@ def test_a_merge_beside_an_import_commits_with_it_and_the_library_is_the_same(
     older = {name for name, _size in _listed(beside)}
     lib = _import(beside, *LAST, 60, command=True)
     listed = _listed(beside)
-    # The two older segments merged into one beside the import, listed by its commit in their place.
+    # The three older segments merged into one beside the import, listed by its commit in their place.
     assert not older & {name for name, _size in listed}, listed
     assert listed[0][1] > max(size for _name, size in listed[1:])
     assert {p.name for p in _segments(lib)} == {name for name, _size in listed}  # (no orphan)
@@ -111,7 +118,7 @@ def test_a_merge_beside_an_import_commits_with_it_and_the_library_is_the_same(
     # (the end's rule on what the commit left: the batches written after the merge beside, merged
     # when they make a run; a few of one size are left for a later end, as its rule leaves them)
     assert _listed(beside)[0] == listed[0] and len(_listed(beside)) <= 4
-    _import(plain, *LAST, 60, command=False).close()  # (no merge beside: the end merges all three)
+    _import(plain, *LAST, 60, command=False).close()  # (no merge beside: the end merges all four)
     assert len(_listed(plain)) == 1
     assert _everything(Library.open(beside)) == _everything(Library.open(plain))
     assert_links_agree(Library.open(beside))
@@ -165,7 +172,7 @@ def _run_stopped(tmp_path: Path, path: Path, moment: str) -> tuple[subprocess.Po
     script = IMPORT.format(root=str(ROOT), lib=str(path), moment=moment, child=child)
     if moment in ("before", "after"):
         script += STOPPED_AT_ITS_RENAME.format(ending="library.json.journal", pause=moment, flag=str(flag))
-    file = _file(tmp_path / "c.xml", *LAST[1:])
+    file = _file(tmp_path / "d.xml", *LAST[1:])
     script += f"import_paths(lib, [{str(file)!r}])\nlib.close()\n"
     proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -226,7 +233,7 @@ def test_a_reader_during_an_import_with_a_merge_beside_it_sees_the_old_state_or_
     _, old, new = made
     path = _copy(made, tmp_path / "lib")
     older = {name for name, _size in _listed(path)}
-    file = _file(tmp_path / "c.xml", *LAST[1:])
+    file = _file(tmp_path / "d.xml", *LAST[1:])
     script = IMPORT.format(root=str(ROOT), lib=str(path), moment="", child="")
     script += f"import_paths(lib, [{str(file)!r}])\nlib.close()\n"
     proc = subprocess.Popen([sys.executable, "-c", script])
