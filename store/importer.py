@@ -116,8 +116,13 @@ def parse_file(source: str) -> tuple[str, list[Article], dict[str, int]]:
 PARALLEL_BYTES = 4_000_000
 BATCH = 256
 # A transaction holding this many documents (records, and records whose links it changes) writes them
-# as a batch and lets go of them: an import holds one batch in memory, whatever the file's size.
-FLUSH_AT = 100_000
+# as a batch and lets go of them: an import holds one batch in memory, whatever the file's size. It is
+# what ends the batches of a file citing the library (their cited ends, a quarter each, are more the
+# larger the library), where ``LINKS_AT`` ends those into a new library (at 70-88k here): at 100,000 a
+# batch citing a library of 300k records held a third more than the first file's (14-15k records and
+# 285-300k cited ends against 16.7k and ~150k: ``tests/store/test_batch_weight.py``), and the peak grew
+# with the library (stop 48: 30k records into that library, 574 MB; at 80,000, 524).
+FLUSH_AT = 80_000
 # ... or holding this many links (the records' reference and citing lists as read): what a batch holds
 # is mostly its links, both ends of each, and a later batch's cited ends are mostly records an earlier
 # batch wrote, which ``FLUSH_AT`` counts a quarter each (``store.linkedits``). Counted in documents
