@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from itertools import islice
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -168,6 +169,12 @@ def encode(state: LinkState) -> bytes | None:
     return orjson.dumps(record)
 
 
+# (``Change``'s parts not yet written: read-only, so a write that does not go through ``_more`` or
+# ``_removed`` fails at once instead of changing every change's)
+_NONE: Mapping[str, Targets] = MappingProxyType({})
+_NONE_REMOVED: Mapping[str, set[int]] = MappingProxyType({})
+
+
 class Change:
     """What one commit does to one document's links (see the module docstring). Its parts are made as
     they are needed: an import holds one for each record its records cite."""
@@ -176,8 +183,24 @@ class Change:
 
     def __init__(self) -> None:
         self.added: dict[str, Targets] = {}  # targets new to the document, with their sources
-        self.more_sources: dict[str, Targets] = {}  # sources new to targets it had already
-        self.removed: dict[str, set[int]] = {}
+        # Sources new to targets it had already, and targets dropped: one read-only empty mapping shared
+        # until the first of either is written (``_more``, ``_removed``). An import holds a change for
+        # each document its batch's records cite, and nearly all only add targets: two empty dicts
+        # each were ~128 bytes a change, ~37 MB of a batch citing 300,000 stored documents (peak48).
+        self.more_sources: Mapping[str, Targets] = _NONE
+        self.removed: Mapping[str, set[int]] = _NONE_REMOVED
+
+    def _more(self) -> dict[str, Targets]:
+        more = self.more_sources
+        if not isinstance(more, dict):
+            more = self.more_sources = {}
+        return more
+
+    def _removed(self) -> dict[str, set[int]]:
+        removed = self.removed
+        if not isinstance(removed, dict):
+            removed = self.removed = {}
+        return removed
 
     @classmethod
     def fresh(cls) -> Change:
@@ -201,7 +224,7 @@ class Change:
                 continue
             gone = {t for t in old if t not in new}
             if gone:
-                change.removed[rel] = gone
+                change._removed()[rel] = gone
             for target, sources in new.items():
                 had = old.get(target)
                 if had is None:
@@ -209,7 +232,7 @@ class Change:
                 elif sources != had:
                     extra = tuple(s for s in sources if s not in had)
                     if extra:
-                        change.more_sources.setdefault(rel, {})[target] = extra
+                        change._more().setdefault(rel, {})[target] = extra
         return change
 
     @classmethod
@@ -241,14 +264,14 @@ class Change:
         if added is not None and target in added:
             added[target] = joined(added[target], sources)
             return
-        more = self.more_sources.setdefault(rel, {})
+        more = self._more().setdefault(rel, {})
         more[target] = joined(more.get(target, ()), sources)
 
     def remove(self, rel: str, target: int) -> None:
         """``target`` is dropped (the caller knows the document held it, or gained it in this change)."""
         added = self.added.get(rel)
         if added is None or added.pop(target, None) is None:
-            self.removed.setdefault(rel, set()).add(target)
+            self._removed().setdefault(rel, set()).add(target)
         more = self.more_sources.get(rel)
         if more:
             more.pop(target, None)
