@@ -88,6 +88,9 @@ def test_an_import_keeps_no_column_of_the_librarys_segments_that_its_tally_alone
         kept.extend(set(getattr(s, "_columns", {})) for s in self.reader.snap.segments)
 
     monkeypatch.setattr(Committer, "spill", spilled)
+    # (``_import`` sets ``FLUSH_AT`` for good: restored after the test, or every later test of this
+    # worker imported in batches of 60; test_merge_beside's own fixture restores it only there)
+    monkeypatch.setattr(importer, "FLUSH_AT", importer.FLUSH_AT)
     _import(path, *LAST, 60, command=True).close()
     assert kept and once and set(once) == {"link_cited"}, (kept, once)  # (the tally read it)
     assert not any("link_cited" in names for names in kept), kept
