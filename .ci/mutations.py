@@ -287,8 +287,8 @@ MUTATIONS = (
     ),
     Mutation(
         "fold-share-one",
-        "segments are folded into a new base when they hold as much as the base, not three times it "
-        "(files of one size imported one after another rewrite the library at the 2nd, 4th and 8th)",
+        "segments are folded into a new base when they hold as much as the base, not FOLD_SHARE (four) "
+        "times it (files of one size imported one after another rewrite the library at the 2nd, 4th and 8th)",
         "store/storage/compactor.py",
         "fold_due",
         "sum(sizes) >= FOLD_SHARE * base_size",

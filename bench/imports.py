@@ -20,8 +20,8 @@ then makes the 8-10 batches a 100,000-record file makes, so its end merges as on
 tree's code and by the tree at ``DIR`` (another worktree: ``git worktree add DIR main``; its
 ``.venv`` if it has one), the two alternating which goes first, file by file. Printed: each file's
 wall time, CPU (the command and its parse child), peak memory and bytes written, old and new, the
-load average before each, and the last file's over the first's. The fold (the 4th file) and the
-merges of several files (the 7th) show in these as they do in the series.
+load average before each, and the last file's over the first's. The fold (the 5th file since stop
+48's ``FOLD_SHARE`` 4) and the merges of several files (the 9th) show in these as they do in the series.
 """
 
 from __future__ import annotations
