@@ -233,32 +233,36 @@ class SegmentFile(Orders, Many):
         """How many rows column ``name`` has (nothing is read)."""
         return self._where[name][1]
 
+    def _blocks_of(self, name: str) -> Blocks | None:
+        """The blocks to read column ``name`` by: None when it was read whole (searched as it is), or
+        the segment keeps no blocks of it (read whole)."""
+        if name in self._columns or self._blocks is None or not self._blocks.holds(name):
+            return None
+        return self._blocks
+
     def _cell(self, name: str, i: int) -> int:
         """Row ``i`` of column ``name``: from the column if it was read whole, else from its block."""
-        column = self._columns.get(name)
-        if column is not None:
-            return column[i]
-        if self._blocks is not None and self._blocks.holds(name):
-            found = self._blocks.cell(self._pread, self.column, name, i)
-            if found is not None:
-                return found
+        blocks = self._blocks_of(name)
+        if blocks is not None and (found := blocks.cell(self._pread, self.column, name, i)) is not None:
+            return found
         return self.column(name)[i]
 
     def _at_least(self, name: str, value: int) -> int:
         """``bisect_left`` of ``value`` over sorted column ``name``, by the block where it can be."""
-        column = self._columns.get(name)
-        if column is None and self._blocks is not None and self._blocks.holds(name):
-            found = self._blocks.first_at_least(self._pread, self.column, name, value)
-            if found is not None:
-                return found
-        return bisect_left(column if column is not None else self.column(name), value)
+        blocks = self._blocks_of(name)
+        if (
+            blocks is not None
+            and (found := blocks.first_at_least(self._pread, self.column, name, value)) is not None
+        ):
+            return found
+        return bisect_left(self.column(name), value)
 
     def _find(self, name: str, doc_id: int) -> int:
-        ids = self._columns.get(name)
-        if ids is None and self._blocks is not None and self._blocks.holds(name):
-            i = self._at_least(name, doc_id)
-            return i if i < self._where[name][1] and self._cell(name, i) == doc_id else -1
+        ids = self._columns.get(name)  # (first: an import's look-ups, millions of them, find it held)
         if ids is None:
+            if self._blocks_of(name) is not None:
+                i = self._at_least(name, doc_id)
+                return i if i < self._where[name][1] and self._cell(name, i) == doc_id else -1
             ids = self.column(name)
         i = bisect_left(ids, doc_id)  # (the column whole: an import's look-ups, millions of them)
         return i if i < len(ids) and ids[i] == doc_id else -1
@@ -347,14 +351,14 @@ class SegmentFile(Orders, Many):
 
     def candidates_of(self, h: int) -> list[int]:
         found: list[int] = []
-        hashes = self._columns.get("key_hashes")
-        if hashes is None and self._blocks is not None and self._blocks.holds("key_hashes"):
-            i, rows, cell = self._at_least("key_hashes", h), self._where["key_hashes"][1], self._cell
-            while i < rows and cell("key_hashes", i) == h:
-                found.append(cell("key_ids", i))
-                i += 1
-            return found
+        hashes = self._columns.get("key_hashes")  # (first, as ``_find``'s)
         if hashes is None:
+            if self._blocks_of("key_hashes") is not None:
+                i, rows, cell = self._at_least("key_hashes", h), self._where["key_hashes"][1], self._cell
+                while i < rows and cell("key_hashes", i) == h:
+                    found.append(cell("key_ids", i))
+                    i += 1
+                return found
             hashes = self.column("key_hashes")
         i = bisect_left(hashes, h)  # (the column whole: as ``_find``)
         if i < len(hashes) and hashes[i] == h:

@@ -33,10 +33,10 @@ REMOVED = (-1, -1)  # (what ``where`` says of a removal, as ``store.storage.segm
 class Many:
     """A segment's look-ups of many documents at once (``SegmentFile`` sets the attributes)."""
 
-    _columns: dict[str, array[int]]
-    _blocks: Blocks | None
-
     def column(self, name: str) -> array[int]:
+        raise NotImplementedError
+
+    def _blocks_of(self, name: str) -> Blocks | None:
         raise NotImplementedError
 
     def _pread(self, length: int, offset: int) -> bytes:
@@ -45,25 +45,25 @@ class Many:
     def _rows_many(self, name: str, values: list[int]) -> list[int]:
         """``_find`` of each of ``values`` (sorted, each once) in sorted column ``name``: by the block
         where it can be, each block read once."""
-        column = self._columns.get(name)
-        if column is None and self._blocks is not None and self._blocks.holds(name):
-            found = self._blocks.rows_many(self._pread, self.column, name, values)
-            if found is not None:
-                return found
-        if column is None:
-            column = self.column(name)
+        blocks = self._blocks_of(name)
+        if (
+            blocks is not None
+            and (found := blocks.rows_many(self._pread, self.column, name, values)) is not None
+        ):
+            return found
+        column = self.column(name)
         n = len(column)
         return [i if (i := bisect_left(column, v)) < n and column[i] == v else -1 for v in values]
 
     def _cells_many(self, name: str, rows: list[int]) -> list[int]:
         """``_cell`` of each of ``rows``: by the block where it can be, each block read once."""
-        column = self._columns.get(name)
-        if column is None and self._blocks is not None and self._blocks.holds(name):
-            found = self._blocks.cells_many(self._pread, self.column, name, rows)
-            if found is not None:
-                return found
-        if column is None:
-            column = self.column(name)
+        blocks = self._blocks_of(name)
+        if (
+            blocks is not None
+            and (found := blocks.cells_many(self._pread, self.column, name, rows)) is not None
+        ):
+            return found
+        column = self.column(name)
         return [column[i] for i in rows]
 
     def years_of(self, doc_ids: list[int]) -> list[tuple[int, int]]:
