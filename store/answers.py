@@ -30,6 +30,11 @@ RSS 596-603 → 551-567 MB; the peak 628-690 → 590-623 MB; CPU 161.3-185.4 →
 ``KEPT`` bounds each kind apart (PMID keys, other keys, meta): at worst, references that all name DOIs,
 1 << 20 of those (~130 MB, as a dict of them was) beside as many PMID keys (~42 MB) and the meta (~77
 MB), ~250 MB, under stop 37's ~350 MB for the same bound.
+
+The meta held by document id (stop 49, ``store.keptmeta``): a 16-bit code a document naming its shared
+meta, in arrays indexed by the id, beside each its insertion number for ``trim``. The dict grew with the
+library an import went into (near ``KEPT`` at 900k records, ~77 MB); the arrays are some 6 bytes a
+document of the library and 4-8 an answer kept: 1 << 17 answers, 77 → under 24 bytes each.
 """
 
 from __future__ import annotations
@@ -40,13 +45,11 @@ from typing import Generic, TypeVar
 
 import orjson
 
-from store.keptkeys import KeptKeys, trim
+from store.keptkeys import KeptKeys
+from store.keptmeta import KeptMeta
 from store.merge import Doc, doc_keys
 
 M = TypeVar("M")  # (a document's meta: ``store.storage.meta.Meta``, which this module does not read)
-# The most distinct metas shared (``Answers.meta_of``): a library holds few (flags by year: 108 in the
-# bench's 100k library, citation counts mostly 0); at most some 2.5 MB however many a library holds.
-SHARED = 1 << 14
 
 
 class Answers(Generic[M]):
@@ -54,11 +57,9 @@ class Answers(Generic[M]):
 
     def __init__(self) -> None:
         self.keys = KeptKeys()  # key -> the lowest id holding it (None: none)
-        self.meta: dict[int, M | None] = {}  # doc id -> its meta (None: no such document)
+        # doc id -> its meta (None: no such document), each distinct meta kept once (``store.keptmeta``)
+        self.meta: KeptMeta[M] = KeptMeta()
         self.gone_keys: set[str] = set()  # the keys of documents removed (merged away) in this batch
-        # Each meta kept once, however many documents have it: the dict then holds a pointer a document
-        # (the module docstring: what that saves), not a tuple and its ints.
-        self.shared: dict[M, M] = {}
 
     def clear(self) -> None:
         """Forget everything: the unit of work handed its last batch over (``Changes.commit``, which lets
@@ -67,21 +68,11 @@ class Answers(Generic[M]):
         stop 36): what is kept here (up to ``KEPT`` of each kind) would otherwise add to it."""
         self.keys.clear()
         self.meta.clear()
-        self.shared.clear()
         self.gone_keys = set()
 
     def meta_of(self, doc_id: int, ask: Callable[[int], M | None]) -> M | None:
         """A document's meta (None: no such document), as kept, or asked now (``ask``) and kept."""
-        if doc_id not in self.meta:
-            found = ask(doc_id)
-            if found is not None:
-                kept = self.shared.get(found)
-                if kept is not None:
-                    found = kept
-                elif len(self.shared) < SHARED:
-                    self.shared[found] = found
-            self.meta[doc_id] = found
-        return self.meta[doc_id]
+        return self.meta.meta_of(doc_id, ask)
 
     def forget(
         self,
@@ -128,13 +119,13 @@ class Answers(Generic[M]):
             for key in taken:
                 keys.pop(key)
         if len(meta) < len(held):  # (the fewer looked up: an import holds ~80,000 documents a batch)
-            for doc_id in [doc_id for doc_id in meta if doc_id in held]:
-                del meta[doc_id]
+            for doc_id in [doc_id for doc_id in meta.ids() if doc_id in held]:
+                meta.pop(doc_id)
         else:
             for doc_id in held:
-                meta.pop(doc_id, None)
+                meta.pop(doc_id)
         for doc_id in removed:
-            meta.pop(doc_id, None)
+            meta.pop(doc_id)
         self.gone_keys = set()
         keys.trim(most)
-        trim(meta, most)
+        meta.trim(most)

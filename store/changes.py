@@ -78,7 +78,7 @@ class Changes:
         self._held = HeldKeys(RECALL)
         self._seen: dict[str, int | None] = {}
         # What the library answered to key look-ups and of documents' meta, kept across batches
-        # (``store.answers``; ``_meta`` is its dict of meta, changed in place).
+        # (``store.answers``; ``_meta`` is its meta, ``store.keptmeta``, changed in place).
         self._answers: Answers[Meta] = Answers()
         self._meta = self._answers.meta
         self._links = LinkEdits(library.link_state, self._first_new, library.link_counts)
@@ -308,7 +308,7 @@ class Changes:
                             run.append((target, entry.get("sources")))
                             continue
                     elif target not in read:
-                        meta = metas.get(target) or self._answers.meta_of(target, self._lib.meta)
+                        meta = metas.meta_of(target, self._lib.meta)
                         # (a record, or a stub the link has nothing to add to: as ``_target`` reads its flags)
                         if meta is not None and not (meta.flags & STUB and _entry_bits(entry) & ~meta.flags):
                             run.append((target, entry.get("sources")))
