@@ -18,7 +18,9 @@ from typing import BinaryIO
 
 import orjson
 
+from store import indexblocks
 from store.docindex import COLUMNS, MAGIC, DocIndex, aligned, key_hash
+from store.indexheader import MAGICS
 from store.storage.columns import Pairs
 from store.storage.pmids import from_heads, head_pmid
 
@@ -141,49 +143,49 @@ def write_index(path: Path | BinaryIO, data: IndexData) -> None:
 
 
 def _write_index(fh: BinaryIO, data: IndexData) -> None:
-    max_id = len(data.columns["doc_off"]) - 1
     data.columns["order"] = cited_order(data.columns)
+    pairs = data.pairs
+    if isinstance(pairs, Pairs):
+        hashes, ids = pairs.hashes, pairs.ids
+    else:
+        hashes, ids = array("Q", (p >> 32 for p in pairs)), array("I", (p & 0xFFFFFFFF for p in pairs))
     # (the columns and keys, 60 bytes a document and 12 a key, checksummed and written in place: once
     # joined in a buffer, a copy of them all was held while the header was made)
-    body = list(_body(data, data.pmid_column()))
+    named = {name: _le(data.columns[name]) for name, _code in COLUMNS} | {"pmid": _le(data.pmid_column())}
+    sizes = {name: array(code).itemsize for name, code in COLUMNS} | {"pmid": 4}
+    keys = (_le(hashes), _le(ids))
+    body: list[bytes | memoryview] = []  # (each padded to 8 bytes; the hashes and ids one stretch)
+    for column in [*(named[name] for name, _code in COLUMNS), *keys, named["pmid"]]:
+        body.append(column)
+        if column is not keys[0]:
+            body.append(b"\0" * (aligned(column.nbytes) - column.nbytes))
     body_crc = 0
     for part in body:
         body_crc = zlib.crc32(part, body_crc)
+    tables = indexblocks.tables(named, sizes, *keys)  # (``store.indexblocks``: the CRC-32 of each block)
     header = orjson.dumps(
         {
             "generation": data.generation,
             "counts": data.counts,
             "next_id": data.next_id,
-            "max_id": max_id,
+            "max_id": len(data.columns["doc_off"]) - 1,
             "keys": len(data.pairs),
             "base": list(data.base),
             "base_crc": data.base_crc,
             "heads": data.heads.tell(),
             "body_crc": body_crc,
             "pmids": True,
+            "blocks": [indexblocks.ROWS, indexblocks.KEYS],
+            "blocks_crc": zlib.crc32(tables),
         }
     )
     _pad(fh, fh.write(MAGIC + struct.pack("<II", len(header), zlib.crc32(header)) + header))
     for part in body:
         fh.write(part)
-    del body
+    del body, named, keys
+    fh.write(tables)
     data.heads.seek(0)
     shutil.copyfileobj(data.heads, fh, 1 << 20)
-
-
-def _body(data: IndexData, pmids: array[int]) -> Iterator[bytes | memoryview]:
-    """The columns, then the key hashes and their document ids, then the PMID column, each padded to 8
-    bytes."""
-    pairs = data.pairs
-    if isinstance(pairs, Pairs):
-        hashes, ids = pairs.hashes, pairs.ids
-    else:
-        hashes, ids = array("Q", (p >> 32 for p in pairs)), array("I", (p & 0xFFFFFFFF for p in pairs))
-    for column in [*(data.columns[name] for name, _code in COLUMNS), hashes, ids, pmids]:
-        raw = _le(column)
-        yield raw
-        if column is not hashes:  # (the hashes and ids are one stretch, padded after the ids)
-            yield b"\0" * (aligned(raw.nbytes) - raw.nbytes)
 
 
 def pairs_of(doc_id: int, keys: Iterable[str]) -> Iterator[int]:
@@ -206,7 +208,7 @@ def restamp(
     CRC-32 ``base_crc``). False, with nothing written, when ``source`` is not an index of
     ``generation`` built from a base of that CRC (replaced meanwhile, or damaged)."""
     start = source.read(16)
-    if len(start) != 16 or start[:8] != MAGIC:
+    if len(start) != 16 or start[:8] not in MAGICS:  # (an old one stays old: its body is copied as it is)
         return False
     n, crc = struct.unpack_from("<II", start, 8)
     raw = source.read(n)
@@ -218,6 +220,6 @@ def restamp(
     header["base"] = list(base)
     new = orjson.dumps(header)
     source.seek(aligned(16 + n))
-    _pad(target, target.write(MAGIC + struct.pack("<II", len(new), zlib.crc32(new)) + new))
+    _pad(target, target.write(start[:8] + struct.pack("<II", len(new), zlib.crc32(new)) + new))
     shutil.copyfileobj(source, target, 1 << 20)
     return True

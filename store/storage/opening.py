@@ -86,7 +86,7 @@ def try_open(files: LibraryFiles, *, final: bool) -> Snapshot | str:
             from store.storage import conversion
 
             snap.index = conversion.rebuild_index(files, snap, "" if why == OTHER_GENERATION else why)
-        snap.reindex = Reindex(files, snap)
+        snap.reindex = snap.index.on_damage = Reindex(files, snap)  # (a damaged block: ``store.indexcheck``)
         _open_journal(files, snap)
         if not _open_segments(files, snap, final=final):
             snap.close()
@@ -293,4 +293,6 @@ class Reindex:
         assert self.base.base_file is not None
         with self.base.base_file.held():  # (``FileClosed`` once closed: never another file's bytes)
             files = self.files() or LibraryFiles(self.base.path, self.lock_timeout)
-            return conversion.rebuild_index(files, self.base, f"does not match it ({reason})")
+            index = conversion.rebuild_index(files, self.base, f"does not match it ({reason})")
+            index.on_damage = self
+            return index

@@ -240,7 +240,7 @@ def _open_index(files: LibraryFiles) -> tuple[DocIndex | None, str]:
     """The document index, opened (its own checksums checked), or what is wrong with it."""
     idx = files.index_path
     try:
-        return DocIndex(idx), ""
+        return DocIndex(idx, whole=True), ""  # (every block, and the body whole: ``store.indexblocks``)
     except NotARegularFile:
         return None, ""  # (said already)
     except IndexFileError as exc:

@@ -1,6 +1,8 @@
 """The document index checked in a thread while the app's first list is worked out (``DocIndex``
 ``check_later``, ``SearchIndex.open_with_counts``): damage it finds is still found before anything
-read from the index is shown, and the index is rebuilt."""
+read from the index is shown, and the index is rebuilt. Since stop 49 an index is checked by the block
+as it is read (``store.indexblocks``): the check in a thread is that of indexes written before
+(``as_04``), and the first list reads, and checks, no block of a new one."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ import pytest
 
 from store import docindex
 from store.docindex import DocIndex, IndexFileError
+from store.indexblocks import ORDER
 from store.search import SearchIndex
+from tests.store.test_index_blocks import as_04
 from tests.store.test_reliability import FILES, cli, copy_of, index_layout, ok
 
 
@@ -55,7 +59,7 @@ def test_a_damaged_order_is_never_shown_by_the_first_list(compacted: Path, tmp_p
     assert len(truth) >= 2
     swap_first_in_order(idx)
     with pytest.raises(IndexFileError):
-        DocIndex(idx)  # (the damage this is about: found by the check at opening)
+        DocIndex(idx).column("order")  # (the damage this is about: found by the check of its blocks)
     assert first_page(lib) == truth
     assert idx.read_bytes() == good  # (rebuilt from the base, as any opening rebuilds a damaged one)
 
@@ -63,6 +67,7 @@ def test_a_damaged_order_is_never_shown_by_the_first_list(compacted: Path, tmp_p
 def test_an_index_checked_later_says_its_damage_when_verified(compacted: Path, tmp_path: Path) -> None:
     lib = copy_of(compacted, tmp_path)
     idx = lib.with_name("library.json.idx")
+    as_04(idx)
     whole = DocIndex(idx, check_later=True)
     next(whole.cited_order())
     whole.verify()
@@ -91,6 +96,7 @@ def test_an_index_checked_later_is_checked_only_once_its_columns_are_read(
     it, before the read, in whichever thread reads. Red when the check begins at opening (one begun)."""
     lib = copy_of(compacted, tmp_path)
     idx = lib.with_name("library.json.idx")
+    as_04(idx)
     swap_first_in_order(idx)
     begun: list[int] = []
     real = docindex.LaterCheck
@@ -165,10 +171,11 @@ def test_a_first_list_from_the_newest_segment_s_top_reads_none_of_the_index_s_co
         assert len(found.hits) == 20
         storage = first._unchecked
         assert storage is not None and storage.reader.snap.index is not None
-        assert storage.reader.snap.index._unread is not None  # (no column read: none checked)
+        index = storage.reader.snap.index
+        assert not any(map(any, index._seen))  # (no block read: none checked)
         # (the stubs, none: the whole order walked, past the top, the base's columns read and checked)
         assert first.search("is:stub", limit=20, sort="cited").hits == []
-        assert storage.reader.snap.index._unread is None
+        assert all(index._seen[ORDER])
     finally:
         first.close()
         truth.close()

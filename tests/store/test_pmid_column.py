@@ -86,9 +86,9 @@ def _without_column(path: Path, change: bytes | None = None) -> None:
     n = struct.unpack_from("<I", raw, 8)[0]
     header = orjson.loads(raw[16 : 16 + n])
     index = DocIndex(idx)
-    heads_at, size = index._heads_at, aligned(4 * (index.max_id + 1))
+    (_start, end, _crc), heads_at, size = index._body, index._heads_at, aligned(4 * (index.max_id + 1))
     index.close()
-    body = raw[aligned(16 + n) : heads_at - size] + (change or b"")
+    body = raw[aligned(16 + n) : end - size] + (change or b"")
     if change is None:
         del header["pmids"]
     header["body_crc"] = zlib.crc32(body)

@@ -37,6 +37,7 @@ from store.storage.meta import Meta
 from store.storage.newest import Newest
 from store.storage.segment import SegmentFile, SegmentWriter
 from tests.conftest import PAGES
+from tests.store.test_index_blocks import as_04
 
 ORIGIN = Origin("test", "here")
 WAIT = 10.0  # (seconds: only a broken interleaving waits this long, and then the test fails)
@@ -190,6 +191,7 @@ def test_an_index_whose_check_in_a_thread_failed_is_checked_before_it_is_trusted
 ) -> None:
     idx = lib_path.with_name("library.json.idx")
     library._storage.close()
+    as_04(idx)  # (an index checked whole, in a thread: written before stop 49's blocks)
     raw = bytearray(idx.read_bytes())
     header_end = 16 + int.from_bytes(raw[8:12], "little")
     at = docindex.aligned(header_end) + 8 * 1  # (document 1's offset in the first column)
@@ -224,6 +226,8 @@ def test_an_index_whose_thread_cannot_start_is_checked_at_once(
     def refuse(self: threading.Thread) -> None:
         raise RuntimeError("can't start new thread")
 
+    library._storage.close()
+    as_04(idx)  # (an index checked whole, in a thread: written before stop 49's blocks)
     monkeypatch.setattr(threading.Thread, "start", refuse)
     index = DocIndex(idx, check_later=True)
     try:
