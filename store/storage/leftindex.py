@@ -84,7 +84,7 @@ def _under_lock(files: LibraryFiles, generation: str, base_fd: int) -> str:
 def _index_of(path: Path, generation: str, base: os.stat_result) -> DocIndex | None:
     """The index in ``path`` if it is whole, of ``generation``, made for ``base``'s size and time."""
     try:
-        index = DocIndex(path)  # (a FIFO or a device is refused)
+        index = DocIndex(path, whole=True)  # (a FIFO or a device is refused; every block checked)
     except (OSError, IndexFileError):
         return None
     if index.generation == generation and index.base == (base.st_size, base.st_mtime_ns):
