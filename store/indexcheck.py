@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import mmap
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -20,7 +21,7 @@ from typing import Any, overload
 from store.indexblocks import KEYTABLE as _KEYS
 from store.indexblocks import BlockCheck
 from store.indexheader import BODY_DAMAGED, IndexMismatch
-from store.openfile import OpenFile
+from store.openfile import FileClosed, OpenFile
 from store.residency import crc32_released
 
 
@@ -118,24 +119,34 @@ _OWN = ("on_damage", "_rebuilding", "_retired", "path")  # (kept when a rebuilt 
 class KeyHashes(Sequence[int]):
     """``DocIndex.key_hashes``: the key table's hashes, sorted, all checked at their first read (the base's
     key filter, ``store.storage.keyfilter``, is made of them only after many look-ups), not when they are
-    asked for: its size alone is read at once (a command that looks up a few keys reads a few blocks)."""
+    asked for: its size alone is read at once (a command that looks up a few keys reads a few blocks).
+
+    It holds its index by a weak reference: the filter made of it is kept in a ``WeakKeyDictionary`` by
+    that index, and a value holding its own key strongly would keep the index, and the library's files
+    with it, open for good (``tests/store/test_library_dropped_unclosed.py``)."""
 
     __slots__ = ("_index",)
 
     def __init__(self, index: CheckedByBlock) -> None:
-        self._index = index
+        self._index = weakref.ref(index)
+
+    def _of(self, checked: bool) -> memoryview:
+        index = self._index()
+        if index is None:
+            raise FileClosed("the document index")
+        if checked:
+            index._check_group(_KEYS)
+        return index._hashes
 
     def __len__(self) -> int:
-        return len(self._index._hashes)
+        return len(self._of(False))
 
     @overload
     def __getitem__(self, i: int) -> int: ...
     @overload
     def __getitem__(self, i: slice) -> Sequence[int]: ...
     def __getitem__(self, i: int | slice) -> int | Sequence[int]:
-        self._index._check_group(_KEYS)
-        return self._index._hashes[i]
+        return self._of(True)[i]  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[int]:
-        self._index._check_group(_KEYS)
-        return iter(self._index._hashes)
+        return iter(self._of(True))
