@@ -9,6 +9,7 @@ many of them."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,14 @@ def _small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(segmentwriter, "BLOCK", 256)
 
 
-def _library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batches: int, *, older: bool) -> Path:
-    """600 records in ``batches`` segments (or as many as the import leaves), then records re-imported
-    with other references (a newer segment's version of older documents, and link changes that remove
-    links), and a few new ones in the journal. ``older``: the segments as written before the blocks
-    (read whole)."""
+def _libraries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batches: int) -> tuple[Path, Path]:
+    """Two copies of one library: 600 records in ``batches`` segments (or as many as the import
+    leaves), then records re-imported with other references (a newer segment's version of older
+    documents, and link changes that remove links), and a few new ones in the journal; in the second
+    the segments as written before the blocks (read whole). Built once and copied: the imports are
+    most of this file's time."""
     monkeypatch.setattr(importer, "FLUSH_AT", 600 // batches)
-    path = tmp_path / f"lib{batches}{older}" / "library.json"
+    path = tmp_path / f"lib{batches}" / "library.json"
     path.parent.mkdir()
     lib = Library.open(path)
     import_paths(lib, [_file(tmp_path / "all.xml", 1, 600, 600)])
@@ -47,16 +49,20 @@ def _library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batches: int, *, o
     monkeypatch.setattr(importer, "FLUSH_AT", 40)  # (its batches segments too)
     import_paths(lib, [pubmed_xml(tmp_path / "again.xml", again)])
     lib._storage.close()  # (not ``close``: that would fold the segments into the base)
-    segments = sorted(path.parent.glob("library.json.segments/*.seg"))
-    assert len(segments) >= 2, segments
-    if older:
-        for segment in segments:
-            as_older_segment(segment, run=True)
-    lib = Library.open(path)
+    older = tmp_path / f"lib{batches}older" / "library.json"
+    shutil.copytree(path.parent, older.parent)
     monkeypatch.setattr(importer, "FLUSH_AT", 10_000)  # (a small file: its records go to the journal)
-    import_paths(lib, [pubmed_xml(tmp_path / "new.xml", [(601, [5, 9]), (602, [9, 601])])])
-    lib._storage.close()
-    return path
+    new = pubmed_xml(tmp_path / "new.xml", [(601, [5, 9]), (602, [9, 601])])
+    for each in (path, older):
+        segments = sorted(each.parent.glob("library.json.segments/*.seg"))
+        assert len(segments) >= 2, segments
+        if each == older:
+            for segment in segments:
+                as_older_segment(segment, run=True)
+        lib = Library.open(each)
+        import_paths(lib, [new])
+        lib._storage.close()
+    return path, older
 
 
 def _one_by_one(lib: Library, doc_ids: list[int]) -> dict[int, tuple[int, int, int | None]]:
@@ -85,8 +91,7 @@ def test_a_rankings_counts_are_asked_of_each_segment_once_for_all_its_candidates
         return find(self, name, doc_id)
 
     for batches in (2, 6):
-        for older in (False, True):
-            path = _library(tmp_path, monkeypatch, batches, older=older)
+        for path in _libraries(tmp_path, monkeypatch, batches):
             lib = Library.open(path)
             asked = [0, *range(1, lib._reader.current().next_id + 5), 1 << 30]  # (some it does not hold)
             expected = _one_by_one(lib, asked)
@@ -94,7 +99,7 @@ def test_a_rankings_counts_are_asked_of_each_segment_once_for_all_its_candidates
             monkeypatch.setattr(SegmentFile, "_find", counted)
             finds[0] = 0
             got = lib.totals(asked[::-1])  # (in any order)
-            assert finds[0] == 0, (batches, older, finds[0])
+            assert finds[0] == 0, (path, finds[0])
             monkeypatch.setattr(SegmentFile, "_find", find)
             assert got == expected
             # ``related`` itself: the look-ups of its centre, its neighbours' link lists and its rows
@@ -112,7 +117,7 @@ def test_a_rankings_counts_are_asked_of_each_segment_once_for_all_its_candidates
             monkeypatch.setattr(SegmentFile, "_find", find)
             assert counts is not None and rows
             assert len(counts.cocitation | counts.coupling) > 2 * len(rows)
-            assert during == finds[0], (batches, older, during, finds[0])
+            assert during == finds[0], (path, during, finds[0])
             lib._storage.close()
 
 
@@ -121,7 +126,7 @@ def test_a_damaged_block_a_ranking_reads_is_said_naming_its_table(
 ) -> None:
     """A byte of a block of the citing counts changed: the ranking's reading of many candidates at
     once says the segment is damaged and which table, as a look-up of one does."""
-    path = _library(tmp_path, monkeypatch, 2, older=False)
+    path, _older = _libraries(tmp_path, monkeypatch, 2)
     segments = sorted(path.parent.glob("library.json.segments/*.seg"))
     segment = max(segments, key=lambda p: p.stat().st_size)
     raw = bytearray(segment.read_bytes())
