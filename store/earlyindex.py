@@ -5,8 +5,10 @@ The index's columns and keys are checked against their CRC-32 in a thread (``Doc
 ``check_later``: ``zlib.crc32`` lets go of the interpreter's lock, so on the other core), begun at the
 first read of a column (since stop 47: a first list from the newest segment's top reads none, and is
 not held up by a check of 72.7 MB at a million records), and the first page waits for that check
-before it shows what it read. Opened here, first, a check the first page begins runs beside the
-search index's modules' import (30-45 ms, which only the interpreter's one lock runs).
+before it shows what it read. That is an index written before stop 49 (``PMBIDX04``); one written
+since is checked by the block as it is read (``store.indexblocks``), and has no such check to wait for.
+Opened here, first, a check the first page begins runs beside the search index's modules' import
+(30-45 ms, which only the interpreter's one lock runs).
 
 Nothing is trusted sooner: the index taken is the one ``DocIndex(path, check_later=True)`` would
 have opened, its check under way, and whoever takes it waits for that check (``verify``) before it
