@@ -122,12 +122,10 @@ class SearchIndex:
         of an older layout, as opening the library does; ``convert=False`` (a reader that must never
         write): None for such a library instead.
 
-        The storage's document index is checked in a thread from the first read of its columns (an
-        index written before stop 49: 72.7 MB at a million records, ``DocIndex`` ``check_later``; a
-        first list from the newest segment's top reads none; one written since is checked by the block
-        as it is read, ``store.indexblocks``), and ``search`` waits for that check before it returns a
-        page: a damaged index is opened again (rebuilt) and the search run again, so nothing it
-        answered is shown."""
+        The storage's document index (one written before stop 49; since, by the block) is checked in a
+        thread from the first read of its columns (``DocIndex`` ``check_later``), and ``search`` waits
+        for that check before it returns a page: a damaged index is opened again (rebuilt) and the
+        search run again, so nothing it answered is shown."""
         if not convert and not _in_this_layout(library_path):
             return None
         try:
