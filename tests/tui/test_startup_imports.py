@@ -11,9 +11,11 @@ from tests.tui.helpers import imported_by, json_of
 # Imported where they are first used: the watcher of other processes' changes once the library is
 # read (``tui.screens.main.changes``, ``tui.screens.main.loading``), the dialog of ``t`` and ``n``
 # (``tui.screens.main.marking``), the other views and dialogs on their keys, the reader column's widgets
-# once the first frame is painted (``tui.screens.main.reader``).
+# once the first frame is painted (``tui.screens.main.reader``), the link panes' among them (the screen
+# takes their rows' choice by its handler's name, ``on_link_list_chosen``, not by the class).
 LATER = (
     "tui.refresh",
+    "tui.widgets.links",
     "tui.widgets.article",
     "tui.widgets.panes",
     "tui.widgets.related",

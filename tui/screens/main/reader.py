@@ -22,7 +22,6 @@ from textual.widget import Widget
 
 from tui.screens.main.parts import Column, say
 from tui.text import describe_article, mesh_query, unique
-from tui.widgets.links import LinkList
 from tui.widgets.lists import MarkOf
 
 # (The column's widgets and modules come after the first paint: ``Reader._mount_panes``.)
@@ -36,12 +35,7 @@ if TYPE_CHECKING:
     from tui.widgets.related import RelatedPane
 
 PANES = ("abstract", "references", "cited_by", "related")
-PANE_LABELS = {
-    "abstract": "Abstract",
-    "references": "References",
-    "cited_by": "Cited by",
-    "related": "Related",
-}
+PANE_LABELS = dict(zip(PANES, ("Abstract", "References", "Cited by", "Related"), strict=True))
 PANE_WIDGETS = {
     "abstract": "#abstract-view",
     "references": "#references-list",
@@ -106,6 +100,7 @@ class Reader(Column):
             return
         from tui.keys import SEARCH_HELP
         from tui.widgets.article import AbstractView, ArticleHeader
+        from tui.widgets.links import LinkList
         from tui.widgets.panes import Panes, PaneTabs
         from tui.widgets.related import RelatedPane
         from tui.widgets.yearchart import YearChart
@@ -245,6 +240,8 @@ class Reader(Column):
     def show_current(self, keep: bool = False) -> None:
         """Show the open article; ``keep`` (a reload) keeps the link rows' highlight and the scroll."""
         assert self.library is not None and self.current is not None
+        from tui.widgets.links import LinkList  # (imported with the column: ``_mount_panes``)
+
         library, doc_id = self.library, self.current
         article = library.article(doc_id)
         visited = self._visited() - {doc_id}

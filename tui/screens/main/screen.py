@@ -39,7 +39,6 @@ from tui.screens.main.reader import PANE_WIDGETS, OpenArticle, Reader
 from tui.screens.main.search import SearchResults
 from tui.screens.main.views import Views
 from tui.widgets.footer import KeyFooter
-from tui.widgets.links import LinkList
 from tui.widgets.lists import ArticleRows
 from tui.widgets.results import ArticleList
 from tui.widgets.trail import StatusLine, TrailBar
@@ -55,6 +54,7 @@ if TYPE_CHECKING:
     from store.marks import Screening
     from store.trail import Trail
     from tui import refresh
+    from tui.widgets.links import LinkList
 
 KEY_OF_ACTION = {key.action: key.label.split(" / ")[0] for key in KEYS}  # ("screen('included')": "i")
 FOCUS_ORDER = ("#results", "#abstract-view", "#references-list", "#cited-by-list")
@@ -212,8 +212,9 @@ class MainScreen(CoveredScreen):
         assert isinstance(event.option_list, ArticleList)
         self._open_row(event.option_list, event.option_index)
 
-    @on(LinkList.Chosen)
-    def _link_chosen(self, event: LinkList.Chosen) -> None:
+    # (By its handler's name, not ``@on(LinkList.Chosen)``: the link panes' module is imported after the
+    # first paint, with the reader's column, not with this one: tests/tui/test_startup_imports.py.)
+    def on_link_list_chosen(self, event: LinkList.Chosen) -> None:
         self._open_row(event.rows, event.index)
 
     def _open_row(self, rows: ArticleRows, index: int) -> None:
