@@ -293,6 +293,6 @@ class Reindex:
         assert self.base.base_file is not None
         with self.base.base_file.held():  # (``FileClosed`` once closed: never another file's bytes)
             files = self.files() or LibraryFiles(self.base.path, self.lock_timeout)
-            index = conversion.rebuild_index(files, self.base, f"does not match it ({reason})")
+            index = conversion.rebuild_index(files, self.base, f"is damaged: {reason}")
             index.on_damage = self
             return index

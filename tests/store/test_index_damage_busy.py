@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -57,7 +58,11 @@ def test_a_reader_meets_a_damaged_block_while_another_process_holds_the_lock(
         result = ok(cli(path, "show", PMID, "--json", timeout=120))
         assert json.loads(result.stdout)["pmid"] == PMID
         notice = one_line(result.stderr)
-        assert "library.json.idx" in notice and "rebuilt" in notice and "block" in notice, notice
+        # (said plainly: which file, what is wrong with it, what was done)
+        said = (
+            rf"pmbrowse: {re.escape(str(idx))} is damaged: its doc_off/doc_len block \d+ does not match its"
+        )
+        assert re.fullmatch(said + r" checksum; it was rebuilt from library\.json", notice.strip()), notice
         assert idx.read_bytes() == damaged
     again = ok(cli(path, "show", PMID, "--json"))
     assert json.loads(again.stdout)["pmid"] == PMID
