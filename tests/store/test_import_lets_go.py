@@ -7,7 +7,8 @@ not the library").
   larger the library (at a million records 68 MB of the index after its first batch, 25 now). Each
   batch lets go of what it touched (``Committer.spill``, ``DocIndex.release``).
 - The tally of every document's keys reads each of the library's segments' ``link_cited`` once, and
-  it is not kept (``SegmentFile.column_once``).
+  it is not kept (``SegmentFile.column_once``): that test is in ``test_merge_beside``, beside the
+  library with three segments it imports into (a module's fixture: built there once, not once more here).
 """
 
 from __future__ import annotations
@@ -23,12 +24,8 @@ import store.importer as importer
 from store.importer import import_paths
 from store.library import Library
 from store.storage.committer import Committer
-from store.storage.segment import SegmentFile
 from tests.store.test_lookup_layers import _resident_kib
-from tests.store.test_merge_beside import LAST, _copy, _import, made
 from tests.store.test_tiering import _file
-
-__all__ = ["made"]  # (the module-scoped fixture, used here)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
@@ -63,34 +60,3 @@ def test_each_batch_of_an_import_lets_go_of_the_index_pages_it_touched(
     assert len(resident) >= 3 and size_kib >= 200, (resident, size_kib)
     # (before: 192 KiB of the 250 KiB index after each batch, all that the look-ups had touched)
     assert max(resident) <= 16, (resident, size_kib)
-
-
-def test_an_import_keeps_no_column_of_the_librarys_segments_that_its_tally_alone_reads(
-    tmp_path: Path, made: tuple[Path, object, object], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The tally of every document's keys (``store.storage.runs``) reads each segment's ``link_cited``
-    once, at the import's first batch; nothing of the import reads it after: kept, it was 4 bytes a
-    link change of the library's segments for the rest of the import (10.6 MB at a million records)."""
-    path = _copy(made, tmp_path / "lib")
-    kept: list[set[str]] = []
-    spill = Committer.spill
-    once: list[str] = []
-    column_once = SegmentFile.column_once
-
-    def read_once(self: SegmentFile, name: str) -> Any:
-        once.append(name)
-        return column_once(self, name)
-
-    monkeypatch.setattr(SegmentFile, "column_once", read_once)
-
-    def spilled(self: Committer, *args: Any) -> None:
-        spill(self, *args)
-        kept.extend(set(getattr(s, "_columns", {})) for s in self.reader.snap.segments)
-
-    monkeypatch.setattr(Committer, "spill", spilled)
-    # (``_import`` sets ``FLUSH_AT`` for good: restored after the test, or every later test of this
-    # worker imported in batches of 60; test_merge_beside's own fixture restores it only there)
-    monkeypatch.setattr(importer, "FLUSH_AT", importer.FLUSH_AT)
-    _import(path, *LAST, 60, command=True).close()
-    assert kept and once and set(once) == {"link_cited"}, (kept, once)  # (the tally read it)
-    assert not any("link_cited" in names for names in kept), kept
