@@ -25,13 +25,34 @@ from store.storage.segment import SegmentFile
 from store.storage.segmentids import TableDamage
 from tests.store.bulk_files import pmid, pubmed_xml
 from tests.store.test_segment_damage import as_older_segment, footer_of
-from tests.store.test_tiering import _file
+from tests.store.test_tiering import _copy_in_order, _file
 
 
 @pytest.fixture(autouse=True)
 def _small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))  # (the segments stay segments)
     monkeypatch.setattr(segmentwriter, "BLOCK", 256)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, Path]]:
+    """``_libraries`` of 2 and 6 batches, built once for the module (its imports are most of its time,
+    and two tests read the 2 batches' pair): each test copies the pair it reads (``_copied``)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))  # (as ``_small_blocks``)
+        monkeypatch.setattr(segmentwriter, "BLOCK", 256)
+        monkeypatch.setattr(importer, "FLUSH_AT", importer.FLUSH_AT)  # (``_libraries`` sets it: restored)
+        return {n: _libraries(tmp_path_factory.mktemp(f"built{n}"), monkeypatch, n) for n in (2, 6)}
+
+
+def _copied(built: dict[int, tuple[Path, Path]], batches: int, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the pair of libraries of ``batches`` in ``tmp_path``, each file copied in the order
+    it was last changed (``_copy_in_order``: its index stays current)."""
+    pair = []
+    for path in built[batches]:
+        _copy_in_order(path.parent, tmp_path / path.parent.name)
+        pair.append(tmp_path / path.parent.name / path.name)
+    return pair[0], pair[1]
 
 
 def _libraries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batches: int) -> tuple[Path, Path]:
@@ -77,7 +98,7 @@ def _one_by_one(lib: Library, doc_ids: list[int]) -> dict[int, tuple[int, int, i
 
 
 def test_a_rankings_counts_are_asked_of_each_segment_once_for_all_its_candidates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built: dict[int, tuple[Path, Path]]
 ) -> None:
     """No look-up of one document in a segment (``SegmentFile._find``) while the candidates' counts
     and years are read, whatever the number of segments (before: one for each candidate and segment,
@@ -91,7 +112,7 @@ def test_a_rankings_counts_are_asked_of_each_segment_once_for_all_its_candidates
         return find(self, name, doc_id)
 
     for batches in (2, 6):
-        for path in _libraries(tmp_path, monkeypatch, batches):
+        for path in _copied(built, batches, tmp_path):
             lib = Library.open(path)
             asked = [0, *range(1, lib._reader.current().next_id + 5), 1 << 30]  # (some it does not hold)
             expected = _one_by_one(lib, asked)
@@ -122,11 +143,11 @@ def test_a_rankings_counts_are_asked_of_each_segment_once_for_all_its_candidates
 
 
 def test_a_damaged_block_a_ranking_reads_is_said_naming_its_table(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, built: dict[int, tuple[Path, Path]]
 ) -> None:
     """A byte of a block of the citing counts changed: the ranking's reading of many candidates at
     once says the segment is damaged and which table, as a look-up of one does."""
-    path, _older = _libraries(tmp_path, monkeypatch, 2)
+    path, _older = _copied(built, 2, tmp_path)
     segments = sorted(path.parent.glob("library.json.segments/*.seg"))
     segment = max(segments, key=lambda p: p.stat().st_size)
     raw = bytearray(segment.read_bytes())
