@@ -289,7 +289,7 @@ class Changes:
         run: list[tuple[int, list[str] | None]] = []
         linked = 0
         held, seen, made, read, metas = self._keys, self._seen, self._docs, self._read, self._meta
-        recalled = self._held.recalled
+        recalled, codes, kept = self._held.recalled, metas.codes, metas.metas
         for entry in entries:
             pmid = entry.get("pmid")  # (most links name a PMID alone: its key without ``doc_keys``)
             if pmid and "doi" not in entry and "pmcid" not in entry:
@@ -308,7 +308,12 @@ class Changes:
                             run.append((target, entry.get("sources")))
                             continue
                     elif target not in read:
-                        meta = metas.meta_of(target, self._lib.meta)
+                        try:  # (``KeptMeta.meta_of``'s probe written out: two C-level subscripts)
+                            meta = kept[codes[target]]
+                        except IndexError:  # (an id past those kept, or a meta kept apart)
+                            meta = None
+                        if meta is None:  # (not kept, or no such document: ``meta_of`` says which)
+                            meta = metas.meta_of(target, self._lib.meta)
                         # (a record, or a stub the link has nothing to add to: as ``_target`` reads its flags)
                         if meta is not None and not (meta.flags & STUB and _entry_bits(entry) & ~meta.flags):
                             run.append((target, entry.get("sources")))

@@ -8,17 +8,22 @@ the document id's int; the metas themselves shared, one object for each distinct
 distinct metas (flags by year: 108 in the bench's 100k library), so each is given a small number, its
 *code*, and a document's is kept in an array indexed by its id (document ids are dense, from 0):
 
-- ``_codes``: a 16-bit code for each document id (0: not kept; ``NONE``: kept, no such document; from
-  ``FIRST_SHARED`` on: a shared meta, ``_metas[code]``; ``UNSHARED``: a meta not shared, in ``_others``,
+- ``codes``: a 16-bit code for each document id (0: not kept; ``NONE``: kept, no such document; from
+  ``FIRST_SHARED`` on: a shared meta, ``metas[code]``; ``UNSHARED``: a meta not shared, in ``_others``,
   once ``SHARED`` distinct metas have codes);
 - ``_seqs``: beside each, its insertion number (32 bits), and ``_order``: the ids in the order they were
   put (32 bits each), to forget the oldest (``trim``) as a dict trimmed of its oldest would: one
   forgotten (``pop``) and put again comes anew.
 
-Both arrays are in pages of ``PAGE`` ids, made when an id of the page is first kept (a library's ids are
-dense; a test's may be sparse). Some 6 bytes a document of the library, asked or not, and 4-8 an answer
-in ``_order``: ~17 MB for a library of 2M documents (records and stubs) whatever is kept, against ~77 MB
-full as a dict. A document id past 32 bits (none a library makes) is not kept: asked each time.
+Both arrays are flat, from id 0 to the highest id kept (grown ``PAGE`` ids at a time): some 6 bytes a
+document of the library, asked or not, and 4-8 an answer in ``_order``: ~17 MB for a library of 2M
+documents (records and stubs) whatever is kept, against ~77 MB full as a dict. A document id from
+``FLAT`` on (none a library of under 32M documents makes) is not kept: asked each time.
+
+Flat, not in pages of ids (stop 49: a dict of pages), so that an import's hot path (``Changes._link``,
+once a link to a stored document) finds a kept meta with two C-level subscripts, ``metas[codes[id]]``,
+as fast as the dict's ``get`` was, with no Python call: an IndexError (an id past ``codes``, or the code
+``UNSHARED`` past ``metas``) or None (not kept, or no such document) sends it to ``meta_of``.
 """
 
 from __future__ import annotations
@@ -30,62 +35,61 @@ from typing import Generic, TypeVar
 M = TypeVar("M")  # (a document's meta: ``store.storage.meta.Meta``, which this module does not read)
 NONE = 1  # code: kept, no such document
 FIRST_SHARED = 2  # the first shared meta's code
-UNSHARED = 0xFFFF  # code: a meta kept in ``_others``
+UNSHARED = 0xFFFF  # code: a meta kept in ``_others`` (past ``metas``: ``SHARED`` is below it)
 # The most distinct metas given codes: a library holds few (flags by year: 108 in the bench's 100k
 # library, citation counts mostly 0); others are kept in a dict, one entry a document.
 SHARED = 1 << 14
-PAGE_BITS = 16
-PAGE = 1 << PAGE_BITS  # (a page: 384 KB, 6 bytes an id)
-LIMIT = 1 << 32  # (ids from here on are not kept)
-LOW = LIMIT - 1
+PAGE = 1 << 16  # (the arrays grow by this many ids: 384 KB, 6 bytes an id)
+FLAT = 1 << 25  # (ids from here on are not kept: the arrays would weigh 192 MB)
+LOW = (1 << 32) - 1
 FIRST = 16  # (``trim`` renumbers ``_order`` once it is past twice the number kept and this)
 
 
 class KeptMeta(Generic[M]):
     """Document id -> its meta (None: no such document), as the library answered; see the module
-    docstring."""
+    docstring. ``codes`` and ``metas`` are read as they are by an import's hot path: changed in place,
+    never replaced."""
 
-    __slots__ = ("_codes", "_count", "_head", "_metas", "_order", "_others", "_seqs", "_shared")
+    __slots__ = ("_count", "_head", "_order", "_others", "_seqs", "_shared", "codes", "metas")
 
     def __init__(self) -> None:
+        self.codes = array("H")  # each id's code
+        self._seqs = array("I")  # each id's insertion number
+        self.metas: list[M | None] = [None, None]  # code -> meta (codes 0 and ``NONE``: None)
         self.clear()
 
     def clear(self) -> None:
-        """Forget every answer, and the codes given to metas."""
-        self._codes: dict[int, array[int]] = {}  # page number -> each id's code ('H')
-        self._seqs: dict[int, array[int]] = {}  # page number -> each id's insertion number ('I')
+        """Forget every answer, and the codes given to metas (the arrays let go of, not replaced)."""
+        del self.codes[:], self._seqs[:], self.metas[FIRST_SHARED:]
         self._order = array("I")  # the ids as they were put, each its insertion number's place
         self._head = 0  # (``_order``'s entries before it are trimmed)
         self._count = 0
         self._shared: dict[M, int] = {}  # each meta given a code -> its code
-        self._metas: list[M | None] = [None, None]  # code -> meta (codes 0 and ``NONE``: None)
         self._others: dict[int, M] = {}  # id -> a meta kept but not given a code (``UNSHARED``)
 
     def __len__(self) -> int:
         return self._count
 
     def __sizeof__(self) -> int:  # (the arrays', not the dicts': ``_shared`` holds few, ``_others`` none)
-        arrays = [self._order, *self._codes.values(), *self._seqs.values()]
+        arrays = [self._order, self.codes, self._seqs]
         return object.__sizeof__(self) + sum(a.buffer_info()[1] * a.itemsize for a in arrays)
 
     def get(self, doc_id: int) -> M | None:
         """The meta kept for ``doc_id``; None: not kept, or kept as no such document (``meta_of``
-        tells which: an import asks this first, for each link to a stored document)."""
-        page = self._codes.get(doc_id >> PAGE_BITS)
-        if page is None:
+        tells which)."""
+        if not 0 <= doc_id < len(self.codes):
             return None
-        code = page[doc_id & (PAGE - 1)]
-        return self._metas[code] if code < UNSHARED else self._others[doc_id]
+        code = self.codes[doc_id]
+        return self.metas[code] if code < UNSHARED else self._others[doc_id]
 
     def meta_of(self, doc_id: int, ask: Callable[[int], M | None]) -> M | None:
         """``doc_id``'s meta (None: no such document), as kept, or asked now (``ask``) and kept."""
-        page = self._codes.get(doc_id >> PAGE_BITS)
-        if page is not None:
-            code = page[doc_id & (PAGE - 1)]
+        if 0 <= doc_id < len(self.codes):
+            code = self.codes[doc_id]
             if code:
-                return self._metas[code] if code < UNSHARED else self._others[doc_id]
+                return self.metas[code] if code < UNSHARED else self._others[doc_id]
         found = ask(doc_id)
-        if 0 <= doc_id < LIMIT:
+        if 0 <= doc_id < FLAT:
             found = self._put(doc_id, found)
         return found
 
@@ -96,47 +100,39 @@ class KeptMeta(Generic[M]):
         else:
             code = self._shared.get(found, 0)
             if code:
-                found = self._metas[code]
+                found = self.metas[code]
             elif len(self._shared) < SHARED:
-                code = len(self._metas)
+                code = len(self.metas)
                 self._shared[found] = code
-                self._metas.append(found)
+                self.metas.append(found)
             else:
                 code = UNSHARED
                 self._others[doc_id] = found
-        number = doc_id >> PAGE_BITS
-        codes = self._codes.get(number)
-        if codes is None:
-            codes = self._codes[number] = array("H", bytes(2 * PAGE))
-            self._seqs[number] = array("I", bytes(4 * PAGE))
-        at = doc_id & (PAGE - 1)
-        codes[at] = code
-        self._seqs[number][at] = len(self._order) & LOW
+        codes = self.codes
+        if doc_id >= len(codes):  # (grown in place: the hot path holds ``codes``)
+            more = min((doc_id | (PAGE - 1)) + 1, FLAT) - len(codes)
+            codes.frombytes(bytes(2 * more))
+            self._seqs.frombytes(bytes(4 * more))
+        codes[doc_id] = code
+        self._seqs[doc_id] = len(self._order) & LOW
         self._order.append(doc_id)
         self._count += 1
         return found
 
     def pop(self, doc_id: int) -> None:
         """Forget ``doc_id``'s meta, if kept."""
-        codes = self._codes.get(doc_id >> PAGE_BITS)
-        if codes is not None:
-            at = doc_id & (PAGE - 1)
-            if codes[at]:
-                if codes[at] == UNSHARED:
-                    del self._others[doc_id]
-                codes[at] = 0
-                self._count -= 1
-
-    def _live(self, at: int) -> bool:
-        """Whether ``_order[at]`` is its id's kept entry (not forgotten, nor put again since)."""
-        doc_id = self._order[at]
-        number, place = doc_id >> PAGE_BITS, doc_id & (PAGE - 1)
-        return bool(self._codes[number][place]) and self._seqs[number][place] == at & LOW
+        codes = self.codes
+        if 0 <= doc_id < len(codes) and codes[doc_id]:
+            if codes[doc_id] == UNSHARED:
+                del self._others[doc_id]
+            codes[doc_id] = 0
+            self._count -= 1
 
     def ids(self) -> Iterator[int]:
-        """The ids kept, in the order they were put."""
-        order = self._order
-        return (order[at] for at in range(self._head, len(order)) if self._live(at))
+        """The ids kept, in the order they were put (an entry of ``_order`` is its id's kept one when
+        the id is kept and its insertion number is the entry's place: not forgotten, nor put again)."""
+        codes, seqs, head = self.codes, self._seqs, self._head
+        return (d for at, d in enumerate(self._order[head:], head) if codes[d] and seqs[d] == at & LOW)
 
     def items(self) -> Iterator[tuple[int, M | None]]:
         """Every id kept and its meta, in the order they were put (for tests and checks)."""
@@ -148,18 +144,19 @@ class KeptMeta(Generic[M]):
 
     def trim(self, most: int) -> None:
         """Forget the oldest down to ``most``."""
-        head = self._head
-        while self._count > most:
-            if self._live(head):
-                self.pop(self._order[head])
+        codes, seqs, order = self.codes, self._seqs, self._order
+        head, count = self._head, self._count
+        while count > most:
+            doc_id = order[head]
+            if codes[doc_id] and seqs[doc_id] == head & LOW:  # (its kept entry: as in ``ids``)
+                if codes[doc_id] == UNSHARED:
+                    del self._others[doc_id]
+                codes[doc_id] = 0
+                count -= 1
             head += 1
-        self._head = head
-        order = self._order
-        if head * 2 > len(order) or len(order) > 2 * self._count + FIRST:
-            kept = array("I")
-            for at in range(head, len(order)):
-                if self._live(at):
-                    doc_id = order[at]
-                    self._seqs[doc_id >> PAGE_BITS][doc_id & (PAGE - 1)] = len(kept)
-                    kept.append(doc_id)
+        self._head, self._count = head, count
+        if head * 2 > len(order) or len(order) > 2 * count + FIRST:
+            kept = array("I", self.ids())
+            for at, doc_id in enumerate(kept):
+                seqs[doc_id] = at
             self._order, self._head = kept, 0

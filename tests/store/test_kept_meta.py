@@ -21,8 +21,8 @@ def _ids(rng: random.Random) -> int:
     pick = rng.random()
     if pick < 0.8:  # (few ids: the same come back, forgotten and asked again)
         return rng.randrange(3000)
-    if pick < 0.95:  # (ids of other pages)
-        return rng.choice([PAGE - 1, PAGE, 5 * PAGE + 7, (1 << 32) - 1])
+    if pick < 0.95:  # (ids where the arrays grow, the last kept, and the first not kept)
+        return rng.choice([PAGE - 1, PAGE, 5 * PAGE + 7, keptmeta.FLAT - 1, keptmeta.FLAT])
     return rng.randrange(PAGE, 40 * PAGE)
 
 
@@ -32,6 +32,7 @@ def test_kept_meta_answers_as_a_trimmed_dict_would(monkeypatch: pytest.MonkeyPat
     meta the one object however many documents have it; past ``SHARED`` distinct metas (5 here) a meta is
     kept apart, as it is."""
     monkeypatch.setattr(keptmeta, "SHARED", 5)
+    monkeypatch.setattr(keptmeta, "FLAT", 48 * PAGE)  # (ids from there on asked each time)
     rng = random.Random(49)
     library: dict[int, Meta | None] = {}
     kept: KeptMeta[Meta] = KeptMeta()
@@ -53,7 +54,8 @@ def test_kept_meta_answers_as_a_trimmed_dict_would(monkeypatch: pytest.MonkeyPat
                 assert asked == [] and got is model[doc_id]
             else:
                 assert asked == [doc_id] and got == library[doc_id]
-                model[doc_id] = got
+                if doc_id < keptmeta.FLAT:
+                    model[doc_id] = got
         elif pick < 0.9:
             kept.pop(doc_id)
             model.pop(doc_id, None)
@@ -79,8 +81,9 @@ def test_one_object_each_distinct_meta() -> None:
     assert kept.meta_of(2, lambda _: None) is None and kept.meta_of(2, lambda _: Meta(3, 3, 3)) is None
 
 
-def test_an_id_past_32_bits_is_asked_each_time() -> None:
-    """(a library's ids are dense from 0: none gets there; the answer is still the library's)"""
+def test_an_id_from_flat_on_is_asked_each_time() -> None:
+    """(a library's ids are dense from 0: one of under 32M documents gets nowhere near; the answer is
+    still the library's, and the arrays stay as they were)"""
     kept: KeptMeta[Meta] = KeptMeta()
     asked: list[int] = []
 
@@ -88,9 +91,33 @@ def test_an_id_past_32_bits_is_asked_each_time() -> None:
         asked.append(doc_id)
         return Meta(2, 0, 0)
 
+    far = keptmeta.FLAT
     for _ in range(2):
-        assert kept.meta_of(1 << 32, ask) == Meta(2, 0, 0)
-    assert asked == [1 << 32, 1 << 32] and len(kept) == 0 and kept.get(1 << 32) is None
+        assert kept.meta_of(far, ask) == Meta(2, 0, 0)
+    assert asked == [far, far] and len(kept) == 0 and kept.get(far) is None and len(kept.codes) == 0
+
+
+def test_the_hot_paths_probe_answers_as_get() -> None:
+    """``Changes._link`` reads ``metas[codes[id]]`` (an IndexError or None: ask ``meta_of``), not a
+    Python call: a kept shared meta is found so, an id past the arrays or a meta kept apart raises
+    IndexError, an id not kept gives None; the arrays are grown and cleared in place, never replaced
+    (the hot path holds them)."""
+    kept: KeptMeta[Meta] = KeptMeta()
+    codes, metas = kept.codes, kept.metas
+    shared = kept.meta_of(3, lambda _: Meta(2, 2001, 0))
+    assert metas[codes[3]] is shared and metas[codes[4]] is None
+    assert kept.meta_of(5, lambda _: None) is None and metas[codes[5]] is None
+    with pytest.raises(IndexError):
+        metas[codes[PAGE]]
+    for doc_id in range(keptmeta.SHARED + 10):  # (past ``SHARED`` distinct metas: kept apart)
+        kept.meta_of(PAGE + doc_id, lambda d: Meta(2, d, 0))
+    assert kept.codes is codes and kept.metas is metas and len(codes) == 2 * PAGE
+    apart = PAGE + keptmeta.SHARED + 5
+    assert kept.get(apart) == Meta(2, apart, 0)
+    with pytest.raises(IndexError):
+        metas[codes[apart]]
+    kept.clear()
+    assert kept.codes is codes and kept.metas is metas and len(codes) == 0 and metas == [None, None]
 
 
 @pytest.mark.parametrize("held_as", [set, dict])
