@@ -327,19 +327,23 @@ class DocIndex(CheckedByBlock):
         return self.candidates_of(key_hash(key))
 
     def candidates_of(self, h: int) -> list[int]:
-        """As ``candidates``: the key's block found among the fences (the first hash of each), its
-        entries checked and read, and the next block's if they run on into it."""
-        found: list[int] = []
+        """As ``candidates``: the key's block found among the fences (the first hash of each), checked
+        once and its entries read, and the next block's, checked first, if they run on into it (an
+        import asks this of every key its filters do not rule out: the loop tests no block)."""
         hashes, seen, per = self._hashes, self._seen[KEYTABLE], self._per_block
         end = len(hashes)
         b = bisect_left(self._fences, h)
         first = b - 1 if b else 0  # (the block where its first entry is; else it begins block ``b``)
         if first < len(seen) and not seen[first] and self._check(KEYTABLE, first):
             return self.candidates_of(h)  # (rebuilt: asked again of the new index)
-        i = bisect_left(hashes, h, first * per, min((first + 1) * per, end))
+        stop = min((first + 1) * per, end)  # (the end of the entries checked)
+        i = bisect_left(hashes, h, first * per, stop)
+        found: list[int] = []
         while i < end:
-            if not seen[i // per] and self._check(KEYTABLE, i // per):
-                return self.candidates_of(h)  # (rebuilt: asked again of the new index)
+            if i == stop:  # (into the next block)
+                if not seen[i // per] and self._check(KEYTABLE, i // per):
+                    return self.candidates_of(h)
+                stop = min(stop + per, end)
             if hashes[i] != h:
                 break
             found.append(self._ids[i])

@@ -7,12 +7,14 @@ an index written before (``PMBIDX04``) still opens, checked whole as before."""
 
 from __future__ import annotations
 
+import io
 import json
 import mmap
 import os
 import shutil
 import struct
 import zlib
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,11 @@ import orjson
 import pytest
 
 from store import indexblocks
-from store.docindex import DocIndex, IndexFileError, IndexMismatch, aligned, key_hash
+from store.docindex import COLUMNS, DocIndex, IndexFileError, IndexMismatch, aligned, key_hash
 from store.importer import import_paths
 from store.indexheader import MAGIC, MAGIC_04
 from store.library import Library
+from store.storage.indexwriter import IndexData, new_columns, write_index
 from tests.store.bulk_files import pmid
 from tests.store.test_reliability import cli, index_layout, ok, one_line
 from tests.store.test_tiering import _file, _library_with_a_base
@@ -242,3 +245,52 @@ def test_an_index_written_before_the_blocks_opens_and_is_checked_whole(
     assert idx.read_bytes() == good  # (rebuilt: by the block)
     ok(cli(path, "compact"))
     assert idx.read_bytes()[:8] == MAGIC
+
+
+def _key_table(hashes: list[int]) -> bytes:
+    """An index (in memory, written as a base's is) of 2,000 documents whose key table holds ``hashes``,
+    sorted, the i-th held by document i + 1."""
+    pairs = sorted((h << 32) | (i + 1) for i, h in enumerate(hashes))
+    data = IndexData("g", {"records": 0, "stubs": 0, "links": 0}, 2001, new_columns(2000), pairs)
+    buffer = io.BytesIO()
+    write_index(buffer, data)
+    return buffer.getvalue()
+
+
+def test_a_key_whose_entries_run_into_the_next_block_is_found_whole_and_each_block_checked() -> None:
+    """``candidates_of`` checks the key's block once, then the next only if its entries run on into it:
+    every key's candidates as a scan of the table finds them, and a damaged next block is said for the
+    key that runs into it, not for one that ends before it (one hash held by 700 documents: blocks of
+    512 keys)."""
+    per = indexblocks.KEYS
+    hashes = [1000 + 7 * i for i in range(300)] + [5000] * 700 + [9000 + i for i in range(300)]
+    raw = _key_table(hashes)
+    index = DocIndex(None, raw=raw)
+    try:
+        table = list(zip(index._hashes, index._ids, strict=True))
+        for h in {*hashes, 3, 5001, 1 << 60}:
+            assert index.candidates_of(h) == [d for k, d in table if k == h], h
+        assert all(index._seen[indexblocks.KEYTABLE])
+        keys_at = index_layout_raw(raw)
+    finally:
+        index.close()
+    damaged = bytearray(raw)
+    damaged[keys_at + 8 * (per + 500) + 1] ^= 1  # (a hash of the second block, past the run of 5000)
+    index = DocIndex(None, raw=bytes(damaged))
+    try:
+        assert index.candidates_of(1000 + 7 * 5) == [6]  # (the first block only: good)
+        with pytest.raises(IndexMismatch, match="key table's block 1"):
+            index.candidates_of(5000)  # (runs on into the second)
+        assert not index._seen[indexblocks.KEYTABLE][1]
+    finally:
+        index.close()
+
+
+def index_layout_raw(raw: bytes) -> int:
+    """Where the key table of an index's bytes begins (as ``DocIndex`` finds it)."""
+    (n,) = struct.unpack_from("<I", raw, 8)
+    header = orjson.loads(raw[16 : 16 + n])
+    pos, rows = aligned(16 + n), int(header["max_id"]) + 1
+    for _name, code in COLUMNS:
+        pos = aligned(pos + array(code).itemsize * rows)
+    return pos
