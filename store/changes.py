@@ -77,8 +77,7 @@ class Changes:
         self._keys: dict[str, int | None] = {}
         self._held = HeldKeys(RECALL)
         self._seen: dict[str, int | None] = {}
-        # What the library answered to key look-ups and of documents' meta, kept across batches
-        # (``store.answers``; ``_meta`` is its meta, ``store.keptmeta``, changed in place).
+        # The library's answers kept across batches (``store.answers``; ``_meta``: ``store.keptmeta``).
         self._answers: Answers[Meta] = Answers()
         self._meta = self._answers.meta
         self._links = LinkEdits(library.link_state, self._first_new, library.link_counts)
@@ -284,8 +283,7 @@ class Changes:
 
     def _link(self, doc_id: int, rel: str, entries: list[Doc]) -> tuple[int, int]:
         """Link ``doc_id`` to ``entries`` (``rel``): the record linked (``doc_id``, or the one it was merged
-        into, which takes the rest of the links) and what ``LinkEdits.connect`` says, the largest. Links
-        with one key cannot merge records: a run of them is connected at once (an import's hot path)."""
+        into) and ``LinkEdits.connect``'s largest answer. A run of one-key links is connected at once."""
         run: list[tuple[int, list[str] | None]] = []
         linked = 0
         held, seen, made, read, metas = self._keys, self._seen, self._docs, self._read, self._meta
@@ -308,13 +306,10 @@ class Changes:
                             run.append((target, entry.get("sources")))
                             continue
                     elif target not in read:
-                        try:  # (``KeptMeta.meta_of``'s probe written out: two C-level subscripts)
-                            meta = kept[codes[target]]
-                        except IndexError:  # (an id past those kept, or a meta kept apart)
-                            meta = None
-                        if meta is None:  # (not kept, or no such document: ``meta_of`` says which)
+                        try:  # (``KeptMeta``'s probe written out; None or IndexError: ask ``meta_of``)
+                            meta = kept[codes[target]] or metas.meta_of(target, self._lib.meta)
+                        except IndexError:  # (an id past those kept, a meta kept apart; then as ``_target``)
                             meta = metas.meta_of(target, self._lib.meta)
-                        # (a record, or a stub the link has nothing to add to: as ``_target`` reads its flags)
                         if meta is not None and not (meta.flags & STUB and _entry_bits(entry) & ~meta.flags):
                             run.append((target, entry.get("sources")))
                             continue
