@@ -25,16 +25,15 @@ them.
 
 from __future__ import annotations
 
-import functools
 import resource
 import shutil
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from bench.stagewrap import mark_reading, owner_of, wrap
 
 STAGES = (
     ("store.changes", "Changes", "put_document", "merging records (put_document)"),
@@ -63,37 +62,32 @@ MARKS = {
 
 
 class Stages:
-    def __init__(self) -> None:
+    """A ``bench.stagewrap.Recorder``: each stage's main-thread CPU, exclusive of the stages inside it."""
+
+    def __init__(self, marked: dict[str, tuple[str, str]]) -> None:
         self.cpu: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
-        self.inner: list[float] = []
+        self.inner: list[float] = []  # the CPU of the stages inside each open one
+        self.marked = marked  # label: (the mark at its start, the mark at its end)
         self.marks: dict[str, float] = {}
         self.start = time.perf_counter()
 
     def mark(self, name: str) -> None:
         self.marks[name] = time.perf_counter() - self.start
 
-    def wrap(self, owner: Any, name: str, label: str, marks: tuple[str, str] | None = None) -> None:
-        original: Callable[..., Any] = getattr(owner, name)
+    def enter(self, label: str) -> None:
+        if label in self.marked:
+            # (the last call's: a new library's first commit is its creation)
+            self.mark(self.marked[label][0])
+        self.inner.append(0.0)
 
-        @functools.wraps(original)
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            if marks:
-                self.mark(marks[0])  # (the last call's: a new library's first commit is its creation)
-            began = time.thread_time()
-            self.inner.append(0.0)
-            try:
-                return original(*args, **kwargs)
-            finally:
-                spent = time.thread_time() - began
-                self.cpu[label] += spent - self.inner.pop()
-                self.calls[label] += 1
-                if self.inner:
-                    self.inner[-1] += spent
-                if marks:
-                    self.mark(marks[1])
-
-        setattr(owner, name, timed)
+    def leave(self, label: str, began: float, wall: float, cpu: float) -> None:
+        self.cpu[label] += cpu - self.inner.pop()
+        self.calls[label] += 1
+        if self.inner:
+            self.inner[-1] += cpu
+        if label in self.marked:
+            self.mark(self.marked[label][1])
 
 
 def main(argv: list[str]) -> int:
@@ -101,28 +95,14 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     file = Path(argv[0]).resolve()
-    stages = Stages()
+    marked = {label: MARKS[f"{cls}.{name}"] for _, cls, name, label in STAGES if f"{cls}.{name}" in MARKS}
+    stages = Stages(marked)
     main_start, process_start = time.thread_time(), time.process_time()
-    import importlib
-
-    import store.importer as importer
     import tui.cli
 
     for module, cls, name, label in STAGES:
-        owner: Any = importlib.import_module(module)
-        if cls is not None:
-            owner = getattr(owner, cls)
-        stages.wrap(owner, name, label, MARKS.get(f"{cls}.{name}"))
-    read = importer._read
-
-    def reading(*args: Any, **kwargs: Any) -> Any:
-        for event in read(*args, **kwargs):
-            if event[0] == "format":
-                stages.mark("first event")
-            yield event
-        stages.mark("last event")
-
-    importer._read = reading
+        wrap(owner_of(module, cls), name, label, stages)
+    mark_reading(stages.mark)
     startup = time.thread_time() - main_start
     with tempfile.TemporaryDirectory(prefix="importstages-") as folder:
         library = Path(folder) / "library" / "library.json"

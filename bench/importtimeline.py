@@ -15,14 +15,13 @@ spends more wall time per CPU second than the first (stop 48: 1.42 cores busy ag
 from __future__ import annotations
 
 import atexit
-import functools
 import importlib
 import resource
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
+
+from bench.stagewrap import mark_reading, owner_of, wrap
 
 # (module, class or None, function, label, listed one by one)
 STAGES: tuple[tuple[str, str | None, str, str, bool], ...] = (
@@ -49,31 +48,29 @@ STAGES: tuple[tuple[str, str | None, str, str, bool], ...] = (
 
 
 class Timeline:
-    def __init__(self) -> None:
+    """A ``bench.stagewrap.Recorder``: each stage's wall time and main-thread CPU, nested ones in both."""
+
+    def __init__(self, listed: set[str]) -> None:
         self.start = time.perf_counter()
         self.wall: dict[str, float] = defaultdict(float)
         self.cpu: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
+        self.listed = listed  # the labels whose calls are listed one by one
         self.events: list[tuple[float, float, float, str]] = []  # (began, wall, cpu, label)
-        self.depth = 0
+        self.marks: dict[str, float] = {}
 
-    def wrap(self, owner: Any, name: str, label: str, listed: bool) -> None:
-        original: Callable[..., Any] = getattr(owner, name)
+    def mark(self, name: str) -> None:
+        self.marks[name] = time.perf_counter() - self.start
 
-        @functools.wraps(original)
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            began, cpu = time.perf_counter(), time.thread_time()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                wall, spent = time.perf_counter() - began, time.thread_time() - cpu
-                self.wall[label] += wall
-                self.cpu[label] += spent
-                self.calls[label] += 1
-                if listed:
-                    self.events.append((began - self.start, wall, spent, label))
+    def enter(self, label: str) -> None:
+        pass
 
-        setattr(owner, name, timed)
+    def leave(self, label: str, began: float, wall: float, cpu: float) -> None:
+        self.wall[label] += wall
+        self.cpu[label] += cpu
+        self.calls[label] += 1
+        if label in self.listed:
+            self.events.append((began - self.start, wall, cpu, label))
 
 
 def main(argv: list[str]) -> int:
@@ -81,7 +78,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     file, library = argv
-    timeline = Timeline()
+    timeline = Timeline({label for *_, label, listed in STAGES if listed})
     main_cpu = time.thread_time()
     import os
 
@@ -92,11 +89,8 @@ def main(argv: list[str]) -> int:
     importer.FLUSH_AT = int(os.environ.get("TIMELINE_FLUSH_AT", importer.FLUSH_AT))
     importer.LINKS_AT = int(os.environ.get("TIMELINE_LINKS_AT", importer.LINKS_AT))
 
-    for module, cls, name, label, listed in STAGES:
-        owner: Any = importlib.import_module(module)
-        if cls is not None:
-            owner = getattr(owner, cls)
-        timeline.wrap(owner, name, label, listed)
+    for module, cls, name, label, _ in STAGES:
+        wrap(owner_of(module, cls), name, label, timeline)
     # (modules that took a wrapped function by name before it was wrapped)
     # (by name, as the stages are: only the library uses its storage, ``tests/store/test_layering.py``)
     committer, compactor, fold, tiering = (
@@ -110,17 +104,7 @@ def main(argv: list[str]) -> int:
     from store.search import catchup
 
     feed.layers_now = catchup.layers_now  # type: ignore[attr-defined]
-    read = importer._read
-    marks: dict[str, float] = {}
-
-    def reading(*args: Any, **kwargs: Any) -> Any:
-        for event in read(*args, **kwargs):
-            if event[0] == "format":
-                marks["first event"] = time.perf_counter() - timeline.start
-            yield event
-        marks["last event"] = time.perf_counter() - timeline.start
-
-    importer._read = reading
+    mark_reading(timeline.mark)
     status = tui.cli.main(["--db", library, "import", file])
     # (the command's end: the library closed as the process ends, its end's merge made, ``tui.commands.base``)
     atexit._run_exitfuncs()
@@ -138,7 +122,10 @@ def main(argv: list[str]) -> int:
         f"peak {max(own.ru_maxrss, child.ru_maxrss) / 1024:.0f} MB (this {own.ru_maxrss / 1024:.0f}, "
         f"a child {child.ru_maxrss / 1024:.0f})"
     )
-    print("marks: " + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(marks.items(), key=lambda kv: kv[1])))
+    print(
+        "marks: "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(timeline.marks.items(), key=lambda kv: kv[1]))
+    )
     print("stages, summed (wall / main thread CPU / calls; nested stages counted in both):")
     for label in sorted(timeline.wall, key=lambda k: -timeline.wall[k]):
         print(
