@@ -20,7 +20,7 @@ import orjson
 
 from store import atomicwrite, fileformat, notices
 from store.docindex import DocIndex, IndexFileError
-from store.errors import LibraryBusyError, LibraryFileError
+from store.errors import LibraryBusyError, LibraryFileError, os_reason
 from store.journal import Replay, read_header, replay
 from store.lock import write_lock
 from store.merge import doc_keys
@@ -226,16 +226,16 @@ def _convert_whole(files: LibraryFiles) -> None:
 def rebuild_index(files: LibraryFiles, snap: Snapshot, reason: str = "") -> DocIndex:
     """Build the index of the base by reading it whole (after a crash mid-compaction, or when the index
     was deleted, damaged, or does not match the base: ``reason`` then says how, and a one-line notice
-    says it was rebuilt). Written beside the base when the folder is writable, else kept in memory."""
+    says it was rebuilt). Written beside the base when it can be, else kept in memory for this process;
+    the notice then says so and why (a full disk, a read-only folder, another process writing the
+    library), so that no one takes a file left damaged for one mended."""
     assert snap.base_fd is not None and snap.generation is not None
     st = os.fstat(snap.base_fd)
     data = scan_base(files.path, snap.base_fd, st, snap.generation, snap.docs_start).data
     if (st.st_size, st.st_mtime_ns) != (snap.base_size, snap.base_mtime):
         raise LibraryFileError(f"{files.path} changed while it was read; it was left as it is")
-    if reason:
-        notices.say(
-            files.notices, files.path, f"{files.index_path} {reason}; it was rebuilt from {files.path.name}"
-        )
+    rebuilt = f"{files.index_path} {reason}; it was rebuilt from {files.path.name}"
+    unsaved = f"{files.path.name} was changed meanwhile by another process"  # (a compaction's new generation)
     tmp = files.temp(files.index_path)
     try:
         # Under the write lock, if it is free now: a compaction must not have its new index replaced by
@@ -247,12 +247,22 @@ def rebuild_index(files: LibraryFiles, snap: Snapshot, reason: str = "") -> DocI
                 atomicwrite.fsync_dir(files.path.parent)
         index = DocIndex(files.index_path)
         if index.generation == snap.generation and index_current(index, files.index_path, st):
+            if reason:
+                notices.say(files.notices, files.path, rebuilt)
             return index
         index.close()
-    except (OSError, LibraryBusyError, IndexFileError):
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-    # A read-only folder: keep the index in memory for this process.
+    except LibraryBusyError:
+        unsaved = "another process is writing the library"
+    except OSError as exc:
+        unsaved = os_reason(exc)
+    except IndexFileError as exc:
+        unsaved = f"it did not read back whole: {exc}"
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+    if reason:
+        notices.say(
+            files.notices, files.path, f"{rebuilt} for this command only (it could not be saved: {unsaved})"
+        )
     return in_memory(data)
 
 
