@@ -63,6 +63,8 @@ class Committer:
         # ``_beside``.
         self.beside_rule: Callable[[list[int], list[int], int], int] | None = None
         self._beside: Beside | None = None
+        # The command's end merge, begun as its import committed (``store.storage.endmerge``).
+        self.end_merge: Beside | None = None
         # Damage a fold at commit met (``_fold``): the transaction committed as a listing of segments,
         # and this is said once it has (``_commit``).
         self._fold_damage: LibraryFileError | None = None
@@ -164,15 +166,18 @@ class Committer:
                         f"{snap.damage}; nothing was changed: run `pmbrowse repair` first (it keeps the "
                         "damaged bytes aside and brings back what the journal still holds)"
                     )
-                spilling.remove_orphans(
-                    files,
-                    [n for n, _size in snap.journal.segments] if snap.live_journal and snap.journal else [],
-                )
+                listed = [n for n, _ in snap.journal.segments] if snap.live_journal and snap.journal else []
+                early = [self.end_merge.path.name] if self.end_merge is not None else []
+                spilling.remove_orphans(files, [*listed, *early])  # (the end's merge beside: its own)
                 # (a segments folder this transaction makes, on its first batch, goes with it if it
                 # fails: a failed import on a full disk left an empty one behind)
                 had_folder = files.segments_path.is_dir()
                 yield
                 self._commit()
+                if pending.segments and self.beside_rule is not None and files.local.committed is not None:
+                    from store.storage import endmerge  # (it imports this module)
+
+                    self.end_merge = endmerge.start(files, self.reader.snap)  # (an import's command ends)
             except BaseException as exc:
                 if not pending.committed and snap is not None and self._past_commit_point(snap):
                     # (interrupted between a commit point and the line that marks it: a listing

@@ -33,11 +33,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+from typing import Any
 
 from store import fileformat, notices
 from store.errors import os_reason
 from store.journal import header_line
-from store.storage import spilling
+from store.storage import endmerge, spilling
+from store.storage.beside import Beside
 from store.storage.committer import Committer, write_listing
 from store.storage.files import LibraryFiles
 from store.storage.fold import write_state
@@ -204,6 +206,16 @@ class Compactor:
         """Fold the journal and the segments into a new base file (``full``), or do what ``plan`` says.
         Returns the states before and after (the documents are the same in both), or None when there
         was nothing to do."""
+        early, self.committer.end_merge = self.committer.end_merge, None  # (``store.storage.endmerge``)
+        try:
+            return self._compact(lock_timeout, full, early)
+        finally:
+            if early is not None:
+                early.end()
+
+    def _compact(
+        self, lock_timeout: float | None, full: bool, early: Beside | None
+    ) -> tuple[tuple[str | None, int], tuple[str | None, int]] | None:
         with self.committer.transaction(lock_timeout):
             snap = self.reader.snap
             if not snap.journal or not (snap.journal.commits or snap.segments):
@@ -219,7 +231,7 @@ class Compactor:
                 except OSError as exc:
                     self._after_its_commit(snap, exc)
             else:
-                self._to_segments(snap)
+                self._to_segments(snap, early)
             self.reader.catch_up()
             return before, self.reader.state
 
@@ -243,17 +255,19 @@ class Compactor:
             f"({os_reason(exc)}): it is rebuilt from {files.path.name} when the library is next opened",
         )
 
-    def _to_segments(self, snap: Snapshot) -> None:
+    def _to_segments(self, snap: Snapshot, early: Beside | None) -> None:
         """The journal's commits into a segment, and the newest run of segments merged into one, the
-        base left as it is; committed by a new journal listing the segments (inside the transaction)."""
+        base left as it is; committed by a new journal listing the segments (inside the transaction).
+        ``early``: that merge begun as an import committed (``store.storage.endmerge``), taken if it
+        merged this run."""
         files = self.files
         spilling.start(files, snap)  # (the journal's commits as a segment of this transaction)
         view = files.pending.view
         assert view is not None
         run = newest_run([segment.size for segment in view.segments])
-        if run > 1:
+        meta: dict[str, Any] = {"next_id": view.next_id, "counts": dict(view.counts or {})}
+        if run > 1 and not (early is not None and endmerge.take(early, files, view, run, meta)):
             merge_newest(files, view, run)
-        else:
-            listed = [(segment.name, segment.size) for segment in view.segments]
-            write_listing(files, view, listed, {"next_id": view.next_id, "counts": dict(view.counts or {})})
+        elif run <= 1:
+            write_listing(files, view, [(segment.name, segment.size) for segment in view.segments], meta)
         files.pending.committed = True  # (listed, or merged into what is: nothing left to commit or remove)
