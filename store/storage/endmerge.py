@@ -38,6 +38,9 @@ from store.storage.tiering import newest_run
 
 # Whether an import's commit starts the end's merge (the tests turn it off to compare).
 EARLY = True
+# From a run of this many bytes: below, the end's merge takes less than a child's start-up is worth
+# (a child is a new interpreter, some 0.1-0.2 s of CPU; a merge writes some 30-50 MB a second).
+EARLY_FROM = 16 << 20
 
 
 def end_run(snap: Snapshot) -> int:
@@ -72,7 +75,7 @@ def _start(files: LibraryFiles, snap: Snapshot) -> Beside | None:
     if journal.docs or journal.links:  # (the end would make them a segment first: ``Compactor.plan``)
         return None
     k = end_run(snap)
-    if k < 2 or snap.segments[-1].top() is None:
+    if k < 2 or sum(s.size for s in snap.segments[-k:]) < EARLY_FROM or snap.segments[-1].top() is None:
         return None
     name, writer = spilling.segment_path(files, snap.generation)
     writer.discard()  # (the name only: the child writes it)

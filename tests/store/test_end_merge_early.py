@@ -34,6 +34,7 @@ FILE = ("d", 3001, 300, 3300)  # (a file of 300 records in batches of 60 into a 
 def _journal_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))  # (only the segments decide)
     monkeypatch.setattr(importer, "FLUSH_AT", importer.FLUSH_AT)
+    monkeypatch.setattr(endmerge, "EARLY_FROM", 0)  # (a small library's merge: begun early all the same)
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,20 @@ def test_the_end_takes_the_merge_begun_at_the_imports_commit_and_merges_nothing_
     _clean(path)
 
 
+def test_a_small_run_is_left_to_the_end(
+    tmp_path: Path, made: tuple[Path, object, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _copy(made, tmp_path / "lib")
+    monkeypatch.setattr(endmerge, "EARLY_FROM", 16 << 20)  # (as in use: the file's batches hold ~0.5 MB)
+    monkeypatch.setattr(importer, "FLUSH_AT", 60)
+    lib = Library.open(path)
+    lib.fold_when_due()
+    import_paths(lib, [_file(tmp_path / "d.xml", *FILE[1:])])
+    assert lib._storage.committer.end_merge is None
+    lib.close()
+    assert len(_listed(path)) == 1
+
+
 def test_a_merge_begun_for_another_run_is_ended_and_the_end_merges_itself(
     tmp_path: Path, made: tuple[Path, object, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,7 +173,8 @@ IMPORT = textwrap.dedent(
     import store.importer as importer
     from store.importer import import_paths
     from store.library import Library
-    from store.storage import beside
+    from store.storage import beside, endmerge
+    endmerge.EARLY_FROM = 0
     beside.CHILD = [sys.executable, "-c", {child!r}]
     importer.FLUSH_AT = 60
     lib = Library.open({lib!r})
