@@ -8,7 +8,11 @@ check`` finds a column that disagrees with the heads under a good checksum, and 
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import struct
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -28,7 +32,7 @@ from tests.store.bulk_files import pmid
 from tests.store.helpers import count_calls
 from tests.store.test_key_lookup import KEYS, _collide, _state, _truth
 from tests.store.test_segment_damage import relist
-from tests.store.test_tiering import _file, _library_with_a_base
+from tests.store.test_tiering import _copy_in_order, _file, _library_with_a_base
 
 
 def _footer(raw: bytes | bytearray) -> tuple[dict[str, object], int]:
@@ -82,17 +86,33 @@ def test_a_pmids_key_found_in_segments_is_answered_from_their_columns_as_from_th
     assert with_column * 10 < reads[0], (with_column, reads[0])
 
 
+# Libraries ``_library_with_segments`` built, by the settings they were built under: five tests ask for
+# the same one (~1 s of import each, the base's copy aside); each gets a copy (~10 ms).
+_BUILT: dict[tuple[object, ...], Path] = {}
+
+
 def _library_with_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merged: bool = False) -> Path:
     """A library whose base holds 1,200 records, and 300 more imported as segments (their batches
-    merged into one at the command's end, with ``merged``)."""
+    merged into one at the command's end, with ``merged``): built once a process for each set of
+    settings (as ``_library_with_a_base``: the PMBROWSE_ variables and what the test patched, such as
+    ``SegmentWriter.pmids``) and copied, times kept and in the order written, into ``tmp_path``."""
     monkeypatch.setenv("PMBROWSE_COMPACT_BYTES", str(1 << 30))
-    path = _library_with_a_base(tmp_path, monkeypatch)
-    monkeypatch.setattr(importer, "FLUSH_AT", 60 if merged else 100)
-    lib = Library.open(path)
-    import_paths(lib, [_file(tmp_path / "second.xml", 1150, 300, 1450)])
-    lib.close()
-    assert _segments(path)
-    return path
+    patched = tuple((id(obj), name, repr(getattr(obj, name))) for obj, name, _old in monkeypatch._setattr)
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PMBROWSE")))
+    key = (merged, env, patched)
+    if key not in _BUILT:
+        folder = Path(tempfile.mkdtemp(prefix="with-segments-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = _library_with_a_base(folder, monkeypatch)
+        monkeypatch.setattr(importer, "FLUSH_AT", 60 if merged else 100)
+        lib = Library.open(path)
+        import_paths(lib, [_file(folder / "second.xml", 1150, 300, 1450)])
+        lib.close()
+        assert _segments(path)
+        _BUILT[key] = folder
+    monkeypatch.setattr(importer, "FLUSH_AT", 60 if merged else 100)  # (as the build left it)
+    _copy_in_order(_BUILT[key], tmp_path)
+    return tmp_path / "library.json"
 
 
 def _segments(path: Path) -> list[Path]:
