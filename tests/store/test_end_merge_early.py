@@ -230,3 +230,32 @@ def test_kill_9_while_the_end_merge_begun_at_the_commit_runs_leaves_the_import_c
         pass
     assert {p.name for p in _segments(lib)} == {name for name, _size in _listed(path)}
     _clean(path)
+
+
+def test_a_writer_between_the_imports_commit_and_its_end_leaves_the_end_to_merge_itself(
+    tmp_path: Path, made: tuple[Path, object, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the import's commit and its command's end the write lock is free: another writer there
+    removes the child's segment, which no listing names, as an orphan. The end finds it gone and merges
+    the run itself (``Beside.result`` checks the file); it never lists a segment that is not there."""
+    _, _old, new = made
+    path = _copy(made, tmp_path / "lib")
+    monkeypatch.setattr(importer, "FLUSH_AT", 60)
+    lib = Library.open(path)
+    lib.fold_when_due()
+    import_paths(lib, [_file(tmp_path / "d.xml", *FILE[1:])])
+    early = lib._storage.committer.end_merge
+    assert early is not None
+    early.proc.wait(60)  # (its segment written, not listed)
+    assert early.path.exists()
+    other = Library.open(path, lock_timeout=5)
+    with other.transaction():  # (another writer, between the two: it removes orphans)
+        pass
+    other._storage.close()  # (let go without a compaction of its own: the run is left to the import's end)
+    assert not early.path.exists() and len(_listed(path)) >= 5
+    lib.close()
+    listed = _listed(path)
+    assert len(listed) == 1 and listed[0][0] != early.path.name
+    assert {p.name for p in _segments(Library.open(path))} == {listed[0][0]}
+    assert _everything(Library.open(path)) == new
+    _clean(path)
