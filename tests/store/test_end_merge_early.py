@@ -22,9 +22,11 @@ from store.check import check
 from store.importer import import_paths
 from store.library import Library
 from store.storage import compactor, endmerge
+from store.storage.beside import Beside
 from tests.conftest import ROOT
 from tests.store.test_bulk_import import _everything, _segments
 from tests.store.test_crash_consistency import assert_links_agree
+from tests.store.test_merge_beside import CHILD_STOP
 from tests.store.test_tiering import _file
 
 FILE = ("d", 3001, 300, 3300)  # (a file of 300 records in batches of 60 into a library of 3,000)
@@ -69,6 +71,21 @@ def _copy(made: tuple[Path, object, object], folder: Path) -> Path:
     return folder / made[0].name
 
 
+def _imported(
+    made: tuple[Path, object, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Library, Beside]:
+    """The file imported into a copy of the library as ``pmbrowse import`` does (batches of 60), its
+    command not ended yet: the library, and the end's merge its commit began."""
+    path = _copy(made, tmp_path / "lib")
+    monkeypatch.setattr(importer, "FLUSH_AT", 60)
+    lib = Library.open(path)
+    lib.fold_when_due()
+    import_paths(lib, [_file(tmp_path / "d.xml", *FILE[1:])])
+    early = lib._storage.committer.end_merge
+    assert early is not None  # (begun at the import's commit, before the command's end)
+    return path, lib, early
+
+
 def _listed(path: Path) -> list[tuple[str, int]]:
     snap = Library.open(path)._reader.snap
     return list(snap.journal.segments) if snap.journal else []
@@ -83,7 +100,6 @@ def test_the_end_takes_the_merge_begun_at_the_imports_commit_and_merges_nothing_
     tmp_path: Path, made: tuple[Path, object, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, _old, new = made
-    path = _copy(made, tmp_path / "lib")
     merged: list[int] = []
     real = compactor.merge_newest
 
@@ -92,12 +108,7 @@ def test_the_end_takes_the_merge_begun_at_the_imports_commit_and_merges_nothing_
         real(*args)
 
     monkeypatch.setattr(compactor, "merge_newest", merge_newest)
-    monkeypatch.setattr(importer, "FLUSH_AT", 60)
-    lib = Library.open(path)
-    lib.fold_when_due()
-    import_paths(lib, [_file(tmp_path / "d.xml", *FILE[1:])])
-    early = lib._storage.committer.end_merge
-    assert early is not None  # (begun at the import's commit, before the command's end)
+    path, lib, early = _imported(made, tmp_path, monkeypatch)
     assert len(early.sources) == len(_listed(path)) >= 5
     early.proc.wait(60)  # (done before the end: its segment there, not yet listed, is not an orphan)
     lib.close()
@@ -128,13 +139,7 @@ def test_a_merge_begun_for_another_run_is_ended_and_the_end_merges_itself(
     tmp_path: Path, made: tuple[Path, object, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, _old, new = made
-    path = _copy(made, tmp_path / "lib")
-    monkeypatch.setattr(importer, "FLUSH_AT", 60)
-    lib = Library.open(path)
-    lib.fold_when_due()
-    import_paths(lib, [_file(tmp_path / "d.xml", *FILE[1:])])
-    early = lib._storage.committer.end_merge
-    assert early is not None
+    path, lib, early = _imported(made, tmp_path, monkeypatch)
     early.sources = early.sources[1:]  # (as if the listing had moved since: not this run)
     early.first += 1
     lib.close()
@@ -145,26 +150,7 @@ def test_a_merge_begun_for_another_run_is_ended_and_the_end_merges_itself(
 
 
 # The import as ``pmbrowse import`` makes it, in a process of its own, its end's merge stopped in the
-# child (``flag`` written with the child's PID, then a minute's sleep) half-way.
-CHILD_STOP = textwrap.dedent(
-    """
-    import os, sys, time
-    sys.path.insert(0, {root!r})
-    from store.storage import segmentwriter
-    real = segmentwriter.SegmentWriter.add_doc
-    done = [0]
-    def add_doc(self, *args):
-        real(self, *args)
-        done[0] += 1
-        if done[0] == 50:
-            open({flag!r} + ".part", "w").write(str(os.getpid()))
-            os.replace({flag!r} + ".part", {flag!r})
-            time.sleep(60)
-    segmentwriter.SegmentWriter.add_doc = add_doc
-    import runpy
-    runpy.run_module("store.storage.besidechild", run_name="__main__")
-    """
-)
+# child half-way (``CHILD_STOP``, test_merge_beside's: ``flag`` written with its PID, then a minute's sleep).
 IMPORT = textwrap.dedent(
     """
     import os, sys
@@ -239,13 +225,7 @@ def test_a_writer_between_the_imports_commit_and_its_end_leaves_the_end_to_merge
     removes the child's segment, which no listing names, as an orphan. The end finds it gone and merges
     the run itself (``Beside.result`` checks the file); it never lists a segment that is not there."""
     _, _old, new = made
-    path = _copy(made, tmp_path / "lib")
-    monkeypatch.setattr(importer, "FLUSH_AT", 60)
-    lib = Library.open(path)
-    lib.fold_when_due()
-    import_paths(lib, [_file(tmp_path / "d.xml", *FILE[1:])])
-    early = lib._storage.committer.end_merge
-    assert early is not None
+    path, lib, early = _imported(made, tmp_path, monkeypatch)
     early.proc.wait(60)  # (its segment written, not listed)
     assert early.path.exists()
     other = Library.open(path, lock_timeout=5)
